@@ -1,0 +1,224 @@
+/*
+ * ast.h: the data that flows through the compiler's stages.
+ *
+ * The parser builds these nodes; sema resolves names and evaluates
+ * constants in place (the "resolved" fields); layout fills in sizes and
+ * offsets; the generators only read. Every node lives in the compilation's
+ * arena.
+ */
+#ifndef IDLC_AST_H
+#define IDLC_AST_H
+
+#include "arena.h"
+#include "diag.h"
+#include "strmap.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Integer constants are evaluated in 128 bits, so every u64 and i64 value
+ * and every overflow past them can be represented and reported. */
+__extension__ typedef __int128 idl_int;
+
+typedef enum int_kind {
+	INT_U8,
+	INT_U16,
+	INT_U32,
+	INT_U64,
+	INT_I8,
+	INT_I16,
+	INT_I32,
+	INT_I64
+} int_kind;
+
+typedef enum type_kind {
+	TYPE_INT,
+	TYPE_BOOL,
+	TYPE_STRING,   /* string<N> */
+	TYPE_BYTES,    /* bytes<N> */
+	TYPE_VECTOR,   /* vector<T, N> */
+	TYPE_ARRAY,    /* T[N] */
+	TYPE_OPTIONAL, /* optional<T> */
+	TYPE_HANDLE,   /* handle<kind> */
+	TYPE_NAMED     /* enum, bits, struct or union, maybe from another package */
+} type_kind;
+
+typedef enum handle_kind {
+	HANDLE_ANY,
+	HANDLE_SHM,
+	HANDLE_CHANNEL,
+	HANDLE_MMIO,
+	HANDLE_IRQ
+} handle_kind;
+
+typedef enum expr_kind {
+	EXPR_INT,
+	EXPR_NAME,
+	EXPR_UNARY,
+	EXPR_BINARY
+} expr_kind;
+
+typedef struct decl decl;
+typedef struct file file;
+
+/* Layout of a type on the wire, filled in by layout.c. */
+typedef struct wire_shape {
+	uint32_t size;        /* inline bytes */
+	uint32_t align;       /* inline alignment: 1, 2, 4 or 8 */
+	uint64_t max_ool;     /* most out-of-line bytes (each block rounded to 8) */
+	uint32_t max_handles; /* most handles */
+	bool has_ool;         /* holds strings, bytes or vectors */
+	bool has_handles;
+	bool needs_check; /* decoding must look at it (not just any bit pattern is valid) */
+	bool has_padding; /* its inline bytes include padding */
+} wire_shape;
+
+typedef struct expr {
+	expr_kind kind;
+	loc loc;
+	int op; /* a token: '+', '-', '~', TOK_SHL, TOK_SHR, ... */
+	struct expr *left, *right;
+	idl_int literal;
+	const char *qualifier; /* package qualifier of a name, or NULL */
+	const char *name;
+	/* resolved */
+	bool evaluated;
+	idl_int value;
+} expr;
+
+typedef struct type {
+	type_kind kind;
+	loc loc;
+	int_kind int_kind;     /* TYPE_INT */
+	handle_kind handle;    /* TYPE_HANDLE */
+	expr *bound;           /* string, bytes, vector: maximum; array: length */
+	struct type *element;  /* vector, array, optional */
+	const char *qualifier; /* TYPE_NAMED: package qualifier or NULL */
+	const char *name;      /* TYPE_NAMED */
+	/* resolved */
+	decl *target;   /* TYPE_NAMED */
+	uint64_t count; /* evaluated bound */
+	wire_shape shape;
+} type;
+
+typedef struct attribute {
+	const char *name;
+	loc loc;
+	expr *arg; /* NULL when written without parentheses */
+	struct attribute *next;
+} attribute;
+
+/* A struct field, enum or bits member, union variant, or method parameter. */
+typedef struct member {
+	const char *name;
+	loc loc;
+	const char *doc;
+	type *type;  /* fields, variants, parameters */
+	expr *value; /* enum and bits members, union variant tags */
+	struct member *next;
+	/* layout */
+	uint32_t offset; /* byte offset in the enclosing inline part */
+} member;
+
+typedef enum decl_kind {
+	DECL_CONST,
+	DECL_ENUM,
+	DECL_BITS,
+	DECL_STRUCT,
+	DECL_UNION,
+	DECL_INTERFACE
+} decl_kind;
+
+typedef enum method_kind {
+	METHOD_TWO_WAY,
+	METHOD_ONE_WAY,
+	METHOD_EVENT
+} method_kind;
+
+typedef struct method {
+	method_kind kind;
+	const char *name;
+	loc loc;
+	const char *doc;
+	attribute *attrs;
+	member *params;
+	member *results;
+	bool has_reply; /* two-way */
+	type *error;    /* two-way with a typed error, or NULL */
+	struct method *next;
+	/* resolved */
+	uint32_t ordinal;
+	loc ordinal_loc;
+	decl *request; /* the synthesized message structs */
+	decl *reply;
+} method;
+
+struct decl {
+	decl_kind kind;
+	const char *name;
+	loc loc;
+	const char *doc;
+	attribute *attrs;
+	file *file;
+	int_kind int_kind; /* const, enum, bits and union tag type */
+	loc int_kind_loc;
+	expr *value;     /* const */
+	member *members; /* enum, bits, struct fields, union variants */
+	method *methods; /* interface */
+	decl *next;
+	/* resolved */
+	bool is_message;    /* a synthesized request, reply or event struct */
+	method *message_of; /* its method */
+	decl *interface_of; /* its interface */
+	const char *c_name; /* e.g. fs_dir_entry */
+	int visit_state;    /* sema's cycle detection */
+	unsigned gen_mark;  /* a generator's "already emitted" stamp */
+	bool laid_out;
+	wire_shape shape;
+	uint64_t max_frame_bytes; /* interface: the frame limit; message: its maximum size */
+	uint64_t bits_mask;       /* bits: the union of member values */
+};
+
+typedef struct import {
+	const char *path; /* as written */
+	loc loc;
+	file *target;
+	bool used;
+	struct import *next;
+} import;
+
+struct file {
+	const char *path;
+	const char *real_path; /* identifies the file when imported twice */
+	uint32_t source;       /* diag source index */
+	const char *package;
+	loc package_loc;
+	const char *doc;
+	import *imports;
+	decl *decls;
+	const char *c_prefix; /* "fs_" */
+	const char *basename; /* "fs" for fs.idl: names the generated files */
+	int visit_state;      /* import cycle detection */
+	strmap symbols;       /* name -> decl */
+	struct file *next;    /* all files of the compilation */
+};
+
+/* Constructors the parser's actions call. */
+expr *ast_expr_int(arena *a, loc at, idl_int v);
+expr *ast_expr_name(arena *a, loc at, const char *qualifier, const char *name);
+expr *ast_expr_unary(arena *a, loc at, int op, expr *operand);
+expr *ast_expr_binary(arena *a, loc at, int op, expr *l, expr *r);
+type *ast_type(arena *a, loc at, type_kind kind);
+loc ast_loc_span(loc first, loc last);
+
+const char *ast_int_kind_name(int_kind k);
+unsigned ast_int_kind_bytes(int_kind k);
+bool ast_int_kind_signed(int_kind k);
+idl_int ast_int_kind_min(int_kind k);
+idl_int ast_int_kind_max(int_kind k);
+const char *ast_handle_kind_name(handle_kind k);
+const char *ast_decl_kind_name(decl_kind k);
+/* Looks up an attribute by name; NULL when absent. */
+attribute *ast_find_attr(attribute *list, const char *name);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * gen.h: the back ends. Each reads the checked, laid-out AST and writes
+ * text into an emitter; main.c decides which run and where the text goes.
+ */
+#ifndef IDLC_GEN_H
+#define IDLC_GEN_H
+
+#include "compile.h"
+#include "emit.h"
+
+/* gen_header.c: <name>.h, the types, constants, sizes and prototypes. */
+void gen_header(compilation *c, file *f, emitter *e);
+/* gen_codec.c + gen_rpc.c: <name>.c, the encoders, validators, stubs and skeletons. */
+void gen_source(compilation *c, file *f, emitter *e);
+void gen_codec(compilation *c, file *f, emitter *e);
+void gen_rpc(compilation *c, file *f, emitter *e);
+/* gen_json.c: the checked IR as JSON, for other tools. */
+void gen_json(compilation *c, emitter *e);
+
+/* gen_ctype.c: C spellings shared by the C generators. */
+/* The C type of an integer kind: "uint32_t". */
+const char *gen_int_ctype(int_kind k);
+/* A C literal of an integer kind: "((uint32_t)1024u)". */
+const char *gen_int_literal(arena *a, int_kind k, idl_int v);
+/* Emits the declaration of one field of type t named name, ending in ";\n". */
+void gen_field_decl(arena *a, emitter *e, int indent, type *t, const char *name);
+/* The header guard and include name of a file: "fs" -> "IDLC_FS_H". */
+const char *gen_guard(arena *a, const file *f);
+/* Upper-case C name of a declaration: "FS_FILE_KIND". */
+const char *gen_upper(arena *a, const char *c_name);
+/* Where in the .idl a declaration comes from: "fs.idl:12". */
+const char *gen_where(compilation *c, loc at);
+/* Whether decoding must look at values of type t, and encoding fix them up. */
+bool gen_needs_check(const type *t);
+bool gen_needs_put(const type *t);
+/* The largest frame of a message including its error reply. */
+uint64_t gen_reply_buffer_bytes(const method *m);
+/* A fresh stamp for decl.gen_mark, so each generator pass starts unmarked. */
+unsigned gen_new_mark(void);
+/* Declares a pointer to t: "const fs_dir_entry *items", "const uint8_t (*items)[4]". */
+const char *gen_pointer_decl(arena *a, const type *t, const char *name);
+/* The method's error enum, or NULL. */
+decl *gen_error_enum(const method *m);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * gen_ctype.c: how idl types and values are spelled in C.
+ */
+#include "gen.h"
+
+#include <string.h>
+
+const char *gen_int_ctype(int_kind k)
+{
+	static const char *const names[] = {"uint8_t", "uint16_t", "uint32_t", "uint64_t",
+	                                    "int8_t",  "int16_t",  "int32_t",  "int64_t"};
+	return names[k];
+}
+
+const char *gen_int_literal(arena *a, int_kind k, idl_int v)
+{
+	const char *ctype = gen_int_ctype(k);
+	bool wide = ast_int_kind_bytes(k) == 8;
+	if (!ast_int_kind_signed(k))
+		return arena_printf(a, "((%s)%llu%s)", ctype, (unsigned long long)v,
+		                    wide ? "ull" : "u");
+	if (v == ast_int_kind_min(k) && wide)
+		return arena_printf(a, "((%s)(-9223372036854775807ll - 1))", ctype);
+	return arena_printf(a, "((%s)%lld%s)", ctype, (long long)v, wide ? "ll" : "");
+}
+
+const char *gen_guard(arena *a, const file *f)
+{
+	char *guard = arena_printf(a, "IDLC_%s_H", f->basename);
+	for (char *p = guard; *p; p++) {
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+		else if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
+	}
+	return guard;
+}
+
+const char *gen_upper(arena *a, const char *c_name)
+{
+	char *s = arena_strdup(a, c_name);
+	for (char *p = s; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return s;
+}
+
+const char *gen_where(compilation *c, loc at)
+{
+	unsigned line, col;
+	diag_line_col(&c->diag, at, &line, &col);
+	const char *path = diag_source(&c->diag, at.file)->path;
+	const char *slash = strrchr(path, '/');
+	return arena_printf(&c->arena, "%s:%u", slash ? slash + 1 : path, line);
+}
+
+bool gen_needs_check(const type *t)
+{
+	return t->shape.needs_check || t->shape.has_ool || t->shape.has_handles;
+}
+
+bool gen_needs_put(const type *t)
+{
+	if (t->kind == TYPE_BOOL)
+		return false;
+	return gen_needs_check(t);
+}
+
+decl *gen_error_enum(const method *m)
+{
+	return m->error ? m->error->target : NULL;
+}
+
+uint64_t gen_reply_buffer_bytes(const method *m)
+{
+	uint64_t bytes = m->reply ? m->reply->max_frame_bytes : 0;
+	/* An error reply is the header and the error value, padded to 8. */
+	if (m->error && bytes < 32)
+		bytes = 32;
+	return bytes;
+}
+
+/* The C name for a value of type t when it can be written as one word. */
+static const char *simple_ctype(const type *t)
+{
+	switch (t->kind) {
+	case TYPE_INT:
+		return gen_int_ctype(t->int_kind);
+	case TYPE_BOOL:
+		return "bool";
+	case TYPE_STRING:
+		return "idl_string";
+	case TYPE_BYTES:
+		return "idl_bytes";
+	case TYPE_HANDLE:
+		return "idl_handle";
+	case TYPE_NAMED:
+		return t->target->c_name;
+	default:
+		return NULL;
+	}
+}
+
+static void indent_to(emitter *e, int indent)
+{
+	for (int i = 0; i < indent; i++)
+		emit(e, "\t");
+}
+
+/* Emits "<type> <declarator>;" where the declarator may carry array
+ * suffixes, e.g. "uint8_t v6[16];" or "const uint8_t (*items)[4];". */
+static void decl_with_suffix(arena *a, emitter *e, int indent, type *t, const char *declarator,
+                             const char *qualifier)
+{
+	if (t->kind == TYPE_ARRAY) {
+		const char *inner =
+		    declarator[0] == '*' ? arena_printf(a, "(%s)", declarator) : declarator;
+		decl_with_suffix(a, e, indent, t->element,
+		                 arena_printf(a, "%s[%llu]", inner, (unsigned long long)t->count),
+		                 qualifier);
+		return;
+	}
+	const char *simple = simple_ctype(t);
+	if (simple != NULL) {
+		indent_to(e, indent);
+		emit(e, "%s%s %s;\n", qualifier, simple, declarator);
+		return;
+	}
+	indent_to(e, indent);
+	emit(e, "%sstruct {\n", qualifier);
+	if (t->kind == TYPE_VECTOR) {
+		indent_to(e, indent + 1);
+		emit(e, "uint32_t count;\n");
+		indent_to(e, indent + 1);
+		emit(e, "uint32_t reserved;\n");
+		indent_to(e, indent + 1);
+		emit(e, "union {\n");
+		indent_to(e, indent + 2);
+		emit(e, "uint64_t offset;\n");
+		decl_with_suffix(a, e, indent + 2, t->element, "*items", "const ");
+		indent_to(e, indent + 1);
+		emit(e, "};\n");
+	} else {
+		/* optional<T>: a presence byte, padding to T's alignment, then T. */
+		uint32_t align = t->element->shape.align;
+		indent_to(e, indent + 1);
+		emit(e, "bool present;\n");
+		if (align > 1) {
+			indent_to(e, indent + 1);
+			emit(e, "uint8_t pad[%u];\n", align - 1);
+		}
+		decl_with_suffix(a, e, indent + 1, t->element, "value", "");
+	}
+	indent_to(e, indent);
+	emit(e, "} %s;\n", declarator);
+}
+
+void gen_field_decl(arena *a, emitter *e, int indent, type *t, const char *name)
+{
+	decl_with_suffix(a, e, indent, t, name, "");
+}
+
+unsigned gen_new_mark(void)
+{
+	static unsigned mark;
+	return ++mark;
+}
+
+const char *gen_pointer_decl(arena *a, const type *t, const char *name)
+{
+	const char *suffix = "";
+	while (t->kind == TYPE_ARRAY) {
+		suffix = arena_printf(a, "%s[%llu]", suffix, (unsigned long long)t->count);
+		t = t->element;
+	}
+	if (*suffix)
+		return arena_printf(a, "%s (*%s)%s", simple_ctype(t), name, suffix);
+	return arena_printf(a, "%s *%s", simple_ctype(t), name);
+}

@@ -1,0 +1,473 @@
+/*
+ * gen_header.c: writes <name>.h for one .idl file.
+ *
+ * The header holds everything a user of the package includes: constants,
+ * enum and bits types with their values, structs and unions with explicit
+ * padding and static asserts on their layout, and for each interface the
+ * message structs, their size limits and ordinals, and the prototypes of
+ * the encoders, decoders, client stubs and server skeleton.
+ */
+#include "gen.h"
+
+#include <string.h>
+
+typedef struct header_gen {
+	compilation *c;
+	arena *a;
+	emitter *e;
+	file *f;
+	unsigned mark;
+} header_gen;
+
+/* Emits the defines of one run with their docs; clang-format aligns a run
+ * of defines only while no comment interrupts it, and so do we. */
+typedef struct define_run {
+	const char **names;
+	const char **values;
+	size_t count;
+	size_t capacity;
+} define_run;
+
+static void flush(header_gen *g, define_run *run)
+{
+	emit_defines(g->e, run->names, run->values, run->count);
+	run->count = 0;
+}
+
+static void add_define(header_gen *g, define_run *run, const char *doc, const char *name,
+                       const char *value)
+{
+	if (doc != NULL)
+		flush(g, run);
+	emit_doc(g->e, 0, doc);
+	if (run->count == run->capacity) {
+		size_t cap = run->capacity ? run->capacity * 2 : 32;
+		const char **names = arena_alloc(g->a, cap * sizeof(*names));
+		const char **values = arena_alloc(g->a, cap * sizeof(*values));
+		if (run->count) {
+			memcpy(names, run->names, run->count * sizeof(*names));
+			memcpy(values, run->values, run->count * sizeof(*values));
+		}
+		run->names = names;
+		run->values = values;
+		run->capacity = cap;
+	}
+	run->names[run->count] = name;
+	run->values[run->count] = value;
+	run->count++;
+	if (doc != NULL)
+		flush(g, run);
+}
+
+static void gen_const(header_gen *g, decl *d)
+{
+	define_run run = {0};
+	add_define(g, &run, d->doc, gen_upper(g->a, d->c_name),
+	           gen_int_literal(g->a, d->int_kind, d->value->value));
+	flush(g, &run);
+	emit(g->e, "\n");
+}
+
+static void gen_enum(header_gen *g, decl *d)
+{
+	emitter *e = g->e;
+	emit(e, "/* %s %s (%s) */\n", ast_decl_kind_name(d->kind), d->name,
+	     gen_where(g->c, d->loc));
+	emit_doc(e, 0, d->doc);
+	emit(e, "typedef %s %s;\n", gen_int_ctype(d->int_kind), d->c_name);
+	const char *upper = gen_upper(g->a, d->c_name);
+	define_run run = {0};
+	for (member *m = d->members; m != NULL; m = m->next) {
+		const char *value =
+		    d->kind == DECL_BITS
+		        ? arena_printf(g->a, "((%s)0x%llxu)", d->c_name,
+		                       (unsigned long long)m->value->value)
+		        : arena_printf(g->a, "((%s)%s)", d->c_name,
+		                       gen_int_literal(g->a, d->int_kind, m->value->value));
+		add_define(g, &run, m->doc,
+		           arena_printf(g->a, "%s_%s", upper, gen_upper(g->a, m->name)), value);
+	}
+	flush(g, &run);
+	if (d->kind == DECL_BITS) {
+		emit(e, "/* Every declared bit of %s. */\n", d->c_name);
+		emit(e, "#define %s_MASK ((%s)0x%llxu)\n", upper, d->c_name,
+		     (unsigned long long)d->bits_mask);
+		emit(e, "\n");
+		return;
+	}
+	/* A range check when the values are contiguous, else a switch. */
+	idl_int lo = 0, hi = 0;
+	size_t count = 0;
+	for (member *m = d->members; m != NULL; m = m->next, count++) {
+		if (count == 0 || m->value->value < lo)
+			lo = m->value->value;
+		if (count == 0 || m->value->value > hi)
+			hi = m->value->value;
+	}
+	emit(e, "\nstatic inline bool %s_is_valid(%s v)\n{\n", d->c_name, d->c_name);
+	if ((idl_int)count == hi - lo + 1) {
+		const char *ct = gen_int_ctype(d->int_kind);
+		if (lo == 0 && !ast_int_kind_signed(d->int_kind))
+			emit(e, "\treturn v <= %s;\n", gen_int_literal(g->a, d->int_kind, hi));
+		else
+			emit(e, "\treturn v >= %s && v <= %s;\n",
+			     gen_int_literal(g->a, d->int_kind, lo),
+			     gen_int_literal(g->a, d->int_kind, hi));
+		(void)ct;
+	} else {
+		emit(e, "\tswitch (v) {\n");
+		for (member *m = d->members; m != NULL; m = m->next)
+			emit(e, "\tcase %s_%s:\n", upper, gen_upper(g->a, m->name));
+		emit(e, "\t\treturn true;\n\tdefault:\n\t\treturn false;\n\t}\n");
+	}
+	emit(e, "}\n\n");
+}
+
+static void emit_pad(header_gen *g, unsigned *pads, uint64_t bytes)
+{
+	emit(g->e, "\tuint8_t _pad%u[%llu];\n", (*pads)++, (unsigned long long)bytes);
+}
+
+static void emit_asserts(header_gen *g, decl *d)
+{
+	emitter *e = g->e;
+	const char *size[] = {arena_printf(g->a, "sizeof(%s) == %u", d->c_name, d->shape.size),
+	                      "\"wire layout\""};
+	emit_wrapped(e, 0, "_Static_assert(", size, 2, ");\n");
+	for (member *m = d->members; m != NULL; m = m->next) {
+		const char *args[] = {
+		    arena_printf(g->a, "offsetof(%s, %s) == %u", d->c_name, m->name, m->offset),
+		    "\"wire layout\""};
+		emit_wrapped(e, 0, "_Static_assert(", args, 2, ");\n");
+	}
+}
+
+static void gen_struct(header_gen *g, decl *d)
+{
+	emitter *e = g->e;
+	if (d->is_message) {
+		method *m = d->message_of;
+		emit(e, "/* %s.%s %s (%s) */\n", d->interface_of->name, m->name,
+		     strrchr(d->name, ' ') + 1, gen_where(g->c, m->loc));
+	} else {
+		emit(e, "/* struct %s (%s) */\n", d->name, gen_where(g->c, d->loc));
+		emit_doc(e, 0, d->doc);
+	}
+	emit(e, "struct %s {\n", d->c_name);
+	uint64_t offset = 0;
+	unsigned pads = 0;
+	if (d->is_message) {
+		emit(e, "\tidl_frame_header header;\n");
+		offset = 24;
+	}
+	for (member *m = d->members; m != NULL; m = m->next) {
+		if (m->offset > offset)
+			emit_pad(g, &pads, m->offset - offset);
+		emit_doc(e, 1, m->doc);
+		gen_field_decl(g->a, e, 1, m->type, m->name);
+		offset = m->offset + m->type->shape.size;
+	}
+	if (d->shape.size > offset)
+		emit_pad(g, &pads, d->shape.size - offset);
+	emit(e, "};\n");
+	emit_asserts(g, d);
+	emit(e, "\n");
+}
+
+static void gen_union(header_gen *g, decl *d)
+{
+	emitter *e = g->e;
+	emit(e, "/* union %s (%s) */\n", d->name, gen_where(g->c, d->loc));
+	emit_doc(e, 0, d->doc);
+	const char *upper = gen_upper(g->a, d->c_name);
+	define_run run = {0};
+	for (member *m = d->members; m != NULL; m = m->next)
+		add_define(g, &run, NULL,
+		           arena_printf(g->a, "%s_%s", upper, gen_upper(g->a, m->name)),
+		           gen_int_literal(g->a, d->int_kind, m->value->value));
+	flush(g, &run);
+	emit(e, "struct %s {\n", d->c_name);
+	emit(e, "\t%s tag;\n", gen_int_ctype(d->int_kind));
+	unsigned pads = 0;
+	uint32_t tag = ast_int_kind_bytes(d->int_kind);
+	uint32_t payload = d->members ? d->members->offset : tag;
+	if (payload > tag)
+		emit_pad(g, &pads, payload - tag);
+	uint64_t largest = 0;
+	emit(e, "\tunion {\n");
+	for (member *m = d->members; m != NULL; m = m->next) {
+		emit_doc(e, 2, m->doc);
+		gen_field_decl(g->a, e, 2, m->type, m->name);
+		if (m->type->shape.size > largest)
+			largest = m->type->shape.size;
+	}
+	emit(e, "\t};\n");
+	if (d->shape.size > payload + largest)
+		emit_pad(g, &pads, d->shape.size - payload - largest);
+	emit(e, "};\n");
+	const char *size[] = {arena_printf(g->a, "sizeof(%s) == %u", d->c_name, d->shape.size),
+	                      "\"wire layout\""};
+	emit_wrapped(e, 0, "_Static_assert(", size, 2, ");\n\n");
+}
+
+/* Emits struct and union definitions after the types they contain by value. */
+static void gen_in_order(header_gen *g, decl *d);
+
+static void gen_dependencies(header_gen *g, type *t)
+{
+	if (t == NULL || t->kind == TYPE_VECTOR)
+		return; /* vector elements are behind a pointer; a typedef suffices */
+	if (t->kind == TYPE_NAMED) {
+		if (t->target->file == g->f)
+			gen_in_order(g, t->target);
+		return;
+	}
+	gen_dependencies(g, t->element);
+}
+
+static void gen_in_order(header_gen *g, decl *d)
+{
+	if (d->gen_mark == g->mark)
+		return;
+	d->gen_mark = g->mark;
+	for (member *m = d->members; m != NULL; m = m->next)
+		gen_dependencies(g, m->type);
+	if (d->kind == DECL_STRUCT)
+		gen_struct(g, d);
+	else if (d->kind == DECL_UNION)
+		gen_union(g, d);
+}
+
+/* Prototypes of the functions gen_codec.c defines for one message. */
+static void gen_message_api(header_gen *g, decl *msg)
+{
+	emitter *e = g->e;
+	const char *n = msg->c_name;
+	const char *encode_args[] = {arena_printf(g->a, "const %s *msg", n),
+	                             "uint64_t txid",
+	                             "void *out",
+	                             "size_t out_max",
+	                             "idl_handle *handles",
+	                             "uint32_t *handle_count"};
+	emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s_encode(", n), encode_args, 6, ");\n");
+	const char *validate_args[] = {"void *frame", "size_t size", "const idl_handle *handles",
+	                               "uint32_t handle_count"};
+	emit_wrapped(e, 0, arena_printf(g->a, "int %s_validate(", n), validate_args, 4, ");\n");
+	const char *decode_args[] = {"const void *shared",
+	                             "size_t available",
+	                             "void *buf",
+	                             "size_t buf_max",
+	                             "const idl_handle *handles",
+	                             "uint32_t handle_count",
+	                             arena_printf(g->a, "const %s **out", n)};
+	emit_wrapped(e, 0, arena_printf(g->a, "int %s_decode(", n), decode_args, 7, ");\n");
+}
+
+static void gen_interface(header_gen *g, decl *d)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *upper = gen_upper(a, d->c_name);
+	emit(e, "/* interface %s (%s) */\n", d->name, gen_where(g->c, d->loc));
+	emit_doc(e, 0, d->doc);
+	define_run run = {0};
+	add_define(g, &run, NULL, arena_printf(a, "%s_MAX_FRAME_BYTES", upper),
+	           arena_printf(a, "%lluu", (unsigned long long)d->max_frame_bytes));
+	for (method *m = d->methods; m != NULL; m = m->next) {
+		const char *mu = arena_printf(a, "%s_%s", upper, sema_upper_case(a, m->name));
+		add_define(g, &run, NULL, arena_printf(a, "%s_ORDINAL", mu),
+		           arena_printf(a, "0x%08xu", m->ordinal));
+		add_define(
+		    g, &run, NULL,
+		    arena_printf(a, "%s_MAX_BYTES", gen_upper(a, m->request->c_name)),
+		    arena_printf(a, "%lluu", (unsigned long long)m->request->max_frame_bytes));
+		add_define(g, &run, NULL,
+		           arena_printf(a, "%s_MAX_HANDLES", gen_upper(a, m->request->c_name)),
+		           arena_printf(a, "%uu", m->request->shape.max_handles));
+		if (m->reply) {
+			add_define(g, &run, NULL,
+			           arena_printf(a, "%s_MAX_BYTES", gen_upper(a, m->reply->c_name)),
+			           arena_printf(a, "%lluu",
+			                        (unsigned long long)m->reply->max_frame_bytes));
+			add_define(
+			    g, &run, NULL,
+			    arena_printf(a, "%s_MAX_HANDLES", gen_upper(a, m->reply->c_name)),
+			    arena_printf(a, "%uu", m->reply->shape.max_handles));
+		}
+	}
+	flush(g, &run);
+	emit(e, "\n");
+
+	for (method *m = d->methods; m != NULL; m = m->next) {
+		emit_doc(e, 0, m->doc);
+		gen_struct(g, m->request);
+		gen_message_api(g, m->request);
+		emit(e, "\n");
+		if (m->reply == NULL)
+			continue;
+		gen_struct(g, m->reply);
+		gen_message_api(g, m->reply);
+		emit(e, "\n");
+		const char *base = arena_printf(a, "%s_%s", d->c_name, sema_snake_case(a, m->name));
+		emit(e, "/* Room for any reply to %s.%s, error replies included. */\n", d->name,
+		     m->name);
+		emit(e, "typedef union %s_reply_buffer {\n", base);
+		emit(e, "\t%s reply;\n", m->reply->c_name);
+		emit(e, "\tuint8_t bytes[%lluu];\n", (unsigned long long)gen_reply_buffer_bytes(m));
+		emit(e, "} %s_reply_buffer;\n\n", base);
+		decl *err = gen_error_enum(m);
+		if (err != NULL) {
+			const char *args[] = {"uint64_t txid",
+			                      arena_printf(a, "%s error", err->c_name), "void *out",
+			                      "size_t out_max"};
+			emit_wrapped(e, 0, arena_printf(a, "int64_t %s_error_encode(", base), args,
+			             4, ");\n");
+			const char *vargs[] = {"const void *frame", "size_t size",
+			                       arena_printf(a, "%s *error", err->c_name)};
+			emit_wrapped(e, 0, arena_printf(a, "int %s_error_validate(", base), vargs,
+			             3, ");\n");
+			emit(e, "\n");
+		}
+	}
+
+	/* Client side: stubs and the event table. */
+	emit(e, "/*\n * Client stubs of %s: each encodes its request straight into the\n", d->name);
+	emit(e, " * transport, waits for the reply and returns it validated in buf.\n");
+	emit(e, " * They return 0, IDL_E_REMOTE with *error set, or another idl_error.\n */\n");
+	bool has_events = false;
+	for (method *m = d->methods; m != NULL; m = m->next) {
+		const char *base = arena_printf(a, "%s_%s", d->c_name, sema_snake_case(a, m->name));
+		if (m->kind == METHOD_EVENT) {
+			has_events = true;
+			const char *args[] = {"idl_endpoint *ep", arena_printf(a, "const %s *event",
+			                                                       m->request->c_name)};
+			emit_wrapped(e, 0,
+			             arena_printf(a, "int %s_send_%s(", d->c_name,
+			                          sema_snake_case(a, m->name)),
+			             args, 2, ");\n");
+			continue;
+		}
+		const char *args[5];
+		size_t n = 0;
+		args[n++] = "idl_endpoint *ep";
+		args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
+		if (m->reply) {
+			args[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
+			args[n++] = arena_printf(a, "const %s **reply", m->reply->c_name);
+			if (gen_error_enum(m))
+				args[n++] = arena_printf(a, "%s *error", gen_error_enum(m)->c_name);
+		}
+		emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ");\n");
+	}
+	emit(e, "\n");
+
+	/* Server side: the handler table and the dispatcher. */
+	emit(e, "/*\n * Server side of %s: a handler per method. A handler returns 0 to send\n",
+	     d->name);
+	emit(e, " * its reply, IDL_E_REMOTE to send *error instead, or another idl_error\n");
+	emit(e, " * to send nothing and make the dispatcher return it.\n */\n");
+	emit(e, "typedef struct %s_handlers {\n", d->c_name);
+	for (method *m = d->methods; m != NULL; m = m->next) {
+		if (m->kind == METHOD_EVENT)
+			continue;
+		const char *args[4];
+		size_t n = 0;
+		args[n++] = "void *ctx";
+		args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
+		if (m->reply)
+			args[n++] = arena_printf(a, "%s *reply", m->reply->c_name);
+		if (gen_error_enum(m))
+			args[n++] = arena_printf(a, "%s *error", gen_error_enum(m)->c_name);
+		emit_wrapped(e, 1, arena_printf(a, "int (*%s)(", m->name), args, n, ");\n");
+	}
+	emit(e, "} %s_handlers;\n\n", d->c_name);
+	emit(e, "/* Validates a frame already copied into private memory, calls its\n");
+	emit(e, " * handler and sends the reply through ep. */\n");
+	const char *dargs[] = {arena_printf(a, "const %s_handlers *h", d->c_name),
+	                       "void *ctx",
+	                       "idl_endpoint *ep",
+	                       "void *frame",
+	                       "size_t size",
+	                       "const idl_handle *handles",
+	                       "uint32_t handle_count"};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", d->c_name), dargs, 7, ");\n\n");
+
+	if (has_events) {
+		emit(e, "/* Client side of %s's events. */\n", d->name);
+		emit(e, "typedef struct %s_event_handlers {\n", d->c_name);
+		for (method *m = d->methods; m != NULL; m = m->next) {
+			if (m->kind != METHOD_EVENT)
+				continue;
+			const char *args[] = {
+			    "void *ctx", arena_printf(a, "const %s *event", m->request->c_name)};
+			emit_wrapped(e, 1, arena_printf(a, "void (*%s)(", m->name), args, 2,
+			             ");\n");
+		}
+		emit(e, "} %s_event_handlers;\n\n", d->c_name);
+		const char *eargs[] = {arena_printf(a, "const %s_event_handlers *h", d->c_name),
+		                       "void *ctx",
+		                       "void *frame",
+		                       "size_t size",
+		                       "const idl_handle *handles",
+		                       "uint32_t handle_count"};
+		emit_wrapped(e, 0, arena_printf(a, "int %s_event_dispatch(", d->c_name), eargs, 6,
+		             ");\n\n");
+	}
+}
+
+void gen_header(compilation *c, file *f, emitter *e)
+{
+	header_gen g = {.c = c, .a = &c->arena, .e = e, .f = f, .mark = gen_new_mark()};
+	const char *guard = gen_guard(g.a, f);
+	emit(e, "/*\n * %s.h: generated by idlc from %s.idl. Do not edit.\n", f->basename,
+	     f->basename);
+	if (f->doc) {
+		emit(e, " *\n");
+		const char *line = f->doc;
+		while (line) {
+			const char *nl = strchr(line, '\n');
+			int n = nl ? (int)(nl - line) : (int)strlen(line);
+			emit(e, " *%s%.*s\n", n ? " " : "", n, line);
+			line = nl ? nl + 1 : NULL;
+		}
+	}
+	emit(e, " */\n#ifndef %s\n#define %s\n\n#include \"idl_wire.h\"\n", guard, guard);
+	for (import *imp = f->imports; imp != NULL; imp = imp->next)
+		if (imp->target)
+			emit(e, "#include \"%s.h\"\n", imp->target->basename);
+	emit(e, "\n_Static_assert(sizeof(bool) == 1, \"bool is one byte on the wire\");\n\n");
+
+	for (decl *d = f->decls; d != NULL; d = d->next)
+		if (d->kind == DECL_CONST)
+			gen_const(&g, d);
+	for (decl *d = f->decls; d != NULL; d = d->next)
+		if (d->kind == DECL_ENUM || d->kind == DECL_BITS)
+			gen_enum(&g, d);
+	/* Structs and unions may point at each other through vectors, so all
+	 * are declared before any is defined. */
+	bool any = false;
+	for (decl *d = f->decls; d != NULL; d = d->next) {
+		if (d->kind == DECL_STRUCT || d->kind == DECL_UNION) {
+			emit(e, "typedef struct %s %s;\n", d->c_name, d->c_name);
+			any = true;
+		}
+		if (d->kind == DECL_INTERFACE) {
+			for (method *m = d->methods; m != NULL; m = m->next) {
+				emit(e, "typedef struct %s %s;\n", m->request->c_name,
+				     m->request->c_name);
+				if (m->reply)
+					emit(e, "typedef struct %s %s;\n", m->reply->c_name,
+					     m->reply->c_name);
+				any = true;
+			}
+		}
+	}
+	if (any)
+		emit(e, "\n");
+	for (decl *d = f->decls; d != NULL; d = d->next)
+		gen_in_order(&g, d);
+	for (decl *d = f->decls; d != NULL; d = d->next)
+		if (d->kind == DECL_INTERFACE)
+			gen_interface(&g, d);
+	emit(e, "#endif /* %s */\n", guard);
+}

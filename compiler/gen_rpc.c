@@ -1,0 +1,251 @@
+/*
+ * gen_rpc.c: client stubs, the server skeleton and events in <name>.c.
+ *
+ * Everything here moves frames through an idl_endpoint (idl_wire.h): a
+ * per-message send_ helper encodes straight into the transport's frame;
+ * stubs wait for the reply with their transaction id and validate it in
+ * the caller's buffer; the dispatcher validates a request before its
+ * handler sees it and encodes the handler's reply straight into the
+ * transport.
+ */
+#include "gen.h"
+
+typedef struct rpc_gen {
+	compilation *c;
+	arena *a;
+	emitter *e;
+} rpc_gen;
+
+static const char *base_name(rpc_gen *g, decl *iface, method *m)
+{
+	return arena_printf(g->a, "%s_%s", iface->c_name, sema_snake_case(g->a, m->name));
+}
+
+static uint32_t at_least_one(uint32_t n)
+{
+	return n ? n : 1;
+}
+
+/* static int send_<msg>(idl_endpoint *ep, const <msg> *msg, uint64_t txid) */
+static void gen_send(rpc_gen *g, decl *msg)
+{
+	emitter *e = g->e;
+	const char *n = msg->c_name;
+	const char *upper = gen_upper(g->a, n);
+	const char *args[] = {"idl_endpoint *ep", arena_printf(g->a, "const %s *msg", n),
+	                      "uint64_t txid"};
+	emit_wrapped(e, 0, arena_printf(g->a, "static int send_%s(", n), args, 3, ")\n{\n");
+	emit(e, "\tidl_handle handles[%u];\n", at_least_one(msg->shape.max_handles));
+	emit(e, "\tuint32_t handle_count = 0;\n");
+	emit(e, "\tvoid *frame;\n");
+	emit(e, "\tint err = ep->ops->send_begin(ep, %s_MAX_BYTES, &frame);\n", upper);
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	const char *enc[] = {"msg",     "txid",
+	                     "frame",   arena_printf(g->a, "%s_MAX_BYTES", upper),
+	                     "handles", "&handle_count"};
+	emit_wrapped(e, 1, arena_printf(g->a, "int64_t size = %s_encode(", n), enc, 6, ");\n");
+	emit(e, "\tif (size < 0) {\n");
+	emit(e, "\t\tep->ops->send_commit(ep, 0, NULL, 0);\n");
+	emit(e, "\t\treturn (int)size;\n\t}\n");
+	emit(e, "\treturn ep->ops->send_commit(ep, (size_t)size, handles, handle_count);\n}\n\n");
+}
+
+static void gen_stub(rpc_gen *g, decl *iface, method *m)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *base = base_name(g, iface, m);
+	decl *err_enum = gen_error_enum(m);
+	emit(e, "/* %s: %s.%s */\n", gen_where(g->c, m->loc), iface->name, m->name);
+	if (m->kind == METHOD_EVENT) {
+		const char *args[] = {"idl_endpoint *ep",
+		                      arena_printf(a, "const %s *event", m->request->c_name)};
+		emit_wrapped(
+		    e, 0,
+		    arena_printf(a, "int %s_send_%s(", iface->c_name, sema_snake_case(a, m->name)),
+		    args, 2, ")\n{\n");
+		emit(e, "\treturn send_%s(ep, event, 0);\n}\n\n", m->request->c_name);
+		return;
+	}
+	const char *args[5];
+	size_t n = 0;
+	args[n++] = "idl_endpoint *ep";
+	args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
+	if (m->kind == METHOD_ONE_WAY) {
+		emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ")\n{\n");
+		emit(e, "\treturn send_%s(ep, req, 0);\n}\n\n", m->request->c_name);
+		return;
+	}
+	args[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
+	args[n++] = arena_printf(a, "const %s **reply", m->reply->c_name);
+	if (err_enum)
+		args[n++] = arena_printf(a, "%s *error", err_enum->c_name);
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ")\n{\n");
+	uint32_t handles = at_least_one(m->reply->shape.max_handles);
+	emit(e, "\tuint64_t txid = idl_endpoint_txid(ep);\n");
+	emit(e, "\tint err = send_%s(ep, req, txid);\n", m->request->c_name);
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	emit(e, "\tidl_handle handles[%u];\n", handles);
+	emit(e, "\tuint32_t handle_count = %u;\n", handles);
+	emit(e, "\tsize_t size;\n");
+	const char *recv[] = {"ep",    "txid",    "buf->bytes",   "sizeof(buf->bytes)",
+	                      "&size", "handles", "&handle_count"};
+	emit_wrapped(e, 1, "err = ep->ops->receive(", recv, 7, ");\n");
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	emit(e, "\tif (buf->reply.header.txid != txid)\n\t\treturn IDL_E_TXID;\n");
+	if (err_enum) {
+		emit(e, "\tif (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {\n");
+		emit(e, "\t\terr = %s_error_validate(buf->bytes, size, error);\n", base);
+		emit(e, "\t\treturn err != IDL_OK ? err : IDL_E_REMOTE;\n\t}\n");
+	}
+	emit(e, "\terr = %s_validate(buf->bytes, size, handles, handle_count);\n",
+	     m->reply->c_name);
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	emit(e, "\t*reply = &buf->reply;\n");
+	emit(e, "\treturn IDL_OK;\n}\n\n");
+}
+
+static const char *serve_args[] = {NULL,
+                                   "void *ctx",
+                                   "idl_endpoint *ep",
+                                   "void *frame",
+                                   "size_t size",
+                                   "const idl_handle *handles",
+                                   "uint32_t handle_count"};
+
+/* static int serve_<method>(...): validate, call the handler, reply. */
+static void gen_serve(rpc_gen *g, decl *iface, method *m)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *base = base_name(g, iface, m);
+	decl *err_enum = gen_error_enum(m);
+	const char *args[7];
+	for (size_t i = 0; i < 7; i++)
+		args[i] = serve_args[i];
+	args[0] = arena_printf(a, "const %s_handlers *h", iface->c_name);
+	emit_wrapped(e, 0, arena_printf(a, "static int serve_%s(", base), args, 7, ")\n{\n");
+	emit(e, "\tint err = %s_validate(frame, size, handles, handle_count);\n",
+	     m->request->c_name);
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	emit(e, "\tif (h->%s == NULL)\n\t\treturn IDL_E_NO_HANDLER;\n", m->name);
+	emit(e, "\tconst %s *req = frame;\n", m->request->c_name);
+	if (m->kind == METHOD_ONE_WAY) {
+		emit(e, "\t(void)ep;\n");
+		emit(e, "\treturn h->%s(ctx, req);\n}\n\n", m->name);
+		return;
+	}
+	emit(e, "\t%s reply;\n", m->reply->c_name);
+	emit(e, "\tIDL_MEMSET(&reply, 0, sizeof(reply));\n");
+	if (err_enum) {
+		emit(e, "\t%s error = 0;\n", err_enum->c_name);
+		emit(e, "\terr = h->%s(ctx, req, &reply, &error);\n", m->name);
+		emit(e, "\tif (err == IDL_E_REMOTE) {\n");
+		emit(e, "\t\tvoid *out;\n");
+		emit(e, "\t\terr = ep->ops->send_begin(ep, 32, &out);\n");
+		emit(e, "\t\tif (err != IDL_OK)\n\t\t\treturn err;\n");
+		const char *enc[] = {"req->header.txid", "error", "out", "32"};
+		emit_wrapped(e, 2, arena_printf(a, "int64_t n = %s_error_encode(", base), enc, 4,
+		             ");\n");
+		emit(e, "\t\tif (n < 0) {\n\t\t\tep->ops->send_commit(ep, 0, NULL, "
+		        "0);\n\t\t\treturn (int)n;\n\t\t}\n");
+		emit(e, "\t\treturn ep->ops->send_commit(ep, (size_t)n, NULL, 0);\n\t}\n");
+	} else {
+		emit(e, "\terr = h->%s(ctx, req, &reply);\n", m->name);
+	}
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	emit(e, "\treturn send_%s(ep, &reply, req->header.txid);\n}\n\n", m->reply->c_name);
+}
+
+static void gen_dispatch(rpc_gen *g, decl *iface)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *upper = gen_upper(a, iface->c_name);
+	const char *args[7];
+	for (size_t i = 0; i < 7; i++)
+		args[i] = serve_args[i];
+	args[0] = arena_printf(a, "const %s_handlers *h", iface->c_name);
+	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", iface->c_name), args, 7, ")\n{\n");
+	emit(e, "\tif (size < IDL_FRAME_HEADER_BYTES)\n\t\treturn IDL_E_FRAME_SHORT;\n");
+	emit(e, "\tswitch (((const idl_frame_header *)frame)->ordinal) {\n");
+	for (method *m = iface->methods; m != NULL; m = m->next) {
+		if (m->kind == METHOD_EVENT)
+			continue;
+		emit(e, "\tcase %s_%s_ORDINAL:\n", upper, sema_upper_case(a, m->name));
+		const char *call[] = {"h", "ctx", "ep", "frame", "size", "handles", "handle_count"};
+		emit_wrapped(e, 2, arena_printf(a, "return serve_%s(", base_name(g, iface, m)),
+		             call, 7, ");\n");
+	}
+	emit(e, "\tdefault:\n\t\t(void)h;\n\t\t(void)ctx;\n\t\t(void)ep;\n\t\t(void)handles;\n");
+	emit(e, "\t\t(void)handle_count;\n\t\treturn IDL_E_ORDINAL;\n\t}\n}\n\n");
+}
+
+static void gen_event_dispatch(rpc_gen *g, decl *iface)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *upper = gen_upper(a, iface->c_name);
+	const char *args[] = {arena_printf(a, "const %s_event_handlers *h", iface->c_name),
+	                      "void *ctx",
+	                      "void *frame",
+	                      "size_t size",
+	                      "const idl_handle *handles",
+	                      "uint32_t handle_count"};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_event_dispatch(", iface->c_name), args, 6,
+	             ")\n{\n");
+	emit(e, "\tint err;\n");
+	emit(e, "\tif (size < IDL_FRAME_HEADER_BYTES)\n\t\treturn IDL_E_FRAME_SHORT;\n");
+	emit(e, "\tswitch (((const idl_frame_header *)frame)->ordinal) {\n");
+	for (method *m = iface->methods; m != NULL; m = m->next) {
+		if (m->kind != METHOD_EVENT)
+			continue;
+		emit(e, "\tcase %s_%s_ORDINAL:\n", upper, sema_upper_case(a, m->name));
+		const char *check[] = {"frame", "size", "handles", "handle_count"};
+		emit_wrapped(e, 2, arena_printf(a, "err = %s_validate(", m->request->c_name), check,
+		             4, ");\n");
+		emit(e, "\t\tif (err != IDL_OK)\n\t\t\treturn err;\n");
+		emit(e, "\t\tif (h->%s == NULL)\n\t\t\treturn IDL_E_NO_HANDLER;\n", m->name);
+		emit(e, "\t\th->%s(ctx, frame);\n", m->name);
+		emit(e, "\t\treturn IDL_OK;\n");
+	}
+	emit(e, "\tdefault:\n\t\treturn IDL_E_ORDINAL;\n\t}\n}\n\n");
+}
+
+void gen_rpc(compilation *c, file *f, emitter *e)
+{
+	rpc_gen g = {.c = c, .a = &c->arena, .e = e};
+	for (decl *d = f->decls; d != NULL; d = d->next) {
+		if (d->kind != DECL_INTERFACE)
+			continue;
+		bool has_events = false;
+		for (method *m = d->methods; m != NULL; m = m->next) {
+			gen_send(&g, m->request);
+			if (m->reply)
+				gen_send(&g, m->reply);
+			has_events |= m->kind == METHOD_EVENT;
+		}
+		for (method *m = d->methods; m != NULL; m = m->next)
+			gen_stub(&g, d, m);
+		for (method *m = d->methods; m != NULL; m = m->next)
+			if (m->kind != METHOD_EVENT)
+				gen_serve(&g, d, m);
+		gen_dispatch(&g, d);
+		if (has_events)
+			gen_event_dispatch(&g, d);
+	}
+}
+
+void gen_source(compilation *c, file *f, emitter *e)
+{
+	emit(e, "/*\n * %s.c: generated by idlc from %s.idl. Do not edit.\n *\n", f->basename,
+	     f->basename);
+	emit(e, " * Encoders, copy-then-validate decoders, client stubs and the server\n");
+	emit(e, " * skeleton. Freestanding: no allocation, no libc beyond memcpy/memset.\n */\n");
+	emit(e, "#include \"%s.h\"\n\n", f->basename);
+	gen_codec(c, f, e);
+	gen_rpc(c, f, e);
+	/* Every function ends in a blank line; the file ends in one newline. */
+	while (e->length > 1 && e->text[e->length - 1] == '\n' && e->text[e->length - 2] == '\n')
+		e->text[--e->length] = '\0';
+}

@@ -1,0 +1,254 @@
+/*
+ * layout.c: where every byte goes on the wire.
+ *
+ * Computes each type's inline size and alignment (natural alignment, as a
+ * C compiler lays out the generated structs), its largest out-of-line part
+ * and handle count, and each field's offset. Messages start after the
+ * 24-byte frame header and end on an 8-byte boundary. Every message's
+ * largest frame must fit its interface's @max_frame; the error says by how
+ * much it does not.
+ */
+#include "compile.h"
+
+#include <string.h>
+
+/* Inline parts and frames stay well inside the u32 size field. */
+#define LARGEST_INLINE 0x7fffffffu
+
+typedef struct layout {
+	compilation *c;
+	diag_ctx *d;
+	bool too_large; /* a size overflowed; reported once per type */
+} layout;
+
+static uint64_t align_up(uint64_t n, uint64_t a)
+{
+	return (n + a - 1) & ~(a - 1);
+}
+
+/* Multiplies sizes, saturating far above any limit so checks stay simple. */
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+	return __builtin_mul_overflow(a, b, &r) || r > ((uint64_t)1 << 62) ? (uint64_t)1 << 62 : r;
+}
+
+static uint32_t clamp_u32(uint64_t n)
+{
+	return n > 0xffffffffu ? 0xffffffffu : (uint32_t)n;
+}
+
+static void lay_out_decl(layout *l, decl *d);
+
+static void shape_type(layout *l, type *t)
+{
+	wire_shape *s = &t->shape;
+	memset(s, 0, sizeof(*s));
+	switch (t->kind) {
+	case TYPE_INT:
+		s->size = s->align = ast_int_kind_bytes(t->int_kind);
+		break;
+	case TYPE_BOOL:
+		s->size = s->align = 1;
+		s->needs_check = true;
+		break;
+	case TYPE_HANDLE:
+		s->size = s->align = 4;
+		s->needs_check = true;
+		s->has_handles = true;
+		s->max_handles = 1;
+		break;
+	case TYPE_STRING:
+	case TYPE_BYTES:
+		s->size = 16;
+		s->align = 8;
+		s->has_ool = true;
+		s->needs_check = true;
+		s->max_ool = align_up(t->count + (t->kind == TYPE_STRING), 8);
+		break;
+	case TYPE_VECTOR: {
+		shape_type(l, t->element);
+		const wire_shape *e = &t->element->shape;
+		s->size = 16;
+		s->align = 8;
+		s->has_ool = true;
+		s->needs_check = true;
+		s->has_handles = e->has_handles;
+		s->max_ool =
+		    align_up(mul_sat(t->count, e->size), 8) + mul_sat(t->count, e->max_ool);
+		s->max_handles = clamp_u32(mul_sat(t->count, e->max_handles));
+		break;
+	}
+	case TYPE_ARRAY: {
+		shape_type(l, t->element);
+		const wire_shape *e = &t->element->shape;
+		uint64_t size = mul_sat(t->count, e->size);
+		if (size > LARGEST_INLINE) {
+			diag_error(
+			    l->d, t->loc,
+			    "array is %llu bytes; the inline part of a type is limited to %u bytes",
+			    (unsigned long long)size, LARGEST_INLINE);
+			size = 0;
+		}
+		*s = *e;
+		s->size = (uint32_t)size;
+		s->max_ool = mul_sat(t->count, e->max_ool);
+		s->max_handles = clamp_u32(mul_sat(t->count, e->max_handles));
+		break;
+	}
+	case TYPE_OPTIONAL: {
+		shape_type(l, t->element);
+		const wire_shape *e = &t->element->shape;
+		*s = *e;
+		s->size = (uint32_t)align_up(1, e->align) + e->size;
+		s->needs_check = true;
+		s->has_padding = e->has_padding || e->align > 1;
+		break;
+	}
+	case TYPE_NAMED:
+		if (t->target == NULL)
+			break;
+		lay_out_decl(l, t->target);
+		*s = t->target->shape;
+		break;
+	}
+}
+
+static void lay_out_struct(layout *l, decl *d)
+{
+	wire_shape *s = &d->shape;
+	/* A message's fields follow the frame header. */
+	uint64_t offset = d->is_message ? 24 : 0;
+	uint32_t align = d->is_message ? 8 : 1;
+	for (member *m = d->members; m != NULL; m = m->next) {
+		shape_type(l, m->type);
+		const wire_shape *f = &m->type->shape;
+		if (f->align == 0)
+			continue; /* unresolved; already reported */
+		uint64_t at = align_up(offset, f->align);
+		if (at != offset)
+			s->has_padding = true;
+		m->offset = (uint32_t)at;
+		offset = at + f->size;
+		if (f->align > align)
+			align = f->align;
+		s->max_ool += f->max_ool;
+		s->max_handles += f->max_handles;
+		s->has_ool |= f->has_ool;
+		s->has_handles |= f->has_handles;
+		s->needs_check |= f->needs_check;
+		s->has_padding |= f->has_padding;
+		if (offset > LARGEST_INLINE) {
+			diag_error(l->d, m->loc, "struct '%s' is larger than %u bytes inline",
+			           d->name, LARGEST_INLINE);
+			break;
+		}
+	}
+	uint64_t size = align_up(offset, align);
+	if (size != offset)
+		s->has_padding = true;
+	s->size = (uint32_t)size;
+	s->align = align;
+	s->needs_check |= s->has_padding;
+}
+
+static void lay_out_union(layout *l, decl *d)
+{
+	wire_shape *s = &d->shape;
+	uint32_t tag = ast_int_kind_bytes(d->int_kind);
+	uint32_t payload_align = 1;
+	uint64_t payload = 0;
+	for (member *m = d->members; m != NULL; m = m->next) {
+		shape_type(l, m->type);
+		const wire_shape *v = &m->type->shape;
+		if (v->align > payload_align)
+			payload_align = v->align;
+		if (v->size > payload)
+			payload = v->size;
+		if (v->max_ool > s->max_ool)
+			s->max_ool = v->max_ool;
+		if (v->max_handles > s->max_handles)
+			s->max_handles = v->max_handles;
+		s->has_ool |= v->has_ool;
+		s->has_handles |= v->has_handles;
+	}
+	uint32_t align = tag > payload_align ? tag : payload_align;
+	uint64_t payload_offset = align_up(tag, payload_align);
+	for (member *m = d->members; m != NULL; m = m->next)
+		m->offset = (uint32_t)payload_offset;
+	s->size = (uint32_t)align_up(payload_offset + payload, align);
+	s->align = align;
+	s->needs_check = true;
+	s->has_padding = true;
+}
+
+static void lay_out_decl(layout *l, decl *d)
+{
+	if (d->laid_out)
+		return;
+	d->laid_out = true;
+	switch (d->kind) {
+	case DECL_ENUM:
+	case DECL_BITS:
+		d->shape.size = d->shape.align = ast_int_kind_bytes(d->int_kind);
+		d->shape.needs_check =
+		    d->kind == DECL_ENUM || d->bits_mask != (uint64_t)ast_int_kind_max(d->int_kind);
+		break;
+	case DECL_STRUCT:
+		lay_out_struct(l, d);
+		break;
+	case DECL_UNION:
+		lay_out_union(l, d);
+		break;
+	case DECL_CONST:
+	case DECL_INTERFACE:
+		break;
+	}
+}
+
+/* Lays out one message and checks it against its interface's frame limit. */
+static void lay_out_message(layout *l, decl *iface, decl *msg, const char *what)
+{
+	lay_out_decl(l, msg);
+	uint64_t max = (uint64_t)msg->shape.size + msg->shape.max_ool;
+	msg->max_frame_bytes = max;
+	if (max > iface->max_frame_bytes) {
+		method *m = msg->message_of;
+		diag_error(l->d, m->loc,
+		           "the %s of '%s.%s' can be %llu bytes, %llu more than the frame limit of "
+		           "'%s' (%llu bytes)",
+		           what, iface->name, m->name, (unsigned long long)max,
+		           (unsigned long long)(max - iface->max_frame_bytes), iface->name,
+		           (unsigned long long)iface->max_frame_bytes);
+		attribute *a = ast_find_attr(iface->attrs, "max_frame");
+		if (a != NULL)
+			diag_note(l->d, a->loc, "the limit is set here");
+		else
+			diag_note(l->d, iface->loc,
+			          "raise the limit with @max_frame(N) on the interface");
+	} else if (msg->shape.max_handles > 64) {
+		diag_error(l->d, msg->message_of->loc,
+		           "the %s of '%s.%s' can carry %u handles; the limit is 64", what,
+		           iface->name, msg->message_of->name, msg->shape.max_handles);
+	}
+}
+
+void layout_compute(compilation *c)
+{
+	layout l = {.c = c, .d = &c->diag};
+	for (file *f = c->files; f != NULL; f = f->next) {
+		for (decl *d = f->decls; d != NULL; d = d->next) {
+			lay_out_decl(&l, d);
+			if (d->kind != DECL_INTERFACE)
+				continue;
+			for (method *m = d->methods; m != NULL; m = m->next) {
+				if (m->error != NULL && m->error->target != NULL)
+					lay_out_decl(&l, m->error->target);
+				lay_out_message(&l, d, m->request,
+				                m->kind == METHOD_EVENT ? "event" : "request");
+				if (m->reply != NULL)
+					lay_out_message(&l, d, m->reply, "reply");
+			}
+		}
+	}
+}

@@ -1,0 +1,220 @@
+/*
+ * load.c: reads .idl files and follows their imports.
+ *
+ * An import is looked up beside the importing file, then in each -I
+ * directory in order. Files are identified by their real path, so a file
+ * reached twice is read once; a file reached again while its own imports
+ * are still loading closes an import cycle, which is an error.
+ */
+#include "compile.h"
+#include "parse.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_SOURCE_BYTES (64u * 1024u * 1024u)
+
+enum {
+	UNVISITED,
+	LOADING,
+	LOADED
+};
+
+/* Reads a whole regular file into the arena; reports why it cannot. */
+static bool read_file(compilation *c, loc at, const char *path, char **text, size_t *size)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		diag_error(&c->diag, at, "cannot open '%s': %s", path, strerror(errno));
+		return false;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		diag_error(&c->diag, at, "'%s' is a directory, not an .idl file", path);
+		return false;
+	}
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		diag_error(&c->diag, at, "cannot open '%s': %s", path, strerror(errno));
+		return false;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = arena_alloc(&c->arena, cap + 1);
+	for (;;) {
+		if (n == cap) {
+			if (cap >= MAX_SOURCE_BYTES) {
+				diag_error(&c->diag, at, "'%s' is larger than %u MiB", path,
+				           MAX_SOURCE_BYTES >> 20);
+				fclose(f);
+				return false;
+			}
+			char *bigger = arena_alloc(&c->arena, cap * 2 + 1);
+			memcpy(bigger, buf, n);
+			buf = bigger;
+			cap *= 2;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	bool failed = ferror(f) != 0;
+	fclose(f);
+	if (failed) {
+		diag_error(&c->diag, at, "cannot read '%s'", path);
+		return false;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*size = n;
+	return true;
+}
+
+static const char *base_name(compilation *c, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	size_t len = strlen(name);
+	if (len > 4 && strcmp(name + len - 4, ".idl") == 0)
+		len -= 4;
+	return arena_strndup(&c->arena, name, len);
+}
+
+static file *find_loaded(compilation *c, const char *real)
+{
+	for (file *f = c->files; f != NULL; f = f->next)
+		if (strcmp(f->path, real) == 0 || (f->real_path && strcmp(f->real_path, real) == 0))
+			return f;
+	return NULL;
+}
+
+static void add_file(compilation *c, file *f)
+{
+	file **tail = &c->files;
+	while (*tail != NULL)
+		tail = &(*tail)->next;
+	*tail = f;
+}
+
+static void load_imports(compilation *c, file *f);
+
+static void add_dependency(compilation *c, const char *path)
+{
+	if (c->dependency_count == c->dependency_capacity) {
+		size_t cap = c->dependency_capacity ? c->dependency_capacity * 2 : 16;
+		const char **deps = arena_alloc(&c->arena, cap * sizeof(*deps));
+		if (c->dependency_count)
+			memcpy(deps, c->dependencies, c->dependency_count * sizeof(*deps));
+		c->dependencies = deps;
+		c->dependency_capacity = cap;
+	}
+	c->dependencies[c->dependency_count++] = path;
+}
+
+static file *load_text(compilation *c, const char *path, const char *real, char *text, size_t size)
+{
+	uint32_t src = diag_add_source(&c->diag, path, text, size);
+	file *f = parse_file(&c->arena, &c->diag, path, src);
+	f->real_path = real;
+	f->basename = base_name(c, path);
+	add_file(c, f);
+	add_dependency(c, path);
+	load_imports(c, f);
+	return f;
+}
+
+static file *load_path(compilation *c, loc at, const char *path)
+{
+	char resolved[PATH_MAX];
+	const char *real = realpath(path, resolved) ? arena_strdup(&c->arena, resolved) : path;
+	file *f = find_loaded(c, real);
+	if (f != NULL)
+		return f;
+	char *text;
+	size_t size;
+	if (!read_file(c, at, path, &text, &size))
+		return NULL;
+	return load_text(c, arena_strdup(&c->arena, path), real, text, size);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* Finds an import: beside the importing file, then in the -I directories. */
+static const char *find_import(compilation *c, file *from, const char *name)
+{
+	if (name[0] == '/')
+		return name;
+	const char *slash = strrchr(from->path, '/');
+	const char *beside =
+	    slash ? arena_printf(&c->arena, "%.*s/%s", (int)(slash - from->path), from->path, name)
+	          : name;
+	if (exists(beside))
+		return beside;
+	for (size_t i = 0; i < c->include_count; i++) {
+		const char *candidate = arena_printf(&c->arena, "%s/%s", c->include_dirs[i], name);
+		if (exists(candidate))
+			return candidate;
+	}
+	return NULL;
+}
+
+static void load_imports(compilation *c, file *f)
+{
+	f->visit_state = LOADING;
+	for (import *imp = f->imports; imp != NULL; imp = imp->next) {
+		if (diag_too_many(&c->diag))
+			break;
+		const char *path = find_import(c, f, imp->path);
+		if (path == NULL) {
+			diag_error(&c->diag, imp->loc, "cannot find import '%s'", imp->path);
+			if (c->include_count == 0)
+				diag_note(&c->diag, imp->loc,
+				          "looked beside '%s'; add search directories with -I",
+				          f->path);
+			continue;
+		}
+		imp->target = load_path(c, imp->loc, path);
+		if (imp->target == f) {
+			diag_error(&c->diag, imp->loc, "'%s' imports itself", f->path);
+			imp->target = NULL;
+		} else if (imp->target != NULL && imp->target->visit_state == LOADING) {
+			diag_error(&c->diag, imp->loc,
+			           "import cycle: '%s' imports '%s', which imports it back",
+			           f->path, imp->target->path);
+			imp->target = NULL;
+		}
+	}
+	f->visit_state = LOADED;
+}
+
+static void add_root(compilation *c, file *f)
+{
+	file **roots = arena_alloc(&c->arena, (c->root_count + 1) * sizeof(*roots));
+	if (c->root_count)
+		memcpy(roots, c->roots, c->root_count * sizeof(*roots));
+	roots[c->root_count++] = f;
+	c->roots = roots;
+}
+
+file *load_root(compilation *c, const char *path)
+{
+	file *f = load_path(c, (loc){0}, path);
+	if (f != NULL)
+		add_root(c, f);
+	return f;
+}
+
+file *load_root_text(compilation *c, const char *path, const char *text, size_t size)
+{
+	char *copy = arena_alloc(&c->arena, size + 1);
+	memcpy(copy, text, size);
+	file *f = load_text(c, path, path, copy, size);
+	add_root(c, f);
+	return f;
+}

@@ -1,0 +1,280 @@
+/*
+ * main.c: the idlc command line.
+ *
+ *   idlc [options] FILE.idl...
+ *
+ * Runs the front end over the named files and writes, for each, the
+ * outputs asked for into the output directory. Exit status: 0 on success,
+ * 1 when the input has errors, 2 on a usage or I/O problem.
+ */
+#include "gen.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifndef IDLC_VERSION
+#define IDLC_VERSION "0.1.0"
+#endif
+
+extern const char idlc_support_header[];
+
+enum {
+	EMIT_HEADER = 1,
+	EMIT_SOURCE = 2,
+	EMIT_SUPPORT = 4,
+	EMIT_JSON = 8
+};
+
+typedef struct options {
+	const char *out_dir;
+	const char *depfile;
+	unsigned emit;
+	bool check_only;
+	bool werror;
+	const char **inputs;
+	size_t input_count;
+} options;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: idlc [options] FILE.idl...\n"
+	        "\n"
+	        "Compiles service descriptions into freestanding C: types, encoders,\n"
+	        "copy-then-validate decoders, client stubs and server skeletons.\n"
+	        "\n"
+	        "options:\n"
+	        "  -o DIR             write outputs into DIR (default: .)\n"
+	        "  -I DIR             search DIR for imports (after the importing file's own\n"
+	        "                     directory); may be repeated\n"
+	        "  --emit=LIST        what to write, a comma-separated list of:\n"
+	        "                       header   NAME.h: types, constants, sizes, prototypes\n"
+	        "                       source   NAME.c: encoders, decoders, stubs, skeletons\n"
+	        "                       support  idl_wire.h: what all generated code shares\n"
+	        "                       json     NAME.json: the checked IR, for other tools\n"
+	        "                     (default: header,source,support)\n"
+	        "  --depfile FILE     write a make/ninja dependency file\n"
+	        "  --check            check the input and write nothing\n"
+	        "  -Werror            treat warnings as errors\n"
+	        "  --version          print the version\n"
+	        "  --help             print this help\n");
+}
+
+static bool parse_emit(const char *list, unsigned *emit)
+{
+	*emit = 0;
+	while (*list) {
+		const char *comma = strchr(list, ',');
+		size_t n = comma ? (size_t)(comma - list) : strlen(list);
+		if (n == 6 && strncmp(list, "header", n) == 0)
+			*emit |= EMIT_HEADER;
+		else if (n == 6 && strncmp(list, "source", n) == 0)
+			*emit |= EMIT_SOURCE;
+		else if (n == 7 && strncmp(list, "support", n) == 0)
+			*emit |= EMIT_SUPPORT;
+		else if (n == 4 && strncmp(list, "json", n) == 0)
+			*emit |= EMIT_JSON;
+		else {
+			fprintf(stderr, "idlc: error: unknown output '%.*s' in --emit\n", (int)n,
+			        list);
+			return false;
+		}
+		list += n + (comma ? 1 : 0);
+	}
+	return true;
+}
+
+/* Returns 0 when parsing may go on, otherwise the exit status. */
+static int parse_args(int argc, char **argv, options *o, compilation *c)
+{
+	o->out_dir = ".";
+	o->emit = EMIT_HEADER | EMIT_SOURCE | EMIT_SUPPORT;
+	o->inputs = calloc((size_t)argc, sizeof(*o->inputs));
+	c->include_dirs = calloc((size_t)argc, sizeof(*c->include_dirs));
+	if (o->inputs == NULL || c->include_dirs == NULL) {
+		fputs("idlc: fatal: out of memory\n", stderr);
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *value = NULL;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return -1;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("idlc %s (wire format %d)\n", IDLC_VERSION, 1);
+			return -1;
+		} else if (strcmp(a, "--check") == 0) {
+			o->check_only = true;
+		} else if (strcmp(a, "-Werror") == 0) {
+			o->werror = true;
+		} else if (strncmp(a, "--emit=", 7) == 0) {
+			if (!parse_emit(a + 7, &o->emit))
+				return 2;
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 ||
+		           strcmp(a, "--depfile") == 0 || strcmp(a, "--emit") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "idlc: error: '%s' needs a value\n", a);
+				return 2;
+			}
+			value = argv[++i];
+			if (a[1] == 'o')
+				o->out_dir = value;
+			else if (a[1] == 'I')
+				c->include_dirs[c->include_count++] = value;
+			else if (strcmp(a, "--emit") == 0) {
+				if (!parse_emit(value, &o->emit))
+					return 2;
+			} else
+				o->depfile = value;
+		} else if (strncmp(a, "-I", 2) == 0 && a[2]) {
+			c->include_dirs[c->include_count++] = a + 2;
+		} else if (strncmp(a, "-o", 2) == 0 && a[2]) {
+			o->out_dir = a + 2;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "idlc: error: unknown option '%s'\n", a);
+			fprintf(stderr, "idlc: note: run 'idlc --help' for the options\n");
+			return 2;
+		} else {
+			o->inputs[o->input_count++] = a;
+		}
+	}
+	if (o->input_count == 0) {
+		fprintf(stderr, "idlc: error: no input files\n");
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static bool write_file(const char *dir, const char *name, const char *text, size_t size)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(n);
+	if (path == NULL)
+		return false;
+	snprintf(path, n, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	bool ok = f != NULL && fwrite(text, 1, size, f) == size;
+	if (f != NULL && fclose(f) != 0)
+		ok = false;
+	if (!ok)
+		fprintf(stderr, "idlc: error: cannot write '%s': %s\n", path, strerror(errno));
+	free(path);
+	return ok;
+}
+
+/* Make-style escaping of a path in a depfile. */
+static void dep_path(FILE *f, const char *p)
+{
+	for (; *p; p++) {
+		if (*p == ' ' || *p == '#')
+			fputc('\\', f);
+		if (*p == '$')
+			fputc('$', f);
+		fputc(*p, f);
+	}
+}
+
+static bool write_depfile(const options *o, compilation *c)
+{
+	FILE *f = fopen(o->depfile, "w");
+	if (f == NULL) {
+		fprintf(stderr, "idlc: error: cannot write '%s': %s\n", o->depfile,
+		        strerror(errno));
+		return false;
+	}
+	bool first = true;
+	for (size_t r = 0; r < c->root_count; r++) {
+		static const struct {
+			unsigned bit;
+			const char *ext;
+		} outs[] = {{EMIT_HEADER, ".h"}, {EMIT_SOURCE, ".c"}, {EMIT_JSON, ".json"}};
+		for (size_t i = 0; i < 3; i++) {
+			if (!(o->emit & outs[i].bit))
+				continue;
+			fputs(first ? "" : " ", f);
+			first = false;
+			dep_path(f, o->out_dir);
+			fputc('/', f);
+			dep_path(f, c->roots[r]->basename);
+			fputs(outs[i].ext, f);
+		}
+	}
+	fputs(":", f);
+	for (size_t i = 0; i < c->dependency_count; i++) {
+		fputs(" ", f);
+		dep_path(f, c->dependencies[i]);
+	}
+	fputs("\n", f);
+	return fclose(f) == 0;
+}
+
+static int run(const options *o, compilation *c)
+{
+	c->diag.warnings_are_errors = o->werror;
+	for (size_t i = 0; i < o->input_count; i++)
+		load_root(c, o->inputs[i]);
+	if (!compile_front_end(c))
+		return 1;
+	if (o->check_only)
+		return 0;
+	struct stat st;
+	if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		if (mkdir(o->out_dir, 0777) != 0) {
+			fprintf(stderr, "idlc: error: cannot create output directory '%s': %s\n",
+			        o->out_dir, strerror(errno));
+			return 2;
+		}
+	}
+	bool ok = true;
+	for (size_t r = 0; r < c->root_count; r++) {
+		file *f = c->roots[r];
+		if (o->emit & EMIT_HEADER) {
+			emitter e;
+			emit_init(&e, &c->arena);
+			gen_header(c, f, &e);
+			ok &= write_file(o->out_dir, arena_printf(&c->arena, "%s.h", f->basename),
+			                 e.text, e.length);
+		}
+		if (o->emit & EMIT_SOURCE) {
+			emitter e;
+			emit_init(&e, &c->arena);
+			gen_source(c, f, &e);
+			ok &= write_file(o->out_dir, arena_printf(&c->arena, "%s.c", f->basename),
+			                 e.text, e.length);
+		}
+		if (o->emit & EMIT_JSON) {
+			emitter e;
+			emit_init(&e, &c->arena);
+			gen_json(c, &e);
+			ok &=
+			    write_file(o->out_dir, arena_printf(&c->arena, "%s.json", f->basename),
+			               e.text, e.length);
+		}
+	}
+	if (o->emit & EMIT_SUPPORT)
+		ok &= write_file(o->out_dir, "idl_wire.h", idlc_support_header,
+		                 strlen(idlc_support_header));
+	if (o->depfile)
+		ok &= write_depfile(o, c);
+	return ok ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+	compilation c;
+	compile_init(&c, stderr);
+	options o = {0};
+	int status = parse_args(argc, argv, &o, &c);
+	if (status == 0)
+		status = run(&o, &c);
+	else if (status < 0)
+		status = 0;
+	free(o.inputs);
+	free((void *)c.include_dirs);
+	compile_free(&c);
+	return status;
+}

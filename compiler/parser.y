@@ -1,0 +1,484 @@
+/*
+ * parser.y: the grammar of .idl files. Actions only build nodes.
+ *
+ * Recovery happens at declaration and member boundaries (the `error`
+ * alternatives), so a typo costs one error and the rest of the file is
+ * still checked. docs/language.md holds the same grammar in EBNF.
+ */
+%define api.pure full
+%define api.prefix {idlc_yy}
+%define api.token.prefix {TOK_}
+%define api.location.type {loc}
+%define parse.error custom
+%define parse.lac full
+%locations
+%param {void *scanner}
+%parse-param {parse_ctx *p}
+
+%code requires {
+#include "parse.h"
+typedef struct node_list {
+	void *head;
+	void *tail;
+} node_list;
+}
+
+%code provides {
+int idlc_yylex(IDLC_YYSTYPE *lval, loc *lloc, void *scanner);
+}
+
+%code {
+#include <string.h>
+
+#define YYLLOC_DEFAULT(cur, rhs, n)                                      \
+	do {                                                             \
+		if (n) {                                                 \
+			(cur).file = YYRHSLOC(rhs, 1).file;              \
+			(cur).begin = YYRHSLOC(rhs, 1).begin;            \
+			(cur).end = YYRHSLOC(rhs, n).end;                \
+		} else {                                                 \
+			(cur).file = YYRHSLOC(rhs, 0).file;              \
+			(cur).begin = (cur).end = YYRHSLOC(rhs, 0).end;  \
+		}                                                        \
+	} while (0)
+
+static void idlc_yyerror(loc *at, void *scanner, parse_ctx *p, const char *msg);
+static char *join_docs(parse_ctx *p, char *docs, const char *line);
+static char *join_name(parse_ctx *p, const char *a, const char *b);
+static void split_name(parse_ctx *p, const char *qname, const char **qualifier, const char **name);
+static member *new_member(parse_ctx *p, loc at, const char *doc, const char *name, type *t, expr *value);
+static method *new_method(parse_ctx *p, loc at, method_kind kind, const char *name, member *params);
+static decl *new_decl(parse_ctx *p, loc at, decl_kind kind, const char *name);
+/* Appends in O(1): a list under construction is a head and a tail. */
+#define LIST_ADD(list, item, type) list_add(&(list), (item), offsetof(type, next))
+static void list_add(node_list *list, void *item, size_t next_offset);
+}
+
+%union {
+	const char *str;
+	char *doc;
+	idl_int num;
+	int ikind;
+	expr *expr;
+	type *type;
+	member *member;
+	method *method;
+	decl *decl;
+	attribute *attr;
+	import *imp;
+	node_list list;
+}
+
+%token END 0 "end of file"
+%token <str> IDENT "identifier"
+%token <str> STRING "string literal"
+%token <str> DOC "doc comment"
+%token <num> INTEGER "integer"
+%token PACKAGE "'package'" IMPORT "'import'" CONST "'const'" ENUM "'enum'" BITS "'bits'"
+%token STRUCT "'struct'" UNION "'union'" INTERFACE "'interface'" ONEWAY "'oneway'"
+%token EVENT "'event'" ERROR "'error'" OPTIONAL "'optional'" VECTOR "'vector'"
+%token STRING_KW "'string'" BYTES "'bytes'" HANDLE "'handle'" BOOL "'bool'"
+%token U8 "'u8'" U16 "'u16'" U32 "'u32'" U64 "'u64'" I8 "'i8'" I16 "'i16'" I32 "'i32'" I64 "'i64'"
+%token ARROW "'->'" SHL "'<<'"
+
+%type <doc> docs
+%type <str> qname
+%type <ikind> int_type
+%type <expr> expr bound
+%type <type> type
+%type <list> enum_members fields variants params methods attrs imports decls
+%type <member> enum_member field variant params_opt param
+%type <method> method method_body
+%type <decl> decl decl_body
+%type <attr> attr
+%type <imp> import
+%type <type> error_opt
+
+%left '|'
+%left '^'
+%left '&'
+%left SHL '>'
+%left '+' '-'
+%left '*' '/' '%'
+%precedence UNARY
+
+%%
+
+file
+	: docs PACKAGE qname ';' imports decls {
+		p->file->doc = $1;
+		p->file->imports = $5.head;
+		p->file->decls = $6.head;
+		p->file->package = $3;
+		p->file->package_loc = @3;
+	}
+	;
+
+docs
+	: %empty { $$ = NULL; }
+	| docs DOC { $$ = join_docs(p, $1, $2); }
+	;
+
+qname
+	: IDENT { $$ = $1; }
+	| qname '.' IDENT { $$ = join_name(p, $1, $3); }
+	;
+
+imports
+	: %empty { $$ = (node_list){0}; }
+	| imports import { $$ = $1; LIST_ADD($$, $2, import); }
+	;
+
+import
+	: IMPORT STRING ';' {
+		$$ = arena_alloc(p->arena, sizeof(import));
+		$$->path = $2;
+		$$->loc = @2;
+	}
+	;
+
+decls
+	: %empty { $$ = (node_list){0}; }
+	| decls decl { $$ = $1; if ($2) LIST_ADD($$, $2, decl); }
+	;
+
+decl
+	: docs attrs decl_body { $$ = $3; $$->doc = $1; $$->attrs = $2.head; }
+	| error ';' { $$ = NULL; }
+	| error '}' { $$ = NULL; }
+	;
+
+attrs
+	: %empty { $$ = (node_list){0}; }
+	| attrs attr { $$ = $1; LIST_ADD($$, $2, attribute); }
+	;
+
+attr
+	: '@' IDENT {
+		$$ = arena_alloc(p->arena, sizeof(attribute));
+		$$->name = $2;
+		$$->loc = @2;
+	}
+	| '@' IDENT '(' expr ')' {
+		$$ = arena_alloc(p->arena, sizeof(attribute));
+		$$->name = $2;
+		$$->loc = @2;
+		$$->arg = $4;
+	}
+	;
+
+decl_body
+	: CONST IDENT ':' int_type '=' expr ';' {
+		$$ = new_decl(p, @2, DECL_CONST, $2);
+		$$->int_kind = (int_kind)$4;
+		$$->int_kind_loc = @4;
+		$$->value = $6;
+	}
+	| ENUM IDENT ':' int_type '{' enum_members '}' {
+		$$ = new_decl(p, @2, DECL_ENUM, $2);
+		$$->int_kind = (int_kind)$4;
+		$$->int_kind_loc = @4;
+		$$->members = $6.head;
+	}
+	| BITS IDENT ':' int_type '{' enum_members '}' {
+		$$ = new_decl(p, @2, DECL_BITS, $2);
+		$$->int_kind = (int_kind)$4;
+		$$->int_kind_loc = @4;
+		$$->members = $6.head;
+	}
+	| STRUCT IDENT '{' fields '}' {
+		$$ = new_decl(p, @2, DECL_STRUCT, $2);
+		$$->members = $4.head;
+	}
+	| UNION IDENT ':' int_type '{' variants '}' {
+		$$ = new_decl(p, @2, DECL_UNION, $2);
+		$$->int_kind = (int_kind)$4;
+		$$->int_kind_loc = @4;
+		$$->members = $6.head;
+	}
+	| INTERFACE IDENT '{' methods '}' {
+		$$ = new_decl(p, @2, DECL_INTERFACE, $2);
+		$$->methods = $4.head;
+	}
+	;
+
+enum_members
+	: %empty { $$ = (node_list){0}; }
+	| enum_members enum_member { $$ = $1; if ($2) LIST_ADD($$, $2, member); }
+	;
+
+enum_member
+	: docs IDENT '=' expr ';' { $$ = new_member(p, @2, $1, $2, NULL, $4); }
+	| error ';' { $$ = NULL; }
+	;
+
+fields
+	: %empty { $$ = (node_list){0}; }
+	| fields field { $$ = $1; if ($2) LIST_ADD($$, $2, member); }
+	;
+
+field
+	: docs IDENT ':' type ';' { $$ = new_member(p, @2, $1, $2, $4, NULL); }
+	| error ';' { $$ = NULL; }
+	;
+
+variants
+	: %empty { $$ = (node_list){0}; }
+	| variants variant { $$ = $1; if ($2) LIST_ADD($$, $2, member); }
+	;
+
+variant
+	: docs IDENT ':' type '=' expr ';' { $$ = new_member(p, @2, $1, $2, $4, $6); }
+	| error ';' { $$ = NULL; }
+	;
+
+methods
+	: %empty { $$ = (node_list){0}; }
+	| methods method { $$ = $1; if ($2) LIST_ADD($$, $2, method); }
+	;
+
+method
+	: docs attrs method_body { $$ = $3; $$->doc = $1; $$->attrs = $2.head; }
+	| error ';' { $$ = NULL; }
+	;
+
+method_body
+	: IDENT '(' params_opt ')' ARROW '(' params_opt ')' error_opt ';' {
+		$$ = new_method(p, @1, METHOD_TWO_WAY, $1, $3);
+		$$->has_reply = true;
+		$$->results = $7;
+		$$->error = $9;
+	}
+	| IDENT '(' params_opt ')' error_opt ';' {
+		/* No reply: sema reports it and suggests 'oneway' or '-> ()'. */
+		$$ = new_method(p, @1, METHOD_TWO_WAY, $1, $3);
+		$$->error = $5;
+	}
+	| ONEWAY IDENT '(' params_opt ')' ';' { $$ = new_method(p, @2, METHOD_ONE_WAY, $2, $4); }
+	| EVENT IDENT '(' params_opt ')' ';' { $$ = new_method(p, @2, METHOD_EVENT, $2, $4); }
+	;
+
+error_opt
+	: %empty { $$ = NULL; }
+	| ERROR type { $$ = $2; }
+	;
+
+params_opt
+	: %empty { $$ = NULL; }
+	| params { $$ = $1.head; }
+	;
+
+params
+	: param { $$ = (node_list){0}; LIST_ADD($$, $1, member); }
+	| params ',' param { $$ = $1; LIST_ADD($$, $3, member); }
+	;
+
+param
+	: IDENT ':' type { $$ = new_member(p, @1, NULL, $1, $3, NULL); }
+	;
+
+int_type
+	: U8 { $$ = INT_U8; }
+	| U16 { $$ = INT_U16; }
+	| U32 { $$ = INT_U32; }
+	| U64 { $$ = INT_U64; }
+	| I8 { $$ = INT_I8; }
+	| I16 { $$ = INT_I16; }
+	| I32 { $$ = INT_I32; }
+	| I64 { $$ = INT_I64; }
+	;
+
+type
+	: int_type { $$ = ast_type(p->arena, @$, TYPE_INT); $$->int_kind = (int_kind)$1; }
+	| BOOL { $$ = ast_type(p->arena, @$, TYPE_BOOL); }
+	| STRING_KW '<' bound '>' { $$ = ast_type(p->arena, @$, TYPE_STRING); $$->bound = $3; }
+	| BYTES '<' bound '>' { $$ = ast_type(p->arena, @$, TYPE_BYTES); $$->bound = $3; }
+	| VECTOR '<' type ',' bound '>' {
+		$$ = ast_type(p->arena, @$, TYPE_VECTOR);
+		$$->element = $3;
+		$$->bound = $5;
+	}
+	| OPTIONAL '<' type '>' { $$ = ast_type(p->arena, @$, TYPE_OPTIONAL); $$->element = $3; }
+	| HANDLE '<' IDENT '>' {
+		$$ = ast_type(p->arena, @$, TYPE_HANDLE);
+		$$->name = $3;
+	}
+	| qname {
+		$$ = ast_type(p->arena, @$, TYPE_NAMED);
+		split_name(p, $1, &$$->qualifier, &$$->name);
+	}
+	| type '[' expr ']' {
+		$$ = ast_type(p->arena, @$, TYPE_ARRAY);
+		$$->element = $1;
+		$$->bound = $3;
+	}
+	;
+
+/* A bound inside <...> is a literal, a name or a parenthesized expression,
+ * so that '>' always closes the brackets. */
+bound
+	: INTEGER { $$ = ast_expr_int(p->arena, @$, $1); }
+	| qname {
+		const char *q, *n;
+		split_name(p, $1, &q, &n);
+		$$ = ast_expr_name(p->arena, @$, q, n);
+	}
+	| '(' expr ')' { $$ = $2; }
+	;
+
+expr
+	: INTEGER { $$ = ast_expr_int(p->arena, @$, $1); }
+	| qname {
+		const char *q, *n;
+		split_name(p, $1, &q, &n);
+		$$ = ast_expr_name(p->arena, @$, q, n);
+	}
+	| '(' expr ')' { $$ = $2; }
+	| '-' expr %prec UNARY { $$ = ast_expr_unary(p->arena, @$, '-', $2); }
+	| '~' expr %prec UNARY { $$ = ast_expr_unary(p->arena, @$, '~', $2); }
+	| expr '|' expr { $$ = ast_expr_binary(p->arena, @2, '|', $1, $3); }
+	| expr '^' expr { $$ = ast_expr_binary(p->arena, @2, '^', $1, $3); }
+	| expr '&' expr { $$ = ast_expr_binary(p->arena, @2, '&', $1, $3); }
+	| expr SHL expr { $$ = ast_expr_binary(p->arena, @2, TOK_SHL, $1, $3); }
+	| expr '>' '>' expr {
+		/* '>>' is two tokens so that vector<optional<u8>> closes twice. */
+		if (@2.end != @3.begin)
+			diag_error(p->diag, @2, "expected '>>' (no space between the two '>')");
+		$$ = ast_expr_binary(p->arena, ast_loc_span(@2, @3), '>', $1, $4);
+	}
+	| expr '+' expr { $$ = ast_expr_binary(p->arena, @2, '+', $1, $3); }
+	| expr '-' expr { $$ = ast_expr_binary(p->arena, @2, '-', $1, $3); }
+	| expr '*' expr { $$ = ast_expr_binary(p->arena, @2, '*', $1, $3); }
+	| expr '/' expr { $$ = ast_expr_binary(p->arena, @2, '/', $1, $3); }
+	| expr '%' expr { $$ = ast_expr_binary(p->arena, @2, '%', $1, $3); }
+	;
+
+%%
+
+static void idlc_yyerror(loc *at, void *scanner, parse_ctx *p, const char *msg)
+{
+	(void)scanner;
+	/* Bison calls this only for its own failures, e.g. "memory exhausted"
+	 * when input nests deeper than the parser's stack. */
+	if (strstr(msg, "exhausted") != NULL)
+		diag_error(p->diag, *at, "input nests too deeply");
+	else
+		diag_error(p->diag, *at, "%s", msg);
+}
+
+/* Formats "expected ';' or '}', found identifier 'x'", naming what an
+ * expected '}' would close. */
+static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, parse_ctx *p)
+{
+	(void)scanner;
+	enum { MAX_EXPECTED = 5 };
+	yysymbol_kind_t expected[MAX_EXPECTED];
+	int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
+	yysymbol_kind_t got = yypcontext_token(ctx);
+	loc at = *yypcontext_location(ctx);
+	const source *src = diag_source(p->diag, at.file);
+
+	char found[96];
+	if (got == YYSYMBOL_YYEOF) {
+		snprintf(found, sizeof(found), "end of file");
+	} else if (got == YYSYMBOL_DOC) {
+		diag_error(p->diag, at, "doc comment must come before a declaration or member");
+		return 0;
+	} else if (got == YYSYMBOL_IDENT || got == YYSYMBOL_INTEGER) {
+		size_t len = at.end - at.begin;
+		snprintf(found, sizeof(found), "%s '%.*s%s'", yysymbol_name(got), len > 32 ? 32 : (int)len,
+		         src->text + at.begin, len > 32 ? "..." : "");
+	} else {
+		snprintf(found, sizeof(found), "%s", yysymbol_name(got));
+	}
+
+	char want[256] = "";
+	bool closes_brace = false;
+	if (n > 0 && n <= MAX_EXPECTED) {
+		size_t used = 0;
+		for (int i = 0; i < n; i++) {
+			const char *name = yysymbol_name(expected[i]);
+			const char *sep = i == 0 ? "" : i == n - 1 ? " or " : ", ";
+			used += (size_t)snprintf(want + used, sizeof(want) - used, "%s%s", sep, name);
+			if (used >= sizeof(want))
+				break;
+			if (strcmp(name, "'}'") == 0)
+				closes_brace = true;
+		}
+		diag_error(p->diag, at, "expected %s, found %s", want, found);
+	} else {
+		diag_error(p->diag, at, "unexpected %s", found);
+	}
+	if (closes_brace && p->brace_depth > 0) {
+		size_t top = p->brace_depth - 1;
+		if (p->open_what[top])
+			diag_note(p->diag, p->open_braces[top], "to close '%s' opened here", p->open_what[top]);
+		else
+			diag_note(p->diag, p->open_braces[top], "to match this '{'");
+	}
+	return 0;
+}
+
+static char *join_docs(parse_ctx *p, char *docs, const char *line)
+{
+	if (docs == NULL)
+		return arena_strdup(p->arena, line);
+	return arena_printf(p->arena, "%s\n%s", docs, line);
+}
+
+static char *join_name(parse_ctx *p, const char *a, const char *b)
+{
+	return arena_printf(p->arena, "%s.%s", a, b);
+}
+
+static void split_name(parse_ctx *p, const char *qname, const char **qualifier, const char **name)
+{
+	const char *dot = strrchr(qname, '.');
+	if (dot == NULL) {
+		*qualifier = NULL;
+		*name = qname;
+	} else {
+		*qualifier = arena_strndup(p->arena, qname, (size_t)(dot - qname));
+		*name = dot + 1;
+	}
+}
+
+static member *new_member(parse_ctx *p, loc at, const char *doc, const char *name, type *t, expr *value)
+{
+	member *m = arena_alloc(p->arena, sizeof(member));
+	m->loc = at;
+	m->doc = doc;
+	m->name = name;
+	m->type = t;
+	m->value = value;
+	return m;
+}
+
+static method *new_method(parse_ctx *p, loc at, method_kind kind, const char *name, member *params)
+{
+	method *m = arena_alloc(p->arena, sizeof(method));
+	m->kind = kind;
+	m->loc = at;
+	m->name = name;
+	m->params = params;
+	return m;
+}
+
+static decl *new_decl(parse_ctx *p, loc at, decl_kind kind, const char *name)
+{
+	decl *d = arena_alloc(p->arena, sizeof(decl));
+	d->kind = kind;
+	d->loc = at;
+	d->name = name;
+	d->file = p->file;
+	return d;
+}
+
+static void list_add(node_list *list, void *item, size_t next_offset)
+{
+	if (list->tail != NULL)
+		*(void **)((char *)list->tail + next_offset) = item;
+	else
+		list->head = item;
+	list->tail = item;
+}

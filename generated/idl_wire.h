@@ -1,0 +1,472 @@
+/*
+ * idl_wire.h: what every piece of idlc-generated code shares.
+ *
+ * idlc writes this file beside its output, so generated code needs nothing
+ * else: the frame header, the error codes, the out-of-line reference types,
+ * the one function that copies an untrusted frame out of shared memory, and
+ * the transport interface through which client stubs and server skeletons
+ * send and receive. docs/wire-format.md describes the bytes; this header is
+ * the C view of them.
+ *
+ * Freestanding: only <stdint.h>, <stddef.h> and <stdbool.h>, plus memcpy and
+ * memset through IDL_MEMCPY / IDL_MEMSET, which a user may redefine.
+ */
+#ifndef IDL_WIRE_H
+#define IDL_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef IDL_MEMCPY
+#define IDL_MEMCPY __builtin_memcpy
+#endif
+#ifndef IDL_MEMSET
+#define IDL_MEMSET __builtin_memset
+#endif
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "idlc's generated code maps the little-endian wire format directly"
+#endif
+
+#define IDL_WIRE_VERSION 1
+
+/* Every frame begins with this header; its size counts the whole frame. */
+typedef struct idl_frame_header {
+	uint32_t size;         /* bytes in the frame, header included; a multiple of 8 */
+	uint32_t ordinal;      /* which method or event */
+	uint64_t txid;         /* matches a reply to its request; 0 on one-way and events */
+	uint16_t flags;        /* exactly one IDL_FLAG_ kind bit, maybe IDL_FLAG_ERROR */
+	uint16_t handle_count; /* handles that travel beside the bytes */
+	uint32_t reserved;     /* zero */
+} idl_frame_header;
+
+#define IDL_FRAME_HEADER_BYTES 24u
+#define IDL_FRAME_ALIGN        8u
+_Static_assert(sizeof(idl_frame_header) == IDL_FRAME_HEADER_BYTES, "frame header layout");
+
+#define IDL_FLAG_REQUEST 0x0001u /* client to server */
+#define IDL_FLAG_REPLY   0x0002u /* server to client, answers a request */
+#define IDL_FLAG_EVENT   0x0004u /* server to client, unsolicited */
+#define IDL_FLAG_ERROR   0x0008u /* with REPLY: the body is the method's error value */
+
+/* The largest number of handles one frame may carry. */
+#define IDL_MAX_HANDLES 64u
+
+/*
+ * Error codes of generated code and of the runtime. Every violation of the
+ * decoding contract has its own code, so a test (or a log) says which rule a
+ * frame broke.
+ */
+enum idl_error {
+	IDL_OK = 0,
+	IDL_E_FRAME_SHORT = -1,     /* fewer bytes available than a frame header */
+	IDL_E_FRAME_SIZE = -2,      /* header size field below the header, or not a multiple of 8 */
+	IDL_E_FRAME_TRUNCATED = -3, /* header size field beyond the bytes available */
+	IDL_E_FRAME_TOO_LARGE = -4, /* header size field beyond the message's maximum */
+	IDL_E_FRAME_CHANGED = -5,   /* the size field changed while the frame was copied */
+	IDL_E_BUFFER = -6,          /* caller's buffer too small or misaligned (a local bug) */
+	IDL_E_ORDINAL = -7,         /* ordinal names no method or event expected here */
+	IDL_E_FLAGS = -8,           /* wrong kind bits, or unknown flag bits */
+	IDL_E_TXID = -9,           /* txid zero on a two-way request, nonzero on one-way or event */
+	IDL_E_RESERVED = -10,      /* reserved field nonzero (frame header or out-of-line slot) */
+	IDL_E_MESSAGE_SHORT = -11, /* frame shorter than the message's inline part */
+	IDL_E_ALIGNMENT = -12,     /* out-of-line offset not a multiple of 8 */
+	IDL_E_OFFSET = -13,        /* out-of-line offset not where the next block must start */
+	IDL_E_COUNT = -14,         /* element count above the declared bound */
+	IDL_E_OUT_OF_FRAME = -15,  /* out-of-line block extends past the frame */
+	IDL_E_STRING = -16,        /* string without its NUL terminator, or with a NUL inside */
+	IDL_E_ENUM = -17,          /* enum value that the enum does not declare */
+	IDL_E_BITS = -18,          /* bits value with undeclared bits set */
+	IDL_E_BOOL = -19,          /* bool other than 0 or 1 */
+	IDL_E_UNION_TAG = -20,     /* union tag that the union does not declare */
+	IDL_E_OPTIONAL = -21,      /* optional presence byte other than 0 or 1 */
+	IDL_E_PADDING = -22,       /* nonzero padding, or nonzero bytes of an absent value */
+	IDL_E_TRAILING = -23,      /* bytes after the last out-of-line block */
+	IDL_E_HANDLE_COUNT =
+	    -24, /* header handle count differs from the handles received or used */
+	IDL_E_HANDLE_INDEX = -25, /* handle index out of range or out of order */
+	IDL_E_REMOTE = -26,       /* the server answered with the method's error value */
+	IDL_E_TRANSPORT = -27,    /* the transport failed to send or receive */
+	IDL_E_TIMEOUT = -28,      /* no reply within the caller's timeout */
+	IDL_E_WOULD_BLOCK = -29,  /* no room or no frame, and the caller asked not to wait */
+	IDL_E_PEER_CLOSED = -30,  /* the peer closed the channel */
+	IDL_E_PROTOCOL = -31,     /* the peer broke the channel protocol; the channel is closed */
+	IDL_E_NO_HANDLER = -32,   /* the server has no handler for a valid ordinal */
+	IDL_E_INVALID_ARGUMENT = -33 /* encoder input outside the declared bounds */
+};
+
+/* A one-line name for an error code, for logs and test messages. */
+static inline const char *idl_error_name(int err)
+{
+	switch (err) {
+	case IDL_OK:
+		return "ok";
+	case IDL_E_FRAME_SHORT:
+		return "frame shorter than a header";
+	case IDL_E_FRAME_SIZE:
+		return "bad frame size field";
+	case IDL_E_FRAME_TRUNCATED:
+		return "frame truncated";
+	case IDL_E_FRAME_TOO_LARGE:
+		return "frame too large";
+	case IDL_E_FRAME_CHANGED:
+		return "frame changed while copied";
+	case IDL_E_BUFFER:
+		return "buffer too small or misaligned";
+	case IDL_E_ORDINAL:
+		return "unexpected ordinal";
+	case IDL_E_FLAGS:
+		return "bad flags";
+	case IDL_E_TXID:
+		return "bad transaction id";
+	case IDL_E_RESERVED:
+		return "reserved field nonzero";
+	case IDL_E_MESSAGE_SHORT:
+		return "message shorter than its inline part";
+	case IDL_E_ALIGNMENT:
+		return "misaligned out-of-line offset";
+	case IDL_E_OFFSET:
+		return "out-of-line offset out of order";
+	case IDL_E_COUNT:
+		return "count above bound";
+	case IDL_E_OUT_OF_FRAME:
+		return "out-of-line data past the frame";
+	case IDL_E_STRING:
+		return "bad string terminator";
+	case IDL_E_ENUM:
+		return "undeclared enum value";
+	case IDL_E_BITS:
+		return "undeclared bits set";
+	case IDL_E_BOOL:
+		return "bool not 0 or 1";
+	case IDL_E_UNION_TAG:
+		return "undeclared union tag";
+	case IDL_E_OPTIONAL:
+		return "bad optional presence byte";
+	case IDL_E_PADDING:
+		return "nonzero padding";
+	case IDL_E_TRAILING:
+		return "trailing bytes";
+	case IDL_E_HANDLE_COUNT:
+		return "handle count mismatch";
+	case IDL_E_HANDLE_INDEX:
+		return "bad handle index";
+	case IDL_E_REMOTE:
+		return "remote error";
+	case IDL_E_TRANSPORT:
+		return "transport failure";
+	case IDL_E_TIMEOUT:
+		return "timeout";
+	case IDL_E_WOULD_BLOCK:
+		return "would block";
+	case IDL_E_PEER_CLOSED:
+		return "peer closed";
+	case IDL_E_PROTOCOL:
+		return "protocol error";
+	case IDL_E_NO_HANDLER:
+		return "no handler";
+	case IDL_E_INVALID_ARGUMENT:
+		return "invalid argument";
+	default:
+		return "unknown error";
+	}
+}
+
+/*
+ * Handles: capabilities that travel beside the bytes. On the wire a handle
+ * field holds an index into the frame's handle list; in C (before encoding
+ * and after decoding) it holds the transport's own handle value.
+ */
+typedef uint32_t idl_handle;
+#define IDL_HANDLE_INVALID 0xffffffffu
+
+/*
+ * Out-of-line references: 16 bytes on the wire, a count and the block's
+ * offset from the start of the frame. Decoding replaces the offset with a
+ * pointer into the private copy; encoders read the pointer the caller set.
+ * The union keeps the slot 8 bytes wide on 32-bit targets too.
+ */
+typedef struct idl_string {
+	uint32_t size;     /* bytes, without the terminating NUL */
+	uint32_t reserved; /* zero */
+	union {
+		uint64_t offset;
+		const char *data; /* NUL-terminated once decoded */
+	};
+} idl_string;
+
+typedef struct idl_bytes {
+	uint32_t size;
+	uint32_t reserved;
+	union {
+		uint64_t offset;
+		const uint8_t *data;
+	};
+} idl_bytes;
+
+_Static_assert(sizeof(idl_string) == 16, "string reference layout");
+_Static_assert(sizeof(idl_bytes) == 16, "bytes reference layout");
+
+/* Builds an idl_string from a C string literal, for encoder input. */
+#define IDL_STRING_LITERAL(s) ((idl_string){.size = sizeof(s) - 1, .data = (s)})
+
+/*
+ * Copies an untrusted frame out of shared memory: the first step of every
+ * decoder. The size field is read exactly once; the frame is copied with one
+ * memcpy; shared memory is never read again. The caller then validates the
+ * private copy, which nothing else can change.
+ *
+ * Returns the frame's size, or a negative idl_error.
+ */
+static inline int64_t idl_frame_copy(const void *shared, size_t available, void *buf,
+                                     size_t max_bytes)
+{
+	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_BUFFER;
+	if (available < IDL_FRAME_HEADER_BYTES)
+		return IDL_E_FRAME_SHORT;
+	/* The single read of the size field; a volatile load, so it is not repeated. */
+	uint32_t size = *(const volatile uint32_t *)shared;
+	if (size < IDL_FRAME_HEADER_BYTES || (size & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_FRAME_SIZE;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	if (size > max_bytes)
+		return IDL_E_FRAME_TOO_LARGE;
+	IDL_MEMCPY(buf, shared, size);
+	/* The peer may have changed the size field between the read and the copy. */
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	return size;
+}
+
+/* Validation helpers used by the generated decoders. */
+
+/* True when n bytes at p are all zero: padding and absent values. */
+static inline bool idl_is_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+/* True when the n bytes at p hold no NUL and p[n] is NUL. */
+static inline bool idl_is_c_string(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == 0)
+			return false;
+	return p[n] == 0;
+}
+
+/* Rounds an out-of-line block size up to the frame alignment. */
+static inline uint64_t idl_align8(uint64_t n)
+{
+	return (n + 7u) & ~(uint64_t)7u;
+}
+
+/*
+ * The state of one validation: the private frame, how far its out-of-line
+ * blocks reach so far, and the handles that came with it. Generated
+ * validators carry it through every field.
+ */
+typedef struct idl_decoder {
+	uint8_t *base;   /* the private copy */
+	uint64_t size;   /* the frame's size */
+	uint64_t cursor; /* where the next out-of-line block must start */
+	const idl_handle *handles;
+	uint32_t handle_count;
+	uint32_t next_handle;
+} idl_decoder;
+
+/*
+ * Claims the next out-of-line block: it must start at an 8-aligned offset,
+ * exactly where the previous block ended, and lie inside the frame; the
+ * padding up to the next 8-byte boundary must be zero.
+ */
+static inline int idl_claim(idl_decoder *d, uint64_t offset, uint64_t bytes, uint8_t **block)
+{
+	if ((offset & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_ALIGNMENT;
+	if (offset != d->cursor)
+		return IDL_E_OFFSET;
+	/* cursor <= size holds, so this subtraction cannot wrap. */
+	if (bytes > d->size - offset)
+		return IDL_E_OUT_OF_FRAME;
+	uint64_t end = offset + bytes;
+	uint64_t padded = idl_align8(end);
+	if (padded > d->size)
+		return IDL_E_OUT_OF_FRAME;
+	if (!idl_is_zero(d->base + end, (size_t)(padded - end)))
+		return IDL_E_PADDING;
+	d->cursor = padded;
+	*block = d->base + offset;
+	return IDL_OK;
+}
+
+/* Validates a string slot and points it at its NUL-terminated text. */
+static inline int idl_check_string(idl_decoder *d, idl_string *s, uint32_t max)
+{
+	if (s->reserved != 0)
+		return IDL_E_RESERVED;
+	if (s->size > max)
+		return IDL_E_COUNT;
+	uint8_t *text;
+	int err = idl_claim(d, s->offset, (uint64_t)s->size + 1, &text);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_c_string(text, s->size))
+		return IDL_E_STRING;
+	s->data = (const char *)text;
+	return IDL_OK;
+}
+
+/*
+ * Validates the count and offset of a bytes or vector slot and returns its
+ * block. An empty one has offset 0 and no block.
+ */
+static inline int idl_check_block(idl_decoder *d, uint32_t count, uint32_t reserved,
+                                  uint64_t offset, uint32_t max, uint32_t element_bytes,
+                                  uint8_t **block)
+{
+	if (reserved != 0)
+		return IDL_E_RESERVED;
+	if (count > max)
+		return IDL_E_COUNT;
+	if (count == 0) {
+		if (offset != 0)
+			return IDL_E_OFFSET;
+		*block = d->base;
+		return IDL_OK;
+	}
+	return idl_claim(d, offset, (uint64_t)count * element_bytes, block);
+}
+
+/* Replaces a handle index by the handle it names; indexes come in order. */
+static inline int idl_take_handle(idl_decoder *d, idl_handle *h)
+{
+	if (*h != d->next_handle || *h >= d->handle_count)
+		return IDL_E_HANDLE_INDEX;
+	*h = d->handles[d->next_handle++];
+	return IDL_OK;
+}
+
+/* The state of one encoding: the output frame and the handles moved out. */
+typedef struct idl_encoder {
+	uint8_t *base;
+	uint64_t capacity;
+	uint64_t cursor; /* where the next out-of-line block goes */
+	idl_handle *handles;
+	uint32_t handle_count;
+} idl_encoder;
+
+/* Reserves the next out-of-line block of `bytes`, zero-padded to 8. */
+static inline int idl_reserve(idl_encoder *e, uint64_t bytes, uint64_t *offset, uint8_t **block)
+{
+	uint64_t padded = idl_align8(bytes);
+	if (padded < bytes || padded > e->capacity - e->cursor)
+		return IDL_E_BUFFER;
+	*offset = e->cursor;
+	*block = e->base + e->cursor;
+	IDL_MEMSET(*block + bytes, 0, (size_t)(padded - bytes));
+	e->cursor += padded;
+	return IDL_OK;
+}
+
+/* Writes a string's text and terminator out of line and fills its slot. */
+static inline int idl_put_string(idl_encoder *e, const idl_string *src, idl_string *dst,
+                                 uint32_t max)
+{
+	if (src->size > max || (src->size > 0 && src->data == NULL))
+		return IDL_E_INVALID_ARGUMENT;
+	for (uint32_t i = 0; i < src->size; i++)
+		if (src->data[i] == 0)
+			return IDL_E_INVALID_ARGUMENT;
+	uint64_t offset;
+	uint8_t *text;
+	int err = idl_reserve(e, (uint64_t)src->size + 1, &offset, &text);
+	if (err != IDL_OK)
+		return err;
+	if (src->size > 0)
+		IDL_MEMCPY(text, src->data, src->size);
+	text[src->size] = 0;
+	dst->size = src->size;
+	dst->reserved = 0;
+	dst->offset = offset;
+	return IDL_OK;
+}
+
+/* Copies count elements out of line for a bytes or vector slot. */
+static inline int idl_put_block(idl_encoder *e, const void *data, uint32_t count, uint32_t max,
+                                uint32_t element_bytes, uint64_t *offset, uint8_t **block)
+{
+	if (count > max || (count > 0 && data == NULL))
+		return IDL_E_INVALID_ARGUMENT;
+	if (count == 0) {
+		*offset = 0;
+		*block = NULL;
+		return IDL_OK;
+	}
+	uint64_t bytes = (uint64_t)count * element_bytes;
+	int err = idl_reserve(e, bytes, offset, block);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMCPY(*block, data, (size_t)bytes);
+	return IDL_OK;
+}
+
+/* Moves a handle into the frame's handle list and leaves its index. */
+static inline int idl_put_handle(idl_encoder *e, idl_handle h, idl_handle *slot)
+{
+	if (h == IDL_HANDLE_INVALID || e->handles == NULL || e->handle_count >= IDL_MAX_HANDLES)
+		return IDL_E_INVALID_ARGUMENT;
+	e->handles[e->handle_count] = h;
+	*slot = e->handle_count++;
+	return IDL_OK;
+}
+
+/*
+ * The transport interface. A client stub or a server skeleton holds an
+ * idl_endpoint: one end of a channel. The runtime implements it on shared
+ * memory rings; tests implement it in process. Every function returns an
+ * idl_error.
+ */
+typedef struct idl_endpoint idl_endpoint;
+typedef struct idl_endpoint_ops {
+	/*
+	 * Reserves room for an outgoing frame of at most max_bytes and returns in
+	 * *frame where to write it (8-byte aligned, in shared memory when the
+	 * transport has it, so encoders write straight into the queue).
+	 */
+	int (*send_begin)(idl_endpoint *ep, size_t max_bytes, void **frame);
+	/* Publishes the reserved frame, now bytes long, with its handles;
+	 * 0 bytes gives the reservation back. */
+	int (*send_commit)(idl_endpoint *ep, size_t bytes, const idl_handle *handles,
+	                   uint32_t handle_count);
+	/*
+	 * Waits for the next incoming frame (txid 0) or the reply to txid, and
+	 * copies it with idl_frame_copy into buf (max_bytes, 8-byte aligned).
+	 * Stores the frame's size and the handles that came with it: on entry
+	 * *handle_count is the room in handles, on return how many came.
+	 */
+	int (*receive)(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
+	               idl_handle *handles, uint32_t *handle_count);
+} idl_endpoint_ops;
+
+struct idl_endpoint {
+	const idl_endpoint_ops *ops;
+	uint64_t next_txid;  /* last transaction id used by this end's calls */
+	uint64_t timeout_ns; /* how long a call waits for its reply; 0: forever */
+};
+
+/* The next transaction id of a call; never 0, which marks one-way frames. */
+static inline uint64_t idl_endpoint_txid(idl_endpoint *ep)
+{
+	if (++ep->next_txid == 0)
+		ep->next_txid = 1;
+	return ep->next_txid;
+}
+
+#endif /* IDL_WIRE_H */
