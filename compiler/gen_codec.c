@@ -513,10 +513,11 @@ static void gen_message(codec_gen *g, decl *msg)
 	line(g, 1, "return (int64_t)enc.cursor;");
 	emit(e, "}\n\n");
 
-	/* validate */
+	/* validate: a static body that _decode inlines, and the public entry */
 	const char *val_args[] = {"void *frame", "size_t size", "const idl_handle *handles",
 	                          "uint32_t handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "int %s_validate(", n), val_args, 4, ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(a, "static inline int check_%s(", n), val_args, 4,
+	             ")\n{\n");
 	if (uses_err(msg))
 		line(g, 1, "int err;");
 	line(g, 1, "%s *p = frame;", n);
@@ -563,6 +564,10 @@ static void gen_message(codec_gen *g, decl *msg)
 	}
 	line(g, 1, "return IDL_OK;");
 	emit(e, "}\n\n");
+	emit_wrapped(e, 0, arena_printf(a, "int %s_validate(", n), val_args, 4, ")\n{\n");
+	const char *pass[] = {"frame", "size", "handles", "handle_count"};
+	emit_wrapped(e, 1, arena_printf(a, "return check_%s(", n), pass, 4, ");\n");
+	emit(e, "}\n\n");
 
 	/* decode */
 	const char *dec_args[] = {"const void *shared",
@@ -578,7 +583,7 @@ static void gen_message(codec_gen *g, decl *msg)
 	emit_wrapped(e, 1, "int64_t size = idl_frame_copy(", copy, 4, ");\n");
 	fail_if(g, 1, "size < 0", "(int)size");
 	const char *check[] = {"buf", "(size_t)size", "handles", "handle_count"};
-	emit_wrapped(e, 1, arena_printf(a, "int err = %s_validate(", n), check, 4, ");\n");
+	emit_wrapped(e, 1, arena_printf(a, "int err = check_%s(", n), check, 4, ");\n");
 	fail_if(g, 1, "err != IDL_OK", "err");
 	line(g, 1, "*out = buf;");
 	line(g, 1, "return IDL_OK;");

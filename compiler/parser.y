@@ -102,6 +102,12 @@ static void list_add(node_list *list, void *item, size_t next_offset);
 %left '*' '/' '%'
 %precedence UNARY
 
+%initial-action {
+	/* An empty file still has a location: its start. */
+	@$.file = p->source;
+	@$.begin = @$.end = 0;
+}
+
 %%
 
 file
@@ -371,9 +377,21 @@ static void idlc_yyerror(loc *at, void *scanner, parse_ctx *p, const char *msg)
 static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, parse_ctx *p)
 {
 	(void)scanner;
-	enum { MAX_EXPECTED = 5 };
-	yysymbol_kind_t expected[MAX_EXPECTED];
-	int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
+	enum { MAX_EXPECTED = 5, MAX_SCANNED = 64 };
+	yysymbol_kind_t expected[MAX_SCANNED];
+	int n = yypcontext_expected_tokens(ctx, expected, MAX_SCANNED);
+	/* When many tokens could follow (inside an expression, say), a missing
+	 * ';' or '}' is the likely mistake: name just that. */
+	if (n > MAX_EXPECTED) {
+		for (int i = 0; i < n; i++) {
+			const char *name = yysymbol_name(expected[i]);
+			if (strcmp(name, "';'") == 0 || strcmp(name, "'}'") == 0) {
+				expected[0] = expected[i];
+				n = 1;
+				break;
+			}
+		}
+	}
 	yysymbol_kind_t got = yypcontext_token(ctx);
 	loc at = *yypcontext_location(ctx);
 	const source *src = diag_source(p->diag, at.file);

@@ -39,8 +39,9 @@ int64_t console_console_write_request_encode(const console_console_write_request
 	return (int64_t)enc.cursor;
 }
 
-int console_console_write_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_console_console_write_request(void *frame, size_t size,
+                                                      const idl_handle *handles,
+                                                      uint32_t handle_count)
 {
 	int err;
 	console_console_write_request *p = frame;
@@ -77,6 +78,12 @@ int console_console_write_request_validate(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
+int console_console_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                           uint32_t handle_count)
+{
+	return check_console_console_write_request(frame, size, handles, handle_count);
+}
+
 int console_console_write_request_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_handle *handles,
                                          uint32_t handle_count,
@@ -88,7 +95,7 @@ int console_console_write_request_decode(const void *shared, size_t available, v
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = console_console_write_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_write_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -118,8 +125,9 @@ int64_t console_console_write_reply_encode(const console_console_write_reply *ms
 	return (int64_t)enc.cursor;
 }
 
-int console_console_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                         uint32_t handle_count)
+static inline int check_console_console_write_reply(void *frame, size_t size,
+                                                    const idl_handle *handles,
+                                                    uint32_t handle_count)
 {
 	console_console_write_reply *p = frame;
 	if (size < sizeof(*p))
@@ -143,6 +151,12 @@ int console_console_write_reply_validate(void *frame, size_t size, const idl_han
 	return IDL_OK;
 }
 
+int console_console_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                         uint32_t handle_count)
+{
+	return check_console_console_write_reply(frame, size, handles, handle_count);
+}
+
 int console_console_write_reply_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_handle *handles,
                                        uint32_t handle_count,
@@ -154,7 +168,7 @@ int console_console_write_reply_decode(const void *shared, size_t available, voi
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = console_console_write_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_write_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -241,8 +255,9 @@ int64_t console_console_print_request_encode(const console_console_print_request
 	return (int64_t)enc.cursor;
 }
 
-int console_console_print_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_console_console_print_request(void *frame, size_t size,
+                                                      const idl_handle *handles,
+                                                      uint32_t handle_count)
 {
 	int err;
 	console_console_print_request *p = frame;
@@ -279,6 +294,12 @@ int console_console_print_request_validate(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
+int console_console_print_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                           uint32_t handle_count)
+{
+	return check_console_console_print_request(frame, size, handles, handle_count);
+}
+
 int console_console_print_request_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_handle *handles,
                                          uint32_t handle_count,
@@ -290,7 +311,7 @@ int console_console_print_request_decode(const void *shared, size_t available, v
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = console_console_print_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_print_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -320,8 +341,9 @@ int64_t console_console_read_request_encode(const console_console_read_request *
 	return (int64_t)enc.cursor;
 }
 
-int console_console_read_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                          uint32_t handle_count)
+static inline int check_console_console_read_request(void *frame, size_t size,
+                                                     const idl_handle *handles,
+                                                     uint32_t handle_count)
 {
 	console_console_read_request *p = frame;
 	if (size < sizeof(*p))
@@ -347,6 +369,12 @@ int console_console_read_request_validate(void *frame, size_t size, const idl_ha
 	return IDL_OK;
 }
 
+int console_console_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                          uint32_t handle_count)
+{
+	return check_console_console_read_request(frame, size, handles, handle_count);
+}
+
 int console_console_read_request_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_handle *handles,
                                         uint32_t handle_count,
@@ -358,7 +386,7 @@ int console_console_read_request_decode(const void *shared, size_t available, vo
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = console_console_read_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_read_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -398,8 +426,8 @@ int64_t console_console_read_reply_encode(const console_console_read_reply *msg,
 	return (int64_t)enc.cursor;
 }
 
-int console_console_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                        uint32_t handle_count)
+static inline int check_console_console_read_reply(void *frame, size_t size,
+                                                   const idl_handle *handles, uint32_t handle_count)
 {
 	int err;
 	console_console_read_reply *p = frame;
@@ -434,6 +462,12 @@ int console_console_read_reply_validate(void *frame, size_t size, const idl_hand
 	return IDL_OK;
 }
 
+int console_console_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                        uint32_t handle_count)
+{
+	return check_console_console_read_reply(frame, size, handles, handle_count);
+}
+
 int console_console_read_reply_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_handle *handles,
                                       uint32_t handle_count, const console_console_read_reply **out)
@@ -443,7 +477,7 @@ int console_console_read_reply_decode(const void *shared, size_t available, void
 	int64_t size = idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = console_console_read_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_read_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -518,8 +552,9 @@ int64_t console_console_get_mode_request_encode(const console_console_get_mode_r
 	return (int64_t)enc.cursor;
 }
 
-int console_console_get_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                              uint32_t handle_count)
+static inline int check_console_console_get_mode_request(void *frame, size_t size,
+                                                         const idl_handle *handles,
+                                                         uint32_t handle_count)
 {
 	console_console_get_mode_request *p = frame;
 	if (size < sizeof(*p))
@@ -542,6 +577,12 @@ int console_console_get_mode_request_validate(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
+int console_console_get_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
+{
+	return check_console_console_get_mode_request(frame, size, handles, handle_count);
+}
+
 int console_console_get_mode_request_decode(const void *shared, size_t available, void *buf,
                                             size_t buf_max, const idl_handle *handles,
                                             uint32_t handle_count,
@@ -553,8 +594,7 @@ int console_console_get_mode_request_decode(const void *shared, size_t available
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err =
-	    console_console_get_mode_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_get_mode_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -586,8 +626,9 @@ int64_t console_console_get_mode_reply_encode(const console_console_get_mode_rep
 	return (int64_t)enc.cursor;
 }
 
-int console_console_get_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_console_console_get_mode_reply(void *frame, size_t size,
+                                                       const idl_handle *handles,
+                                                       uint32_t handle_count)
 {
 	console_console_get_mode_reply *p = frame;
 	if (size < sizeof(*p))
@@ -613,6 +654,12 @@ int console_console_get_mode_reply_validate(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
+int console_console_get_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
+{
+	return check_console_console_get_mode_reply(frame, size, handles, handle_count);
+}
+
 int console_console_get_mode_reply_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_handle *handles,
                                           uint32_t handle_count,
@@ -624,7 +671,7 @@ int console_console_get_mode_reply_decode(const void *shared, size_t available, 
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = console_console_get_mode_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_get_mode_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -703,8 +750,9 @@ int64_t console_console_set_mode_request_encode(const console_console_set_mode_r
 	return (int64_t)enc.cursor;
 }
 
-int console_console_set_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                              uint32_t handle_count)
+static inline int check_console_console_set_mode_request(void *frame, size_t size,
+                                                         const idl_handle *handles,
+                                                         uint32_t handle_count)
 {
 	console_console_set_mode_request *p = frame;
 	if (size < sizeof(*p))
@@ -732,6 +780,12 @@ int console_console_set_mode_request_validate(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
+int console_console_set_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
+{
+	return check_console_console_set_mode_request(frame, size, handles, handle_count);
+}
+
 int console_console_set_mode_request_decode(const void *shared, size_t available, void *buf,
                                             size_t buf_max, const idl_handle *handles,
                                             uint32_t handle_count,
@@ -743,8 +797,7 @@ int console_console_set_mode_request_decode(const void *shared, size_t available
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err =
-	    console_console_set_mode_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_set_mode_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -773,8 +826,9 @@ int64_t console_console_set_mode_reply_encode(const console_console_set_mode_rep
 	return (int64_t)enc.cursor;
 }
 
-int console_console_set_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_console_console_set_mode_reply(void *frame, size_t size,
+                                                       const idl_handle *handles,
+                                                       uint32_t handle_count)
 {
 	console_console_set_mode_reply *p = frame;
 	if (size < sizeof(*p))
@@ -795,6 +849,12 @@ int console_console_set_mode_reply_validate(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
+int console_console_set_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
+{
+	return check_console_console_set_mode_reply(frame, size, handles, handle_count);
+}
+
 int console_console_set_mode_reply_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_handle *handles,
                                           uint32_t handle_count,
@@ -806,7 +866,7 @@ int console_console_set_mode_reply_decode(const void *shared, size_t available, 
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = console_console_set_mode_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_set_mode_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -882,8 +942,9 @@ int64_t console_console_get_size_request_encode(const console_console_get_size_r
 	return (int64_t)enc.cursor;
 }
 
-int console_console_get_size_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                              uint32_t handle_count)
+static inline int check_console_console_get_size_request(void *frame, size_t size,
+                                                         const idl_handle *handles,
+                                                         uint32_t handle_count)
 {
 	console_console_get_size_request *p = frame;
 	if (size < sizeof(*p))
@@ -906,6 +967,12 @@ int console_console_get_size_request_validate(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
+int console_console_get_size_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
+{
+	return check_console_console_get_size_request(frame, size, handles, handle_count);
+}
+
 int console_console_get_size_request_decode(const void *shared, size_t available, void *buf,
                                             size_t buf_max, const idl_handle *handles,
                                             uint32_t handle_count,
@@ -917,8 +984,7 @@ int console_console_get_size_request_decode(const void *shared, size_t available
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err =
-	    console_console_get_size_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_get_size_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -953,8 +1019,9 @@ int64_t console_console_get_size_reply_encode(const console_console_get_size_rep
 	return (int64_t)enc.cursor;
 }
 
-int console_console_get_size_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_console_console_get_size_reply(void *frame, size_t size,
+                                                       const idl_handle *handles,
+                                                       uint32_t handle_count)
 {
 	console_console_get_size_reply *p = frame;
 	if (size < sizeof(*p))
@@ -986,6 +1053,12 @@ int console_console_get_size_reply_validate(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
+int console_console_get_size_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
+{
+	return check_console_console_get_size_reply(frame, size, handles, handle_count);
+}
+
 int console_console_get_size_reply_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_handle *handles,
                                           uint32_t handle_count,
@@ -997,7 +1070,7 @@ int console_console_get_size_reply_decode(const void *shared, size_t available, 
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = console_console_get_size_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_get_size_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1075,8 +1148,9 @@ console_console_input_available_event_encode(const console_console_input_availab
 	return (int64_t)enc.cursor;
 }
 
-int console_console_input_available_event_validate(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+static inline int check_console_console_input_available_event(void *frame, size_t size,
+                                                              const idl_handle *handles,
+                                                              uint32_t handle_count)
 {
 	console_console_input_available_event *p = frame;
 	if (size < sizeof(*p))
@@ -1102,6 +1176,12 @@ int console_console_input_available_event_validate(void *frame, size_t size,
 	return IDL_OK;
 }
 
+int console_console_input_available_event_validate(void *frame, size_t size,
+                                                   const idl_handle *handles, uint32_t handle_count)
+{
+	return check_console_console_input_available_event(frame, size, handles, handle_count);
+}
+
 int console_console_input_available_event_decode(const void *shared, size_t available, void *buf,
                                                  size_t buf_max, const idl_handle *handles,
                                                  uint32_t handle_count,
@@ -1113,8 +1193,8 @@ int console_console_input_available_event_decode(const void *shared, size_t avai
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = console_console_input_available_event_validate(buf, (size_t)size, handles,
-	                                                         handle_count);
+	int err =
+	    check_console_console_input_available_event(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1144,8 +1224,9 @@ int64_t console_console_resized_event_encode(const console_console_resized_event
 	return (int64_t)enc.cursor;
 }
 
-int console_console_resized_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_console_console_resized_event(void *frame, size_t size,
+                                                      const idl_handle *handles,
+                                                      uint32_t handle_count)
 {
 	console_console_resized_event *p = frame;
 	if (size < sizeof(*p))
@@ -1171,6 +1252,12 @@ int console_console_resized_event_validate(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
+int console_console_resized_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                           uint32_t handle_count)
+{
+	return check_console_console_resized_event(frame, size, handles, handle_count);
+}
+
 int console_console_resized_event_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_handle *handles,
                                          uint32_t handle_count,
@@ -1182,7 +1269,7 @@ int console_console_resized_event_decode(const void *shared, size_t available, v
 	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = console_console_resized_event_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_console_console_resized_event(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;

@@ -93,8 +93,8 @@ int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_open_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                  uint32_t handle_count)
+static inline int check_fs_file_open_request(void *frame, size_t size, const idl_handle *handles,
+                                             uint32_t handle_count)
 {
 	int err;
 	fs_file_open_request *p = frame;
@@ -130,6 +130,12 @@ int fs_file_open_request_validate(void *frame, size_t size, const idl_handle *ha
 	return IDL_OK;
 }
 
+int fs_file_open_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                  uint32_t handle_count)
+{
+	return check_fs_file_open_request(frame, size, handles, handle_count);
+}
+
 int fs_file_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_handle *handles, uint32_t handle_count,
                                 const fs_file_open_request **out)
@@ -139,7 +145,7 @@ int fs_file_open_request_decode(const void *shared, size_t available, void *buf,
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_OPEN_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_open_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_open_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -168,8 +174,8 @@ int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                uint32_t handle_count)
+static inline int check_fs_file_open_reply(void *frame, size_t size, const idl_handle *handles,
+                                           uint32_t handle_count)
 {
 	fs_file_open_reply *p = frame;
 	if (size < sizeof(*p))
@@ -193,6 +199,12 @@ int fs_file_open_reply_validate(void *frame, size_t size, const idl_handle *hand
 	return IDL_OK;
 }
 
+int fs_file_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                uint32_t handle_count)
+{
+	return check_fs_file_open_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                               const idl_handle *handles, uint32_t handle_count,
                               const fs_file_open_reply **out)
@@ -202,7 +214,7 @@ int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, s
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_OPEN_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_open_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_open_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -277,8 +289,8 @@ int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_close_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_fs_file_close_request(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	fs_file_close_request *p = frame;
 	if (size < sizeof(*p))
@@ -304,6 +316,12 @@ int fs_file_close_request_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int fs_file_close_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_fs_file_close_request(frame, size, handles, handle_count);
+}
+
 int fs_file_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const fs_file_close_request **out)
@@ -313,7 +331,7 @@ int fs_file_close_request_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_CLOSE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_close_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_close_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -341,8 +359,8 @@ int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                 uint32_t handle_count)
+static inline int check_fs_file_close_reply(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
 {
 	fs_file_close_reply *p = frame;
 	if (size < sizeof(*p))
@@ -363,6 +381,12 @@ int fs_file_close_reply_validate(void *frame, size_t size, const idl_handle *han
 	return IDL_OK;
 }
 
+int fs_file_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                 uint32_t handle_count)
+{
+	return check_fs_file_close_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                const idl_handle *handles, uint32_t handle_count,
                                const fs_file_close_reply **out)
@@ -372,7 +396,7 @@ int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, 
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_CLOSE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_close_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_close_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -448,8 +472,8 @@ int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_read_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                  uint32_t handle_count)
+static inline int check_fs_file_read_request(void *frame, size_t size, const idl_handle *handles,
+                                             uint32_t handle_count)
 {
 	fs_file_read_request *p = frame;
 	if (size < sizeof(*p))
@@ -479,6 +503,12 @@ int fs_file_read_request_validate(void *frame, size_t size, const idl_handle *ha
 	return IDL_OK;
 }
 
+int fs_file_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                  uint32_t handle_count)
+{
+	return check_fs_file_read_request(frame, size, handles, handle_count);
+}
+
 int fs_file_read_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_handle *handles, uint32_t handle_count,
                                 const fs_file_read_request **out)
@@ -488,7 +518,7 @@ int fs_file_read_request_decode(const void *shared, size_t available, void *buf,
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READ_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_read_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_read_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -527,8 +557,8 @@ int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                uint32_t handle_count)
+static inline int check_fs_file_read_reply(void *frame, size_t size, const idl_handle *handles,
+                                           uint32_t handle_count)
 {
 	int err;
 	fs_file_read_reply *p = frame;
@@ -563,6 +593,12 @@ int fs_file_read_reply_validate(void *frame, size_t size, const idl_handle *hand
 	return IDL_OK;
 }
 
+int fs_file_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                uint32_t handle_count)
+{
+	return check_fs_file_read_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                               const idl_handle *handles, uint32_t handle_count,
                               const fs_file_read_reply **out)
@@ -572,7 +608,7 @@ int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, s
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READ_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_read_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_read_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -658,8 +694,8 @@ int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_write_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_fs_file_write_request(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	int err;
 	fs_file_write_request *p = frame;
@@ -700,6 +736,12 @@ int fs_file_write_request_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int fs_file_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_fs_file_write_request(frame, size, handles, handle_count);
+}
+
 int fs_file_write_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const fs_file_write_request **out)
@@ -709,7 +751,7 @@ int fs_file_write_request_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WRITE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_write_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_write_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -738,8 +780,8 @@ int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                 uint32_t handle_count)
+static inline int check_fs_file_write_reply(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
 {
 	fs_file_write_reply *p = frame;
 	if (size < sizeof(*p))
@@ -763,6 +805,12 @@ int fs_file_write_reply_validate(void *frame, size_t size, const idl_handle *han
 	return IDL_OK;
 }
 
+int fs_file_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                 uint32_t handle_count)
+{
+	return check_fs_file_write_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                const idl_handle *handles, uint32_t handle_count,
                                const fs_file_write_reply **out)
@@ -772,7 +820,7 @@ int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, 
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WRITE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_write_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_write_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -853,8 +901,9 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                         uint32_t handle_count)
+static inline int check_fs_file_read_shared_request(void *frame, size_t size,
+                                                    const idl_handle *handles,
+                                                    uint32_t handle_count)
 {
 	int err;
 	fs_file_read_shared_request *p = frame;
@@ -893,6 +942,12 @@ int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_han
 	return IDL_OK;
 }
 
+int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                         uint32_t handle_count)
+{
+	return check_fs_file_read_shared_request(frame, size, handles, handle_count);
+}
+
 int fs_file_read_shared_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_handle *handles,
                                        uint32_t handle_count,
@@ -904,7 +959,7 @@ int fs_file_read_shared_request_decode(const void *shared, size_t available, voi
 	    idl_frame_copy(shared, available, buf, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_read_shared_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_read_shared_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -934,8 +989,8 @@ int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_fs_file_read_shared_reply(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	fs_file_read_shared_reply *p = frame;
 	if (size < sizeof(*p))
@@ -959,6 +1014,12 @@ int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_fs_file_read_shared_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_read_shared_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const fs_file_read_shared_reply **out)
@@ -968,7 +1029,7 @@ int fs_file_read_shared_reply_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READ_SHARED_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_read_shared_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_read_shared_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1049,8 +1110,9 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                          uint32_t handle_count)
+static inline int check_fs_file_write_shared_request(void *frame, size_t size,
+                                                     const idl_handle *handles,
+                                                     uint32_t handle_count)
 {
 	int err;
 	fs_file_write_shared_request *p = frame;
@@ -1089,6 +1151,12 @@ int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_ha
 	return IDL_OK;
 }
 
+int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                          uint32_t handle_count)
+{
+	return check_fs_file_write_shared_request(frame, size, handles, handle_count);
+}
+
 int fs_file_write_shared_request_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_handle *handles,
                                         uint32_t handle_count,
@@ -1100,7 +1168,7 @@ int fs_file_write_shared_request_decode(const void *shared, size_t available, vo
 	    idl_frame_copy(shared, available, buf, FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_write_shared_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_write_shared_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1130,8 +1198,8 @@ int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg,
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                        uint32_t handle_count)
+static inline int check_fs_file_write_shared_reply(void *frame, size_t size,
+                                                   const idl_handle *handles, uint32_t handle_count)
 {
 	fs_file_write_shared_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1155,6 +1223,12 @@ int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_hand
 	return IDL_OK;
 }
 
+int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                        uint32_t handle_count)
+{
+	return check_fs_file_write_shared_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_write_shared_reply_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_handle *handles,
                                       uint32_t handle_count, const fs_file_write_shared_reply **out)
@@ -1164,7 +1238,7 @@ int fs_file_write_shared_reply_decode(const void *shared, size_t available, void
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_write_shared_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_write_shared_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1239,8 +1313,8 @@ int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_stat_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                  uint32_t handle_count)
+static inline int check_fs_file_stat_request(void *frame, size_t size, const idl_handle *handles,
+                                             uint32_t handle_count)
 {
 	fs_file_stat_request *p = frame;
 	if (size < sizeof(*p))
@@ -1266,6 +1340,12 @@ int fs_file_stat_request_validate(void *frame, size_t size, const idl_handle *ha
 	return IDL_OK;
 }
 
+int fs_file_stat_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                  uint32_t handle_count)
+{
+	return check_fs_file_stat_request(frame, size, handles, handle_count);
+}
+
 int fs_file_stat_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_handle *handles, uint32_t handle_count,
                                 const fs_file_stat_request **out)
@@ -1275,7 +1355,7 @@ int fs_file_stat_request_decode(const void *shared, size_t available, void *buf,
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_STAT_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_stat_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_stat_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1308,8 +1388,8 @@ int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_stat_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                uint32_t handle_count)
+static inline int check_fs_file_stat_reply(void *frame, size_t size, const idl_handle *handles,
+                                           uint32_t handle_count)
 {
 	int err;
 	fs_file_stat_reply *p = frame;
@@ -1337,6 +1417,12 @@ int fs_file_stat_reply_validate(void *frame, size_t size, const idl_handle *hand
 	return IDL_OK;
 }
 
+int fs_file_stat_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                uint32_t handle_count)
+{
+	return check_fs_file_stat_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                               const idl_handle *handles, uint32_t handle_count,
                               const fs_file_stat_reply **out)
@@ -1346,7 +1432,7 @@ int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, s
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_STAT_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_stat_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_stat_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1432,8 +1518,8 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_set_times_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_fs_file_set_times_request(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	fs_file_set_times_request *p = frame;
 	if (size < sizeof(*p))
@@ -1479,6 +1565,12 @@ int fs_file_set_times_request_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int fs_file_set_times_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_fs_file_set_times_request(frame, size, handles, handle_count);
+}
+
 int fs_file_set_times_request_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const fs_file_set_times_request **out)
@@ -1488,7 +1580,7 @@ int fs_file_set_times_request_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_set_times_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_set_times_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1516,8 +1608,8 @@ int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                     uint32_t handle_count)
+static inline int check_fs_file_set_times_reply(void *frame, size_t size, const idl_handle *handles,
+                                                uint32_t handle_count)
 {
 	fs_file_set_times_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1538,6 +1630,12 @@ int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_handle 
 	return IDL_OK;
 }
 
+int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     uint32_t handle_count)
+{
+	return check_fs_file_set_times_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_set_times_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_handle *handles, uint32_t handle_count,
                                    const fs_file_set_times_reply **out)
@@ -1547,7 +1645,7 @@ int fs_file_set_times_reply_decode(const void *shared, size_t available, void *b
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_SET_TIMES_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_set_times_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_set_times_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1623,8 +1721,8 @@ int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uin
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_truncate_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                      uint32_t handle_count)
+static inline int check_fs_file_truncate_request(void *frame, size_t size,
+                                                 const idl_handle *handles, uint32_t handle_count)
 {
 	fs_file_truncate_request *p = frame;
 	if (size < sizeof(*p))
@@ -1651,6 +1749,12 @@ int fs_file_truncate_request_validate(void *frame, size_t size, const idl_handle
 	return IDL_OK;
 }
 
+int fs_file_truncate_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                      uint32_t handle_count)
+{
+	return check_fs_file_truncate_request(frame, size, handles, handle_count);
+}
+
 int fs_file_truncate_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_handle *handles, uint32_t handle_count,
                                     const fs_file_truncate_request **out)
@@ -1660,7 +1764,7 @@ int fs_file_truncate_request_decode(const void *shared, size_t available, void *
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_truncate_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_truncate_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1688,8 +1792,8 @@ int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                    uint32_t handle_count)
+static inline int check_fs_file_truncate_reply(void *frame, size_t size, const idl_handle *handles,
+                                               uint32_t handle_count)
 {
 	fs_file_truncate_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1710,6 +1814,12 @@ int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_handle *
 	return IDL_OK;
 }
 
+int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                    uint32_t handle_count)
+{
+	return check_fs_file_truncate_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_truncate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                   const idl_handle *handles, uint32_t handle_count,
                                   const fs_file_truncate_reply **out)
@@ -1719,7 +1829,7 @@ int fs_file_truncate_reply_decode(const void *shared, size_t available, void *bu
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_TRUNCATE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_truncate_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_truncate_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1794,8 +1904,8 @@ int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_sync_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                  uint32_t handle_count)
+static inline int check_fs_file_sync_request(void *frame, size_t size, const idl_handle *handles,
+                                             uint32_t handle_count)
 {
 	fs_file_sync_request *p = frame;
 	if (size < sizeof(*p))
@@ -1821,6 +1931,12 @@ int fs_file_sync_request_validate(void *frame, size_t size, const idl_handle *ha
 	return IDL_OK;
 }
 
+int fs_file_sync_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                  uint32_t handle_count)
+{
+	return check_fs_file_sync_request(frame, size, handles, handle_count);
+}
+
 int fs_file_sync_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_handle *handles, uint32_t handle_count,
                                 const fs_file_sync_request **out)
@@ -1830,7 +1946,7 @@ int fs_file_sync_request_decode(const void *shared, size_t available, void *buf,
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_SYNC_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_sync_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_sync_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1858,8 +1974,8 @@ int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_sync_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                uint32_t handle_count)
+static inline int check_fs_file_sync_reply(void *frame, size_t size, const idl_handle *handles,
+                                           uint32_t handle_count)
 {
 	fs_file_sync_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1880,6 +1996,12 @@ int fs_file_sync_reply_validate(void *frame, size_t size, const idl_handle *hand
 	return IDL_OK;
 }
 
+int fs_file_sync_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                uint32_t handle_count)
+{
+	return check_fs_file_sync_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                               const idl_handle *handles, uint32_t handle_count,
                               const fs_file_sync_reply **out)
@@ -1889,7 +2011,7 @@ int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, s
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_SYNC_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_sync_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_sync_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1964,8 +2086,8 @@ int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_readdir_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                     uint32_t handle_count)
+static inline int check_fs_file_readdir_request(void *frame, size_t size, const idl_handle *handles,
+                                                uint32_t handle_count)
 {
 	fs_file_readdir_request *p = frame;
 	if (size < sizeof(*p))
@@ -1992,6 +2114,12 @@ int fs_file_readdir_request_validate(void *frame, size_t size, const idl_handle 
 	return IDL_OK;
 }
 
+int fs_file_readdir_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     uint32_t handle_count)
+{
+	return check_fs_file_readdir_request(frame, size, handles, handle_count);
+}
+
 int fs_file_readdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_handle *handles, uint32_t handle_count,
                                    const fs_file_readdir_request **out)
@@ -2001,7 +2129,7 @@ int fs_file_readdir_request_decode(const void *shared, size_t available, void *b
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READDIR_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_readdir_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_readdir_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2048,8 +2176,8 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_fs_file_readdir_reply(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	int err;
 	fs_file_readdir_reply *p = frame;
@@ -2096,6 +2224,12 @@ int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_fs_file_readdir_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const fs_file_readdir_reply **out)
@@ -2105,7 +2239,7 @@ int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READDIR_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_readdir_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_readdir_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2185,8 +2319,8 @@ int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_fs_file_mkdir_request(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	int err;
 	fs_file_mkdir_request *p = frame;
@@ -2221,6 +2355,12 @@ int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_fs_file_mkdir_request(frame, size, handles, handle_count);
+}
+
 int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const fs_file_mkdir_request **out)
@@ -2230,7 +2370,7 @@ int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_MKDIR_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_mkdir_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_mkdir_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2258,8 +2398,8 @@ int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                 uint32_t handle_count)
+static inline int check_fs_file_mkdir_reply(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
 {
 	fs_file_mkdir_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2280,6 +2420,12 @@ int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_handle *han
 	return IDL_OK;
 }
 
+int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                 uint32_t handle_count)
+{
+	return check_fs_file_mkdir_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                const idl_handle *handles, uint32_t handle_count,
                                const fs_file_mkdir_reply **out)
@@ -2289,7 +2435,7 @@ int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, 
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_MKDIR_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_mkdir_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_mkdir_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2368,8 +2514,8 @@ int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_unlink_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                    uint32_t handle_count)
+static inline int check_fs_file_unlink_request(void *frame, size_t size, const idl_handle *handles,
+                                               uint32_t handle_count)
 {
 	int err;
 	fs_file_unlink_request *p = frame;
@@ -2401,6 +2547,12 @@ int fs_file_unlink_request_validate(void *frame, size_t size, const idl_handle *
 	return IDL_OK;
 }
 
+int fs_file_unlink_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    uint32_t handle_count)
+{
+	return check_fs_file_unlink_request(frame, size, handles, handle_count);
+}
+
 int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                   const idl_handle *handles, uint32_t handle_count,
                                   const fs_file_unlink_request **out)
@@ -2410,7 +2562,7 @@ int fs_file_unlink_request_decode(const void *shared, size_t available, void *bu
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_UNLINK_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_unlink_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_unlink_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2438,8 +2590,8 @@ int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                  uint32_t handle_count)
+static inline int check_fs_file_unlink_reply(void *frame, size_t size, const idl_handle *handles,
+                                             uint32_t handle_count)
 {
 	fs_file_unlink_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2460,6 +2612,12 @@ int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_handle *ha
 	return IDL_OK;
 }
 
+int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  uint32_t handle_count)
+{
+	return check_fs_file_unlink_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_handle *handles, uint32_t handle_count,
                                 const fs_file_unlink_reply **out)
@@ -2469,7 +2627,7 @@ int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf,
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_UNLINK_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_unlink_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_unlink_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2551,8 +2709,8 @@ int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_rename_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                    uint32_t handle_count)
+static inline int check_fs_file_rename_request(void *frame, size_t size, const idl_handle *handles,
+                                               uint32_t handle_count)
 {
 	int err;
 	fs_file_rename_request *p = frame;
@@ -2588,6 +2746,12 @@ int fs_file_rename_request_validate(void *frame, size_t size, const idl_handle *
 	return IDL_OK;
 }
 
+int fs_file_rename_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    uint32_t handle_count)
+{
+	return check_fs_file_rename_request(frame, size, handles, handle_count);
+}
+
 int fs_file_rename_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                   const idl_handle *handles, uint32_t handle_count,
                                   const fs_file_rename_request **out)
@@ -2597,7 +2761,7 @@ int fs_file_rename_request_decode(const void *shared, size_t available, void *bu
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_RENAME_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_rename_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_rename_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2625,8 +2789,8 @@ int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_rename_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                  uint32_t handle_count)
+static inline int check_fs_file_rename_reply(void *frame, size_t size, const idl_handle *handles,
+                                             uint32_t handle_count)
 {
 	fs_file_rename_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2647,6 +2811,12 @@ int fs_file_rename_reply_validate(void *frame, size_t size, const idl_handle *ha
 	return IDL_OK;
 }
 
+int fs_file_rename_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  uint32_t handle_count)
+{
+	return check_fs_file_rename_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_handle *handles, uint32_t handle_count,
                                 const fs_file_rename_reply **out)
@@ -2656,7 +2826,7 @@ int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf,
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_RENAME_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_rename_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_rename_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2734,8 +2904,8 @@ int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_advise_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                    uint32_t handle_count)
+static inline int check_fs_file_advise_request(void *frame, size_t size, const idl_handle *handles,
+                                               uint32_t handle_count)
 {
 	fs_file_advise_request *p = frame;
 	if (size < sizeof(*p))
@@ -2768,6 +2938,12 @@ int fs_file_advise_request_validate(void *frame, size_t size, const idl_handle *
 	return IDL_OK;
 }
 
+int fs_file_advise_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    uint32_t handle_count)
+{
+	return check_fs_file_advise_request(frame, size, handles, handle_count);
+}
+
 int fs_file_advise_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                   const idl_handle *handles, uint32_t handle_count,
                                   const fs_file_advise_request **out)
@@ -2777,7 +2953,7 @@ int fs_file_advise_request_decode(const void *shared, size_t available, void *bu
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_ADVISE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_advise_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_advise_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2807,8 +2983,8 @@ int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_watch_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_fs_file_watch_request(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	fs_file_watch_request *p = frame;
 	if (size < sizeof(*p))
@@ -2835,6 +3011,12 @@ int fs_file_watch_request_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int fs_file_watch_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_fs_file_watch_request(frame, size, handles, handle_count);
+}
+
 int fs_file_watch_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const fs_file_watch_request **out)
@@ -2844,7 +3026,7 @@ int fs_file_watch_request_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WATCH_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_watch_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_watch_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2872,8 +3054,8 @@ int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_watch_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                 uint32_t handle_count)
+static inline int check_fs_file_watch_reply(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
 {
 	fs_file_watch_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2894,6 +3076,12 @@ int fs_file_watch_reply_validate(void *frame, size_t size, const idl_handle *han
 	return IDL_OK;
 }
 
+int fs_file_watch_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                 uint32_t handle_count)
+{
+	return check_fs_file_watch_reply(frame, size, handles, handle_count);
+}
+
 int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                const idl_handle *handles, uint32_t handle_count,
                                const fs_file_watch_reply **out)
@@ -2903,7 +3091,7 @@ int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, 
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WATCH_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_watch_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_watch_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2979,8 +3167,8 @@ int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int fs_file_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_fs_file_changed_event(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	fs_file_changed_event *p = frame;
 	if (size < sizeof(*p))
@@ -3007,6 +3195,12 @@ int fs_file_changed_event_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int fs_file_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_fs_file_changed_event(frame, size, handles, handle_count);
+}
+
 int fs_file_changed_event_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const fs_file_changed_event **out)
@@ -3016,7 +3210,7 @@ int fs_file_changed_event_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_CHANGED_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = fs_file_changed_event_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_fs_file_changed_event(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;

@@ -199,8 +199,8 @@ int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_open_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                     uint32_t handle_count)
+static inline int check_net_socket_open_request(void *frame, size_t size, const idl_handle *handles,
+                                                uint32_t handle_count)
 {
 	net_socket_open_request *p = frame;
 	if (size < sizeof(*p))
@@ -228,6 +228,12 @@ int net_socket_open_request_validate(void *frame, size_t size, const idl_handle 
 	return IDL_OK;
 }
 
+int net_socket_open_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     uint32_t handle_count)
+{
+	return check_net_socket_open_request(frame, size, handles, handle_count);
+}
+
 int net_socket_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_handle *handles, uint32_t handle_count,
                                    const net_socket_open_request **out)
@@ -237,7 +243,7 @@ int net_socket_open_request_decode(const void *shared, size_t available, void *b
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_OPEN_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_open_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_open_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -266,8 +272,8 @@ int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_net_socket_open_reply(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	net_socket_open_reply *p = frame;
 	if (size < sizeof(*p))
@@ -291,6 +297,12 @@ int net_socket_open_reply_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int net_socket_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_net_socket_open_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const net_socket_open_reply **out)
@@ -300,7 +312,7 @@ int net_socket_open_reply_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_OPEN_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_open_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_open_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -379,8 +391,8 @@ int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_bind_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                     uint32_t handle_count)
+static inline int check_net_socket_bind_request(void *frame, size_t size, const idl_handle *handles,
+                                                uint32_t handle_count)
 {
 	int err;
 	net_socket_bind_request *p = frame;
@@ -411,6 +423,12 @@ int net_socket_bind_request_validate(void *frame, size_t size, const idl_handle 
 	return IDL_OK;
 }
 
+int net_socket_bind_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     uint32_t handle_count)
+{
+	return check_net_socket_bind_request(frame, size, handles, handle_count);
+}
+
 int net_socket_bind_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_handle *handles, uint32_t handle_count,
                                    const net_socket_bind_request **out)
@@ -420,7 +438,7 @@ int net_socket_bind_request_decode(const void *shared, size_t available, void *b
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_BIND_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_bind_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_bind_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -448,8 +466,8 @@ int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_bind_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_net_socket_bind_reply(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	net_socket_bind_reply *p = frame;
 	if (size < sizeof(*p))
@@ -470,6 +488,12 @@ int net_socket_bind_reply_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int net_socket_bind_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_net_socket_bind_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const net_socket_bind_reply **out)
@@ -479,7 +503,7 @@ int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_BIND_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_bind_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_bind_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -555,8 +579,9 @@ int64_t net_socket_local_address_request_encode(const net_socket_local_address_r
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_local_address_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                              uint32_t handle_count)
+static inline int check_net_socket_local_address_request(void *frame, size_t size,
+                                                         const idl_handle *handles,
+                                                         uint32_t handle_count)
 {
 	net_socket_local_address_request *p = frame;
 	if (size < sizeof(*p))
@@ -582,6 +607,12 @@ int net_socket_local_address_request_validate(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
+int net_socket_local_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
+{
+	return check_net_socket_local_address_request(frame, size, handles, handle_count);
+}
+
 int net_socket_local_address_request_decode(const void *shared, size_t available, void *buf,
                                             size_t buf_max, const idl_handle *handles,
                                             uint32_t handle_count,
@@ -593,8 +624,7 @@ int net_socket_local_address_request_decode(const void *shared, size_t available
 	    idl_frame_copy(shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err =
-	    net_socket_local_address_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_local_address_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -629,8 +659,9 @@ int64_t net_socket_local_address_reply_encode(const net_socket_local_address_rep
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_local_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_net_socket_local_address_reply(void *frame, size_t size,
+                                                       const idl_handle *handles,
+                                                       uint32_t handle_count)
 {
 	int err;
 	net_socket_local_address_reply *p = frame;
@@ -660,6 +691,12 @@ int net_socket_local_address_reply_validate(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
+int net_socket_local_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
+{
+	return check_net_socket_local_address_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_local_address_reply_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_handle *handles,
                                           uint32_t handle_count,
@@ -671,7 +708,7 @@ int net_socket_local_address_reply_decode(const void *shared, size_t available, 
 	    idl_frame_copy(shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_local_address_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_local_address_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -752,8 +789,8 @@ int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg,
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_connect_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                        uint32_t handle_count)
+static inline int check_net_socket_connect_request(void *frame, size_t size,
+                                                   const idl_handle *handles, uint32_t handle_count)
 {
 	int err;
 	net_socket_connect_request *p = frame;
@@ -784,6 +821,12 @@ int net_socket_connect_request_validate(void *frame, size_t size, const idl_hand
 	return IDL_OK;
 }
 
+int net_socket_connect_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                        uint32_t handle_count)
+{
+	return check_net_socket_connect_request(frame, size, handles, handle_count);
+}
+
 int net_socket_connect_request_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_handle *handles,
                                       uint32_t handle_count, const net_socket_connect_request **out)
@@ -793,7 +836,7 @@ int net_socket_connect_request_decode(const void *shared, size_t available, void
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_connect_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_connect_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -822,8 +865,8 @@ int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uin
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_connect_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                      uint32_t handle_count)
+static inline int check_net_socket_connect_reply(void *frame, size_t size,
+                                                 const idl_handle *handles, uint32_t handle_count)
 {
 	net_socket_connect_reply *p = frame;
 	if (size < sizeof(*p))
@@ -844,6 +887,12 @@ int net_socket_connect_reply_validate(void *frame, size_t size, const idl_handle
 	return IDL_OK;
 }
 
+int net_socket_connect_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                      uint32_t handle_count)
+{
+	return check_net_socket_connect_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_connect_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_handle *handles, uint32_t handle_count,
                                     const net_socket_connect_reply **out)
@@ -853,7 +902,7 @@ int net_socket_connect_reply_decode(const void *shared, size_t available, void *
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_CONNECT_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_connect_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_connect_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -928,8 +977,8 @@ int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_listen_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_net_socket_listen_request(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	net_socket_listen_request *p = frame;
 	if (size < sizeof(*p))
@@ -954,6 +1003,12 @@ int net_socket_listen_request_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int net_socket_listen_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_net_socket_listen_request(frame, size, handles, handle_count);
+}
+
 int net_socket_listen_request_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const net_socket_listen_request **out)
@@ -963,7 +1018,7 @@ int net_socket_listen_request_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_listen_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_listen_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -991,8 +1046,8 @@ int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_listen_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                     uint32_t handle_count)
+static inline int check_net_socket_listen_reply(void *frame, size_t size, const idl_handle *handles,
+                                                uint32_t handle_count)
 {
 	net_socket_listen_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1013,6 +1068,12 @@ int net_socket_listen_reply_validate(void *frame, size_t size, const idl_handle 
 	return IDL_OK;
 }
 
+int net_socket_listen_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     uint32_t handle_count)
+{
+	return check_net_socket_listen_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_listen_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_handle *handles, uint32_t handle_count,
                                    const net_socket_listen_reply **out)
@@ -1022,7 +1083,7 @@ int net_socket_listen_reply_decode(const void *shared, size_t available, void *b
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_LISTEN_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_listen_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_listen_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1098,8 +1159,8 @@ int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_accept_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_net_socket_accept_request(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	net_socket_accept_request *p = frame;
 	if (size < sizeof(*p))
@@ -1125,6 +1186,12 @@ int net_socket_accept_request_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int net_socket_accept_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_net_socket_accept_request(frame, size, handles, handle_count);
+}
+
 int net_socket_accept_request_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const net_socket_accept_request **out)
@@ -1134,7 +1201,7 @@ int net_socket_accept_request_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_accept_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_accept_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1167,8 +1234,8 @@ int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_accept_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                     uint32_t handle_count)
+static inline int check_net_socket_accept_reply(void *frame, size_t size, const idl_handle *handles,
+                                                uint32_t handle_count)
 {
 	int err;
 	net_socket_accept_reply *p = frame;
@@ -1197,6 +1264,12 @@ int net_socket_accept_reply_validate(void *frame, size_t size, const idl_handle 
 	return IDL_OK;
 }
 
+int net_socket_accept_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     uint32_t handle_count)
+{
+	return check_net_socket_accept_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_accept_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_handle *handles, uint32_t handle_count,
                                    const net_socket_accept_reply **out)
@@ -1206,7 +1279,7 @@ int net_socket_accept_reply_decode(const void *shared, size_t available, void *b
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_accept_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_accept_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1295,8 +1368,8 @@ int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg,
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_send_to_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                        uint32_t handle_count)
+static inline int check_net_socket_send_to_request(void *frame, size_t size,
+                                                   const idl_handle *handles, uint32_t handle_count)
 {
 	int err;
 	net_socket_send_to_request *p = frame;
@@ -1338,6 +1411,12 @@ int net_socket_send_to_request_validate(void *frame, size_t size, const idl_hand
 	return IDL_OK;
 }
 
+int net_socket_send_to_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                        uint32_t handle_count)
+{
+	return check_net_socket_send_to_request(frame, size, handles, handle_count);
+}
+
 int net_socket_send_to_request_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_handle *handles,
                                       uint32_t handle_count, const net_socket_send_to_request **out)
@@ -1347,7 +1426,7 @@ int net_socket_send_to_request_decode(const void *shared, size_t available, void
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_send_to_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_send_to_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1377,8 +1456,8 @@ int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uin
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                      uint32_t handle_count)
+static inline int check_net_socket_send_to_reply(void *frame, size_t size,
+                                                 const idl_handle *handles, uint32_t handle_count)
 {
 	net_socket_send_to_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1402,6 +1481,12 @@ int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_handle
 	return IDL_OK;
 }
 
+int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                      uint32_t handle_count)
+{
+	return check_net_socket_send_to_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_send_to_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_handle *handles, uint32_t handle_count,
                                     const net_socket_send_to_reply **out)
@@ -1411,7 +1496,7 @@ int net_socket_send_to_reply_decode(const void *shared, size_t available, void *
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_send_to_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_send_to_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1486,8 +1571,9 @@ int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_req
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_receive_from_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_net_socket_receive_from_request(void *frame, size_t size,
+                                                        const idl_handle *handles,
+                                                        uint32_t handle_count)
 {
 	net_socket_receive_from_request *p = frame;
 	if (size < sizeof(*p))
@@ -1512,6 +1598,12 @@ int net_socket_receive_from_request_validate(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
+int net_socket_receive_from_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                             uint32_t handle_count)
+{
+	return check_net_socket_receive_from_request(frame, size, handles, handle_count);
+}
+
 int net_socket_receive_from_request_decode(const void *shared, size_t available, void *buf,
                                            size_t buf_max, const idl_handle *handles,
                                            uint32_t handle_count,
@@ -1523,8 +1615,7 @@ int net_socket_receive_from_request_decode(const void *shared, size_t available,
 	    idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err =
-	    net_socket_receive_from_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_receive_from_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1568,8 +1659,9 @@ int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_receive_from_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_net_socket_receive_from_reply(void *frame, size_t size,
+                                                      const idl_handle *handles,
+                                                      uint32_t handle_count)
 {
 	int err;
 	net_socket_receive_from_reply *p = frame;
@@ -1610,6 +1702,12 @@ int net_socket_receive_from_reply_validate(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
+int net_socket_receive_from_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                           uint32_t handle_count)
+{
+	return check_net_socket_receive_from_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_receive_from_reply_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_handle *handles,
                                          uint32_t handle_count,
@@ -1621,7 +1719,7 @@ int net_socket_receive_from_reply_decode(const void *shared, size_t available, v
 	    idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_receive_from_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_receive_from_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1708,8 +1806,8 @@ int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_send_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                     uint32_t handle_count)
+static inline int check_net_socket_send_request(void *frame, size_t size, const idl_handle *handles,
+                                                uint32_t handle_count)
 {
 	int err;
 	net_socket_send_request *p = frame;
@@ -1749,6 +1847,12 @@ int net_socket_send_request_validate(void *frame, size_t size, const idl_handle 
 	return IDL_OK;
 }
 
+int net_socket_send_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     uint32_t handle_count)
+{
+	return check_net_socket_send_request(frame, size, handles, handle_count);
+}
+
 int net_socket_send_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_handle *handles, uint32_t handle_count,
                                    const net_socket_send_request **out)
@@ -1758,7 +1862,7 @@ int net_socket_send_request_decode(const void *shared, size_t available, void *b
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_send_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_send_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1787,8 +1891,8 @@ int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_send_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_net_socket_send_reply(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	net_socket_send_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1812,6 +1916,12 @@ int net_socket_send_reply_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int net_socket_send_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_net_socket_send_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_send_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const net_socket_send_reply **out)
@@ -1821,7 +1931,7 @@ int net_socket_send_reply_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_send_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_send_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1896,8 +2006,8 @@ int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg,
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_receive_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                        uint32_t handle_count)
+static inline int check_net_socket_receive_request(void *frame, size_t size,
+                                                   const idl_handle *handles, uint32_t handle_count)
 {
 	net_socket_receive_request *p = frame;
 	if (size < sizeof(*p))
@@ -1922,6 +2032,12 @@ int net_socket_receive_request_validate(void *frame, size_t size, const idl_hand
 	return IDL_OK;
 }
 
+int net_socket_receive_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                        uint32_t handle_count)
+{
+	return check_net_socket_receive_request(frame, size, handles, handle_count);
+}
+
 int net_socket_receive_request_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_handle *handles,
                                       uint32_t handle_count, const net_socket_receive_request **out)
@@ -1931,7 +2047,7 @@ int net_socket_receive_request_decode(const void *shared, size_t available, void
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_receive_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_receive_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1971,8 +2087,8 @@ int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uin
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_receive_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                      uint32_t handle_count)
+static inline int check_net_socket_receive_reply(void *frame, size_t size,
+                                                 const idl_handle *handles, uint32_t handle_count)
 {
 	int err;
 	net_socket_receive_reply *p = frame;
@@ -2007,6 +2123,12 @@ int net_socket_receive_reply_validate(void *frame, size_t size, const idl_handle
 	return IDL_OK;
 }
 
+int net_socket_receive_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                      uint32_t handle_count)
+{
+	return check_net_socket_receive_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_handle *handles, uint32_t handle_count,
                                     const net_socket_receive_reply **out)
@@ -2016,7 +2138,7 @@ int net_socket_receive_reply_decode(const void *shared, size_t available, void *
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_receive_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_receive_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2094,8 +2216,9 @@ int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *ms
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                         uint32_t handle_count)
+static inline int check_net_socket_shutdown_request(void *frame, size_t size,
+                                                    const idl_handle *handles,
+                                                    uint32_t handle_count)
 {
 	net_socket_shutdown_request *p = frame;
 	if (size < sizeof(*p))
@@ -2124,6 +2247,12 @@ int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_han
 	return IDL_OK;
 }
 
+int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                         uint32_t handle_count)
+{
+	return check_net_socket_shutdown_request(frame, size, handles, handle_count);
+}
+
 int net_socket_shutdown_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_handle *handles,
                                        uint32_t handle_count,
@@ -2135,7 +2264,7 @@ int net_socket_shutdown_request_decode(const void *shared, size_t available, voi
 	    idl_frame_copy(shared, available, buf, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_shutdown_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_shutdown_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2164,8 +2293,8 @@ int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_net_socket_shutdown_reply(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	net_socket_shutdown_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2186,6 +2315,12 @@ int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_net_socket_shutdown_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_shutdown_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const net_socket_shutdown_reply **out)
@@ -2195,7 +2330,7 @@ int net_socket_shutdown_reply_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_shutdown_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_shutdown_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2271,8 +2406,8 @@ int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uin
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_close_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                      uint32_t handle_count)
+static inline int check_net_socket_close_request(void *frame, size_t size,
+                                                 const idl_handle *handles, uint32_t handle_count)
 {
 	net_socket_close_request *p = frame;
 	if (size < sizeof(*p))
@@ -2298,6 +2433,12 @@ int net_socket_close_request_validate(void *frame, size_t size, const idl_handle
 	return IDL_OK;
 }
 
+int net_socket_close_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                      uint32_t handle_count)
+{
+	return check_net_socket_close_request(frame, size, handles, handle_count);
+}
+
 int net_socket_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_handle *handles, uint32_t handle_count,
                                     const net_socket_close_request **out)
@@ -2307,7 +2448,7 @@ int net_socket_close_request_decode(const void *shared, size_t available, void *
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_close_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_close_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2335,8 +2476,8 @@ int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                    uint32_t handle_count)
+static inline int check_net_socket_close_reply(void *frame, size_t size, const idl_handle *handles,
+                                               uint32_t handle_count)
 {
 	net_socket_close_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2357,6 +2498,12 @@ int net_socket_close_reply_validate(void *frame, size_t size, const idl_handle *
 	return IDL_OK;
 }
 
+int net_socket_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                    uint32_t handle_count)
+{
+	return check_net_socket_close_reply(frame, size, handles, handle_count);
+}
+
 int net_socket_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                   const idl_handle *handles, uint32_t handle_count,
                                   const net_socket_close_reply **out)
@@ -2366,7 +2513,7 @@ int net_socket_close_reply_decode(const void *shared, size_t available, void *bu
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_CLOSE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_close_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_close_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2442,8 +2589,8 @@ int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_readable_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_net_socket_readable_event(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	net_socket_readable_event *p = frame;
 	if (size < sizeof(*p))
@@ -2469,6 +2616,12 @@ int net_socket_readable_event_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int net_socket_readable_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_net_socket_readable_event(frame, size, handles, handle_count);
+}
+
 int net_socket_readable_event_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const net_socket_readable_event **out)
@@ -2478,7 +2631,7 @@ int net_socket_readable_event_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_READABLE_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_readable_event_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_readable_event(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2508,8 +2661,8 @@ int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int net_socket_writable_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_net_socket_writable_event(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	net_socket_writable_event *p = frame;
 	if (size < sizeof(*p))
@@ -2535,6 +2688,12 @@ int net_socket_writable_event_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int net_socket_writable_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_net_socket_writable_event(frame, size, handles, handle_count);
+}
+
 int net_socket_writable_event_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const net_socket_writable_event **out)
@@ -2544,7 +2703,7 @@ int net_socket_writable_event_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_socket_writable_event_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_socket_writable_event(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2573,8 +2732,9 @@ int64_t net_config_list_interfaces_request_encode(const net_config_list_interfac
 	return (int64_t)enc.cursor;
 }
 
-int net_config_list_interfaces_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                                uint32_t handle_count)
+static inline int check_net_config_list_interfaces_request(void *frame, size_t size,
+                                                           const idl_handle *handles,
+                                                           uint32_t handle_count)
 {
 	net_config_list_interfaces_request *p = frame;
 	if (size < sizeof(*p))
@@ -2597,6 +2757,12 @@ int net_config_list_interfaces_request_validate(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
+int net_config_list_interfaces_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                uint32_t handle_count)
+{
+	return check_net_config_list_interfaces_request(frame, size, handles, handle_count);
+}
+
 int net_config_list_interfaces_request_decode(const void *shared, size_t available, void *buf,
                                               size_t buf_max, const idl_handle *handles,
                                               uint32_t handle_count,
@@ -2609,7 +2775,7 @@ int net_config_list_interfaces_request_decode(const void *shared, size_t availab
 	if (size < 0)
 		return (int)size;
 	int err =
-	    net_config_list_interfaces_request_validate(buf, (size_t)size, handles, handle_count);
+	    check_net_config_list_interfaces_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2656,8 +2822,9 @@ int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces
 	return (int64_t)enc.cursor;
 }
 
-int net_config_list_interfaces_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                              uint32_t handle_count)
+static inline int check_net_config_list_interfaces_reply(void *frame, size_t size,
+                                                         const idl_handle *handles,
+                                                         uint32_t handle_count)
 {
 	int err;
 	net_config_list_interfaces_reply *p = frame;
@@ -2699,6 +2866,12 @@ int net_config_list_interfaces_reply_validate(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
+int net_config_list_interfaces_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
+{
+	return check_net_config_list_interfaces_reply(frame, size, handles, handle_count);
+}
+
 int net_config_list_interfaces_reply_decode(const void *shared, size_t available, void *buf,
                                             size_t buf_max, const idl_handle *handles,
                                             uint32_t handle_count,
@@ -2710,8 +2883,7 @@ int net_config_list_interfaces_reply_decode(const void *shared, size_t available
 	    idl_frame_copy(shared, available, buf, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err =
-	    net_config_list_interfaces_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_config_list_interfaces_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2793,8 +2965,9 @@ int64_t net_config_add_address_request_encode(const net_config_add_address_reque
 	return (int64_t)enc.cursor;
 }
 
-int net_config_add_address_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_net_config_add_address_request(void *frame, size_t size,
+                                                       const idl_handle *handles,
+                                                       uint32_t handle_count)
 {
 	int err;
 	net_config_add_address_request *p = frame;
@@ -2827,6 +3000,12 @@ int net_config_add_address_request_validate(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
+int net_config_add_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
+{
+	return check_net_config_add_address_request(frame, size, handles, handle_count);
+}
+
 int net_config_add_address_request_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_handle *handles,
                                           uint32_t handle_count,
@@ -2838,7 +3017,7 @@ int net_config_add_address_request_decode(const void *shared, size_t available, 
 	    idl_frame_copy(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_config_add_address_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_config_add_address_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2867,8 +3046,9 @@ int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *
 	return (int64_t)enc.cursor;
 }
 
-int net_config_add_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                          uint32_t handle_count)
+static inline int check_net_config_add_address_reply(void *frame, size_t size,
+                                                     const idl_handle *handles,
+                                                     uint32_t handle_count)
 {
 	net_config_add_address_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2889,6 +3069,12 @@ int net_config_add_address_reply_validate(void *frame, size_t size, const idl_ha
 	return IDL_OK;
 }
 
+int net_config_add_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                          uint32_t handle_count)
+{
+	return check_net_config_add_address_reply(frame, size, handles, handle_count);
+}
+
 int net_config_add_address_reply_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_handle *handles,
                                         uint32_t handle_count,
@@ -2900,7 +3086,7 @@ int net_config_add_address_reply_decode(const void *shared, size_t available, vo
 	    idl_frame_copy(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_config_add_address_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_config_add_address_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -2982,8 +3168,9 @@ int64_t net_config_remove_address_request_encode(const net_config_remove_address
 	return (int64_t)enc.cursor;
 }
 
-int net_config_remove_address_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                               uint32_t handle_count)
+static inline int check_net_config_remove_address_request(void *frame, size_t size,
+                                                          const idl_handle *handles,
+                                                          uint32_t handle_count)
 {
 	int err;
 	net_config_remove_address_request *p = frame;
@@ -3016,6 +3203,12 @@ int net_config_remove_address_request_validate(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
+int net_config_remove_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                               uint32_t handle_count)
+{
+	return check_net_config_remove_address_request(frame, size, handles, handle_count);
+}
+
 int net_config_remove_address_request_decode(const void *shared, size_t available, void *buf,
                                              size_t buf_max, const idl_handle *handles,
                                              uint32_t handle_count,
@@ -3027,8 +3220,7 @@ int net_config_remove_address_request_decode(const void *shared, size_t availabl
 	    idl_frame_copy(shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err =
-	    net_config_remove_address_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_config_remove_address_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -3057,8 +3249,9 @@ int64_t net_config_remove_address_reply_encode(const net_config_remove_address_r
 	return (int64_t)enc.cursor;
 }
 
-int net_config_remove_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_net_config_remove_address_reply(void *frame, size_t size,
+                                                        const idl_handle *handles,
+                                                        uint32_t handle_count)
 {
 	net_config_remove_address_reply *p = frame;
 	if (size < sizeof(*p))
@@ -3079,6 +3272,12 @@ int net_config_remove_address_reply_validate(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
+int net_config_remove_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                             uint32_t handle_count)
+{
+	return check_net_config_remove_address_reply(frame, size, handles, handle_count);
+}
+
 int net_config_remove_address_reply_decode(const void *shared, size_t available, void *buf,
                                            size_t buf_max, const idl_handle *handles,
                                            uint32_t handle_count,
@@ -3090,8 +3289,7 @@ int net_config_remove_address_reply_decode(const void *shared, size_t available,
 	    idl_frame_copy(shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err =
-	    net_config_remove_address_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_config_remove_address_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -3177,8 +3375,9 @@ int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_reque
 	return (int64_t)enc.cursor;
 }
 
-int net_config_set_gateway_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_net_config_set_gateway_request(void *frame, size_t size,
+                                                       const idl_handle *handles,
+                                                       uint32_t handle_count)
 {
 	int err;
 	net_config_set_gateway_request *p = frame;
@@ -3217,6 +3416,12 @@ int net_config_set_gateway_request_validate(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
+int net_config_set_gateway_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
+{
+	return check_net_config_set_gateway_request(frame, size, handles, handle_count);
+}
+
 int net_config_set_gateway_request_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_handle *handles,
                                           uint32_t handle_count,
@@ -3228,7 +3433,7 @@ int net_config_set_gateway_request_decode(const void *shared, size_t available, 
 	    idl_frame_copy(shared, available, buf, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_config_set_gateway_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_config_set_gateway_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -3257,8 +3462,9 @@ int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *
 	return (int64_t)enc.cursor;
 }
 
-int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                          uint32_t handle_count)
+static inline int check_net_config_set_gateway_reply(void *frame, size_t size,
+                                                     const idl_handle *handles,
+                                                     uint32_t handle_count)
 {
 	net_config_set_gateway_reply *p = frame;
 	if (size < sizeof(*p))
@@ -3279,6 +3485,12 @@ int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_ha
 	return IDL_OK;
 }
 
+int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                          uint32_t handle_count)
+{
+	return check_net_config_set_gateway_reply(frame, size, handles, handle_count);
+}
+
 int net_config_set_gateway_reply_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_handle *handles,
                                         uint32_t handle_count,
@@ -3290,7 +3502,7 @@ int net_config_set_gateway_reply_decode(const void *shared, size_t available, vo
 	    idl_frame_copy(shared, available, buf, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_config_set_gateway_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_config_set_gateway_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -3368,8 +3580,9 @@ int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *
 	return (int64_t)enc.cursor;
 }
 
-int net_config_set_flags_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                          uint32_t handle_count)
+static inline int check_net_config_set_flags_request(void *frame, size_t size,
+                                                     const idl_handle *handles,
+                                                     uint32_t handle_count)
 {
 	net_config_set_flags_request *p = frame;
 	if (size < sizeof(*p))
@@ -3396,6 +3609,12 @@ int net_config_set_flags_request_validate(void *frame, size_t size, const idl_ha
 	return IDL_OK;
 }
 
+int net_config_set_flags_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                          uint32_t handle_count)
+{
+	return check_net_config_set_flags_request(frame, size, handles, handle_count);
+}
+
 int net_config_set_flags_request_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_handle *handles,
                                         uint32_t handle_count,
@@ -3407,7 +3626,7 @@ int net_config_set_flags_request_decode(const void *shared, size_t available, vo
 	    idl_frame_copy(shared, available, buf, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_config_set_flags_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_config_set_flags_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -3436,8 +3655,8 @@ int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg,
 	return (int64_t)enc.cursor;
 }
 
-int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                        uint32_t handle_count)
+static inline int check_net_config_set_flags_reply(void *frame, size_t size,
+                                                   const idl_handle *handles, uint32_t handle_count)
 {
 	net_config_set_flags_reply *p = frame;
 	if (size < sizeof(*p))
@@ -3458,6 +3677,12 @@ int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_hand
 	return IDL_OK;
 }
 
+int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                        uint32_t handle_count)
+{
+	return check_net_config_set_flags_reply(frame, size, handles, handle_count);
+}
+
 int net_config_set_flags_reply_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_handle *handles,
                                       uint32_t handle_count, const net_config_set_flags_reply **out)
@@ -3467,7 +3692,7 @@ int net_config_set_flags_reply_decode(const void *shared, size_t available, void
 	int64_t size = idl_frame_copy(shared, available, buf, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = net_config_set_flags_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_net_config_set_flags_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -3542,8 +3767,9 @@ int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_c
 	return (int64_t)enc.cursor;
 }
 
-int net_config_interfaces_changed_event_validate(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+static inline int check_net_config_interfaces_changed_event(void *frame, size_t size,
+                                                            const idl_handle *handles,
+                                                            uint32_t handle_count)
 {
 	net_config_interfaces_changed_event *p = frame;
 	if (size < sizeof(*p))
@@ -3566,6 +3792,12 @@ int net_config_interfaces_changed_event_validate(void *frame, size_t size,
 	return IDL_OK;
 }
 
+int net_config_interfaces_changed_event_validate(void *frame, size_t size,
+                                                 const idl_handle *handles, uint32_t handle_count)
+{
+	return check_net_config_interfaces_changed_event(frame, size, handles, handle_count);
+}
+
 int net_config_interfaces_changed_event_decode(const void *shared, size_t available, void *buf,
                                                size_t buf_max, const idl_handle *handles,
                                                uint32_t handle_count,
@@ -3578,7 +3810,7 @@ int net_config_interfaces_changed_event_decode(const void *shared, size_t availa
 	if (size < 0)
 		return (int)size;
 	int err =
-	    net_config_interfaces_changed_event_validate(buf, (size_t)size, handles, handle_count);
+	    check_net_config_interfaces_changed_event(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;

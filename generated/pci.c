@@ -204,8 +204,8 @@ int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_pci_bus_enumerate_request(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	pci_bus_enumerate_request *p = frame;
 	if (size < sizeof(*p))
@@ -231,6 +231,12 @@ int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_pci_bus_enumerate_request(frame, size, handles, handle_count);
+}
+
 int pci_bus_enumerate_request_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const pci_bus_enumerate_request **out)
@@ -240,7 +246,7 @@ int pci_bus_enumerate_request_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_enumerate_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_enumerate_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -287,8 +293,8 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                     uint32_t handle_count)
+static inline int check_pci_bus_enumerate_reply(void *frame, size_t size, const idl_handle *handles,
+                                                uint32_t handle_count)
 {
 	int err;
 	pci_bus_enumerate_reply *p = frame;
@@ -335,6 +341,12 @@ int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_handle 
 	return IDL_OK;
 }
 
+int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     uint32_t handle_count)
+{
+	return check_pci_bus_enumerate_reply(frame, size, handles, handle_count);
+}
+
 int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_handle *handles, uint32_t handle_count,
                                    const pci_bus_enumerate_reply **out)
@@ -344,7 +356,7 @@ int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *b
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_enumerate_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_enumerate_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -424,8 +436,8 @@ int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_find_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                  uint32_t handle_count)
+static inline int check_pci_bus_find_request(void *frame, size_t size, const idl_handle *handles,
+                                             uint32_t handle_count)
 {
 	int err;
 	pci_bus_find_request *p = frame;
@@ -457,6 +469,12 @@ int pci_bus_find_request_validate(void *frame, size_t size, const idl_handle *ha
 	return IDL_OK;
 }
 
+int pci_bus_find_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                  uint32_t handle_count)
+{
+	return check_pci_bus_find_request(frame, size, handles, handle_count);
+}
+
 int pci_bus_find_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_handle *handles, uint32_t handle_count,
                                 const pci_bus_find_request **out)
@@ -466,7 +484,7 @@ int pci_bus_find_request_decode(const void *shared, size_t available, void *buf,
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_FIND_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_find_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_find_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -512,8 +530,8 @@ int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_find_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                uint32_t handle_count)
+static inline int check_pci_bus_find_reply(void *frame, size_t size, const idl_handle *handles,
+                                           uint32_t handle_count)
 {
 	int err;
 	pci_bus_find_reply *p = frame;
@@ -554,6 +572,12 @@ int pci_bus_find_reply_validate(void *frame, size_t size, const idl_handle *hand
 	return IDL_OK;
 }
 
+int pci_bus_find_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                uint32_t handle_count)
+{
+	return check_pci_bus_find_reply(frame, size, handles, handle_count);
+}
+
 int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                               const idl_handle *handles, uint32_t handle_count,
                               const pci_bus_find_reply **out)
@@ -563,7 +587,7 @@ int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf, s
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_FIND_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_find_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_find_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -646,8 +670,9 @@ int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *ms
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                         uint32_t handle_count)
+static inline int check_pci_bus_config_read_request(void *frame, size_t size,
+                                                    const idl_handle *handles,
+                                                    uint32_t handle_count)
 {
 	int err;
 	pci_bus_config_read_request *p = frame;
@@ -683,6 +708,12 @@ int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_han
 	return IDL_OK;
 }
 
+int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                         uint32_t handle_count)
+{
+	return check_pci_bus_config_read_request(frame, size, handles, handle_count);
+}
+
 int pci_bus_config_read_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_handle *handles,
                                        uint32_t handle_count,
@@ -694,7 +725,7 @@ int pci_bus_config_read_request_decode(const void *shared, size_t available, voi
 	    idl_frame_copy(shared, available, buf, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_config_read_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_config_read_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -724,8 +755,8 @@ int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_pci_bus_config_read_reply(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	pci_bus_config_read_reply *p = frame;
 	if (size < sizeof(*p))
@@ -749,6 +780,12 @@ int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_pci_bus_config_read_reply(frame, size, handles, handle_count);
+}
+
 int pci_bus_config_read_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const pci_bus_config_read_reply **out)
@@ -758,7 +795,7 @@ int pci_bus_config_read_reply_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_config_read_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_config_read_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -841,8 +878,9 @@ int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                          uint32_t handle_count)
+static inline int check_pci_bus_config_write_request(void *frame, size_t size,
+                                                     const idl_handle *handles,
+                                                     uint32_t handle_count)
 {
 	int err;
 	pci_bus_config_write_request *p = frame;
@@ -879,6 +917,12 @@ int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_ha
 	return IDL_OK;
 }
 
+int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                          uint32_t handle_count)
+{
+	return check_pci_bus_config_write_request(frame, size, handles, handle_count);
+}
+
 int pci_bus_config_write_request_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_handle *handles,
                                         uint32_t handle_count,
@@ -890,7 +934,7 @@ int pci_bus_config_write_request_decode(const void *shared, size_t available, vo
 	    idl_frame_copy(shared, available, buf, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_config_write_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_config_write_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -919,8 +963,8 @@ int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg,
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                        uint32_t handle_count)
+static inline int check_pci_bus_config_write_reply(void *frame, size_t size,
+                                                   const idl_handle *handles, uint32_t handle_count)
 {
 	pci_bus_config_write_reply *p = frame;
 	if (size < sizeof(*p))
@@ -941,6 +985,12 @@ int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_hand
 	return IDL_OK;
 }
 
+int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                        uint32_t handle_count)
+{
+	return check_pci_bus_config_write_reply(frame, size, handles, handle_count);
+}
+
 int pci_bus_config_write_reply_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_handle *handles,
                                       uint32_t handle_count, const pci_bus_config_write_reply **out)
@@ -950,7 +1000,7 @@ int pci_bus_config_write_reply_decode(const void *shared, size_t available, void
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_config_write_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_config_write_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1035,8 +1085,9 @@ int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *ms
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                         uint32_t handle_count)
+static inline int check_pci_bus_set_command_request(void *frame, size_t size,
+                                                    const idl_handle *handles,
+                                                    uint32_t handle_count)
 {
 	int err;
 	pci_bus_set_command_request *p = frame;
@@ -1074,6 +1125,12 @@ int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_han
 	return IDL_OK;
 }
 
+int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                         uint32_t handle_count)
+{
+	return check_pci_bus_set_command_request(frame, size, handles, handle_count);
+}
+
 int pci_bus_set_command_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_handle *handles,
                                        uint32_t handle_count,
@@ -1085,7 +1142,7 @@ int pci_bus_set_command_request_decode(const void *shared, size_t available, voi
 	    idl_frame_copy(shared, available, buf, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_set_command_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_set_command_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1117,8 +1174,8 @@ int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_pci_bus_set_command_reply(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	pci_bus_set_command_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1144,6 +1201,12 @@ int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_pci_bus_set_command_reply(frame, size, handles, handle_count);
+}
+
 int pci_bus_set_command_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const pci_bus_set_command_reply **out)
@@ -1153,7 +1216,7 @@ int pci_bus_set_command_reply_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_set_command_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_set_command_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1233,8 +1296,8 @@ int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_claim_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_pci_bus_claim_request(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	int err;
 	pci_bus_claim_request *p = frame;
@@ -1266,6 +1329,12 @@ int pci_bus_claim_request_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int pci_bus_claim_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_pci_bus_claim_request(frame, size, handles, handle_count);
+}
+
 int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const pci_bus_claim_request **out)
@@ -1275,7 +1344,7 @@ int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CLAIM_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_claim_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_claim_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1330,8 +1399,8 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                 uint32_t handle_count)
+static inline int check_pci_bus_claim_reply(void *frame, size_t size, const idl_handle *handles,
+                                            uint32_t handle_count)
 {
 	int err;
 	pci_bus_claim_reply *p = frame;
@@ -1395,6 +1464,12 @@ int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_handle *han
 	return IDL_OK;
 }
 
+int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                 uint32_t handle_count)
+{
+	return check_pci_bus_claim_reply(frame, size, handles, handle_count);
+}
+
 int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                const idl_handle *handles, uint32_t handle_count,
                                const pci_bus_claim_reply **out)
@@ -1404,7 +1479,7 @@ int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, 
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_claim_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_claim_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1484,8 +1559,8 @@ int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_release_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                     uint32_t handle_count)
+static inline int check_pci_bus_release_request(void *frame, size_t size, const idl_handle *handles,
+                                                uint32_t handle_count)
 {
 	int err;
 	pci_bus_release_request *p = frame;
@@ -1517,6 +1592,12 @@ int pci_bus_release_request_validate(void *frame, size_t size, const idl_handle 
 	return IDL_OK;
 }
 
+int pci_bus_release_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     uint32_t handle_count)
+{
+	return check_pci_bus_release_request(frame, size, handles, handle_count);
+}
+
 int pci_bus_release_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_handle *handles, uint32_t handle_count,
                                    const pci_bus_release_request **out)
@@ -1526,7 +1607,7 @@ int pci_bus_release_request_decode(const void *shared, size_t available, void *b
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_RELEASE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_release_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_release_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1554,8 +1635,8 @@ int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_release_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                   uint32_t handle_count)
+static inline int check_pci_bus_release_reply(void *frame, size_t size, const idl_handle *handles,
+                                              uint32_t handle_count)
 {
 	pci_bus_release_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1576,6 +1657,12 @@ int pci_bus_release_reply_validate(void *frame, size_t size, const idl_handle *h
 	return IDL_OK;
 }
 
+int pci_bus_release_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   uint32_t handle_count)
+{
+	return check_pci_bus_release_reply(frame, size, handles, handle_count);
+}
+
 int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_handle *handles, uint32_t handle_count,
                                  const pci_bus_release_reply **out)
@@ -1585,7 +1672,7 @@ int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_RELEASE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_release_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_release_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1665,8 +1752,8 @@ int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg,
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                        uint32_t handle_count)
+static inline int check_pci_bus_device_added_event(void *frame, size_t size,
+                                                   const idl_handle *handles, uint32_t handle_count)
 {
 	int err;
 	pci_bus_device_added_event *p = frame;
@@ -1696,6 +1783,12 @@ int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_hand
 	return IDL_OK;
 }
 
+int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                        uint32_t handle_count)
+{
+	return check_pci_bus_device_added_event(frame, size, handles, handle_count);
+}
+
 int pci_bus_device_added_event_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_handle *handles,
                                       uint32_t handle_count, const pci_bus_device_added_event **out)
@@ -1705,7 +1798,7 @@ int pci_bus_device_added_event_decode(const void *shared, size_t available, void
 	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_device_added_event_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_device_added_event(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -1740,8 +1833,9 @@ int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *
 	return (int64_t)enc.cursor;
 }
 
-int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                          uint32_t handle_count)
+static inline int check_pci_bus_device_removed_event(void *frame, size_t size,
+                                                     const idl_handle *handles,
+                                                     uint32_t handle_count)
 {
 	int err;
 	pci_bus_device_removed_event *p = frame;
@@ -1773,6 +1867,12 @@ int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_ha
 	return IDL_OK;
 }
 
+int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                          uint32_t handle_count)
+{
+	return check_pci_bus_device_removed_event(frame, size, handles, handle_count);
+}
+
 int pci_bus_device_removed_event_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_handle *handles,
                                         uint32_t handle_count,
@@ -1784,7 +1884,7 @@ int pci_bus_device_removed_event_decode(const void *shared, size_t available, vo
 	    idl_frame_copy(shared, available, buf, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = pci_bus_device_removed_event_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_pci_bus_device_removed_event(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;

@@ -33,8 +33,9 @@ int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *ms
 	return (int64_t)enc.cursor;
 }
 
-int sys_services_lookup_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                         uint32_t handle_count)
+static inline int check_sys_services_lookup_request(void *frame, size_t size,
+                                                    const idl_handle *handles,
+                                                    uint32_t handle_count)
 {
 	int err;
 	sys_services_lookup_request *p = frame;
@@ -66,6 +67,12 @@ int sys_services_lookup_request_validate(void *frame, size_t size, const idl_han
 	return IDL_OK;
 }
 
+int sys_services_lookup_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                         uint32_t handle_count)
+{
+	return check_sys_services_lookup_request(frame, size, handles, handle_count);
+}
+
 int sys_services_lookup_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_handle *handles,
                                        uint32_t handle_count,
@@ -77,7 +84,7 @@ int sys_services_lookup_request_decode(const void *shared, size_t available, voi
 	    idl_frame_copy(shared, available, buf, SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = sys_services_lookup_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_sys_services_lookup_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -112,8 +119,8 @@ int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, u
 	return (int64_t)enc.cursor;
 }
 
-int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                       uint32_t handle_count)
+static inline int check_sys_services_lookup_reply(void *frame, size_t size,
+                                                  const idl_handle *handles, uint32_t handle_count)
 {
 	int err;
 	sys_services_lookup_reply *p = frame;
@@ -146,6 +153,12 @@ int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_handl
 	return IDL_OK;
 }
 
+int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	return check_sys_services_lookup_reply(frame, size, handles, handle_count);
+}
+
 int sys_services_lookup_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_handle *handles,
                                      uint32_t handle_count, const sys_services_lookup_reply **out)
@@ -155,7 +168,7 @@ int sys_services_lookup_reply_decode(const void *shared, size_t available, void 
 	int64_t size = idl_frame_copy(shared, available, buf, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = sys_services_lookup_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_sys_services_lookup_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -239,8 +252,9 @@ int64_t sys_services_publish_request_encode(const sys_services_publish_request *
 	return (int64_t)enc.cursor;
 }
 
-int sys_services_publish_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                          uint32_t handle_count)
+static inline int check_sys_services_publish_request(void *frame, size_t size,
+                                                     const idl_handle *handles,
+                                                     uint32_t handle_count)
 {
 	int err;
 	sys_services_publish_request *p = frame;
@@ -281,6 +295,12 @@ int sys_services_publish_request_validate(void *frame, size_t size, const idl_ha
 	return IDL_OK;
 }
 
+int sys_services_publish_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                          uint32_t handle_count)
+{
+	return check_sys_services_publish_request(frame, size, handles, handle_count);
+}
+
 int sys_services_publish_request_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_handle *handles,
                                         uint32_t handle_count,
@@ -292,7 +312,7 @@ int sys_services_publish_request_decode(const void *shared, size_t available, vo
 	    idl_frame_copy(shared, available, buf, SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = sys_services_publish_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_sys_services_publish_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -321,8 +341,8 @@ int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg,
 	return (int64_t)enc.cursor;
 }
 
-int sys_services_publish_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                        uint32_t handle_count)
+static inline int check_sys_services_publish_reply(void *frame, size_t size,
+                                                   const idl_handle *handles, uint32_t handle_count)
 {
 	sys_services_publish_reply *p = frame;
 	if (size < sizeof(*p))
@@ -343,6 +363,12 @@ int sys_services_publish_reply_validate(void *frame, size_t size, const idl_hand
 	return IDL_OK;
 }
 
+int sys_services_publish_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                        uint32_t handle_count)
+{
+	return check_sys_services_publish_reply(frame, size, handles, handle_count);
+}
+
 int sys_services_publish_reply_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_handle *handles,
                                       uint32_t handle_count, const sys_services_publish_reply **out)
@@ -352,7 +378,7 @@ int sys_services_publish_reply_decode(const void *shared, size_t available, void
 	int64_t size = idl_frame_copy(shared, available, buf, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = sys_services_publish_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_sys_services_publish_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -432,8 +458,9 @@ int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request
 	return (int64_t)enc.cursor;
 }
 
-int sys_services_withdraw_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_sys_services_withdraw_request(void *frame, size_t size,
+                                                      const idl_handle *handles,
+                                                      uint32_t handle_count)
 {
 	int err;
 	sys_services_withdraw_request *p = frame;
@@ -465,6 +492,12 @@ int sys_services_withdraw_request_validate(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
+int sys_services_withdraw_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                           uint32_t handle_count)
+{
+	return check_sys_services_withdraw_request(frame, size, handles, handle_count);
+}
+
 int sys_services_withdraw_request_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_handle *handles,
                                          uint32_t handle_count,
@@ -476,7 +509,7 @@ int sys_services_withdraw_request_decode(const void *shared, size_t available, v
 	    idl_frame_copy(shared, available, buf, SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = sys_services_withdraw_request_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_sys_services_withdraw_request(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -505,8 +538,9 @@ int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *ms
 	return (int64_t)enc.cursor;
 }
 
-int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                         uint32_t handle_count)
+static inline int check_sys_services_withdraw_reply(void *frame, size_t size,
+                                                    const idl_handle *handles,
+                                                    uint32_t handle_count)
 {
 	sys_services_withdraw_reply *p = frame;
 	if (size < sizeof(*p))
@@ -527,6 +561,12 @@ int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_han
 	return IDL_OK;
 }
 
+int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                         uint32_t handle_count)
+{
+	return check_sys_services_withdraw_reply(frame, size, handles, handle_count);
+}
+
 int sys_services_withdraw_reply_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_handle *handles,
                                        uint32_t handle_count,
@@ -538,7 +578,7 @@ int sys_services_withdraw_reply_decode(const void *shared, size_t available, voi
 	    idl_frame_copy(shared, available, buf, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = sys_services_withdraw_reply_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_sys_services_withdraw_reply(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
@@ -619,8 +659,9 @@ int64_t sys_services_published_event_encode(const sys_services_published_event *
 	return (int64_t)enc.cursor;
 }
 
-int sys_services_published_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                          uint32_t handle_count)
+static inline int check_sys_services_published_event(void *frame, size_t size,
+                                                     const idl_handle *handles,
+                                                     uint32_t handle_count)
 {
 	int err;
 	sys_services_published_event *p = frame;
@@ -652,6 +693,12 @@ int sys_services_published_event_validate(void *frame, size_t size, const idl_ha
 	return IDL_OK;
 }
 
+int sys_services_published_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                          uint32_t handle_count)
+{
+	return check_sys_services_published_event(frame, size, handles, handle_count);
+}
+
 int sys_services_published_event_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_handle *handles,
                                         uint32_t handle_count,
@@ -663,7 +710,7 @@ int sys_services_published_event_decode(const void *shared, size_t available, vo
 	    idl_frame_copy(shared, available, buf, SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
-	int err = sys_services_published_event_validate(buf, (size_t)size, handles, handle_count);
+	int err = check_sys_services_published_event(buf, (size_t)size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
 	*out = buf;

@@ -243,22 +243,45 @@ static inline int64_t idl_frame_copy(const void *shared, size_t available, void 
 
 /* Validation helpers used by the generated decoders. */
 
-/* True when n bytes at p are all zero: padding and absent values. */
+/* Loads 8 or 4 bytes from anywhere; compilers turn these into one move. */
+static inline uint64_t idl_load64(const uint8_t *p)
+{
+	uint64_t v;
+	IDL_MEMCPY(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t idl_load32(const uint8_t *p)
+{
+	uint32_t v;
+	IDL_MEMCPY(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * True when n bytes at p are all zero: padding and absent values. Word at
+ * a time, so that a constant n (a padding field) compiles to a load or two.
+ */
 static inline bool idl_is_zero(const uint8_t *p, size_t n)
 {
-	uint8_t acc = 0;
-	for (size_t i = 0; i < n; i++)
+	uint64_t acc = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		acc |= idl_load64(p + i);
+	if (n - i >= 4) {
+		acc |= idl_load32(p + i);
+		i += 4;
+	}
+	for (; i < n; i++)
 		acc |= p[i];
 	return acc == 0;
 }
 
-/* True when the n bytes at p hold no NUL and p[n] is NUL. */
-static inline bool idl_is_c_string(const uint8_t *p, size_t n)
+/* True when some byte of w is zero (the classic bit trick: a byte's high
+ * bit survives the subtraction only where the byte was zero). */
+static inline bool idl_has_zero_byte(uint64_t w)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i] == 0)
-			return false;
-	return p[n] == 0;
+	return ((w - 0x0101010101010101u) & ~w & 0x8080808080808080u) != 0;
 }
 
 /* Rounds an out-of-line block size up to the frame alignment. */
@@ -306,19 +329,42 @@ static inline int idl_claim(idl_decoder *d, uint64_t offset, uint64_t bytes, uin
 	return IDL_OK;
 }
 
-/* Validates a string slot and points it at its NUL-terminated text. */
+/*
+ * Validates a string slot and points it at its NUL-terminated text. The
+ * block is the text, its NUL and zero padding to 8 bytes; it is checked a
+ * word at a time: full words of text must hold no zero byte, and in the
+ * last word the text bytes must be nonzero and the rest zero.
+ */
 static inline int idl_check_string(idl_decoder *d, idl_string *s, uint32_t max)
 {
 	if (s->reserved != 0)
 		return IDL_E_RESERVED;
 	if (s->size > max)
 		return IDL_E_COUNT;
-	uint8_t *text;
-	int err = idl_claim(d, s->offset, (uint64_t)s->size + 1, &text);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_c_string(text, s->size))
+	uint64_t offset = s->offset;
+	if ((offset & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_ALIGNMENT;
+	if (offset != d->cursor)
+		return IDL_E_OFFSET;
+	uint64_t padded = idl_align8((uint64_t)s->size + 1);
+	/* cursor <= size holds, so this subtraction cannot wrap. */
+	if (padded > d->size - offset)
+		return IDL_E_OUT_OF_FRAME;
+	const uint8_t *text = d->base + offset;
+	uint32_t full_words = s->size / 8;
+	for (uint32_t i = 0; i < full_words; i++)
+		if (idl_has_zero_byte(idl_load64(text + 8 * i)))
+			return IDL_E_STRING;
+	uint64_t last = idl_load64(text + 8 * full_words);
+	uint64_t after_text = ~(uint64_t)0 << (8 * (s->size % 8));
+	if (idl_has_zero_byte(last | after_text))
 		return IDL_E_STRING;
+	if ((last & after_text) != 0)
+		return text[s->size] != 0 ? IDL_E_STRING : IDL_E_PADDING;
+	for (uint64_t i = 8 * (uint64_t)full_words + 8; i < padded; i++)
+		if (text[i] != 0)
+			return IDL_E_PADDING;
+	d->cursor = offset + padded;
 	s->data = (const char *)text;
 	return IDL_OK;
 }

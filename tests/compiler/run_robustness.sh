@@ -1,0 +1,60 @@
+#!/bin/sh
+# run_robustness.sh IDLC WORKDIR: feeds idlc hostile inputs. Each must end
+# with status 1 or 2 within 20 seconds (no crash, no hang) and print an
+# error line, `file:line:col: error:` or `idlc: error:`.
+set -u
+idlc=$1
+work=$2
+fail=0
+rm -rf "$work"
+mkdir -p "$work" || exit 2
+cd "$work" || exit 2
+
+# Deterministic pseudo-random bytes: a linear congruential generator in awk.
+LC_ALL=C awk 'BEGIN { x = 12345; for (i = 0; i < 4096; i++) { x = (x * 1103515245 + 12345) % 2147483648;
+	printf "%c", int(x / 65536) % 256 } }' > junk.idl
+printf 'package p;\n\000\000const A: u32 = 1;\000\n' > nul.idl
+awk 'BEGIN { printf "package p;\nconst A: u32 = "; for (i = 0; i < 100000; i++) printf "{"; print "" }' > braces.idl
+awk 'BEGIN { printf "package p;\nconst A: u32 = "; for (i = 0; i < 100000; i++) printf "("; printf "1";
+	for (i = 0; i < 100000; i++) printf ")"; print ";" }' > parens.idl
+awk 'BEGIN { printf "package p;\nconst A: u32 = "; for (i = 0; i < 100000; i++) printf "("; print "1;" }' > parens_open.idl
+awk 'BEGIN { printf "package p;\nconst A: u32 = "; for (i = 0; i < 100000; i++) printf "-"; print "1;" }' > unary.idl
+awk 'BEGIN { printf "package p;\nconst "; for (i = 0; i < 1048576; i++) printf "a"; print ": u32 = 1;" }' > long_ident.idl
+printf 'package p;\nconst A: u32 = 1;\n/* open' > comment_eof.idl
+printf 'package p;\nconst A: u32 = 1;\n/' > slash_eof.idl
+: > empty.idl
+mkdir -p dir.idl
+
+check() { # check NAME FILE
+	out=$(timeout 20 "$idlc" --check "$2" 2>&1)
+	status=$?
+	case $status in
+	1 | 2) ;;
+	*)
+		echo "FAIL $1: exit status $status (want 1 or 2; 124 is a hang, >= 128 a crash)"
+		fail=1
+		return
+		;;
+	esac
+	if ! printf '%s\n' "$out" | grep -Eq '^([^:]+:[0-9]+:[0-9]+: error:|idlc: error:)'; then
+		echo "FAIL $1: no error line in output:"
+		printf '%s\n' "$out" | head -c 2000
+		fail=1
+		return
+	fi
+	echo "ok $1 (status $status)"
+}
+
+check junk junk.idl
+check nul nul.idl
+check braces braces.idl
+check parens parens.idl
+check parens_open parens_open.idl
+check unary unary.idl
+check long_ident long_ident.idl
+check comment_eof comment_eof.idl
+check slash_eof slash_eof.idl
+check empty empty.idl
+check directory dir.idl
+check missing does_not_exist.idl
+exit $fail

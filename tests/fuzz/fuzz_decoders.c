@@ -1,0 +1,144 @@
+/*
+ * fuzz_decoders.c: libFuzzer harness for every generated decoder.
+ *
+ * Input: byte 0 selects the message (modulo the table size), byte 1 the
+ * number of handles that came with the frame (modulo 5), the rest is the
+ * untrusted shared memory. The shared bytes live in a buffer of exactly
+ * their size and the private copy in one of exactly the message's
+ * MAX_BYTES, so AddressSanitizer sees any read or write past either.
+ *
+ * A frame that decodes must be canonical: encoding the decoded view gives
+ * back the same bytes and the same handles, and those decode again.
+ */
+#include "console.h"
+#include "fs.h"
+#include "net.h"
+#include "pci.h"
+#include "sys.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef int (*decode_fn)(const void *shared, size_t available, void *buf, size_t buf_max,
+                         const idl_handle *handles, uint32_t handle_count, const void **out);
+typedef int64_t (*encode_fn)(const void *msg, uint64_t txid, void *out, size_t out_max,
+                             idl_handle *handles, uint32_t *handle_count);
+
+typedef struct fuzz_message {
+	const char *name;
+	size_t max_bytes;
+	decode_fn decode;
+	encode_fn encode;
+} fuzz_message;
+
+#define FUZZ_MESSAGE(name, max)                                                                    \
+	static int name##_fuzz_decode(const void *shared, size_t available, void *buf,             \
+	                              size_t buf_max, const idl_handle *handles,                   \
+	                              uint32_t handle_count, const void **out)                     \
+	{                                                                                          \
+		const name *view = NULL;                                                           \
+		int err =                                                                          \
+		    name##_decode(shared, available, buf, buf_max, handles, handle_count, &view);  \
+		*out = view;                                                                       \
+		return err;                                                                        \
+	}                                                                                          \
+	static int64_t name##_fuzz_encode(const void *msg, uint64_t txid, void *out,               \
+	                                  size_t out_max, idl_handle *handles,                     \
+	                                  uint32_t *handle_count)                                  \
+	{                                                                                          \
+		return name##_encode((const name *)msg, txid, out, out_max, handles,               \
+		                     handle_count);                                                \
+	}
+#include "decoder_table.h"
+#undef FUZZ_MESSAGE
+
+#define FUZZ_MESSAGE(name, max) {#name, max, name##_fuzz_decode, name##_fuzz_encode},
+static const fuzz_message messages[] = {
+#include "decoder_table.h"
+};
+#undef FUZZ_MESSAGE
+
+#define MESSAGE_COUNT (sizeof(messages) / sizeof(messages[0]))
+#define FUZZ_HANDLES  4u
+
+static const idl_handle handle_values[FUZZ_HANDLES] = {0x1001, 0x2002, 0x3003, 0x4004};
+
+static void fail(const fuzz_message *m, const char *what)
+{
+	fprintf(stderr, "fuzz_decoders: %s: %s\n", m->name, what);
+	abort();
+}
+
+/* Encodes a decoded view; checks the result against the frame it came from. */
+static int64_t reencode(const fuzz_message *m, const void *view, const uint8_t *frame,
+                        uint64_t frame_size, uint32_t handle_count, uint8_t *out)
+{
+	idl_handle handles[IDL_MAX_HANDLES];
+	uint32_t count = 0;
+	uint64_t txid = ((const idl_frame_header *)view)->txid;
+	int64_t n = m->encode(view, txid, out, m->max_bytes, handles, &count);
+	if (n < 0) {
+		fprintf(stderr, "fuzz_decoders: encode error %lld\n", (long long)n);
+		fail(m, "a decoded view does not encode");
+	}
+	if ((uint64_t)n != frame_size)
+		fail(m, "re-encoded frame has a different size");
+	if (memcmp(out, frame, (size_t)n) != 0)
+		fail(m, "re-encoded frame has different bytes");
+	if (count != handle_count)
+		fail(m, "re-encoded frame has a different handle count");
+	if (count > 0 && memcmp(handles, handle_values, count * sizeof(handles[0])) != 0)
+		fail(m, "re-encoded frame has different handles");
+	return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 2)
+		return 0;
+	const fuzz_message *m = &messages[data[0] % MESSAGE_COUNT];
+	uint32_t handle_count = data[1] % (FUZZ_HANDLES + 1);
+	size_t available = size - 2;
+
+	uint8_t *shared = malloc(available > 0 ? available : 1);
+	uint8_t *buf = malloc(m->max_bytes);
+	uint8_t *again = malloc(m->max_bytes);
+	uint8_t *out = malloc(m->max_bytes);
+	uint8_t *out2 = malloc(m->max_bytes);
+	if (shared == NULL || buf == NULL || again == NULL || out == NULL || out2 == NULL)
+		abort();
+	memcpy(shared, data + 2, available);
+
+	const void *view = NULL;
+	int err =
+	    m->decode(shared, available, buf, m->max_bytes, handle_values, handle_count, &view);
+	if (err == IDL_OK) {
+		if (view != buf)
+			fail(m, "decoded view is not the private buffer");
+		uint64_t frame_size = ((const idl_frame_header *)view)->size;
+		if (frame_size > available || frame_size > m->max_bytes)
+			fail(m, "decoded frame larger than its input");
+		int64_t n = reencode(m, view, shared, frame_size, handle_count, out);
+
+		const void *view2 = NULL;
+		err = m->decode(out, (size_t)n, again, m->max_bytes, handle_values, handle_count,
+		                &view2);
+		if (err != IDL_OK) {
+			fprintf(stderr, "fuzz_decoders: second decode error %d\n", err);
+			fail(m, "re-encoded frame does not decode");
+		}
+		reencode(m, view2, shared, frame_size, handle_count, out2);
+	}
+
+	free(out2);
+	free(out);
+	free(again);
+	free(buf);
+	free(shared);
+	return 0;
+}

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Runs both libFuzzer harnesses for longer than ctest does.
+#
+#   tests/fuzz/run_long.sh BUILD_DIR SECONDS [JOBS]
+#
+# BUILD_DIR is a build configured with CC=clang and -DIDLC_FUZZ=ON. Each
+# fuzzer runs for SECONDS (both at once, JOBS workers each, default 1) over a
+# corpus kept in BUILD_DIR/fuzz-long/<harness>/corpus, seeded from the
+# committed corpus and kept between runs so coverage accumulates; the
+# committed seeds are never modified. Crash reproducers are written to
+# BUILD_DIR/fuzz-long/<harness>/artifacts; logs beside them. Exits nonzero if
+# either fuzzer found a crash, leak or timeout.
+set -eu
+if [ $# -lt 2 ]; then
+	echo "usage: $0 BUILD_DIR SECONDS [JOBS]" >&2
+	exit 2
+fi
+build=$(cd "$1" && pwd)
+seconds=$2
+jobs=${3:-1}
+here=$(cd "$(dirname "$0")" && pwd)
+
+run() {
+	harness=$1
+	max_len=$2
+	bin="$build/tests/fuzz/fuzz_$harness"
+	if [ ! -x "$bin" ]; then
+		echo "$bin missing: configure with CC=clang -DIDLC_FUZZ=ON and build" >&2
+		return 1
+	fi
+	work="$build/fuzz-long/$harness"
+	mkdir -p "$work/corpus" "$work/artifacts"
+	cp -n "$here/corpus_$harness"/* "$work/corpus/" 2>/dev/null || true
+	cd "$work"
+	if [ "$jobs" -gt 1 ]; then
+		set -- -jobs="$jobs" -workers="$jobs"
+	else
+		set --
+	fi
+	"$bin" "$@" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len="$max_len" \
+		-print_final_stats=1 -artifact_prefix="$work/artifacts/" "$work/corpus" \
+		>"$work/log" 2>&1
+}
+
+status=0
+run front_end 16384 &
+p1=$!
+run decoders 20000 &
+p2=$!
+wait "$p1" || status=1
+wait "$p2" || status=1
+for harness in front_end decoders; do
+	work="$build/fuzz-long/$harness"
+	echo "== fuzz_$harness: $(grep -h 'DONE' "$work"/log* 2>/dev/null | tail -1)"
+	if [ -n "$(ls -A "$work/artifacts" 2>/dev/null)" ]; then
+		echo "   reproducers: $(ls "$work/artifacts" | tr '\n' ' ')"
+		status=1
+	fi
+done
+exit "$status"
