@@ -1447,6 +1447,60 @@ static void test_loopback_wrong_txid(void **state)
 	assert_null(reply);
 }
 
+/*
+ * Encoders write canonical frames whatever the caller left in padding,
+ * absent optionals and unused union bytes: the result always decodes.
+ */
+static void test_encoder_canonicalizes(void **state)
+{
+	(void)state;
+	fs_file_close_request c;
+	memset(&c, 0xff, sizeof(c));
+	c.fd = 1;
+	const fs_file_close_request *oc;
+	ROUND_TRIP(fs_file_close_request, FS_FILE_CLOSE_REQUEST_MAX_BYTES, &c, 1u, 0u, oc);
+	assert_int_equal(oc->fd, 1);
+	fs_file_set_times_request t;
+	memset(&t, 0, sizeof(t));
+	t.access_time_ns.value = 5; /* absent */
+	t.modify_time_ns.present = true;
+	t.modify_time_ns.pad[0] = 1;
+	t.modify_time_ns.value = 6;
+	const fs_file_set_times_request *ot;
+	ROUND_TRIP(fs_file_set_times_request, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES, &t, 1u, 0u, ot);
+	assert_false(ot->access_time_ns.present);
+	assert_int_equal(ot->access_time_ns.value, 0);
+	assert_int_equal(ot->modify_time_ns.value, 6);
+	net_socket_bind_request b;
+	memset(&b, 0, sizeof(b));
+	b.addr.ip.tag = NET_IP_ADDRESS_V4;
+	b.addr.ip.v6[10] = 3; /* beyond the v4 variant */
+	b.addr._pad0[0] = 1;
+	const net_socket_bind_request *ob;
+	ROUND_TRIP(net_socket_bind_request, NET_SOCKET_BIND_REQUEST_MAX_BYTES, &b, 1u, 0u, ob);
+	assert_int_equal(ob->addr.ip.v6[10], 0);
+	pci_bus_claim_reply r;
+	memset(&r, 0, sizeof(r));
+	r.dma = 1;
+	r.bars[2].value = 7; /* absent handle */
+	r.bars[3].pad[1] = 7;
+	const pci_bus_claim_reply *orr;
+	ROUND_TRIP(pci_bus_claim_reply, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &r, 1u, 1u, orr);
+	assert_int_equal(orr->bars[2].value, 0);
+	fs_dir_entry e;
+	memset(&e, 0xff, sizeof(e));
+	e.kind = FS_FILE_KIND_REGULAR;
+	e.name = IDL_STRING_LITERAL("n");
+	fs_file_readdir_reply rd;
+	memset(&rd, 0, sizeof(rd));
+	rd.entries.count = 1;
+	rd.entries.reserved = 3;
+	rd.entries.items = &e;
+	const fs_file_readdir_reply *ord;
+	ROUND_TRIP(fs_file_readdir_reply, FS_FILE_READDIR_REPLY_MAX_BYTES, &rd, 1u, 0u, ord);
+	assert_int_equal(ord->entries.items[0].inode, UINT64_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1464,6 +1518,7 @@ int main(void)
 	    cmocka_unit_test(test_pci_claim_handles),
 	    cmocka_unit_test(test_console),
 	    cmocka_unit_test(test_sys),
+	    cmocka_unit_test(test_encoder_canonicalizes),
 	    cmocka_unit_test(test_loopback_open),
 	    cmocka_unit_test(test_loopback_readdir),
 	    cmocka_unit_test(test_loopback_oneway_and_handles),
