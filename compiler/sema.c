@@ -217,7 +217,12 @@ static bool eval(sema *s, file *f, expr *e, idl_int *out)
 				           (long long)r);
 				return false;
 			}
-			v = e->op == TOK_SHL ? l << r : l >> r;
+			/* A shift of a negative value is undefined in C; multiply and divide
+			 * instead, with the same overflow check as '*'. */
+			if (e->op == '>')
+				v = l >> r;
+			else if (__builtin_mul_overflow(l, (idl_int)1 << r, &v))
+				v = VALUE_MAX + 1;
 			break;
 		}
 		break;

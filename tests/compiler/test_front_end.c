@@ -217,6 +217,14 @@ static void test_const_expressions(void **state)
 	assert_int_equal(const_value(f, "L"), 2048);
 	assert_int_equal(const_value(f, "M"), -128);
 	run_free(&r);
+
+	/* Found by the front-end fuzzer: shifting a negative value was undefined
+	 * behaviour in the evaluator. */
+	f = compile_ok(&r, "package p;\nconst N: i32 = -2 << 1;\nconst O: i64 = -1 << 63;\n");
+	assert_int_equal(const_value(f, "N"), -4);
+	assert_int_equal(const_value(f, "O"), INT64_MIN);
+	run_free(&r);
+	compile_bad("package p;\nconst A: i64 = -2 << 63;\n", "overflows");
 }
 
 static void test_const_errors(void **state)

@@ -8,7 +8,8 @@
 # corpus kept in BUILD_DIR/fuzz-long/<harness>/corpus, seeded from the
 # committed corpus and kept between runs so coverage accumulates; the
 # committed seeds are never modified. Crash reproducers are written to
-# BUILD_DIR/fuzz-long/<harness>/artifacts; logs beside them. Exits nonzero if
+# BUILD_DIR/fuzz-long/<harness>/artifacts (earlier runs' move to
+# artifacts-previous); logs beside them. Exits nonzero if
 # either fuzzer found a crash, leak or timeout.
 set -eu
 if [ $# -lt 2 ]; then
@@ -29,7 +30,9 @@ run() {
 		return 1
 	fi
 	work="$build/fuzz-long/$harness"
-	mkdir -p "$work/corpus" "$work/artifacts"
+	mkdir -p "$work/corpus" "$work/artifacts" "$work/artifacts-previous"
+	# Reproducers of earlier runs move aside, so only this run's are reported.
+	find "$work/artifacts" -type f -exec mv {} "$work/artifacts-previous/" \;
 	cp -n "$here/corpus_$harness"/* "$work/corpus/" 2>/dev/null || true
 	cd "$work"
 	if [ "$jobs" -gt 1 ]; then
