@@ -53,15 +53,13 @@ static inline int check_console_console_write_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* console.idl:45: data */
@@ -138,13 +136,11 @@ static inline int check_console_console_write_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* console.idl:45: written */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -165,7 +161,7 @@ int console_console_write_reply_decode(const void *shared, size_t available, voi
 	if (buf_max < CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_console_console_write_reply(buf, (size_t)size, handles, handle_count);
@@ -269,15 +265,13 @@ static inline int check_console_console_print_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_PRINT_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* console.idl:50: data */
@@ -354,15 +348,13 @@ static inline int check_console_console_read_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* console.idl:55: max */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -383,7 +375,7 @@ int console_console_read_request_decode(const void *shared, size_t available, vo
 	if (buf_max < CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_console_console_read_request(buf, (size_t)size, handles, handle_count);
@@ -439,13 +431,11 @@ static inline int check_console_console_read_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* console.idl:55: data */
@@ -565,15 +555,13 @@ static inline int check_console_console_get_mode_request(void *frame, size_t siz
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	return IDL_OK;
 }
 
@@ -590,8 +578,8 @@ int console_console_get_mode_request_decode(const void *shared, size_t available
 {
 	if (buf_max < CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf,
+	                                    CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_console_console_get_mode_request(buf, (size_t)size, handles, handle_count);
@@ -639,13 +627,11 @@ static inline int check_console_console_get_mode_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* console.idl:58: mode */
 	if ((p->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_BITS;
@@ -668,7 +654,7 @@ int console_console_get_mode_reply_decode(const void *shared, size_t available, 
 	if (buf_max < CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_console_console_get_mode_reply(buf, (size_t)size, handles, handle_count);
@@ -763,15 +749,13 @@ static inline int check_console_console_set_mode_request(void *frame, size_t siz
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* console.idl:61: mode */
 	if ((p->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_BITS;
@@ -793,8 +777,8 @@ int console_console_set_mode_request_decode(const void *shared, size_t available
 {
 	if (buf_max < CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf,
+	                                    CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_console_console_set_mode_request(buf, (size_t)size, handles, handle_count);
@@ -839,13 +823,11 @@ static inline int check_console_console_set_mode_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -863,7 +845,7 @@ int console_console_set_mode_reply_decode(const void *shared, size_t available, 
 	if (buf_max < CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_console_console_set_mode_reply(buf, (size_t)size, handles, handle_count);
@@ -955,15 +937,13 @@ static inline int check_console_console_get_size_request(void *frame, size_t siz
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	return IDL_OK;
 }
 
@@ -980,8 +960,8 @@ int console_console_get_size_request_decode(const void *shared, size_t available
 {
 	if (buf_max < CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf,
+	                                    CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_console_console_get_size_request(buf, (size_t)size, handles, handle_count);
@@ -1032,13 +1012,11 @@ static inline int check_console_console_get_size_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* console.idl:65: size */
 	if (*(const uint8_t *)&p->size.present > 1)
 		return IDL_E_OPTIONAL;
@@ -1067,7 +1045,7 @@ int console_console_get_size_reply_decode(const void *shared, size_t available, 
 	if (buf_max < CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_console_console_get_size_reply(buf, (size_t)size, handles, handle_count);
@@ -1161,15 +1139,13 @@ static inline int check_console_console_input_available_event(void *frame, size_
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_EVENT)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	/* console.idl:69: available */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1189,8 +1165,8 @@ int console_console_input_available_event_decode(const void *shared, size_t avai
 {
 	if (buf_max < CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf,
+	                                    CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err =
@@ -1237,15 +1213,13 @@ static inline int check_console_console_resized_event(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != CONSOLE_CONSOLE_RESIZED_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_EVENT)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	/* console.idl:72: size */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1266,7 +1240,7 @@ int console_console_resized_event_decode(const void *shared, size_t available, v
 	if (buf_max < CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_console_console_resized_event(buf, (size_t)size, handles, handle_count);

@@ -106,15 +106,13 @@ static inline int check_fs_file_open_request(void *frame, size_t size, const idl
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* fs.idl:112: path */
@@ -186,13 +184,11 @@ static inline int check_fs_file_open_reply(void *frame, size_t size, const idl_h
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* fs.idl:112: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -211,7 +207,7 @@ int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, s
 {
 	if (buf_max < FS_FILE_OPEN_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_OPEN_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_OPEN_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_open_reply(buf, (size_t)size, handles, handle_count);
@@ -301,15 +297,13 @@ static inline int check_fs_file_close_request(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* fs.idl:115: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -328,7 +322,8 @@ int fs_file_close_request_decode(const void *shared, size_t available, void *buf
 {
 	if (buf_max < FS_FILE_CLOSE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_CLOSE_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_CLOSE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_close_request(buf, (size_t)size, handles, handle_count);
@@ -371,13 +366,11 @@ static inline int check_fs_file_close_reply(void *frame, size_t size, const idl_
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -393,7 +386,7 @@ int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, 
 {
 	if (buf_max < FS_FILE_CLOSE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_CLOSE_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_CLOSE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_close_reply(buf, (size_t)size, handles, handle_count);
@@ -484,15 +477,13 @@ static inline int check_fs_file_read_request(void *frame, size_t size, const idl
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* fs.idl:120: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -515,7 +506,7 @@ int fs_file_read_request_decode(const void *shared, size_t available, void *buf,
 {
 	if (buf_max < FS_FILE_READ_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READ_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_READ_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_read_request(buf, (size_t)size, handles, handle_count);
@@ -570,13 +561,11 @@ static inline int check_fs_file_read_reply(void *frame, size_t size, const idl_h
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* fs.idl:120: data */
@@ -707,15 +696,13 @@ static inline int check_fs_file_write_request(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* fs.idl:124: fd */
@@ -792,13 +779,11 @@ static inline int check_fs_file_write_reply(void *frame, size_t size, const idl_
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* fs.idl:124: written */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -817,7 +802,7 @@ int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, 
 {
 	if (buf_max < FS_FILE_WRITE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WRITE_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_WRITE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_write_reply(buf, (size_t)size, handles, handle_count);
@@ -915,14 +900,10 @@ static inline int check_fs_file_read_shared_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	dec.handles = handles;
@@ -956,7 +937,7 @@ int fs_file_read_shared_request_decode(const void *shared, size_t available, voi
 	if (buf_max < FS_FILE_READ_SHARED_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_read_shared_request(buf, (size_t)size, handles, handle_count);
@@ -1001,13 +982,11 @@ static inline int check_fs_file_read_shared_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* fs.idl:131: count */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1026,7 +1005,8 @@ int fs_file_read_shared_reply_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < FS_FILE_READ_SHARED_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READ_SHARED_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_READ_SHARED_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_read_shared_reply(buf, (size_t)size, handles, handle_count);
@@ -1124,14 +1104,10 @@ static inline int check_fs_file_write_shared_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	dec.handles = handles;
@@ -1165,7 +1141,7 @@ int fs_file_write_shared_request_decode(const void *shared, size_t available, vo
 	if (buf_max < FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_write_shared_request(buf, (size_t)size, handles, handle_count);
@@ -1210,13 +1186,11 @@ static inline int check_fs_file_write_shared_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* fs.idl:136: count */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1235,7 +1209,8 @@ int fs_file_write_shared_reply_decode(const void *shared, size_t available, void
 {
 	if (buf_max < FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_write_shared_reply(buf, (size_t)size, handles, handle_count);
@@ -1325,15 +1300,13 @@ static inline int check_fs_file_stat_request(void *frame, size_t size, const idl
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* fs.idl:139: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1352,7 +1325,7 @@ int fs_file_stat_request_decode(const void *shared, size_t available, void *buf,
 {
 	if (buf_max < FS_FILE_STAT_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_STAT_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_STAT_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_stat_request(buf, (size_t)size, handles, handle_count);
@@ -1401,13 +1374,11 @@ static inline int check_fs_file_stat_reply(void *frame, size_t size, const idl_h
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* fs.idl:139: st */
@@ -1429,7 +1400,7 @@ int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, s
 {
 	if (buf_max < FS_FILE_STAT_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_STAT_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_STAT_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_stat_reply(buf, (size_t)size, handles, handle_count);
@@ -1530,15 +1501,13 @@ static inline int check_fs_file_set_times_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* fs.idl:143: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1577,7 +1546,8 @@ int fs_file_set_times_request_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < FS_FILE_SET_TIMES_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_set_times_request(buf, (size_t)size, handles, handle_count);
@@ -1620,13 +1590,11 @@ static inline int check_fs_file_set_times_reply(void *frame, size_t size, const 
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -1642,7 +1610,8 @@ int fs_file_set_times_reply_decode(const void *shared, size_t available, void *b
 {
 	if (buf_max < FS_FILE_SET_TIMES_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_SET_TIMES_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_SET_TIMES_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_set_times_reply(buf, (size_t)size, handles, handle_count);
@@ -1733,15 +1702,13 @@ static inline int check_fs_file_truncate_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* fs.idl:148: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1761,7 +1728,8 @@ int fs_file_truncate_request_decode(const void *shared, size_t available, void *
 {
 	if (buf_max < FS_FILE_TRUNCATE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_truncate_request(buf, (size_t)size, handles, handle_count);
@@ -1804,13 +1772,11 @@ static inline int check_fs_file_truncate_reply(void *frame, size_t size, const i
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -1826,7 +1792,8 @@ int fs_file_truncate_reply_decode(const void *shared, size_t available, void *bu
 {
 	if (buf_max < FS_FILE_TRUNCATE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_TRUNCATE_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_TRUNCATE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_truncate_reply(buf, (size_t)size, handles, handle_count);
@@ -1916,15 +1883,13 @@ static inline int check_fs_file_sync_request(void *frame, size_t size, const idl
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* fs.idl:151: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1943,7 +1908,7 @@ int fs_file_sync_request_decode(const void *shared, size_t available, void *buf,
 {
 	if (buf_max < FS_FILE_SYNC_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_SYNC_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_SYNC_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_sync_request(buf, (size_t)size, handles, handle_count);
@@ -1986,13 +1951,11 @@ static inline int check_fs_file_sync_reply(void *frame, size_t size, const idl_h
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -2008,7 +1971,7 @@ int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, s
 {
 	if (buf_max < FS_FILE_SYNC_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_SYNC_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_SYNC_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_sync_reply(buf, (size_t)size, handles, handle_count);
@@ -2098,15 +2061,13 @@ static inline int check_fs_file_readdir_request(void *frame, size_t size, const 
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* fs.idl:157: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -2126,7 +2087,8 @@ int fs_file_readdir_request_decode(const void *shared, size_t available, void *b
 {
 	if (buf_max < FS_FILE_READDIR_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READDIR_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_READDIR_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_readdir_request(buf, (size_t)size, handles, handle_count);
@@ -2189,13 +2151,11 @@ static inline int check_fs_file_readdir_reply(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* fs.idl:158: entries */
@@ -2332,15 +2292,13 @@ static inline int check_fs_file_mkdir_request(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* fs.idl:162: path */
@@ -2410,13 +2368,11 @@ static inline int check_fs_file_mkdir_reply(void *frame, size_t size, const idl_
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -2432,7 +2388,7 @@ int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, 
 {
 	if (buf_max < FS_FILE_MKDIR_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_MKDIR_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_MKDIR_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_mkdir_reply(buf, (size_t)size, handles, handle_count);
@@ -2527,15 +2483,13 @@ static inline int check_fs_file_unlink_request(void *frame, size_t size, const i
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* fs.idl:165: path */
@@ -2602,13 +2556,11 @@ static inline int check_fs_file_unlink_reply(void *frame, size_t size, const idl
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -2624,7 +2576,7 @@ int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf,
 {
 	if (buf_max < FS_FILE_UNLINK_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_UNLINK_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_UNLINK_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_unlink_reply(buf, (size_t)size, handles, handle_count);
@@ -2722,15 +2674,13 @@ static inline int check_fs_file_rename_request(void *frame, size_t size, const i
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* fs.idl:168: from */
@@ -2801,13 +2751,11 @@ static inline int check_fs_file_rename_reply(void *frame, size_t size, const idl
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -2823,7 +2771,7 @@ int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf,
 {
 	if (buf_max < FS_FILE_RENAME_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_RENAME_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_RENAME_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_rename_reply(buf, (size_t)size, handles, handle_count);
@@ -2916,15 +2864,13 @@ static inline int check_fs_file_advise_request(void *frame, size_t size, const i
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_ADVISE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	/* fs.idl:172: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -2950,7 +2896,8 @@ int fs_file_advise_request_decode(const void *shared, size_t available, void *bu
 {
 	if (buf_max < FS_FILE_ADVISE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_ADVISE_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_ADVISE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_advise_request(buf, (size_t)size, handles, handle_count);
@@ -2995,15 +2942,13 @@ static inline int check_fs_file_watch_request(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* fs.idl:176: fd */
 	/* fs.idl:176: mask */
 	if ((p->mask & ~FS_WATCH_MASK_MASK) != 0)
@@ -3023,7 +2968,8 @@ int fs_file_watch_request_decode(const void *shared, size_t available, void *buf
 {
 	if (buf_max < FS_FILE_WATCH_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WATCH_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_WATCH_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_watch_request(buf, (size_t)size, handles, handle_count);
@@ -3066,13 +3012,11 @@ static inline int check_fs_file_watch_reply(void *frame, size_t size, const idl_
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -3088,7 +3032,7 @@ int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, 
 {
 	if (buf_max < FS_FILE_WATCH_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WATCH_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_WATCH_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_watch_reply(buf, (size_t)size, handles, handle_count);
@@ -3179,15 +3123,13 @@ static inline int check_fs_file_changed_event(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != FS_FILE_CHANGED_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_EVENT)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	/* fs.idl:180: fd */
 	/* fs.idl:180: what */
 	if ((p->what & ~FS_WATCH_MASK_MASK) != 0)
@@ -3207,7 +3149,8 @@ int fs_file_changed_event_decode(const void *shared, size_t available, void *buf
 {
 	if (buf_max < FS_FILE_CHANGED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_CHANGED_EVENT_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, FS_FILE_CHANGED_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_fs_file_changed_event(buf, (size_t)size, handles, handle_count);

@@ -211,15 +211,13 @@ static inline int check_net_socket_open_request(void *frame, size_t size, const 
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* net.idl:91: kind */
 	if (!net_socket_kind_is_valid(p->kind))
 		return IDL_E_ENUM;
@@ -240,7 +238,8 @@ int net_socket_open_request_decode(const void *shared, size_t available, void *b
 {
 	if (buf_max < NET_SOCKET_OPEN_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_OPEN_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_OPEN_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_open_request(buf, (size_t)size, handles, handle_count);
@@ -284,13 +283,11 @@ static inline int check_net_socket_open_reply(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* net.idl:91: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -309,7 +306,8 @@ int net_socket_open_reply_decode(const void *shared, size_t available, void *buf
 {
 	if (buf_max < NET_SOCKET_OPEN_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_OPEN_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_OPEN_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_open_reply(buf, (size_t)size, handles, handle_count);
@@ -404,15 +402,13 @@ static inline int check_net_socket_bind_request(void *frame, size_t size, const 
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:94: socket */
@@ -435,7 +431,8 @@ int net_socket_bind_request_decode(const void *shared, size_t available, void *b
 {
 	if (buf_max < NET_SOCKET_BIND_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_BIND_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_BIND_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_bind_request(buf, (size_t)size, handles, handle_count);
@@ -478,13 +475,11 @@ static inline int check_net_socket_bind_reply(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -500,7 +495,8 @@ int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf
 {
 	if (buf_max < NET_SOCKET_BIND_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_BIND_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_BIND_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_bind_reply(buf, (size_t)size, handles, handle_count);
@@ -592,15 +588,13 @@ static inline int check_net_socket_local_address_request(void *frame, size_t siz
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* net.idl:97: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -620,8 +614,8 @@ int net_socket_local_address_request_decode(const void *shared, size_t available
 {
 	if (buf_max < NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf,
+	                                    NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_local_address_request(buf, (size_t)size, handles, handle_count);
@@ -673,13 +667,11 @@ static inline int check_net_socket_local_address_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:97: addr */
@@ -705,7 +697,7 @@ int net_socket_local_address_reply_decode(const void *shared, size_t available, 
 	if (buf_max < NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_local_address_reply(buf, (size_t)size, handles, handle_count);
@@ -802,15 +794,13 @@ static inline int check_net_socket_connect_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:101: socket */
@@ -833,7 +823,8 @@ int net_socket_connect_request_decode(const void *shared, size_t available, void
 {
 	if (buf_max < NET_SOCKET_CONNECT_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_connect_request(buf, (size_t)size, handles, handle_count);
@@ -877,13 +868,11 @@ static inline int check_net_socket_connect_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -899,7 +888,8 @@ int net_socket_connect_reply_decode(const void *shared, size_t available, void *
 {
 	if (buf_max < NET_SOCKET_CONNECT_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_CONNECT_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_CONNECT_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_connect_reply(buf, (size_t)size, handles, handle_count);
@@ -989,15 +979,13 @@ static inline int check_net_socket_listen_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* net.idl:105: socket */
 	/* net.idl:105: backlog */
 	return IDL_OK;
@@ -1015,7 +1003,8 @@ int net_socket_listen_request_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < NET_SOCKET_LISTEN_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_listen_request(buf, (size_t)size, handles, handle_count);
@@ -1058,13 +1047,11 @@ static inline int check_net_socket_listen_reply(void *frame, size_t size, const 
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -1080,7 +1067,8 @@ int net_socket_listen_reply_decode(const void *shared, size_t available, void *b
 {
 	if (buf_max < NET_SOCKET_LISTEN_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_LISTEN_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_LISTEN_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_listen_reply(buf, (size_t)size, handles, handle_count);
@@ -1171,15 +1159,13 @@ static inline int check_net_socket_accept_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* net.idl:109: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1198,7 +1184,8 @@ int net_socket_accept_request_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_accept_request(buf, (size_t)size, handles, handle_count);
@@ -1247,13 +1234,11 @@ static inline int check_net_socket_accept_reply(void *frame, size_t size, const 
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:109: connection */
@@ -1276,7 +1261,8 @@ int net_socket_accept_reply_decode(const void *shared, size_t available, void *b
 {
 	if (buf_max < NET_SOCKET_ACCEPT_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_accept_reply(buf, (size_t)size, handles, handle_count);
@@ -1381,15 +1367,13 @@ static inline int check_net_socket_send_to_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:112: socket */
@@ -1468,13 +1452,11 @@ static inline int check_net_socket_send_to_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* net.idl:113: sent */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1493,7 +1475,8 @@ int net_socket_send_to_reply_decode(const void *shared, size_t available, void *
 {
 	if (buf_max < NET_SOCKET_SEND_TO_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_send_to_reply(buf, (size_t)size, handles, handle_count);
@@ -1584,15 +1567,13 @@ static inline int check_net_socket_receive_from_request(void *frame, size_t size
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* net.idl:116: socket */
 	/* net.idl:116: max */
 	return IDL_OK;
@@ -1612,7 +1593,7 @@ int net_socket_receive_from_request_decode(const void *shared, size_t available,
 	if (buf_max < NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_receive_from_request(buf, (size_t)size, handles, handle_count);
@@ -1673,13 +1654,11 @@ static inline int check_net_socket_receive_from_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:117: from */
@@ -1819,15 +1798,13 @@ static inline int check_net_socket_send_request(void *frame, size_t size, const 
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:121: socket */
@@ -1903,13 +1880,11 @@ static inline int check_net_socket_send_reply(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* net.idl:121: sent */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -1928,7 +1903,8 @@ int net_socket_send_reply_decode(const void *shared, size_t available, void *buf
 {
 	if (buf_max < NET_SOCKET_SEND_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_SEND_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_send_reply(buf, (size_t)size, handles, handle_count);
@@ -2018,15 +1994,13 @@ static inline int check_net_socket_receive_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* net.idl:125: socket */
 	/* net.idl:125: max */
 	return IDL_OK;
@@ -2044,7 +2018,8 @@ int net_socket_receive_request_decode(const void *shared, size_t available, void
 {
 	if (buf_max < NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_receive_request(buf, (size_t)size, handles, handle_count);
@@ -2100,13 +2075,11 @@ static inline int check_net_socket_receive_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:125: data */
@@ -2229,15 +2202,13 @@ static inline int check_net_socket_shutdown_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* net.idl:128: socket */
 	/* net.idl:128: how */
 	if ((p->how & ~NET_SHUTDOWN_MASK) != 0)
@@ -2261,7 +2232,7 @@ int net_socket_shutdown_request_decode(const void *shared, size_t available, voi
 	if (buf_max < NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_shutdown_request(buf, (size_t)size, handles, handle_count);
@@ -2305,13 +2276,11 @@ static inline int check_net_socket_shutdown_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -2327,7 +2296,8 @@ int net_socket_shutdown_reply_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_shutdown_reply(buf, (size_t)size, handles, handle_count);
@@ -2418,15 +2388,13 @@ static inline int check_net_socket_close_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* net.idl:131: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -2445,7 +2413,8 @@ int net_socket_close_request_decode(const void *shared, size_t available, void *
 {
 	if (buf_max < NET_SOCKET_CLOSE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_close_request(buf, (size_t)size, handles, handle_count);
@@ -2488,13 +2457,11 @@ static inline int check_net_socket_close_reply(void *frame, size_t size, const i
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -2510,7 +2477,8 @@ int net_socket_close_reply_decode(const void *shared, size_t available, void *bu
 {
 	if (buf_max < NET_SOCKET_CLOSE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_CLOSE_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_CLOSE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_close_reply(buf, (size_t)size, handles, handle_count);
@@ -2601,15 +2569,13 @@ static inline int check_net_socket_readable_event(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_READABLE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_EVENT)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	/* net.idl:135: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -2628,7 +2594,8 @@ int net_socket_readable_event_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < NET_SOCKET_READABLE_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_READABLE_EVENT_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_READABLE_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_readable_event(buf, (size_t)size, handles, handle_count);
@@ -2673,15 +2640,13 @@ static inline int check_net_socket_writable_event(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_SOCKET_WRITABLE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_EVENT)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	/* net.idl:138: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -2700,7 +2665,8 @@ int net_socket_writable_event_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < NET_SOCKET_WRITABLE_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_socket_writable_event(buf, (size_t)size, handles, handle_count);
@@ -2745,15 +2711,13 @@ static inline int check_net_config_list_interfaces_request(void *frame, size_t s
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	return IDL_OK;
 }
 
@@ -2770,8 +2734,8 @@ int net_config_list_interfaces_request_decode(const void *shared, size_t availab
 {
 	if (buf_max < NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf,
+	                                    NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err =
@@ -2836,13 +2800,11 @@ static inline int check_net_config_list_interfaces_reply(void *frame, size_t siz
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:145: interfaces */
@@ -2979,15 +2941,13 @@ static inline int check_net_config_add_address_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:148: index */
@@ -3014,7 +2974,7 @@ int net_config_add_address_request_decode(const void *shared, size_t available, 
 	if (buf_max < NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_config_add_address_request(buf, (size_t)size, handles, handle_count);
@@ -3059,13 +3019,11 @@ static inline int check_net_config_add_address_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -3083,7 +3041,7 @@ int net_config_add_address_reply_decode(const void *shared, size_t available, vo
 	if (buf_max < NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_config_add_address_reply(buf, (size_t)size, handles, handle_count);
@@ -3182,15 +3140,13 @@ static inline int check_net_config_remove_address_request(void *frame, size_t si
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:151: index */
@@ -3216,8 +3172,8 @@ int net_config_remove_address_request_decode(const void *shared, size_t availabl
 {
 	if (buf_max < NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf,
+	                                    NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_config_remove_address_request(buf, (size_t)size, handles, handle_count);
@@ -3262,13 +3218,11 @@ static inline int check_net_config_remove_address_reply(void *frame, size_t size
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -3286,7 +3240,7 @@ int net_config_remove_address_reply_decode(const void *shared, size_t available,
 	if (buf_max < NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_config_remove_address_reply(buf, (size_t)size, handles, handle_count);
@@ -3389,15 +3343,13 @@ static inline int check_net_config_set_gateway_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* net.idl:154: index */
@@ -3430,7 +3382,7 @@ int net_config_set_gateway_request_decode(const void *shared, size_t available, 
 	if (buf_max < NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_config_set_gateway_request(buf, (size_t)size, handles, handle_count);
@@ -3475,13 +3427,11 @@ static inline int check_net_config_set_gateway_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -3499,7 +3449,7 @@ int net_config_set_gateway_reply_decode(const void *shared, size_t available, vo
 	if (buf_max < NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_config_set_gateway_reply(buf, (size_t)size, handles, handle_count);
@@ -3593,15 +3543,13 @@ static inline int check_net_config_set_flags_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* net.idl:157: index */
 	/* net.idl:157: flags */
 	if ((p->flags & ~NET_LINK_FLAGS_MASK) != 0)
@@ -3623,7 +3571,7 @@ int net_config_set_flags_request_decode(const void *shared, size_t available, vo
 	if (buf_max < NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_config_set_flags_request(buf, (size_t)size, handles, handle_count);
@@ -3667,13 +3615,11 @@ static inline int check_net_config_set_flags_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -3689,7 +3635,8 @@ int net_config_set_flags_reply_decode(const void *shared, size_t available, void
 {
 	if (buf_max < NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_net_config_set_flags_reply(buf, (size_t)size, handles, handle_count);
@@ -3780,15 +3727,13 @@ static inline int check_net_config_interfaces_changed_event(void *frame, size_t 
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != NET_CONFIG_INTERFACES_CHANGED_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_EVENT)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	return IDL_OK;
 }
 
@@ -3805,8 +3750,8 @@ int net_config_interfaces_changed_event_decode(const void *shared, size_t availa
 {
 	if (buf_max < NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf,
+	                                    NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err =

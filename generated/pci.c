@@ -216,15 +216,13 @@ static inline int check_pci_bus_enumerate_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	/* pci.idl:127: cookie */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -243,7 +241,8 @@ int pci_bus_enumerate_request_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_enumerate_request(buf, (size_t)size, handles, handle_count);
@@ -306,13 +305,11 @@ static inline int check_pci_bus_enumerate_reply(void *frame, size_t size, const 
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* pci.idl:128: devices */
@@ -449,15 +446,13 @@ static inline int check_pci_bus_find_request(void *frame, size_t size, const idl
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* pci.idl:132: filter */
@@ -481,7 +476,7 @@ int pci_bus_find_request_decode(const void *shared, size_t available, void *buf,
 {
 	if (buf_max < PCI_BUS_FIND_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_FIND_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, PCI_BUS_FIND_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_find_request(buf, (size_t)size, handles, handle_count);
@@ -543,13 +538,11 @@ static inline int check_pci_bus_find_reply(void *frame, size_t size, const idl_h
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* pci.idl:132: devices */
@@ -684,15 +677,13 @@ static inline int check_pci_bus_config_read_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* pci.idl:141: address */
@@ -722,7 +713,7 @@ int pci_bus_config_read_request_decode(const void *shared, size_t available, voi
 	if (buf_max < PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_config_read_request(buf, (size_t)size, handles, handle_count);
@@ -767,13 +758,11 @@ static inline int check_pci_bus_config_read_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* pci.idl:141: value */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
@@ -792,7 +781,8 @@ int pci_bus_config_read_reply_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_config_read_reply(buf, (size_t)size, handles, handle_count);
@@ -892,15 +882,13 @@ static inline int check_pci_bus_config_write_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* pci.idl:146: address */
@@ -931,7 +919,7 @@ int pci_bus_config_write_request_decode(const void *shared, size_t available, vo
 	if (buf_max < PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_config_write_request(buf, (size_t)size, handles, handle_count);
@@ -975,13 +963,11 @@ static inline int check_pci_bus_config_write_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -997,7 +983,8 @@ int pci_bus_config_write_reply_decode(const void *shared, size_t available, void
 {
 	if (buf_max < PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_config_write_reply(buf, (size_t)size, handles, handle_count);
@@ -1099,15 +1086,13 @@ static inline int check_pci_bus_set_command_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* pci.idl:150: address */
@@ -1139,7 +1124,7 @@ int pci_bus_set_command_request_decode(const void *shared, size_t available, voi
 	if (buf_max < PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_set_command_request(buf, (size_t)size, handles, handle_count);
@@ -1186,13 +1171,11 @@ static inline int check_pci_bus_set_command_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	/* pci.idl:151: command */
 	if ((p->command & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_BITS;
@@ -1213,7 +1196,8 @@ int pci_bus_set_command_reply_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_set_command_reply(buf, (size_t)size, handles, handle_count);
@@ -1309,15 +1293,13 @@ static inline int check_pci_bus_claim_request(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* pci.idl:162: address */
@@ -1341,7 +1323,8 @@ int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf
 {
 	if (buf_max < PCI_BUS_CLAIM_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CLAIM_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_CLAIM_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_claim_request(buf, (size_t)size, handles, handle_count);
@@ -1412,12 +1395,8 @@ static inline int check_pci_bus_claim_reply(void *frame, size_t size, const idl_
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != handle_count)
-		return IDL_E_HANDLE_COUNT;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	dec.handles = handles;
@@ -1476,7 +1455,7 @@ int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, 
 {
 	if (buf_max < PCI_BUS_CLAIM_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy_exact(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_claim_reply(buf, (size_t)size, handles, handle_count);
@@ -1572,15 +1551,13 @@ static inline int check_pci_bus_release_request(void *frame, size_t size, const 
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* pci.idl:169: address */
@@ -1604,7 +1581,8 @@ int pci_bus_release_request_decode(const void *shared, size_t available, void *b
 {
 	if (buf_max < PCI_BUS_RELEASE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_RELEASE_REQUEST_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_RELEASE_REQUEST_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_release_request(buf, (size_t)size, handles, handle_count);
@@ -1647,13 +1625,11 @@ static inline int check_pci_bus_release_reply(void *frame, size_t size, const id
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -1669,7 +1645,8 @@ int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf
 {
 	if (buf_max < PCI_BUS_RELEASE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_RELEASE_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_RELEASE_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_release_reply(buf, (size_t)size, handles, handle_count);
@@ -1765,15 +1742,13 @@ static inline int check_pci_bus_device_added_event(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_DEVICE_ADDED_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_EVENT)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* pci.idl:172: info */
@@ -1795,7 +1770,8 @@ int pci_bus_device_added_event_decode(const void *shared, size_t available, void
 {
 	if (buf_max < PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_device_added_event(buf, (size_t)size, handles, handle_count);
@@ -1847,15 +1823,13 @@ static inline int check_pci_bus_device_removed_event(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != PCI_BUS_DEVICE_REMOVED_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_EVENT)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* pci.idl:176: address */
@@ -1881,7 +1855,7 @@ int pci_bus_device_removed_event_decode(const void *shared, size_t available, vo
 	if (buf_max < PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_device_removed_event(buf, (size_t)size, handles, handle_count);

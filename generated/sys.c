@@ -47,15 +47,13 @@ static inline int check_sys_services_lookup_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* sys.idl:69: name */
@@ -132,12 +130,8 @@ static inline int check_sys_services_lookup_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != handle_count)
-		return IDL_E_HANDLE_COUNT;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	dec.handles = handles;
@@ -165,7 +159,8 @@ int sys_services_lookup_reply_decode(const void *shared, size_t available, void 
 {
 	if (buf_max < SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_sys_services_lookup_reply(buf, (size_t)size, handles, handle_count);
@@ -266,14 +261,10 @@ static inline int check_sys_services_publish_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	dec.handles = handles;
@@ -353,13 +344,11 @@ static inline int check_sys_services_publish_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -375,7 +364,8 @@ int sys_services_publish_reply_decode(const void *shared, size_t available, void
 {
 	if (buf_max < SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES);
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_sys_services_publish_reply(buf, (size_t)size, handles, handle_count);
@@ -472,15 +462,13 @@ static inline int check_sys_services_withdraw_request(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REQUEST)
-		return IDL_E_FLAGS;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* sys.idl:77: name */
@@ -551,13 +539,11 @@ static inline int check_sys_services_withdraw_reply(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_REPLY)
-		return IDL_E_FLAGS;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	return IDL_OK;
 }
 
@@ -575,7 +561,7 @@ int sys_services_withdraw_reply_decode(const void *shared, size_t available, voi
 	if (buf_max < SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES);
+	    idl_frame_copy_exact(shared, available, buf, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_sys_services_withdraw_reply(buf, (size_t)size, handles, handle_count);
@@ -673,15 +659,13 @@ static inline int check_sys_services_published_event(void *frame, size_t size,
 		return IDL_E_FRAME_SIZE;
 	if (p->header.ordinal != SYS_SERVICES_PUBLISHED_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (p->header.flags != IDL_FLAG_EVENT)
-		return IDL_E_FLAGS;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	if (p->header.reserved != 0)
-		return IDL_E_RESERVED;
-	if (p->header.handle_count != 0 || handle_count != 0)
+	if (handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
 	/* sys.idl:81: name */
