@@ -5,7 +5,7 @@
  * byte range in one source. Line and column are worked out only when a
  * diagnostic is printed, in the form gcc and clang use:
  *
- *   fs.idl:4:9: error: unknown type 'Sttat'
+ *   fs.idl:4:9: error: unknown name 'Sttat'
  *       4 |     st: Sttat;
  *         |         ^~~~~
  */

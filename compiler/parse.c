@@ -9,6 +9,19 @@
 #define YYLTYPE loc
 #include "lexer.h"
 
+int idlc_scan(IDLC_YYSTYPE *lval, loc *lloc, yyscan_t scanner);
+
+int idlc_yylex(IDLC_YYSTYPE *lval, loc *lloc, void *scanner)
+{
+	parse_ctx *p = idlc_yyget_extra(scanner);
+	int token = idlc_scan(lval, lloc, scanner);
+	p->previous_token = p->last_token;
+	p->previous_loc = p->last_loc;
+	p->last_token = token;
+	p->last_loc = *lloc;
+	return token;
+}
+
 file *parse_file(arena *a, diag_ctx *d, const char *path, uint32_t source)
 {
 	parse_ctx p = {.arena = a, .diag = d, .source = source};

@@ -26,6 +26,9 @@ typedef struct parse_ctx {
 	const char *last_keyword;
 	const char *last_name;
 	bool expect_name;
+	/* The last two tokens the parser was given, for syntax errors. */
+	int last_token, previous_token;
+	loc last_loc, previous_loc;
 } parse_ctx;
 
 /* Parses the registered source `source` into a new file node. Never fails:

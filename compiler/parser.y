@@ -397,6 +397,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, parse_c
 	const source *src = diag_source(p->diag, at.file);
 
 	char found[96];
+	/* A doc comment followed by something that cannot carry it. */
+	if (p->previous_token == TOK_DOC) {
+		diag_error(p->diag, p->previous_loc, "doc comment must come before a declaration or member");
+		return 0;
+	}
 	if (got == YYSYMBOL_YYEOF) {
 		snprintf(found, sizeof(found), "end of file");
 	} else if (got == YYSYMBOL_DOC) {
@@ -423,7 +428,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, parse_c
 			if (strcmp(name, "'}'") == 0)
 				closes_brace = true;
 		}
-		diag_error(p->diag, at, "expected %s, found %s", want, found);
+		/* A missing ';' belongs at the end of what it should end, as gcc
+		 * reports it, not at the next line's first token. */
+		loc where = at;
+		if (n == 1 && strcmp(want, "';'") == 0 && p->previous_token != 0)
+			where = (loc){.file = p->previous_loc.file, .begin = p->previous_loc.end, .end = p->previous_loc.end};
+		diag_error(p->diag, where, "expected %s, found %s", want, found);
 	} else {
 		diag_error(p->diag, at, "unexpected %s", found);
 	}

@@ -23,11 +23,19 @@ enum {
 	VISITED
 };
 
+typedef struct cycle_step {
+	decl *owner;
+	member *field;
+} cycle_step;
+
 typedef struct sema {
 	compilation *c;
 	arena *a;
 	diag_ctx *d;
-	strmap c_names; /* C identifier -> the description of its owner */
+	strmap c_names;         /* C identifier -> the description of its owner */
+	decl *cycle_start;      /* while a recursive type's path is being reported */
+	cycle_step *cycle_path; /* one step per struct or union of the compilation at most */
+	size_t cycle_length;
 } sema;
 
 typedef struct c_name_owner {
@@ -533,7 +541,8 @@ static void check_interface(sema *s, decl *d)
 	strmap_init(&ordinals, s->a);
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		method *had = strmap_put(&names, m->name, m);
-		if (had != m) {
+		bool duplicate = had != m;
+		if (duplicate) {
 			diag_error(s->d, m->loc, "duplicate method '%s' in interface '%s'", m->name,
 			           d->name);
 			diag_note(s->d, had->loc, "'%s' is first declared here", m->name);
@@ -558,7 +567,8 @@ static void check_interface(sema *s, decl *d)
 		}
 		char key[16];
 		snprintf(key, sizeof(key), "%u", m->ordinal);
-		had = strmap_put(&ordinals, arena_strdup(s->a, key), m);
+		/* A duplicate name derives the same ordinal: one error is enough. */
+		had = duplicate ? m : strmap_put(&ordinals, arena_strdup(s->a, key), m);
 		if (had != m) {
 			diag_error(s->d, m->ordinal_loc, "ordinal %u of '%s' collides with '%s'",
 			           m->ordinal, m->name, had->name);
@@ -594,7 +604,10 @@ static bool type_cycle(sema *s, type *t)
 	return type_cycle(s, t->element);
 }
 
-/* Reports a type that contains itself: it would have no maximum size. */
+/*
+ * Reports a type that contains itself: it would have no maximum size. The
+ * error names the first type of the cycle; a note per field shows the path.
+ */
 static bool find_cycle(sema *s, decl *d)
 {
 	if (d->kind != DECL_STRUCT && d->kind != DECL_UNION)
@@ -604,12 +617,27 @@ static bool find_cycle(sema *s, decl *d)
 	if (d->visit_state == VISITING) {
 		diag_error(s->d, d->loc, "%s '%s' contains itself, so it has no maximum size",
 		           ast_decl_kind_name(d->kind), d->name);
+		s->cycle_start = d;
+		s->cycle_length = 0;
 		return true;
 	}
 	d->visit_state = VISITING;
 	bool cycle = false;
-	for (member *m = d->members; m != NULL && !cycle; m = m->next)
+	for (member *m = d->members; m != NULL && !cycle; m = m->next) {
 		cycle = type_cycle(s, m->type);
+		if (cycle && s->cycle_start != NULL) {
+			/* Unwinding meets the path backwards; print it forwards. */
+			s->cycle_path[s->cycle_length++] = (cycle_step){d, m};
+			if (s->cycle_start == d) {
+				while (s->cycle_length > 0) {
+					cycle_step step = s->cycle_path[--s->cycle_length];
+					diag_note(s->d, step.field->loc, "through '%s.%s'",
+					          step.owner->name, step.field->name);
+				}
+				s->cycle_start = NULL;
+			}
+		}
+	}
 	d->visit_state = VISITED;
 	return cycle;
 }
@@ -711,6 +739,11 @@ void sema_check(compilation *c)
 	}
 	if (s.d->errors)
 		return;
+	size_t decl_count = 0;
+	for (file *f = c->files; f != NULL; f = f->next)
+		for (decl *d = f->decls; d != NULL; d = d->next)
+			decl_count++;
+	s.cycle_path = arena_alloc(s.a, (decl_count + 1) * sizeof(*s.cycle_path));
 	for (file *f = c->files; f != NULL; f = f->next)
 		for (decl *d = f->decls; d != NULL; d = d->next)
 			find_cycle(&s, d);
