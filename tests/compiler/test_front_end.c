@@ -139,8 +139,7 @@ static void test_literals_and_comments(void **state)
 	assert_int_equal(const_value(f, "HEX_UP"), 0xffff0000);
 	assert_int_equal(const_value(f, "BIN"), 5);
 	assert_int_equal(const_value(f, "BIN_UP"), 3);
-	/* docs/language.md says 0644 is decimal 644, but idlc rejects it ("no
-	 * octal literals"): reported, see pending/leading_zero.idl. */
+	/* A leading zero (0644) is an error, not octal: bad/leading_zero.idl. */
 	assert_true(find_decl(f, "BIG")->value->value == (idl_int)UINT64_MAX);
 	assert_string_equal(f->doc, "The package.");
 	assert_string_equal(find_decl(f, "DOC")->doc, "First line.\nSecond line.");
