@@ -43,7 +43,8 @@ static void usage(FILE *out)
 	        "usage: idlc [options] FILE.idl...\n"
 	        "\n"
 	        "Compiles service descriptions into freestanding C: types, encoders,\n"
-	        "copy-then-validate decoders, client stubs and server skeletons.\n"
+	        "copy-then-validate decoders, client stubs and server skeletons. C is\n"
+	        "written for each FILE and for every file it imports.\n"
 	        "\n"
 	        "options:\n"
 	        "  -o DIR             write outputs into DIR (default: .)\n"
@@ -178,6 +179,30 @@ static void dep_path(FILE *f, const char *p)
 	}
 }
 
+static bool is_root(const compilation *c, const file *f)
+{
+	for (size_t r = 0; r < c->root_count; r++)
+		if (c->roots[r] == f)
+			return true;
+	return false;
+}
+
+/* Two inputs named alike (a/fs.idl, b/fs.idl) would write the same files. */
+static bool names_collide(const compilation *c)
+{
+	for (const file *a = c->files; a != NULL; a = a->next) {
+		for (const file *b = a->next; b != NULL; b = b->next) {
+			if (strcmp(a->basename, b->basename) == 0) {
+				fprintf(stderr,
+				        "idlc: error: '%s' and '%s' would both write '%s.h'\n",
+				        a->path, b->path, a->basename);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 static bool write_depfile(const options *o, compilation *c)
 {
 	FILE *f = fopen(o->depfile, "w");
@@ -187,19 +212,21 @@ static bool write_depfile(const options *o, compilation *c)
 		return false;
 	}
 	bool first = true;
-	for (size_t r = 0; r < c->root_count; r++) {
-		static const struct {
-			unsigned bit;
-			const char *ext;
-		} outs[] = {{EMIT_HEADER, ".h"}, {EMIT_SOURCE, ".c"}, {EMIT_JSON, ".json"}};
+	static const struct {
+		unsigned bit;
+		const char *ext;
+		bool roots_only;
+	} outs[] = {
+	    {EMIT_HEADER, ".h", false}, {EMIT_SOURCE, ".c", false}, {EMIT_JSON, ".json", true}};
+	for (file *in = c->files; in != NULL; in = in->next) {
 		for (size_t i = 0; i < 3; i++) {
-			if (!(o->emit & outs[i].bit))
+			if (!(o->emit & outs[i].bit) || (outs[i].roots_only && !is_root(c, in)))
 				continue;
 			fputs(first ? "" : " ", f);
 			first = false;
 			dep_path(f, o->out_dir);
 			fputc('/', f);
-			dep_path(f, c->roots[r]->basename);
+			dep_path(f, in->basename);
 			fputs(outs[i].ext, f);
 		}
 	}
@@ -229,9 +256,12 @@ static int run(const options *o, compilation *c)
 			return 2;
 		}
 	}
+	if (names_collide(c))
+		return 2;
+	/* C for every file of the compilation: the named ones and what they
+	 * import, so that the output compiles on its own. */
 	bool ok = true;
-	for (size_t r = 0; r < c->root_count; r++) {
-		file *f = c->roots[r];
+	for (file *f = c->files; f != NULL; f = f->next) {
 		if (o->emit & EMIT_HEADER) {
 			emitter e;
 			emit_init(&e, &c->arena);
@@ -246,7 +276,7 @@ static int run(const options *o, compilation *c)
 			ok &= write_file(o->out_dir, arena_printf(&c->arena, "%s.c", f->basename),
 			                 e.text, e.length);
 		}
-		if (o->emit & EMIT_JSON) {
+		if ((o->emit & EMIT_JSON) && is_root(c, f)) {
 			emitter e;
 			emit_init(&e, &c->arena);
 			gen_json(c, &e);

@@ -1,0 +1,212 @@
+/*
+ * test_shapes.c: round trips and hostile variants of the golden description
+ * tests/compiler/golden/shapes.idl, which uses every construct: out-of-line
+ * data inside a union, handles inside vector elements, optional strings and
+ * handles, arrays of arrays, signed and sparse enums.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "shapes.h"
+
+static _Alignas(8) uint8_t wire[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES];
+static _Alignas(8) uint8_t priv[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES];
+
+static const uint8_t quads[2][4] = {{1, 2, 3, 4}, {5, 6, 7, 8}};
+static test_shapes_named names[2];
+static idl_string words[3];
+
+/* A request that uses every field: present optionals, a string variant. */
+static void fill(test_shapes_gadget_put_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	test_shapes_everything *all = &req->all;
+	all->flag = true;
+	all->sparse = TEST_SHAPES_SPARSE_LOW;
+	all->dense = TEST_SHAPES_DENSE_C;
+	all->flags = TEST_SHAPES_FLAGS_ONE | TEST_SHAPES_FLAGS_FOUR;
+	for (int i = 0; i < 4; i++)
+		all->corners[i] = (test_shapes_point){.x = -i, .y = i * 10};
+	all->maybe_point.present = true;
+	all->maybe_point.value = (test_shapes_point){.x = 7, .y = -7};
+	all->maybe_text.present = true;
+	all->maybe_text.value = IDL_STRING_LITERAL("hi");
+	all->maybe_channel.present = true;
+	all->maybe_channel.value = 900;
+	all->blob = (idl_bytes){.size = 3, .data = (const uint8_t *)"\x00\x01\x02"};
+	all->quads.count = 2;
+	all->quads.items = quads;
+	names[0] = (test_shapes_named){.name = IDL_STRING_LITERAL("first"), .region = 901};
+	names[1] = (test_shapes_named){.name = IDL_STRING_LITERAL(""), .region = 902};
+	names[1].tag.present = true;
+	names[1].tag.value = 0xbeef;
+	all->names.count = 2;
+	all->names.items = names;
+	words[0] = IDL_STRING_LITERAL("alpha");
+	words[1] = IDL_STRING_LITERAL("exactly12chr");
+	words[2] = IDL_STRING_LITERAL("");
+	all->words.count = 3;
+	all->words.items = words;
+	all->shape.tag = TEST_SHAPES_SHAPE_LABEL;
+	all->shape.label = IDL_STRING_LITERAL("a label inside a union");
+}
+
+static int64_t encode(const test_shapes_gadget_put_request *req, idl_handle *handles,
+                      uint32_t *count)
+{
+	return test_shapes_gadget_put_request_encode(req, 5, wire, sizeof(wire), handles, count);
+}
+
+static int decode(int64_t size, const idl_handle *handles, uint32_t count,
+                  const test_shapes_gadget_put_request **out)
+{
+	return test_shapes_gadget_put_request_decode(wire, (size_t)size, priv, sizeof(priv),
+	                                             handles, count, out);
+}
+
+static void test_every_field_round_trips(void **state)
+{
+	(void)state;
+	test_shapes_gadget_put_request req;
+	fill(&req);
+	idl_handle handles[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES];
+	uint32_t count = 0;
+	int64_t size = encode(&req, handles, &count);
+	assert_true(size > 0);
+	assert_true(size <= (int64_t)TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES);
+	/* Handles leave in traversal order: the optional channel, then each name's region. */
+	assert_int_equal(count, 3);
+	assert_int_equal(handles[0], 900);
+	assert_int_equal(handles[1], 901);
+	assert_int_equal(handles[2], 902);
+
+	/* The receiving side's own handle values replace the indexes. */
+	const idl_handle local[3] = {40, 41, 42};
+	const test_shapes_gadget_put_request *got;
+	assert_int_equal(decode(size, local, 3, &got), IDL_OK);
+	const test_shapes_everything *all = &got->all;
+	assert_true(all->flag);
+	assert_int_equal(all->sparse, TEST_SHAPES_SPARSE_LOW);
+	assert_int_equal(all->dense, TEST_SHAPES_DENSE_C);
+	assert_int_equal(all->corners[3].x, -3);
+	assert_int_equal(all->corners[3].y, 30);
+	assert_true(all->maybe_point.present);
+	assert_int_equal(all->maybe_point.value.y, -7);
+	assert_string_equal(all->maybe_text.value.data, "hi");
+	assert_int_equal(all->maybe_channel.value, 40);
+	assert_int_equal(all->blob.size, 3);
+	assert_memory_equal(all->blob.data, "\x00\x01\x02", 3);
+	assert_int_equal(all->quads.count, 2);
+	assert_int_equal(all->quads.items[1][3], 8);
+	assert_int_equal(all->names.count, 2);
+	assert_string_equal(all->names.items[0].name.data, "first");
+	assert_int_equal(all->names.items[0].region, 41);
+	assert_false(all->names.items[0].tag.present);
+	assert_string_equal(all->names.items[1].name.data, "");
+	assert_int_equal(all->names.items[1].region, 42);
+	assert_int_equal(all->names.items[1].tag.value, 0xbeef);
+	assert_int_equal(all->words.count, 3);
+	assert_string_equal(all->words.items[1].data, "exactly12chr");
+	assert_int_equal(all->shape.tag, TEST_SHAPES_SHAPE_LABEL);
+	assert_string_equal(all->shape.label.data, "a label inside a union");
+	/* Every pointer points into the private copy. */
+	assert_true((const uint8_t *)all->shape.label.data > priv);
+	assert_true((const uint8_t *)all->shape.label.data < priv + size);
+}
+
+static void test_absent_and_other_variants(void **state)
+{
+	(void)state;
+	test_shapes_gadget_put_request req;
+	fill(&req);
+	req.all.maybe_point.present = false;
+	req.all.maybe_point.value.x = 99; /* ignored: the encoder zeroes an absent value */
+	req.all.maybe_text.present = false;
+	req.all.maybe_channel.present = false;
+	req.all.names.count = 0;
+	req.all.shape.tag = TEST_SHAPES_SHAPE_GRID;
+	memset(req.all.shape.grid, 0, sizeof(req.all.shape.grid));
+	req.all.shape.grid[2][2] = 9;
+	uint32_t count = 0;
+	int64_t size = encode(&req, NULL, &count);
+	assert_true(size > 0);
+	assert_int_equal(count, 0);
+	const test_shapes_gadget_put_request *got;
+	assert_int_equal(decode(size, NULL, 0, &got), IDL_OK);
+	assert_false(got->all.maybe_point.present);
+	assert_int_equal(got->all.maybe_point.value.x, 0);
+	assert_int_equal(got->all.shape.grid[2][2], 9);
+}
+
+/* Encodes the full request, then applies one hostile change. */
+static int64_t encode_full(idl_handle *handles, uint32_t *count)
+{
+	test_shapes_gadget_put_request req;
+	fill(&req);
+	int64_t size = encode(&req, handles, count);
+	assert_true(size > 0);
+	return size;
+}
+
+static void test_hostile_frames(void **state)
+{
+	(void)state;
+	idl_handle handles[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES];
+	uint32_t count = 0;
+	const test_shapes_gadget_put_request *got;
+	test_shapes_gadget_put_request *w = (test_shapes_gadget_put_request *)wire;
+
+	int64_t size = encode_full(handles, &count);
+	w->all.shape.tag = 3;
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_UNION_TAG);
+
+	size = encode_full(handles, &count);
+	w->all.sparse = 1; /* between LOW and HIGH, but not declared */
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_ENUM);
+
+	size = encode_full(handles, &count);
+	w->all.flags |= 0x2;
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_BITS);
+
+	size = encode_full(handles, &count);
+	*(uint8_t *)&w->all.maybe_text.present = 2;
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_OPTIONAL);
+
+	size = encode_full(handles, &count);
+	w->all.maybe_point.pad[1] = 1;
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_PADDING);
+
+	size = encode_full(handles, &count);
+	w->all.words.count = 5; /* bound is 4 */
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_COUNT);
+
+	/* The union's string block must be the last block: moving it is an offset error. */
+	size = encode_full(handles, &count);
+	w->all.shape.label.offset += 8;
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_OFFSET);
+
+	/* A handle in a vector element that skips an index. */
+	size = encode_full(handles, &count);
+	test_shapes_named *first = (test_shapes_named *)(wire + w->all.names.offset);
+	first->region = 2;
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_HANDLE_INDEX);
+
+	/* Fewer handles received than the frame uses. */
+	size = encode_full(handles, &count);
+	assert_int_equal(decode(size, handles, count - 1, &got), IDL_E_HANDLE_COUNT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_every_field_round_trips),
+	    cmocka_unit_test(test_absent_and_other_variants),
+	    cmocka_unit_test(test_hostile_frames),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
