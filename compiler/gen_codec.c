@@ -59,6 +59,26 @@ static bool is_named(const type *t, decl_kind k)
 	return t->kind == TYPE_NAMED && t->target->kind == k;
 }
 
+/* Emits the value check of an enum or bits type and returns true; returns
+ * false for other declarations. Decoders and encoders differ only in the
+ * error codes: a peer's bad value, or the caller's. */
+static bool check_enum_or_bits(codec_gen *g, int indent, decl *d, const char *value,
+                               const char *enum_error, const char *bits_error)
+{
+	if (d->kind == DECL_ENUM) {
+		fail_if(g, indent, arena_printf(g->a, "!%s_is_valid(%s)", d->c_name, value),
+		        enum_error);
+		return true;
+	}
+	if (d->kind == DECL_BITS) {
+		const char *upper = gen_upper(g->a, d->c_name);
+		fail_if(g, indent, arena_printf(g->a, "(%s & ~%s_MASK) != 0", value, upper),
+		        bits_error);
+		return true;
+	}
+	return false;
+}
+
 /* ---- validation ---- */
 
 static void check_value(codec_gen *g, int indent, type *t, const char *lv);
@@ -151,15 +171,7 @@ static void check_value(codec_gen *g, int indent, type *t, const char *lv)
 		return;
 	case TYPE_NAMED: {
 		decl *d = t->target;
-		if (d->kind == DECL_ENUM) {
-			fail_if(g, indent, arena_printf(a, "!%s_is_valid(%s)", d->c_name, lv),
-			        "IDL_E_ENUM");
-		} else if (d->kind == DECL_BITS) {
-			fail_if(
-			    g, indent,
-			    arena_printf(a, "(%s & ~%s_MASK) != 0", lv, gen_upper(a, d->c_name)),
-			    "IDL_E_BITS");
-		} else {
+		if (!check_enum_or_bits(g, indent, d, lv, "IDL_E_ENUM", "IDL_E_BITS")) {
 			const char *args[] = {"d", arena_printf(a, "&%s", lv)};
 			try_call(g, indent, arena_printf(a, "check_%s", d->c_name), args, 2);
 		}
@@ -319,15 +331,8 @@ static void put_value(codec_gen *g, int indent, type *t, const char *src, const 
 		return;
 	case TYPE_NAMED: {
 		decl *d = t->target;
-		if (d->kind == DECL_ENUM) {
-			fail_if(g, indent, arena_printf(a, "!%s_is_valid(%s)", d->c_name, src),
-			        "IDL_E_INVALID_ARGUMENT");
-		} else if (d->kind == DECL_BITS) {
-			fail_if(
-			    g, indent,
-			    arena_printf(a, "(%s & ~%s_MASK) != 0", src, gen_upper(a, d->c_name)),
-			    "IDL_E_INVALID_ARGUMENT");
-		} else {
+		if (!check_enum_or_bits(g, indent, d, src, "IDL_E_INVALID_ARGUMENT",
+		                        "IDL_E_INVALID_ARGUMENT")) {
 			const char *args[] = {"e", arena_printf(a, "&%s", src),
 			                      arena_printf(a, "&%s", dst)};
 			try_call(g, indent, arena_printf(a, "put_%s", d->c_name), args, 3);
