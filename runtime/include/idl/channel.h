@@ -1,0 +1,149 @@
+/*
+ * idl/channel.h: a channel is one shared region holding two rings of idl
+ * frames, a request ring (client to server) and a reply/event ring (server
+ * to client), with the indices and wait words of both sides.
+ *
+ * The byte layout (docs/runtime.md draws it):
+ *
+ *      0  header: magic, version, ring_bytes, max_frame_bytes (creator writes once)
+ *     64  request ring head   (client writes)    128  request ring tail (server writes)
+ *    192  reply ring head     (server writes)    256  reply ring tail   (client writes)
+ *    320  client idl_wake                        384  server idl_wake (per channel)
+ *    448  embedded idl_doorbell (256 bytes), used when no idl_server serves the channel
+ *   1024  request ring (ring_bytes)
+ *   1024 + ring_bytes  reply ring (ring_bytes)
+ *
+ * Each side keeps its own index and every value it has checked in private
+ * memory (idl_ring); shared memory is only ever read through the named
+ * single loads in ring.c, and every value read is checked before use.
+ *
+ * Freestanding: <stdint.h>, <stddef.h>, <stdbool.h>, <stdatomic.h>.
+ */
+#ifndef IDL_CHANNEL_H
+#define IDL_CHANNEL_H
+
+#include "idl/notify.h"
+#include "idl_wire.h"
+
+#include <stddef.h>
+
+#define IDL_CHAN_MAGIC        0x6c646943u /* "Cidl" */
+#define IDL_CHAN_VERSION      1u
+#define IDL_CHAN_RINGS_OFFSET 1024u
+
+/*
+ * Room for the handle list that follows a frame in the ring: one u32 per
+ * handle, at most IDL_MAX_HANDLES of them.
+ */
+#define IDL_RING_HANDLE_ROOM (4u * IDL_MAX_HANDLES)
+
+/* Smallest ring: a frame of max_frame_bytes plus its handles fits twice, so
+ * an empty ring always has contiguous room for one (see idl_ring_reserve). */
+#define IDL_RING_MIN_BYTES(max_frame_bytes) (2u * ((max_frame_bytes) + IDL_RING_HANDLE_ROOM))
+
+/* A ring record whose length word has this bit set is padding to the ring's
+ * end: the writer skipped the tail of the ring to keep a frame contiguous. */
+#define IDL_RING_PAD 0x80000000u
+
+typedef struct idl_index {
+	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t value; /* free-running byte count */
+} idl_index;
+
+typedef struct idl_chan_shared {
+	_Alignas(IDL_CACHE_LINE) uint32_t magic;
+	uint32_t version;
+	uint32_t ring_bytes;      /* each ring; a power of two */
+	uint32_t max_frame_bytes; /* largest frame either side may send */
+	idl_index req_head, req_tail, rep_head, rep_tail;
+	idl_wake client, server;
+	idl_doorbell doorbell;
+} idl_chan_shared;
+_Static_assert(offsetof(idl_chan_shared, req_head) == 64, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, rep_tail) == 256, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, client) == 320, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, server) == 384, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, doorbell) == 448, "channel layout");
+_Static_assert(sizeof(idl_chan_shared) <= IDL_CHAN_RINGS_OFFSET, "channel header fits");
+
+/* Bytes of a channel region whose rings hold ring_bytes each. */
+static inline size_t idl_chan_region_bytes(uint32_t ring_bytes)
+{
+	return IDL_CHAN_RINGS_OFFSET + 2 * (size_t)ring_bytes;
+}
+
+/*
+ * One side's private view of one ring. The side that produces owns `head`,
+ * the side that consumes owns `tail`; the peer's index is cached in `peer`
+ * after it was loaded and checked. Nothing here is read back from shared
+ * memory.
+ */
+typedef struct idl_ring {
+	uint8_t *data;          /* the ring's bytes, in shared memory */
+	_Atomic uint32_t *head; /* shared producer index */
+	_Atomic uint32_t *tail; /* shared consumer index */
+	uint32_t bytes;         /* capacity, a power of two */
+	uint32_t max_frame;     /* largest frame accepted */
+	uint32_t own;           /* our index: head if we produce, tail if we consume */
+	uint32_t peer;          /* the peer's index as last loaded and checked */
+	uint32_t reserved;      /* producer: bytes reserved by idl_ring_reserve, padding included */
+	uint32_t pad;           /* producer: padding in front of the reservation */
+} idl_ring;
+
+/*
+ * Producer side. idl_ring_reserve finds `bytes` (a multiple of 8) of
+ * contiguous room and returns it in *out; when the room up to the ring's
+ * end is too short it writes a padding record there (published with the
+ * frame). IDL_E_WOULD_BLOCK: not enough room now. IDL_E_PROTOCOL: the
+ * consumer's index is inconsistent.
+ */
+int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out);
+/* Publishes `bytes` of the reservation (release store); 0 cancels it. */
+void idl_ring_commit(idl_ring *r, uint32_t bytes);
+/* True when a reservation of `bytes` would succeed now (loads the tail). */
+int idl_ring_can_reserve(idl_ring *r, uint32_t bytes);
+
+/* A frame taken out of a ring into private memory. */
+typedef struct idl_ring_frame {
+	void *buf;                      /* caller's buffer, 8-aligned */
+	size_t buf_bytes;               /* its size */
+	size_t size;                    /* out: the frame's size */
+	uint32_t handle_count;          /* out: handle words that followed the frame */
+	uint32_t wire[IDL_MAX_HANDLES]; /* out: those words, copied */
+} idl_ring_frame;
+
+/*
+ * Consumer side. Takes the next frame: loads the producer's index only when
+ * the batch it loaded last is used up, reads the frame's length word once,
+ * copies the frame and its handle words into private memory with bounded
+ * copies, then checks the copy. Returns IDL_OK; IDL_E_WOULD_BLOCK when the
+ * ring is empty; IDL_E_FRAME_TOO_LARGE when the frame is valid but bigger
+ * than f->buf_bytes (it is skipped); IDL_E_PROTOCOL for any inconsistent
+ * value. Publishes the new tail with a release store.
+ */
+int idl_ring_read(idl_ring *r, idl_ring_frame *f);
+/* True when a frame (or padding) is visible; loads the head when the
+ * cached batch is used up. A protocol error also counts as ready. */
+bool idl_ring_ready(idl_ring *r);
+
+/*
+ * Channel setup. idl_chan_format writes a fresh channel into a zeroed
+ * region (its creator's job). idl_chan_check reads the header of a region
+ * received from a peer once, checks it against the region's real size and
+ * returns its ring size and frame limit.
+ */
+int idl_chan_format(void *region, size_t region_bytes, uint32_t ring_bytes,
+                    uint32_t max_frame_bytes);
+int idl_chan_check(const void *region, size_t region_bytes, uint32_t *ring_bytes,
+                   uint32_t *max_frame_bytes);
+
+/* Which end of a channel. */
+enum idl_chan_side {
+	IDL_CHAN_CLIENT = 0,
+	IDL_CHAN_SERVER = 1,
+};
+
+/* Fills the two private ring views of one side. */
+void idl_chan_rings(idl_chan_shared *c, enum idl_chan_side side, uint32_t ring_bytes,
+                    uint32_t max_frame_bytes, idl_ring *tx, idl_ring *rx);
+
+#endif /* IDL_CHANNEL_H */

@@ -1,0 +1,132 @@
+/*
+ * idl/endpoint.h: one end of a channel as an idl_endpoint (idl_wire.h), so
+ * that generated client stubs and server dispatchers run over shared memory.
+ *
+ * send_begin reserves contiguous room straight in the outgoing ring (the
+ * encoder writes there), send_commit publishes the frame and its handles
+ * and wakes the peer if it sleeps, receive takes frames out with
+ * copy-then-validate and sleeps when there are none.
+ *
+ * Several calls in flight: a reply whose txid is not the one awaited is
+ * kept in the caller-supplied stash (idl_chan_end_set_stash) until its call
+ * asks for it; without a stash (or when it is full) it is dropped and
+ * counted. Events go to the event callback when one is set, otherwise they
+ * are returned by receive(txid 0) or stashed like replies.
+ *
+ * Freestanding, like the rest of the core.
+ */
+#ifndef IDL_ENDPOINT_H
+#define IDL_ENDPOINT_H
+
+#include "idl/channel.h"
+
+/*
+ * How handles cross the channel. The core writes one u32 per handle after
+ * the frame in the ring; a port turns its handles into those words and back
+ * (Linux: file descriptors sent over the channel's UNIX socket, see
+ * idl/linux.h). Without transfer ops the words are the handle values.
+ */
+typedef struct idl_transfer_ops {
+	/* Called before the frame is published: moves the handles to the
+	 * transport and writes the words that travel in the ring. */
+	int (*send_handles)(void *ctx, const idl_handle *handles, uint32_t count, uint32_t *wire);
+	/* Called after a frame is taken: turns its words into local handles.
+	 * Any error is the peer's: the channel is closed with IDL_E_PROTOCOL. */
+	int (*receive_handles)(void *ctx, const uint32_t *wire, uint32_t count,
+	                       idl_handle *handles);
+	/* Releases handles that arrived with a frame nobody will see. */
+	void (*release_handles)(void *ctx, const idl_handle *handles, uint32_t count);
+	/* False once the peer is known to be gone without closing (it crashed). */
+	bool (*peer_alive)(void *ctx);
+} idl_transfer_ops;
+
+/* Called with each event frame, already copied into private memory (not
+ * yet validated: call the generated *_event_dispatch). */
+typedef void (*idl_event_fn)(void *ctx, void *frame, size_t size, const idl_handle *handles,
+                             uint32_t handle_count);
+
+/* One kept frame; its bytes live in the caller's stash memory. */
+typedef struct idl_stash_entry {
+	uint64_t txid;
+	size_t size;
+	uint32_t order; /* arrival order, for receive(txid 0) */
+	uint32_t handle_count;
+	bool used;
+	idl_handle handles[IDL_MAX_HANDLES];
+} idl_stash_entry;
+
+typedef struct idl_chan_end {
+	idl_endpoint ep; /* first: an idl_endpoint * from this end is an idl_chan_end * */
+	idl_chan_shared *shared;
+	enum idl_chan_side side;
+	idl_ring tx, rx;
+	idl_wake *self;         /* this side's wait words in the channel */
+	idl_wake *peer;         /* the peer's */
+	idl_wake *sleep_on;     /* where this side sleeps: client: self; server: doorbell */
+	idl_doorbell *doorbell; /* the server's doorbell (embedded one by default) */
+	uint32_t slot;          /* this channel's bit in the doorbell */
+	int error;              /* sticky once the channel is closed */
+	bool nonblock;          /* sending into a full ring: IDL_E_WOULD_BLOCK, not wait */
+	bool batching;          /* the server loop wakes the peer once per batch */
+	uint32_t owed;          /* IDL_WAIT_ bits owed to the peer while batching */
+	uint32_t spin;          /* readiness checks before sleeping */
+	uint64_t slice_ns;      /* longest sleep before asking peer_alive */
+	uint8_t *tx_frame;      /* the frame reserved by send_begin */
+	uint32_t tx_room;       /* its room, handle words included */
+	const idl_transfer_ops *xfer;
+	void *xfer_ctx;
+	idl_event_fn on_event;
+	void *event_ctx;
+	idl_stash_entry *stash;
+	uint8_t *stash_frames;
+	uint32_t stash_slots;
+	uint32_t stash_frame_bytes;
+	uint32_t stash_order;
+	uint64_t dropped; /* frames nobody asked for and that did not fit the stash */
+} idl_chan_end;
+
+/* Default readiness checks before sleeping; docs/runtime.md says why. */
+#define IDL_DEFAULT_SPIN 2000u
+/* Default longest sleep before checking that the peer still lives. */
+#define IDL_DEFAULT_SLICE_NS 100000000u
+
+/*
+ * Opens one end of a formatted channel region (the creator formats it with
+ * idl_chan_format first; the other side's region comes from the peer and
+ * is checked here). Timeout 0 (forever), blocking sends, the embedded
+ * doorbell; the setters below change that.
+ */
+int idl_chan_end_init(idl_chan_end *e, void *region, size_t region_bytes, enum idl_chan_side side);
+/* Client: ring this server-wide doorbell with bit `slot`. Server: sleep on it. */
+void idl_chan_end_set_doorbell(idl_chan_end *e, idl_doorbell *db, uint32_t slot);
+void idl_chan_end_set_transfer(idl_chan_end *e, const idl_transfer_ops *ops, void *ctx);
+void idl_chan_end_set_events(idl_chan_end *e, idl_event_fn fn, void *ctx);
+/* entries[slots], frames: slots * frame_bytes bytes, 8-aligned. */
+void idl_chan_end_set_stash(idl_chan_end *e, idl_stash_entry *entries, void *frames, uint32_t slots,
+                            uint32_t frame_bytes);
+
+/* The idl_endpoint to hand to generated stubs and dispatchers. */
+static inline idl_endpoint *idl_chan_end_endpoint(idl_chan_end *e)
+{
+	return &e->ep;
+}
+
+/*
+ * Takes the next frame without waiting (the server loop's receive):
+ * IDL_E_WOULD_BLOCK when none is there, IDL_E_PEER_CLOSED when none will
+ * come. Same contract as idl_endpoint_ops.receive otherwise.
+ */
+int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
+                      idl_handle *handles, uint32_t *handle_count);
+
+/* Wakes the peer for everything published or consumed while batching. */
+void idl_chan_end_flush(idl_chan_end *e);
+
+/* Closes this end: the peer's waits end with IDL_E_PEER_CLOSED once it
+ * has taken what was sent before. */
+void idl_chan_end_close(idl_chan_end *e);
+
+/* Closes the channel because the peer broke the protocol; returns err. */
+int idl_chan_end_fail(idl_chan_end *e, int err);
+
+#endif /* IDL_ENDPOINT_H */

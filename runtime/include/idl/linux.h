@@ -1,0 +1,99 @@
+/*
+ * idl/linux.h: the Linux-hosted port.
+ *
+ *  - futex.c: the OS port (idl_os_wait/wake on futex(2), shared, not
+ *    private, because the words live in memory other processes map).
+ *  - shm.c: shared regions: memfd_create + ftruncate + mmap.
+ *  - connect.c: connect-by-name. A server listens on the abstract UNIX
+ *    socket "\0idl/<name>" (SOCK_SEQPACKET). For each client it creates a
+ *    channel memfd, formats it, and sends the client a hello message with
+ *    the channel memfd and the server's doorbell memfd (SCM_RIGHTS). The
+ *    socket stays open: it carries handles, and its hang-up tells each side
+ *    that the other died.
+ *
+ * Handles are file descriptors (a memfd of a shared buffer, typically). A
+ * frame's handle words in the ring are sequence numbers; before publishing
+ * the frame the sender sends the descriptors in one SCM_RIGHTS message
+ * whose payload is {first sequence number, count}; the receiver, on taking
+ * the frame, receives that message (it is already queued: it was sent
+ * before the frame was published), checks the numbers, and hands the new
+ * descriptors to the decoder as the handle values. Sending copies the
+ * descriptor (the sender keeps its own); received descriptors belong to
+ * the receiver (idl_server closes them after the handler returns).
+ */
+#ifndef IDL_LINUX_H
+#define IDL_LINUX_H
+
+#include "idl/server.h"
+
+#include <pthread.h>
+
+typedef struct idl_linux_region {
+	int fd;
+	void *base;
+	size_t bytes;
+} idl_linux_region;
+
+/* A new zeroed shared region of `bytes`, backed by a memfd. */
+int idl_linux_region_create(idl_linux_region *r, const char *name, size_t bytes);
+/* Maps a region received from a peer; takes ownership of fd. */
+int idl_linux_region_map(idl_linux_region *r, int fd);
+void idl_linux_region_close(idl_linux_region *r);
+
+/* One channel with its socket, on either side. */
+typedef struct idl_linux_conn {
+	idl_chan_end end; /* its endpoint: idl_chan_end_endpoint(&conn->end) */
+	int sock;
+	idl_linux_region channel;
+	idl_linux_region doorbell; /* client only: the server's doorbell */
+	uint32_t send_seq, receive_seq;
+	_Atomic uint32_t state; /* server side: free, set up, serving, closed */
+} idl_linux_conn;
+
+/* The transfer ops of a connection (handles as fds over its socket). */
+extern const idl_transfer_ops idl_linux_transfer;
+
+/*
+ * Client: connects to the server called `name` and sets up conn->end.
+ * Waits at most timeout_ms for the server's hello.
+ */
+int idl_linux_connect(idl_linux_conn *conn, const char *name, int timeout_ms);
+/* Either side: closes the channel, unmaps, closes the socket. */
+void idl_linux_conn_close(idl_linux_conn *conn);
+
+/*
+ * Server: an idl_server plus a listening socket and an accept thread. The
+ * accept thread sets up each new client's channel and hands it to the
+ * server thread through `adding` (one bit per slot) and an interrupt.
+ */
+typedef struct idl_linux_server {
+	idl_server server;
+	idl_linux_region doorbell;
+	int listen_fd;
+	uint32_t ring_bytes, max_frame_bytes;
+	idl_linux_conn *conns; /* capacity entries */
+	_Atomic uint32_t adding[IDL_DOORBELL_WORDS];
+	_Atomic bool stop;
+	pthread_t acceptor;
+	bool acceptor_running;
+	idl_close_fn on_close; /* the user's, called before the slot is freed */
+	void *close_ctx;
+} idl_linux_server;
+
+/*
+ * Listens on `name`. conns and slots: capacity entries each (at most
+ * IDL_DOORBELL_CHANNELS). ring_bytes and max_frame_bytes size every
+ * channel (max_frame_bytes: the interface's *_MAX_FRAME_BYTES); buf holds
+ * one request frame for the handler.
+ */
+int idl_linux_server_open(idl_linux_server *ls, const char *name, idl_linux_conn *conns,
+                          idl_chan_end **slots, uint32_t capacity, uint32_t ring_bytes,
+                          uint32_t max_frame_bytes, idl_frame_handler handler, void *ctx, void *buf,
+                          size_t buf_bytes);
+/* Serves until idl_linux_server_stop (from another thread or a handler). */
+void idl_linux_server_run(idl_linux_server *ls);
+void idl_linux_server_stop(idl_linux_server *ls);
+/* Stops the acceptor, closes every channel and the listening socket. */
+void idl_linux_server_close(idl_linux_server *ls);
+
+#endif /* IDL_LINUX_H */

@@ -1,0 +1,97 @@
+/*
+ * idl/notify.h: the OS port and the sleep/wake protocol built on it.
+ *
+ * The runtime needs four things from the kernel under it, and only these:
+ * sleep on a 32-bit word while it holds an expected value (with a timeout),
+ * wake the sleepers of a word, a monotonic clock, and a CPU pause hint.
+ * On Linux they are futex(2) and clock_gettime (runtime/linux/futex.c); on
+ * the reference kernel its futex syscalls. A port defines the four idl_os_
+ * functions below; nothing else in the core calls the OS.
+ *
+ * The wake protocol: a sleeper announces what it waits for in a waiter
+ * word, then sleeps on a separate sequence word that every waker increments
+ * before waking. docs/runtime.md has the argument why no wake-up is lost.
+ *
+ * Freestanding: <stdint.h>, <stdbool.h>, <stdatomic.h>.
+ */
+#ifndef IDL_NOTIFY_H
+#define IDL_NOTIFY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Words shared between processes must be lock-free, hence address-free. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
+
+#define IDL_CACHE_LINE 64u
+
+/*
+ * Sleeps while *word == expected, for at most timeout_ns (0: no limit).
+ * Returns 0 when woken or when *word already differed, IDL_E_TIMEOUT when
+ * the time ran out. Spurious returns are allowed: callers always recheck.
+ */
+int idl_os_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t timeout_ns);
+/* Wakes every sleeper on word (another process may share the page). */
+void idl_os_wake(_Atomic uint32_t *word);
+/* A monotonic clock in nanoseconds, for timeouts. */
+uint64_t idl_os_now_ns(void);
+/* A hint that the caller is spinning (x86 PAUSE); may do nothing. */
+void idl_os_relax(void);
+
+/* What the owner of an idl_wake sleeps for. */
+#define IDL_WAIT_DATA 0x1u /* a frame in the ring it reads */
+#define IDL_WAIT_ROOM 0x2u /* room in the ring it writes */
+
+/*
+ * One side's wait state, alone on its cache line. The owner writes
+ * `waiting` and `closed`; the peer reads them and increments `seq`.
+ */
+typedef struct idl_wake {
+	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t waiting; /* IDL_WAIT_ bits */
+	_Atomic uint32_t seq;                              /* the word the owner sleeps on */
+	_Atomic uint32_t closed;                           /* nonzero once the owner closed */
+} idl_wake;
+_Static_assert(sizeof(idl_wake) == IDL_CACHE_LINE, "idl_wake is one cache line");
+
+/*
+ * A server's doorbell: one sleeper (the server) and many ringers (its
+ * clients). A client marks its channel in the two-level ready set, then
+ * wakes the server only if it sleeps; the server takes the set with one
+ * exchange per level, so a wake-up costs O(ready channels), not O(clients).
+ */
+#define IDL_DOORBELL_WORDS    32u
+#define IDL_DOORBELL_CHANNELS (32u * IDL_DOORBELL_WORDS) /* 1024 */
+typedef struct idl_doorbell {
+	idl_wake wake;                                     /* the server's waiter flag and seq */
+	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t summary; /* bit w: ready[w] may be nonzero */
+	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t ready[IDL_DOORBELL_WORDS]; /* bit per channel */
+} idl_doorbell;
+_Static_assert(sizeof(idl_doorbell) == 256, "doorbell layout");
+
+/* Zeroes a doorbell; its creator calls it once. */
+void idl_doorbell_init(idl_doorbell *db);
+
+/*
+ * The waker's half: after publishing (a release store of an index), wake
+ * the owner of w if it waits for any of `bits`. Costs a fence and a load
+ * when the owner is awake.
+ */
+void idl_wake_peer(idl_wake *w, uint32_t bits);
+
+/* Marks channel slot ready in db and wakes the server if it sleeps. */
+void idl_doorbell_ring(idl_doorbell *db, uint32_t slot);
+
+/*
+ * The sleeper's half. The caller's `ready` tells whether the condition it
+ * waits for holds; idl_wait_for spins for up to `spin` checks, then
+ * announces `bits` in w->waiting, checks again and sleeps on w->seq.
+ * Returns 0 when ready() held, IDL_E_TIMEOUT when deadline_ns (absolute,
+ * idl_os_now_ns; 0: none) passed first. Returns after at most slice_ns of
+ * sleep (0: no limit) with IDL_E_WOULD_BLOCK so that the caller can check
+ * on its peer (is it still alive?) and call again.
+ */
+int idl_wait_for(idl_wake *w, uint32_t bits, bool (*ready)(void *ctx), void *ctx, uint32_t spin,
+                 uint64_t deadline_ns, uint64_t slice_ns);
+
+#endif /* IDL_NOTIFY_H */

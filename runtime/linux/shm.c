@@ -1,0 +1,73 @@
+/*
+ * shm.c: shared regions on Linux: a memfd, sized with ftruncate (so its
+ * pages start zeroed), sealed against shrinking and growing, mapped shared.
+ *
+ * The seals matter: a peer that could shrink a region we map would turn
+ * our next access into SIGBUS. So regions are sealed before they are sent,
+ * and idl_linux_region_map refuses a descriptor without the seals.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, accept4, MSG_CMSG_CLOEXEC */
+#endif
+#include "idl/linux.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int idl_linux_region_create(idl_linux_region *r, const char *name, size_t bytes)
+{
+	r->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	r->base = NULL;
+	r->bytes = bytes;
+	if (r->fd < 0)
+		return IDL_E_TRANSPORT;
+	if (ftruncate(r->fd, (off_t)bytes) != 0 ||
+	    fcntl(r->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+		close(r->fd);
+		r->fd = -1;
+		return IDL_E_TRANSPORT;
+	}
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (p == MAP_FAILED) {
+		close(r->fd);
+		r->fd = -1;
+		return IDL_E_TRANSPORT;
+	}
+	r->base = p;
+	return IDL_OK;
+}
+
+int idl_linux_region_map(idl_linux_region *r, int fd)
+{
+	struct stat st;
+	r->fd = fd;
+	r->base = NULL;
+	r->bytes = 0;
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || (seals & F_SEAL_SHRINK) == 0 || fstat(fd, &st) != 0 || st.st_size <= 0) {
+		close(fd);
+		r->fd = -1;
+		return IDL_E_PROTOCOL;
+	}
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		r->fd = -1;
+		return IDL_E_PROTOCOL;
+	}
+	r->base = p;
+	r->bytes = (size_t)st.st_size;
+	return IDL_OK;
+}
+
+void idl_linux_region_close(idl_linux_region *r)
+{
+	if (r->base != NULL)
+		munmap(r->base, r->bytes);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->base = NULL;
+	r->fd = -1;
+}

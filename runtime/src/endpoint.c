@@ -1,0 +1,390 @@
+/*
+ * endpoint.c: idl_endpoint_ops on one end of a channel: reserve in the
+ * outgoing ring, publish and wake, take with copy-then-validate and sleep.
+ */
+#include "idl/endpoint.h"
+
+/* Tells the peer about frames published (DATA) or room made (ROOM). */
+static void notify_peer(idl_chan_end *e, uint32_t bits)
+{
+	if (e->batching) {
+		e->owed |= bits;
+		return;
+	}
+	if (e->side == IDL_CHAN_SERVER) {
+		idl_wake_peer(e->peer, bits);
+		return;
+	}
+	/* The client wakes the server through its doorbell: always for a
+	 * frame, for room only when the server said it waits for room. */
+	if ((bits & IDL_WAIT_DATA) == 0) {
+		atomic_thread_fence(memory_order_seq_cst);
+		uint32_t waiting = atomic_load_explicit(&e->peer->waiting, memory_order_relaxed);
+		if ((waiting & IDL_WAIT_ROOM) == 0)
+			return;
+	}
+	idl_doorbell_ring(e->doorbell, e->slot);
+}
+
+void idl_chan_end_flush(idl_chan_end *e)
+{
+	uint32_t bits = e->owed;
+	bool batching = e->batching;
+	e->owed = 0;
+	e->batching = false;
+	if (bits != 0)
+		notify_peer(e, bits);
+	e->batching = batching;
+}
+
+static void mark_closed(idl_chan_end *e)
+{
+	atomic_store_explicit(&e->self->closed, 1, memory_order_release);
+	e->batching = false;
+	notify_peer(e, IDL_WAIT_DATA | IDL_WAIT_ROOM);
+}
+
+int idl_chan_end_fail(idl_chan_end *e, int err)
+{
+	if (e->error == IDL_OK) {
+		e->error = err;
+		mark_closed(e);
+	}
+	return e->error;
+}
+
+void idl_chan_end_close(idl_chan_end *e)
+{
+	if (e->error == IDL_OK) {
+		e->error = IDL_E_PEER_CLOSED;
+		mark_closed(e);
+	}
+}
+
+static bool peer_closed(idl_chan_end *e)
+{
+	return atomic_load_explicit(&e->peer->closed, memory_order_acquire) != 0;
+}
+
+static bool rx_ready(void *ctx)
+{
+	idl_chan_end *e = ctx;
+	return idl_ring_ready(&e->rx) || peer_closed(e);
+}
+
+static bool tx_ready(void *ctx)
+{
+	idl_chan_end *e = ctx;
+	return idl_ring_can_reserve(&e->tx, e->tx_room) != IDL_E_WOULD_BLOCK || peer_closed(e);
+}
+
+/* One sleep of at most a slice; IDL_OK means look again. */
+static int sleep_once(idl_chan_end *e, uint32_t bits, bool (*ready)(void *), uint64_t deadline)
+{
+	int err = idl_wait_for(e->sleep_on, bits, ready, e, e->spin, deadline, e->slice_ns);
+	if (err == IDL_E_WOULD_BLOCK) {
+		/* A slice passed with nothing: is the peer still there? */
+		if (e->xfer != NULL && e->xfer->peer_alive != NULL &&
+		    !e->xfer->peer_alive(e->xfer_ctx))
+			return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
+		return IDL_OK;
+	}
+	return err;
+}
+
+static uint64_t deadline_of(const idl_chan_end *e)
+{
+	return e->ep.timeout_ns == 0 ? 0 : idl_os_now_ns() + e->ep.timeout_ns;
+}
+
+static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	if (e->error != IDL_OK)
+		return e->error;
+	if (max_bytes < IDL_FRAME_HEADER_BYTES || max_bytes > e->tx.max_frame)
+		return IDL_E_FRAME_TOO_LARGE;
+	if (peer_closed(e))
+		return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
+	e->tx_room = (uint32_t)idl_align8(max_bytes) + IDL_RING_HANDLE_ROOM;
+	uint64_t deadline = 0;
+	for (;;) {
+		void *at;
+		int err = idl_ring_reserve(&e->tx, e->tx_room, &at);
+		if (err == IDL_OK) {
+			e->tx_frame = at;
+			*frame = at;
+			return IDL_OK;
+		}
+		if (err != IDL_E_WOULD_BLOCK)
+			return idl_chan_end_fail(e, err);
+		if (e->nonblock)
+			return IDL_E_WOULD_BLOCK;
+		if (peer_closed(e))
+			return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
+		/* The peer may be waiting for what we batched so far. */
+		idl_chan_end_flush(e);
+		if (deadline == 0)
+			deadline = deadline_of(e);
+		if (e->side == IDL_CHAN_SERVER) {
+			/* A server sleeps on its doorbell; the client rings it when it
+			 * makes room and sees this flag. */
+			atomic_store_explicit(&e->self->waiting, IDL_WAIT_ROOM,
+			                      memory_order_relaxed);
+		}
+		err = sleep_once(e, e->side == IDL_CHAN_SERVER ? IDL_WAIT_DATA : IDL_WAIT_ROOM,
+		                 tx_ready, deadline);
+		if (e->side == IDL_CHAN_SERVER)
+			atomic_store_explicit(&e->self->waiting, 0, memory_order_relaxed);
+		if (err != IDL_OK)
+			return err;
+	}
+}
+
+static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_handle *handles,
+                           uint32_t handle_count)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	if (e->tx_frame == NULL)
+		return IDL_E_TRANSPORT;
+	uint8_t *frame = e->tx_frame;
+	e->tx_frame = NULL;
+	if (bytes == 0) {
+		idl_ring_commit(&e->tx, 0);
+		return IDL_OK;
+	}
+	/* Our own frame, but in shared memory: read each field once. */
+	uint32_t size = *(volatile uint32_t *)frame;
+	uint16_t count = *(volatile uint16_t *)(frame + offsetof(idl_frame_header, handle_count));
+	if (bytes + IDL_RING_HANDLE_ROOM > e->tx_room || size != bytes ||
+	    (bytes & (IDL_FRAME_ALIGN - 1)) != 0 || handle_count > IDL_MAX_HANDLES ||
+	    count != handle_count) {
+		idl_ring_commit(&e->tx, 0);
+		return IDL_E_INVALID_ARGUMENT;
+	}
+	if (handle_count > 0) {
+		uint32_t wire[IDL_MAX_HANDLES];
+		if (e->xfer != NULL && e->xfer->send_handles != NULL) {
+			int err = e->xfer->send_handles(e->xfer_ctx, handles, handle_count, wire);
+			if (err != IDL_OK) {
+				idl_ring_commit(&e->tx, 0);
+				return err;
+			}
+		} else {
+			for (uint32_t i = 0; i < handle_count; i++)
+				wire[i] = handles[i];
+		}
+		IDL_MEMCPY(frame + bytes, wire, 4u * handle_count);
+		if ((handle_count & 1) != 0)
+			IDL_MEMSET(frame + bytes + 4u * handle_count, 0, 4);
+	}
+	idl_ring_commit(&e->tx, (uint32_t)bytes + (uint32_t)idl_align8(4u * handle_count));
+	notify_peer(e, IDL_WAIT_DATA);
+	return IDL_OK;
+}
+
+static void release(idl_chan_end *e, const idl_handle *handles, uint32_t count)
+{
+	if (count > 0 && e->xfer != NULL && e->xfer->release_handles != NULL)
+		e->xfer->release_handles(e->xfer_ctx, handles, count);
+}
+
+/* Takes one frame from the ring into buf and maps its handles. */
+static int take_one(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size, idl_handle *handles,
+                    uint32_t *handle_count)
+{
+	idl_ring_frame f;
+	f.buf = buf;
+	f.buf_bytes = max_bytes;
+	int err = idl_ring_read(&e->rx, &f);
+	if (err == IDL_E_WOULD_BLOCK)
+		return err;
+	if (err != IDL_OK && err != IDL_E_FRAME_TOO_LARGE)
+		return idl_chan_end_fail(e, err);
+	notify_peer(e, IDL_WAIT_ROOM);
+	idl_handle local[IDL_MAX_HANDLES];
+	if (f.handle_count > 0) {
+		if (e->xfer != NULL && e->xfer->receive_handles != NULL) {
+			if (e->xfer->receive_handles(e->xfer_ctx, f.wire, f.handle_count, local) !=
+			    IDL_OK)
+				return idl_chan_end_fail(e, IDL_E_PROTOCOL);
+		} else {
+			for (uint32_t i = 0; i < f.handle_count; i++)
+				local[i] = f.wire[i];
+		}
+	}
+	if (err != IDL_OK || f.handle_count > *handle_count) {
+		release(e, local, f.handle_count);
+		return err != IDL_OK ? err : IDL_E_HANDLE_COUNT;
+	}
+	if (f.handle_count > 0)
+		IDL_MEMCPY(handles, local, sizeof(idl_handle) * f.handle_count);
+	*handle_count = f.handle_count;
+	*size = f.size;
+	return IDL_OK;
+}
+
+int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
+                      idl_handle *handles, uint32_t *handle_count)
+{
+	if (e->error != IDL_OK)
+		return e->error;
+	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_BUFFER;
+	int err = take_one(e, buf, max_bytes, size, handles, handle_count);
+	if (err == IDL_E_WOULD_BLOCK && peer_closed(e) && !idl_ring_ready(&e->rx))
+		return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
+	return err;
+}
+
+/* Finds a kept frame for txid (0: the oldest) and moves it to buf. */
+static int unstash(idl_chan_end *e, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
+                   idl_handle *handles, uint32_t *handle_count)
+{
+	idl_stash_entry *best = NULL;
+	uint32_t best_index = 0;
+	for (uint32_t i = 0; i < e->stash_slots; i++) {
+		idl_stash_entry *s = &e->stash[i];
+		if (!s->used || (txid != 0 && s->txid != txid))
+			continue;
+		if (best == NULL || (int32_t)(s->order - best->order) < 0) {
+			best = s;
+			best_index = i;
+		}
+	}
+	if (best == NULL)
+		return IDL_E_WOULD_BLOCK;
+	best->used = false;
+	if (best->size > max_bytes || best->handle_count > *handle_count) {
+		release(e, best->handles, best->handle_count);
+		return best->size > max_bytes ? IDL_E_FRAME_TOO_LARGE : IDL_E_HANDLE_COUNT;
+	}
+	IDL_MEMCPY(buf, e->stash_frames + (size_t)best_index * e->stash_frame_bytes, best->size);
+	if (best->handle_count > 0)
+		IDL_MEMCPY(handles, best->handles, sizeof(idl_handle) * best->handle_count);
+	*handle_count = best->handle_count;
+	*size = best->size;
+	return IDL_OK;
+}
+
+/* Keeps a private frame for a later receive, or drops it. */
+static void keep(idl_chan_end *e, const void *frame, size_t size, const idl_handle *handles,
+                 uint32_t handle_count)
+{
+	for (uint32_t i = 0; i < e->stash_slots; i++) {
+		idl_stash_entry *s = &e->stash[i];
+		if (s->used || size > e->stash_frame_bytes)
+			continue;
+		IDL_MEMCPY(e->stash_frames + (size_t)i * e->stash_frame_bytes, frame, size);
+		s->used = true;
+		s->size = size;
+		s->txid = ((const idl_frame_header *)frame)->txid;
+		s->order = e->stash_order++;
+		s->handle_count = handle_count;
+		if (handle_count > 0)
+			IDL_MEMCPY(s->handles, handles, sizeof(idl_handle) * handle_count);
+		return;
+	}
+	release(e, handles, handle_count);
+	e->dropped++;
+}
+
+static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
+                       idl_handle *handles, uint32_t *handle_count)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_BUFFER;
+	if (e->stash_slots > 0) {
+		int err = unstash(e, txid, buf, max_bytes, size, handles, handle_count);
+		if (err != IDL_E_WOULD_BLOCK)
+			return err;
+	}
+	if (e->error != IDL_OK)
+		return e->error;
+	uint64_t deadline = 0;
+	for (;;) {
+		uint32_t room = *handle_count;
+		int err = take_one(e, buf, max_bytes, size, handles, &room);
+		if (err == IDL_OK) {
+			const idl_frame_header *h = buf;
+			if ((h->flags & IDL_FLAG_EVENT) != 0 && e->on_event != NULL) {
+				e->on_event(e->event_ctx, buf, *size, handles, room);
+				continue;
+			}
+			if (txid == 0 || (h->txid == txid && (h->flags & IDL_FLAG_REPLY) != 0)) {
+				*handle_count = room;
+				return IDL_OK;
+			}
+			keep(e, buf, *size, handles, room);
+			continue;
+		}
+		if (err != IDL_E_WOULD_BLOCK)
+			return err;
+		if (peer_closed(e) && !idl_ring_ready(&e->rx))
+			return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
+		idl_chan_end_flush(e);
+		if (deadline == 0)
+			deadline = deadline_of(e);
+		err = sleep_once(e, IDL_WAIT_DATA, rx_ready, deadline);
+		if (err != IDL_OK)
+			return err;
+	}
+}
+
+static const idl_endpoint_ops chan_end_ops = {
+    .send_begin = end_send_begin,
+    .send_commit = end_send_commit,
+    .receive = end_receive,
+};
+
+int idl_chan_end_init(idl_chan_end *e, void *region, size_t region_bytes, enum idl_chan_side side)
+{
+	uint32_t ring_bytes, max_frame;
+	int err = idl_chan_check(region, region_bytes, &ring_bytes, &max_frame);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(e, 0, sizeof(*e));
+	e->ep.ops = &chan_end_ops;
+	e->shared = region;
+	e->side = side;
+	idl_chan_rings(e->shared, side, ring_bytes, max_frame, &e->tx, &e->rx);
+	e->self = side == IDL_CHAN_CLIENT ? &e->shared->client : &e->shared->server;
+	e->peer = side == IDL_CHAN_CLIENT ? &e->shared->server : &e->shared->client;
+	e->doorbell = &e->shared->doorbell;
+	e->sleep_on = side == IDL_CHAN_CLIENT ? e->self : &e->doorbell->wake;
+	e->spin = IDL_DEFAULT_SPIN;
+	e->slice_ns = IDL_DEFAULT_SLICE_NS;
+	return IDL_OK;
+}
+
+void idl_chan_end_set_doorbell(idl_chan_end *e, idl_doorbell *db, uint32_t slot)
+{
+	e->doorbell = db;
+	e->slot = slot % IDL_DOORBELL_CHANNELS;
+	if (e->side == IDL_CHAN_SERVER)
+		e->sleep_on = &db->wake;
+}
+
+void idl_chan_end_set_transfer(idl_chan_end *e, const idl_transfer_ops *ops, void *ctx)
+{
+	e->xfer = ops;
+	e->xfer_ctx = ctx;
+}
+
+void idl_chan_end_set_events(idl_chan_end *e, idl_event_fn fn, void *ctx)
+{
+	e->on_event = fn;
+	e->event_ctx = ctx;
+}
+
+void idl_chan_end_set_stash(idl_chan_end *e, idl_stash_entry *entries, void *frames, uint32_t slots,
+                            uint32_t frame_bytes)
+{
+	e->stash = entries;
+	e->stash_frames = frames;
+	e->stash_slots = slots;
+	e->stash_frame_bytes = frame_bytes & ~(IDL_FRAME_ALIGN - 1);
+	for (uint32_t i = 0; i < slots; i++)
+		entries[i].used = false;
+}

@@ -1,0 +1,88 @@
+/*
+ * notify.c: the sleep/wake protocol on top of the OS port's wait and wake.
+ *
+ * The sleeper reads the sequence word, announces itself in the waiter word,
+ * and only then checks its condition one last time before sleeping on the
+ * sequence word with the value it read. The waker publishes, then checks
+ * the waiter word, then increments the sequence word and wakes. Both sides
+ * put a seq_cst fence between their store and their load (the store-buffer
+ * pattern), so at least one of them sees the other's store: either the
+ * sleeper's last check sees the work, or the waker sees the waiter and
+ * bumps the sequence word, which makes the sleeper's wait return at once
+ * even if the wake itself came before the sleeper reached the kernel.
+ */
+#include "idl/notify.h"
+
+#include "idl_wire.h"
+
+void idl_doorbell_init(idl_doorbell *db)
+{
+	atomic_store_explicit(&db->wake.waiting, 0, memory_order_relaxed);
+	atomic_store_explicit(&db->wake.seq, 0, memory_order_relaxed);
+	atomic_store_explicit(&db->wake.closed, 0, memory_order_relaxed);
+	atomic_store_explicit(&db->summary, 0, memory_order_relaxed);
+	for (uint32_t i = 0; i < IDL_DOORBELL_WORDS; i++)
+		atomic_store_explicit(&db->ready[i], 0, memory_order_relaxed);
+}
+
+void idl_wake_peer(idl_wake *w, uint32_t bits)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	uint32_t waiting = atomic_load_explicit(&w->waiting, memory_order_relaxed);
+	if ((waiting & bits) == 0)
+		return;
+	atomic_fetch_add_explicit(&w->seq, 1, memory_order_release);
+	idl_os_wake(&w->seq);
+}
+
+void idl_doorbell_ring(idl_doorbell *db, uint32_t slot)
+{
+	slot %= IDL_DOORBELL_CHANNELS;
+	uint32_t word = slot / 32, bit = 1u << (slot % 32);
+	/* A set bit has not been taken by the server yet, and the server reads
+	 * our ring after it takes the bit (the fences order the two), so the
+	 * common case of a busy channel costs no atomic write here. */
+	atomic_thread_fence(memory_order_seq_cst);
+	uint32_t ready = atomic_load_explicit(&db->ready[word], memory_order_relaxed);
+	if ((ready & bit) == 0) {
+		atomic_fetch_or_explicit(&db->ready[word], bit, memory_order_seq_cst);
+		atomic_fetch_or_explicit(&db->summary, 1u << word, memory_order_seq_cst);
+	}
+	idl_wake_peer(&db->wake, IDL_WAIT_DATA);
+}
+
+int idl_wait_for(idl_wake *w, uint32_t bits, bool (*ready)(void *ctx), void *ctx, uint32_t spin,
+                 uint64_t deadline_ns, uint64_t slice_ns)
+{
+	for (uint32_t i = 0; i < spin; i++) {
+		if (ready(ctx))
+			return IDL_OK;
+		idl_os_relax();
+	}
+	uint32_t seq = atomic_load_explicit(&w->seq, memory_order_acquire);
+	atomic_store_explicit(&w->waiting, bits, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (ready(ctx)) {
+		atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+		return IDL_OK;
+	}
+	uint64_t timeout = slice_ns;
+	int result = IDL_E_WOULD_BLOCK;
+	if (deadline_ns != 0) {
+		uint64_t now = idl_os_now_ns();
+		if (now >= deadline_ns) {
+			atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+			return IDL_E_TIMEOUT;
+		}
+		if (timeout == 0 || deadline_ns - now <= timeout) {
+			timeout = deadline_ns - now;
+			result = IDL_E_TIMEOUT;
+		}
+	}
+	int err = idl_os_wait(&w->seq, seq, timeout);
+	atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+	if (ready(ctx))
+		return IDL_OK;
+	/* Woken without work (spurious, or a stale wake): let the caller loop. */
+	return err == IDL_E_TIMEOUT ? result : IDL_E_WOULD_BLOCK;
+}

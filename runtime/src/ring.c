@@ -1,0 +1,185 @@
+/*
+ * ring.c: one ring of length-prefixed idl frames in shared memory, one
+ * producer and one consumer, each possibly hostile to the other.
+ *
+ * A record is a frame (its first u32 is its size, a multiple of 8, at least
+ * a frame header) followed by the frame's handle words, padded to 8 bytes.
+ * Records never wrap: a producer that lacks contiguous room before the
+ * ring's end writes a padding record (length word IDL_RING_PAD | bytes to
+ * the end) and starts the frame at offset 0, so encoders always write one
+ * contiguous frame straight into the ring.
+ *
+ * Both indices are free-running u32 byte counts; head - tail is what is
+ * published and not yet consumed. Each side keeps its own index privately
+ * and never reads it back. The peer's index is read with one acquire load
+ * per batch (load_head, load_tail), and a value that could not come from a
+ * well-behaved peer is IDL_E_PROTOCOL before anything uses it.
+ */
+#include "idl/channel.h"
+
+/* The single read of a record's length word. */
+static uint32_t load_length_once(const uint8_t *p)
+{
+	return *(const volatile uint32_t *)p;
+}
+
+/* The single read of a frame's handle count, when the frame is skipped
+ * without being copied. */
+static uint16_t load_handle_count_once(const uint8_t *frame)
+{
+	return *(const volatile uint16_t *)(frame + offsetof(idl_frame_header, handle_count));
+}
+
+/* Producer: the consumer's tail, loaded once and checked. */
+static int load_tail(idl_ring *r)
+{
+	uint32_t tail = atomic_load_explicit(r->tail, memory_order_acquire);
+	uint32_t used = r->own - tail;
+	if (used > r->bytes || (used & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_PROTOCOL;
+	/* The tail only moves forward, and only over what was published. */
+	if (tail - r->peer > r->own - r->peer)
+		return IDL_E_PROTOCOL;
+	r->peer = tail;
+	return IDL_OK;
+}
+
+/* Consumer: the producer's head, loaded once and checked. */
+static int load_head(idl_ring *r)
+{
+	uint32_t head = atomic_load_explicit(r->head, memory_order_acquire);
+	uint32_t used = head - r->own;
+	if (used > r->bytes || (used & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_PROTOCOL;
+	/* Published records cannot be taken back. */
+	if (used < r->peer - r->own)
+		return IDL_E_PROTOCOL;
+	r->peer = head;
+	return IDL_OK;
+}
+
+/* Bytes a reservation of `bytes` takes at the producer's position, padding
+ * included. */
+static uint32_t needed(const idl_ring *r, uint32_t bytes, uint32_t *pad)
+{
+	uint32_t contiguous = r->bytes - (r->own & (r->bytes - 1));
+	*pad = contiguous >= bytes ? 0 : contiguous;
+	return *pad + bytes;
+}
+
+static bool fits(const idl_ring *r, uint32_t bytes, uint32_t *pad)
+{
+	uint32_t free_bytes = r->bytes - (r->own - r->peer);
+	return needed(r, bytes, pad) <= free_bytes;
+}
+
+int idl_ring_can_reserve(idl_ring *r, uint32_t bytes)
+{
+	uint32_t pad;
+	if (bytes > r->bytes / 2)
+		return IDL_E_INVALID_ARGUMENT;
+	if (fits(r, bytes, &pad))
+		return IDL_OK;
+	int err = load_tail(r);
+	if (err != IDL_OK)
+		return err;
+	return fits(r, bytes, &pad) ? IDL_OK : IDL_E_WOULD_BLOCK;
+}
+
+int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out)
+{
+	bytes = (uint32_t)idl_align8(bytes);
+	int err = idl_ring_can_reserve(r, bytes);
+	if (err != IDL_OK)
+		return err;
+	uint32_t pad;
+	(void)fits(r, bytes, &pad);
+	if (pad != 0) {
+		/* Published together with the frame by idl_ring_commit. */
+		*(volatile uint32_t *)(r->data + (r->own & (r->bytes - 1))) = IDL_RING_PAD | pad;
+	}
+	r->pad = pad;
+	r->reserved = bytes;
+	*out = r->data + ((r->own + pad) & (r->bytes - 1));
+	return IDL_OK;
+}
+
+void idl_ring_commit(idl_ring *r, uint32_t bytes)
+{
+	if (bytes == 0 || bytes > r->reserved) {
+		r->reserved = 0;
+		r->pad = 0;
+		return;
+	}
+	r->own += r->pad + (uint32_t)idl_align8(bytes);
+	r->reserved = 0;
+	r->pad = 0;
+	atomic_store_explicit(r->head, r->own, memory_order_release);
+}
+
+bool idl_ring_ready(idl_ring *r)
+{
+	if (r->own != r->peer)
+		return true;
+	if (load_head(r) != IDL_OK)
+		return true;
+	return r->own != r->peer;
+}
+
+static void advance_tail(idl_ring *r, uint32_t bytes)
+{
+	r->own += bytes;
+	atomic_store_explicit(r->tail, r->own, memory_order_release);
+}
+
+int idl_ring_read(idl_ring *r, idl_ring_frame *f)
+{
+	for (;;) {
+		if (r->own == r->peer) {
+			int err = load_head(r);
+			if (err != IDL_OK)
+				return err;
+			if (r->own == r->peer)
+				return IDL_E_WOULD_BLOCK;
+		}
+		uint32_t used = r->peer - r->own; /* checked by load_head: <= bytes */
+		uint32_t offset = r->own & (r->bytes - 1);
+		uint32_t contiguous = r->bytes - offset;
+		const uint8_t *at = r->data + offset;
+		uint32_t length = load_length_once(at);
+		if ((length & IDL_RING_PAD) != 0) {
+			/* Padding must run exactly to the ring's end. */
+			if ((length & ~IDL_RING_PAD) != contiguous || contiguous > used)
+				return IDL_E_PROTOCOL;
+			advance_tail(r, contiguous);
+			continue;
+		}
+		if (length < IDL_FRAME_HEADER_BYTES || (length & (IDL_FRAME_ALIGN - 1)) != 0)
+			return IDL_E_PROTOCOL;
+		if (length > r->max_frame || length > used || length > contiguous)
+			return IDL_E_PROTOCOL;
+		uint32_t handle_count;
+		if (length > f->buf_bytes) {
+			/* A valid frame too big for this caller: skip it, but keep
+			 * its handle words so the transport can release them. */
+			handle_count = load_handle_count_once(at);
+		} else {
+			IDL_MEMCPY(f->buf, at, length);
+			/* The copy is private now; the length must be the one read. */
+			if (((const idl_frame_header *)f->buf)->size != length)
+				return IDL_E_PROTOCOL;
+			handle_count = ((const idl_frame_header *)f->buf)->handle_count;
+		}
+		if (handle_count > IDL_MAX_HANDLES)
+			return IDL_E_PROTOCOL;
+		uint32_t record = length + (uint32_t)idl_align8(4u * handle_count);
+		if (record > used || record > contiguous)
+			return IDL_E_PROTOCOL;
+		if (handle_count > 0)
+			IDL_MEMCPY(f->wire, at + length, 4u * handle_count);
+		advance_tail(r, record);
+		f->size = length;
+		f->handle_count = handle_count;
+		return length > f->buf_bytes ? IDL_E_FRAME_TOO_LARGE : IDL_OK;
+	}
+}

@@ -1,0 +1,215 @@
+/*
+ * server.c: the server loop: take the doorbell's ready set, drain each
+ * ready channel through the handler, sleep when nothing is ready.
+ */
+#include "idl/server.h"
+
+void idl_server_init(idl_server *s, idl_doorbell *db, idl_chan_end **slots, uint32_t capacity,
+                     idl_frame_handler handler, void *ctx, void *buf, size_t buf_bytes)
+{
+	IDL_MEMSET(s, 0, sizeof(*s));
+	s->doorbell = db;
+	s->slots = slots;
+	s->capacity = capacity < IDL_DOORBELL_CHANNELS ? capacity : IDL_DOORBELL_CHANNELS;
+	for (uint32_t i = 0; i < s->capacity; i++)
+		slots[i] = NULL;
+	s->batch_limit = IDL_DEFAULT_BATCH_LIMIT;
+	s->spin = IDL_DEFAULT_SPIN;
+	s->rescan_ns = IDL_DEFAULT_RESCAN_NS;
+	s->handler = handler;
+	s->ctx = ctx;
+	s->buf = buf;
+	s->buf_bytes = buf_bytes;
+}
+
+void idl_server_set_close(idl_server *s, idl_close_fn fn, void *ctx)
+{
+	s->on_close = fn;
+	s->close_ctx = ctx;
+}
+
+int idl_server_add(idl_server *s, idl_chan_end *end)
+{
+	for (uint32_t i = 0; i < s->capacity; i++) {
+		if (s->slots[i] != NULL)
+			continue;
+		idl_chan_end_set_doorbell(end, s->doorbell, i);
+		end->batching = true;
+		s->slots[i] = end;
+		/* Frames sent before the client knew the slot: look once. */
+		idl_doorbell_ring(s->doorbell, i);
+		return (int)i;
+	}
+	return IDL_E_BUFFER;
+}
+
+void idl_server_remove(idl_server *s, uint32_t slot)
+{
+	if (slot < s->capacity)
+		s->slots[slot] = NULL;
+}
+
+static void close_slot(idl_server *s, uint32_t slot, int reason)
+{
+	idl_chan_end *e = s->slots[slot];
+	idl_chan_end_fail(e, reason);
+	s->slots[slot] = NULL;
+	if (s->on_close != NULL)
+		s->on_close(s->close_ctx, slot, e, reason);
+}
+
+static bool decoding_error(int err)
+{
+	return err <= IDL_E_FRAME_SHORT && err >= IDL_E_HANDLE_INDEX && err != IDL_E_BUFFER;
+}
+
+/* Room for the largest reply? If not, ask the client to ring when it has
+ * taken some, and leave the requests where they are. */
+static int reply_room(idl_chan_end *e)
+{
+	uint32_t need = e->tx.max_frame + IDL_RING_HANDLE_ROOM;
+	int err = idl_ring_can_reserve(&e->tx, need);
+	if (err != IDL_E_WOULD_BLOCK)
+		return err;
+	atomic_store_explicit(&e->self->waiting, IDL_WAIT_ROOM, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	err = idl_ring_can_reserve(&e->tx, need);
+	if (err == IDL_OK)
+		atomic_store_explicit(&e->self->waiting, 0, memory_order_relaxed);
+	return err;
+}
+
+static void drain(idl_server *s, uint32_t slot)
+{
+	idl_chan_end *e = s->slots[slot];
+	if (e == NULL)
+		return;
+	uint32_t n = 0;
+	for (; n < s->batch_limit; n++) {
+		int err = reply_room(e);
+		if (err == IDL_E_WOULD_BLOCK)
+			break;
+		if (err != IDL_OK) {
+			close_slot(s, slot, IDL_E_PROTOCOL);
+			return;
+		}
+		idl_handle handles[IDL_MAX_HANDLES];
+		uint32_t count = IDL_MAX_HANDLES;
+		size_t size;
+		err = idl_chan_end_take(e, s->buf, s->buf_bytes, &size, handles, &count);
+		if (err == IDL_E_WOULD_BLOCK)
+			break;
+		if (err == IDL_E_FRAME_TOO_LARGE)
+			err = IDL_E_PROTOCOL; /* bigger than any request of the interface */
+		if (err != IDL_OK) {
+			close_slot(s, slot, err);
+			return;
+		}
+		err = s->handler(s->ctx, &e->ep, s->buf, size, handles, count);
+		if (count > 0 && e->xfer != NULL && e->xfer->release_handles != NULL)
+			e->xfer->release_handles(e->xfer_ctx, handles, count);
+		s->frames++;
+		if (decoding_error(err) || err == IDL_E_PROTOCOL || e->error != IDL_OK) {
+			idl_chan_end_flush(e);
+			close_slot(s, slot, e->error != IDL_OK ? e->error : IDL_E_PROTOCOL);
+			return;
+		}
+		if (err != IDL_OK) {
+			s->errors++;
+			s->last_error = err;
+		}
+	}
+	idl_chan_end_flush(e);
+	if (n == s->batch_limit)
+		idl_doorbell_ring(s->doorbell, slot); /* more waits: come back after the others */
+}
+
+static bool doorbell_ready(void *ctx)
+{
+	idl_server *s = ctx;
+	return atomic_load_explicit(&s->doorbell->summary, memory_order_relaxed) != 0 ||
+	       (s->stop != NULL && atomic_load_explicit(s->stop, memory_order_relaxed));
+}
+
+/* Takes the ready set and drains what it names; returns frames handled. */
+static uint64_t take_ready(idl_server *s)
+{
+	uint64_t before = s->frames;
+	idl_doorbell *db = s->doorbell;
+	uint32_t summary = atomic_exchange_explicit(&db->summary, 0, memory_order_seq_cst);
+	while (summary != 0) {
+		uint32_t w = (uint32_t)__builtin_ctz(summary);
+		summary &= summary - 1;
+		uint32_t bits = atomic_exchange_explicit(&db->ready[w], 0, memory_order_seq_cst);
+		/* Pairs with the client's fence in idl_doorbell_ring: after taking
+		 * a bit we read the ring, or the client sets the bit again. */
+		atomic_thread_fence(memory_order_seq_cst);
+		while (bits != 0) {
+			uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
+			bits &= bits - 1;
+			if (slot < s->capacity)
+				drain(s, slot);
+		}
+	}
+	return s->frames - before;
+}
+
+/* Every rescan_ns: each channel once, and is its peer still alive? */
+static void rescan(idl_server *s)
+{
+	for (uint32_t i = 0; i < s->capacity; i++) {
+		idl_chan_end *e = s->slots[i];
+		if (e == NULL)
+			continue;
+		if (e->xfer != NULL && e->xfer->peer_alive != NULL &&
+		    !e->xfer->peer_alive(e->xfer_ctx) && !idl_ring_ready(&e->rx)) {
+			close_slot(s, i, IDL_E_PEER_CLOSED);
+			continue;
+		}
+		drain(s, i);
+	}
+}
+
+int64_t idl_server_poll(idl_server *s, uint64_t timeout_ns)
+{
+	uint64_t now = idl_os_now_ns();
+	uint64_t deadline = timeout_ns == 0 ? 0 : now + timeout_ns;
+	if (s->next_rescan == 0)
+		s->next_rescan = now + s->rescan_ns;
+	uint64_t handled = take_ready(s);
+	while (handled == 0) {
+		now = idl_os_now_ns();
+		if (now >= s->next_rescan) {
+			s->next_rescan = now + s->rescan_ns;
+			rescan(s);
+			handled += take_ready(s);
+			break;
+		}
+		if (s->stop != NULL && atomic_load_explicit(s->stop, memory_order_relaxed))
+			break;
+		uint64_t until = s->next_rescan;
+		if (deadline != 0 && deadline < until)
+			until = deadline;
+		int err = idl_wait_for(&s->doorbell->wake, IDL_WAIT_DATA, doorbell_ready, s,
+		                       s->spin, until, 0);
+		handled += take_ready(s);
+		if (err == IDL_E_TIMEOUT && deadline != 0 && idl_os_now_ns() >= deadline)
+			break;
+	}
+	if (handled > 0)
+		s->wakeups++;
+	return (int64_t)handled;
+}
+
+void idl_server_run(idl_server *s, _Atomic bool *stop)
+{
+	s->stop = stop;
+	while (!atomic_load_explicit(stop, memory_order_acquire))
+		(void)idl_server_poll(s, 0);
+}
+
+void idl_server_interrupt(idl_server *s)
+{
+	atomic_fetch_add_explicit(&s->doorbell->wake.seq, 1, memory_order_release);
+	idl_os_wake(&s->doorbell->wake.seq);
+}

@@ -1,0 +1,249 @@
+/*
+ * test_e2e.c: generated stubs against a generated dispatcher in another
+ * process, over the Linux port: connect by name, synchronous calls,
+ * several calls in flight, a shared-memory handle, timeouts, a dead
+ * server, and one server with 1, 16 and 256 clients.
+ */
+#include "demo_server.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+static char name[64];
+static pid_t server;
+
+static int start(void **state)
+{
+	static int n;
+	(void)state;
+	snprintf(name, sizeof(name), "test-e2e-%d-%d", (int)getpid(), n++);
+	server = demo_start(name);
+	return server > 0 ? 0 : -1;
+}
+
+static int stop(void **state)
+{
+	(void)state;
+	if (server > 0)
+		demo_stop_server(server);
+	server = 0;
+	return 0;
+}
+
+static void test_sync_calls(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	for (uint32_t i = 0; i < 20000; i++)
+		assert_int_equal(demo_call_write(ep, i % 64), IDL_OK);
+	console_console_read_request req = {.max = 100};
+	console_console_read_reply_buffer rb;
+	const console_console_read_reply *reply;
+	sys_errno error;
+	assert_int_equal(console_console_read(ep, &req, &rb, &reply, &error), IDL_OK);
+	assert_int_equal(reply->data.size, 5);
+	assert_memory_equal(reply->data.data, "hello", 5);
+	idl_linux_conn_close(&c);
+}
+
+/* The file server writes into the client's memfd, passed as a handle. */
+static void test_shared_memory_handle(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_linux_region buffer;
+	assert_int_equal(idl_linux_region_create(&buffer, "client-buffer", 4096), IDL_OK);
+	for (int round = 0; round < 100; round++) {
+		fs_file_read_shared_request req = {
+		    .count = 1000, .buffer = (idl_handle)buffer.fd, .buffer_offset = 100};
+		fs_file_read_shared_reply_buffer rb;
+		const fs_file_read_shared_reply *reply;
+		sys_errno error;
+		assert_int_equal(
+		    fs_file_read_shared(idl_chan_end_endpoint(&c.end), &req, &rb, &reply, &error),
+		    IDL_OK);
+		assert_int_equal(reply->count, sizeof(DEMO_FILE) - 1);
+		assert_memory_equal((uint8_t *)buffer.base + 100, DEMO_FILE, reply->count);
+		/* Out of range: the server's error value comes back. */
+		req.buffer_offset = 4090;
+		assert_int_equal(
+		    fs_file_read_shared(idl_chan_end_endpoint(&c.end), &req, &rb, &reply, &error),
+		    IDL_E_REMOTE);
+		assert_int_equal(error, SYS_ERRNO_RANGE);
+	}
+	idl_linux_region_close(&buffer);
+	idl_linux_conn_close(&c);
+}
+
+/* Two requests in flight, replies taken in the other order. */
+static void test_async_in_flight(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	static idl_stash_entry entries[8];
+	static _Alignas(8) uint8_t frames[8][256];
+	idl_chan_end_set_stash(&c.end, entries, frames, 8, 256);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	uint64_t txids[8];
+	for (int i = 0; i < 8; i++) {
+		txids[i] = idl_endpoint_txid(ep);
+		void *at;
+		assert_int_equal(
+		    ep->ops->send_begin(ep, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES, &at),
+		    IDL_OK);
+		console_console_get_mode_request req = {0};
+		int64_t n = console_console_get_mode_request_encode(
+		    &req, txids[i], at, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES, NULL, NULL);
+		assert_true(n > 0);
+		assert_int_equal(ep->ops->send_commit(ep, (size_t)n, NULL, 0), IDL_OK);
+	}
+	for (int i = 7; i >= 0; i--) {
+		console_console_get_mode_reply_buffer rb;
+		size_t size;
+		idl_handle h[1];
+		uint32_t count = 1;
+		assert_int_equal(
+		    ep->ops->receive(ep, txids[i], rb.bytes, sizeof(rb.bytes), &size, h, &count),
+		    IDL_OK);
+		assert_int_equal(console_console_get_mode_reply_validate(rb.bytes, size, h, count),
+		                 IDL_OK);
+		assert_true(rb.reply.header.txid == txids[i]);
+		assert_int_equal(rb.reply.mode, CONSOLE_MODE_ECHO);
+	}
+	assert_int_equal(c.end.dropped, 0);
+	idl_linux_conn_close(&c);
+}
+
+/* A one-way message, then a call: both arrive, in order. */
+static void test_one_way(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	console_console_print_request p = {.data = {.size = 3, .data = (const uint8_t *)"abc"}};
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(console_console_print(ep, &p), IDL_OK);
+	assert_int_equal(demo_call_write(ep, 7), IDL_OK);
+	idl_linux_conn_close(&c);
+}
+
+static void test_timeout_then_recover(void **state)
+{
+	(void)state;
+	stop(state);
+	demo_slow_ns = 300000000; /* inherited by the forked server */
+	start(state);
+	demo_slow_ns = 0;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	ep->timeout_ns = 50000000;
+	console_console_get_mode_request req = {0};
+	console_console_get_mode_reply_buffer rb;
+	const console_console_get_mode_reply *reply;
+	sys_errno error;
+	assert_int_equal(console_console_get_mode(ep, &req, &rb, &reply, &error), IDL_E_TIMEOUT);
+	/* The late reply is dropped; the next call gets its own. */
+	ep->timeout_ns = 5000000000u;
+	assert_int_equal(demo_call_write(ep, 9), IDL_OK);
+	assert_int_equal(c.end.dropped, 1);
+	idl_linux_conn_close(&c);
+}
+
+/* A server killed without closing: calls end with IDL_E_PEER_CLOSED. */
+static void test_server_dies(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	assert_int_equal(demo_call_write(ep, 1), IDL_OK);
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	server = 0;
+	uint64_t t0 = idl_os_now_ns();
+	assert_int_equal(demo_call_write(ep, 1), IDL_E_PEER_CLOSED);
+	assert_true(idl_os_now_ns() - t0 < 2000000000u);
+	idl_linux_conn_close(&c);
+}
+
+/* Many clients on one server, each a thread with its own connection. */
+typedef struct client_arg {
+	uint32_t calls;
+	int err;
+} client_arg;
+
+static void *client_thread(void *p)
+{
+	client_arg *a = p;
+	idl_linux_conn c;
+	a->err = demo_connect(&c, name);
+	if (a->err != IDL_OK)
+		return NULL;
+	c.end.spin = 50; /* more threads than cores: do not spin long */
+	for (uint32_t i = 0; i < a->calls && a->err == IDL_OK; i++)
+		a->err = demo_call_write(idl_chan_end_endpoint(&c.end), i % 64);
+	idl_linux_conn_close(&c);
+	return NULL;
+}
+
+static void many_clients(uint32_t n, uint32_t calls)
+{
+	static pthread_t threads[256];
+	static client_arg args[256];
+	uint64_t t0 = idl_os_now_ns();
+	for (uint32_t i = 0; i < n; i++) {
+		args[i] = (client_arg){.calls = calls};
+		assert_int_equal(pthread_create(&threads[i], NULL, client_thread, &args[i]), 0);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		pthread_join(threads[i], NULL);
+		assert_int_equal(args[i].err, IDL_OK);
+	}
+	double s = (double)(idl_os_now_ns() - t0) / 1e9;
+	print_message("  %u clients x %u calls: %.2f s, %.0f calls/s\n", n, calls, s,
+	              n * calls / s);
+}
+
+static void test_clients_1(void **state)
+{
+	(void)state;
+	many_clients(1, 20000);
+}
+
+static void test_clients_16(void **state)
+{
+	(void)state;
+	many_clients(16, 2000);
+}
+
+static void test_clients_256(void **state)
+{
+	(void)state;
+	many_clients(256, 100);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_sync_calls, start, stop),
+	    cmocka_unit_test_setup_teardown(test_shared_memory_handle, start, stop),
+	    cmocka_unit_test_setup_teardown(test_async_in_flight, start, stop),
+	    cmocka_unit_test_setup_teardown(test_one_way, start, stop),
+	    cmocka_unit_test_setup_teardown(test_timeout_then_recover, start, stop),
+	    cmocka_unit_test_setup_teardown(test_server_dies, start, stop),
+	    cmocka_unit_test_setup_teardown(test_clients_1, start, stop),
+	    cmocka_unit_test_setup_teardown(test_clients_16, start, stop),
+	    cmocka_unit_test_setup_teardown(test_clients_256, start, stop),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

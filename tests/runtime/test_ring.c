@@ -1,0 +1,445 @@
+/*
+ * test_ring.c: the rings and the endpoint in one process: wrap-around,
+ * full, empty, batching, every inconsistent value a peer can write, and
+ * the endpoint's stash, events, timeouts and peer-closed detection.
+ */
+#include "chan_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+static _Alignas(8) uint8_t buf[FIX_MAX_FRAME];
+
+static int take(idl_chan_end *e, size_t *size)
+{
+	idl_handle handles[IDL_MAX_HANDLES];
+	uint32_t count = IDL_MAX_HANDLES;
+	return idl_chan_end_take(e, buf, sizeof(buf), size, handles, &count);
+}
+
+static void test_empty(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	size_t size;
+	assert_int_equal(take(&f.server, &size), IDL_E_WOULD_BLOCK);
+	assert_int_equal(take(&f.client, &size), IDL_E_WOULD_BLOCK);
+}
+
+static void test_one_frame(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	assert_int_equal(send_frame(&f.client, 48, 7, IDL_FLAG_REQUEST, 1), IDL_OK);
+	size_t size;
+	assert_int_equal(take(&f.server, &size), IDL_OK);
+	assert_int_equal(size, 48);
+	assert_int_equal(check_frame(buf, 48, 1), 0);
+	assert_int_equal(take(&f.server, &size), IDL_E_WOULD_BLOCK);
+}
+
+/* Sizes that do not divide the ring, so frames land at every offset and
+ * padding records are written at the end again and again. */
+static void test_wrap(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	uint32_t sent = 0, got = 0;
+	for (uint32_t round = 0; round < 5000; round++) {
+		uint32_t size = 24 + 8 * ((round * 7) % 29);
+		void *at;
+		assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, size, &at), IDL_OK);
+		assert_true(((uintptr_t)at & 7) == 0);
+		assert_true((uint8_t *)at + size <= (uint8_t *)f.client.tx.data + FIX_RING);
+		fill_frame(at, size, 0, IDL_FLAG_REQUEST, 0, sent++);
+		assert_int_equal(f.client.ep.ops->send_commit(&f.client.ep, size, NULL, 0), IDL_OK);
+		size_t n;
+		assert_int_equal(take(&f.server, &n), IDL_OK);
+		assert_int_equal(n, size);
+		assert_int_equal(check_frame(buf, size, got++), 0);
+	}
+	assert_true(f.client.tx.own > 4 * FIX_RING);
+}
+
+/* A full ring refuses (the caller asked not to wait); nothing is lost. */
+static void test_full(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	uint32_t sent = 0;
+	int err;
+	while ((err = send_frame(&f.client, 64, 0, IDL_FLAG_REQUEST, sent)) == IDL_OK)
+		sent++;
+	assert_int_equal(err, IDL_E_WOULD_BLOCK);
+	assert_true(sent >= 2);
+	size_t size;
+	for (uint32_t i = 0; i < sent; i++) {
+		assert_int_equal(take(&f.server, &size), IDL_OK);
+		assert_int_equal(check_frame(buf, 64, i), 0);
+	}
+	assert_int_equal(take(&f.server, &size), IDL_E_WOULD_BLOCK);
+	assert_int_equal(send_frame(&f.client, 64, 0, IDL_FLAG_REQUEST, 99), IDL_OK);
+}
+
+/* A blocking send into a full ring waits up to the timeout, then fits
+ * once room is made. */
+static void test_blocking_send_times_out(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	while (send_frame(&f.client, FIX_MAX_FRAME, 0, IDL_FLAG_REQUEST, 0) == IDL_OK)
+		;
+	f.client.nonblock = false;
+	f.client.ep.timeout_ns = 20000000;
+	f.client.spin = 0;
+	assert_int_equal(send_frame(&f.client, FIX_MAX_FRAME, 0, IDL_FLAG_REQUEST, 0),
+	                 IDL_E_TIMEOUT);
+	size_t size;
+	while (take(&f.server, &size) == IDL_OK)
+		;
+	assert_int_equal(send_frame(&f.client, FIX_MAX_FRAME, 0, IDL_FLAG_REQUEST, 0), IDL_OK);
+}
+
+/* The consumer loads the producer's index once per batch: a garbage head
+ * written after the batch was loaded is only seen when the batch is done. */
+static void test_batch_reads_index_once(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(send_frame(&f.client, 32, 0, IDL_FLAG_REQUEST, i), IDL_OK);
+	size_t size;
+	assert_int_equal(take(&f.server, &size), IDL_OK);
+	atomic_store(&fixture_shared(&f)->req_head.value, 0xdeadbeefu);
+	for (uint32_t i = 1; i < 4; i++) {
+		assert_int_equal(take(&f.server, &size), IDL_OK);
+		assert_int_equal(check_frame(buf, 32, i), 0);
+	}
+	assert_int_equal(take(&f.server, &size), IDL_E_PROTOCOL);
+}
+
+/* The server wakes a sleeping client once per batch, not once per frame. */
+static void test_batched_wakeup(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	idl_chan_shared *c = fixture_shared(&f);
+	atomic_store(&c->client.waiting, IDL_WAIT_DATA);
+	f.server.batching = true;
+	for (uint32_t i = 0; i < 5; i++)
+		assert_int_equal(send_frame(&f.server, 32, i + 1, IDL_FLAG_REPLY, i), IDL_OK);
+	assert_int_equal(atomic_load(&c->client.seq), 0);
+	idl_chan_end_flush(&f.server);
+	assert_int_equal(atomic_load(&c->client.seq), 1);
+	/* Awake client: no wake at all. */
+	atomic_store(&c->client.waiting, 0);
+	assert_int_equal(send_frame(&f.server, 32, 9, IDL_FLAG_REPLY, 9), IDL_OK);
+	idl_chan_end_flush(&f.server);
+	assert_int_equal(atomic_load(&c->client.seq), 1);
+}
+
+/* The client rings the doorbell bit once; the server takes the set. */
+static void test_doorbell(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	idl_doorbell *db = &fixture_shared(&f)->doorbell;
+	assert_int_equal(send_frame(&f.client, 32, 0, IDL_FLAG_REQUEST, 0), IDL_OK);
+	assert_int_equal(atomic_load(&db->ready[0]), 1);
+	assert_int_equal(atomic_load(&db->summary), 1);
+	assert_int_equal(atomic_load(&db->wake.seq), 0); /* the server was awake */
+	atomic_store(&db->wake.waiting, IDL_WAIT_DATA);
+	assert_int_equal(send_frame(&f.client, 32, 0, IDL_FLAG_REQUEST, 1), IDL_OK);
+	assert_int_equal(atomic_load(&db->wake.seq), 1);
+}
+
+/* Producer scribbles: each writes raw request-ring bytes and a head. */
+typedef struct scribble {
+	const char *what;
+	uint32_t offset; /* where the record goes */
+	uint32_t length; /* its length word */
+	uint16_t handles;
+	uint32_t published; /* the head published, relative to offset */
+} scribble;
+
+static const scribble scribbles[] = {
+    {"head beyond capacity", 0, 32, 0, FIX_RING + 8},
+    {"head not a multiple of 8", 0, 32, 0, 36},
+    {"head behind tail", 0, 32, 0, 0xfffffff8u},
+    {"length below a header", 0, 16, 0, 64},
+    {"length not a multiple of 8", 0, 36, 0, 64},
+    {"length above max frame", 0, FIX_MAX_FRAME + 8, 0, FIX_RING},
+    {"length above published", 0, 64, 0, 32},
+    {"length past the ring end", FIX_RING - 64, 128, 0, 128},
+    {"padding not to the end", 0, IDL_RING_PAD | 64, 0, 128},
+    {"padding beyond published", FIX_RING - 64, IDL_RING_PAD | 64, 0, 32},
+    {"handle count above max", 0, 32, IDL_MAX_HANDLES + 1, 512},
+    {"handles beyond published", 0, 32, 4, 32},
+    {"zero length", 0, 0, 0, 32},
+};
+
+static void test_protocol_errors(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(scribbles) / sizeof(scribbles[0]); i++) {
+		static fixture f;
+		const scribble *s = &scribbles[i];
+		fixture_init(&f);
+		idl_chan_shared *c = fixture_shared(&f);
+		uint8_t *ring = f.region + IDL_CHAN_RINGS_OFFSET;
+		uint32_t start = s->offset;
+		if (start != 0) {
+			/* Move both sides to `offset` with a padding-free prefix. */
+			while (f.client.tx.own < start) {
+				uint32_t n = start - f.client.tx.own;
+				if (n > FIX_MAX_FRAME)
+					n = FIX_MAX_FRAME;
+				assert_int_equal(send_frame(&f.client, n, 0, IDL_FLAG_REQUEST, 0),
+				                 IDL_OK);
+				size_t size;
+				assert_int_equal(take(&f.server, &size), IDL_OK);
+			}
+		}
+		idl_frame_header h = {.size = s->length, .handle_count = s->handles};
+		memcpy(ring + start, &h, sizeof(h));
+		atomic_store(&c->req_head.value, start + s->published);
+		size_t size;
+		print_message("  %s\n", s->what);
+		assert_int_equal(take(&f.server, &size), IDL_E_PROTOCOL);
+		/* Closed for good, and the peer is told. */
+		assert_int_equal(take(&f.server, &size), IDL_E_PROTOCOL);
+		assert_int_equal(atomic_load(&c->server.closed), 1);
+		void *at;
+		assert_int_equal(f.server.ep.ops->send_begin(&f.server.ep, 32, &at),
+		                 IDL_E_PROTOCOL);
+		assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, 32, &at),
+		                 IDL_E_PEER_CLOSED);
+	}
+}
+
+/* The consumer's index, scribbled: the producer refuses to send. */
+static void test_protocol_error_tail(void **state)
+{
+	(void)state;
+	static const uint32_t tails[] = {8, 4, 0xfffffc00u};
+	for (size_t i = 0; i < 3; i++) {
+		static fixture f;
+		fixture_init(&f);
+		while (send_frame(&f.client, 64, 0, IDL_FLAG_REQUEST, 0) == IDL_OK)
+			;
+		atomic_store(&fixture_shared(&f)->req_tail.value, f.client.tx.own + tails[i]);
+		void *at;
+		assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, 64, &at),
+		                 IDL_E_PROTOCOL);
+	}
+}
+
+/* A valid frame bigger than the caller's buffer is skipped, not fatal. */
+static void test_frame_too_large_for_caller(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	assert_int_equal(send_frame(&f.client, 200, 0, IDL_FLAG_REQUEST, 1), IDL_OK);
+	assert_int_equal(send_frame(&f.client, 32, 0, IDL_FLAG_REQUEST, 2), IDL_OK);
+	_Alignas(8) uint8_t small[64];
+	size_t size;
+	uint32_t count = 0;
+	assert_int_equal(idl_chan_end_take(&f.server, small, sizeof(small), &size, NULL, &count),
+	                 IDL_E_FRAME_TOO_LARGE);
+	assert_int_equal(idl_chan_end_take(&f.server, small, sizeof(small), &size, NULL, &count),
+	                 IDL_OK);
+	assert_int_equal(check_frame(small, 32, 2), 0);
+}
+
+static void test_cancel(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	void *at;
+	assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, 64, &at), IDL_OK);
+	assert_int_equal(f.client.ep.ops->send_commit(&f.client.ep, 0, NULL, 0), IDL_OK);
+	size_t size;
+	assert_int_equal(take(&f.server, &size), IDL_E_WOULD_BLOCK);
+	/* A commit must match the frame's own size field. */
+	assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, 64, &at), IDL_OK);
+	fill_frame(at, 64, 0, IDL_FLAG_REQUEST, 0, 0);
+	assert_int_equal(f.client.ep.ops->send_commit(&f.client.ep, 56, NULL, 0),
+	                 IDL_E_INVALID_ARGUMENT);
+	assert_int_equal(take(&f.server, &size), IDL_E_WOULD_BLOCK);
+}
+
+static void test_handles_pass_through(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	void *at;
+	idl_handle in[3] = {11, 22, 33};
+	assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, 40, &at), IDL_OK);
+	fill_frame(at, 40, 0, IDL_FLAG_REQUEST, 3, 5);
+	assert_int_equal(f.client.ep.ops->send_commit(&f.client.ep, 40, in, 3), IDL_OK);
+	idl_handle out[4];
+	uint32_t count = 4;
+	size_t size;
+	assert_int_equal(idl_chan_end_take(&f.server, buf, sizeof(buf), &size, out, &count),
+	                 IDL_OK);
+	assert_int_equal(count, 3);
+	assert_int_equal(out[2], 33);
+	/* Too little room for the handles: an error, the channel goes on. */
+	assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, 40, &at), IDL_OK);
+	fill_frame(at, 40, 0, IDL_FLAG_REQUEST, 3, 6);
+	assert_int_equal(f.client.ep.ops->send_commit(&f.client.ep, 40, in, 3), IDL_OK);
+	count = 1;
+	assert_int_equal(idl_chan_end_take(&f.server, buf, sizeof(buf), &size, out, &count),
+	                 IDL_E_HANDLE_COUNT);
+	assert_int_equal(send_frame(&f.client, 32, 0, IDL_FLAG_REQUEST, 7), IDL_OK);
+	assert_int_equal(take(&f.server, &size), IDL_OK);
+}
+
+/* Replies out of order: each call finds its own; others wait in the stash. */
+static void test_stash_out_of_order(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	static idl_stash_entry entries[4];
+	static _Alignas(8) uint8_t frames[4][FIX_MAX_FRAME];
+	idl_chan_end_set_stash(&f.client, entries, frames, 4, FIX_MAX_FRAME);
+	assert_int_equal(send_frame(&f.server, 40, 3, IDL_FLAG_REPLY, 3), IDL_OK);
+	assert_int_equal(send_frame(&f.server, 48, 1, IDL_FLAG_REPLY, 1), IDL_OK);
+	assert_int_equal(send_frame(&f.server, 56, 2, IDL_FLAG_REPLY, 2), IDL_OK);
+	static const uint64_t order[] = {2, 1, 3};
+	for (int i = 0; i < 3; i++) {
+		size_t size;
+		idl_handle h[1];
+		uint32_t count = 1;
+		assert_int_equal(f.client.ep.ops->receive(&f.client.ep, order[i], buf, sizeof(buf),
+		                                          &size, h, &count),
+		                 IDL_OK);
+		assert_int_equal(((idl_frame_header *)buf)->txid, order[i]);
+		assert_int_equal(check_frame(buf, (uint32_t)size, (uint32_t)order[i]), 0);
+	}
+	assert_int_equal(f.client.dropped, 0);
+}
+
+static int events_seen;
+static void on_event(void *ctx, void *frame, size_t size, const idl_handle *handles, uint32_t count)
+{
+	(void)ctx;
+	(void)handles;
+	(void)count;
+	assert_int_equal(check_frame(frame, (uint32_t)size, 77), 0);
+	events_seen++;
+}
+
+static void test_events_and_timeout(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	idl_chan_end_set_events(&f.client, on_event, NULL);
+	f.client.ep.timeout_ns = 20000000;
+	f.client.spin = 10;
+	assert_int_equal(send_frame(&f.server, 32, 0, IDL_FLAG_EVENT, 77), IDL_OK);
+	assert_int_equal(send_frame(&f.server, 32, 5, IDL_FLAG_REPLY, 5), IDL_OK);
+	size_t size;
+	idl_handle h[1];
+	uint32_t count = 1;
+	assert_int_equal(
+	    f.client.ep.ops->receive(&f.client.ep, 5, buf, sizeof(buf), &size, h, &count), IDL_OK);
+	assert_int_equal(events_seen, 1);
+	uint64_t t0 = idl_os_now_ns();
+	count = 1;
+	assert_int_equal(
+	    f.client.ep.ops->receive(&f.client.ep, 6, buf, sizeof(buf), &size, h, &count),
+	    IDL_E_TIMEOUT);
+	uint64_t waited = idl_os_now_ns() - t0;
+	assert_true(waited >= 19000000 && waited < 2000000000);
+	/* A late reply without a stash is dropped and counted. */
+	assert_int_equal(send_frame(&f.server, 32, 6, IDL_FLAG_REPLY, 6), IDL_OK);
+	assert_int_equal(send_frame(&f.server, 32, 7, IDL_FLAG_REPLY, 7), IDL_OK);
+	count = 1;
+	assert_int_equal(
+	    f.client.ep.ops->receive(&f.client.ep, 7, buf, sizeof(buf), &size, h, &count), IDL_OK);
+	assert_int_equal(f.client.dropped, 1);
+}
+
+/* Frames sent before a close still arrive; then the peer is closed. */
+static void test_peer_closed(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	assert_int_equal(send_frame(&f.server, 32, 1, IDL_FLAG_REPLY, 1), IDL_OK);
+	idl_chan_end_close(&f.server);
+	size_t size;
+	idl_handle h[1];
+	uint32_t count = 1;
+	assert_int_equal(
+	    f.client.ep.ops->receive(&f.client.ep, 1, buf, sizeof(buf), &size, h, &count), IDL_OK);
+	count = 1;
+	assert_int_equal(
+	    f.client.ep.ops->receive(&f.client.ep, 2, buf, sizeof(buf), &size, h, &count),
+	    IDL_E_PEER_CLOSED);
+	void *at;
+	assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, 32, &at), IDL_E_PEER_CLOSED);
+}
+
+static void test_bad_regions(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	uint32_t ring, max;
+	assert_int_equal(idl_chan_check(f.region, sizeof(f.region), &ring, &max), IDL_OK);
+	assert_int_equal(idl_chan_check(f.region, sizeof(f.region) - 8, &ring, &max),
+	                 IDL_E_PROTOCOL);
+	idl_chan_shared *c = fixture_shared(&f);
+	c->ring_bytes = FIX_RING + 8;
+	assert_int_equal(idl_chan_check(f.region, sizeof(f.region), &ring, &max), IDL_E_PROTOCOL);
+	c->ring_bytes = FIX_RING;
+	c->max_frame_bytes = FIX_RING;
+	assert_int_equal(idl_chan_check(f.region, sizeof(f.region), &ring, &max), IDL_E_PROTOCOL);
+	c->max_frame_bytes = FIX_MAX_FRAME;
+	c->magic = 0;
+	assert_int_equal(idl_chan_check(f.region, sizeof(f.region), &ring, &max), IDL_E_PROTOCOL);
+	assert_int_equal(idl_chan_format(f.region, sizeof(f.region), 1000, FIX_MAX_FRAME),
+	                 IDL_E_INVALID_ARGUMENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_one_frame),
+	    cmocka_unit_test(test_wrap),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_blocking_send_times_out),
+	    cmocka_unit_test(test_batch_reads_index_once),
+	    cmocka_unit_test(test_batched_wakeup),
+	    cmocka_unit_test(test_doorbell),
+	    cmocka_unit_test(test_protocol_errors),
+	    cmocka_unit_test(test_protocol_error_tail),
+	    cmocka_unit_test(test_frame_too_large_for_caller),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_handles_pass_through),
+	    cmocka_unit_test(test_stash_out_of_order),
+	    cmocka_unit_test(test_events_and_timeout),
+	    cmocka_unit_test(test_peer_closed),
+	    cmocka_unit_test(test_bad_regions),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,209 @@
+/*
+ * test_tamper.c: hostile peers write random values into the shared region
+ * (indices, lengths, frame bytes, the doorbell) while the victim runs.
+ *
+ *  - Server victim: a forked server serves one well-behaved client and
+ *    several hostile ones. The good client's calls must all succeed; each
+ *    hostile channel must be closed by the server (it sees the server's
+ *    closed flag); the server must exit cleanly (under ASan a bad read
+ *    kills it, and the exit status says so).
+ *  - Client victim: a hostile server process scribbles on the reply side
+ *    of a channel while this process calls through it: every call ends
+ *    (bounded timeouts), and the channel ends with IDL_E_PROTOCOL.
+ */
+#include "demo_server.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#define HOSTILE 3
+
+static uint32_t rng(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* One random write into what a client may write: its request ring
+ * (indices, length words, frame bytes) and the shared doorbell. */
+static void scribble_as_client(idl_linux_conn *c, uint32_t *x)
+{
+	idl_chan_shared *s = c->channel.base;
+	uint8_t *ring = (uint8_t *)s + IDL_CHAN_RINGS_OFFSET;
+	uint32_t ring_bytes = s->ring_bytes;
+	idl_doorbell *db = c->doorbell.base;
+	uint32_t r = rng(x);
+	uint32_t v = rng(x);
+	uint32_t small = v % 4 == 0 ? v : v % 64; /* often plausible, sometimes wild */
+	switch (r % 8) {
+	case 0:
+		atomic_store(&s->req_head.value, atomic_load(&s->req_head.value) + small * 8);
+		break;
+	case 1:
+		atomic_store(&s->req_head.value, v);
+		break;
+	case 2:
+		atomic_store(&s->rep_tail.value, v);
+		break;
+	case 3: /* a length word where a frame starts */
+		*(volatile uint32_t *)(ring + (atomic_load(&s->req_tail.value) & (ring_bytes - 1) &
+		                               ~7u)) = v % 2 ? small * 8 : v;
+		break;
+	case 4:
+		*(volatile uint32_t *)(ring + (v % ring_bytes & ~3u)) = rng(x);
+		break;
+	case 5:
+		atomic_store(&db->ready[v % IDL_DOORBELL_WORDS], rng(x));
+		atomic_store(&db->summary, rng(x));
+		break;
+	case 6:
+		atomic_store(&db->wake.waiting, v);
+		atomic_fetch_add(&db->wake.seq, 1);
+		idl_os_wake(&db->wake.seq);
+		break;
+	default: /* a valid call now and then, so the server reads our ring */
+		c->end.ep.timeout_ns = 1000000;
+		(void)demo_call_write(idl_chan_end_endpoint(&c->end), small % 64);
+		break;
+	}
+}
+
+/* A hostile client process: scribbles for a while, then checks that the
+ * server closed its channel. Exit status 0: closed as it should be. */
+static int hostile_client(const char *name, uint32_t seed)
+{
+	idl_linux_conn c;
+	if (demo_connect(&c, name) != IDL_OK)
+		return 2;
+	idl_chan_shared *s = c.channel.base;
+	uint64_t end = idl_os_now_ns() + 1500000000u;
+	uint32_t x = seed;
+	while (idl_os_now_ns() < end && atomic_load(&s->server.closed) == 0)
+		scribble_as_client(&c, &x);
+	/* Surely inconsistent, in case the scribbles happened to be benign. */
+	atomic_store(&s->req_head.value, atomic_load(&s->req_tail.value) + 0x40000000u);
+	idl_doorbell_ring(c.doorbell.base, c.end.slot);
+	for (int i = 0; i < 300 && atomic_load(&s->server.closed) == 0; i++)
+		usleep(10000);
+	return atomic_load(&s->server.closed) != 0 ? 0 : 3;
+}
+
+static void test_hostile_clients(void **state)
+{
+	(void)state;
+	char name[64];
+	snprintf(name, sizeof(name), "test-tamper-%d", (int)getpid());
+	pid_t server = demo_start(name);
+	idl_linux_conn good;
+	assert_int_equal(demo_connect(&good, name), IDL_OK);
+	pid_t hostile[HOSTILE];
+	for (int i = 0; i < HOSTILE; i++) {
+		hostile[i] = fork();
+		if (hostile[i] == 0)
+			_exit(hostile_client(name, 0x9e3779b9u * (uint32_t)(i + 1)));
+	}
+	/* The good client goes on while they scribble. */
+	uint64_t end = idl_os_now_ns() + 2000000000u;
+	uint32_t calls = 0;
+	while (idl_os_now_ns() < end) {
+		assert_int_equal(demo_call_write(idl_chan_end_endpoint(&good.end), calls % 64),
+		                 IDL_OK);
+		calls++;
+	}
+	for (int i = 0; i < HOSTILE; i++) {
+		int status;
+		waitpid(hostile[i], &status, 0);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(demo_call_write(idl_chan_end_endpoint(&good.end), 5), IDL_OK);
+	print_message("  %u good calls while %d clients scribbled\n", calls, HOSTILE);
+	idl_linux_conn_close(&good);
+	int status = demo_stop_server(server);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The hostile server: scribbles on what a server may write. */
+static void hostile_server(idl_chan_shared *s, uint32_t seed)
+{
+	uint8_t *replies = (uint8_t *)s + IDL_CHAN_RINGS_OFFSET + s->ring_bytes;
+	uint32_t ring_bytes = s->ring_bytes;
+	uint32_t x = seed;
+	uint64_t end = idl_os_now_ns() + 1500000000u;
+	while (idl_os_now_ns() < end) {
+		uint32_t r = rng(&x), v = rng(&x);
+		uint32_t small = v % 4 == 0 ? v : v % 64;
+		switch (r % 6) {
+		case 0:
+			atomic_store(&s->rep_head.value,
+			             atomic_load(&s->rep_head.value) + small * 8);
+			break;
+		case 1:
+			atomic_store(&s->rep_head.value, v);
+			break;
+		case 2:
+			atomic_store(&s->req_tail.value, v);
+			break;
+		case 3:
+			*(volatile uint32_t *)(replies + (atomic_load(&s->rep_tail.value) &
+			                                  (ring_bytes - 1) & ~7u)) = small * 8;
+			break;
+		case 4:
+			*(volatile uint32_t *)(replies + (v % ring_bytes & ~3u)) = rng(&x);
+			break;
+		default:
+			atomic_fetch_add(&s->client.seq, 1);
+			idl_os_wake(&s->client.seq);
+			break;
+		}
+	}
+	_exit(0);
+}
+
+static void test_hostile_server(void **state)
+{
+	(void)state;
+	idl_linux_region r;
+	size_t bytes = idl_chan_region_bytes(DEMO_RING);
+	assert_int_equal(idl_linux_region_create(&r, "tamper", bytes), IDL_OK);
+	assert_int_equal(idl_chan_format(r.base, bytes, DEMO_RING, FS_FILE_MAX_FRAME_BYTES),
+	                 IDL_OK);
+	pid_t pid = fork();
+	if (pid == 0)
+		hostile_server(r.base, 42);
+	idl_chan_end c;
+	assert_int_equal(idl_chan_end_init(&c, r.base, bytes, IDL_CHAN_CLIENT), IDL_OK);
+	c.ep.timeout_ns = 20000000;
+	uint32_t calls = 0, errors[40] = {0};
+	int err = IDL_OK;
+	uint64_t end = idl_os_now_ns() + 1000000000u;
+	while (idl_os_now_ns() < end && err != IDL_E_PROTOCOL) {
+		err = demo_call_write(idl_chan_end_endpoint(&c), calls % 64);
+		errors[-err < 40 ? -err : 0]++;
+		calls++;
+	}
+	print_message("  %u calls: %u timeouts, %u protocol errors, %u other failures\n", calls,
+	              errors[-IDL_E_TIMEOUT], errors[-IDL_E_PROTOCOL],
+	              calls - errors[-IDL_E_TIMEOUT] - errors[-IDL_E_PROTOCOL] - errors[0]);
+	assert_int_equal(err, IDL_E_PROTOCOL);
+	assert_int_equal(atomic_load(&((idl_chan_shared *)r.base)->client.closed), 1);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	idl_linux_region_close(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_hostile_clients),
+	    cmocka_unit_test(test_hostile_server),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
