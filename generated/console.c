@@ -141,7 +141,6 @@ static inline int check_console_console_write_reply(void *frame, size_t size,
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* console.idl:45: written */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -355,7 +354,6 @@ static inline int check_console_console_read_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* console.idl:55: max */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -1146,7 +1144,6 @@ static inline int check_console_console_input_available_event(void *frame, size_
 		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	/* console.idl:69: available */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -1220,7 +1217,6 @@ static inline int check_console_console_resized_event(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	/* console.idl:72: size */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;

@@ -9,13 +9,6 @@
 static int check_fs_stat(idl_decoder *d, fs_stat *p)
 {
 	(void)d;
-	/* fs.idl:83: inode */
-	/* fs.idl:85: size */
-	/* fs.idl:87: access_time_ns */
-	/* fs.idl:89: modify_time_ns */
-	/* fs.idl:91: change_time_ns */
-	/* fs.idl:93: mode */
-	/* fs.idl:95: link_count */
 	/* fs.idl:96: kind */
 	if (!fs_file_kind_is_valid(p->kind))
 		return IDL_E_ENUM;
@@ -38,7 +31,6 @@ static int check_fs_dir_entry(idl_decoder *d, fs_dir_entry *p)
 {
 	int err;
 	(void)d;
-	/* fs.idl:101: inode */
 	/* fs.idl:102: kind */
 	if (!fs_file_kind_is_valid(p->kind))
 		return IDL_E_ENUM;
@@ -122,7 +114,6 @@ static inline int check_fs_file_open_request(void *frame, size_t size, const idl
 	/* fs.idl:112: flags */
 	if ((p->flags & ~FS_OPEN_FLAGS_MASK) != 0)
 		return IDL_E_BITS;
-	/* fs.idl:112: mode */
 	if (dec.cursor != size)
 		return IDL_E_TRAILING;
 	return IDL_OK;
@@ -189,7 +180,6 @@ static inline int check_fs_file_open_reply(void *frame, size_t size, const idl_h
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* fs.idl:112: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -304,7 +294,6 @@ static inline int check_fs_file_close_request(void *frame, size_t size, const id
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* fs.idl:115: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -484,11 +473,8 @@ static inline int check_fs_file_read_request(void *frame, size_t size, const idl
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* fs.idl:120: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:120: offset */
-	/* fs.idl:120: count */
 	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -705,10 +691,8 @@ static inline int check_fs_file_write_request(void *frame, size_t size, const id
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:124: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:124: offset */
 	/* fs.idl:124: data */
 	{
 		uint8_t *block;
@@ -784,7 +768,6 @@ static inline int check_fs_file_write_reply(void *frame, size_t size, const idl_
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* fs.idl:124: written */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -908,16 +891,12 @@ static inline int check_fs_file_read_shared_request(void *frame, size_t size,
 	idl_decoder *d = &dec;
 	dec.handles = handles;
 	dec.handle_count = handle_count;
-	/* fs.idl:130: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:130: offset */
-	/* fs.idl:130: count */
 	/* fs.idl:130: buffer */
 	err = idl_take_handle(d, &p->buffer);
 	if (err != IDL_OK)
 		return err;
-	/* fs.idl:130: buffer_offset */
 	if (dec.next_handle != handle_count)
 		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
@@ -987,7 +966,6 @@ static inline int check_fs_file_read_shared_reply(void *frame, size_t size,
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* fs.idl:131: count */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -1112,16 +1090,12 @@ static inline int check_fs_file_write_shared_request(void *frame, size_t size,
 	idl_decoder *d = &dec;
 	dec.handles = handles;
 	dec.handle_count = handle_count;
-	/* fs.idl:135: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:135: offset */
-	/* fs.idl:135: count */
 	/* fs.idl:135: buffer */
 	err = idl_take_handle(d, &p->buffer);
 	if (err != IDL_OK)
 		return err;
-	/* fs.idl:135: buffer_offset */
 	if (dec.next_handle != handle_count)
 		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
@@ -1191,7 +1165,6 @@ static inline int check_fs_file_write_shared_reply(void *frame, size_t size,
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* fs.idl:136: count */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -1307,7 +1280,6 @@ static inline int check_fs_file_stat_request(void *frame, size_t size, const idl
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* fs.idl:139: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -1508,7 +1480,6 @@ static inline int check_fs_file_set_times_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* fs.idl:143: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* fs.idl:143: access_time_ns */
@@ -1709,10 +1680,8 @@ static inline int check_fs_file_truncate_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* fs.idl:148: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:148: size */
 	return IDL_OK;
 }
 
@@ -1890,7 +1859,6 @@ static inline int check_fs_file_sync_request(void *frame, size_t size, const idl
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* fs.idl:151: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -2068,10 +2036,8 @@ static inline int check_fs_file_readdir_request(void *frame, size_t size, const 
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* fs.idl:157: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:157: cookie */
 	return IDL_OK;
 }
 
@@ -2173,7 +2139,6 @@ static inline int check_fs_file_readdir_reply(void *frame, size_t size, const id
 		}
 		p->entries.items = (void *)block;
 	}
-	/* fs.idl:158: next_cookie */
 	/* fs.idl:158: done */
 	if (*(const uint8_t *)&p->done > 1)
 		return IDL_E_BOOL;
@@ -2305,7 +2270,6 @@ static inline int check_fs_file_mkdir_request(void *frame, size_t size, const id
 	err = idl_check_string(d, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
-	/* fs.idl:162: mode */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	if (dec.cursor != size)
@@ -2871,11 +2835,8 @@ static inline int check_fs_file_advise_request(void *frame, size_t size, const i
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	/* fs.idl:172: fd */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:172: offset */
-	/* fs.idl:172: length */
 	/* fs.idl:172: advice */
 	if (!fs_advice_is_valid(p->advice))
 		return IDL_E_ENUM;
@@ -2949,7 +2910,6 @@ static inline int check_fs_file_watch_request(void *frame, size_t size, const id
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* fs.idl:176: fd */
 	/* fs.idl:176: mask */
 	if ((p->mask & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_BITS;
@@ -3130,7 +3090,6 @@ static inline int check_fs_file_changed_event(void *frame, size_t size, const id
 		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	/* fs.idl:180: fd */
 	/* fs.idl:180: what */
 	if ((p->what & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_BITS;

@@ -46,7 +46,6 @@ static int check_net_socket_address(idl_decoder *d, net_socket_address *p)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* net.idl:42: port */
 	return IDL_OK;
 }
 
@@ -71,7 +70,6 @@ static int check_net_interface_address(idl_decoder *d, net_interface_address *p)
 	err = check_net_ip_address(d, &p->ip);
 	if (err != IDL_OK)
 		return err;
-	/* net.idl:69: prefix_length */
 	return IDL_OK;
 }
 
@@ -91,17 +89,14 @@ static int check_net_interface_info(idl_decoder *d, net_interface_info *p)
 {
 	int err;
 	(void)d;
-	/* net.idl:75: index */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* net.idl:76: name */
 	err = idl_check_string(d, &p->name, 15u);
 	if (err != IDL_OK)
 		return err;
-	/* net.idl:78: mac */
 	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
 		return IDL_E_PADDING;
-	/* net.idl:80: mtu */
 	/* net.idl:81: flags */
 	if ((p->flags & ~NET_LINK_FLAGS_MASK) != 0)
 		return IDL_E_BITS;
@@ -288,7 +283,6 @@ static inline int check_net_socket_open_reply(void *frame, size_t size, const id
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* net.idl:91: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -411,7 +405,6 @@ static inline int check_net_socket_bind_request(void *frame, size_t size, const 
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:94: socket */
 	/* net.idl:94: addr */
 	err = check_net_socket_address(d, &p->addr);
 	if (err != IDL_OK)
@@ -595,7 +588,6 @@ static inline int check_net_socket_local_address_request(void *frame, size_t siz
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:97: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -803,7 +795,6 @@ static inline int check_net_socket_connect_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:101: socket */
 	/* net.idl:101: to */
 	err = check_net_socket_address(d, &p->to);
 	if (err != IDL_OK)
@@ -986,8 +977,6 @@ static inline int check_net_socket_listen_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:105: socket */
-	/* net.idl:105: backlog */
 	return IDL_OK;
 }
 
@@ -1166,7 +1155,6 @@ static inline int check_net_socket_accept_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:109: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -1241,7 +1229,6 @@ static inline int check_net_socket_accept_reply(void *frame, size_t size, const 
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:109: connection */
 	/* net.idl:109: peer */
 	err = check_net_socket_address(d, &p->peer);
 	if (err != IDL_OK)
@@ -1376,7 +1363,6 @@ static inline int check_net_socket_send_to_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:112: socket */
 	/* net.idl:112: to */
 	err = check_net_socket_address(d, &p->to);
 	if (err != IDL_OK)
@@ -1457,7 +1443,6 @@ static inline int check_net_socket_send_to_reply(void *frame, size_t size,
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* net.idl:113: sent */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -1574,8 +1559,6 @@ static inline int check_net_socket_receive_from_request(void *frame, size_t size
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:116: socket */
-	/* net.idl:116: max */
 	return IDL_OK;
 }
 
@@ -1807,7 +1790,6 @@ static inline int check_net_socket_send_request(void *frame, size_t size, const 
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:121: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* net.idl:121: data */
@@ -1885,7 +1867,6 @@ static inline int check_net_socket_send_reply(void *frame, size_t size, const id
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* net.idl:121: sent */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -2001,8 +1982,6 @@ static inline int check_net_socket_receive_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:125: socket */
-	/* net.idl:125: max */
 	return IDL_OK;
 }
 
@@ -2209,7 +2188,6 @@ static inline int check_net_socket_shutdown_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:128: socket */
 	/* net.idl:128: how */
 	if ((p->how & ~NET_SHUTDOWN_MASK) != 0)
 		return IDL_E_BITS;
@@ -2395,7 +2373,6 @@ static inline int check_net_socket_close_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:131: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -2576,7 +2553,6 @@ static inline int check_net_socket_readable_event(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	/* net.idl:135: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -2647,7 +2623,6 @@ static inline int check_net_socket_writable_event(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	/* net.idl:138: socket */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -2950,7 +2925,6 @@ static inline int check_net_config_add_address_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:148: index */
 	/* net.idl:148: address */
 	err = check_net_interface_address(d, &p->address);
 	if (err != IDL_OK)
@@ -3149,7 +3123,6 @@ static inline int check_net_config_remove_address_request(void *frame, size_t si
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:151: index */
 	/* net.idl:151: address */
 	err = check_net_interface_address(d, &p->address);
 	if (err != IDL_OK)
@@ -3352,7 +3325,6 @@ static inline int check_net_config_set_gateway_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:154: index */
 	/* net.idl:154: gateway */
 	if (*(const uint8_t *)&p->gateway.present > 1)
 		return IDL_E_OPTIONAL;
@@ -3550,7 +3522,6 @@ static inline int check_net_config_set_flags_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:157: index */
 	/* net.idl:157: flags */
 	if ((p->flags & ~NET_LINK_FLAGS_MASK) != 0)
 		return IDL_E_BITS;

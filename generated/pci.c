@@ -9,10 +9,6 @@
 static int check_pci_address(idl_decoder *d, pci_address *p)
 {
 	(void)d;
-	/* pci.idl:24: segment */
-	/* pci.idl:25: bus */
-	/* pci.idl:27: device */
-	/* pci.idl:29: function */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -37,8 +33,6 @@ static int check_pci_bar(idl_decoder *d, pci_bar *p)
 		return IDL_E_BITS;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* pci.idl:56: address */
-	/* pci.idl:58: size */
 	return IDL_OK;
 }
 
@@ -62,14 +56,6 @@ static int check_pci_device_info(idl_decoder *d, pci_device_info *p)
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
-	/* pci.idl:96: vendor_id */
-	/* pci.idl:97: device_id */
-	/* pci.idl:98: subsystem_vendor_id */
-	/* pci.idl:99: subsystem_id */
-	/* pci.idl:101: base_class */
-	/* pci.idl:102: subclass */
-	/* pci.idl:103: prog_if */
-	/* pci.idl:104: revision */
 	/* pci.idl:105: interrupt_pin */
 	if (!pci_interrupt_pin_is_valid(p->interrupt_pin))
 		return IDL_E_ENUM;
@@ -223,7 +209,6 @@ static inline int check_pci_bus_enumerate_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* pci.idl:127: cookie */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -327,7 +312,6 @@ static inline int check_pci_bus_enumerate_reply(void *frame, size_t size, const 
 		}
 		p->devices.items = (void *)block;
 	}
-	/* pci.idl:128: next_cookie */
 	/* pci.idl:128: done */
 	if (*(const uint8_t *)&p->done > 1)
 		return IDL_E_BOOL;
@@ -690,7 +674,6 @@ static inline int check_pci_bus_config_read_request(void *frame, size_t size,
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
-	/* pci.idl:141: offset */
 	/* pci.idl:141: width */
 	if (!pci_width_is_valid(p->width))
 		return IDL_E_ENUM;
@@ -763,7 +746,6 @@ static inline int check_pci_bus_config_read_reply(void *frame, size_t size,
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* pci.idl:141: value */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -895,13 +877,11 @@ static inline int check_pci_bus_config_write_request(void *frame, size_t size,
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
-	/* pci.idl:146: offset */
 	/* pci.idl:146: width */
 	if (!pci_width_is_valid(p->width))
 		return IDL_E_ENUM;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* pci.idl:146: value */
 	return IDL_OK;
 }
 

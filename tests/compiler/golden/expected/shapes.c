@@ -116,7 +116,6 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 		return IDL_E_BITS;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* shapes.idl:51: corners */
 	/* shapes.idl:52: maybe_point */
 	if (*(const uint8_t *)&p->maybe_point.present > 1)
 		return IDL_E_OPTIONAL;
@@ -427,7 +426,6 @@ static inline int check_test_shapes_gadget_put_reply(void *frame, size_t size,
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* shapes.idl:65: count */
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
@@ -799,7 +797,6 @@ static inline int check_test_shapes_gadget_moved_event(void *frame, size_t size,
 	idl_decoder *d = &dec;
 	dec.handles = handles;
 	dec.handle_count = handle_count;
-	/* shapes.idl:69: to */
 	/* shapes.idl:69: device */
 	err = idl_take_handle(d, &p->device);
 	if (err != IDL_OK)
