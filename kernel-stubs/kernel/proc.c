@@ -1,0 +1,244 @@
+/*
+ * proc.c: the process and thread tables, the scheduler, and blocking.
+ *
+ * Scheduling is round robin over the thread table. The scheduler runs on the
+ * boot stack in the kernel's address space; a thread gives up the CPU with
+ * sched(), which switches to it, and the scheduler switches back into the
+ * next runnable thread. Dead threads and processes are reaped here too, on
+ * the boot stack, because a thread cannot free the stack it runs on nor a
+ * process the page tables in CR3.
+ *
+ * Locking: one CPU, and the kernel runs with interrupts off; the only place
+ * they are on is the idle halt below. Every function here may assume that no
+ * other kernel code runs until it returns or blocks.
+ */
+#include "proc.h"
+#include "x86.h"
+
+struct proc procs[NPROC];
+struct thread threads[NTHREAD];
+struct thread *current;
+extern uint64_t cpu_kstack_top;
+extern char thread_start[];
+void swtch(uint64_t *save_sp, uint64_t load_sp);
+
+static uint64_t scheduler_sp;
+static int next_pid = 1, next_tid = 1;
+
+struct proc *proc_alloc(const char *name, uint32_t rights)
+{
+	struct proc *p = NULL;
+	for (int i = 0; i < NPROC && !p; i++)
+		if (procs[i].state == P_FREE)
+			p = &procs[i];
+	if (!p)
+		return NULL;
+	uint64_t *pml4 = vm_create();
+	if (!pml4)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->state = P_ALIVE;
+	p->pid = next_pid++;
+	p->refs = 1;
+	size_t n = strlen(name);
+	memcpy(p->name, name, n < sizeof(p->name) - 1 ? n : sizeof(p->name) - 1);
+	p->pml4 = pml4;
+	p->rights = rights;
+	p->map_next = 0x10000000;
+	memset(p->iomap, 0xff, sizeof(p->iomap));
+	return p;
+}
+
+/*
+ * A new thread of p that starts in user mode at rip with stack rsp and its
+ * first two arguments in RDI and RSI. Returns NULL when the table is full or
+ * memory is out. Kernel stacks stay with their table slot for reuse.
+ */
+struct thread *thread_alloc(struct proc *p, uint64_t rip, uint64_t rsp, uint64_t arg0,
+                            uint64_t arg1)
+{
+	struct thread *t = NULL;
+	for (int i = 0; i < NTHREAD && !t; i++)
+		if (threads[i].state == T_FREE)
+			t = &threads[i];
+	if (!t)
+		return NULL;
+	if (!t->kstack) {
+		t->kstack = pmm_alloc_contiguous(KSTACK_BYTES / PAGE_SIZE);
+		if (!t->kstack)
+			return NULL;
+	}
+	uint64_t top = (uint64_t)P2V(t->kstack) + KSTACK_BYTES;
+	t->tf = (struct trapframe *)(top - sizeof(struct trapframe));
+	memset(t->tf, 0, sizeof(*t->tf));
+	t->tf->rip = rip;
+	t->tf->rsp = rsp;
+	t->tf->rdi = arg0;
+	t->tf->rsi = arg1;
+	t->tf->cs = SEL_UCODE;
+	t->tf->ss = SEL_UDATA;
+	t->tf->rflags = 0x202; /* IF */
+	/* What swtch pops: six callee-saved registers, then thread_start. */
+	uint64_t *frame = (uint64_t *)t->tf - 7;
+	memset(frame, 0, 6 * sizeof(uint64_t));
+	frame[6] = (uint64_t)thread_start;
+	t->ksp = (uint64_t)frame;
+	t->tid = next_tid++;
+	t->proc = p;
+	t->wait = W_NONE;
+	t->state = T_RUNNABLE;
+	p->nthreads++;
+	return t;
+}
+
+/*
+ * Ends process p: its threads stop running at once (the current one, if it is
+ * p's, must call thread_exit right after), waiters learn the status, and the
+ * scheduler frees the rest once no thread of p is on a CPU.
+ */
+void proc_exit(struct proc *p, int64_t status)
+{
+	if (p->state != P_ALIVE)
+		return;
+	p->state = P_ZOMBIE;
+	p->exit_status = status;
+	for (int i = 0; i < NTHREAD; i++)
+		if (threads[i].proc == p && threads[i].state != T_FREE && &threads[i] != current)
+			threads[i].state = T_DEAD;
+	wakeup(W_PROC, (uint64_t)p, status, NTHREAD);
+}
+
+/* Drops a reference to p; the slot is free once no handle names it. */
+void proc_put(struct proc *p)
+{
+	KASSERT(p->refs > 0);
+	if (--p->refs == 0)
+		p->state = P_FREE;
+}
+
+/* The current thread ends; the last thread of a process ends the process. */
+void thread_exit(void)
+{
+	struct proc *p = current->proc;
+	current->state = T_DEAD;
+	if (p->state == P_ALIVE && p->nthreads == 1)
+		proc_exit(p, 0);
+	swtch(&current->ksp, scheduler_sp);
+	panic("a dead thread was scheduled");
+}
+
+/* Frees what dead threads and exited processes leave; runs on the boot stack. */
+static void reap(void)
+{
+	for (int i = 0; i < NTHREAD; i++) {
+		struct thread *t = &threads[i];
+		if (t->state != T_DEAD)
+			continue;
+		struct proc *p = t->proc;
+		if (p->pid == 1 && p->nthreads == 1)
+			panic("init exited"); /* nothing could ever run again */
+		t->state = T_FREE;
+		t->proc = NULL;
+		if (--p->nthreads > 0)
+			continue;
+		if (p->state == P_ALIVE)
+			proc_exit(p, 0);
+		for (int h = 0; h < IDLK_MAX_HANDLES; h++)
+			handle_close(p, h);
+		for (size_t m = 0; m < ARRAY_LEN(p->mapped); m++)
+			if (p->mapped[m])
+				obj_put(H_SHM, p->mapped[m]);
+		irq_release(p);
+		vm_destroy(p->pml4);
+		p->pml4 = NULL;
+		proc_put(p); /* the reference held while alive */
+	}
+}
+
+_Noreturn void scheduler(void)
+{
+	int last = 0;
+	for (;;) {
+		reap();
+		struct thread *t = NULL;
+		for (int i = 1; i <= NTHREAD && !t; i++) {
+			int k = (last + i) % NTHREAD;
+			if (threads[k].state == T_RUNNABLE) {
+				t = &threads[k];
+				last = k;
+			}
+		}
+		if (!t) {
+			/* Idle: the one place the kernel takes interrupts. */
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			continue;
+		}
+		t->state = T_RUNNING;
+		current = t;
+		uint64_t top = (uint64_t)P2V(t->kstack) + KSTACK_BYTES;
+		tss_set_rsp0(top);
+		cpu_kstack_top = top;
+		tss_set_iomap(t->proc->iomap);
+		vm_switch(t->proc->pml4);
+		trap_new_slice();
+		swtch(&scheduler_sp, t->ksp);
+		current = NULL;
+		vm_switch(NULL);
+	}
+}
+
+/* Gives up the CPU; the caller has set current->state. */
+static void sched(void)
+{
+	swtch(&current->ksp, scheduler_sp);
+}
+
+void yield(void)
+{
+	current->state = T_RUNNABLE;
+	sched();
+}
+
+/*
+ * Blocks the current thread until a wakeup with the same wait and key, or
+ * until the monotonic clock passes deadline_ns (if not 0). Returns the
+ * result the waker passed, or -E_TIMEOUT.
+ */
+int64_t block(enum wait_kind wait, uint64_t key, uint64_t deadline_ns)
+{
+	current->wait = wait;
+	current->wait_key = key;
+	current->deadline_ns = deadline_ns;
+	current->wait_result = 0;
+	current->state = T_BLOCKED;
+	sched();
+	return current->wait_result;
+}
+
+/* Wakes at most max threads blocked on (wait, key); returns how many. */
+int wakeup(enum wait_kind wait, uint64_t key, int64_t result, int max)
+{
+	int n = 0;
+	for (int i = 0; i < NTHREAD && n < max; i++) {
+		struct thread *t = &threads[i];
+		if (t->state == T_BLOCKED && t->wait == wait && t->wait_key == key) {
+			t->state = T_RUNNABLE;
+			t->wait = W_NONE;
+			t->wait_result = result;
+			n++;
+		}
+	}
+	return n;
+}
+
+void wakeup_timeouts(uint64_t now_ns)
+{
+	for (int i = 0; i < NTHREAD; i++) {
+		struct thread *t = &threads[i];
+		if (t->state == T_BLOCKED && t->deadline_ns && t->deadline_ns <= now_ns) {
+			t->state = T_RUNNABLE;
+			t->wait = W_NONE;
+			t->wait_result = -E_TIMEOUT;
+		}
+	}
+}

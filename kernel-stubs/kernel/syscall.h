@@ -1,0 +1,32 @@
+/*
+ * syscall.h: the system-call handlers, one per entry of the table in
+ * syscall.c. Each takes the raw argument registers; each first checks every
+ * argument (decode) and only then changes anything (invoke), so a call that
+ * fails has changed nothing.
+ */
+#ifndef KERNEL_SYSCALL_H
+#define KERNEL_SYSCALL_H
+
+#include "proc.h"
+
+typedef int64_t syscall_fn(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4);
+
+/* syscall.c */
+syscall_fn sys_debug_log, sys_clock;
+/* sys_proc.c */
+syscall_fn sys_thread_create, sys_thread_exit, sys_spawn, sys_exit, sys_wait;
+/* sys_mem.c */
+syscall_fn sys_map, sys_unmap, sys_shm_create, sys_shm_map, sys_handle_close;
+/* futex.c */
+syscall_fn sys_futex_wait, sys_futex_wake;
+/* sys_dev.c */
+syscall_fn sys_irq_wait, sys_ioport, sys_mmio_map, sys_dma_alloc;
+
+/* sys_mem.c: helpers for calls that map memory. */
+int64_t map_decode(struct proc *p, uint64_t addr, uint64_t len, uint64_t *out);
+uint64_t prot_flags(uint64_t prot);
+
+/* sys_proc.c: starts a process from a boot module (also how kmain starts init). */
+int64_t spawn_module(const char *name, uint32_t rights, const int *handles, size_t count);
+
+#endif

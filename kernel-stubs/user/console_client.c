@@ -1,0 +1,49 @@
+/*
+ * console_client.c: the libc shim's console backend. printf's bytes become
+ * Console.write calls and fgets a Console.read call, through the client
+ * stubs idlc generated from idl/console.idl, over a runtime channel.
+ */
+#include "console_client.h"
+#include "console.h"
+
+static long client_write(void *ctx, const char *buf, size_t n)
+{
+	idl_endpoint *ep = ctx;
+	if (n > CONSOLE_MAX_WRITE)
+		n = CONSOLE_MAX_WRITE;
+	console_console_write_request req = {
+	    .data = {.size = (uint32_t)n, .data = (const uint8_t *)buf}};
+	console_console_write_reply_buffer rb;
+	const console_console_write_reply *reply;
+	sys_errno error;
+	int err = console_console_write(ep, &req, &rb, &reply, &error);
+	if (err != IDL_OK)
+		return err == IDL_E_REMOTE ? -(long)error - 1000 : err;
+	return reply->written;
+}
+
+static long client_read(void *ctx, char *buf, size_t n)
+{
+	idl_endpoint *ep = ctx;
+	console_console_read_request req = {.max = n > CONSOLE_MAX_READ ? CONSOLE_MAX_READ
+	                                                                : (uint32_t)n};
+	static console_console_read_reply_buffer rb;
+	const console_console_read_reply *reply;
+	sys_errno error;
+	int err = console_console_read(ep, &req, &rb, &reply, &error);
+	if (err != IDL_OK)
+		return err == IDL_E_REMOTE ? -(long)error - 1000 : err;
+	uint32_t got = reply->data.size <= n ? reply->data.size : (uint32_t)n;
+	memcpy(buf, reply->data.data, got);
+	return got;
+}
+
+int console_client_connect(int handle, idl_chan_end *end)
+{
+	int err = chan_open(handle, NULL, IDL_CHAN_CLIENT, end);
+	if (err < 0)
+		return err;
+	stdio_backend b = {client_write, client_read, idl_chan_end_endpoint(end)};
+	stdio_set_backend(&b);
+	return 0;
+}

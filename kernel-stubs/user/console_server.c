@@ -1,0 +1,282 @@
+/*
+ * console_server.c: the console server. It drives the 16550 UART on COM1
+ * from user space, through I/O ports the kernel opened for it and IRQ 4,
+ * and serves idl/console.idl over the runtime channel in its handle 0 with
+ * the dispatcher idlc generated. The kernel knows nothing of consoles.
+ *
+ * Two threads. The input thread waits for the UART's interrupt, reads the
+ * received bytes, echoes and edits them (erase, kill) and publishes whole
+ * lines (or, outside canonical mode, single bytes) into the input ring. The
+ * serving thread takes requests: writes go straight to the UART (polled;
+ * output is fast enough not to need the transmit interrupt), reads take
+ * from the input ring and wait on input_seq, a futex word the input thread
+ * increments after each publication. Both threads write to the UART; a
+ * lock keeps each write request, and each echo, in one piece.
+ */
+#include "chan.h"
+#include "console.h"
+#include "ulib.h"
+
+#define COM1     0x3f8
+#define UART_RBR (COM1 + 0) /* receive buffer */
+#define UART_THR (COM1 + 0) /* transmit holding */
+#define UART_IER (COM1 + 1)
+#define UART_FCR (COM1 + 2)
+#define UART_LSR (COM1 + 5)
+#define LSR_DATA 0x01
+#define LSR_THRE 0x20
+#define COM1_IRQ 4
+
+/* Where this server maps its channel: not where the client does, which shows
+ * that futex keys are physical. */
+#define SERVER_CHANNEL_ADDR ((void *)0x30000000)
+
+#define INPUT_BYTES 4096u /* a power of two */
+#define LINE_BYTES  256u
+
+static _Atomic uint32_t mode =
+    CONSOLE_MODE_ECHO | CONSOLE_MODE_CANONICAL | CONSOLE_MODE_TRANSLATE_NEWLINE;
+
+/* The input ring: the input thread writes bytes and in_head, the serving
+ * thread moves in_tail; each index has one writer. */
+static uint8_t in_buf[INPUT_BYTES];
+static _Atomic uint32_t in_head, in_tail, input_seq;
+
+static _Atomic uint32_t uart_lock_word; /* 0 free, 1 held */
+
+static void uart_lock(void)
+{
+	while (atomic_exchange(&uart_lock_word, 1) != 0)
+		idlk_futex_wait((const volatile uint32_t *)&uart_lock_word, 1, 0);
+}
+
+static void uart_unlock(void)
+{
+	atomic_store(&uart_lock_word, 0);
+	idlk_futex_wake((const volatile uint32_t *)&uart_lock_word, 1);
+}
+
+/* The caller holds the UART lock. */
+static void uart_putc(uint8_t c)
+{
+	while (!(inb(UART_LSR) & LSR_THRE))
+		;
+	outb(UART_THR, c);
+}
+
+/* The caller holds the UART lock. */
+static void uart_write(const uint8_t *p, size_t n)
+{
+	bool translate = atomic_load(&mode) & CONSOLE_MODE_TRANSLATE_NEWLINE;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n' && translate)
+			uart_putc('\r');
+		uart_putc(p[i]);
+	}
+}
+
+/* Input thread: publishes n bytes, dropping what does not fit. */
+static void publish(const uint8_t *p, size_t n)
+{
+	uint32_t head = atomic_load_explicit(&in_head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&in_tail, memory_order_acquire);
+	for (size_t i = 0; i < n && head - tail < INPUT_BYTES; i++)
+		in_buf[head++ % INPUT_BYTES] = p[i];
+	atomic_store_explicit(&in_head, head, memory_order_release);
+	atomic_fetch_add(&input_seq, 1);
+	idlk_futex_wake((const volatile uint32_t *)&input_seq, 1);
+}
+
+/* Edits the line being typed and echoes; the caller holds the UART lock. */
+static void input_byte(uint8_t c, uint8_t *line, size_t *len)
+{
+	uint32_t m = atomic_load(&mode);
+	bool echo = m & CONSOLE_MODE_ECHO;
+	if (!(m & CONSOLE_MODE_CANONICAL)) {
+		if (echo)
+			uart_putc(c);
+		publish(&c, 1);
+		return;
+	}
+	if (c == '\r' || c == '\n') {
+		if (echo)
+			uart_write((const uint8_t *)"\n", 1);
+		line[(*len)++] = '\n';
+		publish(line, *len);
+		*len = 0;
+	} else if (c == 0x7f || c == 0x08) { /* erase */
+		if (*len > 0) {
+			(*len)--;
+			if (echo)
+				uart_write((const uint8_t *)"\b \b", 3);
+		}
+	} else if (c == 0x15) { /* kill the line */
+		for (; *len > 0; (*len)--)
+			if (echo)
+				uart_write((const uint8_t *)"\b \b", 3);
+	} else if (*len < LINE_BYTES - 1) {
+		line[(*len)++] = c;
+		if (echo)
+			uart_putc(c);
+	}
+}
+
+static void input_thread(void *arg)
+{
+	(void)arg;
+	static uint8_t line[LINE_BYTES];
+	size_t len = 0;
+	for (;;) {
+		/* Drain first: bytes that came before the first wait raise no new edge. */
+		uart_lock();
+		while (inb(UART_LSR) & LSR_DATA)
+			input_byte(inb(UART_RBR), line, &len);
+		uart_unlock();
+		long err = idlk_irq_wait(COM1_IRQ);
+		if (err < 0) {
+			printf("console: irq_wait failed: %ld\n", err);
+			idlk_thread_exit();
+		}
+	}
+}
+
+/* Serving thread: whether a read could return now. */
+static bool input_ready(void)
+{
+	uint32_t tail = atomic_load_explicit(&in_tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&in_head, memory_order_acquire);
+	if (!(atomic_load(&mode) & CONSOLE_MODE_CANONICAL))
+		return head != tail;
+	for (uint32_t i = tail; i != head; i++)
+		if (in_buf[i % INPUT_BYTES] == '\n')
+			return true;
+	return false;
+}
+
+static int on_write(void *ctx, const console_console_write_request *req,
+                    console_console_write_reply *reply, sys_errno *error)
+{
+	(void)ctx, (void)error;
+	uart_lock();
+	uart_write(req->data.data, req->data.size);
+	uart_unlock();
+	reply->written = req->data.size;
+	return IDL_OK;
+}
+
+static int on_print(void *ctx, const console_console_print_request *req)
+{
+	(void)ctx;
+	uart_lock();
+	uart_write(req->data.data, req->data.size);
+	uart_unlock();
+	return IDL_OK;
+}
+
+static int on_read(void *ctx, const console_console_read_request *req,
+                   console_console_read_reply *reply, sys_errno *error)
+{
+	(void)ctx;
+	static uint8_t out[CONSOLE_MAX_READ];
+	for (;;) {
+		uint32_t seq = atomic_load(&input_seq);
+		if (input_ready())
+			break;
+		if (atomic_load(&mode) & CONSOLE_MODE_NON_BLOCKING) {
+			*error = SYS_ERRNO_WOULD_BLOCK;
+			return IDL_E_REMOTE;
+		}
+		idlk_futex_wait((const volatile uint32_t *)&input_seq, seq, 0);
+	}
+	bool canonical = atomic_load(&mode) & CONSOLE_MODE_CANONICAL;
+	uint32_t tail = atomic_load_explicit(&in_tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&in_head, memory_order_acquire);
+	uint32_t n = 0;
+	while (tail != head && n < req->max && n < sizeof(out)) {
+		uint8_t c = in_buf[tail++ % INPUT_BYTES];
+		out[n++] = c;
+		if (canonical && c == '\n')
+			break;
+	}
+	atomic_store_explicit(&in_tail, tail, memory_order_release);
+	reply->data.size = n;
+	reply->data.data = out;
+	return IDL_OK;
+}
+
+static int on_get_mode(void *ctx, const console_console_get_mode_request *req,
+                       console_console_get_mode_reply *reply, sys_errno *error)
+{
+	(void)ctx, (void)req, (void)error;
+	reply->mode = atomic_load(&mode);
+	return IDL_OK;
+}
+
+static int on_set_mode(void *ctx, const console_console_set_mode_request *req,
+                       console_console_set_mode_reply *reply, sys_errno *error)
+{
+	(void)ctx, (void)reply, (void)error;
+	atomic_store(&mode, req->mode); /* the decoder rejected undeclared bits */
+	return IDL_OK;
+}
+
+static int on_get_size(void *ctx, const console_console_get_size_request *req,
+                       console_console_get_size_reply *reply, sys_errno *error)
+{
+	(void)ctx, (void)req, (void)error;
+	reply->size.present = false; /* a serial line has no size */
+	return IDL_OK;
+}
+
+static const console_console_handlers handlers = {
+    .write = on_write,
+    .print = on_print,
+    .read = on_read,
+    .get_mode = on_get_mode,
+    .set_mode = on_set_mode,
+    .get_size = on_get_size,
+};
+
+static idl_chan_end chan;
+static _Alignas(8) uint8_t frame[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
+
+int umain(const char *args, long nhandles)
+{
+	(void)args;
+	if (nhandles < 1 || chan_open(0, SERVER_CHANNEL_ADDR, IDL_CHAN_SERVER, &chan) < 0) {
+		printf("console: no channel\n");
+		return 1;
+	}
+	if (idlk_ioport(COM1, 8) < 0) {
+		printf("console: no access to the UART\n");
+		return 1;
+	}
+	/* No FIFO: enabling it would clear bytes already received (16450 mode is
+	 * enough at this speed). Interrupt on received data only. */
+	outb(UART_FCR, 0);
+	outb(UART_IER, 0x01);
+	if (thread_spawn(input_thread, NULL, 16384) < 0) {
+		printf("console: cannot start the input thread\n");
+		return 1;
+	}
+	printf("console: serving idl/console.idl on COM1 (IRQ %d)\n", COM1_IRQ);
+	idl_endpoint *ep = idl_chan_end_endpoint(&chan);
+	for (;;) {
+		size_t size;
+		idl_handle handles[IDL_MAX_HANDLES];
+		uint32_t handle_count = IDL_MAX_HANDLES;
+		int err =
+		    ep->ops->receive(ep, 0, frame, sizeof(frame), &size, handles, &handle_count);
+		if (err == IDL_E_TIMEOUT || err == IDL_E_WOULD_BLOCK)
+			continue;
+		if (err == IDL_E_PEER_CLOSED)
+			break;
+		if (err == IDL_OK)
+			err = console_console_dispatch(&handlers, NULL, ep, frame, size, handles,
+			                               handle_count);
+		if (err != IDL_OK)
+			printf("console: request failed: %s\n", idl_error_name(err));
+	}
+	printf("console: client closed the channel\n");
+	return 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * demo.c: an ordinary program of the reference system. Its handle 0 is a
+ * channel to the console server; once connected, printf goes through the
+ * libc shim to the generated Console.write stub, and fgets_stdin through
+ * Console.read to a line typed on the serial console.
+ */
+#include "console_client.h"
+
+static idl_chan_end console;
+
+int umain(const char *args, long nhandles)
+{
+	(void)args;
+	if (nhandles < 1 || console_client_connect(0, &console) < 0) {
+		printf("demo: no console channel\n");
+		return 1;
+	}
+	printf("demo: hello through printf, the generated console stub and the console server\n");
+	printf("demo: %d + %d = %d, clock %ld ms\n", 20, 22, 20 + 22, idlk_clock() / 1000000);
+	printf("demo: type a line: ");
+	char line[128];
+	if (!fgets_stdin(line, sizeof(line))) {
+		printf("demo: reading failed\n");
+		return 1;
+	}
+	size_t n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		line[--n] = 0;
+	printf("demo: read \"%s\" (%zu bytes) from the serial console\n", line, n);
+	return 0;
+}

@@ -1,0 +1,80 @@
+/*
+ * ulib.h: what user programs of the reference system link against: the
+ * system calls, a few string functions, and the libc shim (stdio.c), whose
+ * printf and fgets go to the console server once a program has a channel to
+ * it and to the kernel's debug log before that.
+ */
+#ifndef ULIB_H
+#define ULIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idlk.h"
+
+/* System calls (syscall.S); see docs/reference-kernel.md. */
+long idlk_debug_log(const char *buf, size_t len);
+long idlk_clock(void);
+long idlk_thread_create(void (*entry)(void *), void *stack_top, void *arg);
+_Noreturn void idlk_thread_exit(void);
+long idlk_spawn(const char *name, size_t name_len, const int *handles, size_t count,
+                unsigned rights);
+_Noreturn void idlk_exit(int status);
+long idlk_wait(int handle);
+long idlk_map(void *addr, size_t len, int prot);
+long idlk_unmap(void *addr, size_t len);
+long idlk_shm_create(size_t len);
+long idlk_shm_map(int handle, void *addr, int prot);
+long idlk_handle_close(int handle);
+long idlk_futex_wait(const volatile uint32_t *addr, uint32_t expected, uint64_t timeout_ns);
+long idlk_futex_wake(const volatile uint32_t *addr, uint32_t count);
+long idlk_irq_wait(int irq);
+long idlk_ioport(unsigned first, unsigned count);
+long idlk_mmio_map(uint64_t phys, size_t len, void *addr);
+long idlk_dma_alloc(size_t len, void *addr, uint64_t *phys_out);
+
+/* Every program's entry: its argument string and how many handles it got. */
+int umain(const char *args, long nhandles);
+
+/* thread.c: runs fn(arg) on a new thread with its own stack; returns its id. */
+long thread_spawn(void (*fn)(void *), void *arg, size_t stack_bytes);
+
+/* string.c */
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+
+/* stdio.c: the libc shim. */
+typedef struct stdio_backend {
+	/* Writes n bytes; returns how many were taken, or < 0. */
+	long (*write)(void *ctx, const char *buf, size_t n);
+	/* Reads at most n bytes (one line in canonical mode); returns the count or < 0. */
+	long (*read)(void *ctx, char *buf, size_t n);
+	void *ctx;
+} stdio_backend;
+void stdio_set_backend(const stdio_backend *backend);
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...);
+int printf(const char *fmt, ...);
+int puts(const char *s);
+char *fgets_stdin(char *buf, int size);
+void fflush_stdout(void);
+
+/* Port I/O for drivers that hold the I/O right (idlk_ioport). */
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+#endif
