@@ -10,11 +10,7 @@
  * A frame that decodes must be canonical: encoding the decoded view gives
  * back the same bytes and the same handles, and those decode again.
  */
-#include "console.h"
-#include "fs.h"
-#include "net.h"
-#include "pci.h"
-#include "sys.h"
+#include "message_table.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,47 +20,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-typedef int (*decode_fn)(const void *shared, size_t available, void *buf, size_t buf_max,
-                         const idl_handle *handles, uint32_t handle_count, const void **out);
-typedef int64_t (*encode_fn)(const void *msg, uint64_t txid, void *out, size_t out_max,
-                             idl_handle *handles, uint32_t *handle_count);
-
-typedef struct fuzz_message {
-	const char *name;
-	size_t max_bytes;
-	decode_fn decode;
-	encode_fn encode;
-} fuzz_message;
-
-#define FUZZ_MESSAGE(name, max)                                                                    \
-	static int name##_fuzz_decode(const void *shared, size_t available, void *buf,             \
-	                              size_t buf_max, const idl_handle *handles,                   \
-	                              uint32_t handle_count, const void **out)                     \
-	{                                                                                          \
-		const name *view = NULL;                                                           \
-		int err =                                                                          \
-		    name##_decode(shared, available, buf, buf_max, handles, handle_count, &view);  \
-		*out = view;                                                                       \
-		return err;                                                                        \
-	}                                                                                          \
-	static int64_t name##_fuzz_encode(const void *msg, uint64_t txid, void *out,               \
-	                                  size_t out_max, idl_handle *handles,                     \
-	                                  uint32_t *handle_count)                                  \
-	{                                                                                          \
-		return name##_encode((const name *)msg, txid, out, out_max, handles,               \
-		                     handle_count);                                                \
-	}
-#include "decoder_table.h"
-#undef FUZZ_MESSAGE
-
-#define FUZZ_MESSAGE(name, max) {#name, max, name##_fuzz_decode, name##_fuzz_encode},
-static const fuzz_message messages[] = {
-#include "decoder_table.h"
-};
-#undef FUZZ_MESSAGE
-
-#define MESSAGE_COUNT (sizeof(messages) / sizeof(messages[0]))
-#define FUZZ_HANDLES  4u
+#define FUZZ_HANDLES 4u
 
 static const idl_handle handle_values[FUZZ_HANDLES] = {0x1001, 0x2002, 0x3003, 0x4004};
 

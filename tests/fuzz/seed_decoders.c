@@ -9,54 +9,13 @@
  *
  *     seed_decoders tests/fuzz/corpus_decoders
  */
-#include "console.h"
-#include "fs.h"
-#include "net.h"
-#include "pci.h"
-#include "sys.h"
+#include "message_table.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef int (*decode_fn)(const void *shared, size_t available, void *buf, size_t buf_max,
-                         const idl_handle *handles, uint32_t handle_count);
-typedef int64_t (*encode_fn)(const void *msg, uint64_t txid, void *out, size_t out_max,
-                             idl_handle *handles, uint32_t *handle_count);
-
-typedef struct seed_message {
-	const char *name;
-	size_t max_bytes;
-	decode_fn decode;
-	encode_fn encode;
-} seed_message;
-
-#define FUZZ_MESSAGE(name, max)                                                                    \
-	static int name##_seed_decode(const void *shared, size_t available, void *buf,             \
-	                              size_t buf_max, const idl_handle *handles,                   \
-	                              uint32_t handle_count)                                       \
-	{                                                                                          \
-		const name *view = NULL;                                                           \
-		return name##_decode(shared, available, buf, buf_max, handles, handle_count,       \
-		                     &view);                                                       \
-	}                                                                                          \
-	static int64_t name##_seed_encode(const void *msg, uint64_t txid, void *out,               \
-	                                  size_t out_max, idl_handle *handles,                     \
-	                                  uint32_t *handle_count)                                  \
-	{                                                                                          \
-		return name##_encode((const name *)msg, txid, out, out_max, handles,               \
-		                     handle_count);                                                \
-	}
-#include "decoder_table.h"
-#undef FUZZ_MESSAGE
-
-#define FUZZ_MESSAGE(name, max) {#name, max, name##_seed_decode, name##_seed_encode},
-static const seed_message messages[] = {
-#include "decoder_table.h"
-};
-#undef FUZZ_MESSAGE
 
 #define MESSAGE_COUNT (sizeof(messages) / sizeof(messages[0]))
 
@@ -75,7 +34,7 @@ static size_t find(const char *name)
 /* Encodes msg as message i (txid 1, else 0), checks it decodes, writes the seed. */
 static int seed(size_t i, const void *msg, const char *tag)
 {
-	const seed_message *m = &messages[i];
+	const fuzz_message *m = &messages[i];
 	uint8_t *frame = calloc(1, m->max_bytes);
 	uint8_t *buf = calloc(1, m->max_bytes);
 	if (frame == NULL || buf == NULL)
@@ -88,7 +47,8 @@ static int seed(size_t i, const void *msg, const char *tag)
 		int64_t n = m->encode(msg, txids[t], frame, m->max_bytes, handles, &count);
 		if (n < 0 || count > 4)
 			continue;
-		if (m->decode(frame, (size_t)n, buf, m->max_bytes, handles, count) != IDL_OK)
+		const void *view;
+		if (m->decode(frame, (size_t)n, buf, m->max_bytes, handles, count, &view) != IDL_OK)
 			continue;
 		char path[512];
 		snprintf(path, sizeof(path), "%s/%03zu_%s_%s", out_dir, i, m->name, tag);
