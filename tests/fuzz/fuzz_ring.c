@@ -1,0 +1,95 @@
+/*
+ * fuzz_ring.c: libFuzzer harness for the runtime's ring parser, the code
+ * that reads what a hostile peer wrote into shared memory.
+ *
+ * Input: [u32 reply-ring head][u32 request-ring tail][reply ring bytes...].
+ * A channel is formatted, then everything the peer (a server) could write
+ * is replaced by the input: the reply ring's producer index, its bytes, and
+ * the consumer index of the request ring. The client then takes frames
+ * until the ring says stop, and reserves room to send. The region is a
+ * buffer of exactly its size, so AddressSanitizer sees any access outside
+ * it; every result must be a defined idl_error, and a protocol error must
+ * stick: once the peer is caught, nothing more is read.
+ */
+#include "idl/channel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define RING_BYTES 1024u
+#define MAX_FRAME  256u
+
+static uint32_t load32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void fail(const char *what, int err)
+{
+	fprintf(stderr, "fuzz_ring: %s (%d: %s)\n", what, err, idl_error_name(err));
+	abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 8)
+		return 0;
+	size_t region_bytes = idl_chan_region_bytes(RING_BYTES);
+	uint8_t *region = aligned_alloc(IDL_CACHE_LINE, region_bytes);
+	if (region == NULL)
+		return 0;
+	memset(region, 0, region_bytes);
+	if (idl_chan_format(region, region_bytes, RING_BYTES, MAX_FRAME) != IDL_OK)
+		fail("format", IDL_E_BUFFER);
+	idl_chan_shared *chan = (idl_chan_shared *)region;
+	idl_ring tx, rx;
+	idl_chan_rings(chan, IDL_CHAN_CLIENT, RING_BYTES, MAX_FRAME, &tx, &rx);
+
+	/* What the hostile server controls. */
+	atomic_store(&chan->rep_head.value, load32(data));
+	atomic_store(&chan->req_tail.value, load32(data + 4));
+	size_t ring = size - 8 < RING_BYTES ? size - 8 : RING_BYTES;
+	memcpy(region + IDL_CHAN_RINGS_OFFSET + RING_BYTES, data + 8, ring);
+
+	static _Alignas(8) uint8_t buf[MAX_FRAME];
+	bool caught = false;
+	for (int i = 0; i < 64; i++) {
+		idl_ring_frame f = {.buf = buf, .buf_bytes = sizeof(buf)};
+		int err = idl_ring_read(&rx, &f);
+		if (err == IDL_OK) {
+			if (caught)
+				fail("a frame after a protocol error", err);
+			if (f.size < IDL_FRAME_HEADER_BYTES || f.size > sizeof(buf) ||
+			    f.size % 8 != 0 || f.handle_count > IDL_MAX_HANDLES)
+				fail("a frame outside the limits", err);
+			continue;
+		}
+		if (err == IDL_E_WOULD_BLOCK)
+			break;
+		if (err == IDL_E_PROTOCOL) {
+			caught = true;
+			continue;
+		}
+		if (err != IDL_E_FRAME_TOO_LARGE)
+			fail("an unexpected result from idl_ring_read", err);
+	}
+
+	void *room;
+	int err = idl_ring_reserve(&tx, 64, &room);
+	if (err == IDL_OK) {
+		if ((uint8_t *)room < region + IDL_CHAN_RINGS_OFFSET ||
+		    (uint8_t *)room + 64 > region + IDL_CHAN_RINGS_OFFSET + RING_BYTES)
+			fail("room outside the request ring", err);
+		memset(room, 0xa5, 64);
+		idl_ring_commit(&tx, 0);
+	} else if (err != IDL_E_WOULD_BLOCK && err != IDL_E_PROTOCOL) {
+		fail("an unexpected result from idl_ring_reserve", err);
+	}
+	free(region);
+	return 0;
+}

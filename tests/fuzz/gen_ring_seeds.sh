@@ -1,0 +1,16 @@
+#!/bin/sh
+# Writes a few seeds for fuzz_ring into DIR: an empty ring, one frame, two
+# frames, a padding record, and a frame claiming more than is published.
+# Layout: [u32 reply head][u32 request tail][reply ring bytes].
+set -eu
+dir=$1
+mkdir -p "$dir"
+le32() { printf "\\$(printf %03o $(($1 & 255)))\\$(printf %03o $(($1 >> 8 & 255)))\\$(printf %03o $(($1 >> 16 & 255)))\\$(printf %03o $(($1 >> 24 & 255)))"; }
+zeros() { head -c "$1" /dev/zero; }
+# A 24-byte frame header: size, ordinal, txid, flags, handle_count, reserved.
+frame() { le32 "$1"; le32 7; le32 1; le32 0; le32 2; le32 0; zeros $(($1 - 24)); }
+{ le32 0; le32 0; } > "$dir/empty"
+{ le32 32; le32 0; frame 32; } > "$dir/one_frame"
+{ le32 80; le32 0; frame 32; frame 48; } > "$dir/two_frames"
+{ le32 $((1024 + 32)); le32 0; le32 $((0x80000000 | 1024)); zeros 1020; frame 32; } > "$dir/padding"
+{ le32 16; le32 0; frame 32; } > "$dir/short_publish"
