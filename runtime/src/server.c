@@ -124,11 +124,17 @@ static void drain(idl_server *s, uint32_t slot)
 		idl_doorbell_ring(s->doorbell, slot); /* more waits: come back after the others */
 }
 
+static bool interrupted(idl_server *s)
+{
+	return atomic_load_explicit(&s->interrupts, memory_order_acquire) != s->interrupts_seen;
+}
+
 static bool doorbell_ready(void *ctx)
 {
 	idl_server *s = ctx;
 	return atomic_load_explicit(&s->doorbell->summary, memory_order_relaxed) != 0 ||
-	       (s->stop != NULL && atomic_load_explicit(s->stop, memory_order_relaxed));
+	       (s->stop != NULL && atomic_load_explicit(s->stop, memory_order_relaxed)) ||
+	       interrupted(s);
 }
 
 /* Takes the ready set and drains what it names; returns frames handled. */
@@ -187,6 +193,13 @@ int64_t idl_server_poll(idl_server *s, uint64_t timeout_ns)
 		}
 		if (s->stop != NULL && atomic_load_explicit(s->stop, memory_order_relaxed))
 			break;
+		/* Another thread wants the caller's loop to run (a new channel to
+		 * install, say): return instead of waiting again. */
+		if (interrupted(s)) {
+			s->interrupts_seen =
+			    atomic_load_explicit(&s->interrupts, memory_order_acquire);
+			break;
+		}
 		uint64_t until = s->next_rescan;
 		if (deadline != 0 && deadline < until)
 			until = deadline;
@@ -210,6 +223,7 @@ void idl_server_run(idl_server *s, _Atomic bool *stop)
 
 void idl_server_interrupt(idl_server *s)
 {
+	atomic_fetch_add_explicit(&s->interrupts, 1, memory_order_release);
 	atomic_fetch_add_explicit(&s->doorbell->wake.seq, 1, memory_order_release);
 	idl_os_wake(&s->doorbell->wake.seq);
 }

@@ -51,11 +51,13 @@ typedef struct idl_server {
 	void *close_ctx;
 	void *buf; /* private frame buffer, 8-aligned */
 	size_t buf_bytes;
-	uint64_t frames;    /* frames handled */
-	uint64_t wakeups;   /* passes that found work */
-	uint64_t errors;    /* handler errors that did not close a channel */
-	int last_error;     /* the last of them */
-	_Atomic bool *stop; /* idl_server_run returns once this is true */
+	uint64_t frames;             /* frames handled */
+	uint64_t wakeups;            /* passes that found work */
+	uint64_t errors;             /* handler errors that did not close a channel */
+	int last_error;              /* the last of them */
+	_Atomic bool *stop;          /* idl_server_run returns once this is true */
+	_Atomic uint32_t interrupts; /* idl_server_interrupt calls, from any thread */
+	uint32_t interrupts_seen;    /* those idl_server_poll has returned for */
 } idl_server;
 
 #define IDL_DEFAULT_BATCH_LIMIT 64u
@@ -81,7 +83,9 @@ int64_t idl_server_poll(idl_server *s, uint64_t timeout_ns);
 
 /* Polls until *stop is true (set it, then idl_server_interrupt). */
 void idl_server_run(idl_server *s, _Atomic bool *stop);
-/* Wakes the server thread from another thread of its process. */
+/* Wakes the server thread from another thread of its process: a poll in
+ * progress returns (maybe with 0 frames), so the caller's loop can act,
+ * e.g. install a new channel. */
 void idl_server_interrupt(idl_server *s);
 
 #endif /* IDL_SERVER_H */

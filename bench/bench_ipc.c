@@ -1,0 +1,661 @@
+/*
+ * bench_ipc.c: bench_ipc, the runtime's channels against pipes and UNIX
+ * sockets between two processes, in one run, as ratios (issue 3, section 7):
+ *
+ *  (a) round trip of a small call: console.write of 16 bytes through the
+ *      generated stub and dispatcher over a channel, against the same
+ *      request and reply frames carried by a pipe pair and by a
+ *      socketpair(AF_UNIX, SOCK_SEQPACKET), peers in blocking read/write;
+ *  (b) one-way streaming of 64-byte frames (console.print of 24 bytes)
+ *      against 64-byte writes into a pipe (read one message per read, and
+ *      read in bulk);
+ *  (c) the server's cost per message with 1, 16 and 256 clients (threads,
+ *      one channel each, synchronous calls): server CPU time and wall time
+ *      per message;
+ *  and what spinning costs: round trip against the spin counts, and the
+ *  server's CPU time over an idle second.
+ *
+ * Wall-clock figures: each is the median of --runs runs, each run with a
+ * fresh peer process. docs/benchmarks.md has the figures and the commands.
+ */
+#define _GNU_SOURCE
+
+#include "console.h"
+#include "idl/linux.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_RUNS   31
+#define RING_BYTES 65536u
+#define CAPACITY   300u
+
+static int runs = 5;
+static uint32_t client_spin = IDL_DEFAULT_SPIN;
+static uint32_t server_spin = IDL_DEFAULT_SPIN;
+static uint32_t many_client_spin = 50; /* clients outnumber the cores */
+static bool pin; /* --pin: the bench and its clients on CPU 0, peers on CPU 1 */
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pin && sched_setaffinity(0, sizeof(set), &set) != 0)
+		perror("bench_ipc: sched_setaffinity");
+}
+
+static uint64_t now_ns(void)
+{
+	return idl_os_now_ns();
+}
+
+static int compare(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(v[0]), compare);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- The channel server: a child process serving console.Console ---- */
+
+static idl_linux_server server;
+static idl_linux_conn conns[CAPACITY];
+static idl_chan_end *slots[CAPACITY];
+static _Alignas(8) uint8_t server_buf[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
+
+static int on_write(void *ctx, const console_console_write_request *req,
+                    console_console_write_reply *reply, sys_errno *error)
+{
+	(void)ctx;
+	(void)error;
+	reply->written = req->data.size;
+	return IDL_OK;
+}
+
+static int on_print(void *ctx, const console_console_print_request *req)
+{
+	(void)ctx;
+	(void)req;
+	return IDL_OK;
+}
+
+static int on_get_mode(void *ctx, const console_console_get_mode_request *req,
+                       console_console_get_mode_reply *reply, sys_errno *error)
+{
+	(void)ctx;
+	(void)req;
+	(void)error;
+	reply->mode = CONSOLE_MODE_CANONICAL;
+	return IDL_OK;
+}
+
+static const console_console_handlers handlers = {
+    .write = on_write, .print = on_print, .get_mode = on_get_mode};
+
+static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size, const idl_handle *handles,
+                  uint32_t count)
+{
+	return console_console_dispatch(&handlers, ctx, ep, frame, size, handles, count);
+}
+
+static void stop_server(int sig)
+{
+	(void)sig;
+	idl_linux_server_stop(&server);
+}
+
+static char server_name[64];
+
+/* Serves server_name until SIGTERM; returns the frames handled. */
+static uint64_t serve(uint32_t spin)
+{
+	if (idl_linux_server_open(&server, server_name, conns, slots, CAPACITY, RING_BYTES,
+	                          CONSOLE_CONSOLE_MAX_FRAME_BYTES, handle, NULL, server_buf,
+	                          sizeof(server_buf)) != IDL_OK)
+		_exit(1);
+	server.server.spin = spin;
+	signal(SIGTERM, stop_server);
+	idl_linux_server_run(&server);
+	idl_linux_server_close(&server);
+	return server.server.frames;
+}
+
+/* --drive: the server is another process (under valgrind, say), not ours. */
+static bool external_server;
+
+/* Forks a server with server.spin = spin; returns its pid. */
+static pid_t start_server(uint32_t spin)
+{
+	static int n;
+	if (external_server)
+		return 0;
+	snprintf(server_name, sizeof(server_name), "bench-ipc-%d-%d", (int)getpid(), n++);
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	pin_to(1);
+	serve(spin);
+	_exit(0);
+}
+
+static void stop_child(pid_t pid)
+{
+	if (pid == 0)
+		return;
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+/* Connects to the server just started, retrying while it starts. */
+static void connect_server(idl_linux_conn *c, uint32_t spin)
+{
+	int err = IDL_E_TRANSPORT;
+	for (int i = 0; i < 500 && err == IDL_E_TRANSPORT; i++) {
+		err = idl_linux_connect(c, server_name, 5000);
+		if (err == IDL_E_TRANSPORT)
+			usleep(10000);
+	}
+	if (err != IDL_OK) {
+		fprintf(stderr, "bench_ipc: connect: %s\n", idl_error_name(err));
+		exit(1);
+	}
+	c->end.spin = spin;
+	c->end.ep.timeout_ns = 10000000000u;
+}
+
+/* The process CPU time of another process (all its threads). */
+static uint64_t cpu_ns(pid_t pid)
+{
+	clockid_t clock;
+	struct timespec ts;
+	if (pid == 0 || clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static const uint8_t text[64] = "0123456789abcdef0123456789abcdef0123456789abcdef";
+
+static void call_write(idl_endpoint *ep, uint32_t n)
+{
+	console_console_write_request req = {.data = {.size = n, .data = text}};
+	console_console_write_reply_buffer rb;
+	const console_console_write_reply *reply;
+	sys_errno error;
+	int err = console_console_write(ep, &req, &rb, &reply, &error);
+	if (err != IDL_OK || reply->written != n) {
+		fprintf(stderr, "bench_ipc: write: %s\n", idl_error_name(err));
+		exit(1);
+	}
+}
+
+static void call_get_mode(idl_endpoint *ep)
+{
+	console_console_get_mode_request req = {0};
+	console_console_get_mode_reply_buffer rb;
+	const console_console_get_mode_reply *reply;
+	sys_errno error;
+	int err = console_console_get_mode(ep, &req, &rb, &reply, &error);
+	if (err != IDL_OK) {
+		fprintf(stderr, "bench_ipc: get_mode: %s\n", idl_error_name(err));
+		exit(1);
+	}
+}
+
+/* (a) over a channel: ns per call, and the server's CPU ns per call. */
+static double channel_round_trip(uint32_t cspin, uint32_t sspin, uint32_t calls, double *cpu)
+{
+	pid_t pid = start_server(sspin);
+	idl_linux_conn c;
+	connect_server(&c, cspin);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	for (uint32_t i = 0; i < calls / 10; i++)
+		call_write(ep, 16); /* warm up */
+	uint64_t c0 = cpu_ns(pid), t0 = now_ns();
+	for (uint32_t i = 0; i < calls; i++)
+		call_write(ep, 16);
+	uint64_t t1 = now_ns(), c1 = cpu_ns(pid);
+	idl_linux_conn_close(&c);
+	stop_child(pid);
+	if (cpu != NULL)
+		*cpu = (double)(c1 - c0) / calls;
+	return (double)(t1 - t0) / calls;
+}
+
+/* ---- Pipes and sockets: the same frames, blocking read and write ---- */
+
+static uint8_t request[128], reply_frame[64];
+static size_t request_bytes, reply_bytes;
+
+static void encode_frames(void)
+{
+	console_console_write_request req = {.data = {.size = 16, .data = text}};
+	console_console_write_reply rep = {.written = 16};
+	int64_t n =
+	    console_console_write_request_encode(&req, 1, request, sizeof(request), NULL, NULL);
+	int64_t m = console_console_write_reply_encode(&rep, 1, reply_frame, sizeof(reply_frame),
+	                                               NULL, NULL);
+	if (n < 0 || m < 0)
+		exit(1);
+	request_bytes = (size_t)n;
+	reply_bytes = (size_t)m;
+}
+
+static bool read_full(int fd, void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t r = read(fd, (uint8_t *)buf + done, n - done);
+		if (r <= 0)
+			return false;
+		done += (size_t)r;
+	}
+	return true;
+}
+
+static bool write_full(int fd, const void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t r = write(fd, (const uint8_t *)buf + done, n - done);
+		if (r <= 0)
+			return false;
+		done += (size_t)r;
+	}
+	return true;
+}
+
+/* The peer: reads a request, answers the reply, until end of input. */
+static void echo_peer(int in, int out)
+{
+	uint8_t buf[128];
+	while (read_full(in, buf, request_bytes) && write_full(out, reply_frame, reply_bytes))
+		;
+	_exit(0);
+}
+
+/* (a) over a pipe pair (seqpacket false) or a SOCK_SEQPACKET pair. */
+static double stream_round_trip(bool seqpacket, uint32_t calls)
+{
+	int to[2], from[2];
+	if (seqpacket) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, to) != 0)
+			exit(1);
+		from[0] = to[0];
+		from[1] = to[1];
+	} else if (pipe(to) != 0 || pipe(from) != 0) {
+		exit(1);
+	}
+	/* Sockets: the parent uses end 0, the child end 1, both ways. */
+	int parent_out = seqpacket ? to[0] : to[1], parent_in = seqpacket ? to[0] : from[0];
+	int child_in = seqpacket ? to[1] : to[0], child_out = seqpacket ? to[1] : from[1];
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin_to(1);
+		close(parent_out);
+		if (!seqpacket)
+			close(parent_in);
+		echo_peer(child_in, child_out);
+	}
+	close(child_in);
+	if (!seqpacket)
+		close(child_out);
+	uint8_t buf[64];
+	uint64_t t0 = 0;
+	for (uint32_t i = 0; i < calls + calls / 10; i++) {
+		if (i == calls / 10)
+			t0 = now_ns();
+		if (!write_full(parent_out, request, request_bytes) ||
+		    !read_full(parent_in, buf, reply_bytes))
+			exit(1);
+	}
+	uint64_t t1 = now_ns();
+	close(parent_out);
+	if (!seqpacket)
+		close(parent_in);
+	waitpid(pid, NULL, 0);
+	return (double)(t1 - t0) / calls;
+}
+
+/* ---- (b) streaming 64-byte messages ---- */
+
+/* Messages per second through a channel: console.print frames of 64 bytes,
+ * then one call, which the server answers after every print before it. */
+static double channel_stream(uint32_t messages)
+{
+	pid_t pid = start_server(server_spin);
+	idl_linux_conn c;
+	connect_server(&c, client_spin);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	console_console_print_request p = {.data = {.size = 24, .data = text}};
+	uint8_t frame[128];
+	if (console_console_print_request_encode(&p, 0, frame, sizeof(frame), NULL, NULL) != 64) {
+		fprintf(stderr, "bench_ipc: a print of 24 bytes is not a 64-byte frame\n");
+		exit(1);
+	}
+	call_get_mode(ep);
+	uint64_t t0 = now_ns();
+	for (uint32_t i = 0; i < messages; i++)
+		if (console_console_print(ep, &p) != IDL_OK)
+			exit(1);
+	call_get_mode(ep);
+	uint64_t t1 = now_ns();
+	idl_linux_conn_close(&c);
+	stop_child(pid);
+	return messages / ((double)(t1 - t0) / 1e9);
+}
+
+/* Messages per second through a pipe: one write per message; the reader
+ * takes one message per read (bulk false) or all it can get (bulk true),
+ * then says it has them all on a second pipe. */
+static double pipe_stream(uint32_t messages, bool bulk)
+{
+	int data[2], done[2];
+	if (pipe(data) != 0 || pipe(done) != 0)
+		exit(1);
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin_to(1);
+		close(data[1]);
+		close(done[0]);
+		static uint8_t buf[65536];
+		uint64_t want = (uint64_t)messages * 64, got = 0;
+		while (got < want) {
+			ssize_t r = read(data[0], buf, bulk ? sizeof(buf) : 64);
+			if (r <= 0)
+				_exit(1);
+			got += (uint64_t)r;
+		}
+		write_full(done[1], "k", 1);
+		_exit(0);
+	}
+	close(data[0]);
+	close(done[1]);
+	uint8_t msg[64];
+	memcpy(msg, request, sizeof(msg));
+	uint64_t t0 = now_ns();
+	for (uint32_t i = 0; i < messages; i++)
+		if (!write_full(data[1], msg, sizeof(msg)))
+			exit(1);
+	char k;
+	if (!read_full(done[0], &k, 1))
+		exit(1);
+	uint64_t t1 = now_ns();
+	close(data[1]);
+	close(done[0]);
+	waitpid(pid, NULL, 0);
+	return messages / ((double)(t1 - t0) / 1e9);
+}
+
+/* ---- (c) many clients on one server ---- */
+
+typedef struct client_arg {
+	uint32_t calls;
+	bool oneway;
+	pthread_barrier_t *start;
+	idl_linux_conn conn;
+} client_arg;
+
+static void *client_thread(void *p)
+{
+	client_arg *a = p;
+	idl_endpoint *ep = idl_chan_end_endpoint(&a->conn.end);
+	/* A new channel's first call waits for the server to install it (up
+	 * to its rescan period, 100 ms, today): all clients at once, untimed. */
+	call_write(ep, 16);
+	pthread_barrier_wait(a->start); /* all warmed up */
+	pthread_barrier_wait(a->start); /* go */
+	console_console_print_request print = {.data = {.size = 16, .data = text}};
+	for (uint32_t i = 0; i < a->calls; i++) {
+		if (!a->oneway)
+			call_write(ep, 16);
+		else if (console_console_print(ep, &print) != IDL_OK)
+			exit(1);
+	}
+	if (a->oneway)
+		call_get_mode(ep); /* answered after every print before it */
+	return NULL;
+}
+
+/*
+ * n clients, total messages: synchronous console.write calls, or one-way
+ * console.print messages (then one call each). Wall ns per message and the
+ * server's CPU ns per message.
+ */
+static void many_clients(uint32_t n, uint32_t total, bool oneway, uint32_t spin, double *wall,
+                         double *cpu)
+{
+	static client_arg args[256];
+	static pthread_t threads[256];
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, n + 1);
+	pid_t pid = start_server(server_spin);
+	for (uint32_t i = 0; i < n; i++) {
+		args[i].calls = total / n;
+		args[i].oneway = oneway;
+		args[i].start = &start;
+		connect_server(&args[i].conn, spin);
+		if (pthread_create(&threads[i], NULL, client_thread, &args[i]) != 0)
+			exit(1);
+	}
+	/* Between the two barriers: once the second opens, the clients may
+	 * run for a long time before this thread gets a CPU again. */
+	pthread_barrier_wait(&start);
+	uint64_t c0 = cpu_ns(pid), t0 = now_ns();
+	pthread_barrier_wait(&start);
+	for (uint32_t i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	uint64_t t1 = now_ns(), c1 = cpu_ns(pid);
+	for (uint32_t i = 0; i < n; i++)
+		idl_linux_conn_close(&args[i].conn);
+	stop_child(pid);
+	pthread_barrier_destroy(&start);
+	uint32_t done = total / n * n;
+	*wall = (double)(t1 - t0) / done;
+	*cpu = (double)(c1 - c0) / done;
+}
+
+/* Server CPU ns spent over one idle second, a client connected. */
+static double idle_cpu(uint32_t sspin)
+{
+	pid_t pid = start_server(sspin);
+	idl_linux_conn c;
+	connect_server(&c, client_spin);
+	for (int i = 0; i < 1000; i++)
+		call_write(idl_chan_end_endpoint(&c.end), 16);
+	usleep(100000); /* let the server's spin end */
+	uint64_t c0 = cpu_ns(pid);
+	sleep(1);
+	uint64_t c1 = cpu_ns(pid);
+	idl_linux_conn_close(&c);
+	stop_child(pid);
+	return (double)(c1 - c0);
+}
+
+/* ns per readiness check of a spin (a load and a pause). */
+static double spin_step_ns(void)
+{
+	static _Atomic uint32_t word;
+	uint64_t t0 = now_ns();
+	for (int i = 0; i < 1000000; i++) {
+		if (atomic_load_explicit(&word, memory_order_relaxed) != 0)
+			break;
+		idl_os_relax();
+	}
+	return (double)(now_ns() - t0) / 1e6;
+}
+
+static const char *verdict(bool met)
+{
+	return met ? "met" : "NOT met";
+}
+
+static void sweep(void)
+{
+	static const uint32_t spins[] = {0, 100, 500, 2000, 10000};
+	printf("\nspin sweep: channel round trip, ns (median of %d); client spin across, server "
+	       "spin down\n%8s",
+	       runs, "");
+	for (size_t j = 0; j < sizeof(spins) / sizeof(spins[0]); j++)
+		printf(" %8u", spins[j]);
+	printf("\n");
+	for (size_t i = 0; i < sizeof(spins) / sizeof(spins[0]); i++) {
+		printf("%8u", spins[i]);
+		for (size_t j = 0; j < sizeof(spins) / sizeof(spins[0]); j++) {
+			double v[MAX_RUNS];
+			uint32_t calls = spins[i] == 0 || spins[j] == 0 ? 20000 : 100000;
+			for (int r = 0; r < runs; r++)
+				v[r] = channel_round_trip(spins[j], spins[i], calls, NULL);
+			printf(" %8.0f", median(v, runs));
+			fflush(stdout);
+		}
+		printf("\n");
+	}
+	printf("\nidle server, CPU time over one second with a client connected:\n");
+	for (size_t i = 0; i < sizeof(spins) / sizeof(spins[0]); i++)
+		printf("  server spin %5u: %.0f us\n", spins[i], idle_cpu(spins[i]) / 1e3);
+}
+
+int main(int argc, char **argv)
+{
+	bool do_sweep = false;
+	/* For bench/run_ipc_callgrind.sh: the server alone, and clients alone. */
+	if (argc >= 3 && strcmp(argv[1], "--serve") == 0) {
+		snprintf(server_name, sizeof(server_name), "%s", argv[2]);
+		uint64_t frames = serve(argc >= 4 ? (uint32_t)atoi(argv[3]) : server_spin);
+		fprintf(stderr, "bench_ipc --serve: %llu frames\n", (unsigned long long)frames);
+		return 0;
+	}
+	if (argc >= 5 && strcmp(argv[1], "--drive") == 0) {
+		snprintf(server_name, sizeof(server_name), "%s", argv[2]);
+		external_server = true;
+		double wall, cpu;
+		uint32_t n = (uint32_t)atoi(argv[3]);
+		bool oneway = argc >= 6 && strcmp(argv[5], "oneway") == 0;
+		if (n < 1 || n > 256)
+			return 2;
+		many_clients(n, (uint32_t)atoi(argv[4]), oneway,
+		             n == 1 ? client_spin : many_client_spin, &wall, &cpu);
+		printf("%u clients: %.0f ns/message (wall)\n", n, wall);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+			runs = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--client-spin") == 0 && i + 1 < argc)
+			client_spin = (uint32_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--server-spin") == 0 && i + 1 < argc)
+			server_spin = (uint32_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--many-client-spin") == 0 && i + 1 < argc)
+			many_client_spin = (uint32_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--pin") == 0)
+			pin = true;
+		else if (strcmp(argv[i], "--sweep") == 0)
+			do_sweep = true;
+		else {
+			fprintf(stderr,
+			        "usage: %s [--runs R] [--client-spin N] [--server-spin N] "
+			        "[--many-client-spin N] [--pin] [--sweep]\n",
+			        argv[0]);
+			return 2;
+		}
+	}
+	if (runs < 1 || runs > MAX_RUNS)
+		runs = 5;
+	signal(SIGPIPE, SIG_IGN);
+	pin_to(0);
+	encode_frames();
+	printf("bench_ipc: %ld CPUs, median of %d runs; client spin %u, server spin %u, "
+	       "spin step %.1f ns%s\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), runs, client_spin, server_spin, spin_step_ns(),
+	       pin ? "; pinned: clients on CPU 0, peers on CPU 1" : "");
+
+	/* (a) Round trips, interleaved so that a slow spell hits all alike. */
+	double chan[MAX_RUNS], chan_cpu[MAX_RUNS], sleepy[MAX_RUNS], pipes[MAX_RUNS],
+	    socks[MAX_RUNS];
+	for (int r = 0; r < runs; r++) {
+		chan[r] = channel_round_trip(client_spin, server_spin, 200000, &chan_cpu[r]);
+		sleepy[r] = channel_round_trip(0, 0, 20000, NULL);
+		pipes[r] = stream_round_trip(false, 20000);
+		socks[r] = stream_round_trip(true, 20000);
+	}
+	double a_chan = median(chan, runs), a_cpu = median(chan_cpu, runs);
+	double a_sleepy = median(sleepy, runs), a_pipe = median(pipes, runs),
+	       a_sock = median(socks, runs);
+	printf("\n(a) round trip, console.write of 16 bytes (request %zu B, reply %zu B)\n",
+	       request_bytes, reply_bytes);
+	printf("  channel (spinning)         %8.0f ns   server CPU %.0f ns/call\n", a_chan, a_cpu);
+	printf("  channel (spin 0: sleeps)   %8.0f ns\n", a_sleepy);
+	printf("  pipe pair                  %8.0f ns\n", a_pipe);
+	printf("  socketpair SOCK_SEQPACKET  %8.0f ns\n", a_sock);
+	printf("  channel / socketpair: %.3f  (target <= 0.5: %s)\n", a_chan / a_sock,
+	       verdict(a_chan / a_sock <= 0.5));
+	printf("  channel / pipe pair:  %.3f\n", a_chan / a_pipe);
+
+	/* (b) Streaming. */
+	double cs[MAX_RUNS], ps[MAX_RUNS], pb[MAX_RUNS];
+	for (int r = 0; r < runs; r++) {
+		cs[r] = channel_stream(2000000);
+		ps[r] = pipe_stream(200000, false);
+		pb[r] = pipe_stream(200000, true);
+	}
+	double b_chan = median(cs, runs), b_pipe = median(ps, runs), b_bulk = median(pb, runs);
+	printf("\n(b) one-way streaming of 64-byte messages, messages/s\n");
+	printf("  channel (console.print)    %12.0f\n", b_chan);
+	printf("  pipe, a read per message   %12.0f\n", b_pipe);
+	printf("  pipe, bulk reads           %12.0f\n", b_bulk);
+	printf("  channel / pipe: %.1fx  (target >= 10x: %s); channel / pipe bulk: %.1fx\n",
+	       b_chan / b_pipe, verdict(b_chan / b_pipe >= 10), b_chan / b_bulk);
+
+	/* (c) Many clients: three ways, the same server. */
+	static const uint32_t counts[] = {1, 16, 256};
+	static const struct {
+		const char *what;
+		bool oneway;
+		bool same_spin; /* every client count with many_client_spin */
+	} ways[] = {
+	    {"synchronous calls; 1 client spins as in (a), more clients spin briefly", false,
+	     false},
+	    {"synchronous calls; every client spins briefly (--many-client-spin)", false, true},
+	    {"one-way console.print from every client, then one call each", true, true},
+	};
+	printf("\n(c) server cost per message, 200000 messages of 16 bytes over n clients "
+	       "(threads)\n");
+	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		double wall[3], cpu[3];
+		printf("  %s\n", ways[w].what);
+		for (int k = 0; k < 3; k++) {
+			uint32_t spin =
+			    counts[k] == 1 && !ways[w].same_spin ? client_spin : many_client_spin;
+			double wv[MAX_RUNS], cv[MAX_RUNS];
+			for (int r = 0; r < runs; r++)
+				many_clients(counts[k], 200000, ways[w].oneway, spin, &wv[r],
+				             &cv[r]);
+			wall[k] = median(wv, runs);
+			cpu[k] = median(cv, runs);
+			printf(
+			    "    %3u clients: wall %6.0f ns/message, server CPU %6.0f ns/message\n",
+			    counts[k], wall[k], cpu[k]);
+		}
+		printf("    256 / 1 clients: server CPU %.2fx, wall %.2fx  (target <= 1.5x: %s)\n",
+		       cpu[2] / cpu[0], wall[2] / wall[0], verdict(cpu[2] / cpu[0] <= 1.5));
+	}
+
+	printf("\nidle: server CPU over one idle second (server spin %u): %.0f us\n", server_spin,
+	       idle_cpu(server_spin) / 1e3);
+	if (do_sweep)
+		sweep();
+	return 0;
+}

@@ -1,0 +1,134 @@
+#!/bin/sh
+# test_hosted_demo.sh BINDIR: the hosted demo end to end. Starts
+# idl-file-server on a directory of known files and idl-console-server with
+# known input, runs idl-client's commands against them and checks what they
+# print: a small file (read), a 100 KiB file (read_shared into a memfd,
+# compared with cmp), a directory of 100 entries (readdir in two batches),
+# stat, console print and readline, typed errors, and paths that try to
+# leave the served directory. The servers get names unique to this run, and
+# are always stopped.
+set -u
+bin=$1
+tmp=$(mktemp -d)
+fs_pid=
+console_pid=
+cleanup() {
+	[ -n "$fs_pid" ] && kill "$fs_pid" 2>/dev/null
+	[ -n "$console_pid" ] && kill "$console_pid" 2>/dev/null
+	wait
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+IDL_FS_NAME=test-fs-$$
+IDL_CONSOLE_NAME=test-console-$$
+export IDL_FS_NAME IDL_CONSOLE_NAME
+failures=0
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# The served tree.
+root=$tmp/root
+mkdir -p "$root/sub" "$tmp/outside"
+printf 'a small file\n' >"$root/small.txt"
+head -c 102400 /dev/urandom >"$root/big.bin"
+i=1
+while [ $i -le 100 ]; do
+	: >"$root/sub/entry-$i"
+	i=$((i + 1))
+done
+echo secret >"$tmp/outside/secret"
+ln -s "$tmp/outside/secret" "$root/absolute-link"
+ln -s ../outside/secret "$root/relative-escape"
+ln -s small.txt "$root/inside-link"
+printf 'first line\nsecond line\n' >"$tmp/console.in"
+
+"$bin/idl-file-server" "$root" 2>"$tmp/fs.log" &
+fs_pid=$!
+"$bin/idl-console-server" <"$tmp/console.in" >"$tmp/console.out" 2>"$tmp/console.log" &
+console_pid=$!
+# Ready once each has said it serves (5 s at most).
+n=0
+until grep -q serving "$tmp/fs.log" && grep -q serving "$tmp/console.log"; do
+	n=$((n + 1))
+	if [ $n -gt 100 ]; then
+		cat "$tmp/fs.log" "$tmp/console.log"
+		echo "FAIL: the servers did not start"
+		exit 1
+	fi
+	sleep 0.05
+done
+
+client() {
+	"$bin/idl-client" "$@" >"$tmp/out" 2>"$tmp/err"
+}
+
+# cat: a small file through read, a large one through read_shared.
+client cat small.txt && [ "$(cat "$tmp/out")" = "a small file" ] || fail "cat small.txt"
+client cat /big.bin && cmp -s "$tmp/out" "$root/big.bin" || fail "cat big.bin (read_shared)"
+client cat inside-link && [ "$(cat "$tmp/out")" = "a small file" ] || fail "a link inside"
+
+# ls: 100 entries take two readdir batches of at most 64.
+client ls sub || fail "ls sub"
+[ "$(sort "$tmp/out")" = "$(ls "$root/sub" | sort)" ] || fail "ls sub: wrong entries"
+[ "$(wc -l <"$tmp/out")" -eq 100 ] || fail "ls sub: not 100 entries"
+client ls / && grep -qx 'sub/' "$tmp/out" && grep -qx 'big.bin' "$tmp/out" || fail "ls /"
+
+# stat.
+client stat big.bin && grep -qx 'kind file' "$tmp/out" && grep -qx 'size 102400' "$tmp/out" ||
+	fail "stat big.bin"
+client stat sub && grep -qx 'kind directory' "$tmp/out" || fail "stat sub"
+
+# Typed errors, nonzero exit.
+expect_error() { # ERROR COMMAND...
+	error=$1
+	shift
+	if client "$@"; then
+		fail "$* succeeded"
+	elif ! grep -q ": $error\$" "$tmp/err"; then
+		fail "$*: expected $error, got: $(cat "$tmp/err")"
+	fi
+	[ -s "$tmp/out" ] && fail "$*: printed $(cat "$tmp/out")"
+	return 0
+}
+expect_error NOT_FOUND cat missing.txt
+expect_error NOT_DIR ls small.txt
+expect_error IS_DIR cat sub
+
+# Nothing outside the served directory.
+expect_error ACCESS cat ../outside/secret
+expect_error ACCESS cat sub/../../outside/secret
+expect_error ACCESS cat ../../../../../etc/passwd
+expect_error ACCESS cat sub/../small.txt
+expect_error ACCESS cat absolute-link
+expect_error ACCESS cat relative-escape
+expect_error ACCESS ls ..
+expect_error NOT_FOUND cat /etc/passwd # "/" is the served directory
+
+# The console: print goes to the server's stdout, readline reads its stdin.
+client print hello from the client || fail "print"
+client readline && [ "$(cat "$tmp/out")" = "first line" ] || fail "readline 1"
+client readline && [ "$(cat "$tmp/out")" = "second line" ] || fail "readline 2"
+client readline && [ ! -s "$tmp/out" ] || fail "readline at the end of input"
+[ "$(cat "$tmp/console.out")" = "hello from the client" ] || fail "console output"
+
+# No server: the client says so and fails.
+IDL_FS_NAME=test-nobody-$$ client ls / && fail "ls without a server"
+grep -q 'cannot reach server' "$tmp/err" || fail "no server: $(cat "$tmp/err")"
+
+# Both servers stop cleanly on SIGTERM (under ASan: without leaks).
+for pid in $fs_pid $console_pid; do
+	kill "$pid"
+	wait "$pid" || fail "server $pid exited with $?"
+done
+fs_pid=
+console_pid=
+
+if [ $failures -ne 0 ]; then
+	echo "$failures checks failed"
+	exit 1
+fi
+echo "hosted demo: all checks passed"
