@@ -203,14 +203,18 @@ int64_t idl_server_poll(idl_server *s, uint64_t timeout_ns)
 		uint64_t until = s->next_rescan;
 		if (deadline != 0 && deadline < until)
 			until = deadline;
-		int err = idl_wait_for(&s->doorbell->wake, IDL_WAIT_DATA, doorbell_ready, s,
-		                       s->spin, until, 0);
+		/* Spinning pays while requests keep coming; after a pass that
+		 * found nothing (an idle rescan), go straight to sleep. */
+		uint32_t spin = s->idle ? 0 : s->spin;
+		int err = idl_wait_for(&s->doorbell->wake, IDL_WAIT_DATA, doorbell_ready, s, spin,
+		                       until, 0);
 		handled += take_ready(s);
 		if (err == IDL_E_TIMEOUT && deadline != 0 && idl_os_now_ns() >= deadline)
 			break;
 	}
 	if (handled > 0)
 		s->wakeups++;
+	s->idle = handled == 0;
 	return (int64_t)handled;
 }
 

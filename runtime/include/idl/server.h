@@ -58,6 +58,7 @@ typedef struct idl_server {
 	_Atomic bool *stop;          /* idl_server_run returns once this is true */
 	_Atomic uint32_t interrupts; /* idl_server_interrupt calls, from any thread */
 	uint32_t interrupts_seen;    /* those idl_server_poll has returned for */
+	bool idle;                   /* the last poll handled nothing: sleep without spinning */
 } idl_server;
 
 #define IDL_DEFAULT_BATCH_LIMIT 64u
