@@ -44,10 +44,7 @@ static void gen_send(rpc_gen *g, decl *msg)
 	                     "frame",   arena_printf(g->a, "%s_MAX_BYTES", upper),
 	                     "handles", "&handle_count"};
 	emit_wrapped(e, 1, arena_printf(g->a, "int64_t size = %s_encode(", n), enc, 6, ");\n");
-	emit(e, "\tif (size < 0) {\n");
-	emit(e, "\t\tep->ops->send_commit(ep, 0, NULL, 0);\n");
-	emit(e, "\t\treturn (int)size;\n\t}\n");
-	emit(e, "\treturn ep->ops->send_commit(ep, (size_t)size, handles, handle_count);\n}\n\n");
+	emit(e, "\treturn idl_send_finish(ep, size, handles, handle_count);\n}\n\n");
 }
 
 static void gen_stub(rpc_gen *g, decl *iface, method *m)
@@ -90,9 +87,8 @@ static void gen_stub(rpc_gen *g, decl *iface, method *m)
 	emit(e, "\tsize_t size;\n");
 	const char *recv[] = {"ep",    "txid",    "buf->bytes",   "sizeof(buf->bytes)",
 	                      "&size", "handles", "&handle_count"};
-	emit_wrapped(e, 1, "err = ep->ops->receive(", recv, 7, ");\n");
+	emit_wrapped(e, 1, "err = idl_receive_reply(", recv, 7, ");\n");
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\tif (buf->reply.header.txid != txid)\n\t\treturn IDL_E_TXID;\n");
 	if (err_enum) {
 		emit(e, "\tif (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {\n");
 		emit(e, "\t\terr = %s_error_validate(buf->bytes, size, error);\n", base);
@@ -147,9 +143,7 @@ static void gen_serve(rpc_gen *g, decl *iface, method *m)
 		const char *enc[] = {"req->header.txid", "error", "out", "32"};
 		emit_wrapped(e, 2, arena_printf(a, "int64_t n = %s_error_encode(", base), enc, 4,
 		             ");\n");
-		emit(e, "\t\tif (n < 0) {\n\t\t\tep->ops->send_commit(ep, 0, NULL, "
-		        "0);\n\t\t\treturn (int)n;\n\t\t}\n");
-		emit(e, "\t\treturn ep->ops->send_commit(ep, (size_t)n, NULL, 0);\n\t}\n");
+		emit(e, "\t\treturn idl_send_finish(ep, n, NULL, 0);\n\t}\n");
 	} else {
 		emit(e, "\terr = h->%s(ctx, req, &reply);\n", m->name);
 	}

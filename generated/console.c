@@ -1258,11 +1258,7 @@ static int send_console_console_write_request(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_write_request_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_write_reply(idl_endpoint *ep,
@@ -1276,11 +1272,7 @@ static int send_console_console_write_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_write_reply_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_print_request(idl_endpoint *ep,
@@ -1295,11 +1287,7 @@ static int send_console_console_print_request(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_print_request_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_read_request(idl_endpoint *ep,
@@ -1313,11 +1301,7 @@ static int send_console_console_read_request(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_read_request_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_read_reply(idl_endpoint *ep, const console_console_read_reply *msg,
@@ -1331,11 +1315,7 @@ static int send_console_console_read_reply(idl_endpoint *ep, const console_conso
 		return err;
 	int64_t size = console_console_read_reply_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_get_mode_request(idl_endpoint *ep,
@@ -1350,11 +1330,7 @@ static int send_console_console_get_mode_request(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_get_mode_request_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_get_mode_reply(idl_endpoint *ep,
@@ -1369,11 +1345,7 @@ static int send_console_console_get_mode_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_get_mode_reply_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_set_mode_request(idl_endpoint *ep,
@@ -1388,11 +1360,7 @@ static int send_console_console_set_mode_request(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_set_mode_request_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_set_mode_reply(idl_endpoint *ep,
@@ -1407,11 +1375,7 @@ static int send_console_console_set_mode_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_set_mode_reply_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_get_size_request(idl_endpoint *ep,
@@ -1426,11 +1390,7 @@ static int send_console_console_get_size_request(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_get_size_request_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_get_size_reply(idl_endpoint *ep,
@@ -1445,11 +1405,7 @@ static int send_console_console_get_size_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_get_size_reply_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_input_available_event(
@@ -1464,11 +1420,7 @@ static int send_console_console_input_available_event(
 	int64_t size = console_console_input_available_event_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES, handles,
 	    &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_console_console_resized_event(idl_endpoint *ep,
@@ -1483,11 +1435,7 @@ static int send_console_console_resized_event(idl_endpoint *ep,
 		return err;
 	int64_t size = console_console_resized_event_encode(
 	    msg, txid, frame, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 /* console.idl:45: Console.write */
@@ -1502,12 +1450,10 @@ int console_console_write(idl_endpoint *ep, const console_console_write_request 
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = console_console_write_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -1537,12 +1483,10 @@ int console_console_read(idl_endpoint *ep, const console_console_read_request *r
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = console_console_read_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -1566,12 +1510,10 @@ int console_console_get_mode(idl_endpoint *ep, const console_console_get_mode_re
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = console_console_get_mode_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -1595,12 +1537,10 @@ int console_console_set_mode(idl_endpoint *ep, const console_console_set_mode_re
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = console_console_set_mode_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -1624,12 +1564,10 @@ int console_console_get_size(idl_endpoint *ep, const console_console_get_size_re
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = console_console_get_size_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -1674,11 +1612,7 @@ static int serve_console_console_write(const console_console_handlers *h, void *
 		if (err != IDL_OK)
 			return err;
 		int64_t n = console_console_write_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -1719,11 +1653,7 @@ static int serve_console_console_read(const console_console_handlers *h, void *c
 		if (err != IDL_OK)
 			return err;
 		int64_t n = console_console_read_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -1750,11 +1680,7 @@ static int serve_console_console_get_mode(const console_console_handlers *h, voi
 		if (err != IDL_OK)
 			return err;
 		int64_t n = console_console_get_mode_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -1781,11 +1707,7 @@ static int serve_console_console_set_mode(const console_console_handlers *h, voi
 		if (err != IDL_OK)
 			return err;
 		int64_t n = console_console_set_mode_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -1812,11 +1734,7 @@ static int serve_console_console_get_size(const console_console_handlers *h, voi
 		if (err != IDL_OK)
 			return err;
 		int64_t n = console_console_get_size_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;

@@ -3130,11 +3130,7 @@ static int send_fs_file_open_request(idl_endpoint *ep, const fs_file_open_reques
 		return err;
 	int64_t size = fs_file_open_request_encode(msg, txid, frame, FS_FILE_OPEN_REQUEST_MAX_BYTES,
 	                                           handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_open_reply(idl_endpoint *ep, const fs_file_open_reply *msg, uint64_t txid)
@@ -3147,11 +3143,7 @@ static int send_fs_file_open_reply(idl_endpoint *ep, const fs_file_open_reply *m
 		return err;
 	int64_t size = fs_file_open_reply_encode(msg, txid, frame, FS_FILE_OPEN_REPLY_MAX_BYTES,
 	                                         handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_close_request(idl_endpoint *ep, const fs_file_close_request *msg,
@@ -3165,11 +3157,7 @@ static int send_fs_file_close_request(idl_endpoint *ep, const fs_file_close_requ
 		return err;
 	int64_t size = fs_file_close_request_encode(
 	    msg, txid, frame, FS_FILE_CLOSE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_close_reply(idl_endpoint *ep, const fs_file_close_reply *msg, uint64_t txid)
@@ -3182,11 +3170,7 @@ static int send_fs_file_close_reply(idl_endpoint *ep, const fs_file_close_reply 
 		return err;
 	int64_t size = fs_file_close_reply_encode(msg, txid, frame, FS_FILE_CLOSE_REPLY_MAX_BYTES,
 	                                          handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_read_request(idl_endpoint *ep, const fs_file_read_request *msg,
@@ -3200,11 +3184,7 @@ static int send_fs_file_read_request(idl_endpoint *ep, const fs_file_read_reques
 		return err;
 	int64_t size = fs_file_read_request_encode(msg, txid, frame, FS_FILE_READ_REQUEST_MAX_BYTES,
 	                                           handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_read_reply(idl_endpoint *ep, const fs_file_read_reply *msg, uint64_t txid)
@@ -3217,11 +3197,7 @@ static int send_fs_file_read_reply(idl_endpoint *ep, const fs_file_read_reply *m
 		return err;
 	int64_t size = fs_file_read_reply_encode(msg, txid, frame, FS_FILE_READ_REPLY_MAX_BYTES,
 	                                         handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_write_request(idl_endpoint *ep, const fs_file_write_request *msg,
@@ -3235,11 +3211,7 @@ static int send_fs_file_write_request(idl_endpoint *ep, const fs_file_write_requ
 		return err;
 	int64_t size = fs_file_write_request_encode(
 	    msg, txid, frame, FS_FILE_WRITE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_write_reply(idl_endpoint *ep, const fs_file_write_reply *msg, uint64_t txid)
@@ -3252,11 +3224,7 @@ static int send_fs_file_write_reply(idl_endpoint *ep, const fs_file_write_reply 
 		return err;
 	int64_t size = fs_file_write_reply_encode(msg, txid, frame, FS_FILE_WRITE_REPLY_MAX_BYTES,
 	                                          handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_read_shared_request(idl_endpoint *ep,
@@ -3270,11 +3238,7 @@ static int send_fs_file_read_shared_request(idl_endpoint *ep,
 		return err;
 	int64_t size = fs_file_read_shared_request_encode(
 	    msg, txid, frame, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_read_shared_reply(idl_endpoint *ep, const fs_file_read_shared_reply *msg,
@@ -3288,11 +3252,7 @@ static int send_fs_file_read_shared_reply(idl_endpoint *ep, const fs_file_read_s
 		return err;
 	int64_t size = fs_file_read_shared_reply_encode(
 	    msg, txid, frame, FS_FILE_READ_SHARED_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_write_shared_request(idl_endpoint *ep,
@@ -3306,11 +3266,7 @@ static int send_fs_file_write_shared_request(idl_endpoint *ep,
 		return err;
 	int64_t size = fs_file_write_shared_request_encode(
 	    msg, txid, frame, FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_write_shared_reply(idl_endpoint *ep, const fs_file_write_shared_reply *msg,
@@ -3324,11 +3280,7 @@ static int send_fs_file_write_shared_reply(idl_endpoint *ep, const fs_file_write
 		return err;
 	int64_t size = fs_file_write_shared_reply_encode(
 	    msg, txid, frame, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_stat_request(idl_endpoint *ep, const fs_file_stat_request *msg,
@@ -3342,11 +3294,7 @@ static int send_fs_file_stat_request(idl_endpoint *ep, const fs_file_stat_reques
 		return err;
 	int64_t size = fs_file_stat_request_encode(msg, txid, frame, FS_FILE_STAT_REQUEST_MAX_BYTES,
 	                                           handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_stat_reply(idl_endpoint *ep, const fs_file_stat_reply *msg, uint64_t txid)
@@ -3359,11 +3307,7 @@ static int send_fs_file_stat_reply(idl_endpoint *ep, const fs_file_stat_reply *m
 		return err;
 	int64_t size = fs_file_stat_reply_encode(msg, txid, frame, FS_FILE_STAT_REPLY_MAX_BYTES,
 	                                         handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_set_times_request(idl_endpoint *ep, const fs_file_set_times_request *msg,
@@ -3377,11 +3321,7 @@ static int send_fs_file_set_times_request(idl_endpoint *ep, const fs_file_set_ti
 		return err;
 	int64_t size = fs_file_set_times_request_encode(
 	    msg, txid, frame, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_set_times_reply(idl_endpoint *ep, const fs_file_set_times_reply *msg,
@@ -3395,11 +3335,7 @@ static int send_fs_file_set_times_reply(idl_endpoint *ep, const fs_file_set_time
 		return err;
 	int64_t size = fs_file_set_times_reply_encode(
 	    msg, txid, frame, FS_FILE_SET_TIMES_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_truncate_request(idl_endpoint *ep, const fs_file_truncate_request *msg,
@@ -3413,11 +3349,7 @@ static int send_fs_file_truncate_request(idl_endpoint *ep, const fs_file_truncat
 		return err;
 	int64_t size = fs_file_truncate_request_encode(
 	    msg, txid, frame, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_truncate_reply(idl_endpoint *ep, const fs_file_truncate_reply *msg,
@@ -3431,11 +3363,7 @@ static int send_fs_file_truncate_reply(idl_endpoint *ep, const fs_file_truncate_
 		return err;
 	int64_t size = fs_file_truncate_reply_encode(
 	    msg, txid, frame, FS_FILE_TRUNCATE_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_sync_request(idl_endpoint *ep, const fs_file_sync_request *msg,
@@ -3449,11 +3377,7 @@ static int send_fs_file_sync_request(idl_endpoint *ep, const fs_file_sync_reques
 		return err;
 	int64_t size = fs_file_sync_request_encode(msg, txid, frame, FS_FILE_SYNC_REQUEST_MAX_BYTES,
 	                                           handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_sync_reply(idl_endpoint *ep, const fs_file_sync_reply *msg, uint64_t txid)
@@ -3466,11 +3390,7 @@ static int send_fs_file_sync_reply(idl_endpoint *ep, const fs_file_sync_reply *m
 		return err;
 	int64_t size = fs_file_sync_reply_encode(msg, txid, frame, FS_FILE_SYNC_REPLY_MAX_BYTES,
 	                                         handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_readdir_request(idl_endpoint *ep, const fs_file_readdir_request *msg,
@@ -3484,11 +3404,7 @@ static int send_fs_file_readdir_request(idl_endpoint *ep, const fs_file_readdir_
 		return err;
 	int64_t size = fs_file_readdir_request_encode(
 	    msg, txid, frame, FS_FILE_READDIR_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_readdir_reply(idl_endpoint *ep, const fs_file_readdir_reply *msg,
@@ -3502,11 +3418,7 @@ static int send_fs_file_readdir_reply(idl_endpoint *ep, const fs_file_readdir_re
 		return err;
 	int64_t size = fs_file_readdir_reply_encode(
 	    msg, txid, frame, FS_FILE_READDIR_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_mkdir_request(idl_endpoint *ep, const fs_file_mkdir_request *msg,
@@ -3520,11 +3432,7 @@ static int send_fs_file_mkdir_request(idl_endpoint *ep, const fs_file_mkdir_requ
 		return err;
 	int64_t size = fs_file_mkdir_request_encode(
 	    msg, txid, frame, FS_FILE_MKDIR_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_mkdir_reply(idl_endpoint *ep, const fs_file_mkdir_reply *msg, uint64_t txid)
@@ -3537,11 +3445,7 @@ static int send_fs_file_mkdir_reply(idl_endpoint *ep, const fs_file_mkdir_reply 
 		return err;
 	int64_t size = fs_file_mkdir_reply_encode(msg, txid, frame, FS_FILE_MKDIR_REPLY_MAX_BYTES,
 	                                          handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_unlink_request(idl_endpoint *ep, const fs_file_unlink_request *msg,
@@ -3555,11 +3459,7 @@ static int send_fs_file_unlink_request(idl_endpoint *ep, const fs_file_unlink_re
 		return err;
 	int64_t size = fs_file_unlink_request_encode(
 	    msg, txid, frame, FS_FILE_UNLINK_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_unlink_reply(idl_endpoint *ep, const fs_file_unlink_reply *msg,
@@ -3573,11 +3473,7 @@ static int send_fs_file_unlink_reply(idl_endpoint *ep, const fs_file_unlink_repl
 		return err;
 	int64_t size = fs_file_unlink_reply_encode(msg, txid, frame, FS_FILE_UNLINK_REPLY_MAX_BYTES,
 	                                           handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_rename_request(idl_endpoint *ep, const fs_file_rename_request *msg,
@@ -3591,11 +3487,7 @@ static int send_fs_file_rename_request(idl_endpoint *ep, const fs_file_rename_re
 		return err;
 	int64_t size = fs_file_rename_request_encode(
 	    msg, txid, frame, FS_FILE_RENAME_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_rename_reply(idl_endpoint *ep, const fs_file_rename_reply *msg,
@@ -3609,11 +3501,7 @@ static int send_fs_file_rename_reply(idl_endpoint *ep, const fs_file_rename_repl
 		return err;
 	int64_t size = fs_file_rename_reply_encode(msg, txid, frame, FS_FILE_RENAME_REPLY_MAX_BYTES,
 	                                           handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_advise_request(idl_endpoint *ep, const fs_file_advise_request *msg,
@@ -3627,11 +3515,7 @@ static int send_fs_file_advise_request(idl_endpoint *ep, const fs_file_advise_re
 		return err;
 	int64_t size = fs_file_advise_request_encode(
 	    msg, txid, frame, FS_FILE_ADVISE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_watch_request(idl_endpoint *ep, const fs_file_watch_request *msg,
@@ -3645,11 +3529,7 @@ static int send_fs_file_watch_request(idl_endpoint *ep, const fs_file_watch_requ
 		return err;
 	int64_t size = fs_file_watch_request_encode(
 	    msg, txid, frame, FS_FILE_WATCH_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_watch_reply(idl_endpoint *ep, const fs_file_watch_reply *msg, uint64_t txid)
@@ -3662,11 +3542,7 @@ static int send_fs_file_watch_reply(idl_endpoint *ep, const fs_file_watch_reply 
 		return err;
 	int64_t size = fs_file_watch_reply_encode(msg, txid, frame, FS_FILE_WATCH_REPLY_MAX_BYTES,
 	                                          handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_fs_file_changed_event(idl_endpoint *ep, const fs_file_changed_event *msg,
@@ -3680,11 +3556,7 @@ static int send_fs_file_changed_event(idl_endpoint *ep, const fs_file_changed_ev
 		return err;
 	int64_t size = fs_file_changed_event_encode(
 	    msg, txid, frame, FS_FILE_CHANGED_EVENT_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 /* fs.idl:112: File.open */
@@ -3698,12 +3570,10 @@ int fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_open_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -3727,12 +3597,10 @@ int fs_file_close(idl_endpoint *ep, const fs_file_close_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_close_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -3755,12 +3623,10 @@ int fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_read_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -3784,12 +3650,10 @@ int fs_file_write(idl_endpoint *ep, const fs_file_write_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_write_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -3813,12 +3677,10 @@ int fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_read_shared_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -3842,12 +3704,10 @@ int fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *r
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_write_shared_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -3870,12 +3730,10 @@ int fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_stat_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -3899,12 +3757,10 @@ int fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_set_times_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -3928,12 +3784,10 @@ int fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_truncate_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -3956,12 +3810,10 @@ int fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_sync_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -3985,12 +3837,10 @@ int fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_readdir_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4014,12 +3864,10 @@ int fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_mkdir_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4043,12 +3891,10 @@ int fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_unlink_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4072,12 +3918,10 @@ int fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_rename_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4107,12 +3951,10 @@ int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = fs_file_watch_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4149,11 +3991,7 @@ static int serve_fs_file_open(const fs_file_handlers *h, void *ctx, idl_endpoint
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_open_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4179,11 +4017,7 @@ static int serve_fs_file_close(const fs_file_handlers *h, void *ctx, idl_endpoin
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_close_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4209,11 +4043,7 @@ static int serve_fs_file_read(const fs_file_handlers *h, void *ctx, idl_endpoint
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_read_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4239,11 +4069,7 @@ static int serve_fs_file_write(const fs_file_handlers *h, void *ctx, idl_endpoin
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_write_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4270,11 +4096,7 @@ static int serve_fs_file_read_shared(const fs_file_handlers *h, void *ctx, idl_e
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_read_shared_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4301,11 +4123,7 @@ static int serve_fs_file_write_shared(const fs_file_handlers *h, void *ctx, idl_
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_write_shared_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4331,11 +4149,7 @@ static int serve_fs_file_stat(const fs_file_handlers *h, void *ctx, idl_endpoint
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_stat_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4362,11 +4176,7 @@ static int serve_fs_file_set_times(const fs_file_handlers *h, void *ctx, idl_end
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_set_times_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4393,11 +4203,7 @@ static int serve_fs_file_truncate(const fs_file_handlers *h, void *ctx, idl_endp
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_truncate_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4423,11 +4229,7 @@ static int serve_fs_file_sync(const fs_file_handlers *h, void *ctx, idl_endpoint
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_sync_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4454,11 +4256,7 @@ static int serve_fs_file_readdir(const fs_file_handlers *h, void *ctx, idl_endpo
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_readdir_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4484,11 +4282,7 @@ static int serve_fs_file_mkdir(const fs_file_handlers *h, void *ctx, idl_endpoin
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_mkdir_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4514,11 +4308,7 @@ static int serve_fs_file_unlink(const fs_file_handlers *h, void *ctx, idl_endpoi
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_unlink_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4544,11 +4334,7 @@ static int serve_fs_file_rename(const fs_file_handlers *h, void *ctx, idl_endpoi
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_rename_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4587,11 +4373,7 @@ static int serve_fs_file_watch(const fs_file_handlers *h, void *ctx, idl_endpoin
 		if (err != IDL_OK)
 			return err;
 		int64_t n = fs_file_watch_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;

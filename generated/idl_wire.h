@@ -576,6 +576,33 @@ struct idl_endpoint {
 	uint64_t timeout_ns; /* how long a call waits for its reply; 0: forever */
 };
 
+/*
+ * Ends a send begun with send_begin: publishes the frame an encoder wrote
+ * (size > 0), or gives the reservation back and returns the encoder's
+ * error (size < 0).
+ */
+static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_handle *handles,
+                                  uint32_t handle_count)
+{
+	if (size < 0) {
+		ep->ops->send_commit(ep, 0, NULL, 0);
+		return (int)size;
+	}
+	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+}
+
+/* Waits for the reply to txid and checks that it answers that call. */
+static inline int idl_receive_reply(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes,
+                                    size_t *size, idl_handle *handles, uint32_t *handle_count)
+{
+	int err = ep->ops->receive(ep, txid, buf, max_bytes, size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	if (((const idl_frame_header *)buf)->txid != txid)
+		return IDL_E_TXID;
+	return IDL_OK;
+}
+
 /* The next transaction id of a call; never 0, which marks one-way frames. */
 static inline uint64_t idl_endpoint_txid(idl_endpoint *ep)
 {

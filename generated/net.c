@@ -3744,11 +3744,7 @@ static int send_net_socket_open_request(idl_endpoint *ep, const net_socket_open_
 		return err;
 	int64_t size = net_socket_open_request_encode(
 	    msg, txid, frame, NET_SOCKET_OPEN_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_open_reply(idl_endpoint *ep, const net_socket_open_reply *msg,
@@ -3762,11 +3758,7 @@ static int send_net_socket_open_reply(idl_endpoint *ep, const net_socket_open_re
 		return err;
 	int64_t size = net_socket_open_reply_encode(
 	    msg, txid, frame, NET_SOCKET_OPEN_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_bind_request(idl_endpoint *ep, const net_socket_bind_request *msg,
@@ -3780,11 +3772,7 @@ static int send_net_socket_bind_request(idl_endpoint *ep, const net_socket_bind_
 		return err;
 	int64_t size = net_socket_bind_request_encode(
 	    msg, txid, frame, NET_SOCKET_BIND_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_bind_reply(idl_endpoint *ep, const net_socket_bind_reply *msg,
@@ -3798,11 +3786,7 @@ static int send_net_socket_bind_reply(idl_endpoint *ep, const net_socket_bind_re
 		return err;
 	int64_t size = net_socket_bind_reply_encode(
 	    msg, txid, frame, NET_SOCKET_BIND_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_local_address_request(idl_endpoint *ep,
@@ -3817,11 +3801,7 @@ static int send_net_socket_local_address_request(idl_endpoint *ep,
 		return err;
 	int64_t size = net_socket_local_address_request_encode(
 	    msg, txid, frame, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_local_address_reply(idl_endpoint *ep,
@@ -3836,11 +3816,7 @@ static int send_net_socket_local_address_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = net_socket_local_address_reply_encode(
 	    msg, txid, frame, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_connect_request(idl_endpoint *ep, const net_socket_connect_request *msg,
@@ -3854,11 +3830,7 @@ static int send_net_socket_connect_request(idl_endpoint *ep, const net_socket_co
 		return err;
 	int64_t size = net_socket_connect_request_encode(
 	    msg, txid, frame, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_connect_reply(idl_endpoint *ep, const net_socket_connect_reply *msg,
@@ -3872,11 +3844,7 @@ static int send_net_socket_connect_reply(idl_endpoint *ep, const net_socket_conn
 		return err;
 	int64_t size = net_socket_connect_reply_encode(
 	    msg, txid, frame, NET_SOCKET_CONNECT_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_listen_request(idl_endpoint *ep, const net_socket_listen_request *msg,
@@ -3890,11 +3858,7 @@ static int send_net_socket_listen_request(idl_endpoint *ep, const net_socket_lis
 		return err;
 	int64_t size = net_socket_listen_request_encode(
 	    msg, txid, frame, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_listen_reply(idl_endpoint *ep, const net_socket_listen_reply *msg,
@@ -3908,11 +3872,7 @@ static int send_net_socket_listen_reply(idl_endpoint *ep, const net_socket_liste
 		return err;
 	int64_t size = net_socket_listen_reply_encode(
 	    msg, txid, frame, NET_SOCKET_LISTEN_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_accept_request(idl_endpoint *ep, const net_socket_accept_request *msg,
@@ -3926,11 +3886,7 @@ static int send_net_socket_accept_request(idl_endpoint *ep, const net_socket_acc
 		return err;
 	int64_t size = net_socket_accept_request_encode(
 	    msg, txid, frame, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_accept_reply(idl_endpoint *ep, const net_socket_accept_reply *msg,
@@ -3944,11 +3900,7 @@ static int send_net_socket_accept_reply(idl_endpoint *ep, const net_socket_accep
 		return err;
 	int64_t size = net_socket_accept_reply_encode(
 	    msg, txid, frame, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_send_to_request(idl_endpoint *ep, const net_socket_send_to_request *msg,
@@ -3962,11 +3914,7 @@ static int send_net_socket_send_to_request(idl_endpoint *ep, const net_socket_se
 		return err;
 	int64_t size = net_socket_send_to_request_encode(
 	    msg, txid, frame, NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_send_to_reply(idl_endpoint *ep, const net_socket_send_to_reply *msg,
@@ -3980,11 +3928,7 @@ static int send_net_socket_send_to_reply(idl_endpoint *ep, const net_socket_send
 		return err;
 	int64_t size = net_socket_send_to_reply_encode(
 	    msg, txid, frame, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_receive_from_request(idl_endpoint *ep,
@@ -3999,11 +3943,7 @@ static int send_net_socket_receive_from_request(idl_endpoint *ep,
 		return err;
 	int64_t size = net_socket_receive_from_request_encode(
 	    msg, txid, frame, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_receive_from_reply(idl_endpoint *ep,
@@ -4018,11 +3958,7 @@ static int send_net_socket_receive_from_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = net_socket_receive_from_reply_encode(
 	    msg, txid, frame, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_send_request(idl_endpoint *ep, const net_socket_send_request *msg,
@@ -4036,11 +3972,7 @@ static int send_net_socket_send_request(idl_endpoint *ep, const net_socket_send_
 		return err;
 	int64_t size = net_socket_send_request_encode(
 	    msg, txid, frame, NET_SOCKET_SEND_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_send_reply(idl_endpoint *ep, const net_socket_send_reply *msg,
@@ -4054,11 +3986,7 @@ static int send_net_socket_send_reply(idl_endpoint *ep, const net_socket_send_re
 		return err;
 	int64_t size = net_socket_send_reply_encode(
 	    msg, txid, frame, NET_SOCKET_SEND_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_receive_request(idl_endpoint *ep, const net_socket_receive_request *msg,
@@ -4072,11 +4000,7 @@ static int send_net_socket_receive_request(idl_endpoint *ep, const net_socket_re
 		return err;
 	int64_t size = net_socket_receive_request_encode(
 	    msg, txid, frame, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_receive_reply(idl_endpoint *ep, const net_socket_receive_reply *msg,
@@ -4090,11 +4014,7 @@ static int send_net_socket_receive_reply(idl_endpoint *ep, const net_socket_rece
 		return err;
 	int64_t size = net_socket_receive_reply_encode(
 	    msg, txid, frame, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_shutdown_request(idl_endpoint *ep,
@@ -4108,11 +4028,7 @@ static int send_net_socket_shutdown_request(idl_endpoint *ep,
 		return err;
 	int64_t size = net_socket_shutdown_request_encode(
 	    msg, txid, frame, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_shutdown_reply(idl_endpoint *ep, const net_socket_shutdown_reply *msg,
@@ -4126,11 +4042,7 @@ static int send_net_socket_shutdown_reply(idl_endpoint *ep, const net_socket_shu
 		return err;
 	int64_t size = net_socket_shutdown_reply_encode(
 	    msg, txid, frame, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_close_request(idl_endpoint *ep, const net_socket_close_request *msg,
@@ -4144,11 +4056,7 @@ static int send_net_socket_close_request(idl_endpoint *ep, const net_socket_clos
 		return err;
 	int64_t size = net_socket_close_request_encode(
 	    msg, txid, frame, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_close_reply(idl_endpoint *ep, const net_socket_close_reply *msg,
@@ -4162,11 +4070,7 @@ static int send_net_socket_close_reply(idl_endpoint *ep, const net_socket_close_
 		return err;
 	int64_t size = net_socket_close_reply_encode(
 	    msg, txid, frame, NET_SOCKET_CLOSE_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_readable_event(idl_endpoint *ep, const net_socket_readable_event *msg,
@@ -4180,11 +4084,7 @@ static int send_net_socket_readable_event(idl_endpoint *ep, const net_socket_rea
 		return err;
 	int64_t size = net_socket_readable_event_encode(
 	    msg, txid, frame, NET_SOCKET_READABLE_EVENT_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_socket_writable_event(idl_endpoint *ep, const net_socket_writable_event *msg,
@@ -4198,11 +4098,7 @@ static int send_net_socket_writable_event(idl_endpoint *ep, const net_socket_wri
 		return err;
 	int64_t size = net_socket_writable_event_encode(
 	    msg, txid, frame, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 /* net.idl:91: Socket.open */
@@ -4217,12 +4113,10 @@ int net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_open_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4246,12 +4140,10 @@ int net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_bind_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4275,12 +4167,10 @@ int net_socket_local_address(idl_endpoint *ep, const net_socket_local_address_re
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_local_address_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4304,12 +4194,10 @@ int net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_connect_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4333,12 +4221,10 @@ int net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_listen_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4362,12 +4248,10 @@ int net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_accept_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4391,12 +4275,10 @@ int net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_send_to_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4420,12 +4302,10 @@ int net_socket_receive_from(idl_endpoint *ep, const net_socket_receive_from_requ
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_receive_from_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4449,12 +4329,10 @@ int net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_send_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4478,12 +4356,10 @@ int net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_receive_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4507,12 +4383,10 @@ int net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_shutdown_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4536,12 +4410,10 @@ int net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_socket_close_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -4585,11 +4457,7 @@ static int serve_net_socket_open(const net_socket_handlers *h, void *ctx, idl_en
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_open_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4616,11 +4484,7 @@ static int serve_net_socket_bind(const net_socket_handlers *h, void *ctx, idl_en
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_bind_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4647,11 +4511,7 @@ static int serve_net_socket_local_address(const net_socket_handlers *h, void *ct
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_local_address_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4678,11 +4538,7 @@ static int serve_net_socket_connect(const net_socket_handlers *h, void *ctx, idl
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_connect_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4709,11 +4565,7 @@ static int serve_net_socket_listen(const net_socket_handlers *h, void *ctx, idl_
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_listen_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4740,11 +4592,7 @@ static int serve_net_socket_accept(const net_socket_handlers *h, void *ctx, idl_
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_accept_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4771,11 +4619,7 @@ static int serve_net_socket_send_to(const net_socket_handlers *h, void *ctx, idl
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_send_to_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4802,11 +4646,7 @@ static int serve_net_socket_receive_from(const net_socket_handlers *h, void *ctx
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_receive_from_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4833,11 +4673,7 @@ static int serve_net_socket_send(const net_socket_handlers *h, void *ctx, idl_en
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_send_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4864,11 +4700,7 @@ static int serve_net_socket_receive(const net_socket_handlers *h, void *ctx, idl
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_receive_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4895,11 +4727,7 @@ static int serve_net_socket_shutdown(const net_socket_handlers *h, void *ctx, id
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_shutdown_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -4926,11 +4754,7 @@ static int serve_net_socket_close(const net_socket_handlers *h, void *ctx, idl_e
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_socket_close_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -5019,11 +4843,7 @@ static int send_net_config_list_interfaces_request(idl_endpoint *ep,
 		return err;
 	int64_t size = net_config_list_interfaces_request_encode(
 	    msg, txid, frame, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_config_list_interfaces_reply(idl_endpoint *ep,
@@ -5038,11 +4858,7 @@ static int send_net_config_list_interfaces_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = net_config_list_interfaces_reply_encode(
 	    msg, txid, frame, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_config_add_address_request(idl_endpoint *ep,
@@ -5057,11 +4873,7 @@ static int send_net_config_add_address_request(idl_endpoint *ep,
 		return err;
 	int64_t size = net_config_add_address_request_encode(
 	    msg, txid, frame, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_config_add_address_reply(idl_endpoint *ep,
@@ -5075,11 +4887,7 @@ static int send_net_config_add_address_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = net_config_add_address_reply_encode(
 	    msg, txid, frame, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_config_remove_address_request(idl_endpoint *ep,
@@ -5094,11 +4902,7 @@ static int send_net_config_remove_address_request(idl_endpoint *ep,
 		return err;
 	int64_t size = net_config_remove_address_request_encode(
 	    msg, txid, frame, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_config_remove_address_reply(idl_endpoint *ep,
@@ -5113,11 +4917,7 @@ static int send_net_config_remove_address_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = net_config_remove_address_reply_encode(
 	    msg, txid, frame, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_config_set_gateway_request(idl_endpoint *ep,
@@ -5132,11 +4932,7 @@ static int send_net_config_set_gateway_request(idl_endpoint *ep,
 		return err;
 	int64_t size = net_config_set_gateway_request_encode(
 	    msg, txid, frame, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_config_set_gateway_reply(idl_endpoint *ep,
@@ -5150,11 +4946,7 @@ static int send_net_config_set_gateway_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = net_config_set_gateway_reply_encode(
 	    msg, txid, frame, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_config_set_flags_request(idl_endpoint *ep,
@@ -5168,11 +4960,7 @@ static int send_net_config_set_flags_request(idl_endpoint *ep,
 		return err;
 	int64_t size = net_config_set_flags_request_encode(
 	    msg, txid, frame, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_config_set_flags_reply(idl_endpoint *ep, const net_config_set_flags_reply *msg,
@@ -5186,11 +4974,7 @@ static int send_net_config_set_flags_reply(idl_endpoint *ep, const net_config_se
 		return err;
 	int64_t size = net_config_set_flags_reply_encode(
 	    msg, txid, frame, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
@@ -5206,11 +4990,7 @@ static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
 	int64_t size = net_config_interfaces_changed_event_encode(
 	    msg, txid, frame, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES, handles,
 	    &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 /* net.idl:145: Config.list_interfaces */
@@ -5225,12 +5005,10 @@ int net_config_list_interfaces(idl_endpoint *ep, const net_config_list_interface
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_config_list_interfaces_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -5254,12 +5032,10 @@ int net_config_add_address(idl_endpoint *ep, const net_config_add_address_reques
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_config_add_address_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -5283,12 +5059,10 @@ int net_config_remove_address(idl_endpoint *ep, const net_config_remove_address_
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_config_remove_address_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -5312,12 +5086,10 @@ int net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_reques
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_config_set_gateway_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -5341,12 +5113,10 @@ int net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *r
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = net_config_set_flags_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -5386,11 +5156,7 @@ static int serve_net_config_list_interfaces(const net_config_handlers *h, void *
 			return err;
 		int64_t n =
 		    net_config_list_interfaces_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -5417,11 +5183,7 @@ static int serve_net_config_add_address(const net_config_handlers *h, void *ctx,
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_config_add_address_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -5449,11 +5211,7 @@ static int serve_net_config_remove_address(const net_config_handlers *h, void *c
 			return err;
 		int64_t n =
 		    net_config_remove_address_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -5480,11 +5238,7 @@ static int serve_net_config_set_gateway(const net_config_handlers *h, void *ctx,
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_config_set_gateway_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -5511,11 +5265,7 @@ static int serve_net_config_set_flags(const net_config_handlers *h, void *ctx, i
 		if (err != IDL_OK)
 			return err;
 		int64_t n = net_config_set_flags_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;

@@ -1856,11 +1856,7 @@ static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumer
 		return err;
 	int64_t size = pci_bus_enumerate_request_encode(
 	    msg, txid, frame, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_enumerate_reply(idl_endpoint *ep, const pci_bus_enumerate_reply *msg,
@@ -1874,11 +1870,7 @@ static int send_pci_bus_enumerate_reply(idl_endpoint *ep, const pci_bus_enumerat
 		return err;
 	int64_t size = pci_bus_enumerate_reply_encode(
 	    msg, txid, frame, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_find_request(idl_endpoint *ep, const pci_bus_find_request *msg,
@@ -1892,11 +1884,7 @@ static int send_pci_bus_find_request(idl_endpoint *ep, const pci_bus_find_reques
 		return err;
 	int64_t size = pci_bus_find_request_encode(msg, txid, frame, PCI_BUS_FIND_REQUEST_MAX_BYTES,
 	                                           handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_find_reply(idl_endpoint *ep, const pci_bus_find_reply *msg, uint64_t txid)
@@ -1909,11 +1897,7 @@ static int send_pci_bus_find_reply(idl_endpoint *ep, const pci_bus_find_reply *m
 		return err;
 	int64_t size = pci_bus_find_reply_encode(msg, txid, frame, PCI_BUS_FIND_REPLY_MAX_BYTES,
 	                                         handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_config_read_request(idl_endpoint *ep,
@@ -1927,11 +1911,7 @@ static int send_pci_bus_config_read_request(idl_endpoint *ep,
 		return err;
 	int64_t size = pci_bus_config_read_request_encode(
 	    msg, txid, frame, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_config_read_reply(idl_endpoint *ep, const pci_bus_config_read_reply *msg,
@@ -1945,11 +1925,7 @@ static int send_pci_bus_config_read_reply(idl_endpoint *ep, const pci_bus_config
 		return err;
 	int64_t size = pci_bus_config_read_reply_encode(
 	    msg, txid, frame, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_config_write_request(idl_endpoint *ep,
@@ -1963,11 +1939,7 @@ static int send_pci_bus_config_write_request(idl_endpoint *ep,
 		return err;
 	int64_t size = pci_bus_config_write_request_encode(
 	    msg, txid, frame, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_config_write_reply(idl_endpoint *ep, const pci_bus_config_write_reply *msg,
@@ -1981,11 +1953,7 @@ static int send_pci_bus_config_write_reply(idl_endpoint *ep, const pci_bus_confi
 		return err;
 	int64_t size = pci_bus_config_write_reply_encode(
 	    msg, txid, frame, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_set_command_request(idl_endpoint *ep,
@@ -1999,11 +1967,7 @@ static int send_pci_bus_set_command_request(idl_endpoint *ep,
 		return err;
 	int64_t size = pci_bus_set_command_request_encode(
 	    msg, txid, frame, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_set_command_reply(idl_endpoint *ep, const pci_bus_set_command_reply *msg,
@@ -2017,11 +1981,7 @@ static int send_pci_bus_set_command_reply(idl_endpoint *ep, const pci_bus_set_co
 		return err;
 	int64_t size = pci_bus_set_command_reply_encode(
 	    msg, txid, frame, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_claim_request(idl_endpoint *ep, const pci_bus_claim_request *msg,
@@ -2035,11 +1995,7 @@ static int send_pci_bus_claim_request(idl_endpoint *ep, const pci_bus_claim_requ
 		return err;
 	int64_t size = pci_bus_claim_request_encode(
 	    msg, txid, frame, PCI_BUS_CLAIM_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_claim_reply(idl_endpoint *ep, const pci_bus_claim_reply *msg, uint64_t txid)
@@ -2052,11 +2008,7 @@ static int send_pci_bus_claim_reply(idl_endpoint *ep, const pci_bus_claim_reply 
 		return err;
 	int64_t size = pci_bus_claim_reply_encode(msg, txid, frame, PCI_BUS_CLAIM_REPLY_MAX_BYTES,
 	                                          handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_release_request(idl_endpoint *ep, const pci_bus_release_request *msg,
@@ -2070,11 +2022,7 @@ static int send_pci_bus_release_request(idl_endpoint *ep, const pci_bus_release_
 		return err;
 	int64_t size = pci_bus_release_request_encode(
 	    msg, txid, frame, PCI_BUS_RELEASE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_release_reply(idl_endpoint *ep, const pci_bus_release_reply *msg,
@@ -2088,11 +2036,7 @@ static int send_pci_bus_release_reply(idl_endpoint *ep, const pci_bus_release_re
 		return err;
 	int64_t size = pci_bus_release_reply_encode(
 	    msg, txid, frame, PCI_BUS_RELEASE_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_device_added_event(idl_endpoint *ep, const pci_bus_device_added_event *msg,
@@ -2106,11 +2050,7 @@ static int send_pci_bus_device_added_event(idl_endpoint *ep, const pci_bus_devic
 		return err;
 	int64_t size = pci_bus_device_added_event_encode(
 	    msg, txid, frame, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_pci_bus_device_removed_event(idl_endpoint *ep,
@@ -2124,11 +2064,7 @@ static int send_pci_bus_device_removed_event(idl_endpoint *ep,
 		return err;
 	int64_t size = pci_bus_device_removed_event_encode(
 	    msg, txid, frame, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 /* pci.idl:127: Bus.enumerate */
@@ -2143,12 +2079,10 @@ int pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = pci_bus_enumerate_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -2171,12 +2105,10 @@ int pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = pci_bus_find_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -2200,12 +2132,10 @@ int pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = pci_bus_config_read_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -2229,12 +2159,10 @@ int pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *r
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = pci_bus_config_write_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -2258,12 +2186,10 @@ int pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = pci_bus_set_command_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -2287,12 +2213,10 @@ int pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req,
 	idl_handle handles[8];
 	uint32_t handle_count = 8;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = pci_bus_claim_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -2316,12 +2240,10 @@ int pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = pci_bus_release_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -2365,11 +2287,7 @@ static int serve_pci_bus_enumerate(const pci_bus_handlers *h, void *ctx, idl_end
 		if (err != IDL_OK)
 			return err;
 		int64_t n = pci_bus_enumerate_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -2395,11 +2313,7 @@ static int serve_pci_bus_find(const pci_bus_handlers *h, void *ctx, idl_endpoint
 		if (err != IDL_OK)
 			return err;
 		int64_t n = pci_bus_find_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -2426,11 +2340,7 @@ static int serve_pci_bus_config_read(const pci_bus_handlers *h, void *ctx, idl_e
 		if (err != IDL_OK)
 			return err;
 		int64_t n = pci_bus_config_read_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -2457,11 +2367,7 @@ static int serve_pci_bus_config_write(const pci_bus_handlers *h, void *ctx, idl_
 		if (err != IDL_OK)
 			return err;
 		int64_t n = pci_bus_config_write_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -2488,11 +2394,7 @@ static int serve_pci_bus_set_command(const pci_bus_handlers *h, void *ctx, idl_e
 		if (err != IDL_OK)
 			return err;
 		int64_t n = pci_bus_set_command_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -2518,11 +2420,7 @@ static int serve_pci_bus_claim(const pci_bus_handlers *h, void *ctx, idl_endpoin
 		if (err != IDL_OK)
 			return err;
 		int64_t n = pci_bus_claim_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -2549,11 +2447,7 @@ static int serve_pci_bus_release(const pci_bus_handlers *h, void *ctx, idl_endpo
 		if (err != IDL_OK)
 			return err;
 		int64_t n = pci_bus_release_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;

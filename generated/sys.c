@@ -712,11 +712,7 @@ static int send_sys_services_lookup_request(idl_endpoint *ep,
 		return err;
 	int64_t size = sys_services_lookup_request_encode(
 	    msg, txid, frame, SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_sys_services_lookup_reply(idl_endpoint *ep, const sys_services_lookup_reply *msg,
@@ -730,11 +726,7 @@ static int send_sys_services_lookup_reply(idl_endpoint *ep, const sys_services_l
 		return err;
 	int64_t size = sys_services_lookup_reply_encode(
 	    msg, txid, frame, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_sys_services_publish_request(idl_endpoint *ep,
@@ -748,11 +740,7 @@ static int send_sys_services_publish_request(idl_endpoint *ep,
 		return err;
 	int64_t size = sys_services_publish_request_encode(
 	    msg, txid, frame, SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_sys_services_publish_reply(idl_endpoint *ep, const sys_services_publish_reply *msg,
@@ -766,11 +754,7 @@ static int send_sys_services_publish_reply(idl_endpoint *ep, const sys_services_
 		return err;
 	int64_t size = sys_services_publish_reply_encode(
 	    msg, txid, frame, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_sys_services_withdraw_request(idl_endpoint *ep,
@@ -785,11 +769,7 @@ static int send_sys_services_withdraw_request(idl_endpoint *ep,
 		return err;
 	int64_t size = sys_services_withdraw_request_encode(
 	    msg, txid, frame, SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_sys_services_withdraw_reply(idl_endpoint *ep,
@@ -803,11 +783,7 @@ static int send_sys_services_withdraw_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = sys_services_withdraw_reply_encode(
 	    msg, txid, frame, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_sys_services_published_event(idl_endpoint *ep,
@@ -821,11 +797,7 @@ static int send_sys_services_published_event(idl_endpoint *ep,
 		return err;
 	int64_t size = sys_services_published_event_encode(
 	    msg, txid, frame, SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 /* sys.idl:69: Services.lookup */
@@ -840,12 +812,10 @@ int sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = sys_services_lookup_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -869,12 +839,10 @@ int sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *r
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = sys_services_publish_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -898,12 +866,10 @@ int sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request 
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = sys_services_withdraw_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -941,11 +907,7 @@ static int serve_sys_services_lookup(const sys_services_handlers *h, void *ctx, 
 		if (err != IDL_OK)
 			return err;
 		int64_t n = sys_services_lookup_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -972,11 +934,7 @@ static int serve_sys_services_publish(const sys_services_handlers *h, void *ctx,
 		if (err != IDL_OK)
 			return err;
 		int64_t n = sys_services_publish_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
@@ -1003,11 +961,7 @@ static int serve_sys_services_withdraw(const sys_services_handlers *h, void *ctx
 		if (err != IDL_OK)
 			return err;
 		int64_t n = sys_services_withdraw_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;

@@ -844,11 +844,7 @@ static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
 		return err;
 	int64_t size = test_shapes_gadget_put_request_encode(
 	    msg, txid, frame, TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_test_shapes_gadget_put_reply(idl_endpoint *ep,
@@ -862,11 +858,7 @@ static int send_test_shapes_gadget_put_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = test_shapes_gadget_put_reply_encode(
 	    msg, txid, frame, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_test_shapes_gadget_get_request(idl_endpoint *ep,
@@ -881,11 +873,7 @@ static int send_test_shapes_gadget_get_request(idl_endpoint *ep,
 		return err;
 	int64_t size = test_shapes_gadget_get_request_encode(
 	    msg, txid, frame, TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_test_shapes_gadget_get_reply(idl_endpoint *ep,
@@ -899,11 +887,7 @@ static int send_test_shapes_gadget_get_reply(idl_endpoint *ep,
 		return err;
 	int64_t size = test_shapes_gadget_get_reply_encode(
 	    msg, txid, frame, TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_test_shapes_gadget_poke_request(idl_endpoint *ep,
@@ -918,11 +902,7 @@ static int send_test_shapes_gadget_poke_request(idl_endpoint *ep,
 		return err;
 	int64_t size = test_shapes_gadget_poke_request_encode(
 	    msg, txid, frame, TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
@@ -937,11 +917,7 @@ static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
 		return err;
 	int64_t size = test_shapes_gadget_moved_event_encode(
 	    msg, txid, frame, TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES, handles, &handle_count);
-	if (size < 0) {
-		ep->ops->send_commit(ep, 0, NULL, 0);
-		return (int)size;
-	}
-	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
 }
 
 /* shapes.idl:65: Gadget.put */
@@ -956,12 +932,10 @@ int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_reques
 	idl_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
 		err = test_shapes_gadget_put_error_validate(buf->bytes, size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
@@ -985,12 +959,10 @@ int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_reques
 	idl_handle handles[4];
 	uint32_t handle_count = 4;
 	size_t size;
-	err = ep->ops->receive(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                       &handle_count);
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.txid != txid)
-		return IDL_E_TXID;
 	err = test_shapes_gadget_get_reply_validate(buf->bytes, size, handles, handle_count);
 	if (err != IDL_OK)
 		return err;
@@ -1030,11 +1002,7 @@ static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, vo
 		if (err != IDL_OK)
 			return err;
 		int64_t n = test_shapes_gadget_put_error_encode(req->header.txid, error, out, 32);
-		if (n < 0) {
-			ep->ops->send_commit(ep, 0, NULL, 0);
-			return (int)n;
-		}
-		return ep->ops->send_commit(ep, (size_t)n, NULL, 0);
+		return idl_send_finish(ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
