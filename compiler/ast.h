@@ -196,11 +196,12 @@ struct file {
 	const char *doc;
 	import *imports;
 	decl *decls;
-	const char *c_prefix; /* "fs_" */
-	const char *basename; /* "fs" for fs.idl: names the generated files */
-	int visit_state;      /* import cycle detection */
-	strmap symbols;       /* name -> decl */
-	struct file *next;    /* all files of the compilation */
+	const char *c_prefix;   /* "fs_" */
+	const char *basename;   /* "fs" for fs.idl: names the generated files */
+	int visit_state;        /* import cycle detection */
+	strmap symbols;         /* name -> decl */
+	bool had_syntax_errors; /* the parser recovered from at least one error */
+	struct file *next;      /* all files of the compilation */
 };
 
 /* Constructors the parser's actions call. */

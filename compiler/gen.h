@@ -39,6 +39,9 @@ uint64_t gen_reply_buffer_bytes(const method *m);
 unsigned gen_new_mark(void);
 /* Declares a pointer to t: "const fs_dir_entry *items", "const uint8_t (*items)[4]". */
 const char *gen_pointer_decl(arena *a, const type *t, const char *name);
+/* Whether an interface has requests to serve (methods that are not events):
+ * an interface of events only has no handler table and no dispatcher. */
+bool gen_has_requests(const decl *iface);
 /* The method's error enum, or NULL. */
 decl *gen_error_enum(const method *m);
 

@@ -613,7 +613,6 @@ static void gen_error_reply(codec_gen *g, decl *iface, method *m)
 	const char *base = arena_printf(a, "%s_%s", iface->c_name, sema_snake_case(a, m->name));
 	const char *ordinal = arena_printf(a, "%s_%s_ORDINAL", gen_upper(a, iface->c_name),
 	                                   sema_upper_case(a, m->name));
-	const char *ct = gen_int_ctype(err->int_kind);
 	const char *args[] = {"uint64_t txid", arena_printf(a, "%s error", err->c_name),
 	                      "void *out", "size_t out_max"};
 	emit_wrapped(e, 0, arena_printf(a, "int64_t %s_error_encode(", base), args, 4, ")\n{\n");
@@ -646,13 +645,11 @@ static void gen_error_reply(codec_gen *g, decl *iface, method *m)
 	fail_if(g, 1, "h->reserved != 0", "IDL_E_RESERVED");
 	fail_if(g, 1, "h->handle_count != 0", "IDL_E_HANDLE_COUNT");
 	line(g, 1, "IDL_MEMCPY(&value, body, sizeof(value));");
-	fail_if(g, 1, arena_printf(a, "!idl_is_zero(body + sizeof(value), 8 - sizeof(value))"),
-	        "IDL_E_PADDING");
+	fail_if(g, 1, "!idl_is_zero(body + sizeof(value), 8 - sizeof(value))", "IDL_E_PADDING");
 	fail_if(g, 1, arena_printf(a, "!%s_is_valid(value)", err->c_name), "IDL_E_ENUM");
 	line(g, 1, "*error = value;");
 	line(g, 1, "return IDL_OK;");
 	emit(e, "}\n\n");
-	(void)ct;
 }
 
 void gen_codec(compilation *c, file *f, emitter *e)

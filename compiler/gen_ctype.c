@@ -66,6 +66,14 @@ bool gen_needs_put(const type *t)
 	return gen_needs_check(t);
 }
 
+bool gen_has_requests(const decl *iface)
+{
+	for (const method *m = iface->methods; m != NULL; m = m->next)
+		if (m->kind != METHOD_EVENT)
+			return true;
+	return false;
+}
+
 decl *gen_error_enum(const method *m)
 {
 	return m->error ? m->error->target : NULL;

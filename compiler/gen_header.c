@@ -106,14 +106,12 @@ static void gen_enum(header_gen *g, decl *d)
 	}
 	emit(e, "\nstatic inline bool %s_is_valid(%s v)\n{\n", d->c_name, d->c_name);
 	if ((idl_int)count == hi - lo + 1) {
-		const char *ct = gen_int_ctype(d->int_kind);
 		if (lo == 0 && !ast_int_kind_signed(d->int_kind))
 			emit(e, "\treturn v <= %s;\n", gen_int_literal(g->a, d->int_kind, hi));
 		else
 			emit(e, "\treturn v >= %s && v <= %s;\n",
 			     gen_int_literal(g->a, d->int_kind, lo),
 			     gen_int_literal(g->a, d->int_kind, hi));
-		(void)ct;
 	} else {
 		emit(e, "\tswitch (v) {\n");
 		for (member *m = d->members; m != NULL; m = m->next)
@@ -263,6 +261,42 @@ static void gen_message_api(header_gen *g, decl *msg)
 	emit_wrapped(e, 0, arena_printf(g->a, "int %s_decode(", n), decode_args, 7, ");\n");
 }
 
+/* The handler table and the dispatcher of an interface that has requests. */
+static void gen_server_side(header_gen *g, decl *d)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	emit(e, "/*\n * Server side of %s: a handler per method. A handler returns 0 to send\n",
+	     d->name);
+	emit(e, " * its reply, IDL_E_REMOTE to send *error instead, or another idl_error\n");
+	emit(e, " * to send nothing and make the dispatcher return it.\n */\n");
+	emit(e, "typedef struct %s_handlers {\n", d->c_name);
+	for (method *m = d->methods; m != NULL; m = m->next) {
+		if (m->kind == METHOD_EVENT)
+			continue;
+		const char *args[4];
+		size_t n = 0;
+		args[n++] = "void *ctx";
+		args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
+		if (m->reply)
+			args[n++] = arena_printf(a, "%s *reply", m->reply->c_name);
+		if (gen_error_enum(m))
+			args[n++] = arena_printf(a, "%s *error", gen_error_enum(m)->c_name);
+		emit_wrapped(e, 1, arena_printf(a, "int (*%s)(", m->name), args, n, ");\n");
+	}
+	emit(e, "} %s_handlers;\n\n", d->c_name);
+	emit(e, "/* Validates a frame already copied into private memory, calls its\n");
+	emit(e, " * handler and sends the reply through ep. */\n");
+	const char *dargs[] = {arena_printf(a, "const %s_handlers *h", d->c_name),
+	                       "void *ctx",
+	                       "idl_endpoint *ep",
+	                       "void *frame",
+	                       "size_t size",
+	                       "const idl_handle *handles",
+	                       "uint32_t handle_count"};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", d->c_name), dargs, 7, ");\n\n");
+}
+
 static void gen_interface(header_gen *g, decl *d)
 {
 	emitter *e = g->e;
@@ -362,36 +396,8 @@ static void gen_interface(header_gen *g, decl *d)
 	emit(e, "\n");
 
 	/* Server side: the handler table and the dispatcher. */
-	emit(e, "/*\n * Server side of %s: a handler per method. A handler returns 0 to send\n",
-	     d->name);
-	emit(e, " * its reply, IDL_E_REMOTE to send *error instead, or another idl_error\n");
-	emit(e, " * to send nothing and make the dispatcher return it.\n */\n");
-	emit(e, "typedef struct %s_handlers {\n", d->c_name);
-	for (method *m = d->methods; m != NULL; m = m->next) {
-		if (m->kind == METHOD_EVENT)
-			continue;
-		const char *args[4];
-		size_t n = 0;
-		args[n++] = "void *ctx";
-		args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
-		if (m->reply)
-			args[n++] = arena_printf(a, "%s *reply", m->reply->c_name);
-		if (gen_error_enum(m))
-			args[n++] = arena_printf(a, "%s *error", gen_error_enum(m)->c_name);
-		emit_wrapped(e, 1, arena_printf(a, "int (*%s)(", m->name), args, n, ");\n");
-	}
-	emit(e, "} %s_handlers;\n\n", d->c_name);
-	emit(e, "/* Validates a frame already copied into private memory, calls its\n");
-	emit(e, " * handler and sends the reply through ep. */\n");
-	const char *dargs[] = {arena_printf(a, "const %s_handlers *h", d->c_name),
-	                       "void *ctx",
-	                       "idl_endpoint *ep",
-	                       "void *frame",
-	                       "size_t size",
-	                       "const idl_handle *handles",
-	                       "uint32_t handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", d->c_name), dargs, 7, ");\n\n");
-
+	if (gen_has_requests(d))
+		gen_server_side(g, d);
 	if (has_events) {
 		emit(e, "/* Client side of %s's events. */\n", d->name);
 		emit(e, "typedef struct %s_event_handlers {\n", d->c_name);

@@ -171,8 +171,7 @@ static void gen_dispatch(rpc_gen *g, decl *iface)
 		emit_wrapped(e, 2, arena_printf(a, "return serve_%s(", base_name(g, iface, m)),
 		             call, 7, ");\n");
 	}
-	emit(e, "\tdefault:\n\t\t(void)h;\n\t\t(void)ctx;\n\t\t(void)ep;\n\t\t(void)handles;\n");
-	emit(e, "\t\t(void)handle_count;\n\t\treturn IDL_E_ORDINAL;\n\t}\n}\n\n");
+	emit(e, "\tdefault:\n\t\treturn IDL_E_ORDINAL;\n\t}\n}\n\n");
 }
 
 static void gen_event_dispatch(rpc_gen *g, decl *iface)
@@ -224,7 +223,8 @@ void gen_rpc(compilation *c, file *f, emitter *e)
 		for (method *m = d->methods; m != NULL; m = m->next)
 			if (m->kind != METHOD_EVENT)
 				gen_serve(&g, d, m);
-		gen_dispatch(&g, d);
+		if (gen_has_requests(d))
+			gen_dispatch(&g, d);
 		if (has_events)
 			gen_event_dispatch(&g, d);
 	}

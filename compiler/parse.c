@@ -36,7 +36,9 @@ file *parse_file(arena *a, diag_ctx *d, const char *path, uint32_t source)
 		return p.file;
 	}
 	YY_BUFFER_STATE buf = idlc_yy_scan_bytes(src->text, (int)src->size, scanner);
+	unsigned errors_before = d->errors;
 	idlc_yyparse(scanner, &p);
+	p.file->had_syntax_errors = d->errors > errors_before;
 	idlc_yy_delete_buffer(buf, scanner);
 	idlc_yylex_destroy(scanner);
 	return p.file;

@@ -369,6 +369,14 @@ static void resolve_type(sema *s, file *f, type *t)
 
 /* ---- declarations ---- */
 
+/* Whether a declaration is empty. After a syntax error the parser may have
+ * dropped members it could not read, so emptiness is not reported then: it
+ * would only repeat the syntax error. */
+static bool is_empty(const decl *d, const void *first)
+{
+	return first == NULL && !d->file->had_syntax_errors;
+}
+
 static void check_member_names(sema *s, member *list, const char *what)
 {
 	strmap names;
@@ -385,7 +393,7 @@ static void check_member_names(sema *s, member *list, const char *what)
 static void check_enum_like(sema *s, decl *d)
 {
 	const char *kind = d->kind == DECL_ENUM ? "enum" : "bits";
-	if (d->members == NULL)
+	if (is_empty(d, d->members))
 		diag_error(s->d, d->loc, "%s '%s' has no members", kind, d->name);
 	if (d->kind == DECL_BITS && ast_int_kind_signed(d->int_kind))
 		diag_error(s->d, d->int_kind_loc, "bits '%s' must have an unsigned type, not %s",
@@ -421,7 +429,7 @@ static void check_enum_like(sema *s, decl *d)
 
 static void check_struct(sema *s, decl *d)
 {
-	if (d->members == NULL && !d->is_message)
+	if (!d->is_message && is_empty(d, d->members))
 		diag_error(s->d, d->loc, "struct '%s' has no fields", d->name);
 	check_member_names(s, d->members, d->is_message ? "parameter" : "field");
 	for (member *m = d->members; m != NULL; m = m->next)
@@ -430,7 +438,7 @@ static void check_struct(sema *s, decl *d)
 
 static void check_union(sema *s, decl *d)
 {
-	if (d->members == NULL)
+	if (is_empty(d, d->members))
 		diag_error(s->d, d->loc, "union '%s' has no variants", d->name);
 	check_member_names(s, d->members, "union variant");
 	for (member *m = d->members; m != NULL; m = m->next) {
@@ -530,6 +538,8 @@ static bool attribute_value(sema *s, file *f, attribute *a, uint64_t lo, uint64_
 static void check_interface(sema *s, decl *d)
 {
 	file *f = d->file;
+	if (is_empty(d, d->methods))
+		diag_error(s->d, d->loc, "interface '%s' has no methods or events", d->name);
 	check_attributes(s, d->attrs, "max_frame", "an interface");
 	d->max_frame_bytes = DEFAULT_MAX_FRAME;
 	attribute *max_frame = ast_find_attr(d->attrs, "max_frame");

@@ -1764,11 +1764,6 @@ int console_console_dispatch(const console_console_handlers *h, void *ctx, idl_e
 		return serve_console_console_get_size(h, ctx, ep, frame, size, handles,
 		                                      handle_count);
 	default:
-		(void)h;
-		(void)ctx;
-		(void)ep;
-		(void)handles;
-		(void)handle_count;
 		return IDL_E_ORDINAL;
 	}
 }

@@ -4419,11 +4419,6 @@ int fs_file_dispatch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, voi
 	case FS_FILE_WATCH_ORDINAL:
 		return serve_fs_file_watch(h, ctx, ep, frame, size, handles, handle_count);
 	default:
-		(void)h;
-		(void)ctx;
-		(void)ep;
-		(void)handles;
-		(void)handle_count;
 		return IDL_E_ORDINAL;
 	}
 }

@@ -4794,11 +4794,6 @@ int net_socket_dispatch(const net_socket_handlers *h, void *ctx, idl_endpoint *e
 	case NET_SOCKET_CLOSE_ORDINAL:
 		return serve_net_socket_close(h, ctx, ep, frame, size, handles, handle_count);
 	default:
-		(void)h;
-		(void)ctx;
-		(void)ep;
-		(void)handles;
-		(void)handle_count;
 		return IDL_E_ORDINAL;
 	}
 }
@@ -5291,11 +5286,6 @@ int net_config_dispatch(const net_config_handlers *h, void *ctx, idl_endpoint *e
 	case NET_CONFIG_SET_FLAGS_ORDINAL:
 		return serve_net_config_set_flags(h, ctx, ep, frame, size, handles, handle_count);
 	default:
-		(void)h;
-		(void)ctx;
-		(void)ep;
-		(void)handles;
-		(void)handle_count;
 		return IDL_E_ORDINAL;
 	}
 }

@@ -2475,11 +2475,6 @@ int pci_bus_dispatch(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, voi
 	case PCI_BUS_RELEASE_ORDINAL:
 		return serve_pci_bus_release(h, ctx, ep, frame, size, handles, handle_count);
 	default:
-		(void)h;
-		(void)ctx;
-		(void)ep;
-		(void)handles;
-		(void)handle_count;
 		return IDL_E_ORDINAL;
 	}
 }

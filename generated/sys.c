@@ -981,11 +981,6 @@ int sys_services_dispatch(const sys_services_handlers *h, void *ctx, idl_endpoin
 	case SYS_SERVICES_WITHDRAW_ORDINAL:
 		return serve_sys_services_withdraw(h, ctx, ep, frame, size, handles, handle_count);
 	default:
-		(void)h;
-		(void)ctx;
-		(void)ep;
-		(void)handles;
-		(void)handle_count;
 		return IDL_E_ORDINAL;
 	}
 }

@@ -832,6 +832,89 @@ int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, 
 	return IDL_OK;
 }
 
+/* shapes.idl:75: Watcher.changed event */
+int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
+                                                 uint64_t txid, void *out, size_t out_max,
+                                                 idl_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	test_shapes_watcher_changed_event *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_test_shapes_shape(e, &msg->shape, &p->shape);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = TEST_SHAPES_WATCHER_CHANGED_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_EVENT;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_test_shapes_watcher_changed_event(void *frame, size_t size,
+                                                          const idl_handle *handles,
+                                                          uint32_t handle_count)
+{
+	int err;
+	test_shapes_watcher_changed_event *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES)
+		return IDL_E_FRAME_TOO_LARGE;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != TEST_SHAPES_WATCHER_CHANGED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
+	idl_decoder *d = &dec;
+	/* shapes.idl:75: shape */
+	err = check_test_shapes_shape(d, &p->shape);
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != size)
+		return IDL_E_TRAILING;
+	return IDL_OK;
+}
+
+int test_shapes_watcher_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                               uint32_t handle_count)
+{
+	return check_test_shapes_watcher_changed_event(frame, size, handles, handle_count);
+}
+
+int test_shapes_watcher_changed_event_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_handle *handles,
+                                             uint32_t handle_count,
+                                             const test_shapes_watcher_changed_event **out)
+{
+	if (buf_max < TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy(shared, available, buf, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_test_shapes_watcher_changed_event(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
 static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
                                                const test_shapes_gadget_put_request *msg,
                                                uint64_t txid)
@@ -1056,11 +1139,6 @@ int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, void *ctx,
 		return serve_test_shapes_gadget_poke(h, ctx, ep, frame, size, handles,
 		                                     handle_count);
 	default:
-		(void)h;
-		(void)ctx;
-		(void)ep;
-		(void)handles;
-		(void)handle_count;
 		return IDL_E_ORDINAL;
 	}
 }
@@ -1080,6 +1158,50 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
 		if (h->moved == NULL)
 			return IDL_E_NO_HANDLER;
 		h->moved(ctx, frame);
+		return IDL_OK;
+	default:
+		return IDL_E_ORDINAL;
+	}
+}
+
+static int send_test_shapes_watcher_changed_event(idl_endpoint *ep,
+                                                  const test_shapes_watcher_changed_event *msg,
+                                                  uint64_t txid)
+{
+	idl_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_watcher_changed_event_encode(
+	    msg, txid, frame, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
+/* shapes.idl:75: Watcher.changed */
+int test_shapes_watcher_send_changed(idl_endpoint *ep,
+                                     const test_shapes_watcher_changed_event *event)
+{
+	return send_test_shapes_watcher_changed_event(ep, event, 0);
+}
+
+int test_shapes_watcher_event_dispatch(const test_shapes_watcher_event_handlers *h, void *ctx,
+                                       void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count)
+{
+	int err;
+	if (size < IDL_FRAME_HEADER_BYTES)
+		return IDL_E_FRAME_SHORT;
+	switch (((const idl_frame_header *)frame)->ordinal) {
+	case TEST_SHAPES_WATCHER_CHANGED_ORDINAL:
+		err =
+		    test_shapes_watcher_changed_event_validate(frame, size, handles, handle_count);
+		if (err != IDL_OK)
+			return err;
+		if (h->changed == NULL)
+			return IDL_E_NO_HANDLER;
+		h->changed(ctx, frame);
 		return IDL_OK;
 	default:
 		return IDL_E_ORDINAL;

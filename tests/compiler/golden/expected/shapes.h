@@ -68,6 +68,7 @@ typedef struct test_shapes_gadget_get_request test_shapes_gadget_get_request;
 typedef struct test_shapes_gadget_get_reply test_shapes_gadget_get_reply;
 typedef struct test_shapes_gadget_poke_request test_shapes_gadget_poke_request;
 typedef struct test_shapes_gadget_moved_event test_shapes_gadget_moved_event;
+typedef struct test_shapes_watcher_changed_event test_shapes_watcher_changed_event;
 
 /* struct Point (shapes.idl:28) */
 struct test_shapes_point {
@@ -369,5 +370,50 @@ typedef struct test_shapes_gadget_event_handlers {
 int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h, void *ctx,
                                       void *frame, size_t size, const idl_handle *handles,
                                       uint32_t handle_count);
+
+/* interface Watcher (shapes.idl:74) */
+/*
+ * Events only: no handler table, no dispatcher, only senders and the
+ * client's event table.
+ */
+#define TEST_SHAPES_WATCHER_MAX_FRAME_BYTES           65536u
+#define TEST_SHAPES_WATCHER_CHANGED_ORDINAL           0x7733f2ebu
+#define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES   88u
+#define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_HANDLES 0u
+
+/* Watcher.changed event (shapes.idl:75) */
+struct test_shapes_watcher_changed_event {
+	idl_frame_header header;
+	test_shapes_shape shape;
+};
+_Static_assert(sizeof(test_shapes_watcher_changed_event) == 48, "wire layout");
+_Static_assert(offsetof(test_shapes_watcher_changed_event, shape) == 24, "wire layout");
+
+int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
+                                                 uint64_t txid, void *out, size_t out_max,
+                                                 idl_handle *handles, uint32_t *handle_count);
+int test_shapes_watcher_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                               uint32_t handle_count);
+int test_shapes_watcher_changed_event_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_handle *handles,
+                                             uint32_t handle_count,
+                                             const test_shapes_watcher_changed_event **out);
+
+/*
+ * Client stubs of Watcher: each encodes its request straight into the
+ * transport, waits for the reply and returns it validated in buf.
+ * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ */
+int test_shapes_watcher_send_changed(idl_endpoint *ep,
+                                     const test_shapes_watcher_changed_event *event);
+
+/* Client side of Watcher's events. */
+typedef struct test_shapes_watcher_event_handlers {
+	void (*changed)(void *ctx, const test_shapes_watcher_changed_event *event);
+} test_shapes_watcher_event_handlers;
+
+int test_shapes_watcher_event_dispatch(const test_shapes_watcher_event_handlers *h, void *ctx,
+                                       void *frame, size_t size, const idl_handle *handles,
+                                       uint32_t handle_count);
 
 #endif /* IDLC_SHAPES_H */
