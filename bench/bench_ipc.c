@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,8 +43,10 @@
 static int runs = 5;
 static uint32_t client_spin = IDL_DEFAULT_SPIN;
 static uint32_t server_spin = IDL_DEFAULT_SPIN;
-static uint32_t many_client_spin = 50; /* clients outnumber the cores */
-static bool pin; /* --pin: the bench and its clients on CPU 0, peers on CPU 1 */
+static uint32_t many_client_spin = 50;       /* clients outnumber the cores */
+static uint32_t yields = IDL_DEFAULT_YIELDS; /* every waiter's, after its spins */
+static bool pin;         /* --pin: the bench and its clients on CPU 0, peers on CPU 1 */
+static const char *only; /* --only a|b|c|idle: one part of the run */
 
 static void pin_to(int cpu)
 {
@@ -121,6 +124,20 @@ static void stop_server(int sig)
 
 static char server_name[64];
 
+/* A waiter's patience for a spin count; spin 0 stands for a waiter that
+ * sleeps at once (the reader that always sleeps), so no yields either. */
+static idl_patience patience_of(uint32_t spin)
+{
+	return (idl_patience){spin, spin == 0 ? 0 : yields};
+}
+
+/* What a forked server reports when it ends, in a page it shares with us. */
+typedef struct server_report {
+	uint64_t frames;
+	uint64_t busy_ns; /* idl_server.busy_ns: its passes, not its waiting */
+} server_report;
+static server_report *report;
+
 /* Serves server_name until SIGTERM; returns the frames handled. */
 static uint64_t serve(uint32_t spin)
 {
@@ -128,10 +145,13 @@ static uint64_t serve(uint32_t spin)
 	                          CONSOLE_CONSOLE_MAX_FRAME_BYTES, handle, NULL, server_buf,
 	                          sizeof(server_buf)) != IDL_OK)
 		_exit(1);
-	server.server.spin = spin;
+	server.server.patience = patience_of(spin);
+	server.server.time_passes = true;
 	signal(SIGTERM, stop_server);
 	idl_linux_server_run(&server);
 	idl_linux_server_close(&server);
+	if (report != NULL)
+		*report = (server_report){server.server.frames, server.server.busy_ns};
 	return server.server.frames;
 }
 
@@ -174,7 +194,7 @@ static void connect_server(idl_linux_conn *c, uint32_t spin)
 		fprintf(stderr, "bench_ipc: connect: %s\n", idl_error_name(err));
 		exit(1);
 	}
-	c->end.spin = spin;
+	c->end.patience = patience_of(spin);
 	c->end.ep.timeout_ns = 10000000000u;
 }
 
@@ -431,11 +451,13 @@ static void *client_thread(void *p)
 
 /*
  * n clients, total messages: synchronous console.write calls, or one-way
- * console.print messages (then one call each). Wall ns per message and the
- * server's CPU ns per message.
+ * console.print messages (then one call each). Wall ns per message, the
+ * server's CPU ns per message (its waiting included: it spins between
+ * passes), and its busy ns per frame (only its passes over ready channels,
+ * over its whole life: the clients' warm-up calls are 1 frame in 800).
  */
 static void many_clients(uint32_t n, uint32_t total, bool oneway, uint32_t spin, double *wall,
-                         double *cpu)
+                         double *cpu, double *busy)
 {
 	static client_arg args[256];
 	static pthread_t threads[256];
@@ -460,11 +482,16 @@ static void many_clients(uint32_t n, uint32_t total, bool oneway, uint32_t spin,
 	uint64_t t1 = now_ns(), c1 = cpu_ns(pid);
 	for (uint32_t i = 0; i < n; i++)
 		idl_linux_conn_close(&args[i].conn);
+	if (report != NULL)
+		report->frames = 0;
 	stop_child(pid);
 	pthread_barrier_destroy(&start);
 	uint32_t done = total / n * n;
 	*wall = (double)(t1 - t0) / done;
 	*cpu = (double)(c1 - c0) / done;
+	*busy = report == NULL || report->frames == 0
+	            ? 0
+	            : (double)report->busy_ns / (double)report->frames;
 }
 
 /* Server CPU ns spent over one idle second, a client connected. */
@@ -528,61 +555,9 @@ static void sweep(void)
 		printf("  server spin %5u: %.0f us\n", spins[i], idle_cpu(spins[i]) / 1e3);
 }
 
-int main(int argc, char **argv)
+/* (a) Round trips, interleaved so that a slow spell hits all alike. */
+static void part_round_trip(void)
 {
-	bool do_sweep = false;
-	/* For bench/run_ipc_callgrind.sh: the server alone, and clients alone. */
-	if (argc >= 3 && strcmp(argv[1], "--serve") == 0) {
-		snprintf(server_name, sizeof(server_name), "%s", argv[2]);
-		uint64_t frames = serve(argc >= 4 ? (uint32_t)atoi(argv[3]) : server_spin);
-		fprintf(stderr, "bench_ipc --serve: %llu frames\n", (unsigned long long)frames);
-		return 0;
-	}
-	if (argc >= 5 && strcmp(argv[1], "--drive") == 0) {
-		snprintf(server_name, sizeof(server_name), "%s", argv[2]);
-		external_server = true;
-		double wall, cpu;
-		uint32_t n = (uint32_t)atoi(argv[3]);
-		bool oneway = argc >= 6 && strcmp(argv[5], "oneway") == 0;
-		if (n < 1 || n > 256)
-			return 2;
-		many_clients(n, (uint32_t)atoi(argv[4]), oneway,
-		             n == 1 ? client_spin : many_client_spin, &wall, &cpu);
-		printf("%u clients: %.0f ns/message (wall)\n", n, wall);
-		return 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
-			runs = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--client-spin") == 0 && i + 1 < argc)
-			client_spin = (uint32_t)atoi(argv[++i]);
-		else if (strcmp(argv[i], "--server-spin") == 0 && i + 1 < argc)
-			server_spin = (uint32_t)atoi(argv[++i]);
-		else if (strcmp(argv[i], "--many-client-spin") == 0 && i + 1 < argc)
-			many_client_spin = (uint32_t)atoi(argv[++i]);
-		else if (strcmp(argv[i], "--pin") == 0)
-			pin = true;
-		else if (strcmp(argv[i], "--sweep") == 0)
-			do_sweep = true;
-		else {
-			fprintf(stderr,
-			        "usage: %s [--runs R] [--client-spin N] [--server-spin N] "
-			        "[--many-client-spin N] [--pin] [--sweep]\n",
-			        argv[0]);
-			return 2;
-		}
-	}
-	if (runs < 1 || runs > MAX_RUNS)
-		runs = 5;
-	signal(SIGPIPE, SIG_IGN);
-	pin_to(0);
-	encode_frames();
-	printf("bench_ipc: %ld CPUs, median of %d runs; client spin %u, server spin %u, "
-	       "spin step %.1f ns%s\n",
-	       sysconf(_SC_NPROCESSORS_ONLN), runs, client_spin, server_spin, spin_step_ns(),
-	       pin ? "; pinned: clients on CPU 0, peers on CPU 1" : "");
-
-	/* (a) Round trips, interleaved so that a slow spell hits all alike. */
 	double chan[MAX_RUNS], chan_cpu[MAX_RUNS], sleepy[MAX_RUNS], pipes[MAX_RUNS],
 	    socks[MAX_RUNS];
 	for (int r = 0; r < runs; r++) {
@@ -603,8 +578,11 @@ int main(int argc, char **argv)
 	printf("  channel / socketpair: %.3f  (target <= 0.5: %s)\n", a_chan / a_sock,
 	       verdict(a_chan / a_sock <= 0.5));
 	printf("  channel / pipe pair:  %.3f\n", a_chan / a_pipe);
+}
 
-	/* (b) Streaming. */
+/* (b) One-way streaming. */
+static void part_streaming(void)
+{
 	double cs[MAX_RUNS], ps[MAX_RUNS], pb[MAX_RUNS];
 	for (int r = 0; r < runs; r++) {
 		cs[r] = channel_stream(2000000);
@@ -618,8 +596,11 @@ int main(int argc, char **argv)
 	printf("  pipe, bulk reads           %12.0f\n", b_bulk);
 	printf("  channel / pipe: %.1fx  (target >= 10x: %s); channel / pipe bulk: %.1fx\n",
 	       b_chan / b_pipe, verdict(b_chan / b_pipe >= 10), b_chan / b_bulk);
+}
 
-	/* (c) Many clients: three ways, the same server. */
+/* (c) Many clients: three ways, the same server. */
+static void part_many_clients(void)
+{
 	static const uint32_t counts[] = {1, 16, 256};
 	static const struct {
 		const char *what;
@@ -634,27 +615,126 @@ int main(int argc, char **argv)
 	printf("\n(c) server cost per message, 200000 messages of 16 bytes over n clients "
 	       "(threads)\n");
 	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
-		double wall[3], cpu[3];
+		double wall[3], cpu[3], busy[3];
 		printf("  %s\n", ways[w].what);
 		for (int k = 0; k < 3; k++) {
 			uint32_t spin =
 			    counts[k] == 1 && !ways[w].same_spin ? client_spin : many_client_spin;
-			double wv[MAX_RUNS], cv[MAX_RUNS];
+			double wv[MAX_RUNS], cv[MAX_RUNS], bv[MAX_RUNS];
 			for (int r = 0; r < runs; r++)
 				many_clients(counts[k], 200000, ways[w].oneway, spin, &wv[r],
-				             &cv[r]);
+				             &cv[r], &bv[r]);
 			wall[k] = median(wv, runs);
 			cpu[k] = median(cv, runs);
+			busy[k] = median(bv, runs);
 			printf(
-			    "    %3u clients: wall %6.0f ns/message, server CPU %6.0f ns/message\n",
-			    counts[k], wall[k], cpu[k]);
+			    "    %3u clients: server busy %5.0f ns/message, server CPU %5.0f, wall "
+			    "%5.0f\n",
+			    counts[k], busy[k], cpu[k], wall[k]);
 		}
-		printf("    256 / 1 clients: server CPU %.2fx, wall %.2fx  (target <= 1.5x: %s)\n",
-		       cpu[2] / cpu[0], wall[2] / wall[0], verdict(cpu[2] / cpu[0] <= 1.5));
+		printf("    256 / 1 clients: server busy %.2fx (target <= 1.5x: %s), server CPU "
+		       "%.2fx, wall %.2fx\n",
+		       busy[2] / busy[0], verdict(busy[2] / busy[0] <= 1.5), cpu[2] / cpu[0],
+		       wall[2] / wall[0]);
 	}
+}
 
+static void part_idle(void)
+{
 	printf("\nidle: server CPU over one idle second (server spin %u): %.0f us\n", server_spin,
 	       idle_cpu(server_spin) / 1e3);
+}
+
+static bool do_sweep;
+
+/* The options from argv[first] on; false on anything unknown. */
+static bool parse_options(int argc, char **argv, int first)
+{
+	for (int i = first; i < argc; i++) {
+		if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+			runs = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--client-spin") == 0 && i + 1 < argc)
+			client_spin = (uint32_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--server-spin") == 0 && i + 1 < argc)
+			server_spin = (uint32_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--many-client-spin") == 0 && i + 1 < argc)
+			many_client_spin = (uint32_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--yields") == 0 && i + 1 < argc)
+			yields = (uint32_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--pin") == 0)
+			pin = true;
+		else if (strcmp(argv[i], "--sweep") == 0)
+			do_sweep = true;
+		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+			only = argv[++i];
+		else
+			return false;
+	}
+	return true;
+}
+
+static int usage(const char *argv0)
+{
+	fprintf(stderr,
+	        "usage: %s [--runs R] [--client-spin N] [--server-spin N] [--many-client-spin N] "
+	        "[--yields N] [--pin] [--sweep] [--only a|b|c|idle]\n"
+	        "       %s --serve NAME [options]            (a server alone)\n"
+	        "       %s --drive NAME N TOTAL sync|oneway [options]   (N clients alone)\n",
+	        argv0, argv0, argv0);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	/* For bench/run_ipc_callgrind.sh: the server alone, and clients alone. */
+	if (argc >= 3 && strcmp(argv[1], "--serve") == 0) {
+		if (!parse_options(argc, argv, 3))
+			return usage(argv[0]);
+		snprintf(server_name, sizeof(server_name), "%s", argv[2]);
+		uint64_t frames = serve(server_spin);
+		fprintf(stderr, "bench_ipc --serve: %llu frames\n", (unsigned long long)frames);
+		return 0;
+	}
+	if (argc >= 6 && strcmp(argv[1], "--drive") == 0) {
+		if (!parse_options(argc, argv, 6))
+			return usage(argv[0]);
+		snprintf(server_name, sizeof(server_name), "%s", argv[2]);
+		external_server = true;
+		double wall, cpu;
+		uint32_t n = (uint32_t)atoi(argv[3]);
+		bool oneway = strcmp(argv[5], "oneway") == 0;
+		if (n < 1 || n > 256)
+			return usage(argv[0]);
+		double busy;
+		many_clients(n, (uint32_t)atoi(argv[4]), oneway,
+		             n == 1 ? client_spin : many_client_spin, &wall, &cpu, &busy);
+		printf("%u clients: %.0f ns/message (wall)\n", n, wall);
+		return 0;
+	}
+	if (!parse_options(argc, argv, 1))
+		return usage(argv[0]);
+	report =
+	    mmap(NULL, sizeof(*report), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (report == MAP_FAILED)
+		return 1;
+	if (runs < 1 || runs > MAX_RUNS)
+		runs = 5;
+	signal(SIGPIPE, SIG_IGN);
+	pin_to(0);
+	encode_frames();
+	printf("bench_ipc: %ld CPUs, median of %d runs; client spin %u, server spin %u, "
+	       "yields %u, spin step %.1f ns%s\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), runs, client_spin, server_spin, yields,
+	       spin_step_ns(), pin ? "; pinned: clients on CPU 0, peers on CPU 1" : "");
+
+	if (only == NULL || strcmp(only, "a") == 0)
+		part_round_trip();
+	if (only == NULL || strcmp(only, "b") == 0)
+		part_streaming();
+	if (only == NULL || strcmp(only, "c") == 0)
+		part_many_clients();
+	if (only == NULL || strcmp(only, "idle") == 0)
+		part_idle();
 	if (do_sweep)
 		sweep();
 	return 0;

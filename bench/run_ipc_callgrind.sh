@@ -15,7 +15,7 @@ for mode in sync oneway; do
 	for n in 1 16 256; do
 		name=callgrind-$$-$mode-$n
 		valgrind --tool=callgrind --callgrind-out-file="$tmp/out" --toggle-collect=take_ready \
-			"$bench" --serve "$name" 0 2>"$tmp/err" &
+			"$bench" --serve "$name" --server-spin 0 2>"$tmp/err" &
 		server=$!
 		"$bench" --drive "$name" "$n" "$messages" "$mode" >/dev/null
 		kill "$server"

@@ -27,7 +27,8 @@
 #define IDLK_SYS_IOPORT        15 /* (first, count): allow IN/OUT on these ports */
 #define IDLK_SYS_MMIO_MAP      16 /* (phys, len, addr) -> addr */
 #define IDLK_SYS_DMA_ALLOC     17 /* (len, addr, phys_out) -> addr */
-#define IDLK_SYSCALL_COUNT     18
+#define IDLK_SYS_THREAD_YIELD  18 /* () */
+#define IDLK_SYSCALL_COUNT     19
 
 #ifndef __ASSEMBLER__
 /* Error codes, returned negated. */

@@ -153,6 +153,15 @@ int64_t sys_exit(uint64_t status, uint64_t a1, uint64_t a2, uint64_t a3, uint64_
 	return 0;
 }
 
+/* thread_yield(): lets every other runnable thread run once before the
+ * caller runs again; the runtime's waiters call it before they sleep. */
+int64_t sys_thread_yield(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4;
+	yield();
+	return 0;
+}
+
 /*
  * wait(handle) -> status: waits for the process to end. The status is the
  * one it passed to exit (0-255), or 256 + the exception vector it died of.

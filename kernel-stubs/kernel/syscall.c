@@ -26,6 +26,7 @@ static syscall_fn *const syscalls[IDLK_SYSCALL_COUNT] = {
     [IDLK_SYS_IOPORT] = sys_ioport,
     [IDLK_SYS_MMIO_MAP] = sys_mmio_map,
     [IDLK_SYS_DMA_ALLOC] = sys_dma_alloc,
+    [IDLK_SYS_THREAD_YIELD] = sys_thread_yield,
 };
 
 void syscall_init(void)

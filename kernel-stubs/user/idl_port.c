@@ -28,3 +28,8 @@ void idl_os_relax(void)
 {
 	__asm__ volatile("pause");
 }
+
+void idl_os_yield(void)
+{
+	idlk_thread_yield();
+}

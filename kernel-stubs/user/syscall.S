@@ -33,3 +33,4 @@
 	stub idlk_ioport, IDLK_SYS_IOPORT
 	stub idlk_mmio_map, IDLK_SYS_MMIO_MAP
 	stub idlk_dma_alloc, IDLK_SYS_DMA_ALLOC
+	stub idlk_thread_yield, IDLK_SYS_THREAD_YIELD

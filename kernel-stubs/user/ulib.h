@@ -34,6 +34,7 @@ long idlk_irq_wait(int irq);
 long idlk_ioport(unsigned first, unsigned count);
 long idlk_mmio_map(uint64_t phys, size_t len, void *addr);
 long idlk_dma_alloc(size_t len, void *addr, uint64_t *phys_out);
+long idlk_thread_yield(void);
 
 /* Every program's entry: its argument string and how many handles it got. */
 int umain(const char *args, long nhandles);

@@ -220,6 +220,9 @@ int idl_linux_connect(idl_linux_conn *conn, const char *name, int timeout_ms)
 	if (err == IDL_OK)
 		err = idl_chan_end_init(&conn->end, conn->channel.base, conn->channel.bytes,
 		                        IDL_CHAN_CLIENT);
+	if (err == IDL_OK)
+		idl_linux_region_populate(&conn->channel,
+		                          idl_chan_region_bytes(conn->end.rx.bytes));
 	if (err != IDL_OK) {
 		idl_linux_region_close(&conn->channel);
 		idl_linux_region_close(&conn->doorbell);
@@ -268,6 +271,7 @@ static void accept_one(idl_linux_server *ls, int sock)
 	if (err == IDL_OK)
 		err = idl_chan_end_init(&c->end, c->channel.base, bytes, IDL_CHAN_SERVER);
 	if (err == IDL_OK) {
+		idl_linux_region_populate(&c->channel, bytes);
 		idl_chan_end_set_transfer(&c->end, &idl_linux_transfer, c);
 		c->end.nonblock = true; /* the loop checks for room before it takes a request */
 		hello h = {.magic = HELLO_MAGIC, .version = IDL_CHAN_VERSION, .slot = slot};
@@ -281,6 +285,7 @@ static void accept_one(idl_linux_server *ls, int sock)
 		return;
 	}
 	atomic_fetch_or(&ls->adding[slot / 32], 1u << (slot % 32));
+	atomic_fetch_or(&ls->adding_summary, 1u << (slot / 32));
 	idl_server_interrupt(&ls->server);
 }
 
@@ -298,10 +303,16 @@ static void *acceptor(void *arg)
 	return NULL;
 }
 
-/* Server thread: installs what the acceptor set up. */
+/* Server thread: installs what the acceptor set up. It runs before every
+ * poll, so the common case (nobody new) costs one load. */
 static void install_new(idl_linux_server *ls)
 {
-	for (uint32_t w = 0; w < IDL_DOORBELL_WORDS; w++) {
+	if (atomic_load_explicit(&ls->adding_summary, memory_order_relaxed) == 0)
+		return;
+	uint32_t words = atomic_exchange(&ls->adding_summary, 0);
+	while (words != 0) {
+		uint32_t w = (uint32_t)__builtin_ctz(words);
+		words &= words - 1;
 		uint32_t bits = atomic_exchange(&ls->adding[w], 0);
 		while (bits != 0) {
 			uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);

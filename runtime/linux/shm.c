@@ -62,6 +62,17 @@ int idl_linux_region_map(idl_linux_region *r, int fd)
 	return IDL_OK;
 }
 
+void idl_linux_region_populate(idl_linux_region *r, size_t bytes)
+{
+	if (bytes > r->bytes)
+		bytes = r->bytes;
+	if (bytes > IDL_LINUX_POPULATE_MAX)
+		bytes = IDL_LINUX_POPULATE_MAX;
+	if (r->base != NULL && bytes > 0)
+		(void)madvise(r->base, bytes,
+		              MADV_POPULATE_WRITE); /* a hint: older kernels refuse */
+}
+
 void idl_linux_region_close(idl_linux_region *r)
 {
 	if (r->base != NULL)

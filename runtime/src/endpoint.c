@@ -81,7 +81,7 @@ static bool tx_ready(void *ctx)
 /* One sleep of at most a slice; IDL_OK means look again. */
 static int sleep_once(idl_chan_end *e, uint32_t bits, bool (*ready)(void *), uint64_t deadline)
 {
-	int err = idl_wait_for(e->sleep_on, bits, ready, e, e->spin, deadline, e->slice_ns);
+	int err = idl_wait_for(e->sleep_on, bits, ready, e, e->patience, deadline, e->slice_ns);
 	if (err == IDL_E_WOULD_BLOCK) {
 		/* A slice passed with nothing: is the peer still there? */
 		if (e->xfer != NULL && e->xfer->peer_alive != NULL &&
@@ -353,7 +353,7 @@ int idl_chan_end_init(idl_chan_end *e, void *region, size_t region_bytes, enum i
 	e->peer = side == IDL_CHAN_CLIENT ? &e->shared->server : &e->shared->client;
 	e->doorbell = &e->shared->doorbell;
 	e->sleep_on = side == IDL_CHAN_CLIENT ? e->self : &e->doorbell->wake;
-	e->spin = IDL_DEFAULT_SPIN;
+	e->patience = (idl_patience){IDL_DEFAULT_SPIN, IDL_DEFAULT_YIELDS};
 	e->slice_ns = IDL_DEFAULT_SLICE_NS;
 	return IDL_OK;
 }

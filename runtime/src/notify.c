@@ -51,13 +51,22 @@ void idl_doorbell_ring(idl_doorbell *db, uint32_t slot)
 	idl_wake_peer(&db->wake, IDL_WAIT_DATA);
 }
 
-int idl_wait_for(idl_wake *w, uint32_t bits, bool (*ready)(void *ctx), void *ctx, uint32_t spin,
+int idl_wait_for(idl_wake *w, uint32_t bits, bool (*ready)(void *ctx), void *ctx, idl_patience p,
                  uint64_t deadline_ns, uint64_t slice_ns)
 {
-	for (uint32_t i = 0; i < spin; i++) {
+	for (uint32_t i = 0; i < p.spins; i++) {
 		if (ready(ctx))
 			return IDL_OK;
 		idl_os_relax();
+	}
+	/* Still nothing: let the threads that share this CPU run (the peer,
+	 * or other callers whose replies are in) before paying for a sleep
+	 * and, later, the peer's wake-up. On an idle CPU a yield returns at
+	 * once, so this costs a few system calls, bounded by p.yields. */
+	for (uint32_t i = 0; i < p.yields; i++) {
+		if (ready(ctx))
+			return IDL_OK;
+		idl_os_yield();
 	}
 	uint32_t seq = atomic_load_explicit(&w->seq, memory_order_acquire);
 	atomic_store_explicit(&w->waiting, bits, memory_order_relaxed);

@@ -189,7 +189,7 @@ static void *client_thread(void *p)
 	a->err = demo_connect(&c, name);
 	if (a->err != IDL_OK)
 		return NULL;
-	c.end.spin = 50; /* more threads than cores: do not spin long */
+	c.end.patience.spins = 50; /* more threads than cores: do not spin long */
 	for (uint32_t i = 0; i < a->calls && a->err == IDL_OK; i++)
 		a->err = demo_call_write(idl_chan_end_endpoint(&c.end), i % 64);
 	idl_linux_conn_close(&c);

@@ -1,9 +1,11 @@
 /*
  * test_ring.c: the rings and the endpoint in one process: wrap-around,
  * full, empty, batching, every inconsistent value a peer can write, and
- * the endpoint's stash, events, timeouts and peer-closed detection.
+ * the endpoint's stash, events, timeouts and peer-closed detection, and
+ * one pass of the server loop.
  */
 #include "chan_fixture.h"
+#include "idl/server.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,7 +101,7 @@ static void test_blocking_send_times_out(void **state)
 		;
 	f.client.nonblock = false;
 	f.client.ep.timeout_ns = 20000000;
-	f.client.spin = 0;
+	f.client.patience.spins = 0;
 	assert_int_equal(send_frame(&f.client, FIX_MAX_FRAME, 0, IDL_FLAG_REQUEST, 0),
 	                 IDL_E_TIMEOUT);
 	size_t size;
@@ -162,6 +164,73 @@ static void test_doorbell(void **state)
 	atomic_store(&db->wake.waiting, IDL_WAIT_DATA);
 	assert_int_equal(send_frame(&f.client, 32, 0, IDL_FLAG_REQUEST, 1), IDL_OK);
 	assert_int_equal(atomic_load(&db->wake.seq), 1);
+}
+
+/* A waiter checks once per spin, then once per yield, and announces
+ * itself in the waiter word only when both are used up. */
+static uint32_t ready_calls, ready_on;
+static bool ready_after(void *ctx)
+{
+	idl_wake *w = ctx;
+	assert_int_equal(atomic_load(&w->waiting), 0); /* not announced yet */
+	return ++ready_calls >= ready_on;
+}
+
+static void test_patience(void **state)
+{
+	(void)state;
+	static idl_wake w;
+	ready_calls = 0;
+	ready_on = 7; /* the second yield's check */
+	assert_int_equal(
+	    idl_wait_for(&w, IDL_WAIT_DATA, ready_after, &w, (idl_patience){5, 3}, 0, 0), IDL_OK);
+	assert_int_equal(ready_calls, 7);
+	assert_int_equal(atomic_load(&w.seq), 0);
+}
+
+/* The server loop's handler for test_server_pass: a reply per request. */
+static int echo_reply(void *ctx, idl_endpoint *ep, void *frame, size_t size,
+                      const idl_handle *handles, uint32_t count)
+{
+	(void)ctx, (void)size, (void)handles, (void)count;
+	const idl_frame_header *h = frame;
+	return send_frame((idl_chan_end *)ep, 32, h->txid, IDL_FLAG_REPLY, h->ordinal);
+}
+
+/* One pass serves every queued request of a ready channel; with
+ * time_passes the server adds the pass to busy_ns, without it not. */
+static void test_server_pass(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	idl_server s;
+	idl_chan_end *slots[1];
+	static _Alignas(8) uint8_t server_buf[FIX_MAX_FRAME];
+	idl_server_init(&s, &fixture_shared(&f)->doorbell, slots, 1, echo_reply, NULL, server_buf,
+	                sizeof(server_buf));
+	s.time_passes = true;
+	assert_int_equal(idl_server_add(&s, &f.server), 0);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(send_frame(&f.client, 32, i + 1, IDL_FLAG_REQUEST, i), IDL_OK);
+	assert_int_equal(idl_server_poll(&s, 1000000), 3);
+	assert_int_equal(s.frames, 3);
+	assert_int_equal(s.wakeups, 1);
+	assert_true(s.busy_ns > 0);
+	size_t size;
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_int_equal(take(&f.client, &size), IDL_OK);
+		assert_int_equal(check_frame(buf, 32, i), 0);
+	}
+	assert_int_equal(take(&f.client, &size), IDL_E_WOULD_BLOCK);
+	/* Nothing ready: the poll times out having handled nothing. */
+	s.patience = (idl_patience){10, 2};
+	assert_int_equal(idl_server_poll(&s, 1000000), 0);
+	uint64_t busy = s.busy_ns;
+	s.time_passes = false;
+	assert_int_equal(send_frame(&f.client, 32, 9, IDL_FLAG_REQUEST, 9), IDL_OK);
+	assert_int_equal(idl_server_poll(&s, 1000000), 1);
+	assert_int_equal(s.busy_ns, busy);
 }
 
 /* Producer scribbles: each writes raw request-ring bytes and a head. */
@@ -352,7 +421,7 @@ static void test_events_and_timeout(void **state)
 	fixture_init(&f);
 	idl_chan_end_set_events(&f.client, on_event, NULL);
 	f.client.ep.timeout_ns = 20000000;
-	f.client.spin = 10;
+	f.client.patience.spins = 10;
 	assert_int_equal(send_frame(&f.server, 32, 0, IDL_FLAG_EVENT, 77), IDL_OK);
 	assert_int_equal(send_frame(&f.server, 32, 5, IDL_FLAG_REPLY, 5), IDL_OK);
 	size_t size;
@@ -431,6 +500,8 @@ int main(void)
 	    cmocka_unit_test(test_batch_reads_index_once),
 	    cmocka_unit_test(test_batched_wakeup),
 	    cmocka_unit_test(test_doorbell),
+	    cmocka_unit_test(test_patience),
+	    cmocka_unit_test(test_server_pass),
 	    cmocka_unit_test(test_protocol_errors),
 	    cmocka_unit_test(test_protocol_error_tail),
 	    cmocka_unit_test(test_frame_too_large_for_caller),

@@ -22,15 +22,17 @@ static uint64_t messages;
 static _Atomic uint64_t received;
 static _Atomic bool failed;
 
-/* Spins vary per message so that each side reaches the sleep/wake edge at
- * many different moments relative to the other. */
+/* Spins (and now and then a yield) vary per message so that each side
+ * reaches the sleep/wake edge at many different moments relative to the
+ * other. */
 static void *producer(void *arg)
 {
 	(void)arg;
 	uint32_t x = 12345;
 	for (uint64_t i = 0; i < messages && !atomic_load(&failed); i++) {
 		x = x * 1103515245u + 12345u;
-		f.client.spin = (x >> 16) % 4 == 0 ? (x >> 20) % 64 : 0;
+		f.client.patience.spins = (x >> 16) % 4 == 0 ? (x >> 20) % 64 : 0;
+		f.client.patience.yields = (x >> 26) % 8 == 0 ? 1 : 0;
 		uint32_t size = 24 + 8 * ((x >> 8) % 4);
 		if (send_frame(&f.client, size, 0, IDL_FLAG_REQUEST, (uint32_t)i) != IDL_OK) {
 			atomic_store(&failed, true);
@@ -47,7 +49,8 @@ static void *consumer(void *arg)
 	uint32_t x = 777;
 	for (uint64_t i = 0; i < messages && !atomic_load(&failed); i++) {
 		x = x * 1103515245u + 12345u;
-		f.server.spin = (x >> 16) % 4 == 0 ? (x >> 20) % 64 : 0;
+		f.server.patience.spins = (x >> 16) % 4 == 0 ? (x >> 20) % 64 : 0;
+		f.server.patience.yields = (x >> 26) % 8 == 0 ? 1 : 0;
 		size_t size;
 		idl_handle h[1];
 		uint32_t count = 1;

@@ -69,7 +69,7 @@ typedef struct idl_chan_end {
 	bool nonblock;          /* sending into a full ring: IDL_E_WOULD_BLOCK, not wait */
 	bool batching;          /* the server loop wakes the peer once per batch */
 	uint32_t owed;          /* IDL_WAIT_ bits owed to the peer while batching */
-	uint32_t spin;          /* readiness checks before sleeping */
+	idl_patience patience;  /* how long to stay awake before sleeping */
 	uint64_t slice_ns;      /* longest sleep before asking peer_alive */
 	uint8_t *tx_frame;      /* the frame reserved by send_begin */
 	uint32_t tx_room;       /* its room, handle words included */
@@ -85,8 +85,9 @@ typedef struct idl_chan_end {
 	uint64_t dropped; /* frames nobody asked for and that did not fit the stash */
 } idl_chan_end;
 
-/* Default readiness checks before sleeping; docs/runtime.md says why. */
-#define IDL_DEFAULT_SPIN 2000u
+/* Default patience before sleeping; docs/runtime.md says why. */
+#define IDL_DEFAULT_SPIN   2000u
+#define IDL_DEFAULT_YIELDS 8u
 /* Default longest sleep before checking that the peer still lives. */
 #define IDL_DEFAULT_SLICE_NS 100000000u
 

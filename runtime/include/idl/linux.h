@@ -39,6 +39,16 @@ int idl_linux_region_create(idl_linux_region *r, const char *name, size_t bytes)
 /* Maps a region received from a peer; takes ownership of fd. */
 int idl_linux_region_map(idl_linux_region *r, int fd);
 void idl_linux_region_close(idl_linux_region *r);
+/*
+ * Faults in the first `bytes` of r (at most IDL_LINUX_POPULATE_MAX) now,
+ * so that the first trip round a ring takes no page faults on the hot
+ * path: several hundred of them per channel with 64 KiB rings, each a few
+ * microseconds in a virtual machine. The cap keeps a peer that claims huge
+ * rings from making us commit memory up front; past it, pages fault in as
+ * they are first used.
+ */
+#define IDL_LINUX_POPULATE_MAX (4u << 20)
+void idl_linux_region_populate(idl_linux_region *r, size_t bytes);
 
 /* One channel with its socket, on either side. */
 typedef struct idl_linux_conn {
@@ -73,6 +83,7 @@ typedef struct idl_linux_server {
 	uint32_t ring_bytes, max_frame_bytes;
 	idl_linux_conn *conns; /* capacity entries */
 	_Atomic uint32_t adding[IDL_DOORBELL_WORDS];
+	_Atomic uint32_t adding_summary; /* bit w: adding[w] may be nonzero */
 	_Atomic bool stop;
 	pthread_t acceptor;
 	bool acceptor_running;

@@ -1,12 +1,13 @@
 /*
  * idl/notify.h: the OS port and the sleep/wake protocol built on it.
  *
- * The runtime needs four things from the kernel under it, and only these:
+ * The runtime needs five things from the kernel under it, and only these:
  * sleep on a 32-bit word while it holds an expected value (with a timeout),
- * wake the sleepers of a word, a monotonic clock, and a CPU pause hint.
- * On Linux they are futex(2) and clock_gettime (runtime/linux/futex.c); on
- * the reference kernel its futex syscalls. A port defines the four idl_os_
- * functions below; nothing else in the core calls the OS.
+ * wake the sleepers of a word, a monotonic clock, a CPU pause hint, and a
+ * yield of the CPU. On Linux they are futex(2), clock_gettime and
+ * sched_yield (runtime/linux/futex.c); on the reference kernel its futex
+ * and thread_yield syscalls. A port defines the five idl_os_ functions
+ * below; nothing else in the core calls the OS.
  *
  * The wake protocol: a sleeper announces what it waits for in a waiter
  * word, then sleeps on a separate sequence word that every waker increments
@@ -38,6 +39,9 @@ void idl_os_wake(_Atomic uint32_t *word);
 uint64_t idl_os_now_ns(void);
 /* A hint that the caller is spinning (x86 PAUSE); may do nothing. */
 void idl_os_relax(void);
+/* Gives the CPU to another runnable thread, if any (sched_yield); returns
+ * at once when there is none. */
+void idl_os_yield(void);
 
 /* What the owner of an idl_wake sleeps for. */
 #define IDL_WAIT_DATA 0x1u /* a frame in the ring it reads */
@@ -83,15 +87,26 @@ void idl_wake_peer(idl_wake *w, uint32_t bits);
 void idl_doorbell_ring(idl_doorbell *db, uint32_t slot);
 
 /*
+ * How long a waiter stays awake before it sleeps: `spins` checks with a
+ * pause between them (cheap, but they hold the CPU), then `yields` checks
+ * with a yield of the CPU between them (a system call each, but the CPU
+ * goes to whoever else is runnable on it). docs/runtime.md has the figures.
+ */
+typedef struct idl_patience {
+	uint32_t spins;
+	uint32_t yields;
+} idl_patience;
+
+/*
  * The sleeper's half. The caller's `ready` tells whether the condition it
- * waits for holds; idl_wait_for spins for up to `spin` checks, then
- * announces `bits` in w->waiting, checks again and sleeps on w->seq.
+ * waits for holds; idl_wait_for checks it as `p` says, then announces
+ * `bits` in w->waiting, checks again and sleeps on w->seq.
  * Returns 0 when ready() held, IDL_E_TIMEOUT when deadline_ns (absolute,
  * idl_os_now_ns; 0: none) passed first. Returns after at most slice_ns of
  * sleep (0: no limit) with IDL_E_WOULD_BLOCK so that the caller can check
  * on its peer (is it still alive?) and call again.
  */
-int idl_wait_for(idl_wake *w, uint32_t bits, bool (*ready)(void *ctx), void *ctx, uint32_t spin,
+int idl_wait_for(idl_wake *w, uint32_t bits, bool (*ready)(void *ctx), void *ctx, idl_patience p,
                  uint64_t deadline_ns, uint64_t slice_ns);
 
 #endif /* IDL_NOTIFY_H */

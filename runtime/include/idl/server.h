@@ -39,11 +39,11 @@ typedef void (*idl_close_fn)(void *ctx, uint32_t slot, idl_chan_end *end, int re
 
 typedef struct idl_server {
 	idl_doorbell *doorbell;
-	idl_chan_end **slots; /* capacity entries; NULL when free */
-	uint32_t capacity;    /* at most IDL_DOORBELL_CHANNELS */
-	uint32_t batch_limit; /* frames per channel per pass */
-	uint32_t spin;        /* doorbell checks before sleeping */
-	uint64_t rescan_ns;   /* longest sleep before looking at every channel */
+	idl_chan_end **slots;  /* capacity entries; NULL when free */
+	uint32_t capacity;     /* at most IDL_DOORBELL_CHANNELS */
+	uint32_t batch_limit;  /* frames per channel per pass */
+	idl_patience patience; /* doorbell checks before sleeping */
+	uint64_t rescan_ns;    /* longest sleep before looking at every channel */
 	uint64_t next_rescan;
 	idl_frame_handler handler;
 	void *ctx;
@@ -55,6 +55,8 @@ typedef struct idl_server {
 	uint64_t wakeups;            /* passes that found work */
 	uint64_t errors;             /* handler errors that did not close a channel */
 	int last_error;              /* the last of them */
+	bool time_passes;            /* measure busy_ns (two clock reads per pass) */
+	uint64_t busy_ns;            /* time in passes that handled frames: the server's work */
 	_Atomic bool *stop;          /* idl_server_run returns once this is true */
 	_Atomic uint32_t interrupts; /* idl_server_interrupt calls, from any thread */
 	uint32_t interrupts_seen;    /* those idl_server_poll has returned for */
