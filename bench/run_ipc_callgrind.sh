@@ -20,7 +20,7 @@ for mode in sync oneway; do
 		"$bench" --drive "$name" "$n" "$messages" "$mode" >/dev/null
 		kill "$server"
 		wait "$server" || true
-		frames=$(sed -n 's/.*--serve: \([0-9]*\) frames/\1/p' "$tmp/err")
+		frames=$(sed -n 's/.*--serve: \([0-9]*\) frames.*/\1/p' "$tmp/err")
 		ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$tmp/out")
 		echo "$mode, $n clients: $frames frames, $((ir / frames)) server instructions per frame"
 	done

@@ -8,6 +8,28 @@
 
 static idl_chan_end console;
 
+static volatile int other_ran;
+
+static void set_flag(void *arg)
+{
+	(void)arg;
+	other_ran = 1;
+}
+
+/* thread_yield hands the CPU to every other runnable thread before the
+ * caller runs again (the runtime's waiters rely on it on one CPU). */
+static void check_yield(void)
+{
+	other_ran = 0;
+	if (thread_spawn(set_flag, NULL, 16384) < 0) {
+		printf("demo: thread_spawn failed\n");
+		return;
+	}
+	idlk_thread_yield();
+	printf(other_ran ? "demo: a yield let the new thread run first\n"
+	                 : "demo: a yield returned before the new thread ran\n");
+}
+
 int umain(const char *args, long nhandles)
 {
 	(void)args;
@@ -17,6 +39,7 @@ int umain(const char *args, long nhandles)
 	}
 	printf("demo: hello through printf, the generated console stub and the console server\n");
 	printf("demo: %d + %d = %d, clock %ld ms\n", 20, 22, 20 + 22, idlk_clock() / 1000000);
+	check_yield();
 	printf("demo: type a line: ");
 	char line[128];
 	if (!fgets_stdin(line, sizeof(line))) {
