@@ -59,13 +59,13 @@ int idl_chan_check(const void *region, size_t region_bytes, uint32_t *ring_bytes
 	return IDL_OK;
 }
 
-static void ring_view(idl_ring *r, uint8_t *data, idl_index *head, idl_index *tail,
+static void ring_view(idl_ring *r, uint8_t *data, _Atomic uint32_t *head, _Atomic uint32_t *tail,
                       uint32_t ring_bytes, uint32_t max_frame_bytes)
 {
 	IDL_MEMSET(r, 0, sizeof(*r));
 	r->data = data;
-	r->head = &head->value;
-	r->tail = &tail->value;
+	r->head = head;
+	r->tail = tail;
 	r->bytes = ring_bytes;
 	r->max_frame = max_frame_bytes;
 	/* A fresh channel starts at 0 on both sides. */

@@ -51,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	idl_chan_rings(chan, IDL_CHAN_CLIENT, RING_BYTES, MAX_FRAME, &tx, &rx);
 
 	/* What the hostile server controls. */
-	atomic_store(&chan->rep_head.value, load32(data));
-	atomic_store(&chan->req_tail.value, load32(data + 4));
+	atomic_store(&chan->rep_head, load32(data));
+	atomic_store(&chan->req_tail, load32(data + 4));
 	size_t ring = size - 8 < RING_BYTES ? size - 8 : RING_BYTES;
 	memcpy(region + IDL_CHAN_RINGS_OFFSET + RING_BYTES, data + 8, ring);
 

@@ -121,7 +121,7 @@ static void test_batch_reads_index_once(void **state)
 		assert_int_equal(send_frame(&f.client, 32, 0, IDL_FLAG_REQUEST, i), IDL_OK);
 	size_t size;
 	assert_int_equal(take(&f.server, &size), IDL_OK);
-	atomic_store(&fixture_shared(&f)->req_head.value, 0xdeadbeefu);
+	atomic_store(&fixture_shared(&f)->req_head, 0xdeadbeefu);
 	for (uint32_t i = 1; i < 4; i++) {
 		assert_int_equal(take(&f.server, &size), IDL_OK);
 		assert_int_equal(check_frame(buf, 32, i), 0);
@@ -282,7 +282,7 @@ static void test_protocol_errors(void **state)
 		}
 		idl_frame_header h = {.size = s->length, .handle_count = s->handles};
 		memcpy(ring + start, &h, sizeof(h));
-		atomic_store(&c->req_head.value, start + s->published);
+		atomic_store(&c->req_head, start + s->published);
 		size_t size;
 		print_message("  %s\n", s->what);
 		assert_int_equal(take(&f.server, &size), IDL_E_PROTOCOL);
@@ -307,7 +307,7 @@ static void test_protocol_error_tail(void **state)
 		fixture_init(&f);
 		while (send_frame(&f.client, 64, 0, IDL_FLAG_REQUEST, 0) == IDL_OK)
 			;
-		atomic_store(&fixture_shared(&f)->req_tail.value, f.client.tx.own + tails[i]);
+		atomic_store(&fixture_shared(&f)->req_tail, f.client.tx.own + tails[i]);
 		void *at;
 		assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, 64, &at),
 		                 IDL_E_PROTOCOL);

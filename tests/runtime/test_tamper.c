@@ -43,16 +43,16 @@ static void scribble_as_client(idl_linux_conn *c, uint32_t *x)
 	uint32_t small = v % 4 == 0 ? v : v % 64; /* often plausible, sometimes wild */
 	switch (r % 8) {
 	case 0:
-		atomic_store(&s->req_head.value, atomic_load(&s->req_head.value) + small * 8);
+		atomic_store(&s->req_head, atomic_load(&s->req_head) + small * 8);
 		break;
 	case 1:
-		atomic_store(&s->req_head.value, v);
+		atomic_store(&s->req_head, v);
 		break;
 	case 2:
-		atomic_store(&s->rep_tail.value, v);
+		atomic_store(&s->rep_tail, v);
 		break;
 	case 3: /* a length word where a frame starts */
-		*(volatile uint32_t *)(ring + (atomic_load(&s->req_tail.value) & (ring_bytes - 1) &
+		*(volatile uint32_t *)(ring + (atomic_load(&s->req_tail) & (ring_bytes - 1) &
 		                               ~7u)) = v % 2 ? small * 8 : v;
 		break;
 	case 4:
@@ -87,7 +87,7 @@ static int hostile_client(const char *name, uint32_t seed)
 	while (idl_os_now_ns() < end && atomic_load(&s->server.closed) == 0)
 		scribble_as_client(&c, &x);
 	/* Surely inconsistent, in case the scribbles happened to be benign. */
-	atomic_store(&s->req_head.value, atomic_load(&s->req_tail.value) + 0x40000000u);
+	atomic_store(&s->req_head, atomic_load(&s->req_tail) + 0x40000000u);
 	idl_doorbell_ring(c.doorbell.base, c.end.slot);
 	for (int i = 0; i < 300 && atomic_load(&s->server.closed) == 0; i++)
 		usleep(10000);
@@ -142,17 +142,16 @@ static void hostile_server(idl_chan_shared *s, uint32_t seed)
 		uint32_t small = v % 4 == 0 ? v : v % 64;
 		switch (r % 6) {
 		case 0:
-			atomic_store(&s->rep_head.value,
-			             atomic_load(&s->rep_head.value) + small * 8);
+			atomic_store(&s->rep_head, atomic_load(&s->rep_head) + small * 8);
 			break;
 		case 1:
-			atomic_store(&s->rep_head.value, v);
+			atomic_store(&s->rep_head, v);
 			break;
 		case 2:
-			atomic_store(&s->req_tail.value, v);
+			atomic_store(&s->req_tail, v);
 			break;
 		case 3:
-			*(volatile uint32_t *)(replies + (atomic_load(&s->rep_tail.value) &
+			*(volatile uint32_t *)(replies + (atomic_load(&s->rep_tail) &
 			                                  (ring_bytes - 1) & ~7u)) = small * 8;
 			break;
 		case 4:

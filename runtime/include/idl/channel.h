@@ -6,12 +6,16 @@
  * The byte layout (docs/runtime.md draws it):
  *
  *      0  header: magic, version, ring_bytes, max_frame_bytes (creator writes once)
- *     64  request ring head   (client writes)    128  request ring tail (server writes)
- *    192  reply ring head     (server writes)    256  reply ring tail   (client writes)
- *    320  client idl_wake                        384  server idl_wake (per channel)
- *    448  embedded idl_doorbell (256 bytes), used when no idl_server serves the channel
+ *     64  what the client writes: request ring head (64), reply ring tail (68)
+ *    128  what the server writes: request ring tail (128), reply ring head (132)
+ *    192  client idl_wake                        256  server idl_wake (per channel)
+ *    320  embedded idl_doorbell (256 bytes), used when no idl_server serves the channel
  *   1024  request ring (ring_bytes)
  *   1024 + ring_bytes  reply ring (ring_bytes)
+ *
+ * Indices are grouped by writer: each line has one writer, a ring's producer
+ * and consumer indices sit on different lines, and a call and its reply
+ * touch two index lines instead of four.
  *
  * Each side keeps its own index and every value it has checked in private
  * memory (idl_ring); shared memory is only ever read through the named
@@ -28,7 +32,7 @@
 #include <stddef.h>
 
 #define IDL_CHAN_MAGIC        0x6c646943u /* "Cidl" */
-#define IDL_CHAN_VERSION      1u
+#define IDL_CHAN_VERSION      2u
 #define IDL_CHAN_RINGS_OFFSET 1024u
 
 /*
@@ -45,24 +49,27 @@
  * end: the writer skipped the tail of the ring to keep a frame contiguous. */
 #define IDL_RING_PAD 0x80000000u
 
-typedef struct idl_index {
-	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t value; /* free-running byte count */
-} idl_index;
-
 typedef struct idl_chan_shared {
 	_Alignas(IDL_CACHE_LINE) uint32_t magic;
 	uint32_t version;
 	uint32_t ring_bytes;      /* each ring; a power of two */
 	uint32_t max_frame_bytes; /* largest frame either side may send */
-	idl_index req_head, req_tail, rep_head, rep_tail;
+	/* Free-running byte counts; the client writes these two ... */
+	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t req_head;
+	_Atomic uint32_t rep_tail;
+	/* ... and the server these two. */
+	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t req_tail;
+	_Atomic uint32_t rep_head;
 	idl_wake client, server;
 	idl_doorbell doorbell;
 } idl_chan_shared;
 _Static_assert(offsetof(idl_chan_shared, req_head) == 64, "channel layout");
-_Static_assert(offsetof(idl_chan_shared, rep_tail) == 256, "channel layout");
-_Static_assert(offsetof(idl_chan_shared, client) == 320, "channel layout");
-_Static_assert(offsetof(idl_chan_shared, server) == 384, "channel layout");
-_Static_assert(offsetof(idl_chan_shared, doorbell) == 448, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, rep_tail) == 68, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, req_tail) == 128, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, rep_head) == 132, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, client) == 192, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, server) == 256, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, doorbell) == 320, "channel layout");
 _Static_assert(sizeof(idl_chan_shared) <= IDL_CHAN_RINGS_OFFSET, "channel header fits");
 
 /* Bytes of a channel region whose rings hold ring_bytes each. */
