@@ -22,5 +22,9 @@ int chan_open(int handle, void *addr, enum idl_chan_side side, idl_chan_end *e)
 	long at = idlk_shm_map(handle, addr, IDLK_PROT_READ | IDLK_PROT_WRITE);
 	if (at < 0)
 		return (int)at;
-	return idl_chan_end_init(e, (void *)at, CHAN_BYTES, side);
+	int err = idl_chan_end_init(e, (void *)at, CHAN_BYTES, side);
+	/* One CPU: while a side spins its peer cannot run, so spinning only
+	 * delays the answer. Yielding hands the CPU to the peer at once. */
+	e->patience = (idl_patience){0, IDL_DEFAULT_YIELDS};
+	return err;
 }
