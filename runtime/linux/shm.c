@@ -68,9 +68,10 @@ void idl_linux_region_populate(idl_linux_region *r, size_t bytes)
 		bytes = r->bytes;
 	if (bytes > IDL_LINUX_POPULATE_MAX)
 		bytes = IDL_LINUX_POPULATE_MAX;
+	/* Only a hint: kernels before 5.14 refuse it, and then pages fault in
+	 * as they are first used, as before. */
 	if (r->base != NULL && bytes > 0)
-		(void)madvise(r->base, bytes,
-		              MADV_POPULATE_WRITE); /* a hint: older kernels refuse */
+		(void)madvise(r->base, bytes, MADV_POPULATE_WRITE);
 }
 
 void idl_linux_region_close(idl_linux_region *r)

@@ -58,8 +58,7 @@ typedef struct idl_stash_entry {
 typedef struct idl_chan_end {
 	/* What every frame touches comes first, on the fewest cache lines: a
 	 * server walks hundreds of these, and each line is a miss. */
-	_Alignas(IDL_CACHE_LINE)
-	    idl_endpoint ep; /* first: an idl_endpoint * is an idl_chan_end * */
+	_Alignas(IDL_CACHE_LINE) idl_endpoint ep; /* first: its address is the end's */
 	idl_ring tx, rx;
 	idl_wake *self;    /* this side's wait words in the channel */
 	idl_wake *peer;    /* the peer's */
