@@ -44,5 +44,12 @@ const char *gen_pointer_decl(arena *a, const type *t, const char *name);
 bool gen_has_requests(const decl *iface);
 /* The method's error enum, or NULL. */
 decl *gen_error_enum(const method *m);
+/* The parameters of <iface>_dispatch (and of each static serve_<method>),
+ * and of <iface>_event_dispatch, for the prototype and the definition. */
+#define GEN_DISPATCH_PARAMS       7
+#define GEN_EVENT_DISPATCH_PARAMS 6
+void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPATCH_PARAMS]);
+void gen_event_dispatch_params(arena *a, const decl *iface,
+                               const char *out[GEN_EVENT_DISPATCH_PARAMS]);
 
 #endif

@@ -79,6 +79,28 @@ decl *gen_error_enum(const method *m)
 	return m->error ? m->error->target : NULL;
 }
 
+void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPATCH_PARAMS])
+{
+	out[0] = arena_printf(a, "const %s_handlers *h", iface->c_name);
+	out[1] = "void *ctx";
+	out[2] = "idl_endpoint *ep";
+	out[3] = "void *frame";
+	out[4] = "size_t size";
+	out[5] = "const idl_handle *handles";
+	out[6] = "uint32_t handle_count";
+}
+
+void gen_event_dispatch_params(arena *a, const decl *iface,
+                               const char *out[GEN_EVENT_DISPATCH_PARAMS])
+{
+	out[0] = arena_printf(a, "const %s_event_handlers *h", iface->c_name);
+	out[1] = "void *ctx";
+	out[2] = "void *frame";
+	out[3] = "size_t size";
+	out[4] = "const idl_handle *handles";
+	out[5] = "uint32_t handle_count";
+}
+
 uint64_t gen_reply_buffer_bytes(const method *m)
 {
 	uint64_t bytes = m->reply ? m->reply->max_frame_bytes : 0;

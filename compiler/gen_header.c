@@ -287,14 +287,10 @@ static void gen_server_side(header_gen *g, decl *d)
 	emit(e, "} %s_handlers;\n\n", d->c_name);
 	emit(e, "/* Validates a frame already copied into private memory, calls its\n");
 	emit(e, " * handler and sends the reply through ep. */\n");
-	const char *dargs[] = {arena_printf(a, "const %s_handlers *h", d->c_name),
-	                       "void *ctx",
-	                       "idl_endpoint *ep",
-	                       "void *frame",
-	                       "size_t size",
-	                       "const idl_handle *handles",
-	                       "uint32_t handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", d->c_name), dargs, 7, ");\n\n");
+	const char *dargs[GEN_DISPATCH_PARAMS];
+	gen_dispatch_params(a, d, dargs);
+	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", d->c_name), dargs,
+	             GEN_DISPATCH_PARAMS, ");\n\n");
 }
 
 static void gen_interface(header_gen *g, decl *d)
@@ -410,14 +406,10 @@ static void gen_interface(header_gen *g, decl *d)
 			             ");\n");
 		}
 		emit(e, "} %s_event_handlers;\n\n", d->c_name);
-		const char *eargs[] = {arena_printf(a, "const %s_event_handlers *h", d->c_name),
-		                       "void *ctx",
-		                       "void *frame",
-		                       "size_t size",
-		                       "const idl_handle *handles",
-		                       "uint32_t handle_count"};
-		emit_wrapped(e, 0, arena_printf(a, "int %s_event_dispatch(", d->c_name), eargs, 6,
-		             ");\n\n");
+		const char *eargs[GEN_EVENT_DISPATCH_PARAMS];
+		gen_event_dispatch_params(a, d, eargs);
+		emit_wrapped(e, 0, arena_printf(a, "int %s_event_dispatch(", d->c_name), eargs,
+		             GEN_EVENT_DISPATCH_PARAMS, ");\n\n");
 	}
 }
 

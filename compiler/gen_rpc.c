@@ -101,14 +101,6 @@ static void gen_stub(rpc_gen *g, decl *iface, method *m)
 	emit(e, "\treturn IDL_OK;\n}\n\n");
 }
 
-static const char *serve_args[] = {NULL,
-                                   "void *ctx",
-                                   "idl_endpoint *ep",
-                                   "void *frame",
-                                   "size_t size",
-                                   "const idl_handle *handles",
-                                   "uint32_t handle_count"};
-
 /* static int serve_<method>(...): validate, call the handler, reply. */
 static void gen_serve(rpc_gen *g, decl *iface, method *m)
 {
@@ -116,11 +108,10 @@ static void gen_serve(rpc_gen *g, decl *iface, method *m)
 	arena *a = g->a;
 	const char *base = base_name(g, iface, m);
 	decl *err_enum = gen_error_enum(m);
-	const char *args[7];
-	for (size_t i = 0; i < 7; i++)
-		args[i] = serve_args[i];
-	args[0] = arena_printf(a, "const %s_handlers *h", iface->c_name);
-	emit_wrapped(e, 0, arena_printf(a, "static int serve_%s(", base), args, 7, ")\n{\n");
+	const char *args[GEN_DISPATCH_PARAMS];
+	gen_dispatch_params(a, iface, args);
+	emit_wrapped(e, 0, arena_printf(a, "static int serve_%s(", base), args, GEN_DISPATCH_PARAMS,
+	             ")\n{\n");
 	emit(e, "\tint err = %s_validate(frame, size, handles, handle_count);\n",
 	     m->request->c_name);
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
@@ -156,11 +147,10 @@ static void gen_dispatch(rpc_gen *g, decl *iface)
 	emitter *e = g->e;
 	arena *a = g->a;
 	const char *upper = gen_upper(a, iface->c_name);
-	const char *args[7];
-	for (size_t i = 0; i < 7; i++)
-		args[i] = serve_args[i];
-	args[0] = arena_printf(a, "const %s_handlers *h", iface->c_name);
-	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", iface->c_name), args, 7, ")\n{\n");
+	const char *args[GEN_DISPATCH_PARAMS];
+	gen_dispatch_params(a, iface, args);
+	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", iface->c_name), args,
+	             GEN_DISPATCH_PARAMS, ")\n{\n");
 	emit(e, "\tif (size < IDL_FRAME_HEADER_BYTES)\n\t\treturn IDL_E_FRAME_SHORT;\n");
 	emit(e, "\tswitch (((const idl_frame_header *)frame)->ordinal) {\n");
 	for (method *m = iface->methods; m != NULL; m = m->next) {
@@ -179,14 +169,10 @@ static void gen_event_dispatch(rpc_gen *g, decl *iface)
 	emitter *e = g->e;
 	arena *a = g->a;
 	const char *upper = gen_upper(a, iface->c_name);
-	const char *args[] = {arena_printf(a, "const %s_event_handlers *h", iface->c_name),
-	                      "void *ctx",
-	                      "void *frame",
-	                      "size_t size",
-	                      "const idl_handle *handles",
-	                      "uint32_t handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "int %s_event_dispatch(", iface->c_name), args, 6,
-	             ")\n{\n");
+	const char *args[GEN_EVENT_DISPATCH_PARAMS];
+	gen_event_dispatch_params(a, iface, args);
+	emit_wrapped(e, 0, arena_printf(a, "int %s_event_dispatch(", iface->c_name), args,
+	             GEN_EVENT_DISPATCH_PARAMS, ")\n{\n");
 	emit(e, "\tint err;\n");
 	emit(e, "\tif (size < IDL_FRAME_HEADER_BYTES)\n\t\treturn IDL_E_FRAME_SHORT;\n");
 	emit(e, "\tswitch (((const idl_frame_header *)frame)->ordinal) {\n");
