@@ -11,6 +11,7 @@
 
 #include "asm.h"
 #include "idlk.h"
+#include "kstring.h"
 
 #define PAGE_SIZE        4096ull
 #define PAGE_DOWN(a)     ((a) & ~(PAGE_SIZE - 1))
@@ -51,10 +52,6 @@ struct proc;
 struct thread;
 
 /* lib.c */
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *restrict dst, const void *restrict src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
 void kprintf(const char *fmt, ...);
 _Noreturn void panic(const char *why);
 _Noreturn void qemu_exit(uint8_t code);

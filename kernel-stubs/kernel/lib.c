@@ -1,44 +1,10 @@
 /*
- * lib.c: the few C library functions the kernel uses (the compiler may also
- * emit calls to memcpy and memset), kprintf onto the serial line, and panic.
+ * lib.c: kprintf onto the serial line, and panic. (The string functions are
+ * lib/string.c, shared with user space.)
  */
 #include "defs.h"
 #include "x86.h"
 #include <stdarg.h>
-
-void *memset(void *dst, int c, size_t n)
-{
-	uint8_t *d = dst;
-	while (n--)
-		*d++ = (uint8_t)c;
-	return dst;
-}
-
-void *memcpy(void *restrict dst, const void *restrict src, size_t n)
-{
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const uint8_t *x = a, *y = b;
-	for (size_t i = 0; i < n; i++)
-		if (x[i] != y[i])
-			return x[i] - y[i];
-	return 0;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
 
 static void put_number(uint64_t v, unsigned base, int width)
 {

@@ -5,19 +5,9 @@
 #ifndef KERNEL_X86_H
 #define KERNEL_X86_H
 
+#include "portio.h"
+
 #include <stdint.h>
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {

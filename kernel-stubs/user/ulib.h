@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "idlk.h"
+#include "kstring.h"
+#include "portio.h" /* for drivers that hold the I/O right (idlk_ioport) */
 
 /* System calls (syscall.S); see docs/reference-kernel.md. */
 long idlk_debug_log(const char *buf, size_t len);
@@ -42,13 +44,6 @@ int umain(const char *args, long nhandles);
 /* thread.c: runs fn(arg) on a new thread with its own stack; returns its id. */
 long thread_spawn(void (*fn)(void *), void *arg, size_t stack_bytes);
 
-/* string.c */
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *restrict dst, const void *restrict src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-
 /* stdio.c: the libc shim. */
 typedef struct stdio_backend {
 	/* Writes n bytes; returns how many were taken, or < 0. */
@@ -64,18 +59,5 @@ int printf(const char *fmt, ...);
 int puts(const char *s);
 char *fgets_stdin(char *buf, int size);
 void fflush_stdout(void);
-
-/* Port I/O for drivers that hold the I/O right (idlk_ioport). */
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 #endif

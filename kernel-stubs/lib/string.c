@@ -1,9 +1,10 @@
 /*
- * string.c: the string functions programs and the generated code use.
- * Byte loops, musl-plain; clang must not turn them into calls to themselves,
- * which -ffreestanding prevents.
+ * string.c: the string functions the kernel, the programs and the generated
+ * code use (kstring.h), built into the kernel and into the user library.
+ * Byte loops; clang must not turn them into calls to themselves, which
+ * -ffreestanding prevents.
  */
-#include "ulib.h"
+#include "kstring.h"
 
 void *memset(void *dst, int c, size_t n)
 {
