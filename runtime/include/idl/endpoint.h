@@ -57,7 +57,8 @@ typedef struct idl_stash_entry {
 
 typedef struct idl_chan_end {
 	/* What every frame touches comes first, on the fewest cache lines: a
-	 * server walks hundreds of these, and each line is a miss. */
+	 * server walks hundreds of these, and each line is a miss. (So the
+	 * struct is cache-line aligned: static, or aligned_alloc(64, ...).) */
 	_Alignas(IDL_CACHE_LINE) idl_endpoint ep; /* first: its address is the end's */
 	idl_ring tx, rx;
 	idl_wake *self;    /* this side's wait words in the channel */
