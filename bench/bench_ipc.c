@@ -36,11 +36,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_RUNS   31
-#define RING_BYTES 65536u
-#define CAPACITY   300u
+#define MAX_RUNS 31
+#define CAPACITY 300u
 
 static int runs = 5;
+static uint32_t ring_bytes = 65536u; /* each ring of each channel */
 static uint32_t client_spin = IDL_DEFAULT_SPIN;
 static uint32_t server_spin = IDL_DEFAULT_SPIN;
 static uint32_t many_client_spin = 50;       /* clients outnumber the cores */
@@ -135,13 +135,14 @@ static idl_patience patience_of(uint32_t spin)
 typedef struct server_report {
 	uint64_t frames;
 	uint64_t busy_ns; /* idl_server.busy_ns: its passes, not its waiting */
+	uint64_t passes;  /* idl_server.wakeups: passes that found work */
 } server_report;
 static server_report *report;
 
 /* Serves server_name until SIGTERM; returns the frames handled. */
 static uint64_t serve(uint32_t spin)
 {
-	if (idl_linux_server_open(&server, server_name, conns, slots, CAPACITY, RING_BYTES,
+	if (idl_linux_server_open(&server, server_name, conns, slots, CAPACITY, ring_bytes,
 	                          CONSOLE_CONSOLE_MAX_FRAME_BYTES, handle, NULL, server_buf,
 	                          sizeof(server_buf)) != IDL_OK)
 		_exit(1);
@@ -151,7 +152,8 @@ static uint64_t serve(uint32_t spin)
 	idl_linux_server_run(&server);
 	idl_linux_server_close(&server);
 	if (report != NULL)
-		*report = (server_report){server.server.frames, server.server.busy_ns};
+		*report = (server_report){server.server.frames, server.server.busy_ns,
+		                          server.server.wakeups};
 	return server.server.frames;
 }
 
@@ -457,7 +459,7 @@ static void *client_thread(void *p)
  * over its whole life: the clients' warm-up calls are 1 frame in 800).
  */
 static void many_clients(uint32_t n, uint32_t total, bool oneway, uint32_t spin, double *wall,
-                         double *cpu, double *busy)
+                         double *cpu, double *busy, double *per_pass)
 {
 	static client_arg args[256];
 	static pthread_t threads[256];
@@ -489,9 +491,10 @@ static void many_clients(uint32_t n, uint32_t total, bool oneway, uint32_t spin,
 	uint32_t done = total / n * n;
 	*wall = (double)(t1 - t0) / done;
 	*cpu = (double)(c1 - c0) / done;
-	*busy = report == NULL || report->frames == 0
-	            ? 0
-	            : (double)report->busy_ns / (double)report->frames;
+	bool reported = report != NULL && report->frames != 0;
+	*busy = reported ? (double)report->busy_ns / (double)report->frames : 0;
+	*per_pass =
+	    reported && report->passes != 0 ? (double)report->frames / (double)report->passes : 0;
 }
 
 /* Server CPU ns spent over one idle second, a client connected. */
@@ -616,14 +619,14 @@ static void part_many_clients(void)
 	       "(threads); each run measures 1, 16 and 256 clients in turn, so that a slow "
 	       "spell hits all three\n");
 	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
-		double wv[3][MAX_RUNS], cv[3][MAX_RUNS], bv[3][MAX_RUNS];
+		double wv[3][MAX_RUNS], cv[3][MAX_RUNS], bv[3][MAX_RUNS], pv[3][MAX_RUNS];
 		for (int r = 0; r < runs; r++)
 			for (int k = 0; k < 3; k++) {
 				uint32_t spin = counts[k] == 1 && !ways[w].same_spin
 				                    ? client_spin
 				                    : many_client_spin;
 				many_clients(counts[k], 200000, ways[w].oneway, spin, &wv[k][r],
-				             &cv[k][r], &bv[k][r]);
+				             &cv[k][r], &bv[k][r], &pv[k][r]);
 			}
 		/* Ratios within each run, then their median: a run is the fairest
 		 * comparison on a machine whose load changes minute by minute.
@@ -637,9 +640,9 @@ static void part_many_clients(void)
 		printf("  %s\n", ways[w].what);
 		for (int k = 0; k < 3; k++)
 			printf("    %3u clients: server busy %5.0f ns/message, server CPU %5.0f, "
-			       "wall %5.0f\n",
+			       "wall %5.0f; %.1f frames per pass\n",
 			       counts[k], median(bv[k], runs), median(cv[k], runs),
-			       median(wv[k], runs));
+			       median(wv[k], runs), median(pv[k], runs));
 		double b = median(busy, runs);
 		printf("    256 / 1 clients, median of the runs' ratios: server busy %.2fx (runs "
 		       "%.2f-%.2fx; target <= 1.5x: %s), server CPU %.2fx, wall %.2fx\n",
@@ -670,6 +673,8 @@ static bool parse_options(int argc, char **argv, int first)
 			many_client_spin = (uint32_t)atoi(argv[++i]);
 		else if (strcmp(argv[i], "--yields") == 0 && i + 1 < argc)
 			yields = (uint32_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--ring-bytes") == 0 && i + 1 < argc)
+			ring_bytes = (uint32_t)atoi(argv[++i]);
 		else if (strcmp(argv[i], "--pin") == 0)
 			pin = true;
 		else if (strcmp(argv[i], "--sweep") == 0)
@@ -686,7 +691,7 @@ static int usage(const char *argv0)
 {
 	fprintf(stderr,
 	        "usage: %s [--runs R] [--client-spin N] [--server-spin N] [--many-client-spin N] "
-	        "[--yields N] [--pin] [--sweep] [--only a|b|c|idle]\n"
+	        "[--yields N] [--ring-bytes B] [--pin] [--sweep] [--only a|b|c|idle]\n"
 	        "       %s --serve NAME [options]            (a server alone)\n"
 	        "       %s --drive NAME N TOTAL sync|oneway [options]   (N clients alone)\n",
 	        argv0, argv0, argv0);
@@ -717,9 +722,10 @@ int main(int argc, char **argv)
 		bool oneway = strcmp(argv[5], "oneway") == 0;
 		if (n < 1 || n > 256)
 			return usage(argv[0]);
-		double busy;
+		double busy, per_pass;
 		many_clients(n, (uint32_t)atoi(argv[4]), oneway,
-		             n == 1 ? client_spin : many_client_spin, &wall, &cpu, &busy);
+		             n == 1 ? client_spin : many_client_spin, &wall, &cpu, &busy,
+		             &per_pass);
 		printf("%u clients: %.0f ns/message (wall)\n", n, wall);
 		return 0;
 	}
