@@ -47,6 +47,7 @@ static uint32_t many_client_spin = 50;       /* clients outnumber the cores */
 static uint32_t yields = IDL_DEFAULT_YIELDS; /* every waiter's, after its spins */
 static bool pin;         /* --pin: the bench and its clients on CPU 0, peers on CPU 1 */
 static const char *only; /* --only a|b|c|idle: one part of the run */
+static bool huge_pages;  /* the next server puts its channels in huge pages */
 
 static void pin_to(int cpu)
 {
@@ -134,8 +135,9 @@ static idl_patience patience_of(uint32_t spin)
 /* What a forked server reports when it ends, in a page it shares with us. */
 typedef struct server_report {
 	uint64_t frames;
-	uint64_t busy_ns; /* idl_server.busy_ns: its passes, not its waiting */
-	uint64_t passes;  /* idl_server.wakeups: passes that found work */
+	uint64_t busy_ns;       /* idl_server.busy_ns: its passes, not its waiting */
+	uint64_t passes;        /* idl_server.wakeups: passes that found work */
+	uint32_t huge_channels; /* channels it set up in huge pages */
 } server_report;
 static server_report *report;
 
@@ -147,13 +149,15 @@ static uint64_t serve(uint32_t spin)
 	                          sizeof(server_buf)) != IDL_OK)
 		_exit(1);
 	server.server.patience = patience_of(spin);
+	idl_linux_server_use_huge_pages(&server, huge_pages);
 	server.server.time_passes = true;
 	signal(SIGTERM, stop_server);
 	idl_linux_server_run(&server);
 	idl_linux_server_close(&server);
 	if (report != NULL)
-		*report = (server_report){server.server.frames, server.server.busy_ns,
-		                          server.server.wakeups};
+		*report =
+		    (server_report){server.server.frames, server.server.busy_ns,
+		                    server.server.wakeups, atomic_load(&server.huge_channels)};
 	return server.server.frames;
 }
 
@@ -458,8 +462,13 @@ static void *client_thread(void *p)
  * passes), and its busy ns per frame (only its passes over ready channels,
  * over its whole life: the clients' warm-up calls are 1 frame in 800).
  */
-static void many_clients(uint32_t n, uint32_t total, bool oneway, uint32_t spin, double *wall,
-                         double *cpu, double *busy, double *per_pass)
+typedef struct many_result {
+	double wall, cpu, busy; /* ns per message */
+	double per_pass;        /* frames per server pass that found work */
+	uint32_t huge_channels; /* channels the server put in huge pages */
+} many_result;
+
+static many_result many_clients(uint32_t n, uint32_t total, bool oneway, uint32_t spin)
 {
 	static client_arg args[256];
 	static pthread_t threads[256];
@@ -489,12 +498,14 @@ static void many_clients(uint32_t n, uint32_t total, bool oneway, uint32_t spin,
 	stop_child(pid);
 	pthread_barrier_destroy(&start);
 	uint32_t done = total / n * n;
-	*wall = (double)(t1 - t0) / done;
-	*cpu = (double)(c1 - c0) / done;
-	bool reported = report != NULL && report->frames != 0;
-	*busy = reported ? (double)report->busy_ns / (double)report->frames : 0;
-	*per_pass =
-	    reported && report->passes != 0 ? (double)report->frames / (double)report->passes : 0;
+	many_result m = {.wall = (double)(t1 - t0) / done, .cpu = (double)(c1 - c0) / done};
+	if (report != NULL && report->frames != 0) {
+		m.busy = (double)report->busy_ns / (double)report->frames;
+		m.per_pass =
+		    report->passes != 0 ? (double)report->frames / (double)report->passes : 0;
+		m.huge_channels = report->huge_channels;
+	}
+	return m;
 }
 
 /* Server CPU ns spent over one idle second, a client connected. */
@@ -602,6 +613,20 @@ static void part_streaming(void)
 }
 
 /* (c) Many clients: three ways, the same server. */
+/* Free huge pages in the system's pool, from /proc/meminfo; 0 if unknown. */
+static long huge_pages_free(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long n = 0;
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
 static void part_many_clients(void)
 {
 	static const uint32_t counts[] = {1, 16, 256};
@@ -609,25 +634,47 @@ static void part_many_clients(void)
 		const char *what;
 		bool oneway;
 		bool same_spin; /* every client count with many_client_spin */
+		bool huge;      /* channels in huge pages */
 	} ways[] = {
-	    {"synchronous calls; 1 client spins as in (a), more clients spin briefly", false,
+	    {"synchronous calls; 1 client spins as in (a), more clients spin briefly", false, false,
 	     false},
-	    {"synchronous calls; every client spins briefly (--many-client-spin)", false, true},
-	    {"one-way console.print from every client, then one call each", true, true},
+	    {"synchronous calls; every client spins briefly (--many-client-spin)", false, true,
+	     false},
+	    {"one-way console.print from every client, then one call each", true, true, false},
+	    {"synchronous calls as in the first, channels in huge pages "
+	     "(idl_linux_server_use_huge_pages)",
+	     false, false, true},
 	};
 	printf("\n(c) server cost per message, 200000 messages of 16 bytes over n clients "
 	       "(threads); each run measures 1, 16 and 256 clients in turn, so that a slow "
 	       "spell hits all three\n");
 	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		printf("  %s\n", ways[w].what);
+		long free_pages = huge_pages_free();
+		if (ways[w].huge && free_pages < 256) {
+			printf("    skipped: %ld huge pages free, 256 needed; as root: echo 300 > "
+			       "/proc/sys/vm/nr_hugepages\n",
+			       free_pages);
+			continue;
+		}
+		huge_pages = ways[w].huge;
 		double wv[3][MAX_RUNS], cv[3][MAX_RUNS], bv[3][MAX_RUNS], pv[3][MAX_RUNS];
+		uint32_t fewest_huge = 256;
 		for (int r = 0; r < runs; r++)
 			for (int k = 0; k < 3; k++) {
 				uint32_t spin = counts[k] == 1 && !ways[w].same_spin
 				                    ? client_spin
 				                    : many_client_spin;
-				many_clients(counts[k], 200000, ways[w].oneway, spin, &wv[k][r],
-				             &cv[k][r], &bv[k][r], &pv[k][r]);
+				many_result m =
+				    many_clients(counts[k], 200000, ways[w].oneway, spin);
+				wv[k][r] = m.wall;
+				cv[k][r] = m.cpu;
+				bv[k][r] = m.busy;
+				pv[k][r] = m.per_pass;
+				if (counts[k] == 256 && m.huge_channels < fewest_huge)
+					fewest_huge = m.huge_channels;
 			}
+		huge_pages = false;
 		/* Ratios within each run, then their median: a run is the fairest
 		 * comparison on a machine whose load changes minute by minute.
 		 * (Before the medians below, which sort in place.) */
@@ -637,12 +684,14 @@ static void part_many_clients(void)
 			cpu[r] = cv[2][r] / cv[0][r];
 			wall[r] = wv[2][r] / wv[0][r];
 		}
-		printf("  %s\n", ways[w].what);
 		for (int k = 0; k < 3; k++)
 			printf("    %3u clients: server busy %5.0f ns/message, server CPU %5.0f, "
 			       "wall %5.0f; %.1f frames per pass\n",
 			       counts[k], median(bv[k], runs), median(cv[k], runs),
 			       median(wv[k], runs), median(pv[k], runs));
+		if (ways[w].huge)
+			printf("    (at least %u of the 256 channels in huge pages in every run)\n",
+			       fewest_huge);
 		double b = median(busy, runs);
 		printf("    256 / 1 clients, median of the runs' ratios: server busy %.2fx (runs "
 		       "%.2f-%.2fx; target <= 1.5x: %s), server CPU %.2fx, wall %.2fx\n",
@@ -717,16 +766,13 @@ int main(int argc, char **argv)
 			return usage(argv[0]);
 		snprintf(server_name, sizeof(server_name), "%s", argv[2]);
 		external_server = true;
-		double wall, cpu;
 		uint32_t n = (uint32_t)atoi(argv[3]);
 		bool oneway = strcmp(argv[5], "oneway") == 0;
 		if (n < 1 || n > 256)
 			return usage(argv[0]);
-		double busy, per_pass;
-		many_clients(n, (uint32_t)atoi(argv[4]), oneway,
-		             n == 1 ? client_spin : many_client_spin, &wall, &cpu, &busy,
-		             &per_pass);
-		printf("%u clients: %.0f ns/message (wall)\n", n, wall);
+		many_result m = many_clients(n, (uint32_t)atoi(argv[4]), oneway,
+		                             n == 1 ? client_spin : many_client_spin);
+		printf("%u clients: %.0f ns/message (wall)\n", n, m.wall);
 		return 0;
 	}
 	if (!parse_options(argc, argv, 1))

@@ -265,7 +265,13 @@ static void accept_one(idl_linux_server *ls, int sock)
 	c->doorbell.fd = -1;
 	c->doorbell.base = NULL;
 	size_t bytes = idl_chan_region_bytes(ls->ring_bytes);
-	int err = idl_linux_region_create(&c->channel, "idl-channel", bytes);
+	int err = IDL_E_TRANSPORT;
+	if (atomic_load(&ls->huge_pages))
+		err = idl_linux_region_create_huge(&c->channel, "idl-channel", bytes);
+	if (err == IDL_OK)
+		atomic_fetch_add(&ls->huge_channels, 1);
+	else
+		err = idl_linux_region_create(&c->channel, "idl-channel", bytes);
 	if (err == IDL_OK)
 		err = idl_chan_format(c->channel.base, bytes, ls->ring_bytes, ls->max_frame_bytes);
 	if (err == IDL_OK)
@@ -376,21 +382,29 @@ int idl_linux_server_open(idl_linux_server *ls, const char *name, idl_linux_conn
 		idl_linux_server_close(ls);
 		return IDL_E_TRANSPORT;
 	}
-	if (pthread_create(&ls->acceptor, NULL, acceptor, ls) != 0) {
-		idl_linux_server_close(ls);
-		return IDL_E_TRANSPORT;
-	}
-	ls->acceptor_running = true;
 	return IDL_OK;
 }
 
-void idl_linux_server_run(idl_linux_server *ls)
+void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on)
 {
+	atomic_store(&ls->huge_pages, on);
+}
+
+int idl_linux_server_run(idl_linux_server *ls)
+{
+	/* Clients wait in the listen queue until now, so that every one of
+	 * them gets the settings made since open. */
+	if (!ls->acceptor_running) {
+		if (pthread_create(&ls->acceptor, NULL, acceptor, ls) != 0)
+			return IDL_E_TRANSPORT;
+		ls->acceptor_running = true;
+	}
 	ls->server.stop = &ls->stop;
 	while (!atomic_load(&ls->stop)) {
 		install_new(ls);
 		(void)idl_server_poll(&ls->server, 0);
 	}
+	return IDL_OK;
 }
 
 void idl_linux_server_stop(idl_linux_server *ls)

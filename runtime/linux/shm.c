@@ -16,20 +16,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int idl_linux_region_create(idl_linux_region *r, const char *name, size_t bytes)
+static int create(idl_linux_region *r, const char *name, size_t bytes, unsigned flags)
 {
-	r->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	r->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | flags);
 	r->base = NULL;
 	r->bytes = bytes;
+	r->huge = (flags & MFD_HUGETLB) != 0;
 	if (r->fd < 0)
 		return IDL_E_TRANSPORT;
-	if (ftruncate(r->fd, (off_t)bytes) != 0 ||
-	    fcntl(r->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
-		close(r->fd);
-		r->fd = -1;
-		return IDL_E_TRANSPORT;
-	}
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	/* For huge pages the mmap is what takes them from the pool: without
+	 * free ones it fails here, not later with SIGBUS on first touch. */
+	void *p = MAP_FAILED;
+	if (ftruncate(r->fd, (off_t)bytes) == 0 &&
+	    fcntl(r->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
 	if (p == MAP_FAILED) {
 		close(r->fd);
 		r->fd = -1;
@@ -37,6 +37,19 @@ int idl_linux_region_create(idl_linux_region *r, const char *name, size_t bytes)
 	}
 	r->base = p;
 	return IDL_OK;
+}
+
+int idl_linux_region_create(idl_linux_region *r, const char *name, size_t bytes)
+{
+	return create(r, name, bytes, 0);
+}
+
+int idl_linux_region_create_huge(idl_linux_region *r, const char *name, size_t bytes)
+{
+	size_t rounded = (bytes + IDL_LINUX_HUGE_PAGE - 1) & ~(size_t)(IDL_LINUX_HUGE_PAGE - 1);
+	if (rounded < bytes)
+		return IDL_E_INVALID_ARGUMENT;
+	return create(r, name, rounded, MFD_HUGETLB);
 }
 
 int idl_linux_region_map(idl_linux_region *r, int fd)
@@ -59,6 +72,7 @@ int idl_linux_region_map(idl_linux_region *r, int fd)
 	}
 	r->base = p;
 	r->bytes = (size_t)st.st_size;
+	r->huge = st.st_blksize >= IDL_LINUX_HUGE_PAGE; /* hugetlbfs reports its page size */
 	return IDL_OK;
 }
 

@@ -37,13 +37,6 @@ void idl_chan_end_flush(idl_chan_end *e)
 	e->batching = batching;
 }
 
-void idl_chan_end_prefetch(const idl_chan_end *e)
-{
-	idl_ring_prefetch_read(&e->rx);
-	idl_ring_prefetch_write(&e->tx);
-	IDL_PREFETCH(e->peer);
-}
-
 static void mark_closed(idl_chan_end *e)
 {
 	atomic_store_explicit(&e->self->closed, 1, memory_order_release);

@@ -126,19 +126,6 @@ bool idl_ring_ready(idl_ring *r)
 	return r->own != r->peer;
 }
 
-void idl_ring_prefetch_read(const idl_ring *r)
-{
-	IDL_PREFETCH(r->head);
-	IDL_PREFETCH_WRITE(r->tail);
-	IDL_PREFETCH(r->data + (r->own & (r->bytes - 1)));
-}
-
-void idl_ring_prefetch_write(const idl_ring *r)
-{
-	IDL_PREFETCH_WRITE(r->head);
-	IDL_PREFETCH_WRITE(r->data + (r->own & (r->bytes - 1)));
-}
-
 static void advance_tail(idl_ring *r, uint32_t bytes)
 {
 	r->own += bytes;

@@ -142,29 +142,6 @@ static bool doorbell_ready(void *ctx)
 	       interrupted(s);
 }
 
-/*
- * With hundreds of channels, what a channel's frame touches is rarely in
- * cache: the end's private fields, then, through them, its indices, its
- * frames and its client's wait word. So while one channel is drained the
- * next two are loaded in two steps: the one after next gets its
- * idl_chan_end fetched, the next (whose idl_chan_end came in during the
- * last drain) gets its shared lines fetched.
- */
-static void prefetch_end(const idl_server *s, uint32_t slot)
-{
-	if (slot >= s->capacity || s->slots[slot] == NULL)
-		return;
-	const char *e = (const char *)s->slots[slot];
-	for (size_t at = 0; at < offsetof(idl_chan_end, shared); at += IDL_CACHE_LINE)
-		IDL_PREFETCH(e + at);
-}
-
-static void prefetch_shared(const idl_server *s, uint32_t slot)
-{
-	if (slot < s->capacity && s->slots[slot] != NULL)
-		idl_chan_end_prefetch(s->slots[slot]);
-}
-
 /* Takes the ready set and drains what it names; returns frames handled.
  * Out of line so that profilers can count it alone (bench/run_ipc_callgrind.sh). */
 __attribute__((noinline)) static uint64_t take_ready(idl_server *s)
@@ -182,12 +159,6 @@ __attribute__((noinline)) static uint64_t take_ready(idl_server *s)
 		while (bits != 0) {
 			uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
 			bits &= bits - 1;
-			if (bits != 0) {
-				uint32_t after = bits & (bits - 1);
-				if (after != 0)
-					prefetch_end(s, 32 * w + (uint32_t)__builtin_ctz(after));
-				prefetch_shared(s, 32 * w + (uint32_t)__builtin_ctz(bits));
-			}
 			if (slot < s->capacity)
 				drain(s, slot);
 		}

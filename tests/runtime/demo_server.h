@@ -110,6 +110,7 @@ static void demo_closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
 }
 
 static idl_linux_server demo_server;
+static bool demo_huge_pages; /* set before demo_start: channels in huge pages */
 static idl_linux_conn demo_conns[DEMO_CAPACITY];
 static idl_chan_end *demo_slots[DEMO_CAPACITY];
 static _Alignas(8) uint8_t demo_buf[FS_FILE_MAX_FRAME_BYTES];
@@ -131,6 +132,7 @@ static int demo_serve(const char *name)
 		return 1;
 	}
 	demo_server.on_close = demo_closed;
+	idl_linux_server_use_huge_pages(&demo_server, demo_huge_pages);
 	signal(SIGTERM, demo_stop);
 	idl_linux_server_run(&demo_server);
 	idl_linux_server_close(&demo_server);

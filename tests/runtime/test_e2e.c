@@ -25,6 +25,14 @@ static int start(void **state)
 	return server > 0 ? 0 : -1;
 }
 
+static int start_huge(void **state)
+{
+	demo_huge_pages = true;
+	int err = start(state);
+	demo_huge_pages = false;
+	return err;
+}
+
 static int stop(void **state)
 {
 	(void)state;
@@ -180,6 +188,7 @@ static void test_server_dies(void **state)
 typedef struct client_arg {
 	uint32_t calls;
 	int err;
+	bool huge; /* its channel came in huge pages */
 } client_arg;
 
 static void *client_thread(void *p)
@@ -189,6 +198,7 @@ static void *client_thread(void *p)
 	a->err = demo_connect(&c, name);
 	if (a->err != IDL_OK)
 		return NULL;
+	a->huge = c.channel.huge;
 	c.end.patience.spins = 50; /* more threads than cores: do not spin long */
 	for (uint32_t i = 0; i < a->calls && a->err == IDL_OK; i++)
 		a->err = demo_call_write(idl_chan_end_endpoint(&c.end), i % 64);
@@ -196,10 +206,12 @@ static void *client_thread(void *p)
 	return NULL;
 }
 
-static void many_clients(uint32_t n, uint32_t calls)
+/* Returns how many of the clients' channels came in huge pages. */
+static uint32_t many_clients(uint32_t n, uint32_t calls)
 {
 	static pthread_t threads[256];
 	static client_arg args[256];
+	uint32_t huge = 0;
 	uint64_t t0 = idl_os_now_ns();
 	for (uint32_t i = 0; i < n; i++) {
 		args[i] = (client_arg){.calls = calls};
@@ -208,28 +220,63 @@ static void many_clients(uint32_t n, uint32_t calls)
 	for (uint32_t i = 0; i < n; i++) {
 		pthread_join(threads[i], NULL);
 		assert_int_equal(args[i].err, IDL_OK);
+		huge += args[i].huge;
 	}
 	double s = (double)(idl_os_now_ns() - t0) / 1e9;
 	print_message("  %u clients x %u calls: %.2f s, %.0f calls/s\n", n, calls, s,
 	              n * calls / s);
+	return huge;
 }
 
 static void test_clients_1(void **state)
 {
 	(void)state;
-	many_clients(1, 20000);
+	assert_int_equal(many_clients(1, 20000), 0); /* not asked for huge pages */
 }
 
 static void test_clients_16(void **state)
 {
 	(void)state;
-	many_clients(16, 2000);
+	assert_int_equal(many_clients(16, 2000), 0);
 }
 
 static void test_clients_256(void **state)
 {
 	(void)state;
-	many_clients(256, 100);
+	assert_int_equal(many_clients(256, 100), 0);
+}
+
+/* Free huge pages in the system's pool (/proc/meminfo); 0 if unknown. */
+static long huge_pages_free(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long n = 0;
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+/*
+ * A server asked for huge-page channels takes them while the pool has
+ * some and falls back to ordinary pages when it is empty (the default
+ * machine); either way the calls work. Which of the two happened is
+ * checked against the pool: CI reserves a small one when it may.
+ */
+static void test_huge_page_channels(void **state)
+{
+	(void)state;
+	long before = huge_pages_free();
+	uint32_t huge = many_clients(16, 500);
+	print_message("  %u of 16 channels in huge pages (%ld huge pages were free)\n", huge,
+	              before);
+	if (before == 0)
+		assert_int_equal(huge, 0);
+	else if (before >= 32) /* room to spare for other users of the pool */
+		assert_int_equal(huge, 16);
 }
 
 int main(void)
@@ -244,6 +291,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_clients_1, start, stop),
 	    cmocka_unit_test_setup_teardown(test_clients_16, start, stop),
 	    cmocka_unit_test_setup_teardown(test_clients_256, start, stop),
+	    cmocka_unit_test_setup_teardown(test_huge_page_channels, start_huge, stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

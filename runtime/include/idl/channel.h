@@ -97,20 +97,6 @@ typedef struct idl_ring {
 } idl_ring;
 
 /*
- * A hint to start loading the cache line at p. It reads nothing in the C
- * sense (no value comes back, and a bad address does not fault), so it may
- * point into shared memory under the read-once rule above. A no-op for
- * compilers without the builtin.
- */
-#if defined(__GNUC__)
-#define IDL_PREFETCH(p)       __builtin_prefetch((p), 0)
-#define IDL_PREFETCH_WRITE(p) __builtin_prefetch((p), 1)
-#else
-#define IDL_PREFETCH(p)       ((void)(p))
-#define IDL_PREFETCH_WRITE(p) ((void)(p))
-#endif
-
-/*
  * Producer side. idl_ring_reserve finds `bytes` (a multiple of 8) of
  * contiguous room and returns it in *out; when the room up to the ring's
  * end is too short it writes a padding record there (published with the
@@ -142,10 +128,6 @@ typedef struct idl_ring_frame {
  * value. Publishes the new tail with a release store.
  */
 int idl_ring_read(idl_ring *r, idl_ring_frame *f);
-/* Starts loading the lines the next idl_ring_read (consumer) or
- * idl_ring_reserve and commit (producer) will touch. */
-void idl_ring_prefetch_read(const idl_ring *r);
-void idl_ring_prefetch_write(const idl_ring *r);
 /* True when a frame (or padding) is visible; loads the head when the
  * cached batch is used up. A protocol error also counts as ready. */
 bool idl_ring_ready(idl_ring *r);

@@ -124,14 +124,6 @@ static inline idl_endpoint *idl_chan_end_endpoint(idl_chan_end *e)
 int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
                       idl_handle *handles, uint32_t *handle_count);
 
-/*
- * Starts loading what the next take and reply on this end will touch in
- * shared memory: both rings' positions and the peer's wait word. A server
- * calls it for the next ready channel while it serves this one, so that
- * the misses of the two overlap (idl_server does).
- */
-void idl_chan_end_prefetch(const idl_chan_end *e);
-
 /* Wakes the peer for everything published or consumed while batching. */
 void idl_chan_end_flush(idl_chan_end *e);
 

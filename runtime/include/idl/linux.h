@@ -32,10 +32,19 @@ typedef struct idl_linux_region {
 	int fd;
 	void *base;
 	size_t bytes;
+	bool huge; /* backed by huge pages */
 } idl_linux_region;
 
 /* A new zeroed shared region of `bytes`, backed by a memfd. */
 int idl_linux_region_create(idl_linux_region *r, const char *name, size_t bytes);
+/*
+ * The same in huge pages (a hugetlb memfd), `bytes` rounded up to
+ * IDL_LINUX_HUGE_PAGE. IDL_E_TRANSPORT when the system has none to give:
+ * huge pages come from a pool the administrator sizes
+ * (/proc/sys/vm/nr_hugepages), empty by default.
+ */
+#define IDL_LINUX_HUGE_PAGE (2u << 20)
+int idl_linux_region_create_huge(idl_linux_region *r, const char *name, size_t bytes);
 /* Maps a region received from a peer; takes ownership of fd. */
 int idl_linux_region_map(idl_linux_region *r, int fd);
 void idl_linux_region_close(idl_linux_region *r);
@@ -89,6 +98,8 @@ typedef struct idl_linux_server {
 	bool acceptor_running;
 	idl_close_fn on_close; /* the user's, called before the slot is freed */
 	void *close_ctx;
+	_Atomic bool huge_pages;        /* see idl_linux_server_use_huge_pages */
+	_Atomic uint32_t huge_channels; /* channels set up in huge pages so far */
 } idl_linux_server;
 
 /*
@@ -101,8 +112,24 @@ int idl_linux_server_open(idl_linux_server *ls, const char *name, idl_linux_conn
                           idl_chan_end **slots, uint32_t capacity, uint32_t ring_bytes,
                           uint32_t max_frame_bytes, idl_frame_handler handler, void *ctx, void *buf,
                           size_t buf_bytes);
-/* Serves until idl_linux_server_stop (from another thread or a handler). */
-void idl_linux_server_run(idl_linux_server *ls);
+/*
+ * Puts each new client's channel in huge pages when the system has them
+ * (and in ordinary pages when it has not). It pays with hundreds of
+ * clients: each frame of a channel that has gone cold touches three or four
+ * of its pages, and with 4 KiB pages those translations are rarely in the
+ * TLB, while one 2 MiB page covers a whole channel (docs/benchmarks.md has
+ * the figures). The price is memory: a channel takes at least 2 MiB, so
+ * choose ring_bytes up to 512 KiB.
+ */
+void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on);
+/*
+ * Accepts clients and serves them until idl_linux_server_stop (from another
+ * thread or a handler). Clients that connect between open and run wait in
+ * the listen queue, so settings made in between (huge pages, the server's
+ * patience) apply to every client. IDL_E_TRANSPORT when the accept thread
+ * cannot start.
+ */
+int idl_linux_server_run(idl_linux_server *ls);
 void idl_linux_server_stop(idl_linux_server *ls);
 /* Stops the acceptor, closes every channel and the listening socket. */
 void idl_linux_server_close(idl_linux_server *ls);
