@@ -152,7 +152,8 @@ static uint64_t serve(uint32_t spin)
 	idl_linux_server_use_huge_pages(&server, huge_pages);
 	server.server.time_passes = true;
 	signal(SIGTERM, stop_server);
-	idl_linux_server_run(&server);
+	if (idl_linux_server_run(&server) != IDL_OK)
+		_exit(1);
 	idl_linux_server_close(&server);
 	if (report != NULL)
 		*report =

@@ -124,8 +124,10 @@ int hosted_serve(const char *program, const char *name, uint32_t max_frame_bytes
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	fprintf(stderr, "%s: serving \"%s\"\n", program, name);
-	idl_linux_server_run(&server);
+	err = idl_linux_server_run(&server);
+	if (err != IDL_OK)
+		fprintf(stderr, "%s: cannot accept clients: %s\n", program, idl_error_name(err));
 	idl_linux_server_close(&server);
 	free(buf);
-	return 0;
+	return err == IDL_OK ? 0 : 1;
 }

@@ -134,9 +134,9 @@ static int demo_serve(const char *name)
 	demo_server.on_close = demo_closed;
 	idl_linux_server_use_huge_pages(&demo_server, demo_huge_pages);
 	signal(SIGTERM, demo_stop);
-	idl_linux_server_run(&demo_server);
+	err = idl_linux_server_run(&demo_server);
 	idl_linux_server_close(&demo_server);
-	return 0;
+	return err == IDL_OK ? 0 : 1;
 }
 
 static pid_t demo_start(const char *name)
