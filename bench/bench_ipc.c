@@ -645,6 +645,7 @@ static void part_many_clients(void)
 	    {"synchronous calls as in the first, channels in huge pages "
 	     "(idl_linux_server_use_huge_pages)",
 	     false, false, true},
+	    {"one-way as above, channels in huge pages", true, true, true},
 	};
 	printf("\n(c) server cost per message, 200000 messages of 16 bytes over n clients "
 	       "(threads); each run measures 1, 16 and 256 clients in turn, so that a slow "
