@@ -614,20 +614,6 @@ static void part_streaming(void)
 }
 
 /* (c) Many clients: three ways, the same server. */
-/* Free huge pages in the system's pool, from /proc/meminfo; 0 if unknown. */
-static long huge_pages_free(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	long n = 0;
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
-			break;
-	if (f != NULL)
-		fclose(f);
-	return n;
-}
-
 static void part_many_clients(void)
 {
 	static const uint32_t counts[] = {1, 16, 256};
@@ -652,7 +638,7 @@ static void part_many_clients(void)
 	       "spell hits all three\n");
 	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
 		printf("  %s\n", ways[w].what);
-		long free_pages = huge_pages_free();
+		long free_pages = idl_linux_huge_pages_free();
 		if (ways[w].huge && free_pages < 256) {
 			printf("    skipped: %ld huge pages free, 256 needed; as root: echo 300 > "
 			       "/proc/sys/vm/nr_hugepages\n",

@@ -12,6 +12,7 @@
 #include "idl/linux.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,6 +51,20 @@ int idl_linux_region_create_huge(idl_linux_region *r, const char *name, size_t b
 	if (rounded < bytes)
 		return IDL_E_INVALID_ARGUMENT;
 	return create(r, name, rounded, MFD_HUGETLB);
+}
+
+long idl_linux_huge_pages_free(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	if (f == NULL)
+		return 0;
+	char line[128];
+	long n = 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
 }
 
 int idl_linux_region_map(idl_linux_region *r, int fd)

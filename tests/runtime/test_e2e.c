@@ -246,20 +246,6 @@ static void test_clients_256(void **state)
 	assert_int_equal(many_clients(256, 100), 0);
 }
 
-/* Free huge pages in the system's pool (/proc/meminfo); 0 if unknown. */
-static long huge_pages_free(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	long n = 0;
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
-			break;
-	if (f != NULL)
-		fclose(f);
-	return n;
-}
-
 /*
  * A server asked for huge-page channels takes them while the pool has
  * some and falls back to ordinary pages when it is empty (the default
@@ -269,7 +255,7 @@ static long huge_pages_free(void)
 static void test_huge_page_channels(void **state)
 {
 	(void)state;
-	long before = huge_pages_free();
+	long before = idl_linux_huge_pages_free();
 	uint32_t huge = many_clients(16, 500);
 	print_message("  %u of 16 channels in huge pages (%ld huge pages were free)\n", huge,
 	              before);

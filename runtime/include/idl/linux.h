@@ -45,6 +45,8 @@ int idl_linux_region_create(idl_linux_region *r, const char *name, size_t bytes)
  */
 #define IDL_LINUX_HUGE_PAGE (2u << 20)
 int idl_linux_region_create_huge(idl_linux_region *r, const char *name, size_t bytes);
+/* Huge pages free in the system's pool now (/proc/meminfo); 0 if unknown. */
+long idl_linux_huge_pages_free(void);
 /* Maps a region received from a peer; takes ownership of fd. */
 int idl_linux_region_map(idl_linux_region *r, int fd);
 void idl_linux_region_close(idl_linux_region *r);
