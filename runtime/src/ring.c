@@ -86,6 +86,28 @@ int idl_ring_can_reserve(idl_ring *r, uint32_t bytes)
 	return fits(r, bytes, &pad) ? IDL_OK : IDL_E_WOULD_BLOCK;
 }
 
+/* Padding that starts the reservation at offset 0 again, or 0 to stay
+ * (IDL_RING_REWIND_AT says why). The padding must end before the frame
+ * would reach it, so offset >= bytes. */
+static int rewind_pad(idl_ring *r, uint32_t bytes, uint32_t *pad)
+{
+	uint32_t offset = r->own & (r->bytes - 1);
+	*pad = 0;
+	if (offset < IDL_RING_REWIND_AT || offset < bytes ||
+	    (int32_t)(r->own - r->retry_rewind) < 0)
+		return IDL_OK;
+	if (r->own != r->peer) {
+		int err = load_tail(r);
+		if (err != IDL_OK)
+			return err;
+	}
+	if (r->own == r->peer)
+		*pad = r->bytes - offset;
+	/* Free-running, like the indices: never more than a lap behind. */
+	r->retry_rewind = r->own + *pad + IDL_RING_REWIND_AT;
+	return IDL_OK;
+}
+
 int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out)
 {
 	bytes = (uint32_t)idl_align8(bytes);
@@ -94,6 +116,11 @@ int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out)
 		return err;
 	uint32_t pad;
 	(void)fits(r, bytes, &pad);
+	if (pad == 0) {
+		err = rewind_pad(r, bytes, &pad);
+		if (err != IDL_OK)
+			return err;
+	}
 	if (pad != 0) {
 		/* Published together with the frame by idl_ring_commit. */
 		*(volatile uint32_t *)(r->data + (r->own & (r->bytes - 1))) = IDL_RING_PAD | pad;

@@ -17,13 +17,20 @@ typedef struct fixture {
 	idl_chan_end client, server;
 } fixture;
 
+/* Formats a zeroed channel in region and opens both ends, non-blocking. */
+static inline void chan_pair_init(void *region, size_t region_bytes, uint32_t ring_bytes,
+                                  idl_chan_end *client, idl_chan_end *server)
+{
+	memset(region, 0, region_bytes);
+	idl_chan_format(region, region_bytes, ring_bytes, FIX_MAX_FRAME);
+	idl_chan_end_init(client, region, region_bytes, IDL_CHAN_CLIENT);
+	idl_chan_end_init(server, region, region_bytes, IDL_CHAN_SERVER);
+	client->nonblock = server->nonblock = true;
+}
+
 static inline void fixture_init(fixture *f)
 {
-	memset(f->region, 0, sizeof(f->region));
-	idl_chan_format(f->region, sizeof(f->region), FIX_RING, FIX_MAX_FRAME);
-	idl_chan_end_init(&f->client, f->region, sizeof(f->region), IDL_CHAN_CLIENT);
-	idl_chan_end_init(&f->server, f->region, sizeof(f->region), IDL_CHAN_SERVER);
-	f->client.nonblock = f->server.nonblock = true;
+	chan_pair_init(f->region, sizeof(f->region), FIX_RING, &f->client, &f->server);
 }
 
 static inline idl_chan_shared *fixture_shared(fixture *f)

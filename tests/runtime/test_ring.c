@@ -69,6 +69,93 @@ static void test_wrap(void **state)
 	assert_true(f.client.tx.own > 4 * FIX_RING);
 }
 
+/* A channel with rings bigger than IDL_RING_REWIND_AT (the fixture's are
+ * smaller, so they never rewind). */
+#define BIG_RING 8192u
+typedef struct big_fixture {
+	_Alignas(64) uint8_t region[IDL_CHAN_RINGS_OFFSET + 2 * BIG_RING];
+	idl_chan_end client, server;
+} big_fixture;
+
+/* Sends a 48-byte frame; returns its offset in the request ring. */
+static uint32_t send_48(big_fixture *f, uint32_t seq)
+{
+	void *at;
+	assert_int_equal(f->client.ep.ops->send_begin(&f->client.ep, 48, &at), IDL_OK);
+	fill_frame(at, 48, 0, IDL_FLAG_REQUEST, 0, seq);
+	assert_int_equal(f->client.ep.ops->send_commit(&f->client.ep, 48, NULL, 0), IDL_OK);
+	return (uint32_t)((uint8_t *)at - f->client.tx.data);
+}
+
+/* Calls one at a time stay at the start of the ring: once past
+ * IDL_RING_REWIND_AT with nothing unread, the next frame goes to offset 0. */
+static void test_rewind_when_empty(void **state)
+{
+	(void)state;
+	static big_fixture f;
+	chan_pair_init(f.region, sizeof(f.region), BIG_RING, &f.client, &f.server);
+	/* send_begin reserves the frame and room for its handle words. */
+	uint32_t reservation = 48 + IDL_RING_HANDLE_ROOM;
+	uint32_t rewinds = 0, highest = 0;
+	for (uint32_t seq = 0; seq < 1000; seq++) {
+		uint32_t offset = send_48(&f, seq);
+		rewinds += offset == 0 && seq > 0;
+		highest = offset > highest ? offset : highest;
+		size_t size;
+		assert_int_equal(take(&f.server, &size), IDL_OK);
+		assert_int_equal(check_frame(buf, 48, seq), 0);
+	}
+	assert_true(highest < IDL_RING_REWIND_AT + reservation);
+	assert_true(rewinds >= 1000 * 48 / (IDL_RING_REWIND_AT + 48));
+}
+
+/* With frames unread the producer goes on in order, and it looks for an
+ * empty ring again only IDL_RING_REWIND_AT bytes later; nothing is lost. */
+static void test_no_rewind_over_unread_frames(void **state)
+{
+	(void)state;
+	static big_fixture f;
+	chan_pair_init(f.region, sizeof(f.region), BIG_RING, &f.client, &f.server);
+	uint32_t seq = 0, last = 0, offset;
+	while ((offset = send_48(&f, seq)) < IDL_RING_REWIND_AT + 1024) {
+		assert_true(seq == 0 || offset == last + 48);
+		last = offset;
+		seq++;
+	}
+	assert_int_equal(offset, last + 48);
+	seq++;
+	size_t size;
+	for (uint32_t i = 0; i < seq; i++) {
+		assert_int_equal(take(&f.server, &size), IDL_OK);
+		assert_int_equal(check_frame(buf, 48, i), 0);
+	}
+	/* Empty now: a rewind comes within IDL_RING_REWIND_AT bytes. */
+	uint32_t tries = 0;
+	while ((offset = send_48(&f, seq)) != 0) {
+		assert_int_equal(take(&f.server, &size), IDL_OK);
+		assert_int_equal(check_frame(buf, 48, seq++), 0);
+		assert_true(++tries <= IDL_RING_REWIND_AT / 48 + 1);
+	}
+	assert_int_equal(take(&f.server, &size), IDL_OK);
+	assert_int_equal(check_frame(buf, 48, seq), 0);
+}
+
+/* The look at the consumer's index that a rewind takes is checked like
+ * any other: a hostile tail is a protocol error, not a rewind. */
+static void test_rewind_checks_the_tail(void **state)
+{
+	(void)state;
+	static big_fixture f;
+	chan_pair_init(f.region, sizeof(f.region), BIG_RING, &f.client, &f.server);
+	/* Up to the first look (before it, the producer had no reason to load
+	 * the tail: there was room). */
+	for (uint32_t seq = 0; (f.client.tx.own & (BIG_RING - 1)) < IDL_RING_REWIND_AT; seq++)
+		send_48(&f, seq);
+	atomic_store(&((idl_chan_shared *)f.region)->req_tail, f.client.tx.own + 8);
+	void *at;
+	assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, 48, &at), IDL_E_PROTOCOL);
+}
+
 /* A full ring refuses (the caller asked not to wait); nothing is lost. */
 static void test_full(void **state)
 {
@@ -495,6 +582,9 @@ int main(void)
 	    cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_one_frame),
 	    cmocka_unit_test(test_wrap),
+	    cmocka_unit_test(test_rewind_when_empty),
+	    cmocka_unit_test(test_no_rewind_over_unread_frames),
+	    cmocka_unit_test(test_rewind_checks_the_tail),
 	    cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_blocking_send_times_out),
 	    cmocka_unit_test(test_batch_reads_index_once),

@@ -94,7 +94,23 @@ typedef struct idl_ring {
 	uint32_t peer;          /* the peer's index as last loaded and checked */
 	uint32_t reserved;      /* producer: bytes reserved by idl_ring_reserve, padding included */
 	uint32_t pad;           /* producer: padding in front of the reservation */
+	uint32_t retry_rewind;  /* producer: `own` from which to look for an empty ring again */
 } idl_ring;
+
+/*
+ * Small traffic stays at the start of a ring: once the producer's offset
+ * passes IDL_RING_REWIND_AT (or the reservation's size, if larger) and the
+ * consumer has taken everything, the next frame goes to offset 0 behind a
+ * padding record. A synchronous channel then reuses the same few lines and
+ * pages call after call, where it used to move to a new line every call and
+ * to a new page every few dozen; with hundreds of channels those misses
+ * were what a call cost beyond the work (docs/benchmarks.md). 2048 keeps
+ * frames of up to 1 KiB of the request ring in the channel header's page.
+ * While the ring is not empty the producer looks again IDL_RING_REWIND_AT
+ * bytes later, so a stream pays one load of the consumer's index per
+ * 2 KiB.
+ */
+#define IDL_RING_REWIND_AT 2048u
 
 /*
  * Producer side. idl_ring_reserve finds `bytes` (a multiple of 8) of
