@@ -2,11 +2,14 @@
  * fuzz_ring.c: libFuzzer harness for the runtime's ring parser, the code
  * that reads what a hostile peer wrote into shared memory.
  *
- * Input: [u32 reply-ring head][u32 request-ring tail][reply ring bytes...].
- * A channel is formatted, then everything the peer (a server) could write
- * is replaced by the input: the reply ring's producer index, its bytes, and
- * the consumer index of the request ring. The client then takes frames
- * until the ring says stop, and reserves room to send. The region is a
+ * Input: [u32 reply-ring head][u32 request-ring tail][reply ring bytes...]
+ * [u8 frames of our own], the last byte only when the input runs past the
+ * ring. A channel is formatted, then everything the peer (a server) could
+ * write is replaced by the input: the reply ring's producer index, its
+ * bytes, and the consumer index of the request ring. The client then takes
+ * frames until the ring says stop, sends up to 63 frames of 64 bytes of its
+ * own (so that a reservation may look for an empty ring to rewind, and
+ * load the hostile tail there), and reserves room to send. The region is a
  * buffer of exactly its size, so AddressSanitizer sees any access outside
  * it; every result must be a defined idl_error, and a protocol error must
  * stick: once the peer is caught, nothing more is read.
@@ -19,7 +22,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define RING_BYTES 1024u
+#define RING_BYTES 4096u /* > IDL_RING_REWIND_AT, so that rewinds happen */
 #define MAX_FRAME  256u
 
 static uint32_t load32(const uint8_t *p)
@@ -80,6 +83,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	void *room;
+	uint32_t ours = size > 8 + RING_BYTES ? data[8 + RING_BYTES] % 64u : 0;
+	for (uint32_t i = 0; i < ours; i++) {
+		if (idl_ring_reserve(&tx, 64, &room) != IDL_OK)
+			break;
+		memset(room, 0x5a, 64);
+		idl_ring_commit(&tx, 64);
+	}
 	int err = idl_ring_reserve(&tx, 64, &room);
 	if (err == IDL_OK) {
 		if ((uint8_t *)room < region + IDL_CHAN_RINGS_OFFSET ||
