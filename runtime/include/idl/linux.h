@@ -117,11 +117,11 @@ int idl_linux_server_open(idl_linux_server *ls, const char *name, idl_linux_conn
 /*
  * Puts each new client's channel in huge pages when the system has them
  * (and in ordinary pages when it has not). It pays with hundreds of
- * clients: each frame of a channel that has gone cold touches three or four
- * of its pages, and with 4 KiB pages those translations are rarely in the
- * TLB, while one 2 MiB page covers a whole channel (docs/benchmarks.md has
- * the figures). The price is memory: a channel takes at least 2 MiB, so
- * choose ring_bytes up to 512 KiB.
+ * clients that stream: a frame of a channel that has gone cold touches
+ * two to four of its pages, and with 4 KiB pages those translations are
+ * rarely in the TLB, while one 2 MiB page covers a whole channel
+ * (docs/runtime.md, "Huge pages"). The price is memory: a channel takes at
+ * least 2 MiB, so choose ring_bytes up to 512 KiB.
  */
 void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on);
 /*
