@@ -103,7 +103,8 @@ static int rewind_pad(idl_ring *r, uint32_t bytes, uint32_t *pad)
 	}
 	if (r->own == r->peer)
 		*pad = r->bytes - offset;
-	/* Free-running, like the indices: never more than a lap behind. */
+	/* Free-running like the indices and compared by difference: it stays
+	 * within IDL_RING_REWIND_AT ahead of `own` and is passed within a lap. */
 	r->retry_rewind = r->own + *pad + IDL_RING_REWIND_AT;
 	return IDL_OK;
 }
@@ -136,6 +137,7 @@ void idl_ring_commit(idl_ring *r, uint32_t bytes)
 	if (bytes == 0 || bytes > r->reserved) {
 		r->reserved = 0;
 		r->pad = 0;
+		r->retry_rewind = r->own; /* a cancelled rewind may be tried again */
 		return;
 	}
 	r->own += r->pad + (uint32_t)idl_align8(bytes);
