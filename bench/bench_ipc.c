@@ -10,8 +10,10 @@
  *      against 64-byte writes into a pipe (read one message per read, and
  *      read in bulk);
  *  (c) the server's cost per message with 1, 16 and 256 clients (threads,
- *      one channel each, synchronous calls): server CPU time and wall time
- *      per message;
+ *      one channel each; synchronous calls, and one-way messages): the
+ *      server's busy time, CPU time and wall time per message, and frames
+ *      per pass; again with channels in huge pages when the system's pool
+ *      has enough;
  *  and what spinning costs: round trip against the spin counts, and the
  *  server's CPU time over an idle second.
  *
