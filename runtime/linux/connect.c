@@ -265,13 +265,15 @@ static void accept_one(idl_linux_server *ls, int sock)
 	c->doorbell.fd = -1;
 	c->doorbell.base = NULL;
 	size_t bytes = idl_chan_region_bytes(ls->ring_bytes);
-	int err = IDL_E_TRANSPORT;
-	if (atomic_load(&ls->huge_pages))
-		err = idl_linux_region_create_huge(&c->channel, "idl-channel", bytes);
-	if (err == IDL_OK)
+	int err;
+	if (atomic_load(&ls->huge_pages) &&
+	    idl_linux_region_create_huge(&c->channel, "idl-channel", bytes) == IDL_OK) {
 		atomic_fetch_add(&ls->huge_channels, 1);
-	else
+		err = IDL_OK;
+	} else {
+		/* Not asked for, or the pool is empty: ordinary pages. */
 		err = idl_linux_region_create(&c->channel, "idl-channel", bytes);
+	}
 	if (err == IDL_OK)
 		err = idl_chan_format(c->channel.base, bytes, ls->ring_bytes, ls->max_frame_bytes);
 	if (err == IDL_OK)
