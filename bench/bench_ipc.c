@@ -723,6 +723,12 @@ static bool parse_options(int argc, char **argv, int first)
 		else
 			return false;
 	}
+	if ((ring_bytes & (ring_bytes - 1)) != 0 ||
+	    ring_bytes < IDL_RING_MIN_BYTES(CONSOLE_CONSOLE_MAX_FRAME_BYTES)) {
+		fprintf(stderr, "bench_ipc: --ring-bytes must be a power of two of at least %u\n",
+		        IDL_RING_MIN_BYTES(CONSOLE_CONSOLE_MAX_FRAME_BYTES));
+		return false;
+	}
 	return true;
 }
 
