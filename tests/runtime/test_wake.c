@@ -36,7 +36,7 @@ static _Atomic uint64_t received;
 static _Atomic bool failed;
 
 /* Frame i's size: 24 to 48 bytes, known to both sides. */
-static uint32_t size_of(uint64_t i)
+static uint32_t frame_size(uint64_t i)
 {
 	uint32_t x = (uint32_t)i * 2654435761u;
 	return 24 + 8 * (x >> 30);
@@ -58,7 +58,7 @@ static void *producer(void *arg)
 		if (dawdle && (x >> 12) % 4 == 0)
 			for (uint32_t n = (x >> 4) % 512; n > 0; n--)
 				idl_os_relax();
-		if (send_frame(client, size_of(i), 0, IDL_FLAG_REQUEST, (uint32_t)i) != IDL_OK) {
+		if (send_frame(client, frame_size(i), 0, IDL_FLAG_REQUEST, (uint32_t)i) != IDL_OK) {
 			atomic_store(&failed, true);
 			break;
 		}
@@ -80,7 +80,7 @@ static void *consumer(void *arg)
 		uint32_t count = 1;
 		int err =
 		    server->ep.ops->receive(&server->ep, 0, buf, sizeof(buf), &size, h, &count);
-		if (err != IDL_OK || size != size_of(i) ||
+		if (err != IDL_OK || size != frame_size(i) ||
 		    check_frame(buf, (uint32_t)size, (uint32_t)i) != 0) {
 			atomic_store(&failed, true);
 			break;
@@ -158,7 +158,7 @@ static void test_rewind_while_consuming(void **state)
 	 * wrap at the ring's end less than a reservation (304 bytes). */
 	uint64_t frames = 0;
 	for (uint64_t i = 0; i < count; i++)
-		frames += size_of(i);
+		frames += frame_size(i);
 	uint64_t padding = (uint32_t)(client->tx.own - (uint32_t)frames);
 	uint64_t rewinds = padding / (REWIND_RING - IDL_RING_REWIND_AT - 48);
 	print_message("  about %llu rewinds\n", (unsigned long long)rewinds);
