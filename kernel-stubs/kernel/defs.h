@@ -47,6 +47,8 @@
 #define E_TIMEOUT IDLK_E_TIMEOUT
 #define E_NOENT   IDLK_E_NOENT
 #define E_BUSY    IDLK_E_BUSY
+#define E_LIMIT   IDLK_E_LIMIT
+#define E_GONE    IDLK_E_GONE
 
 struct proc;
 struct thread;
@@ -66,7 +68,7 @@ struct bootinfo {
 		uint64_t base, end;
 	} ram[32];
 	size_t nram;
-	struct bootmodule modules[16];
+	struct bootmodule modules[32];
 	size_t nmodules;
 	uint64_t mbi_start, mbi_end;
 };
@@ -75,30 +77,25 @@ void bootinfo_parse(uint64_t mbi_phys);
 
 /* pmm.c */
 void pmm_init(void);
+void pmm_all_mapped(void);
 uint64_t pmm_alloc(void);
 uint64_t pmm_alloc_contiguous(size_t n);
 void pmm_free(uint64_t pa);
 uint64_t pmm_highest(void);
 uint64_t pmm_free_pages(void);
-bool pmm_is_ram(uint64_t pa);
+bool pmm_overlaps_ram(uint64_t pa, uint64_t len);
 
-/* vm.c */
+/* vm.c (proc.h declares the functions on a process's address space) */
 void vm_init(void);
-uint64_t *vm_walk(uint64_t *pml4, uint64_t va, bool create);
-bool vm_map(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags);
 void vm_switch(uint64_t *pml4);
-uint64_t *vm_create(void);
-void vm_unmap(uint64_t *pml4, uint64_t va, uint64_t len);
-void vm_destroy(uint64_t *pml4);
 bool vm_user_range(uint64_t va, uint64_t len);
 int copy_from_user(uint64_t *pml4, void *dst, uint64_t src, size_t len);
 int copy_to_user(uint64_t *pml4, uint64_t dst, const void *src, size_t len);
 uint64_t vm_user_phys(uint64_t *pml4, uint64_t va);
 
-/* gdt.c */
+/* gdt.c (proc.h declares the I/O bitmap functions) */
 void gdt_init(void);
 void tss_set_rsp0(uint64_t rsp0);
-void tss_set_iomap(const uint8_t *map);
 
 /* pic.c */
 #define IRQ_VECTOR_BASE 32

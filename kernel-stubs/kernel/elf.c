@@ -1,10 +1,14 @@
 /*
  * elf.c: loads ELF64 executables from boot modules. elf_check validates the
- * whole file (headers, segment bounds, addresses in the user half) before
- * elf_load touches an address space, so a broken module is an error for the
- * process that spawns it, never a kernel fault.
+ * whole file (headers, segment bounds, addresses in the user half and clear
+ * of the initial stack, sizes) before elf_load touches an address space, so
+ * a broken or hostile module is an error for the process that spawns it,
+ * never a kernel fault.
  */
 #include "proc.h"
+
+/* What all loadable segments of one program may add up to. */
+#define ELF_MAX_MEMORY (256ull << 20)
 
 struct elf_header {
 	uint8_t ident[16];
@@ -38,17 +42,26 @@ int elf_check(const uint8_t *image, size_t size)
 	if (!vm_user_range(eh->entry, 1))
 		return -E_INVAL;
 	const struct elf_phdr *ph = (const void *)(image + eh->phoff);
+	uint64_t stack_bottom = IDLK_USER_STACK_TOP - IDLK_USER_STACK_BYTES, total = 0;
 	for (int i = 0; i < eh->phnum; i++) {
 		if (ph[i].type != PT_LOAD)
 			continue;
 		if (ph[i].filesz > ph[i].memsz || ph[i].offset > size ||
 		    ph[i].filesz > size - ph[i].offset || !vm_user_range(ph[i].vaddr, ph[i].memsz))
 			return -E_INVAL;
+		/* Whole pages, as elf_load maps them; memsz <= USER_END, so no wrap. */
+		uint64_t start = PAGE_DOWN(ph[i].vaddr), end = PAGE_UP(ph[i].vaddr + ph[i].memsz);
+		if (end > USER_END || (start < IDLK_USER_STACK_TOP && end > stack_bottom))
+			return -E_INVAL; /* into the last page, or over the stack spawn maps */
+		total += end - start;
+		if (total > ELF_MAX_MEMORY)
+			return -E_INVAL;
 	}
 	return 0;
 }
 
-/* Maps and fills p's segments; the file passed elf_check. -E_NOMEM if memory runs out. */
+/* Maps and fills p's segments; the file passed elf_check. -E_NOMEM or -E_LIMIT
+ * when memory or p's pages limit runs out (the caller discards p). */
 int elf_load(struct proc *p, const uint8_t *image, size_t size, uint64_t *entry)
 {
 	(void)size;
@@ -61,9 +74,10 @@ int elf_load(struct proc *p, const uint8_t *image, size_t size, uint64_t *entry)
 		                 (ph[i].flags & PF_X ? 0 : PTE_NX);
 		uint64_t start = PAGE_DOWN(ph[i].vaddr), end = PAGE_UP(ph[i].vaddr + ph[i].memsz);
 		for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-			uint64_t *pte = vm_walk(p->pml4, va, true);
-			if (!pte)
-				return -E_NOMEM;
+			uint64_t *pte;
+			int err = vm_walk_create(p, va, &pte);
+			if (err < 0)
+				return err;
 			if (*pte & PTE_P) {
 				/* Two segments share this page: it gets both permissions. */
 				*pte |= flags & PTE_W;
@@ -71,9 +85,10 @@ int elf_load(struct proc *p, const uint8_t *image, size_t size, uint64_t *entry)
 					*pte &= ~PTE_NX;
 				continue;
 			}
-			uint64_t pa = pmm_alloc();
-			if (!pa)
-				return -E_NOMEM;
+			uint64_t pa;
+			err = frame_alloc(p, &pa);
+			if (err < 0)
+				return err;
 			*pte = pa | flags | PTE_P;
 		}
 		/* Copy the file bytes; the rest of memsz stays zero (bss). */
@@ -82,7 +97,7 @@ int elf_load(struct proc *p, const uint8_t *image, size_t size, uint64_t *entry)
 			uint64_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 			if (n > ph[i].filesz - off)
 				n = ph[i].filesz - off;
-			uint64_t pa = *vm_walk(p->pml4, va, false) & PTE_ADDR;
+			uint64_t pa = *vm_lookup(p->pml4, va) & PTE_ADDR;
 			memcpy((uint8_t *)P2V(pa) + (va & (PAGE_SIZE - 1)),
 			       image + ph[i].offset + off, n);
 			off += n;

@@ -2,7 +2,10 @@
  * futex.c: wait on a 32-bit word in user memory until another thread wakes
  * it, the notification under the runtime's channels. The key is the word's
  * physical address, so two processes that map one shared-memory object at
- * different addresses wait and wake on the same key.
+ * different addresses wait and wake on the same key. A key is only good
+ * while its frame is: when the frame is freed (its last mapping went),
+ * every waiter on it is woken with IDLK_E_GONE, so that whoever gets the
+ * frame next cannot wake, or be woken by, a stranger.
  */
 #include "syscall.h"
 
@@ -36,6 +39,12 @@ int64_t sys_futex_wait(uint64_t addr, uint64_t expected, uint64_t timeout_ns, ui
 			deadline = UINT64_MAX; /* forever, in practice */
 	}
 	return block(W_FUTEX, key, deadline);
+}
+
+/* The frame at pa is being freed (limits.c frame_free). */
+void futex_page_gone(uint64_t pa)
+{
+	wakeup_range(W_FUTEX, pa, PAGE_SIZE, -E_GONE);
 }
 
 /* futex_wake(addr, count) -> woken: wakes up to count waiters on the word. */

@@ -5,7 +5,7 @@
  * (rsp0) and for the I/O permission bitmap. The descriptor order is fixed by
  * SYSCALL/SYSRET: kernel code, kernel data, then user data, user code.
  */
-#include "defs.h"
+#include "proc.h"
 #include "x86.h"
 
 struct tss {
@@ -23,6 +23,8 @@ struct tss {
 
 static struct tss tss;
 static uint64_t gdt[7];
+/* The process whose opened ports the TSS bitmap holds, or NULL: all closed. */
+static const struct proc *iomap_owner;
 
 void gdt_init(void)
 {
@@ -63,8 +65,30 @@ void tss_set_rsp0(uint64_t rsp0)
 	tss.rsp[0] = rsp0;
 }
 
-/* Installs a process's I/O permission bitmap (IDLK_MAX_IOPORT / 8 bytes). */
-void tss_set_iomap(const uint8_t *map)
+/*
+ * Makes the TSS bitmap p's, before p runs. The bitmap covers all 65536
+ * ports (8 KiB), but a process opens few, so only the bytes that differ
+ * from all-closed are copied: the previous owner's are closed again, then
+ * p's opened. Most processes open none, and a switch between them copies
+ * nothing.
+ */
+void gdt_load_iomap(const struct proc *p)
 {
-	memcpy(tss.iomap, map, IDLK_MAX_IOPORT / 8);
+	if (iomap_owner == p)
+		return;
+	if (iomap_owner && iomap_owner->io_lo < iomap_owner->io_hi)
+		memset(tss.iomap + iomap_owner->io_lo, 0xff, iomap_owner->io_hi - iomap_owner->io_lo);
+	if (p->io_lo < p->io_hi)
+		memcpy(tss.iomap + p->io_lo, p->iomap + p->io_lo, p->io_hi - p->io_lo);
+	iomap_owner = p;
+}
+
+/* p's ports changed (sys_ioport) or p is going away. */
+void gdt_forget_iomap(const struct proc *p)
+{
+	if (iomap_owner != p)
+		return;
+	if (p->io_lo < p->io_hi)
+		memset(tss.iomap + p->io_lo, 0xff, p->io_hi - p->io_lo);
+	iomap_owner = NULL;
 }

@@ -24,50 +24,74 @@ void swtch(uint64_t *save_sp, uint64_t load_sp);
 
 static uint64_t scheduler_sp;
 static int next_pid = 1, next_tid = 1;
+static int blocked[W_PROC + 1]; /* threads blocked, by what they wait for */
 
-struct proc *proc_alloc(const char *name, uint32_t rights)
+static void unblock(struct thread *t, enum thread_state state, int64_t result);
+
+/*
+ * A new process with an empty address space, its limits carved out of
+ * parent's (NULL for init, which gets the machine). The caller checked the
+ * limits (limits_check_grant). Returns -E_NOMEM when the table is full, or
+ * the error of creating the address space.
+ */
+int proc_alloc(const char *name, uint32_t rights, struct proc *parent,
+               const uint64_t limit[NLIMITS], struct proc **out)
 {
 	struct proc *p = NULL;
 	for (int i = 0; i < NPROC && !p; i++)
 		if (procs[i].state == P_FREE)
 			p = &procs[i];
 	if (!p)
-		return NULL;
-	uint64_t *pml4 = vm_create();
-	if (!pml4)
-		return NULL;
+		return -E_NOMEM;
 	memset(p, 0, sizeof(*p));
+	limits_grant(parent, p, limit);
+	int err = vm_create(p);
+	if (err < 0) {
+		if (parent)
+			limits_release(p);
+		return err;
+	}
 	p->state = P_ALIVE;
 	p->pid = next_pid++;
 	p->refs = 1;
 	size_t n = strlen(name);
 	memcpy(p->name, name, n < sizeof(p->name) - 1 ? n : sizeof(p->name) - 1);
-	p->pml4 = pml4;
 	p->rights = rights;
 	p->map_next = 0x10000000;
 	memset(p->iomap, 0xff, sizeof(p->iomap));
-	return p;
+	*out = p;
+	return 0;
+}
+
+/* Kernel stacks for every thread slot, allocated once at boot: a thread's
+ * stack must be physically contiguous, and later the memory could be too
+ * fragmented to find one. */
+void proc_init(void)
+{
+	for (int i = 0; i < NTHREAD; i++) {
+		threads[i].kstack = pmm_alloc_contiguous(KSTACK_BYTES / PAGE_SIZE);
+		if (!threads[i].kstack)
+			panic("proc_init: no memory for kernel stacks");
+	}
 }
 
 /*
  * A new thread of p that starts in user mode at rip with stack rsp and its
- * first two arguments in RDI and RSI. Returns NULL when the table is full or
- * memory is out. Kernel stacks stay with their table slot for reuse.
+ * first two arguments in RDI and RSI, counted against p's thread limit.
+ * Stores it in *out; -E_LIMIT, or -E_NOMEM when the table is full.
  */
-struct thread *thread_alloc(struct proc *p, uint64_t rip, uint64_t rsp, uint64_t arg0,
-                            uint64_t arg1)
+int thread_alloc(struct proc *p, uint64_t rip, uint64_t rsp, uint64_t arg0, uint64_t arg1,
+                 struct thread **out)
 {
 	struct thread *t = NULL;
 	for (int i = 0; i < NTHREAD && !t; i++)
 		if (threads[i].state == T_FREE)
 			t = &threads[i];
 	if (!t)
-		return NULL;
-	if (!t->kstack) {
-		t->kstack = pmm_alloc_contiguous(KSTACK_BYTES / PAGE_SIZE);
-		if (!t->kstack)
-			return NULL;
-	}
+		return -E_NOMEM;
+	int err = limit_take(p, L_THREADS, 1);
+	if (err < 0)
+		return err;
 	uint64_t top = (uint64_t)P2V(t->kstack) + KSTACK_BYTES;
 	t->tf = (struct trapframe *)(top - sizeof(struct trapframe));
 	memset(t->tf, 0, sizeof(*t->tf));
@@ -88,7 +112,8 @@ struct thread *thread_alloc(struct proc *p, uint64_t rip, uint64_t rsp, uint64_t
 	t->wait = W_NONE;
 	t->state = T_RUNNABLE;
 	p->nthreads++;
-	return t;
+	*out = t;
+	return 0;
 }
 
 /*
@@ -102,9 +127,15 @@ void proc_exit(struct proc *p, int64_t status)
 		return;
 	p->state = P_ZOMBIE;
 	p->exit_status = status;
-	for (int i = 0; i < NTHREAD; i++)
-		if (threads[i].proc == p && threads[i].state != T_FREE && &threads[i] != current)
-			threads[i].state = T_DEAD;
+	for (int i = 0; i < NTHREAD; i++) {
+		struct thread *t = &threads[i];
+		if (t->proc != p || t->state == T_FREE || t == current)
+			continue;
+		if (t->state == T_BLOCKED)
+			unblock(t, T_DEAD, 0);
+		else
+			t->state = T_DEAD;
+	}
 	wakeup(W_PROC, (uint64_t)p, status, NTHREAD);
 }
 
@@ -139,20 +170,32 @@ static void reap(void)
 			panic("init exited"); /* nothing could ever run again */
 		t->state = T_FREE;
 		t->proc = NULL;
+		limit_give(p, L_THREADS, 1);
 		if (--p->nthreads > 0)
 			continue;
 		if (p->state == P_ALIVE)
 			proc_exit(p, 0);
-		for (int h = 0; h < IDLK_MAX_HANDLES; h++)
-			handle_close(p, h);
-		for (size_t m = 0; m < ARRAY_LEN(p->mapped); m++)
-			if (p->mapped[m])
-				obj_put(H_SHM, p->mapped[m]);
-		irq_release(p);
-		vm_destroy(p->pml4);
-		p->pml4 = NULL;
+		proc_free_resources(p);
 		proc_put(p); /* the reference held while alive */
 	}
+}
+
+/*
+ * Frees what a process without threads holds: handles, mappings, IRQ lines,
+ * the address space; then its parent takes over its limits and what outlives
+ * it. Used by reap and by a spawn that fails half-way.
+ */
+void proc_free_resources(struct proc *p)
+{
+	for (int h = 0; h < IDLK_MAX_HANDLES; h++)
+		handle_close(p, h);
+	for (size_t m = 0; m < ARRAY_LEN(p->mapped); m++)
+		if (p->mapped[m])
+			obj_put(H_SHM, p->mapped[m]);
+	irq_release(p);
+	gdt_forget_iomap(p);
+	vm_destroy(p);
+	limits_release(p);
 }
 
 _Noreturn void scheduler(void)
@@ -178,7 +221,7 @@ _Noreturn void scheduler(void)
 		uint64_t top = (uint64_t)P2V(t->kstack) + KSTACK_BYTES;
 		tss_set_rsp0(top);
 		cpu_kstack_top = top;
-		tss_set_iomap(t->proc->iomap);
+		gdt_load_iomap(t->proc);
 		vm_switch(t->proc->pml4);
 		trap_new_slice();
 		swtch(&scheduler_sp, t->ksp);
@@ -211,34 +254,50 @@ int64_t block(enum wait_kind wait, uint64_t key, uint64_t deadline_ns)
 	current->deadline_ns = deadline_ns;
 	current->wait_result = 0;
 	current->state = T_BLOCKED;
+	blocked[wait]++;
 	sched();
 	return current->wait_result;
+}
+
+/* t stops waiting: runnable with result, or dead (proc_exit). */
+static void unblock(struct thread *t, enum thread_state state, int64_t result)
+{
+	KASSERT(t->state == T_BLOCKED && blocked[t->wait] > 0);
+	blocked[t->wait]--;
+	t->state = state;
+	t->wait = W_NONE;
+	t->wait_result = result;
 }
 
 /* Wakes at most max threads blocked on (wait, key); returns how many. */
 int wakeup(enum wait_kind wait, uint64_t key, int64_t result, int max)
 {
 	int n = 0;
-	for (int i = 0; i < NTHREAD && n < max; i++) {
+	for (int i = 0; i < NTHREAD && n < max && blocked[wait] > 0; i++) {
 		struct thread *t = &threads[i];
 		if (t->state == T_BLOCKED && t->wait == wait && t->wait_key == key) {
-			t->state = T_RUNNABLE;
-			t->wait = W_NONE;
-			t->wait_result = result;
+			unblock(t, T_RUNNABLE, result);
 			n++;
 		}
 	}
 	return n;
 }
 
+/* Wakes every thread blocked on (wait, key) with key in [first, first + len). */
+void wakeup_range(enum wait_kind wait, uint64_t first, uint64_t len, int64_t result)
+{
+	for (int i = 0; i < NTHREAD && blocked[wait] > 0; i++) {
+		struct thread *t = &threads[i];
+		if (t->state == T_BLOCKED && t->wait == wait && t->wait_key - first < len)
+			unblock(t, T_RUNNABLE, result);
+	}
+}
+
 void wakeup_timeouts(uint64_t now_ns)
 {
 	for (int i = 0; i < NTHREAD; i++) {
 		struct thread *t = &threads[i];
-		if (t->state == T_BLOCKED && t->deadline_ns && t->deadline_ns <= now_ns) {
-			t->state = T_RUNNABLE;
-			t->wait = W_NONE;
-			t->wait_result = -E_TIMEOUT;
-		}
+		if (t->state == T_BLOCKED && t->deadline_ns && t->deadline_ns <= now_ns)
+			unblock(t, T_RUNNABLE, -E_TIMEOUT);
 	}
 }

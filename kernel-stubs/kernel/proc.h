@@ -11,6 +11,7 @@
 #define NPROC   16
 #define NTHREAD 64
 #define NSHM    32
+#define NMAPPED 16 /* shared-memory objects one address space maps */
 
 /* The layout trapasm.S pushes: general registers, vector, error, CPU frame. */
 struct trapframe {
@@ -49,22 +50,48 @@ struct thread {
 	int64_t wait_result;  /* what the wait returns once woken */
 };
 
-/* Shared-memory object: frames that several address spaces map. */
+/*
+ * Shared-memory object: frames that several address spaces map. Its pages
+ * are charged to the process that created it (owner), or, once that process
+ * is gone, to the owner's parent (limits.c).
+ */
 struct shm {
 	int refs; /* handles + processes that mapped it; freed at 0 */
 	size_t npages;
-	uint64_t *frames; /* physical addresses, one page of them */
+	uint64_t *frames;   /* physical addresses, one page of them */
+	struct proc *owner; /* whose limits it counts against */
 };
 
+/* The kinds are the ABI's IDLK_HANDLE_* numbers, so handle_info passes them on. */
 enum handle_kind {
-	H_NONE,
-	H_SHM,
-	H_PROC
+	H_NONE = 0,
+	H_SHM = IDLK_HANDLE_SHM,
+	H_PROC = IDLK_HANDLE_PROC,
+	H_IOPORT = IDLK_HANDLE_IOPORT,
+	H_MMIO = IDLK_HANDLE_MMIO,
+	H_IRQ = IDLK_HANDLE_IRQ,
+	H_DMA = IDLK_HANDLE_DMA
 };
 
+/*
+ * A handle names a reference-counted object (shared memory, a process) or
+ * is a device resource: the right to [base, base + size) of one kind, a
+ * value with no object behind it (obj is NULL).
+ */
 struct handle {
 	enum handle_kind kind;
 	void *obj;
+	uint64_t base, size;
+};
+
+/* The limits a process has, and what it uses of them (limits.c). */
+enum limit_kind {
+	L_THREADS,
+	L_PROCS,
+	L_SHMS,
+	L_HANDLES,
+	L_PAGES,
+	NLIMITS
 };
 
 enum proc_state {
@@ -82,10 +109,15 @@ struct proc {
 	uint32_t rights;
 	int nthreads;
 	int64_t exit_status;
+	struct proc *parent; /* whose limits ours are carved from; NULL for init */
+	uint64_t limit[NLIMITS], used[NLIMITS];
 	uint64_t map_next; /* where IDLK_SYS_MAP puts memory when given no address */
 	struct handle handles[IDLK_MAX_HANDLES];
-	struct shm *mapped[8];              /* shared objects this address space maps */
-	uint8_t iomap[IDLK_MAX_IOPORT / 8]; /* TSS format: a clear bit allows */
+	struct shm *mapped[NMAPPED]; /* shared objects this address space maps */
+	/* I/O permission bitmap in the TSS's format (a clear bit allows); only
+	 * bytes [io_lo, io_hi) are not all ones, which is all gdt.c copies. */
+	uint8_t iomap[IDLK_MAX_IOPORT / 8];
+	uint32_t io_lo, io_hi;
 };
 
 extern struct proc procs[NPROC];
@@ -93,9 +125,12 @@ extern struct thread threads[NTHREAD];
 extern struct thread *current;
 
 /* proc.c */
-struct proc *proc_alloc(const char *name, uint32_t rights);
-struct thread *thread_alloc(struct proc *p, uint64_t rip, uint64_t rsp, uint64_t arg0,
-                            uint64_t arg1);
+void proc_init(void);
+int proc_alloc(const char *name, uint32_t rights, struct proc *parent,
+               const uint64_t limit[NLIMITS], struct proc **out);
+void proc_free_resources(struct proc *p);
+int thread_alloc(struct proc *p, uint64_t rip, uint64_t rsp, uint64_t arg0, uint64_t arg1,
+                 struct thread **out);
 void proc_exit(struct proc *p, int64_t status);
 void proc_put(struct proc *p);
 void thread_exit(void);
@@ -103,14 +138,57 @@ _Noreturn void scheduler(void);
 void yield(void);
 int64_t block(enum wait_kind wait, uint64_t key, uint64_t deadline_ns);
 int wakeup(enum wait_kind wait, uint64_t key, int64_t result, int max);
+void wakeup_range(enum wait_kind wait, uint64_t first, uint64_t len, int64_t result);
 void wakeup_timeouts(uint64_t now_ns);
 
+/* limits.c */
+void limits_from_abi(const struct idlk_limits *l, uint64_t out[NLIMITS]);
+void limits_to_abi(const uint64_t v[NLIMITS], struct idlk_limits *out);
+void limits_set_root(uint64_t limit[NLIMITS]);
+int limits_check_grant(const struct proc *parent, const uint64_t want[NLIMITS]);
+void limits_grant(struct proc *parent, struct proc *child, const uint64_t want[NLIMITS]);
+void limits_release(struct proc *p);
+int limit_take(struct proc *p, enum limit_kind k, uint64_t n);
+void limit_give(struct proc *p, enum limit_kind k, uint64_t n);
+int frame_alloc(struct proc *p, uint64_t *pa);
+void frame_free(struct proc *p, uint64_t pa);
+
+/* vm.c (the user-half functions; defs.h has the rest) */
+uint64_t *vm_lookup(uint64_t *pml4, uint64_t va);
+int vm_walk_create(struct proc *p, uint64_t va, uint64_t **pte);
+int vm_map(struct proc *p, uint64_t va, uint64_t pa, uint64_t flags);
+void vm_unmap(struct proc *p, uint64_t va, uint64_t len);
+bool vm_range_free(uint64_t *pml4, uint64_t va, uint64_t len);
+int vm_create(struct proc *p);
+void vm_destroy(struct proc *p);
+
+/* gdt.c */
+void gdt_load_iomap(const struct proc *p);
+void gdt_forget_iomap(const struct proc *p);
+
 /* handle.c */
-int handle_add(struct proc *p, enum handle_kind kind, void *obj);
+bool handle_room(const struct proc *p);
+int handle_add(struct proc *p, const struct handle *h);
+int handle_add_obj(struct proc *p, enum handle_kind kind, void *obj);
 struct handle *handle_get(struct proc *p, int64_t h, enum handle_kind kind);
 void handle_close(struct proc *p, int h);
-void obj_get(enum handle_kind kind, void *obj);
+bool resource_covers(const struct handle *r, uint64_t base, uint64_t size);
+void obj_get(const struct handle *h);
 void obj_put(enum handle_kind kind, void *obj);
+
+/* sys_mem.c */
+void shm_put(struct shm *s);
+void shm_change_owner(struct proc *from, struct proc *to);
+
+/* sys_dev.c */
+size_t dev_root_resources(struct handle *roots);
+
+/* futex.c */
+void futex_page_gone(uint64_t pa);
+
+/* trap.c */
+struct trapframe;
+_Noreturn void trap_kill(struct trapframe *tf, uint64_t vector, const char *why);
 
 /* elf.c */
 int elf_check(const uint8_t *image, size_t size);

@@ -1,22 +1,47 @@
 /*
- * sys_dev.c: device access for user-space drivers, all of it only for
- * processes holding IDLK_RIGHT_DEVICE: I/O ports (through the TSS permission
- * bitmap, so IN and OUT run without a system call), interrupt lines, MMIO
- * mappings and DMA-able memory with its physical address. The kernel itself
- * drives no device beyond the timer, the interrupt controller and its debug
- * output.
+ * sys_dev.c: device access for user-space drivers. Every call takes a
+ * resource handle (handle.c) and reaches only what it names: I/O ports
+ * through the TSS permission bitmap (so IN and OUT run without a system
+ * call), interrupt lines, MMIO mappings, and DMA-able memory with its
+ * physical address. Whatever a handle says, the kernel keeps for itself the
+ * devices it drives: the interrupt controllers and the timer (their ports,
+ * IRQ 0, the cascade IRQ 2, the local and I/O APIC's memory). The kernel
+ * drives no other device beyond its debug output.
  */
 #include "syscall.h"
+#include "x86.h"
 
 #define MMIO_MAX_BYTES (256ull << 20)
 #define DMA_MAX_BYTES  (4ull << 20)
+#define NIRQ           16
 
-static struct proc *irq_owner[16];
-static bool irq_pending[16];
+static struct proc *irq_owner[NIRQ];
+static bool irq_pending[NIRQ];
 
-static bool device_right(void)
+/* Ports no handle opens: the 8259 PICs, the 8254 PIT, its gate (0x61), and
+ * the PS/2 controller's reset line (0x64 can reset the machine). */
+static const struct {
+	uint16_t first, count;
+} kernel_ports[] = {{0x20, 2}, {0xa0, 2}, {0x40, 4}, {0x61, 1}, {0x64, 1}};
+
+/* Physical ranges no handle maps: the I/O APIC and the local APIC. */
+static const struct {
+	uint64_t base, size;
+} kernel_mmio[] = {{0xfec00000, 0x100000}, {0xfee00000, 0x100000}};
+
+static bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
 {
-	return current->proc->rights & IDLK_RIGHT_DEVICE;
+	return a < b + b_len && b < a + a_len;
+}
+
+/* Stores the resources init gets at boot, its handles 0..3; returns 4. */
+size_t dev_root_resources(struct handle *roots)
+{
+	roots[0] = (struct handle){H_IOPORT, NULL, 0, IDLK_MAX_IOPORT};
+	roots[1] = (struct handle){H_MMIO, NULL, 0, 1ull << 52};
+	roots[2] = (struct handle){H_IRQ, NULL, 0, NIRQ};
+	roots[3] = (struct handle){H_DMA, NULL, 0, DMA_MAX_BYTES};
+	return 4;
 }
 
 /*
@@ -38,7 +63,7 @@ bool irq_deliver(int irq)
 /* A dying process gives its interrupt lines back. */
 void irq_release(struct proc *p)
 {
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < NIRQ; i++) {
 		if (irq_owner[i] == p) {
 			irq_owner[i] = NULL;
 			irq_pending[i] = false;
@@ -48,20 +73,28 @@ void irq_release(struct proc *p)
 }
 
 /*
- * irq_wait(irq): the first call claims the line for this process. Each call
- * acknowledges the previous interrupt (unmasks the line) and waits for the
- * next; one that came in between returns at once.
+ * irq_wait(handle): the handle names one interrupt line. The first call
+ * claims the line for this process until it exits. Each call acknowledges
+ * the previous interrupt (unmasks the line) and waits for the next; one that
+ * came in between returns at once.
  */
-int64_t sys_irq_wait(uint64_t irq, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+int64_t sys_irq_wait(uint64_t h, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
 	(void)a1, (void)a2, (void)a3, (void)a4;
-	if (!device_right())
-		return -E_PERM;
-	if (irq == 0 || irq == 2 || irq >= 16) /* the timer and the cascade stay the kernel's */
+	struct proc *p = current->proc;
+	/* Decode. */
+	struct handle *r = handle_get(p, (int64_t)h, H_IRQ);
+	if (!r)
+		return -E_BADH;
+	if (r->size != 1)
 		return -E_INVAL;
-	if (irq_owner[irq] && irq_owner[irq] != current->proc)
+	uint64_t irq = r->base;
+	if (irq == 0 || irq == 2 || irq >= NIRQ) /* the timer and the cascade */
+		return -E_PERM;
+	if (irq_owner[irq] && irq_owner[irq] != p)
 		return -E_BUSY;
-	irq_owner[irq] = current->proc;
+	/* Invoke. */
+	irq_owner[irq] = p;
 	if (irq_pending[irq]) {
 		irq_pending[irq] = false;
 		return 0;
@@ -70,64 +103,96 @@ int64_t sys_irq_wait(uint64_t irq, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 	return block(W_IRQ, irq, 0);
 }
 
-/* ioport(first, count): lets this process use IN/OUT on ports [first, first + count). */
-int64_t sys_ioport(uint64_t first, uint64_t count, uint64_t a2, uint64_t a3, uint64_t a4)
+/*
+ * ioport(handle): lets this process use IN and OUT on the handle's ports,
+ * for as long as it lives. Refused (PERM) if the range covers a port the
+ * kernel keeps.
+ */
+int64_t sys_ioport(uint64_t h, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
-	(void)a2, (void)a3, (void)a4;
+	(void)a1, (void)a2, (void)a3, (void)a4;
 	struct proc *p = current->proc;
-	if (!device_right())
-		return -E_PERM;
+	/* Decode. */
+	struct handle *r = handle_get(p, (int64_t)h, H_IOPORT);
+	if (!r)
+		return -E_BADH;
+	uint64_t first = r->base, count = r->size;
 	if (count == 0 || first >= IDLK_MAX_IOPORT || count > IDLK_MAX_IOPORT - first)
 		return -E_INVAL;
+	for (size_t i = 0; i < ARRAY_LEN(kernel_ports); i++)
+		if (overlaps(first, count, kernel_ports[i].first, kernel_ports[i].count))
+			return -E_PERM;
+	/* Invoke. */
+	gdt_forget_iomap(p);
 	for (uint64_t port = first; port < first + count; port++)
 		p->iomap[port / 8] &= (uint8_t) ~(1u << (port % 8));
-	tss_set_iomap(p->iomap);
+	uint32_t lo = (uint32_t)(first / 8), hi = (uint32_t)((first + count + 7) / 8);
+	if (p->io_lo == p->io_hi) {
+		p->io_lo = lo;
+		p->io_hi = hi;
+	} else {
+		p->io_lo = lo < p->io_lo ? lo : p->io_lo;
+		p->io_hi = hi > p->io_hi ? hi : p->io_hi;
+	}
+	gdt_load_iomap(p);
 	return 0;
 }
 
-/* mmio_map(phys, len, addr) -> addr: maps device memory, uncached; never RAM. */
-int64_t sys_mmio_map(uint64_t phys, uint64_t len, uint64_t addr, uint64_t a3, uint64_t a4)
+/*
+ * mmio_map(handle, offset, len, addr) -> addr: maps [base + offset,
+ * base + offset + len) of the handle's device memory, uncached and
+ * no-execute, at addr (0: anywhere). Never RAM, never the APICs.
+ */
+int64_t sys_mmio_map(uint64_t h, uint64_t offset, uint64_t len, uint64_t addr, uint64_t a4)
 {
-	(void)a3, (void)a4;
+	(void)a4;
 	struct proc *p = current->proc;
-	if (!device_right())
-		return -E_PERM;
-	if (phys % PAGE_SIZE || len > MMIO_MAX_BYTES || phys >= (1ull << 52) ||
-	    len > (1ull << 52) - phys)
+	/* Decode. */
+	struct handle *r = handle_get(p, (int64_t)h, H_MMIO);
+	if (!r)
+		return -E_BADH;
+	if (offset % PAGE_SIZE || len % PAGE_SIZE || len == 0 || len > MMIO_MAX_BYTES ||
+	    r->base % PAGE_SIZE || offset >= r->size || len > r->size - offset)
 		return -E_INVAL;
-	for (uint64_t pa = phys; pa < phys + len; pa += PAGE_SIZE)
-		if (pmm_is_ram(pa))
+	uint64_t phys = r->base + offset;
+	if (pmm_overlaps_ram(phys, len))
+		return -E_PERM;
+	for (size_t i = 0; i < ARRAY_LEN(kernel_mmio); i++)
+		if (overlaps(phys, len, kernel_mmio[i].base, kernel_mmio[i].size))
 			return -E_PERM;
 	uint64_t at;
 	int64_t err = map_decode(p, addr, len, &at);
 	if (err < 0)
 		return err;
+	/* Invoke: only the page tables can fail, and that undoes it all. */
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		if (!vm_map(p->pml4, at + off, phys + off,
-		            PTE_U | PTE_W | PTE_NX | PTE_PCD | PTE_MMIO)) {
-			vm_unmap(p->pml4, at, off);
-			return -E_NOMEM;
+		err = vm_map(p, at + off, phys + off, PTE_U | PTE_W | PTE_NX | PTE_PCD | PTE_MMIO);
+		if (err < 0) {
+			vm_unmap(p, at, off);
+			return err;
 		}
 	}
-	if (addr == 0)
-		p->map_next = at + len + PAGE_SIZE;
+	map_advance(p, at, len, addr);
 	return (int64_t)at;
 }
 
 /*
- * dma_alloc(len, addr, phys_out) -> addr: physically contiguous, zeroed
- * memory, mapped at addr (0: anywhere); its physical address is stored in
- * the 64-bit word at phys_out, for programming a device.
+ * dma_alloc(handle, len, addr, phys_out) -> addr: physically contiguous,
+ * zeroed memory of at most the handle's size, mapped at addr (0: anywhere);
+ * its physical address is stored in the 64-bit word at phys_out, for
+ * programming a device. Counts against the pages limit like map.
  */
-int64_t sys_dma_alloc(uint64_t len, uint64_t addr, uint64_t phys_out, uint64_t a3, uint64_t a4)
+int64_t sys_dma_alloc(uint64_t h, uint64_t len, uint64_t addr, uint64_t phys_out, uint64_t a4)
 {
-	(void)a3, (void)a4;
+	(void)a4;
 	struct proc *p = current->proc;
 	uint64_t zero = 0;
-	if (!device_right())
+	/* Decode. */
+	struct handle *r = handle_get(p, (int64_t)h, H_DMA);
+	if (!r)
+		return -E_BADH;
+	if (len > r->size || len > DMA_MAX_BYTES)
 		return -E_PERM;
-	if (len > DMA_MAX_BYTES)
-		return -E_INVAL;
 	uint64_t at;
 	int64_t err = map_decode(p, addr, len, &at);
 	if (err < 0)
@@ -135,19 +200,26 @@ int64_t sys_dma_alloc(uint64_t len, uint64_t addr, uint64_t phys_out, uint64_t a
 	/* Writing 0 now checks phys_out, so the call cannot fail after allocating. */
 	if (copy_to_user(p->pml4, phys_out, &zero, sizeof(zero)) < 0)
 		return -E_FAULT;
-	uint64_t pa = pmm_alloc_contiguous(len / PAGE_SIZE);
-	if (!pa)
+	uint64_t n = len / PAGE_SIZE;
+	err = limit_take(p, L_PAGES, n);
+	if (err < 0)
+		return err;
+	/* Invoke: running out of memory or of the pages limit undoes it all. */
+	uint64_t pa = pmm_alloc_contiguous(n);
+	if (!pa) {
+		limit_give(p, L_PAGES, n);
 		return -E_NOMEM;
+	}
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		if (!vm_map(p->pml4, at + off, pa + off, PTE_U | PTE_W | PTE_NX | PTE_OWNED)) {
-			vm_unmap(p->pml4, at, off);
+		err = vm_map(p, at + off, pa + off, PTE_U | PTE_W | PTE_NX | PTE_OWNED);
+		if (err < 0) {
+			vm_unmap(p, at, off); /* frees the pages mapped so far */
 			for (uint64_t rest = off; rest < len; rest += PAGE_SIZE)
-				pmm_free(pa + rest);
-			return -E_NOMEM;
+				frame_free(p, pa + rest);
+			return err;
 		}
 	}
 	copy_to_user(p->pml4, phys_out, &pa, sizeof(pa));
-	if (addr == 0)
-		p->map_next = at + len + PAGE_SIZE;
+	map_advance(p, at, len, addr);
 	return (int64_t)at;
 }

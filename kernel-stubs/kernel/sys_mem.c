@@ -3,7 +3,9 @@
  * belong to one address space (PTE_OWNED) and are freed with it. A
  * shared-memory object's frames belong to the object; every address space
  * that maps it holds a reference until it exits, so unmapping (or closing
- * the handle) never frees a frame that another process still sees.
+ * the handle) never frees a frame that another process still sees. All of
+ * it counts against the pages limit of the process that allocated it
+ * (limits.c); an object's pages count against its creator's.
  */
 #include "syscall.h"
 
@@ -26,7 +28,8 @@ static bool prot_ok(uint64_t prot)
 /*
  * Checks a request to map len bytes at addr (0: let the kernel choose) in p:
  * page-aligned, non-empty, bounded, in the user half and not mapped yet.
- * Stores the address to use; changes nothing.
+ * Stores the address to use; changes nothing. The emptiness check skips
+ * absent page tables whole, so it costs what p has mapped, not len.
  */
 int64_t map_decode(struct proc *p, uint64_t addr, uint64_t len, uint64_t *out)
 {
@@ -36,17 +39,14 @@ int64_t map_decode(struct proc *p, uint64_t addr, uint64_t len, uint64_t *out)
 		addr = p->map_next;
 	if (!vm_user_range(addr, len))
 		return -E_INVAL;
-	for (uint64_t va = addr; va < addr + len; va += PAGE_SIZE) {
-		uint64_t *pte = vm_walk(p->pml4, va, false);
-		if (pte && (*pte & PTE_P))
-			return -E_BUSY;
-	}
+	if (!vm_range_free(p->pml4, addr, len))
+		return -E_BUSY;
 	*out = addr;
 	return 0;
 }
 
 /* After a successful map at the kernel's choice, the next one goes above it. */
-static void advance(struct proc *p, uint64_t addr, uint64_t len, uint64_t asked)
+void map_advance(struct proc *p, uint64_t addr, uint64_t len, uint64_t asked)
 {
 	if (asked == 0)
 		p->map_next = addr + len + PAGE_SIZE; /* a guard page between mappings */
@@ -63,16 +63,21 @@ int64_t sys_map(uint64_t addr, uint64_t len, uint64_t prot, uint64_t a3, uint64_
 	int64_t err = map_decode(p, addr, len, &at);
 	if (err < 0)
 		return err;
+	/* Invoke: running out of memory or of the pages limit undoes it all. */
 	for (uint64_t va = at; va < at + len; va += PAGE_SIZE) {
-		uint64_t pa = pmm_alloc();
-		if (!pa || !vm_map(p->pml4, va, pa, prot_flags(prot) | PTE_OWNED)) {
-			if (pa)
-				pmm_free(pa);
-			vm_unmap(p->pml4, at, va - at);
-			return -E_NOMEM;
+		uint64_t pa;
+		int e = frame_alloc(p, &pa);
+		if (e == 0) {
+			e = vm_map(p, va, pa, prot_flags(prot) | PTE_OWNED);
+			if (e < 0)
+				frame_free(p, pa);
+		}
+		if (e < 0) {
+			vm_unmap(p, at, va - at);
+			return e;
 		}
 	}
-	advance(p, at, len, addr);
+	map_advance(p, at, len, addr);
 	return (int64_t)at;
 }
 
@@ -82,8 +87,36 @@ int64_t sys_unmap(uint64_t addr, uint64_t len, uint64_t a2, uint64_t a3, uint64_
 	(void)a2, (void)a3, (void)a4;
 	if (len == 0 || len % PAGE_SIZE || addr % PAGE_SIZE || !vm_user_range(addr, len))
 		return -E_INVAL;
-	vm_unmap(current->proc->pml4, addr, len);
+	vm_unmap(current->proc, addr, len);
 	return 0;
+}
+
+/* Frees an object whose last reference went: its frames and frame list
+ * return to its owner's pages limit, the object to its owner's shms. */
+static void shm_free(struct shm *s)
+{
+	for (size_t i = 0; i < s->npages; i++)
+		frame_free(s->owner, s->frames[i]);
+	frame_free(s->owner, V2P(s->frames));
+	limit_give(s->owner, L_SHMS, 1);
+	s->frames = NULL;
+	s->npages = 0;
+	s->owner = NULL;
+}
+
+void shm_put(struct shm *s)
+{
+	KASSERT(s->refs > 0);
+	if (--s->refs == 0)
+		shm_free(s);
+}
+
+/* A reaped process's objects now count against its parent (limits.c). */
+void shm_change_owner(struct proc *from, struct proc *to)
+{
+	for (int i = 0; i < NSHM; i++)
+		if (shms[i].refs > 0 && shms[i].owner == from)
+			shms[i].owner = to;
 }
 
 /* shm_create(len) -> handle: a zeroed shared-memory object of len bytes. */
@@ -91,31 +124,40 @@ int64_t sys_shm_create(uint64_t len, uint64_t a1, uint64_t a2, uint64_t a3, uint
 {
 	(void)a1, (void)a2, (void)a3, (void)a4;
 	struct proc *p = current->proc;
+	/* Decode. */
 	if (len == 0 || len % PAGE_SIZE || len / PAGE_SIZE > SHM_MAX_PAGES)
 		return -E_INVAL;
 	struct shm *s = NULL;
 	for (int i = 0; i < NSHM && !s; i++)
 		if (shms[i].refs == 0)
 			s = &shms[i];
-	bool slot = false;
-	for (int h = 0; h < IDLK_MAX_HANDLES; h++)
-		slot |= p->handles[h].kind == H_NONE;
-	if (!s || !slot)
+	if (!s)
 		return -E_NOMEM;
-	uint64_t list = pmm_alloc();
-	if (!list)
-		return -E_NOMEM;
+	if (!handle_room(p))
+		return -E_LIMIT;
+	int64_t err = limit_take(p, L_SHMS, 1);
+	if (err < 0)
+		return err;
+	/* Invoke: running out of memory or of the pages limit undoes it all. */
+	uint64_t list;
+	err = frame_alloc(p, &list);
+	if (err < 0) {
+		limit_give(p, L_SHMS, 1);
+		return err;
+	}
+	s->refs = 1;
+	s->owner = p;
 	s->frames = P2V(list);
 	for (s->npages = 0; s->npages < len / PAGE_SIZE; s->npages++) {
-		uint64_t pa = pmm_alloc();
-		if (!pa) {
-			s->refs = 1;
-			obj_put(H_SHM, s);
-			return -E_NOMEM;
+		err = frame_alloc(p, &s->frames[s->npages]);
+		if (err < 0) {
+			shm_put(s);
+			return err;
 		}
-		s->frames[s->npages] = pa;
 	}
-	return handle_add(p, H_SHM, s);
+	err = handle_add_obj(p, H_SHM, s);
+	shm_put(s); /* the handle holds it now */
+	return err;
 }
 
 /* shm_map(handle, addr, prot) -> addr: maps the whole object. */
@@ -123,6 +165,7 @@ int64_t sys_shm_map(uint64_t h, uint64_t addr, uint64_t prot, uint64_t a3, uint6
 {
 	(void)a3, (void)a4;
 	struct proc *p = current->proc;
+	/* Decode. */
 	struct handle *hd = handle_get(p, (int64_t)h, H_SHM);
 	if (!hd)
 		return -E_BADH;
@@ -134,7 +177,7 @@ int64_t sys_shm_map(uint64_t h, uint64_t addr, uint64_t prot, uint64_t a3, uint6
 	if (err < 0)
 		return err;
 	int slot = -1;
-	for (int m = 0; m < (int)ARRAY_LEN(p->mapped); m++) {
+	for (int m = 0; m < NMAPPED; m++) {
 		if (p->mapped[m] == s) {
 			slot = m;
 			break;
@@ -144,26 +187,18 @@ int64_t sys_shm_map(uint64_t h, uint64_t addr, uint64_t prot, uint64_t a3, uint6
 	}
 	if (slot < 0)
 		return -E_NOMEM;
+	/* Invoke: only the page tables can fail, and that undoes it all. */
 	for (size_t i = 0; i < s->npages; i++) {
-		if (!vm_map(p->pml4, at + i * PAGE_SIZE, s->frames[i], prot_flags(prot))) {
-			vm_unmap(p->pml4, at, i * PAGE_SIZE);
-			return -E_NOMEM;
+		err = vm_map(p, at + i * PAGE_SIZE, s->frames[i], prot_flags(prot));
+		if (err < 0) {
+			vm_unmap(p, at, i * PAGE_SIZE);
+			return err;
 		}
 	}
 	if (p->mapped[slot] != s) {
 		p->mapped[slot] = s;
-		obj_get(H_SHM, s);
+		s->refs++;
 	}
-	advance(p, at, s->npages * PAGE_SIZE, addr);
+	map_advance(p, at, s->npages * PAGE_SIZE, addr);
 	return (int64_t)at;
-}
-
-/* handle_close(handle): drops the handle; mappings of the object stay. */
-int64_t sys_handle_close(uint64_t h, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
-{
-	(void)a1, (void)a2, (void)a3, (void)a4;
-	if (!handle_get(current->proc, (int64_t)h, H_NONE))
-		return -E_BADH;
-	handle_close(current->proc, (int)h);
-	return 0;
 }

@@ -7,9 +7,8 @@
  */
 #include "syscall.h"
 
-#define USER_STACK_TOP    0x7fff00000000ull
-#define USER_STACK_BYTES  (64 * 1024ull)
-#define SPAWN_MAX_HANDLES 8
+#define USER_STACK_TOP   IDLK_USER_STACK_TOP
+#define USER_STACK_BYTES IDLK_USER_STACK_BYTES
 
 static const struct bootmodule *find_module(const char *name, size_t len)
 {
@@ -21,22 +20,36 @@ static const struct bootmodule *find_module(const char *name, size_t len)
 	return NULL;
 }
 
-/* Frees a process that never ran. */
-static void discard(struct proc *p)
+/* Maps the initial stack and puts the argument string at its top; stores
+ * where the string is. 0, -E_NOMEM or -E_LIMIT (the caller discards p). */
+static int make_stack(struct proc *p, const char *args, uint64_t *args_va)
 {
-	for (int h = 0; h < IDLK_MAX_HANDLES; h++)
-		handle_close(p, h);
-	vm_destroy(p->pml4);
-	p->state = P_FREE;
+	for (uint64_t va = USER_STACK_TOP - USER_STACK_BYTES; va < USER_STACK_TOP;
+	     va += PAGE_SIZE) {
+		uint64_t pa;
+		int err = frame_alloc(p, &pa);
+		if (err == 0) {
+			err = vm_map(p, va, pa, PTE_U | PTE_W | PTE_NX | PTE_OWNED);
+			if (err < 0)
+				frame_free(p, pa);
+		}
+		if (err < 0)
+			return err;
+	}
+	size_t args_len = strlen(args) + 1; /* < the 64-byte cmdline */
+	*args_va = USER_STACK_TOP - PAGE_UP(args_len);
+	copy_to_user(p->pml4, *args_va, args, args_len);
+	return 0;
 }
 
 /*
- * Starts the module called name with rights, giving it the caller's handles
- * listed in handles (the caller checked them). Returns the new process or a
- * negative error; on error nothing is left behind.
+ * Starts module m (which passed elf_check) with rights and limits carved from
+ * parent's, giving it copies of give[0..count) as its handles 0..count-1.
+ * Stores the new process; on error nothing is left behind.
  */
-static int64_t start(const struct bootmodule *m, uint32_t rights, struct proc *parent,
-                     const int *handles, size_t count, struct proc **out)
+static int64_t start(const struct bootmodule *m, uint32_t rights, const uint64_t limit[NLIMITS],
+                     struct proc *parent, const struct handle *give, size_t count,
+                     struct proc **out)
 {
 	const uint8_t *image = P2V(m->start);
 	size_t size = m->end - m->start;
@@ -49,99 +62,100 @@ static int64_t start(const struct bootmodule *m, uint32_t rights, struct proc *p
 	while (*args == ' ')
 		args++;
 
-	struct proc *p = proc_alloc(name, rights);
-	if (!p)
-		return -E_NOMEM;
-	uint64_t entry;
-	if (elf_load(p, image, size, &entry) < 0)
-		goto nomem;
-	for (uint64_t va = USER_STACK_TOP - USER_STACK_BYTES; va < USER_STACK_TOP;
-	     va += PAGE_SIZE) {
-		uint64_t pa = pmm_alloc();
-		if (!pa || !vm_map(p->pml4, va, pa, PTE_U | PTE_W | PTE_NX | PTE_OWNED)) {
-			if (pa)
-				pmm_free(pa);
-			goto nomem;
-		}
+	struct proc *p;
+	int64_t err = proc_alloc(name, rights, parent, limit, &p);
+	if (err < 0)
+		return err;
+	uint64_t entry, args_va;
+	struct thread *t;
+	if ((err = elf_load(p, image, size, &entry)) < 0 || (err = make_stack(p, args, &args_va)) < 0 ||
+	    (err = thread_alloc(p, entry, args_va, args_va, count, &t)) < 0) {
+		proc_free_resources(p);
+		p->state = P_FREE;
+		return err;
 	}
-	/* The argument string sits at the top of the stack. */
-	size_t args_len = strlen(args) + 1;
-	uint64_t args_va = USER_STACK_TOP - PAGE_UP(args_len);
-	copy_to_user(p->pml4, args_va, args, args_len);
-	struct thread *t = thread_alloc(p, entry, args_va, args_va, count);
-	if (!t)
-		goto nomem;
-	for (size_t i = 0; i < count; i++) {
-		struct handle *h = &parent->handles[handles[i]];
-		p->handles[i] = *h;
-		obj_get(h->kind, h->obj);
-	}
+	for (size_t i = 0; i < count; i++)
+		handle_add(p, &give[i]); /* slots 0.. in order */
 	*out = p;
 	return 0;
-nomem:
-	discard(p);
-	return -E_NOMEM;
 }
 
-int64_t spawn_module(const char *name, uint32_t rights, const int *handles, size_t count)
+/* Starts init, the first process, from the boot module of that name, with
+ * the whole machine as its limits and the root device resources. */
+int64_t spawn_init(void)
 {
-	(void)handles;
-	KASSERT(count == 0);
-	const struct bootmodule *m = find_module(name, strlen(name));
+	const struct bootmodule *m = find_module("init", 4);
 	if (!m)
 		return -E_NOENT;
 	int64_t err = elf_check(P2V(m->start), m->end - m->start);
 	if (err < 0)
 		return err;
+	uint64_t limit[NLIMITS];
+	limits_set_root(limit);
+	struct handle roots[IDLK_SPAWN_HANDLES];
+	size_t count = dev_root_resources(roots);
 	struct proc *p;
-	err = start(m, rights, NULL, NULL, 0, &p);
+	err = start(m, IDLK_RIGHT_SPAWN, limit, NULL, roots, count, &p);
 	if (err < 0)
 		return err;
-	return p->pid; /* no handle names it; the reference of the living keeps it */
+	return p->pid;
 }
 
 /*
- * spawn(name, name_len, handles, count, rights) -> process handle.
- * Starts the boot module called name. The child gets the caller's handles
- * listed in handles[0..count) as its handles 0..count-1 and the rights given,
- * which must be a subset of the caller's. Needs IDLK_RIGHT_SPAWN.
+ * spawn(args) -> process handle, args a struct idlk_spawn. Starts the boot
+ * module called args->name. The child gets the caller's handles listed in
+ * args->handles as its handles 0..count-1, the rights given (a subset of the
+ * caller's), and args->limits carved out of the caller's (limits.c). Needs
+ * IDLK_RIGHT_SPAWN.
  */
-int64_t sys_spawn(uint64_t name_ptr, uint64_t name_len, uint64_t handles_ptr, uint64_t count,
-                  uint64_t rights)
+int64_t sys_spawn(uint64_t args_ptr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
+	(void)a1, (void)a2, (void)a3, (void)a4;
 	struct proc *self = current->proc;
+	struct idlk_spawn a;
 	char name[32];
-	int handles[SPAWN_MAX_HANDLES];
+	int handles[IDLK_SPAWN_HANDLES];
+	struct handle give[IDLK_SPAWN_HANDLES];
+	uint64_t limit[NLIMITS];
 	/* Decode. */
-	if (!(self->rights & IDLK_RIGHT_SPAWN) || (rights & ~(uint64_t)self->rights))
+	if (!(self->rights & IDLK_RIGHT_SPAWN))
 		return -E_PERM;
-	if (name_len == 0 || name_len >= sizeof(name) || count > SPAWN_MAX_HANDLES)
-		return -E_INVAL;
-	if (copy_from_user(self->pml4, name, name_ptr, name_len) < 0 ||
-	    copy_from_user(self->pml4, handles, handles_ptr, count * sizeof(int)) < 0)
+	if (copy_from_user(self->pml4, &a, args_ptr, sizeof(a)) < 0)
 		return -E_FAULT;
-	name[name_len] = 0;
-	for (uint64_t i = 0; i < count; i++)
-		if (!handle_get(self, handles[i], H_NONE))
+	if (a.rights & ~(uint64_t)self->rights)
+		return -E_PERM;
+	if (a.name_len == 0 || a.name_len >= sizeof(name) || a.handle_count > IDLK_SPAWN_HANDLES)
+		return -E_INVAL;
+	if (copy_from_user(self->pml4, name, (uint64_t)a.name, a.name_len) < 0 ||
+	    copy_from_user(self->pml4, handles, (uint64_t)a.handles, a.handle_count * sizeof(int)) < 0)
+		return -E_FAULT;
+	name[a.name_len] = 0;
+	for (uint64_t i = 0; i < a.handle_count; i++) {
+		struct handle *h = handle_get(self, handles[i], H_NONE);
+		if (!h)
 			return -E_BADH;
-	int free_slots = 0;
-	for (int h = 0; h < IDLK_MAX_HANDLES; h++)
-		free_slots += self->handles[h].kind == H_NONE;
-	if (free_slots == 0)
-		return -E_NOMEM;
-	const struct bootmodule *m = find_module(name, name_len);
+		give[i] = *h;
+	}
+	limits_from_abi(&a.limits, limit);
+	int64_t err = limits_check_grant(self, limit);
+	if (err < 0)
+		return err;
+	if (a.handle_count > limit[L_HANDLES])
+		return -E_LIMIT;
+	if (!handle_room(self))
+		return -E_LIMIT;
+	const struct bootmodule *m = find_module(name, a.name_len);
 	if (!m)
 		return -E_NOENT;
 	if (elf_check(P2V(m->start), m->end - m->start) < 0)
 		return -E_INVAL;
-	/* Invoke: only running out of memory can fail now, and it undoes itself. */
+	/* Invoke: only running out of memory or of the child's limits can fail
+	 * now, and that undoes itself. */
 	struct proc *child;
-	int64_t err = start(m, (uint32_t)rights, self, handles, count, &child);
+	err = start(m, (uint32_t)a.rights, limit, self, give, a.handle_count, &child);
 	if (err < 0)
 		return err;
-	int h = handle_add(self, H_PROC, child);
-	KASSERT(h >= 0);
-	return h;
+	return handle_add_obj(self, H_PROC, child);
 }
 
 /* exit(status): ends the calling process; status is reported by wait (0-255). */
@@ -189,9 +203,10 @@ int64_t sys_thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg, uint
 	(void)a3, (void)a4;
 	if (!vm_user_range(entry, 1) || !vm_user_range(stack_top, 8) || (stack_top & 15) != 8)
 		return -E_INVAL;
-	struct thread *t = thread_alloc(current->proc, entry, stack_top, arg, 0);
-	if (!t)
-		return -E_NOMEM;
+	struct thread *t;
+	int err = thread_alloc(current->proc, entry, stack_top, arg, 0, &t);
+	if (err < 0)
+		return err;
 	return t->tid;
 }
 
@@ -200,5 +215,19 @@ int64_t sys_thread_exit(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4;
 	thread_exit();
+	return 0;
+}
+
+/* limits(limit, used): stores the caller's limits and what it uses of them. */
+int64_t sys_limits(uint64_t limit_out, uint64_t used_out, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	(void)a2, (void)a3, (void)a4;
+	struct proc *p = current->proc;
+	struct idlk_limits limit, used;
+	limits_to_abi(p->limit, &limit);
+	limits_to_abi(p->used, &used);
+	if (copy_to_user(p->pml4, limit_out, &limit, sizeof(limit)) < 0 ||
+	    copy_to_user(p->pml4, used_out, &used, sizeof(used)) < 0)
+		return -E_FAULT;
 	return 0;
 }

@@ -27,6 +27,9 @@ static syscall_fn *const syscalls[IDLK_SYSCALL_COUNT] = {
     [IDLK_SYS_MMIO_MAP] = sys_mmio_map,
     [IDLK_SYS_DMA_ALLOC] = sys_dma_alloc,
     [IDLK_SYS_THREAD_YIELD] = sys_thread_yield,
+    [IDLK_SYS_RESOURCE_DERIVE] = sys_resource_derive,
+    [IDLK_SYS_HANDLE_INFO] = sys_handle_info,
+    [IDLK_SYS_LIMITS] = sys_limits,
 };
 
 void syscall_init(void)
@@ -38,15 +41,29 @@ void syscall_init(void)
 	wrmsr(MSR_SFMASK, 0x200 | 0x400 | 0x100 | 0x40000);
 }
 
-/* Called by syscall_entry with the user registers; the result goes to RAX. */
+/*
+ * Called by syscall_entry with the user registers; the result goes to RAX.
+ * The return address is the instruction after the SYSCALL. If that is not
+ * in the user half (a SYSCALL ending exactly at IDLK_USER_END), returning
+ * there would fault in kernel mode on a real CPU (SYSRET and IRETQ both
+ * raise #GP in ring 0 for a non-canonical RIP, and the page above the user
+ * half is never mapped), so the process is ended here as if by that #GP.
+ */
 void syscall(struct trapframe *tf)
 {
 	uint64_t n = tf->rax;
-	if (n >= IDLK_SYSCALL_COUNT) {
+	if (n >= IDLK_SYSCALL_COUNT)
 		tf->rax = (uint64_t)-E_NOSYS;
-		return;
-	}
-	tf->rax = (uint64_t)syscalls[n](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8);
+	else
+		tf->rax = (uint64_t)syscalls[n](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8);
+	if (!vm_user_range(tf->rip, 1))
+		trap_kill(tf, 13, "return from a system call outside the user half");
+}
+
+/* trapasm.S: syscall() let through a return address SYSRET cannot take. */
+_Noreturn void syscall_bad_return(void)
+{
+	panic("SYSRET to a non-canonical address");
 }
 
 #define DEBUG_LOG_MAX 256

@@ -14,9 +14,12 @@ typedef int64_t syscall_fn(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, u
 /* syscall.c */
 syscall_fn sys_debug_log, sys_clock;
 /* sys_proc.c */
-syscall_fn sys_thread_create, sys_thread_exit, sys_thread_yield, sys_spawn, sys_exit, sys_wait;
+syscall_fn sys_thread_create, sys_thread_exit, sys_thread_yield, sys_spawn, sys_exit, sys_wait,
+    sys_limits;
 /* sys_mem.c */
-syscall_fn sys_map, sys_unmap, sys_shm_create, sys_shm_map, sys_handle_close;
+syscall_fn sys_map, sys_unmap, sys_shm_create, sys_shm_map;
+/* handle.c */
+syscall_fn sys_handle_close, sys_resource_derive, sys_handle_info;
 /* futex.c */
 syscall_fn sys_futex_wait, sys_futex_wake;
 /* sys_dev.c */
@@ -24,9 +27,10 @@ syscall_fn sys_irq_wait, sys_ioport, sys_mmio_map, sys_dma_alloc;
 
 /* sys_mem.c: helpers for calls that map memory. */
 int64_t map_decode(struct proc *p, uint64_t addr, uint64_t len, uint64_t *out);
+void map_advance(struct proc *p, uint64_t addr, uint64_t len, uint64_t asked);
 uint64_t prot_flags(uint64_t prot);
 
-/* sys_proc.c: starts a process from a boot module (also how kmain starts init). */
-int64_t spawn_module(const char *name, uint32_t rights, const int *handles, size_t count);
+/* sys_proc.c: starts init from the boot module of that name (kmain). */
+int64_t spawn_init(void);
 
 #endif

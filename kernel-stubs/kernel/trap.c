@@ -106,9 +106,22 @@ void trap(struct trapframe *tf)
 		report(tf);
 		panic("exception in kernel mode");
 	}
+	trap_kill(tf, tf->vector, NULL);
+}
+
+/*
+ * Ends the current process for exception vector (its wait status is 256 +
+ * vector), with a report on the serial line: the trap's own, or why.
+ */
+_Noreturn void trap_kill(struct trapframe *tf, uint64_t vector, const char *why)
+{
 	struct proc *p = current->proc;
 	kprintf("fault: process %d (%s) thread %d killed: ", p->pid, p->name, current->tid);
-	report(tf);
-	proc_exit(p, 256 + (int64_t)tf->vector);
+	if (why)
+		kprintf("%s (as vector %lu) at rip %p, rsp %p\n", why, vector, tf->rip, tf->rsp);
+	else
+		report(tf);
+	proc_exit(p, 256 + (int64_t)vector);
 	thread_exit();
+	panic("a killed thread returned");
 }

@@ -137,11 +137,12 @@ syscall_entry:
 	call syscall
 	/*
 	 * SYSRETQ to a non-canonical RIP would fault in ring 0 on the user's
-	 * stack; such a frame (never made by this kernel) leaves through IRETQ.
+	 * stack. syscall() never lets such a frame through (it ends the
+	 * process); this check stops a kernel bug from becoming that fault.
 	 */
 	mov 15*8+16(%rsp), %rax
 	shr $47, %rax
-	jnz trapret
+	jnz syscall_bad_return
 	pop_regs
 	add $16, %rsp
 	pop %rcx /* RIP */

@@ -12,7 +12,7 @@
  *
  * Locking: one CPU, interrupts off in the kernel (trap.c); no locks.
  */
-#include "defs.h"
+#include "proc.h"
 #include "x86.h"
 
 extern char __text_start[], __rodata_start[], __data_start[], __kernel_end[];
@@ -25,37 +25,72 @@ static uint64_t *table_of(uint64_t entry)
 }
 
 /*
- * Returns the leaf entry for va, allocating intermediate tables if create.
- * Intermediate entries are user-accessible and writable; the leaf decides.
+ * Returns the leaf entry for va in the kernel's tables, allocating
+ * intermediate tables (uncharged: only vm_init builds the kernel half).
  */
-uint64_t *vm_walk(uint64_t *pml4, uint64_t va, bool create)
+static uint64_t *kernel_walk(uint64_t *pml4, uint64_t va)
 {
 	uint64_t *t = pml4;
 	for (int shift = 39; shift > 12; shift -= 9) {
 		uint64_t *e = &t[(va >> shift) & 511];
 		if (!(*e & PTE_P)) {
-			if (!create)
-				return NULL;
 			uint64_t pa = pmm_alloc();
 			if (!pa)
-				return NULL;
-			*e = pa | PTE_P | PTE_W | (va < USER_END ? PTE_U : 0);
+				panic("vm_init: out of memory");
+			*e = pa | PTE_P | PTE_W;
 		}
-		KASSERT(!(*e & PTE_PS));
 		t = table_of(*e);
 	}
 	return &t[(va >> 12) & 511];
 }
 
-/* Maps one 4 KiB page; returns false when a page table cannot be allocated. */
-bool vm_map(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags)
+/* The leaf entry for user address va if its page tables exist, else NULL. */
+uint64_t *vm_lookup(uint64_t *pml4, uint64_t va)
 {
-	uint64_t *pte = vm_walk(pml4, va, true);
-	if (!pte)
-		return false;
+	uint64_t *t = pml4;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t e = t[(va >> shift) & 511];
+		if (!(e & PTE_P))
+			return NULL;
+		t = table_of(e);
+	}
+	return &t[(va >> 12) & 511];
+}
+
+/*
+ * Stores in *pte the leaf entry for user address va of p, allocating the
+ * missing tables, each charged to p. Intermediate entries are
+ * user-accessible and writable; the leaf decides. 0, -E_NOMEM or -E_LIMIT.
+ */
+int vm_walk_create(struct proc *p, uint64_t va, uint64_t **pte)
+{
+	KASSERT(va < USER_END);
+	uint64_t *t = p->pml4;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t *e = &t[(va >> shift) & 511];
+		if (!(*e & PTE_P)) {
+			uint64_t pa;
+			int err = frame_alloc(p, &pa);
+			if (err < 0)
+				return err;
+			*e = pa | PTE_P | PTE_W | PTE_U;
+		}
+		t = table_of(*e);
+	}
+	*pte = &t[(va >> 12) & 511];
+	return 0;
+}
+
+/* Maps one 4 KiB page of p, which the caller checked is not mapped. */
+int vm_map(struct proc *p, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	uint64_t *pte;
+	int err = vm_walk_create(p, va, &pte);
+	if (err < 0)
+		return err;
 	KASSERT(!(*pte & PTE_P));
 	*pte = pa | flags | PTE_P;
-	return true;
+	return 0;
 }
 
 void vm_init(void)
@@ -80,14 +115,14 @@ void vm_init(void)
 			flags |= PTE_NX;
 		if (va >= (uint64_t)__data_start)
 			flags |= PTE_W;
-		if (!vm_map(kernel_pml4, va, va - KERNEL_BASE_ADDR, flags))
-			panic("vm_init: out of memory");
+		*kernel_walk(kernel_pml4, va) = (va - KERNEL_BASE_ADDR) | flags | PTE_P;
 	}
 	/* Every kernel PML4 slot exists now, so copies of the kernel half stay valid. */
 	for (int i = 256; i < 512; i++)
 		if (!(kernel_pml4[i] & PTE_P))
 			kernel_pml4[i] = pmm_alloc() | PTE_P | PTE_W;
 	write_cr3(V2P(kernel_pml4));
+	pmm_all_mapped();
 	kprintf("vm: %lu MiB direct-mapped, kernel W^X, NX on, identity map gone\n", top >> 20);
 }
 
@@ -97,51 +132,119 @@ void vm_switch(uint64_t *pml4)
 	write_cr3(V2P(pml4 ? pml4 : kernel_pml4));
 }
 
-/* A new address space: an empty user half and the shared kernel half. */
-uint64_t *vm_create(void)
+/* A new address space for p, its PML4 charged to p: an empty user half and
+ * the shared kernel half. */
+int vm_create(struct proc *p)
 {
-	uint64_t pa = pmm_alloc();
-	if (!pa)
-		return NULL;
-	uint64_t *pml4 = P2V(pa);
-	memcpy(pml4 + 256, kernel_pml4 + 256, 256 * sizeof(uint64_t));
-	return pml4;
+	uint64_t pa;
+	int err = frame_alloc(p, &pa);
+	if (err < 0)
+		return err;
+	p->pml4 = P2V(pa);
+	memcpy(p->pml4 + 256, kernel_pml4 + 256, 256 * sizeof(uint64_t));
+	return 0;
 }
 
-/* Removes the mappings of [va, va + len); frees the frames the space owns. */
-void vm_unmap(uint64_t *pml4, uint64_t va, uint64_t len)
+/* Bytes one entry of a table at this level covers (level 1: a page table). */
+static uint64_t entry_span(int level)
 {
-	for (uint64_t a = va; a < va + len; a += PAGE_SIZE) {
-		uint64_t *pte = vm_walk(pml4, a, false);
-		if (!pte || !(*pte & PTE_P))
-			continue;
-		if (*pte & PTE_OWNED)
-			pmm_free(*pte & PTE_ADDR);
-		*pte = 0;
-		invlpg(a);
-	}
+	return PAGE_SIZE << (9 * (level - 1));
 }
 
-static void free_level(uint64_t *t, int level)
+/*
+ * Removes the mappings of [va, end) below table t of the given level, whose
+ * first entry maps address t_base; frees the frames p owns and the tables
+ * left empty. The work is proportional to the tables that exist, not to the
+ * length: absent entries are skipped whole at the highest level.
+ * Returns whether t is empty now.
+ */
+static bool unmap_level(struct proc *p, uint64_t *t, int level, uint64_t t_base, uint64_t va,
+                        uint64_t end, bool *table_freed)
 {
-	for (int i = 0; i < 512; i++) {
+	uint64_t span = entry_span(level);
+	int first = (int)((va > t_base ? va - t_base : 0) / span);
+	for (int i = first; i < 512; i++) {
+		uint64_t e_base = t_base + (uint64_t)i * span;
+		if (e_base >= end)
+			break;
 		if (!(t[i] & PTE_P))
 			continue;
-		if (level > 1)
-			free_level(table_of(t[i]), level - 1);
-		else if (t[i] & PTE_OWNED)
-			pmm_free(t[i] & PTE_ADDR);
+		if (level == 1) {
+			uint64_t pa = t[i] & PTE_ADDR;
+			bool owned = t[i] & PTE_OWNED;
+			t[i] = 0;
+			invlpg(e_base);
+			if (owned)
+				frame_free(p, pa);
+		} else if (unmap_level(p, table_of(t[i]), level - 1, e_base, va, end, table_freed)) {
+			uint64_t pa = t[i] & PTE_ADDR;
+			t[i] = 0;
+			frame_free(p, pa);
+			*table_freed = true;
+		}
 	}
-	pmm_free(V2P(t));
+	for (int i = 0; i < 512; i++)
+		if (t[i] & PTE_P)
+			return false;
+	return true;
+}
+
+/*
+ * Removes p's mappings of [va, va + len), a range in the user half. When a
+ * page table goes and p's tables are loaded, the whole TLB is flushed: the
+ * CPU may hold the freed table in its paging-structure caches, and the
+ * frame may be someone else's next.
+ */
+void vm_unmap(struct proc *p, uint64_t va, uint64_t len)
+{
+	KASSERT(vm_user_range(va, len));
+	if (len == 0)
+		return;
+	uint64_t end = va + len;
+	bool table_freed = false;
+	for (int i = (int)(va >> 39); i < 256 && ((uint64_t)i << 39) < end; i++) {
+		if (!(p->pml4[i] & PTE_P))
+			continue;
+		if (unmap_level(p, table_of(p->pml4[i]), 3, (uint64_t)i << 39, va, end, &table_freed)) {
+			uint64_t pa = p->pml4[i] & PTE_ADDR;
+			p->pml4[i] = 0;
+			frame_free(p, pa);
+			table_freed = true;
+		}
+	}
+	if (table_freed && read_cr3() == V2P(p->pml4))
+		write_cr3(V2P(p->pml4));
+}
+
+/* True if no page of [va, va + len) (in the user half) is mapped in pml4;
+ * skips absent tables whole, like unmap_level. */
+static bool level_empty(uint64_t *t, int level, uint64_t t_base, uint64_t va, uint64_t end)
+{
+	uint64_t span = entry_span(level);
+	int first = (int)((va > t_base ? va - t_base : 0) / span);
+	for (int i = first; i < 512; i++) {
+		uint64_t e_base = t_base + (uint64_t)i * span;
+		if (e_base >= end)
+			break;
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level == 1 || !level_empty(table_of(t[i]), level - 1, e_base, va, end))
+			return false;
+	}
+	return true;
+}
+
+bool vm_range_free(uint64_t *pml4, uint64_t va, uint64_t len)
+{
+	return level_empty(pml4, 4, 0, va, va + len);
 }
 
 /* Frees the user half and the PML4; the caller no longer runs on it. */
-void vm_destroy(uint64_t *pml4)
+void vm_destroy(struct proc *p)
 {
-	for (int i = 0; i < 256; i++)
-		if (pml4[i] & PTE_P)
-			free_level(table_of(pml4[i]), 3);
-	pmm_free(V2P(pml4));
+	vm_unmap(p, USER_START, USER_END - USER_START);
+	frame_free(p, V2P(p->pml4));
+	p->pml4 = NULL;
 }
 
 /* True if [va, va + len) lies in the user half, without wrapping around. */
@@ -156,7 +259,7 @@ bool vm_user_range(uint64_t va, uint64_t len)
  */
 static uint8_t *user_page(uint64_t *pml4, uint64_t va, bool write)
 {
-	uint64_t *pte = vm_walk(pml4, va, false);
+	uint64_t *pte = vm_lookup(pml4, va);
 	if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
 		return NULL;
 	if (*pte & PTE_MMIO)
@@ -216,7 +319,7 @@ int copy_to_user(uint64_t *pml4, uint64_t dst, const void *src, size_t len)
 /* The physical address behind a present user RAM page, or 0 (futex keys). */
 uint64_t vm_user_phys(uint64_t *pml4, uint64_t va)
 {
-	uint64_t *pte = vm_walk(pml4, va, false);
+	uint64_t *pte = vm_lookup(pml4, va);
 	if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U) || (*pte & PTE_MMIO))
 		return 0; /* device memory is outside the direct map the kernel reads through */
 	return (*pte & PTE_ADDR) | (va & (PAGE_SIZE - 1));

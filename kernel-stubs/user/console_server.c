@@ -1,8 +1,10 @@
 /*
  * console_server.c: the console server. It drives the 16550 UART on COM1
- * from user space, through I/O ports the kernel opened for it and IRQ 4,
- * and serves idl/console.idl over the runtime channel in its handle 0 with
- * the dispatcher idlc generated. The kernel knows nothing of consoles.
+ * from user space and serves idl/console.idl over the runtime channel in its
+ * handle 0 with the dispatcher idlc generated. Its handle 1 is the right to
+ * the UART's 8 I/O ports, its handle 2 the right to IRQ 4: init gives it
+ * nothing else, so it cannot touch any other device. The kernel knows
+ * nothing of consoles.
  *
  * Two threads. The input thread waits for the UART's interrupt, reads the
  * received bytes, echoes and edits them (erase, kill) and publishes whole
@@ -26,6 +28,11 @@
 #define LSR_DATA 0x01
 #define LSR_THRE 0x20
 #define COM1_IRQ 4
+
+/* The handles init passes (init.c). */
+#define CHANNEL_HANDLE 0
+#define PORTS_HANDLE   1
+#define IRQ_HANDLE     2
 
 /* Where this server maps its channel: not where the client does, which shows
  * that futex keys are physical. */
@@ -132,7 +139,7 @@ static void input_thread(void *arg)
 		while (inb(UART_LSR) & LSR_DATA)
 			input_byte(inb(UART_RBR), line, &len);
 		uart_unlock();
-		long err = idlk_irq_wait(COM1_IRQ);
+		long err = idlk_irq_wait(IRQ_HANDLE);
 		if (err < 0) {
 			printf("console: irq_wait failed: %ld\n", err);
 			idlk_thread_exit();
@@ -243,11 +250,15 @@ static _Alignas(8) uint8_t frame[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
 int umain(const char *args, long nhandles)
 {
 	(void)args;
-	if (nhandles < 1 || chan_open(0, SERVER_CHANNEL_ADDR, IDL_CHAN_SERVER, &chan) < 0) {
+	struct idlk_handle_info ports, irq;
+	if (nhandles < 3 || chan_open(CHANNEL_HANDLE, SERVER_CHANNEL_ADDR, IDL_CHAN_SERVER, &chan) < 0) {
 		printf("console: no channel\n");
 		return 1;
 	}
-	if (idlk_ioport(COM1, 8) < 0) {
+	/* Check that the resources are the UART's before using them. */
+	if (idlk_handle_info(PORTS_HANDLE, &ports) != IDLK_HANDLE_IOPORT || ports.base != COM1 ||
+	    ports.size != 8 || idlk_handle_info(IRQ_HANDLE, &irq) != IDLK_HANDLE_IRQ ||
+	    irq.base != COM1_IRQ || irq.size != 1 || idlk_ioport(PORTS_HANDLE) < 0) {
 		printf("console: no access to the UART\n");
 		return 1;
 	}

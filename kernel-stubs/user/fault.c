@@ -9,7 +9,8 @@
  *   ud           execute an invalid instruction
  *   syscall      pass bad pointers to system calls: they fail with
  *                IDLK_E_FAULT and the process goes on, then exits with 7
- *   device       ask for device access without the right (each call fails
+ *   device       ask for device access without a resource handle (each
+ *                call fails with IDLK_E_BADH; spawn, without the right,
  *                with IDLK_E_PERM), then touch the UART's port anyway
  *                (general protection fault: the TSS bitmap denies it)
  */
@@ -44,14 +45,15 @@ int umain(const char *args, long nhandles)
 		           ? 7
 		           : 1;
 	} else if (strcmp(args, "device") == 0) {
-		long a = idlk_ioport(0x3f8, 8);
-		long b = idlk_irq_wait(4);
-		long c = idlk_mmio_map(0xfee00000, 4096, NULL);
-		long d = idlk_spawn("demo", 4, NULL, 0, 0);
+		struct idlk_limits none = {0};
+		long a = idlk_ioport(0);
+		long b = idlk_irq_wait(0);
+		long c = idlk_mmio_map(0, 0, 4096, NULL);
+		long d = spawn("demo", NULL, 0, 0, &none);
 		printf(
 		    "fault-device: ioport -> %ld, irq_wait -> %ld, mmio_map -> %ld, spawn -> %ld\n",
 		    a, b, c, d);
-		if (a == -IDLK_E_PERM && b == -IDLK_E_PERM && c == -IDLK_E_PERM &&
+		if (a == -IDLK_E_BADH && b == -IDLK_E_BADH && c == -IDLK_E_BADH &&
 		    d == -IDLK_E_PERM)
 			(void)inb(0x3f8);
 	}

@@ -34,3 +34,6 @@
 	stub idlk_mmio_map, IDLK_SYS_MMIO_MAP
 	stub idlk_dma_alloc, IDLK_SYS_DMA_ALLOC
 	stub idlk_thread_yield, IDLK_SYS_THREAD_YIELD
+	stub idlk_resource_derive, IDLK_SYS_RESOURCE_DERIVE
+	stub idlk_handle_info, IDLK_SYS_HANDLE_INFO
+	stub idlk_limits, IDLK_SYS_LIMITS

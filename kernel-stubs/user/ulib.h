@@ -14,15 +14,14 @@
 
 #include "idlk.h"
 #include "kstring.h"
-#include "portio.h" /* for drivers that hold the I/O right (idlk_ioport) */
+#include "portio.h" /* for drivers holding an I/O port handle (idlk_ioport) */
 
 /* System calls (syscall.S); see docs/reference-kernel.md. */
 long idlk_debug_log(const char *buf, size_t len);
 long idlk_clock(void);
 long idlk_thread_create(void (*entry)(void *), void *stack_top, void *arg);
 _Noreturn void idlk_thread_exit(void);
-long idlk_spawn(const char *name, size_t name_len, const int *handles, size_t count,
-                unsigned rights);
+long idlk_spawn(const struct idlk_spawn *args);
 _Noreturn void idlk_exit(int status);
 long idlk_wait(int handle);
 long idlk_map(void *addr, size_t len, int prot);
@@ -32,11 +31,19 @@ long idlk_shm_map(int handle, void *addr, int prot);
 long idlk_handle_close(int handle);
 long idlk_futex_wait(const volatile uint32_t *addr, uint32_t expected, uint64_t timeout_ns);
 long idlk_futex_wake(const volatile uint32_t *addr, uint32_t count);
-long idlk_irq_wait(int irq);
-long idlk_ioport(unsigned first, unsigned count);
-long idlk_mmio_map(uint64_t phys, size_t len, void *addr);
-long idlk_dma_alloc(size_t len, void *addr, uint64_t *phys_out);
+long idlk_irq_wait(int irq_handle);
+long idlk_ioport(int ioport_handle);
+long idlk_mmio_map(int mmio_handle, uint64_t offset, size_t len, void *addr);
+long idlk_dma_alloc(int dma_handle, size_t len, void *addr, uint64_t *phys_out);
 long idlk_thread_yield(void);
+long idlk_resource_derive(int handle, uint64_t base, uint64_t size);
+long idlk_handle_info(int handle, struct idlk_handle_info *info);
+long idlk_limits(struct idlk_limits *limit, struct idlk_limits *used);
+
+/* spawn.c: starts the boot module name with the handles, rights and limits
+ * given; returns the process handle or < 0. */
+long spawn(const char *name, const int *handles, size_t count, unsigned rights,
+           const struct idlk_limits *limits);
 
 /* Every program's entry: its argument string and how many handles it got. */
 int umain(const char *args, long nhandles);

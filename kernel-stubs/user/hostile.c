@@ -1,0 +1,287 @@
+/*
+ * hostile.c: programs that attack the kernel on purpose, for the hostile
+ * test image (init_hostile.c runs each with no rights and checks how it
+ * ended). The argument picks the attack; each is one finding of the
+ * kernel's hardening, and each must leave the system able to run the demo:
+ *
+ *   exhaust        map memory until the kernel refuses, then scatter single
+ *                  pages and exit, leaving physical memory fragmented
+ *   after-exhaust  (handle 0: DMA) allocate 1 MiB of contiguous DMA memory
+ *                  and start threads: both need contiguous frames
+ *   unmap          unmap huge, mostly empty ranges in a loop (the kernel must
+ *                  skip empty tables), then the whole upper user half,
+ *                  own stack included: it dies of a page fault on return
+ *   lastpage       the page below the canonical boundary is never mapped,
+ *                  and a SYSCALL ending at it ends the process (#GP)
+ *   port-*         (handle 0: the UART's ports) touch a port outside them:
+ *                  the exit port, the PIC, PCI configuration, the PIT
+ *   resources      derive and use resource handles beyond their range or
+ *                  of the wrong kind
+ *   futex-gone     a waiter on a page that is unmapped is woken with GONE
+ *   limits         (handle 0: DMA) run into each per-process limit
+ *
+ * Exit status 0 means every check held (port-*, unmap and lastpage are
+ * expected to be killed instead); the program prints what it saw.
+ */
+#include "ulib.h"
+
+#define RW        (IDLK_PROT_READ | IDLK_PROT_WRITE)
+#define LAST_PAGE IDLK_USER_END /* the first address no mapping may cover */
+
+static int failures;
+
+static void expect(const char *what, long got, long want)
+{
+	if (got == want)
+		return;
+	printf("hostile: %s gave %ld, expected %ld\n", what, got, want);
+	failures++;
+}
+
+/* The program's result: 0 when every expectation held. */
+static int verdict(const char *name)
+{
+	printf("hostile-%s: %s\n", name, failures ? "FAILED" : "every check held");
+	return failures ? 1 : 0;
+}
+
+static int exhaust(void)
+{
+	long chunks = 0, singles = 0, err;
+	while ((err = idlk_map(NULL, 64 * 1024, RW)) >= 0)
+		chunks++;
+	long single_err;
+	while ((single_err = idlk_map(NULL, 4096, RW)) >= 0)
+		singles++;
+	printf("hostile-exhaust: %ld chunks of 64 KiB (then %ld), %ld single pages (then %ld)\n",
+	       chunks, err, singles, single_err);
+	return (err == -IDLK_E_LIMIT || err == -IDLK_E_NOMEM) ? 0 : 1;
+}
+
+static volatile int thread_ran[8];
+
+static void mark_ran(void *arg)
+{
+	thread_ran[(uintptr_t)arg] = 1;
+}
+
+static int after_exhaust(void)
+{
+	uint64_t phys = 0;
+	long at = idlk_dma_alloc(0, 1 << 20, NULL, &phys);
+	expect("dma_alloc of 1 MiB after exhaustion", at < 0 ? at : 0, 0);
+	for (uintptr_t i = 0; i < 3; i++)
+		expect("a thread after exhaustion", thread_spawn(mark_ran, (void *)i, 8192) < 0, 0);
+	for (int round = 0; round < 10 && !(thread_ran[0] && thread_ran[1] && thread_ran[2]); round++)
+		idlk_thread_yield();
+	expect("the threads ran", thread_ran[0] + thread_ran[1] + thread_ran[2], 3);
+	printf("hostile-after-exhaust: 1 MiB of DMA memory at phys %p, 3 threads\n", (void *)phys);
+	return verdict("after-exhaust");
+}
+
+static int unmap_storm(void)
+{
+	/* Some tables to walk: one page in each of several top-level slots. */
+	for (uint64_t slot = 32; slot < 256; slot += 32)
+		idlk_map((void *)(slot << 39), 4096, RW);
+	long start = idlk_clock();
+	for (int i = 0; i < 1000; i++)
+		expect("unmap of 96 TiB", idlk_unmap((void *)0x100000000000ull, 0x600000000000ull), 0);
+	long ms = (idlk_clock() - start) / 1000000;
+	printf("hostile-unmap: 1000 unmaps of 96 TiB took %ld ms of kernel clock\n", ms);
+	if (failures)
+		return verdict("unmap");
+	/* The finding's call reaches past the user half now (its last page is
+	 * never mapped): refused. Then everything above 16 TiB, own stack too. */
+	expect("unmap past the user half", idlk_unmap((void *)0x100000000000ull, 0x700000000000ull),
+	       -IDLK_E_INVAL);
+	if (failures)
+		return verdict("unmap");
+	printf("hostile-unmap: now the whole user half above 16 TiB, own stack included\n");
+	fflush_stdout();
+	idlk_unmap((void *)0x100000000000ull, IDLK_USER_END - 0x100000000000ull);
+	printf("hostile-unmap: survived losing its stack\n");
+	return 1;
+}
+
+/* mov $IDLK_SYS_CLOCK, %eax; syscall; the SYSCALL ends at the page's end. */
+static const uint8_t clock_syscall[] = {0xb8, IDLK_SYS_CLOCK, 0, 0, 0, 0x0f, 0x05};
+
+static void never_runs(void *arg)
+{
+	(void)arg;
+}
+
+static int last_page(void)
+{
+	long h = idlk_shm_create(4096);
+	expect("map of the last page", idlk_map((void *)LAST_PAGE, 4096, RW), -IDLK_E_INVAL);
+	expect("map across into the last page", idlk_map((void *)(LAST_PAGE - 4096), 8192, RW),
+	       -IDLK_E_INVAL);
+	expect("shm_map at the last page", idlk_shm_map((int)h, (void *)LAST_PAGE, RW),
+	       -IDLK_E_INVAL);
+	expect("thread entry in the last page",
+	       idlk_thread_create(never_runs, (void *)(LAST_PAGE + 8), NULL), -IDLK_E_INVAL);
+	long below = idlk_map((void *)(LAST_PAGE - 4096), 4096, RW | IDLK_PROT_EXEC);
+	expect("map of the page below", below, (long)(LAST_PAGE - 4096));
+	if (failures)
+		return verdict("lastpage");
+	uint8_t *code = (uint8_t *)(LAST_PAGE - sizeof(clock_syscall));
+	memcpy(code, clock_syscall, sizeof(clock_syscall));
+	printf("hostile-lastpage: a SYSCALL whose next instruction would be at %p\n",
+	       (void *)LAST_PAGE);
+	fflush_stdout();
+	((void (*)(void))(uintptr_t)code)();
+	printf("hostile-lastpage: came back from %p\n", (void *)LAST_PAGE);
+	return 1;
+}
+
+/* Handle 0 is the UART's 8 ports; the port given must stay closed. */
+static int port_outside(uint16_t port, uint8_t value)
+{
+	expect("opening the UART's ports", idlk_ioport(0), 0);
+	expect("deriving the port from the UART's", idlk_resource_derive(0, port, 1), -IDLK_E_PERM);
+	if (failures)
+		return verdict("port");
+	printf("hostile-port: out 0x%x to port 0x%x\n", value, port);
+	fflush_stdout();
+	outb(port, value);
+	printf("hostile-port: port 0x%x was open\n", port);
+	return 1;
+}
+
+/* Handle 0: the UART's ports [0x3f8, 0x400); handle 1: IRQ 4. */
+static int resources(void)
+{
+	struct idlk_handle_info info;
+	expect("handle_info of the ports", idlk_handle_info(0, &info), IDLK_HANDLE_IOPORT);
+	expect("their base", (long)info.base, 0x3f8);
+	expect("their size", (long)info.size, 8);
+	expect("handle_info of the IRQ", idlk_handle_info(1, &info), IDLK_HANDLE_IRQ);
+	expect("handle_info into the kernel", idlk_handle_info(0, (void *)0xffff800000001000ull),
+	       -IDLK_E_FAULT);
+	expect("handle_info of no handle", idlk_handle_info(5, &info), -IDLK_E_BADH);
+	long part = idlk_resource_derive(0, 0x3fc, 4);
+	expect("deriving the upper 4 ports", part >= 0, 1);
+	expect("deriving from the derived, wider", idlk_resource_derive((int)part, 0x3f8, 8),
+	       -IDLK_E_PERM);
+	expect("deriving below the range", idlk_resource_derive(0, 0x3f0, 16), -IDLK_E_PERM);
+	expect("deriving across the end", idlk_resource_derive(0, 0x3ff, 2), -IDLK_E_PERM);
+	expect("deriving nothing", idlk_resource_derive(0, 0x3f8, 0), -IDLK_E_PERM);
+	expect("deriving a range that wraps", idlk_resource_derive(0, 0x3f9, UINT64_MAX),
+	       -IDLK_E_PERM);
+	expect("deriving another IRQ", idlk_resource_derive(1, 5, 1), -IDLK_E_PERM);
+	long shm = idlk_shm_create(4096);
+	expect("deriving from shared memory", idlk_resource_derive((int)shm, 0, 1), -IDLK_E_BADH);
+	expect("irq_wait on ports", idlk_irq_wait(0), -IDLK_E_BADH);
+	expect("ioport on an IRQ", idlk_ioport(1), -IDLK_E_BADH);
+	expect("mmio_map with ports", idlk_mmio_map(0, 0, 4096, NULL), -IDLK_E_BADH);
+	uint64_t phys;
+	expect("dma_alloc with ports", idlk_dma_alloc(0, 4096, NULL, &phys), -IDLK_E_BADH);
+	expect("shm_map of a resource", idlk_shm_map(0, NULL, RW), -IDLK_E_BADH);
+	expect("wait on a resource", idlk_wait(0), -IDLK_E_BADH);
+	return verdict("resources");
+}
+
+static volatile uint32_t *watched;
+static volatile long wait_result = 1;
+static volatile int waiting;
+
+static void futex_waiter(void *arg)
+{
+	(void)arg;
+	waiting = 1;
+	wait_result = idlk_futex_wait(watched, 0, 0);
+}
+
+static void nap(void)
+{
+	static volatile uint32_t never;
+	idlk_futex_wait(&never, 0, 20 * 1000 * 1000); /* 20 ms */
+}
+
+static int futex_gone(void)
+{
+	long page = idlk_map(NULL, 4096, RW);
+	watched = (volatile uint32_t *)page;
+	expect("thread_spawn", thread_spawn(futex_waiter, NULL, 8192) < 0, 0);
+	while (!waiting)
+		idlk_thread_yield();
+	nap(); /* the waiter is asleep in the kernel now */
+	expect("the waiter still waits", wait_result, 1);
+	expect("unmap of the page it waits on", idlk_unmap((void *)page, 4096), 0);
+	nap();
+	expect("the waiter's result", wait_result, -IDLK_E_GONE);
+	/* Whoever maps memory next may get the frame: waking it wakes nobody. */
+	long next = idlk_map(NULL, 4096, RW);
+	expect("waking the next page", idlk_futex_wake((volatile uint32_t *)next, 100), 0);
+	printf("hostile-futex-gone: the waiter returned %ld once its page went\n", wait_result);
+	return verdict("futex-gone");
+}
+
+static void sleep_forever(void *arg)
+{
+	static volatile uint32_t never;
+	(void)arg;
+	for (;;)
+		idlk_futex_wait(&never, 0, 0);
+}
+
+/* Limits (init_hostile.c): 4 threads, 2 shared objects, 4 handles, 200 pages. */
+static int limits(void)
+{
+	struct idlk_limits limit, used;
+	expect("limits", idlk_limits(&limit, &used), 0);
+	expect("thread limit", (long)limit.threads, 4);
+	long threads = 0, err;
+	while ((err = thread_spawn(sleep_forever, NULL, 8192)) >= 0)
+		threads++;
+	expect("threads started", threads, 3);
+	expect("the thread past the limit", err, -IDLK_E_LIMIT);
+	expect("first shared object", idlk_shm_create(4096) >= 0, 1);
+	expect("second shared object", idlk_shm_create(4096) >= 0, 1);
+	expect("third shared object", idlk_shm_create(4096), -IDLK_E_LIMIT);
+	expect("fourth handle", idlk_resource_derive(0, 0, 4096) >= 0, 1);
+	expect("fifth handle", idlk_resource_derive(0, 0, 4096), -IDLK_E_LIMIT);
+	long chunks = 0;
+	while ((err = idlk_map(NULL, 16 * 4096, RW)) >= 0)
+		chunks++;
+	expect("the memory past the limit", err, -IDLK_E_LIMIT);
+	expect("spawn without the right", spawn("demo", NULL, 0, 0, &limit), -IDLK_E_PERM);
+	expect("limits", idlk_limits(&limit, &used), 0);
+	printf("hostile-limits: threads %lu/%lu, shms %lu/%lu, handles %lu/%lu, pages %lu/%lu "
+	       "after %ld chunks\n",
+	       used.threads, limit.threads, used.shms, limit.shms, used.handles, limit.handles,
+	       used.pages, limit.pages, chunks);
+	expect("pages within the limit", used.pages <= limit.pages, 1);
+	return verdict("limits");
+}
+
+int umain(const char *args, long nhandles)
+{
+	(void)nhandles;
+	if (strcmp(args, "exhaust") == 0)
+		return exhaust();
+	if (strcmp(args, "after-exhaust") == 0)
+		return after_exhaust();
+	if (strcmp(args, "unmap") == 0)
+		return unmap_storm();
+	if (strcmp(args, "lastpage") == 0)
+		return last_page();
+	if (strcmp(args, "port-exit") == 0)
+		return port_outside(0xf4, 0x11); /* the failure code, should it get through */
+	if (strcmp(args, "port-pic") == 0)
+		return port_outside(0x21, 0xff); /* mask every interrupt */
+	if (strcmp(args, "port-pci") == 0)
+		return port_outside(0xcf8, 0);
+	if (strcmp(args, "port-pit") == 0)
+		return port_outside(0x43, 0x30);
+	if (strcmp(args, "resources") == 0)
+		return resources();
+	if (strcmp(args, "futex-gone") == 0)
+		return futex_gone();
+	if (strcmp(args, "limits") == 0)
+		return limits();
+	printf("hostile: no attack called \"%s\"\n", args);
+	return 2;
+}

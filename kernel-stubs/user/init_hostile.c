@@ -1,0 +1,171 @@
+/*
+ * init_hostile.c: init's hostile test (argument "hostile"). It runs the
+ * hostile programs (hostile.c, sysfuzz.c, the broken ELF files of
+ * hostile-elf/) one after another, none with any right, each with only the
+ * resources its attack needs, and checks how each ended: the status it
+ * exited or died with, or the error spawn refused it with. Then init runs
+ * the console demo as in every image, which must still pass.
+ */
+#include "init.h"
+
+/* What a hostile program gets as its handles 0... */
+enum give {
+	NOTHING,
+	UART,      /* the UART's 8 ports and IRQ 4, as the console server */
+	DMA_1MIB,  /* DMA of up to 1 MiB */
+	DMA_PAGE,  /* DMA of one page */
+	FUZZ_KIT   /* shm, ports, MMIO, two IRQ lines, DMA, a dead process */
+};
+
+/* ... and what limits. */
+enum budget {
+	SMALL, /* program_limits */
+	TIGHT, /* 4 threads, 2 objects, 4 handles, 200 pages */
+	ALL    /* every page init can spare */
+};
+
+#define REFUSED(err) (-(err)) /* expect spawn to fail with this error */
+
+static const struct hostile {
+	const char *module;
+	enum give give;
+	enum budget budget;
+	long expect; /* the wait status, or REFUSED(error) */
+	const char *finding;
+} cases[] = {
+    {"hostile-exhaust", NOTHING, ALL, 0, "memory exhaustion"},
+    {"hostile-after-exhaust", DMA_1MIB, SMALL, 0, "contiguous memory after exhaustion"},
+    {"hostile-unmap", NOTHING, SMALL, KILLED_BY(14), "unmap of huge ranges"},
+    {"hostile-elf-stack", NOTHING, SMALL, REFUSED(IDLK_E_INVAL), "ELF over the stack"},
+    {"hostile-elf-lastpage", NOTHING, SMALL, REFUSED(IDLK_E_INVAL), "ELF in the last page"},
+    {"hostile-elf-kernel", NOTHING, SMALL, REFUSED(IDLK_E_INVAL), "ELF in the kernel half"},
+    {"hostile-elf-huge", NOTHING, SMALL, REFUSED(IDLK_E_INVAL), "ELF of 512 MiB"},
+    {"hostile-elf-short", NOTHING, SMALL, REFUSED(IDLK_E_INVAL), "truncated ELF"},
+    {"hostile-lastpage", NOTHING, SMALL, KILLED_BY(13), "return to a non-user RIP"},
+    {"hostile-port-exit", UART, SMALL, KILLED_BY(13), "the debug-exit port"},
+    {"hostile-port-pic", UART, SMALL, KILLED_BY(13), "the interrupt controller"},
+    {"hostile-port-pci", UART, SMALL, KILLED_BY(13), "PCI configuration"},
+    {"hostile-port-pit", UART, SMALL, KILLED_BY(13), "the timer"},
+    {"hostile-resources", UART, SMALL, 0, "resource handles"},
+    {"hostile-futex-gone", NOTHING, SMALL, 0, "futex on a freed page"},
+    {"hostile-limits", DMA_PAGE, TIGHT, 0, "per-process limits"},
+    {"sysfuzz", FUZZ_KIT, SMALL, 7, "system-call fuzzer"},
+};
+
+static const struct idlk_limits tight_limits = {
+    .threads = 4, .procs = 0, .shms = 2, .handles = 4, .pages = 200};
+
+/* Pages init keeps for what runs after the hostile programs. */
+#define KEEP_PAGES 2048
+
+static int handles[8];
+static long last_process = -1; /* an ended process, for the fuzzer */
+
+/* Fills handles[] for a program; returns how many. */
+static size_t prepare(enum give give)
+{
+	switch (give) {
+	case NOTHING:
+		return 0;
+	case UART:
+		handles[0] = derive(INIT_IOPORTS, 0x3f8, 8);
+		handles[1] = derive(INIT_IRQS, 4, 1);
+		return 2;
+	case DMA_1MIB:
+		handles[0] = derive(INIT_DMA, 0, 1 << 20);
+		return 1;
+	case DMA_PAGE:
+		handles[0] = derive(INIT_DMA, 0, 4096);
+		return 1;
+	case FUZZ_KIT:
+		handles[0] = (int)idlk_shm_create(4096);
+		handles[1] = derive(INIT_IOPORTS, 0x3e8, 8);       /* COM3: nothing there */
+		handles[2] = derive(INIT_MMIO, 0xfd000000, 16 << 20); /* the VGA frame buffer */
+		handles[3] = derive(INIT_IRQS, 5, 2);
+		handles[4] = derive(INIT_DMA, 0, 65536);
+		handles[5] = (int)last_process;
+		return 6;
+	}
+	return 0;
+}
+
+static void release(enum give give, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (!(give == FUZZ_KIT && i == 5))
+			idlk_handle_close(handles[i]);
+}
+
+static struct idlk_limits limits_for(enum budget budget)
+{
+	if (budget == TIGHT)
+		return tight_limits;
+	struct idlk_limits l = program_limits;
+	if (budget == ALL) {
+		struct idlk_limits limit, used;
+		idlk_limits(&limit, &used);
+		l.pages = limit.pages - used.pages - KEEP_PAGES;
+	}
+	return l;
+}
+
+static bool run_case(const struct hostile *c)
+{
+	size_t count = prepare(c->give);
+	struct idlk_limits limits = limits_for(c->budget);
+	long h = spawn(c->module, handles, count, 0, &limits);
+	release(c->give, count);
+	long outcome;
+	if (h < 0) {
+		outcome = REFUSED(-h);
+		printf("init: %s refused by spawn with error %ld", c->module, h);
+	} else {
+		outcome = idlk_wait((int)h);
+		printf("init: %s ended with status %ld", c->module, outcome);
+		if (last_process >= 0)
+			idlk_handle_close((int)last_process);
+		last_process = h;
+	}
+	bool ok = outcome == c->expect;
+	printf(", %s (%s)\n", ok ? "as expected" : "WRONG", c->finding);
+	return ok;
+}
+
+/* Spawn itself: limits that do not fit, or that no process can live with. */
+static bool bad_spawns(void)
+{
+	struct idlk_limits too_many_pages = program_limits, no_thread = program_limits,
+	                   too_many_handles = program_limits, all_procs = program_limits;
+	too_many_pages.pages = UINT64_MAX / 2;
+	no_thread.threads = 0;
+	too_many_handles.handles = IDLK_MAX_HANDLES + 1;
+	all_procs.procs = 1000;
+	long a = spawn("demo", NULL, 0, 0, &too_many_pages);
+	long b = spawn("demo", NULL, 0, 0, &no_thread);
+	long c = spawn("demo", NULL, 0, 0, &too_many_handles);
+	long d = spawn("demo", NULL, 0, 0, &all_procs);
+	printf("init: spawn with too many pages -> %ld, no thread -> %ld, 33 handles -> %ld, "
+	       "1000 processes -> %ld\n",
+	       a, b, c, d);
+	return a == -IDLK_E_LIMIT && b == -IDLK_E_INVAL && c == -IDLK_E_INVAL && d == -IDLK_E_LIMIT;
+}
+
+bool run_hostile(void)
+{
+	struct idlk_limits limit, before;
+	idlk_limits(&limit, &before);
+	bool ok = bad_spawns();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok = run_case(&cases[i]) && ok;
+	if (last_process >= 0)
+		idlk_handle_close((int)last_process);
+	struct idlk_limits after;
+	idlk_limits(&limit, &after);
+	printf("init: pages in use before %lu, after %lu; threads %lu, %lu\n", before.pages,
+	       after.pages, before.threads, after.threads);
+	ok = ok && after.pages == before.pages && after.threads == before.threads &&
+	     after.procs == before.procs && after.shms == before.shms;
+	printf("init: %s\n", ok ? "every hostile program was contained; the system goes on"
+	                        : "a hostile program was NOT contained");
+	return ok;
+}
