@@ -70,16 +70,16 @@
 #define IDLK_RIGHT_SPAWN 0x2 /* may start processes from boot modules */
 
 /* Fixed sizes. */
-#define IDLK_MAX_HANDLES  32      /* handle slots per process */
-#define IDLK_MAX_IOPORT   0x10000 /* the I/O port space */
-#define IDLK_SPAWN_HANDLES 8      /* handles passed at spawn, at most */
+#define IDLK_MAX_HANDLES   32      /* handle slots per process */
+#define IDLK_MAX_IOPORT    0x10000 /* the I/O port space */
+#define IDLK_SPAWN_HANDLES 8       /* handles passed at spawn, at most */
 
 /* The user half of every address space: [IDLK_USER_START, IDLK_USER_END).
  * The last page below the canonical boundary (0x7ffffffff000) is never
  * mapped, so that no instruction's successor can be non-canonical. */
-#define IDLK_USER_START     0x1000ull
-#define IDLK_USER_END       0x7ffffffff000ull
-#define IDLK_USER_STACK_TOP 0x7fff00000000ull /* the initial stack ends here */
+#define IDLK_USER_START       0x1000ull
+#define IDLK_USER_END         0x7ffffffff000ull
+#define IDLK_USER_STACK_TOP   0x7fff00000000ull /* the initial stack ends here */
 #define IDLK_USER_STACK_BYTES (64 * 1024ull)
 
 #ifndef __ASSEMBLER__

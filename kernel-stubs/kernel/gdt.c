@@ -77,7 +77,8 @@ void gdt_load_iomap(const struct proc *p)
 	if (iomap_owner == p)
 		return;
 	if (iomap_owner && iomap_owner->io_lo < iomap_owner->io_hi)
-		memset(tss.iomap + iomap_owner->io_lo, 0xff, iomap_owner->io_hi - iomap_owner->io_lo);
+		memset(tss.iomap + iomap_owner->io_lo, 0xff,
+		       iomap_owner->io_hi - iomap_owner->io_lo);
 	if (p->io_lo < p->io_hi)
 		memcpy(tss.iomap + p->io_lo, p->iomap + p->io_lo, p->io_hi - p->io_lo);
 	iomap_owner = p;

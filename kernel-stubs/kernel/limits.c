@@ -73,7 +73,8 @@ int limits_check_grant(const struct proc *parent, const uint64_t want[NLIMITS])
 	for (int k = 0; k < NLIMITS; k++) {
 		if (!carved(k))
 			continue;
-		uint64_t left = parent->used[k] < parent->limit[k] ? parent->limit[k] - parent->used[k] : 0;
+		uint64_t left =
+		    parent->used[k] < parent->limit[k] ? parent->limit[k] - parent->used[k] : 0;
 		uint64_t self = k == L_PROCS; /* the child itself */
 		if (want[k] > left || left - want[k] < self)
 			return -E_LIMIT;

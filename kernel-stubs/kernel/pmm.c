@@ -20,9 +20,9 @@ extern char __kernel_end[];
 
 #define BOOT_MAPPED_BYTES (1ull << 30)
 
-static uint64_t *bitmap; /* bit set: the frame is in use or not RAM we manage */
-static uint64_t nframes; /* frames the bitmap covers, from physical address 0 */
-static uint64_t ceiling; /* frames at and above this are not handed out yet */
+static uint64_t *bitmap;     /* bit set: the frame is in use or not RAM we manage */
+static uint64_t nframes;     /* frames the bitmap covers, from physical address 0 */
+static uint64_t ceiling;     /* frames at and above this are not handed out yet */
 static uint64_t single_hint; /* search for single frames starts below this word */
 static uint64_t free_pages;
 
@@ -62,7 +62,8 @@ static void usable_range(size_t i, uint64_t *next, uint64_t *end)
 	cut(next, end, 0x100000, PAGE_UP(kernel_end));
 	cut(next, end, PAGE_DOWN(bootinfo.mbi_start), PAGE_UP(bootinfo.mbi_end));
 	for (size_t m = 0; m < bootinfo.nmodules; m++)
-		cut(next, end, PAGE_DOWN(bootinfo.modules[m].start), PAGE_UP(bootinfo.modules[m].end));
+		cut(next, end, PAGE_DOWN(bootinfo.modules[m].start),
+		    PAGE_UP(bootinfo.modules[m].end));
 }
 
 void pmm_init(void)
@@ -81,7 +82,8 @@ void pmm_init(void)
 	for (size_t i = 0; i < bootinfo.nram && !at; i++) {
 		uint64_t next, end;
 		usable_range(i, &next, &end);
-		if (next < end && end - next >= bitmap_bytes && next + bitmap_bytes <= BOOT_MAPPED_BYTES)
+		if (next < end && end - next >= bitmap_bytes &&
+		    next + bitmap_bytes <= BOOT_MAPPED_BYTES)
 			at = next;
 	}
 	if (!at)

@@ -68,7 +68,8 @@ static int64_t start(const struct bootmodule *m, uint32_t rights, const uint64_t
 		return err;
 	uint64_t entry, args_va;
 	struct thread *t;
-	if ((err = elf_load(p, image, size, &entry)) < 0 || (err = make_stack(p, args, &args_va)) < 0 ||
+	if ((err = elf_load(p, image, size, &entry)) < 0 ||
+	    (err = make_stack(p, args, &args_va)) < 0 ||
 	    (err = thread_alloc(p, entry, args_va, args_va, count, &t)) < 0) {
 		proc_free_resources(p);
 		p->state = P_FREE;
@@ -127,7 +128,8 @@ int64_t sys_spawn(uint64_t args_ptr, uint64_t a1, uint64_t a2, uint64_t a3, uint
 	if (a.name_len == 0 || a.name_len >= sizeof(name) || a.handle_count > IDLK_SPAWN_HANDLES)
 		return -E_INVAL;
 	if (copy_from_user(self->pml4, name, (uint64_t)a.name, a.name_len) < 0 ||
-	    copy_from_user(self->pml4, handles, (uint64_t)a.handles, a.handle_count * sizeof(int)) < 0)
+	    copy_from_user(self->pml4, handles, (uint64_t)a.handles, a.handle_count * sizeof(int)) <
+	        0)
 		return -E_FAULT;
 	name[a.name_len] = 0;
 	for (uint64_t i = 0; i < a.handle_count; i++) {

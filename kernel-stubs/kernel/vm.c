@@ -176,7 +176,8 @@ static bool unmap_level(struct proc *p, uint64_t *t, int level, uint64_t t_base,
 			invlpg(e_base);
 			if (owned)
 				frame_free(p, pa);
-		} else if (unmap_level(p, table_of(t[i]), level - 1, e_base, va, end, table_freed)) {
+		} else if (unmap_level(p, table_of(t[i]), level - 1, e_base, va, end,
+		                       table_freed)) {
 			uint64_t pa = t[i] & PTE_ADDR;
 			t[i] = 0;
 			frame_free(p, pa);
@@ -205,7 +206,8 @@ void vm_unmap(struct proc *p, uint64_t va, uint64_t len)
 	for (int i = (int)(va >> 39); i < 256 && ((uint64_t)i << 39) < end; i++) {
 		if (!(p->pml4[i] & PTE_P))
 			continue;
-		if (unmap_level(p, table_of(p->pml4[i]), 3, (uint64_t)i << 39, va, end, &table_freed)) {
+		if (unmap_level(p, table_of(p->pml4[i]), 3, (uint64_t)i << 39, va, end,
+		                &table_freed)) {
 			uint64_t pa = p->pml4[i] & PTE_ADDR;
 			p->pml4[i] = 0;
 			frame_free(p, pa);

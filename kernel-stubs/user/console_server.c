@@ -251,7 +251,8 @@ int umain(const char *args, long nhandles)
 {
 	(void)args;
 	struct idlk_handle_info ports, irq;
-	if (nhandles < 3 || chan_open(CHANNEL_HANDLE, SERVER_CHANNEL_ADDR, IDL_CHAN_SERVER, &chan) < 0) {
+	if (nhandles < 3 ||
+	    chan_open(CHANNEL_HANDLE, SERVER_CHANNEL_ADDR, IDL_CHAN_SERVER, &chan) < 0) {
 		printf("console: no channel\n");
 		return 1;
 	}

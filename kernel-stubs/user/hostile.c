@@ -72,7 +72,8 @@ static int after_exhaust(void)
 	expect("dma_alloc of 1 MiB after exhaustion", at < 0 ? at : 0, 0);
 	for (uintptr_t i = 0; i < 3; i++)
 		expect("a thread after exhaustion", thread_spawn(mark_ran, (void *)i, 8192) < 0, 0);
-	for (int round = 0; round < 10 && !(thread_ran[0] && thread_ran[1] && thread_ran[2]); round++)
+	for (int round = 0; round < 10 && !(thread_ran[0] && thread_ran[1] && thread_ran[2]);
+	     round++)
 		idlk_thread_yield();
 	expect("the threads ran", thread_ran[0] + thread_ran[1] + thread_ran[2], 3);
 	printf("hostile-after-exhaust: 1 MiB of DMA memory at phys %p, 3 threads\n", (void *)phys);
@@ -86,7 +87,8 @@ static int unmap_storm(void)
 		idlk_map((void *)(slot << 39), 4096, RW);
 	long start = idlk_clock();
 	for (int i = 0; i < 1000; i++)
-		expect("unmap of 96 TiB", idlk_unmap((void *)0x100000000000ull, 0x600000000000ull), 0);
+		expect("unmap of 96 TiB", idlk_unmap((void *)0x100000000000ull, 0x600000000000ull),
+		       0);
 	long ms = (idlk_clock() - start) / 1000000;
 	printf("hostile-unmap: 1000 unmaps of 96 TiB took %ld ms of kernel clock\n", ms);
 	if (failures)

@@ -12,9 +12,9 @@
  * with "hostile", the hostile programs (hostile_run.c); each run must leave
  * the system able to run the demo as usual.
  */
+#include "init.h"
 #include "chan.h"
 #include "console.h"
-#include "init.h"
 
 #define DEBUG_EXIT_PORT   0xf4
 #define EXIT_SUCCESS_CODE 0x10 /* QEMU exits with status 33 */

@@ -45,7 +45,7 @@ enum fuzz_reg {
 
 void fuzz_syscall(const uint64_t in[R_RSP], uint64_t out[NREGS]);
 void fuzz_thread_exit(void);
-extern const char fuzz_ro_page[8192]; /* sysfuzz_call.S */
+extern const char fuzz_ro_page[8192];       /* sysfuzz_call.S */
 extern char __image_start[], __image_end[]; /* user.ld */
 
 #define PAGE           4096ull
@@ -75,22 +75,27 @@ static uint64_t rw_page; /* mapped read-write; the page after it is not mapped *
  * the end of the user half, non-canonical, kernel, wrapping. */
 static uint64_t pointers[18];
 
+/* One line per group of lengths. */
+/* clang-format off */
 static const uint64_t lengths[] = {
-    0,           1,           7,          8,          16,         24,
-    255,         256,         257,        4095,       4096,       4097,
-    8192,        65536,       1ull << 20, 4ull << 20, 1ull << 30, (1ull << 30) + 4096,
-    1ull << 32,  0x7ffffffff000ull,       1ull << 47, 1ull << 63, UINT64_MAX - 4095,
-    UINT64_MAX};
+    0, 1, 7, 8, 16, 24,                                     /* small */
+    255, 256, 257, 4095, 4096, 4097,                        /* around bounds */
+    8192, 65536, 1ull << 20, 4ull << 20, 1ull << 30,        /* sizes */
+    (1ull << 30) + 4096, 1ull << 32, 0x7ffffffff000ull,     /* too big */
+    1ull << 47, 1ull << 63, UINT64_MAX - 4095, UINT64_MAX,  /* wrapping */
+};
+/* clang-format on */
 
 static const uint64_t handles[] = {
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 31, 32, 33, UINT64_MAX, 0x7fffffff, 0x80000000, 0x100000000ull,
+    0,         1,  2,  3,  4,          5,          6,          7,
+    8,         31, 32, 33, UINT64_MAX, 0x7fffffff, 0x80000000, 0x100000000ull,
     1ull << 63};
 
 /* Handles handle_close may take: invalid ones, and our scratch object. */
 static const uint64_t closable[] = {SCRATCH_HANDLE, 9, 31, 32, UINT64_MAX, 0x100000000ull};
 
-static const uint64_t entries[] = {0, 1, 0xfff, 0x7ffffffff000ull, 0x800000000000ull,
-                                   0xffff800000000000ull, UINT64_MAX};
+static const uint64_t entries[] = {
+    0, 1, 0xfff, 0x7ffffffff000ull, 0x800000000000ull, 0xffff800000000000ull, UINT64_MAX};
 
 static const uint64_t timeouts[] = {1, 1000, 1000000};
 
@@ -189,8 +194,8 @@ static long calls, successes, failures, by_error[IDLK_E_MAX + 1];
 static void fail(uint64_t nr, const uint64_t a[5], const char *what, uint64_t got)
 {
 	if (failures++ < 20)
-		printf("sysfuzz: call %lu (%lx, %lx, %lx, %lx, %lx): %s (%lx)\n", nr, a[0], a[1], a[2],
-		       a[3], a[4], what, got);
+		printf("sysfuzz: call %lu (%lx, %lx, %lx, %lx, %lx): %s (%lx)\n", nr, a[0], a[1],
+		       a[2], a[3], a[4], what, got);
 }
 
 static bool kernel_pointer(uint64_t p)
@@ -228,10 +233,9 @@ static void undo(uint64_t nr, const uint64_t a[5], int64_t result)
 
 static void one_call(uint64_t nr, const uint64_t a[5])
 {
-	static const uint64_t patterns[] = {0x1111111111111111, 0x2222222222222222,
-	                                    0x3333333333333333, 0x4444444444444444,
-	                                    0x5555555555555555, 0x6666666666666666,
-	                                    0x7777777777777777};
+	static const uint64_t patterns[] = {
+	    0x1111111111111111, 0x2222222222222222, 0x3333333333333333, 0x4444444444444444,
+	    0x5555555555555555, 0x6666666666666666, 0x7777777777777777};
 	uint64_t in[R_RSP] = {nr, a[0], a[1], a[2], a[3], a[4]};
 	for (int r = R_R9; r <= R_R15; r++)
 		in[r] = patterns[r - R_R9] ^ nr;
@@ -261,10 +265,10 @@ static void one_call(uint64_t nr, const uint64_t a[5])
 		undo(nr, a, result);
 	}
 	/* Oracles: a kernel address as a buffer is a fault, never a success. */
-	bool must_fault = (nr == IDLK_SYS_DEBUG_LOG && a[1] > 0 && a[1] <= 256 &&
-	                   kernel_pointer(a[0])) ||
-	                  (nr == IDLK_SYS_LIMITS && kernel_pointer(a[0])) ||
-	                  (nr == IDLK_SYS_HANDLE_INFO && a[0] <= SCRATCH_HANDLE && kernel_pointer(a[1]));
+	bool must_fault =
+	    (nr == IDLK_SYS_DEBUG_LOG && a[1] > 0 && a[1] <= 256 && kernel_pointer(a[0])) ||
+	    (nr == IDLK_SYS_LIMITS && kernel_pointer(a[0])) ||
+	    (nr == IDLK_SYS_HANDLE_INFO && a[0] <= SCRATCH_HANDLE && kernel_pointer(a[1]));
 	if (must_fault && result != -IDLK_E_FAULT)
 		fail(nr, a, "a kernel pointer as a buffer, but not FAULT", (uint64_t)result);
 }
@@ -288,10 +292,10 @@ static void setup_pools(void)
 	                      IDLK_USER_END - 8,
 	                      IDLK_USER_END,
 	                      0x7fffffffffffull,
-	                      0x800000000000ull,      /* the first non-canonical */
-	                      0xffff800000000000ull,  /* kernel: all RAM */
-	                      0xffffffff80100000ull,  /* kernel: text */
-	                      0xfffffffffffff000ull,  /* wraps with any length */
+	                      0x800000000000ull,     /* the first non-canonical */
+	                      0xffff800000000000ull, /* kernel: all RAM */
+	                      0xffffffff80100000ull, /* kernel: text */
+	                      0xfffffffffffff000ull, /* wraps with any length */
 	                      0x8000000000000000ull};
 	memcpy(pointers, p, sizeof(pointers));
 	_Static_assert(sizeof(p) == sizeof(pointers), "every pointer in the pool");
@@ -320,9 +324,17 @@ int umain(const char *args, long nhandles)
 				one_call(nr, a);
 		}
 	}
-	static const uint64_t not_calls[] = {IDLK_SYSCALL_COUNT, IDLK_SYSCALL_COUNT + 1, 255, 256,
-	                                     0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull,
-	                                     0x100000000ull + IDLK_SYS_CLOCK, 1ull << 63, UINT64_MAX};
+	static const uint64_t not_calls[] = {IDLK_SYSCALL_COUNT,
+	                                     IDLK_SYSCALL_COUNT + 1,
+	                                     255,
+	                                     256,
+	                                     0x7fffffff,
+	                                     0x80000000,
+	                                     0xffffffff,
+	                                     0x100000000ull,
+	                                     0x100000000ull + IDLK_SYS_CLOCK,
+	                                     1ull << 63,
+	                                     UINT64_MAX};
 	for (size_t i = 0; i < sizeof(not_calls) / sizeof(not_calls[0]); i++) {
 		for (int k = 0; k < 5; k++)
 			a[k] = argument(ANY);
