@@ -118,6 +118,8 @@ int64_t sys_resource_derive(uint64_t h, uint64_t base, uint64_t size, uint64_t a
 	struct handle *r = handle_get(p, (int64_t)h, H_NONE);
 	if (!r || !is_resource(r->kind))
 		return -E_BADH;
+	if (r->kind == H_DMA && base != 0)
+		return -E_INVAL;
 	if (!resource_covers(r, base, size))
 		return -E_PERM;
 	if (!handle_room(p))

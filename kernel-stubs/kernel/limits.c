@@ -15,7 +15,10 @@
  * When a process is reaped, what it still holds (shared objects other
  * processes keep alive, children that outlive it) becomes its parent's: the
  * parent gets back the carved limit and is charged for what remains, which
- * keeps every count exact.
+ * keeps every count exact. The one process a child counts against its parent
+ * is given back only when the child's slot is freed (the last handle to it
+ * closed): an ended child that its parent keeps a handle to still fills a
+ * slot of the process table, and must not let the parent fill them all.
  *
  * Locking: one CPU, interrupts off in the kernel; no locks.
  */
@@ -96,8 +99,9 @@ void limits_grant(struct proc *parent, struct proc *child, const uint64_t want[N
 
 /*
  * p was reaped: its threads, memory and handles are gone. Its parent gets
- * back p's limit and takes over what p still holds: the shared objects p
- * created that others keep alive (sys_mem.c), and p's living children.
+ * back p's limit (all but p's own process slot, see limits_free_slot) and
+ * takes over what p still holds: the shared objects p created that others
+ * keep alive (sys_mem.c), and p's children, running or ended.
  */
 void limits_release(struct proc *p)
 {
@@ -108,13 +112,21 @@ void limits_release(struct proc *p)
 	for (int k = 0; k < NLIMITS; k++) {
 		if (!carved(k))
 			continue;
-		limit_give(to, k, carve_size(p->limit, k));
+		limit_give(to, k, p->limit[k]);
 		to->used[k] += p->used[k];
+		p->used[k] = 0;
 	}
 	for (int i = 0; i < NPROC; i++)
-		if (procs[i].parent == p)
+		if (procs[i].parent == p && &procs[i] != p)
 			procs[i].parent = to;
 	shm_change_owner(p, to);
+}
+
+/* p's slot in the process table is free again: the last count of it goes. */
+void limits_free_slot(struct proc *p)
+{
+	if (p->parent)
+		limit_give(p->parent, L_PROCS, 1);
 	p->parent = NULL;
 }
 

@@ -47,8 +47,8 @@ int proc_alloc(const char *name, uint32_t rights, struct proc *parent,
 	limits_grant(parent, p, limit);
 	int err = vm_create(p);
 	if (err < 0) {
-		if (parent)
-			limits_release(p);
+		limits_release(p);
+		limits_free_slot(p);
 		return err;
 	}
 	p->state = P_ALIVE;
@@ -143,8 +143,10 @@ void proc_exit(struct proc *p, int64_t status)
 void proc_put(struct proc *p)
 {
 	KASSERT(p->refs > 0);
-	if (--p->refs == 0)
+	if (--p->refs == 0) {
+		limits_free_slot(p);
 		p->state = P_FREE;
+	}
 }
 
 /* The current thread ends; the last thread of a process ends the process. */

@@ -72,7 +72,7 @@ static int64_t start(const struct bootmodule *m, uint32_t rights, const uint64_t
 	    (err = make_stack(p, args, &args_va)) < 0 ||
 	    (err = thread_alloc(p, entry, args_va, args_va, count, &t)) < 0) {
 		proc_free_resources(p);
-		p->state = P_FREE;
+		proc_put(p); /* the reference of the living: frees the slot */
 		return err;
 	}
 	for (size_t i = 0; i < count; i++)

@@ -68,6 +68,8 @@ static void mark_ran(void *arg)
 static int after_exhaust(void)
 {
 	uint64_t phys = 0;
+	expect("a DMA right with a base", idlk_resource_derive(0, 4096, 4096), -IDLK_E_INVAL);
+	expect("a DMA right above its own", idlk_resource_derive(0, 0, 2 << 20), -IDLK_E_PERM);
 	long at = idlk_dma_alloc(0, 1 << 20, NULL, &phys);
 	expect("dma_alloc of 1 MiB after exhaustion", at < 0 ? at : 0, 0);
 	for (uintptr_t i = 0; i < 3; i++)
