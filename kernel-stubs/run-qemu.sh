@@ -2,25 +2,30 @@
 # Boots the reference system headless, serial console on this terminal. The
 # demo prints, reads a line you type, and then makes QEMU exit on its own.
 #
-#   run-qemu.sh [--kvm] [--faults] [BUILD_DIR]   (BUILD_DIR defaults to build/)
+#   run-qemu.sh [--kvm] [--faults | --hostile] [BUILD_DIR]   (BUILD_DIR defaults to build/)
 #
-# TCG is the default: it starts a small kernel in a fraction of a second,
-# where nested KVM takes seconds. --kvm is for timing runs; it keeps QEMU's
-# default CPU model, since -cpu host and -cpu max abort under nested KVM.
-# Exit status: 0 when the guest reported success, 1 otherwise.
+# TCG is the default: it starts a small kernel in a fraction of a second.
+# --kvm is for timing runs on a machine with hardware virtualization; it
+# checks for it first (hwvirt.sh) and refuses at once where there is none.
+# It keeps QEMU's default CPU model, since -cpu host and -cpu max abort under
+# nested KVM.
+# Exit status: 0 when the guest reported success, 1 otherwise, 2 when --kvm
+# is refused.
 set -u
 accel=""
 iso=idlk.iso
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kvm)
-		if [ ! -w /dev/kvm ]; then
-			echo "run-qemu.sh: --kvm needs a writable /dev/kvm" >&2
-			exit 1
+		if ! why=$("$(dirname "$0")/hwvirt.sh"); then
+			echo "run-qemu.sh: --kvm refused: $why." >&2
+			echo "run-qemu.sh: the reference kernel runs under QEMU's TCG here: leave out --kvm." >&2
+			exit 2
 		fi
 		accel="-accel kvm"
 		;;
 	--faults) iso=idlk-faults.iso ;;
+	--hostile) iso=idlk-hostile.iso ;;
 	*) break ;;
 	esac
 	shift

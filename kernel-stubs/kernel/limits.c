@@ -130,13 +130,21 @@ void limits_free_slot(struct proc *p)
 	p->parent = NULL;
 }
 
-/* Takes n of p's limit k: 0, or -E_LIMIT and nothing taken. */
-int limit_take(struct proc *p, enum limit_kind k, uint64_t n)
+/* Whether n more of p's limit k are left: 0 or -E_LIMIT (decode phases). */
+int limit_check(const struct proc *p, enum limit_kind k, uint64_t n)
 {
 	if (p->used[k] > p->limit[k] || n > p->limit[k] - p->used[k])
 		return -E_LIMIT;
-	p->used[k] += n;
 	return 0;
+}
+
+/* Takes n of p's limit k: 0, or -E_LIMIT and nothing taken. */
+int limit_take(struct proc *p, enum limit_kind k, uint64_t n)
+{
+	int err = limit_check(p, k, n);
+	if (err == 0)
+		p->used[k] += n;
+	return err;
 }
 
 void limit_give(struct proc *p, enum limit_kind k, uint64_t n)

@@ -149,6 +149,7 @@ int limits_check_grant(const struct proc *parent, const uint64_t want[NLIMITS]);
 void limits_grant(struct proc *parent, struct proc *child, const uint64_t want[NLIMITS]);
 void limits_release(struct proc *p);
 void limits_free_slot(struct proc *p);
+int limit_check(const struct proc *p, enum limit_kind k, uint64_t n);
 int limit_take(struct proc *p, enum limit_kind k, uint64_t n);
 void limit_give(struct proc *p, enum limit_kind k, uint64_t n);
 int frame_alloc(struct proc *p, uint64_t *pa);

@@ -63,6 +63,9 @@ int64_t sys_map(uint64_t addr, uint64_t len, uint64_t prot, uint64_t a3, uint64_
 	int64_t err = map_decode(p, addr, len, &at);
 	if (err < 0)
 		return err;
+	err = limit_check(p, L_PAGES, len / PAGE_SIZE); /* page tables may still exceed it */
+	if (err < 0)
+		return err;
 	/* Invoke: running out of memory or of the pages limit undoes it all. */
 	for (uint64_t va = at; va < at + len; va += PAGE_SIZE) {
 		uint64_t pa;
@@ -135,7 +138,10 @@ int64_t sys_shm_create(uint64_t len, uint64_t a1, uint64_t a2, uint64_t a3, uint
 		return -E_NOMEM;
 	if (!handle_room(p))
 		return -E_LIMIT;
-	int64_t err = limit_take(p, L_SHMS, 1);
+	int64_t err = limit_check(p, L_PAGES, len / PAGE_SIZE + 1);
+	if (err < 0)
+		return err;
+	err = limit_take(p, L_SHMS, 1);
 	if (err < 0)
 		return err;
 	/* Invoke: running out of memory or of the pages limit undoes it all. */

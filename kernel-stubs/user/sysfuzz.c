@@ -301,13 +301,28 @@ static void setup_pools(void)
 	_Static_assert(sizeof(p) == sizeof(pointers), "every pointer in the pool");
 }
 
+/* Reads a decimal number at *s and moves past it and the spaces after it. */
+static uint64_t number(const char **s)
+{
+	uint64_t n = 0;
+	for (; **s >= '0' && **s <= '9'; (*s)++)
+		n = n * 10 + (uint64_t)(**s - '0');
+	while (**s == ' ')
+		(*s)++;
+	return n;
+}
+
+/* Arguments: [ROUNDS [SEED]], ROUNDS per system call (200), SEED for the
+ * random choices (a fixed one, so that a failure repeats). */
 int umain(const char *args, long nhandles)
 {
-	long rounds = 0;
-	for (const char *c = args; *c >= '0' && *c <= '9'; c++)
-		rounds = rounds * 10 + (*c - '0');
+	long rounds = (long)number(&args);
 	if (rounds == 0)
 		rounds = 200;
+	uint64_t seed = number(&args);
+	if (seed)
+		rng = seed;
+	printf("sysfuzz: %ld rounds per call, seed %lu\n", rounds, rng);
 	if (nhandles != 6 || idlk_shm_create(PAGE) != SCRATCH_HANDLE) {
 		printf("sysfuzz: expected 6 handles from init\n");
 		return 1;

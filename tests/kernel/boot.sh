@@ -4,6 +4,8 @@
 #
 #   boot.sh ISO EXPECTED INPUT [TIMEOUT]
 #
+# BOOT_ACCEL, if set, is passed to QEMU (kvm.sh sets "-accel kvm").
+#
 # EXPECTED holds one fixed string per line, each of which must appear in the
 # serial log. The guest reports success by writing 0x10 to isa-debug-exit,
 # which makes QEMU exit with status 33. Anything else fails: with -no-reboot a
@@ -16,7 +18,8 @@ limit=${4:-60}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-timeout "$limit" qemu-system-x86_64 -cdrom "$iso" -m 128M -serial stdio -display none \
+# shellcheck disable=SC2086
+timeout "$limit" qemu-system-x86_64 ${BOOT_ACCEL:-} -cdrom "$iso" -m 128M -serial stdio -display none \
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 <"$input" >"$log" 2>&1
 status=$?
 
