@@ -24,7 +24,7 @@
 #define COM1_IRQ 4
 
 const struct idlk_limits server_limits = {
-    .threads = 4, .procs = 0, .shms = 2, .handles = 8, .pages = 256};
+    .threads = 4, .procs = 0, .shms = 2, .handles = 8, .pages = 512};
 const struct idlk_limits program_limits = {
     .threads = 4, .procs = 0, .shms = 2, .handles = 8, .pages = 512};
 
