@@ -33,7 +33,11 @@
 #define IDLK_SYS_RESOURCE_DERIVE 19 /* (handle, base, size) -> handle */
 #define IDLK_SYS_HANDLE_INFO     20 /* (handle, struct idlk_handle_info *) -> kind */
 #define IDLK_SYS_LIMITS          21 /* (struct idlk_limits *limit, struct idlk_limits *used) */
-#define IDLK_SYSCALL_COUNT       22
+#define IDLK_SYS_CHAN_CREATE     22 /* (bytes, int ends[2], const struct idlk_chan_notify *) */
+#define IDLK_SYS_HANDLE_SEND     23 /* (channel end, const int *handles, count, uint32_t *words) */
+#define IDLK_SYS_HANDLE_RECEIVE  24 /* (channel end, const uint32_t *words, count, int *handles) */
+#define IDLK_SYS_HANDLE_DUP      25 /* (handle) -> handle */
+#define IDLK_SYSCALL_COUNT       26
 
 /* Error codes, returned negated. */
 #define IDLK_E_NOSYS   1  /* no such system call */
@@ -47,18 +51,19 @@
 #define IDLK_E_NOENT   9  /* no boot module of that name */
 #define IDLK_E_BUSY    10 /* the address range or IRQ is already taken */
 #define IDLK_E_LIMIT   11 /* one of the caller's limits (struct idlk_limits) is reached */
-#define IDLK_E_GONE    12 /* a futex word's page was unmapped while a thread waited on it */
+#define IDLK_E_GONE    12 /* a futex word's page, or a channel's other end, is gone */
 #define IDLK_E_MAX     12
 
 /* Kinds of handle (IDLK_SYS_HANDLE_INFO). Resources (I/O ports, MMIO, IRQ
  * lines, DMA) are rights to a range [base, base + size) of one kind of
  * device resource; they are values, copied when passed or derived. */
-#define IDLK_HANDLE_SHM    1 /* shared memory; size in bytes */
-#define IDLK_HANDLE_PROC   2 /* a child process (wait) */
-#define IDLK_HANDLE_IOPORT 3 /* I/O ports [base, base + size) */
-#define IDLK_HANDLE_MMIO   4 /* physical device memory [base, base + size) */
-#define IDLK_HANDLE_IRQ    5 /* interrupt lines [base, base + size) */
-#define IDLK_HANDLE_DMA    6 /* may allocate DMA memory, at most size bytes per call */
+#define IDLK_HANDLE_SHM     1 /* shared memory; size in bytes */
+#define IDLK_HANDLE_PROC    2 /* a child process (wait) */
+#define IDLK_HANDLE_IOPORT  3 /* I/O ports [base, base + size) */
+#define IDLK_HANDLE_MMIO    4 /* physical device memory [base, base + size) */
+#define IDLK_HANDLE_IRQ     5 /* interrupt lines [base, base + size) */
+#define IDLK_HANDLE_DMA     6 /* may allocate DMA memory, at most size bytes per call */
+#define IDLK_HANDLE_CHANNEL 7 /* one end of a channel; base: which end (0, 1); size in bytes */
 
 /* Protections of IDLK_SYS_MAP and IDLK_SYS_SHM_MAP. */
 #define IDLK_PROT_READ  0x1
@@ -73,6 +78,7 @@
 #define IDLK_MAX_HANDLES   32      /* handle slots per process */
 #define IDLK_MAX_IOPORT    0x10000 /* the I/O port space */
 #define IDLK_SPAWN_HANDLES 8       /* handles passed at spawn, at most */
+#define IDLK_SEND_HANDLES  16      /* handles one handle_send or handle_receive moves, at most */
 
 /* The user half of every address space: [IDLK_USER_START, IDLK_USER_END).
  * The last page below the canonical boundary (0x7ffffffff000) is never
@@ -107,6 +113,17 @@ struct idlk_spawn {
 	uint64_t handle_count;
 	uint64_t rights; /* IDLK_RIGHT_*, a subset of the caller's */
 	struct idlk_limits limits;
+};
+
+/*
+ * Where IDLK_SYS_CHAN_CREATE's death notices go: offsets into the channel's
+ * memory of u32 words. When the last handle to end i goes, the kernel
+ * writes 1 to closed_offset[i], adds 1 to wake_offset[1 - i] and wakes that
+ * word's futex waiters.
+ */
+struct idlk_chan_notify {
+	uint32_t closed_offset[2];
+	uint32_t wake_offset[2];
 };
 
 /* What IDLK_SYS_HANDLE_INFO stores. */

@@ -20,14 +20,18 @@ void obj_get(const struct handle *h)
 		((struct shm *)h->obj)->refs++;
 	else if (h->kind == H_PROC)
 		((struct proc *)h->obj)->refs++;
+	else if (h->kind == H_CHAN)
+		chan_get(h->obj, (int)h->base);
 }
 
-void obj_put(enum handle_kind kind, void *obj)
+void obj_put(const struct handle *h)
 {
-	if (kind == H_PROC)
-		proc_put(obj);
-	else if (kind == H_SHM)
-		shm_put(obj);
+	if (h->kind == H_PROC)
+		proc_put(h->obj);
+	else if (h->kind == H_SHM)
+		shm_put(h->obj);
+	else if (h->kind == H_CHAN)
+		chan_put(h->obj, (int)h->base);
 }
 
 static bool is_resource(enum handle_kind kind)
@@ -85,7 +89,7 @@ void handle_close(struct proc *p, int h)
 	struct handle old = *hd;
 	*hd = (struct handle){H_NONE, NULL, 0, 0};
 	p->used[L_HANDLES]--;
-	obj_put(old.kind, old.obj);
+	obj_put(&old);
 }
 
 /* Whether [base, base + size) lies inside resource r (size > 0, no wrap). */
@@ -129,6 +133,19 @@ int64_t sys_resource_derive(uint64_t h, uint64_t base, uint64_t size, uint64_t a
 	return handle_add(p, &narrow);
 }
 
+/* handle_dup(handle) -> handle: a second handle to the same object or
+ * resource; each must be closed on its own. */
+int64_t sys_handle_dup(uint64_t h, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4;
+	struct proc *p = current->proc;
+	struct handle *hd = handle_get(p, (int64_t)h, H_NONE);
+	if (!hd)
+		return -E_BADH;
+	struct handle copy = *hd;
+	return handle_add(p, &copy);
+}
+
 /* handle_info(handle, info) -> kind: what a handle is (struct idlk_handle_info). */
 int64_t sys_handle_info(uint64_t h, uint64_t out, uint64_t a2, uint64_t a3, uint64_t a4)
 {
@@ -140,6 +157,8 @@ int64_t sys_handle_info(uint64_t h, uint64_t out, uint64_t a2, uint64_t a3, uint
 	struct idlk_handle_info info = {(uint64_t)hd->kind, hd->base, hd->size};
 	if (hd->kind == H_SHM)
 		info.size = ((struct shm *)hd->obj)->npages * PAGE_SIZE;
+	if (hd->kind == H_CHAN)
+		info.size = chan_memory(hd->obj)->npages * PAGE_SIZE;
 	if (copy_to_user(p->pml4, out, &info, sizeof(info)) < 0)
 		return -E_FAULT;
 	return (int64_t)info.kind;

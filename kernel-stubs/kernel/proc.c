@@ -193,7 +193,7 @@ void proc_free_resources(struct proc *p)
 		handle_close(p, h);
 	for (size_t m = 0; m < ARRAY_LEN(p->mapped); m++)
 		if (p->mapped[m])
-			obj_put(H_SHM, p->mapped[m]);
+			shm_put(p->mapped[m]);
 	irq_release(p);
 	gdt_forget_iomap(p);
 	vm_destroy(p);

@@ -70,13 +70,15 @@ enum handle_kind {
 	H_IOPORT = IDLK_HANDLE_IOPORT,
 	H_MMIO = IDLK_HANDLE_MMIO,
 	H_IRQ = IDLK_HANDLE_IRQ,
-	H_DMA = IDLK_HANDLE_DMA
+	H_DMA = IDLK_HANDLE_DMA,
+	H_CHAN = IDLK_HANDLE_CHANNEL
 };
 
 /*
- * A handle names a reference-counted object (shared memory, a process) or
- * is a device resource: the right to [base, base + size) of one kind, a
- * value with no object behind it (obj is NULL).
+ * A handle names a reference-counted object (shared memory, a process, a
+ * channel end: base says which end) or is a device resource: the right to
+ * [base, base + size) of one kind, a value with no object behind it (obj is
+ * NULL).
  */
 struct handle {
 	enum handle_kind kind;
@@ -176,11 +178,19 @@ struct handle *handle_get(struct proc *p, int64_t h, enum handle_kind kind);
 void handle_close(struct proc *p, int h);
 bool resource_covers(const struct handle *r, uint64_t base, uint64_t size);
 void obj_get(const struct handle *h);
-void obj_put(enum handle_kind kind, void *obj);
+void obj_put(const struct handle *h);
 
 /* sys_mem.c */
+bool shm_size_ok(uint64_t len);
+int64_t shm_create(struct proc *p, uint64_t bytes, struct shm **out);
 void shm_put(struct shm *s);
 void shm_change_owner(struct proc *from, struct proc *to);
+
+/* channel.c */
+struct chan;
+void chan_get(struct chan *c, int side);
+void chan_put(struct chan *c, int side);
+struct shm *chan_memory(const struct chan *c);
 
 /* sys_dev.c */
 size_t dev_root_resources(struct handle *roots);

@@ -122,29 +122,32 @@ void shm_change_owner(struct proc *from, struct proc *to)
 			shms[i].owner = to;
 }
 
-/* shm_create(len) -> handle: a zeroed shared-memory object of len bytes. */
-int64_t sys_shm_create(uint64_t len, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+bool shm_size_ok(uint64_t len)
 {
-	(void)a1, (void)a2, (void)a3, (void)a4;
-	struct proc *p = current->proc;
-	/* Decode. */
-	if (len == 0 || len % PAGE_SIZE || len / PAGE_SIZE > SHM_MAX_PAGES)
-		return -E_INVAL;
+	return len != 0 && len % PAGE_SIZE == 0 && len / PAGE_SIZE <= SHM_MAX_PAGES;
+}
+
+/*
+ * The invoke half of making a shared-memory object of len bytes for p (the
+ * caller checked the size and left a handle slot): takes p's shms and pages
+ * limits, allocates, and stores the object with one reference. 0, -E_LIMIT
+ * or -E_NOMEM, and then nothing is left behind.
+ */
+int64_t shm_create(struct proc *p, uint64_t len, struct shm **out)
+{
+	KASSERT(shm_size_ok(len));
 	struct shm *s = NULL;
 	for (int i = 0; i < NSHM && !s; i++)
 		if (shms[i].refs == 0)
 			s = &shms[i];
 	if (!s)
 		return -E_NOMEM;
-	if (!handle_room(p))
-		return -E_LIMIT;
 	int64_t err = limit_check(p, L_PAGES, len / PAGE_SIZE + 1);
 	if (err < 0)
 		return err;
 	err = limit_take(p, L_SHMS, 1);
 	if (err < 0)
 		return err;
-	/* Invoke: running out of memory or of the pages limit undoes it all. */
 	uint64_t list;
 	err = frame_alloc(p, &list);
 	if (err < 0) {
@@ -161,21 +164,41 @@ int64_t sys_shm_create(uint64_t len, uint64_t a1, uint64_t a2, uint64_t a3, uint
 			return err;
 		}
 	}
+	*out = s;
+	return 0;
+}
+
+/* shm_create(len) -> handle: a zeroed shared-memory object of len bytes. */
+int64_t sys_shm_create(uint64_t len, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4;
+	struct proc *p = current->proc;
+	/* Decode. */
+	if (!shm_size_ok(len))
+		return -E_INVAL;
+	if (!handle_room(p))
+		return -E_LIMIT;
+	/* Invoke. */
+	struct shm *s;
+	int64_t err = shm_create(p, len, &s);
+	if (err < 0)
+		return err;
 	err = handle_add_obj(p, H_SHM, s);
 	shm_put(s); /* the handle holds it now */
 	return err;
 }
 
-/* shm_map(handle, addr, prot) -> addr: maps the whole object. */
+/* shm_map(handle, addr, prot) -> addr: maps the whole object, or the memory
+ * of a channel whose end the handle is. */
 int64_t sys_shm_map(uint64_t h, uint64_t addr, uint64_t prot, uint64_t a3, uint64_t a4)
 {
 	(void)a3, (void)a4;
 	struct proc *p = current->proc;
 	/* Decode. */
-	struct handle *hd = handle_get(p, (int64_t)h, H_SHM);
-	if (!hd)
+	struct handle *hd = handle_get(p, (int64_t)h, H_NONE);
+	if (!hd || (hd->kind != H_SHM && hd->kind != H_CHAN))
 		return -E_BADH;
-	struct shm *s = hd->obj;
+	struct shm *s = hd->kind == H_SHM ? hd->obj : chan_memory(hd->obj);
 	if (!prot_ok(prot))
 		return -E_INVAL;
 	uint64_t at;

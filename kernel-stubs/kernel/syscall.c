@@ -30,6 +30,10 @@ static syscall_fn *const syscalls[IDLK_SYSCALL_COUNT] = {
     [IDLK_SYS_RESOURCE_DERIVE] = sys_resource_derive,
     [IDLK_SYS_HANDLE_INFO] = sys_handle_info,
     [IDLK_SYS_LIMITS] = sys_limits,
+    [IDLK_SYS_CHAN_CREATE] = sys_chan_create,
+    [IDLK_SYS_HANDLE_SEND] = sys_handle_send,
+    [IDLK_SYS_HANDLE_RECEIVE] = sys_handle_receive,
+    [IDLK_SYS_HANDLE_DUP] = sys_handle_dup,
 };
 
 void syscall_init(void)

@@ -19,6 +19,10 @@
  *                  of the wrong kind
  *   futex-gone     a waiter on a page that is unmapped is woken with GONE
  *   limits         (handle 0: DMA) run into each per-process limit
+ *   channel        pass handles through a channel with words that are made
+ *                  up, replayed, for the other direction, or duplicated;
+ *                  send a channel through itself; close an end with handles
+ *                  in flight towards it
  *
  * Exit status 0 means every check held (port-*, unmap and lastpage are
  * expected to be killed instead); the program prints what it saw.
@@ -261,6 +265,78 @@ static int limits(void)
 	return verdict("limits");
 }
 
+/* Offsets of the death-notice words in the test channel's memory. */
+static const struct idlk_chan_notify notices = {{0, 4}, {8, 12}};
+
+static int channel(void)
+{
+	int ends[2];
+	expect("chan_create", idlk_chan_create(4096, ends, &notices), 0);
+	volatile uint32_t *mem = (volatile uint32_t *)idlk_shm_map(ends[0], NULL, RW);
+	expect("mapping the channel", (long)mem > 0, 1);
+	struct idlk_handle_info info;
+	expect("handle_info of end 1", idlk_handle_info(ends[1], &info), IDLK_HANDLE_CHANNEL);
+	expect("its end", (long)info.base, 1);
+	int more[2];
+	const struct idlk_chan_notify outside = {{0, 4096}, {8, 12}};
+	expect("a notice word outside", idlk_chan_create(4096, more, &outside), -IDLK_E_INVAL);
+	/* A shared object from end 0 to end 1, received back by this process. */
+	int shm = (int)idlk_shm_create(4096);
+	struct idlk_limits limit, used;
+	idlk_limits(&limit, &used);
+	uint64_t handles_before = used.handles;
+	uint32_t word;
+	expect("send", idlk_handle_send(ends[0], &shm, 1, &word), 0);
+	expect("the sent handle left the table", idlk_handle_info(shm, &info), -IDLK_E_BADH);
+	expect("receive at the sending end", idlk_handle_receive(ends[0], &word, 1, &shm),
+	       -IDLK_E_BADH);
+	uint32_t forged = word ^ 0x100; /* same slot, another generation */
+	expect("receive a made-up word", idlk_handle_receive(ends[1], &forged, 1, &shm),
+	       -IDLK_E_BADH);
+	uint32_t twice[2] = {word, word};
+	expect("receive one word twice", idlk_handle_receive(ends[1], twice, 2, &shm),
+	       -IDLK_E_INVAL);
+	int got = -1;
+	expect("receive", idlk_handle_receive(ends[1], &word, 1, &got), 0);
+	expect("what arrived", idlk_handle_info(got, &info), IDLK_HANDLE_SHM);
+	expect("receive the word again", idlk_handle_receive(ends[1], &word, 1, &got),
+	       -IDLK_E_BADH);
+	int pair[2] = {got, got};
+	expect("send one handle twice", idlk_handle_send(ends[0], pair, 2, twice), -IDLK_E_INVAL);
+	expect("send a channel through itself", idlk_handle_send(ends[0], &ends[1], 1, &word),
+	       -IDLK_E_INVAL);
+	idlk_limits(&limit, &used);
+	expect("handles after the round trip", (long)used.handles, (long)handles_before);
+	/* Fill the 64 slots towards end 1, then one more. */
+	long sent = 0, err = 0;
+	while (err == 0) {
+		int dup = (int)idlk_handle_dup(got);
+		err = idlk_handle_send(ends[0], &dup, 1, &word);
+		if (err == 0)
+			sent++;
+		else
+			idlk_handle_close(dup);
+	}
+	expect("handles in flight at once", sent, 64);
+	expect("the one past them", err, -IDLK_E_BUSY);
+	/* Closing end 1: its handles in flight close, end 0 is told. */
+	uint32_t wake_before = mem[2];
+	idlk_limits(&limit, &used);
+	uint64_t shms_before = used.shms;
+	idlk_handle_close(got);
+	expect("the object lives while in flight", (long)used.shms, (long)shms_before);
+	idlk_handle_close(ends[1]);
+	idlk_limits(&limit, &used);
+	expect("closed word of end 1", (long)mem[1], 1);
+	expect("wake word of end 0", (long)(mem[2] - wake_before), 1);
+	expect("the object died with the end it travelled to", (long)used.shms,
+	       (long)shms_before - 1);
+	int another = (int)idlk_shm_create(4096);
+	expect("send to a closed end", idlk_handle_send(ends[0], &another, 1, &word), -IDLK_E_GONE);
+	printf("hostile-channel: %ld handles in flight, forged and replayed words refused\n", sent);
+	return verdict("channel");
+}
+
 int umain(const char *args, long nhandles)
 {
 	(void)nhandles;
@@ -286,6 +362,8 @@ int umain(const char *args, long nhandles)
 		return futex_gone();
 	if (strcmp(args, "limits") == 0)
 		return limits();
+	if (strcmp(args, "channel") == 0)
+		return channel();
 	printf("hostile: no attack called \"%s\"\n", args);
 	return 2;
 }

@@ -14,7 +14,7 @@ enum give {
 	UART,     /* the UART's 8 ports and IRQ 4, as the console server */
 	DMA_1MIB, /* DMA of up to 1 MiB */
 	DMA_PAGE, /* DMA of one page */
-	FUZZ_KIT  /* shm, ports, MMIO, two IRQ lines, DMA, a dead process */
+	FUZZ_KIT  /* shm, ports, MMIO, two IRQ lines, DMA, a dead process, a channel end */
 };
 
 /* ... and what limits. */
@@ -49,6 +49,7 @@ static const struct hostile {
     {"hostile-resources", UART, SMALL, 0, "resource handles"},
     {"hostile-futex-gone", NOTHING, SMALL, 0, "futex on a freed page"},
     {"hostile-limits", DMA_PAGE, TIGHT, 0, "per-process limits"},
+    {"hostile-channel", NOTHING, SMALL, 0, "handles through channels"},
     {"sysfuzz", FUZZ_KIT, SMALL, 7, "system-call fuzzer"},
 };
 
@@ -61,6 +62,16 @@ static const struct idlk_limits tight_limits = {
 
 static int handles[8];
 static long last_process = -1; /* an ended process, for the fuzzer */
+
+/* One end of a channel whose other end is closed. */
+static int lone_channel_end(void)
+{
+	int ends[2];
+	if (idlk_chan_create(4096, ends, NULL) < 0)
+		power_off(false);
+	idlk_handle_close(ends[1]);
+	return ends[0];
+}
 
 /* Fills handles[] for a program; returns how many. */
 static size_t prepare(enum give give)
@@ -85,7 +96,8 @@ static size_t prepare(enum give give)
 		handles[3] = derive(INIT_IRQS, 5, 2);
 		handles[4] = derive(INIT_DMA, 0, 65536);
 		handles[5] = (int)last_process;
-		return 6;
+		handles[6] = lone_channel_end();
+		return 7;
 	}
 	return 0;
 }

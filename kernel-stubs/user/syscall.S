@@ -37,3 +37,7 @@
 	stub idlk_resource_derive, IDLK_SYS_RESOURCE_DERIVE
 	stub idlk_handle_info, IDLK_SYS_HANDLE_INFO
 	stub idlk_limits, IDLK_SYS_LIMITS
+	stub idlk_chan_create, IDLK_SYS_CHAN_CREATE
+	stub idlk_handle_send, IDLK_SYS_HANDLE_SEND
+	stub idlk_handle_receive, IDLK_SYS_HANDLE_RECEIVE
+	stub idlk_handle_dup, IDLK_SYS_HANDLE_DUP

@@ -19,8 +19,9 @@
  *
  * Handles from init (init_hostile.c): 0 shared memory, 1 I/O ports (COM3),
  * 2 MMIO, 3 IRQ lines 5-6 (two lines: irq_wait must refuse, not block),
- * 4 DMA, 5 a process that has exited. Exit status 7 when every check held:
- * the last call is a raw exit whose status word has junk above the low byte.
+ * 4 DMA, 5 a process that has exited, 6 a channel end whose other end is
+ * closed (so a send that passes every check moves nothing: GONE). Exit status 7 when every check
+ * held: the last call is a raw exit whose status word has junk above the low byte.
  */
 #include "ulib.h"
 
@@ -50,7 +51,8 @@ extern char __image_start[], __image_end[]; /* user.ld */
 
 #define PAGE           4096ull
 #define SHM_HANDLE     0
-#define SCRATCH_HANDLE 6 /* a shared object of our own, made again when closed */
+#define KIT_HANDLES    7
+#define SCRATCH_HANDLE 7 /* a shared object of our own, made again when closed */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -133,6 +135,10 @@ static const enum arg kinds[IDLK_SYSCALL_COUNT][5] = {
     [IDLK_SYS_RESOURCE_DERIVE] = {HANDLE, LEN, LEN},
     [IDLK_SYS_HANDLE_INFO] = {HANDLE, PTR},
     [IDLK_SYS_LIMITS] = {PTR, PTR},
+    [IDLK_SYS_CHAN_CREATE] = {LEN, PTR, PTR},
+    [IDLK_SYS_HANDLE_SEND] = {HANDLE, PTR, LEN, PTR},
+    [IDLK_SYS_HANDLE_RECEIVE] = {HANDLE, PTR, LEN, PTR},
+    [IDLK_SYS_HANDLE_DUP] = {HANDLE},
 };
 
 static uint64_t argument(enum arg kind)
@@ -223,8 +229,15 @@ static void undo(uint64_t nr, const uint64_t a[5], int64_t result)
 		break;
 	case IDLK_SYS_SHM_CREATE:
 	case IDLK_SYS_RESOURCE_DERIVE:
+	case IDLK_SYS_HANDLE_DUP:
 		idlk_handle_close((int)result);
 		break;
+	case IDLK_SYS_CHAN_CREATE: {
+		const int *ends = (const int *)a[1];
+		idlk_handle_close(ends[0]);
+		idlk_handle_close(ends[1]);
+		break;
+	}
 	case IDLK_SYS_HANDLE_CLOSE:
 		idlk_shm_create(PAGE); /* takes the scratch object's slot again */
 		break;
@@ -323,8 +336,8 @@ int umain(const char *args, long nhandles)
 	if (seed)
 		rng = seed;
 	printf("sysfuzz: %ld rounds per call, seed %lu\n", rounds, rng);
-	if (nhandles != 6 || idlk_shm_create(PAGE) != SCRATCH_HANDLE) {
-		printf("sysfuzz: expected 6 handles from init\n");
+	if (nhandles != KIT_HANDLES || idlk_shm_create(PAGE) != SCRATCH_HANDLE) {
+		printf("sysfuzz: expected %d handles from init\n", KIT_HANDLES);
 		return 1;
 	}
 	setup_pools();

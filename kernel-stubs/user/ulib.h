@@ -39,6 +39,10 @@ long idlk_thread_yield(void);
 long idlk_resource_derive(int handle, uint64_t base, uint64_t size);
 long idlk_handle_info(int handle, struct idlk_handle_info *info);
 long idlk_limits(struct idlk_limits *limit, struct idlk_limits *used);
+long idlk_chan_create(size_t bytes, int ends[2], const struct idlk_chan_notify *notify);
+long idlk_handle_send(int end, const int *handles, size_t count, uint32_t *words);
+long idlk_handle_receive(int end, const uint32_t *words, size_t count, int *handles);
+long idlk_handle_dup(int handle);
 
 /* spawn.c: starts the boot module name with the handles, rights and limits
  * given; returns the process handle or < 0. */

@@ -1,0 +1,292 @@
+/*
+ * channel.c: channels, and handles that travel with the frames on them.
+ *
+ * A channel is a shared-memory object with two ends. Its memory holds the
+ * runtime's rings (runtime/include/idl/channel.h), which the kernel never
+ * reads: frames go from process to process without a system call. What the
+ * kernel adds is what shared memory cannot do:
+ *
+ *   - Handles in flight. A sender moves handles out of its table into the
+ *     channel, towards the other end, and gets one word per handle to put
+ *     in its frame; the receiver hands the words back and gets the handles
+ *     into its own table. A word names a slot and the slot's generation, so
+ *     a word made up, reused or meant for the other direction is refused.
+ *     The runtime's send_handles/receive_handles on this kernel are these
+ *     two calls (user/chan.c).
+ *   - Death notices. When the last handle to one end goes (its process
+ *     closed it or died), the kernel writes 1 to that end's "closed" word
+ *     in the channel's memory, adds 1 to the other end's wake word and
+ *     wakes its futex waiters, so the survivor sees the channel closed and
+ *     never waits for a peer that is gone. The creator says where the words
+ *     are; the kernel only checks that they lie inside the memory.
+ *
+ * A channel end may not travel through its own channel (the channel would
+ * keep itself alive). Handles in flight towards an end that is closed are
+ * closed with it.
+ *
+ * Locking: one CPU, interrupts off in the kernel; no locks.
+ */
+#include "syscall.h"
+
+#define CHAN_INFLIGHT 64 /* handles in flight towards one end */
+
+struct flight {
+	bool used;
+	uint32_t gen; /* bumped each time the slot is filled */
+	struct handle h;
+};
+
+struct chan {
+	int end_refs[2]; /* handles naming each end, in tables or in flight */
+	struct shm *mem;
+	bool notify;
+	uint32_t closed_offset[2], wake_offset[2];
+	struct flight flight[2][CHAN_INFLIGHT]; /* [the end they travel to] */
+};
+
+static struct chan chans[NSHM]; /* each channel's memory takes a shm slot too */
+
+/* The u32 at offset of the channel's memory, through the direct map. */
+static volatile uint32_t *word_at(struct chan *c, uint32_t offset)
+{
+	return (volatile uint32_t *)((uint8_t *)P2V(c->mem->frames[offset / PAGE_SIZE]) +
+	                             offset % PAGE_SIZE);
+}
+
+/* End `side` is gone: its in-flight handles close, the survivor is told. */
+static void end_gone(struct chan *c, int side)
+{
+	for (int i = 0; i < CHAN_INFLIGHT; i++) {
+		struct flight *f = &c->flight[side][i];
+		if (f->used) {
+			struct handle h = f->h;
+			f->used = false;
+			obj_put(&h);
+		}
+	}
+	if (c->notify && c->mem && c->end_refs[1 - side] > 0) {
+		*word_at(c, c->closed_offset[side]) = 1;
+		volatile uint32_t *wake = word_at(c, c->wake_offset[1 - side]);
+		*wake = *wake + 1;
+		uint32_t off = c->wake_offset[1 - side];
+		wakeup(W_FUTEX, c->mem->frames[off / PAGE_SIZE] + off % PAGE_SIZE, 0, NTHREAD);
+	}
+	/* Closing the handles in flight may have closed the other end too (a
+	 * channel's end can travel in another channel whose end travels here). */
+	if (c->end_refs[0] == 0 && c->end_refs[1] == 0 && c->mem) {
+		shm_put(c->mem);
+		c->mem = NULL;
+	}
+}
+
+void chan_get(struct chan *c, int side)
+{
+	c->end_refs[side]++;
+}
+
+void chan_put(struct chan *c, int side)
+{
+	KASSERT(c->end_refs[side] > 0);
+	if (--c->end_refs[side] == 0)
+		end_gone(c, side);
+}
+
+struct shm *chan_memory(const struct chan *c)
+{
+	return c->mem;
+}
+
+/* Whether a handle is an end of channel c. */
+static bool is_end_of(const struct handle *h, const struct chan *c)
+{
+	return h->kind == H_CHAN && h->obj == c;
+}
+
+static bool offset_ok(uint64_t offset, uint64_t bytes)
+{
+	return offset % 4 == 0 && offset < bytes;
+}
+
+/*
+ * chan_create(bytes, ends, notify) -> 0: a channel of `bytes` of zeroed
+ * shared memory; stores the handles of its ends 0 and 1 in ends[0..1].
+ * notify (may be 0) points to a struct idlk_chan_notify: where the death
+ * notices go.
+ */
+int64_t sys_chan_create(uint64_t bytes, uint64_t ends_out, uint64_t notify_ptr, uint64_t a3,
+                        uint64_t a4)
+{
+	(void)a3, (void)a4;
+	struct proc *p = current->proc;
+	struct idlk_chan_notify n;
+	int ends[2] = {-1, -1};
+	/* Decode. */
+	if (!shm_size_ok(bytes))
+		return -E_INVAL;
+	if (notify_ptr && copy_from_user(p->pml4, &n, notify_ptr, sizeof(n)) < 0)
+		return -E_FAULT;
+	if (notify_ptr &&
+	    !(offset_ok(n.closed_offset[0], bytes) && offset_ok(n.closed_offset[1], bytes) &&
+	      offset_ok(n.wake_offset[0], bytes) && offset_ok(n.wake_offset[1], bytes)))
+		return -E_INVAL;
+	if (copy_to_user(p->pml4, ends_out, ends, sizeof(ends)) < 0)
+		return -E_FAULT;
+	struct chan *c = NULL;
+	for (int i = 0; i < NSHM && !c; i++)
+		if (chans[i].end_refs[0] == 0 && chans[i].end_refs[1] == 0 && !chans[i].mem)
+			c = &chans[i];
+	if (!c)
+		return -E_NOMEM;
+	if (p->limit[L_HANDLES] - p->used[L_HANDLES] < 2 ||
+	    p->used[L_HANDLES] > p->limit[L_HANDLES])
+		return -E_LIMIT;
+	/* Invoke: the memory is a shared-memory object like any other. */
+	struct shm *mem;
+	int64_t err = shm_create(p, bytes, &mem);
+	if (err < 0)
+		return err;
+	memset(c, 0, sizeof(*c));
+	c->mem = mem; /* with the reference shm_create gave: the channel's */
+	if (notify_ptr) {
+		c->notify = true;
+		for (int s = 0; s < 2; s++) {
+			c->closed_offset[s] = n.closed_offset[s];
+			c->wake_offset[s] = n.wake_offset[s];
+		}
+	}
+	for (int s = 0; s < 2; s++) {
+		struct handle h = {H_CHAN, c, (uint64_t)s, 0};
+		ends[s] = handle_add(p, &h);
+	}
+	copy_to_user(p->pml4, ends_out, ends, sizeof(ends));
+	return 0;
+}
+
+/* Reads and checks the handle list of a send: kept in *list. */
+static int64_t decode_send(struct proc *p, struct chan *c, uint64_t list_ptr, uint64_t count,
+                           int *list)
+{
+	if (count > IDLK_SEND_HANDLES)
+		return -E_INVAL;
+	if (copy_from_user(p->pml4, list, list_ptr, count * sizeof(int)) < 0)
+		return -E_FAULT;
+	for (uint64_t i = 0; i < count; i++) {
+		struct handle *h = handle_get(p, list[i], H_NONE);
+		if (!h)
+			return -E_BADH;
+		if (is_end_of(h, c))
+			return -E_INVAL; /* a channel may not carry itself */
+		for (uint64_t j = 0; j < i; j++)
+			if (list[j] == list[i])
+				return -E_INVAL;
+	}
+	return 0;
+}
+
+/*
+ * handle_send(end, handles, count, words) -> 0: moves the caller's handles
+ * handles[0..count) (at most IDLK_SEND_HANDLES) into the channel, towards
+ * its other end, and stores in words[0..count) what the receiver passes to
+ * handle_receive. They leave the caller's table.
+ */
+int64_t sys_handle_send(uint64_t end, uint64_t list_ptr, uint64_t count, uint64_t words_ptr,
+                        uint64_t a4)
+{
+	(void)a4;
+	struct proc *p = current->proc;
+	int list[IDLK_SEND_HANDLES];
+	uint32_t words[IDLK_SEND_HANDLES] = {0};
+	/* Decode. */
+	struct handle *e = handle_get(p, (int64_t)end, H_CHAN);
+	if (!e)
+		return -E_BADH;
+	struct chan *c = e->obj;
+	int to = 1 - (int)e->base;
+	int64_t err = decode_send(p, c, list_ptr, count, list);
+	if (err < 0)
+		return err;
+	if (c->end_refs[to] == 0)
+		return -E_GONE;
+	uint64_t free_slots = 0;
+	for (int i = 0; i < CHAN_INFLIGHT; i++)
+		free_slots += !c->flight[to][i].used;
+	if (free_slots < count)
+		return -E_BUSY;
+	if (copy_to_user(p->pml4, words_ptr, words, count * sizeof(uint32_t)) < 0)
+		return -E_FAULT;
+	/* Invoke: a handle moves from the table to a slot with its reference. */
+	for (uint64_t i = 0, slot = 0; i < count; i++) {
+		while (c->flight[to][slot].used)
+			slot++;
+		struct flight *f = &c->flight[to][slot];
+		f->used = true;
+		f->gen = (f->gen + 1) & 0xffffff;
+		f->h = p->handles[list[i]];
+		p->handles[list[i]] = (struct handle){H_NONE, NULL, 0, 0};
+		p->used[L_HANDLES]--;
+		words[i] = (uint32_t)slot | f->gen << 8;
+	}
+	copy_to_user(p->pml4, words_ptr, words, count * sizeof(uint32_t));
+	return 0;
+}
+
+/* The slot a word names, if it holds a handle travelling to `side`. */
+static struct flight *slot_of(struct chan *c, int side, uint32_t word)
+{
+	uint32_t slot = word & 0xff, gen = word >> 8;
+	if (slot >= CHAN_INFLIGHT)
+		return NULL;
+	struct flight *f = &c->flight[side][slot];
+	return f->used && f->gen == gen ? f : NULL;
+}
+
+/*
+ * handle_receive(end, words, count, handles) -> 0: takes the handles that
+ * words[0..count) name, sent towards this end, into the caller's table and
+ * stores their numbers in handles[0..count). With handles 0 it closes them
+ * instead (a frame nobody will read). All or nothing.
+ */
+int64_t sys_handle_receive(uint64_t end, uint64_t words_ptr, uint64_t count, uint64_t out_ptr,
+                           uint64_t a4)
+{
+	(void)a4;
+	struct proc *p = current->proc;
+	uint32_t words[IDLK_SEND_HANDLES];
+	int out[IDLK_SEND_HANDLES] = {0};
+	/* Decode. */
+	struct handle *e = handle_get(p, (int64_t)end, H_CHAN);
+	if (!e)
+		return -E_BADH;
+	struct chan *c = e->obj;
+	int side = (int)e->base;
+	if (count > IDLK_SEND_HANDLES)
+		return -E_INVAL;
+	if (copy_from_user(p->pml4, words, words_ptr, count * sizeof(uint32_t)) < 0)
+		return -E_FAULT;
+	for (uint64_t i = 0; i < count; i++) {
+		if (!slot_of(c, side, words[i]))
+			return -E_BADH;
+		for (uint64_t j = 0; j < i; j++)
+			if ((words[j] & 0xff) == (words[i] & 0xff))
+				return -E_INVAL;
+	}
+	if (out_ptr) {
+		if (p->used[L_HANDLES] > p->limit[L_HANDLES] ||
+		    count > p->limit[L_HANDLES] - p->used[L_HANDLES])
+			return -E_LIMIT;
+		if (copy_to_user(p->pml4, out_ptr, out, count * sizeof(int)) < 0)
+			return -E_FAULT;
+	}
+	/* Invoke. */
+	for (uint64_t i = 0; i < count; i++) {
+		struct flight *f = slot_of(c, side, words[i]);
+		struct handle h = f->h;
+		f->used = false;
+		if (out_ptr)
+			out[i] = handle_add(p, &h); /* takes a reference of its own */
+		obj_put(&h);                        /* the slot's */
+	}
+	if (out_ptr)
+		copy_to_user(p->pml4, out_ptr, out, count * sizeof(int));
+	return 0;
+}
