@@ -2,7 +2,8 @@
  * stdio.c: the libc shim's stdio. printf formats into a line buffer that is
  * flushed at each newline (or when full) through the backend: the console
  * client (console_client.c) once a program connected, else the kernel's
- * debug log. Formats: %d %i %u %x %p %s %c %%, with l and z size modifiers.
+ * debug log. Formats: %d %i %u %x %p %s %c %%, with l and z size modifiers,
+ * a field width, and the flags - (left-justify) and 0 (pad numbers with 0).
  */
 #include "ulib.h"
 
@@ -53,18 +54,45 @@ static void emit(struct sink *s, char c)
 	s->len++;
 }
 
-static void emit_number(struct sink *s, uint64_t v, unsigned base, int min_digits)
+/* Writes v in base into digits (backwards from its end); returns the count. */
+static int format_number(char *end, uint64_t v, unsigned base)
 {
-	char digits[24];
 	int n = 0;
 	do {
-		digits[n++] = "0123456789abcdef"[v % base];
+		*--end = "0123456789abcdef"[v % base];
 		v /= base;
+		n++;
 	} while (v);
-	while (n < min_digits)
-		digits[n++] = '0';
-	while (n)
-		emit(s, digits[--n]);
+	return n;
+}
+
+/* How a conversion is written: %[-][0][width][l|z]c. */
+struct spec {
+	bool left, zero;
+	int width;
+};
+
+/* Emits text (len bytes) padded to the field's width; a leading '-' of a
+ * zero-padded number stays in front of the zeros. */
+static void emit_field(struct sink *s, const char *text, int len, const struct spec *sp,
+                       bool numeric)
+{
+	int pad = sp->width > len ? sp->width - len : 0;
+	if (!sp->left && sp->zero && numeric) {
+		if (len > 0 && text[0] == '-') {
+			emit(s, '-');
+			text++;
+			len--;
+		}
+		while (pad-- > 0)
+			emit(s, '0');
+	}
+	while (!sp->left && pad-- > 0)
+		emit(s, ' ');
+	for (int i = 0; i < len; i++)
+		emit(s, text[i]);
+	while (sp->left && pad-- > 0)
+		emit(s, ' ');
 }
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
@@ -75,39 +103,58 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			emit(&s, *fmt);
 			continue;
 		}
+		struct spec sp = {false, false, 0};
+		for (;; fmt++) {
+			if (fmt[1] == '-')
+				sp.left = true;
+			else if (fmt[1] == '0')
+				sp.zero = true;
+			else
+				break;
+		}
+		while (fmt[1] >= '0' && fmt[1] <= '9' && sp.width < 1000)
+			sp.width = sp.width * 10 + (*++fmt - '0');
 		int longs = 0;
 		while (fmt[1] == 'l' || fmt[1] == 'z') {
 			longs = 1;
 			fmt++;
 		}
+		char digits[24], *end = digits + sizeof(digits);
+		int n;
 		switch (*++fmt) {
 		case 'd':
 		case 'i': {
 			int64_t v = longs ? va_arg(ap, int64_t) : va_arg(ap, int);
+			n = format_number(end, v < 0 ? -(uint64_t)v : (uint64_t)v, 10);
 			if (v < 0)
-				emit(&s, '-');
-			emit_number(&s, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, 0);
+				*(end - ++n) = '-';
+			emit_field(&s, end - n, n, &sp, true);
 			break;
 		}
 		case 'u':
-			emit_number(&s, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, 0);
+			n = format_number(end, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned),
+			                  10);
+			emit_field(&s, end - n, n, &sp, true);
 			break;
 		case 'x':
-			emit_number(&s, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, 0);
+			n = format_number(end, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned),
+			                  16);
+			emit_field(&s, end - n, n, &sp, true);
 			break;
 		case 'p':
-			emit(&s, '0');
-			emit(&s, 'x');
-			emit_number(&s, (uint64_t)va_arg(ap, void *), 16, 1);
+			n = format_number(end, (uint64_t)va_arg(ap, void *), 16);
+			*(end - ++n) = 'x';
+			*(end - ++n) = '0';
+			emit_field(&s, end - n, n, &sp, false);
 			break;
 		case 's': {
 			const char *str = va_arg(ap, const char *);
-			while (*str)
-				emit(&s, *str++);
+			emit_field(&s, str, (int)strlen(str), &sp, false);
 			break;
 		}
 		case 'c':
-			emit(&s, (char)va_arg(ap, int));
+			digits[0] = (char)va_arg(ap, int);
+			emit_field(&s, digits, 1, &sp, false);
 			break;
 		case '%':
 			emit(&s, '%');
