@@ -131,6 +131,10 @@ struct idlk_handle_info {
 	uint64_t kind; /* IDLK_HANDLE_* */
 	uint64_t base; /* resources: the first port, address or line; else 0 */
 	uint64_t size; /* resources: how many; shm: bytes; process: 0 */
+	/* Which object (never reused while the system runs): shm and channel
+	 * memory, a process's id; 0 for resources, which are values. A server
+	 * that keeps a client's buffer mapped knows it again by this. */
+	uint64_t object;
 };
 #endif
 

@@ -154,11 +154,18 @@ int64_t sys_handle_info(uint64_t h, uint64_t out, uint64_t a2, uint64_t a3, uint
 	struct handle *hd = handle_get(p, (int64_t)h, H_NONE);
 	if (!hd)
 		return -E_BADH;
-	struct idlk_handle_info info = {(uint64_t)hd->kind, hd->base, hd->size};
+	struct idlk_handle_info info = {(uint64_t)hd->kind, hd->base, hd->size, 0};
+	const struct shm *mem = NULL;
 	if (hd->kind == H_SHM)
-		info.size = ((struct shm *)hd->obj)->npages * PAGE_SIZE;
-	if (hd->kind == H_CHAN)
-		info.size = chan_memory(hd->obj)->npages * PAGE_SIZE;
+		mem = hd->obj;
+	else if (hd->kind == H_CHAN)
+		mem = chan_memory(hd->obj);
+	else if (hd->kind == H_PROC)
+		info.object = (uint64_t)((const struct proc *)hd->obj)->pid;
+	if (mem) {
+		info.size = mem->npages * PAGE_SIZE;
+		info.object = mem->id;
+	}
 	if (copy_to_user(p->pml4, out, &info, sizeof(info)) < 0)
 		return -E_FAULT;
 	return (int64_t)info.kind;

@@ -60,6 +60,7 @@ struct shm {
 	size_t npages;
 	uint64_t *frames;   /* physical addresses, one page of them */
 	struct proc *owner; /* whose limits it counts against */
+	uint64_t id;        /* handle_info's object: never reused */
 };
 
 /* The kinds are the ABI's IDLK_HANDLE_* numbers, so handle_info passes them on. */

@@ -154,8 +154,10 @@ int64_t shm_create(struct proc *p, uint64_t len, struct shm **out)
 		limit_give(p, L_SHMS, 1);
 		return err;
 	}
+	static uint64_t next_id = 1;
 	s->refs = 1;
 	s->owner = p;
+	s->id = next_id++;
 	s->frames = P2V(list);
 	for (s->npages = 0; s->npages < len / PAGE_SIZE; s->npages++) {
 		err = frame_alloc(p, &s->frames[s->npages]);

@@ -282,6 +282,8 @@ static int channel(void)
 	expect("a notice word outside", idlk_chan_create(4096, more, &outside), -IDLK_E_INVAL);
 	/* A shared object from end 0 to end 1, received back by this process. */
 	int shm = (int)idlk_shm_create(4096);
+	idlk_handle_info(shm, &info);
+	long shm_object = (long)info.object;
 	struct idlk_limits limit, used;
 	idlk_limits(&limit, &used);
 	uint64_t handles_before = used.handles;
@@ -299,6 +301,7 @@ static int channel(void)
 	int got = -1;
 	expect("receive", idlk_handle_receive(ends[1], &word, 1, &got), 0);
 	expect("what arrived", idlk_handle_info(got, &info), IDLK_HANDLE_SHM);
+	expect("the same object", (long)info.object, (long)shm_object);
 	expect("receive the word again", idlk_handle_receive(ends[1], &word, 1, &got),
 	       -IDLK_E_BADH);
 	int pair[2] = {got, got};
