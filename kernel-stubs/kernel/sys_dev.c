@@ -15,8 +15,25 @@
 #define DMA_MAX_BYTES  (4ull << 20)
 #define NIRQ           16
 
-static struct proc *irq_owner[NIRQ];
-static bool irq_pending[NIRQ];
+#define IRQ_SHARERS 4 /* processes that may wait on one line (PCI lines are shared) */
+
+/*
+ * An interrupt line that user space waits on. PCI interrupts are level
+ * triggered and shared: when the line fires, the kernel masks it and wakes
+ * every process waiting on it; each checks its own device, and the line is
+ * unmasked once every sharer has called irq_wait again (its acknowledgement),
+ * so a device that still asserts the line interrupts again then.
+ */
+static struct irq_line {
+	struct proc *owner[IRQ_SHARERS];
+	bool pending[IRQ_SHARERS]; /* an interrupt came while the owner was not waiting */
+	uint8_t unacked;           /* bit i: owner i has not waited since the last interrupt */
+} lines[NIRQ];
+
+static uint64_t irq_key(int irq, int sharer)
+{
+	return (uint64_t)irq * IRQ_SHARERS + (uint64_t)sharer;
+}
 
 /* Ports no handle opens: the 8259 PICs, the 8254 PIT, its gate (0x61), and
  * the PS/2 controller's reset line (0x64 can reset the machine). */
@@ -46,37 +63,58 @@ size_t dev_root_resources(struct handle *roots)
 
 /*
  * From trap(): interrupt on a line that user space may own. The line stays
- * masked until its driver calls irq_wait again. Returns whether a driver
+ * masked until every sharer called irq_wait again. Returns whether a driver
  * thread was woken.
  */
 bool irq_deliver(int irq)
 {
 	pic_mask(irq);
-	if (!irq_owner[irq])
-		return false;
-	if (wakeup(W_IRQ, (uint64_t)irq, 0, 1))
-		return true;
-	irq_pending[irq] = true;
-	return false;
+	struct irq_line *l = &lines[irq];
+	bool woken = false;
+	for (int i = 0; i < IRQ_SHARERS; i++) {
+		if (!l->owner[i])
+			continue;
+		l->unacked |= (uint8_t)(1u << i);
+		if (wakeup(W_IRQ, irq_key(irq, i), 0, 1))
+			woken = true;
+		else
+			l->pending[i] = true;
+	}
+	return woken;
+}
+
+/* The line is unmasked when it has owners and none owes an acknowledgement. */
+static void maybe_unmask(int irq)
+{
+	struct irq_line *l = &lines[irq];
+	bool owned = false;
+	for (int i = 0; i < IRQ_SHARERS; i++)
+		owned |= l->owner[i] != NULL;
+	if (owned && l->unacked == 0)
+		pic_unmask(irq);
 }
 
 /* A dying process gives its interrupt lines back. */
 void irq_release(struct proc *p)
 {
-	for (int i = 0; i < NIRQ; i++) {
-		if (irq_owner[i] == p) {
-			irq_owner[i] = NULL;
-			irq_pending[i] = false;
-			pic_mask(i);
+	for (int irq = 0; irq < NIRQ; irq++) {
+		struct irq_line *l = &lines[irq];
+		for (int i = 0; i < IRQ_SHARERS; i++) {
+			if (l->owner[i] != p)
+				continue;
+			l->owner[i] = NULL;
+			l->pending[i] = false;
+			l->unacked &= (uint8_t) ~(1u << i);
+			maybe_unmask(irq);
 		}
 	}
 }
 
 /*
  * irq_wait(handle): the handle names one interrupt line. The first call
- * claims the line for this process until it exits. Each call acknowledges
- * the previous interrupt (unmasks the line) and waits for the next; one that
- * came in between returns at once.
+ * makes this process one of the line's sharers until it exits. Each call
+ * acknowledges the previous interrupt and waits for the next; one that came
+ * in between returns at once.
  */
 int64_t sys_irq_wait(uint64_t h, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
@@ -88,19 +126,31 @@ int64_t sys_irq_wait(uint64_t h, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t
 		return -E_BADH;
 	if (r->size != 1)
 		return -E_INVAL;
-	uint64_t irq = r->base;
+	int irq = (int)r->base;
 	if (irq == 0 || irq == 2 || irq >= NIRQ) /* the timer and the cascade */
 		return -E_PERM;
-	if (irq_owner[irq] && irq_owner[irq] != p)
+	struct irq_line *l = &lines[irq];
+	int me = -1, free_slot = -1;
+	for (int i = 0; i < IRQ_SHARERS; i++) {
+		if (l->owner[i] == p)
+			me = i;
+		else if (!l->owner[i] && free_slot < 0)
+			free_slot = i;
+	}
+	if (me < 0 && free_slot < 0)
 		return -E_BUSY;
 	/* Invoke. */
-	irq_owner[irq] = p;
-	if (irq_pending[irq]) {
-		irq_pending[irq] = false;
+	if (me < 0) {
+		me = free_slot;
+		l->owner[me] = p;
+	}
+	l->unacked &= (uint8_t) ~(1u << me);
+	maybe_unmask(irq);
+	if (l->pending[me]) {
+		l->pending[me] = false;
 		return 0;
 	}
-	pic_unmask((int)irq);
-	return block(W_IRQ, irq, 0);
+	return block(W_IRQ, irq_key(irq, me), 0);
 }
 
 /*
