@@ -2,9 +2,10 @@
  * stdio.c: the libc shim's stdio. printf formats into a line buffer that is
  * flushed at each newline (or when full) through the backend: the console
  * client (console_client.c) once a program connected, else the kernel's
- * debug log. Formats: %d %i %u %x %p %s %c %%, with l and z size modifiers,
+ * debug log. Formats: %d %i %u %x %o %p %s %c %%, with l and z size modifiers,
  * a field width, and the flags - (left-justify) and 0 (pad numbers with 0).
  */
+#include "posix.h"
 #include "ulib.h"
 
 static long debug_write(void *ctx, const char *buf, size_t n)
@@ -137,8 +138,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			emit_field(&s, end - n, n, &sp, true);
 			break;
 		case 'x':
+		case 'o':
 			n = format_number(end, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned),
-			                  16);
+			                  *fmt == 'x' ? 16 : 8);
 			emit_field(&s, end - n, n, &sp, true);
 			break;
 		case 'p':
@@ -186,6 +188,30 @@ int printf(const char *fmt, ...)
 	va_end(ap);
 	for (int i = 0; i < n && i < (int)sizeof(buf) - 1; i++)
 		put(buf[i]);
+	return n;
+}
+
+/* Descriptors 1 and 2 (files.c): bytes to the console, line-buffered. */
+void stdio_write(const void *buf, size_t count)
+{
+	const char *p = buf;
+	for (size_t i = 0; i < count; i++)
+		put(p[i]);
+}
+
+/* Descriptor 0: what the console gives, a line at a time. */
+long console_read(void *buf, size_t count)
+{
+	fflush_stdout();
+	if (!backend.read) {
+		errno = ENOSYS;
+		return -1;
+	}
+	long n = backend.read(backend.ctx, buf, count);
+	if (n < 0) {
+		errno = EIO;
+		return -1;
+	}
 	return n;
 }
 
