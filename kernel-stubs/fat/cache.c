@@ -11,8 +11,10 @@
  *
  * Invariant: no sector is held by two lines (a fill stops short of the
  * next held sector), and a clean held sector equals the device's; direct
- * reads and writes of file data rely on both. Replacement is the clock
- * algorithm over the lines.
+ * reads and writes of file data rely on both. Replacement is LRU: with a
+ * handful of lines a scan for the oldest costs nothing, and unlike the
+ * clock it never evicts the FAT line that every cluster of a sequential
+ * read touches while data lines stream past it.
  */
 #include "fat_int.h"
 
@@ -99,30 +101,27 @@ static uint32_t uncached_run(const struct fat_volume *vol, uint32_t sector, uint
 	return limit;
 }
 
-/* The clock: a line not used since the hand last passed it, written back. */
+static void touch(struct fat_volume *vol, uint32_t i)
+{
+	vol->lines[i].used = ++vol->cache_clock;
+}
+
+/* An empty line, else the least recently used one, written back. */
 static int victim(struct fat_volume *vol, uint32_t *out)
 {
+	uint32_t best = 0;
 	for (uint32_t i = 0; i < FAT_CACHE_LINES; i++) {
 		if (vol->lines[i].count == 0) {
 			*out = i;
 			return FAT_OK;
 		}
+		if (vol->lines[i].used < vol->lines[best].used)
+			best = i;
 	}
-	for (uint32_t step = 0; step < 2 * FAT_CACHE_LINES; step++) {
-		uint32_t i = vol->cache_hand;
-		vol->cache_hand = (i + 1) % FAT_CACHE_LINES;
-		if (vol->lines[i].ref) {
-			vol->lines[i].ref = 0;
-			continue;
-		}
-		int err = clean_line(vol, i);
-		if (err != FAT_OK)
-			return err;
-		*out = i;
-		return FAT_OK;
-	}
-	FAT_ASSERT(0); /* two turns of the hand clear every reference bit */
-	return FAT_E_IO;
+	int err = clean_line(vol, best);
+	if (err == FAT_OK)
+		*out = best;
+	return err;
 }
 
 int fat_cache_get(struct fat_volume *vol, uint32_t sector, uint32_t ahead, enum fat_cache_mode mode,
@@ -132,7 +131,7 @@ int fat_cache_get(struct fat_volume *vol, uint32_t sector, uint32_t ahead, enum 
 	int hit = find_line(vol, sector);
 	if (hit >= 0) {
 		struct fat_cache_line *l = &vol->lines[hit];
-		l->ref = 1;
+		touch(vol, (uint32_t)hit);
 		*out = line_data(vol, (uint32_t)hit, sector - l->first);
 		return FAT_OK;
 	}
@@ -159,7 +158,7 @@ int fat_cache_get(struct fat_volume *vol, uint32_t sector, uint32_t ahead, enum 
 			memset(p, 0, FAT_SECTOR_BYTES);
 		}
 		l->count = (uint16_t)(l->count + n);
-		l->ref = 1;
+		touch(vol, i);
 		*out = p;
 		return FAT_OK;
 	}
@@ -182,7 +181,7 @@ int fat_cache_get(struct fat_volume *vol, uint32_t sector, uint32_t ahead, enum 
 	}
 	l->first = sector;
 	l->count = (uint16_t)n;
-	l->ref = 1;
+	touch(vol, i);
 	*out = line_data(vol, i, 0);
 	return FAT_OK;
 }
@@ -255,5 +254,5 @@ int fat_cache_write_back(struct fat_volume *vol)
 void fat_cache_reset(struct fat_volume *vol)
 {
 	memset(vol->lines, 0, sizeof(vol->lines));
-	vol->cache_hand = 0;
+	vol->cache_clock = 0;
 }

@@ -104,7 +104,7 @@ struct fat_cache_line {
 	uint32_t first; /* the first sector held */
 	uint32_t dirty; /* bit i: sector first + i is newer than the device */
 	uint16_t count; /* sectors held; 0: the line is empty */
-	uint8_t ref;    /* clock: used since the hand last passed */
+	uint64_t used;  /* the volume's cache_clock at the line's last use (LRU) */
 };
 
 /* A mounted volume. The caller owns the memory (about 64 KiB with the
@@ -127,7 +127,7 @@ struct fat_volume {
 	uint32_t next_free;     /* where the search for a free cluster starts */
 	uint32_t chain_gen;     /* bumped when clusters are freed: stales file positions */
 	struct fat_file *open_files;
-	uint32_t cache_hand;
+	uint64_t cache_clock; /* counts cache uses, for LRU */
 	struct fat_cache_line lines[FAT_CACHE_LINES];
 	_Alignas(16) uint8_t cache[FAT_CACHE_LINES][FAT_CACHE_LINE_SECTORS * FAT_SECTOR_BYTES];
 };

@@ -357,15 +357,14 @@ int64_t fat_read(struct fat_file *f, uint64_t offset, void *buf, uint32_t count)
 		return 0;
 	if (count > f->size - offset)
 		count = (uint32_t)(f->size - offset);
+	err = transfer(f, offset, buf, count, false, f->size);
 	uint32_t n = (uint32_t)fat_clusters_for(f->vol, f->size);
-	if (fat_clusters_for(f->vol, offset + count) == n) {
-		/* The read reaches the last cluster: the chain must end there. */
+	if (err == FAT_OK && fat_clusters_for(f->vol, offset + count) == n) {
+		/* The read reached the last cluster: the chain must end there.
+		 * (Checked after the transfer, whose position it continues.) */
 		uint32_t last;
 		err = last_cluster(f, n, &last);
-		if (err != FAT_OK)
-			return err;
 	}
-	err = transfer(f, offset, buf, count, false, f->size);
 	return err != FAT_OK ? err : (int64_t)count;
 }
 
