@@ -32,9 +32,17 @@ int fat_dir_locate(struct fat_volume *vol, struct fat_dir_cursor *cur, uint32_t 
                    uint32_t *sector, uint16_t *offset)
 {
 	FAT_ASSERT(fat_cluster_ok(vol, cur->first));
-	if (slot >= FAT_DIR_MAX_SLOTS)
-		return FAT_END;
 	uint32_t per = fat_slots_per_cluster(vol);
+	if (slot >= FAT_DIR_MAX_SLOTS) {
+		/* The end, if the chain ends with its 2 MiB; a chain that goes
+		 * on (a loop, say) is corruption. */
+		uint32_t sector, next;
+		uint16_t offset;
+		int err = fat_dir_locate(vol, cur, FAT_DIR_MAX_SLOTS - 1, &sector, &offset);
+		if (err == FAT_OK)
+			err = fat_table_next(vol, cur->cluster, &next);
+		return err == FAT_OK ? FAT_E_IO : err;
+	}
 	uint32_t index = slot / per;
 	if (index < cur->index) {
 		cur->index = 0;

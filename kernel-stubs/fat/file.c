@@ -384,6 +384,14 @@ int64_t fat_write(struct fat_file *f, uint64_t offset, const void *buf, uint32_t
 	uint32_t old_size = f->size, old_first = f->first_cluster;
 	uint32_t have = (uint32_t)fat_clusters_for(f->vol, old_size);
 	uint64_t end = offset + count;
+	if (have > 0 && fat_clusters_for(f->vol, end) >= have) {
+		/* The write reaches the last cluster: the chain must end there,
+		 * checked before anything changes. */
+		uint32_t last;
+		err = last_cluster(f, have, &last);
+		if (err != FAT_OK)
+			return err;
+	}
 	err = grow_chain(f, end);
 	if (err != FAT_OK)
 		return err;

@@ -172,8 +172,8 @@ int fat_name_from_short(const uint8_t *raw, uint8_t ntres, char *out, uint8_t *l
 		base--;
 	while (ext > 0 && raw[8 + ext - 1] == ' ')
 		ext--;
-	if (base == 0)
-		return FAT_E_IO;
+	if (raw[0] == ' ')
+		return FAT_E_IO; /* the specification forbids it; nothing writes it */
 	for (uint32_t i = 0; i < base + ext; i++) {
 		uint32_t at = i < base ? i : 8 + i - base;
 		uint32_t b = raw[at];
