@@ -132,6 +132,31 @@ static int long_name(const uint16_t *units, uint32_t nslots, struct fat_entry *e
 	return err;
 }
 
+/* Checks a short entry and its long name (units of nslots slots with
+ * checksum sum; NULL if it has none) and fills e's raw entry and names. */
+static int finish_entry(const struct fat_volume *vol, const uint8_t raw[32], const uint16_t *units,
+                        uint32_t nslots, uint8_t sum, struct fat_entry *e)
+{
+	int err = check_short(vol, raw);
+	if (err != FAT_OK)
+		return err;
+	err = fat_name_from_short(raw, raw[FAT_DE_NTRES], e->short_name, &e->short_len);
+	if (err != FAT_OK)
+		return err;
+	if (units != NULL) {
+		if (fat_name_checksum(raw) != sum)
+			return FAT_E_IO;
+		err = long_name(units, nslots, e);
+		if (err != FAT_OK)
+			return err;
+	} else {
+		memcpy(e->name, e->short_name, (size_t)e->short_len + 1);
+		e->name_len = e->short_len;
+	}
+	memcpy(e->raw, raw, 32);
+	return FAT_OK;
+}
+
 int fat_dir_next(struct fat_volume *vol, struct fat_dir_cursor *cur, uint32_t *slot_io,
                  struct fat_entry *e, bool resume)
 {
@@ -196,28 +221,13 @@ int fat_dir_next(struct fat_volume *vol, struct fat_dir_cursor *cur, uint32_t *s
 				return FAT_E_IO;
 			continue;
 		}
-		err = check_short(vol, raw);
+		err = finish_entry(vol, raw, in_long ? units : NULL, nslots, sum, e);
 		if (err != FAT_OK)
 			return err;
-		err = fat_name_from_short(raw, raw[FAT_DE_NTRES], e->short_name, &e->short_len);
-		if (err != FAT_OK)
-			return err;
-		if (in_long) {
-			if (fat_name_checksum(raw) != sum)
-				return FAT_E_IO;
-			err = long_name(units, nslots, e);
-			if (err != FAT_OK)
-				return err;
-		} else {
-			memcpy(e->name, e->short_name, (size_t)e->short_len + 1);
-			e->name_len = e->short_len;
-			first = slot;
-		}
-		memcpy(e->raw, raw, 32);
 		e->dir = cur->first;
 		e->sector = sector;
 		e->offset = offset;
-		e->first_slot = first;
+		e->first_slot = in_long ? first : slot;
 		e->next_slot = slot + 1;
 		*slot_io = slot + 1;
 		return FAT_OK;
@@ -389,6 +399,50 @@ static void put_long_slot(uint8_t raw[32], const uint16_t *units, uint32_t nunit
 	}
 }
 
+/* Writes nlong long-name slots and the short entry raw from slot start on,
+ * where the run of free slots reaches the end marker at slot end or not;
+ * e learns where the short entry went. */
+static int write_slots(struct fat_volume *vol, uint32_t dir, uint32_t start, uint32_t end,
+                       const uint16_t *units, uint32_t nunits, uint32_t nlong,
+                       const uint8_t raw[32], struct fat_entry *e)
+{
+	uint8_t sum = fat_name_checksum(raw);
+	struct fat_dir_cursor cur;
+	fat_dir_cursor_init(&cur, dir);
+	int err;
+	for (uint32_t k = 0; k <= nlong; k++) {
+		uint8_t slot_raw[32];
+		err = fat_dir_locate(vol, &cur, start + k, &e->sector, &e->offset);
+		if (err == FAT_END)
+			err = FAT_E_IO; /* the directory shrank under us */
+		if (err != FAT_OK)
+			return err;
+		if (k < nlong)
+			put_long_slot(slot_raw, units, nunits, nlong - k, k == 0, sum);
+		else
+			memcpy(slot_raw, raw, 32);
+		err = write_slot(vol, e->sector, e->offset, slot_raw);
+		if (err != FAT_OK)
+			return err;
+	}
+	/* Slots past the end marker are free whatever they hold: if the new
+	 * entry covered the marker, put one back behind it. */
+	uint32_t after = start + nlong + 1;
+	if (end < after && after < FAT_DIR_MAX_SLOTS) {
+		uint32_t s;
+		uint16_t o;
+		uint8_t next[32];
+		err = read_slot(vol, &cur, after, next, &s, &o);
+		if (err == FAT_OK && next[0] != FAT_SLOT_END) {
+			next[0] = FAT_SLOT_END;
+			err = write_slot(vol, s, o, next);
+		}
+		if (err != FAT_OK && err != FAT_END)
+			return err;
+	}
+	return FAT_OK;
+}
+
 int fat_dir_add(struct fat_volume *vol, uint32_t dir, const char *name, size_t len,
                 const uint8_t template[32], struct fat_entry *e)
 {
@@ -424,45 +478,11 @@ int fat_dir_add(struct fat_volume *vol, uint32_t dir, const char *name, size_t l
 	memcpy(raw, template, 32);
 	memcpy(raw, short_name, 11);
 	raw[FAT_DE_NTRES] = 0;
-	uint8_t sum = fat_name_checksum(short_name);
-	struct fat_dir_cursor cur;
-	fat_dir_cursor_init(&cur, dir);
-	uint32_t sector = 0;
-	uint16_t offset = 0;
-	for (uint32_t k = 0; k <= nlong; k++) {
-		uint8_t slot_raw[32];
-		err = fat_dir_locate(vol, &cur, start + k, &sector, &offset);
-		if (err == FAT_END)
-			err = FAT_E_IO; /* the directory shrank under us */
-		if (err != FAT_OK)
-			return err;
-		if (k < nlong)
-			put_long_slot(slot_raw, units, nunits, nlong - k, k == 0, sum);
-		else
-			memcpy(slot_raw, raw, 32);
-		err = write_slot(vol, sector, offset, slot_raw);
-		if (err != FAT_OK)
-			return err;
-	}
-	/* Slots past the end marker are free whatever they hold: if the new
-	 * entry covered the marker, put one back behind it. */
-	uint32_t after = start + nlong + 1;
-	if (end < after && after < FAT_DIR_MAX_SLOTS) {
-		uint32_t s;
-		uint16_t o;
-		uint8_t next[32];
-		err = read_slot(vol, &cur, after, next, &s, &o);
-		if (err == FAT_OK && next[0] != FAT_SLOT_END) {
-			next[0] = FAT_SLOT_END;
-			err = write_slot(vol, s, o, next);
-		}
-		if (err != FAT_OK && err != FAT_END)
-			return err;
-	}
+	err = write_slots(vol, dir, start, end, units, nunits, nlong, raw, e);
+	if (err != FAT_OK)
+		return err;
 	memcpy(e->raw, raw, 32);
 	e->dir = dir;
-	e->sector = sector;
-	e->offset = offset;
 	e->first_slot = start;
 	e->next_slot = start + nlong + 1;
 	memcpy(e->name, name, len);
