@@ -23,28 +23,28 @@ typedef int64_t off_t;
 extern int errno;
 
 /* sys.Errno's values, by their POSIX names. */
-#define ENOENT       1  /* NOT_FOUND */
-#define EACCES       2  /* ACCESS */
-#define EEXIST       3  /* EXISTS */
-#define ENOTDIR      4  /* NOT_DIR */
-#define EISDIR       5  /* IS_DIR */
-#define EINVAL       6  /* INVALID */
-#define ENOSPC       7  /* NO_SPACE */
-#define EIO          8  /* IO */
-#define EBADF        9  /* BAD_HANDLE */
-#define EMFILE       10 /* TOO_MANY */
-#define ENOTSUP      11 /* NOT_SUPPORTED */
-#define EAGAIN       12 /* WOULD_BLOCK */
-#define EADDRINUSE   13 /* ADDR_IN_USE */
-#define ENETUNREACH  14 /* UNREACHABLE */
-#define EBUSY        15 /* BUSY */
-#define ENAMETOOLONG 16 /* NAME_TOO_LONG */
-#define ENOTEMPTY    17 /* NOT_EMPTY */
-#define ENOTCONN     18 /* BAD_STATE */
-#define ECONNREFUSED 19 /* REFUSED */
-#define ECONNRESET   20 /* RESET */
-#define ETIMEDOUT    21 /* TIMED_OUT */
-#define ERANGE       22 /* RANGE */
+#define ENOENT       1   /* NOT_FOUND */
+#define EACCES       2   /* ACCESS */
+#define EEXIST       3   /* EXISTS */
+#define ENOTDIR      4   /* NOT_DIR */
+#define EISDIR       5   /* IS_DIR */
+#define EINVAL       6   /* INVALID */
+#define ENOSPC       7   /* NO_SPACE */
+#define EIO          8   /* IO */
+#define EBADF        9   /* BAD_HANDLE */
+#define EMFILE       10  /* TOO_MANY */
+#define ENOTSUP      11  /* NOT_SUPPORTED */
+#define EAGAIN       12  /* WOULD_BLOCK */
+#define EADDRINUSE   13  /* ADDR_IN_USE */
+#define ENETUNREACH  14  /* UNREACHABLE */
+#define EBUSY        15  /* BUSY */
+#define ENAMETOOLONG 16  /* NAME_TOO_LONG */
+#define ENOTEMPTY    17  /* NOT_EMPTY */
+#define ENOTCONN     18  /* BAD_STATE */
+#define ECONNREFUSED 19  /* REFUSED */
+#define ECONNRESET   20  /* RESET */
+#define ETIMEDOUT    21  /* TIMED_OUT */
+#define ERANGE       22  /* RANGE */
 #define EPIPE        100 /* the server went away (the channel closed) */
 #define ENOSYS       101 /* no server for the call, or a transport failure */
 
@@ -76,9 +76,9 @@ ssize_t write(int fd, const void *buf, size_t count);
 off_t lseek(int fd, off_t offset, int whence);
 int close(int fd);
 
-#define S_IFMT  0170000
-#define S_IFDIR 0040000
-#define S_IFREG 0100000
+#define S_IFMT     0170000
+#define S_IFDIR    0040000
+#define S_IFREG    0100000
 #define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
 
@@ -125,9 +125,9 @@ int ferror(FILE *f);
 
 /* Counters of the file layer, for tests and figures. */
 struct files_counters {
-	uint64_t requests;      /* requests sent to the file server */
-	uint64_t inline_bytes;  /* file bytes that crossed the queue */
-	uint64_t shared_bytes;  /* file bytes that went through the shared buffer */
+	uint64_t requests;     /* requests sent to the file server */
+	uint64_t inline_bytes; /* file bytes that crossed the queue */
+	uint64_t shared_bytes; /* file bytes that went through the shared buffer */
 };
 void files_counters(struct files_counters *out);
 
