@@ -33,6 +33,10 @@
 #define PTE_PCD   0x10ull
 #define PTE_OWNED 0x200ull /* the frame belongs to this address space */
 #define PTE_MMIO  0x400ull /* device memory: never touched by copy_*_user */
+/* Bits 52-58 (ignored by the CPU): 1 + the slot in proc.maps of the shared
+ * object a page belongs to, 0 for other pages. */
+#define PTE_MAPSLOT_SHIFT 52
+#define PTE_MAPSLOT       (0x7full << PTE_MAPSLOT_SHIFT)
 #define PTE_NX    (1ull << 63)
 #define PTE_ADDR  0x000ffffffffff000ull
 

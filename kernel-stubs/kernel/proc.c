@@ -191,9 +191,6 @@ void proc_free_resources(struct proc *p)
 {
 	for (int h = 0; h < IDLK_MAX_HANDLES; h++)
 		handle_close(p, h);
-	for (size_t m = 0; m < ARRAY_LEN(p->mapped); m++)
-		if (p->mapped[m])
-			shm_put(p->mapped[m]);
 	irq_release(p);
 	gdt_forget_iomap(p);
 	vm_destroy(p);

@@ -11,7 +11,7 @@
 #define NPROC   16
 #define NTHREAD 64
 #define NSHM    32
-#define NMAPPED 16 /* shared-memory objects one address space maps */
+#define NMAPPED 64 /* shared-memory objects one address space maps at once */
 
 /* The layout trapasm.S pushes: general registers, vector, error, CPU frame. */
 struct trapframe {
@@ -116,7 +116,13 @@ struct proc {
 	uint64_t limit[NLIMITS], used[NLIMITS];
 	uint64_t map_next; /* where IDLK_SYS_MAP puts memory when given no address */
 	struct handle handles[IDLK_MAX_HANDLES];
-	struct shm *mapped[NMAPPED]; /* shared objects this address space maps */
+	/* Shared objects this address space maps, and how many of their pages:
+	 * each such page table entry names its slot (PTE_MAPSLOT), and the
+	 * object's reference goes when its last page is unmapped. */
+	struct {
+		struct shm *shm;
+		uint32_t pages;
+	} maps[NMAPPED];
 	/* I/O permission bitmap in the TSS's format (a clear bit allows); only
 	 * bytes [io_lo, io_hi) are not all ones, which is all gdt.c copies. */
 	uint8_t iomap[IDLK_MAX_IOPORT / 8];
@@ -186,6 +192,7 @@ bool shm_size_ok(uint64_t len);
 int64_t shm_create(struct proc *p, uint64_t bytes, struct shm **out);
 void shm_put(struct shm *s);
 void shm_change_owner(struct proc *from, struct proc *to);
+void shm_page_unmapped(struct proc *p, uint64_t pte);
 
 /* channel.c */
 struct chan;

@@ -209,27 +209,48 @@ int64_t sys_shm_map(uint64_t h, uint64_t addr, uint64_t prot, uint64_t a3, uint6
 		return err;
 	int slot = -1;
 	for (int m = 0; m < NMAPPED; m++) {
-		if (p->mapped[m] == s) {
+		if (p->maps[m].shm == s) {
 			slot = m;
 			break;
 		}
-		if (!p->mapped[m] && slot < 0)
+		if (!p->maps[m].shm && slot < 0)
 			slot = m;
 	}
 	if (slot < 0)
 		return -E_NOMEM;
 	/* Invoke: only the page tables can fail, and that undoes it all. */
+	if (!p->maps[slot].shm) {
+		p->maps[slot].shm = s;
+		p->maps[slot].pages = 0;
+		s->refs++;
+	}
+	uint64_t flags = prot_flags(prot) | (uint64_t)(slot + 1) << PTE_MAPSLOT_SHIFT;
 	for (size_t i = 0; i < s->npages; i++) {
-		err = vm_map(p, at + i * PAGE_SIZE, s->frames[i], prot_flags(prot));
+		err = vm_map(p, at + i * PAGE_SIZE, s->frames[i], flags);
 		if (err < 0) {
-			vm_unmap(p, at, i * PAGE_SIZE);
+			if (i == 0 && p->maps[slot].pages == 0)
+				shm_page_unmapped(p, flags | PTE_P); /* as if one went */
+			else
+				vm_unmap(p, at, i * PAGE_SIZE);
 			return err;
 		}
-	}
-	if (p->mapped[slot] != s) {
-		p->mapped[slot] = s;
-		s->refs++;
+		p->maps[slot].pages++;
 	}
 	map_advance(p, at, s->npages * PAGE_SIZE, addr);
 	return (int64_t)at;
+}
+
+/* A page of a shared object, whose entry was pte, left p's address space;
+ * with the object's last page goes p's reference to it. */
+void shm_page_unmapped(struct proc *p, uint64_t pte)
+{
+	int slot = (int)((pte & PTE_MAPSLOT) >> PTE_MAPSLOT_SHIFT) - 1;
+	KASSERT(slot >= 0 && slot < NMAPPED && p->maps[slot].shm);
+	if (p->maps[slot].pages > 0)
+		p->maps[slot].pages--;
+	if (p->maps[slot].pages == 0) {
+		struct shm *s = p->maps[slot].shm;
+		p->maps[slot].shm = NULL;
+		shm_put(s);
+	}
 }

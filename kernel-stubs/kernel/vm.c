@@ -170,12 +170,13 @@ static bool unmap_level(struct proc *p, uint64_t *t, int level, uint64_t t_base,
 		if (!(t[i] & PTE_P))
 			continue;
 		if (level == 1) {
-			uint64_t pa = t[i] & PTE_ADDR;
-			bool owned = t[i] & PTE_OWNED;
+			uint64_t pte = t[i];
 			t[i] = 0;
 			invlpg(e_base);
-			if (owned)
-				frame_free(p, pa);
+			if (pte & PTE_OWNED)
+				frame_free(p, pte & PTE_ADDR);
+			else if (pte & PTE_MAPSLOT)
+				shm_page_unmapped(p, pte);
 		} else if (unmap_level(p, table_of(t[i]), level - 1, e_base, va, end,
 		                       table_freed)) {
 			uint64_t pa = t[i] & PTE_ADDR;

@@ -336,6 +336,27 @@ static int channel(void)
 	       (long)shms_before - 1);
 	int another = (int)idlk_shm_create(4096);
 	expect("send to a closed end", idlk_handle_send(ends[0], &another, 1, &word), -IDLK_E_GONE);
+	/* Mapping and unmapping an object many times costs nothing lasting: the
+	 * mapping's reference goes with its last page. */
+	long remaps = 0;
+	for (int i = 0; i < 100; i++) {
+		long at = idlk_shm_map(another, NULL, RW);
+		if (at < 0 || idlk_unmap((void *)at, 4096) < 0)
+			break;
+		remaps++;
+	}
+	expect("maps and unmaps of one object", remaps, 100);
+	idlk_limits(&limit, &used);
+	uint64_t shms_mapped = used.shms;
+	long first = idlk_shm_map(another, NULL, RW);
+	long second = idlk_shm_map(another, NULL, RW); /* mapped twice: two pages, one slot */
+	idlk_unmap((void *)second, 4096);
+	idlk_handle_close(another);
+	idlk_limits(&limit, &used);
+	expect("the object lives while one mapping is left", (long)used.shms, (long)shms_mapped);
+	idlk_unmap((void *)first, 4096);
+	idlk_limits(&limit, &used);
+	expect("and goes with it", (long)used.shms, (long)shms_mapped - 1);
 	printf("hostile-channel: %ld handles in flight, forged and replayed words refused\n", sent);
 	return verdict("channel");
 }
