@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -230,6 +231,18 @@ int idl_linux_connect(idl_linux_conn *conn, const char *name, int timeout_ms)
 		conn->sock = -1;
 		return err;
 	}
+	/* Private room for any frame the server may send (an event larger than
+	 * the reply buffer of the call that waits, say): mapped, so that its
+	 * pages cost nothing until a frame needs them. */
+	conn->scratch_bytes = conn->end.rx.max_frame;
+	conn->scratch = mmap(NULL, conn->scratch_bytes, PROT_READ | PROT_WRITE,
+	                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (conn->scratch == MAP_FAILED) {
+		conn->scratch = NULL;
+		idl_linux_conn_close(conn);
+		return IDL_E_TRANSPORT;
+	}
+	idl_chan_end_set_scratch(&conn->end, conn->scratch, conn->scratch_bytes);
 	idl_chan_end_set_doorbell(&conn->end, conn->doorbell.base, h.slot);
 	idl_chan_end_set_transfer(&conn->end, &idl_linux_transfer, conn);
 	return IDL_OK;
@@ -241,6 +254,9 @@ void idl_linux_conn_close(idl_linux_conn *conn)
 		idl_chan_end_close(&conn->end);
 	idl_linux_region_close(&conn->channel);
 	idl_linux_region_close(&conn->doorbell);
+	if (conn->scratch != NULL)
+		munmap(conn->scratch, conn->scratch_bytes);
+	conn->scratch = NULL;
 	if (conn->sock >= 0)
 		close(conn->sock);
 	conn->sock = -1;

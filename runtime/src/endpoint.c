@@ -189,38 +189,47 @@ static void release(idl_chan_end *e, const idl_handle *handles, uint32_t count)
 		e->xfer->release_handles(e->xfer_ctx, handles, count);
 }
 
-/* Takes one frame from the ring into buf and maps its handles. */
-static int take_one(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size, idl_handle *handles,
-                    uint32_t *handle_count)
+/*
+ * Takes one frame from the ring into f->buf, or into f->alt when it does
+ * not fit there (f->at says which), and maps its handles into
+ * handles[IDL_MAX_HANDLES]. A frame that fits neither is skipped and its
+ * handles released: IDL_E_FRAME_TOO_LARGE.
+ */
+static int take_one(idl_chan_end *e, idl_ring_frame *f, idl_handle *handles)
 {
-	idl_ring_frame f;
-	f.buf = buf;
-	f.buf_bytes = max_bytes;
-	int err = idl_ring_read(&e->rx, &f);
+	int err = idl_ring_read(&e->rx, f);
 	if (err == IDL_E_WOULD_BLOCK)
 		return err;
 	if (err != IDL_OK && err != IDL_E_FRAME_TOO_LARGE)
 		return idl_chan_end_fail(e, err);
 	notify_peer(e, IDL_WAIT_ROOM);
-	idl_handle local[IDL_MAX_HANDLES];
-	if (f.handle_count > 0) {
+	if (f->handle_count > 0) {
 		if (e->xfer != NULL && e->xfer->receive_handles != NULL) {
-			if (e->xfer->receive_handles(e->xfer_ctx, f.wire, f.handle_count, local) !=
-			    IDL_OK)
+			if (e->xfer->receive_handles(e->xfer_ctx, f->wire, f->handle_count,
+			                             handles) != IDL_OK)
 				return idl_chan_end_fail(e, IDL_E_PROTOCOL);
 		} else {
-			for (uint32_t i = 0; i < f.handle_count; i++)
-				local[i] = f.wire[i];
+			for (uint32_t i = 0; i < f->handle_count; i++)
+				handles[i] = f->wire[i];
 		}
 	}
-	if (err != IDL_OK || f.handle_count > *handle_count) {
-		release(e, local, f.handle_count);
-		return err != IDL_OK ? err : IDL_E_HANDLE_COUNT;
+	if (err != IDL_OK)
+		release(e, handles, f->handle_count);
+	return err;
+}
+
+/* Hands the caller a frame take_one took into its buffer. */
+static int give(idl_chan_end *e, const idl_ring_frame *f, const idl_handle *local, size_t *size,
+                idl_handle *handles, uint32_t *handle_count)
+{
+	if (f->at != f->buf || f->handle_count > *handle_count) {
+		release(e, local, f->handle_count);
+		return f->at != f->buf ? IDL_E_FRAME_TOO_LARGE : IDL_E_HANDLE_COUNT;
 	}
-	if (f.handle_count > 0)
-		IDL_MEMCPY(handles, local, sizeof(idl_handle) * f.handle_count);
-	*handle_count = f.handle_count;
-	*size = f.size;
+	if (f->handle_count > 0)
+		IDL_MEMCPY(handles, local, sizeof(idl_handle) * f->handle_count);
+	*handle_count = f->handle_count;
+	*size = f->size;
 	return IDL_OK;
 }
 
@@ -231,7 +240,11 @@ int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size
 		return e->error;
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_BUFFER;
-	int err = take_one(e, buf, max_bytes, size, handles, handle_count);
+	idl_ring_frame f = {.buf = buf, .buf_bytes = max_bytes};
+	idl_handle local[IDL_MAX_HANDLES];
+	int err = take_one(e, &f, local);
+	if (err == IDL_OK)
+		return give(e, &f, local, size, handles, handle_count);
 	if (err == IDL_E_WOULD_BLOCK && peer_closed(e) && !idl_ring_ready(&e->rx))
 		return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
 	return err;
@@ -289,6 +302,13 @@ static void keep(idl_chan_end *e, const void *frame, size_t size, const idl_hand
 	e->dropped++;
 }
 
+/*
+ * Waits for the frame of txid (0: the next frame) and gives it to the
+ * caller. Everything else that arrives meanwhile goes where it belongs:
+ * events to the event callback, frames for other calls to the stash. A
+ * frame larger than the caller's buffer lands in the scratch buffer, so
+ * that an event or another call's reply never fails this call.
+ */
 static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
                        idl_handle *handles, uint32_t *handle_count)
 {
@@ -304,19 +324,22 @@ static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_by
 		return e->error;
 	uint64_t deadline = 0;
 	for (;;) {
-		uint32_t room = *handle_count;
-		int err = take_one(e, buf, max_bytes, size, handles, &room);
+		idl_ring_frame f = {.buf = buf,
+		                    .buf_bytes = max_bytes,
+		                    .alt = e->scratch,
+		                    .alt_bytes = e->scratch_bytes};
+		idl_handle local[IDL_MAX_HANDLES];
+		int err = take_one(e, &f, local);
 		if (err == IDL_OK) {
-			const idl_frame_header *h = buf;
+			const idl_frame_header *h = f.at;
 			if ((h->flags & IDL_FLAG_EVENT) != 0 && e->on_event != NULL) {
-				e->on_event(e->event_ctx, buf, *size, handles, room);
+				e->on_event(e->event_ctx, f.at, f.size, local, f.handle_count);
+				release(e, local, f.handle_count);
 				continue;
 			}
-			if (txid == 0 || (h->txid == txid && (h->flags & IDL_FLAG_REPLY) != 0)) {
-				*handle_count = room;
-				return IDL_OK;
-			}
-			keep(e, buf, *size, handles, room);
+			if (txid == 0 || (h->txid == txid && (h->flags & IDL_FLAG_REPLY) != 0))
+				return give(e, &f, local, size, handles, handle_count);
+			keep(e, f.at, f.size, local, f.handle_count);
 			continue;
 		}
 		if (err != IDL_E_WOULD_BLOCK)
@@ -376,6 +399,12 @@ void idl_chan_end_set_events(idl_chan_end *e, idl_event_fn fn, void *ctx)
 {
 	e->on_event = fn;
 	e->event_ctx = ctx;
+}
+
+void idl_chan_end_set_scratch(idl_chan_end *e, void *buf, size_t bytes)
+{
+	e->scratch = buf;
+	e->scratch_bytes = bytes;
 }
 
 void idl_chan_end_set_stash(idl_chan_end *e, idl_stash_entry *entries, void *frames, uint32_t slots,

@@ -11,7 +11,9 @@
  * kept in the caller-supplied stash (idl_chan_end_set_stash) until its call
  * asks for it; without a stash (or when it is full) it is dropped and
  * counted. Events go to the event callback when one is set, otherwise they
- * are returned by receive(txid 0) or stashed like replies.
+ * are returned by receive(txid 0) or stashed like replies. A frame too big
+ * for the buffer of the call that waits is taken into the scratch buffer
+ * (idl_chan_end_set_scratch) and goes where it belongs from there.
  *
  * Freestanding, like the rest of the core.
  */
@@ -41,7 +43,8 @@ typedef struct idl_transfer_ops {
 } idl_transfer_ops;
 
 /* Called with each event frame, already copied into private memory (not
- * yet validated: call the generated *_event_dispatch). */
+ * yet validated: call the generated *_event_dispatch). The handles are
+ * released when it returns; one that is kept must be duplicated first. */
 typedef void (*idl_event_fn)(void *ctx, void *frame, size_t size, const idl_handle *handles,
                              uint32_t handle_count);
 
@@ -81,6 +84,8 @@ typedef struct idl_chan_end {
 	uint64_t slice_ns;      /* longest sleep before asking peer_alive */
 	idl_event_fn on_event;
 	void *event_ctx;
+	uint8_t *scratch; /* private room for a frame too big for the buffer at hand */
+	size_t scratch_bytes;
 	idl_stash_entry *stash;
 	uint8_t *stash_frames;
 	uint32_t stash_slots;
@@ -106,6 +111,15 @@ int idl_chan_end_init(idl_chan_end *e, void *region, size_t region_bytes, enum i
 void idl_chan_end_set_doorbell(idl_chan_end *e, idl_doorbell *db, uint32_t slot);
 void idl_chan_end_set_transfer(idl_chan_end *e, const idl_transfer_ops *ops, void *ctx);
 void idl_chan_end_set_events(idl_chan_end *e, idl_event_fn fn, void *ctx);
+/*
+ * Private memory (8-aligned) for a frame that arrives while a call waits
+ * and is too big for that call's buffer: an event, another call's reply.
+ * With `bytes` at least the channel's max_frame_bytes, anything the peer
+ * may send is delivered where it belongs and fails no unrelated call.
+ * Without it such a frame is skipped and the waiting call fails with
+ * IDL_E_FRAME_TOO_LARGE. The Linux port sets one up in idl_linux_connect.
+ */
+void idl_chan_end_set_scratch(idl_chan_end *e, void *buf, size_t bytes);
 /* entries[slots], frames: slots * frame_bytes bytes, 8-aligned. */
 void idl_chan_end_set_stash(idl_chan_end *e, idl_stash_entry *entries, void *frames, uint32_t slots,
                             uint32_t frame_bytes);

@@ -67,6 +67,8 @@ typedef struct idl_linux_conn {
 	int sock;
 	idl_linux_region channel;
 	idl_linux_region doorbell; /* client only: the server's doorbell */
+	void *scratch;             /* client only: see idl_chan_end_set_scratch */
+	size_t scratch_bytes;
 	uint32_t send_seq, receive_seq;
 	_Atomic uint32_t state; /* server side: free, set up, serving, closed */
 } idl_linux_conn;
