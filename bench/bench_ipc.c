@@ -113,8 +113,8 @@ static int on_get_mode(void *ctx, const console_console_get_mode_request *req,
 static const console_console_handlers handlers = {
     .write = on_write, .print = on_print, .get_mode = on_get_mode};
 
-static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size, const idl_handle *handles,
-                  uint32_t count)
+static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size,
+                  const idl_typed_handle *handles, uint32_t count)
 {
 	return console_console_dispatch(&handlers, ctx, ep, frame, size, handles, count);
 }

@@ -33,6 +33,8 @@ const char *gen_where(compilation *c, loc at);
 /* Whether decoding must look at values of type t, and encoding fix them up. */
 bool gen_needs_check(const type *t);
 bool gen_needs_put(const type *t);
+/* The idl_wire.h constant of a handle type's kind: "IDL_KIND_SHM". */
+const char *gen_handle_kind(const type *t);
 /* The largest frame of a message including its error reply. */
 uint64_t gen_reply_buffer_bytes(const method *m);
 /* A fresh stamp for decl.gen_mark, so each generator pass starts unmarked. */

@@ -86,7 +86,7 @@ void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPAT
 	out[2] = "idl_endpoint *ep";
 	out[3] = "void *frame";
 	out[4] = "size_t size";
-	out[5] = "const idl_handle *handles";
+	out[5] = "const idl_typed_handle *handles";
 	out[6] = "uint32_t handle_count";
 }
 
@@ -97,8 +97,18 @@ void gen_event_dispatch_params(arena *a, const decl *iface,
 	out[1] = "void *ctx";
 	out[2] = "void *frame";
 	out[3] = "size_t size";
-	out[4] = "const idl_handle *handles";
+	out[4] = "const idl_typed_handle *handles";
 	out[5] = "uint32_t handle_count";
+}
+
+const char *gen_handle_kind(const type *t)
+{
+	static const char *const kinds[] = {
+	    [HANDLE_ANY] = "IDL_KIND_ANY",         [HANDLE_SHM] = "IDL_KIND_SHM",
+	    [HANDLE_CHANNEL] = "IDL_KIND_CHANNEL", [HANDLE_MMIO] = "IDL_KIND_MMIO",
+	    [HANDLE_IRQ] = "IDL_KIND_IRQ",
+	};
+	return kinds[t->handle];
 }
 
 uint64_t gen_reply_buffer_bytes(const method *m)

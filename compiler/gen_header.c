@@ -245,17 +245,17 @@ static void gen_message_api(header_gen *g, decl *msg)
 	                             "uint64_t txid",
 	                             "void *out",
 	                             "size_t out_max",
-	                             "idl_handle *handles",
+	                             "idl_typed_handle *handles",
 	                             "uint32_t *handle_count"};
 	emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s_encode(", n), encode_args, 6, ");\n");
-	const char *validate_args[] = {"void *frame", "size_t size", "const idl_handle *handles",
-	                               "uint32_t handle_count"};
+	const char *validate_args[] = {"void *frame", "size_t size",
+	                               "const idl_typed_handle *handles", "uint32_t handle_count"};
 	emit_wrapped(e, 0, arena_printf(g->a, "int %s_validate(", n), validate_args, 4, ");\n");
 	const char *decode_args[] = {"const void *shared",
 	                             "size_t available",
 	                             "void *buf",
 	                             "size_t buf_max",
-	                             "const idl_handle *handles",
+	                             "const idl_typed_handle *handles",
 	                             "uint32_t handle_count",
 	                             arena_printf(g->a, "const %s **out", n)};
 	emit_wrapped(e, 0, arena_printf(g->a, "int %s_decode(", n), decode_args, 7, ");\n");

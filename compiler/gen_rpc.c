@@ -35,7 +35,7 @@ static void gen_send(rpc_gen *g, decl *msg)
 	const char *args[] = {"idl_endpoint *ep", arena_printf(g->a, "const %s *msg", n),
 	                      "uint64_t txid"};
 	emit_wrapped(e, 0, arena_printf(g->a, "static int send_%s(", n), args, 3, ")\n{\n");
-	emit(e, "\tidl_handle handles[%u];\n", at_least_one(msg->shape.max_handles));
+	emit(e, "\tidl_typed_handle handles[%u];\n", at_least_one(msg->shape.max_handles));
 	emit(e, "\tuint32_t handle_count = 0;\n");
 	emit(e, "\tvoid *frame;\n");
 	emit(e, "\tint err = ep->ops->send_begin(ep, %s_MAX_BYTES, &frame);\n", upper);
@@ -82,7 +82,7 @@ static void gen_stub(rpc_gen *g, decl *iface, method *m)
 	emit(e, "\tuint64_t txid = idl_endpoint_txid(ep);\n");
 	emit(e, "\tint err = send_%s(ep, req, txid);\n", m->request->c_name);
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\tidl_handle handles[%u];\n", handles);
+	emit(e, "\tidl_typed_handle handles[%u];\n", handles);
 	emit(e, "\tuint32_t handle_count = %u;\n", handles);
 	emit(e, "\tsize_t size;\n");
 	const char *recv[] = {"ep",    "txid",    "buf->bytes",   "sizeof(buf->bytes)",

@@ -9,7 +9,7 @@
 /* console.idl:45: Console.write request */
 int64_t console_console_write_request_encode(const console_console_write_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	console_console_write_request *p = out;
@@ -40,7 +40,7 @@ int64_t console_console_write_request_encode(const console_console_write_request
 }
 
 static inline int check_console_console_write_request(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	int err;
@@ -76,14 +76,14 @@ static inline int check_console_console_write_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_write_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int console_console_write_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_write_request(frame, size, handles, handle_count);
 }
 
 int console_console_write_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_write_request **out)
 {
@@ -102,7 +102,7 @@ int console_console_write_request_decode(const void *shared, size_t available, v
 
 /* console.idl:45: Console.write reply */
 int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	console_console_write_reply *p = out;
@@ -124,7 +124,7 @@ int64_t console_console_write_reply_encode(const console_console_write_reply *ms
 }
 
 static inline int check_console_console_write_reply(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	console_console_write_reply *p = frame;
@@ -146,14 +146,14 @@ static inline int check_console_console_write_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_console_console_write_reply(frame, size, handles, handle_count);
 }
 
 int console_console_write_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const console_console_write_reply **out)
 {
@@ -220,7 +220,7 @@ int console_console_write_error_validate(const void *frame, size_t size, sys_err
 /* console.idl:50: Console.print request */
 int64_t console_console_print_request_encode(const console_console_print_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	console_console_print_request *p = out;
@@ -251,7 +251,7 @@ int64_t console_console_print_request_encode(const console_console_print_request
 }
 
 static inline int check_console_console_print_request(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	int err;
@@ -287,14 +287,14 @@ static inline int check_console_console_print_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_print_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int console_console_print_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_print_request(frame, size, handles, handle_count);
 }
 
 int console_console_print_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_print_request **out)
 {
@@ -313,7 +313,7 @@ int console_console_print_request_decode(const void *shared, size_t available, v
 
 /* console.idl:55: Console.read request */
 int64_t console_console_read_request_encode(const console_console_read_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	console_console_read_request *p = out;
@@ -335,7 +335,7 @@ int64_t console_console_read_request_encode(const console_console_read_request *
 }
 
 static inline int check_console_console_read_request(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	console_console_read_request *p = frame;
@@ -359,14 +359,14 @@ static inline int check_console_console_read_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_console_console_read_request(frame, size, handles, handle_count);
 }
 
 int console_console_read_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const console_console_read_request **out)
 {
@@ -385,7 +385,7 @@ int console_console_read_request_decode(const void *shared, size_t available, vo
 
 /* console.idl:55: Console.read reply */
 int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	int err;
@@ -417,7 +417,8 @@ int64_t console_console_read_reply_encode(const console_console_read_reply *msg,
 }
 
 static inline int check_console_console_read_reply(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	int err;
 	console_console_read_reply *p = frame;
@@ -450,14 +451,14 @@ static inline int check_console_console_read_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_console_console_read_reply(frame, size, handles, handle_count);
 }
 
 int console_console_read_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const console_console_read_reply **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES)
@@ -521,7 +522,7 @@ int console_console_read_error_validate(const void *frame, size_t size, sys_errn
 /* console.idl:58: Console.get_mode request */
 int64_t console_console_get_mode_request_encode(const console_console_get_mode_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count)
+                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_mode_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -541,7 +542,7 @@ int64_t console_console_get_mode_request_encode(const console_console_get_mode_r
 }
 
 static inline int check_console_console_get_mode_request(void *frame, size_t size,
-                                                         const idl_handle *handles,
+                                                         const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	console_console_get_mode_request *p = frame;
@@ -563,14 +564,15 @@ static inline int check_console_console_get_mode_request(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int console_console_get_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_get_mode_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	return check_console_console_get_mode_request(frame, size, handles, handle_count);
 }
 
 int console_console_get_mode_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_get_mode_request **out)
 {
@@ -590,7 +592,7 @@ int console_console_get_mode_request_decode(const void *shared, size_t available
 /* console.idl:58: Console.get_mode reply */
 int64_t console_console_get_mode_reply_encode(const console_console_get_mode_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_mode_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -613,7 +615,7 @@ int64_t console_console_get_mode_reply_encode(const console_console_get_mode_rep
 }
 
 static inline int check_console_console_get_mode_reply(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	console_console_get_mode_reply *p = frame;
@@ -638,14 +640,14 @@ static inline int check_console_console_get_mode_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_get_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int console_console_get_mode_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_get_mode_reply(frame, size, handles, handle_count);
 }
 
 int console_console_get_mode_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_get_mode_reply **out)
 {
@@ -712,7 +714,7 @@ int console_console_get_mode_error_validate(const void *frame, size_t size, sys_
 /* console.idl:61: Console.set_mode request */
 int64_t console_console_set_mode_request_encode(const console_console_set_mode_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count)
+                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_set_mode_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -735,7 +737,7 @@ int64_t console_console_set_mode_request_encode(const console_console_set_mode_r
 }
 
 static inline int check_console_console_set_mode_request(void *frame, size_t size,
-                                                         const idl_handle *handles,
+                                                         const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	console_console_set_mode_request *p = frame;
@@ -762,14 +764,15 @@ static inline int check_console_console_set_mode_request(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int console_console_set_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_set_mode_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	return check_console_console_set_mode_request(frame, size, handles, handle_count);
 }
 
 int console_console_set_mode_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_set_mode_request **out)
 {
@@ -789,7 +792,7 @@ int console_console_set_mode_request_decode(const void *shared, size_t available
 /* console.idl:61: Console.set_mode reply */
 int64_t console_console_set_mode_reply_encode(const console_console_set_mode_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_set_mode_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -809,7 +812,7 @@ int64_t console_console_set_mode_reply_encode(const console_console_set_mode_rep
 }
 
 static inline int check_console_console_set_mode_reply(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	console_console_set_mode_reply *p = frame;
@@ -829,14 +832,14 @@ static inline int check_console_console_set_mode_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_set_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int console_console_set_mode_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_set_mode_reply(frame, size, handles, handle_count);
 }
 
 int console_console_set_mode_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_set_mode_reply **out)
 {
@@ -903,7 +906,7 @@ int console_console_set_mode_error_validate(const void *frame, size_t size, sys_
 /* console.idl:65: Console.get_size request */
 int64_t console_console_get_size_request_encode(const console_console_get_size_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count)
+                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_size_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -923,7 +926,7 @@ int64_t console_console_get_size_request_encode(const console_console_get_size_r
 }
 
 static inline int check_console_console_get_size_request(void *frame, size_t size,
-                                                         const idl_handle *handles,
+                                                         const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	console_console_get_size_request *p = frame;
@@ -945,14 +948,15 @@ static inline int check_console_console_get_size_request(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int console_console_get_size_request_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_get_size_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	return check_console_console_get_size_request(frame, size, handles, handle_count);
 }
 
 int console_console_get_size_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_get_size_request **out)
 {
@@ -972,7 +976,7 @@ int console_console_get_size_request_decode(const void *shared, size_t available
 /* console.idl:65: Console.get_size reply */
 int64_t console_console_get_size_reply_encode(const console_console_get_size_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_size_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -998,7 +1002,7 @@ int64_t console_console_get_size_reply_encode(const console_console_get_size_rep
 }
 
 static inline int check_console_console_get_size_reply(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	console_console_get_size_reply *p = frame;
@@ -1029,14 +1033,14 @@ static inline int check_console_console_get_size_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_get_size_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int console_console_get_size_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_get_size_reply(frame, size, handles, handle_count);
 }
 
 int console_console_get_size_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_get_size_reply **out)
 {
@@ -1104,7 +1108,7 @@ int console_console_get_size_error_validate(const void *frame, size_t size, sys_
 int64_t
 console_console_input_available_event_encode(const console_console_input_available_event *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_input_available_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1125,7 +1129,7 @@ console_console_input_available_event_encode(const console_console_input_availab
 }
 
 static inline int check_console_console_input_available_event(void *frame, size_t size,
-                                                              const idl_handle *handles,
+                                                              const idl_typed_handle *handles,
                                                               uint32_t handle_count)
 {
 	console_console_input_available_event *p = frame;
@@ -1150,13 +1154,14 @@ static inline int check_console_console_input_available_event(void *frame, size_
 }
 
 int console_console_input_available_event_validate(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	return check_console_console_input_available_event(frame, size, handles, handle_count);
 }
 
 int console_console_input_available_event_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_handle *handles,
+                                                 size_t buf_max, const idl_typed_handle *handles,
                                                  uint32_t handle_count,
                                                  const console_console_input_available_event **out)
 {
@@ -1177,7 +1182,7 @@ int console_console_input_available_event_decode(const void *shared, size_t avai
 /* console.idl:72: Console.resized event */
 int64_t console_console_resized_event_encode(const console_console_resized_event *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_resized_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1198,7 +1203,7 @@ int64_t console_console_resized_event_encode(const console_console_resized_event
 }
 
 static inline int check_console_console_resized_event(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	console_console_resized_event *p = frame;
@@ -1222,14 +1227,14 @@ static inline int check_console_console_resized_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_resized_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int console_console_resized_event_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_resized_event(frame, size, handles, handle_count);
 }
 
 int console_console_resized_event_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_resized_event **out)
 {
@@ -1250,7 +1255,7 @@ static int send_console_console_write_request(idl_endpoint *ep,
                                               const console_console_write_request *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES, &frame);
@@ -1264,7 +1269,7 @@ static int send_console_console_write_request(idl_endpoint *ep,
 static int send_console_console_write_reply(idl_endpoint *ep,
                                             const console_console_write_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES, &frame);
@@ -1279,7 +1284,7 @@ static int send_console_console_print_request(idl_endpoint *ep,
                                               const console_console_print_request *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES, &frame);
@@ -1293,7 +1298,7 @@ static int send_console_console_print_request(idl_endpoint *ep,
 static int send_console_console_read_request(idl_endpoint *ep,
                                              const console_console_read_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES, &frame);
@@ -1307,7 +1312,7 @@ static int send_console_console_read_request(idl_endpoint *ep,
 static int send_console_console_read_reply(idl_endpoint *ep, const console_console_read_reply *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES, &frame);
@@ -1322,7 +1327,7 @@ static int send_console_console_get_mode_request(idl_endpoint *ep,
                                                  const console_console_get_mode_request *msg,
                                                  uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES, &frame);
@@ -1337,7 +1342,7 @@ static int send_console_console_get_mode_reply(idl_endpoint *ep,
                                                const console_console_get_mode_reply *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES, &frame);
@@ -1352,7 +1357,7 @@ static int send_console_console_set_mode_request(idl_endpoint *ep,
                                                  const console_console_set_mode_request *msg,
                                                  uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES, &frame);
@@ -1367,7 +1372,7 @@ static int send_console_console_set_mode_reply(idl_endpoint *ep,
                                                const console_console_set_mode_reply *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES, &frame);
@@ -1382,7 +1387,7 @@ static int send_console_console_get_size_request(idl_endpoint *ep,
                                                  const console_console_get_size_request *msg,
                                                  uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES, &frame);
@@ -1397,7 +1402,7 @@ static int send_console_console_get_size_reply(idl_endpoint *ep,
                                                const console_console_get_size_reply *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES, &frame);
@@ -1411,7 +1416,7 @@ static int send_console_console_get_size_reply(idl_endpoint *ep,
 static int send_console_console_input_available_event(
     idl_endpoint *ep, const console_console_input_available_event *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES, &frame);
@@ -1427,7 +1432,7 @@ static int send_console_console_resized_event(idl_endpoint *ep,
                                               const console_console_resized_event *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES, &frame);
@@ -1447,7 +1452,7 @@ int console_console_write(idl_endpoint *ep, const console_console_write_request 
 	int err = send_console_console_write_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -1480,7 +1485,7 @@ int console_console_read(idl_endpoint *ep, const console_console_read_request *r
 	int err = send_console_console_read_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -1507,7 +1512,7 @@ int console_console_get_mode(idl_endpoint *ep, const console_console_get_mode_re
 	int err = send_console_console_get_mode_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -1534,7 +1539,7 @@ int console_console_set_mode(idl_endpoint *ep, const console_console_set_mode_re
 	int err = send_console_console_set_mode_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -1561,7 +1566,7 @@ int console_console_get_size(idl_endpoint *ep, const console_console_get_size_re
 	int err = send_console_console_get_size_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -1594,7 +1599,7 @@ int console_console_send_resized(idl_endpoint *ep, const console_console_resized
 
 static int serve_console_console_write(const console_console_handlers *h, void *ctx,
                                        idl_endpoint *ep, void *frame, size_t size,
-                                       const idl_handle *handles, uint32_t handle_count)
+                                       const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = console_console_write_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1621,7 +1626,7 @@ static int serve_console_console_write(const console_console_handlers *h, void *
 
 static int serve_console_console_print(const console_console_handlers *h, void *ctx,
                                        idl_endpoint *ep, void *frame, size_t size,
-                                       const idl_handle *handles, uint32_t handle_count)
+                                       const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = console_console_print_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1635,7 +1640,7 @@ static int serve_console_console_print(const console_console_handlers *h, void *
 
 static int serve_console_console_read(const console_console_handlers *h, void *ctx,
                                       idl_endpoint *ep, void *frame, size_t size,
-                                      const idl_handle *handles, uint32_t handle_count)
+                                      const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = console_console_read_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1662,7 +1667,7 @@ static int serve_console_console_read(const console_console_handlers *h, void *c
 
 static int serve_console_console_get_mode(const console_console_handlers *h, void *ctx,
                                           idl_endpoint *ep, void *frame, size_t size,
-                                          const idl_handle *handles, uint32_t handle_count)
+                                          const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = console_console_get_mode_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1689,7 +1694,7 @@ static int serve_console_console_get_mode(const console_console_handlers *h, voi
 
 static int serve_console_console_set_mode(const console_console_handlers *h, void *ctx,
                                           idl_endpoint *ep, void *frame, size_t size,
-                                          const idl_handle *handles, uint32_t handle_count)
+                                          const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = console_console_set_mode_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1716,7 +1721,7 @@ static int serve_console_console_set_mode(const console_console_handlers *h, voi
 
 static int serve_console_console_get_size(const console_console_handlers *h, void *ctx,
                                           idl_endpoint *ep, void *frame, size_t size,
-                                          const idl_handle *handles, uint32_t handle_count)
+                                          const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = console_console_get_size_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1742,7 +1747,7 @@ static int serve_console_console_get_size(const console_console_handlers *h, voi
 }
 
 int console_console_dispatch(const console_console_handlers *h, void *ctx, idl_endpoint *ep,
-                             void *frame, size_t size, const idl_handle *handles,
+                             void *frame, size_t size, const idl_typed_handle *handles,
                              uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
@@ -1769,7 +1774,8 @@ int console_console_dispatch(const console_console_handlers *h, void *ctx, idl_e
 }
 
 int console_console_event_dispatch(const console_console_event_handlers *h, void *ctx, void *frame,
-                                   size_t size, const idl_handle *handles, uint32_t handle_count)
+                                   size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)

@@ -140,11 +140,11 @@ _Static_assert(offsetof(console_console_write_request, data) == 24, "wire layout
 
 int64_t console_console_write_request_encode(const console_console_write_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int console_console_write_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_write_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_write_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_write_request **out);
 
@@ -158,12 +158,12 @@ _Static_assert(sizeof(console_console_write_reply) == 32, "wire layout");
 _Static_assert(offsetof(console_console_write_reply, written) == 24, "wire layout");
 
 int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int console_console_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int console_console_write_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const console_console_write_reply **out);
 
@@ -192,11 +192,11 @@ _Static_assert(offsetof(console_console_print_request, data) == 24, "wire layout
 
 int64_t console_console_print_request_encode(const console_console_print_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int console_console_print_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_print_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_print_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_print_request **out);
 
@@ -215,12 +215,12 @@ _Static_assert(sizeof(console_console_read_request) == 32, "wire layout");
 _Static_assert(offsetof(console_console_read_request, max) == 24, "wire layout");
 
 int64_t console_console_read_request_encode(const console_console_read_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int console_console_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int console_console_read_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const console_console_read_request **out);
 
@@ -233,12 +233,12 @@ _Static_assert(sizeof(console_console_read_reply) == 40, "wire layout");
 _Static_assert(offsetof(console_console_read_reply, data) == 24, "wire layout");
 
 int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int console_console_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int console_console_read_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const console_console_read_reply **out);
 
@@ -263,11 +263,12 @@ _Static_assert(sizeof(console_console_get_mode_request) == 24, "wire layout");
 
 int64_t console_console_get_mode_request_encode(const console_console_get_mode_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count);
-int console_console_get_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_get_mode_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int console_console_get_mode_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_get_mode_request **out);
 
@@ -282,11 +283,11 @@ _Static_assert(offsetof(console_console_get_mode_reply, mode) == 24, "wire layou
 
 int64_t console_console_get_mode_reply_encode(const console_console_get_mode_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int console_console_get_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_get_mode_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_get_mode_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_get_mode_reply **out);
 
@@ -314,11 +315,12 @@ _Static_assert(offsetof(console_console_set_mode_request, mode) == 24, "wire lay
 
 int64_t console_console_set_mode_request_encode(const console_console_set_mode_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count);
-int console_console_set_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_set_mode_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int console_console_set_mode_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_set_mode_request **out);
 
@@ -330,11 +332,11 @@ _Static_assert(sizeof(console_console_set_mode_reply) == 24, "wire layout");
 
 int64_t console_console_set_mode_reply_encode(const console_console_set_mode_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int console_console_set_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_set_mode_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_set_mode_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_set_mode_reply **out);
 
@@ -360,11 +362,12 @@ _Static_assert(sizeof(console_console_get_size_request) == 24, "wire layout");
 
 int64_t console_console_get_size_request_encode(const console_console_get_size_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count);
-int console_console_get_size_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_get_size_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int console_console_get_size_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_get_size_request **out);
 
@@ -383,11 +386,11 @@ _Static_assert(offsetof(console_console_get_size_reply, size) == 24, "wire layou
 
 int64_t console_console_get_size_reply_encode(const console_console_get_size_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int console_console_get_size_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_get_size_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_get_size_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_get_size_reply **out);
 
@@ -417,12 +420,12 @@ _Static_assert(offsetof(console_console_input_available_event, available) == 24,
 int64_t
 console_console_input_available_event_encode(const console_console_input_available_event *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_input_available_event_validate(void *frame, size_t size,
-                                                   const idl_handle *handles,
+                                                   const idl_typed_handle *handles,
                                                    uint32_t handle_count);
 int console_console_input_available_event_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_handle *handles,
+                                                 size_t buf_max, const idl_typed_handle *handles,
                                                  uint32_t handle_count,
                                                  const console_console_input_available_event **out);
 
@@ -440,11 +443,11 @@ _Static_assert(offsetof(console_console_resized_event, size) == 24, "wire layout
 
 int64_t console_console_resized_event_encode(const console_console_resized_event *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int console_console_resized_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_resized_event_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_resized_event_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_resized_event **out);
 
@@ -495,7 +498,7 @@ typedef struct console_console_handlers {
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
 int console_console_dispatch(const console_console_handlers *h, void *ctx, idl_endpoint *ep,
-                             void *frame, size_t size, const idl_handle *handles,
+                             void *frame, size_t size, const idl_typed_handle *handles,
                              uint32_t handle_count);
 
 /* Client side of Console's events. */
@@ -505,6 +508,7 @@ typedef struct console_console_event_handlers {
 } console_console_event_handlers;
 
 int console_console_event_dispatch(const console_console_event_handlers *h, void *ctx, void *frame,
-                                   size_t size, const idl_handle *handles, uint32_t handle_count);
+                                   size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count);
 
 #endif /* IDLC_CONSOLE_H */

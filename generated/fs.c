@@ -59,7 +59,8 @@ static int put_fs_dir_entry(idl_encoder *e, const fs_dir_entry *src, fs_dir_entr
 
 /* fs.idl:112: File.open request */
 int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	int err;
 	fs_file_open_request *p = out;
@@ -85,8 +86,8 @@ int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_open_request(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_open_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	fs_file_open_request *p = frame;
@@ -119,14 +120,14 @@ static inline int check_fs_file_open_request(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_open_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_open_request(frame, size, handles, handle_count);
 }
 
 int fs_file_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_open_request **out)
 {
 	if (buf_max < FS_FILE_OPEN_REQUEST_MAX_BYTES)
@@ -143,7 +144,7 @@ int fs_file_open_request_decode(const void *shared, size_t available, void *buf,
 
 /* fs.idl:112: File.open reply */
 int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	fs_file_open_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -163,8 +164,8 @@ int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_open_reply(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_fs_file_open_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_open_reply *p = frame;
 	if (size < sizeof(*p))
@@ -185,14 +186,14 @@ static inline int check_fs_file_open_reply(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
-int fs_file_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	return check_fs_file_open_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_open_reply **out)
 {
 	if (buf_max < FS_FILE_OPEN_REPLY_MAX_BYTES)
@@ -255,7 +256,8 @@ int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error
 
 /* fs.idl:115: File.close request */
 int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	fs_file_close_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -275,7 +277,8 @@ int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_close_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_close_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	fs_file_close_request *p = frame;
@@ -299,14 +302,14 @@ static inline int check_fs_file_close_request(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int fs_file_close_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_close_request(frame, size, handles, handle_count);
 }
 
 int fs_file_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_close_request **out)
 {
 	if (buf_max < FS_FILE_CLOSE_REQUEST_MAX_BYTES)
@@ -324,7 +327,8 @@ int fs_file_close_request_decode(const void *shared, size_t available, void *buf
 
 /* fs.idl:115: File.close reply */
 int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
 {
 	fs_file_close_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -343,8 +347,8 @@ int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_close_reply(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_fs_file_close_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_close_reply *p = frame;
 	if (size < sizeof(*p))
@@ -363,14 +367,14 @@ static inline int check_fs_file_close_reply(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
-int fs_file_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	return check_fs_file_close_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_close_reply **out)
 {
 	if (buf_max < FS_FILE_CLOSE_REPLY_MAX_BYTES)
@@ -433,7 +437,8 @@ int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *erro
 
 /* fs.idl:120: File.read request */
 int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	fs_file_read_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -454,8 +459,8 @@ int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_read_request(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_read_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_read_request *p = frame;
 	if (size < sizeof(*p))
@@ -480,14 +485,14 @@ static inline int check_fs_file_read_request(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_read_request(frame, size, handles, handle_count);
 }
 
 int fs_file_read_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_read_request **out)
 {
 	if (buf_max < FS_FILE_READ_REQUEST_MAX_BYTES)
@@ -504,7 +509,7 @@ int fs_file_read_request_decode(const void *shared, size_t available, void *buf,
 
 /* fs.idl:120: File.read reply */
 int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	fs_file_read_reply *p = out;
@@ -534,8 +539,8 @@ int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_read_reply(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_fs_file_read_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	fs_file_read_reply *p = frame;
@@ -568,14 +573,14 @@ static inline int check_fs_file_read_reply(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
-int fs_file_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	return check_fs_file_read_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_read_reply **out)
 {
 	if (buf_max < FS_FILE_READ_REPLY_MAX_BYTES)
@@ -638,7 +643,8 @@ int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error
 
 /* fs.idl:124: File.write request */
 int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	int err;
 	fs_file_write_request *p = out;
@@ -669,7 +675,8 @@ int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_write_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_write_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	int err;
@@ -707,14 +714,14 @@ static inline int check_fs_file_write_request(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int fs_file_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_write_request(frame, size, handles, handle_count);
 }
 
 int fs_file_write_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_write_request **out)
 {
 	if (buf_max < FS_FILE_WRITE_REQUEST_MAX_BYTES)
@@ -731,7 +738,8 @@ int fs_file_write_request_decode(const void *shared, size_t available, void *buf
 
 /* fs.idl:124: File.write reply */
 int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
 {
 	fs_file_write_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -751,8 +759,8 @@ int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_write_reply(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_fs_file_write_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_write_reply *p = frame;
 	if (size < sizeof(*p))
@@ -773,14 +781,14 @@ static inline int check_fs_file_write_reply(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
-int fs_file_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	return check_fs_file_write_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_write_reply **out)
 {
 	if (buf_max < FS_FILE_WRITE_REPLY_MAX_BYTES)
@@ -843,7 +851,7 @@ int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *erro
 
 /* fs.idl:130: File.read_shared request */
 int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	int err;
@@ -855,7 +863,7 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	err = idl_put_handle(e, msg->buffer, &p->buffer);
+	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
 	p->header.size = (uint32_t)enc.cursor;
@@ -870,7 +878,7 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 }
 
 static inline int check_fs_file_read_shared_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	int err;
@@ -894,7 +902,7 @@ static inline int check_fs_file_read_shared_request(void *frame, size_t size,
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* fs.idl:130: buffer */
-	err = idl_take_handle(d, &p->buffer);
+	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
 	if (dec.next_handle != handle_count)
@@ -902,14 +910,14 @@ static inline int check_fs_file_read_shared_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_fs_file_read_shared_request(frame, size, handles, handle_count);
 }
 
 int fs_file_read_shared_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const fs_file_read_shared_request **out)
 {
@@ -928,7 +936,7 @@ int fs_file_read_shared_request_decode(const void *shared, size_t available, voi
 
 /* fs.idl:130: File.read_shared reply */
 int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	fs_file_read_shared_reply *p = out;
@@ -950,7 +958,8 @@ int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, u
 }
 
 static inline int check_fs_file_read_shared_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	fs_file_read_shared_reply *p = frame;
 	if (size < sizeof(*p))
@@ -971,14 +980,14 @@ static inline int check_fs_file_read_shared_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_fs_file_read_shared_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_read_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const fs_file_read_shared_reply **out)
 {
 	if (buf_max < FS_FILE_READ_SHARED_REPLY_MAX_BYTES)
@@ -1042,7 +1051,7 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
 
 /* fs.idl:135: File.write_shared request */
 int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -1054,7 +1063,7 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	err = idl_put_handle(e, msg->buffer, &p->buffer);
+	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
 	p->header.size = (uint32_t)enc.cursor;
@@ -1069,7 +1078,7 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 }
 
 static inline int check_fs_file_write_shared_request(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -1093,7 +1102,7 @@ static inline int check_fs_file_write_shared_request(void *frame, size_t size,
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* fs.idl:135: buffer */
-	err = idl_take_handle(d, &p->buffer);
+	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
 	if (dec.next_handle != handle_count)
@@ -1101,14 +1110,14 @@ static inline int check_fs_file_write_shared_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_fs_file_write_shared_request(frame, size, handles, handle_count);
 }
 
 int fs_file_write_shared_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const fs_file_write_shared_request **out)
 {
@@ -1127,7 +1136,7 @@ int fs_file_write_shared_request_decode(const void *shared, size_t available, vo
 
 /* fs.idl:135: File.write_shared reply */
 int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	fs_file_write_shared_reply *p = out;
@@ -1149,7 +1158,8 @@ int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg,
 }
 
 static inline int check_fs_file_write_shared_reply(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	fs_file_write_shared_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1170,14 +1180,14 @@ static inline int check_fs_file_write_shared_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_fs_file_write_shared_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_write_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const fs_file_write_shared_reply **out)
 {
 	if (buf_max < FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES)
@@ -1241,7 +1251,8 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 
 /* fs.idl:139: File.stat request */
 int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	fs_file_stat_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1261,8 +1272,8 @@ int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_stat_request(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_stat_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_stat_request *p = frame;
 	if (size < sizeof(*p))
@@ -1285,14 +1296,14 @@ static inline int check_fs_file_stat_request(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_stat_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_stat_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_stat_request(frame, size, handles, handle_count);
 }
 
 int fs_file_stat_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_stat_request **out)
 {
 	if (buf_max < FS_FILE_STAT_REQUEST_MAX_BYTES)
@@ -1309,7 +1320,7 @@ int fs_file_stat_request_decode(const void *shared, size_t available, void *buf,
 
 /* fs.idl:139: File.stat reply */
 int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	fs_file_stat_reply *p = out;
@@ -1333,8 +1344,8 @@ int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_stat_reply(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_fs_file_stat_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	fs_file_stat_reply *p = frame;
@@ -1360,14 +1371,14 @@ static inline int check_fs_file_stat_reply(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
-int fs_file_stat_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_stat_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	return check_fs_file_stat_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_stat_reply **out)
 {
 	if (buf_max < FS_FILE_STAT_REPLY_MAX_BYTES)
@@ -1430,7 +1441,7 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
 
 /* fs.idl:143: File.set_times request */
 int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	fs_file_set_times_request *p = out;
@@ -1462,7 +1473,8 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 }
 
 static inline int check_fs_file_set_times_request(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	fs_file_set_times_request *p = frame;
 	if (size < sizeof(*p))
@@ -1505,14 +1517,14 @@ static inline int check_fs_file_set_times_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_set_times_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_set_times_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_fs_file_set_times_request(frame, size, handles, handle_count);
 }
 
 int fs_file_set_times_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const fs_file_set_times_request **out)
 {
 	if (buf_max < FS_FILE_SET_TIMES_REQUEST_MAX_BYTES)
@@ -1530,7 +1542,8 @@ int fs_file_set_times_request_decode(const void *shared, size_t available, void 
 
 /* fs.idl:143: File.set_times reply */
 int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	fs_file_set_times_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1549,7 +1562,8 @@ int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_set_times_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_set_times_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	fs_file_set_times_reply *p = frame;
@@ -1569,14 +1583,14 @@ static inline int check_fs_file_set_times_reply(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_fs_file_set_times_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_set_times_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const fs_file_set_times_reply **out)
 {
 	if (buf_max < FS_FILE_SET_TIMES_REPLY_MAX_BYTES)
@@ -1640,7 +1654,7 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
 
 /* fs.idl:148: File.truncate request */
 int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	fs_file_truncate_request *p = out;
@@ -1662,7 +1676,8 @@ int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uin
 }
 
 static inline int check_fs_file_truncate_request(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	fs_file_truncate_request *p = frame;
 	if (size < sizeof(*p))
@@ -1685,14 +1700,14 @@ static inline int check_fs_file_truncate_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_truncate_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_truncate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_fs_file_truncate_request(frame, size, handles, handle_count);
 }
 
 int fs_file_truncate_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const fs_file_truncate_request **out)
 {
 	if (buf_max < FS_FILE_TRUNCATE_REQUEST_MAX_BYTES)
@@ -1710,7 +1725,8 @@ int fs_file_truncate_request_decode(const void *shared, size_t available, void *
 
 /* fs.idl:148: File.truncate reply */
 int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
 {
 	fs_file_truncate_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1729,7 +1745,8 @@ int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_truncate_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_truncate_reply(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	fs_file_truncate_reply *p = frame;
@@ -1749,14 +1766,14 @@ static inline int check_fs_file_truncate_reply(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
-int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	return check_fs_file_truncate_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_truncate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_truncate_reply **out)
 {
 	if (buf_max < FS_FILE_TRUNCATE_REPLY_MAX_BYTES)
@@ -1820,7 +1837,8 @@ int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *e
 
 /* fs.idl:151: File.sync request */
 int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	fs_file_sync_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1840,8 +1858,8 @@ int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_sync_request(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_sync_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_sync_request *p = frame;
 	if (size < sizeof(*p))
@@ -1864,14 +1882,14 @@ static inline int check_fs_file_sync_request(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_sync_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_sync_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_sync_request(frame, size, handles, handle_count);
 }
 
 int fs_file_sync_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_sync_request **out)
 {
 	if (buf_max < FS_FILE_SYNC_REQUEST_MAX_BYTES)
@@ -1888,7 +1906,7 @@ int fs_file_sync_request_decode(const void *shared, size_t available, void *buf,
 
 /* fs.idl:151: File.sync reply */
 int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	fs_file_sync_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1907,8 +1925,8 @@ int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_sync_reply(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_fs_file_sync_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_sync_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1927,14 +1945,14 @@ static inline int check_fs_file_sync_reply(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
-int fs_file_sync_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_sync_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	return check_fs_file_sync_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_sync_reply **out)
 {
 	if (buf_max < FS_FILE_SYNC_REPLY_MAX_BYTES)
@@ -1997,7 +2015,8 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
 
 /* fs.idl:157: File.readdir request */
 int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	fs_file_readdir_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2017,7 +2036,8 @@ int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_readdir_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_readdir_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	fs_file_readdir_request *p = frame;
@@ -2041,14 +2061,14 @@ static inline int check_fs_file_readdir_request(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int fs_file_readdir_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_readdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_fs_file_readdir_request(frame, size, handles, handle_count);
 }
 
 int fs_file_readdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const fs_file_readdir_request **out)
 {
 	if (buf_max < FS_FILE_READDIR_REQUEST_MAX_BYTES)
@@ -2066,7 +2086,8 @@ int fs_file_readdir_request_decode(const void *shared, size_t available, void *b
 
 /* fs.idl:157: File.readdir reply */
 int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	int err;
 	fs_file_readdir_reply *p = out;
@@ -2104,7 +2125,8 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_readdir_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_readdir_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	int err;
@@ -2149,14 +2171,14 @@ static inline int check_fs_file_readdir_reply(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_readdir_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_readdir_reply **out)
 {
 	if (buf_max < FS_FILE_READDIR_REPLY_MAX_BYTES)
@@ -2219,7 +2241,8 @@ int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *er
 
 /* fs.idl:162: File.mkdir request */
 int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	int err;
 	fs_file_mkdir_request *p = out;
@@ -2244,7 +2267,8 @@ int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_mkdir_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_mkdir_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	int err;
@@ -2277,14 +2301,14 @@ static inline int check_fs_file_mkdir_request(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_mkdir_request(frame, size, handles, handle_count);
 }
 
 int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_mkdir_request **out)
 {
 	if (buf_max < FS_FILE_MKDIR_REQUEST_MAX_BYTES)
@@ -2301,7 +2325,8 @@ int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf
 
 /* fs.idl:162: File.mkdir reply */
 int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
 {
 	fs_file_mkdir_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2320,8 +2345,8 @@ int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_mkdir_reply(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_fs_file_mkdir_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_mkdir_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2340,14 +2365,14 @@ static inline int check_fs_file_mkdir_reply(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
-int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	return check_fs_file_mkdir_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_mkdir_reply **out)
 {
 	if (buf_max < FS_FILE_MKDIR_REPLY_MAX_BYTES)
@@ -2410,7 +2435,8 @@ int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *erro
 
 /* fs.idl:165: File.unlink request */
 int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
 {
 	int err;
 	fs_file_unlink_request *p = out;
@@ -2434,7 +2460,8 @@ int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_unlink_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_unlink_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	int err;
@@ -2465,14 +2492,14 @@ static inline int check_fs_file_unlink_request(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
-int fs_file_unlink_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_unlink_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	return check_fs_file_unlink_request(frame, size, handles, handle_count);
 }
 
 int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_unlink_request **out)
 {
 	if (buf_max < FS_FILE_UNLINK_REQUEST_MAX_BYTES)
@@ -2489,7 +2516,8 @@ int fs_file_unlink_request_decode(const void *shared, size_t available, void *bu
 
 /* fs.idl:165: File.unlink reply */
 int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	fs_file_unlink_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2508,8 +2536,8 @@ int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_unlink_reply(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_unlink_reply(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_unlink_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2528,14 +2556,14 @@ static inline int check_fs_file_unlink_reply(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_unlink_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_unlink_reply **out)
 {
 	if (buf_max < FS_FILE_UNLINK_REPLY_MAX_BYTES)
@@ -2598,7 +2626,8 @@ int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *err
 
 /* fs.idl:168: File.rename request */
 int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
 {
 	int err;
 	fs_file_rename_request *p = out;
@@ -2625,7 +2654,8 @@ int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_rename_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_rename_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	int err;
@@ -2660,14 +2690,14 @@ static inline int check_fs_file_rename_request(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
-int fs_file_rename_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_rename_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	return check_fs_file_rename_request(frame, size, handles, handle_count);
 }
 
 int fs_file_rename_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_rename_request **out)
 {
 	if (buf_max < FS_FILE_RENAME_REQUEST_MAX_BYTES)
@@ -2684,7 +2714,8 @@ int fs_file_rename_request_decode(const void *shared, size_t available, void *bu
 
 /* fs.idl:168: File.rename reply */
 int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	fs_file_rename_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2703,8 +2734,8 @@ int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_rename_reply(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_rename_reply(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_rename_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2723,14 +2754,14 @@ static inline int check_fs_file_rename_reply(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_rename_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_rename_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_rename_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_rename_reply **out)
 {
 	if (buf_max < FS_FILE_RENAME_REPLY_MAX_BYTES)
@@ -2793,7 +2824,8 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
 
 /* fs.idl:172: File.advise request */
 int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
 {
 	fs_file_advise_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2816,7 +2848,8 @@ int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_advise_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_advise_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	fs_file_advise_request *p = frame;
@@ -2845,14 +2878,14 @@ static inline int check_fs_file_advise_request(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
-int fs_file_advise_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_advise_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	return check_fs_file_advise_request(frame, size, handles, handle_count);
 }
 
 int fs_file_advise_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_advise_request **out)
 {
 	if (buf_max < FS_FILE_ADVISE_REQUEST_MAX_BYTES)
@@ -2870,7 +2903,8 @@ int fs_file_advise_request_decode(const void *shared, size_t available, void *bu
 
 /* fs.idl:176: File.watch request */
 int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	fs_file_watch_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2891,7 +2925,8 @@ int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_watch_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_watch_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	fs_file_watch_request *p = frame;
@@ -2916,14 +2951,14 @@ static inline int check_fs_file_watch_request(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int fs_file_watch_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_watch_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_watch_request(frame, size, handles, handle_count);
 }
 
 int fs_file_watch_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_watch_request **out)
 {
 	if (buf_max < FS_FILE_WATCH_REQUEST_MAX_BYTES)
@@ -2941,7 +2976,8 @@ int fs_file_watch_request_decode(const void *shared, size_t available, void *buf
 
 /* fs.idl:176: File.watch reply */
 int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
 {
 	fs_file_watch_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2960,8 +2996,8 @@ int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_watch_reply(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_fs_file_watch_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_watch_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2980,14 +3016,14 @@ static inline int check_fs_file_watch_reply(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
-int fs_file_watch_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_watch_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	return check_fs_file_watch_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_watch_reply **out)
 {
 	if (buf_max < FS_FILE_WATCH_REPLY_MAX_BYTES)
@@ -3050,7 +3086,8 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
 
 /* fs.idl:180: File.changed event */
 int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	fs_file_changed_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -3071,7 +3108,8 @@ int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_changed_event(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_changed_event(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	fs_file_changed_event *p = frame;
@@ -3096,14 +3134,14 @@ static inline int check_fs_file_changed_event(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int fs_file_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_changed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_changed_event(frame, size, handles, handle_count);
 }
 
 int fs_file_changed_event_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_changed_event **out)
 {
 	if (buf_max < FS_FILE_CHANGED_EVENT_MAX_BYTES)
@@ -3122,7 +3160,7 @@ int fs_file_changed_event_decode(const void *shared, size_t available, void *buf
 static int send_fs_file_open_request(idl_endpoint *ep, const fs_file_open_request *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_OPEN_REQUEST_MAX_BYTES, &frame);
@@ -3135,7 +3173,7 @@ static int send_fs_file_open_request(idl_endpoint *ep, const fs_file_open_reques
 
 static int send_fs_file_open_reply(idl_endpoint *ep, const fs_file_open_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_OPEN_REPLY_MAX_BYTES, &frame);
@@ -3149,7 +3187,7 @@ static int send_fs_file_open_reply(idl_endpoint *ep, const fs_file_open_reply *m
 static int send_fs_file_close_request(idl_endpoint *ep, const fs_file_close_request *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_CLOSE_REQUEST_MAX_BYTES, &frame);
@@ -3162,7 +3200,7 @@ static int send_fs_file_close_request(idl_endpoint *ep, const fs_file_close_requ
 
 static int send_fs_file_close_reply(idl_endpoint *ep, const fs_file_close_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_CLOSE_REPLY_MAX_BYTES, &frame);
@@ -3176,7 +3214,7 @@ static int send_fs_file_close_reply(idl_endpoint *ep, const fs_file_close_reply 
 static int send_fs_file_read_request(idl_endpoint *ep, const fs_file_read_request *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READ_REQUEST_MAX_BYTES, &frame);
@@ -3189,7 +3227,7 @@ static int send_fs_file_read_request(idl_endpoint *ep, const fs_file_read_reques
 
 static int send_fs_file_read_reply(idl_endpoint *ep, const fs_file_read_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READ_REPLY_MAX_BYTES, &frame);
@@ -3203,7 +3241,7 @@ static int send_fs_file_read_reply(idl_endpoint *ep, const fs_file_read_reply *m
 static int send_fs_file_write_request(idl_endpoint *ep, const fs_file_write_request *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WRITE_REQUEST_MAX_BYTES, &frame);
@@ -3216,7 +3254,7 @@ static int send_fs_file_write_request(idl_endpoint *ep, const fs_file_write_requ
 
 static int send_fs_file_write_reply(idl_endpoint *ep, const fs_file_write_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WRITE_REPLY_MAX_BYTES, &frame);
@@ -3230,7 +3268,7 @@ static int send_fs_file_write_reply(idl_endpoint *ep, const fs_file_write_reply 
 static int send_fs_file_read_shared_request(idl_endpoint *ep,
                                             const fs_file_read_shared_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, &frame);
@@ -3244,7 +3282,7 @@ static int send_fs_file_read_shared_request(idl_endpoint *ep,
 static int send_fs_file_read_shared_reply(idl_endpoint *ep, const fs_file_read_shared_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READ_SHARED_REPLY_MAX_BYTES, &frame);
@@ -3258,7 +3296,7 @@ static int send_fs_file_read_shared_reply(idl_endpoint *ep, const fs_file_read_s
 static int send_fs_file_write_shared_request(idl_endpoint *ep,
                                              const fs_file_write_shared_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES, &frame);
@@ -3272,7 +3310,7 @@ static int send_fs_file_write_shared_request(idl_endpoint *ep,
 static int send_fs_file_write_shared_reply(idl_endpoint *ep, const fs_file_write_shared_reply *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES, &frame);
@@ -3286,7 +3324,7 @@ static int send_fs_file_write_shared_reply(idl_endpoint *ep, const fs_file_write
 static int send_fs_file_stat_request(idl_endpoint *ep, const fs_file_stat_request *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_STAT_REQUEST_MAX_BYTES, &frame);
@@ -3299,7 +3337,7 @@ static int send_fs_file_stat_request(idl_endpoint *ep, const fs_file_stat_reques
 
 static int send_fs_file_stat_reply(idl_endpoint *ep, const fs_file_stat_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_STAT_REPLY_MAX_BYTES, &frame);
@@ -3313,7 +3351,7 @@ static int send_fs_file_stat_reply(idl_endpoint *ep, const fs_file_stat_reply *m
 static int send_fs_file_set_times_request(idl_endpoint *ep, const fs_file_set_times_request *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES, &frame);
@@ -3327,7 +3365,7 @@ static int send_fs_file_set_times_request(idl_endpoint *ep, const fs_file_set_ti
 static int send_fs_file_set_times_reply(idl_endpoint *ep, const fs_file_set_times_reply *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_SET_TIMES_REPLY_MAX_BYTES, &frame);
@@ -3341,7 +3379,7 @@ static int send_fs_file_set_times_reply(idl_endpoint *ep, const fs_file_set_time
 static int send_fs_file_truncate_request(idl_endpoint *ep, const fs_file_truncate_request *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES, &frame);
@@ -3355,7 +3393,7 @@ static int send_fs_file_truncate_request(idl_endpoint *ep, const fs_file_truncat
 static int send_fs_file_truncate_reply(idl_endpoint *ep, const fs_file_truncate_reply *msg,
                                        uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_TRUNCATE_REPLY_MAX_BYTES, &frame);
@@ -3369,7 +3407,7 @@ static int send_fs_file_truncate_reply(idl_endpoint *ep, const fs_file_truncate_
 static int send_fs_file_sync_request(idl_endpoint *ep, const fs_file_sync_request *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_SYNC_REQUEST_MAX_BYTES, &frame);
@@ -3382,7 +3420,7 @@ static int send_fs_file_sync_request(idl_endpoint *ep, const fs_file_sync_reques
 
 static int send_fs_file_sync_reply(idl_endpoint *ep, const fs_file_sync_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_SYNC_REPLY_MAX_BYTES, &frame);
@@ -3396,7 +3434,7 @@ static int send_fs_file_sync_reply(idl_endpoint *ep, const fs_file_sync_reply *m
 static int send_fs_file_readdir_request(idl_endpoint *ep, const fs_file_readdir_request *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READDIR_REQUEST_MAX_BYTES, &frame);
@@ -3410,7 +3448,7 @@ static int send_fs_file_readdir_request(idl_endpoint *ep, const fs_file_readdir_
 static int send_fs_file_readdir_reply(idl_endpoint *ep, const fs_file_readdir_reply *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READDIR_REPLY_MAX_BYTES, &frame);
@@ -3424,7 +3462,7 @@ static int send_fs_file_readdir_reply(idl_endpoint *ep, const fs_file_readdir_re
 static int send_fs_file_mkdir_request(idl_endpoint *ep, const fs_file_mkdir_request *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_MKDIR_REQUEST_MAX_BYTES, &frame);
@@ -3437,7 +3475,7 @@ static int send_fs_file_mkdir_request(idl_endpoint *ep, const fs_file_mkdir_requ
 
 static int send_fs_file_mkdir_reply(idl_endpoint *ep, const fs_file_mkdir_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_MKDIR_REPLY_MAX_BYTES, &frame);
@@ -3451,7 +3489,7 @@ static int send_fs_file_mkdir_reply(idl_endpoint *ep, const fs_file_mkdir_reply 
 static int send_fs_file_unlink_request(idl_endpoint *ep, const fs_file_unlink_request *msg,
                                        uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_UNLINK_REQUEST_MAX_BYTES, &frame);
@@ -3465,7 +3503,7 @@ static int send_fs_file_unlink_request(idl_endpoint *ep, const fs_file_unlink_re
 static int send_fs_file_unlink_reply(idl_endpoint *ep, const fs_file_unlink_reply *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_UNLINK_REPLY_MAX_BYTES, &frame);
@@ -3479,7 +3517,7 @@ static int send_fs_file_unlink_reply(idl_endpoint *ep, const fs_file_unlink_repl
 static int send_fs_file_rename_request(idl_endpoint *ep, const fs_file_rename_request *msg,
                                        uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_RENAME_REQUEST_MAX_BYTES, &frame);
@@ -3493,7 +3531,7 @@ static int send_fs_file_rename_request(idl_endpoint *ep, const fs_file_rename_re
 static int send_fs_file_rename_reply(idl_endpoint *ep, const fs_file_rename_reply *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_RENAME_REPLY_MAX_BYTES, &frame);
@@ -3507,7 +3545,7 @@ static int send_fs_file_rename_reply(idl_endpoint *ep, const fs_file_rename_repl
 static int send_fs_file_advise_request(idl_endpoint *ep, const fs_file_advise_request *msg,
                                        uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_ADVISE_REQUEST_MAX_BYTES, &frame);
@@ -3521,7 +3559,7 @@ static int send_fs_file_advise_request(idl_endpoint *ep, const fs_file_advise_re
 static int send_fs_file_watch_request(idl_endpoint *ep, const fs_file_watch_request *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WATCH_REQUEST_MAX_BYTES, &frame);
@@ -3534,7 +3572,7 @@ static int send_fs_file_watch_request(idl_endpoint *ep, const fs_file_watch_requ
 
 static int send_fs_file_watch_reply(idl_endpoint *ep, const fs_file_watch_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WATCH_REPLY_MAX_BYTES, &frame);
@@ -3548,7 +3586,7 @@ static int send_fs_file_watch_reply(idl_endpoint *ep, const fs_file_watch_reply 
 static int send_fs_file_changed_event(idl_endpoint *ep, const fs_file_changed_event *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_CHANGED_EVENT_MAX_BYTES, &frame);
@@ -3567,7 +3605,7 @@ int fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open
 	int err = send_fs_file_open_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3594,7 +3632,7 @@ int fs_file_close(idl_endpoint *ep, const fs_file_close_request *req,
 	int err = send_fs_file_close_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3620,7 +3658,7 @@ int fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read
 	int err = send_fs_file_read_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3647,7 +3685,7 @@ int fs_file_write(idl_endpoint *ep, const fs_file_write_request *req,
 	int err = send_fs_file_write_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3674,7 +3712,7 @@ int fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req
 	int err = send_fs_file_read_shared_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3701,7 +3739,7 @@ int fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *r
 	int err = send_fs_file_write_shared_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3727,7 +3765,7 @@ int fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat
 	int err = send_fs_file_stat_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3754,7 +3792,7 @@ int fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
 	int err = send_fs_file_set_times_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3781,7 +3819,7 @@ int fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
 	int err = send_fs_file_truncate_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3807,7 +3845,7 @@ int fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync
 	int err = send_fs_file_sync_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3834,7 +3872,7 @@ int fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
 	int err = send_fs_file_readdir_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3861,7 +3899,7 @@ int fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
 	int err = send_fs_file_mkdir_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3888,7 +3926,7 @@ int fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
 	int err = send_fs_file_unlink_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3915,7 +3953,7 @@ int fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
 	int err = send_fs_file_rename_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3948,7 +3986,7 @@ int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
 	int err = send_fs_file_watch_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -3973,7 +4011,7 @@ int fs_file_send_changed(idl_endpoint *ep, const fs_file_changed_event *event)
 }
 
 static int serve_fs_file_open(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_open_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -3999,7 +4037,7 @@ static int serve_fs_file_open(const fs_file_handlers *h, void *ctx, idl_endpoint
 }
 
 static int serve_fs_file_close(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_handle *handles, uint32_t handle_count)
+                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_close_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4025,7 +4063,7 @@ static int serve_fs_file_close(const fs_file_handlers *h, void *ctx, idl_endpoin
 }
 
 static int serve_fs_file_read(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_read_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4051,7 +4089,7 @@ static int serve_fs_file_read(const fs_file_handlers *h, void *ctx, idl_endpoint
 }
 
 static int serve_fs_file_write(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_handle *handles, uint32_t handle_count)
+                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_write_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4077,7 +4115,7 @@ static int serve_fs_file_write(const fs_file_handlers *h, void *ctx, idl_endpoin
 }
 
 static int serve_fs_file_read_shared(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+                                     void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = fs_file_read_shared_request_validate(frame, size, handles, handle_count);
@@ -4104,7 +4142,7 @@ static int serve_fs_file_read_shared(const fs_file_handlers *h, void *ctx, idl_e
 }
 
 static int serve_fs_file_write_shared(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_handle *handles,
+                                      void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = fs_file_write_shared_request_validate(frame, size, handles, handle_count);
@@ -4131,7 +4169,7 @@ static int serve_fs_file_write_shared(const fs_file_handlers *h, void *ctx, idl_
 }
 
 static int serve_fs_file_stat(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_stat_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4157,7 +4195,7 @@ static int serve_fs_file_stat(const fs_file_handlers *h, void *ctx, idl_endpoint
 }
 
 static int serve_fs_file_set_times(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_handle *handles,
+                                   void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = fs_file_set_times_request_validate(frame, size, handles, handle_count);
@@ -4184,7 +4222,7 @@ static int serve_fs_file_set_times(const fs_file_handlers *h, void *ctx, idl_end
 }
 
 static int serve_fs_file_truncate(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                  void *frame, size_t size, const idl_handle *handles,
+                                  void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	int err = fs_file_truncate_request_validate(frame, size, handles, handle_count);
@@ -4211,7 +4249,7 @@ static int serve_fs_file_truncate(const fs_file_handlers *h, void *ctx, idl_endp
 }
 
 static int serve_fs_file_sync(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_sync_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4237,7 +4275,7 @@ static int serve_fs_file_sync(const fs_file_handlers *h, void *ctx, idl_endpoint
 }
 
 static int serve_fs_file_readdir(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_handle *handles,
+                                 void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = fs_file_readdir_request_validate(frame, size, handles, handle_count);
@@ -4264,7 +4302,7 @@ static int serve_fs_file_readdir(const fs_file_handlers *h, void *ctx, idl_endpo
 }
 
 static int serve_fs_file_mkdir(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_handle *handles, uint32_t handle_count)
+                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_mkdir_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4290,7 +4328,7 @@ static int serve_fs_file_mkdir(const fs_file_handlers *h, void *ctx, idl_endpoin
 }
 
 static int serve_fs_file_unlink(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                                size_t size, const idl_handle *handles, uint32_t handle_count)
+                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_unlink_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4316,7 +4354,7 @@ static int serve_fs_file_unlink(const fs_file_handlers *h, void *ctx, idl_endpoi
 }
 
 static int serve_fs_file_rename(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                                size_t size, const idl_handle *handles, uint32_t handle_count)
+                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_rename_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4342,7 +4380,7 @@ static int serve_fs_file_rename(const fs_file_handlers *h, void *ctx, idl_endpoi
 }
 
 static int serve_fs_file_advise(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                                size_t size, const idl_handle *handles, uint32_t handle_count)
+                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_advise_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4355,7 +4393,7 @@ static int serve_fs_file_advise(const fs_file_handlers *h, void *ctx, idl_endpoi
 }
 
 static int serve_fs_file_watch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_handle *handles, uint32_t handle_count)
+                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_watch_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4381,7 +4419,7 @@ static int serve_fs_file_watch(const fs_file_handlers *h, void *ctx, idl_endpoin
 }
 
 int fs_file_dispatch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_handle *handles, uint32_t handle_count)
+                     size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
@@ -4424,7 +4462,7 @@ int fs_file_dispatch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, voi
 }
 
 int fs_file_event_dispatch(const fs_file_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_handle *handles, uint32_t handle_count)
+                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)

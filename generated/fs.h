@@ -344,11 +344,12 @@ _Static_assert(offsetof(fs_file_open_request, flags) == 40, "wire layout");
 _Static_assert(offsetof(fs_file_open_request, mode) == 44, "wire layout");
 
 int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_open_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_open_request **out);
 
 /* File.open reply (fs.idl:112) */
@@ -361,11 +362,12 @@ _Static_assert(sizeof(fs_file_open_reply) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_open_reply, fd) == 24, "wire layout");
 
 int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  size_t out_max, idl_typed_handle *handles,
+                                  uint32_t *handle_count);
+int fs_file_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_open_reply **out);
 
 /* Room for any reply to File.open, error replies included. */
@@ -390,11 +392,12 @@ _Static_assert(sizeof(fs_file_close_request) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_close_request, fd) == 24, "wire layout");
 
 int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_close_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_close_request **out);
 
 /* File.close reply (fs.idl:115) */
@@ -404,11 +407,12 @@ struct fs_file_close_reply {
 _Static_assert(sizeof(fs_file_close_reply) == 24, "wire layout");
 
 int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count);
+int fs_file_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
 int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_close_reply **out);
 
 /* Room for any reply to File.close, error replies included. */
@@ -440,11 +444,12 @@ _Static_assert(offsetof(fs_file_read_request, offset) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_read_request, count) == 40, "wire layout");
 
 int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_read_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_read_request **out);
 
 /* File.read reply (fs.idl:120) */
@@ -456,11 +461,12 @@ _Static_assert(sizeof(fs_file_read_reply) == 40, "wire layout");
 _Static_assert(offsetof(fs_file_read_reply, data) == 24, "wire layout");
 
 int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  size_t out_max, idl_typed_handle *handles,
+                                  uint32_t *handle_count);
+int fs_file_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_read_reply **out);
 
 /* Room for any reply to File.read, error replies included. */
@@ -490,11 +496,12 @@ _Static_assert(offsetof(fs_file_write_request, offset) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_write_request, data) == 40, "wire layout");
 
 int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_write_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_write_request **out);
 
 /* File.write reply (fs.idl:124) */
@@ -507,11 +514,12 @@ _Static_assert(sizeof(fs_file_write_reply) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_write_reply, written) == 24, "wire layout");
 
 int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count);
+int fs_file_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
 int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_write_reply **out);
 
 /* Room for any reply to File.write, error replies included. */
@@ -547,12 +555,12 @@ _Static_assert(offsetof(fs_file_read_shared_request, buffer) == 44, "wire layout
 _Static_assert(offsetof(fs_file_read_shared_request, buffer_offset) == 48, "wire layout");
 
 int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int fs_file_read_shared_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const fs_file_read_shared_request **out);
 
@@ -566,12 +574,12 @@ _Static_assert(sizeof(fs_file_read_shared_reply) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_read_shared_reply, count) == 24, "wire layout");
 
 int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int fs_file_read_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const fs_file_read_shared_reply **out);
 
 /* Room for any reply to File.read_shared, error replies included. */
@@ -605,12 +613,12 @@ _Static_assert(offsetof(fs_file_write_shared_request, buffer) == 44, "wire layou
 _Static_assert(offsetof(fs_file_write_shared_request, buffer_offset) == 48, "wire layout");
 
 int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int fs_file_write_shared_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const fs_file_write_shared_request **out);
 
@@ -624,12 +632,12 @@ _Static_assert(sizeof(fs_file_write_shared_reply) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_write_shared_reply, count) == 24, "wire layout");
 
 int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int fs_file_write_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const fs_file_write_shared_reply **out);
 
@@ -656,11 +664,12 @@ _Static_assert(sizeof(fs_file_stat_request) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_stat_request, fd) == 24, "wire layout");
 
 int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_stat_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_stat_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_stat_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_stat_request **out);
 
 /* File.stat reply (fs.idl:139) */
@@ -672,11 +681,12 @@ _Static_assert(sizeof(fs_file_stat_reply) == 80, "wire layout");
 _Static_assert(offsetof(fs_file_stat_reply, st) == 24, "wire layout");
 
 int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_stat_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  size_t out_max, idl_typed_handle *handles,
+                                  uint32_t *handle_count);
+int fs_file_stat_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_stat_reply **out);
 
 /* Room for any reply to File.stat, error replies included. */
@@ -714,12 +724,12 @@ _Static_assert(offsetof(fs_file_set_times_request, access_time_ns) == 32, "wire 
 _Static_assert(offsetof(fs_file_set_times_request, modify_time_ns) == 48, "wire layout");
 
 int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int fs_file_set_times_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_set_times_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int fs_file_set_times_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const fs_file_set_times_request **out);
 
 /* File.set_times reply (fs.idl:143) */
@@ -729,11 +739,12 @@ struct fs_file_set_times_reply {
 _Static_assert(sizeof(fs_file_set_times_reply) == 24, "wire layout");
 
 int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int fs_file_set_times_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const fs_file_set_times_reply **out);
 
 /* Room for any reply to File.set_times, error replies included. */
@@ -761,12 +772,12 @@ _Static_assert(offsetof(fs_file_truncate_request, fd) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_truncate_request, size) == 32, "wire layout");
 
 int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int fs_file_truncate_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_truncate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int fs_file_truncate_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const fs_file_truncate_request **out);
 
 /* File.truncate reply (fs.idl:148) */
@@ -776,11 +787,12 @@ struct fs_file_truncate_reply {
 _Static_assert(sizeof(fs_file_truncate_reply) == 24, "wire layout");
 
 int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count);
+int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
 int fs_file_truncate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_truncate_reply **out);
 
 /* Room for any reply to File.truncate, error replies included. */
@@ -805,11 +817,12 @@ _Static_assert(sizeof(fs_file_sync_request) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_sync_request, fd) == 24, "wire layout");
 
 int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_sync_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_sync_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_sync_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_sync_request **out);
 
 /* File.sync reply (fs.idl:151) */
@@ -819,11 +832,12 @@ struct fs_file_sync_reply {
 _Static_assert(sizeof(fs_file_sync_reply) == 24, "wire layout");
 
 int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_sync_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  size_t out_max, idl_typed_handle *handles,
+                                  uint32_t *handle_count);
+int fs_file_sync_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_sync_reply **out);
 
 /* Room for any reply to File.sync, error replies included. */
@@ -853,11 +867,12 @@ _Static_assert(offsetof(fs_file_readdir_request, fd) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_readdir_request, cookie) == 32, "wire layout");
 
 int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_readdir_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int fs_file_readdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int fs_file_readdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const fs_file_readdir_request **out);
 
 /* File.readdir reply (fs.idl:157) */
@@ -881,11 +896,12 @@ _Static_assert(offsetof(fs_file_readdir_reply, next_cookie) == 40, "wire layout"
 _Static_assert(offsetof(fs_file_readdir_reply, done) == 48, "wire layout");
 
 int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_readdir_reply **out);
 
 /* Room for any reply to File.readdir, error replies included. */
@@ -912,11 +928,12 @@ _Static_assert(offsetof(fs_file_mkdir_request, path) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_mkdir_request, mode) == 40, "wire layout");
 
 int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_mkdir_request **out);
 
 /* File.mkdir reply (fs.idl:162) */
@@ -926,11 +943,12 @@ struct fs_file_mkdir_reply {
 _Static_assert(sizeof(fs_file_mkdir_reply) == 24, "wire layout");
 
 int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count);
+int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
 int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_mkdir_reply **out);
 
 /* Room for any reply to File.mkdir, error replies included. */
@@ -954,11 +972,12 @@ _Static_assert(sizeof(fs_file_unlink_request) == 40, "wire layout");
 _Static_assert(offsetof(fs_file_unlink_request, path) == 24, "wire layout");
 
 int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_unlink_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count);
+int fs_file_unlink_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
 int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_unlink_request **out);
 
 /* File.unlink reply (fs.idl:165) */
@@ -968,11 +987,12 @@ struct fs_file_unlink_reply {
 _Static_assert(sizeof(fs_file_unlink_reply) == 24, "wire layout");
 
 int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_unlink_reply **out);
 
 /* Room for any reply to File.unlink, error replies included. */
@@ -998,11 +1018,12 @@ _Static_assert(offsetof(fs_file_rename_request, from) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_rename_request, to) == 40, "wire layout");
 
 int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_rename_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count);
+int fs_file_rename_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
 int fs_file_rename_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_rename_request **out);
 
 /* File.rename reply (fs.idl:168) */
@@ -1012,11 +1033,12 @@ struct fs_file_rename_reply {
 _Static_assert(sizeof(fs_file_rename_reply) == 24, "wire layout");
 
 int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_rename_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_rename_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_rename_reply **out);
 
 /* Room for any reply to File.rename, error replies included. */
@@ -1049,11 +1071,12 @@ _Static_assert(offsetof(fs_file_advise_request, length) == 40, "wire layout");
 _Static_assert(offsetof(fs_file_advise_request, advice) == 48, "wire layout");
 
 int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_advise_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count);
+int fs_file_advise_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
 int fs_file_advise_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_advise_request **out);
 
 /*
@@ -1071,11 +1094,12 @@ _Static_assert(offsetof(fs_file_watch_request, fd) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_watch_request, mask) == 28, "wire layout");
 
 int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_watch_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_watch_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_watch_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_watch_request **out);
 
 /* File.watch reply (fs.idl:176) */
@@ -1085,11 +1109,12 @@ struct fs_file_watch_reply {
 _Static_assert(sizeof(fs_file_watch_reply) == 24, "wire layout");
 
 int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_watch_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count);
+int fs_file_watch_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
 int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_watch_reply **out);
 
 /* Room for any reply to File.watch, error replies included. */
@@ -1116,11 +1141,12 @@ _Static_assert(offsetof(fs_file_changed_event, fd) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_changed_event, what) == 28, "wire layout");
 
 int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_changed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_changed_event_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_changed_event **out);
 
 /*
@@ -1214,7 +1240,7 @@ typedef struct fs_file_handlers {
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
 int fs_file_dispatch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_handle *handles, uint32_t handle_count);
+                     size_t size, const idl_typed_handle *handles, uint32_t handle_count);
 
 /* Client side of File's events. */
 typedef struct fs_file_event_handlers {
@@ -1222,6 +1248,6 @@ typedef struct fs_file_event_handlers {
 } fs_file_event_handlers;
 
 int fs_file_event_dispatch(const fs_file_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_handle *handles, uint32_t handle_count);
+                           const idl_typed_handle *handles, uint32_t handle_count);
 
 #endif /* IDLC_FS_H */

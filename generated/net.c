@@ -172,7 +172,8 @@ static int put_net_interface_info(idl_encoder *e, const net_interface_info *src,
 
 /* net.idl:91: Socket.open request */
 int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	net_socket_open_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -194,7 +195,8 @@ int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_open_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_open_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	net_socket_open_request *p = frame;
@@ -221,14 +223,14 @@ static inline int check_net_socket_open_request(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int net_socket_open_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_net_socket_open_request(frame, size, handles, handle_count);
 }
 
 int net_socket_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_open_request **out)
 {
 	if (buf_max < NET_SOCKET_OPEN_REQUEST_MAX_BYTES)
@@ -246,7 +248,8 @@ int net_socket_open_request_decode(const void *shared, size_t available, void *b
 
 /* net.idl:91: Socket.open reply */
 int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	net_socket_open_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -266,7 +269,8 @@ int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_open_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_open_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	net_socket_open_reply *p = frame;
@@ -288,14 +292,14 @@ static inline int check_net_socket_open_reply(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int net_socket_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_net_socket_open_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_open_reply **out)
 {
 	if (buf_max < NET_SOCKET_OPEN_REPLY_MAX_BYTES)
@@ -359,7 +363,8 @@ int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *er
 
 /* net.idl:94: Socket.bind request */
 int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	int err;
 	net_socket_bind_request *p = out;
@@ -383,7 +388,8 @@ int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_bind_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_bind_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	int err;
@@ -412,14 +418,14 @@ static inline int check_net_socket_bind_request(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int net_socket_bind_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_bind_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_net_socket_bind_request(frame, size, handles, handle_count);
 }
 
 int net_socket_bind_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_bind_request **out)
 {
 	if (buf_max < NET_SOCKET_BIND_REQUEST_MAX_BYTES)
@@ -437,7 +443,8 @@ int net_socket_bind_request_decode(const void *shared, size_t available, void *b
 
 /* net.idl:94: Socket.bind reply */
 int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	net_socket_bind_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -456,7 +463,8 @@ int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_bind_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_bind_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	net_socket_bind_reply *p = frame;
@@ -476,14 +484,14 @@ static inline int check_net_socket_bind_reply(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int net_socket_bind_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_bind_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_net_socket_bind_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_bind_reply **out)
 {
 	if (buf_max < NET_SOCKET_BIND_REPLY_MAX_BYTES)
@@ -548,7 +556,7 @@ int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *er
 /* net.idl:97: Socket.local_address request */
 int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count)
+                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_socket_local_address_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -569,7 +577,7 @@ int64_t net_socket_local_address_request_encode(const net_socket_local_address_r
 }
 
 static inline int check_net_socket_local_address_request(void *frame, size_t size,
-                                                         const idl_handle *handles,
+                                                         const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	net_socket_local_address_request *p = frame;
@@ -593,14 +601,15 @@ static inline int check_net_socket_local_address_request(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int net_socket_local_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_local_address_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	return check_net_socket_local_address_request(frame, size, handles, handle_count);
 }
 
 int net_socket_local_address_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const net_socket_local_address_request **out)
 {
@@ -620,7 +629,7 @@ int net_socket_local_address_request_decode(const void *shared, size_t available
 /* net.idl:97: Socket.local_address reply */
 int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_socket_local_address_reply *p = out;
@@ -646,7 +655,7 @@ int64_t net_socket_local_address_reply_encode(const net_socket_local_address_rep
 }
 
 static inline int check_net_socket_local_address_reply(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	int err;
@@ -675,14 +684,14 @@ static inline int check_net_socket_local_address_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_local_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int net_socket_local_address_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_socket_local_address_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_local_address_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_socket_local_address_reply **out)
 {
@@ -748,7 +757,7 @@ int net_socket_local_address_error_validate(const void *frame, size_t size, sys_
 
 /* net.idl:101: Socket.connect request */
 int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	int err;
@@ -774,7 +783,8 @@ int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg,
 }
 
 static inline int check_net_socket_connect_request(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	int err;
 	net_socket_connect_request *p = frame;
@@ -802,14 +812,14 @@ static inline int check_net_socket_connect_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_connect_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_connect_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_net_socket_connect_request(frame, size, handles, handle_count);
 }
 
 int net_socket_connect_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const net_socket_connect_request **out)
 {
 	if (buf_max < NET_SOCKET_CONNECT_REQUEST_MAX_BYTES)
@@ -827,7 +837,7 @@ int net_socket_connect_request_decode(const void *shared, size_t available, void
 
 /* net.idl:101: Socket.connect reply */
 int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	net_socket_connect_reply *p = out;
@@ -848,7 +858,8 @@ int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uin
 }
 
 static inline int check_net_socket_connect_reply(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	net_socket_connect_reply *p = frame;
 	if (size < sizeof(*p))
@@ -867,14 +878,14 @@ static inline int check_net_socket_connect_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_connect_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_connect_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_net_socket_connect_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_connect_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_connect_reply **out)
 {
 	if (buf_max < NET_SOCKET_CONNECT_REPLY_MAX_BYTES)
@@ -938,7 +949,7 @@ int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno 
 
 /* net.idl:105: Socket.listen request */
 int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	net_socket_listen_request *p = out;
@@ -959,7 +970,8 @@ int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, u
 }
 
 static inline int check_net_socket_listen_request(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	net_socket_listen_request *p = frame;
 	if (size < sizeof(*p))
@@ -980,14 +992,14 @@ static inline int check_net_socket_listen_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_listen_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_listen_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_net_socket_listen_request(frame, size, handles, handle_count);
 }
 
 int net_socket_listen_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_listen_request **out)
 {
 	if (buf_max < NET_SOCKET_LISTEN_REQUEST_MAX_BYTES)
@@ -1005,7 +1017,8 @@ int net_socket_listen_request_decode(const void *shared, size_t available, void 
 
 /* net.idl:105: Socket.listen reply */
 int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	net_socket_listen_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1024,7 +1037,8 @@ int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_listen_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_listen_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	net_socket_listen_reply *p = frame;
@@ -1044,14 +1058,14 @@ static inline int check_net_socket_listen_reply(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int net_socket_listen_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_listen_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_net_socket_listen_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_listen_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_listen_reply **out)
 {
 	if (buf_max < NET_SOCKET_LISTEN_REPLY_MAX_BYTES)
@@ -1115,7 +1129,7 @@ int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *
 
 /* net.idl:109: Socket.accept request */
 int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	net_socket_accept_request *p = out;
@@ -1137,7 +1151,8 @@ int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, u
 }
 
 static inline int check_net_socket_accept_request(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	net_socket_accept_request *p = frame;
 	if (size < sizeof(*p))
@@ -1160,14 +1175,14 @@ static inline int check_net_socket_accept_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_accept_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_accept_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_net_socket_accept_request(frame, size, handles, handle_count);
 }
 
 int net_socket_accept_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_accept_request **out)
 {
 	if (buf_max < NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES)
@@ -1185,7 +1200,8 @@ int net_socket_accept_request_decode(const void *shared, size_t available, void 
 
 /* net.idl:109: Socket.accept reply */
 int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	int err;
 	net_socket_accept_reply *p = out;
@@ -1209,7 +1225,8 @@ int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_accept_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_accept_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	int err;
@@ -1236,14 +1253,14 @@ static inline int check_net_socket_accept_reply(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int net_socket_accept_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_accept_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_net_socket_accept_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_accept_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_accept_reply **out)
 {
 	if (buf_max < NET_SOCKET_ACCEPT_REPLY_MAX_BYTES)
@@ -1307,7 +1324,7 @@ int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *
 
 /* net.idl:112: Socket.send_to request */
 int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	int err;
@@ -1342,7 +1359,8 @@ int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg,
 }
 
 static inline int check_net_socket_send_to_request(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	int err;
 	net_socket_send_to_request *p = frame;
@@ -1381,14 +1399,14 @@ static inline int check_net_socket_send_to_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_send_to_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_to_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_net_socket_send_to_request(frame, size, handles, handle_count);
 }
 
 int net_socket_send_to_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const net_socket_send_to_request **out)
 {
 	if (buf_max < NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES)
@@ -1405,7 +1423,7 @@ int net_socket_send_to_request_decode(const void *shared, size_t available, void
 
 /* net.idl:112: Socket.send_to reply */
 int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	net_socket_send_to_reply *p = out;
@@ -1427,7 +1445,8 @@ int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uin
 }
 
 static inline int check_net_socket_send_to_reply(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	net_socket_send_to_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1448,14 +1467,14 @@ static inline int check_net_socket_send_to_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_net_socket_send_to_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_send_to_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_send_to_reply **out)
 {
 	if (buf_max < NET_SOCKET_SEND_TO_REPLY_MAX_BYTES)
@@ -1520,7 +1539,7 @@ int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno 
 /* net.idl:116: Socket.receive_from request */
 int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count)
+                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_socket_receive_from_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1540,7 +1559,7 @@ int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_req
 }
 
 static inline int check_net_socket_receive_from_request(void *frame, size_t size,
-                                                        const idl_handle *handles,
+                                                        const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	net_socket_receive_from_request *p = frame;
@@ -1562,14 +1581,14 @@ static inline int check_net_socket_receive_from_request(void *frame, size_t size
 	return IDL_OK;
 }
 
-int net_socket_receive_from_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+int net_socket_receive_from_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_socket_receive_from_request(frame, size, handles, handle_count);
 }
 
 int net_socket_receive_from_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const net_socket_receive_from_request **out)
 {
@@ -1589,7 +1608,7 @@ int net_socket_receive_from_request_decode(const void *shared, size_t available,
 /* net.idl:116: Socket.receive_from reply */
 int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_socket_receive_from_reply *p = out;
@@ -1624,7 +1643,7 @@ int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply
 }
 
 static inline int check_net_socket_receive_from_reply(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	int err;
@@ -1664,14 +1683,14 @@ static inline int check_net_socket_receive_from_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_receive_from_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int net_socket_receive_from_reply_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_socket_receive_from_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_receive_from_reply_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const net_socket_receive_from_reply **out)
 {
@@ -1737,7 +1756,8 @@ int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_e
 
 /* net.idl:121: Socket.send request */
 int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	int err;
 	net_socket_send_request *p = out;
@@ -1768,7 +1788,8 @@ int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_send_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_send_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	int err;
@@ -1806,14 +1827,14 @@ static inline int check_net_socket_send_request(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int net_socket_send_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_net_socket_send_request(frame, size, handles, handle_count);
 }
 
 int net_socket_send_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_send_request **out)
 {
 	if (buf_max < NET_SOCKET_SEND_REQUEST_MAX_BYTES)
@@ -1830,7 +1851,8 @@ int net_socket_send_request_decode(const void *shared, size_t available, void *b
 
 /* net.idl:121: Socket.send reply */
 int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	net_socket_send_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1850,7 +1872,8 @@ int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_send_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_send_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	net_socket_send_reply *p = frame;
@@ -1872,14 +1895,14 @@ static inline int check_net_socket_send_reply(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int net_socket_send_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_net_socket_send_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_send_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_send_reply **out)
 {
 	if (buf_max < NET_SOCKET_SEND_REPLY_MAX_BYTES)
@@ -1943,7 +1966,7 @@ int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *er
 
 /* net.idl:125: Socket.receive request */
 int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	net_socket_receive_request *p = out;
@@ -1964,7 +1987,8 @@ int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg,
 }
 
 static inline int check_net_socket_receive_request(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	net_socket_receive_request *p = frame;
 	if (size < sizeof(*p))
@@ -1985,14 +2009,14 @@ static inline int check_net_socket_receive_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_receive_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_receive_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_net_socket_receive_request(frame, size, handles, handle_count);
 }
 
 int net_socket_receive_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const net_socket_receive_request **out)
 {
 	if (buf_max < NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES)
@@ -2010,7 +2034,7 @@ int net_socket_receive_request_decode(const void *shared, size_t available, void
 
 /* net.idl:125: Socket.receive reply */
 int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	int err;
@@ -2042,7 +2066,8 @@ int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uin
 }
 
 static inline int check_net_socket_receive_reply(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	int err;
 	net_socket_receive_reply *p = frame;
@@ -2075,14 +2100,14 @@ static inline int check_net_socket_receive_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_receive_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_net_socket_receive_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_receive_reply **out)
 {
 	if (buf_max < NET_SOCKET_RECEIVE_REPLY_MAX_BYTES)
@@ -2145,7 +2170,7 @@ int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno 
 
 /* net.idl:128: Socket.shutdown request */
 int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	net_socket_shutdown_request *p = out;
@@ -2169,7 +2194,7 @@ int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *ms
 }
 
 static inline int check_net_socket_shutdown_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	net_socket_shutdown_request *p = frame;
@@ -2196,14 +2221,14 @@ static inline int check_net_socket_shutdown_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_net_socket_shutdown_request(frame, size, handles, handle_count);
 }
 
 int net_socket_shutdown_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const net_socket_shutdown_request **out)
 {
@@ -2222,7 +2247,7 @@ int net_socket_shutdown_request_decode(const void *shared, size_t available, voi
 
 /* net.idl:128: Socket.shutdown reply */
 int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	net_socket_shutdown_reply *p = out;
@@ -2243,7 +2268,8 @@ int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, u
 }
 
 static inline int check_net_socket_shutdown_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	net_socket_shutdown_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2262,14 +2288,14 @@ static inline int check_net_socket_shutdown_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_net_socket_shutdown_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_shutdown_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_shutdown_reply **out)
 {
 	if (buf_max < NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES)
@@ -2333,7 +2359,7 @@ int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno
 
 /* net.idl:131: Socket.close request */
 int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	net_socket_close_request *p = out;
@@ -2355,7 +2381,8 @@ int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uin
 }
 
 static inline int check_net_socket_close_request(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	net_socket_close_request *p = frame;
 	if (size < sizeof(*p))
@@ -2378,14 +2405,14 @@ static inline int check_net_socket_close_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_close_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_net_socket_close_request(frame, size, handles, handle_count);
 }
 
 int net_socket_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_close_request **out)
 {
 	if (buf_max < NET_SOCKET_CLOSE_REQUEST_MAX_BYTES)
@@ -2403,7 +2430,8 @@ int net_socket_close_request_decode(const void *shared, size_t available, void *
 
 /* net.idl:131: Socket.close reply */
 int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
 {
 	net_socket_close_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2422,7 +2450,8 @@ int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_close_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_close_reply(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	net_socket_close_reply *p = frame;
@@ -2442,14 +2471,14 @@ static inline int check_net_socket_close_reply(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
-int net_socket_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	return check_net_socket_close_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const net_socket_close_reply **out)
 {
 	if (buf_max < NET_SOCKET_CLOSE_REPLY_MAX_BYTES)
@@ -2513,7 +2542,7 @@ int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *e
 
 /* net.idl:135: Socket.readable event */
 int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	net_socket_readable_event *p = out;
@@ -2535,7 +2564,8 @@ int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, u
 }
 
 static inline int check_net_socket_readable_event(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	net_socket_readable_event *p = frame;
 	if (size < sizeof(*p))
@@ -2558,14 +2588,14 @@ static inline int check_net_socket_readable_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_readable_event_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_readable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_net_socket_readable_event(frame, size, handles, handle_count);
 }
 
 int net_socket_readable_event_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_readable_event **out)
 {
 	if (buf_max < NET_SOCKET_READABLE_EVENT_MAX_BYTES)
@@ -2583,7 +2613,7 @@ int net_socket_readable_event_decode(const void *shared, size_t available, void 
 
 /* net.idl:138: Socket.writable event */
 int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	net_socket_writable_event *p = out;
@@ -2605,7 +2635,8 @@ int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, u
 }
 
 static inline int check_net_socket_writable_event(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	net_socket_writable_event *p = frame;
 	if (size < sizeof(*p))
@@ -2628,14 +2659,14 @@ static inline int check_net_socket_writable_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_writable_event_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_writable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_net_socket_writable_event(frame, size, handles, handle_count);
 }
 
 int net_socket_writable_event_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_writable_event **out)
 {
 	if (buf_max < NET_SOCKET_WRITABLE_EVENT_MAX_BYTES)
@@ -2654,7 +2685,7 @@ int net_socket_writable_event_decode(const void *shared, size_t available, void 
 /* net.idl:145: Config.list_interfaces request */
 int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
                                                   uint64_t txid, void *out, size_t out_max,
-                                                  idl_handle *handles, uint32_t *handle_count)
+                                                  idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_config_list_interfaces_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2674,7 +2705,7 @@ int64_t net_config_list_interfaces_request_encode(const net_config_list_interfac
 }
 
 static inline int check_net_config_list_interfaces_request(void *frame, size_t size,
-                                                           const idl_handle *handles,
+                                                           const idl_typed_handle *handles,
                                                            uint32_t handle_count)
 {
 	net_config_list_interfaces_request *p = frame;
@@ -2696,14 +2727,15 @@ static inline int check_net_config_list_interfaces_request(void *frame, size_t s
 	return IDL_OK;
 }
 
-int net_config_list_interfaces_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_list_interfaces_request_validate(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	return check_net_config_list_interfaces_request(frame, size, handles, handle_count);
 }
 
 int net_config_list_interfaces_request_decode(const void *shared, size_t available, void *buf,
-                                              size_t buf_max, const idl_handle *handles,
+                                              size_t buf_max, const idl_typed_handle *handles,
                                               uint32_t handle_count,
                                               const net_config_list_interfaces_request **out)
 {
@@ -2724,7 +2756,7 @@ int net_config_list_interfaces_request_decode(const void *shared, size_t availab
 /* net.idl:145: Config.list_interfaces reply */
 int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces_reply *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count)
+                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_config_list_interfaces_reply *p = out;
@@ -2762,7 +2794,7 @@ int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces
 }
 
 static inline int check_net_config_list_interfaces_reply(void *frame, size_t size,
-                                                         const idl_handle *handles,
+                                                         const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	int err;
@@ -2803,14 +2835,15 @@ static inline int check_net_config_list_interfaces_reply(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int net_config_list_interfaces_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_list_interfaces_reply_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	return check_net_config_list_interfaces_reply(frame, size, handles, handle_count);
 }
 
 int net_config_list_interfaces_reply_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const net_config_list_interfaces_reply **out)
 {
@@ -2877,7 +2910,7 @@ int net_config_list_interfaces_error_validate(const void *frame, size_t size, sy
 /* net.idl:148: Config.add_address request */
 int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_config_add_address_request *p = out;
@@ -2903,7 +2936,7 @@ int64_t net_config_add_address_request_encode(const net_config_add_address_reque
 }
 
 static inline int check_net_config_add_address_request(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	int err;
@@ -2934,14 +2967,14 @@ static inline int check_net_config_add_address_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_add_address_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int net_config_add_address_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_config_add_address_request(frame, size, handles, handle_count);
 }
 
 int net_config_add_address_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_config_add_address_request **out)
 {
@@ -2960,7 +2993,7 @@ int net_config_add_address_request_decode(const void *shared, size_t available, 
 
 /* net.idl:148: Config.add_address reply */
 int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	net_config_add_address_reply *p = out;
@@ -2981,7 +3014,7 @@ int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *
 }
 
 static inline int check_net_config_add_address_reply(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	net_config_add_address_reply *p = frame;
@@ -3001,14 +3034,14 @@ static inline int check_net_config_add_address_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_add_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_add_address_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_net_config_add_address_reply(frame, size, handles, handle_count);
 }
 
 int net_config_add_address_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_add_address_reply **out)
 {
@@ -3075,7 +3108,7 @@ int net_config_add_address_error_validate(const void *frame, size_t size, sys_er
 /* net.idl:151: Config.remove_address request */
 int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
                                                  uint64_t txid, void *out, size_t out_max,
-                                                 idl_handle *handles, uint32_t *handle_count)
+                                                 idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_config_remove_address_request *p = out;
@@ -3101,7 +3134,7 @@ int64_t net_config_remove_address_request_encode(const net_config_remove_address
 }
 
 static inline int check_net_config_remove_address_request(void *frame, size_t size,
-                                                          const idl_handle *handles,
+                                                          const idl_typed_handle *handles,
                                                           uint32_t handle_count)
 {
 	int err;
@@ -3132,14 +3165,15 @@ static inline int check_net_config_remove_address_request(void *frame, size_t si
 	return IDL_OK;
 }
 
-int net_config_remove_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_remove_address_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	return check_net_config_remove_address_request(frame, size, handles, handle_count);
 }
 
 int net_config_remove_address_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_handle *handles,
+                                             size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
                                              const net_config_remove_address_request **out)
 {
@@ -3159,7 +3193,7 @@ int net_config_remove_address_request_decode(const void *shared, size_t availabl
 /* net.idl:151: Config.remove_address reply */
 int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count)
+                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_config_remove_address_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -3179,7 +3213,7 @@ int64_t net_config_remove_address_reply_encode(const net_config_remove_address_r
 }
 
 static inline int check_net_config_remove_address_reply(void *frame, size_t size,
-                                                        const idl_handle *handles,
+                                                        const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	net_config_remove_address_reply *p = frame;
@@ -3199,14 +3233,14 @@ static inline int check_net_config_remove_address_reply(void *frame, size_t size
 	return IDL_OK;
 }
 
-int net_config_remove_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+int net_config_remove_address_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_config_remove_address_reply(frame, size, handles, handle_count);
 }
 
 int net_config_remove_address_reply_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const net_config_remove_address_reply **out)
 {
@@ -3273,7 +3307,7 @@ int net_config_remove_address_error_validate(const void *frame, size_t size, sys
 /* net.idl:154: Config.set_gateway request */
 int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_config_set_gateway_request *p = out;
@@ -3303,7 +3337,7 @@ int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_reque
 }
 
 static inline int check_net_config_set_gateway_request(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	int err;
@@ -3340,14 +3374,14 @@ static inline int check_net_config_set_gateway_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_set_gateway_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int net_config_set_gateway_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_config_set_gateway_request(frame, size, handles, handle_count);
 }
 
 int net_config_set_gateway_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_config_set_gateway_request **out)
 {
@@ -3366,7 +3400,7 @@ int net_config_set_gateway_request_decode(const void *shared, size_t available, 
 
 /* net.idl:154: Config.set_gateway reply */
 int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	net_config_set_gateway_reply *p = out;
@@ -3387,7 +3421,7 @@ int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *
 }
 
 static inline int check_net_config_set_gateway_reply(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	net_config_set_gateway_reply *p = frame;
@@ -3407,14 +3441,14 @@ static inline int check_net_config_set_gateway_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_net_config_set_gateway_reply(frame, size, handles, handle_count);
 }
 
 int net_config_set_gateway_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_set_gateway_reply **out)
 {
@@ -3480,7 +3514,7 @@ int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_er
 
 /* net.idl:157: Config.set_flags request */
 int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	net_config_set_flags_request *p = out;
@@ -3503,7 +3537,7 @@ int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *
 }
 
 static inline int check_net_config_set_flags_request(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	net_config_set_flags_request *p = frame;
@@ -3528,14 +3562,14 @@ static inline int check_net_config_set_flags_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_set_flags_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_flags_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_net_config_set_flags_request(frame, size, handles, handle_count);
 }
 
 int net_config_set_flags_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_set_flags_request **out)
 {
@@ -3554,7 +3588,7 @@ int net_config_set_flags_request_decode(const void *shared, size_t available, vo
 
 /* net.idl:157: Config.set_flags reply */
 int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	net_config_set_flags_reply *p = out;
@@ -3575,7 +3609,8 @@ int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg,
 }
 
 static inline int check_net_config_set_flags_reply(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	net_config_set_flags_reply *p = frame;
 	if (size < sizeof(*p))
@@ -3594,14 +3629,14 @@ static inline int check_net_config_set_flags_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_net_config_set_flags_reply(frame, size, handles, handle_count);
 }
 
 int net_config_set_flags_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const net_config_set_flags_reply **out)
 {
 	if (buf_max < NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES)
@@ -3666,7 +3701,8 @@ int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errn
 /* net.idl:161: Config.interfaces_changed event */
 int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
                                                    uint64_t txid, void *out, size_t out_max,
-                                                   idl_handle *handles, uint32_t *handle_count)
+                                                   idl_typed_handle *handles,
+                                                   uint32_t *handle_count)
 {
 	net_config_interfaces_changed_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -3686,7 +3722,7 @@ int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_c
 }
 
 static inline int check_net_config_interfaces_changed_event(void *frame, size_t size,
-                                                            const idl_handle *handles,
+                                                            const idl_typed_handle *handles,
                                                             uint32_t handle_count)
 {
 	net_config_interfaces_changed_event *p = frame;
@@ -3709,13 +3745,14 @@ static inline int check_net_config_interfaces_changed_event(void *frame, size_t 
 }
 
 int net_config_interfaces_changed_event_validate(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	return check_net_config_interfaces_changed_event(frame, size, handles, handle_count);
 }
 
 int net_config_interfaces_changed_event_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_handle *handles,
+                                               size_t buf_max, const idl_typed_handle *handles,
                                                uint32_t handle_count,
                                                const net_config_interfaces_changed_event **out)
 {
@@ -3736,7 +3773,7 @@ int net_config_interfaces_changed_event_decode(const void *shared, size_t availa
 static int send_net_socket_open_request(idl_endpoint *ep, const net_socket_open_request *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_OPEN_REQUEST_MAX_BYTES, &frame);
@@ -3750,7 +3787,7 @@ static int send_net_socket_open_request(idl_endpoint *ep, const net_socket_open_
 static int send_net_socket_open_reply(idl_endpoint *ep, const net_socket_open_reply *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_OPEN_REPLY_MAX_BYTES, &frame);
@@ -3764,7 +3801,7 @@ static int send_net_socket_open_reply(idl_endpoint *ep, const net_socket_open_re
 static int send_net_socket_bind_request(idl_endpoint *ep, const net_socket_bind_request *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_BIND_REQUEST_MAX_BYTES, &frame);
@@ -3778,7 +3815,7 @@ static int send_net_socket_bind_request(idl_endpoint *ep, const net_socket_bind_
 static int send_net_socket_bind_reply(idl_endpoint *ep, const net_socket_bind_reply *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_BIND_REPLY_MAX_BYTES, &frame);
@@ -3793,7 +3830,7 @@ static int send_net_socket_local_address_request(idl_endpoint *ep,
                                                  const net_socket_local_address_request *msg,
                                                  uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES, &frame);
@@ -3808,7 +3845,7 @@ static int send_net_socket_local_address_reply(idl_endpoint *ep,
                                                const net_socket_local_address_reply *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES, &frame);
@@ -3822,7 +3859,7 @@ static int send_net_socket_local_address_reply(idl_endpoint *ep,
 static int send_net_socket_connect_request(idl_endpoint *ep, const net_socket_connect_request *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES, &frame);
@@ -3836,7 +3873,7 @@ static int send_net_socket_connect_request(idl_endpoint *ep, const net_socket_co
 static int send_net_socket_connect_reply(idl_endpoint *ep, const net_socket_connect_reply *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_CONNECT_REPLY_MAX_BYTES, &frame);
@@ -3850,7 +3887,7 @@ static int send_net_socket_connect_reply(idl_endpoint *ep, const net_socket_conn
 static int send_net_socket_listen_request(idl_endpoint *ep, const net_socket_listen_request *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES, &frame);
@@ -3864,7 +3901,7 @@ static int send_net_socket_listen_request(idl_endpoint *ep, const net_socket_lis
 static int send_net_socket_listen_reply(idl_endpoint *ep, const net_socket_listen_reply *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_LISTEN_REPLY_MAX_BYTES, &frame);
@@ -3878,7 +3915,7 @@ static int send_net_socket_listen_reply(idl_endpoint *ep, const net_socket_liste
 static int send_net_socket_accept_request(idl_endpoint *ep, const net_socket_accept_request *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES, &frame);
@@ -3892,7 +3929,7 @@ static int send_net_socket_accept_request(idl_endpoint *ep, const net_socket_acc
 static int send_net_socket_accept_reply(idl_endpoint *ep, const net_socket_accept_reply *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES, &frame);
@@ -3906,7 +3943,7 @@ static int send_net_socket_accept_reply(idl_endpoint *ep, const net_socket_accep
 static int send_net_socket_send_to_request(idl_endpoint *ep, const net_socket_send_to_request *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES, &frame);
@@ -3920,7 +3957,7 @@ static int send_net_socket_send_to_request(idl_endpoint *ep, const net_socket_se
 static int send_net_socket_send_to_reply(idl_endpoint *ep, const net_socket_send_to_reply *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES, &frame);
@@ -3935,7 +3972,7 @@ static int send_net_socket_receive_from_request(idl_endpoint *ep,
                                                 const net_socket_receive_from_request *msg,
                                                 uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES, &frame);
@@ -3950,7 +3987,7 @@ static int send_net_socket_receive_from_reply(idl_endpoint *ep,
                                               const net_socket_receive_from_reply *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES, &frame);
@@ -3964,7 +4001,7 @@ static int send_net_socket_receive_from_reply(idl_endpoint *ep,
 static int send_net_socket_send_request(idl_endpoint *ep, const net_socket_send_request *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SEND_REQUEST_MAX_BYTES, &frame);
@@ -3978,7 +4015,7 @@ static int send_net_socket_send_request(idl_endpoint *ep, const net_socket_send_
 static int send_net_socket_send_reply(idl_endpoint *ep, const net_socket_send_reply *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SEND_REPLY_MAX_BYTES, &frame);
@@ -3992,7 +4029,7 @@ static int send_net_socket_send_reply(idl_endpoint *ep, const net_socket_send_re
 static int send_net_socket_receive_request(idl_endpoint *ep, const net_socket_receive_request *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES, &frame);
@@ -4006,7 +4043,7 @@ static int send_net_socket_receive_request(idl_endpoint *ep, const net_socket_re
 static int send_net_socket_receive_reply(idl_endpoint *ep, const net_socket_receive_reply *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES, &frame);
@@ -4020,7 +4057,7 @@ static int send_net_socket_receive_reply(idl_endpoint *ep, const net_socket_rece
 static int send_net_socket_shutdown_request(idl_endpoint *ep,
                                             const net_socket_shutdown_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES, &frame);
@@ -4034,7 +4071,7 @@ static int send_net_socket_shutdown_request(idl_endpoint *ep,
 static int send_net_socket_shutdown_reply(idl_endpoint *ep, const net_socket_shutdown_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES, &frame);
@@ -4048,7 +4085,7 @@ static int send_net_socket_shutdown_reply(idl_endpoint *ep, const net_socket_shu
 static int send_net_socket_close_request(idl_endpoint *ep, const net_socket_close_request *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES, &frame);
@@ -4062,7 +4099,7 @@ static int send_net_socket_close_request(idl_endpoint *ep, const net_socket_clos
 static int send_net_socket_close_reply(idl_endpoint *ep, const net_socket_close_reply *msg,
                                        uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_CLOSE_REPLY_MAX_BYTES, &frame);
@@ -4076,7 +4113,7 @@ static int send_net_socket_close_reply(idl_endpoint *ep, const net_socket_close_
 static int send_net_socket_readable_event(idl_endpoint *ep, const net_socket_readable_event *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_READABLE_EVENT_MAX_BYTES, &frame);
@@ -4090,7 +4127,7 @@ static int send_net_socket_readable_event(idl_endpoint *ep, const net_socket_rea
 static int send_net_socket_writable_event(idl_endpoint *ep, const net_socket_writable_event *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES, &frame);
@@ -4110,7 +4147,7 @@ int net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
 	int err = send_net_socket_open_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4137,7 +4174,7 @@ int net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
 	int err = send_net_socket_bind_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4164,7 +4201,7 @@ int net_socket_local_address(idl_endpoint *ep, const net_socket_local_address_re
 	int err = send_net_socket_local_address_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4191,7 +4228,7 @@ int net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
 	int err = send_net_socket_connect_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4218,7 +4255,7 @@ int net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
 	int err = send_net_socket_listen_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4245,7 +4282,7 @@ int net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
 	int err = send_net_socket_accept_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4272,7 +4309,7 @@ int net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
 	int err = send_net_socket_send_to_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4299,7 +4336,7 @@ int net_socket_receive_from(idl_endpoint *ep, const net_socket_receive_from_requ
 	int err = send_net_socket_receive_from_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4326,7 +4363,7 @@ int net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
 	int err = send_net_socket_send_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4353,7 +4390,7 @@ int net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
 	int err = send_net_socket_receive_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4380,7 +4417,7 @@ int net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req
 	int err = send_net_socket_shutdown_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4407,7 +4444,7 @@ int net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
 	int err = send_net_socket_close_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -4438,7 +4475,7 @@ int net_socket_send_writable(idl_endpoint *ep, const net_socket_writable_event *
 }
 
 static int serve_net_socket_open(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_handle *handles,
+                                 void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = net_socket_open_request_validate(frame, size, handles, handle_count);
@@ -4465,7 +4502,7 @@ static int serve_net_socket_open(const net_socket_handlers *h, void *ctx, idl_en
 }
 
 static int serve_net_socket_bind(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_handle *handles,
+                                 void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = net_socket_bind_request_validate(frame, size, handles, handle_count);
@@ -4492,7 +4529,7 @@ static int serve_net_socket_bind(const net_socket_handlers *h, void *ctx, idl_en
 }
 
 static int serve_net_socket_local_address(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                          void *frame, size_t size, const idl_handle *handles,
+                                          void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	int err = net_socket_local_address_request_validate(frame, size, handles, handle_count);
@@ -4519,7 +4556,7 @@ static int serve_net_socket_local_address(const net_socket_handlers *h, void *ct
 }
 
 static int serve_net_socket_connect(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_handle *handles,
+                                    void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = net_socket_connect_request_validate(frame, size, handles, handle_count);
@@ -4546,7 +4583,7 @@ static int serve_net_socket_connect(const net_socket_handlers *h, void *ctx, idl
 }
 
 static int serve_net_socket_listen(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_handle *handles,
+                                   void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = net_socket_listen_request_validate(frame, size, handles, handle_count);
@@ -4573,7 +4610,7 @@ static int serve_net_socket_listen(const net_socket_handlers *h, void *ctx, idl_
 }
 
 static int serve_net_socket_accept(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_handle *handles,
+                                   void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = net_socket_accept_request_validate(frame, size, handles, handle_count);
@@ -4600,7 +4637,7 @@ static int serve_net_socket_accept(const net_socket_handlers *h, void *ctx, idl_
 }
 
 static int serve_net_socket_send_to(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_handle *handles,
+                                    void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = net_socket_send_to_request_validate(frame, size, handles, handle_count);
@@ -4627,7 +4664,7 @@ static int serve_net_socket_send_to(const net_socket_handlers *h, void *ctx, idl
 }
 
 static int serve_net_socket_receive_from(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                         void *frame, size_t size, const idl_handle *handles,
+                                         void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	int err = net_socket_receive_from_request_validate(frame, size, handles, handle_count);
@@ -4654,7 +4691,7 @@ static int serve_net_socket_receive_from(const net_socket_handlers *h, void *ctx
 }
 
 static int serve_net_socket_send(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_handle *handles,
+                                 void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = net_socket_send_request_validate(frame, size, handles, handle_count);
@@ -4681,7 +4718,7 @@ static int serve_net_socket_send(const net_socket_handlers *h, void *ctx, idl_en
 }
 
 static int serve_net_socket_receive(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_handle *handles,
+                                    void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = net_socket_receive_request_validate(frame, size, handles, handle_count);
@@ -4708,7 +4745,7 @@ static int serve_net_socket_receive(const net_socket_handlers *h, void *ctx, idl
 }
 
 static int serve_net_socket_shutdown(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+                                     void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = net_socket_shutdown_request_validate(frame, size, handles, handle_count);
@@ -4735,7 +4772,7 @@ static int serve_net_socket_shutdown(const net_socket_handlers *h, void *ctx, id
 }
 
 static int serve_net_socket_close(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                  void *frame, size_t size, const idl_handle *handles,
+                                  void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	int err = net_socket_close_request_validate(frame, size, handles, handle_count);
@@ -4762,7 +4799,7 @@ static int serve_net_socket_close(const net_socket_handlers *h, void *ctx, idl_e
 }
 
 int net_socket_dispatch(const net_socket_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_handle *handles, uint32_t handle_count)
+                        size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
@@ -4799,7 +4836,7 @@ int net_socket_dispatch(const net_socket_handlers *h, void *ctx, idl_endpoint *e
 }
 
 int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)
@@ -4830,7 +4867,7 @@ static int send_net_config_list_interfaces_request(idl_endpoint *ep,
                                                    const net_config_list_interfaces_request *msg,
                                                    uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES, &frame);
@@ -4845,7 +4882,7 @@ static int send_net_config_list_interfaces_reply(idl_endpoint *ep,
                                                  const net_config_list_interfaces_reply *msg,
                                                  uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES, &frame);
@@ -4860,7 +4897,7 @@ static int send_net_config_add_address_request(idl_endpoint *ep,
                                                const net_config_add_address_request *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES, &frame);
@@ -4874,7 +4911,7 @@ static int send_net_config_add_address_request(idl_endpoint *ep,
 static int send_net_config_add_address_reply(idl_endpoint *ep,
                                              const net_config_add_address_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES, &frame);
@@ -4889,7 +4926,7 @@ static int send_net_config_remove_address_request(idl_endpoint *ep,
                                                   const net_config_remove_address_request *msg,
                                                   uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES, &frame);
@@ -4904,7 +4941,7 @@ static int send_net_config_remove_address_reply(idl_endpoint *ep,
                                                 const net_config_remove_address_reply *msg,
                                                 uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES, &frame);
@@ -4919,7 +4956,7 @@ static int send_net_config_set_gateway_request(idl_endpoint *ep,
                                                const net_config_set_gateway_request *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES, &frame);
@@ -4933,7 +4970,7 @@ static int send_net_config_set_gateway_request(idl_endpoint *ep,
 static int send_net_config_set_gateway_reply(idl_endpoint *ep,
                                              const net_config_set_gateway_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES, &frame);
@@ -4947,7 +4984,7 @@ static int send_net_config_set_gateway_reply(idl_endpoint *ep,
 static int send_net_config_set_flags_request(idl_endpoint *ep,
                                              const net_config_set_flags_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES, &frame);
@@ -4961,7 +4998,7 @@ static int send_net_config_set_flags_request(idl_endpoint *ep,
 static int send_net_config_set_flags_reply(idl_endpoint *ep, const net_config_set_flags_reply *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES, &frame);
@@ -4976,7 +5013,7 @@ static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
                                                     const net_config_interfaces_changed_event *msg,
                                                     uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES, &frame);
@@ -4997,7 +5034,7 @@ int net_config_list_interfaces(idl_endpoint *ep, const net_config_list_interface
 	int err = send_net_config_list_interfaces_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -5024,7 +5061,7 @@ int net_config_add_address(idl_endpoint *ep, const net_config_add_address_reques
 	int err = send_net_config_add_address_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -5051,7 +5088,7 @@ int net_config_remove_address(idl_endpoint *ep, const net_config_remove_address_
 	int err = send_net_config_remove_address_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -5078,7 +5115,7 @@ int net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_reques
 	int err = send_net_config_set_gateway_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -5105,7 +5142,7 @@ int net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *r
 	int err = send_net_config_set_flags_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -5132,7 +5169,7 @@ int net_config_send_interfaces_changed(idl_endpoint *ep,
 
 static int serve_net_config_list_interfaces(const net_config_handlers *h, void *ctx,
                                             idl_endpoint *ep, void *frame, size_t size,
-                                            const idl_handle *handles, uint32_t handle_count)
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = net_config_list_interfaces_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -5159,7 +5196,7 @@ static int serve_net_config_list_interfaces(const net_config_handlers *h, void *
 }
 
 static int serve_net_config_add_address(const net_config_handlers *h, void *ctx, idl_endpoint *ep,
-                                        void *frame, size_t size, const idl_handle *handles,
+                                        void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	int err = net_config_add_address_request_validate(frame, size, handles, handle_count);
@@ -5187,7 +5224,7 @@ static int serve_net_config_add_address(const net_config_handlers *h, void *ctx,
 
 static int serve_net_config_remove_address(const net_config_handlers *h, void *ctx,
                                            idl_endpoint *ep, void *frame, size_t size,
-                                           const idl_handle *handles, uint32_t handle_count)
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = net_config_remove_address_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -5214,7 +5251,7 @@ static int serve_net_config_remove_address(const net_config_handlers *h, void *c
 }
 
 static int serve_net_config_set_gateway(const net_config_handlers *h, void *ctx, idl_endpoint *ep,
-                                        void *frame, size_t size, const idl_handle *handles,
+                                        void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	int err = net_config_set_gateway_request_validate(frame, size, handles, handle_count);
@@ -5241,7 +5278,7 @@ static int serve_net_config_set_gateway(const net_config_handlers *h, void *ctx,
 }
 
 static int serve_net_config_set_flags(const net_config_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_handle *handles,
+                                      void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = net_config_set_flags_request_validate(frame, size, handles, handle_count);
@@ -5268,7 +5305,7 @@ static int serve_net_config_set_flags(const net_config_handlers *h, void *ctx, i
 }
 
 int net_config_dispatch(const net_config_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_handle *handles, uint32_t handle_count)
+                        size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
@@ -5291,7 +5328,7 @@ int net_config_dispatch(const net_config_handlers *h, void *ctx, idl_endpoint *e
 }
 
 int net_config_event_dispatch(const net_config_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)

@@ -323,11 +323,12 @@ _Static_assert(sizeof(net_socket_open_request) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_open_request, kind) == 24, "wire layout");
 
 int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_open_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int net_socket_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int net_socket_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_open_request **out);
 
 /* Socket.open reply (net.idl:91) */
@@ -340,11 +341,12 @@ _Static_assert(sizeof(net_socket_open_reply) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_open_reply, socket) == 24, "wire layout");
 
 int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int net_socket_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int net_socket_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_open_reply **out);
 
 /* Room for any reply to Socket.open, error replies included. */
@@ -370,11 +372,12 @@ _Static_assert(offsetof(net_socket_bind_request, socket) == 24, "wire layout");
 _Static_assert(offsetof(net_socket_bind_request, addr) == 28, "wire layout");
 
 int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_bind_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int net_socket_bind_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int net_socket_bind_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_bind_request **out);
 
 /* Socket.bind reply (net.idl:94) */
@@ -384,11 +387,12 @@ struct net_socket_bind_reply {
 _Static_assert(sizeof(net_socket_bind_reply) == 24, "wire layout");
 
 int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_bind_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int net_socket_bind_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_bind_reply **out);
 
 /* Room for any reply to Socket.bind, error replies included. */
@@ -414,11 +418,12 @@ _Static_assert(offsetof(net_socket_local_address_request, socket) == 24, "wire l
 
 int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count);
-int net_socket_local_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                idl_typed_handle *handles, uint32_t *handle_count);
+int net_socket_local_address_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int net_socket_local_address_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const net_socket_local_address_request **out);
 
@@ -433,11 +438,11 @@ _Static_assert(offsetof(net_socket_local_address_reply, addr) == 24, "wire layou
 
 int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int net_socket_local_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int net_socket_local_address_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int net_socket_local_address_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_socket_local_address_reply **out);
 
@@ -466,12 +471,12 @@ _Static_assert(offsetof(net_socket_connect_request, socket) == 24, "wire layout"
 _Static_assert(offsetof(net_socket_connect_request, to) == 28, "wire layout");
 
 int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int net_socket_connect_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_connect_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int net_socket_connect_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const net_socket_connect_request **out);
 
@@ -482,12 +487,12 @@ struct net_socket_connect_reply {
 _Static_assert(sizeof(net_socket_connect_reply) == 24, "wire layout");
 
 int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int net_socket_connect_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_connect_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int net_socket_connect_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_connect_reply **out);
 
 /* Room for any reply to Socket.connect, error replies included. */
@@ -514,12 +519,12 @@ _Static_assert(offsetof(net_socket_listen_request, socket) == 24, "wire layout")
 _Static_assert(offsetof(net_socket_listen_request, backlog) == 28, "wire layout");
 
 int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int net_socket_listen_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_listen_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int net_socket_listen_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_listen_request **out);
 
 /* Socket.listen reply (net.idl:105) */
@@ -529,11 +534,12 @@ struct net_socket_listen_reply {
 _Static_assert(sizeof(net_socket_listen_reply) == 24, "wire layout");
 
 int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_listen_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int net_socket_listen_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int net_socket_listen_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_listen_reply **out);
 
 /* Room for any reply to Socket.listen, error replies included. */
@@ -559,12 +565,12 @@ _Static_assert(sizeof(net_socket_accept_request) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_accept_request, socket) == 24, "wire layout");
 
 int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int net_socket_accept_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_accept_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int net_socket_accept_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_accept_request **out);
 
 /* Socket.accept reply (net.idl:109) */
@@ -578,11 +584,12 @@ _Static_assert(offsetof(net_socket_accept_reply, connection) == 24, "wire layout
 _Static_assert(offsetof(net_socket_accept_reply, peer) == 28, "wire layout");
 
 int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_accept_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int net_socket_accept_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int net_socket_accept_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_accept_reply **out);
 
 /* Room for any reply to Socket.accept, error replies included. */
@@ -610,12 +617,12 @@ _Static_assert(offsetof(net_socket_send_to_request, to) == 28, "wire layout");
 _Static_assert(offsetof(net_socket_send_to_request, data) == 48, "wire layout");
 
 int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int net_socket_send_to_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_to_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int net_socket_send_to_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const net_socket_send_to_request **out);
 
@@ -629,12 +636,12 @@ _Static_assert(sizeof(net_socket_send_to_reply) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_send_to_reply, sent) == 24, "wire layout");
 
 int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int net_socket_send_to_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_send_to_reply **out);
 
 /* Room for any reply to Socket.send_to, error replies included. */
@@ -661,11 +668,12 @@ _Static_assert(offsetof(net_socket_receive_from_request, max) == 28, "wire layou
 
 int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count);
-int net_socket_receive_from_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int net_socket_receive_from_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
                                              uint32_t handle_count);
 int net_socket_receive_from_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const net_socket_receive_from_request **out);
 
@@ -682,11 +690,11 @@ _Static_assert(offsetof(net_socket_receive_from_reply, data) == 48, "wire layout
 
 int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int net_socket_receive_from_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int net_socket_receive_from_reply_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int net_socket_receive_from_reply_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const net_socket_receive_from_reply **out);
 
@@ -716,11 +724,12 @@ _Static_assert(offsetof(net_socket_send_request, socket) == 24, "wire layout");
 _Static_assert(offsetof(net_socket_send_request, data) == 32, "wire layout");
 
 int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_send_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int net_socket_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int net_socket_send_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_send_request **out);
 
 /* Socket.send reply (net.idl:121) */
@@ -733,11 +742,12 @@ _Static_assert(sizeof(net_socket_send_reply) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_send_reply, sent) == 24, "wire layout");
 
 int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_send_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int net_socket_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int net_socket_send_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_send_reply **out);
 
 /* Room for any reply to Socket.send, error replies included. */
@@ -764,12 +774,12 @@ _Static_assert(offsetof(net_socket_receive_request, socket) == 24, "wire layout"
 _Static_assert(offsetof(net_socket_receive_request, max) == 28, "wire layout");
 
 int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int net_socket_receive_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_receive_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int net_socket_receive_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const net_socket_receive_request **out);
 
@@ -782,12 +792,12 @@ _Static_assert(sizeof(net_socket_receive_reply) == 40, "wire layout");
 _Static_assert(offsetof(net_socket_receive_reply, data) == 24, "wire layout");
 
 int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int net_socket_receive_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_receive_reply **out);
 
 /* Room for any reply to Socket.receive, error replies included. */
@@ -814,12 +824,12 @@ _Static_assert(offsetof(net_socket_shutdown_request, socket) == 24, "wire layout
 _Static_assert(offsetof(net_socket_shutdown_request, how) == 28, "wire layout");
 
 int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int net_socket_shutdown_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const net_socket_shutdown_request **out);
 
@@ -830,12 +840,12 @@ struct net_socket_shutdown_reply {
 _Static_assert(sizeof(net_socket_shutdown_reply) == 24, "wire layout");
 
 int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int net_socket_shutdown_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_shutdown_reply **out);
 
 /* Room for any reply to Socket.shutdown, error replies included. */
@@ -860,12 +870,12 @@ _Static_assert(sizeof(net_socket_close_request) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_close_request, socket) == 24, "wire layout");
 
 int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int net_socket_close_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int net_socket_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_close_request **out);
 
 /* Socket.close reply (net.idl:131) */
@@ -875,11 +885,12 @@ struct net_socket_close_reply {
 _Static_assert(sizeof(net_socket_close_reply) == 24, "wire layout");
 
 int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count);
+int net_socket_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
 int net_socket_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const net_socket_close_reply **out);
 
 /* Room for any reply to Socket.close, error replies included. */
@@ -905,12 +916,12 @@ _Static_assert(sizeof(net_socket_readable_event) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_readable_event, socket) == 24, "wire layout");
 
 int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int net_socket_readable_event_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_readable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int net_socket_readable_event_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_readable_event **out);
 
 /*
@@ -926,12 +937,12 @@ _Static_assert(sizeof(net_socket_writable_event) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_writable_event, socket) == 24, "wire layout");
 
 int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int net_socket_writable_event_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_writable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int net_socket_writable_event_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_writable_event **out);
 
 /*
@@ -1013,7 +1024,7 @@ typedef struct net_socket_handlers {
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
 int net_socket_dispatch(const net_socket_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_handle *handles, uint32_t handle_count);
+                        size_t size, const idl_typed_handle *handles, uint32_t handle_count);
 
 /* Client side of Socket's events. */
 typedef struct net_socket_event_handlers {
@@ -1022,7 +1033,7 @@ typedef struct net_socket_event_handlers {
 } net_socket_event_handlers;
 
 int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count);
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count);
 
 /* interface Config (net.idl:143) */
 /*
@@ -1070,11 +1081,13 @@ _Static_assert(sizeof(net_config_list_interfaces_request) == 24, "wire layout");
 
 int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
                                                   uint64_t txid, void *out, size_t out_max,
-                                                  idl_handle *handles, uint32_t *handle_count);
-int net_config_list_interfaces_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                  idl_typed_handle *handles,
+                                                  uint32_t *handle_count);
+int net_config_list_interfaces_request_validate(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count);
 int net_config_list_interfaces_request_decode(const void *shared, size_t available, void *buf,
-                                              size_t buf_max, const idl_handle *handles,
+                                              size_t buf_max, const idl_typed_handle *handles,
                                               uint32_t handle_count,
                                               const net_config_list_interfaces_request **out);
 
@@ -1095,11 +1108,12 @@ _Static_assert(offsetof(net_config_list_interfaces_reply, interfaces) == 24, "wi
 
 int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces_reply *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count);
-int net_config_list_interfaces_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                                idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_list_interfaces_reply_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int net_config_list_interfaces_reply_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const net_config_list_interfaces_reply **out);
 
@@ -1129,11 +1143,11 @@ _Static_assert(offsetof(net_config_add_address_request, address) == 28, "wire la
 
 int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int net_config_add_address_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_add_address_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int net_config_add_address_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_config_add_address_request **out);
 
@@ -1144,12 +1158,12 @@ struct net_config_add_address_reply {
 _Static_assert(sizeof(net_config_add_address_reply) == 24, "wire layout");
 
 int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int net_config_add_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_add_address_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int net_config_add_address_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_add_address_reply **out);
 
@@ -1179,11 +1193,12 @@ _Static_assert(offsetof(net_config_remove_address_request, address) == 28, "wire
 
 int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
                                                  uint64_t txid, void *out, size_t out_max,
-                                                 idl_handle *handles, uint32_t *handle_count);
-int net_config_remove_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                 idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_remove_address_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count);
 int net_config_remove_address_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_handle *handles,
+                                             size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
                                              const net_config_remove_address_request **out);
 
@@ -1195,11 +1210,12 @@ _Static_assert(sizeof(net_config_remove_address_reply) == 24, "wire layout");
 
 int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count);
-int net_config_remove_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_remove_address_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
                                              uint32_t handle_count);
 int net_config_remove_address_reply_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const net_config_remove_address_reply **out);
 
@@ -1232,11 +1248,11 @@ _Static_assert(offsetof(net_config_set_gateway_request, gateway) == 28, "wire la
 
 int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int net_config_set_gateway_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_set_gateway_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int net_config_set_gateway_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_config_set_gateway_request **out);
 
@@ -1247,12 +1263,12 @@ struct net_config_set_gateway_reply {
 _Static_assert(sizeof(net_config_set_gateway_reply) == 24, "wire layout");
 
 int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int net_config_set_gateway_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_set_gateway_reply **out);
 
@@ -1280,12 +1296,12 @@ _Static_assert(offsetof(net_config_set_flags_request, index) == 24, "wire layout
 _Static_assert(offsetof(net_config_set_flags_request, flags) == 28, "wire layout");
 
 int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int net_config_set_flags_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_flags_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int net_config_set_flags_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_set_flags_request **out);
 
@@ -1296,12 +1312,12 @@ struct net_config_set_flags_reply {
 _Static_assert(sizeof(net_config_set_flags_reply) == 24, "wire layout");
 
 int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int net_config_set_flags_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const net_config_set_flags_reply **out);
 
@@ -1327,11 +1343,13 @@ _Static_assert(sizeof(net_config_interfaces_changed_event) == 24, "wire layout")
 
 int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
                                                    uint64_t txid, void *out, size_t out_max,
-                                                   idl_handle *handles, uint32_t *handle_count);
+                                                   idl_typed_handle *handles,
+                                                   uint32_t *handle_count);
 int net_config_interfaces_changed_event_validate(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count);
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count);
 int net_config_interfaces_changed_event_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_handle *handles,
+                                               size_t buf_max, const idl_typed_handle *handles,
                                                uint32_t handle_count,
                                                const net_config_interfaces_changed_event **out);
 
@@ -1379,7 +1397,7 @@ typedef struct net_config_handlers {
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
 int net_config_dispatch(const net_config_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_handle *handles, uint32_t handle_count);
+                        size_t size, const idl_typed_handle *handles, uint32_t handle_count);
 
 /* Client side of Config's events. */
 typedef struct net_config_event_handlers {
@@ -1387,6 +1405,6 @@ typedef struct net_config_event_handlers {
 } net_config_event_handlers;
 
 int net_config_event_dispatch(const net_config_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count);
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count);
 
 #endif /* IDLC_NET_H */

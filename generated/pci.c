@@ -169,7 +169,7 @@ static int put_pci_filter(idl_encoder *e, const pci_filter *src, pci_filter *p)
 
 /* pci.idl:127: Bus.enumerate request */
 int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	pci_bus_enumerate_request *p = out;
@@ -191,7 +191,8 @@ int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, u
 }
 
 static inline int check_pci_bus_enumerate_request(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	pci_bus_enumerate_request *p = frame;
 	if (size < sizeof(*p))
@@ -214,14 +215,14 @@ static inline int check_pci_bus_enumerate_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_pci_bus_enumerate_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_enumerate_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_enumerate_request **out)
 {
 	if (buf_max < PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES)
@@ -239,7 +240,8 @@ int pci_bus_enumerate_request_decode(const void *shared, size_t available, void 
 
 /* pci.idl:127: Bus.enumerate reply */
 int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	int err;
 	pci_bus_enumerate_reply *p = out;
@@ -277,7 +279,8 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_enumerate_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_pci_bus_enumerate_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	int err;
@@ -322,14 +325,14 @@ static inline int check_pci_bus_enumerate_reply(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_pci_bus_enumerate_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const pci_bus_enumerate_reply **out)
 {
 	if (buf_max < PCI_BUS_ENUMERATE_REPLY_MAX_BYTES)
@@ -392,7 +395,8 @@ int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *
 
 /* pci.idl:132: Bus.find request */
 int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	int err;
 	pci_bus_find_request *p = out;
@@ -417,8 +421,8 @@ int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_find_request(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_pci_bus_find_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	pci_bus_find_request *p = frame;
@@ -448,14 +452,14 @@ static inline int check_pci_bus_find_request(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int pci_bus_find_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_find_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_pci_bus_find_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_find_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const pci_bus_find_request **out)
 {
 	if (buf_max < PCI_BUS_FIND_REQUEST_MAX_BYTES)
@@ -472,7 +476,7 @@ int pci_bus_find_request_decode(const void *shared, size_t available, void *buf,
 
 /* pci.idl:132: Bus.find reply */
 int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	pci_bus_find_reply *p = out;
@@ -509,8 +513,8 @@ int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_find_reply(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_pci_bus_find_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	pci_bus_find_reply *p = frame;
@@ -549,14 +553,14 @@ static inline int check_pci_bus_find_reply(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
-int pci_bus_find_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_find_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	return check_pci_bus_find_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const pci_bus_find_reply **out)
 {
 	if (buf_max < PCI_BUS_FIND_REPLY_MAX_BYTES)
@@ -619,7 +623,7 @@ int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error
 
 /* pci.idl:141: Bus.config_read request */
 int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	int err;
@@ -648,7 +652,7 @@ int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *ms
 }
 
 static inline int check_pci_bus_config_read_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	int err;
@@ -682,14 +686,14 @@ static inline int check_pci_bus_config_read_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_pci_bus_config_read_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_config_read_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const pci_bus_config_read_request **out)
 {
@@ -708,7 +712,7 @@ int pci_bus_config_read_request_decode(const void *shared, size_t available, voi
 
 /* pci.idl:141: Bus.config_read reply */
 int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	pci_bus_config_read_reply *p = out;
@@ -730,7 +734,8 @@ int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, u
 }
 
 static inline int check_pci_bus_config_read_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	pci_bus_config_read_reply *p = frame;
 	if (size < sizeof(*p))
@@ -751,14 +756,14 @@ static inline int check_pci_bus_config_read_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_pci_bus_config_read_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_config_read_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_config_read_reply **out)
 {
 	if (buf_max < PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES)
@@ -822,7 +827,7 @@ int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno
 
 /* pci.idl:146: Bus.config_write request */
 int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -851,7 +856,7 @@ int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *
 }
 
 static inline int check_pci_bus_config_write_request(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -885,14 +890,14 @@ static inline int check_pci_bus_config_write_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_pci_bus_config_write_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_config_write_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const pci_bus_config_write_request **out)
 {
@@ -911,7 +916,7 @@ int pci_bus_config_write_request_decode(const void *shared, size_t available, vo
 
 /* pci.idl:146: Bus.config_write reply */
 int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	pci_bus_config_write_reply *p = out;
@@ -932,7 +937,8 @@ int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg,
 }
 
 static inline int check_pci_bus_config_write_reply(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	pci_bus_config_write_reply *p = frame;
 	if (size < sizeof(*p))
@@ -951,14 +957,14 @@ static inline int check_pci_bus_config_write_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_pci_bus_config_write_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_config_write_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const pci_bus_config_write_reply **out)
 {
 	if (buf_max < PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES)
@@ -1022,7 +1028,7 @@ int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errn
 
 /* pci.idl:150: Bus.set_command request */
 int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	int err;
@@ -1053,7 +1059,7 @@ int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *ms
 }
 
 static inline int check_pci_bus_set_command_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	int err;
@@ -1090,14 +1096,14 @@ static inline int check_pci_bus_set_command_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_pci_bus_set_command_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_set_command_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const pci_bus_set_command_request **out)
 {
@@ -1116,7 +1122,7 @@ int pci_bus_set_command_request_decode(const void *shared, size_t available, voi
 
 /* pci.idl:150: Bus.set_command reply */
 int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	pci_bus_set_command_reply *p = out;
@@ -1140,7 +1146,8 @@ int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, u
 }
 
 static inline int check_pci_bus_set_command_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	pci_bus_set_command_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1164,14 +1171,14 @@ static inline int check_pci_bus_set_command_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_pci_bus_set_command_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_set_command_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_set_command_reply **out)
 {
 	if (buf_max < PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES)
@@ -1235,7 +1242,8 @@ int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno
 
 /* pci.idl:162: Bus.claim request */
 int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	int err;
 	pci_bus_claim_request *p = out;
@@ -1260,7 +1268,8 @@ int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_claim_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_pci_bus_claim_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	int err;
@@ -1291,14 +1300,14 @@ static inline int check_pci_bus_claim_request(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int pci_bus_claim_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_claim_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_pci_bus_claim_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const pci_bus_claim_request **out)
 {
 	if (buf_max < PCI_BUS_CLAIM_REQUEST_MAX_BYTES)
@@ -1316,7 +1325,8 @@ int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf
 
 /* pci.idl:162: Bus.claim reply */
 int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
 {
 	int err;
 	pci_bus_claim_reply *p = out;
@@ -1332,7 +1342,8 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	for (uint32_t i0 = 0; i0 < 6u; i0++) {
 		IDL_MEMSET(p->bars[i0].pad, 0, sizeof(p->bars[i0].pad));
 		if (msg->bars[i0].present) {
-			err = idl_put_handle(e, msg->bars[i0].value, &p->bars[i0].value);
+			err = idl_put_handle(e, msg->bars[i0].value, IDL_KIND_MMIO,
+			                     &p->bars[i0].value);
 			if (err != IDL_OK)
 				return err;
 		} else {
@@ -1341,13 +1352,13 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	}
 	IDL_MEMSET(p->irq.pad, 0, sizeof(p->irq.pad));
 	if (msg->irq.present) {
-		err = idl_put_handle(e, msg->irq.value, &p->irq.value);
+		err = idl_put_handle(e, msg->irq.value, IDL_KIND_IRQ, &p->irq.value);
 		if (err != IDL_OK)
 			return err;
 	} else {
 		IDL_MEMSET(&p->irq.value, 0, sizeof(p->irq.value));
 	}
-	err = idl_put_handle(e, msg->dma, &p->dma);
+	err = idl_put_handle(e, msg->dma, IDL_KIND_ANY, &p->dma);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -1362,8 +1373,8 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_claim_reply(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_pci_bus_claim_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	pci_bus_claim_reply *p = frame;
@@ -1392,7 +1403,7 @@ static inline int check_pci_bus_claim_reply(void *frame, size_t size, const idl_
 		if (!idl_is_zero(p->bars[i0].pad, sizeof(p->bars[i0].pad)))
 			return IDL_E_PADDING;
 		if (p->bars[i0].present) {
-			err = idl_take_handle(d, &p->bars[i0].value);
+			err = idl_take_handle(d, &p->bars[i0].value, IDL_KIND_MMIO);
 			if (err != IDL_OK)
 				return err;
 		} else if (!idl_is_zero((const uint8_t *)&p->bars[i0].value,
@@ -1406,14 +1417,14 @@ static inline int check_pci_bus_claim_reply(void *frame, size_t size, const idl_
 	if (!idl_is_zero(p->irq.pad, sizeof(p->irq.pad)))
 		return IDL_E_PADDING;
 	if (p->irq.present) {
-		err = idl_take_handle(d, &p->irq.value);
+		err = idl_take_handle(d, &p->irq.value, IDL_KIND_IRQ);
 		if (err != IDL_OK)
 			return err;
 	} else if (!idl_is_zero((const uint8_t *)&p->irq.value, sizeof(p->irq.value))) {
 		return IDL_E_PADDING;
 	}
 	/* pci.idl:164: dma */
-	err = idl_take_handle(d, &p->dma);
+	err = idl_take_handle(d, &p->dma, IDL_KIND_ANY);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -1423,14 +1434,14 @@ static inline int check_pci_bus_claim_reply(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
-int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	return check_pci_bus_claim_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const pci_bus_claim_reply **out)
 {
 	if (buf_max < PCI_BUS_CLAIM_REPLY_MAX_BYTES)
@@ -1493,7 +1504,8 @@ int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *erro
 
 /* pci.idl:169: Bus.release request */
 int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	int err;
 	pci_bus_release_request *p = out;
@@ -1518,7 +1530,8 @@ int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_release_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_pci_bus_release_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	int err;
@@ -1549,14 +1562,14 @@ static inline int check_pci_bus_release_request(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int pci_bus_release_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_release_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_pci_bus_release_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_release_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const pci_bus_release_request **out)
 {
 	if (buf_max < PCI_BUS_RELEASE_REQUEST_MAX_BYTES)
@@ -1574,7 +1587,8 @@ int pci_bus_release_request_decode(const void *shared, size_t available, void *b
 
 /* pci.idl:169: Bus.release reply */
 int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	pci_bus_release_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1593,7 +1607,8 @@ int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_release_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_pci_bus_release_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	pci_bus_release_reply *p = frame;
@@ -1613,14 +1628,14 @@ static inline int check_pci_bus_release_reply(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int pci_bus_release_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_release_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_pci_bus_release_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const pci_bus_release_reply **out)
 {
 	if (buf_max < PCI_BUS_RELEASE_REPLY_MAX_BYTES)
@@ -1684,7 +1699,7 @@ int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *er
 
 /* pci.idl:172: Bus.device_added event */
 int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	int err;
@@ -1710,7 +1725,8 @@ int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg,
 }
 
 static inline int check_pci_bus_device_added_event(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	int err;
 	pci_bus_device_added_event *p = frame;
@@ -1738,14 +1754,14 @@ static inline int check_pci_bus_device_added_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_pci_bus_device_added_event(frame, size, handles, handle_count);
 }
 
 int pci_bus_device_added_event_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const pci_bus_device_added_event **out)
 {
 	if (buf_max < PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES)
@@ -1763,7 +1779,7 @@ int pci_bus_device_added_event_decode(const void *shared, size_t available, void
 
 /* pci.idl:176: Bus.device_removed event */
 int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -1790,7 +1806,7 @@ int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *
 }
 
 static inline int check_pci_bus_device_removed_event(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -1821,14 +1837,14 @@ static inline int check_pci_bus_device_removed_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_pci_bus_device_removed_event(frame, size, handles, handle_count);
 }
 
 int pci_bus_device_removed_event_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const pci_bus_device_removed_event **out)
 {
@@ -1848,7 +1864,7 @@ int pci_bus_device_removed_event_decode(const void *shared, size_t available, vo
 static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumerate_request *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES, &frame);
@@ -1862,7 +1878,7 @@ static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumer
 static int send_pci_bus_enumerate_reply(idl_endpoint *ep, const pci_bus_enumerate_reply *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES, &frame);
@@ -1876,7 +1892,7 @@ static int send_pci_bus_enumerate_reply(idl_endpoint *ep, const pci_bus_enumerat
 static int send_pci_bus_find_request(idl_endpoint *ep, const pci_bus_find_request *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_FIND_REQUEST_MAX_BYTES, &frame);
@@ -1889,7 +1905,7 @@ static int send_pci_bus_find_request(idl_endpoint *ep, const pci_bus_find_reques
 
 static int send_pci_bus_find_reply(idl_endpoint *ep, const pci_bus_find_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_FIND_REPLY_MAX_BYTES, &frame);
@@ -1903,7 +1919,7 @@ static int send_pci_bus_find_reply(idl_endpoint *ep, const pci_bus_find_reply *m
 static int send_pci_bus_config_read_request(idl_endpoint *ep,
                                             const pci_bus_config_read_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES, &frame);
@@ -1917,7 +1933,7 @@ static int send_pci_bus_config_read_request(idl_endpoint *ep,
 static int send_pci_bus_config_read_reply(idl_endpoint *ep, const pci_bus_config_read_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES, &frame);
@@ -1931,7 +1947,7 @@ static int send_pci_bus_config_read_reply(idl_endpoint *ep, const pci_bus_config
 static int send_pci_bus_config_write_request(idl_endpoint *ep,
                                              const pci_bus_config_write_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES, &frame);
@@ -1945,7 +1961,7 @@ static int send_pci_bus_config_write_request(idl_endpoint *ep,
 static int send_pci_bus_config_write_reply(idl_endpoint *ep, const pci_bus_config_write_reply *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES, &frame);
@@ -1959,7 +1975,7 @@ static int send_pci_bus_config_write_reply(idl_endpoint *ep, const pci_bus_confi
 static int send_pci_bus_set_command_request(idl_endpoint *ep,
                                             const pci_bus_set_command_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES, &frame);
@@ -1973,7 +1989,7 @@ static int send_pci_bus_set_command_request(idl_endpoint *ep,
 static int send_pci_bus_set_command_reply(idl_endpoint *ep, const pci_bus_set_command_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES, &frame);
@@ -1987,7 +2003,7 @@ static int send_pci_bus_set_command_reply(idl_endpoint *ep, const pci_bus_set_co
 static int send_pci_bus_claim_request(idl_endpoint *ep, const pci_bus_claim_request *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CLAIM_REQUEST_MAX_BYTES, &frame);
@@ -2000,7 +2016,7 @@ static int send_pci_bus_claim_request(idl_endpoint *ep, const pci_bus_claim_requ
 
 static int send_pci_bus_claim_reply(idl_endpoint *ep, const pci_bus_claim_reply *msg, uint64_t txid)
 {
-	idl_handle handles[8];
+	idl_typed_handle handles[8];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &frame);
@@ -2014,7 +2030,7 @@ static int send_pci_bus_claim_reply(idl_endpoint *ep, const pci_bus_claim_reply 
 static int send_pci_bus_release_request(idl_endpoint *ep, const pci_bus_release_request *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_RELEASE_REQUEST_MAX_BYTES, &frame);
@@ -2028,7 +2044,7 @@ static int send_pci_bus_release_request(idl_endpoint *ep, const pci_bus_release_
 static int send_pci_bus_release_reply(idl_endpoint *ep, const pci_bus_release_reply *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_RELEASE_REPLY_MAX_BYTES, &frame);
@@ -2042,7 +2058,7 @@ static int send_pci_bus_release_reply(idl_endpoint *ep, const pci_bus_release_re
 static int send_pci_bus_device_added_event(idl_endpoint *ep, const pci_bus_device_added_event *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES, &frame);
@@ -2056,7 +2072,7 @@ static int send_pci_bus_device_added_event(idl_endpoint *ep, const pci_bus_devic
 static int send_pci_bus_device_removed_event(idl_endpoint *ep,
                                              const pci_bus_device_removed_event *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES, &frame);
@@ -2076,7 +2092,7 @@ int pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
 	int err = send_pci_bus_enumerate_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -2102,7 +2118,7 @@ int pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find
 	int err = send_pci_bus_find_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -2129,7 +2145,7 @@ int pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req
 	int err = send_pci_bus_config_read_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -2156,7 +2172,7 @@ int pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *r
 	int err = send_pci_bus_config_write_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -2183,7 +2199,7 @@ int pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req
 	int err = send_pci_bus_set_command_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -2210,7 +2226,7 @@ int pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req,
 	int err = send_pci_bus_claim_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[8];
+	idl_typed_handle handles[8];
 	uint32_t handle_count = 8;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -2237,7 +2253,7 @@ int pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
 	int err = send_pci_bus_release_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -2268,7 +2284,7 @@ int pci_bus_send_device_removed(idl_endpoint *ep, const pci_bus_device_removed_e
 }
 
 static int serve_pci_bus_enumerate(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_handle *handles,
+                                   void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = pci_bus_enumerate_request_validate(frame, size, handles, handle_count);
@@ -2295,7 +2311,7 @@ static int serve_pci_bus_enumerate(const pci_bus_handlers *h, void *ctx, idl_end
 }
 
 static int serve_pci_bus_find(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = pci_bus_find_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -2321,7 +2337,7 @@ static int serve_pci_bus_find(const pci_bus_handlers *h, void *ctx, idl_endpoint
 }
 
 static int serve_pci_bus_config_read(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+                                     void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = pci_bus_config_read_request_validate(frame, size, handles, handle_count);
@@ -2348,7 +2364,7 @@ static int serve_pci_bus_config_read(const pci_bus_handlers *h, void *ctx, idl_e
 }
 
 static int serve_pci_bus_config_write(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_handle *handles,
+                                      void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = pci_bus_config_write_request_validate(frame, size, handles, handle_count);
@@ -2375,7 +2391,7 @@ static int serve_pci_bus_config_write(const pci_bus_handlers *h, void *ctx, idl_
 }
 
 static int serve_pci_bus_set_command(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+                                     void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = pci_bus_set_command_request_validate(frame, size, handles, handle_count);
@@ -2402,7 +2418,7 @@ static int serve_pci_bus_set_command(const pci_bus_handlers *h, void *ctx, idl_e
 }
 
 static int serve_pci_bus_claim(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_handle *handles, uint32_t handle_count)
+                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = pci_bus_claim_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -2428,7 +2444,7 @@ static int serve_pci_bus_claim(const pci_bus_handlers *h, void *ctx, idl_endpoin
 }
 
 static int serve_pci_bus_release(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_handle *handles,
+                                 void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = pci_bus_release_request_validate(frame, size, handles, handle_count);
@@ -2455,7 +2471,7 @@ static int serve_pci_bus_release(const pci_bus_handlers *h, void *ctx, idl_endpo
 }
 
 int pci_bus_dispatch(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_handle *handles, uint32_t handle_count)
+                     size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
@@ -2480,7 +2496,7 @@ int pci_bus_dispatch(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, voi
 }
 
 int pci_bus_event_dispatch(const pci_bus_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_handle *handles, uint32_t handle_count)
+                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)

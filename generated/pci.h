@@ -349,12 +349,12 @@ _Static_assert(sizeof(pci_bus_enumerate_request) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_enumerate_request, cookie) == 24, "wire layout");
 
 int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int pci_bus_enumerate_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_enumerate_request **out);
 
 /* Bus.enumerate reply (pci.idl:127) */
@@ -378,11 +378,12 @@ _Static_assert(offsetof(pci_bus_enumerate_reply, next_cookie) == 40, "wire layou
 _Static_assert(offsetof(pci_bus_enumerate_reply, done) == 44, "wire layout");
 
 int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const pci_bus_enumerate_reply **out);
 
 /* Room for any reply to Bus.enumerate, error replies included. */
@@ -407,11 +408,12 @@ _Static_assert(sizeof(pci_bus_find_request) == 40, "wire layout");
 _Static_assert(offsetof(pci_bus_find_request, filter) == 24, "wire layout");
 
 int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_find_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int pci_bus_find_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int pci_bus_find_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const pci_bus_find_request **out);
 
 /* Bus.find reply (pci.idl:132) */
@@ -430,11 +432,12 @@ _Static_assert(sizeof(pci_bus_find_reply) == 40, "wire layout");
 _Static_assert(offsetof(pci_bus_find_reply, devices) == 24, "wire layout");
 
 int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_find_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  size_t out_max, idl_typed_handle *handles,
+                                  uint32_t *handle_count);
+int pci_bus_find_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const pci_bus_find_reply **out);
 
 /* Room for any reply to Bus.find, error replies included. */
@@ -468,12 +471,12 @@ _Static_assert(offsetof(pci_bus_config_read_request, offset) == 30, "wire layout
 _Static_assert(offsetof(pci_bus_config_read_request, width) == 32, "wire layout");
 
 int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int pci_bus_config_read_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const pci_bus_config_read_request **out);
 
@@ -487,12 +490,12 @@ _Static_assert(sizeof(pci_bus_config_read_reply) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_config_read_reply, value) == 24, "wire layout");
 
 int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int pci_bus_config_read_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_config_read_reply **out);
 
 /* Room for any reply to Bus.config_read, error replies included. */
@@ -525,12 +528,12 @@ _Static_assert(offsetof(pci_bus_config_write_request, width) == 32, "wire layout
 _Static_assert(offsetof(pci_bus_config_write_request, value) == 36, "wire layout");
 
 int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int pci_bus_config_write_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const pci_bus_config_write_request **out);
 
@@ -541,12 +544,12 @@ struct pci_bus_config_write_reply {
 _Static_assert(sizeof(pci_bus_config_write_reply) == 24, "wire layout");
 
 int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int pci_bus_config_write_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const pci_bus_config_write_reply **out);
 
@@ -578,12 +581,12 @@ _Static_assert(offsetof(pci_bus_set_command_request, enable) == 30, "wire layout
 _Static_assert(offsetof(pci_bus_set_command_request, disable) == 32, "wire layout");
 
 int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int pci_bus_set_command_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const pci_bus_set_command_request **out);
 
@@ -597,12 +600,12 @@ _Static_assert(sizeof(pci_bus_set_command_reply) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_set_command_reply, command) == 24, "wire layout");
 
 int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int pci_bus_set_command_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_set_command_reply **out);
 
 /* Room for any reply to Bus.set_command, error replies included. */
@@ -635,11 +638,12 @@ _Static_assert(sizeof(pci_bus_claim_request) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_claim_request, address) == 24, "wire layout");
 
 int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_claim_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int pci_bus_claim_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const pci_bus_claim_request **out);
 
 /* Bus.claim reply (pci.idl:162) */
@@ -666,11 +670,12 @@ _Static_assert(offsetof(pci_bus_claim_reply, irq) == 240, "wire layout");
 _Static_assert(offsetof(pci_bus_claim_reply, dma) == 248, "wire layout");
 
 int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count);
+int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
 int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const pci_bus_claim_reply **out);
 
 /* Room for any reply to Bus.claim, error replies included. */
@@ -696,11 +701,12 @@ _Static_assert(sizeof(pci_bus_release_request) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_release_request, address) == 24, "wire layout");
 
 int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_release_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int pci_bus_release_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int pci_bus_release_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const pci_bus_release_request **out);
 
 /* Bus.release reply (pci.idl:169) */
@@ -710,11 +716,12 @@ struct pci_bus_release_reply {
 _Static_assert(sizeof(pci_bus_release_reply) == 24, "wire layout");
 
 int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_release_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int pci_bus_release_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const pci_bus_release_reply **out);
 
 /* Room for any reply to Bus.release, error replies included. */
@@ -738,12 +745,12 @@ _Static_assert(sizeof(pci_bus_device_added_event) == 192, "wire layout");
 _Static_assert(offsetof(pci_bus_device_added_event, info) == 24, "wire layout");
 
 int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int pci_bus_device_added_event_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const pci_bus_device_added_event **out);
 
@@ -761,12 +768,12 @@ _Static_assert(sizeof(pci_bus_device_removed_event) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_device_removed_event, address) == 24, "wire layout");
 
 int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int pci_bus_device_removed_event_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const pci_bus_device_removed_event **out);
 
@@ -823,7 +830,7 @@ typedef struct pci_bus_handlers {
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
 int pci_bus_dispatch(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_handle *handles, uint32_t handle_count);
+                     size_t size, const idl_typed_handle *handles, uint32_t handle_count);
 
 /* Client side of Bus's events. */
 typedef struct pci_bus_event_handlers {
@@ -832,6 +839,6 @@ typedef struct pci_bus_event_handlers {
 } pci_bus_event_handlers;
 
 int pci_bus_event_dispatch(const pci_bus_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_handle *handles, uint32_t handle_count);
+                           const idl_typed_handle *handles, uint32_t handle_count);
 
 #endif /* IDLC_PCI_H */

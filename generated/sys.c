@@ -8,7 +8,7 @@
 
 /* sys.idl:69: Services.lookup request */
 int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	int err;
@@ -34,7 +34,7 @@ int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *ms
 }
 
 static inline int check_sys_services_lookup_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	int err;
@@ -65,14 +65,14 @@ static inline int check_sys_services_lookup_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_lookup_request_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_lookup_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_sys_services_lookup_request(frame, size, handles, handle_count);
 }
 
 int sys_services_lookup_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const sys_services_lookup_request **out)
 {
@@ -91,7 +91,7 @@ int sys_services_lookup_request_decode(const void *shared, size_t available, voi
 
 /* sys.idl:69: Services.lookup reply */
 int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	int err;
@@ -102,7 +102,7 @@ int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, u
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_handle(e, msg->channel, &p->channel);
+	err = idl_put_handle(e, msg->channel, IDL_KIND_CHANNEL, &p->channel);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -118,7 +118,8 @@ int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, u
 }
 
 static inline int check_sys_services_lookup_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	int err;
 	sys_services_lookup_reply *p = frame;
@@ -137,7 +138,7 @@ static inline int check_sys_services_lookup_reply(void *frame, size_t size,
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	/* sys.idl:69: channel */
-	err = idl_take_handle(d, &p->channel);
+	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -147,14 +148,14 @@ static inline int check_sys_services_lookup_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_sys_services_lookup_reply(frame, size, handles, handle_count);
 }
 
 int sys_services_lookup_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const sys_services_lookup_reply **out)
 {
 	if (buf_max < SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES)
@@ -218,7 +219,7 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 
 /* sys.idl:74: Services.publish request */
 int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -232,7 +233,7 @@ int64_t sys_services_publish_request_encode(const sys_services_publish_request *
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	err = idl_put_handle(e, msg->listener, &p->listener);
+	err = idl_put_handle(e, msg->listener, IDL_KIND_CHANNEL, &p->listener);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -248,7 +249,7 @@ int64_t sys_services_publish_request_encode(const sys_services_publish_request *
 }
 
 static inline int check_sys_services_publish_request(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -274,7 +275,7 @@ static inline int check_sys_services_publish_request(void *frame, size_t size,
 	if (err != IDL_OK)
 		return err;
 	/* sys.idl:74: listener */
-	err = idl_take_handle(d, &p->listener);
+	err = idl_take_handle(d, &p->listener, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -286,14 +287,14 @@ static inline int check_sys_services_publish_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_publish_request_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_publish_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_sys_services_publish_request(frame, size, handles, handle_count);
 }
 
 int sys_services_publish_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const sys_services_publish_request **out)
 {
@@ -312,7 +313,7 @@ int sys_services_publish_request_decode(const void *shared, size_t available, vo
 
 /* sys.idl:74: Services.publish reply */
 int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	sys_services_publish_reply *p = out;
@@ -333,7 +334,8 @@ int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg,
 }
 
 static inline int check_sys_services_publish_reply(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	sys_services_publish_reply *p = frame;
 	if (size < sizeof(*p))
@@ -352,14 +354,14 @@ static inline int check_sys_services_publish_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_publish_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_publish_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_sys_services_publish_reply(frame, size, handles, handle_count);
 }
 
 int sys_services_publish_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const sys_services_publish_reply **out)
 {
 	if (buf_max < SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES)
@@ -424,7 +426,7 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 /* sys.idl:77: Services.withdraw request */
 int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	sys_services_withdraw_request *p = out;
@@ -449,7 +451,7 @@ int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request
 }
 
 static inline int check_sys_services_withdraw_request(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	int err;
@@ -480,14 +482,14 @@ static inline int check_sys_services_withdraw_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_withdraw_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int sys_services_withdraw_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_sys_services_withdraw_request(frame, size, handles, handle_count);
 }
 
 int sys_services_withdraw_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const sys_services_withdraw_request **out)
 {
@@ -506,7 +508,7 @@ int sys_services_withdraw_request_decode(const void *shared, size_t available, v
 
 /* sys.idl:77: Services.withdraw reply */
 int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	sys_services_withdraw_reply *p = out;
@@ -527,7 +529,7 @@ int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *ms
 }
 
 static inline int check_sys_services_withdraw_reply(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	sys_services_withdraw_reply *p = frame;
@@ -547,14 +549,14 @@ static inline int check_sys_services_withdraw_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_sys_services_withdraw_reply(frame, size, handles, handle_count);
 }
 
 int sys_services_withdraw_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const sys_services_withdraw_reply **out)
 {
@@ -620,7 +622,7 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
 
 /* sys.idl:81: Services.published event */
 int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -646,7 +648,7 @@ int64_t sys_services_published_event_encode(const sys_services_published_event *
 }
 
 static inline int check_sys_services_published_event(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -677,14 +679,14 @@ static inline int check_sys_services_published_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_published_event_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_published_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_sys_services_published_event(frame, size, handles, handle_count);
 }
 
 int sys_services_published_event_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const sys_services_published_event **out)
 {
@@ -704,7 +706,7 @@ int sys_services_published_event_decode(const void *shared, size_t available, vo
 static int send_sys_services_lookup_request(idl_endpoint *ep,
                                             const sys_services_lookup_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES, &frame);
@@ -718,7 +720,7 @@ static int send_sys_services_lookup_request(idl_endpoint *ep,
 static int send_sys_services_lookup_reply(idl_endpoint *ep, const sys_services_lookup_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES, &frame);
@@ -732,7 +734,7 @@ static int send_sys_services_lookup_reply(idl_endpoint *ep, const sys_services_l
 static int send_sys_services_publish_request(idl_endpoint *ep,
                                              const sys_services_publish_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES, &frame);
@@ -746,7 +748,7 @@ static int send_sys_services_publish_request(idl_endpoint *ep,
 static int send_sys_services_publish_reply(idl_endpoint *ep, const sys_services_publish_reply *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES, &frame);
@@ -761,7 +763,7 @@ static int send_sys_services_withdraw_request(idl_endpoint *ep,
                                               const sys_services_withdraw_request *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES, &frame);
@@ -775,7 +777,7 @@ static int send_sys_services_withdraw_request(idl_endpoint *ep,
 static int send_sys_services_withdraw_reply(idl_endpoint *ep,
                                             const sys_services_withdraw_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES, &frame);
@@ -789,7 +791,7 @@ static int send_sys_services_withdraw_reply(idl_endpoint *ep,
 static int send_sys_services_published_event(idl_endpoint *ep,
                                              const sys_services_published_event *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES, &frame);
@@ -809,7 +811,7 @@ int sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req
 	int err = send_sys_services_lookup_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -836,7 +838,7 @@ int sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *r
 	int err = send_sys_services_publish_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -863,7 +865,7 @@ int sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request 
 	int err = send_sys_services_withdraw_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -888,7 +890,7 @@ int sys_services_send_published(idl_endpoint *ep, const sys_services_published_e
 }
 
 static int serve_sys_services_lookup(const sys_services_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+                                     void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = sys_services_lookup_request_validate(frame, size, handles, handle_count);
@@ -915,7 +917,7 @@ static int serve_sys_services_lookup(const sys_services_handlers *h, void *ctx, 
 }
 
 static int serve_sys_services_publish(const sys_services_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_handle *handles,
+                                      void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = sys_services_publish_request_validate(frame, size, handles, handle_count);
@@ -942,7 +944,7 @@ static int serve_sys_services_publish(const sys_services_handlers *h, void *ctx,
 }
 
 static int serve_sys_services_withdraw(const sys_services_handlers *h, void *ctx, idl_endpoint *ep,
-                                       void *frame, size_t size, const idl_handle *handles,
+                                       void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	int err = sys_services_withdraw_request_validate(frame, size, handles, handle_count);
@@ -969,7 +971,7 @@ static int serve_sys_services_withdraw(const sys_services_handlers *h, void *ctx
 }
 
 int sys_services_dispatch(const sys_services_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                          size_t size, const idl_handle *handles, uint32_t handle_count)
+                          size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
@@ -986,7 +988,7 @@ int sys_services_dispatch(const sys_services_handlers *h, void *ctx, idl_endpoin
 }
 
 int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx, void *frame,
-                                size_t size, const idl_handle *handles, uint32_t handle_count)
+                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)

@@ -169,12 +169,12 @@ _Static_assert(sizeof(sys_services_lookup_request) == 40, "wire layout");
 _Static_assert(offsetof(sys_services_lookup_request, name) == 24, "wire layout");
 
 int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int sys_services_lookup_request_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_lookup_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int sys_services_lookup_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const sys_services_lookup_request **out);
 
@@ -188,12 +188,12 @@ _Static_assert(sizeof(sys_services_lookup_reply) == 32, "wire layout");
 _Static_assert(offsetof(sys_services_lookup_reply, channel) == 24, "wire layout");
 
 int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int sys_services_lookup_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const sys_services_lookup_reply **out);
 
 /* Room for any reply to Services.lookup, error replies included. */
@@ -222,12 +222,12 @@ _Static_assert(offsetof(sys_services_publish_request, name) == 24, "wire layout"
 _Static_assert(offsetof(sys_services_publish_request, listener) == 40, "wire layout");
 
 int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int sys_services_publish_request_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_publish_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int sys_services_publish_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const sys_services_publish_request **out);
 
@@ -238,12 +238,12 @@ struct sys_services_publish_reply {
 _Static_assert(sizeof(sys_services_publish_reply) == 24, "wire layout");
 
 int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int sys_services_publish_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_publish_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int sys_services_publish_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const sys_services_publish_reply **out);
 
@@ -270,11 +270,11 @@ _Static_assert(offsetof(sys_services_withdraw_request, name) == 24, "wire layout
 
 int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int sys_services_withdraw_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int sys_services_withdraw_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int sys_services_withdraw_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const sys_services_withdraw_request **out);
 
@@ -285,12 +285,12 @@ struct sys_services_withdraw_reply {
 _Static_assert(sizeof(sys_services_withdraw_reply) == 24, "wire layout");
 
 int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int sys_services_withdraw_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const sys_services_withdraw_reply **out);
 
@@ -317,12 +317,12 @@ _Static_assert(sizeof(sys_services_published_event) == 40, "wire layout");
 _Static_assert(offsetof(sys_services_published_event, name) == 24, "wire layout");
 
 int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int sys_services_published_event_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_published_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int sys_services_published_event_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const sys_services_published_event **out);
 
@@ -359,7 +359,7 @@ typedef struct sys_services_handlers {
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
 int sys_services_dispatch(const sys_services_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                          size_t size, const idl_handle *handles, uint32_t handle_count);
+                          size_t size, const idl_typed_handle *handles, uint32_t handle_count);
 
 /* Client side of Services's events. */
 typedef struct sys_services_event_handlers {
@@ -367,6 +367,7 @@ typedef struct sys_services_event_handlers {
 } sys_services_event_handlers;
 
 int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx, void *frame,
-                                size_t size, const idl_handle *handles, uint32_t handle_count);
+                                size_t size, const idl_typed_handle *handles,
+                                uint32_t handle_count);
 
 #endif /* IDLC_SYS_H */

@@ -93,7 +93,8 @@ enum idl_error {
 	IDL_E_PEER_CLOSED = -30,  /* the peer closed the channel */
 	IDL_E_PROTOCOL = -31,     /* the peer broke the channel protocol; the channel is closed */
 	IDL_E_NO_HANDLER = -32,   /* the server has no handler for a valid ordinal */
-	IDL_E_INVALID_ARGUMENT = -33 /* encoder input outside the declared bounds */
+	IDL_E_INVALID_ARGUMENT = -33, /* encoder input outside the declared bounds */
+	IDL_E_HANDLE_KIND = -34 /* a handle, or a channel's interface, not of the kind declared */
 };
 
 /* A one-line name for an error code, for logs and test messages. */
@@ -168,6 +169,8 @@ static inline const char *idl_error_name(int err)
 		return "no handler";
 	case IDL_E_INVALID_ARGUMENT:
 		return "invalid argument";
+	case IDL_E_HANDLE_KIND:
+		return "handle of the wrong kind";
 	default:
 		return "unknown error";
 	}
@@ -180,6 +183,27 @@ static inline const char *idl_error_name(int err)
  */
 typedef uint32_t idl_handle;
 #define IDL_HANDLE_INVALID 0xffffffffu
+
+/*
+ * What a handle names. The kind never travels in the frame: an encoder
+ * states the kind each field declares, and the transport that receives a
+ * handle finds its kind from the object itself (the Linux port from the
+ * descriptor: a sealed memfd is shared memory, a UNIX seqpacket socket a
+ * channel), so that a decoder can reject a handle of the wrong kind.
+ */
+enum idl_handle_kind {
+	IDL_KIND_ANY = 0,     /* handle<any>; received: an object the transport cannot name */
+	IDL_KIND_SHM = 1,     /* shared memory that can be mapped */
+	IDL_KIND_CHANNEL = 2, /* one end of a channel */
+	IDL_KIND_MMIO = 3,    /* device registers */
+	IDL_KIND_IRQ = 4      /* an interrupt */
+};
+
+/* An entry of a frame's handle list: the handle and what it names. */
+typedef struct idl_typed_handle {
+	idl_handle value;
+	uint32_t kind; /* enum idl_handle_kind */
+} idl_typed_handle;
 
 /*
  * Out-of-line references: 16 bytes on the wire, a count and the block's
@@ -358,7 +382,7 @@ typedef struct idl_decoder {
 	uint8_t *base;   /* the private copy */
 	uint64_t size;   /* the frame's size */
 	uint64_t cursor; /* where the next out-of-line block must start */
-	const idl_handle *handles;
+	const idl_typed_handle *handles;
 	uint32_t handle_count;
 	uint32_t next_handle;
 } idl_decoder;
@@ -453,12 +477,19 @@ static inline int idl_check_block(idl_decoder *d, uint32_t count, uint32_t reser
 	return idl_claim(d, offset, (uint64_t)count * element_bytes, block);
 }
 
-/* Replaces a handle index by the handle it names; indexes come in order. */
-static inline int idl_take_handle(idl_decoder *d, idl_handle *h)
+/*
+ * Replaces a handle index by the handle it names; indexes come in order,
+ * and the handle must be of the kind the field declares (any kind for
+ * IDL_KIND_ANY).
+ */
+static inline int idl_take_handle(idl_decoder *d, idl_handle *h, uint32_t kind)
 {
 	if (*h != d->next_handle || *h >= d->handle_count)
 		return IDL_E_HANDLE_INDEX;
-	*h = d->handles[d->next_handle++];
+	const idl_typed_handle *t = &d->handles[d->next_handle++];
+	if (kind != IDL_KIND_ANY && t->kind != kind)
+		return IDL_E_HANDLE_KIND;
+	*h = t->value;
 	return IDL_OK;
 }
 
@@ -467,7 +498,7 @@ typedef struct idl_encoder {
 	uint8_t *base;
 	uint64_t capacity;
 	uint64_t cursor; /* where the next out-of-line block goes */
-	idl_handle *handles;
+	idl_typed_handle *handles;
 	uint32_t handle_count;
 } idl_encoder;
 
@@ -532,12 +563,13 @@ static inline int idl_put_block(idl_encoder *e, const void *data, uint32_t count
 	return IDL_OK;
 }
 
-/* Moves a handle into the frame's handle list and leaves its index. */
-static inline int idl_put_handle(idl_encoder *e, idl_handle h, idl_handle *slot)
+/* Moves a handle into the frame's handle list, with the kind its field
+ * declares, and leaves its index. */
+static inline int idl_put_handle(idl_encoder *e, idl_handle h, uint32_t kind, idl_handle *slot)
 {
 	if (h == IDL_HANDLE_INVALID || e->handles == NULL || e->handle_count >= IDL_MAX_HANDLES)
 		return IDL_E_INVALID_ARGUMENT;
-	e->handles[e->handle_count] = h;
+	e->handles[e->handle_count] = (idl_typed_handle){.value = h, .kind = kind};
 	*slot = e->handle_count++;
 	return IDL_OK;
 }
@@ -556,18 +588,20 @@ typedef struct idl_endpoint_ops {
 	 * transport has it, so encoders write straight into the queue).
 	 */
 	int (*send_begin)(idl_endpoint *ep, size_t max_bytes, void **frame);
-	/* Publishes the reserved frame, now bytes long, with its handles;
+	/* Publishes the reserved frame, now bytes long, with its handles (each
+	 * with the kind its field declares, which a transport may check);
 	 * 0 bytes gives the reservation back. */
-	int (*send_commit)(idl_endpoint *ep, size_t bytes, const idl_handle *handles,
+	int (*send_commit)(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
 	                   uint32_t handle_count);
 	/*
 	 * Waits for the next incoming frame (txid 0) or the reply to txid, and
 	 * copies it with idl_frame_copy into buf (max_bytes, 8-byte aligned).
-	 * Stores the frame's size and the handles that came with it: on entry
-	 * *handle_count is the room in handles, on return how many came.
+	 * Stores the frame's size and the handles that came with it, each with
+	 * the kind the transport found: on entry *handle_count is the room in
+	 * handles, on return how many came.
 	 */
 	int (*receive)(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
-	               idl_handle *handles, uint32_t *handle_count);
+	               idl_typed_handle *handles, uint32_t *handle_count);
 } idl_endpoint_ops;
 
 struct idl_endpoint {
@@ -581,7 +615,7 @@ struct idl_endpoint {
  * (size > 0), or gives the reservation back and returns the encoder's
  * error (size < 0).
  */
-static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_handle *handles,
+static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	if (size < 0) {
@@ -593,7 +627,7 @@ static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_hand
 
 /* Waits for the reply to txid and checks that it answers that call. */
 static inline int idl_receive_reply(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes,
-                                    size_t *size, idl_handle *handles, uint32_t *handle_count)
+                                    size_t *size, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err = ep->ops->receive(ep, txid, buf, max_bytes, size, handles, handle_count);
 	if (err != IDL_OK)

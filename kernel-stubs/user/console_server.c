@@ -263,7 +263,7 @@ int umain(const char *args, long nhandles)
 	idl_endpoint *ep = idl_chan_end_endpoint(&chan);
 	for (;;) {
 		size_t size;
-		idl_handle handles[IDL_MAX_HANDLES];
+		idl_typed_handle handles[IDL_MAX_HANDLES];
 		uint32_t handle_count = IDL_MAX_HANDLES;
 		int err =
 		    ep->ops->receive(ep, 0, frame, sizeof(frame), &size, handles, &handle_count);

@@ -109,8 +109,8 @@ static const console_console_handlers handlers = {
     .get_size = console_get_size,
 };
 
-static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size, const idl_handle *handles,
-                  uint32_t count)
+static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size,
+                  const idl_typed_handle *handles, uint32_t count)
 {
 	return console_console_dispatch(&handlers, ctx, ep, frame, size, handles, count);
 }

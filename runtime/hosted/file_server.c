@@ -411,8 +411,8 @@ static const fs_file_handlers handlers = {
 };
 
 /* The handlers' ctx is the endpoint: it names the session. */
-static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size, const idl_handle *handles,
-                  uint32_t count)
+static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size,
+                  const idl_typed_handle *handles, uint32_t count)
 {
 	(void)ctx;
 	return fs_file_dispatch(&handlers, ep, ep, frame, size, handles, count);

@@ -9,11 +9,13 @@
 #include "idl/linux.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -120,13 +122,41 @@ static int receive_fds(int sock, void *payload, size_t bytes, int *fds, uint32_t
 	return IDL_OK;
 }
 
+uint32_t idl_linux_handle_kind(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return IDL_KIND_ANY;
+	if (S_ISSOCK(st.st_mode)) {
+		/* A channel end is a UNIX seqpacket socket, nothing else. */
+		int domain = 0, type = 0;
+		socklen_t n = sizeof(domain), m = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &n) == 0 &&
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &m) == 0 && domain == AF_UNIX &&
+		    type == SOCK_SEQPACKET)
+			return IDL_KIND_CHANNEL;
+		return IDL_KIND_ANY;
+	}
+	/* Shared memory is a memfd that cannot shrink under its mappers (see
+	 * shm.c): F_GET_SEALS fails on anything but a memfd. */
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (S_ISREG(st.st_mode) && seals >= 0 && (seals & F_SEAL_SHRINK) != 0)
+		return IDL_KIND_SHM;
+	return IDL_KIND_ANY;
+}
+
 /* The transfer ops: the handle words are sequence numbers. */
-static int linux_send_handles(void *ctx, const idl_handle *handles, uint32_t count, uint32_t *wire)
+static int linux_send_handles(void *ctx, const idl_typed_handle *handles, uint32_t count,
+                              uint32_t *wire)
 {
 	idl_linux_conn *c = ctx;
 	int fds[IDL_MAX_HANDLES];
 	for (uint32_t i = 0; i < count; i++) {
-		fds[i] = (int)handles[i];
+		fds[i] = (int)handles[i].value;
+		/* A bug of the sender's is caught here, before the peer sees it. */
+		if (handles[i].kind != IDL_KIND_ANY &&
+		    idl_linux_handle_kind(fds[i]) != handles[i].kind)
+			return IDL_E_HANDLE_KIND;
 		wire[i] = c->send_seq + i;
 	}
 	uint32_t header[2] = {c->send_seq, count};
@@ -137,7 +167,7 @@ static int linux_send_handles(void *ctx, const idl_handle *handles, uint32_t cou
 }
 
 static int linux_receive_handles(void *ctx, const uint32_t *wire, uint32_t count,
-                                 idl_handle *handles)
+                                 idl_typed_handle *handles)
 {
 	idl_linux_conn *c = ctx;
 	uint32_t header[2];
@@ -157,15 +187,15 @@ static int linux_receive_handles(void *ctx, const uint32_t *wire, uint32_t count
 	}
 	c->receive_seq += count;
 	for (uint32_t i = 0; i < count; i++)
-		handles[i] = (idl_handle)fds[i];
+		handles[i] = (idl_typed_handle){(idl_handle)fds[i], idl_linux_handle_kind(fds[i])};
 	return IDL_OK;
 }
 
-static void linux_release_handles(void *ctx, const idl_handle *handles, uint32_t count)
+static void linux_release_handles(void *ctx, const idl_typed_handle *handles, uint32_t count)
 {
 	(void)ctx;
 	for (uint32_t i = 0; i < count; i++)
-		close((int)handles[i]);
+		close((int)handles[i].value);
 }
 
 static bool linux_peer_alive(void *ctx)

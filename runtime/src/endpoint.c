@@ -141,7 +141,7 @@ static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 	}
 }
 
-static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_handle *handles,
+static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
                            uint32_t handle_count)
 {
 	idl_chan_end *e = (idl_chan_end *)ep;
@@ -172,7 +172,7 @@ static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_handle *han
 			}
 		} else {
 			for (uint32_t i = 0; i < handle_count; i++)
-				wire[i] = handles[i];
+				wire[i] = handles[i].value;
 		}
 		IDL_MEMCPY(frame + bytes, wire, 4u * handle_count);
 		if ((handle_count & 1) != 0)
@@ -183,7 +183,7 @@ static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_handle *han
 	return IDL_OK;
 }
 
-static void release(idl_chan_end *e, const idl_handle *handles, uint32_t count)
+static void release(idl_chan_end *e, const idl_typed_handle *handles, uint32_t count)
 {
 	if (count > 0 && e->xfer != NULL && e->xfer->release_handles != NULL)
 		e->xfer->release_handles(e->xfer_ctx, handles, count);
@@ -195,7 +195,7 @@ static void release(idl_chan_end *e, const idl_handle *handles, uint32_t count)
  * handles[IDL_MAX_HANDLES]. A frame that fits neither is skipped and its
  * handles released: IDL_E_FRAME_TOO_LARGE.
  */
-static int take_one(idl_chan_end *e, idl_ring_frame *f, idl_handle *handles)
+static int take_one(idl_chan_end *e, idl_ring_frame *f, idl_typed_handle *handles)
 {
 	int err = idl_ring_read(&e->rx, f);
 	if (err == IDL_E_WOULD_BLOCK)
@@ -210,7 +210,7 @@ static int take_one(idl_chan_end *e, idl_ring_frame *f, idl_handle *handles)
 				return idl_chan_end_fail(e, IDL_E_PROTOCOL);
 		} else {
 			for (uint32_t i = 0; i < f->handle_count; i++)
-				handles[i] = f->wire[i];
+				handles[i] = (idl_typed_handle){f->wire[i], IDL_KIND_ANY};
 		}
 	}
 	if (err != IDL_OK)
@@ -219,29 +219,29 @@ static int take_one(idl_chan_end *e, idl_ring_frame *f, idl_handle *handles)
 }
 
 /* Hands the caller a frame take_one took into its buffer. */
-static int give(idl_chan_end *e, const idl_ring_frame *f, const idl_handle *local, size_t *size,
-                idl_handle *handles, uint32_t *handle_count)
+static int give(idl_chan_end *e, const idl_ring_frame *f, const idl_typed_handle *local,
+                size_t *size, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	if (f->at != f->buf || f->handle_count > *handle_count) {
 		release(e, local, f->handle_count);
 		return f->at != f->buf ? IDL_E_FRAME_TOO_LARGE : IDL_E_HANDLE_COUNT;
 	}
 	if (f->handle_count > 0)
-		IDL_MEMCPY(handles, local, sizeof(idl_handle) * f->handle_count);
+		IDL_MEMCPY(handles, local, sizeof(idl_typed_handle) * f->handle_count);
 	*handle_count = f->handle_count;
 	*size = f->size;
 	return IDL_OK;
 }
 
 int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
-                      idl_handle *handles, uint32_t *handle_count)
+                      idl_typed_handle *handles, uint32_t *handle_count)
 {
 	if (e->error != IDL_OK)
 		return e->error;
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_BUFFER;
 	idl_ring_frame f = {.buf = buf, .buf_bytes = max_bytes};
-	idl_handle local[IDL_MAX_HANDLES];
+	idl_typed_handle local[IDL_MAX_HANDLES];
 	int err = take_one(e, &f, local);
 	if (err == IDL_OK)
 		return give(e, &f, local, size, handles, handle_count);
@@ -252,7 +252,7 @@ int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size
 
 /* Finds a kept frame for txid (0: the oldest) and moves it to buf. */
 static int unstash(idl_chan_end *e, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
-                   idl_handle *handles, uint32_t *handle_count)
+                   idl_typed_handle *handles, uint32_t *handle_count)
 {
 	idl_stash_entry *best = NULL;
 	uint32_t best_index = 0;
@@ -274,14 +274,14 @@ static int unstash(idl_chan_end *e, uint64_t txid, void *buf, size_t max_bytes, 
 	}
 	IDL_MEMCPY(buf, e->stash_frames + (size_t)best_index * e->stash_frame_bytes, best->size);
 	if (best->handle_count > 0)
-		IDL_MEMCPY(handles, best->handles, sizeof(idl_handle) * best->handle_count);
+		IDL_MEMCPY(handles, best->handles, sizeof(idl_typed_handle) * best->handle_count);
 	*handle_count = best->handle_count;
 	*size = best->size;
 	return IDL_OK;
 }
 
 /* Keeps a private frame for a later receive, or drops it. */
-static void keep(idl_chan_end *e, const void *frame, size_t size, const idl_handle *handles,
+static void keep(idl_chan_end *e, const void *frame, size_t size, const idl_typed_handle *handles,
                  uint32_t handle_count)
 {
 	for (uint32_t i = 0; i < e->stash_slots; i++) {
@@ -295,7 +295,7 @@ static void keep(idl_chan_end *e, const void *frame, size_t size, const idl_hand
 		s->order = e->stash_order++;
 		s->handle_count = handle_count;
 		if (handle_count > 0)
-			IDL_MEMCPY(s->handles, handles, sizeof(idl_handle) * handle_count);
+			IDL_MEMCPY(s->handles, handles, sizeof(idl_typed_handle) * handle_count);
 		return;
 	}
 	release(e, handles, handle_count);
@@ -310,7 +310,7 @@ static void keep(idl_chan_end *e, const void *frame, size_t size, const idl_hand
  * that an event or another call's reply never fails this call.
  */
 static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
-                       idl_handle *handles, uint32_t *handle_count)
+                       idl_typed_handle *handles, uint32_t *handle_count)
 {
 	idl_chan_end *e = (idl_chan_end *)ep;
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
@@ -328,7 +328,7 @@ static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_by
 		                    .buf_bytes = max_bytes,
 		                    .alt = e->scratch,
 		                    .alt_bytes = e->scratch_bytes};
-		idl_handle local[IDL_MAX_HANDLES];
+		idl_typed_handle local[IDL_MAX_HANDLES];
 		int err = take_one(e, &f, local);
 		if (err == IDL_OK) {
 			const idl_frame_header *h = f.at;

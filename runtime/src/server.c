@@ -60,7 +60,8 @@ static void close_slot(idl_server *s, uint32_t slot, int reason)
 
 static bool decoding_error(int err)
 {
-	return err <= IDL_E_FRAME_SHORT && err >= IDL_E_HANDLE_INDEX && err != IDL_E_BUFFER;
+	return (err <= IDL_E_FRAME_SHORT && err >= IDL_E_HANDLE_INDEX && err != IDL_E_BUFFER) ||
+	       err == IDL_E_HANDLE_KIND;
 }
 
 /* Room for the largest reply? If not, ask the client to ring when it has
@@ -98,7 +99,7 @@ static void drain(idl_server *s, uint32_t slot)
 			close_slot(s, slot, IDL_E_PROTOCOL);
 			return;
 		}
-		idl_handle handles[IDL_MAX_HANDLES];
+		idl_typed_handle handles[IDL_MAX_HANDLES];
 		uint32_t count = IDL_MAX_HANDLES;
 		size_t size;
 		err = idl_chan_end_take(e, s->buf, s->buf_bytes, &size, handles, &count);

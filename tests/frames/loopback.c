@@ -18,7 +18,7 @@ static int lb_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 	return IDL_OK;
 }
 
-static int lb_send_commit(idl_endpoint *ep, size_t bytes, const idl_handle *handles,
+static int lb_send_commit(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
                           uint32_t handle_count)
 {
 	loopback_end *end = (loopback_end *)ep;
@@ -32,13 +32,13 @@ static int lb_send_commit(idl_endpoint *ep, size_t bytes, const idl_handle *hand
 	f->size = bytes;
 	f->handle_count = handle_count;
 	if (handle_count > 0)
-		memcpy(f->handles, handles, handle_count * sizeof(idl_handle));
+		memcpy(f->handles, handles, handle_count * sizeof(idl_typed_handle));
 	q->count++;
 	return IDL_OK;
 }
 
 static int lb_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
-                      idl_handle *handles, uint32_t *handle_count)
+                      idl_typed_handle *handles, uint32_t *handle_count)
 {
 	loopback_end *end = (loopback_end *)ep;
 	loopback_queue *q = end->in;
@@ -57,7 +57,7 @@ static int lb_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_byt
 		return (int)n;
 	*size = (size_t)n;
 	if (f->handle_count > 0)
-		memcpy(handles, f->handles, f->handle_count * sizeof(idl_handle));
+		memcpy(handles, f->handles, f->handle_count * sizeof(idl_typed_handle));
 	*handle_count = f->handle_count;
 	return IDL_OK;
 }

@@ -23,8 +23,8 @@
 
 static _Alignas(8) uint8_t g_wire[WIRE_BYTES];
 static _Alignas(8) uint8_t g_priv[WIRE_BYTES];
-static idl_handle g_hout[IDL_MAX_HANDLES];
-static idl_handle g_hin[IDL_MAX_HANDLES];
+static idl_typed_handle g_hout[IDL_MAX_HANDLES];
+static idl_typed_handle g_hin[IDL_MAX_HANDLES];
 static uint32_t g_hcount;
 static int64_t g_size;
 
@@ -49,7 +49,8 @@ static int64_t g_size;
 		assert_int_equal(g_hcount, (nh));                                                  \
 		assert_int_equal(((const idl_frame_header *)g_wire)->handle_count, (nh));          \
 		for (uint32_t i_ = 0; i_ < g_hcount; i_++)                                         \
-			g_hin[i_] = g_hout[i_] + HANDLE_REMAP;                                     \
+			g_hin[i_] =                                                                \
+			    (idl_typed_handle){g_hout[i_].value + HANDLE_REMAP, g_hout[i_].kind};  \
 		memset(g_priv, 0x5a, sizeof(g_priv));                                              \
 		(out) = NULL;                                                                      \
 		assert_int_equal(T##_decode(g_wire, (size_t)g_size, g_priv, sizeof(g_priv), g_hin, \
@@ -307,7 +308,8 @@ static void test_fs_handles(void **state)
 	const fs_file_read_shared_request *o;
 	ROUND_TRIP(fs_file_read_shared_request, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, &r, 9u, 1u,
 	           o);
-	assert_int_equal(g_hout[0], 77);
+	assert_int_equal(g_hout[0].value, 77);
+	assert_int_equal(g_hout[0].kind, IDL_KIND_SHM);
 	assert_int_equal(((const fs_file_read_shared_request *)g_wire)->buffer, 0);
 	assert_int_equal(o->buffer, 77 + HANDLE_REMAP);
 	assert_int_equal(o->fd, 1);
@@ -964,7 +966,7 @@ static void test_pci_claim_handles(void **state)
 		const pci_bus_claim_reply *o;
 		ROUND_TRIP(pci_bus_claim_reply, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &r, 3u, n, o);
 		for (uint32_t i = 0; i < n; i++)
-			assert_int_equal(g_hout[i], expected[i]);
+			assert_int_equal(g_hout[i].value, expected[i]);
 		assert_memory_equal(&o->info, &r.info, sizeof(r.info));
 		for (int b = 0; b < 6; b++) {
 			assert_int_equal(o->bars[b].present, r.bars[b].present);
@@ -1076,7 +1078,8 @@ static void test_sys(void **state)
 		ROUND_TRIP(sys_services_publish_request, SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES, &p,
 		           1u, 1u, op);
 		assert_string(op->name, name);
-		assert_int_equal(g_hout[0], 55);
+		assert_int_equal(g_hout[0].value, 55);
+		assert_int_equal(g_hout[0].kind, IDL_KIND_CHANNEL);
 		assert_int_equal(op->listener, 55 + HANDLE_REMAP);
 		sys_services_withdraw_request w = {0};
 		w.name = name;
@@ -1179,7 +1182,7 @@ static void fs_pump(void *ctx)
 {
 	struct fs_server *s = ctx;
 	while (loopback_pending(&s->lb->server) > 0) {
-		idl_handle handles[IDL_MAX_HANDLES];
+		idl_typed_handle handles[IDL_MAX_HANDLES];
 		uint32_t hc = IDL_MAX_HANDLES;
 		size_t size;
 		int err = s->lb->server.ep.ops->receive(&s->lb->server.ep, 0, g_server_buf,
@@ -1326,7 +1329,7 @@ static void test_loopback_event(void **state)
 	assert_int_equal(loopback_pending(&g_lb.client), 1);
 
 	_Alignas(8) uint8_t buf[FS_FILE_CHANGED_EVENT_MAX_BYTES];
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t hc = 1;
 	size_t size;
 	g_lb.client.pump = NULL;
@@ -1381,7 +1384,7 @@ static void pci_pump(void *ctx)
 {
 	loopback *lb = ctx;
 	while (loopback_pending(&lb->server) > 0) {
-		idl_handle handles[IDL_MAX_HANDLES];
+		idl_typed_handle handles[IDL_MAX_HANDLES];
 		uint32_t hc = IDL_MAX_HANDLES;
 		size_t size;
 		int err = lb->server.ep.ops->receive(&lb->server.ep, 0, g_server_buf,

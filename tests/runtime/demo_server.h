@@ -90,7 +90,7 @@ static const console_console_handlers demo_console = {
 static const fs_file_handlers demo_fs = {.read_shared = demo_read_shared};
 
 static int demo_handle(void *ctx, idl_endpoint *ep, void *frame, size_t size,
-                       const idl_handle *handles, uint32_t count)
+                       const idl_typed_handle *handles, uint32_t count)
 {
 	int err = console_console_dispatch(&demo_console, ctx, ep, frame, size, handles, count);
 	if (err == IDL_E_ORDINAL)

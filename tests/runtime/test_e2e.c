@@ -90,6 +90,41 @@ static void test_shared_memory_handle(void **state)
 	idl_linux_conn_close(&c);
 }
 
+/*
+ * A handle of the wrong kind: the sender's transport refuses a descriptor
+ * that is not what its field declares; one that claims nothing gets to the
+ * server, whose transport finds it is a socket, not shared memory: the
+ * decoder says IDL_E_HANDLE_KIND and the server closes that channel.
+ */
+static void test_wrong_kind_handle(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	assert_int_equal(idl_linux_handle_kind(c.sock), IDL_KIND_CHANNEL);
+	fs_file_read_shared_request req = {.count = 10, .buffer = (idl_handle)c.sock};
+	fs_file_read_shared_reply_buffer rb;
+	const fs_file_read_shared_reply *reply;
+	sys_errno error;
+	assert_int_equal(fs_file_read_shared(ep, &req, &rb, &reply, &error), IDL_E_HANDLE_KIND);
+	assert_int_equal(demo_call_write(ep, 3), IDL_OK); /* nothing was sent */
+
+	void *at;
+	assert_int_equal(ep->ops->send_begin(ep, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, &at),
+	                 IDL_OK);
+	idl_typed_handle handles[1];
+	uint32_t count = 0;
+	int64_t n = fs_file_read_shared_request_encode(&req, idl_endpoint_txid(ep), at,
+	                                               FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
+	                                               handles, &count);
+	assert_int_equal(count, 1);
+	handles[0].kind = IDL_KIND_ANY; /* a hostile sender claims nothing */
+	assert_int_equal(idl_send_finish(ep, n, handles, count), IDL_OK);
+	assert_int_equal(demo_call_write(ep, 3), IDL_E_PEER_CLOSED);
+	idl_linux_conn_close(&c);
+}
+
 /* Two requests in flight, replies taken in the other order. */
 static void test_async_in_flight(void **state)
 {
@@ -116,7 +151,7 @@ static void test_async_in_flight(void **state)
 	for (int i = 7; i >= 0; i--) {
 		console_console_get_mode_reply_buffer rb;
 		size_t size;
-		idl_handle h[1];
+		idl_typed_handle h[1];
 		uint32_t count = 1;
 		assert_int_equal(
 		    ep->ops->receive(ep, txids[i], rb.bytes, sizeof(rb.bytes), &size, h, &count),
@@ -270,6 +305,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_sync_calls, start, stop),
 	    cmocka_unit_test_setup_teardown(test_shared_memory_handle, start, stop),
+	    cmocka_unit_test_setup_teardown(test_wrong_kind_handle, start, stop),
 	    cmocka_unit_test_setup_teardown(test_async_in_flight, start, stop),
 	    cmocka_unit_test_setup_teardown(test_one_way, start, stop),
 	    cmocka_unit_test_setup_teardown(test_timeout_then_recover, start, stop),

@@ -26,18 +26,23 @@
  * How handles cross the channel. The core writes one u32 per handle after
  * the frame in the ring; a port turns its handles into those words and back
  * (Linux: file descriptors sent over the channel's UNIX socket, see
- * idl/linux.h). Without transfer ops the words are the handle values.
+ * idl/linux.h), and says what each handle it receives names. Without
+ * transfer ops the words are the handle values, of kind IDL_KIND_ANY (the
+ * core cannot tell), which only handle<any> fields accept.
  */
 typedef struct idl_transfer_ops {
 	/* Called before the frame is published: moves the handles to the
-	 * transport and writes the words that travel in the ring. */
-	int (*send_handles)(void *ctx, const idl_handle *handles, uint32_t count, uint32_t *wire);
-	/* Called after a frame is taken: turns its words into local handles.
-	 * Any error is the peer's: the channel is closed with IDL_E_PROTOCOL. */
+	 * transport and writes the words that travel in the ring. A handle that
+	 * is not of the kind its field declares is IDL_E_HANDLE_KIND. */
+	int (*send_handles)(void *ctx, const idl_typed_handle *handles, uint32_t count,
+	                    uint32_t *wire);
+	/* Called after a frame is taken: turns its words into local handles,
+	 * each with the kind of object it names. Any error is the peer's: the
+	 * channel is closed with IDL_E_PROTOCOL. */
 	int (*receive_handles)(void *ctx, const uint32_t *wire, uint32_t count,
-	                       idl_handle *handles);
+	                       idl_typed_handle *handles);
 	/* Releases handles that arrived with a frame nobody will see. */
-	void (*release_handles)(void *ctx, const idl_handle *handles, uint32_t count);
+	void (*release_handles)(void *ctx, const idl_typed_handle *handles, uint32_t count);
 	/* False once the peer is known to be gone without closing (it crashed). */
 	bool (*peer_alive)(void *ctx);
 } idl_transfer_ops;
@@ -45,7 +50,7 @@ typedef struct idl_transfer_ops {
 /* Called with each event frame, already copied into private memory (not
  * yet validated: call the generated *_event_dispatch). The handles are
  * released when it returns; one that is kept must be duplicated first. */
-typedef void (*idl_event_fn)(void *ctx, void *frame, size_t size, const idl_handle *handles,
+typedef void (*idl_event_fn)(void *ctx, void *frame, size_t size, const idl_typed_handle *handles,
                              uint32_t handle_count);
 
 /* One kept frame; its bytes live in the caller's stash memory. */
@@ -55,7 +60,7 @@ typedef struct idl_stash_entry {
 	uint32_t order; /* arrival order, for receive(txid 0) */
 	uint32_t handle_count;
 	bool used;
-	idl_handle handles[IDL_MAX_HANDLES];
+	idl_typed_handle handles[IDL_MAX_HANDLES];
 } idl_stash_entry;
 
 typedef struct idl_chan_end {
@@ -136,7 +141,7 @@ static inline idl_endpoint *idl_chan_end_endpoint(idl_chan_end *e)
  * come. Same contract as idl_endpoint_ops.receive otherwise.
  */
 int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
-                      idl_handle *handles, uint32_t *handle_count);
+                      idl_typed_handle *handles, uint32_t *handle_count);
 
 /* Wakes the peer for everything published or consumed while batching. */
 void idl_chan_end_flush(idl_chan_end *e);

@@ -77,6 +77,16 @@ typedef struct idl_linux_conn {
 extern const idl_transfer_ops idl_linux_transfer;
 
 /*
+ * What a descriptor names, as a handle: IDL_KIND_SHM for a memfd sealed
+ * against shrinking (what idl_linux_region_create makes and
+ * idl_linux_region_map accepts), IDL_KIND_CHANNEL for a UNIX seqpacket
+ * socket (a connection's), IDL_KIND_ANY for anything else. The transfer
+ * ops report it for every descriptor received, and refuse to send one that
+ * is not of the kind its field declares.
+ */
+uint32_t idl_linux_handle_kind(int fd);
+
+/*
  * Client: connects to the server called `name` and sets up conn->end.
  * Waits at most timeout_ms for the server's hello.
  */

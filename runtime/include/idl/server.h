@@ -25,14 +25,15 @@
 /*
  * Handles one frame from one channel: the frame is a private copy, not yet
  * validated (pass it to the generated *_dispatch with ep). Returns an
- * idl_error: a decoding error (IDL_E_FRAME_SHORT .. IDL_E_HANDLE_INDEX,
- * except IDL_E_BUFFER) means the client broke the protocol and its channel
- * is closed; any other value is counted and serving goes on. The handles
+ * idl_error: a decoding error (IDL_E_FRAME_SHORT .. IDL_E_HANDLE_INDEX
+ * except IDL_E_BUFFER, and IDL_E_HANDLE_KIND) means the client broke the
+ * protocol and its channel is closed; any other value is counted and
+ * serving goes on. The handles
  * are released after the handler returns; a handler that keeps one
  * duplicates it first.
  */
 typedef int (*idl_frame_handler)(void *ctx, idl_endpoint *ep, void *frame, size_t size,
-                                 const idl_handle *handles, uint32_t handle_count);
+                                 const idl_typed_handle *handles, uint32_t handle_count);
 
 /* Told when a channel is closed (peer closed, protocol error) and removed. */
 typedef void (*idl_close_fn)(void *ctx, uint32_t slot, idl_chan_end *end, int reason);

@@ -15,7 +15,7 @@ static int check_test_shapes_named(idl_decoder *d, test_shapes_named *p)
 	if (err != IDL_OK)
 		return err;
 	/* shapes.idl:36: region */
-	err = idl_take_handle(d, &p->region);
+	err = idl_take_handle(d, &p->region, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
 	/* shapes.idl:37: tag */
@@ -38,7 +38,7 @@ static int put_test_shapes_named(idl_encoder *e, const test_shapes_named *src, t
 	err = idl_put_string(e, &src->name, &p->name, 32u);
 	if (err != IDL_OK)
 		return err;
-	err = idl_put_handle(e, src->region, &p->region);
+	err = idl_put_handle(e, src->region, IDL_KIND_SHM, &p->region);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->tag.pad, 0, sizeof(p->tag.pad));
@@ -147,7 +147,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 	if (!idl_is_zero(p->maybe_channel.pad, sizeof(p->maybe_channel.pad)))
 		return IDL_E_PADDING;
 	if (p->maybe_channel.present) {
-		err = idl_take_handle(d, &p->maybe_channel.value);
+		err = idl_take_handle(d, &p->maybe_channel.value, IDL_KIND_CHANNEL);
 		if (err != IDL_OK)
 			return err;
 	} else if (!idl_is_zero((const uint8_t *)&p->maybe_channel.value,
@@ -238,7 +238,8 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 	}
 	IDL_MEMSET(p->maybe_channel.pad, 0, sizeof(p->maybe_channel.pad));
 	if (src->maybe_channel.present) {
-		err = idl_put_handle(e, src->maybe_channel.value, &p->maybe_channel.value);
+		err = idl_put_handle(e, src->maybe_channel.value, IDL_KIND_CHANNEL,
+		                     &p->maybe_channel.value);
 		if (err != IDL_OK)
 			return err;
 	} else {
@@ -304,7 +305,7 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 /* shapes.idl:65: Gadget.put request */
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	test_shapes_gadget_put_request *p = out;
@@ -329,7 +330,7 @@ int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_reque
 }
 
 static inline int check_test_shapes_gadget_put_request(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	int err;
@@ -361,14 +362,14 @@ static inline int check_test_shapes_gadget_put_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int test_shapes_gadget_put_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int test_shapes_gadget_put_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_test_shapes_gadget_put_request(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_put_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_put_request **out)
 {
@@ -387,7 +388,7 @@ int test_shapes_gadget_put_request_decode(const void *shared, size_t available, 
 
 /* shapes.idl:65: Gadget.put reply */
 int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	test_shapes_gadget_put_reply *p = out;
@@ -409,7 +410,7 @@ int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *
 }
 
 static inline int check_test_shapes_gadget_put_reply(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	test_shapes_gadget_put_reply *p = frame;
@@ -431,14 +432,14 @@ static inline int check_test_shapes_gadget_put_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_test_shapes_gadget_put_reply(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_put_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const test_shapes_gadget_put_reply **out)
 {
@@ -505,7 +506,7 @@ int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_s
 /* shapes.idl:67: Gadget.get request */
 int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	test_shapes_gadget_get_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -525,7 +526,7 @@ int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_reque
 }
 
 static inline int check_test_shapes_gadget_get_request(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	test_shapes_gadget_get_request *p = frame;
@@ -547,14 +548,14 @@ static inline int check_test_shapes_gadget_get_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int test_shapes_gadget_get_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int test_shapes_gadget_get_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_test_shapes_gadget_get_request(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_get_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_get_request **out)
 {
@@ -573,7 +574,7 @@ int test_shapes_gadget_get_request_decode(const void *shared, size_t available, 
 
 /* shapes.idl:67: Gadget.get reply */
 int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -599,7 +600,7 @@ int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *
 }
 
 static inline int check_test_shapes_gadget_get_reply(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -629,14 +630,14 @@ static inline int check_test_shapes_gadget_get_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_test_shapes_gadget_get_reply(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const test_shapes_gadget_get_reply **out)
 {
@@ -656,7 +657,7 @@ int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, vo
 /* shapes.idl:68: Gadget.poke request */
 int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count)
+                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	test_shapes_gadget_poke_request *p = out;
@@ -669,7 +670,7 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
 	err = put_test_shapes_shape(e, &msg->shape, &p->shape);
 	if (err != IDL_OK)
 		return err;
-	err = idl_put_handle(e, msg->irq, &p->irq);
+	err = idl_put_handle(e, msg->irq, IDL_KIND_IRQ, &p->irq);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -685,7 +686,7 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
 }
 
 static inline int check_test_shapes_gadget_poke_request(void *frame, size_t size,
-                                                        const idl_handle *handles,
+                                                        const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	int err;
@@ -711,7 +712,7 @@ static inline int check_test_shapes_gadget_poke_request(void *frame, size_t size
 	if (err != IDL_OK)
 		return err;
 	/* shapes.idl:68: irq */
-	err = idl_take_handle(d, &p->irq);
+	err = idl_take_handle(d, &p->irq, IDL_KIND_IRQ);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -723,14 +724,14 @@ static inline int check_test_shapes_gadget_poke_request(void *frame, size_t size
 	return IDL_OK;
 }
 
-int test_shapes_gadget_poke_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+int test_shapes_gadget_poke_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_test_shapes_gadget_poke_request(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_poke_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const test_shapes_gadget_poke_request **out)
 {
@@ -750,7 +751,7 @@ int test_shapes_gadget_poke_request_decode(const void *shared, size_t available,
 /* shapes.idl:69: Gadget.moved event */
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	test_shapes_gadget_moved_event *p = out;
@@ -760,7 +761,7 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_handle(e, msg->device, &p->device);
+	err = idl_put_handle(e, msg->device, IDL_KIND_MMIO, &p->device);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -776,7 +777,7 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
 }
 
 static inline int check_test_shapes_gadget_moved_event(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	int err;
@@ -798,7 +799,7 @@ static inline int check_test_shapes_gadget_moved_event(void *frame, size_t size,
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	/* shapes.idl:69: device */
-	err = idl_take_handle(d, &p->device);
+	err = idl_take_handle(d, &p->device, IDL_KIND_MMIO);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -808,14 +809,14 @@ static inline int check_test_shapes_gadget_moved_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int test_shapes_gadget_moved_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int test_shapes_gadget_moved_event_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_test_shapes_gadget_moved_event(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_moved_event **out)
 {
@@ -835,7 +836,7 @@ int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, 
 /* shapes.idl:75: Watcher.changed event */
 int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
                                                  uint64_t txid, void *out, size_t out_max,
-                                                 idl_handle *handles, uint32_t *handle_count)
+                                                 idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	test_shapes_watcher_changed_event *p = out;
@@ -860,7 +861,7 @@ int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_chang
 }
 
 static inline int check_test_shapes_watcher_changed_event(void *frame, size_t size,
-                                                          const idl_handle *handles,
+                                                          const idl_typed_handle *handles,
                                                           uint32_t handle_count)
 {
 	int err;
@@ -891,14 +892,15 @@ static inline int check_test_shapes_watcher_changed_event(void *frame, size_t si
 	return IDL_OK;
 }
 
-int test_shapes_watcher_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	return check_test_shapes_watcher_changed_event(frame, size, handles, handle_count);
 }
 
 int test_shapes_watcher_changed_event_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_handle *handles,
+                                             size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
                                              const test_shapes_watcher_changed_event **out)
 {
@@ -919,7 +921,7 @@ static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
                                                const test_shapes_gadget_put_request *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[4];
+	idl_typed_handle handles[4];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES, &frame);
@@ -933,7 +935,7 @@ static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
 static int send_test_shapes_gadget_put_reply(idl_endpoint *ep,
                                              const test_shapes_gadget_put_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES, &frame);
@@ -948,7 +950,7 @@ static int send_test_shapes_gadget_get_request(idl_endpoint *ep,
                                                const test_shapes_gadget_get_request *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES, &frame);
@@ -962,7 +964,7 @@ static int send_test_shapes_gadget_get_request(idl_endpoint *ep,
 static int send_test_shapes_gadget_get_reply(idl_endpoint *ep,
                                              const test_shapes_gadget_get_reply *msg, uint64_t txid)
 {
-	idl_handle handles[4];
+	idl_typed_handle handles[4];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES, &frame);
@@ -977,7 +979,7 @@ static int send_test_shapes_gadget_poke_request(idl_endpoint *ep,
                                                 const test_shapes_gadget_poke_request *msg,
                                                 uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES, &frame);
@@ -992,7 +994,7 @@ static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
                                                const test_shapes_gadget_moved_event *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES, &frame);
@@ -1012,7 +1014,7 @@ int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_reques
 	int err = send_test_shapes_gadget_put_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 1;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -1039,7 +1041,7 @@ int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_reques
 	int err = send_test_shapes_gadget_get_request(ep, req, txid);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[4];
+	idl_typed_handle handles[4];
 	uint32_t handle_count = 4;
 	size_t size;
 	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
@@ -1067,7 +1069,7 @@ int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_mov
 
 static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, void *ctx,
                                         idl_endpoint *ep, void *frame, size_t size,
-                                        const idl_handle *handles, uint32_t handle_count)
+                                        const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = test_shapes_gadget_put_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1094,7 +1096,7 @@ static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, vo
 
 static int serve_test_shapes_gadget_get(const test_shapes_gadget_handlers *h, void *ctx,
                                         idl_endpoint *ep, void *frame, size_t size,
-                                        const idl_handle *handles, uint32_t handle_count)
+                                        const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = test_shapes_gadget_get_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1112,7 +1114,7 @@ static int serve_test_shapes_gadget_get(const test_shapes_gadget_handlers *h, vo
 
 static int serve_test_shapes_gadget_poke(const test_shapes_gadget_handlers *h, void *ctx,
                                          idl_endpoint *ep, void *frame, size_t size,
-                                         const idl_handle *handles, uint32_t handle_count)
+                                         const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = test_shapes_gadget_poke_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1125,7 +1127,7 @@ static int serve_test_shapes_gadget_poke(const test_shapes_gadget_handlers *h, v
 }
 
 int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, void *ctx, idl_endpoint *ep,
-                                void *frame, size_t size, const idl_handle *handles,
+                                void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
@@ -1144,7 +1146,7 @@ int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, void *ctx,
 }
 
 int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h, void *ctx,
-                                      void *frame, size_t size, const idl_handle *handles,
+                                      void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err;
@@ -1168,7 +1170,7 @@ static int send_test_shapes_watcher_changed_event(idl_endpoint *ep,
                                                   const test_shapes_watcher_changed_event *msg,
                                                   uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES, &frame);
@@ -1187,7 +1189,7 @@ int test_shapes_watcher_send_changed(idl_endpoint *ep,
 }
 
 int test_shapes_watcher_event_dispatch(const test_shapes_watcher_event_handlers *h, void *ctx,
-                                       void *frame, size_t size, const idl_handle *handles,
+                                       void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	int err;

@@ -210,11 +210,11 @@ _Static_assert(offsetof(test_shapes_gadget_put_request, all) == 24, "wire layout
 
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_put_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_put_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int test_shapes_gadget_put_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_put_request **out);
 
@@ -228,12 +228,12 @@ _Static_assert(sizeof(test_shapes_gadget_put_reply) == 32, "wire layout");
 _Static_assert(offsetof(test_shapes_gadget_put_reply, count) == 24, "wire layout");
 
 int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int test_shapes_gadget_put_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const test_shapes_gadget_put_reply **out);
 
@@ -255,11 +255,11 @@ _Static_assert(sizeof(test_shapes_gadget_get_request) == 24, "wire layout");
 
 int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_get_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_get_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int test_shapes_gadget_get_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_get_request **out);
 
@@ -272,12 +272,12 @@ _Static_assert(sizeof(test_shapes_gadget_get_reply) == 200, "wire layout");
 _Static_assert(offsetof(test_shapes_gadget_get_reply, all) == 24, "wire layout");
 
 int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const test_shapes_gadget_get_reply **out);
 
@@ -300,11 +300,12 @@ _Static_assert(offsetof(test_shapes_gadget_poke_request, irq) == 48, "wire layou
 
 int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_poke_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_poke_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
                                              uint32_t handle_count);
 int test_shapes_gadget_poke_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const test_shapes_gadget_poke_request **out);
 
@@ -321,11 +322,11 @@ _Static_assert(offsetof(test_shapes_gadget_moved_event, device) == 32, "wire lay
 
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_moved_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_moved_event_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_moved_event **out);
 
@@ -359,7 +360,7 @@ typedef struct test_shapes_gadget_handlers {
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
 int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, void *ctx, idl_endpoint *ep,
-                                void *frame, size_t size, const idl_handle *handles,
+                                void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 
 /* Client side of Gadget's events. */
@@ -368,7 +369,7 @@ typedef struct test_shapes_gadget_event_handlers {
 } test_shapes_gadget_event_handlers;
 
 int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h, void *ctx,
-                                      void *frame, size_t size, const idl_handle *handles,
+                                      void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 
 /* interface Watcher (shapes.idl:74) */
@@ -391,11 +392,12 @@ _Static_assert(offsetof(test_shapes_watcher_changed_event, shape) == 24, "wire l
 
 int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
                                                  uint64_t txid, void *out, size_t out_max,
-                                                 idl_handle *handles, uint32_t *handle_count);
-int test_shapes_watcher_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                                 idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count);
 int test_shapes_watcher_changed_event_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_handle *handles,
+                                             size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
                                              const test_shapes_watcher_changed_event **out);
 
@@ -413,7 +415,7 @@ typedef struct test_shapes_watcher_event_handlers {
 } test_shapes_watcher_event_handlers;
 
 int test_shapes_watcher_event_dispatch(const test_shapes_watcher_event_handlers *h, void *ctx,
-                                       void *frame, size_t size, const idl_handle *handles,
+                                       void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 
 #endif /* IDLC_SHAPES_H */
