@@ -35,6 +35,8 @@ bool gen_needs_check(const type *t);
 bool gen_needs_put(const type *t);
 /* The idl_wire.h constant of a handle type's kind: "IDL_KIND_SHM". */
 const char *gen_handle_kind(const type *t);
+/* How a handle field reaches its idl_handle: "" or ".handle" (channel<I>). */
+const char *gen_handle_member(const type *t);
 /* The largest frame of a message including its error reply. */
 uint64_t gen_reply_buffer_bytes(const method *m);
 /* A fresh stamp for decl.gen_mark, so each generator pass starts unmarked. */

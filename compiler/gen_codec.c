@@ -101,7 +101,8 @@ static void check_value(codec_gen *g, int indent, type *t, const char *lv)
 		fail_if(g, indent, arena_printf(a, "*(const uint8_t *)&%s > 1", lv), "IDL_E_BOOL");
 		return;
 	case TYPE_HANDLE: {
-		const char *args[] = {"d", arena_printf(a, "&%s", lv), gen_handle_kind(t)};
+		const char *args[] = {"d", arena_printf(a, "&%s%s", lv, gen_handle_member(t)),
+		                      gen_handle_kind(t)};
 		try_call(g, indent, "idl_take_handle", args, 3);
 		return;
 	}
@@ -269,7 +270,9 @@ static void put_value(codec_gen *g, int indent, type *t, const char *src, const 
 	case TYPE_BOOL:
 		return;
 	case TYPE_HANDLE: {
-		const char *args[] = {"e", src, gen_handle_kind(t), arena_printf(a, "&%s", dst)};
+		const char *member = gen_handle_member(t);
+		const char *args[] = {"e", arena_printf(a, "%s%s", src, member), gen_handle_kind(t),
+		                      arena_printf(a, "&%s%s", dst, member)};
 		try_call(g, indent, "idl_put_handle", args, 4);
 		return;
 	}

@@ -111,6 +111,11 @@ const char *gen_handle_kind(const type *t)
 	return kinds[t->handle];
 }
 
+const char *gen_handle_member(const type *t)
+{
+	return t->protocol != NULL ? ".handle" : "";
+}
+
 uint64_t gen_reply_buffer_bytes(const method *m)
 {
 	uint64_t bytes = m->reply ? m->reply->max_frame_bytes : 0;
@@ -133,7 +138,7 @@ static const char *simple_ctype(const type *t)
 	case TYPE_BYTES:
 		return "idl_bytes";
 	case TYPE_HANDLE:
-		return "idl_handle";
+		return t->protocol != NULL ? t->protocol->channel_c_name : "idl_handle";
 	case TYPE_NAMED:
 		return t->target->c_name;
 	default:

@@ -208,6 +208,15 @@ static void gen_union(header_gen *g, decl *d)
 	emit_wrapped(e, 0, "_Static_assert(", size, 2, ");\n\n");
 }
 
+/* channel<I>: a handle whose type says which interface its peer serves. */
+static void gen_channel_type(header_gen *g, decl *d)
+{
+	emit(g->e, "/* channel<%s>: one end of a channel whose peer serves %s (%s). */\n", d->name,
+	     d->name, gen_where(g->c, d->loc));
+	emit(g->e, "typedef struct %s {\n\tidl_handle handle;\n} %s;\n\n", d->channel_c_name,
+	     d->channel_c_name);
+}
+
 /* Emits struct and union definitions after the types they contain by value. */
 static void gen_in_order(header_gen *g, decl *d);
 
@@ -303,6 +312,8 @@ static void gen_interface(header_gen *g, decl *d)
 	define_run run = {0};
 	add_define(g, &run, NULL, arena_printf(a, "%s_MAX_FRAME_BYTES", upper),
 	           arena_printf(a, "%lluu", (unsigned long long)d->max_frame_bytes));
+	add_define(g, &run, NULL, arena_printf(a, "%s_PROTOCOL", upper),
+	           arena_printf(a, "0x%08xu", d->protocol_id));
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		const char *mu = arena_printf(a, "%s_%s", upper, sema_upper_case(a, m->name));
 		add_define(g, &run, NULL, arena_printf(a, "%s_ORDINAL", mu),
@@ -441,6 +452,10 @@ void gen_header(compilation *c, file *f, emitter *e)
 	for (decl *d = f->decls; d != NULL; d = d->next)
 		if (d->kind == DECL_ENUM || d->kind == DECL_BITS)
 			gen_enum(&g, d);
+	/* Typed channel ends, before any struct that holds one. */
+	for (decl *d = f->decls; d != NULL; d = d->next)
+		if (d->kind == DECL_INTERFACE)
+			gen_channel_type(&g, d);
 	/* Structs and unions may point at each other through vectors, so all
 	 * are declared before any is defined. */
 	bool any = false;

@@ -48,6 +48,11 @@ typedef uint32_t console_mode;
 /* Every declared bit of console_mode. */
 #define CONSOLE_MODE_MASK ((console_mode)0xfu)
 
+/* channel<Console>: one end of a channel whose peer serves Console (console.idl:41). */
+typedef struct console_console_channel {
+	idl_handle handle;
+} console_console_channel;
+
 typedef struct console_window_size console_window_size;
 typedef struct console_console_write_request console_console_write_request;
 typedef struct console_console_write_reply console_console_write_reply;
@@ -90,6 +95,7 @@ _Static_assert(offsetof(console_window_size, rows) == 2, "wire layout");
  * small.
  */
 #define CONSOLE_CONSOLE_MAX_FRAME_BYTES                   8192u
+#define CONSOLE_CONSOLE_PROTOCOL                          0x62319355u
 #define CONSOLE_CONSOLE_WRITE_ORDINAL                     0x7c93d388u
 #define CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES           4136u
 #define CONSOLE_CONSOLE_WRITE_REQUEST_MAX_HANDLES         0u

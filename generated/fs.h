@@ -143,6 +143,11 @@ static inline bool fs_advice_is_valid(fs_advice v)
 	return v <= ((uint8_t)4u);
 }
 
+/* channel<File>: one end of a channel whose peer serves File (fs.idl:109). */
+typedef struct fs_file_channel {
+	idl_handle handle;
+} fs_file_channel;
+
 typedef struct fs_stat fs_stat;
 typedef struct fs_dir_entry fs_dir_entry;
 typedef struct fs_file_open_request fs_file_open_request;
@@ -245,6 +250,7 @@ _Static_assert(offsetof(fs_dir_entry, name) == 16, "wire layout");
  * session (the client's channel); closing the channel closes them all.
  */
 #define FS_FILE_MAX_FRAME_BYTES                  32768u
+#define FS_FILE_PROTOCOL                         0x6ec27b86u
 #define FS_FILE_OPEN_ORDINAL                     0x4b911ca0u
 #define FS_FILE_OPEN_REQUEST_MAX_BYTES           1080u
 #define FS_FILE_OPEN_REQUEST_MAX_HANDLES         0u

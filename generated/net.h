@@ -96,6 +96,16 @@ typedef uint32_t net_link_flags;
 /* Every declared bit of net_link_flags. */
 #define NET_LINK_FLAGS_MASK ((net_link_flags)0xfu)
 
+/* channel<Socket>: one end of a channel whose peer serves Socket (net.idl:89). */
+typedef struct net_socket_channel {
+	idl_handle handle;
+} net_socket_channel;
+
+/* channel<Config>: one end of a channel whose peer serves Config (net.idl:143). */
+typedef struct net_config_channel {
+	idl_handle handle;
+} net_config_channel;
+
 typedef struct net_ip_address net_ip_address;
 typedef struct net_socket_address net_socket_address;
 typedef struct net_interface_address net_interface_address;
@@ -243,6 +253,7 @@ _Static_assert(offsetof(net_interface_info, gateway) == 56, "wire layout");
  * channel); closing the channel closes them all.
  */
 #define NET_SOCKET_MAX_FRAME_BYTES                   65536u
+#define NET_SOCKET_PROTOCOL                          0x421a686bu
 #define NET_SOCKET_OPEN_ORDINAL                      0x71e81a23u
 #define NET_SOCKET_OPEN_REQUEST_MAX_BYTES            32u
 #define NET_SOCKET_OPEN_REQUEST_MAX_HANDLES          0u
@@ -1041,6 +1052,7 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
  * that only privileged clients are given a channel to it.
  */
 #define NET_CONFIG_MAX_FRAME_BYTES                      65536u
+#define NET_CONFIG_PROTOCOL                             0x5b6d9f8cu
 #define NET_CONFIG_LIST_INTERFACES_ORDINAL              0x226d888fu
 #define NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES    24u
 #define NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_HANDLES  0u

@@ -144,6 +144,11 @@ static inline bool pci_width_is_valid(pci_width v)
 	}
 }
 
+/* channel<Bus>: one end of a channel whose peer serves Bus (pci.idl:123). */
+typedef struct pci_bus_channel {
+	idl_handle handle;
+} pci_bus_channel;
+
 typedef struct pci_address pci_address;
 typedef struct pci_bar pci_bar;
 typedef struct pci_device_info pci_device_info;
@@ -292,6 +297,7 @@ _Static_assert(offsetof(pci_filter, prog_if) == 12, "wire layout");
  * are open to every session.
  */
 #define PCI_BUS_MAX_FRAME_BYTES                  65536u
+#define PCI_BUS_PROTOCOL                         0x413a661bu
 #define PCI_BUS_ENUMERATE_ORDINAL                0x748687dbu
 #define PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES      32u
 #define PCI_BUS_ENUMERATE_REQUEST_MAX_HANDLES    0u

@@ -123,6 +123,11 @@ static inline bool sys_errno_is_valid(sys_errno v)
 	return v >= ((uint32_t)1u) && v <= ((uint32_t)22u);
 }
 
+/* channel<Services>: one end of a channel whose peer serves Services (sys.idl:66). */
+typedef struct sys_services_channel {
+	idl_handle handle;
+} sys_services_channel;
+
 typedef struct sys_services_lookup_request sys_services_lookup_request;
 typedef struct sys_services_lookup_reply sys_services_lookup_reply;
 typedef struct sys_services_publish_request sys_services_publish_request;
@@ -137,6 +142,7 @@ typedef struct sys_services_published_event sys_services_published_event;
  * the other services through it.
  */
 #define SYS_SERVICES_MAX_FRAME_BYTES              65536u
+#define SYS_SERVICES_PROTOCOL                     0x0be56258u
 #define SYS_SERVICES_LOOKUP_ORDINAL               0x608d1aa4u
 #define SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES     104u
 #define SYS_SERVICES_LOOKUP_REQUEST_MAX_HANDLES   0u

@@ -748,7 +748,186 @@ int test_shapes_gadget_poke_request_decode(const void *shared, size_t available,
 	return IDL_OK;
 }
 
-/* shapes.idl:69: Gadget.moved event */
+/* shapes.idl:70: Gadget.pair request */
+int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_request *msg,
+                                               uint64_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	test_shapes_gadget_pair_request *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	enc.handles = handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->watcher.pad, 0, sizeof(p->watcher.pad));
+	if (msg->watcher.present) {
+		err = idl_put_handle(e, msg->watcher.value.handle, IDL_KIND_CHANNEL,
+		                     &p->watcher.value.handle);
+		if (err != IDL_OK)
+			return err;
+	} else {
+		IDL_MEMSET(&p->watcher.value, 0, sizeof(p->watcher.value));
+	}
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_test_shapes_gadget_pair_request(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	int err;
+	test_shapes_gadget_pair_request *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > sizeof(*p))
+		return IDL_E_TRAILING;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
+	idl_decoder *d = &dec;
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	/* shapes.idl:70: watcher */
+	if (*(const uint8_t *)&p->watcher.present > 1)
+		return IDL_E_OPTIONAL;
+	if (!idl_is_zero(p->watcher.pad, sizeof(p->watcher.pad)))
+		return IDL_E_PADDING;
+	if (p->watcher.present) {
+		err = idl_take_handle(d, &p->watcher.value.handle, IDL_KIND_CHANNEL);
+		if (err != IDL_OK)
+			return err;
+	} else if (!idl_is_zero((const uint8_t *)&p->watcher.value, sizeof(p->watcher.value))) {
+		return IDL_E_PADDING;
+	}
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	return IDL_OK;
+}
+
+int test_shapes_gadget_pair_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return check_test_shapes_gadget_pair_request(frame, size, handles, handle_count);
+}
+
+int test_shapes_gadget_pair_request_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count,
+                                           const test_shapes_gadget_pair_request **out)
+{
+	if (buf_max < TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_test_shapes_gadget_pair_request(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+/* shapes.idl:70: Gadget.pair reply */
+int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply *msg,
+                                             uint64_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	test_shapes_gadget_pair_reply *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	enc.handles = handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_handle(e, msg->gadget.handle, IDL_KIND_CHANNEL, &p->gadget.handle);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_test_shapes_gadget_pair_reply(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	int err;
+	test_shapes_gadget_pair_reply *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > sizeof(*p))
+		return IDL_E_TRAILING;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
+	idl_decoder *d = &dec;
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	/* shapes.idl:70: gadget */
+	err = idl_take_handle(d, &p->gadget.handle, IDL_KIND_CHANNEL);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	return IDL_OK;
+}
+
+int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return check_test_shapes_gadget_pair_reply(frame, size, handles, handle_count);
+}
+
+int test_shapes_gadget_pair_reply_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const test_shapes_gadget_pair_reply **out)
+{
+	if (buf_max < TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_test_shapes_gadget_pair_reply(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+/* shapes.idl:71: Gadget.moved event */
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
                                               uint64_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
@@ -798,7 +977,7 @@ static inline int check_test_shapes_gadget_moved_event(void *frame, size_t size,
 	idl_decoder *d = &dec;
 	dec.handles = handles;
 	dec.handle_count = handle_count;
-	/* shapes.idl:69: device */
+	/* shapes.idl:71: device */
 	err = idl_take_handle(d, &p->device, IDL_KIND_MMIO);
 	if (err != IDL_OK)
 		return err;
@@ -833,7 +1012,7 @@ int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, 
 	return IDL_OK;
 }
 
-/* shapes.idl:75: Watcher.changed event */
+/* shapes.idl:77: Watcher.changed event */
 int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
                                                  uint64_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count)
@@ -883,7 +1062,7 @@ static inline int check_test_shapes_watcher_changed_event(void *frame, size_t si
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* shapes.idl:75: shape */
+	/* shapes.idl:77: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
 		return err;
@@ -990,6 +1169,36 @@ static int send_test_shapes_gadget_poke_request(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
+static int send_test_shapes_gadget_pair_request(idl_endpoint *ep,
+                                                const test_shapes_gadget_pair_request *msg,
+                                                uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_pair_request_encode(
+	    msg, txid, frame, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
+static int send_test_shapes_gadget_pair_reply(idl_endpoint *ep,
+                                              const test_shapes_gadget_pair_reply *msg,
+                                              uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_pair_reply_encode(
+	    msg, txid, frame, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
 static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
                                                const test_shapes_gadget_moved_event *msg,
                                                uint64_t txid)
@@ -1061,7 +1270,30 @@ int test_shapes_gadget_poke(idl_endpoint *ep, const test_shapes_gadget_poke_requ
 	return send_test_shapes_gadget_poke_request(ep, req, 0);
 }
 
-/* shapes.idl:69: Gadget.moved */
+/* shapes.idl:70: Gadget.pair */
+int test_shapes_gadget_pair(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
+                            test_shapes_gadget_pair_reply_buffer *buf,
+                            const test_shapes_gadget_pair_reply **reply)
+{
+	uint64_t txid = idl_endpoint_txid(ep);
+	int err = send_test_shapes_gadget_pair_request(ep, req, txid);
+	if (err != IDL_OK)
+		return err;
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 1;
+	size_t size;
+	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
+	                        &handle_count);
+	if (err != IDL_OK)
+		return err;
+	err = test_shapes_gadget_pair_reply_validate(buf->bytes, size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
+/* shapes.idl:71: Gadget.moved */
 int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_moved_event *event)
 {
 	return send_test_shapes_gadget_moved_event(ep, event, 0);
@@ -1126,6 +1358,24 @@ static int serve_test_shapes_gadget_poke(const test_shapes_gadget_handlers *h, v
 	return h->poke(ctx, req);
 }
 
+static int serve_test_shapes_gadget_pair(const test_shapes_gadget_handlers *h, void *ctx,
+                                         idl_endpoint *ep, void *frame, size_t size,
+                                         const idl_typed_handle *handles, uint32_t handle_count)
+{
+	int err = test_shapes_gadget_pair_request_validate(frame, size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	if (h->pair == NULL)
+		return IDL_E_NO_HANDLER;
+	const test_shapes_gadget_pair_request *req = frame;
+	test_shapes_gadget_pair_reply reply;
+	IDL_MEMSET(&reply, 0, sizeof(reply));
+	err = h->pair(ctx, req, &reply);
+	if (err != IDL_OK)
+		return err;
+	return send_test_shapes_gadget_pair_reply(ep, &reply, req->header.txid);
+}
+
 int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, void *ctx, idl_endpoint *ep,
                                 void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
@@ -1139,6 +1389,9 @@ int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, void *ctx,
 		return serve_test_shapes_gadget_get(h, ctx, ep, frame, size, handles, handle_count);
 	case TEST_SHAPES_GADGET_POKE_ORDINAL:
 		return serve_test_shapes_gadget_poke(h, ctx, ep, frame, size, handles,
+		                                     handle_count);
+	case TEST_SHAPES_GADGET_PAIR_ORDINAL:
+		return serve_test_shapes_gadget_pair(h, ctx, ep, frame, size, handles,
 		                                     handle_count);
 	default:
 		return IDL_E_ORDINAL;
@@ -1181,7 +1434,7 @@ static int send_test_shapes_watcher_changed_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* shapes.idl:75: Watcher.changed */
+/* shapes.idl:77: Watcher.changed */
 int test_shapes_watcher_send_changed(idl_endpoint *ep,
                                      const test_shapes_watcher_changed_event *event)
 {

@@ -58,6 +58,16 @@ typedef uint8_t test_shapes_flags;
 /* Every declared bit of test_shapes_flags. */
 #define TEST_SHAPES_FLAGS_MASK ((test_shapes_flags)0x5u)
 
+/* channel<Gadget>: one end of a channel whose peer serves Gadget (shapes.idl:63). */
+typedef struct test_shapes_gadget_channel {
+	idl_handle handle;
+} test_shapes_gadget_channel;
+
+/* channel<Watcher>: one end of a channel whose peer serves Watcher (shapes.idl:76). */
+typedef struct test_shapes_watcher_channel {
+	idl_handle handle;
+} test_shapes_watcher_channel;
+
 typedef struct test_shapes_point test_shapes_point;
 typedef struct test_shapes_named test_shapes_named;
 typedef struct test_shapes_shape test_shapes_shape;
@@ -67,6 +77,8 @@ typedef struct test_shapes_gadget_put_reply test_shapes_gadget_put_reply;
 typedef struct test_shapes_gadget_get_request test_shapes_gadget_get_request;
 typedef struct test_shapes_gadget_get_reply test_shapes_gadget_get_reply;
 typedef struct test_shapes_gadget_poke_request test_shapes_gadget_poke_request;
+typedef struct test_shapes_gadget_pair_request test_shapes_gadget_pair_request;
+typedef struct test_shapes_gadget_pair_reply test_shapes_gadget_pair_reply;
 typedef struct test_shapes_gadget_moved_event test_shapes_gadget_moved_event;
 typedef struct test_shapes_watcher_changed_event test_shapes_watcher_changed_event;
 
@@ -180,6 +192,7 @@ _Static_assert(offsetof(test_shapes_everything, shape) == 152, "wire layout");
 
 /* interface Gadget (shapes.idl:63) */
 #define TEST_SHAPES_GADGET_MAX_FRAME_BYTES          4096u
+#define TEST_SHAPES_GADGET_PROTOCOL                 0x14344737u
 #define TEST_SHAPES_GADGET_PUT_ORDINAL              0x30320168u
 #define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES    624u
 #define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES  4u
@@ -193,6 +206,11 @@ _Static_assert(offsetof(test_shapes_everything, shape) == 152, "wire layout");
 #define TEST_SHAPES_GADGET_POKE_ORDINAL             0x6d166552u
 #define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES   96u
 #define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_HANDLES 1u
+#define TEST_SHAPES_GADGET_PAIR_ORDINAL             0x13a5118bu
+#define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES   32u
+#define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_HANDLES 1u
+#define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES     32u
+#define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_HANDLES   1u
 #define TEST_SHAPES_GADGET_MOVED_ORDINAL            0x20164272u
 #define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES    40u
 #define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_HANDLES  1u
@@ -309,7 +327,58 @@ int test_shapes_gadget_poke_request_decode(const void *shared, size_t available,
                                            uint32_t handle_count,
                                            const test_shapes_gadget_poke_request **out);
 
-/* Gadget.moved event (shapes.idl:69) */
+/*
+ * Typed channel ends: a channel to another interface, and to this one.
+ */
+/* Gadget.pair request (shapes.idl:70) */
+struct test_shapes_gadget_pair_request {
+	idl_frame_header header;
+	struct {
+		bool present;
+		uint8_t pad[3];
+		test_shapes_watcher_channel value;
+	} watcher;
+};
+_Static_assert(sizeof(test_shapes_gadget_pair_request) == 32, "wire layout");
+_Static_assert(offsetof(test_shapes_gadget_pair_request, watcher) == 24, "wire layout");
+
+int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_request *msg,
+                                               uint64_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_pair_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
+                                             uint32_t handle_count);
+int test_shapes_gadget_pair_request_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count,
+                                           const test_shapes_gadget_pair_request **out);
+
+/* Gadget.pair reply (shapes.idl:70) */
+struct test_shapes_gadget_pair_reply {
+	idl_frame_header header;
+	test_shapes_gadget_channel gadget;
+	uint8_t _pad0[4];
+};
+_Static_assert(sizeof(test_shapes_gadget_pair_reply) == 32, "wire layout");
+_Static_assert(offsetof(test_shapes_gadget_pair_reply, gadget) == 24, "wire layout");
+
+int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply *msg,
+                                             uint64_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
+int test_shapes_gadget_pair_reply_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const test_shapes_gadget_pair_reply **out);
+
+/* Room for any reply to Gadget.pair, error replies included. */
+typedef union test_shapes_gadget_pair_reply_buffer {
+	test_shapes_gadget_pair_reply reply;
+	uint8_t bytes[32u];
+} test_shapes_gadget_pair_reply_buffer;
+
+/* Gadget.moved event (shapes.idl:71) */
 struct test_shapes_gadget_moved_event {
 	idl_frame_header header;
 	test_shapes_point to;
@@ -342,6 +411,9 @@ int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_reques
                            test_shapes_gadget_get_reply_buffer *buf,
                            const test_shapes_gadget_get_reply **reply);
 int test_shapes_gadget_poke(idl_endpoint *ep, const test_shapes_gadget_poke_request *req);
+int test_shapes_gadget_pair(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
+                            test_shapes_gadget_pair_reply_buffer *buf,
+                            const test_shapes_gadget_pair_reply **reply);
 int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_moved_event *event);
 
 /*
@@ -355,6 +427,8 @@ typedef struct test_shapes_gadget_handlers {
 	int (*get)(void *ctx, const test_shapes_gadget_get_request *req,
 	           test_shapes_gadget_get_reply *reply);
 	int (*poke)(void *ctx, const test_shapes_gadget_poke_request *req);
+	int (*pair)(void *ctx, const test_shapes_gadget_pair_request *req,
+	            test_shapes_gadget_pair_reply *reply);
 } test_shapes_gadget_handlers;
 
 /* Validates a frame already copied into private memory, calls its
@@ -372,17 +446,18 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
                                       void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 
-/* interface Watcher (shapes.idl:74) */
+/* interface Watcher (shapes.idl:76) */
 /*
  * Events only: no handler table, no dispatcher, only senders and the
  * client's event table.
  */
 #define TEST_SHAPES_WATCHER_MAX_FRAME_BYTES           65536u
+#define TEST_SHAPES_WATCHER_PROTOCOL                  0x4bdd6bf9u
 #define TEST_SHAPES_WATCHER_CHANGED_ORDINAL           0x7733f2ebu
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES   88u
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_HANDLES 0u
 
-/* Watcher.changed event (shapes.idl:75) */
+/* Watcher.changed event (shapes.idl:77) */
 struct test_shapes_watcher_changed_event {
 	idl_frame_header header;
 	test_shapes_shape shape;
