@@ -13,6 +13,8 @@ void gen_header(compilation *c, file *f, emitter *e);
 /* gen_codec.c + gen_rpc.c: <name>.c, the encoders, validators, stubs and skeletons. */
 void gen_source(compilation *c, file *f, emitter *e);
 void gen_codec(compilation *c, file *f, emitter *e);
+/* gen_names.c: <enum>_name and <bits>_format in <name>.c. */
+void gen_names(compilation *c, file *f, emitter *e);
 void gen_rpc(compilation *c, file *f, emitter *e);
 /* gen_json.c: the checked IR as JSON, for other tools. */
 void gen_json(compilation *c, emitter *e);

@@ -92,7 +92,12 @@ static void gen_enum(header_gen *g, decl *d)
 		emit(e, "/* Every declared bit of %s. */\n", d->c_name);
 		emit(e, "#define %s_MASK ((%s)0x%llxu)\n", upper, d->c_name,
 		     (unsigned long long)d->bits_mask);
-		emit(e, "\n");
+		emit(e,
+		     "\n/* Writes the names of the members set in v, joined by '|' (undeclared\n");
+		emit(e,
+		     " * bits in hex, \"0\" for none) as snprintf would; returns the length. */\n");
+		emit(e, "size_t %s_format(%s v, char *buf, size_t size);\n\n", d->c_name,
+		     d->c_name);
 		return;
 	}
 	/* A range check when the values are contiguous, else a switch. */
@@ -119,6 +124,9 @@ static void gen_enum(header_gen *g, decl *d)
 		emit(e, "\t\treturn true;\n\tdefault:\n\t\treturn false;\n\t}\n");
 	}
 	emit(e, "}\n\n");
+	emit(e, "/* The member's name (\"%s\"), or NULL for an undeclared value. */\n",
+	     d->members->name);
+	emit(e, "const char *%s_name(%s v);\n\n", d->c_name, d->c_name);
 }
 
 static void emit_pad(header_gen *g, unsigned *pads, uint64_t bytes)

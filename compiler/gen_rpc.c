@@ -223,6 +223,7 @@ void gen_source(compilation *c, file *f, emitter *e)
 	emit(e, " * Encoders, copy-then-validate decoders, client stubs and the server\n");
 	emit(e, " * skeleton. Freestanding: no allocation, no libc beyond memcpy/memset.\n */\n");
 	emit(e, "#include \"%s.h\"\n\n", f->basename);
+	gen_names(c, f, e);
 	gen_codec(c, f, e);
 	gen_rpc(c, f, e);
 	/* Every function ends in a blank line; the file ends in one newline. */

@@ -695,6 +695,16 @@ static void claim_decl_names(sema *s, decl *d)
 		return;
 	case DECL_ENUM:
 	case DECL_BITS:
+		claim_c_name(s,
+		             arena_printf(s->a, "%s_%s", d->c_name,
+		                          d->kind == DECL_ENUM ? "name" : "format"),
+		             what, d->loc);
+		claim_c_name(s,
+		             d->kind == DECL_ENUM
+		                 ? arena_printf(s->a, "%s_is_valid", d->c_name)
+		                 : arena_printf(s->a, "%s_MASK", sema_upper_case(s->a, d->c_name)),
+		             what, d->loc);
+		/* fall through */
 	case DECL_UNION:
 		claim_c_name(s, d->c_name, what, d->loc);
 		for (member *m = d->members; m != NULL; m = m->next)

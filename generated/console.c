@@ -6,6 +6,17 @@
  */
 #include "console.h"
 
+/* bits Mode (console.idl:15) */
+size_t console_mode_format(console_mode v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, CONSOLE_MODE_ECHO, "ECHO");
+	idl_bits_name(&t, CONSOLE_MODE_CANONICAL, "CANONICAL");
+	idl_bits_name(&t, CONSOLE_MODE_TRANSLATE_NEWLINE, "TRANSLATE_NEWLINE");
+	idl_bits_name(&t, CONSOLE_MODE_NON_BLOCKING, "NON_BLOCKING");
+	return idl_bits_end(&t);
+}
+
 /* console.idl:45: Console.write request */
 int64_t console_console_write_request_encode(const console_console_write_request *msg,
                                              uint64_t txid, void *out, size_t out_max,

@@ -48,6 +48,10 @@ typedef uint32_t console_mode;
 /* Every declared bit of console_mode. */
 #define CONSOLE_MODE_MASK ((console_mode)0xfu)
 
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t console_mode_format(console_mode v, char *buf, size_t size);
+
 /* channel<Console>: one end of a channel whose peer serves Console (console.idl:41). */
 typedef struct console_console_channel {
 	idl_handle handle;

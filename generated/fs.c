@@ -6,6 +6,73 @@
  */
 #include "fs.h"
 
+/* enum FileKind (fs.idl:25) */
+const char *fs_file_kind_name(fs_file_kind v)
+{
+	switch (v) {
+	case FS_FILE_KIND_REGULAR:
+		return "REGULAR";
+	case FS_FILE_KIND_DIRECTORY:
+		return "DIRECTORY";
+	case FS_FILE_KIND_SYMLINK:
+		return "SYMLINK";
+	case FS_FILE_KIND_CHAR_DEVICE:
+		return "CHAR_DEVICE";
+	case FS_FILE_KIND_BLOCK_DEVICE:
+		return "BLOCK_DEVICE";
+	case FS_FILE_KIND_FIFO:
+		return "FIFO";
+	case FS_FILE_KIND_SOCKET:
+		return "SOCKET";
+	default:
+		return NULL;
+	}
+}
+
+/* bits OpenFlags (fs.idl:36) */
+size_t fs_open_flags_format(fs_open_flags v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, FS_OPEN_FLAGS_READ, "READ");
+	idl_bits_name(&t, FS_OPEN_FLAGS_WRITE, "WRITE");
+	idl_bits_name(&t, FS_OPEN_FLAGS_CREATE, "CREATE");
+	idl_bits_name(&t, FS_OPEN_FLAGS_TRUNCATE, "TRUNCATE");
+	idl_bits_name(&t, FS_OPEN_FLAGS_APPEND, "APPEND");
+	idl_bits_name(&t, FS_OPEN_FLAGS_DIRECTORY, "DIRECTORY");
+	idl_bits_name(&t, FS_OPEN_FLAGS_EXCLUSIVE, "EXCLUSIVE");
+	return idl_bits_end(&t);
+}
+
+/* bits WatchMask (fs.idl:57) */
+size_t fs_watch_mask_format(fs_watch_mask v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, FS_WATCH_MASK_CONTENTS, "CONTENTS");
+	idl_bits_name(&t, FS_WATCH_MASK_METADATA, "METADATA");
+	idl_bits_name(&t, FS_WATCH_MASK_ENTRIES, "ENTRIES");
+	idl_bits_name(&t, FS_WATCH_MASK_REMOVED, "REMOVED");
+	return idl_bits_end(&t);
+}
+
+/* enum Advice (fs.idl:70) */
+const char *fs_advice_name(fs_advice v)
+{
+	switch (v) {
+	case FS_ADVICE_NORMAL:
+		return "NORMAL";
+	case FS_ADVICE_SEQUENTIAL:
+		return "SEQUENTIAL";
+	case FS_ADVICE_RANDOM:
+		return "RANDOM";
+	case FS_ADVICE_WILL_NEED:
+		return "WILL_NEED";
+	case FS_ADVICE_DONT_NEED:
+		return "DONT_NEED";
+	default:
+		return NULL;
+	}
+}
+
 static int check_fs_stat(idl_decoder *d, fs_stat *p)
 {
 	(void)d;

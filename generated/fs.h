@@ -57,6 +57,9 @@ static inline bool fs_file_kind_is_valid(fs_file_kind v)
 	return v >= ((uint8_t)1u) && v <= ((uint8_t)7u);
 }
 
+/* The member's name ("REGULAR"), or NULL for an undeclared value. */
+const char *fs_file_kind_name(fs_file_kind v);
+
 /* bits OpenFlags (fs.idl:36) */
 /*
  * How open opens a file.
@@ -96,6 +99,10 @@ typedef uint32_t fs_open_flags;
 /* Every declared bit of fs_open_flags. */
 #define FS_OPEN_FLAGS_MASK ((fs_open_flags)0x7fu)
 
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t fs_open_flags_format(fs_open_flags v, char *buf, size_t size);
+
 /* bits WatchMask (fs.idl:57) */
 /*
  * Which changes a watch reports.
@@ -120,6 +127,10 @@ typedef uint32_t fs_watch_mask;
 /* Every declared bit of fs_watch_mask. */
 #define FS_WATCH_MASK_MASK ((fs_watch_mask)0xfu)
 
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t fs_watch_mask_format(fs_watch_mask v, char *buf, size_t size);
+
 /* enum Advice (fs.idl:70) */
 /*
  * An access pattern that a client announces so the server can read ahead
@@ -142,6 +153,9 @@ static inline bool fs_advice_is_valid(fs_advice v)
 {
 	return v <= ((uint8_t)4u);
 }
+
+/* The member's name ("NORMAL"), or NULL for an undeclared value. */
+const char *fs_advice_name(fs_advice v);
 
 /* channel<File>: one end of a channel whose peer serves File (fs.idl:109). */
 typedef struct fs_file_channel {

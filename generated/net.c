@@ -6,6 +6,39 @@
  */
 #include "net.h"
 
+/* enum SocketKind (net.idl:23) */
+const char *net_socket_kind_name(net_socket_kind v)
+{
+	switch (v) {
+	case NET_SOCKET_KIND_DATAGRAM:
+		return "DATAGRAM";
+	case NET_SOCKET_KIND_STREAM:
+		return "STREAM";
+	default:
+		return NULL;
+	}
+}
+
+/* bits Shutdown (net.idl:46) */
+size_t net_shutdown_format(net_shutdown v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, NET_SHUTDOWN_READ, "READ");
+	idl_bits_name(&t, NET_SHUTDOWN_WRITE, "WRITE");
+	return idl_bits_end(&t);
+}
+
+/* bits LinkFlags (net.idl:54) */
+size_t net_link_flags_format(net_link_flags v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, NET_LINK_FLAGS_UP, "UP");
+	idl_bits_name(&t, NET_LINK_FLAGS_RUNNING, "RUNNING");
+	idl_bits_name(&t, NET_LINK_FLAGS_LOOPBACK, "LOOPBACK");
+	idl_bits_name(&t, NET_LINK_FLAGS_BROADCAST, "BROADCAST");
+	return idl_bits_end(&t);
+}
+
 static int check_net_ip_address(idl_decoder *d, net_ip_address *p)
 {
 	(void)d;

@@ -56,6 +56,9 @@ static inline bool net_socket_kind_is_valid(net_socket_kind v)
 	return v >= ((uint8_t)1u) && v <= ((uint8_t)2u);
 }
 
+/* The member's name ("DATAGRAM"), or NULL for an undeclared value. */
+const char *net_socket_kind_name(net_socket_kind v);
+
 /* bits Shutdown (net.idl:46) */
 /*
  * Which directions shutdown closes.
@@ -71,6 +74,10 @@ typedef uint8_t net_shutdown;
 #define NET_SHUTDOWN_WRITE ((net_shutdown)0x2u)
 /* Every declared bit of net_shutdown. */
 #define NET_SHUTDOWN_MASK ((net_shutdown)0x3u)
+
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t net_shutdown_format(net_shutdown v, char *buf, size_t size);
 
 /* bits LinkFlags (net.idl:54) */
 /*
@@ -95,6 +102,10 @@ typedef uint32_t net_link_flags;
 #define NET_LINK_FLAGS_BROADCAST ((net_link_flags)0x8u)
 /* Every declared bit of net_link_flags. */
 #define NET_LINK_FLAGS_MASK ((net_link_flags)0xfu)
+
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t net_link_flags_format(net_link_flags v, char *buf, size_t size);
 
 /* channel<Socket>: one end of a channel whose peer serves Socket (net.idl:89). */
 typedef struct net_socket_channel {

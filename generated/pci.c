@@ -6,6 +6,77 @@
  */
 #include "pci.h"
 
+/* enum BarKind (pci.idl:33) */
+const char *pci_bar_kind_name(pci_bar_kind v)
+{
+	switch (v) {
+	case PCI_BAR_KIND_NONE:
+		return "NONE";
+	case PCI_BAR_KIND_MEMORY:
+		return "MEMORY";
+	case PCI_BAR_KIND_IO:
+		return "IO";
+	default:
+		return NULL;
+	}
+}
+
+/* bits BarFlags (pci.idl:44) */
+size_t pci_bar_flags_format(pci_bar_flags v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, PCI_BAR_FLAGS_PREFETCHABLE, "PREFETCHABLE");
+	idl_bits_name(&t, PCI_BAR_FLAGS_ADDRESS_64, "ADDRESS_64");
+	return idl_bits_end(&t);
+}
+
+/* enum InterruptPin (pci.idl:62) */
+const char *pci_interrupt_pin_name(pci_interrupt_pin v)
+{
+	switch (v) {
+	case PCI_INTERRUPT_PIN_NONE:
+		return "NONE";
+	case PCI_INTERRUPT_PIN_INTA:
+		return "INTA";
+	case PCI_INTERRUPT_PIN_INTB:
+		return "INTB";
+	case PCI_INTERRUPT_PIN_INTC:
+		return "INTC";
+	case PCI_INTERRUPT_PIN_INTD:
+		return "INTD";
+	default:
+		return NULL;
+	}
+}
+
+/* bits Command (pci.idl:71) */
+size_t pci_command_format(pci_command v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, PCI_COMMAND_IO_SPACE, "IO_SPACE");
+	idl_bits_name(&t, PCI_COMMAND_MEMORY_SPACE, "MEMORY_SPACE");
+	idl_bits_name(&t, PCI_COMMAND_BUS_MASTER, "BUS_MASTER");
+	idl_bits_name(&t, PCI_COMMAND_PARITY_ERROR_RESPONSE, "PARITY_ERROR_RESPONSE");
+	idl_bits_name(&t, PCI_COMMAND_SERR, "SERR");
+	idl_bits_name(&t, PCI_COMMAND_INTX_DISABLE, "INTX_DISABLE");
+	return idl_bits_end(&t);
+}
+
+/* enum Width (pci.idl:87) */
+const char *pci_width_name(pci_width v)
+{
+	switch (v) {
+	case PCI_WIDTH_BYTE:
+		return "BYTE";
+	case PCI_WIDTH_WORD:
+		return "WORD";
+	case PCI_WIDTH_DWORD:
+		return "DWORD";
+	default:
+		return NULL;
+	}
+}
+
 static int check_pci_address(idl_decoder *d, pci_address *p)
 {
 	(void)d;

@@ -59,6 +59,9 @@ static inline bool pci_bar_kind_is_valid(pci_bar_kind v)
 	return v <= ((uint8_t)2u);
 }
 
+/* The member's name ("NONE"), or NULL for an undeclared value. */
+const char *pci_bar_kind_name(pci_bar_kind v);
+
 /* bits BarFlags (pci.idl:44) */
 /*
  * Properties of a memory BAR.
@@ -75,6 +78,10 @@ typedef uint8_t pci_bar_flags;
 /* Every declared bit of pci_bar_flags. */
 #define PCI_BAR_FLAGS_MASK ((pci_bar_flags)0x3u)
 
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t pci_bar_flags_format(pci_bar_flags v, char *buf, size_t size);
+
 /* enum InterruptPin (pci.idl:62) */
 /*
  * The legacy interrupt pin of a function.
@@ -90,6 +97,9 @@ static inline bool pci_interrupt_pin_is_valid(pci_interrupt_pin v)
 {
 	return v <= ((uint8_t)4u);
 }
+
+/* The member's name ("NONE"), or NULL for an undeclared value. */
+const char *pci_interrupt_pin_name(pci_interrupt_pin v);
 
 /* bits Command (pci.idl:71) */
 /*
@@ -123,6 +133,10 @@ typedef uint16_t pci_command;
 /* Every declared bit of pci_command. */
 #define PCI_COMMAND_MASK ((pci_command)0x547u)
 
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t pci_command_format(pci_command v, char *buf, size_t size);
+
 /* enum Width (pci.idl:87) */
 /*
  * The width of a configuration space access.
@@ -143,6 +157,9 @@ static inline bool pci_width_is_valid(pci_width v)
 		return false;
 	}
 }
+
+/* The member's name ("BYTE"), or NULL for an undeclared value. */
+const char *pci_width_name(pci_width v);
 
 /* channel<Bus>: one end of a channel whose peer serves Bus (pci.idl:123). */
 typedef struct pci_bus_channel {

@@ -6,6 +6,59 @@
  */
 #include "sys.h"
 
+/* enum Errno (sys.idl:12) */
+const char *sys_errno_name(sys_errno v)
+{
+	switch (v) {
+	case SYS_ERRNO_NOT_FOUND:
+		return "NOT_FOUND";
+	case SYS_ERRNO_ACCESS:
+		return "ACCESS";
+	case SYS_ERRNO_EXISTS:
+		return "EXISTS";
+	case SYS_ERRNO_NOT_DIR:
+		return "NOT_DIR";
+	case SYS_ERRNO_IS_DIR:
+		return "IS_DIR";
+	case SYS_ERRNO_INVALID:
+		return "INVALID";
+	case SYS_ERRNO_NO_SPACE:
+		return "NO_SPACE";
+	case SYS_ERRNO_IO:
+		return "IO";
+	case SYS_ERRNO_BAD_HANDLE:
+		return "BAD_HANDLE";
+	case SYS_ERRNO_TOO_MANY:
+		return "TOO_MANY";
+	case SYS_ERRNO_NOT_SUPPORTED:
+		return "NOT_SUPPORTED";
+	case SYS_ERRNO_WOULD_BLOCK:
+		return "WOULD_BLOCK";
+	case SYS_ERRNO_ADDR_IN_USE:
+		return "ADDR_IN_USE";
+	case SYS_ERRNO_UNREACHABLE:
+		return "UNREACHABLE";
+	case SYS_ERRNO_BUSY:
+		return "BUSY";
+	case SYS_ERRNO_NAME_TOO_LONG:
+		return "NAME_TOO_LONG";
+	case SYS_ERRNO_NOT_EMPTY:
+		return "NOT_EMPTY";
+	case SYS_ERRNO_BAD_STATE:
+		return "BAD_STATE";
+	case SYS_ERRNO_REFUSED:
+		return "REFUSED";
+	case SYS_ERRNO_RESET:
+		return "RESET";
+	case SYS_ERRNO_TIMED_OUT:
+		return "TIMED_OUT";
+	case SYS_ERRNO_RANGE:
+		return "RANGE";
+	default:
+		return NULL;
+	}
+}
+
 /* sys.idl:69: Services.lookup request */
 int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,

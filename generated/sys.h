@@ -123,6 +123,9 @@ static inline bool sys_errno_is_valid(sys_errno v)
 	return v >= ((uint32_t)1u) && v <= ((uint32_t)22u);
 }
 
+/* The member's name ("NOT_FOUND"), or NULL for an undeclared value. */
+const char *sys_errno_name(sys_errno v);
+
 /* channel<Services>: one end of a channel whose peer serves Services (sys.idl:66). */
 typedef struct sys_services_channel {
 	idl_handle handle;

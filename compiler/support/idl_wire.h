@@ -310,6 +310,60 @@ static inline int64_t idl_frame_copy_exact(const void *shared, size_t available,
 	return exact;
 }
 
+/*
+ * <bits>_format writes the names of the members whose bits are all set in
+ * a value, in declaration order and joined by '|', then what no member
+ * named as one hex number ("0x40"); "0" for no bits. Like snprintf it
+ * returns the length of the whole text, and buf holds what fits of it,
+ * NUL-terminated (when size > 0).
+ */
+typedef struct idl_bits_text {
+	char *buf;
+	size_t size;
+	size_t len;    /* the text so far, also what did not fit */
+	uint64_t v;    /* the value */
+	uint64_t left; /* its bits no member has named yet */
+} idl_bits_text;
+
+/* Appends '|' (unless first) and text. */
+static inline void idl_bits_append(idl_bits_text *t, const char *text)
+{
+	if (t->len > 0) {
+		if (t->len + 1 < t->size)
+			t->buf[t->len] = '|';
+		t->len++;
+	}
+	for (; *text != '\0'; text++, t->len++)
+		if (t->len + 1 < t->size)
+			t->buf[t->len] = *text;
+}
+
+/* Names one member, when all its bits are set. */
+static inline void idl_bits_name(idl_bits_text *t, uint64_t bits, const char *name)
+{
+	if ((t->v & bits) != bits)
+		return;
+	idl_bits_append(t, name);
+	t->left &= ~bits;
+}
+
+static inline size_t idl_bits_end(idl_bits_text *t)
+{
+	if (t->left != 0 || t->len == 0) {
+		char hex[19] = "0x";
+		int digits = 0;
+		for (uint64_t x = t->left; x != 0; x >>= 4)
+			digits++;
+		for (int d = 0; d < digits; d++)
+			hex[2 + d] = "0123456789abcdef"[(t->left >> (4 * (digits - 1 - d))) & 0xf];
+		hex[2 + digits] = '\0';
+		idl_bits_append(t, t->left == 0 ? "0" : hex);
+	}
+	if (t->size > 0)
+		t->buf[t->len < t->size ? t->len : t->size - 1] = '\0';
+	return t->len;
+}
+
 /* Validation helpers used by the generated decoders. */
 
 /* Loads 8 or 4 bytes from anywhere; compilers turn these into one move. */

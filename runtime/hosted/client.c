@@ -28,8 +28,10 @@ static const char *program = "idl-client";
 /* Reports a failed call and returns the exit status. */
 static int failed(const char *what, const char *arg, int err, sys_errno error)
 {
-	if (err == IDL_E_REMOTE)
-		fprintf(stderr, "%s: %s %s: %s\n", program, what, arg, hosted_errno_name(error));
+	if (err == IDL_E_REMOTE && sys_errno_name(error) != NULL)
+		fprintf(stderr, "%s: %s %s: %s\n", program, what, arg, sys_errno_name(error));
+	else if (err == IDL_E_REMOTE)
+		fprintf(stderr, "%s: %s %s: error %u\n", program, what, arg, (unsigned)error);
 	else
 		fprintf(stderr, "%s: %s %s: %s\n", program, what, arg, idl_error_name(err));
 	return 1;

@@ -8,38 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static const char *const errno_names[] = {
-    [SYS_ERRNO_NOT_FOUND] = "NOT_FOUND",
-    [SYS_ERRNO_ACCESS] = "ACCESS",
-    [SYS_ERRNO_EXISTS] = "EXISTS",
-    [SYS_ERRNO_NOT_DIR] = "NOT_DIR",
-    [SYS_ERRNO_IS_DIR] = "IS_DIR",
-    [SYS_ERRNO_INVALID] = "INVALID",
-    [SYS_ERRNO_NO_SPACE] = "NO_SPACE",
-    [SYS_ERRNO_IO] = "IO",
-    [SYS_ERRNO_BAD_HANDLE] = "BAD_HANDLE",
-    [SYS_ERRNO_TOO_MANY] = "TOO_MANY",
-    [SYS_ERRNO_NOT_SUPPORTED] = "NOT_SUPPORTED",
-    [SYS_ERRNO_WOULD_BLOCK] = "WOULD_BLOCK",
-    [SYS_ERRNO_ADDR_IN_USE] = "ADDR_IN_USE",
-    [SYS_ERRNO_UNREACHABLE] = "UNREACHABLE",
-    [SYS_ERRNO_BUSY] = "BUSY",
-    [SYS_ERRNO_NAME_TOO_LONG] = "NAME_TOO_LONG",
-    [SYS_ERRNO_NOT_EMPTY] = "NOT_EMPTY",
-    [SYS_ERRNO_BAD_STATE] = "BAD_STATE",
-    [SYS_ERRNO_REFUSED] = "REFUSED",
-    [SYS_ERRNO_RESET] = "RESET",
-    [SYS_ERRNO_TIMED_OUT] = "TIMED_OUT",
-    [SYS_ERRNO_RANGE] = "RANGE",
-};
-
-const char *hosted_errno_name(sys_errno e)
-{
-	if (e < sizeof(errno_names) / sizeof(errno_names[0]) && errno_names[e] != NULL)
-		return errno_names[e];
-	return "?";
-}
-
 sys_errno hosted_errno_from_host(int host_errno)
 {
 	switch (host_errno) {

@@ -1,8 +1,8 @@
 /*
- * hosted.h: what the hosted demo programs share: the names of sys.Errno
- * values, the mapping from host errno values to them, the service names
- * (overridable from the environment, so that tests can run servers side
- * by side), and a server main loop that stops on SIGINT or SIGTERM.
+ * hosted.h: what the hosted demo programs share: the mapping from host
+ * errno values to sys.Errno values, the service names (overridable from
+ * the environment, so that tests can run servers side by side), and a
+ * server main loop that stops on SIGINT or SIGTERM.
  */
 #ifndef IDL_HOSTED_H
 #define IDL_HOSTED_H
@@ -15,8 +15,6 @@
 /* Clients served at once by one server. */
 #define HOSTED_CAPACITY 64u
 
-/* "NOT_FOUND", ... for a sys.Errno value; "?" for an undeclared one. */
-const char *hosted_errno_name(sys_errno e);
 /* A host errno value as the closest sys.Errno. */
 sys_errno hosted_errno_from_host(int host_errno);
 

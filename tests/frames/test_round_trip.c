@@ -1504,9 +1504,42 @@ static void test_encoder_canonicalizes(void **state)
 	assert_int_equal(ord->entries.items[0].inode, UINT64_MAX);
 }
 
+/* Names of values: <enum>_name and <bits>_format. */
+static void test_value_names(void **state)
+{
+	(void)state;
+	assert_string_equal(sys_errno_name(SYS_ERRNO_NOT_FOUND), "NOT_FOUND");
+	assert_string_equal(sys_errno_name(SYS_ERRNO_RANGE), "RANGE");
+	assert_null(sys_errno_name(0));
+	assert_null(sys_errno_name(1000));
+	assert_string_equal(pci_bar_kind_name(PCI_BAR_KIND_NONE), "NONE");
+
+	char buf[64];
+	assert_int_equal(
+	    console_mode_format(CONSOLE_MODE_ECHO | CONSOLE_MODE_CANONICAL, buf, sizeof(buf)), 14);
+	assert_string_equal(buf, "ECHO|CANONICAL");
+	assert_int_equal(console_mode_format(0, buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "0");
+	/* Bits no member names: in hex, after the names. */
+	assert_int_equal(console_mode_format(CONSOLE_MODE_NON_BLOCKING | 0x30, buf, sizeof(buf)),
+	                 17);
+	assert_string_equal(buf, "NON_BLOCKING|0x30");
+	assert_int_equal(console_mode_format(0x100, buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "0x100");
+	/* As snprintf: the length of the whole text, as much as fits. */
+	assert_int_equal(console_mode_format(CONSOLE_MODE_ECHO | CONSOLE_MODE_CANONICAL, buf, 7),
+	                 14);
+	assert_string_equal(buf, "ECHO|C");
+	assert_int_equal(console_mode_format(CONSOLE_MODE_ECHO | CONSOLE_MODE_CANONICAL, buf, 5),
+	                 14);
+	assert_string_equal(buf, "ECHO");
+	assert_int_equal(console_mode_format(CONSOLE_MODE_ECHO, NULL, 0), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_value_names),
 	    cmocka_unit_test(test_fs_open),
 	    cmocka_unit_test(test_fs_open_rejects),
 	    cmocka_unit_test(test_fs_simple),

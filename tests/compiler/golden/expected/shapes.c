@@ -6,6 +6,45 @@
  */
 #include "shapes.h"
 
+/* enum Sparse (shapes.idl:11) */
+const char *test_shapes_sparse_name(test_shapes_sparse v)
+{
+	switch (v) {
+	case TEST_SHAPES_SPARSE_LOW:
+		return "LOW";
+	case TEST_SHAPES_SPARSE_ZERO:
+		return "ZERO";
+	case TEST_SHAPES_SPARSE_HIGH:
+		return "HIGH";
+	default:
+		return NULL;
+	}
+}
+
+/* enum Dense (shapes.idl:17) */
+const char *test_shapes_dense_name(test_shapes_dense v)
+{
+	switch (v) {
+	case TEST_SHAPES_DENSE_A:
+		return "A";
+	case TEST_SHAPES_DENSE_B:
+		return "B";
+	case TEST_SHAPES_DENSE_C:
+		return "C";
+	default:
+		return NULL;
+	}
+}
+
+/* bits Flags (shapes.idl:23) */
+size_t test_shapes_flags_format(test_shapes_flags v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, TEST_SHAPES_FLAGS_ONE, "ONE");
+	idl_bits_name(&t, TEST_SHAPES_FLAGS_FOUR, "FOUR");
+	return idl_bits_end(&t);
+}
+
 static int check_test_shapes_named(idl_decoder *d, test_shapes_named *p)
 {
 	int err;

@@ -40,6 +40,9 @@ static inline bool test_shapes_sparse_is_valid(test_shapes_sparse v)
 	}
 }
 
+/* The member's name ("LOW"), or NULL for an undeclared value. */
+const char *test_shapes_sparse_name(test_shapes_sparse v);
+
 /* enum Dense (shapes.idl:17) */
 typedef uint16_t test_shapes_dense;
 #define TEST_SHAPES_DENSE_A ((test_shapes_dense)((uint16_t)1u))
@@ -51,12 +54,19 @@ static inline bool test_shapes_dense_is_valid(test_shapes_dense v)
 	return v >= ((uint16_t)1u) && v <= ((uint16_t)3u);
 }
 
+/* The member's name ("A"), or NULL for an undeclared value. */
+const char *test_shapes_dense_name(test_shapes_dense v);
+
 /* bits Flags (shapes.idl:23) */
 typedef uint8_t test_shapes_flags;
 #define TEST_SHAPES_FLAGS_ONE  ((test_shapes_flags)0x1u)
 #define TEST_SHAPES_FLAGS_FOUR ((test_shapes_flags)0x4u)
 /* Every declared bit of test_shapes_flags. */
 #define TEST_SHAPES_FLAGS_MASK ((test_shapes_flags)0x5u)
+
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t test_shapes_flags_format(test_shapes_flags v, char *buf, size_t size);
 
 /* channel<Gadget>: one end of a channel whose peer serves Gadget (shapes.idl:63). */
 typedef struct test_shapes_gadget_channel {
