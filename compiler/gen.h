@@ -55,6 +55,9 @@ decl *gen_error_enum(const method *m);
 #define GEN_DISPATCH_PARAMS       7
 #define GEN_EVENT_DISPATCH_PARAMS 6
 void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPATCH_PARAMS]);
+/* The reply parameters of a two-way client stub: reply, and error when the
+ * method has one; returns how many. */
+size_t gen_reply_params(arena *a, const method *m, const char *out[2]);
 void gen_event_dispatch_params(arena *a, const decl *iface,
                                const char *out[GEN_EVENT_DISPATCH_PARAMS]);
 

@@ -90,6 +90,15 @@ void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPAT
 	out[6] = "uint32_t handle_count";
 }
 
+size_t gen_reply_params(arena *a, const method *m, const char *out[2])
+{
+	size_t n = 0;
+	out[n++] = arena_printf(a, "const %s **reply", m->reply->c_name);
+	if (gen_error_enum(m))
+		out[n++] = arena_printf(a, "%s *error", gen_error_enum(m)->c_name);
+	return n;
+}
+
 void gen_event_dispatch_params(arena *a, const decl *iface,
                                const char *out[GEN_EVENT_DISPATCH_PARAMS])
 {

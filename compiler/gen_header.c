@@ -364,6 +364,14 @@ static void gen_interface(header_gen *g, decl *d)
 		emit(e, "\t%s reply;\n", m->reply->c_name);
 		emit(e, "\tuint8_t bytes[%lluu];\n", (unsigned long long)gen_reply_buffer_bytes(m));
 		emit(e, "} %s_reply_buffer;\n\n", base);
+		emit(e, "/* A call to %s.%s in flight: _start fills it in, _finish ends it. */\n",
+		     d->name, m->name);
+		emit(e, "typedef struct %s_pending {\n", base);
+		emit(e, "\tidl_call call; /* first: what idl_call_wait_any returns */\n");
+		emit(e, "\t%s_reply_buffer buf;\n", base);
+		emit(e, "\tidl_typed_handle handles[%uu];\n",
+		     m->reply->shape.max_handles ? m->reply->shape.max_handles : 1);
+		emit(e, "} %s_pending;\n\n", base);
 		decl *err = gen_error_enum(m);
 		if (err != NULL) {
 			const char *args[] = {"uint64_t txid",
@@ -382,7 +390,9 @@ static void gen_interface(header_gen *g, decl *d)
 	/* Client side: stubs and the event table. */
 	emit(e, "/*\n * Client stubs of %s: each encodes its request straight into the\n", d->name);
 	emit(e, " * transport, waits for the reply and returns it validated in buf.\n");
-	emit(e, " * They return 0, IDL_E_REMOTE with *error set, or another idl_error.\n */\n");
+	emit(e, " * They return 0, IDL_E_REMOTE with *error set, or another idl_error.\n");
+	emit(e, " * <method>_start sends a request and returns; <method>_finish waits for\n");
+	emit(e, " * its reply (at most ep->timeout_ns) and returns it as the stub does.\n */\n");
 	bool has_events = false;
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		const char *base = arena_printf(a, "%s_%s", d->c_name, sema_snake_case(a, m->name));
@@ -400,13 +410,25 @@ static void gen_interface(header_gen *g, decl *d)
 		size_t n = 0;
 		args[n++] = "idl_endpoint *ep";
 		args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
+		const char *rargs[2];
+		size_t r = 0;
 		if (m->reply) {
 			args[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
-			args[n++] = arena_printf(a, "const %s **reply", m->reply->c_name);
-			if (gen_error_enum(m))
-				args[n++] = arena_printf(a, "%s *error", gen_error_enum(m)->c_name);
+			r = gen_reply_params(a, m, rargs);
+			for (size_t i = 0; i < r; i++)
+				args[n++] = rargs[i];
 		}
 		emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ");\n");
+		if (m->reply == NULL)
+			continue;
+		const char *sargs[] = {"idl_endpoint *ep",
+		                       arena_printf(a, "const %s *req", m->request->c_name),
+		                       arena_printf(a, "%s_pending *p", base)};
+		emit_wrapped(e, 0, arena_printf(a, "int %s_start(", base), sargs, 3, ");\n");
+		const char *fargs[4] = {"idl_endpoint *ep", arena_printf(a, "%s_pending *p", base)};
+		for (size_t i = 0; i < r; i++)
+			fargs[2 + i] = rargs[i];
+		emit_wrapped(e, 0, arena_printf(a, "int %s_finish(", base), fargs, 2 + r, ");\n");
 	}
 	emit(e, "\n");
 

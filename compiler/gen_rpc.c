@@ -47,12 +47,62 @@ static void gen_send(rpc_gen *g, decl *msg)
 	emit(e, "\treturn idl_send_finish(ep, size, handles, handle_count);\n}\n\n");
 }
 
-static void gen_stub(rpc_gen *g, decl *iface, method *m)
+/* The reply-side parameters of a two-way stub: reply, and error if any. */
+static size_t reply_params(rpc_gen *g, method *m, const char **args)
+{
+	return gen_reply_params(g->a, m, args);
+}
+
+/*
+ * static int start_<method>(ep, req, call): enters the call, then sends
+ * the request; static int finish_<method>(ep, call, buf, reply, error):
+ * waits, ends the call, validates the reply. The synchronous stub and
+ * <method>_start / <method>_finish are both made of these two.
+ */
+static void gen_call_parts(rpc_gen *g, decl *iface, method *m)
 {
 	emitter *e = g->e;
 	arena *a = g->a;
 	const char *base = base_name(g, iface, m);
 	decl *err_enum = gen_error_enum(m);
+	const char *sargs[] = {"idl_endpoint *ep",
+	                       arena_printf(a, "const %s *req", m->request->c_name),
+	                       "idl_call *call"};
+	emit_wrapped(e, 0, arena_printf(a, "static int start_%s(", base), sargs, 3, ")\n{\n");
+	emit(e, "\tcall->txid = idl_endpoint_txid(ep);\n");
+	emit(e, "\tint err = ep->ops->call_begin(ep, call);\n");
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	emit(e, "\terr = send_%s(ep, req, call->txid);\n", m->request->c_name);
+	emit(e, "\tif (err != IDL_OK)\n\t\tep->ops->call_end(ep, call);\n");
+	emit(e, "\treturn err;\n}\n\n");
+
+	const char *fargs[5];
+	size_t n = 0;
+	fargs[n++] = "idl_endpoint *ep";
+	fargs[n++] = "idl_call *call";
+	fargs[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
+	n += reply_params(g, m, fargs + n);
+	emit_wrapped(e, 0, arena_printf(a, "static int finish_%s(", base), fargs, n, ")\n{\n");
+	emit(e, "\tint err = idl_call_finish(ep, call);\n");
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	if (err_enum) {
+		emit(e, "\tif (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {\n");
+		emit(e, "\t\terr = %s_error_validate(buf->bytes, call->size, error);\n", base);
+		emit(e, "\t\treturn err != IDL_OK ? err : IDL_E_REMOTE;\n\t}\n");
+	}
+	const char *vargs[] = {"buf->bytes", "call->size", "call->handles", "call->handle_count"};
+	emit_wrapped(e, 1, arena_printf(a, "err = %s_validate(", m->reply->c_name), vargs, 4,
+	             ");\n");
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	emit(e, "\t*reply = &buf->reply;\n");
+	emit(e, "\treturn IDL_OK;\n}\n\n");
+}
+
+static void gen_stub(rpc_gen *g, decl *iface, method *m)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *base = base_name(g, iface, m);
 	emit(e, "/* %s: %s.%s */\n", gen_where(g->c, m->loc), iface->name, m->name);
 	if (m->kind == METHOD_EVENT) {
 		const char *args[] = {"idl_endpoint *ep",
@@ -73,32 +123,43 @@ static void gen_stub(rpc_gen *g, decl *iface, method *m)
 		emit(e, "\treturn send_%s(ep, req, 0);\n}\n\n", m->request->c_name);
 		return;
 	}
-	args[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
-	args[n++] = arena_printf(a, "const %s **reply", m->reply->c_name);
-	if (err_enum)
-		args[n++] = arena_printf(a, "%s *error", err_enum->c_name);
-	emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ")\n{\n");
+	gen_call_parts(g, iface, m);
 	uint32_t handles = at_least_one(m->reply->shape.max_handles);
-	emit(e, "\tuint64_t txid = idl_endpoint_txid(ep);\n");
-	emit(e, "\tint err = send_%s(ep, req, txid);\n", m->request->c_name);
-	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	const char *rargs[2];
+	size_t r = reply_params(g, m, rargs);
+	const char *pass_reply = r == 2 ? "reply, error" : "reply";
+
+	/* The synchronous stub: a call on the stack, started and finished. */
+	args[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
+	for (size_t i = 0; i < r; i++)
+		args[n++] = rargs[i];
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ")\n{\n");
 	emit(e, "\tidl_typed_handle handles[%u];\n", handles);
-	emit(e, "\tuint32_t handle_count = %u;\n", handles);
-	emit(e, "\tsize_t size;\n");
-	const char *recv[] = {"ep",    "txid",    "buf->bytes",   "sizeof(buf->bytes)",
-	                      "&size", "handles", "&handle_count"};
-	emit_wrapped(e, 1, "err = idl_receive_reply(", recv, 7, ");\n");
+	emit(e, "\tidl_call call;\n");
+	emit(e, "\tidl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, %u);\n", handles);
+	emit(e, "\tint err = start_%s(ep, req, &call);\n", base);
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	if (err_enum) {
-		emit(e, "\tif (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {\n");
-		emit(e, "\t\terr = %s_error_validate(buf->bytes, size, error);\n", base);
-		emit(e, "\t\treturn err != IDL_OK ? err : IDL_E_REMOTE;\n\t}\n");
-	}
-	emit(e, "\terr = %s_validate(buf->bytes, size, handles, handle_count);\n",
-	     m->reply->c_name);
-	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\t*reply = &buf->reply;\n");
-	emit(e, "\treturn IDL_OK;\n}\n\n");
+	emit(e, "\treturn finish_%s(ep, &call, buf, %s);\n}\n\n", base, pass_reply);
+
+	/* The same in two halves, the call in the caller's <method>_pending. */
+	emit(e, "/* %s: %s.%s, started */\n", gen_where(g->c, m->loc), iface->name, m->name);
+	const char *sargs[] = {"idl_endpoint *ep",
+	                       arena_printf(a, "const %s *req", m->request->c_name),
+	                       arena_printf(a, "%s_pending *p", base)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_start(", base), sargs, 3, ")\n{\n");
+	const char *init[] = {"&p->call", "p->buf.bytes", "sizeof(p->buf.bytes)", "p->handles",
+	                      arena_printf(a, "%uu", handles)};
+	emit_wrapped(e, 1, "idl_call_init(", init, 5, ");\n");
+	emit(e, "\treturn start_%s(ep, req, &p->call);\n}\n\n", base);
+	emit(e, "/* %s: %s.%s, finished */\n", gen_where(g->c, m->loc), iface->name, m->name);
+	const char *fargs[4];
+	size_t k = 0;
+	fargs[k++] = "idl_endpoint *ep";
+	fargs[k++] = arena_printf(a, "%s_pending *p", base);
+	for (size_t i = 0; i < r; i++)
+		fargs[k++] = rargs[i];
+	emit_wrapped(e, 0, arena_printf(a, "int %s_finish(", base), fargs, k, ")\n{\n");
+	emit(e, "\treturn finish_%s(ep, &p->call, &p->buf, %s);\n}\n\n", base, pass_reply);
 }
 
 /* static int serve_<method>(...): validate, call the handler, reply. */

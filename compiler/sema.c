@@ -738,8 +738,14 @@ static void claim_decl_names(sema *s, decl *d)
 		                                     : stub,
 		             mwhat, m->loc);
 		claim_c_name(s, m->request->c_name, mwhat, m->loc);
-		if (m->reply)
+		if (m->reply) {
 			claim_c_name(s, m->reply->c_name, mwhat, m->loc);
+			static const char *const suffixes[] = {"reply_buffer", "pending", "start",
+			                                       "finish"};
+			for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+				claim_c_name(s, arena_printf(s->a, "%s_%s", stub, suffixes[i]),
+				             mwhat, m->loc);
+		}
 	}
 }
 

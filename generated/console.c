@@ -1455,30 +1455,64 @@ static int send_console_console_resized_event(idl_endpoint *ep,
 }
 
 /* console.idl:45: Console.write */
-int console_console_write(idl_endpoint *ep, const console_console_write_request *req,
-                          console_console_write_reply_buffer *buf,
-                          const console_console_write_reply **reply, sys_errno *error)
+static int start_console_console_write(idl_endpoint *ep, const console_console_write_request *req,
+                                       idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_console_console_write_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_console_console_write_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_console_console_write(idl_endpoint *ep, idl_call *call,
+                                        console_console_write_reply_buffer *buf,
+                                        const console_console_write_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = console_console_write_error_validate(buf->bytes, size, error);
+		err = console_console_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_write_reply_validate(buf->bytes, size, handles, handle_count);
+	err = console_console_write_reply_validate(buf->bytes, call->size, call->handles,
+	                                           call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
+}
+
+int console_console_write(idl_endpoint *ep, const console_console_write_request *req,
+                          console_console_write_reply_buffer *buf,
+                          const console_console_write_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_console_console_write(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_console_console_write(ep, &call, buf, reply, error);
+}
+
+/* console.idl:45: Console.write, started */
+int console_console_write_start(idl_endpoint *ep, const console_console_write_request *req,
+                                console_console_write_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_console_console_write(ep, req, &p->call);
+}
+
+/* console.idl:45: Console.write, finished */
+int console_console_write_finish(idl_endpoint *ep, console_console_write_pending *p,
+                                 const console_console_write_reply **reply, sys_errno *error)
+{
+	return finish_console_console_write(ep, &p->call, &p->buf, reply, error);
 }
 
 /* console.idl:50: Console.print */
@@ -1488,111 +1522,253 @@ int console_console_print(idl_endpoint *ep, const console_console_print_request 
 }
 
 /* console.idl:55: Console.read */
+static int start_console_console_read(idl_endpoint *ep, const console_console_read_request *req,
+                                      idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_console_console_read_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_console_console_read(idl_endpoint *ep, idl_call *call,
+                                       console_console_read_reply_buffer *buf,
+                                       const console_console_read_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = console_console_read_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = console_console_read_reply_validate(buf->bytes, call->size, call->handles,
+	                                          call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int console_console_read(idl_endpoint *ep, const console_console_read_request *req,
                          console_console_read_reply_buffer *buf,
                          const console_console_read_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_console_console_read_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_console_console_read(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_console_console_read(ep, &call, buf, reply, error);
+}
+
+/* console.idl:55: Console.read, started */
+int console_console_read_start(idl_endpoint *ep, const console_console_read_request *req,
+                               console_console_read_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_console_console_read(ep, req, &p->call);
+}
+
+/* console.idl:55: Console.read, finished */
+int console_console_read_finish(idl_endpoint *ep, console_console_read_pending *p,
+                                const console_console_read_reply **reply, sys_errno *error)
+{
+	return finish_console_console_read(ep, &p->call, &p->buf, reply, error);
+}
+
+/* console.idl:58: Console.get_mode */
+static int start_console_console_get_mode(idl_endpoint *ep,
+                                          const console_console_get_mode_request *req,
+                                          idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_console_console_get_mode_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_console_console_get_mode(idl_endpoint *ep, idl_call *call,
+                                           console_console_get_mode_reply_buffer *buf,
+                                           const console_console_get_mode_reply **reply,
+                                           sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = console_console_read_error_validate(buf->bytes, size, error);
+		err = console_console_get_mode_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_read_reply_validate(buf->bytes, size, handles, handle_count);
+	err = console_console_get_mode_reply_validate(buf->bytes, call->size, call->handles,
+	                                              call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* console.idl:58: Console.get_mode */
 int console_console_get_mode(idl_endpoint *ep, const console_console_get_mode_request *req,
                              console_console_get_mode_reply_buffer *buf,
                              const console_console_get_mode_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_console_console_get_mode_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_console_console_get_mode(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_console_console_get_mode(ep, &call, buf, reply, error);
+}
+
+/* console.idl:58: Console.get_mode, started */
+int console_console_get_mode_start(idl_endpoint *ep, const console_console_get_mode_request *req,
+                                   console_console_get_mode_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_console_console_get_mode(ep, req, &p->call);
+}
+
+/* console.idl:58: Console.get_mode, finished */
+int console_console_get_mode_finish(idl_endpoint *ep, console_console_get_mode_pending *p,
+                                    const console_console_get_mode_reply **reply, sys_errno *error)
+{
+	return finish_console_console_get_mode(ep, &p->call, &p->buf, reply, error);
+}
+
+/* console.idl:61: Console.set_mode */
+static int start_console_console_set_mode(idl_endpoint *ep,
+                                          const console_console_set_mode_request *req,
+                                          idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_console_console_set_mode_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_console_console_set_mode(idl_endpoint *ep, idl_call *call,
+                                           console_console_set_mode_reply_buffer *buf,
+                                           const console_console_set_mode_reply **reply,
+                                           sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = console_console_get_mode_error_validate(buf->bytes, size, error);
+		err = console_console_set_mode_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_get_mode_reply_validate(buf->bytes, size, handles, handle_count);
+	err = console_console_set_mode_reply_validate(buf->bytes, call->size, call->handles,
+	                                              call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* console.idl:61: Console.set_mode */
 int console_console_set_mode(idl_endpoint *ep, const console_console_set_mode_request *req,
                              console_console_set_mode_reply_buffer *buf,
                              const console_console_set_mode_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_console_console_set_mode_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_console_console_set_mode(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_console_console_set_mode(ep, &call, buf, reply, error);
+}
+
+/* console.idl:61: Console.set_mode, started */
+int console_console_set_mode_start(idl_endpoint *ep, const console_console_set_mode_request *req,
+                                   console_console_set_mode_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_console_console_set_mode(ep, req, &p->call);
+}
+
+/* console.idl:61: Console.set_mode, finished */
+int console_console_set_mode_finish(idl_endpoint *ep, console_console_set_mode_pending *p,
+                                    const console_console_set_mode_reply **reply, sys_errno *error)
+{
+	return finish_console_console_set_mode(ep, &p->call, &p->buf, reply, error);
+}
+
+/* console.idl:65: Console.get_size */
+static int start_console_console_get_size(idl_endpoint *ep,
+                                          const console_console_get_size_request *req,
+                                          idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_console_console_get_size_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_console_console_get_size(idl_endpoint *ep, idl_call *call,
+                                           console_console_get_size_reply_buffer *buf,
+                                           const console_console_get_size_reply **reply,
+                                           sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = console_console_set_mode_error_validate(buf->bytes, size, error);
+		err = console_console_get_size_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_set_mode_reply_validate(buf->bytes, size, handles, handle_count);
+	err = console_console_get_size_reply_validate(buf->bytes, call->size, call->handles,
+	                                              call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* console.idl:65: Console.get_size */
 int console_console_get_size(idl_endpoint *ep, const console_console_get_size_request *req,
                              console_console_get_size_reply_buffer *buf,
                              const console_console_get_size_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_console_console_get_size_request(ep, req, txid);
-	if (err != IDL_OK)
-		return err;
 	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_console_console_get_size(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = console_console_get_size_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = console_console_get_size_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_console_console_get_size(ep, &call, buf, reply, error);
+}
+
+/* console.idl:65: Console.get_size, started */
+int console_console_get_size_start(idl_endpoint *ep, const console_console_get_size_request *req,
+                                   console_console_get_size_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_console_console_get_size(ep, req, &p->call);
+}
+
+/* console.idl:65: Console.get_size, finished */
+int console_console_get_size_finish(idl_endpoint *ep, console_console_get_size_pending *p,
+                                    const console_console_get_size_reply **reply, sys_errno *error)
+{
+	return finish_console_console_get_size(ep, &p->call, &p->buf, reply, error);
 }
 
 /* console.idl:69: Console.input_available */

@@ -183,6 +183,13 @@ typedef union console_console_write_reply_buffer {
 	uint8_t bytes[32u];
 } console_console_write_reply_buffer;
 
+/* A call to Console.write in flight: _start fills it in, _finish ends it. */
+typedef struct console_console_write_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	console_console_write_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} console_console_write_pending;
+
 int64_t console_console_write_error_encode(uint64_t txid, sys_errno error, void *out,
                                            size_t out_max);
 int console_console_write_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -258,6 +265,13 @@ typedef union console_console_read_reply_buffer {
 	uint8_t bytes[4136u];
 } console_console_read_reply_buffer;
 
+/* A call to Console.read in flight: _start fills it in, _finish ends it. */
+typedef struct console_console_read_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	console_console_read_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} console_console_read_pending;
+
 int64_t console_console_read_error_encode(uint64_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int console_console_read_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -307,6 +321,13 @@ typedef union console_console_get_mode_reply_buffer {
 	uint8_t bytes[32u];
 } console_console_get_mode_reply_buffer;
 
+/* A call to Console.get_mode in flight: _start fills it in, _finish ends it. */
+typedef struct console_console_get_mode_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	console_console_get_mode_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} console_console_get_mode_pending;
+
 int64_t console_console_get_mode_error_encode(uint64_t txid, sys_errno error, void *out,
                                               size_t out_max);
 int console_console_get_mode_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -355,6 +376,13 @@ typedef union console_console_set_mode_reply_buffer {
 	console_console_set_mode_reply reply;
 	uint8_t bytes[32u];
 } console_console_set_mode_reply_buffer;
+
+/* A call to Console.set_mode in flight: _start fills it in, _finish ends it. */
+typedef struct console_console_set_mode_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	console_console_set_mode_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} console_console_set_mode_pending;
 
 int64_t console_console_set_mode_error_encode(uint64_t txid, sys_errno error, void *out,
                                               size_t out_max);
@@ -409,6 +437,13 @@ typedef union console_console_get_size_reply_buffer {
 	console_console_get_size_reply reply;
 	uint8_t bytes[32u];
 } console_console_get_size_reply_buffer;
+
+/* A call to Console.get_size in flight: _start fills it in, _finish ends it. */
+typedef struct console_console_get_size_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	console_console_get_size_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} console_console_get_size_pending;
 
 int64_t console_console_get_size_error_encode(uint64_t txid, sys_errno error, void *out,
                                               size_t out_max);
@@ -465,23 +500,45 @@ int console_console_resized_event_decode(const void *shared, size_t available, v
  * Client stubs of Console: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int console_console_write(idl_endpoint *ep, const console_console_write_request *req,
                           console_console_write_reply_buffer *buf,
                           const console_console_write_reply **reply, sys_errno *error);
+int console_console_write_start(idl_endpoint *ep, const console_console_write_request *req,
+                                console_console_write_pending *p);
+int console_console_write_finish(idl_endpoint *ep, console_console_write_pending *p,
+                                 const console_console_write_reply **reply, sys_errno *error);
 int console_console_print(idl_endpoint *ep, const console_console_print_request *req);
 int console_console_read(idl_endpoint *ep, const console_console_read_request *req,
                          console_console_read_reply_buffer *buf,
                          const console_console_read_reply **reply, sys_errno *error);
+int console_console_read_start(idl_endpoint *ep, const console_console_read_request *req,
+                               console_console_read_pending *p);
+int console_console_read_finish(idl_endpoint *ep, console_console_read_pending *p,
+                                const console_console_read_reply **reply, sys_errno *error);
 int console_console_get_mode(idl_endpoint *ep, const console_console_get_mode_request *req,
                              console_console_get_mode_reply_buffer *buf,
                              const console_console_get_mode_reply **reply, sys_errno *error);
+int console_console_get_mode_start(idl_endpoint *ep, const console_console_get_mode_request *req,
+                                   console_console_get_mode_pending *p);
+int console_console_get_mode_finish(idl_endpoint *ep, console_console_get_mode_pending *p,
+                                    const console_console_get_mode_reply **reply, sys_errno *error);
 int console_console_set_mode(idl_endpoint *ep, const console_console_set_mode_request *req,
                              console_console_set_mode_reply_buffer *buf,
                              const console_console_set_mode_reply **reply, sys_errno *error);
+int console_console_set_mode_start(idl_endpoint *ep, const console_console_set_mode_request *req,
+                                   console_console_set_mode_pending *p);
+int console_console_set_mode_finish(idl_endpoint *ep, console_console_set_mode_pending *p,
+                                    const console_console_set_mode_reply **reply, sys_errno *error);
 int console_console_get_size(idl_endpoint *ep, const console_console_get_size_request *req,
                              console_console_get_size_reply_buffer *buf,
                              const console_console_get_size_reply **reply, sys_errno *error);
+int console_console_get_size_start(idl_endpoint *ep, const console_console_get_size_request *req,
+                                   console_console_get_size_pending *p);
+int console_console_get_size_finish(idl_endpoint *ep, console_console_get_size_pending *p,
+                                    const console_console_get_size_reply **reply, sys_errno *error);
 int console_console_send_input_available(idl_endpoint *ep,
                                          const console_console_input_available_event *event);
 int console_console_send_resized(idl_endpoint *ep, const console_console_resized_event *event);

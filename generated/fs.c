@@ -3665,377 +3665,831 @@ static int send_fs_file_changed_event(idl_endpoint *ep, const fs_file_changed_ev
 }
 
 /* fs.idl:112: File.open */
-int fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_reply_buffer *buf,
-                 const fs_file_open_reply **reply, sys_errno *error)
+static int start_fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_open_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_fs_file_open_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_open(idl_endpoint *ep, idl_call *call, fs_file_open_reply_buffer *buf,
+                               const fs_file_open_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_open_error_validate(buf->bytes, size, error);
+		err = fs_file_open_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_open_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_open_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
+int fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_reply_buffer *buf,
+                 const fs_file_open_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_open(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_fs_file_open(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:112: File.open, started */
+int fs_file_open_start(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_open(ep, req, &p->call);
+}
+
+/* fs.idl:112: File.open, finished */
+int fs_file_open_finish(idl_endpoint *ep, fs_file_open_pending *p, const fs_file_open_reply **reply,
+                        sys_errno *error)
+{
+	return finish_fs_file_open(ep, &p->call, &p->buf, reply, error);
+}
+
 /* fs.idl:115: File.close */
+static int start_fs_file_close(idl_endpoint *ep, const fs_file_close_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_close_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_close(idl_endpoint *ep, idl_call *call, fs_file_close_reply_buffer *buf,
+                                const fs_file_close_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = fs_file_close_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err =
+	    fs_file_close_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int fs_file_close(idl_endpoint *ep, const fs_file_close_request *req,
                   fs_file_close_reply_buffer *buf, const fs_file_close_reply **reply,
                   sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_close_request(ep, req, txid);
-	if (err != IDL_OK)
-		return err;
 	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_close(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_close_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = fs_file_close_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_fs_file_close(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:115: File.close, started */
+int fs_file_close_start(idl_endpoint *ep, const fs_file_close_request *req,
+                        fs_file_close_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_close(ep, req, &p->call);
+}
+
+/* fs.idl:115: File.close, finished */
+int fs_file_close_finish(idl_endpoint *ep, fs_file_close_pending *p,
+                         const fs_file_close_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_close(ep, &p->call, &p->buf, reply, error);
 }
 
 /* fs.idl:120: File.read */
-int fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_reply_buffer *buf,
-                 const fs_file_read_reply **reply, sys_errno *error)
+static int start_fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_read_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_fs_file_read_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_read(idl_endpoint *ep, idl_call *call, fs_file_read_reply_buffer *buf,
+                               const fs_file_read_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_read_error_validate(buf->bytes, size, error);
+		err = fs_file_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_read_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_read_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
+int fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_reply_buffer *buf,
+                 const fs_file_read_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_read(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_fs_file_read(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:120: File.read, started */
+int fs_file_read_start(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_read(ep, req, &p->call);
+}
+
+/* fs.idl:120: File.read, finished */
+int fs_file_read_finish(idl_endpoint *ep, fs_file_read_pending *p, const fs_file_read_reply **reply,
+                        sys_errno *error)
+{
+	return finish_fs_file_read(ep, &p->call, &p->buf, reply, error);
+}
+
 /* fs.idl:124: File.write */
+static int start_fs_file_write(idl_endpoint *ep, const fs_file_write_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_write_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_write(idl_endpoint *ep, idl_call *call, fs_file_write_reply_buffer *buf,
+                                const fs_file_write_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = fs_file_write_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err =
+	    fs_file_write_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int fs_file_write(idl_endpoint *ep, const fs_file_write_request *req,
                   fs_file_write_reply_buffer *buf, const fs_file_write_reply **reply,
                   sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_write_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_write(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_write(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:124: File.write, started */
+int fs_file_write_start(idl_endpoint *ep, const fs_file_write_request *req,
+                        fs_file_write_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_write(ep, req, &p->call);
+}
+
+/* fs.idl:124: File.write, finished */
+int fs_file_write_finish(idl_endpoint *ep, fs_file_write_pending *p,
+                         const fs_file_write_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_write(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:130: File.read_shared */
+static int start_fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_read_shared_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_read_shared(idl_endpoint *ep, idl_call *call,
+                                      fs_file_read_shared_reply_buffer *buf,
+                                      const fs_file_read_shared_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_write_error_validate(buf->bytes, size, error);
+		err = fs_file_read_shared_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_write_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_read_shared_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:130: File.read_shared */
 int fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req,
                         fs_file_read_shared_reply_buffer *buf,
                         const fs_file_read_shared_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_read_shared_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_read_shared(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_read_shared(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:130: File.read_shared, started */
+int fs_file_read_shared_start(idl_endpoint *ep, const fs_file_read_shared_request *req,
+                              fs_file_read_shared_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_read_shared(ep, req, &p->call);
+}
+
+/* fs.idl:130: File.read_shared, finished */
+int fs_file_read_shared_finish(idl_endpoint *ep, fs_file_read_shared_pending *p,
+                               const fs_file_read_shared_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_read_shared(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:135: File.write_shared */
+static int start_fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *req,
+                                      idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_write_shared_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_write_shared(idl_endpoint *ep, idl_call *call,
+                                       fs_file_write_shared_reply_buffer *buf,
+                                       const fs_file_write_shared_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_read_shared_error_validate(buf->bytes, size, error);
+		err = fs_file_write_shared_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_read_shared_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_write_shared_reply_validate(buf->bytes, call->size, call->handles,
+	                                          call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:135: File.write_shared */
 int fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *req,
                          fs_file_write_shared_reply_buffer *buf,
                          const fs_file_write_shared_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_write_shared_request(ep, req, txid);
-	if (err != IDL_OK)
-		return err;
 	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_write_shared(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_write_shared_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = fs_file_write_shared_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_fs_file_write_shared(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:135: File.write_shared, started */
+int fs_file_write_shared_start(idl_endpoint *ep, const fs_file_write_shared_request *req,
+                               fs_file_write_shared_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_write_shared(ep, req, &p->call);
+}
+
+/* fs.idl:135: File.write_shared, finished */
+int fs_file_write_shared_finish(idl_endpoint *ep, fs_file_write_shared_pending *p,
+                                const fs_file_write_shared_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_write_shared(ep, &p->call, &p->buf, reply, error);
 }
 
 /* fs.idl:139: File.stat */
-int fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_reply_buffer *buf,
-                 const fs_file_stat_reply **reply, sys_errno *error)
+static int start_fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_stat_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_fs_file_stat_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_stat(idl_endpoint *ep, idl_call *call, fs_file_stat_reply_buffer *buf,
+                               const fs_file_stat_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_stat_error_validate(buf->bytes, size, error);
+		err = fs_file_stat_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_stat_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_stat_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
+int fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_reply_buffer *buf,
+                 const fs_file_stat_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_stat(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_fs_file_stat(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:139: File.stat, started */
+int fs_file_stat_start(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_stat(ep, req, &p->call);
+}
+
+/* fs.idl:139: File.stat, finished */
+int fs_file_stat_finish(idl_endpoint *ep, fs_file_stat_pending *p, const fs_file_stat_reply **reply,
+                        sys_errno *error)
+{
+	return finish_fs_file_stat(ep, &p->call, &p->buf, reply, error);
+}
+
 /* fs.idl:143: File.set_times */
+static int start_fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
+                                   idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_set_times_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_set_times(idl_endpoint *ep, idl_call *call,
+                                    fs_file_set_times_reply_buffer *buf,
+                                    const fs_file_set_times_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = fs_file_set_times_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = fs_file_set_times_reply_validate(buf->bytes, call->size, call->handles,
+	                                       call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
                       fs_file_set_times_reply_buffer *buf, const fs_file_set_times_reply **reply,
                       sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_set_times_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_set_times(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_set_times(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:143: File.set_times, started */
+int fs_file_set_times_start(idl_endpoint *ep, const fs_file_set_times_request *req,
+                            fs_file_set_times_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_set_times(ep, req, &p->call);
+}
+
+/* fs.idl:143: File.set_times, finished */
+int fs_file_set_times_finish(idl_endpoint *ep, fs_file_set_times_pending *p,
+                             const fs_file_set_times_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_set_times(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:148: File.truncate */
+static int start_fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
+                                  idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_truncate_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_truncate(idl_endpoint *ep, idl_call *call,
+                                   fs_file_truncate_reply_buffer *buf,
+                                   const fs_file_truncate_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_set_times_error_validate(buf->bytes, size, error);
+		err = fs_file_truncate_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_set_times_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_truncate_reply_validate(buf->bytes, call->size, call->handles,
+	                                      call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:148: File.truncate */
 int fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
                      fs_file_truncate_reply_buffer *buf, const fs_file_truncate_reply **reply,
                      sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_truncate_request(ep, req, txid);
-	if (err != IDL_OK)
-		return err;
 	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_truncate(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_truncate_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = fs_file_truncate_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_fs_file_truncate(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:148: File.truncate, started */
+int fs_file_truncate_start(idl_endpoint *ep, const fs_file_truncate_request *req,
+                           fs_file_truncate_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_truncate(ep, req, &p->call);
+}
+
+/* fs.idl:148: File.truncate, finished */
+int fs_file_truncate_finish(idl_endpoint *ep, fs_file_truncate_pending *p,
+                            const fs_file_truncate_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_truncate(ep, &p->call, &p->buf, reply, error);
 }
 
 /* fs.idl:151: File.sync */
-int fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_reply_buffer *buf,
-                 const fs_file_sync_reply **reply, sys_errno *error)
+static int start_fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_sync_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_fs_file_sync_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_sync(idl_endpoint *ep, idl_call *call, fs_file_sync_reply_buffer *buf,
+                               const fs_file_sync_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_sync_error_validate(buf->bytes, size, error);
+		err = fs_file_sync_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_sync_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_sync_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
+int fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_reply_buffer *buf,
+                 const fs_file_sync_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_sync(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_fs_file_sync(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:151: File.sync, started */
+int fs_file_sync_start(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_sync(ep, req, &p->call);
+}
+
+/* fs.idl:151: File.sync, finished */
+int fs_file_sync_finish(idl_endpoint *ep, fs_file_sync_pending *p, const fs_file_sync_reply **reply,
+                        sys_errno *error)
+{
+	return finish_fs_file_sync(ep, &p->call, &p->buf, reply, error);
+}
+
 /* fs.idl:157: File.readdir */
+static int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
+                                 idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_readdir_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_readdir(idl_endpoint *ep, idl_call *call,
+                                  fs_file_readdir_reply_buffer *buf,
+                                  const fs_file_readdir_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = fs_file_readdir_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = fs_file_readdir_reply_validate(buf->bytes, call->size, call->handles,
+	                                     call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
                     fs_file_readdir_reply_buffer *buf, const fs_file_readdir_reply **reply,
                     sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_readdir_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_readdir(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_readdir(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:157: File.readdir, started */
+int fs_file_readdir_start(idl_endpoint *ep, const fs_file_readdir_request *req,
+                          fs_file_readdir_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_readdir(ep, req, &p->call);
+}
+
+/* fs.idl:157: File.readdir, finished */
+int fs_file_readdir_finish(idl_endpoint *ep, fs_file_readdir_pending *p,
+                           const fs_file_readdir_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_readdir(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:162: File.mkdir */
+static int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_mkdir_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_mkdir(idl_endpoint *ep, idl_call *call, fs_file_mkdir_reply_buffer *buf,
+                                const fs_file_mkdir_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_readdir_error_validate(buf->bytes, size, error);
+		err = fs_file_mkdir_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_readdir_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_mkdir_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:162: File.mkdir */
 int fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
                   fs_file_mkdir_reply_buffer *buf, const fs_file_mkdir_reply **reply,
                   sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_mkdir_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_mkdir(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_mkdir(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:162: File.mkdir, started */
+int fs_file_mkdir_start(idl_endpoint *ep, const fs_file_mkdir_request *req,
+                        fs_file_mkdir_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_mkdir(ep, req, &p->call);
+}
+
+/* fs.idl:162: File.mkdir, finished */
+int fs_file_mkdir_finish(idl_endpoint *ep, fs_file_mkdir_pending *p,
+                         const fs_file_mkdir_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_mkdir(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:165: File.unlink */
+static int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_unlink_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_unlink(idl_endpoint *ep, idl_call *call, fs_file_unlink_reply_buffer *buf,
+                                 const fs_file_unlink_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_mkdir_error_validate(buf->bytes, size, error);
+		err = fs_file_unlink_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_mkdir_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_unlink_reply_validate(buf->bytes, call->size, call->handles,
+	                                    call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:165: File.unlink */
 int fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
                    fs_file_unlink_reply_buffer *buf, const fs_file_unlink_reply **reply,
                    sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_unlink_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_unlink(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_unlink(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:165: File.unlink, started */
+int fs_file_unlink_start(idl_endpoint *ep, const fs_file_unlink_request *req,
+                         fs_file_unlink_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_unlink(ep, req, &p->call);
+}
+
+/* fs.idl:165: File.unlink, finished */
+int fs_file_unlink_finish(idl_endpoint *ep, fs_file_unlink_pending *p,
+                          const fs_file_unlink_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_unlink(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:168: File.rename */
+static int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_rename_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_rename(idl_endpoint *ep, idl_call *call, fs_file_rename_reply_buffer *buf,
+                                 const fs_file_rename_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_unlink_error_validate(buf->bytes, size, error);
+		err = fs_file_rename_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_unlink_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_rename_reply_validate(buf->bytes, call->size, call->handles,
+	                                    call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:168: File.rename */
 int fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
                    fs_file_rename_reply_buffer *buf, const fs_file_rename_reply **reply,
                    sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_rename_request(ep, req, txid);
-	if (err != IDL_OK)
-		return err;
 	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_rename(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_rename_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = fs_file_rename_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_fs_file_rename(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:168: File.rename, started */
+int fs_file_rename_start(idl_endpoint *ep, const fs_file_rename_request *req,
+                         fs_file_rename_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_rename(ep, req, &p->call);
+}
+
+/* fs.idl:168: File.rename, finished */
+int fs_file_rename_finish(idl_endpoint *ep, fs_file_rename_pending *p,
+                          const fs_file_rename_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_rename(ep, &p->call, &p->buf, reply, error);
 }
 
 /* fs.idl:172: File.advise */
@@ -4045,30 +4499,62 @@ int fs_file_advise(idl_endpoint *ep, const fs_file_advise_request *req)
 }
 
 /* fs.idl:176: File.watch */
-int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
-                  fs_file_watch_reply_buffer *buf, const fs_file_watch_reply **reply,
-                  sys_errno *error)
+static int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_watch_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_fs_file_watch_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_watch(idl_endpoint *ep, idl_call *call, fs_file_watch_reply_buffer *buf,
+                                const fs_file_watch_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_watch_error_validate(buf->bytes, size, error);
+		err = fs_file_watch_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_watch_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_watch_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
+}
+
+int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
+                  fs_file_watch_reply_buffer *buf, const fs_file_watch_reply **reply,
+                  sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_watch(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_fs_file_watch(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:176: File.watch, started */
+int fs_file_watch_start(idl_endpoint *ep, const fs_file_watch_request *req,
+                        fs_file_watch_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_watch(ep, req, &p->call);
+}
+
+/* fs.idl:176: File.watch, finished */
+int fs_file_watch_finish(idl_endpoint *ep, fs_file_watch_pending *p,
+                         const fs_file_watch_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_watch(ep, &p->call, &p->buf, reply, error);
 }
 
 /* fs.idl:180: File.changed */

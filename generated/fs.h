@@ -396,6 +396,13 @@ typedef union fs_file_open_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_open_reply_buffer;
 
+/* A call to File.open in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_open_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_open_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_open_pending;
+
 int64_t fs_file_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -440,6 +447,13 @@ typedef union fs_file_close_reply_buffer {
 	fs_file_close_reply reply;
 	uint8_t bytes[32u];
 } fs_file_close_reply_buffer;
+
+/* A call to File.close in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_close_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_close_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_close_pending;
 
 int64_t fs_file_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -495,6 +509,13 @@ typedef union fs_file_read_reply_buffer {
 	uint8_t bytes[4136u];
 } fs_file_read_reply_buffer;
 
+/* A call to File.read in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_read_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_read_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_read_pending;
+
 int64_t fs_file_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -547,6 +568,13 @@ typedef union fs_file_write_reply_buffer {
 	fs_file_write_reply reply;
 	uint8_t bytes[32u];
 } fs_file_write_reply_buffer;
+
+/* A call to File.write in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_write_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_write_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_write_pending;
 
 int64_t fs_file_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -608,6 +636,13 @@ typedef union fs_file_read_shared_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_read_shared_reply_buffer;
 
+/* A call to File.read_shared in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_read_shared_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_read_shared_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_read_shared_pending;
+
 int64_t fs_file_read_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -667,6 +702,13 @@ typedef union fs_file_write_shared_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_write_shared_reply_buffer;
 
+/* A call to File.write_shared in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_write_shared_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_write_shared_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_write_shared_pending;
+
 int64_t fs_file_write_shared_error_encode(uint64_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -714,6 +756,13 @@ typedef union fs_file_stat_reply_buffer {
 	fs_file_stat_reply reply;
 	uint8_t bytes[80u];
 } fs_file_stat_reply_buffer;
+
+/* A call to File.stat in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_stat_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_stat_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_stat_pending;
 
 int64_t fs_file_stat_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -773,6 +822,13 @@ typedef union fs_file_set_times_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_set_times_reply_buffer;
 
+/* A call to File.set_times in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_set_times_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_set_times_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_set_times_pending;
+
 int64_t fs_file_set_times_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -821,6 +877,13 @@ typedef union fs_file_truncate_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_truncate_reply_buffer;
 
+/* A call to File.truncate in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_truncate_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_truncate_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_truncate_pending;
+
 int64_t fs_file_truncate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -865,6 +928,13 @@ typedef union fs_file_sync_reply_buffer {
 	fs_file_sync_reply reply;
 	uint8_t bytes[32u];
 } fs_file_sync_reply_buffer;
+
+/* A call to File.sync in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_sync_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_sync_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_sync_pending;
 
 int64_t fs_file_sync_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -930,6 +1000,13 @@ typedef union fs_file_readdir_reply_buffer {
 	uint8_t bytes[18488u];
 } fs_file_readdir_reply_buffer;
 
+/* A call to File.readdir in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_readdir_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_readdir_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_readdir_pending;
+
 int64_t fs_file_readdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -977,6 +1054,13 @@ typedef union fs_file_mkdir_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_mkdir_reply_buffer;
 
+/* A call to File.mkdir in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_mkdir_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_mkdir_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_mkdir_pending;
+
 int64_t fs_file_mkdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1020,6 +1104,13 @@ typedef union fs_file_unlink_reply_buffer {
 	fs_file_unlink_reply reply;
 	uint8_t bytes[32u];
 } fs_file_unlink_reply_buffer;
+
+/* A call to File.unlink in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_unlink_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_unlink_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_unlink_pending;
 
 int64_t fs_file_unlink_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -1066,6 +1157,13 @@ typedef union fs_file_rename_reply_buffer {
 	fs_file_rename_reply reply;
 	uint8_t bytes[32u];
 } fs_file_rename_reply_buffer;
+
+/* A call to File.rename in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_rename_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_rename_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_rename_pending;
 
 int64_t fs_file_rename_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -1143,6 +1241,13 @@ typedef union fs_file_watch_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_watch_reply_buffer;
 
+/* A call to File.watch in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_watch_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_watch_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_watch_pending;
+
 int64_t fs_file_watch_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1173,49 +1278,107 @@ int fs_file_changed_event_decode(const void *shared, size_t available, void *buf
  * Client stubs of File: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_reply_buffer *buf,
                  const fs_file_open_reply **reply, sys_errno *error);
+int fs_file_open_start(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_pending *p);
+int fs_file_open_finish(idl_endpoint *ep, fs_file_open_pending *p, const fs_file_open_reply **reply,
+                        sys_errno *error);
 int fs_file_close(idl_endpoint *ep, const fs_file_close_request *req,
                   fs_file_close_reply_buffer *buf, const fs_file_close_reply **reply,
                   sys_errno *error);
+int fs_file_close_start(idl_endpoint *ep, const fs_file_close_request *req,
+                        fs_file_close_pending *p);
+int fs_file_close_finish(idl_endpoint *ep, fs_file_close_pending *p,
+                         const fs_file_close_reply **reply, sys_errno *error);
 int fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_reply_buffer *buf,
                  const fs_file_read_reply **reply, sys_errno *error);
+int fs_file_read_start(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_pending *p);
+int fs_file_read_finish(idl_endpoint *ep, fs_file_read_pending *p, const fs_file_read_reply **reply,
+                        sys_errno *error);
 int fs_file_write(idl_endpoint *ep, const fs_file_write_request *req,
                   fs_file_write_reply_buffer *buf, const fs_file_write_reply **reply,
                   sys_errno *error);
+int fs_file_write_start(idl_endpoint *ep, const fs_file_write_request *req,
+                        fs_file_write_pending *p);
+int fs_file_write_finish(idl_endpoint *ep, fs_file_write_pending *p,
+                         const fs_file_write_reply **reply, sys_errno *error);
 int fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req,
                         fs_file_read_shared_reply_buffer *buf,
                         const fs_file_read_shared_reply **reply, sys_errno *error);
+int fs_file_read_shared_start(idl_endpoint *ep, const fs_file_read_shared_request *req,
+                              fs_file_read_shared_pending *p);
+int fs_file_read_shared_finish(idl_endpoint *ep, fs_file_read_shared_pending *p,
+                               const fs_file_read_shared_reply **reply, sys_errno *error);
 int fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *req,
                          fs_file_write_shared_reply_buffer *buf,
                          const fs_file_write_shared_reply **reply, sys_errno *error);
+int fs_file_write_shared_start(idl_endpoint *ep, const fs_file_write_shared_request *req,
+                               fs_file_write_shared_pending *p);
+int fs_file_write_shared_finish(idl_endpoint *ep, fs_file_write_shared_pending *p,
+                                const fs_file_write_shared_reply **reply, sys_errno *error);
 int fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_reply_buffer *buf,
                  const fs_file_stat_reply **reply, sys_errno *error);
+int fs_file_stat_start(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_pending *p);
+int fs_file_stat_finish(idl_endpoint *ep, fs_file_stat_pending *p, const fs_file_stat_reply **reply,
+                        sys_errno *error);
 int fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
                       fs_file_set_times_reply_buffer *buf, const fs_file_set_times_reply **reply,
                       sys_errno *error);
+int fs_file_set_times_start(idl_endpoint *ep, const fs_file_set_times_request *req,
+                            fs_file_set_times_pending *p);
+int fs_file_set_times_finish(idl_endpoint *ep, fs_file_set_times_pending *p,
+                             const fs_file_set_times_reply **reply, sys_errno *error);
 int fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
                      fs_file_truncate_reply_buffer *buf, const fs_file_truncate_reply **reply,
                      sys_errno *error);
+int fs_file_truncate_start(idl_endpoint *ep, const fs_file_truncate_request *req,
+                           fs_file_truncate_pending *p);
+int fs_file_truncate_finish(idl_endpoint *ep, fs_file_truncate_pending *p,
+                            const fs_file_truncate_reply **reply, sys_errno *error);
 int fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_reply_buffer *buf,
                  const fs_file_sync_reply **reply, sys_errno *error);
+int fs_file_sync_start(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_pending *p);
+int fs_file_sync_finish(idl_endpoint *ep, fs_file_sync_pending *p, const fs_file_sync_reply **reply,
+                        sys_errno *error);
 int fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
                     fs_file_readdir_reply_buffer *buf, const fs_file_readdir_reply **reply,
                     sys_errno *error);
+int fs_file_readdir_start(idl_endpoint *ep, const fs_file_readdir_request *req,
+                          fs_file_readdir_pending *p);
+int fs_file_readdir_finish(idl_endpoint *ep, fs_file_readdir_pending *p,
+                           const fs_file_readdir_reply **reply, sys_errno *error);
 int fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
                   fs_file_mkdir_reply_buffer *buf, const fs_file_mkdir_reply **reply,
                   sys_errno *error);
+int fs_file_mkdir_start(idl_endpoint *ep, const fs_file_mkdir_request *req,
+                        fs_file_mkdir_pending *p);
+int fs_file_mkdir_finish(idl_endpoint *ep, fs_file_mkdir_pending *p,
+                         const fs_file_mkdir_reply **reply, sys_errno *error);
 int fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
                    fs_file_unlink_reply_buffer *buf, const fs_file_unlink_reply **reply,
                    sys_errno *error);
+int fs_file_unlink_start(idl_endpoint *ep, const fs_file_unlink_request *req,
+                         fs_file_unlink_pending *p);
+int fs_file_unlink_finish(idl_endpoint *ep, fs_file_unlink_pending *p,
+                          const fs_file_unlink_reply **reply, sys_errno *error);
 int fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
                    fs_file_rename_reply_buffer *buf, const fs_file_rename_reply **reply,
                    sys_errno *error);
+int fs_file_rename_start(idl_endpoint *ep, const fs_file_rename_request *req,
+                         fs_file_rename_pending *p);
+int fs_file_rename_finish(idl_endpoint *ep, fs_file_rename_pending *p,
+                          const fs_file_rename_reply **reply, sys_errno *error);
 int fs_file_advise(idl_endpoint *ep, const fs_file_advise_request *req);
 int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
                   fs_file_watch_reply_buffer *buf, const fs_file_watch_reply **reply,
                   sys_errno *error);
+int fs_file_watch_start(idl_endpoint *ep, const fs_file_watch_request *req,
+                        fs_file_watch_pending *p);
+int fs_file_watch_finish(idl_endpoint *ep, fs_file_watch_pending *p,
+                         const fs_file_watch_reply **reply, sys_errno *error);
 int fs_file_send_changed(idl_endpoint *ep, const fs_file_changed_event *event);
 
 /*

@@ -629,6 +629,28 @@ static inline int idl_put_handle(idl_encoder *e, idl_handle h, uint32_t kind, id
 }
 
 /*
+ * A call in flight, on the client's side. <method>_start fills one in and
+ * sends the request; the transport puts the reply into buf when it comes,
+ * whoever is waiting at that moment, so that many calls can be in flight
+ * on one channel and be waited for one by one or all together. The memory
+ * is the caller's (the generated <method>_pending holds it) and must stay
+ * put until the call is ended.
+ */
+typedef struct idl_call idl_call;
+struct idl_call {
+	uint64_t txid; /* the request's transaction id */
+	void *buf;     /* where the reply goes: 8-aligned, buf_bytes long */
+	size_t buf_bytes;
+	size_t size;               /* the reply's size, once it is in */
+	idl_typed_handle *handles; /* room for the reply's handles */
+	uint32_t handle_room;
+	uint32_t handle_count; /* how many came */
+	int status;            /* IDL_E_WOULD_BLOCK in flight; IDL_OK answered; or why it failed */
+	idl_call *prev, *next; /* the transport's list of calls in flight */
+	void *owner;           /* the transport that has it in its list, or NULL */
+};
+
+/*
  * The transport interface. A client stub or a server skeleton holds an
  * idl_endpoint: one end of a channel. The runtime implements it on shared
  * memory rings; tests implement it in process. Every function returns an
@@ -652,10 +674,24 @@ typedef struct idl_endpoint_ops {
 	 * copies it with idl_frame_copy into buf (max_bytes, 8-byte aligned).
 	 * Stores the frame's size and the handles that came with it, each with
 	 * the kind the transport found: on entry *handle_count is the room in
-	 * handles, on return how many came.
+	 * handles, on return how many came. (Replies to calls entered with
+	 * call_begin go to their calls, not here.)
 	 */
 	int (*receive)(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
 	               idl_typed_handle *handles, uint32_t *handle_count);
+	/* Enters a call (txid, buf and handles set) before its request is sent,
+	 * so that its reply finds it whenever it comes. */
+	int (*call_begin)(idl_endpoint *ep, idl_call *call);
+	/*
+	 * Waits until `call` (NULL: any call entered and not yet ended) is
+	 * answered, for at most timeout_ns (0: no limit), and sets *done (may
+	 * be NULL) to it. IDL_OK: call->status says how it went. IDL_E_TIMEOUT:
+	 * nothing was answered in time, and every call stays in flight.
+	 */
+	int (*call_wait)(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, idl_call **done);
+	/* Removes a call, answered or not; a reply that comes later is dropped.
+	 * Ending a call that is not entered does nothing. */
+	void (*call_end)(idl_endpoint *ep, idl_call *call);
 } idl_endpoint_ops;
 
 struct idl_endpoint {
@@ -679,24 +715,67 @@ static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_type
 	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
 }
 
-/* Waits for the reply to txid and checks that it answers that call. */
-static inline int idl_receive_reply(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes,
-                                    size_t *size, idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err = ep->ops->receive(ep, txid, buf, max_bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (((const idl_frame_header *)buf)->txid != txid)
-		return IDL_E_TXID;
-	return IDL_OK;
-}
-
 /* The next transaction id of a call; never 0, which marks one-way frames. */
 static inline uint64_t idl_endpoint_txid(idl_endpoint *ep)
 {
 	if (++ep->next_txid == 0)
 		ep->next_txid = 1;
 	return ep->next_txid;
+}
+
+/* Prepares a call whose reply goes into buf, with room for handles. */
+static inline void idl_call_init(idl_call *call, void *buf, size_t buf_bytes,
+                                 idl_typed_handle *handles, uint32_t handle_room)
+{
+	IDL_MEMSET(call, 0, sizeof(*call));
+	call->buf = buf;
+	call->buf_bytes = buf_bytes;
+	call->handles = handles;
+	call->handle_room = handle_room;
+	call->status = IDL_E_WOULD_BLOCK;
+}
+
+/* Waits for one call for at most timeout_ns (0: no limit); IDL_OK once it
+ * is answered (then its <method>_finish does not wait), IDL_E_TIMEOUT with
+ * the call still in flight. */
+static inline int idl_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns)
+{
+	return ep->ops->call_wait(ep, call, timeout_ns, NULL);
+}
+
+/* Waits for any call in flight on ep; returns the one answered (its
+ * <method>_pending starts with it), or NULL with *err set. */
+static inline idl_call *idl_call_wait_any(idl_endpoint *ep, uint64_t timeout_ns, int *err)
+{
+	idl_call *done = NULL;
+	*err = ep->ops->call_wait(ep, NULL, timeout_ns, &done);
+	return *err == IDL_OK ? done : NULL;
+}
+
+/* Gives up on a call: its reply, if it ever comes, is dropped. */
+static inline void idl_call_abandon(idl_endpoint *ep, idl_call *call)
+{
+	ep->ops->call_end(ep, call);
+}
+
+/*
+ * What every <method>_finish does first: waits for the call (at most the
+ * endpoint's timeout_ns), ends it, and returns how it went. A call that
+ * times out is abandoned.
+ */
+static inline int idl_call_finish(idl_endpoint *ep, idl_call *call)
+{
+	int err = IDL_OK;
+	if (call->status == IDL_E_WOULD_BLOCK)
+		err = ep->ops->call_wait(ep, call, ep->timeout_ns, NULL);
+	ep->ops->call_end(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (call->status != IDL_OK)
+		return call->status;
+	if (((const idl_frame_header *)call->buf)->txid != call->txid)
+		return IDL_E_TXID;
+	return IDL_OK;
 }
 
 #endif /* IDL_WIRE_H */

@@ -4172,327 +4172,738 @@ static int send_net_socket_writable_event(idl_endpoint *ep, const net_socket_wri
 }
 
 /* net.idl:91: Socket.open */
+static int start_net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
+                                 idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_open_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_open(idl_endpoint *ep, idl_call *call,
+                                  net_socket_open_reply_buffer *buf,
+                                  const net_socket_open_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = net_socket_open_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = net_socket_open_reply_validate(buf->bytes, call->size, call->handles,
+	                                     call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
                     net_socket_open_reply_buffer *buf, const net_socket_open_reply **reply,
                     sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_open_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_open(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_open(ep, &call, buf, reply, error);
+}
+
+/* net.idl:91: Socket.open, started */
+int net_socket_open_start(idl_endpoint *ep, const net_socket_open_request *req,
+                          net_socket_open_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_open(ep, req, &p->call);
+}
+
+/* net.idl:91: Socket.open, finished */
+int net_socket_open_finish(idl_endpoint *ep, net_socket_open_pending *p,
+                           const net_socket_open_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_open(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:94: Socket.bind */
+static int start_net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
+                                 idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_bind_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_bind(idl_endpoint *ep, idl_call *call,
+                                  net_socket_bind_reply_buffer *buf,
+                                  const net_socket_bind_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_open_error_validate(buf->bytes, size, error);
+		err = net_socket_bind_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_open_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_bind_reply_validate(buf->bytes, call->size, call->handles,
+	                                     call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:94: Socket.bind */
 int net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
                     net_socket_bind_reply_buffer *buf, const net_socket_bind_reply **reply,
                     sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_bind_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_bind(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_bind(ep, &call, buf, reply, error);
+}
+
+/* net.idl:94: Socket.bind, started */
+int net_socket_bind_start(idl_endpoint *ep, const net_socket_bind_request *req,
+                          net_socket_bind_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_bind(ep, req, &p->call);
+}
+
+/* net.idl:94: Socket.bind, finished */
+int net_socket_bind_finish(idl_endpoint *ep, net_socket_bind_pending *p,
+                           const net_socket_bind_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_bind(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:97: Socket.local_address */
+static int start_net_socket_local_address(idl_endpoint *ep,
+                                          const net_socket_local_address_request *req,
+                                          idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_local_address_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_local_address(idl_endpoint *ep, idl_call *call,
+                                           net_socket_local_address_reply_buffer *buf,
+                                           const net_socket_local_address_reply **reply,
+                                           sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_bind_error_validate(buf->bytes, size, error);
+		err = net_socket_local_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_bind_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_local_address_reply_validate(buf->bytes, call->size, call->handles,
+	                                              call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:97: Socket.local_address */
 int net_socket_local_address(idl_endpoint *ep, const net_socket_local_address_request *req,
                              net_socket_local_address_reply_buffer *buf,
                              const net_socket_local_address_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_local_address_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_local_address(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_local_address(ep, &call, buf, reply, error);
+}
+
+/* net.idl:97: Socket.local_address, started */
+int net_socket_local_address_start(idl_endpoint *ep, const net_socket_local_address_request *req,
+                                   net_socket_local_address_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_local_address(ep, req, &p->call);
+}
+
+/* net.idl:97: Socket.local_address, finished */
+int net_socket_local_address_finish(idl_endpoint *ep, net_socket_local_address_pending *p,
+                                    const net_socket_local_address_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_local_address(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:101: Socket.connect */
+static int start_net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
+                                    idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_connect_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_connect(idl_endpoint *ep, idl_call *call,
+                                     net_socket_connect_reply_buffer *buf,
+                                     const net_socket_connect_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_local_address_error_validate(buf->bytes, size, error);
+		err = net_socket_connect_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_local_address_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_connect_reply_validate(buf->bytes, call->size, call->handles,
+	                                        call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:101: Socket.connect */
 int net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
                        net_socket_connect_reply_buffer *buf, const net_socket_connect_reply **reply,
                        sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_connect_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_connect(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_connect(ep, &call, buf, reply, error);
+}
+
+/* net.idl:101: Socket.connect, started */
+int net_socket_connect_start(idl_endpoint *ep, const net_socket_connect_request *req,
+                             net_socket_connect_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_connect(ep, req, &p->call);
+}
+
+/* net.idl:101: Socket.connect, finished */
+int net_socket_connect_finish(idl_endpoint *ep, net_socket_connect_pending *p,
+                              const net_socket_connect_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_connect(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:105: Socket.listen */
+static int start_net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
+                                   idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_listen_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_listen(idl_endpoint *ep, idl_call *call,
+                                    net_socket_listen_reply_buffer *buf,
+                                    const net_socket_listen_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_connect_error_validate(buf->bytes, size, error);
+		err = net_socket_listen_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_connect_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_listen_reply_validate(buf->bytes, call->size, call->handles,
+	                                       call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:105: Socket.listen */
 int net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
                       net_socket_listen_reply_buffer *buf, const net_socket_listen_reply **reply,
                       sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_listen_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_listen(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_listen(ep, &call, buf, reply, error);
+}
+
+/* net.idl:105: Socket.listen, started */
+int net_socket_listen_start(idl_endpoint *ep, const net_socket_listen_request *req,
+                            net_socket_listen_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_listen(ep, req, &p->call);
+}
+
+/* net.idl:105: Socket.listen, finished */
+int net_socket_listen_finish(idl_endpoint *ep, net_socket_listen_pending *p,
+                             const net_socket_listen_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_listen(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:109: Socket.accept */
+static int start_net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
+                                   idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_accept_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_accept(idl_endpoint *ep, idl_call *call,
+                                    net_socket_accept_reply_buffer *buf,
+                                    const net_socket_accept_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_listen_error_validate(buf->bytes, size, error);
+		err = net_socket_accept_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_listen_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_accept_reply_validate(buf->bytes, call->size, call->handles,
+	                                       call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:109: Socket.accept */
 int net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
                       net_socket_accept_reply_buffer *buf, const net_socket_accept_reply **reply,
                       sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_accept_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_accept(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_accept(ep, &call, buf, reply, error);
+}
+
+/* net.idl:109: Socket.accept, started */
+int net_socket_accept_start(idl_endpoint *ep, const net_socket_accept_request *req,
+                            net_socket_accept_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_accept(ep, req, &p->call);
+}
+
+/* net.idl:109: Socket.accept, finished */
+int net_socket_accept_finish(idl_endpoint *ep, net_socket_accept_pending *p,
+                             const net_socket_accept_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_accept(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:112: Socket.send_to */
+static int start_net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
+                                    idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_send_to_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_send_to(idl_endpoint *ep, idl_call *call,
+                                     net_socket_send_to_reply_buffer *buf,
+                                     const net_socket_send_to_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_accept_error_validate(buf->bytes, size, error);
+		err = net_socket_send_to_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_accept_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_send_to_reply_validate(buf->bytes, call->size, call->handles,
+	                                        call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:112: Socket.send_to */
 int net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
                        net_socket_send_to_reply_buffer *buf, const net_socket_send_to_reply **reply,
                        sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_send_to_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_send_to(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_send_to(ep, &call, buf, reply, error);
+}
+
+/* net.idl:112: Socket.send_to, started */
+int net_socket_send_to_start(idl_endpoint *ep, const net_socket_send_to_request *req,
+                             net_socket_send_to_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_send_to(ep, req, &p->call);
+}
+
+/* net.idl:112: Socket.send_to, finished */
+int net_socket_send_to_finish(idl_endpoint *ep, net_socket_send_to_pending *p,
+                              const net_socket_send_to_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_send_to(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:116: Socket.receive_from */
+static int start_net_socket_receive_from(idl_endpoint *ep,
+                                         const net_socket_receive_from_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_receive_from_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_receive_from(idl_endpoint *ep, idl_call *call,
+                                          net_socket_receive_from_reply_buffer *buf,
+                                          const net_socket_receive_from_reply **reply,
+                                          sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_send_to_error_validate(buf->bytes, size, error);
+		err = net_socket_receive_from_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_send_to_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_receive_from_reply_validate(buf->bytes, call->size, call->handles,
+	                                             call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:116: Socket.receive_from */
 int net_socket_receive_from(idl_endpoint *ep, const net_socket_receive_from_request *req,
                             net_socket_receive_from_reply_buffer *buf,
                             const net_socket_receive_from_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_receive_from_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_receive_from(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_receive_from(ep, &call, buf, reply, error);
+}
+
+/* net.idl:116: Socket.receive_from, started */
+int net_socket_receive_from_start(idl_endpoint *ep, const net_socket_receive_from_request *req,
+                                  net_socket_receive_from_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_receive_from(ep, req, &p->call);
+}
+
+/* net.idl:116: Socket.receive_from, finished */
+int net_socket_receive_from_finish(idl_endpoint *ep, net_socket_receive_from_pending *p,
+                                   const net_socket_receive_from_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_receive_from(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:121: Socket.send */
+static int start_net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
+                                 idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_send_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_send(idl_endpoint *ep, idl_call *call,
+                                  net_socket_send_reply_buffer *buf,
+                                  const net_socket_send_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_receive_from_error_validate(buf->bytes, size, error);
+		err = net_socket_send_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_receive_from_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_send_reply_validate(buf->bytes, call->size, call->handles,
+	                                     call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:121: Socket.send */
 int net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
                     net_socket_send_reply_buffer *buf, const net_socket_send_reply **reply,
                     sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_send_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_send(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_send(ep, &call, buf, reply, error);
+}
+
+/* net.idl:121: Socket.send, started */
+int net_socket_send_start(idl_endpoint *ep, const net_socket_send_request *req,
+                          net_socket_send_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_send(ep, req, &p->call);
+}
+
+/* net.idl:121: Socket.send, finished */
+int net_socket_send_finish(idl_endpoint *ep, net_socket_send_pending *p,
+                           const net_socket_send_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_send(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:125: Socket.receive */
+static int start_net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
+                                    idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_receive_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_receive(idl_endpoint *ep, idl_call *call,
+                                     net_socket_receive_reply_buffer *buf,
+                                     const net_socket_receive_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_send_error_validate(buf->bytes, size, error);
+		err = net_socket_receive_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_send_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_receive_reply_validate(buf->bytes, call->size, call->handles,
+	                                        call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:125: Socket.receive */
 int net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
                        net_socket_receive_reply_buffer *buf, const net_socket_receive_reply **reply,
                        sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_receive_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_receive(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_receive(ep, &call, buf, reply, error);
+}
+
+/* net.idl:125: Socket.receive, started */
+int net_socket_receive_start(idl_endpoint *ep, const net_socket_receive_request *req,
+                             net_socket_receive_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_receive(ep, req, &p->call);
+}
+
+/* net.idl:125: Socket.receive, finished */
+int net_socket_receive_finish(idl_endpoint *ep, net_socket_receive_pending *p,
+                              const net_socket_receive_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_receive(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:128: Socket.shutdown */
+static int start_net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_shutdown_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_shutdown(idl_endpoint *ep, idl_call *call,
+                                      net_socket_shutdown_reply_buffer *buf,
+                                      const net_socket_shutdown_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_receive_error_validate(buf->bytes, size, error);
+		err = net_socket_shutdown_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_receive_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_shutdown_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:128: Socket.shutdown */
 int net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req,
                         net_socket_shutdown_reply_buffer *buf,
                         const net_socket_shutdown_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_shutdown_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_shutdown(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_shutdown(ep, &call, buf, reply, error);
+}
+
+/* net.idl:128: Socket.shutdown, started */
+int net_socket_shutdown_start(idl_endpoint *ep, const net_socket_shutdown_request *req,
+                              net_socket_shutdown_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_shutdown(ep, req, &p->call);
+}
+
+/* net.idl:128: Socket.shutdown, finished */
+int net_socket_shutdown_finish(idl_endpoint *ep, net_socket_shutdown_pending *p,
+                               const net_socket_shutdown_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_shutdown(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:131: Socket.close */
+static int start_net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
+                                  idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_close_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_close(idl_endpoint *ep, idl_call *call,
+                                   net_socket_close_reply_buffer *buf,
+                                   const net_socket_close_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_shutdown_error_validate(buf->bytes, size, error);
+		err = net_socket_close_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_shutdown_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_close_reply_validate(buf->bytes, call->size, call->handles,
+	                                      call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:131: Socket.close */
 int net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
                      net_socket_close_reply_buffer *buf, const net_socket_close_reply **reply,
                      sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_close_request(ep, req, txid);
-	if (err != IDL_OK)
-		return err;
 	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_close(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_close_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = net_socket_close_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_net_socket_close(ep, &call, buf, reply, error);
+}
+
+/* net.idl:131: Socket.close, started */
+int net_socket_close_start(idl_endpoint *ep, const net_socket_close_request *req,
+                           net_socket_close_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_close(ep, req, &p->call);
+}
+
+/* net.idl:131: Socket.close, finished */
+int net_socket_close_finish(idl_endpoint *ep, net_socket_close_pending *p,
+                            const net_socket_close_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_close(ep, &p->call, &p->buf, reply, error);
 }
 
 /* net.idl:135: Socket.readable */
@@ -5059,138 +5470,317 @@ static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
 }
 
 /* net.idl:145: Config.list_interfaces */
+static int start_net_config_list_interfaces(idl_endpoint *ep,
+                                            const net_config_list_interfaces_request *req,
+                                            idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_list_interfaces_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_list_interfaces(idl_endpoint *ep, idl_call *call,
+                                             net_config_list_interfaces_reply_buffer *buf,
+                                             const net_config_list_interfaces_reply **reply,
+                                             sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = net_config_list_interfaces_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = net_config_list_interfaces_reply_validate(buf->bytes, call->size, call->handles,
+	                                                call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int net_config_list_interfaces(idl_endpoint *ep, const net_config_list_interfaces_request *req,
                                net_config_list_interfaces_reply_buffer *buf,
                                const net_config_list_interfaces_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_config_list_interfaces_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_list_interfaces(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_config_list_interfaces(ep, &call, buf, reply, error);
+}
+
+/* net.idl:145: Config.list_interfaces, started */
+int net_config_list_interfaces_start(idl_endpoint *ep,
+                                     const net_config_list_interfaces_request *req,
+                                     net_config_list_interfaces_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_list_interfaces(ep, req, &p->call);
+}
+
+/* net.idl:145: Config.list_interfaces, finished */
+int net_config_list_interfaces_finish(idl_endpoint *ep, net_config_list_interfaces_pending *p,
+                                      const net_config_list_interfaces_reply **reply,
+                                      sys_errno *error)
+{
+	return finish_net_config_list_interfaces(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:148: Config.add_address */
+static int start_net_config_add_address(idl_endpoint *ep, const net_config_add_address_request *req,
+                                        idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_add_address_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_add_address(idl_endpoint *ep, idl_call *call,
+                                         net_config_add_address_reply_buffer *buf,
+                                         const net_config_add_address_reply **reply,
+                                         sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_config_list_interfaces_error_validate(buf->bytes, size, error);
+		err = net_config_add_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_list_interfaces_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_config_add_address_reply_validate(buf->bytes, call->size, call->handles,
+	                                            call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:148: Config.add_address */
 int net_config_add_address(idl_endpoint *ep, const net_config_add_address_request *req,
                            net_config_add_address_reply_buffer *buf,
                            const net_config_add_address_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_config_add_address_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_add_address(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_config_add_address(ep, &call, buf, reply, error);
+}
+
+/* net.idl:148: Config.add_address, started */
+int net_config_add_address_start(idl_endpoint *ep, const net_config_add_address_request *req,
+                                 net_config_add_address_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_add_address(ep, req, &p->call);
+}
+
+/* net.idl:148: Config.add_address, finished */
+int net_config_add_address_finish(idl_endpoint *ep, net_config_add_address_pending *p,
+                                  const net_config_add_address_reply **reply, sys_errno *error)
+{
+	return finish_net_config_add_address(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:151: Config.remove_address */
+static int start_net_config_remove_address(idl_endpoint *ep,
+                                           const net_config_remove_address_request *req,
+                                           idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_remove_address_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_remove_address(idl_endpoint *ep, idl_call *call,
+                                            net_config_remove_address_reply_buffer *buf,
+                                            const net_config_remove_address_reply **reply,
+                                            sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_config_add_address_error_validate(buf->bytes, size, error);
+		err = net_config_remove_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_add_address_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_config_remove_address_reply_validate(buf->bytes, call->size, call->handles,
+	                                               call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:151: Config.remove_address */
 int net_config_remove_address(idl_endpoint *ep, const net_config_remove_address_request *req,
                               net_config_remove_address_reply_buffer *buf,
                               const net_config_remove_address_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_config_remove_address_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_remove_address(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_config_remove_address(ep, &call, buf, reply, error);
+}
+
+/* net.idl:151: Config.remove_address, started */
+int net_config_remove_address_start(idl_endpoint *ep, const net_config_remove_address_request *req,
+                                    net_config_remove_address_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_remove_address(ep, req, &p->call);
+}
+
+/* net.idl:151: Config.remove_address, finished */
+int net_config_remove_address_finish(idl_endpoint *ep, net_config_remove_address_pending *p,
+                                     const net_config_remove_address_reply **reply,
+                                     sys_errno *error)
+{
+	return finish_net_config_remove_address(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:154: Config.set_gateway */
+static int start_net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_request *req,
+                                        idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_set_gateway_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_set_gateway(idl_endpoint *ep, idl_call *call,
+                                         net_config_set_gateway_reply_buffer *buf,
+                                         const net_config_set_gateway_reply **reply,
+                                         sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_config_remove_address_error_validate(buf->bytes, size, error);
+		err = net_config_set_gateway_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_remove_address_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_config_set_gateway_reply_validate(buf->bytes, call->size, call->handles,
+	                                            call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:154: Config.set_gateway */
 int net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_request *req,
                            net_config_set_gateway_reply_buffer *buf,
                            const net_config_set_gateway_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_config_set_gateway_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_set_gateway(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_config_set_gateway(ep, &call, buf, reply, error);
+}
+
+/* net.idl:154: Config.set_gateway, started */
+int net_config_set_gateway_start(idl_endpoint *ep, const net_config_set_gateway_request *req,
+                                 net_config_set_gateway_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_set_gateway(ep, req, &p->call);
+}
+
+/* net.idl:154: Config.set_gateway, finished */
+int net_config_set_gateway_finish(idl_endpoint *ep, net_config_set_gateway_pending *p,
+                                  const net_config_set_gateway_reply **reply, sys_errno *error)
+{
+	return finish_net_config_set_gateway(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:157: Config.set_flags */
+static int start_net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *req,
+                                      idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_set_flags_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_set_flags(idl_endpoint *ep, idl_call *call,
+                                       net_config_set_flags_reply_buffer *buf,
+                                       const net_config_set_flags_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_config_set_gateway_error_validate(buf->bytes, size, error);
+		err = net_config_set_flags_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_set_gateway_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_config_set_flags_reply_validate(buf->bytes, call->size, call->handles,
+	                                          call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:157: Config.set_flags */
 int net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *req,
                          net_config_set_flags_reply_buffer *buf,
                          const net_config_set_flags_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_config_set_flags_request(ep, req, txid);
-	if (err != IDL_OK)
-		return err;
 	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_set_flags(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_config_set_flags_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = net_config_set_flags_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_net_config_set_flags(ep, &call, buf, reply, error);
+}
+
+/* net.idl:157: Config.set_flags, started */
+int net_config_set_flags_start(idl_endpoint *ep, const net_config_set_flags_request *req,
+                               net_config_set_flags_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_set_flags(ep, req, &p->call);
+}
+
+/* net.idl:157: Config.set_flags, finished */
+int net_config_set_flags_finish(idl_endpoint *ep, net_config_set_flags_pending *p,
+                                const net_config_set_flags_reply **reply, sys_errno *error)
+{
+	return finish_net_config_set_flags(ep, &p->call, &p->buf, reply, error);
 }
 
 /* net.idl:161: Config.interfaces_changed */

@@ -377,6 +377,13 @@ typedef union net_socket_open_reply_buffer {
 	uint8_t bytes[32u];
 } net_socket_open_reply_buffer;
 
+/* A call to Socket.open in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_open_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_open_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_open_pending;
+
 int64_t net_socket_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -422,6 +429,13 @@ typedef union net_socket_bind_reply_buffer {
 	net_socket_bind_reply reply;
 	uint8_t bytes[32u];
 } net_socket_bind_reply_buffer;
+
+/* A call to Socket.bind in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_bind_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_bind_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_bind_pending;
 
 int64_t net_socket_bind_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -474,6 +488,13 @@ typedef union net_socket_local_address_reply_buffer {
 	uint8_t bytes[48u];
 } net_socket_local_address_reply_buffer;
 
+/* A call to Socket.local_address in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_local_address_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_local_address_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_local_address_pending;
+
 int64_t net_socket_local_address_error_encode(uint64_t txid, sys_errno error, void *out,
                                               size_t out_max);
 int net_socket_local_address_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -523,6 +544,13 @@ typedef union net_socket_connect_reply_buffer {
 	uint8_t bytes[32u];
 } net_socket_connect_reply_buffer;
 
+/* A call to Socket.connect in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_connect_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_connect_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_connect_pending;
+
 int64_t net_socket_connect_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -569,6 +597,13 @@ typedef union net_socket_listen_reply_buffer {
 	net_socket_listen_reply reply;
 	uint8_t bytes[32u];
 } net_socket_listen_reply_buffer;
+
+/* A call to Socket.listen in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_listen_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_listen_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_listen_pending;
 
 int64_t net_socket_listen_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -619,6 +654,13 @@ typedef union net_socket_accept_reply_buffer {
 	net_socket_accept_reply reply;
 	uint8_t bytes[48u];
 } net_socket_accept_reply_buffer;
+
+/* A call to Socket.accept in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_accept_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_accept_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_accept_pending;
 
 int64_t net_socket_accept_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -671,6 +713,13 @@ typedef union net_socket_send_to_reply_buffer {
 	net_socket_send_to_reply reply;
 	uint8_t bytes[32u];
 } net_socket_send_to_reply_buffer;
+
+/* A call to Socket.send_to in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_send_to_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_send_to_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_send_to_pending;
 
 int64_t net_socket_send_to_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -726,6 +775,13 @@ typedef union net_socket_receive_from_reply_buffer {
 	uint8_t bytes[1568u];
 } net_socket_receive_from_reply_buffer;
 
+/* A call to Socket.receive_from in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_receive_from_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_receive_from_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_receive_from_pending;
+
 int64_t net_socket_receive_from_error_encode(uint64_t txid, sys_errno error, void *out,
                                              size_t out_max);
 int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -778,6 +834,13 @@ typedef union net_socket_send_reply_buffer {
 	uint8_t bytes[32u];
 } net_socket_send_reply_buffer;
 
+/* A call to Socket.send in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_send_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_send_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_send_pending;
+
 int64_t net_socket_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -828,6 +891,13 @@ typedef union net_socket_receive_reply_buffer {
 	uint8_t bytes[6040u];
 } net_socket_receive_reply_buffer;
 
+/* A call to Socket.receive in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_receive_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_receive_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_receive_pending;
+
 int64_t net_socket_receive_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -876,6 +946,13 @@ typedef union net_socket_shutdown_reply_buffer {
 	uint8_t bytes[32u];
 } net_socket_shutdown_reply_buffer;
 
+/* A call to Socket.shutdown in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_shutdown_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_shutdown_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_shutdown_pending;
+
 int64_t net_socket_shutdown_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -920,6 +997,13 @@ typedef union net_socket_close_reply_buffer {
 	net_socket_close_reply reply;
 	uint8_t bytes[32u];
 } net_socket_close_reply_buffer;
+
+/* A call to Socket.close in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_close_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_close_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_close_pending;
 
 int64_t net_socket_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -971,43 +1055,93 @@ int net_socket_writable_event_decode(const void *shared, size_t available, void 
  * Client stubs of Socket: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
                     net_socket_open_reply_buffer *buf, const net_socket_open_reply **reply,
                     sys_errno *error);
+int net_socket_open_start(idl_endpoint *ep, const net_socket_open_request *req,
+                          net_socket_open_pending *p);
+int net_socket_open_finish(idl_endpoint *ep, net_socket_open_pending *p,
+                           const net_socket_open_reply **reply, sys_errno *error);
 int net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
                     net_socket_bind_reply_buffer *buf, const net_socket_bind_reply **reply,
                     sys_errno *error);
+int net_socket_bind_start(idl_endpoint *ep, const net_socket_bind_request *req,
+                          net_socket_bind_pending *p);
+int net_socket_bind_finish(idl_endpoint *ep, net_socket_bind_pending *p,
+                           const net_socket_bind_reply **reply, sys_errno *error);
 int net_socket_local_address(idl_endpoint *ep, const net_socket_local_address_request *req,
                              net_socket_local_address_reply_buffer *buf,
                              const net_socket_local_address_reply **reply, sys_errno *error);
+int net_socket_local_address_start(idl_endpoint *ep, const net_socket_local_address_request *req,
+                                   net_socket_local_address_pending *p);
+int net_socket_local_address_finish(idl_endpoint *ep, net_socket_local_address_pending *p,
+                                    const net_socket_local_address_reply **reply, sys_errno *error);
 int net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
                        net_socket_connect_reply_buffer *buf, const net_socket_connect_reply **reply,
                        sys_errno *error);
+int net_socket_connect_start(idl_endpoint *ep, const net_socket_connect_request *req,
+                             net_socket_connect_pending *p);
+int net_socket_connect_finish(idl_endpoint *ep, net_socket_connect_pending *p,
+                              const net_socket_connect_reply **reply, sys_errno *error);
 int net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
                       net_socket_listen_reply_buffer *buf, const net_socket_listen_reply **reply,
                       sys_errno *error);
+int net_socket_listen_start(idl_endpoint *ep, const net_socket_listen_request *req,
+                            net_socket_listen_pending *p);
+int net_socket_listen_finish(idl_endpoint *ep, net_socket_listen_pending *p,
+                             const net_socket_listen_reply **reply, sys_errno *error);
 int net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
                       net_socket_accept_reply_buffer *buf, const net_socket_accept_reply **reply,
                       sys_errno *error);
+int net_socket_accept_start(idl_endpoint *ep, const net_socket_accept_request *req,
+                            net_socket_accept_pending *p);
+int net_socket_accept_finish(idl_endpoint *ep, net_socket_accept_pending *p,
+                             const net_socket_accept_reply **reply, sys_errno *error);
 int net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
                        net_socket_send_to_reply_buffer *buf, const net_socket_send_to_reply **reply,
                        sys_errno *error);
+int net_socket_send_to_start(idl_endpoint *ep, const net_socket_send_to_request *req,
+                             net_socket_send_to_pending *p);
+int net_socket_send_to_finish(idl_endpoint *ep, net_socket_send_to_pending *p,
+                              const net_socket_send_to_reply **reply, sys_errno *error);
 int net_socket_receive_from(idl_endpoint *ep, const net_socket_receive_from_request *req,
                             net_socket_receive_from_reply_buffer *buf,
                             const net_socket_receive_from_reply **reply, sys_errno *error);
+int net_socket_receive_from_start(idl_endpoint *ep, const net_socket_receive_from_request *req,
+                                  net_socket_receive_from_pending *p);
+int net_socket_receive_from_finish(idl_endpoint *ep, net_socket_receive_from_pending *p,
+                                   const net_socket_receive_from_reply **reply, sys_errno *error);
 int net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
                     net_socket_send_reply_buffer *buf, const net_socket_send_reply **reply,
                     sys_errno *error);
+int net_socket_send_start(idl_endpoint *ep, const net_socket_send_request *req,
+                          net_socket_send_pending *p);
+int net_socket_send_finish(idl_endpoint *ep, net_socket_send_pending *p,
+                           const net_socket_send_reply **reply, sys_errno *error);
 int net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
                        net_socket_receive_reply_buffer *buf, const net_socket_receive_reply **reply,
                        sys_errno *error);
+int net_socket_receive_start(idl_endpoint *ep, const net_socket_receive_request *req,
+                             net_socket_receive_pending *p);
+int net_socket_receive_finish(idl_endpoint *ep, net_socket_receive_pending *p,
+                              const net_socket_receive_reply **reply, sys_errno *error);
 int net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req,
                         net_socket_shutdown_reply_buffer *buf,
                         const net_socket_shutdown_reply **reply, sys_errno *error);
+int net_socket_shutdown_start(idl_endpoint *ep, const net_socket_shutdown_request *req,
+                              net_socket_shutdown_pending *p);
+int net_socket_shutdown_finish(idl_endpoint *ep, net_socket_shutdown_pending *p,
+                               const net_socket_shutdown_reply **reply, sys_errno *error);
 int net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
                      net_socket_close_reply_buffer *buf, const net_socket_close_reply **reply,
                      sys_errno *error);
+int net_socket_close_start(idl_endpoint *ep, const net_socket_close_request *req,
+                           net_socket_close_pending *p);
+int net_socket_close_finish(idl_endpoint *ep, net_socket_close_pending *p,
+                            const net_socket_close_reply **reply, sys_errno *error);
 int net_socket_send_readable(idl_endpoint *ep, const net_socket_readable_event *event);
 int net_socket_send_writable(idl_endpoint *ep, const net_socket_writable_event *event);
 
@@ -1146,6 +1280,13 @@ typedef union net_config_list_interfaces_reply_buffer {
 	uint8_t bytes[3880u];
 } net_config_list_interfaces_reply_buffer;
 
+/* A call to Config.list_interfaces in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_list_interfaces_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_list_interfaces_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_list_interfaces_pending;
+
 int64_t net_config_list_interfaces_error_encode(uint64_t txid, sys_errno error, void *out,
                                                 size_t out_max);
 int net_config_list_interfaces_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -1195,6 +1336,13 @@ typedef union net_config_add_address_reply_buffer {
 	net_config_add_address_reply reply;
 	uint8_t bytes[32u];
 } net_config_add_address_reply_buffer;
+
+/* A call to Config.add_address in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_add_address_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_add_address_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_add_address_pending;
 
 int64_t net_config_add_address_error_encode(uint64_t txid, sys_errno error, void *out,
                                             size_t out_max);
@@ -1247,6 +1395,13 @@ typedef union net_config_remove_address_reply_buffer {
 	net_config_remove_address_reply reply;
 	uint8_t bytes[32u];
 } net_config_remove_address_reply_buffer;
+
+/* A call to Config.remove_address in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_remove_address_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_remove_address_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_remove_address_pending;
 
 int64_t net_config_remove_address_error_encode(uint64_t txid, sys_errno error, void *out,
                                                size_t out_max);
@@ -1301,6 +1456,13 @@ typedef union net_config_set_gateway_reply_buffer {
 	uint8_t bytes[32u];
 } net_config_set_gateway_reply_buffer;
 
+/* A call to Config.set_gateway in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_set_gateway_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_set_gateway_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_set_gateway_pending;
+
 int64_t net_config_set_gateway_error_encode(uint64_t txid, sys_errno error, void *out,
                                             size_t out_max);
 int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -1350,6 +1512,13 @@ typedef union net_config_set_flags_reply_buffer {
 	uint8_t bytes[32u];
 } net_config_set_flags_reply_buffer;
 
+/* A call to Config.set_flags in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_set_flags_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_set_flags_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_set_flags_pending;
+
 int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -1380,22 +1549,47 @@ int net_config_interfaces_changed_event_decode(const void *shared, size_t availa
  * Client stubs of Config: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int net_config_list_interfaces(idl_endpoint *ep, const net_config_list_interfaces_request *req,
                                net_config_list_interfaces_reply_buffer *buf,
                                const net_config_list_interfaces_reply **reply, sys_errno *error);
+int net_config_list_interfaces_start(idl_endpoint *ep,
+                                     const net_config_list_interfaces_request *req,
+                                     net_config_list_interfaces_pending *p);
+int net_config_list_interfaces_finish(idl_endpoint *ep, net_config_list_interfaces_pending *p,
+                                      const net_config_list_interfaces_reply **reply,
+                                      sys_errno *error);
 int net_config_add_address(idl_endpoint *ep, const net_config_add_address_request *req,
                            net_config_add_address_reply_buffer *buf,
                            const net_config_add_address_reply **reply, sys_errno *error);
+int net_config_add_address_start(idl_endpoint *ep, const net_config_add_address_request *req,
+                                 net_config_add_address_pending *p);
+int net_config_add_address_finish(idl_endpoint *ep, net_config_add_address_pending *p,
+                                  const net_config_add_address_reply **reply, sys_errno *error);
 int net_config_remove_address(idl_endpoint *ep, const net_config_remove_address_request *req,
                               net_config_remove_address_reply_buffer *buf,
                               const net_config_remove_address_reply **reply, sys_errno *error);
+int net_config_remove_address_start(idl_endpoint *ep, const net_config_remove_address_request *req,
+                                    net_config_remove_address_pending *p);
+int net_config_remove_address_finish(idl_endpoint *ep, net_config_remove_address_pending *p,
+                                     const net_config_remove_address_reply **reply,
+                                     sys_errno *error);
 int net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_request *req,
                            net_config_set_gateway_reply_buffer *buf,
                            const net_config_set_gateway_reply **reply, sys_errno *error);
+int net_config_set_gateway_start(idl_endpoint *ep, const net_config_set_gateway_request *req,
+                                 net_config_set_gateway_pending *p);
+int net_config_set_gateway_finish(idl_endpoint *ep, net_config_set_gateway_pending *p,
+                                  const net_config_set_gateway_reply **reply, sys_errno *error);
 int net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *req,
                          net_config_set_flags_reply_buffer *buf,
                          const net_config_set_flags_reply **reply, sys_errno *error);
+int net_config_set_flags_start(idl_endpoint *ep, const net_config_set_flags_request *req,
+                               net_config_set_flags_pending *p);
+int net_config_set_flags_finish(idl_endpoint *ep, net_config_set_flags_pending *p,
+                                const net_config_set_flags_reply **reply, sys_errno *error);
 int net_config_send_interfaces_changed(idl_endpoint *ep,
                                        const net_config_interfaces_changed_event *event);
 

@@ -2155,191 +2155,424 @@ static int send_pci_bus_device_removed_event(idl_endpoint *ep,
 }
 
 /* pci.idl:127: Bus.enumerate */
+static int start_pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
+                                   idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_enumerate_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_enumerate(idl_endpoint *ep, idl_call *call,
+                                    pci_bus_enumerate_reply_buffer *buf,
+                                    const pci_bus_enumerate_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = pci_bus_enumerate_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = pci_bus_enumerate_reply_validate(buf->bytes, call->size, call->handles,
+	                                       call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
                       pci_bus_enumerate_reply_buffer *buf, const pci_bus_enumerate_reply **reply,
                       sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_enumerate_request(ep, req, txid);
-	if (err != IDL_OK)
-		return err;
 	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_enumerate(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_enumerate_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = pci_bus_enumerate_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_pci_bus_enumerate(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:127: Bus.enumerate, started */
+int pci_bus_enumerate_start(idl_endpoint *ep, const pci_bus_enumerate_request *req,
+                            pci_bus_enumerate_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_enumerate(ep, req, &p->call);
+}
+
+/* pci.idl:127: Bus.enumerate, finished */
+int pci_bus_enumerate_finish(idl_endpoint *ep, pci_bus_enumerate_pending *p,
+                             const pci_bus_enumerate_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_enumerate(ep, &p->call, &p->buf, reply, error);
 }
 
 /* pci.idl:132: Bus.find */
-int pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_reply_buffer *buf,
-                 const pci_bus_find_reply **reply, sys_errno *error)
+static int start_pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_find_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_pci_bus_find_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_find(idl_endpoint *ep, idl_call *call, pci_bus_find_reply_buffer *buf,
+                               const pci_bus_find_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_find_error_validate(buf->bytes, size, error);
+		err = pci_bus_find_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_find_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    pci_bus_find_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
+int pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_reply_buffer *buf,
+                 const pci_bus_find_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_find(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_pci_bus_find(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:132: Bus.find, started */
+int pci_bus_find_start(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_find(ep, req, &p->call);
+}
+
+/* pci.idl:132: Bus.find, finished */
+int pci_bus_find_finish(idl_endpoint *ep, pci_bus_find_pending *p, const pci_bus_find_reply **reply,
+                        sys_errno *error)
+{
+	return finish_pci_bus_find(ep, &p->call, &p->buf, reply, error);
+}
+
 /* pci.idl:141: Bus.config_read */
+static int start_pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_config_read_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_config_read(idl_endpoint *ep, idl_call *call,
+                                      pci_bus_config_read_reply_buffer *buf,
+                                      const pci_bus_config_read_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = pci_bus_config_read_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = pci_bus_config_read_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req,
                         pci_bus_config_read_reply_buffer *buf,
                         const pci_bus_config_read_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_config_read_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_config_read(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_pci_bus_config_read(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:141: Bus.config_read, started */
+int pci_bus_config_read_start(idl_endpoint *ep, const pci_bus_config_read_request *req,
+                              pci_bus_config_read_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_config_read(ep, req, &p->call);
+}
+
+/* pci.idl:141: Bus.config_read, finished */
+int pci_bus_config_read_finish(idl_endpoint *ep, pci_bus_config_read_pending *p,
+                               const pci_bus_config_read_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_config_read(ep, &p->call, &p->buf, reply, error);
+}
+
+/* pci.idl:146: Bus.config_write */
+static int start_pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *req,
+                                      idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_config_write_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_config_write(idl_endpoint *ep, idl_call *call,
+                                       pci_bus_config_write_reply_buffer *buf,
+                                       const pci_bus_config_write_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_config_read_error_validate(buf->bytes, size, error);
+		err = pci_bus_config_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_config_read_reply_validate(buf->bytes, size, handles, handle_count);
+	err = pci_bus_config_write_reply_validate(buf->bytes, call->size, call->handles,
+	                                          call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* pci.idl:146: Bus.config_write */
 int pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *req,
                          pci_bus_config_write_reply_buffer *buf,
                          const pci_bus_config_write_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_config_write_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_config_write(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_pci_bus_config_write(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:146: Bus.config_write, started */
+int pci_bus_config_write_start(idl_endpoint *ep, const pci_bus_config_write_request *req,
+                               pci_bus_config_write_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_config_write(ep, req, &p->call);
+}
+
+/* pci.idl:146: Bus.config_write, finished */
+int pci_bus_config_write_finish(idl_endpoint *ep, pci_bus_config_write_pending *p,
+                                const pci_bus_config_write_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_config_write(ep, &p->call, &p->buf, reply, error);
+}
+
+/* pci.idl:150: Bus.set_command */
+static int start_pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_set_command_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_set_command(idl_endpoint *ep, idl_call *call,
+                                      pci_bus_set_command_reply_buffer *buf,
+                                      const pci_bus_set_command_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_config_write_error_validate(buf->bytes, size, error);
+		err = pci_bus_set_command_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_config_write_reply_validate(buf->bytes, size, handles, handle_count);
+	err = pci_bus_set_command_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* pci.idl:150: Bus.set_command */
 int pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req,
                         pci_bus_set_command_reply_buffer *buf,
                         const pci_bus_set_command_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_set_command_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_set_command(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_pci_bus_set_command(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:150: Bus.set_command, started */
+int pci_bus_set_command_start(idl_endpoint *ep, const pci_bus_set_command_request *req,
+                              pci_bus_set_command_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_set_command(ep, req, &p->call);
+}
+
+/* pci.idl:150: Bus.set_command, finished */
+int pci_bus_set_command_finish(idl_endpoint *ep, pci_bus_set_command_pending *p,
+                               const pci_bus_set_command_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_set_command(ep, &p->call, &p->buf, reply, error);
+}
+
+/* pci.idl:162: Bus.claim */
+static int start_pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_claim_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_claim(idl_endpoint *ep, idl_call *call, pci_bus_claim_reply_buffer *buf,
+                                const pci_bus_claim_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_set_command_error_validate(buf->bytes, size, error);
+		err = pci_bus_claim_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_set_command_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    pci_bus_claim_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* pci.idl:162: Bus.claim */
 int pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req,
                   pci_bus_claim_reply_buffer *buf, const pci_bus_claim_reply **reply,
                   sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_claim_request(ep, req, txid);
+	idl_typed_handle handles[8];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 8);
+	int err = start_pci_bus_claim(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[8];
-	uint32_t handle_count = 8;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_pci_bus_claim(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:162: Bus.claim, started */
+int pci_bus_claim_start(idl_endpoint *ep, const pci_bus_claim_request *req,
+                        pci_bus_claim_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 8u);
+	return start_pci_bus_claim(ep, req, &p->call);
+}
+
+/* pci.idl:162: Bus.claim, finished */
+int pci_bus_claim_finish(idl_endpoint *ep, pci_bus_claim_pending *p,
+                         const pci_bus_claim_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_claim(ep, &p->call, &p->buf, reply, error);
+}
+
+/* pci.idl:169: Bus.release */
+static int start_pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
+                                 idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_release_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_release(idl_endpoint *ep, idl_call *call,
+                                  pci_bus_release_reply_buffer *buf,
+                                  const pci_bus_release_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_claim_error_validate(buf->bytes, size, error);
+		err = pci_bus_release_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_claim_reply_validate(buf->bytes, size, handles, handle_count);
+	err = pci_bus_release_reply_validate(buf->bytes, call->size, call->handles,
+	                                     call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* pci.idl:169: Bus.release */
 int pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
                     pci_bus_release_reply_buffer *buf, const pci_bus_release_reply **reply,
                     sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_release_request(ep, req, txid);
-	if (err != IDL_OK)
-		return err;
 	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_release(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_release_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = pci_bus_release_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_pci_bus_release(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:169: Bus.release, started */
+int pci_bus_release_start(idl_endpoint *ep, const pci_bus_release_request *req,
+                          pci_bus_release_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_release(ep, req, &p->call);
+}
+
+/* pci.idl:169: Bus.release, finished */
+int pci_bus_release_finish(idl_endpoint *ep, pci_bus_release_pending *p,
+                           const pci_bus_release_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_release(ep, &p->call, &p->buf, reply, error);
 }
 
 /* pci.idl:172: Bus.device_added */

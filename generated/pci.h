@@ -415,6 +415,13 @@ typedef union pci_bus_enumerate_reply_buffer {
 	uint8_t bytes[5424u];
 } pci_bus_enumerate_reply_buffer;
 
+/* A call to Bus.enumerate in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_enumerate_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_enumerate_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_enumerate_pending;
+
 int64_t pci_bus_enumerate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -468,6 +475,13 @@ typedef union pci_bus_find_reply_buffer {
 	pci_bus_find_reply reply;
 	uint8_t bytes[12328u];
 } pci_bus_find_reply_buffer;
+
+/* A call to Bus.find in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_find_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_find_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_find_pending;
 
 int64_t pci_bus_find_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -527,6 +541,13 @@ typedef union pci_bus_config_read_reply_buffer {
 	uint8_t bytes[32u];
 } pci_bus_config_read_reply_buffer;
 
+/* A call to Bus.config_read in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_config_read_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_config_read_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_config_read_pending;
+
 int64_t pci_bus_config_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -582,6 +603,13 @@ typedef union pci_bus_config_write_reply_buffer {
 	uint8_t bytes[32u];
 } pci_bus_config_write_reply_buffer;
 
+/* A call to Bus.config_write in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_config_write_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_config_write_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_config_write_pending;
+
 int64_t pci_bus_config_write_error_encode(uint64_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -636,6 +664,13 @@ typedef union pci_bus_set_command_reply_buffer {
 	pci_bus_set_command_reply reply;
 	uint8_t bytes[32u];
 } pci_bus_set_command_reply_buffer;
+
+/* A call to Bus.set_command in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_set_command_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_set_command_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_set_command_pending;
 
 int64_t pci_bus_set_command_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -707,6 +742,13 @@ typedef union pci_bus_claim_reply_buffer {
 	uint8_t bytes[256u];
 } pci_bus_claim_reply_buffer;
 
+/* A call to Bus.claim in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_claim_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_claim_reply_buffer buf;
+	idl_typed_handle handles[8u];
+} pci_bus_claim_pending;
+
 int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -752,6 +794,13 @@ typedef union pci_bus_release_reply_buffer {
 	pci_bus_release_reply reply;
 	uint8_t bytes[32u];
 } pci_bus_release_reply_buffer;
+
+/* A call to Bus.release in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_release_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_release_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_release_pending;
 
 int64_t pci_bus_release_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -804,27 +853,56 @@ int pci_bus_device_removed_event_decode(const void *shared, size_t available, vo
  * Client stubs of Bus: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
                       pci_bus_enumerate_reply_buffer *buf, const pci_bus_enumerate_reply **reply,
                       sys_errno *error);
+int pci_bus_enumerate_start(idl_endpoint *ep, const pci_bus_enumerate_request *req,
+                            pci_bus_enumerate_pending *p);
+int pci_bus_enumerate_finish(idl_endpoint *ep, pci_bus_enumerate_pending *p,
+                             const pci_bus_enumerate_reply **reply, sys_errno *error);
 int pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_reply_buffer *buf,
                  const pci_bus_find_reply **reply, sys_errno *error);
+int pci_bus_find_start(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_pending *p);
+int pci_bus_find_finish(idl_endpoint *ep, pci_bus_find_pending *p, const pci_bus_find_reply **reply,
+                        sys_errno *error);
 int pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req,
                         pci_bus_config_read_reply_buffer *buf,
                         const pci_bus_config_read_reply **reply, sys_errno *error);
+int pci_bus_config_read_start(idl_endpoint *ep, const pci_bus_config_read_request *req,
+                              pci_bus_config_read_pending *p);
+int pci_bus_config_read_finish(idl_endpoint *ep, pci_bus_config_read_pending *p,
+                               const pci_bus_config_read_reply **reply, sys_errno *error);
 int pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *req,
                          pci_bus_config_write_reply_buffer *buf,
                          const pci_bus_config_write_reply **reply, sys_errno *error);
+int pci_bus_config_write_start(idl_endpoint *ep, const pci_bus_config_write_request *req,
+                               pci_bus_config_write_pending *p);
+int pci_bus_config_write_finish(idl_endpoint *ep, pci_bus_config_write_pending *p,
+                                const pci_bus_config_write_reply **reply, sys_errno *error);
 int pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req,
                         pci_bus_set_command_reply_buffer *buf,
                         const pci_bus_set_command_reply **reply, sys_errno *error);
+int pci_bus_set_command_start(idl_endpoint *ep, const pci_bus_set_command_request *req,
+                              pci_bus_set_command_pending *p);
+int pci_bus_set_command_finish(idl_endpoint *ep, pci_bus_set_command_pending *p,
+                               const pci_bus_set_command_reply **reply, sys_errno *error);
 int pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req,
                   pci_bus_claim_reply_buffer *buf, const pci_bus_claim_reply **reply,
                   sys_errno *error);
+int pci_bus_claim_start(idl_endpoint *ep, const pci_bus_claim_request *req,
+                        pci_bus_claim_pending *p);
+int pci_bus_claim_finish(idl_endpoint *ep, pci_bus_claim_pending *p,
+                         const pci_bus_claim_reply **reply, sys_errno *error);
 int pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
                     pci_bus_release_reply_buffer *buf, const pci_bus_release_reply **reply,
                     sys_errno *error);
+int pci_bus_release_start(idl_endpoint *ep, const pci_bus_release_request *req,
+                          pci_bus_release_pending *p);
+int pci_bus_release_finish(idl_endpoint *ep, pci_bus_release_pending *p,
+                           const pci_bus_release_reply **reply, sys_errno *error);
 int pci_bus_send_device_added(idl_endpoint *ep, const pci_bus_device_added_event *event);
 int pci_bus_send_device_removed(idl_endpoint *ep, const pci_bus_device_removed_event *event);
 

@@ -856,84 +856,186 @@ static int send_sys_services_published_event(idl_endpoint *ep,
 }
 
 /* sys.idl:69: Services.lookup */
+static int start_sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_sys_services_lookup_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_sys_services_lookup(idl_endpoint *ep, idl_call *call,
+                                      sys_services_lookup_reply_buffer *buf,
+                                      const sys_services_lookup_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = sys_services_lookup_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = sys_services_lookup_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req,
                         sys_services_lookup_reply_buffer *buf,
                         const sys_services_lookup_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_sys_services_lookup_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_sys_services_lookup(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_sys_services_lookup(ep, &call, buf, reply, error);
+}
+
+/* sys.idl:69: Services.lookup, started */
+int sys_services_lookup_start(idl_endpoint *ep, const sys_services_lookup_request *req,
+                              sys_services_lookup_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_sys_services_lookup(ep, req, &p->call);
+}
+
+/* sys.idl:69: Services.lookup, finished */
+int sys_services_lookup_finish(idl_endpoint *ep, sys_services_lookup_pending *p,
+                               const sys_services_lookup_reply **reply, sys_errno *error)
+{
+	return finish_sys_services_lookup(ep, &p->call, &p->buf, reply, error);
+}
+
+/* sys.idl:74: Services.publish */
+static int start_sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *req,
+                                      idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_sys_services_publish_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_sys_services_publish(idl_endpoint *ep, idl_call *call,
+                                       sys_services_publish_reply_buffer *buf,
+                                       const sys_services_publish_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = sys_services_lookup_error_validate(buf->bytes, size, error);
+		err = sys_services_publish_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = sys_services_lookup_reply_validate(buf->bytes, size, handles, handle_count);
+	err = sys_services_publish_reply_validate(buf->bytes, call->size, call->handles,
+	                                          call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* sys.idl:74: Services.publish */
 int sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *req,
                          sys_services_publish_reply_buffer *buf,
                          const sys_services_publish_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_sys_services_publish_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_sys_services_publish(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_sys_services_publish(ep, &call, buf, reply, error);
+}
+
+/* sys.idl:74: Services.publish, started */
+int sys_services_publish_start(idl_endpoint *ep, const sys_services_publish_request *req,
+                               sys_services_publish_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_sys_services_publish(ep, req, &p->call);
+}
+
+/* sys.idl:74: Services.publish, finished */
+int sys_services_publish_finish(idl_endpoint *ep, sys_services_publish_pending *p,
+                                const sys_services_publish_reply **reply, sys_errno *error)
+{
+	return finish_sys_services_publish(ep, &p->call, &p->buf, reply, error);
+}
+
+/* sys.idl:77: Services.withdraw */
+static int start_sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request *req,
+                                       idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_sys_services_withdraw_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_sys_services_withdraw(idl_endpoint *ep, idl_call *call,
+                                        sys_services_withdraw_reply_buffer *buf,
+                                        const sys_services_withdraw_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = sys_services_publish_error_validate(buf->bytes, size, error);
+		err = sys_services_withdraw_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = sys_services_publish_reply_validate(buf->bytes, size, handles, handle_count);
+	err = sys_services_withdraw_reply_validate(buf->bytes, call->size, call->handles,
+	                                           call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* sys.idl:77: Services.withdraw */
 int sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request *req,
                           sys_services_withdraw_reply_buffer *buf,
                           const sys_services_withdraw_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_sys_services_withdraw_request(ep, req, txid);
-	if (err != IDL_OK)
-		return err;
 	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_sys_services_withdraw(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = sys_services_withdraw_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = sys_services_withdraw_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_sys_services_withdraw(ep, &call, buf, reply, error);
+}
+
+/* sys.idl:77: Services.withdraw, started */
+int sys_services_withdraw_start(idl_endpoint *ep, const sys_services_withdraw_request *req,
+                                sys_services_withdraw_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_sys_services_withdraw(ep, req, &p->call);
+}
+
+/* sys.idl:77: Services.withdraw, finished */
+int sys_services_withdraw_finish(idl_endpoint *ep, sys_services_withdraw_pending *p,
+                                 const sys_services_withdraw_reply **reply, sys_errno *error)
+{
+	return finish_sys_services_withdraw(ep, &p->call, &p->buf, reply, error);
 }
 
 /* sys.idl:81: Services.published */

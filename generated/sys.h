@@ -211,6 +211,13 @@ typedef union sys_services_lookup_reply_buffer {
 	uint8_t bytes[32u];
 } sys_services_lookup_reply_buffer;
 
+/* A call to Services.lookup in flight: _start fills it in, _finish ends it. */
+typedef struct sys_services_lookup_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	sys_services_lookup_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} sys_services_lookup_pending;
+
 int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -262,6 +269,13 @@ typedef union sys_services_publish_reply_buffer {
 	uint8_t bytes[32u];
 } sys_services_publish_reply_buffer;
 
+/* A call to Services.publish in flight: _start fills it in, _finish ends it. */
+typedef struct sys_services_publish_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	sys_services_publish_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} sys_services_publish_pending;
+
 int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int sys_services_publish_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -309,6 +323,13 @@ typedef union sys_services_withdraw_reply_buffer {
 	uint8_t bytes[32u];
 } sys_services_withdraw_reply_buffer;
 
+/* A call to Services.withdraw in flight: _start fills it in, _finish ends it. */
+typedef struct sys_services_withdraw_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	sys_services_withdraw_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} sys_services_withdraw_pending;
+
 int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void *out,
                                            size_t out_max);
 int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -339,16 +360,30 @@ int sys_services_published_event_decode(const void *shared, size_t available, vo
  * Client stubs of Services: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req,
                         sys_services_lookup_reply_buffer *buf,
                         const sys_services_lookup_reply **reply, sys_errno *error);
+int sys_services_lookup_start(idl_endpoint *ep, const sys_services_lookup_request *req,
+                              sys_services_lookup_pending *p);
+int sys_services_lookup_finish(idl_endpoint *ep, sys_services_lookup_pending *p,
+                               const sys_services_lookup_reply **reply, sys_errno *error);
 int sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *req,
                          sys_services_publish_reply_buffer *buf,
                          const sys_services_publish_reply **reply, sys_errno *error);
+int sys_services_publish_start(idl_endpoint *ep, const sys_services_publish_request *req,
+                               sys_services_publish_pending *p);
+int sys_services_publish_finish(idl_endpoint *ep, sys_services_publish_pending *p,
+                                const sys_services_publish_reply **reply, sys_errno *error);
 int sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request *req,
                           sys_services_withdraw_reply_buffer *buf,
                           const sys_services_withdraw_reply **reply, sys_errno *error);
+int sys_services_withdraw_start(idl_endpoint *ep, const sys_services_withdraw_request *req,
+                                sys_services_withdraw_pending *p);
+int sys_services_withdraw_finish(idl_endpoint *ep, sys_services_withdraw_pending *p,
+                                 const sys_services_withdraw_reply **reply, sys_errno *error);
 int sys_services_send_published(idl_endpoint *ep, const sys_services_published_event *event);
 
 /*

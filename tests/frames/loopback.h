@@ -32,6 +32,8 @@ struct loopback_end {
 	/* Called by receive when no frame waits: runs the other side. */
 	void (*pump)(void *ctx);
 	void *pump_ctx;
+	idl_call *calls;  /* calls in flight (idl_call.next) */
+	unsigned dropped; /* replies that found no call */
 };
 
 typedef struct loopback {

@@ -1270,12 +1270,13 @@ static void test_loopback_readdir(void **state)
 	                 IDL_E_REMOTE);
 	assert_int_equal(error, SYS_ERRNO_NOT_DIR);
 
-	/* A method without a handler: the dispatcher sends nothing. */
+	/* A method without a handler: the dispatcher sends nothing, and the
+	 * call waits in vain (the loopback's wait ends at once). */
 	fs_file_close_request cl = {.fd = 1};
 	fs_file_close_reply_buffer cbuf;
 	const fs_file_close_reply *creply;
 	assert_int_equal(fs_file_close(&g_lb.client.ep, &cl, &cbuf, &creply, &error),
-	                 IDL_E_WOULD_BLOCK);
+	                 IDL_E_TIMEOUT);
 	assert_int_equal(s->last_err, IDL_E_NO_HANDLER);
 }
 
@@ -1423,7 +1424,8 @@ static void test_loopback_pci_claim(void **state)
 	assert_int_equal(error, SYS_ERRNO_BUSY);
 }
 
-/* A reply to some other call: the stub refuses it. */
+/* A reply to some other call answers no call of ours: it is dropped, and
+ * the call goes on waiting for its own. */
 static void stale_pump(void *ctx)
 {
 	loopback *lb = ctx;
@@ -1446,8 +1448,10 @@ static void test_loopback_wrong_txid(void **state)
 	fs_file_open_reply_buffer buf;
 	const fs_file_open_reply *reply = NULL;
 	sys_errno error = 0;
-	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error), IDL_E_TXID);
+	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error), IDL_E_TIMEOUT);
 	assert_null(reply);
+	assert_int_equal(g_lb.client.dropped, 1);
+	assert_null(g_lb.client.calls); /* the stub ended its call */
 }
 
 /*

@@ -91,6 +91,8 @@ typedef struct idl_chan_end {
 	void *event_ctx;
 	uint8_t *scratch; /* private room for a frame too big for the buffer at hand */
 	size_t scratch_bytes;
+	idl_call *calls, *calls_tail; /* calls in flight, oldest first */
+	uint32_t calls_answered;      /* those of them answered */
 	idl_stash_entry *stash;
 	uint8_t *stash_frames;
 	uint32_t stash_slots;

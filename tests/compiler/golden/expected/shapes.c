@@ -1254,53 +1254,123 @@ static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
 }
 
 /* shapes.idl:65: Gadget.put */
-int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
-                           test_shapes_gadget_put_reply_buffer *buf,
-                           const test_shapes_gadget_put_reply **reply, test_shapes_dense *error)
+static int start_test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
+                                        idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_test_shapes_gadget_put_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_test_shapes_gadget_put_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_test_shapes_gadget_put(idl_endpoint *ep, idl_call *call,
+                                         test_shapes_gadget_put_reply_buffer *buf,
+                                         const test_shapes_gadget_put_reply **reply,
+                                         test_shapes_dense *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = test_shapes_gadget_put_error_validate(buf->bytes, size, error);
+		err = test_shapes_gadget_put_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = test_shapes_gadget_put_reply_validate(buf->bytes, size, handles, handle_count);
+	err = test_shapes_gadget_put_reply_validate(buf->bytes, call->size, call->handles,
+	                                            call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* shapes.idl:67: Gadget.get */
-int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
-                           test_shapes_gadget_get_reply_buffer *buf,
-                           const test_shapes_gadget_get_reply **reply)
+int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
+                           test_shapes_gadget_put_reply_buffer *buf,
+                           const test_shapes_gadget_put_reply **reply, test_shapes_dense *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_test_shapes_gadget_get_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_test_shapes_gadget_put(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[4];
-	uint32_t handle_count = 4;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_test_shapes_gadget_put(ep, &call, buf, reply, error);
+}
+
+/* shapes.idl:65: Gadget.put, started */
+int test_shapes_gadget_put_start(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
+                                 test_shapes_gadget_put_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_test_shapes_gadget_put(ep, req, &p->call);
+}
+
+/* shapes.idl:65: Gadget.put, finished */
+int test_shapes_gadget_put_finish(idl_endpoint *ep, test_shapes_gadget_put_pending *p,
+                                  const test_shapes_gadget_put_reply **reply,
+                                  test_shapes_dense *error)
+{
+	return finish_test_shapes_gadget_put(ep, &p->call, &p->buf, reply, error);
+}
+
+/* shapes.idl:67: Gadget.get */
+static int start_test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
+                                        idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	err = test_shapes_gadget_get_reply_validate(buf->bytes, size, handles, handle_count);
+	err = send_test_shapes_gadget_get_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_test_shapes_gadget_get(idl_endpoint *ep, idl_call *call,
+                                         test_shapes_gadget_get_reply_buffer *buf,
+                                         const test_shapes_gadget_get_reply **reply)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = test_shapes_gadget_get_reply_validate(buf->bytes, call->size, call->handles,
+	                                            call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
+}
+
+int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
+                           test_shapes_gadget_get_reply_buffer *buf,
+                           const test_shapes_gadget_get_reply **reply)
+{
+	idl_typed_handle handles[4];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 4);
+	int err = start_test_shapes_gadget_get(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_test_shapes_gadget_get(ep, &call, buf, reply);
+}
+
+/* shapes.idl:67: Gadget.get, started */
+int test_shapes_gadget_get_start(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
+                                 test_shapes_gadget_get_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 4u);
+	return start_test_shapes_gadget_get(ep, req, &p->call);
+}
+
+/* shapes.idl:67: Gadget.get, finished */
+int test_shapes_gadget_get_finish(idl_endpoint *ep, test_shapes_gadget_get_pending *p,
+                                  const test_shapes_gadget_get_reply **reply)
+{
+	return finish_test_shapes_gadget_get(ep, &p->call, &p->buf, reply);
 }
 
 /* shapes.idl:68: Gadget.poke */
@@ -1310,26 +1380,60 @@ int test_shapes_gadget_poke(idl_endpoint *ep, const test_shapes_gadget_poke_requ
 }
 
 /* shapes.idl:70: Gadget.pair */
-int test_shapes_gadget_pair(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
-                            test_shapes_gadget_pair_reply_buffer *buf,
-                            const test_shapes_gadget_pair_reply **reply)
+static int start_test_shapes_gadget_pair(idl_endpoint *ep,
+                                         const test_shapes_gadget_pair_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_test_shapes_gadget_pair_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_typed_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_test_shapes_gadget_pair_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_test_shapes_gadget_pair(idl_endpoint *ep, idl_call *call,
+                                          test_shapes_gadget_pair_reply_buffer *buf,
+                                          const test_shapes_gadget_pair_reply **reply)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
-	err = test_shapes_gadget_pair_reply_validate(buf->bytes, size, handles, handle_count);
+	err = test_shapes_gadget_pair_reply_validate(buf->bytes, call->size, call->handles,
+	                                             call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
+}
+
+int test_shapes_gadget_pair(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
+                            test_shapes_gadget_pair_reply_buffer *buf,
+                            const test_shapes_gadget_pair_reply **reply)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_test_shapes_gadget_pair(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_test_shapes_gadget_pair(ep, &call, buf, reply);
+}
+
+/* shapes.idl:70: Gadget.pair, started */
+int test_shapes_gadget_pair_start(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
+                                  test_shapes_gadget_pair_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_test_shapes_gadget_pair(ep, req, &p->call);
+}
+
+/* shapes.idl:70: Gadget.pair, finished */
+int test_shapes_gadget_pair_finish(idl_endpoint *ep, test_shapes_gadget_pair_pending *p,
+                                   const test_shapes_gadget_pair_reply **reply)
+{
+	return finish_test_shapes_gadget_pair(ep, &p->call, &p->buf, reply);
 }
 
 /* shapes.idl:71: Gadget.moved */

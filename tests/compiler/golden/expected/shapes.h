@@ -271,6 +271,13 @@ typedef union test_shapes_gadget_put_reply_buffer {
 	uint8_t bytes[32u];
 } test_shapes_gadget_put_reply_buffer;
 
+/* A call to Gadget.put in flight: _start fills it in, _finish ends it. */
+typedef struct test_shapes_gadget_put_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	test_shapes_gadget_put_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} test_shapes_gadget_put_pending;
+
 int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense error, void *out,
                                             size_t out_max);
 int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_shapes_dense *error);
@@ -314,6 +321,13 @@ typedef union test_shapes_gadget_get_reply_buffer {
 	test_shapes_gadget_get_reply reply;
 	uint8_t bytes[624u];
 } test_shapes_gadget_get_reply_buffer;
+
+/* A call to Gadget.get in flight: _start fills it in, _finish ends it. */
+typedef struct test_shapes_gadget_get_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	test_shapes_gadget_get_reply_buffer buf;
+	idl_typed_handle handles[4u];
+} test_shapes_gadget_get_pending;
 
 /* Gadget.poke request (shapes.idl:68) */
 struct test_shapes_gadget_poke_request {
@@ -388,6 +402,13 @@ typedef union test_shapes_gadget_pair_reply_buffer {
 	uint8_t bytes[32u];
 } test_shapes_gadget_pair_reply_buffer;
 
+/* A call to Gadget.pair in flight: _start fills it in, _finish ends it. */
+typedef struct test_shapes_gadget_pair_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	test_shapes_gadget_pair_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} test_shapes_gadget_pair_pending;
+
 /* Gadget.moved event (shapes.idl:71) */
 struct test_shapes_gadget_moved_event {
 	idl_frame_header header;
@@ -413,17 +434,32 @@ int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, 
  * Client stubs of Gadget: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
                            test_shapes_gadget_put_reply_buffer *buf,
                            const test_shapes_gadget_put_reply **reply, test_shapes_dense *error);
+int test_shapes_gadget_put_start(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
+                                 test_shapes_gadget_put_pending *p);
+int test_shapes_gadget_put_finish(idl_endpoint *ep, test_shapes_gadget_put_pending *p,
+                                  const test_shapes_gadget_put_reply **reply,
+                                  test_shapes_dense *error);
 int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
                            test_shapes_gadget_get_reply_buffer *buf,
                            const test_shapes_gadget_get_reply **reply);
+int test_shapes_gadget_get_start(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
+                                 test_shapes_gadget_get_pending *p);
+int test_shapes_gadget_get_finish(idl_endpoint *ep, test_shapes_gadget_get_pending *p,
+                                  const test_shapes_gadget_get_reply **reply);
 int test_shapes_gadget_poke(idl_endpoint *ep, const test_shapes_gadget_poke_request *req);
 int test_shapes_gadget_pair(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
                             test_shapes_gadget_pair_reply_buffer *buf,
                             const test_shapes_gadget_pair_reply **reply);
+int test_shapes_gadget_pair_start(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
+                                  test_shapes_gadget_pair_pending *p);
+int test_shapes_gadget_pair_finish(idl_endpoint *ep, test_shapes_gadget_pair_pending *p,
+                                   const test_shapes_gadget_pair_reply **reply);
 int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_moved_event *event);
 
 /*
@@ -490,6 +526,8 @@ int test_shapes_watcher_changed_event_decode(const void *shared, size_t availabl
  * Client stubs of Watcher: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int test_shapes_watcher_send_changed(idl_endpoint *ep,
                                      const test_shapes_watcher_changed_event *event);
