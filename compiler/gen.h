@@ -52,7 +52,7 @@ bool gen_has_requests(const decl *iface);
 decl *gen_error_enum(const method *m);
 /* The parameters of <iface>_dispatch (and of each static serve_<method>),
  * and of <iface>_event_dispatch, for the prototype and the definition. */
-#define GEN_DISPATCH_PARAMS       7
+#define GEN_DISPATCH_PARAMS       6
 #define GEN_EVENT_DISPATCH_PARAMS 6
 void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPATCH_PARAMS]);
 /* The reply parameters of a two-way client stub: reply, and error when the

@@ -82,12 +82,11 @@ decl *gen_error_enum(const method *m)
 void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPATCH_PARAMS])
 {
 	out[0] = arena_printf(a, "const %s_handlers *h", iface->c_name);
-	out[1] = "void *ctx";
-	out[2] = "idl_endpoint *ep";
-	out[3] = "void *frame";
-	out[4] = "size_t size";
-	out[5] = "const idl_typed_handle *handles";
-	out[6] = "uint32_t handle_count";
+	out[1] = "idl_request *r";
+	out[2] = "void *frame";
+	out[3] = "size_t size";
+	out[4] = "const idl_typed_handle *handles";
+	out[5] = "uint32_t handle_count";
 }
 
 size_t gen_reply_params(arena *a, const method *m, const char *out[2])

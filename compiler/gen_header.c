@@ -286,14 +286,15 @@ static void gen_server_side(header_gen *g, decl *d)
 	emit(e, "/*\n * Server side of %s: a handler per method. A handler returns 0 to send\n",
 	     d->name);
 	emit(e, " * its reply, IDL_E_REMOTE to send *error instead, or another idl_error\n");
-	emit(e, " * to send nothing and make the dispatcher return it.\n */\n");
+	emit(e, " * to send nothing and make the dispatcher return it. r says who asked\n");
+	emit(e, " * (r->session) and carries the context registered with the table.\n */\n");
 	emit(e, "typedef struct %s_handlers {\n", d->c_name);
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		if (m->kind == METHOD_EVENT)
 			continue;
 		const char *args[4];
 		size_t n = 0;
-		args[n++] = "void *ctx";
+		args[n++] = "idl_request *r";
 		args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
 		if (m->reply)
 			args[n++] = arena_printf(a, "%s *reply", m->reply->c_name);
@@ -308,6 +309,8 @@ static void gen_server_side(header_gen *g, decl *d)
 	gen_dispatch_params(a, d, dargs);
 	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", d->c_name), dargs,
 	             GEN_DISPATCH_PARAMS, ");\n\n");
+	emit(e, "/* The interface for a server's runtime (idl_server_add_interface). */\n");
+	emit(e, "extern const idl_interface %s_interface;\n\n", d->c_name);
 }
 
 static void gen_interface(header_gen *g, decl *d)

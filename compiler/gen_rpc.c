@@ -178,29 +178,60 @@ static void gen_serve(rpc_gen *g, decl *iface, method *m)
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
 	emit(e, "\tif (h->%s == NULL)\n\t\treturn IDL_E_NO_HANDLER;\n", m->name);
 	emit(e, "\tconst %s *req = frame;\n", m->request->c_name);
+	emit(e, "\tr->txid = req->header.txid;\n");
 	if (m->kind == METHOD_ONE_WAY) {
-		emit(e, "\t(void)ep;\n");
-		emit(e, "\treturn h->%s(ctx, req);\n}\n\n", m->name);
+		emit(e, "\treturn h->%s(r, req);\n}\n\n", m->name);
 		return;
 	}
 	emit(e, "\t%s reply;\n", m->reply->c_name);
 	emit(e, "\tIDL_MEMSET(&reply, 0, sizeof(reply));\n");
 	if (err_enum) {
 		emit(e, "\t%s error = 0;\n", err_enum->c_name);
-		emit(e, "\terr = h->%s(ctx, req, &reply, &error);\n", m->name);
+		emit(e, "\terr = h->%s(r, req, &reply, &error);\n", m->name);
 		emit(e, "\tif (err == IDL_E_REMOTE) {\n");
 		emit(e, "\t\tvoid *out;\n");
-		emit(e, "\t\terr = ep->ops->send_begin(ep, 32, &out);\n");
+		emit(e, "\t\terr = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);\n");
 		emit(e, "\t\tif (err != IDL_OK)\n\t\t\treturn err;\n");
-		const char *enc[] = {"req->header.txid", "error", "out", "32"};
+		const char *enc[] = {"r->txid", "error", "out", "IDL_ERROR_FRAME_BYTES"};
 		emit_wrapped(e, 2, arena_printf(a, "int64_t n = %s_error_encode(", base), enc, 4,
 		             ");\n");
-		emit(e, "\t\treturn idl_send_finish(ep, n, NULL, 0);\n\t}\n");
+		emit(e, "\t\treturn idl_send_finish(r->ep, n, NULL, 0);\n\t}\n");
 	} else {
-		emit(e, "\terr = h->%s(ctx, req, &reply);\n", m->name);
+		emit(e, "\terr = h->%s(r, req, &reply);\n", m->name);
 	}
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\treturn send_%s(ep, &reply, req->header.txid);\n}\n\n", m->reply->c_name);
+	emit(e, "\treturn send_%s(r->ep, &reply, r->txid);\n}\n\n", m->reply->c_name);
+}
+
+/* <iface>_interface: what a server's runtime needs to serve the interface. */
+static void gen_interface_descriptor(rpc_gen *g, decl *iface)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *upper = gen_upper(a, iface->c_name);
+	uint64_t max_request = 0;
+	for (method *m = iface->methods; m != NULL; m = m->next)
+		if (m->kind != METHOD_EVENT && m->request->max_frame_bytes > max_request)
+			max_request = m->request->max_frame_bytes;
+	const char *args[] = {"const void *h",
+	                      "idl_request *r",
+	                      "void *frame",
+	                      "size_t size",
+	                      "const idl_typed_handle *handles",
+	                      "uint32_t handle_count"};
+	emit_wrapped(e, 0, arena_printf(a, "static int dispatch_%s(", iface->c_name), args, 6,
+	             ")\n{\n");
+	const char *pass[] = {"h", "r", "frame", "size", "handles", "handle_count"};
+	emit_wrapped(e, 1, arena_printf(a, "return %s_dispatch(", iface->c_name), pass, 6, ");\n");
+	emit(e, "}\n\n");
+	emit(e, "const idl_interface %s_interface = {\n", iface->c_name);
+	emit(e, "    .name = \"%s%s%s\",\n", iface->file->package, *iface->file->package ? "." : "",
+	     iface->name);
+	emit(e, "    .protocol = %s_PROTOCOL,\n", upper);
+	emit(e, "    .max_frame_bytes = %s_MAX_FRAME_BYTES,\n", upper);
+	emit(e, "    .max_request_bytes = %lluu,\n", (unsigned long long)max_request);
+	emit(e, "    .dispatch = dispatch_%s,\n", iface->c_name);
+	emit(e, "};\n\n");
 }
 
 static void gen_dispatch(rpc_gen *g, decl *iface)
@@ -218,11 +249,12 @@ static void gen_dispatch(rpc_gen *g, decl *iface)
 		if (m->kind == METHOD_EVENT)
 			continue;
 		emit(e, "\tcase %s_%s_ORDINAL:\n", upper, sema_upper_case(a, m->name));
-		const char *call[] = {"h", "ctx", "ep", "frame", "size", "handles", "handle_count"};
+		const char *call[] = {"h", "r", "frame", "size", "handles", "handle_count"};
 		emit_wrapped(e, 2, arena_printf(a, "return serve_%s(", base_name(g, iface, m)),
-		             call, 7, ");\n");
+		             call, 6, ");\n");
 	}
 	emit(e, "\tdefault:\n\t\treturn IDL_E_ORDINAL;\n\t}\n}\n\n");
+	gen_interface_descriptor(g, iface);
 }
 
 static void gen_event_dispatch(rpc_gen *g, decl *iface)

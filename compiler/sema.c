@@ -725,6 +725,7 @@ static void claim_decl_names(sema *s, decl *d)
 	claim_c_name(s, arena_printf(s->a, "%s_PROTOCOL", sema_upper_case(s->a, base)), what,
 	             d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_handlers", base), what, d->loc);
+	claim_c_name(s, arena_printf(s->a, "%s_interface", base), what, d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_dispatch", base), what, d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_event_handlers", base), what, d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_event_dispatch", base), what, d->loc);

@@ -1784,9 +1784,9 @@ int console_console_send_resized(idl_endpoint *ep, const console_console_resized
 	return send_console_console_resized_event(ep, event, 0);
 }
 
-static int serve_console_console_write(const console_console_handlers *h, void *ctx,
-                                       idl_endpoint *ep, void *frame, size_t size,
-                                       const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_console_console_write(const console_console_handlers *h, idl_request *r,
+                                       void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count)
 {
 	int err = console_console_write_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1794,26 +1794,28 @@ static int serve_console_console_write(const console_console_handlers *h, void *
 	if (h->write == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_write_request *req = frame;
+	r->txid = req->header.txid;
 	console_console_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->write(ctx, req, &reply, &error);
+	err = h->write(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = console_console_write_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    console_console_write_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_console_console_write_reply(ep, &reply, req->header.txid);
+	return send_console_console_write_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_console_console_print(const console_console_handlers *h, void *ctx,
-                                       idl_endpoint *ep, void *frame, size_t size,
-                                       const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_console_console_print(const console_console_handlers *h, idl_request *r,
+                                       void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count)
 {
 	int err = console_console_print_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1821,13 +1823,13 @@ static int serve_console_console_print(const console_console_handlers *h, void *
 	if (h->print == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_print_request *req = frame;
-	(void)ep;
-	return h->print(ctx, req);
+	r->txid = req->header.txid;
+	return h->print(r, req);
 }
 
-static int serve_console_console_read(const console_console_handlers *h, void *ctx,
-                                      idl_endpoint *ep, void *frame, size_t size,
-                                      const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_console_console_read(const console_console_handlers *h, idl_request *r,
+                                      void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count)
 {
 	int err = console_console_read_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1835,26 +1837,28 @@ static int serve_console_console_read(const console_console_handlers *h, void *c
 	if (h->read == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_read_request *req = frame;
+	r->txid = req->header.txid;
 	console_console_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->read(ctx, req, &reply, &error);
+	err = h->read(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = console_console_read_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    console_console_read_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_console_console_read_reply(ep, &reply, req->header.txid);
+	return send_console_console_read_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_console_console_get_mode(const console_console_handlers *h, void *ctx,
-                                          idl_endpoint *ep, void *frame, size_t size,
-                                          const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_console_console_get_mode(const console_console_handlers *h, idl_request *r,
+                                          void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count)
 {
 	int err = console_console_get_mode_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1862,26 +1866,28 @@ static int serve_console_console_get_mode(const console_console_handlers *h, voi
 	if (h->get_mode == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_get_mode_request *req = frame;
+	r->txid = req->header.txid;
 	console_console_get_mode_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->get_mode(ctx, req, &reply, &error);
+	err = h->get_mode(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = console_console_get_mode_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = console_console_get_mode_error_encode(r->txid, error, out,
+		                                                  IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_console_console_get_mode_reply(ep, &reply, req->header.txid);
+	return send_console_console_get_mode_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_console_console_set_mode(const console_console_handlers *h, void *ctx,
-                                          idl_endpoint *ep, void *frame, size_t size,
-                                          const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_console_console_set_mode(const console_console_handlers *h, idl_request *r,
+                                          void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count)
 {
 	int err = console_console_set_mode_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1889,26 +1895,28 @@ static int serve_console_console_set_mode(const console_console_handlers *h, voi
 	if (h->set_mode == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_set_mode_request *req = frame;
+	r->txid = req->header.txid;
 	console_console_set_mode_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->set_mode(ctx, req, &reply, &error);
+	err = h->set_mode(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = console_console_set_mode_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = console_console_set_mode_error_encode(r->txid, error, out,
+		                                                  IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_console_console_set_mode_reply(ep, &reply, req->header.txid);
+	return send_console_console_set_mode_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_console_console_get_size(const console_console_handlers *h, void *ctx,
-                                          idl_endpoint *ep, void *frame, size_t size,
-                                          const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_console_console_get_size(const console_console_handlers *h, idl_request *r,
+                                          void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count)
 {
 	int err = console_console_get_size_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1916,49 +1924,61 @@ static int serve_console_console_get_size(const console_console_handlers *h, voi
 	if (h->get_size == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_get_size_request *req = frame;
+	r->txid = req->header.txid;
 	console_console_get_size_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->get_size(ctx, req, &reply, &error);
+	err = h->get_size(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = console_console_get_size_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = console_console_get_size_error_encode(r->txid, error, out,
+		                                                  IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_console_console_get_size_reply(ep, &reply, req->header.txid);
+	return send_console_console_get_size_reply(r->ep, &reply, r->txid);
 }
 
-int console_console_dispatch(const console_console_handlers *h, void *ctx, idl_endpoint *ep,
-                             void *frame, size_t size, const idl_typed_handle *handles,
-                             uint32_t handle_count)
+int console_console_dispatch(const console_console_handlers *h, idl_request *r, void *frame,
+                             size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case CONSOLE_CONSOLE_WRITE_ORDINAL:
-		return serve_console_console_write(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_console_console_write(h, r, frame, size, handles, handle_count);
 	case CONSOLE_CONSOLE_PRINT_ORDINAL:
-		return serve_console_console_print(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_console_console_print(h, r, frame, size, handles, handle_count);
 	case CONSOLE_CONSOLE_READ_ORDINAL:
-		return serve_console_console_read(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_console_console_read(h, r, frame, size, handles, handle_count);
 	case CONSOLE_CONSOLE_GET_MODE_ORDINAL:
-		return serve_console_console_get_mode(h, ctx, ep, frame, size, handles,
-		                                      handle_count);
+		return serve_console_console_get_mode(h, r, frame, size, handles, handle_count);
 	case CONSOLE_CONSOLE_SET_MODE_ORDINAL:
-		return serve_console_console_set_mode(h, ctx, ep, frame, size, handles,
-		                                      handle_count);
+		return serve_console_console_set_mode(h, r, frame, size, handles, handle_count);
 	case CONSOLE_CONSOLE_GET_SIZE_ORDINAL:
-		return serve_console_console_get_size(h, ctx, ep, frame, size, handles,
-		                                      handle_count);
+		return serve_console_console_get_size(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
+
+static int dispatch_console_console(const void *h, idl_request *r, void *frame, size_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return console_console_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface console_console_interface = {
+    .name = "console.Console",
+    .protocol = CONSOLE_CONSOLE_PROTOCOL,
+    .max_frame_bytes = CONSOLE_CONSOLE_MAX_FRAME_BYTES,
+    .max_request_bytes = 4136u,
+    .dispatch = dispatch_console_console,
+};
 
 int console_console_event_dispatch(const console_console_event_handlers *h, void *ctx, void *frame,
                                    size_t size, const idl_typed_handle *handles,

@@ -546,27 +546,30 @@ int console_console_send_resized(idl_endpoint *ep, const console_console_resized
 /*
  * Server side of Console: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct console_console_handlers {
-	int (*write)(void *ctx, const console_console_write_request *req,
+	int (*write)(idl_request *r, const console_console_write_request *req,
 	             console_console_write_reply *reply, sys_errno *error);
-	int (*print)(void *ctx, const console_console_print_request *req);
-	int (*read)(void *ctx, const console_console_read_request *req,
+	int (*print)(idl_request *r, const console_console_print_request *req);
+	int (*read)(idl_request *r, const console_console_read_request *req,
 	            console_console_read_reply *reply, sys_errno *error);
-	int (*get_mode)(void *ctx, const console_console_get_mode_request *req,
+	int (*get_mode)(idl_request *r, const console_console_get_mode_request *req,
 	                console_console_get_mode_reply *reply, sys_errno *error);
-	int (*set_mode)(void *ctx, const console_console_set_mode_request *req,
+	int (*set_mode)(idl_request *r, const console_console_set_mode_request *req,
 	                console_console_set_mode_reply *reply, sys_errno *error);
-	int (*get_size)(void *ctx, const console_console_get_size_request *req,
+	int (*get_size)(idl_request *r, const console_console_get_size_request *req,
 	                console_console_get_size_reply *reply, sys_errno *error);
 } console_console_handlers;
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int console_console_dispatch(const console_console_handlers *h, void *ctx, idl_endpoint *ep,
-                             void *frame, size_t size, const idl_typed_handle *handles,
-                             uint32_t handle_count);
+int console_console_dispatch(const console_console_handlers *h, idl_request *r, void *frame,
+                             size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface console_console_interface;
 
 /* Client side of Console's events. */
 typedef struct console_console_event_handlers {

@@ -4563,8 +4563,8 @@ int fs_file_send_changed(idl_endpoint *ep, const fs_file_changed_event *event)
 	return send_fs_file_changed_event(ep, event, 0);
 }
 
-static int serve_fs_file_open(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_open(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_open_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4572,25 +4572,26 @@ static int serve_fs_file_open(const fs_file_handlers *h, void *ctx, idl_endpoint
 	if (h->open == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_open_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_open_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->open(ctx, req, &reply, &error);
+	err = h->open(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_open_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_open_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_open_reply(ep, &reply, req->header.txid);
+	return send_fs_file_open_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_close(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_close(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_close_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4598,25 +4599,26 @@ static int serve_fs_file_close(const fs_file_handlers *h, void *ctx, idl_endpoin
 	if (h->close == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_close_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_close_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->close(ctx, req, &reply, &error);
+	err = h->close(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_close_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_close_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_close_reply(ep, &reply, req->header.txid);
+	return send_fs_file_close_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_read(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_read(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_read_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4624,25 +4626,26 @@ static int serve_fs_file_read(const fs_file_handlers *h, void *ctx, idl_endpoint
 	if (h->read == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_read_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->read(ctx, req, &reply, &error);
+	err = h->read(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_read_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_read_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_read_reply(ep, &reply, req->header.txid);
+	return send_fs_file_read_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_write(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_write(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_write_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4650,25 +4653,26 @@ static int serve_fs_file_write(const fs_file_handlers *h, void *ctx, idl_endpoin
 	if (h->write == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_write_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->write(ctx, req, &reply, &error);
+	err = h->write(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_write_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_write_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_write_reply(ep, &reply, req->header.txid);
+	return send_fs_file_write_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_read_shared(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_fs_file_read_shared(const fs_file_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = fs_file_read_shared_request_validate(frame, size, handles, handle_count);
@@ -4677,25 +4681,27 @@ static int serve_fs_file_read_shared(const fs_file_handlers *h, void *ctx, idl_e
 	if (h->read_shared == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_read_shared_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_read_shared_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->read_shared(ctx, req, &reply, &error);
+	err = h->read_shared(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_read_shared_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    fs_file_read_shared_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_read_shared_reply(ep, &reply, req->header.txid);
+	return send_fs_file_read_shared_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_write_shared(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_fs_file_write_shared(const fs_file_handlers *h, idl_request *r, void *frame,
+                                      size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = fs_file_write_shared_request_validate(frame, size, handles, handle_count);
@@ -4704,25 +4710,27 @@ static int serve_fs_file_write_shared(const fs_file_handlers *h, void *ctx, idl_
 	if (h->write_shared == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_write_shared_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_write_shared_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->write_shared(ctx, req, &reply, &error);
+	err = h->write_shared(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_write_shared_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    fs_file_write_shared_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_write_shared_reply(ep, &reply, req->header.txid);
+	return send_fs_file_write_shared_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_stat(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_stat(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_stat_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4730,25 +4738,26 @@ static int serve_fs_file_stat(const fs_file_handlers *h, void *ctx, idl_endpoint
 	if (h->stat == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_stat_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_stat_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->stat(ctx, req, &reply, &error);
+	err = h->stat(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_stat_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_stat_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_stat_reply(ep, &reply, req->header.txid);
+	return send_fs_file_stat_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_set_times(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_fs_file_set_times(const fs_file_handlers *h, idl_request *r, void *frame,
+                                   size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = fs_file_set_times_request_validate(frame, size, handles, handle_count);
@@ -4757,25 +4766,27 @@ static int serve_fs_file_set_times(const fs_file_handlers *h, void *ctx, idl_end
 	if (h->set_times == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_set_times_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_set_times_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->set_times(ctx, req, &reply, &error);
+	err = h->set_times(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_set_times_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    fs_file_set_times_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_set_times_reply(ep, &reply, req->header.txid);
+	return send_fs_file_set_times_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_truncate(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                  void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_fs_file_truncate(const fs_file_handlers *h, idl_request *r, void *frame,
+                                  size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	int err = fs_file_truncate_request_validate(frame, size, handles, handle_count);
@@ -4784,25 +4795,27 @@ static int serve_fs_file_truncate(const fs_file_handlers *h, void *ctx, idl_endp
 	if (h->truncate == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_truncate_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_truncate_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->truncate(ctx, req, &reply, &error);
+	err = h->truncate(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_truncate_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    fs_file_truncate_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_truncate_reply(ep, &reply, req->header.txid);
+	return send_fs_file_truncate_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_sync(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_sync(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_sync_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4810,25 +4823,26 @@ static int serve_fs_file_sync(const fs_file_handlers *h, void *ctx, idl_endpoint
 	if (h->sync == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_sync_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_sync_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->sync(ctx, req, &reply, &error);
+	err = h->sync(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_sync_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_sync_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_sync_reply(ep, &reply, req->header.txid);
+	return send_fs_file_sync_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_readdir(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_fs_file_readdir(const fs_file_handlers *h, idl_request *r, void *frame,
+                                 size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = fs_file_readdir_request_validate(frame, size, handles, handle_count);
@@ -4837,25 +4851,27 @@ static int serve_fs_file_readdir(const fs_file_handlers *h, void *ctx, idl_endpo
 	if (h->readdir == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_readdir_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_readdir_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->readdir(ctx, req, &reply, &error);
+	err = h->readdir(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_readdir_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    fs_file_readdir_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_readdir_reply(ep, &reply, req->header.txid);
+	return send_fs_file_readdir_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_mkdir(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_mkdir(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_mkdir_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4863,25 +4879,26 @@ static int serve_fs_file_mkdir(const fs_file_handlers *h, void *ctx, idl_endpoin
 	if (h->mkdir == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_mkdir_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_mkdir_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->mkdir(ctx, req, &reply, &error);
+	err = h->mkdir(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_mkdir_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_mkdir_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_mkdir_reply(ep, &reply, req->header.txid);
+	return send_fs_file_mkdir_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_unlink(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_unlink(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                                const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_unlink_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4889,25 +4906,26 @@ static int serve_fs_file_unlink(const fs_file_handlers *h, void *ctx, idl_endpoi
 	if (h->unlink == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_unlink_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_unlink_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->unlink(ctx, req, &reply, &error);
+	err = h->unlink(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_unlink_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_unlink_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_unlink_reply(ep, &reply, req->header.txid);
+	return send_fs_file_unlink_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_rename(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_rename(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                                const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_rename_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4915,25 +4933,26 @@ static int serve_fs_file_rename(const fs_file_handlers *h, void *ctx, idl_endpoi
 	if (h->rename == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_rename_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_rename_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->rename(ctx, req, &reply, &error);
+	err = h->rename(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_rename_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_rename_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_rename_reply(ep, &reply, req->header.txid);
+	return send_fs_file_rename_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_advise(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_advise(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                                const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_advise_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4941,12 +4960,12 @@ static int serve_fs_file_advise(const fs_file_handlers *h, void *ctx, idl_endpoi
 	if (h->advise == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_advise_request *req = frame;
-	(void)ep;
-	return h->advise(ctx, req);
+	r->txid = req->header.txid;
+	return h->advise(r, req);
 }
 
-static int serve_fs_file_watch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_fs_file_watch(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_watch_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4954,65 +4973,80 @@ static int serve_fs_file_watch(const fs_file_handlers *h, void *ctx, idl_endpoin
 	if (h->watch == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_watch_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_watch_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->watch(ctx, req, &reply, &error);
+	err = h->watch(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_watch_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_watch_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_watch_reply(ep, &reply, req->header.txid);
+	return send_fs_file_watch_reply(r->ep, &reply, r->txid);
 }
 
-int fs_file_dispatch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+int fs_file_dispatch(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                     const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case FS_FILE_OPEN_ORDINAL:
-		return serve_fs_file_open(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_open(h, r, frame, size, handles, handle_count);
 	case FS_FILE_CLOSE_ORDINAL:
-		return serve_fs_file_close(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_close(h, r, frame, size, handles, handle_count);
 	case FS_FILE_READ_ORDINAL:
-		return serve_fs_file_read(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_read(h, r, frame, size, handles, handle_count);
 	case FS_FILE_WRITE_ORDINAL:
-		return serve_fs_file_write(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_write(h, r, frame, size, handles, handle_count);
 	case FS_FILE_READ_SHARED_ORDINAL:
-		return serve_fs_file_read_shared(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_read_shared(h, r, frame, size, handles, handle_count);
 	case FS_FILE_WRITE_SHARED_ORDINAL:
-		return serve_fs_file_write_shared(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_write_shared(h, r, frame, size, handles, handle_count);
 	case FS_FILE_STAT_ORDINAL:
-		return serve_fs_file_stat(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_stat(h, r, frame, size, handles, handle_count);
 	case FS_FILE_SET_TIMES_ORDINAL:
-		return serve_fs_file_set_times(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_set_times(h, r, frame, size, handles, handle_count);
 	case FS_FILE_TRUNCATE_ORDINAL:
-		return serve_fs_file_truncate(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_truncate(h, r, frame, size, handles, handle_count);
 	case FS_FILE_SYNC_ORDINAL:
-		return serve_fs_file_sync(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_sync(h, r, frame, size, handles, handle_count);
 	case FS_FILE_READDIR_ORDINAL:
-		return serve_fs_file_readdir(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_readdir(h, r, frame, size, handles, handle_count);
 	case FS_FILE_MKDIR_ORDINAL:
-		return serve_fs_file_mkdir(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_mkdir(h, r, frame, size, handles, handle_count);
 	case FS_FILE_UNLINK_ORDINAL:
-		return serve_fs_file_unlink(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_unlink(h, r, frame, size, handles, handle_count);
 	case FS_FILE_RENAME_ORDINAL:
-		return serve_fs_file_rename(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_rename(h, r, frame, size, handles, handle_count);
 	case FS_FILE_ADVISE_ORDINAL:
-		return serve_fs_file_advise(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_advise(h, r, frame, size, handles, handle_count);
 	case FS_FILE_WATCH_ORDINAL:
-		return serve_fs_file_watch(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_watch(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
+
+static int dispatch_fs_file(const void *h, idl_request *r, void *frame, size_t size,
+                            const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return fs_file_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface fs_file_interface = {
+    .name = "fs.File",
+    .protocol = FS_FILE_PROTOCOL,
+    .max_frame_bytes = FS_FILE_MAX_FRAME_BYTES,
+    .max_request_bytes = 4152u,
+    .dispatch = dispatch_fs_file,
+};
 
 int fs_file_event_dispatch(const fs_file_event_handlers *h, void *ctx, void *frame, size_t size,
                            const idl_typed_handle *handles, uint32_t handle_count)

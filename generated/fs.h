@@ -1384,46 +1384,50 @@ int fs_file_send_changed(idl_endpoint *ep, const fs_file_changed_event *event);
 /*
  * Server side of File: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct fs_file_handlers {
-	int (*open)(void *ctx, const fs_file_open_request *req, fs_file_open_reply *reply,
+	int (*open)(idl_request *r, const fs_file_open_request *req, fs_file_open_reply *reply,
 	            sys_errno *error);
-	int (*close)(void *ctx, const fs_file_close_request *req, fs_file_close_reply *reply,
+	int (*close)(idl_request *r, const fs_file_close_request *req, fs_file_close_reply *reply,
 	             sys_errno *error);
-	int (*read)(void *ctx, const fs_file_read_request *req, fs_file_read_reply *reply,
+	int (*read)(idl_request *r, const fs_file_read_request *req, fs_file_read_reply *reply,
 	            sys_errno *error);
-	int (*write)(void *ctx, const fs_file_write_request *req, fs_file_write_reply *reply,
+	int (*write)(idl_request *r, const fs_file_write_request *req, fs_file_write_reply *reply,
 	             sys_errno *error);
-	int (*read_shared)(void *ctx, const fs_file_read_shared_request *req,
+	int (*read_shared)(idl_request *r, const fs_file_read_shared_request *req,
 	                   fs_file_read_shared_reply *reply, sys_errno *error);
-	int (*write_shared)(void *ctx, const fs_file_write_shared_request *req,
+	int (*write_shared)(idl_request *r, const fs_file_write_shared_request *req,
 	                    fs_file_write_shared_reply *reply, sys_errno *error);
-	int (*stat)(void *ctx, const fs_file_stat_request *req, fs_file_stat_reply *reply,
+	int (*stat)(idl_request *r, const fs_file_stat_request *req, fs_file_stat_reply *reply,
 	            sys_errno *error);
-	int (*set_times)(void *ctx, const fs_file_set_times_request *req,
+	int (*set_times)(idl_request *r, const fs_file_set_times_request *req,
 	                 fs_file_set_times_reply *reply, sys_errno *error);
-	int (*truncate)(void *ctx, const fs_file_truncate_request *req,
+	int (*truncate)(idl_request *r, const fs_file_truncate_request *req,
 	                fs_file_truncate_reply *reply, sys_errno *error);
-	int (*sync)(void *ctx, const fs_file_sync_request *req, fs_file_sync_reply *reply,
+	int (*sync)(idl_request *r, const fs_file_sync_request *req, fs_file_sync_reply *reply,
 	            sys_errno *error);
-	int (*readdir)(void *ctx, const fs_file_readdir_request *req, fs_file_readdir_reply *reply,
-	               sys_errno *error);
-	int (*mkdir)(void *ctx, const fs_file_mkdir_request *req, fs_file_mkdir_reply *reply,
+	int (*readdir)(idl_request *r, const fs_file_readdir_request *req,
+	               fs_file_readdir_reply *reply, sys_errno *error);
+	int (*mkdir)(idl_request *r, const fs_file_mkdir_request *req, fs_file_mkdir_reply *reply,
 	             sys_errno *error);
-	int (*unlink)(void *ctx, const fs_file_unlink_request *req, fs_file_unlink_reply *reply,
-	              sys_errno *error);
-	int (*rename)(void *ctx, const fs_file_rename_request *req, fs_file_rename_reply *reply,
-	              sys_errno *error);
-	int (*advise)(void *ctx, const fs_file_advise_request *req);
-	int (*watch)(void *ctx, const fs_file_watch_request *req, fs_file_watch_reply *reply,
+	int (*unlink)(idl_request *r, const fs_file_unlink_request *req,
+	              fs_file_unlink_reply *reply, sys_errno *error);
+	int (*rename)(idl_request *r, const fs_file_rename_request *req,
+	              fs_file_rename_reply *reply, sys_errno *error);
+	int (*advise)(idl_request *r, const fs_file_advise_request *req);
+	int (*watch)(idl_request *r, const fs_file_watch_request *req, fs_file_watch_reply *reply,
 	             sys_errno *error);
 } fs_file_handlers;
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int fs_file_dispatch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+int fs_file_dispatch(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                     const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface fs_file_interface;
 
 /* Client side of File's events. */
 typedef struct fs_file_event_handlers {

@@ -4918,8 +4918,8 @@ int net_socket_send_writable(idl_endpoint *ep, const net_socket_writable_event *
 	return send_net_socket_writable_event(ep, event, 0);
 }
 
-static int serve_net_socket_open(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_open(const net_socket_handlers *h, idl_request *r, void *frame,
+                                 size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = net_socket_open_request_validate(frame, size, handles, handle_count);
@@ -4928,25 +4928,27 @@ static int serve_net_socket_open(const net_socket_handlers *h, void *ctx, idl_en
 	if (h->open == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_open_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_open_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->open(ctx, req, &reply, &error);
+	err = h->open(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_open_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_open_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_open_reply(ep, &reply, req->header.txid);
+	return send_net_socket_open_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_bind(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_bind(const net_socket_handlers *h, idl_request *r, void *frame,
+                                 size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = net_socket_bind_request_validate(frame, size, handles, handle_count);
@@ -4955,25 +4957,27 @@ static int serve_net_socket_bind(const net_socket_handlers *h, void *ctx, idl_en
 	if (h->bind == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_bind_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_bind_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->bind(ctx, req, &reply, &error);
+	err = h->bind(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_bind_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_bind_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_bind_reply(ep, &reply, req->header.txid);
+	return send_net_socket_bind_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_local_address(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                          void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_local_address(const net_socket_handlers *h, idl_request *r, void *frame,
+                                          size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	int err = net_socket_local_address_request_validate(frame, size, handles, handle_count);
@@ -4982,25 +4986,27 @@ static int serve_net_socket_local_address(const net_socket_handlers *h, void *ct
 	if (h->local_address == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_local_address_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_local_address_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->local_address(ctx, req, &reply, &error);
+	err = h->local_address(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_local_address_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = net_socket_local_address_error_encode(r->txid, error, out,
+		                                                  IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_local_address_reply(ep, &reply, req->header.txid);
+	return send_net_socket_local_address_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_connect(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_connect(const net_socket_handlers *h, idl_request *r, void *frame,
+                                    size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = net_socket_connect_request_validate(frame, size, handles, handle_count);
@@ -5009,25 +5015,27 @@ static int serve_net_socket_connect(const net_socket_handlers *h, void *ctx, idl
 	if (h->connect == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_connect_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_connect_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->connect(ctx, req, &reply, &error);
+	err = h->connect(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_connect_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_connect_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_connect_reply(ep, &reply, req->header.txid);
+	return send_net_socket_connect_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_listen(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_listen(const net_socket_handlers *h, idl_request *r, void *frame,
+                                   size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = net_socket_listen_request_validate(frame, size, handles, handle_count);
@@ -5036,25 +5044,27 @@ static int serve_net_socket_listen(const net_socket_handlers *h, void *ctx, idl_
 	if (h->listen == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_listen_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_listen_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->listen(ctx, req, &reply, &error);
+	err = h->listen(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_listen_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_listen_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_listen_reply(ep, &reply, req->header.txid);
+	return send_net_socket_listen_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_accept(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_accept(const net_socket_handlers *h, idl_request *r, void *frame,
+                                   size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = net_socket_accept_request_validate(frame, size, handles, handle_count);
@@ -5063,25 +5073,27 @@ static int serve_net_socket_accept(const net_socket_handlers *h, void *ctx, idl_
 	if (h->accept == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_accept_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_accept_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->accept(ctx, req, &reply, &error);
+	err = h->accept(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_accept_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_accept_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_accept_reply(ep, &reply, req->header.txid);
+	return send_net_socket_accept_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_send_to(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_send_to(const net_socket_handlers *h, idl_request *r, void *frame,
+                                    size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = net_socket_send_to_request_validate(frame, size, handles, handle_count);
@@ -5090,25 +5102,27 @@ static int serve_net_socket_send_to(const net_socket_handlers *h, void *ctx, idl
 	if (h->send_to == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_send_to_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_send_to_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->send_to(ctx, req, &reply, &error);
+	err = h->send_to(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_send_to_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_send_to_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_send_to_reply(ep, &reply, req->header.txid);
+	return send_net_socket_send_to_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_receive_from(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                         void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_receive_from(const net_socket_handlers *h, idl_request *r, void *frame,
+                                         size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	int err = net_socket_receive_from_request_validate(frame, size, handles, handle_count);
@@ -5117,25 +5131,27 @@ static int serve_net_socket_receive_from(const net_socket_handlers *h, void *ctx
 	if (h->receive_from == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_receive_from_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_receive_from_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->receive_from(ctx, req, &reply, &error);
+	err = h->receive_from(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_receive_from_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = net_socket_receive_from_error_encode(r->txid, error, out,
+		                                                 IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_receive_from_reply(ep, &reply, req->header.txid);
+	return send_net_socket_receive_from_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_send(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_send(const net_socket_handlers *h, idl_request *r, void *frame,
+                                 size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = net_socket_send_request_validate(frame, size, handles, handle_count);
@@ -5144,25 +5160,27 @@ static int serve_net_socket_send(const net_socket_handlers *h, void *ctx, idl_en
 	if (h->send == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_send_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_send_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->send(ctx, req, &reply, &error);
+	err = h->send(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_send_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_send_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_send_reply(ep, &reply, req->header.txid);
+	return send_net_socket_send_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_receive(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_receive(const net_socket_handlers *h, idl_request *r, void *frame,
+                                    size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = net_socket_receive_request_validate(frame, size, handles, handle_count);
@@ -5171,25 +5189,27 @@ static int serve_net_socket_receive(const net_socket_handlers *h, void *ctx, idl
 	if (h->receive == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_receive_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_receive_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->receive(ctx, req, &reply, &error);
+	err = h->receive(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_receive_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_receive_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_receive_reply(ep, &reply, req->header.txid);
+	return send_net_socket_receive_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_shutdown(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_shutdown(const net_socket_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = net_socket_shutdown_request_validate(frame, size, handles, handle_count);
@@ -5198,25 +5218,27 @@ static int serve_net_socket_shutdown(const net_socket_handlers *h, void *ctx, id
 	if (h->shutdown == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_shutdown_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_shutdown_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->shutdown(ctx, req, &reply, &error);
+	err = h->shutdown(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_shutdown_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_shutdown_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_shutdown_reply(ep, &reply, req->header.txid);
+	return send_net_socket_shutdown_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_close(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                  void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_socket_close(const net_socket_handlers *h, idl_request *r, void *frame,
+                                  size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	int err = net_socket_close_request_validate(frame, size, handles, handle_count);
@@ -5225,59 +5247,73 @@ static int serve_net_socket_close(const net_socket_handlers *h, void *ctx, idl_e
 	if (h->close == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_close_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_close_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->close(ctx, req, &reply, &error);
+	err = h->close(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_close_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_close_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_close_reply(ep, &reply, req->header.txid);
+	return send_net_socket_close_reply(r->ep, &reply, r->txid);
 }
 
-int net_socket_dispatch(const net_socket_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+int net_socket_dispatch(const net_socket_handlers *h, idl_request *r, void *frame, size_t size,
+                        const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case NET_SOCKET_OPEN_ORDINAL:
-		return serve_net_socket_open(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_open(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_BIND_ORDINAL:
-		return serve_net_socket_bind(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_bind(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_LOCAL_ADDRESS_ORDINAL:
-		return serve_net_socket_local_address(h, ctx, ep, frame, size, handles,
-		                                      handle_count);
+		return serve_net_socket_local_address(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_CONNECT_ORDINAL:
-		return serve_net_socket_connect(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_connect(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_LISTEN_ORDINAL:
-		return serve_net_socket_listen(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_listen(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_ACCEPT_ORDINAL:
-		return serve_net_socket_accept(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_accept(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_SEND_TO_ORDINAL:
-		return serve_net_socket_send_to(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_send_to(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_RECEIVE_FROM_ORDINAL:
-		return serve_net_socket_receive_from(h, ctx, ep, frame, size, handles,
-		                                     handle_count);
+		return serve_net_socket_receive_from(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_SEND_ORDINAL:
-		return serve_net_socket_send(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_send(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_RECEIVE_ORDINAL:
-		return serve_net_socket_receive(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_receive(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_SHUTDOWN_ORDINAL:
-		return serve_net_socket_shutdown(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_shutdown(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_CLOSE_ORDINAL:
-		return serve_net_socket_close(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_close(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
+
+static int dispatch_net_socket(const void *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return net_socket_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface net_socket_interface = {
+    .name = "net.Socket",
+    .protocol = NET_SOCKET_PROTOCOL,
+    .max_frame_bytes = NET_SOCKET_MAX_FRAME_BYTES,
+    .max_request_bytes = 6048u,
+    .dispatch = dispatch_net_socket,
+};
 
 int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, void *frame,
                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
@@ -5790,8 +5826,8 @@ int net_config_send_interfaces_changed(idl_endpoint *ep,
 	return send_net_config_interfaces_changed_event(ep, event, 0);
 }
 
-static int serve_net_config_list_interfaces(const net_config_handlers *h, void *ctx,
-                                            idl_endpoint *ep, void *frame, size_t size,
+static int serve_net_config_list_interfaces(const net_config_handlers *h, idl_request *r,
+                                            void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = net_config_list_interfaces_request_validate(frame, size, handles, handle_count);
@@ -5800,26 +5836,27 @@ static int serve_net_config_list_interfaces(const net_config_handlers *h, void *
 	if (h->list_interfaces == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_config_list_interfaces_request *req = frame;
+	r->txid = req->header.txid;
 	net_config_list_interfaces_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->list_interfaces(ctx, req, &reply, &error);
+	err = h->list_interfaces(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n =
-		    net_config_list_interfaces_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = net_config_list_interfaces_error_encode(r->txid, error, out,
+		                                                    IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_config_list_interfaces_reply(ep, &reply, req->header.txid);
+	return send_net_config_list_interfaces_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_config_add_address(const net_config_handlers *h, void *ctx, idl_endpoint *ep,
-                                        void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_config_add_address(const net_config_handlers *h, idl_request *r, void *frame,
+                                        size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	int err = net_config_add_address_request_validate(frame, size, handles, handle_count);
@@ -5828,25 +5865,27 @@ static int serve_net_config_add_address(const net_config_handlers *h, void *ctx,
 	if (h->add_address == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_config_add_address_request *req = frame;
+	r->txid = req->header.txid;
 	net_config_add_address_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->add_address(ctx, req, &reply, &error);
+	err = h->add_address(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_config_add_address_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_config_add_address_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_config_add_address_reply(ep, &reply, req->header.txid);
+	return send_net_config_add_address_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_config_remove_address(const net_config_handlers *h, void *ctx,
-                                           idl_endpoint *ep, void *frame, size_t size,
+static int serve_net_config_remove_address(const net_config_handlers *h, idl_request *r,
+                                           void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = net_config_remove_address_request_validate(frame, size, handles, handle_count);
@@ -5855,26 +5894,27 @@ static int serve_net_config_remove_address(const net_config_handlers *h, void *c
 	if (h->remove_address == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_config_remove_address_request *req = frame;
+	r->txid = req->header.txid;
 	net_config_remove_address_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->remove_address(ctx, req, &reply, &error);
+	err = h->remove_address(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n =
-		    net_config_remove_address_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = net_config_remove_address_error_encode(r->txid, error, out,
+		                                                   IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_config_remove_address_reply(ep, &reply, req->header.txid);
+	return send_net_config_remove_address_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_config_set_gateway(const net_config_handlers *h, void *ctx, idl_endpoint *ep,
-                                        void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_config_set_gateway(const net_config_handlers *h, idl_request *r, void *frame,
+                                        size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	int err = net_config_set_gateway_request_validate(frame, size, handles, handle_count);
@@ -5883,25 +5923,27 @@ static int serve_net_config_set_gateway(const net_config_handlers *h, void *ctx,
 	if (h->set_gateway == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_config_set_gateway_request *req = frame;
+	r->txid = req->header.txid;
 	net_config_set_gateway_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->set_gateway(ctx, req, &reply, &error);
+	err = h->set_gateway(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_config_set_gateway_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_config_set_gateway_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_config_set_gateway_reply(ep, &reply, req->header.txid);
+	return send_net_config_set_gateway_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_config_set_flags(const net_config_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_net_config_set_flags(const net_config_handlers *h, idl_request *r, void *frame,
+                                      size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = net_config_set_flags_request_validate(frame, size, handles, handle_count);
@@ -5910,45 +5952,59 @@ static int serve_net_config_set_flags(const net_config_handlers *h, void *ctx, i
 	if (h->set_flags == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_config_set_flags_request *req = frame;
+	r->txid = req->header.txid;
 	net_config_set_flags_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->set_flags(ctx, req, &reply, &error);
+	err = h->set_flags(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_config_set_flags_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_config_set_flags_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_config_set_flags_reply(ep, &reply, req->header.txid);
+	return send_net_config_set_flags_reply(r->ep, &reply, r->txid);
 }
 
-int net_config_dispatch(const net_config_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+int net_config_dispatch(const net_config_handlers *h, idl_request *r, void *frame, size_t size,
+                        const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case NET_CONFIG_LIST_INTERFACES_ORDINAL:
-		return serve_net_config_list_interfaces(h, ctx, ep, frame, size, handles,
-		                                        handle_count);
+		return serve_net_config_list_interfaces(h, r, frame, size, handles, handle_count);
 	case NET_CONFIG_ADD_ADDRESS_ORDINAL:
-		return serve_net_config_add_address(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_config_add_address(h, r, frame, size, handles, handle_count);
 	case NET_CONFIG_REMOVE_ADDRESS_ORDINAL:
-		return serve_net_config_remove_address(h, ctx, ep, frame, size, handles,
-		                                       handle_count);
+		return serve_net_config_remove_address(h, r, frame, size, handles, handle_count);
 	case NET_CONFIG_SET_GATEWAY_ORDINAL:
-		return serve_net_config_set_gateway(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_config_set_gateway(h, r, frame, size, handles, handle_count);
 	case NET_CONFIG_SET_FLAGS_ORDINAL:
-		return serve_net_config_set_flags(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_config_set_flags(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
+
+static int dispatch_net_config(const void *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return net_config_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface net_config_interface = {
+    .name = "net.Config",
+    .protocol = NET_CONFIG_PROTOCOL,
+    .max_frame_bytes = NET_CONFIG_MAX_FRAME_BYTES,
+    .max_request_bytes = 48u,
+    .dispatch = dispatch_net_config,
+};
 
 int net_config_event_dispatch(const net_config_event_handlers *h, void *ctx, void *frame,
                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)

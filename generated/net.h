@@ -1148,39 +1148,43 @@ int net_socket_send_writable(idl_endpoint *ep, const net_socket_writable_event *
 /*
  * Server side of Socket: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct net_socket_handlers {
-	int (*open)(void *ctx, const net_socket_open_request *req, net_socket_open_reply *reply,
-	            sys_errno *error);
-	int (*bind)(void *ctx, const net_socket_bind_request *req, net_socket_bind_reply *reply,
-	            sys_errno *error);
-	int (*local_address)(void *ctx, const net_socket_local_address_request *req,
+	int (*open)(idl_request *r, const net_socket_open_request *req,
+	            net_socket_open_reply *reply, sys_errno *error);
+	int (*bind)(idl_request *r, const net_socket_bind_request *req,
+	            net_socket_bind_reply *reply, sys_errno *error);
+	int (*local_address)(idl_request *r, const net_socket_local_address_request *req,
 	                     net_socket_local_address_reply *reply, sys_errno *error);
-	int (*connect)(void *ctx, const net_socket_connect_request *req,
+	int (*connect)(idl_request *r, const net_socket_connect_request *req,
 	               net_socket_connect_reply *reply, sys_errno *error);
-	int (*listen)(void *ctx, const net_socket_listen_request *req,
+	int (*listen)(idl_request *r, const net_socket_listen_request *req,
 	              net_socket_listen_reply *reply, sys_errno *error);
-	int (*accept)(void *ctx, const net_socket_accept_request *req,
+	int (*accept)(idl_request *r, const net_socket_accept_request *req,
 	              net_socket_accept_reply *reply, sys_errno *error);
-	int (*send_to)(void *ctx, const net_socket_send_to_request *req,
+	int (*send_to)(idl_request *r, const net_socket_send_to_request *req,
 	               net_socket_send_to_reply *reply, sys_errno *error);
-	int (*receive_from)(void *ctx, const net_socket_receive_from_request *req,
+	int (*receive_from)(idl_request *r, const net_socket_receive_from_request *req,
 	                    net_socket_receive_from_reply *reply, sys_errno *error);
-	int (*send)(void *ctx, const net_socket_send_request *req, net_socket_send_reply *reply,
-	            sys_errno *error);
-	int (*receive)(void *ctx, const net_socket_receive_request *req,
+	int (*send)(idl_request *r, const net_socket_send_request *req,
+	            net_socket_send_reply *reply, sys_errno *error);
+	int (*receive)(idl_request *r, const net_socket_receive_request *req,
 	               net_socket_receive_reply *reply, sys_errno *error);
-	int (*shutdown)(void *ctx, const net_socket_shutdown_request *req,
+	int (*shutdown)(idl_request *r, const net_socket_shutdown_request *req,
 	                net_socket_shutdown_reply *reply, sys_errno *error);
-	int (*close)(void *ctx, const net_socket_close_request *req, net_socket_close_reply *reply,
-	             sys_errno *error);
+	int (*close)(idl_request *r, const net_socket_close_request *req,
+	             net_socket_close_reply *reply, sys_errno *error);
 } net_socket_handlers;
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int net_socket_dispatch(const net_socket_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+int net_socket_dispatch(const net_socket_handlers *h, idl_request *r, void *frame, size_t size,
+                        const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface net_socket_interface;
 
 /* Client side of Socket's events. */
 typedef struct net_socket_event_handlers {
@@ -1596,25 +1600,29 @@ int net_config_send_interfaces_changed(idl_endpoint *ep,
 /*
  * Server side of Config: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct net_config_handlers {
-	int (*list_interfaces)(void *ctx, const net_config_list_interfaces_request *req,
+	int (*list_interfaces)(idl_request *r, const net_config_list_interfaces_request *req,
 	                       net_config_list_interfaces_reply *reply, sys_errno *error);
-	int (*add_address)(void *ctx, const net_config_add_address_request *req,
+	int (*add_address)(idl_request *r, const net_config_add_address_request *req,
 	                   net_config_add_address_reply *reply, sys_errno *error);
-	int (*remove_address)(void *ctx, const net_config_remove_address_request *req,
+	int (*remove_address)(idl_request *r, const net_config_remove_address_request *req,
 	                      net_config_remove_address_reply *reply, sys_errno *error);
-	int (*set_gateway)(void *ctx, const net_config_set_gateway_request *req,
+	int (*set_gateway)(idl_request *r, const net_config_set_gateway_request *req,
 	                   net_config_set_gateway_reply *reply, sys_errno *error);
-	int (*set_flags)(void *ctx, const net_config_set_flags_request *req,
+	int (*set_flags)(idl_request *r, const net_config_set_flags_request *req,
 	                 net_config_set_flags_reply *reply, sys_errno *error);
 } net_config_handlers;
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int net_config_dispatch(const net_config_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+int net_config_dispatch(const net_config_handlers *h, idl_request *r, void *frame, size_t size,
+                        const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface net_config_interface;
 
 /* Client side of Config's events. */
 typedef struct net_config_event_handlers {

@@ -2587,8 +2587,8 @@ int pci_bus_send_device_removed(idl_endpoint *ep, const pci_bus_device_removed_e
 	return send_pci_bus_device_removed_event(ep, event, 0);
 }
 
-static int serve_pci_bus_enumerate(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_pci_bus_enumerate(const pci_bus_handlers *h, idl_request *r, void *frame,
+                                   size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = pci_bus_enumerate_request_validate(frame, size, handles, handle_count);
@@ -2597,25 +2597,27 @@ static int serve_pci_bus_enumerate(const pci_bus_handlers *h, void *ctx, idl_end
 	if (h->enumerate == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_enumerate_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_enumerate_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->enumerate(ctx, req, &reply, &error);
+	err = h->enumerate(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_enumerate_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    pci_bus_enumerate_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_enumerate_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_enumerate_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_find(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_pci_bus_find(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,
+                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = pci_bus_find_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -2623,25 +2625,26 @@ static int serve_pci_bus_find(const pci_bus_handlers *h, void *ctx, idl_endpoint
 	if (h->find == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_find_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_find_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->find(ctx, req, &reply, &error);
+	err = h->find(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_find_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = pci_bus_find_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_find_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_find_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_config_read(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_pci_bus_config_read(const pci_bus_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = pci_bus_config_read_request_validate(frame, size, handles, handle_count);
@@ -2650,25 +2653,27 @@ static int serve_pci_bus_config_read(const pci_bus_handlers *h, void *ctx, idl_e
 	if (h->config_read == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_config_read_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_config_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->config_read(ctx, req, &reply, &error);
+	err = h->config_read(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_config_read_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    pci_bus_config_read_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_config_read_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_config_read_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_config_write(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_pci_bus_config_write(const pci_bus_handlers *h, idl_request *r, void *frame,
+                                      size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = pci_bus_config_write_request_validate(frame, size, handles, handle_count);
@@ -2677,25 +2682,27 @@ static int serve_pci_bus_config_write(const pci_bus_handlers *h, void *ctx, idl_
 	if (h->config_write == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_config_write_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_config_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->config_write(ctx, req, &reply, &error);
+	err = h->config_write(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_config_write_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    pci_bus_config_write_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_config_write_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_config_write_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_set_command(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_pci_bus_set_command(const pci_bus_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = pci_bus_set_command_request_validate(frame, size, handles, handle_count);
@@ -2704,25 +2711,27 @@ static int serve_pci_bus_set_command(const pci_bus_handlers *h, void *ctx, idl_e
 	if (h->set_command == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_set_command_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_set_command_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->set_command(ctx, req, &reply, &error);
+	err = h->set_command(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_set_command_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    pci_bus_set_command_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_set_command_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_set_command_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_claim(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_pci_bus_claim(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = pci_bus_claim_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -2730,25 +2739,26 @@ static int serve_pci_bus_claim(const pci_bus_handlers *h, void *ctx, idl_endpoin
 	if (h->claim == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_claim_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_claim_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->claim(ctx, req, &reply, &error);
+	err = h->claim(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_claim_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = pci_bus_claim_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_claim_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_claim_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_release(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_pci_bus_release(const pci_bus_handlers *h, idl_request *r, void *frame,
+                                 size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = pci_bus_release_request_validate(frame, size, handles, handle_count);
@@ -2757,47 +2767,63 @@ static int serve_pci_bus_release(const pci_bus_handlers *h, void *ctx, idl_endpo
 	if (h->release == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_release_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_release_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->release(ctx, req, &reply, &error);
+	err = h->release(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_release_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    pci_bus_release_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_release_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_release_reply(r->ep, &reply, r->txid);
 }
 
-int pci_bus_dispatch(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+int pci_bus_dispatch(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,
+                     const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case PCI_BUS_ENUMERATE_ORDINAL:
-		return serve_pci_bus_enumerate(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_enumerate(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_FIND_ORDINAL:
-		return serve_pci_bus_find(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_find(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_CONFIG_READ_ORDINAL:
-		return serve_pci_bus_config_read(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_config_read(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_CONFIG_WRITE_ORDINAL:
-		return serve_pci_bus_config_write(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_config_write(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_SET_COMMAND_ORDINAL:
-		return serve_pci_bus_set_command(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_set_command(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_CLAIM_ORDINAL:
-		return serve_pci_bus_claim(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_claim(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_RELEASE_ORDINAL:
-		return serve_pci_bus_release(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_release(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
+
+static int dispatch_pci_bus(const void *h, idl_request *r, void *frame, size_t size,
+                            const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return pci_bus_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface pci_bus_interface = {
+    .name = "pci.Bus",
+    .protocol = PCI_BUS_PROTOCOL,
+    .max_frame_bytes = PCI_BUS_MAX_FRAME_BYTES,
+    .max_request_bytes = 40u,
+    .dispatch = dispatch_pci_bus,
+};
 
 int pci_bus_event_dispatch(const pci_bus_event_handlers *h, void *ctx, void *frame, size_t size,
                            const idl_typed_handle *handles, uint32_t handle_count)

@@ -909,29 +909,33 @@ int pci_bus_send_device_removed(idl_endpoint *ep, const pci_bus_device_removed_e
 /*
  * Server side of Bus: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct pci_bus_handlers {
-	int (*enumerate)(void *ctx, const pci_bus_enumerate_request *req,
+	int (*enumerate)(idl_request *r, const pci_bus_enumerate_request *req,
 	                 pci_bus_enumerate_reply *reply, sys_errno *error);
-	int (*find)(void *ctx, const pci_bus_find_request *req, pci_bus_find_reply *reply,
+	int (*find)(idl_request *r, const pci_bus_find_request *req, pci_bus_find_reply *reply,
 	            sys_errno *error);
-	int (*config_read)(void *ctx, const pci_bus_config_read_request *req,
+	int (*config_read)(idl_request *r, const pci_bus_config_read_request *req,
 	                   pci_bus_config_read_reply *reply, sys_errno *error);
-	int (*config_write)(void *ctx, const pci_bus_config_write_request *req,
+	int (*config_write)(idl_request *r, const pci_bus_config_write_request *req,
 	                    pci_bus_config_write_reply *reply, sys_errno *error);
-	int (*set_command)(void *ctx, const pci_bus_set_command_request *req,
+	int (*set_command)(idl_request *r, const pci_bus_set_command_request *req,
 	                   pci_bus_set_command_reply *reply, sys_errno *error);
-	int (*claim)(void *ctx, const pci_bus_claim_request *req, pci_bus_claim_reply *reply,
+	int (*claim)(idl_request *r, const pci_bus_claim_request *req, pci_bus_claim_reply *reply,
 	             sys_errno *error);
-	int (*release)(void *ctx, const pci_bus_release_request *req, pci_bus_release_reply *reply,
-	               sys_errno *error);
+	int (*release)(idl_request *r, const pci_bus_release_request *req,
+	               pci_bus_release_reply *reply, sys_errno *error);
 } pci_bus_handlers;
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int pci_bus_dispatch(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+int pci_bus_dispatch(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,
+                     const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface pci_bus_interface;
 
 /* Client side of Bus's events. */
 typedef struct pci_bus_event_handlers {

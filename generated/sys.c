@@ -1044,8 +1044,8 @@ int sys_services_send_published(idl_endpoint *ep, const sys_services_published_e
 	return send_sys_services_published_event(ep, event, 0);
 }
 
-static int serve_sys_services_lookup(const sys_services_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_sys_services_lookup(const sys_services_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = sys_services_lookup_request_validate(frame, size, handles, handle_count);
@@ -1054,25 +1054,27 @@ static int serve_sys_services_lookup(const sys_services_handlers *h, void *ctx, 
 	if (h->lookup == NULL)
 		return IDL_E_NO_HANDLER;
 	const sys_services_lookup_request *req = frame;
+	r->txid = req->header.txid;
 	sys_services_lookup_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->lookup(ctx, req, &reply, &error);
+	err = h->lookup(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = sys_services_lookup_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    sys_services_lookup_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_sys_services_lookup_reply(ep, &reply, req->header.txid);
+	return send_sys_services_lookup_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_sys_services_publish(const sys_services_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_sys_services_publish(const sys_services_handlers *h, idl_request *r, void *frame,
+                                      size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = sys_services_publish_request_validate(frame, size, handles, handle_count);
@@ -1081,25 +1083,27 @@ static int serve_sys_services_publish(const sys_services_handlers *h, void *ctx,
 	if (h->publish == NULL)
 		return IDL_E_NO_HANDLER;
 	const sys_services_publish_request *req = frame;
+	r->txid = req->header.txid;
 	sys_services_publish_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->publish(ctx, req, &reply, &error);
+	err = h->publish(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = sys_services_publish_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    sys_services_publish_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_sys_services_publish_reply(ep, &reply, req->header.txid);
+	return send_sys_services_publish_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_sys_services_withdraw(const sys_services_handlers *h, void *ctx, idl_endpoint *ep,
-                                       void *frame, size_t size, const idl_typed_handle *handles,
+static int serve_sys_services_withdraw(const sys_services_handlers *h, idl_request *r, void *frame,
+                                       size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	int err = sys_services_withdraw_request_validate(frame, size, handles, handle_count);
@@ -1108,39 +1112,55 @@ static int serve_sys_services_withdraw(const sys_services_handlers *h, void *ctx
 	if (h->withdraw == NULL)
 		return IDL_E_NO_HANDLER;
 	const sys_services_withdraw_request *req = frame;
+	r->txid = req->header.txid;
 	sys_services_withdraw_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->withdraw(ctx, req, &reply, &error);
+	err = h->withdraw(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = sys_services_withdraw_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    sys_services_withdraw_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_sys_services_withdraw_reply(ep, &reply, req->header.txid);
+	return send_sys_services_withdraw_reply(r->ep, &reply, r->txid);
 }
 
-int sys_services_dispatch(const sys_services_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                          size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+int sys_services_dispatch(const sys_services_handlers *h, idl_request *r, void *frame, size_t size,
+                          const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case SYS_SERVICES_LOOKUP_ORDINAL:
-		return serve_sys_services_lookup(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_sys_services_lookup(h, r, frame, size, handles, handle_count);
 	case SYS_SERVICES_PUBLISH_ORDINAL:
-		return serve_sys_services_publish(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_sys_services_publish(h, r, frame, size, handles, handle_count);
 	case SYS_SERVICES_WITHDRAW_ORDINAL:
-		return serve_sys_services_withdraw(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_sys_services_withdraw(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
+
+static int dispatch_sys_services(const void *h, idl_request *r, void *frame, size_t size,
+                                 const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return sys_services_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface sys_services_interface = {
+    .name = "sys.Services",
+    .protocol = SYS_SERVICES_PROTOCOL,
+    .max_frame_bytes = SYS_SERVICES_MAX_FRAME_BYTES,
+    .max_request_bytes = 112u,
+    .dispatch = dispatch_sys_services,
+};
 
 int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx, void *frame,
                                 size_t size, const idl_typed_handle *handles, uint32_t handle_count)

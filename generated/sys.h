@@ -389,21 +389,25 @@ int sys_services_send_published(idl_endpoint *ep, const sys_services_published_e
 /*
  * Server side of Services: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct sys_services_handlers {
-	int (*lookup)(void *ctx, const sys_services_lookup_request *req,
+	int (*lookup)(idl_request *r, const sys_services_lookup_request *req,
 	              sys_services_lookup_reply *reply, sys_errno *error);
-	int (*publish)(void *ctx, const sys_services_publish_request *req,
+	int (*publish)(idl_request *r, const sys_services_publish_request *req,
 	               sys_services_publish_reply *reply, sys_errno *error);
-	int (*withdraw)(void *ctx, const sys_services_withdraw_request *req,
+	int (*withdraw)(idl_request *r, const sys_services_withdraw_request *req,
 	                sys_services_withdraw_reply *reply, sys_errno *error);
 } sys_services_handlers;
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int sys_services_dispatch(const sys_services_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                          size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+int sys_services_dispatch(const sys_services_handlers *h, idl_request *r, void *frame, size_t size,
+                          const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface sys_services_interface;
 
 /* Client side of Services's events. */
 typedef struct sys_services_event_handlers {

@@ -53,6 +53,9 @@ _Static_assert(sizeof(idl_frame_header) == IDL_FRAME_HEADER_BYTES, "frame header
 /* The largest number of handles one frame may carry. */
 #define IDL_MAX_HANDLES 64u
 
+/* An error reply: the header and the error value, padded to 8 bytes. */
+#define IDL_ERROR_FRAME_BYTES 32u
+
 /*
  * Error codes of generated code and of the runtime. Every violation of the
  * decoding contract has its own code, so a test (or a log) says which rule a
@@ -714,6 +717,34 @@ static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_type
 	}
 	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
 }
+
+/*
+ * The server side. A server's runtime (idl/server.h) calls the generated
+ * dispatcher of each interface it serves with an idl_request, which the
+ * dispatcher passes on to the handler: where the request came from, and
+ * for whom.
+ */
+typedef struct idl_session idl_session; /* a client's session: idl/server.h */
+
+typedef struct idl_request {
+	idl_endpoint *ep;     /* the client's channel: the reply goes there */
+	uint64_t txid;        /* the request's transaction id (0: one-way) */
+	void *ctx;            /* the context registered with the handler table */
+	idl_session *session; /* the client's session, NULL when served without one */
+} idl_request;
+
+/* A generated dispatcher, with its handler table as a void pointer. */
+typedef int (*idl_dispatch_fn)(const void *handlers, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count);
+
+/* What a server needs to know of an interface: <iface>_interface. */
+typedef struct idl_interface {
+	const char *name;           /* "fs.File" */
+	uint32_t protocol;          /* <IFACE>_PROTOCOL, which servers announce */
+	uint32_t max_frame_bytes;   /* <IFACE>_MAX_FRAME_BYTES: sizes its channels */
+	uint32_t max_request_bytes; /* its largest request: sizes a server's buffer */
+	idl_dispatch_fn dispatch;
+} idl_interface;
 
 /* The next transaction id of a call; never 0, which marks one-way frames. */
 static inline uint64_t idl_endpoint_txid(idl_endpoint *ep)

@@ -15,6 +15,7 @@
  */
 #include "chan.h"
 #include "console.h"
+#include "idl/server.h"
 #include "ulib.h"
 
 #define COM1     0x3f8
@@ -153,10 +154,10 @@ static bool input_ready(void)
 	return false;
 }
 
-static int on_write(void *ctx, const console_console_write_request *req,
+static int on_write(idl_request *r, const console_console_write_request *req,
                     console_console_write_reply *reply, sys_errno *error)
 {
-	(void)ctx, (void)error;
+	(void)r, (void)error;
 	uart_lock();
 	uart_write(req->data.data, req->data.size);
 	uart_unlock();
@@ -164,19 +165,19 @@ static int on_write(void *ctx, const console_console_write_request *req,
 	return IDL_OK;
 }
 
-static int on_print(void *ctx, const console_console_print_request *req)
+static int on_print(idl_request *r, const console_console_print_request *req)
 {
-	(void)ctx;
+	(void)r;
 	uart_lock();
 	uart_write(req->data.data, req->data.size);
 	uart_unlock();
 	return IDL_OK;
 }
 
-static int on_read(void *ctx, const console_console_read_request *req,
+static int on_read(idl_request *r, const console_console_read_request *req,
                    console_console_read_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	static uint8_t out[CONSOLE_MAX_READ];
 	for (;;) {
 		uint32_t seq = atomic_load(&input_seq);
@@ -204,26 +205,26 @@ static int on_read(void *ctx, const console_console_read_request *req,
 	return IDL_OK;
 }
 
-static int on_get_mode(void *ctx, const console_console_get_mode_request *req,
+static int on_get_mode(idl_request *r, const console_console_get_mode_request *req,
                        console_console_get_mode_reply *reply, sys_errno *error)
 {
-	(void)ctx, (void)req, (void)error;
+	(void)r, (void)req, (void)error;
 	reply->mode = atomic_load(&mode);
 	return IDL_OK;
 }
 
-static int on_set_mode(void *ctx, const console_console_set_mode_request *req,
+static int on_set_mode(idl_request *r, const console_console_set_mode_request *req,
                        console_console_set_mode_reply *reply, sys_errno *error)
 {
-	(void)ctx, (void)reply, (void)error;
+	(void)r, (void)reply, (void)error;
 	atomic_store(&mode, req->mode); /* the decoder rejected undeclared bits */
 	return IDL_OK;
 }
 
-static int on_get_size(void *ctx, const console_console_get_size_request *req,
+static int on_get_size(idl_request *r, const console_console_get_size_request *req,
                        console_console_get_size_reply *reply, sys_errno *error)
 {
-	(void)ctx, (void)req, (void)error;
+	(void)r, (void)req, (void)error;
 	reply->size.present = false; /* a serial line has no size */
 	return IDL_OK;
 }
@@ -237,8 +238,19 @@ static const console_console_handlers handlers = {
     .get_size = on_get_size,
 };
 
+static void session_closed(void *ctx, idl_session *session, int reason)
+{
+	(void)ctx, (void)session, (void)reason;
+	printf("console: client closed the channel\n");
+}
+
+/* The runtime's server loop, serving one channel: the client's. */
 static idl_chan_end chan;
+static idl_server server;
+static idl_chan_end *slots[1];
+static idl_session sessions[1];
 static _Alignas(8) uint8_t frame[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
+static _Atomic bool stop;
 
 int umain(const char *args, long nhandles)
 {
@@ -260,23 +272,14 @@ int umain(const char *args, long nhandles)
 		return 1;
 	}
 	printf("console: serving idl/console.idl on COM1 (IRQ %d)\n", COM1_IRQ);
-	idl_endpoint *ep = idl_chan_end_endpoint(&chan);
-	for (;;) {
-		size_t size;
-		idl_typed_handle handles[IDL_MAX_HANDLES];
-		uint32_t handle_count = IDL_MAX_HANDLES;
-		int err =
-		    ep->ops->receive(ep, 0, frame, sizeof(frame), &size, handles, &handle_count);
-		if (err == IDL_E_TIMEOUT || err == IDL_E_WOULD_BLOCK)
-			continue;
-		if (err == IDL_E_PEER_CLOSED)
-			break;
-		if (err == IDL_OK)
-			err = console_console_dispatch(&handlers, NULL, ep, frame, size, handles,
-			                               handle_count);
-		if (err != IDL_OK)
-			printf("console: request failed: %s\n", idl_error_name(err));
+	idl_server_init(&server, chan.doorbell, slots, sessions, 1, frame, sizeof(frame));
+	server.patience = chan.patience; /* one CPU: yield, do not spin (chan.c) */
+	idl_server_add_interface(&server, &console_console_interface, &handlers, NULL);
+	idl_server_set_sessions(&server, NULL, session_closed, NULL);
+	if (idl_server_add(&server, &chan, 0) < 0) {
+		printf("console: cannot serve the channel\n");
+		return 1;
 	}
-	printf("console: client closed the channel\n");
+	idl_server_run(&server, &stop);
 	return 0;
 }

@@ -18,10 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-static int console_write(void *ctx, const console_console_write_request *req,
+static int console_write(idl_request *r, const console_console_write_request *req,
                          console_console_write_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	if (fwrite(req->data.data, 1, req->data.size, stdout) != req->data.size ||
 	    fflush(stdout) != 0) {
 		*error = hosted_errno_from_host(errno);
@@ -32,9 +32,9 @@ static int console_write(void *ctx, const console_console_write_request *req,
 	return IDL_OK;
 }
 
-static int console_print(void *ctx, const console_console_print_request *req)
+static int console_print(idl_request *r, const console_console_print_request *req)
 {
-	(void)ctx;
+	(void)r;
 	/* One-way: output that cannot be written is dropped, as the .idl says. */
 	fwrite(req->data.data, 1, req->data.size, stdout);
 	fflush(stdout);
@@ -44,10 +44,10 @@ static int console_print(void *ctx, const console_console_print_request *req)
 
 static char line[CONSOLE_MAX_READ + 1];
 
-static int console_read(void *ctx, const console_console_read_request *req,
+static int console_read(idl_request *r, const console_console_read_request *req,
                         console_console_read_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	uint32_t max = req->max < CONSOLE_MAX_READ ? req->max : CONSOLE_MAX_READ;
 	if (max == 0) {
 		reply->data.size = 0;
@@ -68,10 +68,10 @@ static int console_read(void *ctx, const console_console_read_request *req,
 	return IDL_OK;
 }
 
-static int console_get_mode(void *ctx, const console_console_get_mode_request *req,
+static int console_get_mode(idl_request *r, const console_console_get_mode_request *req,
                             console_console_get_mode_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	(void)error;
 	/* Lines come from stdio's line buffering; echo is the host terminal's. */
@@ -79,10 +79,10 @@ static int console_get_mode(void *ctx, const console_console_get_mode_request *r
 	return IDL_OK;
 }
 
-static int console_set_mode(void *ctx, const console_console_set_mode_request *req,
+static int console_set_mode(idl_request *r, const console_console_set_mode_request *req,
                             console_console_set_mode_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)reply;
 	if (req->mode == CONSOLE_MODE_CANONICAL)
 		return IDL_OK;
@@ -90,10 +90,10 @@ static int console_set_mode(void *ctx, const console_console_set_mode_request *r
 	return IDL_E_REMOTE;
 }
 
-static int console_get_size(void *ctx, const console_console_get_size_request *req,
+static int console_get_size(idl_request *r, const console_console_get_size_request *req,
                             console_console_get_size_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	(void)error;
 	memset(&reply->size, 0, sizeof(reply->size)); /* absent: a plain stream has no size */
@@ -108,12 +108,6 @@ static const console_console_handlers handlers = {
     .set_mode = console_set_mode,
     .get_size = console_get_size,
 };
-
-static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size,
-                  const idl_typed_handle *handles, uint32_t count)
-{
-	return console_console_dispatch(&handlers, ctx, ep, frame, size, handles, count);
-}
 
 int main(int argc, char **argv)
 {
@@ -131,6 +125,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	return hosted_serve("idl-console-server", name, CONSOLE_CONSOLE_MAX_FRAME_BYTES, handle,
-	                    NULL, NULL);
+	static idl_linux_server ls;
+	int err = idl_linux_server_open(&ls, name, HOSTED_CAPACITY);
+	if (err == IDL_OK)
+		err = idl_server_add_interface(&ls.server, &console_console_interface, &handlers,
+		                               NULL);
+	if (err != IDL_OK) {
+		fprintf(stderr, "idl-console-server: cannot serve \"%s\": %s%s\n", name,
+		        idl_error_name(err), err == IDL_E_TRANSPORT ? " (is the name taken?)" : "");
+		idl_linux_server_close(&ls);
+		return 1;
+	}
+	idl_linux_server_stop_on_signals(&ls);
+	fprintf(stderr, "idl-console-server: serving \"%s\"\n", name);
+	err = idl_linux_server_run(&ls);
+	if (err != IDL_OK)
+		fprintf(stderr, "idl-console-server: %s\n", idl_error_name(err));
+	idl_linux_server_close(&ls);
+	return err == IDL_OK ? 0 : 1;
 }

@@ -13,8 +13,9 @@
  * refused.
  *
  * Descriptors are per session (per client channel): small numbers indexing
- * that session's table, all closed when the channel closes. Methods that
- * would change anything answer ACCESS; watch answers NOT_SUPPORTED.
+ * that session's table, made when the session opens and closed with all it
+ * holds when the channel closes. Methods that would change anything answer
+ * ACCESS; watch answers NOT_SUPPORTED.
  */
 #include "fs.h"
 #include "hosted.h"
@@ -25,6 +26,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -37,8 +39,12 @@ typedef struct open_file {
 	DIR *dir; /* directories: the stream readdir reads (owns fd) */
 } open_file;
 
+/* What a session holds: its descriptors. */
+typedef struct session_files {
+	open_file files[FILES_PER_SESSION];
+} session_files;
+
 static int root = -1;
-static open_file files[HOSTED_CAPACITY][FILES_PER_SESSION];
 
 /* Reply data must outlive the handler (the dispatcher encodes it after). */
 static uint8_t read_buf[FS_MAX_INLINE_IO];
@@ -102,12 +108,17 @@ static int open_beneath(const char *path, int flags)
 	return fd;
 }
 
-static open_file *session_file(idl_endpoint *ep, uint32_t fd)
+static session_files *files_of(idl_request *r)
 {
-	uint32_t slot = hosted_slot(ep);
-	if (slot >= HOSTED_CAPACITY || fd >= FILES_PER_SESSION || files[slot][fd].fd < 0)
+	return r->session->state;
+}
+
+static open_file *session_file(idl_request *r, uint32_t fd)
+{
+	session_files *s = files_of(r);
+	if (fd >= FILES_PER_SESSION || s->files[fd].fd < 0)
 		return NULL;
-	return &files[slot][fd];
+	return &s->files[fd];
 }
 
 static void close_file(open_file *f)
@@ -120,18 +131,31 @@ static void close_file(open_file *f)
 	f->dir = NULL;
 }
 
-/* The channel of a session closed: close everything it left open. */
-static void session_closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
+/* A new session: an empty table of descriptors. */
+static int session_open(void *ctx, idl_session *session)
 {
 	(void)ctx;
-	(void)end;
-	(void)reason;
-	for (uint32_t i = 0; slot < HOSTED_CAPACITY && i < FILES_PER_SESSION; i++)
-		close_file(&files[slot][i]);
+	session_files *s = malloc(sizeof(*s));
+	if (s == NULL)
+		return IDL_E_BUFFER;
+	for (uint32_t i = 0; i < FILES_PER_SESSION; i++)
+		s->files[i] = (open_file){.fd = -1};
+	session->state = s;
+	return IDL_OK;
 }
 
-/* The handlers get the endpoint through ctx: see handle() below. */
-static int serve_open(void *ctx, const fs_file_open_request *req, fs_file_open_reply *reply,
+/* The channel of a session closed: close everything it left open. */
+static void session_close(void *ctx, idl_session *session, int reason)
+{
+	(void)ctx;
+	(void)reason;
+	session_files *s = session->state;
+	for (uint32_t i = 0; i < FILES_PER_SESSION; i++)
+		close_file(&s->files[i]);
+	free(s);
+}
+
+static int serve_open(idl_request *r, const fs_file_open_request *req, fs_file_open_reply *reply,
                       sys_errno *error)
 {
 	const fs_open_flags writing = FS_OPEN_FLAGS_WRITE | FS_OPEN_FLAGS_CREATE |
@@ -139,9 +163,9 @@ static int serve_open(void *ctx, const fs_file_open_request *req, fs_file_open_r
 	                              FS_OPEN_FLAGS_EXCLUSIVE;
 	if ((req->flags & writing) != 0)
 		return fail(error, SYS_ERRNO_ACCESS);
-	uint32_t slot = hosted_slot(ctx);
+	session_files *s = files_of(r);
 	uint32_t i = 0;
-	while (i < FILES_PER_SESSION && files[slot][i].fd >= 0)
+	while (i < FILES_PER_SESSION && s->files[i].fd >= 0)
 		i++;
 	if (i == FILES_PER_SESSION)
 		return fail(error, SYS_ERRNO_TOO_MANY);
@@ -160,26 +184,26 @@ static int serve_open(void *ctx, const fs_file_open_request *req, fs_file_open_r
 		close(fd);
 		return fail(error, hosted_errno_from_host(saved));
 	}
-	files[slot][i] = (open_file){.fd = fd, .dir = dir};
+	s->files[i] = (open_file){.fd = fd, .dir = dir};
 	reply->fd = i;
 	return IDL_OK;
 }
 
-static int serve_close(void *ctx, const fs_file_close_request *req, fs_file_close_reply *reply,
+static int serve_close(idl_request *r, const fs_file_close_request *req, fs_file_close_reply *reply,
                        sys_errno *error)
 {
 	(void)reply;
-	open_file *f = session_file(ctx, req->fd);
+	open_file *f = session_file(r, req->fd);
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
 	close_file(f);
 	return IDL_OK;
 }
 
-static int serve_read(void *ctx, const fs_file_read_request *req, fs_file_read_reply *reply,
+static int serve_read(idl_request *r, const fs_file_read_request *req, fs_file_read_reply *reply,
                       sys_errno *error)
 {
-	open_file *f = session_file(ctx, req->fd);
+	open_file *f = session_file(r, req->fd);
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
 	if (req->count > FS_MAX_INLINE_IO || req->offset > INT64_MAX)
@@ -192,25 +216,25 @@ static int serve_read(void *ctx, const fs_file_read_request *req, fs_file_read_r
 	return IDL_OK;
 }
 
-static int serve_read_shared(void *ctx, const fs_file_read_shared_request *req,
+static int serve_read_shared(idl_request *r, const fs_file_read_shared_request *req,
                              fs_file_read_shared_reply *reply, sys_errno *error)
 {
-	open_file *f = session_file(ctx, req->fd);
+	open_file *f = session_file(r, req->fd);
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
 	if (req->offset > INT64_MAX)
 		return fail(error, SYS_ERRNO_INVALID);
 	/* The handle is the server's until the handler returns: map a copy.
 	 * region_map refuses a memfd that could still shrink under us. */
-	idl_linux_region r;
-	if (idl_linux_region_map(&r, dup((int)req->buffer)) != IDL_OK)
+	idl_linux_region buf;
+	if (idl_linux_region_map(&buf, dup((int)req->buffer)) != IDL_OK)
 		return fail(error, SYS_ERRNO_INVALID);
-	if (req->buffer_offset > r.bytes || req->count > r.bytes - req->buffer_offset) {
-		idl_linux_region_close(&r);
+	if (req->buffer_offset > buf.bytes || req->count > buf.bytes - req->buffer_offset) {
+		idl_linux_region_close(&buf);
 		return fail(error, SYS_ERRNO_RANGE);
 	}
 	/* Straight from the file into the client's memory. */
-	uint8_t *to = (uint8_t *)r.base + req->buffer_offset;
+	uint8_t *to = (uint8_t *)buf.base + req->buffer_offset;
 	size_t done = 0;
 	while (done < req->count) {
 		ssize_t n = pread(f->fd, to + done, req->count - done, (off_t)(req->offset + done));
@@ -218,14 +242,14 @@ static int serve_read_shared(void *ctx, const fs_file_read_shared_request *req,
 			continue;
 		if (n < 0) {
 			int saved = errno;
-			idl_linux_region_close(&r);
+			idl_linux_region_close(&buf);
 			return fail(error, hosted_errno_from_host(saved));
 		}
 		if (n == 0)
 			break;
 		done += (size_t)n;
 	}
-	idl_linux_region_close(&r);
+	idl_linux_region_close(&buf);
 	reply->count = (uint32_t)done;
 	return IDL_OK;
 }
@@ -252,10 +276,10 @@ static int64_t ns(struct timespec t)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static int serve_stat(void *ctx, const fs_file_stat_request *req, fs_file_stat_reply *reply,
+static int serve_stat(idl_request *r, const fs_file_stat_request *req, fs_file_stat_reply *reply,
                       sys_errno *error)
 {
-	open_file *f = session_file(ctx, req->fd);
+	open_file *f = session_file(r, req->fd);
 	struct stat st;
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
@@ -305,10 +329,10 @@ static fs_file_kind kind_of_entry(DIR *dir, const struct dirent *d)
  * entry returned; 0 starts from the beginning. A cookie from a hostile
  * client only moves this session's stream.
  */
-static int serve_readdir(void *ctx, const fs_file_readdir_request *req,
+static int serve_readdir(idl_request *r, const fs_file_readdir_request *req,
                          fs_file_readdir_reply *reply, sys_errno *error)
 {
-	open_file *f = session_file(ctx, req->fd);
+	open_file *f = session_file(r, req->fd);
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
 	if (f->dir == NULL)
@@ -351,10 +375,10 @@ static int serve_readdir(void *ctx, const fs_file_readdir_request *req,
 
 /* Everything that would change the tree: a read-only server says ACCESS. */
 #define READ_ONLY(method)                                                                          \
-	static int serve_##method(void *ctx, const fs_file_##method##_request *req,                \
+	static int serve_##method(idl_request *r, const fs_file_##method##_request *req,           \
 	                          fs_file_##method##_reply *reply, sys_errno *error)               \
 	{                                                                                          \
-		(void)ctx;                                                                         \
+		(void)r;                                                                           \
 		(void)req;                                                                         \
 		(void)reply;                                                                       \
 		return fail(error, SYS_ERRNO_ACCESS);                                              \
@@ -367,25 +391,25 @@ READ_ONLY(mkdir)
 READ_ONLY(unlink)
 READ_ONLY(rename)
 
-static int serve_sync(void *ctx, const fs_file_sync_request *req, fs_file_sync_reply *reply,
+static int serve_sync(idl_request *r, const fs_file_sync_request *req, fs_file_sync_reply *reply,
                       sys_errno *error)
 {
 	(void)reply;
 	/* Nothing to write back: a read-only descriptor is always in sync. */
-	return session_file(ctx, req->fd) != NULL ? IDL_OK : fail(error, SYS_ERRNO_BAD_HANDLE);
+	return session_file(r, req->fd) != NULL ? IDL_OK : fail(error, SYS_ERRNO_BAD_HANDLE);
 }
 
-static int serve_advise(void *ctx, const fs_file_advise_request *req)
+static int serve_advise(idl_request *r, const fs_file_advise_request *req)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	return IDL_OK; /* a hint; ignored */
 }
 
-static int serve_watch(void *ctx, const fs_file_watch_request *req, fs_file_watch_reply *reply,
+static int serve_watch(idl_request *r, const fs_file_watch_request *req, fs_file_watch_reply *reply,
                        sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	(void)reply;
 	return fail(error, SYS_ERRNO_NOT_SUPPORTED);
@@ -410,14 +434,6 @@ static const fs_file_handlers handlers = {
     .watch = serve_watch,
 };
 
-/* The handlers' ctx is the endpoint: it names the session. */
-static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size,
-                  const idl_typed_handle *handles, uint32_t count)
-{
-	(void)ctx;
-	return fs_file_dispatch(&handlers, ep, ep, frame, size, handles, count);
-}
-
 int main(int argc, char **argv)
 {
 	const char *name = hosted_service_name("IDL_FS_NAME", "fs");
@@ -436,11 +452,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", argv[0], argv[optind], strerror(errno));
 		return 1;
 	}
-	for (uint32_t s = 0; s < HOSTED_CAPACITY; s++)
-		for (uint32_t i = 0; i < FILES_PER_SESSION; i++)
-			files[s][i] = (open_file){.fd = -1};
-	int status = hosted_serve("idl-file-server", name, FS_FILE_MAX_FRAME_BYTES, handle,
-	                          session_closed, NULL);
+	static idl_linux_server ls;
+	int err = idl_linux_server_open(&ls, name, HOSTED_CAPACITY);
+	if (err == IDL_OK)
+		err = idl_server_add_interface(&ls.server, &fs_file_interface, &handlers, NULL);
+	if (err != IDL_OK) {
+		fprintf(stderr, "idl-file-server: cannot serve \"%s\": %s%s\n", name,
+		        idl_error_name(err), err == IDL_E_TRANSPORT ? " (is the name taken?)" : "");
+		idl_linux_server_close(&ls);
+		close(root);
+		return 1;
+	}
+	idl_server_set_sessions(&ls.server, session_open, session_close, NULL);
+	idl_linux_server_stop_on_signals(&ls);
+	fprintf(stderr, "idl-file-server: serving \"%s\"\n", name);
+	err = idl_linux_server_run(&ls);
+	if (err != IDL_OK)
+		fprintf(stderr, "idl-file-server: %s\n", idl_error_name(err));
+	idl_linux_server_close(&ls);
 	close(root);
-	return status;
+	return err == IDL_OK ? 0 : 1;
 }

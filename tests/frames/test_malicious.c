@@ -186,12 +186,11 @@ static void test_ordinal(void **state)
 	memcpy(g_priv, g_wire, n);
 	((idl_frame_header *)g_priv)->ordinal = 0x7fffffff;
 	static const fs_file_handlers none = {0};
-	assert_int_equal(fs_file_dispatch(&none, NULL, NULL, g_priv, n, NULL, 0), IDL_E_ORDINAL);
-	assert_int_equal(fs_file_dispatch(&none, NULL, NULL, g_priv, 16, NULL, 0),
-	                 IDL_E_FRAME_SHORT);
+	assert_int_equal(fs_file_dispatch(&none, NULL, g_priv, n, NULL, 0), IDL_E_ORDINAL);
+	assert_int_equal(fs_file_dispatch(&none, NULL, g_priv, 16, NULL, 0), IDL_E_FRAME_SHORT);
 	/* an event ordinal is no request */
 	((idl_frame_header *)g_priv)->ordinal = FS_FILE_CHANGED_ORDINAL;
-	assert_int_equal(fs_file_dispatch(&none, NULL, NULL, g_priv, n, NULL, 0), IDL_E_ORDINAL);
+	assert_int_equal(fs_file_dispatch(&none, NULL, g_priv, n, NULL, 0), IDL_E_ORDINAL);
 }
 
 static void test_flags(void **state)

@@ -1126,10 +1126,10 @@ struct fs_server {
 
 static _Alignas(8) uint8_t g_server_buf[FS_MAX_FRAME];
 
-static int h_open(void *ctx, const fs_file_open_request *req, fs_file_open_reply *reply,
+static int h_open(idl_request *r, const fs_file_open_request *req, fs_file_open_reply *reply,
                   sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	if (req->path.size == 7 && memcmp(req->path.data, "missing", 7) == 0) {
 		*error = SYS_ERRNO_NOT_FOUND;
 		return IDL_E_REMOTE;
@@ -1138,10 +1138,10 @@ static int h_open(void *ctx, const fs_file_open_request *req, fs_file_open_reply
 	return IDL_OK;
 }
 
-static int h_readdir(void *ctx, const fs_file_readdir_request *req, fs_file_readdir_reply *reply,
-                     sys_errno *error)
+static int h_readdir(idl_request *r, const fs_file_readdir_request *req,
+                     fs_file_readdir_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	if (req->fd == 0) {
 		*error = SYS_ERRNO_NOT_DIR;
 		return IDL_E_REMOTE;
@@ -1153,18 +1153,18 @@ static int h_readdir(void *ctx, const fs_file_readdir_request *req, fs_file_read
 	return IDL_OK;
 }
 
-static int h_advise(void *ctx, const fs_file_advise_request *req)
+static int h_advise(idl_request *r, const fs_file_advise_request *req)
 {
-	struct fs_server *s = ctx;
+	struct fs_server *s = r->ctx;
 	s->advised = *req;
 	s->advise_calls++;
 	return IDL_OK;
 }
 
-static int h_read_shared(void *ctx, const fs_file_read_shared_request *req,
+static int h_read_shared(idl_request *r, const fs_file_read_shared_request *req,
                          fs_file_read_shared_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)error;
 	reply->count = req->buffer; /* echoes the handle the server received */
 	return IDL_OK;
@@ -1187,9 +1187,9 @@ static void fs_pump(void *ctx)
 		size_t size;
 		int err = s->lb->server.ep.ops->receive(&s->lb->server.ep, 0, g_server_buf,
 		                                        sizeof(g_server_buf), &size, handles, &hc);
+		idl_request r = {.ep = &s->lb->server.ep, .ctx = s};
 		if (err == IDL_OK)
-			err = fs_file_dispatch(&fs_handlers, s, &s->lb->server.ep, g_server_buf,
-			                       size, handles, hc);
+			err = fs_file_dispatch(&fs_handlers, &r, g_server_buf, size, handles, hc);
 		s->last_err = err;
 		s->dispatched++;
 	}
@@ -1360,10 +1360,10 @@ static void test_loopback_event(void **state)
 }
 
 /* pci claim through the loopback: handles travel beside the reply. */
-static int h_claim(void *ctx, const pci_bus_claim_request *req, pci_bus_claim_reply *reply,
+static int h_claim(idl_request *r, const pci_bus_claim_request *req, pci_bus_claim_reply *reply,
                    sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	if (req->address.bus == 0xff) {
 		*error = SYS_ERRNO_BUSY;
 		return IDL_E_REMOTE;
@@ -1391,9 +1391,9 @@ static void pci_pump(void *ctx)
 		int err = lb->server.ep.ops->receive(&lb->server.ep, 0, g_server_buf,
 		                                     sizeof(g_server_buf), &size, handles, &hc);
 		assert_int_equal(err, IDL_OK);
-		assert_int_equal(pci_bus_dispatch(&pci_handlers, NULL, &lb->server.ep, g_server_buf,
-		                                  size, handles, hc),
-		                 IDL_OK);
+		idl_request r = {.ep = &lb->server.ep};
+		assert_int_equal(
+		    pci_bus_dispatch(&pci_handlers, &r, g_server_buf, size, handles, hc), IDL_OK);
 	}
 }
 

@@ -95,10 +95,10 @@ static void block_contents(uint64_t block, uint8_t *data)
 		data[i] = (uint8_t)(block * 31 + i);
 }
 
-static int dev_read(void *ctx, const blk_device_read_request *req, blk_device_read_reply *reply,
-                    sys_errno *error)
+static int dev_read(idl_request *r, const blk_device_read_request *req,
+                    blk_device_read_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	static uint8_t data[BLK_BLOCK_BYTES];
 	if (req->block == SILENT_BLOCK)
 		return IDL_E_NO_HANDLER; /* sends nothing */
@@ -114,12 +114,6 @@ static int dev_read(void *ctx, const blk_device_read_request *req, blk_device_re
 
 static const blk_device_handlers device = {.read = dev_read};
 
-static int dev_handle(void *ctx, idl_endpoint *ep, void *frame, size_t size,
-                      const idl_typed_handle *handles, uint32_t count)
-{
-	return blk_device_dispatch(&device, ctx, ep, frame, size, handles, count);
-}
-
 /* A channel with small rings: 4 KiB each, so that calls in flight fill
  * the request ring long before the thousandth. */
 #define SMALL_RING 4096u
@@ -129,6 +123,7 @@ typedef struct served {
 	idl_chan_end client, server_end;
 	idl_server server;
 	idl_chan_end *slots[1];
+	idl_session sessions[1];
 	_Alignas(8) uint8_t buf[BLK_DEVICE_MAX_FRAME_BYTES];
 	_Alignas(8) uint8_t scratch[BLK_DEVICE_MAX_FRAME_BYTES];
 	_Atomic bool stop;
@@ -156,9 +151,11 @@ static void served_start(served *s)
 	s->server_end.nonblock = true; /* the loop checks for room itself */
 	idl_chan_end_set_scratch(&s->client, s->scratch, sizeof(s->scratch));
 	s->client.ep.timeout_ns = 10000000000u; /* a lost reply fails the test, not hangs it */
-	idl_server_init(&s->server, &((idl_chan_shared *)s->region)->doorbell, s->slots, 1,
-	                dev_handle, NULL, s->buf, sizeof(s->buf));
-	assert_int_equal(idl_server_add(&s->server, &s->server_end), 0);
+	idl_server_init(&s->server, &((idl_chan_shared *)s->region)->doorbell, s->slots,
+	                s->sessions, 1, s->buf, sizeof(s->buf));
+	assert_int_equal(idl_server_add_interface(&s->server, &blk_device_interface, &device, NULL),
+	                 IDL_OK);
+	assert_int_equal(idl_server_add(&s->server, &s->server_end, 0), 0);
 	atomic_store(&s->stop, false);
 	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
 }

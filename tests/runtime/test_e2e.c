@@ -125,6 +125,55 @@ static void test_wrong_kind_handle(void **state)
 	idl_linux_conn_close(&c);
 }
 
+/* A client that names the interface it wants gets a server that serves it,
+ * and IDL_E_HANDLE_KIND from one that does not. */
+static void test_connect_checks_protocol(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_linux_conn_close(&c);
+	assert_int_equal(idl_linux_connect(&c, name, FS_FILE_PROTOCOL, 5000), IDL_OK);
+	idl_linux_conn_close(&c);
+	assert_int_equal(idl_linux_connect(&c, name, CONSOLE_CONSOLE_PROTOCOL, 5000), IDL_OK);
+	idl_linux_conn_close(&c);
+	assert_int_equal(idl_linux_connect(&c, name, 0x12345678, 5000), IDL_E_HANDLE_KIND);
+	assert_int_equal(c.sock, -1);
+}
+
+/* One client process may hold four sessions: a fifth connection is hung
+ * up at once, and a session closed makes room again. */
+static int start_limited(void **state)
+{
+	demo_sessions_per_client = 4;
+	int err = start(state);
+	demo_sessions_per_client = 0;
+	return err;
+}
+
+static void test_sessions_per_client(void **state)
+{
+	(void)state;
+	idl_linux_conn c[5];
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(demo_connect(&c[i], name), IDL_OK);
+		assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c[i].end), 1), IDL_OK);
+	}
+	assert_int_equal(idl_linux_connect(&c[4], name, 0, 5000), IDL_E_PEER_CLOSED);
+	idl_linux_conn_close(&c[0]);
+	/* The server frees the slot once it has seen the close. */
+	int err = IDL_E_PEER_CLOSED;
+	for (int tries = 0; tries < 500 && err == IDL_E_PEER_CLOSED; tries++) {
+		err = idl_linux_connect(&c[4], name, 0, 5000);
+		if (err == IDL_E_PEER_CLOSED)
+			usleep(10000);
+	}
+	assert_int_equal(err, IDL_OK);
+	assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c[4].end), 2), IDL_OK);
+	for (int i = 1; i < 5; i++)
+		idl_linux_conn_close(&c[i]);
+}
+
 /* Two requests in flight, replies taken in the other order. */
 static void test_async_in_flight(void **state)
 {
@@ -306,6 +355,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sync_calls, start, stop),
 	    cmocka_unit_test_setup_teardown(test_shared_memory_handle, start, stop),
 	    cmocka_unit_test_setup_teardown(test_wrong_kind_handle, start, stop),
+	    cmocka_unit_test_setup_teardown(test_connect_checks_protocol, start, stop),
+	    cmocka_unit_test_setup_teardown(test_sessions_per_client, start_limited, stop),
 	    cmocka_unit_test_setup_teardown(test_async_in_flight, start, stop),
 	    cmocka_unit_test_setup_teardown(test_one_way, start, stop),
 	    cmocka_unit_test_setup_teardown(test_timeout_then_recover, start, stop),

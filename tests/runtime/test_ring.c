@@ -275,14 +275,22 @@ static void test_patience(void **state)
 	assert_int_equal(atomic_load(&w.seq), 0);
 }
 
-/* The server loop's handler for test_server_pass: a reply per request. */
-static int echo_reply(void *ctx, idl_endpoint *ep, void *frame, size_t size,
+/* The interface of test_server_pass, dispatched by hand: a reply per
+ * request, whatever its ordinal. */
+static int echo_reply(const void *handlers, idl_request *r, void *frame, size_t size,
                       const idl_typed_handle *handles, uint32_t count)
 {
-	(void)ctx, (void)size, (void)handles, (void)count;
+	(void)handlers, (void)size, (void)handles, (void)count;
 	const idl_frame_header *h = frame;
-	return send_frame((idl_chan_end *)ep, 32, h->txid, IDL_FLAG_REPLY, h->ordinal);
+	return send_frame((idl_chan_end *)r->ep, 32, h->txid, IDL_FLAG_REPLY, h->ordinal);
 }
+
+static const idl_interface echo = {
+    .name = "test.Echo",
+    .max_frame_bytes = FIX_MAX_FRAME,
+    .max_request_bytes = FIX_MAX_FRAME,
+    .dispatch = echo_reply,
+};
 
 /* One pass serves every queued request of a ready channel; with
  * time_passes the server adds the pass to busy_ns, without it not. */
@@ -293,11 +301,13 @@ static void test_server_pass(void **state)
 	fixture_init(&f);
 	idl_server s;
 	idl_chan_end *slots[1];
+	idl_session sessions[1];
 	static _Alignas(8) uint8_t server_buf[FIX_MAX_FRAME];
-	idl_server_init(&s, &fixture_shared(&f)->doorbell, slots, 1, echo_reply, NULL, server_buf,
+	idl_server_init(&s, &fixture_shared(&f)->doorbell, slots, sessions, 1, server_buf,
 	                sizeof(server_buf));
+	assert_int_equal(idl_server_add_interface(&s, &echo, NULL, NULL), IDL_OK);
 	s.time_passes = true;
-	assert_int_equal(idl_server_add(&s, &f.server), 0);
+	assert_int_equal(idl_server_add(&s, &f.server, 0), 0);
 	for (uint32_t i = 0; i < 3; i++)
 		assert_int_equal(send_frame(&f.client, 32, i + 1, IDL_FLAG_REQUEST, i), IDL_OK);
 	assert_int_equal(idl_server_poll(&s, 1000000), 3);

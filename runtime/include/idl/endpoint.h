@@ -93,6 +93,8 @@ typedef struct idl_chan_end {
 	size_t scratch_bytes;
 	idl_call *calls, *calls_tail; /* calls in flight, oldest first */
 	uint32_t calls_answered;      /* those of them answered */
+	idl_session *session;         /* a server's end: its session (idl/server.h) */
+	idl_lock *tx_lock;            /* a server's end: the lock of replies from other threads */
 	idl_stash_entry *stash;
 	uint8_t *stash_frames;
 	uint32_t stash_slots;

@@ -1442,9 +1442,9 @@ int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_mov
 	return send_test_shapes_gadget_moved_event(ep, event, 0);
 }
 
-static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, void *ctx,
-                                        idl_endpoint *ep, void *frame, size_t size,
-                                        const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, idl_request *r,
+                                        void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count)
 {
 	int err = test_shapes_gadget_put_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1452,26 +1452,28 @@ static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, vo
 	if (h->put == NULL)
 		return IDL_E_NO_HANDLER;
 	const test_shapes_gadget_put_request *req = frame;
+	r->txid = req->header.txid;
 	test_shapes_gadget_put_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	test_shapes_dense error = 0;
-	err = h->put(ctx, req, &reply, &error);
+	err = h->put(r, req, &reply, &error);
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = test_shapes_gadget_put_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    test_shapes_gadget_put_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_test_shapes_gadget_put_reply(ep, &reply, req->header.txid);
+	return send_test_shapes_gadget_put_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_test_shapes_gadget_get(const test_shapes_gadget_handlers *h, void *ctx,
-                                        idl_endpoint *ep, void *frame, size_t size,
-                                        const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_test_shapes_gadget_get(const test_shapes_gadget_handlers *h, idl_request *r,
+                                        void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count)
 {
 	int err = test_shapes_gadget_get_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1479,17 +1481,18 @@ static int serve_test_shapes_gadget_get(const test_shapes_gadget_handlers *h, vo
 	if (h->get == NULL)
 		return IDL_E_NO_HANDLER;
 	const test_shapes_gadget_get_request *req = frame;
+	r->txid = req->header.txid;
 	test_shapes_gadget_get_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
-	err = h->get(ctx, req, &reply);
+	err = h->get(r, req, &reply);
 	if (err != IDL_OK)
 		return err;
-	return send_test_shapes_gadget_get_reply(ep, &reply, req->header.txid);
+	return send_test_shapes_gadget_get_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_test_shapes_gadget_poke(const test_shapes_gadget_handlers *h, void *ctx,
-                                         idl_endpoint *ep, void *frame, size_t size,
-                                         const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_test_shapes_gadget_poke(const test_shapes_gadget_handlers *h, idl_request *r,
+                                         void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count)
 {
 	int err = test_shapes_gadget_poke_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1497,13 +1500,13 @@ static int serve_test_shapes_gadget_poke(const test_shapes_gadget_handlers *h, v
 	if (h->poke == NULL)
 		return IDL_E_NO_HANDLER;
 	const test_shapes_gadget_poke_request *req = frame;
-	(void)ep;
-	return h->poke(ctx, req);
+	r->txid = req->header.txid;
+	return h->poke(r, req);
 }
 
-static int serve_test_shapes_gadget_pair(const test_shapes_gadget_handlers *h, void *ctx,
-                                         idl_endpoint *ep, void *frame, size_t size,
-                                         const idl_typed_handle *handles, uint32_t handle_count)
+static int serve_test_shapes_gadget_pair(const test_shapes_gadget_handlers *h, idl_request *r,
+                                         void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count)
 {
 	int err = test_shapes_gadget_pair_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1511,35 +1514,47 @@ static int serve_test_shapes_gadget_pair(const test_shapes_gadget_handlers *h, v
 	if (h->pair == NULL)
 		return IDL_E_NO_HANDLER;
 	const test_shapes_gadget_pair_request *req = frame;
+	r->txid = req->header.txid;
 	test_shapes_gadget_pair_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
-	err = h->pair(ctx, req, &reply);
+	err = h->pair(r, req, &reply);
 	if (err != IDL_OK)
 		return err;
-	return send_test_shapes_gadget_pair_reply(ep, &reply, req->header.txid);
+	return send_test_shapes_gadget_pair_reply(r->ep, &reply, r->txid);
 }
 
-int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, void *ctx, idl_endpoint *ep,
-                                void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count)
+int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, idl_request *r, void *frame,
+                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case TEST_SHAPES_GADGET_PUT_ORDINAL:
-		return serve_test_shapes_gadget_put(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_test_shapes_gadget_put(h, r, frame, size, handles, handle_count);
 	case TEST_SHAPES_GADGET_GET_ORDINAL:
-		return serve_test_shapes_gadget_get(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_test_shapes_gadget_get(h, r, frame, size, handles, handle_count);
 	case TEST_SHAPES_GADGET_POKE_ORDINAL:
-		return serve_test_shapes_gadget_poke(h, ctx, ep, frame, size, handles,
-		                                     handle_count);
+		return serve_test_shapes_gadget_poke(h, r, frame, size, handles, handle_count);
 	case TEST_SHAPES_GADGET_PAIR_ORDINAL:
-		return serve_test_shapes_gadget_pair(h, ctx, ep, frame, size, handles,
-		                                     handle_count);
+		return serve_test_shapes_gadget_pair(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
+
+static int dispatch_test_shapes_gadget(const void *h, idl_request *r, void *frame, size_t size,
+                                       const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return test_shapes_gadget_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface test_shapes_gadget_interface = {
+    .name = "test.shapes.Gadget",
+    .protocol = TEST_SHAPES_GADGET_PROTOCOL,
+    .max_frame_bytes = TEST_SHAPES_GADGET_MAX_FRAME_BYTES,
+    .max_request_bytes = 624u,
+    .dispatch = dispatch_test_shapes_gadget,
+};
 
 int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h, void *ctx,
                                       void *frame, size_t size, const idl_typed_handle *handles,

@@ -465,23 +465,27 @@ int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_mov
 /*
  * Server side of Gadget: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct test_shapes_gadget_handlers {
-	int (*put)(void *ctx, const test_shapes_gadget_put_request *req,
+	int (*put)(idl_request *r, const test_shapes_gadget_put_request *req,
 	           test_shapes_gadget_put_reply *reply, test_shapes_dense *error);
-	int (*get)(void *ctx, const test_shapes_gadget_get_request *req,
+	int (*get)(idl_request *r, const test_shapes_gadget_get_request *req,
 	           test_shapes_gadget_get_reply *reply);
-	int (*poke)(void *ctx, const test_shapes_gadget_poke_request *req);
-	int (*pair)(void *ctx, const test_shapes_gadget_pair_request *req,
+	int (*poke)(idl_request *r, const test_shapes_gadget_poke_request *req);
+	int (*pair)(idl_request *r, const test_shapes_gadget_pair_request *req,
 	            test_shapes_gadget_pair_reply *reply);
 } test_shapes_gadget_handlers;
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, void *ctx, idl_endpoint *ep,
-                                void *frame, size_t size, const idl_typed_handle *handles,
+int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, idl_request *r, void *frame,
+                                size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface test_shapes_gadget_interface;
 
 /* Client side of Gadget's events. */
 typedef struct test_shapes_gadget_event_handlers {
