@@ -278,6 +278,37 @@ static void gen_message_api(header_gen *g, decl *msg)
 	emit_wrapped(e, 0, arena_printf(g->a, "int %s_decode(", n), decode_args, 7, ");\n");
 }
 
+/* The tokens of deferred replies, and the functions that use them. */
+static void gen_deferred_api(header_gen *g, decl *d)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	emit(e, "/*\n * Deferred replies: a handler calls <method>_defer and returns what it\n");
+	emit(e, " * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or\n");
+	emit(e, " * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless\n");
+	emit(e, " * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).\n */\n");
+	for (method *m = d->methods; m != NULL; m = m->next) {
+		if (m->kind != METHOD_TWO_WAY)
+			continue;
+		const char *base = arena_printf(a, "%s_%s", d->c_name, sema_snake_case(a, m->name));
+		emit(e, "typedef struct %s_token {\n\tidl_reply_token token;\n} %s_token;\n", base,
+		     base);
+		const char *dargs[] = {"idl_request *r", arena_printf(a, "%s_token *t", base)};
+		emit_wrapped(e, 0, arena_printf(a, "int %s_defer(", base), dargs, 2, ");\n");
+		const char *oargs[] = {arena_printf(a, "%s_token *t", base),
+		                       arena_printf(a, "const %s *reply", m->reply->c_name)};
+		emit_wrapped(e, 0, arena_printf(a, "int %s_reply_ok(", base), oargs, 2, ");\n");
+		decl *err = gen_error_enum(m);
+		if (err != NULL) {
+			const char *eargs[] = {arena_printf(a, "%s_token *t", base),
+			                       arena_printf(a, "%s error", err->c_name)};
+			emit_wrapped(e, 0, arena_printf(a, "int %s_reply_error(", base), eargs, 2,
+			             ");\n");
+		}
+		emit(e, "\n");
+	}
+}
+
 /* The handler table and the dispatcher of an interface that has requests. */
 static void gen_server_side(header_gen *g, decl *d)
 {
@@ -286,7 +317,8 @@ static void gen_server_side(header_gen *g, decl *d)
 	emit(e, "/*\n * Server side of %s: a handler per method. A handler returns 0 to send\n",
 	     d->name);
 	emit(e, " * its reply, IDL_E_REMOTE to send *error instead, or another idl_error\n");
-	emit(e, " * to send nothing and make the dispatcher return it. r says who asked\n");
+	emit(e, " * to send nothing and make the dispatcher return it, or what\n");
+	emit(e, " * <method>_defer returned, to reply later. r says who asked\n");
 	emit(e, " * (r->session) and carries the context registered with the table.\n */\n");
 	emit(e, "typedef struct %s_handlers {\n", d->c_name);
 	for (method *m = d->methods; m != NULL; m = m->next) {
@@ -303,6 +335,7 @@ static void gen_server_side(header_gen *g, decl *d)
 		emit_wrapped(e, 1, arena_printf(a, "int (*%s)(", m->name), args, n, ");\n");
 	}
 	emit(e, "} %s_handlers;\n\n", d->c_name);
+	gen_deferred_api(g, d);
 	emit(e, "/* Validates a frame already copied into private memory, calls its\n");
 	emit(e, " * handler and sends the reply through ep. */\n");
 	const char *dargs[GEN_DISPATCH_PARAMS];

@@ -188,6 +188,7 @@ static void gen_serve(rpc_gen *g, decl *iface, method *m)
 	if (err_enum) {
 		emit(e, "\t%s error = 0;\n", err_enum->c_name);
 		emit(e, "\terr = h->%s(r, req, &reply, &error);\n", m->name);
+		emit(e, "\tif (err == IDL_DEFERRED)\n\t\treturn IDL_OK;\n");
 		emit(e, "\tif (err == IDL_E_REMOTE) {\n");
 		emit(e, "\t\tvoid *out;\n");
 		emit(e, "\t\terr = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);\n");
@@ -198,9 +199,53 @@ static void gen_serve(rpc_gen *g, decl *iface, method *m)
 		emit(e, "\t\treturn idl_send_finish(r->ep, n, NULL, 0);\n\t}\n");
 	} else {
 		emit(e, "\terr = h->%s(r, req, &reply);\n", m->name);
+		emit(e, "\tif (err == IDL_DEFERRED)\n\t\treturn IDL_OK;\n");
 	}
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
 	emit(e, "\treturn send_%s(r->ep, &reply, r->txid);\n}\n\n", m->reply->c_name);
+}
+
+/*
+ * <method>_defer, <method>_reply_ok, <method>_reply_error: a handler takes
+ * the reply with it in a token and sends it later, from any thread.
+ */
+static void gen_deferred(rpc_gen *g, decl *iface, method *m)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *base = base_name(g, iface, m);
+	const char *max = arena_printf(a, "%s_MAX_BYTES", gen_upper(a, m->reply->c_name));
+	emit(e, "/* %s: %s.%s, deferred */\n", gen_where(g->c, m->loc), iface->name, m->name);
+	const char *dargs[] = {"idl_request *r", arena_printf(a, "%s_token *t", base)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_defer(", base), dargs, 2, ")\n{\n");
+	emit(e, "\treturn idl_defer(r, &t->token);\n}\n\n");
+
+	const char *oargs[] = {arena_printf(a, "%s_token *t", base),
+	                       arena_printf(a, "const %s *reply", m->reply->c_name)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_reply_ok(", base), oargs, 2, ")\n{\n");
+	emit(e, "\tidl_typed_handle handles[%u];\n", at_least_one(m->reply->shape.max_handles));
+	emit(e, "\tuint32_t handle_count = 0;\n");
+	emit(e, "\tvoid *frame;\n");
+	emit(e, "\tint err = idl_reply_begin(&t->token, %s, &frame);\n", max);
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	const char *enc[] = {"reply", "t->token.txid", "frame", max, "handles", "&handle_count"};
+	emit_wrapped(e, 1, arena_printf(a, "int64_t size = %s_encode(", m->reply->c_name), enc, 6,
+	             ");\n");
+	emit(e, "\treturn idl_reply_finish(&t->token, size, handles, handle_count);\n}\n\n");
+
+	decl *err_enum = gen_error_enum(m);
+	if (err_enum == NULL)
+		return;
+	const char *eargs[] = {arena_printf(a, "%s_token *t", base),
+	                       arena_printf(a, "%s error", err_enum->c_name)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_reply_error(", base), eargs, 2, ")\n{\n");
+	emit(e, "\tvoid *frame;\n");
+	emit(e, "\tint err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);\n");
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	const char *enc2[] = {"t->token.txid", "error", "frame", "IDL_ERROR_FRAME_BYTES"};
+	emit_wrapped(e, 1, arena_printf(a, "int64_t size = %s_error_encode(", base), enc2, 4,
+	             ");\n");
+	emit(e, "\treturn idl_reply_finish(&t->token, size, NULL, 0);\n}\n\n");
 }
 
 /* <iface>_interface: what a server's runtime needs to serve the interface. */
@@ -302,6 +347,9 @@ void gen_rpc(compilation *c, file *f, emitter *e)
 		for (method *m = d->methods; m != NULL; m = m->next)
 			if (m->kind != METHOD_EVENT)
 				gen_serve(&g, d, m);
+		for (method *m = d->methods; m != NULL; m = m->next)
+			if (m->kind == METHOD_TWO_WAY)
+				gen_deferred(&g, d, m);
 		if (gen_has_requests(d))
 			gen_dispatch(&g, d);
 		if (has_events)

@@ -741,8 +741,9 @@ static void claim_decl_names(sema *s, decl *d)
 		claim_c_name(s, m->request->c_name, mwhat, m->loc);
 		if (m->reply) {
 			claim_c_name(s, m->reply->c_name, mwhat, m->loc);
-			static const char *const suffixes[] = {"reply_buffer", "pending", "start",
-			                                       "finish"};
+			static const char *const suffixes[] = {
+			    "reply_buffer", "pending", "start",    "finish",
+			    "token",        "defer",   "reply_ok", "reply_error"};
 			for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
 				claim_c_name(s, arena_printf(s->a, "%s_%s", stub, suffixes[i]),
 				             mwhat, m->loc);

@@ -1799,6 +1799,8 @@ static int serve_console_console_write(const console_console_handlers *h, idl_re
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->write(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -1842,6 +1844,8 @@ static int serve_console_console_read(const console_console_handlers *h, idl_req
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->read(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -1871,6 +1875,8 @@ static int serve_console_console_get_mode(const console_console_handlers *h, idl
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->get_mode(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -1900,6 +1906,8 @@ static int serve_console_console_set_mode(const console_console_handlers *h, idl
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->set_mode(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -1929,6 +1937,8 @@ static int serve_console_console_get_size(const console_console_handlers *h, idl
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->get_size(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -1941,6 +1951,166 @@ static int serve_console_console_get_size(const console_console_handlers *h, idl
 	if (err != IDL_OK)
 		return err;
 	return send_console_console_get_size_reply(r->ep, &reply, r->txid);
+}
+
+/* console.idl:45: Console.write, deferred */
+int console_console_write_defer(idl_request *r, console_console_write_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int console_console_write_reply_ok(console_console_write_token *t,
+                                   const console_console_write_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_write_reply_encode(reply, t->token.txid, frame,
+	                                                  CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES,
+	                                                  handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int console_console_write_reply_error(console_console_write_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    console_console_write_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* console.idl:55: Console.read, deferred */
+int console_console_read_defer(idl_request *r, console_console_read_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int console_console_read_reply_ok(console_console_read_token *t,
+                                  const console_console_read_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_read_reply_encode(reply, t->token.txid, frame,
+	                                                 CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES,
+	                                                 handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int console_console_read_reply_error(console_console_read_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    console_console_read_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* console.idl:58: Console.get_mode, deferred */
+int console_console_get_mode_defer(idl_request *r, console_console_get_mode_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int console_console_get_mode_reply_ok(console_console_get_mode_token *t,
+                                      const console_console_get_mode_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_get_mode_reply_encode(
+	    reply, t->token.txid, frame, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int console_console_get_mode_reply_error(console_console_get_mode_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_get_mode_error_encode(t->token.txid, error, frame,
+	                                                     IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* console.idl:61: Console.set_mode, deferred */
+int console_console_set_mode_defer(idl_request *r, console_console_set_mode_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int console_console_set_mode_reply_ok(console_console_set_mode_token *t,
+                                      const console_console_set_mode_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_set_mode_reply_encode(
+	    reply, t->token.txid, frame, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int console_console_set_mode_reply_error(console_console_set_mode_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_set_mode_error_encode(t->token.txid, error, frame,
+	                                                     IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* console.idl:65: Console.get_size, deferred */
+int console_console_get_size_defer(idl_request *r, console_console_get_size_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int console_console_get_size_reply_ok(console_console_get_size_token *t,
+                                      const console_console_get_size_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_get_size_reply_encode(
+	    reply, t->token.txid, frame, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int console_console_get_size_reply_error(console_console_get_size_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_get_size_error_encode(t->token.txid, error, frame,
+	                                                     IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
 int console_console_dispatch(const console_console_handlers *h, idl_request *r, void *frame,

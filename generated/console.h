@@ -546,7 +546,8 @@ int console_console_send_resized(idl_endpoint *ep, const console_console_resized
 /*
  * Server side of Console: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it. r says who asked
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
  * (r->session) and carries the context registered with the table.
  */
 typedef struct console_console_handlers {
@@ -562,6 +563,52 @@ typedef struct console_console_handlers {
 	int (*get_size)(idl_request *r, const console_console_get_size_request *req,
 	                console_console_get_size_reply *reply, sys_errno *error);
 } console_console_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct console_console_write_token {
+	idl_reply_token token;
+} console_console_write_token;
+int console_console_write_defer(idl_request *r, console_console_write_token *t);
+int console_console_write_reply_ok(console_console_write_token *t,
+                                   const console_console_write_reply *reply);
+int console_console_write_reply_error(console_console_write_token *t, sys_errno error);
+
+typedef struct console_console_read_token {
+	idl_reply_token token;
+} console_console_read_token;
+int console_console_read_defer(idl_request *r, console_console_read_token *t);
+int console_console_read_reply_ok(console_console_read_token *t,
+                                  const console_console_read_reply *reply);
+int console_console_read_reply_error(console_console_read_token *t, sys_errno error);
+
+typedef struct console_console_get_mode_token {
+	idl_reply_token token;
+} console_console_get_mode_token;
+int console_console_get_mode_defer(idl_request *r, console_console_get_mode_token *t);
+int console_console_get_mode_reply_ok(console_console_get_mode_token *t,
+                                      const console_console_get_mode_reply *reply);
+int console_console_get_mode_reply_error(console_console_get_mode_token *t, sys_errno error);
+
+typedef struct console_console_set_mode_token {
+	idl_reply_token token;
+} console_console_set_mode_token;
+int console_console_set_mode_defer(idl_request *r, console_console_set_mode_token *t);
+int console_console_set_mode_reply_ok(console_console_set_mode_token *t,
+                                      const console_console_set_mode_reply *reply);
+int console_console_set_mode_reply_error(console_console_set_mode_token *t, sys_errno error);
+
+typedef struct console_console_get_size_token {
+	idl_reply_token token;
+} console_console_get_size_token;
+int console_console_get_size_defer(idl_request *r, console_console_get_size_token *t);
+int console_console_get_size_reply_ok(console_console_get_size_token *t,
+                                      const console_console_get_size_reply *reply);
+int console_console_get_size_reply_error(console_console_get_size_token *t, sys_errno error);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */

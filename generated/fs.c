@@ -4577,6 +4577,8 @@ static int serve_fs_file_open(const fs_file_handlers *h, idl_request *r, void *f
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->open(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4604,6 +4606,8 @@ static int serve_fs_file_close(const fs_file_handlers *h, idl_request *r, void *
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->close(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4631,6 +4635,8 @@ static int serve_fs_file_read(const fs_file_handlers *h, idl_request *r, void *f
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->read(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4658,6 +4664,8 @@ static int serve_fs_file_write(const fs_file_handlers *h, idl_request *r, void *
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->write(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4686,6 +4694,8 @@ static int serve_fs_file_read_shared(const fs_file_handlers *h, idl_request *r, 
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->read_shared(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4715,6 +4725,8 @@ static int serve_fs_file_write_shared(const fs_file_handlers *h, idl_request *r,
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->write_shared(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4743,6 +4755,8 @@ static int serve_fs_file_stat(const fs_file_handlers *h, idl_request *r, void *f
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->stat(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4771,6 +4785,8 @@ static int serve_fs_file_set_times(const fs_file_handlers *h, idl_request *r, vo
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->set_times(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4800,6 +4816,8 @@ static int serve_fs_file_truncate(const fs_file_handlers *h, idl_request *r, voi
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->truncate(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4828,6 +4846,8 @@ static int serve_fs_file_sync(const fs_file_handlers *h, idl_request *r, void *f
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->sync(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4856,6 +4876,8 @@ static int serve_fs_file_readdir(const fs_file_handlers *h, idl_request *r, void
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->readdir(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4884,6 +4906,8 @@ static int serve_fs_file_mkdir(const fs_file_handlers *h, idl_request *r, void *
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->mkdir(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4911,6 +4935,8 @@ static int serve_fs_file_unlink(const fs_file_handlers *h, idl_request *r, void 
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->unlink(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4938,6 +4964,8 @@ static int serve_fs_file_rename(const fs_file_handlers *h, idl_request *r, void 
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->rename(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4978,6 +5006,8 @@ static int serve_fs_file_watch(const fs_file_handlers *h, idl_request *r, void *
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->watch(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4989,6 +5019,460 @@ static int serve_fs_file_watch(const fs_file_handlers *h, idl_request *r, void *
 	if (err != IDL_OK)
 		return err;
 	return send_fs_file_watch_reply(r->ep, &reply, r->txid);
+}
+
+/* fs.idl:112: File.open, deferred */
+int fs_file_open_defer(idl_request *r, fs_file_open_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_open_reply_ok(fs_file_open_token *t, const fs_file_open_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_OPEN_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_open_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_OPEN_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_open_reply_error(fs_file_open_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_open_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:115: File.close, deferred */
+int fs_file_close_defer(idl_request *r, fs_file_close_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_close_reply_ok(fs_file_close_token *t, const fs_file_close_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_CLOSE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_close_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_CLOSE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_close_reply_error(fs_file_close_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_close_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:120: File.read, deferred */
+int fs_file_read_defer(idl_request *r, fs_file_read_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_read_reply_ok(fs_file_read_token *t, const fs_file_read_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_READ_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_read_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_READ_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_read_reply_error(fs_file_read_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_read_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:124: File.write, deferred */
+int fs_file_write_defer(idl_request *r, fs_file_write_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_write_reply_ok(fs_file_write_token *t, const fs_file_write_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_WRITE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_write_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_WRITE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_write_reply_error(fs_file_write_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_write_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:130: File.read_shared, deferred */
+int fs_file_read_shared_defer(idl_request *r, fs_file_read_shared_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_read_shared_reply_ok(fs_file_read_shared_token *t,
+                                 const fs_file_read_shared_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_READ_SHARED_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_read_shared_reply_encode(reply, t->token.txid, frame,
+	                                                FS_FILE_READ_SHARED_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_read_shared_reply_error(fs_file_read_shared_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_read_shared_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:135: File.write_shared, deferred */
+int fs_file_write_shared_defer(idl_request *r, fs_file_write_shared_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_write_shared_reply_ok(fs_file_write_shared_token *t,
+                                  const fs_file_write_shared_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_write_shared_reply_encode(reply, t->token.txid, frame,
+	                                                 FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES,
+	                                                 handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_write_shared_reply_error(fs_file_write_shared_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_write_shared_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:139: File.stat, deferred */
+int fs_file_stat_defer(idl_request *r, fs_file_stat_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_stat_reply_ok(fs_file_stat_token *t, const fs_file_stat_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_STAT_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_stat_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_STAT_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_stat_reply_error(fs_file_stat_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_stat_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:143: File.set_times, deferred */
+int fs_file_set_times_defer(idl_request *r, fs_file_set_times_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_set_times_reply_ok(fs_file_set_times_token *t, const fs_file_set_times_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_SET_TIMES_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_set_times_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_SET_TIMES_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_set_times_reply_error(fs_file_set_times_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_set_times_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:148: File.truncate, deferred */
+int fs_file_truncate_defer(idl_request *r, fs_file_truncate_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_truncate_reply_ok(fs_file_truncate_token *t, const fs_file_truncate_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_TRUNCATE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_truncate_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_TRUNCATE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_truncate_reply_error(fs_file_truncate_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_truncate_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:151: File.sync, deferred */
+int fs_file_sync_defer(idl_request *r, fs_file_sync_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_sync_reply_ok(fs_file_sync_token *t, const fs_file_sync_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_SYNC_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_sync_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_SYNC_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_sync_reply_error(fs_file_sync_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_sync_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:157: File.readdir, deferred */
+int fs_file_readdir_defer(idl_request *r, fs_file_readdir_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_readdir_reply_ok(fs_file_readdir_token *t, const fs_file_readdir_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_READDIR_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_readdir_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_READDIR_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_readdir_reply_error(fs_file_readdir_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_readdir_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:162: File.mkdir, deferred */
+int fs_file_mkdir_defer(idl_request *r, fs_file_mkdir_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_mkdir_reply_ok(fs_file_mkdir_token *t, const fs_file_mkdir_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_MKDIR_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_mkdir_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_MKDIR_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_mkdir_reply_error(fs_file_mkdir_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_mkdir_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:165: File.unlink, deferred */
+int fs_file_unlink_defer(idl_request *r, fs_file_unlink_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_unlink_reply_ok(fs_file_unlink_token *t, const fs_file_unlink_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_UNLINK_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_unlink_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_UNLINK_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_unlink_reply_error(fs_file_unlink_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_unlink_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:168: File.rename, deferred */
+int fs_file_rename_defer(idl_request *r, fs_file_rename_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_rename_reply_ok(fs_file_rename_token *t, const fs_file_rename_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_RENAME_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_rename_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_RENAME_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_rename_reply_error(fs_file_rename_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_rename_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:176: File.watch, deferred */
+int fs_file_watch_defer(idl_request *r, fs_file_watch_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_watch_reply_ok(fs_file_watch_token *t, const fs_file_watch_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_WATCH_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_watch_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_WATCH_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_watch_reply_error(fs_file_watch_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_watch_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
 int fs_file_dispatch(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,

@@ -1384,7 +1384,8 @@ int fs_file_send_changed(idl_endpoint *ep, const fs_file_changed_event *event);
 /*
  * Server side of File: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it. r says who asked
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
  * (r->session) and carries the context registered with the table.
  */
 typedef struct fs_file_handlers {
@@ -1420,6 +1421,119 @@ typedef struct fs_file_handlers {
 	int (*watch)(idl_request *r, const fs_file_watch_request *req, fs_file_watch_reply *reply,
 	             sys_errno *error);
 } fs_file_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct fs_file_open_token {
+	idl_reply_token token;
+} fs_file_open_token;
+int fs_file_open_defer(idl_request *r, fs_file_open_token *t);
+int fs_file_open_reply_ok(fs_file_open_token *t, const fs_file_open_reply *reply);
+int fs_file_open_reply_error(fs_file_open_token *t, sys_errno error);
+
+typedef struct fs_file_close_token {
+	idl_reply_token token;
+} fs_file_close_token;
+int fs_file_close_defer(idl_request *r, fs_file_close_token *t);
+int fs_file_close_reply_ok(fs_file_close_token *t, const fs_file_close_reply *reply);
+int fs_file_close_reply_error(fs_file_close_token *t, sys_errno error);
+
+typedef struct fs_file_read_token {
+	idl_reply_token token;
+} fs_file_read_token;
+int fs_file_read_defer(idl_request *r, fs_file_read_token *t);
+int fs_file_read_reply_ok(fs_file_read_token *t, const fs_file_read_reply *reply);
+int fs_file_read_reply_error(fs_file_read_token *t, sys_errno error);
+
+typedef struct fs_file_write_token {
+	idl_reply_token token;
+} fs_file_write_token;
+int fs_file_write_defer(idl_request *r, fs_file_write_token *t);
+int fs_file_write_reply_ok(fs_file_write_token *t, const fs_file_write_reply *reply);
+int fs_file_write_reply_error(fs_file_write_token *t, sys_errno error);
+
+typedef struct fs_file_read_shared_token {
+	idl_reply_token token;
+} fs_file_read_shared_token;
+int fs_file_read_shared_defer(idl_request *r, fs_file_read_shared_token *t);
+int fs_file_read_shared_reply_ok(fs_file_read_shared_token *t,
+                                 const fs_file_read_shared_reply *reply);
+int fs_file_read_shared_reply_error(fs_file_read_shared_token *t, sys_errno error);
+
+typedef struct fs_file_write_shared_token {
+	idl_reply_token token;
+} fs_file_write_shared_token;
+int fs_file_write_shared_defer(idl_request *r, fs_file_write_shared_token *t);
+int fs_file_write_shared_reply_ok(fs_file_write_shared_token *t,
+                                  const fs_file_write_shared_reply *reply);
+int fs_file_write_shared_reply_error(fs_file_write_shared_token *t, sys_errno error);
+
+typedef struct fs_file_stat_token {
+	idl_reply_token token;
+} fs_file_stat_token;
+int fs_file_stat_defer(idl_request *r, fs_file_stat_token *t);
+int fs_file_stat_reply_ok(fs_file_stat_token *t, const fs_file_stat_reply *reply);
+int fs_file_stat_reply_error(fs_file_stat_token *t, sys_errno error);
+
+typedef struct fs_file_set_times_token {
+	idl_reply_token token;
+} fs_file_set_times_token;
+int fs_file_set_times_defer(idl_request *r, fs_file_set_times_token *t);
+int fs_file_set_times_reply_ok(fs_file_set_times_token *t, const fs_file_set_times_reply *reply);
+int fs_file_set_times_reply_error(fs_file_set_times_token *t, sys_errno error);
+
+typedef struct fs_file_truncate_token {
+	idl_reply_token token;
+} fs_file_truncate_token;
+int fs_file_truncate_defer(idl_request *r, fs_file_truncate_token *t);
+int fs_file_truncate_reply_ok(fs_file_truncate_token *t, const fs_file_truncate_reply *reply);
+int fs_file_truncate_reply_error(fs_file_truncate_token *t, sys_errno error);
+
+typedef struct fs_file_sync_token {
+	idl_reply_token token;
+} fs_file_sync_token;
+int fs_file_sync_defer(idl_request *r, fs_file_sync_token *t);
+int fs_file_sync_reply_ok(fs_file_sync_token *t, const fs_file_sync_reply *reply);
+int fs_file_sync_reply_error(fs_file_sync_token *t, sys_errno error);
+
+typedef struct fs_file_readdir_token {
+	idl_reply_token token;
+} fs_file_readdir_token;
+int fs_file_readdir_defer(idl_request *r, fs_file_readdir_token *t);
+int fs_file_readdir_reply_ok(fs_file_readdir_token *t, const fs_file_readdir_reply *reply);
+int fs_file_readdir_reply_error(fs_file_readdir_token *t, sys_errno error);
+
+typedef struct fs_file_mkdir_token {
+	idl_reply_token token;
+} fs_file_mkdir_token;
+int fs_file_mkdir_defer(idl_request *r, fs_file_mkdir_token *t);
+int fs_file_mkdir_reply_ok(fs_file_mkdir_token *t, const fs_file_mkdir_reply *reply);
+int fs_file_mkdir_reply_error(fs_file_mkdir_token *t, sys_errno error);
+
+typedef struct fs_file_unlink_token {
+	idl_reply_token token;
+} fs_file_unlink_token;
+int fs_file_unlink_defer(idl_request *r, fs_file_unlink_token *t);
+int fs_file_unlink_reply_ok(fs_file_unlink_token *t, const fs_file_unlink_reply *reply);
+int fs_file_unlink_reply_error(fs_file_unlink_token *t, sys_errno error);
+
+typedef struct fs_file_rename_token {
+	idl_reply_token token;
+} fs_file_rename_token;
+int fs_file_rename_defer(idl_request *r, fs_file_rename_token *t);
+int fs_file_rename_reply_ok(fs_file_rename_token *t, const fs_file_rename_reply *reply);
+int fs_file_rename_reply_error(fs_file_rename_token *t, sys_errno error);
+
+typedef struct fs_file_watch_token {
+	idl_reply_token token;
+} fs_file_watch_token;
+int fs_file_watch_defer(idl_request *r, fs_file_watch_token *t);
+int fs_file_watch_reply_ok(fs_file_watch_token *t, const fs_file_watch_reply *reply);
+int fs_file_watch_reply_error(fs_file_watch_token *t, sys_errno error);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */

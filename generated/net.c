@@ -4933,6 +4933,8 @@ static int serve_net_socket_open(const net_socket_handlers *h, idl_request *r, v
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->open(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4962,6 +4964,8 @@ static int serve_net_socket_bind(const net_socket_handlers *h, idl_request *r, v
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->bind(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -4991,6 +4995,8 @@ static int serve_net_socket_local_address(const net_socket_handlers *h, idl_requ
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->local_address(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5020,6 +5026,8 @@ static int serve_net_socket_connect(const net_socket_handlers *h, idl_request *r
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->connect(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5049,6 +5057,8 @@ static int serve_net_socket_listen(const net_socket_handlers *h, idl_request *r,
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->listen(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5078,6 +5088,8 @@ static int serve_net_socket_accept(const net_socket_handlers *h, idl_request *r,
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->accept(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5107,6 +5119,8 @@ static int serve_net_socket_send_to(const net_socket_handlers *h, idl_request *r
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->send_to(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5136,6 +5150,8 @@ static int serve_net_socket_receive_from(const net_socket_handlers *h, idl_reque
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->receive_from(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5165,6 +5181,8 @@ static int serve_net_socket_send(const net_socket_handlers *h, idl_request *r, v
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->send(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5194,6 +5212,8 @@ static int serve_net_socket_receive(const net_socket_handlers *h, idl_request *r
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->receive(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5223,6 +5243,8 @@ static int serve_net_socket_shutdown(const net_socket_handlers *h, idl_request *
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->shutdown(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5252,6 +5274,8 @@ static int serve_net_socket_close(const net_socket_handlers *h, idl_request *r, 
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->close(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5264,6 +5288,375 @@ static int serve_net_socket_close(const net_socket_handlers *h, idl_request *r, 
 	if (err != IDL_OK)
 		return err;
 	return send_net_socket_close_reply(r->ep, &reply, r->txid);
+}
+
+/* net.idl:91: Socket.open, deferred */
+int net_socket_open_defer(idl_request *r, net_socket_open_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_open_reply_ok(net_socket_open_token *t, const net_socket_open_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_OPEN_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_open_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_OPEN_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_open_reply_error(net_socket_open_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_open_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:94: Socket.bind, deferred */
+int net_socket_bind_defer(idl_request *r, net_socket_bind_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_bind_reply_ok(net_socket_bind_token *t, const net_socket_bind_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_BIND_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_bind_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_BIND_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_bind_reply_error(net_socket_bind_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_bind_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:97: Socket.local_address, deferred */
+int net_socket_local_address_defer(idl_request *r, net_socket_local_address_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_local_address_reply_ok(net_socket_local_address_token *t,
+                                      const net_socket_local_address_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_local_address_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_local_address_reply_error(net_socket_local_address_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_local_address_error_encode(t->token.txid, error, frame,
+	                                                     IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:101: Socket.connect, deferred */
+int net_socket_connect_defer(idl_request *r, net_socket_connect_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_connect_reply_ok(net_socket_connect_token *t, const net_socket_connect_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_CONNECT_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_connect_reply_encode(reply, t->token.txid, frame,
+	                                               NET_SOCKET_CONNECT_REPLY_MAX_BYTES, handles,
+	                                               &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_connect_reply_error(net_socket_connect_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_connect_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:105: Socket.listen, deferred */
+int net_socket_listen_defer(idl_request *r, net_socket_listen_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_listen_reply_ok(net_socket_listen_token *t, const net_socket_listen_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_LISTEN_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_listen_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_LISTEN_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_listen_reply_error(net_socket_listen_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_listen_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:109: Socket.accept, deferred */
+int net_socket_accept_defer(idl_request *r, net_socket_accept_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_accept_reply_ok(net_socket_accept_token *t, const net_socket_accept_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_accept_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_accept_reply_error(net_socket_accept_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_accept_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:112: Socket.send_to, deferred */
+int net_socket_send_to_defer(idl_request *r, net_socket_send_to_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_send_to_reply_ok(net_socket_send_to_token *t, const net_socket_send_to_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_send_to_reply_encode(reply, t->token.txid, frame,
+	                                               NET_SOCKET_SEND_TO_REPLY_MAX_BYTES, handles,
+	                                               &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_send_to_reply_error(net_socket_send_to_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_send_to_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:116: Socket.receive_from, deferred */
+int net_socket_receive_from_defer(idl_request *r, net_socket_receive_from_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_receive_from_reply_ok(net_socket_receive_from_token *t,
+                                     const net_socket_receive_from_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_receive_from_reply_encode(reply, t->token.txid, frame,
+	                                                    NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES,
+	                                                    handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_receive_from_reply_error(net_socket_receive_from_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_receive_from_error_encode(t->token.txid, error, frame,
+	                                                    IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:121: Socket.send, deferred */
+int net_socket_send_defer(idl_request *r, net_socket_send_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_send_reply_ok(net_socket_send_token *t, const net_socket_send_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_SEND_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_send_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_SEND_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_send_reply_error(net_socket_send_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_send_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:125: Socket.receive, deferred */
+int net_socket_receive_defer(idl_request *r, net_socket_receive_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_receive_reply_ok(net_socket_receive_token *t, const net_socket_receive_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_receive_reply_encode(reply, t->token.txid, frame,
+	                                               NET_SOCKET_RECEIVE_REPLY_MAX_BYTES, handles,
+	                                               &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_receive_reply_error(net_socket_receive_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_receive_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:128: Socket.shutdown, deferred */
+int net_socket_shutdown_defer(idl_request *r, net_socket_shutdown_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_shutdown_reply_ok(net_socket_shutdown_token *t,
+                                 const net_socket_shutdown_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_shutdown_reply_encode(reply, t->token.txid, frame,
+	                                                NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_shutdown_reply_error(net_socket_shutdown_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_shutdown_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:131: Socket.close, deferred */
+int net_socket_close_defer(idl_request *r, net_socket_close_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_close_reply_ok(net_socket_close_token *t, const net_socket_close_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_CLOSE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_close_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_CLOSE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_close_reply_error(net_socket_close_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_close_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
 int net_socket_dispatch(const net_socket_handlers *h, idl_request *r, void *frame, size_t size,
@@ -5841,6 +6234,8 @@ static int serve_net_config_list_interfaces(const net_config_handlers *h, idl_re
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->list_interfaces(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5870,6 +6265,8 @@ static int serve_net_config_add_address(const net_config_handlers *h, idl_reques
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->add_address(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5899,6 +6296,8 @@ static int serve_net_config_remove_address(const net_config_handlers *h, idl_req
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->remove_address(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5928,6 +6327,8 @@ static int serve_net_config_set_gateway(const net_config_handlers *h, idl_reques
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->set_gateway(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5957,6 +6358,8 @@ static int serve_net_config_set_flags(const net_config_handlers *h, idl_request 
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->set_flags(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -5969,6 +6372,166 @@ static int serve_net_config_set_flags(const net_config_handlers *h, idl_request 
 	if (err != IDL_OK)
 		return err;
 	return send_net_config_set_flags_reply(r->ep, &reply, r->txid);
+}
+
+/* net.idl:145: Config.list_interfaces, deferred */
+int net_config_list_interfaces_defer(idl_request *r, net_config_list_interfaces_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_list_interfaces_reply_ok(net_config_list_interfaces_token *t,
+                                        const net_config_list_interfaces_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_list_interfaces_reply_encode(
+	    reply, t->token.txid, frame, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_list_interfaces_reply_error(net_config_list_interfaces_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_list_interfaces_error_encode(t->token.txid, error, frame,
+	                                                       IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:148: Config.add_address, deferred */
+int net_config_add_address_defer(idl_request *r, net_config_add_address_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_add_address_reply_ok(net_config_add_address_token *t,
+                                    const net_config_add_address_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_add_address_reply_encode(reply, t->token.txid, frame,
+	                                                   NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES,
+	                                                   handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_add_address_reply_error(net_config_add_address_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_config_add_address_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:151: Config.remove_address, deferred */
+int net_config_remove_address_defer(idl_request *r, net_config_remove_address_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_remove_address_reply_ok(net_config_remove_address_token *t,
+                                       const net_config_remove_address_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_remove_address_reply_encode(
+	    reply, t->token.txid, frame, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_remove_address_reply_error(net_config_remove_address_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_remove_address_error_encode(t->token.txid, error, frame,
+	                                                      IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:154: Config.set_gateway, deferred */
+int net_config_set_gateway_defer(idl_request *r, net_config_set_gateway_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_set_gateway_reply_ok(net_config_set_gateway_token *t,
+                                    const net_config_set_gateway_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_set_gateway_reply_encode(reply, t->token.txid, frame,
+	                                                   NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES,
+	                                                   handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_set_gateway_reply_error(net_config_set_gateway_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_config_set_gateway_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:157: Config.set_flags, deferred */
+int net_config_set_flags_defer(idl_request *r, net_config_set_flags_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_set_flags_reply_ok(net_config_set_flags_token *t,
+                                  const net_config_set_flags_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_set_flags_reply_encode(reply, t->token.txid, frame,
+	                                                 NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES,
+	                                                 handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_set_flags_reply_error(net_config_set_flags_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_config_set_flags_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
 int net_config_dispatch(const net_config_handlers *h, idl_request *r, void *frame, size_t size,

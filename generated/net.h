@@ -1148,7 +1148,8 @@ int net_socket_send_writable(idl_endpoint *ep, const net_socket_writable_event *
 /*
  * Server side of Socket: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it. r says who asked
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
  * (r->session) and carries the context registered with the table.
  */
 typedef struct net_socket_handlers {
@@ -1177,6 +1178,99 @@ typedef struct net_socket_handlers {
 	int (*close)(idl_request *r, const net_socket_close_request *req,
 	             net_socket_close_reply *reply, sys_errno *error);
 } net_socket_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct net_socket_open_token {
+	idl_reply_token token;
+} net_socket_open_token;
+int net_socket_open_defer(idl_request *r, net_socket_open_token *t);
+int net_socket_open_reply_ok(net_socket_open_token *t, const net_socket_open_reply *reply);
+int net_socket_open_reply_error(net_socket_open_token *t, sys_errno error);
+
+typedef struct net_socket_bind_token {
+	idl_reply_token token;
+} net_socket_bind_token;
+int net_socket_bind_defer(idl_request *r, net_socket_bind_token *t);
+int net_socket_bind_reply_ok(net_socket_bind_token *t, const net_socket_bind_reply *reply);
+int net_socket_bind_reply_error(net_socket_bind_token *t, sys_errno error);
+
+typedef struct net_socket_local_address_token {
+	idl_reply_token token;
+} net_socket_local_address_token;
+int net_socket_local_address_defer(idl_request *r, net_socket_local_address_token *t);
+int net_socket_local_address_reply_ok(net_socket_local_address_token *t,
+                                      const net_socket_local_address_reply *reply);
+int net_socket_local_address_reply_error(net_socket_local_address_token *t, sys_errno error);
+
+typedef struct net_socket_connect_token {
+	idl_reply_token token;
+} net_socket_connect_token;
+int net_socket_connect_defer(idl_request *r, net_socket_connect_token *t);
+int net_socket_connect_reply_ok(net_socket_connect_token *t, const net_socket_connect_reply *reply);
+int net_socket_connect_reply_error(net_socket_connect_token *t, sys_errno error);
+
+typedef struct net_socket_listen_token {
+	idl_reply_token token;
+} net_socket_listen_token;
+int net_socket_listen_defer(idl_request *r, net_socket_listen_token *t);
+int net_socket_listen_reply_ok(net_socket_listen_token *t, const net_socket_listen_reply *reply);
+int net_socket_listen_reply_error(net_socket_listen_token *t, sys_errno error);
+
+typedef struct net_socket_accept_token {
+	idl_reply_token token;
+} net_socket_accept_token;
+int net_socket_accept_defer(idl_request *r, net_socket_accept_token *t);
+int net_socket_accept_reply_ok(net_socket_accept_token *t, const net_socket_accept_reply *reply);
+int net_socket_accept_reply_error(net_socket_accept_token *t, sys_errno error);
+
+typedef struct net_socket_send_to_token {
+	idl_reply_token token;
+} net_socket_send_to_token;
+int net_socket_send_to_defer(idl_request *r, net_socket_send_to_token *t);
+int net_socket_send_to_reply_ok(net_socket_send_to_token *t, const net_socket_send_to_reply *reply);
+int net_socket_send_to_reply_error(net_socket_send_to_token *t, sys_errno error);
+
+typedef struct net_socket_receive_from_token {
+	idl_reply_token token;
+} net_socket_receive_from_token;
+int net_socket_receive_from_defer(idl_request *r, net_socket_receive_from_token *t);
+int net_socket_receive_from_reply_ok(net_socket_receive_from_token *t,
+                                     const net_socket_receive_from_reply *reply);
+int net_socket_receive_from_reply_error(net_socket_receive_from_token *t, sys_errno error);
+
+typedef struct net_socket_send_token {
+	idl_reply_token token;
+} net_socket_send_token;
+int net_socket_send_defer(idl_request *r, net_socket_send_token *t);
+int net_socket_send_reply_ok(net_socket_send_token *t, const net_socket_send_reply *reply);
+int net_socket_send_reply_error(net_socket_send_token *t, sys_errno error);
+
+typedef struct net_socket_receive_token {
+	idl_reply_token token;
+} net_socket_receive_token;
+int net_socket_receive_defer(idl_request *r, net_socket_receive_token *t);
+int net_socket_receive_reply_ok(net_socket_receive_token *t, const net_socket_receive_reply *reply);
+int net_socket_receive_reply_error(net_socket_receive_token *t, sys_errno error);
+
+typedef struct net_socket_shutdown_token {
+	idl_reply_token token;
+} net_socket_shutdown_token;
+int net_socket_shutdown_defer(idl_request *r, net_socket_shutdown_token *t);
+int net_socket_shutdown_reply_ok(net_socket_shutdown_token *t,
+                                 const net_socket_shutdown_reply *reply);
+int net_socket_shutdown_reply_error(net_socket_shutdown_token *t, sys_errno error);
+
+typedef struct net_socket_close_token {
+	idl_reply_token token;
+} net_socket_close_token;
+int net_socket_close_defer(idl_request *r, net_socket_close_token *t);
+int net_socket_close_reply_ok(net_socket_close_token *t, const net_socket_close_reply *reply);
+int net_socket_close_reply_error(net_socket_close_token *t, sys_errno error);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
@@ -1600,7 +1694,8 @@ int net_config_send_interfaces_changed(idl_endpoint *ep,
 /*
  * Server side of Config: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it. r says who asked
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
  * (r->session) and carries the context registered with the table.
  */
 typedef struct net_config_handlers {
@@ -1615,6 +1710,52 @@ typedef struct net_config_handlers {
 	int (*set_flags)(idl_request *r, const net_config_set_flags_request *req,
 	                 net_config_set_flags_reply *reply, sys_errno *error);
 } net_config_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct net_config_list_interfaces_token {
+	idl_reply_token token;
+} net_config_list_interfaces_token;
+int net_config_list_interfaces_defer(idl_request *r, net_config_list_interfaces_token *t);
+int net_config_list_interfaces_reply_ok(net_config_list_interfaces_token *t,
+                                        const net_config_list_interfaces_reply *reply);
+int net_config_list_interfaces_reply_error(net_config_list_interfaces_token *t, sys_errno error);
+
+typedef struct net_config_add_address_token {
+	idl_reply_token token;
+} net_config_add_address_token;
+int net_config_add_address_defer(idl_request *r, net_config_add_address_token *t);
+int net_config_add_address_reply_ok(net_config_add_address_token *t,
+                                    const net_config_add_address_reply *reply);
+int net_config_add_address_reply_error(net_config_add_address_token *t, sys_errno error);
+
+typedef struct net_config_remove_address_token {
+	idl_reply_token token;
+} net_config_remove_address_token;
+int net_config_remove_address_defer(idl_request *r, net_config_remove_address_token *t);
+int net_config_remove_address_reply_ok(net_config_remove_address_token *t,
+                                       const net_config_remove_address_reply *reply);
+int net_config_remove_address_reply_error(net_config_remove_address_token *t, sys_errno error);
+
+typedef struct net_config_set_gateway_token {
+	idl_reply_token token;
+} net_config_set_gateway_token;
+int net_config_set_gateway_defer(idl_request *r, net_config_set_gateway_token *t);
+int net_config_set_gateway_reply_ok(net_config_set_gateway_token *t,
+                                    const net_config_set_gateway_reply *reply);
+int net_config_set_gateway_reply_error(net_config_set_gateway_token *t, sys_errno error);
+
+typedef struct net_config_set_flags_token {
+	idl_reply_token token;
+} net_config_set_flags_token;
+int net_config_set_flags_defer(idl_request *r, net_config_set_flags_token *t);
+int net_config_set_flags_reply_ok(net_config_set_flags_token *t,
+                                  const net_config_set_flags_reply *reply);
+int net_config_set_flags_reply_error(net_config_set_flags_token *t, sys_errno error);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */

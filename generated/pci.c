@@ -2602,6 +2602,8 @@ static int serve_pci_bus_enumerate(const pci_bus_handlers *h, idl_request *r, vo
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->enumerate(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -2630,6 +2632,8 @@ static int serve_pci_bus_find(const pci_bus_handlers *h, idl_request *r, void *f
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->find(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -2658,6 +2662,8 @@ static int serve_pci_bus_config_read(const pci_bus_handlers *h, idl_request *r, 
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->config_read(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -2687,6 +2693,8 @@ static int serve_pci_bus_config_write(const pci_bus_handlers *h, idl_request *r,
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->config_write(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -2716,6 +2724,8 @@ static int serve_pci_bus_set_command(const pci_bus_handlers *h, idl_request *r, 
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->set_command(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -2744,6 +2754,8 @@ static int serve_pci_bus_claim(const pci_bus_handlers *h, idl_request *r, void *
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->claim(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -2772,6 +2784,8 @@ static int serve_pci_bus_release(const pci_bus_handlers *h, idl_request *r, void
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->release(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -2784,6 +2798,222 @@ static int serve_pci_bus_release(const pci_bus_handlers *h, idl_request *r, void
 	if (err != IDL_OK)
 		return err;
 	return send_pci_bus_release_reply(r->ep, &reply, r->txid);
+}
+
+/* pci.idl:127: Bus.enumerate, deferred */
+int pci_bus_enumerate_defer(idl_request *r, pci_bus_enumerate_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_enumerate_reply_ok(pci_bus_enumerate_token *t, const pci_bus_enumerate_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_enumerate_reply_encode(
+	    reply, t->token.txid, frame, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_enumerate_reply_error(pci_bus_enumerate_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_enumerate_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:132: Bus.find, deferred */
+int pci_bus_find_defer(idl_request *r, pci_bus_find_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_find_reply_ok(pci_bus_find_token *t, const pci_bus_find_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_FIND_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_find_reply_encode(
+	    reply, t->token.txid, frame, PCI_BUS_FIND_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_find_reply_error(pci_bus_find_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_find_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:141: Bus.config_read, deferred */
+int pci_bus_config_read_defer(idl_request *r, pci_bus_config_read_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_config_read_reply_ok(pci_bus_config_read_token *t,
+                                 const pci_bus_config_read_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_config_read_reply_encode(reply, t->token.txid, frame,
+	                                                PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_config_read_reply_error(pci_bus_config_read_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_config_read_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:146: Bus.config_write, deferred */
+int pci_bus_config_write_defer(idl_request *r, pci_bus_config_write_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_config_write_reply_ok(pci_bus_config_write_token *t,
+                                  const pci_bus_config_write_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_config_write_reply_encode(reply, t->token.txid, frame,
+	                                                 PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES,
+	                                                 handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_config_write_reply_error(pci_bus_config_write_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_config_write_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:150: Bus.set_command, deferred */
+int pci_bus_set_command_defer(idl_request *r, pci_bus_set_command_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_set_command_reply_ok(pci_bus_set_command_token *t,
+                                 const pci_bus_set_command_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_set_command_reply_encode(reply, t->token.txid, frame,
+	                                                PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_set_command_reply_error(pci_bus_set_command_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_set_command_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:162: Bus.claim, deferred */
+int pci_bus_claim_defer(idl_request *r, pci_bus_claim_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_claim_reply_ok(pci_bus_claim_token *t, const pci_bus_claim_reply *reply)
+{
+	idl_typed_handle handles[8];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_claim_reply_encode(
+	    reply, t->token.txid, frame, PCI_BUS_CLAIM_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_claim_reply_error(pci_bus_claim_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_claim_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:169: Bus.release, deferred */
+int pci_bus_release_defer(idl_request *r, pci_bus_release_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_release_reply_ok(pci_bus_release_token *t, const pci_bus_release_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_RELEASE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_release_reply_encode(
+	    reply, t->token.txid, frame, PCI_BUS_RELEASE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_release_reply_error(pci_bus_release_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_release_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
 int pci_bus_dispatch(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,

@@ -909,7 +909,8 @@ int pci_bus_send_device_removed(idl_endpoint *ep, const pci_bus_device_removed_e
 /*
  * Server side of Bus: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it. r says who asked
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
  * (r->session) and carries the context registered with the table.
  */
 typedef struct pci_bus_handlers {
@@ -928,6 +929,64 @@ typedef struct pci_bus_handlers {
 	int (*release)(idl_request *r, const pci_bus_release_request *req,
 	               pci_bus_release_reply *reply, sys_errno *error);
 } pci_bus_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct pci_bus_enumerate_token {
+	idl_reply_token token;
+} pci_bus_enumerate_token;
+int pci_bus_enumerate_defer(idl_request *r, pci_bus_enumerate_token *t);
+int pci_bus_enumerate_reply_ok(pci_bus_enumerate_token *t, const pci_bus_enumerate_reply *reply);
+int pci_bus_enumerate_reply_error(pci_bus_enumerate_token *t, sys_errno error);
+
+typedef struct pci_bus_find_token {
+	idl_reply_token token;
+} pci_bus_find_token;
+int pci_bus_find_defer(idl_request *r, pci_bus_find_token *t);
+int pci_bus_find_reply_ok(pci_bus_find_token *t, const pci_bus_find_reply *reply);
+int pci_bus_find_reply_error(pci_bus_find_token *t, sys_errno error);
+
+typedef struct pci_bus_config_read_token {
+	idl_reply_token token;
+} pci_bus_config_read_token;
+int pci_bus_config_read_defer(idl_request *r, pci_bus_config_read_token *t);
+int pci_bus_config_read_reply_ok(pci_bus_config_read_token *t,
+                                 const pci_bus_config_read_reply *reply);
+int pci_bus_config_read_reply_error(pci_bus_config_read_token *t, sys_errno error);
+
+typedef struct pci_bus_config_write_token {
+	idl_reply_token token;
+} pci_bus_config_write_token;
+int pci_bus_config_write_defer(idl_request *r, pci_bus_config_write_token *t);
+int pci_bus_config_write_reply_ok(pci_bus_config_write_token *t,
+                                  const pci_bus_config_write_reply *reply);
+int pci_bus_config_write_reply_error(pci_bus_config_write_token *t, sys_errno error);
+
+typedef struct pci_bus_set_command_token {
+	idl_reply_token token;
+} pci_bus_set_command_token;
+int pci_bus_set_command_defer(idl_request *r, pci_bus_set_command_token *t);
+int pci_bus_set_command_reply_ok(pci_bus_set_command_token *t,
+                                 const pci_bus_set_command_reply *reply);
+int pci_bus_set_command_reply_error(pci_bus_set_command_token *t, sys_errno error);
+
+typedef struct pci_bus_claim_token {
+	idl_reply_token token;
+} pci_bus_claim_token;
+int pci_bus_claim_defer(idl_request *r, pci_bus_claim_token *t);
+int pci_bus_claim_reply_ok(pci_bus_claim_token *t, const pci_bus_claim_reply *reply);
+int pci_bus_claim_reply_error(pci_bus_claim_token *t, sys_errno error);
+
+typedef struct pci_bus_release_token {
+	idl_reply_token token;
+} pci_bus_release_token;
+int pci_bus_release_defer(idl_request *r, pci_bus_release_token *t);
+int pci_bus_release_reply_ok(pci_bus_release_token *t, const pci_bus_release_reply *reply);
+int pci_bus_release_reply_error(pci_bus_release_token *t, sys_errno error);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */

@@ -1059,6 +1059,8 @@ static int serve_sys_services_lookup(const sys_services_handlers *h, idl_request
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->lookup(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -1088,6 +1090,8 @@ static int serve_sys_services_publish(const sys_services_handlers *h, idl_reques
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->publish(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -1117,6 +1121,8 @@ static int serve_sys_services_withdraw(const sys_services_handlers *h, idl_reque
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
 	err = h->withdraw(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -1129,6 +1135,102 @@ static int serve_sys_services_withdraw(const sys_services_handlers *h, idl_reque
 	if (err != IDL_OK)
 		return err;
 	return send_sys_services_withdraw_reply(r->ep, &reply, r->txid);
+}
+
+/* sys.idl:69: Services.lookup, deferred */
+int sys_services_lookup_defer(idl_request *r, sys_services_lookup_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int sys_services_lookup_reply_ok(sys_services_lookup_token *t,
+                                 const sys_services_lookup_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_services_lookup_reply_encode(reply, t->token.txid, frame,
+	                                                SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int sys_services_lookup_reply_error(sys_services_lookup_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    sys_services_lookup_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* sys.idl:74: Services.publish, deferred */
+int sys_services_publish_defer(idl_request *r, sys_services_publish_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int sys_services_publish_reply_ok(sys_services_publish_token *t,
+                                  const sys_services_publish_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_services_publish_reply_encode(reply, t->token.txid, frame,
+	                                                 SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES,
+	                                                 handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int sys_services_publish_reply_error(sys_services_publish_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    sys_services_publish_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* sys.idl:77: Services.withdraw, deferred */
+int sys_services_withdraw_defer(idl_request *r, sys_services_withdraw_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int sys_services_withdraw_reply_ok(sys_services_withdraw_token *t,
+                                   const sys_services_withdraw_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_services_withdraw_reply_encode(reply, t->token.txid, frame,
+	                                                  SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES,
+	                                                  handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int sys_services_withdraw_reply_error(sys_services_withdraw_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    sys_services_withdraw_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
 int sys_services_dispatch(const sys_services_handlers *h, idl_request *r, void *frame, size_t size,

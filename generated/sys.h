@@ -389,7 +389,8 @@ int sys_services_send_published(idl_endpoint *ep, const sys_services_published_e
 /*
  * Server side of Services: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it. r says who asked
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
  * (r->session) and carries the context registered with the table.
  */
 typedef struct sys_services_handlers {
@@ -400,6 +401,36 @@ typedef struct sys_services_handlers {
 	int (*withdraw)(idl_request *r, const sys_services_withdraw_request *req,
 	                sys_services_withdraw_reply *reply, sys_errno *error);
 } sys_services_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct sys_services_lookup_token {
+	idl_reply_token token;
+} sys_services_lookup_token;
+int sys_services_lookup_defer(idl_request *r, sys_services_lookup_token *t);
+int sys_services_lookup_reply_ok(sys_services_lookup_token *t,
+                                 const sys_services_lookup_reply *reply);
+int sys_services_lookup_reply_error(sys_services_lookup_token *t, sys_errno error);
+
+typedef struct sys_services_publish_token {
+	idl_reply_token token;
+} sys_services_publish_token;
+int sys_services_publish_defer(idl_request *r, sys_services_publish_token *t);
+int sys_services_publish_reply_ok(sys_services_publish_token *t,
+                                  const sys_services_publish_reply *reply);
+int sys_services_publish_reply_error(sys_services_publish_token *t, sys_errno error);
+
+typedef struct sys_services_withdraw_token {
+	idl_reply_token token;
+} sys_services_withdraw_token;
+int sys_services_withdraw_defer(idl_request *r, sys_services_withdraw_token *t);
+int sys_services_withdraw_reply_ok(sys_services_withdraw_token *t,
+                                   const sys_services_withdraw_reply *reply);
+int sys_services_withdraw_reply_error(sys_services_withdraw_token *t, sys_errno error);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */

@@ -97,7 +97,8 @@ enum idl_error {
 	IDL_E_PROTOCOL = -31,     /* the peer broke the channel protocol; the channel is closed */
 	IDL_E_NO_HANDLER = -32,   /* the server has no handler for a valid ordinal */
 	IDL_E_INVALID_ARGUMENT = -33, /* encoder input outside the declared bounds */
-	IDL_E_HANDLE_KIND = -34 /* a handle, or a channel's interface, not of the kind declared */
+	IDL_E_HANDLE_KIND = -34, /* a handle, or a channel's interface, not of the kind declared */
+	IDL_E_REPLIED = -35      /* the reply token was used already, or never given out */
 };
 
 /* A one-line name for an error code, for logs and test messages. */
@@ -174,6 +175,8 @@ static inline const char *idl_error_name(int err)
 		return "invalid argument";
 	case IDL_E_HANDLE_KIND:
 		return "handle of the wrong kind";
+	case IDL_E_REPLIED:
+		return "already replied";
 	default:
 		return "unknown error";
 	}
@@ -640,6 +643,7 @@ static inline int idl_put_handle(idl_encoder *e, idl_handle h, uint32_t kind, id
  * put until the call is ended.
  */
 typedef struct idl_call idl_call;
+typedef struct idl_reply_token idl_reply_token; /* below, with the server side */
 struct idl_call {
 	uint64_t txid; /* the request's transaction id */
 	void *buf;     /* where the reply goes: 8-aligned, buf_bytes long */
@@ -695,6 +699,9 @@ typedef struct idl_endpoint_ops {
 	/* Removes a call, answered or not; a reply that comes later is dropped.
 	 * Ending a call that is not entered does nothing. */
 	void (*call_end)(idl_endpoint *ep, idl_call *call);
+	/* Server: gives the reply to the request txid a token, so that it can
+	 * be sent later (from another thread, too). NULL: not supported. */
+	int (*defer)(idl_endpoint *ep, uint64_t txid, idl_reply_token *token);
 } idl_endpoint_ops;
 
 struct idl_endpoint {
@@ -733,6 +740,34 @@ typedef struct idl_request {
 	idl_session *session; /* the client's session, NULL when served without one */
 } idl_request;
 
+/*
+ * A reply taken away by a handler, to be sent later, from any thread
+ * (<method>_defer, then <method>_reply_ok or <method>_reply_error). The
+ * token is the caller's memory; the transport fills it in. It is good for
+ * one reply: a second is IDL_E_REPLIED, and one after the client's session
+ * ended is IDL_E_PEER_CLOSED, written nowhere.
+ */
+typedef struct idl_reply_ops {
+	/* Reserves room for the reply (at most max_bytes) in the client's
+	 * channel; on success the frame is the caller's until commit. */
+	int (*begin)(idl_reply_token *t, size_t max_bytes, void **frame);
+	/* Publishes it (bytes > 0) and uses the token up, or gives the room
+	 * back (bytes 0) and keeps it. */
+	int (*commit)(idl_reply_token *t, size_t bytes, const idl_typed_handle *handles,
+	              uint32_t handle_count);
+} idl_reply_ops;
+
+struct idl_reply_token {
+	const idl_reply_ops *ops; /* NULL: never given out */
+	void *owner;              /* the transport's: whose reply it is */
+	uint64_t txid;            /* the request's */
+	uint32_t generation;      /* the transport's: which session of the owner */
+	uint32_t armed;           /* the transport's: given out and not used */
+};
+
+/* What a handler returns after <method>_defer: the reply comes later. */
+#define IDL_DEFERRED 1
+
 /* A generated dispatcher, with its handler table as a void pointer. */
 typedef int (*idl_dispatch_fn)(const void *handlers, idl_request *r, void *frame, size_t size,
                                const idl_typed_handle *handles, uint32_t handle_count);
@@ -752,6 +787,36 @@ static inline uint64_t idl_endpoint_txid(idl_endpoint *ep)
 	if (++ep->next_txid == 0)
 		ep->next_txid = 1;
 	return ep->next_txid;
+}
+
+/* <method>_defer: takes the reply of the request a handler serves into a
+ * token; returns IDL_DEFERRED, for the handler to return. */
+static inline int idl_defer(idl_request *r, idl_reply_token *token)
+{
+	if (r->ep->ops->defer == NULL)
+		return IDL_E_TRANSPORT;
+	int err = r->ep->ops->defer(r->ep, r->txid, token);
+	return err == IDL_OK ? IDL_DEFERRED : err;
+}
+
+/* <method>_reply_ok and _reply_error: room for the reply, through the
+ * token, then the frame encoded there is published (or, when the encoder
+ * failed, size < 0, the room given back and the token kept). */
+static inline int idl_reply_begin(idl_reply_token *token, size_t max_bytes, void **frame)
+{
+	if (token->ops == NULL)
+		return IDL_E_REPLIED;
+	return token->ops->begin(token, max_bytes, frame);
+}
+
+static inline int idl_reply_finish(idl_reply_token *token, int64_t size,
+                                   const idl_typed_handle *handles, uint32_t handle_count)
+{
+	if (size < 0) {
+		token->ops->commit(token, 0, NULL, 0);
+		return (int)size;
+	}
+	return token->ops->commit(token, (size_t)size, handles, handle_count);
 }
 
 /* Prepares a call whose reply goes into buf, with room for handles. */

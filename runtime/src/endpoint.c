@@ -2,7 +2,7 @@
  * endpoint.c: idl_endpoint_ops on one end of a channel: reserve in the
  * outgoing ring, publish and wake, take with copy-then-validate and sleep.
  */
-#include "idl/endpoint.h"
+#include "idl/server.h" /* idl_session_defer */
 
 /* Tells the peer about frames published (DATA) or room made (ROOM). */
 static void notify_peer(idl_chan_end *e, uint32_t bits)
@@ -105,9 +105,40 @@ static uint64_t deadline_of(const idl_chan_end *e)
 	return e->ep.timeout_ns == 0 ? 0 : idl_os_now_ns() + e->ep.timeout_ns;
 }
 
+/*
+ * A server's end with reply tokens out: other threads may send on it, so
+ * the server thread's own sends take the lock too, from send_begin to
+ * send_commit. Without tokens (the rule) this is one load.
+ */
+static void lock_tx(idl_chan_end *e)
+{
+	if (atomic_load_explicit(&e->deferred, memory_order_acquire) != 0) {
+		idl_lock_take(e->tx_lock);
+		e->tx_locked = true;
+	}
+}
+
+static int unlock_tx(idl_chan_end *e, int err)
+{
+	if (e->tx_locked) {
+		e->tx_locked = false;
+		idl_lock_give(e->tx_lock);
+	}
+	return err;
+}
+
+static int send_begin(idl_chan_end *e, size_t max_bytes, void **frame);
+
 static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 {
 	idl_chan_end *e = (idl_chan_end *)ep;
+	lock_tx(e);
+	int err = send_begin(e, max_bytes, frame);
+	return err == IDL_OK ? err : unlock_tx(e, err);
+}
+
+static int send_begin(idl_chan_end *e, size_t max_bytes, void **frame)
+{
 	if (e->error != IDL_OK)
 		return e->error;
 	if (max_bytes < IDL_FRAME_HEADER_BYTES || max_bytes > e->tx.max_frame)
@@ -161,10 +192,10 @@ static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 	}
 }
 
-static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
-                           uint32_t handle_count)
+/* Publishes the frame send_begin reserved (0 bytes: gives it back). */
+static int commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles,
+                        uint32_t handle_count)
 {
-	idl_chan_end *e = (idl_chan_end *)ep;
 	if (e->tx_frame == NULL)
 		return IDL_E_TRANSPORT;
 	uint8_t *frame = e->tx_frame;
@@ -199,8 +230,46 @@ static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_typed_handl
 			IDL_MEMSET(frame + bytes + 4u * handle_count, 0, 4);
 	}
 	idl_ring_commit(&e->tx, (uint32_t)bytes + (uint32_t)idl_align8(4u * handle_count));
-	notify_peer(e, IDL_WAIT_DATA);
 	return IDL_OK;
+}
+
+static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
+                           uint32_t handle_count)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	int err = commit_frame(e, bytes, handles, handle_count);
+	if (err == IDL_OK && bytes > 0)
+		notify_peer(e, IDL_WAIT_DATA);
+	return unlock_tx(e, err);
+}
+
+int idl_chan_end_reserve_locked(idl_chan_end *e, size_t max_bytes, void **frame)
+{
+	if (e->error != IDL_OK)
+		return e->error;
+	if (max_bytes < IDL_FRAME_HEADER_BYTES || max_bytes > e->tx.max_frame)
+		return IDL_E_FRAME_TOO_LARGE;
+	/* The server thread will see the close and end the session; this
+	 * thread only reports it. */
+	if (peer_closed(e))
+		return IDL_E_PEER_CLOSED;
+	e->tx_room = (uint32_t)idl_align8(max_bytes) + IDL_RING_HANDLE_ROOM;
+	void *at;
+	int err = idl_ring_reserve(&e->tx, e->tx_room, &at);
+	if (err != IDL_OK)
+		return err;
+	e->tx_frame = at;
+	*frame = at;
+	return IDL_OK;
+}
+
+int idl_chan_end_commit_locked(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles,
+                               uint32_t handle_count)
+{
+	int err = commit_frame(e, bytes, handles, handle_count);
+	if (err == IDL_OK && bytes > 0)
+		idl_wake_peer(e->peer, IDL_WAIT_DATA); /* not batched: not the server's pass */
+	return err;
 }
 
 static void release(idl_chan_end *e, const idl_typed_handle *handles, uint32_t count)
@@ -579,6 +648,14 @@ static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_by
 	}
 }
 
+static int end_defer(idl_endpoint *ep, uint64_t txid, idl_reply_token *token)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	if (e->session == NULL)
+		return IDL_E_TRANSPORT; /* not an end an idl_server serves */
+	return idl_session_defer(e->session, txid, token);
+}
+
 static const idl_endpoint_ops chan_end_ops = {
     .send_begin = end_send_begin,
     .send_commit = end_send_commit,
@@ -586,6 +663,7 @@ static const idl_endpoint_ops chan_end_ops = {
     .call_begin = end_call_begin,
     .call_wait = end_call_wait,
     .call_end = end_call_end,
+    .defer = end_defer,
 };
 
 int idl_chan_end_init(idl_chan_end *e, void *region, size_t region_bytes, enum idl_chan_side side)

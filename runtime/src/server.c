@@ -23,6 +23,7 @@ void idl_server_init(idl_server *s, idl_doorbell *db, idl_chan_end **slots, idl_
 	s->batch_limit = IDL_DEFAULT_BATCH_LIMIT;
 	s->patience = (idl_patience){IDL_DEFAULT_SPIN, IDL_DEFAULT_YIELDS};
 	s->rescan_ns = IDL_DEFAULT_RESCAN_NS;
+	s->reply_wait_ns = IDL_DEFAULT_REPLY_WAIT_NS;
 	s->buf = buf;
 	s->buf_bytes = buf_bytes;
 }
@@ -121,8 +122,9 @@ static void end_session(idl_server *s, uint32_t slot, int reason, bool opened)
 	idl_lock_take(&session->lock);
 	idl_chan_end_fail(e, reason);
 	session->open = false;
-	session->generation++;
+	session->generation++; /* its tokens are spent */
 	session->end = NULL;
+	atomic_store_explicit(&e->deferred, 0, memory_order_relaxed);
 	idl_lock_give(&session->lock);
 	s->slots[slot] = NULL;
 	if (opened && s->session_close != NULL)
@@ -146,7 +148,7 @@ static bool decoding_error(int err)
 
 /* Room for the largest reply? If not, ask the client to ring when it has
  * taken some, and leave the requests where they are. */
-static int reply_room(idl_chan_end *e)
+static int reply_room_unlocked(idl_chan_end *e)
 {
 	uint32_t need = e->tx.max_frame + IDL_RING_HANDLE_ROOM;
 	int err = idl_ring_can_reserve(&e->tx, need);
@@ -157,6 +159,18 @@ static int reply_room(idl_chan_end *e)
 	err = idl_ring_can_reserve(&e->tx, need);
 	if (err == IDL_OK)
 		atomic_store_explicit(&e->self->waiting, 0, memory_order_relaxed);
+	return err;
+}
+
+/* The same, under the session's lock while replies from other threads
+ * may be writing the ring. */
+static int reply_room(idl_chan_end *e)
+{
+	if (atomic_load_explicit(&e->deferred, memory_order_acquire) == 0)
+		return reply_room_unlocked(e);
+	idl_lock_take(e->tx_lock);
+	int err = reply_room_unlocked(e);
+	idl_lock_give(e->tx_lock);
 	return err;
 }
 
@@ -345,4 +359,90 @@ void idl_server_interrupt(idl_server *s)
 	atomic_fetch_add_explicit(&s->interrupts, 1, memory_order_release);
 	atomic_fetch_add_explicit(&s->doorbell->wake.seq, 1, memory_order_release);
 	idl_os_wake(&s->doorbell->wake.seq);
+}
+
+/* ---- Deferred replies ---- */
+
+static int reply_begin(idl_reply_token *t, size_t max_bytes, void **frame);
+static int reply_commit(idl_reply_token *t, size_t bytes, const idl_typed_handle *handles,
+                        uint32_t handle_count);
+
+static const idl_reply_ops session_reply = {.begin = reply_begin, .commit = reply_commit};
+
+/* The server thread, in a handler of the session. */
+int idl_session_defer(idl_session *session, uint64_t txid, idl_reply_token *token)
+{
+	if (!session->open)
+		return IDL_E_PEER_CLOSED;
+	token->ops = &session_reply;
+	token->owner = session;
+	token->txid = txid;
+	token->generation = session->generation; /* only this thread changes it */
+	token->armed = 1;
+	atomic_fetch_add_explicit(&session->end->deferred, 1, memory_order_relaxed);
+	return IDL_OK;
+}
+
+/* With the session's lock: can the token still be used? */
+static int token_state(const idl_reply_token *t, const idl_session *s)
+{
+	if (!t->armed)
+		return IDL_E_REPLIED;
+	if (!s->open || s->generation != t->generation)
+		return IDL_E_PEER_CLOSED;
+	return IDL_OK;
+}
+
+/* With the session's lock: the token is spent, with or without a reply. */
+static void spend(idl_reply_token *t, idl_session *s)
+{
+	t->armed = 0;
+	/* Release: whatever this thread did to the ring is seen by the server
+	 * thread once it sees no tokens out and stops taking the lock. */
+	atomic_fetch_sub_explicit(&s->end->deferred, 1, memory_order_release);
+}
+
+/*
+ * Any thread. Takes the session's lock and room for the reply; keeps the
+ * lock until reply_commit. A client that does not make room is looked at
+ * again every millisecond until the server's reply_wait_ns has passed.
+ */
+static int reply_begin(idl_reply_token *t, size_t max_bytes, void **frame)
+{
+	idl_session *s = t->owner;
+	uint64_t deadline = 0;
+	for (;;) {
+		idl_lock_take(&s->lock);
+		int err = token_state(t, s);
+		if (err == IDL_OK)
+			err = idl_chan_end_reserve_locked(s->end, max_bytes, frame);
+		if (err == IDL_OK)
+			return IDL_OK;
+		if (err == IDL_E_WOULD_BLOCK) {
+			uint64_t now = idl_os_now_ns();
+			if (deadline == 0)
+				deadline = now + s->server->reply_wait_ns;
+			if (now >= deadline) {
+				spend(t, s);
+				err = IDL_E_TIMEOUT;
+			}
+		}
+		idl_lock_give(&s->lock);
+		if (err != IDL_E_WOULD_BLOCK)
+			return err;
+		/* A private word nobody wakes: a sleep of a millisecond. */
+		_Atomic uint32_t word = 0;
+		(void)idl_os_wait(&word, 0, 1000000);
+	}
+}
+
+static int reply_commit(idl_reply_token *t, size_t bytes, const idl_typed_handle *handles,
+                        uint32_t handle_count)
+{
+	idl_session *s = t->owner;
+	int err = idl_chan_end_commit_locked(s->end, bytes, handles, handle_count);
+	if (err == IDL_OK && bytes > 0)
+		spend(t, s);
+	idl_lock_give(&s->lock);
+	return err;
 }

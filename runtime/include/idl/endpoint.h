@@ -69,12 +69,18 @@ typedef struct idl_chan_end {
 	 * struct is cache-line aligned: static, or aligned_alloc(64, ...).) */
 	_Alignas(IDL_CACHE_LINE) idl_endpoint ep; /* first: its address is the end's */
 	idl_ring tx, rx;
-	idl_wake *self;    /* this side's wait words in the channel */
-	idl_wake *peer;    /* the peer's */
-	int error;         /* sticky once the channel is closed */
-	uint32_t owed;     /* IDL_WAIT_ bits owed to the peer while batching */
-	bool nonblock;     /* sending into a full ring: IDL_E_WOULD_BLOCK, not wait */
-	bool batching;     /* the server loop wakes the peer once per batch */
+	idl_wake *self; /* this side's wait words in the channel */
+	idl_wake *peer; /* the peer's */
+	int error;      /* sticky once the channel is closed */
+	uint32_t owed;  /* IDL_WAIT_ bits owed to the peer while batching */
+	bool nonblock;  /* sending into a full ring: IDL_E_WOULD_BLOCK, not wait */
+	bool batching;  /* the server loop wakes the peer once per batch */
+	bool tx_locked; /* a server's end: send_begin took tx_lock, send_commit gives it */
+	/* A server's end: reply tokens given out and not used. While there are
+	 * any, other threads may send on this end, and the server thread takes
+	 * tx_lock around its own sends; when there are none (the rule), it does
+	 * not: one load. */
+	_Atomic uint32_t deferred;
 	uint32_t tx_room;  /* room of the frame reserved by send_begin, handle words included */
 	uint8_t *tx_frame; /* the frame reserved by send_begin */
 	const idl_transfer_ops *xfer;
@@ -156,5 +162,16 @@ void idl_chan_end_close(idl_chan_end *e);
 
 /* Closes the channel because the peer broke the protocol; returns err. */
 int idl_chan_end_fail(idl_chan_end *e, int err);
+
+/*
+ * Sending from a thread other than the server's, with e->tx_lock held
+ * (idl/server.h: deferred replies): reserves room without waiting and
+ * without the server's batching (IDL_E_WOULD_BLOCK when there is none
+ * now), and publishes, waking the peer at once; commit with 0 bytes gives
+ * the room back.
+ */
+int idl_chan_end_reserve_locked(idl_chan_end *e, size_t max_bytes, void **frame);
+int idl_chan_end_commit_locked(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles,
+                               uint32_t handle_count);
 
 #endif /* IDL_ENDPOINT_H */

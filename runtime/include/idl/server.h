@@ -77,6 +77,7 @@ struct idl_server {
 	idl_patience patience; /* doorbell checks before sleeping */
 	uint64_t rescan_ns;    /* longest sleep before looking at every channel */
 	uint64_t next_rescan;
+	uint64_t reply_wait_ns; /* how long a deferred reply waits for room in its ring */
 	idl_served_interface interfaces[IDL_SERVER_MAX_INTERFACES];
 	uint32_t interface_count;
 	idl_session_open_fn session_open;
@@ -98,8 +99,9 @@ struct idl_server {
 	bool idle;                   /* the last poll handled nothing: sleep without spinning */
 };
 
-#define IDL_DEFAULT_BATCH_LIMIT 64u
-#define IDL_DEFAULT_RESCAN_NS   100000000u
+#define IDL_DEFAULT_BATCH_LIMIT   64u
+#define IDL_DEFAULT_RESCAN_NS     100000000u
+#define IDL_DEFAULT_REPLY_WAIT_NS 1000000000u
 
 /*
  * slots and sessions: capacity entries each. buf must hold the largest
@@ -154,5 +156,28 @@ void idl_server_interrupt(idl_server *s);
 /* Closes the channel in a slot and ends its session (the server thread's
  * call, e.g. when the server shuts down). */
 void idl_server_close_slot(idl_server *s, uint32_t slot, int reason);
+
+/*
+ * Deferred replies. A handler's <method>_defer gives the reply to the
+ * request it serves a token (idl_wire.h) that names its session; the
+ * handler returns IDL_DEFERRED and the server goes on serving, this
+ * client and the others. Later, on any thread, <method>_reply_ok or
+ * <method>_reply_error writes the reply into the client's ring under the
+ * session's lock and wakes the client:
+ *
+ *  - once: a second use of the token is IDL_E_REPLIED;
+ *  - only while the session lasts: once its channel has closed the token
+ *    is IDL_E_PEER_CLOSED and nothing is written (the session's memory is
+ *    the server's and outlives it, so the check is safe);
+ *  - waiting for room at most reply_wait_ns (default 1 s) when the client
+ *    does not take its replies; then IDL_E_TIMEOUT and the reply is lost
+ *    (the token is used up), so that a client cannot hold up the thread
+ *    that answers it.
+ *
+ * While a session has tokens out, the server thread takes the same lock
+ * around its own sends on that channel. idl_session_defer is the
+ * runtime's end of <method>_defer (the endpoint's defer op).
+ */
+int idl_session_defer(idl_session *session, uint64_t txid, idl_reply_token *token);
 
 #endif /* IDL_SERVER_H */

@@ -1457,6 +1457,8 @@ static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, id
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	test_shapes_dense error = 0;
 	err = h->put(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
 		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
@@ -1485,6 +1487,8 @@ static int serve_test_shapes_gadget_get(const test_shapes_gadget_handlers *h, id
 	test_shapes_gadget_get_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	err = h->get(r, req, &reply);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err != IDL_OK)
 		return err;
 	return send_test_shapes_gadget_get_reply(r->ep, &reply, r->txid);
@@ -1518,9 +1522,85 @@ static int serve_test_shapes_gadget_pair(const test_shapes_gadget_handlers *h, i
 	test_shapes_gadget_pair_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	err = h->pair(r, req, &reply);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err != IDL_OK)
 		return err;
 	return send_test_shapes_gadget_pair_reply(r->ep, &reply, r->txid);
+}
+
+/* shapes.idl:65: Gadget.put, deferred */
+int test_shapes_gadget_put_defer(idl_request *r, test_shapes_gadget_put_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int test_shapes_gadget_put_reply_ok(test_shapes_gadget_put_token *t,
+                                    const test_shapes_gadget_put_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_put_reply_encode(reply, t->token.txid, frame,
+	                                                   TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES,
+	                                                   handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int test_shapes_gadget_put_reply_error(test_shapes_gadget_put_token *t, test_shapes_dense error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    test_shapes_gadget_put_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* shapes.idl:67: Gadget.get, deferred */
+int test_shapes_gadget_get_defer(idl_request *r, test_shapes_gadget_get_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int test_shapes_gadget_get_reply_ok(test_shapes_gadget_get_token *t,
+                                    const test_shapes_gadget_get_reply *reply)
+{
+	idl_typed_handle handles[4];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_get_reply_encode(reply, t->token.txid, frame,
+	                                                   TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES,
+	                                                   handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+/* shapes.idl:70: Gadget.pair, deferred */
+int test_shapes_gadget_pair_defer(idl_request *r, test_shapes_gadget_pair_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int test_shapes_gadget_pair_reply_ok(test_shapes_gadget_pair_token *t,
+                                     const test_shapes_gadget_pair_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_pair_reply_encode(reply, t->token.txid, frame,
+	                                                    TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES,
+	                                                    handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
 }
 
 int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, idl_request *r, void *frame,

@@ -465,7 +465,8 @@ int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_mov
 /*
  * Server side of Gadget: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it. r says who asked
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
  * (r->session) and carries the context registered with the table.
  */
 typedef struct test_shapes_gadget_handlers {
@@ -477,6 +478,34 @@ typedef struct test_shapes_gadget_handlers {
 	int (*pair)(idl_request *r, const test_shapes_gadget_pair_request *req,
 	            test_shapes_gadget_pair_reply *reply);
 } test_shapes_gadget_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct test_shapes_gadget_put_token {
+	idl_reply_token token;
+} test_shapes_gadget_put_token;
+int test_shapes_gadget_put_defer(idl_request *r, test_shapes_gadget_put_token *t);
+int test_shapes_gadget_put_reply_ok(test_shapes_gadget_put_token *t,
+                                    const test_shapes_gadget_put_reply *reply);
+int test_shapes_gadget_put_reply_error(test_shapes_gadget_put_token *t, test_shapes_dense error);
+
+typedef struct test_shapes_gadget_get_token {
+	idl_reply_token token;
+} test_shapes_gadget_get_token;
+int test_shapes_gadget_get_defer(idl_request *r, test_shapes_gadget_get_token *t);
+int test_shapes_gadget_get_reply_ok(test_shapes_gadget_get_token *t,
+                                    const test_shapes_gadget_get_reply *reply);
+
+typedef struct test_shapes_gadget_pair_token {
+	idl_reply_token token;
+} test_shapes_gadget_pair_token;
+int test_shapes_gadget_pair_defer(idl_request *r, test_shapes_gadget_pair_token *t);
+int test_shapes_gadget_pair_reply_ok(test_shapes_gadget_pair_token *t,
+                                     const test_shapes_gadget_pair_reply *reply);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
