@@ -7,11 +7,13 @@
  * Two threads. The input thread waits for the UART's interrupt, reads the
  * received bytes, echoes and edits them (erase, kill) and publishes whole
  * lines (or, outside canonical mode, single bytes) into the input ring. The
- * serving thread takes requests: writes go straight to the UART (polled;
- * output is fast enough not to need the transmit interrupt), reads take
- * from the input ring and wait on input_seq, a futex word the input thread
- * increments after each publication. Both threads write to the UART; a
- * lock keeps each write request, and each echo, in one piece.
+ * serving thread runs the runtime's server loop: writes go straight to the
+ * UART (polled; output is fast enough not to need the transmit interrupt),
+ * a read takes from the input ring when a line is there, and otherwise
+ * takes its reply with it (a deferred reply), which the input thread sends
+ * once it has published a line; meanwhile the server goes on serving. Both
+ * threads write to the UART; a lock keeps each write request, and each
+ * echo, in one piece.
  */
 #include "chan.h"
 #include "console.h"
@@ -38,10 +40,10 @@
 static _Atomic uint32_t mode =
     CONSOLE_MODE_ECHO | CONSOLE_MODE_CANONICAL | CONSOLE_MODE_TRANSLATE_NEWLINE;
 
-/* The input ring: the input thread writes bytes and in_head, the serving
- * thread moves in_tail; each index has one writer. */
+/* The input ring: the input thread writes bytes and in_head; in_tail moves
+ * under input_lock (below); each index has one writer at a time. */
 static uint8_t in_buf[INPUT_BYTES];
-static _Atomic uint32_t in_head, in_tail, input_seq;
+static _Atomic uint32_t in_head, in_tail;
 
 static _Atomic uint32_t uart_lock_word; /* 0 free, 1 held */
 
@@ -84,8 +86,6 @@ static void publish(const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n && head - tail < INPUT_BYTES; i++)
 		in_buf[head++ % INPUT_BYTES] = p[i];
 	atomic_store_explicit(&in_head, head, memory_order_release);
-	atomic_fetch_add(&input_seq, 1);
-	idlk_futex_wake((const volatile uint32_t *)&input_seq, 1);
 }
 
 /* Edits the line being typed and echoes; the caller holds the UART lock. */
@@ -122,6 +122,8 @@ static void input_byte(uint8_t c, uint8_t *line, size_t *len)
 	}
 }
 
+static void answer_waiting_read(void);
+
 static void input_thread(void *arg)
 {
 	(void)arg;
@@ -133,6 +135,7 @@ static void input_thread(void *arg)
 		while (inb(UART_LSR) & LSR_DATA)
 			input_byte(inb(UART_RBR), line, &len);
 		uart_unlock();
+		answer_waiting_read();
 		long err = idlk_irq_wait(COM1_IRQ);
 		if (err < 0) {
 			printf("console: irq_wait failed: %ld\n", err);
@@ -174,35 +177,76 @@ static int on_print(idl_request *r, const console_console_print_request *req)
 	return IDL_OK;
 }
 
-static int on_read(idl_request *r, const console_console_read_request *req,
-                   console_console_read_reply *reply, sys_errno *error)
+/* One consumer of the input ring at a time: the serving thread answering a
+ * read, or the input thread answering the read that waits. */
+static idl_lock input_lock;
+
+/* Takes up to max bytes (one line in canonical mode) from the input ring. */
+static uint32_t take_input(uint8_t *out, uint32_t max)
 {
-	(void)r;
-	static uint8_t out[CONSOLE_MAX_READ];
-	for (;;) {
-		uint32_t seq = atomic_load(&input_seq);
-		if (input_ready())
-			break;
-		if (atomic_load(&mode) & CONSOLE_MODE_NON_BLOCKING) {
-			*error = SYS_ERRNO_WOULD_BLOCK;
-			return IDL_E_REMOTE;
-		}
-		idlk_futex_wait((const volatile uint32_t *)&input_seq, seq, 0);
-	}
+	idl_lock_take(&input_lock);
 	bool canonical = atomic_load(&mode) & CONSOLE_MODE_CANONICAL;
 	uint32_t tail = atomic_load_explicit(&in_tail, memory_order_relaxed);
 	uint32_t head = atomic_load_explicit(&in_head, memory_order_acquire);
 	uint32_t n = 0;
-	while (tail != head && n < req->max && n < sizeof(out)) {
+	while (tail != head && n < max && n < CONSOLE_MAX_READ) {
 		uint8_t c = in_buf[tail++ % INPUT_BYTES];
 		out[n++] = c;
 		if (canonical && c == '\n')
 			break;
 	}
 	atomic_store_explicit(&in_tail, tail, memory_order_release);
-	reply->data.size = n;
-	reply->data.data = out;
-	return IDL_OK;
+	idl_lock_give(&input_lock);
+	return n;
+}
+
+/* The read that waits for input, and whether it still does: whoever turns
+ * `waiting` from 1 to 0 answers it. */
+static console_console_read_token waiting_read;
+static uint32_t waiting_max;
+static _Atomic uint32_t waiting;
+
+/* Answers the read that waits if input is there. The input thread calls it
+ * after each publication, the serving thread right after it deferred. */
+static void answer_waiting_read(void)
+{
+	static uint8_t out[CONSOLE_MAX_READ];
+	uint32_t armed = 1;
+	if (!input_ready() || !atomic_compare_exchange_strong(&waiting, &armed, 0))
+		return;
+	console_console_read_reply reply = {.data = {.data = out}};
+	reply.data.size = take_input(out, waiting_max);
+	int err = console_console_read_reply_ok(&waiting_read, &reply);
+	if (err != IDL_OK && err != IDL_E_PEER_CLOSED)
+		printf("console: read reply failed: %s\n", idl_error_name(err));
+}
+
+static int on_read(idl_request *r, const console_console_read_request *req,
+                   console_console_read_reply *reply, sys_errno *error)
+{
+	static uint8_t out[CONSOLE_MAX_READ];
+	if (atomic_load(&waiting)) {
+		*error = SYS_ERRNO_BUSY; /* one read waits at a time */
+		return IDL_E_REMOTE;
+	}
+	if (input_ready()) {
+		reply->data.size = take_input(out, req->max);
+		reply->data.data = out;
+		return IDL_OK;
+	}
+	if (atomic_load(&mode) & CONSOLE_MODE_NON_BLOCKING) {
+		*error = SYS_ERRNO_WOULD_BLOCK;
+		return IDL_E_REMOTE;
+	}
+	/* Nothing yet: the reply goes with the token, and the server goes on. */
+	int err = console_console_read_defer(r, &waiting_read);
+	if (err != IDL_DEFERRED)
+		return err;
+	waiting_max = req->max;
+	atomic_store(&waiting, 1);
+	/* A line published before `waiting` was set found no read waiting. */
+	answer_waiting_read();
+	return IDL_DEFERRED;
 }
 
 static int on_get_mode(idl_request *r, const console_console_get_mode_request *req,
@@ -241,6 +285,7 @@ static const console_console_handlers handlers = {
 static void session_closed(void *ctx, idl_session *session, int reason)
 {
 	(void)ctx, (void)session, (void)reason;
+	atomic_store(&waiting, 0); /* its token is spent */
 	printf("console: client closed the channel\n");
 }
 
