@@ -916,7 +916,7 @@ int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* fs.idl:130: File.read_shared request */
+/* fs.idl:132: File.read_shared request */
 int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
@@ -968,7 +968,7 @@ static inline int check_fs_file_read_shared_request(void *frame, size_t size,
 	dec.handle_count = handle_count;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:130: buffer */
+	/* fs.idl:132: buffer */
 	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
@@ -1001,7 +1001,7 @@ int fs_file_read_shared_request_decode(const void *shared, size_t available, voi
 	return IDL_OK;
 }
 
-/* fs.idl:130: File.read_shared reply */
+/* fs.idl:132: File.read_shared reply */
 int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -1116,7 +1116,7 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* fs.idl:135: File.write_shared request */
+/* fs.idl:137: File.write_shared request */
 int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -1168,7 +1168,7 @@ static inline int check_fs_file_write_shared_request(void *frame, size_t size,
 	dec.handle_count = handle_count;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:135: buffer */
+	/* fs.idl:137: buffer */
 	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
@@ -1201,7 +1201,7 @@ int fs_file_write_shared_request_decode(const void *shared, size_t available, vo
 	return IDL_OK;
 }
 
-/* fs.idl:135: File.write_shared reply */
+/* fs.idl:137: File.write_shared reply */
 int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
@@ -1316,7 +1316,7 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* fs.idl:139: File.stat request */
+/* fs.idl:141: File.stat request */
 int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
@@ -1385,7 +1385,7 @@ int fs_file_stat_request_decode(const void *shared, size_t available, void *buf,
 	return IDL_OK;
 }
 
-/* fs.idl:139: File.stat reply */
+/* fs.idl:141: File.stat reply */
 int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
@@ -1431,7 +1431,7 @@ static inline int check_fs_file_stat_reply(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:139: st */
+	/* fs.idl:141: st */
 	err = check_fs_stat(d, &p->st);
 	if (err != IDL_OK)
 		return err;
@@ -1506,7 +1506,7 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
 	return IDL_OK;
 }
 
-/* fs.idl:143: File.set_times request */
+/* fs.idl:145: File.set_times request */
 int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -1561,7 +1561,7 @@ static inline int check_fs_file_set_times_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:143: access_time_ns */
+	/* fs.idl:145: access_time_ns */
 	if (*(const uint8_t *)&p->access_time_ns.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->access_time_ns.pad, sizeof(p->access_time_ns.pad)))
@@ -1571,7 +1571,7 @@ static inline int check_fs_file_set_times_request(void *frame, size_t size,
 	                        sizeof(p->access_time_ns.value))) {
 		return IDL_E_PADDING;
 	}
-	/* fs.idl:143: modify_time_ns */
+	/* fs.idl:145: modify_time_ns */
 	if (*(const uint8_t *)&p->modify_time_ns.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->modify_time_ns.pad, sizeof(p->modify_time_ns.pad)))
@@ -1607,7 +1607,7 @@ int fs_file_set_times_request_decode(const void *shared, size_t available, void 
 	return IDL_OK;
 }
 
-/* fs.idl:143: File.set_times reply */
+/* fs.idl:145: File.set_times reply */
 int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
@@ -1719,7 +1719,7 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
 	return IDL_OK;
 }
 
-/* fs.idl:148: File.truncate request */
+/* fs.idl:150: File.truncate request */
 int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
@@ -1790,7 +1790,7 @@ int fs_file_truncate_request_decode(const void *shared, size_t available, void *
 	return IDL_OK;
 }
 
-/* fs.idl:148: File.truncate reply */
+/* fs.idl:150: File.truncate reply */
 int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count)
@@ -1902,7 +1902,7 @@ int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *e
 	return IDL_OK;
 }
 
-/* fs.idl:151: File.sync request */
+/* fs.idl:153: File.sync request */
 int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
@@ -1971,7 +1971,7 @@ int fs_file_sync_request_decode(const void *shared, size_t available, void *buf,
 	return IDL_OK;
 }
 
-/* fs.idl:151: File.sync reply */
+/* fs.idl:153: File.sync reply */
 int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
@@ -2080,7 +2080,7 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
 	return IDL_OK;
 }
 
-/* fs.idl:157: File.readdir request */
+/* fs.idl:159: File.readdir request */
 int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
@@ -2151,7 +2151,7 @@ int fs_file_readdir_request_decode(const void *shared, size_t available, void *b
 	return IDL_OK;
 }
 
-/* fs.idl:157: File.readdir reply */
+/* fs.idl:159: File.readdir reply */
 int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
@@ -2213,7 +2213,7 @@ static inline int check_fs_file_readdir_reply(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:158: entries */
+	/* fs.idl:160: entries */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->entries.count, p->entries.reserved, p->entries.offset,
@@ -2228,7 +2228,7 @@ static inline int check_fs_file_readdir_reply(void *frame, size_t size,
 		}
 		p->entries.items = (void *)block;
 	}
-	/* fs.idl:158: done */
+	/* fs.idl:160: done */
 	if (*(const uint8_t *)&p->done > 1)
 		return IDL_E_BOOL;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -2306,7 +2306,7 @@ int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* fs.idl:162: File.mkdir request */
+/* fs.idl:164: File.mkdir request */
 int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
@@ -2357,7 +2357,7 @@ static inline int check_fs_file_mkdir_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:162: path */
+	/* fs.idl:164: path */
 	err = idl_check_string(d, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
@@ -2390,7 +2390,7 @@ int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf
 	return IDL_OK;
 }
 
-/* fs.idl:162: File.mkdir reply */
+/* fs.idl:164: File.mkdir reply */
 int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count)
@@ -2500,7 +2500,7 @@ int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* fs.idl:165: File.unlink request */
+/* fs.idl:167: File.unlink request */
 int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count)
@@ -2550,7 +2550,7 @@ static inline int check_fs_file_unlink_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:165: path */
+	/* fs.idl:167: path */
 	err = idl_check_string(d, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
@@ -2581,7 +2581,7 @@ int fs_file_unlink_request_decode(const void *shared, size_t available, void *bu
 	return IDL_OK;
 }
 
-/* fs.idl:165: File.unlink reply */
+/* fs.idl:167: File.unlink reply */
 int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
@@ -2691,7 +2691,7 @@ int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *err
 	return IDL_OK;
 }
 
-/* fs.idl:168: File.rename request */
+/* fs.idl:170: File.rename request */
 int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count)
@@ -2744,11 +2744,11 @@ static inline int check_fs_file_rename_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:168: from */
+	/* fs.idl:170: from */
 	err = idl_check_string(d, &p->from, 1024u);
 	if (err != IDL_OK)
 		return err;
-	/* fs.idl:168: to */
+	/* fs.idl:170: to */
 	err = idl_check_string(d, &p->to, 1024u);
 	if (err != IDL_OK)
 		return err;
@@ -2779,7 +2779,7 @@ int fs_file_rename_request_decode(const void *shared, size_t available, void *bu
 	return IDL_OK;
 }
 
-/* fs.idl:168: File.rename reply */
+/* fs.idl:170: File.rename reply */
 int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
@@ -2889,7 +2889,7 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
 	return IDL_OK;
 }
 
-/* fs.idl:172: File.advise request */
+/* fs.idl:174: File.advise request */
 int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count)
@@ -2937,7 +2937,7 @@ static inline int check_fs_file_advise_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:172: advice */
+	/* fs.idl:174: advice */
 	if (!fs_advice_is_valid(p->advice))
 		return IDL_E_ENUM;
 	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
@@ -2968,7 +2968,7 @@ int fs_file_advise_request_decode(const void *shared, size_t available, void *bu
 	return IDL_OK;
 }
 
-/* fs.idl:176: File.watch request */
+/* fs.idl:178: File.watch request */
 int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
@@ -3012,7 +3012,7 @@ static inline int check_fs_file_watch_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* fs.idl:176: mask */
+	/* fs.idl:178: mask */
 	if ((p->mask & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_BITS;
 	return IDL_OK;
@@ -3041,7 +3041,7 @@ int fs_file_watch_request_decode(const void *shared, size_t available, void *buf
 	return IDL_OK;
 }
 
-/* fs.idl:176: File.watch reply */
+/* fs.idl:178: File.watch reply */
 int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count)
@@ -3151,7 +3151,7 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* fs.idl:180: File.changed event */
+/* fs.idl:182: File.changed event */
 int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
@@ -3195,7 +3195,7 @@ static inline int check_fs_file_changed_event(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	/* fs.idl:180: what */
+	/* fs.idl:182: what */
 	if ((p->what & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_BITS;
 	return IDL_OK;
@@ -3896,7 +3896,7 @@ int fs_file_write_finish(idl_endpoint *ep, fs_file_write_pending *p,
 	return finish_fs_file_write(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:130: File.read_shared */
+/* fs.idl:132: File.read_shared */
 static int start_fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req,
                                      idl_call *call)
 {
@@ -3942,7 +3942,7 @@ int fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req
 	return finish_fs_file_read_shared(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:130: File.read_shared, started */
+/* fs.idl:132: File.read_shared, started */
 int fs_file_read_shared_start(idl_endpoint *ep, const fs_file_read_shared_request *req,
                               fs_file_read_shared_pending *p)
 {
@@ -3950,14 +3950,14 @@ int fs_file_read_shared_start(idl_endpoint *ep, const fs_file_read_shared_reques
 	return start_fs_file_read_shared(ep, req, &p->call);
 }
 
-/* fs.idl:130: File.read_shared, finished */
+/* fs.idl:132: File.read_shared, finished */
 int fs_file_read_shared_finish(idl_endpoint *ep, fs_file_read_shared_pending *p,
                                const fs_file_read_shared_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_read_shared(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:135: File.write_shared */
+/* fs.idl:137: File.write_shared */
 static int start_fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *req,
                                       idl_call *call)
 {
@@ -4003,7 +4003,7 @@ int fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *r
 	return finish_fs_file_write_shared(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:135: File.write_shared, started */
+/* fs.idl:137: File.write_shared, started */
 int fs_file_write_shared_start(idl_endpoint *ep, const fs_file_write_shared_request *req,
                                fs_file_write_shared_pending *p)
 {
@@ -4011,14 +4011,14 @@ int fs_file_write_shared_start(idl_endpoint *ep, const fs_file_write_shared_requ
 	return start_fs_file_write_shared(ep, req, &p->call);
 }
 
-/* fs.idl:135: File.write_shared, finished */
+/* fs.idl:137: File.write_shared, finished */
 int fs_file_write_shared_finish(idl_endpoint *ep, fs_file_write_shared_pending *p,
                                 const fs_file_write_shared_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_write_shared(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:139: File.stat */
+/* fs.idl:141: File.stat */
 static int start_fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
@@ -4061,21 +4061,21 @@ int fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat
 	return finish_fs_file_stat(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:139: File.stat, started */
+/* fs.idl:141: File.stat, started */
 int fs_file_stat_start(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_pending *p)
 {
 	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
 	return start_fs_file_stat(ep, req, &p->call);
 }
 
-/* fs.idl:139: File.stat, finished */
+/* fs.idl:141: File.stat, finished */
 int fs_file_stat_finish(idl_endpoint *ep, fs_file_stat_pending *p, const fs_file_stat_reply **reply,
                         sys_errno *error)
 {
 	return finish_fs_file_stat(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:143: File.set_times */
+/* fs.idl:145: File.set_times */
 static int start_fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
                                    idl_call *call)
 {
@@ -4121,7 +4121,7 @@ int fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
 	return finish_fs_file_set_times(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:143: File.set_times, started */
+/* fs.idl:145: File.set_times, started */
 int fs_file_set_times_start(idl_endpoint *ep, const fs_file_set_times_request *req,
                             fs_file_set_times_pending *p)
 {
@@ -4129,14 +4129,14 @@ int fs_file_set_times_start(idl_endpoint *ep, const fs_file_set_times_request *r
 	return start_fs_file_set_times(ep, req, &p->call);
 }
 
-/* fs.idl:143: File.set_times, finished */
+/* fs.idl:145: File.set_times, finished */
 int fs_file_set_times_finish(idl_endpoint *ep, fs_file_set_times_pending *p,
                              const fs_file_set_times_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_set_times(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:148: File.truncate */
+/* fs.idl:150: File.truncate */
 static int start_fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
                                   idl_call *call)
 {
@@ -4182,7 +4182,7 @@ int fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
 	return finish_fs_file_truncate(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:148: File.truncate, started */
+/* fs.idl:150: File.truncate, started */
 int fs_file_truncate_start(idl_endpoint *ep, const fs_file_truncate_request *req,
                            fs_file_truncate_pending *p)
 {
@@ -4190,14 +4190,14 @@ int fs_file_truncate_start(idl_endpoint *ep, const fs_file_truncate_request *req
 	return start_fs_file_truncate(ep, req, &p->call);
 }
 
-/* fs.idl:148: File.truncate, finished */
+/* fs.idl:150: File.truncate, finished */
 int fs_file_truncate_finish(idl_endpoint *ep, fs_file_truncate_pending *p,
                             const fs_file_truncate_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_truncate(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:151: File.sync */
+/* fs.idl:153: File.sync */
 static int start_fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
@@ -4240,21 +4240,21 @@ int fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync
 	return finish_fs_file_sync(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:151: File.sync, started */
+/* fs.idl:153: File.sync, started */
 int fs_file_sync_start(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_pending *p)
 {
 	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
 	return start_fs_file_sync(ep, req, &p->call);
 }
 
-/* fs.idl:151: File.sync, finished */
+/* fs.idl:153: File.sync, finished */
 int fs_file_sync_finish(idl_endpoint *ep, fs_file_sync_pending *p, const fs_file_sync_reply **reply,
                         sys_errno *error)
 {
 	return finish_fs_file_sync(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:157: File.readdir */
+/* fs.idl:159: File.readdir */
 static int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
                                  idl_call *call)
 {
@@ -4300,7 +4300,7 @@ int fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
 	return finish_fs_file_readdir(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:157: File.readdir, started */
+/* fs.idl:159: File.readdir, started */
 int fs_file_readdir_start(idl_endpoint *ep, const fs_file_readdir_request *req,
                           fs_file_readdir_pending *p)
 {
@@ -4308,14 +4308,14 @@ int fs_file_readdir_start(idl_endpoint *ep, const fs_file_readdir_request *req,
 	return start_fs_file_readdir(ep, req, &p->call);
 }
 
-/* fs.idl:157: File.readdir, finished */
+/* fs.idl:159: File.readdir, finished */
 int fs_file_readdir_finish(idl_endpoint *ep, fs_file_readdir_pending *p,
                            const fs_file_readdir_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_readdir(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:162: File.mkdir */
+/* fs.idl:164: File.mkdir */
 static int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
@@ -4359,7 +4359,7 @@ int fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
 	return finish_fs_file_mkdir(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:162: File.mkdir, started */
+/* fs.idl:164: File.mkdir, started */
 int fs_file_mkdir_start(idl_endpoint *ep, const fs_file_mkdir_request *req,
                         fs_file_mkdir_pending *p)
 {
@@ -4367,14 +4367,14 @@ int fs_file_mkdir_start(idl_endpoint *ep, const fs_file_mkdir_request *req,
 	return start_fs_file_mkdir(ep, req, &p->call);
 }
 
-/* fs.idl:162: File.mkdir, finished */
+/* fs.idl:164: File.mkdir, finished */
 int fs_file_mkdir_finish(idl_endpoint *ep, fs_file_mkdir_pending *p,
                          const fs_file_mkdir_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_mkdir(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:165: File.unlink */
+/* fs.idl:167: File.unlink */
 static int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
@@ -4418,7 +4418,7 @@ int fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
 	return finish_fs_file_unlink(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:165: File.unlink, started */
+/* fs.idl:167: File.unlink, started */
 int fs_file_unlink_start(idl_endpoint *ep, const fs_file_unlink_request *req,
                          fs_file_unlink_pending *p)
 {
@@ -4426,14 +4426,14 @@ int fs_file_unlink_start(idl_endpoint *ep, const fs_file_unlink_request *req,
 	return start_fs_file_unlink(ep, req, &p->call);
 }
 
-/* fs.idl:165: File.unlink, finished */
+/* fs.idl:167: File.unlink, finished */
 int fs_file_unlink_finish(idl_endpoint *ep, fs_file_unlink_pending *p,
                           const fs_file_unlink_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_unlink(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:168: File.rename */
+/* fs.idl:170: File.rename */
 static int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
@@ -4477,7 +4477,7 @@ int fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
 	return finish_fs_file_rename(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:168: File.rename, started */
+/* fs.idl:170: File.rename, started */
 int fs_file_rename_start(idl_endpoint *ep, const fs_file_rename_request *req,
                          fs_file_rename_pending *p)
 {
@@ -4485,20 +4485,20 @@ int fs_file_rename_start(idl_endpoint *ep, const fs_file_rename_request *req,
 	return start_fs_file_rename(ep, req, &p->call);
 }
 
-/* fs.idl:168: File.rename, finished */
+/* fs.idl:170: File.rename, finished */
 int fs_file_rename_finish(idl_endpoint *ep, fs_file_rename_pending *p,
                           const fs_file_rename_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_rename(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:172: File.advise */
+/* fs.idl:174: File.advise */
 int fs_file_advise(idl_endpoint *ep, const fs_file_advise_request *req)
 {
 	return send_fs_file_advise_request(ep, req, 0);
 }
 
-/* fs.idl:176: File.watch */
+/* fs.idl:178: File.watch */
 static int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
@@ -4542,7 +4542,7 @@ int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
 	return finish_fs_file_watch(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:176: File.watch, started */
+/* fs.idl:178: File.watch, started */
 int fs_file_watch_start(idl_endpoint *ep, const fs_file_watch_request *req,
                         fs_file_watch_pending *p)
 {
@@ -4550,14 +4550,14 @@ int fs_file_watch_start(idl_endpoint *ep, const fs_file_watch_request *req,
 	return start_fs_file_watch(ep, req, &p->call);
 }
 
-/* fs.idl:176: File.watch, finished */
+/* fs.idl:178: File.watch, finished */
 int fs_file_watch_finish(idl_endpoint *ep, fs_file_watch_pending *p,
                          const fs_file_watch_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_watch(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:180: File.changed */
+/* fs.idl:182: File.changed */
 int fs_file_send_changed(idl_endpoint *ep, const fs_file_changed_event *event)
 {
 	return send_fs_file_changed_event(ep, event, 0);
@@ -5141,7 +5141,7 @@ int fs_file_write_reply_error(fs_file_write_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:130: File.read_shared, deferred */
+/* fs.idl:132: File.read_shared, deferred */
 int fs_file_read_shared_defer(idl_request *r, fs_file_read_shared_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5173,7 +5173,7 @@ int fs_file_read_shared_reply_error(fs_file_read_shared_token *t, sys_errno erro
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:135: File.write_shared, deferred */
+/* fs.idl:137: File.write_shared, deferred */
 int fs_file_write_shared_defer(idl_request *r, fs_file_write_shared_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5205,7 +5205,7 @@ int fs_file_write_shared_reply_error(fs_file_write_shared_token *t, sys_errno er
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:139: File.stat, deferred */
+/* fs.idl:141: File.stat, deferred */
 int fs_file_stat_defer(idl_request *r, fs_file_stat_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5235,7 +5235,7 @@ int fs_file_stat_reply_error(fs_file_stat_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:143: File.set_times, deferred */
+/* fs.idl:145: File.set_times, deferred */
 int fs_file_set_times_defer(idl_request *r, fs_file_set_times_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5265,7 +5265,7 @@ int fs_file_set_times_reply_error(fs_file_set_times_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:148: File.truncate, deferred */
+/* fs.idl:150: File.truncate, deferred */
 int fs_file_truncate_defer(idl_request *r, fs_file_truncate_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5295,7 +5295,7 @@ int fs_file_truncate_reply_error(fs_file_truncate_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:151: File.sync, deferred */
+/* fs.idl:153: File.sync, deferred */
 int fs_file_sync_defer(idl_request *r, fs_file_sync_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5325,7 +5325,7 @@ int fs_file_sync_reply_error(fs_file_sync_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:157: File.readdir, deferred */
+/* fs.idl:159: File.readdir, deferred */
 int fs_file_readdir_defer(idl_request *r, fs_file_readdir_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5355,7 +5355,7 @@ int fs_file_readdir_reply_error(fs_file_readdir_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:162: File.mkdir, deferred */
+/* fs.idl:164: File.mkdir, deferred */
 int fs_file_mkdir_defer(idl_request *r, fs_file_mkdir_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5385,7 +5385,7 @@ int fs_file_mkdir_reply_error(fs_file_mkdir_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:165: File.unlink, deferred */
+/* fs.idl:167: File.unlink, deferred */
 int fs_file_unlink_defer(idl_request *r, fs_file_unlink_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5415,7 +5415,7 @@ int fs_file_unlink_reply_error(fs_file_unlink_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:168: File.rename, deferred */
+/* fs.idl:170: File.rename, deferred */
 int fs_file_rename_defer(idl_request *r, fs_file_rename_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5445,7 +5445,7 @@ int fs_file_rename_reply_error(fs_file_rename_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:176: File.watch, deferred */
+/* fs.idl:178: File.watch, deferred */
 int fs_file_watch_defer(idl_request *r, fs_file_watch_token *t)
 {
 	return idl_defer(r, &t->token);

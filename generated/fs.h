@@ -582,10 +582,12 @@ int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *erro
 /*
  * Reads up to `count` bytes at `offset` into the shared-memory buffer
  * `buffer`, starting `buffer_offset` bytes into it, so the data never
- * passes through the queue. Returns the bytes read. RANGE if the
- * buffer is smaller than buffer_offset + count.
+ * passes through the queue. Returns the bytes read: fewer than asked
+ * (a server may bound what one request reads) is not an error, 0 is
+ * the end of the file. RANGE if the buffer is smaller than
+ * buffer_offset + count.
  */
-/* File.read_shared request (fs.idl:130) */
+/* File.read_shared request (fs.idl:132) */
 struct fs_file_read_shared_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -612,7 +614,7 @@ int fs_file_read_shared_request_decode(const void *shared, size_t available, voi
                                        uint32_t handle_count,
                                        const fs_file_read_shared_request **out);
 
-/* File.read_shared reply (fs.idl:130) */
+/* File.read_shared reply (fs.idl:132) */
 struct fs_file_read_shared_reply {
 	idl_frame_header header;
 	uint32_t count;
@@ -650,7 +652,7 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
  * Writes `count` bytes from the shared-memory buffer `buffer`, starting
  * `buffer_offset` bytes into it, at `offset`. Returns the bytes written.
  */
-/* File.write_shared request (fs.idl:135) */
+/* File.write_shared request (fs.idl:137) */
 struct fs_file_write_shared_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -677,7 +679,7 @@ int fs_file_write_shared_request_decode(const void *shared, size_t available, vo
                                         uint32_t handle_count,
                                         const fs_file_write_shared_request **out);
 
-/* File.write_shared reply (fs.idl:135) */
+/* File.write_shared reply (fs.idl:137) */
 struct fs_file_write_shared_reply {
 	idl_frame_header header;
 	uint32_t count;
@@ -716,7 +718,7 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 /*
  * Returns what is known about an open file.
  */
-/* File.stat request (fs.idl:139) */
+/* File.stat request (fs.idl:141) */
 struct fs_file_stat_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -734,7 +736,7 @@ int fs_file_stat_request_decode(const void *shared, size_t available, void *buf,
                                 const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_stat_request **out);
 
-/* File.stat reply (fs.idl:139) */
+/* File.stat reply (fs.idl:141) */
 struct fs_file_stat_reply {
 	idl_frame_header header;
 	fs_stat st;
@@ -771,7 +773,7 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
  * Sets the access and modification times; an absent time is left as
  * it is.
  */
-/* File.set_times request (fs.idl:143) */
+/* File.set_times request (fs.idl:145) */
 struct fs_file_set_times_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -801,7 +803,7 @@ int fs_file_set_times_request_decode(const void *shared, size_t available, void 
                                      size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const fs_file_set_times_request **out);
 
-/* File.set_times reply (fs.idl:143) */
+/* File.set_times reply (fs.idl:145) */
 struct fs_file_set_times_reply {
 	idl_frame_header header;
 };
@@ -836,7 +838,7 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
  * Sets the size of a regular file, cutting it or extending it with
  * zeros.
  */
-/* File.truncate request (fs.idl:148) */
+/* File.truncate request (fs.idl:150) */
 struct fs_file_truncate_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -856,7 +858,7 @@ int fs_file_truncate_request_decode(const void *shared, size_t available, void *
                                     const idl_typed_handle *handles, uint32_t handle_count,
                                     const fs_file_truncate_request **out);
 
-/* File.truncate reply (fs.idl:148) */
+/* File.truncate reply (fs.idl:150) */
 struct fs_file_truncate_reply {
 	idl_frame_header header;
 };
@@ -890,7 +892,7 @@ int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *e
 /*
  * Returns once the file's data and metadata are on the device.
  */
-/* File.sync request (fs.idl:151) */
+/* File.sync request (fs.idl:153) */
 struct fs_file_sync_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -908,7 +910,7 @@ int fs_file_sync_request_decode(const void *shared, size_t available, void *buf,
                                 const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_sync_request **out);
 
-/* File.sync reply (fs.idl:151) */
+/* File.sync reply (fs.idl:153) */
 struct fs_file_sync_reply {
 	idl_frame_header header;
 };
@@ -945,7 +947,7 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
  * before; `done` says the listing is complete. An empty batch with
  * `done` false is possible and means: call again.
  */
-/* File.readdir request (fs.idl:157) */
+/* File.readdir request (fs.idl:159) */
 struct fs_file_readdir_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -965,7 +967,7 @@ int fs_file_readdir_request_decode(const void *shared, size_t available, void *b
                                    const idl_typed_handle *handles, uint32_t handle_count,
                                    const fs_file_readdir_request **out);
 
-/* File.readdir reply (fs.idl:157) */
+/* File.readdir reply (fs.idl:159) */
 struct fs_file_readdir_reply {
 	idl_frame_header header;
 	struct {
@@ -1013,7 +1015,7 @@ int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *er
 /*
  * Creates a directory.
  */
-/* File.mkdir request (fs.idl:162) */
+/* File.mkdir request (fs.idl:164) */
 struct fs_file_mkdir_request {
 	idl_frame_header header;
 	idl_string path;
@@ -1033,7 +1035,7 @@ int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf
                                  const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_mkdir_request **out);
 
-/* File.mkdir reply (fs.idl:162) */
+/* File.mkdir reply (fs.idl:164) */
 struct fs_file_mkdir_reply {
 	idl_frame_header header;
 };
@@ -1067,7 +1069,7 @@ int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *erro
 /*
  * Removes the directory entry at `path`; a directory must be empty.
  */
-/* File.unlink request (fs.idl:165) */
+/* File.unlink request (fs.idl:167) */
 struct fs_file_unlink_request {
 	idl_frame_header header;
 	idl_string path;
@@ -1084,7 +1086,7 @@ int fs_file_unlink_request_decode(const void *shared, size_t available, void *bu
                                   const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_unlink_request **out);
 
-/* File.unlink reply (fs.idl:165) */
+/* File.unlink reply (fs.idl:167) */
 struct fs_file_unlink_reply {
 	idl_frame_header header;
 };
@@ -1118,7 +1120,7 @@ int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *err
 /*
  * Moves the entry at `from` to `to`, replacing what `to` named.
  */
-/* File.rename request (fs.idl:168) */
+/* File.rename request (fs.idl:170) */
 struct fs_file_rename_request {
 	idl_frame_header header;
 	idl_string from;
@@ -1137,7 +1139,7 @@ int fs_file_rename_request_decode(const void *shared, size_t available, void *bu
                                   const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_rename_request **out);
 
-/* File.rename reply (fs.idl:168) */
+/* File.rename reply (fs.idl:170) */
 struct fs_file_rename_reply {
 	idl_frame_header header;
 };
@@ -1172,7 +1174,7 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
  * Announces how a range of the file will be read. Only a hint: no
  * reply, and a server may ignore it.
  */
-/* File.advise request (fs.idl:172) */
+/* File.advise request (fs.idl:174) */
 struct fs_file_advise_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -1201,7 +1203,7 @@ int fs_file_advise_request_decode(const void *shared, size_t available, void *bu
  * Asks for `changed` events on the descriptor for the changes in
  * `mask`; an empty mask stops them.
  */
-/* File.watch request (fs.idl:176) */
+/* File.watch request (fs.idl:178) */
 struct fs_file_watch_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -1220,7 +1222,7 @@ int fs_file_watch_request_decode(const void *shared, size_t available, void *buf
                                  const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_watch_request **out);
 
-/* File.watch reply (fs.idl:176) */
+/* File.watch reply (fs.idl:178) */
 struct fs_file_watch_reply {
 	idl_frame_header header;
 };
@@ -1255,7 +1257,7 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
  * A watched file changed; `what` holds the kinds of change, from the
  * mask that watch was given.
  */
-/* File.changed event (fs.idl:180) */
+/* File.changed event (fs.idl:182) */
 struct fs_file_changed_event {
 	idl_frame_header header;
 	uint32_t fd;

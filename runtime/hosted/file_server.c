@@ -16,6 +16,18 @@
  * that session's table, made when the session opens and closed with all it
  * holds when the channel closes. Methods that would change anything answer
  * ACCESS; watch answers NOT_SUPPORTED.
+ *
+ * One client cannot take the server down. Every descriptor the server may
+ * hold is budgeted below the process's limit (RLIMIT_NOFILE): a socket per
+ * session, the files clients open, one per bulk read in flight, and room
+ * for the server itself and for the handles a request brings. A client
+ * (a process, by its pid) holds at most SESSIONS_PER_CLIENT sessions and a
+ * quarter of the files' budget; past either budget, open answers TOO_MANY
+ * and a new connection is hung up at once. read_shared reads at most
+ * MAX_SHARED_BYTES per request, on a worker thread that answers through a
+ * deferred reply, so that the server thread never waits for a disk and
+ * every other client is served meanwhile; a client has at most
+ * JOBS_PER_CLIENT of them in flight.
  */
 #include "fs.h"
 #include "hosted.h"
@@ -25,24 +37,74 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define FILES_PER_SESSION 32u
+#define FILES_PER_SESSION   32u
+#define SESSIONS_PER_CLIENT 8u
+#define MAX_SHARED_BYTES    (1u << 20) /* what one read_shared reads at most */
+#define JOBS_PER_CLIENT     4u         /* read_shared requests in flight */
+#define MAX_JOBS            32u
+#define WORKERS             2u
+/* Descriptors the server keeps for itself: stdio, the root, the listening
+ * socket and its spare, the doorbell, and a margin. */
+#define OWN_DESCRIPTORS 16u
 
 typedef struct open_file {
 	int fd;   /* -1: free */
 	DIR *dir; /* directories: the stream readdir reads (owns fd) */
 } open_file;
 
+/* One client process, across its sessions; in `clients`, under `budget`.
+ * It lives while it has sessions or read_shared requests in flight. */
+typedef struct client {
+	uint64_t pid; /* 0: the entry is free */
+	uint32_t sessions, files, jobs;
+} client;
+
 /* What a session holds: its descriptors. */
 typedef struct session_files {
+	client *owner;
 	open_file files[FILES_PER_SESSION];
 } session_files;
+
+static pthread_mutex_t budget = PTHREAD_MUTEX_INITIALIZER;
+static client clients[HOSTED_CAPACITY + MAX_JOBS];
+static uint32_t files_open, files_budget, files_per_client, jobs_in_flight;
+
+/* A file of the budget: false when its client or the server has none left. */
+static bool take_file(client *c)
+{
+	pthread_mutex_lock(&budget);
+	bool ok = c->files < files_per_client && files_open < files_budget;
+	if (ok) {
+		c->files++;
+		files_open++;
+	}
+	pthread_mutex_unlock(&budget);
+	return ok;
+}
+
+static void put_file(client *c)
+{
+	pthread_mutex_lock(&budget);
+	c->files--;
+	files_open--;
+	pthread_mutex_unlock(&budget);
+}
+
+/* With `budget`: frees a client that has nothing left. */
+static void client_done(client *c)
+{
+	if (c->sessions == 0 && c->jobs == 0)
+		*c = (client){0};
+}
 
 static int root = -1;
 
@@ -121,17 +183,20 @@ static open_file *session_file(idl_request *r, uint32_t fd)
 	return &s->files[fd];
 }
 
-static void close_file(open_file *f)
+static void close_file(session_files *s, open_file *f)
 {
+	if (f->fd < 0)
+		return;
 	if (f->dir != NULL)
 		closedir(f->dir); /* closes f->fd too */
-	else if (f->fd >= 0)
+	else
 		close(f->fd);
 	f->fd = -1;
 	f->dir = NULL;
+	put_file(s->owner);
 }
 
-/* A new session: an empty table of descriptors. */
+/* A new session: an empty table of descriptors, and its client's count. */
 static int session_open(void *ctx, idl_session *session)
 {
 	(void)ctx;
@@ -140,6 +205,29 @@ static int session_open(void *ctx, idl_session *session)
 		return IDL_E_BUFFER;
 	for (uint32_t i = 0; i < FILES_PER_SESSION; i++)
 		s->files[i] = (open_file){.fd = -1};
+	pthread_mutex_lock(&budget);
+	client *c = NULL, *free_entry = NULL;
+	for (uint32_t i = 0; i < sizeof(clients) / sizeof(clients[0]) && c == NULL; i++) {
+		if (clients[i].pid == session->client && session->client != 0)
+			c = &clients[i];
+		else if (clients[i].pid == 0 && free_entry == NULL)
+			free_entry = &clients[i];
+	}
+	if (c == NULL && free_entry != NULL) {
+		c = free_entry;
+		/* A session of unknown origin (a socket handed over) is a client
+		 * of its own. */
+		*c = (client){.pid = session->client != 0 ? session->client
+		                                          : UINT64_MAX - session->id};
+	}
+	if (c != NULL)
+		c->sessions++;
+	pthread_mutex_unlock(&budget);
+	if (c == NULL) {
+		free(s);
+		return IDL_E_BUFFER;
+	}
+	s->owner = c;
 	session->state = s;
 	return IDL_OK;
 }
@@ -151,7 +239,11 @@ static void session_close(void *ctx, idl_session *session, int reason)
 	(void)reason;
 	session_files *s = session->state;
 	for (uint32_t i = 0; i < FILES_PER_SESSION; i++)
-		close_file(&s->files[i]);
+		close_file(s, &s->files[i]);
+	pthread_mutex_lock(&budget);
+	s->owner->sessions--;
+	client_done(s->owner);
+	pthread_mutex_unlock(&budget);
 	free(s);
 }
 
@@ -167,21 +259,26 @@ static int serve_open(idl_request *r, const fs_file_open_request *req, fs_file_o
 	uint32_t i = 0;
 	while (i < FILES_PER_SESSION && s->files[i].fd >= 0)
 		i++;
-	if (i == FILES_PER_SESSION)
+	if (i == FILES_PER_SESSION || !take_file(s->owner))
 		return fail(error, SYS_ERRNO_TOO_MANY);
 	bool want_dir = (req->flags & FS_OPEN_FLAGS_DIRECTORY) != 0;
 	int fd = open_beneath(req->path.data, O_RDONLY | O_NONBLOCK | (want_dir ? O_DIRECTORY : 0));
-	if (fd < 0)
-		return fail(error, hosted_errno_from_host(errno));
+	if (fd < 0) {
+		int saved = errno;
+		put_file(s->owner);
+		return fail(error, hosted_errno_from_host(saved));
+	}
 	struct stat st;
 	DIR *dir = NULL;
 	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
 		close(fd); /* devices, fifos and sockets are not served */
+		put_file(s->owner);
 		return fail(error, SYS_ERRNO_ACCESS);
 	}
 	if (S_ISDIR(st.st_mode) && (dir = fdopendir(fd)) == NULL) {
 		int saved = errno;
 		close(fd);
+		put_file(s->owner);
 		return fail(error, hosted_errno_from_host(saved));
 	}
 	s->files[i] = (open_file){.fd = fd, .dir = dir};
@@ -196,7 +293,7 @@ static int serve_close(idl_request *r, const fs_file_close_request *req, fs_file
 	open_file *f = session_file(r, req->fd);
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
-	close_file(f);
+	close_file(files_of(r), f);
 	return IDL_OK;
 }
 
@@ -216,42 +313,159 @@ static int serve_read(idl_request *r, const fs_file_read_request *req, fs_file_r
 	return IDL_OK;
 }
 
+/* ---- read_shared, on worker threads ---- */
+
+/* A read_shared in flight: what the worker needs, the descriptor of the
+ * file and the mapping of the client's buffer its own. */
+typedef struct job {
+	fs_file_read_shared_token token;
+	client *owner;
+	int fd;
+	idl_linux_region buffer;
+	uint8_t *to;
+	uint64_t offset;
+	uint32_t count;
+	struct job *next;
+} job;
+
+static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_ready = PTHREAD_COND_INITIALIZER;
+static job jobs[MAX_JOBS];
+static job *free_jobs, *queue_head, *queue_tail; /* under jobs_lock */
+
+/* A job of the budget for client c, or NULL when it or the server has
+ * none left. */
+static job *take_job(client *c)
+{
+	job *j = NULL;
+	pthread_mutex_lock(&budget);
+	if (c->jobs < JOBS_PER_CLIENT && jobs_in_flight < MAX_JOBS) {
+		pthread_mutex_lock(&jobs_lock);
+		j = free_jobs;
+		free_jobs = j->next;
+		pthread_mutex_unlock(&jobs_lock);
+		c->jobs++;
+		jobs_in_flight++;
+		j->owner = c;
+	}
+	pthread_mutex_unlock(&budget);
+	return j;
+}
+
+static void put_job(job *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	idl_linux_region_close(&j->buffer);
+	pthread_mutex_lock(&budget);
+	j->owner->jobs--;
+	jobs_in_flight--;
+	client_done(j->owner);
+	pthread_mutex_unlock(&budget);
+	pthread_mutex_lock(&jobs_lock);
+	j->next = free_jobs;
+	free_jobs = j;
+	pthread_mutex_unlock(&jobs_lock);
+}
+
+/* Straight from the file into the client's memory, then the reply. */
+static void run_job(job *j)
+{
+	size_t done = 0;
+	int err = 0;
+	while (done < j->count) {
+		ssize_t n = pread(j->fd, j->to + done, j->count - done, (off_t)(j->offset + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = errno;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	int sent;
+	if (err != 0) {
+		sent = fs_file_read_shared_reply_error(&j->token, hosted_errno_from_host(err));
+	} else {
+		fs_file_read_shared_reply reply = {.count = (uint32_t)done};
+		sent = fs_file_read_shared_reply_ok(&j->token, &reply);
+	}
+	if (sent != IDL_OK && sent != IDL_E_PEER_CLOSED)
+		fprintf(stderr, "idl-file-server: read_shared reply: %s\n", idl_error_name(sent));
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&jobs_lock);
+		while (queue_head == NULL)
+			pthread_cond_wait(&jobs_ready, &jobs_lock);
+		job *j = queue_head;
+		queue_head = j->next;
+		if (queue_head == NULL)
+			queue_tail = NULL;
+		pthread_mutex_unlock(&jobs_lock);
+		run_job(j);
+		put_job(j);
+	}
+	return NULL;
+}
+
 static int serve_read_shared(idl_request *r, const fs_file_read_shared_request *req,
                              fs_file_read_shared_reply *reply, sys_errno *error)
 {
+	(void)reply;
 	open_file *f = session_file(r, req->fd);
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
 	if (req->offset > INT64_MAX)
 		return fail(error, SYS_ERRNO_INVALID);
-	/* The handle is the server's until the handler returns: map a copy.
-	 * region_map refuses a memfd that could still shrink under us. */
-	idl_linux_region buf;
-	if (idl_linux_region_map(&buf, dup((int)req->buffer)) != IDL_OK)
+	job *j = take_job(files_of(r)->owner);
+	if (j == NULL)
+		return fail(error, SYS_ERRNO_TOO_MANY);
+	/* The handle is the server's until the handler returns: map a copy,
+	 * whose descriptor the mapping does not need. region_map refuses a
+	 * memfd that could still shrink under us. */
+	j->fd = -1;
+	if (idl_linux_region_map(&j->buffer, fcntl((int)req->buffer, F_DUPFD_CLOEXEC, 0)) !=
+	    IDL_OK) {
+		put_job(j);
 		return fail(error, SYS_ERRNO_INVALID);
-	if (req->buffer_offset > buf.bytes || req->count > buf.bytes - req->buffer_offset) {
-		idl_linux_region_close(&buf);
+	}
+	close(j->buffer.fd);
+	j->buffer.fd = -1;
+	if (req->buffer_offset > j->buffer.bytes ||
+	    req->count > j->buffer.bytes - req->buffer_offset) {
+		put_job(j);
 		return fail(error, SYS_ERRNO_RANGE);
 	}
-	/* Straight from the file into the client's memory. */
-	uint8_t *to = (uint8_t *)buf.base + req->buffer_offset;
-	size_t done = 0;
-	while (done < req->count) {
-		ssize_t n = pread(f->fd, to + done, req->count - done, (off_t)(req->offset + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int saved = errno;
-			idl_linux_region_close(&buf);
-			return fail(error, hosted_errno_from_host(saved));
-		}
-		if (n == 0)
-			break;
-		done += (size_t)n;
+	/* The file's own descriptor, so that a close of fd meanwhile does not
+	 * pull it from under the worker. */
+	j->fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+	if (j->fd < 0) {
+		int saved = errno;
+		put_job(j);
+		return fail(error, hosted_errno_from_host(saved));
 	}
-	idl_linux_region_close(&buf);
-	reply->count = (uint32_t)done;
-	return IDL_OK;
+	j->to = (uint8_t *)j->buffer.base + req->buffer_offset;
+	j->offset = req->offset;
+	j->count = req->count < MAX_SHARED_BYTES ? req->count : MAX_SHARED_BYTES;
+	int err = fs_file_read_shared_defer(r, &j->token);
+	if (err != IDL_DEFERRED) {
+		put_job(j);
+		return err;
+	}
+	pthread_mutex_lock(&jobs_lock);
+	j->next = NULL;
+	if (queue_tail != NULL)
+		queue_tail->next = j;
+	else
+		queue_head = j;
+	queue_tail = j;
+	pthread_cond_signal(&jobs_ready);
+	pthread_mutex_unlock(&jobs_lock);
+	return IDL_DEFERRED;
 }
 
 static fs_file_kind kind_of(mode_t mode)
@@ -434,6 +648,33 @@ static const fs_file_handlers handlers = {
     .watch = serve_watch,
 };
 
+/*
+ * Splits the descriptor limit: what the server keeps, a handle's worth of
+ * room for a request in flight, one per read_shared in flight, a socket
+ * per session (at most half of what is left), then the files clients
+ * open, a quarter of them at most for one client. False when too little
+ * is left to serve anyone.
+ */
+static bool size_budgets(uint32_t *capacity)
+{
+	struct rlimit rl;
+	uint64_t limit = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		limit = rl.rlim_cur;
+	if (limit > 1u << 20)
+		limit = 1u << 20;
+	uint64_t reserved = OWN_DESCRIPTORS + IDL_MAX_HANDLES + MAX_JOBS;
+	if (limit < reserved + 8)
+		return false;
+	uint64_t sessions = (limit - reserved) / 2;
+	*capacity = sessions < HOSTED_CAPACITY ? (uint32_t)sessions : HOSTED_CAPACITY;
+	files_budget = (uint32_t)(limit - reserved - *capacity);
+	files_per_client = files_budget / 4;
+	if (files_per_client > 2 * FILES_PER_SESSION)
+		files_per_client = 2 * FILES_PER_SESSION;
+	return files_per_client > 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = hosted_service_name("IDL_FS_NAME", "fs");
@@ -452,8 +693,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", argv[0], argv[optind], strerror(errno));
 		return 1;
 	}
+	uint32_t capacity;
+	if (!size_budgets(&capacity)) {
+		fprintf(stderr, "%s: the descriptor limit (ulimit -n) is too low\n", argv[0]);
+		return 1;
+	}
+	for (uint32_t i = 0; i < MAX_JOBS; i++) {
+		jobs[i].next = free_jobs;
+		free_jobs = &jobs[i];
+	}
+	for (uint32_t i = 0; i < WORKERS; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, worker, NULL) != 0) {
+			fprintf(stderr, "%s: cannot start a worker\n", argv[0]);
+			return 1;
+		}
+		pthread_detach(t); /* they end with the process */
+	}
 	static idl_linux_server ls;
-	int err = idl_linux_server_open(&ls, name, HOSTED_CAPACITY);
+	int err = idl_linux_server_open(&ls, name, capacity);
 	if (err == IDL_OK)
 		err = idl_server_add_interface(&ls.server, &fs_file_interface, &handlers, NULL);
 	if (err != IDL_OK) {
@@ -464,6 +722,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	idl_server_set_sessions(&ls.server, session_open, session_close, NULL);
+	idl_linux_server_limit_sessions(&ls, SESSIONS_PER_CLIENT);
 	idl_linux_server_stop_on_signals(&ls);
 	fprintf(stderr, "idl-file-server: serving \"%s\"\n", name);
 	err = idl_linux_server_run(&ls);
