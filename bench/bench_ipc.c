@@ -80,30 +80,27 @@ static double median(double *v, int n)
 /* ---- The channel server: a child process serving console.Console ---- */
 
 static idl_linux_server server;
-static idl_linux_conn conns[CAPACITY];
-static idl_chan_end *slots[CAPACITY];
-static _Alignas(8) uint8_t server_buf[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
 
-static int on_write(void *ctx, const console_console_write_request *req,
+static int on_write(idl_request *r, const console_console_write_request *req,
                     console_console_write_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)error;
 	reply->written = req->data.size;
 	return IDL_OK;
 }
 
-static int on_print(void *ctx, const console_console_print_request *req)
+static int on_print(idl_request *r, const console_console_print_request *req)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	return IDL_OK;
 }
 
-static int on_get_mode(void *ctx, const console_console_get_mode_request *req,
+static int on_get_mode(idl_request *r, const console_console_get_mode_request *req,
                        console_console_get_mode_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	(void)error;
 	reply->mode = CONSOLE_MODE_CANONICAL;
@@ -112,12 +109,6 @@ static int on_get_mode(void *ctx, const console_console_get_mode_request *req,
 
 static const console_console_handlers handlers = {
     .write = on_write, .print = on_print, .get_mode = on_get_mode};
-
-static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size, const idl_handle *handles,
-                  uint32_t count)
-{
-	return console_console_dispatch(&handlers, ctx, ep, frame, size, handles, count);
-}
 
 static void stop_server(int sig)
 {
@@ -146,10 +137,11 @@ static server_report *report;
 /* Serves server_name until SIGTERM; returns the frames handled. */
 static uint64_t serve(uint32_t spin)
 {
-	if (idl_linux_server_open(&server, server_name, conns, slots, CAPACITY, ring_bytes,
-	                          CONSOLE_CONSOLE_MAX_FRAME_BYTES, handle, NULL, server_buf,
-	                          sizeof(server_buf)) != IDL_OK)
+	if (idl_linux_server_open(&server, server_name, CAPACITY) != IDL_OK ||
+	    idl_server_add_interface(&server.server, &console_console_interface, &handlers, NULL) !=
+	        IDL_OK)
 		_exit(1);
+	idl_linux_server_set_ring_bytes(&server, ring_bytes);
 	server.server.patience = patience_of(spin);
 	idl_linux_server_use_huge_pages(&server, huge_pages);
 	server.server.time_passes = true;
@@ -195,7 +187,7 @@ static void connect_server(idl_linux_conn *c, uint32_t spin)
 {
 	int err = IDL_E_TRANSPORT;
 	for (int i = 0; i < 500 && err == IDL_E_TRANSPORT; i++) {
-		err = idl_linux_connect(c, server_name, 5000);
+		err = idl_linux_connect(c, server_name, CONSOLE_CONSOLE_PROTOCOL, 5000);
 		if (err == IDL_E_TRANSPORT)
 			usleep(10000);
 	}

@@ -39,7 +39,7 @@ typedef enum type_kind {
 	TYPE_VECTOR,   /* vector<T, N> */
 	TYPE_ARRAY,    /* T[N] */
 	TYPE_OPTIONAL, /* optional<T> */
-	TYPE_HANDLE,   /* handle<kind> */
+	TYPE_HANDLE,   /* handle<kind>, or channel<Interface> */
 	TYPE_NAMED     /* enum, bits, struct or union, maybe from another package */
 } type_kind;
 
@@ -94,9 +94,12 @@ typedef struct type {
 	expr *bound;           /* string, bytes, vector: maximum; array: length */
 	struct type *element;  /* vector, array, optional */
 	const char *qualifier; /* TYPE_NAMED: package qualifier or NULL */
-	const char *name;      /* TYPE_NAMED */
+	const char *name;      /* TYPE_NAMED; TYPE_HANDLE: the word before '<' or inside it */
+	const char *protocol_qualifier; /* channel<pkg.Interface>: pkg, or NULL */
+	const char *protocol_name;      /* channel<pkg.Interface>: Interface; else NULL */
 	/* resolved */
 	decl *target;   /* TYPE_NAMED */
+	decl *protocol; /* channel<Interface>: the interface its peer serves */
 	uint64_t count; /* evaluated bound */
 	wire_shape shape;
 } type;
@@ -167,12 +170,14 @@ struct decl {
 	method *methods; /* interface */
 	decl *next;
 	/* resolved */
-	bool is_message;    /* a synthesized request, reply or event struct */
-	method *message_of; /* its method */
-	decl *interface_of; /* its interface */
-	const char *c_name; /* e.g. fs_dir_entry */
-	int visit_state;    /* sema's cycle detection */
-	unsigned gen_mark;  /* a generator's "already emitted" stamp */
+	bool is_message;            /* a synthesized request, reply or event struct */
+	method *message_of;         /* its method */
+	decl *interface_of;         /* its interface */
+	const char *c_name;         /* e.g. fs_dir_entry */
+	const char *channel_c_name; /* interface: the C type of channel<it>, fs_file_channel */
+	uint32_t protocol_id;       /* interface: derived from "package.Interface" */
+	int visit_state;            /* sema's cycle detection */
+	unsigned gen_mark;          /* a generator's "already emitted" stamp */
 	bool laid_out;
 	wire_shape shape;
 	uint64_t max_frame_bytes; /* interface: the frame limit; message: its maximum size */

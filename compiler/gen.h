@@ -13,6 +13,8 @@ void gen_header(compilation *c, file *f, emitter *e);
 /* gen_codec.c + gen_rpc.c: <name>.c, the encoders, validators, stubs and skeletons. */
 void gen_source(compilation *c, file *f, emitter *e);
 void gen_codec(compilation *c, file *f, emitter *e);
+/* gen_names.c: <enum>_name and <bits>_format in <name>.c. */
+void gen_names(compilation *c, file *f, emitter *e);
 void gen_rpc(compilation *c, file *f, emitter *e);
 /* gen_json.c: the checked IR as JSON, for other tools. */
 void gen_json(compilation *c, emitter *e);
@@ -33,6 +35,10 @@ const char *gen_where(compilation *c, loc at);
 /* Whether decoding must look at values of type t, and encoding fix them up. */
 bool gen_needs_check(const type *t);
 bool gen_needs_put(const type *t);
+/* The idl_wire.h constant of a handle type's kind: "IDL_KIND_SHM". */
+const char *gen_handle_kind(const type *t);
+/* How a handle field reaches its idl_handle: "" or ".handle" (channel<I>). */
+const char *gen_handle_member(const type *t);
 /* The largest frame of a message including its error reply. */
 uint64_t gen_reply_buffer_bytes(const method *m);
 /* A fresh stamp for decl.gen_mark, so each generator pass starts unmarked. */
@@ -46,9 +52,12 @@ bool gen_has_requests(const decl *iface);
 decl *gen_error_enum(const method *m);
 /* The parameters of <iface>_dispatch (and of each static serve_<method>),
  * and of <iface>_event_dispatch, for the prototype and the definition. */
-#define GEN_DISPATCH_PARAMS       7
+#define GEN_DISPATCH_PARAMS       6
 #define GEN_EVENT_DISPATCH_PARAMS 6
 void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPATCH_PARAMS]);
+/* The reply parameters of a two-way client stub: reply, and error when the
+ * method has one; returns how many. */
+size_t gen_reply_params(arena *a, const method *m, const char *out[2]);
 void gen_event_dispatch_params(arena *a, const decl *iface,
                                const char *out[GEN_EVENT_DISPATCH_PARAMS]);
 

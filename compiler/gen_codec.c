@@ -101,8 +101,9 @@ static void check_value(codec_gen *g, int indent, type *t, const char *lv)
 		fail_if(g, indent, arena_printf(a, "*(const uint8_t *)&%s > 1", lv), "IDL_E_BOOL");
 		return;
 	case TYPE_HANDLE: {
-		const char *args[] = {"d", arena_printf(a, "&%s", lv)};
-		try_call(g, indent, "idl_take_handle", args, 2);
+		const char *args[] = {"d", arena_printf(a, "&%s%s", lv, gen_handle_member(t)),
+		                      gen_handle_kind(t)};
+		try_call(g, indent, "idl_take_handle", args, 3);
 		return;
 	}
 	case TYPE_STRING: {
@@ -269,8 +270,10 @@ static void put_value(codec_gen *g, int indent, type *t, const char *src, const 
 	case TYPE_BOOL:
 		return;
 	case TYPE_HANDLE: {
-		const char *args[] = {"e", src, arena_printf(a, "&%s", dst)};
-		try_call(g, indent, "idl_put_handle", args, 3);
+		const char *member = gen_handle_member(t);
+		const char *args[] = {"e", arena_printf(a, "%s%s", src, member), gen_handle_kind(t),
+		                      arena_printf(a, "&%s%s", dst, member)};
+		try_call(g, indent, "idl_put_handle", args, 4);
 		return;
 	}
 	case TYPE_STRING: {
@@ -487,7 +490,7 @@ static void gen_message(codec_gen *g, decl *msg)
 	                          "uint64_t txid",
 	                          "void *out",
 	                          "size_t out_max",
-	                          "idl_handle *handles",
+	                          "idl_typed_handle *handles",
 	                          "uint32_t *handle_count"};
 	emit_wrapped(e, 0, arena_printf(a, "int64_t %s_encode(", n), enc_args, 6, ")\n{\n");
 	bool calls = put_uses_err(msg);
@@ -521,7 +524,7 @@ static void gen_message(codec_gen *g, decl *msg)
 	emit(e, "}\n\n");
 
 	/* validate: a static body that _decode inlines, and the public entry */
-	const char *val_args[] = {"void *frame", "size_t size", "const idl_handle *handles",
+	const char *val_args[] = {"void *frame", "size_t size", "const idl_typed_handle *handles",
 	                          "uint32_t handle_count"};
 	emit_wrapped(e, 0, arena_printf(a, "static inline int check_%s(", n), val_args, 4,
 	             ")\n{\n");
@@ -581,7 +584,7 @@ static void gen_message(codec_gen *g, decl *msg)
 	                          "size_t available",
 	                          "void *buf",
 	                          "size_t buf_max",
-	                          "const idl_handle *handles",
+	                          "const idl_typed_handle *handles",
 	                          "uint32_t handle_count",
 	                          arena_printf(a, "const %s **out", n)};
 	emit_wrapped(e, 0, arena_printf(a, "int %s_decode(", n), dec_args, 7, ")\n{\n");

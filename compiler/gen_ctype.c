@@ -82,12 +82,20 @@ decl *gen_error_enum(const method *m)
 void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPATCH_PARAMS])
 {
 	out[0] = arena_printf(a, "const %s_handlers *h", iface->c_name);
-	out[1] = "void *ctx";
-	out[2] = "idl_endpoint *ep";
-	out[3] = "void *frame";
-	out[4] = "size_t size";
-	out[5] = "const idl_handle *handles";
-	out[6] = "uint32_t handle_count";
+	out[1] = "idl_request *r";
+	out[2] = "void *frame";
+	out[3] = "size_t size";
+	out[4] = "const idl_typed_handle *handles";
+	out[5] = "uint32_t handle_count";
+}
+
+size_t gen_reply_params(arena *a, const method *m, const char *out[2])
+{
+	size_t n = 0;
+	out[n++] = arena_printf(a, "const %s **reply", m->reply->c_name);
+	if (gen_error_enum(m))
+		out[n++] = arena_printf(a, "%s *error", gen_error_enum(m)->c_name);
+	return n;
 }
 
 void gen_event_dispatch_params(arena *a, const decl *iface,
@@ -97,8 +105,23 @@ void gen_event_dispatch_params(arena *a, const decl *iface,
 	out[1] = "void *ctx";
 	out[2] = "void *frame";
 	out[3] = "size_t size";
-	out[4] = "const idl_handle *handles";
+	out[4] = "const idl_typed_handle *handles";
 	out[5] = "uint32_t handle_count";
+}
+
+const char *gen_handle_kind(const type *t)
+{
+	static const char *const kinds[] = {
+	    [HANDLE_ANY] = "IDL_KIND_ANY",         [HANDLE_SHM] = "IDL_KIND_SHM",
+	    [HANDLE_CHANNEL] = "IDL_KIND_CHANNEL", [HANDLE_MMIO] = "IDL_KIND_MMIO",
+	    [HANDLE_IRQ] = "IDL_KIND_IRQ",
+	};
+	return kinds[t->handle];
+}
+
+const char *gen_handle_member(const type *t)
+{
+	return t->protocol != NULL ? ".handle" : "";
 }
 
 uint64_t gen_reply_buffer_bytes(const method *m)
@@ -123,7 +146,7 @@ static const char *simple_ctype(const type *t)
 	case TYPE_BYTES:
 		return "idl_bytes";
 	case TYPE_HANDLE:
-		return "idl_handle";
+		return t->protocol != NULL ? t->protocol->channel_c_name : "idl_handle";
 	case TYPE_NAMED:
 		return t->target->c_name;
 	default:

@@ -92,7 +92,12 @@ static void gen_enum(header_gen *g, decl *d)
 		emit(e, "/* Every declared bit of %s. */\n", d->c_name);
 		emit(e, "#define %s_MASK ((%s)0x%llxu)\n", upper, d->c_name,
 		     (unsigned long long)d->bits_mask);
-		emit(e, "\n");
+		emit(e,
+		     "\n/* Writes the names of the members set in v, joined by '|' (undeclared\n");
+		emit(e,
+		     " * bits in hex, \"0\" for none) as snprintf would; returns the length. */\n");
+		emit(e, "size_t %s_format(%s v, char *buf, size_t size);\n\n", d->c_name,
+		     d->c_name);
 		return;
 	}
 	/* A range check when the values are contiguous, else a switch. */
@@ -119,6 +124,9 @@ static void gen_enum(header_gen *g, decl *d)
 		emit(e, "\t\treturn true;\n\tdefault:\n\t\treturn false;\n\t}\n");
 	}
 	emit(e, "}\n\n");
+	emit(e, "/* The member's name (\"%s\"), or NULL for an undeclared value. */\n",
+	     d->members->name);
+	emit(e, "const char *%s_name(%s v);\n\n", d->c_name, d->c_name);
 }
 
 static void emit_pad(header_gen *g, unsigned *pads, uint64_t bytes)
@@ -208,6 +216,15 @@ static void gen_union(header_gen *g, decl *d)
 	emit_wrapped(e, 0, "_Static_assert(", size, 2, ");\n\n");
 }
 
+/* channel<I>: a handle whose type says which interface its peer serves. */
+static void gen_channel_type(header_gen *g, decl *d)
+{
+	emit(g->e, "/* channel<%s>: one end of a channel whose peer serves %s (%s). */\n", d->name,
+	     d->name, gen_where(g->c, d->loc));
+	emit(g->e, "typedef struct %s {\n\tidl_handle handle;\n} %s;\n\n", d->channel_c_name,
+	     d->channel_c_name);
+}
+
 /* Emits struct and union definitions after the types they contain by value. */
 static void gen_in_order(header_gen *g, decl *d);
 
@@ -245,20 +262,51 @@ static void gen_message_api(header_gen *g, decl *msg)
 	                             "uint64_t txid",
 	                             "void *out",
 	                             "size_t out_max",
-	                             "idl_handle *handles",
+	                             "idl_typed_handle *handles",
 	                             "uint32_t *handle_count"};
 	emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s_encode(", n), encode_args, 6, ");\n");
-	const char *validate_args[] = {"void *frame", "size_t size", "const idl_handle *handles",
-	                               "uint32_t handle_count"};
+	const char *validate_args[] = {"void *frame", "size_t size",
+	                               "const idl_typed_handle *handles", "uint32_t handle_count"};
 	emit_wrapped(e, 0, arena_printf(g->a, "int %s_validate(", n), validate_args, 4, ");\n");
 	const char *decode_args[] = {"const void *shared",
 	                             "size_t available",
 	                             "void *buf",
 	                             "size_t buf_max",
-	                             "const idl_handle *handles",
+	                             "const idl_typed_handle *handles",
 	                             "uint32_t handle_count",
 	                             arena_printf(g->a, "const %s **out", n)};
 	emit_wrapped(e, 0, arena_printf(g->a, "int %s_decode(", n), decode_args, 7, ");\n");
+}
+
+/* The tokens of deferred replies, and the functions that use them. */
+static void gen_deferred_api(header_gen *g, decl *d)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	emit(e, "/*\n * Deferred replies: a handler calls <method>_defer and returns what it\n");
+	emit(e, " * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or\n");
+	emit(e, " * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless\n");
+	emit(e, " * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).\n */\n");
+	for (method *m = d->methods; m != NULL; m = m->next) {
+		if (m->kind != METHOD_TWO_WAY)
+			continue;
+		const char *base = arena_printf(a, "%s_%s", d->c_name, sema_snake_case(a, m->name));
+		emit(e, "typedef struct %s_token {\n\tidl_reply_token token;\n} %s_token;\n", base,
+		     base);
+		const char *dargs[] = {"idl_request *r", arena_printf(a, "%s_token *t", base)};
+		emit_wrapped(e, 0, arena_printf(a, "int %s_defer(", base), dargs, 2, ");\n");
+		const char *oargs[] = {arena_printf(a, "%s_token *t", base),
+		                       arena_printf(a, "const %s *reply", m->reply->c_name)};
+		emit_wrapped(e, 0, arena_printf(a, "int %s_reply_ok(", base), oargs, 2, ");\n");
+		decl *err = gen_error_enum(m);
+		if (err != NULL) {
+			const char *eargs[] = {arena_printf(a, "%s_token *t", base),
+			                       arena_printf(a, "%s error", err->c_name)};
+			emit_wrapped(e, 0, arena_printf(a, "int %s_reply_error(", base), eargs, 2,
+			             ");\n");
+		}
+		emit(e, "\n");
+	}
 }
 
 /* The handler table and the dispatcher of an interface that has requests. */
@@ -269,14 +317,16 @@ static void gen_server_side(header_gen *g, decl *d)
 	emit(e, "/*\n * Server side of %s: a handler per method. A handler returns 0 to send\n",
 	     d->name);
 	emit(e, " * its reply, IDL_E_REMOTE to send *error instead, or another idl_error\n");
-	emit(e, " * to send nothing and make the dispatcher return it.\n */\n");
+	emit(e, " * to send nothing and make the dispatcher return it, or what\n");
+	emit(e, " * <method>_defer returned, to reply later. r says who asked\n");
+	emit(e, " * (r->session) and carries the context registered with the table.\n */\n");
 	emit(e, "typedef struct %s_handlers {\n", d->c_name);
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		if (m->kind == METHOD_EVENT)
 			continue;
 		const char *args[4];
 		size_t n = 0;
-		args[n++] = "void *ctx";
+		args[n++] = "idl_request *r";
 		args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
 		if (m->reply)
 			args[n++] = arena_printf(a, "%s *reply", m->reply->c_name);
@@ -285,12 +335,15 @@ static void gen_server_side(header_gen *g, decl *d)
 		emit_wrapped(e, 1, arena_printf(a, "int (*%s)(", m->name), args, n, ");\n");
 	}
 	emit(e, "} %s_handlers;\n\n", d->c_name);
+	gen_deferred_api(g, d);
 	emit(e, "/* Validates a frame already copied into private memory, calls its\n");
 	emit(e, " * handler and sends the reply through ep. */\n");
 	const char *dargs[GEN_DISPATCH_PARAMS];
 	gen_dispatch_params(a, d, dargs);
 	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", d->c_name), dargs,
 	             GEN_DISPATCH_PARAMS, ");\n\n");
+	emit(e, "/* The interface for a server's runtime (idl_server_add_interface). */\n");
+	emit(e, "extern const idl_interface %s_interface;\n\n", d->c_name);
 }
 
 static void gen_interface(header_gen *g, decl *d)
@@ -303,6 +356,8 @@ static void gen_interface(header_gen *g, decl *d)
 	define_run run = {0};
 	add_define(g, &run, NULL, arena_printf(a, "%s_MAX_FRAME_BYTES", upper),
 	           arena_printf(a, "%lluu", (unsigned long long)d->max_frame_bytes));
+	add_define(g, &run, NULL, arena_printf(a, "%s_PROTOCOL", upper),
+	           arena_printf(a, "0x%08xu", d->protocol_id));
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		const char *mu = arena_printf(a, "%s_%s", upper, sema_upper_case(a, m->name));
 		add_define(g, &run, NULL, arena_printf(a, "%s_ORDINAL", mu),
@@ -345,6 +400,14 @@ static void gen_interface(header_gen *g, decl *d)
 		emit(e, "\t%s reply;\n", m->reply->c_name);
 		emit(e, "\tuint8_t bytes[%lluu];\n", (unsigned long long)gen_reply_buffer_bytes(m));
 		emit(e, "} %s_reply_buffer;\n\n", base);
+		emit(e, "/* A call to %s.%s in flight: _start fills it in, _finish ends it. */\n",
+		     d->name, m->name);
+		emit(e, "typedef struct %s_pending {\n", base);
+		emit(e, "\tidl_call call; /* first: what idl_call_wait_any returns */\n");
+		emit(e, "\t%s_reply_buffer buf;\n", base);
+		emit(e, "\tidl_typed_handle handles[%uu];\n",
+		     m->reply->shape.max_handles ? m->reply->shape.max_handles : 1);
+		emit(e, "} %s_pending;\n\n", base);
 		decl *err = gen_error_enum(m);
 		if (err != NULL) {
 			const char *args[] = {"uint64_t txid",
@@ -363,7 +426,9 @@ static void gen_interface(header_gen *g, decl *d)
 	/* Client side: stubs and the event table. */
 	emit(e, "/*\n * Client stubs of %s: each encodes its request straight into the\n", d->name);
 	emit(e, " * transport, waits for the reply and returns it validated in buf.\n");
-	emit(e, " * They return 0, IDL_E_REMOTE with *error set, or another idl_error.\n */\n");
+	emit(e, " * They return 0, IDL_E_REMOTE with *error set, or another idl_error.\n");
+	emit(e, " * <method>_start sends a request and returns; <method>_finish waits for\n");
+	emit(e, " * its reply (at most ep->timeout_ns) and returns it as the stub does.\n */\n");
 	bool has_events = false;
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		const char *base = arena_printf(a, "%s_%s", d->c_name, sema_snake_case(a, m->name));
@@ -381,13 +446,25 @@ static void gen_interface(header_gen *g, decl *d)
 		size_t n = 0;
 		args[n++] = "idl_endpoint *ep";
 		args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
+		const char *rargs[2];
+		size_t r = 0;
 		if (m->reply) {
 			args[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
-			args[n++] = arena_printf(a, "const %s **reply", m->reply->c_name);
-			if (gen_error_enum(m))
-				args[n++] = arena_printf(a, "%s *error", gen_error_enum(m)->c_name);
+			r = gen_reply_params(a, m, rargs);
+			for (size_t i = 0; i < r; i++)
+				args[n++] = rargs[i];
 		}
 		emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ");\n");
+		if (m->reply == NULL)
+			continue;
+		const char *sargs[] = {"idl_endpoint *ep",
+		                       arena_printf(a, "const %s *req", m->request->c_name),
+		                       arena_printf(a, "%s_pending *p", base)};
+		emit_wrapped(e, 0, arena_printf(a, "int %s_start(", base), sargs, 3, ");\n");
+		const char *fargs[4] = {"idl_endpoint *ep", arena_printf(a, "%s_pending *p", base)};
+		for (size_t i = 0; i < r; i++)
+			fargs[2 + i] = rargs[i];
+		emit_wrapped(e, 0, arena_printf(a, "int %s_finish(", base), fargs, 2 + r, ");\n");
 	}
 	emit(e, "\n");
 
@@ -441,6 +518,10 @@ void gen_header(compilation *c, file *f, emitter *e)
 	for (decl *d = f->decls; d != NULL; d = d->next)
 		if (d->kind == DECL_ENUM || d->kind == DECL_BITS)
 			gen_enum(&g, d);
+	/* Typed channel ends, before any struct that holds one. */
+	for (decl *d = f->decls; d != NULL; d = d->next)
+		if (d->kind == DECL_INTERFACE)
+			gen_channel_type(&g, d);
 	/* Structs and unions may point at each other through vectors, so all
 	 * are declared before any is defined. */
 	bool any = false;

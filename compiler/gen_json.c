@@ -41,6 +41,12 @@ static void json_type(emitter *e, const type *t)
 	case TYPE_HANDLE:
 		emit(e, ", \"handle\": ");
 		str(e, ast_handle_kind_name(t->handle));
+		if (t->protocol != NULL) {
+			emit(e, ", \"protocol_package\": ");
+			str(e, t->protocol->file->package);
+			emit(e, ", \"protocol\": ");
+			str(e, t->protocol->name);
+		}
 		break;
 	case TYPE_NAMED:
 		emit(e, ", \"package\": ");
@@ -135,8 +141,8 @@ static void json_decl(emitter *e, const decl *d)
 		break;
 	case DECL_INTERFACE: {
 		static const char *const kinds[] = {"two_way", "one_way", "event"};
-		emit(e, ", \"max_frame_bytes\": %llu, \"methods\": [",
-		     (unsigned long long)d->max_frame_bytes);
+		emit(e, ", \"max_frame_bytes\": %llu, \"protocol_id\": %u, \"methods\": [",
+		     (unsigned long long)d->max_frame_bytes, d->protocol_id);
 		for (const method *m = d->methods; m != NULL; m = m->next) {
 			emit(e, "%s\n      {\"name\": ", m == d->methods ? "" : ",");
 			str(e, m->name);

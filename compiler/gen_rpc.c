@@ -35,7 +35,7 @@ static void gen_send(rpc_gen *g, decl *msg)
 	const char *args[] = {"idl_endpoint *ep", arena_printf(g->a, "const %s *msg", n),
 	                      "uint64_t txid"};
 	emit_wrapped(e, 0, arena_printf(g->a, "static int send_%s(", n), args, 3, ")\n{\n");
-	emit(e, "\tidl_handle handles[%u];\n", at_least_one(msg->shape.max_handles));
+	emit(e, "\tidl_typed_handle handles[%u];\n", at_least_one(msg->shape.max_handles));
 	emit(e, "\tuint32_t handle_count = 0;\n");
 	emit(e, "\tvoid *frame;\n");
 	emit(e, "\tint err = ep->ops->send_begin(ep, %s_MAX_BYTES, &frame);\n", upper);
@@ -47,12 +47,62 @@ static void gen_send(rpc_gen *g, decl *msg)
 	emit(e, "\treturn idl_send_finish(ep, size, handles, handle_count);\n}\n\n");
 }
 
-static void gen_stub(rpc_gen *g, decl *iface, method *m)
+/* The reply-side parameters of a two-way stub: reply, and error if any. */
+static size_t reply_params(rpc_gen *g, method *m, const char **args)
+{
+	return gen_reply_params(g->a, m, args);
+}
+
+/*
+ * static int start_<method>(ep, req, call): enters the call, then sends
+ * the request; static int finish_<method>(ep, call, buf, reply, error):
+ * waits, ends the call, validates the reply. The synchronous stub and
+ * <method>_start / <method>_finish are both made of these two.
+ */
+static void gen_call_parts(rpc_gen *g, decl *iface, method *m)
 {
 	emitter *e = g->e;
 	arena *a = g->a;
 	const char *base = base_name(g, iface, m);
 	decl *err_enum = gen_error_enum(m);
+	const char *sargs[] = {"idl_endpoint *ep",
+	                       arena_printf(a, "const %s *req", m->request->c_name),
+	                       "idl_call *call"};
+	emit_wrapped(e, 0, arena_printf(a, "static int start_%s(", base), sargs, 3, ")\n{\n");
+	emit(e, "\tcall->txid = idl_endpoint_txid(ep);\n");
+	emit(e, "\tint err = ep->ops->call_begin(ep, call);\n");
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	emit(e, "\terr = send_%s(ep, req, call->txid);\n", m->request->c_name);
+	emit(e, "\tif (err != IDL_OK)\n\t\tep->ops->call_end(ep, call);\n");
+	emit(e, "\treturn err;\n}\n\n");
+
+	const char *fargs[5];
+	size_t n = 0;
+	fargs[n++] = "idl_endpoint *ep";
+	fargs[n++] = "idl_call *call";
+	fargs[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
+	n += reply_params(g, m, fargs + n);
+	emit_wrapped(e, 0, arena_printf(a, "static int finish_%s(", base), fargs, n, ")\n{\n");
+	emit(e, "\tint err = idl_call_finish(ep, call);\n");
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	if (err_enum) {
+		emit(e, "\tif (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {\n");
+		emit(e, "\t\terr = %s_error_validate(buf->bytes, call->size, error);\n", base);
+		emit(e, "\t\treturn err != IDL_OK ? err : IDL_E_REMOTE;\n\t}\n");
+	}
+	const char *vargs[] = {"buf->bytes", "call->size", "call->handles", "call->handle_count"};
+	emit_wrapped(e, 1, arena_printf(a, "err = %s_validate(", m->reply->c_name), vargs, 4,
+	             ");\n");
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	emit(e, "\t*reply = &buf->reply;\n");
+	emit(e, "\treturn IDL_OK;\n}\n\n");
+}
+
+static void gen_stub(rpc_gen *g, decl *iface, method *m)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *base = base_name(g, iface, m);
 	emit(e, "/* %s: %s.%s */\n", gen_where(g->c, m->loc), iface->name, m->name);
 	if (m->kind == METHOD_EVENT) {
 		const char *args[] = {"idl_endpoint *ep",
@@ -73,32 +123,43 @@ static void gen_stub(rpc_gen *g, decl *iface, method *m)
 		emit(e, "\treturn send_%s(ep, req, 0);\n}\n\n", m->request->c_name);
 		return;
 	}
-	args[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
-	args[n++] = arena_printf(a, "const %s **reply", m->reply->c_name);
-	if (err_enum)
-		args[n++] = arena_printf(a, "%s *error", err_enum->c_name);
-	emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ")\n{\n");
+	gen_call_parts(g, iface, m);
 	uint32_t handles = at_least_one(m->reply->shape.max_handles);
-	emit(e, "\tuint64_t txid = idl_endpoint_txid(ep);\n");
-	emit(e, "\tint err = send_%s(ep, req, txid);\n", m->request->c_name);
+	const char *rargs[2];
+	size_t r = reply_params(g, m, rargs);
+	const char *pass_reply = r == 2 ? "reply, error" : "reply";
+
+	/* The synchronous stub: a call on the stack, started and finished. */
+	args[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
+	for (size_t i = 0; i < r; i++)
+		args[n++] = rargs[i];
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ")\n{\n");
+	emit(e, "\tidl_typed_handle handles[%u];\n", handles);
+	emit(e, "\tidl_call call;\n");
+	emit(e, "\tidl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, %u);\n", handles);
+	emit(e, "\tint err = start_%s(ep, req, &call);\n", base);
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\tidl_handle handles[%u];\n", handles);
-	emit(e, "\tuint32_t handle_count = %u;\n", handles);
-	emit(e, "\tsize_t size;\n");
-	const char *recv[] = {"ep",    "txid",    "buf->bytes",   "sizeof(buf->bytes)",
-	                      "&size", "handles", "&handle_count"};
-	emit_wrapped(e, 1, "err = idl_receive_reply(", recv, 7, ");\n");
-	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	if (err_enum) {
-		emit(e, "\tif (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {\n");
-		emit(e, "\t\terr = %s_error_validate(buf->bytes, size, error);\n", base);
-		emit(e, "\t\treturn err != IDL_OK ? err : IDL_E_REMOTE;\n\t}\n");
-	}
-	emit(e, "\terr = %s_validate(buf->bytes, size, handles, handle_count);\n",
-	     m->reply->c_name);
-	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\t*reply = &buf->reply;\n");
-	emit(e, "\treturn IDL_OK;\n}\n\n");
+	emit(e, "\treturn finish_%s(ep, &call, buf, %s);\n}\n\n", base, pass_reply);
+
+	/* The same in two halves, the call in the caller's <method>_pending. */
+	emit(e, "/* %s: %s.%s, started */\n", gen_where(g->c, m->loc), iface->name, m->name);
+	const char *sargs[] = {"idl_endpoint *ep",
+	                       arena_printf(a, "const %s *req", m->request->c_name),
+	                       arena_printf(a, "%s_pending *p", base)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_start(", base), sargs, 3, ")\n{\n");
+	const char *init[] = {"&p->call", "p->buf.bytes", "sizeof(p->buf.bytes)", "p->handles",
+	                      arena_printf(a, "%uu", handles)};
+	emit_wrapped(e, 1, "idl_call_init(", init, 5, ");\n");
+	emit(e, "\treturn start_%s(ep, req, &p->call);\n}\n\n", base);
+	emit(e, "/* %s: %s.%s, finished */\n", gen_where(g->c, m->loc), iface->name, m->name);
+	const char *fargs[4];
+	size_t k = 0;
+	fargs[k++] = "idl_endpoint *ep";
+	fargs[k++] = arena_printf(a, "%s_pending *p", base);
+	for (size_t i = 0; i < r; i++)
+		fargs[k++] = rargs[i];
+	emit_wrapped(e, 0, arena_printf(a, "int %s_finish(", base), fargs, k, ")\n{\n");
+	emit(e, "\treturn finish_%s(ep, &p->call, &p->buf, %s);\n}\n\n", base, pass_reply);
 }
 
 /* static int serve_<method>(...): validate, call the handler, reply. */
@@ -117,29 +178,105 @@ static void gen_serve(rpc_gen *g, decl *iface, method *m)
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
 	emit(e, "\tif (h->%s == NULL)\n\t\treturn IDL_E_NO_HANDLER;\n", m->name);
 	emit(e, "\tconst %s *req = frame;\n", m->request->c_name);
+	emit(e, "\tr->txid = req->header.txid;\n");
 	if (m->kind == METHOD_ONE_WAY) {
-		emit(e, "\t(void)ep;\n");
-		emit(e, "\treturn h->%s(ctx, req);\n}\n\n", m->name);
+		emit(e, "\treturn h->%s(r, req);\n}\n\n", m->name);
 		return;
 	}
 	emit(e, "\t%s reply;\n", m->reply->c_name);
 	emit(e, "\tIDL_MEMSET(&reply, 0, sizeof(reply));\n");
 	if (err_enum) {
 		emit(e, "\t%s error = 0;\n", err_enum->c_name);
-		emit(e, "\terr = h->%s(ctx, req, &reply, &error);\n", m->name);
+		emit(e, "\terr = h->%s(r, req, &reply, &error);\n", m->name);
+		emit(e, "\tif (err == IDL_DEFERRED)\n\t\treturn IDL_OK;\n");
 		emit(e, "\tif (err == IDL_E_REMOTE) {\n");
 		emit(e, "\t\tvoid *out;\n");
-		emit(e, "\t\terr = ep->ops->send_begin(ep, 32, &out);\n");
+		emit(e, "\t\terr = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);\n");
 		emit(e, "\t\tif (err != IDL_OK)\n\t\t\treturn err;\n");
-		const char *enc[] = {"req->header.txid", "error", "out", "32"};
+		const char *enc[] = {"r->txid", "error", "out", "IDL_ERROR_FRAME_BYTES"};
 		emit_wrapped(e, 2, arena_printf(a, "int64_t n = %s_error_encode(", base), enc, 4,
 		             ");\n");
-		emit(e, "\t\treturn idl_send_finish(ep, n, NULL, 0);\n\t}\n");
+		emit(e, "\t\treturn idl_send_finish(r->ep, n, NULL, 0);\n\t}\n");
 	} else {
-		emit(e, "\terr = h->%s(ctx, req, &reply);\n", m->name);
+		emit(e, "\terr = h->%s(r, req, &reply);\n", m->name);
+		emit(e, "\tif (err == IDL_DEFERRED)\n\t\treturn IDL_OK;\n");
 	}
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\treturn send_%s(ep, &reply, req->header.txid);\n}\n\n", m->reply->c_name);
+	emit(e, "\treturn send_%s(r->ep, &reply, r->txid);\n}\n\n", m->reply->c_name);
+}
+
+/*
+ * <method>_defer, <method>_reply_ok, <method>_reply_error: a handler takes
+ * the reply with it in a token and sends it later, from any thread.
+ */
+static void gen_deferred(rpc_gen *g, decl *iface, method *m)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *base = base_name(g, iface, m);
+	const char *max = arena_printf(a, "%s_MAX_BYTES", gen_upper(a, m->reply->c_name));
+	emit(e, "/* %s: %s.%s, deferred */\n", gen_where(g->c, m->loc), iface->name, m->name);
+	const char *dargs[] = {"idl_request *r", arena_printf(a, "%s_token *t", base)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_defer(", base), dargs, 2, ")\n{\n");
+	emit(e, "\treturn idl_defer(r, &t->token);\n}\n\n");
+
+	const char *oargs[] = {arena_printf(a, "%s_token *t", base),
+	                       arena_printf(a, "const %s *reply", m->reply->c_name)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_reply_ok(", base), oargs, 2, ")\n{\n");
+	emit(e, "\tidl_typed_handle handles[%u];\n", at_least_one(m->reply->shape.max_handles));
+	emit(e, "\tuint32_t handle_count = 0;\n");
+	emit(e, "\tvoid *frame;\n");
+	emit(e, "\tint err = idl_reply_begin(&t->token, %s, &frame);\n", max);
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	const char *enc[] = {"reply", "t->token.txid", "frame", max, "handles", "&handle_count"};
+	emit_wrapped(e, 1, arena_printf(a, "int64_t size = %s_encode(", m->reply->c_name), enc, 6,
+	             ");\n");
+	emit(e, "\treturn idl_reply_finish(&t->token, size, handles, handle_count);\n}\n\n");
+
+	decl *err_enum = gen_error_enum(m);
+	if (err_enum == NULL)
+		return;
+	const char *eargs[] = {arena_printf(a, "%s_token *t", base),
+	                       arena_printf(a, "%s error", err_enum->c_name)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s_reply_error(", base), eargs, 2, ")\n{\n");
+	emit(e, "\tvoid *frame;\n");
+	emit(e, "\tint err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);\n");
+	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	const char *enc2[] = {"t->token.txid", "error", "frame", "IDL_ERROR_FRAME_BYTES"};
+	emit_wrapped(e, 1, arena_printf(a, "int64_t size = %s_error_encode(", base), enc2, 4,
+	             ");\n");
+	emit(e, "\treturn idl_reply_finish(&t->token, size, NULL, 0);\n}\n\n");
+}
+
+/* <iface>_interface: what a server's runtime needs to serve the interface. */
+static void gen_interface_descriptor(rpc_gen *g, decl *iface)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const char *upper = gen_upper(a, iface->c_name);
+	uint64_t max_request = 0;
+	for (method *m = iface->methods; m != NULL; m = m->next)
+		if (m->kind != METHOD_EVENT && m->request->max_frame_bytes > max_request)
+			max_request = m->request->max_frame_bytes;
+	const char *args[] = {"const void *h",
+	                      "idl_request *r",
+	                      "void *frame",
+	                      "size_t size",
+	                      "const idl_typed_handle *handles",
+	                      "uint32_t handle_count"};
+	emit_wrapped(e, 0, arena_printf(a, "static int dispatch_%s(", iface->c_name), args, 6,
+	             ")\n{\n");
+	const char *pass[] = {"h", "r", "frame", "size", "handles", "handle_count"};
+	emit_wrapped(e, 1, arena_printf(a, "return %s_dispatch(", iface->c_name), pass, 6, ");\n");
+	emit(e, "}\n\n");
+	emit(e, "const idl_interface %s_interface = {\n", iface->c_name);
+	emit(e, "    .name = \"%s%s%s\",\n", iface->file->package, *iface->file->package ? "." : "",
+	     iface->name);
+	emit(e, "    .protocol = %s_PROTOCOL,\n", upper);
+	emit(e, "    .max_frame_bytes = %s_MAX_FRAME_BYTES,\n", upper);
+	emit(e, "    .max_request_bytes = %lluu,\n", (unsigned long long)max_request);
+	emit(e, "    .dispatch = dispatch_%s,\n", iface->c_name);
+	emit(e, "};\n\n");
 }
 
 static void gen_dispatch(rpc_gen *g, decl *iface)
@@ -157,11 +294,12 @@ static void gen_dispatch(rpc_gen *g, decl *iface)
 		if (m->kind == METHOD_EVENT)
 			continue;
 		emit(e, "\tcase %s_%s_ORDINAL:\n", upper, sema_upper_case(a, m->name));
-		const char *call[] = {"h", "ctx", "ep", "frame", "size", "handles", "handle_count"};
+		const char *call[] = {"h", "r", "frame", "size", "handles", "handle_count"};
 		emit_wrapped(e, 2, arena_printf(a, "return serve_%s(", base_name(g, iface, m)),
-		             call, 7, ");\n");
+		             call, 6, ");\n");
 	}
 	emit(e, "\tdefault:\n\t\treturn IDL_E_ORDINAL;\n\t}\n}\n\n");
+	gen_interface_descriptor(g, iface);
 }
 
 static void gen_event_dispatch(rpc_gen *g, decl *iface)
@@ -209,6 +347,9 @@ void gen_rpc(compilation *c, file *f, emitter *e)
 		for (method *m = d->methods; m != NULL; m = m->next)
 			if (m->kind != METHOD_EVENT)
 				gen_serve(&g, d, m);
+		for (method *m = d->methods; m != NULL; m = m->next)
+			if (m->kind == METHOD_TWO_WAY)
+				gen_deferred(&g, d, m);
 		if (gen_has_requests(d))
 			gen_dispatch(&g, d);
 		if (has_events)
@@ -223,6 +364,7 @@ void gen_source(compilation *c, file *f, emitter *e)
 	emit(e, " * Encoders, copy-then-validate decoders, client stubs and the server\n");
 	emit(e, " * skeleton. Freestanding: no allocation, no libc beyond memcpy/memset.\n */\n");
 	emit(e, "#include \"%s.h\"\n\n", f->basename);
+	gen_names(c, f, e);
 	gen_codec(c, f, e);
 	gen_rpc(c, f, e);
 	/* Every function ends in a blank line; the file ends in one newline. */

@@ -309,6 +309,12 @@ type
 		$$ = ast_type(p->arena, @$, TYPE_HANDLE);
 		$$->name = $3;
 	}
+	| IDENT '<' qname '>' {
+		/* channel<pkg.Interface>; sema checks the word and the name. */
+		$$ = ast_type(p->arena, @$, TYPE_HANDLE);
+		$$->name = $1;
+		split_name(p, $3, &$$->protocol_qualifier, &$$->protocol_name);
+	}
 	| qname {
 		$$ = ast_type(p->arena, @$, TYPE_NAMED);
 		split_name(p, $1, &$$->qualifier, &$$->name);

@@ -307,6 +307,29 @@ static const struct {
     {"mmio", HANDLE_MMIO}, {"irq", HANDLE_IRQ},
 };
 
+/* channel<Interface>: a handle of kind channel whose peer serves it. */
+static void resolve_channel(sema *s, file *f, type *t)
+{
+	if (strcmp(t->name, "channel") != 0) {
+		diag_error(s->d, t->loc,
+		           "unknown type '%s<...>'; a typed channel is channel<Interface>",
+		           t->name);
+		return;
+	}
+	t->handle = HANDLE_CHANNEL;
+	decl *d = lookup(s, f, t->protocol_qualifier, t->protocol_name, t->loc);
+	if (d == NULL)
+		return;
+	if (d->kind != DECL_INTERFACE) {
+		diag_error(s->d, t->loc, "'%s' is %s %s; channel<...> takes an interface",
+		           t->protocol_name, d->kind == DECL_ENUM ? "an" : "a",
+		           ast_decl_kind_name(d->kind));
+		diag_note(s->d, d->loc, "'%s' is declared here", d->name);
+		return;
+	}
+	t->protocol = d;
+}
+
 static void resolve_type(sema *s, file *f, type *t)
 {
 	switch (t->kind) {
@@ -337,6 +360,10 @@ static void resolve_type(sema *s, file *f, type *t)
 		resolve_type(s, f, t->element);
 		break;
 	case TYPE_HANDLE: {
+		if (t->protocol_name != NULL) {
+			resolve_channel(s, f, t);
+			break;
+		}
 		bool found = false;
 		for (size_t i = 0; i < sizeof(handle_kinds) / sizeof(handle_kinds[0]); i++) {
 			if (strcmp(t->name, handle_kinds[i].name) == 0) {
@@ -459,12 +486,13 @@ static void check_union(sema *s, decl *d)
 	}
 }
 
-/* FNV-1a over "package.Interface.method", kept to 31 bits and never 0. */
+/* FNV-1a over "package.Interface.method", kept to 31 bits and never 0;
+ * without a method, over "package.Interface" (an interface's protocol id). */
 static uint32_t derive_ordinal(const char *package, const char *interface, const char *method)
 {
 	uint32_t h = 2166136261u;
 	const char *parts[] = {package, ".", interface, ".", method};
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < (method != NULL ? 5u : 3u); i++) {
 		for (const char *p = parts[i]; *p; p++) {
 			h ^= (unsigned char)*p;
 			h *= 16777619u;
@@ -667,6 +695,16 @@ static void claim_decl_names(sema *s, decl *d)
 		return;
 	case DECL_ENUM:
 	case DECL_BITS:
+		claim_c_name(s,
+		             arena_printf(s->a, "%s_%s", d->c_name,
+		                          d->kind == DECL_ENUM ? "name" : "format"),
+		             what, d->loc);
+		claim_c_name(s,
+		             d->kind == DECL_ENUM
+		                 ? arena_printf(s->a, "%s_is_valid", d->c_name)
+		                 : arena_printf(s->a, "%s_MASK", sema_upper_case(s->a, d->c_name)),
+		             what, d->loc);
+		/* fall through */
 	case DECL_UNION:
 		claim_c_name(s, d->c_name, what, d->loc);
 		for (member *m = d->members; m != NULL; m = m->next)
@@ -683,7 +721,11 @@ static void claim_decl_names(sema *s, decl *d)
 		break;
 	}
 	const char *base = d->c_name;
+	claim_c_name(s, d->channel_c_name, what, d->loc);
+	claim_c_name(s, arena_printf(s->a, "%s_PROTOCOL", sema_upper_case(s->a, base)), what,
+	             d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_handlers", base), what, d->loc);
+	claim_c_name(s, arena_printf(s->a, "%s_interface", base), what, d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_dispatch", base), what, d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_event_handlers", base), what, d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_event_dispatch", base), what, d->loc);
@@ -697,8 +739,15 @@ static void claim_decl_names(sema *s, decl *d)
 		                                     : stub,
 		             mwhat, m->loc);
 		claim_c_name(s, m->request->c_name, mwhat, m->loc);
-		if (m->reply)
+		if (m->reply) {
 			claim_c_name(s, m->reply->c_name, mwhat, m->loc);
+			static const char *const suffixes[] = {
+			    "reply_buffer", "pending", "start",    "finish",
+			    "token",        "defer",   "reply_ok", "reply_error"};
+			for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+				claim_c_name(s, arena_printf(s->a, "%s_%s", stub, suffixes[i]),
+				             mwhat, m->loc);
+		}
 	}
 }
 
@@ -715,10 +764,19 @@ void sema_check(compilation *c)
 		f->c_prefix = arena_printf(s.a, "%s_", sema_snake_case(s.a, f->package));
 		declare_symbols(&s, f);
 	}
-	for (file *f = c->files; f != NULL && !diag_too_many(s.d); f = f->next) {
+	/* C names first: a type may name an interface of a file checked later. */
+	for (file *f = c->files; f != NULL; f = f->next) {
 		for (decl *d = f->decls; d != NULL; d = d->next) {
 			d->c_name =
 			    arena_printf(s.a, "%s%s", f->c_prefix, sema_snake_case(s.a, d->name));
+			if (d->kind != DECL_INTERFACE)
+				continue;
+			d->channel_c_name = arena_printf(s.a, "%s_channel", d->c_name);
+			d->protocol_id = derive_ordinal(f->package, d->name, NULL);
+		}
+	}
+	for (file *f = c->files; f != NULL && !diag_too_many(s.d); f = f->next) {
+		for (decl *d = f->decls; d != NULL; d = d->next) {
 			switch (d->kind) {
 			case DECL_CONST:
 				check_attributes(&s, d->attrs, NULL, "a constant");

@@ -34,7 +34,7 @@ static int put_block_geometry(idl_encoder *e, const block_geometry *src, block_g
 /* block.idl:27: Device.geometry request */
 int64_t block_device_geometry_request_encode(const block_device_geometry_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	block_device_geometry_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -54,7 +54,7 @@ int64_t block_device_geometry_request_encode(const block_device_geometry_request
 }
 
 static inline int check_block_device_geometry_request(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	block_device_geometry_request *p = frame;
@@ -76,14 +76,14 @@ static inline int check_block_device_geometry_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int block_device_geometry_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int block_device_geometry_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_block_device_geometry_request(frame, size, handles, handle_count);
 }
 
 int block_device_geometry_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const block_device_geometry_request **out)
 {
@@ -102,7 +102,7 @@ int block_device_geometry_request_decode(const void *shared, size_t available, v
 
 /* block.idl:27: Device.geometry reply */
 int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	int err;
@@ -128,7 +128,7 @@ int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *ms
 }
 
 static inline int check_block_device_geometry_reply(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	int err;
@@ -155,14 +155,14 @@ static inline int check_block_device_geometry_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int block_device_geometry_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_geometry_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_block_device_geometry_reply(frame, size, handles, handle_count);
 }
 
 int block_device_geometry_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const block_device_geometry_reply **out)
 {
@@ -228,7 +228,7 @@ int block_device_geometry_error_validate(const void *frame, size_t size, sys_err
 
 /* block.idl:31: Device.attach request */
 int64_t block_device_attach_request_encode(const block_device_attach_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	int err;
@@ -239,7 +239,7 @@ int64_t block_device_attach_request_encode(const block_device_attach_request *ms
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_handle(e, msg->buffer, &p->buffer);
+	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -255,7 +255,7 @@ int64_t block_device_attach_request_encode(const block_device_attach_request *ms
 }
 
 static inline int check_block_device_attach_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	int err;
@@ -277,7 +277,7 @@ static inline int check_block_device_attach_request(void *frame, size_t size,
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	/* block.idl:31: buffer */
-	err = idl_take_handle(d, &p->buffer);
+	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -287,14 +287,14 @@ static inline int check_block_device_attach_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int block_device_attach_request_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_attach_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_block_device_attach_request(frame, size, handles, handle_count);
 }
 
 int block_device_attach_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const block_device_attach_request **out)
 {
@@ -313,7 +313,7 @@ int block_device_attach_request_decode(const void *shared, size_t available, voi
 
 /* block.idl:31: Device.attach reply */
 int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	block_device_attach_reply *p = out;
@@ -334,7 +334,8 @@ int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, u
 }
 
 static inline int check_block_device_attach_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	block_device_attach_reply *p = frame;
 	if (size < sizeof(*p))
@@ -353,14 +354,14 @@ static inline int check_block_device_attach_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int block_device_attach_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_attach_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_block_device_attach_reply(frame, size, handles, handle_count);
 }
 
 int block_device_attach_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const block_device_attach_reply **out)
 {
 	if (buf_max < BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES)
@@ -424,7 +425,7 @@ int block_device_attach_error_validate(const void *frame, size_t size, sys_errno
 
 /* block.idl:37: Device.read request */
 int64_t block_device_read_request_encode(const block_device_read_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	block_device_read_request *p = out;
@@ -446,7 +447,8 @@ int64_t block_device_read_request_encode(const block_device_read_request *msg, u
 }
 
 static inline int check_block_device_read_request(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	block_device_read_request *p = frame;
 	if (size < sizeof(*p))
@@ -469,14 +471,14 @@ static inline int check_block_device_read_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int block_device_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_block_device_read_request(frame, size, handles, handle_count);
 }
 
 int block_device_read_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const block_device_read_request **out)
 {
 	if (buf_max < BLOCK_DEVICE_READ_REQUEST_MAX_BYTES)
@@ -494,7 +496,8 @@ int block_device_read_request_decode(const void *shared, size_t available, void 
 
 /* block.idl:37: Device.read reply */
 int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	block_device_read_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -513,7 +516,8 @@ int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_block_device_read_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_block_device_read_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	block_device_read_reply *p = frame;
@@ -533,14 +537,14 @@ static inline int check_block_device_read_reply(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int block_device_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_block_device_read_reply(frame, size, handles, handle_count);
 }
 
 int block_device_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const block_device_read_reply **out)
 {
 	if (buf_max < BLOCK_DEVICE_READ_REPLY_MAX_BYTES)
@@ -604,7 +608,7 @@ int block_device_read_error_validate(const void *frame, size_t size, sys_errno *
 
 /* block.idl:41: Device.write request */
 int64_t block_device_write_request_encode(const block_device_write_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	block_device_write_request *p = out;
@@ -626,7 +630,8 @@ int64_t block_device_write_request_encode(const block_device_write_request *msg,
 }
 
 static inline int check_block_device_write_request(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	block_device_write_request *p = frame;
 	if (size < sizeof(*p))
@@ -649,14 +654,14 @@ static inline int check_block_device_write_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int block_device_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_block_device_write_request(frame, size, handles, handle_count);
 }
 
 int block_device_write_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const block_device_write_request **out)
 {
 	if (buf_max < BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES)
@@ -674,7 +679,7 @@ int block_device_write_request_decode(const void *shared, size_t available, void
 
 /* block.idl:41: Device.write reply */
 int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	block_device_write_reply *p = out;
@@ -695,7 +700,8 @@ int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uin
 }
 
 static inline int check_block_device_write_reply(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	block_device_write_reply *p = frame;
 	if (size < sizeof(*p))
@@ -714,14 +720,14 @@ static inline int check_block_device_write_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int block_device_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_block_device_write_reply(frame, size, handles, handle_count);
 }
 
 int block_device_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const block_device_write_reply **out)
 {
 	if (buf_max < BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES)
@@ -785,7 +791,7 @@ int block_device_write_error_validate(const void *frame, size_t size, sys_errno 
 
 /* block.idl:44: Device.flush request */
 int64_t block_device_flush_request_encode(const block_device_flush_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	block_device_flush_request *p = out;
@@ -806,7 +812,8 @@ int64_t block_device_flush_request_encode(const block_device_flush_request *msg,
 }
 
 static inline int check_block_device_flush_request(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	block_device_flush_request *p = frame;
 	if (size < sizeof(*p))
@@ -827,14 +834,14 @@ static inline int check_block_device_flush_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int block_device_flush_request_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_flush_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_block_device_flush_request(frame, size, handles, handle_count);
 }
 
 int block_device_flush_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const block_device_flush_request **out)
 {
 	if (buf_max < BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES)
@@ -852,7 +859,7 @@ int block_device_flush_request_decode(const void *shared, size_t available, void
 
 /* block.idl:44: Device.flush reply */
 int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	block_device_flush_reply *p = out;
@@ -873,7 +880,8 @@ int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uin
 }
 
 static inline int check_block_device_flush_reply(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	block_device_flush_reply *p = frame;
 	if (size < sizeof(*p))
@@ -892,14 +900,14 @@ static inline int check_block_device_flush_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int block_device_flush_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_flush_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_block_device_flush_reply(frame, size, handles, handle_count);
 }
 
 int block_device_flush_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const block_device_flush_reply **out)
 {
 	if (buf_max < BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES)
@@ -965,7 +973,7 @@ static int send_block_device_geometry_request(idl_endpoint *ep,
                                               const block_device_geometry_request *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES, &frame);
@@ -979,7 +987,7 @@ static int send_block_device_geometry_request(idl_endpoint *ep,
 static int send_block_device_geometry_reply(idl_endpoint *ep,
                                             const block_device_geometry_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES, &frame);
@@ -993,7 +1001,7 @@ static int send_block_device_geometry_reply(idl_endpoint *ep,
 static int send_block_device_attach_request(idl_endpoint *ep,
                                             const block_device_attach_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES, &frame);
@@ -1007,7 +1015,7 @@ static int send_block_device_attach_request(idl_endpoint *ep,
 static int send_block_device_attach_reply(idl_endpoint *ep, const block_device_attach_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES, &frame);
@@ -1021,7 +1029,7 @@ static int send_block_device_attach_reply(idl_endpoint *ep, const block_device_a
 static int send_block_device_read_request(idl_endpoint *ep, const block_device_read_request *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, BLOCK_DEVICE_READ_REQUEST_MAX_BYTES, &frame);
@@ -1035,7 +1043,7 @@ static int send_block_device_read_request(idl_endpoint *ep, const block_device_r
 static int send_block_device_read_reply(idl_endpoint *ep, const block_device_read_reply *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, BLOCK_DEVICE_READ_REPLY_MAX_BYTES, &frame);
@@ -1049,7 +1057,7 @@ static int send_block_device_read_reply(idl_endpoint *ep, const block_device_rea
 static int send_block_device_write_request(idl_endpoint *ep, const block_device_write_request *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES, &frame);
@@ -1063,7 +1071,7 @@ static int send_block_device_write_request(idl_endpoint *ep, const block_device_
 static int send_block_device_write_reply(idl_endpoint *ep, const block_device_write_reply *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES, &frame);
@@ -1077,7 +1085,7 @@ static int send_block_device_write_reply(idl_endpoint *ep, const block_device_wr
 static int send_block_device_flush_request(idl_endpoint *ep, const block_device_flush_request *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES, &frame);
@@ -1091,7 +1099,7 @@ static int send_block_device_flush_request(idl_endpoint *ep, const block_device_
 static int send_block_device_flush_reply(idl_endpoint *ep, const block_device_flush_reply *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES, &frame);
@@ -1103,142 +1111,312 @@ static int send_block_device_flush_reply(idl_endpoint *ep, const block_device_fl
 }
 
 /* block.idl:27: Device.geometry */
+static int start_block_device_geometry(idl_endpoint *ep, const block_device_geometry_request *req,
+                                       idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_block_device_geometry_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_block_device_geometry(idl_endpoint *ep, idl_call *call,
+                                        block_device_geometry_reply_buffer *buf,
+                                        const block_device_geometry_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = block_device_geometry_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = block_device_geometry_reply_validate(buf->bytes, call->size, call->handles,
+	                                           call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int block_device_geometry(idl_endpoint *ep, const block_device_geometry_request *req,
                           block_device_geometry_reply_buffer *buf,
                           const block_device_geometry_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_block_device_geometry_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_block_device_geometry(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_block_device_geometry(ep, &call, buf, reply, error);
+}
+
+/* block.idl:27: Device.geometry, started */
+int block_device_geometry_start(idl_endpoint *ep, const block_device_geometry_request *req,
+                                block_device_geometry_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_block_device_geometry(ep, req, &p->call);
+}
+
+/* block.idl:27: Device.geometry, finished */
+int block_device_geometry_finish(idl_endpoint *ep, block_device_geometry_pending *p,
+                                 const block_device_geometry_reply **reply, sys_errno *error)
+{
+	return finish_block_device_geometry(ep, &p->call, &p->buf, reply, error);
+}
+
+/* block.idl:31: Device.attach */
+static int start_block_device_attach(idl_endpoint *ep, const block_device_attach_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_block_device_attach_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_block_device_attach(idl_endpoint *ep, idl_call *call,
+                                      block_device_attach_reply_buffer *buf,
+                                      const block_device_attach_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = block_device_geometry_error_validate(buf->bytes, size, error);
+		err = block_device_attach_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = block_device_geometry_reply_validate(buf->bytes, size, handles, handle_count);
+	err = block_device_attach_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* block.idl:31: Device.attach */
 int block_device_attach(idl_endpoint *ep, const block_device_attach_request *req,
                         block_device_attach_reply_buffer *buf,
                         const block_device_attach_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_block_device_attach_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_block_device_attach(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_block_device_attach(ep, &call, buf, reply, error);
+}
+
+/* block.idl:31: Device.attach, started */
+int block_device_attach_start(idl_endpoint *ep, const block_device_attach_request *req,
+                              block_device_attach_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_block_device_attach(ep, req, &p->call);
+}
+
+/* block.idl:31: Device.attach, finished */
+int block_device_attach_finish(idl_endpoint *ep, block_device_attach_pending *p,
+                               const block_device_attach_reply **reply, sys_errno *error)
+{
+	return finish_block_device_attach(ep, &p->call, &p->buf, reply, error);
+}
+
+/* block.idl:37: Device.read */
+static int start_block_device_read(idl_endpoint *ep, const block_device_read_request *req,
+                                   idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_block_device_read_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_block_device_read(idl_endpoint *ep, idl_call *call,
+                                    block_device_read_reply_buffer *buf,
+                                    const block_device_read_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = block_device_attach_error_validate(buf->bytes, size, error);
+		err = block_device_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = block_device_attach_reply_validate(buf->bytes, size, handles, handle_count);
+	err = block_device_read_reply_validate(buf->bytes, call->size, call->handles,
+	                                       call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* block.idl:37: Device.read */
 int block_device_read(idl_endpoint *ep, const block_device_read_request *req,
                       block_device_read_reply_buffer *buf, const block_device_read_reply **reply,
                       sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_block_device_read_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_block_device_read(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_block_device_read(ep, &call, buf, reply, error);
+}
+
+/* block.idl:37: Device.read, started */
+int block_device_read_start(idl_endpoint *ep, const block_device_read_request *req,
+                            block_device_read_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_block_device_read(ep, req, &p->call);
+}
+
+/* block.idl:37: Device.read, finished */
+int block_device_read_finish(idl_endpoint *ep, block_device_read_pending *p,
+                             const block_device_read_reply **reply, sys_errno *error)
+{
+	return finish_block_device_read(ep, &p->call, &p->buf, reply, error);
+}
+
+/* block.idl:41: Device.write */
+static int start_block_device_write(idl_endpoint *ep, const block_device_write_request *req,
+                                    idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_block_device_write_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_block_device_write(idl_endpoint *ep, idl_call *call,
+                                     block_device_write_reply_buffer *buf,
+                                     const block_device_write_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = block_device_read_error_validate(buf->bytes, size, error);
+		err = block_device_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = block_device_read_reply_validate(buf->bytes, size, handles, handle_count);
+	err = block_device_write_reply_validate(buf->bytes, call->size, call->handles,
+	                                        call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* block.idl:41: Device.write */
 int block_device_write(idl_endpoint *ep, const block_device_write_request *req,
                        block_device_write_reply_buffer *buf, const block_device_write_reply **reply,
                        sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_block_device_write_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_block_device_write(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_block_device_write(ep, &call, buf, reply, error);
+}
+
+/* block.idl:41: Device.write, started */
+int block_device_write_start(idl_endpoint *ep, const block_device_write_request *req,
+                             block_device_write_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_block_device_write(ep, req, &p->call);
+}
+
+/* block.idl:41: Device.write, finished */
+int block_device_write_finish(idl_endpoint *ep, block_device_write_pending *p,
+                              const block_device_write_reply **reply, sys_errno *error)
+{
+	return finish_block_device_write(ep, &p->call, &p->buf, reply, error);
+}
+
+/* block.idl:44: Device.flush */
+static int start_block_device_flush(idl_endpoint *ep, const block_device_flush_request *req,
+                                    idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_block_device_flush_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_block_device_flush(idl_endpoint *ep, idl_call *call,
+                                     block_device_flush_reply_buffer *buf,
+                                     const block_device_flush_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = block_device_write_error_validate(buf->bytes, size, error);
+		err = block_device_flush_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = block_device_write_reply_validate(buf->bytes, size, handles, handle_count);
+	err = block_device_flush_reply_validate(buf->bytes, call->size, call->handles,
+	                                        call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* block.idl:44: Device.flush */
 int block_device_flush(idl_endpoint *ep, const block_device_flush_request *req,
                        block_device_flush_reply_buffer *buf, const block_device_flush_reply **reply,
                        sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_block_device_flush_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_block_device_flush(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = block_device_flush_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = block_device_flush_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_block_device_flush(ep, &call, buf, reply, error);
 }
 
-static int serve_block_device_geometry(const block_device_handlers *h, void *ctx, idl_endpoint *ep,
-                                       void *frame, size_t size, const idl_handle *handles,
+/* block.idl:44: Device.flush, started */
+int block_device_flush_start(idl_endpoint *ep, const block_device_flush_request *req,
+                             block_device_flush_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_block_device_flush(ep, req, &p->call);
+}
+
+/* block.idl:44: Device.flush, finished */
+int block_device_flush_finish(idl_endpoint *ep, block_device_flush_pending *p,
+                              const block_device_flush_reply **reply, sys_errno *error)
+{
+	return finish_block_device_flush(ep, &p->call, &p->buf, reply, error);
+}
+
+static int serve_block_device_geometry(const block_device_handlers *h, idl_request *r, void *frame,
+                                       size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	int err = block_device_geometry_request_validate(frame, size, handles, handle_count);
@@ -1247,25 +1425,29 @@ static int serve_block_device_geometry(const block_device_handlers *h, void *ctx
 	if (h->geometry == NULL)
 		return IDL_E_NO_HANDLER;
 	const block_device_geometry_request *req = frame;
+	r->txid = req->header.txid;
 	block_device_geometry_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->geometry(ctx, req, &reply, &error);
+	err = h->geometry(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = block_device_geometry_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    block_device_geometry_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_block_device_geometry_reply(ep, &reply, req->header.txid);
+	return send_block_device_geometry_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_block_device_attach(const block_device_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+static int serve_block_device_attach(const block_device_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = block_device_attach_request_validate(frame, size, handles, handle_count);
@@ -1274,25 +1456,29 @@ static int serve_block_device_attach(const block_device_handlers *h, void *ctx, 
 	if (h->attach == NULL)
 		return IDL_E_NO_HANDLER;
 	const block_device_attach_request *req = frame;
+	r->txid = req->header.txid;
 	block_device_attach_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->attach(ctx, req, &reply, &error);
+	err = h->attach(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = block_device_attach_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    block_device_attach_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_block_device_attach_reply(ep, &reply, req->header.txid);
+	return send_block_device_attach_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_block_device_read(const block_device_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_handle *handles,
+static int serve_block_device_read(const block_device_handlers *h, idl_request *r, void *frame,
+                                   size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = block_device_read_request_validate(frame, size, handles, handle_count);
@@ -1301,25 +1487,29 @@ static int serve_block_device_read(const block_device_handlers *h, void *ctx, id
 	if (h->read == NULL)
 		return IDL_E_NO_HANDLER;
 	const block_device_read_request *req = frame;
+	r->txid = req->header.txid;
 	block_device_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->read(ctx, req, &reply, &error);
+	err = h->read(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = block_device_read_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    block_device_read_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_block_device_read_reply(ep, &reply, req->header.txid);
+	return send_block_device_read_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_block_device_write(const block_device_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_handle *handles,
+static int serve_block_device_write(const block_device_handlers *h, idl_request *r, void *frame,
+                                    size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = block_device_write_request_validate(frame, size, handles, handle_count);
@@ -1328,25 +1518,29 @@ static int serve_block_device_write(const block_device_handlers *h, void *ctx, i
 	if (h->write == NULL)
 		return IDL_E_NO_HANDLER;
 	const block_device_write_request *req = frame;
+	r->txid = req->header.txid;
 	block_device_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->write(ctx, req, &reply, &error);
+	err = h->write(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = block_device_write_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    block_device_write_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_block_device_write_reply(ep, &reply, req->header.txid);
+	return send_block_device_write_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_block_device_flush(const block_device_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_handle *handles,
+static int serve_block_device_flush(const block_device_handlers *h, idl_request *r, void *frame,
+                                    size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = block_device_flush_request_validate(frame, size, handles, handle_count);
@@ -1355,40 +1549,214 @@ static int serve_block_device_flush(const block_device_handlers *h, void *ctx, i
 	if (h->flush == NULL)
 		return IDL_E_NO_HANDLER;
 	const block_device_flush_request *req = frame;
+	r->txid = req->header.txid;
 	block_device_flush_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->flush(ctx, req, &reply, &error);
+	err = h->flush(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = block_device_flush_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    block_device_flush_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_block_device_flush_reply(ep, &reply, req->header.txid);
+	return send_block_device_flush_reply(r->ep, &reply, r->txid);
 }
 
-int block_device_dispatch(const block_device_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                          size_t size, const idl_handle *handles, uint32_t handle_count)
+/* block.idl:27: Device.geometry, deferred */
+int block_device_geometry_defer(idl_request *r, block_device_geometry_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int block_device_geometry_reply_ok(block_device_geometry_token *t,
+                                   const block_device_geometry_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = block_device_geometry_reply_encode(reply, t->token.txid, frame,
+	                                                  BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES,
+	                                                  handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int block_device_geometry_reply_error(block_device_geometry_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    block_device_geometry_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* block.idl:31: Device.attach, deferred */
+int block_device_attach_defer(idl_request *r, block_device_attach_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int block_device_attach_reply_ok(block_device_attach_token *t,
+                                 const block_device_attach_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = block_device_attach_reply_encode(reply, t->token.txid, frame,
+	                                                BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int block_device_attach_reply_error(block_device_attach_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    block_device_attach_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* block.idl:37: Device.read, deferred */
+int block_device_read_defer(idl_request *r, block_device_read_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int block_device_read_reply_ok(block_device_read_token *t, const block_device_read_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, BLOCK_DEVICE_READ_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = block_device_read_reply_encode(
+	    reply, t->token.txid, frame, BLOCK_DEVICE_READ_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int block_device_read_reply_error(block_device_read_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    block_device_read_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* block.idl:41: Device.write, deferred */
+int block_device_write_defer(idl_request *r, block_device_write_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int block_device_write_reply_ok(block_device_write_token *t, const block_device_write_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = block_device_write_reply_encode(reply, t->token.txid, frame,
+	                                               BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES, handles,
+	                                               &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int block_device_write_reply_error(block_device_write_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    block_device_write_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* block.idl:44: Device.flush, deferred */
+int block_device_flush_defer(idl_request *r, block_device_flush_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int block_device_flush_reply_ok(block_device_flush_token *t, const block_device_flush_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = block_device_flush_reply_encode(reply, t->token.txid, frame,
+	                                               BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES, handles,
+	                                               &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int block_device_flush_reply_error(block_device_flush_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    block_device_flush_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+int block_device_dispatch(const block_device_handlers *h, idl_request *r, void *frame, size_t size,
+                          const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case BLOCK_DEVICE_GEOMETRY_ORDINAL:
-		return serve_block_device_geometry(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_block_device_geometry(h, r, frame, size, handles, handle_count);
 	case BLOCK_DEVICE_ATTACH_ORDINAL:
-		return serve_block_device_attach(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_block_device_attach(h, r, frame, size, handles, handle_count);
 	case BLOCK_DEVICE_READ_ORDINAL:
-		return serve_block_device_read(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_block_device_read(h, r, frame, size, handles, handle_count);
 	case BLOCK_DEVICE_WRITE_ORDINAL:
-		return serve_block_device_write(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_block_device_write(h, r, frame, size, handles, handle_count);
 	case BLOCK_DEVICE_FLUSH_ORDINAL:
-		return serve_block_device_flush(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_block_device_flush(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
+
+static int dispatch_block_device(const void *h, idl_request *r, void *frame, size_t size,
+                                 const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return block_device_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface block_device_interface = {
+    .name = "block.Device",
+    .protocol = BLOCK_DEVICE_PROTOCOL,
+    .max_frame_bytes = BLOCK_DEVICE_MAX_FRAME_BYTES,
+    .max_request_bytes = 48u,
+    .dispatch = dispatch_block_device,
+};

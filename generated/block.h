@@ -19,6 +19,11 @@ _Static_assert(sizeof(bool) == 1, "bool is one byte on the wire");
  */
 #define BLOCK_MAX_TRANSFER ((uint32_t)262144u)
 
+/* channel<Device>: one end of a channel whose peer serves Device (block.idl:25). */
+typedef struct block_device_channel {
+	idl_handle handle;
+} block_device_channel;
+
 typedef struct block_geometry block_geometry;
 typedef struct block_device_geometry_request block_device_geometry_request;
 typedef struct block_device_geometry_reply block_device_geometry_reply;
@@ -63,6 +68,7 @@ _Static_assert(offsetof(block_geometry, can_flush) == 17, "wire layout");
 
 /* interface Device (block.idl:25) */
 #define BLOCK_DEVICE_MAX_FRAME_BYTES              256u
+#define BLOCK_DEVICE_PROTOCOL                     0x7dd6b8eeu
 #define BLOCK_DEVICE_GEOMETRY_ORDINAL             0x33f79bf0u
 #define BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES   24u
 #define BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_HANDLES 0u
@@ -100,11 +106,11 @@ _Static_assert(sizeof(block_device_geometry_request) == 24, "wire layout");
 
 int64_t block_device_geometry_request_encode(const block_device_geometry_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int block_device_geometry_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int block_device_geometry_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int block_device_geometry_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const block_device_geometry_request **out);
 
@@ -117,12 +123,12 @@ _Static_assert(sizeof(block_device_geometry_reply) == 48, "wire layout");
 _Static_assert(offsetof(block_device_geometry_reply, geometry) == 24, "wire layout");
 
 int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int block_device_geometry_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_geometry_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int block_device_geometry_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const block_device_geometry_reply **out);
 
@@ -131,6 +137,13 @@ typedef union block_device_geometry_reply_buffer {
 	block_device_geometry_reply reply;
 	uint8_t bytes[48u];
 } block_device_geometry_reply_buffer;
+
+/* A call to Device.geometry in flight: _start fills it in, _finish ends it. */
+typedef struct block_device_geometry_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	block_device_geometry_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} block_device_geometry_pending;
 
 int64_t block_device_geometry_error_encode(uint64_t txid, sys_errno error, void *out,
                                            size_t out_max);
@@ -150,12 +163,12 @@ _Static_assert(sizeof(block_device_attach_request) == 32, "wire layout");
 _Static_assert(offsetof(block_device_attach_request, buffer) == 24, "wire layout");
 
 int64_t block_device_attach_request_encode(const block_device_attach_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int block_device_attach_request_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_attach_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int block_device_attach_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const block_device_attach_request **out);
 
@@ -166,12 +179,12 @@ struct block_device_attach_reply {
 _Static_assert(sizeof(block_device_attach_reply) == 24, "wire layout");
 
 int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int block_device_attach_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_attach_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int block_device_attach_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const block_device_attach_reply **out);
 
 /* Room for any reply to Device.attach, error replies included. */
@@ -179,6 +192,13 @@ typedef union block_device_attach_reply_buffer {
 	block_device_attach_reply reply;
 	uint8_t bytes[32u];
 } block_device_attach_reply_buffer;
+
+/* A call to Device.attach in flight: _start fills it in, _finish ends it. */
+typedef struct block_device_attach_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	block_device_attach_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} block_device_attach_pending;
 
 int64_t block_device_attach_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int block_device_attach_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -203,12 +223,12 @@ _Static_assert(offsetof(block_device_read_request, count) == 32, "wire layout");
 _Static_assert(offsetof(block_device_read_request, buffer_offset) == 40, "wire layout");
 
 int64_t block_device_read_request_encode(const block_device_read_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int block_device_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int block_device_read_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const block_device_read_request **out);
 
 /* Device.read reply (block.idl:37) */
@@ -218,11 +238,12 @@ struct block_device_read_reply {
 _Static_assert(sizeof(block_device_read_reply) == 24, "wire layout");
 
 int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int block_device_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int block_device_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int block_device_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const block_device_read_reply **out);
 
 /* Room for any reply to Device.read, error replies included. */
@@ -230,6 +251,13 @@ typedef union block_device_read_reply_buffer {
 	block_device_read_reply reply;
 	uint8_t bytes[32u];
 } block_device_read_reply_buffer;
+
+/* A call to Device.read in flight: _start fills it in, _finish ends it. */
+typedef struct block_device_read_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	block_device_read_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} block_device_read_pending;
 
 int64_t block_device_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int block_device_read_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -252,12 +280,12 @@ _Static_assert(offsetof(block_device_write_request, count) == 32, "wire layout")
 _Static_assert(offsetof(block_device_write_request, buffer_offset) == 40, "wire layout");
 
 int64_t block_device_write_request_encode(const block_device_write_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int block_device_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int block_device_write_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const block_device_write_request **out);
 
@@ -268,12 +296,12 @@ struct block_device_write_reply {
 _Static_assert(sizeof(block_device_write_reply) == 24, "wire layout");
 
 int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int block_device_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int block_device_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const block_device_write_reply **out);
 
 /* Room for any reply to Device.write, error replies included. */
@@ -281,6 +309,13 @@ typedef union block_device_write_reply_buffer {
 	block_device_write_reply reply;
 	uint8_t bytes[32u];
 } block_device_write_reply_buffer;
+
+/* A call to Device.write in flight: _start fills it in, _finish ends it. */
+typedef struct block_device_write_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	block_device_write_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} block_device_write_pending;
 
 int64_t block_device_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int block_device_write_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -295,12 +330,12 @@ struct block_device_flush_request {
 _Static_assert(sizeof(block_device_flush_request) == 24, "wire layout");
 
 int64_t block_device_flush_request_encode(const block_device_flush_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int block_device_flush_request_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_flush_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int block_device_flush_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const block_device_flush_request **out);
 
@@ -311,12 +346,12 @@ struct block_device_flush_reply {
 _Static_assert(sizeof(block_device_flush_reply) == 24, "wire layout");
 
 int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int block_device_flush_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int block_device_flush_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int block_device_flush_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const block_device_flush_reply **out);
 
 /* Room for any reply to Device.flush, error replies included. */
@@ -325,6 +360,13 @@ typedef union block_device_flush_reply_buffer {
 	uint8_t bytes[32u];
 } block_device_flush_reply_buffer;
 
+/* A call to Device.flush in flight: _start fills it in, _finish ends it. */
+typedef struct block_device_flush_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	block_device_flush_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} block_device_flush_pending;
+
 int64_t block_device_flush_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int block_device_flush_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -332,44 +374,114 @@ int block_device_flush_error_validate(const void *frame, size_t size, sys_errno 
  * Client stubs of Device: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int block_device_geometry(idl_endpoint *ep, const block_device_geometry_request *req,
                           block_device_geometry_reply_buffer *buf,
                           const block_device_geometry_reply **reply, sys_errno *error);
+int block_device_geometry_start(idl_endpoint *ep, const block_device_geometry_request *req,
+                                block_device_geometry_pending *p);
+int block_device_geometry_finish(idl_endpoint *ep, block_device_geometry_pending *p,
+                                 const block_device_geometry_reply **reply, sys_errno *error);
 int block_device_attach(idl_endpoint *ep, const block_device_attach_request *req,
                         block_device_attach_reply_buffer *buf,
                         const block_device_attach_reply **reply, sys_errno *error);
+int block_device_attach_start(idl_endpoint *ep, const block_device_attach_request *req,
+                              block_device_attach_pending *p);
+int block_device_attach_finish(idl_endpoint *ep, block_device_attach_pending *p,
+                               const block_device_attach_reply **reply, sys_errno *error);
 int block_device_read(idl_endpoint *ep, const block_device_read_request *req,
                       block_device_read_reply_buffer *buf, const block_device_read_reply **reply,
                       sys_errno *error);
+int block_device_read_start(idl_endpoint *ep, const block_device_read_request *req,
+                            block_device_read_pending *p);
+int block_device_read_finish(idl_endpoint *ep, block_device_read_pending *p,
+                             const block_device_read_reply **reply, sys_errno *error);
 int block_device_write(idl_endpoint *ep, const block_device_write_request *req,
                        block_device_write_reply_buffer *buf, const block_device_write_reply **reply,
                        sys_errno *error);
+int block_device_write_start(idl_endpoint *ep, const block_device_write_request *req,
+                             block_device_write_pending *p);
+int block_device_write_finish(idl_endpoint *ep, block_device_write_pending *p,
+                              const block_device_write_reply **reply, sys_errno *error);
 int block_device_flush(idl_endpoint *ep, const block_device_flush_request *req,
                        block_device_flush_reply_buffer *buf, const block_device_flush_reply **reply,
                        sys_errno *error);
+int block_device_flush_start(idl_endpoint *ep, const block_device_flush_request *req,
+                             block_device_flush_pending *p);
+int block_device_flush_finish(idl_endpoint *ep, block_device_flush_pending *p,
+                              const block_device_flush_reply **reply, sys_errno *error);
 
 /*
  * Server side of Device: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct block_device_handlers {
-	int (*geometry)(void *ctx, const block_device_geometry_request *req,
+	int (*geometry)(idl_request *r, const block_device_geometry_request *req,
 	                block_device_geometry_reply *reply, sys_errno *error);
-	int (*attach)(void *ctx, const block_device_attach_request *req,
+	int (*attach)(idl_request *r, const block_device_attach_request *req,
 	              block_device_attach_reply *reply, sys_errno *error);
-	int (*read)(void *ctx, const block_device_read_request *req, block_device_read_reply *reply,
-	            sys_errno *error);
-	int (*write)(void *ctx, const block_device_write_request *req,
+	int (*read)(idl_request *r, const block_device_read_request *req,
+	            block_device_read_reply *reply, sys_errno *error);
+	int (*write)(idl_request *r, const block_device_write_request *req,
 	             block_device_write_reply *reply, sys_errno *error);
-	int (*flush)(void *ctx, const block_device_flush_request *req,
+	int (*flush)(idl_request *r, const block_device_flush_request *req,
 	             block_device_flush_reply *reply, sys_errno *error);
 } block_device_handlers;
 
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct block_device_geometry_token {
+	idl_reply_token token;
+} block_device_geometry_token;
+int block_device_geometry_defer(idl_request *r, block_device_geometry_token *t);
+int block_device_geometry_reply_ok(block_device_geometry_token *t,
+                                   const block_device_geometry_reply *reply);
+int block_device_geometry_reply_error(block_device_geometry_token *t, sys_errno error);
+
+typedef struct block_device_attach_token {
+	idl_reply_token token;
+} block_device_attach_token;
+int block_device_attach_defer(idl_request *r, block_device_attach_token *t);
+int block_device_attach_reply_ok(block_device_attach_token *t,
+                                 const block_device_attach_reply *reply);
+int block_device_attach_reply_error(block_device_attach_token *t, sys_errno error);
+
+typedef struct block_device_read_token {
+	idl_reply_token token;
+} block_device_read_token;
+int block_device_read_defer(idl_request *r, block_device_read_token *t);
+int block_device_read_reply_ok(block_device_read_token *t, const block_device_read_reply *reply);
+int block_device_read_reply_error(block_device_read_token *t, sys_errno error);
+
+typedef struct block_device_write_token {
+	idl_reply_token token;
+} block_device_write_token;
+int block_device_write_defer(idl_request *r, block_device_write_token *t);
+int block_device_write_reply_ok(block_device_write_token *t, const block_device_write_reply *reply);
+int block_device_write_reply_error(block_device_write_token *t, sys_errno error);
+
+typedef struct block_device_flush_token {
+	idl_reply_token token;
+} block_device_flush_token;
+int block_device_flush_defer(idl_request *r, block_device_flush_token *t);
+int block_device_flush_reply_ok(block_device_flush_token *t, const block_device_flush_reply *reply);
+int block_device_flush_reply_error(block_device_flush_token *t, sys_errno error);
+
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int block_device_dispatch(const block_device_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                          size_t size, const idl_handle *handles, uint32_t handle_count);
+int block_device_dispatch(const block_device_handlers *h, idl_request *r, void *frame, size_t size,
+                          const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface block_device_interface;
 
 #endif /* IDLC_BLOCK_H */

@@ -6,10 +6,21 @@
  */
 #include "console.h"
 
+/* bits Mode (console.idl:15) */
+size_t console_mode_format(console_mode v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, CONSOLE_MODE_ECHO, "ECHO");
+	idl_bits_name(&t, CONSOLE_MODE_CANONICAL, "CANONICAL");
+	idl_bits_name(&t, CONSOLE_MODE_TRANSLATE_NEWLINE, "TRANSLATE_NEWLINE");
+	idl_bits_name(&t, CONSOLE_MODE_NON_BLOCKING, "NON_BLOCKING");
+	return idl_bits_end(&t);
+}
+
 /* console.idl:45: Console.write request */
 int64_t console_console_write_request_encode(const console_console_write_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	console_console_write_request *p = out;
@@ -40,7 +51,7 @@ int64_t console_console_write_request_encode(const console_console_write_request
 }
 
 static inline int check_console_console_write_request(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	int err;
@@ -76,14 +87,14 @@ static inline int check_console_console_write_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_write_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int console_console_write_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_write_request(frame, size, handles, handle_count);
 }
 
 int console_console_write_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_write_request **out)
 {
@@ -102,7 +113,7 @@ int console_console_write_request_decode(const void *shared, size_t available, v
 
 /* console.idl:45: Console.write reply */
 int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	console_console_write_reply *p = out;
@@ -124,7 +135,7 @@ int64_t console_console_write_reply_encode(const console_console_write_reply *ms
 }
 
 static inline int check_console_console_write_reply(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	console_console_write_reply *p = frame;
@@ -146,14 +157,14 @@ static inline int check_console_console_write_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_console_console_write_reply(frame, size, handles, handle_count);
 }
 
 int console_console_write_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const console_console_write_reply **out)
 {
@@ -220,7 +231,7 @@ int console_console_write_error_validate(const void *frame, size_t size, sys_err
 /* console.idl:50: Console.print request */
 int64_t console_console_print_request_encode(const console_console_print_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	console_console_print_request *p = out;
@@ -251,7 +262,7 @@ int64_t console_console_print_request_encode(const console_console_print_request
 }
 
 static inline int check_console_console_print_request(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	int err;
@@ -287,14 +298,14 @@ static inline int check_console_console_print_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_print_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int console_console_print_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_print_request(frame, size, handles, handle_count);
 }
 
 int console_console_print_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_print_request **out)
 {
@@ -313,7 +324,7 @@ int console_console_print_request_decode(const void *shared, size_t available, v
 
 /* console.idl:55: Console.read request */
 int64_t console_console_read_request_encode(const console_console_read_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	console_console_read_request *p = out;
@@ -335,7 +346,7 @@ int64_t console_console_read_request_encode(const console_console_read_request *
 }
 
 static inline int check_console_console_read_request(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	console_console_read_request *p = frame;
@@ -359,14 +370,14 @@ static inline int check_console_console_read_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_console_console_read_request(frame, size, handles, handle_count);
 }
 
 int console_console_read_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const console_console_read_request **out)
 {
@@ -385,7 +396,7 @@ int console_console_read_request_decode(const void *shared, size_t available, vo
 
 /* console.idl:55: Console.read reply */
 int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	int err;
@@ -417,7 +428,8 @@ int64_t console_console_read_reply_encode(const console_console_read_reply *msg,
 }
 
 static inline int check_console_console_read_reply(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	int err;
 	console_console_read_reply *p = frame;
@@ -450,14 +462,14 @@ static inline int check_console_console_read_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_console_console_read_reply(frame, size, handles, handle_count);
 }
 
 int console_console_read_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const console_console_read_reply **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES)
@@ -521,7 +533,7 @@ int console_console_read_error_validate(const void *frame, size_t size, sys_errn
 /* console.idl:58: Console.get_mode request */
 int64_t console_console_get_mode_request_encode(const console_console_get_mode_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count)
+                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_mode_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -541,7 +553,7 @@ int64_t console_console_get_mode_request_encode(const console_console_get_mode_r
 }
 
 static inline int check_console_console_get_mode_request(void *frame, size_t size,
-                                                         const idl_handle *handles,
+                                                         const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	console_console_get_mode_request *p = frame;
@@ -563,14 +575,15 @@ static inline int check_console_console_get_mode_request(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int console_console_get_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_get_mode_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	return check_console_console_get_mode_request(frame, size, handles, handle_count);
 }
 
 int console_console_get_mode_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_get_mode_request **out)
 {
@@ -590,7 +603,7 @@ int console_console_get_mode_request_decode(const void *shared, size_t available
 /* console.idl:58: Console.get_mode reply */
 int64_t console_console_get_mode_reply_encode(const console_console_get_mode_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_mode_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -613,7 +626,7 @@ int64_t console_console_get_mode_reply_encode(const console_console_get_mode_rep
 }
 
 static inline int check_console_console_get_mode_reply(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	console_console_get_mode_reply *p = frame;
@@ -638,14 +651,14 @@ static inline int check_console_console_get_mode_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_get_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int console_console_get_mode_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_get_mode_reply(frame, size, handles, handle_count);
 }
 
 int console_console_get_mode_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_get_mode_reply **out)
 {
@@ -712,7 +725,7 @@ int console_console_get_mode_error_validate(const void *frame, size_t size, sys_
 /* console.idl:61: Console.set_mode request */
 int64_t console_console_set_mode_request_encode(const console_console_set_mode_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count)
+                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_set_mode_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -735,7 +748,7 @@ int64_t console_console_set_mode_request_encode(const console_console_set_mode_r
 }
 
 static inline int check_console_console_set_mode_request(void *frame, size_t size,
-                                                         const idl_handle *handles,
+                                                         const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	console_console_set_mode_request *p = frame;
@@ -762,14 +775,15 @@ static inline int check_console_console_set_mode_request(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int console_console_set_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_set_mode_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	return check_console_console_set_mode_request(frame, size, handles, handle_count);
 }
 
 int console_console_set_mode_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_set_mode_request **out)
 {
@@ -789,7 +803,7 @@ int console_console_set_mode_request_decode(const void *shared, size_t available
 /* console.idl:61: Console.set_mode reply */
 int64_t console_console_set_mode_reply_encode(const console_console_set_mode_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_set_mode_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -809,7 +823,7 @@ int64_t console_console_set_mode_reply_encode(const console_console_set_mode_rep
 }
 
 static inline int check_console_console_set_mode_reply(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	console_console_set_mode_reply *p = frame;
@@ -829,14 +843,14 @@ static inline int check_console_console_set_mode_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_set_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int console_console_set_mode_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_set_mode_reply(frame, size, handles, handle_count);
 }
 
 int console_console_set_mode_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_set_mode_reply **out)
 {
@@ -903,7 +917,7 @@ int console_console_set_mode_error_validate(const void *frame, size_t size, sys_
 /* console.idl:65: Console.get_size request */
 int64_t console_console_get_size_request_encode(const console_console_get_size_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count)
+                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_size_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -923,7 +937,7 @@ int64_t console_console_get_size_request_encode(const console_console_get_size_r
 }
 
 static inline int check_console_console_get_size_request(void *frame, size_t size,
-                                                         const idl_handle *handles,
+                                                         const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	console_console_get_size_request *p = frame;
@@ -945,14 +959,15 @@ static inline int check_console_console_get_size_request(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int console_console_get_size_request_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_get_size_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	return check_console_console_get_size_request(frame, size, handles, handle_count);
 }
 
 int console_console_get_size_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_get_size_request **out)
 {
@@ -972,7 +987,7 @@ int console_console_get_size_request_decode(const void *shared, size_t available
 /* console.idl:65: Console.get_size reply */
 int64_t console_console_get_size_reply_encode(const console_console_get_size_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_size_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -998,7 +1013,7 @@ int64_t console_console_get_size_reply_encode(const console_console_get_size_rep
 }
 
 static inline int check_console_console_get_size_reply(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	console_console_get_size_reply *p = frame;
@@ -1029,14 +1044,14 @@ static inline int check_console_console_get_size_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_get_size_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int console_console_get_size_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_get_size_reply(frame, size, handles, handle_count);
 }
 
 int console_console_get_size_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_get_size_reply **out)
 {
@@ -1104,7 +1119,7 @@ int console_console_get_size_error_validate(const void *frame, size_t size, sys_
 int64_t
 console_console_input_available_event_encode(const console_console_input_available_event *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_input_available_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1125,7 +1140,7 @@ console_console_input_available_event_encode(const console_console_input_availab
 }
 
 static inline int check_console_console_input_available_event(void *frame, size_t size,
-                                                              const idl_handle *handles,
+                                                              const idl_typed_handle *handles,
                                                               uint32_t handle_count)
 {
 	console_console_input_available_event *p = frame;
@@ -1150,13 +1165,14 @@ static inline int check_console_console_input_available_event(void *frame, size_
 }
 
 int console_console_input_available_event_validate(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	return check_console_console_input_available_event(frame, size, handles, handle_count);
 }
 
 int console_console_input_available_event_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_handle *handles,
+                                                 size_t buf_max, const idl_typed_handle *handles,
                                                  uint32_t handle_count,
                                                  const console_console_input_available_event **out)
 {
@@ -1177,7 +1193,7 @@ int console_console_input_available_event_decode(const void *shared, size_t avai
 /* console.idl:72: Console.resized event */
 int64_t console_console_resized_event_encode(const console_console_resized_event *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_resized_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1198,7 +1214,7 @@ int64_t console_console_resized_event_encode(const console_console_resized_event
 }
 
 static inline int check_console_console_resized_event(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	console_console_resized_event *p = frame;
@@ -1222,14 +1238,14 @@ static inline int check_console_console_resized_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_resized_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int console_console_resized_event_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_console_console_resized_event(frame, size, handles, handle_count);
 }
 
 int console_console_resized_event_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_resized_event **out)
 {
@@ -1250,7 +1266,7 @@ static int send_console_console_write_request(idl_endpoint *ep,
                                               const console_console_write_request *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES, &frame);
@@ -1264,7 +1280,7 @@ static int send_console_console_write_request(idl_endpoint *ep,
 static int send_console_console_write_reply(idl_endpoint *ep,
                                             const console_console_write_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES, &frame);
@@ -1279,7 +1295,7 @@ static int send_console_console_print_request(idl_endpoint *ep,
                                               const console_console_print_request *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES, &frame);
@@ -1293,7 +1309,7 @@ static int send_console_console_print_request(idl_endpoint *ep,
 static int send_console_console_read_request(idl_endpoint *ep,
                                              const console_console_read_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES, &frame);
@@ -1307,7 +1323,7 @@ static int send_console_console_read_request(idl_endpoint *ep,
 static int send_console_console_read_reply(idl_endpoint *ep, const console_console_read_reply *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES, &frame);
@@ -1322,7 +1338,7 @@ static int send_console_console_get_mode_request(idl_endpoint *ep,
                                                  const console_console_get_mode_request *msg,
                                                  uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES, &frame);
@@ -1337,7 +1353,7 @@ static int send_console_console_get_mode_reply(idl_endpoint *ep,
                                                const console_console_get_mode_reply *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES, &frame);
@@ -1352,7 +1368,7 @@ static int send_console_console_set_mode_request(idl_endpoint *ep,
                                                  const console_console_set_mode_request *msg,
                                                  uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES, &frame);
@@ -1367,7 +1383,7 @@ static int send_console_console_set_mode_reply(idl_endpoint *ep,
                                                const console_console_set_mode_reply *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES, &frame);
@@ -1382,7 +1398,7 @@ static int send_console_console_get_size_request(idl_endpoint *ep,
                                                  const console_console_get_size_request *msg,
                                                  uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES, &frame);
@@ -1397,7 +1413,7 @@ static int send_console_console_get_size_reply(idl_endpoint *ep,
                                                const console_console_get_size_reply *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES, &frame);
@@ -1411,7 +1427,7 @@ static int send_console_console_get_size_reply(idl_endpoint *ep,
 static int send_console_console_input_available_event(
     idl_endpoint *ep, const console_console_input_available_event *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES, &frame);
@@ -1427,7 +1443,7 @@ static int send_console_console_resized_event(idl_endpoint *ep,
                                               const console_console_resized_event *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES, &frame);
@@ -1439,30 +1455,64 @@ static int send_console_console_resized_event(idl_endpoint *ep,
 }
 
 /* console.idl:45: Console.write */
-int console_console_write(idl_endpoint *ep, const console_console_write_request *req,
-                          console_console_write_reply_buffer *buf,
-                          const console_console_write_reply **reply, sys_errno *error)
+static int start_console_console_write(idl_endpoint *ep, const console_console_write_request *req,
+                                       idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_console_console_write_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_console_console_write_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_console_console_write(idl_endpoint *ep, idl_call *call,
+                                        console_console_write_reply_buffer *buf,
+                                        const console_console_write_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = console_console_write_error_validate(buf->bytes, size, error);
+		err = console_console_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_write_reply_validate(buf->bytes, size, handles, handle_count);
+	err = console_console_write_reply_validate(buf->bytes, call->size, call->handles,
+	                                           call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
+}
+
+int console_console_write(idl_endpoint *ep, const console_console_write_request *req,
+                          console_console_write_reply_buffer *buf,
+                          const console_console_write_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_console_console_write(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_console_console_write(ep, &call, buf, reply, error);
+}
+
+/* console.idl:45: Console.write, started */
+int console_console_write_start(idl_endpoint *ep, const console_console_write_request *req,
+                                console_console_write_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_console_console_write(ep, req, &p->call);
+}
+
+/* console.idl:45: Console.write, finished */
+int console_console_write_finish(idl_endpoint *ep, console_console_write_pending *p,
+                                 const console_console_write_reply **reply, sys_errno *error)
+{
+	return finish_console_console_write(ep, &p->call, &p->buf, reply, error);
 }
 
 /* console.idl:50: Console.print */
@@ -1472,111 +1522,253 @@ int console_console_print(idl_endpoint *ep, const console_console_print_request 
 }
 
 /* console.idl:55: Console.read */
+static int start_console_console_read(idl_endpoint *ep, const console_console_read_request *req,
+                                      idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_console_console_read_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_console_console_read(idl_endpoint *ep, idl_call *call,
+                                       console_console_read_reply_buffer *buf,
+                                       const console_console_read_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = console_console_read_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = console_console_read_reply_validate(buf->bytes, call->size, call->handles,
+	                                          call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int console_console_read(idl_endpoint *ep, const console_console_read_request *req,
                          console_console_read_reply_buffer *buf,
                          const console_console_read_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_console_console_read_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_console_console_read(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_console_console_read(ep, &call, buf, reply, error);
+}
+
+/* console.idl:55: Console.read, started */
+int console_console_read_start(idl_endpoint *ep, const console_console_read_request *req,
+                               console_console_read_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_console_console_read(ep, req, &p->call);
+}
+
+/* console.idl:55: Console.read, finished */
+int console_console_read_finish(idl_endpoint *ep, console_console_read_pending *p,
+                                const console_console_read_reply **reply, sys_errno *error)
+{
+	return finish_console_console_read(ep, &p->call, &p->buf, reply, error);
+}
+
+/* console.idl:58: Console.get_mode */
+static int start_console_console_get_mode(idl_endpoint *ep,
+                                          const console_console_get_mode_request *req,
+                                          idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_console_console_get_mode_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_console_console_get_mode(idl_endpoint *ep, idl_call *call,
+                                           console_console_get_mode_reply_buffer *buf,
+                                           const console_console_get_mode_reply **reply,
+                                           sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = console_console_read_error_validate(buf->bytes, size, error);
+		err = console_console_get_mode_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_read_reply_validate(buf->bytes, size, handles, handle_count);
+	err = console_console_get_mode_reply_validate(buf->bytes, call->size, call->handles,
+	                                              call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* console.idl:58: Console.get_mode */
 int console_console_get_mode(idl_endpoint *ep, const console_console_get_mode_request *req,
                              console_console_get_mode_reply_buffer *buf,
                              const console_console_get_mode_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_console_console_get_mode_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_console_console_get_mode(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_console_console_get_mode(ep, &call, buf, reply, error);
+}
+
+/* console.idl:58: Console.get_mode, started */
+int console_console_get_mode_start(idl_endpoint *ep, const console_console_get_mode_request *req,
+                                   console_console_get_mode_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_console_console_get_mode(ep, req, &p->call);
+}
+
+/* console.idl:58: Console.get_mode, finished */
+int console_console_get_mode_finish(idl_endpoint *ep, console_console_get_mode_pending *p,
+                                    const console_console_get_mode_reply **reply, sys_errno *error)
+{
+	return finish_console_console_get_mode(ep, &p->call, &p->buf, reply, error);
+}
+
+/* console.idl:61: Console.set_mode */
+static int start_console_console_set_mode(idl_endpoint *ep,
+                                          const console_console_set_mode_request *req,
+                                          idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_console_console_set_mode_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_console_console_set_mode(idl_endpoint *ep, idl_call *call,
+                                           console_console_set_mode_reply_buffer *buf,
+                                           const console_console_set_mode_reply **reply,
+                                           sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = console_console_get_mode_error_validate(buf->bytes, size, error);
+		err = console_console_set_mode_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_get_mode_reply_validate(buf->bytes, size, handles, handle_count);
+	err = console_console_set_mode_reply_validate(buf->bytes, call->size, call->handles,
+	                                              call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* console.idl:61: Console.set_mode */
 int console_console_set_mode(idl_endpoint *ep, const console_console_set_mode_request *req,
                              console_console_set_mode_reply_buffer *buf,
                              const console_console_set_mode_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_console_console_set_mode_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_console_console_set_mode(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_console_console_set_mode(ep, &call, buf, reply, error);
+}
+
+/* console.idl:61: Console.set_mode, started */
+int console_console_set_mode_start(idl_endpoint *ep, const console_console_set_mode_request *req,
+                                   console_console_set_mode_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_console_console_set_mode(ep, req, &p->call);
+}
+
+/* console.idl:61: Console.set_mode, finished */
+int console_console_set_mode_finish(idl_endpoint *ep, console_console_set_mode_pending *p,
+                                    const console_console_set_mode_reply **reply, sys_errno *error)
+{
+	return finish_console_console_set_mode(ep, &p->call, &p->buf, reply, error);
+}
+
+/* console.idl:65: Console.get_size */
+static int start_console_console_get_size(idl_endpoint *ep,
+                                          const console_console_get_size_request *req,
+                                          idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_console_console_get_size_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_console_console_get_size(idl_endpoint *ep, idl_call *call,
+                                           console_console_get_size_reply_buffer *buf,
+                                           const console_console_get_size_reply **reply,
+                                           sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = console_console_set_mode_error_validate(buf->bytes, size, error);
+		err = console_console_get_size_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_set_mode_reply_validate(buf->bytes, size, handles, handle_count);
+	err = console_console_get_size_reply_validate(buf->bytes, call->size, call->handles,
+	                                              call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* console.idl:65: Console.get_size */
 int console_console_get_size(idl_endpoint *ep, const console_console_get_size_request *req,
                              console_console_get_size_reply_buffer *buf,
                              const console_console_get_size_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_console_console_get_size_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_console_console_get_size(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = console_console_get_size_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = console_console_get_size_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_console_console_get_size(ep, &call, buf, reply, error);
+}
+
+/* console.idl:65: Console.get_size, started */
+int console_console_get_size_start(idl_endpoint *ep, const console_console_get_size_request *req,
+                                   console_console_get_size_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_console_console_get_size(ep, req, &p->call);
+}
+
+/* console.idl:65: Console.get_size, finished */
+int console_console_get_size_finish(idl_endpoint *ep, console_console_get_size_pending *p,
+                                    const console_console_get_size_reply **reply, sys_errno *error)
+{
+	return finish_console_console_get_size(ep, &p->call, &p->buf, reply, error);
 }
 
 /* console.idl:69: Console.input_available */
@@ -1592,9 +1784,9 @@ int console_console_send_resized(idl_endpoint *ep, const console_console_resized
 	return send_console_console_resized_event(ep, event, 0);
 }
 
-static int serve_console_console_write(const console_console_handlers *h, void *ctx,
-                                       idl_endpoint *ep, void *frame, size_t size,
-                                       const idl_handle *handles, uint32_t handle_count)
+static int serve_console_console_write(const console_console_handlers *h, idl_request *r,
+                                       void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count)
 {
 	int err = console_console_write_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1602,26 +1794,30 @@ static int serve_console_console_write(const console_console_handlers *h, void *
 	if (h->write == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_write_request *req = frame;
+	r->txid = req->header.txid;
 	console_console_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->write(ctx, req, &reply, &error);
+	err = h->write(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = console_console_write_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    console_console_write_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_console_console_write_reply(ep, &reply, req->header.txid);
+	return send_console_console_write_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_console_console_print(const console_console_handlers *h, void *ctx,
-                                       idl_endpoint *ep, void *frame, size_t size,
-                                       const idl_handle *handles, uint32_t handle_count)
+static int serve_console_console_print(const console_console_handlers *h, idl_request *r,
+                                       void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count)
 {
 	int err = console_console_print_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1629,13 +1825,13 @@ static int serve_console_console_print(const console_console_handlers *h, void *
 	if (h->print == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_print_request *req = frame;
-	(void)ep;
-	return h->print(ctx, req);
+	r->txid = req->header.txid;
+	return h->print(r, req);
 }
 
-static int serve_console_console_read(const console_console_handlers *h, void *ctx,
-                                      idl_endpoint *ep, void *frame, size_t size,
-                                      const idl_handle *handles, uint32_t handle_count)
+static int serve_console_console_read(const console_console_handlers *h, idl_request *r,
+                                      void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count)
 {
 	int err = console_console_read_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1643,26 +1839,30 @@ static int serve_console_console_read(const console_console_handlers *h, void *c
 	if (h->read == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_read_request *req = frame;
+	r->txid = req->header.txid;
 	console_console_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->read(ctx, req, &reply, &error);
+	err = h->read(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = console_console_read_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    console_console_read_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_console_console_read_reply(ep, &reply, req->header.txid);
+	return send_console_console_read_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_console_console_get_mode(const console_console_handlers *h, void *ctx,
-                                          idl_endpoint *ep, void *frame, size_t size,
-                                          const idl_handle *handles, uint32_t handle_count)
+static int serve_console_console_get_mode(const console_console_handlers *h, idl_request *r,
+                                          void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count)
 {
 	int err = console_console_get_mode_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1670,26 +1870,30 @@ static int serve_console_console_get_mode(const console_console_handlers *h, voi
 	if (h->get_mode == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_get_mode_request *req = frame;
+	r->txid = req->header.txid;
 	console_console_get_mode_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->get_mode(ctx, req, &reply, &error);
+	err = h->get_mode(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = console_console_get_mode_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = console_console_get_mode_error_encode(r->txid, error, out,
+		                                                  IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_console_console_get_mode_reply(ep, &reply, req->header.txid);
+	return send_console_console_get_mode_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_console_console_set_mode(const console_console_handlers *h, void *ctx,
-                                          idl_endpoint *ep, void *frame, size_t size,
-                                          const idl_handle *handles, uint32_t handle_count)
+static int serve_console_console_set_mode(const console_console_handlers *h, idl_request *r,
+                                          void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count)
 {
 	int err = console_console_set_mode_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1697,26 +1901,30 @@ static int serve_console_console_set_mode(const console_console_handlers *h, voi
 	if (h->set_mode == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_set_mode_request *req = frame;
+	r->txid = req->header.txid;
 	console_console_set_mode_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->set_mode(ctx, req, &reply, &error);
+	err = h->set_mode(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = console_console_set_mode_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = console_console_set_mode_error_encode(r->txid, error, out,
+		                                                  IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_console_console_set_mode_reply(ep, &reply, req->header.txid);
+	return send_console_console_set_mode_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_console_console_get_size(const console_console_handlers *h, void *ctx,
-                                          idl_endpoint *ep, void *frame, size_t size,
-                                          const idl_handle *handles, uint32_t handle_count)
+static int serve_console_console_get_size(const console_console_handlers *h, idl_request *r,
+                                          void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count)
 {
 	int err = console_console_get_size_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1724,52 +1932,227 @@ static int serve_console_console_get_size(const console_console_handlers *h, voi
 	if (h->get_size == NULL)
 		return IDL_E_NO_HANDLER;
 	const console_console_get_size_request *req = frame;
+	r->txid = req->header.txid;
 	console_console_get_size_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->get_size(ctx, req, &reply, &error);
+	err = h->get_size(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = console_console_get_size_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = console_console_get_size_error_encode(r->txid, error, out,
+		                                                  IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_console_console_get_size_reply(ep, &reply, req->header.txid);
+	return send_console_console_get_size_reply(r->ep, &reply, r->txid);
 }
 
-int console_console_dispatch(const console_console_handlers *h, void *ctx, idl_endpoint *ep,
-                             void *frame, size_t size, const idl_handle *handles,
-                             uint32_t handle_count)
+/* console.idl:45: Console.write, deferred */
+int console_console_write_defer(idl_request *r, console_console_write_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int console_console_write_reply_ok(console_console_write_token *t,
+                                   const console_console_write_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_write_reply_encode(reply, t->token.txid, frame,
+	                                                  CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES,
+	                                                  handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int console_console_write_reply_error(console_console_write_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    console_console_write_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* console.idl:55: Console.read, deferred */
+int console_console_read_defer(idl_request *r, console_console_read_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int console_console_read_reply_ok(console_console_read_token *t,
+                                  const console_console_read_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_read_reply_encode(reply, t->token.txid, frame,
+	                                                 CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES,
+	                                                 handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int console_console_read_reply_error(console_console_read_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    console_console_read_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* console.idl:58: Console.get_mode, deferred */
+int console_console_get_mode_defer(idl_request *r, console_console_get_mode_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int console_console_get_mode_reply_ok(console_console_get_mode_token *t,
+                                      const console_console_get_mode_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_get_mode_reply_encode(
+	    reply, t->token.txid, frame, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int console_console_get_mode_reply_error(console_console_get_mode_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_get_mode_error_encode(t->token.txid, error, frame,
+	                                                     IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* console.idl:61: Console.set_mode, deferred */
+int console_console_set_mode_defer(idl_request *r, console_console_set_mode_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int console_console_set_mode_reply_ok(console_console_set_mode_token *t,
+                                      const console_console_set_mode_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_set_mode_reply_encode(
+	    reply, t->token.txid, frame, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int console_console_set_mode_reply_error(console_console_set_mode_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_set_mode_error_encode(t->token.txid, error, frame,
+	                                                     IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* console.idl:65: Console.get_size, deferred */
+int console_console_get_size_defer(idl_request *r, console_console_get_size_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int console_console_get_size_reply_ok(console_console_get_size_token *t,
+                                      const console_console_get_size_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_get_size_reply_encode(
+	    reply, t->token.txid, frame, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int console_console_get_size_reply_error(console_console_get_size_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = console_console_get_size_error_encode(t->token.txid, error, frame,
+	                                                     IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+int console_console_dispatch(const console_console_handlers *h, idl_request *r, void *frame,
+                             size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case CONSOLE_CONSOLE_WRITE_ORDINAL:
-		return serve_console_console_write(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_console_console_write(h, r, frame, size, handles, handle_count);
 	case CONSOLE_CONSOLE_PRINT_ORDINAL:
-		return serve_console_console_print(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_console_console_print(h, r, frame, size, handles, handle_count);
 	case CONSOLE_CONSOLE_READ_ORDINAL:
-		return serve_console_console_read(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_console_console_read(h, r, frame, size, handles, handle_count);
 	case CONSOLE_CONSOLE_GET_MODE_ORDINAL:
-		return serve_console_console_get_mode(h, ctx, ep, frame, size, handles,
-		                                      handle_count);
+		return serve_console_console_get_mode(h, r, frame, size, handles, handle_count);
 	case CONSOLE_CONSOLE_SET_MODE_ORDINAL:
-		return serve_console_console_set_mode(h, ctx, ep, frame, size, handles,
-		                                      handle_count);
+		return serve_console_console_set_mode(h, r, frame, size, handles, handle_count);
 	case CONSOLE_CONSOLE_GET_SIZE_ORDINAL:
-		return serve_console_console_get_size(h, ctx, ep, frame, size, handles,
-		                                      handle_count);
+		return serve_console_console_get_size(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
 
+static int dispatch_console_console(const void *h, idl_request *r, void *frame, size_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return console_console_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface console_console_interface = {
+    .name = "console.Console",
+    .protocol = CONSOLE_CONSOLE_PROTOCOL,
+    .max_frame_bytes = CONSOLE_CONSOLE_MAX_FRAME_BYTES,
+    .max_request_bytes = 4136u,
+    .dispatch = dispatch_console_console,
+};
+
 int console_console_event_dispatch(const console_console_event_handlers *h, void *ctx, void *frame,
-                                   size_t size, const idl_handle *handles, uint32_t handle_count)
+                                   size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)

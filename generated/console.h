@@ -48,6 +48,15 @@ typedef uint32_t console_mode;
 /* Every declared bit of console_mode. */
 #define CONSOLE_MODE_MASK ((console_mode)0xfu)
 
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t console_mode_format(console_mode v, char *buf, size_t size);
+
+/* channel<Console>: one end of a channel whose peer serves Console (console.idl:41). */
+typedef struct console_console_channel {
+	idl_handle handle;
+} console_console_channel;
+
 typedef struct console_window_size console_window_size;
 typedef struct console_console_write_request console_console_write_request;
 typedef struct console_console_write_reply console_console_write_reply;
@@ -90,6 +99,7 @@ _Static_assert(offsetof(console_window_size, rows) == 2, "wire layout");
  * small.
  */
 #define CONSOLE_CONSOLE_MAX_FRAME_BYTES                   8192u
+#define CONSOLE_CONSOLE_PROTOCOL                          0x62319355u
 #define CONSOLE_CONSOLE_WRITE_ORDINAL                     0x7c93d388u
 #define CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES           4136u
 #define CONSOLE_CONSOLE_WRITE_REQUEST_MAX_HANDLES         0u
@@ -140,11 +150,11 @@ _Static_assert(offsetof(console_console_write_request, data) == 24, "wire layout
 
 int64_t console_console_write_request_encode(const console_console_write_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int console_console_write_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_write_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_write_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_write_request **out);
 
@@ -158,12 +168,12 @@ _Static_assert(sizeof(console_console_write_reply) == 32, "wire layout");
 _Static_assert(offsetof(console_console_write_reply, written) == 24, "wire layout");
 
 int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int console_console_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int console_console_write_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const console_console_write_reply **out);
 
@@ -172,6 +182,13 @@ typedef union console_console_write_reply_buffer {
 	console_console_write_reply reply;
 	uint8_t bytes[32u];
 } console_console_write_reply_buffer;
+
+/* A call to Console.write in flight: _start fills it in, _finish ends it. */
+typedef struct console_console_write_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	console_console_write_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} console_console_write_pending;
 
 int64_t console_console_write_error_encode(uint64_t txid, sys_errno error, void *out,
                                            size_t out_max);
@@ -192,11 +209,11 @@ _Static_assert(offsetof(console_console_print_request, data) == 24, "wire layout
 
 int64_t console_console_print_request_encode(const console_console_print_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int console_console_print_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_print_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_print_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_print_request **out);
 
@@ -215,12 +232,12 @@ _Static_assert(sizeof(console_console_read_request) == 32, "wire layout");
 _Static_assert(offsetof(console_console_read_request, max) == 24, "wire layout");
 
 int64_t console_console_read_request_encode(const console_console_read_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int console_console_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int console_console_read_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const console_console_read_request **out);
 
@@ -233,12 +250,12 @@ _Static_assert(sizeof(console_console_read_reply) == 40, "wire layout");
 _Static_assert(offsetof(console_console_read_reply, data) == 24, "wire layout");
 
 int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int console_console_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int console_console_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int console_console_read_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const console_console_read_reply **out);
 
@@ -247,6 +264,13 @@ typedef union console_console_read_reply_buffer {
 	console_console_read_reply reply;
 	uint8_t bytes[4136u];
 } console_console_read_reply_buffer;
+
+/* A call to Console.read in flight: _start fills it in, _finish ends it. */
+typedef struct console_console_read_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	console_console_read_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} console_console_read_pending;
 
 int64_t console_console_read_error_encode(uint64_t txid, sys_errno error, void *out,
                                           size_t out_max);
@@ -263,11 +287,12 @@ _Static_assert(sizeof(console_console_get_mode_request) == 24, "wire layout");
 
 int64_t console_console_get_mode_request_encode(const console_console_get_mode_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count);
-int console_console_get_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_get_mode_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int console_console_get_mode_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_get_mode_request **out);
 
@@ -282,11 +307,11 @@ _Static_assert(offsetof(console_console_get_mode_reply, mode) == 24, "wire layou
 
 int64_t console_console_get_mode_reply_encode(const console_console_get_mode_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int console_console_get_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_get_mode_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_get_mode_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_get_mode_reply **out);
 
@@ -295,6 +320,13 @@ typedef union console_console_get_mode_reply_buffer {
 	console_console_get_mode_reply reply;
 	uint8_t bytes[32u];
 } console_console_get_mode_reply_buffer;
+
+/* A call to Console.get_mode in flight: _start fills it in, _finish ends it. */
+typedef struct console_console_get_mode_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	console_console_get_mode_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} console_console_get_mode_pending;
 
 int64_t console_console_get_mode_error_encode(uint64_t txid, sys_errno error, void *out,
                                               size_t out_max);
@@ -314,11 +346,12 @@ _Static_assert(offsetof(console_console_set_mode_request, mode) == 24, "wire lay
 
 int64_t console_console_set_mode_request_encode(const console_console_set_mode_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count);
-int console_console_set_mode_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_set_mode_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int console_console_set_mode_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_set_mode_request **out);
 
@@ -330,11 +363,11 @@ _Static_assert(sizeof(console_console_set_mode_reply) == 24, "wire layout");
 
 int64_t console_console_set_mode_reply_encode(const console_console_set_mode_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int console_console_set_mode_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_set_mode_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_set_mode_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_set_mode_reply **out);
 
@@ -343,6 +376,13 @@ typedef union console_console_set_mode_reply_buffer {
 	console_console_set_mode_reply reply;
 	uint8_t bytes[32u];
 } console_console_set_mode_reply_buffer;
+
+/* A call to Console.set_mode in flight: _start fills it in, _finish ends it. */
+typedef struct console_console_set_mode_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	console_console_set_mode_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} console_console_set_mode_pending;
 
 int64_t console_console_set_mode_error_encode(uint64_t txid, sys_errno error, void *out,
                                               size_t out_max);
@@ -360,11 +400,12 @@ _Static_assert(sizeof(console_console_get_size_request) == 24, "wire layout");
 
 int64_t console_console_get_size_request_encode(const console_console_get_size_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count);
-int console_console_get_size_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_get_size_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int console_console_get_size_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const console_console_get_size_request **out);
 
@@ -383,11 +424,11 @@ _Static_assert(offsetof(console_console_get_size_reply, size) == 24, "wire layou
 
 int64_t console_console_get_size_reply_encode(const console_console_get_size_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int console_console_get_size_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_get_size_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_get_size_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const console_console_get_size_reply **out);
 
@@ -396,6 +437,13 @@ typedef union console_console_get_size_reply_buffer {
 	console_console_get_size_reply reply;
 	uint8_t bytes[32u];
 } console_console_get_size_reply_buffer;
+
+/* A call to Console.get_size in flight: _start fills it in, _finish ends it. */
+typedef struct console_console_get_size_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	console_console_get_size_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} console_console_get_size_pending;
 
 int64_t console_console_get_size_error_encode(uint64_t txid, sys_errno error, void *out,
                                               size_t out_max);
@@ -417,12 +465,12 @@ _Static_assert(offsetof(console_console_input_available_event, available) == 24,
 int64_t
 console_console_input_available_event_encode(const console_console_input_available_event *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_input_available_event_validate(void *frame, size_t size,
-                                                   const idl_handle *handles,
+                                                   const idl_typed_handle *handles,
                                                    uint32_t handle_count);
 int console_console_input_available_event_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_handle *handles,
+                                                 size_t buf_max, const idl_typed_handle *handles,
                                                  uint32_t handle_count,
                                                  const console_console_input_available_event **out);
 
@@ -440,11 +488,11 @@ _Static_assert(offsetof(console_console_resized_event, size) == 24, "wire layout
 
 int64_t console_console_resized_event_encode(const console_console_resized_event *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int console_console_resized_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int console_console_resized_event_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int console_console_resized_event_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const console_console_resized_event **out);
 
@@ -452,23 +500,45 @@ int console_console_resized_event_decode(const void *shared, size_t available, v
  * Client stubs of Console: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int console_console_write(idl_endpoint *ep, const console_console_write_request *req,
                           console_console_write_reply_buffer *buf,
                           const console_console_write_reply **reply, sys_errno *error);
+int console_console_write_start(idl_endpoint *ep, const console_console_write_request *req,
+                                console_console_write_pending *p);
+int console_console_write_finish(idl_endpoint *ep, console_console_write_pending *p,
+                                 const console_console_write_reply **reply, sys_errno *error);
 int console_console_print(idl_endpoint *ep, const console_console_print_request *req);
 int console_console_read(idl_endpoint *ep, const console_console_read_request *req,
                          console_console_read_reply_buffer *buf,
                          const console_console_read_reply **reply, sys_errno *error);
+int console_console_read_start(idl_endpoint *ep, const console_console_read_request *req,
+                               console_console_read_pending *p);
+int console_console_read_finish(idl_endpoint *ep, console_console_read_pending *p,
+                                const console_console_read_reply **reply, sys_errno *error);
 int console_console_get_mode(idl_endpoint *ep, const console_console_get_mode_request *req,
                              console_console_get_mode_reply_buffer *buf,
                              const console_console_get_mode_reply **reply, sys_errno *error);
+int console_console_get_mode_start(idl_endpoint *ep, const console_console_get_mode_request *req,
+                                   console_console_get_mode_pending *p);
+int console_console_get_mode_finish(idl_endpoint *ep, console_console_get_mode_pending *p,
+                                    const console_console_get_mode_reply **reply, sys_errno *error);
 int console_console_set_mode(idl_endpoint *ep, const console_console_set_mode_request *req,
                              console_console_set_mode_reply_buffer *buf,
                              const console_console_set_mode_reply **reply, sys_errno *error);
+int console_console_set_mode_start(idl_endpoint *ep, const console_console_set_mode_request *req,
+                                   console_console_set_mode_pending *p);
+int console_console_set_mode_finish(idl_endpoint *ep, console_console_set_mode_pending *p,
+                                    const console_console_set_mode_reply **reply, sys_errno *error);
 int console_console_get_size(idl_endpoint *ep, const console_console_get_size_request *req,
                              console_console_get_size_reply_buffer *buf,
                              const console_console_get_size_reply **reply, sys_errno *error);
+int console_console_get_size_start(idl_endpoint *ep, const console_console_get_size_request *req,
+                                   console_console_get_size_pending *p);
+int console_console_get_size_finish(idl_endpoint *ep, console_console_get_size_pending *p,
+                                    const console_console_get_size_reply **reply, sys_errno *error);
 int console_console_send_input_available(idl_endpoint *ep,
                                          const console_console_input_available_event *event);
 int console_console_send_resized(idl_endpoint *ep, const console_console_resized_event *event);
@@ -476,27 +546,77 @@ int console_console_send_resized(idl_endpoint *ep, const console_console_resized
 /*
  * Server side of Console: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct console_console_handlers {
-	int (*write)(void *ctx, const console_console_write_request *req,
+	int (*write)(idl_request *r, const console_console_write_request *req,
 	             console_console_write_reply *reply, sys_errno *error);
-	int (*print)(void *ctx, const console_console_print_request *req);
-	int (*read)(void *ctx, const console_console_read_request *req,
+	int (*print)(idl_request *r, const console_console_print_request *req);
+	int (*read)(idl_request *r, const console_console_read_request *req,
 	            console_console_read_reply *reply, sys_errno *error);
-	int (*get_mode)(void *ctx, const console_console_get_mode_request *req,
+	int (*get_mode)(idl_request *r, const console_console_get_mode_request *req,
 	                console_console_get_mode_reply *reply, sys_errno *error);
-	int (*set_mode)(void *ctx, const console_console_set_mode_request *req,
+	int (*set_mode)(idl_request *r, const console_console_set_mode_request *req,
 	                console_console_set_mode_reply *reply, sys_errno *error);
-	int (*get_size)(void *ctx, const console_console_get_size_request *req,
+	int (*get_size)(idl_request *r, const console_console_get_size_request *req,
 	                console_console_get_size_reply *reply, sys_errno *error);
 } console_console_handlers;
 
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct console_console_write_token {
+	idl_reply_token token;
+} console_console_write_token;
+int console_console_write_defer(idl_request *r, console_console_write_token *t);
+int console_console_write_reply_ok(console_console_write_token *t,
+                                   const console_console_write_reply *reply);
+int console_console_write_reply_error(console_console_write_token *t, sys_errno error);
+
+typedef struct console_console_read_token {
+	idl_reply_token token;
+} console_console_read_token;
+int console_console_read_defer(idl_request *r, console_console_read_token *t);
+int console_console_read_reply_ok(console_console_read_token *t,
+                                  const console_console_read_reply *reply);
+int console_console_read_reply_error(console_console_read_token *t, sys_errno error);
+
+typedef struct console_console_get_mode_token {
+	idl_reply_token token;
+} console_console_get_mode_token;
+int console_console_get_mode_defer(idl_request *r, console_console_get_mode_token *t);
+int console_console_get_mode_reply_ok(console_console_get_mode_token *t,
+                                      const console_console_get_mode_reply *reply);
+int console_console_get_mode_reply_error(console_console_get_mode_token *t, sys_errno error);
+
+typedef struct console_console_set_mode_token {
+	idl_reply_token token;
+} console_console_set_mode_token;
+int console_console_set_mode_defer(idl_request *r, console_console_set_mode_token *t);
+int console_console_set_mode_reply_ok(console_console_set_mode_token *t,
+                                      const console_console_set_mode_reply *reply);
+int console_console_set_mode_reply_error(console_console_set_mode_token *t, sys_errno error);
+
+typedef struct console_console_get_size_token {
+	idl_reply_token token;
+} console_console_get_size_token;
+int console_console_get_size_defer(idl_request *r, console_console_get_size_token *t);
+int console_console_get_size_reply_ok(console_console_get_size_token *t,
+                                      const console_console_get_size_reply *reply);
+int console_console_get_size_reply_error(console_console_get_size_token *t, sys_errno error);
+
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int console_console_dispatch(const console_console_handlers *h, void *ctx, idl_endpoint *ep,
-                             void *frame, size_t size, const idl_handle *handles,
-                             uint32_t handle_count);
+int console_console_dispatch(const console_console_handlers *h, idl_request *r, void *frame,
+                             size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface console_console_interface;
 
 /* Client side of Console's events. */
 typedef struct console_console_event_handlers {
@@ -505,6 +625,7 @@ typedef struct console_console_event_handlers {
 } console_console_event_handlers;
 
 int console_console_event_dispatch(const console_console_event_handlers *h, void *ctx, void *frame,
-                                   size_t size, const idl_handle *handles, uint32_t handle_count);
+                                   size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count);
 
 #endif /* IDLC_CONSOLE_H */

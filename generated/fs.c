@@ -6,6 +6,73 @@
  */
 #include "fs.h"
 
+/* enum FileKind (fs.idl:25) */
+const char *fs_file_kind_name(fs_file_kind v)
+{
+	switch (v) {
+	case FS_FILE_KIND_REGULAR:
+		return "REGULAR";
+	case FS_FILE_KIND_DIRECTORY:
+		return "DIRECTORY";
+	case FS_FILE_KIND_SYMLINK:
+		return "SYMLINK";
+	case FS_FILE_KIND_CHAR_DEVICE:
+		return "CHAR_DEVICE";
+	case FS_FILE_KIND_BLOCK_DEVICE:
+		return "BLOCK_DEVICE";
+	case FS_FILE_KIND_FIFO:
+		return "FIFO";
+	case FS_FILE_KIND_SOCKET:
+		return "SOCKET";
+	default:
+		return NULL;
+	}
+}
+
+/* bits OpenFlags (fs.idl:36) */
+size_t fs_open_flags_format(fs_open_flags v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, FS_OPEN_FLAGS_READ, "READ");
+	idl_bits_name(&t, FS_OPEN_FLAGS_WRITE, "WRITE");
+	idl_bits_name(&t, FS_OPEN_FLAGS_CREATE, "CREATE");
+	idl_bits_name(&t, FS_OPEN_FLAGS_TRUNCATE, "TRUNCATE");
+	idl_bits_name(&t, FS_OPEN_FLAGS_APPEND, "APPEND");
+	idl_bits_name(&t, FS_OPEN_FLAGS_DIRECTORY, "DIRECTORY");
+	idl_bits_name(&t, FS_OPEN_FLAGS_EXCLUSIVE, "EXCLUSIVE");
+	return idl_bits_end(&t);
+}
+
+/* bits WatchMask (fs.idl:57) */
+size_t fs_watch_mask_format(fs_watch_mask v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, FS_WATCH_MASK_CONTENTS, "CONTENTS");
+	idl_bits_name(&t, FS_WATCH_MASK_METADATA, "METADATA");
+	idl_bits_name(&t, FS_WATCH_MASK_ENTRIES, "ENTRIES");
+	idl_bits_name(&t, FS_WATCH_MASK_REMOVED, "REMOVED");
+	return idl_bits_end(&t);
+}
+
+/* enum Advice (fs.idl:70) */
+const char *fs_advice_name(fs_advice v)
+{
+	switch (v) {
+	case FS_ADVICE_NORMAL:
+		return "NORMAL";
+	case FS_ADVICE_SEQUENTIAL:
+		return "SEQUENTIAL";
+	case FS_ADVICE_RANDOM:
+		return "RANDOM";
+	case FS_ADVICE_WILL_NEED:
+		return "WILL_NEED";
+	case FS_ADVICE_DONT_NEED:
+		return "DONT_NEED";
+	default:
+		return NULL;
+	}
+}
+
 static int check_fs_stat(idl_decoder *d, fs_stat *p)
 {
 	(void)d;
@@ -59,7 +126,8 @@ static int put_fs_dir_entry(idl_encoder *e, const fs_dir_entry *src, fs_dir_entr
 
 /* fs.idl:112: File.open request */
 int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	int err;
 	fs_file_open_request *p = out;
@@ -85,8 +153,8 @@ int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_open_request(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_open_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	fs_file_open_request *p = frame;
@@ -119,14 +187,14 @@ static inline int check_fs_file_open_request(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_open_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_open_request(frame, size, handles, handle_count);
 }
 
 int fs_file_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_open_request **out)
 {
 	if (buf_max < FS_FILE_OPEN_REQUEST_MAX_BYTES)
@@ -143,7 +211,7 @@ int fs_file_open_request_decode(const void *shared, size_t available, void *buf,
 
 /* fs.idl:112: File.open reply */
 int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	fs_file_open_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -163,8 +231,8 @@ int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_open_reply(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_fs_file_open_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_open_reply *p = frame;
 	if (size < sizeof(*p))
@@ -185,14 +253,14 @@ static inline int check_fs_file_open_reply(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
-int fs_file_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	return check_fs_file_open_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_open_reply **out)
 {
 	if (buf_max < FS_FILE_OPEN_REPLY_MAX_BYTES)
@@ -255,7 +323,8 @@ int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error
 
 /* fs.idl:115: File.close request */
 int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	fs_file_close_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -275,7 +344,8 @@ int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_close_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_close_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	fs_file_close_request *p = frame;
@@ -299,14 +369,14 @@ static inline int check_fs_file_close_request(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int fs_file_close_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_close_request(frame, size, handles, handle_count);
 }
 
 int fs_file_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_close_request **out)
 {
 	if (buf_max < FS_FILE_CLOSE_REQUEST_MAX_BYTES)
@@ -324,7 +394,8 @@ int fs_file_close_request_decode(const void *shared, size_t available, void *buf
 
 /* fs.idl:115: File.close reply */
 int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
 {
 	fs_file_close_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -343,8 +414,8 @@ int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_close_reply(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_fs_file_close_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_close_reply *p = frame;
 	if (size < sizeof(*p))
@@ -363,14 +434,14 @@ static inline int check_fs_file_close_reply(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
-int fs_file_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	return check_fs_file_close_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_close_reply **out)
 {
 	if (buf_max < FS_FILE_CLOSE_REPLY_MAX_BYTES)
@@ -433,7 +504,8 @@ int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *erro
 
 /* fs.idl:120: File.read request */
 int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	fs_file_read_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -454,8 +526,8 @@ int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_read_request(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_read_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_read_request *p = frame;
 	if (size < sizeof(*p))
@@ -480,14 +552,14 @@ static inline int check_fs_file_read_request(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_read_request(frame, size, handles, handle_count);
 }
 
 int fs_file_read_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_read_request **out)
 {
 	if (buf_max < FS_FILE_READ_REQUEST_MAX_BYTES)
@@ -504,7 +576,7 @@ int fs_file_read_request_decode(const void *shared, size_t available, void *buf,
 
 /* fs.idl:120: File.read reply */
 int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	fs_file_read_reply *p = out;
@@ -534,8 +606,8 @@ int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_read_reply(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_fs_file_read_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	fs_file_read_reply *p = frame;
@@ -568,14 +640,14 @@ static inline int check_fs_file_read_reply(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
-int fs_file_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	return check_fs_file_read_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_read_reply **out)
 {
 	if (buf_max < FS_FILE_READ_REPLY_MAX_BYTES)
@@ -638,7 +710,8 @@ int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error
 
 /* fs.idl:124: File.write request */
 int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	int err;
 	fs_file_write_request *p = out;
@@ -669,7 +742,8 @@ int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_write_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_write_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	int err;
@@ -707,14 +781,14 @@ static inline int check_fs_file_write_request(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int fs_file_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_write_request(frame, size, handles, handle_count);
 }
 
 int fs_file_write_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_write_request **out)
 {
 	if (buf_max < FS_FILE_WRITE_REQUEST_MAX_BYTES)
@@ -731,7 +805,8 @@ int fs_file_write_request_decode(const void *shared, size_t available, void *buf
 
 /* fs.idl:124: File.write reply */
 int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
 {
 	fs_file_write_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -751,8 +826,8 @@ int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_write_reply(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_fs_file_write_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_write_reply *p = frame;
 	if (size < sizeof(*p))
@@ -773,14 +848,14 @@ static inline int check_fs_file_write_reply(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
-int fs_file_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	return check_fs_file_write_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_write_reply **out)
 {
 	if (buf_max < FS_FILE_WRITE_REPLY_MAX_BYTES)
@@ -841,9 +916,9 @@ int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* fs.idl:130: File.read_shared request */
+/* fs.idl:132: File.read_shared request */
 int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	int err;
@@ -855,7 +930,7 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	err = idl_put_handle(e, msg->buffer, &p->buffer);
+	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
 	p->header.size = (uint32_t)enc.cursor;
@@ -870,7 +945,7 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 }
 
 static inline int check_fs_file_read_shared_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	int err;
@@ -893,8 +968,8 @@ static inline int check_fs_file_read_shared_request(void *frame, size_t size,
 	dec.handle_count = handle_count;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:130: buffer */
-	err = idl_take_handle(d, &p->buffer);
+	/* fs.idl:132: buffer */
+	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
 	if (dec.next_handle != handle_count)
@@ -902,14 +977,14 @@ static inline int check_fs_file_read_shared_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_fs_file_read_shared_request(frame, size, handles, handle_count);
 }
 
 int fs_file_read_shared_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const fs_file_read_shared_request **out)
 {
@@ -926,9 +1001,9 @@ int fs_file_read_shared_request_decode(const void *shared, size_t available, voi
 	return IDL_OK;
 }
 
-/* fs.idl:130: File.read_shared reply */
+/* fs.idl:132: File.read_shared reply */
 int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	fs_file_read_shared_reply *p = out;
@@ -950,7 +1025,8 @@ int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, u
 }
 
 static inline int check_fs_file_read_shared_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	fs_file_read_shared_reply *p = frame;
 	if (size < sizeof(*p))
@@ -971,14 +1047,14 @@ static inline int check_fs_file_read_shared_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_fs_file_read_shared_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_read_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const fs_file_read_shared_reply **out)
 {
 	if (buf_max < FS_FILE_READ_SHARED_REPLY_MAX_BYTES)
@@ -1040,9 +1116,9 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* fs.idl:135: File.write_shared request */
+/* fs.idl:137: File.write_shared request */
 int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -1054,7 +1130,7 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	err = idl_put_handle(e, msg->buffer, &p->buffer);
+	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
 	p->header.size = (uint32_t)enc.cursor;
@@ -1069,7 +1145,7 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 }
 
 static inline int check_fs_file_write_shared_request(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -1092,8 +1168,8 @@ static inline int check_fs_file_write_shared_request(void *frame, size_t size,
 	dec.handle_count = handle_count;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:135: buffer */
-	err = idl_take_handle(d, &p->buffer);
+	/* fs.idl:137: buffer */
+	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
 	if (dec.next_handle != handle_count)
@@ -1101,14 +1177,14 @@ static inline int check_fs_file_write_shared_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_fs_file_write_shared_request(frame, size, handles, handle_count);
 }
 
 int fs_file_write_shared_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const fs_file_write_shared_request **out)
 {
@@ -1125,9 +1201,9 @@ int fs_file_write_shared_request_decode(const void *shared, size_t available, vo
 	return IDL_OK;
 }
 
-/* fs.idl:135: File.write_shared reply */
+/* fs.idl:137: File.write_shared reply */
 int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	fs_file_write_shared_reply *p = out;
@@ -1149,7 +1225,8 @@ int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg,
 }
 
 static inline int check_fs_file_write_shared_reply(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	fs_file_write_shared_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1170,14 +1247,14 @@ static inline int check_fs_file_write_shared_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_fs_file_write_shared_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_write_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const fs_file_write_shared_reply **out)
 {
 	if (buf_max < FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES)
@@ -1239,9 +1316,10 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* fs.idl:139: File.stat request */
+/* fs.idl:141: File.stat request */
 int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	fs_file_stat_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1261,8 +1339,8 @@ int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_stat_request(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_stat_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_stat_request *p = frame;
 	if (size < sizeof(*p))
@@ -1285,14 +1363,14 @@ static inline int check_fs_file_stat_request(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_stat_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_stat_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_stat_request(frame, size, handles, handle_count);
 }
 
 int fs_file_stat_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_stat_request **out)
 {
 	if (buf_max < FS_FILE_STAT_REQUEST_MAX_BYTES)
@@ -1307,9 +1385,9 @@ int fs_file_stat_request_decode(const void *shared, size_t available, void *buf,
 	return IDL_OK;
 }
 
-/* fs.idl:139: File.stat reply */
+/* fs.idl:141: File.stat reply */
 int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	fs_file_stat_reply *p = out;
@@ -1333,8 +1411,8 @@ int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_stat_reply(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_fs_file_stat_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	fs_file_stat_reply *p = frame;
@@ -1353,21 +1431,21 @@ static inline int check_fs_file_stat_reply(void *frame, size_t size, const idl_h
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:139: st */
+	/* fs.idl:141: st */
 	err = check_fs_stat(d, &p->st);
 	if (err != IDL_OK)
 		return err;
 	return IDL_OK;
 }
 
-int fs_file_stat_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_stat_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	return check_fs_file_stat_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_stat_reply **out)
 {
 	if (buf_max < FS_FILE_STAT_REPLY_MAX_BYTES)
@@ -1428,9 +1506,9 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
 	return IDL_OK;
 }
 
-/* fs.idl:143: File.set_times request */
+/* fs.idl:145: File.set_times request */
 int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	fs_file_set_times_request *p = out;
@@ -1462,7 +1540,8 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 }
 
 static inline int check_fs_file_set_times_request(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	fs_file_set_times_request *p = frame;
 	if (size < sizeof(*p))
@@ -1482,7 +1561,7 @@ static inline int check_fs_file_set_times_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:143: access_time_ns */
+	/* fs.idl:145: access_time_ns */
 	if (*(const uint8_t *)&p->access_time_ns.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->access_time_ns.pad, sizeof(p->access_time_ns.pad)))
@@ -1492,7 +1571,7 @@ static inline int check_fs_file_set_times_request(void *frame, size_t size,
 	                        sizeof(p->access_time_ns.value))) {
 		return IDL_E_PADDING;
 	}
-	/* fs.idl:143: modify_time_ns */
+	/* fs.idl:145: modify_time_ns */
 	if (*(const uint8_t *)&p->modify_time_ns.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->modify_time_ns.pad, sizeof(p->modify_time_ns.pad)))
@@ -1505,14 +1584,14 @@ static inline int check_fs_file_set_times_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_set_times_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_set_times_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_fs_file_set_times_request(frame, size, handles, handle_count);
 }
 
 int fs_file_set_times_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const fs_file_set_times_request **out)
 {
 	if (buf_max < FS_FILE_SET_TIMES_REQUEST_MAX_BYTES)
@@ -1528,9 +1607,10 @@ int fs_file_set_times_request_decode(const void *shared, size_t available, void 
 	return IDL_OK;
 }
 
-/* fs.idl:143: File.set_times reply */
+/* fs.idl:145: File.set_times reply */
 int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	fs_file_set_times_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1549,7 +1629,8 @@ int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_set_times_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_set_times_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	fs_file_set_times_reply *p = frame;
@@ -1569,14 +1650,14 @@ static inline int check_fs_file_set_times_reply(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_fs_file_set_times_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_set_times_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const fs_file_set_times_reply **out)
 {
 	if (buf_max < FS_FILE_SET_TIMES_REPLY_MAX_BYTES)
@@ -1638,9 +1719,9 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
 	return IDL_OK;
 }
 
-/* fs.idl:148: File.truncate request */
+/* fs.idl:150: File.truncate request */
 int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	fs_file_truncate_request *p = out;
@@ -1662,7 +1743,8 @@ int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uin
 }
 
 static inline int check_fs_file_truncate_request(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	fs_file_truncate_request *p = frame;
 	if (size < sizeof(*p))
@@ -1685,14 +1767,14 @@ static inline int check_fs_file_truncate_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_truncate_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_truncate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_fs_file_truncate_request(frame, size, handles, handle_count);
 }
 
 int fs_file_truncate_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const fs_file_truncate_request **out)
 {
 	if (buf_max < FS_FILE_TRUNCATE_REQUEST_MAX_BYTES)
@@ -1708,9 +1790,10 @@ int fs_file_truncate_request_decode(const void *shared, size_t available, void *
 	return IDL_OK;
 }
 
-/* fs.idl:148: File.truncate reply */
+/* fs.idl:150: File.truncate reply */
 int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
 {
 	fs_file_truncate_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1729,7 +1812,8 @@ int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_truncate_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_truncate_reply(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	fs_file_truncate_reply *p = frame;
@@ -1749,14 +1833,14 @@ static inline int check_fs_file_truncate_reply(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
-int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	return check_fs_file_truncate_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_truncate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_truncate_reply **out)
 {
 	if (buf_max < FS_FILE_TRUNCATE_REPLY_MAX_BYTES)
@@ -1818,9 +1902,10 @@ int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *e
 	return IDL_OK;
 }
 
-/* fs.idl:151: File.sync request */
+/* fs.idl:153: File.sync request */
 int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	fs_file_sync_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1840,8 +1925,8 @@ int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_sync_request(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_sync_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_sync_request *p = frame;
 	if (size < sizeof(*p))
@@ -1864,14 +1949,14 @@ static inline int check_fs_file_sync_request(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_sync_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_sync_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_sync_request(frame, size, handles, handle_count);
 }
 
 int fs_file_sync_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_sync_request **out)
 {
 	if (buf_max < FS_FILE_SYNC_REQUEST_MAX_BYTES)
@@ -1886,9 +1971,9 @@ int fs_file_sync_request_decode(const void *shared, size_t available, void *buf,
 	return IDL_OK;
 }
 
-/* fs.idl:151: File.sync reply */
+/* fs.idl:153: File.sync reply */
 int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	fs_file_sync_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1907,8 +1992,8 @@ int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_sync_reply(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_fs_file_sync_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_sync_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1927,14 +2012,14 @@ static inline int check_fs_file_sync_reply(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
-int fs_file_sync_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_sync_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	return check_fs_file_sync_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_sync_reply **out)
 {
 	if (buf_max < FS_FILE_SYNC_REPLY_MAX_BYTES)
@@ -1995,9 +2080,10 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
 	return IDL_OK;
 }
 
-/* fs.idl:157: File.readdir request */
+/* fs.idl:159: File.readdir request */
 int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	fs_file_readdir_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2017,7 +2103,8 @@ int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_readdir_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_readdir_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	fs_file_readdir_request *p = frame;
@@ -2041,14 +2128,14 @@ static inline int check_fs_file_readdir_request(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int fs_file_readdir_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_readdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_fs_file_readdir_request(frame, size, handles, handle_count);
 }
 
 int fs_file_readdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const fs_file_readdir_request **out)
 {
 	if (buf_max < FS_FILE_READDIR_REQUEST_MAX_BYTES)
@@ -2064,9 +2151,10 @@ int fs_file_readdir_request_decode(const void *shared, size_t available, void *b
 	return IDL_OK;
 }
 
-/* fs.idl:157: File.readdir reply */
+/* fs.idl:159: File.readdir reply */
 int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	int err;
 	fs_file_readdir_reply *p = out;
@@ -2104,7 +2192,8 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_readdir_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_readdir_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	int err;
@@ -2124,7 +2213,7 @@ static inline int check_fs_file_readdir_reply(void *frame, size_t size, const id
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:158: entries */
+	/* fs.idl:160: entries */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->entries.count, p->entries.reserved, p->entries.offset,
@@ -2139,7 +2228,7 @@ static inline int check_fs_file_readdir_reply(void *frame, size_t size, const id
 		}
 		p->entries.items = (void *)block;
 	}
-	/* fs.idl:158: done */
+	/* fs.idl:160: done */
 	if (*(const uint8_t *)&p->done > 1)
 		return IDL_E_BOOL;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -2149,14 +2238,14 @@ static inline int check_fs_file_readdir_reply(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_readdir_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_readdir_reply **out)
 {
 	if (buf_max < FS_FILE_READDIR_REPLY_MAX_BYTES)
@@ -2217,9 +2306,10 @@ int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* fs.idl:162: File.mkdir request */
+/* fs.idl:164: File.mkdir request */
 int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	int err;
 	fs_file_mkdir_request *p = out;
@@ -2244,7 +2334,8 @@ int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_mkdir_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_mkdir_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	int err;
@@ -2266,7 +2357,7 @@ static inline int check_fs_file_mkdir_request(void *frame, size_t size, const id
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:162: path */
+	/* fs.idl:164: path */
 	err = idl_check_string(d, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
@@ -2277,14 +2368,14 @@ static inline int check_fs_file_mkdir_request(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_mkdir_request(frame, size, handles, handle_count);
 }
 
 int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_mkdir_request **out)
 {
 	if (buf_max < FS_FILE_MKDIR_REQUEST_MAX_BYTES)
@@ -2299,9 +2390,10 @@ int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf
 	return IDL_OK;
 }
 
-/* fs.idl:162: File.mkdir reply */
+/* fs.idl:164: File.mkdir reply */
 int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
 {
 	fs_file_mkdir_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2320,8 +2412,8 @@ int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_mkdir_reply(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_fs_file_mkdir_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_mkdir_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2340,14 +2432,14 @@ static inline int check_fs_file_mkdir_reply(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
-int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	return check_fs_file_mkdir_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_mkdir_reply **out)
 {
 	if (buf_max < FS_FILE_MKDIR_REPLY_MAX_BYTES)
@@ -2408,9 +2500,10 @@ int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* fs.idl:165: File.unlink request */
+/* fs.idl:167: File.unlink request */
 int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
 {
 	int err;
 	fs_file_unlink_request *p = out;
@@ -2434,7 +2527,8 @@ int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_unlink_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_unlink_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	int err;
@@ -2456,7 +2550,7 @@ static inline int check_fs_file_unlink_request(void *frame, size_t size, const i
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:165: path */
+	/* fs.idl:167: path */
 	err = idl_check_string(d, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
@@ -2465,14 +2559,14 @@ static inline int check_fs_file_unlink_request(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
-int fs_file_unlink_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_unlink_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	return check_fs_file_unlink_request(frame, size, handles, handle_count);
 }
 
 int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_unlink_request **out)
 {
 	if (buf_max < FS_FILE_UNLINK_REQUEST_MAX_BYTES)
@@ -2487,9 +2581,10 @@ int fs_file_unlink_request_decode(const void *shared, size_t available, void *bu
 	return IDL_OK;
 }
 
-/* fs.idl:165: File.unlink reply */
+/* fs.idl:167: File.unlink reply */
 int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	fs_file_unlink_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2508,8 +2603,8 @@ int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_unlink_reply(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_unlink_reply(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_unlink_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2528,14 +2623,14 @@ static inline int check_fs_file_unlink_reply(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_unlink_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_unlink_reply **out)
 {
 	if (buf_max < FS_FILE_UNLINK_REPLY_MAX_BYTES)
@@ -2596,9 +2691,10 @@ int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *err
 	return IDL_OK;
 }
 
-/* fs.idl:168: File.rename request */
+/* fs.idl:170: File.rename request */
 int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
 {
 	int err;
 	fs_file_rename_request *p = out;
@@ -2625,7 +2721,8 @@ int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_rename_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_rename_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	int err;
@@ -2647,11 +2744,11 @@ static inline int check_fs_file_rename_request(void *frame, size_t size, const i
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* fs.idl:168: from */
+	/* fs.idl:170: from */
 	err = idl_check_string(d, &p->from, 1024u);
 	if (err != IDL_OK)
 		return err;
-	/* fs.idl:168: to */
+	/* fs.idl:170: to */
 	err = idl_check_string(d, &p->to, 1024u);
 	if (err != IDL_OK)
 		return err;
@@ -2660,14 +2757,14 @@ static inline int check_fs_file_rename_request(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
-int fs_file_rename_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_rename_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	return check_fs_file_rename_request(frame, size, handles, handle_count);
 }
 
 int fs_file_rename_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_rename_request **out)
 {
 	if (buf_max < FS_FILE_RENAME_REQUEST_MAX_BYTES)
@@ -2682,9 +2779,10 @@ int fs_file_rename_request_decode(const void *shared, size_t available, void *bu
 	return IDL_OK;
 }
 
-/* fs.idl:168: File.rename reply */
+/* fs.idl:170: File.rename reply */
 int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	fs_file_rename_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2703,8 +2801,8 @@ int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_rename_reply(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_fs_file_rename_reply(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_rename_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2723,14 +2821,14 @@ static inline int check_fs_file_rename_reply(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int fs_file_rename_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_rename_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_fs_file_rename_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_rename_reply **out)
 {
 	if (buf_max < FS_FILE_RENAME_REPLY_MAX_BYTES)
@@ -2791,9 +2889,10 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
 	return IDL_OK;
 }
 
-/* fs.idl:172: File.advise request */
+/* fs.idl:174: File.advise request */
 int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
 {
 	fs_file_advise_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2816,7 +2915,8 @@ int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_advise_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_advise_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	fs_file_advise_request *p = frame;
@@ -2837,7 +2937,7 @@ static inline int check_fs_file_advise_request(void *frame, size_t size, const i
 		return IDL_E_TXID;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* fs.idl:172: advice */
+	/* fs.idl:174: advice */
 	if (!fs_advice_is_valid(p->advice))
 		return IDL_E_ENUM;
 	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
@@ -2845,14 +2945,14 @@ static inline int check_fs_file_advise_request(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
-int fs_file_advise_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_advise_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	return check_fs_file_advise_request(frame, size, handles, handle_count);
 }
 
 int fs_file_advise_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_advise_request **out)
 {
 	if (buf_max < FS_FILE_ADVISE_REQUEST_MAX_BYTES)
@@ -2868,9 +2968,10 @@ int fs_file_advise_request_decode(const void *shared, size_t available, void *bu
 	return IDL_OK;
 }
 
-/* fs.idl:176: File.watch request */
+/* fs.idl:178: File.watch request */
 int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	fs_file_watch_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2891,7 +2992,8 @@ int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_watch_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_watch_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	fs_file_watch_request *p = frame;
@@ -2910,20 +3012,20 @@ static inline int check_fs_file_watch_request(void *frame, size_t size, const id
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* fs.idl:176: mask */
+	/* fs.idl:178: mask */
 	if ((p->mask & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_BITS;
 	return IDL_OK;
 }
 
-int fs_file_watch_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_watch_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_watch_request(frame, size, handles, handle_count);
 }
 
 int fs_file_watch_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_watch_request **out)
 {
 	if (buf_max < FS_FILE_WATCH_REQUEST_MAX_BYTES)
@@ -2939,9 +3041,10 @@ int fs_file_watch_request_decode(const void *shared, size_t available, void *buf
 	return IDL_OK;
 }
 
-/* fs.idl:176: File.watch reply */
+/* fs.idl:178: File.watch reply */
 int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
 {
 	fs_file_watch_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2960,8 +3063,8 @@ int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_watch_reply(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_fs_file_watch_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	fs_file_watch_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2980,14 +3083,14 @@ static inline int check_fs_file_watch_reply(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
-int fs_file_watch_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_watch_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	return check_fs_file_watch_reply(frame, size, handles, handle_count);
 }
 
 int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_watch_reply **out)
 {
 	if (buf_max < FS_FILE_WATCH_REPLY_MAX_BYTES)
@@ -3048,9 +3151,10 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* fs.idl:180: File.changed event */
+/* fs.idl:182: File.changed event */
 int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	fs_file_changed_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -3071,7 +3175,8 @@ int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_fs_file_changed_event(void *frame, size_t size, const idl_handle *handles,
+static inline int check_fs_file_changed_event(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	fs_file_changed_event *p = frame;
@@ -3090,20 +3195,20 @@ static inline int check_fs_file_changed_event(void *frame, size_t size, const id
 		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	/* fs.idl:180: what */
+	/* fs.idl:182: what */
 	if ((p->what & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_BITS;
 	return IDL_OK;
 }
 
-int fs_file_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_changed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_fs_file_changed_event(frame, size, handles, handle_count);
 }
 
 int fs_file_changed_event_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_changed_event **out)
 {
 	if (buf_max < FS_FILE_CHANGED_EVENT_MAX_BYTES)
@@ -3122,7 +3227,7 @@ int fs_file_changed_event_decode(const void *shared, size_t available, void *buf
 static int send_fs_file_open_request(idl_endpoint *ep, const fs_file_open_request *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_OPEN_REQUEST_MAX_BYTES, &frame);
@@ -3135,7 +3240,7 @@ static int send_fs_file_open_request(idl_endpoint *ep, const fs_file_open_reques
 
 static int send_fs_file_open_reply(idl_endpoint *ep, const fs_file_open_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_OPEN_REPLY_MAX_BYTES, &frame);
@@ -3149,7 +3254,7 @@ static int send_fs_file_open_reply(idl_endpoint *ep, const fs_file_open_reply *m
 static int send_fs_file_close_request(idl_endpoint *ep, const fs_file_close_request *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_CLOSE_REQUEST_MAX_BYTES, &frame);
@@ -3162,7 +3267,7 @@ static int send_fs_file_close_request(idl_endpoint *ep, const fs_file_close_requ
 
 static int send_fs_file_close_reply(idl_endpoint *ep, const fs_file_close_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_CLOSE_REPLY_MAX_BYTES, &frame);
@@ -3176,7 +3281,7 @@ static int send_fs_file_close_reply(idl_endpoint *ep, const fs_file_close_reply 
 static int send_fs_file_read_request(idl_endpoint *ep, const fs_file_read_request *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READ_REQUEST_MAX_BYTES, &frame);
@@ -3189,7 +3294,7 @@ static int send_fs_file_read_request(idl_endpoint *ep, const fs_file_read_reques
 
 static int send_fs_file_read_reply(idl_endpoint *ep, const fs_file_read_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READ_REPLY_MAX_BYTES, &frame);
@@ -3203,7 +3308,7 @@ static int send_fs_file_read_reply(idl_endpoint *ep, const fs_file_read_reply *m
 static int send_fs_file_write_request(idl_endpoint *ep, const fs_file_write_request *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WRITE_REQUEST_MAX_BYTES, &frame);
@@ -3216,7 +3321,7 @@ static int send_fs_file_write_request(idl_endpoint *ep, const fs_file_write_requ
 
 static int send_fs_file_write_reply(idl_endpoint *ep, const fs_file_write_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WRITE_REPLY_MAX_BYTES, &frame);
@@ -3230,7 +3335,7 @@ static int send_fs_file_write_reply(idl_endpoint *ep, const fs_file_write_reply 
 static int send_fs_file_read_shared_request(idl_endpoint *ep,
                                             const fs_file_read_shared_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, &frame);
@@ -3244,7 +3349,7 @@ static int send_fs_file_read_shared_request(idl_endpoint *ep,
 static int send_fs_file_read_shared_reply(idl_endpoint *ep, const fs_file_read_shared_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READ_SHARED_REPLY_MAX_BYTES, &frame);
@@ -3258,7 +3363,7 @@ static int send_fs_file_read_shared_reply(idl_endpoint *ep, const fs_file_read_s
 static int send_fs_file_write_shared_request(idl_endpoint *ep,
                                              const fs_file_write_shared_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES, &frame);
@@ -3272,7 +3377,7 @@ static int send_fs_file_write_shared_request(idl_endpoint *ep,
 static int send_fs_file_write_shared_reply(idl_endpoint *ep, const fs_file_write_shared_reply *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES, &frame);
@@ -3286,7 +3391,7 @@ static int send_fs_file_write_shared_reply(idl_endpoint *ep, const fs_file_write
 static int send_fs_file_stat_request(idl_endpoint *ep, const fs_file_stat_request *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_STAT_REQUEST_MAX_BYTES, &frame);
@@ -3299,7 +3404,7 @@ static int send_fs_file_stat_request(idl_endpoint *ep, const fs_file_stat_reques
 
 static int send_fs_file_stat_reply(idl_endpoint *ep, const fs_file_stat_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_STAT_REPLY_MAX_BYTES, &frame);
@@ -3313,7 +3418,7 @@ static int send_fs_file_stat_reply(idl_endpoint *ep, const fs_file_stat_reply *m
 static int send_fs_file_set_times_request(idl_endpoint *ep, const fs_file_set_times_request *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES, &frame);
@@ -3327,7 +3432,7 @@ static int send_fs_file_set_times_request(idl_endpoint *ep, const fs_file_set_ti
 static int send_fs_file_set_times_reply(idl_endpoint *ep, const fs_file_set_times_reply *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_SET_TIMES_REPLY_MAX_BYTES, &frame);
@@ -3341,7 +3446,7 @@ static int send_fs_file_set_times_reply(idl_endpoint *ep, const fs_file_set_time
 static int send_fs_file_truncate_request(idl_endpoint *ep, const fs_file_truncate_request *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES, &frame);
@@ -3355,7 +3460,7 @@ static int send_fs_file_truncate_request(idl_endpoint *ep, const fs_file_truncat
 static int send_fs_file_truncate_reply(idl_endpoint *ep, const fs_file_truncate_reply *msg,
                                        uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_TRUNCATE_REPLY_MAX_BYTES, &frame);
@@ -3369,7 +3474,7 @@ static int send_fs_file_truncate_reply(idl_endpoint *ep, const fs_file_truncate_
 static int send_fs_file_sync_request(idl_endpoint *ep, const fs_file_sync_request *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_SYNC_REQUEST_MAX_BYTES, &frame);
@@ -3382,7 +3487,7 @@ static int send_fs_file_sync_request(idl_endpoint *ep, const fs_file_sync_reques
 
 static int send_fs_file_sync_reply(idl_endpoint *ep, const fs_file_sync_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_SYNC_REPLY_MAX_BYTES, &frame);
@@ -3396,7 +3501,7 @@ static int send_fs_file_sync_reply(idl_endpoint *ep, const fs_file_sync_reply *m
 static int send_fs_file_readdir_request(idl_endpoint *ep, const fs_file_readdir_request *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READDIR_REQUEST_MAX_BYTES, &frame);
@@ -3410,7 +3515,7 @@ static int send_fs_file_readdir_request(idl_endpoint *ep, const fs_file_readdir_
 static int send_fs_file_readdir_reply(idl_endpoint *ep, const fs_file_readdir_reply *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_READDIR_REPLY_MAX_BYTES, &frame);
@@ -3424,7 +3529,7 @@ static int send_fs_file_readdir_reply(idl_endpoint *ep, const fs_file_readdir_re
 static int send_fs_file_mkdir_request(idl_endpoint *ep, const fs_file_mkdir_request *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_MKDIR_REQUEST_MAX_BYTES, &frame);
@@ -3437,7 +3542,7 @@ static int send_fs_file_mkdir_request(idl_endpoint *ep, const fs_file_mkdir_requ
 
 static int send_fs_file_mkdir_reply(idl_endpoint *ep, const fs_file_mkdir_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_MKDIR_REPLY_MAX_BYTES, &frame);
@@ -3451,7 +3556,7 @@ static int send_fs_file_mkdir_reply(idl_endpoint *ep, const fs_file_mkdir_reply 
 static int send_fs_file_unlink_request(idl_endpoint *ep, const fs_file_unlink_request *msg,
                                        uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_UNLINK_REQUEST_MAX_BYTES, &frame);
@@ -3465,7 +3570,7 @@ static int send_fs_file_unlink_request(idl_endpoint *ep, const fs_file_unlink_re
 static int send_fs_file_unlink_reply(idl_endpoint *ep, const fs_file_unlink_reply *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_UNLINK_REPLY_MAX_BYTES, &frame);
@@ -3479,7 +3584,7 @@ static int send_fs_file_unlink_reply(idl_endpoint *ep, const fs_file_unlink_repl
 static int send_fs_file_rename_request(idl_endpoint *ep, const fs_file_rename_request *msg,
                                        uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_RENAME_REQUEST_MAX_BYTES, &frame);
@@ -3493,7 +3598,7 @@ static int send_fs_file_rename_request(idl_endpoint *ep, const fs_file_rename_re
 static int send_fs_file_rename_reply(idl_endpoint *ep, const fs_file_rename_reply *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_RENAME_REPLY_MAX_BYTES, &frame);
@@ -3507,7 +3612,7 @@ static int send_fs_file_rename_reply(idl_endpoint *ep, const fs_file_rename_repl
 static int send_fs_file_advise_request(idl_endpoint *ep, const fs_file_advise_request *msg,
                                        uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_ADVISE_REQUEST_MAX_BYTES, &frame);
@@ -3521,7 +3626,7 @@ static int send_fs_file_advise_request(idl_endpoint *ep, const fs_file_advise_re
 static int send_fs_file_watch_request(idl_endpoint *ep, const fs_file_watch_request *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WATCH_REQUEST_MAX_BYTES, &frame);
@@ -3534,7 +3639,7 @@ static int send_fs_file_watch_request(idl_endpoint *ep, const fs_file_watch_requ
 
 static int send_fs_file_watch_reply(idl_endpoint *ep, const fs_file_watch_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_WATCH_REPLY_MAX_BYTES, &frame);
@@ -3548,7 +3653,7 @@ static int send_fs_file_watch_reply(idl_endpoint *ep, const fs_file_watch_reply 
 static int send_fs_file_changed_event(idl_endpoint *ep, const fs_file_changed_event *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, FS_FILE_CHANGED_EVENT_MAX_BYTES, &frame);
@@ -3560,420 +3665,906 @@ static int send_fs_file_changed_event(idl_endpoint *ep, const fs_file_changed_ev
 }
 
 /* fs.idl:112: File.open */
-int fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_reply_buffer *buf,
-                 const fs_file_open_reply **reply, sys_errno *error)
+static int start_fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_open_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_fs_file_open_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_open(idl_endpoint *ep, idl_call *call, fs_file_open_reply_buffer *buf,
+                               const fs_file_open_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_open_error_validate(buf->bytes, size, error);
+		err = fs_file_open_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_open_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_open_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
+int fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_reply_buffer *buf,
+                 const fs_file_open_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_open(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_fs_file_open(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:112: File.open, started */
+int fs_file_open_start(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_open(ep, req, &p->call);
+}
+
+/* fs.idl:112: File.open, finished */
+int fs_file_open_finish(idl_endpoint *ep, fs_file_open_pending *p, const fs_file_open_reply **reply,
+                        sys_errno *error)
+{
+	return finish_fs_file_open(ep, &p->call, &p->buf, reply, error);
+}
+
 /* fs.idl:115: File.close */
+static int start_fs_file_close(idl_endpoint *ep, const fs_file_close_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_close_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_close(idl_endpoint *ep, idl_call *call, fs_file_close_reply_buffer *buf,
+                                const fs_file_close_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = fs_file_close_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err =
+	    fs_file_close_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int fs_file_close(idl_endpoint *ep, const fs_file_close_request *req,
                   fs_file_close_reply_buffer *buf, const fs_file_close_reply **reply,
                   sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_close_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_close(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_close_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = fs_file_close_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_fs_file_close(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:115: File.close, started */
+int fs_file_close_start(idl_endpoint *ep, const fs_file_close_request *req,
+                        fs_file_close_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_close(ep, req, &p->call);
+}
+
+/* fs.idl:115: File.close, finished */
+int fs_file_close_finish(idl_endpoint *ep, fs_file_close_pending *p,
+                         const fs_file_close_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_close(ep, &p->call, &p->buf, reply, error);
 }
 
 /* fs.idl:120: File.read */
-int fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_reply_buffer *buf,
-                 const fs_file_read_reply **reply, sys_errno *error)
+static int start_fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_read_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_fs_file_read_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_read(idl_endpoint *ep, idl_call *call, fs_file_read_reply_buffer *buf,
+                               const fs_file_read_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_read_error_validate(buf->bytes, size, error);
+		err = fs_file_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_read_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_read_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
+int fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_reply_buffer *buf,
+                 const fs_file_read_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_read(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_fs_file_read(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:120: File.read, started */
+int fs_file_read_start(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_read(ep, req, &p->call);
+}
+
+/* fs.idl:120: File.read, finished */
+int fs_file_read_finish(idl_endpoint *ep, fs_file_read_pending *p, const fs_file_read_reply **reply,
+                        sys_errno *error)
+{
+	return finish_fs_file_read(ep, &p->call, &p->buf, reply, error);
+}
+
 /* fs.idl:124: File.write */
+static int start_fs_file_write(idl_endpoint *ep, const fs_file_write_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_write_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_write(idl_endpoint *ep, idl_call *call, fs_file_write_reply_buffer *buf,
+                                const fs_file_write_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = fs_file_write_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err =
+	    fs_file_write_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int fs_file_write(idl_endpoint *ep, const fs_file_write_request *req,
                   fs_file_write_reply_buffer *buf, const fs_file_write_reply **reply,
                   sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_write_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_write(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_write(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:124: File.write, started */
+int fs_file_write_start(idl_endpoint *ep, const fs_file_write_request *req,
+                        fs_file_write_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_write(ep, req, &p->call);
+}
+
+/* fs.idl:124: File.write, finished */
+int fs_file_write_finish(idl_endpoint *ep, fs_file_write_pending *p,
+                         const fs_file_write_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_write(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:132: File.read_shared */
+static int start_fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_read_shared_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_read_shared(idl_endpoint *ep, idl_call *call,
+                                      fs_file_read_shared_reply_buffer *buf,
+                                      const fs_file_read_shared_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_write_error_validate(buf->bytes, size, error);
+		err = fs_file_read_shared_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_write_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_read_shared_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:130: File.read_shared */
 int fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req,
                         fs_file_read_shared_reply_buffer *buf,
                         const fs_file_read_shared_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_read_shared_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_read_shared(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_read_shared(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:132: File.read_shared, started */
+int fs_file_read_shared_start(idl_endpoint *ep, const fs_file_read_shared_request *req,
+                              fs_file_read_shared_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_read_shared(ep, req, &p->call);
+}
+
+/* fs.idl:132: File.read_shared, finished */
+int fs_file_read_shared_finish(idl_endpoint *ep, fs_file_read_shared_pending *p,
+                               const fs_file_read_shared_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_read_shared(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:137: File.write_shared */
+static int start_fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *req,
+                                      idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_write_shared_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_write_shared(idl_endpoint *ep, idl_call *call,
+                                       fs_file_write_shared_reply_buffer *buf,
+                                       const fs_file_write_shared_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_read_shared_error_validate(buf->bytes, size, error);
+		err = fs_file_write_shared_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_read_shared_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_write_shared_reply_validate(buf->bytes, call->size, call->handles,
+	                                          call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:135: File.write_shared */
 int fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *req,
                          fs_file_write_shared_reply_buffer *buf,
                          const fs_file_write_shared_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_write_shared_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_write_shared(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_write_shared(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:137: File.write_shared, started */
+int fs_file_write_shared_start(idl_endpoint *ep, const fs_file_write_shared_request *req,
+                               fs_file_write_shared_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_write_shared(ep, req, &p->call);
+}
+
+/* fs.idl:137: File.write_shared, finished */
+int fs_file_write_shared_finish(idl_endpoint *ep, fs_file_write_shared_pending *p,
+                                const fs_file_write_shared_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_write_shared(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:141: File.stat */
+static int start_fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_stat_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_stat(idl_endpoint *ep, idl_call *call, fs_file_stat_reply_buffer *buf,
+                               const fs_file_stat_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_write_shared_error_validate(buf->bytes, size, error);
+		err = fs_file_stat_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_write_shared_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_stat_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:139: File.stat */
 int fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_reply_buffer *buf,
                  const fs_file_stat_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_stat_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_stat(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_stat(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:141: File.stat, started */
+int fs_file_stat_start(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_stat(ep, req, &p->call);
+}
+
+/* fs.idl:141: File.stat, finished */
+int fs_file_stat_finish(idl_endpoint *ep, fs_file_stat_pending *p, const fs_file_stat_reply **reply,
+                        sys_errno *error)
+{
+	return finish_fs_file_stat(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:145: File.set_times */
+static int start_fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
+                                   idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_set_times_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_set_times(idl_endpoint *ep, idl_call *call,
+                                    fs_file_set_times_reply_buffer *buf,
+                                    const fs_file_set_times_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_stat_error_validate(buf->bytes, size, error);
+		err = fs_file_set_times_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_stat_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_set_times_reply_validate(buf->bytes, call->size, call->handles,
+	                                       call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:143: File.set_times */
 int fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
                       fs_file_set_times_reply_buffer *buf, const fs_file_set_times_reply **reply,
                       sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_set_times_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_set_times(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_set_times(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:145: File.set_times, started */
+int fs_file_set_times_start(idl_endpoint *ep, const fs_file_set_times_request *req,
+                            fs_file_set_times_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_set_times(ep, req, &p->call);
+}
+
+/* fs.idl:145: File.set_times, finished */
+int fs_file_set_times_finish(idl_endpoint *ep, fs_file_set_times_pending *p,
+                             const fs_file_set_times_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_set_times(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:150: File.truncate */
+static int start_fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
+                                  idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_truncate_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_truncate(idl_endpoint *ep, idl_call *call,
+                                   fs_file_truncate_reply_buffer *buf,
+                                   const fs_file_truncate_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_set_times_error_validate(buf->bytes, size, error);
+		err = fs_file_truncate_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_set_times_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_truncate_reply_validate(buf->bytes, call->size, call->handles,
+	                                      call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:148: File.truncate */
 int fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
                      fs_file_truncate_reply_buffer *buf, const fs_file_truncate_reply **reply,
                      sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_truncate_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_truncate(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_truncate(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:150: File.truncate, started */
+int fs_file_truncate_start(idl_endpoint *ep, const fs_file_truncate_request *req,
+                           fs_file_truncate_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_truncate(ep, req, &p->call);
+}
+
+/* fs.idl:150: File.truncate, finished */
+int fs_file_truncate_finish(idl_endpoint *ep, fs_file_truncate_pending *p,
+                            const fs_file_truncate_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_truncate(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:153: File.sync */
+static int start_fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_sync_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_sync(idl_endpoint *ep, idl_call *call, fs_file_sync_reply_buffer *buf,
+                               const fs_file_sync_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_truncate_error_validate(buf->bytes, size, error);
+		err = fs_file_sync_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_truncate_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_sync_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:151: File.sync */
 int fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_reply_buffer *buf,
                  const fs_file_sync_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_sync_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_sync(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_sync(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:153: File.sync, started */
+int fs_file_sync_start(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_sync(ep, req, &p->call);
+}
+
+/* fs.idl:153: File.sync, finished */
+int fs_file_sync_finish(idl_endpoint *ep, fs_file_sync_pending *p, const fs_file_sync_reply **reply,
+                        sys_errno *error)
+{
+	return finish_fs_file_sync(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:159: File.readdir */
+static int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
+                                 idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_readdir_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_readdir(idl_endpoint *ep, idl_call *call,
+                                  fs_file_readdir_reply_buffer *buf,
+                                  const fs_file_readdir_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_sync_error_validate(buf->bytes, size, error);
+		err = fs_file_readdir_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_sync_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_readdir_reply_validate(buf->bytes, call->size, call->handles,
+	                                     call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:157: File.readdir */
 int fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
                     fs_file_readdir_reply_buffer *buf, const fs_file_readdir_reply **reply,
                     sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_readdir_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_readdir(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_readdir(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:159: File.readdir, started */
+int fs_file_readdir_start(idl_endpoint *ep, const fs_file_readdir_request *req,
+                          fs_file_readdir_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_readdir(ep, req, &p->call);
+}
+
+/* fs.idl:159: File.readdir, finished */
+int fs_file_readdir_finish(idl_endpoint *ep, fs_file_readdir_pending *p,
+                           const fs_file_readdir_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_readdir(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:164: File.mkdir */
+static int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_mkdir_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_mkdir(idl_endpoint *ep, idl_call *call, fs_file_mkdir_reply_buffer *buf,
+                                const fs_file_mkdir_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_readdir_error_validate(buf->bytes, size, error);
+		err = fs_file_mkdir_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_readdir_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_mkdir_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:162: File.mkdir */
 int fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
                   fs_file_mkdir_reply_buffer *buf, const fs_file_mkdir_reply **reply,
                   sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_mkdir_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_mkdir(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_mkdir(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:164: File.mkdir, started */
+int fs_file_mkdir_start(idl_endpoint *ep, const fs_file_mkdir_request *req,
+                        fs_file_mkdir_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_mkdir(ep, req, &p->call);
+}
+
+/* fs.idl:164: File.mkdir, finished */
+int fs_file_mkdir_finish(idl_endpoint *ep, fs_file_mkdir_pending *p,
+                         const fs_file_mkdir_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_mkdir(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:167: File.unlink */
+static int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_unlink_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_unlink(idl_endpoint *ep, idl_call *call, fs_file_unlink_reply_buffer *buf,
+                                 const fs_file_unlink_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_mkdir_error_validate(buf->bytes, size, error);
+		err = fs_file_unlink_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_mkdir_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_unlink_reply_validate(buf->bytes, call->size, call->handles,
+	                                    call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:165: File.unlink */
 int fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
                    fs_file_unlink_reply_buffer *buf, const fs_file_unlink_reply **reply,
                    sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_unlink_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_unlink(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_fs_file_unlink(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:167: File.unlink, started */
+int fs_file_unlink_start(idl_endpoint *ep, const fs_file_unlink_request *req,
+                         fs_file_unlink_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_unlink(ep, req, &p->call);
+}
+
+/* fs.idl:167: File.unlink, finished */
+int fs_file_unlink_finish(idl_endpoint *ep, fs_file_unlink_pending *p,
+                          const fs_file_unlink_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_unlink(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:170: File.rename */
+static int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_fs_file_rename_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_rename(idl_endpoint *ep, idl_call *call, fs_file_rename_reply_buffer *buf,
+                                 const fs_file_rename_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_unlink_error_validate(buf->bytes, size, error);
+		err = fs_file_rename_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_unlink_reply_validate(buf->bytes, size, handles, handle_count);
+	err = fs_file_rename_reply_validate(buf->bytes, call->size, call->handles,
+	                                    call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:168: File.rename */
 int fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
                    fs_file_rename_reply_buffer *buf, const fs_file_rename_reply **reply,
                    sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_rename_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_rename(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_rename_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = fs_file_rename_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_fs_file_rename(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:172: File.advise */
+/* fs.idl:170: File.rename, started */
+int fs_file_rename_start(idl_endpoint *ep, const fs_file_rename_request *req,
+                         fs_file_rename_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_rename(ep, req, &p->call);
+}
+
+/* fs.idl:170: File.rename, finished */
+int fs_file_rename_finish(idl_endpoint *ep, fs_file_rename_pending *p,
+                          const fs_file_rename_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_rename(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:174: File.advise */
 int fs_file_advise(idl_endpoint *ep, const fs_file_advise_request *req)
 {
 	return send_fs_file_advise_request(ep, req, 0);
 }
 
-/* fs.idl:176: File.watch */
-int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
-                  fs_file_watch_reply_buffer *buf, const fs_file_watch_reply **reply,
-                  sys_errno *error)
+/* fs.idl:178: File.watch */
+static int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_fs_file_watch_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_fs_file_watch_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_fs_file_watch(idl_endpoint *ep, idl_call *call, fs_file_watch_reply_buffer *buf,
+                                const fs_file_watch_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = fs_file_watch_error_validate(buf->bytes, size, error);
+		err = fs_file_watch_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_watch_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    fs_file_watch_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* fs.idl:180: File.changed */
+int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
+                  fs_file_watch_reply_buffer *buf, const fs_file_watch_reply **reply,
+                  sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_fs_file_watch(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_fs_file_watch(ep, &call, buf, reply, error);
+}
+
+/* fs.idl:178: File.watch, started */
+int fs_file_watch_start(idl_endpoint *ep, const fs_file_watch_request *req,
+                        fs_file_watch_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_fs_file_watch(ep, req, &p->call);
+}
+
+/* fs.idl:178: File.watch, finished */
+int fs_file_watch_finish(idl_endpoint *ep, fs_file_watch_pending *p,
+                         const fs_file_watch_reply **reply, sys_errno *error)
+{
+	return finish_fs_file_watch(ep, &p->call, &p->buf, reply, error);
+}
+
+/* fs.idl:182: File.changed */
 int fs_file_send_changed(idl_endpoint *ep, const fs_file_changed_event *event)
 {
 	return send_fs_file_changed_event(ep, event, 0);
 }
 
-static int serve_fs_file_open(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_open(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_open_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -3981,25 +4572,28 @@ static int serve_fs_file_open(const fs_file_handlers *h, void *ctx, idl_endpoint
 	if (h->open == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_open_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_open_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->open(ctx, req, &reply, &error);
+	err = h->open(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_open_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_open_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_open_reply(ep, &reply, req->header.txid);
+	return send_fs_file_open_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_close(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_close(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_close_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4007,25 +4601,28 @@ static int serve_fs_file_close(const fs_file_handlers *h, void *ctx, idl_endpoin
 	if (h->close == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_close_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_close_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->close(ctx, req, &reply, &error);
+	err = h->close(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_close_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_close_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_close_reply(ep, &reply, req->header.txid);
+	return send_fs_file_close_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_read(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_read(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_read_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4033,25 +4630,28 @@ static int serve_fs_file_read(const fs_file_handlers *h, void *ctx, idl_endpoint
 	if (h->read == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_read_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->read(ctx, req, &reply, &error);
+	err = h->read(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_read_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_read_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_read_reply(ep, &reply, req->header.txid);
+	return send_fs_file_read_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_write(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_write(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_write_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4059,25 +4659,28 @@ static int serve_fs_file_write(const fs_file_handlers *h, void *ctx, idl_endpoin
 	if (h->write == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_write_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->write(ctx, req, &reply, &error);
+	err = h->write(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_write_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_write_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_write_reply(ep, &reply, req->header.txid);
+	return send_fs_file_write_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_read_shared(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+static int serve_fs_file_read_shared(const fs_file_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = fs_file_read_shared_request_validate(frame, size, handles, handle_count);
@@ -4086,25 +4689,29 @@ static int serve_fs_file_read_shared(const fs_file_handlers *h, void *ctx, idl_e
 	if (h->read_shared == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_read_shared_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_read_shared_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->read_shared(ctx, req, &reply, &error);
+	err = h->read_shared(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_read_shared_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    fs_file_read_shared_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_read_shared_reply(ep, &reply, req->header.txid);
+	return send_fs_file_read_shared_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_write_shared(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_handle *handles,
+static int serve_fs_file_write_shared(const fs_file_handlers *h, idl_request *r, void *frame,
+                                      size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = fs_file_write_shared_request_validate(frame, size, handles, handle_count);
@@ -4113,25 +4720,29 @@ static int serve_fs_file_write_shared(const fs_file_handlers *h, void *ctx, idl_
 	if (h->write_shared == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_write_shared_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_write_shared_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->write_shared(ctx, req, &reply, &error);
+	err = h->write_shared(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_write_shared_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    fs_file_write_shared_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_write_shared_reply(ep, &reply, req->header.txid);
+	return send_fs_file_write_shared_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_stat(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_stat(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_stat_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4139,25 +4750,28 @@ static int serve_fs_file_stat(const fs_file_handlers *h, void *ctx, idl_endpoint
 	if (h->stat == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_stat_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_stat_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->stat(ctx, req, &reply, &error);
+	err = h->stat(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_stat_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_stat_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_stat_reply(ep, &reply, req->header.txid);
+	return send_fs_file_stat_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_set_times(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_handle *handles,
+static int serve_fs_file_set_times(const fs_file_handlers *h, idl_request *r, void *frame,
+                                   size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = fs_file_set_times_request_validate(frame, size, handles, handle_count);
@@ -4166,25 +4780,29 @@ static int serve_fs_file_set_times(const fs_file_handlers *h, void *ctx, idl_end
 	if (h->set_times == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_set_times_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_set_times_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->set_times(ctx, req, &reply, &error);
+	err = h->set_times(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_set_times_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    fs_file_set_times_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_set_times_reply(ep, &reply, req->header.txid);
+	return send_fs_file_set_times_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_truncate(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                  void *frame, size_t size, const idl_handle *handles,
+static int serve_fs_file_truncate(const fs_file_handlers *h, idl_request *r, void *frame,
+                                  size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	int err = fs_file_truncate_request_validate(frame, size, handles, handle_count);
@@ -4193,25 +4811,29 @@ static int serve_fs_file_truncate(const fs_file_handlers *h, void *ctx, idl_endp
 	if (h->truncate == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_truncate_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_truncate_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->truncate(ctx, req, &reply, &error);
+	err = h->truncate(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_truncate_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    fs_file_truncate_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_truncate_reply(ep, &reply, req->header.txid);
+	return send_fs_file_truncate_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_sync(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_sync(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_sync_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4219,25 +4841,28 @@ static int serve_fs_file_sync(const fs_file_handlers *h, void *ctx, idl_endpoint
 	if (h->sync == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_sync_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_sync_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->sync(ctx, req, &reply, &error);
+	err = h->sync(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_sync_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_sync_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_sync_reply(ep, &reply, req->header.txid);
+	return send_fs_file_sync_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_readdir(const fs_file_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_handle *handles,
+static int serve_fs_file_readdir(const fs_file_handlers *h, idl_request *r, void *frame,
+                                 size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = fs_file_readdir_request_validate(frame, size, handles, handle_count);
@@ -4246,25 +4871,29 @@ static int serve_fs_file_readdir(const fs_file_handlers *h, void *ctx, idl_endpo
 	if (h->readdir == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_readdir_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_readdir_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->readdir(ctx, req, &reply, &error);
+	err = h->readdir(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_readdir_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    fs_file_readdir_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_readdir_reply(ep, &reply, req->header.txid);
+	return send_fs_file_readdir_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_mkdir(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_mkdir(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_mkdir_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4272,25 +4901,28 @@ static int serve_fs_file_mkdir(const fs_file_handlers *h, void *ctx, idl_endpoin
 	if (h->mkdir == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_mkdir_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_mkdir_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->mkdir(ctx, req, &reply, &error);
+	err = h->mkdir(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_mkdir_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_mkdir_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_mkdir_reply(ep, &reply, req->header.txid);
+	return send_fs_file_mkdir_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_unlink(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                                size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_unlink(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                                const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_unlink_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4298,25 +4930,28 @@ static int serve_fs_file_unlink(const fs_file_handlers *h, void *ctx, idl_endpoi
 	if (h->unlink == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_unlink_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_unlink_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->unlink(ctx, req, &reply, &error);
+	err = h->unlink(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_unlink_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_unlink_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_unlink_reply(ep, &reply, req->header.txid);
+	return send_fs_file_unlink_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_rename(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                                size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_rename(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                                const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_rename_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4324,25 +4959,28 @@ static int serve_fs_file_rename(const fs_file_handlers *h, void *ctx, idl_endpoi
 	if (h->rename == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_rename_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_rename_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->rename(ctx, req, &reply, &error);
+	err = h->rename(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_rename_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_rename_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_rename_reply(ep, &reply, req->header.txid);
+	return send_fs_file_rename_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_fs_file_advise(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                                size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_advise(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                                const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_advise_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4350,12 +4988,12 @@ static int serve_fs_file_advise(const fs_file_handlers *h, void *ctx, idl_endpoi
 	if (h->advise == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_advise_request *req = frame;
-	(void)ep;
-	return h->advise(ctx, req);
+	r->txid = req->header.txid;
+	return h->advise(r, req);
 }
 
-static int serve_fs_file_watch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_fs_file_watch(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = fs_file_watch_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -4363,68 +5001,539 @@ static int serve_fs_file_watch(const fs_file_handlers *h, void *ctx, idl_endpoin
 	if (h->watch == NULL)
 		return IDL_E_NO_HANDLER;
 	const fs_file_watch_request *req = frame;
+	r->txid = req->header.txid;
 	fs_file_watch_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->watch(ctx, req, &reply, &error);
+	err = h->watch(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = fs_file_watch_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = fs_file_watch_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_fs_file_watch_reply(ep, &reply, req->header.txid);
+	return send_fs_file_watch_reply(r->ep, &reply, r->txid);
 }
 
-int fs_file_dispatch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_handle *handles, uint32_t handle_count)
+/* fs.idl:112: File.open, deferred */
+int fs_file_open_defer(idl_request *r, fs_file_open_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_open_reply_ok(fs_file_open_token *t, const fs_file_open_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_OPEN_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_open_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_OPEN_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_open_reply_error(fs_file_open_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_open_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:115: File.close, deferred */
+int fs_file_close_defer(idl_request *r, fs_file_close_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_close_reply_ok(fs_file_close_token *t, const fs_file_close_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_CLOSE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_close_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_CLOSE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_close_reply_error(fs_file_close_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_close_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:120: File.read, deferred */
+int fs_file_read_defer(idl_request *r, fs_file_read_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_read_reply_ok(fs_file_read_token *t, const fs_file_read_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_READ_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_read_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_READ_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_read_reply_error(fs_file_read_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_read_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:124: File.write, deferred */
+int fs_file_write_defer(idl_request *r, fs_file_write_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_write_reply_ok(fs_file_write_token *t, const fs_file_write_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_WRITE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_write_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_WRITE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_write_reply_error(fs_file_write_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_write_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:132: File.read_shared, deferred */
+int fs_file_read_shared_defer(idl_request *r, fs_file_read_shared_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_read_shared_reply_ok(fs_file_read_shared_token *t,
+                                 const fs_file_read_shared_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_READ_SHARED_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_read_shared_reply_encode(reply, t->token.txid, frame,
+	                                                FS_FILE_READ_SHARED_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_read_shared_reply_error(fs_file_read_shared_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_read_shared_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:137: File.write_shared, deferred */
+int fs_file_write_shared_defer(idl_request *r, fs_file_write_shared_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_write_shared_reply_ok(fs_file_write_shared_token *t,
+                                  const fs_file_write_shared_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_write_shared_reply_encode(reply, t->token.txid, frame,
+	                                                 FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES,
+	                                                 handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_write_shared_reply_error(fs_file_write_shared_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_write_shared_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:141: File.stat, deferred */
+int fs_file_stat_defer(idl_request *r, fs_file_stat_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_stat_reply_ok(fs_file_stat_token *t, const fs_file_stat_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_STAT_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_stat_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_STAT_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_stat_reply_error(fs_file_stat_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_stat_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:145: File.set_times, deferred */
+int fs_file_set_times_defer(idl_request *r, fs_file_set_times_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_set_times_reply_ok(fs_file_set_times_token *t, const fs_file_set_times_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_SET_TIMES_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_set_times_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_SET_TIMES_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_set_times_reply_error(fs_file_set_times_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_set_times_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:150: File.truncate, deferred */
+int fs_file_truncate_defer(idl_request *r, fs_file_truncate_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_truncate_reply_ok(fs_file_truncate_token *t, const fs_file_truncate_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_TRUNCATE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_truncate_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_TRUNCATE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_truncate_reply_error(fs_file_truncate_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_truncate_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:153: File.sync, deferred */
+int fs_file_sync_defer(idl_request *r, fs_file_sync_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_sync_reply_ok(fs_file_sync_token *t, const fs_file_sync_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_SYNC_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_sync_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_SYNC_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_sync_reply_error(fs_file_sync_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_sync_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:159: File.readdir, deferred */
+int fs_file_readdir_defer(idl_request *r, fs_file_readdir_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_readdir_reply_ok(fs_file_readdir_token *t, const fs_file_readdir_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_READDIR_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_readdir_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_READDIR_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_readdir_reply_error(fs_file_readdir_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_readdir_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:164: File.mkdir, deferred */
+int fs_file_mkdir_defer(idl_request *r, fs_file_mkdir_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_mkdir_reply_ok(fs_file_mkdir_token *t, const fs_file_mkdir_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_MKDIR_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_mkdir_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_MKDIR_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_mkdir_reply_error(fs_file_mkdir_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_mkdir_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:167: File.unlink, deferred */
+int fs_file_unlink_defer(idl_request *r, fs_file_unlink_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_unlink_reply_ok(fs_file_unlink_token *t, const fs_file_unlink_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_UNLINK_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_unlink_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_UNLINK_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_unlink_reply_error(fs_file_unlink_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_unlink_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:170: File.rename, deferred */
+int fs_file_rename_defer(idl_request *r, fs_file_rename_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_rename_reply_ok(fs_file_rename_token *t, const fs_file_rename_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_RENAME_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_rename_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_RENAME_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_rename_reply_error(fs_file_rename_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_rename_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* fs.idl:178: File.watch, deferred */
+int fs_file_watch_defer(idl_request *r, fs_file_watch_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int fs_file_watch_reply_ok(fs_file_watch_token *t, const fs_file_watch_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, FS_FILE_WATCH_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = fs_file_watch_reply_encode(
+	    reply, t->token.txid, frame, FS_FILE_WATCH_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int fs_file_watch_reply_error(fs_file_watch_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    fs_file_watch_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+int fs_file_dispatch(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                     const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case FS_FILE_OPEN_ORDINAL:
-		return serve_fs_file_open(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_open(h, r, frame, size, handles, handle_count);
 	case FS_FILE_CLOSE_ORDINAL:
-		return serve_fs_file_close(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_close(h, r, frame, size, handles, handle_count);
 	case FS_FILE_READ_ORDINAL:
-		return serve_fs_file_read(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_read(h, r, frame, size, handles, handle_count);
 	case FS_FILE_WRITE_ORDINAL:
-		return serve_fs_file_write(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_write(h, r, frame, size, handles, handle_count);
 	case FS_FILE_READ_SHARED_ORDINAL:
-		return serve_fs_file_read_shared(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_read_shared(h, r, frame, size, handles, handle_count);
 	case FS_FILE_WRITE_SHARED_ORDINAL:
-		return serve_fs_file_write_shared(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_write_shared(h, r, frame, size, handles, handle_count);
 	case FS_FILE_STAT_ORDINAL:
-		return serve_fs_file_stat(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_stat(h, r, frame, size, handles, handle_count);
 	case FS_FILE_SET_TIMES_ORDINAL:
-		return serve_fs_file_set_times(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_set_times(h, r, frame, size, handles, handle_count);
 	case FS_FILE_TRUNCATE_ORDINAL:
-		return serve_fs_file_truncate(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_truncate(h, r, frame, size, handles, handle_count);
 	case FS_FILE_SYNC_ORDINAL:
-		return serve_fs_file_sync(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_sync(h, r, frame, size, handles, handle_count);
 	case FS_FILE_READDIR_ORDINAL:
-		return serve_fs_file_readdir(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_readdir(h, r, frame, size, handles, handle_count);
 	case FS_FILE_MKDIR_ORDINAL:
-		return serve_fs_file_mkdir(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_mkdir(h, r, frame, size, handles, handle_count);
 	case FS_FILE_UNLINK_ORDINAL:
-		return serve_fs_file_unlink(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_unlink(h, r, frame, size, handles, handle_count);
 	case FS_FILE_RENAME_ORDINAL:
-		return serve_fs_file_rename(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_rename(h, r, frame, size, handles, handle_count);
 	case FS_FILE_ADVISE_ORDINAL:
-		return serve_fs_file_advise(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_advise(h, r, frame, size, handles, handle_count);
 	case FS_FILE_WATCH_ORDINAL:
-		return serve_fs_file_watch(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_fs_file_watch(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
 
+static int dispatch_fs_file(const void *h, idl_request *r, void *frame, size_t size,
+                            const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return fs_file_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface fs_file_interface = {
+    .name = "fs.File",
+    .protocol = FS_FILE_PROTOCOL,
+    .max_frame_bytes = FS_FILE_MAX_FRAME_BYTES,
+    .max_request_bytes = 4152u,
+    .dispatch = dispatch_fs_file,
+};
+
 int fs_file_event_dispatch(const fs_file_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_handle *handles, uint32_t handle_count)
+                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)

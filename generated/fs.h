@@ -57,6 +57,9 @@ static inline bool fs_file_kind_is_valid(fs_file_kind v)
 	return v >= ((uint8_t)1u) && v <= ((uint8_t)7u);
 }
 
+/* The member's name ("REGULAR"), or NULL for an undeclared value. */
+const char *fs_file_kind_name(fs_file_kind v);
+
 /* bits OpenFlags (fs.idl:36) */
 /*
  * How open opens a file.
@@ -96,6 +99,10 @@ typedef uint32_t fs_open_flags;
 /* Every declared bit of fs_open_flags. */
 #define FS_OPEN_FLAGS_MASK ((fs_open_flags)0x7fu)
 
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t fs_open_flags_format(fs_open_flags v, char *buf, size_t size);
+
 /* bits WatchMask (fs.idl:57) */
 /*
  * Which changes a watch reports.
@@ -120,6 +127,10 @@ typedef uint32_t fs_watch_mask;
 /* Every declared bit of fs_watch_mask. */
 #define FS_WATCH_MASK_MASK ((fs_watch_mask)0xfu)
 
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t fs_watch_mask_format(fs_watch_mask v, char *buf, size_t size);
+
 /* enum Advice (fs.idl:70) */
 /*
  * An access pattern that a client announces so the server can read ahead
@@ -142,6 +153,14 @@ static inline bool fs_advice_is_valid(fs_advice v)
 {
 	return v <= ((uint8_t)4u);
 }
+
+/* The member's name ("NORMAL"), or NULL for an undeclared value. */
+const char *fs_advice_name(fs_advice v);
+
+/* channel<File>: one end of a channel whose peer serves File (fs.idl:109). */
+typedef struct fs_file_channel {
+	idl_handle handle;
+} fs_file_channel;
 
 typedef struct fs_stat fs_stat;
 typedef struct fs_dir_entry fs_dir_entry;
@@ -245,6 +264,7 @@ _Static_assert(offsetof(fs_dir_entry, name) == 16, "wire layout");
  * session (the client's channel); closing the channel closes them all.
  */
 #define FS_FILE_MAX_FRAME_BYTES                  32768u
+#define FS_FILE_PROTOCOL                         0x6ec27b86u
 #define FS_FILE_OPEN_ORDINAL                     0x4b911ca0u
 #define FS_FILE_OPEN_REQUEST_MAX_BYTES           1080u
 #define FS_FILE_OPEN_REQUEST_MAX_HANDLES         0u
@@ -344,11 +364,12 @@ _Static_assert(offsetof(fs_file_open_request, flags) == 40, "wire layout");
 _Static_assert(offsetof(fs_file_open_request, mode) == 44, "wire layout");
 
 int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_open_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_open_request **out);
 
 /* File.open reply (fs.idl:112) */
@@ -361,11 +382,12 @@ _Static_assert(sizeof(fs_file_open_reply) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_open_reply, fd) == 24, "wire layout");
 
 int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  size_t out_max, idl_typed_handle *handles,
+                                  uint32_t *handle_count);
+int fs_file_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_open_reply **out);
 
 /* Room for any reply to File.open, error replies included. */
@@ -373,6 +395,13 @@ typedef union fs_file_open_reply_buffer {
 	fs_file_open_reply reply;
 	uint8_t bytes[32u];
 } fs_file_open_reply_buffer;
+
+/* A call to File.open in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_open_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_open_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_open_pending;
 
 int64_t fs_file_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -390,11 +419,12 @@ _Static_assert(sizeof(fs_file_close_request) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_close_request, fd) == 24, "wire layout");
 
 int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_close_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_close_request **out);
 
 /* File.close reply (fs.idl:115) */
@@ -404,11 +434,12 @@ struct fs_file_close_reply {
 _Static_assert(sizeof(fs_file_close_reply) == 24, "wire layout");
 
 int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count);
+int fs_file_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
 int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_close_reply **out);
 
 /* Room for any reply to File.close, error replies included. */
@@ -416,6 +447,13 @@ typedef union fs_file_close_reply_buffer {
 	fs_file_close_reply reply;
 	uint8_t bytes[32u];
 } fs_file_close_reply_buffer;
+
+/* A call to File.close in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_close_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_close_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_close_pending;
 
 int64_t fs_file_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -440,11 +478,12 @@ _Static_assert(offsetof(fs_file_read_request, offset) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_read_request, count) == 40, "wire layout");
 
 int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_read_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_read_request **out);
 
 /* File.read reply (fs.idl:120) */
@@ -456,11 +495,12 @@ _Static_assert(sizeof(fs_file_read_reply) == 40, "wire layout");
 _Static_assert(offsetof(fs_file_read_reply, data) == 24, "wire layout");
 
 int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  size_t out_max, idl_typed_handle *handles,
+                                  uint32_t *handle_count);
+int fs_file_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_read_reply **out);
 
 /* Room for any reply to File.read, error replies included. */
@@ -468,6 +508,13 @@ typedef union fs_file_read_reply_buffer {
 	fs_file_read_reply reply;
 	uint8_t bytes[4136u];
 } fs_file_read_reply_buffer;
+
+/* A call to File.read in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_read_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_read_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_read_pending;
 
 int64_t fs_file_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -490,11 +537,12 @@ _Static_assert(offsetof(fs_file_write_request, offset) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_write_request, data) == 40, "wire layout");
 
 int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_write_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_write_request **out);
 
 /* File.write reply (fs.idl:124) */
@@ -507,11 +555,12 @@ _Static_assert(sizeof(fs_file_write_reply) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_write_reply, written) == 24, "wire layout");
 
 int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count);
+int fs_file_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
 int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_write_reply **out);
 
 /* Room for any reply to File.write, error replies included. */
@@ -520,16 +569,25 @@ typedef union fs_file_write_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_write_reply_buffer;
 
+/* A call to File.write in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_write_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_write_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_write_pending;
+
 int64_t fs_file_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
  * Reads up to `count` bytes at `offset` into the shared-memory buffer
  * `buffer`, starting `buffer_offset` bytes into it, so the data never
- * passes through the queue. Returns the bytes read. RANGE if the
- * buffer is smaller than buffer_offset + count.
+ * passes through the queue. Returns the bytes read: fewer than asked
+ * (a server may bound what one request reads) is not an error, 0 is
+ * the end of the file. RANGE if the buffer is smaller than
+ * buffer_offset + count.
  */
-/* File.read_shared request (fs.idl:130) */
+/* File.read_shared request (fs.idl:132) */
 struct fs_file_read_shared_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -547,16 +605,16 @@ _Static_assert(offsetof(fs_file_read_shared_request, buffer) == 44, "wire layout
 _Static_assert(offsetof(fs_file_read_shared_request, buffer_offset) == 48, "wire layout");
 
 int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int fs_file_read_shared_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const fs_file_read_shared_request **out);
 
-/* File.read_shared reply (fs.idl:130) */
+/* File.read_shared reply (fs.idl:132) */
 struct fs_file_read_shared_reply {
 	idl_frame_header header;
 	uint32_t count;
@@ -566,12 +624,12 @@ _Static_assert(sizeof(fs_file_read_shared_reply) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_read_shared_reply, count) == 24, "wire layout");
 
 int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int fs_file_read_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const fs_file_read_shared_reply **out);
 
 /* Room for any reply to File.read_shared, error replies included. */
@@ -580,6 +638,13 @@ typedef union fs_file_read_shared_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_read_shared_reply_buffer;
 
+/* A call to File.read_shared in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_read_shared_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_read_shared_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_read_shared_pending;
+
 int64_t fs_file_read_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -587,7 +652,7 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
  * Writes `count` bytes from the shared-memory buffer `buffer`, starting
  * `buffer_offset` bytes into it, at `offset`. Returns the bytes written.
  */
-/* File.write_shared request (fs.idl:135) */
+/* File.write_shared request (fs.idl:137) */
 struct fs_file_write_shared_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -605,16 +670,16 @@ _Static_assert(offsetof(fs_file_write_shared_request, buffer) == 44, "wire layou
 _Static_assert(offsetof(fs_file_write_shared_request, buffer_offset) == 48, "wire layout");
 
 int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int fs_file_write_shared_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const fs_file_write_shared_request **out);
 
-/* File.write_shared reply (fs.idl:135) */
+/* File.write_shared reply (fs.idl:137) */
 struct fs_file_write_shared_reply {
 	idl_frame_header header;
 	uint32_t count;
@@ -624,12 +689,12 @@ _Static_assert(sizeof(fs_file_write_shared_reply) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_write_shared_reply, count) == 24, "wire layout");
 
 int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int fs_file_write_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const fs_file_write_shared_reply **out);
 
@@ -639,6 +704,13 @@ typedef union fs_file_write_shared_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_write_shared_reply_buffer;
 
+/* A call to File.write_shared in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_write_shared_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_write_shared_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_write_shared_pending;
+
 int64_t fs_file_write_shared_error_encode(uint64_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -646,7 +718,7 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 /*
  * Returns what is known about an open file.
  */
-/* File.stat request (fs.idl:139) */
+/* File.stat request (fs.idl:141) */
 struct fs_file_stat_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -656,14 +728,15 @@ _Static_assert(sizeof(fs_file_stat_request) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_stat_request, fd) == 24, "wire layout");
 
 int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_stat_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_stat_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_stat_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_stat_request **out);
 
-/* File.stat reply (fs.idl:139) */
+/* File.stat reply (fs.idl:141) */
 struct fs_file_stat_reply {
 	idl_frame_header header;
 	fs_stat st;
@@ -672,11 +745,12 @@ _Static_assert(sizeof(fs_file_stat_reply) == 80, "wire layout");
 _Static_assert(offsetof(fs_file_stat_reply, st) == 24, "wire layout");
 
 int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_stat_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  size_t out_max, idl_typed_handle *handles,
+                                  uint32_t *handle_count);
+int fs_file_stat_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_stat_reply **out);
 
 /* Room for any reply to File.stat, error replies included. */
@@ -685,6 +759,13 @@ typedef union fs_file_stat_reply_buffer {
 	uint8_t bytes[80u];
 } fs_file_stat_reply_buffer;
 
+/* A call to File.stat in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_stat_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_stat_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_stat_pending;
+
 int64_t fs_file_stat_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -692,7 +773,7 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
  * Sets the access and modification times; an absent time is left as
  * it is.
  */
-/* File.set_times request (fs.idl:143) */
+/* File.set_times request (fs.idl:145) */
 struct fs_file_set_times_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -714,26 +795,27 @@ _Static_assert(offsetof(fs_file_set_times_request, access_time_ns) == 32, "wire 
 _Static_assert(offsetof(fs_file_set_times_request, modify_time_ns) == 48, "wire layout");
 
 int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int fs_file_set_times_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_set_times_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int fs_file_set_times_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const fs_file_set_times_request **out);
 
-/* File.set_times reply (fs.idl:143) */
+/* File.set_times reply (fs.idl:145) */
 struct fs_file_set_times_reply {
 	idl_frame_header header;
 };
 _Static_assert(sizeof(fs_file_set_times_reply) == 24, "wire layout");
 
 int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int fs_file_set_times_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const fs_file_set_times_reply **out);
 
 /* Room for any reply to File.set_times, error replies included. */
@@ -742,6 +824,13 @@ typedef union fs_file_set_times_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_set_times_reply_buffer;
 
+/* A call to File.set_times in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_set_times_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_set_times_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_set_times_pending;
+
 int64_t fs_file_set_times_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -749,7 +838,7 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
  * Sets the size of a regular file, cutting it or extending it with
  * zeros.
  */
-/* File.truncate request (fs.idl:148) */
+/* File.truncate request (fs.idl:150) */
 struct fs_file_truncate_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -761,26 +850,27 @@ _Static_assert(offsetof(fs_file_truncate_request, fd) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_truncate_request, size) == 32, "wire layout");
 
 int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int fs_file_truncate_request_validate(void *frame, size_t size, const idl_handle *handles,
+int fs_file_truncate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int fs_file_truncate_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const fs_file_truncate_request **out);
 
-/* File.truncate reply (fs.idl:148) */
+/* File.truncate reply (fs.idl:150) */
 struct fs_file_truncate_reply {
 	idl_frame_header header;
 };
 _Static_assert(sizeof(fs_file_truncate_reply) == 24, "wire layout");
 
 int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count);
+int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
 int fs_file_truncate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_truncate_reply **out);
 
 /* Room for any reply to File.truncate, error replies included. */
@@ -789,13 +879,20 @@ typedef union fs_file_truncate_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_truncate_reply_buffer;
 
+/* A call to File.truncate in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_truncate_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_truncate_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_truncate_pending;
+
 int64_t fs_file_truncate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
  * Returns once the file's data and metadata are on the device.
  */
-/* File.sync request (fs.idl:151) */
+/* File.sync request (fs.idl:153) */
 struct fs_file_sync_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -805,25 +902,27 @@ _Static_assert(sizeof(fs_file_sync_request) == 32, "wire layout");
 _Static_assert(offsetof(fs_file_sync_request, fd) == 24, "wire layout");
 
 int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_sync_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_sync_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_sync_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_sync_request **out);
 
-/* File.sync reply (fs.idl:151) */
+/* File.sync reply (fs.idl:153) */
 struct fs_file_sync_reply {
 	idl_frame_header header;
 };
 _Static_assert(sizeof(fs_file_sync_reply) == 24, "wire layout");
 
 int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_sync_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  size_t out_max, idl_typed_handle *handles,
+                                  uint32_t *handle_count);
+int fs_file_sync_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const fs_file_sync_reply **out);
 
 /* Room for any reply to File.sync, error replies included. */
@@ -831,6 +930,13 @@ typedef union fs_file_sync_reply_buffer {
 	fs_file_sync_reply reply;
 	uint8_t bytes[32u];
 } fs_file_sync_reply_buffer;
+
+/* A call to File.sync in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_sync_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_sync_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_sync_pending;
 
 int64_t fs_file_sync_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -841,7 +947,7 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
  * before; `done` says the listing is complete. An empty batch with
  * `done` false is possible and means: call again.
  */
-/* File.readdir request (fs.idl:157) */
+/* File.readdir request (fs.idl:159) */
 struct fs_file_readdir_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -853,14 +959,15 @@ _Static_assert(offsetof(fs_file_readdir_request, fd) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_readdir_request, cookie) == 32, "wire layout");
 
 int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_readdir_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int fs_file_readdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int fs_file_readdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const fs_file_readdir_request **out);
 
-/* File.readdir reply (fs.idl:157) */
+/* File.readdir reply (fs.idl:159) */
 struct fs_file_readdir_reply {
 	idl_frame_header header;
 	struct {
@@ -881,11 +988,12 @@ _Static_assert(offsetof(fs_file_readdir_reply, next_cookie) == 40, "wire layout"
 _Static_assert(offsetof(fs_file_readdir_reply, done) == 48, "wire layout");
 
 int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_readdir_reply **out);
 
 /* Room for any reply to File.readdir, error replies included. */
@@ -894,13 +1002,20 @@ typedef union fs_file_readdir_reply_buffer {
 	uint8_t bytes[18488u];
 } fs_file_readdir_reply_buffer;
 
+/* A call to File.readdir in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_readdir_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_readdir_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_readdir_pending;
+
 int64_t fs_file_readdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
  * Creates a directory.
  */
-/* File.mkdir request (fs.idl:162) */
+/* File.mkdir request (fs.idl:164) */
 struct fs_file_mkdir_request {
 	idl_frame_header header;
 	idl_string path;
@@ -912,25 +1027,27 @@ _Static_assert(offsetof(fs_file_mkdir_request, path) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_mkdir_request, mode) == 40, "wire layout");
 
 int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_mkdir_request **out);
 
-/* File.mkdir reply (fs.idl:162) */
+/* File.mkdir reply (fs.idl:164) */
 struct fs_file_mkdir_reply {
 	idl_frame_header header;
 };
 _Static_assert(sizeof(fs_file_mkdir_reply) == 24, "wire layout");
 
 int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count);
+int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
 int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_mkdir_reply **out);
 
 /* Room for any reply to File.mkdir, error replies included. */
@@ -939,13 +1056,20 @@ typedef union fs_file_mkdir_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_mkdir_reply_buffer;
 
+/* A call to File.mkdir in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_mkdir_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_mkdir_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_mkdir_pending;
+
 int64_t fs_file_mkdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
  * Removes the directory entry at `path`; a directory must be empty.
  */
-/* File.unlink request (fs.idl:165) */
+/* File.unlink request (fs.idl:167) */
 struct fs_file_unlink_request {
 	idl_frame_header header;
 	idl_string path;
@@ -954,25 +1078,27 @@ _Static_assert(sizeof(fs_file_unlink_request) == 40, "wire layout");
 _Static_assert(offsetof(fs_file_unlink_request, path) == 24, "wire layout");
 
 int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_unlink_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count);
+int fs_file_unlink_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
 int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_unlink_request **out);
 
-/* File.unlink reply (fs.idl:165) */
+/* File.unlink reply (fs.idl:167) */
 struct fs_file_unlink_reply {
 	idl_frame_header header;
 };
 _Static_assert(sizeof(fs_file_unlink_reply) == 24, "wire layout");
 
 int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_unlink_reply **out);
 
 /* Room for any reply to File.unlink, error replies included. */
@@ -981,13 +1107,20 @@ typedef union fs_file_unlink_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_unlink_reply_buffer;
 
+/* A call to File.unlink in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_unlink_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_unlink_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_unlink_pending;
+
 int64_t fs_file_unlink_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
  * Moves the entry at `from` to `to`, replacing what `to` named.
  */
-/* File.rename request (fs.idl:168) */
+/* File.rename request (fs.idl:170) */
 struct fs_file_rename_request {
 	idl_frame_header header;
 	idl_string from;
@@ -998,25 +1131,27 @@ _Static_assert(offsetof(fs_file_rename_request, from) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_rename_request, to) == 40, "wire layout");
 
 int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_rename_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count);
+int fs_file_rename_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
 int fs_file_rename_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_rename_request **out);
 
-/* File.rename reply (fs.idl:168) */
+/* File.rename reply (fs.idl:170) */
 struct fs_file_rename_reply {
 	idl_frame_header header;
 };
 _Static_assert(sizeof(fs_file_rename_reply) == 24, "wire layout");
 
 int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_rename_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int fs_file_rename_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const fs_file_rename_reply **out);
 
 /* Room for any reply to File.rename, error replies included. */
@@ -1025,6 +1160,13 @@ typedef union fs_file_rename_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_rename_reply_buffer;
 
+/* A call to File.rename in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_rename_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_rename_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_rename_pending;
+
 int64_t fs_file_rename_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1032,7 +1174,7 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
  * Announces how a range of the file will be read. Only a hint: no
  * reply, and a server may ignore it.
  */
-/* File.advise request (fs.idl:172) */
+/* File.advise request (fs.idl:174) */
 struct fs_file_advise_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -1049,18 +1191,19 @@ _Static_assert(offsetof(fs_file_advise_request, length) == 40, "wire layout");
 _Static_assert(offsetof(fs_file_advise_request, advice) == 48, "wire layout");
 
 int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_advise_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count);
+int fs_file_advise_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
 int fs_file_advise_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const fs_file_advise_request **out);
 
 /*
  * Asks for `changed` events on the descriptor for the changes in
  * `mask`; an empty mask stops them.
  */
-/* File.watch request (fs.idl:176) */
+/* File.watch request (fs.idl:178) */
 struct fs_file_watch_request {
 	idl_frame_header header;
 	uint32_t fd;
@@ -1071,25 +1214,27 @@ _Static_assert(offsetof(fs_file_watch_request, fd) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_watch_request, mask) == 28, "wire layout");
 
 int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_watch_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_watch_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_watch_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_watch_request **out);
 
-/* File.watch reply (fs.idl:176) */
+/* File.watch reply (fs.idl:178) */
 struct fs_file_watch_reply {
 	idl_frame_header header;
 };
 _Static_assert(sizeof(fs_file_watch_reply) == 24, "wire layout");
 
 int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_watch_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count);
+int fs_file_watch_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
 int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const fs_file_watch_reply **out);
 
 /* Room for any reply to File.watch, error replies included. */
@@ -1098,6 +1243,13 @@ typedef union fs_file_watch_reply_buffer {
 	uint8_t bytes[32u];
 } fs_file_watch_reply_buffer;
 
+/* A call to File.watch in flight: _start fills it in, _finish ends it. */
+typedef struct fs_file_watch_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	fs_file_watch_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} fs_file_watch_pending;
+
 int64_t fs_file_watch_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1105,7 +1257,7 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
  * A watched file changed; `what` holds the kinds of change, from the
  * mask that watch was given.
  */
-/* File.changed event (fs.idl:180) */
+/* File.changed event (fs.idl:182) */
 struct fs_file_changed_event {
 	idl_frame_header header;
 	uint32_t fd;
@@ -1116,105 +1268,282 @@ _Static_assert(offsetof(fs_file_changed_event, fd) == 24, "wire layout");
 _Static_assert(offsetof(fs_file_changed_event, what) == 28, "wire layout");
 
 int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int fs_file_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int fs_file_changed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int fs_file_changed_event_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_changed_event **out);
 
 /*
  * Client stubs of File: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_reply_buffer *buf,
                  const fs_file_open_reply **reply, sys_errno *error);
+int fs_file_open_start(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_pending *p);
+int fs_file_open_finish(idl_endpoint *ep, fs_file_open_pending *p, const fs_file_open_reply **reply,
+                        sys_errno *error);
 int fs_file_close(idl_endpoint *ep, const fs_file_close_request *req,
                   fs_file_close_reply_buffer *buf, const fs_file_close_reply **reply,
                   sys_errno *error);
+int fs_file_close_start(idl_endpoint *ep, const fs_file_close_request *req,
+                        fs_file_close_pending *p);
+int fs_file_close_finish(idl_endpoint *ep, fs_file_close_pending *p,
+                         const fs_file_close_reply **reply, sys_errno *error);
 int fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_reply_buffer *buf,
                  const fs_file_read_reply **reply, sys_errno *error);
+int fs_file_read_start(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_pending *p);
+int fs_file_read_finish(idl_endpoint *ep, fs_file_read_pending *p, const fs_file_read_reply **reply,
+                        sys_errno *error);
 int fs_file_write(idl_endpoint *ep, const fs_file_write_request *req,
                   fs_file_write_reply_buffer *buf, const fs_file_write_reply **reply,
                   sys_errno *error);
+int fs_file_write_start(idl_endpoint *ep, const fs_file_write_request *req,
+                        fs_file_write_pending *p);
+int fs_file_write_finish(idl_endpoint *ep, fs_file_write_pending *p,
+                         const fs_file_write_reply **reply, sys_errno *error);
 int fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req,
                         fs_file_read_shared_reply_buffer *buf,
                         const fs_file_read_shared_reply **reply, sys_errno *error);
+int fs_file_read_shared_start(idl_endpoint *ep, const fs_file_read_shared_request *req,
+                              fs_file_read_shared_pending *p);
+int fs_file_read_shared_finish(idl_endpoint *ep, fs_file_read_shared_pending *p,
+                               const fs_file_read_shared_reply **reply, sys_errno *error);
 int fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *req,
                          fs_file_write_shared_reply_buffer *buf,
                          const fs_file_write_shared_reply **reply, sys_errno *error);
+int fs_file_write_shared_start(idl_endpoint *ep, const fs_file_write_shared_request *req,
+                               fs_file_write_shared_pending *p);
+int fs_file_write_shared_finish(idl_endpoint *ep, fs_file_write_shared_pending *p,
+                                const fs_file_write_shared_reply **reply, sys_errno *error);
 int fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_reply_buffer *buf,
                  const fs_file_stat_reply **reply, sys_errno *error);
+int fs_file_stat_start(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_pending *p);
+int fs_file_stat_finish(idl_endpoint *ep, fs_file_stat_pending *p, const fs_file_stat_reply **reply,
+                        sys_errno *error);
 int fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
                       fs_file_set_times_reply_buffer *buf, const fs_file_set_times_reply **reply,
                       sys_errno *error);
+int fs_file_set_times_start(idl_endpoint *ep, const fs_file_set_times_request *req,
+                            fs_file_set_times_pending *p);
+int fs_file_set_times_finish(idl_endpoint *ep, fs_file_set_times_pending *p,
+                             const fs_file_set_times_reply **reply, sys_errno *error);
 int fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
                      fs_file_truncate_reply_buffer *buf, const fs_file_truncate_reply **reply,
                      sys_errno *error);
+int fs_file_truncate_start(idl_endpoint *ep, const fs_file_truncate_request *req,
+                           fs_file_truncate_pending *p);
+int fs_file_truncate_finish(idl_endpoint *ep, fs_file_truncate_pending *p,
+                            const fs_file_truncate_reply **reply, sys_errno *error);
 int fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_reply_buffer *buf,
                  const fs_file_sync_reply **reply, sys_errno *error);
+int fs_file_sync_start(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_pending *p);
+int fs_file_sync_finish(idl_endpoint *ep, fs_file_sync_pending *p, const fs_file_sync_reply **reply,
+                        sys_errno *error);
 int fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
                     fs_file_readdir_reply_buffer *buf, const fs_file_readdir_reply **reply,
                     sys_errno *error);
+int fs_file_readdir_start(idl_endpoint *ep, const fs_file_readdir_request *req,
+                          fs_file_readdir_pending *p);
+int fs_file_readdir_finish(idl_endpoint *ep, fs_file_readdir_pending *p,
+                           const fs_file_readdir_reply **reply, sys_errno *error);
 int fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
                   fs_file_mkdir_reply_buffer *buf, const fs_file_mkdir_reply **reply,
                   sys_errno *error);
+int fs_file_mkdir_start(idl_endpoint *ep, const fs_file_mkdir_request *req,
+                        fs_file_mkdir_pending *p);
+int fs_file_mkdir_finish(idl_endpoint *ep, fs_file_mkdir_pending *p,
+                         const fs_file_mkdir_reply **reply, sys_errno *error);
 int fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
                    fs_file_unlink_reply_buffer *buf, const fs_file_unlink_reply **reply,
                    sys_errno *error);
+int fs_file_unlink_start(idl_endpoint *ep, const fs_file_unlink_request *req,
+                         fs_file_unlink_pending *p);
+int fs_file_unlink_finish(idl_endpoint *ep, fs_file_unlink_pending *p,
+                          const fs_file_unlink_reply **reply, sys_errno *error);
 int fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
                    fs_file_rename_reply_buffer *buf, const fs_file_rename_reply **reply,
                    sys_errno *error);
+int fs_file_rename_start(idl_endpoint *ep, const fs_file_rename_request *req,
+                         fs_file_rename_pending *p);
+int fs_file_rename_finish(idl_endpoint *ep, fs_file_rename_pending *p,
+                          const fs_file_rename_reply **reply, sys_errno *error);
 int fs_file_advise(idl_endpoint *ep, const fs_file_advise_request *req);
 int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
                   fs_file_watch_reply_buffer *buf, const fs_file_watch_reply **reply,
                   sys_errno *error);
+int fs_file_watch_start(idl_endpoint *ep, const fs_file_watch_request *req,
+                        fs_file_watch_pending *p);
+int fs_file_watch_finish(idl_endpoint *ep, fs_file_watch_pending *p,
+                         const fs_file_watch_reply **reply, sys_errno *error);
 int fs_file_send_changed(idl_endpoint *ep, const fs_file_changed_event *event);
 
 /*
  * Server side of File: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct fs_file_handlers {
-	int (*open)(void *ctx, const fs_file_open_request *req, fs_file_open_reply *reply,
+	int (*open)(idl_request *r, const fs_file_open_request *req, fs_file_open_reply *reply,
 	            sys_errno *error);
-	int (*close)(void *ctx, const fs_file_close_request *req, fs_file_close_reply *reply,
+	int (*close)(idl_request *r, const fs_file_close_request *req, fs_file_close_reply *reply,
 	             sys_errno *error);
-	int (*read)(void *ctx, const fs_file_read_request *req, fs_file_read_reply *reply,
+	int (*read)(idl_request *r, const fs_file_read_request *req, fs_file_read_reply *reply,
 	            sys_errno *error);
-	int (*write)(void *ctx, const fs_file_write_request *req, fs_file_write_reply *reply,
+	int (*write)(idl_request *r, const fs_file_write_request *req, fs_file_write_reply *reply,
 	             sys_errno *error);
-	int (*read_shared)(void *ctx, const fs_file_read_shared_request *req,
+	int (*read_shared)(idl_request *r, const fs_file_read_shared_request *req,
 	                   fs_file_read_shared_reply *reply, sys_errno *error);
-	int (*write_shared)(void *ctx, const fs_file_write_shared_request *req,
+	int (*write_shared)(idl_request *r, const fs_file_write_shared_request *req,
 	                    fs_file_write_shared_reply *reply, sys_errno *error);
-	int (*stat)(void *ctx, const fs_file_stat_request *req, fs_file_stat_reply *reply,
+	int (*stat)(idl_request *r, const fs_file_stat_request *req, fs_file_stat_reply *reply,
 	            sys_errno *error);
-	int (*set_times)(void *ctx, const fs_file_set_times_request *req,
+	int (*set_times)(idl_request *r, const fs_file_set_times_request *req,
 	                 fs_file_set_times_reply *reply, sys_errno *error);
-	int (*truncate)(void *ctx, const fs_file_truncate_request *req,
+	int (*truncate)(idl_request *r, const fs_file_truncate_request *req,
 	                fs_file_truncate_reply *reply, sys_errno *error);
-	int (*sync)(void *ctx, const fs_file_sync_request *req, fs_file_sync_reply *reply,
+	int (*sync)(idl_request *r, const fs_file_sync_request *req, fs_file_sync_reply *reply,
 	            sys_errno *error);
-	int (*readdir)(void *ctx, const fs_file_readdir_request *req, fs_file_readdir_reply *reply,
-	               sys_errno *error);
-	int (*mkdir)(void *ctx, const fs_file_mkdir_request *req, fs_file_mkdir_reply *reply,
+	int (*readdir)(idl_request *r, const fs_file_readdir_request *req,
+	               fs_file_readdir_reply *reply, sys_errno *error);
+	int (*mkdir)(idl_request *r, const fs_file_mkdir_request *req, fs_file_mkdir_reply *reply,
 	             sys_errno *error);
-	int (*unlink)(void *ctx, const fs_file_unlink_request *req, fs_file_unlink_reply *reply,
-	              sys_errno *error);
-	int (*rename)(void *ctx, const fs_file_rename_request *req, fs_file_rename_reply *reply,
-	              sys_errno *error);
-	int (*advise)(void *ctx, const fs_file_advise_request *req);
-	int (*watch)(void *ctx, const fs_file_watch_request *req, fs_file_watch_reply *reply,
+	int (*unlink)(idl_request *r, const fs_file_unlink_request *req,
+	              fs_file_unlink_reply *reply, sys_errno *error);
+	int (*rename)(idl_request *r, const fs_file_rename_request *req,
+	              fs_file_rename_reply *reply, sys_errno *error);
+	int (*advise)(idl_request *r, const fs_file_advise_request *req);
+	int (*watch)(idl_request *r, const fs_file_watch_request *req, fs_file_watch_reply *reply,
 	             sys_errno *error);
 } fs_file_handlers;
 
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct fs_file_open_token {
+	idl_reply_token token;
+} fs_file_open_token;
+int fs_file_open_defer(idl_request *r, fs_file_open_token *t);
+int fs_file_open_reply_ok(fs_file_open_token *t, const fs_file_open_reply *reply);
+int fs_file_open_reply_error(fs_file_open_token *t, sys_errno error);
+
+typedef struct fs_file_close_token {
+	idl_reply_token token;
+} fs_file_close_token;
+int fs_file_close_defer(idl_request *r, fs_file_close_token *t);
+int fs_file_close_reply_ok(fs_file_close_token *t, const fs_file_close_reply *reply);
+int fs_file_close_reply_error(fs_file_close_token *t, sys_errno error);
+
+typedef struct fs_file_read_token {
+	idl_reply_token token;
+} fs_file_read_token;
+int fs_file_read_defer(idl_request *r, fs_file_read_token *t);
+int fs_file_read_reply_ok(fs_file_read_token *t, const fs_file_read_reply *reply);
+int fs_file_read_reply_error(fs_file_read_token *t, sys_errno error);
+
+typedef struct fs_file_write_token {
+	idl_reply_token token;
+} fs_file_write_token;
+int fs_file_write_defer(idl_request *r, fs_file_write_token *t);
+int fs_file_write_reply_ok(fs_file_write_token *t, const fs_file_write_reply *reply);
+int fs_file_write_reply_error(fs_file_write_token *t, sys_errno error);
+
+typedef struct fs_file_read_shared_token {
+	idl_reply_token token;
+} fs_file_read_shared_token;
+int fs_file_read_shared_defer(idl_request *r, fs_file_read_shared_token *t);
+int fs_file_read_shared_reply_ok(fs_file_read_shared_token *t,
+                                 const fs_file_read_shared_reply *reply);
+int fs_file_read_shared_reply_error(fs_file_read_shared_token *t, sys_errno error);
+
+typedef struct fs_file_write_shared_token {
+	idl_reply_token token;
+} fs_file_write_shared_token;
+int fs_file_write_shared_defer(idl_request *r, fs_file_write_shared_token *t);
+int fs_file_write_shared_reply_ok(fs_file_write_shared_token *t,
+                                  const fs_file_write_shared_reply *reply);
+int fs_file_write_shared_reply_error(fs_file_write_shared_token *t, sys_errno error);
+
+typedef struct fs_file_stat_token {
+	idl_reply_token token;
+} fs_file_stat_token;
+int fs_file_stat_defer(idl_request *r, fs_file_stat_token *t);
+int fs_file_stat_reply_ok(fs_file_stat_token *t, const fs_file_stat_reply *reply);
+int fs_file_stat_reply_error(fs_file_stat_token *t, sys_errno error);
+
+typedef struct fs_file_set_times_token {
+	idl_reply_token token;
+} fs_file_set_times_token;
+int fs_file_set_times_defer(idl_request *r, fs_file_set_times_token *t);
+int fs_file_set_times_reply_ok(fs_file_set_times_token *t, const fs_file_set_times_reply *reply);
+int fs_file_set_times_reply_error(fs_file_set_times_token *t, sys_errno error);
+
+typedef struct fs_file_truncate_token {
+	idl_reply_token token;
+} fs_file_truncate_token;
+int fs_file_truncate_defer(idl_request *r, fs_file_truncate_token *t);
+int fs_file_truncate_reply_ok(fs_file_truncate_token *t, const fs_file_truncate_reply *reply);
+int fs_file_truncate_reply_error(fs_file_truncate_token *t, sys_errno error);
+
+typedef struct fs_file_sync_token {
+	idl_reply_token token;
+} fs_file_sync_token;
+int fs_file_sync_defer(idl_request *r, fs_file_sync_token *t);
+int fs_file_sync_reply_ok(fs_file_sync_token *t, const fs_file_sync_reply *reply);
+int fs_file_sync_reply_error(fs_file_sync_token *t, sys_errno error);
+
+typedef struct fs_file_readdir_token {
+	idl_reply_token token;
+} fs_file_readdir_token;
+int fs_file_readdir_defer(idl_request *r, fs_file_readdir_token *t);
+int fs_file_readdir_reply_ok(fs_file_readdir_token *t, const fs_file_readdir_reply *reply);
+int fs_file_readdir_reply_error(fs_file_readdir_token *t, sys_errno error);
+
+typedef struct fs_file_mkdir_token {
+	idl_reply_token token;
+} fs_file_mkdir_token;
+int fs_file_mkdir_defer(idl_request *r, fs_file_mkdir_token *t);
+int fs_file_mkdir_reply_ok(fs_file_mkdir_token *t, const fs_file_mkdir_reply *reply);
+int fs_file_mkdir_reply_error(fs_file_mkdir_token *t, sys_errno error);
+
+typedef struct fs_file_unlink_token {
+	idl_reply_token token;
+} fs_file_unlink_token;
+int fs_file_unlink_defer(idl_request *r, fs_file_unlink_token *t);
+int fs_file_unlink_reply_ok(fs_file_unlink_token *t, const fs_file_unlink_reply *reply);
+int fs_file_unlink_reply_error(fs_file_unlink_token *t, sys_errno error);
+
+typedef struct fs_file_rename_token {
+	idl_reply_token token;
+} fs_file_rename_token;
+int fs_file_rename_defer(idl_request *r, fs_file_rename_token *t);
+int fs_file_rename_reply_ok(fs_file_rename_token *t, const fs_file_rename_reply *reply);
+int fs_file_rename_reply_error(fs_file_rename_token *t, sys_errno error);
+
+typedef struct fs_file_watch_token {
+	idl_reply_token token;
+} fs_file_watch_token;
+int fs_file_watch_defer(idl_request *r, fs_file_watch_token *t);
+int fs_file_watch_reply_ok(fs_file_watch_token *t, const fs_file_watch_reply *reply);
+int fs_file_watch_reply_error(fs_file_watch_token *t, sys_errno error);
+
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int fs_file_dispatch(const fs_file_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_handle *handles, uint32_t handle_count);
+int fs_file_dispatch(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
+                     const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface fs_file_interface;
 
 /* Client side of File's events. */
 typedef struct fs_file_event_handlers {
@@ -1222,6 +1551,6 @@ typedef struct fs_file_event_handlers {
 } fs_file_event_handlers;
 
 int fs_file_event_dispatch(const fs_file_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_handle *handles, uint32_t handle_count);
+                           const idl_typed_handle *handles, uint32_t handle_count);
 
 #endif /* IDLC_FS_H */

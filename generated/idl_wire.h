@@ -53,6 +53,9 @@ _Static_assert(sizeof(idl_frame_header) == IDL_FRAME_HEADER_BYTES, "frame header
 /* The largest number of handles one frame may carry. */
 #define IDL_MAX_HANDLES 64u
 
+/* An error reply: the header and the error value, padded to 8 bytes. */
+#define IDL_ERROR_FRAME_BYTES 32u
+
 /*
  * Error codes of generated code and of the runtime. Every violation of the
  * decoding contract has its own code, so a test (or a log) says which rule a
@@ -93,7 +96,9 @@ enum idl_error {
 	IDL_E_PEER_CLOSED = -30,  /* the peer closed the channel */
 	IDL_E_PROTOCOL = -31,     /* the peer broke the channel protocol; the channel is closed */
 	IDL_E_NO_HANDLER = -32,   /* the server has no handler for a valid ordinal */
-	IDL_E_INVALID_ARGUMENT = -33 /* encoder input outside the declared bounds */
+	IDL_E_INVALID_ARGUMENT = -33, /* encoder input outside the declared bounds */
+	IDL_E_HANDLE_KIND = -34, /* a handle, or a channel's interface, not of the kind declared */
+	IDL_E_REPLIED = -35      /* the reply token was used already, or never given out */
 };
 
 /* A one-line name for an error code, for logs and test messages. */
@@ -168,6 +173,10 @@ static inline const char *idl_error_name(int err)
 		return "no handler";
 	case IDL_E_INVALID_ARGUMENT:
 		return "invalid argument";
+	case IDL_E_HANDLE_KIND:
+		return "handle of the wrong kind";
+	case IDL_E_REPLIED:
+		return "already replied";
 	default:
 		return "unknown error";
 	}
@@ -180,6 +189,27 @@ static inline const char *idl_error_name(int err)
  */
 typedef uint32_t idl_handle;
 #define IDL_HANDLE_INVALID 0xffffffffu
+
+/*
+ * What a handle names. The kind never travels in the frame: an encoder
+ * states the kind each field declares, and the transport that receives a
+ * handle finds its kind from the object itself (the Linux port from the
+ * descriptor: a sealed memfd is shared memory, a UNIX seqpacket socket a
+ * channel), so that a decoder can reject a handle of the wrong kind.
+ */
+enum idl_handle_kind {
+	IDL_KIND_ANY = 0,     /* handle<any>; received: an object the transport cannot name */
+	IDL_KIND_SHM = 1,     /* shared memory that can be mapped */
+	IDL_KIND_CHANNEL = 2, /* one end of a channel */
+	IDL_KIND_MMIO = 3,    /* device registers */
+	IDL_KIND_IRQ = 4      /* an interrupt */
+};
+
+/* An entry of a frame's handle list: the handle and what it names. */
+typedef struct idl_typed_handle {
+	idl_handle value;
+	uint32_t kind; /* enum idl_handle_kind */
+} idl_typed_handle;
 
 /*
  * Out-of-line references: 16 bytes on the wire, a count and the block's
@@ -286,6 +316,60 @@ static inline int64_t idl_frame_copy_exact(const void *shared, size_t available,
 	return exact;
 }
 
+/*
+ * <bits>_format writes the names of the members whose bits are all set in
+ * a value, in declaration order and joined by '|', then what no member
+ * named as one hex number ("0x40"); "0" for no bits. Like snprintf it
+ * returns the length of the whole text, and buf holds what fits of it,
+ * NUL-terminated (when size > 0).
+ */
+typedef struct idl_bits_text {
+	char *buf;
+	size_t size;
+	size_t len;    /* the text so far, also what did not fit */
+	uint64_t v;    /* the value */
+	uint64_t left; /* its bits no member has named yet */
+} idl_bits_text;
+
+/* Appends '|' (unless first) and text. */
+static inline void idl_bits_append(idl_bits_text *t, const char *text)
+{
+	if (t->len > 0) {
+		if (t->len + 1 < t->size)
+			t->buf[t->len] = '|';
+		t->len++;
+	}
+	for (; *text != '\0'; text++, t->len++)
+		if (t->len + 1 < t->size)
+			t->buf[t->len] = *text;
+}
+
+/* Names one member, when all its bits are set. */
+static inline void idl_bits_name(idl_bits_text *t, uint64_t bits, const char *name)
+{
+	if ((t->v & bits) != bits)
+		return;
+	idl_bits_append(t, name);
+	t->left &= ~bits;
+}
+
+static inline size_t idl_bits_end(idl_bits_text *t)
+{
+	if (t->left != 0 || t->len == 0) {
+		char hex[19] = "0x";
+		int digits = 0;
+		for (uint64_t x = t->left; x != 0; x >>= 4)
+			digits++;
+		for (int d = 0; d < digits; d++)
+			hex[2 + d] = "0123456789abcdef"[(t->left >> (4 * (digits - 1 - d))) & 0xf];
+		hex[2 + digits] = '\0';
+		idl_bits_append(t, t->left == 0 ? "0" : hex);
+	}
+	if (t->size > 0)
+		t->buf[t->len < t->size ? t->len : t->size - 1] = '\0';
+	return t->len;
+}
+
 /* Validation helpers used by the generated decoders. */
 
 /* Loads 8 or 4 bytes from anywhere; compilers turn these into one move. */
@@ -358,7 +442,7 @@ typedef struct idl_decoder {
 	uint8_t *base;   /* the private copy */
 	uint64_t size;   /* the frame's size */
 	uint64_t cursor; /* where the next out-of-line block must start */
-	const idl_handle *handles;
+	const idl_typed_handle *handles;
 	uint32_t handle_count;
 	uint32_t next_handle;
 } idl_decoder;
@@ -453,12 +537,19 @@ static inline int idl_check_block(idl_decoder *d, uint32_t count, uint32_t reser
 	return idl_claim(d, offset, (uint64_t)count * element_bytes, block);
 }
 
-/* Replaces a handle index by the handle it names; indexes come in order. */
-static inline int idl_take_handle(idl_decoder *d, idl_handle *h)
+/*
+ * Replaces a handle index by the handle it names; indexes come in order,
+ * and the handle must be of the kind the field declares (any kind for
+ * IDL_KIND_ANY).
+ */
+static inline int idl_take_handle(idl_decoder *d, idl_handle *h, uint32_t kind)
 {
 	if (*h != d->next_handle || *h >= d->handle_count)
 		return IDL_E_HANDLE_INDEX;
-	*h = d->handles[d->next_handle++];
+	const idl_typed_handle *t = &d->handles[d->next_handle++];
+	if (kind != IDL_KIND_ANY && t->kind != kind)
+		return IDL_E_HANDLE_KIND;
+	*h = t->value;
 	return IDL_OK;
 }
 
@@ -467,7 +558,7 @@ typedef struct idl_encoder {
 	uint8_t *base;
 	uint64_t capacity;
 	uint64_t cursor; /* where the next out-of-line block goes */
-	idl_handle *handles;
+	idl_typed_handle *handles;
 	uint32_t handle_count;
 } idl_encoder;
 
@@ -532,15 +623,39 @@ static inline int idl_put_block(idl_encoder *e, const void *data, uint32_t count
 	return IDL_OK;
 }
 
-/* Moves a handle into the frame's handle list and leaves its index. */
-static inline int idl_put_handle(idl_encoder *e, idl_handle h, idl_handle *slot)
+/* Moves a handle into the frame's handle list, with the kind its field
+ * declares, and leaves its index. */
+static inline int idl_put_handle(idl_encoder *e, idl_handle h, uint32_t kind, idl_handle *slot)
 {
 	if (h == IDL_HANDLE_INVALID || e->handles == NULL || e->handle_count >= IDL_MAX_HANDLES)
 		return IDL_E_INVALID_ARGUMENT;
-	e->handles[e->handle_count] = h;
+	e->handles[e->handle_count] = (idl_typed_handle){.value = h, .kind = kind};
 	*slot = e->handle_count++;
 	return IDL_OK;
 }
+
+/*
+ * A call in flight, on the client's side. <method>_start fills one in and
+ * sends the request; the transport puts the reply into buf when it comes,
+ * whoever is waiting at that moment, so that many calls can be in flight
+ * on one channel and be waited for one by one or all together. The memory
+ * is the caller's (the generated <method>_pending holds it) and must stay
+ * put until the call is ended.
+ */
+typedef struct idl_call idl_call;
+typedef struct idl_reply_token idl_reply_token; /* below, with the server side */
+struct idl_call {
+	uint64_t txid; /* the request's transaction id */
+	void *buf;     /* where the reply goes: 8-aligned, buf_bytes long */
+	size_t buf_bytes;
+	size_t size;               /* the reply's size, once it is in */
+	idl_typed_handle *handles; /* room for the reply's handles */
+	uint32_t handle_room;
+	uint32_t handle_count; /* how many came */
+	int status;            /* IDL_E_WOULD_BLOCK in flight; IDL_OK answered; or why it failed */
+	idl_call *prev, *next; /* the transport's list of calls in flight */
+	void *owner;           /* the transport that has it in its list, or NULL */
+};
 
 /*
  * The transport interface. A client stub or a server skeleton holds an
@@ -556,18 +671,37 @@ typedef struct idl_endpoint_ops {
 	 * transport has it, so encoders write straight into the queue).
 	 */
 	int (*send_begin)(idl_endpoint *ep, size_t max_bytes, void **frame);
-	/* Publishes the reserved frame, now bytes long, with its handles;
+	/* Publishes the reserved frame, now bytes long, with its handles (each
+	 * with the kind its field declares, which a transport may check);
 	 * 0 bytes gives the reservation back. */
-	int (*send_commit)(idl_endpoint *ep, size_t bytes, const idl_handle *handles,
+	int (*send_commit)(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
 	                   uint32_t handle_count);
 	/*
 	 * Waits for the next incoming frame (txid 0) or the reply to txid, and
 	 * copies it with idl_frame_copy into buf (max_bytes, 8-byte aligned).
-	 * Stores the frame's size and the handles that came with it: on entry
-	 * *handle_count is the room in handles, on return how many came.
+	 * Stores the frame's size and the handles that came with it, each with
+	 * the kind the transport found: on entry *handle_count is the room in
+	 * handles, on return how many came. (Replies to calls entered with
+	 * call_begin go to their calls, not here.)
 	 */
 	int (*receive)(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
-	               idl_handle *handles, uint32_t *handle_count);
+	               idl_typed_handle *handles, uint32_t *handle_count);
+	/* Enters a call (txid, buf and handles set) before its request is sent,
+	 * so that its reply finds it whenever it comes. */
+	int (*call_begin)(idl_endpoint *ep, idl_call *call);
+	/*
+	 * Waits until `call` (NULL: any call entered and not yet ended) is
+	 * answered, for at most timeout_ns (0: no limit), and sets *done (may
+	 * be NULL) to it. IDL_OK: call->status says how it went. IDL_E_TIMEOUT:
+	 * nothing was answered in time, and every call stays in flight.
+	 */
+	int (*call_wait)(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, idl_call **done);
+	/* Removes a call, answered or not; a reply that comes later is dropped.
+	 * Ending a call that is not entered does nothing. */
+	void (*call_end)(idl_endpoint *ep, idl_call *call);
+	/* Server: gives the reply to the request txid a token, so that it can
+	 * be sent later (from another thread, too). NULL: not supported. */
+	int (*defer)(idl_endpoint *ep, uint64_t txid, idl_reply_token *token);
 } idl_endpoint_ops;
 
 struct idl_endpoint {
@@ -581,7 +715,7 @@ struct idl_endpoint {
  * (size > 0), or gives the reservation back and returns the encoder's
  * error (size < 0).
  */
-static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_handle *handles,
+static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	if (size < 0) {
@@ -591,17 +725,61 @@ static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_hand
 	return ep->ops->send_commit(ep, (size_t)size, handles, handle_count);
 }
 
-/* Waits for the reply to txid and checks that it answers that call. */
-static inline int idl_receive_reply(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes,
-                                    size_t *size, idl_handle *handles, uint32_t *handle_count)
-{
-	int err = ep->ops->receive(ep, txid, buf, max_bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (((const idl_frame_header *)buf)->txid != txid)
-		return IDL_E_TXID;
-	return IDL_OK;
-}
+/*
+ * The server side. A server's runtime (idl/server.h) calls the generated
+ * dispatcher of each interface it serves with an idl_request, which the
+ * dispatcher passes on to the handler: where the request came from, and
+ * for whom.
+ */
+typedef struct idl_session idl_session; /* a client's session: idl/server.h */
+
+typedef struct idl_request {
+	idl_endpoint *ep;     /* the client's channel: the reply goes there */
+	uint64_t txid;        /* the request's transaction id (0: one-way) */
+	void *ctx;            /* the context registered with the handler table */
+	idl_session *session; /* the client's session, NULL when served without one */
+} idl_request;
+
+/*
+ * A reply taken away by a handler, to be sent later, from any thread
+ * (<method>_defer, then <method>_reply_ok or <method>_reply_error). The
+ * token is the caller's memory; the transport fills it in. It is good for
+ * one reply: a second is IDL_E_REPLIED, and one after the client's session
+ * ended is IDL_E_PEER_CLOSED, written nowhere.
+ */
+typedef struct idl_reply_ops {
+	/* Reserves room for the reply (at most max_bytes) in the client's
+	 * channel; on success the frame is the caller's until commit. */
+	int (*begin)(idl_reply_token *t, size_t max_bytes, void **frame);
+	/* Publishes it (bytes > 0) and uses the token up, or gives the room
+	 * back (bytes 0) and keeps it. */
+	int (*commit)(idl_reply_token *t, size_t bytes, const idl_typed_handle *handles,
+	              uint32_t handle_count);
+} idl_reply_ops;
+
+struct idl_reply_token {
+	const idl_reply_ops *ops; /* NULL: never given out */
+	void *owner;              /* the transport's: whose reply it is */
+	uint64_t txid;            /* the request's */
+	uint32_t generation;      /* the transport's: which session of the owner */
+	uint32_t armed;           /* the transport's: given out and not used */
+};
+
+/* What a handler returns after <method>_defer: the reply comes later. */
+#define IDL_DEFERRED 1
+
+/* A generated dispatcher, with its handler table as a void pointer. */
+typedef int (*idl_dispatch_fn)(const void *handlers, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count);
+
+/* What a server needs to know of an interface: <iface>_interface. */
+typedef struct idl_interface {
+	const char *name;           /* "fs.File" */
+	uint32_t protocol;          /* <IFACE>_PROTOCOL, which servers announce */
+	uint32_t max_frame_bytes;   /* <IFACE>_MAX_FRAME_BYTES: sizes its channels */
+	uint32_t max_request_bytes; /* its largest request: sizes a server's buffer */
+	idl_dispatch_fn dispatch;
+} idl_interface;
 
 /* The next transaction id of a call; never 0, which marks one-way frames. */
 static inline uint64_t idl_endpoint_txid(idl_endpoint *ep)
@@ -609,6 +787,91 @@ static inline uint64_t idl_endpoint_txid(idl_endpoint *ep)
 	if (++ep->next_txid == 0)
 		ep->next_txid = 1;
 	return ep->next_txid;
+}
+
+/* <method>_defer: takes the reply of the request a handler serves into a
+ * token; returns IDL_DEFERRED, for the handler to return. */
+static inline int idl_defer(idl_request *r, idl_reply_token *token)
+{
+	if (r->ep->ops->defer == NULL)
+		return IDL_E_TRANSPORT;
+	int err = r->ep->ops->defer(r->ep, r->txid, token);
+	return err == IDL_OK ? IDL_DEFERRED : err;
+}
+
+/* <method>_reply_ok and _reply_error: room for the reply, through the
+ * token, then the frame encoded there is published (or, when the encoder
+ * failed, size < 0, the room given back and the token kept). */
+static inline int idl_reply_begin(idl_reply_token *token, size_t max_bytes, void **frame)
+{
+	if (token->ops == NULL)
+		return IDL_E_REPLIED;
+	return token->ops->begin(token, max_bytes, frame);
+}
+
+static inline int idl_reply_finish(idl_reply_token *token, int64_t size,
+                                   const idl_typed_handle *handles, uint32_t handle_count)
+{
+	if (size < 0) {
+		token->ops->commit(token, 0, NULL, 0);
+		return (int)size;
+	}
+	return token->ops->commit(token, (size_t)size, handles, handle_count);
+}
+
+/* Prepares a call whose reply goes into buf, with room for handles. */
+static inline void idl_call_init(idl_call *call, void *buf, size_t buf_bytes,
+                                 idl_typed_handle *handles, uint32_t handle_room)
+{
+	IDL_MEMSET(call, 0, sizeof(*call));
+	call->buf = buf;
+	call->buf_bytes = buf_bytes;
+	call->handles = handles;
+	call->handle_room = handle_room;
+	call->status = IDL_E_WOULD_BLOCK;
+}
+
+/* Waits for one call for at most timeout_ns (0: no limit); IDL_OK once it
+ * is answered (then its <method>_finish does not wait), IDL_E_TIMEOUT with
+ * the call still in flight. */
+static inline int idl_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns)
+{
+	return ep->ops->call_wait(ep, call, timeout_ns, NULL);
+}
+
+/* Waits for any call in flight on ep; returns the one answered (its
+ * <method>_pending starts with it), or NULL with *err set. */
+static inline idl_call *idl_call_wait_any(idl_endpoint *ep, uint64_t timeout_ns, int *err)
+{
+	idl_call *done = NULL;
+	*err = ep->ops->call_wait(ep, NULL, timeout_ns, &done);
+	return *err == IDL_OK ? done : NULL;
+}
+
+/* Gives up on a call: its reply, if it ever comes, is dropped. */
+static inline void idl_call_abandon(idl_endpoint *ep, idl_call *call)
+{
+	ep->ops->call_end(ep, call);
+}
+
+/*
+ * What every <method>_finish does first: waits for the call (at most the
+ * endpoint's timeout_ns), ends it, and returns how it went. A call that
+ * times out is abandoned.
+ */
+static inline int idl_call_finish(idl_endpoint *ep, idl_call *call)
+{
+	int err = IDL_OK;
+	if (call->status == IDL_E_WOULD_BLOCK)
+		err = ep->ops->call_wait(ep, call, ep->timeout_ns, NULL);
+	ep->ops->call_end(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (call->status != IDL_OK)
+		return call->status;
+	if (((const idl_frame_header *)call->buf)->txid != call->txid)
+		return IDL_E_TXID;
+	return IDL_OK;
 }
 
 #endif /* IDL_WIRE_H */

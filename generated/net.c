@@ -6,6 +6,39 @@
  */
 #include "net.h"
 
+/* enum SocketKind (net.idl:23) */
+const char *net_socket_kind_name(net_socket_kind v)
+{
+	switch (v) {
+	case NET_SOCKET_KIND_DATAGRAM:
+		return "DATAGRAM";
+	case NET_SOCKET_KIND_STREAM:
+		return "STREAM";
+	default:
+		return NULL;
+	}
+}
+
+/* bits Shutdown (net.idl:46) */
+size_t net_shutdown_format(net_shutdown v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, NET_SHUTDOWN_READ, "READ");
+	idl_bits_name(&t, NET_SHUTDOWN_WRITE, "WRITE");
+	return idl_bits_end(&t);
+}
+
+/* bits LinkFlags (net.idl:54) */
+size_t net_link_flags_format(net_link_flags v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, NET_LINK_FLAGS_UP, "UP");
+	idl_bits_name(&t, NET_LINK_FLAGS_RUNNING, "RUNNING");
+	idl_bits_name(&t, NET_LINK_FLAGS_LOOPBACK, "LOOPBACK");
+	idl_bits_name(&t, NET_LINK_FLAGS_BROADCAST, "BROADCAST");
+	return idl_bits_end(&t);
+}
+
 static int check_net_ip_address(idl_decoder *d, net_ip_address *p)
 {
 	(void)d;
@@ -172,7 +205,8 @@ static int put_net_interface_info(idl_encoder *e, const net_interface_info *src,
 
 /* net.idl:91: Socket.open request */
 int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	net_socket_open_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -194,7 +228,8 @@ int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_open_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_open_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	net_socket_open_request *p = frame;
@@ -221,14 +256,14 @@ static inline int check_net_socket_open_request(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int net_socket_open_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_net_socket_open_request(frame, size, handles, handle_count);
 }
 
 int net_socket_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_open_request **out)
 {
 	if (buf_max < NET_SOCKET_OPEN_REQUEST_MAX_BYTES)
@@ -246,7 +281,8 @@ int net_socket_open_request_decode(const void *shared, size_t available, void *b
 
 /* net.idl:91: Socket.open reply */
 int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	net_socket_open_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -266,7 +302,8 @@ int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_open_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_open_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	net_socket_open_reply *p = frame;
@@ -288,14 +325,14 @@ static inline int check_net_socket_open_reply(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int net_socket_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_net_socket_open_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_open_reply **out)
 {
 	if (buf_max < NET_SOCKET_OPEN_REPLY_MAX_BYTES)
@@ -359,7 +396,8 @@ int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *er
 
 /* net.idl:94: Socket.bind request */
 int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	int err;
 	net_socket_bind_request *p = out;
@@ -383,7 +421,8 @@ int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_bind_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_bind_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	int err;
@@ -412,14 +451,14 @@ static inline int check_net_socket_bind_request(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int net_socket_bind_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_bind_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_net_socket_bind_request(frame, size, handles, handle_count);
 }
 
 int net_socket_bind_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_bind_request **out)
 {
 	if (buf_max < NET_SOCKET_BIND_REQUEST_MAX_BYTES)
@@ -437,7 +476,8 @@ int net_socket_bind_request_decode(const void *shared, size_t available, void *b
 
 /* net.idl:94: Socket.bind reply */
 int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	net_socket_bind_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -456,7 +496,8 @@ int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_bind_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_bind_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	net_socket_bind_reply *p = frame;
@@ -476,14 +517,14 @@ static inline int check_net_socket_bind_reply(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int net_socket_bind_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_bind_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_net_socket_bind_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_bind_reply **out)
 {
 	if (buf_max < NET_SOCKET_BIND_REPLY_MAX_BYTES)
@@ -548,7 +589,7 @@ int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *er
 /* net.idl:97: Socket.local_address request */
 int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count)
+                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_socket_local_address_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -569,7 +610,7 @@ int64_t net_socket_local_address_request_encode(const net_socket_local_address_r
 }
 
 static inline int check_net_socket_local_address_request(void *frame, size_t size,
-                                                         const idl_handle *handles,
+                                                         const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	net_socket_local_address_request *p = frame;
@@ -593,14 +634,15 @@ static inline int check_net_socket_local_address_request(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int net_socket_local_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_local_address_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	return check_net_socket_local_address_request(frame, size, handles, handle_count);
 }
 
 int net_socket_local_address_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const net_socket_local_address_request **out)
 {
@@ -620,7 +662,7 @@ int net_socket_local_address_request_decode(const void *shared, size_t available
 /* net.idl:97: Socket.local_address reply */
 int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_socket_local_address_reply *p = out;
@@ -646,7 +688,7 @@ int64_t net_socket_local_address_reply_encode(const net_socket_local_address_rep
 }
 
 static inline int check_net_socket_local_address_reply(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	int err;
@@ -675,14 +717,14 @@ static inline int check_net_socket_local_address_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_local_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int net_socket_local_address_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_socket_local_address_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_local_address_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_socket_local_address_reply **out)
 {
@@ -748,7 +790,7 @@ int net_socket_local_address_error_validate(const void *frame, size_t size, sys_
 
 /* net.idl:101: Socket.connect request */
 int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	int err;
@@ -774,7 +816,8 @@ int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg,
 }
 
 static inline int check_net_socket_connect_request(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	int err;
 	net_socket_connect_request *p = frame;
@@ -802,14 +845,14 @@ static inline int check_net_socket_connect_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_connect_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_connect_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_net_socket_connect_request(frame, size, handles, handle_count);
 }
 
 int net_socket_connect_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const net_socket_connect_request **out)
 {
 	if (buf_max < NET_SOCKET_CONNECT_REQUEST_MAX_BYTES)
@@ -827,7 +870,7 @@ int net_socket_connect_request_decode(const void *shared, size_t available, void
 
 /* net.idl:101: Socket.connect reply */
 int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	net_socket_connect_reply *p = out;
@@ -848,7 +891,8 @@ int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uin
 }
 
 static inline int check_net_socket_connect_reply(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	net_socket_connect_reply *p = frame;
 	if (size < sizeof(*p))
@@ -867,14 +911,14 @@ static inline int check_net_socket_connect_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_connect_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_connect_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_net_socket_connect_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_connect_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_connect_reply **out)
 {
 	if (buf_max < NET_SOCKET_CONNECT_REPLY_MAX_BYTES)
@@ -938,7 +982,7 @@ int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno 
 
 /* net.idl:105: Socket.listen request */
 int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	net_socket_listen_request *p = out;
@@ -959,7 +1003,8 @@ int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, u
 }
 
 static inline int check_net_socket_listen_request(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	net_socket_listen_request *p = frame;
 	if (size < sizeof(*p))
@@ -980,14 +1025,14 @@ static inline int check_net_socket_listen_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_listen_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_listen_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_net_socket_listen_request(frame, size, handles, handle_count);
 }
 
 int net_socket_listen_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_listen_request **out)
 {
 	if (buf_max < NET_SOCKET_LISTEN_REQUEST_MAX_BYTES)
@@ -1005,7 +1050,8 @@ int net_socket_listen_request_decode(const void *shared, size_t available, void 
 
 /* net.idl:105: Socket.listen reply */
 int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	net_socket_listen_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1024,7 +1070,8 @@ int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_listen_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_listen_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	net_socket_listen_reply *p = frame;
@@ -1044,14 +1091,14 @@ static inline int check_net_socket_listen_reply(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int net_socket_listen_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_listen_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_net_socket_listen_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_listen_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_listen_reply **out)
 {
 	if (buf_max < NET_SOCKET_LISTEN_REPLY_MAX_BYTES)
@@ -1115,7 +1162,7 @@ int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *
 
 /* net.idl:109: Socket.accept request */
 int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	net_socket_accept_request *p = out;
@@ -1137,7 +1184,8 @@ int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, u
 }
 
 static inline int check_net_socket_accept_request(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	net_socket_accept_request *p = frame;
 	if (size < sizeof(*p))
@@ -1160,14 +1208,14 @@ static inline int check_net_socket_accept_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_accept_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_accept_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_net_socket_accept_request(frame, size, handles, handle_count);
 }
 
 int net_socket_accept_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_accept_request **out)
 {
 	if (buf_max < NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES)
@@ -1185,7 +1233,8 @@ int net_socket_accept_request_decode(const void *shared, size_t available, void 
 
 /* net.idl:109: Socket.accept reply */
 int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	int err;
 	net_socket_accept_reply *p = out;
@@ -1209,7 +1258,8 @@ int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_accept_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_accept_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	int err;
@@ -1236,14 +1286,14 @@ static inline int check_net_socket_accept_reply(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int net_socket_accept_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_accept_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_net_socket_accept_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_accept_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_accept_reply **out)
 {
 	if (buf_max < NET_SOCKET_ACCEPT_REPLY_MAX_BYTES)
@@ -1307,7 +1357,7 @@ int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *
 
 /* net.idl:112: Socket.send_to request */
 int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	int err;
@@ -1342,7 +1392,8 @@ int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg,
 }
 
 static inline int check_net_socket_send_to_request(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	int err;
 	net_socket_send_to_request *p = frame;
@@ -1381,14 +1432,14 @@ static inline int check_net_socket_send_to_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_send_to_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_to_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_net_socket_send_to_request(frame, size, handles, handle_count);
 }
 
 int net_socket_send_to_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const net_socket_send_to_request **out)
 {
 	if (buf_max < NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES)
@@ -1405,7 +1456,7 @@ int net_socket_send_to_request_decode(const void *shared, size_t available, void
 
 /* net.idl:112: Socket.send_to reply */
 int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	net_socket_send_to_reply *p = out;
@@ -1427,7 +1478,8 @@ int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uin
 }
 
 static inline int check_net_socket_send_to_reply(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	net_socket_send_to_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1448,14 +1500,14 @@ static inline int check_net_socket_send_to_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_net_socket_send_to_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_send_to_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_send_to_reply **out)
 {
 	if (buf_max < NET_SOCKET_SEND_TO_REPLY_MAX_BYTES)
@@ -1520,7 +1572,7 @@ int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno 
 /* net.idl:116: Socket.receive_from request */
 int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count)
+                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_socket_receive_from_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1540,7 +1592,7 @@ int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_req
 }
 
 static inline int check_net_socket_receive_from_request(void *frame, size_t size,
-                                                        const idl_handle *handles,
+                                                        const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	net_socket_receive_from_request *p = frame;
@@ -1562,14 +1614,14 @@ static inline int check_net_socket_receive_from_request(void *frame, size_t size
 	return IDL_OK;
 }
 
-int net_socket_receive_from_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+int net_socket_receive_from_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_socket_receive_from_request(frame, size, handles, handle_count);
 }
 
 int net_socket_receive_from_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const net_socket_receive_from_request **out)
 {
@@ -1589,7 +1641,7 @@ int net_socket_receive_from_request_decode(const void *shared, size_t available,
 /* net.idl:116: Socket.receive_from reply */
 int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_socket_receive_from_reply *p = out;
@@ -1624,7 +1676,7 @@ int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply
 }
 
 static inline int check_net_socket_receive_from_reply(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	int err;
@@ -1664,14 +1716,14 @@ static inline int check_net_socket_receive_from_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_receive_from_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int net_socket_receive_from_reply_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_socket_receive_from_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_receive_from_reply_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const net_socket_receive_from_reply **out)
 {
@@ -1737,7 +1789,8 @@ int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_e
 
 /* net.idl:121: Socket.send request */
 int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	int err;
 	net_socket_send_request *p = out;
@@ -1768,7 +1821,8 @@ int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_send_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_send_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	int err;
@@ -1806,14 +1860,14 @@ static inline int check_net_socket_send_request(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int net_socket_send_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_net_socket_send_request(frame, size, handles, handle_count);
 }
 
 int net_socket_send_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_send_request **out)
 {
 	if (buf_max < NET_SOCKET_SEND_REQUEST_MAX_BYTES)
@@ -1830,7 +1884,8 @@ int net_socket_send_request_decode(const void *shared, size_t available, void *b
 
 /* net.idl:121: Socket.send reply */
 int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	net_socket_send_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1850,7 +1905,8 @@ int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_send_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_send_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	net_socket_send_reply *p = frame;
@@ -1872,14 +1928,14 @@ static inline int check_net_socket_send_reply(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int net_socket_send_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_net_socket_send_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_send_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_send_reply **out)
 {
 	if (buf_max < NET_SOCKET_SEND_REPLY_MAX_BYTES)
@@ -1943,7 +1999,7 @@ int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *er
 
 /* net.idl:125: Socket.receive request */
 int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	net_socket_receive_request *p = out;
@@ -1964,7 +2020,8 @@ int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg,
 }
 
 static inline int check_net_socket_receive_request(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	net_socket_receive_request *p = frame;
 	if (size < sizeof(*p))
@@ -1985,14 +2042,14 @@ static inline int check_net_socket_receive_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_receive_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_receive_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_net_socket_receive_request(frame, size, handles, handle_count);
 }
 
 int net_socket_receive_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const net_socket_receive_request **out)
 {
 	if (buf_max < NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES)
@@ -2010,7 +2067,7 @@ int net_socket_receive_request_decode(const void *shared, size_t available, void
 
 /* net.idl:125: Socket.receive reply */
 int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	int err;
@@ -2042,7 +2099,8 @@ int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uin
 }
 
 static inline int check_net_socket_receive_reply(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	int err;
 	net_socket_receive_reply *p = frame;
@@ -2075,14 +2133,14 @@ static inline int check_net_socket_receive_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_receive_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_net_socket_receive_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_receive_reply **out)
 {
 	if (buf_max < NET_SOCKET_RECEIVE_REPLY_MAX_BYTES)
@@ -2145,7 +2203,7 @@ int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno 
 
 /* net.idl:128: Socket.shutdown request */
 int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	net_socket_shutdown_request *p = out;
@@ -2169,7 +2227,7 @@ int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *ms
 }
 
 static inline int check_net_socket_shutdown_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	net_socket_shutdown_request *p = frame;
@@ -2196,14 +2254,14 @@ static inline int check_net_socket_shutdown_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_net_socket_shutdown_request(frame, size, handles, handle_count);
 }
 
 int net_socket_shutdown_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const net_socket_shutdown_request **out)
 {
@@ -2222,7 +2280,7 @@ int net_socket_shutdown_request_decode(const void *shared, size_t available, voi
 
 /* net.idl:128: Socket.shutdown reply */
 int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	net_socket_shutdown_reply *p = out;
@@ -2243,7 +2301,8 @@ int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, u
 }
 
 static inline int check_net_socket_shutdown_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	net_socket_shutdown_reply *p = frame;
 	if (size < sizeof(*p))
@@ -2262,14 +2321,14 @@ static inline int check_net_socket_shutdown_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_net_socket_shutdown_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_shutdown_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_shutdown_reply **out)
 {
 	if (buf_max < NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES)
@@ -2333,7 +2392,7 @@ int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno
 
 /* net.idl:131: Socket.close request */
 int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
 	net_socket_close_request *p = out;
@@ -2355,7 +2414,8 @@ int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uin
 }
 
 static inline int check_net_socket_close_request(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	net_socket_close_request *p = frame;
 	if (size < sizeof(*p))
@@ -2378,14 +2438,14 @@ static inline int check_net_socket_close_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_close_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	return check_net_socket_close_request(frame, size, handles, handle_count);
 }
 
 int net_socket_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_close_request **out)
 {
 	if (buf_max < NET_SOCKET_CLOSE_REQUEST_MAX_BYTES)
@@ -2403,7 +2463,8 @@ int net_socket_close_request_decode(const void *shared, size_t available, void *
 
 /* net.idl:131: Socket.close reply */
 int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
 {
 	net_socket_close_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2422,7 +2483,8 @@ int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_net_socket_close_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_net_socket_close_reply(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	net_socket_close_reply *p = frame;
@@ -2442,14 +2504,14 @@ static inline int check_net_socket_close_reply(void *frame, size_t size, const i
 	return IDL_OK;
 }
 
-int net_socket_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	return check_net_socket_close_reply(frame, size, handles, handle_count);
 }
 
 int net_socket_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const net_socket_close_reply **out)
 {
 	if (buf_max < NET_SOCKET_CLOSE_REPLY_MAX_BYTES)
@@ -2513,7 +2575,7 @@ int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *e
 
 /* net.idl:135: Socket.readable event */
 int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	net_socket_readable_event *p = out;
@@ -2535,7 +2597,8 @@ int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, u
 }
 
 static inline int check_net_socket_readable_event(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	net_socket_readable_event *p = frame;
 	if (size < sizeof(*p))
@@ -2558,14 +2621,14 @@ static inline int check_net_socket_readable_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_readable_event_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_readable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_net_socket_readable_event(frame, size, handles, handle_count);
 }
 
 int net_socket_readable_event_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_readable_event **out)
 {
 	if (buf_max < NET_SOCKET_READABLE_EVENT_MAX_BYTES)
@@ -2583,7 +2646,7 @@ int net_socket_readable_event_decode(const void *shared, size_t available, void 
 
 /* net.idl:138: Socket.writable event */
 int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	net_socket_writable_event *p = out;
@@ -2605,7 +2668,8 @@ int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, u
 }
 
 static inline int check_net_socket_writable_event(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	net_socket_writable_event *p = frame;
 	if (size < sizeof(*p))
@@ -2628,14 +2692,14 @@ static inline int check_net_socket_writable_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_writable_event_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_writable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_net_socket_writable_event(frame, size, handles, handle_count);
 }
 
 int net_socket_writable_event_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_writable_event **out)
 {
 	if (buf_max < NET_SOCKET_WRITABLE_EVENT_MAX_BYTES)
@@ -2654,7 +2718,7 @@ int net_socket_writable_event_decode(const void *shared, size_t available, void 
 /* net.idl:145: Config.list_interfaces request */
 int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
                                                   uint64_t txid, void *out, size_t out_max,
-                                                  idl_handle *handles, uint32_t *handle_count)
+                                                  idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_config_list_interfaces_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -2674,7 +2738,7 @@ int64_t net_config_list_interfaces_request_encode(const net_config_list_interfac
 }
 
 static inline int check_net_config_list_interfaces_request(void *frame, size_t size,
-                                                           const idl_handle *handles,
+                                                           const idl_typed_handle *handles,
                                                            uint32_t handle_count)
 {
 	net_config_list_interfaces_request *p = frame;
@@ -2696,14 +2760,15 @@ static inline int check_net_config_list_interfaces_request(void *frame, size_t s
 	return IDL_OK;
 }
 
-int net_config_list_interfaces_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_list_interfaces_request_validate(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	return check_net_config_list_interfaces_request(frame, size, handles, handle_count);
 }
 
 int net_config_list_interfaces_request_decode(const void *shared, size_t available, void *buf,
-                                              size_t buf_max, const idl_handle *handles,
+                                              size_t buf_max, const idl_typed_handle *handles,
                                               uint32_t handle_count,
                                               const net_config_list_interfaces_request **out)
 {
@@ -2724,7 +2789,7 @@ int net_config_list_interfaces_request_decode(const void *shared, size_t availab
 /* net.idl:145: Config.list_interfaces reply */
 int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces_reply *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count)
+                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_config_list_interfaces_reply *p = out;
@@ -2762,7 +2827,7 @@ int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces
 }
 
 static inline int check_net_config_list_interfaces_reply(void *frame, size_t size,
-                                                         const idl_handle *handles,
+                                                         const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	int err;
@@ -2803,14 +2868,15 @@ static inline int check_net_config_list_interfaces_reply(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int net_config_list_interfaces_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_list_interfaces_reply_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	return check_net_config_list_interfaces_reply(frame, size, handles, handle_count);
 }
 
 int net_config_list_interfaces_reply_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const net_config_list_interfaces_reply **out)
 {
@@ -2877,7 +2943,7 @@ int net_config_list_interfaces_error_validate(const void *frame, size_t size, sy
 /* net.idl:148: Config.add_address request */
 int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_config_add_address_request *p = out;
@@ -2903,7 +2969,7 @@ int64_t net_config_add_address_request_encode(const net_config_add_address_reque
 }
 
 static inline int check_net_config_add_address_request(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	int err;
@@ -2934,14 +3000,14 @@ static inline int check_net_config_add_address_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_add_address_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int net_config_add_address_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_config_add_address_request(frame, size, handles, handle_count);
 }
 
 int net_config_add_address_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_config_add_address_request **out)
 {
@@ -2960,7 +3026,7 @@ int net_config_add_address_request_decode(const void *shared, size_t available, 
 
 /* net.idl:148: Config.add_address reply */
 int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	net_config_add_address_reply *p = out;
@@ -2981,7 +3047,7 @@ int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *
 }
 
 static inline int check_net_config_add_address_reply(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	net_config_add_address_reply *p = frame;
@@ -3001,14 +3067,14 @@ static inline int check_net_config_add_address_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_add_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_add_address_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_net_config_add_address_reply(frame, size, handles, handle_count);
 }
 
 int net_config_add_address_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_add_address_reply **out)
 {
@@ -3075,7 +3141,7 @@ int net_config_add_address_error_validate(const void *frame, size_t size, sys_er
 /* net.idl:151: Config.remove_address request */
 int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
                                                  uint64_t txid, void *out, size_t out_max,
-                                                 idl_handle *handles, uint32_t *handle_count)
+                                                 idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_config_remove_address_request *p = out;
@@ -3101,7 +3167,7 @@ int64_t net_config_remove_address_request_encode(const net_config_remove_address
 }
 
 static inline int check_net_config_remove_address_request(void *frame, size_t size,
-                                                          const idl_handle *handles,
+                                                          const idl_typed_handle *handles,
                                                           uint32_t handle_count)
 {
 	int err;
@@ -3132,14 +3198,15 @@ static inline int check_net_config_remove_address_request(void *frame, size_t si
 	return IDL_OK;
 }
 
-int net_config_remove_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_remove_address_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	return check_net_config_remove_address_request(frame, size, handles, handle_count);
 }
 
 int net_config_remove_address_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_handle *handles,
+                                             size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
                                              const net_config_remove_address_request **out)
 {
@@ -3159,7 +3226,7 @@ int net_config_remove_address_request_decode(const void *shared, size_t availabl
 /* net.idl:151: Config.remove_address reply */
 int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count)
+                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_config_remove_address_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -3179,7 +3246,7 @@ int64_t net_config_remove_address_reply_encode(const net_config_remove_address_r
 }
 
 static inline int check_net_config_remove_address_reply(void *frame, size_t size,
-                                                        const idl_handle *handles,
+                                                        const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	net_config_remove_address_reply *p = frame;
@@ -3199,14 +3266,14 @@ static inline int check_net_config_remove_address_reply(void *frame, size_t size
 	return IDL_OK;
 }
 
-int net_config_remove_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+int net_config_remove_address_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_config_remove_address_reply(frame, size, handles, handle_count);
 }
 
 int net_config_remove_address_reply_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const net_config_remove_address_reply **out)
 {
@@ -3273,7 +3340,7 @@ int net_config_remove_address_error_validate(const void *frame, size_t size, sys
 /* net.idl:154: Config.set_gateway request */
 int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	net_config_set_gateway_request *p = out;
@@ -3303,7 +3370,7 @@ int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_reque
 }
 
 static inline int check_net_config_set_gateway_request(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	int err;
@@ -3340,14 +3407,14 @@ static inline int check_net_config_set_gateway_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_set_gateway_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int net_config_set_gateway_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_net_config_set_gateway_request(frame, size, handles, handle_count);
 }
 
 int net_config_set_gateway_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_config_set_gateway_request **out)
 {
@@ -3366,7 +3433,7 @@ int net_config_set_gateway_request_decode(const void *shared, size_t available, 
 
 /* net.idl:154: Config.set_gateway reply */
 int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	net_config_set_gateway_reply *p = out;
@@ -3387,7 +3454,7 @@ int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *
 }
 
 static inline int check_net_config_set_gateway_reply(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	net_config_set_gateway_reply *p = frame;
@@ -3407,14 +3474,14 @@ static inline int check_net_config_set_gateway_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_net_config_set_gateway_reply(frame, size, handles, handle_count);
 }
 
 int net_config_set_gateway_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_set_gateway_reply **out)
 {
@@ -3480,7 +3547,7 @@ int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_er
 
 /* net.idl:157: Config.set_flags request */
 int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	net_config_set_flags_request *p = out;
@@ -3503,7 +3570,7 @@ int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *
 }
 
 static inline int check_net_config_set_flags_request(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	net_config_set_flags_request *p = frame;
@@ -3528,14 +3595,14 @@ static inline int check_net_config_set_flags_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_set_flags_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_flags_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_net_config_set_flags_request(frame, size, handles, handle_count);
 }
 
 int net_config_set_flags_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_set_flags_request **out)
 {
@@ -3554,7 +3621,7 @@ int net_config_set_flags_request_decode(const void *shared, size_t available, vo
 
 /* net.idl:157: Config.set_flags reply */
 int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	net_config_set_flags_reply *p = out;
@@ -3575,7 +3642,8 @@ int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg,
 }
 
 static inline int check_net_config_set_flags_reply(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	net_config_set_flags_reply *p = frame;
 	if (size < sizeof(*p))
@@ -3594,14 +3662,14 @@ static inline int check_net_config_set_flags_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_net_config_set_flags_reply(frame, size, handles, handle_count);
 }
 
 int net_config_set_flags_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const net_config_set_flags_reply **out)
 {
 	if (buf_max < NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES)
@@ -3666,7 +3734,8 @@ int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errn
 /* net.idl:161: Config.interfaces_changed event */
 int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
                                                    uint64_t txid, void *out, size_t out_max,
-                                                   idl_handle *handles, uint32_t *handle_count)
+                                                   idl_typed_handle *handles,
+                                                   uint32_t *handle_count)
 {
 	net_config_interfaces_changed_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -3686,7 +3755,7 @@ int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_c
 }
 
 static inline int check_net_config_interfaces_changed_event(void *frame, size_t size,
-                                                            const idl_handle *handles,
+                                                            const idl_typed_handle *handles,
                                                             uint32_t handle_count)
 {
 	net_config_interfaces_changed_event *p = frame;
@@ -3709,13 +3778,14 @@ static inline int check_net_config_interfaces_changed_event(void *frame, size_t 
 }
 
 int net_config_interfaces_changed_event_validate(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count)
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
 {
 	return check_net_config_interfaces_changed_event(frame, size, handles, handle_count);
 }
 
 int net_config_interfaces_changed_event_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_handle *handles,
+                                               size_t buf_max, const idl_typed_handle *handles,
                                                uint32_t handle_count,
                                                const net_config_interfaces_changed_event **out)
 {
@@ -3736,7 +3806,7 @@ int net_config_interfaces_changed_event_decode(const void *shared, size_t availa
 static int send_net_socket_open_request(idl_endpoint *ep, const net_socket_open_request *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_OPEN_REQUEST_MAX_BYTES, &frame);
@@ -3750,7 +3820,7 @@ static int send_net_socket_open_request(idl_endpoint *ep, const net_socket_open_
 static int send_net_socket_open_reply(idl_endpoint *ep, const net_socket_open_reply *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_OPEN_REPLY_MAX_BYTES, &frame);
@@ -3764,7 +3834,7 @@ static int send_net_socket_open_reply(idl_endpoint *ep, const net_socket_open_re
 static int send_net_socket_bind_request(idl_endpoint *ep, const net_socket_bind_request *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_BIND_REQUEST_MAX_BYTES, &frame);
@@ -3778,7 +3848,7 @@ static int send_net_socket_bind_request(idl_endpoint *ep, const net_socket_bind_
 static int send_net_socket_bind_reply(idl_endpoint *ep, const net_socket_bind_reply *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_BIND_REPLY_MAX_BYTES, &frame);
@@ -3793,7 +3863,7 @@ static int send_net_socket_local_address_request(idl_endpoint *ep,
                                                  const net_socket_local_address_request *msg,
                                                  uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES, &frame);
@@ -3808,7 +3878,7 @@ static int send_net_socket_local_address_reply(idl_endpoint *ep,
                                                const net_socket_local_address_reply *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES, &frame);
@@ -3822,7 +3892,7 @@ static int send_net_socket_local_address_reply(idl_endpoint *ep,
 static int send_net_socket_connect_request(idl_endpoint *ep, const net_socket_connect_request *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES, &frame);
@@ -3836,7 +3906,7 @@ static int send_net_socket_connect_request(idl_endpoint *ep, const net_socket_co
 static int send_net_socket_connect_reply(idl_endpoint *ep, const net_socket_connect_reply *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_CONNECT_REPLY_MAX_BYTES, &frame);
@@ -3850,7 +3920,7 @@ static int send_net_socket_connect_reply(idl_endpoint *ep, const net_socket_conn
 static int send_net_socket_listen_request(idl_endpoint *ep, const net_socket_listen_request *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES, &frame);
@@ -3864,7 +3934,7 @@ static int send_net_socket_listen_request(idl_endpoint *ep, const net_socket_lis
 static int send_net_socket_listen_reply(idl_endpoint *ep, const net_socket_listen_reply *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_LISTEN_REPLY_MAX_BYTES, &frame);
@@ -3878,7 +3948,7 @@ static int send_net_socket_listen_reply(idl_endpoint *ep, const net_socket_liste
 static int send_net_socket_accept_request(idl_endpoint *ep, const net_socket_accept_request *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES, &frame);
@@ -3892,7 +3962,7 @@ static int send_net_socket_accept_request(idl_endpoint *ep, const net_socket_acc
 static int send_net_socket_accept_reply(idl_endpoint *ep, const net_socket_accept_reply *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES, &frame);
@@ -3906,7 +3976,7 @@ static int send_net_socket_accept_reply(idl_endpoint *ep, const net_socket_accep
 static int send_net_socket_send_to_request(idl_endpoint *ep, const net_socket_send_to_request *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES, &frame);
@@ -3920,7 +3990,7 @@ static int send_net_socket_send_to_request(idl_endpoint *ep, const net_socket_se
 static int send_net_socket_send_to_reply(idl_endpoint *ep, const net_socket_send_to_reply *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES, &frame);
@@ -3935,7 +4005,7 @@ static int send_net_socket_receive_from_request(idl_endpoint *ep,
                                                 const net_socket_receive_from_request *msg,
                                                 uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES, &frame);
@@ -3950,7 +4020,7 @@ static int send_net_socket_receive_from_reply(idl_endpoint *ep,
                                               const net_socket_receive_from_reply *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES, &frame);
@@ -3964,7 +4034,7 @@ static int send_net_socket_receive_from_reply(idl_endpoint *ep,
 static int send_net_socket_send_request(idl_endpoint *ep, const net_socket_send_request *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SEND_REQUEST_MAX_BYTES, &frame);
@@ -3978,7 +4048,7 @@ static int send_net_socket_send_request(idl_endpoint *ep, const net_socket_send_
 static int send_net_socket_send_reply(idl_endpoint *ep, const net_socket_send_reply *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SEND_REPLY_MAX_BYTES, &frame);
@@ -3992,7 +4062,7 @@ static int send_net_socket_send_reply(idl_endpoint *ep, const net_socket_send_re
 static int send_net_socket_receive_request(idl_endpoint *ep, const net_socket_receive_request *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES, &frame);
@@ -4006,7 +4076,7 @@ static int send_net_socket_receive_request(idl_endpoint *ep, const net_socket_re
 static int send_net_socket_receive_reply(idl_endpoint *ep, const net_socket_receive_reply *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES, &frame);
@@ -4020,7 +4090,7 @@ static int send_net_socket_receive_reply(idl_endpoint *ep, const net_socket_rece
 static int send_net_socket_shutdown_request(idl_endpoint *ep,
                                             const net_socket_shutdown_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES, &frame);
@@ -4034,7 +4104,7 @@ static int send_net_socket_shutdown_request(idl_endpoint *ep,
 static int send_net_socket_shutdown_reply(idl_endpoint *ep, const net_socket_shutdown_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES, &frame);
@@ -4048,7 +4118,7 @@ static int send_net_socket_shutdown_reply(idl_endpoint *ep, const net_socket_shu
 static int send_net_socket_close_request(idl_endpoint *ep, const net_socket_close_request *msg,
                                          uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES, &frame);
@@ -4062,7 +4132,7 @@ static int send_net_socket_close_request(idl_endpoint *ep, const net_socket_clos
 static int send_net_socket_close_reply(idl_endpoint *ep, const net_socket_close_reply *msg,
                                        uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_CLOSE_REPLY_MAX_BYTES, &frame);
@@ -4076,7 +4146,7 @@ static int send_net_socket_close_reply(idl_endpoint *ep, const net_socket_close_
 static int send_net_socket_readable_event(idl_endpoint *ep, const net_socket_readable_event *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_READABLE_EVENT_MAX_BYTES, &frame);
@@ -4090,7 +4160,7 @@ static int send_net_socket_readable_event(idl_endpoint *ep, const net_socket_rea
 static int send_net_socket_writable_event(idl_endpoint *ep, const net_socket_writable_event *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES, &frame);
@@ -4102,327 +4172,738 @@ static int send_net_socket_writable_event(idl_endpoint *ep, const net_socket_wri
 }
 
 /* net.idl:91: Socket.open */
+static int start_net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
+                                 idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_open_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_open(idl_endpoint *ep, idl_call *call,
+                                  net_socket_open_reply_buffer *buf,
+                                  const net_socket_open_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = net_socket_open_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = net_socket_open_reply_validate(buf->bytes, call->size, call->handles,
+	                                     call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
                     net_socket_open_reply_buffer *buf, const net_socket_open_reply **reply,
                     sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_open_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_open(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_open(ep, &call, buf, reply, error);
+}
+
+/* net.idl:91: Socket.open, started */
+int net_socket_open_start(idl_endpoint *ep, const net_socket_open_request *req,
+                          net_socket_open_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_open(ep, req, &p->call);
+}
+
+/* net.idl:91: Socket.open, finished */
+int net_socket_open_finish(idl_endpoint *ep, net_socket_open_pending *p,
+                           const net_socket_open_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_open(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:94: Socket.bind */
+static int start_net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
+                                 idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_bind_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_bind(idl_endpoint *ep, idl_call *call,
+                                  net_socket_bind_reply_buffer *buf,
+                                  const net_socket_bind_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_open_error_validate(buf->bytes, size, error);
+		err = net_socket_bind_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_open_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_bind_reply_validate(buf->bytes, call->size, call->handles,
+	                                     call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:94: Socket.bind */
 int net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
                     net_socket_bind_reply_buffer *buf, const net_socket_bind_reply **reply,
                     sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_bind_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_bind(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_bind(ep, &call, buf, reply, error);
+}
+
+/* net.idl:94: Socket.bind, started */
+int net_socket_bind_start(idl_endpoint *ep, const net_socket_bind_request *req,
+                          net_socket_bind_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_bind(ep, req, &p->call);
+}
+
+/* net.idl:94: Socket.bind, finished */
+int net_socket_bind_finish(idl_endpoint *ep, net_socket_bind_pending *p,
+                           const net_socket_bind_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_bind(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:97: Socket.local_address */
+static int start_net_socket_local_address(idl_endpoint *ep,
+                                          const net_socket_local_address_request *req,
+                                          idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_local_address_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_local_address(idl_endpoint *ep, idl_call *call,
+                                           net_socket_local_address_reply_buffer *buf,
+                                           const net_socket_local_address_reply **reply,
+                                           sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_bind_error_validate(buf->bytes, size, error);
+		err = net_socket_local_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_bind_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_local_address_reply_validate(buf->bytes, call->size, call->handles,
+	                                              call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:97: Socket.local_address */
 int net_socket_local_address(idl_endpoint *ep, const net_socket_local_address_request *req,
                              net_socket_local_address_reply_buffer *buf,
                              const net_socket_local_address_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_local_address_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_local_address(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_local_address(ep, &call, buf, reply, error);
+}
+
+/* net.idl:97: Socket.local_address, started */
+int net_socket_local_address_start(idl_endpoint *ep, const net_socket_local_address_request *req,
+                                   net_socket_local_address_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_local_address(ep, req, &p->call);
+}
+
+/* net.idl:97: Socket.local_address, finished */
+int net_socket_local_address_finish(idl_endpoint *ep, net_socket_local_address_pending *p,
+                                    const net_socket_local_address_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_local_address(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:101: Socket.connect */
+static int start_net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
+                                    idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_connect_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_connect(idl_endpoint *ep, idl_call *call,
+                                     net_socket_connect_reply_buffer *buf,
+                                     const net_socket_connect_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_local_address_error_validate(buf->bytes, size, error);
+		err = net_socket_connect_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_local_address_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_connect_reply_validate(buf->bytes, call->size, call->handles,
+	                                        call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:101: Socket.connect */
 int net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
                        net_socket_connect_reply_buffer *buf, const net_socket_connect_reply **reply,
                        sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_connect_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_connect(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_connect(ep, &call, buf, reply, error);
+}
+
+/* net.idl:101: Socket.connect, started */
+int net_socket_connect_start(idl_endpoint *ep, const net_socket_connect_request *req,
+                             net_socket_connect_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_connect(ep, req, &p->call);
+}
+
+/* net.idl:101: Socket.connect, finished */
+int net_socket_connect_finish(idl_endpoint *ep, net_socket_connect_pending *p,
+                              const net_socket_connect_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_connect(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:105: Socket.listen */
+static int start_net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
+                                   idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_listen_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_listen(idl_endpoint *ep, idl_call *call,
+                                    net_socket_listen_reply_buffer *buf,
+                                    const net_socket_listen_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_connect_error_validate(buf->bytes, size, error);
+		err = net_socket_listen_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_connect_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_listen_reply_validate(buf->bytes, call->size, call->handles,
+	                                       call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:105: Socket.listen */
 int net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
                       net_socket_listen_reply_buffer *buf, const net_socket_listen_reply **reply,
                       sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_listen_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_listen(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_listen(ep, &call, buf, reply, error);
+}
+
+/* net.idl:105: Socket.listen, started */
+int net_socket_listen_start(idl_endpoint *ep, const net_socket_listen_request *req,
+                            net_socket_listen_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_listen(ep, req, &p->call);
+}
+
+/* net.idl:105: Socket.listen, finished */
+int net_socket_listen_finish(idl_endpoint *ep, net_socket_listen_pending *p,
+                             const net_socket_listen_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_listen(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:109: Socket.accept */
+static int start_net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
+                                   idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_accept_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_accept(idl_endpoint *ep, idl_call *call,
+                                    net_socket_accept_reply_buffer *buf,
+                                    const net_socket_accept_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_listen_error_validate(buf->bytes, size, error);
+		err = net_socket_accept_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_listen_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_accept_reply_validate(buf->bytes, call->size, call->handles,
+	                                       call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:109: Socket.accept */
 int net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
                       net_socket_accept_reply_buffer *buf, const net_socket_accept_reply **reply,
                       sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_accept_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_accept(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_accept(ep, &call, buf, reply, error);
+}
+
+/* net.idl:109: Socket.accept, started */
+int net_socket_accept_start(idl_endpoint *ep, const net_socket_accept_request *req,
+                            net_socket_accept_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_accept(ep, req, &p->call);
+}
+
+/* net.idl:109: Socket.accept, finished */
+int net_socket_accept_finish(idl_endpoint *ep, net_socket_accept_pending *p,
+                             const net_socket_accept_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_accept(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:112: Socket.send_to */
+static int start_net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
+                                    idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_send_to_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_send_to(idl_endpoint *ep, idl_call *call,
+                                     net_socket_send_to_reply_buffer *buf,
+                                     const net_socket_send_to_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_accept_error_validate(buf->bytes, size, error);
+		err = net_socket_send_to_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_accept_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_send_to_reply_validate(buf->bytes, call->size, call->handles,
+	                                        call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:112: Socket.send_to */
 int net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
                        net_socket_send_to_reply_buffer *buf, const net_socket_send_to_reply **reply,
                        sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_send_to_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_send_to(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_send_to(ep, &call, buf, reply, error);
+}
+
+/* net.idl:112: Socket.send_to, started */
+int net_socket_send_to_start(idl_endpoint *ep, const net_socket_send_to_request *req,
+                             net_socket_send_to_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_send_to(ep, req, &p->call);
+}
+
+/* net.idl:112: Socket.send_to, finished */
+int net_socket_send_to_finish(idl_endpoint *ep, net_socket_send_to_pending *p,
+                              const net_socket_send_to_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_send_to(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:116: Socket.receive_from */
+static int start_net_socket_receive_from(idl_endpoint *ep,
+                                         const net_socket_receive_from_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_receive_from_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_receive_from(idl_endpoint *ep, idl_call *call,
+                                          net_socket_receive_from_reply_buffer *buf,
+                                          const net_socket_receive_from_reply **reply,
+                                          sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_send_to_error_validate(buf->bytes, size, error);
+		err = net_socket_receive_from_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_send_to_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_receive_from_reply_validate(buf->bytes, call->size, call->handles,
+	                                             call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:116: Socket.receive_from */
 int net_socket_receive_from(idl_endpoint *ep, const net_socket_receive_from_request *req,
                             net_socket_receive_from_reply_buffer *buf,
                             const net_socket_receive_from_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_receive_from_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_receive_from(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_receive_from(ep, &call, buf, reply, error);
+}
+
+/* net.idl:116: Socket.receive_from, started */
+int net_socket_receive_from_start(idl_endpoint *ep, const net_socket_receive_from_request *req,
+                                  net_socket_receive_from_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_receive_from(ep, req, &p->call);
+}
+
+/* net.idl:116: Socket.receive_from, finished */
+int net_socket_receive_from_finish(idl_endpoint *ep, net_socket_receive_from_pending *p,
+                                   const net_socket_receive_from_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_receive_from(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:121: Socket.send */
+static int start_net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
+                                 idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_send_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_send(idl_endpoint *ep, idl_call *call,
+                                  net_socket_send_reply_buffer *buf,
+                                  const net_socket_send_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_receive_from_error_validate(buf->bytes, size, error);
+		err = net_socket_send_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_receive_from_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_send_reply_validate(buf->bytes, call->size, call->handles,
+	                                     call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:121: Socket.send */
 int net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
                     net_socket_send_reply_buffer *buf, const net_socket_send_reply **reply,
                     sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_send_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_send(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_send(ep, &call, buf, reply, error);
+}
+
+/* net.idl:121: Socket.send, started */
+int net_socket_send_start(idl_endpoint *ep, const net_socket_send_request *req,
+                          net_socket_send_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_send(ep, req, &p->call);
+}
+
+/* net.idl:121: Socket.send, finished */
+int net_socket_send_finish(idl_endpoint *ep, net_socket_send_pending *p,
+                           const net_socket_send_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_send(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:125: Socket.receive */
+static int start_net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
+                                    idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_receive_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_receive(idl_endpoint *ep, idl_call *call,
+                                     net_socket_receive_reply_buffer *buf,
+                                     const net_socket_receive_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_send_error_validate(buf->bytes, size, error);
+		err = net_socket_receive_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_send_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_receive_reply_validate(buf->bytes, call->size, call->handles,
+	                                        call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:125: Socket.receive */
 int net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
                        net_socket_receive_reply_buffer *buf, const net_socket_receive_reply **reply,
                        sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_receive_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_receive(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_receive(ep, &call, buf, reply, error);
+}
+
+/* net.idl:125: Socket.receive, started */
+int net_socket_receive_start(idl_endpoint *ep, const net_socket_receive_request *req,
+                             net_socket_receive_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_receive(ep, req, &p->call);
+}
+
+/* net.idl:125: Socket.receive, finished */
+int net_socket_receive_finish(idl_endpoint *ep, net_socket_receive_pending *p,
+                              const net_socket_receive_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_receive(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:128: Socket.shutdown */
+static int start_net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_shutdown_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_shutdown(idl_endpoint *ep, idl_call *call,
+                                      net_socket_shutdown_reply_buffer *buf,
+                                      const net_socket_shutdown_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_receive_error_validate(buf->bytes, size, error);
+		err = net_socket_shutdown_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_receive_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_shutdown_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:128: Socket.shutdown */
 int net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req,
                         net_socket_shutdown_reply_buffer *buf,
                         const net_socket_shutdown_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_shutdown_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_shutdown(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_socket_shutdown(ep, &call, buf, reply, error);
+}
+
+/* net.idl:128: Socket.shutdown, started */
+int net_socket_shutdown_start(idl_endpoint *ep, const net_socket_shutdown_request *req,
+                              net_socket_shutdown_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_shutdown(ep, req, &p->call);
+}
+
+/* net.idl:128: Socket.shutdown, finished */
+int net_socket_shutdown_finish(idl_endpoint *ep, net_socket_shutdown_pending *p,
+                               const net_socket_shutdown_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_shutdown(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:131: Socket.close */
+static int start_net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
+                                  idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_socket_close_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_socket_close(idl_endpoint *ep, idl_call *call,
+                                   net_socket_close_reply_buffer *buf,
+                                   const net_socket_close_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_shutdown_error_validate(buf->bytes, size, error);
+		err = net_socket_close_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_shutdown_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_socket_close_reply_validate(buf->bytes, call->size, call->handles,
+	                                      call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:131: Socket.close */
 int net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
                      net_socket_close_reply_buffer *buf, const net_socket_close_reply **reply,
                      sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_socket_close_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_socket_close(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_socket_close_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = net_socket_close_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_net_socket_close(ep, &call, buf, reply, error);
+}
+
+/* net.idl:131: Socket.close, started */
+int net_socket_close_start(idl_endpoint *ep, const net_socket_close_request *req,
+                           net_socket_close_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_socket_close(ep, req, &p->call);
+}
+
+/* net.idl:131: Socket.close, finished */
+int net_socket_close_finish(idl_endpoint *ep, net_socket_close_pending *p,
+                            const net_socket_close_reply **reply, sys_errno *error)
+{
+	return finish_net_socket_close(ep, &p->call, &p->buf, reply, error);
 }
 
 /* net.idl:135: Socket.readable */
@@ -4437,8 +4918,8 @@ int net_socket_send_writable(idl_endpoint *ep, const net_socket_writable_event *
 	return send_net_socket_writable_event(ep, event, 0);
 }
 
-static int serve_net_socket_open(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_open(const net_socket_handlers *h, idl_request *r, void *frame,
+                                 size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = net_socket_open_request_validate(frame, size, handles, handle_count);
@@ -4447,25 +4928,29 @@ static int serve_net_socket_open(const net_socket_handlers *h, void *ctx, idl_en
 	if (h->open == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_open_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_open_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->open(ctx, req, &reply, &error);
+	err = h->open(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_open_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_open_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_open_reply(ep, &reply, req->header.txid);
+	return send_net_socket_open_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_bind(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_bind(const net_socket_handlers *h, idl_request *r, void *frame,
+                                 size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = net_socket_bind_request_validate(frame, size, handles, handle_count);
@@ -4474,25 +4959,29 @@ static int serve_net_socket_bind(const net_socket_handlers *h, void *ctx, idl_en
 	if (h->bind == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_bind_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_bind_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->bind(ctx, req, &reply, &error);
+	err = h->bind(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_bind_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_bind_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_bind_reply(ep, &reply, req->header.txid);
+	return send_net_socket_bind_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_local_address(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                          void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_local_address(const net_socket_handlers *h, idl_request *r, void *frame,
+                                          size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	int err = net_socket_local_address_request_validate(frame, size, handles, handle_count);
@@ -4501,25 +4990,29 @@ static int serve_net_socket_local_address(const net_socket_handlers *h, void *ct
 	if (h->local_address == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_local_address_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_local_address_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->local_address(ctx, req, &reply, &error);
+	err = h->local_address(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_local_address_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = net_socket_local_address_error_encode(r->txid, error, out,
+		                                                  IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_local_address_reply(ep, &reply, req->header.txid);
+	return send_net_socket_local_address_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_connect(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_connect(const net_socket_handlers *h, idl_request *r, void *frame,
+                                    size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = net_socket_connect_request_validate(frame, size, handles, handle_count);
@@ -4528,25 +5021,29 @@ static int serve_net_socket_connect(const net_socket_handlers *h, void *ctx, idl
 	if (h->connect == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_connect_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_connect_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->connect(ctx, req, &reply, &error);
+	err = h->connect(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_connect_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_connect_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_connect_reply(ep, &reply, req->header.txid);
+	return send_net_socket_connect_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_listen(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_listen(const net_socket_handlers *h, idl_request *r, void *frame,
+                                   size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = net_socket_listen_request_validate(frame, size, handles, handle_count);
@@ -4555,25 +5052,29 @@ static int serve_net_socket_listen(const net_socket_handlers *h, void *ctx, idl_
 	if (h->listen == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_listen_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_listen_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->listen(ctx, req, &reply, &error);
+	err = h->listen(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_listen_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_listen_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_listen_reply(ep, &reply, req->header.txid);
+	return send_net_socket_listen_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_accept(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_accept(const net_socket_handlers *h, idl_request *r, void *frame,
+                                   size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = net_socket_accept_request_validate(frame, size, handles, handle_count);
@@ -4582,25 +5083,29 @@ static int serve_net_socket_accept(const net_socket_handlers *h, void *ctx, idl_
 	if (h->accept == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_accept_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_accept_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->accept(ctx, req, &reply, &error);
+	err = h->accept(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_accept_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_accept_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_accept_reply(ep, &reply, req->header.txid);
+	return send_net_socket_accept_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_send_to(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_send_to(const net_socket_handlers *h, idl_request *r, void *frame,
+                                    size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = net_socket_send_to_request_validate(frame, size, handles, handle_count);
@@ -4609,25 +5114,29 @@ static int serve_net_socket_send_to(const net_socket_handlers *h, void *ctx, idl
 	if (h->send_to == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_send_to_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_send_to_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->send_to(ctx, req, &reply, &error);
+	err = h->send_to(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_send_to_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_send_to_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_send_to_reply(ep, &reply, req->header.txid);
+	return send_net_socket_send_to_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_receive_from(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                         void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_receive_from(const net_socket_handlers *h, idl_request *r, void *frame,
+                                         size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	int err = net_socket_receive_from_request_validate(frame, size, handles, handle_count);
@@ -4636,25 +5145,29 @@ static int serve_net_socket_receive_from(const net_socket_handlers *h, void *ctx
 	if (h->receive_from == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_receive_from_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_receive_from_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->receive_from(ctx, req, &reply, &error);
+	err = h->receive_from(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_receive_from_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = net_socket_receive_from_error_encode(r->txid, error, out,
+		                                                 IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_receive_from_reply(ep, &reply, req->header.txid);
+	return send_net_socket_receive_from_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_send(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_send(const net_socket_handlers *h, idl_request *r, void *frame,
+                                 size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = net_socket_send_request_validate(frame, size, handles, handle_count);
@@ -4663,25 +5176,29 @@ static int serve_net_socket_send(const net_socket_handlers *h, void *ctx, idl_en
 	if (h->send == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_send_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_send_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->send(ctx, req, &reply, &error);
+	err = h->send(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_send_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_send_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_send_reply(ep, &reply, req->header.txid);
+	return send_net_socket_send_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_receive(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                    void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_receive(const net_socket_handlers *h, idl_request *r, void *frame,
+                                    size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
 	int err = net_socket_receive_request_validate(frame, size, handles, handle_count);
@@ -4690,25 +5207,29 @@ static int serve_net_socket_receive(const net_socket_handlers *h, void *ctx, idl
 	if (h->receive == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_receive_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_receive_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->receive(ctx, req, &reply, &error);
+	err = h->receive(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_receive_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_receive_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_receive_reply(ep, &reply, req->header.txid);
+	return send_net_socket_receive_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_shutdown(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_shutdown(const net_socket_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = net_socket_shutdown_request_validate(frame, size, handles, handle_count);
@@ -4717,25 +5238,29 @@ static int serve_net_socket_shutdown(const net_socket_handlers *h, void *ctx, id
 	if (h->shutdown == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_shutdown_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_shutdown_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->shutdown(ctx, req, &reply, &error);
+	err = h->shutdown(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_shutdown_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_shutdown_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_shutdown_reply(ep, &reply, req->header.txid);
+	return send_net_socket_shutdown_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_socket_close(const net_socket_handlers *h, void *ctx, idl_endpoint *ep,
-                                  void *frame, size_t size, const idl_handle *handles,
+static int serve_net_socket_close(const net_socket_handlers *h, idl_request *r, void *frame,
+                                  size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	int err = net_socket_close_request_validate(frame, size, handles, handle_count);
@@ -4744,62 +5269,447 @@ static int serve_net_socket_close(const net_socket_handlers *h, void *ctx, idl_e
 	if (h->close == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_socket_close_request *req = frame;
+	r->txid = req->header.txid;
 	net_socket_close_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->close(ctx, req, &reply, &error);
+	err = h->close(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_socket_close_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_socket_close_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_socket_close_reply(ep, &reply, req->header.txid);
+	return send_net_socket_close_reply(r->ep, &reply, r->txid);
 }
 
-int net_socket_dispatch(const net_socket_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_handle *handles, uint32_t handle_count)
+/* net.idl:91: Socket.open, deferred */
+int net_socket_open_defer(idl_request *r, net_socket_open_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_open_reply_ok(net_socket_open_token *t, const net_socket_open_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_OPEN_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_open_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_OPEN_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_open_reply_error(net_socket_open_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_open_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:94: Socket.bind, deferred */
+int net_socket_bind_defer(idl_request *r, net_socket_bind_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_bind_reply_ok(net_socket_bind_token *t, const net_socket_bind_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_BIND_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_bind_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_BIND_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_bind_reply_error(net_socket_bind_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_bind_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:97: Socket.local_address, deferred */
+int net_socket_local_address_defer(idl_request *r, net_socket_local_address_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_local_address_reply_ok(net_socket_local_address_token *t,
+                                      const net_socket_local_address_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_local_address_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_local_address_reply_error(net_socket_local_address_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_local_address_error_encode(t->token.txid, error, frame,
+	                                                     IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:101: Socket.connect, deferred */
+int net_socket_connect_defer(idl_request *r, net_socket_connect_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_connect_reply_ok(net_socket_connect_token *t, const net_socket_connect_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_CONNECT_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_connect_reply_encode(reply, t->token.txid, frame,
+	                                               NET_SOCKET_CONNECT_REPLY_MAX_BYTES, handles,
+	                                               &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_connect_reply_error(net_socket_connect_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_connect_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:105: Socket.listen, deferred */
+int net_socket_listen_defer(idl_request *r, net_socket_listen_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_listen_reply_ok(net_socket_listen_token *t, const net_socket_listen_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_LISTEN_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_listen_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_LISTEN_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_listen_reply_error(net_socket_listen_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_listen_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:109: Socket.accept, deferred */
+int net_socket_accept_defer(idl_request *r, net_socket_accept_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_accept_reply_ok(net_socket_accept_token *t, const net_socket_accept_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_accept_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_accept_reply_error(net_socket_accept_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_accept_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:112: Socket.send_to, deferred */
+int net_socket_send_to_defer(idl_request *r, net_socket_send_to_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_send_to_reply_ok(net_socket_send_to_token *t, const net_socket_send_to_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_send_to_reply_encode(reply, t->token.txid, frame,
+	                                               NET_SOCKET_SEND_TO_REPLY_MAX_BYTES, handles,
+	                                               &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_send_to_reply_error(net_socket_send_to_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_send_to_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:116: Socket.receive_from, deferred */
+int net_socket_receive_from_defer(idl_request *r, net_socket_receive_from_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_receive_from_reply_ok(net_socket_receive_from_token *t,
+                                     const net_socket_receive_from_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_receive_from_reply_encode(reply, t->token.txid, frame,
+	                                                    NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES,
+	                                                    handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_receive_from_reply_error(net_socket_receive_from_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_receive_from_error_encode(t->token.txid, error, frame,
+	                                                    IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:121: Socket.send, deferred */
+int net_socket_send_defer(idl_request *r, net_socket_send_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_send_reply_ok(net_socket_send_token *t, const net_socket_send_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_SEND_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_send_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_SEND_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_send_reply_error(net_socket_send_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_send_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:125: Socket.receive, deferred */
+int net_socket_receive_defer(idl_request *r, net_socket_receive_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_receive_reply_ok(net_socket_receive_token *t, const net_socket_receive_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_receive_reply_encode(reply, t->token.txid, frame,
+	                                               NET_SOCKET_RECEIVE_REPLY_MAX_BYTES, handles,
+	                                               &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_receive_reply_error(net_socket_receive_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_receive_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:128: Socket.shutdown, deferred */
+int net_socket_shutdown_defer(idl_request *r, net_socket_shutdown_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_shutdown_reply_ok(net_socket_shutdown_token *t,
+                                 const net_socket_shutdown_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_shutdown_reply_encode(reply, t->token.txid, frame,
+	                                                NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_shutdown_reply_error(net_socket_shutdown_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_shutdown_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:131: Socket.close, deferred */
+int net_socket_close_defer(idl_request *r, net_socket_close_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_socket_close_reply_ok(net_socket_close_token *t, const net_socket_close_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_SOCKET_CLOSE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_socket_close_reply_encode(
+	    reply, t->token.txid, frame, NET_SOCKET_CLOSE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_socket_close_reply_error(net_socket_close_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_socket_close_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+int net_socket_dispatch(const net_socket_handlers *h, idl_request *r, void *frame, size_t size,
+                        const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case NET_SOCKET_OPEN_ORDINAL:
-		return serve_net_socket_open(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_open(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_BIND_ORDINAL:
-		return serve_net_socket_bind(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_bind(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_LOCAL_ADDRESS_ORDINAL:
-		return serve_net_socket_local_address(h, ctx, ep, frame, size, handles,
-		                                      handle_count);
+		return serve_net_socket_local_address(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_CONNECT_ORDINAL:
-		return serve_net_socket_connect(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_connect(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_LISTEN_ORDINAL:
-		return serve_net_socket_listen(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_listen(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_ACCEPT_ORDINAL:
-		return serve_net_socket_accept(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_accept(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_SEND_TO_ORDINAL:
-		return serve_net_socket_send_to(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_send_to(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_RECEIVE_FROM_ORDINAL:
-		return serve_net_socket_receive_from(h, ctx, ep, frame, size, handles,
-		                                     handle_count);
+		return serve_net_socket_receive_from(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_SEND_ORDINAL:
-		return serve_net_socket_send(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_send(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_RECEIVE_ORDINAL:
-		return serve_net_socket_receive(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_receive(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_SHUTDOWN_ORDINAL:
-		return serve_net_socket_shutdown(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_shutdown(h, r, frame, size, handles, handle_count);
 	case NET_SOCKET_CLOSE_ORDINAL:
-		return serve_net_socket_close(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_socket_close(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
 
+static int dispatch_net_socket(const void *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return net_socket_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface net_socket_interface = {
+    .name = "net.Socket",
+    .protocol = NET_SOCKET_PROTOCOL,
+    .max_frame_bytes = NET_SOCKET_MAX_FRAME_BYTES,
+    .max_request_bytes = 6048u,
+    .dispatch = dispatch_net_socket,
+};
+
 int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)
@@ -4830,7 +5740,7 @@ static int send_net_config_list_interfaces_request(idl_endpoint *ep,
                                                    const net_config_list_interfaces_request *msg,
                                                    uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES, &frame);
@@ -4845,7 +5755,7 @@ static int send_net_config_list_interfaces_reply(idl_endpoint *ep,
                                                  const net_config_list_interfaces_reply *msg,
                                                  uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES, &frame);
@@ -4860,7 +5770,7 @@ static int send_net_config_add_address_request(idl_endpoint *ep,
                                                const net_config_add_address_request *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES, &frame);
@@ -4874,7 +5784,7 @@ static int send_net_config_add_address_request(idl_endpoint *ep,
 static int send_net_config_add_address_reply(idl_endpoint *ep,
                                              const net_config_add_address_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES, &frame);
@@ -4889,7 +5799,7 @@ static int send_net_config_remove_address_request(idl_endpoint *ep,
                                                   const net_config_remove_address_request *msg,
                                                   uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES, &frame);
@@ -4904,7 +5814,7 @@ static int send_net_config_remove_address_reply(idl_endpoint *ep,
                                                 const net_config_remove_address_reply *msg,
                                                 uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES, &frame);
@@ -4919,7 +5829,7 @@ static int send_net_config_set_gateway_request(idl_endpoint *ep,
                                                const net_config_set_gateway_request *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES, &frame);
@@ -4933,7 +5843,7 @@ static int send_net_config_set_gateway_request(idl_endpoint *ep,
 static int send_net_config_set_gateway_reply(idl_endpoint *ep,
                                              const net_config_set_gateway_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES, &frame);
@@ -4947,7 +5857,7 @@ static int send_net_config_set_gateway_reply(idl_endpoint *ep,
 static int send_net_config_set_flags_request(idl_endpoint *ep,
                                              const net_config_set_flags_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES, &frame);
@@ -4961,7 +5871,7 @@ static int send_net_config_set_flags_request(idl_endpoint *ep,
 static int send_net_config_set_flags_reply(idl_endpoint *ep, const net_config_set_flags_reply *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES, &frame);
@@ -4976,7 +5886,7 @@ static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
                                                     const net_config_interfaces_changed_event *msg,
                                                     uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES, &frame);
@@ -4989,138 +5899,317 @@ static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
 }
 
 /* net.idl:145: Config.list_interfaces */
+static int start_net_config_list_interfaces(idl_endpoint *ep,
+                                            const net_config_list_interfaces_request *req,
+                                            idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_list_interfaces_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_list_interfaces(idl_endpoint *ep, idl_call *call,
+                                             net_config_list_interfaces_reply_buffer *buf,
+                                             const net_config_list_interfaces_reply **reply,
+                                             sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = net_config_list_interfaces_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = net_config_list_interfaces_reply_validate(buf->bytes, call->size, call->handles,
+	                                                call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int net_config_list_interfaces(idl_endpoint *ep, const net_config_list_interfaces_request *req,
                                net_config_list_interfaces_reply_buffer *buf,
                                const net_config_list_interfaces_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_config_list_interfaces_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_list_interfaces(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_config_list_interfaces(ep, &call, buf, reply, error);
+}
+
+/* net.idl:145: Config.list_interfaces, started */
+int net_config_list_interfaces_start(idl_endpoint *ep,
+                                     const net_config_list_interfaces_request *req,
+                                     net_config_list_interfaces_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_list_interfaces(ep, req, &p->call);
+}
+
+/* net.idl:145: Config.list_interfaces, finished */
+int net_config_list_interfaces_finish(idl_endpoint *ep, net_config_list_interfaces_pending *p,
+                                      const net_config_list_interfaces_reply **reply,
+                                      sys_errno *error)
+{
+	return finish_net_config_list_interfaces(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:148: Config.add_address */
+static int start_net_config_add_address(idl_endpoint *ep, const net_config_add_address_request *req,
+                                        idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_add_address_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_add_address(idl_endpoint *ep, idl_call *call,
+                                         net_config_add_address_reply_buffer *buf,
+                                         const net_config_add_address_reply **reply,
+                                         sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_config_list_interfaces_error_validate(buf->bytes, size, error);
+		err = net_config_add_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_list_interfaces_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_config_add_address_reply_validate(buf->bytes, call->size, call->handles,
+	                                            call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:148: Config.add_address */
 int net_config_add_address(idl_endpoint *ep, const net_config_add_address_request *req,
                            net_config_add_address_reply_buffer *buf,
                            const net_config_add_address_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_config_add_address_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_add_address(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_config_add_address(ep, &call, buf, reply, error);
+}
+
+/* net.idl:148: Config.add_address, started */
+int net_config_add_address_start(idl_endpoint *ep, const net_config_add_address_request *req,
+                                 net_config_add_address_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_add_address(ep, req, &p->call);
+}
+
+/* net.idl:148: Config.add_address, finished */
+int net_config_add_address_finish(idl_endpoint *ep, net_config_add_address_pending *p,
+                                  const net_config_add_address_reply **reply, sys_errno *error)
+{
+	return finish_net_config_add_address(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:151: Config.remove_address */
+static int start_net_config_remove_address(idl_endpoint *ep,
+                                           const net_config_remove_address_request *req,
+                                           idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_remove_address_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_remove_address(idl_endpoint *ep, idl_call *call,
+                                            net_config_remove_address_reply_buffer *buf,
+                                            const net_config_remove_address_reply **reply,
+                                            sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_config_add_address_error_validate(buf->bytes, size, error);
+		err = net_config_remove_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_add_address_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_config_remove_address_reply_validate(buf->bytes, call->size, call->handles,
+	                                               call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:151: Config.remove_address */
 int net_config_remove_address(idl_endpoint *ep, const net_config_remove_address_request *req,
                               net_config_remove_address_reply_buffer *buf,
                               const net_config_remove_address_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_config_remove_address_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_remove_address(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_config_remove_address(ep, &call, buf, reply, error);
+}
+
+/* net.idl:151: Config.remove_address, started */
+int net_config_remove_address_start(idl_endpoint *ep, const net_config_remove_address_request *req,
+                                    net_config_remove_address_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_remove_address(ep, req, &p->call);
+}
+
+/* net.idl:151: Config.remove_address, finished */
+int net_config_remove_address_finish(idl_endpoint *ep, net_config_remove_address_pending *p,
+                                     const net_config_remove_address_reply **reply,
+                                     sys_errno *error)
+{
+	return finish_net_config_remove_address(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:154: Config.set_gateway */
+static int start_net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_request *req,
+                                        idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_set_gateway_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_set_gateway(idl_endpoint *ep, idl_call *call,
+                                         net_config_set_gateway_reply_buffer *buf,
+                                         const net_config_set_gateway_reply **reply,
+                                         sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_config_remove_address_error_validate(buf->bytes, size, error);
+		err = net_config_set_gateway_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_remove_address_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_config_set_gateway_reply_validate(buf->bytes, call->size, call->handles,
+	                                            call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:154: Config.set_gateway */
 int net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_request *req,
                            net_config_set_gateway_reply_buffer *buf,
                            const net_config_set_gateway_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_config_set_gateway_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_set_gateway(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_net_config_set_gateway(ep, &call, buf, reply, error);
+}
+
+/* net.idl:154: Config.set_gateway, started */
+int net_config_set_gateway_start(idl_endpoint *ep, const net_config_set_gateway_request *req,
+                                 net_config_set_gateway_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_set_gateway(ep, req, &p->call);
+}
+
+/* net.idl:154: Config.set_gateway, finished */
+int net_config_set_gateway_finish(idl_endpoint *ep, net_config_set_gateway_pending *p,
+                                  const net_config_set_gateway_reply **reply, sys_errno *error)
+{
+	return finish_net_config_set_gateway(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:157: Config.set_flags */
+static int start_net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *req,
+                                      idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_set_flags_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_set_flags(idl_endpoint *ep, idl_call *call,
+                                       net_config_set_flags_reply_buffer *buf,
+                                       const net_config_set_flags_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_config_set_gateway_error_validate(buf->bytes, size, error);
+		err = net_config_set_flags_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_set_gateway_reply_validate(buf->bytes, size, handles, handle_count);
+	err = net_config_set_flags_reply_validate(buf->bytes, call->size, call->handles,
+	                                          call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* net.idl:157: Config.set_flags */
 int net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *req,
                          net_config_set_flags_reply_buffer *buf,
                          const net_config_set_flags_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_net_config_set_flags_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_set_flags(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = net_config_set_flags_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = net_config_set_flags_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_net_config_set_flags(ep, &call, buf, reply, error);
+}
+
+/* net.idl:157: Config.set_flags, started */
+int net_config_set_flags_start(idl_endpoint *ep, const net_config_set_flags_request *req,
+                               net_config_set_flags_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_set_flags(ep, req, &p->call);
+}
+
+/* net.idl:157: Config.set_flags, finished */
+int net_config_set_flags_finish(idl_endpoint *ep, net_config_set_flags_pending *p,
+                                const net_config_set_flags_reply **reply, sys_errno *error)
+{
+	return finish_net_config_set_flags(ep, &p->call, &p->buf, reply, error);
 }
 
 /* net.idl:161: Config.interfaces_changed */
@@ -5130,9 +6219,9 @@ int net_config_send_interfaces_changed(idl_endpoint *ep,
 	return send_net_config_interfaces_changed_event(ep, event, 0);
 }
 
-static int serve_net_config_list_interfaces(const net_config_handlers *h, void *ctx,
-                                            idl_endpoint *ep, void *frame, size_t size,
-                                            const idl_handle *handles, uint32_t handle_count)
+static int serve_net_config_list_interfaces(const net_config_handlers *h, idl_request *r,
+                                            void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = net_config_list_interfaces_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -5140,26 +6229,29 @@ static int serve_net_config_list_interfaces(const net_config_handlers *h, void *
 	if (h->list_interfaces == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_config_list_interfaces_request *req = frame;
+	r->txid = req->header.txid;
 	net_config_list_interfaces_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->list_interfaces(ctx, req, &reply, &error);
+	err = h->list_interfaces(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n =
-		    net_config_list_interfaces_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = net_config_list_interfaces_error_encode(r->txid, error, out,
+		                                                    IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_config_list_interfaces_reply(ep, &reply, req->header.txid);
+	return send_net_config_list_interfaces_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_config_add_address(const net_config_handlers *h, void *ctx, idl_endpoint *ep,
-                                        void *frame, size_t size, const idl_handle *handles,
+static int serve_net_config_add_address(const net_config_handlers *h, idl_request *r, void *frame,
+                                        size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	int err = net_config_add_address_request_validate(frame, size, handles, handle_count);
@@ -5168,26 +6260,30 @@ static int serve_net_config_add_address(const net_config_handlers *h, void *ctx,
 	if (h->add_address == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_config_add_address_request *req = frame;
+	r->txid = req->header.txid;
 	net_config_add_address_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->add_address(ctx, req, &reply, &error);
+	err = h->add_address(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_config_add_address_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_config_add_address_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_config_add_address_reply(ep, &reply, req->header.txid);
+	return send_net_config_add_address_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_config_remove_address(const net_config_handlers *h, void *ctx,
-                                           idl_endpoint *ep, void *frame, size_t size,
-                                           const idl_handle *handles, uint32_t handle_count)
+static int serve_net_config_remove_address(const net_config_handlers *h, idl_request *r,
+                                           void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = net_config_remove_address_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -5195,26 +6291,29 @@ static int serve_net_config_remove_address(const net_config_handlers *h, void *c
 	if (h->remove_address == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_config_remove_address_request *req = frame;
+	r->txid = req->header.txid;
 	net_config_remove_address_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->remove_address(ctx, req, &reply, &error);
+	err = h->remove_address(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n =
-		    net_config_remove_address_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = net_config_remove_address_error_encode(r->txid, error, out,
+		                                                   IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_config_remove_address_reply(ep, &reply, req->header.txid);
+	return send_net_config_remove_address_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_config_set_gateway(const net_config_handlers *h, void *ctx, idl_endpoint *ep,
-                                        void *frame, size_t size, const idl_handle *handles,
+static int serve_net_config_set_gateway(const net_config_handlers *h, idl_request *r, void *frame,
+                                        size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	int err = net_config_set_gateway_request_validate(frame, size, handles, handle_count);
@@ -5223,25 +6322,29 @@ static int serve_net_config_set_gateway(const net_config_handlers *h, void *ctx,
 	if (h->set_gateway == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_config_set_gateway_request *req = frame;
+	r->txid = req->header.txid;
 	net_config_set_gateway_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->set_gateway(ctx, req, &reply, &error);
+	err = h->set_gateway(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_config_set_gateway_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_config_set_gateway_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_config_set_gateway_reply(ep, &reply, req->header.txid);
+	return send_net_config_set_gateway_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_net_config_set_flags(const net_config_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_handle *handles,
+static int serve_net_config_set_flags(const net_config_handlers *h, idl_request *r, void *frame,
+                                      size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = net_config_set_flags_request_validate(frame, size, handles, handle_count);
@@ -5250,48 +6353,224 @@ static int serve_net_config_set_flags(const net_config_handlers *h, void *ctx, i
 	if (h->set_flags == NULL)
 		return IDL_E_NO_HANDLER;
 	const net_config_set_flags_request *req = frame;
+	r->txid = req->header.txid;
 	net_config_set_flags_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->set_flags(ctx, req, &reply, &error);
+	err = h->set_flags(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = net_config_set_flags_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    net_config_set_flags_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_net_config_set_flags_reply(ep, &reply, req->header.txid);
+	return send_net_config_set_flags_reply(r->ep, &reply, r->txid);
 }
 
-int net_config_dispatch(const net_config_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_handle *handles, uint32_t handle_count)
+/* net.idl:145: Config.list_interfaces, deferred */
+int net_config_list_interfaces_defer(idl_request *r, net_config_list_interfaces_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_list_interfaces_reply_ok(net_config_list_interfaces_token *t,
+                                        const net_config_list_interfaces_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_list_interfaces_reply_encode(
+	    reply, t->token.txid, frame, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_list_interfaces_reply_error(net_config_list_interfaces_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_list_interfaces_error_encode(t->token.txid, error, frame,
+	                                                       IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:148: Config.add_address, deferred */
+int net_config_add_address_defer(idl_request *r, net_config_add_address_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_add_address_reply_ok(net_config_add_address_token *t,
+                                    const net_config_add_address_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_add_address_reply_encode(reply, t->token.txid, frame,
+	                                                   NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES,
+	                                                   handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_add_address_reply_error(net_config_add_address_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_config_add_address_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:151: Config.remove_address, deferred */
+int net_config_remove_address_defer(idl_request *r, net_config_remove_address_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_remove_address_reply_ok(net_config_remove_address_token *t,
+                                       const net_config_remove_address_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_remove_address_reply_encode(
+	    reply, t->token.txid, frame, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_remove_address_reply_error(net_config_remove_address_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_remove_address_error_encode(t->token.txid, error, frame,
+	                                                      IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:154: Config.set_gateway, deferred */
+int net_config_set_gateway_defer(idl_request *r, net_config_set_gateway_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_set_gateway_reply_ok(net_config_set_gateway_token *t,
+                                    const net_config_set_gateway_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_set_gateway_reply_encode(reply, t->token.txid, frame,
+	                                                   NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES,
+	                                                   handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_set_gateway_reply_error(net_config_set_gateway_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_config_set_gateway_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:157: Config.set_flags, deferred */
+int net_config_set_flags_defer(idl_request *r, net_config_set_flags_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_set_flags_reply_ok(net_config_set_flags_token *t,
+                                  const net_config_set_flags_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_set_flags_reply_encode(reply, t->token.txid, frame,
+	                                                 NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES,
+	                                                 handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_set_flags_reply_error(net_config_set_flags_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_config_set_flags_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+int net_config_dispatch(const net_config_handlers *h, idl_request *r, void *frame, size_t size,
+                        const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case NET_CONFIG_LIST_INTERFACES_ORDINAL:
-		return serve_net_config_list_interfaces(h, ctx, ep, frame, size, handles,
-		                                        handle_count);
+		return serve_net_config_list_interfaces(h, r, frame, size, handles, handle_count);
 	case NET_CONFIG_ADD_ADDRESS_ORDINAL:
-		return serve_net_config_add_address(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_config_add_address(h, r, frame, size, handles, handle_count);
 	case NET_CONFIG_REMOVE_ADDRESS_ORDINAL:
-		return serve_net_config_remove_address(h, ctx, ep, frame, size, handles,
-		                                       handle_count);
+		return serve_net_config_remove_address(h, r, frame, size, handles, handle_count);
 	case NET_CONFIG_SET_GATEWAY_ORDINAL:
-		return serve_net_config_set_gateway(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_config_set_gateway(h, r, frame, size, handles, handle_count);
 	case NET_CONFIG_SET_FLAGS_ORDINAL:
-		return serve_net_config_set_flags(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_net_config_set_flags(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
 
+static int dispatch_net_config(const void *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return net_config_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface net_config_interface = {
+    .name = "net.Config",
+    .protocol = NET_CONFIG_PROTOCOL,
+    .max_frame_bytes = NET_CONFIG_MAX_FRAME_BYTES,
+    .max_request_bytes = 48u,
+    .dispatch = dispatch_net_config,
+};
+
 int net_config_event_dispatch(const net_config_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)

@@ -56,6 +56,9 @@ static inline bool net_socket_kind_is_valid(net_socket_kind v)
 	return v >= ((uint8_t)1u) && v <= ((uint8_t)2u);
 }
 
+/* The member's name ("DATAGRAM"), or NULL for an undeclared value. */
+const char *net_socket_kind_name(net_socket_kind v);
+
 /* bits Shutdown (net.idl:46) */
 /*
  * Which directions shutdown closes.
@@ -71,6 +74,10 @@ typedef uint8_t net_shutdown;
 #define NET_SHUTDOWN_WRITE ((net_shutdown)0x2u)
 /* Every declared bit of net_shutdown. */
 #define NET_SHUTDOWN_MASK ((net_shutdown)0x3u)
+
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t net_shutdown_format(net_shutdown v, char *buf, size_t size);
 
 /* bits LinkFlags (net.idl:54) */
 /*
@@ -95,6 +102,20 @@ typedef uint32_t net_link_flags;
 #define NET_LINK_FLAGS_BROADCAST ((net_link_flags)0x8u)
 /* Every declared bit of net_link_flags. */
 #define NET_LINK_FLAGS_MASK ((net_link_flags)0xfu)
+
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t net_link_flags_format(net_link_flags v, char *buf, size_t size);
+
+/* channel<Socket>: one end of a channel whose peer serves Socket (net.idl:89). */
+typedef struct net_socket_channel {
+	idl_handle handle;
+} net_socket_channel;
+
+/* channel<Config>: one end of a channel whose peer serves Config (net.idl:143). */
+typedef struct net_config_channel {
+	idl_handle handle;
+} net_config_channel;
 
 typedef struct net_ip_address net_ip_address;
 typedef struct net_socket_address net_socket_address;
@@ -243,6 +264,7 @@ _Static_assert(offsetof(net_interface_info, gateway) == 56, "wire layout");
  * channel); closing the channel closes them all.
  */
 #define NET_SOCKET_MAX_FRAME_BYTES                   65536u
+#define NET_SOCKET_PROTOCOL                          0x421a686bu
 #define NET_SOCKET_OPEN_ORDINAL                      0x71e81a23u
 #define NET_SOCKET_OPEN_REQUEST_MAX_BYTES            32u
 #define NET_SOCKET_OPEN_REQUEST_MAX_HANDLES          0u
@@ -323,11 +345,12 @@ _Static_assert(sizeof(net_socket_open_request) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_open_request, kind) == 24, "wire layout");
 
 int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_open_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int net_socket_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int net_socket_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_open_request **out);
 
 /* Socket.open reply (net.idl:91) */
@@ -340,11 +363,12 @@ _Static_assert(sizeof(net_socket_open_reply) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_open_reply, socket) == 24, "wire layout");
 
 int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_open_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int net_socket_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int net_socket_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_open_reply **out);
 
 /* Room for any reply to Socket.open, error replies included. */
@@ -352,6 +376,13 @@ typedef union net_socket_open_reply_buffer {
 	net_socket_open_reply reply;
 	uint8_t bytes[32u];
 } net_socket_open_reply_buffer;
+
+/* A call to Socket.open in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_open_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_open_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_open_pending;
 
 int64_t net_socket_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -370,11 +401,12 @@ _Static_assert(offsetof(net_socket_bind_request, socket) == 24, "wire layout");
 _Static_assert(offsetof(net_socket_bind_request, addr) == 28, "wire layout");
 
 int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_bind_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int net_socket_bind_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int net_socket_bind_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_bind_request **out);
 
 /* Socket.bind reply (net.idl:94) */
@@ -384,11 +416,12 @@ struct net_socket_bind_reply {
 _Static_assert(sizeof(net_socket_bind_reply) == 24, "wire layout");
 
 int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_bind_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int net_socket_bind_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_bind_reply **out);
 
 /* Room for any reply to Socket.bind, error replies included. */
@@ -396,6 +429,13 @@ typedef union net_socket_bind_reply_buffer {
 	net_socket_bind_reply reply;
 	uint8_t bytes[32u];
 } net_socket_bind_reply_buffer;
+
+/* A call to Socket.bind in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_bind_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_bind_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_bind_pending;
 
 int64_t net_socket_bind_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -414,11 +454,12 @@ _Static_assert(offsetof(net_socket_local_address_request, socket) == 24, "wire l
 
 int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count);
-int net_socket_local_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                idl_typed_handle *handles, uint32_t *handle_count);
+int net_socket_local_address_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int net_socket_local_address_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const net_socket_local_address_request **out);
 
@@ -433,11 +474,11 @@ _Static_assert(offsetof(net_socket_local_address_reply, addr) == 24, "wire layou
 
 int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int net_socket_local_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int net_socket_local_address_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int net_socket_local_address_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_socket_local_address_reply **out);
 
@@ -446,6 +487,13 @@ typedef union net_socket_local_address_reply_buffer {
 	net_socket_local_address_reply reply;
 	uint8_t bytes[48u];
 } net_socket_local_address_reply_buffer;
+
+/* A call to Socket.local_address in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_local_address_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_local_address_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_local_address_pending;
 
 int64_t net_socket_local_address_error_encode(uint64_t txid, sys_errno error, void *out,
                                               size_t out_max);
@@ -466,12 +514,12 @@ _Static_assert(offsetof(net_socket_connect_request, socket) == 24, "wire layout"
 _Static_assert(offsetof(net_socket_connect_request, to) == 28, "wire layout");
 
 int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int net_socket_connect_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_connect_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int net_socket_connect_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const net_socket_connect_request **out);
 
@@ -482,12 +530,12 @@ struct net_socket_connect_reply {
 _Static_assert(sizeof(net_socket_connect_reply) == 24, "wire layout");
 
 int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int net_socket_connect_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_connect_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int net_socket_connect_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_connect_reply **out);
 
 /* Room for any reply to Socket.connect, error replies included. */
@@ -495,6 +543,13 @@ typedef union net_socket_connect_reply_buffer {
 	net_socket_connect_reply reply;
 	uint8_t bytes[32u];
 } net_socket_connect_reply_buffer;
+
+/* A call to Socket.connect in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_connect_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_connect_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_connect_pending;
 
 int64_t net_socket_connect_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -514,12 +569,12 @@ _Static_assert(offsetof(net_socket_listen_request, socket) == 24, "wire layout")
 _Static_assert(offsetof(net_socket_listen_request, backlog) == 28, "wire layout");
 
 int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int net_socket_listen_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_listen_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int net_socket_listen_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_listen_request **out);
 
 /* Socket.listen reply (net.idl:105) */
@@ -529,11 +584,12 @@ struct net_socket_listen_reply {
 _Static_assert(sizeof(net_socket_listen_reply) == 24, "wire layout");
 
 int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_listen_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int net_socket_listen_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int net_socket_listen_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_listen_reply **out);
 
 /* Room for any reply to Socket.listen, error replies included. */
@@ -541,6 +597,13 @@ typedef union net_socket_listen_reply_buffer {
 	net_socket_listen_reply reply;
 	uint8_t bytes[32u];
 } net_socket_listen_reply_buffer;
+
+/* A call to Socket.listen in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_listen_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_listen_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_listen_pending;
 
 int64_t net_socket_listen_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -559,12 +622,12 @@ _Static_assert(sizeof(net_socket_accept_request) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_accept_request, socket) == 24, "wire layout");
 
 int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int net_socket_accept_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_accept_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int net_socket_accept_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_accept_request **out);
 
 /* Socket.accept reply (net.idl:109) */
@@ -578,11 +641,12 @@ _Static_assert(offsetof(net_socket_accept_reply, connection) == 24, "wire layout
 _Static_assert(offsetof(net_socket_accept_reply, peer) == 28, "wire layout");
 
 int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_accept_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int net_socket_accept_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int net_socket_accept_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_accept_reply **out);
 
 /* Room for any reply to Socket.accept, error replies included. */
@@ -590,6 +654,13 @@ typedef union net_socket_accept_reply_buffer {
 	net_socket_accept_reply reply;
 	uint8_t bytes[48u];
 } net_socket_accept_reply_buffer;
+
+/* A call to Socket.accept in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_accept_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_accept_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_accept_pending;
 
 int64_t net_socket_accept_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -610,12 +681,12 @@ _Static_assert(offsetof(net_socket_send_to_request, to) == 28, "wire layout");
 _Static_assert(offsetof(net_socket_send_to_request, data) == 48, "wire layout");
 
 int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int net_socket_send_to_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_to_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int net_socket_send_to_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const net_socket_send_to_request **out);
 
@@ -629,12 +700,12 @@ _Static_assert(sizeof(net_socket_send_to_reply) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_send_to_reply, sent) == 24, "wire layout");
 
 int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int net_socket_send_to_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_send_to_reply **out);
 
 /* Room for any reply to Socket.send_to, error replies included. */
@@ -642,6 +713,13 @@ typedef union net_socket_send_to_reply_buffer {
 	net_socket_send_to_reply reply;
 	uint8_t bytes[32u];
 } net_socket_send_to_reply_buffer;
+
+/* A call to Socket.send_to in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_send_to_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_send_to_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_send_to_pending;
 
 int64_t net_socket_send_to_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -661,11 +739,12 @@ _Static_assert(offsetof(net_socket_receive_from_request, max) == 28, "wire layou
 
 int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count);
-int net_socket_receive_from_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int net_socket_receive_from_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
                                              uint32_t handle_count);
 int net_socket_receive_from_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const net_socket_receive_from_request **out);
 
@@ -682,11 +761,11 @@ _Static_assert(offsetof(net_socket_receive_from_reply, data) == 48, "wire layout
 
 int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int net_socket_receive_from_reply_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int net_socket_receive_from_reply_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int net_socket_receive_from_reply_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const net_socket_receive_from_reply **out);
 
@@ -695,6 +774,13 @@ typedef union net_socket_receive_from_reply_buffer {
 	net_socket_receive_from_reply reply;
 	uint8_t bytes[1568u];
 } net_socket_receive_from_reply_buffer;
+
+/* A call to Socket.receive_from in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_receive_from_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_receive_from_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_receive_from_pending;
 
 int64_t net_socket_receive_from_error_encode(uint64_t txid, sys_errno error, void *out,
                                              size_t out_max);
@@ -716,11 +802,12 @@ _Static_assert(offsetof(net_socket_send_request, socket) == 24, "wire layout");
 _Static_assert(offsetof(net_socket_send_request, data) == 32, "wire layout");
 
 int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_send_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int net_socket_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int net_socket_send_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_send_request **out);
 
 /* Socket.send reply (net.idl:121) */
@@ -733,11 +820,12 @@ _Static_assert(sizeof(net_socket_send_reply) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_send_reply, sent) == 24, "wire layout");
 
 int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_send_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int net_socket_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int net_socket_send_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const net_socket_send_reply **out);
 
 /* Room for any reply to Socket.send, error replies included. */
@@ -745,6 +833,13 @@ typedef union net_socket_send_reply_buffer {
 	net_socket_send_reply reply;
 	uint8_t bytes[32u];
 } net_socket_send_reply_buffer;
+
+/* A call to Socket.send in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_send_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_send_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_send_pending;
 
 int64_t net_socket_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -764,12 +859,12 @@ _Static_assert(offsetof(net_socket_receive_request, socket) == 24, "wire layout"
 _Static_assert(offsetof(net_socket_receive_request, max) == 28, "wire layout");
 
 int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int net_socket_receive_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_receive_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int net_socket_receive_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const net_socket_receive_request **out);
 
@@ -782,12 +877,12 @@ _Static_assert(sizeof(net_socket_receive_reply) == 40, "wire layout");
 _Static_assert(offsetof(net_socket_receive_reply, data) == 24, "wire layout");
 
 int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int net_socket_receive_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_receive_reply **out);
 
 /* Room for any reply to Socket.receive, error replies included. */
@@ -795,6 +890,13 @@ typedef union net_socket_receive_reply_buffer {
 	net_socket_receive_reply reply;
 	uint8_t bytes[6040u];
 } net_socket_receive_reply_buffer;
+
+/* A call to Socket.receive in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_receive_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_receive_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_receive_pending;
 
 int64_t net_socket_receive_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -814,12 +916,12 @@ _Static_assert(offsetof(net_socket_shutdown_request, socket) == 24, "wire layout
 _Static_assert(offsetof(net_socket_shutdown_request, how) == 28, "wire layout");
 
 int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int net_socket_shutdown_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const net_socket_shutdown_request **out);
 
@@ -830,12 +932,12 @@ struct net_socket_shutdown_reply {
 _Static_assert(sizeof(net_socket_shutdown_reply) == 24, "wire layout");
 
 int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int net_socket_shutdown_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_shutdown_reply **out);
 
 /* Room for any reply to Socket.shutdown, error replies included. */
@@ -843,6 +945,13 @@ typedef union net_socket_shutdown_reply_buffer {
 	net_socket_shutdown_reply reply;
 	uint8_t bytes[32u];
 } net_socket_shutdown_reply_buffer;
+
+/* A call to Socket.shutdown in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_shutdown_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_shutdown_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_shutdown_pending;
 
 int64_t net_socket_shutdown_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -860,12 +969,12 @@ _Static_assert(sizeof(net_socket_close_request) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_close_request, socket) == 24, "wire layout");
 
 int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint64_t txid,
-                                        void *out, size_t out_max, idl_handle *handles,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
-int net_socket_close_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 int net_socket_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_handle *handles, uint32_t handle_count,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_close_request **out);
 
 /* Socket.close reply (net.idl:131) */
@@ -875,11 +984,12 @@ struct net_socket_close_reply {
 _Static_assert(sizeof(net_socket_close_reply) == 24, "wire layout");
 
 int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_t txid, void *out,
-                                      size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int net_socket_close_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count);
+int net_socket_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
 int net_socket_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_handle *handles, uint32_t handle_count,
+                                  const idl_typed_handle *handles, uint32_t handle_count,
                                   const net_socket_close_reply **out);
 
 /* Room for any reply to Socket.close, error replies included. */
@@ -887,6 +997,13 @@ typedef union net_socket_close_reply_buffer {
 	net_socket_close_reply reply;
 	uint8_t bytes[32u];
 } net_socket_close_reply_buffer;
+
+/* A call to Socket.close in flight: _start fills it in, _finish ends it. */
+typedef struct net_socket_close_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_socket_close_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_socket_close_pending;
 
 int64_t net_socket_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -905,12 +1022,12 @@ _Static_assert(sizeof(net_socket_readable_event) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_readable_event, socket) == 24, "wire layout");
 
 int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int net_socket_readable_event_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_readable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int net_socket_readable_event_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_readable_event **out);
 
 /*
@@ -926,94 +1043,242 @@ _Static_assert(sizeof(net_socket_writable_event) == 32, "wire layout");
 _Static_assert(offsetof(net_socket_writable_event, socket) == 24, "wire layout");
 
 int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int net_socket_writable_event_validate(void *frame, size_t size, const idl_handle *handles,
+int net_socket_writable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int net_socket_writable_event_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_writable_event **out);
 
 /*
  * Client stubs of Socket: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
                     net_socket_open_reply_buffer *buf, const net_socket_open_reply **reply,
                     sys_errno *error);
+int net_socket_open_start(idl_endpoint *ep, const net_socket_open_request *req,
+                          net_socket_open_pending *p);
+int net_socket_open_finish(idl_endpoint *ep, net_socket_open_pending *p,
+                           const net_socket_open_reply **reply, sys_errno *error);
 int net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
                     net_socket_bind_reply_buffer *buf, const net_socket_bind_reply **reply,
                     sys_errno *error);
+int net_socket_bind_start(idl_endpoint *ep, const net_socket_bind_request *req,
+                          net_socket_bind_pending *p);
+int net_socket_bind_finish(idl_endpoint *ep, net_socket_bind_pending *p,
+                           const net_socket_bind_reply **reply, sys_errno *error);
 int net_socket_local_address(idl_endpoint *ep, const net_socket_local_address_request *req,
                              net_socket_local_address_reply_buffer *buf,
                              const net_socket_local_address_reply **reply, sys_errno *error);
+int net_socket_local_address_start(idl_endpoint *ep, const net_socket_local_address_request *req,
+                                   net_socket_local_address_pending *p);
+int net_socket_local_address_finish(idl_endpoint *ep, net_socket_local_address_pending *p,
+                                    const net_socket_local_address_reply **reply, sys_errno *error);
 int net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
                        net_socket_connect_reply_buffer *buf, const net_socket_connect_reply **reply,
                        sys_errno *error);
+int net_socket_connect_start(idl_endpoint *ep, const net_socket_connect_request *req,
+                             net_socket_connect_pending *p);
+int net_socket_connect_finish(idl_endpoint *ep, net_socket_connect_pending *p,
+                              const net_socket_connect_reply **reply, sys_errno *error);
 int net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
                       net_socket_listen_reply_buffer *buf, const net_socket_listen_reply **reply,
                       sys_errno *error);
+int net_socket_listen_start(idl_endpoint *ep, const net_socket_listen_request *req,
+                            net_socket_listen_pending *p);
+int net_socket_listen_finish(idl_endpoint *ep, net_socket_listen_pending *p,
+                             const net_socket_listen_reply **reply, sys_errno *error);
 int net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
                       net_socket_accept_reply_buffer *buf, const net_socket_accept_reply **reply,
                       sys_errno *error);
+int net_socket_accept_start(idl_endpoint *ep, const net_socket_accept_request *req,
+                            net_socket_accept_pending *p);
+int net_socket_accept_finish(idl_endpoint *ep, net_socket_accept_pending *p,
+                             const net_socket_accept_reply **reply, sys_errno *error);
 int net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
                        net_socket_send_to_reply_buffer *buf, const net_socket_send_to_reply **reply,
                        sys_errno *error);
+int net_socket_send_to_start(idl_endpoint *ep, const net_socket_send_to_request *req,
+                             net_socket_send_to_pending *p);
+int net_socket_send_to_finish(idl_endpoint *ep, net_socket_send_to_pending *p,
+                              const net_socket_send_to_reply **reply, sys_errno *error);
 int net_socket_receive_from(idl_endpoint *ep, const net_socket_receive_from_request *req,
                             net_socket_receive_from_reply_buffer *buf,
                             const net_socket_receive_from_reply **reply, sys_errno *error);
+int net_socket_receive_from_start(idl_endpoint *ep, const net_socket_receive_from_request *req,
+                                  net_socket_receive_from_pending *p);
+int net_socket_receive_from_finish(idl_endpoint *ep, net_socket_receive_from_pending *p,
+                                   const net_socket_receive_from_reply **reply, sys_errno *error);
 int net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
                     net_socket_send_reply_buffer *buf, const net_socket_send_reply **reply,
                     sys_errno *error);
+int net_socket_send_start(idl_endpoint *ep, const net_socket_send_request *req,
+                          net_socket_send_pending *p);
+int net_socket_send_finish(idl_endpoint *ep, net_socket_send_pending *p,
+                           const net_socket_send_reply **reply, sys_errno *error);
 int net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
                        net_socket_receive_reply_buffer *buf, const net_socket_receive_reply **reply,
                        sys_errno *error);
+int net_socket_receive_start(idl_endpoint *ep, const net_socket_receive_request *req,
+                             net_socket_receive_pending *p);
+int net_socket_receive_finish(idl_endpoint *ep, net_socket_receive_pending *p,
+                              const net_socket_receive_reply **reply, sys_errno *error);
 int net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req,
                         net_socket_shutdown_reply_buffer *buf,
                         const net_socket_shutdown_reply **reply, sys_errno *error);
+int net_socket_shutdown_start(idl_endpoint *ep, const net_socket_shutdown_request *req,
+                              net_socket_shutdown_pending *p);
+int net_socket_shutdown_finish(idl_endpoint *ep, net_socket_shutdown_pending *p,
+                               const net_socket_shutdown_reply **reply, sys_errno *error);
 int net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
                      net_socket_close_reply_buffer *buf, const net_socket_close_reply **reply,
                      sys_errno *error);
+int net_socket_close_start(idl_endpoint *ep, const net_socket_close_request *req,
+                           net_socket_close_pending *p);
+int net_socket_close_finish(idl_endpoint *ep, net_socket_close_pending *p,
+                            const net_socket_close_reply **reply, sys_errno *error);
 int net_socket_send_readable(idl_endpoint *ep, const net_socket_readable_event *event);
 int net_socket_send_writable(idl_endpoint *ep, const net_socket_writable_event *event);
 
 /*
  * Server side of Socket: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct net_socket_handlers {
-	int (*open)(void *ctx, const net_socket_open_request *req, net_socket_open_reply *reply,
-	            sys_errno *error);
-	int (*bind)(void *ctx, const net_socket_bind_request *req, net_socket_bind_reply *reply,
-	            sys_errno *error);
-	int (*local_address)(void *ctx, const net_socket_local_address_request *req,
+	int (*open)(idl_request *r, const net_socket_open_request *req,
+	            net_socket_open_reply *reply, sys_errno *error);
+	int (*bind)(idl_request *r, const net_socket_bind_request *req,
+	            net_socket_bind_reply *reply, sys_errno *error);
+	int (*local_address)(idl_request *r, const net_socket_local_address_request *req,
 	                     net_socket_local_address_reply *reply, sys_errno *error);
-	int (*connect)(void *ctx, const net_socket_connect_request *req,
+	int (*connect)(idl_request *r, const net_socket_connect_request *req,
 	               net_socket_connect_reply *reply, sys_errno *error);
-	int (*listen)(void *ctx, const net_socket_listen_request *req,
+	int (*listen)(idl_request *r, const net_socket_listen_request *req,
 	              net_socket_listen_reply *reply, sys_errno *error);
-	int (*accept)(void *ctx, const net_socket_accept_request *req,
+	int (*accept)(idl_request *r, const net_socket_accept_request *req,
 	              net_socket_accept_reply *reply, sys_errno *error);
-	int (*send_to)(void *ctx, const net_socket_send_to_request *req,
+	int (*send_to)(idl_request *r, const net_socket_send_to_request *req,
 	               net_socket_send_to_reply *reply, sys_errno *error);
-	int (*receive_from)(void *ctx, const net_socket_receive_from_request *req,
+	int (*receive_from)(idl_request *r, const net_socket_receive_from_request *req,
 	                    net_socket_receive_from_reply *reply, sys_errno *error);
-	int (*send)(void *ctx, const net_socket_send_request *req, net_socket_send_reply *reply,
-	            sys_errno *error);
-	int (*receive)(void *ctx, const net_socket_receive_request *req,
+	int (*send)(idl_request *r, const net_socket_send_request *req,
+	            net_socket_send_reply *reply, sys_errno *error);
+	int (*receive)(idl_request *r, const net_socket_receive_request *req,
 	               net_socket_receive_reply *reply, sys_errno *error);
-	int (*shutdown)(void *ctx, const net_socket_shutdown_request *req,
+	int (*shutdown)(idl_request *r, const net_socket_shutdown_request *req,
 	                net_socket_shutdown_reply *reply, sys_errno *error);
-	int (*close)(void *ctx, const net_socket_close_request *req, net_socket_close_reply *reply,
-	             sys_errno *error);
+	int (*close)(idl_request *r, const net_socket_close_request *req,
+	             net_socket_close_reply *reply, sys_errno *error);
 } net_socket_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct net_socket_open_token {
+	idl_reply_token token;
+} net_socket_open_token;
+int net_socket_open_defer(idl_request *r, net_socket_open_token *t);
+int net_socket_open_reply_ok(net_socket_open_token *t, const net_socket_open_reply *reply);
+int net_socket_open_reply_error(net_socket_open_token *t, sys_errno error);
+
+typedef struct net_socket_bind_token {
+	idl_reply_token token;
+} net_socket_bind_token;
+int net_socket_bind_defer(idl_request *r, net_socket_bind_token *t);
+int net_socket_bind_reply_ok(net_socket_bind_token *t, const net_socket_bind_reply *reply);
+int net_socket_bind_reply_error(net_socket_bind_token *t, sys_errno error);
+
+typedef struct net_socket_local_address_token {
+	idl_reply_token token;
+} net_socket_local_address_token;
+int net_socket_local_address_defer(idl_request *r, net_socket_local_address_token *t);
+int net_socket_local_address_reply_ok(net_socket_local_address_token *t,
+                                      const net_socket_local_address_reply *reply);
+int net_socket_local_address_reply_error(net_socket_local_address_token *t, sys_errno error);
+
+typedef struct net_socket_connect_token {
+	idl_reply_token token;
+} net_socket_connect_token;
+int net_socket_connect_defer(idl_request *r, net_socket_connect_token *t);
+int net_socket_connect_reply_ok(net_socket_connect_token *t, const net_socket_connect_reply *reply);
+int net_socket_connect_reply_error(net_socket_connect_token *t, sys_errno error);
+
+typedef struct net_socket_listen_token {
+	idl_reply_token token;
+} net_socket_listen_token;
+int net_socket_listen_defer(idl_request *r, net_socket_listen_token *t);
+int net_socket_listen_reply_ok(net_socket_listen_token *t, const net_socket_listen_reply *reply);
+int net_socket_listen_reply_error(net_socket_listen_token *t, sys_errno error);
+
+typedef struct net_socket_accept_token {
+	idl_reply_token token;
+} net_socket_accept_token;
+int net_socket_accept_defer(idl_request *r, net_socket_accept_token *t);
+int net_socket_accept_reply_ok(net_socket_accept_token *t, const net_socket_accept_reply *reply);
+int net_socket_accept_reply_error(net_socket_accept_token *t, sys_errno error);
+
+typedef struct net_socket_send_to_token {
+	idl_reply_token token;
+} net_socket_send_to_token;
+int net_socket_send_to_defer(idl_request *r, net_socket_send_to_token *t);
+int net_socket_send_to_reply_ok(net_socket_send_to_token *t, const net_socket_send_to_reply *reply);
+int net_socket_send_to_reply_error(net_socket_send_to_token *t, sys_errno error);
+
+typedef struct net_socket_receive_from_token {
+	idl_reply_token token;
+} net_socket_receive_from_token;
+int net_socket_receive_from_defer(idl_request *r, net_socket_receive_from_token *t);
+int net_socket_receive_from_reply_ok(net_socket_receive_from_token *t,
+                                     const net_socket_receive_from_reply *reply);
+int net_socket_receive_from_reply_error(net_socket_receive_from_token *t, sys_errno error);
+
+typedef struct net_socket_send_token {
+	idl_reply_token token;
+} net_socket_send_token;
+int net_socket_send_defer(idl_request *r, net_socket_send_token *t);
+int net_socket_send_reply_ok(net_socket_send_token *t, const net_socket_send_reply *reply);
+int net_socket_send_reply_error(net_socket_send_token *t, sys_errno error);
+
+typedef struct net_socket_receive_token {
+	idl_reply_token token;
+} net_socket_receive_token;
+int net_socket_receive_defer(idl_request *r, net_socket_receive_token *t);
+int net_socket_receive_reply_ok(net_socket_receive_token *t, const net_socket_receive_reply *reply);
+int net_socket_receive_reply_error(net_socket_receive_token *t, sys_errno error);
+
+typedef struct net_socket_shutdown_token {
+	idl_reply_token token;
+} net_socket_shutdown_token;
+int net_socket_shutdown_defer(idl_request *r, net_socket_shutdown_token *t);
+int net_socket_shutdown_reply_ok(net_socket_shutdown_token *t,
+                                 const net_socket_shutdown_reply *reply);
+int net_socket_shutdown_reply_error(net_socket_shutdown_token *t, sys_errno error);
+
+typedef struct net_socket_close_token {
+	idl_reply_token token;
+} net_socket_close_token;
+int net_socket_close_defer(idl_request *r, net_socket_close_token *t);
+int net_socket_close_reply_ok(net_socket_close_token *t, const net_socket_close_reply *reply);
+int net_socket_close_reply_error(net_socket_close_token *t, sys_errno error);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int net_socket_dispatch(const net_socket_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_handle *handles, uint32_t handle_count);
+int net_socket_dispatch(const net_socket_handlers *h, idl_request *r, void *frame, size_t size,
+                        const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface net_socket_interface;
 
 /* Client side of Socket's events. */
 typedef struct net_socket_event_handlers {
@@ -1022,7 +1287,7 @@ typedef struct net_socket_event_handlers {
 } net_socket_event_handlers;
 
 int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count);
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count);
 
 /* interface Config (net.idl:143) */
 /*
@@ -1030,6 +1295,7 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
  * that only privileged clients are given a channel to it.
  */
 #define NET_CONFIG_MAX_FRAME_BYTES                      65536u
+#define NET_CONFIG_PROTOCOL                             0x5b6d9f8cu
 #define NET_CONFIG_LIST_INTERFACES_ORDINAL              0x226d888fu
 #define NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES    24u
 #define NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_HANDLES  0u
@@ -1070,11 +1336,13 @@ _Static_assert(sizeof(net_config_list_interfaces_request) == 24, "wire layout");
 
 int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
                                                   uint64_t txid, void *out, size_t out_max,
-                                                  idl_handle *handles, uint32_t *handle_count);
-int net_config_list_interfaces_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                  idl_typed_handle *handles,
+                                                  uint32_t *handle_count);
+int net_config_list_interfaces_request_validate(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count);
 int net_config_list_interfaces_request_decode(const void *shared, size_t available, void *buf,
-                                              size_t buf_max, const idl_handle *handles,
+                                              size_t buf_max, const idl_typed_handle *handles,
                                               uint32_t handle_count,
                                               const net_config_list_interfaces_request **out);
 
@@ -1095,11 +1363,12 @@ _Static_assert(offsetof(net_config_list_interfaces_reply, interfaces) == 24, "wi
 
 int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces_reply *msg,
                                                 uint64_t txid, void *out, size_t out_max,
-                                                idl_handle *handles, uint32_t *handle_count);
-int net_config_list_interfaces_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                                idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_list_interfaces_reply_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int net_config_list_interfaces_reply_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_handle *handles,
+                                            size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
                                             const net_config_list_interfaces_reply **out);
 
@@ -1108,6 +1377,13 @@ typedef union net_config_list_interfaces_reply_buffer {
 	net_config_list_interfaces_reply reply;
 	uint8_t bytes[3880u];
 } net_config_list_interfaces_reply_buffer;
+
+/* A call to Config.list_interfaces in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_list_interfaces_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_list_interfaces_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_list_interfaces_pending;
 
 int64_t net_config_list_interfaces_error_encode(uint64_t txid, sys_errno error, void *out,
                                                 size_t out_max);
@@ -1129,11 +1405,11 @@ _Static_assert(offsetof(net_config_add_address_request, address) == 28, "wire la
 
 int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int net_config_add_address_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_add_address_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int net_config_add_address_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_config_add_address_request **out);
 
@@ -1144,12 +1420,12 @@ struct net_config_add_address_reply {
 _Static_assert(sizeof(net_config_add_address_reply) == 24, "wire layout");
 
 int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int net_config_add_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_add_address_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int net_config_add_address_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_add_address_reply **out);
 
@@ -1158,6 +1434,13 @@ typedef union net_config_add_address_reply_buffer {
 	net_config_add_address_reply reply;
 	uint8_t bytes[32u];
 } net_config_add_address_reply_buffer;
+
+/* A call to Config.add_address in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_add_address_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_add_address_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_add_address_pending;
 
 int64_t net_config_add_address_error_encode(uint64_t txid, sys_errno error, void *out,
                                             size_t out_max);
@@ -1179,11 +1462,12 @@ _Static_assert(offsetof(net_config_remove_address_request, address) == 28, "wire
 
 int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
                                                  uint64_t txid, void *out, size_t out_max,
-                                                 idl_handle *handles, uint32_t *handle_count);
-int net_config_remove_address_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                                 idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_remove_address_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count);
 int net_config_remove_address_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_handle *handles,
+                                             size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
                                              const net_config_remove_address_request **out);
 
@@ -1195,11 +1479,12 @@ _Static_assert(sizeof(net_config_remove_address_reply) == 24, "wire layout");
 
 int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count);
-int net_config_remove_address_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_remove_address_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
                                              uint32_t handle_count);
 int net_config_remove_address_reply_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const net_config_remove_address_reply **out);
 
@@ -1208,6 +1493,13 @@ typedef union net_config_remove_address_reply_buffer {
 	net_config_remove_address_reply reply;
 	uint8_t bytes[32u];
 } net_config_remove_address_reply_buffer;
+
+/* A call to Config.remove_address in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_remove_address_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_remove_address_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_remove_address_pending;
 
 int64_t net_config_remove_address_error_encode(uint64_t txid, sys_errno error, void *out,
                                                size_t out_max);
@@ -1232,11 +1524,11 @@ _Static_assert(offsetof(net_config_set_gateway_request, gateway) == 28, "wire la
 
 int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int net_config_set_gateway_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_set_gateway_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int net_config_set_gateway_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const net_config_set_gateway_request **out);
 
@@ -1247,12 +1539,12 @@ struct net_config_set_gateway_reply {
 _Static_assert(sizeof(net_config_set_gateway_reply) == 24, "wire layout");
 
 int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int net_config_set_gateway_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_set_gateway_reply **out);
 
@@ -1261,6 +1553,13 @@ typedef union net_config_set_gateway_reply_buffer {
 	net_config_set_gateway_reply reply;
 	uint8_t bytes[32u];
 } net_config_set_gateway_reply_buffer;
+
+/* A call to Config.set_gateway in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_set_gateway_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_set_gateway_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_set_gateway_pending;
 
 int64_t net_config_set_gateway_error_encode(uint64_t txid, sys_errno error, void *out,
                                             size_t out_max);
@@ -1280,12 +1579,12 @@ _Static_assert(offsetof(net_config_set_flags_request, index) == 24, "wire layout
 _Static_assert(offsetof(net_config_set_flags_request, flags) == 28, "wire layout");
 
 int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int net_config_set_flags_request_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_flags_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int net_config_set_flags_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const net_config_set_flags_request **out);
 
@@ -1296,12 +1595,12 @@ struct net_config_set_flags_reply {
 _Static_assert(sizeof(net_config_set_flags_reply) == 24, "wire layout");
 
 int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int net_config_set_flags_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const net_config_set_flags_reply **out);
 
@@ -1310,6 +1609,13 @@ typedef union net_config_set_flags_reply_buffer {
 	net_config_set_flags_reply reply;
 	uint8_t bytes[32u];
 } net_config_set_flags_reply_buffer;
+
+/* A call to Config.set_flags in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_set_flags_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_set_flags_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_set_flags_pending;
 
 int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *out,
                                           size_t out_max);
@@ -1327,11 +1633,13 @@ _Static_assert(sizeof(net_config_interfaces_changed_event) == 24, "wire layout")
 
 int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
                                                    uint64_t txid, void *out, size_t out_max,
-                                                   idl_handle *handles, uint32_t *handle_count);
+                                                   idl_typed_handle *handles,
+                                                   uint32_t *handle_count);
 int net_config_interfaces_changed_event_validate(void *frame, size_t size,
-                                                 const idl_handle *handles, uint32_t handle_count);
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count);
 int net_config_interfaces_changed_event_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_handle *handles,
+                                               size_t buf_max, const idl_typed_handle *handles,
                                                uint32_t handle_count,
                                                const net_config_interfaces_changed_event **out);
 
@@ -1339,47 +1647,123 @@ int net_config_interfaces_changed_event_decode(const void *shared, size_t availa
  * Client stubs of Config: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int net_config_list_interfaces(idl_endpoint *ep, const net_config_list_interfaces_request *req,
                                net_config_list_interfaces_reply_buffer *buf,
                                const net_config_list_interfaces_reply **reply, sys_errno *error);
+int net_config_list_interfaces_start(idl_endpoint *ep,
+                                     const net_config_list_interfaces_request *req,
+                                     net_config_list_interfaces_pending *p);
+int net_config_list_interfaces_finish(idl_endpoint *ep, net_config_list_interfaces_pending *p,
+                                      const net_config_list_interfaces_reply **reply,
+                                      sys_errno *error);
 int net_config_add_address(idl_endpoint *ep, const net_config_add_address_request *req,
                            net_config_add_address_reply_buffer *buf,
                            const net_config_add_address_reply **reply, sys_errno *error);
+int net_config_add_address_start(idl_endpoint *ep, const net_config_add_address_request *req,
+                                 net_config_add_address_pending *p);
+int net_config_add_address_finish(idl_endpoint *ep, net_config_add_address_pending *p,
+                                  const net_config_add_address_reply **reply, sys_errno *error);
 int net_config_remove_address(idl_endpoint *ep, const net_config_remove_address_request *req,
                               net_config_remove_address_reply_buffer *buf,
                               const net_config_remove_address_reply **reply, sys_errno *error);
+int net_config_remove_address_start(idl_endpoint *ep, const net_config_remove_address_request *req,
+                                    net_config_remove_address_pending *p);
+int net_config_remove_address_finish(idl_endpoint *ep, net_config_remove_address_pending *p,
+                                     const net_config_remove_address_reply **reply,
+                                     sys_errno *error);
 int net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_request *req,
                            net_config_set_gateway_reply_buffer *buf,
                            const net_config_set_gateway_reply **reply, sys_errno *error);
+int net_config_set_gateway_start(idl_endpoint *ep, const net_config_set_gateway_request *req,
+                                 net_config_set_gateway_pending *p);
+int net_config_set_gateway_finish(idl_endpoint *ep, net_config_set_gateway_pending *p,
+                                  const net_config_set_gateway_reply **reply, sys_errno *error);
 int net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *req,
                          net_config_set_flags_reply_buffer *buf,
                          const net_config_set_flags_reply **reply, sys_errno *error);
+int net_config_set_flags_start(idl_endpoint *ep, const net_config_set_flags_request *req,
+                               net_config_set_flags_pending *p);
+int net_config_set_flags_finish(idl_endpoint *ep, net_config_set_flags_pending *p,
+                                const net_config_set_flags_reply **reply, sys_errno *error);
 int net_config_send_interfaces_changed(idl_endpoint *ep,
                                        const net_config_interfaces_changed_event *event);
 
 /*
  * Server side of Config: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct net_config_handlers {
-	int (*list_interfaces)(void *ctx, const net_config_list_interfaces_request *req,
+	int (*list_interfaces)(idl_request *r, const net_config_list_interfaces_request *req,
 	                       net_config_list_interfaces_reply *reply, sys_errno *error);
-	int (*add_address)(void *ctx, const net_config_add_address_request *req,
+	int (*add_address)(idl_request *r, const net_config_add_address_request *req,
 	                   net_config_add_address_reply *reply, sys_errno *error);
-	int (*remove_address)(void *ctx, const net_config_remove_address_request *req,
+	int (*remove_address)(idl_request *r, const net_config_remove_address_request *req,
 	                      net_config_remove_address_reply *reply, sys_errno *error);
-	int (*set_gateway)(void *ctx, const net_config_set_gateway_request *req,
+	int (*set_gateway)(idl_request *r, const net_config_set_gateway_request *req,
 	                   net_config_set_gateway_reply *reply, sys_errno *error);
-	int (*set_flags)(void *ctx, const net_config_set_flags_request *req,
+	int (*set_flags)(idl_request *r, const net_config_set_flags_request *req,
 	                 net_config_set_flags_reply *reply, sys_errno *error);
 } net_config_handlers;
 
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct net_config_list_interfaces_token {
+	idl_reply_token token;
+} net_config_list_interfaces_token;
+int net_config_list_interfaces_defer(idl_request *r, net_config_list_interfaces_token *t);
+int net_config_list_interfaces_reply_ok(net_config_list_interfaces_token *t,
+                                        const net_config_list_interfaces_reply *reply);
+int net_config_list_interfaces_reply_error(net_config_list_interfaces_token *t, sys_errno error);
+
+typedef struct net_config_add_address_token {
+	idl_reply_token token;
+} net_config_add_address_token;
+int net_config_add_address_defer(idl_request *r, net_config_add_address_token *t);
+int net_config_add_address_reply_ok(net_config_add_address_token *t,
+                                    const net_config_add_address_reply *reply);
+int net_config_add_address_reply_error(net_config_add_address_token *t, sys_errno error);
+
+typedef struct net_config_remove_address_token {
+	idl_reply_token token;
+} net_config_remove_address_token;
+int net_config_remove_address_defer(idl_request *r, net_config_remove_address_token *t);
+int net_config_remove_address_reply_ok(net_config_remove_address_token *t,
+                                       const net_config_remove_address_reply *reply);
+int net_config_remove_address_reply_error(net_config_remove_address_token *t, sys_errno error);
+
+typedef struct net_config_set_gateway_token {
+	idl_reply_token token;
+} net_config_set_gateway_token;
+int net_config_set_gateway_defer(idl_request *r, net_config_set_gateway_token *t);
+int net_config_set_gateway_reply_ok(net_config_set_gateway_token *t,
+                                    const net_config_set_gateway_reply *reply);
+int net_config_set_gateway_reply_error(net_config_set_gateway_token *t, sys_errno error);
+
+typedef struct net_config_set_flags_token {
+	idl_reply_token token;
+} net_config_set_flags_token;
+int net_config_set_flags_defer(idl_request *r, net_config_set_flags_token *t);
+int net_config_set_flags_reply_ok(net_config_set_flags_token *t,
+                                  const net_config_set_flags_reply *reply);
+int net_config_set_flags_reply_error(net_config_set_flags_token *t, sys_errno error);
+
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int net_config_dispatch(const net_config_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                        size_t size, const idl_handle *handles, uint32_t handle_count);
+int net_config_dispatch(const net_config_handlers *h, idl_request *r, void *frame, size_t size,
+                        const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface net_config_interface;
 
 /* Client side of Config's events. */
 typedef struct net_config_event_handlers {
@@ -1387,6 +1771,6 @@ typedef struct net_config_event_handlers {
 } net_config_event_handlers;
 
 int net_config_event_dispatch(const net_config_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count);
+                              size_t size, const idl_typed_handle *handles, uint32_t handle_count);
 
 #endif /* IDLC_NET_H */

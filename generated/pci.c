@@ -6,6 +6,77 @@
  */
 #include "pci.h"
 
+/* enum BarKind (pci.idl:33) */
+const char *pci_bar_kind_name(pci_bar_kind v)
+{
+	switch (v) {
+	case PCI_BAR_KIND_NONE:
+		return "NONE";
+	case PCI_BAR_KIND_MEMORY:
+		return "MEMORY";
+	case PCI_BAR_KIND_IO:
+		return "IO";
+	default:
+		return NULL;
+	}
+}
+
+/* bits BarFlags (pci.idl:44) */
+size_t pci_bar_flags_format(pci_bar_flags v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, PCI_BAR_FLAGS_PREFETCHABLE, "PREFETCHABLE");
+	idl_bits_name(&t, PCI_BAR_FLAGS_ADDRESS_64, "ADDRESS_64");
+	return idl_bits_end(&t);
+}
+
+/* enum InterruptPin (pci.idl:62) */
+const char *pci_interrupt_pin_name(pci_interrupt_pin v)
+{
+	switch (v) {
+	case PCI_INTERRUPT_PIN_NONE:
+		return "NONE";
+	case PCI_INTERRUPT_PIN_INTA:
+		return "INTA";
+	case PCI_INTERRUPT_PIN_INTB:
+		return "INTB";
+	case PCI_INTERRUPT_PIN_INTC:
+		return "INTC";
+	case PCI_INTERRUPT_PIN_INTD:
+		return "INTD";
+	default:
+		return NULL;
+	}
+}
+
+/* bits Command (pci.idl:71) */
+size_t pci_command_format(pci_command v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, PCI_COMMAND_IO_SPACE, "IO_SPACE");
+	idl_bits_name(&t, PCI_COMMAND_MEMORY_SPACE, "MEMORY_SPACE");
+	idl_bits_name(&t, PCI_COMMAND_BUS_MASTER, "BUS_MASTER");
+	idl_bits_name(&t, PCI_COMMAND_PARITY_ERROR_RESPONSE, "PARITY_ERROR_RESPONSE");
+	idl_bits_name(&t, PCI_COMMAND_SERR, "SERR");
+	idl_bits_name(&t, PCI_COMMAND_INTX_DISABLE, "INTX_DISABLE");
+	return idl_bits_end(&t);
+}
+
+/* enum Width (pci.idl:87) */
+const char *pci_width_name(pci_width v)
+{
+	switch (v) {
+	case PCI_WIDTH_BYTE:
+		return "BYTE";
+	case PCI_WIDTH_WORD:
+		return "WORD";
+	case PCI_WIDTH_DWORD:
+		return "DWORD";
+	default:
+		return NULL;
+	}
+}
+
 static int check_pci_address(idl_decoder *d, pci_address *p)
 {
 	(void)d;
@@ -169,7 +240,7 @@ static int put_pci_filter(idl_encoder *e, const pci_filter *src, pci_filter *p)
 
 /* pci.idl:127: Bus.enumerate request */
 int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	pci_bus_enumerate_request *p = out;
@@ -191,7 +262,8 @@ int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, u
 }
 
 static inline int check_pci_bus_enumerate_request(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	pci_bus_enumerate_request *p = frame;
 	if (size < sizeof(*p))
@@ -214,14 +286,14 @@ static inline int check_pci_bus_enumerate_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_pci_bus_enumerate_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_enumerate_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_enumerate_request **out)
 {
 	if (buf_max < PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES)
@@ -239,7 +311,8 @@ int pci_bus_enumerate_request_decode(const void *shared, size_t available, void 
 
 /* pci.idl:127: Bus.enumerate reply */
 int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	int err;
 	pci_bus_enumerate_reply *p = out;
@@ -277,7 +350,8 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_enumerate_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_pci_bus_enumerate_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	int err;
@@ -322,14 +396,14 @@ static inline int check_pci_bus_enumerate_reply(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_pci_bus_enumerate_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const pci_bus_enumerate_reply **out)
 {
 	if (buf_max < PCI_BUS_ENUMERATE_REPLY_MAX_BYTES)
@@ -392,7 +466,8 @@ int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *
 
 /* pci.idl:132: Bus.find request */
 int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
 {
 	int err;
 	pci_bus_find_request *p = out;
@@ -417,8 +492,8 @@ int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t tx
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_find_request(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+static inline int check_pci_bus_find_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	pci_bus_find_request *p = frame;
@@ -448,14 +523,14 @@ static inline int check_pci_bus_find_request(void *frame, size_t size, const idl
 	return IDL_OK;
 }
 
-int pci_bus_find_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_find_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
 	return check_pci_bus_find_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_find_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const pci_bus_find_request **out)
 {
 	if (buf_max < PCI_BUS_FIND_REQUEST_MAX_BYTES)
@@ -472,7 +547,7 @@ int pci_bus_find_request_decode(const void *shared, size_t available, void *buf,
 
 /* pci.idl:132: Bus.find reply */
 int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	pci_bus_find_reply *p = out;
@@ -509,8 +584,8 @@ int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_find_reply(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+static inline int check_pci_bus_find_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	pci_bus_find_reply *p = frame;
@@ -549,14 +624,14 @@ static inline int check_pci_bus_find_reply(void *frame, size_t size, const idl_h
 	return IDL_OK;
 }
 
-int pci_bus_find_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_find_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count)
 {
 	return check_pci_bus_find_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const pci_bus_find_reply **out)
 {
 	if (buf_max < PCI_BUS_FIND_REPLY_MAX_BYTES)
@@ -619,7 +694,7 @@ int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error
 
 /* pci.idl:141: Bus.config_read request */
 int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	int err;
@@ -648,7 +723,7 @@ int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *ms
 }
 
 static inline int check_pci_bus_config_read_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	int err;
@@ -682,14 +757,14 @@ static inline int check_pci_bus_config_read_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_pci_bus_config_read_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_config_read_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const pci_bus_config_read_request **out)
 {
@@ -708,7 +783,7 @@ int pci_bus_config_read_request_decode(const void *shared, size_t available, voi
 
 /* pci.idl:141: Bus.config_read reply */
 int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	pci_bus_config_read_reply *p = out;
@@ -730,7 +805,8 @@ int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, u
 }
 
 static inline int check_pci_bus_config_read_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	pci_bus_config_read_reply *p = frame;
 	if (size < sizeof(*p))
@@ -751,14 +827,14 @@ static inline int check_pci_bus_config_read_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_pci_bus_config_read_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_config_read_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_config_read_reply **out)
 {
 	if (buf_max < PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES)
@@ -822,7 +898,7 @@ int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno
 
 /* pci.idl:146: Bus.config_write request */
 int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -851,7 +927,7 @@ int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *
 }
 
 static inline int check_pci_bus_config_write_request(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -885,14 +961,14 @@ static inline int check_pci_bus_config_write_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_pci_bus_config_write_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_config_write_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const pci_bus_config_write_request **out)
 {
@@ -911,7 +987,7 @@ int pci_bus_config_write_request_decode(const void *shared, size_t available, vo
 
 /* pci.idl:146: Bus.config_write reply */
 int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	pci_bus_config_write_reply *p = out;
@@ -932,7 +1008,8 @@ int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg,
 }
 
 static inline int check_pci_bus_config_write_reply(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	pci_bus_config_write_reply *p = frame;
 	if (size < sizeof(*p))
@@ -951,14 +1028,14 @@ static inline int check_pci_bus_config_write_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_pci_bus_config_write_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_config_write_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const pci_bus_config_write_reply **out)
 {
 	if (buf_max < PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES)
@@ -1022,7 +1099,7 @@ int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errn
 
 /* pci.idl:150: Bus.set_command request */
 int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	int err;
@@ -1053,7 +1130,7 @@ int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *ms
 }
 
 static inline int check_pci_bus_set_command_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	int err;
@@ -1090,14 +1167,14 @@ static inline int check_pci_bus_set_command_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_pci_bus_set_command_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_set_command_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const pci_bus_set_command_request **out)
 {
@@ -1116,7 +1193,7 @@ int pci_bus_set_command_request_decode(const void *shared, size_t available, voi
 
 /* pci.idl:150: Bus.set_command reply */
 int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	pci_bus_set_command_reply *p = out;
@@ -1140,7 +1217,8 @@ int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, u
 }
 
 static inline int check_pci_bus_set_command_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	pci_bus_set_command_reply *p = frame;
 	if (size < sizeof(*p))
@@ -1164,14 +1242,14 @@ static inline int check_pci_bus_set_command_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_pci_bus_set_command_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_set_command_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_set_command_reply **out)
 {
 	if (buf_max < PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES)
@@ -1235,7 +1313,8 @@ int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno
 
 /* pci.idl:162: Bus.claim request */
 int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	int err;
 	pci_bus_claim_request *p = out;
@@ -1260,7 +1339,8 @@ int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_claim_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_pci_bus_claim_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	int err;
@@ -1291,14 +1371,14 @@ static inline int check_pci_bus_claim_request(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int pci_bus_claim_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_claim_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_pci_bus_claim_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const pci_bus_claim_request **out)
 {
 	if (buf_max < PCI_BUS_CLAIM_REQUEST_MAX_BYTES)
@@ -1316,7 +1396,8 @@ int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf
 
 /* pci.idl:162: Bus.claim reply */
 int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
 {
 	int err;
 	pci_bus_claim_reply *p = out;
@@ -1332,7 +1413,8 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	for (uint32_t i0 = 0; i0 < 6u; i0++) {
 		IDL_MEMSET(p->bars[i0].pad, 0, sizeof(p->bars[i0].pad));
 		if (msg->bars[i0].present) {
-			err = idl_put_handle(e, msg->bars[i0].value, &p->bars[i0].value);
+			err = idl_put_handle(e, msg->bars[i0].value, IDL_KIND_MMIO,
+			                     &p->bars[i0].value);
 			if (err != IDL_OK)
 				return err;
 		} else {
@@ -1341,13 +1423,13 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	}
 	IDL_MEMSET(p->irq.pad, 0, sizeof(p->irq.pad));
 	if (msg->irq.present) {
-		err = idl_put_handle(e, msg->irq.value, &p->irq.value);
+		err = idl_put_handle(e, msg->irq.value, IDL_KIND_IRQ, &p->irq.value);
 		if (err != IDL_OK)
 			return err;
 	} else {
 		IDL_MEMSET(&p->irq.value, 0, sizeof(p->irq.value));
 	}
-	err = idl_put_handle(e, msg->dma, &p->dma);
+	err = idl_put_handle(e, msg->dma, IDL_KIND_ANY, &p->dma);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -1362,8 +1444,8 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_claim_reply(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+static inline int check_pci_bus_claim_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	pci_bus_claim_reply *p = frame;
@@ -1392,7 +1474,7 @@ static inline int check_pci_bus_claim_reply(void *frame, size_t size, const idl_
 		if (!idl_is_zero(p->bars[i0].pad, sizeof(p->bars[i0].pad)))
 			return IDL_E_PADDING;
 		if (p->bars[i0].present) {
-			err = idl_take_handle(d, &p->bars[i0].value);
+			err = idl_take_handle(d, &p->bars[i0].value, IDL_KIND_MMIO);
 			if (err != IDL_OK)
 				return err;
 		} else if (!idl_is_zero((const uint8_t *)&p->bars[i0].value,
@@ -1406,14 +1488,14 @@ static inline int check_pci_bus_claim_reply(void *frame, size_t size, const idl_
 	if (!idl_is_zero(p->irq.pad, sizeof(p->irq.pad)))
 		return IDL_E_PADDING;
 	if (p->irq.present) {
-		err = idl_take_handle(d, &p->irq.value);
+		err = idl_take_handle(d, &p->irq.value, IDL_KIND_IRQ);
 		if (err != IDL_OK)
 			return err;
 	} else if (!idl_is_zero((const uint8_t *)&p->irq.value, sizeof(p->irq.value))) {
 		return IDL_E_PADDING;
 	}
 	/* pci.idl:164: dma */
-	err = idl_take_handle(d, &p->dma);
+	err = idl_take_handle(d, &p->dma, IDL_KIND_ANY);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -1423,14 +1505,14 @@ static inline int check_pci_bus_claim_reply(void *frame, size_t size, const idl_
 	return IDL_OK;
 }
 
-int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	return check_pci_bus_claim_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const pci_bus_claim_reply **out)
 {
 	if (buf_max < PCI_BUS_CLAIM_REPLY_MAX_BYTES)
@@ -1493,7 +1575,8 @@ int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *erro
 
 /* pci.idl:169: Bus.release request */
 int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
 {
 	int err;
 	pci_bus_release_request *p = out;
@@ -1518,7 +1601,8 @@ int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint6
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_release_request(void *frame, size_t size, const idl_handle *handles,
+static inline int check_pci_bus_release_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	int err;
@@ -1549,14 +1633,14 @@ static inline int check_pci_bus_release_request(void *frame, size_t size, const 
 	return IDL_OK;
 }
 
-int pci_bus_release_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_release_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	return check_pci_bus_release_request(frame, size, handles, handle_count);
 }
 
 int pci_bus_release_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const pci_bus_release_request **out)
 {
 	if (buf_max < PCI_BUS_RELEASE_REQUEST_MAX_BYTES)
@@ -1574,7 +1658,8 @@ int pci_bus_release_request_decode(const void *shared, size_t available, void *b
 
 /* pci.idl:169: Bus.release reply */
 int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count)
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
 {
 	pci_bus_release_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -1593,7 +1678,8 @@ int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t 
 	return (int64_t)enc.cursor;
 }
 
-static inline int check_pci_bus_release_reply(void *frame, size_t size, const idl_handle *handles,
+static inline int check_pci_bus_release_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	pci_bus_release_reply *p = frame;
@@ -1613,14 +1699,14 @@ static inline int check_pci_bus_release_reply(void *frame, size_t size, const id
 	return IDL_OK;
 }
 
-int pci_bus_release_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_release_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	return check_pci_bus_release_reply(frame, size, handles, handle_count);
 }
 
 int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const pci_bus_release_reply **out)
 {
 	if (buf_max < PCI_BUS_RELEASE_REPLY_MAX_BYTES)
@@ -1684,7 +1770,7 @@ int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *er
 
 /* pci.idl:172: Bus.device_added event */
 int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	int err;
@@ -1710,7 +1796,8 @@ int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg,
 }
 
 static inline int check_pci_bus_device_added_event(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	int err;
 	pci_bus_device_added_event *p = frame;
@@ -1738,14 +1825,14 @@ static inline int check_pci_bus_device_added_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_pci_bus_device_added_event(frame, size, handles, handle_count);
 }
 
 int pci_bus_device_added_event_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const pci_bus_device_added_event **out)
 {
 	if (buf_max < PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES)
@@ -1763,7 +1850,7 @@ int pci_bus_device_added_event_decode(const void *shared, size_t available, void
 
 /* pci.idl:176: Bus.device_removed event */
 int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -1790,7 +1877,7 @@ int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *
 }
 
 static inline int check_pci_bus_device_removed_event(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -1821,14 +1908,14 @@ static inline int check_pci_bus_device_removed_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_pci_bus_device_removed_event(frame, size, handles, handle_count);
 }
 
 int pci_bus_device_removed_event_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const pci_bus_device_removed_event **out)
 {
@@ -1848,7 +1935,7 @@ int pci_bus_device_removed_event_decode(const void *shared, size_t available, vo
 static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumerate_request *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES, &frame);
@@ -1862,7 +1949,7 @@ static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumer
 static int send_pci_bus_enumerate_reply(idl_endpoint *ep, const pci_bus_enumerate_reply *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES, &frame);
@@ -1876,7 +1963,7 @@ static int send_pci_bus_enumerate_reply(idl_endpoint *ep, const pci_bus_enumerat
 static int send_pci_bus_find_request(idl_endpoint *ep, const pci_bus_find_request *msg,
                                      uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_FIND_REQUEST_MAX_BYTES, &frame);
@@ -1889,7 +1976,7 @@ static int send_pci_bus_find_request(idl_endpoint *ep, const pci_bus_find_reques
 
 static int send_pci_bus_find_reply(idl_endpoint *ep, const pci_bus_find_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_FIND_REPLY_MAX_BYTES, &frame);
@@ -1903,7 +1990,7 @@ static int send_pci_bus_find_reply(idl_endpoint *ep, const pci_bus_find_reply *m
 static int send_pci_bus_config_read_request(idl_endpoint *ep,
                                             const pci_bus_config_read_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES, &frame);
@@ -1917,7 +2004,7 @@ static int send_pci_bus_config_read_request(idl_endpoint *ep,
 static int send_pci_bus_config_read_reply(idl_endpoint *ep, const pci_bus_config_read_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES, &frame);
@@ -1931,7 +2018,7 @@ static int send_pci_bus_config_read_reply(idl_endpoint *ep, const pci_bus_config
 static int send_pci_bus_config_write_request(idl_endpoint *ep,
                                              const pci_bus_config_write_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES, &frame);
@@ -1945,7 +2032,7 @@ static int send_pci_bus_config_write_request(idl_endpoint *ep,
 static int send_pci_bus_config_write_reply(idl_endpoint *ep, const pci_bus_config_write_reply *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES, &frame);
@@ -1959,7 +2046,7 @@ static int send_pci_bus_config_write_reply(idl_endpoint *ep, const pci_bus_confi
 static int send_pci_bus_set_command_request(idl_endpoint *ep,
                                             const pci_bus_set_command_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES, &frame);
@@ -1973,7 +2060,7 @@ static int send_pci_bus_set_command_request(idl_endpoint *ep,
 static int send_pci_bus_set_command_reply(idl_endpoint *ep, const pci_bus_set_command_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES, &frame);
@@ -1987,7 +2074,7 @@ static int send_pci_bus_set_command_reply(idl_endpoint *ep, const pci_bus_set_co
 static int send_pci_bus_claim_request(idl_endpoint *ep, const pci_bus_claim_request *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CLAIM_REQUEST_MAX_BYTES, &frame);
@@ -2000,7 +2087,7 @@ static int send_pci_bus_claim_request(idl_endpoint *ep, const pci_bus_claim_requ
 
 static int send_pci_bus_claim_reply(idl_endpoint *ep, const pci_bus_claim_reply *msg, uint64_t txid)
 {
-	idl_handle handles[8];
+	idl_typed_handle handles[8];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &frame);
@@ -2014,7 +2101,7 @@ static int send_pci_bus_claim_reply(idl_endpoint *ep, const pci_bus_claim_reply 
 static int send_pci_bus_release_request(idl_endpoint *ep, const pci_bus_release_request *msg,
                                         uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_RELEASE_REQUEST_MAX_BYTES, &frame);
@@ -2028,7 +2115,7 @@ static int send_pci_bus_release_request(idl_endpoint *ep, const pci_bus_release_
 static int send_pci_bus_release_reply(idl_endpoint *ep, const pci_bus_release_reply *msg,
                                       uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_RELEASE_REPLY_MAX_BYTES, &frame);
@@ -2042,7 +2129,7 @@ static int send_pci_bus_release_reply(idl_endpoint *ep, const pci_bus_release_re
 static int send_pci_bus_device_added_event(idl_endpoint *ep, const pci_bus_device_added_event *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES, &frame);
@@ -2056,7 +2143,7 @@ static int send_pci_bus_device_added_event(idl_endpoint *ep, const pci_bus_devic
 static int send_pci_bus_device_removed_event(idl_endpoint *ep,
                                              const pci_bus_device_removed_event *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES, &frame);
@@ -2068,191 +2155,424 @@ static int send_pci_bus_device_removed_event(idl_endpoint *ep,
 }
 
 /* pci.idl:127: Bus.enumerate */
+static int start_pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
+                                   idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_enumerate_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_enumerate(idl_endpoint *ep, idl_call *call,
+                                    pci_bus_enumerate_reply_buffer *buf,
+                                    const pci_bus_enumerate_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = pci_bus_enumerate_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = pci_bus_enumerate_reply_validate(buf->bytes, call->size, call->handles,
+	                                       call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
                       pci_bus_enumerate_reply_buffer *buf, const pci_bus_enumerate_reply **reply,
                       sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_enumerate_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_enumerate(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_enumerate_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = pci_bus_enumerate_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_pci_bus_enumerate(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:127: Bus.enumerate, started */
+int pci_bus_enumerate_start(idl_endpoint *ep, const pci_bus_enumerate_request *req,
+                            pci_bus_enumerate_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_enumerate(ep, req, &p->call);
+}
+
+/* pci.idl:127: Bus.enumerate, finished */
+int pci_bus_enumerate_finish(idl_endpoint *ep, pci_bus_enumerate_pending *p,
+                             const pci_bus_enumerate_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_enumerate(ep, &p->call, &p->buf, reply, error);
 }
 
 /* pci.idl:132: Bus.find */
-int pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_reply_buffer *buf,
-                 const pci_bus_find_reply **reply, sys_errno *error)
+static int start_pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_find_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_pci_bus_find_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_find(idl_endpoint *ep, idl_call *call, pci_bus_find_reply_buffer *buf,
+                               const pci_bus_find_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_find_error_validate(buf->bytes, size, error);
+		err = pci_bus_find_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_find_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    pci_bus_find_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
+int pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_reply_buffer *buf,
+                 const pci_bus_find_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_find(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_pci_bus_find(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:132: Bus.find, started */
+int pci_bus_find_start(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_find(ep, req, &p->call);
+}
+
+/* pci.idl:132: Bus.find, finished */
+int pci_bus_find_finish(idl_endpoint *ep, pci_bus_find_pending *p, const pci_bus_find_reply **reply,
+                        sys_errno *error)
+{
+	return finish_pci_bus_find(ep, &p->call, &p->buf, reply, error);
+}
+
 /* pci.idl:141: Bus.config_read */
+static int start_pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_config_read_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_config_read(idl_endpoint *ep, idl_call *call,
+                                      pci_bus_config_read_reply_buffer *buf,
+                                      const pci_bus_config_read_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = pci_bus_config_read_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = pci_bus_config_read_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req,
                         pci_bus_config_read_reply_buffer *buf,
                         const pci_bus_config_read_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_config_read_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_config_read(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_pci_bus_config_read(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:141: Bus.config_read, started */
+int pci_bus_config_read_start(idl_endpoint *ep, const pci_bus_config_read_request *req,
+                              pci_bus_config_read_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_config_read(ep, req, &p->call);
+}
+
+/* pci.idl:141: Bus.config_read, finished */
+int pci_bus_config_read_finish(idl_endpoint *ep, pci_bus_config_read_pending *p,
+                               const pci_bus_config_read_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_config_read(ep, &p->call, &p->buf, reply, error);
+}
+
+/* pci.idl:146: Bus.config_write */
+static int start_pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *req,
+                                      idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_config_write_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_config_write(idl_endpoint *ep, idl_call *call,
+                                       pci_bus_config_write_reply_buffer *buf,
+                                       const pci_bus_config_write_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_config_read_error_validate(buf->bytes, size, error);
+		err = pci_bus_config_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_config_read_reply_validate(buf->bytes, size, handles, handle_count);
+	err = pci_bus_config_write_reply_validate(buf->bytes, call->size, call->handles,
+	                                          call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* pci.idl:146: Bus.config_write */
 int pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *req,
                          pci_bus_config_write_reply_buffer *buf,
                          const pci_bus_config_write_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_config_write_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_config_write(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_pci_bus_config_write(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:146: Bus.config_write, started */
+int pci_bus_config_write_start(idl_endpoint *ep, const pci_bus_config_write_request *req,
+                               pci_bus_config_write_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_config_write(ep, req, &p->call);
+}
+
+/* pci.idl:146: Bus.config_write, finished */
+int pci_bus_config_write_finish(idl_endpoint *ep, pci_bus_config_write_pending *p,
+                                const pci_bus_config_write_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_config_write(ep, &p->call, &p->buf, reply, error);
+}
+
+/* pci.idl:150: Bus.set_command */
+static int start_pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_set_command_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_set_command(idl_endpoint *ep, idl_call *call,
+                                      pci_bus_set_command_reply_buffer *buf,
+                                      const pci_bus_set_command_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_config_write_error_validate(buf->bytes, size, error);
+		err = pci_bus_set_command_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_config_write_reply_validate(buf->bytes, size, handles, handle_count);
+	err = pci_bus_set_command_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* pci.idl:150: Bus.set_command */
 int pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req,
                         pci_bus_set_command_reply_buffer *buf,
                         const pci_bus_set_command_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_set_command_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_set_command(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_pci_bus_set_command(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:150: Bus.set_command, started */
+int pci_bus_set_command_start(idl_endpoint *ep, const pci_bus_set_command_request *req,
+                              pci_bus_set_command_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_set_command(ep, req, &p->call);
+}
+
+/* pci.idl:150: Bus.set_command, finished */
+int pci_bus_set_command_finish(idl_endpoint *ep, pci_bus_set_command_pending *p,
+                               const pci_bus_set_command_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_set_command(ep, &p->call, &p->buf, reply, error);
+}
+
+/* pci.idl:162: Bus.claim */
+static int start_pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_claim_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_claim(idl_endpoint *ep, idl_call *call, pci_bus_claim_reply_buffer *buf,
+                                const pci_bus_claim_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_set_command_error_validate(buf->bytes, size, error);
+		err = pci_bus_claim_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_set_command_reply_validate(buf->bytes, size, handles, handle_count);
+	err =
+	    pci_bus_claim_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* pci.idl:162: Bus.claim */
 int pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req,
                   pci_bus_claim_reply_buffer *buf, const pci_bus_claim_reply **reply,
                   sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_claim_request(ep, req, txid);
+	idl_typed_handle handles[8];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 8);
+	int err = start_pci_bus_claim(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[8];
-	uint32_t handle_count = 8;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_pci_bus_claim(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:162: Bus.claim, started */
+int pci_bus_claim_start(idl_endpoint *ep, const pci_bus_claim_request *req,
+                        pci_bus_claim_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 8u);
+	return start_pci_bus_claim(ep, req, &p->call);
+}
+
+/* pci.idl:162: Bus.claim, finished */
+int pci_bus_claim_finish(idl_endpoint *ep, pci_bus_claim_pending *p,
+                         const pci_bus_claim_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_claim(ep, &p->call, &p->buf, reply, error);
+}
+
+/* pci.idl:169: Bus.release */
+static int start_pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
+                                 idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_pci_bus_release_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_pci_bus_release(idl_endpoint *ep, idl_call *call,
+                                  pci_bus_release_reply_buffer *buf,
+                                  const pci_bus_release_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_claim_error_validate(buf->bytes, size, error);
+		err = pci_bus_release_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_claim_reply_validate(buf->bytes, size, handles, handle_count);
+	err = pci_bus_release_reply_validate(buf->bytes, call->size, call->handles,
+	                                     call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* pci.idl:169: Bus.release */
 int pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
                     pci_bus_release_reply_buffer *buf, const pci_bus_release_reply **reply,
                     sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_pci_bus_release_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_pci_bus_release(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = pci_bus_release_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = pci_bus_release_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_pci_bus_release(ep, &call, buf, reply, error);
+}
+
+/* pci.idl:169: Bus.release, started */
+int pci_bus_release_start(idl_endpoint *ep, const pci_bus_release_request *req,
+                          pci_bus_release_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_pci_bus_release(ep, req, &p->call);
+}
+
+/* pci.idl:169: Bus.release, finished */
+int pci_bus_release_finish(idl_endpoint *ep, pci_bus_release_pending *p,
+                           const pci_bus_release_reply **reply, sys_errno *error)
+{
+	return finish_pci_bus_release(ep, &p->call, &p->buf, reply, error);
 }
 
 /* pci.idl:172: Bus.device_added */
@@ -2267,8 +2587,8 @@ int pci_bus_send_device_removed(idl_endpoint *ep, const pci_bus_device_removed_e
 	return send_pci_bus_device_removed_event(ep, event, 0);
 }
 
-static int serve_pci_bus_enumerate(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                   void *frame, size_t size, const idl_handle *handles,
+static int serve_pci_bus_enumerate(const pci_bus_handlers *h, idl_request *r, void *frame,
+                                   size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err = pci_bus_enumerate_request_validate(frame, size, handles, handle_count);
@@ -2277,25 +2597,29 @@ static int serve_pci_bus_enumerate(const pci_bus_handlers *h, void *ctx, idl_end
 	if (h->enumerate == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_enumerate_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_enumerate_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->enumerate(ctx, req, &reply, &error);
+	err = h->enumerate(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_enumerate_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    pci_bus_enumerate_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_enumerate_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_enumerate_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_find(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                              size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_pci_bus_find(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,
+                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = pci_bus_find_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -2303,25 +2627,28 @@ static int serve_pci_bus_find(const pci_bus_handlers *h, void *ctx, idl_endpoint
 	if (h->find == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_find_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_find_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->find(ctx, req, &reply, &error);
+	err = h->find(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_find_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = pci_bus_find_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_find_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_find_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_config_read(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+static int serve_pci_bus_config_read(const pci_bus_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = pci_bus_config_read_request_validate(frame, size, handles, handle_count);
@@ -2330,25 +2657,29 @@ static int serve_pci_bus_config_read(const pci_bus_handlers *h, void *ctx, idl_e
 	if (h->config_read == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_config_read_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_config_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->config_read(ctx, req, &reply, &error);
+	err = h->config_read(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_config_read_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    pci_bus_config_read_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_config_read_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_config_read_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_config_write(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_handle *handles,
+static int serve_pci_bus_config_write(const pci_bus_handlers *h, idl_request *r, void *frame,
+                                      size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = pci_bus_config_write_request_validate(frame, size, handles, handle_count);
@@ -2357,25 +2688,29 @@ static int serve_pci_bus_config_write(const pci_bus_handlers *h, void *ctx, idl_
 	if (h->config_write == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_config_write_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_config_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->config_write(ctx, req, &reply, &error);
+	err = h->config_write(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_config_write_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    pci_bus_config_write_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_config_write_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_config_write_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_set_command(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+static int serve_pci_bus_set_command(const pci_bus_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = pci_bus_set_command_request_validate(frame, size, handles, handle_count);
@@ -2384,25 +2719,29 @@ static int serve_pci_bus_set_command(const pci_bus_handlers *h, void *ctx, idl_e
 	if (h->set_command == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_set_command_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_set_command_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->set_command(ctx, req, &reply, &error);
+	err = h->set_command(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_set_command_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    pci_bus_set_command_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_set_command_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_set_command_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_claim(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                               size_t size, const idl_handle *handles, uint32_t handle_count)
+static int serve_pci_bus_claim(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,
+                               const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err = pci_bus_claim_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -2410,25 +2749,28 @@ static int serve_pci_bus_claim(const pci_bus_handlers *h, void *ctx, idl_endpoin
 	if (h->claim == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_claim_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_claim_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->claim(ctx, req, &reply, &error);
+	err = h->claim(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_claim_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n = pci_bus_claim_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_claim_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_claim_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_pci_bus_release(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep,
-                                 void *frame, size_t size, const idl_handle *handles,
+static int serve_pci_bus_release(const pci_bus_handlers *h, idl_request *r, void *frame,
+                                 size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
 	int err = pci_bus_release_request_validate(frame, size, handles, handle_count);
@@ -2437,50 +2779,284 @@ static int serve_pci_bus_release(const pci_bus_handlers *h, void *ctx, idl_endpo
 	if (h->release == NULL)
 		return IDL_E_NO_HANDLER;
 	const pci_bus_release_request *req = frame;
+	r->txid = req->header.txid;
 	pci_bus_release_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->release(ctx, req, &reply, &error);
+	err = h->release(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = pci_bus_release_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    pci_bus_release_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_pci_bus_release_reply(ep, &reply, req->header.txid);
+	return send_pci_bus_release_reply(r->ep, &reply, r->txid);
 }
 
-int pci_bus_dispatch(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_handle *handles, uint32_t handle_count)
+/* pci.idl:127: Bus.enumerate, deferred */
+int pci_bus_enumerate_defer(idl_request *r, pci_bus_enumerate_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_enumerate_reply_ok(pci_bus_enumerate_token *t, const pci_bus_enumerate_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_enumerate_reply_encode(
+	    reply, t->token.txid, frame, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_enumerate_reply_error(pci_bus_enumerate_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_enumerate_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:132: Bus.find, deferred */
+int pci_bus_find_defer(idl_request *r, pci_bus_find_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_find_reply_ok(pci_bus_find_token *t, const pci_bus_find_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_FIND_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_find_reply_encode(
+	    reply, t->token.txid, frame, PCI_BUS_FIND_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_find_reply_error(pci_bus_find_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_find_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:141: Bus.config_read, deferred */
+int pci_bus_config_read_defer(idl_request *r, pci_bus_config_read_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_config_read_reply_ok(pci_bus_config_read_token *t,
+                                 const pci_bus_config_read_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_config_read_reply_encode(reply, t->token.txid, frame,
+	                                                PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_config_read_reply_error(pci_bus_config_read_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_config_read_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:146: Bus.config_write, deferred */
+int pci_bus_config_write_defer(idl_request *r, pci_bus_config_write_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_config_write_reply_ok(pci_bus_config_write_token *t,
+                                  const pci_bus_config_write_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_config_write_reply_encode(reply, t->token.txid, frame,
+	                                                 PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES,
+	                                                 handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_config_write_reply_error(pci_bus_config_write_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_config_write_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:150: Bus.set_command, deferred */
+int pci_bus_set_command_defer(idl_request *r, pci_bus_set_command_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_set_command_reply_ok(pci_bus_set_command_token *t,
+                                 const pci_bus_set_command_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_set_command_reply_encode(reply, t->token.txid, frame,
+	                                                PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_set_command_reply_error(pci_bus_set_command_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_set_command_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:162: Bus.claim, deferred */
+int pci_bus_claim_defer(idl_request *r, pci_bus_claim_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_claim_reply_ok(pci_bus_claim_token *t, const pci_bus_claim_reply *reply)
+{
+	idl_typed_handle handles[8];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_claim_reply_encode(
+	    reply, t->token.txid, frame, PCI_BUS_CLAIM_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_claim_reply_error(pci_bus_claim_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_claim_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* pci.idl:169: Bus.release, deferred */
+int pci_bus_release_defer(idl_request *r, pci_bus_release_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int pci_bus_release_reply_ok(pci_bus_release_token *t, const pci_bus_release_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, PCI_BUS_RELEASE_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = pci_bus_release_reply_encode(
+	    reply, t->token.txid, frame, PCI_BUS_RELEASE_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int pci_bus_release_reply_error(pci_bus_release_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    pci_bus_release_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+int pci_bus_dispatch(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,
+                     const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case PCI_BUS_ENUMERATE_ORDINAL:
-		return serve_pci_bus_enumerate(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_enumerate(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_FIND_ORDINAL:
-		return serve_pci_bus_find(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_find(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_CONFIG_READ_ORDINAL:
-		return serve_pci_bus_config_read(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_config_read(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_CONFIG_WRITE_ORDINAL:
-		return serve_pci_bus_config_write(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_config_write(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_SET_COMMAND_ORDINAL:
-		return serve_pci_bus_set_command(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_set_command(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_CLAIM_ORDINAL:
-		return serve_pci_bus_claim(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_claim(h, r, frame, size, handles, handle_count);
 	case PCI_BUS_RELEASE_ORDINAL:
-		return serve_pci_bus_release(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_pci_bus_release(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
 
+static int dispatch_pci_bus(const void *h, idl_request *r, void *frame, size_t size,
+                            const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return pci_bus_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface pci_bus_interface = {
+    .name = "pci.Bus",
+    .protocol = PCI_BUS_PROTOCOL,
+    .max_frame_bytes = PCI_BUS_MAX_FRAME_BYTES,
+    .max_request_bytes = 40u,
+    .dispatch = dispatch_pci_bus,
+};
+
 int pci_bus_event_dispatch(const pci_bus_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_handle *handles, uint32_t handle_count)
+                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)

@@ -59,6 +59,9 @@ static inline bool pci_bar_kind_is_valid(pci_bar_kind v)
 	return v <= ((uint8_t)2u);
 }
 
+/* The member's name ("NONE"), or NULL for an undeclared value. */
+const char *pci_bar_kind_name(pci_bar_kind v);
+
 /* bits BarFlags (pci.idl:44) */
 /*
  * Properties of a memory BAR.
@@ -75,6 +78,10 @@ typedef uint8_t pci_bar_flags;
 /* Every declared bit of pci_bar_flags. */
 #define PCI_BAR_FLAGS_MASK ((pci_bar_flags)0x3u)
 
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t pci_bar_flags_format(pci_bar_flags v, char *buf, size_t size);
+
 /* enum InterruptPin (pci.idl:62) */
 /*
  * The legacy interrupt pin of a function.
@@ -90,6 +97,9 @@ static inline bool pci_interrupt_pin_is_valid(pci_interrupt_pin v)
 {
 	return v <= ((uint8_t)4u);
 }
+
+/* The member's name ("NONE"), or NULL for an undeclared value. */
+const char *pci_interrupt_pin_name(pci_interrupt_pin v);
 
 /* bits Command (pci.idl:71) */
 /*
@@ -123,6 +133,10 @@ typedef uint16_t pci_command;
 /* Every declared bit of pci_command. */
 #define PCI_COMMAND_MASK ((pci_command)0x547u)
 
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t pci_command_format(pci_command v, char *buf, size_t size);
+
 /* enum Width (pci.idl:87) */
 /*
  * The width of a configuration space access.
@@ -143,6 +157,14 @@ static inline bool pci_width_is_valid(pci_width v)
 		return false;
 	}
 }
+
+/* The member's name ("BYTE"), or NULL for an undeclared value. */
+const char *pci_width_name(pci_width v);
+
+/* channel<Bus>: one end of a channel whose peer serves Bus (pci.idl:123). */
+typedef struct pci_bus_channel {
+	idl_handle handle;
+} pci_bus_channel;
 
 typedef struct pci_address pci_address;
 typedef struct pci_bar pci_bar;
@@ -292,6 +314,7 @@ _Static_assert(offsetof(pci_filter, prog_if) == 12, "wire layout");
  * are open to every session.
  */
 #define PCI_BUS_MAX_FRAME_BYTES                  65536u
+#define PCI_BUS_PROTOCOL                         0x413a661bu
 #define PCI_BUS_ENUMERATE_ORDINAL                0x748687dbu
 #define PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES      32u
 #define PCI_BUS_ENUMERATE_REQUEST_MAX_HANDLES    0u
@@ -349,12 +372,12 @@ _Static_assert(sizeof(pci_bus_enumerate_request) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_enumerate_request, cookie) == 24, "wire layout");
 
 int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int pci_bus_enumerate_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_enumerate_request **out);
 
 /* Bus.enumerate reply (pci.idl:127) */
@@ -378,11 +401,12 @@ _Static_assert(offsetof(pci_bus_enumerate_reply, next_cookie) == 40, "wire layou
 _Static_assert(offsetof(pci_bus_enumerate_reply, done) == 44, "wire layout");
 
 int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const pci_bus_enumerate_reply **out);
 
 /* Room for any reply to Bus.enumerate, error replies included. */
@@ -390,6 +414,13 @@ typedef union pci_bus_enumerate_reply_buffer {
 	pci_bus_enumerate_reply reply;
 	uint8_t bytes[5424u];
 } pci_bus_enumerate_reply_buffer;
+
+/* A call to Bus.enumerate in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_enumerate_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_enumerate_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_enumerate_pending;
 
 int64_t pci_bus_enumerate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -407,11 +438,12 @@ _Static_assert(sizeof(pci_bus_find_request) == 40, "wire layout");
 _Static_assert(offsetof(pci_bus_find_request, filter) == 24, "wire layout");
 
 int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t txid, void *out,
-                                    size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_find_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count);
+int pci_bus_find_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
 int pci_bus_find_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_handle *handles, uint32_t handle_count,
+                                const idl_typed_handle *handles, uint32_t handle_count,
                                 const pci_bus_find_request **out);
 
 /* Bus.find reply (pci.idl:132) */
@@ -430,11 +462,12 @@ _Static_assert(sizeof(pci_bus_find_reply) == 40, "wire layout");
 _Static_assert(offsetof(pci_bus_find_reply, devices) == 24, "wire layout");
 
 int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, void *out,
-                                  size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_find_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                  size_t out_max, idl_typed_handle *handles,
+                                  uint32_t *handle_count);
+int pci_bus_find_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_handle *handles, uint32_t handle_count,
+                              const idl_typed_handle *handles, uint32_t handle_count,
                               const pci_bus_find_reply **out);
 
 /* Room for any reply to Bus.find, error replies included. */
@@ -442,6 +475,13 @@ typedef union pci_bus_find_reply_buffer {
 	pci_bus_find_reply reply;
 	uint8_t bytes[12328u];
 } pci_bus_find_reply_buffer;
+
+/* A call to Bus.find in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_find_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_find_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_find_pending;
 
 int64_t pci_bus_find_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -468,12 +508,12 @@ _Static_assert(offsetof(pci_bus_config_read_request, offset) == 30, "wire layout
 _Static_assert(offsetof(pci_bus_config_read_request, width) == 32, "wire layout");
 
 int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int pci_bus_config_read_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const pci_bus_config_read_request **out);
 
@@ -487,12 +527,12 @@ _Static_assert(sizeof(pci_bus_config_read_reply) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_config_read_reply, value) == 24, "wire layout");
 
 int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int pci_bus_config_read_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_config_read_reply **out);
 
 /* Room for any reply to Bus.config_read, error replies included. */
@@ -500,6 +540,13 @@ typedef union pci_bus_config_read_reply_buffer {
 	pci_bus_config_read_reply reply;
 	uint8_t bytes[32u];
 } pci_bus_config_read_reply_buffer;
+
+/* A call to Bus.config_read in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_config_read_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_config_read_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_config_read_pending;
 
 int64_t pci_bus_config_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -525,12 +572,12 @@ _Static_assert(offsetof(pci_bus_config_write_request, width) == 32, "wire layout
 _Static_assert(offsetof(pci_bus_config_write_request, value) == 36, "wire layout");
 
 int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int pci_bus_config_write_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const pci_bus_config_write_request **out);
 
@@ -541,12 +588,12 @@ struct pci_bus_config_write_reply {
 _Static_assert(sizeof(pci_bus_config_write_reply) == 24, "wire layout");
 
 int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int pci_bus_config_write_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const pci_bus_config_write_reply **out);
 
@@ -555,6 +602,13 @@ typedef union pci_bus_config_write_reply_buffer {
 	pci_bus_config_write_reply reply;
 	uint8_t bytes[32u];
 } pci_bus_config_write_reply_buffer;
+
+/* A call to Bus.config_write in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_config_write_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_config_write_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_config_write_pending;
 
 int64_t pci_bus_config_write_error_encode(uint64_t txid, sys_errno error, void *out,
                                           size_t out_max);
@@ -578,12 +632,12 @@ _Static_assert(offsetof(pci_bus_set_command_request, enable) == 30, "wire layout
 _Static_assert(offsetof(pci_bus_set_command_request, disable) == 32, "wire layout");
 
 int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int pci_bus_set_command_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const pci_bus_set_command_request **out);
 
@@ -597,12 +651,12 @@ _Static_assert(sizeof(pci_bus_set_command_reply) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_set_command_reply, command) == 24, "wire layout");
 
 int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int pci_bus_set_command_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_set_command_reply **out);
 
 /* Room for any reply to Bus.set_command, error replies included. */
@@ -610,6 +664,13 @@ typedef union pci_bus_set_command_reply_buffer {
 	pci_bus_set_command_reply reply;
 	uint8_t bytes[32u];
 } pci_bus_set_command_reply_buffer;
+
+/* A call to Bus.set_command in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_set_command_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_set_command_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_set_command_pending;
 
 int64_t pci_bus_set_command_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -635,11 +696,12 @@ _Static_assert(sizeof(pci_bus_claim_request) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_claim_request, address) == 24, "wire layout");
 
 int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_claim_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int pci_bus_claim_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const pci_bus_claim_request **out);
 
 /* Bus.claim reply (pci.idl:162) */
@@ -666,11 +728,12 @@ _Static_assert(offsetof(pci_bus_claim_reply, irq) == 240, "wire layout");
 _Static_assert(offsetof(pci_bus_claim_reply, dma) == 248, "wire layout");
 
 int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid, void *out,
-                                   size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count);
+int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
 int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_handle *handles, uint32_t handle_count,
+                               const idl_typed_handle *handles, uint32_t handle_count,
                                const pci_bus_claim_reply **out);
 
 /* Room for any reply to Bus.claim, error replies included. */
@@ -678,6 +741,13 @@ typedef union pci_bus_claim_reply_buffer {
 	pci_bus_claim_reply reply;
 	uint8_t bytes[256u];
 } pci_bus_claim_reply_buffer;
+
+/* A call to Bus.claim in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_claim_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_claim_reply_buffer buf;
+	idl_typed_handle handles[8u];
+} pci_bus_claim_pending;
 
 int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -696,11 +766,12 @@ _Static_assert(sizeof(pci_bus_release_request) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_release_request, address) == 24, "wire layout");
 
 int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint64_t txid, void *out,
-                                       size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_release_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count);
+int pci_bus_release_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
 int pci_bus_release_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_handle *handles, uint32_t handle_count,
+                                   const idl_typed_handle *handles, uint32_t handle_count,
                                    const pci_bus_release_request **out);
 
 /* Bus.release reply (pci.idl:169) */
@@ -710,11 +781,12 @@ struct pci_bus_release_reply {
 _Static_assert(sizeof(pci_bus_release_reply) == 24, "wire layout");
 
 int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t txid, void *out,
-                                     size_t out_max, idl_handle *handles, uint32_t *handle_count);
-int pci_bus_release_reply_validate(void *frame, size_t size, const idl_handle *handles,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count);
+int pci_bus_release_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_handle *handles, uint32_t handle_count,
+                                 const idl_typed_handle *handles, uint32_t handle_count,
                                  const pci_bus_release_reply **out);
 
 /* Room for any reply to Bus.release, error replies included. */
@@ -722,6 +794,13 @@ typedef union pci_bus_release_reply_buffer {
 	pci_bus_release_reply reply;
 	uint8_t bytes[32u];
 } pci_bus_release_reply_buffer;
+
+/* A call to Bus.release in flight: _start fills it in, _finish ends it. */
+typedef struct pci_bus_release_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	pci_bus_release_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} pci_bus_release_pending;
 
 int64_t pci_bus_release_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -738,12 +817,12 @@ _Static_assert(sizeof(pci_bus_device_added_event) == 192, "wire layout");
 _Static_assert(offsetof(pci_bus_device_added_event, info) == 24, "wire layout");
 
 int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int pci_bus_device_added_event_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const pci_bus_device_added_event **out);
 
@@ -761,12 +840,12 @@ _Static_assert(sizeof(pci_bus_device_removed_event) == 32, "wire layout");
 _Static_assert(offsetof(pci_bus_device_removed_event, address) == 24, "wire layout");
 
 int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_handle *handles,
+int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int pci_bus_device_removed_event_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const pci_bus_device_removed_event **out);
 
@@ -774,56 +853,148 @@ int pci_bus_device_removed_event_decode(const void *shared, size_t available, vo
  * Client stubs of Bus: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
                       pci_bus_enumerate_reply_buffer *buf, const pci_bus_enumerate_reply **reply,
                       sys_errno *error);
+int pci_bus_enumerate_start(idl_endpoint *ep, const pci_bus_enumerate_request *req,
+                            pci_bus_enumerate_pending *p);
+int pci_bus_enumerate_finish(idl_endpoint *ep, pci_bus_enumerate_pending *p,
+                             const pci_bus_enumerate_reply **reply, sys_errno *error);
 int pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_reply_buffer *buf,
                  const pci_bus_find_reply **reply, sys_errno *error);
+int pci_bus_find_start(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_pending *p);
+int pci_bus_find_finish(idl_endpoint *ep, pci_bus_find_pending *p, const pci_bus_find_reply **reply,
+                        sys_errno *error);
 int pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req,
                         pci_bus_config_read_reply_buffer *buf,
                         const pci_bus_config_read_reply **reply, sys_errno *error);
+int pci_bus_config_read_start(idl_endpoint *ep, const pci_bus_config_read_request *req,
+                              pci_bus_config_read_pending *p);
+int pci_bus_config_read_finish(idl_endpoint *ep, pci_bus_config_read_pending *p,
+                               const pci_bus_config_read_reply **reply, sys_errno *error);
 int pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *req,
                          pci_bus_config_write_reply_buffer *buf,
                          const pci_bus_config_write_reply **reply, sys_errno *error);
+int pci_bus_config_write_start(idl_endpoint *ep, const pci_bus_config_write_request *req,
+                               pci_bus_config_write_pending *p);
+int pci_bus_config_write_finish(idl_endpoint *ep, pci_bus_config_write_pending *p,
+                                const pci_bus_config_write_reply **reply, sys_errno *error);
 int pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req,
                         pci_bus_set_command_reply_buffer *buf,
                         const pci_bus_set_command_reply **reply, sys_errno *error);
+int pci_bus_set_command_start(idl_endpoint *ep, const pci_bus_set_command_request *req,
+                              pci_bus_set_command_pending *p);
+int pci_bus_set_command_finish(idl_endpoint *ep, pci_bus_set_command_pending *p,
+                               const pci_bus_set_command_reply **reply, sys_errno *error);
 int pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req,
                   pci_bus_claim_reply_buffer *buf, const pci_bus_claim_reply **reply,
                   sys_errno *error);
+int pci_bus_claim_start(idl_endpoint *ep, const pci_bus_claim_request *req,
+                        pci_bus_claim_pending *p);
+int pci_bus_claim_finish(idl_endpoint *ep, pci_bus_claim_pending *p,
+                         const pci_bus_claim_reply **reply, sys_errno *error);
 int pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
                     pci_bus_release_reply_buffer *buf, const pci_bus_release_reply **reply,
                     sys_errno *error);
+int pci_bus_release_start(idl_endpoint *ep, const pci_bus_release_request *req,
+                          pci_bus_release_pending *p);
+int pci_bus_release_finish(idl_endpoint *ep, pci_bus_release_pending *p,
+                           const pci_bus_release_reply **reply, sys_errno *error);
 int pci_bus_send_device_added(idl_endpoint *ep, const pci_bus_device_added_event *event);
 int pci_bus_send_device_removed(idl_endpoint *ep, const pci_bus_device_removed_event *event);
 
 /*
  * Server side of Bus: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct pci_bus_handlers {
-	int (*enumerate)(void *ctx, const pci_bus_enumerate_request *req,
+	int (*enumerate)(idl_request *r, const pci_bus_enumerate_request *req,
 	                 pci_bus_enumerate_reply *reply, sys_errno *error);
-	int (*find)(void *ctx, const pci_bus_find_request *req, pci_bus_find_reply *reply,
+	int (*find)(idl_request *r, const pci_bus_find_request *req, pci_bus_find_reply *reply,
 	            sys_errno *error);
-	int (*config_read)(void *ctx, const pci_bus_config_read_request *req,
+	int (*config_read)(idl_request *r, const pci_bus_config_read_request *req,
 	                   pci_bus_config_read_reply *reply, sys_errno *error);
-	int (*config_write)(void *ctx, const pci_bus_config_write_request *req,
+	int (*config_write)(idl_request *r, const pci_bus_config_write_request *req,
 	                    pci_bus_config_write_reply *reply, sys_errno *error);
-	int (*set_command)(void *ctx, const pci_bus_set_command_request *req,
+	int (*set_command)(idl_request *r, const pci_bus_set_command_request *req,
 	                   pci_bus_set_command_reply *reply, sys_errno *error);
-	int (*claim)(void *ctx, const pci_bus_claim_request *req, pci_bus_claim_reply *reply,
+	int (*claim)(idl_request *r, const pci_bus_claim_request *req, pci_bus_claim_reply *reply,
 	             sys_errno *error);
-	int (*release)(void *ctx, const pci_bus_release_request *req, pci_bus_release_reply *reply,
-	               sys_errno *error);
+	int (*release)(idl_request *r, const pci_bus_release_request *req,
+	               pci_bus_release_reply *reply, sys_errno *error);
 } pci_bus_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct pci_bus_enumerate_token {
+	idl_reply_token token;
+} pci_bus_enumerate_token;
+int pci_bus_enumerate_defer(idl_request *r, pci_bus_enumerate_token *t);
+int pci_bus_enumerate_reply_ok(pci_bus_enumerate_token *t, const pci_bus_enumerate_reply *reply);
+int pci_bus_enumerate_reply_error(pci_bus_enumerate_token *t, sys_errno error);
+
+typedef struct pci_bus_find_token {
+	idl_reply_token token;
+} pci_bus_find_token;
+int pci_bus_find_defer(idl_request *r, pci_bus_find_token *t);
+int pci_bus_find_reply_ok(pci_bus_find_token *t, const pci_bus_find_reply *reply);
+int pci_bus_find_reply_error(pci_bus_find_token *t, sys_errno error);
+
+typedef struct pci_bus_config_read_token {
+	idl_reply_token token;
+} pci_bus_config_read_token;
+int pci_bus_config_read_defer(idl_request *r, pci_bus_config_read_token *t);
+int pci_bus_config_read_reply_ok(pci_bus_config_read_token *t,
+                                 const pci_bus_config_read_reply *reply);
+int pci_bus_config_read_reply_error(pci_bus_config_read_token *t, sys_errno error);
+
+typedef struct pci_bus_config_write_token {
+	idl_reply_token token;
+} pci_bus_config_write_token;
+int pci_bus_config_write_defer(idl_request *r, pci_bus_config_write_token *t);
+int pci_bus_config_write_reply_ok(pci_bus_config_write_token *t,
+                                  const pci_bus_config_write_reply *reply);
+int pci_bus_config_write_reply_error(pci_bus_config_write_token *t, sys_errno error);
+
+typedef struct pci_bus_set_command_token {
+	idl_reply_token token;
+} pci_bus_set_command_token;
+int pci_bus_set_command_defer(idl_request *r, pci_bus_set_command_token *t);
+int pci_bus_set_command_reply_ok(pci_bus_set_command_token *t,
+                                 const pci_bus_set_command_reply *reply);
+int pci_bus_set_command_reply_error(pci_bus_set_command_token *t, sys_errno error);
+
+typedef struct pci_bus_claim_token {
+	idl_reply_token token;
+} pci_bus_claim_token;
+int pci_bus_claim_defer(idl_request *r, pci_bus_claim_token *t);
+int pci_bus_claim_reply_ok(pci_bus_claim_token *t, const pci_bus_claim_reply *reply);
+int pci_bus_claim_reply_error(pci_bus_claim_token *t, sys_errno error);
+
+typedef struct pci_bus_release_token {
+	idl_reply_token token;
+} pci_bus_release_token;
+int pci_bus_release_defer(idl_request *r, pci_bus_release_token *t);
+int pci_bus_release_reply_ok(pci_bus_release_token *t, const pci_bus_release_reply *reply);
+int pci_bus_release_reply_error(pci_bus_release_token *t, sys_errno error);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int pci_bus_dispatch(const pci_bus_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                     size_t size, const idl_handle *handles, uint32_t handle_count);
+int pci_bus_dispatch(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,
+                     const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface pci_bus_interface;
 
 /* Client side of Bus's events. */
 typedef struct pci_bus_event_handlers {
@@ -832,6 +1003,6 @@ typedef struct pci_bus_event_handlers {
 } pci_bus_event_handlers;
 
 int pci_bus_event_dispatch(const pci_bus_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_handle *handles, uint32_t handle_count);
+                           const idl_typed_handle *handles, uint32_t handle_count);
 
 #endif /* IDLC_PCI_H */

@@ -6,9 +6,62 @@
  */
 #include "sys.h"
 
+/* enum Errno (sys.idl:12) */
+const char *sys_errno_name(sys_errno v)
+{
+	switch (v) {
+	case SYS_ERRNO_NOT_FOUND:
+		return "NOT_FOUND";
+	case SYS_ERRNO_ACCESS:
+		return "ACCESS";
+	case SYS_ERRNO_EXISTS:
+		return "EXISTS";
+	case SYS_ERRNO_NOT_DIR:
+		return "NOT_DIR";
+	case SYS_ERRNO_IS_DIR:
+		return "IS_DIR";
+	case SYS_ERRNO_INVALID:
+		return "INVALID";
+	case SYS_ERRNO_NO_SPACE:
+		return "NO_SPACE";
+	case SYS_ERRNO_IO:
+		return "IO";
+	case SYS_ERRNO_BAD_HANDLE:
+		return "BAD_HANDLE";
+	case SYS_ERRNO_TOO_MANY:
+		return "TOO_MANY";
+	case SYS_ERRNO_NOT_SUPPORTED:
+		return "NOT_SUPPORTED";
+	case SYS_ERRNO_WOULD_BLOCK:
+		return "WOULD_BLOCK";
+	case SYS_ERRNO_ADDR_IN_USE:
+		return "ADDR_IN_USE";
+	case SYS_ERRNO_UNREACHABLE:
+		return "UNREACHABLE";
+	case SYS_ERRNO_BUSY:
+		return "BUSY";
+	case SYS_ERRNO_NAME_TOO_LONG:
+		return "NAME_TOO_LONG";
+	case SYS_ERRNO_NOT_EMPTY:
+		return "NOT_EMPTY";
+	case SYS_ERRNO_BAD_STATE:
+		return "BAD_STATE";
+	case SYS_ERRNO_REFUSED:
+		return "REFUSED";
+	case SYS_ERRNO_RESET:
+		return "RESET";
+	case SYS_ERRNO_TIMED_OUT:
+		return "TIMED_OUT";
+	case SYS_ERRNO_RANGE:
+		return "RANGE";
+	default:
+		return NULL;
+	}
+}
+
 /* sys.idl:69: Services.lookup request */
 int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	int err;
@@ -34,7 +87,7 @@ int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *ms
 }
 
 static inline int check_sys_services_lookup_request(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	int err;
@@ -65,14 +118,14 @@ static inline int check_sys_services_lookup_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_lookup_request_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_lookup_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_sys_services_lookup_request(frame, size, handles, handle_count);
 }
 
 int sys_services_lookup_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const sys_services_lookup_request **out)
 {
@@ -91,7 +144,7 @@ int sys_services_lookup_request_decode(const void *shared, size_t available, voi
 
 /* sys.idl:69: Services.lookup reply */
 int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	int err;
@@ -102,7 +155,7 @@ int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, u
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_handle(e, msg->channel, &p->channel);
+	err = idl_put_handle(e, msg->channel, IDL_KIND_CHANNEL, &p->channel);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -118,7 +171,8 @@ int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, u
 }
 
 static inline int check_sys_services_lookup_reply(void *frame, size_t size,
-                                                  const idl_handle *handles, uint32_t handle_count)
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
 {
 	int err;
 	sys_services_lookup_reply *p = frame;
@@ -137,7 +191,7 @@ static inline int check_sys_services_lookup_reply(void *frame, size_t size,
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	/* sys.idl:69: channel */
-	err = idl_take_handle(d, &p->channel);
+	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -147,14 +201,14 @@ static inline int check_sys_services_lookup_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	return check_sys_services_lookup_reply(frame, size, handles, handle_count);
 }
 
 int sys_services_lookup_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const sys_services_lookup_reply **out)
 {
 	if (buf_max < SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES)
@@ -218,7 +272,7 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 
 /* sys.idl:74: Services.publish request */
 int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -232,7 +286,7 @@ int64_t sys_services_publish_request_encode(const sys_services_publish_request *
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	err = idl_put_handle(e, msg->listener, &p->listener);
+	err = idl_put_handle(e, msg->listener, IDL_KIND_CHANNEL, &p->listener);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -248,7 +302,7 @@ int64_t sys_services_publish_request_encode(const sys_services_publish_request *
 }
 
 static inline int check_sys_services_publish_request(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -274,7 +328,7 @@ static inline int check_sys_services_publish_request(void *frame, size_t size,
 	if (err != IDL_OK)
 		return err;
 	/* sys.idl:74: listener */
-	err = idl_take_handle(d, &p->listener);
+	err = idl_take_handle(d, &p->listener, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -286,14 +340,14 @@ static inline int check_sys_services_publish_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_publish_request_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_publish_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_sys_services_publish_request(frame, size, handles, handle_count);
 }
 
 int sys_services_publish_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const sys_services_publish_request **out)
 {
@@ -312,7 +366,7 @@ int sys_services_publish_request_decode(const void *shared, size_t available, vo
 
 /* sys.idl:74: Services.publish reply */
 int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
 	sys_services_publish_reply *p = out;
@@ -333,7 +387,8 @@ int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg,
 }
 
 static inline int check_sys_services_publish_reply(void *frame, size_t size,
-                                                   const idl_handle *handles, uint32_t handle_count)
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
 {
 	sys_services_publish_reply *p = frame;
 	if (size < sizeof(*p))
@@ -352,14 +407,14 @@ static inline int check_sys_services_publish_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_publish_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_publish_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
 	return check_sys_services_publish_reply(frame, size, handles, handle_count);
 }
 
 int sys_services_publish_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count, const sys_services_publish_reply **out)
 {
 	if (buf_max < SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES)
@@ -424,7 +479,7 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 /* sys.idl:77: Services.withdraw request */
 int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count)
+                                             idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	sys_services_withdraw_request *p = out;
@@ -449,7 +504,7 @@ int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request
 }
 
 static inline int check_sys_services_withdraw_request(void *frame, size_t size,
-                                                      const idl_handle *handles,
+                                                      const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	int err;
@@ -480,14 +535,14 @@ static inline int check_sys_services_withdraw_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_withdraw_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count)
+int sys_services_withdraw_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_sys_services_withdraw_request(frame, size, handles, handle_count);
 }
 
 int sys_services_withdraw_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const sys_services_withdraw_request **out)
 {
@@ -506,7 +561,7 @@ int sys_services_withdraw_request_decode(const void *shared, size_t available, v
 
 /* sys.idl:77: Services.withdraw reply */
 int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
 	sys_services_withdraw_reply *p = out;
@@ -527,7 +582,7 @@ int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *ms
 }
 
 static inline int check_sys_services_withdraw_reply(void *frame, size_t size,
-                                                    const idl_handle *handles,
+                                                    const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	sys_services_withdraw_reply *p = frame;
@@ -547,14 +602,14 @@ static inline int check_sys_services_withdraw_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
 	return check_sys_services_withdraw_reply(frame, size, handles, handle_count);
 }
 
 int sys_services_withdraw_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const sys_services_withdraw_reply **out)
 {
@@ -620,7 +675,7 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
 
 /* sys.idl:81: Services.published event */
 int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -646,7 +701,7 @@ int64_t sys_services_published_event_encode(const sys_services_published_event *
 }
 
 static inline int check_sys_services_published_event(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -677,14 +732,14 @@ static inline int check_sys_services_published_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int sys_services_published_event_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_published_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_sys_services_published_event(frame, size, handles, handle_count);
 }
 
 int sys_services_published_event_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const sys_services_published_event **out)
 {
@@ -704,7 +759,7 @@ int sys_services_published_event_decode(const void *shared, size_t available, vo
 static int send_sys_services_lookup_request(idl_endpoint *ep,
                                             const sys_services_lookup_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES, &frame);
@@ -718,7 +773,7 @@ static int send_sys_services_lookup_request(idl_endpoint *ep,
 static int send_sys_services_lookup_reply(idl_endpoint *ep, const sys_services_lookup_reply *msg,
                                           uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES, &frame);
@@ -732,7 +787,7 @@ static int send_sys_services_lookup_reply(idl_endpoint *ep, const sys_services_l
 static int send_sys_services_publish_request(idl_endpoint *ep,
                                              const sys_services_publish_request *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES, &frame);
@@ -746,7 +801,7 @@ static int send_sys_services_publish_request(idl_endpoint *ep,
 static int send_sys_services_publish_reply(idl_endpoint *ep, const sys_services_publish_reply *msg,
                                            uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES, &frame);
@@ -761,7 +816,7 @@ static int send_sys_services_withdraw_request(idl_endpoint *ep,
                                               const sys_services_withdraw_request *msg,
                                               uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES, &frame);
@@ -775,7 +830,7 @@ static int send_sys_services_withdraw_request(idl_endpoint *ep,
 static int send_sys_services_withdraw_reply(idl_endpoint *ep,
                                             const sys_services_withdraw_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES, &frame);
@@ -789,7 +844,7 @@ static int send_sys_services_withdraw_reply(idl_endpoint *ep,
 static int send_sys_services_published_event(idl_endpoint *ep,
                                              const sys_services_published_event *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES, &frame);
@@ -801,84 +856,186 @@ static int send_sys_services_published_event(idl_endpoint *ep,
 }
 
 /* sys.idl:69: Services.lookup */
+static int start_sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req,
+                                     idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_sys_services_lookup_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_sys_services_lookup(idl_endpoint *ep, idl_call *call,
+                                      sys_services_lookup_reply_buffer *buf,
+                                      const sys_services_lookup_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = sys_services_lookup_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = sys_services_lookup_reply_validate(buf->bytes, call->size, call->handles,
+	                                         call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
 int sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req,
                         sys_services_lookup_reply_buffer *buf,
                         const sys_services_lookup_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_sys_services_lookup_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_sys_services_lookup(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_sys_services_lookup(ep, &call, buf, reply, error);
+}
+
+/* sys.idl:69: Services.lookup, started */
+int sys_services_lookup_start(idl_endpoint *ep, const sys_services_lookup_request *req,
+                              sys_services_lookup_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_sys_services_lookup(ep, req, &p->call);
+}
+
+/* sys.idl:69: Services.lookup, finished */
+int sys_services_lookup_finish(idl_endpoint *ep, sys_services_lookup_pending *p,
+                               const sys_services_lookup_reply **reply, sys_errno *error)
+{
+	return finish_sys_services_lookup(ep, &p->call, &p->buf, reply, error);
+}
+
+/* sys.idl:74: Services.publish */
+static int start_sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *req,
+                                      idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_sys_services_publish_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_sys_services_publish(idl_endpoint *ep, idl_call *call,
+                                       sys_services_publish_reply_buffer *buf,
+                                       const sys_services_publish_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = sys_services_lookup_error_validate(buf->bytes, size, error);
+		err = sys_services_publish_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = sys_services_lookup_reply_validate(buf->bytes, size, handles, handle_count);
+	err = sys_services_publish_reply_validate(buf->bytes, call->size, call->handles,
+	                                          call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* sys.idl:74: Services.publish */
 int sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *req,
                          sys_services_publish_reply_buffer *buf,
                          const sys_services_publish_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_sys_services_publish_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_sys_services_publish(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_sys_services_publish(ep, &call, buf, reply, error);
+}
+
+/* sys.idl:74: Services.publish, started */
+int sys_services_publish_start(idl_endpoint *ep, const sys_services_publish_request *req,
+                               sys_services_publish_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_sys_services_publish(ep, req, &p->call);
+}
+
+/* sys.idl:74: Services.publish, finished */
+int sys_services_publish_finish(idl_endpoint *ep, sys_services_publish_pending *p,
+                                const sys_services_publish_reply **reply, sys_errno *error)
+{
+	return finish_sys_services_publish(ep, &p->call, &p->buf, reply, error);
+}
+
+/* sys.idl:77: Services.withdraw */
+static int start_sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request *req,
+                                       idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_sys_services_withdraw_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_sys_services_withdraw(idl_endpoint *ep, idl_call *call,
+                                        sys_services_withdraw_reply_buffer *buf,
+                                        const sys_services_withdraw_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = sys_services_publish_error_validate(buf->bytes, size, error);
+		err = sys_services_withdraw_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = sys_services_publish_reply_validate(buf->bytes, size, handles, handle_count);
+	err = sys_services_withdraw_reply_validate(buf->bytes, call->size, call->handles,
+	                                           call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* sys.idl:77: Services.withdraw */
 int sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request *req,
                           sys_services_withdraw_reply_buffer *buf,
                           const sys_services_withdraw_reply **reply, sys_errno *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_sys_services_withdraw_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_sys_services_withdraw(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
-	if (err != IDL_OK)
-		return err;
-	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = sys_services_withdraw_error_validate(buf->bytes, size, error);
-		return err != IDL_OK ? err : IDL_E_REMOTE;
-	}
-	err = sys_services_withdraw_reply_validate(buf->bytes, size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
-	return IDL_OK;
+	return finish_sys_services_withdraw(ep, &call, buf, reply, error);
+}
+
+/* sys.idl:77: Services.withdraw, started */
+int sys_services_withdraw_start(idl_endpoint *ep, const sys_services_withdraw_request *req,
+                                sys_services_withdraw_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_sys_services_withdraw(ep, req, &p->call);
+}
+
+/* sys.idl:77: Services.withdraw, finished */
+int sys_services_withdraw_finish(idl_endpoint *ep, sys_services_withdraw_pending *p,
+                                 const sys_services_withdraw_reply **reply, sys_errno *error)
+{
+	return finish_sys_services_withdraw(ep, &p->call, &p->buf, reply, error);
 }
 
 /* sys.idl:81: Services.published */
@@ -887,8 +1044,8 @@ int sys_services_send_published(idl_endpoint *ep, const sys_services_published_e
 	return send_sys_services_published_event(ep, event, 0);
 }
 
-static int serve_sys_services_lookup(const sys_services_handlers *h, void *ctx, idl_endpoint *ep,
-                                     void *frame, size_t size, const idl_handle *handles,
+static int serve_sys_services_lookup(const sys_services_handlers *h, idl_request *r, void *frame,
+                                     size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
 	int err = sys_services_lookup_request_validate(frame, size, handles, handle_count);
@@ -897,25 +1054,29 @@ static int serve_sys_services_lookup(const sys_services_handlers *h, void *ctx, 
 	if (h->lookup == NULL)
 		return IDL_E_NO_HANDLER;
 	const sys_services_lookup_request *req = frame;
+	r->txid = req->header.txid;
 	sys_services_lookup_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->lookup(ctx, req, &reply, &error);
+	err = h->lookup(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = sys_services_lookup_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    sys_services_lookup_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_sys_services_lookup_reply(ep, &reply, req->header.txid);
+	return send_sys_services_lookup_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_sys_services_publish(const sys_services_handlers *h, void *ctx, idl_endpoint *ep,
-                                      void *frame, size_t size, const idl_handle *handles,
+static int serve_sys_services_publish(const sys_services_handlers *h, idl_request *r, void *frame,
+                                      size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err = sys_services_publish_request_validate(frame, size, handles, handle_count);
@@ -924,25 +1085,29 @@ static int serve_sys_services_publish(const sys_services_handlers *h, void *ctx,
 	if (h->publish == NULL)
 		return IDL_E_NO_HANDLER;
 	const sys_services_publish_request *req = frame;
+	r->txid = req->header.txid;
 	sys_services_publish_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->publish(ctx, req, &reply, &error);
+	err = h->publish(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = sys_services_publish_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    sys_services_publish_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_sys_services_publish_reply(ep, &reply, req->header.txid);
+	return send_sys_services_publish_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_sys_services_withdraw(const sys_services_handlers *h, void *ctx, idl_endpoint *ep,
-                                       void *frame, size_t size, const idl_handle *handles,
+static int serve_sys_services_withdraw(const sys_services_handlers *h, idl_request *r, void *frame,
+                                       size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	int err = sys_services_withdraw_request_validate(frame, size, handles, handle_count);
@@ -951,42 +1116,156 @@ static int serve_sys_services_withdraw(const sys_services_handlers *h, void *ctx
 	if (h->withdraw == NULL)
 		return IDL_E_NO_HANDLER;
 	const sys_services_withdraw_request *req = frame;
+	r->txid = req->header.txid;
 	sys_services_withdraw_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	sys_errno error = 0;
-	err = h->withdraw(ctx, req, &reply, &error);
+	err = h->withdraw(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = sys_services_withdraw_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    sys_services_withdraw_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_sys_services_withdraw_reply(ep, &reply, req->header.txid);
+	return send_sys_services_withdraw_reply(r->ep, &reply, r->txid);
 }
 
-int sys_services_dispatch(const sys_services_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                          size_t size, const idl_handle *handles, uint32_t handle_count)
+/* sys.idl:69: Services.lookup, deferred */
+int sys_services_lookup_defer(idl_request *r, sys_services_lookup_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int sys_services_lookup_reply_ok(sys_services_lookup_token *t,
+                                 const sys_services_lookup_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_services_lookup_reply_encode(reply, t->token.txid, frame,
+	                                                SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES,
+	                                                handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int sys_services_lookup_reply_error(sys_services_lookup_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    sys_services_lookup_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* sys.idl:74: Services.publish, deferred */
+int sys_services_publish_defer(idl_request *r, sys_services_publish_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int sys_services_publish_reply_ok(sys_services_publish_token *t,
+                                  const sys_services_publish_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_services_publish_reply_encode(reply, t->token.txid, frame,
+	                                                 SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES,
+	                                                 handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int sys_services_publish_reply_error(sys_services_publish_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    sys_services_publish_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* sys.idl:77: Services.withdraw, deferred */
+int sys_services_withdraw_defer(idl_request *r, sys_services_withdraw_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int sys_services_withdraw_reply_ok(sys_services_withdraw_token *t,
+                                   const sys_services_withdraw_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_services_withdraw_reply_encode(reply, t->token.txid, frame,
+	                                                  SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES,
+	                                                  handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int sys_services_withdraw_reply_error(sys_services_withdraw_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    sys_services_withdraw_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+int sys_services_dispatch(const sys_services_handlers *h, idl_request *r, void *frame, size_t size,
+                          const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case SYS_SERVICES_LOOKUP_ORDINAL:
-		return serve_sys_services_lookup(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_sys_services_lookup(h, r, frame, size, handles, handle_count);
 	case SYS_SERVICES_PUBLISH_ORDINAL:
-		return serve_sys_services_publish(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_sys_services_publish(h, r, frame, size, handles, handle_count);
 	case SYS_SERVICES_WITHDRAW_ORDINAL:
-		return serve_sys_services_withdraw(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_sys_services_withdraw(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
 
+static int dispatch_sys_services(const void *h, idl_request *r, void *frame, size_t size,
+                                 const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return sys_services_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface sys_services_interface = {
+    .name = "sys.Services",
+    .protocol = SYS_SERVICES_PROTOCOL,
+    .max_frame_bytes = SYS_SERVICES_MAX_FRAME_BYTES,
+    .max_request_bytes = 112u,
+    .dispatch = dispatch_sys_services,
+};
+
 int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx, void *frame,
-                                size_t size, const idl_handle *handles, uint32_t handle_count)
+                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)

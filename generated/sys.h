@@ -123,6 +123,14 @@ static inline bool sys_errno_is_valid(sys_errno v)
 	return v >= ((uint32_t)1u) && v <= ((uint32_t)22u);
 }
 
+/* The member's name ("NOT_FOUND"), or NULL for an undeclared value. */
+const char *sys_errno_name(sys_errno v);
+
+/* channel<Services>: one end of a channel whose peer serves Services (sys.idl:66). */
+typedef struct sys_services_channel {
+	idl_handle handle;
+} sys_services_channel;
+
 typedef struct sys_services_lookup_request sys_services_lookup_request;
 typedef struct sys_services_lookup_reply sys_services_lookup_reply;
 typedef struct sys_services_publish_request sys_services_publish_request;
@@ -137,6 +145,7 @@ typedef struct sys_services_published_event sys_services_published_event;
  * the other services through it.
  */
 #define SYS_SERVICES_MAX_FRAME_BYTES              65536u
+#define SYS_SERVICES_PROTOCOL                     0x0be56258u
 #define SYS_SERVICES_LOOKUP_ORDINAL               0x608d1aa4u
 #define SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES     104u
 #define SYS_SERVICES_LOOKUP_REQUEST_MAX_HANDLES   0u
@@ -169,12 +178,12 @@ _Static_assert(sizeof(sys_services_lookup_request) == 40, "wire layout");
 _Static_assert(offsetof(sys_services_lookup_request, name) == 24, "wire layout");
 
 int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int sys_services_lookup_request_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_lookup_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int sys_services_lookup_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const sys_services_lookup_request **out);
 
@@ -188,12 +197,12 @@ _Static_assert(sizeof(sys_services_lookup_reply) == 32, "wire layout");
 _Static_assert(offsetof(sys_services_lookup_reply, channel) == 24, "wire layout");
 
 int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint64_t txid,
-                                         void *out, size_t out_max, idl_handle *handles,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 int sys_services_lookup_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_handle *handles,
+                                     size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const sys_services_lookup_reply **out);
 
 /* Room for any reply to Services.lookup, error replies included. */
@@ -201,6 +210,13 @@ typedef union sys_services_lookup_reply_buffer {
 	sys_services_lookup_reply reply;
 	uint8_t bytes[32u];
 } sys_services_lookup_reply_buffer;
+
+/* A call to Services.lookup in flight: _start fills it in, _finish ends it. */
+typedef struct sys_services_lookup_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	sys_services_lookup_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} sys_services_lookup_pending;
 
 int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
 int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno *error);
@@ -222,12 +238,12 @@ _Static_assert(offsetof(sys_services_publish_request, name) == 24, "wire layout"
 _Static_assert(offsetof(sys_services_publish_request, listener) == 40, "wire layout");
 
 int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int sys_services_publish_request_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_publish_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int sys_services_publish_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const sys_services_publish_request **out);
 
@@ -238,12 +254,12 @@ struct sys_services_publish_reply {
 _Static_assert(sizeof(sys_services_publish_reply) == 24, "wire layout");
 
 int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint64_t txid,
-                                          void *out, size_t out_max, idl_handle *handles,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
-int sys_services_publish_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_publish_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
 int sys_services_publish_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_handle *handles,
+                                      size_t buf_max, const idl_typed_handle *handles,
                                       uint32_t handle_count,
                                       const sys_services_publish_reply **out);
 
@@ -252,6 +268,13 @@ typedef union sys_services_publish_reply_buffer {
 	sys_services_publish_reply reply;
 	uint8_t bytes[32u];
 } sys_services_publish_reply_buffer;
+
+/* A call to Services.publish in flight: _start fills it in, _finish ends it. */
+typedef struct sys_services_publish_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	sys_services_publish_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} sys_services_publish_pending;
 
 int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *out,
                                           size_t out_max);
@@ -270,11 +293,11 @@ _Static_assert(offsetof(sys_services_withdraw_request, name) == 24, "wire layout
 
 int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
-                                             idl_handle *handles, uint32_t *handle_count);
-int sys_services_withdraw_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                           uint32_t handle_count);
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int sys_services_withdraw_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
 int sys_services_withdraw_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_handle *handles,
+                                         size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
                                          const sys_services_withdraw_request **out);
 
@@ -285,12 +308,12 @@ struct sys_services_withdraw_reply {
 _Static_assert(sizeof(sys_services_withdraw_reply) == 24, "wire layout");
 
 int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint64_t txid,
-                                           void *out, size_t out_max, idl_handle *handles,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
 int sys_services_withdraw_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_handle *handles,
+                                       size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
                                        const sys_services_withdraw_reply **out);
 
@@ -299,6 +322,13 @@ typedef union sys_services_withdraw_reply_buffer {
 	sys_services_withdraw_reply reply;
 	uint8_t bytes[32u];
 } sys_services_withdraw_reply_buffer;
+
+/* A call to Services.withdraw in flight: _start fills it in, _finish ends it. */
+typedef struct sys_services_withdraw_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	sys_services_withdraw_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} sys_services_withdraw_pending;
 
 int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void *out,
                                            size_t out_max);
@@ -317,12 +347,12 @@ _Static_assert(sizeof(sys_services_published_event) == 40, "wire layout");
 _Static_assert(offsetof(sys_services_published_event, name) == 24, "wire layout");
 
 int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int sys_services_published_event_validate(void *frame, size_t size, const idl_handle *handles,
+int sys_services_published_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int sys_services_published_event_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const sys_services_published_event **out);
 
@@ -330,36 +360,85 @@ int sys_services_published_event_decode(const void *shared, size_t available, vo
  * Client stubs of Services: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req,
                         sys_services_lookup_reply_buffer *buf,
                         const sys_services_lookup_reply **reply, sys_errno *error);
+int sys_services_lookup_start(idl_endpoint *ep, const sys_services_lookup_request *req,
+                              sys_services_lookup_pending *p);
+int sys_services_lookup_finish(idl_endpoint *ep, sys_services_lookup_pending *p,
+                               const sys_services_lookup_reply **reply, sys_errno *error);
 int sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *req,
                          sys_services_publish_reply_buffer *buf,
                          const sys_services_publish_reply **reply, sys_errno *error);
+int sys_services_publish_start(idl_endpoint *ep, const sys_services_publish_request *req,
+                               sys_services_publish_pending *p);
+int sys_services_publish_finish(idl_endpoint *ep, sys_services_publish_pending *p,
+                                const sys_services_publish_reply **reply, sys_errno *error);
 int sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request *req,
                           sys_services_withdraw_reply_buffer *buf,
                           const sys_services_withdraw_reply **reply, sys_errno *error);
+int sys_services_withdraw_start(idl_endpoint *ep, const sys_services_withdraw_request *req,
+                                sys_services_withdraw_pending *p);
+int sys_services_withdraw_finish(idl_endpoint *ep, sys_services_withdraw_pending *p,
+                                 const sys_services_withdraw_reply **reply, sys_errno *error);
 int sys_services_send_published(idl_endpoint *ep, const sys_services_published_event *event);
 
 /*
  * Server side of Services: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct sys_services_handlers {
-	int (*lookup)(void *ctx, const sys_services_lookup_request *req,
+	int (*lookup)(idl_request *r, const sys_services_lookup_request *req,
 	              sys_services_lookup_reply *reply, sys_errno *error);
-	int (*publish)(void *ctx, const sys_services_publish_request *req,
+	int (*publish)(idl_request *r, const sys_services_publish_request *req,
 	               sys_services_publish_reply *reply, sys_errno *error);
-	int (*withdraw)(void *ctx, const sys_services_withdraw_request *req,
+	int (*withdraw)(idl_request *r, const sys_services_withdraw_request *req,
 	                sys_services_withdraw_reply *reply, sys_errno *error);
 } sys_services_handlers;
 
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct sys_services_lookup_token {
+	idl_reply_token token;
+} sys_services_lookup_token;
+int sys_services_lookup_defer(idl_request *r, sys_services_lookup_token *t);
+int sys_services_lookup_reply_ok(sys_services_lookup_token *t,
+                                 const sys_services_lookup_reply *reply);
+int sys_services_lookup_reply_error(sys_services_lookup_token *t, sys_errno error);
+
+typedef struct sys_services_publish_token {
+	idl_reply_token token;
+} sys_services_publish_token;
+int sys_services_publish_defer(idl_request *r, sys_services_publish_token *t);
+int sys_services_publish_reply_ok(sys_services_publish_token *t,
+                                  const sys_services_publish_reply *reply);
+int sys_services_publish_reply_error(sys_services_publish_token *t, sys_errno error);
+
+typedef struct sys_services_withdraw_token {
+	idl_reply_token token;
+} sys_services_withdraw_token;
+int sys_services_withdraw_defer(idl_request *r, sys_services_withdraw_token *t);
+int sys_services_withdraw_reply_ok(sys_services_withdraw_token *t,
+                                   const sys_services_withdraw_reply *reply);
+int sys_services_withdraw_reply_error(sys_services_withdraw_token *t, sys_errno error);
+
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int sys_services_dispatch(const sys_services_handlers *h, void *ctx, idl_endpoint *ep, void *frame,
-                          size_t size, const idl_handle *handles, uint32_t handle_count);
+int sys_services_dispatch(const sys_services_handlers *h, idl_request *r, void *frame, size_t size,
+                          const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface sys_services_interface;
 
 /* Client side of Services's events. */
 typedef struct sys_services_event_handlers {
@@ -367,6 +446,7 @@ typedef struct sys_services_event_handlers {
 } sys_services_event_handlers;
 
 int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx, void *frame,
-                                size_t size, const idl_handle *handles, uint32_t handle_count);
+                                size_t size, const idl_typed_handle *handles,
+                                uint32_t handle_count);
 
 #endif /* IDLC_SYS_H */

@@ -37,8 +37,8 @@
  * object a page belongs to, 0 for other pages. */
 #define PTE_MAPSLOT_SHIFT 52
 #define PTE_MAPSLOT       (0x7full << PTE_MAPSLOT_SHIFT)
-#define PTE_NX    (1ull << 63)
-#define PTE_ADDR  0x000ffffffffff000ull
+#define PTE_NX            (1ull << 63)
+#define PTE_ADDR          0x000ffffffffff000ull
 
 /* Kernel-internal spellings of the idlk.h error codes. */
 #define E_NOSYS   IDLK_E_NOSYS

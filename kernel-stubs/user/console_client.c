@@ -40,9 +40,12 @@ static long client_read(void *ctx, char *buf, size_t n)
 
 int console_client_connect(int handle, idl_chan_end *end)
 {
+	/* Room for any frame the console may send while a call waits. */
+	static _Alignas(8) uint8_t scratch[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
 	int err = chan_open(handle, NULL, IDL_CHAN_CLIENT, end);
 	if (err < 0)
 		return err;
+	idl_chan_end_set_scratch(end, scratch, sizeof(scratch));
 	stdio_backend b = {client_write, client_read, idl_chan_end_endpoint(end)};
 	stdio_set_backend(&b);
 	return 0;

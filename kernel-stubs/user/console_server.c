@@ -9,14 +9,17 @@
  * Two threads. The input thread waits for the UART's interrupt, reads the
  * received bytes, echoes and edits them (erase, kill) and publishes whole
  * lines (or, outside canonical mode, single bytes) into the input ring. The
- * serving thread takes requests: writes go straight to the UART (polled;
- * output is fast enough not to need the transmit interrupt), reads take
- * from the input ring and wait on input_seq, a futex word the input thread
- * increments after each publication. Both threads write to the UART; a
- * lock keeps each write request, and each echo, in one piece.
+ * serving thread runs the runtime's server loop: writes go straight to the
+ * UART (polled; output is fast enough not to need the transmit interrupt),
+ * a read takes from the input ring when a line is there, and otherwise
+ * takes its reply with it (a deferred reply), which the input thread sends
+ * once it has published a line; meanwhile the server goes on serving. Both
+ * threads write to the UART; a lock keeps each write request, and each
+ * echo, in one piece.
  */
 #include "chan.h"
 #include "console.h"
+#include "idl/server.h"
 #include "ulib.h"
 
 #define COM1     0x3f8
@@ -44,10 +47,10 @@
 static _Atomic uint32_t mode =
     CONSOLE_MODE_ECHO | CONSOLE_MODE_CANONICAL | CONSOLE_MODE_TRANSLATE_NEWLINE;
 
-/* The input ring: the input thread writes bytes and in_head, the serving
- * thread moves in_tail; each index has one writer. */
+/* The input ring: the input thread writes bytes and in_head; in_tail moves
+ * under input_lock (below); each index has one writer at a time. */
 static uint8_t in_buf[INPUT_BYTES];
-static _Atomic uint32_t in_head, in_tail, input_seq;
+static _Atomic uint32_t in_head, in_tail;
 
 static _Atomic uint32_t uart_lock_word; /* 0 free, 1 held */
 
@@ -90,8 +93,6 @@ static void publish(const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n && head - tail < INPUT_BYTES; i++)
 		in_buf[head++ % INPUT_BYTES] = p[i];
 	atomic_store_explicit(&in_head, head, memory_order_release);
-	atomic_fetch_add(&input_seq, 1);
-	idlk_futex_wake((const volatile uint32_t *)&input_seq, 1);
 }
 
 /* Edits the line being typed and echoes; the caller holds the UART lock. */
@@ -128,6 +129,8 @@ static void input_byte(uint8_t c, uint8_t *line, size_t *len)
 	}
 }
 
+static void answer_waiting_read(void);
+
 static void input_thread(void *arg)
 {
 	(void)arg;
@@ -139,6 +142,7 @@ static void input_thread(void *arg)
 		while (inb(UART_LSR) & LSR_DATA)
 			input_byte(inb(UART_RBR), line, &len);
 		uart_unlock();
+		answer_waiting_read();
 		long err = idlk_irq_wait(IRQ_HANDLE);
 		if (err < 0) {
 			printf("console: irq_wait failed: %ld\n", err);
@@ -160,10 +164,10 @@ static bool input_ready(void)
 	return false;
 }
 
-static int on_write(void *ctx, const console_console_write_request *req,
+static int on_write(idl_request *r, const console_console_write_request *req,
                     console_console_write_reply *reply, sys_errno *error)
 {
-	(void)ctx, (void)error;
+	(void)r, (void)error;
 	uart_lock();
 	uart_write(req->data.data, req->data.size);
 	uart_unlock();
@@ -171,66 +175,107 @@ static int on_write(void *ctx, const console_console_write_request *req,
 	return IDL_OK;
 }
 
-static int on_print(void *ctx, const console_console_print_request *req)
+static int on_print(idl_request *r, const console_console_print_request *req)
 {
-	(void)ctx;
+	(void)r;
 	uart_lock();
 	uart_write(req->data.data, req->data.size);
 	uart_unlock();
 	return IDL_OK;
 }
 
-static int on_read(void *ctx, const console_console_read_request *req,
-                   console_console_read_reply *reply, sys_errno *error)
+/* One consumer of the input ring at a time: the serving thread answering a
+ * read, or the input thread answering the read that waits. */
+static idl_lock input_lock;
+
+/* Takes up to max bytes (one line in canonical mode) from the input ring. */
+static uint32_t take_input(uint8_t *out, uint32_t max)
 {
-	(void)ctx;
-	static uint8_t out[CONSOLE_MAX_READ];
-	for (;;) {
-		uint32_t seq = atomic_load(&input_seq);
-		if (input_ready())
-			break;
-		if (atomic_load(&mode) & CONSOLE_MODE_NON_BLOCKING) {
-			*error = SYS_ERRNO_WOULD_BLOCK;
-			return IDL_E_REMOTE;
-		}
-		idlk_futex_wait((const volatile uint32_t *)&input_seq, seq, 0);
-	}
+	idl_lock_take(&input_lock);
 	bool canonical = atomic_load(&mode) & CONSOLE_MODE_CANONICAL;
 	uint32_t tail = atomic_load_explicit(&in_tail, memory_order_relaxed);
 	uint32_t head = atomic_load_explicit(&in_head, memory_order_acquire);
 	uint32_t n = 0;
-	while (tail != head && n < req->max && n < sizeof(out)) {
+	while (tail != head && n < max && n < CONSOLE_MAX_READ) {
 		uint8_t c = in_buf[tail++ % INPUT_BYTES];
 		out[n++] = c;
 		if (canonical && c == '\n')
 			break;
 	}
 	atomic_store_explicit(&in_tail, tail, memory_order_release);
-	reply->data.size = n;
-	reply->data.data = out;
-	return IDL_OK;
+	idl_lock_give(&input_lock);
+	return n;
 }
 
-static int on_get_mode(void *ctx, const console_console_get_mode_request *req,
+/* The read that waits for input, and whether it still does: whoever turns
+ * `waiting` from 1 to 0 answers it. */
+static console_console_read_token waiting_read;
+static uint32_t waiting_max;
+static _Atomic uint32_t waiting;
+
+/* Answers the read that waits if input is there. The input thread calls it
+ * after each publication, the serving thread right after it deferred. */
+static void answer_waiting_read(void)
+{
+	static uint8_t out[CONSOLE_MAX_READ];
+	uint32_t armed = 1;
+	if (!input_ready() || !atomic_compare_exchange_strong(&waiting, &armed, 0))
+		return;
+	console_console_read_reply reply = {.data = {.data = out}};
+	reply.data.size = take_input(out, waiting_max);
+	int err = console_console_read_reply_ok(&waiting_read, &reply);
+	if (err != IDL_OK && err != IDL_E_PEER_CLOSED)
+		printf("console: read reply failed: %s\n", idl_error_name(err));
+}
+
+static int on_read(idl_request *r, const console_console_read_request *req,
+                   console_console_read_reply *reply, sys_errno *error)
+{
+	static uint8_t out[CONSOLE_MAX_READ];
+	if (atomic_load(&waiting)) {
+		*error = SYS_ERRNO_BUSY; /* one read waits at a time */
+		return IDL_E_REMOTE;
+	}
+	if (input_ready()) {
+		reply->data.size = take_input(out, req->max);
+		reply->data.data = out;
+		return IDL_OK;
+	}
+	if (atomic_load(&mode) & CONSOLE_MODE_NON_BLOCKING) {
+		*error = SYS_ERRNO_WOULD_BLOCK;
+		return IDL_E_REMOTE;
+	}
+	/* Nothing yet: the reply goes with the token, and the server goes on. */
+	int err = console_console_read_defer(r, &waiting_read);
+	if (err != IDL_DEFERRED)
+		return err;
+	waiting_max = req->max;
+	atomic_store(&waiting, 1);
+	/* A line published before `waiting` was set found no read waiting. */
+	answer_waiting_read();
+	return IDL_DEFERRED;
+}
+
+static int on_get_mode(idl_request *r, const console_console_get_mode_request *req,
                        console_console_get_mode_reply *reply, sys_errno *error)
 {
-	(void)ctx, (void)req, (void)error;
+	(void)r, (void)req, (void)error;
 	reply->mode = atomic_load(&mode);
 	return IDL_OK;
 }
 
-static int on_set_mode(void *ctx, const console_console_set_mode_request *req,
+static int on_set_mode(idl_request *r, const console_console_set_mode_request *req,
                        console_console_set_mode_reply *reply, sys_errno *error)
 {
-	(void)ctx, (void)reply, (void)error;
+	(void)r, (void)reply, (void)error;
 	atomic_store(&mode, req->mode); /* the decoder rejected undeclared bits */
 	return IDL_OK;
 }
 
-static int on_get_size(void *ctx, const console_console_get_size_request *req,
+static int on_get_size(idl_request *r, const console_console_get_size_request *req,
                        console_console_get_size_reply *reply, sys_errno *error)
 {
-	(void)ctx, (void)req, (void)error;
+	(void)r, (void)req, (void)error;
 	reply->size.present = false; /* a serial line has no size */
 	return IDL_OK;
 }
@@ -244,8 +289,20 @@ static const console_console_handlers handlers = {
     .get_size = on_get_size,
 };
 
+static void session_closed(void *ctx, idl_session *session, int reason)
+{
+	(void)ctx, (void)session, (void)reason;
+	atomic_store(&waiting, 0); /* its token is spent */
+	printf("console: client closed the channel\n");
+}
+
+/* The runtime's server loop, serving one channel: the client's. */
 static idl_chan_end chan;
+static idl_server server;
+static idl_chan_end *slots[1];
+static idl_session sessions[1];
 static _Alignas(8) uint8_t frame[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
+static _Atomic bool stop;
 
 int umain(const char *args, long nhandles)
 {
@@ -272,23 +329,14 @@ int umain(const char *args, long nhandles)
 		return 1;
 	}
 	printf("console: serving idl/console.idl on COM1 (IRQ %d)\n", COM1_IRQ);
-	idl_endpoint *ep = idl_chan_end_endpoint(&chan);
-	for (;;) {
-		size_t size;
-		idl_handle handles[IDL_MAX_HANDLES];
-		uint32_t handle_count = IDL_MAX_HANDLES;
-		int err =
-		    ep->ops->receive(ep, 0, frame, sizeof(frame), &size, handles, &handle_count);
-		if (err == IDL_E_TIMEOUT || err == IDL_E_WOULD_BLOCK)
-			continue;
-		if (err == IDL_E_PEER_CLOSED)
-			break;
-		if (err == IDL_OK)
-			err = console_console_dispatch(&handlers, NULL, ep, frame, size, handles,
-			                               handle_count);
-		if (err != IDL_OK)
-			printf("console: request failed: %s\n", idl_error_name(err));
+	idl_server_init(&server, chan.doorbell, slots, sessions, 1, frame, sizeof(frame));
+	server.patience = chan.patience; /* one CPU: yield, do not spin (chan.c) */
+	idl_server_add_interface(&server, &console_console_interface, &handlers, NULL);
+	idl_server_set_sessions(&server, NULL, session_closed, NULL);
+	if (idl_server_add(&server, &chan, 0) < 0) {
+		printf("console: cannot serve the channel\n");
+		return 1;
 	}
-	printf("console: client closed the channel\n");
+	idl_server_run(&server, &stop);
 	return 0;
 }

@@ -28,17 +28,22 @@ static const char *program = "idl-client";
 /* Reports a failed call and returns the exit status. */
 static int failed(const char *what, const char *arg, int err, sys_errno error)
 {
-	if (err == IDL_E_REMOTE)
-		fprintf(stderr, "%s: %s %s: %s\n", program, what, arg, hosted_errno_name(error));
+	if (err == IDL_E_REMOTE && sys_errno_name(error) != NULL)
+		fprintf(stderr, "%s: %s %s: %s\n", program, what, arg, sys_errno_name(error));
+	else if (err == IDL_E_REMOTE)
+		fprintf(stderr, "%s: %s %s: error %u\n", program, what, arg, (unsigned)error);
 	else
 		fprintf(stderr, "%s: %s %s: %s\n", program, what, arg, idl_error_name(err));
 	return 1;
 }
 
-static int connect_to(idl_linux_conn *c, const char *env_var, const char *fallback)
+/* Connects to the server named by $env_var (or fallback), which must serve
+ * the interface `protocol`. */
+static int connect_to(idl_linux_conn *c, const char *env_var, const char *fallback,
+                      uint32_t protocol)
 {
 	const char *name = hosted_service_name(env_var, fallback);
-	int err = idl_linux_connect(c, name, 5000);
+	int err = idl_linux_connect(c, name, protocol, 5000);
 	if (err != IDL_OK) {
 		fprintf(stderr, "%s: cannot reach server \"%s\": %s\n", program, name,
 		        idl_error_name(err));
@@ -287,8 +292,9 @@ int main(int argc, char **argv)
 	    (!fs_cmd && !console_cmd))
 		return usage();
 	idl_linux_conn c;
-	if (fs_cmd ? connect_to(&c, "IDL_FS_NAME", "fs") != IDL_OK
-	           : connect_to(&c, "IDL_CONSOLE_NAME", "console") != IDL_OK)
+	if (fs_cmd
+	        ? connect_to(&c, "IDL_FS_NAME", "fs", FS_FILE_PROTOCOL) != IDL_OK
+	        : connect_to(&c, "IDL_CONSOLE_NAME", "console", CONSOLE_CONSOLE_PROTOCOL) != IDL_OK)
 		return 1;
 	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
 	int status;

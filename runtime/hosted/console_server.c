@@ -6,22 +6,27 @@
  *
  *     idl-console-server [-n NAME]       (default: $IDL_CONSOLE_NAME or "console")
  *
- * One thread serves every client, so a read that waits for input holds up
- * the other clients until a line arrives.
+ * A reader thread takes stdin a line at a time into the input buffer. A
+ * read that finds input there is answered at once; one that does not takes
+ * its reply with it (a deferred reply) and waits in line, and the reader
+ * answers the oldest waiting read when input comes, so that the server
+ * serves every other client meanwhile. Input goes to whichever session is
+ * reading, as console.idl says.
  */
 #include "console.h"
 #include "hosted.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static int console_write(void *ctx, const console_console_write_request *req,
+static int console_write(idl_request *r, const console_console_write_request *req,
                          console_console_write_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	if (fwrite(req->data.data, 1, req->data.size, stdout) != req->data.size ||
 	    fflush(stdout) != 0) {
 		*error = hosted_errno_from_host(errno);
@@ -32,9 +37,9 @@ static int console_write(void *ctx, const console_console_write_request *req,
 	return IDL_OK;
 }
 
-static int console_print(void *ctx, const console_console_print_request *req)
+static int console_print(idl_request *r, const console_console_print_request *req)
 {
-	(void)ctx;
+	(void)r;
 	/* One-way: output that cannot be written is dropped, as the .idl says. */
 	fwrite(req->data.data, 1, req->data.size, stdout);
 	fflush(stdout);
@@ -42,36 +47,147 @@ static int console_print(void *ctx, const console_console_print_request *req)
 	return IDL_OK;
 }
 
-static char line[CONSOLE_MAX_READ + 1];
+/* What the reader took from stdin and no read has yet: guarded by `input`,
+ * like everything down to the reader thread. */
+#define PENDING_BYTES (16u * CONSOLE_MAX_READ)
+static pthread_mutex_t input = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t input_room = PTHREAD_COND_INITIALIZER;
+static char pending[PENDING_BYTES];
+static size_t pending_bytes;
+static bool input_ended;
+static int input_error; /* errno of a failed read of stdin, 0 if none */
 
-static int console_read(void *ctx, const console_console_read_request *req,
-                        console_console_read_reply *reply, sys_errno *error)
+/* The reads that wait for input, oldest first. */
+#define MAX_WAITING (4u * HOSTED_CAPACITY)
+typedef struct waiting_read {
+	console_console_read_token token;
+	uint32_t max;
+	idl_session *session;
+} waiting_read;
+static waiting_read waiting[MAX_WAITING];
+static uint32_t waiting_count;
+
+/* Whether a read could be answered now: a whole line, a full read, or the
+ * end of input. */
+static bool input_ready(uint32_t max)
 {
-	(void)ctx;
-	uint32_t max = req->max < CONSOLE_MAX_READ ? req->max : CONSOLE_MAX_READ;
-	if (max == 0) {
-		reply->data.size = 0;
-		return IDL_OK;
-	}
-	/* fgets stores at most max - 1 bytes and a NUL: ask for one more. */
-	if (fgets(line, (int)max + 1, stdin) == NULL) {
-		if (ferror(stdin)) {
-			*error = hosted_errno_from_host(errno);
-			clearerr(stdin);
-			return IDL_E_REMOTE;
-		}
-		reply->data.size = 0; /* end of input */
-		return IDL_OK;
-	}
-	reply->data.data = (const uint8_t *)line;
-	reply->data.size = (uint32_t)strlen(line);
-	return IDL_OK;
+	return input_ended || input_error != 0 || pending_bytes >= max ||
+	       memchr(pending, '\n', pending_bytes) != NULL;
 }
 
-static int console_get_mode(void *ctx, const console_console_get_mode_request *req,
-                            console_console_get_mode_reply *reply, sys_errno *error)
+/* Takes what a read of at most max bytes returns: up to a newline. */
+static uint32_t take(char *out, uint32_t max)
+{
+	size_t n = 0;
+	while (n < pending_bytes && n < max && (n == 0 || pending[n - 1] != '\n'))
+		n++;
+	memcpy(out, pending, n);
+	memmove(pending, pending + n, pending_bytes - n);
+	pending_bytes -= n;
+	pthread_cond_signal(&input_room);
+	return (uint32_t)n;
+}
+
+static uint32_t clamp(uint32_t max)
+{
+	return max < CONSOLE_MAX_READ ? max : CONSOLE_MAX_READ;
+}
+
+/* Answers the waiting reads that can be, oldest first. */
+static void answer_waiting(void)
+{
+	static char out[CONSOLE_MAX_READ];
+	while (waiting_count > 0 && input_ready(waiting[0].max)) {
+		waiting_read w = waiting[0];
+		memmove(waiting, waiting + 1, --waiting_count * sizeof(waiting[0]));
+		int err;
+		if (input_error != 0 && pending_bytes == 0) {
+			err = console_console_read_reply_error(&w.token,
+			                                       hosted_errno_from_host(input_error));
+		} else {
+			console_console_read_reply reply = {.data = {.data = (const uint8_t *)out}};
+			reply.data.size = take(out, w.max);
+			err = console_console_read_reply_ok(&w.token, &reply);
+		}
+		if (err != IDL_OK && err != IDL_E_PEER_CLOSED)
+			fprintf(stderr, "idl-console-server: read reply: %s\n",
+			        idl_error_name(err));
+	}
+}
+
+static int console_read(idl_request *r, const console_console_read_request *req,
+                        console_console_read_reply *reply, sys_errno *error)
+{
+	static char out[CONSOLE_MAX_READ];
+	uint32_t max = clamp(req->max);
+	int err = IDL_OK;
+	pthread_mutex_lock(&input);
+	if (max == 0 || (waiting_count == 0 && input_ready(max))) {
+		if (input_error != 0 && pending_bytes == 0) {
+			*error = hosted_errno_from_host(input_error);
+			err = IDL_E_REMOTE;
+		} else {
+			reply->data.size = max == 0 ? 0 : take(out, max);
+			reply->data.data = (const uint8_t *)out;
+		}
+	} else if (waiting_count == MAX_WAITING) {
+		*error = SYS_ERRNO_TOO_MANY;
+		err = IDL_E_REMOTE;
+	} else {
+		/* Nothing yet: wait in line, and the server goes on serving. */
+		waiting_read *w = &waiting[waiting_count];
+		err = console_console_read_defer(r, &w->token);
+		if (err == IDL_DEFERRED) {
+			w->max = max;
+			w->session = r->session;
+			waiting_count++;
+		}
+	}
+	pthread_mutex_unlock(&input);
+	return err;
+}
+
+/* A session that ended waits no more: its tokens are spent. */
+static void session_close(void *ctx, idl_session *session, int reason)
 {
 	(void)ctx;
+	(void)reason;
+	pthread_mutex_lock(&input);
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < waiting_count; i++)
+		if (waiting[i].session != session)
+			waiting[kept++] = waiting[i];
+	waiting_count = kept;
+	pthread_mutex_unlock(&input);
+}
+
+/* The reader thread: stdin, a line at a time, until its end. */
+static void *reader(void *arg)
+{
+	(void)arg;
+	static char line[CONSOLE_MAX_READ + 1];
+	for (;;) {
+		char *got = fgets(line, sizeof(line), stdin);
+		int err = got == NULL && ferror(stdin) ? errno : 0;
+		pthread_mutex_lock(&input);
+		size_t n = got != NULL ? strlen(line) : 0;
+		while (pending_bytes + n > PENDING_BYTES)
+			pthread_cond_wait(&input_room, &input);
+		memcpy(pending + pending_bytes, line, n);
+		pending_bytes += n;
+		input_ended = got == NULL && err == 0;
+		input_error = err;
+		answer_waiting();
+		pthread_mutex_unlock(&input);
+		if (got == NULL)
+			return NULL;
+	}
+}
+
+static int console_get_mode(idl_request *r, const console_console_get_mode_request *req,
+                            console_console_get_mode_reply *reply, sys_errno *error)
+{
+	(void)r;
 	(void)req;
 	(void)error;
 	/* Lines come from stdio's line buffering; echo is the host terminal's. */
@@ -79,10 +195,10 @@ static int console_get_mode(void *ctx, const console_console_get_mode_request *r
 	return IDL_OK;
 }
 
-static int console_set_mode(void *ctx, const console_console_set_mode_request *req,
+static int console_set_mode(idl_request *r, const console_console_set_mode_request *req,
                             console_console_set_mode_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)reply;
 	if (req->mode == CONSOLE_MODE_CANONICAL)
 		return IDL_OK;
@@ -90,10 +206,10 @@ static int console_set_mode(void *ctx, const console_console_set_mode_request *r
 	return IDL_E_REMOTE;
 }
 
-static int console_get_size(void *ctx, const console_console_get_size_request *req,
+static int console_get_size(idl_request *r, const console_console_get_size_request *req,
                             console_console_get_size_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	(void)error;
 	memset(&reply->size, 0, sizeof(reply->size)); /* absent: a plain stream has no size */
@@ -108,12 +224,6 @@ static const console_console_handlers handlers = {
     .set_mode = console_set_mode,
     .get_size = console_get_size,
 };
-
-static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size, const idl_handle *handles,
-                  uint32_t count)
-{
-	return console_console_dispatch(&handlers, ctx, ep, frame, size, handles, count);
-}
 
 int main(int argc, char **argv)
 {
@@ -131,6 +241,30 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	return hosted_serve("idl-console-server", name, CONSOLE_CONSOLE_MAX_FRAME_BYTES, handle,
-	                    NULL, NULL);
+	static idl_linux_server ls;
+	int err = idl_linux_server_open(&ls, name, HOSTED_CAPACITY);
+	if (err == IDL_OK)
+		err = idl_server_add_interface(&ls.server, &console_console_interface, &handlers,
+		                               NULL);
+	if (err != IDL_OK) {
+		fprintf(stderr, "idl-console-server: cannot serve \"%s\": %s%s\n", name,
+		        idl_error_name(err), err == IDL_E_TRANSPORT ? " (is the name taken?)" : "");
+		idl_linux_server_close(&ls);
+		return 1;
+	}
+	idl_server_set_sessions(&ls.server, NULL, session_close, NULL);
+	pthread_t reader_thread;
+	if (pthread_create(&reader_thread, NULL, reader, NULL) != 0) {
+		fprintf(stderr, "idl-console-server: cannot start the reader\n");
+		idl_linux_server_close(&ls);
+		return 1;
+	}
+	pthread_detach(reader_thread); /* ends with stdin, or with the process */
+	idl_linux_server_stop_on_signals(&ls);
+	fprintf(stderr, "idl-console-server: serving \"%s\"\n", name);
+	err = idl_linux_server_run(&ls);
+	if (err != IDL_OK)
+		fprintf(stderr, "idl-console-server: %s\n", idl_error_name(err));
+	idl_linux_server_close(&ls);
+	return err == IDL_OK ? 0 : 1;
 }

@@ -13,8 +13,21 @@
  * refused.
  *
  * Descriptors are per session (per client channel): small numbers indexing
- * that session's table, all closed when the channel closes. Methods that
- * would change anything answer ACCESS; watch answers NOT_SUPPORTED.
+ * that session's table, made when the session opens and closed with all it
+ * holds when the channel closes. Methods that would change anything answer
+ * ACCESS; watch answers NOT_SUPPORTED.
+ *
+ * One client cannot take the server down. Every descriptor the server may
+ * hold is budgeted below the process's limit (RLIMIT_NOFILE): a socket per
+ * session, the files clients open, one per bulk read in flight, and room
+ * for the server itself and for the handles a request brings. A client
+ * (a process, by its pid) holds at most SESSIONS_PER_CLIENT sessions and a
+ * quarter of the files' budget; past either budget, open answers TOO_MANY
+ * and a new connection is hung up at once. read_shared reads at most
+ * MAX_SHARED_BYTES per request, on a worker thread that answers through a
+ * deferred reply, so that the server thread never waits for a disk and
+ * every other client is served meanwhile; a client has at most
+ * JOBS_PER_CLIENT of them in flight.
  */
 #include "fs.h"
 #include "hosted.h"
@@ -24,21 +37,76 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define FILES_PER_SESSION 32u
+#define FILES_PER_SESSION   32u
+#define SESSIONS_PER_CLIENT 8u
+#define MAX_SHARED_BYTES    (1u << 20) /* what one read_shared reads at most */
+#define JOBS_PER_CLIENT     4u         /* read_shared requests in flight */
+#define MAX_JOBS            32u
+#define WORKERS             2u
+/* Descriptors the server keeps for itself: stdio, the root, the listening
+ * socket and its spare, the doorbell, and a margin. */
+#define OWN_DESCRIPTORS 16u
 
 typedef struct open_file {
 	int fd;   /* -1: free */
 	DIR *dir; /* directories: the stream readdir reads (owns fd) */
 } open_file;
 
+/* One client process, across its sessions; in `clients`, under `budget`.
+ * It lives while it has sessions or read_shared requests in flight. */
+typedef struct client {
+	uint64_t pid; /* 0: the entry is free */
+	uint32_t sessions, files, jobs;
+} client;
+
+/* What a session holds: its descriptors. */
+typedef struct session_files {
+	client *owner;
+	open_file files[FILES_PER_SESSION];
+} session_files;
+
+static pthread_mutex_t budget = PTHREAD_MUTEX_INITIALIZER;
+static client clients[HOSTED_CAPACITY + MAX_JOBS];
+static uint32_t files_open, files_budget, files_per_client, jobs_in_flight;
+
+/* A file of the budget: false when its client or the server has none left. */
+static bool take_file(client *c)
+{
+	pthread_mutex_lock(&budget);
+	bool ok = c->files < files_per_client && files_open < files_budget;
+	if (ok) {
+		c->files++;
+		files_open++;
+	}
+	pthread_mutex_unlock(&budget);
+	return ok;
+}
+
+static void put_file(client *c)
+{
+	pthread_mutex_lock(&budget);
+	c->files--;
+	files_open--;
+	pthread_mutex_unlock(&budget);
+}
+
+/* With `budget`: frees a client that has nothing left. */
+static void client_done(client *c)
+{
+	if (c->sessions == 0 && c->jobs == 0)
+		*c = (client){0};
+}
+
 static int root = -1;
-static open_file files[HOSTED_CAPACITY][FILES_PER_SESSION];
 
 /* Reply data must outlive the handler (the dispatcher encodes it after). */
 static uint8_t read_buf[FS_MAX_INLINE_IO];
@@ -102,36 +170,84 @@ static int open_beneath(const char *path, int flags)
 	return fd;
 }
 
-static open_file *session_file(idl_endpoint *ep, uint32_t fd)
+static session_files *files_of(idl_request *r)
 {
-	uint32_t slot = hosted_slot(ep);
-	if (slot >= HOSTED_CAPACITY || fd >= FILES_PER_SESSION || files[slot][fd].fd < 0)
-		return NULL;
-	return &files[slot][fd];
+	return r->session->state;
 }
 
-static void close_file(open_file *f)
+static open_file *session_file(idl_request *r, uint32_t fd)
 {
+	session_files *s = files_of(r);
+	if (fd >= FILES_PER_SESSION || s->files[fd].fd < 0)
+		return NULL;
+	return &s->files[fd];
+}
+
+static void close_file(session_files *s, open_file *f)
+{
+	if (f->fd < 0)
+		return;
 	if (f->dir != NULL)
 		closedir(f->dir); /* closes f->fd too */
-	else if (f->fd >= 0)
+	else
 		close(f->fd);
 	f->fd = -1;
 	f->dir = NULL;
+	put_file(s->owner);
+}
+
+/* A new session: an empty table of descriptors, and its client's count. */
+static int session_open(void *ctx, idl_session *session)
+{
+	(void)ctx;
+	session_files *s = malloc(sizeof(*s));
+	if (s == NULL)
+		return IDL_E_BUFFER;
+	for (uint32_t i = 0; i < FILES_PER_SESSION; i++)
+		s->files[i] = (open_file){.fd = -1};
+	pthread_mutex_lock(&budget);
+	client *c = NULL, *free_entry = NULL;
+	for (uint32_t i = 0; i < sizeof(clients) / sizeof(clients[0]) && c == NULL; i++) {
+		if (clients[i].pid == session->client && session->client != 0)
+			c = &clients[i];
+		else if (clients[i].pid == 0 && free_entry == NULL)
+			free_entry = &clients[i];
+	}
+	if (c == NULL && free_entry != NULL) {
+		c = free_entry;
+		/* A session of unknown origin (a socket handed over) is a client
+		 * of its own. */
+		*c = (client){.pid = session->client != 0 ? session->client
+		                                          : UINT64_MAX - session->id};
+	}
+	if (c != NULL)
+		c->sessions++;
+	pthread_mutex_unlock(&budget);
+	if (c == NULL) {
+		free(s);
+		return IDL_E_BUFFER;
+	}
+	s->owner = c;
+	session->state = s;
+	return IDL_OK;
 }
 
 /* The channel of a session closed: close everything it left open. */
-static void session_closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
+static void session_close(void *ctx, idl_session *session, int reason)
 {
 	(void)ctx;
-	(void)end;
 	(void)reason;
-	for (uint32_t i = 0; slot < HOSTED_CAPACITY && i < FILES_PER_SESSION; i++)
-		close_file(&files[slot][i]);
+	session_files *s = session->state;
+	for (uint32_t i = 0; i < FILES_PER_SESSION; i++)
+		close_file(s, &s->files[i]);
+	pthread_mutex_lock(&budget);
+	s->owner->sessions--;
+	client_done(s->owner);
+	pthread_mutex_unlock(&budget);
+	free(s);
 }
 
-/* The handlers get the endpoint through ctx: see handle() below. */
-static int serve_open(void *ctx, const fs_file_open_request *req, fs_file_open_reply *reply,
+static int serve_open(idl_request *r, const fs_file_open_request *req, fs_file_open_reply *reply,
                       sys_errno *error)
 {
 	const fs_open_flags writing = FS_OPEN_FLAGS_WRITE | FS_OPEN_FLAGS_CREATE |
@@ -139,47 +255,52 @@ static int serve_open(void *ctx, const fs_file_open_request *req, fs_file_open_r
 	                              FS_OPEN_FLAGS_EXCLUSIVE;
 	if ((req->flags & writing) != 0)
 		return fail(error, SYS_ERRNO_ACCESS);
-	uint32_t slot = hosted_slot(ctx);
+	session_files *s = files_of(r);
 	uint32_t i = 0;
-	while (i < FILES_PER_SESSION && files[slot][i].fd >= 0)
+	while (i < FILES_PER_SESSION && s->files[i].fd >= 0)
 		i++;
-	if (i == FILES_PER_SESSION)
+	if (i == FILES_PER_SESSION || !take_file(s->owner))
 		return fail(error, SYS_ERRNO_TOO_MANY);
 	bool want_dir = (req->flags & FS_OPEN_FLAGS_DIRECTORY) != 0;
 	int fd = open_beneath(req->path.data, O_RDONLY | O_NONBLOCK | (want_dir ? O_DIRECTORY : 0));
-	if (fd < 0)
-		return fail(error, hosted_errno_from_host(errno));
+	if (fd < 0) {
+		int saved = errno;
+		put_file(s->owner);
+		return fail(error, hosted_errno_from_host(saved));
+	}
 	struct stat st;
 	DIR *dir = NULL;
 	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
 		close(fd); /* devices, fifos and sockets are not served */
+		put_file(s->owner);
 		return fail(error, SYS_ERRNO_ACCESS);
 	}
 	if (S_ISDIR(st.st_mode) && (dir = fdopendir(fd)) == NULL) {
 		int saved = errno;
 		close(fd);
+		put_file(s->owner);
 		return fail(error, hosted_errno_from_host(saved));
 	}
-	files[slot][i] = (open_file){.fd = fd, .dir = dir};
+	s->files[i] = (open_file){.fd = fd, .dir = dir};
 	reply->fd = i;
 	return IDL_OK;
 }
 
-static int serve_close(void *ctx, const fs_file_close_request *req, fs_file_close_reply *reply,
+static int serve_close(idl_request *r, const fs_file_close_request *req, fs_file_close_reply *reply,
                        sys_errno *error)
 {
 	(void)reply;
-	open_file *f = session_file(ctx, req->fd);
+	open_file *f = session_file(r, req->fd);
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
-	close_file(f);
+	close_file(files_of(r), f);
 	return IDL_OK;
 }
 
-static int serve_read(void *ctx, const fs_file_read_request *req, fs_file_read_reply *reply,
+static int serve_read(idl_request *r, const fs_file_read_request *req, fs_file_read_reply *reply,
                       sys_errno *error)
 {
-	open_file *f = session_file(ctx, req->fd);
+	open_file *f = session_file(r, req->fd);
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
 	if (req->count > FS_MAX_INLINE_IO || req->offset > INT64_MAX)
@@ -192,42 +313,159 @@ static int serve_read(void *ctx, const fs_file_read_request *req, fs_file_read_r
 	return IDL_OK;
 }
 
-static int serve_read_shared(void *ctx, const fs_file_read_shared_request *req,
+/* ---- read_shared, on worker threads ---- */
+
+/* A read_shared in flight: what the worker needs, the descriptor of the
+ * file and the mapping of the client's buffer its own. */
+typedef struct job {
+	fs_file_read_shared_token token;
+	client *owner;
+	int fd;
+	idl_linux_region buffer;
+	uint8_t *to;
+	uint64_t offset;
+	uint32_t count;
+	struct job *next;
+} job;
+
+static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_ready = PTHREAD_COND_INITIALIZER;
+static job jobs[MAX_JOBS];
+static job *free_jobs, *queue_head, *queue_tail; /* under jobs_lock */
+
+/* A job of the budget for client c, or NULL when it or the server has
+ * none left. */
+static job *take_job(client *c)
+{
+	job *j = NULL;
+	pthread_mutex_lock(&budget);
+	if (c->jobs < JOBS_PER_CLIENT && jobs_in_flight < MAX_JOBS) {
+		pthread_mutex_lock(&jobs_lock);
+		j = free_jobs;
+		free_jobs = j->next;
+		pthread_mutex_unlock(&jobs_lock);
+		c->jobs++;
+		jobs_in_flight++;
+		j->owner = c;
+	}
+	pthread_mutex_unlock(&budget);
+	return j;
+}
+
+static void put_job(job *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	idl_linux_region_close(&j->buffer);
+	pthread_mutex_lock(&budget);
+	j->owner->jobs--;
+	jobs_in_flight--;
+	client_done(j->owner);
+	pthread_mutex_unlock(&budget);
+	pthread_mutex_lock(&jobs_lock);
+	j->next = free_jobs;
+	free_jobs = j;
+	pthread_mutex_unlock(&jobs_lock);
+}
+
+/* Straight from the file into the client's memory, then the reply. */
+static void run_job(job *j)
+{
+	size_t done = 0;
+	int err = 0;
+	while (done < j->count) {
+		ssize_t n = pread(j->fd, j->to + done, j->count - done, (off_t)(j->offset + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = errno;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	int sent;
+	if (err != 0) {
+		sent = fs_file_read_shared_reply_error(&j->token, hosted_errno_from_host(err));
+	} else {
+		fs_file_read_shared_reply reply = {.count = (uint32_t)done};
+		sent = fs_file_read_shared_reply_ok(&j->token, &reply);
+	}
+	if (sent != IDL_OK && sent != IDL_E_PEER_CLOSED)
+		fprintf(stderr, "idl-file-server: read_shared reply: %s\n", idl_error_name(sent));
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&jobs_lock);
+		while (queue_head == NULL)
+			pthread_cond_wait(&jobs_ready, &jobs_lock);
+		job *j = queue_head;
+		queue_head = j->next;
+		if (queue_head == NULL)
+			queue_tail = NULL;
+		pthread_mutex_unlock(&jobs_lock);
+		run_job(j);
+		put_job(j);
+	}
+	return NULL;
+}
+
+static int serve_read_shared(idl_request *r, const fs_file_read_shared_request *req,
                              fs_file_read_shared_reply *reply, sys_errno *error)
 {
-	open_file *f = session_file(ctx, req->fd);
+	(void)reply;
+	open_file *f = session_file(r, req->fd);
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
 	if (req->offset > INT64_MAX)
 		return fail(error, SYS_ERRNO_INVALID);
-	/* The handle is the server's until the handler returns: map a copy.
-	 * region_map refuses a memfd that could still shrink under us. */
-	idl_linux_region r;
-	if (idl_linux_region_map(&r, dup((int)req->buffer)) != IDL_OK)
+	job *j = take_job(files_of(r)->owner);
+	if (j == NULL)
+		return fail(error, SYS_ERRNO_TOO_MANY);
+	/* The handle is the server's until the handler returns: map a copy,
+	 * whose descriptor the mapping does not need. region_map refuses a
+	 * memfd that could still shrink under us. */
+	j->fd = -1;
+	if (idl_linux_region_map(&j->buffer, fcntl((int)req->buffer, F_DUPFD_CLOEXEC, 0)) !=
+	    IDL_OK) {
+		put_job(j);
 		return fail(error, SYS_ERRNO_INVALID);
-	if (req->buffer_offset > r.bytes || req->count > r.bytes - req->buffer_offset) {
-		idl_linux_region_close(&r);
+	}
+	close(j->buffer.fd);
+	j->buffer.fd = -1;
+	if (req->buffer_offset > j->buffer.bytes ||
+	    req->count > j->buffer.bytes - req->buffer_offset) {
+		put_job(j);
 		return fail(error, SYS_ERRNO_RANGE);
 	}
-	/* Straight from the file into the client's memory. */
-	uint8_t *to = (uint8_t *)r.base + req->buffer_offset;
-	size_t done = 0;
-	while (done < req->count) {
-		ssize_t n = pread(f->fd, to + done, req->count - done, (off_t)(req->offset + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int saved = errno;
-			idl_linux_region_close(&r);
-			return fail(error, hosted_errno_from_host(saved));
-		}
-		if (n == 0)
-			break;
-		done += (size_t)n;
+	/* The file's own descriptor, so that a close of fd meanwhile does not
+	 * pull it from under the worker. */
+	j->fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+	if (j->fd < 0) {
+		int saved = errno;
+		put_job(j);
+		return fail(error, hosted_errno_from_host(saved));
 	}
-	idl_linux_region_close(&r);
-	reply->count = (uint32_t)done;
-	return IDL_OK;
+	j->to = (uint8_t *)j->buffer.base + req->buffer_offset;
+	j->offset = req->offset;
+	j->count = req->count < MAX_SHARED_BYTES ? req->count : MAX_SHARED_BYTES;
+	int err = fs_file_read_shared_defer(r, &j->token);
+	if (err != IDL_DEFERRED) {
+		put_job(j);
+		return err;
+	}
+	pthread_mutex_lock(&jobs_lock);
+	j->next = NULL;
+	if (queue_tail != NULL)
+		queue_tail->next = j;
+	else
+		queue_head = j;
+	queue_tail = j;
+	pthread_cond_signal(&jobs_ready);
+	pthread_mutex_unlock(&jobs_lock);
+	return IDL_DEFERRED;
 }
 
 static fs_file_kind kind_of(mode_t mode)
@@ -252,10 +490,10 @@ static int64_t ns(struct timespec t)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static int serve_stat(void *ctx, const fs_file_stat_request *req, fs_file_stat_reply *reply,
+static int serve_stat(idl_request *r, const fs_file_stat_request *req, fs_file_stat_reply *reply,
                       sys_errno *error)
 {
-	open_file *f = session_file(ctx, req->fd);
+	open_file *f = session_file(r, req->fd);
 	struct stat st;
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
@@ -305,10 +543,10 @@ static fs_file_kind kind_of_entry(DIR *dir, const struct dirent *d)
  * entry returned; 0 starts from the beginning. A cookie from a hostile
  * client only moves this session's stream.
  */
-static int serve_readdir(void *ctx, const fs_file_readdir_request *req,
+static int serve_readdir(idl_request *r, const fs_file_readdir_request *req,
                          fs_file_readdir_reply *reply, sys_errno *error)
 {
-	open_file *f = session_file(ctx, req->fd);
+	open_file *f = session_file(r, req->fd);
 	if (f == NULL)
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
 	if (f->dir == NULL)
@@ -351,10 +589,10 @@ static int serve_readdir(void *ctx, const fs_file_readdir_request *req,
 
 /* Everything that would change the tree: a read-only server says ACCESS. */
 #define READ_ONLY(method)                                                                          \
-	static int serve_##method(void *ctx, const fs_file_##method##_request *req,                \
+	static int serve_##method(idl_request *r, const fs_file_##method##_request *req,           \
 	                          fs_file_##method##_reply *reply, sys_errno *error)               \
 	{                                                                                          \
-		(void)ctx;                                                                         \
+		(void)r;                                                                           \
 		(void)req;                                                                         \
 		(void)reply;                                                                       \
 		return fail(error, SYS_ERRNO_ACCESS);                                              \
@@ -367,25 +605,25 @@ READ_ONLY(mkdir)
 READ_ONLY(unlink)
 READ_ONLY(rename)
 
-static int serve_sync(void *ctx, const fs_file_sync_request *req, fs_file_sync_reply *reply,
+static int serve_sync(idl_request *r, const fs_file_sync_request *req, fs_file_sync_reply *reply,
                       sys_errno *error)
 {
 	(void)reply;
 	/* Nothing to write back: a read-only descriptor is always in sync. */
-	return session_file(ctx, req->fd) != NULL ? IDL_OK : fail(error, SYS_ERRNO_BAD_HANDLE);
+	return session_file(r, req->fd) != NULL ? IDL_OK : fail(error, SYS_ERRNO_BAD_HANDLE);
 }
 
-static int serve_advise(void *ctx, const fs_file_advise_request *req)
+static int serve_advise(idl_request *r, const fs_file_advise_request *req)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	return IDL_OK; /* a hint; ignored */
 }
 
-static int serve_watch(void *ctx, const fs_file_watch_request *req, fs_file_watch_reply *reply,
+static int serve_watch(idl_request *r, const fs_file_watch_request *req, fs_file_watch_reply *reply,
                        sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	(void)reply;
 	return fail(error, SYS_ERRNO_NOT_SUPPORTED);
@@ -410,12 +648,31 @@ static const fs_file_handlers handlers = {
     .watch = serve_watch,
 };
 
-/* The handlers' ctx is the endpoint: it names the session. */
-static int handle(void *ctx, idl_endpoint *ep, void *frame, size_t size, const idl_handle *handles,
-                  uint32_t count)
+/*
+ * Splits the descriptor limit: what the server keeps, a handle's worth of
+ * room for a request in flight, one per read_shared in flight, a socket
+ * per session (at most half of what is left), then the files clients
+ * open, a quarter of them at most for one client. False when too little
+ * is left to serve anyone.
+ */
+static bool size_budgets(uint32_t *capacity)
 {
-	(void)ctx;
-	return fs_file_dispatch(&handlers, ep, ep, frame, size, handles, count);
+	struct rlimit rl;
+	uint64_t limit = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		limit = rl.rlim_cur;
+	if (limit > 1u << 20)
+		limit = 1u << 20;
+	uint64_t reserved = OWN_DESCRIPTORS + IDL_MAX_HANDLES + MAX_JOBS;
+	if (limit < reserved + 8)
+		return false;
+	uint64_t sessions = (limit - reserved) / 2;
+	*capacity = sessions < HOSTED_CAPACITY ? (uint32_t)sessions : HOSTED_CAPACITY;
+	files_budget = (uint32_t)(limit - reserved - *capacity);
+	files_per_client = files_budget / 4;
+	if (files_per_client > 2 * FILES_PER_SESSION)
+		files_per_client = 2 * FILES_PER_SESSION;
+	return files_per_client > 0;
 }
 
 int main(int argc, char **argv)
@@ -436,11 +693,42 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", argv[0], argv[optind], strerror(errno));
 		return 1;
 	}
-	for (uint32_t s = 0; s < HOSTED_CAPACITY; s++)
-		for (uint32_t i = 0; i < FILES_PER_SESSION; i++)
-			files[s][i] = (open_file){.fd = -1};
-	int status = hosted_serve("idl-file-server", name, FS_FILE_MAX_FRAME_BYTES, handle,
-	                          session_closed, NULL);
+	uint32_t capacity;
+	if (!size_budgets(&capacity)) {
+		fprintf(stderr, "%s: the descriptor limit (ulimit -n) is too low\n", argv[0]);
+		return 1;
+	}
+	for (uint32_t i = 0; i < MAX_JOBS; i++) {
+		jobs[i].next = free_jobs;
+		free_jobs = &jobs[i];
+	}
+	for (uint32_t i = 0; i < WORKERS; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, worker, NULL) != 0) {
+			fprintf(stderr, "%s: cannot start a worker\n", argv[0]);
+			return 1;
+		}
+		pthread_detach(t); /* they end with the process */
+	}
+	static idl_linux_server ls;
+	int err = idl_linux_server_open(&ls, name, capacity);
+	if (err == IDL_OK)
+		err = idl_server_add_interface(&ls.server, &fs_file_interface, &handlers, NULL);
+	if (err != IDL_OK) {
+		fprintf(stderr, "idl-file-server: cannot serve \"%s\": %s%s\n", name,
+		        idl_error_name(err), err == IDL_E_TRANSPORT ? " (is the name taken?)" : "");
+		idl_linux_server_close(&ls);
+		close(root);
+		return 1;
+	}
+	idl_server_set_sessions(&ls.server, session_open, session_close, NULL);
+	idl_linux_server_limit_sessions(&ls, SESSIONS_PER_CLIENT);
+	idl_linux_server_stop_on_signals(&ls);
+	fprintf(stderr, "idl-file-server: serving \"%s\"\n", name);
+	err = idl_linux_server_run(&ls);
+	if (err != IDL_OK)
+		fprintf(stderr, "idl-file-server: %s\n", idl_error_name(err));
+	idl_linux_server_close(&ls);
 	close(root);
-	return status;
+	return err == IDL_OK ? 0 : 1;
 }

@@ -4,41 +4,7 @@
 #include "hosted.h"
 
 #include <errno.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-
-static const char *const errno_names[] = {
-    [SYS_ERRNO_NOT_FOUND] = "NOT_FOUND",
-    [SYS_ERRNO_ACCESS] = "ACCESS",
-    [SYS_ERRNO_EXISTS] = "EXISTS",
-    [SYS_ERRNO_NOT_DIR] = "NOT_DIR",
-    [SYS_ERRNO_IS_DIR] = "IS_DIR",
-    [SYS_ERRNO_INVALID] = "INVALID",
-    [SYS_ERRNO_NO_SPACE] = "NO_SPACE",
-    [SYS_ERRNO_IO] = "IO",
-    [SYS_ERRNO_BAD_HANDLE] = "BAD_HANDLE",
-    [SYS_ERRNO_TOO_MANY] = "TOO_MANY",
-    [SYS_ERRNO_NOT_SUPPORTED] = "NOT_SUPPORTED",
-    [SYS_ERRNO_WOULD_BLOCK] = "WOULD_BLOCK",
-    [SYS_ERRNO_ADDR_IN_USE] = "ADDR_IN_USE",
-    [SYS_ERRNO_UNREACHABLE] = "UNREACHABLE",
-    [SYS_ERRNO_BUSY] = "BUSY",
-    [SYS_ERRNO_NAME_TOO_LONG] = "NAME_TOO_LONG",
-    [SYS_ERRNO_NOT_EMPTY] = "NOT_EMPTY",
-    [SYS_ERRNO_BAD_STATE] = "BAD_STATE",
-    [SYS_ERRNO_REFUSED] = "REFUSED",
-    [SYS_ERRNO_RESET] = "RESET",
-    [SYS_ERRNO_TIMED_OUT] = "TIMED_OUT",
-    [SYS_ERRNO_RANGE] = "RANGE",
-};
-
-const char *hosted_errno_name(sys_errno e)
-{
-	if (e < sizeof(errno_names) / sizeof(errno_names[0]) && errno_names[e] != NULL)
-		return errno_names[e];
-	return "?";
-}
 
 sys_errno hosted_errno_from_host(int host_errno)
 {
@@ -81,53 +47,4 @@ const char *hosted_service_name(const char *env_var, const char *fallback)
 {
 	const char *name = getenv(env_var);
 	return name != NULL && name[0] != '\0' ? name : fallback;
-}
-
-/* One server per process: the signal handler needs to find it. */
-static idl_linux_server server;
-static idl_linux_conn conns[HOSTED_CAPACITY];
-static idl_chan_end *slots[HOSTED_CAPACITY];
-
-static void stop(int sig)
-{
-	(void)sig;
-	idl_linux_server_stop(&server); /* an atomic store and a futex wake */
-}
-
-uint32_t hosted_slot(idl_endpoint *ep)
-{
-	/* The endpoint is the first member of the conn's idl_chan_end. */
-	idl_linux_conn *c = (idl_linux_conn *)(void *)((char *)ep - offsetof(idl_linux_conn, end));
-	return (uint32_t)(c - conns);
-}
-
-int hosted_serve(const char *program, const char *name, uint32_t max_frame_bytes,
-                 idl_frame_handler handler, idl_close_fn on_close, void *ctx)
-{
-	/* The request frame, decoded in place by the dispatcher. */
-	void *buf = aligned_alloc(8, max_frame_bytes);
-	if (buf == NULL)
-		return 1;
-	int err =
-	    idl_linux_server_open(&server, name, conns, slots, HOSTED_CAPACITY, HOSTED_RING_BYTES,
-	                          max_frame_bytes, handler, ctx, buf, max_frame_bytes);
-	if (err != IDL_OK) {
-		fprintf(stderr, "%s: cannot serve \"%s\": %s%s\n", program, name,
-		        idl_error_name(err), err == IDL_E_TRANSPORT ? " (is the name taken?)" : "");
-		free(buf);
-		return 1;
-	}
-	server.on_close = on_close;
-	server.close_ctx = ctx;
-	struct sigaction sa = {.sa_handler = stop};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "%s: serving \"%s\"\n", program, name);
-	err = idl_linux_server_run(&server);
-	if (err != IDL_OK)
-		fprintf(stderr, "%s: cannot accept clients: %s\n", program, idl_error_name(err));
-	idl_linux_server_close(&server);
-	free(buf);
-	return err == IDL_OK ? 0 : 1;
 }

@@ -1,40 +1,26 @@
 /*
- * connect.c: connect-by-name over abstract UNIX sockets, the accept thread,
- * and handle (file descriptor) passing with SCM_RIGHTS. idl/linux.h
- * describes the protocol.
+ * connect.c: the Linux port's client side: connect-by-name over abstract
+ * UNIX sockets (or an end received as a handle), handle (file descriptor)
+ * passing with SCM_RIGHTS, and what a descriptor names. idl/linux.h
+ * describes the protocol; serve.c is the server side.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create, accept4, MSG_CMSG_CLOEXEC */
 #endif
-#include "idl/linux.h"
+#include "port.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#define HELLO_MAGIC 0x6f6c6568u /* "helo" */
-
-/* What the server tells a new client, beside the two descriptors. */
-typedef struct hello {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t slot;
-	uint32_t reserved;
-} hello;
-
-/* Server-side connection states. */
-enum {
-	CONN_FREE,
-	CONN_SETUP,
-	CONN_SERVING,
-	CONN_CLOSED
-};
-
-static socklen_t socket_name(struct sockaddr_un *addr, const char *name)
+socklen_t idl_linux_socket_name(struct sockaddr_un *addr, const char *name)
 {
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
@@ -45,8 +31,7 @@ static socklen_t socket_name(struct sockaddr_un *addr, const char *name)
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 }
 
-/* Sends payload with up to IDL_MAX_HANDLES descriptors. */
-static int send_fds(int sock, const void *payload, size_t bytes, const int *fds, uint32_t count)
+int idl_linux_send_fds(int sock, const void *payload, size_t bytes, const int *fds, uint32_t count)
 {
 	union {
 		struct cmsghdr align;
@@ -71,13 +56,8 @@ static int send_fds(int sock, const void *payload, size_t bytes, const int *fds,
 	return n == (ssize_t)bytes ? IDL_OK : IDL_E_TRANSPORT;
 }
 
-/*
- * Receives one message of exactly `bytes` and its descriptors (at most
- * `room`). Without waiting: the sender queued it before publishing the
- * frame that announced it. Any surprise closes what came and fails.
- */
-static int receive_fds(int sock, void *payload, size_t bytes, int *fds, uint32_t room,
-                       uint32_t *count, int flags)
+int idl_linux_receive_fds(int sock, void *payload, size_t bytes, int *fds, uint32_t room,
+                          uint32_t *count, int flags)
 {
 	union {
 		struct cmsghdr align;
@@ -93,6 +73,8 @@ static int receive_fds(int sock, void *payload, size_t bytes, int *fds, uint32_t
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return IDL_E_PROTOCOL;
+	if (n == 0 && bytes > 0)
+		return IDL_E_PEER_CLOSED;
 	uint32_t got = 0;
 	bool overflow = false;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
@@ -119,31 +101,61 @@ static int receive_fds(int sock, void *payload, size_t bytes, int *fds, uint32_t
 	return IDL_OK;
 }
 
+uint32_t idl_linux_handle_kind(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return IDL_KIND_ANY;
+	if (S_ISSOCK(st.st_mode)) {
+		/* A channel end is a UNIX seqpacket socket, nothing else. */
+		int domain = 0, type = 0;
+		socklen_t n = sizeof(domain), m = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &n) == 0 &&
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &m) == 0 && domain == AF_UNIX &&
+		    type == SOCK_SEQPACKET)
+			return IDL_KIND_CHANNEL;
+		return IDL_KIND_ANY;
+	}
+	/* Shared memory is a memfd that cannot shrink under its mappers (see
+	 * shm.c): F_GET_SEALS fails on anything but a memfd. */
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (S_ISREG(st.st_mode) && seals >= 0 && (seals & F_SEAL_SHRINK) != 0)
+		return IDL_KIND_SHM;
+	return IDL_KIND_ANY;
+}
+
 /* The transfer ops: the handle words are sequence numbers. */
-static int linux_send_handles(void *ctx, const idl_handle *handles, uint32_t count, uint32_t *wire)
+static int linux_send_handles(void *ctx, const idl_typed_handle *handles, uint32_t count,
+                              uint32_t *wire)
 {
 	idl_linux_conn *c = ctx;
 	int fds[IDL_MAX_HANDLES];
 	for (uint32_t i = 0; i < count; i++) {
-		fds[i] = (int)handles[i];
+		fds[i] = (int)handles[i].value;
+		/* A bug of the sender's is caught here, before the peer sees it. */
+		if (handles[i].kind != IDL_KIND_ANY &&
+		    idl_linux_handle_kind(fds[i]) != handles[i].kind)
+			return IDL_E_HANDLE_KIND;
 		wire[i] = c->send_seq + i;
 	}
 	uint32_t header[2] = {c->send_seq, count};
-	int err = send_fds(c->sock, header, sizeof(header), fds, count);
+	int err = idl_linux_send_fds(c->sock, header, sizeof(header), fds, count);
 	if (err == IDL_OK)
 		c->send_seq += count;
 	return err;
 }
 
 static int linux_receive_handles(void *ctx, const uint32_t *wire, uint32_t count,
-                                 idl_handle *handles)
+                                 idl_typed_handle *handles)
 {
 	idl_linux_conn *c = ctx;
 	uint32_t header[2];
 	int fds[IDL_MAX_HANDLES];
 	uint32_t got;
-	int err =
-	    receive_fds(c->sock, header, sizeof(header), fds, IDL_MAX_HANDLES, &got, MSG_DONTWAIT);
+	/* Without waiting: the sender queued it before it published the frame
+	 * that announced it. */
+	int err = idl_linux_receive_fds(c->sock, header, sizeof(header), fds, IDL_MAX_HANDLES, &got,
+	                                MSG_DONTWAIT);
 	if (err != IDL_OK)
 		return err;
 	bool ok = header[0] == c->receive_seq && header[1] == count && got == count;
@@ -156,15 +168,15 @@ static int linux_receive_handles(void *ctx, const uint32_t *wire, uint32_t count
 	}
 	c->receive_seq += count;
 	for (uint32_t i = 0; i < count; i++)
-		handles[i] = (idl_handle)fds[i];
+		handles[i] = (idl_typed_handle){(idl_handle)fds[i], idl_linux_handle_kind(fds[i])};
 	return IDL_OK;
 }
 
-static void linux_release_handles(void *ctx, const idl_handle *handles, uint32_t count)
+static void linux_release_handles(void *ctx, const idl_typed_handle *handles, uint32_t count)
 {
 	(void)ctx;
 	for (uint32_t i = 0; i < count; i++)
-		close((int)handles[i]);
+		close((int)handles[i].value);
 }
 
 static bool linux_peer_alive(void *ctx)
@@ -182,33 +194,35 @@ const idl_transfer_ops idl_linux_transfer = {
     .peer_alive = linux_peer_alive,
 };
 
-int idl_linux_connect(idl_linux_conn *conn, const char *name, int timeout_ms)
+/* Whether the server's hello announces `protocol` (0: any will do). */
+static bool speaks(const idl_linux_hello *h, uint32_t protocol)
 {
-	memset(conn, 0, sizeof(*conn));
-	conn->channel.fd = conn->doorbell.fd = -1;
-	struct sockaddr_un addr;
-	socklen_t len = socket_name(&addr, name);
-	if (len == 0)
-		return IDL_E_INVALID_ARGUMENT;
-	conn->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (conn->sock < 0)
-		return IDL_E_TRANSPORT;
-	if (connect(conn->sock, (struct sockaddr *)&addr, len) != 0) {
-		close(conn->sock);
-		return IDL_E_TRANSPORT;
-	}
+	if (protocol == 0)
+		return true;
+	for (uint32_t i = 0; i < h->protocol_count && i < IDL_SERVER_MAX_INTERFACES; i++)
+		if (h->protocols[i] == protocol)
+			return true;
+	return false;
+}
+
+/* Waits for the server's hello on a connected socket and sets up conn. */
+static int open_channel(idl_linux_conn *conn, uint32_t protocol, int timeout_ms)
+{
 	struct pollfd p = {.fd = conn->sock, .events = POLLIN};
-	hello h;
+	idl_linux_hello h;
 	int fds[2];
 	uint32_t got = 0;
 	int err = IDL_E_TIMEOUT;
 	if (poll(&p, 1, timeout_ms) == 1)
-		err = receive_fds(conn->sock, &h, sizeof(h), fds, 2, &got, MSG_DONTWAIT);
-	if (err == IDL_OK && (got != 2 || h.magic != HELLO_MAGIC || h.version != IDL_CHAN_VERSION ||
-	                      h.slot >= IDL_DOORBELL_CHANNELS)) {
+		err = idl_linux_receive_fds(conn->sock, &h, sizeof(h), fds, 2, &got, MSG_DONTWAIT);
+	if (err == IDL_OK &&
+	    (got != 2 || h.magic != IDL_LINUX_HELLO_MAGIC || h.version != IDL_CHAN_VERSION ||
+	     h.slot >= IDL_DOORBELL_CHANNELS || !speaks(&h, protocol))) {
 		for (uint32_t i = 0; i < got; i++)
 			close(fds[i]);
-		err = IDL_E_PROTOCOL;
+		err = got == 2 && h.magic == IDL_LINUX_HELLO_MAGIC && !speaks(&h, protocol)
+		          ? IDL_E_HANDLE_KIND
+		          : IDL_E_PROTOCOL;
 	}
 	if (err == IDL_OK) {
 		err = idl_linux_region_map(&conn->channel, fds[0]);
@@ -230,9 +244,57 @@ int idl_linux_connect(idl_linux_conn *conn, const char *name, int timeout_ms)
 		conn->sock = -1;
 		return err;
 	}
+	/* Private room for any frame the server may send (an event larger than
+	 * the reply buffer of the call that waits, say): mapped, so that its
+	 * pages cost nothing until a frame needs them. */
+	conn->scratch_bytes = conn->end.rx.max_frame;
+	conn->scratch = mmap(NULL, conn->scratch_bytes, PROT_READ | PROT_WRITE,
+	                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (conn->scratch == MAP_FAILED) {
+		conn->scratch = NULL;
+		idl_linux_conn_close(conn);
+		return IDL_E_TRANSPORT;
+	}
+	idl_chan_end_set_scratch(&conn->end, conn->scratch, conn->scratch_bytes);
 	idl_chan_end_set_doorbell(&conn->end, conn->doorbell.base, h.slot);
 	idl_chan_end_set_transfer(&conn->end, &idl_linux_transfer, conn);
 	return IDL_OK;
+}
+
+static void conn_reset(idl_linux_conn *conn)
+{
+	memset(conn, 0, sizeof(*conn));
+	conn->channel.fd = conn->doorbell.fd = -1;
+	conn->sock = -1;
+}
+
+int idl_linux_connect(idl_linux_conn *conn, const char *name, uint32_t protocol, int timeout_ms)
+{
+	conn_reset(conn);
+	struct sockaddr_un addr;
+	socklen_t len = idl_linux_socket_name(&addr, name);
+	if (len == 0)
+		return IDL_E_INVALID_ARGUMENT;
+	conn->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (conn->sock < 0)
+		return IDL_E_TRANSPORT;
+	if (connect(conn->sock, (struct sockaddr *)&addr, len) != 0) {
+		close(conn->sock);
+		conn->sock = -1;
+		return IDL_E_TRANSPORT;
+	}
+	return open_channel(conn, protocol, timeout_ms);
+}
+
+int idl_linux_conn_open(idl_linux_conn *conn, int sock, uint32_t protocol, int timeout_ms)
+{
+	conn_reset(conn);
+	if (idl_linux_handle_kind(sock) != IDL_KIND_CHANNEL) {
+		close(sock);
+		return IDL_E_HANDLE_KIND;
+	}
+	conn->sock = sock;
+	return open_channel(conn, protocol, timeout_ms);
 }
 
 void idl_linux_conn_close(idl_linux_conn *conn)
@@ -241,195 +303,10 @@ void idl_linux_conn_close(idl_linux_conn *conn)
 		idl_chan_end_close(&conn->end);
 	idl_linux_region_close(&conn->channel);
 	idl_linux_region_close(&conn->doorbell);
+	if (conn->scratch != NULL)
+		munmap(conn->scratch, conn->scratch_bytes);
+	conn->scratch = NULL;
 	if (conn->sock >= 0)
 		close(conn->sock);
 	conn->sock = -1;
-}
-
-/* Acceptor thread: sets up one client, then hands it to the server thread. */
-static void accept_one(idl_linux_server *ls, int sock)
-{
-	uint32_t slot = 0;
-	for (; slot < ls->server.capacity; slot++) {
-		uint32_t expected = CONN_FREE;
-		if (atomic_compare_exchange_strong(&ls->conns[slot].state, &expected, CONN_SETUP))
-			break;
-	}
-	if (slot == ls->server.capacity) {
-		close(sock); /* full: the client sees the hang-up */
-		return;
-	}
-	idl_linux_conn *c = &ls->conns[slot];
-	c->sock = sock;
-	c->send_seq = c->receive_seq = 0;
-	c->doorbell.fd = -1;
-	c->doorbell.base = NULL;
-	size_t bytes = idl_chan_region_bytes(ls->ring_bytes);
-	int err;
-	if (atomic_load(&ls->huge_pages) &&
-	    idl_linux_region_create_huge(&c->channel, "idl-channel", bytes) == IDL_OK) {
-		atomic_fetch_add(&ls->huge_channels, 1);
-		err = IDL_OK;
-	} else {
-		/* Not asked for, or the pool is empty: ordinary pages. */
-		err = idl_linux_region_create(&c->channel, "idl-channel", bytes);
-	}
-	if (err == IDL_OK)
-		err = idl_chan_format(c->channel.base, bytes, ls->ring_bytes, ls->max_frame_bytes);
-	if (err == IDL_OK)
-		err = idl_chan_end_init(&c->end, c->channel.base, bytes, IDL_CHAN_SERVER);
-	if (err == IDL_OK) {
-		idl_linux_region_populate(&c->channel, bytes);
-		idl_chan_end_set_transfer(&c->end, &idl_linux_transfer, c);
-		c->end.nonblock = true; /* the loop checks for room before it takes a request */
-		hello h = {.magic = HELLO_MAGIC, .version = IDL_CHAN_VERSION, .slot = slot};
-		int fds[2] = {c->channel.fd, ls->doorbell.fd};
-		err = send_fds(sock, &h, sizeof(h), fds, 2);
-	}
-	if (err != IDL_OK) {
-		idl_linux_region_close(&c->channel);
-		close(sock);
-		atomic_store(&c->state, CONN_FREE);
-		return;
-	}
-	atomic_fetch_or(&ls->adding[slot / 32], 1u << (slot % 32));
-	atomic_fetch_or(&ls->adding_summary, 1u << (slot / 32));
-	idl_server_interrupt(&ls->server);
-}
-
-static void *acceptor(void *arg)
-{
-	idl_linux_server *ls = arg;
-	while (!atomic_load(&ls->stop)) {
-		struct pollfd p = {.fd = ls->listen_fd, .events = POLLIN};
-		if (poll(&p, 1, 100) != 1)
-			continue;
-		int sock = accept4(ls->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (sock >= 0)
-			accept_one(ls, sock);
-	}
-	return NULL;
-}
-
-/* Server thread: installs what the acceptor set up. It runs before every
- * poll, so the common case (nobody new) costs one load. */
-static void install_new(idl_linux_server *ls)
-{
-	if (atomic_load_explicit(&ls->adding_summary, memory_order_relaxed) == 0)
-		return;
-	uint32_t words = atomic_exchange(&ls->adding_summary, 0);
-	while (words != 0) {
-		uint32_t w = (uint32_t)__builtin_ctz(words);
-		words &= words - 1;
-		uint32_t bits = atomic_exchange(&ls->adding[w], 0);
-		while (bits != 0) {
-			uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
-			bits &= bits - 1;
-			idl_linux_conn *c = &ls->conns[slot];
-			atomic_store(&c->state, CONN_SERVING);
-			idl_chan_end_set_doorbell(&c->end, ls->doorbell.base, slot);
-			c->end.batching = true;
-			ls->server.slots[slot] = &c->end;
-			idl_doorbell_ring(ls->doorbell.base, slot);
-		}
-	}
-}
-
-static void closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
-{
-	idl_linux_server *ls = ctx;
-	if (ls->on_close != NULL)
-		ls->on_close(ls->close_ctx, slot, end, reason);
-	idl_linux_conn *c = &ls->conns[slot];
-	idl_linux_region_close(&c->channel);
-	close(c->sock);
-	c->sock = -1;
-	atomic_store(&c->state, CONN_FREE);
-}
-
-int idl_linux_server_open(idl_linux_server *ls, const char *name, idl_linux_conn *conns,
-                          idl_chan_end **slots, uint32_t capacity, uint32_t ring_bytes,
-                          uint32_t max_frame_bytes, idl_frame_handler handler, void *ctx, void *buf,
-                          size_t buf_bytes)
-{
-	memset(ls, 0, sizeof(*ls));
-	ls->listen_fd = -1;
-	if (capacity > IDL_DOORBELL_CHANNELS)
-		capacity = IDL_DOORBELL_CHANNELS;
-	ls->conns = conns;
-	ls->ring_bytes = ring_bytes;
-	ls->max_frame_bytes = max_frame_bytes;
-	for (uint32_t i = 0; i < capacity; i++) {
-		memset(&conns[i], 0, sizeof(conns[i]));
-		conns[i].sock = conns[i].channel.fd = conns[i].doorbell.fd = -1;
-	}
-	/* Checked once here, so the acceptor's formatting cannot fail later. */
-	if ((ring_bytes & (ring_bytes - 1)) != 0 ||
-	    ring_bytes < IDL_RING_MIN_BYTES(max_frame_bytes) || (max_frame_bytes & 7) != 0 ||
-	    max_frame_bytes < IDL_FRAME_HEADER_BYTES)
-		return IDL_E_INVALID_ARGUMENT;
-	int err = idl_linux_region_create(&ls->doorbell, "idl-doorbell", sizeof(idl_doorbell));
-	if (err != IDL_OK)
-		return err;
-	idl_doorbell_init(ls->doorbell.base);
-	idl_server_init(&ls->server, ls->doorbell.base, slots, capacity, handler, ctx, buf,
-	                buf_bytes);
-	idl_server_set_close(&ls->server, closed, ls);
-	struct sockaddr_un addr;
-	socklen_t len = socket_name(&addr, name);
-	ls->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (len == 0 || ls->listen_fd < 0 ||
-	    bind(ls->listen_fd, (struct sockaddr *)&addr, len) != 0 ||
-	    listen(ls->listen_fd, 64) != 0) {
-		idl_linux_server_close(ls);
-		return IDL_E_TRANSPORT;
-	}
-	return IDL_OK;
-}
-
-void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on)
-{
-	atomic_store(&ls->huge_pages, on);
-}
-
-int idl_linux_server_run(idl_linux_server *ls)
-{
-	/* Clients wait in the listen queue until now, so that every one of
-	 * them gets the settings made since open. */
-	if (!ls->acceptor_running) {
-		if (pthread_create(&ls->acceptor, NULL, acceptor, ls) != 0)
-			return IDL_E_TRANSPORT;
-		ls->acceptor_running = true;
-	}
-	ls->server.stop = &ls->stop;
-	while (!atomic_load(&ls->stop)) {
-		install_new(ls);
-		(void)idl_server_poll(&ls->server, 0);
-	}
-	return IDL_OK;
-}
-
-void idl_linux_server_stop(idl_linux_server *ls)
-{
-	atomic_store(&ls->stop, true);
-	idl_server_interrupt(&ls->server);
-}
-
-void idl_linux_server_close(idl_linux_server *ls)
-{
-	atomic_store(&ls->stop, true);
-	if (ls->acceptor_running)
-		pthread_join(ls->acceptor, NULL);
-	ls->acceptor_running = false;
-	install_new(ls); /* so that set-up channels are closed below too */
-	for (uint32_t i = 0; i < ls->server.capacity; i++)
-		if (ls->server.slots != NULL && ls->server.slots[i] != NULL) {
-			idl_chan_end_close(ls->server.slots[i]);
-			closed(ls, i, ls->server.slots[i], IDL_E_PEER_CLOSED);
-			ls->server.slots[i] = NULL;
-		}
-	if (ls->listen_fd >= 0)
-		close(ls->listen_fd);
-	ls->listen_fd = -1;
-	idl_linux_region_close(&ls->doorbell);
 }

@@ -2,7 +2,7 @@
  * endpoint.c: idl_endpoint_ops on one end of a channel: reserve in the
  * outgoing ring, publish and wake, take with copy-then-validate and sleep.
  */
-#include "idl/endpoint.h"
+#include "idl/server.h" /* idl_session_defer */
 
 /* Tells the peer about frames published (DATA) or room made (ROOM). */
 static void notify_peer(idl_chan_end *e, uint32_t bits)
@@ -78,6 +78,14 @@ static bool tx_ready(void *ctx)
 	return idl_ring_can_reserve(&e->tx, e->tx_room) != IDL_E_WOULD_BLOCK || peer_closed(e);
 }
 
+/* A client with calls in flight waits for room or for replies. */
+static bool tx_or_rx_ready(void *ctx)
+{
+	return tx_ready(ctx) || rx_ready(ctx);
+}
+
+static int pump(idl_chan_end *e);
+
 /* One sleep of at most a slice; IDL_OK means look again. */
 static int sleep_once(idl_chan_end *e, uint32_t bits, bool (*ready)(void *), uint64_t deadline)
 {
@@ -97,9 +105,40 @@ static uint64_t deadline_of(const idl_chan_end *e)
 	return e->ep.timeout_ns == 0 ? 0 : idl_os_now_ns() + e->ep.timeout_ns;
 }
 
+/*
+ * A server's end with reply tokens out: other threads may send on it, so
+ * the server thread's own sends take the lock too, from send_begin to
+ * send_commit. Without tokens (the rule) this is one load.
+ */
+static void lock_tx(idl_chan_end *e)
+{
+	if (atomic_load_explicit(&e->deferred, memory_order_acquire) != 0) {
+		idl_lock_take(e->tx_lock);
+		e->tx_locked = true;
+	}
+}
+
+static int unlock_tx(idl_chan_end *e, int err)
+{
+	if (e->tx_locked) {
+		e->tx_locked = false;
+		idl_lock_give(e->tx_lock);
+	}
+	return err;
+}
+
+static int send_begin(idl_chan_end *e, size_t max_bytes, void **frame);
+
 static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 {
 	idl_chan_end *e = (idl_chan_end *)ep;
+	lock_tx(e);
+	int err = send_begin(e, max_bytes, frame);
+	return err == IDL_OK ? err : unlock_tx(e, err);
+}
+
+static int send_begin(idl_chan_end *e, size_t max_bytes, void **frame)
+{
 	if (e->error != IDL_OK)
 		return e->error;
 	if (max_bytes < IDL_FRAME_HEADER_BYTES || max_bytes > e->tx.max_frame)
@@ -118,6 +157,16 @@ static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 		}
 		if (err != IDL_E_WOULD_BLOCK)
 			return idl_chan_end_fail(e, err);
+		/* A client with calls in flight takes their replies while it waits
+		 * for room: the server may be waiting for room for its replies. */
+		bool calls = e->side == IDL_CHAN_CLIENT && e->calls != NULL;
+		if (calls) {
+			int taken = pump(e);
+			if (taken < 0)
+				return taken;
+			if (taken > 0)
+				continue;
+		}
 		if (e->nonblock)
 			return IDL_E_WOULD_BLOCK;
 		if (peer_closed(e))
@@ -132,8 +181,10 @@ static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 			atomic_store_explicit(&e->self->waiting, IDL_WAIT_ROOM,
 			                      memory_order_relaxed);
 		}
-		err = sleep_once(e, e->side == IDL_CHAN_SERVER ? IDL_WAIT_DATA : IDL_WAIT_ROOM,
-		                 tx_ready, deadline);
+		uint32_t bits = e->side == IDL_CHAN_SERVER ? IDL_WAIT_DATA
+		                : calls                    ? IDL_WAIT_ROOM | IDL_WAIT_DATA
+		                                           : IDL_WAIT_ROOM;
+		err = sleep_once(e, bits, calls ? tx_or_rx_ready : tx_ready, deadline);
 		if (e->side == IDL_CHAN_SERVER)
 			atomic_store_explicit(&e->self->waiting, 0, memory_order_relaxed);
 		if (err != IDL_OK)
@@ -141,10 +192,10 @@ static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 	}
 }
 
-static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_handle *handles,
-                           uint32_t handle_count)
+/* Publishes the frame send_begin reserved (0 bytes: gives it back). */
+static int commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles,
+                        uint32_t handle_count)
 {
-	idl_chan_end *e = (idl_chan_end *)ep;
 	if (e->tx_frame == NULL)
 		return IDL_E_TRANSPORT;
 	uint8_t *frame = e->tx_frame;
@@ -172,66 +223,117 @@ static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_handle *han
 			}
 		} else {
 			for (uint32_t i = 0; i < handle_count; i++)
-				wire[i] = handles[i];
+				wire[i] = handles[i].value;
 		}
 		IDL_MEMCPY(frame + bytes, wire, 4u * handle_count);
 		if ((handle_count & 1) != 0)
 			IDL_MEMSET(frame + bytes + 4u * handle_count, 0, 4);
 	}
 	idl_ring_commit(&e->tx, (uint32_t)bytes + (uint32_t)idl_align8(4u * handle_count));
-	notify_peer(e, IDL_WAIT_DATA);
 	return IDL_OK;
 }
 
-static void release(idl_chan_end *e, const idl_handle *handles, uint32_t count)
+static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
+                           uint32_t handle_count)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	int err = commit_frame(e, bytes, handles, handle_count);
+	if (err == IDL_OK && bytes > 0)
+		notify_peer(e, IDL_WAIT_DATA);
+	return unlock_tx(e, err);
+}
+
+int idl_chan_end_reserve_locked(idl_chan_end *e, size_t max_bytes, void **frame)
+{
+	if (e->error != IDL_OK)
+		return e->error;
+	if (max_bytes < IDL_FRAME_HEADER_BYTES || max_bytes > e->tx.max_frame)
+		return IDL_E_FRAME_TOO_LARGE;
+	/* The server thread will see the close and end the session; this
+	 * thread only reports it. */
+	if (peer_closed(e))
+		return IDL_E_PEER_CLOSED;
+	e->tx_room = (uint32_t)idl_align8(max_bytes) + IDL_RING_HANDLE_ROOM;
+	void *at;
+	int err = idl_ring_reserve(&e->tx, e->tx_room, &at);
+	if (err != IDL_OK)
+		return err;
+	e->tx_frame = at;
+	*frame = at;
+	return IDL_OK;
+}
+
+int idl_chan_end_commit_locked(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles,
+                               uint32_t handle_count)
+{
+	int err = commit_frame(e, bytes, handles, handle_count);
+	if (err == IDL_OK && bytes > 0)
+		idl_wake_peer(e->peer, IDL_WAIT_DATA); /* not batched: not the server's pass */
+	return err;
+}
+
+static void release(idl_chan_end *e, const idl_typed_handle *handles, uint32_t count)
 {
 	if (count > 0 && e->xfer != NULL && e->xfer->release_handles != NULL)
 		e->xfer->release_handles(e->xfer_ctx, handles, count);
 }
 
-/* Takes one frame from the ring into buf and maps its handles. */
-static int take_one(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size, idl_handle *handles,
-                    uint32_t *handle_count)
+/*
+ * Takes one frame from the ring into f->buf, or into f->alt when it does
+ * not fit there (f->at says which), and maps its handles into
+ * handles[IDL_MAX_HANDLES]. A frame that fits neither is skipped and its
+ * handles released: IDL_E_FRAME_TOO_LARGE.
+ */
+static int take_one(idl_chan_end *e, idl_ring_frame *f, idl_typed_handle *handles)
 {
-	idl_ring_frame f;
-	f.buf = buf;
-	f.buf_bytes = max_bytes;
-	int err = idl_ring_read(&e->rx, &f);
+	int err = idl_ring_read(&e->rx, f);
 	if (err == IDL_E_WOULD_BLOCK)
 		return err;
 	if (err != IDL_OK && err != IDL_E_FRAME_TOO_LARGE)
 		return idl_chan_end_fail(e, err);
 	notify_peer(e, IDL_WAIT_ROOM);
-	idl_handle local[IDL_MAX_HANDLES];
-	if (f.handle_count > 0) {
+	if (f->handle_count > 0) {
 		if (e->xfer != NULL && e->xfer->receive_handles != NULL) {
-			if (e->xfer->receive_handles(e->xfer_ctx, f.wire, f.handle_count, local) !=
-			    IDL_OK)
+			if (e->xfer->receive_handles(e->xfer_ctx, f->wire, f->handle_count,
+			                             handles) != IDL_OK)
 				return idl_chan_end_fail(e, IDL_E_PROTOCOL);
 		} else {
-			for (uint32_t i = 0; i < f.handle_count; i++)
-				local[i] = f.wire[i];
+			for (uint32_t i = 0; i < f->handle_count; i++)
+				handles[i] = (idl_typed_handle){f->wire[i], IDL_KIND_ANY};
 		}
 	}
-	if (err != IDL_OK || f.handle_count > *handle_count) {
-		release(e, local, f.handle_count);
-		return err != IDL_OK ? err : IDL_E_HANDLE_COUNT;
+	if (err != IDL_OK)
+		release(e, handles, f->handle_count);
+	return err;
+}
+
+/* Hands the caller a frame take_one took into its buffer. */
+static int give(idl_chan_end *e, const idl_ring_frame *f, const idl_typed_handle *local,
+                size_t *size, idl_typed_handle *handles, uint32_t *handle_count)
+{
+	if (f->at != f->buf || f->handle_count > *handle_count) {
+		release(e, local, f->handle_count);
+		return f->at != f->buf ? IDL_E_FRAME_TOO_LARGE : IDL_E_HANDLE_COUNT;
 	}
-	if (f.handle_count > 0)
-		IDL_MEMCPY(handles, local, sizeof(idl_handle) * f.handle_count);
-	*handle_count = f.handle_count;
-	*size = f.size;
+	if (f->handle_count > 0)
+		IDL_MEMCPY(handles, local, sizeof(idl_typed_handle) * f->handle_count);
+	*handle_count = f->handle_count;
+	*size = f->size;
 	return IDL_OK;
 }
 
 int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
-                      idl_handle *handles, uint32_t *handle_count)
+                      idl_typed_handle *handles, uint32_t *handle_count)
 {
 	if (e->error != IDL_OK)
 		return e->error;
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_BUFFER;
-	int err = take_one(e, buf, max_bytes, size, handles, handle_count);
+	idl_ring_frame f = {.buf = buf, .buf_bytes = max_bytes};
+	idl_typed_handle local[IDL_MAX_HANDLES];
+	int err = take_one(e, &f, local);
+	if (err == IDL_OK)
+		return give(e, &f, local, size, handles, handle_count);
 	if (err == IDL_E_WOULD_BLOCK && peer_closed(e) && !idl_ring_ready(&e->rx))
 		return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
 	return err;
@@ -239,7 +341,7 @@ int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size
 
 /* Finds a kept frame for txid (0: the oldest) and moves it to buf. */
 static int unstash(idl_chan_end *e, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
-                   idl_handle *handles, uint32_t *handle_count)
+                   idl_typed_handle *handles, uint32_t *handle_count)
 {
 	idl_stash_entry *best = NULL;
 	uint32_t best_index = 0;
@@ -261,14 +363,14 @@ static int unstash(idl_chan_end *e, uint64_t txid, void *buf, size_t max_bytes, 
 	}
 	IDL_MEMCPY(buf, e->stash_frames + (size_t)best_index * e->stash_frame_bytes, best->size);
 	if (best->handle_count > 0)
-		IDL_MEMCPY(handles, best->handles, sizeof(idl_handle) * best->handle_count);
+		IDL_MEMCPY(handles, best->handles, sizeof(idl_typed_handle) * best->handle_count);
 	*handle_count = best->handle_count;
 	*size = best->size;
 	return IDL_OK;
 }
 
 /* Keeps a private frame for a later receive, or drops it. */
-static void keep(idl_chan_end *e, const void *frame, size_t size, const idl_handle *handles,
+static void keep(idl_chan_end *e, const void *frame, size_t size, const idl_typed_handle *handles,
                  uint32_t handle_count)
 {
 	for (uint32_t i = 0; i < e->stash_slots; i++) {
@@ -282,15 +384,229 @@ static void keep(idl_chan_end *e, const void *frame, size_t size, const idl_hand
 		s->order = e->stash_order++;
 		s->handle_count = handle_count;
 		if (handle_count > 0)
-			IDL_MEMCPY(s->handles, handles, sizeof(idl_handle) * handle_count);
+			IDL_MEMCPY(s->handles, handles, sizeof(idl_typed_handle) * handle_count);
 		return;
 	}
 	release(e, handles, handle_count);
 	e->dropped++;
 }
 
+/* ---- Calls in flight (the client side) ---- */
+
+/* The call a reply answers. Replies mostly come in the order of their
+ * requests, and calls are kept in that order: look from the oldest. */
+static idl_call *find_call(idl_chan_end *e, uint64_t txid)
+{
+	for (idl_call *c = e->calls; c != NULL; c = c->next)
+		if (c->txid == txid && c->status == IDL_E_WOULD_BLOCK)
+			return c;
+	return NULL;
+}
+
+static void answered(idl_chan_end *e, idl_call *c, int status)
+{
+	c->status = status;
+	e->calls_answered++;
+}
+
+/* Gives a call its reply, which take_one put in the call's buffer or in
+ * the scratch buffer (then it is moved: private memory to private). */
+static void deliver(idl_chan_end *e, idl_call *c, const idl_ring_frame *f,
+                    const idl_typed_handle *local)
+{
+	if (f->at != c->buf && f->size > c->buf_bytes) {
+		release(e, local, f->handle_count);
+		answered(e, c, IDL_E_FRAME_TOO_LARGE);
+		return;
+	}
+	if (f->handle_count > c->handle_room) {
+		release(e, local, f->handle_count);
+		answered(e, c, IDL_E_HANDLE_COUNT);
+		return;
+	}
+	if (f->at != c->buf)
+		idl_copy(c->buf, f->at, f->size);
+	if (f->handle_count > 0)
+		IDL_MEMCPY(c->handles, local, sizeof(idl_typed_handle) * f->handle_count);
+	c->size = f->size;
+	c->handle_count = f->handle_count;
+	answered(e, c, IDL_OK);
+}
+
+/*
+ * Sends a frame taken by a client where it belongs: an event to the event
+ * callback, a reply to its call in flight; returns false for anything else
+ * (the caller gives it to a receive, or keeps it).
+ */
+static bool route(idl_chan_end *e, const idl_ring_frame *f, const idl_typed_handle *local)
+{
+	const idl_frame_header *h = f->at;
+	if ((h->flags & IDL_FLAG_EVENT) != 0 && e->on_event != NULL) {
+		e->on_event(e->event_ctx, f->at, f->size, local, f->handle_count);
+		release(e, local, f->handle_count);
+		return true;
+	}
+	if ((h->flags & IDL_FLAG_REPLY) != 0) {
+		idl_call *c = find_call(e, h->txid);
+		if (c != NULL) {
+			deliver(e, c, f, local);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Where the next frame lands: in the buffer of `call`, or of the oldest
+ * call in flight (most often it is that call's reply), and in the scratch
+ * buffer when it does not fit there. */
+static void landing(idl_chan_end *e, idl_call *call, idl_ring_frame *f)
+{
+	for (idl_call *c = e->calls; call == NULL && c != NULL; c = c->next)
+		if (c->status == IDL_E_WOULD_BLOCK)
+			call = c;
+	f->buf = call != NULL ? call->buf : e->scratch;
+	f->buf_bytes = call != NULL ? call->buf_bytes : e->scratch_bytes;
+	f->alt = e->scratch;
+	f->alt_bytes = e->scratch_bytes;
+}
+
+/* Takes every frame there is and routes it; returns how many, or the
+ * channel's error. */
+static int pump(idl_chan_end *e)
+{
+	int taken = 0;
+	for (;;) {
+		idl_ring_frame f;
+		idl_typed_handle local[IDL_MAX_HANDLES];
+		landing(e, NULL, &f);
+		int err = take_one(e, &f, local);
+		if (err == IDL_E_WOULD_BLOCK)
+			return taken;
+		if (err == IDL_OK && !route(e, &f, local))
+			keep(e, f.at, f.size, local, f.handle_count);
+		else if (err == IDL_E_FRAME_TOO_LARGE)
+			e->dropped++;
+		else if (err != IDL_OK)
+			return err;
+		taken++;
+	}
+}
+
+static int end_call_begin(idl_endpoint *ep, idl_call *call)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	if (e->error != IDL_OK)
+		return e->error;
+	if (call->owner != NULL || ((uintptr_t)call->buf & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	call->status = IDL_E_WOULD_BLOCK;
+	call->size = 0;
+	call->handle_count = 0;
+	call->owner = e;
+	call->next = NULL;
+	call->prev = e->calls_tail;
+	if (e->calls_tail != NULL)
+		e->calls_tail->next = call;
+	else
+		e->calls = call;
+	e->calls_tail = call;
+	return IDL_OK;
+}
+
+static void end_call_end(idl_endpoint *ep, idl_call *call)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	if (call->owner != e)
+		return;
+	if (call->prev != NULL)
+		call->prev->next = call->next;
+	else
+		e->calls = call->next;
+	if (call->next != NULL)
+		call->next->prev = call->prev;
+	else
+		e->calls_tail = call->prev;
+	if (call->status != IDL_E_WOULD_BLOCK)
+		e->calls_answered--;
+	call->owner = NULL;
+	call->prev = call->next = NULL;
+}
+
+/* The oldest call answered and not yet ended, or NULL. */
+static idl_call *first_answered(idl_chan_end *e)
+{
+	if (e->calls_answered == 0)
+		return NULL;
+	for (idl_call *c = e->calls; c != NULL; c = c->next)
+		if (c->status != IDL_E_WOULD_BLOCK)
+			return c;
+	return NULL;
+}
+
+/*
+ * Takes frames until `call` (NULL: any call in flight) is answered. Every
+ * frame goes where it belongs on the way: replies to their calls, events
+ * to the event callback, anything else to the stash.
+ */
+static int end_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, idl_call **done)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	if (call != NULL && call->owner != e)
+		return IDL_E_INVALID_ARGUMENT;
+	uint64_t deadline = 0;
+	for (;;) {
+		idl_call *c = call == NULL                        ? first_answered(e)
+		              : call->status != IDL_E_WOULD_BLOCK ? call
+		                                                  : NULL;
+		if (c != NULL) {
+			if (done != NULL)
+				*done = c;
+			return IDL_OK;
+		}
+		if (e->calls == NULL)
+			return IDL_E_INVALID_ARGUMENT; /* nothing to wait for */
+		if (e->error != IDL_OK)
+			return e->error;
+		idl_ring_frame f;
+		idl_typed_handle local[IDL_MAX_HANDLES];
+		landing(e, call, &f);
+		int err = take_one(e, &f, local);
+		if (err == IDL_OK) {
+			if (!route(e, &f, local))
+				keep(e, f.at, f.size, local, f.handle_count);
+			continue;
+		}
+		if (err == IDL_E_FRAME_TOO_LARGE) {
+			/* It fit nowhere: without a scratch buffer it may have been
+			 * the reply awaited, which cannot come now. */
+			e->dropped++;
+			if (call != NULL && e->scratch == NULL)
+				answered(e, call, IDL_E_FRAME_TOO_LARGE);
+			continue;
+		}
+		if (err != IDL_E_WOULD_BLOCK)
+			return err;
+		if (peer_closed(e) && !idl_ring_ready(&e->rx))
+			return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
+		idl_chan_end_flush(e);
+		if (deadline == 0 && timeout_ns != 0)
+			deadline = idl_os_now_ns() + timeout_ns;
+		err = sleep_once(e, IDL_WAIT_DATA, rx_ready, deadline);
+		if (err != IDL_OK)
+			return err;
+	}
+}
+
+/*
+ * Waits for the frame of txid (0: the next frame) and gives it to the
+ * caller. Everything else that arrives meanwhile goes where it belongs:
+ * events to the event callback, replies to their calls in flight, frames
+ * for other receives to the stash. A frame larger than the caller's buffer
+ * lands in the scratch buffer, so that an event or another call's reply
+ * never fails this receive.
+ */
 static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
-                       idl_handle *handles, uint32_t *handle_count)
+                       idl_typed_handle *handles, uint32_t *handle_count)
 {
 	idl_chan_end *e = (idl_chan_end *)ep;
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
@@ -304,19 +620,19 @@ static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_by
 		return e->error;
 	uint64_t deadline = 0;
 	for (;;) {
-		uint32_t room = *handle_count;
-		int err = take_one(e, buf, max_bytes, size, handles, &room);
+		idl_ring_frame f = {.buf = buf,
+		                    .buf_bytes = max_bytes,
+		                    .alt = e->scratch,
+		                    .alt_bytes = e->scratch_bytes};
+		idl_typed_handle local[IDL_MAX_HANDLES];
+		int err = take_one(e, &f, local);
 		if (err == IDL_OK) {
-			const idl_frame_header *h = buf;
-			if ((h->flags & IDL_FLAG_EVENT) != 0 && e->on_event != NULL) {
-				e->on_event(e->event_ctx, buf, *size, handles, room);
+			if (route(e, &f, local))
 				continue;
-			}
-			if (txid == 0 || (h->txid == txid && (h->flags & IDL_FLAG_REPLY) != 0)) {
-				*handle_count = room;
-				return IDL_OK;
-			}
-			keep(e, buf, *size, handles, room);
+			const idl_frame_header *h = f.at;
+			if (txid == 0 || (h->txid == txid && (h->flags & IDL_FLAG_REPLY) != 0))
+				return give(e, &f, local, size, handles, handle_count);
+			keep(e, f.at, f.size, local, f.handle_count);
 			continue;
 		}
 		if (err != IDL_E_WOULD_BLOCK)
@@ -332,10 +648,22 @@ static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_by
 	}
 }
 
+static int end_defer(idl_endpoint *ep, uint64_t txid, idl_reply_token *token)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	if (e->session == NULL)
+		return IDL_E_TRANSPORT; /* not an end an idl_server serves */
+	return idl_session_defer(e->session, txid, token);
+}
+
 static const idl_endpoint_ops chan_end_ops = {
     .send_begin = end_send_begin,
     .send_commit = end_send_commit,
     .receive = end_receive,
+    .call_begin = end_call_begin,
+    .call_wait = end_call_wait,
+    .call_end = end_call_end,
+    .defer = end_defer,
 };
 
 int idl_chan_end_init(idl_chan_end *e, void *region, size_t region_bytes, enum idl_chan_side side)
@@ -376,6 +704,12 @@ void idl_chan_end_set_events(idl_chan_end *e, idl_event_fn fn, void *ctx)
 {
 	e->on_event = fn;
 	e->event_ctx = ctx;
+}
+
+void idl_chan_end_set_scratch(idl_chan_end *e, void *buf, size_t bytes)
+{
+	e->scratch = buf;
+	e->scratch_bytes = bytes;
 }
 
 void idl_chan_end_set_stash(idl_chan_end *e, idl_stash_entry *entries, void *frames, uint32_t slots,

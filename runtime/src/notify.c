@@ -51,6 +51,27 @@ void idl_doorbell_ring(idl_doorbell *db, uint32_t slot)
 	idl_wake_peer(&db->wake, IDL_WAIT_DATA);
 }
 
+void idl_lock_take(idl_lock *l)
+{
+	uint32_t held = 0;
+	if (atomic_compare_exchange_strong_explicit(&l->word, &held, 1, memory_order_acquire,
+	                                            memory_order_relaxed))
+		return;
+	/* Contended: say so (2), so that the holder wakes us when it gives it. */
+	if (held != 2)
+		held = atomic_exchange_explicit(&l->word, 2, memory_order_acquire);
+	while (held != 0) {
+		(void)idl_os_wait(&l->word, 2, 0);
+		held = atomic_exchange_explicit(&l->word, 2, memory_order_acquire);
+	}
+}
+
+void idl_lock_give(idl_lock *l)
+{
+	if (atomic_exchange_explicit(&l->word, 0, memory_order_release) == 2)
+		idl_os_wake(&l->word);
+}
+
 int idl_wait_for(idl_wake *w, uint32_t bits, bool (*ready)(void *ctx), void *ctx, idl_patience p,
                  uint64_t deadline_ns, uint64_t slice_ns)
 {

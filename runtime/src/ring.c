@@ -188,16 +188,17 @@ int idl_ring_read(idl_ring *r, idl_ring_frame *f)
 		if (length > r->max_frame || length > used || length > contiguous)
 			return IDL_E_PROTOCOL;
 		uint32_t handle_count;
-		if (length > f->buf_bytes) {
+		f->at = length <= f->buf_bytes ? f->buf : length <= f->alt_bytes ? f->alt : NULL;
+		if (f->at == NULL) {
 			/* A valid frame too big for this caller: skip it, but keep
 			 * its handle words so the transport can release them. */
 			handle_count = load_handle_count_once(at);
 		} else {
-			IDL_MEMCPY(f->buf, at, length);
+			IDL_MEMCPY(f->at, at, length);
 			/* The copy is private now; the length must be the one read. */
-			if (((const idl_frame_header *)f->buf)->size != length)
+			if (((const idl_frame_header *)f->at)->size != length)
 				return IDL_E_PROTOCOL;
-			handle_count = ((const idl_frame_header *)f->buf)->handle_count;
+			handle_count = ((const idl_frame_header *)f->at)->handle_count;
 		}
 		if (handle_count > IDL_MAX_HANDLES)
 			return IDL_E_PROTOCOL;
@@ -209,6 +210,6 @@ int idl_ring_read(idl_ring *r, idl_ring_frame *f)
 		advance_tail(r, record);
 		f->size = length;
 		f->handle_count = handle_count;
-		return length > f->buf_bytes ? IDL_E_FRAME_TOO_LARGE : IDL_OK;
+		return f->at == NULL ? IDL_E_FRAME_TOO_LARGE : IDL_OK;
 	}
 }

@@ -1,25 +1,67 @@
 /*
  * server.c: the server loop: take the doorbell's ready set, drain each
- * ready channel through the handler, sleep when nothing is ready.
+ * ready channel through the dispatchers of the interfaces served, sleep
+ * when nothing is ready; and sessions, which begin and end with their
+ * channels.
  */
 #include "idl/server.h"
 
-void idl_server_init(idl_server *s, idl_doorbell *db, idl_chan_end **slots, uint32_t capacity,
-                     idl_frame_handler handler, void *ctx, void *buf, size_t buf_bytes)
+void idl_server_init(idl_server *s, idl_doorbell *db, idl_chan_end **slots, idl_session *sessions,
+                     uint32_t capacity, void *buf, size_t buf_bytes)
 {
 	IDL_MEMSET(s, 0, sizeof(*s));
 	s->doorbell = db;
 	s->slots = slots;
+	s->sessions = sessions;
 	s->capacity = capacity < IDL_DOORBELL_CHANNELS ? capacity : IDL_DOORBELL_CHANNELS;
-	for (uint32_t i = 0; i < s->capacity; i++)
+	for (uint32_t i = 0; i < s->capacity; i++) {
 		slots[i] = NULL;
+		IDL_MEMSET(&sessions[i], 0, sizeof(sessions[i]));
+		sessions[i].id = i;
+		sessions[i].server = s;
+	}
 	s->batch_limit = IDL_DEFAULT_BATCH_LIMIT;
 	s->patience = (idl_patience){IDL_DEFAULT_SPIN, IDL_DEFAULT_YIELDS};
 	s->rescan_ns = IDL_DEFAULT_RESCAN_NS;
-	s->handler = handler;
-	s->ctx = ctx;
+	s->reply_wait_ns = IDL_DEFAULT_REPLY_WAIT_NS;
 	s->buf = buf;
 	s->buf_bytes = buf_bytes;
+}
+
+int idl_server_add_interface(idl_server *s, const idl_interface *iface, const void *handlers,
+                             void *ctx)
+{
+	if (s->interface_count == IDL_SERVER_MAX_INTERFACES ||
+	    (s->buf != NULL && s->buf_bytes < iface->max_request_bytes))
+		return IDL_E_BUFFER;
+	s->interfaces[s->interface_count++] = (idl_served_interface){iface, handlers, ctx};
+	return IDL_OK;
+}
+
+uint32_t idl_server_max_request_bytes(const idl_server *s)
+{
+	uint32_t most = 0;
+	for (uint32_t i = 0; i < s->interface_count; i++)
+		if (s->interfaces[i].iface->max_request_bytes > most)
+			most = s->interfaces[i].iface->max_request_bytes;
+	return most;
+}
+
+uint32_t idl_server_max_frame_bytes(const idl_server *s)
+{
+	uint32_t most = 0;
+	for (uint32_t i = 0; i < s->interface_count; i++)
+		if (s->interfaces[i].iface->max_frame_bytes > most)
+			most = s->interfaces[i].iface->max_frame_bytes;
+	return most;
+}
+
+void idl_server_set_sessions(idl_server *s, idl_session_open_fn open, idl_session_close_fn close,
+                             void *ctx)
+{
+	s->session_open = open;
+	s->session_close = close;
+	s->session_ctx = ctx;
 }
 
 void idl_server_set_close(idl_server *s, idl_close_fn fn, void *ctx)
@@ -28,44 +70,85 @@ void idl_server_set_close(idl_server *s, idl_close_fn fn, void *ctx)
 	s->close_ctx = ctx;
 }
 
-int idl_server_add(idl_server *s, idl_chan_end *end)
+static void end_session(idl_server *s, uint32_t slot, int reason, bool opened);
+
+int idl_server_install(idl_server *s, uint32_t slot, idl_chan_end *end, uint64_t client)
+{
+	if (slot >= s->capacity || s->slots[slot] != NULL)
+		return IDL_E_BUFFER;
+	idl_session *session = &s->sessions[slot];
+	session->client = client;
+	session->state = NULL;
+	idl_lock_take(&session->lock);
+	session->open = true;
+	session->end = end;
+	idl_lock_give(&session->lock);
+	idl_chan_end_set_doorbell(end, s->doorbell, slot);
+	end->session = session;
+	end->tx_lock = &session->lock;
+	end->batching = true;
+	s->slots[slot] = end;
+	int err = s->session_open != NULL ? s->session_open(s->session_ctx, session) : IDL_OK;
+	if (err != IDL_OK) {
+		/* Refused: closed before anything was served; the close callback
+		 * is not told, since nothing was opened. */
+		end_session(s, slot, err, false);
+		return err;
+	}
+	/* Frames sent before the client knew the slot: look once. */
+	idl_doorbell_ring(s->doorbell, slot);
+	return IDL_OK;
+}
+
+int idl_server_add(idl_server *s, idl_chan_end *end, uint64_t client)
 {
 	for (uint32_t i = 0; i < s->capacity; i++) {
 		if (s->slots[i] != NULL)
 			continue;
-		idl_chan_end_set_doorbell(end, s->doorbell, i);
-		end->batching = true;
-		s->slots[i] = end;
-		/* Frames sent before the client knew the slot: look once. */
-		idl_doorbell_ring(s->doorbell, i);
-		return (int)i;
+		int err = idl_server_install(s, i, end, client);
+		return err != IDL_OK ? err : (int)i;
 	}
 	return IDL_E_BUFFER;
 }
 
-void idl_server_remove(idl_server *s, uint32_t slot)
-{
-	if (slot < s->capacity)
-		s->slots[slot] = NULL;
-}
-
-static void close_slot(idl_server *s, uint32_t slot, int reason)
+/* Closes the channel of a slot; `opened`: its session was opened and is
+ * told to the close callback. */
+static void end_session(idl_server *s, uint32_t slot, int reason, bool opened)
 {
 	idl_chan_end *e = s->slots[slot];
+	idl_session *session = &s->sessions[slot];
+	/* Under the session's lock, so that a reply from another thread is
+	 * either in before the close or sees the session ended. */
+	idl_lock_take(&session->lock);
 	idl_chan_end_fail(e, reason);
+	session->open = false;
+	session->generation++; /* its tokens are spent */
+	session->end = NULL;
+	atomic_store_explicit(&e->deferred, 0, memory_order_relaxed);
+	idl_lock_give(&session->lock);
 	s->slots[slot] = NULL;
+	if (opened && s->session_close != NULL)
+		s->session_close(s->session_ctx, session, reason);
+	session->state = NULL;
 	if (s->on_close != NULL)
 		s->on_close(s->close_ctx, slot, e, reason);
 }
 
+void idl_server_close_slot(idl_server *s, uint32_t slot, int reason)
+{
+	if (slot < s->capacity && s->slots[slot] != NULL)
+		end_session(s, slot, reason, true);
+}
+
 static bool decoding_error(int err)
 {
-	return err <= IDL_E_FRAME_SHORT && err >= IDL_E_HANDLE_INDEX && err != IDL_E_BUFFER;
+	return (err <= IDL_E_FRAME_SHORT && err >= IDL_E_HANDLE_INDEX && err != IDL_E_BUFFER) ||
+	       err == IDL_E_HANDLE_KIND;
 }
 
 /* Room for the largest reply? If not, ask the client to ring when it has
  * taken some, and leave the requests where they are. */
-static int reply_room(idl_chan_end *e)
+static int reply_room_unlocked(idl_chan_end *e)
 {
 	uint32_t need = e->tx.max_frame + IDL_RING_HANDLE_ROOM;
 	int err = idl_ring_can_reserve(&e->tx, need);
@@ -76,6 +159,31 @@ static int reply_room(idl_chan_end *e)
 	err = idl_ring_can_reserve(&e->tx, need);
 	if (err == IDL_OK)
 		atomic_store_explicit(&e->self->waiting, 0, memory_order_relaxed);
+	return err;
+}
+
+/* The same, under the session's lock while replies from other threads
+ * may be writing the ring. */
+static int reply_room(idl_chan_end *e)
+{
+	if (atomic_load_explicit(&e->deferred, memory_order_acquire) == 0)
+		return reply_room_unlocked(e);
+	idl_lock_take(e->tx_lock);
+	int err = reply_room_unlocked(e);
+	idl_lock_give(e->tx_lock);
+	return err;
+}
+
+/* Hands a request to the first interface that knows its ordinal. */
+static int dispatch(idl_server *s, idl_request *r, size_t size, const idl_typed_handle *handles,
+                    uint32_t count)
+{
+	int err = IDL_E_ORDINAL;
+	for (uint32_t i = 0; i < s->interface_count && err == IDL_E_ORDINAL; i++) {
+		const idl_served_interface *served = &s->interfaces[i];
+		r->ctx = served->ctx;
+		err = served->iface->dispatch(served->handlers, r, s->buf, size, handles, count);
+	}
 	return err;
 }
 
@@ -95,10 +203,10 @@ static void drain(idl_server *s, uint32_t slot)
 		if (err == IDL_E_WOULD_BLOCK)
 			break;
 		if (err != IDL_OK) {
-			close_slot(s, slot, IDL_E_PROTOCOL);
+			idl_server_close_slot(s, slot, IDL_E_PROTOCOL);
 			return;
 		}
-		idl_handle handles[IDL_MAX_HANDLES];
+		idl_typed_handle handles[IDL_MAX_HANDLES];
 		uint32_t count = IDL_MAX_HANDLES;
 		size_t size;
 		err = idl_chan_end_take(e, s->buf, s->buf_bytes, &size, handles, &count);
@@ -107,16 +215,18 @@ static void drain(idl_server *s, uint32_t slot)
 		if (err == IDL_E_FRAME_TOO_LARGE)
 			err = IDL_E_PROTOCOL; /* bigger than any request of the interface */
 		if (err != IDL_OK) {
-			close_slot(s, slot, err);
+			idl_server_close_slot(s, slot, err);
 			return;
 		}
-		err = s->handler(s->ctx, &e->ep, s->buf, size, handles, count);
+		idl_request r = {.ep = &e->ep, .session = e->session};
+		err = dispatch(s, &r, size, handles, count);
 		if (count > 0 && e->xfer != NULL && e->xfer->release_handles != NULL)
 			e->xfer->release_handles(e->xfer_ctx, handles, count);
 		s->frames++;
 		if (decoding_error(err) || err == IDL_E_PROTOCOL || e->error != IDL_OK) {
 			idl_chan_end_flush(e);
-			close_slot(s, slot, e->error != IDL_OK ? e->error : IDL_E_PROTOCOL);
+			idl_server_close_slot(s, slot,
+			                      e->error != IDL_OK ? e->error : IDL_E_PROTOCOL);
 			return;
 		}
 		if (err != IDL_OK) {
@@ -175,7 +285,7 @@ static void rescan(idl_server *s)
 			continue;
 		if (e->xfer != NULL && e->xfer->peer_alive != NULL &&
 		    !e->xfer->peer_alive(e->xfer_ctx) && !idl_ring_ready(&e->rx)) {
-			close_slot(s, i, IDL_E_PEER_CLOSED);
+			idl_server_close_slot(s, i, IDL_E_PEER_CLOSED);
 			continue;
 		}
 		drain(s, i);
@@ -249,4 +359,90 @@ void idl_server_interrupt(idl_server *s)
 	atomic_fetch_add_explicit(&s->interrupts, 1, memory_order_release);
 	atomic_fetch_add_explicit(&s->doorbell->wake.seq, 1, memory_order_release);
 	idl_os_wake(&s->doorbell->wake.seq);
+}
+
+/* ---- Deferred replies ---- */
+
+static int reply_begin(idl_reply_token *t, size_t max_bytes, void **frame);
+static int reply_commit(idl_reply_token *t, size_t bytes, const idl_typed_handle *handles,
+                        uint32_t handle_count);
+
+static const idl_reply_ops session_reply = {.begin = reply_begin, .commit = reply_commit};
+
+/* The server thread, in a handler of the session. */
+int idl_session_defer(idl_session *session, uint64_t txid, idl_reply_token *token)
+{
+	if (!session->open)
+		return IDL_E_PEER_CLOSED;
+	token->ops = &session_reply;
+	token->owner = session;
+	token->txid = txid;
+	token->generation = session->generation; /* only this thread changes it */
+	token->armed = 1;
+	atomic_fetch_add_explicit(&session->end->deferred, 1, memory_order_relaxed);
+	return IDL_OK;
+}
+
+/* With the session's lock: can the token still be used? */
+static int token_state(const idl_reply_token *t, const idl_session *s)
+{
+	if (!t->armed)
+		return IDL_E_REPLIED;
+	if (!s->open || s->generation != t->generation)
+		return IDL_E_PEER_CLOSED;
+	return IDL_OK;
+}
+
+/* With the session's lock: the token is spent, with or without a reply. */
+static void spend(idl_reply_token *t, idl_session *s)
+{
+	t->armed = 0;
+	/* Release: whatever this thread did to the ring is seen by the server
+	 * thread once it sees no tokens out and stops taking the lock. */
+	atomic_fetch_sub_explicit(&s->end->deferred, 1, memory_order_release);
+}
+
+/*
+ * Any thread. Takes the session's lock and room for the reply; keeps the
+ * lock until reply_commit. A client that does not make room is looked at
+ * again every millisecond until the server's reply_wait_ns has passed.
+ */
+static int reply_begin(idl_reply_token *t, size_t max_bytes, void **frame)
+{
+	idl_session *s = t->owner;
+	uint64_t deadline = 0;
+	for (;;) {
+		idl_lock_take(&s->lock);
+		int err = token_state(t, s);
+		if (err == IDL_OK)
+			err = idl_chan_end_reserve_locked(s->end, max_bytes, frame);
+		if (err == IDL_OK)
+			return IDL_OK;
+		if (err == IDL_E_WOULD_BLOCK) {
+			uint64_t now = idl_os_now_ns();
+			if (deadline == 0)
+				deadline = now + s->server->reply_wait_ns;
+			if (now >= deadline) {
+				spend(t, s);
+				err = IDL_E_TIMEOUT;
+			}
+		}
+		idl_lock_give(&s->lock);
+		if (err != IDL_E_WOULD_BLOCK)
+			return err;
+		/* A private word nobody wakes: a sleep of a millisecond. */
+		_Atomic uint32_t word = 0;
+		(void)idl_os_wait(&word, 0, 1000000);
+	}
+}
+
+static int reply_commit(idl_reply_token *t, size_t bytes, const idl_typed_handle *handles,
+                        uint32_t handle_count)
+{
+	idl_session *s = t->owner;
+	int err = idl_chan_end_commit_locked(s->end, bytes, handles, handle_count);
+	if (err == IDL_OK && bytes > 0)
+		spend(t, s);
+	idl_lock_give(&s->lock);
+	return err;
 }

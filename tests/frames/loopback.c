@@ -18,7 +18,7 @@ static int lb_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 	return IDL_OK;
 }
 
-static int lb_send_commit(idl_endpoint *ep, size_t bytes, const idl_handle *handles,
+static int lb_send_commit(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
                           uint32_t handle_count)
 {
 	loopback_end *end = (loopback_end *)ep;
@@ -32,13 +32,13 @@ static int lb_send_commit(idl_endpoint *ep, size_t bytes, const idl_handle *hand
 	f->size = bytes;
 	f->handle_count = handle_count;
 	if (handle_count > 0)
-		memcpy(f->handles, handles, handle_count * sizeof(idl_handle));
+		memcpy(f->handles, handles, handle_count * sizeof(idl_typed_handle));
 	q->count++;
 	return IDL_OK;
 }
 
 static int lb_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
-                      idl_handle *handles, uint32_t *handle_count)
+                      idl_typed_handle *handles, uint32_t *handle_count)
 {
 	loopback_end *end = (loopback_end *)ep;
 	loopback_queue *q = end->in;
@@ -57,15 +57,103 @@ static int lb_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_byt
 		return (int)n;
 	*size = (size_t)n;
 	if (f->handle_count > 0)
-		memcpy(handles, f->handles, f->handle_count * sizeof(idl_handle));
+		memcpy(handles, f->handles, f->handle_count * sizeof(idl_typed_handle));
 	*handle_count = f->handle_count;
 	return IDL_OK;
+}
+
+static int lb_call_begin(idl_endpoint *ep, idl_call *call)
+{
+	loopback_end *end = (loopback_end *)ep;
+	if (call->owner != NULL)
+		return IDL_E_INVALID_ARGUMENT;
+	call->status = IDL_E_WOULD_BLOCK;
+	call->owner = end;
+	call->next = end->calls;
+	end->calls = call;
+	return IDL_OK;
+}
+
+static void lb_call_end(idl_endpoint *ep, idl_call *call)
+{
+	loopback_end *end = (loopback_end *)ep;
+	if (call->owner != end)
+		return;
+	for (idl_call **p = &end->calls; *p != NULL; p = &(*p)->next) {
+		if (*p == call) {
+			*p = call->next;
+			break;
+		}
+	}
+	call->owner = NULL;
+}
+
+/* Takes one frame into the call it answers (a reply that answers none is
+ * dropped and counted); IDL_E_TIMEOUT when there is none. */
+static int lb_take_reply(loopback_end *end)
+{
+	loopback_queue *q = end->in;
+	if (q->count == 0)
+		return IDL_E_TIMEOUT;
+	loopback_frame *f = &q->slots[q->head];
+	q->head = (q->head + 1) % LOOPBACK_SLOTS;
+	q->count--;
+	const idl_frame_header *h = (const idl_frame_header *)f->bytes;
+	idl_call *c = end->calls;
+	while (c != NULL && (c->txid != h->txid || c->status != IDL_E_WOULD_BLOCK))
+		c = c->next;
+	if (c == NULL || (h->flags & IDL_FLAG_REPLY) == 0) {
+		end->dropped++;
+		return IDL_OK;
+	}
+	if (f->handle_count > c->handle_room) {
+		c->status = IDL_E_HANDLE_COUNT;
+		return IDL_OK;
+	}
+	int64_t n = idl_frame_copy(f->bytes, f->size, c->buf, c->buf_bytes);
+	if (n < 0) {
+		c->status = (int)n;
+		return IDL_OK;
+	}
+	c->size = (size_t)n;
+	c->handle_count = f->handle_count;
+	if (f->handle_count > 0)
+		memcpy(c->handles, f->handles, f->handle_count * sizeof(idl_typed_handle));
+	c->status = IDL_OK;
+	return IDL_OK;
+}
+
+/* Runs the other side once when nothing waits; what it did not send by
+ * then never comes: IDL_E_TIMEOUT. */
+static int lb_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, idl_call **done)
+{
+	loopback_end *end = (loopback_end *)ep;
+	(void)timeout_ns;
+	if (end->in->count == 0 && end->pump != NULL)
+		end->pump(end->pump_ctx);
+	for (;;) {
+		idl_call *c = call;
+		if (c == NULL)
+			for (c = end->calls; c != NULL && c->status == IDL_E_WOULD_BLOCK;)
+				c = c->next;
+		if (c != NULL && c->status != IDL_E_WOULD_BLOCK) {
+			if (done != NULL)
+				*done = c;
+			return IDL_OK;
+		}
+		int err = lb_take_reply(end);
+		if (err != IDL_OK)
+			return err;
+	}
 }
 
 static const idl_endpoint_ops lb_ops = {
     .send_begin = lb_send_begin,
     .send_commit = lb_send_commit,
     .receive = lb_receive,
+    .call_begin = lb_call_begin,
+    .call_wait = lb_call_wait,
+    .call_end = lb_call_end,
 };
 
 void loopback_init(loopback *lb)

@@ -14,7 +14,7 @@
 typedef struct loopback_frame {
 	_Alignas(8) uint8_t bytes[LOOPBACK_SLOT_BYTES];
 	size_t size;
-	idl_handle handles[IDL_MAX_HANDLES];
+	idl_typed_handle handles[IDL_MAX_HANDLES];
 	uint32_t handle_count;
 } loopback_frame;
 
@@ -32,6 +32,8 @@ struct loopback_end {
 	/* Called by receive when no frame waits: runs the other side. */
 	void (*pump)(void *ctx);
 	void *pump_ctx;
+	idl_call *calls;  /* calls in flight (idl_call.next) */
+	unsigned dropped; /* replies that found no call */
 };
 
 typedef struct loopback {

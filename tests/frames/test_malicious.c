@@ -26,7 +26,7 @@
 
 static _Alignas(8) uint8_t g_wire[WIRE_BYTES];
 static _Alignas(8) uint8_t g_priv[WIRE_BYTES];
-static idl_handle g_hout[IDL_MAX_HANDLES];
+static idl_typed_handle g_hout[IDL_MAX_HANDLES];
 static uint32_t g_hcount;
 
 #define HDR ((idl_frame_header *)g_wire)
@@ -186,12 +186,11 @@ static void test_ordinal(void **state)
 	memcpy(g_priv, g_wire, n);
 	((idl_frame_header *)g_priv)->ordinal = 0x7fffffff;
 	static const fs_file_handlers none = {0};
-	assert_int_equal(fs_file_dispatch(&none, NULL, NULL, g_priv, n, NULL, 0), IDL_E_ORDINAL);
-	assert_int_equal(fs_file_dispatch(&none, NULL, NULL, g_priv, 16, NULL, 0),
-	                 IDL_E_FRAME_SHORT);
+	assert_int_equal(fs_file_dispatch(&none, NULL, g_priv, n, NULL, 0), IDL_E_ORDINAL);
+	assert_int_equal(fs_file_dispatch(&none, NULL, g_priv, 16, NULL, 0), IDL_E_FRAME_SHORT);
 	/* an event ordinal is no request */
 	((idl_frame_header *)g_priv)->ordinal = FS_FILE_CHANGED_ORDINAL;
-	assert_int_equal(fs_file_dispatch(&none, NULL, NULL, g_priv, n, NULL, 0), IDL_E_ORDINAL);
+	assert_int_equal(fs_file_dispatch(&none, NULL, g_priv, n, NULL, 0), IDL_E_ORDINAL);
 }
 
 static void test_flags(void **state)
@@ -270,7 +269,7 @@ static void test_handle_count(void **state)
 	EXPECT(fs_file_close_request, n, IDL_E_HANDLE_COUNT);
 	HDR->handle_count = 0;
 	const fs_file_close_request *out;
-	idl_handle h[1] = {5};
+	idl_typed_handle h[1] = {{5, IDL_KIND_SHM}};
 	assert_int_equal(
 	    fs_file_close_request_decode(g_wire, n, g_priv, sizeof(g_priv), h, 1, &out),
 	    IDL_E_HANDLE_COUNT);
@@ -284,7 +283,7 @@ static void test_handle_count(void **state)
 	    fs_file_read_shared_request_decode(g_wire, n, g_priv, sizeof(g_priv), h, 0, &o2),
 	    IDL_E_HANDLE_COUNT);
 	/* header says 1, two received */
-	idl_handle h2[2] = {5, 6};
+	idl_typed_handle h2[2] = {{5, IDL_KIND_SHM}, {6, IDL_KIND_SHM}};
 	assert_int_equal(
 	    fs_file_read_shared_request_decode(g_wire, n, g_priv, sizeof(g_priv), h2, 2, &o2),
 	    IDL_E_HANDLE_COUNT);
@@ -802,6 +801,37 @@ static void test_handle_index(void **state)
 	EXPECT(pci_bus_claim_reply, n, IDL_E_OPTIONAL);
 }
 
+/* IDL_E_HANDLE_KIND: the transport says what each handle names. */
+static void test_handle_kind(void **state)
+{
+	(void)state;
+	/* read_shared's buffer is handle<shm>: a channel in its place. */
+	fs_file_read_shared_request rs = {.fd = 1, .buffer = 9};
+	size_t n = ENCODE(fs_file_read_shared_request, &rs, 5u);
+	assert_int_equal(g_hout[0].kind, IDL_KIND_SHM);
+	g_hout[0].kind = IDL_KIND_CHANNEL;
+	EXPECT(fs_file_read_shared_request, n, IDL_E_HANDLE_KIND);
+	/* An object the transport cannot name is no shared memory either. */
+	g_hout[0].kind = IDL_KIND_ANY;
+	EXPECT(fs_file_read_shared_request, n, IDL_E_HANDLE_KIND);
+	g_hout[0].kind = IDL_KIND_SHM;
+	EXPECT(fs_file_read_shared_request, n, IDL_OK);
+
+	/* pci claim: mmio bars, an irq and handle<any>, which takes any kind. */
+	pci_bus_claim_reply c;
+	memset(&c, 0, sizeof(c));
+	c.bars[0].present = true;
+	c.bars[0].value = 10;
+	c.irq.present = true;
+	c.irq.value = 11;
+	c.dma = 12;
+	n = ENCODE(pci_bus_claim_reply, &c, 5u);
+	g_hout[2].kind = IDL_KIND_SHM; /* dma: any */
+	EXPECT(pci_bus_claim_reply, n, IDL_OK);
+	g_hout[1].kind = IDL_KIND_MMIO; /* irq */
+	EXPECT(pci_bus_claim_reply, n, IDL_E_HANDLE_KIND);
+}
+
 static void test_error_reply_body(void **state)
 {
 	(void)state;
@@ -907,9 +937,9 @@ static unsigned g_accepted;
 	do {                                                                                       \
 		size_t n_ = ENCODE(T, in, tx_);                                                    \
 		uint32_t hc_ = g_hcount;                                                           \
-		idl_handle ids_[IDL_MAX_HANDLES];                                                  \
+		idl_typed_handle ids_[IDL_MAX_HANDLES];                                            \
 		for (uint32_t i_ = 0; i_ < hc_; i_++)                                              \
-			ids_[i_] = i_;                                                             \
+			ids_[i_] = (idl_typed_handle){i_, g_hout[i_].kind};                        \
 		memcpy(g_orig, g_wire, n_);                                                        \
 		static const uint8_t vals_[] = {0x00, 0x01, 0x02, 0x80, 0xff};                     \
 		for (size_t pos_ = 4; pos_ < n_; pos_++) {                                         \
@@ -1064,6 +1094,7 @@ int main(void)
 	    cmocka_unit_test(test_optional),
 	    cmocka_unit_test(test_padding),
 	    cmocka_unit_test(test_handle_index),
+	    cmocka_unit_test(test_handle_kind),
 	    cmocka_unit_test(test_error_reply_body),
 	    cmocka_unit_test(test_guard_page),
 	    cmocka_unit_test(test_canonical),

@@ -23,8 +23,8 @@
 
 static _Alignas(8) uint8_t g_wire[WIRE_BYTES];
 static _Alignas(8) uint8_t g_priv[WIRE_BYTES];
-static idl_handle g_hout[IDL_MAX_HANDLES];
-static idl_handle g_hin[IDL_MAX_HANDLES];
+static idl_typed_handle g_hout[IDL_MAX_HANDLES];
+static idl_typed_handle g_hin[IDL_MAX_HANDLES];
 static uint32_t g_hcount;
 static int64_t g_size;
 
@@ -49,7 +49,8 @@ static int64_t g_size;
 		assert_int_equal(g_hcount, (nh));                                                  \
 		assert_int_equal(((const idl_frame_header *)g_wire)->handle_count, (nh));          \
 		for (uint32_t i_ = 0; i_ < g_hcount; i_++)                                         \
-			g_hin[i_] = g_hout[i_] + HANDLE_REMAP;                                     \
+			g_hin[i_] =                                                                \
+			    (idl_typed_handle){g_hout[i_].value + HANDLE_REMAP, g_hout[i_].kind};  \
 		memset(g_priv, 0x5a, sizeof(g_priv));                                              \
 		(out) = NULL;                                                                      \
 		assert_int_equal(T##_decode(g_wire, (size_t)g_size, g_priv, sizeof(g_priv), g_hin, \
@@ -307,7 +308,8 @@ static void test_fs_handles(void **state)
 	const fs_file_read_shared_request *o;
 	ROUND_TRIP(fs_file_read_shared_request, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, &r, 9u, 1u,
 	           o);
-	assert_int_equal(g_hout[0], 77);
+	assert_int_equal(g_hout[0].value, 77);
+	assert_int_equal(g_hout[0].kind, IDL_KIND_SHM);
 	assert_int_equal(((const fs_file_read_shared_request *)g_wire)->buffer, 0);
 	assert_int_equal(o->buffer, 77 + HANDLE_REMAP);
 	assert_int_equal(o->fd, 1);
@@ -964,7 +966,7 @@ static void test_pci_claim_handles(void **state)
 		const pci_bus_claim_reply *o;
 		ROUND_TRIP(pci_bus_claim_reply, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &r, 3u, n, o);
 		for (uint32_t i = 0; i < n; i++)
-			assert_int_equal(g_hout[i], expected[i]);
+			assert_int_equal(g_hout[i].value, expected[i]);
 		assert_memory_equal(&o->info, &r.info, sizeof(r.info));
 		for (int b = 0; b < 6; b++) {
 			assert_int_equal(o->bars[b].present, r.bars[b].present);
@@ -1076,7 +1078,8 @@ static void test_sys(void **state)
 		ROUND_TRIP(sys_services_publish_request, SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES, &p,
 		           1u, 1u, op);
 		assert_string(op->name, name);
-		assert_int_equal(g_hout[0], 55);
+		assert_int_equal(g_hout[0].value, 55);
+		assert_int_equal(g_hout[0].kind, IDL_KIND_CHANNEL);
 		assert_int_equal(op->listener, 55 + HANDLE_REMAP);
 		sys_services_withdraw_request w = {0};
 		w.name = name;
@@ -1123,10 +1126,10 @@ struct fs_server {
 
 static _Alignas(8) uint8_t g_server_buf[FS_MAX_FRAME];
 
-static int h_open(void *ctx, const fs_file_open_request *req, fs_file_open_reply *reply,
+static int h_open(idl_request *r, const fs_file_open_request *req, fs_file_open_reply *reply,
                   sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	if (req->path.size == 7 && memcmp(req->path.data, "missing", 7) == 0) {
 		*error = SYS_ERRNO_NOT_FOUND;
 		return IDL_E_REMOTE;
@@ -1135,10 +1138,10 @@ static int h_open(void *ctx, const fs_file_open_request *req, fs_file_open_reply
 	return IDL_OK;
 }
 
-static int h_readdir(void *ctx, const fs_file_readdir_request *req, fs_file_readdir_reply *reply,
-                     sys_errno *error)
+static int h_readdir(idl_request *r, const fs_file_readdir_request *req,
+                     fs_file_readdir_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	if (req->fd == 0) {
 		*error = SYS_ERRNO_NOT_DIR;
 		return IDL_E_REMOTE;
@@ -1150,18 +1153,18 @@ static int h_readdir(void *ctx, const fs_file_readdir_request *req, fs_file_read
 	return IDL_OK;
 }
 
-static int h_advise(void *ctx, const fs_file_advise_request *req)
+static int h_advise(idl_request *r, const fs_file_advise_request *req)
 {
-	struct fs_server *s = ctx;
+	struct fs_server *s = r->ctx;
 	s->advised = *req;
 	s->advise_calls++;
 	return IDL_OK;
 }
 
-static int h_read_shared(void *ctx, const fs_file_read_shared_request *req,
+static int h_read_shared(idl_request *r, const fs_file_read_shared_request *req,
                          fs_file_read_shared_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)error;
 	reply->count = req->buffer; /* echoes the handle the server received */
 	return IDL_OK;
@@ -1179,14 +1182,14 @@ static void fs_pump(void *ctx)
 {
 	struct fs_server *s = ctx;
 	while (loopback_pending(&s->lb->server) > 0) {
-		idl_handle handles[IDL_MAX_HANDLES];
+		idl_typed_handle handles[IDL_MAX_HANDLES];
 		uint32_t hc = IDL_MAX_HANDLES;
 		size_t size;
 		int err = s->lb->server.ep.ops->receive(&s->lb->server.ep, 0, g_server_buf,
 		                                        sizeof(g_server_buf), &size, handles, &hc);
+		idl_request r = {.ep = &s->lb->server.ep, .ctx = s};
 		if (err == IDL_OK)
-			err = fs_file_dispatch(&fs_handlers, s, &s->lb->server.ep, g_server_buf,
-			                       size, handles, hc);
+			err = fs_file_dispatch(&fs_handlers, &r, g_server_buf, size, handles, hc);
 		s->last_err = err;
 		s->dispatched++;
 	}
@@ -1267,12 +1270,13 @@ static void test_loopback_readdir(void **state)
 	                 IDL_E_REMOTE);
 	assert_int_equal(error, SYS_ERRNO_NOT_DIR);
 
-	/* A method without a handler: the dispatcher sends nothing. */
+	/* A method without a handler: the dispatcher sends nothing, and the
+	 * call waits in vain (the loopback's wait ends at once). */
 	fs_file_close_request cl = {.fd = 1};
 	fs_file_close_reply_buffer cbuf;
 	const fs_file_close_reply *creply;
 	assert_int_equal(fs_file_close(&g_lb.client.ep, &cl, &cbuf, &creply, &error),
-	                 IDL_E_WOULD_BLOCK);
+	                 IDL_E_TIMEOUT);
 	assert_int_equal(s->last_err, IDL_E_NO_HANDLER);
 }
 
@@ -1326,7 +1330,7 @@ static void test_loopback_event(void **state)
 	assert_int_equal(loopback_pending(&g_lb.client), 1);
 
 	_Alignas(8) uint8_t buf[FS_FILE_CHANGED_EVENT_MAX_BYTES];
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t hc = 1;
 	size_t size;
 	g_lb.client.pump = NULL;
@@ -1356,10 +1360,10 @@ static void test_loopback_event(void **state)
 }
 
 /* pci claim through the loopback: handles travel beside the reply. */
-static int h_claim(void *ctx, const pci_bus_claim_request *req, pci_bus_claim_reply *reply,
+static int h_claim(idl_request *r, const pci_bus_claim_request *req, pci_bus_claim_reply *reply,
                    sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	if (req->address.bus == 0xff) {
 		*error = SYS_ERRNO_BUSY;
 		return IDL_E_REMOTE;
@@ -1381,15 +1385,15 @@ static void pci_pump(void *ctx)
 {
 	loopback *lb = ctx;
 	while (loopback_pending(&lb->server) > 0) {
-		idl_handle handles[IDL_MAX_HANDLES];
+		idl_typed_handle handles[IDL_MAX_HANDLES];
 		uint32_t hc = IDL_MAX_HANDLES;
 		size_t size;
 		int err = lb->server.ep.ops->receive(&lb->server.ep, 0, g_server_buf,
 		                                     sizeof(g_server_buf), &size, handles, &hc);
 		assert_int_equal(err, IDL_OK);
-		assert_int_equal(pci_bus_dispatch(&pci_handlers, NULL, &lb->server.ep, g_server_buf,
-		                                  size, handles, hc),
-		                 IDL_OK);
+		idl_request r = {.ep = &lb->server.ep};
+		assert_int_equal(
+		    pci_bus_dispatch(&pci_handlers, &r, g_server_buf, size, handles, hc), IDL_OK);
 	}
 }
 
@@ -1420,7 +1424,8 @@ static void test_loopback_pci_claim(void **state)
 	assert_int_equal(error, SYS_ERRNO_BUSY);
 }
 
-/* A reply to some other call: the stub refuses it. */
+/* A reply to some other call answers no call of ours: it is dropped, and
+ * the call goes on waiting for its own. */
 static void stale_pump(void *ctx)
 {
 	loopback *lb = ctx;
@@ -1443,8 +1448,10 @@ static void test_loopback_wrong_txid(void **state)
 	fs_file_open_reply_buffer buf;
 	const fs_file_open_reply *reply = NULL;
 	sys_errno error = 0;
-	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error), IDL_E_TXID);
+	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error), IDL_E_TIMEOUT);
 	assert_null(reply);
+	assert_int_equal(g_lb.client.dropped, 1);
+	assert_null(g_lb.client.calls); /* the stub ended its call */
 }
 
 /*
@@ -1501,9 +1508,42 @@ static void test_encoder_canonicalizes(void **state)
 	assert_int_equal(ord->entries.items[0].inode, UINT64_MAX);
 }
 
+/* Names of values: <enum>_name and <bits>_format. */
+static void test_value_names(void **state)
+{
+	(void)state;
+	assert_string_equal(sys_errno_name(SYS_ERRNO_NOT_FOUND), "NOT_FOUND");
+	assert_string_equal(sys_errno_name(SYS_ERRNO_RANGE), "RANGE");
+	assert_null(sys_errno_name(0));
+	assert_null(sys_errno_name(1000));
+	assert_string_equal(pci_bar_kind_name(PCI_BAR_KIND_NONE), "NONE");
+
+	char buf[64];
+	assert_int_equal(
+	    console_mode_format(CONSOLE_MODE_ECHO | CONSOLE_MODE_CANONICAL, buf, sizeof(buf)), 14);
+	assert_string_equal(buf, "ECHO|CANONICAL");
+	assert_int_equal(console_mode_format(0, buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "0");
+	/* Bits no member names: in hex, after the names. */
+	assert_int_equal(console_mode_format(CONSOLE_MODE_NON_BLOCKING | 0x30, buf, sizeof(buf)),
+	                 17);
+	assert_string_equal(buf, "NON_BLOCKING|0x30");
+	assert_int_equal(console_mode_format(0x100, buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "0x100");
+	/* As snprintf: the length of the whole text, as much as fits. */
+	assert_int_equal(console_mode_format(CONSOLE_MODE_ECHO | CONSOLE_MODE_CANONICAL, buf, 7),
+	                 14);
+	assert_string_equal(buf, "ECHO|C");
+	assert_int_equal(console_mode_format(CONSOLE_MODE_ECHO | CONSOLE_MODE_CANONICAL, buf, 5),
+	                 14);
+	assert_string_equal(buf, "ECHO");
+	assert_int_equal(console_mode_format(CONSOLE_MODE_ECHO, NULL, 0), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_value_names),
 	    cmocka_unit_test(test_fs_open),
 	    cmocka_unit_test(test_fs_open_rejects),
 	    cmocka_unit_test(test_fs_simple),

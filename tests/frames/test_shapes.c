@@ -56,13 +56,13 @@ static void fill(test_shapes_gadget_put_request *req)
 	all->shape.label = IDL_STRING_LITERAL("a label inside a union");
 }
 
-static int64_t encode(const test_shapes_gadget_put_request *req, idl_handle *handles,
+static int64_t encode(const test_shapes_gadget_put_request *req, idl_typed_handle *handles,
                       uint32_t *count)
 {
 	return test_shapes_gadget_put_request_encode(req, 5, wire, sizeof(wire), handles, count);
 }
 
-static int decode(int64_t size, const idl_handle *handles, uint32_t count,
+static int decode(int64_t size, const idl_typed_handle *handles, uint32_t count,
                   const test_shapes_gadget_put_request **out)
 {
 	return test_shapes_gadget_put_request_decode(wire, (size_t)size, priv, sizeof(priv),
@@ -74,19 +74,24 @@ static void test_every_field_round_trips(void **state)
 	(void)state;
 	test_shapes_gadget_put_request req;
 	fill(&req);
-	idl_handle handles[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES];
+	idl_typed_handle handles[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES];
 	uint32_t count = 0;
 	int64_t size = encode(&req, handles, &count);
 	assert_true(size > 0);
 	assert_true(size <= (int64_t)TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES);
 	/* Handles leave in traversal order: the optional channel, then each name's region. */
 	assert_int_equal(count, 3);
-	assert_int_equal(handles[0], 900);
-	assert_int_equal(handles[1], 901);
-	assert_int_equal(handles[2], 902);
+	assert_int_equal(handles[0].value, 900);
+	assert_int_equal(handles[1].value, 901);
+	assert_int_equal(handles[2].value, 902);
+	/* Each with the kind its field declares. */
+	assert_int_equal(handles[0].kind, IDL_KIND_CHANNEL);
+	assert_int_equal(handles[1].kind, IDL_KIND_SHM);
+	assert_int_equal(handles[2].kind, IDL_KIND_SHM);
 
 	/* The receiving side's own handle values replace the indexes. */
-	const idl_handle local[3] = {40, 41, 42};
+	const idl_typed_handle local[3] = {
+	    {40, IDL_KIND_CHANNEL}, {41, IDL_KIND_SHM}, {42, IDL_KIND_SHM}};
 	const test_shapes_gadget_put_request *got;
 	assert_int_equal(decode(size, local, 3, &got), IDL_OK);
 	const test_shapes_everything *all = &got->all;
@@ -144,7 +149,7 @@ static void test_absent_and_other_variants(void **state)
 }
 
 /* Encodes the full request, then applies one hostile change. */
-static int64_t encode_full(idl_handle *handles, uint32_t *count)
+static int64_t encode_full(idl_typed_handle *handles, uint32_t *count)
 {
 	test_shapes_gadget_put_request req;
 	fill(&req);
@@ -156,7 +161,7 @@ static int64_t encode_full(idl_handle *handles, uint32_t *count)
 static void test_hostile_frames(void **state)
 {
 	(void)state;
-	idl_handle handles[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES];
+	idl_typed_handle handles[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES];
 	uint32_t count = 0;
 	const test_shapes_gadget_put_request *got;
 	test_shapes_gadget_put_request *w = (test_shapes_gadget_put_request *)wire;

@@ -24,6 +24,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const idl_handle handle_values[FUZZ_HANDLES] = {0x1001, 0x2002, 0x3003, 0x4004};
 
+/* The handles that came with the frame: byte 1 % 5 of them, with the
+ * kinds byte 1 / 5 picks (handle i: (pick + i) % 5, IDL_KIND_ANY to
+ * IDL_KIND_IRQ), as a transport reports them. */
+static uint32_t received_handles(uint8_t byte, idl_typed_handle *handles)
+{
+	uint32_t count = byte % (FUZZ_HANDLES + 1);
+	for (uint32_t i = 0; i < count; i++)
+		handles[i] =
+		    (idl_typed_handle){handle_values[i], (byte / (FUZZ_HANDLES + 1) + i) % 5};
+	return count;
+}
+
 static void fail(const fuzz_message *m, const char *what)
 {
 	fprintf(stderr, "fuzz_decoders: %s: %s\n", m->name, what);
@@ -32,9 +44,10 @@ static void fail(const fuzz_message *m, const char *what)
 
 /* Encodes a decoded view; checks the result against the frame it came from. */
 static int64_t reencode(const fuzz_message *m, const void *view, const uint8_t *frame,
-                        uint64_t frame_size, uint32_t handle_count, uint8_t *out)
+                        uint64_t frame_size, const idl_typed_handle *received,
+                        uint32_t handle_count, uint8_t *out)
 {
-	idl_handle handles[IDL_MAX_HANDLES];
+	idl_typed_handle handles[IDL_MAX_HANDLES];
 	uint32_t count = 0;
 	uint64_t txid = ((const idl_frame_header *)view)->txid;
 	int64_t n = m->encode(view, txid, out, m->max_bytes, handles, &count);
@@ -48,8 +61,14 @@ static int64_t reencode(const fuzz_message *m, const void *view, const uint8_t *
 		fail(m, "re-encoded frame has different bytes");
 	if (count != handle_count)
 		fail(m, "re-encoded frame has a different handle count");
-	if (count > 0 && memcmp(handles, handle_values, count * sizeof(handles[0])) != 0)
-		fail(m, "re-encoded frame has different handles");
+	/* The same handles, and each field declares the kind the decoder took
+	 * (or any kind). */
+	for (uint32_t i = 0; i < count; i++) {
+		if (handles[i].value != received[i].value)
+			fail(m, "re-encoded frame has different handles");
+		if (handles[i].kind != IDL_KIND_ANY && handles[i].kind != received[i].kind)
+			fail(m, "a handle of another kind than its field's was accepted");
+	}
 	return n;
 }
 
@@ -58,7 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	const fuzz_message *m = &messages[data[0] % MESSAGE_COUNT];
-	uint32_t handle_count = data[1] % (FUZZ_HANDLES + 1);
+	idl_typed_handle received[FUZZ_HANDLES];
+	uint32_t handle_count = received_handles(data[1], received);
 	size_t available = size - 2;
 
 	uint8_t *shared = malloc(available > 0 ? available : 1);
@@ -71,24 +91,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(shared, data + 2, available);
 
 	const void *view = NULL;
-	int err =
-	    m->decode(shared, available, buf, m->max_bytes, handle_values, handle_count, &view);
+	int err = m->decode(shared, available, buf, m->max_bytes, received, handle_count, &view);
 	if (err == IDL_OK) {
 		if (view != buf)
 			fail(m, "decoded view is not the private buffer");
 		uint64_t frame_size = ((const idl_frame_header *)view)->size;
 		if (frame_size > available || frame_size > m->max_bytes)
 			fail(m, "decoded frame larger than its input");
-		int64_t n = reencode(m, view, shared, frame_size, handle_count, out);
+		int64_t n = reencode(m, view, shared, frame_size, received, handle_count, out);
 
 		const void *view2 = NULL;
-		err = m->decode(out, (size_t)n, again, m->max_bytes, handle_values, handle_count,
-		                &view2);
+		err =
+		    m->decode(out, (size_t)n, again, m->max_bytes, received, handle_count, &view2);
 		if (err != IDL_OK) {
 			fprintf(stderr, "fuzz_decoders: second decode error %d\n", err);
 			fail(m, "re-encoded frame does not decode");
 		}
-		reencode(m, view2, shared, frame_size, handle_count, out2);
+		reencode(m, view2, shared, frame_size, received, handle_count, out2);
 	}
 
 	free(out2);

@@ -16,9 +16,9 @@
 #include <stdint.h>
 
 typedef int (*decode_fn)(const void *shared, size_t available, void *buf, size_t buf_max,
-                         const idl_handle *handles, uint32_t handle_count, const void **out);
+                         const idl_typed_handle *handles, uint32_t handle_count, const void **out);
 typedef int64_t (*encode_fn)(const void *msg, uint64_t txid, void *out, size_t out_max,
-                             idl_handle *handles, uint32_t *handle_count);
+                             idl_typed_handle *handles, uint32_t *handle_count);
 
 typedef struct fuzz_message {
 	const char *name;
@@ -29,7 +29,7 @@ typedef struct fuzz_message {
 
 #define FUZZ_MESSAGE(name, max)                                                                    \
 	static int name##_fuzz_decode(const void *shared, size_t available, void *buf,             \
-	                              size_t buf_max, const idl_handle *handles,                   \
+	                              size_t buf_max, const idl_typed_handle *handles,             \
 	                              uint32_t handle_count, const void **out)                     \
 	{                                                                                          \
 		const name *view = NULL;                                                           \
@@ -39,7 +39,7 @@ typedef struct fuzz_message {
 		return err;                                                                        \
 	}                                                                                          \
 	static int64_t name##_fuzz_encode(const void *msg, uint64_t txid, void *out,               \
-	                                  size_t out_max, idl_handle *handles,                     \
+	                                  size_t out_max, idl_typed_handle *handles,               \
 	                                  uint32_t *handle_count)                                  \
 	{                                                                                          \
 		return name##_encode((const name *)msg, txid, out, out_max, handles,               \

@@ -1,8 +1,10 @@
 /*
  * seed_decoders.c: writes the seed corpus of fuzz_decoders into a directory.
  *
- * Every seed is [selector byte][handle count byte][frame]: the selector is
- * the message's index in decoder_table.h. Each message gets a frame of its
+ * Every seed is [selector byte][handles byte][frame]: the selector is the
+ * message's index in decoder_table.h, the handles byte the count of handles
+ * plus 5 times the pick of their kinds (fuzz_decoders.c), chosen so that
+ * each handle has the kind its field declares. Each message gets a frame of its
  * all-zero value (when zero is a valid value of it), and a few messages get
  * frames with strings, bytes, vectors and handles filled in. Each frame is
  * checked to decode before it is written.
@@ -42,11 +44,25 @@ static int seed(size_t i, const void *msg, const char *tag)
 	static const uint64_t txids[] = {1, 0};
 	int ok = 0;
 	for (size_t t = 0; t < 2 && !ok; t++) {
-		idl_handle handles[IDL_MAX_HANDLES];
+		idl_typed_handle handles[IDL_MAX_HANDLES];
 		uint32_t count = 0;
 		int64_t n = m->encode(msg, txids[t], frame, m->max_bytes, handles, &count);
 		if (n < 0 || count > 4)
 			continue;
+		/* The pick of kinds that gives every handle its field's kind. */
+		uint32_t pick = 0;
+		for (; pick * 5 + count < 256; pick++) {
+			bool fits = true;
+			for (uint32_t h = 0; h < count; h++)
+				fits &= handles[h].kind == IDL_KIND_ANY ||
+				        handles[h].kind == (pick + h) % 5;
+			if (fits)
+				break;
+		}
+		if (pick * 5 + count >= 256)
+			continue;
+		for (uint32_t h = 0; h < count; h++)
+			handles[h].kind = (pick + h) % 5;
 		const void *view;
 		if (m->decode(frame, (size_t)n, buf, m->max_bytes, handles, count, &view) != IDL_OK)
 			continue;
@@ -57,7 +73,7 @@ static int seed(size_t i, const void *msg, const char *tag)
 			perror(path);
 			exit(1);
 		}
-		uint8_t prefix[2] = {(uint8_t)i, (uint8_t)count};
+		uint8_t prefix[2] = {(uint8_t)i, (uint8_t)(pick * 5 + count)};
 		fwrite(prefix, 1, 2, f);
 		fwrite(frame, 1, (size_t)n, f);
 		if (fclose(f) != 0) {

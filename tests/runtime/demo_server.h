@@ -27,19 +27,19 @@
 
 static uint64_t demo_slow_ns; /* how long get_mode sleeps */
 
-static int demo_write(void *ctx, const console_console_write_request *req,
+static int demo_write(idl_request *r, const console_console_write_request *req,
                       console_console_write_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)error;
 	reply->written = req->data.size;
 	return IDL_OK;
 }
 
-static int demo_read(void *ctx, const console_console_read_request *req,
+static int demo_read(idl_request *r, const console_console_read_request *req,
                      console_console_read_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	(void)error;
 	reply->data.data = (const uint8_t *)"hello";
@@ -47,10 +47,10 @@ static int demo_read(void *ctx, const console_console_read_request *req,
 	return IDL_OK;
 }
 
-static int demo_get_mode(void *ctx, const console_console_get_mode_request *req,
+static int demo_get_mode(idl_request *r, const console_console_get_mode_request *req,
                          console_console_get_mode_reply *reply, sys_errno *error)
 {
-	(void)ctx;
+	(void)r;
 	(void)req;
 	(void)error;
 	if (demo_slow_ns != 0) {
@@ -61,26 +61,26 @@ static int demo_get_mode(void *ctx, const console_console_get_mode_request *req,
 	return IDL_OK;
 }
 
-static int demo_read_shared(void *ctx, const fs_file_read_shared_request *req,
+static int demo_read_shared(idl_request *r, const fs_file_read_shared_request *req,
                             fs_file_read_shared_reply *reply, sys_errno *error)
 {
-	(void)ctx;
-	idl_linux_region r;
+	(void)r;
+	idl_linux_region buf;
 	/* The handle is ours until the handler returns: map a duplicate. */
-	if (idl_linux_region_map(&r, dup((int)req->buffer)) != IDL_OK) {
+	if (idl_linux_region_map(&buf, dup((int)req->buffer)) != IDL_OK) {
 		*error = SYS_ERRNO_INVALID;
 		return IDL_E_REMOTE;
 	}
 	size_t n = sizeof(DEMO_FILE) - 1;
 	if (req->count < n)
 		n = req->count;
-	if (req->buffer_offset > r.bytes || n > r.bytes - req->buffer_offset) {
-		idl_linux_region_close(&r);
+	if (req->buffer_offset > buf.bytes || n > buf.bytes - req->buffer_offset) {
+		idl_linux_region_close(&buf);
 		*error = SYS_ERRNO_RANGE;
 		return IDL_E_REMOTE;
 	}
-	memcpy((uint8_t *)r.base + req->buffer_offset, DEMO_FILE, n);
-	idl_linux_region_close(&r);
+	memcpy((uint8_t *)buf.base + req->buffer_offset, DEMO_FILE, n);
+	idl_linux_region_close(&buf);
 	reply->count = (uint32_t)n;
 	return IDL_OK;
 }
@@ -89,51 +89,39 @@ static const console_console_handlers demo_console = {
     .write = demo_write, .read = demo_read, .get_mode = demo_get_mode};
 static const fs_file_handlers demo_fs = {.read_shared = demo_read_shared};
 
-static int demo_handle(void *ctx, idl_endpoint *ep, void *frame, size_t size,
-                       const idl_handle *handles, uint32_t count)
-{
-	int err = console_console_dispatch(&demo_console, ctx, ep, frame, size, handles, count);
-	if (err == IDL_E_ORDINAL)
-		err = fs_file_dispatch(&demo_fs, ctx, ep, frame, size, handles, count);
-	return err;
-}
-
-/* Closed channels, counted by reason, for the tamper test's report. */
+/* Sessions that ended, counted by reason, for the tamper test's report. */
 static _Atomic uint32_t demo_protocol_closes;
-static void demo_closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
+static void demo_closed(void *ctx, idl_session *session, int reason)
 {
 	(void)ctx;
-	(void)slot;
-	(void)end;
+	(void)session;
 	if (reason == IDL_E_PROTOCOL)
 		atomic_fetch_add(&demo_protocol_closes, 1);
 }
 
 static idl_linux_server demo_server;
-static bool demo_huge_pages; /* set before demo_start: channels in huge pages */
-static idl_linux_conn demo_conns[DEMO_CAPACITY];
-static idl_chan_end *demo_slots[DEMO_CAPACITY];
-static _Alignas(8) uint8_t demo_buf[FS_FILE_MAX_FRAME_BYTES];
-
-static void demo_stop(int sig)
-{
-	(void)sig;
-	idl_linux_server_stop(&demo_server);
-}
+static bool demo_huge_pages;              /* set before demo_start: channels in huge pages */
+static uint32_t demo_sessions_per_client; /* set before demo_start: 0, no limit */
 
 /* Serves `name` until SIGTERM; the child's body. */
 static int demo_serve(const char *name)
 {
-	int err = idl_linux_server_open(&demo_server, name, demo_conns, demo_slots, DEMO_CAPACITY,
-	                                DEMO_RING, FS_FILE_MAX_FRAME_BYTES, demo_handle, NULL,
-	                                demo_buf, sizeof(demo_buf));
+	int err = idl_linux_server_open(&demo_server, name, DEMO_CAPACITY);
+	if (err == IDL_OK)
+		err = idl_server_add_interface(&demo_server.server, &console_console_interface,
+		                               &demo_console, NULL);
+	if (err == IDL_OK)
+		err = idl_server_add_interface(&demo_server.server, &fs_file_interface, &demo_fs,
+		                               NULL);
 	if (err != IDL_OK) {
 		fprintf(stderr, "server: %s\n", idl_error_name(err));
 		return 1;
 	}
-	demo_server.on_close = demo_closed;
+	idl_server_set_sessions(&demo_server.server, NULL, demo_closed, NULL);
+	idl_linux_server_set_ring_bytes(&demo_server, DEMO_RING);
 	idl_linux_server_use_huge_pages(&demo_server, demo_huge_pages);
-	signal(SIGTERM, demo_stop);
+	idl_linux_server_limit_sessions(&demo_server, demo_sessions_per_client);
+	idl_linux_server_stop_on_signals(&demo_server);
 	err = idl_linux_server_run(&demo_server);
 	idl_linux_server_close(&demo_server);
 	return err == IDL_OK ? 0 : 1;
@@ -152,7 +140,7 @@ static int demo_connect(idl_linux_conn *c, const char *name)
 {
 	int err = IDL_E_TRANSPORT;
 	for (int i = 0; i < 500 && err == IDL_E_TRANSPORT; i++) {
-		err = idl_linux_connect(c, name, 5000);
+		err = idl_linux_connect(c, name, 0, 5000);
 		if (err == IDL_E_TRANSPORT)
 			usleep(10000);
 	}

@@ -4,12 +4,15 @@
  * several calls in flight, a shared-memory handle, timeouts, a dead
  * server, and one server with 1, 16 and 256 clients.
  */
+#include "blk.h"
 #include "demo_server.h"
 
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cmocka.h>
 
@@ -90,6 +93,224 @@ static void test_shared_memory_handle(void **state)
 	idl_linux_conn_close(&c);
 }
 
+/*
+ * A handle of the wrong kind: the sender's transport refuses a descriptor
+ * that is not what its field declares; one that claims nothing gets to the
+ * server, whose transport finds it is a socket, not shared memory: the
+ * decoder says IDL_E_HANDLE_KIND and the server closes that channel.
+ */
+static void test_wrong_kind_handle(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	assert_int_equal(idl_linux_handle_kind(c.sock), IDL_KIND_CHANNEL);
+	fs_file_read_shared_request req = {.count = 10, .buffer = (idl_handle)c.sock};
+	fs_file_read_shared_reply_buffer rb;
+	const fs_file_read_shared_reply *reply;
+	sys_errno error;
+	assert_int_equal(fs_file_read_shared(ep, &req, &rb, &reply, &error), IDL_E_HANDLE_KIND);
+	assert_int_equal(demo_call_write(ep, 3), IDL_OK); /* nothing was sent */
+
+	void *at;
+	assert_int_equal(ep->ops->send_begin(ep, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, &at),
+	                 IDL_OK);
+	idl_typed_handle handles[1];
+	uint32_t count = 0;
+	int64_t n = fs_file_read_shared_request_encode(&req, idl_endpoint_txid(ep), at,
+	                                               FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
+	                                               handles, &count);
+	assert_int_equal(count, 1);
+	handles[0].kind = IDL_KIND_ANY; /* a hostile sender claims nothing */
+	assert_int_equal(idl_send_finish(ep, n, handles, count), IDL_OK);
+	assert_int_equal(demo_call_write(ep, 3), IDL_E_PEER_CLOSED);
+	idl_linux_conn_close(&c);
+}
+
+/* A client that names the interface it wants gets a server that serves it,
+ * and IDL_E_HANDLE_KIND from one that does not. */
+static void test_connect_checks_protocol(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_linux_conn_close(&c);
+	assert_int_equal(idl_linux_connect(&c, name, FS_FILE_PROTOCOL, 5000), IDL_OK);
+	idl_linux_conn_close(&c);
+	assert_int_equal(idl_linux_connect(&c, name, CONSOLE_CONSOLE_PROTOCOL, 5000), IDL_OK);
+	idl_linux_conn_close(&c);
+	assert_int_equal(idl_linux_connect(&c, name, 0x12345678, 5000), IDL_E_HANDLE_KIND);
+	assert_int_equal(c.sock, -1);
+}
+
+/* One client process may hold four sessions: a fifth connection is hung
+ * up at once, and a session closed makes room again. */
+static int start_limited(void **state)
+{
+	demo_sessions_per_client = 4;
+	int err = start(state);
+	demo_sessions_per_client = 0;
+	return err;
+}
+
+static void test_sessions_per_client(void **state)
+{
+	(void)state;
+	idl_linux_conn c[5];
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(demo_connect(&c[i], name), IDL_OK);
+		assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c[i].end), 1), IDL_OK);
+	}
+	assert_int_equal(idl_linux_connect(&c[4], name, 0, 5000), IDL_E_PEER_CLOSED);
+	idl_linux_conn_close(&c[0]);
+	/* The server frees the slot once it has seen the close. */
+	int err = IDL_E_PEER_CLOSED;
+	for (int tries = 0; tries < 500 && err == IDL_E_PEER_CLOSED; tries++) {
+		err = idl_linux_connect(&c[4], name, 0, 5000);
+		if (err == IDL_E_PEER_CLOSED)
+			usleep(10000);
+	}
+	assert_int_equal(err, IDL_OK);
+	assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c[4].end), 2), IDL_OK);
+	for (int i = 1; i < 5; i++)
+		idl_linux_conn_close(&c[i]);
+}
+
+/*
+ * Typed channels (issue 10, section 5). A broker serves blk.Broker and
+ * blk.Device on a listening socket it was handed (the test binds it); its
+ * open_device makes a new session and returns its client end as a
+ * channel<Device>, which the client opens as such. The broker replies
+ * through a token from inside the handler, so that it can close its copy of
+ * the descriptor once the reply has taken it.
+ */
+static idl_linux_server broker;
+
+static int broker_open_device(idl_request *r, const blk_broker_open_device_request *req,
+                              blk_broker_open_device_reply *reply, sys_errno *error)
+{
+	(void)req;
+	int fd;
+	if (idl_linux_server_new_client(&broker, &fd) != IDL_OK) {
+		*error = SYS_ERRNO_TOO_MANY;
+		return IDL_E_REMOTE;
+	}
+	blk_broker_open_device_token token;
+	int err = blk_broker_open_device_defer(r, &token);
+	if (err == IDL_DEFERRED) {
+		reply->device.handle = (idl_handle)fd;
+		int sent = blk_broker_open_device_reply_ok(&token, reply);
+		err = sent == IDL_OK ? IDL_DEFERRED : sent;
+	}
+	close(fd);
+	return err;
+}
+
+static int device_read(idl_request *r, const blk_device_read_request *req,
+                       blk_device_read_reply *reply, sys_errno *error)
+{
+	(void)error;
+	reply->block = req->block + r->session->id * 1000;
+	return IDL_OK;
+}
+
+static const blk_broker_handlers broker_handlers = {.open_device = broker_open_device};
+static const blk_device_handlers device_handlers = {.read = device_read};
+
+static void serve_broker(int listen_fd)
+{
+	if (idl_linux_server_open_fd(&broker, listen_fd, 16) != IDL_OK ||
+	    idl_server_add_interface(&broker.server, &blk_broker_interface, &broker_handlers,
+	                             NULL) != IDL_OK ||
+	    idl_server_add_interface(&broker.server, &blk_device_interface, &device_handlers,
+	                             NULL) != IDL_OK)
+		_exit(1);
+	idl_linux_server_stop_on_signals(&broker);
+	int err = idl_linux_server_run(&broker);
+	idl_linux_server_close(&broker);
+	_exit(err == IDL_OK ? 0 : 1);
+}
+
+static uint64_t read_on(idl_linux_conn *c, uint64_t block)
+{
+	blk_device_read_request req = {.block = block};
+	blk_device_read_reply_buffer rb;
+	const blk_device_read_reply *reply;
+	sys_errno error;
+	assert_int_equal(blk_device_read(idl_chan_end_endpoint(&c->end), &req, &rb, &reply, &error),
+	                 IDL_OK);
+	return reply->block;
+}
+
+static void test_typed_channels(void **state)
+{
+	(void)state;
+	char broker_name[64];
+	snprintf(broker_name, sizeof(broker_name), "test-broker-%d", (int)getpid());
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "idl/%s", broker_name);
+	int listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(listen_fd >= 0);
+	assert_int_equal(bind(listen_fd, (struct sockaddr *)&addr,
+	                      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)),
+	                 0);
+	/* A server is handed only a listening socket. */
+	idl_linux_server not_listening;
+	int pair[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
+	assert_int_equal(idl_linux_server_open_fd(&not_listening, pair[0], 4), IDL_E_HANDLE_KIND);
+	close(pair[1]);
+	assert_int_equal(listen(listen_fd, 16), 0);
+	pid_t pid = fork();
+	if (pid == 0)
+		serve_broker(listen_fd);
+	close(listen_fd);
+
+	idl_linux_conn c;
+	int err = idl_linux_connect(&c, broker_name, BLK_BROKER_PROTOCOL, 5000);
+	assert_int_equal(err, IDL_OK);
+	c.end.ep.timeout_ns = 5000000000u;
+	idl_linux_conn dev[2];
+	for (int i = 0; i < 2; i++) {
+		blk_broker_open_device_request req = {0};
+		blk_broker_open_device_reply_buffer rb;
+		const blk_broker_open_device_reply *reply;
+		sys_errno error;
+		assert_int_equal(blk_broker_open_device(idl_chan_end_endpoint(&c.end), &req, &rb,
+		                                        &reply, &error),
+		                 IDL_OK);
+		/* The decoder checked the kind; the interface is checked on opening. */
+		blk_device_channel channel = reply->device;
+		assert_int_equal(idl_linux_handle_kind((int)channel.handle), IDL_KIND_CHANNEL);
+		assert_int_equal(
+		    idl_linux_conn_open(&dev[i], (int)channel.handle, BLK_DEVICE_PROTOCOL, 5000),
+		    IDL_OK);
+		dev[i].end.ep.timeout_ns = 5000000000u;
+	}
+	/* Two sessions of their own, each served. */
+	uint64_t a = read_on(&dev[0], 7), b = read_on(&dev[1], 7);
+	assert_true(a != b);
+	assert_int_equal(a % 1000, 7);
+	assert_int_equal(b % 1000, 7);
+	/* A channel opened as another interface's is refused. */
+	blk_broker_open_device_request req = {0};
+	blk_broker_open_device_reply_buffer rb;
+	const blk_broker_open_device_reply *reply;
+	sys_errno error;
+	assert_int_equal(
+	    blk_broker_open_device(idl_chan_end_endpoint(&c.end), &req, &rb, &reply, &error),
+	    IDL_OK);
+	idl_linux_conn wrong;
+	assert_int_equal(
+	    idl_linux_conn_open(&wrong, (int)reply->device.handle, CONSOLE_CONSOLE_PROTOCOL, 5000),
+	    IDL_E_HANDLE_KIND);
+	for (int i = 0; i < 2; i++)
+		idl_linux_conn_close(&dev[i]);
+	idl_linux_conn_close(&c);
+	assert_int_equal(demo_stop_server(pid), 0);
+}
+
 /* Two requests in flight, replies taken in the other order. */
 static void test_async_in_flight(void **state)
 {
@@ -116,7 +337,7 @@ static void test_async_in_flight(void **state)
 	for (int i = 7; i >= 0; i--) {
 		console_console_get_mode_reply_buffer rb;
 		size_t size;
-		idl_handle h[1];
+		idl_typed_handle h[1];
 		uint32_t count = 1;
 		assert_int_equal(
 		    ep->ops->receive(ep, txids[i], rb.bytes, sizeof(rb.bytes), &size, h, &count),
@@ -270,6 +491,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_sync_calls, start, stop),
 	    cmocka_unit_test_setup_teardown(test_shared_memory_handle, start, stop),
+	    cmocka_unit_test_setup_teardown(test_wrong_kind_handle, start, stop),
+	    cmocka_unit_test_setup_teardown(test_connect_checks_protocol, start, stop),
+	    cmocka_unit_test_setup_teardown(test_sessions_per_client, start_limited, stop),
+	    cmocka_unit_test(test_typed_channels),
 	    cmocka_unit_test_setup_teardown(test_async_in_flight, start, stop),
 	    cmocka_unit_test_setup_teardown(test_one_way, start, stop),
 	    cmocka_unit_test_setup_teardown(test_timeout_then_recover, start, stop),

@@ -4,7 +4,8 @@
 # known input, runs idl-client's commands against them and checks what they
 # print: a small file (read), a 100 KiB file (read_shared into a memfd,
 # compared with cmp), a directory of 100 entries (readdir in two batches),
-# stat, console print and readline, typed errors, and paths that try to
+# stat, console print and readline (and a readline that waits for input
+# while another client is served), typed errors, and paths that try to
 # leave the served directory. The servers get names unique to this run, and
 # are always stopped.
 set -u
@@ -12,9 +13,13 @@ bin=$1
 tmp=$(mktemp -d)
 fs_pid=
 console_pid=
+console2_pid=
+reader_pid=
 cleanup() {
 	[ -n "$fs_pid" ] && kill "$fs_pid" 2>/dev/null
 	[ -n "$console_pid" ] && kill "$console_pid" 2>/dev/null
+	[ -n "$console2_pid" ] && kill "$console2_pid" 2>/dev/null
+	[ -n "$reader_pid" ] && kill "$reader_pid" 2>/dev/null
 	wait
 	rm -rf "$tmp"
 }
@@ -114,6 +119,37 @@ client readline && [ "$(cat "$tmp/out")" = "first line" ] || fail "readline 1"
 client readline && [ "$(cat "$tmp/out")" = "second line" ] || fail "readline 2"
 client readline && [ ! -s "$tmp/out" ] || fail "readline at the end of input"
 [ "$(cat "$tmp/console.out")" = "hello from the client" ] || fail "console output"
+
+# A read that waits for input does not hold up the console: a second
+# console takes its input from a pipe that stays open, a client waits in
+# readline, another prints meanwhile, and then the line comes.
+IDL_CONSOLE_NAME=test-console2-$$
+mkfifo "$tmp/console2.in"
+"$bin/idl-console-server" <"$tmp/console2.in" >"$tmp/console2.out" 2>"$tmp/console2.log" &
+console2_pid=$!
+exec 3>"$tmp/console2.in" # the writer end, held open
+n=0
+until grep -q serving "$tmp/console2.log"; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && break
+	sleep 0.05
+done
+"$bin/idl-client" readline >"$tmp/waiting.out" 2>&1 &
+reader_pid=$!
+sleep 0.3 # so that the readline waits when the print comes (the checks pass either way)
+timeout 5 "$bin/idl-client" print while a read waits >"$tmp/out" 2>"$tmp/err" ||
+	fail "print while a read waits: $(cat "$tmp/err")"
+echo "the line that was waited for" >&3
+wait "$reader_pid" || fail "readline that waited: exit $?"
+reader_pid=
+[ "$(cat "$tmp/waiting.out")" = "the line that was waited for" ] ||
+	fail "readline that waited: $(cat "$tmp/waiting.out")"
+exec 3>&-
+kill "$console2_pid"
+wait "$console2_pid" || fail "console server 2 exited with $?"
+console2_pid=
+[ "$(cat "$tmp/console2.out")" = "while a read waits" ] || fail "console 2 output"
+IDL_CONSOLE_NAME=test-console-$$
 
 # No server: the client says so and fails.
 IDL_FS_NAME=test-nobody-$$ client ls / && fail "ls without a server"

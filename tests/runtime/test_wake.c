@@ -76,7 +76,7 @@ static void *consumer(void *arg)
 		server->patience.spins = (x >> 16) % 4 == 0 ? (x >> 20) % 64 : 0;
 		server->patience.yields = (x >> 26) % 8 == 0 ? 1 : 0;
 		size_t size;
-		idl_handle h[1];
+		idl_typed_handle h[1];
 		uint32_t count = 1;
 		int err =
 		    server->ep.ops->receive(&server->ep, 0, buf, sizeof(buf), &size, h, &count);

@@ -127,10 +127,13 @@ int idl_ring_can_reserve(idl_ring *r, uint32_t bytes);
 
 /* A frame taken out of a ring into private memory. */
 typedef struct idl_ring_frame {
-	void *buf;                      /* caller's buffer, 8-aligned */
-	size_t buf_bytes;               /* its size */
-	size_t size;                    /* out: the frame's size */
-	uint32_t handle_count;          /* out: handle words that followed the frame */
+	void *buf;             /* caller's buffer, 8-aligned */
+	size_t buf_bytes;      /* its size */
+	void *alt;             /* where a frame too big for buf goes (or NULL), 8-aligned */
+	size_t alt_bytes;      /* its size */
+	void *at;              /* out: buf or alt, whichever holds the frame */
+	size_t size;           /* out: the frame's size */
+	uint32_t handle_count; /* out: handle words that followed the frame */
 	uint32_t wire[IDL_MAX_HANDLES]; /* out: those words, copied */
 } idl_ring_frame;
 
@@ -138,10 +141,11 @@ typedef struct idl_ring_frame {
  * Consumer side. Takes the next frame: loads the producer's index only when
  * the batch it loaded last is used up, reads the frame's length word once,
  * copies the frame and its handle words into private memory with bounded
- * copies, then checks the copy. Returns IDL_OK; IDL_E_WOULD_BLOCK when the
- * ring is empty; IDL_E_FRAME_TOO_LARGE when the frame is valid but bigger
- * than f->buf_bytes (it is skipped); IDL_E_PROTOCOL for any inconsistent
- * value. Publishes the new tail with a release store.
+ * copies (into f->buf, or into f->alt when it does not fit buf), then
+ * checks the copy. Returns IDL_OK; IDL_E_WOULD_BLOCK when the ring is
+ * empty; IDL_E_FRAME_TOO_LARGE when the frame is valid but fits neither
+ * (it is skipped); IDL_E_PROTOCOL for any inconsistent value. Publishes the
+ * new tail with a release store.
  */
 int idl_ring_read(idl_ring *r, idl_ring_frame *f);
 /* True when a frame (or padding) is visible; loads the head when the

@@ -4,12 +4,14 @@
  *  - futex.c: the OS port (idl_os_wait/wake on futex(2), shared, not
  *    private, because the words live in memory other processes map).
  *  - shm.c: shared regions: memfd_create + ftruncate + mmap.
- *  - connect.c: connect-by-name. A server listens on the abstract UNIX
- *    socket "\0idl/<name>" (SOCK_SEQPACKET). For each client it creates a
- *    channel memfd, formats it, and sends the client a hello message with
- *    the channel memfd and the server's doorbell memfd (SCM_RIGHTS). The
- *    socket stays open: it carries handles, and its hang-up tells each side
- *    that the other died.
+ *  - connect.c, serve.c: connect-by-name. A server listens on the abstract
+ *    UNIX socket "\0idl/<name>" (SOCK_SEQPACKET). For each client it
+ *    creates a channel memfd, formats it, and sends the client a hello
+ *    message with the channel memfd and the server's doorbell memfd
+ *    (SCM_RIGHTS), its doorbell slot and the protocol ids of the interfaces
+ *    it serves. The socket stays open: it carries handles, and its hang-up
+ *    tells each side that the other died. A channel handed to another
+ *    process is such a socket whose hello is still queued in it.
  *
  * Handles are file descriptors (a memfd of a shared buffer, typically). A
  * frame's handle words in the ring are sequence numbers; before publishing
@@ -67,53 +69,90 @@ typedef struct idl_linux_conn {
 	int sock;
 	idl_linux_region channel;
 	idl_linux_region doorbell; /* client only: the server's doorbell */
+	void *scratch;             /* client only: see idl_chan_end_set_scratch */
+	size_t scratch_bytes;
 	uint32_t send_seq, receive_seq;
-	_Atomic uint32_t state; /* server side: free, set up, serving, closed */
+	uint64_t client;        /* server side: the peer's pid (SO_PEERCRED), 0 unknown */
+	_Atomic uint32_t state; /* server side: free, set up, serving */
 } idl_linux_conn;
 
 /* The transfer ops of a connection (handles as fds over its socket). */
 extern const idl_transfer_ops idl_linux_transfer;
 
 /*
- * Client: connects to the server called `name` and sets up conn->end.
- * Waits at most timeout_ms for the server's hello.
+ * What a descriptor names, as a handle: IDL_KIND_SHM for a memfd sealed
+ * against shrinking (what idl_linux_region_create makes and
+ * idl_linux_region_map accepts), IDL_KIND_CHANNEL for a UNIX seqpacket
+ * socket (a connection's), IDL_KIND_ANY for anything else. The transfer
+ * ops report it for every descriptor received, and refuse to send one that
+ * is not of the kind its field declares.
  */
-int idl_linux_connect(idl_linux_conn *conn, const char *name, int timeout_ms);
+uint32_t idl_linux_handle_kind(int fd);
+
+/*
+ * Client: connects to the server called `name` and sets up conn->end.
+ * Waits at most timeout_ms for the server's hello. With a protocol id
+ * (<IFACE>_PROTOCOL; 0: any), a server that does not announce it is
+ * IDL_E_HANDLE_KIND; one that hangs up instead of saying hello (full, or
+ * this client holds too many sessions) is IDL_E_PEER_CLOSED.
+ */
+int idl_linux_connect(idl_linux_conn *conn, const char *name, uint32_t protocol, int timeout_ms);
+/*
+ * The same over a channel end received as a handle (channel<I>, or
+ * handle<channel>): sock becomes conn's (it is closed on failure).
+ */
+int idl_linux_conn_open(idl_linux_conn *conn, int sock, uint32_t protocol, int timeout_ms);
 /* Either side: closes the channel, unmaps, closes the socket. */
 void idl_linux_conn_close(idl_linux_conn *conn);
 
 /*
- * Server: an idl_server plus a listening socket and an accept thread. The
- * accept thread sets up each new client's channel and hands it to the
- * server thread through `adding` (one bit per slot) and an interrupt.
+ * Server (serve.c): an idl_server plus a listening socket and an accept
+ * thread. The accept thread sets up each new client's channel and hands it
+ * to the server thread through `adding` (one bit per slot) and an
+ * interrupt. Its memory is allocated by idl_linux_server_open and freed by
+ * idl_linux_server_close.
+ *
+ *     idl_linux_server ls;
+ *     idl_linux_server_open(&ls, "fs", 64);
+ *     idl_server_add_interface(&ls.server, &fs_file_interface, &handlers, ctx);
+ *     idl_server_set_sessions(&ls.server, session_open, session_close, ctx);
+ *     idl_linux_server_stop_on_signals(&ls);   (SIGINT, SIGTERM)
+ *     idl_linux_server_run(&ls);               (until idl_linux_server_stop)
+ *     idl_linux_server_close(&ls);
  */
 typedef struct idl_linux_server {
-	idl_server server;
+	idl_server server; /* its settings, interfaces and sessions */
 	idl_linux_region doorbell;
 	int listen_fd;
+	int spare_fd; /* kept open to be closed when descriptors run out */
 	uint32_t ring_bytes, max_frame_bytes;
 	idl_linux_conn *conns; /* capacity entries */
+	idl_chan_end **slots;
+	idl_session *sessions;
+	void *buf; /* the request buffer */
 	_Atomic uint32_t adding[IDL_DOORBELL_WORDS];
 	_Atomic uint32_t adding_summary; /* bit w: adding[w] may be nonzero */
 	_Atomic bool stop;
+	_Atomic bool prepared; /* sizes known: channels can be set up */
 	pthread_t acceptor;
 	bool acceptor_running;
-	idl_close_fn on_close; /* the user's, called before the slot is freed */
-	void *close_ctx;
-	_Atomic bool huge_pages;        /* see idl_linux_server_use_huge_pages */
-	_Atomic uint32_t huge_channels; /* channels set up in huge pages so far */
+	_Atomic bool huge_pages;              /* see idl_linux_server_use_huge_pages */
+	_Atomic uint32_t huge_channels;       /* channels set up in huge pages so far */
+	_Atomic uint32_t sessions_per_client; /* 0: no limit */
+	_Atomic uint64_t refused; /* connections closed at once: full, or the client's limit */
+	_Atomic uint64_t shed;    /* connections closed for want of a descriptor */
 } idl_linux_server;
 
 /*
- * Listens on `name`. conns and slots: capacity entries each (at most
- * IDL_DOORBELL_CHANNELS). ring_bytes and max_frame_bytes size every
- * channel (max_frame_bytes: the interface's *_MAX_FRAME_BYTES); buf holds
- * one request frame for the handler.
+ * Listens on `name` ("\0idl/<name>") for at most `capacity` sessions at a
+ * time (at most IDL_DOORBELL_CHANNELS). Register interfaces and settings
+ * on ls->server before idl_linux_server_run. IDL_E_TRANSPORT when the name
+ * is taken.
  */
-int idl_linux_server_open(idl_linux_server *ls, const char *name, idl_linux_conn *conns,
-                          idl_chan_end **slots, uint32_t capacity, uint32_t ring_bytes,
-                          uint32_t max_frame_bytes, idl_frame_handler handler, void *ctx, void *buf,
-                          size_t buf_bytes);
+int idl_linux_server_open(idl_linux_server *ls, const char *name, uint32_t capacity);
+/* The same on a listening socket someone handed over (a channel<I> whose
+ * I this server serves); listen_fd becomes ls's. */
+int idl_linux_server_open_fd(idl_linux_server *ls, int listen_fd, uint32_t capacity);
 /*
  * Puts each new client's channel in huge pages when the system has them
  * (and in ordinary pages when it has not). It pays with hundreds of
@@ -124,16 +163,35 @@ int idl_linux_server_open(idl_linux_server *ls, const char *name, idl_linux_conn
  * least 2 MiB, so choose ring_bytes up to 512 KiB.
  */
 void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on);
+/* Each ring of each channel (a power of two); 0 (the default): the least
+ * of 64 KiB and twice the largest frame the interfaces allow. */
+void idl_linux_server_set_ring_bytes(idl_linux_server *ls, uint32_t ring_bytes);
+/* At most n sessions at a time from one client process (0: no limit);
+ * more connections from it are closed at once. */
+void idl_linux_server_limit_sessions(idl_linux_server *ls, uint32_t n);
 /*
  * Accepts clients and serves them until idl_linux_server_stop (from another
- * thread or a handler). Clients that connect between open and run wait in
- * the listen queue, so settings made in between (huge pages, the server's
- * patience) apply to every client. IDL_E_TRANSPORT when the accept thread
- * cannot start.
+ * thread, a handler or a signal handler). Clients that connect between
+ * open and run wait in the listen queue, so settings made in between apply
+ * to every client. IDL_E_INVALID_ARGUMENT without interfaces or with a
+ * ring size the largest frame does not fit; IDL_E_TRANSPORT when the
+ * accept thread cannot start.
  */
 int idl_linux_server_run(idl_linux_server *ls);
 void idl_linux_server_stop(idl_linux_server *ls);
-/* Stops the acceptor, closes every channel and the listening socket. */
+/* Stops ls on SIGINT and SIGTERM (one server per process). */
+void idl_linux_server_stop_on_signals(idl_linux_server *ls);
+/*
+ * Serves a connected socket as a new session, from any thread once run has
+ * started (a handler's, say): the session's hello is queued on sock for
+ * whoever holds its other end. sock becomes ls's (it is closed on
+ * failure). idl_linux_server_new_client makes the pair: one end served,
+ * the other, a channel handle to give a client (idl_linux_conn_open).
+ */
+int idl_linux_server_adopt(idl_linux_server *ls, int sock, uint64_t client);
+int idl_linux_server_new_client(idl_linux_server *ls, int *client_end);
+/* Stops the acceptor, closes every channel (ending every session) and the
+ * listening socket, and frees what open allocated. */
 void idl_linux_server_close(idl_linux_server *ls);
 
 #endif /* IDL_LINUX_H */

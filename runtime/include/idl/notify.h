@@ -109,4 +109,16 @@ typedef struct idl_patience {
 int idl_wait_for(idl_wake *w, uint32_t bits, bool (*ready)(void *ctx), void *ctx, idl_patience p,
                  uint64_t deadline_ns, uint64_t slice_ns);
 
+/*
+ * A lock between threads of one process, for what is not the hot path: a
+ * compare-and-swap when free, a sleep on its word through the OS port when
+ * another thread holds it (0 free, 1 held, 2 held and maybe waited for).
+ */
+typedef struct idl_lock {
+	_Atomic uint32_t word;
+} idl_lock;
+
+void idl_lock_take(idl_lock *l);
+void idl_lock_give(idl_lock *l);
+
 #endif /* IDL_NOTIFY_H */

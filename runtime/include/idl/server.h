@@ -1,52 +1,88 @@
 /*
- * idl/server.h: one server thread serving many channels.
+ * idl/server.h: one server thread serving one or more interfaces to many
+ * clients, each client a session on a channel of its own.
  *
- * The server sleeps on one doorbell that all its clients share. A client
- * that publishes a request sets its channel's bit in the doorbell's ready
- * set and wakes the server only if the server sleeps. The server takes the
- * ready set with an exchange per word, drains every ready channel (up to
- * batch_limit frames each, so one busy client cannot starve the others),
- * wakes each client once per batch, and sleeps again only when the set is
- * empty. Work per wake-up is proportional to the channels that are ready,
- * not to the channels that exist.
+ * Serving: the server takes each request frame into its private buffer and
+ * hands it to the generated dispatcher of the first registered interface
+ * that knows its ordinal (idl_server_add_interface), with an idl_request
+ * that names the client's session. A session begins when its channel is
+ * installed and ends when the channel closes; callbacks (idl_server_set_
+ * sessions) make and free what the server keeps per session.
+ *
+ * Waking: the server sleeps on one doorbell that all its clients share. A
+ * client that publishes a request sets its channel's bit in the doorbell's
+ * ready set and wakes the server only if the server sleeps. The server
+ * takes the ready set with an exchange per word, drains every ready channel
+ * (up to batch_limit frames each, so one busy client cannot starve the
+ * others), wakes each client once per batch, and sleeps again only when the
+ * set is empty. Work per wake-up is proportional to the channels that are
+ * ready, not to the channels that exist.
  *
  * A client can scribble on the doorbell (it is shared writable), so the
  * ready set is a hint: every rescan_ns the server also looks at every
  * channel once, which bounds what a hostile client can do to the others to
  * a delay, and notices clients that died without closing.
  *
- * Freestanding, like the rest of the core.
+ * Freestanding, like the rest of the core; the memory is the caller's.
  */
 #ifndef IDL_SERVER_H
 #define IDL_SERVER_H
 
 #include "idl/endpoint.h"
 
-/*
- * Handles one frame from one channel: the frame is a private copy, not yet
- * validated (pass it to the generated *_dispatch with ep). Returns an
- * idl_error: a decoding error (IDL_E_FRAME_SHORT .. IDL_E_HANDLE_INDEX,
- * except IDL_E_BUFFER) means the client broke the protocol and its channel
- * is closed; any other value is counted and serving goes on. The handles
- * are released after the handler returns; a handler that keeps one
- * duplicates it first.
- */
-typedef int (*idl_frame_handler)(void *ctx, idl_endpoint *ep, void *frame, size_t size,
-                                 const idl_handle *handles, uint32_t handle_count);
+typedef struct idl_server idl_server;
 
-/* Told when a channel is closed (peer closed, protocol error) and removed. */
+/*
+ * A client's session: one channel, from its installation to its close. A
+ * handler finds it in r->session. Sessions live in an array the caller
+ * gives the server, one per slot, for as long as the server.
+ */
+struct idl_session {
+	uint32_t id;     /* its slot: unique among the sessions open at one time */
+	uint64_t client; /* who: the port's name for the peer (Linux: its pid); 0 unknown */
+	void *state;     /* what the open callback made of it; NULL without one */
+	idl_server *server;
+	/* The runtime's own. */
+	idl_lock lock;       /* serializes replies from other threads with the server's */
+	uint32_t generation; /* sessions this slot has had; under lock */
+	bool open;           /* under lock */
+	idl_chan_end *end;   /* its channel, while open */
+};
+
+/* Makes the state of a new session (session->state); any error refuses the
+ * session, whose channel is closed at once. */
+typedef int (*idl_session_open_fn)(void *ctx, idl_session *session);
+/* Frees it when the session ends: its channel closed (reason: the peer
+ * closed, broke the protocol, or the server closes). */
+typedef void (*idl_session_close_fn)(void *ctx, idl_session *session, int reason);
+
+/* For ports: told when a channel is closed and removed, after the session
+ * close callback. */
 typedef void (*idl_close_fn)(void *ctx, uint32_t slot, idl_chan_end *end, int reason);
 
-typedef struct idl_server {
+#define IDL_SERVER_MAX_INTERFACES 8u
+
+typedef struct idl_served_interface {
+	const idl_interface *iface;
+	const void *handlers; /* its generated handler table */
+	void *ctx;            /* r->ctx for its handlers */
+} idl_served_interface;
+
+struct idl_server {
 	idl_doorbell *doorbell;
 	idl_chan_end **slots;  /* capacity entries; NULL when free */
+	idl_session *sessions; /* capacity entries */
 	uint32_t capacity;     /* at most IDL_DOORBELL_CHANNELS */
 	uint32_t batch_limit;  /* frames per channel per pass */
 	idl_patience patience; /* doorbell checks before sleeping */
 	uint64_t rescan_ns;    /* longest sleep before looking at every channel */
 	uint64_t next_rescan;
-	idl_frame_handler handler;
-	void *ctx;
+	uint64_t reply_wait_ns; /* how long a deferred reply waits for room in its ring */
+	idl_served_interface interfaces[IDL_SERVER_MAX_INTERFACES];
+	uint32_t interface_count;
+	idl_session_open_fn session_open;
+	idl_session_close_fn session_close;
+	void *session_ctx;
 	idl_close_fn on_close;
 	void *close_ctx;
 	void *buf; /* private frame buffer, 8-aligned */
@@ -61,21 +97,48 @@ typedef struct idl_server {
 	_Atomic uint32_t interrupts; /* idl_server_interrupt calls, from any thread */
 	uint32_t interrupts_seen;    /* those idl_server_poll has returned for */
 	bool idle;                   /* the last poll handled nothing: sleep without spinning */
-} idl_server;
+};
 
-#define IDL_DEFAULT_BATCH_LIMIT 64u
-#define IDL_DEFAULT_RESCAN_NS   100000000u
+#define IDL_DEFAULT_BATCH_LIMIT   64u
+#define IDL_DEFAULT_RESCAN_NS     100000000u
+#define IDL_DEFAULT_REPLY_WAIT_NS 1000000000u
 
-/* buf must hold the largest request frame of the served interface. */
-void idl_server_init(idl_server *s, idl_doorbell *db, idl_chan_end **slots, uint32_t capacity,
-                     idl_frame_handler handler, void *ctx, void *buf, size_t buf_bytes);
+/*
+ * slots and sessions: capacity entries each. buf must hold the largest
+ * request of every interface served (it may be given later, before the
+ * first poll: a port that sizes it from the interfaces registered).
+ */
+void idl_server_init(idl_server *s, idl_doorbell *db, idl_chan_end **slots, idl_session *sessions,
+                     uint32_t capacity, void *buf, size_t buf_bytes);
+
+/*
+ * Serves an interface with a table of its handlers (the generated
+ * <iface>_handlers) and a context for them (r->ctx). Requests go to the
+ * first interface registered that knows their ordinal. IDL_E_BUFFER: too
+ * many interfaces, or buf too small for the interface's requests.
+ */
+int idl_server_add_interface(idl_server *s, const idl_interface *iface, const void *handlers,
+                             void *ctx);
+/* The largest request and the largest frame of the interfaces registered. */
+uint32_t idl_server_max_request_bytes(const idl_server *s);
+uint32_t idl_server_max_frame_bytes(const idl_server *s);
+
+/* Per-session state: open is called when a channel is installed, close
+ * when it is removed (either may be NULL). */
+void idl_server_set_sessions(idl_server *s, idl_session_open_fn open, idl_session_close_fn close,
+                             void *ctx);
 void idl_server_set_close(idl_server *s, idl_close_fn fn, void *ctx);
 
-/* Serves a server end: returns its slot (the doorbell bit its client must
- * ring, see idl_chan_end_set_doorbell), or IDL_E_BUFFER when full. */
-int idl_server_add(idl_server *s, idl_chan_end *end);
-/* Stops serving a slot without closing its channel. */
-void idl_server_remove(idl_server *s, uint32_t slot);
+/*
+ * Serves a server end in the first free slot and opens its session;
+ * returns the slot (the doorbell bit its client must ring, see
+ * idl_chan_end_set_doorbell), IDL_E_BUFFER when full, or the open
+ * callback's refusal (the channel is then closed).
+ */
+int idl_server_add(idl_server *s, idl_chan_end *end, uint64_t client);
+/* The same in a slot the caller chose (a port that told the client its
+ * slot already); the slot must be free. */
+int idl_server_install(idl_server *s, uint32_t slot, idl_chan_end *end, uint64_t client);
 
 /*
  * One pass: waits up to timeout_ns (0: until something happens) for a
@@ -90,5 +153,31 @@ void idl_server_run(idl_server *s, _Atomic bool *stop);
  * progress returns (maybe with 0 frames), so the caller's loop can act,
  * e.g. install a new channel. */
 void idl_server_interrupt(idl_server *s);
+/* Closes the channel in a slot and ends its session (the server thread's
+ * call, e.g. when the server shuts down). */
+void idl_server_close_slot(idl_server *s, uint32_t slot, int reason);
+
+/*
+ * Deferred replies. A handler's <method>_defer gives the reply to the
+ * request it serves a token (idl_wire.h) that names its session; the
+ * handler returns IDL_DEFERRED and the server goes on serving, this
+ * client and the others. Later, on any thread, <method>_reply_ok or
+ * <method>_reply_error writes the reply into the client's ring under the
+ * session's lock and wakes the client:
+ *
+ *  - once: a second use of the token is IDL_E_REPLIED;
+ *  - only while the session lasts: once its channel has closed the token
+ *    is IDL_E_PEER_CLOSED and nothing is written (the session's memory is
+ *    the server's and outlives it, so the check is safe);
+ *  - waiting for room at most reply_wait_ns (default 1 s) when the client
+ *    does not take its replies; then IDL_E_TIMEOUT and the reply is lost
+ *    (the token is used up), so that a client cannot hold up the thread
+ *    that answers it.
+ *
+ * While a session has tokens out, the server thread takes the same lock
+ * around its own sends on that channel. idl_session_defer is the
+ * runtime's end of <method>_defer (the endpoint's defer op).
+ */
+int idl_session_defer(idl_session *session, uint64_t txid, idl_reply_token *token);
 
 #endif /* IDL_SERVER_H */

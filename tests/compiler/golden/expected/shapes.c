@@ -6,6 +6,45 @@
  */
 #include "shapes.h"
 
+/* enum Sparse (shapes.idl:11) */
+const char *test_shapes_sparse_name(test_shapes_sparse v)
+{
+	switch (v) {
+	case TEST_SHAPES_SPARSE_LOW:
+		return "LOW";
+	case TEST_SHAPES_SPARSE_ZERO:
+		return "ZERO";
+	case TEST_SHAPES_SPARSE_HIGH:
+		return "HIGH";
+	default:
+		return NULL;
+	}
+}
+
+/* enum Dense (shapes.idl:17) */
+const char *test_shapes_dense_name(test_shapes_dense v)
+{
+	switch (v) {
+	case TEST_SHAPES_DENSE_A:
+		return "A";
+	case TEST_SHAPES_DENSE_B:
+		return "B";
+	case TEST_SHAPES_DENSE_C:
+		return "C";
+	default:
+		return NULL;
+	}
+}
+
+/* bits Flags (shapes.idl:23) */
+size_t test_shapes_flags_format(test_shapes_flags v, char *buf, size_t size)
+{
+	idl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};
+	idl_bits_name(&t, TEST_SHAPES_FLAGS_ONE, "ONE");
+	idl_bits_name(&t, TEST_SHAPES_FLAGS_FOUR, "FOUR");
+	return idl_bits_end(&t);
+}
+
 static int check_test_shapes_named(idl_decoder *d, test_shapes_named *p)
 {
 	int err;
@@ -15,7 +54,7 @@ static int check_test_shapes_named(idl_decoder *d, test_shapes_named *p)
 	if (err != IDL_OK)
 		return err;
 	/* shapes.idl:36: region */
-	err = idl_take_handle(d, &p->region);
+	err = idl_take_handle(d, &p->region, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
 	/* shapes.idl:37: tag */
@@ -38,7 +77,7 @@ static int put_test_shapes_named(idl_encoder *e, const test_shapes_named *src, t
 	err = idl_put_string(e, &src->name, &p->name, 32u);
 	if (err != IDL_OK)
 		return err;
-	err = idl_put_handle(e, src->region, &p->region);
+	err = idl_put_handle(e, src->region, IDL_KIND_SHM, &p->region);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->tag.pad, 0, sizeof(p->tag.pad));
@@ -147,7 +186,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 	if (!idl_is_zero(p->maybe_channel.pad, sizeof(p->maybe_channel.pad)))
 		return IDL_E_PADDING;
 	if (p->maybe_channel.present) {
-		err = idl_take_handle(d, &p->maybe_channel.value);
+		err = idl_take_handle(d, &p->maybe_channel.value, IDL_KIND_CHANNEL);
 		if (err != IDL_OK)
 			return err;
 	} else if (!idl_is_zero((const uint8_t *)&p->maybe_channel.value,
@@ -238,7 +277,8 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 	}
 	IDL_MEMSET(p->maybe_channel.pad, 0, sizeof(p->maybe_channel.pad));
 	if (src->maybe_channel.present) {
-		err = idl_put_handle(e, src->maybe_channel.value, &p->maybe_channel.value);
+		err = idl_put_handle(e, src->maybe_channel.value, IDL_KIND_CHANNEL,
+		                     &p->maybe_channel.value);
 		if (err != IDL_OK)
 			return err;
 	} else {
@@ -304,7 +344,7 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 /* shapes.idl:65: Gadget.put request */
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	test_shapes_gadget_put_request *p = out;
@@ -329,7 +369,7 @@ int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_reque
 }
 
 static inline int check_test_shapes_gadget_put_request(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	int err;
@@ -361,14 +401,14 @@ static inline int check_test_shapes_gadget_put_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int test_shapes_gadget_put_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int test_shapes_gadget_put_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_test_shapes_gadget_put_request(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_put_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_put_request **out)
 {
@@ -387,7 +427,7 @@ int test_shapes_gadget_put_request_decode(const void *shared, size_t available, 
 
 /* shapes.idl:65: Gadget.put reply */
 int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	test_shapes_gadget_put_reply *p = out;
@@ -409,7 +449,7 @@ int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *
 }
 
 static inline int check_test_shapes_gadget_put_reply(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	test_shapes_gadget_put_reply *p = frame;
@@ -431,14 +471,14 @@ static inline int check_test_shapes_gadget_put_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_test_shapes_gadget_put_reply(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_put_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const test_shapes_gadget_put_reply **out)
 {
@@ -505,7 +545,7 @@ int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_s
 /* shapes.idl:67: Gadget.get request */
 int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	test_shapes_gadget_get_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
@@ -525,7 +565,7 @@ int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_reque
 }
 
 static inline int check_test_shapes_gadget_get_request(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	test_shapes_gadget_get_request *p = frame;
@@ -547,14 +587,14 @@ static inline int check_test_shapes_gadget_get_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int test_shapes_gadget_get_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int test_shapes_gadget_get_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_test_shapes_gadget_get_request(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_get_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_get_request **out)
 {
@@ -573,7 +613,7 @@ int test_shapes_gadget_get_request_decode(const void *shared, size_t available, 
 
 /* shapes.idl:67: Gadget.get reply */
 int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
 	int err;
@@ -599,7 +639,7 @@ int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *
 }
 
 static inline int check_test_shapes_gadget_get_reply(void *frame, size_t size,
-                                                     const idl_handle *handles,
+                                                     const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	int err;
@@ -629,14 +669,14 @@ static inline int check_test_shapes_gadget_get_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
 	return check_test_shapes_gadget_get_reply(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const test_shapes_gadget_get_reply **out)
 {
@@ -656,7 +696,7 @@ int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, vo
 /* shapes.idl:68: Gadget.poke request */
 int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count)
+                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	test_shapes_gadget_poke_request *p = out;
@@ -669,7 +709,7 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
 	err = put_test_shapes_shape(e, &msg->shape, &p->shape);
 	if (err != IDL_OK)
 		return err;
-	err = idl_put_handle(e, msg->irq, &p->irq);
+	err = idl_put_handle(e, msg->irq, IDL_KIND_IRQ, &p->irq);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -685,7 +725,7 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
 }
 
 static inline int check_test_shapes_gadget_poke_request(void *frame, size_t size,
-                                                        const idl_handle *handles,
+                                                        const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	int err;
@@ -711,7 +751,7 @@ static inline int check_test_shapes_gadget_poke_request(void *frame, size_t size
 	if (err != IDL_OK)
 		return err;
 	/* shapes.idl:68: irq */
-	err = idl_take_handle(d, &p->irq);
+	err = idl_take_handle(d, &p->irq, IDL_KIND_IRQ);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -723,14 +763,14 @@ static inline int check_test_shapes_gadget_poke_request(void *frame, size_t size
 	return IDL_OK;
 }
 
-int test_shapes_gadget_poke_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                             uint32_t handle_count)
+int test_shapes_gadget_poke_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_test_shapes_gadget_poke_request(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_poke_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const test_shapes_gadget_poke_request **out)
 {
@@ -747,10 +787,189 @@ int test_shapes_gadget_poke_request_decode(const void *shared, size_t available,
 	return IDL_OK;
 }
 
-/* shapes.idl:69: Gadget.moved event */
+/* shapes.idl:70: Gadget.pair request */
+int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_request *msg,
+                                               uint64_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	test_shapes_gadget_pair_request *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	enc.handles = handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->watcher.pad, 0, sizeof(p->watcher.pad));
+	if (msg->watcher.present) {
+		err = idl_put_handle(e, msg->watcher.value.handle, IDL_KIND_CHANNEL,
+		                     &p->watcher.value.handle);
+		if (err != IDL_OK)
+			return err;
+	} else {
+		IDL_MEMSET(&p->watcher.value, 0, sizeof(p->watcher.value));
+	}
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_test_shapes_gadget_pair_request(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	int err;
+	test_shapes_gadget_pair_request *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > sizeof(*p))
+		return IDL_E_TRAILING;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
+	idl_decoder *d = &dec;
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	/* shapes.idl:70: watcher */
+	if (*(const uint8_t *)&p->watcher.present > 1)
+		return IDL_E_OPTIONAL;
+	if (!idl_is_zero(p->watcher.pad, sizeof(p->watcher.pad)))
+		return IDL_E_PADDING;
+	if (p->watcher.present) {
+		err = idl_take_handle(d, &p->watcher.value.handle, IDL_KIND_CHANNEL);
+		if (err != IDL_OK)
+			return err;
+	} else if (!idl_is_zero((const uint8_t *)&p->watcher.value, sizeof(p->watcher.value))) {
+		return IDL_E_PADDING;
+	}
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	return IDL_OK;
+}
+
+int test_shapes_gadget_pair_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return check_test_shapes_gadget_pair_request(frame, size, handles, handle_count);
+}
+
+int test_shapes_gadget_pair_request_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count,
+                                           const test_shapes_gadget_pair_request **out)
+{
+	if (buf_max < TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_test_shapes_gadget_pair_request(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+/* shapes.idl:70: Gadget.pair reply */
+int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply *msg,
+                                             uint64_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	test_shapes_gadget_pair_reply *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	enc.handles = handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_handle(e, msg->gadget.handle, IDL_KIND_CHANNEL, &p->gadget.handle);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_test_shapes_gadget_pair_reply(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	int err;
+	test_shapes_gadget_pair_reply *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > sizeof(*p))
+		return IDL_E_TRAILING;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
+	idl_decoder *d = &dec;
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	/* shapes.idl:70: gadget */
+	err = idl_take_handle(d, &p->gadget.handle, IDL_KIND_CHANNEL);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	return IDL_OK;
+}
+
+int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return check_test_shapes_gadget_pair_reply(frame, size, handles, handle_count);
+}
+
+int test_shapes_gadget_pair_reply_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const test_shapes_gadget_pair_reply **out)
+{
+	if (buf_max < TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_test_shapes_gadget_pair_reply(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+/* shapes.idl:71: Gadget.moved event */
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count)
+                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	test_shapes_gadget_moved_event *p = out;
@@ -760,7 +979,7 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_handle(e, msg->device, &p->device);
+	err = idl_put_handle(e, msg->device, IDL_KIND_MMIO, &p->device);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -776,7 +995,7 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
 }
 
 static inline int check_test_shapes_gadget_moved_event(void *frame, size_t size,
-                                                       const idl_handle *handles,
+                                                       const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	int err;
@@ -797,8 +1016,8 @@ static inline int check_test_shapes_gadget_moved_event(void *frame, size_t size,
 	idl_decoder *d = &dec;
 	dec.handles = handles;
 	dec.handle_count = handle_count;
-	/* shapes.idl:69: device */
-	err = idl_take_handle(d, &p->device);
+	/* shapes.idl:71: device */
+	err = idl_take_handle(d, &p->device, IDL_KIND_MMIO);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -808,14 +1027,14 @@ static inline int check_test_shapes_gadget_moved_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int test_shapes_gadget_moved_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count)
+int test_shapes_gadget_moved_event_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
 	return check_test_shapes_gadget_moved_event(frame, size, handles, handle_count);
 }
 
 int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_moved_event **out)
 {
@@ -832,10 +1051,10 @@ int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, 
 	return IDL_OK;
 }
 
-/* shapes.idl:75: Watcher.changed event */
+/* shapes.idl:77: Watcher.changed event */
 int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
                                                  uint64_t txid, void *out, size_t out_max,
-                                                 idl_handle *handles, uint32_t *handle_count)
+                                                 idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
 	test_shapes_watcher_changed_event *p = out;
@@ -860,7 +1079,7 @@ int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_chang
 }
 
 static inline int check_test_shapes_watcher_changed_event(void *frame, size_t size,
-                                                          const idl_handle *handles,
+                                                          const idl_typed_handle *handles,
                                                           uint32_t handle_count)
 {
 	int err;
@@ -882,7 +1101,7 @@ static inline int check_test_shapes_watcher_changed_event(void *frame, size_t si
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* shapes.idl:75: shape */
+	/* shapes.idl:77: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
 		return err;
@@ -891,14 +1110,15 @@ static inline int check_test_shapes_watcher_changed_event(void *frame, size_t si
 	return IDL_OK;
 }
 
-int test_shapes_watcher_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	return check_test_shapes_watcher_changed_event(frame, size, handles, handle_count);
 }
 
 int test_shapes_watcher_changed_event_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_handle *handles,
+                                             size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
                                              const test_shapes_watcher_changed_event **out)
 {
@@ -919,7 +1139,7 @@ static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
                                                const test_shapes_gadget_put_request *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[4];
+	idl_typed_handle handles[4];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES, &frame);
@@ -933,7 +1153,7 @@ static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
 static int send_test_shapes_gadget_put_reply(idl_endpoint *ep,
                                              const test_shapes_gadget_put_reply *msg, uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES, &frame);
@@ -948,7 +1168,7 @@ static int send_test_shapes_gadget_get_request(idl_endpoint *ep,
                                                const test_shapes_gadget_get_request *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES, &frame);
@@ -962,7 +1182,7 @@ static int send_test_shapes_gadget_get_request(idl_endpoint *ep,
 static int send_test_shapes_gadget_get_reply(idl_endpoint *ep,
                                              const test_shapes_gadget_get_reply *msg, uint64_t txid)
 {
-	idl_handle handles[4];
+	idl_typed_handle handles[4];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES, &frame);
@@ -977,7 +1197,7 @@ static int send_test_shapes_gadget_poke_request(idl_endpoint *ep,
                                                 const test_shapes_gadget_poke_request *msg,
                                                 uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES, &frame);
@@ -988,11 +1208,41 @@ static int send_test_shapes_gadget_poke_request(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
+static int send_test_shapes_gadget_pair_request(idl_endpoint *ep,
+                                                const test_shapes_gadget_pair_request *msg,
+                                                uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_pair_request_encode(
+	    msg, txid, frame, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
+static int send_test_shapes_gadget_pair_reply(idl_endpoint *ep,
+                                              const test_shapes_gadget_pair_reply *msg,
+                                              uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_pair_reply_encode(
+	    msg, txid, frame, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
 static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
                                                const test_shapes_gadget_moved_event *msg,
                                                uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES, &frame);
@@ -1004,53 +1254,123 @@ static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
 }
 
 /* shapes.idl:65: Gadget.put */
-int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
-                           test_shapes_gadget_put_reply_buffer *buf,
-                           const test_shapes_gadget_put_reply **reply, test_shapes_dense *error)
+static int start_test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
+                                        idl_call *call)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_test_shapes_gadget_put_request(ep, req, txid);
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[1];
-	uint32_t handle_count = 1;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	err = send_test_shapes_gadget_put_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_test_shapes_gadget_put(idl_endpoint *ep, idl_call *call,
+                                         test_shapes_gadget_put_reply_buffer *buf,
+                                         const test_shapes_gadget_put_reply **reply,
+                                         test_shapes_dense *error)
+{
+	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
-		err = test_shapes_gadget_put_error_validate(buf->bytes, size, error);
+		err = test_shapes_gadget_put_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = test_shapes_gadget_put_reply_validate(buf->bytes, size, handles, handle_count);
+	err = test_shapes_gadget_put_reply_validate(buf->bytes, call->size, call->handles,
+	                                            call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
 }
 
-/* shapes.idl:67: Gadget.get */
-int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
-                           test_shapes_gadget_get_reply_buffer *buf,
-                           const test_shapes_gadget_get_reply **reply)
+int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
+                           test_shapes_gadget_put_reply_buffer *buf,
+                           const test_shapes_gadget_put_reply **reply, test_shapes_dense *error)
 {
-	uint64_t txid = idl_endpoint_txid(ep);
-	int err = send_test_shapes_gadget_get_request(ep, req, txid);
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_test_shapes_gadget_put(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
-	idl_handle handles[4];
-	uint32_t handle_count = 4;
-	size_t size;
-	err = idl_receive_reply(ep, txid, buf->bytes, sizeof(buf->bytes), &size, handles,
-	                        &handle_count);
+	return finish_test_shapes_gadget_put(ep, &call, buf, reply, error);
+}
+
+/* shapes.idl:65: Gadget.put, started */
+int test_shapes_gadget_put_start(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
+                                 test_shapes_gadget_put_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_test_shapes_gadget_put(ep, req, &p->call);
+}
+
+/* shapes.idl:65: Gadget.put, finished */
+int test_shapes_gadget_put_finish(idl_endpoint *ep, test_shapes_gadget_put_pending *p,
+                                  const test_shapes_gadget_put_reply **reply,
+                                  test_shapes_dense *error)
+{
+	return finish_test_shapes_gadget_put(ep, &p->call, &p->buf, reply, error);
+}
+
+/* shapes.idl:67: Gadget.get */
+static int start_test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
+                                        idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
-	err = test_shapes_gadget_get_reply_validate(buf->bytes, size, handles, handle_count);
+	err = send_test_shapes_gadget_get_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_test_shapes_gadget_get(idl_endpoint *ep, idl_call *call,
+                                         test_shapes_gadget_get_reply_buffer *buf,
+                                         const test_shapes_gadget_get_reply **reply)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = test_shapes_gadget_get_reply_validate(buf->bytes, call->size, call->handles,
+	                                            call->handle_count);
 	if (err != IDL_OK)
 		return err;
 	*reply = &buf->reply;
 	return IDL_OK;
+}
+
+int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
+                           test_shapes_gadget_get_reply_buffer *buf,
+                           const test_shapes_gadget_get_reply **reply)
+{
+	idl_typed_handle handles[4];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 4);
+	int err = start_test_shapes_gadget_get(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_test_shapes_gadget_get(ep, &call, buf, reply);
+}
+
+/* shapes.idl:67: Gadget.get, started */
+int test_shapes_gadget_get_start(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
+                                 test_shapes_gadget_get_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 4u);
+	return start_test_shapes_gadget_get(ep, req, &p->call);
+}
+
+/* shapes.idl:67: Gadget.get, finished */
+int test_shapes_gadget_get_finish(idl_endpoint *ep, test_shapes_gadget_get_pending *p,
+                                  const test_shapes_gadget_get_reply **reply)
+{
+	return finish_test_shapes_gadget_get(ep, &p->call, &p->buf, reply);
 }
 
 /* shapes.idl:68: Gadget.poke */
@@ -1059,15 +1379,72 @@ int test_shapes_gadget_poke(idl_endpoint *ep, const test_shapes_gadget_poke_requ
 	return send_test_shapes_gadget_poke_request(ep, req, 0);
 }
 
-/* shapes.idl:69: Gadget.moved */
+/* shapes.idl:70: Gadget.pair */
+static int start_test_shapes_gadget_pair(idl_endpoint *ep,
+                                         const test_shapes_gadget_pair_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_test_shapes_gadget_pair_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_test_shapes_gadget_pair(idl_endpoint *ep, idl_call *call,
+                                          test_shapes_gadget_pair_reply_buffer *buf,
+                                          const test_shapes_gadget_pair_reply **reply)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = test_shapes_gadget_pair_reply_validate(buf->bytes, call->size, call->handles,
+	                                             call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
+int test_shapes_gadget_pair(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
+                            test_shapes_gadget_pair_reply_buffer *buf,
+                            const test_shapes_gadget_pair_reply **reply)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_test_shapes_gadget_pair(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_test_shapes_gadget_pair(ep, &call, buf, reply);
+}
+
+/* shapes.idl:70: Gadget.pair, started */
+int test_shapes_gadget_pair_start(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
+                                  test_shapes_gadget_pair_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_test_shapes_gadget_pair(ep, req, &p->call);
+}
+
+/* shapes.idl:70: Gadget.pair, finished */
+int test_shapes_gadget_pair_finish(idl_endpoint *ep, test_shapes_gadget_pair_pending *p,
+                                   const test_shapes_gadget_pair_reply **reply)
+{
+	return finish_test_shapes_gadget_pair(ep, &p->call, &p->buf, reply);
+}
+
+/* shapes.idl:71: Gadget.moved */
 int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_moved_event *event)
 {
 	return send_test_shapes_gadget_moved_event(ep, event, 0);
 }
 
-static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, void *ctx,
-                                        idl_endpoint *ep, void *frame, size_t size,
-                                        const idl_handle *handles, uint32_t handle_count)
+static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, idl_request *r,
+                                        void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count)
 {
 	int err = test_shapes_gadget_put_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1075,26 +1452,30 @@ static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, vo
 	if (h->put == NULL)
 		return IDL_E_NO_HANDLER;
 	const test_shapes_gadget_put_request *req = frame;
+	r->txid = req->header.txid;
 	test_shapes_gadget_put_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
 	test_shapes_dense error = 0;
-	err = h->put(ctx, req, &reply, &error);
+	err = h->put(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err == IDL_E_REMOTE) {
 		void *out;
-		err = ep->ops->send_begin(ep, 32, &out);
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
 		if (err != IDL_OK)
 			return err;
-		int64_t n = test_shapes_gadget_put_error_encode(req->header.txid, error, out, 32);
-		return idl_send_finish(ep, n, NULL, 0);
+		int64_t n =
+		    test_shapes_gadget_put_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
 	}
 	if (err != IDL_OK)
 		return err;
-	return send_test_shapes_gadget_put_reply(ep, &reply, req->header.txid);
+	return send_test_shapes_gadget_put_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_test_shapes_gadget_get(const test_shapes_gadget_handlers *h, void *ctx,
-                                        idl_endpoint *ep, void *frame, size_t size,
-                                        const idl_handle *handles, uint32_t handle_count)
+static int serve_test_shapes_gadget_get(const test_shapes_gadget_handlers *h, idl_request *r,
+                                        void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count)
 {
 	int err = test_shapes_gadget_get_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1102,17 +1483,20 @@ static int serve_test_shapes_gadget_get(const test_shapes_gadget_handlers *h, vo
 	if (h->get == NULL)
 		return IDL_E_NO_HANDLER;
 	const test_shapes_gadget_get_request *req = frame;
+	r->txid = req->header.txid;
 	test_shapes_gadget_get_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
-	err = h->get(ctx, req, &reply);
+	err = h->get(r, req, &reply);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
 	if (err != IDL_OK)
 		return err;
-	return send_test_shapes_gadget_get_reply(ep, &reply, req->header.txid);
+	return send_test_shapes_gadget_get_reply(r->ep, &reply, r->txid);
 }
 
-static int serve_test_shapes_gadget_poke(const test_shapes_gadget_handlers *h, void *ctx,
-                                         idl_endpoint *ep, void *frame, size_t size,
-                                         const idl_handle *handles, uint32_t handle_count)
+static int serve_test_shapes_gadget_poke(const test_shapes_gadget_handlers *h, idl_request *r,
+                                         void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count)
 {
 	int err = test_shapes_gadget_poke_request_validate(frame, size, handles, handle_count);
 	if (err != IDL_OK)
@@ -1120,31 +1504,140 @@ static int serve_test_shapes_gadget_poke(const test_shapes_gadget_handlers *h, v
 	if (h->poke == NULL)
 		return IDL_E_NO_HANDLER;
 	const test_shapes_gadget_poke_request *req = frame;
-	(void)ep;
-	return h->poke(ctx, req);
+	r->txid = req->header.txid;
+	return h->poke(r, req);
 }
 
-int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, void *ctx, idl_endpoint *ep,
-                                void *frame, size_t size, const idl_handle *handles,
-                                uint32_t handle_count)
+static int serve_test_shapes_gadget_pair(const test_shapes_gadget_handlers *h, idl_request *r,
+                                         void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count)
+{
+	int err = test_shapes_gadget_pair_request_validate(frame, size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	if (h->pair == NULL)
+		return IDL_E_NO_HANDLER;
+	const test_shapes_gadget_pair_request *req = frame;
+	r->txid = req->header.txid;
+	test_shapes_gadget_pair_reply reply;
+	IDL_MEMSET(&reply, 0, sizeof(reply));
+	err = h->pair(r, req, &reply);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
+	if (err != IDL_OK)
+		return err;
+	return send_test_shapes_gadget_pair_reply(r->ep, &reply, r->txid);
+}
+
+/* shapes.idl:65: Gadget.put, deferred */
+int test_shapes_gadget_put_defer(idl_request *r, test_shapes_gadget_put_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int test_shapes_gadget_put_reply_ok(test_shapes_gadget_put_token *t,
+                                    const test_shapes_gadget_put_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_put_reply_encode(reply, t->token.txid, frame,
+	                                                   TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES,
+	                                                   handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int test_shapes_gadget_put_reply_error(test_shapes_gadget_put_token *t, test_shapes_dense error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    test_shapes_gadget_put_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* shapes.idl:67: Gadget.get, deferred */
+int test_shapes_gadget_get_defer(idl_request *r, test_shapes_gadget_get_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int test_shapes_gadget_get_reply_ok(test_shapes_gadget_get_token *t,
+                                    const test_shapes_gadget_get_reply *reply)
+{
+	idl_typed_handle handles[4];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_get_reply_encode(reply, t->token.txid, frame,
+	                                                   TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES,
+	                                                   handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+/* shapes.idl:70: Gadget.pair, deferred */
+int test_shapes_gadget_pair_defer(idl_request *r, test_shapes_gadget_pair_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int test_shapes_gadget_pair_reply_ok(test_shapes_gadget_pair_token *t,
+                                     const test_shapes_gadget_pair_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_pair_reply_encode(reply, t->token.txid, frame,
+	                                                    TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES,
+	                                                    handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, idl_request *r, void *frame,
+                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case TEST_SHAPES_GADGET_PUT_ORDINAL:
-		return serve_test_shapes_gadget_put(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_test_shapes_gadget_put(h, r, frame, size, handles, handle_count);
 	case TEST_SHAPES_GADGET_GET_ORDINAL:
-		return serve_test_shapes_gadget_get(h, ctx, ep, frame, size, handles, handle_count);
+		return serve_test_shapes_gadget_get(h, r, frame, size, handles, handle_count);
 	case TEST_SHAPES_GADGET_POKE_ORDINAL:
-		return serve_test_shapes_gadget_poke(h, ctx, ep, frame, size, handles,
-		                                     handle_count);
+		return serve_test_shapes_gadget_poke(h, r, frame, size, handles, handle_count);
+	case TEST_SHAPES_GADGET_PAIR_ORDINAL:
+		return serve_test_shapes_gadget_pair(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
 }
 
+static int dispatch_test_shapes_gadget(const void *h, idl_request *r, void *frame, size_t size,
+                                       const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return test_shapes_gadget_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface test_shapes_gadget_interface = {
+    .name = "test.shapes.Gadget",
+    .protocol = TEST_SHAPES_GADGET_PROTOCOL,
+    .max_frame_bytes = TEST_SHAPES_GADGET_MAX_FRAME_BYTES,
+    .max_request_bytes = 624u,
+    .dispatch = dispatch_test_shapes_gadget,
+};
+
 int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h, void *ctx,
-                                      void *frame, size_t size, const idl_handle *handles,
+                                      void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
 	int err;
@@ -1168,7 +1661,7 @@ static int send_test_shapes_watcher_changed_event(idl_endpoint *ep,
                                                   const test_shapes_watcher_changed_event *msg,
                                                   uint64_t txid)
 {
-	idl_handle handles[1];
+	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES, &frame);
@@ -1179,7 +1672,7 @@ static int send_test_shapes_watcher_changed_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* shapes.idl:75: Watcher.changed */
+/* shapes.idl:77: Watcher.changed */
 int test_shapes_watcher_send_changed(idl_endpoint *ep,
                                      const test_shapes_watcher_changed_event *event)
 {
@@ -1187,7 +1680,7 @@ int test_shapes_watcher_send_changed(idl_endpoint *ep,
 }
 
 int test_shapes_watcher_event_dispatch(const test_shapes_watcher_event_handlers *h, void *ctx,
-                                       void *frame, size_t size, const idl_handle *handles,
+                                       void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
 	int err;

@@ -40,6 +40,9 @@ static inline bool test_shapes_sparse_is_valid(test_shapes_sparse v)
 	}
 }
 
+/* The member's name ("LOW"), or NULL for an undeclared value. */
+const char *test_shapes_sparse_name(test_shapes_sparse v);
+
 /* enum Dense (shapes.idl:17) */
 typedef uint16_t test_shapes_dense;
 #define TEST_SHAPES_DENSE_A ((test_shapes_dense)((uint16_t)1u))
@@ -51,12 +54,29 @@ static inline bool test_shapes_dense_is_valid(test_shapes_dense v)
 	return v >= ((uint16_t)1u) && v <= ((uint16_t)3u);
 }
 
+/* The member's name ("A"), or NULL for an undeclared value. */
+const char *test_shapes_dense_name(test_shapes_dense v);
+
 /* bits Flags (shapes.idl:23) */
 typedef uint8_t test_shapes_flags;
 #define TEST_SHAPES_FLAGS_ONE  ((test_shapes_flags)0x1u)
 #define TEST_SHAPES_FLAGS_FOUR ((test_shapes_flags)0x4u)
 /* Every declared bit of test_shapes_flags. */
 #define TEST_SHAPES_FLAGS_MASK ((test_shapes_flags)0x5u)
+
+/* Writes the names of the members set in v, joined by '|' (undeclared
+ * bits in hex, "0" for none) as snprintf would; returns the length. */
+size_t test_shapes_flags_format(test_shapes_flags v, char *buf, size_t size);
+
+/* channel<Gadget>: one end of a channel whose peer serves Gadget (shapes.idl:63). */
+typedef struct test_shapes_gadget_channel {
+	idl_handle handle;
+} test_shapes_gadget_channel;
+
+/* channel<Watcher>: one end of a channel whose peer serves Watcher (shapes.idl:76). */
+typedef struct test_shapes_watcher_channel {
+	idl_handle handle;
+} test_shapes_watcher_channel;
 
 typedef struct test_shapes_point test_shapes_point;
 typedef struct test_shapes_named test_shapes_named;
@@ -67,6 +87,8 @@ typedef struct test_shapes_gadget_put_reply test_shapes_gadget_put_reply;
 typedef struct test_shapes_gadget_get_request test_shapes_gadget_get_request;
 typedef struct test_shapes_gadget_get_reply test_shapes_gadget_get_reply;
 typedef struct test_shapes_gadget_poke_request test_shapes_gadget_poke_request;
+typedef struct test_shapes_gadget_pair_request test_shapes_gadget_pair_request;
+typedef struct test_shapes_gadget_pair_reply test_shapes_gadget_pair_reply;
 typedef struct test_shapes_gadget_moved_event test_shapes_gadget_moved_event;
 typedef struct test_shapes_watcher_changed_event test_shapes_watcher_changed_event;
 
@@ -180,6 +202,7 @@ _Static_assert(offsetof(test_shapes_everything, shape) == 152, "wire layout");
 
 /* interface Gadget (shapes.idl:63) */
 #define TEST_SHAPES_GADGET_MAX_FRAME_BYTES          4096u
+#define TEST_SHAPES_GADGET_PROTOCOL                 0x14344737u
 #define TEST_SHAPES_GADGET_PUT_ORDINAL              0x30320168u
 #define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES    624u
 #define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES  4u
@@ -193,6 +216,11 @@ _Static_assert(offsetof(test_shapes_everything, shape) == 152, "wire layout");
 #define TEST_SHAPES_GADGET_POKE_ORDINAL             0x6d166552u
 #define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES   96u
 #define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_HANDLES 1u
+#define TEST_SHAPES_GADGET_PAIR_ORDINAL             0x13a5118bu
+#define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES   32u
+#define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_HANDLES 1u
+#define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES     32u
+#define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_HANDLES   1u
 #define TEST_SHAPES_GADGET_MOVED_ORDINAL            0x20164272u
 #define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES    40u
 #define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_HANDLES  1u
@@ -210,11 +238,11 @@ _Static_assert(offsetof(test_shapes_gadget_put_request, all) == 24, "wire layout
 
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_put_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_put_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int test_shapes_gadget_put_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_put_request **out);
 
@@ -228,12 +256,12 @@ _Static_assert(sizeof(test_shapes_gadget_put_reply) == 32, "wire layout");
 _Static_assert(offsetof(test_shapes_gadget_put_reply, count) == 24, "wire layout");
 
 int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int test_shapes_gadget_put_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const test_shapes_gadget_put_reply **out);
 
@@ -242,6 +270,13 @@ typedef union test_shapes_gadget_put_reply_buffer {
 	test_shapes_gadget_put_reply reply;
 	uint8_t bytes[32u];
 } test_shapes_gadget_put_reply_buffer;
+
+/* A call to Gadget.put in flight: _start fills it in, _finish ends it. */
+typedef struct test_shapes_gadget_put_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	test_shapes_gadget_put_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} test_shapes_gadget_put_pending;
 
 int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense error, void *out,
                                             size_t out_max);
@@ -255,11 +290,11 @@ _Static_assert(sizeof(test_shapes_gadget_get_request) == 24, "wire layout");
 
 int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_get_request_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_get_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int test_shapes_gadget_get_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_get_request **out);
 
@@ -272,12 +307,12 @@ _Static_assert(sizeof(test_shapes_gadget_get_reply) == 200, "wire layout");
 _Static_assert(offsetof(test_shapes_gadget_get_reply, all) == 24, "wire layout");
 
 int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint64_t txid,
-                                            void *out, size_t out_max, idl_handle *handles,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_handle *handles,
+int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
 int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_handle *handles,
+                                        size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
                                         const test_shapes_gadget_get_reply **out);
 
@@ -286,6 +321,13 @@ typedef union test_shapes_gadget_get_reply_buffer {
 	test_shapes_gadget_get_reply reply;
 	uint8_t bytes[624u];
 } test_shapes_gadget_get_reply_buffer;
+
+/* A call to Gadget.get in flight: _start fills it in, _finish ends it. */
+typedef struct test_shapes_gadget_get_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	test_shapes_gadget_get_reply_buffer buf;
+	idl_typed_handle handles[4u];
+} test_shapes_gadget_get_pending;
 
 /* Gadget.poke request (shapes.idl:68) */
 struct test_shapes_gadget_poke_request {
@@ -300,15 +342,74 @@ _Static_assert(offsetof(test_shapes_gadget_poke_request, irq) == 48, "wire layou
 
 int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
-                                               idl_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_poke_request_validate(void *frame, size_t size, const idl_handle *handles,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_poke_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
                                              uint32_t handle_count);
 int test_shapes_gadget_poke_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_handle *handles,
+                                           size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
                                            const test_shapes_gadget_poke_request **out);
 
-/* Gadget.moved event (shapes.idl:69) */
+/*
+ * Typed channel ends: a channel to another interface, and to this one.
+ */
+/* Gadget.pair request (shapes.idl:70) */
+struct test_shapes_gadget_pair_request {
+	idl_frame_header header;
+	struct {
+		bool present;
+		uint8_t pad[3];
+		test_shapes_watcher_channel value;
+	} watcher;
+};
+_Static_assert(sizeof(test_shapes_gadget_pair_request) == 32, "wire layout");
+_Static_assert(offsetof(test_shapes_gadget_pair_request, watcher) == 24, "wire layout");
+
+int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_request *msg,
+                                               uint64_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_pair_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
+                                             uint32_t handle_count);
+int test_shapes_gadget_pair_request_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count,
+                                           const test_shapes_gadget_pair_request **out);
+
+/* Gadget.pair reply (shapes.idl:70) */
+struct test_shapes_gadget_pair_reply {
+	idl_frame_header header;
+	test_shapes_gadget_channel gadget;
+	uint8_t _pad0[4];
+};
+_Static_assert(sizeof(test_shapes_gadget_pair_reply) == 32, "wire layout");
+_Static_assert(offsetof(test_shapes_gadget_pair_reply, gadget) == 24, "wire layout");
+
+int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply *msg,
+                                             uint64_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
+int test_shapes_gadget_pair_reply_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const test_shapes_gadget_pair_reply **out);
+
+/* Room for any reply to Gadget.pair, error replies included. */
+typedef union test_shapes_gadget_pair_reply_buffer {
+	test_shapes_gadget_pair_reply reply;
+	uint8_t bytes[32u];
+} test_shapes_gadget_pair_reply_buffer;
+
+/* A call to Gadget.pair in flight: _start fills it in, _finish ends it. */
+typedef struct test_shapes_gadget_pair_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	test_shapes_gadget_pair_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} test_shapes_gadget_pair_pending;
+
+/* Gadget.moved event (shapes.idl:71) */
 struct test_shapes_gadget_moved_event {
 	idl_frame_header header;
 	test_shapes_point to;
@@ -321,11 +422,11 @@ _Static_assert(offsetof(test_shapes_gadget_moved_event, device) == 32, "wire lay
 
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
                                               uint64_t txid, void *out, size_t out_max,
-                                              idl_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_moved_event_validate(void *frame, size_t size, const idl_handle *handles,
-                                            uint32_t handle_count);
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_moved_event_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
 int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_handle *handles,
+                                          size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
                                           const test_shapes_gadget_moved_event **out);
 
@@ -333,34 +434,87 @@ int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, 
  * Client stubs of Gadget: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
                            test_shapes_gadget_put_reply_buffer *buf,
                            const test_shapes_gadget_put_reply **reply, test_shapes_dense *error);
+int test_shapes_gadget_put_start(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
+                                 test_shapes_gadget_put_pending *p);
+int test_shapes_gadget_put_finish(idl_endpoint *ep, test_shapes_gadget_put_pending *p,
+                                  const test_shapes_gadget_put_reply **reply,
+                                  test_shapes_dense *error);
 int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
                            test_shapes_gadget_get_reply_buffer *buf,
                            const test_shapes_gadget_get_reply **reply);
+int test_shapes_gadget_get_start(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
+                                 test_shapes_gadget_get_pending *p);
+int test_shapes_gadget_get_finish(idl_endpoint *ep, test_shapes_gadget_get_pending *p,
+                                  const test_shapes_gadget_get_reply **reply);
 int test_shapes_gadget_poke(idl_endpoint *ep, const test_shapes_gadget_poke_request *req);
+int test_shapes_gadget_pair(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
+                            test_shapes_gadget_pair_reply_buffer *buf,
+                            const test_shapes_gadget_pair_reply **reply);
+int test_shapes_gadget_pair_start(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
+                                  test_shapes_gadget_pair_pending *p);
+int test_shapes_gadget_pair_finish(idl_endpoint *ep, test_shapes_gadget_pair_pending *p,
+                                   const test_shapes_gadget_pair_reply **reply);
 int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_moved_event *event);
 
 /*
  * Server side of Gadget: a handler per method. A handler returns 0 to send
  * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
- * to send nothing and make the dispatcher return it.
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
+ * (r->session) and carries the context registered with the table.
  */
 typedef struct test_shapes_gadget_handlers {
-	int (*put)(void *ctx, const test_shapes_gadget_put_request *req,
+	int (*put)(idl_request *r, const test_shapes_gadget_put_request *req,
 	           test_shapes_gadget_put_reply *reply, test_shapes_dense *error);
-	int (*get)(void *ctx, const test_shapes_gadget_get_request *req,
+	int (*get)(idl_request *r, const test_shapes_gadget_get_request *req,
 	           test_shapes_gadget_get_reply *reply);
-	int (*poke)(void *ctx, const test_shapes_gadget_poke_request *req);
+	int (*poke)(idl_request *r, const test_shapes_gadget_poke_request *req);
+	int (*pair)(idl_request *r, const test_shapes_gadget_pair_request *req,
+	            test_shapes_gadget_pair_reply *reply);
 } test_shapes_gadget_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct test_shapes_gadget_put_token {
+	idl_reply_token token;
+} test_shapes_gadget_put_token;
+int test_shapes_gadget_put_defer(idl_request *r, test_shapes_gadget_put_token *t);
+int test_shapes_gadget_put_reply_ok(test_shapes_gadget_put_token *t,
+                                    const test_shapes_gadget_put_reply *reply);
+int test_shapes_gadget_put_reply_error(test_shapes_gadget_put_token *t, test_shapes_dense error);
+
+typedef struct test_shapes_gadget_get_token {
+	idl_reply_token token;
+} test_shapes_gadget_get_token;
+int test_shapes_gadget_get_defer(idl_request *r, test_shapes_gadget_get_token *t);
+int test_shapes_gadget_get_reply_ok(test_shapes_gadget_get_token *t,
+                                    const test_shapes_gadget_get_reply *reply);
+
+typedef struct test_shapes_gadget_pair_token {
+	idl_reply_token token;
+} test_shapes_gadget_pair_token;
+int test_shapes_gadget_pair_defer(idl_request *r, test_shapes_gadget_pair_token *t);
+int test_shapes_gadget_pair_reply_ok(test_shapes_gadget_pair_token *t,
+                                     const test_shapes_gadget_pair_reply *reply);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */
-int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, void *ctx, idl_endpoint *ep,
-                                void *frame, size_t size, const idl_handle *handles,
+int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, idl_request *r, void *frame,
+                                size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface test_shapes_gadget_interface;
 
 /* Client side of Gadget's events. */
 typedef struct test_shapes_gadget_event_handlers {
@@ -368,20 +522,21 @@ typedef struct test_shapes_gadget_event_handlers {
 } test_shapes_gadget_event_handlers;
 
 int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h, void *ctx,
-                                      void *frame, size_t size, const idl_handle *handles,
+                                      void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 
-/* interface Watcher (shapes.idl:74) */
+/* interface Watcher (shapes.idl:76) */
 /*
  * Events only: no handler table, no dispatcher, only senders and the
  * client's event table.
  */
 #define TEST_SHAPES_WATCHER_MAX_FRAME_BYTES           65536u
+#define TEST_SHAPES_WATCHER_PROTOCOL                  0x4bdd6bf9u
 #define TEST_SHAPES_WATCHER_CHANGED_ORDINAL           0x7733f2ebu
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES   88u
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_HANDLES 0u
 
-/* Watcher.changed event (shapes.idl:75) */
+/* Watcher.changed event (shapes.idl:77) */
 struct test_shapes_watcher_changed_event {
 	idl_frame_header header;
 	test_shapes_shape shape;
@@ -391,11 +546,12 @@ _Static_assert(offsetof(test_shapes_watcher_changed_event, shape) == 24, "wire l
 
 int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
                                                  uint64_t txid, void *out, size_t out_max,
-                                                 idl_handle *handles, uint32_t *handle_count);
-int test_shapes_watcher_changed_event_validate(void *frame, size_t size, const idl_handle *handles,
+                                                 idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
                                                uint32_t handle_count);
 int test_shapes_watcher_changed_event_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_handle *handles,
+                                             size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
                                              const test_shapes_watcher_changed_event **out);
 
@@ -403,6 +559,8 @@ int test_shapes_watcher_changed_event_decode(const void *shared, size_t availabl
  * Client stubs of Watcher: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
  */
 int test_shapes_watcher_send_changed(idl_endpoint *ep,
                                      const test_shapes_watcher_changed_event *event);
@@ -413,7 +571,7 @@ typedef struct test_shapes_watcher_event_handlers {
 } test_shapes_watcher_event_handlers;
 
 int test_shapes_watcher_event_dispatch(const test_shapes_watcher_event_handlers *h, void *ctx,
-                                       void *frame, size_t size, const idl_handle *handles,
+                                       void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
 
 #endif /* IDLC_SHAPES_H */

@@ -1,0 +1,45 @@
+/*
+ * port.h: what the Linux port's client side (connect.c) and server side
+ * (serve.c) share, and nothing outside runtime/linux sees: the hello a
+ * server sends each new client, descriptor passing, socket names.
+ */
+#ifndef IDL_LINUX_PORT_H
+#define IDL_LINUX_PORT_H
+
+#include "idl/linux.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define IDL_LINUX_HELLO_MAGIC 0x6f6c6568u /* "helo" */
+
+/*
+ * What the server tells a new client, beside two descriptors (the channel
+ * region and the server's doorbell): the channel layout's version, the
+ * client's doorbell slot, and the protocol ids of the interfaces served
+ * (<IFACE>_PROTOCOL), which a client that expects one checks.
+ */
+typedef struct idl_linux_hello {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t slot;
+	uint32_t protocol_count;
+	uint32_t protocols[IDL_SERVER_MAX_INTERFACES];
+} idl_linux_hello;
+
+/* The abstract socket address of a service name ("\0idl/<name>"); its
+ * length, or 0 when the name is too long. */
+socklen_t idl_linux_socket_name(struct sockaddr_un *addr, const char *name);
+
+/* Sends payload with up to IDL_MAX_HANDLES descriptors. */
+int idl_linux_send_fds(int sock, const void *payload, size_t bytes, const int *fds, uint32_t count);
+
+/*
+ * Receives one message of exactly `bytes` and its descriptors (at most
+ * `room`). Any surprise closes what came and fails (IDL_E_PROTOCOL);
+ * IDL_E_PEER_CLOSED when the peer closed its end instead.
+ */
+int idl_linux_receive_fds(int sock, void *payload, size_t bytes, int *fds, uint32_t room,
+                          uint32_t *count, int flags);
+
+#endif /* IDL_LINUX_PORT_H */

@@ -1,0 +1,414 @@
+/*
+ * serve.c: the Linux port's server side: a listening socket (bound to a
+ * name, or handed over), an accept thread that sets up each new client's
+ * channel, and the idl_server thread that serves them all (idl/linux.h).
+ *
+ * One client must not take the server down: the accept thread closes a
+ * connection at once when the server is full or its client holds its
+ * share of sessions, and when the process is out of descriptors it still
+ * takes the connection off the queue (with a descriptor kept spare for
+ * that) and closes it, then backs off, instead of polling a queue it
+ * cannot empty as fast as it can.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* accept4, struct ucred */
+#endif
+#include "port.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Server-side connection states. */
+enum {
+	CONN_FREE,
+	CONN_SETUP,
+	CONN_SERVING
+};
+
+/* The default ring: at least 64 KiB, and room for two largest frames. */
+#define DEFAULT_RING_BYTES 65536u
+
+/* Sessions of a client that are set up or served (acceptor's estimate:
+ * the server thread frees slots meanwhile). */
+static uint32_t sessions_of(idl_linux_server *ls, uint64_t client)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < ls->server.capacity; i++)
+		if (atomic_load(&ls->conns[i].state) != CONN_FREE && ls->conns[i].client == client)
+			n++;
+	return n;
+}
+
+/* A slot of our own, CONN_FREE to CONN_SETUP; capacity when none is free. */
+static uint32_t claim_slot(idl_linux_server *ls)
+{
+	uint32_t slot = 0;
+	for (; slot < ls->server.capacity; slot++) {
+		uint32_t expected = CONN_FREE;
+		if (atomic_compare_exchange_strong(&ls->conns[slot].state, &expected, CONN_SETUP))
+			break;
+	}
+	return slot;
+}
+
+/* The channel region of a new client: in huge pages when asked and there
+ * are some, in ordinary pages otherwise. */
+static int create_channel(idl_linux_server *ls, idl_linux_conn *c, size_t bytes)
+{
+	if (atomic_load(&ls->huge_pages) &&
+	    idl_linux_region_create_huge(&c->channel, "idl-channel", bytes) == IDL_OK) {
+		atomic_fetch_add(&ls->huge_channels, 1);
+		return IDL_OK;
+	}
+	return idl_linux_region_create(&c->channel, "idl-channel", bytes);
+}
+
+/* Sets up a client's channel on sock and says hello; then hands it to the
+ * server thread. Any thread. */
+static int set_up(idl_linux_server *ls, int sock, uint64_t client)
+{
+	uint32_t limit = atomic_load(&ls->sessions_per_client);
+	uint32_t slot = ls->server.capacity;
+	if (limit == 0 || client == 0 || sessions_of(ls, client) < limit)
+		slot = claim_slot(ls);
+	if (slot == ls->server.capacity) {
+		/* Full, or the client's share is taken: it sees the hang-up. */
+		atomic_fetch_add(&ls->refused, 1);
+		close(sock);
+		return IDL_E_BUFFER;
+	}
+	idl_linux_conn *c = &ls->conns[slot];
+	c->sock = sock;
+	c->client = client;
+	c->send_seq = c->receive_seq = 0;
+	c->doorbell.fd = -1;
+	c->doorbell.base = NULL;
+	size_t bytes = idl_chan_region_bytes(ls->ring_bytes);
+	int err = create_channel(ls, c, bytes);
+	if (err == IDL_OK)
+		err = idl_chan_format(c->channel.base, bytes, ls->ring_bytes, ls->max_frame_bytes);
+	if (err == IDL_OK)
+		err = idl_chan_end_init(&c->end, c->channel.base, bytes, IDL_CHAN_SERVER);
+	if (err == IDL_OK) {
+		idl_linux_region_populate(&c->channel, bytes);
+		idl_chan_end_set_transfer(&c->end, &idl_linux_transfer, c);
+		c->end.nonblock = true; /* the loop checks for room before it takes a request */
+		idl_linux_hello h = {.magic = IDL_LINUX_HELLO_MAGIC,
+		                     .version = IDL_CHAN_VERSION,
+		                     .slot = slot,
+		                     .protocol_count = ls->server.interface_count};
+		for (uint32_t i = 0; i < ls->server.interface_count; i++)
+			h.protocols[i] = ls->server.interfaces[i].iface->protocol;
+		int fds[2] = {c->channel.fd, ls->doorbell.fd};
+		err = idl_linux_send_fds(sock, &h, sizeof(h), fds, 2);
+	}
+	if (err != IDL_OK) {
+		idl_linux_region_close(&c->channel);
+		close(sock);
+		c->sock = -1;
+		atomic_store(&c->state, CONN_FREE);
+		return err;
+	}
+	/* The mapping is what we use: one descriptor per session, not two. */
+	close(c->channel.fd);
+	c->channel.fd = -1;
+	atomic_fetch_or(&ls->adding[slot / 32], 1u << (slot % 32));
+	atomic_fetch_or(&ls->adding_summary, 1u << (slot / 32));
+	idl_server_interrupt(&ls->server);
+	return IDL_OK;
+}
+
+/*
+ * Out of descriptors: a connection waits that accept cannot take, and poll
+ * reports it again at once (the accept thread spun at two thirds of a CPU
+ * while one client held every descriptor). Take it off the queue with the
+ * spare descriptor and close it, so that its client sees a hang-up rather
+ * than wait for a hello, then back off before looking again.
+ */
+static void shed(idl_linux_server *ls)
+{
+	atomic_fetch_add(&ls->shed, 1);
+	if (ls->spare_fd >= 0) {
+		close(ls->spare_fd);
+		int sock = accept4(ls->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (sock >= 0)
+			close(sock);
+		ls->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	struct timespec ts = {0, 10000000}; /* 10 ms: a hundred looks a second at most */
+	nanosleep(&ts, NULL);
+}
+
+/* The process at the other end of a connection, 0 when unknown. */
+static uint64_t peer_of(int sock)
+{
+	struct ucred cred;
+	socklen_t n = sizeof(cred);
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &n) != 0 || n != sizeof(cred))
+		return 0;
+	return (uint64_t)cred.pid;
+}
+
+static void *acceptor(void *arg)
+{
+	idl_linux_server *ls = arg;
+	while (!atomic_load(&ls->stop)) {
+		struct pollfd p = {.fd = ls->listen_fd, .events = POLLIN};
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		int sock = accept4(ls->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (sock >= 0)
+			(void)set_up(ls, sock, peer_of(sock));
+		else if (errno == EMFILE || errno == ENFILE)
+			shed(ls);
+	}
+	return NULL;
+}
+
+/* Server thread: installs what the acceptor set up. It runs before every
+ * poll, so the common case (nobody new) costs one load. */
+static void install_new(idl_linux_server *ls)
+{
+	if (atomic_load_explicit(&ls->adding_summary, memory_order_relaxed) == 0)
+		return;
+	uint32_t words = atomic_exchange(&ls->adding_summary, 0);
+	while (words != 0) {
+		uint32_t w = (uint32_t)__builtin_ctz(words);
+		words &= words - 1;
+		uint32_t bits = atomic_exchange(&ls->adding[w], 0);
+		while (bits != 0) {
+			uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
+			bits &= bits - 1;
+			idl_linux_conn *c = &ls->conns[slot];
+			atomic_store(&c->state, CONN_SERVING);
+			/* A refused session is closed through closed(), below. */
+			(void)idl_server_install(&ls->server, slot, &c->end, c->client);
+		}
+	}
+}
+
+/* The server closed a channel (its session has ended): free the slot. */
+static void closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
+{
+	(void)end;
+	(void)reason;
+	idl_linux_server *ls = ctx;
+	idl_linux_conn *c = &ls->conns[slot];
+	idl_linux_region_close(&c->channel);
+	close(c->sock);
+	c->sock = -1;
+	c->client = 0;
+	atomic_store(&c->state, CONN_FREE);
+}
+
+/* The part of open that does not depend on where the socket comes from. */
+static int open_common(idl_linux_server *ls, uint32_t capacity)
+{
+	if (capacity == 0 || capacity > IDL_DOORBELL_CHANNELS)
+		return IDL_E_INVALID_ARGUMENT;
+	ls->conns = aligned_alloc(IDL_CACHE_LINE, capacity * sizeof(idl_linux_conn));
+	ls->slots = calloc(capacity, sizeof(idl_chan_end *));
+	ls->sessions = calloc(capacity, sizeof(idl_session));
+	if (ls->conns == NULL || ls->slots == NULL || ls->sessions == NULL)
+		return IDL_E_TRANSPORT;
+	for (uint32_t i = 0; i < capacity; i++) {
+		memset(&ls->conns[i], 0, sizeof(ls->conns[i]));
+		ls->conns[i].sock = ls->conns[i].channel.fd = ls->conns[i].doorbell.fd = -1;
+	}
+	int err = idl_linux_region_create(&ls->doorbell, "idl-doorbell", sizeof(idl_doorbell));
+	if (err != IDL_OK)
+		return err;
+	idl_doorbell_init(ls->doorbell.base);
+	idl_server_init(&ls->server, ls->doorbell.base, ls->slots, ls->sessions, capacity, NULL, 0);
+	idl_server_set_close(&ls->server, closed, ls);
+	ls->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return IDL_OK;
+}
+
+static void reset(idl_linux_server *ls)
+{
+	memset(ls, 0, sizeof(*ls));
+	ls->listen_fd = ls->spare_fd = -1;
+	ls->doorbell.fd = -1;
+}
+
+int idl_linux_server_open(idl_linux_server *ls, const char *name, uint32_t capacity)
+{
+	reset(ls);
+	int err = open_common(ls, capacity);
+	struct sockaddr_un addr;
+	socklen_t len = idl_linux_socket_name(&addr, name);
+	if (err == IDL_OK) {
+		ls->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		if (len == 0 || ls->listen_fd < 0 ||
+		    bind(ls->listen_fd, (struct sockaddr *)&addr, len) != 0 ||
+		    listen(ls->listen_fd, 64) != 0)
+			err = IDL_E_TRANSPORT;
+	}
+	if (err != IDL_OK)
+		idl_linux_server_close(ls);
+	return err;
+}
+
+int idl_linux_server_open_fd(idl_linux_server *ls, int listen_fd, uint32_t capacity)
+{
+	reset(ls);
+	ls->listen_fd = listen_fd;
+	int listening = 0;
+	socklen_t n = sizeof(listening);
+	int err = idl_linux_handle_kind(listen_fd) == IDL_KIND_CHANNEL &&
+	                  getsockopt(listen_fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &n) == 0 &&
+	                  listening
+	              ? open_common(ls, capacity)
+	              : IDL_E_HANDLE_KIND;
+	if (err != IDL_OK)
+		idl_linux_server_close(ls);
+	return err;
+}
+
+void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on)
+{
+	atomic_store(&ls->huge_pages, on);
+}
+
+void idl_linux_server_set_ring_bytes(idl_linux_server *ls, uint32_t ring_bytes)
+{
+	ls->ring_bytes = ring_bytes;
+}
+
+void idl_linux_server_limit_sessions(idl_linux_server *ls, uint32_t n)
+{
+	atomic_store(&ls->sessions_per_client, n);
+}
+
+/* Sizes what the interfaces registered need: every channel, the request
+ * buffer. Once, before the first channel is set up. */
+static int prepare(idl_linux_server *ls)
+{
+	if (atomic_load(&ls->prepared))
+		return IDL_OK;
+	uint32_t max_frame = idl_server_max_frame_bytes(&ls->server);
+	uint32_t max_request = idl_server_max_request_bytes(&ls->server);
+	if (max_frame == 0)
+		return IDL_E_INVALID_ARGUMENT; /* nothing to serve */
+	uint32_t ring = ls->ring_bytes;
+	if (ring == 0)
+		for (ring = DEFAULT_RING_BYTES; ring < IDL_RING_MIN_BYTES(max_frame); ring *= 2)
+			;
+	if ((ring & (ring - 1)) != 0 || ring < IDL_RING_MIN_BYTES(max_frame) ||
+	    (max_frame & 7) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	size_t buf_bytes = (size_t)idl_align8(max_request);
+	ls->buf = aligned_alloc(IDL_FRAME_ALIGN, buf_bytes);
+	if (ls->buf == NULL)
+		return IDL_E_TRANSPORT;
+	ls->server.buf = ls->buf;
+	ls->server.buf_bytes = buf_bytes;
+	ls->ring_bytes = ring;
+	ls->max_frame_bytes = max_frame;
+	atomic_store(&ls->prepared, true);
+	return IDL_OK;
+}
+
+int idl_linux_server_run(idl_linux_server *ls)
+{
+	int err = prepare(ls);
+	if (err != IDL_OK)
+		return err;
+	/* Clients wait in the listen queue until now, so that every one of
+	 * them gets the settings made since open. */
+	if (!ls->acceptor_running) {
+		if (pthread_create(&ls->acceptor, NULL, acceptor, ls) != 0)
+			return IDL_E_TRANSPORT;
+		ls->acceptor_running = true;
+	}
+	ls->server.stop = &ls->stop;
+	while (!atomic_load(&ls->stop)) {
+		install_new(ls);
+		(void)idl_server_poll(&ls->server, 0);
+	}
+	return IDL_OK;
+}
+
+void idl_linux_server_stop(idl_linux_server *ls)
+{
+	/* An atomic store and a futex wake: fit for a signal handler. */
+	atomic_store(&ls->stop, true);
+	idl_server_interrupt(&ls->server);
+}
+
+static idl_linux_server *stopped_by_signal;
+
+static void stop_signal(int sig)
+{
+	(void)sig;
+	if (stopped_by_signal != NULL)
+		idl_linux_server_stop(stopped_by_signal);
+}
+
+void idl_linux_server_stop_on_signals(idl_linux_server *ls)
+{
+	stopped_by_signal = ls;
+	struct sigaction sa = {.sa_handler = stop_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int idl_linux_server_adopt(idl_linux_server *ls, int sock, uint64_t client)
+{
+	if (!atomic_load(&ls->prepared) || idl_linux_handle_kind(sock) != IDL_KIND_CHANNEL) {
+		close(sock);
+		return atomic_load(&ls->prepared) ? IDL_E_HANDLE_KIND : IDL_E_INVALID_ARGUMENT;
+	}
+	return set_up(ls, sock, client);
+}
+
+int idl_linux_server_new_client(idl_linux_server *ls, int *client_end)
+{
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+		return IDL_E_TRANSPORT;
+	int err = idl_linux_server_adopt(ls, pair[0], 0);
+	if (err != IDL_OK) {
+		close(pair[1]);
+		return err;
+	}
+	*client_end = pair[1];
+	return IDL_OK;
+}
+
+void idl_linux_server_close(idl_linux_server *ls)
+{
+	atomic_store(&ls->stop, true);
+	if (ls->acceptor_running)
+		pthread_join(ls->acceptor, NULL);
+	ls->acceptor_running = false;
+	if (ls->conns != NULL && ls->slots != NULL) {
+		install_new(ls); /* so that set-up channels are closed below too */
+		for (uint32_t i = 0; i < ls->server.capacity; i++)
+			idl_server_close_slot(&ls->server, i, IDL_E_PEER_CLOSED);
+	}
+	if (stopped_by_signal == ls)
+		stopped_by_signal = NULL;
+	if (ls->listen_fd >= 0)
+		close(ls->listen_fd);
+	if (ls->spare_fd >= 0)
+		close(ls->spare_fd);
+	ls->listen_fd = ls->spare_fd = -1;
+	idl_linux_region_close(&ls->doorbell);
+	free(ls->conns);
+	free(ls->slots);
+	free(ls->sessions);
+	free(ls->buf);
+	ls->conns = NULL;
+	ls->slots = NULL;
+	ls->sessions = NULL;
+	ls->buf = NULL;
+}

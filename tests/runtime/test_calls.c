@@ -1,0 +1,273 @@
+/*
+ * test_calls.c: the client side of calls through generated stubs over a
+ * channel in one process: what may arrive while a call waits (events larger
+ * than its reply buffer, replies to other calls), and many calls in flight
+ * on one channel, served by an idl_server on a thread of its own.
+ */
+#include "blk.h"
+#include "chan_fixture.h"
+#include "idl/server.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+static char label[BLK_MAX_LABEL + 1];
+
+/* The event handler of the client: the label it was sent, and how often. */
+static int media_changes;
+static void on_media_changed(void *ctx, const blk_device_media_changed_event *event)
+{
+	(void)ctx;
+	assert_int_equal(event->label.size, BLK_MAX_LABEL);
+	assert_memory_equal(event->label.data, label, BLK_MAX_LABEL);
+	media_changes++;
+}
+
+static const blk_device_event_handlers events = {.media_changed = on_media_changed};
+
+static void on_event(void *ctx, void *frame, size_t size, const idl_typed_handle *handles,
+                     uint32_t count)
+{
+	assert_int_equal(blk_device_event_dispatch(&events, ctx, frame, size, handles, count),
+	                 IDL_OK);
+}
+
+/* What the server side writes into the reply ring, as a server would. */
+static void server_sends_media_changed(idl_chan_end *server)
+{
+	memset(label, 'L', BLK_MAX_LABEL);
+	blk_device_media_changed_event ev = {.label = {.size = BLK_MAX_LABEL, .data = label}};
+	assert_int_equal(blk_device_send_media_changed(&server->ep, &ev), IDL_OK);
+}
+
+static void server_replies_to_flush(idl_chan_end *server, uint64_t txid)
+{
+	void *at;
+	assert_int_equal(
+	    server->ep.ops->send_begin(&server->ep, BLK_DEVICE_FLUSH_REPLY_MAX_BYTES, &at), IDL_OK);
+	blk_device_flush_reply reply;
+	memset(&reply, 0, sizeof(reply));
+	int64_t n = blk_device_flush_reply_encode(&reply, txid, at,
+	                                          BLK_DEVICE_FLUSH_REPLY_MAX_BYTES, NULL, NULL);
+	assert_int_equal(idl_send_finish(&server->ep, n, NULL, 0), IDL_OK);
+}
+
+/*
+ * Issue 10, section 1: the server sends an event of 144 bytes while the
+ * client waits in flush, whose reply buffer holds 32. The call must return
+ * its reply, and the event must reach the event callback.
+ */
+static void test_event_larger_than_reply_buffer(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	static _Alignas(8) uint8_t scratch[FIX_MAX_FRAME];
+	idl_chan_end_set_scratch(&f.client, scratch, sizeof(scratch));
+	idl_chan_end_set_events(&f.client, on_event, NULL);
+	media_changes = 0;
+	/* Both are in the ring before the call looks: the event first. */
+	server_sends_media_changed(&f.server);
+	server_replies_to_flush(&f.server, f.client.ep.next_txid + 1);
+	blk_device_flush_request req = {0};
+	blk_device_flush_reply_buffer rb;
+	const blk_device_flush_reply *reply;
+	sys_errno error;
+	assert_int_equal(sizeof(rb.bytes), 32);
+	assert_int_equal(blk_device_flush(&f.client.ep, &req, &rb, &reply, &error), IDL_OK);
+	assert_int_equal(reply->header.txid, f.client.ep.next_txid);
+	assert_int_equal(media_changes, 1);
+	assert_int_equal(f.client.dropped, 0);
+}
+
+/* ---- A block device served on a thread ---- */
+
+/* The block no read answers: its call waits forever. */
+#define SILENT_BLOCK 7u
+
+static void block_contents(uint64_t block, uint8_t *data)
+{
+	for (uint32_t i = 0; i < BLK_BLOCK_BYTES; i++)
+		data[i] = (uint8_t)(block * 31 + i);
+}
+
+static int dev_read(idl_request *r, const blk_device_read_request *req,
+                    blk_device_read_reply *reply, sys_errno *error)
+{
+	(void)r;
+	static uint8_t data[BLK_BLOCK_BYTES];
+	if (req->block == SILENT_BLOCK)
+		return IDL_E_NO_HANDLER; /* sends nothing */
+	if (req->block > 1000000) {
+		*error = SYS_ERRNO_RANGE;
+		return IDL_E_REMOTE;
+	}
+	block_contents(req->block, data);
+	reply->block = req->block;
+	reply->data = (idl_bytes){.size = BLK_BLOCK_BYTES, .data = data};
+	return IDL_OK;
+}
+
+static const blk_device_handlers device = {.read = dev_read};
+
+/* A channel with small rings: 4 KiB each, so that calls in flight fill
+ * the request ring long before the thousandth. */
+#define SMALL_RING 4096u
+
+typedef struct served {
+	_Alignas(64) uint8_t region[IDL_CHAN_RINGS_OFFSET + 2 * SMALL_RING];
+	idl_chan_end client, server_end;
+	idl_server server;
+	idl_chan_end *slots[1];
+	idl_session sessions[1];
+	_Alignas(8) uint8_t buf[BLK_DEVICE_MAX_FRAME_BYTES];
+	_Alignas(8) uint8_t scratch[BLK_DEVICE_MAX_FRAME_BYTES];
+	_Atomic bool stop;
+	pthread_t thread;
+} served;
+
+static void *serve(void *arg)
+{
+	served *s = arg;
+	idl_server_run(&s->server, &s->stop);
+	return NULL;
+}
+
+static void served_start(served *s)
+{
+	memset(s->region, 0, sizeof(s->region));
+	assert_int_equal(
+	    idl_chan_format(s->region, sizeof(s->region), SMALL_RING, BLK_DEVICE_MAX_FRAME_BYTES),
+	    IDL_OK);
+	assert_int_equal(
+	    idl_chan_end_init(&s->client, s->region, sizeof(s->region), IDL_CHAN_CLIENT), IDL_OK);
+	assert_int_equal(
+	    idl_chan_end_init(&s->server_end, s->region, sizeof(s->region), IDL_CHAN_SERVER),
+	    IDL_OK);
+	s->server_end.nonblock = true; /* the loop checks for room itself */
+	idl_chan_end_set_scratch(&s->client, s->scratch, sizeof(s->scratch));
+	s->client.ep.timeout_ns = 10000000000u; /* a lost reply fails the test, not hangs it */
+	idl_server_init(&s->server, &((idl_chan_shared *)s->region)->doorbell, s->slots,
+	                s->sessions, 1, s->buf, sizeof(s->buf));
+	assert_int_equal(idl_server_add_interface(&s->server, &blk_device_interface, &device, NULL),
+	                 IDL_OK);
+	assert_int_equal(idl_server_add(&s->server, &s->server_end, 0), 0);
+	atomic_store(&s->stop, false);
+	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
+}
+
+static void served_stop(served *s)
+{
+	atomic_store(&s->stop, true);
+	idl_server_interrupt(&s->server);
+	pthread_join(s->thread, NULL);
+}
+
+static int start_read(idl_endpoint *ep, uint64_t block, blk_device_read_pending *p)
+{
+	blk_device_read_request req = {.block = block};
+	return blk_device_read_start(ep, &req, p);
+}
+
+/* Finishes a read and checks that it answers `block`. */
+static void finish_read(idl_endpoint *ep, uint64_t block, blk_device_read_pending *p)
+{
+	const blk_device_read_reply *reply;
+	sys_errno error;
+	assert_int_equal(blk_device_read_finish(ep, p, &reply, &error), IDL_OK);
+	assert_int_equal(reply->block, block);
+	uint8_t want[BLK_BLOCK_BYTES];
+	block_contents(block, want);
+	assert_int_equal(reply->data.size, BLK_BLOCK_BYTES);
+	assert_memory_equal(reply->data.data, want, BLK_BLOCK_BYTES);
+}
+
+/*
+ * 1000 calls in flight on one channel whose request ring holds a few dozen
+ * requests: each start that finds the ring full takes the replies that
+ * came meanwhile into their calls. Then every call is waited for, in the
+ * order the replies come (idl_call_wait_any), and each has its own reply.
+ */
+#define IN_FLIGHT 1000u
+
+static void test_thousand_calls_in_flight(void **state)
+{
+	(void)state;
+	static served s;
+	static blk_device_read_pending pending[IN_FLIGHT];
+	served_start(&s);
+	idl_endpoint *ep = &s.client.ep;
+	for (uint32_t i = 0; i < IN_FLIGHT; i++)
+		assert_int_equal(start_read(ep, 1000 + i, &pending[i]), IDL_OK);
+	static bool done[IN_FLIGHT];
+	memset(done, 0, sizeof(done));
+	for (uint32_t n = 0; n < IN_FLIGHT; n++) {
+		int err;
+		idl_call *call = idl_call_wait_any(ep, 0, &err);
+		assert_int_equal(err, IDL_OK);
+		/* The call is the first member of its pending. */
+		blk_device_read_pending *p = (blk_device_read_pending *)call;
+		uint32_t i = (uint32_t)(p - pending);
+		assert_true(i < IN_FLIGHT);
+		assert_false(done[i]);
+		done[i] = true;
+		finish_read(ep, 1000 + i, p);
+	}
+	int err;
+	assert_null(idl_call_wait_any(ep, 0, &err)); /* none left */
+	assert_int_equal(err, IDL_E_INVALID_ARGUMENT);
+	assert_int_equal(s.client.dropped, 0);
+	served_stop(&s);
+}
+
+/*
+ * Ten calls in flight, one of which the server never answers: waiting for
+ * it times out, the others are answered all the same, and a synchronous
+ * call after it works.
+ */
+static void test_one_call_times_out_among_many(void **state)
+{
+	(void)state;
+	static served s;
+	served_start(&s);
+	idl_endpoint *ep = &s.client.ep;
+	blk_device_read_pending p[10];
+	for (uint32_t i = 0; i < 10; i++)
+		assert_int_equal(start_read(ep, i, &p[i]), IDL_OK);
+	/* The silent one first: it times out, and stays in flight. */
+	assert_int_equal(idl_call_wait(ep, &p[SILENT_BLOCK].call, 50000000), IDL_E_TIMEOUT);
+	assert_int_equal(p[SILENT_BLOCK].call.status, IDL_E_WOULD_BLOCK);
+	for (uint32_t i = 0; i < 10; i++)
+		if (i != SILENT_BLOCK)
+			finish_read(ep, i, &p[i]);
+	/* Its _finish gives up after the endpoint's timeout. */
+	ep->timeout_ns = 20000000;
+	const blk_device_read_reply *reply;
+	sys_errno error;
+	assert_int_equal(blk_device_read_finish(ep, &p[SILENT_BLOCK], &reply, &error),
+	                 IDL_E_TIMEOUT);
+	ep->timeout_ns = 10000000000u;
+	blk_device_read_request req = {.block = 3};
+	blk_device_read_reply_buffer rb;
+	assert_int_equal(blk_device_read(ep, &req, &rb, &reply, &error), IDL_OK);
+	assert_int_equal(reply->block, 3);
+	req.block = 2000000;
+	assert_int_equal(blk_device_read(ep, &req, &rb, &reply, &error), IDL_E_REMOTE);
+	assert_int_equal(error, SYS_ERRNO_RANGE);
+	assert_null(s.client.calls);
+	served_stop(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_event_larger_than_reply_buffer),
+	    cmocka_unit_test(test_thousand_calls_in_flight),
+	    cmocka_unit_test(test_one_call_times_out_among_many),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,296 @@
+/*
+ * test_file_server.c: idl-file-server against a client that tries to take
+ * it down (issue 10, section 6), the server run as a person runs it, with
+ * a low descriptor limit.
+ *
+ *  - Descriptor exhaustion: this process opens every session and every
+ *    file it may; it is refused (a hung-up connection, TOO_MANY) at its
+ *    budget, and a well-behaved client, another process, is served
+ *    throughout. Then the server's limit is lowered below what it holds:
+ *    a connection it cannot accept is hung up at once instead of waiting
+ *    for a hello, and once the limit is back the other client is served.
+ *  - Bulk reads: a read_shared of 4 GiB reads at most the server's bound
+ *    (1 MiB) per request, a client has at most four in flight, and the
+ *    other client is served while they run.
+ *
+ *     test_file_server BINDIR      (where idl-file-server is)
+ */
+#include "fs.h"
+#include "idl/linux.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define NOFILE       256u /* the server's descriptor limit */
+#define SHARED_BOUND (1u << 20)
+#define BIG_BYTES    (8u << 20)
+
+static const char *bindir;
+static char root[256], name[64];
+static pid_t server;
+
+static int start_server(void **state)
+{
+	(void)state;
+	static int n;
+	snprintf(name, sizeof(name), "test-fs-%d-%d", (int)getpid(), n++);
+	snprintf(root, sizeof(root), "/tmp/test-file-server-%d", (int)getpid());
+	mkdir(root, 0700);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/small.txt", root);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("a small file\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/big.bin", root);
+	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, BIG_BYTES), 0); /* sparse: zeros */
+	close(fd);
+	server = fork();
+	if (server == 0) {
+		struct rlimit rl = {NOFILE, NOFILE};
+		setrlimit(RLIMIT_NOFILE, &rl);
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);
+		snprintf(path, sizeof(path), "%s/idl-file-server", bindir);
+		execl(path, path, "-n", name, root, (char *)NULL);
+		_exit(127);
+	}
+	return server > 0 ? 0 : -1;
+}
+
+static int stop_server(void **state)
+{
+	(void)state;
+	int status = 0;
+	kill(server, SIGTERM);
+	waitpid(server, &status, 0);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		return -1;
+	/* It stopped as asked, not killed by a fault. */
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Connects, retrying while the server starts. */
+static int connect_fs(idl_linux_conn *c)
+{
+	int err = IDL_E_TRANSPORT;
+	for (int i = 0; i < 500 && err == IDL_E_TRANSPORT; i++) {
+		err = idl_linux_connect(c, name, FS_FILE_PROTOCOL, 5000);
+		if (err == IDL_E_TRANSPORT)
+			usleep(10000);
+	}
+	if (err == IDL_OK)
+		c->end.ep.timeout_ns = 10000000000u;
+	return err;
+}
+
+static int open_file(idl_endpoint *ep, const char *path, uint32_t *fd, sys_errno *error)
+{
+	fs_file_open_request req = {.path = {.size = (uint32_t)strlen(path), .data = path},
+	                            .flags = FS_OPEN_FLAGS_READ};
+	fs_file_open_reply_buffer rb;
+	const fs_file_open_reply *reply;
+	int err = fs_file_open(ep, &req, &rb, &reply, error);
+	if (err == IDL_OK)
+		*fd = reply->fd;
+	return err;
+}
+
+/* A client that asks little: another process, which connects, opens,
+ * reads and stats a file, `rounds` times. Exits 0 when all went well. */
+static pid_t well_behaved(int rounds)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	idl_linux_conn c;
+	if (connect_fs(&c) != IDL_OK)
+		_exit(10);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	for (int i = 0; i < rounds; i++) {
+		uint32_t fd;
+		sys_errno error;
+		if (open_file(ep, "small.txt", &fd, &error) != IDL_OK)
+			_exit(11);
+		fs_file_read_request rq = {.fd = fd, .count = 64};
+		fs_file_read_reply_buffer rb;
+		const fs_file_read_reply *reply;
+		if (fs_file_read(ep, &rq, &rb, &reply, &error) != IDL_OK ||
+		    reply->data.size != 13 || memcmp(reply->data.data, "a small file\n", 13) != 0)
+			_exit(12);
+		fs_file_stat_request sq = {.fd = fd};
+		fs_file_stat_reply_buffer sb;
+		const fs_file_stat_reply *st;
+		if (fs_file_stat(ep, &sq, &sb, &st, &error) != IDL_OK || st->st.size != 13)
+			_exit(13);
+		fs_file_close_request cq = {.fd = fd};
+		fs_file_close_reply_buffer cb;
+		const fs_file_close_reply *cr;
+		if (fs_file_close(ep, &cq, &cb, &cr, &error) != IDL_OK)
+			_exit(14);
+	}
+	idl_linux_conn_close(&c);
+	_exit(0);
+}
+
+static void assert_served(pid_t pid)
+{
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The lowest descriptor number the server has free: with its limit there,
+ * accept has none to give. */
+static int lowest_free_descriptor(void)
+{
+	for (int fd = 0; fd < (int)NOFILE; fd++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)server, fd);
+		if (access(path, F_OK) != 0)
+			return fd;
+	}
+	return -1;
+}
+
+static void set_server_limit(rlim_t n)
+{
+	struct rlimit rl = {n, NOFILE};
+	assert_int_equal(prlimit(server, RLIMIT_NOFILE, &rl, NULL), 0);
+}
+
+static void test_descriptor_exhaustion(void **state)
+{
+	(void)state;
+	enum {
+		SESSIONS = 12
+	};
+	static idl_linux_conn c[SESSIONS];
+	int sessions = 0;
+	while (sessions < SESSIONS) {
+		int err = sessions == 0
+		              ? connect_fs(&c[0])
+		              : idl_linux_connect(&c[sessions], name, FS_FILE_PROTOCOL, 5000);
+		if (err != IDL_OK) {
+			/* Its share of sessions taken: hung up at once. */
+			assert_int_equal(err, IDL_E_PEER_CLOSED);
+			break;
+		}
+		c[sessions].end.ep.timeout_ns = 10000000000u;
+		sessions++;
+	}
+	assert_true(sessions > 1 && sessions < SESSIONS);
+	/* Every file it may open, in every session: TOO_MANY at its budget. */
+	int files = 0, refused = 0;
+	for (int s = 0; s < sessions; s++) {
+		for (;;) {
+			uint32_t fd;
+			sys_errno error = 0;
+			int err =
+			    open_file(idl_chan_end_endpoint(&c[s].end), "small.txt", &fd, &error);
+			if (err != IDL_OK) {
+				assert_int_equal(err, IDL_E_REMOTE);
+				assert_int_equal(error, SYS_ERRNO_TOO_MANY);
+				refused++;
+				break;
+			}
+			files++;
+		}
+	}
+	assert_int_equal(refused, sessions);
+	assert_true(files > 0 && files < (int)NOFILE);
+	print_message("  one client: %d sessions, %d files, then refused\n", sessions, files);
+	/* Another client is served all the same. */
+	assert_served(well_behaved(20));
+
+	/* The server out of descriptors: a connection it cannot accept is
+	 * taken off the queue and hung up, not left waiting for a hello. */
+	int lowest = lowest_free_descriptor();
+	assert_true(lowest > 0);
+	set_server_limit((rlim_t)lowest);
+	pid_t late = fork();
+	if (late == 0) {
+		idl_linux_conn c1;
+		_exit(idl_linux_connect(&c1, name, FS_FILE_PROTOCOL, 5000) == IDL_E_PEER_CLOSED
+		          ? 0
+		          : 1);
+	}
+	assert_served(late);
+	set_server_limit(NOFILE);
+	assert_served(well_behaved(5));
+	for (int s = 0; s < sessions; s++)
+		idl_linux_conn_close(&c[s]);
+}
+
+/* One read_shared: the count the server answers. */
+static int read_shared_start(idl_endpoint *ep, uint32_t fd, idl_linux_region *buf,
+                             fs_file_read_shared_pending *p)
+{
+	fs_file_read_shared_request req = {
+	    .fd = fd, .count = 0xffffffffu, .buffer = (idl_handle)buf->fd, .buffer_offset = 0};
+	return fs_file_read_shared_start(ep, &req, p);
+}
+
+static void test_bulk_reads_are_bounded(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(connect_fs(&c), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	uint32_t fd;
+	sys_errno error;
+	assert_int_equal(open_file(ep, "big.bin", &fd, &error), IDL_OK);
+	/* A buffer of 4 GiB, which costs nothing until written. */
+	idl_linux_region buf;
+	assert_int_equal(idl_linux_region_create(&buf, "test-4g", (size_t)0xffffffffu + 1), IDL_OK);
+	fs_file_read_shared_pending p[5];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(read_shared_start(ep, fd, &buf, &p[i]), IDL_OK);
+	/* A fifth in flight is one too many for one client. */
+	assert_int_equal(read_shared_start(ep, fd, &buf, &p[4]), IDL_OK);
+	pid_t other = well_behaved(20);
+	const fs_file_read_shared_reply *reply;
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(fs_file_read_shared_finish(ep, &p[i], &reply, &error), IDL_OK);
+		assert_int_equal(reply->count, SHARED_BOUND);
+	}
+	int err = fs_file_read_shared_finish(ep, &p[4], &reply, &error);
+	assert_true(err == IDL_OK || (err == IDL_E_REMOTE && error == SYS_ERRNO_TOO_MANY));
+	if (err == IDL_OK) /* the first ones were done before it came */
+		assert_int_equal(reply->count, SHARED_BOUND);
+	assert_served(other);
+	idl_linux_region_close(&buf);
+	idl_linux_conn_close(&c);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s BINDIR\n", argv[0]);
+		return 2;
+	}
+	bindir = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_descriptor_exhaustion, start_server, stop_server),
+	    cmocka_unit_test_setup_teardown(test_bulk_reads_are_bounded, start_server, stop_server),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
