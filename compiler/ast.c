@@ -92,7 +92,8 @@ idl_int ast_int_kind_max(int_kind k)
 
 const char *ast_handle_kind_name(handle_kind k)
 {
-	static const char *const names[] = {"any", "shm", "channel", "mmio", "irq"};
+	static const char *const names[] = {"any", "shm",    "channel", "mmio",
+	                                    "irq", "ioport", "dma"};
 	return names[k];
 }
 

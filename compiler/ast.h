@@ -48,7 +48,9 @@ typedef enum handle_kind {
 	HANDLE_SHM,
 	HANDLE_CHANNEL,
 	HANDLE_MMIO,
-	HANDLE_IRQ
+	HANDLE_IRQ,
+	HANDLE_IOPORT,
+	HANDLE_DMA
 } handle_kind;
 
 typedef enum expr_kind {

@@ -114,7 +114,8 @@ const char *gen_handle_kind(const type *t)
 	static const char *const kinds[] = {
 	    [HANDLE_ANY] = "IDL_KIND_ANY",         [HANDLE_SHM] = "IDL_KIND_SHM",
 	    [HANDLE_CHANNEL] = "IDL_KIND_CHANNEL", [HANDLE_MMIO] = "IDL_KIND_MMIO",
-	    [HANDLE_IRQ] = "IDL_KIND_IRQ",
+	    [HANDLE_IRQ] = "IDL_KIND_IRQ",         [HANDLE_IOPORT] = "IDL_KIND_IOPORT",
+	    [HANDLE_DMA] = "IDL_KIND_DMA",
 	};
 	return kinds[t->handle];
 }

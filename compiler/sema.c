@@ -304,7 +304,8 @@ static const struct {
 	handle_kind kind;
 } handle_kinds[] = {
     {"any", HANDLE_ANY},   {"shm", HANDLE_SHM}, {"channel", HANDLE_CHANNEL},
-    {"mmio", HANDLE_MMIO}, {"irq", HANDLE_IRQ},
+    {"mmio", HANDLE_MMIO}, {"irq", HANDLE_IRQ}, {"ioport", HANDLE_IOPORT},
+    {"dma", HANDLE_DMA},
 };
 
 /* channel<Interface>: a handle of kind channel whose peer serves it. */

@@ -238,7 +238,7 @@ static int put_pci_filter(idl_encoder *e, const pci_filter *src, pci_filter *p)
 	return IDL_OK;
 }
 
-/* pci.idl:127: Bus.enumerate request */
+/* pci.idl:128: Bus.enumerate request */
 int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -309,7 +309,7 @@ int pci_bus_enumerate_request_decode(const void *shared, size_t available, void 
 	return IDL_OK;
 }
 
-/* pci.idl:127: Bus.enumerate reply */
+/* pci.idl:128: Bus.enumerate reply */
 int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
@@ -371,7 +371,7 @@ static inline int check_pci_bus_enumerate_reply(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* pci.idl:128: devices */
+	/* pci.idl:129: devices */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->devices.count, p->devices.reserved, p->devices.offset,
@@ -386,7 +386,7 @@ static inline int check_pci_bus_enumerate_reply(void *frame, size_t size,
 		}
 		p->devices.items = (void *)block;
 	}
-	/* pci.idl:128: done */
+	/* pci.idl:129: done */
 	if (*(const uint8_t *)&p->done > 1)
 		return IDL_E_BOOL;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -464,7 +464,7 @@ int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *
 	return IDL_OK;
 }
 
-/* pci.idl:132: Bus.find request */
+/* pci.idl:133: Bus.find request */
 int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
@@ -514,7 +514,7 @@ static inline int check_pci_bus_find_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* pci.idl:132: filter */
+	/* pci.idl:133: filter */
 	err = check_pci_filter(d, &p->filter);
 	if (err != IDL_OK)
 		return err;
@@ -545,7 +545,7 @@ int pci_bus_find_request_decode(const void *shared, size_t available, void *buf,
 	return IDL_OK;
 }
 
-/* pci.idl:132: Bus.find reply */
+/* pci.idl:133: Bus.find reply */
 int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
@@ -604,7 +604,7 @@ static inline int check_pci_bus_find_reply(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* pci.idl:132: devices */
+	/* pci.idl:133: devices */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->devices.count, p->devices.reserved, p->devices.offset,
@@ -692,7 +692,7 @@ int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error
 	return IDL_OK;
 }
 
-/* pci.idl:141: Bus.config_read request */
+/* pci.idl:142: Bus.config_read request */
 int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
@@ -745,11 +745,11 @@ static inline int check_pci_bus_config_read_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* pci.idl:141: address */
+	/* pci.idl:142: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
-	/* pci.idl:141: width */
+	/* pci.idl:142: width */
 	if (!pci_width_is_valid(p->width))
 		return IDL_E_ENUM;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -781,7 +781,7 @@ int pci_bus_config_read_request_decode(const void *shared, size_t available, voi
 	return IDL_OK;
 }
 
-/* pci.idl:141: Bus.config_read reply */
+/* pci.idl:142: Bus.config_read reply */
 int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -896,7 +896,7 @@ int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* pci.idl:146: Bus.config_write request */
+/* pci.idl:147: Bus.config_write request */
 int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -949,11 +949,11 @@ static inline int check_pci_bus_config_write_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* pci.idl:146: address */
+	/* pci.idl:147: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
-	/* pci.idl:146: width */
+	/* pci.idl:147: width */
 	if (!pci_width_is_valid(p->width))
 		return IDL_E_ENUM;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -985,7 +985,7 @@ int pci_bus_config_write_request_decode(const void *shared, size_t available, vo
 	return IDL_OK;
 }
 
-/* pci.idl:146: Bus.config_write reply */
+/* pci.idl:147: Bus.config_write reply */
 int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
@@ -1097,7 +1097,7 @@ int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* pci.idl:150: Bus.set_command request */
+/* pci.idl:151: Bus.set_command request */
 int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
@@ -1152,14 +1152,14 @@ static inline int check_pci_bus_set_command_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* pci.idl:150: address */
+	/* pci.idl:151: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
-	/* pci.idl:150: enable */
+	/* pci.idl:151: enable */
 	if ((p->enable & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_BITS;
-	/* pci.idl:150: disable */
+	/* pci.idl:151: disable */
 	if ((p->disable & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_BITS;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -1191,7 +1191,7 @@ int pci_bus_set_command_request_decode(const void *shared, size_t available, voi
 	return IDL_OK;
 }
 
-/* pci.idl:150: Bus.set_command reply */
+/* pci.idl:151: Bus.set_command reply */
 int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -1234,7 +1234,7 @@ static inline int check_pci_bus_set_command_reply(void *frame, size_t size,
 	(void)handles;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	/* pci.idl:151: command */
+	/* pci.idl:152: command */
 	if ((p->command & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_BITS;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -1311,7 +1311,7 @@ int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* pci.idl:162: Bus.claim request */
+/* pci.idl:163: Bus.claim request */
 int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
@@ -1362,7 +1362,7 @@ static inline int check_pci_bus_claim_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* pci.idl:162: address */
+	/* pci.idl:163: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
@@ -1394,7 +1394,7 @@ int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf
 	return IDL_OK;
 }
 
-/* pci.idl:162: Bus.claim reply */
+/* pci.idl:163: Bus.claim reply */
 int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count)
@@ -1411,14 +1411,25 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	if (err != IDL_OK)
 		return err;
 	for (uint32_t i0 = 0; i0 < 6u; i0++) {
-		IDL_MEMSET(p->bars[i0].pad, 0, sizeof(p->bars[i0].pad));
-		if (msg->bars[i0].present) {
-			err = idl_put_handle(e, msg->bars[i0].value, IDL_KIND_MMIO,
-			                     &p->bars[i0].value);
+		IDL_MEMSET(p->memory_bars[i0].pad, 0, sizeof(p->memory_bars[i0].pad));
+		if (msg->memory_bars[i0].present) {
+			err = idl_put_handle(e, msg->memory_bars[i0].value, IDL_KIND_MMIO,
+			                     &p->memory_bars[i0].value);
 			if (err != IDL_OK)
 				return err;
 		} else {
-			IDL_MEMSET(&p->bars[i0].value, 0, sizeof(p->bars[i0].value));
+			IDL_MEMSET(&p->memory_bars[i0].value, 0, sizeof(p->memory_bars[i0].value));
+		}
+	}
+	for (uint32_t i0 = 0; i0 < 6u; i0++) {
+		IDL_MEMSET(p->io_bars[i0].pad, 0, sizeof(p->io_bars[i0].pad));
+		if (msg->io_bars[i0].present) {
+			err = idl_put_handle(e, msg->io_bars[i0].value, IDL_KIND_IOPORT,
+			                     &p->io_bars[i0].value);
+			if (err != IDL_OK)
+				return err;
+		} else {
+			IDL_MEMSET(&p->io_bars[i0].value, 0, sizeof(p->io_bars[i0].value));
 		}
 	}
 	IDL_MEMSET(p->irq.pad, 0, sizeof(p->irq.pad));
@@ -1429,7 +1440,7 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	} else {
 		IDL_MEMSET(&p->irq.value, 0, sizeof(p->irq.value));
 	}
-	err = idl_put_handle(e, msg->dma, IDL_KIND_ANY, &p->dma);
+	err = idl_put_handle(e, msg->dma, IDL_KIND_DMA, &p->dma);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -1463,26 +1474,41 @@ static inline int check_pci_bus_claim_reply(void *frame, size_t size,
 	idl_decoder *d = &dec;
 	dec.handles = handles;
 	dec.handle_count = handle_count;
-	/* pci.idl:163: info */
+	/* pci.idl:164: info */
 	err = check_pci_device_info(d, &p->info);
 	if (err != IDL_OK)
 		return err;
-	/* pci.idl:163: bars */
+	/* pci.idl:164: memory_bars */
 	for (uint32_t i0 = 0; i0 < 6u; i0++) {
-		if (*(const uint8_t *)&p->bars[i0].present > 1)
+		if (*(const uint8_t *)&p->memory_bars[i0].present > 1)
 			return IDL_E_OPTIONAL;
-		if (!idl_is_zero(p->bars[i0].pad, sizeof(p->bars[i0].pad)))
+		if (!idl_is_zero(p->memory_bars[i0].pad, sizeof(p->memory_bars[i0].pad)))
 			return IDL_E_PADDING;
-		if (p->bars[i0].present) {
-			err = idl_take_handle(d, &p->bars[i0].value, IDL_KIND_MMIO);
+		if (p->memory_bars[i0].present) {
+			err = idl_take_handle(d, &p->memory_bars[i0].value, IDL_KIND_MMIO);
 			if (err != IDL_OK)
 				return err;
-		} else if (!idl_is_zero((const uint8_t *)&p->bars[i0].value,
-		                        sizeof(p->bars[i0].value))) {
+		} else if (!idl_is_zero((const uint8_t *)&p->memory_bars[i0].value,
+		                        sizeof(p->memory_bars[i0].value))) {
 			return IDL_E_PADDING;
 		}
 	}
-	/* pci.idl:163: irq */
+	/* pci.idl:165: io_bars */
+	for (uint32_t i0 = 0; i0 < 6u; i0++) {
+		if (*(const uint8_t *)&p->io_bars[i0].present > 1)
+			return IDL_E_OPTIONAL;
+		if (!idl_is_zero(p->io_bars[i0].pad, sizeof(p->io_bars[i0].pad)))
+			return IDL_E_PADDING;
+		if (p->io_bars[i0].present) {
+			err = idl_take_handle(d, &p->io_bars[i0].value, IDL_KIND_IOPORT);
+			if (err != IDL_OK)
+				return err;
+		} else if (!idl_is_zero((const uint8_t *)&p->io_bars[i0].value,
+		                        sizeof(p->io_bars[i0].value))) {
+			return IDL_E_PADDING;
+		}
+	}
+	/* pci.idl:165: irq */
 	if (*(const uint8_t *)&p->irq.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->irq.pad, sizeof(p->irq.pad)))
@@ -1494,8 +1520,8 @@ static inline int check_pci_bus_claim_reply(void *frame, size_t size,
 	} else if (!idl_is_zero((const uint8_t *)&p->irq.value, sizeof(p->irq.value))) {
 		return IDL_E_PADDING;
 	}
-	/* pci.idl:164: dma */
-	err = idl_take_handle(d, &p->dma, IDL_KIND_ANY);
+	/* pci.idl:166: dma */
+	err = idl_take_handle(d, &p->dma, IDL_KIND_DMA);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -1517,7 +1543,7 @@ int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, 
 {
 	if (buf_max < PCI_BUS_CLAIM_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES);
 	if (size < 0)
 		return (int)size;
 	int err = check_pci_bus_claim_reply(buf, (size_t)size, handles, handle_count);
@@ -1573,7 +1599,7 @@ int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* pci.idl:169: Bus.release request */
+/* pci.idl:173: Bus.release request */
 int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
@@ -1624,7 +1650,7 @@ static inline int check_pci_bus_release_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* pci.idl:169: address */
+	/* pci.idl:173: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
@@ -1656,7 +1682,7 @@ int pci_bus_release_request_decode(const void *shared, size_t available, void *b
 	return IDL_OK;
 }
 
-/* pci.idl:169: Bus.release reply */
+/* pci.idl:173: Bus.release reply */
 int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
@@ -1768,7 +1794,7 @@ int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* pci.idl:172: Bus.device_added event */
+/* pci.idl:176: Bus.device_added event */
 int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
@@ -1818,7 +1844,7 @@ static inline int check_pci_bus_device_added_event(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* pci.idl:172: info */
+	/* pci.idl:176: info */
 	err = check_pci_device_info(d, &p->info);
 	if (err != IDL_OK)
 		return err;
@@ -1848,7 +1874,7 @@ int pci_bus_device_added_event_decode(const void *shared, size_t available, void
 	return IDL_OK;
 }
 
-/* pci.idl:176: Bus.device_removed event */
+/* pci.idl:180: Bus.device_removed event */
 int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -1899,7 +1925,7 @@ static inline int check_pci_bus_device_removed_event(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* pci.idl:176: address */
+	/* pci.idl:180: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
@@ -2087,7 +2113,7 @@ static int send_pci_bus_claim_request(idl_endpoint *ep, const pci_bus_claim_requ
 
 static int send_pci_bus_claim_reply(idl_endpoint *ep, const pci_bus_claim_reply *msg, uint64_t txid)
 {
-	idl_typed_handle handles[8];
+	idl_typed_handle handles[14];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = ep->ops->send_begin(ep, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &frame);
@@ -2154,7 +2180,7 @@ static int send_pci_bus_device_removed_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* pci.idl:127: Bus.enumerate */
+/* pci.idl:128: Bus.enumerate */
 static int start_pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
                                    idl_call *call)
 {
@@ -2200,7 +2226,7 @@ int pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
 	return finish_pci_bus_enumerate(ep, &call, buf, reply, error);
 }
 
-/* pci.idl:127: Bus.enumerate, started */
+/* pci.idl:128: Bus.enumerate, started */
 int pci_bus_enumerate_start(idl_endpoint *ep, const pci_bus_enumerate_request *req,
                             pci_bus_enumerate_pending *p)
 {
@@ -2208,14 +2234,14 @@ int pci_bus_enumerate_start(idl_endpoint *ep, const pci_bus_enumerate_request *r
 	return start_pci_bus_enumerate(ep, req, &p->call);
 }
 
-/* pci.idl:127: Bus.enumerate, finished */
+/* pci.idl:128: Bus.enumerate, finished */
 int pci_bus_enumerate_finish(idl_endpoint *ep, pci_bus_enumerate_pending *p,
                              const pci_bus_enumerate_reply **reply, sys_errno *error)
 {
 	return finish_pci_bus_enumerate(ep, &p->call, &p->buf, reply, error);
 }
 
-/* pci.idl:132: Bus.find */
+/* pci.idl:133: Bus.find */
 static int start_pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
@@ -2258,21 +2284,21 @@ int pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find
 	return finish_pci_bus_find(ep, &call, buf, reply, error);
 }
 
-/* pci.idl:132: Bus.find, started */
+/* pci.idl:133: Bus.find, started */
 int pci_bus_find_start(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_pending *p)
 {
 	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
 	return start_pci_bus_find(ep, req, &p->call);
 }
 
-/* pci.idl:132: Bus.find, finished */
+/* pci.idl:133: Bus.find, finished */
 int pci_bus_find_finish(idl_endpoint *ep, pci_bus_find_pending *p, const pci_bus_find_reply **reply,
                         sys_errno *error)
 {
 	return finish_pci_bus_find(ep, &p->call, &p->buf, reply, error);
 }
 
-/* pci.idl:141: Bus.config_read */
+/* pci.idl:142: Bus.config_read */
 static int start_pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req,
                                      idl_call *call)
 {
@@ -2318,7 +2344,7 @@ int pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req
 	return finish_pci_bus_config_read(ep, &call, buf, reply, error);
 }
 
-/* pci.idl:141: Bus.config_read, started */
+/* pci.idl:142: Bus.config_read, started */
 int pci_bus_config_read_start(idl_endpoint *ep, const pci_bus_config_read_request *req,
                               pci_bus_config_read_pending *p)
 {
@@ -2326,14 +2352,14 @@ int pci_bus_config_read_start(idl_endpoint *ep, const pci_bus_config_read_reques
 	return start_pci_bus_config_read(ep, req, &p->call);
 }
 
-/* pci.idl:141: Bus.config_read, finished */
+/* pci.idl:142: Bus.config_read, finished */
 int pci_bus_config_read_finish(idl_endpoint *ep, pci_bus_config_read_pending *p,
                                const pci_bus_config_read_reply **reply, sys_errno *error)
 {
 	return finish_pci_bus_config_read(ep, &p->call, &p->buf, reply, error);
 }
 
-/* pci.idl:146: Bus.config_write */
+/* pci.idl:147: Bus.config_write */
 static int start_pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *req,
                                       idl_call *call)
 {
@@ -2379,7 +2405,7 @@ int pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *r
 	return finish_pci_bus_config_write(ep, &call, buf, reply, error);
 }
 
-/* pci.idl:146: Bus.config_write, started */
+/* pci.idl:147: Bus.config_write, started */
 int pci_bus_config_write_start(idl_endpoint *ep, const pci_bus_config_write_request *req,
                                pci_bus_config_write_pending *p)
 {
@@ -2387,14 +2413,14 @@ int pci_bus_config_write_start(idl_endpoint *ep, const pci_bus_config_write_requ
 	return start_pci_bus_config_write(ep, req, &p->call);
 }
 
-/* pci.idl:146: Bus.config_write, finished */
+/* pci.idl:147: Bus.config_write, finished */
 int pci_bus_config_write_finish(idl_endpoint *ep, pci_bus_config_write_pending *p,
                                 const pci_bus_config_write_reply **reply, sys_errno *error)
 {
 	return finish_pci_bus_config_write(ep, &p->call, &p->buf, reply, error);
 }
 
-/* pci.idl:150: Bus.set_command */
+/* pci.idl:151: Bus.set_command */
 static int start_pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req,
                                      idl_call *call)
 {
@@ -2440,7 +2466,7 @@ int pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req
 	return finish_pci_bus_set_command(ep, &call, buf, reply, error);
 }
 
-/* pci.idl:150: Bus.set_command, started */
+/* pci.idl:151: Bus.set_command, started */
 int pci_bus_set_command_start(idl_endpoint *ep, const pci_bus_set_command_request *req,
                               pci_bus_set_command_pending *p)
 {
@@ -2448,14 +2474,14 @@ int pci_bus_set_command_start(idl_endpoint *ep, const pci_bus_set_command_reques
 	return start_pci_bus_set_command(ep, req, &p->call);
 }
 
-/* pci.idl:150: Bus.set_command, finished */
+/* pci.idl:151: Bus.set_command, finished */
 int pci_bus_set_command_finish(idl_endpoint *ep, pci_bus_set_command_pending *p,
                                const pci_bus_set_command_reply **reply, sys_errno *error)
 {
 	return finish_pci_bus_set_command(ep, &p->call, &p->buf, reply, error);
 }
 
-/* pci.idl:162: Bus.claim */
+/* pci.idl:163: Bus.claim */
 static int start_pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
@@ -2490,31 +2516,31 @@ int pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req,
                   pci_bus_claim_reply_buffer *buf, const pci_bus_claim_reply **reply,
                   sys_errno *error)
 {
-	idl_typed_handle handles[8];
+	idl_typed_handle handles[14];
 	idl_call call;
-	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 8);
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 14);
 	int err = start_pci_bus_claim(ep, req, &call);
 	if (err != IDL_OK)
 		return err;
 	return finish_pci_bus_claim(ep, &call, buf, reply, error);
 }
 
-/* pci.idl:162: Bus.claim, started */
+/* pci.idl:163: Bus.claim, started */
 int pci_bus_claim_start(idl_endpoint *ep, const pci_bus_claim_request *req,
                         pci_bus_claim_pending *p)
 {
-	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 8u);
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 14u);
 	return start_pci_bus_claim(ep, req, &p->call);
 }
 
-/* pci.idl:162: Bus.claim, finished */
+/* pci.idl:163: Bus.claim, finished */
 int pci_bus_claim_finish(idl_endpoint *ep, pci_bus_claim_pending *p,
                          const pci_bus_claim_reply **reply, sys_errno *error)
 {
 	return finish_pci_bus_claim(ep, &p->call, &p->buf, reply, error);
 }
 
-/* pci.idl:169: Bus.release */
+/* pci.idl:173: Bus.release */
 static int start_pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
                                  idl_call *call)
 {
@@ -2560,7 +2586,7 @@ int pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
 	return finish_pci_bus_release(ep, &call, buf, reply, error);
 }
 
-/* pci.idl:169: Bus.release, started */
+/* pci.idl:173: Bus.release, started */
 int pci_bus_release_start(idl_endpoint *ep, const pci_bus_release_request *req,
                           pci_bus_release_pending *p)
 {
@@ -2568,20 +2594,20 @@ int pci_bus_release_start(idl_endpoint *ep, const pci_bus_release_request *req,
 	return start_pci_bus_release(ep, req, &p->call);
 }
 
-/* pci.idl:169: Bus.release, finished */
+/* pci.idl:173: Bus.release, finished */
 int pci_bus_release_finish(idl_endpoint *ep, pci_bus_release_pending *p,
                            const pci_bus_release_reply **reply, sys_errno *error)
 {
 	return finish_pci_bus_release(ep, &p->call, &p->buf, reply, error);
 }
 
-/* pci.idl:172: Bus.device_added */
+/* pci.idl:176: Bus.device_added */
 int pci_bus_send_device_added(idl_endpoint *ep, const pci_bus_device_added_event *event)
 {
 	return send_pci_bus_device_added_event(ep, event, 0);
 }
 
-/* pci.idl:176: Bus.device_removed */
+/* pci.idl:180: Bus.device_removed */
 int pci_bus_send_device_removed(idl_endpoint *ep, const pci_bus_device_removed_event *event)
 {
 	return send_pci_bus_device_removed_event(ep, event, 0);
@@ -2800,7 +2826,7 @@ static int serve_pci_bus_release(const pci_bus_handlers *h, idl_request *r, void
 	return send_pci_bus_release_reply(r->ep, &reply, r->txid);
 }
 
-/* pci.idl:127: Bus.enumerate, deferred */
+/* pci.idl:128: Bus.enumerate, deferred */
 int pci_bus_enumerate_defer(idl_request *r, pci_bus_enumerate_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2830,7 +2856,7 @@ int pci_bus_enumerate_reply_error(pci_bus_enumerate_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* pci.idl:132: Bus.find, deferred */
+/* pci.idl:133: Bus.find, deferred */
 int pci_bus_find_defer(idl_request *r, pci_bus_find_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2860,7 +2886,7 @@ int pci_bus_find_reply_error(pci_bus_find_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* pci.idl:141: Bus.config_read, deferred */
+/* pci.idl:142: Bus.config_read, deferred */
 int pci_bus_config_read_defer(idl_request *r, pci_bus_config_read_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2892,7 +2918,7 @@ int pci_bus_config_read_reply_error(pci_bus_config_read_token *t, sys_errno erro
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* pci.idl:146: Bus.config_write, deferred */
+/* pci.idl:147: Bus.config_write, deferred */
 int pci_bus_config_write_defer(idl_request *r, pci_bus_config_write_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2924,7 +2950,7 @@ int pci_bus_config_write_reply_error(pci_bus_config_write_token *t, sys_errno er
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* pci.idl:150: Bus.set_command, deferred */
+/* pci.idl:151: Bus.set_command, deferred */
 int pci_bus_set_command_defer(idl_request *r, pci_bus_set_command_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2956,7 +2982,7 @@ int pci_bus_set_command_reply_error(pci_bus_set_command_token *t, sys_errno erro
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* pci.idl:162: Bus.claim, deferred */
+/* pci.idl:163: Bus.claim, deferred */
 int pci_bus_claim_defer(idl_request *r, pci_bus_claim_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2964,7 +2990,7 @@ int pci_bus_claim_defer(idl_request *r, pci_bus_claim_token *t)
 
 int pci_bus_claim_reply_ok(pci_bus_claim_token *t, const pci_bus_claim_reply *reply)
 {
-	idl_typed_handle handles[8];
+	idl_typed_handle handles[14];
 	uint32_t handle_count = 0;
 	void *frame;
 	int err = idl_reply_begin(&t->token, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &frame);
@@ -2986,7 +3012,7 @@ int pci_bus_claim_reply_error(pci_bus_claim_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* pci.idl:169: Bus.release, deferred */
+/* pci.idl:173: Bus.release, deferred */
 int pci_bus_release_defer(idl_request *r, pci_bus_release_token *t)
 {
 	return idl_defer(r, &t->token);

@@ -161,7 +161,7 @@ static inline bool pci_width_is_valid(pci_width v)
 /* The member's name ("BYTE"), or NULL for an undeclared value. */
 const char *pci_width_name(pci_width v);
 
-/* channel<Bus>: one end of a channel whose peer serves Bus (pci.idl:123). */
+/* channel<Bus>: one end of a channel whose peer serves Bus (pci.idl:124). */
 typedef struct pci_bus_channel {
 	idl_handle handle;
 } pci_bus_channel;
@@ -307,13 +307,13 @@ _Static_assert(offsetof(pci_filter, base_class) == 8, "wire layout");
 _Static_assert(offsetof(pci_filter, subclass) == 10, "wire layout");
 _Static_assert(offsetof(pci_filter, prog_if) == 12, "wire layout");
 
-/* interface Bus (pci.idl:123) */
+/* interface Bus (pci.idl:124) */
 /*
  * The PCI bus. Configuration writes, command changes and release apply only
  * to devices that the calling session has claimed; reads and enumeration
  * are open to every session.
  */
-#define PCI_BUS_MAX_FRAME_BYTES                  65536u
+#define PCI_BUS_MAX_FRAME_BYTES                  32768u
 #define PCI_BUS_PROTOCOL                         0x413a661bu
 #define PCI_BUS_ENUMERATE_ORDINAL                0x748687dbu
 #define PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES      32u
@@ -343,8 +343,8 @@ _Static_assert(offsetof(pci_filter, prog_if) == 12, "wire layout");
 #define PCI_BUS_CLAIM_ORDINAL                    0x66d1b1e1u
 #define PCI_BUS_CLAIM_REQUEST_MAX_BYTES          32u
 #define PCI_BUS_CLAIM_REQUEST_MAX_HANDLES        0u
-#define PCI_BUS_CLAIM_REPLY_MAX_BYTES            256u
-#define PCI_BUS_CLAIM_REPLY_MAX_HANDLES          8u
+#define PCI_BUS_CLAIM_REPLY_MAX_BYTES            304u
+#define PCI_BUS_CLAIM_REPLY_MAX_HANDLES          14u
 #define PCI_BUS_RELEASE_ORDINAL                  0x32ac10e4u
 #define PCI_BUS_RELEASE_REQUEST_MAX_BYTES        32u
 #define PCI_BUS_RELEASE_REQUEST_MAX_HANDLES      0u
@@ -362,7 +362,7 @@ _Static_assert(offsetof(pci_filter, prog_if) == 12, "wire layout");
  * cookie 0, each later one the `next_cookie` of the reply before,
  * until `done`.
  */
-/* Bus.enumerate request (pci.idl:127) */
+/* Bus.enumerate request (pci.idl:128) */
 struct pci_bus_enumerate_request {
 	idl_frame_header header;
 	uint32_t cookie;
@@ -380,7 +380,7 @@ int pci_bus_enumerate_request_decode(const void *shared, size_t available, void 
                                      size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const pci_bus_enumerate_request **out);
 
-/* Bus.enumerate reply (pci.idl:127) */
+/* Bus.enumerate reply (pci.idl:128) */
 struct pci_bus_enumerate_reply {
 	idl_frame_header header;
 	struct {
@@ -428,7 +428,7 @@ int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *
 /*
  * Returns the addresses of the functions that `filter` matches.
  */
-/* Bus.find request (pci.idl:132) */
+/* Bus.find request (pci.idl:133) */
 struct pci_bus_find_request {
 	idl_frame_header header;
 	pci_filter filter;
@@ -446,7 +446,7 @@ int pci_bus_find_request_decode(const void *shared, size_t available, void *buf,
                                 const idl_typed_handle *handles, uint32_t handle_count,
                                 const pci_bus_find_request **out);
 
-/* Bus.find reply (pci.idl:132) */
+/* Bus.find reply (pci.idl:133) */
 struct pci_bus_find_reply {
 	idl_frame_header header;
 	struct {
@@ -494,7 +494,7 @@ int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error
  * the explicit ordinal is the one that name hashed to, so drivers built
  * against either revision still talk to the server.
  */
-/* Bus.config_read request (pci.idl:141) */
+/* Bus.config_read request (pci.idl:142) */
 struct pci_bus_config_read_request {
 	idl_frame_header header;
 	pci_address address;
@@ -517,7 +517,7 @@ int pci_bus_config_read_request_decode(const void *shared, size_t available, voi
                                        uint32_t handle_count,
                                        const pci_bus_config_read_request **out);
 
-/* Bus.config_read reply (pci.idl:141) */
+/* Bus.config_read reply (pci.idl:142) */
 struct pci_bus_config_read_reply {
 	idl_frame_header header;
 	uint32_t value;
@@ -556,7 +556,7 @@ int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno
  * command register and to the BARs are refused (ACCESS): the server
  * owns them; use set_command.
  */
-/* Bus.config_write request (pci.idl:146) */
+/* Bus.config_write request (pci.idl:147) */
 struct pci_bus_config_write_request {
 	idl_frame_header header;
 	pci_address address;
@@ -581,7 +581,7 @@ int pci_bus_config_write_request_decode(const void *shared, size_t available, vo
                                         uint32_t handle_count,
                                         const pci_bus_config_write_request **out);
 
-/* Bus.config_write reply (pci.idl:146) */
+/* Bus.config_write reply (pci.idl:147) */
 struct pci_bus_config_write_reply {
 	idl_frame_header header;
 };
@@ -618,7 +618,7 @@ int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errn
  * Sets the bits of `enable` and clears those of `disable` in the
  * command register of a claimed device; returns the new value.
  */
-/* Bus.set_command request (pci.idl:150) */
+/* Bus.set_command request (pci.idl:151) */
 struct pci_bus_set_command_request {
 	idl_frame_header header;
 	pci_address address;
@@ -641,7 +641,7 @@ int pci_bus_set_command_request_decode(const void *shared, size_t available, voi
                                        uint32_t handle_count,
                                        const pci_bus_set_command_request **out);
 
-/* Bus.set_command reply (pci.idl:150) */
+/* Bus.set_command reply (pci.idl:151) */
 struct pci_bus_set_command_reply {
 	idl_frame_header header;
 	pci_command command;
@@ -677,16 +677,16 @@ int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno
 
 /*
  * Makes the calling session the device's only driver (BUSY if another
- * session holds it) and hands over what driving it takes:
- * `bars`, one mapping capability per memory BAR (absent for I/O,
- * unimplemented and upper-half registers); `irq`, the device's
- * interrupt (MSI when the device has it, else its INTx line; absent
- * when it has neither); `dma`, the device's DMA address space (its
- * IOMMU domain), into which the driver maps the memory the device may
- * reach. The device stays claimed until release or until the session
- * ends.
+ * session holds it) and hands over what driving it takes: for each BAR,
+ * a capability to exactly its range, in `memory_bars` for a memory BAR
+ * and in `io_bars` for an I/O BAR (absent where the BAR is not of that
+ * kind, unimplemented, or the upper half of a 64-bit BAR); `irq`, the
+ * device's interrupt line (absent when it has none); `dma`, the right
+ * to allocate memory the device may reach. The device stays claimed
+ * until release or until the session ends, when the server turns off
+ * its bus mastering and decoding.
  */
-/* Bus.claim request (pci.idl:162) */
+/* Bus.claim request (pci.idl:163) */
 struct pci_bus_claim_request {
 	idl_frame_header header;
 	pci_address address;
@@ -704,7 +704,7 @@ int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf
                                  const idl_typed_handle *handles, uint32_t handle_count,
                                  const pci_bus_claim_request **out);
 
-/* Bus.claim reply (pci.idl:162) */
+/* Bus.claim reply (pci.idl:163) */
 struct pci_bus_claim_reply {
 	idl_frame_header header;
 	pci_device_info info;
@@ -712,7 +712,12 @@ struct pci_bus_claim_reply {
 		bool present;
 		uint8_t pad[3];
 		idl_handle value;
-	} bars[6];
+	} memory_bars[6];
+	struct {
+		bool present;
+		uint8_t pad[3];
+		idl_handle value;
+	} io_bars[6];
 	struct {
 		bool present;
 		uint8_t pad[3];
@@ -721,11 +726,12 @@ struct pci_bus_claim_reply {
 	idl_handle dma;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(pci_bus_claim_reply) == 256, "wire layout");
+_Static_assert(sizeof(pci_bus_claim_reply) == 304, "wire layout");
 _Static_assert(offsetof(pci_bus_claim_reply, info) == 24, "wire layout");
-_Static_assert(offsetof(pci_bus_claim_reply, bars) == 192, "wire layout");
-_Static_assert(offsetof(pci_bus_claim_reply, irq) == 240, "wire layout");
-_Static_assert(offsetof(pci_bus_claim_reply, dma) == 248, "wire layout");
+_Static_assert(offsetof(pci_bus_claim_reply, memory_bars) == 192, "wire layout");
+_Static_assert(offsetof(pci_bus_claim_reply, io_bars) == 240, "wire layout");
+_Static_assert(offsetof(pci_bus_claim_reply, irq) == 288, "wire layout");
+_Static_assert(offsetof(pci_bus_claim_reply, dma) == 296, "wire layout");
 
 int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
@@ -739,14 +745,14 @@ int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, 
 /* Room for any reply to Bus.claim, error replies included. */
 typedef union pci_bus_claim_reply_buffer {
 	pci_bus_claim_reply reply;
-	uint8_t bytes[256u];
+	uint8_t bytes[304u];
 } pci_bus_claim_reply_buffer;
 
 /* A call to Bus.claim in flight: _start fills it in, _finish ends it. */
 typedef struct pci_bus_claim_pending {
 	idl_call call; /* first: what idl_call_wait_any returns */
 	pci_bus_claim_reply_buffer buf;
-	idl_typed_handle handles[8u];
+	idl_typed_handle handles[14u];
 } pci_bus_claim_pending;
 
 int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
@@ -754,9 +760,11 @@ int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *erro
 
 /*
  * Gives a claimed device back: the server turns off its bus mastering
- * and interrupts and revokes the capabilities that claim handed out.
+ * and decoding. (The reference kernel cannot revoke capabilities that
+ * were handed out; a driver that keeps using them reaches a device
+ * that no longer answers to them.)
  */
-/* Bus.release request (pci.idl:169) */
+/* Bus.release request (pci.idl:173) */
 struct pci_bus_release_request {
 	idl_frame_header header;
 	pci_address address;
@@ -774,7 +782,7 @@ int pci_bus_release_request_decode(const void *shared, size_t available, void *b
                                    const idl_typed_handle *handles, uint32_t handle_count,
                                    const pci_bus_release_request **out);
 
-/* Bus.release reply (pci.idl:169) */
+/* Bus.release reply (pci.idl:173) */
 struct pci_bus_release_reply {
 	idl_frame_header header;
 };
@@ -808,7 +816,7 @@ int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *er
 /*
  * A function appeared (hot plug).
  */
-/* Bus.device_added event (pci.idl:172) */
+/* Bus.device_added event (pci.idl:176) */
 struct pci_bus_device_added_event {
 	idl_frame_header header;
 	pci_device_info info;
@@ -830,7 +838,7 @@ int pci_bus_device_added_event_decode(const void *shared, size_t available, void
  * A function disappeared; a driver that had claimed it has lost its
  * capabilities.
  */
-/* Bus.device_removed event (pci.idl:176) */
+/* Bus.device_removed event (pci.idl:180) */
 struct pci_bus_device_removed_event {
 	idl_frame_header header;
 	pci_address address;

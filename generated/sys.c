@@ -59,7 +59,7 @@ const char *sys_errno_name(sys_errno v)
 	}
 }
 
-/* sys.idl:69: Services.lookup request */
+/* sys.idl:70: Services.lookup request */
 int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
@@ -109,7 +109,7 @@ static inline int check_sys_services_lookup_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* sys.idl:69: name */
+	/* sys.idl:70: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -142,7 +142,7 @@ int sys_services_lookup_request_decode(const void *shared, size_t available, voi
 	return IDL_OK;
 }
 
-/* sys.idl:69: Services.lookup reply */
+/* sys.idl:70: Services.lookup reply */
 int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -190,7 +190,7 @@ static inline int check_sys_services_lookup_reply(void *frame, size_t size,
 	idl_decoder *d = &dec;
 	dec.handles = handles;
 	dec.handle_count = handle_count;
-	/* sys.idl:69: channel */
+	/* sys.idl:70: channel */
 	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -270,7 +270,7 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* sys.idl:74: Services.publish request */
+/* sys.idl:75: Services.publish request */
 int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -323,11 +323,11 @@ static inline int check_sys_services_publish_request(void *frame, size_t size,
 	idl_decoder *d = &dec;
 	dec.handles = handles;
 	dec.handle_count = handle_count;
-	/* sys.idl:74: name */
+	/* sys.idl:75: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	/* sys.idl:74: listener */
+	/* sys.idl:75: listener */
 	err = idl_take_handle(d, &p->listener, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -364,7 +364,7 @@ int sys_services_publish_request_decode(const void *shared, size_t available, vo
 	return IDL_OK;
 }
 
-/* sys.idl:74: Services.publish reply */
+/* sys.idl:75: Services.publish reply */
 int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
@@ -476,7 +476,7 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* sys.idl:77: Services.withdraw request */
+/* sys.idl:78: Services.withdraw request */
 int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
@@ -526,7 +526,7 @@ static inline int check_sys_services_withdraw_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* sys.idl:77: name */
+	/* sys.idl:78: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -559,7 +559,7 @@ int sys_services_withdraw_request_decode(const void *shared, size_t available, v
 	return IDL_OK;
 }
 
-/* sys.idl:77: Services.withdraw reply */
+/* sys.idl:78: Services.withdraw reply */
 int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
@@ -673,7 +673,7 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
 	return IDL_OK;
 }
 
-/* sys.idl:81: Services.published event */
+/* sys.idl:82: Services.published event */
 int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -723,7 +723,7 @@ static inline int check_sys_services_published_event(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* sys.idl:81: name */
+	/* sys.idl:82: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -753,6 +753,206 @@ int sys_services_published_event_decode(const void *shared, size_t available, vo
 	if (err != IDL_OK)
 		return err;
 	*out = buf;
+	return IDL_OK;
+}
+
+/* sys.idl:94: Listener.open_session request */
+int64_t sys_listener_open_session_request_encode(const sys_listener_open_session_request *msg,
+                                                 uint64_t txid, void *out, size_t out_max,
+                                                 idl_typed_handle *handles, uint32_t *handle_count)
+{
+	sys_listener_open_session_request *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_sys_listener_open_session_request(void *frame, size_t size,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count)
+{
+	sys_listener_open_session_request *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > sizeof(*p))
+		return IDL_E_TRAILING;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	return IDL_OK;
+}
+
+int sys_listener_open_session_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	return check_sys_listener_open_session_request(frame, size, handles, handle_count);
+}
+
+int sys_listener_open_session_request_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const sys_listener_open_session_request **out)
+{
+	if (buf_max < SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size = idl_frame_copy_exact(shared, available, buf,
+	                                    SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_sys_listener_open_session_request(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+/* sys.idl:94: Listener.open_session reply */
+int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_reply *msg,
+                                               uint64_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	sys_listener_open_session_reply *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	enc.handles = handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_handle(e, msg->channel, IDL_KIND_CHANNEL, &p->channel);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_sys_listener_open_session_reply(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	int err;
+	sys_listener_open_session_reply *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > sizeof(*p))
+		return IDL_E_TRAILING;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
+	idl_decoder *d = &dec;
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	/* sys.idl:94: channel */
+	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	return IDL_OK;
+}
+
+int sys_listener_open_session_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return check_sys_listener_open_session_reply(frame, size, handles, handle_count);
+}
+
+int sys_listener_open_session_reply_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count,
+                                           const sys_listener_open_session_reply **out)
+{
+	if (buf_max < SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_sys_listener_open_session_reply(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, void *out,
+                                               size_t out_max)
+{
+	idl_frame_header *h = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+		return IDL_E_BUFFER;
+	if (!sys_errno_is_valid(error))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMCPY(h + 1, &error, sizeof(error));
+	h->size = 32;
+	h->ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
+	h->txid = txid;
+	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
+	h->handle_count = 0;
+	h->reserved = 0;
+	return 32;
+}
+
+int sys_listener_open_session_error_validate(const void *frame, size_t size, sys_errno *error)
+{
+	const idl_frame_header *h = frame;
+	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
+	sys_errno value;
+	if (size < 32)
+		return IDL_E_MESSAGE_SHORT;
+	if (size > 32)
+		return IDL_E_TRAILING;
+	if (h->size != size)
+		return IDL_E_FRAME_SIZE;
+	if (h->ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
+		return IDL_E_FLAGS;
+	if (h->reserved != 0)
+		return IDL_E_RESERVED;
+	if (h->handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	IDL_MEMCPY(&value, body, sizeof(value));
+	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+		return IDL_E_PADDING;
+	if (!sys_errno_is_valid(value))
+		return IDL_E_ENUM;
+	*error = value;
 	return IDL_OK;
 }
 
@@ -855,7 +1055,7 @@ static int send_sys_services_published_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* sys.idl:69: Services.lookup */
+/* sys.idl:70: Services.lookup */
 static int start_sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req,
                                      idl_call *call)
 {
@@ -901,7 +1101,7 @@ int sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req
 	return finish_sys_services_lookup(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:69: Services.lookup, started */
+/* sys.idl:70: Services.lookup, started */
 int sys_services_lookup_start(idl_endpoint *ep, const sys_services_lookup_request *req,
                               sys_services_lookup_pending *p)
 {
@@ -909,14 +1109,14 @@ int sys_services_lookup_start(idl_endpoint *ep, const sys_services_lookup_reques
 	return start_sys_services_lookup(ep, req, &p->call);
 }
 
-/* sys.idl:69: Services.lookup, finished */
+/* sys.idl:70: Services.lookup, finished */
 int sys_services_lookup_finish(idl_endpoint *ep, sys_services_lookup_pending *p,
                                const sys_services_lookup_reply **reply, sys_errno *error)
 {
 	return finish_sys_services_lookup(ep, &p->call, &p->buf, reply, error);
 }
 
-/* sys.idl:74: Services.publish */
+/* sys.idl:75: Services.publish */
 static int start_sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *req,
                                       idl_call *call)
 {
@@ -962,7 +1162,7 @@ int sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *r
 	return finish_sys_services_publish(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:74: Services.publish, started */
+/* sys.idl:75: Services.publish, started */
 int sys_services_publish_start(idl_endpoint *ep, const sys_services_publish_request *req,
                                sys_services_publish_pending *p)
 {
@@ -970,14 +1170,14 @@ int sys_services_publish_start(idl_endpoint *ep, const sys_services_publish_requ
 	return start_sys_services_publish(ep, req, &p->call);
 }
 
-/* sys.idl:74: Services.publish, finished */
+/* sys.idl:75: Services.publish, finished */
 int sys_services_publish_finish(idl_endpoint *ep, sys_services_publish_pending *p,
                                 const sys_services_publish_reply **reply, sys_errno *error)
 {
 	return finish_sys_services_publish(ep, &p->call, &p->buf, reply, error);
 }
 
-/* sys.idl:77: Services.withdraw */
+/* sys.idl:78: Services.withdraw */
 static int start_sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request *req,
                                        idl_call *call)
 {
@@ -1023,7 +1223,7 @@ int sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request 
 	return finish_sys_services_withdraw(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:77: Services.withdraw, started */
+/* sys.idl:78: Services.withdraw, started */
 int sys_services_withdraw_start(idl_endpoint *ep, const sys_services_withdraw_request *req,
                                 sys_services_withdraw_pending *p)
 {
@@ -1031,14 +1231,14 @@ int sys_services_withdraw_start(idl_endpoint *ep, const sys_services_withdraw_re
 	return start_sys_services_withdraw(ep, req, &p->call);
 }
 
-/* sys.idl:77: Services.withdraw, finished */
+/* sys.idl:78: Services.withdraw, finished */
 int sys_services_withdraw_finish(idl_endpoint *ep, sys_services_withdraw_pending *p,
                                  const sys_services_withdraw_reply **reply, sys_errno *error)
 {
 	return finish_sys_services_withdraw(ep, &p->call, &p->buf, reply, error);
 }
 
-/* sys.idl:81: Services.published */
+/* sys.idl:82: Services.published */
 int sys_services_send_published(idl_endpoint *ep, const sys_services_published_event *event)
 {
 	return send_sys_services_published_event(ep, event, 0);
@@ -1137,7 +1337,7 @@ static int serve_sys_services_withdraw(const sys_services_handlers *h, idl_reque
 	return send_sys_services_withdraw_reply(r->ep, &reply, r->txid);
 }
 
-/* sys.idl:69: Services.lookup, deferred */
+/* sys.idl:70: Services.lookup, deferred */
 int sys_services_lookup_defer(idl_request *r, sys_services_lookup_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -1169,7 +1369,7 @@ int sys_services_lookup_reply_error(sys_services_lookup_token *t, sys_errno erro
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* sys.idl:74: Services.publish, deferred */
+/* sys.idl:75: Services.publish, deferred */
 int sys_services_publish_defer(idl_request *r, sys_services_publish_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -1201,7 +1401,7 @@ int sys_services_publish_reply_error(sys_services_publish_token *t, sys_errno er
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* sys.idl:77: Services.withdraw, deferred */
+/* sys.idl:78: Services.withdraw, deferred */
 int sys_services_withdraw_defer(idl_request *r, sys_services_withdraw_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -1283,3 +1483,187 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
 		return IDL_E_ORDINAL;
 	}
 }
+
+static int send_sys_listener_open_session_request(idl_endpoint *ep,
+                                                  const sys_listener_open_session_request *msg,
+                                                  uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_listener_open_session_request_encode(
+	    msg, txid, frame, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
+static int send_sys_listener_open_session_reply(idl_endpoint *ep,
+                                                const sys_listener_open_session_reply *msg,
+                                                uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_listener_open_session_reply_encode(
+	    msg, txid, frame, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
+/* sys.idl:94: Listener.open_session */
+static int start_sys_listener_open_session(idl_endpoint *ep,
+                                           const sys_listener_open_session_request *req,
+                                           idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_sys_listener_open_session_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_sys_listener_open_session(idl_endpoint *ep, idl_call *call,
+                                            sys_listener_open_session_reply_buffer *buf,
+                                            const sys_listener_open_session_reply **reply,
+                                            sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = sys_listener_open_session_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = sys_listener_open_session_reply_validate(buf->bytes, call->size, call->handles,
+	                                               call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
+int sys_listener_open_session(idl_endpoint *ep, const sys_listener_open_session_request *req,
+                              sys_listener_open_session_reply_buffer *buf,
+                              const sys_listener_open_session_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_sys_listener_open_session(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_sys_listener_open_session(ep, &call, buf, reply, error);
+}
+
+/* sys.idl:94: Listener.open_session, started */
+int sys_listener_open_session_start(idl_endpoint *ep, const sys_listener_open_session_request *req,
+                                    sys_listener_open_session_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_sys_listener_open_session(ep, req, &p->call);
+}
+
+/* sys.idl:94: Listener.open_session, finished */
+int sys_listener_open_session_finish(idl_endpoint *ep, sys_listener_open_session_pending *p,
+                                     const sys_listener_open_session_reply **reply,
+                                     sys_errno *error)
+{
+	return finish_sys_listener_open_session(ep, &p->call, &p->buf, reply, error);
+}
+
+static int serve_sys_listener_open_session(const sys_listener_handlers *h, idl_request *r,
+                                           void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
+{
+	int err = sys_listener_open_session_request_validate(frame, size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	if (h->open_session == NULL)
+		return IDL_E_NO_HANDLER;
+	const sys_listener_open_session_request *req = frame;
+	r->txid = req->header.txid;
+	sys_listener_open_session_reply reply;
+	IDL_MEMSET(&reply, 0, sizeof(reply));
+	sys_errno error = 0;
+	err = h->open_session(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
+	if (err == IDL_E_REMOTE) {
+		void *out;
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
+		if (err != IDL_OK)
+			return err;
+		int64_t n = sys_listener_open_session_error_encode(r->txid, error, out,
+		                                                   IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
+	}
+	if (err != IDL_OK)
+		return err;
+	return send_sys_listener_open_session_reply(r->ep, &reply, r->txid);
+}
+
+/* sys.idl:94: Listener.open_session, deferred */
+int sys_listener_open_session_defer(idl_request *r, sys_listener_open_session_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int sys_listener_open_session_reply_ok(sys_listener_open_session_token *t,
+                                       const sys_listener_open_session_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_listener_open_session_reply_encode(
+	    reply, t->token.txid, frame, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES, handles,
+	    &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int sys_listener_open_session_reply_error(sys_listener_open_session_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_listener_open_session_error_encode(t->token.txid, error, frame,
+	                                                      IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+int sys_listener_dispatch(const sys_listener_handlers *h, idl_request *r, void *frame, size_t size,
+                          const idl_typed_handle *handles, uint32_t handle_count)
+{
+	if (size < IDL_FRAME_HEADER_BYTES)
+		return IDL_E_FRAME_SHORT;
+	switch (((const idl_frame_header *)frame)->ordinal) {
+	case SYS_LISTENER_OPEN_SESSION_ORDINAL:
+		return serve_sys_listener_open_session(h, r, frame, size, handles, handle_count);
+	default:
+		return IDL_E_ORDINAL;
+	}
+}
+
+static int dispatch_sys_listener(const void *h, idl_request *r, void *frame, size_t size,
+                                 const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return sys_listener_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface sys_listener_interface = {
+    .name = "sys.Listener",
+    .protocol = SYS_LISTENER_PROTOCOL,
+    .max_frame_bytes = SYS_LISTENER_MAX_FRAME_BYTES,
+    .max_request_bytes = 32u,
+    .dispatch = dispatch_sys_listener,
+};

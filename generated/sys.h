@@ -126,10 +126,15 @@ static inline bool sys_errno_is_valid(sys_errno v)
 /* The member's name ("NOT_FOUND"), or NULL for an undeclared value. */
 const char *sys_errno_name(sys_errno v);
 
-/* channel<Services>: one end of a channel whose peer serves Services (sys.idl:66). */
+/* channel<Services>: one end of a channel whose peer serves Services (sys.idl:67). */
 typedef struct sys_services_channel {
 	idl_handle handle;
 } sys_services_channel;
+
+/* channel<Listener>: one end of a channel whose peer serves Listener (sys.idl:89). */
+typedef struct sys_listener_channel {
+	idl_handle handle;
+} sys_listener_channel;
 
 typedef struct sys_services_lookup_request sys_services_lookup_request;
 typedef struct sys_services_lookup_reply sys_services_lookup_reply;
@@ -138,13 +143,15 @@ typedef struct sys_services_publish_reply sys_services_publish_reply;
 typedef struct sys_services_withdraw_request sys_services_withdraw_request;
 typedef struct sys_services_withdraw_reply sys_services_withdraw_reply;
 typedef struct sys_services_published_event sys_services_published_event;
+typedef struct sys_listener_open_session_request sys_listener_open_session_request;
+typedef struct sys_listener_open_session_reply sys_listener_open_session_reply;
 
-/* interface Services (sys.idl:66) */
+/* interface Services (sys.idl:67) */
 /*
  * The name server: every program starts with a channel to it, and finds
  * the other services through it.
  */
-#define SYS_SERVICES_MAX_FRAME_BYTES              65536u
+#define SYS_SERVICES_MAX_FRAME_BYTES              1024u
 #define SYS_SERVICES_PROTOCOL                     0x0be56258u
 #define SYS_SERVICES_LOOKUP_ORDINAL               0x608d1aa4u
 #define SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES     104u
@@ -169,7 +176,7 @@ typedef struct sys_services_published_event sys_services_published_event;
  * Returns a new channel to the service published under `name`
  * (NOT_FOUND if none is); the service sees a new session.
  */
-/* Services.lookup request (sys.idl:69) */
+/* Services.lookup request (sys.idl:70) */
 struct sys_services_lookup_request {
 	idl_frame_header header;
 	idl_string name;
@@ -187,7 +194,7 @@ int sys_services_lookup_request_decode(const void *shared, size_t available, voi
                                        uint32_t handle_count,
                                        const sys_services_lookup_request **out);
 
-/* Services.lookup reply (sys.idl:69) */
+/* Services.lookup reply (sys.idl:70) */
 struct sys_services_lookup_reply {
 	idl_frame_header header;
 	idl_handle channel;
@@ -226,7 +233,7 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
  * on which it accepts the channels of new sessions. EXISTS if the name
  * is taken.
  */
-/* Services.publish request (sys.idl:74) */
+/* Services.publish request (sys.idl:75) */
 struct sys_services_publish_request {
 	idl_frame_header header;
 	idl_string name;
@@ -247,7 +254,7 @@ int sys_services_publish_request_decode(const void *shared, size_t available, vo
                                         uint32_t handle_count,
                                         const sys_services_publish_request **out);
 
-/* Services.publish reply (sys.idl:74) */
+/* Services.publish reply (sys.idl:75) */
 struct sys_services_publish_reply {
 	idl_frame_header header;
 };
@@ -283,7 +290,7 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 /*
  * Withdraws a name that the calling server published.
  */
-/* Services.withdraw request (sys.idl:77) */
+/* Services.withdraw request (sys.idl:78) */
 struct sys_services_withdraw_request {
 	idl_frame_header header;
 	idl_string name;
@@ -301,7 +308,7 @@ int sys_services_withdraw_request_decode(const void *shared, size_t available, v
                                          uint32_t handle_count,
                                          const sys_services_withdraw_request **out);
 
-/* Services.withdraw reply (sys.idl:77) */
+/* Services.withdraw reply (sys.idl:78) */
 struct sys_services_withdraw_reply {
 	idl_frame_header header;
 };
@@ -338,7 +345,7 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
  * A service was published under `name`; sent to every client, so that
  * a program waiting for a service need not poll.
  */
-/* Services.published event (sys.idl:81) */
+/* Services.published event (sys.idl:82) */
 struct sys_services_published_event {
 	idl_frame_header header;
 	idl_string name;
@@ -448,5 +455,131 @@ typedef struct sys_services_event_handlers {
 int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx, void *frame,
                                 size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
+
+/* interface Listener (sys.idl:89) */
+/*
+ * How the directory reaches a server that published itself: the server
+ * serves this interface on the `listener` channel it gave `publish`, and
+ * the directory, its only client there, asks it for each new session.
+ */
+#define SYS_LISTENER_MAX_FRAME_BYTES                  1024u
+#define SYS_LISTENER_PROTOCOL                         0x1bf74f50u
+#define SYS_LISTENER_OPEN_SESSION_ORDINAL             0x36a68c11u
+#define SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES   32u
+#define SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_HANDLES 0u
+#define SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES     32u
+#define SYS_LISTENER_OPEN_SESSION_REPLY_MAX_HANDLES   1u
+
+/*
+ * Makes a session for a client that looked the service up: returns the
+ * client's end of a new channel the server serves. `client` names the
+ * client (its process id in the reference system), so that a server can
+ * tell its clients apart; TOO_MANY when the server is full.
+ */
+/* Listener.open_session request (sys.idl:94) */
+struct sys_listener_open_session_request {
+	idl_frame_header header;
+	uint64_t client;
+};
+_Static_assert(sizeof(sys_listener_open_session_request) == 32, "wire layout");
+_Static_assert(offsetof(sys_listener_open_session_request, client) == 24, "wire layout");
+
+int64_t sys_listener_open_session_request_encode(const sys_listener_open_session_request *msg,
+                                                 uint64_t txid, void *out, size_t out_max,
+                                                 idl_typed_handle *handles, uint32_t *handle_count);
+int sys_listener_open_session_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count);
+int sys_listener_open_session_request_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const sys_listener_open_session_request **out);
+
+/* Listener.open_session reply (sys.idl:94) */
+struct sys_listener_open_session_reply {
+	idl_frame_header header;
+	idl_handle channel;
+	uint8_t _pad0[4];
+};
+_Static_assert(sizeof(sys_listener_open_session_reply) == 32, "wire layout");
+_Static_assert(offsetof(sys_listener_open_session_reply, channel) == 24, "wire layout");
+
+int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_reply *msg,
+                                               uint64_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int sys_listener_open_session_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
+                                             uint32_t handle_count);
+int sys_listener_open_session_reply_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count,
+                                           const sys_listener_open_session_reply **out);
+
+/* Room for any reply to Listener.open_session, error replies included. */
+typedef union sys_listener_open_session_reply_buffer {
+	sys_listener_open_session_reply reply;
+	uint8_t bytes[32u];
+} sys_listener_open_session_reply_buffer;
+
+/* A call to Listener.open_session in flight: _start fills it in, _finish ends it. */
+typedef struct sys_listener_open_session_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	sys_listener_open_session_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} sys_listener_open_session_pending;
+
+int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, void *out,
+                                               size_t out_max);
+int sys_listener_open_session_error_validate(const void *frame, size_t size, sys_errno *error);
+
+/*
+ * Client stubs of Listener: each encodes its request straight into the
+ * transport, waits for the reply and returns it validated in buf.
+ * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
+ */
+int sys_listener_open_session(idl_endpoint *ep, const sys_listener_open_session_request *req,
+                              sys_listener_open_session_reply_buffer *buf,
+                              const sys_listener_open_session_reply **reply, sys_errno *error);
+int sys_listener_open_session_start(idl_endpoint *ep, const sys_listener_open_session_request *req,
+                                    sys_listener_open_session_pending *p);
+int sys_listener_open_session_finish(idl_endpoint *ep, sys_listener_open_session_pending *p,
+                                     const sys_listener_open_session_reply **reply,
+                                     sys_errno *error);
+
+/*
+ * Server side of Listener: a handler per method. A handler returns 0 to send
+ * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
+ * (r->session) and carries the context registered with the table.
+ */
+typedef struct sys_listener_handlers {
+	int (*open_session)(idl_request *r, const sys_listener_open_session_request *req,
+	                    sys_listener_open_session_reply *reply, sys_errno *error);
+} sys_listener_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct sys_listener_open_session_token {
+	idl_reply_token token;
+} sys_listener_open_session_token;
+int sys_listener_open_session_defer(idl_request *r, sys_listener_open_session_token *t);
+int sys_listener_open_session_reply_ok(sys_listener_open_session_token *t,
+                                       const sys_listener_open_session_reply *reply);
+int sys_listener_open_session_reply_error(sys_listener_open_session_token *t, sys_errno error);
+
+/* Validates a frame already copied into private memory, calls its
+ * handler and sends the reply through ep. */
+int sys_listener_dispatch(const sys_listener_handlers *h, idl_request *r, void *frame, size_t size,
+                          const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface sys_listener_interface;
 
 #endif /* IDLC_SYS_H */

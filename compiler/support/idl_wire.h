@@ -202,7 +202,9 @@ enum idl_handle_kind {
 	IDL_KIND_SHM = 1,     /* shared memory that can be mapped */
 	IDL_KIND_CHANNEL = 2, /* one end of a channel */
 	IDL_KIND_MMIO = 3,    /* device registers */
-	IDL_KIND_IRQ = 4      /* an interrupt */
+	IDL_KIND_IRQ = 4,     /* an interrupt */
+	IDL_KIND_IOPORT = 5,  /* a range of I/O ports */
+	IDL_KIND_DMA = 6      /* the right to allocate memory a device may reach */
 };
 
 /* An entry of a frame's handle list: the handle and what it names. */

@@ -774,8 +774,8 @@ static void test_handle_index(void **state)
 	/* pci claim: three handles; swap the order of two */
 	pci_bus_claim_reply c;
 	memset(&c, 0, sizeof(c));
-	c.bars[0].present = true;
-	c.bars[0].value = 10;
+	c.memory_bars[0].present = true;
+	c.memory_bars[0].value = 10;
 	c.irq.present = true;
 	c.irq.value = 11;
 	c.dma = 12;
@@ -783,7 +783,7 @@ static void test_handle_index(void **state)
 	assert_int_equal(g_hcount, 3);
 	EXPECT(pci_bus_claim_reply, n, IDL_OK);
 	n = ENCODE(pci_bus_claim_reply, &c, 5u);
-	W(pci_bus_claim_reply)->bars[0].value = 1;
+	W(pci_bus_claim_reply)->memory_bars[0].value = 1;
 	W(pci_bus_claim_reply)->irq.value = 0;
 	EXPECT(pci_bus_claim_reply, n, IDL_E_HANDLE_INDEX);
 	n = ENCODE(pci_bus_claim_reply, &c, 5u);
@@ -794,10 +794,10 @@ static void test_handle_index(void **state)
 	EXPECT(pci_bus_claim_reply, n, IDL_E_HANDLE_INDEX);
 	/* an absent optional handle with a value */
 	n = ENCODE(pci_bus_claim_reply, &c, 5u);
-	W(pci_bus_claim_reply)->bars[3].value = 1;
+	W(pci_bus_claim_reply)->memory_bars[3].value = 1;
 	EXPECT(pci_bus_claim_reply, n, IDL_E_PADDING);
 	n = ENCODE(pci_bus_claim_reply, &c, 5u);
-	g_wire[offsetof(pci_bus_claim_reply, bars) + 8 * 2] = 2;
+	g_wire[offsetof(pci_bus_claim_reply, memory_bars) + 8 * 2] = 2;
 	EXPECT(pci_bus_claim_reply, n, IDL_E_OPTIONAL);
 }
 
@@ -817,17 +817,19 @@ static void test_handle_kind(void **state)
 	g_hout[0].kind = IDL_KIND_SHM;
 	EXPECT(fs_file_read_shared_request, n, IDL_OK);
 
-	/* pci claim: mmio bars, an irq and handle<any>, which takes any kind. */
+	/* pci claim: mmio bars, an irq and dma, each of its own kind. */
 	pci_bus_claim_reply c;
 	memset(&c, 0, sizeof(c));
-	c.bars[0].present = true;
-	c.bars[0].value = 10;
+	c.memory_bars[0].present = true;
+	c.memory_bars[0].value = 10;
 	c.irq.present = true;
 	c.irq.value = 11;
 	c.dma = 12;
 	n = ENCODE(pci_bus_claim_reply, &c, 5u);
-	g_hout[2].kind = IDL_KIND_SHM; /* dma: any */
 	EXPECT(pci_bus_claim_reply, n, IDL_OK);
+	g_hout[2].kind = IDL_KIND_SHM; /* dma */
+	EXPECT(pci_bus_claim_reply, n, IDL_E_HANDLE_KIND);
+	g_hout[2].kind = IDL_KIND_DMA;
 	g_hout[1].kind = IDL_KIND_MMIO; /* irq */
 	EXPECT(pci_bus_claim_reply, n, IDL_E_HANDLE_KIND);
 }
@@ -1027,8 +1029,8 @@ static void test_canonical(void **state)
 
 	pci_bus_claim_reply c;
 	memset(&c, 0, sizeof(c));
-	c.bars[1].present = true;
-	c.bars[1].value = 3;
+	c.memory_bars[1].present = true;
+	c.memory_bars[1].value = 3;
 	c.dma = 4;
 	CANONICAL(pci_bus_claim_reply, &c, 5u);
 	pci_bus_find_request f;

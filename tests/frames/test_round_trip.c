@@ -940,38 +940,57 @@ static void test_pci(void **state)
 	                 0u);
 }
 
-/* claim's reply carries optional handles: every presence pattern. */
+/* claim's reply carries optional handles: every presence pattern, each
+ * handle with the kind its field declares. */
 static void test_pci_claim_handles(void **state)
 {
 	(void)state;
-	for (unsigned mask = 0; mask < 128; mask += 9) {
+	for (unsigned mask = 0; mask < 8192; mask += 97) {
 		pci_bus_claim_reply r;
 		memset(&r, 0, sizeof(r));
 		r.info = pinfo(1);
-		uint32_t expected[8], n = 0;
+		uint32_t expected[16], kinds[16], n = 0;
 		for (int b = 0; b < 6; b++) {
-			r.bars[b].present = (mask >> b) & 1;
-			if (r.bars[b].present) {
-				r.bars[b].value = 100 + (uint32_t)b;
-				expected[n++] = r.bars[b].value;
+			r.memory_bars[b].present = (mask >> b) & 1;
+			if (r.memory_bars[b].present) {
+				r.memory_bars[b].value = 100 + (uint32_t)b;
+				kinds[n] = IDL_KIND_MMIO;
+				expected[n++] = r.memory_bars[b].value;
 			}
 		}
-		r.irq.present = (mask >> 6) & 1;
+		for (int b = 0; b < 6; b++) {
+			r.io_bars[b].present = (mask >> (6 + b)) & 1;
+			if (r.io_bars[b].present) {
+				r.io_bars[b].value = 150 + (uint32_t)b;
+				kinds[n] = IDL_KIND_IOPORT;
+				expected[n++] = r.io_bars[b].value;
+			}
+		}
+		r.irq.present = (mask >> 12) & 1;
 		if (r.irq.present) {
 			r.irq.value = 200;
+			kinds[n] = IDL_KIND_IRQ;
 			expected[n++] = 200;
 		}
 		r.dma = 300;
+		kinds[n] = IDL_KIND_DMA;
 		expected[n++] = 300;
 		const pci_bus_claim_reply *o;
 		ROUND_TRIP(pci_bus_claim_reply, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &r, 3u, n, o);
-		for (uint32_t i = 0; i < n; i++)
+		for (uint32_t i = 0; i < n; i++) {
 			assert_int_equal(g_hout[i].value, expected[i]);
+			assert_int_equal(g_hout[i].kind, kinds[i]);
+		}
 		assert_memory_equal(&o->info, &r.info, sizeof(r.info));
 		for (int b = 0; b < 6; b++) {
-			assert_int_equal(o->bars[b].present, r.bars[b].present);
-			assert_int_equal(o->bars[b].value,
-			                 r.bars[b].present ? r.bars[b].value + HANDLE_REMAP : 0);
+			assert_int_equal(o->memory_bars[b].present, r.memory_bars[b].present);
+			assert_int_equal(
+			    o->memory_bars[b].value,
+			    r.memory_bars[b].present ? r.memory_bars[b].value + HANDLE_REMAP : 0);
+			assert_int_equal(o->io_bars[b].present, r.io_bars[b].present);
+			assert_int_equal(o->io_bars[b].value,
+			                 r.io_bars[b].present ? r.io_bars[b].value + HANDLE_REMAP
+			                                      : 0);
 		}
 		assert_int_equal(o->irq.present, r.irq.present);
 		assert_int_equal(o->irq.value, r.irq.present ? 200 + HANDLE_REMAP : 0);
@@ -1369,10 +1388,10 @@ static int h_claim(idl_request *r, const pci_bus_claim_request *req, pci_bus_cla
 		return IDL_E_REMOTE;
 	}
 	reply->info = pinfo(req->address.bus);
-	reply->bars[0].present = true;
-	reply->bars[0].value = 500;
-	reply->bars[4].present = true;
-	reply->bars[4].value = 504;
+	reply->memory_bars[0].present = true;
+	reply->memory_bars[0].value = 500;
+	reply->io_bars[4].present = true;
+	reply->io_bars[4].value = 504;
 	reply->irq.present = true;
 	reply->irq.value = 600;
 	reply->dma = 700;
@@ -1412,11 +1431,12 @@ static void test_loopback_pci_claim(void **state)
 	assert_int_equal(pci_bus_claim(&g_lb.client.ep, &req, &buf, &reply, &error), IDL_OK);
 	pci_device_info want = pinfo(3);
 	assert_memory_equal(&reply->info, &want, sizeof(want));
-	assert_true(reply->bars[0].present);
-	assert_int_equal(reply->bars[0].value, 500);
-	assert_false(reply->bars[1].present);
-	assert_true(reply->bars[4].present);
-	assert_int_equal(reply->bars[4].value, 504);
+	assert_true(reply->memory_bars[0].present);
+	assert_int_equal(reply->memory_bars[0].value, 500);
+	assert_false(reply->memory_bars[1].present);
+	assert_false(reply->memory_bars[4].present);
+	assert_true(reply->io_bars[4].present);
+	assert_int_equal(reply->io_bars[4].value, 504);
 	assert_int_equal(reply->irq.value, 600);
 	assert_int_equal(reply->dma, 700);
 	req.address.bus = 0xff;
@@ -1489,11 +1509,11 @@ static void test_encoder_canonicalizes(void **state)
 	pci_bus_claim_reply r;
 	memset(&r, 0, sizeof(r));
 	r.dma = 1;
-	r.bars[2].value = 7; /* absent handle */
-	r.bars[3].pad[1] = 7;
+	r.memory_bars[2].value = 7; /* absent handle */
+	r.memory_bars[3].pad[1] = 7;
 	const pci_bus_claim_reply *orr;
 	ROUND_TRIP(pci_bus_claim_reply, PCI_BUS_CLAIM_REPLY_MAX_BYTES, &r, 1u, 1u, orr);
-	assert_int_equal(orr->bars[2].value, 0);
+	assert_int_equal(orr->memory_bars[2].value, 0);
 	fs_dir_entry e;
 	memset(&e, 0xff, sizeof(e));
 	e.kind = FS_FILE_KIND_REGULAR;
