@@ -1,10 +1,12 @@
 /*
  * console_client.c: the libc shim's console backend. printf's bytes become
  * Console.write calls and fgets a Console.read call, through the client
- * stubs idlc generated from idl/console.idl, over a runtime channel.
+ * stubs idlc generated from idl/console.idl, over a channel to the console
+ * server found through the directory.
  */
 #include "console_client.h"
 #include "console.h"
+#include "kserve.h"
 
 static long client_write(void *ctx, const char *buf, size_t n)
 {
@@ -38,15 +40,16 @@ static long client_read(void *ctx, char *buf, size_t n)
 	return got;
 }
 
-int console_client_connect(int handle, idl_chan_end *end)
+int console_client_connect(void)
 {
 	/* Room for any frame the console may send while a call waits. */
 	static _Alignas(8) uint8_t scratch[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
-	int err = chan_open(handle, NULL, IDL_CHAN_CLIENT, end);
-	if (err < 0)
-		return err;
-	idl_chan_end_set_scratch(end, scratch, sizeof(scratch));
-	stdio_backend b = {client_write, client_read, idl_chan_end_endpoint(end)};
+	sys_errno error;
+	kchan *c = kserve_connect_chan("console", CONSOLE_CONSOLE_PROTOCOL, &error);
+	if (!c)
+		return -(int)error;
+	idl_chan_end_set_scratch(&c->end, scratch, sizeof(scratch));
+	stdio_backend b = {client_write, client_read, idl_chan_end_endpoint(&c->end)};
 	stdio_set_backend(&b);
 	return 0;
 }

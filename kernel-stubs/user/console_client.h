@@ -4,10 +4,10 @@
 #ifndef CONSOLE_CLIENT_H
 #define CONSOLE_CLIENT_H
 
-#include "chan.h"
 #include "ulib.h"
 
-/* Opens the client end of the channel behind handle and sends stdio there. */
-int console_client_connect(int handle, idl_chan_end *end);
+/* Looks the console up through the directory and sends stdio there; until
+ * then (or if there is none) stdio goes to the kernel's debug log. */
+int console_client_connect(void);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * console_server.c: the console server. It drives the 16550 UART on COM1
- * from user space and serves idl/console.idl over the runtime channel in its
- * handle 0 with the dispatcher idlc generated. Its handle 1 is the right to
- * the UART's 8 I/O ports, its handle 2 the right to IRQ 4: init gives it
+ * from user space, publishes itself as "console" and serves idl/console.idl
+ * to every program that looks it up, with the dispatcher idlc generated.
+ * Its handle 1 is the right to the UART's 8 I/O ports, its handle 2 the
+ * right to IRQ 4 (handle 0 is its channel to the directory): init gives it
  * nothing else, so it cannot touch any other device. The kernel knows
  * nothing of consoles.
  *
@@ -17,10 +18,8 @@
  * threads write to the UART; a lock keeps each write request, and each
  * echo, in one piece.
  */
-#include "chan.h"
 #include "console.h"
-#include "idl/server.h"
-#include "ulib.h"
+#include "kserve.h"
 
 #define COM1     0x3f8
 #define UART_RBR (COM1 + 0) /* receive buffer */
@@ -32,14 +31,9 @@
 #define LSR_THRE 0x20
 #define COM1_IRQ 4
 
-/* The handles init passes (init.c). */
-#define CHANNEL_HANDLE 0
-#define PORTS_HANDLE   1
-#define IRQ_HANDLE     2
-
-/* Where this server maps its channel: not where the client does, which shows
- * that futex keys are physical. */
-#define SERVER_CHANNEL_ADDR ((void *)0x30000000)
+/* The handles init passes (init.c): 0 is the directory. */
+#define PORTS_HANDLE 1
+#define IRQ_HANDLE   2
 
 #define INPUT_BYTES 4096u /* a power of two */
 #define LINE_BYTES  256u
@@ -211,6 +205,7 @@ static uint32_t take_input(uint8_t *out, uint32_t max)
  * `waiting` from 1 to 0 answers it. */
 static console_console_read_token waiting_read;
 static uint32_t waiting_max;
+static idl_session *waiting_session;
 static _Atomic uint32_t waiting;
 
 /* Answers the read that waits if input is there. The input thread calls it
@@ -250,6 +245,7 @@ static int on_read(idl_request *r, const console_console_read_request *req,
 	if (err != IDL_DEFERRED)
 		return err;
 	waiting_max = req->max;
+	waiting_session = r->session;
 	atomic_store(&waiting, 1);
 	/* A line published before `waiting` was set found no read waiting. */
 	answer_waiting_read();
@@ -289,34 +285,25 @@ static const console_console_handlers handlers = {
     .get_size = on_get_size,
 };
 
+/* A session that ends with its read waiting takes the token with it. */
 static void session_closed(void *ctx, idl_session *session, int reason)
 {
-	(void)ctx, (void)session, (void)reason;
-	atomic_store(&waiting, 0); /* its token is spent */
-	printf("console: client closed the channel\n");
+	(void)ctx, (void)reason;
+	if (waiting_session == session)
+		atomic_store(&waiting, 0);
 }
 
-/* The runtime's server loop, serving one channel: the client's. */
-static idl_chan_end chan;
-static idl_server server;
-static idl_chan_end *slots[1];
-static idl_session sessions[1];
-static _Alignas(8) uint8_t frame[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
-static _Atomic bool stop;
+static kserver server;
 
 int umain(const char *args, long nhandles)
 {
 	(void)args;
 	struct idlk_handle_info ports, irq;
-	if (nhandles < 3 ||
-	    chan_open(CHANNEL_HANDLE, SERVER_CHANNEL_ADDR, IDL_CHAN_SERVER, &chan) < 0) {
-		printf("console: no channel\n");
-		return 1;
-	}
 	/* Check that the resources are the UART's before using them. */
-	if (idlk_handle_info(PORTS_HANDLE, &ports) != IDLK_HANDLE_IOPORT || ports.base != COM1 ||
-	    ports.size != 8 || idlk_handle_info(IRQ_HANDLE, &irq) != IDLK_HANDLE_IRQ ||
-	    irq.base != COM1_IRQ || irq.size != 1 || idlk_ioport(PORTS_HANDLE) < 0) {
+	if (nhandles < 3 || idlk_handle_info(PORTS_HANDLE, &ports) != IDLK_HANDLE_IOPORT ||
+	    ports.base != COM1 || ports.size != 8 ||
+	    idlk_handle_info(IRQ_HANDLE, &irq) != IDLK_HANDLE_IRQ || irq.base != COM1_IRQ ||
+	    irq.size != 1 || idlk_ioport(PORTS_HANDLE) < 0) {
 		printf("console: no access to the UART\n");
 		return 1;
 	}
@@ -328,15 +315,18 @@ int umain(const char *args, long nhandles)
 		printf("console: cannot start the input thread\n");
 		return 1;
 	}
-	printf("console: serving idl/console.idl on COM1 (IRQ %d)\n", COM1_IRQ);
-	idl_server_init(&server, chan.doorbell, slots, sessions, 1, frame, sizeof(frame));
-	server.patience = chan.patience; /* one CPU: yield, do not spin (chan.c) */
-	idl_server_add_interface(&server, &console_console_interface, &handlers, NULL);
-	idl_server_set_sessions(&server, NULL, session_closed, NULL);
-	if (idl_server_add(&server, &chan, 0) < 0) {
-		printf("console: cannot serve the channel\n");
+	if (kserve_init(&server, KSERVE_MAX_SESSIONS) != IDL_OK ||
+	    kserve_add_interface(&server, &console_console_interface, &handlers, NULL) != IDL_OK) {
+		printf("console: cannot set up serving\n");
 		return 1;
 	}
-	idl_server_run(&server, &stop);
+	kserve_set_sessions(&server, NULL, session_closed, NULL);
+	int err = kserve_publish(&server, "console");
+	if (err != IDL_OK) {
+		printf("console: cannot publish: %s\n", idl_error_name(err));
+		return 1;
+	}
+	printf("console: serving idl/console.idl on COM1 (IRQ %d)\n", COM1_IRQ);
+	kserve_run(&server);
 	return 0;
 }

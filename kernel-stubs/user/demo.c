@@ -1,12 +1,10 @@
 /*
- * demo.c: an ordinary program of the reference system. Its handle 0 is a
- * channel to the console server; once connected, printf goes through the
- * libc shim to the generated Console.write stub, and fgets_stdin through
- * Console.read to a line typed on the serial console.
+ * demo.c: an ordinary program of the reference system. It finds the console
+ * server through the directory (its handle 0); once connected, printf goes
+ * through the libc shim to the generated Console.write stub, and
+ * fgets_stdin through Console.read to a line typed on the serial console.
  */
 #include "console_client.h"
-
-static idl_chan_end console;
 
 static volatile int other_ran;
 
@@ -37,7 +35,7 @@ static void check_yield(void)
 int umain(const char *args, long nhandles)
 {
 	(void)args;
-	if (nhandles < 1 || console_client_connect(0, &console) < 0) {
+	if (nhandles < 1 || console_client_connect() < 0) {
 		printf("demo: no console channel\n");
 		return 1;
 	}

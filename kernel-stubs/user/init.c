@@ -2,31 +2,24 @@
  * init.c: the first process. The kernel starts it with the whole machine as
  * its limits and, as its handles 0-3, a resource covering every I/O port,
  * all device memory, every IRQ line, and DMA. It derives from them what each
- * server needs and nothing more: the console server gets the UART's 8 ports
- * and IRQ 4, the demo no device at all. It creates the channel between the
- * two, starts both with limits of their own, waits for the demo, and then
- * stops the machine through QEMU's debug-exit device (port 0xf4, which only
- * init opens): that is how the image reports success or failure to a test.
+ * server needs and nothing more (init_system.c): the console server gets
+ * the UART's 8 ports and IRQ 4, the PCI server the configuration ports and
+ * what PCI devices may be given, programs no device at all. Every program
+ * it starts gets a session of init's directory (init_services.c) as its
+ * handle 0 and finds the services there. At the end init stops the machine
+ * through QEMU's debug-exit device (port 0xf4, which only init opens): that
+ * is how an image reports success or failure to a test.
  *
- * With the argument "faults" it first runs the faulting programs (faults.c);
- * with "hostile", the hostile programs (hostile_run.c); each run must leave
- * the system able to run the demo as usual.
+ * The arguments pick the image: "shell" (the reference system: servers and
+ * the shell, init_system.c), "demo" (the console and the demo program),
+ * "faults" and "hostile" (the faulting and hostile programs, init_faults.c
+ * and init_hostile.c, then the demo, which must still work).
  */
 #include "init.h"
-#include "chan.h"
-#include "console.h"
 
 #define DEBUG_EXIT_PORT   0xf4
 #define EXIT_SUCCESS_CODE 0x10 /* QEMU exits with status 33 */
 #define EXIT_FAILURE_CODE 0x11 /* QEMU exits with status 35 */
-
-#define COM1     0x3f8
-#define COM1_IRQ 4
-
-const struct idlk_limits server_limits = {
-    .threads = 4, .procs = 0, .shms = 2, .handles = 8, .pages = 512};
-const struct idlk_limits program_limits = {
-    .threads = 4, .procs = 0, .shms = 2, .handles = 8, .pages = 512};
 
 static int exit_port = -1;
 
@@ -76,37 +69,40 @@ static void open_exit_port(void)
 	}
 }
 
-/* The console server and the demo, as in every image; true if the demo passed. */
-static bool run_demo(void)
+/*
+ * The boot thread: what the image's arguments ask for, then power off. The
+ * main thread serves the directory meanwhile, which every program but the
+ * faulting and hostile ones finds the system's services through.
+ */
+static void boot(void *arg)
 {
-	int chan = chan_create(CONSOLE_CONSOLE_MAX_FRAME_BYTES);
-	if (chan < 0) {
-		printf("init: cannot create the console channel: %d\n", chan);
-		return false;
-	}
-	int console[3] = {chan, derive(INIT_IOPORTS, COM1, 8), derive(INIT_IRQS, COM1_IRQ, 1)};
-	if (start("console", console, 3, 0, &server_limits) < 0)
-		return false;
-	idlk_handle_close(console[1]);
-	idlk_handle_close(console[2]);
-	long demo = start("demo", &chan, 1, 0, &program_limits);
-	if (demo < 0)
-		return false;
-	long status = idlk_wait((int)demo);
-	printf("init: demo exited with status %ld\n", status);
-	return status == 0;
+	const char *args = arg;
+	bool ok = true;
+	if (strcmp(args, "faults") == 0)
+		ok = run_faults();
+	else if (strcmp(args, "hostile") == 0)
+		ok = run_hostile();
+	if (strcmp(args, "shell") == 0)
+		ok = run_system();
+	else
+		ok = run_demo() && ok;
+	printf("init: %s; switching off\n", ok ? "success" : "FAILURE");
+	power_off(ok);
 }
 
 int umain(const char *args, long nhandles)
 {
 	printf("init: started, arguments \"%s\", %ld handles\n", args, nhandles);
 	open_exit_port();
-	bool ok = true;
-	if (strcmp(args, "faults") == 0)
-		ok = run_faults();
-	else if (strcmp(args, "hostile") == 0)
-		ok = run_hostile();
-	ok = run_demo() && ok;
-	printf("init: %s; switching off\n", ok ? "success" : "FAILURE");
-	power_off(ok);
+	if (directory_start() != IDL_OK) {
+		printf("init: cannot start the directory\n");
+		power_off(false);
+	}
+	if (thread_spawn(boot, (void *)args, 65536) < 0) {
+		printf("init: cannot start the boot thread\n");
+		power_off(false);
+	}
+	directory_run();
+	printf("init: the directory stopped\n");
+	power_off(false);
 }

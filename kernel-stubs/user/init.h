@@ -1,11 +1,14 @@
 /*
- * init.h: what the parts of init share (init.c, init_faults.c,
- * init_hostile.c).
+ * init.h: what the parts of init share (init.c, init_services.c,
+ * init_system.c, init_faults.c, init_hostile.c).
  */
 #ifndef INIT_H
 #define INIT_H
 
+#include "idl_wire.h"
 #include "ulib.h"
+
+#include <stdatomic.h>
 
 /* The root resources the kernel gives init, as its handles. */
 #define INIT_IOPORTS 0
@@ -28,5 +31,16 @@ int derive(int root, uint64_t base, uint64_t size);
 
 bool run_faults(void);
 bool run_hostile(void);
+/* init_system.c: the console and the demo; the whole system and the shell. */
+bool run_demo(void);
+bool run_system(void);
+
+/* init_services.c: the directory. A session for a program to be started
+ * is its handle 0; directory_run serves until the machine stops. */
+int directory_start(void);
+int directory_session(uint64_t client, int *client_end);
+/* Waits until name is published, at most timeout_ns; whether it is. */
+bool directory_wait(const char *name, uint64_t timeout_ns);
+void directory_run(void);
 
 #endif

@@ -1,0 +1,407 @@
+/*
+ * blk_server.c: the virtio-blk driver and the block service. It claims the
+ * first virtio-blk device from the PCI server, which hands over exactly the
+ * device's BARs, its interrupt line and DMA; it drives the device through
+ * virtio_blk.c and serves idl/block.idl as "block".
+ *
+ * Requests are asynchronous end to end: a read or write handler puts the
+ * request on the device's queue and takes its reply with it (a deferred
+ * reply), and the server goes on serving; the interrupt thread takes each
+ * finished request off the queue, copies a read's sectors into the client's
+ * buffer and answers. Up to SLOTS requests are in flight at once. Sectors
+ * go between the device and a bounce buffer in DMA memory, and between that
+ * and the client's shared buffer, which the session attached once.
+ *
+ * Exit status 2: there is no virtio-blk device (init does not restart it).
+ */
+#include "block.h"
+#include "kserve.h"
+#include "pci.h"
+#include "virtio_blk.h"
+
+#define SLOTS        8
+#define BOUNCE_BYTES BLOCK_MAX_TRANSFER
+#define SECTOR       512u
+#define PAGE         4096u
+
+struct session_state {
+	uint8_t *buffer; /* the attached transfer buffer, mapped */
+	uint64_t bytes;
+	uint32_t in_flight; /* requests whose completion may still touch buffer */
+	bool closed;        /* unmap once in_flight is 0 */
+};
+
+static struct slot {
+	bool busy;
+	uint32_t type;
+	struct session_state *session;
+	uint64_t buffer_offset;
+	uint32_t bytes;
+	union {
+		block_device_read_token read;
+		block_device_write_token write;
+		block_device_flush_token flush;
+	} token;
+} slots[SLOTS];
+
+static struct session_state states[KSERVE_MAX_SESSIONS];
+static idl_lock lock; /* slots and states, between the serving and interrupt threads */
+static virtio_blk blk;
+static uint8_t *bounce;
+static uint64_t bounce_phys;
+static kserver server;
+
+/* The device's configuration space, read through the PCI server. */
+static idl_endpoint *pci;
+static pci_address address;
+static idl_handle memory_bars[6];
+static bool bar_present[6];
+
+static uint32_t config_read(void *ctx, uint16_t offset, int width)
+{
+	(void)ctx;
+	pci_bus_config_read_request req = {
+	    .address = address, .offset = offset, .width = (pci_width)width};
+	pci_bus_config_read_reply_buffer rb;
+	const pci_bus_config_read_reply *reply;
+	sys_errno error;
+	if (pci_bus_config_read(pci, &req, &rb, &reply, &error) != IDL_OK)
+		return 0xffffffffu;
+	return reply->value;
+}
+
+static volatile void *map_bar(void *ctx, int bar, uint32_t offset, uint32_t length)
+{
+	(void)ctx;
+	if (bar < 0 || bar > 5 || !bar_present[bar])
+		return NULL;
+	uint32_t first = offset / PAGE * PAGE;
+	uint32_t bytes = (offset + length + PAGE - 1) / PAGE * PAGE - first;
+	long at = idlk_mmio_map((int)memory_bars[bar], first, bytes, NULL);
+	return at < 0 ? NULL : (volatile uint8_t *)at + (offset - first);
+}
+
+/* Unmaps a closed session's buffer once no request can touch it. Under lock. */
+static void settle_session(struct session_state *s)
+{
+	if (s->closed && s->in_flight == 0 && s->buffer) {
+		idlk_unmap(s->buffer, s->bytes);
+		s->buffer = NULL;
+	}
+}
+
+/* The interrupt thread: answers every request the device finished. */
+static void interrupts(void *arg)
+{
+	int irq = (int)(intptr_t)arg;
+	for (;;) {
+		long err = idlk_irq_wait(irq);
+		if (err < 0) {
+			printf("blk: irq_wait failed: %ld\n", err);
+			return;
+		}
+		virtio_isr(&blk.dev); /* reading it acknowledges the interrupt */
+		uint8_t status;
+		int n;
+		idl_lock_take(&lock);
+		while ((n = vblk_complete(&blk, &status)) >= 0) {
+			struct slot *s = &slots[n];
+			bool ok = status == VBLK_S_OK;
+			if (s->type == VBLK_T_IN) {
+				if (ok && s->session->buffer)
+					memcpy(s->session->buffer + s->buffer_offset,
+					       bounce + n * BOUNCE_BYTES, s->bytes);
+				block_device_read_reply reply = {0};
+				ok ? block_device_read_reply_ok(&s->token.read, &reply)
+				   : block_device_read_reply_error(&s->token.read, SYS_ERRNO_IO);
+			} else if (s->type == VBLK_T_OUT) {
+				block_device_write_reply reply = {0};
+				ok ? block_device_write_reply_ok(&s->token.write, &reply)
+				   : block_device_write_reply_error(&s->token.write, SYS_ERRNO_IO);
+			} else {
+				block_device_flush_reply reply = {0};
+				ok ? block_device_flush_reply_ok(&s->token.flush, &reply)
+				   : block_device_flush_reply_error(&s->token.flush, SYS_ERRNO_IO);
+			}
+			s->session->in_flight--;
+			settle_session(s->session);
+			s->busy = false;
+		}
+		if (n == -2)
+			printf("blk: the device returned a request that was not in flight\n");
+		idl_lock_give(&lock);
+	}
+}
+
+static struct session_state *state_of(idl_request *r)
+{
+	return r->session->state;
+}
+
+static int on_geometry(idl_request *r, const block_device_geometry_request *req,
+                       block_device_geometry_reply *reply, sys_errno *error)
+{
+	(void)r, (void)req, (void)error;
+	reply->geometry = (block_geometry){
+	    .sector_bytes = SECTOR,
+	    .sectors = blk.sectors,
+	    .read_only = blk.read_only,
+	    .can_flush = blk.can_flush,
+	};
+	return IDL_OK;
+}
+
+static int on_attach(idl_request *r, const block_device_attach_request *req,
+                     block_device_attach_reply *reply, sys_errno *error)
+{
+	(void)reply;
+	struct idlk_handle_info info;
+	if (idlk_handle_info((int)req->buffer, &info) != IDLK_HANDLE_SHM || info.size < SECTOR) {
+		*error = SYS_ERRNO_INVALID;
+		return IDL_E_REMOTE;
+	}
+	long at = idlk_shm_map((int)req->buffer, NULL, IDLK_PROT_READ | IDLK_PROT_WRITE);
+	if (at < 0) {
+		*error = SYS_ERRNO_TOO_MANY;
+		return IDL_E_REMOTE;
+	}
+	struct session_state *s = state_of(r);
+	idl_lock_take(&lock);
+	if (s->buffer && s->in_flight) {
+		idl_lock_give(&lock);
+		idlk_unmap((void *)at, info.size);
+		*error = SYS_ERRNO_BUSY; /* a request still uses the old one */
+		return IDL_E_REMOTE;
+	}
+	if (s->buffer)
+		idlk_unmap(s->buffer, s->bytes);
+	s->buffer = (uint8_t *)at;
+	s->bytes = info.size;
+	idl_lock_give(&lock);
+	return IDL_OK;
+}
+
+/*
+ * Checks a read or write and takes a slot for it: the slot's index, or -1
+ * with *error set. The range must lie on the device, fit in the transfer
+ * buffer and in one bounce buffer.
+ */
+static int take_slot(idl_request *r, uint64_t sector, uint32_t count, uint64_t offset,
+                     uint32_t type, sys_errno *error)
+{
+	struct session_state *st = state_of(r);
+	uint64_t bytes = (uint64_t)count * SECTOR;
+	if (!st->buffer) {
+		*error = SYS_ERRNO_BAD_STATE;
+		return -1;
+	}
+	if (count == 0 || bytes > BOUNCE_BYTES || sector >= blk.sectors ||
+	    count > blk.sectors - sector) {
+		*error = SYS_ERRNO_INVALID;
+		return -1;
+	}
+	if (offset > st->bytes || bytes > st->bytes - offset) {
+		*error = SYS_ERRNO_RANGE;
+		return -1;
+	}
+	if (type == VBLK_T_OUT && blk.read_only) {
+		*error = SYS_ERRNO_ACCESS;
+		return -1;
+	}
+	for (int i = 0; i < SLOTS; i++) {
+		if (!slots[i].busy) {
+			slots[i] = (struct slot){true, type, st, offset, (uint32_t)bytes, {{0}}};
+			return i;
+		}
+	}
+	*error = SYS_ERRNO_BUSY;
+	return -1;
+}
+
+/* Puts slot i on the device; the caller deferred its reply. Under lock. */
+static void submit(int i, uint64_t sector)
+{
+	struct slot *s = &slots[i];
+	s->session->in_flight++;
+	if (vblk_submit(&blk, i, s->type, sector, bounce_phys + (uint64_t)i * BOUNCE_BYTES,
+	                s->type == VBLK_T_FLUSH ? 0 : s->bytes) < 0)
+		printf("blk: the device queue is full\n"); /* cannot happen: 3 descriptors a slot */
+}
+
+static int on_read(idl_request *r, const block_device_read_request *req,
+                   block_device_read_reply *reply, sys_errno *error)
+{
+	(void)reply;
+	idl_lock_take(&lock);
+	int i = take_slot(r, req->sector, req->count, req->buffer_offset, VBLK_T_IN, error);
+	if (i < 0) {
+		idl_lock_give(&lock);
+		return IDL_E_REMOTE;
+	}
+	int err = block_device_read_defer(r, &slots[i].token.read);
+	if (err == IDL_DEFERRED)
+		submit(i, req->sector);
+	else
+		slots[i].busy = false;
+	idl_lock_give(&lock);
+	return err;
+}
+
+static int on_write(idl_request *r, const block_device_write_request *req,
+                    block_device_write_reply *reply, sys_errno *error)
+{
+	(void)reply;
+	idl_lock_take(&lock);
+	int i = take_slot(r, req->sector, req->count, req->buffer_offset, VBLK_T_OUT, error);
+	if (i < 0) {
+		idl_lock_give(&lock);
+		return IDL_E_REMOTE;
+	}
+	/* Copy now: the client may reuse its buffer once the reply comes. */
+	memcpy(bounce + i * BOUNCE_BYTES, state_of(r)->buffer + req->buffer_offset, slots[i].bytes);
+	int err = block_device_write_defer(r, &slots[i].token.write);
+	if (err == IDL_DEFERRED)
+		submit(i, req->sector);
+	else
+		slots[i].busy = false;
+	idl_lock_give(&lock);
+	return err;
+}
+
+static int on_flush(idl_request *r, const block_device_flush_request *req,
+                    block_device_flush_reply *reply, sys_errno *error)
+{
+	(void)req, (void)reply;
+	if (!blk.can_flush)
+		return IDL_OK; /* the device writes through */
+	idl_lock_take(&lock);
+	int i = -1;
+	for (int k = 0; k < SLOTS && i < 0; k++)
+		if (!slots[k].busy)
+			i = k;
+	if (i < 0) {
+		idl_lock_give(&lock);
+		*error = SYS_ERRNO_BUSY;
+		return IDL_E_REMOTE;
+	}
+	slots[i] = (struct slot){true, VBLK_T_FLUSH, state_of(r), 0, 0, {{0}}};
+	int err = block_device_flush_defer(r, &slots[i].token.flush);
+	if (err == IDL_DEFERRED)
+		submit(i, 0);
+	else
+		slots[i].busy = false;
+	idl_lock_give(&lock);
+	return err;
+}
+
+static const block_device_handlers handlers = {
+    .geometry = on_geometry,
+    .attach = on_attach,
+    .read = on_read,
+    .write = on_write,
+    .flush = on_flush,
+};
+
+static int session_open(void *ctx, idl_session *session)
+{
+	(void)ctx;
+	struct session_state *s = &states[session->id];
+	idl_lock_take(&lock);
+	*s = (struct session_state){0};
+	idl_lock_give(&lock);
+	session->state = s;
+	return IDL_OK;
+}
+
+static void session_close(void *ctx, idl_session *session, int reason)
+{
+	(void)ctx, (void)reason;
+	struct session_state *s = session->state;
+	idl_lock_take(&lock);
+	s->closed = true;
+	settle_session(s);
+	idl_lock_give(&lock);
+}
+
+/* Finds and claims the device; its interrupt line in *irq. */
+static int claim_device(int *irq, int *dma)
+{
+	pci = kserve_connect("pci", PCI_BUS_PROTOCOL);
+	if (!pci)
+		return -1;
+	pci_bus_find_request find = {0};
+	find.filter.vendor_id.present = true;
+	find.filter.vendor_id.value = VIRTIO_VENDOR_ID;
+	find.filter.device_id.present = true;
+	find.filter.device_id.value = VIRTIO_MODERN_ID(VIRTIO_TYPE_BLOCK);
+	static pci_bus_find_reply_buffer frb;
+	const pci_bus_find_reply *found;
+	sys_errno error;
+	if (pci_bus_find(pci, &find, &frb, &found, &error) != IDL_OK || found->devices.count == 0)
+		return 2;
+	address = found->devices.items[0];
+	pci_bus_claim_request claim = {.address = address};
+	static pci_bus_claim_reply_buffer crb;
+	const pci_bus_claim_reply *c;
+	if (pci_bus_claim(pci, &claim, &crb, &c, &error) != IDL_OK || !c->irq.present)
+		return -1;
+	for (int b = 0; b < 6; b++) {
+		bar_present[b] = c->memory_bars[b].present;
+		memory_bars[b] = c->memory_bars[b].value;
+	}
+	*irq = (int)c->irq.value;
+	*dma = (int)c->dma;
+	pci_bus_set_command_request cmd = {.address = address,
+	                                   .enable =
+	                                       PCI_COMMAND_MEMORY_SPACE | PCI_COMMAND_BUS_MASTER,
+	                                   .disable = PCI_COMMAND_INTX_DISABLE};
+	pci_bus_set_command_reply_buffer srb;
+	const pci_bus_set_command_reply *set;
+	return pci_bus_set_command(pci, &cmd, &srb, &set, &error) == IDL_OK ? 0 : -1;
+}
+
+int umain(const char *args, long nhandles)
+{
+	(void)args, (void)nhandles;
+	int irq, dma;
+	int err = claim_device(&irq, &dma);
+	if (err == 2) {
+		printf("blk: no virtio-blk device\n");
+		return 2;
+	}
+	if (err < 0) {
+		printf("blk: cannot claim the virtio-blk device\n");
+		return 1;
+	}
+	uint64_t ring_phys;
+	long ring = idlk_dma_alloc(dma, VBLK_DMA_BYTES, NULL, &ring_phys);
+	long data = idlk_dma_alloc(dma, SLOTS * BOUNCE_BYTES, NULL, &bounce_phys);
+	if (ring < 0 || data < 0) {
+		printf("blk: no DMA memory\n");
+		return 1;
+	}
+	bounce = (uint8_t *)data;
+	virtio_access access = {config_read, map_bar, NULL};
+	if (vblk_start(&blk, &access, (volatile void *)ring, ring_phys) < 0) {
+		printf("blk: the device did not start\n");
+		return 1;
+	}
+	if (thread_spawn(interrupts, (void *)(intptr_t)irq, 16384) < 0 ||
+	    kserve_init(&server, KSERVE_MAX_SESSIONS) != IDL_OK ||
+	    kserve_add_interface(&server, &block_device_interface, &handlers, NULL) != IDL_OK) {
+		printf("blk: cannot set up serving\n");
+		return 1;
+	}
+	kserve_set_sessions(&server, session_open, session_close, NULL);
+	err = kserve_publish(&server, "block");
+	if (err != IDL_OK) {
+		printf("blk: cannot publish: %s\n", idl_error_name(err));
+		return 1;
+	}
+	printf(
+	    "blk: virtio-blk at %02x:%02x.%x, %lu sectors%s; serving idl/block.idl as \"block\"\n",
+	    address.bus, address.device, address.function, (unsigned long)blk.sectors,
+	    blk.read_only ? ", read-only" : "");
+	kserve_run(&server);
+	return 0;
+}

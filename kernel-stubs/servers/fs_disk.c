@@ -1,0 +1,102 @@
+/*
+ * fs_disk.c: the file server's disk, for the FAT32 library: a struct
+ * fat_device over the block service (idl/block.idl). Sectors move through
+ * one shared-memory buffer attached to the block session at start-up, so a
+ * read costs one request and one copy out of the buffer.
+ */
+#include "fs_server.h"
+
+static int disk_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
+{
+	struct fs_disk *d = ctx;
+	while (count) {
+		uint32_t n = count < d->buffer_sectors ? count : d->buffer_sectors;
+		block_device_read_request req = {.sector = sector, .count = n, .buffer_offset = 0};
+		block_device_read_reply_buffer rb;
+		const block_device_read_reply *reply;
+		sys_errno error;
+		if (block_device_read(d->ep, &req, &rb, &reply, &error) != IDL_OK)
+			return -1;
+		memcpy(buf, d->buffer, (size_t)n * FAT_SECTOR_BYTES);
+		d->sectors_read += n;
+		buf = (uint8_t *)buf + (size_t)n * FAT_SECTOR_BYTES;
+		sector += n;
+		count -= n;
+	}
+	return 0;
+}
+
+static int disk_write(void *ctx, uint64_t sector, uint32_t count, const void *buf)
+{
+	struct fs_disk *d = ctx;
+	while (count) {
+		uint32_t n = count < d->buffer_sectors ? count : d->buffer_sectors;
+		memcpy(d->buffer, buf, (size_t)n * FAT_SECTOR_BYTES);
+		block_device_write_request req = {.sector = sector, .count = n, .buffer_offset = 0};
+		block_device_write_reply_buffer rb;
+		const block_device_write_reply *reply;
+		sys_errno error;
+		if (block_device_write(d->ep, &req, &rb, &reply, &error) != IDL_OK)
+			return -1;
+		d->sectors_written += n;
+		buf = (const uint8_t *)buf + (size_t)n * FAT_SECTOR_BYTES;
+		sector += n;
+		count -= n;
+	}
+	return 0;
+}
+
+static int disk_flush(void *ctx)
+{
+	struct fs_disk *d = ctx;
+	block_device_flush_request req = {0};
+	block_device_flush_reply_buffer rb;
+	const block_device_flush_reply *reply;
+	sys_errno error;
+	return block_device_flush(d->ep, &req, &rb, &reply, &error) == IDL_OK ? 0 : -1;
+}
+
+static uint64_t disk_sectors(void *ctx)
+{
+	return ((struct fs_disk *)ctx)->sectors;
+}
+
+/* The reference system has no clock of the day: files get the FAT epoch
+ * plus the time since boot. */
+static int64_t disk_now(void *ctx)
+{
+	(void)ctx;
+	return 315532800ll * 1000000000ll + idlk_clock();
+}
+
+/* Attaches a transfer buffer to the block session and learns the geometry. */
+int fs_disk_open(struct fs_disk *d, idl_endpoint *block)
+{
+	d->ep = block;
+	block_device_geometry_request greq = {0};
+	block_device_geometry_reply_buffer grb;
+	const block_device_geometry_reply *g;
+	sys_errno error;
+	int err = block_device_geometry(block, &greq, &grb, &g, &error);
+	if (err != IDL_OK)
+		return err;
+	if (g->geometry.sector_bytes != FAT_SECTOR_BYTES)
+		return IDL_E_INVALID_ARGUMENT;
+	d->sectors = g->geometry.sectors;
+	long h = idlk_shm_create(FS_DISK_BUFFER_BYTES);
+	if (h < 0)
+		return IDL_E_TRANSPORT;
+	long at = idlk_shm_map((int)h, NULL, IDLK_PROT_READ | IDLK_PROT_WRITE);
+	if (at < 0)
+		return IDL_E_TRANSPORT;
+	d->buffer = (uint8_t *)at;
+	d->buffer_sectors = FS_DISK_BUFFER_BYTES / FAT_SECTOR_BYTES;
+	block_device_attach_request areq = {.buffer = (idl_handle)h};
+	block_device_attach_reply_buffer arb;
+	const block_device_attach_reply *a;
+	err = block_device_attach(block, &areq, &arb, &a, &error);
+	if (err != IDL_OK)
+		return err;
+	d->dev = (struct fat_device){d, disk_read, disk_write, disk_flush, disk_sectors, disk_now};
+	return IDL_OK;
+}

@@ -1,0 +1,165 @@
+/*
+ * init_system.c: starting the reference system. Each server gets a session
+ * of the directory as its handle 0 and, after it, exactly the device
+ * resources it drives; each program the directory alone. A server that
+ * dies is started again (up to RESTARTS times): its clients see their
+ * channels closed, the directory forgets its name, and the new instance
+ * publishes it again, so the next lookup reaches it.
+ *
+ * Images: "demo" runs the console server and the demo program; "shell"
+ * runs the console, PCI, block and file servers and the shell, and ends
+ * when the shell does (`poweroff`).
+ */
+#include "init.h"
+
+#define COM1            0x3f8
+#define COM1_IRQ        4
+#define PCI_CONFIG_PORT 0xcf8
+#define RESTARTS        5
+#define PUBLISH_WAIT_NS 5000000000ull /* a server has 5 s to publish itself */
+
+const struct idlk_limits server_limits = {
+    .threads = 4, .procs = 0, .shms = 24, .handles = 24, .pages = 4096};
+const struct idlk_limits program_limits = {
+    .threads = 4, .procs = 0, .shms = 8, .handles = 16, .pages = 2048};
+
+/*
+ * Starts module with a directory session as its handle 0 and the handles
+ * in extra after it; init keeps none of them, so the channel's end is the
+ * child's alone (its death closes it). The process handle, or < 0.
+ */
+static long start_with_directory(const char *module, const int *extra, size_t count,
+                                 const struct idlk_limits *limits)
+{
+	int handles[IDLK_SPAWN_HANDLES];
+	if (count + 1 > IDLK_SPAWN_HANDLES || directory_session(0, &handles[0]) != IDL_OK) {
+		printf("init: no directory session for %s\n", module);
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++)
+		handles[1 + i] = extra[i];
+	long h = start(module, handles, count + 1, 0, limits);
+	idlk_handle_close(handles[0]);
+	return h;
+}
+
+/* What each server is given; servers derive nothing else. */
+enum grant {
+	GRANT_CONSOLE, /* the UART's 8 ports and IRQ 4 */
+	GRANT_PCI,     /* configuration ports, the PCI I/O window, device memory, IRQs, DMA */
+	GRANT_NONE     /* drivers and servers that get devices from the PCI server */
+};
+
+static size_t grant(enum grant g, int *out)
+{
+	switch (g) {
+	case GRANT_CONSOLE:
+		out[0] = derive(INIT_IOPORTS, COM1, 8);
+		out[1] = derive(INIT_IRQS, COM1_IRQ, 1);
+		return 2;
+	case GRANT_PCI:
+		out[0] = derive(INIT_IOPORTS, PCI_CONFIG_PORT, 8);
+		out[1] = derive(INIT_IOPORTS, 0x1000, 0xf000); /* where PCI I/O BARs live */
+		out[2] = (int)idlk_handle_dup(INIT_MMIO);
+		out[3] = derive(INIT_IRQS, 5, 11); /* the lines PCI interrupts are routed to */
+		out[4] = (int)idlk_handle_dup(INIT_DMA);
+		return 5;
+	case GRANT_NONE:
+		return 0;
+	}
+	return 0;
+}
+
+static long start_server(const char *module, enum grant g)
+{
+	int extra[8];
+	size_t n = grant(g, extra);
+	long h = start_with_directory(module, extra, n, &server_limits);
+	for (size_t i = 0; i < n; i++)
+		idlk_handle_close(extra[i]);
+	return h;
+}
+
+/* A server init keeps running. */
+struct watched {
+	const char *module;
+	const char *service; /* the name it publishes */
+	enum grant grant;
+	long process;
+	int restarts;
+};
+
+static _Atomic bool shutting_down;
+
+/* One thread per server: waits for it to end and starts it again. Exit
+ * status 2 means the server found nothing to serve (no such device). */
+static void watch(void *arg)
+{
+	struct watched *w = arg;
+	for (;;) {
+		long status = idlk_wait((int)w->process);
+		idlk_handle_close((int)w->process);
+		if (atomic_load(&shutting_down))
+			return;
+		printf("init: %s ended with status %ld", w->module, status);
+		if (status == 2 || w->restarts == RESTARTS) {
+			printf("; not starting it again\n");
+			return;
+		}
+		w->restarts++;
+		printf("; starting it again (%d of %d)\n", w->restarts, RESTARTS);
+		w->process = start_server(w->module, w->grant);
+		if (w->process < 0)
+			return;
+	}
+}
+
+/* Starts a server, waits until it published its name, and watches it. */
+static bool start_watched(struct watched *w)
+{
+	w->process = start_server(w->module, w->grant);
+	if (w->process < 0)
+		return false;
+	bool published = directory_wait(w->service, PUBLISH_WAIT_NS);
+	if (thread_spawn(watch, w, 16384) < 0)
+		printf("init: cannot watch %s\n", w->module);
+	if (!published)
+		printf("init: %s did not publish \"%s\"\n", w->module, w->service);
+	return published;
+}
+
+static struct watched console = {"console", "console", GRANT_CONSOLE, -1, 0};
+
+bool run_demo(void)
+{
+	if (!start_watched(&console))
+		return false;
+	long demo = start_with_directory("demo", NULL, 0, &program_limits);
+	if (demo < 0)
+		return false;
+	long status = idlk_wait((int)demo);
+	printf("init: demo exited with status %ld\n", status);
+	atomic_store(&shutting_down, true);
+	return status == 0;
+}
+
+static struct watched pci = {"pci", "pci", GRANT_PCI, -1, 0};
+static struct watched block = {"blk", "block", GRANT_NONE, -1, 0};
+static struct watched fs = {"fs", "fs", GRANT_NONE, -1, 0};
+
+bool run_system(void)
+{
+	if (!start_watched(&console) || !start_watched(&pci))
+		return false;
+	/* Without a disk there is no block service, and no file system: the
+	 * shell still works, and says so when asked for files. */
+	if (start_watched(&block))
+		start_watched(&fs);
+	long sh = start_with_directory("sh", NULL, 0, &program_limits);
+	if (sh < 0)
+		return false;
+	long status = idlk_wait((int)sh);
+	atomic_store(&shutting_down, true);
+	printf("init: the shell exited with status %ld\n", status);
+	return status == 0;
+}

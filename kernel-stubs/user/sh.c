@@ -1,0 +1,111 @@
+/*
+ * sh.c: the reference system's shell, on the serial console. It reads a
+ * line, splits it into words (double quotes keep spaces in one word), and
+ * runs one of its commands, each written on the libc shim's POSIX calls, so
+ * that every file operation is a request to the file server. `poweroff`
+ * ends the shell with status 0, which init takes as the end of a
+ * successful session. Standard input that is not a person works as well:
+ * a script piped into QEMU's serial port is typed line by line.
+ */
+#include "sh.h"
+#include "posix.h"
+
+#define LINE_BYTES 512
+#define MAX_WORDS  32
+
+/*
+ * Splits line into words in place: spaces separate, double quotes group
+ * (and are dropped). Returns the count, or -1 for an unclosed quote.
+ */
+static int split(char *line, char **words, int max)
+{
+	int n = 0;
+	char *in = line, *out = line;
+	for (;;) {
+		while (*in == ' ' || *in == '\t')
+			in++;
+		if (*in == 0 || *in == '\n' || *in == '\r')
+			return n;
+		if (n == max)
+			return n;
+		words[n++] = out;
+		bool quoted = false;
+		while (*in && *in != '\n' && *in != '\r' &&
+		       (quoted || (*in != ' ' && *in != '\t'))) {
+			if (*in == '"')
+				quoted = !quoted;
+			else
+				*out++ = *in;
+			in++;
+		}
+		if (quoted)
+			return -1;
+		bool end = *in == 0 || *in == '\n' || *in == '\r';
+		if (!end)
+			in++;
+		*out++ = 0;
+		if (end)
+			return n;
+	}
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+} commands[] = {
+    {"ls", sh_ls, "ls [-l] [PATH]      list a directory (one name per line)"},
+    {"cat", sh_cat, "cat FILE...         print files"},
+    {"echo", sh_echo, "echo WORD... [> FILE | >> FILE]"},
+    {"mkdir", sh_mkdir, "mkdir PATH          make a directory"},
+    {"rm", sh_rm, "rm PATH             remove a file or an empty directory"},
+    {"mv", sh_mv, "mv FROM TO          rename or move"},
+    {"stat", sh_stat, "stat PATH           what the file system knows of a file"},
+    {"crc32", sh_crc32, "crc32 FILE          the CRC-32 of a file's bytes, in hex"},
+    {"lspci", sh_lspci, "lspci               the PCI functions the PCI server found"},
+    {"help", sh_help, "help                this list"},
+};
+
+int sh_help(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %s\n", commands[i].usage);
+	printf("  poweroff            end the session\n");
+	return 0;
+}
+
+int umain(const char *args, long nhandles)
+{
+	(void)args, (void)nhandles;
+	if (sh_connect() < 0)
+		return 1;
+	printf("sh: the idlc reference system; \"help\" lists the commands\n");
+	static char line[LINE_BYTES];
+	for (;;) {
+		printf("$ ");
+		if (!fgets_stdin(line, sizeof(line)))
+			return 1;
+		char *words[MAX_WORDS];
+		int n = split(line, words, MAX_WORDS);
+		if (n < 0) {
+			printf("sh: a quote is not closed\n");
+			continue;
+		}
+		if (n == 0)
+			continue;
+		if (strcmp(words[0], "poweroff") == 0) {
+			printf("sh: powering off\n");
+			fflush_stdout();
+			return 0;
+		}
+		size_t i = 0;
+		while (i < sizeof(commands) / sizeof(commands[0]) &&
+		       strcmp(commands[i].name, words[0]))
+			i++;
+		if (i == sizeof(commands) / sizeof(commands[0]))
+			printf("sh: %s: no such command (\"help\" lists them)\n", words[0]);
+		else
+			commands[i].run(n, words);
+	}
+}

@@ -1,0 +1,198 @@
+/*
+ * sh_files.c: the shell's file commands, on the libc shim's POSIX calls.
+ */
+#include "posix.h"
+#include "sh.h"
+
+static int fail(const char *what, const char *path)
+{
+	printf("%s: %s: %s\n", what, path, strerror(errno));
+	return 1;
+}
+
+static void print_entry(const char *dir, const struct dirent *e, bool long_form)
+{
+	if (!long_form) {
+		printf("%s\n", e->d_name);
+		return;
+	}
+	char path[1024];
+	size_t n = strlen(dir);
+	snprintf(path, sizeof(path), "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", e->d_name);
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		printf("?          ? %s\n", e->d_name);
+		return;
+	}
+	printf("%c %10lu %s\n", S_ISDIR(st.st_mode) ? 'd' : '-', (unsigned long)st.st_size,
+	       e->d_name);
+}
+
+int sh_ls(int argc, char **argv)
+{
+	bool long_form = argc > 1 && strcmp(argv[1], "-l") == 0;
+	const char *path = argc > 1 + long_form ? argv[1 + long_form] : "/";
+	DIR *d = opendir(path);
+	if (!d)
+		return fail("ls", path);
+	struct dirent *e;
+	errno = 0;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			print_entry(path, e, long_form);
+	int err = errno;
+	closedir(d);
+	if (err) {
+		errno = err;
+		return fail("ls", path);
+	}
+	return 0;
+}
+
+int sh_cat(int argc, char **argv)
+{
+	static char buf[4096];
+	int status = 0;
+	for (int i = 1; i < argc; i++) {
+		int fd = open(argv[i], O_RDONLY);
+		if (fd < 0) {
+			status = fail("cat", argv[i]);
+			continue;
+		}
+		ssize_t n;
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			write(1, buf, (size_t)n);
+		if (n < 0)
+			status = fail("cat", argv[i]);
+		close(fd);
+	}
+	return status;
+}
+
+int sh_echo(int argc, char **argv)
+{
+	int words = argc;
+	int flags = 0;
+	if (argc >= 3 && (strcmp(argv[argc - 2], ">") == 0 || strcmp(argv[argc - 2], ">>") == 0)) {
+		flags = O_WRONLY | O_CREAT | (argv[argc - 2][1] ? O_APPEND : O_TRUNC);
+		words = argc - 2;
+	}
+	char line[1024];
+	size_t n = 0;
+	for (int i = 1; i < words; i++)
+		n += (size_t)snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, "%s%s",
+		                      i > 1 ? " " : "", argv[i]);
+	if (n + 1 >= sizeof(line)) {
+		printf("echo: the line is too long\n");
+		return 1;
+	}
+	line[n++] = '\n';
+	if (!flags) {
+		write(1, line, n);
+		return 0;
+	}
+	const char *path = argv[argc - 1];
+	int fd = open(path, flags, 0644);
+	if (fd < 0)
+		return fail("echo", path);
+	ssize_t w = write(fd, line, n);
+	int err = errno;
+	close(fd);
+	errno = err;
+	return w == (ssize_t)n ? 0 : fail("echo", path);
+}
+
+int sh_mkdir(int argc, char **argv)
+{
+	if (argc != 2) {
+		printf("usage: mkdir PATH\n");
+		return 1;
+	}
+	return mkdir(argv[1], 0755) < 0 ? fail("mkdir", argv[1]) : 0;
+}
+
+int sh_rm(int argc, char **argv)
+{
+	if (argc != 2) {
+		printf("usage: rm PATH\n");
+		return 1;
+	}
+	return unlink(argv[1]) < 0 ? fail("rm", argv[1]) : 0;
+}
+
+int sh_mv(int argc, char **argv)
+{
+	if (argc != 3) {
+		printf("usage: mv FROM TO\n");
+		return 1;
+	}
+	return rename(argv[1], argv[2]) < 0 ? fail("mv", argv[1]) : 0;
+}
+
+int sh_stat(int argc, char **argv)
+{
+	if (argc != 2) {
+		printf("usage: stat PATH\n");
+		return 1;
+	}
+	struct stat st;
+	if (stat(argv[1], &st) < 0)
+		return fail("stat", argv[1]);
+	printf("%s: %s, %lu bytes, inode %lu, links %u, mode %o, modified %ld s\n", argv[1],
+	       S_ISDIR(st.st_mode) ? "directory" : "regular file", (unsigned long)st.st_size,
+	       (unsigned long)st.st_ino, st.st_nlink, st.st_mode & 07777,
+	       (long)(st.st_mtime_ns / 1000000000));
+	return 0;
+}
+
+/* CRC-32 as zlib and Debian's crc32 compute it: reflected, polynomial
+ * 0xedb88320, initial and final value ~0. */
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
+{
+	static uint32_t table[256];
+	if (!table[1])
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+	for (size_t i = 0; i < n; i++)
+		crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+	return crc;
+}
+
+int sh_crc32(int argc, char **argv)
+{
+	if (argc != 2) {
+		printf("usage: crc32 FILE\n");
+		return 1;
+	}
+	int fd = open(argv[1], O_RDONLY);
+	if (fd < 0)
+		return fail("crc32", argv[1]);
+	static uint8_t buf[FILES_SHARED_BYTES];
+	uint32_t crc = 0xffffffffu;
+	uint64_t total = 0;
+	ssize_t n;
+	struct files_counters before, after;
+	files_counters(&before);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		crc = crc32_update(crc, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	int err = errno;
+	files_counters(&after);
+	close(fd);
+	if (n < 0) {
+		errno = err;
+		return fail("crc32", argv[1]);
+	}
+	printf("%08x\n", crc ^ 0xffffffffu);
+	printf("crc32: %lu bytes, %lu through the shared buffer, %lu through the queue, %lu "
+	       "requests\n",
+	       (unsigned long)total, (unsigned long)(after.shared_bytes - before.shared_bytes),
+	       (unsigned long)(after.inline_bytes - before.inline_bytes),
+	       (unsigned long)(after.requests - before.requests));
+	return 0;
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/perl
+# Types a script into the reference system's shell the way a person would:
+# waits for the prompt, types one line, waits for the next prompt, and so on,
+# so that each command's output comes before the next command is typed and
+# the transcript reads in order. Perl (perl-base) is on every Debian system.
+#
+#   session.pl SCRIPT TRANSCRIPT TIMEOUT_S -- QEMU-COMMAND...
+#
+# QEMU's serial port must be "-serial unix:SOCKET,server=on,wait=on" where
+# SOCKET is the environment variable SESSION_SOCKET. Writes everything the
+# guest printed to TRANSCRIPT (carriage returns removed) and exits with
+# QEMU's exit status, or 124 if the time ran out.
+use strict;
+use warnings;
+use IO::Socket::UNIX;
+use IO::Select;
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(time sleep);
+
+my ($script, $transcript, $limit, $dashes, @qemu) = @ARGV;
+die "usage: session.pl SCRIPT TRANSCRIPT TIMEOUT -- QEMU...\n" unless $dashes && $dashes eq '--';
+my $socket_path = $ENV{SESSION_SOCKET} or die "SESSION_SOCKET is not set\n";
+
+open(my $in, '<', $script) or die "$script: $!\n";
+my @lines = <$in>;
+close($in);
+
+unlink($socket_path);
+my $pid = fork();
+die "fork: $!\n" unless defined $pid;
+if ($pid == 0) {
+	open(STDIN, '<', '/dev/null');
+	exec(@qemu) or die "exec $qemu[0]: $!\n";
+}
+
+my $deadline = time() + $limit;
+my $serial;
+while (!$serial && time() < $deadline) {
+	$serial = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $socket_path);
+	sleep(0.05) unless $serial;
+}
+die "cannot connect to QEMU's serial port at $socket_path\n" unless $serial;
+
+open(my $out, '>', $transcript) or die "$transcript: $!\n";
+my $select = IO::Select->new($serial);
+my $seen = '';     # output since the last line was typed
+my $status;
+while (1) {
+	if (time() > $deadline) {
+		kill('TERM', $pid);
+		waitpid($pid, 0);
+		print $out "\n[session.pl: timed out after $limit s]\n";
+		close($out);
+		exit(124);
+	}
+	if ($select->can_read(0.1)) {
+		my $n = sysread($serial, my $chunk, 4096);
+		if (!$n) {
+			last;    # QEMU closed the port: it is exiting
+		}
+		$chunk =~ s/\r//g;
+		print $out $chunk;
+		$seen .= $chunk;
+		# The prompt at the end of the output: type the next line.
+		if (@lines && $seen =~ /(^|\n)\$ $/) {
+			my $line = shift(@lines);
+			syswrite($serial, $line);
+			$seen = '';
+		}
+	}
+	my $done = waitpid($pid, WNOHANG);
+	if ($done == $pid) {
+		$status = $? >> 8;
+		last;
+	}
+}
+unless (defined $status) {
+	waitpid($pid, 0);
+	$status = $? >> 8;
+}
+close($out);
+exit($status);
