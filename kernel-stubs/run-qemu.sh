@@ -1,45 +1,106 @@
 #!/bin/sh
-# Boots the reference system headless, serial console on this terminal. The
-# demo prints, reads a line you type, and then makes QEMU exit on its own.
+# Boots the reference system headless, its serial console on this terminal:
+# the shell, on a copy of the built disk image, until `poweroff`.
 #
-#   run-qemu.sh [--kvm] [--faults | --hostile] [BUILD_DIR]   (BUILD_DIR defaults to build/)
+#   run-qemu.sh [OPTIONS] [BUILD_DIR]          (BUILD_DIR defaults to build/)
 #
-# TCG is the default: it starts a small kernel in a fraction of a second.
-# --kvm is for timing runs on a machine with hardware virtualization; it
-# checks for it first (hwvirt.sh) and refuses at once where there is none.
-# It keeps QEMU's default CPU model, since -cpu host and -cpu max abort under
-# nested KVM.
-# Exit status: 0 when the guest reported success, 1 otherwise, 2 when --kvm
-# is refused.
+#   --kvm               KVM instead of TCG, where the CPU has hardware
+#                       virtualization (hwvirt.sh); refused at once elsewhere
+#   --disk IMAGE        attach IMAGE (changes stay in it); default: a copy of
+#                       BUILD_DIR/kernel-stubs/disk.img, so a run does not
+#                       change the build
+#   --no-disk           no disk (the images without a file system)
+#   --demo | --faults | --hostile
+#                       the console demo, fault test or hostile test image
+#   --image FILE.iso    another image of BUILD_DIR/kernel-stubs
+#   --session SCRIPT TRANSCRIPT
+#                       type SCRIPT into the shell line by line, each after
+#                       the prompt, and write what the system printed to
+#                       TRANSCRIPT (tests/kernel/session.pl)
+#   --timeout SECONDS   give up after this long (default 300)
+#
+# When standard input is not a terminal, what it supplies is typed into the
+# shell. TCG is the default: it starts this small system in a second or two.
+# --kvm keeps QEMU's default CPU model, since -cpu host and -cpu max abort
+# under nested KVM. The machine is q35, for the modern (virtio 1.x) PCI
+# devices; the disk is virtio-blk with the legacy interface off.
+#
+# Exit status: 0 when the guest reported success (isa-debug-exit), 1
+# otherwise, 2 when --kvm is refused.
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
 accel=""
 iso=idlk.iso
+disk=""
+use_disk=yes
+session=""
+transcript=""
+limit=300
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kvm)
-		if ! why=$("$(dirname "$0")/hwvirt.sh"); then
+		if ! why=$("$here/hwvirt.sh"); then
 			echo "run-qemu.sh: --kvm refused: $why." >&2
 			echo "run-qemu.sh: the reference kernel runs under QEMU's TCG here: leave out --kvm." >&2
 			exit 2
 		fi
 		accel="-accel kvm"
 		;;
-	--faults) iso=idlk-faults.iso ;;
-	--hostile) iso=idlk-hostile.iso ;;
+	--disk)
+		disk=$2
+		shift
+		;;
+	--no-disk) use_disk=no ;;
+	--demo) iso=idlk-demo.iso use_disk=no ;;
+	--faults) iso=idlk-faults.iso use_disk=no ;;
+	--hostile) iso=idlk-hostile.iso use_disk=no ;;
+	--image)
+		iso=$2
+		shift
+		;;
+	--session)
+		session=$2
+		transcript=$3
+		shift 2
+		;;
+	--timeout)
+		limit=$2
+		shift
+		;;
 	*) break ;;
 	esac
 	shift
 done
-build=${1:-$(dirname "$0")/../build}
+build=${1:-$here/../build}
 image=$build/kernel-stubs/$iso
 if [ ! -f "$image" ]; then
 	echo "run-qemu.sh: no image at $image; build first (cmake --build $build)" >&2
 	exit 1
 fi
-# shellcheck disable=SC2086
-timeout 300 qemu-system-x86_64 $accel -cdrom "$image" -m 128M -serial stdio -display none \
-	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
-status=$?
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+drive=""
+if [ "$use_disk" = yes ]; then
+	if [ -z "$disk" ]; then
+		disk=$tmp/disk.img
+		cp "$build/kernel-stubs/disk.img" "$disk" || exit 1
+	fi
+	drive="-drive file=$disk,if=none,id=disk0,format=raw -device virtio-blk-pci,drive=disk0,disable-legacy=on"
+fi
+machine="-machine q35 -boot d -m 128M -display none -no-reboot -nic none
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04"
+if [ -n "$session" ]; then
+	socket=$tmp/serial
+	# shellcheck disable=SC2086
+	SESSION_SOCKET=$socket perl "$here/../tests/kernel/session.pl" "$session" "$transcript" \
+		"$limit" -- qemu-system-x86_64 $accel $machine -cdrom "$image" $drive \
+		-serial "unix:$socket,server=on,wait=on"
+	status=$?
+else
+	# shellcheck disable=SC2086
+	timeout "$limit" qemu-system-x86_64 $accel $machine -cdrom "$image" $drive -serial stdio
+	status=$?
+fi
 # isa-debug-exit: the guest wrote 0x10, QEMU exits with (0x10 << 1) | 1.
 if [ "$status" -eq 33 ]; then
 	exit 0

@@ -40,3 +40,8 @@ void files_disconnect(void)
 	connection = NULL;
 	generation++;
 }
+
+void files_shutdown(void)
+{
+	files_disconnect();
+}

@@ -38,7 +38,9 @@ bool run_system(void);
 /* init_services.c: the directory. A session for a program to be started
  * is its handle 0; directory_run serves until the machine stops. */
 int directory_start(void);
-int directory_session(uint64_t client, int *client_end);
+int directory_session(int *client_end, uint32_t *slot);
+/* The session in slot is that of the process behind handle `process`. */
+void directory_set_client(uint32_t slot, int process);
 /* Waits until name is published, at most timeout_ns; whether it is. */
 bool directory_wait(const char *name, uint64_t timeout_ns);
 void directory_run(void);

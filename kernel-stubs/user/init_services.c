@@ -159,9 +159,16 @@ int directory_start(void)
 	return err;
 }
 
-int directory_session(uint64_t client, int *client_end)
+int directory_session(int *client_end, uint32_t *slot)
 {
-	return kserve_add_session(&directory, client, client_end);
+	return kserve_add_session(&directory, 0, client_end, slot);
+}
+
+void directory_set_client(uint32_t slot, int process)
+{
+	struct idlk_handle_info info;
+	if (idlk_handle_info(process, &info) == IDLK_HANDLE_PROC)
+		kserve_set_client(&directory, slot, info.object);
 }
 
 /* Whether name is published (any thread: names are written before `used`). */

@@ -17,6 +17,7 @@
 #define PCI_CONFIG_PORT 0xcf8
 #define RESTARTS        5
 #define PUBLISH_WAIT_NS 5000000000ull /* a server has 5 s to publish itself */
+#define SHUTDOWN_GRACE_NS 200000000ull /* 200 ms for the servers after the shell ends */
 
 const struct idlk_limits server_limits = {
     .threads = 4, .procs = 0, .shms = 24, .handles = 24, .pages = 4096};
@@ -32,7 +33,8 @@ static long start_with_directory(const char *module, const int *extra, size_t co
                                  const struct idlk_limits *limits)
 {
 	int handles[IDLK_SPAWN_HANDLES];
-	if (count + 1 > IDLK_SPAWN_HANDLES || directory_session(0, &handles[0]) != IDL_OK) {
+	uint32_t slot;
+	if (count + 1 > IDLK_SPAWN_HANDLES || directory_session(&handles[0], &slot) != IDL_OK) {
 		printf("init: no directory session for %s\n", module);
 		return -1;
 	}
@@ -40,6 +42,8 @@ static long start_with_directory(const char *module, const int *extra, size_t co
 		handles[1 + i] = extra[i];
 	long h = start(module, handles, count + 1, 0, limits);
 	idlk_handle_close(handles[0]);
+	if (h >= 0)
+		directory_set_client(slot, (int)h);
 	return h;
 }
 
@@ -161,5 +165,9 @@ bool run_system(void)
 	long status = idlk_wait((int)sh);
 	atomic_store(&shutting_down, true);
 	printf("init: the shell exited with status %ld\n", status);
+	/* Let the servers finish with the shell's sessions (and say so) before
+	 * the machine stops. */
+	static volatile uint32_t never;
+	idlk_futex_wait(&never, 0, SHUTDOWN_GRACE_NS);
 	return status == 0;
 }

@@ -18,7 +18,7 @@ static int on_open_session(idl_request *r, const sys_listener_open_session_reque
 		return IDL_E_REMOTE;
 	}
 	int end;
-	if (kserve_add_session(ks, req->client, &end) != IDL_OK) {
+	if (kserve_add_session(ks, req->client, &end, NULL) != IDL_OK) {
 		*error = SYS_ERRNO_TOO_MANY;
 		return IDL_E_REMOTE;
 	}
@@ -133,10 +133,19 @@ static int add_session(kserver *ks, uint64_t client, int *client_end, uint32_t *
 	return IDL_OK;
 }
 
-int kserve_add_session(kserver *ks, uint64_t client, int *client_end)
+int kserve_add_session(kserver *ks, uint64_t client, int *client_end, uint32_t *slot)
 {
-	uint32_t slot;
-	return add_session(ks, client, client_end, &slot);
+	uint32_t ignored;
+	return add_session(ks, client, client_end, slot ? slot : &ignored);
+}
+
+/* A session's client is known only once its process exists: the one made
+ * for a program to be spawned learns it here. Installed or not, the next
+ * request sees it (a word written on x86-64 is read whole). */
+void kserve_set_client(kserver *ks, uint32_t slot, uint64_t client)
+{
+	ks->pending_client[slot] = client;
+	ks->sessions[slot].client = client;
 }
 
 int kserve_publish(kserver *ks, const char *name)

@@ -47,11 +47,13 @@ void kserve_set_sessions(kserver *ks, idl_session_open_fn open, idl_session_clos
 
 /*
  * Makes a session for `client` (a process id; 0 unknown) on a new channel
- * and stores the client's end in *client_end. From the serving thread (a
- * handler) it is served at once; from any other thread at the loop's next
- * turn.
+ * and stores the client's end in *client_end (and its slot in *slot, if not
+ * NULL). From the serving thread (a handler) it is served at once; from any
+ * other thread at the loop's next turn.
  */
-int kserve_add_session(kserver *ks, uint64_t client, int *client_end);
+int kserve_add_session(kserver *ks, uint64_t client, int *client_end, uint32_t *slot);
+/* Names the client of the session in slot, made before its process was. */
+void kserve_set_client(kserver *ks, uint32_t slot, uint64_t client);
 
 /* Publishes the server under name through the directory. */
 int kserve_publish(kserver *ks, const char *name);

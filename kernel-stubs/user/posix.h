@@ -123,6 +123,10 @@ int fclose(FILE *f);
 int feof(FILE *f);
 int ferror(FILE *f);
 
+/* Closes the connection to the file server: a program's last file call,
+ * so that the server ends its session now rather than when it notices. */
+void files_shutdown(void);
+
 /* Counters of the file layer, for tests and figures. */
 struct files_counters {
 	uint64_t requests;     /* requests sent to the file server */

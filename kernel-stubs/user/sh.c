@@ -97,6 +97,7 @@ int umain(const char *args, long nhandles)
 		if (strcmp(words[0], "poweroff") == 0) {
 			printf("sh: powering off\n");
 			fflush_stdout();
+			files_shutdown();
 			return 0;
 		}
 		size_t i = 0;

@@ -12,7 +12,7 @@ if ! why=$("$here/../../kernel-stubs/hwvirt.sh"); then
 	echo "SKIPPED: no KVM here: $why"
 	exit 77
 fi
-export BOOT_ACCEL="-accel kvm"
+export BOOT_KVM=1
 bad=0
 for image in demo faults hostile; do
 	iso=$images/idlk-$image.iso
