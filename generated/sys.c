@@ -756,7 +756,204 @@ int sys_services_published_event_decode(const void *shared, size_t available, vo
 	return IDL_OK;
 }
 
-/* sys.idl:94: Listener.open_session request */
+/* sys.idl:92: Supervisor.restart request */
+int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_request *msg,
+                                              uint64_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	sys_supervisor_restart_request *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_string(e, &msg->name, &p->name, 63u);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_sys_supervisor_restart_request(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	int err;
+	sys_supervisor_restart_request *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES)
+		return IDL_E_FRAME_TOO_LARGE;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
+	idl_decoder *d = &dec;
+	/* sys.idl:92: name */
+	err = idl_check_string(d, &p->name, 63u);
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != size)
+		return IDL_E_TRAILING;
+	return IDL_OK;
+}
+
+int sys_supervisor_restart_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return check_sys_supervisor_restart_request(frame, size, handles, handle_count);
+}
+
+int sys_supervisor_restart_request_decode(const void *shared, size_t available, void *buf,
+                                          size_t buf_max, const idl_typed_handle *handles,
+                                          uint32_t handle_count,
+                                          const sys_supervisor_restart_request **out)
+{
+	if (buf_max < SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy(shared, available, buf, SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_sys_supervisor_restart_request(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+/* sys.idl:92: Supervisor.restart reply */
+int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint64_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	sys_supervisor_restart_reply *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_sys_supervisor_restart_reply(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	sys_supervisor_restart_reply *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > sizeof(*p))
+		return IDL_E_TRAILING;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	return IDL_OK;
+}
+
+int sys_supervisor_restart_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count)
+{
+	return check_sys_supervisor_restart_reply(frame, size, handles, handle_count);
+}
+
+int sys_supervisor_restart_reply_decode(const void *shared, size_t available, void *buf,
+                                        size_t buf_max, const idl_typed_handle *handles,
+                                        uint32_t handle_count,
+                                        const sys_supervisor_restart_reply **out)
+{
+	if (buf_max < SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_sys_supervisor_restart_reply(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void *out,
+                                            size_t out_max)
+{
+	idl_frame_header *h = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+		return IDL_E_BUFFER;
+	if (!sys_errno_is_valid(error))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMCPY(h + 1, &error, sizeof(error));
+	h->size = 32;
+	h->ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
+	h->txid = txid;
+	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
+	h->handle_count = 0;
+	h->reserved = 0;
+	return 32;
+}
+
+int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_errno *error)
+{
+	const idl_frame_header *h = frame;
+	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
+	sys_errno value;
+	if (size < 32)
+		return IDL_E_MESSAGE_SHORT;
+	if (size > 32)
+		return IDL_E_TRAILING;
+	if (h->size != size)
+		return IDL_E_FRAME_SIZE;
+	if (h->ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
+		return IDL_E_FLAGS;
+	if (h->reserved != 0)
+		return IDL_E_RESERVED;
+	if (h->handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	IDL_MEMCPY(&value, body, sizeof(value));
+	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+		return IDL_E_PADDING;
+	if (!sys_errno_is_valid(value))
+		return IDL_E_ENUM;
+	*error = value;
+	return IDL_OK;
+}
+
+/* sys.idl:104: Listener.open_session request */
 int64_t sys_listener_open_session_request_encode(const sys_listener_open_session_request *msg,
                                                  uint64_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count)
@@ -826,7 +1023,7 @@ int sys_listener_open_session_request_decode(const void *shared, size_t availabl
 	return IDL_OK;
 }
 
-/* sys.idl:94: Listener.open_session reply */
+/* sys.idl:104: Listener.open_session reply */
 int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_reply *msg,
                                                uint64_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
@@ -874,7 +1071,7 @@ static inline int check_sys_listener_open_session_reply(void *frame, size_t size
 	idl_decoder *d = &dec;
 	dec.handles = handles;
 	dec.handle_count = handle_count;
-	/* sys.idl:94: channel */
+	/* sys.idl:104: channel */
 	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -1484,6 +1681,187 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
 	}
 }
 
+static int send_sys_supervisor_restart_request(idl_endpoint *ep,
+                                               const sys_supervisor_restart_request *msg,
+                                               uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_supervisor_restart_request_encode(
+	    msg, txid, frame, SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
+static int send_sys_supervisor_restart_reply(idl_endpoint *ep,
+                                             const sys_supervisor_restart_reply *msg, uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_supervisor_restart_reply_encode(
+	    msg, txid, frame, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
+/* sys.idl:92: Supervisor.restart */
+static int start_sys_supervisor_restart(idl_endpoint *ep, const sys_supervisor_restart_request *req,
+                                        idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_sys_supervisor_restart_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_sys_supervisor_restart(idl_endpoint *ep, idl_call *call,
+                                         sys_supervisor_restart_reply_buffer *buf,
+                                         const sys_supervisor_restart_reply **reply,
+                                         sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = sys_supervisor_restart_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = sys_supervisor_restart_reply_validate(buf->bytes, call->size, call->handles,
+	                                            call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
+int sys_supervisor_restart(idl_endpoint *ep, const sys_supervisor_restart_request *req,
+                           sys_supervisor_restart_reply_buffer *buf,
+                           const sys_supervisor_restart_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_sys_supervisor_restart(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_sys_supervisor_restart(ep, &call, buf, reply, error);
+}
+
+/* sys.idl:92: Supervisor.restart, started */
+int sys_supervisor_restart_start(idl_endpoint *ep, const sys_supervisor_restart_request *req,
+                                 sys_supervisor_restart_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_sys_supervisor_restart(ep, req, &p->call);
+}
+
+/* sys.idl:92: Supervisor.restart, finished */
+int sys_supervisor_restart_finish(idl_endpoint *ep, sys_supervisor_restart_pending *p,
+                                  const sys_supervisor_restart_reply **reply, sys_errno *error)
+{
+	return finish_sys_supervisor_restart(ep, &p->call, &p->buf, reply, error);
+}
+
+static int serve_sys_supervisor_restart(const sys_supervisor_handlers *h, idl_request *r,
+                                        void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count)
+{
+	int err = sys_supervisor_restart_request_validate(frame, size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	if (h->restart == NULL)
+		return IDL_E_NO_HANDLER;
+	const sys_supervisor_restart_request *req = frame;
+	r->txid = req->header.txid;
+	sys_supervisor_restart_reply reply;
+	IDL_MEMSET(&reply, 0, sizeof(reply));
+	sys_errno error = 0;
+	err = h->restart(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
+	if (err == IDL_E_REMOTE) {
+		void *out;
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
+		if (err != IDL_OK)
+			return err;
+		int64_t n =
+		    sys_supervisor_restart_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
+	}
+	if (err != IDL_OK)
+		return err;
+	return send_sys_supervisor_restart_reply(r->ep, &reply, r->txid);
+}
+
+/* sys.idl:92: Supervisor.restart, deferred */
+int sys_supervisor_restart_defer(idl_request *r, sys_supervisor_restart_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int sys_supervisor_restart_reply_ok(sys_supervisor_restart_token *t,
+                                    const sys_supervisor_restart_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = sys_supervisor_restart_reply_encode(reply, t->token.txid, frame,
+	                                                   SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES,
+	                                                   handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int sys_supervisor_restart_reply_error(sys_supervisor_restart_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    sys_supervisor_restart_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+int sys_supervisor_dispatch(const sys_supervisor_handlers *h, idl_request *r, void *frame,
+                            size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+{
+	if (size < IDL_FRAME_HEADER_BYTES)
+		return IDL_E_FRAME_SHORT;
+	switch (((const idl_frame_header *)frame)->ordinal) {
+	case SYS_SUPERVISOR_RESTART_ORDINAL:
+		return serve_sys_supervisor_restart(h, r, frame, size, handles, handle_count);
+	default:
+		return IDL_E_ORDINAL;
+	}
+}
+
+static int dispatch_sys_supervisor(const void *h, idl_request *r, void *frame, size_t size,
+                                   const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return sys_supervisor_dispatch(h, r, frame, size, handles, handle_count);
+}
+
+const idl_interface sys_supervisor_interface = {
+    .name = "sys.Supervisor",
+    .protocol = SYS_SUPERVISOR_PROTOCOL,
+    .max_frame_bytes = SYS_SUPERVISOR_MAX_FRAME_BYTES,
+    .max_request_bytes = 104u,
+    .dispatch = dispatch_sys_supervisor,
+};
+
 static int send_sys_listener_open_session_request(idl_endpoint *ep,
                                                   const sys_listener_open_session_request *msg,
                                                   uint64_t txid)
@@ -1514,7 +1892,7 @@ static int send_sys_listener_open_session_reply(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* sys.idl:94: Listener.open_session */
+/* sys.idl:104: Listener.open_session */
 static int start_sys_listener_open_session(idl_endpoint *ep,
                                            const sys_listener_open_session_request *req,
                                            idl_call *call)
@@ -1562,7 +1940,7 @@ int sys_listener_open_session(idl_endpoint *ep, const sys_listener_open_session_
 	return finish_sys_listener_open_session(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:94: Listener.open_session, started */
+/* sys.idl:104: Listener.open_session, started */
 int sys_listener_open_session_start(idl_endpoint *ep, const sys_listener_open_session_request *req,
                                     sys_listener_open_session_pending *p)
 {
@@ -1570,7 +1948,7 @@ int sys_listener_open_session_start(idl_endpoint *ep, const sys_listener_open_se
 	return start_sys_listener_open_session(ep, req, &p->call);
 }
 
-/* sys.idl:94: Listener.open_session, finished */
+/* sys.idl:104: Listener.open_session, finished */
 int sys_listener_open_session_finish(idl_endpoint *ep, sys_listener_open_session_pending *p,
                                      const sys_listener_open_session_reply **reply,
                                      sys_errno *error)
@@ -1609,7 +1987,7 @@ static int serve_sys_listener_open_session(const sys_listener_handlers *h, idl_r
 	return send_sys_listener_open_session_reply(r->ep, &reply, r->txid);
 }
 
-/* sys.idl:94: Listener.open_session, deferred */
+/* sys.idl:104: Listener.open_session, deferred */
 int sys_listener_open_session_defer(idl_request *r, sys_listener_open_session_token *t)
 {
 	return idl_defer(r, &t->token);

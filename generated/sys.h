@@ -131,7 +131,12 @@ typedef struct sys_services_channel {
 	idl_handle handle;
 } sys_services_channel;
 
-/* channel<Listener>: one end of a channel whose peer serves Listener (sys.idl:89). */
+/* channel<Supervisor>: one end of a channel whose peer serves Supervisor (sys.idl:88). */
+typedef struct sys_supervisor_channel {
+	idl_handle handle;
+} sys_supervisor_channel;
+
+/* channel<Listener>: one end of a channel whose peer serves Listener (sys.idl:99). */
 typedef struct sys_listener_channel {
 	idl_handle handle;
 } sys_listener_channel;
@@ -143,6 +148,8 @@ typedef struct sys_services_publish_reply sys_services_publish_reply;
 typedef struct sys_services_withdraw_request sys_services_withdraw_request;
 typedef struct sys_services_withdraw_reply sys_services_withdraw_reply;
 typedef struct sys_services_published_event sys_services_published_event;
+typedef struct sys_supervisor_restart_request sys_supervisor_restart_request;
+typedef struct sys_supervisor_restart_reply sys_supervisor_restart_reply;
 typedef struct sys_listener_open_session_request sys_listener_open_session_request;
 typedef struct sys_listener_open_session_reply sys_listener_open_session_reply;
 
@@ -456,7 +463,125 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
                                 size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 
-/* interface Listener (sys.idl:89) */
+/* interface Supervisor (sys.idl:88) */
+/*
+ * What the operator may ask of the system's supervisor (init), through the
+ * directory channel; init answers only the shell it started.
+ */
+#define SYS_SUPERVISOR_MAX_FRAME_BYTES             1024u
+#define SYS_SUPERVISOR_PROTOCOL                    0x5b470ea2u
+#define SYS_SUPERVISOR_RESTART_ORDINAL             0x5b1f8b5fu
+#define SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES   104u
+#define SYS_SUPERVISOR_RESTART_REQUEST_MAX_HANDLES 0u
+#define SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES     24u
+#define SYS_SUPERVISOR_RESTART_REPLY_MAX_HANDLES   0u
+
+/*
+ * Ends the server that published `name`, which init then starts again,
+ * as it would after a crash: its clients see their channels closed.
+ * NOT_FOUND if init runs no such server, ACCESS for anyone but the shell.
+ */
+/* Supervisor.restart request (sys.idl:92) */
+struct sys_supervisor_restart_request {
+	idl_frame_header header;
+	idl_string name;
+};
+_Static_assert(sizeof(sys_supervisor_restart_request) == 40, "wire layout");
+_Static_assert(offsetof(sys_supervisor_restart_request, name) == 24, "wire layout");
+
+int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_request *msg,
+                                              uint64_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count);
+int sys_supervisor_restart_request_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count);
+int sys_supervisor_restart_request_decode(const void *shared, size_t available, void *buf,
+                                          size_t buf_max, const idl_typed_handle *handles,
+                                          uint32_t handle_count,
+                                          const sys_supervisor_restart_request **out);
+
+/* Supervisor.restart reply (sys.idl:92) */
+struct sys_supervisor_restart_reply {
+	idl_frame_header header;
+};
+_Static_assert(sizeof(sys_supervisor_restart_reply) == 24, "wire layout");
+
+int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint64_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count);
+int sys_supervisor_restart_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count);
+int sys_supervisor_restart_reply_decode(const void *shared, size_t available, void *buf,
+                                        size_t buf_max, const idl_typed_handle *handles,
+                                        uint32_t handle_count,
+                                        const sys_supervisor_restart_reply **out);
+
+/* Room for any reply to Supervisor.restart, error replies included. */
+typedef union sys_supervisor_restart_reply_buffer {
+	sys_supervisor_restart_reply reply;
+	uint8_t bytes[32u];
+} sys_supervisor_restart_reply_buffer;
+
+/* A call to Supervisor.restart in flight: _start fills it in, _finish ends it. */
+typedef struct sys_supervisor_restart_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	sys_supervisor_restart_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} sys_supervisor_restart_pending;
+
+int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void *out,
+                                            size_t out_max);
+int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_errno *error);
+
+/*
+ * Client stubs of Supervisor: each encodes its request straight into the
+ * transport, waits for the reply and returns it validated in buf.
+ * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
+ * <method>_start sends a request and returns; <method>_finish waits for
+ * its reply (at most ep->timeout_ns) and returns it as the stub does.
+ */
+int sys_supervisor_restart(idl_endpoint *ep, const sys_supervisor_restart_request *req,
+                           sys_supervisor_restart_reply_buffer *buf,
+                           const sys_supervisor_restart_reply **reply, sys_errno *error);
+int sys_supervisor_restart_start(idl_endpoint *ep, const sys_supervisor_restart_request *req,
+                                 sys_supervisor_restart_pending *p);
+int sys_supervisor_restart_finish(idl_endpoint *ep, sys_supervisor_restart_pending *p,
+                                  const sys_supervisor_restart_reply **reply, sys_errno *error);
+
+/*
+ * Server side of Supervisor: a handler per method. A handler returns 0 to send
+ * its reply, IDL_E_REMOTE to send *error instead, or another idl_error
+ * to send nothing and make the dispatcher return it, or what
+ * <method>_defer returned, to reply later. r says who asked
+ * (r->session) and carries the context registered with the table.
+ */
+typedef struct sys_supervisor_handlers {
+	int (*restart)(idl_request *r, const sys_supervisor_restart_request *req,
+	               sys_supervisor_restart_reply *reply, sys_errno *error);
+} sys_supervisor_handlers;
+
+/*
+ * Deferred replies: a handler calls <method>_defer and returns what it
+ * returned (IDL_DEFERRED); later, from any thread, <method>_reply_ok or
+ * <method>_reply_error sends the reply, once (then IDL_E_REPLIED), unless
+ * the session ended meanwhile (IDL_E_PEER_CLOSED: nothing is written).
+ */
+typedef struct sys_supervisor_restart_token {
+	idl_reply_token token;
+} sys_supervisor_restart_token;
+int sys_supervisor_restart_defer(idl_request *r, sys_supervisor_restart_token *t);
+int sys_supervisor_restart_reply_ok(sys_supervisor_restart_token *t,
+                                    const sys_supervisor_restart_reply *reply);
+int sys_supervisor_restart_reply_error(sys_supervisor_restart_token *t, sys_errno error);
+
+/* Validates a frame already copied into private memory, calls its
+ * handler and sends the reply through ep. */
+int sys_supervisor_dispatch(const sys_supervisor_handlers *h, idl_request *r, void *frame,
+                            size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+
+/* The interface for a server's runtime (idl_server_add_interface). */
+extern const idl_interface sys_supervisor_interface;
+
+/* interface Listener (sys.idl:99) */
 /*
  * How the directory reaches a server that published itself: the server
  * serves this interface on the `listener` channel it gave `publish`, and
@@ -476,7 +601,7 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
  * client (its process id in the reference system), so that a server can
  * tell its clients apart; TOO_MANY when the server is full.
  */
-/* Listener.open_session request (sys.idl:94) */
+/* Listener.open_session request (sys.idl:104) */
 struct sys_listener_open_session_request {
 	idl_frame_header header;
 	uint64_t client;
@@ -495,7 +620,7 @@ int sys_listener_open_session_request_decode(const void *shared, size_t availabl
                                              uint32_t handle_count,
                                              const sys_listener_open_session_request **out);
 
-/* Listener.open_session reply (sys.idl:94) */
+/* Listener.open_session reply (sys.idl:104) */
 struct sys_listener_open_session_reply {
 	idl_frame_header header;
 	idl_handle channel;

@@ -37,7 +37,11 @@
 #define IDLK_SYS_HANDLE_SEND     23 /* (channel end, const int *handles, count, uint32_t *words) */
 #define IDLK_SYS_HANDLE_RECEIVE  24 /* (channel end, const uint32_t *words, count, int *handles) */
 #define IDLK_SYS_HANDLE_DUP      25 /* (handle) -> handle */
-#define IDLK_SYSCALL_COUNT       26
+#define IDLK_SYS_KILL            26 /* (process handle) */
+#define IDLK_SYSCALL_COUNT       27
+
+/* wait()'s status of a process that kill ended. */
+#define IDLK_STATUS_KILLED 512
 
 /* Error codes, returned negated. */
 #define IDLK_E_NOSYS   1  /* no such system call */

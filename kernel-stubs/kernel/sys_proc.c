@@ -160,6 +160,21 @@ int64_t sys_spawn(uint64_t args_ptr, uint64_t a1, uint64_t a2, uint64_t a3, uint
 	return handle_add_obj(self, H_PROC, child);
 }
 
+/*
+ * kill(handle): ends the process the handle names (wait reports
+ * IDLK_STATUS_KILLED); one that has ended already stays as it was. Only a
+ * holder of its handle can: its parent, or whom the parent gave it to.
+ */
+int64_t sys_kill(uint64_t h, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4;
+	struct handle *hd = handle_get(current->proc, (int64_t)h, H_PROC);
+	if (!hd)
+		return -E_BADH;
+	proc_exit(hd->obj, IDLK_STATUS_KILLED);
+	return 0;
+}
+
 /* exit(status): ends the calling process; status is reported by wait (0-255). */
 int64_t sys_exit(uint64_t status, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {

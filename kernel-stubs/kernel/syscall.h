@@ -15,7 +15,7 @@ typedef int64_t syscall_fn(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, u
 syscall_fn sys_debug_log, sys_clock;
 /* sys_proc.c */
 syscall_fn sys_thread_create, sys_thread_exit, sys_thread_yield, sys_spawn, sys_exit, sys_wait,
-    sys_limits;
+    sys_limits, sys_kill;
 /* sys_mem.c */
 syscall_fn sys_map, sys_unmap, sys_shm_create, sys_shm_map;
 /* handle.c */

@@ -34,6 +34,11 @@ bool run_hostile(void);
 /* init_system.c: the console and the demo; the whole system and the shell. */
 bool run_demo(void);
 bool run_system(void);
+/* Whether the directory session in slot is the shell's. */
+bool system_is_shell(uint32_t slot);
+/* Kills the server that publishes service (the watcher starts it again);
+ * false if init runs none. */
+bool system_restart(const char *service);
 
 /* init_services.c: the directory. A session for a program to be started
  * is its handle 0; directory_run serves until the machine stops. */

@@ -89,7 +89,7 @@ static int on_publish(idl_request *r, const sys_services_publish_request *req,
 		return IDL_E_REMOTE;
 	}
 	struct service *s = find(&req->name);
-	if (s && s->listener.end.error == IDL_OK) {
+	if (s && !kchan_peer_closed(&s->listener)) {
 		*error = SYS_ERRNO_EXISTS;
 		return IDL_E_REMOTE;
 	}
@@ -151,11 +151,31 @@ static const sys_services_handlers handlers = {
     .withdraw = on_withdraw,
 };
 
+static int on_restart(idl_request *r, const sys_supervisor_restart_request *req,
+                      sys_supervisor_restart_reply *reply, sys_errno *error)
+{
+	(void)reply;
+	if (!system_is_shell(r->session->id)) {
+		*error = SYS_ERRNO_ACCESS;
+		return IDL_E_REMOTE;
+	}
+	if (!system_restart(req->name.data)) {
+		*error = SYS_ERRNO_NOT_FOUND;
+		return IDL_E_REMOTE;
+	}
+	return IDL_OK;
+}
+
+static const sys_supervisor_handlers supervisor_handlers = {.restart = on_restart};
+
 int directory_start(void)
 {
 	int err = kserve_init(&directory, KSERVE_MAX_SESSIONS);
 	if (err == IDL_OK)
 		err = kserve_add_interface(&directory, &sys_services_interface, &handlers, NULL);
+	if (err == IDL_OK)
+		err = kserve_add_interface(&directory, &sys_supervisor_interface,
+		                           &supervisor_handlers, NULL);
 	return err;
 }
 

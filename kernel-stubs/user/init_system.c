@@ -12,12 +12,12 @@
  */
 #include "init.h"
 
-#define COM1            0x3f8
-#define COM1_IRQ        4
-#define PCI_CONFIG_PORT 0xcf8
-#define RESTARTS        5
-#define PUBLISH_WAIT_NS 5000000000ull /* a server has 5 s to publish itself */
-#define SHUTDOWN_GRACE_NS 200000000ull /* 200 ms for the servers after the shell ends */
+#define COM1              0x3f8
+#define COM1_IRQ          4
+#define PCI_CONFIG_PORT   0xcf8
+#define RESTARTS          5
+#define PUBLISH_WAIT_NS   5000000000ull /* a server has 5 s to publish itself */
+#define SHUTDOWN_GRACE_NS 200000000ull  /* 200 ms for the servers after the shell ends */
 
 const struct idlk_limits server_limits = {
     .threads = 4, .procs = 0, .shms = 24, .handles = 24, .pages = 4096};
@@ -30,7 +30,7 @@ const struct idlk_limits program_limits = {
  * child's alone (its death closes it). The process handle, or < 0.
  */
 static long start_with_directory(const char *module, const int *extra, size_t count,
-                                 const struct idlk_limits *limits)
+                                 const struct idlk_limits *limits, uint32_t *slot_out)
 {
 	int handles[IDLK_SPAWN_HANDLES];
 	uint32_t slot;
@@ -44,6 +44,8 @@ static long start_with_directory(const char *module, const int *extra, size_t co
 	idlk_handle_close(handles[0]);
 	if (h >= 0)
 		directory_set_client(slot, (int)h);
+	if (slot_out)
+		*slot_out = slot;
 	return h;
 }
 
@@ -78,7 +80,7 @@ static long start_server(const char *module, enum grant g)
 {
 	int extra[8];
 	size_t n = grant(g, extra);
-	long h = start_with_directory(module, extra, n, &server_limits);
+	long h = start_with_directory(module, extra, n, &server_limits, NULL);
 	for (size_t i = 0; i < n; i++)
 		idlk_handle_close(extra[i]);
 	return h;
@@ -138,7 +140,7 @@ bool run_demo(void)
 {
 	if (!start_watched(&console))
 		return false;
-	long demo = start_with_directory("demo", NULL, 0, &program_limits);
+	long demo = start_with_directory("demo", NULL, 0, &program_limits, NULL);
 	if (demo < 0)
 		return false;
 	long status = idlk_wait((int)demo);
@@ -147,9 +149,29 @@ bool run_demo(void)
 	return status == 0;
 }
 
+static uint32_t shell_slot;
+static _Atomic bool shell_started;
+
+bool system_is_shell(uint32_t slot)
+{
+	return atomic_load(&shell_started) && slot == shell_slot;
+}
+
 static struct watched pci = {"pci", "pci", GRANT_PCI, -1, 0};
 static struct watched block = {"blk", "block", GRANT_NONE, -1, 0};
 static struct watched fs = {"fs", "fs", GRANT_NONE, -1, 0};
+
+bool system_restart(const char *service)
+{
+	struct watched *all[] = {&console, &pci, &block, &fs};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(all[i]->service, service) == 0 && all[i]->process >= 0) {
+			printf("init: stopping %s, as the shell asked\n", all[i]->module);
+			return idlk_kill((int)all[i]->process) == 0;
+		}
+	}
+	return false;
+}
 
 bool run_system(void)
 {
@@ -159,7 +181,9 @@ bool run_system(void)
 	 * shell still works, and says so when asked for files. */
 	if (start_watched(&block))
 		start_watched(&fs);
-	long sh = start_with_directory("sh", NULL, 0, &program_limits);
+	long sh = start_with_directory("sh", NULL, 0, &program_limits, &shell_slot);
+	if (sh >= 0)
+		atomic_store(&shell_started, true);
 	if (sh < 0)
 		return false;
 	long status = idlk_wait((int)sh);

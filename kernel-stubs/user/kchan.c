@@ -205,6 +205,12 @@ int kchan_open(kchan *c, int handle, uint32_t protocol, void *scratch, size_t sc
 	return IDL_OK;
 }
 
+bool kchan_peer_closed(const kchan *c)
+{
+	return c->end.error != IDL_OK ||
+	       atomic_load_explicit(&c->end.peer->closed, memory_order_acquire) != 0;
+}
+
 void kchan_close(kchan *c)
 {
 	idl_chan_end_close(&c->end);

@@ -65,6 +65,9 @@ int kchan_create(kchan *c, uint32_t ring_bytes, uint32_t max_frame_bytes, int do
  */
 int kchan_open(kchan *c, int handle, uint32_t protocol, void *scratch, size_t scratch_bytes);
 
+/* Whether the peer closed its end, or died (the kernel marks it). */
+bool kchan_peer_closed(const kchan *c);
+
 /* Closes the end: the peer sees it closed; the memory is unmapped. */
 void kchan_close(kchan *c);
 

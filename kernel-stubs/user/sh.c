@@ -63,6 +63,7 @@ static const struct command {
     {"stat", sh_stat, "stat PATH           what the file system knows of a file"},
     {"crc32", sh_crc32, "crc32 FILE          the CRC-32 of a file's bytes, in hex"},
     {"lspci", sh_lspci, "lspci               the PCI functions the PCI server found"},
+    {"kill", sh_kill, "kill SERVICE        end a server (init starts it again)"},
     {"help", sh_help, "help                this list"},
 };
 

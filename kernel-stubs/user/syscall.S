@@ -41,3 +41,4 @@
 	stub idlk_handle_send, IDLK_SYS_HANDLE_SEND
 	stub idlk_handle_receive, IDLK_SYS_HANDLE_RECEIVE
 	stub idlk_handle_dup, IDLK_SYS_HANDLE_DUP
+	stub idlk_kill, IDLK_SYS_KILL

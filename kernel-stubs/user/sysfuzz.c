@@ -139,6 +139,7 @@ static const enum arg kinds[IDLK_SYSCALL_COUNT][5] = {
     [IDLK_SYS_HANDLE_SEND] = {HANDLE, PTR, LEN, PTR},
     [IDLK_SYS_HANDLE_RECEIVE] = {HANDLE, PTR, LEN, PTR},
     [IDLK_SYS_HANDLE_DUP] = {HANDLE},
+    [IDLK_SYS_KILL] = {HANDLE},
 };
 
 static uint64_t argument(enum arg kind)

@@ -1,5 +1,6 @@
 /*
- * sh_pci.c: lspci, and the shell's start-up.
+ * sh_system.c: the shell's commands about the system rather than files:
+ * lspci, kill (a server, which init starts again), and the start-up.
  */
 #include "console_client.h"
 #include "kserve.h"
@@ -53,6 +54,43 @@ int sh_lspci(int argc, char **argv)
 			return 0;
 		cookie = reply->next_cookie;
 	}
+}
+
+/*
+ * kill SERVICE: asks init to end the server published as SERVICE; init
+ * starts it again, and the command returns once the new instance answers a
+ * lookup (at most 5 s), so that the next command meets it.
+ */
+int sh_kill(int argc, char **argv)
+{
+	if (argc != 2) {
+		printf("usage: kill SERVICE\n");
+		return 1;
+	}
+	idl_endpoint *dir = kserve_directory();
+	sys_supervisor_restart_request req = {
+	    .name = {.size = (uint32_t)strlen(argv[1]), .data = argv[1]}};
+	sys_supervisor_restart_reply_buffer rb;
+	const sys_supervisor_restart_reply *reply;
+	sys_errno error;
+	int err = dir ? sys_supervisor_restart(dir, &req, &rb, &reply, &error) : IDL_E_TRANSPORT;
+	if (err != IDL_OK) {
+		printf("kill: %s: %s\n", argv[1],
+		       err == IDL_E_REMOTE ? sys_errno_name(error) : idl_error_name(err));
+		return 1;
+	}
+	for (int tries = 0; tries < 100; tries++) {
+		static volatile uint32_t never;
+		idlk_futex_wait(&never, 0, 50 * 1000 * 1000);
+		kchan *probe = kserve_connect_chan(argv[1], 0, &error);
+		if (probe) {
+			kserve_disconnect(probe);
+			printf("kill: %s ended; init started it again\n", argv[1]);
+			return 0;
+		}
+	}
+	printf("kill: %s ended and is not back\n", argv[1]);
+	return 1;
 }
 
 int sh_connect(void)
