@@ -11,7 +11,9 @@
  * is how an image reports success or failure to a test.
  *
  * The arguments pick the image: "shell" (the reference system: servers and
- * the shell, init_system.c), "demo" (the console and the demo program),
+ * the shell, init_system.c), "stress" (the same, with a hostile client of
+ * the servers and two readers at once before the shell), "demo" (the
+ * console and the demo program),
  * "faults" and "hostile" (the faulting and hostile programs, init_faults.c
  * and init_hostile.c, then the demo, which must still work).
  */
@@ -82,8 +84,8 @@ static void boot(void *arg)
 		ok = run_faults();
 	else if (strcmp(args, "hostile") == 0)
 		ok = run_hostile();
-	if (strcmp(args, "shell") == 0)
-		ok = run_system();
+	if (strcmp(args, "shell") == 0 || strcmp(args, "stress") == 0)
+		ok = run_system(strcmp(args, "stress") == 0);
 	else
 		ok = run_demo() && ok;
 	printf("init: %s; switching off\n", ok ? "success" : "FAILURE");

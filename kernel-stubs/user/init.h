@@ -33,7 +33,7 @@ bool run_faults(void);
 bool run_hostile(void);
 /* init_system.c: the console and the demo; the whole system and the shell. */
 bool run_demo(void);
-bool run_system(void);
+bool run_system(bool with_stress);
 /* Whether the directory session in slot is the shell's. */
 bool system_is_shell(uint32_t slot);
 /* Kills the server that publishes service (the watcher starts it again);

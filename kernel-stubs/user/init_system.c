@@ -161,6 +161,17 @@ static struct watched pci = {"pci", "pci", GRANT_PCI, -1, 0};
 static struct watched block = {"blk", "block", GRANT_NONE, -1, 0};
 static struct watched fs = {"fs", "fs", GRANT_NONE, -1, 0};
 
+/* Starts a program with a directory session and waits for it; its status. */
+static long run_program(const char *module)
+{
+	long h = start_with_directory(module, NULL, 0, &program_limits, NULL);
+	if (h < 0)
+		return h;
+	long status = idlk_wait((int)h);
+	idlk_handle_close((int)h);
+	return status;
+}
+
 bool system_restart(const char *service)
 {
 	struct watched *all[] = {&console, &pci, &block, &fs};
@@ -173,7 +184,26 @@ bool system_restart(const char *service)
 	return false;
 }
 
-bool run_system(void)
+/*
+ * The stress image, before the shell: a hostile client of the file, PCI and
+ * block servers (scribbler.c), then two readers of different files at once
+ * (reader.c); each must end with status 0.
+ */
+static bool stress(void)
+{
+	long status = run_program("scribbler");
+	printf("init: scribbler ended with status %ld\n", status);
+	bool ok = status == 0;
+	long a = start_with_directory("reader-large", NULL, 0, &program_limits, NULL);
+	long b = start_with_directory("reader-numbers", NULL, 0, &program_limits, NULL);
+	if (a < 0 || b < 0)
+		return false;
+	long sa = idlk_wait((int)a), sb = idlk_wait((int)b);
+	printf("init: the readers ended with status %ld and %ld\n", sa, sb);
+	return ok && sa == 0 && sb == 0;
+}
+
+bool run_system(bool with_stress)
 {
 	if (!start_watched(&console) || !start_watched(&pci))
 		return false;
@@ -181,6 +211,8 @@ bool run_system(void)
 	 * shell still works, and says so when asked for files. */
 	if (start_watched(&block))
 		start_watched(&fs);
+	if (with_stress && !stress())
+		return false;
 	long sh = start_with_directory("sh", NULL, 0, &program_limits, &shell_slot);
 	if (sh >= 0)
 		atomic_store(&shell_started, true);

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The stress image: a hostile client sends malformed frames to the file, PCI
+# and block servers and scribbles on its channels to them (each must cut it
+# off, and refuse what it must); two programs then read different large
+# files at the same time (each must get the bytes the host has); and the
+# shell must be served as usual afterwards.
+#
+#   stress.sh BUILD_DIR
+set -u
+build=$1
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+export MTOOLS_SKIP_CHECK=1
+disk=$build/kernel-stubs/disk.img
+large=$(mtype -i "$disk" ::/data/large.txt | crc32 /dev/stdin)
+numbers=$(mtype -i "$disk" ::/data/numbers.txt | crc32 /dev/stdin)
+"$here/../../kernel-stubs/run-qemu.sh" --image idlk-stress.iso --session "$here/shell/stress.txt" \
+	"$out/transcript" --timeout 120 "$build" 2>/dev/null
+status=$?
+cat "$out/transcript"
+bad=0
+expect() {
+	if ! grep -qaF -- "$1" "$out/transcript"; then
+		echo "missing from the transcript: $1"
+		bad=1
+	fi
+}
+for server in fs pci block; do
+	expect "scribbler: $server after a malformed frame: cut off"
+	expect "scribbler: $server after scribbling on the channel: cut off"
+done
+expect "scribbler: the servers refused what they must"
+expect "init: scribbler ended with status 0"
+expect "reader: /data/large.txt: 2600000 bytes, crc32 $large"
+expect "reader: /data/numbers.txt: 1988895 bytes, crc32 $numbers"
+expect "init: the readers ended with status 0 and 0"
+expect "$numbers"
+expect "init: the shell exited with status 0"
+[ "$status" -ne 0 ] && echo "FAIL: the guest did not report success" && bad=1
+[ "$bad" -eq 0 ] && echo "PASS: the servers cut the hostile client off alone and served the rest"
+exit "$bad"
