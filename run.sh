@@ -2,9 +2,10 @@
 # The main job: installs what is missing, builds everything out of tree in
 # build/, compiles the service descriptions in idl/ into C in build/out/, and
 # boots the reference system in QEMU with its serial console on this
-# terminal. The demo prints through the generated console stub, asks for a
-# line (type one; when stdin is not a terminal a line is supplied), and QEMU
-# exits on its own.
+# terminal: the shell, on a copy of the FAT32 disk image. Type `help`, and
+# `poweroff` to end. When standard input is not a terminal, a short scripted
+# session runs instead (kernel-stubs/run-session.txt: ls, cat, a write and a
+# read back, crc32, lspci, poweroff), typed prompt by prompt.
 set -eu
 cd "$(dirname "$0")"
 sh .ci/install-deps.sh
@@ -17,7 +18,10 @@ ls build/out
 
 echo "== booting the reference system (kernel-stubs/) in QEMU"
 if [ -t 0 ]; then
-	kernel-stubs/run-qemu.sh build
-else
-	echo "a line typed by run.sh" | kernel-stubs/run-qemu.sh build
+	exec kernel-stubs/run-qemu.sh build
 fi
+status=0
+kernel-stubs/run-qemu.sh --session kernel-stubs/run-session.txt build/session.txt build \
+	2>/dev/null || status=$?
+cat build/session.txt
+exit "$status"

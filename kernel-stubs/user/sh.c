@@ -62,6 +62,7 @@ static const struct command {
     {"mv", sh_mv, "mv FROM TO          rename or move"},
     {"stat", sh_stat, "stat PATH           what the file system knows of a file"},
     {"crc32", sh_crc32, "crc32 FILE          the CRC-32 of a file's bytes, in hex"},
+    {"readbench", sh_readbench, "readbench FILE      read a file inline and shared, timed"},
     {"lspci", sh_lspci, "lspci               the PCI functions the PCI server found"},
     {"kill", sh_kill, "kill SERVICE        end a server (init starts it again)"},
     {"help", sh_help, "help                this list"},

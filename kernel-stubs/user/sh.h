@@ -16,6 +16,7 @@ int sh_rm(int argc, char **argv);
 int sh_mv(int argc, char **argv);
 int sh_stat(int argc, char **argv);
 int sh_crc32(int argc, char **argv);
+int sh_readbench(int argc, char **argv);
 int sh_lspci(int argc, char **argv);
 int sh_kill(int argc, char **argv);
 int sh_help(int argc, char **argv);

@@ -196,3 +196,58 @@ int sh_crc32(int argc, char **argv)
 	       (unsigned long)(after.requests - before.requests));
 	return 0;
 }
+
+/* One pass over a file in reads of `chunk` bytes; false on an error. */
+static bool read_pass(const char *path, size_t chunk, uint64_t *bytes, uint64_t *requests,
+                      long *ns)
+{
+	static uint8_t buf[FILES_SHARED_BYTES];
+	struct files_counters before, after;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	files_counters(&before);
+	long start = idlk_clock();
+	ssize_t n;
+	*bytes = 0;
+	while ((n = read(fd, buf, chunk)) > 0)
+		*bytes += (uint64_t)n;
+	*ns = idlk_clock() - start;
+	files_counters(&after);
+	close(fd);
+	*requests = after.requests - before.requests;
+	return n == 0;
+}
+
+/*
+ * readbench FILE: reads FILE twice, in 4 KiB reads (inline: the bytes come
+ * in the replies) and in 64 KiB reads (through the shared buffer), and
+ * prints the time, the rate and the frames per MiB of each (a request and
+ * its reply are two frames). The clock ticks in milliseconds.
+ */
+int sh_readbench(int argc, char **argv)
+{
+	if (argc != 2) {
+		printf("usage: readbench FILE\n");
+		return 1;
+	}
+	static const struct {
+		const char *how;
+		size_t chunk;
+	} passes[] = {{"inline, 4 KiB reads", 4096}, {"shared, 64 KiB reads", FILES_SHARED_BYTES}};
+	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
+		uint64_t bytes, requests;
+		long ns;
+		if (!read_pass(argv[1], passes[i].chunk, &bytes, &requests, &ns))
+			return fail("readbench", argv[1]);
+		uint64_t ms = (uint64_t)ns / 1000000 ? (uint64_t)ns / 1000000 : 1;
+		uint64_t kb_per_s = bytes * 1000 / 1024 / ms;
+		uint64_t frames_per_mib = bytes ? 2 * requests * 1048576 / bytes : 0;
+		printf("readbench: %s: %lu bytes in %lu ms, %lu.%02lu MB/s, %lu requests, %lu frames per "
+		       "MiB\n",
+		       passes[i].how, (unsigned long)bytes, (unsigned long)ms,
+		       (unsigned long)(kb_per_s / 1024), (unsigned long)(kb_per_s % 1024 * 100 / 1024),
+		       (unsigned long)requests, (unsigned long)frames_per_mib);
+	}
+	return 0;
+}
