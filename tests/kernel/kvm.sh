@@ -1,7 +1,8 @@
 #!/bin/sh
-# Boots the demo, fault and hostile images under KVM where this machine has
-# hardware virtualization (kernel-stubs/hwvirt.sh); elsewhere it reports
-# itself skipped (exit 77, ctest's SKIP_RETURN_CODE) with the reason.
+# Boots the demo, fault and hostile images and a shell session on the disk
+# under KVM where this machine has hardware virtualization
+# (kernel-stubs/hwvirt.sh); elsewhere it reports itself skipped (exit 77,
+# ctest's SKIP_RETURN_CODE) with the reason.
 #
 #   kvm.sh IMAGES_DIR TESTS_DIR
 set -u
@@ -16,10 +17,11 @@ export BOOT_KVM=1
 bad=0
 for image in demo faults hostile; do
 	iso=$images/idlk-$image.iso
-	[ "$image" = demo ] && iso=$images/idlk.iso
 	input=$tests/$image.input
 	[ -f "$input" ] || input=$tests/demo.input
 	echo "== $image under KVM"
 	sh "$here/boot.sh" "$iso" "$tests/$image.expected" "$input" || bad=1
 done
+echo "== a shell session under KVM"
+sh "$here/shell_test.sh" "$images/.." session || bad=1
 exit "$bad"

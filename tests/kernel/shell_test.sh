@@ -9,7 +9,7 @@
 # from the first prompt on, with shell/NAME.expected. Lines the servers and
 # init log meanwhile (init:, fs:, pci:, blk:, console:) are left out, since
 # they come when they come; inode numbers, which depend on where mkfs.fat
-# and mtools put entries, read "inode N".
+# and mtools put entries, read "inode N". BOOT_KVM=1 boots under KVM.
 set -u
 build=$1
 name=$2
@@ -19,6 +19,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 set -- --session "$here/shell/$name.txt" "$out/transcript" --timeout 120
 [ -n "$disk" ] && set -- "$@" --disk "$disk"
+[ "${BOOT_KVM:-}" = 1 ] && set -- --kvm "$@"
 "$here/../../kernel-stubs/run-qemu.sh" "$@" "$build" 2>"$out/stderr"
 status=$?
 sed -n '/^\$ /,$p' "$out/transcript" |
