@@ -29,6 +29,8 @@ struct session_state {
 	uint64_t bytes;
 	uint32_t in_flight; /* requests whose completion may still touch buffer */
 	bool closed;        /* unmap once in_flight is 0 */
+	uint64_t requests;
+	uint32_t most_in_flight; /* the session's peak, printed when it ends */
 };
 
 static struct slot {
@@ -223,6 +225,9 @@ static void submit(int i, uint64_t sector)
 {
 	struct slot *s = &slots[i];
 	s->session->in_flight++;
+	s->session->requests++;
+	if (s->session->in_flight > s->session->most_in_flight)
+		s->session->most_in_flight = s->session->in_flight;
 	if (vblk_submit(&blk, i, s->type, sector, bounce_phys + (uint64_t)i * BOUNCE_BYTES,
 	                s->type == VBLK_T_FLUSH ? 0 : s->bytes) < 0)
 		printf("blk: the device queue is full\n"); /* cannot happen: 3 descriptors a slot */
@@ -321,6 +326,12 @@ static void session_close(void *ctx, idl_session *session, int reason)
 	s->closed = true;
 	settle_session(s);
 	idl_lock_give(&lock);
+	if (s->requests)
+		printf(
+		    "blk: session %u of process %lu ended: %lu requests, at most %u in flight at "
+		    "once\n",
+		    session->id, (unsigned long)session->client, (unsigned long)s->requests,
+		    s->most_in_flight);
 }
 
 /* Finds and claims the device; its interrupt line in *irq. */

@@ -187,7 +187,8 @@ bool system_restart(const char *service)
 /*
  * The stress image, before the shell: a hostile client of the file, PCI and
  * block servers (scribbler.c), then two readers of different files at once
- * (reader.c); each must end with status 0.
+ * (reader.c), then several block requests in flight at once (blkcheck.c);
+ * each must end with status 0.
  */
 static bool stress(void)
 {
@@ -200,7 +201,9 @@ static bool stress(void)
 		return false;
 	long sa = idlk_wait((int)a), sb = idlk_wait((int)b);
 	printf("init: the readers ended with status %ld and %ld\n", sa, sb);
-	return ok && sa == 0 && sb == 0;
+	long sc = run_program("blkcheck");
+	printf("init: blkcheck ended with status %ld\n", sc);
+	return ok && sa == 0 && sb == 0 && sc == 0;
 }
 
 bool run_system(bool with_stress)

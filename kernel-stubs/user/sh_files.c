@@ -49,22 +49,24 @@ int sh_ls(int argc, char **argv)
 	return 0;
 }
 
+/* cat and echo go through FILE streams, the rest through descriptors: the
+ * shell uses both halves of the libc shim. */
 int sh_cat(int argc, char **argv)
 {
 	static char buf[4096];
 	int status = 0;
 	for (int i = 1; i < argc; i++) {
-		int fd = open(argv[i], O_RDONLY);
-		if (fd < 0) {
+		FILE *f = fopen(argv[i], "r");
+		if (!f) {
 			status = fail("cat", argv[i]);
 			continue;
 		}
-		ssize_t n;
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			write(1, buf, (size_t)n);
-		if (n < 0)
+		size_t n;
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, stdout);
+		if (ferror(f))
 			status = fail("cat", argv[i]);
-		close(fd);
+		fclose(f);
 	}
 	return status;
 }
@@ -72,34 +74,24 @@ int sh_cat(int argc, char **argv)
 int sh_echo(int argc, char **argv)
 {
 	int words = argc;
-	int flags = 0;
+	const char *mode = NULL;
 	if (argc >= 3 && (strcmp(argv[argc - 2], ">") == 0 || strcmp(argv[argc - 2], ">>") == 0)) {
-		flags = O_WRONLY | O_CREAT | (argv[argc - 2][1] ? O_APPEND : O_TRUNC);
+		mode = argv[argc - 2][1] ? "a" : "w";
 		words = argc - 2;
 	}
-	char line[1024];
-	size_t n = 0;
-	for (int i = 1; i < words; i++)
-		n += (size_t)snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, "%s%s",
-		                      i > 1 ? " " : "", argv[i]);
-	if (n + 1 >= sizeof(line)) {
-		printf("echo: the line is too long\n");
-		return 1;
-	}
-	line[n++] = '\n';
-	if (!flags) {
-		write(1, line, n);
-		return 0;
-	}
+	FILE *out = stdout;
 	const char *path = argv[argc - 1];
-	int fd = open(path, flags, 0644);
-	if (fd < 0)
+	if (mode && !(out = fopen(path, mode)))
 		return fail("echo", path);
-	ssize_t w = write(fd, line, n);
-	int err = errno;
-	close(fd);
-	errno = err;
-	return w == (ssize_t)n ? 0 : fail("echo", path);
+	for (int i = 1; i < words; i++)
+		fprintf(out, "%s%s", i > 1 ? " " : "", argv[i]);
+	fprintf(out, "\n");
+	if (out == stdout)
+		return 0;
+	bool ok = !ferror(out);
+	if (fclose(out) < 0)
+		ok = false;
+	return ok ? 0 : fail("echo", path);
 }
 
 int sh_mkdir(int argc, char **argv)
@@ -198,8 +190,7 @@ int sh_crc32(int argc, char **argv)
 }
 
 /* One pass over a file in reads of `chunk` bytes; false on an error. */
-static bool read_pass(const char *path, size_t chunk, uint64_t *bytes, uint64_t *requests,
-                      long *ns)
+static bool read_pass(const char *path, size_t chunk, uint64_t *bytes, uint64_t *requests, long *ns)
 {
 	static uint8_t buf[FILES_SHARED_BYTES];
 	struct files_counters before, after;
@@ -243,11 +234,13 @@ int sh_readbench(int argc, char **argv)
 		uint64_t ms = (uint64_t)ns / 1000000 ? (uint64_t)ns / 1000000 : 1;
 		uint64_t kb_per_s = bytes * 1000 / 1024 / ms;
 		uint64_t frames_per_mib = bytes ? 2 * requests * 1048576 / bytes : 0;
-		printf("readbench: %s: %lu bytes in %lu ms, %lu.%02lu MB/s, %lu requests, %lu frames per "
+		printf("readbench: %s: %lu bytes in %lu ms, %lu.%02lu MB/s, %lu requests, %lu "
+		       "frames per "
 		       "MiB\n",
 		       passes[i].how, (unsigned long)bytes, (unsigned long)ms,
-		       (unsigned long)(kb_per_s / 1024), (unsigned long)(kb_per_s % 1024 * 100 / 1024),
-		       (unsigned long)requests, (unsigned long)frames_per_mib);
+		       (unsigned long)(kb_per_s / 1024),
+		       (unsigned long)(kb_per_s % 1024 * 100 / 1024), (unsigned long)requests,
+		       (unsigned long)frames_per_mib);
 	}
 	return 0;
 }

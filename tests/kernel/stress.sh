@@ -2,8 +2,9 @@
 # The stress image: a hostile client sends malformed frames to the file, PCI
 # and block servers and scribbles on its channels to them (each must cut it
 # off, and refuse what it must); two programs then read different large
-# files at the same time (each must get the bytes the host has); and the
-# shell must be served as usual afterwards.
+# files at the same time (each must get the bytes the host has); a third
+# keeps eight block requests in flight at once; and the shell must be served
+# as usual afterwards.
 #
 #   stress.sh BUILD_DIR
 set -u
@@ -35,6 +36,8 @@ expect "init: scribbler ended with status 0"
 expect "reader: /data/large.txt: 2600000 bytes, crc32 $large"
 expect "reader: /data/numbers.txt: 1988895 bytes, crc32 $numbers"
 expect "init: the readers ended with status 0 and 0"
+expect "blkcheck: 8 reads in flight at once, 8 answered, 8 match the same sectors read one at a time"
+expect "16 requests, at most 8 in flight at once"
 expect "$numbers"
 expect "init: the shell exited with status 0"
 [ "$status" -ne 0 ] && echo "FAIL: the guest did not report success" && bad=1
