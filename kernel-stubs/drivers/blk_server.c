@@ -8,7 +8,8 @@
  * request on the device's queue and takes its reply with it (a deferred
  * reply), and the server goes on serving; the interrupt thread takes each
  * finished request off the queue, copies a read's sectors into the client's
- * buffer and answers. Up to SLOTS requests are in flight at once. Sectors
+ * buffer and answers. Up to SLOTS requests are on the device at once, and
+ * up to WAITING more wait for a slot (beyond that: BUSY). Sectors
  * go between the device and a bounce buffer in DMA memory, and between that
  * and the client's shared buffer, which the session attached once.
  *
@@ -30,13 +31,13 @@ struct session_state {
 	uint32_t in_flight; /* requests whose completion may still touch buffer */
 	bool closed;        /* unmap once in_flight is 0 */
 	uint64_t requests;
-	uint32_t most_in_flight; /* the session's peak, printed when it ends */
 };
 
-static struct slot {
-	bool busy;
+/* A request: on the device in a slot, or waiting for one. */
+struct request {
 	uint32_t type;
 	struct session_state *session;
+	uint64_t sector;
 	uint64_t buffer_offset;
 	uint32_t bytes;
 	union {
@@ -44,10 +45,24 @@ static struct slot {
 		block_device_write_token write;
 		block_device_flush_token flush;
 	} token;
+};
+
+static struct slot {
+	bool busy;
+	struct request req;
 } slots[SLOTS];
 
+/* Requests that came while every slot was busy, oldest first; the interrupt
+ * thread starts each as a slot frees. Beyond WAITING a request gets BUSY. */
+#define WAITING 32
+static struct request waiting[WAITING];
+static uint32_t waiting_head, waiting_tail;
+
 static struct session_state states[KSERVE_MAX_SESSIONS];
-static idl_lock lock; /* slots and states, between the serving and interrupt threads */
+static void finish(struct request *q, int result);
+static void start(int i, const struct request *q);
+static idl_lock lock;           /* slots and states, between the serving and interrupt threads */
+static uint32_t most_in_flight; /* requests on the device at once, at most so far */
 static virtio_blk blk;
 static uint8_t *bounce;
 static uint64_t bounce_phys;
@@ -107,27 +122,15 @@ static void interrupts(void *arg)
 		int n;
 		idl_lock_take(&lock);
 		while ((n = vblk_complete(&blk, &status)) >= 0) {
-			struct slot *s = &slots[n];
+			struct request *q = &slots[n].req;
 			bool ok = status == VBLK_S_OK;
-			if (s->type == VBLK_T_IN) {
-				if (ok && s->session->buffer)
-					memcpy(s->session->buffer + s->buffer_offset,
-					       bounce + n * BOUNCE_BYTES, s->bytes);
-				block_device_read_reply reply = {0};
-				ok ? block_device_read_reply_ok(&s->token.read, &reply)
-				   : block_device_read_reply_error(&s->token.read, SYS_ERRNO_IO);
-			} else if (s->type == VBLK_T_OUT) {
-				block_device_write_reply reply = {0};
-				ok ? block_device_write_reply_ok(&s->token.write, &reply)
-				   : block_device_write_reply_error(&s->token.write, SYS_ERRNO_IO);
-			} else {
-				block_device_flush_reply reply = {0};
-				ok ? block_device_flush_reply_ok(&s->token.flush, &reply)
-				   : block_device_flush_reply_error(&s->token.flush, SYS_ERRNO_IO);
-			}
-			s->session->in_flight--;
-			settle_session(s->session);
-			s->busy = false;
+			if (q->type == VBLK_T_IN && ok && q->session->buffer)
+				memcpy(q->session->buffer + q->buffer_offset,
+				       bounce + n * BOUNCE_BYTES, q->bytes);
+			finish(q, ok ? IDL_OK : SYS_ERRNO_IO);
+			slots[n].busy = false;
+			if (waiting_tail != waiting_head)
+				start(n, &waiting[waiting_tail++ % WAITING]);
 		}
 		if (n == -2)
 			printf("blk: the device returned a request that was not in flight\n");
@@ -183,13 +186,73 @@ static int on_attach(idl_request *r, const block_device_attach_request *req,
 	return IDL_OK;
 }
 
+/* Answers a request: IDL_OK, or the error (a sys_errno). Under lock. */
+static void finish(struct request *q, int result)
+{
+	if (q->type == VBLK_T_IN) {
+		block_device_read_reply reply = {0};
+		result == IDL_OK ? block_device_read_reply_ok(&q->token.read, &reply)
+		                 : block_device_read_reply_error(&q->token.read, (sys_errno)result);
+	} else if (q->type == VBLK_T_OUT) {
+		block_device_write_reply reply = {0};
+		result == IDL_OK
+		    ? block_device_write_reply_ok(&q->token.write, &reply)
+		    : block_device_write_reply_error(&q->token.write, (sys_errno)result);
+	} else {
+		block_device_flush_reply reply = {0};
+		result == IDL_OK
+		    ? block_device_flush_reply_ok(&q->token.flush, &reply)
+		    : block_device_flush_reply_error(&q->token.flush, (sys_errno)result);
+	}
+	q->session->in_flight--;
+	settle_session(q->session);
+}
+
+/* Puts request q on the device in free slot i. A write's sectors are copied
+ * out of the client's buffer now: the client may reuse it once answered.
+ * Under lock. */
+static void start(int i, const struct request *q)
+{
+	struct slot *s = &slots[i];
+	s->busy = true;
+	s->req = *q;
+	s->req.session->requests++;
+	uint32_t device_requests = 0;
+	for (int k = 0; k < SLOTS; k++)
+		device_requests += slots[k].busy;
+	if (device_requests > most_in_flight)
+		most_in_flight = device_requests;
+	if (q->type == VBLK_T_OUT)
+		memcpy(bounce + i * BOUNCE_BYTES, q->session->buffer + q->buffer_offset, q->bytes);
+	if (vblk_submit(&blk, i, q->type, q->sector, bounce_phys + (uint64_t)i * BOUNCE_BYTES,
+	                q->type == VBLK_T_FLUSH ? 0 : q->bytes) < 0)
+		printf("blk: the device queue is full\n"); /* cannot happen: 3 descriptors a slot */
+}
+
+/* A request whose reply was deferred: on the device now if a slot is free,
+ * else waiting; BUSY when the waiting list is full too. Under lock. */
+static void dispatch(struct request *q)
+{
+	q->session->in_flight++;
+	for (int i = 0; i < SLOTS; i++) {
+		if (!slots[i].busy) {
+			start(i, q);
+			return;
+		}
+	}
+	if (waiting_head - waiting_tail < WAITING) {
+		waiting[waiting_head++ % WAITING] = *q;
+		return;
+	}
+	finish(q, SYS_ERRNO_BUSY);
+}
+
 /*
- * Checks a read or write and takes a slot for it: the slot's index, or -1
- * with *error set. The range must lie on the device, fit in the transfer
- * buffer and in one bounce buffer.
+ * Checks a read or write: the range must lie on the device, fit in the
+ * transfer buffer and in one bounce buffer. 0, or -1 with *error set.
  */
-static int take_slot(idl_request *r, uint64_t sector, uint32_t count, uint64_t offset,
-                     uint32_t type, sys_errno *error)
+static int check(idl_request *r, uint64_t sector, uint32_t count, uint64_t offset, uint32_t type,
+                 sys_errno *error)
 {
 	struct session_state *st = state_of(r);
 	uint64_t bytes = (uint64_t)count * SECTOR;
@@ -210,27 +273,7 @@ static int take_slot(idl_request *r, uint64_t sector, uint32_t count, uint64_t o
 		*error = SYS_ERRNO_ACCESS;
 		return -1;
 	}
-	for (int i = 0; i < SLOTS; i++) {
-		if (!slots[i].busy) {
-			slots[i] = (struct slot){true, type, st, offset, (uint32_t)bytes, {{0}}};
-			return i;
-		}
-	}
-	*error = SYS_ERRNO_BUSY;
-	return -1;
-}
-
-/* Puts slot i on the device; the caller deferred its reply. Under lock. */
-static void submit(int i, uint64_t sector)
-{
-	struct slot *s = &slots[i];
-	s->session->in_flight++;
-	s->session->requests++;
-	if (s->session->in_flight > s->session->most_in_flight)
-		s->session->most_in_flight = s->session->in_flight;
-	if (vblk_submit(&blk, i, s->type, sector, bounce_phys + (uint64_t)i * BOUNCE_BYTES,
-	                s->type == VBLK_T_FLUSH ? 0 : s->bytes) < 0)
-		printf("blk: the device queue is full\n"); /* cannot happen: 3 descriptors a slot */
+	return 0;
 }
 
 static int on_read(idl_request *r, const block_device_read_request *req,
@@ -238,16 +281,13 @@ static int on_read(idl_request *r, const block_device_read_request *req,
 {
 	(void)reply;
 	idl_lock_take(&lock);
-	int i = take_slot(r, req->sector, req->count, req->buffer_offset, VBLK_T_IN, error);
-	if (i < 0) {
-		idl_lock_give(&lock);
-		return IDL_E_REMOTE;
-	}
-	int err = block_device_read_defer(r, &slots[i].token.read);
+	struct request q = {VBLK_T_IN,          state_of(r),         req->sector,
+	                    req->buffer_offset, req->count * SECTOR, {{0}}};
+	int err = check(r, req->sector, req->count, req->buffer_offset, VBLK_T_IN, error) < 0
+	              ? IDL_E_REMOTE
+	              : block_device_read_defer(r, &q.token.read);
 	if (err == IDL_DEFERRED)
-		submit(i, req->sector);
-	else
-		slots[i].busy = false;
+		dispatch(&q);
 	idl_lock_give(&lock);
 	return err;
 }
@@ -257,18 +297,13 @@ static int on_write(idl_request *r, const block_device_write_request *req,
 {
 	(void)reply;
 	idl_lock_take(&lock);
-	int i = take_slot(r, req->sector, req->count, req->buffer_offset, VBLK_T_OUT, error);
-	if (i < 0) {
-		idl_lock_give(&lock);
-		return IDL_E_REMOTE;
-	}
-	/* Copy now: the client may reuse its buffer once the reply comes. */
-	memcpy(bounce + i * BOUNCE_BYTES, state_of(r)->buffer + req->buffer_offset, slots[i].bytes);
-	int err = block_device_write_defer(r, &slots[i].token.write);
+	struct request q = {VBLK_T_OUT,         state_of(r),         req->sector,
+	                    req->buffer_offset, req->count * SECTOR, {{0}}};
+	int err = check(r, req->sector, req->count, req->buffer_offset, VBLK_T_OUT, error) < 0
+	              ? IDL_E_REMOTE
+	              : block_device_write_defer(r, &q.token.write);
 	if (err == IDL_DEFERRED)
-		submit(i, req->sector);
-	else
-		slots[i].busy = false;
+		dispatch(&q);
 	idl_lock_give(&lock);
 	return err;
 }
@@ -276,25 +311,14 @@ static int on_write(idl_request *r, const block_device_write_request *req,
 static int on_flush(idl_request *r, const block_device_flush_request *req,
                     block_device_flush_reply *reply, sys_errno *error)
 {
-	(void)req, (void)reply;
+	(void)req, (void)reply, (void)error;
 	if (!blk.can_flush)
 		return IDL_OK; /* the device writes through */
 	idl_lock_take(&lock);
-	int i = -1;
-	for (int k = 0; k < SLOTS && i < 0; k++)
-		if (!slots[k].busy)
-			i = k;
-	if (i < 0) {
-		idl_lock_give(&lock);
-		*error = SYS_ERRNO_BUSY;
-		return IDL_E_REMOTE;
-	}
-	slots[i] = (struct slot){true, VBLK_T_FLUSH, state_of(r), 0, 0, {{0}}};
-	int err = block_device_flush_defer(r, &slots[i].token.flush);
+	struct request q = {VBLK_T_FLUSH, state_of(r), 0, 0, 0, {{0}}};
+	int err = block_device_flush_defer(r, &q.token.flush);
 	if (err == IDL_DEFERRED)
-		submit(i, 0);
-	else
-		slots[i].busy = false;
+		dispatch(&q);
 	idl_lock_give(&lock);
 	return err;
 }
@@ -327,11 +351,10 @@ static void session_close(void *ctx, idl_session *session, int reason)
 	settle_session(s);
 	idl_lock_give(&lock);
 	if (s->requests)
-		printf(
-		    "blk: session %u of process %lu ended: %lu requests, at most %u in flight at "
-		    "once\n",
-		    session->id, (unsigned long)session->client, (unsigned long)s->requests,
-		    s->most_in_flight);
+		printf("blk: session %u of process %lu ended: %lu requests; at most %u requests on "
+		       "the device at once so far\n",
+		       session->id, (unsigned long)session->client, (unsigned long)s->requests,
+		       most_in_flight);
 }
 
 /* Finds and claims the device; its interrupt line in *irq. */

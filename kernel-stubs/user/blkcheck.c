@@ -1,6 +1,7 @@
 /*
  * blkcheck.c: keeps the block driver busy with several requests at once,
- * for the stress image. It attaches a buffer, starts BATCH reads of
+ * for the stress image: more than it has room for on the device, so some
+ * wait for a slot. It attaches a buffer, starts BATCH reads of
  * different sectors as asynchronous calls (<method>_start) without waiting,
  * then finishes each, and checks every sector against a plain synchronous
  * read of the same sector: the driver's requests complete in any order and
@@ -9,8 +10,8 @@
 #include "block.h"
 #include "kserve.h"
 
-#define BATCH   8
-#define SECTORS 8 /* per read: 4 KiB */
+#define BATCH   12 /* more than the driver's 8 slots: some wait for one */
+#define SECTORS 8  /* per read: 4 KiB */
 #define BYTES   (SECTORS * 512)
 
 static block_device_read_pending pending[BATCH];

@@ -33,9 +33,15 @@ echo "---- serial log ----"
 cat "$log"
 echo "---- run-qemu.sh exit status $status ----"
 bad=0
+# A line the kernel's debug log writes (whole) may land inside one the
+# console server writes; look in a copy with such lines cut out too.
+stripped=$(mktemp)
+trap 'rm -f "$log" "$stripped"' EXIT
+perl -0pe 's/(?:init|fs|pci|blk|net|netd|console|kserve|fault|hostile[a-z-]*|sysfuzz): [^\n]*\n//g' \
+	"$log" >"$stripped"
 while IFS= read -r line; do
 	[ -z "$line" ] && continue
-	if ! grep -qaF -- "$line" "$log"; then
+	if ! grep -qaF -- "$line" "$log" && ! grep -qaF -- "$line" "$stripped"; then
 		echo "missing from the serial log: $line"
 		bad=1
 	fi
