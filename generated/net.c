@@ -203,7 +203,40 @@ static int put_net_interface_info(idl_encoder *e, const net_interface_info *src,
 	return IDL_OK;
 }
 
-/* net.idl:91: Socket.open request */
+static int check_net_socket_info(idl_decoder *d, net_socket_info *p)
+{
+	int err;
+	(void)d;
+	/* net.idl:170: kind */
+	if (!net_socket_kind_is_valid(p->kind))
+		return IDL_E_ENUM;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	/* net.idl:172: local */
+	err = check_net_socket_address(d, &p->local);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+static int put_net_socket_info(idl_encoder *e, const net_socket_info *src, net_socket_info *p)
+{
+	int err;
+	(void)e;
+	(void)src;
+	if (!net_socket_kind_is_valid(src->kind))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	err = put_net_socket_address(e, &src->local, &p->local);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
+	return IDL_OK;
+}
+
+/* net.idl:92: Socket.open request */
 int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
@@ -248,7 +281,7 @@ static inline int check_net_socket_open_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:91: kind */
+	/* net.idl:92: kind */
 	if (!net_socket_kind_is_valid(p->kind))
 		return IDL_E_ENUM;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -279,7 +312,7 @@ int net_socket_open_request_decode(const void *shared, size_t available, void *b
 	return IDL_OK;
 }
 
-/* net.idl:91: Socket.open reply */
+/* net.idl:92: Socket.open reply */
 int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
@@ -394,7 +427,7 @@ int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* net.idl:94: Socket.bind request */
+/* net.idl:95: Socket.bind request */
 int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
@@ -444,7 +477,7 @@ static inline int check_net_socket_bind_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:94: addr */
+	/* net.idl:95: addr */
 	err = check_net_socket_address(d, &p->addr);
 	if (err != IDL_OK)
 		return err;
@@ -474,7 +507,7 @@ int net_socket_bind_request_decode(const void *shared, size_t available, void *b
 	return IDL_OK;
 }
 
-/* net.idl:94: Socket.bind reply */
+/* net.idl:95: Socket.bind reply */
 int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
@@ -586,7 +619,7 @@ int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* net.idl:97: Socket.local_address request */
+/* net.idl:98: Socket.local_address request */
 int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count)
@@ -659,7 +692,7 @@ int net_socket_local_address_request_decode(const void *shared, size_t available
 	return IDL_OK;
 }
 
-/* net.idl:97: Socket.local_address reply */
+/* net.idl:98: Socket.local_address reply */
 int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
@@ -708,7 +741,7 @@ static inline int check_net_socket_local_address_reply(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:97: addr */
+	/* net.idl:98: addr */
 	err = check_net_socket_address(d, &p->addr);
 	if (err != IDL_OK)
 		return err;
@@ -788,7 +821,7 @@ int net_socket_local_address_error_validate(const void *frame, size_t size, sys_
 	return IDL_OK;
 }
 
-/* net.idl:101: Socket.connect request */
+/* net.idl:102: Socket.connect request */
 int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
@@ -838,7 +871,7 @@ static inline int check_net_socket_connect_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:101: to */
+	/* net.idl:102: to */
 	err = check_net_socket_address(d, &p->to);
 	if (err != IDL_OK)
 		return err;
@@ -868,7 +901,7 @@ int net_socket_connect_request_decode(const void *shared, size_t available, void
 	return IDL_OK;
 }
 
-/* net.idl:101: Socket.connect reply */
+/* net.idl:102: Socket.connect reply */
 int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
@@ -980,7 +1013,7 @@ int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno 
 	return IDL_OK;
 }
 
-/* net.idl:105: Socket.listen request */
+/* net.idl:106: Socket.listen request */
 int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -1048,7 +1081,7 @@ int net_socket_listen_request_decode(const void *shared, size_t available, void 
 	return IDL_OK;
 }
 
-/* net.idl:105: Socket.listen reply */
+/* net.idl:106: Socket.listen reply */
 int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
@@ -1160,7 +1193,7 @@ int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *
 	return IDL_OK;
 }
 
-/* net.idl:109: Socket.accept request */
+/* net.idl:110: Socket.accept request */
 int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -1231,7 +1264,7 @@ int net_socket_accept_request_decode(const void *shared, size_t available, void 
 	return IDL_OK;
 }
 
-/* net.idl:109: Socket.accept reply */
+/* net.idl:110: Socket.accept reply */
 int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
@@ -1279,7 +1312,7 @@ static inline int check_net_socket_accept_reply(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:109: peer */
+	/* net.idl:110: peer */
 	err = check_net_socket_address(d, &p->peer);
 	if (err != IDL_OK)
 		return err;
@@ -1355,7 +1388,7 @@ int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *
 	return IDL_OK;
 }
 
-/* net.idl:112: Socket.send_to request */
+/* net.idl:113: Socket.send_to request */
 int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
@@ -1414,11 +1447,11 @@ static inline int check_net_socket_send_to_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:112: to */
+	/* net.idl:113: to */
 	err = check_net_socket_address(d, &p->to);
 	if (err != IDL_OK)
 		return err;
-	/* net.idl:112: data */
+	/* net.idl:113: data */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 1500u, 1,
@@ -1454,7 +1487,7 @@ int net_socket_send_to_request_decode(const void *shared, size_t available, void
 	return IDL_OK;
 }
 
-/* net.idl:112: Socket.send_to reply */
+/* net.idl:113: Socket.send_to reply */
 int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
@@ -1569,7 +1602,7 @@ int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno 
 	return IDL_OK;
 }
 
-/* net.idl:116: Socket.receive_from request */
+/* net.idl:117: Socket.receive_from request */
 int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
@@ -1638,7 +1671,7 @@ int net_socket_receive_from_request_decode(const void *shared, size_t available,
 	return IDL_OK;
 }
 
-/* net.idl:116: Socket.receive_from reply */
+/* net.idl:117: Socket.receive_from reply */
 int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
                                              uint64_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
@@ -1696,13 +1729,13 @@ static inline int check_net_socket_receive_from_reply(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:117: from */
+	/* net.idl:118: from */
 	err = check_net_socket_address(d, &p->from);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* net.idl:117: data */
+	/* net.idl:118: data */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 1500u, 1,
@@ -1787,7 +1820,7 @@ int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_e
 	return IDL_OK;
 }
 
-/* net.idl:121: Socket.send request */
+/* net.idl:122: Socket.send request */
 int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
@@ -1846,7 +1879,7 @@ static inline int check_net_socket_send_request(void *frame, size_t size,
 	idl_decoder *d = &dec;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* net.idl:121: data */
+	/* net.idl:122: data */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 6000u, 1,
@@ -1882,7 +1915,7 @@ int net_socket_send_request_decode(const void *shared, size_t available, void *b
 	return IDL_OK;
 }
 
-/* net.idl:121: Socket.send reply */
+/* net.idl:122: Socket.send reply */
 int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
@@ -1997,7 +2030,7 @@ int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* net.idl:125: Socket.receive request */
+/* net.idl:126: Socket.receive request */
 int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
@@ -2065,7 +2098,7 @@ int net_socket_receive_request_decode(const void *shared, size_t available, void
 	return IDL_OK;
 }
 
-/* net.idl:125: Socket.receive reply */
+/* net.idl:126: Socket.receive reply */
 int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
@@ -2119,7 +2152,7 @@ static inline int check_net_socket_receive_reply(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:125: data */
+	/* net.idl:126: data */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 6000u, 1,
@@ -2201,7 +2234,7 @@ int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno 
 	return IDL_OK;
 }
 
-/* net.idl:128: Socket.shutdown request */
+/* net.idl:129: Socket.shutdown request */
 int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
@@ -2246,7 +2279,7 @@ static inline int check_net_socket_shutdown_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:128: how */
+	/* net.idl:129: how */
 	if ((p->how & ~NET_SHUTDOWN_MASK) != 0)
 		return IDL_E_BITS;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -2278,7 +2311,7 @@ int net_socket_shutdown_request_decode(const void *shared, size_t available, voi
 	return IDL_OK;
 }
 
-/* net.idl:128: Socket.shutdown reply */
+/* net.idl:129: Socket.shutdown reply */
 int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -2390,7 +2423,7 @@ int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* net.idl:131: Socket.close request */
+/* net.idl:132: Socket.close request */
 int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
@@ -2461,7 +2494,7 @@ int net_socket_close_request_decode(const void *shared, size_t available, void *
 	return IDL_OK;
 }
 
-/* net.idl:131: Socket.close reply */
+/* net.idl:132: Socket.close reply */
 int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count)
@@ -2573,7 +2606,7 @@ int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *e
 	return IDL_OK;
 }
 
-/* net.idl:135: Socket.readable event */
+/* net.idl:136: Socket.readable event */
 int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -2644,7 +2677,7 @@ int net_socket_readable_event_decode(const void *shared, size_t available, void 
 	return IDL_OK;
 }
 
-/* net.idl:138: Socket.writable event */
+/* net.idl:139: Socket.writable event */
 int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -2715,7 +2748,7 @@ int net_socket_writable_event_decode(const void *shared, size_t available, void 
 	return IDL_OK;
 }
 
-/* net.idl:145: Config.list_interfaces request */
+/* net.idl:184: Config.list_interfaces request */
 int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
                                                   uint64_t txid, void *out, size_t out_max,
                                                   idl_typed_handle *handles, uint32_t *handle_count)
@@ -2786,7 +2819,7 @@ int net_config_list_interfaces_request_decode(const void *shared, size_t availab
 	return IDL_OK;
 }
 
-/* net.idl:145: Config.list_interfaces reply */
+/* net.idl:184: Config.list_interfaces reply */
 int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces_reply *msg,
                                                 uint64_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count)
@@ -2847,7 +2880,7 @@ static inline int check_net_config_list_interfaces_reply(void *frame, size_t siz
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:145: interfaces */
+	/* net.idl:184: interfaces */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->interfaces.count, p->interfaces.reserved,
@@ -2940,7 +2973,7 @@ int net_config_list_interfaces_error_validate(const void *frame, size_t size, sy
 	return IDL_OK;
 }
 
-/* net.idl:148: Config.add_address request */
+/* net.idl:187: Config.add_address request */
 int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
@@ -2991,7 +3024,7 @@ static inline int check_net_config_add_address_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:148: address */
+	/* net.idl:187: address */
 	err = check_net_interface_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
@@ -3024,7 +3057,7 @@ int net_config_add_address_request_decode(const void *shared, size_t available, 
 	return IDL_OK;
 }
 
-/* net.idl:148: Config.add_address reply */
+/* net.idl:187: Config.add_address reply */
 int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -3138,7 +3171,7 @@ int net_config_add_address_error_validate(const void *frame, size_t size, sys_er
 	return IDL_OK;
 }
 
-/* net.idl:151: Config.remove_address request */
+/* net.idl:190: Config.remove_address request */
 int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
                                                  uint64_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count)
@@ -3189,7 +3222,7 @@ static inline int check_net_config_remove_address_request(void *frame, size_t si
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:151: address */
+	/* net.idl:190: address */
 	err = check_net_interface_address(d, &p->address);
 	if (err != IDL_OK)
 		return err;
@@ -3223,7 +3256,7 @@ int net_config_remove_address_request_decode(const void *shared, size_t availabl
 	return IDL_OK;
 }
 
-/* net.idl:151: Config.remove_address reply */
+/* net.idl:190: Config.remove_address reply */
 int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
                                                uint64_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
@@ -3337,7 +3370,7 @@ int net_config_remove_address_error_validate(const void *frame, size_t size, sys
 	return IDL_OK;
 }
 
-/* net.idl:154: Config.set_gateway request */
+/* net.idl:193: Config.set_gateway request */
 int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
@@ -3392,7 +3425,7 @@ static inline int check_net_config_set_gateway_request(void *frame, size_t size,
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* net.idl:154: gateway */
+	/* net.idl:193: gateway */
 	if (*(const uint8_t *)&p->gateway.present > 1)
 		return IDL_E_OPTIONAL;
 	if (p->gateway.present) {
@@ -3431,7 +3464,7 @@ int net_config_set_gateway_request_decode(const void *shared, size_t available, 
 	return IDL_OK;
 }
 
-/* net.idl:154: Config.set_gateway reply */
+/* net.idl:193: Config.set_gateway reply */
 int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -3545,7 +3578,7 @@ int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_er
 	return IDL_OK;
 }
 
-/* net.idl:157: Config.set_flags request */
+/* net.idl:196: Config.set_flags request */
 int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -3589,7 +3622,7 @@ static inline int check_net_config_set_flags_request(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	/* net.idl:157: flags */
+	/* net.idl:196: flags */
 	if ((p->flags & ~NET_LINK_FLAGS_MASK) != 0)
 		return IDL_E_BITS;
 	return IDL_OK;
@@ -3619,7 +3652,7 @@ int net_config_set_flags_request_decode(const void *shared, size_t available, vo
 	return IDL_OK;
 }
 
-/* net.idl:157: Config.set_flags reply */
+/* net.idl:196: Config.set_flags reply */
 int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
@@ -3731,7 +3764,414 @@ int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* net.idl:161: Config.interfaces_changed event */
+/* net.idl:199: Config.statistics request */
+int64_t net_config_statistics_request_encode(const net_config_statistics_request *msg,
+                                             uint64_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	net_config_statistics_request *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_net_config_statistics_request(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	net_config_statistics_request *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > sizeof(*p))
+		return IDL_E_TRAILING;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+int net_config_statistics_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return check_net_config_statistics_request(frame, size, handles, handle_count);
+}
+
+int net_config_statistics_request_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const net_config_statistics_request **out)
+{
+	if (buf_max < NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_net_config_statistics_request(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+/* net.idl:199: Config.statistics reply */
+int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *msg, uint64_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count)
+{
+	net_config_statistics_reply *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_net_config_statistics_reply(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	net_config_statistics_reply *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > sizeof(*p))
+		return IDL_E_TRAILING;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	return IDL_OK;
+}
+
+int net_config_statistics_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count)
+{
+	return check_net_config_statistics_reply(frame, size, handles, handle_count);
+}
+
+int net_config_statistics_reply_decode(const void *shared, size_t available, void *buf,
+                                       size_t buf_max, const idl_typed_handle *handles,
+                                       uint32_t handle_count,
+                                       const net_config_statistics_reply **out)
+{
+	if (buf_max < NET_CONFIG_STATISTICS_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_net_config_statistics_reply(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+int64_t net_config_statistics_error_encode(uint64_t txid, sys_errno error, void *out,
+                                           size_t out_max)
+{
+	idl_frame_header *h = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+		return IDL_E_BUFFER;
+	if (!sys_errno_is_valid(error))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMCPY(h + 1, &error, sizeof(error));
+	h->size = 32;
+	h->ordinal = NET_CONFIG_STATISTICS_ORDINAL;
+	h->txid = txid;
+	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
+	h->handle_count = 0;
+	h->reserved = 0;
+	return 32;
+}
+
+int net_config_statistics_error_validate(const void *frame, size_t size, sys_errno *error)
+{
+	const idl_frame_header *h = frame;
+	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
+	sys_errno value;
+	if (size < 32)
+		return IDL_E_MESSAGE_SHORT;
+	if (size > 32)
+		return IDL_E_TRAILING;
+	if (h->size != size)
+		return IDL_E_FRAME_SIZE;
+	if (h->ordinal != NET_CONFIG_STATISTICS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
+		return IDL_E_FLAGS;
+	if (h->reserved != 0)
+		return IDL_E_RESERVED;
+	if (h->handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	IDL_MEMCPY(&value, body, sizeof(value));
+	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+		return IDL_E_PADDING;
+	if (!sys_errno_is_valid(value))
+		return IDL_E_ENUM;
+	*error = value;
+	return IDL_OK;
+}
+
+/* net.idl:202: Config.list_sockets request */
+int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_request *msg,
+                                               uint64_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count)
+{
+	net_config_list_sockets_request *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_net_config_list_sockets_request(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	net_config_list_sockets_request *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > sizeof(*p))
+		return IDL_E_TRAILING;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	return IDL_OK;
+}
+
+int net_config_list_sockets_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return check_net_config_list_sockets_request(frame, size, handles, handle_count);
+}
+
+int net_config_list_sockets_request_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count,
+                                           const net_config_list_sockets_request **out)
+{
+	if (buf_max < NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_net_config_list_sockets_request(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+/* net.idl:202: Config.list_sockets reply */
+int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply *msg,
+                                             uint64_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	net_config_list_sockets_reply *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->sockets.items, msg->sockets.count, 64u,
+		                    sizeof(*msg->sockets.items), &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		net_socket_info *items0 = (void *)block;
+		for (uint32_t i0 = 0; i0 < msg->sockets.count; i0++) {
+			err = put_net_socket_info(e, &msg->sockets.items[i0], &items0[i0]);
+			if (err != IDL_OK)
+				return err;
+		}
+		p->sockets.reserved = 0;
+		p->sockets.offset = offset;
+	}
+	p->header.size = (uint32_t)enc.cursor;
+	p->header.ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint16_t)enc.handle_count;
+	p->header.reserved = 0;
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)enc.cursor;
+}
+
+static inline int check_net_config_list_sockets_reply(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	int err;
+	net_config_list_sockets_reply *p = frame;
+	if (size < sizeof(*p))
+		return IDL_E_MESSAGE_SHORT;
+	if (size > NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES)
+		return IDL_E_FRAME_TOO_LARGE;
+	if (p->header.size != size)
+		return IDL_E_FRAME_SIZE;
+	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	(void)handles;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
+		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
+	idl_decoder *d = &dec;
+	/* net.idl:202: sockets */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->sockets.count, p->sockets.reserved, p->sockets.offset,
+		                      64u, sizeof(*p->sockets.items), &block);
+		if (err != IDL_OK)
+			return err;
+		net_socket_info *items0 = (void *)block;
+		for (uint32_t i0 = 0; i0 < p->sockets.count; i0++) {
+			err = check_net_socket_info(d, &items0[i0]);
+			if (err != IDL_OK)
+				return err;
+		}
+		p->sockets.items = (void *)block;
+	}
+	if (dec.cursor != size)
+		return IDL_E_TRAILING;
+	return IDL_OK;
+}
+
+int net_config_list_sockets_reply_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
+{
+	return check_net_config_list_sockets_reply(frame, size, handles, handle_count);
+}
+
+int net_config_list_sockets_reply_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const net_config_list_sockets_reply **out)
+{
+	if (buf_max < NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t size =
+	    idl_frame_copy(shared, available, buf, NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES);
+	if (size < 0)
+		return (int)size;
+	int err = check_net_config_list_sockets_reply(buf, (size_t)size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	*out = buf;
+	return IDL_OK;
+}
+
+int64_t net_config_list_sockets_error_encode(uint64_t txid, sys_errno error, void *out,
+                                             size_t out_max)
+{
+	idl_frame_header *h = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+		return IDL_E_BUFFER;
+	if (!sys_errno_is_valid(error))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMCPY(h + 1, &error, sizeof(error));
+	h->size = 32;
+	h->ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
+	h->txid = txid;
+	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
+	h->handle_count = 0;
+	h->reserved = 0;
+	return 32;
+}
+
+int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_errno *error)
+{
+	const idl_frame_header *h = frame;
+	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
+	sys_errno value;
+	if (size < 32)
+		return IDL_E_MESSAGE_SHORT;
+	if (size > 32)
+		return IDL_E_TRAILING;
+	if (h->size != size)
+		return IDL_E_FRAME_SIZE;
+	if (h->ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
+		return IDL_E_FLAGS;
+	if (h->reserved != 0)
+		return IDL_E_RESERVED;
+	if (h->handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	IDL_MEMCPY(&value, body, sizeof(value));
+	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+		return IDL_E_PADDING;
+	if (!sys_errno_is_valid(value))
+		return IDL_E_ENUM;
+	*error = value;
+	return IDL_OK;
+}
+
+/* net.idl:206: Config.interfaces_changed event */
 int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
                                                    uint64_t txid, void *out, size_t out_max,
                                                    idl_typed_handle *handles,
@@ -4171,7 +4611,7 @@ static int send_net_socket_writable_event(idl_endpoint *ep, const net_socket_wri
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* net.idl:91: Socket.open */
+/* net.idl:92: Socket.open */
 static int start_net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
                                  idl_call *call)
 {
@@ -4217,7 +4657,7 @@ int net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
 	return finish_net_socket_open(ep, &call, buf, reply, error);
 }
 
-/* net.idl:91: Socket.open, started */
+/* net.idl:92: Socket.open, started */
 int net_socket_open_start(idl_endpoint *ep, const net_socket_open_request *req,
                           net_socket_open_pending *p)
 {
@@ -4225,14 +4665,14 @@ int net_socket_open_start(idl_endpoint *ep, const net_socket_open_request *req,
 	return start_net_socket_open(ep, req, &p->call);
 }
 
-/* net.idl:91: Socket.open, finished */
+/* net.idl:92: Socket.open, finished */
 int net_socket_open_finish(idl_endpoint *ep, net_socket_open_pending *p,
                            const net_socket_open_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_open(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:94: Socket.bind */
+/* net.idl:95: Socket.bind */
 static int start_net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
                                  idl_call *call)
 {
@@ -4278,7 +4718,7 @@ int net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
 	return finish_net_socket_bind(ep, &call, buf, reply, error);
 }
 
-/* net.idl:94: Socket.bind, started */
+/* net.idl:95: Socket.bind, started */
 int net_socket_bind_start(idl_endpoint *ep, const net_socket_bind_request *req,
                           net_socket_bind_pending *p)
 {
@@ -4286,14 +4726,14 @@ int net_socket_bind_start(idl_endpoint *ep, const net_socket_bind_request *req,
 	return start_net_socket_bind(ep, req, &p->call);
 }
 
-/* net.idl:94: Socket.bind, finished */
+/* net.idl:95: Socket.bind, finished */
 int net_socket_bind_finish(idl_endpoint *ep, net_socket_bind_pending *p,
                            const net_socket_bind_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_bind(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:97: Socket.local_address */
+/* net.idl:98: Socket.local_address */
 static int start_net_socket_local_address(idl_endpoint *ep,
                                           const net_socket_local_address_request *req,
                                           idl_call *call)
@@ -4341,7 +4781,7 @@ int net_socket_local_address(idl_endpoint *ep, const net_socket_local_address_re
 	return finish_net_socket_local_address(ep, &call, buf, reply, error);
 }
 
-/* net.idl:97: Socket.local_address, started */
+/* net.idl:98: Socket.local_address, started */
 int net_socket_local_address_start(idl_endpoint *ep, const net_socket_local_address_request *req,
                                    net_socket_local_address_pending *p)
 {
@@ -4349,14 +4789,14 @@ int net_socket_local_address_start(idl_endpoint *ep, const net_socket_local_addr
 	return start_net_socket_local_address(ep, req, &p->call);
 }
 
-/* net.idl:97: Socket.local_address, finished */
+/* net.idl:98: Socket.local_address, finished */
 int net_socket_local_address_finish(idl_endpoint *ep, net_socket_local_address_pending *p,
                                     const net_socket_local_address_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_local_address(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:101: Socket.connect */
+/* net.idl:102: Socket.connect */
 static int start_net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
                                     idl_call *call)
 {
@@ -4402,7 +4842,7 @@ int net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
 	return finish_net_socket_connect(ep, &call, buf, reply, error);
 }
 
-/* net.idl:101: Socket.connect, started */
+/* net.idl:102: Socket.connect, started */
 int net_socket_connect_start(idl_endpoint *ep, const net_socket_connect_request *req,
                              net_socket_connect_pending *p)
 {
@@ -4410,14 +4850,14 @@ int net_socket_connect_start(idl_endpoint *ep, const net_socket_connect_request 
 	return start_net_socket_connect(ep, req, &p->call);
 }
 
-/* net.idl:101: Socket.connect, finished */
+/* net.idl:102: Socket.connect, finished */
 int net_socket_connect_finish(idl_endpoint *ep, net_socket_connect_pending *p,
                               const net_socket_connect_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_connect(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:105: Socket.listen */
+/* net.idl:106: Socket.listen */
 static int start_net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
                                    idl_call *call)
 {
@@ -4463,7 +4903,7 @@ int net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
 	return finish_net_socket_listen(ep, &call, buf, reply, error);
 }
 
-/* net.idl:105: Socket.listen, started */
+/* net.idl:106: Socket.listen, started */
 int net_socket_listen_start(idl_endpoint *ep, const net_socket_listen_request *req,
                             net_socket_listen_pending *p)
 {
@@ -4471,14 +4911,14 @@ int net_socket_listen_start(idl_endpoint *ep, const net_socket_listen_request *r
 	return start_net_socket_listen(ep, req, &p->call);
 }
 
-/* net.idl:105: Socket.listen, finished */
+/* net.idl:106: Socket.listen, finished */
 int net_socket_listen_finish(idl_endpoint *ep, net_socket_listen_pending *p,
                              const net_socket_listen_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_listen(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:109: Socket.accept */
+/* net.idl:110: Socket.accept */
 static int start_net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
                                    idl_call *call)
 {
@@ -4524,7 +4964,7 @@ int net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
 	return finish_net_socket_accept(ep, &call, buf, reply, error);
 }
 
-/* net.idl:109: Socket.accept, started */
+/* net.idl:110: Socket.accept, started */
 int net_socket_accept_start(idl_endpoint *ep, const net_socket_accept_request *req,
                             net_socket_accept_pending *p)
 {
@@ -4532,14 +4972,14 @@ int net_socket_accept_start(idl_endpoint *ep, const net_socket_accept_request *r
 	return start_net_socket_accept(ep, req, &p->call);
 }
 
-/* net.idl:109: Socket.accept, finished */
+/* net.idl:110: Socket.accept, finished */
 int net_socket_accept_finish(idl_endpoint *ep, net_socket_accept_pending *p,
                              const net_socket_accept_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_accept(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:112: Socket.send_to */
+/* net.idl:113: Socket.send_to */
 static int start_net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
                                     idl_call *call)
 {
@@ -4585,7 +5025,7 @@ int net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
 	return finish_net_socket_send_to(ep, &call, buf, reply, error);
 }
 
-/* net.idl:112: Socket.send_to, started */
+/* net.idl:113: Socket.send_to, started */
 int net_socket_send_to_start(idl_endpoint *ep, const net_socket_send_to_request *req,
                              net_socket_send_to_pending *p)
 {
@@ -4593,14 +5033,14 @@ int net_socket_send_to_start(idl_endpoint *ep, const net_socket_send_to_request 
 	return start_net_socket_send_to(ep, req, &p->call);
 }
 
-/* net.idl:112: Socket.send_to, finished */
+/* net.idl:113: Socket.send_to, finished */
 int net_socket_send_to_finish(idl_endpoint *ep, net_socket_send_to_pending *p,
                               const net_socket_send_to_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_send_to(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:116: Socket.receive_from */
+/* net.idl:117: Socket.receive_from */
 static int start_net_socket_receive_from(idl_endpoint *ep,
                                          const net_socket_receive_from_request *req, idl_call *call)
 {
@@ -4647,7 +5087,7 @@ int net_socket_receive_from(idl_endpoint *ep, const net_socket_receive_from_requ
 	return finish_net_socket_receive_from(ep, &call, buf, reply, error);
 }
 
-/* net.idl:116: Socket.receive_from, started */
+/* net.idl:117: Socket.receive_from, started */
 int net_socket_receive_from_start(idl_endpoint *ep, const net_socket_receive_from_request *req,
                                   net_socket_receive_from_pending *p)
 {
@@ -4655,14 +5095,14 @@ int net_socket_receive_from_start(idl_endpoint *ep, const net_socket_receive_fro
 	return start_net_socket_receive_from(ep, req, &p->call);
 }
 
-/* net.idl:116: Socket.receive_from, finished */
+/* net.idl:117: Socket.receive_from, finished */
 int net_socket_receive_from_finish(idl_endpoint *ep, net_socket_receive_from_pending *p,
                                    const net_socket_receive_from_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_receive_from(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:121: Socket.send */
+/* net.idl:122: Socket.send */
 static int start_net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
                                  idl_call *call)
 {
@@ -4708,7 +5148,7 @@ int net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
 	return finish_net_socket_send(ep, &call, buf, reply, error);
 }
 
-/* net.idl:121: Socket.send, started */
+/* net.idl:122: Socket.send, started */
 int net_socket_send_start(idl_endpoint *ep, const net_socket_send_request *req,
                           net_socket_send_pending *p)
 {
@@ -4716,14 +5156,14 @@ int net_socket_send_start(idl_endpoint *ep, const net_socket_send_request *req,
 	return start_net_socket_send(ep, req, &p->call);
 }
 
-/* net.idl:121: Socket.send, finished */
+/* net.idl:122: Socket.send, finished */
 int net_socket_send_finish(idl_endpoint *ep, net_socket_send_pending *p,
                            const net_socket_send_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_send(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:125: Socket.receive */
+/* net.idl:126: Socket.receive */
 static int start_net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
                                     idl_call *call)
 {
@@ -4769,7 +5209,7 @@ int net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
 	return finish_net_socket_receive(ep, &call, buf, reply, error);
 }
 
-/* net.idl:125: Socket.receive, started */
+/* net.idl:126: Socket.receive, started */
 int net_socket_receive_start(idl_endpoint *ep, const net_socket_receive_request *req,
                              net_socket_receive_pending *p)
 {
@@ -4777,14 +5217,14 @@ int net_socket_receive_start(idl_endpoint *ep, const net_socket_receive_request 
 	return start_net_socket_receive(ep, req, &p->call);
 }
 
-/* net.idl:125: Socket.receive, finished */
+/* net.idl:126: Socket.receive, finished */
 int net_socket_receive_finish(idl_endpoint *ep, net_socket_receive_pending *p,
                               const net_socket_receive_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_receive(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:128: Socket.shutdown */
+/* net.idl:129: Socket.shutdown */
 static int start_net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req,
                                      idl_call *call)
 {
@@ -4830,7 +5270,7 @@ int net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req
 	return finish_net_socket_shutdown(ep, &call, buf, reply, error);
 }
 
-/* net.idl:128: Socket.shutdown, started */
+/* net.idl:129: Socket.shutdown, started */
 int net_socket_shutdown_start(idl_endpoint *ep, const net_socket_shutdown_request *req,
                               net_socket_shutdown_pending *p)
 {
@@ -4838,14 +5278,14 @@ int net_socket_shutdown_start(idl_endpoint *ep, const net_socket_shutdown_reques
 	return start_net_socket_shutdown(ep, req, &p->call);
 }
 
-/* net.idl:128: Socket.shutdown, finished */
+/* net.idl:129: Socket.shutdown, finished */
 int net_socket_shutdown_finish(idl_endpoint *ep, net_socket_shutdown_pending *p,
                                const net_socket_shutdown_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_shutdown(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:131: Socket.close */
+/* net.idl:132: Socket.close */
 static int start_net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
                                   idl_call *call)
 {
@@ -4891,7 +5331,7 @@ int net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
 	return finish_net_socket_close(ep, &call, buf, reply, error);
 }
 
-/* net.idl:131: Socket.close, started */
+/* net.idl:132: Socket.close, started */
 int net_socket_close_start(idl_endpoint *ep, const net_socket_close_request *req,
                            net_socket_close_pending *p)
 {
@@ -4899,20 +5339,20 @@ int net_socket_close_start(idl_endpoint *ep, const net_socket_close_request *req
 	return start_net_socket_close(ep, req, &p->call);
 }
 
-/* net.idl:131: Socket.close, finished */
+/* net.idl:132: Socket.close, finished */
 int net_socket_close_finish(idl_endpoint *ep, net_socket_close_pending *p,
                             const net_socket_close_reply **reply, sys_errno *error)
 {
 	return finish_net_socket_close(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:135: Socket.readable */
+/* net.idl:136: Socket.readable */
 int net_socket_send_readable(idl_endpoint *ep, const net_socket_readable_event *event)
 {
 	return send_net_socket_readable_event(ep, event, 0);
 }
 
-/* net.idl:138: Socket.writable */
+/* net.idl:139: Socket.writable */
 int net_socket_send_writable(idl_endpoint *ep, const net_socket_writable_event *event)
 {
 	return send_net_socket_writable_event(ep, event, 0);
@@ -5290,7 +5730,7 @@ static int serve_net_socket_close(const net_socket_handlers *h, idl_request *r, 
 	return send_net_socket_close_reply(r->ep, &reply, r->txid);
 }
 
-/* net.idl:91: Socket.open, deferred */
+/* net.idl:92: Socket.open, deferred */
 int net_socket_open_defer(idl_request *r, net_socket_open_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5320,7 +5760,7 @@ int net_socket_open_reply_error(net_socket_open_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:94: Socket.bind, deferred */
+/* net.idl:95: Socket.bind, deferred */
 int net_socket_bind_defer(idl_request *r, net_socket_bind_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5350,7 +5790,7 @@ int net_socket_bind_reply_error(net_socket_bind_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:97: Socket.local_address, deferred */
+/* net.idl:98: Socket.local_address, deferred */
 int net_socket_local_address_defer(idl_request *r, net_socket_local_address_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5382,7 +5822,7 @@ int net_socket_local_address_reply_error(net_socket_local_address_token *t, sys_
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:101: Socket.connect, deferred */
+/* net.idl:102: Socket.connect, deferred */
 int net_socket_connect_defer(idl_request *r, net_socket_connect_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5413,7 +5853,7 @@ int net_socket_connect_reply_error(net_socket_connect_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:105: Socket.listen, deferred */
+/* net.idl:106: Socket.listen, deferred */
 int net_socket_listen_defer(idl_request *r, net_socket_listen_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5443,7 +5883,7 @@ int net_socket_listen_reply_error(net_socket_listen_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:109: Socket.accept, deferred */
+/* net.idl:110: Socket.accept, deferred */
 int net_socket_accept_defer(idl_request *r, net_socket_accept_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5473,7 +5913,7 @@ int net_socket_accept_reply_error(net_socket_accept_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:112: Socket.send_to, deferred */
+/* net.idl:113: Socket.send_to, deferred */
 int net_socket_send_to_defer(idl_request *r, net_socket_send_to_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5504,7 +5944,7 @@ int net_socket_send_to_reply_error(net_socket_send_to_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:116: Socket.receive_from, deferred */
+/* net.idl:117: Socket.receive_from, deferred */
 int net_socket_receive_from_defer(idl_request *r, net_socket_receive_from_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5536,7 +5976,7 @@ int net_socket_receive_from_reply_error(net_socket_receive_from_token *t, sys_er
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:121: Socket.send, deferred */
+/* net.idl:122: Socket.send, deferred */
 int net_socket_send_defer(idl_request *r, net_socket_send_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5566,7 +6006,7 @@ int net_socket_send_reply_error(net_socket_send_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:125: Socket.receive, deferred */
+/* net.idl:126: Socket.receive, deferred */
 int net_socket_receive_defer(idl_request *r, net_socket_receive_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5597,7 +6037,7 @@ int net_socket_receive_reply_error(net_socket_receive_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:128: Socket.shutdown, deferred */
+/* net.idl:129: Socket.shutdown, deferred */
 int net_socket_shutdown_defer(idl_request *r, net_socket_shutdown_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5629,7 +6069,7 @@ int net_socket_shutdown_reply_error(net_socket_shutdown_token *t, sys_errno erro
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:131: Socket.close, deferred */
+/* net.idl:132: Socket.close, deferred */
 int net_socket_close_defer(idl_request *r, net_socket_close_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5882,6 +6322,65 @@ static int send_net_config_set_flags_reply(idl_endpoint *ep, const net_config_se
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
+static int send_net_config_statistics_request(idl_endpoint *ep,
+                                              const net_config_statistics_request *msg,
+                                              uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_statistics_request_encode(
+	    msg, txid, frame, NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
+static int send_net_config_statistics_reply(idl_endpoint *ep,
+                                            const net_config_statistics_reply *msg, uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_statistics_reply_encode(
+	    msg, txid, frame, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
+static int send_net_config_list_sockets_request(idl_endpoint *ep,
+                                                const net_config_list_sockets_request *msg,
+                                                uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_list_sockets_request_encode(
+	    msg, txid, frame, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
+static int send_net_config_list_sockets_reply(idl_endpoint *ep,
+                                              const net_config_list_sockets_reply *msg,
+                                              uint64_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_list_sockets_reply_encode(
+	    msg, txid, frame, NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
 static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
                                                     const net_config_interfaces_changed_event *msg,
                                                     uint64_t txid)
@@ -5898,7 +6397,7 @@ static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* net.idl:145: Config.list_interfaces */
+/* net.idl:184: Config.list_interfaces */
 static int start_net_config_list_interfaces(idl_endpoint *ep,
                                             const net_config_list_interfaces_request *req,
                                             idl_call *call)
@@ -5946,7 +6445,7 @@ int net_config_list_interfaces(idl_endpoint *ep, const net_config_list_interface
 	return finish_net_config_list_interfaces(ep, &call, buf, reply, error);
 }
 
-/* net.idl:145: Config.list_interfaces, started */
+/* net.idl:184: Config.list_interfaces, started */
 int net_config_list_interfaces_start(idl_endpoint *ep,
                                      const net_config_list_interfaces_request *req,
                                      net_config_list_interfaces_pending *p)
@@ -5955,7 +6454,7 @@ int net_config_list_interfaces_start(idl_endpoint *ep,
 	return start_net_config_list_interfaces(ep, req, &p->call);
 }
 
-/* net.idl:145: Config.list_interfaces, finished */
+/* net.idl:184: Config.list_interfaces, finished */
 int net_config_list_interfaces_finish(idl_endpoint *ep, net_config_list_interfaces_pending *p,
                                       const net_config_list_interfaces_reply **reply,
                                       sys_errno *error)
@@ -5963,7 +6462,7 @@ int net_config_list_interfaces_finish(idl_endpoint *ep, net_config_list_interfac
 	return finish_net_config_list_interfaces(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:148: Config.add_address */
+/* net.idl:187: Config.add_address */
 static int start_net_config_add_address(idl_endpoint *ep, const net_config_add_address_request *req,
                                         idl_call *call)
 {
@@ -6010,7 +6509,7 @@ int net_config_add_address(idl_endpoint *ep, const net_config_add_address_reques
 	return finish_net_config_add_address(ep, &call, buf, reply, error);
 }
 
-/* net.idl:148: Config.add_address, started */
+/* net.idl:187: Config.add_address, started */
 int net_config_add_address_start(idl_endpoint *ep, const net_config_add_address_request *req,
                                  net_config_add_address_pending *p)
 {
@@ -6018,14 +6517,14 @@ int net_config_add_address_start(idl_endpoint *ep, const net_config_add_address_
 	return start_net_config_add_address(ep, req, &p->call);
 }
 
-/* net.idl:148: Config.add_address, finished */
+/* net.idl:187: Config.add_address, finished */
 int net_config_add_address_finish(idl_endpoint *ep, net_config_add_address_pending *p,
                                   const net_config_add_address_reply **reply, sys_errno *error)
 {
 	return finish_net_config_add_address(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:151: Config.remove_address */
+/* net.idl:190: Config.remove_address */
 static int start_net_config_remove_address(idl_endpoint *ep,
                                            const net_config_remove_address_request *req,
                                            idl_call *call)
@@ -6073,7 +6572,7 @@ int net_config_remove_address(idl_endpoint *ep, const net_config_remove_address_
 	return finish_net_config_remove_address(ep, &call, buf, reply, error);
 }
 
-/* net.idl:151: Config.remove_address, started */
+/* net.idl:190: Config.remove_address, started */
 int net_config_remove_address_start(idl_endpoint *ep, const net_config_remove_address_request *req,
                                     net_config_remove_address_pending *p)
 {
@@ -6081,7 +6580,7 @@ int net_config_remove_address_start(idl_endpoint *ep, const net_config_remove_ad
 	return start_net_config_remove_address(ep, req, &p->call);
 }
 
-/* net.idl:151: Config.remove_address, finished */
+/* net.idl:190: Config.remove_address, finished */
 int net_config_remove_address_finish(idl_endpoint *ep, net_config_remove_address_pending *p,
                                      const net_config_remove_address_reply **reply,
                                      sys_errno *error)
@@ -6089,7 +6588,7 @@ int net_config_remove_address_finish(idl_endpoint *ep, net_config_remove_address
 	return finish_net_config_remove_address(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:154: Config.set_gateway */
+/* net.idl:193: Config.set_gateway */
 static int start_net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_request *req,
                                         idl_call *call)
 {
@@ -6136,7 +6635,7 @@ int net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_reques
 	return finish_net_config_set_gateway(ep, &call, buf, reply, error);
 }
 
-/* net.idl:154: Config.set_gateway, started */
+/* net.idl:193: Config.set_gateway, started */
 int net_config_set_gateway_start(idl_endpoint *ep, const net_config_set_gateway_request *req,
                                  net_config_set_gateway_pending *p)
 {
@@ -6144,14 +6643,14 @@ int net_config_set_gateway_start(idl_endpoint *ep, const net_config_set_gateway_
 	return start_net_config_set_gateway(ep, req, &p->call);
 }
 
-/* net.idl:154: Config.set_gateway, finished */
+/* net.idl:193: Config.set_gateway, finished */
 int net_config_set_gateway_finish(idl_endpoint *ep, net_config_set_gateway_pending *p,
                                   const net_config_set_gateway_reply **reply, sys_errno *error)
 {
 	return finish_net_config_set_gateway(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:157: Config.set_flags */
+/* net.idl:196: Config.set_flags */
 static int start_net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *req,
                                       idl_call *call)
 {
@@ -6197,7 +6696,7 @@ int net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *r
 	return finish_net_config_set_flags(ep, &call, buf, reply, error);
 }
 
-/* net.idl:157: Config.set_flags, started */
+/* net.idl:196: Config.set_flags, started */
 int net_config_set_flags_start(idl_endpoint *ep, const net_config_set_flags_request *req,
                                net_config_set_flags_pending *p)
 {
@@ -6205,14 +6704,137 @@ int net_config_set_flags_start(idl_endpoint *ep, const net_config_set_flags_requ
 	return start_net_config_set_flags(ep, req, &p->call);
 }
 
-/* net.idl:157: Config.set_flags, finished */
+/* net.idl:196: Config.set_flags, finished */
 int net_config_set_flags_finish(idl_endpoint *ep, net_config_set_flags_pending *p,
                                 const net_config_set_flags_reply **reply, sys_errno *error)
 {
 	return finish_net_config_set_flags(ep, &p->call, &p->buf, reply, error);
 }
 
-/* net.idl:161: Config.interfaces_changed */
+/* net.idl:199: Config.statistics */
+static int start_net_config_statistics(idl_endpoint *ep, const net_config_statistics_request *req,
+                                       idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_statistics_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_statistics(idl_endpoint *ep, idl_call *call,
+                                        net_config_statistics_reply_buffer *buf,
+                                        const net_config_statistics_reply **reply, sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = net_config_statistics_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = net_config_statistics_reply_validate(buf->bytes, call->size, call->handles,
+	                                           call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
+int net_config_statistics(idl_endpoint *ep, const net_config_statistics_request *req,
+                          net_config_statistics_reply_buffer *buf,
+                          const net_config_statistics_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_statistics(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_net_config_statistics(ep, &call, buf, reply, error);
+}
+
+/* net.idl:199: Config.statistics, started */
+int net_config_statistics_start(idl_endpoint *ep, const net_config_statistics_request *req,
+                                net_config_statistics_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_statistics(ep, req, &p->call);
+}
+
+/* net.idl:199: Config.statistics, finished */
+int net_config_statistics_finish(idl_endpoint *ep, net_config_statistics_pending *p,
+                                 const net_config_statistics_reply **reply, sys_errno *error)
+{
+	return finish_net_config_statistics(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:202: Config.list_sockets */
+static int start_net_config_list_sockets(idl_endpoint *ep,
+                                         const net_config_list_sockets_request *req, idl_call *call)
+{
+	call->txid = idl_endpoint_txid(ep);
+	int err = ep->ops->call_begin(ep, call);
+	if (err != IDL_OK)
+		return err;
+	err = send_net_config_list_sockets_request(ep, req, call->txid);
+	if (err != IDL_OK)
+		ep->ops->call_end(ep, call);
+	return err;
+}
+
+static int finish_net_config_list_sockets(idl_endpoint *ep, idl_call *call,
+                                          net_config_list_sockets_reply_buffer *buf,
+                                          const net_config_list_sockets_reply **reply,
+                                          sys_errno *error)
+{
+	int err = idl_call_finish(ep, call);
+	if (err != IDL_OK)
+		return err;
+	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		err = net_config_list_sockets_error_validate(buf->bytes, call->size, error);
+		return err != IDL_OK ? err : IDL_E_REMOTE;
+	}
+	err = net_config_list_sockets_reply_validate(buf->bytes, call->size, call->handles,
+	                                             call->handle_count);
+	if (err != IDL_OK)
+		return err;
+	*reply = &buf->reply;
+	return IDL_OK;
+}
+
+int net_config_list_sockets(idl_endpoint *ep, const net_config_list_sockets_request *req,
+                            net_config_list_sockets_reply_buffer *buf,
+                            const net_config_list_sockets_reply **reply, sys_errno *error)
+{
+	idl_typed_handle handles[1];
+	idl_call call;
+	idl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, 1);
+	int err = start_net_config_list_sockets(ep, req, &call);
+	if (err != IDL_OK)
+		return err;
+	return finish_net_config_list_sockets(ep, &call, buf, reply, error);
+}
+
+/* net.idl:202: Config.list_sockets, started */
+int net_config_list_sockets_start(idl_endpoint *ep, const net_config_list_sockets_request *req,
+                                  net_config_list_sockets_pending *p)
+{
+	idl_call_init(&p->call, p->buf.bytes, sizeof(p->buf.bytes), p->handles, 1u);
+	return start_net_config_list_sockets(ep, req, &p->call);
+}
+
+/* net.idl:202: Config.list_sockets, finished */
+int net_config_list_sockets_finish(idl_endpoint *ep, net_config_list_sockets_pending *p,
+                                   const net_config_list_sockets_reply **reply, sys_errno *error)
+{
+	return finish_net_config_list_sockets(ep, &p->call, &p->buf, reply, error);
+}
+
+/* net.idl:206: Config.interfaces_changed */
 int net_config_send_interfaces_changed(idl_endpoint *ep,
                                        const net_config_interfaces_changed_event *event)
 {
@@ -6374,7 +6996,69 @@ static int serve_net_config_set_flags(const net_config_handlers *h, idl_request 
 	return send_net_config_set_flags_reply(r->ep, &reply, r->txid);
 }
 
-/* net.idl:145: Config.list_interfaces, deferred */
+static int serve_net_config_statistics(const net_config_handlers *h, idl_request *r, void *frame,
+                                       size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count)
+{
+	int err = net_config_statistics_request_validate(frame, size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	if (h->statistics == NULL)
+		return IDL_E_NO_HANDLER;
+	const net_config_statistics_request *req = frame;
+	r->txid = req->header.txid;
+	net_config_statistics_reply reply;
+	IDL_MEMSET(&reply, 0, sizeof(reply));
+	sys_errno error = 0;
+	err = h->statistics(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
+	if (err == IDL_E_REMOTE) {
+		void *out;
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
+		if (err != IDL_OK)
+			return err;
+		int64_t n =
+		    net_config_statistics_error_encode(r->txid, error, out, IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
+	}
+	if (err != IDL_OK)
+		return err;
+	return send_net_config_statistics_reply(r->ep, &reply, r->txid);
+}
+
+static int serve_net_config_list_sockets(const net_config_handlers *h, idl_request *r, void *frame,
+                                         size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count)
+{
+	int err = net_config_list_sockets_request_validate(frame, size, handles, handle_count);
+	if (err != IDL_OK)
+		return err;
+	if (h->list_sockets == NULL)
+		return IDL_E_NO_HANDLER;
+	const net_config_list_sockets_request *req = frame;
+	r->txid = req->header.txid;
+	net_config_list_sockets_reply reply;
+	IDL_MEMSET(&reply, 0, sizeof(reply));
+	sys_errno error = 0;
+	err = h->list_sockets(r, req, &reply, &error);
+	if (err == IDL_DEFERRED)
+		return IDL_OK;
+	if (err == IDL_E_REMOTE) {
+		void *out;
+		err = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);
+		if (err != IDL_OK)
+			return err;
+		int64_t n = net_config_list_sockets_error_encode(r->txid, error, out,
+		                                                 IDL_ERROR_FRAME_BYTES);
+		return idl_send_finish(r->ep, n, NULL, 0);
+	}
+	if (err != IDL_OK)
+		return err;
+	return send_net_config_list_sockets_reply(r->ep, &reply, r->txid);
+}
+
+/* net.idl:184: Config.list_interfaces, deferred */
 int net_config_list_interfaces_defer(idl_request *r, net_config_list_interfaces_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -6406,7 +7090,7 @@ int net_config_list_interfaces_reply_error(net_config_list_interfaces_token *t, 
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:148: Config.add_address, deferred */
+/* net.idl:187: Config.add_address, deferred */
 int net_config_add_address_defer(idl_request *r, net_config_add_address_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -6438,7 +7122,7 @@ int net_config_add_address_reply_error(net_config_add_address_token *t, sys_errn
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:151: Config.remove_address, deferred */
+/* net.idl:190: Config.remove_address, deferred */
 int net_config_remove_address_defer(idl_request *r, net_config_remove_address_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -6470,7 +7154,7 @@ int net_config_remove_address_reply_error(net_config_remove_address_token *t, sy
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:154: Config.set_gateway, deferred */
+/* net.idl:193: Config.set_gateway, deferred */
 int net_config_set_gateway_defer(idl_request *r, net_config_set_gateway_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -6502,7 +7186,7 @@ int net_config_set_gateway_reply_error(net_config_set_gateway_token *t, sys_errn
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* net.idl:157: Config.set_flags, deferred */
+/* net.idl:196: Config.set_flags, deferred */
 int net_config_set_flags_defer(idl_request *r, net_config_set_flags_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -6534,6 +7218,70 @@ int net_config_set_flags_reply_error(net_config_set_flags_token *t, sys_errno er
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
+/* net.idl:199: Config.statistics, deferred */
+int net_config_statistics_defer(idl_request *r, net_config_statistics_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_statistics_reply_ok(net_config_statistics_token *t,
+                                   const net_config_statistics_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_statistics_reply_encode(reply, t->token.txid, frame,
+	                                                  NET_CONFIG_STATISTICS_REPLY_MAX_BYTES,
+	                                                  handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_statistics_reply_error(net_config_statistics_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size =
+	    net_config_statistics_error_encode(t->token.txid, error, frame, IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
+/* net.idl:202: Config.list_sockets, deferred */
+int net_config_list_sockets_defer(idl_request *r, net_config_list_sockets_token *t)
+{
+	return idl_defer(r, &t->token);
+}
+
+int net_config_list_sockets_reply_ok(net_config_list_sockets_token *t,
+                                     const net_config_list_sockets_reply *reply)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = idl_reply_begin(&t->token, NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_list_sockets_reply_encode(reply, t->token.txid, frame,
+	                                                    NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES,
+	                                                    handles, &handle_count);
+	return idl_reply_finish(&t->token, size, handles, handle_count);
+}
+
+int net_config_list_sockets_reply_error(net_config_list_sockets_token *t, sys_errno error)
+{
+	void *frame;
+	int err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = net_config_list_sockets_error_encode(t->token.txid, error, frame,
+	                                                    IDL_ERROR_FRAME_BYTES);
+	return idl_reply_finish(&t->token, size, NULL, 0);
+}
+
 int net_config_dispatch(const net_config_handlers *h, idl_request *r, void *frame, size_t size,
                         const idl_typed_handle *handles, uint32_t handle_count)
 {
@@ -6550,6 +7298,10 @@ int net_config_dispatch(const net_config_handlers *h, idl_request *r, void *fram
 		return serve_net_config_set_gateway(h, r, frame, size, handles, handle_count);
 	case NET_CONFIG_SET_FLAGS_ORDINAL:
 		return serve_net_config_set_flags(h, r, frame, size, handles, handle_count);
+	case NET_CONFIG_STATISTICS_ORDINAL:
+		return serve_net_config_statistics(h, r, frame, size, handles, handle_count);
+	case NET_CONFIG_LIST_SOCKETS_ORDINAL:
+		return serve_net_config_list_sockets(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}

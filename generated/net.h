@@ -37,6 +37,11 @@ _Static_assert(sizeof(bool) == 1, "bool is one byte on the wire");
  */
 #define NET_MAX_INTERFACES ((uint32_t)16u)
 
+/*
+ * The most sockets list_sockets returns.
+ */
+#define NET_MAX_SOCKETS ((uint32_t)64u)
+
 /* enum SocketKind (net.idl:23) */
 /*
  * What kind of socket open makes.
@@ -107,12 +112,12 @@ typedef uint32_t net_link_flags;
  * bits in hex, "0" for none) as snprintf would; returns the length. */
 size_t net_link_flags_format(net_link_flags v, char *buf, size_t size);
 
-/* channel<Socket>: one end of a channel whose peer serves Socket (net.idl:89). */
+/* channel<Socket>: one end of a channel whose peer serves Socket (net.idl:90). */
 typedef struct net_socket_channel {
 	idl_handle handle;
 } net_socket_channel;
 
-/* channel<Config>: one end of a channel whose peer serves Config (net.idl:143). */
+/* channel<Config>: one end of a channel whose peer serves Config (net.idl:182). */
 typedef struct net_config_channel {
 	idl_handle handle;
 } net_config_channel;
@@ -147,6 +152,8 @@ typedef struct net_socket_close_request net_socket_close_request;
 typedef struct net_socket_close_reply net_socket_close_reply;
 typedef struct net_socket_readable_event net_socket_readable_event;
 typedef struct net_socket_writable_event net_socket_writable_event;
+typedef struct net_interface_statistics net_interface_statistics;
+typedef struct net_socket_info net_socket_info;
 typedef struct net_config_list_interfaces_request net_config_list_interfaces_request;
 typedef struct net_config_list_interfaces_reply net_config_list_interfaces_reply;
 typedef struct net_config_add_address_request net_config_add_address_request;
@@ -157,6 +164,10 @@ typedef struct net_config_set_gateway_request net_config_set_gateway_request;
 typedef struct net_config_set_gateway_reply net_config_set_gateway_reply;
 typedef struct net_config_set_flags_request net_config_set_flags_request;
 typedef struct net_config_set_flags_reply net_config_set_flags_reply;
+typedef struct net_config_statistics_request net_config_statistics_request;
+typedef struct net_config_statistics_reply net_config_statistics_reply;
+typedef struct net_config_list_sockets_request net_config_list_sockets_request;
+typedef struct net_config_list_sockets_reply net_config_list_sockets_reply;
 typedef struct net_config_interfaces_changed_event net_config_interfaces_changed_event;
 
 /* union IpAddress (net.idl:31) */
@@ -258,12 +269,85 @@ _Static_assert(offsetof(net_interface_info, flags) == 36, "wire layout");
 _Static_assert(offsetof(net_interface_info, addresses) == 40, "wire layout");
 _Static_assert(offsetof(net_interface_info, gateway) == 56, "wire layout");
 
-/* interface Socket (net.idl:89) */
+/* struct InterfaceStatistics (net.idl:143) */
+/*
+ * What an interface has carried, and what it dropped, by reason.
+ */
+struct net_interface_statistics {
+	uint64_t received_frames;
+	uint64_t received_bytes;
+	uint64_t sent_frames;
+	uint64_t sent_bytes;
+	/*
+	 * Frames dropped because they were malformed at some layer (too
+	 * short, lengths that lie, bad checksums, bad headers).
+	 */
+	uint64_t dropped_malformed;
+	/*
+	 * IPv4 fragments, dropped: the server does not reassemble.
+	 */
+	uint64_t dropped_fragments;
+	/*
+	 * Well-formed packets nobody takes: other addresses, unknown
+	 * protocols, ports with no socket, full socket queues, anything
+	 * while the interface is down.
+	 */
+	uint64_t dropped_unwanted;
+	/*
+	 * Messages (requests and replies) between the server and the
+	 * interface's link driver: what frames cost in IPC.
+	 */
+	uint64_t link_messages;
+	/*
+	 * Messages (requests, replies, events) between the server and its
+	 * socket clients.
+	 */
+	uint64_t socket_messages;
+};
+_Static_assert(sizeof(net_interface_statistics) == 72, "wire layout");
+_Static_assert(offsetof(net_interface_statistics, received_frames) == 0, "wire layout");
+_Static_assert(offsetof(net_interface_statistics, received_bytes) == 8, "wire layout");
+_Static_assert(offsetof(net_interface_statistics, sent_frames) == 16, "wire layout");
+_Static_assert(offsetof(net_interface_statistics, sent_bytes) == 24, "wire layout");
+_Static_assert(offsetof(net_interface_statistics, dropped_malformed) == 32, "wire layout");
+_Static_assert(offsetof(net_interface_statistics, dropped_fragments) == 40, "wire layout");
+_Static_assert(offsetof(net_interface_statistics, dropped_unwanted) == 48, "wire layout");
+_Static_assert(offsetof(net_interface_statistics, link_messages) == 56, "wire layout");
+_Static_assert(offsetof(net_interface_statistics, socket_messages) == 64, "wire layout");
+
+/* struct SocketInfo (net.idl:169) */
+/*
+ * One open socket, as list_sockets shows it.
+ */
+struct net_socket_info {
+	net_socket_kind kind;
+	uint8_t _pad0[1];
+	/*
+	 * The local address; port 0 while unbound.
+	 */
+	net_socket_address local;
+	uint8_t _pad1[2];
+	/*
+	 * Datagrams received and not yet taken.
+	 */
+	uint32_t queued;
+	/*
+	 * Which client has it: the server's name for the session.
+	 */
+	uint32_t session;
+};
+_Static_assert(sizeof(net_socket_info) == 32, "wire layout");
+_Static_assert(offsetof(net_socket_info, kind) == 0, "wire layout");
+_Static_assert(offsetof(net_socket_info, local) == 2, "wire layout");
+_Static_assert(offsetof(net_socket_info, queued) == 24, "wire layout");
+_Static_assert(offsetof(net_socket_info, session) == 28, "wire layout");
+
+/* interface Socket (net.idl:90) */
 /*
  * Sockets. Socket numbers are private to the session (the client's
  * channel); closing the channel closes them all.
  */
-#define NET_SOCKET_MAX_FRAME_BYTES                   65536u
+#define NET_SOCKET_MAX_FRAME_BYTES                   8192u
 #define NET_SOCKET_PROTOCOL                          0x421a686bu
 #define NET_SOCKET_OPEN_ORDINAL                      0x71e81a23u
 #define NET_SOCKET_OPEN_REQUEST_MAX_BYTES            32u
@@ -335,7 +419,7 @@ _Static_assert(offsetof(net_interface_info, gateway) == 56, "wire layout");
 /*
  * Makes a socket.
  */
-/* Socket.open request (net.idl:91) */
+/* Socket.open request (net.idl:92) */
 struct net_socket_open_request {
 	idl_frame_header header;
 	net_socket_kind kind;
@@ -353,7 +437,7 @@ int net_socket_open_request_decode(const void *shared, size_t available, void *b
                                    const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_open_request **out);
 
-/* Socket.open reply (net.idl:91) */
+/* Socket.open reply (net.idl:92) */
 struct net_socket_open_reply {
 	idl_frame_header header;
 	uint32_t socket;
@@ -390,7 +474,7 @@ int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *er
 /*
  * Gives the socket its local address; port 0 picks a free port.
  */
-/* Socket.bind request (net.idl:94) */
+/* Socket.bind request (net.idl:95) */
 struct net_socket_bind_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -409,7 +493,7 @@ int net_socket_bind_request_decode(const void *shared, size_t available, void *b
                                    const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_bind_request **out);
 
-/* Socket.bind reply (net.idl:94) */
+/* Socket.bind reply (net.idl:95) */
 struct net_socket_bind_reply {
 	idl_frame_header header;
 };
@@ -443,7 +527,7 @@ int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *er
 /*
  * Returns the socket's local address.
  */
-/* Socket.local_address request (net.idl:97) */
+/* Socket.local_address request (net.idl:98) */
 struct net_socket_local_address_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -463,7 +547,7 @@ int net_socket_local_address_request_decode(const void *shared, size_t available
                                             uint32_t handle_count,
                                             const net_socket_local_address_request **out);
 
-/* Socket.local_address reply (net.idl:97) */
+/* Socket.local_address reply (net.idl:98) */
 struct net_socket_local_address_reply {
 	idl_frame_header header;
 	net_socket_address addr;
@@ -503,7 +587,7 @@ int net_socket_local_address_error_validate(const void *frame, size_t size, sys_
  * STREAM: connects to `to`. DATAGRAM: sets the default peer and drops
  * datagrams from anyone else.
  */
-/* Socket.connect request (net.idl:101) */
+/* Socket.connect request (net.idl:102) */
 struct net_socket_connect_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -523,7 +607,7 @@ int net_socket_connect_request_decode(const void *shared, size_t available, void
                                       uint32_t handle_count,
                                       const net_socket_connect_request **out);
 
-/* Socket.connect reply (net.idl:101) */
+/* Socket.connect reply (net.idl:102) */
 struct net_socket_connect_reply {
 	idl_frame_header header;
 };
@@ -558,7 +642,7 @@ int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno 
  * Makes a bound STREAM socket accept connections, with at most
  * `backlog` of them waiting.
  */
-/* Socket.listen request (net.idl:105) */
+/* Socket.listen request (net.idl:106) */
 struct net_socket_listen_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -577,7 +661,7 @@ int net_socket_listen_request_decode(const void *shared, size_t available, void 
                                      size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_listen_request **out);
 
-/* Socket.listen reply (net.idl:105) */
+/* Socket.listen reply (net.idl:106) */
 struct net_socket_listen_reply {
 	idl_frame_header header;
 };
@@ -612,7 +696,7 @@ int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *
  * Takes a waiting connection off a listening socket and returns it as
  * a new socket, with the peer's address.
  */
-/* Socket.accept request (net.idl:109) */
+/* Socket.accept request (net.idl:110) */
 struct net_socket_accept_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -630,7 +714,7 @@ int net_socket_accept_request_decode(const void *shared, size_t available, void 
                                      size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const net_socket_accept_request **out);
 
-/* Socket.accept reply (net.idl:109) */
+/* Socket.accept reply (net.idl:110) */
 struct net_socket_accept_reply {
 	idl_frame_header header;
 	uint32_t connection;
@@ -668,7 +752,7 @@ int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *
 /*
  * Sends one datagram to `to`; returns the bytes sent.
  */
-/* Socket.send_to request (net.idl:112) */
+/* Socket.send_to request (net.idl:113) */
 struct net_socket_send_to_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -690,7 +774,7 @@ int net_socket_send_to_request_decode(const void *shared, size_t available, void
                                       uint32_t handle_count,
                                       const net_socket_send_to_request **out);
 
-/* Socket.send_to reply (net.idl:112) */
+/* Socket.send_to reply (net.idl:113) */
 struct net_socket_send_to_reply {
 	idl_frame_header header;
 	uint32_t sent;
@@ -727,7 +811,7 @@ int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno 
 /*
  * Receives one datagram, cut to `max` bytes, and says who sent it.
  */
-/* Socket.receive_from request (net.idl:116) */
+/* Socket.receive_from request (net.idl:117) */
 struct net_socket_receive_from_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -748,7 +832,7 @@ int net_socket_receive_from_request_decode(const void *shared, size_t available,
                                            uint32_t handle_count,
                                            const net_socket_receive_from_request **out);
 
-/* Socket.receive_from reply (net.idl:116) */
+/* Socket.receive_from reply (net.idl:117) */
 struct net_socket_receive_from_reply {
 	idl_frame_header header;
 	net_socket_address from;
@@ -790,7 +874,7 @@ int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_e
  * Sends on a connected socket; returns the bytes taken, fewer than
  * `data` holds only when the send buffer is full.
  */
-/* Socket.send request (net.idl:121) */
+/* Socket.send request (net.idl:122) */
 struct net_socket_send_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -810,7 +894,7 @@ int net_socket_send_request_decode(const void *shared, size_t available, void *b
                                    const idl_typed_handle *handles, uint32_t handle_count,
                                    const net_socket_send_request **out);
 
-/* Socket.send reply (net.idl:121) */
+/* Socket.send reply (net.idl:122) */
 struct net_socket_send_reply {
 	idl_frame_header header;
 	uint32_t sent;
@@ -848,7 +932,7 @@ int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *er
  * Receives at most `max` bytes from a connected socket; no bytes means
  * the peer shut down its side.
  */
-/* Socket.receive request (net.idl:125) */
+/* Socket.receive request (net.idl:126) */
 struct net_socket_receive_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -868,7 +952,7 @@ int net_socket_receive_request_decode(const void *shared, size_t available, void
                                       uint32_t handle_count,
                                       const net_socket_receive_request **out);
 
-/* Socket.receive reply (net.idl:125) */
+/* Socket.receive reply (net.idl:126) */
 struct net_socket_receive_reply {
 	idl_frame_header header;
 	idl_bytes data;
@@ -904,7 +988,7 @@ int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno 
 /*
  * Closes one or both directions of a connection.
  */
-/* Socket.shutdown request (net.idl:128) */
+/* Socket.shutdown request (net.idl:129) */
 struct net_socket_shutdown_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -925,7 +1009,7 @@ int net_socket_shutdown_request_decode(const void *shared, size_t available, voi
                                        uint32_t handle_count,
                                        const net_socket_shutdown_request **out);
 
-/* Socket.shutdown reply (net.idl:128) */
+/* Socket.shutdown reply (net.idl:129) */
 struct net_socket_shutdown_reply {
 	idl_frame_header header;
 };
@@ -959,7 +1043,7 @@ int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno
 /*
  * Closes the socket.
  */
-/* Socket.close request (net.idl:131) */
+/* Socket.close request (net.idl:132) */
 struct net_socket_close_request {
 	idl_frame_header header;
 	uint32_t socket;
@@ -977,7 +1061,7 @@ int net_socket_close_request_decode(const void *shared, size_t available, void *
                                     const idl_typed_handle *handles, uint32_t handle_count,
                                     const net_socket_close_request **out);
 
-/* Socket.close reply (net.idl:131) */
+/* Socket.close reply (net.idl:132) */
 struct net_socket_close_reply {
 	idl_frame_header header;
 };
@@ -1012,7 +1096,7 @@ int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *e
  * The socket has data (or a connection to accept) so that the next
  * receive, receive_from or accept does not wait.
  */
-/* Socket.readable event (net.idl:135) */
+/* Socket.readable event (net.idl:136) */
 struct net_socket_readable_event {
 	idl_frame_header header;
 	uint32_t socket;
@@ -1033,7 +1117,7 @@ int net_socket_readable_event_decode(const void *shared, size_t available, void 
 /*
  * The socket has room so that the next send does not wait.
  */
-/* Socket.writable event (net.idl:138) */
+/* Socket.writable event (net.idl:139) */
 struct net_socket_writable_event {
 	idl_frame_header header;
 	uint32_t socket;
@@ -1289,12 +1373,12 @@ typedef struct net_socket_event_handlers {
 int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, void *frame,
                               size_t size, const idl_typed_handle *handles, uint32_t handle_count);
 
-/* interface Config (net.idl:143) */
+/* interface Config (net.idl:182) */
 /*
  * The configuration of the network interfaces. Separate from Socket so
  * that only privileged clients are given a channel to it.
  */
-#define NET_CONFIG_MAX_FRAME_BYTES                      65536u
+#define NET_CONFIG_MAX_FRAME_BYTES                      16384u
 #define NET_CONFIG_PROTOCOL                             0x5b6d9f8cu
 #define NET_CONFIG_LIST_INTERFACES_ORDINAL              0x226d888fu
 #define NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES    24u
@@ -1321,6 +1405,16 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
 #define NET_CONFIG_SET_FLAGS_REQUEST_MAX_HANDLES        0u
 #define NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES            24u
 #define NET_CONFIG_SET_FLAGS_REPLY_MAX_HANDLES          0u
+#define NET_CONFIG_STATISTICS_ORDINAL                   0x253b4491u
+#define NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES         32u
+#define NET_CONFIG_STATISTICS_REQUEST_MAX_HANDLES       0u
+#define NET_CONFIG_STATISTICS_REPLY_MAX_BYTES           96u
+#define NET_CONFIG_STATISTICS_REPLY_MAX_HANDLES         0u
+#define NET_CONFIG_LIST_SOCKETS_ORDINAL                 0x51ad25e7u
+#define NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES       24u
+#define NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_HANDLES     0u
+#define NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES         2088u
+#define NET_CONFIG_LIST_SOCKETS_REPLY_MAX_HANDLES       0u
 #define NET_CONFIG_INTERFACES_CHANGED_ORDINAL           0x29a5d32du
 #define NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES   24u
 #define NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_HANDLES 0u
@@ -1328,7 +1422,7 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
 /*
  * Returns every interface.
  */
-/* Config.list_interfaces request (net.idl:145) */
+/* Config.list_interfaces request (net.idl:184) */
 struct net_config_list_interfaces_request {
 	idl_frame_header header;
 };
@@ -1346,7 +1440,7 @@ int net_config_list_interfaces_request_decode(const void *shared, size_t availab
                                               uint32_t handle_count,
                                               const net_config_list_interfaces_request **out);
 
-/* Config.list_interfaces reply (net.idl:145) */
+/* Config.list_interfaces reply (net.idl:184) */
 struct net_config_list_interfaces_reply {
 	idl_frame_header header;
 	struct {
@@ -1392,7 +1486,7 @@ int net_config_list_interfaces_error_validate(const void *frame, size_t size, sy
 /*
  * Adds an address to the interface numbered `index`.
  */
-/* Config.add_address request (net.idl:148) */
+/* Config.add_address request (net.idl:187) */
 struct net_config_add_address_request {
 	idl_frame_header header;
 	uint32_t index;
@@ -1413,7 +1507,7 @@ int net_config_add_address_request_decode(const void *shared, size_t available, 
                                           uint32_t handle_count,
                                           const net_config_add_address_request **out);
 
-/* Config.add_address reply (net.idl:148) */
+/* Config.add_address reply (net.idl:187) */
 struct net_config_add_address_reply {
 	idl_frame_header header;
 };
@@ -1449,7 +1543,7 @@ int net_config_add_address_error_validate(const void *frame, size_t size, sys_er
 /*
  * Removes an address from the interface numbered `index`.
  */
-/* Config.remove_address request (net.idl:151) */
+/* Config.remove_address request (net.idl:190) */
 struct net_config_remove_address_request {
 	idl_frame_header header;
 	uint32_t index;
@@ -1471,7 +1565,7 @@ int net_config_remove_address_request_decode(const void *shared, size_t availabl
                                              uint32_t handle_count,
                                              const net_config_remove_address_request **out);
 
-/* Config.remove_address reply (net.idl:151) */
+/* Config.remove_address reply (net.idl:190) */
 struct net_config_remove_address_reply {
 	idl_frame_header header;
 };
@@ -1508,7 +1602,7 @@ int net_config_remove_address_error_validate(const void *frame, size_t size, sys
 /*
  * Sets or clears the default gateway of the interface.
  */
-/* Config.set_gateway request (net.idl:154) */
+/* Config.set_gateway request (net.idl:193) */
 struct net_config_set_gateway_request {
 	idl_frame_header header;
 	uint32_t index;
@@ -1532,7 +1626,7 @@ int net_config_set_gateway_request_decode(const void *shared, size_t available, 
                                           uint32_t handle_count,
                                           const net_config_set_gateway_request **out);
 
-/* Config.set_gateway reply (net.idl:154) */
+/* Config.set_gateway reply (net.idl:193) */
 struct net_config_set_gateway_reply {
 	idl_frame_header header;
 };
@@ -1568,7 +1662,7 @@ int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_er
 /*
  * Brings the interface up or down (only UP may be changed).
  */
-/* Config.set_flags request (net.idl:157) */
+/* Config.set_flags request (net.idl:196) */
 struct net_config_set_flags_request {
 	idl_frame_header header;
 	uint32_t index;
@@ -1588,7 +1682,7 @@ int net_config_set_flags_request_decode(const void *shared, size_t available, vo
                                         uint32_t handle_count,
                                         const net_config_set_flags_request **out);
 
-/* Config.set_flags reply (net.idl:157) */
+/* Config.set_flags reply (net.idl:196) */
 struct net_config_set_flags_reply {
 	idl_frame_header header;
 };
@@ -1622,10 +1716,129 @@ int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *
 int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
+ * Returns the counters of the interface numbered `index`.
+ */
+/* Config.statistics request (net.idl:199) */
+struct net_config_statistics_request {
+	idl_frame_header header;
+	uint32_t index;
+	uint8_t _pad0[4];
+};
+_Static_assert(sizeof(net_config_statistics_request) == 32, "wire layout");
+_Static_assert(offsetof(net_config_statistics_request, index) == 24, "wire layout");
+
+int64_t net_config_statistics_request_encode(const net_config_statistics_request *msg,
+                                             uint64_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_statistics_request_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
+int net_config_statistics_request_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const net_config_statistics_request **out);
+
+/* Config.statistics reply (net.idl:199) */
+struct net_config_statistics_reply {
+	idl_frame_header header;
+	net_interface_statistics statistics;
+};
+_Static_assert(sizeof(net_config_statistics_reply) == 96, "wire layout");
+_Static_assert(offsetof(net_config_statistics_reply, statistics) == 24, "wire layout");
+
+int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *msg, uint64_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count);
+int net_config_statistics_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count);
+int net_config_statistics_reply_decode(const void *shared, size_t available, void *buf,
+                                       size_t buf_max, const idl_typed_handle *handles,
+                                       uint32_t handle_count,
+                                       const net_config_statistics_reply **out);
+
+/* Room for any reply to Config.statistics, error replies included. */
+typedef union net_config_statistics_reply_buffer {
+	net_config_statistics_reply reply;
+	uint8_t bytes[96u];
+} net_config_statistics_reply_buffer;
+
+/* A call to Config.statistics in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_statistics_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_statistics_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_statistics_pending;
+
+int64_t net_config_statistics_error_encode(uint64_t txid, sys_errno error, void *out,
+                                           size_t out_max);
+int net_config_statistics_error_validate(const void *frame, size_t size, sys_errno *error);
+
+/*
+ * Returns every open socket of every client.
+ */
+/* Config.list_sockets request (net.idl:202) */
+struct net_config_list_sockets_request {
+	idl_frame_header header;
+};
+_Static_assert(sizeof(net_config_list_sockets_request) == 24, "wire layout");
+
+int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_request *msg,
+                                               uint64_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_list_sockets_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
+                                             uint32_t handle_count);
+int net_config_list_sockets_request_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count,
+                                           const net_config_list_sockets_request **out);
+
+/* Config.list_sockets reply (net.idl:202) */
+struct net_config_list_sockets_reply {
+	idl_frame_header header;
+	struct {
+		uint32_t count;
+		uint32_t reserved;
+		union {
+			uint64_t offset;
+			const net_socket_info *items;
+		};
+	} sockets;
+};
+_Static_assert(sizeof(net_config_list_sockets_reply) == 40, "wire layout");
+_Static_assert(offsetof(net_config_list_sockets_reply, sockets) == 24, "wire layout");
+
+int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply *msg,
+                                             uint64_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count);
+int net_config_list_sockets_reply_validate(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count);
+int net_config_list_sockets_reply_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const net_config_list_sockets_reply **out);
+
+/* Room for any reply to Config.list_sockets, error replies included. */
+typedef union net_config_list_sockets_reply_buffer {
+	net_config_list_sockets_reply reply;
+	uint8_t bytes[2088u];
+} net_config_list_sockets_reply_buffer;
+
+/* A call to Config.list_sockets in flight: _start fills it in, _finish ends it. */
+typedef struct net_config_list_sockets_pending {
+	idl_call call; /* first: what idl_call_wait_any returns */
+	net_config_list_sockets_reply_buffer buf;
+	idl_typed_handle handles[1u];
+} net_config_list_sockets_pending;
+
+int64_t net_config_list_sockets_error_encode(uint64_t txid, sys_errno error, void *out,
+                                             size_t out_max);
+int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_errno *error);
+
+/*
  * An interface appeared, changed or disappeared; list_interfaces tells
  * which.
  */
-/* Config.interfaces_changed event (net.idl:161) */
+/* Config.interfaces_changed event (net.idl:206) */
 struct net_config_interfaces_changed_event {
 	idl_frame_header header;
 };
@@ -1688,6 +1901,20 @@ int net_config_set_flags_start(idl_endpoint *ep, const net_config_set_flags_requ
                                net_config_set_flags_pending *p);
 int net_config_set_flags_finish(idl_endpoint *ep, net_config_set_flags_pending *p,
                                 const net_config_set_flags_reply **reply, sys_errno *error);
+int net_config_statistics(idl_endpoint *ep, const net_config_statistics_request *req,
+                          net_config_statistics_reply_buffer *buf,
+                          const net_config_statistics_reply **reply, sys_errno *error);
+int net_config_statistics_start(idl_endpoint *ep, const net_config_statistics_request *req,
+                                net_config_statistics_pending *p);
+int net_config_statistics_finish(idl_endpoint *ep, net_config_statistics_pending *p,
+                                 const net_config_statistics_reply **reply, sys_errno *error);
+int net_config_list_sockets(idl_endpoint *ep, const net_config_list_sockets_request *req,
+                            net_config_list_sockets_reply_buffer *buf,
+                            const net_config_list_sockets_reply **reply, sys_errno *error);
+int net_config_list_sockets_start(idl_endpoint *ep, const net_config_list_sockets_request *req,
+                                  net_config_list_sockets_pending *p);
+int net_config_list_sockets_finish(idl_endpoint *ep, net_config_list_sockets_pending *p,
+                                   const net_config_list_sockets_reply **reply, sys_errno *error);
 int net_config_send_interfaces_changed(idl_endpoint *ep,
                                        const net_config_interfaces_changed_event *event);
 
@@ -1709,6 +1936,10 @@ typedef struct net_config_handlers {
 	                   net_config_set_gateway_reply *reply, sys_errno *error);
 	int (*set_flags)(idl_request *r, const net_config_set_flags_request *req,
 	                 net_config_set_flags_reply *reply, sys_errno *error);
+	int (*statistics)(idl_request *r, const net_config_statistics_request *req,
+	                  net_config_statistics_reply *reply, sys_errno *error);
+	int (*list_sockets)(idl_request *r, const net_config_list_sockets_request *req,
+	                    net_config_list_sockets_reply *reply, sys_errno *error);
 } net_config_handlers;
 
 /*
@@ -1756,6 +1987,22 @@ int net_config_set_flags_defer(idl_request *r, net_config_set_flags_token *t);
 int net_config_set_flags_reply_ok(net_config_set_flags_token *t,
                                   const net_config_set_flags_reply *reply);
 int net_config_set_flags_reply_error(net_config_set_flags_token *t, sys_errno error);
+
+typedef struct net_config_statistics_token {
+	idl_reply_token token;
+} net_config_statistics_token;
+int net_config_statistics_defer(idl_request *r, net_config_statistics_token *t);
+int net_config_statistics_reply_ok(net_config_statistics_token *t,
+                                   const net_config_statistics_reply *reply);
+int net_config_statistics_reply_error(net_config_statistics_token *t, sys_errno error);
+
+typedef struct net_config_list_sockets_token {
+	idl_reply_token token;
+} net_config_list_sockets_token;
+int net_config_list_sockets_defer(idl_request *r, net_config_list_sockets_token *t);
+int net_config_list_sockets_reply_ok(net_config_list_sockets_token *t,
+                                     const net_config_list_sockets_reply *reply);
+int net_config_list_sockets_reply_error(net_config_list_sockets_token *t, sys_errno error);
 
 /* Validates a frame already copied into private memory, calls its
  * handler and sends the reply through ep. */

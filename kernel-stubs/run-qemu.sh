@@ -18,6 +18,13 @@
 #                       the prompt, and write what the system printed to
 #                       TRANSCRIPT (tests/kernel/session.pl)
 #   --timeout SECONDS   give up after this long (default 300)
+#   --udp-forward PORT  a virtio-net card whose only link is udp_forward
+#                       (kernel-stubs/host/udp_forward.c): UDP port PORT of
+#                       127.0.0.1 is forwarded to the guest's port 7, where
+#                       udpecho answers, and the guest reaches nothing else
+#                       (it is what QEMU's user-mode network with restrict=on
+#                       and hostfwd=udp:127.0.0.1:PORT-:7 promises, and with
+#                       Debian 12's libslirp cannot do: see udp_forward.c)
 #
 # When standard input is not a terminal, what it supplies is typed into the
 # shell. TCG is the default: it starts this small system in a second or two.
@@ -36,6 +43,7 @@ use_disk=yes
 session=""
 transcript=""
 limit=300
+udp_port=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kvm)
@@ -67,6 +75,10 @@ while [ $# -gt 0 ]; do
 		limit=$2
 		shift
 		;;
+	--udp-forward)
+		udp_port=$2
+		shift
+		;;
 	*) break ;;
 	esac
 	shift
@@ -87,7 +99,27 @@ if [ "$use_disk" = yes ]; then
 	fi
 	drive="-drive file=$disk,if=none,id=disk0,format=raw -device virtio-blk-pci,drive=disk0,disable-legacy=on"
 fi
-machine="-machine q35 -boot d -m 128M -display none -no-reboot -nic none
+nic="-nic none"
+forwarder=""
+if [ -n "$udp_port" ]; then
+	# The card's frames go over a pair of Unix datagram sockets to
+	# udp_forward and nowhere else.
+	"$build/kernel-stubs/udp_forward" "$udp_port" "$tmp/link.sock" "$tmp/qemu.sock" &
+	forwarder=$!
+	trap 'kill $forwarder 2>/dev/null; wait $forwarder; rm -rf "$tmp"' EXIT
+	tries=0
+	while [ ! -S "$tmp/link.sock" ]; do
+		tries=$((tries + 1))
+		if [ $tries -gt 100 ] || ! kill -0 $forwarder 2>/dev/null; then
+			echo "run-qemu.sh: udp_forward did not start" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	nic="-netdev dgram,id=net0,local.type=unix,local.path=$tmp/qemu.sock,remote.type=unix,remote.path=$tmp/link.sock
+		-device virtio-net-pci,netdev=net0,disable-legacy=on"
+fi
+machine="-machine q35 -boot d -m 128M -display none -no-reboot $nic
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04"
 if [ -n "$session" ]; then
 	socket=$tmp/serial

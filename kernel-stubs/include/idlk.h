@@ -79,7 +79,7 @@
 #define IDLK_RIGHT_SPAWN 0x2 /* may start processes from boot modules */
 
 /* Fixed sizes. */
-#define IDLK_MAX_HANDLES   32      /* handle slots per process */
+#define IDLK_MAX_HANDLES   64      /* handle slots per process */
 #define IDLK_MAX_IOPORT    0x10000 /* the I/O port space */
 #define IDLK_SPAWN_HANDLES 8       /* handles passed at spawn, at most */
 #define IDLK_SEND_HANDLES  16      /* handles one handle_send or handle_receive moves, at most */

@@ -10,7 +10,7 @@
 
 #define NPROC   16
 #define NTHREAD 64
-#define NSHM    128
+#define NSHM    256
 #define NMAPPED 64 /* shared-memory objects one address space maps at once */
 
 /* The layout trapasm.S pushes: general registers, vector, error, CPU frame. */

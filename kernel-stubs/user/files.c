@@ -139,6 +139,8 @@ int close(int fd)
 {
 	if (fd >= 0 && fd < 3)
 		return 0;
+	if (fd >= SOCKETS_FD_BASE)
+		return sockets_close(fd);
 	struct file *f = file_of(fd);
 	if (!f) {
 		if (fd >= 3 && fd < FILES_MAX && files[fd].used) {

@@ -26,6 +26,9 @@ int64_t files_server_open(const char *path, uint32_t flags, uint32_t mode);
 void files_server_close(uint32_t fd);
 int files_server_stat(uint32_t fd, struct stat *st);
 
+/* close() of a socket's descriptor (sockets.c). */
+int sockets_close(int fd);
+
 /* The console, as descriptors 0, 1 and 2 (stdio.c). */
 ssize_t console_read(void *buf, size_t count);
 void stdio_write(const void *buf, size_t count);

@@ -36,6 +36,8 @@ bool run_demo(void);
 bool run_system(bool with_stress);
 /* Whether the directory session in slot is the shell's. */
 bool system_is_shell(uint32_t slot);
+/* Whether the program of directory session slot may look service up. */
+bool system_may_look_up(const char *service, uint32_t slot);
 /* Kills the server that publishes service (the watcher starts it again);
  * false if init runs none. */
 bool system_restart(const char *service);
@@ -46,8 +48,10 @@ int directory_start(void);
 int directory_session(int *client_end, uint32_t *slot);
 /* The session in slot is that of the process behind handle `process`. */
 void directory_set_client(uint32_t slot, int process);
-/* Waits until name is published, at most timeout_ns; whether it is. */
-bool directory_wait(const char *name, uint64_t timeout_ns);
+/* Waits until name is published, at most timeout_ns, or until *give_up
+ * is true (set it, then directory_poke); whether it is published. */
+bool directory_wait(const char *name, uint64_t timeout_ns, _Atomic bool *give_up);
+void directory_poke(void);
 void directory_run(void);
 
 #endif

@@ -49,6 +49,10 @@ static int on_lookup(idl_request *r, const sys_services_lookup_request *req,
 		*error = SYS_ERRNO_NOT_FOUND;
 		return IDL_E_REMOTE;
 	}
+	if (!system_may_look_up(s->name, r->session->id)) {
+		*error = SYS_ERRNO_ACCESS;
+		return IDL_E_REMOTE;
+	}
 	idl_endpoint *ep = idl_chan_end_endpoint(&s->listener.end);
 	sys_listener_open_session_request open = {.client = r->session->client};
 	sys_listener_open_session_reply_buffer rb;
@@ -121,8 +125,7 @@ static int on_publish(idl_request *r, const sys_services_publish_request *req,
 	memcpy(s->name, req->name.data, req->name.size);
 	s->name[req->name.size] = 0;
 	atomic_store(&s->used, true);
-	atomic_fetch_add(&publications, 1);
-	idlk_futex_wake((volatile uint32_t *)&publications, UINT32_MAX);
+	directory_poke();
 	printf("init: \"%s\" published\n", s->name);
 	announce(&req->name);
 	return IDL_OK;
@@ -200,13 +203,21 @@ static bool published(const char *name)
 	return false;
 }
 
-bool directory_wait(const char *name, uint64_t timeout_ns)
+void directory_poke(void)
+{
+	atomic_fetch_add(&publications, 1);
+	idlk_futex_wake((volatile uint32_t *)&publications, UINT32_MAX);
+}
+
+bool directory_wait(const char *name, uint64_t timeout_ns, _Atomic bool *give_up)
 {
 	uint64_t deadline = (uint64_t)idlk_clock() + timeout_ns;
 	for (;;) {
 		uint32_t seen = atomic_load(&publications);
 		if (published(name))
 			return true;
+		if (give_up && atomic_load(give_up))
+			return false;
 		uint64_t now = (uint64_t)idlk_clock();
 		if (now >= deadline)
 			return false;

@@ -7,8 +7,15 @@
  * publishes it again, so the next lookup reaches it.
  *
  * Images: "demo" runs the console server and the demo program; "shell"
- * runs the console, PCI, block and file servers and the shell, and ends
- * when the shell does (`poweroff`).
+ * runs the console, PCI, block and file servers, the network card's driver,
+ * the network server and udpecho, and the shell, and ends when the shell
+ * does (`poweroff`). Without a disk or a network card the servers of that
+ * device find nothing to serve and the rest runs without them.
+ *
+ * Who may look up what: every program may reach every service but two, the
+ * link driver ("ethernet", the network server's alone: whoever has it sees
+ * and sends raw frames) and the network configuration ("net.config", the
+ * shell's alone).
  */
 #include "init.h"
 
@@ -20,7 +27,7 @@
 #define SHUTDOWN_GRACE_NS 200000000ull  /* 200 ms for the servers after the shell ends */
 
 const struct idlk_limits server_limits = {
-    .threads = 4, .procs = 0, .shms = 24, .handles = 24, .pages = 4096};
+    .threads = 4, .procs = 0, .shms = 24, .handles = 24, .pages = 3072};
 const struct idlk_limits program_limits = {
     .threads = 4, .procs = 0, .shms = 8, .handles = 16, .pages = 2048};
 
@@ -30,7 +37,7 @@ const struct idlk_limits program_limits = {
  * child's alone (its death closes it). The process handle, or < 0.
  */
 static long start_with_directory(const char *module, const int *extra, size_t count,
-                                 const struct idlk_limits *limits, uint32_t *slot_out)
+                                 const struct idlk_limits *limits, _Atomic uint32_t *slot_out)
 {
 	int handles[IDLK_SPAWN_HANDLES];
 	uint32_t slot;
@@ -40,12 +47,13 @@ static long start_with_directory(const char *module, const int *extra, size_t co
 	}
 	for (size_t i = 0; i < count; i++)
 		handles[1 + i] = extra[i];
+	/* Known before the program runs: its first lookup may depend on it. */
+	if (slot_out)
+		atomic_store(slot_out, slot);
 	long h = start(module, handles, count + 1, 0, limits);
 	idlk_handle_close(handles[0]);
 	if (h >= 0)
 		directory_set_client(slot, (int)h);
-	if (slot_out)
-		*slot_out = slot;
 	return h;
 }
 
@@ -76,24 +84,32 @@ static size_t grant(enum grant g, int *out)
 	return 0;
 }
 
-static long start_server(const char *module, enum grant g)
+static long start_server(const char *module, enum grant g, _Atomic uint32_t *slot)
 {
 	int extra[8];
 	size_t n = grant(g, extra);
-	long h = start_with_directory(module, extra, n, &server_limits, NULL);
+	long h = start_with_directory(module, extra, n, &server_limits, slot);
 	for (size_t i = 0; i < n; i++)
 		idlk_handle_close(extra[i]);
 	return h;
 }
 
-/* A server init keeps running. */
+/* A server init keeps running (or a program: service NULL). */
 struct watched {
 	const char *module;
 	const char *service; /* the name it publishes */
 	enum grant grant;
 	long process;
 	int restarts;
+	_Atomic uint32_t slot; /* its directory session */
+	_Atomic bool absent;   /* it ended with status 2: no device for it */
 };
+
+static long start_watched_process(struct watched *w)
+{
+	return w->service ? start_server(w->module, w->grant, &w->slot)
+	                  : start_with_directory(w->module, NULL, 0, &program_limits, &w->slot);
+}
 
 static _Atomic bool shutting_down;
 
@@ -107,34 +123,42 @@ static void watch(void *arg)
 		idlk_handle_close((int)w->process);
 		if (atomic_load(&shutting_down))
 			return;
+		if (status == 2) {
+			atomic_store(&w->absent, true);
+			directory_poke();
+			return;
+		}
 		printf("init: %s ended with status %ld", w->module, status);
-		if (status == 2 || w->restarts == RESTARTS) {
+		if (w->restarts == RESTARTS) {
 			printf("; not starting it again\n");
 			return;
 		}
 		w->restarts++;
 		printf("; starting it again (%d of %d)\n", w->restarts, RESTARTS);
-		w->process = start_server(w->module, w->grant);
+		w->process = start_watched_process(w);
 		if (w->process < 0)
 			return;
 	}
 }
 
-/* Starts a server, waits until it published its name, and watches it. */
+/* Starts a server, waits until it published its name (or ended with
+ * status 2: nothing to serve), and watches it. */
 static bool start_watched(struct watched *w)
 {
-	w->process = start_server(w->module, w->grant);
+	w->process = start_watched_process(w);
 	if (w->process < 0)
 		return false;
-	bool published = directory_wait(w->service, PUBLISH_WAIT_NS);
 	if (thread_spawn(watch, w, 16384) < 0)
 		printf("init: cannot watch %s\n", w->module);
-	if (!published)
+	if (!w->service)
+		return true;
+	bool published = directory_wait(w->service, PUBLISH_WAIT_NS, &w->absent);
+	if (!published && !atomic_load(&w->absent))
 		printf("init: %s did not publish \"%s\"\n", w->module, w->service);
 	return published;
 }
 
-static struct watched console = {"console", "console", GRANT_CONSOLE, -1, 0};
+static struct watched console = {"console", "console", GRANT_CONSOLE, -1, 0, 0, false};
 
 bool run_demo(void)
 {
@@ -149,7 +173,7 @@ bool run_demo(void)
 	return status == 0;
 }
 
-static uint32_t shell_slot;
+static _Atomic uint32_t shell_slot;
 static _Atomic bool shell_started;
 
 bool system_is_shell(uint32_t slot)
@@ -157,9 +181,21 @@ bool system_is_shell(uint32_t slot)
 	return atomic_load(&shell_started) && slot == shell_slot;
 }
 
-static struct watched pci = {"pci", "pci", GRANT_PCI, -1, 0};
-static struct watched block = {"blk", "block", GRANT_NONE, -1, 0};
-static struct watched fs = {"fs", "fs", GRANT_NONE, -1, 0};
+static struct watched pci = {"pci", "pci", GRANT_PCI, -1, 0, 0, false};
+static struct watched block = {"blk", "block", GRANT_NONE, -1, 0, 0, false};
+static struct watched fs = {"fs", "fs", GRANT_NONE, -1, 0, 0, false};
+static struct watched eth = {"eth", "ethernet", GRANT_NONE, -1, 0, 0, false};
+static struct watched net = {"net", "net", GRANT_NONE, -1, 0, 0, false};
+static struct watched udpecho = {"udpecho", NULL, GRANT_NONE, -1, 0, 0, false};
+
+bool system_may_look_up(const char *service, uint32_t slot)
+{
+	if (strcmp(service, "ethernet") == 0)
+		return slot == atomic_load(&net.slot);
+	if (strcmp(service, "net.config") == 0)
+		return system_is_shell(slot);
+	return true;
+}
 
 /* Starts a program with a directory session and waits for it; its status. */
 static long run_program(const char *module)
@@ -174,7 +210,7 @@ static long run_program(const char *module)
 
 bool system_restart(const char *service)
 {
-	struct watched *all[] = {&console, &pci, &block, &fs};
+	struct watched *all[] = {&console, &pci, &block, &fs, &eth, &net};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (strcmp(all[i]->service, service) == 0 && all[i]->process >= 0) {
 			printf("init: stopping %s, as the shell asked\n", all[i]->module);
@@ -214,11 +250,13 @@ bool run_system(bool with_stress)
 	 * shell still works, and says so when asked for files. */
 	if (start_watched(&block))
 		start_watched(&fs);
+	/* Likewise without a network card: no link, no network server. */
+	if (start_watched(&eth) && start_watched(&net))
+		start_watched(&udpecho);
 	if (with_stress && !stress())
 		return false;
+	atomic_store(&shell_started, true); /* its session, from its first lookup on */
 	long sh = start_with_directory("sh", NULL, 0, &program_limits, &shell_slot);
-	if (sh >= 0)
-		atomic_store(&shell_started, true);
 	if (sh < 0)
 		return false;
 	long status = idlk_wait((int)sh);

@@ -184,7 +184,20 @@ void kserve_run(kserver *ks)
 	while (!atomic_load(&ks->stop)) {
 		install_pending(ks);
 		idl_server_poll(&ks->server, 0);
+		if (ks->turn)
+			ks->turn(ks->turn_ctx);
 	}
+}
+
+void kserve_set_turn(kserver *ks, void (*fn)(void *ctx), void *ctx)
+{
+	ks->turn = fn;
+	ks->turn_ctx = ctx;
+}
+
+void kserve_wake(kserver *ks)
+{
+	idl_server_interrupt(&ks->server);
 }
 
 void kserve_stop(kserver *ks)

@@ -37,6 +37,8 @@ typedef struct kserver {
 	uint32_t protocol_count;
 	int listener_slot; /* -1 until published */
 	_Atomic bool stop;
+	void (*turn)(void *ctx); /* kserve_set_turn */
+	void *turn_ctx;
 } kserver;
 
 int kserve_init(kserver *ks, uint32_t capacity);
@@ -57,6 +59,14 @@ void kserve_set_client(kserver *ks, uint32_t slot, uint64_t client);
 
 /* Publishes the server under name through the directory. */
 int kserve_publish(kserver *ks, const char *name);
+
+/*
+ * Calls fn(ctx) on the serving thread after every pass of the loop: work
+ * that other threads leave for it (events to send, say). Another thread
+ * asks for a pass with kserve_wake.
+ */
+void kserve_set_turn(kserver *ks, void (*fn)(void *ctx), void *ctx);
+void kserve_wake(kserver *ks);
 
 /* Serves until kserve_stop; returns at once if the server cannot run. */
 void kserve_run(kserver *ks);

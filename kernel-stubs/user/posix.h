@@ -1,8 +1,9 @@
 /*
  * posix.h: the libc shim's files, directories and FILE streams, the part of
  * POSIX and C the reference system's programs use. Underneath, every call is
- * a request to the file server over a runtime channel (idl/fs.idl), through
- * the stubs idlc generated; the program sees descriptors, errno and
+ * a request to the file server over a runtime channel (idl/fs.idl), or for
+ * sockets to the network server (idl/net.idl), through the stubs idlc
+ * generated; the program sees descriptors, errno and
  * NUL-terminated paths. Descriptors 0, 1 and 2 are the console.
  *
  * errno holds a sys.Errno value (idl/sys.idl) after a call fails; the E*
@@ -122,6 +123,60 @@ int fflush(FILE *f);
 int fclose(FILE *f);
 int feof(FILE *f);
 int ferror(FILE *f);
+
+/*
+ * Sockets: UDP over the network server (idl/net.idl), as descriptors from
+ * SOCKETS_FD_BASE on; close() closes them too. Addresses and ports in
+ * struct sockaddr_in are in network byte order, as everywhere.
+ */
+#define AF_INET         2
+#define SOCK_STREAM     1 /* refused (ENOTSUP): no TCP yet */
+#define SOCK_DGRAM      2
+#define INADDR_ANY      0u
+#define SOCKETS_FD_BASE 64
+#define SOCKETS_MAX     16
+
+typedef uint32_t socklen_t;
+typedef uint16_t sa_family_t;
+typedef uint32_t in_addr_t;
+struct in_addr {
+	in_addr_t s_addr;
+};
+struct sockaddr {
+	sa_family_t sa_family;
+	char sa_data[14];
+};
+struct sockaddr_in {
+	sa_family_t sin_family;
+	uint16_t sin_port;
+	struct in_addr sin_addr;
+	uint8_t sin_zero[8];
+};
+
+static inline uint16_t htons(uint16_t v)
+{
+	return (uint16_t)(v << 8 | v >> 8);
+}
+static inline uint16_t ntohs(uint16_t v)
+{
+	return htons(v);
+}
+static inline uint32_t htonl(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
+static inline uint32_t ntohl(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
+
+int socket(int domain, int type, int protocol);
+int bind(int fd, const struct sockaddr *addr, socklen_t len);
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+               socklen_t to_len);
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                 socklen_t *from_len);
+int getsockname(int fd, struct sockaddr *addr, socklen_t *len);
 
 /* Closes the connection to the file server: a program's last file call,
  * so that the server ends its session now rather than when it notices. */

@@ -1,19 +1,27 @@
 /*
- * scribbler.c: a hostile client of the file, PCI and block servers, for the
- * stress image. On a channel to each it sends a frame that is no request,
+ * scribbler.c: a hostile client of the file, PCI, block and network
+ * servers, for the stress image. On a channel to each it sends a frame that is no request,
  * and on a fresh channel it scribbles over the shared memory (the ring
  * indices and the rings) and asks again; each time the server must cut the
  * channel (the next call fails), and nothing else: the readers and the shell
  * that run afterwards must be served as before. It also asks each server
  * for what it must refuse: a block buffer that is no shared memory, a range
  * past the buffer, a claim of a claimed device, configuration writes to a
- * device it does not hold. Exit status 0 when every server behaved.
+ * device it does not hold, a stream socket, a port that is taken, a
+ * datagram too long for a frame, and the directory for the services it may
+ * not have (the link driver, the network configuration). On the network
+ * server's channel it leaves a socket with a receive waiting before it
+ * scribbles: the socket must be gone with the channel. Exit status 0 when
+ * every server behaved.
  */
 #include "block.h"
 #include "fs.h"
 #include "idl/channel.h"
 #include "kserve.h"
+#include "net.h"
 #include "pci.h"
+
+#define NET_TEST_PORT 7007
 
 #define CALL_WAIT_NS 2000000000ull /* a call gives up after 2 s */
 
@@ -55,6 +63,11 @@ static bool cut(idl_endpoint *ep, uint32_t protocol)
 		static pci_bus_enumerate_reply_buffer rb;
 		const pci_bus_enumerate_reply *reply;
 		err = pci_bus_enumerate(ep, &req, &rb, &reply, &error);
+	} else if (protocol == NET_SOCKET_PROTOCOL) {
+		net_socket_local_address_request req = {.socket = 1};
+		net_socket_local_address_reply_buffer rb;
+		const net_socket_local_address_reply *reply;
+		err = net_socket_local_address(ep, &req, &rb, &reply, &error);
 	} else {
 		block_device_geometry_request req = {0};
 		block_device_geometry_reply_buffer rb;
@@ -89,12 +102,37 @@ static void malformed_frame(const char *name, uint32_t protocol, uint32_t ordina
 	kserve_disconnect(c);
 }
 
+/* On the network server: a socket bound to NET_TEST_PORT with a receive
+ * waiting for a datagram that will not come. */
+static void leave_waiting_receive(idl_endpoint *ep)
+{
+	net_socket_open_request open = {.kind = NET_SOCKET_KIND_DATAGRAM};
+	net_socket_open_reply_buffer orb;
+	const net_socket_open_reply *opened;
+	sys_errno error;
+	if (net_socket_open(ep, &open, &orb, &opened, &error) != IDL_OK) {
+		expect("a datagram socket", false);
+		return;
+	}
+	net_socket_bind_request bind = {
+	    .socket = opened->socket,
+	    .addr = {.ip = {.tag = NET_IP_ADDRESS_V4}, .port = NET_TEST_PORT}};
+	net_socket_bind_reply_buffer brb;
+	const net_socket_bind_reply *bound;
+	expect("binding a free port", net_socket_bind(ep, &bind, &brb, &bound, &error) == IDL_OK);
+	static net_socket_receive_from_pending pending;
+	net_socket_receive_from_request rf = {.socket = opened->socket, .max = 100};
+	expect("a receive that waits", net_socket_receive_from_start(ep, &rf, &pending) == IDL_OK);
+}
+
 /* Garbage over the ring indices and the rings, then a request. */
 static void scribble(const char *name, uint32_t protocol)
 {
 	kchan *c = open_to(name, protocol);
 	if (!c)
 		return;
+	if (protocol == NET_SOCKET_PROTOCOL)
+		leave_waiting_receive(idl_chan_end_endpoint(&c->end));
 	uint8_t *shared = c->region;
 	uint32_t seed = 0x12345678;
 	for (size_t i = 64; i < IDL_CHAN_RINGS_OFFSET + 4096; i++) {
@@ -157,9 +195,70 @@ static void refusals(void)
 	rd = (block_device_read_request){.sector = UINT64_MAX - 1, .count = 4, .buffer_offset = 0};
 	err = block_device_read(blk, &rd, &rrb, &rr, &error);
 	expect("a read past the disk", err == IDL_E_REMOTE && error == SYS_ERRNO_INVALID);
-	printf("scribbler: the servers refused what they must\n");
 	kserve_disconnect(pc);
 	kserve_disconnect(bc);
+}
+
+/* The network server's refusals, and the directory's. */
+static void net_refusals(void)
+{
+	sys_errno error = 0;
+	expect("the link driver is the network server's alone",
+	       !kserve_connect_chan("ethernet", 0, &error) && error == SYS_ERRNO_ACCESS);
+	expect("the network configuration is the shell's alone",
+	       !kserve_connect_chan("net.config", NET_CONFIG_PROTOCOL, &error) &&
+	           error == SYS_ERRNO_ACCESS);
+	kchan *c = open_to("net", NET_SOCKET_PROTOCOL);
+	if (!c)
+		return;
+	idl_endpoint *ep = idl_chan_end_endpoint(&c->end);
+	net_socket_open_request open = {.kind = NET_SOCKET_KIND_STREAM};
+	net_socket_open_reply_buffer orb;
+	const net_socket_open_reply *opened;
+	int err = net_socket_open(ep, &open, &orb, &opened, &error);
+	expect("no stream sockets", err == IDL_E_REMOTE && error == SYS_ERRNO_NOT_SUPPORTED);
+	open.kind = NET_SOCKET_KIND_DATAGRAM;
+	if (net_socket_open(ep, &open, &orb, &opened, &error) != IDL_OK) {
+		expect("a datagram socket", false);
+		kserve_disconnect(c);
+		return;
+	}
+	uint32_t sock = opened->socket;
+	/* The socket of the scribbled channel went with it: its port is free,
+	 * once the server has seen the channel close (within a second). */
+	net_socket_bind_request bind = {
+	    .socket = sock, .addr = {.ip = {.tag = NET_IP_ADDRESS_V4}, .port = NET_TEST_PORT}};
+	net_socket_bind_reply_buffer brb;
+	const net_socket_bind_reply *bound;
+	for (int i = 0; i < 20; i++) {
+		err = net_socket_bind(ep, &bind, &brb, &bound, &error);
+		if (err != IDL_E_REMOTE || error != SYS_ERRNO_ADDR_IN_USE)
+			break;
+		static volatile uint32_t never;
+		idlk_futex_wait(&never, 0, 50000000ull);
+	}
+	expect("the scribbled channel's port is free again", err == IDL_OK);
+	if (net_socket_open(ep, &open, &orb, &opened, &error) == IDL_OK) {
+		bind.socket = opened->socket;
+		err = net_socket_bind(ep, &bind, &brb, &bound, &error);
+		expect("a port that is taken",
+		       err == IDL_E_REMOTE && error == SYS_ERRNO_ADDR_IN_USE);
+	}
+	static uint8_t big[NET_MAX_DATAGRAM];
+	net_socket_send_to_request send = {
+	    .socket = sock,
+	    .to = {.ip = {.tag = NET_IP_ADDRESS_V4, .v4 = {10, 0, 2, 2}}, .port = 9},
+	    .data = {.size = sizeof(big), .data = big}};
+	net_socket_send_to_reply_buffer srb;
+	const net_socket_send_to_reply *sent;
+	err = net_socket_send_to(ep, &send, &srb, &sent, &error);
+	expect("a datagram longer than a frame", err == IDL_E_REMOTE && error == SYS_ERRNO_INVALID);
+	net_socket_close_request close = {.socket = sock + 100};
+	net_socket_close_reply_buffer crb;
+	const net_socket_close_reply *closed;
+	err = net_socket_close(ep, &close, &crb, &closed, &error);
+	expect("a socket that is not mine", err == IDL_E_REMOTE && error == SYS_ERRNO_BAD_HANDLE);
+	kserve_disconnect(c);
 }
 
 int umain(const char *args, long nhandles)
@@ -172,6 +271,10 @@ int umain(const char *args, long nhandles)
 	scribble("pci", PCI_BUS_PROTOCOL);
 	scribble("block", BLOCK_DEVICE_PROTOCOL);
 	refusals();
+	malformed_frame("net", NET_SOCKET_PROTOCOL, NET_SOCKET_SEND_TO_ORDINAL);
+	scribble("net", NET_SOCKET_PROTOCOL);
+	net_refusals();
+	printf("scribbler: the servers refused what they must\n");
 	printf("scribbler: %s\n",
 	       failures ? "a server misbehaved" : "every server cut me off alone");
 	return failures ? 1 : 0;

@@ -65,6 +65,8 @@ static const struct command {
     {"readbench", sh_readbench, "readbench FILE      read a file inline and shared, timed"},
     {"lspci", sh_lspci, "lspci               the PCI functions the PCI server found"},
     {"kill", sh_kill, "kill SERVICE        end a server (init starts it again)"},
+    {"ifconfig", sh_ifconfig, "ifconfig            the network interface: addresses, counters"},
+    {"netstat", sh_netstat, "netstat             the network server's open sockets"},
     {"help", sh_help, "help                this list"},
 };
 

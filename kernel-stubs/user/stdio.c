@@ -67,10 +67,13 @@ static int format_number(char *end, uint64_t v, unsigned base)
 	return n;
 }
 
-/* How a conversion is written: %[-][0][width][l|z]c. */
+/* How a conversion is written: %[-][0][width][.precision][l|z]c, where
+ * width and precision may be '*'; the precision is the most characters of
+ * a %s (strings need no terminator within it), and numbers ignore it. */
 struct spec {
 	bool left, zero;
 	int width;
+	int precision; /* -1: none */
 };
 
 /* Emits text (len bytes) padded to the field's width; a leading '-' of a
@@ -104,7 +107,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			emit(&s, *fmt);
 			continue;
 		}
-		struct spec sp = {false, false, 0};
+		struct spec sp = {false, false, 0, -1};
 		for (;; fmt++) {
 			if (fmt[1] == '-')
 				sp.left = true;
@@ -113,8 +116,26 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			else
 				break;
 		}
+		if (fmt[1] == '*') {
+			sp.width = va_arg(ap, int);
+			if (sp.width < 0) {
+				sp.left = true;
+				sp.width = -sp.width;
+			}
+			fmt++;
+		}
 		while (fmt[1] >= '0' && fmt[1] <= '9' && sp.width < 1000)
 			sp.width = sp.width * 10 + (*++fmt - '0');
+		if (fmt[1] == '.') {
+			fmt++;
+			sp.precision = 0;
+			if (fmt[1] == '*') {
+				sp.precision = va_arg(ap, int);
+				fmt++;
+			}
+			while (fmt[1] >= '0' && fmt[1] <= '9' && sp.precision < 100000)
+				sp.precision = sp.precision * 10 + (*++fmt - '0');
+		}
 		int longs = 0;
 		while (fmt[1] == 'l' || fmt[1] == 'z') {
 			longs = 1;
@@ -151,7 +172,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		case 's': {
 			const char *str = va_arg(ap, const char *);
-			emit_field(&s, str, (int)strlen(str), &sp, false);
+			int len = 0;
+			while ((sp.precision < 0 || len < sp.precision) && str[len])
+				len++;
+			emit_field(&s, str, len, &sp, false);
 			break;
 		}
 		case 'c':

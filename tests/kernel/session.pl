@@ -2,7 +2,9 @@
 # Types a script into the reference system's shell the way a person would:
 # waits for the prompt, types one line, waits for the next prompt, and so on,
 # so that each command's output comes before the next command is typed and
-# the transcript reads in order. Perl (perl-base) is on every Debian system.
+# the transcript reads in order. A script line that starts with "!" is run on
+# the host with sh when its prompt comes, and the next line is typed after
+# it ends. Perl (perl-base) is on every Debian system.
 #
 #   session.pl SCRIPT TRANSCRIPT TIMEOUT_S -- QEMU-COMMAND...
 #
@@ -61,11 +63,18 @@ while (1) {
 		$chunk =~ s/\r//g;
 		print $out $chunk;
 		$seen .= $chunk;
-		# The prompt at the end of the output: type the next line.
+		# The prompt at the end of the output: type the next line. A line
+		# that starts with "!" is a command for the host instead (sent
+		# traffic, say), run to its end while the guest waits at the prompt.
 		if (@lines && $seen =~ /(^|\n)\$ $/) {
-			my $line = shift(@lines);
-			syswrite($serial, $line);
-			$seen = '';
+			while (@lines && $lines[0] =~ /^!(.*)/) {
+				shift(@lines);
+				system('sh', '-c', $1);
+			}
+			if (@lines) {
+				syswrite($serial, shift(@lines));
+				$seen = '';
+			}
 		}
 	}
 	my $done = waitpid($pid, WNOHANG);

@@ -1,10 +1,11 @@
 #!/bin/sh
-# The stress image: a hostile client sends malformed frames to the file, PCI
-# and block servers and scribbles on its channels to them (each must cut it
-# off, and refuse what it must); two programs then read different large
-# files at the same time (each must get the bytes the host has); a third
-# keeps eight block requests in flight at once; and the shell must be served
-# as usual afterwards.
+# The stress image, with a network card: a hostile client sends malformed
+# frames to the file, PCI, block and network servers and scribbles on its
+# channels to them (each must cut it off, and refuse what it must); two
+# programs then read different large files at the same time (each must get
+# the bytes the host has); a third keeps twelve block requests in flight at
+# once; and the shell must be served as usual afterwards, and udpecho must
+# still answer the host.
 #
 #   stress.sh BUILD_DIR
 set -u
@@ -16,15 +17,23 @@ export MTOOLS_SKIP_CHECK=1
 disk=$build/kernel-stubs/disk.img
 large=$(mtype -i "$disk" ::/data/large.txt | crc32 /dev/stdin)
 numbers=$(mtype -i "$disk" ::/data/numbers.txt | crc32 /dev/stdin)
-"$here/../../kernel-stubs/run-qemu.sh" --image idlk-stress.iso --session "$here/shell/stress.txt" \
-	"$out/transcript" --timeout 120 "$build" 2>/dev/null
+client=$build/tests/kernel/udp_echo_client
+port=$("$client" --free-port)
+{
+	echo "!\"$client\" $port --datagrams 50 >\"$out/echo\" 2>&1; echo \"exit status \$?\" >>\"$out/echo\""
+	cat "$here/shell/stress.txt"
+} >"$out/session"
+"$here/../../kernel-stubs/run-qemu.sh" --image idlk-stress.iso --udp-forward "$port" \
+	--session "$out/session" "$out/transcript" --timeout 120 "$build" 2>/dev/null
 status=$?
 cat "$out/transcript"
+echo "---- udp_echo_client ----"
+cat "$out/echo"
 bad=0
 # Lines the servers log (each written whole by the kernel) may land inside
 # the shell's (written by the console server): the shell's are looked for
 # with the log lines cut out.
-perl -0pe 's/(?:init|fs|pci|blk|net|netd|console|kserve): [^\n]*\n//g' "$out/transcript" \
+perl -0pe 's/(?:init|fs|pci|blk|eth|net|console|kserve|udpecho): [^\n]*\n//g' "$out/transcript" \
 	>"$out/shell"
 expect() {
 	if ! grep -qaF -- "$1" "$out/transcript"; then
@@ -38,7 +47,7 @@ expect_shell() {
 		bad=1
 	fi
 }
-for server in fs pci block; do
+for server in fs pci block net; do
 	expect "scribbler: $server after a malformed frame: cut off"
 	expect "scribbler: $server after scribbling on the channel: cut off"
 done
@@ -56,6 +65,11 @@ if ! grep -qaE "24 requests; at most [1-8] requests on the device at once" "$out
 fi
 expect_shell "$numbers"
 expect "init: the shell exited with status 0"
+if ! grep -qaF "1 client, 50 datagrams of 1 to 1472 bytes: every one echoed byte for byte" "$out/echo" ||
+	! grep -qaF "exit status 0" "$out/echo"; then
+	echo "udpecho did not answer after the attack"
+	bad=1
+fi
 [ "$status" -ne 0 ] && echo "FAIL: the guest did not report success" && bad=1
-[ "$bad" -eq 0 ] && echo "PASS: the servers cut the hostile client off alone and served the rest"
+[ "$bad" -eq 0 ] && echo "PASS: the servers cut the hostile client off alone and served the rest; udpecho answers"
 exit "$bad"

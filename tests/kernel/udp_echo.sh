@@ -1,0 +1,67 @@
+#!/bin/sh
+# The network path end to end: boots the reference system with a network
+# card (run-qemu.sh --udp-forward) and, at the shell's prompt, sends from
+# the host to 127.0.0.1:PORT, which reaches udpecho on the guest's port 7:
+#
+#  1. 200 datagrams of 1 to 1472 bytes, one client: each echo must come
+#     back byte for byte (a lost one is sent again, at most 5 times, and
+#     counted);
+#  2. four clients at once, 50 datagrams each: each gets its own echoes;
+#
+# then runs ifconfig and netstat in the shell: the counters must show the
+# traffic and no malformed frame, and udpecho's socket must be listed.
+#
+#   udp_echo.sh BUILD_DIR
+set -u
+build=$1
+here=$(cd "$(dirname "$0")" && pwd)
+client=$build/tests/kernel/udp_echo_client
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+port=$("$client" --free-port)
+cat >"$out/session" <<SESSION
+!"$client" $port --datagrams 200 --min 1 --max 1472 >"$out/one" 2>&1; echo "exit status \$?" >>"$out/one"
+!"$client" $port --clients 4 --datagrams 50 --min 1 --max 1472 >"$out/four" 2>&1; echo "exit status \$?" >>"$out/four"
+ifconfig
+netstat
+poweroff
+SESSION
+"$here/../../kernel-stubs/run-qemu.sh" --udp-forward "$port" --session "$out/session" \
+	"$out/transcript" --timeout 120 "$build" 2>"$out/stderr"
+status=$?
+cat "$out/transcript"
+echo "---- one client ----"
+cat "$out/one"
+echo "---- four clients ----"
+cat "$out/four"
+echo "---- run-qemu.sh's standard error ----"
+cat "$out/stderr"
+bad=0
+perl -0pe 's/(?:init|fs|pci|blk|eth|net|console|kserve|udpecho): [^\n]*\n//g' "$out/transcript" \
+	>"$out/shell"
+expect() { # FILE TEXT
+	if ! grep -qaF -- "$2" "$1"; then
+		echo "missing from $(basename "$1"): $2"
+		bad=1
+	fi
+}
+expect "$out/one" "1 client, 200 datagrams of 1 to 1472 bytes: every one echoed byte for byte"
+expect "$out/one" "exit status 0"
+expect "$out/four" "4 clients, 200 datagrams of 1 to 1472 bytes: every one echoed byte for byte"
+expect "$out/four" "exit status 0"
+expect "$out/shell" "eth0: flags UP,RUNNING,BROADCAST mtu 1500"
+expect "$out/shell" "inet 10.0.2.15/24"
+expect "$out/shell" "gateway 10.0.2.2"
+expect "$out/shell" "dropped 0 malformed, 0 fragments"
+expect "$out/shell" "udp    0.0.0.0:7"
+# Every datagram and its echo crossed the link: at least 400 of each way
+# (the probes before, retries and ARP add a few).
+frames=$(sed -n 's/.*received \([0-9]*\) frames.*sent \([0-9]*\) frames.*/\1 \2/p' "$out/shell")
+set -- $frames
+if [ $# -ne 2 ] || [ "$1" -lt 400 ] || [ "$2" -lt 400 ]; then
+	echo "ifconfig's counters do not show the traffic: received/sent '$frames'"
+	bad=1
+fi
+[ "$status" -ne 0 ] && echo "FAIL: the guest did not report success" && bad=1
+[ "$bad" -eq 0 ] && echo "PASS: udpecho echoed every datagram byte for byte, to one client and to four at once"
+exit "$bad"
