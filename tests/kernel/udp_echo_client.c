@@ -8,6 +8,7 @@
  *                   [--max BYTES] [--tries T] [--wait-ms MS] [--ready-s S]
  *                   [--rtt]
  *   udp_echo_client --free-port        prints a UDP port free on 127.0.0.1
+ *   udp_echo_client --port-free PORT   exit status 0 if PORT is free there
  *   udp_echo_client --loopback ...     the same against an echo thread of its
  *                                      own on the host: the benchmark's peer
  *
@@ -236,7 +237,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: udp_echo_client PORT|--loopback [--datagrams N] [--clients K] "
 	                "[--min BYTES] [--max BYTES] [--tries T] [--wait-ms MS] [--ready-s S] "
-	                "[--rtt]\n       udp_echo_client --free-port\n");
+	                "[--rtt]\n       udp_echo_client --free-port\n       udp_echo_client "
+	                "--port-free PORT\n");
 	exit(2);
 }
 
@@ -255,6 +257,13 @@ int main(int argc, char **argv)
 		int fd = socket(AF_INET, SOCK_DGRAM, 0);
 		printf("%u\n", bind_loopback(fd));
 		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "--port-free") == 0) {
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+		struct sockaddr_in at = {.sin_family = AF_INET,
+		                         .sin_port = htons((uint16_t)number(argv[2], 1, 65535))};
+		at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return bind(fd, (struct sockaddr *)&at, sizeof(at)) == 0 ? 0 : 1;
 	}
 	if (argc < 2)
 		usage();
