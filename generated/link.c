@@ -421,7 +421,7 @@ int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno 
 	return IDL_OK;
 }
 
-/* link.idl:42: Ethernet.receive request */
+/* link.idl:43: Ethernet.receive request */
 int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
@@ -490,7 +490,7 @@ int link_ethernet_receive_request_decode(const void *shared, size_t available, v
 	return IDL_OK;
 }
 
-/* link.idl:42: Ethernet.receive reply */
+/* link.idl:43: Ethernet.receive reply */
 int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
@@ -544,7 +544,7 @@ static inline int check_link_ethernet_receive_reply(void *frame, size_t size,
 		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
 	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
 	idl_decoder *d = &dec;
-	/* link.idl:42: frame */
+	/* link.idl:43: frame */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->frame.size, p->frame.reserved, p->frame.offset, 1514u,
@@ -629,7 +629,7 @@ int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_err
 	return IDL_OK;
 }
 
-/* link.idl:45: Ethernet.counters request */
+/* link.idl:46: Ethernet.counters request */
 int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
@@ -698,7 +698,7 @@ int link_ethernet_counters_request_decode(const void *shared, size_t available, 
 	return IDL_OK;
 }
 
-/* link.idl:45: Ethernet.counters reply */
+/* link.idl:46: Ethernet.counters reply */
 int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -1048,7 +1048,7 @@ int link_ethernet_send_finish(idl_endpoint *ep, link_ethernet_send_pending *p,
 	return finish_link_ethernet_send(ep, &p->call, &p->buf, reply, error);
 }
 
-/* link.idl:42: Ethernet.receive */
+/* link.idl:43: Ethernet.receive */
 static int start_link_ethernet_receive(idl_endpoint *ep, const link_ethernet_receive_request *req,
                                        idl_call *call)
 {
@@ -1094,7 +1094,7 @@ int link_ethernet_receive(idl_endpoint *ep, const link_ethernet_receive_request 
 	return finish_link_ethernet_receive(ep, &call, buf, reply, error);
 }
 
-/* link.idl:42: Ethernet.receive, started */
+/* link.idl:43: Ethernet.receive, started */
 int link_ethernet_receive_start(idl_endpoint *ep, const link_ethernet_receive_request *req,
                                 link_ethernet_receive_pending *p)
 {
@@ -1102,14 +1102,14 @@ int link_ethernet_receive_start(idl_endpoint *ep, const link_ethernet_receive_re
 	return start_link_ethernet_receive(ep, req, &p->call);
 }
 
-/* link.idl:42: Ethernet.receive, finished */
+/* link.idl:43: Ethernet.receive, finished */
 int link_ethernet_receive_finish(idl_endpoint *ep, link_ethernet_receive_pending *p,
                                  const link_ethernet_receive_reply **reply, sys_errno *error)
 {
 	return finish_link_ethernet_receive(ep, &p->call, &p->buf, reply, error);
 }
 
-/* link.idl:45: Ethernet.counters */
+/* link.idl:46: Ethernet.counters */
 static int start_link_ethernet_counters(idl_endpoint *ep, const link_ethernet_counters_request *req,
                                         idl_call *call)
 {
@@ -1156,7 +1156,7 @@ int link_ethernet_counters(idl_endpoint *ep, const link_ethernet_counters_reques
 	return finish_link_ethernet_counters(ep, &call, buf, reply, error);
 }
 
-/* link.idl:45: Ethernet.counters, started */
+/* link.idl:46: Ethernet.counters, started */
 int link_ethernet_counters_start(idl_endpoint *ep, const link_ethernet_counters_request *req,
                                  link_ethernet_counters_pending *p)
 {
@@ -1164,7 +1164,7 @@ int link_ethernet_counters_start(idl_endpoint *ep, const link_ethernet_counters_
 	return start_link_ethernet_counters(ep, req, &p->call);
 }
 
-/* link.idl:45: Ethernet.counters, finished */
+/* link.idl:46: Ethernet.counters, finished */
 int link_ethernet_counters_finish(idl_endpoint *ep, link_ethernet_counters_pending *p,
                                   const link_ethernet_counters_reply **reply, sys_errno *error)
 {
@@ -1357,7 +1357,7 @@ int link_ethernet_send_reply_error(link_ethernet_send_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* link.idl:42: Ethernet.receive, deferred */
+/* link.idl:43: Ethernet.receive, deferred */
 int link_ethernet_receive_defer(idl_request *r, link_ethernet_receive_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -1389,7 +1389,7 @@ int link_ethernet_receive_reply_error(link_ethernet_receive_token *t, sys_errno 
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* link.idl:45: Ethernet.counters, deferred */
+/* link.idl:46: Ethernet.counters, deferred */
 int link_ethernet_counters_defer(idl_request *r, link_ethernet_counters_token *t)
 {
 	return idl_defer(r, &t->token);

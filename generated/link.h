@@ -207,10 +207,11 @@ int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno 
 
 /*
  * Returns the next frame the device received, waiting (the reply is
- * deferred) while there is none. One receive waits per session at a
- * time: BUSY for a second.
+ * deferred) while there is none. One receive waits at a time: BUSY for
+ * a second from the same session; one from another session takes over,
+ * and the receive that waited gets BUSY.
  */
-/* Ethernet.receive request (link.idl:42) */
+/* Ethernet.receive request (link.idl:43) */
 struct link_ethernet_receive_request {
 	idl_frame_header header;
 };
@@ -226,7 +227,7 @@ int link_ethernet_receive_request_decode(const void *shared, size_t available, v
                                          uint32_t handle_count,
                                          const link_ethernet_receive_request **out);
 
-/* Ethernet.receive reply (link.idl:42) */
+/* Ethernet.receive reply (link.idl:43) */
 struct link_ethernet_receive_reply {
 	idl_frame_header header;
 	idl_bytes frame;
@@ -264,7 +265,7 @@ int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_err
 /*
  * Returns the counters.
  */
-/* Ethernet.counters request (link.idl:45) */
+/* Ethernet.counters request (link.idl:46) */
 struct link_ethernet_counters_request {
 	idl_frame_header header;
 };
@@ -280,7 +281,7 @@ int link_ethernet_counters_request_decode(const void *shared, size_t available, 
                                           uint32_t handle_count,
                                           const link_ethernet_counters_request **out);
 
-/* Ethernet.counters reply (link.idl:45) */
+/* Ethernet.counters reply (link.idl:46) */
 struct link_ethernet_counters_reply {
 	idl_frame_header header;
 	link_counters counters;

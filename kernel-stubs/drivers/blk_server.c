@@ -18,6 +18,7 @@
 #include "block.h"
 #include "kserve.h"
 #include "pci.h"
+#include "pci_claim.h"
 #include "virtio_blk.h"
 
 #define SLOTS        8
@@ -374,10 +375,9 @@ static int claim_device(int *irq, int *dma)
 	if (pci_bus_find(pci, &find, &frb, &found, &error) != IDL_OK || found->devices.count == 0)
 		return 2;
 	address = found->devices.items[0];
-	pci_bus_claim_request claim = {.address = address};
 	static pci_bus_claim_reply_buffer crb;
 	const pci_bus_claim_reply *c;
-	if (pci_bus_claim(pci, &claim, &crb, &c, &error) != IDL_OK || !c->irq.present)
+	if (pci_claim(pci, address, &crb, &c) != IDL_OK || !c->irq.present)
 		return -1;
 	for (int b = 0; b < 6; b++) {
 		bar_present[b] = c->memory_bars[b].present;

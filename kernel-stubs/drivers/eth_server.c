@@ -18,6 +18,7 @@
 #include "kserve.h"
 #include "link.h"
 #include "pci.h"
+#include "pci_claim.h"
 #include "virtio.h"
 
 #define NET_F_MAC    5 /* feature bit: the device's config holds its MAC address */
@@ -213,10 +214,18 @@ static int on_receive(idl_request *r, const link_ethernet_receive_request *req,
 {
 	(void)req;
 	idl_lock_take(&lock);
-	if (waiting_session) {
+	if (waiting_session == r->session) {
 		idl_lock_give(&lock);
-		*error = SYS_ERRNO_BUSY;
+		*error = SYS_ERRNO_BUSY; /* one receive waits per session */
 		return IDL_E_REMOTE;
+	}
+	/* The link has one reader: a receive from another session takes over
+	 * from the one that waits (the network server started again, before
+	 * this server saw its old channel close). Only the network server can
+	 * reach this service (the directory sees to it). */
+	if (waiting_session) {
+		link_ethernet_receive_reply_error(&waiting_receive, SYS_ERRNO_BUSY);
+		waiting_session = NULL;
 	}
 	if (kept_tail != kept_head) {
 		static uint8_t frame[LINK_MAX_FRAME];
@@ -278,10 +287,9 @@ static int claim_device(int *irq, int *dma)
 	if (pci_bus_find(pci, &find, &frb, &found, &error) != IDL_OK || found->devices.count == 0)
 		return 2;
 	address = found->devices.items[0];
-	pci_bus_claim_request claim = {.address = address};
 	static pci_bus_claim_reply_buffer crb;
 	const pci_bus_claim_reply *c;
-	if (pci_bus_claim(pci, &claim, &crb, &c, &error) != IDL_OK || !c->irq.present)
+	if (pci_claim(pci, address, &crb, &c) != IDL_OK || !c->irq.present)
 		return -1;
 	for (int b = 0; b < 6; b++) {
 		bar_present[b] = c->memory_bars[b].present;

@@ -23,6 +23,8 @@
 #include "net_server.h"
 
 #define TICK_MS         250
+#define RETRY_MS        100
+#define LINK_WAIT_MS    5000 /* the driver may be starting again too */
 #define INTERFACE_INDEX 1
 #define INTERFACE_NAME  "eth0"
 
@@ -60,6 +62,8 @@ static uint64_t now_ms(void *ctx)
 
 /* The threads. */
 
+static volatile uint32_t never; /* a futex word to sleep on */
+
 static void receive_frames(void *arg)
 {
 	(void)arg;
@@ -69,6 +73,13 @@ static void receive_frames(void *arg)
 		const link_ethernet_receive_reply *reply;
 		sys_errno error;
 		int err = link_ethernet_receive(link_rx, &req, &rb, &reply, &error);
+		if (err == IDL_E_REMOTE) {
+			/* Refused (BUSY: another reader took over); the driver is there. */
+			printf("net: the link driver refused a receive: %s\n",
+			       sys_errno_name(error));
+			idlk_futex_wait(&never, 0, RETRY_MS * 1000000ull);
+			continue;
+		}
 		if (err != IDL_OK) {
 			printf("net: the link driver went away (%s)\n", idl_error_name(err));
 			idlk_exit(1);
@@ -87,7 +98,6 @@ static void receive_frames(void *arg)
 static void run_timers(void *arg)
 {
 	(void)arg;
-	static volatile uint32_t never;
 	for (;;) {
 		idlk_futex_wait(&never, 0, TICK_MS * 1000000ull);
 		idl_lock_take(&net_lock);
@@ -328,12 +338,17 @@ static const net_config_handlers config_handlers = {
     .list_sockets = on_list_sockets,
 };
 
-/* Connects to the link driver twice and learns its MAC; 2 if there is none. */
+/* Connects to the link driver twice and learns its MAC; 2 if there is none
+ * after LINK_WAIT_MS (when both were killed, init starts the driver again
+ * at the same time as this server). */
 static int connect_link(void)
 {
-	link_rx = kserve_connect("ethernet", LINK_ETHERNET_PROTOCOL);
-	if (!link_rx)
-		return 2;
+	for (int waited = 0; !(link_rx = kserve_connect("ethernet", LINK_ETHERNET_PROTOCOL));
+	     waited += RETRY_MS) {
+		if (waited >= LINK_WAIT_MS)
+			return 2;
+		idlk_futex_wait(&never, 0, RETRY_MS * 1000000ull);
+	}
 	link_tx = kserve_connect("ethernet", LINK_ETHERNET_PROTOCOL);
 	if (!link_tx)
 		return 1;

@@ -19,12 +19,13 @@
  */
 #include "init.h"
 
-#define COM1              0x3f8
-#define COM1_IRQ          4
-#define PCI_CONFIG_PORT   0xcf8
-#define RESTARTS          5
-#define PUBLISH_WAIT_NS   5000000000ull /* a server has 5 s to publish itself */
-#define SHUTDOWN_GRACE_NS 200000000ull  /* 200 ms for the servers after the shell ends */
+#define COM1               0x3f8
+#define COM1_IRQ           4
+#define PCI_CONFIG_PORT    0xcf8
+#define RESTARTS           5
+#define RESTART_BACKOFF_NS 50000000ull   /* 50 ms more before each restart */
+#define PUBLISH_WAIT_NS    5000000000ull /* a server has 5 s to publish itself */
+#define SHUTDOWN_GRACE_NS  200000000ull  /* 200 ms for the servers after the shell ends */
 
 const struct idlk_limits server_limits = {
     .threads = 4, .procs = 0, .shms = 24, .handles = 24, .pages = 3072};
@@ -135,6 +136,10 @@ static void watch(void *arg)
 		}
 		w->restarts++;
 		printf("; starting it again (%d of %d)\n", w->restarts, RESTARTS);
+		/* A little later each time: what it needs may be starting again
+		 * too, and a server that dies at once must not spin. */
+		static volatile uint32_t never;
+		idlk_futex_wait(&never, 0, (uint64_t)w->restarts * RESTART_BACKOFF_NS);
 		w->process = start_watched_process(w);
 		if (w->process < 0)
 			return;

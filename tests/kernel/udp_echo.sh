@@ -11,40 +11,75 @@
 # then runs ifconfig and netstat in the shell: the counters must show the
 # traffic and no malformed frame, and udpecho's socket must be listed.
 #
-#   udp_echo.sh BUILD_DIR
+# With "restart": echoes, then `kill ethernet` (the driver; the network
+# server loses its link and ends, udpecho its server), echoes again once
+# init has started both again, then `kill net`, and echoes again.
+#
+#   udp_echo.sh BUILD_DIR [restart]
 set -u
 build=$1
+mode=${2:-echo}
 here=$(cd "$(dirname "$0")" && pwd)
 client=$build/tests/kernel/udp_echo_client
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 port=$("$client" --free-port)
-cat >"$out/session" <<SESSION
+if [ "$mode" = restart ]; then
+	# Each client waits up to 20 s for the echo service to answer again.
+	echo_once() {
+		echo "!\"$client\" $port --datagrams 20 --ready-s 20 >\"$out/$1\" 2>&1; echo \"exit status \$?\" >>\"$out/$1\""
+	}
+	{
+		echo_once before
+		echo "kill ethernet"
+		echo_once after-driver
+		echo "kill net"
+		echo_once after-server
+		echo "netstat"
+		echo "poweroff"
+	} >"$out/session"
+else
+	cat >"$out/session" <<SESSION
 !"$client" $port --datagrams 200 --min 1 --max 1472 >"$out/one" 2>&1; echo "exit status \$?" >>"$out/one"
 !"$client" $port --clients 4 --datagrams 50 --min 1 --max 1472 >"$out/four" 2>&1; echo "exit status \$?" >>"$out/four"
 ifconfig
 netstat
 poweroff
 SESSION
+fi
 "$here/../../kernel-stubs/run-qemu.sh" --udp-forward "$port" --session "$out/session" \
 	"$out/transcript" --timeout 120 "$build" 2>"$out/stderr"
 status=$?
 cat "$out/transcript"
-echo "---- one client ----"
-cat "$out/one"
-echo "---- four clients ----"
-cat "$out/four"
-echo "---- run-qemu.sh's standard error ----"
-cat "$out/stderr"
 bad=0
-perl -0pe 's/(?:init|fs|pci|blk|eth|net|console|kserve|udpecho): [^\n]*\n//g' "$out/transcript" \
-	>"$out/shell"
 expect() { # FILE TEXT
 	if ! grep -qaF -- "$2" "$1"; then
 		echo "missing from $(basename "$1"): $2"
 		bad=1
 	fi
 }
+if [ "$mode" = restart ]; then
+	for run in before after-driver after-server; do
+		echo "---- $run ----"
+		cat "$out/$run"
+		expect "$out/$run" "1 client, 20 datagrams of 1 to 1472 bytes: every one echoed byte for byte"
+		expect "$out/$run" "exit status 0"
+	done
+	expect "$out/transcript" "init: stopping eth, as the shell asked"
+	expect "$out/transcript" "init: stopping net, as the shell asked"
+	expect "$out/transcript" "udp    0.0.0.0:7"
+	[ "$status" -ne 0 ] && echo "FAIL: the guest did not report success" && bad=1
+	[ "$bad" -eq 0 ] && echo "PASS: udpecho answered before and after the driver and the server were killed"
+	exit "$bad"
+fi
+echo "---- one client ----"
+cat "$out/one"
+echo "---- four clients ----"
+cat "$out/four"
+echo "---- run-qemu.sh's standard error ----"
+cat "$out/stderr"
+perl -0pe 's/(?:init|fs|pci|blk|eth|net|console|kserve|udpecho): [^\n]*\n//g' "$out/transcript" \
+	>"$out/shell"
 expect "$out/one" "1 client, 200 datagrams of 1 to 1472 bytes: every one echoed byte for byte"
 expect "$out/one" "exit status 0"
 expect "$out/four" "4 clients, 200 datagrams of 1 to 1472 bytes: every one echoed byte for byte"
