@@ -1111,8 +1111,9 @@ static int send_block_device_flush_reply(idl_endpoint *ep, const block_device_fl
 }
 
 /* block.idl:27: Device.geometry */
-static int start_block_device_geometry(idl_endpoint *ep, const block_device_geometry_request *req,
-                                       idl_call *call)
+static inline int start_block_device_geometry(idl_endpoint *ep,
+                                              const block_device_geometry_request *req,
+                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1124,9 +1125,10 @@ static int start_block_device_geometry(idl_endpoint *ep, const block_device_geom
 	return err;
 }
 
-static int finish_block_device_geometry(idl_endpoint *ep, idl_call *call,
-                                        block_device_geometry_reply_buffer *buf,
-                                        const block_device_geometry_reply **reply, sys_errno *error)
+static inline int finish_block_device_geometry(idl_endpoint *ep, idl_call *call,
+                                               block_device_geometry_reply_buffer *buf,
+                                               const block_device_geometry_reply **reply,
+                                               sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1172,8 +1174,8 @@ int block_device_geometry_finish(idl_endpoint *ep, block_device_geometry_pending
 }
 
 /* block.idl:31: Device.attach */
-static int start_block_device_attach(idl_endpoint *ep, const block_device_attach_request *req,
-                                     idl_call *call)
+static inline int start_block_device_attach(idl_endpoint *ep,
+                                            const block_device_attach_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1185,9 +1187,10 @@ static int start_block_device_attach(idl_endpoint *ep, const block_device_attach
 	return err;
 }
 
-static int finish_block_device_attach(idl_endpoint *ep, idl_call *call,
-                                      block_device_attach_reply_buffer *buf,
-                                      const block_device_attach_reply **reply, sys_errno *error)
+static inline int finish_block_device_attach(idl_endpoint *ep, idl_call *call,
+                                             block_device_attach_reply_buffer *buf,
+                                             const block_device_attach_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1233,8 +1236,8 @@ int block_device_attach_finish(idl_endpoint *ep, block_device_attach_pending *p,
 }
 
 /* block.idl:37: Device.read */
-static int start_block_device_read(idl_endpoint *ep, const block_device_read_request *req,
-                                   idl_call *call)
+static inline int start_block_device_read(idl_endpoint *ep, const block_device_read_request *req,
+                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1246,9 +1249,9 @@ static int start_block_device_read(idl_endpoint *ep, const block_device_read_req
 	return err;
 }
 
-static int finish_block_device_read(idl_endpoint *ep, idl_call *call,
-                                    block_device_read_reply_buffer *buf,
-                                    const block_device_read_reply **reply, sys_errno *error)
+static inline int finish_block_device_read(idl_endpoint *ep, idl_call *call,
+                                           block_device_read_reply_buffer *buf,
+                                           const block_device_read_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1294,8 +1297,8 @@ int block_device_read_finish(idl_endpoint *ep, block_device_read_pending *p,
 }
 
 /* block.idl:41: Device.write */
-static int start_block_device_write(idl_endpoint *ep, const block_device_write_request *req,
-                                    idl_call *call)
+static inline int start_block_device_write(idl_endpoint *ep, const block_device_write_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1307,9 +1310,10 @@ static int start_block_device_write(idl_endpoint *ep, const block_device_write_r
 	return err;
 }
 
-static int finish_block_device_write(idl_endpoint *ep, idl_call *call,
-                                     block_device_write_reply_buffer *buf,
-                                     const block_device_write_reply **reply, sys_errno *error)
+static inline int finish_block_device_write(idl_endpoint *ep, idl_call *call,
+                                            block_device_write_reply_buffer *buf,
+                                            const block_device_write_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1355,8 +1359,8 @@ int block_device_write_finish(idl_endpoint *ep, block_device_write_pending *p,
 }
 
 /* block.idl:44: Device.flush */
-static int start_block_device_flush(idl_endpoint *ep, const block_device_flush_request *req,
-                                    idl_call *call)
+static inline int start_block_device_flush(idl_endpoint *ep, const block_device_flush_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1368,9 +1372,10 @@ static int start_block_device_flush(idl_endpoint *ep, const block_device_flush_r
 	return err;
 }
 
-static int finish_block_device_flush(idl_endpoint *ep, idl_call *call,
-                                     block_device_flush_reply_buffer *buf,
-                                     const block_device_flush_reply **reply, sys_errno *error)
+static inline int finish_block_device_flush(idl_endpoint *ep, idl_call *call,
+                                            block_device_flush_reply_buffer *buf,
+                                            const block_device_flush_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

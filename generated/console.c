@@ -1455,8 +1455,9 @@ static int send_console_console_resized_event(idl_endpoint *ep,
 }
 
 /* console.idl:45: Console.write */
-static int start_console_console_write(idl_endpoint *ep, const console_console_write_request *req,
-                                       idl_call *call)
+static inline int start_console_console_write(idl_endpoint *ep,
+                                              const console_console_write_request *req,
+                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1468,9 +1469,10 @@ static int start_console_console_write(idl_endpoint *ep, const console_console_w
 	return err;
 }
 
-static int finish_console_console_write(idl_endpoint *ep, idl_call *call,
-                                        console_console_write_reply_buffer *buf,
-                                        const console_console_write_reply **reply, sys_errno *error)
+static inline int finish_console_console_write(idl_endpoint *ep, idl_call *call,
+                                               console_console_write_reply_buffer *buf,
+                                               const console_console_write_reply **reply,
+                                               sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1522,8 +1524,9 @@ int console_console_print(idl_endpoint *ep, const console_console_print_request 
 }
 
 /* console.idl:55: Console.read */
-static int start_console_console_read(idl_endpoint *ep, const console_console_read_request *req,
-                                      idl_call *call)
+static inline int start_console_console_read(idl_endpoint *ep,
+                                             const console_console_read_request *req,
+                                             idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1535,9 +1538,10 @@ static int start_console_console_read(idl_endpoint *ep, const console_console_re
 	return err;
 }
 
-static int finish_console_console_read(idl_endpoint *ep, idl_call *call,
-                                       console_console_read_reply_buffer *buf,
-                                       const console_console_read_reply **reply, sys_errno *error)
+static inline int finish_console_console_read(idl_endpoint *ep, idl_call *call,
+                                              console_console_read_reply_buffer *buf,
+                                              const console_console_read_reply **reply,
+                                              sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1583,9 +1587,9 @@ int console_console_read_finish(idl_endpoint *ep, console_console_read_pending *
 }
 
 /* console.idl:58: Console.get_mode */
-static int start_console_console_get_mode(idl_endpoint *ep,
-                                          const console_console_get_mode_request *req,
-                                          idl_call *call)
+static inline int start_console_console_get_mode(idl_endpoint *ep,
+                                                 const console_console_get_mode_request *req,
+                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1597,10 +1601,10 @@ static int start_console_console_get_mode(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_console_console_get_mode(idl_endpoint *ep, idl_call *call,
-                                           console_console_get_mode_reply_buffer *buf,
-                                           const console_console_get_mode_reply **reply,
-                                           sys_errno *error)
+static inline int finish_console_console_get_mode(idl_endpoint *ep, idl_call *call,
+                                                  console_console_get_mode_reply_buffer *buf,
+                                                  const console_console_get_mode_reply **reply,
+                                                  sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1646,9 +1650,9 @@ int console_console_get_mode_finish(idl_endpoint *ep, console_console_get_mode_p
 }
 
 /* console.idl:61: Console.set_mode */
-static int start_console_console_set_mode(idl_endpoint *ep,
-                                          const console_console_set_mode_request *req,
-                                          idl_call *call)
+static inline int start_console_console_set_mode(idl_endpoint *ep,
+                                                 const console_console_set_mode_request *req,
+                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1660,10 +1664,10 @@ static int start_console_console_set_mode(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_console_console_set_mode(idl_endpoint *ep, idl_call *call,
-                                           console_console_set_mode_reply_buffer *buf,
-                                           const console_console_set_mode_reply **reply,
-                                           sys_errno *error)
+static inline int finish_console_console_set_mode(idl_endpoint *ep, idl_call *call,
+                                                  console_console_set_mode_reply_buffer *buf,
+                                                  const console_console_set_mode_reply **reply,
+                                                  sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1709,9 +1713,9 @@ int console_console_set_mode_finish(idl_endpoint *ep, console_console_set_mode_p
 }
 
 /* console.idl:65: Console.get_size */
-static int start_console_console_get_size(idl_endpoint *ep,
-                                          const console_console_get_size_request *req,
-                                          idl_call *call)
+static inline int start_console_console_get_size(idl_endpoint *ep,
+                                                 const console_console_get_size_request *req,
+                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1723,10 +1727,10 @@ static int start_console_console_get_size(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_console_console_get_size(idl_endpoint *ep, idl_call *call,
-                                           console_console_get_size_reply_buffer *buf,
-                                           const console_console_get_size_reply **reply,
-                                           sys_errno *error)
+static inline int finish_console_console_get_size(idl_endpoint *ep, idl_call *call,
+                                                  console_console_get_size_reply_buffer *buf,
+                                                  const console_console_get_size_reply **reply,
+                                                  sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

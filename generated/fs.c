@@ -3665,7 +3665,8 @@ static int send_fs_file_changed_event(idl_endpoint *ep, const fs_file_changed_ev
 }
 
 /* fs.idl:112: File.open */
-static int start_fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, idl_call *call)
+static inline int start_fs_file_open(idl_endpoint *ep, const fs_file_open_request *req,
+                                     idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3677,8 +3678,9 @@ static int start_fs_file_open(idl_endpoint *ep, const fs_file_open_request *req,
 	return err;
 }
 
-static int finish_fs_file_open(idl_endpoint *ep, idl_call *call, fs_file_open_reply_buffer *buf,
-                               const fs_file_open_reply **reply, sys_errno *error)
+static inline int finish_fs_file_open(idl_endpoint *ep, idl_call *call,
+                                      fs_file_open_reply_buffer *buf,
+                                      const fs_file_open_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -3722,7 +3724,8 @@ int fs_file_open_finish(idl_endpoint *ep, fs_file_open_pending *p, const fs_file
 }
 
 /* fs.idl:115: File.close */
-static int start_fs_file_close(idl_endpoint *ep, const fs_file_close_request *req, idl_call *call)
+static inline int start_fs_file_close(idl_endpoint *ep, const fs_file_close_request *req,
+                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3734,8 +3737,9 @@ static int start_fs_file_close(idl_endpoint *ep, const fs_file_close_request *re
 	return err;
 }
 
-static int finish_fs_file_close(idl_endpoint *ep, idl_call *call, fs_file_close_reply_buffer *buf,
-                                const fs_file_close_reply **reply, sys_errno *error)
+static inline int finish_fs_file_close(idl_endpoint *ep, idl_call *call,
+                                       fs_file_close_reply_buffer *buf,
+                                       const fs_file_close_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -3781,7 +3785,8 @@ int fs_file_close_finish(idl_endpoint *ep, fs_file_close_pending *p,
 }
 
 /* fs.idl:120: File.read */
-static int start_fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, idl_call *call)
+static inline int start_fs_file_read(idl_endpoint *ep, const fs_file_read_request *req,
+                                     idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3793,8 +3798,9 @@ static int start_fs_file_read(idl_endpoint *ep, const fs_file_read_request *req,
 	return err;
 }
 
-static int finish_fs_file_read(idl_endpoint *ep, idl_call *call, fs_file_read_reply_buffer *buf,
-                               const fs_file_read_reply **reply, sys_errno *error)
+static inline int finish_fs_file_read(idl_endpoint *ep, idl_call *call,
+                                      fs_file_read_reply_buffer *buf,
+                                      const fs_file_read_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -3838,7 +3844,8 @@ int fs_file_read_finish(idl_endpoint *ep, fs_file_read_pending *p, const fs_file
 }
 
 /* fs.idl:124: File.write */
-static int start_fs_file_write(idl_endpoint *ep, const fs_file_write_request *req, idl_call *call)
+static inline int start_fs_file_write(idl_endpoint *ep, const fs_file_write_request *req,
+                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3850,8 +3857,9 @@ static int start_fs_file_write(idl_endpoint *ep, const fs_file_write_request *re
 	return err;
 }
 
-static int finish_fs_file_write(idl_endpoint *ep, idl_call *call, fs_file_write_reply_buffer *buf,
-                                const fs_file_write_reply **reply, sys_errno *error)
+static inline int finish_fs_file_write(idl_endpoint *ep, idl_call *call,
+                                       fs_file_write_reply_buffer *buf,
+                                       const fs_file_write_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -3897,8 +3905,8 @@ int fs_file_write_finish(idl_endpoint *ep, fs_file_write_pending *p,
 }
 
 /* fs.idl:132: File.read_shared */
-static int start_fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req,
-                                     idl_call *call)
+static inline int start_fs_file_read_shared(idl_endpoint *ep,
+                                            const fs_file_read_shared_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3910,9 +3918,10 @@ static int start_fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared
 	return err;
 }
 
-static int finish_fs_file_read_shared(idl_endpoint *ep, idl_call *call,
-                                      fs_file_read_shared_reply_buffer *buf,
-                                      const fs_file_read_shared_reply **reply, sys_errno *error)
+static inline int finish_fs_file_read_shared(idl_endpoint *ep, idl_call *call,
+                                             fs_file_read_shared_reply_buffer *buf,
+                                             const fs_file_read_shared_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -3958,8 +3967,9 @@ int fs_file_read_shared_finish(idl_endpoint *ep, fs_file_read_shared_pending *p,
 }
 
 /* fs.idl:137: File.write_shared */
-static int start_fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *req,
-                                      idl_call *call)
+static inline int start_fs_file_write_shared(idl_endpoint *ep,
+                                             const fs_file_write_shared_request *req,
+                                             idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3971,9 +3981,10 @@ static int start_fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shar
 	return err;
 }
 
-static int finish_fs_file_write_shared(idl_endpoint *ep, idl_call *call,
-                                       fs_file_write_shared_reply_buffer *buf,
-                                       const fs_file_write_shared_reply **reply, sys_errno *error)
+static inline int finish_fs_file_write_shared(idl_endpoint *ep, idl_call *call,
+                                              fs_file_write_shared_reply_buffer *buf,
+                                              const fs_file_write_shared_reply **reply,
+                                              sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4019,7 +4030,8 @@ int fs_file_write_shared_finish(idl_endpoint *ep, fs_file_write_shared_pending *
 }
 
 /* fs.idl:141: File.stat */
-static int start_fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, idl_call *call)
+static inline int start_fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req,
+                                     idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4031,8 +4043,9 @@ static int start_fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req,
 	return err;
 }
 
-static int finish_fs_file_stat(idl_endpoint *ep, idl_call *call, fs_file_stat_reply_buffer *buf,
-                               const fs_file_stat_reply **reply, sys_errno *error)
+static inline int finish_fs_file_stat(idl_endpoint *ep, idl_call *call,
+                                      fs_file_stat_reply_buffer *buf,
+                                      const fs_file_stat_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4076,8 +4089,8 @@ int fs_file_stat_finish(idl_endpoint *ep, fs_file_stat_pending *p, const fs_file
 }
 
 /* fs.idl:145: File.set_times */
-static int start_fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
-                                   idl_call *call)
+static inline int start_fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
+                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4089,9 +4102,9 @@ static int start_fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_req
 	return err;
 }
 
-static int finish_fs_file_set_times(idl_endpoint *ep, idl_call *call,
-                                    fs_file_set_times_reply_buffer *buf,
-                                    const fs_file_set_times_reply **reply, sys_errno *error)
+static inline int finish_fs_file_set_times(idl_endpoint *ep, idl_call *call,
+                                           fs_file_set_times_reply_buffer *buf,
+                                           const fs_file_set_times_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4137,8 +4150,8 @@ int fs_file_set_times_finish(idl_endpoint *ep, fs_file_set_times_pending *p,
 }
 
 /* fs.idl:150: File.truncate */
-static int start_fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
-                                  idl_call *call)
+static inline int start_fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
+                                         idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4150,9 +4163,9 @@ static int start_fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_reque
 	return err;
 }
 
-static int finish_fs_file_truncate(idl_endpoint *ep, idl_call *call,
-                                   fs_file_truncate_reply_buffer *buf,
-                                   const fs_file_truncate_reply **reply, sys_errno *error)
+static inline int finish_fs_file_truncate(idl_endpoint *ep, idl_call *call,
+                                          fs_file_truncate_reply_buffer *buf,
+                                          const fs_file_truncate_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4198,7 +4211,8 @@ int fs_file_truncate_finish(idl_endpoint *ep, fs_file_truncate_pending *p,
 }
 
 /* fs.idl:153: File.sync */
-static int start_fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, idl_call *call)
+static inline int start_fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req,
+                                     idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4210,8 +4224,9 @@ static int start_fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req,
 	return err;
 }
 
-static int finish_fs_file_sync(idl_endpoint *ep, idl_call *call, fs_file_sync_reply_buffer *buf,
-                               const fs_file_sync_reply **reply, sys_errno *error)
+static inline int finish_fs_file_sync(idl_endpoint *ep, idl_call *call,
+                                      fs_file_sync_reply_buffer *buf,
+                                      const fs_file_sync_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4255,8 +4270,8 @@ int fs_file_sync_finish(idl_endpoint *ep, fs_file_sync_pending *p, const fs_file
 }
 
 /* fs.idl:159: File.readdir */
-static int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
-                                 idl_call *call)
+static inline int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
+                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4268,9 +4283,9 @@ static int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request
 	return err;
 }
 
-static int finish_fs_file_readdir(idl_endpoint *ep, idl_call *call,
-                                  fs_file_readdir_reply_buffer *buf,
-                                  const fs_file_readdir_reply **reply, sys_errno *error)
+static inline int finish_fs_file_readdir(idl_endpoint *ep, idl_call *call,
+                                         fs_file_readdir_reply_buffer *buf,
+                                         const fs_file_readdir_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4316,7 +4331,8 @@ int fs_file_readdir_finish(idl_endpoint *ep, fs_file_readdir_pending *p,
 }
 
 /* fs.idl:164: File.mkdir */
-static int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req, idl_call *call)
+static inline int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
+                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4328,8 +4344,9 @@ static int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *re
 	return err;
 }
 
-static int finish_fs_file_mkdir(idl_endpoint *ep, idl_call *call, fs_file_mkdir_reply_buffer *buf,
-                                const fs_file_mkdir_reply **reply, sys_errno *error)
+static inline int finish_fs_file_mkdir(idl_endpoint *ep, idl_call *call,
+                                       fs_file_mkdir_reply_buffer *buf,
+                                       const fs_file_mkdir_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4375,7 +4392,8 @@ int fs_file_mkdir_finish(idl_endpoint *ep, fs_file_mkdir_pending *p,
 }
 
 /* fs.idl:167: File.unlink */
-static int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req, idl_call *call)
+static inline int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
+                                       idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4387,8 +4405,9 @@ static int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *
 	return err;
 }
 
-static int finish_fs_file_unlink(idl_endpoint *ep, idl_call *call, fs_file_unlink_reply_buffer *buf,
-                                 const fs_file_unlink_reply **reply, sys_errno *error)
+static inline int finish_fs_file_unlink(idl_endpoint *ep, idl_call *call,
+                                        fs_file_unlink_reply_buffer *buf,
+                                        const fs_file_unlink_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4434,7 +4453,8 @@ int fs_file_unlink_finish(idl_endpoint *ep, fs_file_unlink_pending *p,
 }
 
 /* fs.idl:170: File.rename */
-static int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req, idl_call *call)
+static inline int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
+                                       idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4446,8 +4466,9 @@ static int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *
 	return err;
 }
 
-static int finish_fs_file_rename(idl_endpoint *ep, idl_call *call, fs_file_rename_reply_buffer *buf,
-                                 const fs_file_rename_reply **reply, sys_errno *error)
+static inline int finish_fs_file_rename(idl_endpoint *ep, idl_call *call,
+                                        fs_file_rename_reply_buffer *buf,
+                                        const fs_file_rename_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4499,7 +4520,8 @@ int fs_file_advise(idl_endpoint *ep, const fs_file_advise_request *req)
 }
 
 /* fs.idl:178: File.watch */
-static int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req, idl_call *call)
+static inline int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
+                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4511,8 +4533,9 @@ static int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *re
 	return err;
 }
 
-static int finish_fs_file_watch(idl_endpoint *ep, idl_call *call, fs_file_watch_reply_buffer *buf,
-                                const fs_file_watch_reply **reply, sys_errno *error)
+static inline int finish_fs_file_watch(idl_endpoint *ep, idl_call *call,
+                                       fs_file_watch_reply_buffer *buf,
+                                       const fs_file_watch_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

@@ -4172,8 +4172,8 @@ static int send_net_socket_writable_event(idl_endpoint *ep, const net_socket_wri
 }
 
 /* net.idl:91: Socket.open */
-static int start_net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
-                                 idl_call *call)
+static inline int start_net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
+                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4185,9 +4185,9 @@ static int start_net_socket_open(idl_endpoint *ep, const net_socket_open_request
 	return err;
 }
 
-static int finish_net_socket_open(idl_endpoint *ep, idl_call *call,
-                                  net_socket_open_reply_buffer *buf,
-                                  const net_socket_open_reply **reply, sys_errno *error)
+static inline int finish_net_socket_open(idl_endpoint *ep, idl_call *call,
+                                         net_socket_open_reply_buffer *buf,
+                                         const net_socket_open_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4233,8 +4233,8 @@ int net_socket_open_finish(idl_endpoint *ep, net_socket_open_pending *p,
 }
 
 /* net.idl:94: Socket.bind */
-static int start_net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
-                                 idl_call *call)
+static inline int start_net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
+                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4246,9 +4246,9 @@ static int start_net_socket_bind(idl_endpoint *ep, const net_socket_bind_request
 	return err;
 }
 
-static int finish_net_socket_bind(idl_endpoint *ep, idl_call *call,
-                                  net_socket_bind_reply_buffer *buf,
-                                  const net_socket_bind_reply **reply, sys_errno *error)
+static inline int finish_net_socket_bind(idl_endpoint *ep, idl_call *call,
+                                         net_socket_bind_reply_buffer *buf,
+                                         const net_socket_bind_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4294,9 +4294,9 @@ int net_socket_bind_finish(idl_endpoint *ep, net_socket_bind_pending *p,
 }
 
 /* net.idl:97: Socket.local_address */
-static int start_net_socket_local_address(idl_endpoint *ep,
-                                          const net_socket_local_address_request *req,
-                                          idl_call *call)
+static inline int start_net_socket_local_address(idl_endpoint *ep,
+                                                 const net_socket_local_address_request *req,
+                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4308,10 +4308,10 @@ static int start_net_socket_local_address(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_net_socket_local_address(idl_endpoint *ep, idl_call *call,
-                                           net_socket_local_address_reply_buffer *buf,
-                                           const net_socket_local_address_reply **reply,
-                                           sys_errno *error)
+static inline int finish_net_socket_local_address(idl_endpoint *ep, idl_call *call,
+                                                  net_socket_local_address_reply_buffer *buf,
+                                                  const net_socket_local_address_reply **reply,
+                                                  sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4357,8 +4357,8 @@ int net_socket_local_address_finish(idl_endpoint *ep, net_socket_local_address_p
 }
 
 /* net.idl:101: Socket.connect */
-static int start_net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
-                                    idl_call *call)
+static inline int start_net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4370,9 +4370,10 @@ static int start_net_socket_connect(idl_endpoint *ep, const net_socket_connect_r
 	return err;
 }
 
-static int finish_net_socket_connect(idl_endpoint *ep, idl_call *call,
-                                     net_socket_connect_reply_buffer *buf,
-                                     const net_socket_connect_reply **reply, sys_errno *error)
+static inline int finish_net_socket_connect(idl_endpoint *ep, idl_call *call,
+                                            net_socket_connect_reply_buffer *buf,
+                                            const net_socket_connect_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4418,8 +4419,8 @@ int net_socket_connect_finish(idl_endpoint *ep, net_socket_connect_pending *p,
 }
 
 /* net.idl:105: Socket.listen */
-static int start_net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
-                                   idl_call *call)
+static inline int start_net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
+                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4431,9 +4432,9 @@ static int start_net_socket_listen(idl_endpoint *ep, const net_socket_listen_req
 	return err;
 }
 
-static int finish_net_socket_listen(idl_endpoint *ep, idl_call *call,
-                                    net_socket_listen_reply_buffer *buf,
-                                    const net_socket_listen_reply **reply, sys_errno *error)
+static inline int finish_net_socket_listen(idl_endpoint *ep, idl_call *call,
+                                           net_socket_listen_reply_buffer *buf,
+                                           const net_socket_listen_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4479,8 +4480,8 @@ int net_socket_listen_finish(idl_endpoint *ep, net_socket_listen_pending *p,
 }
 
 /* net.idl:109: Socket.accept */
-static int start_net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
-                                   idl_call *call)
+static inline int start_net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
+                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4492,9 +4493,9 @@ static int start_net_socket_accept(idl_endpoint *ep, const net_socket_accept_req
 	return err;
 }
 
-static int finish_net_socket_accept(idl_endpoint *ep, idl_call *call,
-                                    net_socket_accept_reply_buffer *buf,
-                                    const net_socket_accept_reply **reply, sys_errno *error)
+static inline int finish_net_socket_accept(idl_endpoint *ep, idl_call *call,
+                                           net_socket_accept_reply_buffer *buf,
+                                           const net_socket_accept_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4540,8 +4541,8 @@ int net_socket_accept_finish(idl_endpoint *ep, net_socket_accept_pending *p,
 }
 
 /* net.idl:112: Socket.send_to */
-static int start_net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
-                                    idl_call *call)
+static inline int start_net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4553,9 +4554,10 @@ static int start_net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_r
 	return err;
 }
 
-static int finish_net_socket_send_to(idl_endpoint *ep, idl_call *call,
-                                     net_socket_send_to_reply_buffer *buf,
-                                     const net_socket_send_to_reply **reply, sys_errno *error)
+static inline int finish_net_socket_send_to(idl_endpoint *ep, idl_call *call,
+                                            net_socket_send_to_reply_buffer *buf,
+                                            const net_socket_send_to_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4601,8 +4603,9 @@ int net_socket_send_to_finish(idl_endpoint *ep, net_socket_send_to_pending *p,
 }
 
 /* net.idl:116: Socket.receive_from */
-static int start_net_socket_receive_from(idl_endpoint *ep,
-                                         const net_socket_receive_from_request *req, idl_call *call)
+static inline int start_net_socket_receive_from(idl_endpoint *ep,
+                                                const net_socket_receive_from_request *req,
+                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4614,10 +4617,10 @@ static int start_net_socket_receive_from(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_net_socket_receive_from(idl_endpoint *ep, idl_call *call,
-                                          net_socket_receive_from_reply_buffer *buf,
-                                          const net_socket_receive_from_reply **reply,
-                                          sys_errno *error)
+static inline int finish_net_socket_receive_from(idl_endpoint *ep, idl_call *call,
+                                                 net_socket_receive_from_reply_buffer *buf,
+                                                 const net_socket_receive_from_reply **reply,
+                                                 sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4663,8 +4666,8 @@ int net_socket_receive_from_finish(idl_endpoint *ep, net_socket_receive_from_pen
 }
 
 /* net.idl:121: Socket.send */
-static int start_net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
-                                 idl_call *call)
+static inline int start_net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
+                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4676,9 +4679,9 @@ static int start_net_socket_send(idl_endpoint *ep, const net_socket_send_request
 	return err;
 }
 
-static int finish_net_socket_send(idl_endpoint *ep, idl_call *call,
-                                  net_socket_send_reply_buffer *buf,
-                                  const net_socket_send_reply **reply, sys_errno *error)
+static inline int finish_net_socket_send(idl_endpoint *ep, idl_call *call,
+                                         net_socket_send_reply_buffer *buf,
+                                         const net_socket_send_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4724,8 +4727,8 @@ int net_socket_send_finish(idl_endpoint *ep, net_socket_send_pending *p,
 }
 
 /* net.idl:125: Socket.receive */
-static int start_net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
-                                    idl_call *call)
+static inline int start_net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4737,9 +4740,10 @@ static int start_net_socket_receive(idl_endpoint *ep, const net_socket_receive_r
 	return err;
 }
 
-static int finish_net_socket_receive(idl_endpoint *ep, idl_call *call,
-                                     net_socket_receive_reply_buffer *buf,
-                                     const net_socket_receive_reply **reply, sys_errno *error)
+static inline int finish_net_socket_receive(idl_endpoint *ep, idl_call *call,
+                                            net_socket_receive_reply_buffer *buf,
+                                            const net_socket_receive_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4785,8 +4789,8 @@ int net_socket_receive_finish(idl_endpoint *ep, net_socket_receive_pending *p,
 }
 
 /* net.idl:128: Socket.shutdown */
-static int start_net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req,
-                                     idl_call *call)
+static inline int start_net_socket_shutdown(idl_endpoint *ep,
+                                            const net_socket_shutdown_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4798,9 +4802,10 @@ static int start_net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown
 	return err;
 }
 
-static int finish_net_socket_shutdown(idl_endpoint *ep, idl_call *call,
-                                      net_socket_shutdown_reply_buffer *buf,
-                                      const net_socket_shutdown_reply **reply, sys_errno *error)
+static inline int finish_net_socket_shutdown(idl_endpoint *ep, idl_call *call,
+                                             net_socket_shutdown_reply_buffer *buf,
+                                             const net_socket_shutdown_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4846,8 +4851,8 @@ int net_socket_shutdown_finish(idl_endpoint *ep, net_socket_shutdown_pending *p,
 }
 
 /* net.idl:131: Socket.close */
-static int start_net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
-                                  idl_call *call)
+static inline int start_net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
+                                         idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4859,9 +4864,9 @@ static int start_net_socket_close(idl_endpoint *ep, const net_socket_close_reque
 	return err;
 }
 
-static int finish_net_socket_close(idl_endpoint *ep, idl_call *call,
-                                   net_socket_close_reply_buffer *buf,
-                                   const net_socket_close_reply **reply, sys_errno *error)
+static inline int finish_net_socket_close(idl_endpoint *ep, idl_call *call,
+                                          net_socket_close_reply_buffer *buf,
+                                          const net_socket_close_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -5899,9 +5904,9 @@ static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
 }
 
 /* net.idl:145: Config.list_interfaces */
-static int start_net_config_list_interfaces(idl_endpoint *ep,
-                                            const net_config_list_interfaces_request *req,
-                                            idl_call *call)
+static inline int start_net_config_list_interfaces(idl_endpoint *ep,
+                                                   const net_config_list_interfaces_request *req,
+                                                   idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -5913,10 +5918,10 @@ static int start_net_config_list_interfaces(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_net_config_list_interfaces(idl_endpoint *ep, idl_call *call,
-                                             net_config_list_interfaces_reply_buffer *buf,
-                                             const net_config_list_interfaces_reply **reply,
-                                             sys_errno *error)
+static inline int finish_net_config_list_interfaces(idl_endpoint *ep, idl_call *call,
+                                                    net_config_list_interfaces_reply_buffer *buf,
+                                                    const net_config_list_interfaces_reply **reply,
+                                                    sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -5964,8 +5969,9 @@ int net_config_list_interfaces_finish(idl_endpoint *ep, net_config_list_interfac
 }
 
 /* net.idl:148: Config.add_address */
-static int start_net_config_add_address(idl_endpoint *ep, const net_config_add_address_request *req,
-                                        idl_call *call)
+static inline int start_net_config_add_address(idl_endpoint *ep,
+                                               const net_config_add_address_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -5977,10 +5983,10 @@ static int start_net_config_add_address(idl_endpoint *ep, const net_config_add_a
 	return err;
 }
 
-static int finish_net_config_add_address(idl_endpoint *ep, idl_call *call,
-                                         net_config_add_address_reply_buffer *buf,
-                                         const net_config_add_address_reply **reply,
-                                         sys_errno *error)
+static inline int finish_net_config_add_address(idl_endpoint *ep, idl_call *call,
+                                                net_config_add_address_reply_buffer *buf,
+                                                const net_config_add_address_reply **reply,
+                                                sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -6026,9 +6032,9 @@ int net_config_add_address_finish(idl_endpoint *ep, net_config_add_address_pendi
 }
 
 /* net.idl:151: Config.remove_address */
-static int start_net_config_remove_address(idl_endpoint *ep,
-                                           const net_config_remove_address_request *req,
-                                           idl_call *call)
+static inline int start_net_config_remove_address(idl_endpoint *ep,
+                                                  const net_config_remove_address_request *req,
+                                                  idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -6040,10 +6046,10 @@ static int start_net_config_remove_address(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_net_config_remove_address(idl_endpoint *ep, idl_call *call,
-                                            net_config_remove_address_reply_buffer *buf,
-                                            const net_config_remove_address_reply **reply,
-                                            sys_errno *error)
+static inline int finish_net_config_remove_address(idl_endpoint *ep, idl_call *call,
+                                                   net_config_remove_address_reply_buffer *buf,
+                                                   const net_config_remove_address_reply **reply,
+                                                   sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -6090,8 +6096,9 @@ int net_config_remove_address_finish(idl_endpoint *ep, net_config_remove_address
 }
 
 /* net.idl:154: Config.set_gateway */
-static int start_net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_request *req,
-                                        idl_call *call)
+static inline int start_net_config_set_gateway(idl_endpoint *ep,
+                                               const net_config_set_gateway_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -6103,10 +6110,10 @@ static int start_net_config_set_gateway(idl_endpoint *ep, const net_config_set_g
 	return err;
 }
 
-static int finish_net_config_set_gateway(idl_endpoint *ep, idl_call *call,
-                                         net_config_set_gateway_reply_buffer *buf,
-                                         const net_config_set_gateway_reply **reply,
-                                         sys_errno *error)
+static inline int finish_net_config_set_gateway(idl_endpoint *ep, idl_call *call,
+                                                net_config_set_gateway_reply_buffer *buf,
+                                                const net_config_set_gateway_reply **reply,
+                                                sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -6152,8 +6159,9 @@ int net_config_set_gateway_finish(idl_endpoint *ep, net_config_set_gateway_pendi
 }
 
 /* net.idl:157: Config.set_flags */
-static int start_net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *req,
-                                      idl_call *call)
+static inline int start_net_config_set_flags(idl_endpoint *ep,
+                                             const net_config_set_flags_request *req,
+                                             idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -6165,9 +6173,10 @@ static int start_net_config_set_flags(idl_endpoint *ep, const net_config_set_fla
 	return err;
 }
 
-static int finish_net_config_set_flags(idl_endpoint *ep, idl_call *call,
-                                       net_config_set_flags_reply_buffer *buf,
-                                       const net_config_set_flags_reply **reply, sys_errno *error)
+static inline int finish_net_config_set_flags(idl_endpoint *ep, idl_call *call,
+                                              net_config_set_flags_reply_buffer *buf,
+                                              const net_config_set_flags_reply **reply,
+                                              sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

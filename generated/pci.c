@@ -2181,8 +2181,8 @@ static int send_pci_bus_device_removed_event(idl_endpoint *ep,
 }
 
 /* pci.idl:128: Bus.enumerate */
-static int start_pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
-                                   idl_call *call)
+static inline int start_pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
+                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2194,9 +2194,9 @@ static int start_pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_req
 	return err;
 }
 
-static int finish_pci_bus_enumerate(idl_endpoint *ep, idl_call *call,
-                                    pci_bus_enumerate_reply_buffer *buf,
-                                    const pci_bus_enumerate_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_enumerate(idl_endpoint *ep, idl_call *call,
+                                           pci_bus_enumerate_reply_buffer *buf,
+                                           const pci_bus_enumerate_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2242,7 +2242,8 @@ int pci_bus_enumerate_finish(idl_endpoint *ep, pci_bus_enumerate_pending *p,
 }
 
 /* pci.idl:133: Bus.find */
-static int start_pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, idl_call *call)
+static inline int start_pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req,
+                                     idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2254,8 +2255,9 @@ static int start_pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req,
 	return err;
 }
 
-static int finish_pci_bus_find(idl_endpoint *ep, idl_call *call, pci_bus_find_reply_buffer *buf,
-                               const pci_bus_find_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_find(idl_endpoint *ep, idl_call *call,
+                                      pci_bus_find_reply_buffer *buf,
+                                      const pci_bus_find_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2299,8 +2301,8 @@ int pci_bus_find_finish(idl_endpoint *ep, pci_bus_find_pending *p, const pci_bus
 }
 
 /* pci.idl:142: Bus.config_read */
-static int start_pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req,
-                                     idl_call *call)
+static inline int start_pci_bus_config_read(idl_endpoint *ep,
+                                            const pci_bus_config_read_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2312,9 +2314,10 @@ static int start_pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read
 	return err;
 }
 
-static int finish_pci_bus_config_read(idl_endpoint *ep, idl_call *call,
-                                      pci_bus_config_read_reply_buffer *buf,
-                                      const pci_bus_config_read_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_config_read(idl_endpoint *ep, idl_call *call,
+                                             pci_bus_config_read_reply_buffer *buf,
+                                             const pci_bus_config_read_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2360,8 +2363,9 @@ int pci_bus_config_read_finish(idl_endpoint *ep, pci_bus_config_read_pending *p,
 }
 
 /* pci.idl:147: Bus.config_write */
-static int start_pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *req,
-                                      idl_call *call)
+static inline int start_pci_bus_config_write(idl_endpoint *ep,
+                                             const pci_bus_config_write_request *req,
+                                             idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2373,9 +2377,10 @@ static int start_pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_wri
 	return err;
 }
 
-static int finish_pci_bus_config_write(idl_endpoint *ep, idl_call *call,
-                                       pci_bus_config_write_reply_buffer *buf,
-                                       const pci_bus_config_write_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_config_write(idl_endpoint *ep, idl_call *call,
+                                              pci_bus_config_write_reply_buffer *buf,
+                                              const pci_bus_config_write_reply **reply,
+                                              sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2421,8 +2426,8 @@ int pci_bus_config_write_finish(idl_endpoint *ep, pci_bus_config_write_pending *
 }
 
 /* pci.idl:151: Bus.set_command */
-static int start_pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req,
-                                     idl_call *call)
+static inline int start_pci_bus_set_command(idl_endpoint *ep,
+                                            const pci_bus_set_command_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2434,9 +2439,10 @@ static int start_pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command
 	return err;
 }
 
-static int finish_pci_bus_set_command(idl_endpoint *ep, idl_call *call,
-                                      pci_bus_set_command_reply_buffer *buf,
-                                      const pci_bus_set_command_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_set_command(idl_endpoint *ep, idl_call *call,
+                                             pci_bus_set_command_reply_buffer *buf,
+                                             const pci_bus_set_command_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2482,7 +2488,8 @@ int pci_bus_set_command_finish(idl_endpoint *ep, pci_bus_set_command_pending *p,
 }
 
 /* pci.idl:163: Bus.claim */
-static int start_pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req, idl_call *call)
+static inline int start_pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req,
+                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2494,8 +2501,9 @@ static int start_pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *re
 	return err;
 }
 
-static int finish_pci_bus_claim(idl_endpoint *ep, idl_call *call, pci_bus_claim_reply_buffer *buf,
-                                const pci_bus_claim_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_claim(idl_endpoint *ep, idl_call *call,
+                                       pci_bus_claim_reply_buffer *buf,
+                                       const pci_bus_claim_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2541,8 +2549,8 @@ int pci_bus_claim_finish(idl_endpoint *ep, pci_bus_claim_pending *p,
 }
 
 /* pci.idl:173: Bus.release */
-static int start_pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
-                                 idl_call *call)
+static inline int start_pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
+                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2554,9 +2562,9 @@ static int start_pci_bus_release(idl_endpoint *ep, const pci_bus_release_request
 	return err;
 }
 
-static int finish_pci_bus_release(idl_endpoint *ep, idl_call *call,
-                                  pci_bus_release_reply_buffer *buf,
-                                  const pci_bus_release_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_release(idl_endpoint *ep, idl_call *call,
+                                         pci_bus_release_reply_buffer *buf,
+                                         const pci_bus_release_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

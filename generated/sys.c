@@ -1253,8 +1253,8 @@ static int send_sys_services_published_event(idl_endpoint *ep,
 }
 
 /* sys.idl:70: Services.lookup */
-static int start_sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req,
-                                     idl_call *call)
+static inline int start_sys_services_lookup(idl_endpoint *ep,
+                                            const sys_services_lookup_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1266,9 +1266,10 @@ static int start_sys_services_lookup(idl_endpoint *ep, const sys_services_lookup
 	return err;
 }
 
-static int finish_sys_services_lookup(idl_endpoint *ep, idl_call *call,
-                                      sys_services_lookup_reply_buffer *buf,
-                                      const sys_services_lookup_reply **reply, sys_errno *error)
+static inline int finish_sys_services_lookup(idl_endpoint *ep, idl_call *call,
+                                             sys_services_lookup_reply_buffer *buf,
+                                             const sys_services_lookup_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1314,8 +1315,9 @@ int sys_services_lookup_finish(idl_endpoint *ep, sys_services_lookup_pending *p,
 }
 
 /* sys.idl:75: Services.publish */
-static int start_sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *req,
-                                      idl_call *call)
+static inline int start_sys_services_publish(idl_endpoint *ep,
+                                             const sys_services_publish_request *req,
+                                             idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1327,9 +1329,10 @@ static int start_sys_services_publish(idl_endpoint *ep, const sys_services_publi
 	return err;
 }
 
-static int finish_sys_services_publish(idl_endpoint *ep, idl_call *call,
-                                       sys_services_publish_reply_buffer *buf,
-                                       const sys_services_publish_reply **reply, sys_errno *error)
+static inline int finish_sys_services_publish(idl_endpoint *ep, idl_call *call,
+                                              sys_services_publish_reply_buffer *buf,
+                                              const sys_services_publish_reply **reply,
+                                              sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1375,8 +1378,9 @@ int sys_services_publish_finish(idl_endpoint *ep, sys_services_publish_pending *
 }
 
 /* sys.idl:78: Services.withdraw */
-static int start_sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request *req,
-                                       idl_call *call)
+static inline int start_sys_services_withdraw(idl_endpoint *ep,
+                                              const sys_services_withdraw_request *req,
+                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1388,9 +1392,10 @@ static int start_sys_services_withdraw(idl_endpoint *ep, const sys_services_with
 	return err;
 }
 
-static int finish_sys_services_withdraw(idl_endpoint *ep, idl_call *call,
-                                        sys_services_withdraw_reply_buffer *buf,
-                                        const sys_services_withdraw_reply **reply, sys_errno *error)
+static inline int finish_sys_services_withdraw(idl_endpoint *ep, idl_call *call,
+                                               sys_services_withdraw_reply_buffer *buf,
+                                               const sys_services_withdraw_reply **reply,
+                                               sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1711,8 +1716,9 @@ static int send_sys_supervisor_restart_reply(idl_endpoint *ep,
 }
 
 /* sys.idl:92: Supervisor.restart */
-static int start_sys_supervisor_restart(idl_endpoint *ep, const sys_supervisor_restart_request *req,
-                                        idl_call *call)
+static inline int start_sys_supervisor_restart(idl_endpoint *ep,
+                                               const sys_supervisor_restart_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1724,10 +1730,10 @@ static int start_sys_supervisor_restart(idl_endpoint *ep, const sys_supervisor_r
 	return err;
 }
 
-static int finish_sys_supervisor_restart(idl_endpoint *ep, idl_call *call,
-                                         sys_supervisor_restart_reply_buffer *buf,
-                                         const sys_supervisor_restart_reply **reply,
-                                         sys_errno *error)
+static inline int finish_sys_supervisor_restart(idl_endpoint *ep, idl_call *call,
+                                                sys_supervisor_restart_reply_buffer *buf,
+                                                const sys_supervisor_restart_reply **reply,
+                                                sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1893,9 +1899,9 @@ static int send_sys_listener_open_session_reply(idl_endpoint *ep,
 }
 
 /* sys.idl:104: Listener.open_session */
-static int start_sys_listener_open_session(idl_endpoint *ep,
-                                           const sys_listener_open_session_request *req,
-                                           idl_call *call)
+static inline int start_sys_listener_open_session(idl_endpoint *ep,
+                                                  const sys_listener_open_session_request *req,
+                                                  idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1907,10 +1913,10 @@ static int start_sys_listener_open_session(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_sys_listener_open_session(idl_endpoint *ep, idl_call *call,
-                                            sys_listener_open_session_reply_buffer *buf,
-                                            const sys_listener_open_session_reply **reply,
-                                            sys_errno *error)
+static inline int finish_sys_listener_open_session(idl_endpoint *ep, idl_call *call,
+                                                   sys_listener_open_session_reply_buffer *buf,
+                                                   const sys_listener_open_session_reply **reply,
+                                                   sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

@@ -825,12 +825,13 @@ static inline int idl_reply_finish(idl_reply_token *token, int64_t size,
 static inline void idl_call_init(idl_call *call, void *buf, size_t buf_bytes,
                                  idl_typed_handle *handles, uint32_t handle_room)
 {
-	IDL_MEMSET(call, 0, sizeof(*call));
+	/* The rest is the transport's to set in call_begin. */
 	call->buf = buf;
 	call->buf_bytes = buf_bytes;
 	call->handles = handles;
 	call->handle_room = handle_room;
 	call->status = IDL_E_WOULD_BLOCK;
+	call->owner = NULL;
 }
 
 /* Waits for one call for at most timeout_ns (0: no limit); IDL_OK once it

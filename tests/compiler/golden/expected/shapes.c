@@ -1254,8 +1254,9 @@ static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
 }
 
 /* shapes.idl:65: Gadget.put */
-static int start_test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
-                                        idl_call *call)
+static inline int start_test_shapes_gadget_put(idl_endpoint *ep,
+                                               const test_shapes_gadget_put_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1267,10 +1268,10 @@ static int start_test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadg
 	return err;
 }
 
-static int finish_test_shapes_gadget_put(idl_endpoint *ep, idl_call *call,
-                                         test_shapes_gadget_put_reply_buffer *buf,
-                                         const test_shapes_gadget_put_reply **reply,
-                                         test_shapes_dense *error)
+static inline int finish_test_shapes_gadget_put(idl_endpoint *ep, idl_call *call,
+                                                test_shapes_gadget_put_reply_buffer *buf,
+                                                const test_shapes_gadget_put_reply **reply,
+                                                test_shapes_dense *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1317,8 +1318,9 @@ int test_shapes_gadget_put_finish(idl_endpoint *ep, test_shapes_gadget_put_pendi
 }
 
 /* shapes.idl:67: Gadget.get */
-static int start_test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
-                                        idl_call *call)
+static inline int start_test_shapes_gadget_get(idl_endpoint *ep,
+                                               const test_shapes_gadget_get_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1330,9 +1332,9 @@ static int start_test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadg
 	return err;
 }
 
-static int finish_test_shapes_gadget_get(idl_endpoint *ep, idl_call *call,
-                                         test_shapes_gadget_get_reply_buffer *buf,
-                                         const test_shapes_gadget_get_reply **reply)
+static inline int finish_test_shapes_gadget_get(idl_endpoint *ep, idl_call *call,
+                                                test_shapes_gadget_get_reply_buffer *buf,
+                                                const test_shapes_gadget_get_reply **reply)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1380,8 +1382,9 @@ int test_shapes_gadget_poke(idl_endpoint *ep, const test_shapes_gadget_poke_requ
 }
 
 /* shapes.idl:70: Gadget.pair */
-static int start_test_shapes_gadget_pair(idl_endpoint *ep,
-                                         const test_shapes_gadget_pair_request *req, idl_call *call)
+static inline int start_test_shapes_gadget_pair(idl_endpoint *ep,
+                                                const test_shapes_gadget_pair_request *req,
+                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1393,9 +1396,9 @@ static int start_test_shapes_gadget_pair(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_test_shapes_gadget_pair(idl_endpoint *ep, idl_call *call,
-                                          test_shapes_gadget_pair_reply_buffer *buf,
-                                          const test_shapes_gadget_pair_reply **reply)
+static inline int finish_test_shapes_gadget_pair(idl_endpoint *ep, idl_call *call,
+                                                 test_shapes_gadget_pair_reply_buffer *buf,
+                                                 const test_shapes_gadget_pair_reply **reply)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
