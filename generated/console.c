@@ -185,19 +185,19 @@ int64_t console_console_write_error_encode(uint64_t txid, sys_errno error, void 
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int console_console_write_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -205,9 +205,9 @@ int console_console_write_error_validate(const void *frame, size_t size, sys_err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -487,19 +487,19 @@ int console_console_read_reply_decode(const void *shared, size_t available, void
 int64_t console_console_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int console_console_read_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -507,9 +507,9 @@ int console_console_read_error_validate(const void *frame, size_t size, sys_errn
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -679,19 +679,19 @@ int64_t console_console_get_mode_error_encode(uint64_t txid, sys_errno error, vo
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int console_console_get_mode_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -699,9 +699,9 @@ int console_console_get_mode_error_validate(const void *frame, size_t size, sys_
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -871,19 +871,19 @@ int64_t console_console_set_mode_error_encode(uint64_t txid, sys_errno error, vo
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int console_console_set_mode_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -891,9 +891,9 @@ int console_console_set_mode_error_validate(const void *frame, size_t size, sys_
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1072,19 +1072,19 @@ int64_t console_console_get_size_error_encode(uint64_t txid, sys_errno error, vo
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int console_console_get_size_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1092,9 +1092,9 @@ int console_console_get_size_error_validate(const void *frame, size_t size, sys_
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;

@@ -278,19 +278,19 @@ int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, s
 int64_t fs_file_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_OPEN_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -298,9 +298,9 @@ int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -459,19 +459,19 @@ int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, 
 int64_t fs_file_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_CLOSE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -479,9 +479,9 @@ int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *erro
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -665,19 +665,19 @@ int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, s
 int64_t fs_file_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_READ_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -685,9 +685,9 @@ int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -873,19 +873,19 @@ int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, 
 int64_t fs_file_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_WRITE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -893,9 +893,9 @@ int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *erro
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1073,19 +1073,19 @@ int fs_file_read_shared_reply_decode(const void *shared, size_t available, void 
 int64_t fs_file_read_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_READ_SHARED_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1093,9 +1093,9 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1273,19 +1273,19 @@ int fs_file_write_shared_reply_decode(const void *shared, size_t available, void
 int64_t fs_file_write_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1293,9 +1293,9 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1463,19 +1463,19 @@ int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, s
 int64_t fs_file_stat_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_STAT_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1483,9 +1483,9 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1676,19 +1676,19 @@ int fs_file_set_times_reply_decode(const void *shared, size_t available, void *b
 int64_t fs_file_set_times_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_SET_TIMES_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1696,9 +1696,9 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1859,19 +1859,19 @@ int fs_file_truncate_reply_decode(const void *shared, size_t available, void *bu
 int64_t fs_file_truncate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_TRUNCATE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1879,9 +1879,9 @@ int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *e
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2037,19 +2037,19 @@ int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, s
 int64_t fs_file_sync_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_SYNC_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2057,9 +2057,9 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2263,19 +2263,19 @@ int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf
 int64_t fs_file_readdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_READDIR_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2283,9 +2283,9 @@ int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2457,19 +2457,19 @@ int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, 
 int64_t fs_file_mkdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_MKDIR_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2477,9 +2477,9 @@ int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *erro
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2648,19 +2648,19 @@ int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf,
 int64_t fs_file_unlink_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_UNLINK_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2668,9 +2668,9 @@ int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2846,19 +2846,19 @@ int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf,
 int64_t fs_file_rename_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_RENAME_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2866,9 +2866,9 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3108,19 +3108,19 @@ int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, 
 int64_t fs_file_watch_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_WATCH_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3128,9 +3128,9 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;

@@ -351,19 +351,19 @@ int net_socket_open_reply_decode(const void *shared, size_t available, void *buf
 int64_t net_socket_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_OPEN_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -371,9 +371,9 @@ int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -543,19 +543,19 @@ int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf
 int64_t net_socket_bind_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_BIND_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -563,9 +563,9 @@ int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -745,19 +745,19 @@ int64_t net_socket_local_address_error_encode(uint64_t txid, sys_errno error, vo
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_local_address_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -765,9 +765,9 @@ int net_socket_local_address_error_validate(const void *frame, size_t size, sys_
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -937,19 +937,19 @@ int net_socket_connect_reply_decode(const void *shared, size_t available, void *
 int64_t net_socket_connect_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_CONNECT_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -957,9 +957,9 @@ int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno 
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1117,19 +1117,19 @@ int net_socket_listen_reply_decode(const void *shared, size_t available, void *b
 int64_t net_socket_listen_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_LISTEN_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1137,9 +1137,9 @@ int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1312,19 +1312,19 @@ int net_socket_accept_reply_decode(const void *shared, size_t available, void *b
 int64_t net_socket_accept_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_ACCEPT_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1332,9 +1332,9 @@ int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1526,19 +1526,19 @@ int net_socket_send_to_reply_decode(const void *shared, size_t available, void *
 int64_t net_socket_send_to_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_SEND_TO_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1546,9 +1546,9 @@ int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno 
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1744,19 +1744,19 @@ int64_t net_socket_receive_from_error_encode(uint64_t txid, sys_errno error, voi
                                              size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1764,9 +1764,9 @@ int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_e
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1954,19 +1954,19 @@ int net_socket_send_reply_decode(const void *shared, size_t available, void *buf
 int64_t net_socket_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_SEND_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1974,9 +1974,9 @@ int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2158,19 +2158,19 @@ int net_socket_receive_reply_decode(const void *shared, size_t available, void *
 int64_t net_socket_receive_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_RECEIVE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2178,9 +2178,9 @@ int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno 
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2347,19 +2347,19 @@ int net_socket_shutdown_reply_decode(const void *shared, size_t available, void 
 int64_t net_socket_shutdown_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2367,9 +2367,9 @@ int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2530,19 +2530,19 @@ int net_socket_close_reply_decode(const void *shared, size_t available, void *bu
 int64_t net_socket_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_CLOSE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2550,9 +2550,9 @@ int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *e
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2897,19 +2897,19 @@ int64_t net_config_list_interfaces_error_encode(uint64_t txid, sys_errno error, 
                                                 size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_list_interfaces_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2917,9 +2917,9 @@ int net_config_list_interfaces_error_validate(const void *frame, size_t size, sy
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3095,19 +3095,19 @@ int64_t net_config_add_address_error_encode(uint64_t txid, sys_errno error, void
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_add_address_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3115,9 +3115,9 @@ int net_config_add_address_error_validate(const void *frame, size_t size, sys_er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3294,19 +3294,19 @@ int64_t net_config_remove_address_error_encode(uint64_t txid, sys_errno error, v
                                                size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_remove_address_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3314,9 +3314,9 @@ int net_config_remove_address_error_validate(const void *frame, size_t size, sys
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3502,19 +3502,19 @@ int64_t net_config_set_gateway_error_encode(uint64_t txid, sys_errno error, void
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3522,9 +3522,9 @@ int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3688,19 +3688,19 @@ int net_config_set_flags_reply_decode(const void *shared, size_t available, void
 int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3708,9 +3708,9 @@ int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errn
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;

@@ -227,19 +227,19 @@ int sys_services_lookup_reply_decode(const void *shared, size_t available, void 
 int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SERVICES_LOOKUP_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -247,9 +247,9 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -433,19 +433,19 @@ int sys_services_publish_reply_decode(const void *shared, size_t available, void
 int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SERVICES_PUBLISH_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_services_publish_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -453,9 +453,9 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -630,19 +630,19 @@ int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void 
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -650,9 +650,9 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -910,19 +910,19 @@ int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -930,9 +930,9 @@ int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1110,19 +1110,19 @@ int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, v
                                                size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_listener_open_session_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1130,9 +1130,9 @@ int sys_listener_open_session_error_validate(const void *frame, size_t size, sys
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;

@@ -499,19 +499,19 @@ int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense err
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!test_shapes_dense_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_shapes_dense *error)
@@ -519,9 +519,9 @@ int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_s
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	test_shapes_dense value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
