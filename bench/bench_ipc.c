@@ -6,6 +6,8 @@
  *      generated stub and dispatcher over a channel, against the same
  *      request and reply frames carried by a pipe pair and by a
  *      socketpair(AF_UNIX, SOCK_SEQPACKET), peers in blocking read/write;
+ *      and the same calls pipelined, 16 in flight on the one channel
+ *      (<method>_start / _finish), in ns per call;
  *  (b) one-way streaming of 64-byte frames (console.print of 24 bytes)
  *      against 64-byte writes into a pipe (read one message per read, and
  *      read in bulk);
@@ -254,6 +256,48 @@ static double channel_round_trip(uint32_t cspin, uint32_t sspin, uint32_t calls,
 	stop_child(pid);
 	if (cpu != NULL)
 		*cpu = (double)(c1 - c0) / calls;
+	return (double)(t1 - t0) / calls;
+}
+
+/* Calls in flight on one channel at a time, in (a)'s pipelined case. */
+#define PIPELINE_DEPTH 16u
+
+/*
+ * (a) pipelined: PIPELINE_DEPTH console.write calls in flight on one
+ * channel; the oldest is finished (the replies come in order) and a new
+ * one started in its place. ns per call.
+ */
+static double channel_pipelined(uint32_t cspin, uint32_t sspin, uint32_t calls)
+{
+	pid_t pid = start_server(sspin);
+	idl_linux_conn c;
+	connect_server(&c, cspin);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	console_console_write_request req = {.data = {.size = 16, .data = text}};
+	console_console_write_pending p[PIPELINE_DEPTH];
+	uint64_t t0 = 0;
+	uint32_t warm = calls / 10;
+	for (uint32_t i = 0; i < warm + calls + PIPELINE_DEPTH; i++) {
+		if (i == warm + PIPELINE_DEPTH)
+			t0 = now_ns();
+		console_console_write_pending *slot = &p[i % PIPELINE_DEPTH];
+		if (i >= PIPELINE_DEPTH) {
+			const console_console_write_reply *reply;
+			sys_errno error;
+			int err = console_console_write_finish(ep, slot, &reply, &error);
+			if (err != IDL_OK || reply->written != 16) {
+				fprintf(stderr, "bench_ipc: write: %s\n", idl_error_name(err));
+				exit(1);
+			}
+		}
+		if (i < warm + calls && console_console_write_start(ep, &req, slot) != IDL_OK) {
+			fprintf(stderr, "bench_ipc: write_start failed\n");
+			exit(1);
+		}
+	}
+	uint64_t t1 = now_ns();
+	idl_linux_conn_close(&c);
+	stop_child(pid);
 	return (double)(t1 - t0) / calls;
 }
 
@@ -568,25 +612,32 @@ static void sweep(void)
 static void part_round_trip(void)
 {
 	double chan[MAX_RUNS], chan_cpu[MAX_RUNS], sleepy[MAX_RUNS], pipes[MAX_RUNS],
-	    socks[MAX_RUNS];
+	    socks[MAX_RUNS], piped[MAX_RUNS], gain[MAX_RUNS];
 	for (int r = 0; r < runs; r++) {
 		chan[r] = channel_round_trip(client_spin, server_spin, 200000, &chan_cpu[r]);
+		piped[r] = channel_pipelined(client_spin, server_spin, 200000);
+		gain[r] = chan[r] / piped[r]; /* within the run, before the medians sort */
 		sleepy[r] = channel_round_trip(0, 0, 20000, NULL);
 		pipes[r] = stream_round_trip(false, 20000);
 		socks[r] = stream_round_trip(true, 20000);
 	}
 	double a_chan = median(chan, runs), a_cpu = median(chan_cpu, runs);
 	double a_sleepy = median(sleepy, runs), a_pipe = median(pipes, runs),
-	       a_sock = median(socks, runs);
+	       a_sock = median(socks, runs), a_piped = median(piped, runs);
 	printf("\n(a) round trip, console.write of 16 bytes (request %zu B, reply %zu B)\n",
 	       request_bytes, reply_bytes);
 	printf("  channel (spinning)         %8.0f ns   server CPU %.0f ns/call\n", a_chan, a_cpu);
+	printf("  channel, %u calls in flight %8.0f ns per call\n", PIPELINE_DEPTH, a_piped);
 	printf("  channel (spin 0: sleeps)   %8.0f ns\n", a_sleepy);
 	printf("  pipe pair                  %8.0f ns\n", a_pipe);
 	printf("  socketpair SOCK_SEQPACKET  %8.0f ns\n", a_sock);
 	printf("  channel / socketpair: %.3f  (target <= 0.5: %s)\n", a_chan / a_sock,
 	       verdict(a_chan / a_sock <= 0.5));
 	printf("  channel / pipe pair:  %.3f\n", a_chan / a_pipe);
+	double g = median(gain, runs);
+	printf(
+	    "  pipelined (%u in flight) / synchronous, calls per second: %.2fx (runs %.2f-%.2fx)\n",
+	    PIPELINE_DEPTH, g, gain[0], gain[runs - 1]);
 }
 
 /* (b) One-way streaming. */
@@ -690,6 +741,52 @@ static void part_idle(void)
 
 static bool do_sweep;
 
+/*
+ * --client-calls N (bench/run_client_callgrind.sh): the client's own work
+ * in a synchronous call, without a peer to wait for. One channel in this
+ * process; before each call the reply is put in the ring as the server
+ * would, and after it the request taken out. Callgrind counts client_call
+ * alone (--toggle-collect), the same count on every run.
+ */
+static idl_chan_end cc_client, cc_server;
+
+__attribute__((noinline)) static int client_call(void)
+{
+	console_console_write_request req = {.data = {.size = 16, .data = text}};
+	console_console_write_reply_buffer rb;
+	const console_console_write_reply *reply;
+	sys_errno error;
+	return console_console_write(&cc_client.ep, &req, &rb, &reply, &error);
+}
+
+static int client_calls(uint32_t n)
+{
+	static _Alignas(IDL_CACHE_LINE) uint8_t region[IDL_CHAN_RINGS_OFFSET + 2 * 65536];
+	static _Alignas(8) uint8_t buf[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
+	if (idl_chan_format(region, sizeof(region), 65536, CONSOLE_CONSOLE_MAX_FRAME_BYTES) !=
+	        IDL_OK ||
+	    idl_chan_end_init(&cc_client, region, sizeof(region), IDL_CHAN_CLIENT) != IDL_OK ||
+	    idl_chan_end_init(&cc_server, region, sizeof(region), IDL_CHAN_SERVER) != IDL_OK)
+		return 1;
+	cc_server.nonblock = true;
+	for (uint32_t i = 0; i < n; i++) {
+		void *at;
+		console_console_write_reply r = {.written = 16};
+		if (cc_server.ep.ops->send_begin(&cc_server.ep, 32, &at) != IDL_OK ||
+		    idl_send_finish(&cc_server.ep,
+		                    console_console_write_reply_encode(
+		                        &r, cc_client.ep.next_txid + 1, at, 32, NULL, NULL),
+		                    NULL, 0) != IDL_OK ||
+		    client_call() != IDL_OK)
+			return 1;
+		size_t size;
+		uint32_t count = 0;
+		if (idl_chan_end_take(&cc_server, buf, sizeof(buf), &size, NULL, &count) != IDL_OK)
+			return 1;
+	}
+	return 0;
+}
+
 /* The options from argv[first] on; false on anything unknown. */
 static bool parse_options(int argc, char **argv, int first)
 {
@@ -730,13 +827,16 @@ static int usage(const char *argv0)
 	        "usage: %s [--runs R] [--client-spin N] [--server-spin N] [--many-client-spin N] "
 	        "[--yields N] [--ring-bytes B] [--pin] [--sweep] [--only a|b|c|idle]\n"
 	        "       %s --serve NAME [options]            (a server alone)\n"
-	        "       %s --drive NAME N TOTAL sync|oneway [options]   (N clients alone)\n",
-	        argv0, argv0, argv0);
+	        "       %s --drive NAME N TOTAL sync|oneway [options]   (N clients alone)\n"
+	        "       %s --client-calls N              (a client's own work, for callgrind)\n",
+	        argv0, argv0, argv0, argv0);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--client-calls") == 0)
+		return client_calls((uint32_t)atoi(argv[2]));
 	/* For bench/run_ipc_callgrind.sh: the server alone, and clients alone. */
 	if (argc >= 3 && strcmp(argv[1], "--serve") == 0) {
 		if (!parse_options(argc, argv, 3))

@@ -620,18 +620,19 @@ static void gen_error_reply(codec_gen *g, decl *iface, method *m)
 	                      "void *out", "size_t out_max"};
 	emit_wrapped(e, 0, arena_printf(a, "int64_t %s_error_encode(", base), args, 4, ")\n{\n");
 	line(g, 1, "idl_frame_header *h = out;");
-	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < 32", "IDL_E_BUFFER");
+	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES",
+	        "IDL_E_BUFFER");
 	fail_if(g, 1, arena_printf(a, "!%s_is_valid(error)", err->c_name),
 	        "IDL_E_INVALID_ARGUMENT");
 	line(g, 1, "IDL_MEMSET(h + 1, 0, 8);");
 	line(g, 1, "IDL_MEMCPY(h + 1, &error, sizeof(error));");
-	line(g, 1, "h->size = 32;");
+	line(g, 1, "h->size = IDL_ERROR_FRAME_BYTES;");
 	line(g, 1, "h->ordinal = %s;", ordinal);
 	line(g, 1, "h->txid = txid;");
 	line(g, 1, "h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;");
 	line(g, 1, "h->handle_count = 0;");
 	line(g, 1, "h->reserved = 0;");
-	line(g, 1, "return 32;");
+	line(g, 1, "return IDL_ERROR_FRAME_BYTES;");
 	emit(e, "}\n\n");
 
 	const char *vargs[] = {"const void *frame", "size_t size",
@@ -640,8 +641,8 @@ static void gen_error_reply(codec_gen *g, decl *iface, method *m)
 	line(g, 1, "const idl_frame_header *h = frame;");
 	line(g, 1, "const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;");
 	line(g, 1, "%s value;", err->c_name);
-	fail_if(g, 1, "size < 32", "IDL_E_MESSAGE_SHORT");
-	fail_if(g, 1, "size > 32", "IDL_E_TRAILING");
+	fail_if(g, 1, "size < IDL_ERROR_FRAME_BYTES", "IDL_E_MESSAGE_SHORT");
+	fail_if(g, 1, "size > IDL_ERROR_FRAME_BYTES", "IDL_E_TRAILING");
 	fail_if(g, 1, "h->size != size", "IDL_E_FRAME_SIZE");
 	fail_if(g, 1, arena_printf(a, "h->ordinal != %s", ordinal), "IDL_E_ORDINAL");
 	fail_if(g, 1, "h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR)", "IDL_E_FLAGS");

@@ -68,7 +68,8 @@ static void gen_call_parts(rpc_gen *g, decl *iface, method *m)
 	const char *sargs[] = {"idl_endpoint *ep",
 	                       arena_printf(a, "const %s *req", m->request->c_name),
 	                       "idl_call *call"};
-	emit_wrapped(e, 0, arena_printf(a, "static int start_%s(", base), sargs, 3, ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(a, "static inline int start_%s(", base), sargs, 3,
+	             ")\n{\n");
 	emit(e, "\tcall->txid = idl_endpoint_txid(ep);\n");
 	emit(e, "\tint err = ep->ops->call_begin(ep, call);\n");
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
@@ -82,7 +83,8 @@ static void gen_call_parts(rpc_gen *g, decl *iface, method *m)
 	fargs[n++] = "idl_call *call";
 	fargs[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
 	n += reply_params(g, m, fargs + n);
-	emit_wrapped(e, 0, arena_printf(a, "static int finish_%s(", base), fargs, n, ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(a, "static inline int finish_%s(", base), fargs, n,
+	             ")\n{\n");
 	emit(e, "\tint err = idl_call_finish(ep, call);\n");
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
 	if (err_enum) {

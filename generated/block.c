@@ -183,19 +183,19 @@ int64_t block_device_geometry_error_encode(uint64_t txid, sys_errno error, void 
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int block_device_geometry_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -203,9 +203,9 @@ int block_device_geometry_error_validate(const void *frame, size_t size, sys_err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -380,19 +380,19 @@ int block_device_attach_reply_decode(const void *shared, size_t available, void 
 int64_t block_device_attach_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = BLOCK_DEVICE_ATTACH_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int block_device_attach_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -400,9 +400,9 @@ int block_device_attach_error_validate(const void *frame, size_t size, sys_errno
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -563,19 +563,19 @@ int block_device_read_reply_decode(const void *shared, size_t available, void *b
 int64_t block_device_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = BLOCK_DEVICE_READ_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int block_device_read_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -583,9 +583,9 @@ int block_device_read_error_validate(const void *frame, size_t size, sys_errno *
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -746,19 +746,19 @@ int block_device_write_reply_decode(const void *shared, size_t available, void *
 int64_t block_device_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int block_device_write_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -766,9 +766,9 @@ int block_device_write_error_validate(const void *frame, size_t size, sys_errno 
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -926,19 +926,19 @@ int block_device_flush_reply_decode(const void *shared, size_t available, void *
 int64_t block_device_flush_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int block_device_flush_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -946,9 +946,9 @@ int block_device_flush_error_validate(const void *frame, size_t size, sys_errno 
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1111,8 +1111,9 @@ static int send_block_device_flush_reply(idl_endpoint *ep, const block_device_fl
 }
 
 /* block.idl:27: Device.geometry */
-static int start_block_device_geometry(idl_endpoint *ep, const block_device_geometry_request *req,
-                                       idl_call *call)
+static inline int start_block_device_geometry(idl_endpoint *ep,
+                                              const block_device_geometry_request *req,
+                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1124,9 +1125,10 @@ static int start_block_device_geometry(idl_endpoint *ep, const block_device_geom
 	return err;
 }
 
-static int finish_block_device_geometry(idl_endpoint *ep, idl_call *call,
-                                        block_device_geometry_reply_buffer *buf,
-                                        const block_device_geometry_reply **reply, sys_errno *error)
+static inline int finish_block_device_geometry(idl_endpoint *ep, idl_call *call,
+                                               block_device_geometry_reply_buffer *buf,
+                                               const block_device_geometry_reply **reply,
+                                               sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1172,8 +1174,8 @@ int block_device_geometry_finish(idl_endpoint *ep, block_device_geometry_pending
 }
 
 /* block.idl:31: Device.attach */
-static int start_block_device_attach(idl_endpoint *ep, const block_device_attach_request *req,
-                                     idl_call *call)
+static inline int start_block_device_attach(idl_endpoint *ep,
+                                            const block_device_attach_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1185,9 +1187,10 @@ static int start_block_device_attach(idl_endpoint *ep, const block_device_attach
 	return err;
 }
 
-static int finish_block_device_attach(idl_endpoint *ep, idl_call *call,
-                                      block_device_attach_reply_buffer *buf,
-                                      const block_device_attach_reply **reply, sys_errno *error)
+static inline int finish_block_device_attach(idl_endpoint *ep, idl_call *call,
+                                             block_device_attach_reply_buffer *buf,
+                                             const block_device_attach_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1233,8 +1236,8 @@ int block_device_attach_finish(idl_endpoint *ep, block_device_attach_pending *p,
 }
 
 /* block.idl:37: Device.read */
-static int start_block_device_read(idl_endpoint *ep, const block_device_read_request *req,
-                                   idl_call *call)
+static inline int start_block_device_read(idl_endpoint *ep, const block_device_read_request *req,
+                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1246,9 +1249,9 @@ static int start_block_device_read(idl_endpoint *ep, const block_device_read_req
 	return err;
 }
 
-static int finish_block_device_read(idl_endpoint *ep, idl_call *call,
-                                    block_device_read_reply_buffer *buf,
-                                    const block_device_read_reply **reply, sys_errno *error)
+static inline int finish_block_device_read(idl_endpoint *ep, idl_call *call,
+                                           block_device_read_reply_buffer *buf,
+                                           const block_device_read_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1294,8 +1297,8 @@ int block_device_read_finish(idl_endpoint *ep, block_device_read_pending *p,
 }
 
 /* block.idl:41: Device.write */
-static int start_block_device_write(idl_endpoint *ep, const block_device_write_request *req,
-                                    idl_call *call)
+static inline int start_block_device_write(idl_endpoint *ep, const block_device_write_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1307,9 +1310,10 @@ static int start_block_device_write(idl_endpoint *ep, const block_device_write_r
 	return err;
 }
 
-static int finish_block_device_write(idl_endpoint *ep, idl_call *call,
-                                     block_device_write_reply_buffer *buf,
-                                     const block_device_write_reply **reply, sys_errno *error)
+static inline int finish_block_device_write(idl_endpoint *ep, idl_call *call,
+                                            block_device_write_reply_buffer *buf,
+                                            const block_device_write_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1355,8 +1359,8 @@ int block_device_write_finish(idl_endpoint *ep, block_device_write_pending *p,
 }
 
 /* block.idl:44: Device.flush */
-static int start_block_device_flush(idl_endpoint *ep, const block_device_flush_request *req,
-                                    idl_call *call)
+static inline int start_block_device_flush(idl_endpoint *ep, const block_device_flush_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1368,9 +1372,10 @@ static int start_block_device_flush(idl_endpoint *ep, const block_device_flush_r
 	return err;
 }
 
-static int finish_block_device_flush(idl_endpoint *ep, idl_call *call,
-                                     block_device_flush_reply_buffer *buf,
-                                     const block_device_flush_reply **reply, sys_errno *error)
+static inline int finish_block_device_flush(idl_endpoint *ep, idl_call *call,
+                                            block_device_flush_reply_buffer *buf,
+                                            const block_device_flush_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

@@ -185,19 +185,19 @@ int64_t console_console_write_error_encode(uint64_t txid, sys_errno error, void 
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int console_console_write_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -205,9 +205,9 @@ int console_console_write_error_validate(const void *frame, size_t size, sys_err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -487,19 +487,19 @@ int console_console_read_reply_decode(const void *shared, size_t available, void
 int64_t console_console_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int console_console_read_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -507,9 +507,9 @@ int console_console_read_error_validate(const void *frame, size_t size, sys_errn
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -679,19 +679,19 @@ int64_t console_console_get_mode_error_encode(uint64_t txid, sys_errno error, vo
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int console_console_get_mode_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -699,9 +699,9 @@ int console_console_get_mode_error_validate(const void *frame, size_t size, sys_
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -871,19 +871,19 @@ int64_t console_console_set_mode_error_encode(uint64_t txid, sys_errno error, vo
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int console_console_set_mode_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -891,9 +891,9 @@ int console_console_set_mode_error_validate(const void *frame, size_t size, sys_
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1072,19 +1072,19 @@ int64_t console_console_get_size_error_encode(uint64_t txid, sys_errno error, vo
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int console_console_get_size_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1092,9 +1092,9 @@ int console_console_get_size_error_validate(const void *frame, size_t size, sys_
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1455,8 +1455,9 @@ static int send_console_console_resized_event(idl_endpoint *ep,
 }
 
 /* console.idl:45: Console.write */
-static int start_console_console_write(idl_endpoint *ep, const console_console_write_request *req,
-                                       idl_call *call)
+static inline int start_console_console_write(idl_endpoint *ep,
+                                              const console_console_write_request *req,
+                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1468,9 +1469,10 @@ static int start_console_console_write(idl_endpoint *ep, const console_console_w
 	return err;
 }
 
-static int finish_console_console_write(idl_endpoint *ep, idl_call *call,
-                                        console_console_write_reply_buffer *buf,
-                                        const console_console_write_reply **reply, sys_errno *error)
+static inline int finish_console_console_write(idl_endpoint *ep, idl_call *call,
+                                               console_console_write_reply_buffer *buf,
+                                               const console_console_write_reply **reply,
+                                               sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1522,8 +1524,9 @@ int console_console_print(idl_endpoint *ep, const console_console_print_request 
 }
 
 /* console.idl:55: Console.read */
-static int start_console_console_read(idl_endpoint *ep, const console_console_read_request *req,
-                                      idl_call *call)
+static inline int start_console_console_read(idl_endpoint *ep,
+                                             const console_console_read_request *req,
+                                             idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1535,9 +1538,10 @@ static int start_console_console_read(idl_endpoint *ep, const console_console_re
 	return err;
 }
 
-static int finish_console_console_read(idl_endpoint *ep, idl_call *call,
-                                       console_console_read_reply_buffer *buf,
-                                       const console_console_read_reply **reply, sys_errno *error)
+static inline int finish_console_console_read(idl_endpoint *ep, idl_call *call,
+                                              console_console_read_reply_buffer *buf,
+                                              const console_console_read_reply **reply,
+                                              sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1583,9 +1587,9 @@ int console_console_read_finish(idl_endpoint *ep, console_console_read_pending *
 }
 
 /* console.idl:58: Console.get_mode */
-static int start_console_console_get_mode(idl_endpoint *ep,
-                                          const console_console_get_mode_request *req,
-                                          idl_call *call)
+static inline int start_console_console_get_mode(idl_endpoint *ep,
+                                                 const console_console_get_mode_request *req,
+                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1597,10 +1601,10 @@ static int start_console_console_get_mode(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_console_console_get_mode(idl_endpoint *ep, idl_call *call,
-                                           console_console_get_mode_reply_buffer *buf,
-                                           const console_console_get_mode_reply **reply,
-                                           sys_errno *error)
+static inline int finish_console_console_get_mode(idl_endpoint *ep, idl_call *call,
+                                                  console_console_get_mode_reply_buffer *buf,
+                                                  const console_console_get_mode_reply **reply,
+                                                  sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1646,9 +1650,9 @@ int console_console_get_mode_finish(idl_endpoint *ep, console_console_get_mode_p
 }
 
 /* console.idl:61: Console.set_mode */
-static int start_console_console_set_mode(idl_endpoint *ep,
-                                          const console_console_set_mode_request *req,
-                                          idl_call *call)
+static inline int start_console_console_set_mode(idl_endpoint *ep,
+                                                 const console_console_set_mode_request *req,
+                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1660,10 +1664,10 @@ static int start_console_console_set_mode(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_console_console_set_mode(idl_endpoint *ep, idl_call *call,
-                                           console_console_set_mode_reply_buffer *buf,
-                                           const console_console_set_mode_reply **reply,
-                                           sys_errno *error)
+static inline int finish_console_console_set_mode(idl_endpoint *ep, idl_call *call,
+                                                  console_console_set_mode_reply_buffer *buf,
+                                                  const console_console_set_mode_reply **reply,
+                                                  sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1709,9 +1713,9 @@ int console_console_set_mode_finish(idl_endpoint *ep, console_console_set_mode_p
 }
 
 /* console.idl:65: Console.get_size */
-static int start_console_console_get_size(idl_endpoint *ep,
-                                          const console_console_get_size_request *req,
-                                          idl_call *call)
+static inline int start_console_console_get_size(idl_endpoint *ep,
+                                                 const console_console_get_size_request *req,
+                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1723,10 +1727,10 @@ static int start_console_console_get_size(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_console_console_get_size(idl_endpoint *ep, idl_call *call,
-                                           console_console_get_size_reply_buffer *buf,
-                                           const console_console_get_size_reply **reply,
-                                           sys_errno *error)
+static inline int finish_console_console_get_size(idl_endpoint *ep, idl_call *call,
+                                                  console_console_get_size_reply_buffer *buf,
+                                                  const console_console_get_size_reply **reply,
+                                                  sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

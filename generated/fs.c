@@ -278,19 +278,19 @@ int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, s
 int64_t fs_file_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_OPEN_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -298,9 +298,9 @@ int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -459,19 +459,19 @@ int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, 
 int64_t fs_file_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_CLOSE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -479,9 +479,9 @@ int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *erro
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -665,19 +665,19 @@ int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, s
 int64_t fs_file_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_READ_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -685,9 +685,9 @@ int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -873,19 +873,19 @@ int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, 
 int64_t fs_file_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_WRITE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -893,9 +893,9 @@ int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *erro
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1073,19 +1073,19 @@ int fs_file_read_shared_reply_decode(const void *shared, size_t available, void 
 int64_t fs_file_read_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_READ_SHARED_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1093,9 +1093,9 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1273,19 +1273,19 @@ int fs_file_write_shared_reply_decode(const void *shared, size_t available, void
 int64_t fs_file_write_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1293,9 +1293,9 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1463,19 +1463,19 @@ int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, s
 int64_t fs_file_stat_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_STAT_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1483,9 +1483,9 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1676,19 +1676,19 @@ int fs_file_set_times_reply_decode(const void *shared, size_t available, void *b
 int64_t fs_file_set_times_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_SET_TIMES_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1696,9 +1696,9 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1859,19 +1859,19 @@ int fs_file_truncate_reply_decode(const void *shared, size_t available, void *bu
 int64_t fs_file_truncate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_TRUNCATE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1879,9 +1879,9 @@ int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *e
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2037,19 +2037,19 @@ int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, s
 int64_t fs_file_sync_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_SYNC_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2057,9 +2057,9 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2263,19 +2263,19 @@ int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf
 int64_t fs_file_readdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_READDIR_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2283,9 +2283,9 @@ int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2457,19 +2457,19 @@ int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, 
 int64_t fs_file_mkdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_MKDIR_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2477,9 +2477,9 @@ int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *erro
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2648,19 +2648,19 @@ int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf,
 int64_t fs_file_unlink_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_UNLINK_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2668,9 +2668,9 @@ int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2846,19 +2846,19 @@ int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf,
 int64_t fs_file_rename_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_RENAME_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2866,9 +2866,9 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3108,19 +3108,19 @@ int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, 
 int64_t fs_file_watch_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_WATCH_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3128,9 +3128,9 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3665,7 +3665,8 @@ static int send_fs_file_changed_event(idl_endpoint *ep, const fs_file_changed_ev
 }
 
 /* fs.idl:112: File.open */
-static int start_fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, idl_call *call)
+static inline int start_fs_file_open(idl_endpoint *ep, const fs_file_open_request *req,
+                                     idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3677,8 +3678,9 @@ static int start_fs_file_open(idl_endpoint *ep, const fs_file_open_request *req,
 	return err;
 }
 
-static int finish_fs_file_open(idl_endpoint *ep, idl_call *call, fs_file_open_reply_buffer *buf,
-                               const fs_file_open_reply **reply, sys_errno *error)
+static inline int finish_fs_file_open(idl_endpoint *ep, idl_call *call,
+                                      fs_file_open_reply_buffer *buf,
+                                      const fs_file_open_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -3722,7 +3724,8 @@ int fs_file_open_finish(idl_endpoint *ep, fs_file_open_pending *p, const fs_file
 }
 
 /* fs.idl:115: File.close */
-static int start_fs_file_close(idl_endpoint *ep, const fs_file_close_request *req, idl_call *call)
+static inline int start_fs_file_close(idl_endpoint *ep, const fs_file_close_request *req,
+                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3734,8 +3737,9 @@ static int start_fs_file_close(idl_endpoint *ep, const fs_file_close_request *re
 	return err;
 }
 
-static int finish_fs_file_close(idl_endpoint *ep, idl_call *call, fs_file_close_reply_buffer *buf,
-                                const fs_file_close_reply **reply, sys_errno *error)
+static inline int finish_fs_file_close(idl_endpoint *ep, idl_call *call,
+                                       fs_file_close_reply_buffer *buf,
+                                       const fs_file_close_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -3781,7 +3785,8 @@ int fs_file_close_finish(idl_endpoint *ep, fs_file_close_pending *p,
 }
 
 /* fs.idl:120: File.read */
-static int start_fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, idl_call *call)
+static inline int start_fs_file_read(idl_endpoint *ep, const fs_file_read_request *req,
+                                     idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3793,8 +3798,9 @@ static int start_fs_file_read(idl_endpoint *ep, const fs_file_read_request *req,
 	return err;
 }
 
-static int finish_fs_file_read(idl_endpoint *ep, idl_call *call, fs_file_read_reply_buffer *buf,
-                               const fs_file_read_reply **reply, sys_errno *error)
+static inline int finish_fs_file_read(idl_endpoint *ep, idl_call *call,
+                                      fs_file_read_reply_buffer *buf,
+                                      const fs_file_read_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -3838,7 +3844,8 @@ int fs_file_read_finish(idl_endpoint *ep, fs_file_read_pending *p, const fs_file
 }
 
 /* fs.idl:124: File.write */
-static int start_fs_file_write(idl_endpoint *ep, const fs_file_write_request *req, idl_call *call)
+static inline int start_fs_file_write(idl_endpoint *ep, const fs_file_write_request *req,
+                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3850,8 +3857,9 @@ static int start_fs_file_write(idl_endpoint *ep, const fs_file_write_request *re
 	return err;
 }
 
-static int finish_fs_file_write(idl_endpoint *ep, idl_call *call, fs_file_write_reply_buffer *buf,
-                                const fs_file_write_reply **reply, sys_errno *error)
+static inline int finish_fs_file_write(idl_endpoint *ep, idl_call *call,
+                                       fs_file_write_reply_buffer *buf,
+                                       const fs_file_write_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -3897,8 +3905,8 @@ int fs_file_write_finish(idl_endpoint *ep, fs_file_write_pending *p,
 }
 
 /* fs.idl:132: File.read_shared */
-static int start_fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req,
-                                     idl_call *call)
+static inline int start_fs_file_read_shared(idl_endpoint *ep,
+                                            const fs_file_read_shared_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3910,9 +3918,10 @@ static int start_fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared
 	return err;
 }
 
-static int finish_fs_file_read_shared(idl_endpoint *ep, idl_call *call,
-                                      fs_file_read_shared_reply_buffer *buf,
-                                      const fs_file_read_shared_reply **reply, sys_errno *error)
+static inline int finish_fs_file_read_shared(idl_endpoint *ep, idl_call *call,
+                                             fs_file_read_shared_reply_buffer *buf,
+                                             const fs_file_read_shared_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -3958,8 +3967,9 @@ int fs_file_read_shared_finish(idl_endpoint *ep, fs_file_read_shared_pending *p,
 }
 
 /* fs.idl:137: File.write_shared */
-static int start_fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *req,
-                                      idl_call *call)
+static inline int start_fs_file_write_shared(idl_endpoint *ep,
+                                             const fs_file_write_shared_request *req,
+                                             idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -3971,9 +3981,10 @@ static int start_fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shar
 	return err;
 }
 
-static int finish_fs_file_write_shared(idl_endpoint *ep, idl_call *call,
-                                       fs_file_write_shared_reply_buffer *buf,
-                                       const fs_file_write_shared_reply **reply, sys_errno *error)
+static inline int finish_fs_file_write_shared(idl_endpoint *ep, idl_call *call,
+                                              fs_file_write_shared_reply_buffer *buf,
+                                              const fs_file_write_shared_reply **reply,
+                                              sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4019,7 +4030,8 @@ int fs_file_write_shared_finish(idl_endpoint *ep, fs_file_write_shared_pending *
 }
 
 /* fs.idl:141: File.stat */
-static int start_fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, idl_call *call)
+static inline int start_fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req,
+                                     idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4031,8 +4043,9 @@ static int start_fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req,
 	return err;
 }
 
-static int finish_fs_file_stat(idl_endpoint *ep, idl_call *call, fs_file_stat_reply_buffer *buf,
-                               const fs_file_stat_reply **reply, sys_errno *error)
+static inline int finish_fs_file_stat(idl_endpoint *ep, idl_call *call,
+                                      fs_file_stat_reply_buffer *buf,
+                                      const fs_file_stat_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4076,8 +4089,8 @@ int fs_file_stat_finish(idl_endpoint *ep, fs_file_stat_pending *p, const fs_file
 }
 
 /* fs.idl:145: File.set_times */
-static int start_fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
-                                   idl_call *call)
+static inline int start_fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
+                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4089,9 +4102,9 @@ static int start_fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_req
 	return err;
 }
 
-static int finish_fs_file_set_times(idl_endpoint *ep, idl_call *call,
-                                    fs_file_set_times_reply_buffer *buf,
-                                    const fs_file_set_times_reply **reply, sys_errno *error)
+static inline int finish_fs_file_set_times(idl_endpoint *ep, idl_call *call,
+                                           fs_file_set_times_reply_buffer *buf,
+                                           const fs_file_set_times_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4137,8 +4150,8 @@ int fs_file_set_times_finish(idl_endpoint *ep, fs_file_set_times_pending *p,
 }
 
 /* fs.idl:150: File.truncate */
-static int start_fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
-                                  idl_call *call)
+static inline int start_fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
+                                         idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4150,9 +4163,9 @@ static int start_fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_reque
 	return err;
 }
 
-static int finish_fs_file_truncate(idl_endpoint *ep, idl_call *call,
-                                   fs_file_truncate_reply_buffer *buf,
-                                   const fs_file_truncate_reply **reply, sys_errno *error)
+static inline int finish_fs_file_truncate(idl_endpoint *ep, idl_call *call,
+                                          fs_file_truncate_reply_buffer *buf,
+                                          const fs_file_truncate_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4198,7 +4211,8 @@ int fs_file_truncate_finish(idl_endpoint *ep, fs_file_truncate_pending *p,
 }
 
 /* fs.idl:153: File.sync */
-static int start_fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, idl_call *call)
+static inline int start_fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req,
+                                     idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4210,8 +4224,9 @@ static int start_fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req,
 	return err;
 }
 
-static int finish_fs_file_sync(idl_endpoint *ep, idl_call *call, fs_file_sync_reply_buffer *buf,
-                               const fs_file_sync_reply **reply, sys_errno *error)
+static inline int finish_fs_file_sync(idl_endpoint *ep, idl_call *call,
+                                      fs_file_sync_reply_buffer *buf,
+                                      const fs_file_sync_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4255,8 +4270,8 @@ int fs_file_sync_finish(idl_endpoint *ep, fs_file_sync_pending *p, const fs_file
 }
 
 /* fs.idl:159: File.readdir */
-static int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
-                                 idl_call *call)
+static inline int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
+                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4268,9 +4283,9 @@ static int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request
 	return err;
 }
 
-static int finish_fs_file_readdir(idl_endpoint *ep, idl_call *call,
-                                  fs_file_readdir_reply_buffer *buf,
-                                  const fs_file_readdir_reply **reply, sys_errno *error)
+static inline int finish_fs_file_readdir(idl_endpoint *ep, idl_call *call,
+                                         fs_file_readdir_reply_buffer *buf,
+                                         const fs_file_readdir_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4316,7 +4331,8 @@ int fs_file_readdir_finish(idl_endpoint *ep, fs_file_readdir_pending *p,
 }
 
 /* fs.idl:164: File.mkdir */
-static int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req, idl_call *call)
+static inline int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
+                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4328,8 +4344,9 @@ static int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *re
 	return err;
 }
 
-static int finish_fs_file_mkdir(idl_endpoint *ep, idl_call *call, fs_file_mkdir_reply_buffer *buf,
-                                const fs_file_mkdir_reply **reply, sys_errno *error)
+static inline int finish_fs_file_mkdir(idl_endpoint *ep, idl_call *call,
+                                       fs_file_mkdir_reply_buffer *buf,
+                                       const fs_file_mkdir_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4375,7 +4392,8 @@ int fs_file_mkdir_finish(idl_endpoint *ep, fs_file_mkdir_pending *p,
 }
 
 /* fs.idl:167: File.unlink */
-static int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req, idl_call *call)
+static inline int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
+                                       idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4387,8 +4405,9 @@ static int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *
 	return err;
 }
 
-static int finish_fs_file_unlink(idl_endpoint *ep, idl_call *call, fs_file_unlink_reply_buffer *buf,
-                                 const fs_file_unlink_reply **reply, sys_errno *error)
+static inline int finish_fs_file_unlink(idl_endpoint *ep, idl_call *call,
+                                        fs_file_unlink_reply_buffer *buf,
+                                        const fs_file_unlink_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4434,7 +4453,8 @@ int fs_file_unlink_finish(idl_endpoint *ep, fs_file_unlink_pending *p,
 }
 
 /* fs.idl:170: File.rename */
-static int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req, idl_call *call)
+static inline int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
+                                       idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4446,8 +4466,9 @@ static int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *
 	return err;
 }
 
-static int finish_fs_file_rename(idl_endpoint *ep, idl_call *call, fs_file_rename_reply_buffer *buf,
-                                 const fs_file_rename_reply **reply, sys_errno *error)
+static inline int finish_fs_file_rename(idl_endpoint *ep, idl_call *call,
+                                        fs_file_rename_reply_buffer *buf,
+                                        const fs_file_rename_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4499,7 +4520,8 @@ int fs_file_advise(idl_endpoint *ep, const fs_file_advise_request *req)
 }
 
 /* fs.idl:178: File.watch */
-static int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req, idl_call *call)
+static inline int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
+                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4511,8 +4533,9 @@ static int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *re
 	return err;
 }
 
-static int finish_fs_file_watch(idl_endpoint *ep, idl_call *call, fs_file_watch_reply_buffer *buf,
-                                const fs_file_watch_reply **reply, sys_errno *error)
+static inline int finish_fs_file_watch(idl_endpoint *ep, idl_call *call,
+                                       fs_file_watch_reply_buffer *buf,
+                                       const fs_file_watch_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

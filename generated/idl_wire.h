@@ -25,6 +25,17 @@
 #define IDL_MEMSET __builtin_memset
 #endif
 
+/*
+ * The helpers of encoders and decoders below are cheap only inlined (a
+ * constant size folds to a load or two), and a compiler's budget for
+ * inlining a large generated file runs out: so they say they must be.
+ */
+#if defined(__GNUC__)
+#define IDL_INLINE static inline __attribute__((always_inline))
+#else
+#define IDL_INLINE static inline
+#endif
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "idlc's generated code maps the little-endian wire format directly"
 #endif
@@ -249,7 +260,7 @@ _Static_assert(sizeof(idl_bytes) == 16, "bytes reference layout");
  * measured here 2-4x slower than the library call for frames of a few
  * hundred bytes; hiding the bound keeps the call.
  */
-static inline void idl_copy(void *dst, const void *src, size_t n)
+IDL_INLINE void idl_copy(void *dst, const void *src, size_t n)
 {
 #if defined(__GNUC__)
 	__asm__("" : "+r"(n));
@@ -265,8 +276,7 @@ static inline void idl_copy(void *dst, const void *src, size_t n)
  *
  * Returns the frame's size, or a negative idl_error.
  */
-static inline int64_t idl_frame_copy(const void *shared, size_t available, void *buf,
-                                     size_t max_bytes)
+IDL_INLINE int64_t idl_frame_copy(const void *shared, size_t available, void *buf, size_t max_bytes)
 {
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_BUFFER;
@@ -294,8 +304,8 @@ static inline int64_t idl_frame_copy(const void *shared, size_t available, void 
  * IDL_E_MESSAGE_SHORT. Meant for small frames: larger constant copies may
  * become `rep movs`, slower than the library call.
  */
-static inline int64_t idl_frame_copy_exact(const void *shared, size_t available, void *buf,
-                                           uint32_t exact)
+IDL_INLINE int64_t idl_frame_copy_exact(const void *shared, size_t available, void *buf,
+                                        uint32_t exact)
 {
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_BUFFER;
@@ -375,14 +385,14 @@ static inline size_t idl_bits_end(idl_bits_text *t)
 /* Validation helpers used by the generated decoders. */
 
 /* Loads 8 or 4 bytes from anywhere; compilers turn these into one move. */
-static inline uint64_t idl_load64(const uint8_t *p)
+IDL_INLINE uint64_t idl_load64(const uint8_t *p)
 {
 	uint64_t v;
 	IDL_MEMCPY(&v, p, sizeof(v));
 	return v;
 }
 
-static inline uint32_t idl_load32(const uint8_t *p)
+IDL_INLINE uint32_t idl_load32(const uint8_t *p)
 {
 	uint32_t v;
 	IDL_MEMCPY(&v, p, sizeof(v));
@@ -393,7 +403,7 @@ static inline uint32_t idl_load32(const uint8_t *p)
  * True when n bytes at p are all zero: padding and absent values. Word at
  * a time, so that a constant n (a padding field) compiles to a load or two.
  */
-static inline bool idl_is_zero(const uint8_t *p, size_t n)
+IDL_INLINE bool idl_is_zero(const uint8_t *p, size_t n)
 {
 	uint64_t acc = 0;
 	size_t i = 0;
@@ -409,7 +419,7 @@ static inline bool idl_is_zero(const uint8_t *p, size_t n)
 }
 
 /* Rounds an out-of-line block size up to the frame alignment. */
-static inline uint64_t idl_align8(uint64_t n)
+IDL_INLINE uint64_t idl_align8(uint64_t n)
 {
 	return (n + 7u) & ~(uint64_t)7u;
 }
@@ -418,8 +428,7 @@ static inline uint64_t idl_align8(uint64_t n)
  * True when a header's flags, handle count and reserved field hold exactly
  * these values: the three share 8 bytes, so one compare checks them.
  */
-static inline bool idl_header_tail_is(const idl_frame_header *h, uint16_t flags,
-                                      uint32_t handle_count)
+IDL_INLINE bool idl_header_tail_is(const idl_frame_header *h, uint16_t flags, uint32_t handle_count)
 {
 	uint64_t expected = flags | (uint64_t)handle_count << 16;
 	return handle_count <= 0xffffu && idl_load64((const uint8_t *)&h->flags) == expected;
@@ -454,7 +463,7 @@ typedef struct idl_decoder {
  * exactly where the previous block ended, and lie inside the frame; the
  * padding up to the next 8-byte boundary must be zero.
  */
-static inline int idl_claim(idl_decoder *d, uint64_t offset, uint64_t bytes, uint8_t **block)
+IDL_INLINE int idl_claim(idl_decoder *d, uint64_t offset, uint64_t bytes, uint8_t **block)
 {
 	/* The cursor is always 8-aligned, so a block at the cursor is too. */
 	if (offset != d->cursor)
@@ -479,7 +488,7 @@ static inline int idl_claim(idl_decoder *d, uint64_t offset, uint64_t bytes, uin
  * word at a time: full words of text must hold no zero byte, and in the
  * last word the text bytes must be nonzero and the rest zero.
  */
-static inline int idl_check_string(idl_decoder *d, idl_string *s, uint32_t max)
+IDL_INLINE int idl_check_string(idl_decoder *d, idl_string *s, uint32_t max)
 {
 	if (s->reserved != 0)
 		return IDL_E_RESERVED;
@@ -522,9 +531,8 @@ static inline int idl_check_string(idl_decoder *d, idl_string *s, uint32_t max)
  * Validates the count and offset of a bytes or vector slot and returns its
  * block. An empty one has offset 0 and no block.
  */
-static inline int idl_check_block(idl_decoder *d, uint32_t count, uint32_t reserved,
-                                  uint64_t offset, uint32_t max, uint32_t element_bytes,
-                                  uint8_t **block)
+IDL_INLINE int idl_check_block(idl_decoder *d, uint32_t count, uint32_t reserved, uint64_t offset,
+                               uint32_t max, uint32_t element_bytes, uint8_t **block)
 {
 	if (reserved != 0)
 		return IDL_E_RESERVED;
@@ -544,7 +552,7 @@ static inline int idl_check_block(idl_decoder *d, uint32_t count, uint32_t reser
  * and the handle must be of the kind the field declares (any kind for
  * IDL_KIND_ANY).
  */
-static inline int idl_take_handle(idl_decoder *d, idl_handle *h, uint32_t kind)
+IDL_INLINE int idl_take_handle(idl_decoder *d, idl_handle *h, uint32_t kind)
 {
 	if (*h != d->next_handle || *h >= d->handle_count)
 		return IDL_E_HANDLE_INDEX;
@@ -566,7 +574,7 @@ typedef struct idl_encoder {
 
 /* Reserves the next out-of-line block of `bytes`, zero-padded to 8; the
  * caller writes the data after this call. */
-static inline int idl_reserve(idl_encoder *e, uint64_t bytes, uint64_t *offset, uint8_t **block)
+IDL_INLINE int idl_reserve(idl_encoder *e, uint64_t bytes, uint64_t *offset, uint8_t **block)
 {
 	uint64_t padded = idl_align8(bytes);
 	if (padded < bytes || padded > e->capacity - e->cursor)
@@ -584,8 +592,7 @@ static inline int idl_reserve(idl_encoder *e, uint64_t bytes, uint64_t *offset, 
 }
 
 /* Writes a string's text and terminator out of line and fills its slot. */
-static inline int idl_put_string(idl_encoder *e, const idl_string *src, idl_string *dst,
-                                 uint32_t max)
+IDL_INLINE int idl_put_string(idl_encoder *e, const idl_string *src, idl_string *dst, uint32_t max)
 {
 	if (src->size > max || (src->size > 0 && src->data == NULL))
 		return IDL_E_INVALID_ARGUMENT;
@@ -607,8 +614,8 @@ static inline int idl_put_string(idl_encoder *e, const idl_string *src, idl_stri
 }
 
 /* Copies count elements out of line for a bytes or vector slot. */
-static inline int idl_put_block(idl_encoder *e, const void *data, uint32_t count, uint32_t max,
-                                uint32_t element_bytes, uint64_t *offset, uint8_t **block)
+IDL_INLINE int idl_put_block(idl_encoder *e, const void *data, uint32_t count, uint32_t max,
+                             uint32_t element_bytes, uint64_t *offset, uint8_t **block)
 {
 	if (count > max || (count > 0 && data == NULL))
 		return IDL_E_INVALID_ARGUMENT;
@@ -627,7 +634,7 @@ static inline int idl_put_block(idl_encoder *e, const void *data, uint32_t count
 
 /* Moves a handle into the frame's handle list, with the kind its field
  * declares, and leaves its index. */
-static inline int idl_put_handle(idl_encoder *e, idl_handle h, uint32_t kind, idl_handle *slot)
+IDL_INLINE int idl_put_handle(idl_encoder *e, idl_handle h, uint32_t kind, idl_handle *slot)
 {
 	if (h == IDL_HANDLE_INVALID || e->handles == NULL || e->handle_count >= IDL_MAX_HANDLES)
 		return IDL_E_INVALID_ARGUMENT;
@@ -825,12 +832,13 @@ static inline int idl_reply_finish(idl_reply_token *token, int64_t size,
 static inline void idl_call_init(idl_call *call, void *buf, size_t buf_bytes,
                                  idl_typed_handle *handles, uint32_t handle_room)
 {
-	IDL_MEMSET(call, 0, sizeof(*call));
+	/* The rest is the transport's to set in call_begin. */
 	call->buf = buf;
 	call->buf_bytes = buf_bytes;
 	call->handles = handles;
 	call->handle_room = handle_room;
 	call->status = IDL_E_WOULD_BLOCK;
+	call->owner = NULL;
 }
 
 /* Waits for one call for at most timeout_ns (0: no limit); IDL_OK once it

@@ -174,19 +174,19 @@ int link_ethernet_info_reply_decode(const void *shared, size_t available, void *
 int64_t link_ethernet_info_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = LINK_ETHERNET_INFO_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int link_ethernet_info_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -194,9 +194,9 @@ int link_ethernet_info_error_validate(const void *frame, size_t size, sys_errno 
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -378,19 +378,19 @@ int link_ethernet_send_reply_decode(const void *shared, size_t available, void *
 int64_t link_ethernet_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = LINK_ETHERNET_SEND_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -398,9 +398,9 @@ int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno 
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -586,19 +586,19 @@ int64_t link_ethernet_receive_error_encode(uint64_t txid, sys_errno error, void 
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -606,9 +606,9 @@ int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -769,19 +769,19 @@ int64_t link_ethernet_counters_error_encode(uint64_t txid, sys_errno error, void
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int link_ethernet_counters_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -789,9 +789,9 @@ int link_ethernet_counters_error_validate(const void *frame, size_t size, sys_er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -927,8 +927,8 @@ static int send_link_ethernet_counters_reply(idl_endpoint *ep,
 }
 
 /* link.idl:32: Ethernet.info */
-static int start_link_ethernet_info(idl_endpoint *ep, const link_ethernet_info_request *req,
-                                    idl_call *call)
+static inline int start_link_ethernet_info(idl_endpoint *ep, const link_ethernet_info_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -940,9 +940,10 @@ static int start_link_ethernet_info(idl_endpoint *ep, const link_ethernet_info_r
 	return err;
 }
 
-static int finish_link_ethernet_info(idl_endpoint *ep, idl_call *call,
-                                     link_ethernet_info_reply_buffer *buf,
-                                     const link_ethernet_info_reply **reply, sys_errno *error)
+static inline int finish_link_ethernet_info(idl_endpoint *ep, idl_call *call,
+                                            link_ethernet_info_reply_buffer *buf,
+                                            const link_ethernet_info_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -988,8 +989,8 @@ int link_ethernet_info_finish(idl_endpoint *ep, link_ethernet_info_pending *p,
 }
 
 /* link.idl:37: Ethernet.send */
-static int start_link_ethernet_send(idl_endpoint *ep, const link_ethernet_send_request *req,
-                                    idl_call *call)
+static inline int start_link_ethernet_send(idl_endpoint *ep, const link_ethernet_send_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1001,9 +1002,10 @@ static int start_link_ethernet_send(idl_endpoint *ep, const link_ethernet_send_r
 	return err;
 }
 
-static int finish_link_ethernet_send(idl_endpoint *ep, idl_call *call,
-                                     link_ethernet_send_reply_buffer *buf,
-                                     const link_ethernet_send_reply **reply, sys_errno *error)
+static inline int finish_link_ethernet_send(idl_endpoint *ep, idl_call *call,
+                                            link_ethernet_send_reply_buffer *buf,
+                                            const link_ethernet_send_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1049,8 +1051,9 @@ int link_ethernet_send_finish(idl_endpoint *ep, link_ethernet_send_pending *p,
 }
 
 /* link.idl:43: Ethernet.receive */
-static int start_link_ethernet_receive(idl_endpoint *ep, const link_ethernet_receive_request *req,
-                                       idl_call *call)
+static inline int start_link_ethernet_receive(idl_endpoint *ep,
+                                              const link_ethernet_receive_request *req,
+                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1062,9 +1065,10 @@ static int start_link_ethernet_receive(idl_endpoint *ep, const link_ethernet_rec
 	return err;
 }
 
-static int finish_link_ethernet_receive(idl_endpoint *ep, idl_call *call,
-                                        link_ethernet_receive_reply_buffer *buf,
-                                        const link_ethernet_receive_reply **reply, sys_errno *error)
+static inline int finish_link_ethernet_receive(idl_endpoint *ep, idl_call *call,
+                                               link_ethernet_receive_reply_buffer *buf,
+                                               const link_ethernet_receive_reply **reply,
+                                               sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1110,8 +1114,9 @@ int link_ethernet_receive_finish(idl_endpoint *ep, link_ethernet_receive_pending
 }
 
 /* link.idl:46: Ethernet.counters */
-static int start_link_ethernet_counters(idl_endpoint *ep, const link_ethernet_counters_request *req,
-                                        idl_call *call)
+static inline int start_link_ethernet_counters(idl_endpoint *ep,
+                                               const link_ethernet_counters_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1123,10 +1128,10 @@ static int start_link_ethernet_counters(idl_endpoint *ep, const link_ethernet_co
 	return err;
 }
 
-static int finish_link_ethernet_counters(idl_endpoint *ep, idl_call *call,
-                                         link_ethernet_counters_reply_buffer *buf,
-                                         const link_ethernet_counters_reply **reply,
-                                         sys_errno *error)
+static inline int finish_link_ethernet_counters(idl_endpoint *ep, idl_call *call,
+                                                link_ethernet_counters_reply_buffer *buf,
+                                                const link_ethernet_counters_reply **reply,
+                                                sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

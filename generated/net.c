@@ -384,19 +384,19 @@ int net_socket_open_reply_decode(const void *shared, size_t available, void *buf
 int64_t net_socket_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_OPEN_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -404,9 +404,9 @@ int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -576,19 +576,19 @@ int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf
 int64_t net_socket_bind_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_BIND_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -596,9 +596,9 @@ int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -778,19 +778,19 @@ int64_t net_socket_local_address_error_encode(uint64_t txid, sys_errno error, vo
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_local_address_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -798,9 +798,9 @@ int net_socket_local_address_error_validate(const void *frame, size_t size, sys_
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -970,19 +970,19 @@ int net_socket_connect_reply_decode(const void *shared, size_t available, void *
 int64_t net_socket_connect_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_CONNECT_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -990,9 +990,9 @@ int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno 
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1150,19 +1150,19 @@ int net_socket_listen_reply_decode(const void *shared, size_t available, void *b
 int64_t net_socket_listen_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_LISTEN_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1170,9 +1170,9 @@ int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1345,19 +1345,19 @@ int net_socket_accept_reply_decode(const void *shared, size_t available, void *b
 int64_t net_socket_accept_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_ACCEPT_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1365,9 +1365,9 @@ int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1559,19 +1559,19 @@ int net_socket_send_to_reply_decode(const void *shared, size_t available, void *
 int64_t net_socket_send_to_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_SEND_TO_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1579,9 +1579,9 @@ int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno 
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1777,19 +1777,19 @@ int64_t net_socket_receive_from_error_encode(uint64_t txid, sys_errno error, voi
                                              size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1797,9 +1797,9 @@ int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_e
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1987,19 +1987,19 @@ int net_socket_send_reply_decode(const void *shared, size_t available, void *buf
 int64_t net_socket_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_SEND_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2007,9 +2007,9 @@ int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2191,19 +2191,19 @@ int net_socket_receive_reply_decode(const void *shared, size_t available, void *
 int64_t net_socket_receive_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_RECEIVE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2211,9 +2211,9 @@ int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno 
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2380,19 +2380,19 @@ int net_socket_shutdown_reply_decode(const void *shared, size_t available, void 
 int64_t net_socket_shutdown_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2400,9 +2400,9 @@ int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2563,19 +2563,19 @@ int net_socket_close_reply_decode(const void *shared, size_t available, void *bu
 int64_t net_socket_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_SOCKET_CLOSE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2583,9 +2583,9 @@ int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *e
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2930,19 +2930,19 @@ int64_t net_config_list_interfaces_error_encode(uint64_t txid, sys_errno error, 
                                                 size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_list_interfaces_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -2950,9 +2950,9 @@ int net_config_list_interfaces_error_validate(const void *frame, size_t size, sy
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3128,19 +3128,19 @@ int64_t net_config_add_address_error_encode(uint64_t txid, sys_errno error, void
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_add_address_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3148,9 +3148,9 @@ int net_config_add_address_error_validate(const void *frame, size_t size, sys_er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3327,19 +3327,19 @@ int64_t net_config_remove_address_error_encode(uint64_t txid, sys_errno error, v
                                                size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_remove_address_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3347,9 +3347,9 @@ int net_config_remove_address_error_validate(const void *frame, size_t size, sys
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3535,19 +3535,19 @@ int64_t net_config_set_gateway_error_encode(uint64_t txid, sys_errno error, void
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3555,9 +3555,9 @@ int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3721,19 +3721,19 @@ int net_config_set_flags_reply_decode(const void *shared, size_t available, void
 int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3741,9 +3741,9 @@ int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errn
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -3907,19 +3907,19 @@ int64_t net_config_statistics_error_encode(uint64_t txid, sys_errno error, void 
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_STATISTICS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_statistics_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -3927,9 +3927,9 @@ int net_config_statistics_error_validate(const void *frame, size_t size, sys_err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -4128,19 +4128,19 @@ int64_t net_config_list_sockets_error_encode(uint64_t txid, sys_errno error, voi
                                              size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -4148,9 +4148,9 @@ int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_e
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -4612,8 +4612,8 @@ static int send_net_socket_writable_event(idl_endpoint *ep, const net_socket_wri
 }
 
 /* net.idl:92: Socket.open */
-static int start_net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
-                                 idl_call *call)
+static inline int start_net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
+                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4625,9 +4625,9 @@ static int start_net_socket_open(idl_endpoint *ep, const net_socket_open_request
 	return err;
 }
 
-static int finish_net_socket_open(idl_endpoint *ep, idl_call *call,
-                                  net_socket_open_reply_buffer *buf,
-                                  const net_socket_open_reply **reply, sys_errno *error)
+static inline int finish_net_socket_open(idl_endpoint *ep, idl_call *call,
+                                         net_socket_open_reply_buffer *buf,
+                                         const net_socket_open_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4673,8 +4673,8 @@ int net_socket_open_finish(idl_endpoint *ep, net_socket_open_pending *p,
 }
 
 /* net.idl:95: Socket.bind */
-static int start_net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
-                                 idl_call *call)
+static inline int start_net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
+                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4686,9 +4686,9 @@ static int start_net_socket_bind(idl_endpoint *ep, const net_socket_bind_request
 	return err;
 }
 
-static int finish_net_socket_bind(idl_endpoint *ep, idl_call *call,
-                                  net_socket_bind_reply_buffer *buf,
-                                  const net_socket_bind_reply **reply, sys_errno *error)
+static inline int finish_net_socket_bind(idl_endpoint *ep, idl_call *call,
+                                         net_socket_bind_reply_buffer *buf,
+                                         const net_socket_bind_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4734,9 +4734,9 @@ int net_socket_bind_finish(idl_endpoint *ep, net_socket_bind_pending *p,
 }
 
 /* net.idl:98: Socket.local_address */
-static int start_net_socket_local_address(idl_endpoint *ep,
-                                          const net_socket_local_address_request *req,
-                                          idl_call *call)
+static inline int start_net_socket_local_address(idl_endpoint *ep,
+                                                 const net_socket_local_address_request *req,
+                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4748,10 +4748,10 @@ static int start_net_socket_local_address(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_net_socket_local_address(idl_endpoint *ep, idl_call *call,
-                                           net_socket_local_address_reply_buffer *buf,
-                                           const net_socket_local_address_reply **reply,
-                                           sys_errno *error)
+static inline int finish_net_socket_local_address(idl_endpoint *ep, idl_call *call,
+                                                  net_socket_local_address_reply_buffer *buf,
+                                                  const net_socket_local_address_reply **reply,
+                                                  sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4797,8 +4797,8 @@ int net_socket_local_address_finish(idl_endpoint *ep, net_socket_local_address_p
 }
 
 /* net.idl:102: Socket.connect */
-static int start_net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
-                                    idl_call *call)
+static inline int start_net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4810,9 +4810,10 @@ static int start_net_socket_connect(idl_endpoint *ep, const net_socket_connect_r
 	return err;
 }
 
-static int finish_net_socket_connect(idl_endpoint *ep, idl_call *call,
-                                     net_socket_connect_reply_buffer *buf,
-                                     const net_socket_connect_reply **reply, sys_errno *error)
+static inline int finish_net_socket_connect(idl_endpoint *ep, idl_call *call,
+                                            net_socket_connect_reply_buffer *buf,
+                                            const net_socket_connect_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4858,8 +4859,8 @@ int net_socket_connect_finish(idl_endpoint *ep, net_socket_connect_pending *p,
 }
 
 /* net.idl:106: Socket.listen */
-static int start_net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
-                                   idl_call *call)
+static inline int start_net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
+                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4871,9 +4872,9 @@ static int start_net_socket_listen(idl_endpoint *ep, const net_socket_listen_req
 	return err;
 }
 
-static int finish_net_socket_listen(idl_endpoint *ep, idl_call *call,
-                                    net_socket_listen_reply_buffer *buf,
-                                    const net_socket_listen_reply **reply, sys_errno *error)
+static inline int finish_net_socket_listen(idl_endpoint *ep, idl_call *call,
+                                           net_socket_listen_reply_buffer *buf,
+                                           const net_socket_listen_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4919,8 +4920,8 @@ int net_socket_listen_finish(idl_endpoint *ep, net_socket_listen_pending *p,
 }
 
 /* net.idl:110: Socket.accept */
-static int start_net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
-                                   idl_call *call)
+static inline int start_net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
+                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4932,9 +4933,9 @@ static int start_net_socket_accept(idl_endpoint *ep, const net_socket_accept_req
 	return err;
 }
 
-static int finish_net_socket_accept(idl_endpoint *ep, idl_call *call,
-                                    net_socket_accept_reply_buffer *buf,
-                                    const net_socket_accept_reply **reply, sys_errno *error)
+static inline int finish_net_socket_accept(idl_endpoint *ep, idl_call *call,
+                                           net_socket_accept_reply_buffer *buf,
+                                           const net_socket_accept_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -4980,8 +4981,8 @@ int net_socket_accept_finish(idl_endpoint *ep, net_socket_accept_pending *p,
 }
 
 /* net.idl:113: Socket.send_to */
-static int start_net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
-                                    idl_call *call)
+static inline int start_net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -4993,9 +4994,10 @@ static int start_net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_r
 	return err;
 }
 
-static int finish_net_socket_send_to(idl_endpoint *ep, idl_call *call,
-                                     net_socket_send_to_reply_buffer *buf,
-                                     const net_socket_send_to_reply **reply, sys_errno *error)
+static inline int finish_net_socket_send_to(idl_endpoint *ep, idl_call *call,
+                                            net_socket_send_to_reply_buffer *buf,
+                                            const net_socket_send_to_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -5041,8 +5043,9 @@ int net_socket_send_to_finish(idl_endpoint *ep, net_socket_send_to_pending *p,
 }
 
 /* net.idl:117: Socket.receive_from */
-static int start_net_socket_receive_from(idl_endpoint *ep,
-                                         const net_socket_receive_from_request *req, idl_call *call)
+static inline int start_net_socket_receive_from(idl_endpoint *ep,
+                                                const net_socket_receive_from_request *req,
+                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -5054,10 +5057,10 @@ static int start_net_socket_receive_from(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_net_socket_receive_from(idl_endpoint *ep, idl_call *call,
-                                          net_socket_receive_from_reply_buffer *buf,
-                                          const net_socket_receive_from_reply **reply,
-                                          sys_errno *error)
+static inline int finish_net_socket_receive_from(idl_endpoint *ep, idl_call *call,
+                                                 net_socket_receive_from_reply_buffer *buf,
+                                                 const net_socket_receive_from_reply **reply,
+                                                 sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -5103,8 +5106,8 @@ int net_socket_receive_from_finish(idl_endpoint *ep, net_socket_receive_from_pen
 }
 
 /* net.idl:122: Socket.send */
-static int start_net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
-                                 idl_call *call)
+static inline int start_net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
+                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -5116,9 +5119,9 @@ static int start_net_socket_send(idl_endpoint *ep, const net_socket_send_request
 	return err;
 }
 
-static int finish_net_socket_send(idl_endpoint *ep, idl_call *call,
-                                  net_socket_send_reply_buffer *buf,
-                                  const net_socket_send_reply **reply, sys_errno *error)
+static inline int finish_net_socket_send(idl_endpoint *ep, idl_call *call,
+                                         net_socket_send_reply_buffer *buf,
+                                         const net_socket_send_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -5164,8 +5167,8 @@ int net_socket_send_finish(idl_endpoint *ep, net_socket_send_pending *p,
 }
 
 /* net.idl:126: Socket.receive */
-static int start_net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
-                                    idl_call *call)
+static inline int start_net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
+                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -5177,9 +5180,10 @@ static int start_net_socket_receive(idl_endpoint *ep, const net_socket_receive_r
 	return err;
 }
 
-static int finish_net_socket_receive(idl_endpoint *ep, idl_call *call,
-                                     net_socket_receive_reply_buffer *buf,
-                                     const net_socket_receive_reply **reply, sys_errno *error)
+static inline int finish_net_socket_receive(idl_endpoint *ep, idl_call *call,
+                                            net_socket_receive_reply_buffer *buf,
+                                            const net_socket_receive_reply **reply,
+                                            sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -5225,8 +5229,8 @@ int net_socket_receive_finish(idl_endpoint *ep, net_socket_receive_pending *p,
 }
 
 /* net.idl:129: Socket.shutdown */
-static int start_net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req,
-                                     idl_call *call)
+static inline int start_net_socket_shutdown(idl_endpoint *ep,
+                                            const net_socket_shutdown_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -5238,9 +5242,10 @@ static int start_net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown
 	return err;
 }
 
-static int finish_net_socket_shutdown(idl_endpoint *ep, idl_call *call,
-                                      net_socket_shutdown_reply_buffer *buf,
-                                      const net_socket_shutdown_reply **reply, sys_errno *error)
+static inline int finish_net_socket_shutdown(idl_endpoint *ep, idl_call *call,
+                                             net_socket_shutdown_reply_buffer *buf,
+                                             const net_socket_shutdown_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -5286,8 +5291,8 @@ int net_socket_shutdown_finish(idl_endpoint *ep, net_socket_shutdown_pending *p,
 }
 
 /* net.idl:132: Socket.close */
-static int start_net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
-                                  idl_call *call)
+static inline int start_net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
+                                         idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -5299,9 +5304,9 @@ static int start_net_socket_close(idl_endpoint *ep, const net_socket_close_reque
 	return err;
 }
 
-static int finish_net_socket_close(idl_endpoint *ep, idl_call *call,
-                                   net_socket_close_reply_buffer *buf,
-                                   const net_socket_close_reply **reply, sys_errno *error)
+static inline int finish_net_socket_close(idl_endpoint *ep, idl_call *call,
+                                          net_socket_close_reply_buffer *buf,
+                                          const net_socket_close_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -6398,9 +6403,9 @@ static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
 }
 
 /* net.idl:184: Config.list_interfaces */
-static int start_net_config_list_interfaces(idl_endpoint *ep,
-                                            const net_config_list_interfaces_request *req,
-                                            idl_call *call)
+static inline int start_net_config_list_interfaces(idl_endpoint *ep,
+                                                   const net_config_list_interfaces_request *req,
+                                                   idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -6412,10 +6417,10 @@ static int start_net_config_list_interfaces(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_net_config_list_interfaces(idl_endpoint *ep, idl_call *call,
-                                             net_config_list_interfaces_reply_buffer *buf,
-                                             const net_config_list_interfaces_reply **reply,
-                                             sys_errno *error)
+static inline int finish_net_config_list_interfaces(idl_endpoint *ep, idl_call *call,
+                                                    net_config_list_interfaces_reply_buffer *buf,
+                                                    const net_config_list_interfaces_reply **reply,
+                                                    sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -6463,8 +6468,9 @@ int net_config_list_interfaces_finish(idl_endpoint *ep, net_config_list_interfac
 }
 
 /* net.idl:187: Config.add_address */
-static int start_net_config_add_address(idl_endpoint *ep, const net_config_add_address_request *req,
-                                        idl_call *call)
+static inline int start_net_config_add_address(idl_endpoint *ep,
+                                               const net_config_add_address_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -6476,10 +6482,10 @@ static int start_net_config_add_address(idl_endpoint *ep, const net_config_add_a
 	return err;
 }
 
-static int finish_net_config_add_address(idl_endpoint *ep, idl_call *call,
-                                         net_config_add_address_reply_buffer *buf,
-                                         const net_config_add_address_reply **reply,
-                                         sys_errno *error)
+static inline int finish_net_config_add_address(idl_endpoint *ep, idl_call *call,
+                                                net_config_add_address_reply_buffer *buf,
+                                                const net_config_add_address_reply **reply,
+                                                sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -6525,9 +6531,9 @@ int net_config_add_address_finish(idl_endpoint *ep, net_config_add_address_pendi
 }
 
 /* net.idl:190: Config.remove_address */
-static int start_net_config_remove_address(idl_endpoint *ep,
-                                           const net_config_remove_address_request *req,
-                                           idl_call *call)
+static inline int start_net_config_remove_address(idl_endpoint *ep,
+                                                  const net_config_remove_address_request *req,
+                                                  idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -6539,10 +6545,10 @@ static int start_net_config_remove_address(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_net_config_remove_address(idl_endpoint *ep, idl_call *call,
-                                            net_config_remove_address_reply_buffer *buf,
-                                            const net_config_remove_address_reply **reply,
-                                            sys_errno *error)
+static inline int finish_net_config_remove_address(idl_endpoint *ep, idl_call *call,
+                                                   net_config_remove_address_reply_buffer *buf,
+                                                   const net_config_remove_address_reply **reply,
+                                                   sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -6589,8 +6595,9 @@ int net_config_remove_address_finish(idl_endpoint *ep, net_config_remove_address
 }
 
 /* net.idl:193: Config.set_gateway */
-static int start_net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_request *req,
-                                        idl_call *call)
+static inline int start_net_config_set_gateway(idl_endpoint *ep,
+                                               const net_config_set_gateway_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -6602,10 +6609,10 @@ static int start_net_config_set_gateway(idl_endpoint *ep, const net_config_set_g
 	return err;
 }
 
-static int finish_net_config_set_gateway(idl_endpoint *ep, idl_call *call,
-                                         net_config_set_gateway_reply_buffer *buf,
-                                         const net_config_set_gateway_reply **reply,
-                                         sys_errno *error)
+static inline int finish_net_config_set_gateway(idl_endpoint *ep, idl_call *call,
+                                                net_config_set_gateway_reply_buffer *buf,
+                                                const net_config_set_gateway_reply **reply,
+                                                sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -6651,8 +6658,9 @@ int net_config_set_gateway_finish(idl_endpoint *ep, net_config_set_gateway_pendi
 }
 
 /* net.idl:196: Config.set_flags */
-static int start_net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *req,
-                                      idl_call *call)
+static inline int start_net_config_set_flags(idl_endpoint *ep,
+                                             const net_config_set_flags_request *req,
+                                             idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -6664,9 +6672,10 @@ static int start_net_config_set_flags(idl_endpoint *ep, const net_config_set_fla
 	return err;
 }
 
-static int finish_net_config_set_flags(idl_endpoint *ep, idl_call *call,
-                                       net_config_set_flags_reply_buffer *buf,
-                                       const net_config_set_flags_reply **reply, sys_errno *error)
+static inline int finish_net_config_set_flags(idl_endpoint *ep, idl_call *call,
+                                              net_config_set_flags_reply_buffer *buf,
+                                              const net_config_set_flags_reply **reply,
+                                              sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -6712,8 +6721,9 @@ int net_config_set_flags_finish(idl_endpoint *ep, net_config_set_flags_pending *
 }
 
 /* net.idl:199: Config.statistics */
-static int start_net_config_statistics(idl_endpoint *ep, const net_config_statistics_request *req,
-                                       idl_call *call)
+static inline int start_net_config_statistics(idl_endpoint *ep,
+                                              const net_config_statistics_request *req,
+                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -6725,9 +6735,10 @@ static int start_net_config_statistics(idl_endpoint *ep, const net_config_statis
 	return err;
 }
 
-static int finish_net_config_statistics(idl_endpoint *ep, idl_call *call,
-                                        net_config_statistics_reply_buffer *buf,
-                                        const net_config_statistics_reply **reply, sys_errno *error)
+static inline int finish_net_config_statistics(idl_endpoint *ep, idl_call *call,
+                                               net_config_statistics_reply_buffer *buf,
+                                               const net_config_statistics_reply **reply,
+                                               sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -6773,8 +6784,9 @@ int net_config_statistics_finish(idl_endpoint *ep, net_config_statistics_pending
 }
 
 /* net.idl:202: Config.list_sockets */
-static int start_net_config_list_sockets(idl_endpoint *ep,
-                                         const net_config_list_sockets_request *req, idl_call *call)
+static inline int start_net_config_list_sockets(idl_endpoint *ep,
+                                                const net_config_list_sockets_request *req,
+                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -6786,10 +6798,10 @@ static int start_net_config_list_sockets(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_net_config_list_sockets(idl_endpoint *ep, idl_call *call,
-                                          net_config_list_sockets_reply_buffer *buf,
-                                          const net_config_list_sockets_reply **reply,
-                                          sys_errno *error)
+static inline int finish_net_config_list_sockets(idl_endpoint *ep, idl_call *call,
+                                                 net_config_list_sockets_reply_buffer *buf,
+                                                 const net_config_list_sockets_reply **reply,
+                                                 sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

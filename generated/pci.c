@@ -421,19 +421,19 @@ int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *b
 int64_t pci_bus_enumerate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_ENUMERATE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -441,9 +441,9 @@ int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -649,19 +649,19 @@ int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf, s
 int64_t pci_bus_find_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_FIND_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -669,9 +669,9 @@ int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -853,19 +853,19 @@ int pci_bus_config_read_reply_decode(const void *shared, size_t available, void 
 int64_t pci_bus_config_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -873,9 +873,9 @@ int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1054,19 +1054,19 @@ int pci_bus_config_write_reply_decode(const void *shared, size_t available, void
 int64_t pci_bus_config_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1074,9 +1074,9 @@ int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errn
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1268,19 +1268,19 @@ int pci_bus_set_command_reply_decode(const void *shared, size_t available, void 
 int64_t pci_bus_set_command_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1288,9 +1288,9 @@ int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1556,19 +1556,19 @@ int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, 
 int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_CLAIM_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1576,9 +1576,9 @@ int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *erro
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1751,19 +1751,19 @@ int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf
 int64_t pci_bus_release_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_RELEASE_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1771,9 +1771,9 @@ int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -2181,8 +2181,8 @@ static int send_pci_bus_device_removed_event(idl_endpoint *ep,
 }
 
 /* pci.idl:128: Bus.enumerate */
-static int start_pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
-                                   idl_call *call)
+static inline int start_pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
+                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2194,9 +2194,9 @@ static int start_pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_req
 	return err;
 }
 
-static int finish_pci_bus_enumerate(idl_endpoint *ep, idl_call *call,
-                                    pci_bus_enumerate_reply_buffer *buf,
-                                    const pci_bus_enumerate_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_enumerate(idl_endpoint *ep, idl_call *call,
+                                           pci_bus_enumerate_reply_buffer *buf,
+                                           const pci_bus_enumerate_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2242,7 +2242,8 @@ int pci_bus_enumerate_finish(idl_endpoint *ep, pci_bus_enumerate_pending *p,
 }
 
 /* pci.idl:133: Bus.find */
-static int start_pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, idl_call *call)
+static inline int start_pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req,
+                                     idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2254,8 +2255,9 @@ static int start_pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req,
 	return err;
 }
 
-static int finish_pci_bus_find(idl_endpoint *ep, idl_call *call, pci_bus_find_reply_buffer *buf,
-                               const pci_bus_find_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_find(idl_endpoint *ep, idl_call *call,
+                                      pci_bus_find_reply_buffer *buf,
+                                      const pci_bus_find_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2299,8 +2301,8 @@ int pci_bus_find_finish(idl_endpoint *ep, pci_bus_find_pending *p, const pci_bus
 }
 
 /* pci.idl:142: Bus.config_read */
-static int start_pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req,
-                                     idl_call *call)
+static inline int start_pci_bus_config_read(idl_endpoint *ep,
+                                            const pci_bus_config_read_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2312,9 +2314,10 @@ static int start_pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read
 	return err;
 }
 
-static int finish_pci_bus_config_read(idl_endpoint *ep, idl_call *call,
-                                      pci_bus_config_read_reply_buffer *buf,
-                                      const pci_bus_config_read_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_config_read(idl_endpoint *ep, idl_call *call,
+                                             pci_bus_config_read_reply_buffer *buf,
+                                             const pci_bus_config_read_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2360,8 +2363,9 @@ int pci_bus_config_read_finish(idl_endpoint *ep, pci_bus_config_read_pending *p,
 }
 
 /* pci.idl:147: Bus.config_write */
-static int start_pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *req,
-                                      idl_call *call)
+static inline int start_pci_bus_config_write(idl_endpoint *ep,
+                                             const pci_bus_config_write_request *req,
+                                             idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2373,9 +2377,10 @@ static int start_pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_wri
 	return err;
 }
 
-static int finish_pci_bus_config_write(idl_endpoint *ep, idl_call *call,
-                                       pci_bus_config_write_reply_buffer *buf,
-                                       const pci_bus_config_write_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_config_write(idl_endpoint *ep, idl_call *call,
+                                              pci_bus_config_write_reply_buffer *buf,
+                                              const pci_bus_config_write_reply **reply,
+                                              sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2421,8 +2426,8 @@ int pci_bus_config_write_finish(idl_endpoint *ep, pci_bus_config_write_pending *
 }
 
 /* pci.idl:151: Bus.set_command */
-static int start_pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req,
-                                     idl_call *call)
+static inline int start_pci_bus_set_command(idl_endpoint *ep,
+                                            const pci_bus_set_command_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2434,9 +2439,10 @@ static int start_pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command
 	return err;
 }
 
-static int finish_pci_bus_set_command(idl_endpoint *ep, idl_call *call,
-                                      pci_bus_set_command_reply_buffer *buf,
-                                      const pci_bus_set_command_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_set_command(idl_endpoint *ep, idl_call *call,
+                                             pci_bus_set_command_reply_buffer *buf,
+                                             const pci_bus_set_command_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2482,7 +2488,8 @@ int pci_bus_set_command_finish(idl_endpoint *ep, pci_bus_set_command_pending *p,
 }
 
 /* pci.idl:163: Bus.claim */
-static int start_pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req, idl_call *call)
+static inline int start_pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req,
+                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2494,8 +2501,9 @@ static int start_pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *re
 	return err;
 }
 
-static int finish_pci_bus_claim(idl_endpoint *ep, idl_call *call, pci_bus_claim_reply_buffer *buf,
-                                const pci_bus_claim_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_claim(idl_endpoint *ep, idl_call *call,
+                                       pci_bus_claim_reply_buffer *buf,
+                                       const pci_bus_claim_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -2541,8 +2549,8 @@ int pci_bus_claim_finish(idl_endpoint *ep, pci_bus_claim_pending *p,
 }
 
 /* pci.idl:173: Bus.release */
-static int start_pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
-                                 idl_call *call)
+static inline int start_pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,
+                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -2554,9 +2562,9 @@ static int start_pci_bus_release(idl_endpoint *ep, const pci_bus_release_request
 	return err;
 }
 
-static int finish_pci_bus_release(idl_endpoint *ep, idl_call *call,
-                                  pci_bus_release_reply_buffer *buf,
-                                  const pci_bus_release_reply **reply, sys_errno *error)
+static inline int finish_pci_bus_release(idl_endpoint *ep, idl_call *call,
+                                         pci_bus_release_reply_buffer *buf,
+                                         const pci_bus_release_reply **reply, sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

@@ -227,19 +227,19 @@ int sys_services_lookup_reply_decode(const void *shared, size_t available, void 
 int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SERVICES_LOOKUP_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -247,9 +247,9 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -433,19 +433,19 @@ int sys_services_publish_reply_decode(const void *shared, size_t available, void
 int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SERVICES_PUBLISH_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_services_publish_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -453,9 +453,9 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -630,19 +630,19 @@ int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void 
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -650,9 +650,9 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -910,19 +910,19 @@ int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -930,9 +930,9 @@ int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_er
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1110,19 +1110,19 @@ int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, v
                                                size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_listener_open_session_error_validate(const void *frame, size_t size, sys_errno *error)
@@ -1130,9 +1130,9 @@ int sys_listener_open_session_error_validate(const void *frame, size_t size, sys
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1253,8 +1253,8 @@ static int send_sys_services_published_event(idl_endpoint *ep,
 }
 
 /* sys.idl:70: Services.lookup */
-static int start_sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req,
-                                     idl_call *call)
+static inline int start_sys_services_lookup(idl_endpoint *ep,
+                                            const sys_services_lookup_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1266,9 +1266,10 @@ static int start_sys_services_lookup(idl_endpoint *ep, const sys_services_lookup
 	return err;
 }
 
-static int finish_sys_services_lookup(idl_endpoint *ep, idl_call *call,
-                                      sys_services_lookup_reply_buffer *buf,
-                                      const sys_services_lookup_reply **reply, sys_errno *error)
+static inline int finish_sys_services_lookup(idl_endpoint *ep, idl_call *call,
+                                             sys_services_lookup_reply_buffer *buf,
+                                             const sys_services_lookup_reply **reply,
+                                             sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1314,8 +1315,9 @@ int sys_services_lookup_finish(idl_endpoint *ep, sys_services_lookup_pending *p,
 }
 
 /* sys.idl:75: Services.publish */
-static int start_sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *req,
-                                      idl_call *call)
+static inline int start_sys_services_publish(idl_endpoint *ep,
+                                             const sys_services_publish_request *req,
+                                             idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1327,9 +1329,10 @@ static int start_sys_services_publish(idl_endpoint *ep, const sys_services_publi
 	return err;
 }
 
-static int finish_sys_services_publish(idl_endpoint *ep, idl_call *call,
-                                       sys_services_publish_reply_buffer *buf,
-                                       const sys_services_publish_reply **reply, sys_errno *error)
+static inline int finish_sys_services_publish(idl_endpoint *ep, idl_call *call,
+                                              sys_services_publish_reply_buffer *buf,
+                                              const sys_services_publish_reply **reply,
+                                              sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1375,8 +1378,9 @@ int sys_services_publish_finish(idl_endpoint *ep, sys_services_publish_pending *
 }
 
 /* sys.idl:78: Services.withdraw */
-static int start_sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request *req,
-                                       idl_call *call)
+static inline int start_sys_services_withdraw(idl_endpoint *ep,
+                                              const sys_services_withdraw_request *req,
+                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1388,9 +1392,10 @@ static int start_sys_services_withdraw(idl_endpoint *ep, const sys_services_with
 	return err;
 }
 
-static int finish_sys_services_withdraw(idl_endpoint *ep, idl_call *call,
-                                        sys_services_withdraw_reply_buffer *buf,
-                                        const sys_services_withdraw_reply **reply, sys_errno *error)
+static inline int finish_sys_services_withdraw(idl_endpoint *ep, idl_call *call,
+                                               sys_services_withdraw_reply_buffer *buf,
+                                               const sys_services_withdraw_reply **reply,
+                                               sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1711,8 +1716,9 @@ static int send_sys_supervisor_restart_reply(idl_endpoint *ep,
 }
 
 /* sys.idl:92: Supervisor.restart */
-static int start_sys_supervisor_restart(idl_endpoint *ep, const sys_supervisor_restart_request *req,
-                                        idl_call *call)
+static inline int start_sys_supervisor_restart(idl_endpoint *ep,
+                                               const sys_supervisor_restart_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1724,10 +1730,10 @@ static int start_sys_supervisor_restart(idl_endpoint *ep, const sys_supervisor_r
 	return err;
 }
 
-static int finish_sys_supervisor_restart(idl_endpoint *ep, idl_call *call,
-                                         sys_supervisor_restart_reply_buffer *buf,
-                                         const sys_supervisor_restart_reply **reply,
-                                         sys_errno *error)
+static inline int finish_sys_supervisor_restart(idl_endpoint *ep, idl_call *call,
+                                                sys_supervisor_restart_reply_buffer *buf,
+                                                const sys_supervisor_restart_reply **reply,
+                                                sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1893,9 +1899,9 @@ static int send_sys_listener_open_session_reply(idl_endpoint *ep,
 }
 
 /* sys.idl:104: Listener.open_session */
-static int start_sys_listener_open_session(idl_endpoint *ep,
-                                           const sys_listener_open_session_request *req,
-                                           idl_call *call)
+static inline int start_sys_listener_open_session(idl_endpoint *ep,
+                                                  const sys_listener_open_session_request *req,
+                                                  idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1907,10 +1913,10 @@ static int start_sys_listener_open_session(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_sys_listener_open_session(idl_endpoint *ep, idl_call *call,
-                                            sys_listener_open_session_reply_buffer *buf,
-                                            const sys_listener_open_session_reply **reply,
-                                            sys_errno *error)
+static inline int finish_sys_listener_open_session(idl_endpoint *ep, idl_call *call,
+                                                   sys_listener_open_session_reply_buffer *buf,
+                                                   const sys_listener_open_session_reply **reply,
+                                                   sys_errno *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)

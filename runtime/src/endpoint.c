@@ -127,7 +127,8 @@ static int unlock_tx(idl_chan_end *e, int err)
 	return err;
 }
 
-static int send_begin(idl_chan_end *e, size_t max_bytes, void **frame);
+static inline __attribute__((always_inline)) int send_begin(idl_chan_end *e, size_t max_bytes,
+                                                            void **frame);
 
 static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 {
@@ -137,7 +138,8 @@ static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 	return err == IDL_OK ? err : unlock_tx(e, err);
 }
 
-static int send_begin(idl_chan_end *e, size_t max_bytes, void **frame)
+static inline __attribute__((always_inline)) int send_begin(idl_chan_end *e, size_t max_bytes,
+                                                            void **frame)
 {
 	if (e->error != IDL_OK)
 		return e->error;
@@ -193,8 +195,8 @@ static int send_begin(idl_chan_end *e, size_t max_bytes, void **frame)
 }
 
 /* Publishes the frame send_begin reserved (0 bytes: gives it back). */
-static int commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles,
-                        uint32_t handle_count)
+static inline __attribute__((always_inline)) int
+commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	if (e->tx_frame == NULL)
 		return IDL_E_TRANSPORT;
@@ -284,7 +286,8 @@ static void release(idl_chan_end *e, const idl_typed_handle *handles, uint32_t c
  * handles[IDL_MAX_HANDLES]. A frame that fits neither is skipped and its
  * handles released: IDL_E_FRAME_TOO_LARGE.
  */
-static int take_one(idl_chan_end *e, idl_ring_frame *f, idl_typed_handle *handles)
+static inline __attribute__((always_inline)) int take_one(idl_chan_end *e, idl_ring_frame *f,
+                                                          idl_typed_handle *handles)
 {
 	int err = idl_ring_read(&e->rx, f);
 	if (err == IDL_E_WOULD_BLOCK)
@@ -307,21 +310,27 @@ static int take_one(idl_chan_end *e, idl_ring_frame *f, idl_typed_handle *handle
 	return err;
 }
 
-/* Hands the caller a frame take_one took into its buffer. */
-static int give(idl_chan_end *e, const idl_ring_frame *f, const idl_typed_handle *local,
-                size_t *size, idl_typed_handle *handles, uint32_t *handle_count)
+/* Hands the caller a frame take_one took into its buffer (with its
+ * handles in `local`, unless they are in the caller's array already). */
+static inline __attribute__((always_inline)) int give(idl_chan_end *e, const idl_ring_frame *f,
+                                                      const idl_typed_handle *local, size_t *size,
+                                                      idl_typed_handle *handles,
+                                                      uint32_t *handle_count)
 {
 	if (f->at != f->buf || f->handle_count > *handle_count) {
 		release(e, local, f->handle_count);
 		return f->at != f->buf ? IDL_E_FRAME_TOO_LARGE : IDL_E_HANDLE_COUNT;
 	}
-	if (f->handle_count > 0)
+	if (f->handle_count > 0 && local != handles)
 		IDL_MEMCPY(handles, local, sizeof(idl_typed_handle) * f->handle_count);
 	*handle_count = f->handle_count;
 	*size = f->size;
 	return IDL_OK;
 }
 
+/* The server's take: no scratch (a request too big for the server's buffer
+ * is a protocol error), and the handles straight into the caller's array
+ * when it has room for any frame's (the server's has). */
 int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
                       idl_typed_handle *handles, uint32_t *handle_count)
 {
@@ -329,11 +338,17 @@ int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size
 		return e->error;
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_BUFFER;
-	idl_ring_frame f = {.buf = buf, .buf_bytes = max_bytes};
+	/* Field by field: an initializer would zero the 256 bytes of wire. */
+	idl_ring_frame f;
+	f.buf = buf;
+	f.buf_bytes = max_bytes;
+	f.alt = NULL;
+	f.alt_bytes = 0;
 	idl_typed_handle local[IDL_MAX_HANDLES];
-	int err = take_one(e, &f, local);
+	idl_typed_handle *into = *handle_count >= IDL_MAX_HANDLES ? handles : local;
+	int err = take_one(e, &f, into);
 	if (err == IDL_OK)
-		return give(e, &f, local, size, handles, handle_count);
+		return give(e, &f, into, size, handles, handle_count);
 	if (err == IDL_E_WOULD_BLOCK && peer_closed(e) && !idl_ring_ready(&e->rx))
 		return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
 	return err;
@@ -459,7 +474,7 @@ static bool route(idl_chan_end *e, const idl_ring_frame *f, const idl_typed_hand
 /* Where the next frame lands: in the buffer of `call`, or of the oldest
  * call in flight (most often it is that call's reply), and in the scratch
  * buffer when it does not fit there. */
-static void landing(idl_chan_end *e, idl_call *call, idl_ring_frame *f)
+static inline void landing(idl_chan_end *e, idl_call *call, idl_ring_frame *f)
 {
 	for (idl_call *c = e->calls; call == NULL && c != NULL; c = c->next)
 		if (c->status == IDL_E_WOULD_BLOCK)
@@ -497,8 +512,8 @@ static int end_call_begin(idl_endpoint *ep, idl_call *call)
 	idl_chan_end *e = (idl_chan_end *)ep;
 	if (e->error != IDL_OK)
 		return e->error;
-	if (call->owner != NULL || ((uintptr_t)call->buf & (IDL_FRAME_ALIGN - 1)) != 0)
-		return IDL_E_INVALID_ARGUMENT;
+	if (call->owner != NULL)
+		return IDL_E_INVALID_ARGUMENT; /* in flight already */
 	call->status = IDL_E_WOULD_BLOCK;
 	call->size = 0;
 	call->handle_count = 0;
@@ -572,8 +587,21 @@ static int end_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, 
 		landing(e, call, &f);
 		int err = take_one(e, &f, local);
 		if (err == IDL_OK) {
-			if (!route(e, &f, local))
+			const idl_frame_header *h = f.at;
+			if (call != NULL && f.at == call->buf && h->txid == call->txid &&
+			    (h->flags & IDL_FLAG_REPLY) != 0 &&
+			    f.handle_count <= call->handle_room) {
+				/* The reply awaited, already where it belongs: the
+				 * common end of a synchronous call. */
+				if (f.handle_count > 0)
+					IDL_MEMCPY(call->handles, local,
+					           sizeof(idl_typed_handle) * f.handle_count);
+				call->size = f.size;
+				call->handle_count = f.handle_count;
+				answered(e, call, IDL_OK);
+			} else if (!route(e, &f, local)) {
 				keep(e, f.at, f.size, local, f.handle_count);
+			}
 			continue;
 		}
 		if (err == IDL_E_FRAME_TOO_LARGE) {
@@ -620,10 +648,11 @@ static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_by
 		return e->error;
 	uint64_t deadline = 0;
 	for (;;) {
-		idl_ring_frame f = {.buf = buf,
-		                    .buf_bytes = max_bytes,
-		                    .alt = e->scratch,
-		                    .alt_bytes = e->scratch_bytes};
+		idl_ring_frame f; /* not an initializer: it would zero wire */
+		f.buf = buf;
+		f.buf_bytes = max_bytes;
+		f.alt = e->scratch;
+		f.alt_bytes = e->scratch_bytes;
 		idl_typed_handle local[IDL_MAX_HANDLES];
 		int err = take_one(e, &f, local);
 		if (err == IDL_OK) {

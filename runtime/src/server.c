@@ -166,21 +166,27 @@ static int reply_room_unlocked(idl_chan_end *e)
  * may be writing the ring. */
 static int reply_room(idl_chan_end *e)
 {
-	if (atomic_load_explicit(&e->deferred, memory_order_acquire) == 0)
-		return reply_room_unlocked(e);
-	idl_lock_take(e->tx_lock);
+	bool locked = atomic_load_explicit(&e->deferred, memory_order_acquire) != 0;
+	if (locked)
+		idl_lock_take(e->tx_lock);
 	int err = reply_room_unlocked(e);
-	idl_lock_give(e->tx_lock);
+	if (locked)
+		idl_lock_give(e->tx_lock);
 	return err;
 }
 
-/* Hands a request to the first interface that knows its ordinal. */
+/* Hands a request to the first interface that knows its ordinal. The
+ * first interface is tried before the loop: most servers serve one. */
 static int dispatch(idl_server *s, idl_request *r, size_t size, const idl_typed_handle *handles,
                     uint32_t count)
 {
-	int err = IDL_E_ORDINAL;
-	for (uint32_t i = 0; i < s->interface_count && err == IDL_E_ORDINAL; i++) {
-		const idl_served_interface *served = &s->interfaces[i];
+	if (s->interface_count == 0)
+		return IDL_E_ORDINAL;
+	const idl_served_interface *served = &s->interfaces[0];
+	r->ctx = served->ctx;
+	int err = served->iface->dispatch(served->handlers, r, s->buf, size, handles, count);
+	for (uint32_t i = 1; err == IDL_E_ORDINAL && i < s->interface_count; i++) {
+		served = &s->interfaces[i];
 		r->ctx = served->ctx;
 		err = served->iface->dispatch(served->handlers, r, s->buf, size, handles, count);
 	}

@@ -73,19 +73,19 @@ typedef struct idl_chan_end {
 	idl_wake *peer; /* the peer's */
 	int error;      /* sticky once the channel is closed */
 	uint32_t owed;  /* IDL_WAIT_ bits owed to the peer while batching */
-	bool nonblock;  /* sending into a full ring: IDL_E_WOULD_BLOCK, not wait */
-	bool batching;  /* the server loop wakes the peer once per batch */
-	bool tx_locked; /* a server's end: send_begin took tx_lock, send_commit gives it */
 	/* A server's end: reply tokens given out and not used. While there are
 	 * any, other threads may send on this end, and the server thread takes
 	 * tx_lock around its own sends; when there are none (the rule), it does
 	 * not: one load. */
 	_Atomic uint32_t deferred;
 	uint32_t tx_room;  /* room of the frame reserved by send_begin, handle words included */
+	bool nonblock;     /* sending into a full ring: IDL_E_WOULD_BLOCK, not wait */
+	bool batching;     /* the server loop wakes the peer once per batch */
+	bool tx_locked;    /* a server's end: send_begin took tx_lock, send_commit gives it */
 	uint8_t *tx_frame; /* the frame reserved by send_begin */
 	const idl_transfer_ops *xfer;
+	/* Set up once, or used when waiting (or with handles). */
 	void *xfer_ctx;
-	/* Set up once, or used when waiting. */
 	idl_chan_shared *shared;
 	enum idl_chan_side side;
 	idl_wake *sleep_on;     /* where this side sleeps: client: self; server: doorbell */

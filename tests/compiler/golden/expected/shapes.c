@@ -499,19 +499,19 @@ int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense err
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < 32)
+	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_BUFFER;
 	if (!test_shapes_dense_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, 8);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = 32;
+	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
 	h->reserved = 0;
-	return 32;
+	return IDL_ERROR_FRAME_BYTES;
 }
 
 int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_shapes_dense *error)
@@ -519,9 +519,9 @@ int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_s
 	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	test_shapes_dense value;
-	if (size < 32)
+	if (size < IDL_ERROR_FRAME_BYTES)
 		return IDL_E_MESSAGE_SHORT;
-	if (size > 32)
+	if (size > IDL_ERROR_FRAME_BYTES)
 		return IDL_E_TRAILING;
 	if (h->size != size)
 		return IDL_E_FRAME_SIZE;
@@ -1254,8 +1254,9 @@ static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
 }
 
 /* shapes.idl:65: Gadget.put */
-static int start_test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
-                                        idl_call *call)
+static inline int start_test_shapes_gadget_put(idl_endpoint *ep,
+                                               const test_shapes_gadget_put_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1267,10 +1268,10 @@ static int start_test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadg
 	return err;
 }
 
-static int finish_test_shapes_gadget_put(idl_endpoint *ep, idl_call *call,
-                                         test_shapes_gadget_put_reply_buffer *buf,
-                                         const test_shapes_gadget_put_reply **reply,
-                                         test_shapes_dense *error)
+static inline int finish_test_shapes_gadget_put(idl_endpoint *ep, idl_call *call,
+                                                test_shapes_gadget_put_reply_buffer *buf,
+                                                const test_shapes_gadget_put_reply **reply,
+                                                test_shapes_dense *error)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1317,8 +1318,9 @@ int test_shapes_gadget_put_finish(idl_endpoint *ep, test_shapes_gadget_put_pendi
 }
 
 /* shapes.idl:67: Gadget.get */
-static int start_test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
-                                        idl_call *call)
+static inline int start_test_shapes_gadget_get(idl_endpoint *ep,
+                                               const test_shapes_gadget_get_request *req,
+                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1330,9 +1332,9 @@ static int start_test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadg
 	return err;
 }
 
-static int finish_test_shapes_gadget_get(idl_endpoint *ep, idl_call *call,
-                                         test_shapes_gadget_get_reply_buffer *buf,
-                                         const test_shapes_gadget_get_reply **reply)
+static inline int finish_test_shapes_gadget_get(idl_endpoint *ep, idl_call *call,
+                                                test_shapes_gadget_get_reply_buffer *buf,
+                                                const test_shapes_gadget_get_reply **reply)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
@@ -1380,8 +1382,9 @@ int test_shapes_gadget_poke(idl_endpoint *ep, const test_shapes_gadget_poke_requ
 }
 
 /* shapes.idl:70: Gadget.pair */
-static int start_test_shapes_gadget_pair(idl_endpoint *ep,
-                                         const test_shapes_gadget_pair_request *req, idl_call *call)
+static inline int start_test_shapes_gadget_pair(idl_endpoint *ep,
+                                                const test_shapes_gadget_pair_request *req,
+                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
 	int err = ep->ops->call_begin(ep, call);
@@ -1393,9 +1396,9 @@ static int start_test_shapes_gadget_pair(idl_endpoint *ep,
 	return err;
 }
 
-static int finish_test_shapes_gadget_pair(idl_endpoint *ep, idl_call *call,
-                                          test_shapes_gadget_pair_reply_buffer *buf,
-                                          const test_shapes_gadget_pair_reply **reply)
+static inline int finish_test_shapes_gadget_pair(idl_endpoint *ep, idl_call *call,
+                                                 test_shapes_gadget_pair_reply_buffer *buf,
+                                                 const test_shapes_gadget_pair_reply **reply)
 {
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
