@@ -24,7 +24,8 @@
 #                       udpecho answers, and the guest reaches nothing else
 #                       (it is what QEMU's user-mode network with restrict=on
 #                       and hostfwd=udp:127.0.0.1:PORT-:7 promises, and with
-#                       Debian 12's libslirp cannot do: see udp_forward.c)
+#                       Debian 12's libslirp cannot do: see udp_forward.c);
+#                       IDLK_NET_DUMP=FILE.pcap records the link's frames
 #
 # When standard input is not a terminal, what it supplies is typed into the
 # shell. TCG is the default: it starts this small system in a second or two.
@@ -118,6 +119,9 @@ if [ -n "$udp_port" ]; then
 	done
 	nic="-netdev dgram,id=net0,local.type=unix,local.path=$tmp/qemu.sock,remote.type=unix,remote.path=$tmp/link.sock
 		-device virtio-net-pci,netdev=net0,disable-legacy=on"
+	# IDLK_NET_DUMP=FILE.pcap: every frame of the link, both ways, for
+	# tcpdump or wireshark (and the captured frames of tests/net).
+	[ -n "${IDLK_NET_DUMP:-}" ] && nic="$nic -object filter-dump,id=dump0,netdev=net0,file=$IDLK_NET_DUMP"
 fi
 machine="-machine q35 -boot d -m 128M -display none -no-reboot $nic
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04"

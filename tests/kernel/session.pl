@@ -66,7 +66,10 @@ while (1) {
 		# The prompt at the end of the output: type the next line. A line
 		# that starts with "!" is a command for the host instead (sent
 		# traffic, say), run to its end while the guest waits at the prompt.
-		if (@lines && $seen =~ /(^|\n)\$ $/) {
+		# The servers' log lines (each written whole by the kernel) may
+		# land after the prompt: look with them cut out.
+		(my $shell = $seen) =~ s/(?:init|fs|pci|blk|eth|net|console|kserve|udpecho): [^\n]*\n//g;
+		if (@lines && $shell =~ /(^|\n)\$ $/) {
 			while (@lines && $lines[0] =~ /^!(.*)/) {
 				shift(@lines);
 				system('sh', '-c', $1);
