@@ -111,3 +111,8 @@ attribute *ast_find_attr(attribute *list, const char *name)
 			return a;
 	return NULL;
 }
+
+bool ast_is_flexible_union(const decl *d)
+{
+	return d->kind == DECL_UNION && d->flexible;
+}

@@ -113,14 +113,30 @@ typedef struct attribute {
 	struct attribute *next;
 } attribute;
 
+/* One item of a `reserved` line: a name, or a number (an ordinal, an enum
+ * or bits value, a union tag) that a later version may not use again. */
+typedef struct reserved {
+	const char *name; /* NULL for a number */
+	expr *value;      /* NULL for a name */
+	loc loc;
+	struct reserved *next;
+} reserved;
+
 /* A struct field, enum or bits member, union variant, or method parameter. */
 typedef struct member {
 	const char *name;
 	loc loc;
 	const char *doc;
-	type *type;  /* fields, variants, parameters */
-	expr *value; /* enum and bits members, union variant tags */
+	attribute *attrs; /* parameters */
+	type *type;       /* fields, variants, parameters */
+	expr *value;      /* enum and bits members, union variant tags */
+	expr *fallback;   /* a parameter's declared default ("= expr"), or NULL */
 	struct member *next;
+	/* resolved */
+	uint32_t added; /* parameters: the version that added it (@added), 1 by default */
+	loc added_loc;  /* where @added is, or the parameter */
+	struct member *fallback_enum; /* an enum parameter's default member */
+	idl_int fallback_value;       /* an integer parameter's default */
 	/* layout */
 	uint32_t offset; /* byte offset in the enclosing inline part */
 } member;
@@ -146,6 +162,7 @@ typedef struct method {
 	loc loc;
 	const char *doc;
 	attribute *attrs;
+	uint32_t added; /* the interface version that added it (@added), 1 by default */
 	member *params;
 	member *results;
 	bool has_reply; /* two-way */
@@ -167,9 +184,12 @@ struct decl {
 	file *file;
 	int_kind int_kind; /* const, enum, bits and union tag type */
 	loc int_kind_loc;
-	expr *value;     /* const */
-	member *members; /* enum, bits, struct fields, union variants */
-	method *methods; /* interface */
+	expr *value;         /* const */
+	member *members;     /* enum, bits, struct fields, union variants */
+	method *methods;     /* interface */
+	reserved *reserveds; /* enum, bits, union, interface: names and numbers kept from reuse */
+	bool flexible;       /* enum, bits, union declared `flexible`: unknown values are kept */
+	loc modifier_loc;    /* where `strict` or `flexible` is, if written */
 	decl *next;
 	/* resolved */
 	bool is_message;            /* a synthesized request, reply or event struct */
@@ -184,6 +204,16 @@ struct decl {
 	wire_shape shape;
 	uint64_t max_frame_bytes; /* interface: the frame limit; message: its maximum size */
 	uint64_t bits_mask;       /* bits: the union of member values */
+	uint32_t envelope_offset; /* flexible union: where its idl_envelope is */
+	uint32_t payload_offset;  /* union: where its variants are */
+	uint32_t version;         /* interface: its version (@version), 1 by default */
+	uint32_t oldest;          /* interface: the oldest version it talks to (@oldest) */
+	/* message: the inline part (header included) of each of its versions,
+	 * ascending; the last is shape.size. versions[i] is the interface
+	 * version that made it. */
+	uint32_t *version_inline;
+	uint32_t *versions;
+	uint32_t version_count;
 };
 
 typedef struct import {
@@ -228,5 +258,7 @@ const char *ast_handle_kind_name(handle_kind k);
 const char *ast_decl_kind_name(decl_kind k);
 /* Looks up an attribute by name; NULL when absent. */
 attribute *ast_find_attr(attribute *list, const char *name);
+/* Whether d is a flexible union, whose inline part holds an envelope. */
+bool ast_is_flexible_union(const decl *d);
 
 #endif

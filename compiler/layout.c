@@ -4,7 +4,8 @@
  * Computes each type's inline size and alignment (natural alignment, as a
  * C compiler lays out the generated structs), its largest out-of-line part
  * and handle count, and each field's offset. Messages start after the
- * 24-byte frame header and end on an 8-byte boundary. Every message's
+ * 24-byte frame header and end on an 8-byte boundary; each version of a
+ * message starts its fields on an 8-byte boundary too. Every message's
  * largest frame must fit its interface's @max_frame; the error says by how
  * much it does not.
  */
@@ -114,17 +115,52 @@ static void shape_type(layout *l, type *t)
 	}
 }
 
+/*
+ * A message's versions: the fields of each later version start on an
+ * 8-byte boundary after the inline part of the one before, so that each
+ * earlier version's inline part, padding included, is a prefix of the
+ * later ones'. Records each version's inline part.
+ */
+static uint64_t start_version(layout *l, decl *d, member *m, uint64_t offset)
+{
+	uint32_t n = d->version_count;
+	if (n > 0 && m->added == d->versions[n - 1])
+		return offset;
+	uint64_t at = align_up(offset, 8);
+	if (n > 0)
+		d->version_inline[n - 1] = (uint32_t)at;
+	d->versions[n] = m->added;
+	d->version_count = n + 1;
+	(void)l;
+	return at;
+}
+
 static void lay_out_struct(layout *l, decl *d)
 {
 	wire_shape *s = &d->shape;
 	/* A message's fields follow the frame header. */
 	uint64_t offset = d->is_message ? 24 : 0;
 	uint32_t align = d->is_message ? 8 : 1;
+	if (d->is_message) {
+		size_t n = 1;
+		for (member *m = d->members; m != NULL; m = m->next)
+			n++;
+		d->version_inline = arena_alloc(&l->c->arena, n * sizeof(uint32_t));
+		d->versions = arena_alloc(&l->c->arena, n * sizeof(uint32_t));
+		d->versions[0] = 1;
+		d->version_count = 1;
+	}
 	for (member *m = d->members; m != NULL; m = m->next) {
 		shape_type(l, m->type);
 		const wire_shape *f = &m->type->shape;
 		if (f->align == 0)
 			continue; /* unresolved; already reported */
+		if (d->is_message) {
+			uint64_t start = start_version(l, d, m, offset);
+			if (start != offset)
+				s->has_padding = true;
+			offset = start;
+		}
 		uint64_t at = align_up(offset, f->align);
 		if (at != offset)
 			s->has_padding = true;
@@ -150,6 +186,8 @@ static void lay_out_struct(layout *l, decl *d)
 	s->size = (uint32_t)size;
 	s->align = align;
 	s->needs_check |= s->has_padding;
+	if (d->is_message)
+		d->version_inline[d->version_count - 1] = s->size;
 }
 
 static void lay_out_union(layout *l, decl *d)
@@ -174,8 +212,19 @@ static void lay_out_union(layout *l, decl *d)
 	}
 	uint32_t align = tag > payload_align ? tag : payload_align;
 	uint64_t payload_offset = align_up(tag, payload_align);
+	d->envelope_offset = 0;
+	if (d->flexible) {
+		/* The envelope (idl_envelope: 8 bytes, aligned to 4) follows the
+		 * tag; unknown variants are skipped by what it counts. */
+		uint64_t envelope = align_up(tag, 4);
+		d->envelope_offset = (uint32_t)envelope;
+		payload_offset = align_up(envelope + 8, payload_align);
+		if (align < 4)
+			align = 4;
+	}
 	for (member *m = d->members; m != NULL; m = m->next)
 		m->offset = (uint32_t)payload_offset;
+	d->payload_offset = (uint32_t)payload_offset;
 	s->size = (uint32_t)align_up(payload_offset + payload, align);
 	s->align = align;
 	s->needs_check = true;
@@ -191,8 +240,10 @@ static void lay_out_decl(layout *l, decl *d)
 	case DECL_ENUM:
 	case DECL_BITS:
 		d->shape.size = d->shape.align = ast_int_kind_bytes(d->int_kind);
+		/* A flexible enum or bits type keeps values it does not know. */
 		d->shape.needs_check =
-		    d->kind == DECL_ENUM || d->bits_mask != (uint64_t)ast_int_kind_max(d->int_kind);
+		    !d->flexible && (d->kind == DECL_ENUM ||
+		                     d->bits_mask != (uint64_t)ast_int_kind_max(d->int_kind));
 		break;
 	case DECL_STRUCT:
 		lay_out_struct(l, d);

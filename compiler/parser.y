@@ -21,6 +21,12 @@ typedef struct node_list {
 	void *head;
 	void *tail;
 } node_list;
+/* The body of an enum, bits, union or interface: its members and its
+ * `reserved` lines. */
+typedef struct body_lists {
+	node_list items;
+	node_list reserved;
+} body_lists;
 }
 
 %code provides {
@@ -49,9 +55,13 @@ static void split_name(parse_ctx *p, const char *qname, const char **qualifier, 
 static member *new_member(parse_ctx *p, loc at, const char *doc, const char *name, type *t, expr *value);
 static method *new_method(parse_ctx *p, loc at, method_kind kind, const char *name, member *params);
 static decl *new_decl(parse_ctx *p, loc at, decl_kind kind, const char *name);
+static reserved *new_reserved(parse_ctx *p, loc at, const char *name, expr *value);
+static void modifier(parse_ctx *p, decl *d, const char *word, loc at);
 /* Appends in O(1): a list under construction is a head and a tail. */
 #define LIST_ADD(list, item, type) list_add(&(list), (item), offsetof(type, next))
 static void list_add(node_list *list, void *item, size_t next_offset);
+static void reserved_line(parse_ctx *p, node_list *list, const char *doc, const char *word,
+                          loc at, node_list items);
 }
 
 %union {
@@ -66,7 +76,9 @@ static void list_add(node_list *list, void *item, size_t next_offset);
 	decl *decl;
 	attribute *attr;
 	import *imp;
+	reserved *res;
 	node_list list;
+	body_lists body;
 }
 
 %token END 0 "end of file"
@@ -86,10 +98,13 @@ static void list_add(node_list *list, void *item, size_t next_offset);
 %type <ikind> int_type
 %type <expr> expr bound
 %type <type> type
-%type <list> enum_members fields variants params methods attrs imports decls
+%type <list> fields params attrs imports decls reserved_items
+%type <body> enum_members variants methods
 %type <member> enum_member field variant params_opt param
+%type <res> reserved_item
+%type <expr> default_opt
 %type <method> method method_body
-%type <decl> decl decl_body
+%type <decl> decl decl_body enum_like
 %type <attr> attr
 %type <imp> import
 %type <type> error_opt
@@ -180,37 +195,67 @@ decl_body
 		$$->int_kind_loc = @4;
 		$$->value = $6;
 	}
-	| ENUM IDENT ':' int_type '{' enum_members '}' {
+	| enum_like
+	| IDENT enum_like { $$ = $2; modifier(p, $$, $1, @1); }
+	| STRUCT IDENT '{' fields '}' {
+		$$ = new_decl(p, @2, DECL_STRUCT, $2);
+		$$->members = $4.head;
+	}
+	| INTERFACE IDENT '{' methods '}' {
+		$$ = new_decl(p, @2, DECL_INTERFACE, $2);
+		$$->methods = $4.items.head;
+		$$->reserveds = $4.reserved.head;
+	}
+	;
+
+/* The declarations that `strict` or `flexible` may come before. */
+enum_like
+	: ENUM IDENT ':' int_type '{' enum_members '}' {
 		$$ = new_decl(p, @2, DECL_ENUM, $2);
 		$$->int_kind = (int_kind)$4;
 		$$->int_kind_loc = @4;
-		$$->members = $6.head;
+		$$->members = $6.items.head;
+		$$->reserveds = $6.reserved.head;
 	}
 	| BITS IDENT ':' int_type '{' enum_members '}' {
 		$$ = new_decl(p, @2, DECL_BITS, $2);
 		$$->int_kind = (int_kind)$4;
 		$$->int_kind_loc = @4;
-		$$->members = $6.head;
-	}
-	| STRUCT IDENT '{' fields '}' {
-		$$ = new_decl(p, @2, DECL_STRUCT, $2);
-		$$->members = $4.head;
+		$$->members = $6.items.head;
+		$$->reserveds = $6.reserved.head;
 	}
 	| UNION IDENT ':' int_type '{' variants '}' {
 		$$ = new_decl(p, @2, DECL_UNION, $2);
 		$$->int_kind = (int_kind)$4;
 		$$->int_kind_loc = @4;
-		$$->members = $6.head;
+		$$->members = $6.items.head;
+		$$->reserveds = $6.reserved.head;
 	}
-	| INTERFACE IDENT '{' methods '}' {
-		$$ = new_decl(p, @2, DECL_INTERFACE, $2);
-		$$->methods = $4.head;
+	;
+
+/* `reserved a, 7;`: names and numbers that may not be used again. The
+ * word is an identifier, so that it stays usable as a name elsewhere. */
+reserved_items
+	: reserved_item { $$ = (node_list){0}; LIST_ADD($$, $1, reserved); }
+	| reserved_items ',' reserved_item { $$ = $1; LIST_ADD($$, $3, reserved); }
+	;
+
+reserved_item
+	: IDENT { $$ = new_reserved(p, @1, $1, NULL); }
+	| INTEGER { $$ = new_reserved(p, @1, NULL, ast_expr_int(p->arena, @1, $1)); }
+	| '-' INTEGER {
+		$$ = new_reserved(p, @$, NULL,
+		                  ast_expr_unary(p->arena, @$, '-', ast_expr_int(p->arena, @2, $2)));
 	}
 	;
 
 enum_members
-	: %empty { $$ = (node_list){0}; }
-	| enum_members enum_member { $$ = $1; if ($2) LIST_ADD($$, $2, member); }
+	: %empty { $$ = (body_lists){0}; }
+	| enum_members enum_member { $$ = $1; if ($2) LIST_ADD($$.items, $2, member); }
+	| enum_members docs IDENT reserved_items ';' {
+		$$ = $1;
+		reserved_line(p, &$$.reserved, $2, $3, @3, $4);
+	}
 	;
 
 enum_member
@@ -229,8 +274,12 @@ field
 	;
 
 variants
-	: %empty { $$ = (node_list){0}; }
-	| variants variant { $$ = $1; if ($2) LIST_ADD($$, $2, member); }
+	: %empty { $$ = (body_lists){0}; }
+	| variants variant { $$ = $1; if ($2) LIST_ADD($$.items, $2, member); }
+	| variants docs IDENT reserved_items ';' {
+		$$ = $1;
+		reserved_line(p, &$$.reserved, $2, $3, @3, $4);
+	}
 	;
 
 variant
@@ -239,8 +288,14 @@ variant
 	;
 
 methods
-	: %empty { $$ = (node_list){0}; }
-	| methods method { $$ = $1; if ($2) LIST_ADD($$, $2, method); }
+	: %empty { $$ = (body_lists){0}; }
+	| methods method { $$ = $1; if ($2) LIST_ADD($$.items, $2, method); }
+	| methods docs attrs IDENT reserved_items ';' {
+		$$ = $1;
+		if ($3.head != NULL)
+			diag_error(p->diag, ((attribute *)$3.head)->loc, "attributes before 'reserved' mean nothing");
+		reserved_line(p, &$$.reserved, $2, $4, @4, $5);
+	}
 	;
 
 method
@@ -280,7 +335,16 @@ params
 	;
 
 param
-	: IDENT ':' type { $$ = new_member(p, @1, NULL, $1, $3, NULL); }
+	: attrs IDENT ':' type default_opt {
+		$$ = new_member(p, @2, NULL, $2, $4, NULL);
+		$$->attrs = $1.head;
+		$$->fallback = $5;
+	}
+	;
+
+default_opt
+	: %empty { $$ = NULL; }
+	| '=' expr { $$ = $2; }
 	;
 
 int_type
@@ -506,6 +570,44 @@ static decl *new_decl(parse_ctx *p, loc at, decl_kind kind, const char *name)
 	d->name = name;
 	d->file = p->file;
 	return d;
+}
+
+static reserved *new_reserved(parse_ctx *p, loc at, const char *name, expr *value)
+{
+	reserved *r = arena_alloc(p->arena, sizeof(reserved));
+	r->loc = at;
+	r->name = name;
+	r->value = value;
+	return r;
+}
+
+/* `strict` or `flexible` before enum, bits or union. */
+static void modifier(parse_ctx *p, decl *d, const char *word, loc at)
+{
+	d->modifier_loc = at;
+	if (strcmp(word, "flexible") == 0)
+		d->flexible = true;
+	else if (strcmp(word, "strict") != 0)
+		diag_error(p->diag, at, "unknown modifier '%s'; expected 'strict' or 'flexible'", word);
+}
+
+/* A `reserved` line: its word must be `reserved`; a doc comment cannot
+ * describe it. */
+static void reserved_line(parse_ctx *p, node_list *list, const char *doc, const char *word,
+                          loc at, node_list items)
+{
+	if (strcmp(word, "reserved") != 0) {
+		diag_error(p->diag, at, "expected a member, found '%s'", word);
+		diag_note(p->diag, at, "a line of names and numbers kept from reuse starts with 'reserved'");
+		return;
+	}
+	if (doc != NULL)
+		diag_error(p->diag, at, "doc comment before 'reserved'; it describes nothing");
+	if (list->tail != NULL)
+		((reserved *)list->tail)->next = items.head;
+	else
+		list->head = items.head;
+	list->tail = items.tail;
 }
 
 static void list_add(node_list *list, void *item, size_t next_offset)

@@ -16,6 +16,7 @@
 /* The largest bound of a string, bytes or vector, and of a fixed array. */
 #define MAX_BOUND   0x7fffffffu
 #define MAX_ORDINAL 0x7fffffffu
+#define MAX_VERSION 0xffffu
 
 enum {
 	UNVISITED,
@@ -418,6 +419,8 @@ static void check_member_names(sema *s, member *list, const char *what)
 	}
 }
 
+static void check_member_reserved(sema *s, decl *d);
+
 static void check_enum_like(sema *s, decl *d)
 {
 	const char *kind = d->kind == DECL_ENUM ? "enum" : "bits";
@@ -453,6 +456,7 @@ static void check_enum_like(sema *s, decl *d)
 			}
 		}
 	}
+	check_member_reserved(s, d);
 }
 
 static void check_struct(sema *s, decl *d)
@@ -485,6 +489,7 @@ static void check_union(sema *s, decl *d)
 			}
 		}
 	}
+	check_member_reserved(s, d);
 }
 
 /* FNV-1a over "package.Interface.method", kept to 31 bits and never 0;
@@ -521,6 +526,24 @@ static decl *make_message(sema *s, decl *iface, method *m, member *fields, const
 	return msg;
 }
 
+/* The attributes idlc knows; each applies to one kind of thing. */
+static const char *const known_attributes[] = {"max_frame", "ordinal", "version", "oldest",
+                                               "added"};
+
+/* allowed: the attribute names that apply here, separated by spaces. */
+static bool attribute_allowed(const char *allowed, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *at = allowed; at != NULL && *at != '\0';) {
+		const char *end = strchr(at, ' ');
+		size_t len = end != NULL ? (size_t)(end - at) : strlen(at);
+		if (len == n && strncmp(at, name, n) == 0)
+			return true;
+		at = end != NULL ? end + 1 : NULL;
+	}
+	return false;
+}
+
 static void check_attributes(sema *s, attribute *attrs, const char *allowed, const char *where)
 {
 	for (attribute *a = attrs; a != NULL; a = a->next) {
@@ -530,9 +553,12 @@ static void check_attributes(sema *s, attribute *attrs, const char *allowed, con
 			diag_note(s->d, first->loc, "first given here");
 			continue;
 		}
-		if (allowed != NULL && strcmp(a->name, allowed) == 0)
+		if (attribute_allowed(allowed, a->name))
 			continue;
-		if (strcmp(a->name, "ordinal") == 0 || strcmp(a->name, "max_frame") == 0)
+		bool known = false;
+		for (size_t i = 0; i < sizeof(known_attributes) / sizeof(known_attributes[0]); i++)
+			known |= strcmp(a->name, known_attributes[i]) == 0;
+		if (known)
 			diag_error(s->d, a->loc, "attribute '@%s' does not apply to %s", a->name,
 			           where);
 		else
@@ -564,16 +590,144 @@ static bool attribute_value(sema *s, file *f, attribute *a, uint64_t lo, uint64_
 #define DEFAULT_MAX_FRAME 65536u
 #define LARGEST_FRAME     0xfffffff8u
 
+/* @added(N) of a method or parameter of interface d: 1 when absent. */
+static uint32_t added_version(sema *s, decl *d, attribute *attrs)
+{
+	attribute *a = ast_find_attr(attrs, "added");
+	uint64_t v = 1;
+	if (a == NULL || !attribute_value(s, d->file, a, 1, MAX_VERSION, &v))
+		return 1;
+	if (v > d->version) {
+		diag_error(s->d, a->arg->loc, "@added(%llu) is above the version of '%s' (%u)",
+		           (unsigned long long)v, d->name, d->version);
+		attribute *version = ast_find_attr(d->attrs, "version");
+		diag_note(s->d, version != NULL ? version->loc : d->loc,
+		          "raise it with @version(%llu) on the interface", (unsigned long long)v);
+		return d->version;
+	}
+	return (uint32_t)v;
+}
+
+/* The `reserved` names and numbers of a declaration: each given once, and
+ * none used by a member. */
+static bool reserved_number(sema *s, decl *d, reserved *r, idl_int *out)
+{
+	if (!eval(s, d->file, r->value, out))
+		return false;
+	if (d->kind == DECL_INTERFACE) {
+		if (*out < 1 || *out > MAX_ORDINAL) {
+			diag_error(s->d, r->loc,
+			           "reserved ordinal is out of range; it must be 1 to %u",
+			           MAX_ORDINAL);
+			return false;
+		}
+		return true;
+	}
+	return check_fits(s, *out, d->int_kind, r->loc, "reserved value");
+}
+
+static void check_reserved_list(sema *s, decl *d)
+{
+	for (reserved *r = d->reserveds; r != NULL; r = r->next) {
+		idl_int v = 0;
+		bool numbered = r->name == NULL && reserved_number(s, d, r, &v);
+		for (reserved *o = d->reserveds; o != r; o = o->next) {
+			idl_int w;
+			bool same = r->name != NULL
+			                ? o->name != NULL && strcmp(o->name, r->name) == 0
+			                : numbered && o->name == NULL && o->value->evaluated &&
+			                      (w = o->value->value, w == v);
+			if (same) {
+				diag_error(s->d, r->loc, "reserved twice");
+				diag_note(s->d, o->loc, "first reserved here");
+				break;
+			}
+		}
+	}
+}
+
+static void reserved_clash(sema *s, reserved *r, const char *what, loc at)
+{
+	diag_error(s->d, at, "%s is reserved", what);
+	diag_note(s->d, r->loc, "reserved here, so that a later version does not reuse it");
+}
+
+/* Members of an enum, bits or union against its `reserved` line. */
+static void check_member_reserved(sema *s, decl *d)
+{
+	check_reserved_list(s, d);
+	const char *what = d->kind == DECL_UNION ? "variant" : "member";
+	for (reserved *r = d->reserveds; r != NULL; r = r->next) {
+		for (member *m = d->members; m != NULL; m = m->next) {
+			bool clash = r->name != NULL ? strcmp(r->name, m->name) == 0
+			                             : r->value->evaluated && m->value->evaluated &&
+			                                   r->value->value == m->value->value;
+			if (!clash)
+				continue;
+			if (r->name != NULL)
+				reserved_clash(
+				    s, r, arena_printf(s->a, "the name of %s '%s'", what, m->name),
+				    m->loc);
+			else
+				reserved_clash(s, r,
+				               arena_printf(s->a, "the %s of %s '%s'",
+				                            d->kind == DECL_UNION ? "tag" : "value",
+				                            what, m->name),
+				               m->value->loc);
+		}
+	}
+}
+
+/* Methods against the interface's `reserved` line. A reserved name also
+ * reserves the ordinal derived from it: that is the ordinal old peers use. */
+static void check_interface_reserved(sema *s, decl *d)
+{
+	check_reserved_list(s, d);
+	const char *package = d->file->package ? d->file->package : "";
+	for (reserved *r = d->reserveds; r != NULL; r = r->next) {
+		uint32_t ordinal = 0;
+		if (r->name != NULL)
+			ordinal = derive_ordinal(package, d->name, r->name);
+		else if (r->value->evaluated)
+			ordinal = (uint32_t)r->value->value;
+		for (method *m = d->methods; m != NULL; m = m->next) {
+			if (r->name != NULL && strcmp(r->name, m->name) == 0)
+				reserved_clash(
+				    s, r, arena_printf(s->a, "the name of method '%s'", m->name),
+				    m->loc);
+			else if (ordinal != 0 && m->ordinal == ordinal)
+				reserved_clash(s, r,
+				               arena_printf(s->a, "ordinal %u of method '%s'",
+				                            ordinal, m->name),
+				               m->ordinal_loc);
+		}
+	}
+}
+
 static void check_interface(sema *s, decl *d)
 {
 	file *f = d->file;
 	if (is_empty(d, d->methods))
 		diag_error(s->d, d->loc, "interface '%s' has no methods or events", d->name);
-	check_attributes(s, d->attrs, "max_frame", "an interface");
+	check_attributes(s, d->attrs, "max_frame version oldest", "an interface");
 	d->max_frame_bytes = DEFAULT_MAX_FRAME;
 	attribute *max_frame = ast_find_attr(d->attrs, "max_frame");
 	if (max_frame)
 		attribute_value(s, f, max_frame, 64, LARGEST_FRAME, &d->max_frame_bytes);
+	uint64_t version = 1, oldest = 1;
+	attribute *version_attr = ast_find_attr(d->attrs, "version");
+	if (version_attr)
+		attribute_value(s, f, version_attr, 1, MAX_VERSION, &version);
+	attribute *oldest_attr = ast_find_attr(d->attrs, "oldest");
+	if (oldest_attr && attribute_value(s, f, oldest_attr, 1, MAX_VERSION, &oldest) &&
+	    oldest > version) {
+		diag_error(s->d, oldest_attr->arg->loc,
+		           "@oldest(%llu) is above the interface's version %llu",
+		           (unsigned long long)oldest, (unsigned long long)version);
+		oldest = version;
+	}
+	d->version = (uint32_t)version;
+	d->oldest = (uint32_t)oldest;
 
 	strmap names, ordinals;
 	strmap_init(&names, s->a);
@@ -593,7 +747,8 @@ static void check_interface(sema *s, decl *d)
 			          "empty reply",
 			          m->name);
 		}
-		check_attributes(s, m->attrs, "ordinal", "a method");
+		check_attributes(s, m->attrs, "ordinal added", "a method");
+		m->added = added_version(s, d, m->attrs);
 		attribute *explicit_ordinal = ast_find_attr(m->attrs, "ordinal");
 		uint64_t ordinal;
 		if (explicit_ordinal &&
@@ -627,6 +782,142 @@ static void check_interface(sema *s, decl *d)
 		m->request = make_message(s, d, m, m->params, suffix);
 		if (m->has_reply)
 			m->reply = make_message(s, d, m, m->results, "reply");
+	}
+	check_interface_reserved(s, d);
+}
+
+/* ---- versions of messages ---- */
+
+/* Whether all zero bytes are a valid value of t, and need nothing else
+ * (no pointer to set): what a receiver shows for a field that an earlier
+ * sender did not write. */
+static bool zero_is_valid(const type *t)
+{
+	switch (t->kind) {
+	case TYPE_INT:
+	case TYPE_BOOL:
+	case TYPE_OPTIONAL:
+		return true;
+	case TYPE_STRING:
+	case TYPE_BYTES:
+	case TYPE_VECTOR:
+	case TYPE_HANDLE:
+		return false;
+	case TYPE_ARRAY:
+		return zero_is_valid(t->element);
+	case TYPE_NAMED:
+		break;
+	}
+	const decl *d = t->target;
+	if (d == NULL)
+		return true; /* unresolved: reported already */
+	switch (d->kind) {
+	case DECL_BITS:
+		return true;
+	case DECL_ENUM:
+		if (d->flexible)
+			return true;
+		for (const member *m = d->members; m != NULL; m = m->next)
+			if (m->value->evaluated && m->value->value == 0)
+				return true;
+		return false;
+	case DECL_STRUCT:
+		for (const member *m = d->members; m != NULL; m = m->next)
+			if (!zero_is_valid(m->type))
+				return false;
+		return true;
+	case DECL_UNION:
+		for (const member *m = d->members; m != NULL; m = m->next)
+			if (m->value->evaluated && m->value->value == 0)
+				return zero_is_valid(m->type);
+		return d->flexible;
+	case DECL_CONST:
+	case DECL_INTERFACE:
+		break;
+	}
+	return false;
+}
+
+/* A parameter's declared default: an integer, or a member of its enum. */
+static void check_default(sema *s, decl *msg, member *m)
+{
+	type *t = m->type;
+	if (t->kind == TYPE_INT) {
+		idl_int v;
+		if (eval(s, msg->file, m->fallback, &v) &&
+		    check_fits(s, v, t->int_kind, m->fallback->loc, "default"))
+			m->fallback_value = v;
+		return;
+	}
+	if (t->kind == TYPE_NAMED && t->target != NULL && t->target->kind == DECL_ENUM) {
+		expr *e = m->fallback;
+		if (e->kind == EXPR_NAME && e->qualifier == NULL) {
+			for (member *o = t->target->members; o != NULL; o = o->next) {
+				if (strcmp(o->name, e->name) == 0) {
+					m->fallback_enum = o;
+					return;
+				}
+			}
+		}
+		diag_error(s->d, e->loc, "the default of '%s' must be a member of enum '%s'",
+		           m->name, t->target->name);
+		return;
+	}
+	diag_error(s->d, m->fallback->loc,
+	           "only integer and enum parameters have declared defaults; '%s' is absent "
+	           "as its zero value",
+	           m->name);
+}
+
+/*
+ * The parameters of a message, in versions: those of version 1 first,
+ * then each later version's, in ascending order (a version adds fields at
+ * the end, so that every earlier version is a prefix). A field added later
+ * must have a value a receiver can show when an earlier sender leaves it
+ * out: its declared default, or its zero value.
+ */
+static void check_message_versions(sema *s, decl *iface, decl *msg)
+{
+	member *last = NULL;
+	for (member *m = msg->members; m != NULL; m = m->next) {
+		check_attributes(s, m->attrs, "added", "a parameter");
+		m->added = added_version(s, iface, m->attrs);
+		attribute *added = ast_find_attr(m->attrs, "added");
+		m->added_loc = added != NULL ? added->loc : m->loc;
+		if (last != NULL && m->added < last->added) {
+			diag_error(
+			    s->d, m->added_loc,
+			    "'%s' (version %u) comes after '%s' (version %u); a version adds "
+			    "parameters after those of earlier versions",
+			    m->name, m->added, last->name, last->added);
+			diag_note(s->d, last->added_loc, "'%s' is added here", last->name);
+		}
+		last = m;
+		if (m->fallback != NULL && m->added == 1) {
+			diag_error(s->d, m->fallback->loc,
+			           "a default applies to a parameter added in a later version "
+			           "(@added(N)); '%s' is always sent",
+			           m->name);
+			continue;
+		}
+		if (m->added == 1)
+			continue;
+		if (m->fallback != NULL) {
+			check_default(s, msg, m);
+			continue;
+		}
+		type *t = m->type;
+		bool top_level_empty =
+		    t->kind == TYPE_STRING || t->kind == TYPE_BYTES || t->kind == TYPE_VECTOR;
+		if (!top_level_empty && !zero_is_valid(t)) {
+			diag_error(
+			    s->d, t->loc,
+			    "'%s' is added in version %u, but an earlier sender leaves it out "
+			    "and its type has no zero value",
+			    m->name, m->added);
+			diag_note(s->d, t->loc,
+			          "give it a default ('= VALUE'), or make it optional<...>");
+		}
 	}
 }
 
@@ -725,6 +1016,10 @@ static void claim_decl_names(sema *s, decl *d)
 	claim_c_name(s, d->channel_c_name, what, d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_PROTOCOL", sema_upper_case(s->a, base)), what,
 	             d->loc);
+	claim_c_name(s, arena_printf(s->a, "%s_VERSION", sema_upper_case(s->a, base)), what,
+	             d->loc);
+	claim_c_name(s, arena_printf(s->a, "%s_OLDEST_VERSION", sema_upper_case(s->a, base)), what,
+	             d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_handlers", base), what, d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_interface", base), what, d->loc);
 	claim_c_name(s, arena_printf(s->a, "%s_dispatch", base), what, d->loc);
@@ -805,6 +1100,17 @@ void sema_check(compilation *c)
 		for (import *imp = f->imports; imp != NULL; imp = imp->next)
 			if (imp->target != NULL && !imp->used)
 				diag_warning(s.d, imp->loc, "import '%s' is not used", imp->path);
+	}
+	for (file *f = c->files; f != NULL; f = f->next) {
+		for (decl *d = f->decls; d != NULL; d = d->next) {
+			if (d->kind != DECL_INTERFACE)
+				continue;
+			for (method *m = d->methods; m != NULL; m = m->next) {
+				check_message_versions(&s, d, m->request);
+				if (m->reply != NULL)
+					check_message_versions(&s, d, m->reply);
+			}
+		}
 	}
 	if (s.d->errors)
 		return;
