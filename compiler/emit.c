@@ -108,8 +108,9 @@ static void emit_joined(emitter *e, const char *const *args, size_t count, const
  * Chooses among the layouts clang-format uses for a call or declaration,
  * in the order it prefers them: all on one line; for an assignment, the
  * whole right side on the next line; arguments aligned after '(' on two
- * lines; all arguments on one line after a break behind '('; arguments
- * aligned after '('; for a function declaration whose first parameter
+ * lines; all arguments on one line after a break behind '('; for an
+ * assignment, the right side on the next line with its arguments aligned
+ * on two lines; arguments aligned after '('; for a function declaration whose first parameter
  * cannot follow the name, the return type on a line of its own.
  */
 void emit_wrapped(emitter *e, int indent, const char *head, const char *const *args, size_t count,
@@ -154,8 +155,22 @@ void emit_wrapped(emitter *e, int indent, const char *head, const char *const *a
 		emit_joined(e, args, count, tail);
 		return;
 	}
-	if (lines == 0 && assign != NULL &&
-	    aligned_lines(start + 4, args, count, tail_length) != 0) {
+	if (assign != NULL) {
+		/* The right side on the next line, its arguments aligned after
+		 * '(' on two lines. */
+		const char *call = assign + 3;
+		size_t call_column = start + 4 + strlen(call);
+		if (aligned_lines(call_column, args, count, tail_length) == 2) {
+			emit_indent(e, indent);
+			emit(e, "%.*s =\n", (int)(assign - head), head);
+			emit_indent(e, indent);
+			emit(e, "    %s", call);
+			emit_aligned(e, indent, start, call_column, args, count, tail, tail_length);
+			return;
+		}
+	}
+	size_t packed = aligned_lines(start + 4, args, count, tail_length);
+	if (assign != NULL && packed != 0 && (lines == 0 || (lines > 3 && packed < lines))) {
 		/* An argument too wide to align after '(': break behind it and pack. */
 		emit_indent(e, indent);
 		emit(e, "%s\n", head);
@@ -164,9 +179,14 @@ void emit_wrapped(emitter *e, int indent, const char *head, const char *const *a
 		emit_aligned(e, indent, start, start + 4, args, count, tail, tail_length);
 		return;
 	}
-	const char *space = strchr(head, ' ');
-	if (lines == 0 && indent == 0 && assign == NULL && space != NULL &&
-	    space < strchr(head, '(')) {
+	/* The return type (with any specifiers before it) ends at the last
+	 * space before the name. */
+	const char *paren = strchr(head, '(');
+	const char *space = NULL;
+	for (const char *c = head; paren != NULL && c < paren; c++)
+		if (*c == ' ')
+			space = c;
+	if (lines == 0 && indent == 0 && assign == NULL && space != NULL) {
 		/* The return type goes on a line of its own. */
 		emit(e, "%.*s\n", (int)(space - head), head);
 		head = space + 1;

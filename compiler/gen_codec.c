@@ -2,11 +2,14 @@
  * gen_codec.c: the encoders and copy-then-validate decoders in <name>.c.
  *
  * For each struct and union that a message reaches, a static check_ and
- * put_ function; for each message, _encode, _validate and _decode. A
- * validator runs only on the private copy: it checks each field on its own
- * line with its own error code, replaces out-of-line offsets by pointers
- * and handle indexes by handles, and returns IDL_OK only when every byte
- * of the frame was accounted for.
+ * put_ function; for each message, _encode, _validate and _decode (and
+ * _encode_version when it has several versions). A validator runs only on
+ * the private copy: it checks each field on its own line with its own
+ * error code, replaces out-of-line offsets by pointers and handle indexes
+ * by handles, and returns IDL_OK only when every byte of the frame that
+ * the receiver's version knows was accounted for. Its fast path takes a
+ * frame of the receiver's own version; any other (an earlier or later
+ * version, or a malformed frame) goes to the slow path, check_*_other.
  */
 #include "gen.h"
 
@@ -181,14 +184,40 @@ static void check_value(codec_gen *g, int indent, type *t, const char *lv)
 	}
 }
 
-/* Checks the fields of a struct (or message body) in order, padding included. */
+/* The version group a message's member starts, or 0: its index in
+ * d->versions when m is the first member of a later version. */
+static uint32_t group_starting_at(const decl *d, const member *m, const member *prev)
+{
+	if (!d->is_message || prev == NULL || m->added == prev->added)
+		return 0;
+	for (uint32_t i = 1; i < d->version_count; i++)
+		if (d->versions[i] == m->added)
+			return i;
+	return 0;
+}
+
+/*
+ * Checks the fields of a struct (or message body) in order, padding
+ * included. A message's fields of a later version are checked only when
+ * the sender wrote them: `sent`, its inline part, goes past where they
+ * begin (the padding before them belongs to the version before).
+ */
 static void check_fields(codec_gen *g, decl *d)
 {
 	uint64_t offset = d->is_message ? 24 : 0;
 	unsigned pads = 0;
-	for (member *m = d->members; m != NULL; m = m->next) {
+	member *prev = NULL;
+	for (member *m = d->members; m != NULL; prev = m, m = m->next) {
 		if (m->offset > offset)
 			check_padding(g, 1, arena_printf(g->a, "p->_pad%u", pads++));
+		uint32_t group = group_starting_at(d, m, prev);
+		if (group != 0) {
+			line(g, 1, "/* Version %u; an earlier sender's frame ends before it. */",
+			     d->versions[group]);
+			fail_if(g, 1,
+			        arena_printf(g->a, "sent <= %uu", d->version_inline[group - 1]),
+			        "IDL_OK");
+		}
 		/* Fields that any bit pattern satisfies have nothing to show. */
 		if (gen_needs_check(m->type))
 			emit(g->e, "\t/* %s: %s */\n", gen_where(g->c, m->loc), m->name);
@@ -224,17 +253,43 @@ static void gen_check_struct(codec_gen *g, decl *d)
 	emit(g->e, "}\n\n");
 }
 
+/* The padding fields of a union before its payload, as gen_header.c
+ * declares them: between tag and payload (strict), or between tag and
+ * envelope and between envelope and payload (flexible). */
+static unsigned union_leading_pads(const decl *d, const char *pads[2])
+{
+	uint32_t tag = ast_int_kind_bytes(d->int_kind);
+	unsigned n = 0;
+	if (ast_is_flexible_union(d)) {
+		if (d->envelope_offset > tag)
+			pads[n++] = "p->_pad0";
+		if (d->payload_offset > d->envelope_offset + 8) {
+			pads[n] = n == 0 ? "p->_pad0" : "p->_pad1";
+			n++;
+		}
+	} else if (d->payload_offset > tag) {
+		pads[n++] = "p->_pad0";
+	}
+	return n;
+}
+
 static void gen_check_union(codec_gen *g, decl *d)
 {
 	arena *a = g->a;
+	bool flexible = ast_is_flexible_union(d);
 	emit(g->e, "static int check_%s(idl_decoder *d, %s *p)\n{\n", d->c_name, d->c_name);
 	if (uses_err(d))
 		line(g, 1, "int err;");
 	line(g, 1, "(void)d;");
-	uint32_t tag = ast_int_kind_bytes(d->int_kind);
-	uint32_t payload = d->members->offset;
-	if (payload > tag)
-		check_padding(g, 1, "p->_pad0");
+	const char *pads[2];
+	unsigned n = union_leading_pads(d, pads);
+	for (unsigned i = 0; i < n; i++)
+		check_padding(g, 1, pads[i]);
+	if (flexible) {
+		line(g, 1, "uint64_t cursor = d->cursor;");
+		line(g, 1, "uint32_t next_handle = d->next_handle;");
+	}
+	uint32_t payload = d->payload_offset;
 	const char *upper = gen_upper(a, d->c_name);
 	line(g, 1, "switch (p->tag) {");
 	for (member *m = d->members; m != NULL; m = m->next) {
@@ -248,11 +303,18 @@ static void gen_check_union(codec_gen *g, decl *d)
 			    (unsigned long long)used, (unsigned long long)(d->shape.size - used));
 			fail_if(g, 2, cond, "IDL_E_PADDING");
 		}
-		line(g, 2, "return IDL_OK;");
+		line(g, 2, flexible ? "break;" : "return IDL_OK;");
 	}
 	line(g, 1, "default:");
-	line(g, 2, "return IDL_E_UNION_TAG;");
-	line(g, 1, "}");
+	if (flexible) {
+		line(g, 2, "/* A newer sender's variant: kept, its payload unread. */");
+		line(g, 2, "return idl_skip_envelope(d, &p->envelope);");
+		line(g, 1, "}");
+		line(g, 1, "return idl_end_envelope(d, &p->envelope, cursor, next_handle);");
+	} else {
+		line(g, 2, "return IDL_E_UNION_TAG;");
+		line(g, 1, "}");
+	}
 	emit(g->e, "}\n\n");
 }
 
@@ -347,23 +409,39 @@ static void put_value(codec_gen *g, int indent, type *t, const char *src, const 
 	}
 }
 
-static void put_fields(codec_gen *g, decl *d, const char *src)
+/*
+ * Fills in a struct's or message's fields from src: padding zeroed,
+ * out-of-line data and handles moved out. gated: a message encoded for an
+ * earlier version (inline_bytes) writes only that version's fields.
+ */
+static void put_fields(codec_gen *g, decl *d, const char *src, bool gated)
 {
 	uint64_t offset = d->is_message ? 24 : 0;
 	unsigned pads = 0;
-	for (member *m = d->members; m != NULL; m = m->next) {
+	int indent = 1;
+	member *prev = NULL;
+	for (member *m = d->members; m != NULL; prev = m, m = m->next) {
 		if (m->offset > offset) {
-			line(g, 1, "IDL_MEMSET(p->_pad%u, 0, sizeof(p->_pad%u));", pads, pads);
+			line(g, indent, "IDL_MEMSET(p->_pad%u, 0, sizeof(p->_pad%u));", pads, pads);
 			pads++;
 		}
-		put_value(g, 1, m->type, arena_printf(g->a, "%s->%s", src, m->name),
+		uint32_t group = gated ? group_starting_at(d, m, prev) : 0;
+		if (group != 0) {
+			if (indent > 1)
+				line(g, 1, "}");
+			line(g, 1, "if (inline_bytes > %uu) {", d->version_inline[group - 1]);
+			indent = 2;
+		}
+		put_value(g, indent, m->type, arena_printf(g->a, "%s->%s", src, m->name),
 		          arena_printf(g->a, "p->%s", m->name));
 		offset = m->offset + m->type->shape.size;
 	}
 	if (d->shape.size > offset) {
-		line(g, 1, "IDL_MEMSET(p->_pad%u, 0, sizeof(p->_pad%u));", pads, pads);
+		line(g, indent, "IDL_MEMSET(p->_pad%u, 0, sizeof(p->_pad%u));", pads, pads);
 		pads++;
 	}
+	if (indent > 1)
+		line(g, 1, "}");
 }
 
 static bool put_uses_err(decl *d)
@@ -388,7 +466,7 @@ static void gen_put_struct(codec_gen *g, decl *d)
 		line(g, 1, "int err;");
 	line(g, 1, "(void)e;");
 	line(g, 1, "(void)src;");
-	put_fields(g, d, "src");
+	put_fields(g, d, "src", false);
 	line(g, 1, "return IDL_OK;");
 	emit(g->e, "}\n\n");
 }
@@ -396,16 +474,22 @@ static void gen_put_struct(codec_gen *g, decl *d)
 static void gen_put_union(codec_gen *g, decl *d)
 {
 	arena *a = g->a;
+	bool flexible = ast_is_flexible_union(d);
 	const char *args[] = {"idl_encoder *e", arena_printf(a, "const %s *src", d->c_name),
 	                      arena_printf(a, "%s *p", d->c_name)};
 	emit_wrapped(g->e, 0, arena_printf(a, "static int put_%s(", d->c_name), args, 3, ")\n{\n");
 	if (put_uses_err(d))
 		line(g, 1, "int err;");
 	line(g, 1, "(void)e;");
-	uint32_t tag = ast_int_kind_bytes(d->int_kind);
-	uint32_t payload = d->members->offset;
-	if (payload > tag)
-		line(g, 1, "IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));");
+	const char *pads[2];
+	unsigned n = union_leading_pads(d, pads);
+	for (unsigned i = 0; i < n; i++)
+		line(g, 1, "IDL_MEMSET(%s, 0, sizeof(%s));", pads[i], pads[i]);
+	if (flexible) {
+		line(g, 1, "uint64_t cursor = e->cursor;");
+		line(g, 1, "uint32_t handle_count = e->handle_count;");
+	}
+	uint32_t payload = d->payload_offset;
 	const char *upper = gen_upper(a, d->c_name);
 	line(g, 1, "switch (src->tag) {");
 	for (member *m = d->members; m != NULL; m = m->next) {
@@ -416,11 +500,22 @@ static void gen_put_union(codec_gen *g, decl *d)
 		if (used < d->shape.size)
 			line(g, 2, "IDL_MEMSET((uint8_t *)p + %llu, 0, %llu);",
 			     (unsigned long long)used, (unsigned long long)(d->shape.size - used));
-		line(g, 2, "return IDL_OK;");
+		line(g, 2, flexible ? "break;" : "return IDL_OK;");
 	}
 	line(g, 1, "default:");
-	line(g, 2, "return IDL_E_INVALID_ARGUMENT;");
-	line(g, 1, "}");
+	if (flexible) {
+		line(g, 2, "/* A variant this version does not know, passed on as it came:");
+		line(g, 2, " * only one with nothing out of line can be. */");
+		fail_if(g, 2, "src->envelope.bytes != 0 || src->envelope.handles != 0",
+		        "IDL_E_INVALID_ARGUMENT");
+		line(g, 2, "break;");
+		line(g, 1, "}");
+		line(g, 1, "idl_put_envelope(e, &p->envelope, cursor, handle_count);");
+		line(g, 1, "return IDL_OK;");
+	} else {
+		line(g, 2, "return IDL_E_INVALID_ARGUMENT;");
+		line(g, 1, "}");
+	}
 	emit(g->e, "}\n\n");
 }
 
@@ -470,86 +565,315 @@ static const char *message_flags(decl *msg)
 	return msg == m->reply ? "IDL_FLAG_REPLY" : "IDL_FLAG_REQUEST";
 }
 
-static void gen_message(codec_gen *g, decl *msg)
+/* The names one message's functions share. */
+typedef struct message_names {
+	const char *n;       /* its C name */
+	const char *upper;   /* the same in capitals */
+	const char *ordinal; /* its method's ordinal constant */
+	const char *flags;   /* its frame kind */
+} message_names;
+
+static message_names names_of(codec_gen *g, decl *msg)
 {
 	arena *a = g->a;
-	emitter *e = g->e;
-	method *m = msg->message_of;
-	const char *n = msg->c_name;
-	const char *upper = gen_upper(a, n);
-	const char *ordinal =
-	    arena_printf(a, "%s_%s_ORDINAL", gen_upper(a, msg->interface_of->c_name),
-	                 sema_upper_case(a, m->name));
-	bool fixed = !msg->shape.has_ool;
-	bool two_way_request = m->kind == METHOD_TWO_WAY && msg == m->request;
-	bool one_way = m->kind == METHOD_ONE_WAY || m->kind == METHOD_EVENT;
+	message_names mn;
+	mn.n = msg->c_name;
+	mn.upper = gen_upper(a, msg->c_name);
+	mn.ordinal = arena_printf(a, "%s_%s_ORDINAL", gen_upper(a, msg->interface_of->c_name),
+	                          sema_upper_case(a, msg->message_of->name));
+	mn.flags = message_flags(msg);
+	return mn;
+}
 
-	/* encode */
-	emit(e, "/* %s: %s */\n", gen_where(g->c, m->loc), msg->name);
-	const char *enc_args[] = {arena_printf(a, "const %s *msg", n),
-	                          "uint64_t txid",
-	                          "void *out",
-	                          "size_t out_max",
-	                          "idl_typed_handle *handles",
-	                          "uint32_t *handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "int64_t %s_encode(", n), enc_args, 6, ")\n{\n");
-	bool calls = put_uses_err(msg);
-	if (calls)
-		line(g, 1, "int err;");
-	line(g, 1, "%s *p = out;", n);
-	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < sizeof(*p)", "IDL_E_BUFFER");
-	line(g, 1, "idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};");
+static bool is_versioned(const decl *msg)
+{
+	return msg->version_count > 1;
+}
+
+/* The header and the tail of an encoder; `inline_bytes` names the size of
+ * the inline part written. */
+static void encode_header(codec_gen *g, const message_names *mn, const char *inline_bytes)
+{
+	line(g, 1, "p->header.size = (uint32_t)(%s + enc.cursor);", inline_bytes);
+	line(g, 1, "p->header.ordinal = %s;", mn->ordinal);
+	line(g, 1, "p->header.txid = txid;");
+	line(g, 1, "p->header.flags = %s;", mn->flags);
+	line(g, 1, "p->header.handle_count = (uint16_t)enc.handle_count;");
+	line(g, 1, "p->header.inline_size = (uint32_t)%s;", inline_bytes);
+	line(g, 1, "if (handle_count != NULL)");
+	line(g, 2, "*handle_count = enc.handle_count;");
+	line(g, 1, "return (int64_t)(%s + enc.cursor);", inline_bytes);
+}
+
+/* Sets up the encoder over the out-of-line part, after inline_bytes. */
+static void encode_setup(codec_gen *g, decl *msg, const char *inline_bytes, bool calls)
+{
+	const char *args[] = {arena_printf(g->a, ".base = (uint8_t *)out + %s", inline_bytes),
+	                      arena_printf(g->a, ".capacity = out_max - %s", inline_bytes)};
+	emit_wrapped(g->e, 1, "idl_encoder enc = {", args, 2, "};\n");
 	if (msg->shape.has_handles)
 		line(g, 1, "enc.handles = handles;");
 	else
 		line(g, 1, "(void)handles;");
 	if (calls)
 		line(g, 1, "idl_encoder *e = &enc;");
+}
+
+static void gen_encode(codec_gen *g, decl *msg, const message_names *mn)
+{
+	arena *a = g->a;
+	emitter *e = g->e;
+	emit(e, "/* %s: %s */\n", gen_where(g->c, msg->message_of->loc), msg->name);
+	const char *args[] = {arena_printf(a, "const %s *msg", mn->n),
+	                      "uint64_t txid",
+	                      "void *out",
+	                      "size_t out_max",
+	                      "idl_typed_handle *handles",
+	                      "uint32_t *handle_count"};
+	emit_wrapped(e, 0, arena_printf(a, "int64_t %s_encode(", mn->n), args, 6, ")\n{\n");
+	bool calls = put_uses_err(msg);
+	if (calls)
+		line(g, 1, "int err;");
+	line(g, 1, "%s *p = out;", mn->n);
+	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < sizeof(*p)", "IDL_E_BUFFER");
+	encode_setup(g, msg, "sizeof(*p)", calls);
 	if (msg->shape.size > 24)
 		line(g, 1,
 		     "IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - "
 		     "sizeof(p->header));");
 	else
 		line(g, 1, "(void)msg;");
-	put_fields(g, msg, "msg");
-	line(g, 1, "p->header.size = (uint32_t)enc.cursor;");
-	line(g, 1, "p->header.ordinal = %s;", ordinal);
-	line(g, 1, "p->header.txid = txid;");
-	line(g, 1, "p->header.flags = %s;", message_flags(msg));
-	line(g, 1, "p->header.handle_count = (uint16_t)enc.handle_count;");
-	line(g, 1, "p->header.reserved = 0;");
-	line(g, 1, "if (handle_count != NULL)");
-	line(g, 2, "*handle_count = enc.handle_count;");
-	line(g, 1, "return (int64_t)enc.cursor;");
+	put_fields(g, msg, "msg", false);
+	encode_header(g, mn, "sizeof(*p)");
 	emit(e, "}\n\n");
+}
 
-	/* validate: a static body that _decode inlines, and the public entry */
-	const char *val_args[] = {"void *frame", "size_t size", "const idl_typed_handle *handles",
-	                          "uint32_t handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "static inline int check_%s(", n), val_args, 4,
+/* <message>_encode_version: the frame an earlier version of the interface
+ * would write for the same value, without the fields it lacks. */
+static void gen_encode_version(codec_gen *g, decl *msg, const message_names *mn)
+{
+	arena *a = g->a;
+	emitter *e = g->e;
+	emit(e, "/* %s: %s, as an earlier version writes it */\n",
+	     gen_where(g->c, msg->message_of->loc), msg->name);
+	const char *args[] = {arena_printf(a, "const %s *msg", mn->n),
+	                      "uint32_t version",
+	                      "uint64_t txid",
+	                      "void *out",
+	                      "size_t out_max",
+	                      "idl_typed_handle *handles",
+	                      "uint32_t *handle_count"};
+	emit_wrapped(e, 0, arena_printf(a, "int64_t %s_encode_version(", mn->n), args, 7, ")\n{\n");
+	bool calls = put_uses_err(msg);
+	if (calls)
+		line(g, 1, "int err;");
+	line(g, 1, "%s *p = out;", mn->n);
+	line(g, 1, "uint32_t inline_bytes;");
+	for (uint32_t i = msg->version_count; i-- > 0;) {
+		line(g, 1, "%sif (version >= %uu)", i + 1 == msg->version_count ? "" : "else ",
+		     msg->versions[i]);
+		line(g, 2, "inline_bytes = %uu;", msg->version_inline[i]);
+	}
+	line(g, 1, "else");
+	line(g, 2, "return IDL_E_INVALID_ARGUMENT;");
+	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < inline_bytes", "IDL_E_BUFFER");
+	encode_setup(g, msg, "inline_bytes", calls);
+	line(g, 1,
+	     "IDL_MEMCPY(&p->header + 1, &msg->header + 1, inline_bytes - sizeof(p->header));");
+	put_fields(g, msg, "msg", true);
+	encode_header(g, mn, "inline_bytes");
+	emit(e, "}\n\n");
+}
+
+/* fields_<message>: the checks of its fields, shared by the fast path
+ * (sent is then the constant of its own version, and the checks of
+ * versions fold away) and the slow one. */
+static void gen_fields(codec_gen *g, decl *msg, const message_names *mn)
+{
+	const char *args[] = {"idl_decoder *d", arena_printf(g->a, "%s *p", mn->n),
+	                      "uint32_t sent"};
+	emit_wrapped(g->e, 0, arena_printf(g->a, "IDL_INLINE int fields_%s(", mn->n), args, 3,
 	             ")\n{\n");
 	if (uses_err(msg))
 		line(g, 1, "int err;");
-	line(g, 1, "%s *p = frame;", n);
-	if (fixed) {
-		fail_if(g, 1, "size < sizeof(*p)", "IDL_E_MESSAGE_SHORT");
-		fail_if(g, 1, "size > sizeof(*p)", "IDL_E_TRAILING");
-	} else {
-		fail_if(g, 1, "size < sizeof(*p)", "IDL_E_MESSAGE_SHORT");
-		fail_if(g, 1, arena_printf(a, "size > %s_MAX_BYTES", upper),
-		        "IDL_E_FRAME_TOO_LARGE");
+	line(g, 1, "(void)d;");
+	line(g, 1, "(void)p;");
+	line(g, 1, "(void)sent;");
+	check_fields(g, msg);
+	line(g, 1, "return IDL_OK;");
+	emit(g->e, "}\n\n");
+}
+
+/* defaults_<message>: what the view shows for the fields of later versions
+ * that an earlier sender did not write (idl_other_begin zeroed them). */
+static void gen_defaults(codec_gen *g, decl *msg, const message_names *mn)
+{
+	arena *a = g->a;
+	emit(g->e, "static void defaults_%s(%s *p, uint32_t sent)\n{\n", mn->n, mn->n);
+	member *prev = NULL;
+	bool open = false;
+	for (member *m = msg->members; m != NULL; prev = m, m = m->next) {
+		uint32_t group = group_starting_at(msg, m, prev);
+		if (group != 0) {
+			if (open)
+				line(g, 1, "}");
+			line(g, 1, "if (sent <= %uu) {", msg->version_inline[group - 1]);
+			open = true;
+		}
+		if (m->added == 1)
+			continue;
+		type *t = m->type;
+		if (m->fallback_enum != NULL)
+			line(g, 2, "p->%s = %s_%s;", m->name, gen_upper(a, t->target->c_name),
+			     gen_upper(a, m->fallback_enum->name));
+		else if (m->fallback != NULL)
+			line(g, 2, "p->%s = %s;", m->name,
+			     gen_int_literal(a, t->int_kind, m->fallback_value));
+		else if (t->kind == TYPE_STRING)
+			line(g, 2, "p->%s.data = \"\";", m->name);
+		else if (t->kind == TYPE_BYTES)
+			line(g, 2, "p->%s.data = (const uint8_t *)p;", m->name);
+		else if (t->kind == TYPE_VECTOR)
+			line(g, 2, "p->%s.items = (void *)p;", m->name);
+		else
+			line(g, 2, "/* %s: zero */", m->name);
 	}
-	fail_if(g, 1, "p->header.size != size", "IDL_E_FRAME_SIZE");
-	fail_if(g, 1, arena_printf(a, "p->header.ordinal != %s", ordinal), "IDL_E_ORDINAL");
-	if (msg->shape.has_handles) {
-		line(g, 1, "if (!idl_header_tail_is(&p->header, %s, handle_count))",
-		     message_flags(msg));
-	} else {
-		fail_if(g, 1, "handle_count != 0", "IDL_E_HANDLE_COUNT");
+	if (open)
+		line(g, 1, "}");
+	emit(g->e, "}\n\n");
+}
+
+/* The static facts of a message that its slow path needs. */
+static void gen_message_info(codec_gen *g, decl *msg, const message_names *mn)
+{
+	method *m = msg->message_of;
+	const char *txid = msg == m->reply             ? "IDL_TXID_ANY"
+	                   : m->kind == METHOD_TWO_WAY ? "IDL_TXID_NONZERO"
+	                                               : "IDL_TXID_ZERO";
+	if (is_versioned(msg)) {
+		emit(g->e, "static const uint32_t earlier_%s[] = {", mn->n);
+		for (uint32_t i = 0; i + 1 < msg->version_count; i++)
+			emit(g->e, "%s%uu", i ? ", " : "", msg->version_inline[i]);
+		emit(g->e, "};\n");
+	}
+	emit(g->e, "static const idl_message_info info_%s = {\n", mn->n);
+	emit(g->e, "    .ordinal = %s,\n", mn->ordinal);
+	emit(g->e, "    .flags = %s,\n", mn->flags);
+	emit(g->e, "    .txid = %s,\n", txid);
+	emit(g->e, "    .inline_bytes = sizeof(%s),\n", mn->n);
+	emit(g->e, "    .max_bytes = %s_MAX_BYTES,\n", mn->upper);
+	if (is_versioned(msg)) {
+		emit(g->e, "    .earlier = earlier_%s,\n", mn->n);
+		emit(g->e, "    .earlier_count = %uu,\n", msg->version_count - 1);
+	}
+	emit(g->e, "};\n\n");
+}
+
+static const char *const val_args[] = {"void *frame", "size_t size",
+                                       "const idl_typed_handle *handles", "uint32_t handle_count"};
+
+/* The parameters of check_<message>; check_<message>_other's `out` is a
+ * `const <message> **` as void *, to keep its declaration short. */
+static void check_params(codec_gen *g, const message_names *mn, const char *out[5])
+{
+	for (int i = 0; i < 4; i++)
+		out[i] = val_args[i];
+	out[4] = mn != NULL ? arena_printf(g->a, "const %s **out", mn->n) : "void *out";
+}
+
+static const char *const check_pass[] = {"frame", "size", "handles", "handle_count", "out"};
+/* A message none of whose known fields holds a handle: its slow path
+ * counts the handles of a later version's fields, never looks at them. */
+static const char *const check_pass_no_handles[] = {"frame", "size", "NULL", "handle_count", "out"};
+
+/* check_<message>_other: the slow path, for another version of the
+ * message or a malformed frame (idl_other_begin). */
+static void gen_check_other(codec_gen *g, decl *msg, const message_names *mn)
+{
+	emitter *e = g->e;
+	const char *params[5];
+	check_params(g, NULL, params);
+	emit(e, "IDL_COLD\n");
+	emit_wrapped(e, 0, arena_printf(g->a, "static int check_%s_other(", mn->n), params, 5,
+	             ")\n{\n");
+	line(g, 1, "%s *p = frame;", mn->n);
+	line(g, 1, "idl_decoder dec;");
+	const char *begin[] = {arena_printf(g->a, "&info_%s", mn->n),
+	                       "frame",
+	                       "size",
+	                       "handles",
+	                       "handle_count",
+	                       "&dec"};
+	emit_wrapped(e, 1, "int err = idl_other_begin(", begin, 6, ");\n");
+	fail_if(g, 1, "err != IDL_OK", "err");
+	line(g, 1, "uint32_t sent = p->header.inline_size;");
+	if (is_versioned(msg)) {
+		line(g, 1, "if (sent < sizeof(*p))");
+		line(g, 2, "defaults_%s(p, sent);", mn->n);
+	}
+	line(g, 1, "err = fields_%s(&dec, p, sent);", mn->n);
+	fail_if(g, 1, "err != IDL_OK", "err");
+	line(g, 1, "err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));");
+	fail_if(g, 1, "err != IDL_OK", "err");
+	line(g, 1, "*(const %s **)out = p;", mn->n);
+	line(g, 1, "return IDL_OK;");
+	emit(e, "}\n\n");
+}
+
+/* Where a fast path sends a frame it does not take: a tail call, so that
+ * the fast path saves no registers for it. */
+typedef struct slow_call {
+	const char *head; /* "return check_x_other(" */
+	const char *const *args;
+	size_t count;
+} slow_call;
+
+static void to_slow(codec_gen *g, int indent, const slow_call *slow)
+{
+	emit_wrapped(g->e, indent, slow->head, slow->args, slow->count, ");\n");
+}
+
+/*
+ * The fast path's checks of a frame of the receiver's own version in
+ * `frame`, `size` bytes: a few compares of the header, then the fields;
+ * *out is set on success. `sized`: the caller has checked the size
+ * already. Anything else goes the slow way.
+ */
+static void gen_check_body(codec_gen *g, decl *msg, const message_names *mn, const char *frame,
+                           bool sized, const slow_call *slow)
+{
+	arena *a = g->a;
+	emitter *e = g->e;
+	method *m = msg->message_of;
+	bool fixed = !msg->shape.has_ool;
+	bool two_way_request = m->kind == METHOD_TWO_WAY && msg == m->request;
+	bool one_way = m->kind == METHOD_ONE_WAY || m->kind == METHOD_EVENT;
+	if (uses_err(msg))
+		line(g, 1, "int err;");
+	line(g, 1, "%s *p = %s;", mn->n, frame);
+	if (!msg->shape.has_handles)
 		line(g, 1, "(void)handles;");
-		line(g, 1, "if (!idl_header_tail_is(&p->header, %s, 0))", message_flags(msg));
+	if (!sized) {
+		if (fixed) {
+			line(g, 1, "if (size != sizeof(*p))");
+		} else {
+			line(g, 1, "if (size < sizeof(*p))");
+			line(g, 2, "goto other;");
+			line(g, 1, "if (size > %s_MAX_BYTES)", mn->upper);
+		}
+		line(g, 2, "goto other;");
+		line(g, 1, "if (p->header.size != size)");
+		line(g, 2, "goto other;");
 	}
-	line(g, 2, "return idl_header_tail_error(&p->header, %s);", message_flags(msg));
+	fail_if(g, 1, arena_printf(a, "p->header.ordinal != %s", mn->ordinal), "IDL_E_ORDINAL");
+	if (msg->shape.has_handles)
+		line(g, 1, "if (!idl_header_tail_is(&p->header, %s, handle_count, sizeof(*p)))",
+		     mn->flags);
+	else
+		line(g, 1,
+		     "if (handle_count != 0 || !idl_header_tail_is(&p->header, %s, 0, sizeof(*p)))",
+		     mn->flags);
+	line(g, 2, "goto other;");
 	if (two_way_request)
 		fail_if(g, 1, "p->header.txid == 0", "IDL_E_TXID");
 	else if (one_way)
@@ -557,54 +881,139 @@ static void gen_message(codec_gen *g, decl *msg)
 	/* Fields that need the decoder state (out-of-line data, handles,
 	 * nested structs) get it; plain checks do without. */
 	if (uses_err(msg)) {
-		line(g, 1,
-		     "idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};");
-		line(g, 1, "idl_decoder *d = &dec;");
+		const char *init[] = {arena_printf(a, ".base = (uint8_t *)%s + sizeof(*p)", frame),
+		                      ".size = size - sizeof(*p)"};
+		emit_wrapped(e, 1, "idl_decoder dec = {", init, 2, "};\n");
 		if (msg->shape.has_handles) {
 			line(g, 1, "dec.handles = handles;");
 			line(g, 1, "dec.handle_count = handle_count;");
 		}
-		check_fields(g, msg);
+		line(g, 1, "err = fields_%s(&dec, p, sizeof(*p));", mn->n);
+		fail_if(g, 1, "err != IDL_OK", "err");
 		if (msg->shape.has_handles)
 			fail_if(g, 1, "dec.next_handle != handle_count", "IDL_E_HANDLE_COUNT");
 		if (!fixed)
-			fail_if(g, 1, "dec.cursor != size", "IDL_E_TRAILING");
+			fail_if(g, 1, "dec.cursor != dec.size", "IDL_E_TRAILING");
 	} else {
-		check_fields(g, msg);
+		line(g, 1, "int err = fields_%s(NULL, p, sizeof(*p));", mn->n);
+		fail_if(g, 1, "err != IDL_OK", "err");
 	}
+	line(g, 1, "*out = p;");
 	line(g, 1, "return IDL_OK;");
-	emit(e, "}\n\n");
-	emit_wrapped(e, 0, arena_printf(a, "int %s_validate(", n), val_args, 4, ")\n{\n");
-	const char *pass[] = {"frame", "size", "handles", "handle_count"};
-	emit_wrapped(e, 1, arena_printf(a, "return check_%s(", n), pass, 4, ");\n");
-	emit(e, "}\n\n");
+	emit(e, "other:\n");
+	to_slow(g, 1, slow);
+}
 
-	/* decode */
-	const char *dec_args[] = {"const void *shared",
-	                          "size_t available",
-	                          "void *buf",
-	                          "size_t buf_max",
-	                          "const idl_typed_handle *handles",
-	                          "uint32_t handle_count",
-	                          arena_printf(a, "const %s **out", n)};
-	emit_wrapped(e, 0, arena_printf(a, "int %s_decode(", n), dec_args, 7, ")\n{\n");
-	fail_if(g, 1, arena_printf(a, "buf_max < %s_MAX_BYTES", upper), "IDL_E_BUFFER");
-	const char *copy[] = {"shared", "available", "buf", arena_printf(a, "%s_MAX_BYTES", upper)};
+/* check_<message> (the fast path, for _validate, the stubs and the
+ * dispatcher) and <message>_validate. */
+static void gen_check(codec_gen *g, decl *msg, const message_names *mn)
+{
+	arena *a = g->a;
+	emitter *e = g->e;
+	const char *params[5];
+	check_params(g, mn, params);
+	emit_wrapped(e, 0, arena_printf(a, "IDL_INLINE int check_%s(", mn->n), params, 5, ")\n{\n");
+	slow_call slow = {arena_printf(a, "return check_%s_other(", mn->n),
+	                  msg->shape.has_handles ? check_pass : check_pass_no_handles, 5};
+	gen_check_body(g, msg, mn, "frame", false, &slow);
+	emit(e, "}\n\n");
+	emit_wrapped(e, 0, arena_printf(a, "IDL_FLATTEN int %s_validate(", mn->n), val_args, 4,
+	             ")\n{\n");
+	line(g, 1, "const %s *view;", mn->n);
+	const char *pass[] = {"frame", "size", "handles", "handle_count", "&view"};
+	emit_wrapped(e, 1, arena_printf(a, "return check_%s(", mn->n), pass, 5, ");\n");
+	emit(e, "}\n\n");
+}
+
+static const char *const decode_other_pass[] = {"shared",  "available",    "buf", "size",
+                                                "handles", "handle_count", "out"};
+
+/* decode_<message>_other: a fixed-size message's slow path, with its
+ * decoder's parameters in the same places (the fast path's tail call moves
+ * nothing): a frame of another size, copied here, or one of its size that
+ * the fast path copied and did not take. */
+static void gen_decode_other(codec_gen *g, const message_names *mn)
+{
+	arena *a = g->a;
+	const char *args[] = {"const void *shared",
+	                      "size_t available",
+	                      "void *buf",
+	                      "uint32_t size",
+	                      "const idl_typed_handle *handles",
+	                      "uint32_t handle_count",
+	                      "void *out"};
+	emit(g->e, "IDL_COLD\n");
+	emit_wrapped(g->e, 0, arena_printf(a, "static int decode_%s_other(", mn->n), args, 7,
+	             ")\n{\n");
+	line(g, 1, "int64_t held = size;");
+	const char *max = arena_printf(a, "%s_MAX_BYTES", mn->upper);
+	line(g, 1, "if (size != %s)", max);
+	const char *copy[] = {
+	    "shared", "available", "buf", max, arena_printf(a, "(uint32_t)sizeof(%s)", mn->n),
+	    "size"};
+	emit_wrapped(g->e, 2, "held = idl_frame_copy_sized(", copy, 6, ");\n");
+	fail_if(g, 1, "held < 0", "(int)held");
+	const char *check[] = {"buf", "(size_t)held", "handles", "handle_count", "out"};
+	emit_wrapped(g->e, 1, arena_printf(a, "return check_%s_other(", mn->n), check, 5, ");\n");
+	emit(g->e, "}\n\n");
+}
+
+static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
+{
+	arena *a = g->a;
+	emitter *e = g->e;
 	/* A small fixed-size message is copied with a constant size: a few moves
 	 * instead of a library call. Larger constant copies could become
 	 * `rep movs`, which is slower than the call for frames of this size. */
-	bool exact_copy = fixed && msg->shape.size <= 256;
-	emit_wrapped(e, 1,
-	             exact_copy ? "int64_t size = idl_frame_copy_exact("
-	                        : "int64_t size = idl_frame_copy(",
-	             copy, 4, ");\n");
-	fail_if(g, 1, "size < 0", "(int)size");
-	const char *check[] = {"buf", "(size_t)size", "handles", "handle_count"};
-	emit_wrapped(e, 1, arena_printf(a, "int err = check_%s(", n), check, 4, ");\n");
-	fail_if(g, 1, "err != IDL_OK", "err");
-	line(g, 1, "*out = buf;");
-	line(g, 1, "return IDL_OK;");
+	bool exact_copy = !msg->shape.has_ool && msg->shape.size <= 256;
+	if (exact_copy)
+		gen_decode_other(g, mn);
+	const char *args[] = {"const void *shared",
+	                      "size_t available",
+	                      "void *buf",
+	                      "size_t buf_max",
+	                      "const idl_typed_handle *handles",
+	                      "uint32_t handle_count",
+	                      arena_printf(a, "const %s **out", mn->n)};
+	emit_wrapped(e, 0, arena_printf(a, "IDL_FLATTEN int %s_decode(", mn->n), args, 7, ")\n{\n");
+	const char *max = arena_printf(a, "%s_MAX_BYTES", mn->upper);
+	fail_if(g, 1, arena_printf(a, "buf_max < %s", max), "IDL_E_BUFFER");
+	if (!exact_copy) {
+		const char *copy[] = {"shared", "available", "buf", max,
+		                      arena_printf(a, "(uint32_t)sizeof(%s)", mn->n)};
+		emit_wrapped(e, 1, "int64_t size = idl_frame_copy(", copy, 5, ");\n");
+		fail_if(g, 1, "size < 0", "(int)size");
+		const char *check[] = {"buf", "(size_t)size", "handles", "handle_count", "out"};
+		emit_wrapped(e, 1, arena_printf(a, "return check_%s(", mn->n), check, 5, ");\n");
+		emit(e, "}\n\n");
+		return;
+	}
+	line(g, 1, "int64_t read = idl_frame_size_once(shared, available, buf);");
+	fail_if(g, 1, "read < 0", "(int)read");
+	line(g, 1, "uint32_t size = (uint32_t)read;");
+	slow_call slow = {arena_printf(a, "return decode_%s_other(", mn->n), decode_other_pass, 7};
+	line(g, 1, "if (size != %s)", max);
+	line(g, 2, "goto other;");
+	fail_if(g, 1, "size > available", "IDL_E_FRAME_TRUNCATED");
+	line(g, 1, "IDL_MEMCPY(buf, shared, %s);", max);
+	fail_if(g, 1, "((const idl_frame_header *)buf)->size != size", "IDL_E_FRAME_CHANGED");
+	gen_check_body(g, msg, mn, "buf", true, &slow);
 	emit(e, "}\n\n");
+}
+
+static void gen_message(codec_gen *g, decl *msg)
+{
+	message_names mn = names_of(g, msg);
+	gen_encode(g, msg, &mn);
+	if (is_versioned(msg))
+		gen_encode_version(g, msg, &mn);
+	gen_fields(g, msg, &mn);
+	if (is_versioned(msg))
+		gen_defaults(g, msg, &mn);
+	gen_message_info(g, msg, &mn);
+	gen_check_other(g, msg, &mn);
+	gen_check(g, msg, &mn);
+	gen_decode(g, msg, &mn);
 }
 
 /* The error reply of a method: the header and the error value, padded to 8. */
@@ -622,8 +1031,9 @@ static void gen_error_reply(codec_gen *g, decl *iface, method *m)
 	line(g, 1, "idl_frame_header *h = out;");
 	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES",
 	        "IDL_E_BUFFER");
-	fail_if(g, 1, arena_printf(a, "!%s_is_valid(error)", err->c_name),
-	        "IDL_E_INVALID_ARGUMENT");
+	if (!err->flexible)
+		fail_if(g, 1, arena_printf(a, "!%s_is_valid(error)", err->c_name),
+		        "IDL_E_INVALID_ARGUMENT");
 	line(g, 1, "IDL_MEMSET(h + 1, 0, 8);");
 	line(g, 1, "IDL_MEMCPY(h + 1, &error, sizeof(error));");
 	line(g, 1, "h->size = IDL_ERROR_FRAME_BYTES;");
@@ -631,7 +1041,7 @@ static void gen_error_reply(codec_gen *g, decl *iface, method *m)
 	line(g, 1, "h->txid = txid;");
 	line(g, 1, "h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;");
 	line(g, 1, "h->handle_count = 0;");
-	line(g, 1, "h->reserved = 0;");
+	line(g, 1, "h->inline_size = IDL_ERROR_FRAME_BYTES;");
 	line(g, 1, "return IDL_ERROR_FRAME_BYTES;");
 	emit(e, "}\n\n");
 
@@ -646,11 +1056,12 @@ static void gen_error_reply(codec_gen *g, decl *iface, method *m)
 	fail_if(g, 1, "h->size != size", "IDL_E_FRAME_SIZE");
 	fail_if(g, 1, arena_printf(a, "h->ordinal != %s", ordinal), "IDL_E_ORDINAL");
 	fail_if(g, 1, "h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR)", "IDL_E_FLAGS");
-	fail_if(g, 1, "h->reserved != 0", "IDL_E_RESERVED");
+	fail_if(g, 1, "h->inline_size != IDL_ERROR_FRAME_BYTES", "IDL_E_INLINE_SIZE");
 	fail_if(g, 1, "h->handle_count != 0", "IDL_E_HANDLE_COUNT");
 	line(g, 1, "IDL_MEMCPY(&value, body, sizeof(value));");
 	fail_if(g, 1, "!idl_is_zero(body + sizeof(value), 8 - sizeof(value))", "IDL_E_PADDING");
-	fail_if(g, 1, arena_printf(a, "!%s_is_valid(value)", err->c_name), "IDL_E_ENUM");
+	if (!err->flexible)
+		fail_if(g, 1, arena_printf(a, "!%s_is_valid(value)", err->c_name), "IDL_E_ENUM");
 	line(g, 1, "*error = value;");
 	line(g, 1, "return IDL_OK;");
 	emit(e, "}\n\n");

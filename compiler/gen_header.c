@@ -71,9 +71,11 @@ static void gen_const(header_gen *g, decl *d)
 static void gen_enum(header_gen *g, decl *d)
 {
 	emitter *e = g->e;
-	emit(e, "/* %s %s (%s) */\n", ast_decl_kind_name(d->kind), d->name,
-	     gen_where(g->c, d->loc));
+	emit(e, "/* %s%s %s (%s) */\n", d->flexible ? "flexible " : "", ast_decl_kind_name(d->kind),
+	     d->name, gen_where(g->c, d->loc));
 	emit_doc(e, 0, d->doc);
+	if (d->flexible)
+		emit(e, "/* Flexible: a decoder keeps values no member declares. */\n");
 	emit(e, "typedef %s %s;\n", gen_int_ctype(d->int_kind), d->c_name);
 	const char *upper = gen_upper(g->a, d->c_name);
 	define_run run = {0};
@@ -166,9 +168,16 @@ static void gen_struct(header_gen *g, decl *d)
 		emit(e, "\tidl_frame_header header;\n");
 		offset = 24;
 	}
+	uint32_t version = 1;
 	for (member *m = d->members; m != NULL; m = m->next) {
 		if (m->offset > offset)
 			emit_pad(g, &pads, m->offset - offset);
+		if (d->is_message && m->added != version) {
+			version = m->added;
+			emit(e,
+			     "\t/* Version %u: absent (IDL_HAS_FIELD) from an earlier sender. */\n",
+			     version);
+		}
 		emit_doc(e, 1, m->doc);
 		gen_field_decl(g->a, e, 1, m->type, m->name);
 		offset = m->offset + m->type->shape.size;
@@ -183,7 +192,8 @@ static void gen_struct(header_gen *g, decl *d)
 static void gen_union(header_gen *g, decl *d)
 {
 	emitter *e = g->e;
-	emit(e, "/* union %s (%s) */\n", d->name, gen_where(g->c, d->loc));
+	emit(e, "/* %sunion %s (%s) */\n", d->flexible ? "flexible " : "", d->name,
+	     gen_where(g->c, d->loc));
 	emit_doc(e, 0, d->doc);
 	const char *upper = gen_upper(g->a, d->c_name);
 	define_run run = {0};
@@ -196,9 +206,17 @@ static void gen_union(header_gen *g, decl *d)
 	emit(e, "\t%s tag;\n", gen_int_ctype(d->int_kind));
 	unsigned pads = 0;
 	uint32_t tag = ast_int_kind_bytes(d->int_kind);
-	uint32_t payload = d->members ? d->members->offset : tag;
-	if (payload > tag)
+	uint32_t payload = d->payload_offset;
+	if (d->flexible) {
+		/* What a receiver that does not know the variant steps over. */
+		if (d->envelope_offset > tag)
+			emit_pad(g, &pads, d->envelope_offset - tag);
+		emit(e, "\tidl_envelope envelope;\n");
+		if (payload > d->envelope_offset + 8)
+			emit_pad(g, &pads, payload - d->envelope_offset - 8);
+	} else if (payload > tag) {
 		emit_pad(g, &pads, payload - tag);
+	}
 	uint64_t largest = 0;
 	emit(e, "\tunion {\n");
 	for (member *m = d->members; m != NULL; m = m->next) {
@@ -265,6 +283,19 @@ static void gen_message_api(header_gen *g, decl *msg)
 	                             "idl_typed_handle *handles",
 	                             "uint32_t *handle_count"};
 	emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s_encode(", n), encode_args, 6, ");\n");
+	if (msg->version_count > 1) {
+		emit(e, "/* The frame version `version` of the interface writes (fields added\n");
+		emit(e, " * after it left out), for a peer known to be of that version. */\n");
+		const char *args[] = {arena_printf(g->a, "const %s *msg", n),
+		                      "uint32_t version",
+		                      "uint64_t txid",
+		                      "void *out",
+		                      "size_t out_max",
+		                      "idl_typed_handle *handles",
+		                      "uint32_t *handle_count"};
+		emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s_encode_version(", n), args, 7,
+		             ");\n");
+	}
 	const char *validate_args[] = {"void *frame", "size_t size",
 	                               "const idl_typed_handle *handles", "uint32_t handle_count"};
 	emit_wrapped(e, 0, arena_printf(g->a, "int %s_validate(", n), validate_args, 4, ");\n");
@@ -358,10 +389,17 @@ static void gen_interface(header_gen *g, decl *d)
 	           arena_printf(a, "%lluu", (unsigned long long)d->max_frame_bytes));
 	add_define(g, &run, NULL, arena_printf(a, "%s_PROTOCOL", upper),
 	           arena_printf(a, "0x%08xu", d->protocol_id));
+	add_define(g, &run, NULL, arena_printf(a, "%s_VERSION", upper),
+	           arena_printf(a, "%uu", d->version));
+	add_define(g, &run, NULL, arena_printf(a, "%s_OLDEST_VERSION", upper),
+	           arena_printf(a, "%uu", d->oldest));
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		const char *mu = arena_printf(a, "%s_%s", upper, sema_upper_case(a, m->name));
 		add_define(g, &run, NULL, arena_printf(a, "%s_ORDINAL", mu),
 		           arena_printf(a, "0x%08xu", m->ordinal));
+		if (m->added > 1)
+			add_define(g, &run, NULL, arena_printf(a, "%s_ADDED", mu),
+			           arena_printf(a, "%uu", m->added));
 		add_define(
 		    g, &run, NULL,
 		    arena_printf(a, "%s_MAX_BYTES", gen_upper(a, m->request->c_name)),

@@ -71,6 +71,7 @@ static void gen_call_parts(rpc_gen *g, decl *iface, method *m)
 	emit_wrapped(e, 0, arena_printf(a, "static inline int start_%s(", base), sargs, 3,
 	             ")\n{\n");
 	emit(e, "\tcall->txid = idl_endpoint_txid(ep);\n");
+	emit(e, "\tcall->inline_bytes = (uint32_t)sizeof(%s);\n", m->reply->c_name);
 	emit(e, "\tint err = ep->ops->call_begin(ep, call);\n");
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
 	emit(e, "\terr = send_%s(ep, req, call->txid);\n", m->request->c_name);
@@ -92,11 +93,16 @@ static void gen_call_parts(rpc_gen *g, decl *iface, method *m)
 		emit(e, "\t\terr = %s_error_validate(buf->bytes, call->size, error);\n", base);
 		emit(e, "\t\treturn err != IDL_OK ? err : IDL_E_REMOTE;\n\t}\n");
 	}
-	const char *vargs[] = {"buf->bytes", "call->size", "call->handles", "call->handle_count"};
-	emit_wrapped(e, 1, arena_printf(a, "err = %s_validate(", m->reply->c_name), vargs, 4,
-	             ");\n");
-	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\t*reply = &buf->reply;\n");
+	const char *vargs[] = {"buf->bytes", "call->size", "call->handles", "call->handle_count",
+	                       "reply"};
+	emit_wrapped(e, 1, arena_printf(a, "err = check_%s(", m->reply->c_name), vargs, 5, ");\n");
+	/* A reply that is not the method's may be a server's "not supported". */
+	const char *ns[] = {"buf->bytes", "call->size",
+	                    arena_printf(a, "%s_%s_ORDINAL", gen_upper(a, iface->c_name),
+	                                 sema_upper_case(a, m->name)),
+	                    "call->handle_count", "err"};
+	emit(e, "\tif (err != IDL_OK)\n");
+	emit_wrapped(e, 2, "return idl_not_supported_or(", ns, 5, ");\n");
 	emit(e, "\treturn IDL_OK;\n}\n\n");
 }
 
@@ -175,11 +181,13 @@ static void gen_serve(rpc_gen *g, decl *iface, method *m)
 	gen_dispatch_params(a, iface, args);
 	emit_wrapped(e, 0, arena_printf(a, "static int serve_%s(", base), args, GEN_DISPATCH_PARAMS,
 	             ")\n{\n");
-	emit(e, "\tint err = %s_validate(frame, size, handles, handle_count);\n",
-	     m->request->c_name);
+	emit(e, "\tconst %s *req;\n", m->request->c_name);
+	const char *check[] = {"frame", "size", "handles", "handle_count", "&req"};
+	emit_wrapped(e, 1, arena_printf(a, "int err = check_%s(", m->request->c_name), check, 5,
+	             ");\n");
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\tif (h->%s == NULL)\n\t\treturn IDL_E_NO_HANDLER;\n", m->name);
-	emit(e, "\tconst %s *req = frame;\n", m->request->c_name);
+	emit(e, "\tif (h->%s == NULL) /* the client is told at once */\n", m->name);
+	emit(e, "\t\treturn idl_serve_not_supported(r->ep, frame, size, handle_count);\n");
 	emit(e, "\tr->txid = req->header.txid;\n");
 	if (m->kind == METHOD_ONE_WAY) {
 		emit(e, "\treturn h->%s(r, req);\n}\n\n", m->name);
@@ -277,6 +285,8 @@ static void gen_interface_descriptor(rpc_gen *g, decl *iface)
 	emit(e, "    .protocol = %s_PROTOCOL,\n", upper);
 	emit(e, "    .max_frame_bytes = %s_MAX_FRAME_BYTES,\n", upper);
 	emit(e, "    .max_request_bytes = %lluu,\n", (unsigned long long)max_request);
+	emit(e, "    .version = %s_VERSION,\n", upper);
+	emit(e, "    .oldest = %s_OLDEST_VERSION,\n", upper);
 	emit(e, "    .dispatch = dispatch_%s,\n", iface->c_name);
 	emit(e, "};\n\n");
 }
@@ -328,7 +338,8 @@ static void gen_event_dispatch(rpc_gen *g, decl *iface)
 		emit(e, "\t\th->%s(ctx, frame);\n", m->name);
 		emit(e, "\t\treturn IDL_OK;\n");
 	}
-	emit(e, "\tdefault:\n\t\treturn IDL_E_ORDINAL;\n\t}\n}\n\n");
+	emit(e, "\tdefault:\n");
+	emit(e, "\t\treturn idl_unknown_event(frame, size, handle_count);\n\t}\n}\n\n");
 }
 
 void gen_rpc(compilation *c, file *f, emitter *e)

@@ -39,65 +39,145 @@ int64_t block_device_geometry_request_encode(const block_device_geometry_request
 	block_device_geometry_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_block_device_geometry_request(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count)
+IDL_INLINE int fields_block_device_geometry_request(idl_decoder *d,
+                                                    block_device_geometry_request *p, uint32_t sent)
 {
-	block_device_geometry_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int block_device_geometry_request_validate(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_block_device_geometry_request = {
+    .ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(block_device_geometry_request),
+    .max_bytes = BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_block_device_geometry_request_other(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
-	return check_block_device_geometry_request(frame, size, handles, handle_count);
+	block_device_geometry_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_block_device_geometry_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_block_device_geometry_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const block_device_geometry_request **)out = p;
+	return IDL_OK;
 }
 
-int block_device_geometry_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const block_device_geometry_request **out)
+IDL_INLINE int check_block_device_geometry_request(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const block_device_geometry_request **out)
+{
+	block_device_geometry_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_geometry_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_block_device_geometry_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_geometry_request_validate(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	const block_device_geometry_request *view;
+	return check_block_device_geometry_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_block_device_geometry_request_other(const void *shared, size_t available,
+                                                      void *buf, uint32_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(block_device_geometry_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_block_device_geometry_request_other(buf, (size_t)held, handles, handle_count,
+	                                                 out);
+}
+
+IDL_FLATTEN int block_device_geometry_request_decode(const void *shared, size_t available,
+                                                     void *buf, size_t buf_max,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const block_device_geometry_request **out)
 {
 	if (buf_max < BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_block_device_geometry_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_geometry_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_geometry_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_block_device_geometry_request_other(shared, available, buf, size, handles,
+	                                                  handle_count, out);
 }
 
 /* block.idl:27: Device.geometry reply */
@@ -109,45 +189,31 @@ int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *ms
 	block_device_geometry_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_block_geometry(e, &msg->geometry, &p->geometry);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_block_device_geometry_reply(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_block_device_geometry_reply(idl_decoder *d, block_device_geometry_reply *p,
+                                                  uint32_t sent)
 {
 	int err;
-	block_device_geometry_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* block.idl:27: geometry */
 	err = check_block_geometry(d, &p->geometry);
 	if (err != IDL_OK)
@@ -155,28 +221,120 @@ static inline int check_block_device_geometry_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int block_device_geometry_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_block_device_geometry_reply = {
+    .ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(block_device_geometry_reply),
+    .max_bytes = BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_block_device_geometry_reply_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_block_device_geometry_reply(frame, size, handles, handle_count);
+	block_device_geometry_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_block_device_geometry_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_block_device_geometry_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const block_device_geometry_reply **)out = p;
+	return IDL_OK;
 }
 
-int block_device_geometry_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const block_device_geometry_reply **out)
+IDL_INLINE int check_block_device_geometry_reply(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const block_device_geometry_reply **out)
+{
+	int err;
+	block_device_geometry_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_block_device_geometry_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_block_device_geometry_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_geometry_reply_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const block_device_geometry_reply *view;
+	return check_block_device_geometry_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_block_device_geometry_reply_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(block_device_geometry_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_block_device_geometry_reply_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
+IDL_FLATTEN int block_device_geometry_reply_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const block_device_geometry_reply **out)
 {
 	if (buf_max < BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_block_device_geometry_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	block_device_geometry_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_block_device_geometry_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_block_device_geometry_reply_other(shared, available, buf, size, handles,
+	                                                handle_count, out);
 }
 
 int64_t block_device_geometry_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -194,7 +352,7 @@ int64_t block_device_geometry_error_encode(uint64_t txid, sys_errno error, void 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -213,8 +371,8 @@ int block_device_geometry_error_validate(const void *frame, size_t size, sys_err
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -235,7 +393,7 @@ int64_t block_device_attach_request_encode(const block_device_attach_request *ms
 	block_device_attach_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -243,72 +401,157 @@ int64_t block_device_attach_request_encode(const block_device_attach_request *ms
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = BLOCK_DEVICE_ATTACH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_block_device_attach_request(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_block_device_attach_request(idl_decoder *d, block_device_attach_request *p,
+                                                  uint32_t sent)
 {
 	int err;
-	block_device_attach_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != BLOCK_DEVICE_ATTACH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* block.idl:31: buffer */
 	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
 }
 
-int block_device_attach_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_block_device_attach_request = {
+    .ordinal = BLOCK_DEVICE_ATTACH_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(block_device_attach_request),
+    .max_bytes = BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_block_device_attach_request_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_block_device_attach_request(frame, size, handles, handle_count);
+	block_device_attach_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_block_device_attach_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_block_device_attach_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const block_device_attach_request **)out = p;
+	return IDL_OK;
 }
 
-int block_device_attach_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const block_device_attach_request **out)
+IDL_INLINE int check_block_device_attach_request(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const block_device_attach_request **out)
+{
+	int err;
+	block_device_attach_request *p = frame;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != BLOCK_DEVICE_ATTACH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_block_device_attach_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_block_device_attach_request_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_attach_request_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const block_device_attach_request *view;
+	return check_block_device_attach_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_block_device_attach_request_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(block_device_attach_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_block_device_attach_request_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
+IDL_FLATTEN int block_device_attach_request_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const block_device_attach_request **out)
 {
 	if (buf_max < BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_block_device_attach_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	block_device_attach_request *p = buf;
+	if (p->header.ordinal != BLOCK_DEVICE_ATTACH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_block_device_attach_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_block_device_attach_request_other(shared, available, buf, size, handles,
+	                                                handle_count, out);
 }
 
 /* block.idl:31: Device.attach reply */
@@ -319,62 +562,138 @@ int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, u
 	block_device_attach_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = BLOCK_DEVICE_ATTACH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_block_device_attach_reply(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_block_device_attach_reply(idl_decoder *d, block_device_attach_reply *p,
+                                                uint32_t sent)
 {
-	block_device_attach_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != BLOCK_DEVICE_ATTACH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int block_device_attach_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_block_device_attach_reply = {
+    .ordinal = BLOCK_DEVICE_ATTACH_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(block_device_attach_reply),
+    .max_bytes = BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_block_device_attach_reply_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_block_device_attach_reply(frame, size, handles, handle_count);
+	block_device_attach_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_block_device_attach_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_block_device_attach_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const block_device_attach_reply **)out = p;
+	return IDL_OK;
 }
 
-int block_device_attach_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const block_device_attach_reply **out)
+IDL_INLINE int check_block_device_attach_reply(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const block_device_attach_reply **out)
+{
+	block_device_attach_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != BLOCK_DEVICE_ATTACH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_block_device_attach_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_block_device_attach_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_attach_reply_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const block_device_attach_reply *view;
+	return check_block_device_attach_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_block_device_attach_reply_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(block_device_attach_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_block_device_attach_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_attach_reply_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const block_device_attach_reply **out)
 {
 	if (buf_max < BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_block_device_attach_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_attach_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_ATTACH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_block_device_attach_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_block_device_attach_reply_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 int64_t block_device_attach_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -391,7 +710,7 @@ int64_t block_device_attach_error_encode(uint64_t txid, sys_errno error, void *o
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -410,8 +729,8 @@ int block_device_attach_error_validate(const void *frame, size_t size, sys_errno
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -431,67 +750,145 @@ int64_t block_device_read_request_encode(const block_device_read_request *msg, u
 	block_device_read_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = BLOCK_DEVICE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_block_device_read_request(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_block_device_read_request(idl_decoder *d, block_device_read_request *p,
+                                                uint32_t sent)
 {
-	block_device_read_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != BLOCK_DEVICE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int block_device_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_block_device_read_request = {
+    .ordinal = BLOCK_DEVICE_READ_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(block_device_read_request),
+    .max_bytes = BLOCK_DEVICE_READ_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_block_device_read_request_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_block_device_read_request(frame, size, handles, handle_count);
+	block_device_read_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_block_device_read_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_block_device_read_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const block_device_read_request **)out = p;
+	return IDL_OK;
 }
 
-int block_device_read_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const block_device_read_request **out)
+IDL_INLINE int check_block_device_read_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const block_device_read_request **out)
+{
+	block_device_read_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != BLOCK_DEVICE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_read_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_block_device_read_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_read_request_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const block_device_read_request *view;
+	return check_block_device_read_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_block_device_read_request_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != BLOCK_DEVICE_READ_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            BLOCK_DEVICE_READ_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(block_device_read_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_block_device_read_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_read_request_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const block_device_read_request **out)
 {
 	if (buf_max < BLOCK_DEVICE_READ_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, BLOCK_DEVICE_READ_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_block_device_read_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != BLOCK_DEVICE_READ_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_READ_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_read_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_read_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_block_device_read_request_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 /* block.idl:37: Device.read reply */
@@ -502,62 +899,137 @@ int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint6
 	block_device_read_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = BLOCK_DEVICE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_block_device_read_reply(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+IDL_INLINE int fields_block_device_read_reply(idl_decoder *d, block_device_read_reply *p,
+                                              uint32_t sent)
 {
-	block_device_read_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != BLOCK_DEVICE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int block_device_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count)
+static const idl_message_info info_block_device_read_reply = {
+    .ordinal = BLOCK_DEVICE_READ_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(block_device_read_reply),
+    .max_bytes = BLOCK_DEVICE_READ_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_block_device_read_reply_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
-	return check_block_device_read_reply(frame, size, handles, handle_count);
+	block_device_read_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_block_device_read_reply, frame, size, handles, handle_count,
+	                          &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_block_device_read_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const block_device_read_reply **)out = p;
+	return IDL_OK;
 }
 
-int block_device_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                   const block_device_read_reply **out)
+IDL_INLINE int check_block_device_read_reply(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             const block_device_read_reply **out)
+{
+	block_device_read_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != BLOCK_DEVICE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_block_device_read_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_block_device_read_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_read_reply_validate(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
+{
+	const block_device_read_reply *view;
+	return check_block_device_read_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_block_device_read_reply_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != BLOCK_DEVICE_READ_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_READ_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(block_device_read_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_block_device_read_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_read_reply_decode(const void *shared, size_t available, void *buf,
+                                               size_t buf_max, const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const block_device_read_reply **out)
 {
 	if (buf_max < BLOCK_DEVICE_READ_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, BLOCK_DEVICE_READ_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_block_device_read_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != BLOCK_DEVICE_READ_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_READ_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_read_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_block_device_read_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_block_device_read_reply_other(shared, available, buf, size, handles,
+	                                            handle_count, out);
 }
 
 int64_t block_device_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -574,7 +1046,7 @@ int64_t block_device_read_error_encode(uint64_t txid, sys_errno error, void *out
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -593,8 +1065,8 @@ int block_device_read_error_validate(const void *frame, size_t size, sys_errno *
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -614,67 +1086,146 @@ int64_t block_device_write_request_encode(const block_device_write_request *msg,
 	block_device_write_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_block_device_write_request(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_block_device_write_request(idl_decoder *d, block_device_write_request *p,
+                                                 uint32_t sent)
 {
-	block_device_write_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != BLOCK_DEVICE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int block_device_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_block_device_write_request = {
+    .ordinal = BLOCK_DEVICE_WRITE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(block_device_write_request),
+    .max_bytes = BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_block_device_write_request_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_block_device_write_request(frame, size, handles, handle_count);
+	block_device_write_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_block_device_write_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_block_device_write_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const block_device_write_request **)out = p;
+	return IDL_OK;
 }
 
-int block_device_write_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const block_device_write_request **out)
+IDL_INLINE int check_block_device_write_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const block_device_write_request **out)
+{
+	block_device_write_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != BLOCK_DEVICE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_write_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_block_device_write_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_write_request_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const block_device_write_request *view;
+	return check_block_device_write_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_block_device_write_request_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(block_device_write_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_block_device_write_request_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
+IDL_FLATTEN int block_device_write_request_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const block_device_write_request **out)
 {
 	if (buf_max < BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_block_device_write_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_write_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_write_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_block_device_write_request_other(shared, available, buf, size, handles,
+	                                               handle_count, out);
 }
 
 /* block.idl:41: Device.write reply */
@@ -685,62 +1236,138 @@ int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uin
 	block_device_write_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_block_device_write_reply(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count)
+IDL_INLINE int fields_block_device_write_reply(idl_decoder *d, block_device_write_reply *p,
+                                               uint32_t sent)
 {
-	block_device_write_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != BLOCK_DEVICE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int block_device_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count)
+static const idl_message_info info_block_device_write_reply = {
+    .ordinal = BLOCK_DEVICE_WRITE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(block_device_write_reply),
+    .max_bytes = BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_block_device_write_reply_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
-	return check_block_device_write_reply(frame, size, handles, handle_count);
+	block_device_write_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_block_device_write_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_block_device_write_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const block_device_write_reply **)out = p;
+	return IDL_OK;
 }
 
-int block_device_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                    const block_device_write_reply **out)
+IDL_INLINE int check_block_device_write_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const block_device_write_reply **out)
+{
+	block_device_write_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != BLOCK_DEVICE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_block_device_write_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_block_device_write_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_write_reply_validate(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
+{
+	const block_device_write_reply *view;
+	return check_block_device_write_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_block_device_write_reply_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(block_device_write_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_block_device_write_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_write_reply_decode(const void *shared, size_t available, void *buf,
+                                                size_t buf_max, const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const block_device_write_reply **out)
 {
 	if (buf_max < BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_block_device_write_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_write_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_block_device_write_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_block_device_write_reply_other(shared, available, buf, size, handles,
+	                                             handle_count, out);
 }
 
 int64_t block_device_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -757,7 +1384,7 @@ int64_t block_device_write_error_encode(uint64_t txid, sys_errno error, void *ou
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -776,8 +1403,8 @@ int block_device_write_error_validate(const void *frame, size_t size, sys_errno 
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -797,64 +1424,143 @@ int64_t block_device_flush_request_encode(const block_device_flush_request *msg,
 	block_device_flush_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_block_device_flush_request(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_block_device_flush_request(idl_decoder *d, block_device_flush_request *p,
+                                                 uint32_t sent)
 {
-	block_device_flush_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != BLOCK_DEVICE_FLUSH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int block_device_flush_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_block_device_flush_request = {
+    .ordinal = BLOCK_DEVICE_FLUSH_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(block_device_flush_request),
+    .max_bytes = BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_block_device_flush_request_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_block_device_flush_request(frame, size, handles, handle_count);
+	block_device_flush_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_block_device_flush_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_block_device_flush_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const block_device_flush_request **)out = p;
+	return IDL_OK;
 }
 
-int block_device_flush_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const block_device_flush_request **out)
+IDL_INLINE int check_block_device_flush_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const block_device_flush_request **out)
+{
+	block_device_flush_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != BLOCK_DEVICE_FLUSH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_flush_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_block_device_flush_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_flush_request_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const block_device_flush_request *view;
+	return check_block_device_flush_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_block_device_flush_request_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(block_device_flush_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_block_device_flush_request_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
+IDL_FLATTEN int block_device_flush_request_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const block_device_flush_request **out)
 {
 	if (buf_max < BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_block_device_flush_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_flush_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_FLUSH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_flush_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_block_device_flush_request_other(shared, available, buf, size, handles,
+	                                               handle_count, out);
 }
 
 /* block.idl:44: Device.flush reply */
@@ -865,62 +1571,138 @@ int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uin
 	block_device_flush_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_block_device_flush_reply(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count)
+IDL_INLINE int fields_block_device_flush_reply(idl_decoder *d, block_device_flush_reply *p,
+                                               uint32_t sent)
 {
-	block_device_flush_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != BLOCK_DEVICE_FLUSH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int block_device_flush_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count)
+static const idl_message_info info_block_device_flush_reply = {
+    .ordinal = BLOCK_DEVICE_FLUSH_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(block_device_flush_reply),
+    .max_bytes = BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_block_device_flush_reply_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
-	return check_block_device_flush_reply(frame, size, handles, handle_count);
+	block_device_flush_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_block_device_flush_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_block_device_flush_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const block_device_flush_reply **)out = p;
+	return IDL_OK;
 }
 
-int block_device_flush_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                    const block_device_flush_reply **out)
+IDL_INLINE int check_block_device_flush_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const block_device_flush_reply **out)
+{
+	block_device_flush_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != BLOCK_DEVICE_FLUSH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_block_device_flush_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_block_device_flush_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_flush_reply_validate(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
+{
+	const block_device_flush_reply *view;
+	return check_block_device_flush_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_block_device_flush_reply_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(block_device_flush_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_block_device_flush_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int block_device_flush_reply_decode(const void *shared, size_t available, void *buf,
+                                                size_t buf_max, const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const block_device_flush_reply **out)
 {
 	if (buf_max < BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_block_device_flush_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_flush_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_FLUSH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_block_device_flush_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_block_device_flush_reply_other(shared, available, buf, size, handles,
+	                                             handle_count, out);
 }
 
 int64_t block_device_flush_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -937,7 +1719,7 @@ int64_t block_device_flush_error_encode(uint64_t txid, sys_errno error, void *ou
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -956,8 +1738,8 @@ int block_device_flush_error_validate(const void *frame, size_t size, sys_errno 
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1116,6 +1898,7 @@ static inline int start_block_device_geometry(idl_endpoint *ep,
                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(block_device_geometry_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1137,11 +1920,11 @@ static inline int finish_block_device_geometry(idl_endpoint *ep, idl_call *call,
 		err = block_device_geometry_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = block_device_geometry_reply_validate(buf->bytes, call->size, call->handles,
-	                                           call->handle_count);
+	err = check_block_device_geometry_reply(buf->bytes, call->size, call->handles,
+	                                        call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_GEOMETRY_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1178,6 +1961,7 @@ static inline int start_block_device_attach(idl_endpoint *ep,
                                             const block_device_attach_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(block_device_attach_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1199,11 +1983,11 @@ static inline int finish_block_device_attach(idl_endpoint *ep, idl_call *call,
 		err = block_device_attach_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = block_device_attach_reply_validate(buf->bytes, call->size, call->handles,
-	                                         call->handle_count);
+	err = check_block_device_attach_reply(buf->bytes, call->size, call->handles,
+	                                      call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_ATTACH_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1240,6 +2024,7 @@ static inline int start_block_device_read(idl_endpoint *ep, const block_device_r
                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(block_device_read_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1260,11 +2045,11 @@ static inline int finish_block_device_read(idl_endpoint *ep, idl_call *call,
 		err = block_device_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = block_device_read_reply_validate(buf->bytes, call->size, call->handles,
-	                                       call->handle_count);
+	err = check_block_device_read_reply(buf->bytes, call->size, call->handles,
+	                                    call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_READ_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1301,6 +2086,7 @@ static inline int start_block_device_write(idl_endpoint *ep, const block_device_
                                            idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(block_device_write_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1322,11 +2108,11 @@ static inline int finish_block_device_write(idl_endpoint *ep, idl_call *call,
 		err = block_device_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = block_device_write_reply_validate(buf->bytes, call->size, call->handles,
-	                                        call->handle_count);
+	err = check_block_device_write_reply(buf->bytes, call->size, call->handles,
+	                                     call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_WRITE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1363,6 +2149,7 @@ static inline int start_block_device_flush(idl_endpoint *ep, const block_device_
                                            idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(block_device_flush_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1384,11 +2171,11 @@ static inline int finish_block_device_flush(idl_endpoint *ep, idl_call *call,
 		err = block_device_flush_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = block_device_flush_reply_validate(buf->bytes, call->size, call->handles,
-	                                        call->handle_count);
+	err = check_block_device_flush_reply(buf->bytes, call->size, call->handles,
+	                                     call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_FLUSH_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1424,12 +2211,12 @@ static int serve_block_device_geometry(const block_device_handlers *h, idl_reque
                                        size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
-	int err = block_device_geometry_request_validate(frame, size, handles, handle_count);
+	const block_device_geometry_request *req;
+	int err = check_block_device_geometry_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->geometry == NULL)
-		return IDL_E_NO_HANDLER;
-	const block_device_geometry_request *req = frame;
+	if (h->geometry == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	block_device_geometry_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1455,12 +2242,12 @@ static int serve_block_device_attach(const block_device_handlers *h, idl_request
                                      size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
-	int err = block_device_attach_request_validate(frame, size, handles, handle_count);
+	const block_device_attach_request *req;
+	int err = check_block_device_attach_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->attach == NULL)
-		return IDL_E_NO_HANDLER;
-	const block_device_attach_request *req = frame;
+	if (h->attach == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	block_device_attach_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1486,12 +2273,12 @@ static int serve_block_device_read(const block_device_handlers *h, idl_request *
                                    size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
-	int err = block_device_read_request_validate(frame, size, handles, handle_count);
+	const block_device_read_request *req;
+	int err = check_block_device_read_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->read == NULL)
-		return IDL_E_NO_HANDLER;
-	const block_device_read_request *req = frame;
+	if (h->read == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	block_device_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1517,12 +2304,12 @@ static int serve_block_device_write(const block_device_handlers *h, idl_request 
                                     size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
-	int err = block_device_write_request_validate(frame, size, handles, handle_count);
+	const block_device_write_request *req;
+	int err = check_block_device_write_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->write == NULL)
-		return IDL_E_NO_HANDLER;
-	const block_device_write_request *req = frame;
+	if (h->write == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	block_device_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1548,12 +2335,12 @@ static int serve_block_device_flush(const block_device_handlers *h, idl_request 
                                     size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
-	int err = block_device_flush_request_validate(frame, size, handles, handle_count);
+	const block_device_flush_request *req;
+	int err = check_block_device_flush_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->flush == NULL)
-		return IDL_E_NO_HANDLER;
-	const block_device_flush_request *req = frame;
+	if (h->flush == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	block_device_flush_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1763,5 +2550,7 @@ const idl_interface block_device_interface = {
     .protocol = BLOCK_DEVICE_PROTOCOL,
     .max_frame_bytes = BLOCK_DEVICE_MAX_FRAME_BYTES,
     .max_request_bytes = 48u,
+    .version = BLOCK_DEVICE_VERSION,
+    .oldest = BLOCK_DEVICE_OLDEST_VERSION,
     .dispatch = dispatch_block_device,
 };

@@ -69,6 +69,8 @@ _Static_assert(offsetof(block_geometry, can_flush) == 17, "wire layout");
 /* interface Device (block.idl:25) */
 #define BLOCK_DEVICE_MAX_FRAME_BYTES              256u
 #define BLOCK_DEVICE_PROTOCOL                     0x7dd6b8eeu
+#define BLOCK_DEVICE_VERSION                      1u
+#define BLOCK_DEVICE_OLDEST_VERSION               1u
 #define BLOCK_DEVICE_GEOMETRY_ORDINAL             0x33f79bf0u
 #define BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES   24u
 #define BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_HANDLES 0u

@@ -26,7 +26,7 @@ int64_t console_console_write_request_encode(const console_console_write_request
 	console_console_write_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -39,40 +39,24 @@ int64_t console_console_write_request_encode(const console_console_write_request
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_write_request(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count)
+IDL_INLINE int fields_console_console_write_request(idl_decoder *d,
+                                                    console_console_write_request *p, uint32_t sent)
 {
 	int err;
-	console_console_write_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* console.idl:45: data */
 	{
 		uint8_t *block;
@@ -82,33 +66,93 @@ static inline int check_console_console_write_request(void *frame, size_t size,
 			return err;
 		p->data.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int console_console_write_request_validate(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_console_console_write_request = {
+    .ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(console_console_write_request),
+    .max_bytes = CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_write_request_other(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
-	return check_console_console_write_request(frame, size, handles, handle_count);
+	console_console_write_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_write_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_write_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_write_request **)out = p;
+	return IDL_OK;
 }
 
-int console_console_write_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const console_console_write_request **out)
+IDL_INLINE int check_console_console_write_request(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const console_console_write_request **out)
+{
+	int err;
+	console_console_write_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_console_console_write_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_write_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_write_request_validate(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	const console_console_write_request *view;
+	return check_console_console_write_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int console_console_write_request_decode(const void *shared, size_t available,
+                                                     void *buf, size_t buf_max,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const console_console_write_request **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES,
+	                   (uint32_t)sizeof(console_console_write_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_console_console_write_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_console_console_write_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* console.idl:45: Console.write reply */
@@ -119,66 +163,142 @@ int64_t console_console_write_reply_encode(const console_console_write_reply *ms
 	console_console_write_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_write_reply(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_console_console_write_reply(idl_decoder *d, console_console_write_reply *p,
+                                                  uint32_t sent)
 {
-	console_console_write_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int console_console_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_console_console_write_reply = {
+    .ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(console_console_write_reply),
+    .max_bytes = CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_write_reply_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_console_console_write_reply(frame, size, handles, handle_count);
+	console_console_write_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_write_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_write_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_write_reply **)out = p;
+	return IDL_OK;
 }
 
-int console_console_write_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const console_console_write_reply **out)
+IDL_INLINE int check_console_console_write_reply(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const console_console_write_reply **out)
+{
+	console_console_write_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_console_console_write_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_write_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_write_reply_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const console_console_write_reply *view;
+	return check_console_console_write_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_console_console_write_reply_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(console_console_write_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_write_reply_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
+IDL_FLATTEN int console_console_write_reply_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const console_console_write_reply **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_console_console_write_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_write_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_console_console_write_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_console_console_write_reply_other(shared, available, buf, size, handles,
+	                                                handle_count, out);
 }
 
 int64_t console_console_write_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -196,7 +316,7 @@ int64_t console_console_write_error_encode(uint64_t txid, sys_errno error, void 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -215,8 +335,8 @@ int console_console_write_error_validate(const void *frame, size_t size, sys_err
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -237,7 +357,7 @@ int64_t console_console_print_request_encode(const console_console_print_request
 	console_console_print_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -250,40 +370,24 @@ int64_t console_console_print_request_encode(const console_console_print_request
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_PRINT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_print_request(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count)
+IDL_INLINE int fields_console_console_print_request(idl_decoder *d,
+                                                    console_console_print_request *p, uint32_t sent)
 {
 	int err;
-	console_console_print_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_PRINT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* console.idl:50: data */
 	{
 		uint8_t *block;
@@ -293,33 +397,93 @@ static inline int check_console_console_print_request(void *frame, size_t size,
 			return err;
 		p->data.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int console_console_print_request_validate(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_console_console_print_request = {
+    .ordinal = CONSOLE_CONSOLE_PRINT_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(console_console_print_request),
+    .max_bytes = CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_print_request_other(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
-	return check_console_console_print_request(frame, size, handles, handle_count);
+	console_console_print_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_print_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_print_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_print_request **)out = p;
+	return IDL_OK;
 }
 
-int console_console_print_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const console_console_print_request **out)
+IDL_INLINE int check_console_console_print_request(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const console_console_print_request **out)
+{
+	int err;
+	console_console_print_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_PRINT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_console_console_print_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_print_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_print_request_validate(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	const console_console_print_request *view;
+	return check_console_console_print_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int console_console_print_request_decode(const void *shared, size_t available,
+                                                     void *buf, size_t buf_max,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const console_console_print_request **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES,
+	                   (uint32_t)sizeof(console_console_print_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_console_console_print_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_console_console_print_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* console.idl:55: Console.read request */
@@ -330,68 +494,147 @@ int64_t console_console_read_request_encode(const console_console_read_request *
 	console_console_read_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_read_request(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_console_console_read_request(idl_decoder *d, console_console_read_request *p,
+                                                   uint32_t sent)
 {
-	console_console_read_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int console_console_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_console_console_read_request = {
+    .ordinal = CONSOLE_CONSOLE_READ_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(console_console_read_request),
+    .max_bytes = CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_read_request_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_console_console_read_request(frame, size, handles, handle_count);
+	console_console_read_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_read_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_read_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_read_request **)out = p;
+	return IDL_OK;
 }
 
-int console_console_read_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const console_console_read_request **out)
+IDL_INLINE int check_console_console_read_request(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const console_console_read_request **out)
+{
+	console_console_read_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_read_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_read_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_read_request_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const console_console_read_request *view;
+	return check_console_console_read_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_console_console_read_request_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(console_console_read_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_read_request_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
+IDL_FLATTEN int console_console_read_request_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const console_console_read_request **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_console_console_read_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_read_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_read_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_console_console_read_request_other(shared, available, buf, size, handles,
+	                                                 handle_count, out);
 }
 
 /* console.idl:55: Console.read reply */
@@ -403,7 +646,7 @@ int64_t console_console_read_reply_encode(const console_console_read_reply *msg,
 	console_console_read_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -416,38 +659,24 @@ int64_t console_console_read_reply_encode(const console_console_read_reply *msg,
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_read_reply(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_console_console_read_reply(idl_decoder *d, console_console_read_reply *p,
+                                                 uint32_t sent)
 {
 	int err;
-	console_console_read_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* console.idl:55: data */
 	{
 		uint8_t *block;
@@ -457,31 +686,89 @@ static inline int check_console_console_read_reply(void *frame, size_t size,
 			return err;
 		p->data.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int console_console_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_console_console_read_reply = {
+    .ordinal = CONSOLE_CONSOLE_READ_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(console_console_read_reply),
+    .max_bytes = CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_read_reply_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_console_console_read_reply(frame, size, handles, handle_count);
+	console_console_read_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_read_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_read_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_read_reply **)out = p;
+	return IDL_OK;
 }
 
-int console_console_read_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const console_console_read_reply **out)
+IDL_INLINE int check_console_console_read_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const console_console_read_reply **out)
+{
+	int err;
+	console_console_read_reply *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_console_console_read_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_read_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_read_reply_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const console_console_read_reply *view;
+	return check_console_console_read_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int console_console_read_reply_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const console_console_read_reply **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES,
+	                              (uint32_t)sizeof(console_console_read_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_console_console_read_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_console_console_read_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 int64_t console_console_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -498,7 +785,7 @@ int64_t console_console_read_error_encode(uint64_t txid, sys_errno error, void *
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -517,8 +804,8 @@ int console_console_read_error_validate(const void *frame, size_t size, sys_errn
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -538,66 +825,146 @@ int64_t console_console_get_mode_request_encode(const console_console_get_mode_r
 	console_console_get_mode_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_get_mode_request(void *frame, size_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count)
+IDL_INLINE int fields_console_console_get_mode_request(idl_decoder *d,
+                                                       console_console_get_mode_request *p,
+                                                       uint32_t sent)
 {
-	console_console_get_mode_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int console_console_get_mode_request_validate(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+static const idl_message_info info_console_console_get_mode_request = {
+    .ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(console_console_get_mode_request),
+    .max_bytes = CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_get_mode_request_other(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
 {
-	return check_console_console_get_mode_request(frame, size, handles, handle_count);
+	console_console_get_mode_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_get_mode_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_get_mode_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_get_mode_request **)out = p;
+	return IDL_OK;
 }
 
-int console_console_get_mode_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count,
-                                            const console_console_get_mode_request **out)
+IDL_INLINE int check_console_console_get_mode_request(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const console_console_get_mode_request **out)
+{
+	console_console_get_mode_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_get_mode_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_get_mode_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_get_mode_request_validate(void *frame, size_t size,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count)
+{
+	const console_console_get_mode_request *view;
+	return check_console_console_get_mode_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_console_console_get_mode_request_other(const void *shared, size_t available,
+                                                         void *buf, uint32_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(console_console_get_mode_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_get_mode_request_other(buf, (size_t)held, handles,
+	                                                    handle_count, out);
+}
+
+IDL_FLATTEN int
+console_console_get_mode_request_decode(const void *shared, size_t available, void *buf,
+                                        size_t buf_max, const idl_typed_handle *handles,
+                                        uint32_t handle_count,
+                                        const console_console_get_mode_request **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf,
-	                                    CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_console_console_get_mode_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_get_mode_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_get_mode_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_console_console_get_mode_request_other(shared, available, buf, size, handles,
+	                                                     handle_count, out);
 }
 
 /* console.idl:58: Console.get_mode reply */
@@ -608,41 +975,30 @@ int64_t console_console_get_mode_reply_encode(const console_console_get_mode_rep
 	console_console_get_mode_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_get_mode_reply(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_console_console_get_mode_reply(idl_decoder *d,
+                                                     console_console_get_mode_reply *p,
+                                                     uint32_t sent)
 {
-	console_console_get_mode_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* console.idl:58: mode */
 	if ((p->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_BITS;
@@ -651,28 +1007,118 @@ static inline int check_console_console_get_mode_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_get_mode_reply_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_console_console_get_mode_reply = {
+    .ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(console_console_get_mode_reply),
+    .max_bytes = CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_get_mode_reply_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_console_console_get_mode_reply(frame, size, handles, handle_count);
+	console_console_get_mode_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_get_mode_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_get_mode_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_get_mode_reply **)out = p;
+	return IDL_OK;
 }
 
-int console_console_get_mode_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const console_console_get_mode_reply **out)
+IDL_INLINE int check_console_console_get_mode_reply(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const console_console_get_mode_reply **out)
+{
+	console_console_get_mode_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_console_console_get_mode_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_get_mode_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_get_mode_reply_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const console_console_get_mode_reply *view;
+	return check_console_console_get_mode_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_console_console_get_mode_reply_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(console_console_get_mode_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_get_mode_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
+IDL_FLATTEN int console_console_get_mode_reply_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const console_console_get_mode_reply **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_console_console_get_mode_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_get_mode_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_console_console_get_mode_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_console_console_get_mode_reply_other(shared, available, buf, size, handles,
+	                                                   handle_count, out);
 }
 
 int64_t console_console_get_mode_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -690,7 +1136,7 @@ int64_t console_console_get_mode_error_encode(uint64_t txid, sys_errno error, vo
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -709,8 +1155,8 @@ int console_console_get_mode_error_validate(const void *frame, size_t size, sys_
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -730,43 +1176,30 @@ int64_t console_console_set_mode_request_encode(const console_console_set_mode_r
 	console_console_set_mode_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_set_mode_request(void *frame, size_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count)
+IDL_INLINE int fields_console_console_set_mode_request(idl_decoder *d,
+                                                       console_console_set_mode_request *p,
+                                                       uint32_t sent)
 {
-	console_console_set_mode_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* console.idl:61: mode */
 	if ((p->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_BITS;
@@ -775,29 +1208,122 @@ static inline int check_console_console_set_mode_request(void *frame, size_t siz
 	return IDL_OK;
 }
 
-int console_console_set_mode_request_validate(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+static const idl_message_info info_console_console_set_mode_request = {
+    .ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(console_console_set_mode_request),
+    .max_bytes = CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_set_mode_request_other(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
 {
-	return check_console_console_set_mode_request(frame, size, handles, handle_count);
+	console_console_set_mode_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_set_mode_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_set_mode_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_set_mode_request **)out = p;
+	return IDL_OK;
 }
 
-int console_console_set_mode_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count,
-                                            const console_console_set_mode_request **out)
+IDL_INLINE int check_console_console_set_mode_request(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const console_console_set_mode_request **out)
+{
+	console_console_set_mode_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_set_mode_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_set_mode_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_set_mode_request_validate(void *frame, size_t size,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count)
+{
+	const console_console_set_mode_request *view;
+	return check_console_console_set_mode_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_console_console_set_mode_request_other(const void *shared, size_t available,
+                                                         void *buf, uint32_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(console_console_set_mode_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_set_mode_request_other(buf, (size_t)held, handles,
+	                                                    handle_count, out);
+}
+
+IDL_FLATTEN int
+console_console_set_mode_request_decode(const void *shared, size_t available, void *buf,
+                                        size_t buf_max, const idl_typed_handle *handles,
+                                        uint32_t handle_count,
+                                        const console_console_set_mode_request **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf,
-	                                    CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_console_console_set_mode_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_set_mode_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_set_mode_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_console_console_set_mode_request_other(shared, available, buf, size, handles,
+	                                                     handle_count, out);
 }
 
 /* console.idl:61: Console.set_mode reply */
@@ -808,63 +1334,142 @@ int64_t console_console_set_mode_reply_encode(const console_console_set_mode_rep
 	console_console_set_mode_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_set_mode_reply(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_console_console_set_mode_reply(idl_decoder *d,
+                                                     console_console_set_mode_reply *p,
+                                                     uint32_t sent)
 {
-	console_console_set_mode_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int console_console_set_mode_reply_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_console_console_set_mode_reply = {
+    .ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(console_console_set_mode_reply),
+    .max_bytes = CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_set_mode_reply_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_console_console_set_mode_reply(frame, size, handles, handle_count);
+	console_console_set_mode_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_set_mode_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_set_mode_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_set_mode_reply **)out = p;
+	return IDL_OK;
 }
 
-int console_console_set_mode_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const console_console_set_mode_reply **out)
+IDL_INLINE int check_console_console_set_mode_reply(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const console_console_set_mode_reply **out)
+{
+	console_console_set_mode_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_console_console_set_mode_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_set_mode_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_set_mode_reply_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const console_console_set_mode_reply *view;
+	return check_console_console_set_mode_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_console_console_set_mode_reply_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(console_console_set_mode_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_set_mode_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
+IDL_FLATTEN int console_console_set_mode_reply_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const console_console_set_mode_reply **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_console_console_set_mode_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_set_mode_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_console_console_set_mode_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_console_console_set_mode_reply_other(shared, available, buf, size, handles,
+	                                                   handle_count, out);
 }
 
 int64_t console_console_set_mode_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -882,7 +1487,7 @@ int64_t console_console_set_mode_error_encode(uint64_t txid, sys_errno error, vo
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -901,8 +1506,8 @@ int console_console_set_mode_error_validate(const void *frame, size_t size, sys_
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -922,66 +1527,146 @@ int64_t console_console_get_size_request_encode(const console_console_get_size_r
 	console_console_get_size_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_get_size_request(void *frame, size_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count)
+IDL_INLINE int fields_console_console_get_size_request(idl_decoder *d,
+                                                       console_console_get_size_request *p,
+                                                       uint32_t sent)
 {
-	console_console_get_size_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int console_console_get_size_request_validate(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+static const idl_message_info info_console_console_get_size_request = {
+    .ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(console_console_get_size_request),
+    .max_bytes = CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_get_size_request_other(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
 {
-	return check_console_console_get_size_request(frame, size, handles, handle_count);
+	console_console_get_size_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_get_size_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_get_size_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_get_size_request **)out = p;
+	return IDL_OK;
 }
 
-int console_console_get_size_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count,
-                                            const console_console_get_size_request **out)
+IDL_INLINE int check_console_console_get_size_request(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const console_console_get_size_request **out)
+{
+	console_console_get_size_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_get_size_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_get_size_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_get_size_request_validate(void *frame, size_t size,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count)
+{
+	const console_console_get_size_request *view;
+	return check_console_console_get_size_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_console_console_get_size_request_other(const void *shared, size_t available,
+                                                         void *buf, uint32_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(console_console_get_size_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_get_size_request_other(buf, (size_t)held, handles,
+	                                                    handle_count, out);
+}
+
+IDL_FLATTEN int
+console_console_get_size_request_decode(const void *shared, size_t available, void *buf,
+                                        size_t buf_max, const idl_typed_handle *handles,
+                                        uint32_t handle_count,
+                                        const console_console_get_size_request **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf,
-	                                    CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_console_console_get_size_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_get_size_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_get_size_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_console_console_get_size_request_other(shared, available, buf, size, handles,
+	                                                     handle_count, out);
 }
 
 /* console.idl:65: Console.get_size reply */
@@ -992,7 +1677,7 @@ int64_t console_console_get_size_reply_encode(const console_console_get_size_rep
 	console_console_get_size_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->size.pad, 0, sizeof(p->size.pad));
@@ -1001,35 +1686,24 @@ int64_t console_console_get_size_reply_encode(const console_console_get_size_rep
 		IDL_MEMSET(&p->size.value, 0, sizeof(p->size.value));
 	}
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_get_size_reply(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_console_console_get_size_reply(idl_decoder *d,
+                                                     console_console_get_size_reply *p,
+                                                     uint32_t sent)
 {
-	console_console_get_size_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* console.idl:65: size */
 	if (*(const uint8_t *)&p->size.present > 1)
 		return IDL_E_OPTIONAL;
@@ -1044,28 +1718,118 @@ static inline int check_console_console_get_size_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int console_console_get_size_reply_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_console_console_get_size_reply = {
+    .ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(console_console_get_size_reply),
+    .max_bytes = CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_get_size_reply_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_console_console_get_size_reply(frame, size, handles, handle_count);
+	console_console_get_size_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_get_size_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_get_size_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_get_size_reply **)out = p;
+	return IDL_OK;
 }
 
-int console_console_get_size_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const console_console_get_size_reply **out)
+IDL_INLINE int check_console_console_get_size_reply(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const console_console_get_size_reply **out)
+{
+	console_console_get_size_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_console_console_get_size_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_get_size_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_get_size_reply_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const console_console_get_size_reply *view;
+	return check_console_console_get_size_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_console_console_get_size_reply_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(console_console_get_size_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_get_size_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
+IDL_FLATTEN int console_console_get_size_reply_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const console_console_get_size_reply **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_console_console_get_size_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_get_size_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_console_console_get_size_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_console_console_get_size_reply_other(shared, available, buf, size, handles,
+	                                                   handle_count, out);
 }
 
 int64_t console_console_get_size_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -1083,7 +1847,7 @@ int64_t console_console_get_size_error_encode(uint64_t txid, sys_errno error, vo
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1102,8 +1866,8 @@ int console_console_get_size_error_validate(const void *frame, size_t size, sys_
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1124,70 +1888,150 @@ console_console_input_available_event_encode(const console_console_input_availab
 	console_console_input_available_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_input_available_event(void *frame, size_t size,
-                                                              const idl_typed_handle *handles,
-                                                              uint32_t handle_count)
+IDL_INLINE int fields_console_console_input_available_event(
+    idl_decoder *d, console_console_input_available_event *p, uint32_t sent)
 {
-	console_console_input_available_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int console_console_input_available_event_validate(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+static const idl_message_info info_console_console_input_available_event = {
+    .ordinal = CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(console_console_input_available_event),
+    .max_bytes = CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_input_available_event_other(void *frame, size_t size,
+                                                             const idl_typed_handle *handles,
+                                                             uint32_t handle_count, void *out)
 {
-	return check_console_console_input_available_event(frame, size, handles, handle_count);
+	console_console_input_available_event *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_input_available_event, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_input_available_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_input_available_event **)out = p;
+	return IDL_OK;
 }
 
-int console_console_input_available_event_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const console_console_input_available_event **out)
+IDL_INLINE int
+check_console_console_input_available_event(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            const console_console_input_available_event **out)
+{
+	console_console_input_available_event *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_input_available_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_input_available_event_other(frame, size, NULL, handle_count,
+	                                                         out);
+}
+
+IDL_FLATTEN int console_console_input_available_event_validate(void *frame, size_t size,
+                                                               const idl_typed_handle *handles,
+                                                               uint32_t handle_count)
+{
+	const console_console_input_available_event *view;
+	return check_console_console_input_available_event(frame, size, handles, handle_count,
+	                                                   &view);
+}
+
+IDL_COLD
+static int decode_console_console_input_available_event_other(const void *shared, size_t available,
+                                                              void *buf, uint32_t size,
+                                                              const idl_typed_handle *handles,
+                                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES,
+		    (uint32_t)sizeof(console_console_input_available_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_input_available_event_other(buf, (size_t)held, handles,
+	                                                         handle_count, out);
+}
+
+IDL_FLATTEN int
+console_console_input_available_event_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const console_console_input_available_event **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf,
-	                                    CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err =
-	    check_console_console_input_available_event(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_input_available_event *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_input_available_event(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_console_console_input_available_event_other(shared, available, buf, size,
+	                                                          handles, handle_count, out);
 }
 
 /* console.idl:72: Console.resized event */
@@ -1198,68 +2042,148 @@ int64_t console_console_resized_event_encode(const console_console_resized_event
 	console_console_resized_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = CONSOLE_CONSOLE_RESIZED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_console_console_resized_event(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count)
+IDL_INLINE int fields_console_console_resized_event(idl_decoder *d,
+                                                    console_console_resized_event *p, uint32_t sent)
 {
-	console_console_resized_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != CONSOLE_CONSOLE_RESIZED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int console_console_resized_event_validate(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_console_console_resized_event = {
+    .ordinal = CONSOLE_CONSOLE_RESIZED_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(console_console_resized_event),
+    .max_bytes = CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_console_console_resized_event_other(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
-	return check_console_console_resized_event(frame, size, handles, handle_count);
+	console_console_resized_event *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_console_console_resized_event, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_console_console_resized_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const console_console_resized_event **)out = p;
+	return IDL_OK;
 }
 
-int console_console_resized_event_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const console_console_resized_event **out)
+IDL_INLINE int check_console_console_resized_event(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const console_console_resized_event **out)
+{
+	console_console_resized_event *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != CONSOLE_CONSOLE_RESIZED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_resized_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_resized_event_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int console_console_resized_event_validate(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	const console_console_resized_event *view;
+	return check_console_console_resized_event(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_console_console_resized_event_other(const void *shared, size_t available,
+                                                      void *buf, uint32_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES,
+		                            (uint32_t)sizeof(console_console_resized_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_resized_event_other(buf, (size_t)held, handles, handle_count,
+	                                                 out);
+}
+
+IDL_FLATTEN int console_console_resized_event_decode(const void *shared, size_t available,
+                                                     void *buf, size_t buf_max,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const console_console_resized_event **out)
 {
 	if (buf_max < CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_console_console_resized_event(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_resized_event *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_RESIZED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_resized_event(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_console_console_resized_event_other(shared, available, buf, size, handles,
+	                                                  handle_count, out);
 }
 
 static int send_console_console_write_request(idl_endpoint *ep,
@@ -1460,6 +2384,7 @@ static inline int start_console_console_write(idl_endpoint *ep,
                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(console_console_write_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1481,11 +2406,11 @@ static inline int finish_console_console_write(idl_endpoint *ep, idl_call *call,
 		err = console_console_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_write_reply_validate(buf->bytes, call->size, call->handles,
-	                                           call->handle_count);
+	err = check_console_console_write_reply(buf->bytes, call->size, call->handles,
+	                                        call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_WRITE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1529,6 +2454,7 @@ static inline int start_console_console_read(idl_endpoint *ep,
                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(console_console_read_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1550,11 +2476,11 @@ static inline int finish_console_console_read(idl_endpoint *ep, idl_call *call,
 		err = console_console_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_read_reply_validate(buf->bytes, call->size, call->handles,
-	                                          call->handle_count);
+	err = check_console_console_read_reply(buf->bytes, call->size, call->handles,
+	                                       call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_READ_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1592,6 +2518,7 @@ static inline int start_console_console_get_mode(idl_endpoint *ep,
                                                  idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(console_console_get_mode_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1613,11 +2540,12 @@ static inline int finish_console_console_get_mode(idl_endpoint *ep, idl_call *ca
 		err = console_console_get_mode_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_get_mode_reply_validate(buf->bytes, call->size, call->handles,
-	                                              call->handle_count);
+	err = check_console_console_get_mode_reply(buf->bytes, call->size, call->handles,
+	                                           call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size,
+		                            CONSOLE_CONSOLE_GET_MODE_ORDINAL, call->handle_count,
+		                            err);
 	return IDL_OK;
 }
 
@@ -1655,6 +2583,7 @@ static inline int start_console_console_set_mode(idl_endpoint *ep,
                                                  idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(console_console_set_mode_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1676,11 +2605,12 @@ static inline int finish_console_console_set_mode(idl_endpoint *ep, idl_call *ca
 		err = console_console_set_mode_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_set_mode_reply_validate(buf->bytes, call->size, call->handles,
-	                                              call->handle_count);
+	err = check_console_console_set_mode_reply(buf->bytes, call->size, call->handles,
+	                                           call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size,
+		                            CONSOLE_CONSOLE_SET_MODE_ORDINAL, call->handle_count,
+		                            err);
 	return IDL_OK;
 }
 
@@ -1718,6 +2648,7 @@ static inline int start_console_console_get_size(idl_endpoint *ep,
                                                  idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(console_console_get_size_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1739,11 +2670,12 @@ static inline int finish_console_console_get_size(idl_endpoint *ep, idl_call *ca
 		err = console_console_get_size_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = console_console_get_size_reply_validate(buf->bytes, call->size, call->handles,
-	                                              call->handle_count);
+	err = check_console_console_get_size_reply(buf->bytes, call->size, call->handles,
+	                                           call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size,
+		                            CONSOLE_CONSOLE_GET_SIZE_ORDINAL, call->handle_count,
+		                            err);
 	return IDL_OK;
 }
 
@@ -1792,12 +2724,12 @@ static int serve_console_console_write(const console_console_handlers *h, idl_re
                                        void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
-	int err = console_console_write_request_validate(frame, size, handles, handle_count);
+	const console_console_write_request *req;
+	int err = check_console_console_write_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->write == NULL)
-		return IDL_E_NO_HANDLER;
-	const console_console_write_request *req = frame;
+	if (h->write == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	console_console_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1823,12 +2755,12 @@ static int serve_console_console_print(const console_console_handlers *h, idl_re
                                        void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
-	int err = console_console_print_request_validate(frame, size, handles, handle_count);
+	const console_console_print_request *req;
+	int err = check_console_console_print_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->print == NULL)
-		return IDL_E_NO_HANDLER;
-	const console_console_print_request *req = frame;
+	if (h->print == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	return h->print(r, req);
 }
@@ -1837,12 +2769,12 @@ static int serve_console_console_read(const console_console_handlers *h, idl_req
                                       void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
-	int err = console_console_read_request_validate(frame, size, handles, handle_count);
+	const console_console_read_request *req;
+	int err = check_console_console_read_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->read == NULL)
-		return IDL_E_NO_HANDLER;
-	const console_console_read_request *req = frame;
+	if (h->read == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	console_console_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1868,12 +2800,12 @@ static int serve_console_console_get_mode(const console_console_handlers *h, idl
                                           void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
-	int err = console_console_get_mode_request_validate(frame, size, handles, handle_count);
+	const console_console_get_mode_request *req;
+	int err = check_console_console_get_mode_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->get_mode == NULL)
-		return IDL_E_NO_HANDLER;
-	const console_console_get_mode_request *req = frame;
+	if (h->get_mode == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	console_console_get_mode_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1899,12 +2831,12 @@ static int serve_console_console_set_mode(const console_console_handlers *h, idl
                                           void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
-	int err = console_console_set_mode_request_validate(frame, size, handles, handle_count);
+	const console_console_set_mode_request *req;
+	int err = check_console_console_set_mode_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->set_mode == NULL)
-		return IDL_E_NO_HANDLER;
-	const console_console_set_mode_request *req = frame;
+	if (h->set_mode == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	console_console_set_mode_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1930,12 +2862,12 @@ static int serve_console_console_get_size(const console_console_handlers *h, idl
                                           void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
-	int err = console_console_get_size_request_validate(frame, size, handles, handle_count);
+	const console_console_get_size_request *req;
+	int err = check_console_console_get_size_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->get_size == NULL)
-		return IDL_E_NO_HANDLER;
-	const console_console_get_size_request *req = frame;
+	if (h->get_size == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	console_console_get_size_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -2151,6 +3083,8 @@ const idl_interface console_console_interface = {
     .protocol = CONSOLE_CONSOLE_PROTOCOL,
     .max_frame_bytes = CONSOLE_CONSOLE_MAX_FRAME_BYTES,
     .max_request_bytes = 4136u,
+    .version = CONSOLE_CONSOLE_VERSION,
+    .oldest = CONSOLE_CONSOLE_OLDEST_VERSION,
     .dispatch = dispatch_console_console,
 };
 
@@ -2180,6 +3114,6 @@ int console_console_event_dispatch(const console_console_event_handlers *h, void
 		h->resized(ctx, frame);
 		return IDL_OK;
 	default:
-		return IDL_E_ORDINAL;
+		return idl_unknown_event(frame, size, handle_count);
 	}
 }

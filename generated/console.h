@@ -100,6 +100,8 @@ _Static_assert(offsetof(console_window_size, rows) == 2, "wire layout");
  */
 #define CONSOLE_CONSOLE_MAX_FRAME_BYTES                   8192u
 #define CONSOLE_CONSOLE_PROTOCOL                          0x62319355u
+#define CONSOLE_CONSOLE_VERSION                           1u
+#define CONSOLE_CONSOLE_OLDEST_VERSION                    1u
 #define CONSOLE_CONSOLE_WRITE_ORDINAL                     0x7c93d388u
 #define CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES           4136u
 #define CONSOLE_CONSOLE_WRITE_REQUEST_MAX_HANDLES         0u

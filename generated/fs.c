@@ -133,7 +133,7 @@ int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t tx
 	fs_file_open_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -142,39 +142,23 @@ int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t tx
 		return err;
 	if ((msg->flags & ~FS_OPEN_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_OPEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_open_request(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_open_request(idl_decoder *d, fs_file_open_request *p, uint32_t sent)
 {
 	int err;
-	fs_file_open_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > FS_FILE_OPEN_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* fs.idl:112: path */
 	err = idl_check_string(d, &p->path, 1024u);
 	if (err != IDL_OK)
@@ -182,31 +166,88 @@ static inline int check_fs_file_open_request(void *frame, size_t size,
 	/* fs.idl:112: flags */
 	if ((p->flags & ~FS_OPEN_FLAGS_MASK) != 0)
 		return IDL_E_BITS;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int fs_file_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count)
+static const idl_message_info info_fs_file_open_request = {
+    .ordinal = FS_FILE_OPEN_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_open_request),
+    .max_bytes = FS_FILE_OPEN_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_open_request_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
-	return check_fs_file_open_request(frame, size, handles, handle_count);
+	fs_file_open_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_open_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_open_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_open_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_open_request **out)
+IDL_INLINE int check_fs_file_open_request(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const fs_file_open_request **out)
+{
+	int err;
+	fs_file_open_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > FS_FILE_OPEN_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_open_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_open_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_open_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count)
+{
+	const fs_file_open_request *view;
+	return check_fs_file_open_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int fs_file_open_request_decode(const void *shared, size_t available, void *buf,
+                                            size_t buf_max, const idl_typed_handle *handles,
+                                            uint32_t handle_count, const fs_file_open_request **out)
 {
 	if (buf_max < FS_FILE_OPEN_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_OPEN_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_OPEN_REQUEST_MAX_BYTES,
+	                              (uint32_t)sizeof(fs_file_open_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_fs_file_open_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_fs_file_open_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* fs.idl:112: File.open reply */
@@ -216,63 +257,134 @@ int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, 
 	fs_file_open_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_OPEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_open_reply(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_open_reply(idl_decoder *d, fs_file_open_reply *p, uint32_t sent)
 {
-	fs_file_open_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int fs_file_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count)
+static const idl_message_info info_fs_file_open_reply = {
+    .ordinal = FS_FILE_OPEN_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_open_reply),
+    .max_bytes = FS_FILE_OPEN_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_open_reply_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
-	return check_fs_file_open_reply(frame, size, handles, handle_count);
+	fs_file_open_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_open_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_open_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_open_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_typed_handle *handles, uint32_t handle_count,
-                              const fs_file_open_reply **out)
+IDL_INLINE int check_fs_file_open_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, const fs_file_open_reply **out)
+{
+	fs_file_open_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_open_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_open_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_open_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
+{
+	const fs_file_open_reply *view;
+	return check_fs_file_open_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_open_reply_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_OPEN_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_OPEN_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_open_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_open_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_open_reply_decode(const void *shared, size_t available, void *buf,
+                                          size_t buf_max, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const fs_file_open_reply **out)
 {
 	if (buf_max < FS_FILE_OPEN_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_OPEN_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_open_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_OPEN_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_OPEN_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_open_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_open_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_open_reply_other(shared, available, buf, size, handles, handle_count,
+	                                       out);
 }
 
 int64_t fs_file_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -289,7 +401,7 @@ int64_t fs_file_open_error_encode(uint64_t txid, sys_errno error, void *out, siz
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -308,8 +420,8 @@ int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -329,67 +441,142 @@ int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t 
 	fs_file_close_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_CLOSE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_close_request(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_fs_file_close_request(idl_decoder *d, fs_file_close_request *p, uint32_t sent)
 {
-	fs_file_close_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int fs_file_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_fs_file_close_request = {
+    .ordinal = FS_FILE_CLOSE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_close_request),
+    .max_bytes = FS_FILE_CLOSE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_close_request_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_fs_file_close_request(frame, size, handles, handle_count);
+	fs_file_close_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_close_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_close_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_close_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_close_request **out)
+IDL_INLINE int check_fs_file_close_request(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const fs_file_close_request **out)
+{
+	fs_file_close_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_close_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_close_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_close_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const fs_file_close_request *view;
+	return check_fs_file_close_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_close_request_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_CLOSE_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CLOSE_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_close_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_close_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_close_request_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const fs_file_close_request **out)
 {
 	if (buf_max < FS_FILE_CLOSE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_CLOSE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_close_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_CLOSE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_CLOSE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_close_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_close_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_close_request_other(shared, available, buf, size, handles,
+	                                          handle_count, out);
 }
 
 /* fs.idl:115: File.close reply */
@@ -400,60 +587,132 @@ int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid
 	fs_file_close_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_CLOSE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_close_reply(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_close_reply(idl_decoder *d, fs_file_close_reply *p, uint32_t sent)
 {
-	fs_file_close_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int fs_file_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                 uint32_t handle_count)
+static const idl_message_info info_fs_file_close_reply = {
+    .ordinal = FS_FILE_CLOSE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_close_reply),
+    .max_bytes = FS_FILE_CLOSE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_close_reply_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
-	return check_fs_file_close_reply(frame, size, handles, handle_count);
+	fs_file_close_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_close_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_close_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_close_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_typed_handle *handles, uint32_t handle_count,
-                               const fs_file_close_reply **out)
+IDL_INLINE int check_fs_file_close_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, const fs_file_close_reply **out)
+{
+	fs_file_close_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_close_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_close_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_close_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
+{
+	const fs_file_close_reply *view;
+	return check_fs_file_close_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_close_reply_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_CLOSE_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CLOSE_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_close_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_close_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_close_reply_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count, const fs_file_close_reply **out)
 {
 	if (buf_max < FS_FILE_CLOSE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_CLOSE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_close_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_CLOSE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_CLOSE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_close_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_close_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_close_reply_other(shared, available, buf, size, handles, handle_count,
+	                                        out);
 }
 
 int64_t fs_file_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -470,7 +729,7 @@ int64_t fs_file_close_error_encode(uint64_t txid, sys_errno error, void *out, si
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -489,8 +748,8 @@ int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *erro
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -510,41 +769,27 @@ int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t tx
 	fs_file_read_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_read_request(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_read_request(idl_decoder *d, fs_file_read_request *p, uint32_t sent)
 {
-	fs_file_read_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
@@ -552,26 +797,115 @@ static inline int check_fs_file_read_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count)
+static const idl_message_info info_fs_file_read_request = {
+    .ordinal = FS_FILE_READ_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_read_request),
+    .max_bytes = FS_FILE_READ_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_read_request_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
-	return check_fs_file_read_request(frame, size, handles, handle_count);
+	fs_file_read_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_read_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_read_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_read_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_read_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_read_request **out)
+IDL_INLINE int check_fs_file_read_request(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const fs_file_read_request **out)
+{
+	fs_file_read_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_read_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_read_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_read_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count)
+{
+	const fs_file_read_request *view;
+	return check_fs_file_read_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_read_request_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_READ_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_read_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_read_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_read_request_decode(const void *shared, size_t available, void *buf,
+                                            size_t buf_max, const idl_typed_handle *handles,
+                                            uint32_t handle_count, const fs_file_read_request **out)
 {
 	if (buf_max < FS_FILE_READ_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_READ_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_read_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_READ_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_READ_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_read_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_read_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_read_request_other(shared, available, buf, size, handles,
+	                                         handle_count, out);
 }
 
 /* fs.idl:120: File.read reply */
@@ -582,7 +916,7 @@ int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, 
 	fs_file_read_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -595,37 +929,23 @@ int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, 
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_read_reply(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_read_reply(idl_decoder *d, fs_file_read_reply *p, uint32_t sent)
 {
 	int err;
-	fs_file_read_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > FS_FILE_READ_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* fs.idl:120: data */
 	{
 		uint8_t *block;
@@ -635,31 +955,84 @@ static inline int check_fs_file_read_reply(void *frame, size_t size,
 			return err;
 		p->data.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int fs_file_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count)
+static const idl_message_info info_fs_file_read_reply = {
+    .ordinal = FS_FILE_READ_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_read_reply),
+    .max_bytes = FS_FILE_READ_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_read_reply_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
-	return check_fs_file_read_reply(frame, size, handles, handle_count);
+	fs_file_read_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_read_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_read_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_read_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_typed_handle *handles, uint32_t handle_count,
-                              const fs_file_read_reply **out)
+IDL_INLINE int check_fs_file_read_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, const fs_file_read_reply **out)
+{
+	int err;
+	fs_file_read_reply *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > FS_FILE_READ_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_read_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_read_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_read_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
+{
+	const fs_file_read_reply *view;
+	return check_fs_file_read_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int fs_file_read_reply_decode(const void *shared, size_t available, void *buf,
+                                          size_t buf_max, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const fs_file_read_reply **out)
 {
 	if (buf_max < FS_FILE_READ_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READ_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READ_REPLY_MAX_BYTES,
+	                              (uint32_t)sizeof(fs_file_read_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_fs_file_read_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_fs_file_read_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 int64_t fs_file_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -676,7 +1049,7 @@ int64_t fs_file_read_error_encode(uint64_t txid, sys_errno error, void *out, siz
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -695,8 +1068,8 @@ int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -717,7 +1090,7 @@ int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t 
 	fs_file_write_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -731,40 +1104,23 @@ int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t 
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_write_request(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_fs_file_write_request(idl_decoder *d, fs_file_write_request *p, uint32_t sent)
 {
 	int err;
-	fs_file_write_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > FS_FILE_WRITE_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* fs.idl:124: data */
@@ -776,31 +1132,90 @@ static inline int check_fs_file_write_request(void *frame, size_t size,
 			return err;
 		p->data.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int fs_file_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_fs_file_write_request = {
+    .ordinal = FS_FILE_WRITE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_write_request),
+    .max_bytes = FS_FILE_WRITE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_write_request_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_fs_file_write_request(frame, size, handles, handle_count);
+	fs_file_write_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_write_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_write_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_write_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_write_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_write_request **out)
+IDL_INLINE int check_fs_file_write_request(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const fs_file_write_request **out)
+{
+	int err;
+	fs_file_write_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > FS_FILE_WRITE_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_write_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_write_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_write_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const fs_file_write_request *view;
+	return check_fs_file_write_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int fs_file_write_request_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const fs_file_write_request **out)
 {
 	if (buf_max < FS_FILE_WRITE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WRITE_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WRITE_REQUEST_MAX_BYTES,
+	                              (uint32_t)sizeof(fs_file_write_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_fs_file_write_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_fs_file_write_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* fs.idl:124: File.write reply */
@@ -811,63 +1226,135 @@ int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid
 	fs_file_write_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_write_reply(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_write_reply(idl_decoder *d, fs_file_write_reply *p, uint32_t sent)
 {
-	fs_file_write_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int fs_file_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                 uint32_t handle_count)
+static const idl_message_info info_fs_file_write_reply = {
+    .ordinal = FS_FILE_WRITE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_write_reply),
+    .max_bytes = FS_FILE_WRITE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_write_reply_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
-	return check_fs_file_write_reply(frame, size, handles, handle_count);
+	fs_file_write_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_write_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_write_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_write_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_typed_handle *handles, uint32_t handle_count,
-                               const fs_file_write_reply **out)
+IDL_INLINE int check_fs_file_write_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, const fs_file_write_reply **out)
+{
+	fs_file_write_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_write_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_write_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_write_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
+{
+	const fs_file_write_reply *view;
+	return check_fs_file_write_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_write_reply_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_WRITE_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_write_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_write_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_write_reply_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count, const fs_file_write_reply **out)
 {
 	if (buf_max < FS_FILE_WRITE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_WRITE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_write_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_WRITE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_WRITE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_write_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_write_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_write_reply_other(shared, available, buf, size, handles, handle_count,
+	                                        out);
 }
 
 int64_t fs_file_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -884,7 +1371,7 @@ int64_t fs_file_write_error_encode(uint64_t txid, sys_errno error, void *out, si
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -903,8 +1390,8 @@ int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *erro
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -925,7 +1412,7 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 	fs_file_read_shared_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -933,72 +1420,157 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_READ_SHARED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_read_shared_request(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_fs_file_read_shared_request(idl_decoder *d, fs_file_read_shared_request *p,
+                                                  uint32_t sent)
 {
 	int err;
-	fs_file_read_shared_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* fs.idl:132: buffer */
 	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
 }
 
-int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_fs_file_read_shared_request = {
+    .ordinal = FS_FILE_READ_SHARED_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_read_shared_request),
+    .max_bytes = FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_read_shared_request_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_fs_file_read_shared_request(frame, size, handles, handle_count);
+	fs_file_read_shared_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_fs_file_read_shared_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_read_shared_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_read_shared_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_read_shared_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const fs_file_read_shared_request **out)
+IDL_INLINE int check_fs_file_read_shared_request(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const fs_file_read_shared_request **out)
+{
+	int err;
+	fs_file_read_shared_request *p = frame;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_fs_file_read_shared_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_read_shared_request_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_read_shared_request_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const fs_file_read_shared_request *view;
+	return check_fs_file_read_shared_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_read_shared_request_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_READ_SHARED_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_read_shared_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_read_shared_request_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
+IDL_FLATTEN int fs_file_read_shared_request_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const fs_file_read_shared_request **out)
 {
 	if (buf_max < FS_FILE_READ_SHARED_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_read_shared_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_READ_SHARED_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_read_shared_request *p = buf;
+	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_fs_file_read_shared_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_read_shared_request_other(shared, available, buf, size, handles,
+	                                                handle_count, out);
 }
 
 /* fs.idl:132: File.read_shared reply */
@@ -1009,65 +1581,141 @@ int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, u
 	fs_file_read_shared_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_READ_SHARED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_read_shared_reply(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_fs_file_read_shared_reply(idl_decoder *d, fs_file_read_shared_reply *p,
+                                                uint32_t sent)
 {
-	fs_file_read_shared_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_fs_file_read_shared_reply = {
+    .ordinal = FS_FILE_READ_SHARED_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_read_shared_reply),
+    .max_bytes = FS_FILE_READ_SHARED_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_read_shared_reply_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_fs_file_read_shared_reply(frame, size, handles, handle_count);
+	fs_file_read_shared_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_fs_file_read_shared_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_read_shared_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_read_shared_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_read_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const fs_file_read_shared_reply **out)
+IDL_INLINE int check_fs_file_read_shared_reply(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const fs_file_read_shared_reply **out)
+{
+	fs_file_read_shared_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_read_shared_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_read_shared_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_read_shared_reply_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const fs_file_read_shared_reply *view;
+	return check_fs_file_read_shared_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_read_shared_reply_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_READ_SHARED_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            FS_FILE_READ_SHARED_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_read_shared_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_read_shared_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_read_shared_reply_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const fs_file_read_shared_reply **out)
 {
 	if (buf_max < FS_FILE_READ_SHARED_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_READ_SHARED_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_read_shared_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_READ_SHARED_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_READ_SHARED_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_read_shared_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_read_shared_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_read_shared_reply_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 int64_t fs_file_read_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1084,7 +1732,7 @@ int64_t fs_file_read_shared_error_encode(uint64_t txid, sys_errno error, void *o
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1103,8 +1751,8 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1125,7 +1773,7 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 	fs_file_write_shared_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -1133,72 +1781,158 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_write_shared_request(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_fs_file_write_shared_request(idl_decoder *d, fs_file_write_shared_request *p,
+                                                   uint32_t sent)
 {
 	int err;
-	fs_file_write_shared_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* fs.idl:137: buffer */
 	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
 }
 
-int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_fs_file_write_shared_request = {
+    .ordinal = FS_FILE_WRITE_SHARED_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_write_shared_request),
+    .max_bytes = FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_write_shared_request_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_fs_file_write_shared_request(frame, size, handles, handle_count);
+	fs_file_write_shared_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_fs_file_write_shared_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_write_shared_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_write_shared_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_write_shared_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const fs_file_write_shared_request **out)
+IDL_INLINE int check_fs_file_write_shared_request(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const fs_file_write_shared_request **out)
+{
+	int err;
+	fs_file_write_shared_request *p = frame;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_fs_file_write_shared_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_write_shared_request_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_write_shared_request_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const fs_file_write_shared_request *view;
+	return check_fs_file_write_shared_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_write_shared_request_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_write_shared_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_write_shared_request_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
+IDL_FLATTEN int fs_file_write_shared_request_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const fs_file_write_shared_request **out)
 {
 	if (buf_max < FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_write_shared_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_write_shared_request *p = buf;
+	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_fs_file_write_shared_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_write_shared_request_other(shared, available, buf, size, handles,
+	                                                 handle_count, out);
 }
 
 /* fs.idl:137: File.write_shared reply */
@@ -1209,65 +1943,142 @@ int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg,
 	fs_file_write_shared_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_write_shared_reply(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_fs_file_write_shared_reply(idl_decoder *d, fs_file_write_shared_reply *p,
+                                                 uint32_t sent)
 {
-	fs_file_write_shared_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_fs_file_write_shared_reply = {
+    .ordinal = FS_FILE_WRITE_SHARED_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_write_shared_reply),
+    .max_bytes = FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_write_shared_reply_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_fs_file_write_shared_reply(frame, size, handles, handle_count);
+	fs_file_write_shared_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_fs_file_write_shared_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_write_shared_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_write_shared_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_write_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const fs_file_write_shared_reply **out)
+IDL_INLINE int check_fs_file_write_shared_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const fs_file_write_shared_reply **out)
+{
+	fs_file_write_shared_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_write_shared_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_write_shared_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_write_shared_reply_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const fs_file_write_shared_reply *view;
+	return check_fs_file_write_shared_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_write_shared_reply_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_write_shared_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_write_shared_reply_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
+IDL_FLATTEN int fs_file_write_shared_reply_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const fs_file_write_shared_reply **out)
 {
 	if (buf_max < FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_write_shared_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_write_shared_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_write_shared_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_write_shared_reply_other(shared, available, buf, size, handles,
+	                                               handle_count, out);
 }
 
 int64_t fs_file_write_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1284,7 +2095,7 @@ int64_t fs_file_write_shared_error_encode(uint64_t txid, sys_errno error, void *
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1303,8 +2114,8 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1324,65 +2135,140 @@ int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t tx
 	fs_file_stat_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_STAT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_stat_request(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_stat_request(idl_decoder *d, fs_file_stat_request *p, uint32_t sent)
 {
-	fs_file_stat_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int fs_file_stat_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count)
+static const idl_message_info info_fs_file_stat_request = {
+    .ordinal = FS_FILE_STAT_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_stat_request),
+    .max_bytes = FS_FILE_STAT_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_stat_request_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
-	return check_fs_file_stat_request(frame, size, handles, handle_count);
+	fs_file_stat_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_stat_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_stat_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_stat_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_stat_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_stat_request **out)
+IDL_INLINE int check_fs_file_stat_request(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const fs_file_stat_request **out)
+{
+	fs_file_stat_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_stat_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_stat_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_stat_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count)
+{
+	const fs_file_stat_request *view;
+	return check_fs_file_stat_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_stat_request_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_STAT_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_STAT_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_stat_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_stat_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_stat_request_decode(const void *shared, size_t available, void *buf,
+                                            size_t buf_max, const idl_typed_handle *handles,
+                                            uint32_t handle_count, const fs_file_stat_request **out)
 {
 	if (buf_max < FS_FILE_STAT_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_STAT_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_stat_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_STAT_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_STAT_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_stat_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_stat_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_stat_request_other(shared, available, buf, size, handles,
+	                                         handle_count, out);
 }
 
 /* fs.idl:141: File.stat reply */
@@ -1393,44 +2279,30 @@ int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, 
 	fs_file_stat_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_fs_stat(e, &msg->st, &p->st);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_STAT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_stat_reply(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_stat_reply(idl_decoder *d, fs_file_stat_reply *p, uint32_t sent)
 {
 	int err;
-	fs_file_stat_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* fs.idl:141: st */
 	err = check_fs_stat(d, &p->st);
 	if (err != IDL_OK)
@@ -1438,26 +2310,113 @@ static inline int check_fs_file_stat_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_stat_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count)
+static const idl_message_info info_fs_file_stat_reply = {
+    .ordinal = FS_FILE_STAT_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_stat_reply),
+    .max_bytes = FS_FILE_STAT_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_stat_reply_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
-	return check_fs_file_stat_reply(frame, size, handles, handle_count);
+	fs_file_stat_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_stat_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_stat_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_stat_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_typed_handle *handles, uint32_t handle_count,
-                              const fs_file_stat_reply **out)
+IDL_INLINE int check_fs_file_stat_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, const fs_file_stat_reply **out)
+{
+	int err;
+	fs_file_stat_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_stat_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_stat_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_stat_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
+{
+	const fs_file_stat_reply *view;
+	return check_fs_file_stat_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_stat_reply_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_STAT_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_STAT_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_stat_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_stat_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf,
+                                          size_t buf_max, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const fs_file_stat_reply **out)
 {
 	if (buf_max < FS_FILE_STAT_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_STAT_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_stat_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_STAT_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_STAT_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_stat_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_stat_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_stat_reply_other(shared, available, buf, size, handles, handle_count,
+	                                       out);
 }
 
 int64_t fs_file_stat_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1474,7 +2433,7 @@ int64_t fs_file_stat_error_encode(uint64_t txid, sys_errno error, void *out, siz
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1493,8 +2452,8 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1514,7 +2473,7 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 	fs_file_set_times_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
@@ -1528,37 +2487,23 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 	} else {
 		IDL_MEMSET(&p->modify_time_ns.value, 0, sizeof(p->modify_time_ns.value));
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_SET_TIMES_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_set_times_request(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_fs_file_set_times_request(idl_decoder *d, fs_file_set_times_request *p,
+                                                uint32_t sent)
 {
-	fs_file_set_times_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* fs.idl:145: access_time_ns */
@@ -1584,27 +2529,119 @@ static inline int check_fs_file_set_times_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_set_times_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_fs_file_set_times_request = {
+    .ordinal = FS_FILE_SET_TIMES_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_set_times_request),
+    .max_bytes = FS_FILE_SET_TIMES_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_set_times_request_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_fs_file_set_times_request(frame, size, handles, handle_count);
+	fs_file_set_times_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_fs_file_set_times_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_set_times_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_set_times_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_set_times_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const fs_file_set_times_request **out)
+IDL_INLINE int check_fs_file_set_times_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const fs_file_set_times_request **out)
+{
+	fs_file_set_times_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_set_times_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_set_times_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_set_times_request_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const fs_file_set_times_request *view;
+	return check_fs_file_set_times_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_set_times_request_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_SET_TIMES_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            FS_FILE_SET_TIMES_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_set_times_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_set_times_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_set_times_request_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const fs_file_set_times_request **out)
 {
 	if (buf_max < FS_FILE_SET_TIMES_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_set_times_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_SET_TIMES_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_set_times_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_set_times_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_set_times_request_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 /* fs.idl:145: File.set_times reply */
@@ -1615,62 +2652,137 @@ int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint6
 	fs_file_set_times_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_SET_TIMES_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_set_times_reply(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+IDL_INLINE int fields_fs_file_set_times_reply(idl_decoder *d, fs_file_set_times_reply *p,
+                                              uint32_t sent)
 {
-	fs_file_set_times_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count)
+static const idl_message_info info_fs_file_set_times_reply = {
+    .ordinal = FS_FILE_SET_TIMES_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_set_times_reply),
+    .max_bytes = FS_FILE_SET_TIMES_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_set_times_reply_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
-	return check_fs_file_set_times_reply(frame, size, handles, handle_count);
+	fs_file_set_times_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_fs_file_set_times_reply, frame, size, handles, handle_count,
+	                          &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_set_times_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_set_times_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_set_times_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                   const fs_file_set_times_reply **out)
+IDL_INLINE int check_fs_file_set_times_reply(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             const fs_file_set_times_reply **out)
+{
+	fs_file_set_times_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_set_times_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_set_times_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_set_times_reply_validate(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
+{
+	const fs_file_set_times_reply *view;
+	return check_fs_file_set_times_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_set_times_reply_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_SET_TIMES_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, FS_FILE_SET_TIMES_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(fs_file_set_times_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_set_times_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_set_times_reply_decode(const void *shared, size_t available, void *buf,
+                                               size_t buf_max, const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const fs_file_set_times_reply **out)
 {
 	if (buf_max < FS_FILE_SET_TIMES_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_SET_TIMES_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_set_times_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_SET_TIMES_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_SET_TIMES_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_set_times_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_set_times_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_set_times_reply_other(shared, available, buf, size, handles,
+	                                            handle_count, out);
 }
 
 int64_t fs_file_set_times_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1687,7 +2799,7 @@ int64_t fs_file_set_times_error_encode(uint64_t txid, sys_errno error, void *out
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1706,8 +2818,8 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1727,67 +2839,145 @@ int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uin
 	fs_file_truncate_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_TRUNCATE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_truncate_request(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count)
+IDL_INLINE int fields_fs_file_truncate_request(idl_decoder *d, fs_file_truncate_request *p,
+                                               uint32_t sent)
 {
-	fs_file_truncate_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int fs_file_truncate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count)
+static const idl_message_info info_fs_file_truncate_request = {
+    .ordinal = FS_FILE_TRUNCATE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_truncate_request),
+    .max_bytes = FS_FILE_TRUNCATE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_truncate_request_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
-	return check_fs_file_truncate_request(frame, size, handles, handle_count);
+	fs_file_truncate_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_fs_file_truncate_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_truncate_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_truncate_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_truncate_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                    const fs_file_truncate_request **out)
+IDL_INLINE int check_fs_file_truncate_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const fs_file_truncate_request **out)
+{
+	fs_file_truncate_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_truncate_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_truncate_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_truncate_request_validate(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
+{
+	const fs_file_truncate_request *view;
+	return check_fs_file_truncate_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_truncate_request_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_TRUNCATE_REQUEST_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES,
+		                         (uint32_t)sizeof(fs_file_truncate_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_truncate_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_truncate_request_decode(const void *shared, size_t available, void *buf,
+                                                size_t buf_max, const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const fs_file_truncate_request **out)
 {
 	if (buf_max < FS_FILE_TRUNCATE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_truncate_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_TRUNCATE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_truncate_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_truncate_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_truncate_request_other(shared, available, buf, size, handles,
+	                                             handle_count, out);
 }
 
 /* fs.idl:150: File.truncate reply */
@@ -1798,62 +2988,137 @@ int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_
 	fs_file_truncate_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_TRUNCATE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_truncate_reply(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count)
+IDL_INLINE int fields_fs_file_truncate_reply(idl_decoder *d, fs_file_truncate_reply *p,
+                                             uint32_t sent)
 {
-	fs_file_truncate_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                    uint32_t handle_count)
+static const idl_message_info info_fs_file_truncate_reply = {
+    .ordinal = FS_FILE_TRUNCATE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_truncate_reply),
+    .max_bytes = FS_FILE_TRUNCATE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_truncate_reply_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
-	return check_fs_file_truncate_reply(frame, size, handles, handle_count);
+	fs_file_truncate_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_truncate_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_truncate_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_truncate_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_truncate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                  const fs_file_truncate_reply **out)
+IDL_INLINE int check_fs_file_truncate_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            const fs_file_truncate_reply **out)
+{
+	fs_file_truncate_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_truncate_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_truncate_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_truncate_reply_validate(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count)
+{
+	const fs_file_truncate_reply *view;
+	return check_fs_file_truncate_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_truncate_reply_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_TRUNCATE_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, FS_FILE_TRUNCATE_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(fs_file_truncate_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_truncate_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_truncate_reply_decode(const void *shared, size_t available, void *buf,
+                                              size_t buf_max, const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const fs_file_truncate_reply **out)
 {
 	if (buf_max < FS_FILE_TRUNCATE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_TRUNCATE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_truncate_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_TRUNCATE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_TRUNCATE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_truncate_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_truncate_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_truncate_reply_other(shared, available, buf, size, handles,
+	                                           handle_count, out);
 }
 
 int64_t fs_file_truncate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1870,7 +3135,7 @@ int64_t fs_file_truncate_error_encode(uint64_t txid, sys_errno error, void *out,
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1889,8 +3154,8 @@ int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *e
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1910,65 +3175,140 @@ int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t tx
 	fs_file_sync_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_SYNC_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_sync_request(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_sync_request(idl_decoder *d, fs_file_sync_request *p, uint32_t sent)
 {
-	fs_file_sync_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int fs_file_sync_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count)
+static const idl_message_info info_fs_file_sync_request = {
+    .ordinal = FS_FILE_SYNC_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_sync_request),
+    .max_bytes = FS_FILE_SYNC_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_sync_request_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
-	return check_fs_file_sync_request(frame, size, handles, handle_count);
+	fs_file_sync_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_sync_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_sync_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_sync_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_sync_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_sync_request **out)
+IDL_INLINE int check_fs_file_sync_request(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const fs_file_sync_request **out)
+{
+	fs_file_sync_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_sync_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_sync_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_sync_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count)
+{
+	const fs_file_sync_request *view;
+	return check_fs_file_sync_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_sync_request_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_SYNC_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_SYNC_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_sync_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_sync_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_sync_request_decode(const void *shared, size_t available, void *buf,
+                                            size_t buf_max, const idl_typed_handle *handles,
+                                            uint32_t handle_count, const fs_file_sync_request **out)
 {
 	if (buf_max < FS_FILE_SYNC_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_SYNC_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_sync_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_SYNC_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_SYNC_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_sync_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_sync_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_sync_request_other(shared, available, buf, size, handles,
+	                                         handle_count, out);
 }
 
 /* fs.idl:153: File.sync reply */
@@ -1978,60 +3318,131 @@ int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, 
 	fs_file_sync_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_SYNC_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_sync_reply(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_sync_reply(idl_decoder *d, fs_file_sync_reply *p, uint32_t sent)
 {
-	fs_file_sync_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int fs_file_sync_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count)
+static const idl_message_info info_fs_file_sync_reply = {
+    .ordinal = FS_FILE_SYNC_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_sync_reply),
+    .max_bytes = FS_FILE_SYNC_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_sync_reply_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
-	return check_fs_file_sync_reply(frame, size, handles, handle_count);
+	fs_file_sync_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_sync_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_sync_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_sync_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_typed_handle *handles, uint32_t handle_count,
-                              const fs_file_sync_reply **out)
+IDL_INLINE int check_fs_file_sync_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, const fs_file_sync_reply **out)
+{
+	fs_file_sync_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_sync_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_sync_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_sync_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
+{
+	const fs_file_sync_reply *view;
+	return check_fs_file_sync_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_sync_reply_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_SYNC_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_SYNC_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_sync_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_sync_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf,
+                                          size_t buf_max, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const fs_file_sync_reply **out)
 {
 	if (buf_max < FS_FILE_SYNC_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_SYNC_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_sync_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_SYNC_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_SYNC_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_sync_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_sync_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_sync_reply_other(shared, available, buf, size, handles, handle_count,
+	                                       out);
 }
 
 int64_t fs_file_sync_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2048,7 +3459,7 @@ int64_t fs_file_sync_error_encode(uint64_t txid, sys_errno error, void *out, siz
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -2067,8 +3478,8 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -2088,67 +3499,144 @@ int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint6
 	fs_file_readdir_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_READDIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_readdir_request(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+IDL_INLINE int fields_fs_file_readdir_request(idl_decoder *d, fs_file_readdir_request *p,
+                                              uint32_t sent)
 {
-	fs_file_readdir_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int fs_file_readdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count)
+static const idl_message_info info_fs_file_readdir_request = {
+    .ordinal = FS_FILE_READDIR_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_readdir_request),
+    .max_bytes = FS_FILE_READDIR_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_readdir_request_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
-	return check_fs_file_readdir_request(frame, size, handles, handle_count);
+	fs_file_readdir_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_fs_file_readdir_request, frame, size, handles, handle_count,
+	                          &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_readdir_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_readdir_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_readdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                   const fs_file_readdir_request **out)
+IDL_INLINE int check_fs_file_readdir_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             const fs_file_readdir_request **out)
+{
+	fs_file_readdir_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_readdir_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_readdir_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_readdir_request_validate(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
+{
+	const fs_file_readdir_request *view;
+	return check_fs_file_readdir_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_readdir_request_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_READDIR_REQUEST_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, FS_FILE_READDIR_REQUEST_MAX_BYTES,
+		                         (uint32_t)sizeof(fs_file_readdir_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_readdir_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_readdir_request_decode(const void *shared, size_t available, void *buf,
+                                               size_t buf_max, const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const fs_file_readdir_request **out)
 {
 	if (buf_max < FS_FILE_READDIR_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_READDIR_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_readdir_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_READDIR_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_READDIR_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_readdir_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_readdir_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_readdir_request_other(shared, available, buf, size, handles,
+	                                            handle_count, out);
 }
 
 /* fs.idl:159: File.readdir reply */
@@ -2160,7 +3648,7 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t 
 	fs_file_readdir_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -2181,38 +3669,23 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t 
 		p->entries.offset = offset;
 	}
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_READDIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_readdir_reply(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_fs_file_readdir_reply(idl_decoder *d, fs_file_readdir_reply *p, uint32_t sent)
 {
 	int err;
-	fs_file_readdir_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > FS_FILE_READDIR_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* fs.idl:160: entries */
 	{
 		uint8_t *block;
@@ -2233,31 +3706,88 @@ static inline int check_fs_file_readdir_reply(void *frame, size_t size,
 		return IDL_E_BOOL;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_fs_file_readdir_reply = {
+    .ordinal = FS_FILE_READDIR_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_readdir_reply),
+    .max_bytes = FS_FILE_READDIR_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_readdir_reply_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_fs_file_readdir_reply(frame, size, handles, handle_count);
+	fs_file_readdir_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_readdir_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_readdir_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_readdir_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_readdir_reply **out)
+IDL_INLINE int check_fs_file_readdir_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const fs_file_readdir_reply **out)
+{
+	int err;
+	fs_file_readdir_reply *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > FS_FILE_READDIR_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_readdir_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_readdir_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_readdir_reply_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const fs_file_readdir_reply *view;
+	return check_fs_file_readdir_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const fs_file_readdir_reply **out)
 {
 	if (buf_max < FS_FILE_READDIR_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READDIR_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READDIR_REPLY_MAX_BYTES,
+	                              (uint32_t)sizeof(fs_file_readdir_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_fs_file_readdir_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_fs_file_readdir_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 int64_t fs_file_readdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2274,7 +3804,7 @@ int64_t fs_file_readdir_error_encode(uint64_t txid, sys_errno error, void *out, 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -2293,8 +3823,8 @@ int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *er
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -2315,7 +3845,7 @@ int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t 
 	fs_file_mkdir_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -2323,71 +3853,113 @@ int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t 
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_MKDIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_mkdir_request(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_fs_file_mkdir_request(idl_decoder *d, fs_file_mkdir_request *p, uint32_t sent)
 {
 	int err;
-	fs_file_mkdir_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > FS_FILE_MKDIR_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* fs.idl:164: path */
 	err = idl_check_string(d, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_fs_file_mkdir_request = {
+    .ordinal = FS_FILE_MKDIR_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_mkdir_request),
+    .max_bytes = FS_FILE_MKDIR_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_mkdir_request_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_fs_file_mkdir_request(frame, size, handles, handle_count);
+	fs_file_mkdir_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_mkdir_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_mkdir_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_mkdir_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_mkdir_request **out)
+IDL_INLINE int check_fs_file_mkdir_request(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const fs_file_mkdir_request **out)
+{
+	int err;
+	fs_file_mkdir_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > FS_FILE_MKDIR_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_mkdir_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_mkdir_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_mkdir_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const fs_file_mkdir_request *view;
+	return check_fs_file_mkdir_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const fs_file_mkdir_request **out)
 {
 	if (buf_max < FS_FILE_MKDIR_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_MKDIR_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_MKDIR_REQUEST_MAX_BYTES,
+	                              (uint32_t)sizeof(fs_file_mkdir_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_fs_file_mkdir_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_fs_file_mkdir_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* fs.idl:164: File.mkdir reply */
@@ -2398,60 +3970,132 @@ int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid
 	fs_file_mkdir_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_MKDIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_mkdir_reply(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_mkdir_reply(idl_decoder *d, fs_file_mkdir_reply *p, uint32_t sent)
 {
-	fs_file_mkdir_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                 uint32_t handle_count)
+static const idl_message_info info_fs_file_mkdir_reply = {
+    .ordinal = FS_FILE_MKDIR_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_mkdir_reply),
+    .max_bytes = FS_FILE_MKDIR_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_mkdir_reply_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
-	return check_fs_file_mkdir_reply(frame, size, handles, handle_count);
+	fs_file_mkdir_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_mkdir_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_mkdir_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_mkdir_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_typed_handle *handles, uint32_t handle_count,
-                               const fs_file_mkdir_reply **out)
+IDL_INLINE int check_fs_file_mkdir_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, const fs_file_mkdir_reply **out)
+{
+	fs_file_mkdir_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_mkdir_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_mkdir_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_mkdir_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
+{
+	const fs_file_mkdir_reply *view;
+	return check_fs_file_mkdir_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_mkdir_reply_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_MKDIR_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_MKDIR_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_mkdir_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_mkdir_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count, const fs_file_mkdir_reply **out)
 {
 	if (buf_max < FS_FILE_MKDIR_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_MKDIR_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_mkdir_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_MKDIR_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_MKDIR_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_mkdir_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_mkdir_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_mkdir_reply_other(shared, available, buf, size, handles, handle_count,
+	                                        out);
 }
 
 int64_t fs_file_mkdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2468,7 +4112,7 @@ int64_t fs_file_mkdir_error_encode(uint64_t txid, sys_errno error, void *out, si
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -2487,8 +4131,8 @@ int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *erro
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -2509,76 +4153,119 @@ int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_
 	fs_file_unlink_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->path, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_UNLINK_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_unlink_request(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count)
+IDL_INLINE int fields_fs_file_unlink_request(idl_decoder *d, fs_file_unlink_request *p,
+                                             uint32_t sent)
 {
 	int err;
-	fs_file_unlink_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > FS_FILE_UNLINK_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* fs.idl:167: path */
 	err = idl_check_string(d, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int fs_file_unlink_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                    uint32_t handle_count)
+static const idl_message_info info_fs_file_unlink_request = {
+    .ordinal = FS_FILE_UNLINK_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_unlink_request),
+    .max_bytes = FS_FILE_UNLINK_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_unlink_request_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
-	return check_fs_file_unlink_request(frame, size, handles, handle_count);
+	fs_file_unlink_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_unlink_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_unlink_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_unlink_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                  const fs_file_unlink_request **out)
+IDL_INLINE int check_fs_file_unlink_request(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            const fs_file_unlink_request **out)
+{
+	int err;
+	fs_file_unlink_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > FS_FILE_UNLINK_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_unlink_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_unlink_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_unlink_request_validate(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count)
+{
+	const fs_file_unlink_request *view;
+	return check_fs_file_unlink_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf,
+                                              size_t buf_max, const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const fs_file_unlink_request **out)
 {
 	if (buf_max < FS_FILE_UNLINK_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_UNLINK_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_UNLINK_REQUEST_MAX_BYTES,
+	                              (uint32_t)sizeof(fs_file_unlink_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_fs_file_unlink_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_fs_file_unlink_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* fs.idl:167: File.unlink reply */
@@ -2589,60 +4276,133 @@ int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t tx
 	fs_file_unlink_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_UNLINK_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_unlink_reply(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_unlink_reply(idl_decoder *d, fs_file_unlink_reply *p, uint32_t sent)
 {
-	fs_file_unlink_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count)
+static const idl_message_info info_fs_file_unlink_reply = {
+    .ordinal = FS_FILE_UNLINK_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_unlink_reply),
+    .max_bytes = FS_FILE_UNLINK_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_unlink_reply_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
-	return check_fs_file_unlink_reply(frame, size, handles, handle_count);
+	fs_file_unlink_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_unlink_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_unlink_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_unlink_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_unlink_reply **out)
+IDL_INLINE int check_fs_file_unlink_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const fs_file_unlink_reply **out)
+{
+	fs_file_unlink_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_unlink_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_unlink_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_unlink_reply_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count)
+{
+	const fs_file_unlink_reply *view;
+	return check_fs_file_unlink_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_unlink_reply_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_UNLINK_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_UNLINK_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_unlink_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_unlink_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf,
+                                            size_t buf_max, const idl_typed_handle *handles,
+                                            uint32_t handle_count, const fs_file_unlink_reply **out)
 {
 	if (buf_max < FS_FILE_UNLINK_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_UNLINK_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_unlink_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_UNLINK_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_UNLINK_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_unlink_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_unlink_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_unlink_reply_other(shared, available, buf, size, handles,
+	                                         handle_count, out);
 }
 
 int64_t fs_file_unlink_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2659,7 +4419,7 @@ int64_t fs_file_unlink_error_encode(uint64_t txid, sys_errno error, void *out, s
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -2678,8 +4438,8 @@ int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *err
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -2700,7 +4460,7 @@ int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_
 	fs_file_rename_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -2710,40 +4470,24 @@ int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_
 	err = idl_put_string(e, &msg->to, &p->to, 1024u);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_RENAME_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_rename_request(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count)
+IDL_INLINE int fields_fs_file_rename_request(idl_decoder *d, fs_file_rename_request *p,
+                                             uint32_t sent)
 {
 	int err;
-	fs_file_rename_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > FS_FILE_RENAME_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* fs.idl:170: from */
 	err = idl_check_string(d, &p->from, 1024u);
 	if (err != IDL_OK)
@@ -2752,31 +4496,90 @@ static inline int check_fs_file_rename_request(void *frame, size_t size,
 	err = idl_check_string(d, &p->to, 1024u);
 	if (err != IDL_OK)
 		return err;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int fs_file_rename_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                    uint32_t handle_count)
+static const idl_message_info info_fs_file_rename_request = {
+    .ordinal = FS_FILE_RENAME_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_rename_request),
+    .max_bytes = FS_FILE_RENAME_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_rename_request_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
-	return check_fs_file_rename_request(frame, size, handles, handle_count);
+	fs_file_rename_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_rename_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_rename_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_rename_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_rename_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                  const fs_file_rename_request **out)
+IDL_INLINE int check_fs_file_rename_request(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            const fs_file_rename_request **out)
+{
+	int err;
+	fs_file_rename_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > FS_FILE_RENAME_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_rename_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_rename_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_rename_request_validate(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count)
+{
+	const fs_file_rename_request *view;
+	return check_fs_file_rename_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int fs_file_rename_request_decode(const void *shared, size_t available, void *buf,
+                                              size_t buf_max, const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const fs_file_rename_request **out)
 {
 	if (buf_max < FS_FILE_RENAME_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_RENAME_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_RENAME_REQUEST_MAX_BYTES,
+	                              (uint32_t)sizeof(fs_file_rename_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_fs_file_rename_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_fs_file_rename_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* fs.idl:170: File.rename reply */
@@ -2787,60 +4590,133 @@ int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t tx
 	fs_file_rename_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_RENAME_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_rename_reply(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_rename_reply(idl_decoder *d, fs_file_rename_reply *p, uint32_t sent)
 {
-	fs_file_rename_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int fs_file_rename_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count)
+static const idl_message_info info_fs_file_rename_reply = {
+    .ordinal = FS_FILE_RENAME_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_rename_reply),
+    .max_bytes = FS_FILE_RENAME_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_rename_reply_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
-	return check_fs_file_rename_reply(frame, size, handles, handle_count);
+	fs_file_rename_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_rename_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_rename_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_rename_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_rename_reply **out)
+IDL_INLINE int check_fs_file_rename_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const fs_file_rename_reply **out)
+{
+	fs_file_rename_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_rename_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_rename_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_rename_reply_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count)
+{
+	const fs_file_rename_reply *view;
+	return check_fs_file_rename_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_rename_reply_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_RENAME_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_RENAME_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_rename_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_rename_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf,
+                                            size_t buf_max, const idl_typed_handle *handles,
+                                            uint32_t handle_count, const fs_file_rename_reply **out)
 {
 	if (buf_max < FS_FILE_RENAME_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_RENAME_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_rename_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_RENAME_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_RENAME_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_rename_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_rename_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_rename_reply_other(shared, available, buf, size, handles,
+	                                         handle_count, out);
 }
 
 int64_t fs_file_rename_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2857,7 +4733,7 @@ int64_t fs_file_rename_error_encode(uint64_t txid, sys_errno error, void *out, s
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -2876,8 +4752,8 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -2897,44 +4773,30 @@ int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_
 	fs_file_advise_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	if (!fs_advice_is_valid(msg->advice))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_ADVISE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_advise_request(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count)
+IDL_INLINE int fields_fs_file_advise_request(idl_decoder *d, fs_file_advise_request *p,
+                                             uint32_t sent)
 {
-	fs_file_advise_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_ADVISE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* fs.idl:174: advice */
@@ -2945,27 +4807,118 @@ static inline int check_fs_file_advise_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int fs_file_advise_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                    uint32_t handle_count)
+static const idl_message_info info_fs_file_advise_request = {
+    .ordinal = FS_FILE_ADVISE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(fs_file_advise_request),
+    .max_bytes = FS_FILE_ADVISE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_advise_request_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
-	return check_fs_file_advise_request(frame, size, handles, handle_count);
+	fs_file_advise_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_advise_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_advise_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_advise_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_advise_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                  const fs_file_advise_request **out)
+IDL_INLINE int check_fs_file_advise_request(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            const fs_file_advise_request **out)
+{
+	fs_file_advise_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_ADVISE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_advise_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_advise_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_advise_request_validate(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count)
+{
+	const fs_file_advise_request *view;
+	return check_fs_file_advise_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_advise_request_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_ADVISE_REQUEST_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, FS_FILE_ADVISE_REQUEST_MAX_BYTES,
+		                         (uint32_t)sizeof(fs_file_advise_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_advise_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_advise_request_decode(const void *shared, size_t available, void *buf,
+                                              size_t buf_max, const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const fs_file_advise_request **out)
 {
 	if (buf_max < FS_FILE_ADVISE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_ADVISE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_advise_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_ADVISE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_ADVISE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_advise_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_ADVISE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_advise_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_advise_request_other(shared, available, buf, size, handles,
+	                                           handle_count, out);
 }
 
 /* fs.idl:178: File.watch request */
@@ -2976,69 +4929,144 @@ int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t 
 	fs_file_watch_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->mask & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_WATCH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_watch_request(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_fs_file_watch_request(idl_decoder *d, fs_file_watch_request *p, uint32_t sent)
 {
-	fs_file_watch_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* fs.idl:178: mask */
 	if ((p->mask & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_BITS;
 	return IDL_OK;
 }
 
-int fs_file_watch_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_fs_file_watch_request = {
+    .ordinal = FS_FILE_WATCH_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(fs_file_watch_request),
+    .max_bytes = FS_FILE_WATCH_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_watch_request_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_fs_file_watch_request(frame, size, handles, handle_count);
+	fs_file_watch_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_watch_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_watch_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_watch_request **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_watch_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_watch_request **out)
+IDL_INLINE int check_fs_file_watch_request(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const fs_file_watch_request **out)
+{
+	fs_file_watch_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_watch_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_watch_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_watch_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const fs_file_watch_request *view;
+	return check_fs_file_watch_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_watch_request_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_WATCH_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WATCH_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_watch_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_watch_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_watch_request_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const fs_file_watch_request **out)
 {
 	if (buf_max < FS_FILE_WATCH_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_WATCH_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_watch_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_WATCH_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_WATCH_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_watch_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_watch_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_watch_request_other(shared, available, buf, size, handles,
+	                                          handle_count, out);
 }
 
 /* fs.idl:178: File.watch reply */
@@ -3049,60 +5077,132 @@ int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid
 	fs_file_watch_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_WATCH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_watch_reply(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_fs_file_watch_reply(idl_decoder *d, fs_file_watch_reply *p, uint32_t sent)
 {
-	fs_file_watch_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int fs_file_watch_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                 uint32_t handle_count)
+static const idl_message_info info_fs_file_watch_reply = {
+    .ordinal = FS_FILE_WATCH_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(fs_file_watch_reply),
+    .max_bytes = FS_FILE_WATCH_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_watch_reply_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
-	return check_fs_file_watch_reply(frame, size, handles, handle_count);
+	fs_file_watch_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_watch_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_watch_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_watch_reply **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_typed_handle *handles, uint32_t handle_count,
-                               const fs_file_watch_reply **out)
+IDL_INLINE int check_fs_file_watch_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, const fs_file_watch_reply **out)
+{
+	fs_file_watch_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_watch_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_watch_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_watch_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
+{
+	const fs_file_watch_reply *view;
+	return check_fs_file_watch_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_watch_reply_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_WATCH_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WATCH_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_watch_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_watch_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count, const fs_file_watch_reply **out)
 {
 	if (buf_max < FS_FILE_WATCH_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, FS_FILE_WATCH_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_watch_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_WATCH_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_WATCH_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_watch_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_fs_file_watch_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_watch_reply_other(shared, available, buf, size, handles, handle_count,
+	                                        out);
 }
 
 int64_t fs_file_watch_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -3119,7 +5219,7 @@ int64_t fs_file_watch_error_encode(uint64_t txid, sys_errno error, void *out, si
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -3138,8 +5238,8 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -3159,69 +5259,144 @@ int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t 
 	fs_file_changed_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->what & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_CHANGED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_fs_file_changed_event(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_fs_file_changed_event(idl_decoder *d, fs_file_changed_event *p, uint32_t sent)
 {
-	fs_file_changed_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != FS_FILE_CHANGED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* fs.idl:182: what */
 	if ((p->what & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_BITS;
 	return IDL_OK;
 }
 
-int fs_file_changed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_fs_file_changed_event = {
+    .ordinal = FS_FILE_CHANGED_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(fs_file_changed_event),
+    .max_bytes = FS_FILE_CHANGED_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_fs_file_changed_event_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_fs_file_changed_event(frame, size, handles, handle_count);
+	fs_file_changed_event *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_fs_file_changed_event, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_fs_file_changed_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const fs_file_changed_event **)out = p;
+	return IDL_OK;
 }
 
-int fs_file_changed_event_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_changed_event **out)
+IDL_INLINE int check_fs_file_changed_event(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const fs_file_changed_event **out)
+{
+	fs_file_changed_event *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != FS_FILE_CHANGED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_changed_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_changed_event_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_changed_event_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const fs_file_changed_event *view;
+	return check_fs_file_changed_event(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_fs_file_changed_event_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != FS_FILE_CHANGED_EVENT_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CHANGED_EVENT_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_changed_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_changed_event_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int fs_file_changed_event_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const fs_file_changed_event **out)
 {
 	if (buf_max < FS_FILE_CHANGED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, FS_FILE_CHANGED_EVENT_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_fs_file_changed_event(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != FS_FILE_CHANGED_EVENT_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, FS_FILE_CHANGED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_changed_event *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_CHANGED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_changed_event(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_fs_file_changed_event_other(shared, available, buf, size, handles,
+	                                          handle_count, out);
 }
 
 static int send_fs_file_open_request(idl_endpoint *ep, const fs_file_open_request *msg,
@@ -3669,6 +5844,7 @@ static inline int start_fs_file_open(idl_endpoint *ep, const fs_file_open_reques
                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_open_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -3689,11 +5865,11 @@ static inline int finish_fs_file_open(idl_endpoint *ep, idl_call *call,
 		err = fs_file_open_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err =
-	    fs_file_open_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	err = check_fs_file_open_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                               reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_OPEN_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -3728,6 +5904,7 @@ static inline int start_fs_file_close(idl_endpoint *ep, const fs_file_close_requ
                                       idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_close_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -3748,11 +5925,11 @@ static inline int finish_fs_file_close(idl_endpoint *ep, idl_call *call,
 		err = fs_file_close_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err =
-	    fs_file_close_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	err = check_fs_file_close_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_CLOSE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -3789,6 +5966,7 @@ static inline int start_fs_file_read(idl_endpoint *ep, const fs_file_read_reques
                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_read_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -3809,11 +5987,11 @@ static inline int finish_fs_file_read(idl_endpoint *ep, idl_call *call,
 		err = fs_file_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err =
-	    fs_file_read_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	err = check_fs_file_read_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                               reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READ_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -3848,6 +6026,7 @@ static inline int start_fs_file_write(idl_endpoint *ep, const fs_file_write_requ
                                       idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_write_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -3868,11 +6047,11 @@ static inline int finish_fs_file_write(idl_endpoint *ep, idl_call *call,
 		err = fs_file_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err =
-	    fs_file_write_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	err = check_fs_file_write_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WRITE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -3909,6 +6088,7 @@ static inline int start_fs_file_read_shared(idl_endpoint *ep,
                                             const fs_file_read_shared_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_read_shared_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -3930,11 +6110,11 @@ static inline int finish_fs_file_read_shared(idl_endpoint *ep, idl_call *call,
 		err = fs_file_read_shared_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_read_shared_reply_validate(buf->bytes, call->size, call->handles,
-	                                         call->handle_count);
+	err = check_fs_file_read_shared_reply(buf->bytes, call->size, call->handles,
+	                                      call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READ_SHARED_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -3972,6 +6152,7 @@ static inline int start_fs_file_write_shared(idl_endpoint *ep,
                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_write_shared_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -3993,11 +6174,11 @@ static inline int finish_fs_file_write_shared(idl_endpoint *ep, idl_call *call,
 		err = fs_file_write_shared_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_write_shared_reply_validate(buf->bytes, call->size, call->handles,
-	                                          call->handle_count);
+	err = check_fs_file_write_shared_reply(buf->bytes, call->size, call->handles,
+	                                       call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WRITE_SHARED_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4034,6 +6215,7 @@ static inline int start_fs_file_stat(idl_endpoint *ep, const fs_file_stat_reques
                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_stat_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4054,11 +6236,11 @@ static inline int finish_fs_file_stat(idl_endpoint *ep, idl_call *call,
 		err = fs_file_stat_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err =
-	    fs_file_stat_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	err = check_fs_file_stat_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                               reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_STAT_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4093,6 +6275,7 @@ static inline int start_fs_file_set_times(idl_endpoint *ep, const fs_file_set_ti
                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_set_times_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4113,11 +6296,11 @@ static inline int finish_fs_file_set_times(idl_endpoint *ep, idl_call *call,
 		err = fs_file_set_times_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_set_times_reply_validate(buf->bytes, call->size, call->handles,
-	                                       call->handle_count);
+	err = check_fs_file_set_times_reply(buf->bytes, call->size, call->handles,
+	                                    call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_SET_TIMES_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4154,6 +6337,7 @@ static inline int start_fs_file_truncate(idl_endpoint *ep, const fs_file_truncat
                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_truncate_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4174,11 +6358,11 @@ static inline int finish_fs_file_truncate(idl_endpoint *ep, idl_call *call,
 		err = fs_file_truncate_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_truncate_reply_validate(buf->bytes, call->size, call->handles,
-	                                      call->handle_count);
+	err = check_fs_file_truncate_reply(buf->bytes, call->size, call->handles,
+	                                   call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_TRUNCATE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4215,6 +6399,7 @@ static inline int start_fs_file_sync(idl_endpoint *ep, const fs_file_sync_reques
                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_sync_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4235,11 +6420,11 @@ static inline int finish_fs_file_sync(idl_endpoint *ep, idl_call *call,
 		err = fs_file_sync_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err =
-	    fs_file_sync_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	err = check_fs_file_sync_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                               reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_SYNC_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4274,6 +6459,7 @@ static inline int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_
                                         idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_readdir_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4294,11 +6480,11 @@ static inline int finish_fs_file_readdir(idl_endpoint *ep, idl_call *call,
 		err = fs_file_readdir_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_readdir_reply_validate(buf->bytes, call->size, call->handles,
-	                                     call->handle_count);
+	err = check_fs_file_readdir_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                  reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READDIR_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4335,6 +6521,7 @@ static inline int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_requ
                                       idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_mkdir_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4355,11 +6542,11 @@ static inline int finish_fs_file_mkdir(idl_endpoint *ep, idl_call *call,
 		err = fs_file_mkdir_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err =
-	    fs_file_mkdir_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	err = check_fs_file_mkdir_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_MKDIR_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4396,6 +6583,7 @@ static inline int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_re
                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_unlink_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4416,11 +6604,11 @@ static inline int finish_fs_file_unlink(idl_endpoint *ep, idl_call *call,
 		err = fs_file_unlink_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_unlink_reply_validate(buf->bytes, call->size, call->handles,
-	                                    call->handle_count);
+	err = check_fs_file_unlink_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                 reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_UNLINK_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4457,6 +6645,7 @@ static inline int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_re
                                        idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_rename_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4477,11 +6666,11 @@ static inline int finish_fs_file_rename(idl_endpoint *ep, idl_call *call,
 		err = fs_file_rename_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = fs_file_rename_reply_validate(buf->bytes, call->size, call->handles,
-	                                    call->handle_count);
+	err = check_fs_file_rename_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                 reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_RENAME_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4524,6 +6713,7 @@ static inline int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_requ
                                       idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(fs_file_watch_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4544,11 +6734,11 @@ static inline int finish_fs_file_watch(idl_endpoint *ep, idl_call *call,
 		err = fs_file_watch_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err =
-	    fs_file_watch_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	err = check_fs_file_watch_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WATCH_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4589,12 +6779,12 @@ int fs_file_send_changed(idl_endpoint *ep, const fs_file_changed_event *event)
 static int serve_fs_file_open(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                               const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_open_request_validate(frame, size, handles, handle_count);
+	const fs_file_open_request *req;
+	int err = check_fs_file_open_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->open == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_open_request *req = frame;
+	if (h->open == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_open_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4618,12 +6808,12 @@ static int serve_fs_file_open(const fs_file_handlers *h, idl_request *r, void *f
 static int serve_fs_file_close(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                                const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_close_request_validate(frame, size, handles, handle_count);
+	const fs_file_close_request *req;
+	int err = check_fs_file_close_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->close == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_close_request *req = frame;
+	if (h->close == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_close_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4647,12 +6837,12 @@ static int serve_fs_file_close(const fs_file_handlers *h, idl_request *r, void *
 static int serve_fs_file_read(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                               const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_read_request_validate(frame, size, handles, handle_count);
+	const fs_file_read_request *req;
+	int err = check_fs_file_read_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->read == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_read_request *req = frame;
+	if (h->read == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4676,12 +6866,12 @@ static int serve_fs_file_read(const fs_file_handlers *h, idl_request *r, void *f
 static int serve_fs_file_write(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                                const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_write_request_validate(frame, size, handles, handle_count);
+	const fs_file_write_request *req;
+	int err = check_fs_file_write_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->write == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_write_request *req = frame;
+	if (h->write == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4706,12 +6896,12 @@ static int serve_fs_file_read_shared(const fs_file_handlers *h, idl_request *r, 
                                      size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
-	int err = fs_file_read_shared_request_validate(frame, size, handles, handle_count);
+	const fs_file_read_shared_request *req;
+	int err = check_fs_file_read_shared_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->read_shared == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_read_shared_request *req = frame;
+	if (h->read_shared == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_read_shared_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4737,12 +6927,12 @@ static int serve_fs_file_write_shared(const fs_file_handlers *h, idl_request *r,
                                       size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
-	int err = fs_file_write_shared_request_validate(frame, size, handles, handle_count);
+	const fs_file_write_shared_request *req;
+	int err = check_fs_file_write_shared_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->write_shared == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_write_shared_request *req = frame;
+	if (h->write_shared == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_write_shared_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4767,12 +6957,12 @@ static int serve_fs_file_write_shared(const fs_file_handlers *h, idl_request *r,
 static int serve_fs_file_stat(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                               const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_stat_request_validate(frame, size, handles, handle_count);
+	const fs_file_stat_request *req;
+	int err = check_fs_file_stat_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->stat == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_stat_request *req = frame;
+	if (h->stat == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_stat_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4797,12 +6987,12 @@ static int serve_fs_file_set_times(const fs_file_handlers *h, idl_request *r, vo
                                    size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
-	int err = fs_file_set_times_request_validate(frame, size, handles, handle_count);
+	const fs_file_set_times_request *req;
+	int err = check_fs_file_set_times_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->set_times == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_set_times_request *req = frame;
+	if (h->set_times == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_set_times_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4828,12 +7018,12 @@ static int serve_fs_file_truncate(const fs_file_handlers *h, idl_request *r, voi
                                   size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
-	int err = fs_file_truncate_request_validate(frame, size, handles, handle_count);
+	const fs_file_truncate_request *req;
+	int err = check_fs_file_truncate_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->truncate == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_truncate_request *req = frame;
+	if (h->truncate == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_truncate_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4858,12 +7048,12 @@ static int serve_fs_file_truncate(const fs_file_handlers *h, idl_request *r, voi
 static int serve_fs_file_sync(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                               const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_sync_request_validate(frame, size, handles, handle_count);
+	const fs_file_sync_request *req;
+	int err = check_fs_file_sync_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->sync == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_sync_request *req = frame;
+	if (h->sync == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_sync_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4888,12 +7078,12 @@ static int serve_fs_file_readdir(const fs_file_handlers *h, idl_request *r, void
                                  size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
-	int err = fs_file_readdir_request_validate(frame, size, handles, handle_count);
+	const fs_file_readdir_request *req;
+	int err = check_fs_file_readdir_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->readdir == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_readdir_request *req = frame;
+	if (h->readdir == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_readdir_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4918,12 +7108,12 @@ static int serve_fs_file_readdir(const fs_file_handlers *h, idl_request *r, void
 static int serve_fs_file_mkdir(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                                const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_mkdir_request_validate(frame, size, handles, handle_count);
+	const fs_file_mkdir_request *req;
+	int err = check_fs_file_mkdir_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->mkdir == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_mkdir_request *req = frame;
+	if (h->mkdir == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_mkdir_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4947,12 +7137,12 @@ static int serve_fs_file_mkdir(const fs_file_handlers *h, idl_request *r, void *
 static int serve_fs_file_unlink(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                                 const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_unlink_request_validate(frame, size, handles, handle_count);
+	const fs_file_unlink_request *req;
+	int err = check_fs_file_unlink_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->unlink == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_unlink_request *req = frame;
+	if (h->unlink == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_unlink_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -4976,12 +7166,12 @@ static int serve_fs_file_unlink(const fs_file_handlers *h, idl_request *r, void 
 static int serve_fs_file_rename(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                                 const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_rename_request_validate(frame, size, handles, handle_count);
+	const fs_file_rename_request *req;
+	int err = check_fs_file_rename_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->rename == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_rename_request *req = frame;
+	if (h->rename == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_rename_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5005,12 +7195,12 @@ static int serve_fs_file_rename(const fs_file_handlers *h, idl_request *r, void 
 static int serve_fs_file_advise(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                                 const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_advise_request_validate(frame, size, handles, handle_count);
+	const fs_file_advise_request *req;
+	int err = check_fs_file_advise_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->advise == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_advise_request *req = frame;
+	if (h->advise == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	return h->advise(r, req);
 }
@@ -5018,12 +7208,12 @@ static int serve_fs_file_advise(const fs_file_handlers *h, idl_request *r, void 
 static int serve_fs_file_watch(const fs_file_handlers *h, idl_request *r, void *frame, size_t size,
                                const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = fs_file_watch_request_validate(frame, size, handles, handle_count);
+	const fs_file_watch_request *req;
+	int err = check_fs_file_watch_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->watch == NULL)
-		return IDL_E_NO_HANDLER;
-	const fs_file_watch_request *req = frame;
+	if (h->watch == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	fs_file_watch_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5552,6 +7742,8 @@ const idl_interface fs_file_interface = {
     .protocol = FS_FILE_PROTOCOL,
     .max_frame_bytes = FS_FILE_MAX_FRAME_BYTES,
     .max_request_bytes = 4152u,
+    .version = FS_FILE_VERSION,
+    .oldest = FS_FILE_OLDEST_VERSION,
     .dispatch = dispatch_fs_file,
 };
 
@@ -5571,6 +7763,6 @@ int fs_file_event_dispatch(const fs_file_event_handlers *h, void *ctx, void *fra
 		h->changed(ctx, frame);
 		return IDL_OK;
 	default:
-		return IDL_E_ORDINAL;
+		return idl_unknown_event(frame, size, handle_count);
 	}
 }

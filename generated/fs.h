@@ -265,6 +265,8 @@ _Static_assert(offsetof(fs_dir_entry, name) == 16, "wire layout");
  */
 #define FS_FILE_MAX_FRAME_BYTES                  32768u
 #define FS_FILE_PROTOCOL                         0x6ec27b86u
+#define FS_FILE_VERSION                          1u
+#define FS_FILE_OLDEST_VERSION                   1u
 #define FS_FILE_OPEN_ORDINAL                     0x4b911ca0u
 #define FS_FILE_OPEN_REQUEST_MAX_BYTES           1080u
 #define FS_FILE_OPEN_REQUEST_MAX_HANDLES         0u

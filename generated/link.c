@@ -30,64 +30,143 @@ int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg,
 	link_ethernet_info_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = LINK_ETHERNET_INFO_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_link_ethernet_info_request(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_link_ethernet_info_request(idl_decoder *d, link_ethernet_info_request *p,
+                                                 uint32_t sent)
 {
-	link_ethernet_info_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int link_ethernet_info_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_link_ethernet_info_request = {
+    .ordinal = LINK_ETHERNET_INFO_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(link_ethernet_info_request),
+    .max_bytes = LINK_ETHERNET_INFO_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_link_ethernet_info_request_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_link_ethernet_info_request(frame, size, handles, handle_count);
+	link_ethernet_info_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_link_ethernet_info_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_link_ethernet_info_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const link_ethernet_info_request **)out = p;
+	return IDL_OK;
 }
 
-int link_ethernet_info_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const link_ethernet_info_request **out)
+IDL_INLINE int check_link_ethernet_info_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const link_ethernet_info_request **out)
+{
+	link_ethernet_info_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_link_ethernet_info_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_link_ethernet_info_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int link_ethernet_info_request_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const link_ethernet_info_request *view;
+	return check_link_ethernet_info_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_link_ethernet_info_request_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != LINK_ETHERNET_INFO_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            LINK_ETHERNET_INFO_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(link_ethernet_info_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_link_ethernet_info_request_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
+IDL_FLATTEN int link_ethernet_info_request_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const link_ethernet_info_request **out)
 {
 	if (buf_max < LINK_ETHERNET_INFO_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, LINK_ETHERNET_INFO_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_link_ethernet_info_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != LINK_ETHERNET_INFO_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_INFO_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	link_ethernet_info_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_link_ethernet_info_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_link_ethernet_info_request_other(shared, available, buf, size, handles,
+	                                               handle_count, out);
 }
 
 /* link.idl:32: Ethernet.info reply */
@@ -99,7 +178,7 @@ int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uin
 	link_ethernet_info_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -107,38 +186,24 @@ int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uin
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = LINK_ETHERNET_INFO_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_link_ethernet_info_reply(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count)
+IDL_INLINE int fields_link_ethernet_info_reply(idl_decoder *d, link_ethernet_info_reply *p,
+                                               uint32_t sent)
 {
 	int err;
-	link_ethernet_info_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* link.idl:32: info */
 	err = check_link_info(d, &p->info);
 	if (err != IDL_OK)
@@ -148,27 +213,119 @@ static inline int check_link_ethernet_info_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int link_ethernet_info_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count)
+static const idl_message_info info_link_ethernet_info_reply = {
+    .ordinal = LINK_ETHERNET_INFO_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(link_ethernet_info_reply),
+    .max_bytes = LINK_ETHERNET_INFO_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_link_ethernet_info_reply_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
-	return check_link_ethernet_info_reply(frame, size, handles, handle_count);
+	link_ethernet_info_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_link_ethernet_info_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_link_ethernet_info_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const link_ethernet_info_reply **)out = p;
+	return IDL_OK;
 }
 
-int link_ethernet_info_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                    const link_ethernet_info_reply **out)
+IDL_INLINE int check_link_ethernet_info_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const link_ethernet_info_reply **out)
+{
+	int err;
+	link_ethernet_info_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_link_ethernet_info_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_link_ethernet_info_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int link_ethernet_info_reply_validate(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
+{
+	const link_ethernet_info_reply *view;
+	return check_link_ethernet_info_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_link_ethernet_info_reply_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != LINK_ETHERNET_INFO_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_INFO_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(link_ethernet_info_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_link_ethernet_info_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int link_ethernet_info_reply_decode(const void *shared, size_t available, void *buf,
+                                                size_t buf_max, const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const link_ethernet_info_reply **out)
 {
 	if (buf_max < LINK_ETHERNET_INFO_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, LINK_ETHERNET_INFO_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_link_ethernet_info_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != LINK_ETHERNET_INFO_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_INFO_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	link_ethernet_info_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_link_ethernet_info_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_link_ethernet_info_reply_other(shared, available, buf, size, handles,
+	                                             handle_count, out);
 }
 
 int64_t link_ethernet_info_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -185,7 +342,7 @@ int64_t link_ethernet_info_error_encode(uint64_t txid, sys_errno error, void *ou
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -204,8 +361,8 @@ int link_ethernet_info_error_validate(const void *frame, size_t size, sys_errno 
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -226,7 +383,7 @@ int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg,
 	link_ethernet_send_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -239,40 +396,24 @@ int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg,
 		p->frame.reserved = 0;
 		p->frame.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = LINK_ETHERNET_SEND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_link_ethernet_send_request(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_link_ethernet_send_request(idl_decoder *d, link_ethernet_send_request *p,
+                                                 uint32_t sent)
 {
 	int err;
-	link_ethernet_send_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > LINK_ETHERNET_SEND_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* link.idl:37: frame */
 	{
 		uint8_t *block;
@@ -282,31 +423,91 @@ static inline int check_link_ethernet_send_request(void *frame, size_t size,
 			return err;
 		p->frame.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int link_ethernet_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_link_ethernet_send_request = {
+    .ordinal = LINK_ETHERNET_SEND_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(link_ethernet_send_request),
+    .max_bytes = LINK_ETHERNET_SEND_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_link_ethernet_send_request_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_link_ethernet_send_request(frame, size, handles, handle_count);
+	link_ethernet_send_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_link_ethernet_send_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_link_ethernet_send_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const link_ethernet_send_request **)out = p;
+	return IDL_OK;
 }
 
-int link_ethernet_send_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const link_ethernet_send_request **out)
+IDL_INLINE int check_link_ethernet_send_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const link_ethernet_send_request **out)
+{
+	int err;
+	link_ethernet_send_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > LINK_ETHERNET_SEND_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_link_ethernet_send_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_link_ethernet_send_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int link_ethernet_send_request_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const link_ethernet_send_request *view;
+	return check_link_ethernet_send_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int link_ethernet_send_request_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const link_ethernet_send_request **out)
 {
 	if (buf_max < LINK_ETHERNET_SEND_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, LINK_ETHERNET_SEND_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, LINK_ETHERNET_SEND_REQUEST_MAX_BYTES,
+	                              (uint32_t)sizeof(link_ethernet_send_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_link_ethernet_send_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_link_ethernet_send_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* link.idl:37: Ethernet.send reply */
@@ -317,62 +518,138 @@ int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uin
 	link_ethernet_send_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = LINK_ETHERNET_SEND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_link_ethernet_send_reply(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count)
+IDL_INLINE int fields_link_ethernet_send_reply(idl_decoder *d, link_ethernet_send_reply *p,
+                                               uint32_t sent)
 {
-	link_ethernet_send_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int link_ethernet_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count)
+static const idl_message_info info_link_ethernet_send_reply = {
+    .ordinal = LINK_ETHERNET_SEND_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(link_ethernet_send_reply),
+    .max_bytes = LINK_ETHERNET_SEND_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_link_ethernet_send_reply_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
-	return check_link_ethernet_send_reply(frame, size, handles, handle_count);
+	link_ethernet_send_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_link_ethernet_send_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_link_ethernet_send_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const link_ethernet_send_reply **)out = p;
+	return IDL_OK;
 }
 
-int link_ethernet_send_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                    const link_ethernet_send_reply **out)
+IDL_INLINE int check_link_ethernet_send_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const link_ethernet_send_reply **out)
+{
+	link_ethernet_send_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_link_ethernet_send_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_link_ethernet_send_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int link_ethernet_send_reply_validate(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
+{
+	const link_ethernet_send_reply *view;
+	return check_link_ethernet_send_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_link_ethernet_send_reply_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != LINK_ETHERNET_SEND_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_SEND_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(link_ethernet_send_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_link_ethernet_send_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int link_ethernet_send_reply_decode(const void *shared, size_t available, void *buf,
+                                                size_t buf_max, const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const link_ethernet_send_reply **out)
 {
 	if (buf_max < LINK_ETHERNET_SEND_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, LINK_ETHERNET_SEND_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_link_ethernet_send_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != LINK_ETHERNET_SEND_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_SEND_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	link_ethernet_send_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_link_ethernet_send_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_link_ethernet_send_reply_other(shared, available, buf, size, handles,
+	                                             handle_count, out);
 }
 
 int64_t link_ethernet_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -389,7 +666,7 @@ int64_t link_ethernet_send_error_encode(uint64_t txid, sys_errno error, void *ou
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -408,8 +685,8 @@ int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno 
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -429,65 +706,145 @@ int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request
 	link_ethernet_receive_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_link_ethernet_receive_request(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count)
+IDL_INLINE int fields_link_ethernet_receive_request(idl_decoder *d,
+                                                    link_ethernet_receive_request *p, uint32_t sent)
 {
-	link_ethernet_receive_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int link_ethernet_receive_request_validate(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_link_ethernet_receive_request = {
+    .ordinal = LINK_ETHERNET_RECEIVE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(link_ethernet_receive_request),
+    .max_bytes = LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_link_ethernet_receive_request_other(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
-	return check_link_ethernet_receive_request(frame, size, handles, handle_count);
+	link_ethernet_receive_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_link_ethernet_receive_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_link_ethernet_receive_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const link_ethernet_receive_request **)out = p;
+	return IDL_OK;
 }
 
-int link_ethernet_receive_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const link_ethernet_receive_request **out)
+IDL_INLINE int check_link_ethernet_receive_request(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const link_ethernet_receive_request **out)
+{
+	link_ethernet_receive_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_link_ethernet_receive_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_link_ethernet_receive_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int link_ethernet_receive_request_validate(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	const link_ethernet_receive_request *view;
+	return check_link_ethernet_receive_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_link_ethernet_receive_request_other(const void *shared, size_t available,
+                                                      void *buf, uint32_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(link_ethernet_receive_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_link_ethernet_receive_request_other(buf, (size_t)held, handles, handle_count,
+	                                                 out);
+}
+
+IDL_FLATTEN int link_ethernet_receive_request_decode(const void *shared, size_t available,
+                                                     void *buf, size_t buf_max,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const link_ethernet_receive_request **out)
 {
 	if (buf_max < LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_link_ethernet_receive_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	link_ethernet_receive_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_link_ethernet_receive_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_link_ethernet_receive_request_other(shared, available, buf, size, handles,
+	                                                  handle_count, out);
 }
 
 /* link.idl:43: Ethernet.receive reply */
@@ -499,7 +856,7 @@ int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *ms
 	link_ethernet_receive_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -512,38 +869,24 @@ int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *ms
 		p->frame.reserved = 0;
 		p->frame.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_link_ethernet_receive_reply(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_link_ethernet_receive_reply(idl_decoder *d, link_ethernet_receive_reply *p,
+                                                  uint32_t sent)
 {
 	int err;
-	link_ethernet_receive_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* link.idl:43: frame */
 	{
 		uint8_t *block;
@@ -553,33 +896,89 @@ static inline int check_link_ethernet_receive_reply(void *frame, size_t size,
 			return err;
 		p->frame.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int link_ethernet_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_link_ethernet_receive_reply = {
+    .ordinal = LINK_ETHERNET_RECEIVE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(link_ethernet_receive_reply),
+    .max_bytes = LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_link_ethernet_receive_reply_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_link_ethernet_receive_reply(frame, size, handles, handle_count);
+	link_ethernet_receive_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_link_ethernet_receive_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_link_ethernet_receive_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const link_ethernet_receive_reply **)out = p;
+	return IDL_OK;
 }
 
-int link_ethernet_receive_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const link_ethernet_receive_reply **out)
+IDL_INLINE int check_link_ethernet_receive_reply(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const link_ethernet_receive_reply **out)
+{
+	int err;
+	link_ethernet_receive_reply *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_link_ethernet_receive_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_link_ethernet_receive_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int link_ethernet_receive_reply_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const link_ethernet_receive_reply *view;
+	return check_link_ethernet_receive_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int link_ethernet_receive_reply_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const link_ethernet_receive_reply **out)
 {
 	if (buf_max < LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES,
+	                              (uint32_t)sizeof(link_ethernet_receive_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_link_ethernet_receive_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_link_ethernet_receive_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 int64_t link_ethernet_receive_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -597,7 +996,7 @@ int64_t link_ethernet_receive_error_encode(uint64_t txid, sys_errno error, void 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -616,8 +1015,8 @@ int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_err
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -637,65 +1036,146 @@ int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_reque
 	link_ethernet_counters_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_link_ethernet_counters_request(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_link_ethernet_counters_request(idl_decoder *d,
+                                                     link_ethernet_counters_request *p,
+                                                     uint32_t sent)
 {
-	link_ethernet_counters_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int link_ethernet_counters_request_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_link_ethernet_counters_request = {
+    .ordinal = LINK_ETHERNET_COUNTERS_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(link_ethernet_counters_request),
+    .max_bytes = LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_link_ethernet_counters_request_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_link_ethernet_counters_request(frame, size, handles, handle_count);
+	link_ethernet_counters_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_link_ethernet_counters_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_link_ethernet_counters_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const link_ethernet_counters_request **)out = p;
+	return IDL_OK;
 }
 
-int link_ethernet_counters_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const link_ethernet_counters_request **out)
+IDL_INLINE int check_link_ethernet_counters_request(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const link_ethernet_counters_request **out)
+{
+	link_ethernet_counters_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_link_ethernet_counters_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_link_ethernet_counters_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int link_ethernet_counters_request_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const link_ethernet_counters_request *view;
+	return check_link_ethernet_counters_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_link_ethernet_counters_request_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(link_ethernet_counters_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_link_ethernet_counters_request_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
+IDL_FLATTEN int link_ethernet_counters_request_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const link_ethernet_counters_request **out)
 {
 	if (buf_max < LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_link_ethernet_counters_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	link_ethernet_counters_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_link_ethernet_counters_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_link_ethernet_counters_request_other(shared, available, buf, size, handles,
+	                                                   handle_count, out);
 }
 
 /* link.idl:46: Ethernet.counters reply */
@@ -706,63 +1186,140 @@ int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *
 	link_ethernet_counters_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_link_ethernet_counters_reply(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_link_ethernet_counters_reply(idl_decoder *d, link_ethernet_counters_reply *p,
+                                                   uint32_t sent)
 {
-	link_ethernet_counters_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int link_ethernet_counters_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_link_ethernet_counters_reply = {
+    .ordinal = LINK_ETHERNET_COUNTERS_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(link_ethernet_counters_reply),
+    .max_bytes = LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_link_ethernet_counters_reply_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_link_ethernet_counters_reply(frame, size, handles, handle_count);
+	link_ethernet_counters_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_link_ethernet_counters_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_link_ethernet_counters_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const link_ethernet_counters_reply **)out = p;
+	return IDL_OK;
 }
 
-int link_ethernet_counters_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const link_ethernet_counters_reply **out)
+IDL_INLINE int check_link_ethernet_counters_reply(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const link_ethernet_counters_reply **out)
+{
+	link_ethernet_counters_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_link_ethernet_counters_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_link_ethernet_counters_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int link_ethernet_counters_reply_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const link_ethernet_counters_reply *view;
+	return check_link_ethernet_counters_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_link_ethernet_counters_reply_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(link_ethernet_counters_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_link_ethernet_counters_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
+IDL_FLATTEN int link_ethernet_counters_reply_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const link_ethernet_counters_reply **out)
 {
 	if (buf_max < LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_link_ethernet_counters_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	link_ethernet_counters_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_link_ethernet_counters_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_link_ethernet_counters_reply_other(shared, available, buf, size, handles,
+	                                                 handle_count, out);
 }
 
 int64_t link_ethernet_counters_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -780,7 +1337,7 @@ int64_t link_ethernet_counters_error_encode(uint64_t txid, sys_errno error, void
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -799,8 +1356,8 @@ int link_ethernet_counters_error_validate(const void *frame, size_t size, sys_er
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -931,6 +1488,7 @@ static inline int start_link_ethernet_info(idl_endpoint *ep, const link_ethernet
                                            idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(link_ethernet_info_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -952,11 +1510,11 @@ static inline int finish_link_ethernet_info(idl_endpoint *ep, idl_call *call,
 		err = link_ethernet_info_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = link_ethernet_info_reply_validate(buf->bytes, call->size, call->handles,
-	                                        call->handle_count);
+	err = check_link_ethernet_info_reply(buf->bytes, call->size, call->handles,
+	                                     call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_INFO_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -993,6 +1551,7 @@ static inline int start_link_ethernet_send(idl_endpoint *ep, const link_ethernet
                                            idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(link_ethernet_send_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1014,11 +1573,11 @@ static inline int finish_link_ethernet_send(idl_endpoint *ep, idl_call *call,
 		err = link_ethernet_send_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = link_ethernet_send_reply_validate(buf->bytes, call->size, call->handles,
-	                                        call->handle_count);
+	err = check_link_ethernet_send_reply(buf->bytes, call->size, call->handles,
+	                                     call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_SEND_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1056,6 +1615,7 @@ static inline int start_link_ethernet_receive(idl_endpoint *ep,
                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(link_ethernet_receive_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1077,11 +1637,11 @@ static inline int finish_link_ethernet_receive(idl_endpoint *ep, idl_call *call,
 		err = link_ethernet_receive_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = link_ethernet_receive_reply_validate(buf->bytes, call->size, call->handles,
-	                                           call->handle_count);
+	err = check_link_ethernet_receive_reply(buf->bytes, call->size, call->handles,
+	                                        call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_RECEIVE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1119,6 +1679,7 @@ static inline int start_link_ethernet_counters(idl_endpoint *ep,
                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(link_ethernet_counters_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1140,11 +1701,11 @@ static inline int finish_link_ethernet_counters(idl_endpoint *ep, idl_call *call
 		err = link_ethernet_counters_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = link_ethernet_counters_reply_validate(buf->bytes, call->size, call->handles,
-	                                            call->handle_count);
+	err = check_link_ethernet_counters_reply(buf->bytes, call->size, call->handles,
+	                                         call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_COUNTERS_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1180,12 +1741,12 @@ static int serve_link_ethernet_info(const link_ethernet_handlers *h, idl_request
                                     size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
-	int err = link_ethernet_info_request_validate(frame, size, handles, handle_count);
+	const link_ethernet_info_request *req;
+	int err = check_link_ethernet_info_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->info == NULL)
-		return IDL_E_NO_HANDLER;
-	const link_ethernet_info_request *req = frame;
+	if (h->info == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	link_ethernet_info_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1211,12 +1772,12 @@ static int serve_link_ethernet_send(const link_ethernet_handlers *h, idl_request
                                     size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
-	int err = link_ethernet_send_request_validate(frame, size, handles, handle_count);
+	const link_ethernet_send_request *req;
+	int err = check_link_ethernet_send_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->send == NULL)
-		return IDL_E_NO_HANDLER;
-	const link_ethernet_send_request *req = frame;
+	if (h->send == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	link_ethernet_send_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1242,12 +1803,12 @@ static int serve_link_ethernet_receive(const link_ethernet_handlers *h, idl_requ
                                        size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
-	int err = link_ethernet_receive_request_validate(frame, size, handles, handle_count);
+	const link_ethernet_receive_request *req;
+	int err = check_link_ethernet_receive_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->receive == NULL)
-		return IDL_E_NO_HANDLER;
-	const link_ethernet_receive_request *req = frame;
+	if (h->receive == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	link_ethernet_receive_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1273,12 +1834,12 @@ static int serve_link_ethernet_counters(const link_ethernet_handlers *h, idl_req
                                         void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
-	int err = link_ethernet_counters_request_validate(frame, size, handles, handle_count);
+	const link_ethernet_counters_request *req;
+	int err = check_link_ethernet_counters_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->counters == NULL)
-		return IDL_E_NO_HANDLER;
-	const link_ethernet_counters_request *req = frame;
+	if (h->counters == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	link_ethernet_counters_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1456,5 +2017,7 @@ const idl_interface link_ethernet_interface = {
     .protocol = LINK_ETHERNET_PROTOCOL,
     .max_frame_bytes = LINK_ETHERNET_MAX_FRAME_BYTES,
     .max_request_bytes = 1560u,
+    .version = LINK_ETHERNET_VERSION,
+    .oldest = LINK_ETHERNET_OLDEST_VERSION,
     .dispatch = dispatch_link_ethernet,
 };

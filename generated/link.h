@@ -77,6 +77,8 @@ _Static_assert(offsetof(link_counters, dropped) == 32, "wire layout");
 /* interface Ethernet (link.idl:30) */
 #define LINK_ETHERNET_MAX_FRAME_BYTES              2048u
 #define LINK_ETHERNET_PROTOCOL                     0x68f2500eu
+#define LINK_ETHERNET_VERSION                      1u
+#define LINK_ETHERNET_OLDEST_VERSION               1u
 #define LINK_ETHERNET_INFO_ORDINAL                 0x43ef15fcu
 #define LINK_ETHERNET_INFO_REQUEST_MAX_BYTES       24u
 #define LINK_ETHERNET_INFO_REQUEST_MAX_HANDLES     0u

@@ -244,43 +244,29 @@ int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint6
 	net_socket_open_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if (!net_socket_kind_is_valid(msg->kind))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_OPEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_open_request(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+IDL_INLINE int fields_net_socket_open_request(idl_decoder *d, net_socket_open_request *p,
+                                              uint32_t sent)
 {
-	net_socket_open_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:92: kind */
 	if (!net_socket_kind_is_valid(p->kind))
 		return IDL_E_ENUM;
@@ -289,27 +275,118 @@ static inline int check_net_socket_open_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count)
+static const idl_message_info info_net_socket_open_request = {
+    .ordinal = NET_SOCKET_OPEN_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_open_request),
+    .max_bytes = NET_SOCKET_OPEN_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_open_request_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
-	return check_net_socket_open_request(frame, size, handles, handle_count);
+	net_socket_open_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_open_request, frame, size, handles, handle_count,
+	                          &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_open_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_open_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                   const net_socket_open_request **out)
+IDL_INLINE int check_net_socket_open_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             const net_socket_open_request **out)
+{
+	net_socket_open_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_open_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_open_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_open_request_validate(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
+{
+	const net_socket_open_request *view;
+	return check_net_socket_open_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_open_request_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_OPEN_REQUEST_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_OPEN_REQUEST_MAX_BYTES,
+		                         (uint32_t)sizeof(net_socket_open_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_open_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_open_request_decode(const void *shared, size_t available, void *buf,
+                                               size_t buf_max, const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const net_socket_open_request **out)
 {
 	if (buf_max < NET_SOCKET_OPEN_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_OPEN_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_open_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_OPEN_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_OPEN_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_open_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_open_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_open_request_other(shared, available, buf, size, handles,
+	                                            handle_count, out);
 }
 
 /* net.idl:92: Socket.open reply */
@@ -320,65 +397,138 @@ int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t 
 	net_socket_open_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_OPEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_open_reply(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_net_socket_open_reply(idl_decoder *d, net_socket_open_reply *p, uint32_t sent)
 {
-	net_socket_open_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int net_socket_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_net_socket_open_reply = {
+    .ordinal = NET_SOCKET_OPEN_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_open_reply),
+    .max_bytes = NET_SOCKET_OPEN_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_open_reply_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_net_socket_open_reply(frame, size, handles, handle_count);
+	net_socket_open_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_net_socket_open_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_open_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_open_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const net_socket_open_reply **out)
+IDL_INLINE int check_net_socket_open_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const net_socket_open_reply **out)
+{
+	net_socket_open_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_open_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_open_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_open_reply_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const net_socket_open_reply *view;
+	return check_net_socket_open_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_open_reply_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_OPEN_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_OPEN_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_open_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_open_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_open_reply_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const net_socket_open_reply **out)
 {
 	if (buf_max < NET_SOCKET_OPEN_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_OPEN_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_open_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_OPEN_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_OPEN_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_open_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_open_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_open_reply_other(shared, available, buf, size, handles,
+	                                          handle_count, out);
 }
 
 int64_t net_socket_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -395,7 +545,7 @@ int64_t net_socket_open_error_encode(uint64_t txid, sys_errno error, void *out, 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -414,8 +564,8 @@ int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *er
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -436,47 +586,31 @@ int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint6
 	net_socket_bind_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_net_socket_address(e, &msg->addr, &p->addr);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_BIND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_bind_request(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+IDL_INLINE int fields_net_socket_bind_request(idl_decoder *d, net_socket_bind_request *p,
+                                              uint32_t sent)
 {
 	int err;
-	net_socket_bind_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:95: addr */
 	err = check_net_socket_address(d, &p->addr);
 	if (err != IDL_OK)
@@ -484,27 +618,122 @@ static inline int check_net_socket_bind_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_bind_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count)
+static const idl_message_info info_net_socket_bind_request = {
+    .ordinal = NET_SOCKET_BIND_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_bind_request),
+    .max_bytes = NET_SOCKET_BIND_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_bind_request_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
-	return check_net_socket_bind_request(frame, size, handles, handle_count);
+	net_socket_bind_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_bind_request, frame, size, handles, handle_count,
+	                          &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_bind_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_bind_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_bind_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                   const net_socket_bind_request **out)
+IDL_INLINE int check_net_socket_bind_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             const net_socket_bind_request **out)
+{
+	int err;
+	net_socket_bind_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_bind_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_bind_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_bind_request_validate(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
+{
+	const net_socket_bind_request *view;
+	return check_net_socket_bind_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_bind_request_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_BIND_REQUEST_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_BIND_REQUEST_MAX_BYTES,
+		                         (uint32_t)sizeof(net_socket_bind_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_bind_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_bind_request_decode(const void *shared, size_t available, void *buf,
+                                               size_t buf_max, const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const net_socket_bind_request **out)
 {
 	if (buf_max < NET_SOCKET_BIND_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_BIND_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_bind_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_BIND_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_BIND_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_bind_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_bind_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_bind_request_other(shared, available, buf, size, handles,
+	                                            handle_count, out);
 }
 
 /* net.idl:95: Socket.bind reply */
@@ -515,62 +744,135 @@ int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t 
 	net_socket_bind_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_BIND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_bind_reply(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_net_socket_bind_reply(idl_decoder *d, net_socket_bind_reply *p, uint32_t sent)
 {
-	net_socket_bind_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_socket_bind_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_net_socket_bind_reply = {
+    .ordinal = NET_SOCKET_BIND_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_bind_reply),
+    .max_bytes = NET_SOCKET_BIND_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_bind_reply_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_net_socket_bind_reply(frame, size, handles, handle_count);
+	net_socket_bind_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_net_socket_bind_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_bind_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_bind_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const net_socket_bind_reply **out)
+IDL_INLINE int check_net_socket_bind_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const net_socket_bind_reply **out)
+{
+	net_socket_bind_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_bind_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_bind_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_bind_reply_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const net_socket_bind_reply *view;
+	return check_net_socket_bind_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_bind_reply_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_BIND_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_BIND_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_bind_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_bind_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const net_socket_bind_reply **out)
 {
 	if (buf_max < NET_SOCKET_BIND_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_BIND_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_bind_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_BIND_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_BIND_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_bind_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_bind_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_bind_reply_other(shared, available, buf, size, handles,
+	                                          handle_count, out);
 }
 
 int64_t net_socket_bind_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -587,7 +889,7 @@ int64_t net_socket_bind_error_encode(uint64_t txid, sys_errno error, void *out, 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -606,8 +908,8 @@ int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *er
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -627,69 +929,149 @@ int64_t net_socket_local_address_request_encode(const net_socket_local_address_r
 	net_socket_local_address_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_local_address_request(void *frame, size_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count)
+IDL_INLINE int fields_net_socket_local_address_request(idl_decoder *d,
+                                                       net_socket_local_address_request *p,
+                                                       uint32_t sent)
 {
-	net_socket_local_address_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int net_socket_local_address_request_validate(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+static const idl_message_info info_net_socket_local_address_request = {
+    .ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_local_address_request),
+    .max_bytes = NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_local_address_request_other(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
 {
-	return check_net_socket_local_address_request(frame, size, handles, handle_count);
+	net_socket_local_address_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_local_address_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_local_address_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_local_address_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_local_address_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count,
-                                            const net_socket_local_address_request **out)
+IDL_INLINE int check_net_socket_local_address_request(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const net_socket_local_address_request **out)
+{
+	net_socket_local_address_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_local_address_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_local_address_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_local_address_request_validate(void *frame, size_t size,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count)
+{
+	const net_socket_local_address_request *view;
+	return check_net_socket_local_address_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_local_address_request_other(const void *shared, size_t available,
+                                                         void *buf, uint32_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(net_socket_local_address_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_local_address_request_other(buf, (size_t)held, handles,
+	                                                    handle_count, out);
+}
+
+IDL_FLATTEN int
+net_socket_local_address_request_decode(const void *shared, size_t available, void *buf,
+                                        size_t buf_max, const idl_typed_handle *handles,
+                                        uint32_t handle_count,
+                                        const net_socket_local_address_request **out)
 {
 	if (buf_max < NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf,
-	                                    NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_local_address_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_local_address_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_local_address_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_local_address_request_other(shared, available, buf, size, handles,
+	                                                     handle_count, out);
 }
 
 /* net.idl:98: Socket.local_address reply */
@@ -701,7 +1083,7 @@ int64_t net_socket_local_address_reply_encode(const net_socket_local_address_rep
 	net_socket_local_address_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -709,38 +1091,25 @@ int64_t net_socket_local_address_reply_encode(const net_socket_local_address_rep
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_local_address_reply(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_net_socket_local_address_reply(idl_decoder *d,
+                                                     net_socket_local_address_reply *p,
+                                                     uint32_t sent)
 {
 	int err;
-	net_socket_local_address_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:98: addr */
 	err = check_net_socket_address(d, &p->addr);
 	if (err != IDL_OK)
@@ -750,28 +1119,122 @@ static inline int check_net_socket_local_address_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_local_address_reply_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_net_socket_local_address_reply = {
+    .ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_local_address_reply),
+    .max_bytes = NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_local_address_reply_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_net_socket_local_address_reply(frame, size, handles, handle_count);
+	net_socket_local_address_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_local_address_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_local_address_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_local_address_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_local_address_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const net_socket_local_address_reply **out)
+IDL_INLINE int check_net_socket_local_address_reply(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const net_socket_local_address_reply **out)
+{
+	int err;
+	net_socket_local_address_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_local_address_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_local_address_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_local_address_reply_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const net_socket_local_address_reply *view;
+	return check_net_socket_local_address_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_local_address_reply_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_local_address_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_local_address_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
+IDL_FLATTEN int net_socket_local_address_reply_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const net_socket_local_address_reply **out)
 {
 	if (buf_max < NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_local_address_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_local_address_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_local_address_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_local_address_reply_other(shared, available, buf, size, handles,
+	                                                   handle_count, out);
 }
 
 int64_t net_socket_local_address_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -789,7 +1252,7 @@ int64_t net_socket_local_address_error_encode(uint64_t txid, sys_errno error, vo
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -808,8 +1271,8 @@ int net_socket_local_address_error_validate(const void *frame, size_t size, sys_
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -830,47 +1293,31 @@ int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg,
 	net_socket_connect_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_net_socket_address(e, &msg->to, &p->to);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_CONNECT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_connect_request(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_net_socket_connect_request(idl_decoder *d, net_socket_connect_request *p,
+                                                 uint32_t sent)
 {
 	int err;
-	net_socket_connect_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:102: to */
 	err = check_net_socket_address(d, &p->to);
 	if (err != IDL_OK)
@@ -878,27 +1325,124 @@ static inline int check_net_socket_connect_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_connect_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_net_socket_connect_request = {
+    .ordinal = NET_SOCKET_CONNECT_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_connect_request),
+    .max_bytes = NET_SOCKET_CONNECT_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_connect_request_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_net_socket_connect_request(frame, size, handles, handle_count);
+	net_socket_connect_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_connect_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_connect_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_connect_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_connect_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const net_socket_connect_request **out)
+IDL_INLINE int check_net_socket_connect_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const net_socket_connect_request **out)
+{
+	int err;
+	net_socket_connect_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_connect_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_connect_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_connect_request_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const net_socket_connect_request *view;
+	return check_net_socket_connect_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_connect_request_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_CONNECT_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_CONNECT_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_connect_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_connect_request_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
+IDL_FLATTEN int net_socket_connect_request_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const net_socket_connect_request **out)
 {
 	if (buf_max < NET_SOCKET_CONNECT_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_connect_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_CONNECT_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_connect_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_connect_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_connect_request_other(shared, available, buf, size, handles,
+	                                               handle_count, out);
 }
 
 /* net.idl:102: Socket.connect reply */
@@ -909,62 +1453,138 @@ int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uin
 	net_socket_connect_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_CONNECT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_connect_reply(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count)
+IDL_INLINE int fields_net_socket_connect_reply(idl_decoder *d, net_socket_connect_reply *p,
+                                               uint32_t sent)
 {
-	net_socket_connect_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_socket_connect_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count)
+static const idl_message_info info_net_socket_connect_reply = {
+    .ordinal = NET_SOCKET_CONNECT_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_connect_reply),
+    .max_bytes = NET_SOCKET_CONNECT_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_connect_reply_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
-	return check_net_socket_connect_reply(frame, size, handles, handle_count);
+	net_socket_connect_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_connect_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_connect_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_connect_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_connect_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                    const net_socket_connect_reply **out)
+IDL_INLINE int check_net_socket_connect_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const net_socket_connect_reply **out)
+{
+	net_socket_connect_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_connect_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_connect_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_connect_reply_validate(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
+{
+	const net_socket_connect_reply *view;
+	return check_net_socket_connect_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_connect_reply_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_CONNECT_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CONNECT_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(net_socket_connect_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_connect_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_connect_reply_decode(const void *shared, size_t available, void *buf,
+                                                size_t buf_max, const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const net_socket_connect_reply **out)
 {
 	if (buf_max < NET_SOCKET_CONNECT_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_CONNECT_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_connect_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_CONNECT_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_CONNECT_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_connect_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_connect_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_connect_reply_other(shared, available, buf, size, handles,
+	                                             handle_count, out);
 }
 
 int64_t net_socket_connect_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -981,7 +1601,7 @@ int64_t net_socket_connect_error_encode(uint64_t txid, sys_errno error, void *ou
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1000,8 +1620,8 @@ int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno 
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1021,64 +1641,142 @@ int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, u
 	net_socket_listen_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_LISTEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_listen_request(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_net_socket_listen_request(idl_decoder *d, net_socket_listen_request *p,
+                                                uint32_t sent)
 {
-	net_socket_listen_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_socket_listen_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_net_socket_listen_request = {
+    .ordinal = NET_SOCKET_LISTEN_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_listen_request),
+    .max_bytes = NET_SOCKET_LISTEN_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_listen_request_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_net_socket_listen_request(frame, size, handles, handle_count);
+	net_socket_listen_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_listen_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_listen_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_listen_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_listen_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const net_socket_listen_request **out)
+IDL_INLINE int check_net_socket_listen_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const net_socket_listen_request **out)
+{
+	net_socket_listen_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_listen_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_listen_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_listen_request_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const net_socket_listen_request *view;
+	return check_net_socket_listen_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_listen_request_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_LISTEN_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_LISTEN_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_listen_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_listen_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_listen_request_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const net_socket_listen_request **out)
 {
 	if (buf_max < NET_SOCKET_LISTEN_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_listen_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_LISTEN_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_listen_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_listen_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_listen_request_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 /* net.idl:106: Socket.listen reply */
@@ -1089,62 +1787,137 @@ int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint6
 	net_socket_listen_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_LISTEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_listen_reply(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+IDL_INLINE int fields_net_socket_listen_reply(idl_decoder *d, net_socket_listen_reply *p,
+                                              uint32_t sent)
 {
-	net_socket_listen_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_socket_listen_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count)
+static const idl_message_info info_net_socket_listen_reply = {
+    .ordinal = NET_SOCKET_LISTEN_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_listen_reply),
+    .max_bytes = NET_SOCKET_LISTEN_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_listen_reply_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
-	return check_net_socket_listen_reply(frame, size, handles, handle_count);
+	net_socket_listen_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_listen_reply, frame, size, handles, handle_count,
+	                          &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_listen_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_listen_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_listen_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                   const net_socket_listen_reply **out)
+IDL_INLINE int check_net_socket_listen_reply(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             const net_socket_listen_reply **out)
+{
+	net_socket_listen_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_listen_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_listen_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_listen_reply_validate(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
+{
+	const net_socket_listen_reply *view;
+	return check_net_socket_listen_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_listen_reply_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_LISTEN_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LISTEN_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(net_socket_listen_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_listen_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_listen_reply_decode(const void *shared, size_t available, void *buf,
+                                               size_t buf_max, const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const net_socket_listen_reply **out)
 {
 	if (buf_max < NET_SOCKET_LISTEN_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_LISTEN_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_listen_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_LISTEN_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_LISTEN_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_listen_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_listen_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_listen_reply_other(shared, available, buf, size, handles,
+	                                            handle_count, out);
 }
 
 int64_t net_socket_listen_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1161,7 +1934,7 @@ int64_t net_socket_listen_error_encode(uint64_t txid, sys_errno error, void *out
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1180,8 +1953,8 @@ int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1201,67 +1974,145 @@ int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, u
 	net_socket_accept_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_ACCEPT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_accept_request(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_net_socket_accept_request(idl_decoder *d, net_socket_accept_request *p,
+                                                uint32_t sent)
 {
-	net_socket_accept_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int net_socket_accept_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_net_socket_accept_request = {
+    .ordinal = NET_SOCKET_ACCEPT_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_accept_request),
+    .max_bytes = NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_accept_request_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_net_socket_accept_request(frame, size, handles, handle_count);
+	net_socket_accept_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_accept_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_accept_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_accept_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_accept_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const net_socket_accept_request **out)
+IDL_INLINE int check_net_socket_accept_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const net_socket_accept_request **out)
+{
+	net_socket_accept_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_accept_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_accept_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_accept_request_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const net_socket_accept_request *view;
+	return check_net_socket_accept_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_accept_request_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_accept_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_accept_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_accept_request_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const net_socket_accept_request **out)
 {
 	if (buf_max < NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_accept_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_accept_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_accept_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_accept_request_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 /* net.idl:110: Socket.accept reply */
@@ -1273,45 +2124,31 @@ int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint6
 	net_socket_accept_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_net_socket_address(e, &msg->peer, &p->peer);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_ACCEPT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_accept_reply(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+IDL_INLINE int fields_net_socket_accept_reply(idl_decoder *d, net_socket_accept_reply *p,
+                                              uint32_t sent)
 {
 	int err;
-	net_socket_accept_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:110: peer */
 	err = check_net_socket_address(d, &p->peer);
 	if (err != IDL_OK)
@@ -1319,27 +2156,118 @@ static inline int check_net_socket_accept_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_accept_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count)
+static const idl_message_info info_net_socket_accept_reply = {
+    .ordinal = NET_SOCKET_ACCEPT_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_accept_reply),
+    .max_bytes = NET_SOCKET_ACCEPT_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_accept_reply_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
-	return check_net_socket_accept_reply(frame, size, handles, handle_count);
+	net_socket_accept_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_accept_reply, frame, size, handles, handle_count,
+	                          &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_accept_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_accept_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_accept_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                   const net_socket_accept_reply **out)
+IDL_INLINE int check_net_socket_accept_reply(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             const net_socket_accept_reply **out)
+{
+	int err;
+	net_socket_accept_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_accept_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_accept_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_accept_reply_validate(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
+{
+	const net_socket_accept_reply *view;
+	return check_net_socket_accept_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_accept_reply_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_ACCEPT_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(net_socket_accept_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_accept_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_accept_reply_decode(const void *shared, size_t available, void *buf,
+                                               size_t buf_max, const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const net_socket_accept_reply **out)
 {
 	if (buf_max < NET_SOCKET_ACCEPT_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_accept_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_ACCEPT_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_accept_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_accept_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_accept_reply_other(shared, available, buf, size, handles,
+	                                            handle_count, out);
 }
 
 int64_t net_socket_accept_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1356,7 +2284,7 @@ int64_t net_socket_accept_error_encode(uint64_t txid, sys_errno error, void *out
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1375,8 +2303,8 @@ int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1397,7 +2325,7 @@ int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg,
 	net_socket_send_to_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -1413,40 +2341,24 @@ int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg,
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_SEND_TO_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_send_to_request(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_net_socket_send_to_request(idl_decoder *d, net_socket_send_to_request *p,
+                                                 uint32_t sent)
 {
 	int err;
-	net_socket_send_to_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:113: to */
 	err = check_net_socket_address(d, &p->to);
 	if (err != IDL_OK)
@@ -1460,31 +2372,91 @@ static inline int check_net_socket_send_to_request(void *frame, size_t size,
 			return err;
 		p->data.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int net_socket_send_to_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_net_socket_send_to_request = {
+    .ordinal = NET_SOCKET_SEND_TO_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_send_to_request),
+    .max_bytes = NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_send_to_request_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_net_socket_send_to_request(frame, size, handles, handle_count);
+	net_socket_send_to_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_send_to_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_send_to_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_send_to_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_send_to_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const net_socket_send_to_request **out)
+IDL_INLINE int check_net_socket_send_to_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const net_socket_send_to_request **out)
+{
+	int err;
+	net_socket_send_to_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_send_to_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_send_to_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_send_to_request_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const net_socket_send_to_request *view;
+	return check_net_socket_send_to_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int net_socket_send_to_request_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const net_socket_send_to_request **out)
 {
 	if (buf_max < NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES,
+	                              (uint32_t)sizeof(net_socket_send_to_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_net_socket_send_to_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_net_socket_send_to_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* net.idl:113: Socket.send_to reply */
@@ -1495,65 +2467,141 @@ int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uin
 	net_socket_send_to_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_SEND_TO_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_send_to_reply(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count)
+IDL_INLINE int fields_net_socket_send_to_reply(idl_decoder *d, net_socket_send_to_reply *p,
+                                               uint32_t sent)
 {
-	net_socket_send_to_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count)
+static const idl_message_info info_net_socket_send_to_reply = {
+    .ordinal = NET_SOCKET_SEND_TO_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_send_to_reply),
+    .max_bytes = NET_SOCKET_SEND_TO_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_send_to_reply_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
-	return check_net_socket_send_to_reply(frame, size, handles, handle_count);
+	net_socket_send_to_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_send_to_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_send_to_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_send_to_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_send_to_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                    const net_socket_send_to_reply **out)
+IDL_INLINE int check_net_socket_send_to_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const net_socket_send_to_reply **out)
+{
+	net_socket_send_to_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_send_to_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_send_to_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_send_to_reply_validate(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
+{
+	const net_socket_send_to_reply *view;
+	return check_net_socket_send_to_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_send_to_reply_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_SEND_TO_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(net_socket_send_to_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_send_to_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_send_to_reply_decode(const void *shared, size_t available, void *buf,
+                                                size_t buf_max, const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const net_socket_send_to_reply **out)
 {
 	if (buf_max < NET_SOCKET_SEND_TO_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_send_to_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_SEND_TO_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_send_to_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_send_to_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_send_to_reply_other(shared, available, buf, size, handles,
+	                                             handle_count, out);
 }
 
 int64_t net_socket_send_to_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1570,7 +2618,7 @@ int64_t net_socket_send_to_error_encode(uint64_t txid, sys_errno error, void *ou
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1589,8 +2637,8 @@ int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno 
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1610,65 +2658,146 @@ int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_req
 	net_socket_receive_from_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_receive_from_request(void *frame, size_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count)
+IDL_INLINE int fields_net_socket_receive_from_request(idl_decoder *d,
+                                                      net_socket_receive_from_request *p,
+                                                      uint32_t sent)
 {
-	net_socket_receive_from_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_socket_receive_from_request_validate(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_net_socket_receive_from_request = {
+    .ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_receive_from_request),
+    .max_bytes = NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_receive_from_request_other(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
 {
-	return check_net_socket_receive_from_request(frame, size, handles, handle_count);
+	net_socket_receive_from_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_receive_from_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_receive_from_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_receive_from_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_receive_from_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count,
-                                           const net_socket_receive_from_request **out)
+IDL_INLINE int check_net_socket_receive_from_request(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const net_socket_receive_from_request **out)
+{
+	net_socket_receive_from_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_receive_from_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_receive_from_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_receive_from_request_validate(void *frame, size_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count)
+{
+	const net_socket_receive_from_request *view;
+	return check_net_socket_receive_from_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_receive_from_request_other(const void *shared, size_t available,
+                                                        void *buf, uint32_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(net_socket_receive_from_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_receive_from_request_other(buf, (size_t)held, handles, handle_count,
+	                                                   out);
+}
+
+IDL_FLATTEN int net_socket_receive_from_request_decode(const void *shared, size_t available,
+                                                       void *buf, size_t buf_max,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count,
+                                                       const net_socket_receive_from_request **out)
 {
 	if (buf_max < NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_receive_from_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_receive_from_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_receive_from_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_receive_from_request_other(shared, available, buf, size, handles,
+	                                                    handle_count, out);
 }
 
 /* net.idl:117: Socket.receive_from reply */
@@ -1680,7 +2809,7 @@ int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply
 	net_socket_receive_from_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -1697,38 +2826,24 @@ int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_receive_from_reply(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count)
+IDL_INLINE int fields_net_socket_receive_from_reply(idl_decoder *d,
+                                                    net_socket_receive_from_reply *p, uint32_t sent)
 {
 	int err;
-	net_socket_receive_from_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:118: from */
 	err = check_net_socket_address(d, &p->from);
 	if (err != IDL_OK)
@@ -1744,33 +2859,91 @@ static inline int check_net_socket_receive_from_reply(void *frame, size_t size,
 			return err;
 		p->data.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int net_socket_receive_from_reply_validate(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_net_socket_receive_from_reply = {
+    .ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_receive_from_reply),
+    .max_bytes = NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_receive_from_reply_other(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
-	return check_net_socket_receive_from_reply(frame, size, handles, handle_count);
+	net_socket_receive_from_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_receive_from_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_receive_from_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_receive_from_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_receive_from_reply_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const net_socket_receive_from_reply **out)
+IDL_INLINE int check_net_socket_receive_from_reply(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const net_socket_receive_from_reply **out)
+{
+	int err;
+	net_socket_receive_from_reply *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_receive_from_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_receive_from_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_receive_from_reply_validate(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	const net_socket_receive_from_reply *view;
+	return check_net_socket_receive_from_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int net_socket_receive_from_reply_decode(const void *shared, size_t available,
+                                                     void *buf, size_t buf_max,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const net_socket_receive_from_reply **out)
 {
 	if (buf_max < NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES,
+	                   (uint32_t)sizeof(net_socket_receive_from_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_net_socket_receive_from_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_net_socket_receive_from_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 int64_t net_socket_receive_from_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -1788,7 +2961,7 @@ int64_t net_socket_receive_from_error_encode(uint64_t txid, sys_errno error, voi
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1807,8 +2980,8 @@ int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_e
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1829,7 +3002,7 @@ int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint6
 	net_socket_send_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -1843,40 +3016,24 @@ int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint6
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_SEND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_send_request(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+IDL_INLINE int fields_net_socket_send_request(idl_decoder *d, net_socket_send_request *p,
+                                              uint32_t sent)
 {
 	int err;
-	net_socket_send_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > NET_SOCKET_SEND_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	/* net.idl:122: data */
@@ -1888,31 +3045,90 @@ static inline int check_net_socket_send_request(void *frame, size_t size,
 			return err;
 		p->data.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int net_socket_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count)
+static const idl_message_info info_net_socket_send_request = {
+    .ordinal = NET_SOCKET_SEND_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_send_request),
+    .max_bytes = NET_SOCKET_SEND_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_send_request_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
-	return check_net_socket_send_request(frame, size, handles, handle_count);
+	net_socket_send_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_send_request, frame, size, handles, handle_count,
+	                          &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_send_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_send_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_send_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                   const net_socket_send_request **out)
+IDL_INLINE int check_net_socket_send_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             const net_socket_send_request **out)
+{
+	int err;
+	net_socket_send_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > NET_SOCKET_SEND_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_send_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_send_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_send_request_validate(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
+{
+	const net_socket_send_request *view;
+	return check_net_socket_send_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int net_socket_send_request_decode(const void *shared, size_t available, void *buf,
+                                               size_t buf_max, const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const net_socket_send_request **out)
 {
 	if (buf_max < NET_SOCKET_SEND_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_REQUEST_MAX_BYTES,
+	                              (uint32_t)sizeof(net_socket_send_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_net_socket_send_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_net_socket_send_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* net.idl:122: Socket.send reply */
@@ -1923,65 +3139,138 @@ int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t 
 	net_socket_send_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_SEND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_send_reply(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_net_socket_send_reply(idl_decoder *d, net_socket_send_reply *p, uint32_t sent)
 {
-	net_socket_send_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int net_socket_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_net_socket_send_reply = {
+    .ordinal = NET_SOCKET_SEND_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_send_reply),
+    .max_bytes = NET_SOCKET_SEND_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_send_reply_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_net_socket_send_reply(frame, size, handles, handle_count);
+	net_socket_send_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_net_socket_send_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_send_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_send_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_send_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const net_socket_send_reply **out)
+IDL_INLINE int check_net_socket_send_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const net_socket_send_reply **out)
+{
+	net_socket_send_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_send_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_send_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_send_reply_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const net_socket_send_reply *view;
+	return check_net_socket_send_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_send_reply_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_SEND_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_send_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_send_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_send_reply_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const net_socket_send_reply **out)
 {
 	if (buf_max < NET_SOCKET_SEND_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_SEND_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_send_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_SEND_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_SEND_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_send_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_send_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_send_reply_other(shared, available, buf, size, handles,
+	                                          handle_count, out);
 }
 
 int64_t net_socket_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1998,7 +3287,7 @@ int64_t net_socket_send_error_encode(uint64_t txid, sys_errno error, void *out, 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -2017,8 +3306,8 @@ int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *er
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -2038,64 +3327,143 @@ int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg,
 	net_socket_receive_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_RECEIVE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_receive_request(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_net_socket_receive_request(idl_decoder *d, net_socket_receive_request *p,
+                                                 uint32_t sent)
 {
-	net_socket_receive_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_socket_receive_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_net_socket_receive_request = {
+    .ordinal = NET_SOCKET_RECEIVE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_receive_request),
+    .max_bytes = NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_receive_request_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_net_socket_receive_request(frame, size, handles, handle_count);
+	net_socket_receive_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_receive_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_receive_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_receive_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_receive_request_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const net_socket_receive_request **out)
+IDL_INLINE int check_net_socket_receive_request(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const net_socket_receive_request **out)
+{
+	net_socket_receive_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_receive_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_receive_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_receive_request_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const net_socket_receive_request *view;
+	return check_net_socket_receive_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_receive_request_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_receive_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_receive_request_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
+IDL_FLATTEN int net_socket_receive_request_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const net_socket_receive_request **out)
 {
 	if (buf_max < NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_receive_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_receive_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_receive_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_receive_request_other(shared, available, buf, size, handles,
+	                                               handle_count, out);
 }
 
 /* net.idl:126: Socket.receive reply */
@@ -2107,7 +3475,7 @@ int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uin
 	net_socket_receive_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -2120,38 +3488,24 @@ int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uin
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_RECEIVE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_receive_reply(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count)
+IDL_INLINE int fields_net_socket_receive_reply(idl_decoder *d, net_socket_receive_reply *p,
+                                               uint32_t sent)
 {
 	int err;
-	net_socket_receive_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > NET_SOCKET_RECEIVE_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:126: data */
 	{
 		uint8_t *block;
@@ -2161,31 +3515,89 @@ static inline int check_net_socket_receive_reply(void *frame, size_t size,
 			return err;
 		p->data.data = block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int net_socket_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count)
+static const idl_message_info info_net_socket_receive_reply = {
+    .ordinal = NET_SOCKET_RECEIVE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_receive_reply),
+    .max_bytes = NET_SOCKET_RECEIVE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_receive_reply_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
-	return check_net_socket_receive_reply(frame, size, handles, handle_count);
+	net_socket_receive_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_receive_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_receive_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_receive_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                    const net_socket_receive_reply **out)
+IDL_INLINE int check_net_socket_receive_reply(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const net_socket_receive_reply **out)
+{
+	int err;
+	net_socket_receive_reply *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > NET_SOCKET_RECEIVE_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_receive_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_receive_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_receive_reply_validate(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
+{
+	const net_socket_receive_reply *view;
+	return check_net_socket_receive_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf,
+                                                size_t buf_max, const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const net_socket_receive_reply **out)
 {
 	if (buf_max < NET_SOCKET_RECEIVE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES,
+	                              (uint32_t)sizeof(net_socket_receive_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_net_socket_receive_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_net_socket_receive_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 int64_t net_socket_receive_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2202,7 +3614,7 @@ int64_t net_socket_receive_error_encode(uint64_t txid, sys_errno error, void *ou
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -2221,8 +3633,8 @@ int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno 
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -2242,43 +3654,29 @@ int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *ms
 	net_socket_shutdown_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->how & ~NET_SHUTDOWN_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_shutdown_request(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_net_socket_shutdown_request(idl_decoder *d, net_socket_shutdown_request *p,
+                                                  uint32_t sent)
 {
-	net_socket_shutdown_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:129: how */
 	if ((p->how & ~NET_SHUTDOWN_MASK) != 0)
 		return IDL_E_BITS;
@@ -2287,28 +3685,120 @@ static inline int check_net_socket_shutdown_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_net_socket_shutdown_request = {
+    .ordinal = NET_SOCKET_SHUTDOWN_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_shutdown_request),
+    .max_bytes = NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_shutdown_request_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_net_socket_shutdown_request(frame, size, handles, handle_count);
+	net_socket_shutdown_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_shutdown_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_shutdown_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_shutdown_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_shutdown_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const net_socket_shutdown_request **out)
+IDL_INLINE int check_net_socket_shutdown_request(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const net_socket_shutdown_request **out)
+{
+	net_socket_shutdown_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_shutdown_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_shutdown_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_shutdown_request_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const net_socket_shutdown_request *view;
+	return check_net_socket_shutdown_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_shutdown_request_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_shutdown_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_shutdown_request_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
+IDL_FLATTEN int net_socket_shutdown_request_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const net_socket_shutdown_request **out)
 {
 	if (buf_max < NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_shutdown_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_shutdown_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_shutdown_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_shutdown_request_other(shared, available, buf, size, handles,
+	                                                handle_count, out);
 }
 
 /* net.idl:129: Socket.shutdown reply */
@@ -2319,62 +3809,138 @@ int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, u
 	net_socket_shutdown_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_shutdown_reply(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_net_socket_shutdown_reply(idl_decoder *d, net_socket_shutdown_reply *p,
+                                                uint32_t sent)
 {
-	net_socket_shutdown_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_net_socket_shutdown_reply = {
+    .ordinal = NET_SOCKET_SHUTDOWN_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_shutdown_reply),
+    .max_bytes = NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_shutdown_reply_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_net_socket_shutdown_reply(frame, size, handles, handle_count);
+	net_socket_shutdown_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_shutdown_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_shutdown_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_shutdown_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_shutdown_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const net_socket_shutdown_reply **out)
+IDL_INLINE int check_net_socket_shutdown_reply(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const net_socket_shutdown_reply **out)
+{
+	net_socket_shutdown_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_shutdown_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_shutdown_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_shutdown_reply_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const net_socket_shutdown_reply *view;
+	return check_net_socket_shutdown_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_shutdown_reply_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_shutdown_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_shutdown_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_shutdown_reply_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const net_socket_shutdown_reply **out)
 {
 	if (buf_max < NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_shutdown_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_shutdown_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_shutdown_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_shutdown_reply_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 int64_t net_socket_shutdown_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2391,7 +3957,7 @@ int64_t net_socket_shutdown_error_encode(uint64_t txid, sys_errno error, void *o
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -2410,8 +3976,8 @@ int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -2431,67 +3997,145 @@ int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uin
 	net_socket_close_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_CLOSE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_close_request(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count)
+IDL_INLINE int fields_net_socket_close_request(idl_decoder *d, net_socket_close_request *p,
+                                               uint32_t sent)
 {
-	net_socket_close_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int net_socket_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count)
+static const idl_message_info info_net_socket_close_request = {
+    .ordinal = NET_SOCKET_CLOSE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_socket_close_request),
+    .max_bytes = NET_SOCKET_CLOSE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_close_request_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
-	return check_net_socket_close_request(frame, size, handles, handle_count);
+	net_socket_close_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_close_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_close_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_close_request **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                    const net_socket_close_request **out)
+IDL_INLINE int check_net_socket_close_request(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const net_socket_close_request **out)
+{
+	net_socket_close_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_close_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_close_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_close_request_validate(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count)
+{
+	const net_socket_close_request *view;
+	return check_net_socket_close_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_close_request_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_CLOSE_REQUEST_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES,
+		                         (uint32_t)sizeof(net_socket_close_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_close_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_close_request_decode(const void *shared, size_t available, void *buf,
+                                                size_t buf_max, const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const net_socket_close_request **out)
 {
 	if (buf_max < NET_SOCKET_CLOSE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_close_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_CLOSE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_close_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_close_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_close_request_other(shared, available, buf, size, handles,
+	                                             handle_count, out);
 }
 
 /* net.idl:132: Socket.close reply */
@@ -2502,62 +4146,137 @@ int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_
 	net_socket_close_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_CLOSE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_close_reply(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count)
+IDL_INLINE int fields_net_socket_close_reply(idl_decoder *d, net_socket_close_reply *p,
+                                             uint32_t sent)
 {
-	net_socket_close_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_socket_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                    uint32_t handle_count)
+static const idl_message_info info_net_socket_close_reply = {
+    .ordinal = NET_SOCKET_CLOSE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_socket_close_reply),
+    .max_bytes = NET_SOCKET_CLOSE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_close_reply_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
-	return check_net_socket_close_reply(frame, size, handles, handle_count);
+	net_socket_close_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_net_socket_close_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_close_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_close_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                  const net_socket_close_reply **out)
+IDL_INLINE int check_net_socket_close_reply(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            const net_socket_close_reply **out)
+{
+	net_socket_close_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_close_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_close_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_close_reply_validate(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count)
+{
+	const net_socket_close_reply *view;
+	return check_net_socket_close_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_close_reply_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_CLOSE_REPLY_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CLOSE_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(net_socket_close_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_close_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_close_reply_decode(const void *shared, size_t available, void *buf,
+                                              size_t buf_max, const idl_typed_handle *handles,
+                                              uint32_t handle_count,
+                                              const net_socket_close_reply **out)
 {
 	if (buf_max < NET_SOCKET_CLOSE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_CLOSE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_close_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_CLOSE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_CLOSE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_close_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_socket_close_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_close_reply_other(shared, available, buf, size, handles,
+	                                           handle_count, out);
 }
 
 int64_t net_socket_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2574,7 +4293,7 @@ int64_t net_socket_close_error_encode(uint64_t txid, sys_errno error, void *out,
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -2593,8 +4312,8 @@ int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *e
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -2614,67 +4333,145 @@ int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, u
 	net_socket_readable_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_READABLE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_readable_event(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_net_socket_readable_event(idl_decoder *d, net_socket_readable_event *p,
+                                                uint32_t sent)
 {
-	net_socket_readable_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_READABLE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int net_socket_readable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_net_socket_readable_event = {
+    .ordinal = NET_SOCKET_READABLE_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(net_socket_readable_event),
+    .max_bytes = NET_SOCKET_READABLE_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_readable_event_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_net_socket_readable_event(frame, size, handles, handle_count);
+	net_socket_readable_event *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_readable_event, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_readable_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_readable_event **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_readable_event_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const net_socket_readable_event **out)
+IDL_INLINE int check_net_socket_readable_event(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const net_socket_readable_event **out)
+{
+	net_socket_readable_event *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_READABLE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_readable_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_readable_event_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_readable_event_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const net_socket_readable_event *view;
+	return check_net_socket_readable_event(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_readable_event_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_READABLE_EVENT_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_READABLE_EVENT_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_readable_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_readable_event_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_readable_event_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const net_socket_readable_event **out)
 {
 	if (buf_max < NET_SOCKET_READABLE_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_READABLE_EVENT_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_readable_event(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_READABLE_EVENT_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_READABLE_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_readable_event *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_READABLE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_readable_event(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_readable_event_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 /* net.idl:139: Socket.writable event */
@@ -2685,67 +4482,145 @@ int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, u
 	net_socket_writable_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_SOCKET_WRITABLE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_socket_writable_event(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_net_socket_writable_event(idl_decoder *d, net_socket_writable_event *p,
+                                                uint32_t sent)
 {
-	net_socket_writable_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_SOCKET_WRITABLE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int net_socket_writable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_net_socket_writable_event = {
+    .ordinal = NET_SOCKET_WRITABLE_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(net_socket_writable_event),
+    .max_bytes = NET_SOCKET_WRITABLE_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_socket_writable_event_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_net_socket_writable_event(frame, size, handles, handle_count);
+	net_socket_writable_event *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_socket_writable_event, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_socket_writable_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_socket_writable_event **)out = p;
+	return IDL_OK;
 }
 
-int net_socket_writable_event_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const net_socket_writable_event **out)
+IDL_INLINE int check_net_socket_writable_event(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const net_socket_writable_event **out)
+{
+	net_socket_writable_event *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_SOCKET_WRITABLE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_writable_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_writable_event_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_writable_event_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const net_socket_writable_event *view;
+	return check_net_socket_writable_event(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_socket_writable_event_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_SOCKET_WRITABLE_EVENT_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_WRITABLE_EVENT_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_writable_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_writable_event_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int net_socket_writable_event_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const net_socket_writable_event **out)
 {
 	if (buf_max < NET_SOCKET_WRITABLE_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_socket_writable_event(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_SOCKET_WRITABLE_EVENT_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_writable_event *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_WRITABLE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_writable_event(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_socket_writable_event_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 /* net.idl:184: Config.list_interfaces request */
@@ -2756,67 +4631,146 @@ int64_t net_config_list_interfaces_request_encode(const net_config_list_interfac
 	net_config_list_interfaces_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_list_interfaces_request(void *frame, size_t size,
-                                                           const idl_typed_handle *handles,
-                                                           uint32_t handle_count)
+IDL_INLINE int fields_net_config_list_interfaces_request(idl_decoder *d,
+                                                         net_config_list_interfaces_request *p,
+                                                         uint32_t sent)
 {
-	net_config_list_interfaces_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_config_list_interfaces_request_validate(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+static const idl_message_info info_net_config_list_interfaces_request = {
+    .ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_config_list_interfaces_request),
+    .max_bytes = NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_list_interfaces_request_other(void *frame, size_t size,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count, void *out)
 {
-	return check_net_config_list_interfaces_request(frame, size, handles, handle_count);
+	net_config_list_interfaces_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_list_interfaces_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_list_interfaces_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_list_interfaces_request **)out = p;
+	return IDL_OK;
 }
 
-int net_config_list_interfaces_request_decode(const void *shared, size_t available, void *buf,
-                                              size_t buf_max, const idl_typed_handle *handles,
-                                              uint32_t handle_count,
-                                              const net_config_list_interfaces_request **out)
+IDL_INLINE int
+check_net_config_list_interfaces_request(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const net_config_list_interfaces_request **out)
+{
+	net_config_list_interfaces_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_list_interfaces_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_list_interfaces_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_list_interfaces_request_validate(void *frame, size_t size,
+                                                            const idl_typed_handle *handles,
+                                                            uint32_t handle_count)
+{
+	const net_config_list_interfaces_request *view;
+	return check_net_config_list_interfaces_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_list_interfaces_request_other(const void *shared, size_t available,
+                                                           void *buf, uint32_t size,
+                                                           const idl_typed_handle *handles,
+                                                           uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(net_config_list_interfaces_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_list_interfaces_request_other(buf, (size_t)held, handles,
+	                                                      handle_count, out);
+}
+
+IDL_FLATTEN int
+net_config_list_interfaces_request_decode(const void *shared, size_t available, void *buf,
+                                          size_t buf_max, const idl_typed_handle *handles,
+                                          uint32_t handle_count,
+                                          const net_config_list_interfaces_request **out)
 {
 	if (buf_max < NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf,
-	                                    NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err =
-	    check_net_config_list_interfaces_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_list_interfaces_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_list_interfaces_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_list_interfaces_request_other(shared, available, buf, size,
+	                                                       handles, handle_count, out);
 }
 
 /* net.idl:184: Config.list_interfaces reply */
@@ -2828,7 +4782,7 @@ int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces
 	net_config_list_interfaces_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -2848,38 +4802,25 @@ int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces
 		p->interfaces.reserved = 0;
 		p->interfaces.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_list_interfaces_reply(void *frame, size_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count)
+IDL_INLINE int fields_net_config_list_interfaces_reply(idl_decoder *d,
+                                                       net_config_list_interfaces_reply *p,
+                                                       uint32_t sent)
 {
 	int err;
-	net_config_list_interfaces_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:184: interfaces */
 	{
 		uint8_t *block;
@@ -2896,34 +4837,92 @@ static inline int check_net_config_list_interfaces_reply(void *frame, size_t siz
 		}
 		p->interfaces.items = (void *)block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int net_config_list_interfaces_reply_validate(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+static const idl_message_info info_net_config_list_interfaces_reply = {
+    .ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_config_list_interfaces_reply),
+    .max_bytes = NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_list_interfaces_reply_other(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
 {
-	return check_net_config_list_interfaces_reply(frame, size, handles, handle_count);
+	net_config_list_interfaces_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_list_interfaces_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_list_interfaces_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_list_interfaces_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_config_list_interfaces_reply_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count,
-                                            const net_config_list_interfaces_reply **out)
+IDL_INLINE int check_net_config_list_interfaces_reply(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const net_config_list_interfaces_reply **out)
+{
+	int err;
+	net_config_list_interfaces_reply *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_config_list_interfaces_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_list_interfaces_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_list_interfaces_reply_validate(void *frame, size_t size,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count)
+{
+	const net_config_list_interfaces_reply *view;
+	return check_net_config_list_interfaces_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int
+net_config_list_interfaces_reply_decode(const void *shared, size_t available, void *buf,
+                                        size_t buf_max, const idl_typed_handle *handles,
+                                        uint32_t handle_count,
+                                        const net_config_list_interfaces_reply **out)
 {
 	if (buf_max < NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES,
+	                   (uint32_t)sizeof(net_config_list_interfaces_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_net_config_list_interfaces_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_net_config_list_interfaces_reply(buf, (size_t)size, handles, handle_count,
+	                                              out);
 }
 
 int64_t net_config_list_interfaces_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -2941,7 +4940,7 @@ int64_t net_config_list_interfaces_error_encode(uint64_t txid, sys_errno error, 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -2960,8 +4959,8 @@ int net_config_list_interfaces_error_validate(const void *frame, size_t size, sy
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -2982,7 +4981,7 @@ int64_t net_config_add_address_request_encode(const net_config_add_address_reque
 	net_config_add_address_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -2990,40 +4989,25 @@ int64_t net_config_add_address_request_encode(const net_config_add_address_reque
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_add_address_request(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_net_config_add_address_request(idl_decoder *d,
+                                                     net_config_add_address_request *p,
+                                                     uint32_t sent)
 {
 	int err;
-	net_config_add_address_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:187: address */
 	err = check_net_interface_address(d, &p->address);
 	if (err != IDL_OK)
@@ -3033,28 +5017,126 @@ static inline int check_net_config_add_address_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_add_address_request_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_net_config_add_address_request = {
+    .ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_config_add_address_request),
+    .max_bytes = NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_add_address_request_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_net_config_add_address_request(frame, size, handles, handle_count);
+	net_config_add_address_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_add_address_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_add_address_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_add_address_request **)out = p;
+	return IDL_OK;
 }
 
-int net_config_add_address_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const net_config_add_address_request **out)
+IDL_INLINE int check_net_config_add_address_request(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const net_config_add_address_request **out)
+{
+	int err;
+	net_config_add_address_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_config_add_address_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_add_address_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_add_address_request_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const net_config_add_address_request *view;
+	return check_net_config_add_address_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_add_address_request_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(net_config_add_address_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_add_address_request_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
+IDL_FLATTEN int net_config_add_address_request_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const net_config_add_address_request **out)
 {
 	if (buf_max < NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_add_address_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_config_add_address_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_config_add_address_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_add_address_request_other(shared, available, buf, size, handles,
+	                                                   handle_count, out);
 }
 
 /* net.idl:187: Config.add_address reply */
@@ -3065,63 +5147,140 @@ int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *
 	net_config_add_address_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_add_address_reply(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_net_config_add_address_reply(idl_decoder *d, net_config_add_address_reply *p,
+                                                   uint32_t sent)
 {
-	net_config_add_address_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_config_add_address_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_net_config_add_address_reply = {
+    .ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_config_add_address_reply),
+    .max_bytes = NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_add_address_reply_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_net_config_add_address_reply(frame, size, handles, handle_count);
+	net_config_add_address_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_add_address_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_add_address_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_add_address_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_config_add_address_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const net_config_add_address_reply **out)
+IDL_INLINE int check_net_config_add_address_reply(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const net_config_add_address_reply **out)
+{
+	net_config_add_address_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_config_add_address_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_add_address_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_add_address_reply_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const net_config_add_address_reply *view;
+	return check_net_config_add_address_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_add_address_reply_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_config_add_address_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_add_address_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
+IDL_FLATTEN int net_config_add_address_reply_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const net_config_add_address_reply **out)
 {
 	if (buf_max < NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_add_address_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_add_address_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_config_add_address_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_add_address_reply_other(shared, available, buf, size, handles,
+	                                                 handle_count, out);
 }
 
 int64_t net_config_add_address_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -3139,7 +5298,7 @@ int64_t net_config_add_address_error_encode(uint64_t txid, sys_errno error, void
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -3158,8 +5317,8 @@ int net_config_add_address_error_validate(const void *frame, size_t size, sys_er
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -3180,7 +5339,7 @@ int64_t net_config_remove_address_request_encode(const net_config_remove_address
 	net_config_remove_address_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -3188,40 +5347,25 @@ int64_t net_config_remove_address_request_encode(const net_config_remove_address
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_remove_address_request(void *frame, size_t size,
-                                                          const idl_typed_handle *handles,
-                                                          uint32_t handle_count)
+IDL_INLINE int fields_net_config_remove_address_request(idl_decoder *d,
+                                                        net_config_remove_address_request *p,
+                                                        uint32_t sent)
 {
 	int err;
-	net_config_remove_address_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:190: address */
 	err = check_net_interface_address(d, &p->address);
 	if (err != IDL_OK)
@@ -3231,29 +5375,126 @@ static inline int check_net_config_remove_address_request(void *frame, size_t si
 	return IDL_OK;
 }
 
-int net_config_remove_address_request_validate(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count)
+static const idl_message_info info_net_config_remove_address_request = {
+    .ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_config_remove_address_request),
+    .max_bytes = NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_remove_address_request_other(void *frame, size_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count, void *out)
 {
-	return check_net_config_remove_address_request(frame, size, handles, handle_count);
+	net_config_remove_address_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_remove_address_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_remove_address_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_remove_address_request **)out = p;
+	return IDL_OK;
 }
 
-int net_config_remove_address_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const net_config_remove_address_request **out)
+IDL_INLINE int
+check_net_config_remove_address_request(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count,
+                                        const net_config_remove_address_request **out)
+{
+	int err;
+	net_config_remove_address_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_config_remove_address_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_remove_address_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_remove_address_request_validate(void *frame, size_t size,
+                                                           const idl_typed_handle *handles,
+                                                           uint32_t handle_count)
+{
+	const net_config_remove_address_request *view;
+	return check_net_config_remove_address_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_remove_address_request_other(const void *shared, size_t available,
+                                                          void *buf, uint32_t size,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(net_config_remove_address_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_remove_address_request_other(buf, (size_t)held, handles,
+	                                                     handle_count, out);
+}
+
+IDL_FLATTEN int
+net_config_remove_address_request_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const net_config_remove_address_request **out)
 {
 	if (buf_max < NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf,
-	                                    NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_remove_address_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_config_remove_address_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_config_remove_address_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_remove_address_request_other(shared, available, buf, size, handles,
+	                                                      handle_count, out);
 }
 
 /* net.idl:190: Config.remove_address reply */
@@ -3264,63 +5505,142 @@ int64_t net_config_remove_address_reply_encode(const net_config_remove_address_r
 	net_config_remove_address_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_remove_address_reply(void *frame, size_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count)
+IDL_INLINE int fields_net_config_remove_address_reply(idl_decoder *d,
+                                                      net_config_remove_address_reply *p,
+                                                      uint32_t sent)
 {
-	net_config_remove_address_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_config_remove_address_reply_validate(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_net_config_remove_address_reply = {
+    .ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_config_remove_address_reply),
+    .max_bytes = NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_remove_address_reply_other(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
 {
-	return check_net_config_remove_address_reply(frame, size, handles, handle_count);
+	net_config_remove_address_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_remove_address_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_remove_address_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_remove_address_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_config_remove_address_reply_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count,
-                                           const net_config_remove_address_reply **out)
+IDL_INLINE int check_net_config_remove_address_reply(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const net_config_remove_address_reply **out)
+{
+	net_config_remove_address_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_config_remove_address_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_remove_address_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_remove_address_reply_validate(void *frame, size_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count)
+{
+	const net_config_remove_address_reply *view;
+	return check_net_config_remove_address_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_remove_address_reply_other(const void *shared, size_t available,
+                                                        void *buf, uint32_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES,
+		    (uint32_t)sizeof(net_config_remove_address_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_remove_address_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                   out);
+}
+
+IDL_FLATTEN int net_config_remove_address_reply_decode(const void *shared, size_t available,
+                                                       void *buf, size_t buf_max,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count,
+                                                       const net_config_remove_address_reply **out)
 {
 	if (buf_max < NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_remove_address_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_remove_address_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_config_remove_address_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_remove_address_reply_other(shared, available, buf, size, handles,
+	                                                    handle_count, out);
 }
 
 int64_t net_config_remove_address_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -3338,7 +5658,7 @@ int64_t net_config_remove_address_error_encode(uint64_t txid, sys_errno error, v
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -3357,8 +5677,8 @@ int net_config_remove_address_error_validate(const void *frame, size_t size, sys
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -3379,7 +5699,7 @@ int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_reque
 	net_config_set_gateway_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -3391,40 +5711,25 @@ int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_reque
 		IDL_MEMSET(&p->gateway.value, 0, sizeof(p->gateway.value));
 	}
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_set_gateway_request(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_net_config_set_gateway_request(idl_decoder *d,
+                                                     net_config_set_gateway_request *p,
+                                                     uint32_t sent)
 {
 	int err;
-	net_config_set_gateway_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:193: gateway */
 	if (*(const uint8_t *)&p->gateway.present > 1)
 		return IDL_E_OPTIONAL;
@@ -3440,28 +5745,126 @@ static inline int check_net_config_set_gateway_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int net_config_set_gateway_request_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_net_config_set_gateway_request = {
+    .ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_config_set_gateway_request),
+    .max_bytes = NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_set_gateway_request_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_net_config_set_gateway_request(frame, size, handles, handle_count);
+	net_config_set_gateway_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_set_gateway_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_set_gateway_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_set_gateway_request **)out = p;
+	return IDL_OK;
 }
 
-int net_config_set_gateway_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const net_config_set_gateway_request **out)
+IDL_INLINE int check_net_config_set_gateway_request(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const net_config_set_gateway_request **out)
+{
+	int err;
+	net_config_set_gateway_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_config_set_gateway_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_set_gateway_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_set_gateway_request_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const net_config_set_gateway_request *view;
+	return check_net_config_set_gateway_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_set_gateway_request_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(net_config_set_gateway_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_set_gateway_request_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
+IDL_FLATTEN int net_config_set_gateway_request_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const net_config_set_gateway_request **out)
 {
 	if (buf_max < NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_set_gateway_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_config_set_gateway_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_config_set_gateway_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_set_gateway_request_other(shared, available, buf, size, handles,
+	                                                   handle_count, out);
 }
 
 /* net.idl:193: Config.set_gateway reply */
@@ -3472,63 +5875,140 @@ int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *
 	net_config_set_gateway_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_set_gateway_reply(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_net_config_set_gateway_reply(idl_decoder *d, net_config_set_gateway_reply *p,
+                                                   uint32_t sent)
 {
-	net_config_set_gateway_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_net_config_set_gateway_reply = {
+    .ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_config_set_gateway_reply),
+    .max_bytes = NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_set_gateway_reply_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_net_config_set_gateway_reply(frame, size, handles, handle_count);
+	net_config_set_gateway_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_set_gateway_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_set_gateway_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_set_gateway_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_config_set_gateway_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const net_config_set_gateway_reply **out)
+IDL_INLINE int check_net_config_set_gateway_reply(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const net_config_set_gateway_reply **out)
+{
+	net_config_set_gateway_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_config_set_gateway_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_set_gateway_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_set_gateway_reply_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const net_config_set_gateway_reply *view;
+	return check_net_config_set_gateway_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_set_gateway_reply_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_config_set_gateway_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_set_gateway_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
+IDL_FLATTEN int net_config_set_gateway_reply_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const net_config_set_gateway_reply **out)
 {
 	if (buf_max < NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_set_gateway_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_set_gateway_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_config_set_gateway_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_set_gateway_reply_other(shared, available, buf, size, handles,
+	                                                 handle_count, out);
 }
 
 int64_t net_config_set_gateway_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -3546,7 +6026,7 @@ int64_t net_config_set_gateway_error_encode(uint64_t txid, sys_errno error, void
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -3565,8 +6045,8 @@ int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_er
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -3586,70 +6066,149 @@ int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *
 	net_config_set_flags_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->flags & ~NET_LINK_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_set_flags_request(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_net_config_set_flags_request(idl_decoder *d, net_config_set_flags_request *p,
+                                                   uint32_t sent)
 {
-	net_config_set_flags_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:196: flags */
 	if ((p->flags & ~NET_LINK_FLAGS_MASK) != 0)
 		return IDL_E_BITS;
 	return IDL_OK;
 }
 
-int net_config_set_flags_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_net_config_set_flags_request = {
+    .ordinal = NET_CONFIG_SET_FLAGS_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_config_set_flags_request),
+    .max_bytes = NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_set_flags_request_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_net_config_set_flags_request(frame, size, handles, handle_count);
+	net_config_set_flags_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_set_flags_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_set_flags_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_set_flags_request **)out = p;
+	return IDL_OK;
 }
 
-int net_config_set_flags_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const net_config_set_flags_request **out)
+IDL_INLINE int check_net_config_set_flags_request(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const net_config_set_flags_request **out)
+{
+	net_config_set_flags_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_set_flags_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_set_flags_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_set_flags_request_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const net_config_set_flags_request *view;
+	return check_net_config_set_flags_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_set_flags_request_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(net_config_set_flags_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_set_flags_request_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
+IDL_FLATTEN int net_config_set_flags_request_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const net_config_set_flags_request **out)
 {
 	if (buf_max < NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_set_flags_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_set_flags_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_set_flags_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_set_flags_request_other(shared, available, buf, size, handles,
+	                                                 handle_count, out);
 }
 
 /* net.idl:196: Config.set_flags reply */
@@ -3660,62 +6219,139 @@ int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg,
 	net_config_set_flags_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_set_flags_reply(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_net_config_set_flags_reply(idl_decoder *d, net_config_set_flags_reply *p,
+                                                 uint32_t sent)
 {
-	net_config_set_flags_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_net_config_set_flags_reply = {
+    .ordinal = NET_CONFIG_SET_FLAGS_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_config_set_flags_reply),
+    .max_bytes = NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_set_flags_reply_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_net_config_set_flags_reply(frame, size, handles, handle_count);
+	net_config_set_flags_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_set_flags_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_set_flags_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_set_flags_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_config_set_flags_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const net_config_set_flags_reply **out)
+IDL_INLINE int check_net_config_set_flags_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const net_config_set_flags_reply **out)
+{
+	net_config_set_flags_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_config_set_flags_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_set_flags_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_set_flags_reply_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const net_config_set_flags_reply *view;
+	return check_net_config_set_flags_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_set_flags_reply_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_config_set_flags_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_set_flags_reply_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
+IDL_FLATTEN int net_config_set_flags_reply_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const net_config_set_flags_reply **out)
 {
 	if (buf_max < NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_set_flags_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_set_flags_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_config_set_flags_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_set_flags_reply_other(shared, available, buf, size, handles,
+	                                               handle_count, out);
 }
 
 int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -3732,7 +6368,7 @@ int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -3751,8 +6387,8 @@ int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errn
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -3772,68 +6408,148 @@ int64_t net_config_statistics_request_encode(const net_config_statistics_request
 	net_config_statistics_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_statistics_request(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count)
+IDL_INLINE int fields_net_config_statistics_request(idl_decoder *d,
+                                                    net_config_statistics_request *p, uint32_t sent)
 {
-	net_config_statistics_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int net_config_statistics_request_validate(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_net_config_statistics_request = {
+    .ordinal = NET_CONFIG_STATISTICS_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_config_statistics_request),
+    .max_bytes = NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_statistics_request_other(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
-	return check_net_config_statistics_request(frame, size, handles, handle_count);
+	net_config_statistics_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_statistics_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_statistics_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_statistics_request **)out = p;
+	return IDL_OK;
 }
 
-int net_config_statistics_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const net_config_statistics_request **out)
+IDL_INLINE int check_net_config_statistics_request(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const net_config_statistics_request **out)
+{
+	net_config_statistics_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_statistics_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_statistics_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_statistics_request_validate(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	const net_config_statistics_request *view;
+	return check_net_config_statistics_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_statistics_request_other(const void *shared, size_t available,
+                                                      void *buf, uint32_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(net_config_statistics_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_statistics_request_other(buf, (size_t)held, handles, handle_count,
+	                                                 out);
+}
+
+IDL_FLATTEN int net_config_statistics_request_decode(const void *shared, size_t available,
+                                                     void *buf, size_t buf_max,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const net_config_statistics_request **out)
 {
 	if (buf_max < NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_statistics_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_statistics_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_statistics_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_statistics_request_other(shared, available, buf, size, handles,
+	                                                  handle_count, out);
 }
 
 /* net.idl:199: Config.statistics reply */
@@ -3844,63 +6560,139 @@ int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *ms
 	net_config_statistics_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_statistics_reply(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_net_config_statistics_reply(idl_decoder *d, net_config_statistics_reply *p,
+                                                  uint32_t sent)
 {
-	net_config_statistics_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_config_statistics_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_net_config_statistics_reply = {
+    .ordinal = NET_CONFIG_STATISTICS_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_config_statistics_reply),
+    .max_bytes = NET_CONFIG_STATISTICS_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_statistics_reply_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_net_config_statistics_reply(frame, size, handles, handle_count);
+	net_config_statistics_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_statistics_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_statistics_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_statistics_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_config_statistics_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const net_config_statistics_reply **out)
+IDL_INLINE int check_net_config_statistics_reply(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const net_config_statistics_reply **out)
+{
+	net_config_statistics_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_config_statistics_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_statistics_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_statistics_reply_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const net_config_statistics_reply *view;
+	return check_net_config_statistics_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_statistics_reply_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_STATISTICS_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_CONFIG_STATISTICS_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_config_statistics_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_statistics_reply_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
+IDL_FLATTEN int net_config_statistics_reply_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const net_config_statistics_reply **out)
 {
 	if (buf_max < NET_CONFIG_STATISTICS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_statistics_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_STATISTICS_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_statistics_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_net_config_statistics_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_statistics_reply_other(shared, available, buf, size, handles,
+	                                                handle_count, out);
 }
 
 int64_t net_config_statistics_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -3918,7 +6710,7 @@ int64_t net_config_statistics_error_encode(uint64_t txid, sys_errno error, void 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -3937,8 +6729,8 @@ int net_config_statistics_error_validate(const void *frame, size_t size, sys_err
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -3958,65 +6750,146 @@ int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_req
 	net_config_list_sockets_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_list_sockets_request(void *frame, size_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count)
+IDL_INLINE int fields_net_config_list_sockets_request(idl_decoder *d,
+                                                      net_config_list_sockets_request *p,
+                                                      uint32_t sent)
 {
-	net_config_list_sockets_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_config_list_sockets_request_validate(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_net_config_list_sockets_request = {
+    .ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(net_config_list_sockets_request),
+    .max_bytes = NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_list_sockets_request_other(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
 {
-	return check_net_config_list_sockets_request(frame, size, handles, handle_count);
+	net_config_list_sockets_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_list_sockets_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_list_sockets_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_list_sockets_request **)out = p;
+	return IDL_OK;
 }
 
-int net_config_list_sockets_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count,
-                                           const net_config_list_sockets_request **out)
+IDL_INLINE int check_net_config_list_sockets_request(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const net_config_list_sockets_request **out)
+{
+	net_config_list_sockets_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_list_sockets_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_list_sockets_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_list_sockets_request_validate(void *frame, size_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count)
+{
+	const net_config_list_sockets_request *view;
+	return check_net_config_list_sockets_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_list_sockets_request_other(const void *shared, size_t available,
+                                                        void *buf, uint32_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(net_config_list_sockets_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_list_sockets_request_other(buf, (size_t)held, handles, handle_count,
+	                                                   out);
+}
+
+IDL_FLATTEN int net_config_list_sockets_request_decode(const void *shared, size_t available,
+                                                       void *buf, size_t buf_max,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count,
+                                                       const net_config_list_sockets_request **out)
 {
 	if (buf_max < NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_net_config_list_sockets_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_list_sockets_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_list_sockets_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_list_sockets_request_other(shared, available, buf, size, handles,
+	                                                    handle_count, out);
 }
 
 /* net.idl:202: Config.list_sockets reply */
@@ -4028,7 +6901,7 @@ int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply
 	net_config_list_sockets_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -4048,38 +6921,24 @@ int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply
 		p->sockets.reserved = 0;
 		p->sockets.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_list_sockets_reply(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count)
+IDL_INLINE int fields_net_config_list_sockets_reply(idl_decoder *d,
+                                                    net_config_list_sockets_reply *p, uint32_t sent)
 {
 	int err;
-	net_config_list_sockets_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* net.idl:202: sockets */
 	{
 		uint8_t *block;
@@ -4095,33 +6954,91 @@ static inline int check_net_config_list_sockets_reply(void *frame, size_t size,
 		}
 		p->sockets.items = (void *)block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int net_config_list_sockets_reply_validate(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_net_config_list_sockets_reply = {
+    .ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(net_config_list_sockets_reply),
+    .max_bytes = NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_list_sockets_reply_other(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
-	return check_net_config_list_sockets_reply(frame, size, handles, handle_count);
+	net_config_list_sockets_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_list_sockets_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_list_sockets_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_list_sockets_reply **)out = p;
+	return IDL_OK;
 }
 
-int net_config_list_sockets_reply_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const net_config_list_sockets_reply **out)
+IDL_INLINE int check_net_config_list_sockets_reply(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const net_config_list_sockets_reply **out)
+{
+	int err;
+	net_config_list_sockets_reply *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_config_list_sockets_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_list_sockets_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int net_config_list_sockets_reply_validate(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	const net_config_list_sockets_reply *view;
+	return check_net_config_list_sockets_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int net_config_list_sockets_reply_decode(const void *shared, size_t available,
+                                                     void *buf, size_t buf_max,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const net_config_list_sockets_reply **out)
 {
 	if (buf_max < NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES,
+	                   (uint32_t)sizeof(net_config_list_sockets_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_net_config_list_sockets_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_net_config_list_sockets_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 int64_t net_config_list_sockets_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -4139,7 +7056,7 @@ int64_t net_config_list_sockets_error_encode(uint64_t txid, sys_errno error, voi
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -4158,8 +7075,8 @@ int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_e
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -4180,67 +7097,147 @@ int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_c
 	net_config_interfaces_changed_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = NET_CONFIG_INTERFACES_CHANGED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_net_config_interfaces_changed_event(void *frame, size_t size,
-                                                            const idl_typed_handle *handles,
-                                                            uint32_t handle_count)
+IDL_INLINE int fields_net_config_interfaces_changed_event(idl_decoder *d,
+                                                          net_config_interfaces_changed_event *p,
+                                                          uint32_t sent)
 {
-	net_config_interfaces_changed_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != NET_CONFIG_INTERFACES_CHANGED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int net_config_interfaces_changed_event_validate(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count)
+static const idl_message_info info_net_config_interfaces_changed_event = {
+    .ordinal = NET_CONFIG_INTERFACES_CHANGED_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(net_config_interfaces_changed_event),
+    .max_bytes = NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_net_config_interfaces_changed_event_other(void *frame, size_t size,
+                                                           const idl_typed_handle *handles,
+                                                           uint32_t handle_count, void *out)
 {
-	return check_net_config_interfaces_changed_event(frame, size, handles, handle_count);
+	net_config_interfaces_changed_event *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_net_config_interfaces_changed_event, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_net_config_interfaces_changed_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const net_config_interfaces_changed_event **)out = p;
+	return IDL_OK;
 }
 
-int net_config_interfaces_changed_event_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_typed_handle *handles,
-                                               uint32_t handle_count,
-                                               const net_config_interfaces_changed_event **out)
+IDL_INLINE int
+check_net_config_interfaces_changed_event(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count,
+                                          const net_config_interfaces_changed_event **out)
+{
+	net_config_interfaces_changed_event *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != NET_CONFIG_INTERFACES_CHANGED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_interfaces_changed_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_interfaces_changed_event_other(frame, size, NULL, handle_count,
+	                                                       out);
+}
+
+IDL_FLATTEN int net_config_interfaces_changed_event_validate(void *frame, size_t size,
+                                                             const idl_typed_handle *handles,
+                                                             uint32_t handle_count)
+{
+	const net_config_interfaces_changed_event *view;
+	return check_net_config_interfaces_changed_event(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_net_config_interfaces_changed_event_other(const void *shared, size_t available,
+                                                            void *buf, uint32_t size,
+                                                            const idl_typed_handle *handles,
+                                                            uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES,
+		    (uint32_t)sizeof(net_config_interfaces_changed_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_interfaces_changed_event_other(buf, (size_t)held, handles,
+	                                                       handle_count, out);
+}
+
+IDL_FLATTEN int
+net_config_interfaces_changed_event_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count,
+                                           const net_config_interfaces_changed_event **out)
 {
 	if (buf_max < NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf,
-	                                    NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err =
-	    check_net_config_interfaces_changed_event(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_interfaces_changed_event *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_INTERFACES_CHANGED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_interfaces_changed_event(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_net_config_interfaces_changed_event_other(shared, available, buf, size,
+	                                                        handles, handle_count, out);
 }
 
 static int send_net_socket_open_request(idl_endpoint *ep, const net_socket_open_request *msg,
@@ -4616,6 +7613,7 @@ static inline int start_net_socket_open(idl_endpoint *ep, const net_socket_open_
                                         idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_open_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4636,11 +7634,11 @@ static inline int finish_net_socket_open(idl_endpoint *ep, idl_call *call,
 		err = net_socket_open_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_open_reply_validate(buf->bytes, call->size, call->handles,
-	                                     call->handle_count);
+	err = check_net_socket_open_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                  reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_OPEN_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4677,6 +7675,7 @@ static inline int start_net_socket_bind(idl_endpoint *ep, const net_socket_bind_
                                         idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_bind_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4697,11 +7696,11 @@ static inline int finish_net_socket_bind(idl_endpoint *ep, idl_call *call,
 		err = net_socket_bind_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_bind_reply_validate(buf->bytes, call->size, call->handles,
-	                                     call->handle_count);
+	err = check_net_socket_bind_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                  reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_BIND_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4739,6 +7738,7 @@ static inline int start_net_socket_local_address(idl_endpoint *ep,
                                                  idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_local_address_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4760,11 +7760,12 @@ static inline int finish_net_socket_local_address(idl_endpoint *ep, idl_call *ca
 		err = net_socket_local_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_local_address_reply_validate(buf->bytes, call->size, call->handles,
-	                                              call->handle_count);
+	err = check_net_socket_local_address_reply(buf->bytes, call->size, call->handles,
+	                                           call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size,
+		                            NET_SOCKET_LOCAL_ADDRESS_ORDINAL, call->handle_count,
+		                            err);
 	return IDL_OK;
 }
 
@@ -4801,6 +7802,7 @@ static inline int start_net_socket_connect(idl_endpoint *ep, const net_socket_co
                                            idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_connect_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4822,11 +7824,11 @@ static inline int finish_net_socket_connect(idl_endpoint *ep, idl_call *call,
 		err = net_socket_connect_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_connect_reply_validate(buf->bytes, call->size, call->handles,
-	                                        call->handle_count);
+	err = check_net_socket_connect_reply(buf->bytes, call->size, call->handles,
+	                                     call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_CONNECT_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4863,6 +7865,7 @@ static inline int start_net_socket_listen(idl_endpoint *ep, const net_socket_lis
                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_listen_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4883,11 +7886,11 @@ static inline int finish_net_socket_listen(idl_endpoint *ep, idl_call *call,
 		err = net_socket_listen_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_listen_reply_validate(buf->bytes, call->size, call->handles,
-	                                       call->handle_count);
+	err = check_net_socket_listen_reply(buf->bytes, call->size, call->handles,
+	                                    call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_LISTEN_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4924,6 +7927,7 @@ static inline int start_net_socket_accept(idl_endpoint *ep, const net_socket_acc
                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_accept_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -4944,11 +7948,11 @@ static inline int finish_net_socket_accept(idl_endpoint *ep, idl_call *call,
 		err = net_socket_accept_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_accept_reply_validate(buf->bytes, call->size, call->handles,
-	                                       call->handle_count);
+	err = check_net_socket_accept_reply(buf->bytes, call->size, call->handles,
+	                                    call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_ACCEPT_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -4985,6 +7989,7 @@ static inline int start_net_socket_send_to(idl_endpoint *ep, const net_socket_se
                                            idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_send_to_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -5006,11 +8011,11 @@ static inline int finish_net_socket_send_to(idl_endpoint *ep, idl_call *call,
 		err = net_socket_send_to_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_send_to_reply_validate(buf->bytes, call->size, call->handles,
-	                                        call->handle_count);
+	err = check_net_socket_send_to_reply(buf->bytes, call->size, call->handles,
+	                                     call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SEND_TO_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -5048,6 +8053,7 @@ static inline int start_net_socket_receive_from(idl_endpoint *ep,
                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_receive_from_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -5069,11 +8075,11 @@ static inline int finish_net_socket_receive_from(idl_endpoint *ep, idl_call *cal
 		err = net_socket_receive_from_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_receive_from_reply_validate(buf->bytes, call->size, call->handles,
-	                                             call->handle_count);
+	err = check_net_socket_receive_from_reply(buf->bytes, call->size, call->handles,
+	                                          call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_RECEIVE_FROM_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -5110,6 +8116,7 @@ static inline int start_net_socket_send(idl_endpoint *ep, const net_socket_send_
                                         idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_send_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -5130,11 +8137,11 @@ static inline int finish_net_socket_send(idl_endpoint *ep, idl_call *call,
 		err = net_socket_send_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_send_reply_validate(buf->bytes, call->size, call->handles,
-	                                     call->handle_count);
+	err = check_net_socket_send_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                  reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SEND_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -5171,6 +8178,7 @@ static inline int start_net_socket_receive(idl_endpoint *ep, const net_socket_re
                                            idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_receive_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -5192,11 +8200,11 @@ static inline int finish_net_socket_receive(idl_endpoint *ep, idl_call *call,
 		err = net_socket_receive_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_receive_reply_validate(buf->bytes, call->size, call->handles,
-	                                        call->handle_count);
+	err = check_net_socket_receive_reply(buf->bytes, call->size, call->handles,
+	                                     call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_RECEIVE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -5233,6 +8241,7 @@ static inline int start_net_socket_shutdown(idl_endpoint *ep,
                                             const net_socket_shutdown_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_shutdown_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -5254,11 +8263,11 @@ static inline int finish_net_socket_shutdown(idl_endpoint *ep, idl_call *call,
 		err = net_socket_shutdown_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_shutdown_reply_validate(buf->bytes, call->size, call->handles,
-	                                         call->handle_count);
+	err = check_net_socket_shutdown_reply(buf->bytes, call->size, call->handles,
+	                                      call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SHUTDOWN_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -5295,6 +8304,7 @@ static inline int start_net_socket_close(idl_endpoint *ep, const net_socket_clos
                                          idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_socket_close_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -5315,11 +8325,11 @@ static inline int finish_net_socket_close(idl_endpoint *ep, idl_call *call,
 		err = net_socket_close_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_socket_close_reply_validate(buf->bytes, call->size, call->handles,
-	                                      call->handle_count);
+	err = check_net_socket_close_reply(buf->bytes, call->size, call->handles,
+	                                   call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_CLOSE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -5367,12 +8377,12 @@ static int serve_net_socket_open(const net_socket_handlers *h, idl_request *r, v
                                  size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
-	int err = net_socket_open_request_validate(frame, size, handles, handle_count);
+	const net_socket_open_request *req;
+	int err = check_net_socket_open_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->open == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_open_request *req = frame;
+	if (h->open == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_open_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5398,12 +8408,12 @@ static int serve_net_socket_bind(const net_socket_handlers *h, idl_request *r, v
                                  size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
-	int err = net_socket_bind_request_validate(frame, size, handles, handle_count);
+	const net_socket_bind_request *req;
+	int err = check_net_socket_bind_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->bind == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_bind_request *req = frame;
+	if (h->bind == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_bind_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5429,12 +8439,12 @@ static int serve_net_socket_local_address(const net_socket_handlers *h, idl_requ
                                           size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count)
 {
-	int err = net_socket_local_address_request_validate(frame, size, handles, handle_count);
+	const net_socket_local_address_request *req;
+	int err = check_net_socket_local_address_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->local_address == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_local_address_request *req = frame;
+	if (h->local_address == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_local_address_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5460,12 +8470,12 @@ static int serve_net_socket_connect(const net_socket_handlers *h, idl_request *r
                                     size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
-	int err = net_socket_connect_request_validate(frame, size, handles, handle_count);
+	const net_socket_connect_request *req;
+	int err = check_net_socket_connect_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->connect == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_connect_request *req = frame;
+	if (h->connect == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_connect_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5491,12 +8501,12 @@ static int serve_net_socket_listen(const net_socket_handlers *h, idl_request *r,
                                    size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
-	int err = net_socket_listen_request_validate(frame, size, handles, handle_count);
+	const net_socket_listen_request *req;
+	int err = check_net_socket_listen_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->listen == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_listen_request *req = frame;
+	if (h->listen == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_listen_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5522,12 +8532,12 @@ static int serve_net_socket_accept(const net_socket_handlers *h, idl_request *r,
                                    size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
-	int err = net_socket_accept_request_validate(frame, size, handles, handle_count);
+	const net_socket_accept_request *req;
+	int err = check_net_socket_accept_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->accept == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_accept_request *req = frame;
+	if (h->accept == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_accept_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5553,12 +8563,12 @@ static int serve_net_socket_send_to(const net_socket_handlers *h, idl_request *r
                                     size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
-	int err = net_socket_send_to_request_validate(frame, size, handles, handle_count);
+	const net_socket_send_to_request *req;
+	int err = check_net_socket_send_to_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->send_to == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_send_to_request *req = frame;
+	if (h->send_to == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_send_to_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5584,12 +8594,12 @@ static int serve_net_socket_receive_from(const net_socket_handlers *h, idl_reque
                                          size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
-	int err = net_socket_receive_from_request_validate(frame, size, handles, handle_count);
+	const net_socket_receive_from_request *req;
+	int err = check_net_socket_receive_from_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->receive_from == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_receive_from_request *req = frame;
+	if (h->receive_from == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_receive_from_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5615,12 +8625,12 @@ static int serve_net_socket_send(const net_socket_handlers *h, idl_request *r, v
                                  size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
-	int err = net_socket_send_request_validate(frame, size, handles, handle_count);
+	const net_socket_send_request *req;
+	int err = check_net_socket_send_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->send == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_send_request *req = frame;
+	if (h->send == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_send_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5646,12 +8656,12 @@ static int serve_net_socket_receive(const net_socket_handlers *h, idl_request *r
                                     size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count)
 {
-	int err = net_socket_receive_request_validate(frame, size, handles, handle_count);
+	const net_socket_receive_request *req;
+	int err = check_net_socket_receive_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->receive == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_receive_request *req = frame;
+	if (h->receive == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_receive_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5677,12 +8687,12 @@ static int serve_net_socket_shutdown(const net_socket_handlers *h, idl_request *
                                      size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
-	int err = net_socket_shutdown_request_validate(frame, size, handles, handle_count);
+	const net_socket_shutdown_request *req;
+	int err = check_net_socket_shutdown_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->shutdown == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_shutdown_request *req = frame;
+	if (h->shutdown == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_shutdown_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -5708,12 +8718,12 @@ static int serve_net_socket_close(const net_socket_handlers *h, idl_request *r, 
                                   size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count)
 {
-	int err = net_socket_close_request_validate(frame, size, handles, handle_count);
+	const net_socket_close_request *req;
+	int err = check_net_socket_close_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->close == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_socket_close_request *req = frame;
+	if (h->close == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_socket_close_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -6150,6 +9160,8 @@ const idl_interface net_socket_interface = {
     .protocol = NET_SOCKET_PROTOCOL,
     .max_frame_bytes = NET_SOCKET_MAX_FRAME_BYTES,
     .max_request_bytes = 6048u,
+    .version = NET_SOCKET_VERSION,
+    .oldest = NET_SOCKET_OLDEST_VERSION,
     .dispatch = dispatch_net_socket,
 };
 
@@ -6177,7 +9189,7 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
 		h->writable(ctx, frame);
 		return IDL_OK;
 	default:
-		return IDL_E_ORDINAL;
+		return idl_unknown_event(frame, size, handle_count);
 	}
 }
 
@@ -6408,6 +9420,7 @@ static inline int start_net_config_list_interfaces(idl_endpoint *ep,
                                                    idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_config_list_interfaces_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -6429,11 +9442,12 @@ static inline int finish_net_config_list_interfaces(idl_endpoint *ep, idl_call *
 		err = net_config_list_interfaces_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_list_interfaces_reply_validate(buf->bytes, call->size, call->handles,
-	                                                call->handle_count);
+	err = check_net_config_list_interfaces_reply(buf->bytes, call->size, call->handles,
+	                                             call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size,
+		                            NET_CONFIG_LIST_INTERFACES_ORDINAL, call->handle_count,
+		                            err);
 	return IDL_OK;
 }
 
@@ -6473,6 +9487,7 @@ static inline int start_net_config_add_address(idl_endpoint *ep,
                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_config_add_address_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -6494,11 +9509,11 @@ static inline int finish_net_config_add_address(idl_endpoint *ep, idl_call *call
 		err = net_config_add_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_add_address_reply_validate(buf->bytes, call->size, call->handles,
-	                                            call->handle_count);
+	err = check_net_config_add_address_reply(buf->bytes, call->size, call->handles,
+	                                         call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_ADD_ADDRESS_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -6536,6 +9551,7 @@ static inline int start_net_config_remove_address(idl_endpoint *ep,
                                                   idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_config_remove_address_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -6557,11 +9573,12 @@ static inline int finish_net_config_remove_address(idl_endpoint *ep, idl_call *c
 		err = net_config_remove_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_remove_address_reply_validate(buf->bytes, call->size, call->handles,
-	                                               call->handle_count);
+	err = check_net_config_remove_address_reply(buf->bytes, call->size, call->handles,
+	                                            call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size,
+		                            NET_CONFIG_REMOVE_ADDRESS_ORDINAL, call->handle_count,
+		                            err);
 	return IDL_OK;
 }
 
@@ -6600,6 +9617,7 @@ static inline int start_net_config_set_gateway(idl_endpoint *ep,
                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_config_set_gateway_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -6621,11 +9639,11 @@ static inline int finish_net_config_set_gateway(idl_endpoint *ep, idl_call *call
 		err = net_config_set_gateway_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_set_gateway_reply_validate(buf->bytes, call->size, call->handles,
-	                                            call->handle_count);
+	err = check_net_config_set_gateway_reply(buf->bytes, call->size, call->handles,
+	                                         call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_SET_GATEWAY_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -6663,6 +9681,7 @@ static inline int start_net_config_set_flags(idl_endpoint *ep,
                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_config_set_flags_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -6684,11 +9703,11 @@ static inline int finish_net_config_set_flags(idl_endpoint *ep, idl_call *call,
 		err = net_config_set_flags_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_set_flags_reply_validate(buf->bytes, call->size, call->handles,
-	                                          call->handle_count);
+	err = check_net_config_set_flags_reply(buf->bytes, call->size, call->handles,
+	                                       call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_SET_FLAGS_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -6726,6 +9745,7 @@ static inline int start_net_config_statistics(idl_endpoint *ep,
                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_config_statistics_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -6747,11 +9767,11 @@ static inline int finish_net_config_statistics(idl_endpoint *ep, idl_call *call,
 		err = net_config_statistics_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_statistics_reply_validate(buf->bytes, call->size, call->handles,
-	                                           call->handle_count);
+	err = check_net_config_statistics_reply(buf->bytes, call->size, call->handles,
+	                                        call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_STATISTICS_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -6789,6 +9809,7 @@ static inline int start_net_config_list_sockets(idl_endpoint *ep,
                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(net_config_list_sockets_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -6810,11 +9831,11 @@ static inline int finish_net_config_list_sockets(idl_endpoint *ep, idl_call *cal
 		err = net_config_list_sockets_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = net_config_list_sockets_reply_validate(buf->bytes, call->size, call->handles,
-	                                             call->handle_count);
+	err = check_net_config_list_sockets_reply(buf->bytes, call->size, call->handles,
+	                                          call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_LIST_SOCKETS_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -6857,12 +9878,13 @@ static int serve_net_config_list_interfaces(const net_config_handlers *h, idl_re
                                             void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = net_config_list_interfaces_request_validate(frame, size, handles, handle_count);
+	const net_config_list_interfaces_request *req;
+	int err =
+	    check_net_config_list_interfaces_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->list_interfaces == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_config_list_interfaces_request *req = frame;
+	if (h->list_interfaces == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_config_list_interfaces_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -6888,12 +9910,12 @@ static int serve_net_config_add_address(const net_config_handlers *h, idl_reques
                                         size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
-	int err = net_config_add_address_request_validate(frame, size, handles, handle_count);
+	const net_config_add_address_request *req;
+	int err = check_net_config_add_address_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->add_address == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_config_add_address_request *req = frame;
+	if (h->add_address == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_config_add_address_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -6919,12 +9941,12 @@ static int serve_net_config_remove_address(const net_config_handlers *h, idl_req
                                            void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = net_config_remove_address_request_validate(frame, size, handles, handle_count);
+	const net_config_remove_address_request *req;
+	int err = check_net_config_remove_address_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->remove_address == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_config_remove_address_request *req = frame;
+	if (h->remove_address == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_config_remove_address_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -6950,12 +9972,12 @@ static int serve_net_config_set_gateway(const net_config_handlers *h, idl_reques
                                         size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
-	int err = net_config_set_gateway_request_validate(frame, size, handles, handle_count);
+	const net_config_set_gateway_request *req;
+	int err = check_net_config_set_gateway_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->set_gateway == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_config_set_gateway_request *req = frame;
+	if (h->set_gateway == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_config_set_gateway_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -6981,12 +10003,12 @@ static int serve_net_config_set_flags(const net_config_handlers *h, idl_request 
                                       size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
-	int err = net_config_set_flags_request_validate(frame, size, handles, handle_count);
+	const net_config_set_flags_request *req;
+	int err = check_net_config_set_flags_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->set_flags == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_config_set_flags_request *req = frame;
+	if (h->set_flags == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_config_set_flags_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -7012,12 +10034,12 @@ static int serve_net_config_statistics(const net_config_handlers *h, idl_request
                                        size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
-	int err = net_config_statistics_request_validate(frame, size, handles, handle_count);
+	const net_config_statistics_request *req;
+	int err = check_net_config_statistics_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->statistics == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_config_statistics_request *req = frame;
+	if (h->statistics == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_config_statistics_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -7043,12 +10065,12 @@ static int serve_net_config_list_sockets(const net_config_handlers *h, idl_reque
                                          size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
-	int err = net_config_list_sockets_request_validate(frame, size, handles, handle_count);
+	const net_config_list_sockets_request *req;
+	int err = check_net_config_list_sockets_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->list_sockets == NULL)
-		return IDL_E_NO_HANDLER;
-	const net_config_list_sockets_request *req = frame;
+	if (h->list_sockets == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	net_config_list_sockets_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -7330,6 +10352,8 @@ const idl_interface net_config_interface = {
     .protocol = NET_CONFIG_PROTOCOL,
     .max_frame_bytes = NET_CONFIG_MAX_FRAME_BYTES,
     .max_request_bytes = 48u,
+    .version = NET_CONFIG_VERSION,
+    .oldest = NET_CONFIG_OLDEST_VERSION,
     .dispatch = dispatch_net_config,
 };
 
@@ -7350,6 +10374,6 @@ int net_config_event_dispatch(const net_config_event_handlers *h, void *ctx, voi
 		h->interfaces_changed(ctx, frame);
 		return IDL_OK;
 	default:
-		return IDL_E_ORDINAL;
+		return idl_unknown_event(frame, size, handle_count);
 	}
 }

@@ -349,6 +349,8 @@ _Static_assert(offsetof(net_socket_info, session) == 28, "wire layout");
  */
 #define NET_SOCKET_MAX_FRAME_BYTES                   8192u
 #define NET_SOCKET_PROTOCOL                          0x421a686bu
+#define NET_SOCKET_VERSION                           1u
+#define NET_SOCKET_OLDEST_VERSION                    1u
 #define NET_SOCKET_OPEN_ORDINAL                      0x71e81a23u
 #define NET_SOCKET_OPEN_REQUEST_MAX_BYTES            32u
 #define NET_SOCKET_OPEN_REQUEST_MAX_HANDLES          0u
@@ -1380,6 +1382,8 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
  */
 #define NET_CONFIG_MAX_FRAME_BYTES                      16384u
 #define NET_CONFIG_PROTOCOL                             0x5b6d9f8cu
+#define NET_CONFIG_VERSION                              1u
+#define NET_CONFIG_OLDEST_VERSION                       1u
 #define NET_CONFIG_LIST_INTERFACES_ORDINAL              0x226d888fu
 #define NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES    24u
 #define NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_HANDLES  0u

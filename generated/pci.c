@@ -246,67 +246,145 @@ int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, u
 	pci_bus_enumerate_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_ENUMERATE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_enumerate_request(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_enumerate_request(idl_decoder *d, pci_bus_enumerate_request *p,
+                                                uint32_t sent)
 {
-	pci_bus_enumerate_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_pci_bus_enumerate_request = {
+    .ordinal = PCI_BUS_ENUMERATE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(pci_bus_enumerate_request),
+    .max_bytes = PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_enumerate_request_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_pci_bus_enumerate_request(frame, size, handles, handle_count);
+	pci_bus_enumerate_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_enumerate_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_enumerate_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_enumerate_request **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_enumerate_request_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const pci_bus_enumerate_request **out)
+IDL_INLINE int check_pci_bus_enumerate_request(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const pci_bus_enumerate_request **out)
+{
+	pci_bus_enumerate_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_pci_bus_enumerate_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_enumerate_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_enumerate_request_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const pci_bus_enumerate_request *view;
+	return check_pci_bus_enumerate_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_enumerate_request_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_enumerate_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_enumerate_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_enumerate_request_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const pci_bus_enumerate_request **out)
 {
 	if (buf_max < PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_enumerate_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	pci_bus_enumerate_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_pci_bus_enumerate_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_enumerate_request_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 /* pci.idl:128: Bus.enumerate reply */
@@ -318,7 +396,7 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint6
 	pci_bus_enumerate_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -339,38 +417,24 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint6
 		p->devices.offset = offset;
 	}
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_ENUMERATE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_enumerate_reply(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_enumerate_reply(idl_decoder *d, pci_bus_enumerate_reply *p,
+                                              uint32_t sent)
 {
 	int err;
-	pci_bus_enumerate_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > PCI_BUS_ENUMERATE_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:129: devices */
 	{
 		uint8_t *block;
@@ -391,31 +455,88 @@ static inline int check_pci_bus_enumerate_reply(void *frame, size_t size,
 		return IDL_E_BOOL;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count)
+static const idl_message_info info_pci_bus_enumerate_reply = {
+    .ordinal = PCI_BUS_ENUMERATE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(pci_bus_enumerate_reply),
+    .max_bytes = PCI_BUS_ENUMERATE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_enumerate_reply_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
-	return check_pci_bus_enumerate_reply(frame, size, handles, handle_count);
+	pci_bus_enumerate_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_enumerate_reply, frame, size, handles, handle_count,
+	                          &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_enumerate_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_enumerate_reply **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                   const pci_bus_enumerate_reply **out)
+IDL_INLINE int check_pci_bus_enumerate_reply(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             const pci_bus_enumerate_reply **out)
+{
+	int err;
+	pci_bus_enumerate_reply *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > PCI_BUS_ENUMERATE_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_enumerate_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_enumerate_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_enumerate_reply_validate(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
+{
+	const pci_bus_enumerate_reply *view;
+	return check_pci_bus_enumerate_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *buf,
+                                               size_t buf_max, const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const pci_bus_enumerate_reply **out)
 {
 	if (buf_max < PCI_BUS_ENUMERATE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES,
+	                              (uint32_t)sizeof(pci_bus_enumerate_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_pci_bus_enumerate_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_pci_bus_enumerate_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 int64_t pci_bus_enumerate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -432,7 +553,7 @@ int64_t pci_bus_enumerate_error_encode(uint64_t txid, sys_errno error, void *out
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -451,8 +572,8 @@ int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -473,7 +594,7 @@ int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t tx
 	pci_bus_find_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -481,39 +602,23 @@ int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t tx
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_FIND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_find_request(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_find_request(idl_decoder *d, pci_bus_find_request *p, uint32_t sent)
 {
 	int err;
-	pci_bus_find_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:133: filter */
 	err = check_pci_filter(d, &p->filter);
 	if (err != IDL_OK)
@@ -523,26 +628,119 @@ static inline int check_pci_bus_find_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_find_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count)
+static const idl_message_info info_pci_bus_find_request = {
+    .ordinal = PCI_BUS_FIND_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(pci_bus_find_request),
+    .max_bytes = PCI_BUS_FIND_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_find_request_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
-	return check_pci_bus_find_request(frame, size, handles, handle_count);
+	pci_bus_find_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_pci_bus_find_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_find_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_find_request **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_find_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                const idl_typed_handle *handles, uint32_t handle_count,
-                                const pci_bus_find_request **out)
+IDL_INLINE int check_pci_bus_find_request(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const pci_bus_find_request **out)
+{
+	int err;
+	pci_bus_find_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_find_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_find_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_find_request_validate(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count)
+{
+	const pci_bus_find_request *view;
+	return check_pci_bus_find_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_find_request_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_FIND_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_FIND_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_find_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_find_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_find_request_decode(const void *shared, size_t available, void *buf,
+                                            size_t buf_max, const idl_typed_handle *handles,
+                                            uint32_t handle_count, const pci_bus_find_request **out)
 {
 	if (buf_max < PCI_BUS_FIND_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf, PCI_BUS_FIND_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_find_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_FIND_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_FIND_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_find_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_find_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_find_request_other(shared, available, buf, size, handles,
+	                                         handle_count, out);
 }
 
 /* pci.idl:133: Bus.find reply */
@@ -553,7 +751,7 @@ int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, 
 	pci_bus_find_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -573,37 +771,23 @@ int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, 
 		p->devices.reserved = 0;
 		p->devices.offset = offset;
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_FIND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_find_reply(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_find_reply(idl_decoder *d, pci_bus_find_reply *p, uint32_t sent)
 {
 	int err;
-	pci_bus_find_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > PCI_BUS_FIND_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:133: devices */
 	{
 		uint8_t *block;
@@ -619,31 +803,84 @@ static inline int check_pci_bus_find_reply(void *frame, size_t size,
 		}
 		p->devices.items = (void *)block;
 	}
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int pci_bus_find_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count)
+static const idl_message_info info_pci_bus_find_reply = {
+    .ordinal = PCI_BUS_FIND_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(pci_bus_find_reply),
+    .max_bytes = PCI_BUS_FIND_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_find_reply_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
-	return check_pci_bus_find_reply(frame, size, handles, handle_count);
+	pci_bus_find_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_pci_bus_find_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_find_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_find_reply **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                              const idl_typed_handle *handles, uint32_t handle_count,
-                              const pci_bus_find_reply **out)
+IDL_INLINE int check_pci_bus_find_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, const pci_bus_find_reply **out)
+{
+	int err;
+	pci_bus_find_reply *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > PCI_BUS_FIND_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_find_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_find_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_find_reply_validate(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count)
+{
+	const pci_bus_find_reply *view;
+	return check_pci_bus_find_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf,
+                                          size_t buf_max, const idl_typed_handle *handles,
+                                          uint32_t handle_count, const pci_bus_find_reply **out)
 {
 	if (buf_max < PCI_BUS_FIND_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_FIND_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_FIND_REPLY_MAX_BYTES,
+	                              (uint32_t)sizeof(pci_bus_find_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_pci_bus_find_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_pci_bus_find_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 int64_t pci_bus_find_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -660,7 +897,7 @@ int64_t pci_bus_find_error_encode(uint64_t txid, sys_errno error, void *out, siz
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -679,8 +916,8 @@ int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -701,7 +938,7 @@ int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *ms
 	pci_bus_config_read_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -711,40 +948,24 @@ int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *ms
 	if (!pci_width_is_valid(msg->width))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_config_read_request(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_config_read_request(idl_decoder *d, pci_bus_config_read_request *p,
+                                                  uint32_t sent)
 {
 	int err;
-	pci_bus_config_read_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:142: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
@@ -757,28 +978,124 @@ static inline int check_pci_bus_config_read_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_pci_bus_config_read_request = {
+    .ordinal = PCI_BUS_CONFIG_READ_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(pci_bus_config_read_request),
+    .max_bytes = PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_config_read_request_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_pci_bus_config_read_request(frame, size, handles, handle_count);
+	pci_bus_config_read_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_config_read_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_config_read_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_config_read_request **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_config_read_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const pci_bus_config_read_request **out)
+IDL_INLINE int check_pci_bus_config_read_request(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const pci_bus_config_read_request **out)
+{
+	int err;
+	pci_bus_config_read_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_config_read_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_config_read_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_config_read_request_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const pci_bus_config_read_request *view;
+	return check_pci_bus_config_read_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_config_read_request_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_config_read_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_config_read_request_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
+IDL_FLATTEN int pci_bus_config_read_request_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const pci_bus_config_read_request **out)
 {
 	if (buf_max < PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_config_read_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_config_read_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_config_read_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_config_read_request_other(shared, available, buf, size, handles,
+	                                                handle_count, out);
 }
 
 /* pci.idl:142: Bus.config_read reply */
@@ -789,65 +1106,141 @@ int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, u
 	pci_bus_config_read_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_config_read_reply(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_config_read_reply(idl_decoder *d, pci_bus_config_read_reply *p,
+                                                uint32_t sent)
 {
-	pci_bus_config_read_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_pci_bus_config_read_reply = {
+    .ordinal = PCI_BUS_CONFIG_READ_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(pci_bus_config_read_reply),
+    .max_bytes = PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_config_read_reply_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_pci_bus_config_read_reply(frame, size, handles, handle_count);
+	pci_bus_config_read_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_config_read_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_config_read_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_config_read_reply **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_config_read_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const pci_bus_config_read_reply **out)
+IDL_INLINE int check_pci_bus_config_read_reply(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const pci_bus_config_read_reply **out)
+{
+	pci_bus_config_read_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_pci_bus_config_read_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_config_read_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_config_read_reply_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const pci_bus_config_read_reply *view;
+	return check_pci_bus_config_read_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_config_read_reply_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_config_read_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_config_read_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_config_read_reply_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const pci_bus_config_read_reply **out)
 {
 	if (buf_max < PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_config_read_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	pci_bus_config_read_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_pci_bus_config_read_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_config_read_reply_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 int64_t pci_bus_config_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -864,7 +1257,7 @@ int64_t pci_bus_config_read_error_encode(uint64_t txid, sys_errno error, void *o
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -883,8 +1276,8 @@ int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -905,7 +1298,7 @@ int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *
 	pci_bus_config_write_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -915,40 +1308,24 @@ int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *
 	if (!pci_width_is_valid(msg->width))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_config_write_request(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_config_write_request(idl_decoder *d, pci_bus_config_write_request *p,
+                                                   uint32_t sent)
 {
 	int err;
-	pci_bus_config_write_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:147: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
@@ -961,28 +1338,125 @@ static inline int check_pci_bus_config_write_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_pci_bus_config_write_request = {
+    .ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(pci_bus_config_write_request),
+    .max_bytes = PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_config_write_request_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_pci_bus_config_write_request(frame, size, handles, handle_count);
+	pci_bus_config_write_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_config_write_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_config_write_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_config_write_request **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_config_write_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const pci_bus_config_write_request **out)
+IDL_INLINE int check_pci_bus_config_write_request(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const pci_bus_config_write_request **out)
+{
+	int err;
+	pci_bus_config_write_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_config_write_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_config_write_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_config_write_request_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const pci_bus_config_write_request *view;
+	return check_pci_bus_config_write_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_config_write_request_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_config_write_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_config_write_request_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
+IDL_FLATTEN int pci_bus_config_write_request_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const pci_bus_config_write_request **out)
 {
 	if (buf_max < PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_config_write_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_config_write_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_config_write_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_config_write_request_other(shared, available, buf, size, handles,
+	                                                 handle_count, out);
 }
 
 /* pci.idl:147: Bus.config_write reply */
@@ -993,62 +1467,139 @@ int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg,
 	pci_bus_config_write_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_config_write_reply(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_config_write_reply(idl_decoder *d, pci_bus_config_write_reply *p,
+                                                 uint32_t sent)
 {
-	pci_bus_config_write_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_pci_bus_config_write_reply = {
+    .ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(pci_bus_config_write_reply),
+    .max_bytes = PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_config_write_reply_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_pci_bus_config_write_reply(frame, size, handles, handle_count);
+	pci_bus_config_write_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_config_write_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_config_write_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_config_write_reply **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_config_write_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const pci_bus_config_write_reply **out)
+IDL_INLINE int check_pci_bus_config_write_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const pci_bus_config_write_reply **out)
+{
+	pci_bus_config_write_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_pci_bus_config_write_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_config_write_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_config_write_reply_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const pci_bus_config_write_reply *view;
+	return check_pci_bus_config_write_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_config_write_reply_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_config_write_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_config_write_reply_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
+IDL_FLATTEN int pci_bus_config_write_reply_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const pci_bus_config_write_reply **out)
 {
 	if (buf_max < PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_config_write_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	pci_bus_config_write_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_pci_bus_config_write_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_config_write_reply_other(shared, available, buf, size, handles,
+	                                               handle_count, out);
 }
 
 int64_t pci_bus_config_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1065,7 +1616,7 @@ int64_t pci_bus_config_write_error_encode(uint64_t txid, sys_errno error, void *
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1084,8 +1635,8 @@ int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errn
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1106,7 +1657,7 @@ int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *ms
 	pci_bus_set_command_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -1118,40 +1669,24 @@ int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *ms
 	if ((msg->disable & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_set_command_request(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_set_command_request(idl_decoder *d, pci_bus_set_command_request *p,
+                                                  uint32_t sent)
 {
 	int err;
-	pci_bus_set_command_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:151: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
@@ -1167,28 +1702,124 @@ static inline int check_pci_bus_set_command_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_pci_bus_set_command_request = {
+    .ordinal = PCI_BUS_SET_COMMAND_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(pci_bus_set_command_request),
+    .max_bytes = PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_set_command_request_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_pci_bus_set_command_request(frame, size, handles, handle_count);
+	pci_bus_set_command_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_set_command_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_set_command_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_set_command_request **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_set_command_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const pci_bus_set_command_request **out)
+IDL_INLINE int check_pci_bus_set_command_request(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const pci_bus_set_command_request **out)
+{
+	int err;
+	pci_bus_set_command_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_set_command_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_set_command_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_set_command_request_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const pci_bus_set_command_request *view;
+	return check_pci_bus_set_command_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_set_command_request_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_set_command_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_set_command_request_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
+IDL_FLATTEN int pci_bus_set_command_request_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const pci_bus_set_command_request **out)
 {
 	if (buf_max < PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_set_command_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_set_command_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_set_command_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_set_command_request_other(shared, available, buf, size, handles,
+	                                                handle_count, out);
 }
 
 /* pci.idl:151: Bus.set_command reply */
@@ -1199,41 +1830,29 @@ int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, u
 	pci_bus_set_command_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->command & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_set_command_reply(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_set_command_reply(idl_decoder *d, pci_bus_set_command_reply *p,
+                                                uint32_t sent)
 {
-	pci_bus_set_command_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:152: command */
 	if ((p->command & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_BITS;
@@ -1242,27 +1861,115 @@ static inline int check_pci_bus_set_command_reply(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_pci_bus_set_command_reply = {
+    .ordinal = PCI_BUS_SET_COMMAND_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(pci_bus_set_command_reply),
+    .max_bytes = PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_set_command_reply_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_pci_bus_set_command_reply(frame, size, handles, handle_count);
+	pci_bus_set_command_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_set_command_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_set_command_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_set_command_reply **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_set_command_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const pci_bus_set_command_reply **out)
+IDL_INLINE int check_pci_bus_set_command_reply(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const pci_bus_set_command_reply **out)
+{
+	pci_bus_set_command_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_pci_bus_set_command_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_set_command_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_set_command_reply_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const pci_bus_set_command_reply *view;
+	return check_pci_bus_set_command_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_set_command_reply_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_set_command_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_set_command_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_set_command_reply_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const pci_bus_set_command_reply **out)
 {
 	if (buf_max < PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_set_command_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	pci_bus_set_command_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_pci_bus_set_command_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_set_command_reply_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 int64_t pci_bus_set_command_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1279,7 +1986,7 @@ int64_t pci_bus_set_command_error_encode(uint64_t txid, sys_errno error, void *o
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1298,8 +2005,8 @@ int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1320,7 +2027,7 @@ int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t 
 	pci_bus_claim_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -1328,40 +2035,23 @@ int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t 
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_CLAIM_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_claim_request(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_claim_request(idl_decoder *d, pci_bus_claim_request *p, uint32_t sent)
 {
 	int err;
-	pci_bus_claim_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:163: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
@@ -1371,27 +2061,121 @@ static inline int check_pci_bus_claim_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_claim_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_pci_bus_claim_request = {
+    .ordinal = PCI_BUS_CLAIM_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(pci_bus_claim_request),
+    .max_bytes = PCI_BUS_CLAIM_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_claim_request_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_pci_bus_claim_request(frame, size, handles, handle_count);
+	pci_bus_claim_request *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_pci_bus_claim_request, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_claim_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_claim_request **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const pci_bus_claim_request **out)
+IDL_INLINE int check_pci_bus_claim_request(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const pci_bus_claim_request **out)
+{
+	int err;
+	pci_bus_claim_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_claim_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_claim_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_claim_request_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const pci_bus_claim_request *view;
+	return check_pci_bus_claim_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_claim_request_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_CLAIM_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_CLAIM_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_claim_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_claim_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const pci_bus_claim_request **out)
 {
 	if (buf_max < PCI_BUS_CLAIM_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_CLAIM_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_claim_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_CLAIM_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_CLAIM_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_claim_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_claim_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_claim_request_other(shared, available, buf, size, handles,
+	                                          handle_count, out);
 }
 
 /* pci.idl:163: Bus.claim reply */
@@ -1403,7 +2187,7 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	pci_bus_claim_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -1444,36 +2228,23 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_CLAIM_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_claim_reply(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_claim_reply(idl_decoder *d, pci_bus_claim_reply *p, uint32_t sent)
 {
 	int err;
-	pci_bus_claim_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:164: info */
 	err = check_pci_device_info(d, &p->info);
 	if (err != IDL_OK)
@@ -1526,31 +2297,84 @@ static inline int check_pci_bus_claim_reply(void *frame, size_t size,
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
 }
 
-int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                 uint32_t handle_count)
+static const idl_message_info info_pci_bus_claim_reply = {
+    .ordinal = PCI_BUS_CLAIM_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(pci_bus_claim_reply),
+    .max_bytes = PCI_BUS_CLAIM_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_claim_reply_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
-	return check_pci_bus_claim_reply(frame, size, handles, handle_count);
+	pci_bus_claim_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_pci_bus_claim_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_claim_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_claim_reply **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                               const idl_typed_handle *handles, uint32_t handle_count,
-                               const pci_bus_claim_reply **out)
+IDL_INLINE int check_pci_bus_claim_reply(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, const pci_bus_claim_reply **out)
+{
+	int err;
+	pci_bus_claim_reply *p = frame;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_pci_bus_claim_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_claim_reply_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_claim_reply_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count)
+{
+	const pci_bus_claim_reply *view;
+	return check_pci_bus_claim_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count, const pci_bus_claim_reply **out)
 {
 	if (buf_max < PCI_BUS_CLAIM_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES,
+	                              (uint32_t)sizeof(pci_bus_claim_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_pci_bus_claim_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_pci_bus_claim_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1567,7 +2391,7 @@ int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, si
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1586,8 +2410,8 @@ int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *erro
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1608,7 +2432,7 @@ int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint6
 	pci_bus_release_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -1616,40 +2440,24 @@ int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint6
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_RELEASE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_release_request(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_release_request(idl_decoder *d, pci_bus_release_request *p,
+                                              uint32_t sent)
 {
 	int err;
-	pci_bus_release_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:173: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
@@ -1659,27 +2467,122 @@ static inline int check_pci_bus_release_request(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_release_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count)
+static const idl_message_info info_pci_bus_release_request = {
+    .ordinal = PCI_BUS_RELEASE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(pci_bus_release_request),
+    .max_bytes = PCI_BUS_RELEASE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_release_request_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
-	return check_pci_bus_release_request(frame, size, handles, handle_count);
+	pci_bus_release_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_release_request, frame, size, handles, handle_count,
+	                          &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_release_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_release_request **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_release_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                   const pci_bus_release_request **out)
+IDL_INLINE int check_pci_bus_release_request(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             const pci_bus_release_request **out)
+{
+	int err;
+	pci_bus_release_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_release_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_release_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_release_request_validate(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count)
+{
+	const pci_bus_release_request *view;
+	return check_pci_bus_release_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_release_request_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_RELEASE_REQUEST_MAX_BYTES)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, PCI_BUS_RELEASE_REQUEST_MAX_BYTES,
+		                         (uint32_t)sizeof(pci_bus_release_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_release_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_release_request_decode(const void *shared, size_t available, void *buf,
+                                               size_t buf_max, const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const pci_bus_release_request **out)
 {
 	if (buf_max < PCI_BUS_RELEASE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_RELEASE_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_release_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_RELEASE_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_RELEASE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_release_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_release_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_release_request_other(shared, available, buf, size, handles,
+	                                            handle_count, out);
 }
 
 /* pci.idl:173: Bus.release reply */
@@ -1690,62 +2593,135 @@ int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t 
 	pci_bus_release_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_RELEASE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_release_reply(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_release_reply(idl_decoder *d, pci_bus_release_reply *p, uint32_t sent)
 {
-	pci_bus_release_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int pci_bus_release_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count)
+static const idl_message_info info_pci_bus_release_reply = {
+    .ordinal = PCI_BUS_RELEASE_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(pci_bus_release_reply),
+    .max_bytes = PCI_BUS_RELEASE_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_release_reply_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
-	return check_pci_bus_release_reply(frame, size, handles, handle_count);
+	pci_bus_release_reply *p = frame;
+	idl_decoder dec;
+	int err =
+	    idl_other_begin(&info_pci_bus_release_reply, frame, size, handles, handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_release_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_release_reply **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
-                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                 const pci_bus_release_reply **out)
+IDL_INLINE int check_pci_bus_release_reply(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           const pci_bus_release_reply **out)
+{
+	pci_bus_release_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_pci_bus_release_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_release_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_release_reply_validate(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count)
+{
+	const pci_bus_release_reply *view;
+	return check_pci_bus_release_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_release_reply_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_RELEASE_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_RELEASE_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_release_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_release_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf,
+                                             size_t buf_max, const idl_typed_handle *handles,
+                                             uint32_t handle_count,
+                                             const pci_bus_release_reply **out)
 {
 	if (buf_max < PCI_BUS_RELEASE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_RELEASE_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_release_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_RELEASE_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_RELEASE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	pci_bus_release_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_pci_bus_release_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_release_reply_other(shared, available, buf, size, handles,
+	                                          handle_count, out);
 }
 
 int64_t pci_bus_release_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1762,7 +2738,7 @@ int64_t pci_bus_release_error_encode(uint64_t txid, sys_errno error, void *out, 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1781,8 +2757,8 @@ int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *er
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1803,47 +2779,31 @@ int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg,
 	pci_bus_device_added_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_pci_device_info(e, &msg->info, &p->info);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_DEVICE_ADDED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_device_added_event(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_device_added_event(idl_decoder *d, pci_bus_device_added_event *p,
+                                                 uint32_t sent)
 {
 	int err;
-	pci_bus_device_added_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_DEVICE_ADDED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:176: info */
 	err = check_pci_device_info(d, &p->info);
 	if (err != IDL_OK)
@@ -1851,27 +2811,124 @@ static inline int check_pci_bus_device_added_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_pci_bus_device_added_event = {
+    .ordinal = PCI_BUS_DEVICE_ADDED_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(pci_bus_device_added_event),
+    .max_bytes = PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_device_added_event_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_pci_bus_device_added_event(frame, size, handles, handle_count);
+	pci_bus_device_added_event *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_device_added_event, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_device_added_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_device_added_event **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_device_added_event_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const pci_bus_device_added_event **out)
+IDL_INLINE int check_pci_bus_device_added_event(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const pci_bus_device_added_event **out)
+{
+	int err;
+	pci_bus_device_added_event *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_DEVICE_ADDED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_device_added_event(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_device_added_event_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_device_added_event_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const pci_bus_device_added_event *view;
+	return check_pci_bus_device_added_event(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_device_added_event_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_device_added_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_device_added_event_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
+IDL_FLATTEN int pci_bus_device_added_event_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const pci_bus_device_added_event **out)
 {
 	if (buf_max < PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_device_added_event(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_device_added_event *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_DEVICE_ADDED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_device_added_event(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_device_added_event_other(shared, available, buf, size, handles,
+	                                               handle_count, out);
 }
 
 /* pci.idl:180: Bus.device_removed event */
@@ -1883,7 +2940,7 @@ int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *
 	pci_bus_device_removed_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -1891,40 +2948,24 @@ int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = PCI_BUS_DEVICE_REMOVED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_pci_bus_device_removed_event(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_pci_bus_device_removed_event(idl_decoder *d, pci_bus_device_removed_event *p,
+                                                   uint32_t sent)
 {
 	int err;
-	pci_bus_device_removed_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != PCI_BUS_DEVICE_REMOVED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* pci.idl:180: address */
 	err = check_pci_address(d, &p->address);
 	if (err != IDL_OK)
@@ -1934,28 +2975,125 @@ static inline int check_pci_bus_device_removed_event(void *frame, size_t size,
 	return IDL_OK;
 }
 
-int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_pci_bus_device_removed_event = {
+    .ordinal = PCI_BUS_DEVICE_REMOVED_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(pci_bus_device_removed_event),
+    .max_bytes = PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_pci_bus_device_removed_event_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_pci_bus_device_removed_event(frame, size, handles, handle_count);
+	pci_bus_device_removed_event *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_pci_bus_device_removed_event, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_pci_bus_device_removed_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const pci_bus_device_removed_event **)out = p;
+	return IDL_OK;
 }
 
-int pci_bus_device_removed_event_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const pci_bus_device_removed_event **out)
+IDL_INLINE int check_pci_bus_device_removed_event(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const pci_bus_device_removed_event **out)
+{
+	int err;
+	pci_bus_device_removed_event *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != PCI_BUS_DEVICE_REMOVED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_device_removed_event(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_device_removed_event_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int pci_bus_device_removed_event_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const pci_bus_device_removed_event *view;
+	return check_pci_bus_device_removed_event(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_pci_bus_device_removed_event_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_device_removed_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_device_removed_event_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
+IDL_FLATTEN int pci_bus_device_removed_event_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const pci_bus_device_removed_event **out)
 {
 	if (buf_max < PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_pci_bus_device_removed_event(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_device_removed_event *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_DEVICE_REMOVED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_device_removed_event(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_pci_bus_device_removed_event_other(shared, available, buf, size, handles,
+	                                                 handle_count, out);
 }
 
 static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumerate_request *msg,
@@ -2185,6 +3323,7 @@ static inline int start_pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumer
                                           idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(pci_bus_enumerate_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -2205,11 +3344,11 @@ static inline int finish_pci_bus_enumerate(idl_endpoint *ep, idl_call *call,
 		err = pci_bus_enumerate_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_enumerate_reply_validate(buf->bytes, call->size, call->handles,
-	                                       call->handle_count);
+	err = check_pci_bus_enumerate_reply(buf->bytes, call->size, call->handles,
+	                                    call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_ENUMERATE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -2246,6 +3385,7 @@ static inline int start_pci_bus_find(idl_endpoint *ep, const pci_bus_find_reques
                                      idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(pci_bus_find_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -2266,11 +3406,11 @@ static inline int finish_pci_bus_find(idl_endpoint *ep, idl_call *call,
 		err = pci_bus_find_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err =
-	    pci_bus_find_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	err = check_pci_bus_find_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                               reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_FIND_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -2305,6 +3445,7 @@ static inline int start_pci_bus_config_read(idl_endpoint *ep,
                                             const pci_bus_config_read_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(pci_bus_config_read_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -2326,11 +3467,11 @@ static inline int finish_pci_bus_config_read(idl_endpoint *ep, idl_call *call,
 		err = pci_bus_config_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_config_read_reply_validate(buf->bytes, call->size, call->handles,
-	                                         call->handle_count);
+	err = check_pci_bus_config_read_reply(buf->bytes, call->size, call->handles,
+	                                      call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CONFIG_READ_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -2368,6 +3509,7 @@ static inline int start_pci_bus_config_write(idl_endpoint *ep,
                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(pci_bus_config_write_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -2389,11 +3531,11 @@ static inline int finish_pci_bus_config_write(idl_endpoint *ep, idl_call *call,
 		err = pci_bus_config_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_config_write_reply_validate(buf->bytes, call->size, call->handles,
-	                                          call->handle_count);
+	err = check_pci_bus_config_write_reply(buf->bytes, call->size, call->handles,
+	                                       call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CONFIG_WRITE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -2430,6 +3572,7 @@ static inline int start_pci_bus_set_command(idl_endpoint *ep,
                                             const pci_bus_set_command_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(pci_bus_set_command_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -2451,11 +3594,11 @@ static inline int finish_pci_bus_set_command(idl_endpoint *ep, idl_call *call,
 		err = pci_bus_set_command_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_set_command_reply_validate(buf->bytes, call->size, call->handles,
-	                                         call->handle_count);
+	err = check_pci_bus_set_command_reply(buf->bytes, call->size, call->handles,
+	                                      call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_SET_COMMAND_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -2492,6 +3635,7 @@ static inline int start_pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_requ
                                       idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(pci_bus_claim_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -2512,11 +3656,11 @@ static inline int finish_pci_bus_claim(idl_endpoint *ep, idl_call *call,
 		err = pci_bus_claim_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err =
-	    pci_bus_claim_reply_validate(buf->bytes, call->size, call->handles, call->handle_count);
+	err = check_pci_bus_claim_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CLAIM_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -2553,6 +3697,7 @@ static inline int start_pci_bus_release(idl_endpoint *ep, const pci_bus_release_
                                         idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(pci_bus_release_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -2573,11 +3718,11 @@ static inline int finish_pci_bus_release(idl_endpoint *ep, idl_call *call,
 		err = pci_bus_release_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = pci_bus_release_reply_validate(buf->bytes, call->size, call->handles,
-	                                     call->handle_count);
+	err = check_pci_bus_release_reply(buf->bytes, call->size, call->handles, call->handle_count,
+	                                  reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_RELEASE_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -2625,12 +3770,12 @@ static int serve_pci_bus_enumerate(const pci_bus_handlers *h, idl_request *r, vo
                                    size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
-	int err = pci_bus_enumerate_request_validate(frame, size, handles, handle_count);
+	const pci_bus_enumerate_request *req;
+	int err = check_pci_bus_enumerate_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->enumerate == NULL)
-		return IDL_E_NO_HANDLER;
-	const pci_bus_enumerate_request *req = frame;
+	if (h->enumerate == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	pci_bus_enumerate_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -2655,12 +3800,12 @@ static int serve_pci_bus_enumerate(const pci_bus_handlers *h, idl_request *r, vo
 static int serve_pci_bus_find(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,
                               const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = pci_bus_find_request_validate(frame, size, handles, handle_count);
+	const pci_bus_find_request *req;
+	int err = check_pci_bus_find_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->find == NULL)
-		return IDL_E_NO_HANDLER;
-	const pci_bus_find_request *req = frame;
+	if (h->find == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	pci_bus_find_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -2685,12 +3830,12 @@ static int serve_pci_bus_config_read(const pci_bus_handlers *h, idl_request *r, 
                                      size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
-	int err = pci_bus_config_read_request_validate(frame, size, handles, handle_count);
+	const pci_bus_config_read_request *req;
+	int err = check_pci_bus_config_read_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->config_read == NULL)
-		return IDL_E_NO_HANDLER;
-	const pci_bus_config_read_request *req = frame;
+	if (h->config_read == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	pci_bus_config_read_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -2716,12 +3861,12 @@ static int serve_pci_bus_config_write(const pci_bus_handlers *h, idl_request *r,
                                       size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
-	int err = pci_bus_config_write_request_validate(frame, size, handles, handle_count);
+	const pci_bus_config_write_request *req;
+	int err = check_pci_bus_config_write_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->config_write == NULL)
-		return IDL_E_NO_HANDLER;
-	const pci_bus_config_write_request *req = frame;
+	if (h->config_write == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	pci_bus_config_write_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -2747,12 +3892,12 @@ static int serve_pci_bus_set_command(const pci_bus_handlers *h, idl_request *r, 
                                      size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
-	int err = pci_bus_set_command_request_validate(frame, size, handles, handle_count);
+	const pci_bus_set_command_request *req;
+	int err = check_pci_bus_set_command_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->set_command == NULL)
-		return IDL_E_NO_HANDLER;
-	const pci_bus_set_command_request *req = frame;
+	if (h->set_command == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	pci_bus_set_command_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -2777,12 +3922,12 @@ static int serve_pci_bus_set_command(const pci_bus_handlers *h, idl_request *r, 
 static int serve_pci_bus_claim(const pci_bus_handlers *h, idl_request *r, void *frame, size_t size,
                                const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = pci_bus_claim_request_validate(frame, size, handles, handle_count);
+	const pci_bus_claim_request *req;
+	int err = check_pci_bus_claim_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->claim == NULL)
-		return IDL_E_NO_HANDLER;
-	const pci_bus_claim_request *req = frame;
+	if (h->claim == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	pci_bus_claim_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -2807,12 +3952,12 @@ static int serve_pci_bus_release(const pci_bus_handlers *h, idl_request *r, void
                                  size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count)
 {
-	int err = pci_bus_release_request_validate(frame, size, handles, handle_count);
+	const pci_bus_release_request *req;
+	int err = check_pci_bus_release_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->release == NULL)
-		return IDL_E_NO_HANDLER;
-	const pci_bus_release_request *req = frame;
+	if (h->release == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	pci_bus_release_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -3086,6 +4231,8 @@ const idl_interface pci_bus_interface = {
     .protocol = PCI_BUS_PROTOCOL,
     .max_frame_bytes = PCI_BUS_MAX_FRAME_BYTES,
     .max_request_bytes = 40u,
+    .version = PCI_BUS_VERSION,
+    .oldest = PCI_BUS_OLDEST_VERSION,
     .dispatch = dispatch_pci_bus,
 };
 
@@ -3113,6 +4260,6 @@ int pci_bus_event_dispatch(const pci_bus_event_handlers *h, void *ctx, void *fra
 		h->device_removed(ctx, frame);
 		return IDL_OK;
 	default:
-		return IDL_E_ORDINAL;
+		return idl_unknown_event(frame, size, handle_count);
 	}
 }

@@ -315,6 +315,8 @@ _Static_assert(offsetof(pci_filter, prog_if) == 12, "wire layout");
  */
 #define PCI_BUS_MAX_FRAME_BYTES                  32768u
 #define PCI_BUS_PROTOCOL                         0x413a661bu
+#define PCI_BUS_VERSION                          1u
+#define PCI_BUS_OLDEST_VERSION                   1u
 #define PCI_BUS_ENUMERATE_ORDINAL                0x748687dbu
 #define PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES      32u
 #define PCI_BUS_ENUMERATE_REQUEST_MAX_HANDLES    0u

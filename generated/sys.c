@@ -68,78 +68,120 @@ int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *ms
 	sys_services_lookup_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_SERVICES_LOOKUP_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_services_lookup_request(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_sys_services_lookup_request(idl_decoder *d, sys_services_lookup_request *p,
+                                                  uint32_t sent)
 {
 	int err;
-	sys_services_lookup_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* sys.idl:70: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int sys_services_lookup_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_sys_services_lookup_request = {
+    .ordinal = SYS_SERVICES_LOOKUP_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(sys_services_lookup_request),
+    .max_bytes = SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_services_lookup_request_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_sys_services_lookup_request(frame, size, handles, handle_count);
+	sys_services_lookup_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_services_lookup_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_services_lookup_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_services_lookup_request **)out = p;
+	return IDL_OK;
 }
 
-int sys_services_lookup_request_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const sys_services_lookup_request **out)
+IDL_INLINE int check_sys_services_lookup_request(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const sys_services_lookup_request **out)
+{
+	int err;
+	sys_services_lookup_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_sys_services_lookup_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_lookup_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int sys_services_lookup_request_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const sys_services_lookup_request *view;
+	return check_sys_services_lookup_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int sys_services_lookup_request_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const sys_services_lookup_request **out)
 {
 	if (buf_max < SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES);
+	int64_t size = idl_frame_copy(shared, available, buf, SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES,
+	                              (uint32_t)sizeof(sys_services_lookup_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_sys_services_lookup_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_sys_services_lookup_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* sys.idl:70: Services.lookup reply */
@@ -151,7 +193,7 @@ int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, u
 	sys_services_lookup_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -159,69 +201,152 @@ int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, u
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_SERVICES_LOOKUP_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_services_lookup_reply(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count)
+IDL_INLINE int fields_sys_services_lookup_reply(idl_decoder *d, sys_services_lookup_reply *p,
+                                                uint32_t sent)
 {
 	int err;
-	sys_services_lookup_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* sys.idl:70: channel */
 	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
 }
 
-int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+static const idl_message_info info_sys_services_lookup_reply = {
+    .ordinal = SYS_SERVICES_LOOKUP_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(sys_services_lookup_reply),
+    .max_bytes = SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_services_lookup_reply_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
-	return check_sys_services_lookup_reply(frame, size, handles, handle_count);
+	sys_services_lookup_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_services_lookup_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_services_lookup_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_services_lookup_reply **)out = p;
+	return IDL_OK;
 }
 
-int sys_services_lookup_reply_decode(const void *shared, size_t available, void *buf,
-                                     size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const sys_services_lookup_reply **out)
+IDL_INLINE int check_sys_services_lookup_reply(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count,
+                                               const sys_services_lookup_reply **out)
+{
+	int err;
+	sys_services_lookup_reply *p = frame;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_sys_services_lookup_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_lookup_reply_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int sys_services_lookup_reply_validate(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count)
+{
+	const sys_services_lookup_reply *view;
+	return check_sys_services_lookup_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_sys_services_lookup_reply_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(sys_services_lookup_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_services_lookup_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
+IDL_FLATTEN int sys_services_lookup_reply_decode(const void *shared, size_t available, void *buf,
+                                                 size_t buf_max, const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const sys_services_lookup_reply **out)
 {
 	if (buf_max < SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_sys_services_lookup_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_services_lookup_reply *p = buf;
+	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_sys_services_lookup_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_sys_services_lookup_reply_other(shared, available, buf, size, handles,
+	                                              handle_count, out);
 }
 
 int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -238,7 +363,7 @@ int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *o
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -257,8 +382,8 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -279,7 +404,7 @@ int64_t sys_services_publish_request_encode(const sys_services_publish_request *
 	sys_services_publish_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -290,39 +415,24 @@ int64_t sys_services_publish_request_encode(const sys_services_publish_request *
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_SERVICES_PUBLISH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_services_publish_request(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_sys_services_publish_request(idl_decoder *d, sys_services_publish_request *p,
+                                                   uint32_t sent)
 {
 	int err;
-	sys_services_publish_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* sys.idl:75: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
@@ -333,35 +443,95 @@ static inline int check_sys_services_publish_request(void *frame, size_t size,
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int sys_services_publish_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_sys_services_publish_request = {
+    .ordinal = SYS_SERVICES_PUBLISH_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(sys_services_publish_request),
+    .max_bytes = SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_services_publish_request_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_sys_services_publish_request(frame, size, handles, handle_count);
+	sys_services_publish_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_services_publish_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_services_publish_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_services_publish_request **)out = p;
+	return IDL_OK;
 }
 
-int sys_services_publish_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const sys_services_publish_request **out)
+IDL_INLINE int check_sys_services_publish_request(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const sys_services_publish_request **out)
+{
+	int err;
+	sys_services_publish_request *p = frame;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_sys_services_publish_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_publish_request_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int sys_services_publish_request_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const sys_services_publish_request *view;
+	return check_sys_services_publish_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int sys_services_publish_request_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const sys_services_publish_request **out)
 {
 	if (buf_max < SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES,
+	                   (uint32_t)sizeof(sys_services_publish_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_sys_services_publish_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_sys_services_publish_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* sys.idl:75: Services.publish reply */
@@ -372,62 +542,139 @@ int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg,
 	sys_services_publish_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_SERVICES_PUBLISH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_services_publish_reply(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count)
+IDL_INLINE int fields_sys_services_publish_reply(idl_decoder *d, sys_services_publish_reply *p,
+                                                 uint32_t sent)
 {
-	sys_services_publish_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int sys_services_publish_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count)
+static const idl_message_info info_sys_services_publish_reply = {
+    .ordinal = SYS_SERVICES_PUBLISH_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(sys_services_publish_reply),
+    .max_bytes = SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_services_publish_reply_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
-	return check_sys_services_publish_reply(frame, size, handles, handle_count);
+	sys_services_publish_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_services_publish_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_services_publish_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_services_publish_reply **)out = p;
+	return IDL_OK;
 }
 
-int sys_services_publish_reply_decode(const void *shared, size_t available, void *buf,
-                                      size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count, const sys_services_publish_reply **out)
+IDL_INLINE int check_sys_services_publish_reply(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count,
+                                                const sys_services_publish_reply **out)
+{
+	sys_services_publish_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_sys_services_publish_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_publish_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int sys_services_publish_reply_validate(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count)
+{
+	const sys_services_publish_reply *view;
+	return check_sys_services_publish_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_sys_services_publish_reply_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(sys_services_publish_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_services_publish_reply_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
+IDL_FLATTEN int sys_services_publish_reply_decode(const void *shared, size_t available, void *buf,
+                                                  size_t buf_max, const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const sys_services_publish_reply **out)
 {
 	if (buf_max < SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_sys_services_publish_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	sys_services_publish_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_sys_services_publish_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_sys_services_publish_reply_other(shared, available, buf, size, handles,
+	                                               handle_count, out);
 }
 
 int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -444,7 +691,7 @@ int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -463,8 +710,8 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -485,78 +732,122 @@ int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request
 	sys_services_withdraw_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_services_withdraw_request(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count)
+IDL_INLINE int fields_sys_services_withdraw_request(idl_decoder *d,
+                                                    sys_services_withdraw_request *p, uint32_t sent)
 {
 	int err;
-	sys_services_withdraw_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* sys.idl:78: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int sys_services_withdraw_request_validate(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_sys_services_withdraw_request = {
+    .ordinal = SYS_SERVICES_WITHDRAW_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(sys_services_withdraw_request),
+    .max_bytes = SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_services_withdraw_request_other(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
-	return check_sys_services_withdraw_request(frame, size, handles, handle_count);
+	sys_services_withdraw_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_services_withdraw_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_services_withdraw_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_services_withdraw_request **)out = p;
+	return IDL_OK;
 }
 
-int sys_services_withdraw_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const sys_services_withdraw_request **out)
+IDL_INLINE int check_sys_services_withdraw_request(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const sys_services_withdraw_request **out)
+{
+	int err;
+	sys_services_withdraw_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_sys_services_withdraw_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_withdraw_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int sys_services_withdraw_request_validate(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	const sys_services_withdraw_request *view;
+	return check_sys_services_withdraw_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int sys_services_withdraw_request_decode(const void *shared, size_t available,
+                                                     void *buf, size_t buf_max,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const sys_services_withdraw_request **out)
 {
 	if (buf_max < SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES,
+	                   (uint32_t)sizeof(sys_services_withdraw_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_sys_services_withdraw_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_sys_services_withdraw_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* sys.idl:78: Services.withdraw reply */
@@ -567,63 +858,139 @@ int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *ms
 	sys_services_withdraw_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_services_withdraw_reply(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count)
+IDL_INLINE int fields_sys_services_withdraw_reply(idl_decoder *d, sys_services_withdraw_reply *p,
+                                                  uint32_t sent)
 {
-	sys_services_withdraw_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count)
+static const idl_message_info info_sys_services_withdraw_reply = {
+    .ordinal = SYS_SERVICES_WITHDRAW_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(sys_services_withdraw_reply),
+    .max_bytes = SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_services_withdraw_reply_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
-	return check_sys_services_withdraw_reply(frame, size, handles, handle_count);
+	sys_services_withdraw_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_services_withdraw_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_services_withdraw_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_services_withdraw_reply **)out = p;
+	return IDL_OK;
 }
 
-int sys_services_withdraw_reply_decode(const void *shared, size_t available, void *buf,
-                                       size_t buf_max, const idl_typed_handle *handles,
-                                       uint32_t handle_count,
-                                       const sys_services_withdraw_reply **out)
+IDL_INLINE int check_sys_services_withdraw_reply(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count,
+                                                 const sys_services_withdraw_reply **out)
+{
+	sys_services_withdraw_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_sys_services_withdraw_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_withdraw_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int sys_services_withdraw_reply_validate(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count)
+{
+	const sys_services_withdraw_reply *view;
+	return check_sys_services_withdraw_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_sys_services_withdraw_reply_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(sys_services_withdraw_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_services_withdraw_reply_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
+IDL_FLATTEN int sys_services_withdraw_reply_decode(const void *shared, size_t available, void *buf,
+                                                   size_t buf_max, const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const sys_services_withdraw_reply **out)
 {
 	if (buf_max < SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_sys_services_withdraw_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	sys_services_withdraw_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_sys_services_withdraw_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_sys_services_withdraw_reply_other(shared, available, buf, size, handles,
+	                                                handle_count, out);
 }
 
 int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -641,7 +1008,7 @@ int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void 
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -660,8 +1027,8 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -682,78 +1049,121 @@ int64_t sys_services_published_event_encode(const sys_services_published_event *
 	sys_services_published_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_SERVICES_PUBLISHED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_services_published_event(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_sys_services_published_event(idl_decoder *d, sys_services_published_event *p,
+                                                   uint32_t sent)
 {
 	int err;
-	sys_services_published_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_SERVICES_PUBLISHED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* sys.idl:82: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int sys_services_published_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_sys_services_published_event = {
+    .ordinal = SYS_SERVICES_PUBLISHED_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(sys_services_published_event),
+    .max_bytes = SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_services_published_event_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_sys_services_published_event(frame, size, handles, handle_count);
+	sys_services_published_event *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_services_published_event, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_services_published_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_services_published_event **)out = p;
+	return IDL_OK;
 }
 
-int sys_services_published_event_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const sys_services_published_event **out)
+IDL_INLINE int check_sys_services_published_event(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const sys_services_published_event **out)
+{
+	int err;
+	sys_services_published_event *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_SERVICES_PUBLISHED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_sys_services_published_event(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_published_event_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int sys_services_published_event_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const sys_services_published_event *view;
+	return check_sys_services_published_event(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int sys_services_published_event_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const sys_services_published_event **out)
 {
 	if (buf_max < SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES,
+	                   (uint32_t)sizeof(sys_services_published_event));
 	if (size < 0)
 		return (int)size;
-	int err = check_sys_services_published_event(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_sys_services_published_event(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* sys.idl:92: Supervisor.restart request */
@@ -765,78 +1175,123 @@ int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_reque
 	sys_supervisor_restart_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_supervisor_restart_request(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_sys_supervisor_restart_request(idl_decoder *d,
+                                                     sys_supervisor_restart_request *p,
+                                                     uint32_t sent)
 {
 	int err;
-	sys_supervisor_restart_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* sys.idl:92: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int sys_supervisor_restart_request_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_sys_supervisor_restart_request = {
+    .ordinal = SYS_SUPERVISOR_RESTART_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(sys_supervisor_restart_request),
+    .max_bytes = SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_supervisor_restart_request_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_sys_supervisor_restart_request(frame, size, handles, handle_count);
+	sys_supervisor_restart_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_supervisor_restart_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_supervisor_restart_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_supervisor_restart_request **)out = p;
+	return IDL_OK;
 }
 
-int sys_supervisor_restart_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const sys_supervisor_restart_request **out)
+IDL_INLINE int check_sys_supervisor_restart_request(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const sys_supervisor_restart_request **out)
+{
+	int err;
+	sys_supervisor_restart_request *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_sys_supervisor_restart_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_supervisor_restart_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int sys_supervisor_restart_request_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const sys_supervisor_restart_request *view;
+	return check_sys_supervisor_restart_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int sys_supervisor_restart_request_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const sys_supervisor_restart_request **out)
 {
 	if (buf_max < SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES,
+	                   (uint32_t)sizeof(sys_supervisor_restart_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_sys_supervisor_restart_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_sys_supervisor_restart_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* sys.idl:92: Supervisor.restart reply */
@@ -847,63 +1302,140 @@ int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *
 	sys_supervisor_restart_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_supervisor_restart_reply(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_sys_supervisor_restart_reply(idl_decoder *d, sys_supervisor_restart_reply *p,
+                                                   uint32_t sent)
 {
-	sys_supervisor_restart_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int sys_supervisor_restart_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_sys_supervisor_restart_reply = {
+    .ordinal = SYS_SUPERVISOR_RESTART_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(sys_supervisor_restart_reply),
+    .max_bytes = SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_supervisor_restart_reply_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_sys_supervisor_restart_reply(frame, size, handles, handle_count);
+	sys_supervisor_restart_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_supervisor_restart_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_supervisor_restart_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_supervisor_restart_reply **)out = p;
+	return IDL_OK;
 }
 
-int sys_supervisor_restart_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const sys_supervisor_restart_reply **out)
+IDL_INLINE int check_sys_supervisor_restart_reply(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const sys_supervisor_restart_reply **out)
+{
+	sys_supervisor_restart_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_sys_supervisor_restart_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_supervisor_restart_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int sys_supervisor_restart_reply_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const sys_supervisor_restart_reply *view;
+	return check_sys_supervisor_restart_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_sys_supervisor_restart_reply_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(sys_supervisor_restart_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_supervisor_restart_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
+IDL_FLATTEN int sys_supervisor_restart_reply_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const sys_supervisor_restart_reply **out)
 {
 	if (buf_max < SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_sys_supervisor_restart_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	sys_supervisor_restart_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_sys_supervisor_restart_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_sys_supervisor_restart_reply_other(shared, available, buf, size, handles,
+	                                                 handle_count, out);
 }
 
 int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -921,7 +1453,7 @@ int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -940,8 +1472,8 @@ int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_er
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -961,66 +1493,146 @@ int64_t sys_listener_open_session_request_encode(const sys_listener_open_session
 	sys_listener_open_session_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_listener_open_session_request(void *frame, size_t size,
-                                                          const idl_typed_handle *handles,
-                                                          uint32_t handle_count)
+IDL_INLINE int fields_sys_listener_open_session_request(idl_decoder *d,
+                                                        sys_listener_open_session_request *p,
+                                                        uint32_t sent)
 {
-	sys_listener_open_session_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int sys_listener_open_session_request_validate(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count)
+static const idl_message_info info_sys_listener_open_session_request = {
+    .ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(sys_listener_open_session_request),
+    .max_bytes = SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_listener_open_session_request_other(void *frame, size_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count, void *out)
 {
-	return check_sys_listener_open_session_request(frame, size, handles, handle_count);
+	sys_listener_open_session_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_listener_open_session_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_listener_open_session_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_listener_open_session_request **)out = p;
+	return IDL_OK;
 }
 
-int sys_listener_open_session_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const sys_listener_open_session_request **out)
+IDL_INLINE int
+check_sys_listener_open_session_request(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count,
+                                        const sys_listener_open_session_request **out)
+{
+	sys_listener_open_session_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_sys_listener_open_session_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_listener_open_session_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int sys_listener_open_session_request_validate(void *frame, size_t size,
+                                                           const idl_typed_handle *handles,
+                                                           uint32_t handle_count)
+{
+	const sys_listener_open_session_request *view;
+	return check_sys_listener_open_session_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_sys_listener_open_session_request_other(const void *shared, size_t available,
+                                                          void *buf, uint32_t size,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(sys_listener_open_session_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_listener_open_session_request_other(buf, (size_t)held, handles,
+	                                                     handle_count, out);
+}
+
+IDL_FLATTEN int
+sys_listener_open_session_request_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const sys_listener_open_session_request **out)
 {
 	if (buf_max < SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy_exact(shared, available, buf,
-	                                    SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_sys_listener_open_session_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	sys_listener_open_session_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_sys_listener_open_session_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_sys_listener_open_session_request_other(shared, available, buf, size, handles,
+	                                                      handle_count, out);
 }
 
 /* sys.idl:104: Listener.open_session reply */
@@ -1032,7 +1644,7 @@ int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_r
 	sys_listener_open_session_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -1040,70 +1652,156 @@ int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_r
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_sys_listener_open_session_reply(void *frame, size_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count)
+IDL_INLINE int fields_sys_listener_open_session_reply(idl_decoder *d,
+                                                      sys_listener_open_session_reply *p,
+                                                      uint32_t sent)
 {
 	int err;
-	sys_listener_open_session_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* sys.idl:104: channel */
 	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
 }
 
-int sys_listener_open_session_reply_validate(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_sys_listener_open_session_reply = {
+    .ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(sys_listener_open_session_reply),
+    .max_bytes = SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_sys_listener_open_session_reply_other(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
 {
-	return check_sys_listener_open_session_reply(frame, size, handles, handle_count);
+	sys_listener_open_session_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_sys_listener_open_session_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_sys_listener_open_session_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const sys_listener_open_session_reply **)out = p;
+	return IDL_OK;
 }
 
-int sys_listener_open_session_reply_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count,
-                                           const sys_listener_open_session_reply **out)
+IDL_INLINE int check_sys_listener_open_session_reply(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const sys_listener_open_session_reply **out)
+{
+	int err;
+	sys_listener_open_session_reply *p = frame;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_sys_listener_open_session_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_listener_open_session_reply_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int sys_listener_open_session_reply_validate(void *frame, size_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count)
+{
+	const sys_listener_open_session_reply *view;
+	return check_sys_listener_open_session_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_sys_listener_open_session_reply_other(const void *shared, size_t available,
+                                                        void *buf, uint32_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES,
+		    (uint32_t)sizeof(sys_listener_open_session_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_listener_open_session_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                   out);
+}
+
+IDL_FLATTEN int sys_listener_open_session_reply_decode(const void *shared, size_t available,
+                                                       void *buf, size_t buf_max,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count,
+                                                       const sys_listener_open_session_reply **out)
 {
 	if (buf_max < SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_sys_listener_open_session_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_listener_open_session_reply *p = buf;
+	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_sys_listener_open_session_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_sys_listener_open_session_reply_other(shared, available, buf, size, handles,
+	                                                    handle_count, out);
 }
 
 int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -1121,7 +1819,7 @@ int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, v
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -1140,8 +1838,8 @@ int sys_listener_open_session_error_validate(const void *frame, size_t size, sys
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -1257,6 +1955,7 @@ static inline int start_sys_services_lookup(idl_endpoint *ep,
                                             const sys_services_lookup_request *req, idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(sys_services_lookup_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1278,11 +1977,11 @@ static inline int finish_sys_services_lookup(idl_endpoint *ep, idl_call *call,
 		err = sys_services_lookup_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = sys_services_lookup_reply_validate(buf->bytes, call->size, call->handles,
-	                                         call->handle_count);
+	err = check_sys_services_lookup_reply(buf->bytes, call->size, call->handles,
+	                                      call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_LOOKUP_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1320,6 +2019,7 @@ static inline int start_sys_services_publish(idl_endpoint *ep,
                                              idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(sys_services_publish_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1341,11 +2041,11 @@ static inline int finish_sys_services_publish(idl_endpoint *ep, idl_call *call,
 		err = sys_services_publish_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = sys_services_publish_reply_validate(buf->bytes, call->size, call->handles,
-	                                          call->handle_count);
+	err = check_sys_services_publish_reply(buf->bytes, call->size, call->handles,
+	                                       call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_PUBLISH_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1383,6 +2083,7 @@ static inline int start_sys_services_withdraw(idl_endpoint *ep,
                                               idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(sys_services_withdraw_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1404,11 +2105,11 @@ static inline int finish_sys_services_withdraw(idl_endpoint *ep, idl_call *call,
 		err = sys_services_withdraw_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = sys_services_withdraw_reply_validate(buf->bytes, call->size, call->handles,
-	                                           call->handle_count);
+	err = check_sys_services_withdraw_reply(buf->bytes, call->size, call->handles,
+	                                        call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_WITHDRAW_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1450,12 +2151,12 @@ static int serve_sys_services_lookup(const sys_services_handlers *h, idl_request
                                      size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count)
 {
-	int err = sys_services_lookup_request_validate(frame, size, handles, handle_count);
+	const sys_services_lookup_request *req;
+	int err = check_sys_services_lookup_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->lookup == NULL)
-		return IDL_E_NO_HANDLER;
-	const sys_services_lookup_request *req = frame;
+	if (h->lookup == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	sys_services_lookup_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1481,12 +2182,12 @@ static int serve_sys_services_publish(const sys_services_handlers *h, idl_reques
                                       size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count)
 {
-	int err = sys_services_publish_request_validate(frame, size, handles, handle_count);
+	const sys_services_publish_request *req;
+	int err = check_sys_services_publish_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->publish == NULL)
-		return IDL_E_NO_HANDLER;
-	const sys_services_publish_request *req = frame;
+	if (h->publish == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	sys_services_publish_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1512,12 +2213,12 @@ static int serve_sys_services_withdraw(const sys_services_handlers *h, idl_reque
                                        size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count)
 {
-	int err = sys_services_withdraw_request_validate(frame, size, handles, handle_count);
+	const sys_services_withdraw_request *req;
+	int err = check_sys_services_withdraw_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->withdraw == NULL)
-		return IDL_E_NO_HANDLER;
-	const sys_services_withdraw_request *req = frame;
+	if (h->withdraw == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	sys_services_withdraw_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1663,6 +2364,8 @@ const idl_interface sys_services_interface = {
     .protocol = SYS_SERVICES_PROTOCOL,
     .max_frame_bytes = SYS_SERVICES_MAX_FRAME_BYTES,
     .max_request_bytes = 112u,
+    .version = SYS_SERVICES_VERSION,
+    .oldest = SYS_SERVICES_OLDEST_VERSION,
     .dispatch = dispatch_sys_services,
 };
 
@@ -1682,7 +2385,7 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
 		h->published(ctx, frame);
 		return IDL_OK;
 	default:
-		return IDL_E_ORDINAL;
+		return idl_unknown_event(frame, size, handle_count);
 	}
 }
 
@@ -1721,6 +2424,7 @@ static inline int start_sys_supervisor_restart(idl_endpoint *ep,
                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(sys_supervisor_restart_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1742,11 +2446,11 @@ static inline int finish_sys_supervisor_restart(idl_endpoint *ep, idl_call *call
 		err = sys_supervisor_restart_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = sys_supervisor_restart_reply_validate(buf->bytes, call->size, call->handles,
-	                                            call->handle_count);
+	err = check_sys_supervisor_restart_reply(buf->bytes, call->size, call->handles,
+	                                         call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, SYS_SUPERVISOR_RESTART_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1782,12 +2486,12 @@ static int serve_sys_supervisor_restart(const sys_supervisor_handlers *h, idl_re
                                         void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
-	int err = sys_supervisor_restart_request_validate(frame, size, handles, handle_count);
+	const sys_supervisor_restart_request *req;
+	int err = check_sys_supervisor_restart_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->restart == NULL)
-		return IDL_E_NO_HANDLER;
-	const sys_supervisor_restart_request *req = frame;
+	if (h->restart == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	sys_supervisor_restart_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1865,6 +2569,8 @@ const idl_interface sys_supervisor_interface = {
     .protocol = SYS_SUPERVISOR_PROTOCOL,
     .max_frame_bytes = SYS_SUPERVISOR_MAX_FRAME_BYTES,
     .max_request_bytes = 104u,
+    .version = SYS_SUPERVISOR_VERSION,
+    .oldest = SYS_SUPERVISOR_OLDEST_VERSION,
     .dispatch = dispatch_sys_supervisor,
 };
 
@@ -1904,6 +2610,7 @@ static inline int start_sys_listener_open_session(idl_endpoint *ep,
                                                   idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(sys_listener_open_session_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1925,11 +2632,12 @@ static inline int finish_sys_listener_open_session(idl_endpoint *ep, idl_call *c
 		err = sys_listener_open_session_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = sys_listener_open_session_reply_validate(buf->bytes, call->size, call->handles,
-	                                               call->handle_count);
+	err = check_sys_listener_open_session_reply(buf->bytes, call->size, call->handles,
+	                                            call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size,
+		                            SYS_LISTENER_OPEN_SESSION_ORDINAL, call->handle_count,
+		                            err);
 	return IDL_OK;
 }
 
@@ -1966,12 +2674,12 @@ static int serve_sys_listener_open_session(const sys_listener_handlers *h, idl_r
                                            void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count)
 {
-	int err = sys_listener_open_session_request_validate(frame, size, handles, handle_count);
+	const sys_listener_open_session_request *req;
+	int err = check_sys_listener_open_session_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->open_session == NULL)
-		return IDL_E_NO_HANDLER;
-	const sys_listener_open_session_request *req = frame;
+	if (h->open_session == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	sys_listener_open_session_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -2049,5 +2757,7 @@ const idl_interface sys_listener_interface = {
     .protocol = SYS_LISTENER_PROTOCOL,
     .max_frame_bytes = SYS_LISTENER_MAX_FRAME_BYTES,
     .max_request_bytes = 32u,
+    .version = SYS_LISTENER_VERSION,
+    .oldest = SYS_LISTENER_OLDEST_VERSION,
     .dispatch = dispatch_sys_listener,
 };

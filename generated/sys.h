@@ -160,6 +160,8 @@ typedef struct sys_listener_open_session_reply sys_listener_open_session_reply;
  */
 #define SYS_SERVICES_MAX_FRAME_BYTES              1024u
 #define SYS_SERVICES_PROTOCOL                     0x0be56258u
+#define SYS_SERVICES_VERSION                      1u
+#define SYS_SERVICES_OLDEST_VERSION               1u
 #define SYS_SERVICES_LOOKUP_ORDINAL               0x608d1aa4u
 #define SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES     104u
 #define SYS_SERVICES_LOOKUP_REQUEST_MAX_HANDLES   0u
@@ -470,6 +472,8 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
  */
 #define SYS_SUPERVISOR_MAX_FRAME_BYTES             1024u
 #define SYS_SUPERVISOR_PROTOCOL                    0x5b470ea2u
+#define SYS_SUPERVISOR_VERSION                     1u
+#define SYS_SUPERVISOR_OLDEST_VERSION              1u
 #define SYS_SUPERVISOR_RESTART_ORDINAL             0x5b1f8b5fu
 #define SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES   104u
 #define SYS_SUPERVISOR_RESTART_REQUEST_MAX_HANDLES 0u
@@ -589,6 +593,8 @@ extern const idl_interface sys_supervisor_interface;
  */
 #define SYS_LISTENER_MAX_FRAME_BYTES                  1024u
 #define SYS_LISTENER_PROTOCOL                         0x1bf74f50u
+#define SYS_LISTENER_VERSION                          1u
+#define SYS_LISTENER_OLDEST_VERSION                   1u
 #define SYS_LISTENER_OPEN_SESSION_ORDINAL             0x36a68c11u
 #define SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES   32u
 #define SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_HANDLES 0u

@@ -36,20 +36,42 @@
 #define IDL_INLINE static inline
 #endif
 
+/* The slow paths: a frame of another version, or a malformed one. Kept out
+ * of line so that the fast path of a validator stays small. */
+#if defined(__GNUC__)
+#define IDL_COLD        __attribute__((noinline, cold))
+#define IDL_COLD_HELPER __attribute__((noinline, cold, unused)) static
+#else
+#define IDL_COLD
+#define IDL_COLD_HELPER static
+#endif
+
+/* A decoder's fast path inlines the checks of the structs and unions it
+ * reaches, though the slow path calls them too. */
+#if defined(__GNUC__)
+#define IDL_FLATTEN __attribute__((flatten))
+#else
+#define IDL_FLATTEN
+#endif
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "idlc's generated code maps the little-endian wire format directly"
 #endif
 
-#define IDL_WIRE_VERSION 1
+#define IDL_WIRE_VERSION 2
 
-/* Every frame begins with this header; its size counts the whole frame. */
+/*
+ * Every frame begins with this header; its size counts the whole frame.
+ * inline_size says which version of the message the sender wrote: where
+ * its inline part ends and its out-of-line part begins (docs/evolution.md).
+ */
 typedef struct idl_frame_header {
 	uint32_t size;         /* bytes in the frame, header included; a multiple of 8 */
 	uint32_t ordinal;      /* which method or event */
 	uint64_t txid;         /* matches a reply to its request; 0 on one-way and events */
 	uint16_t flags;        /* exactly one IDL_FLAG_ kind bit, maybe IDL_FLAG_ERROR */
 	uint16_t handle_count; /* handles that travel beside the bytes */
-	uint32_t reserved;     /* zero */
+	uint32_t inline_size;  /* bytes of header and inline part; a multiple of 8 */
 } idl_frame_header;
 
 #define IDL_FRAME_HEADER_BYTES 24u
@@ -60,12 +82,16 @@ _Static_assert(sizeof(idl_frame_header) == IDL_FRAME_HEADER_BYTES, "frame header
 #define IDL_FLAG_REPLY   0x0002u /* server to client, answers a request */
 #define IDL_FLAG_EVENT   0x0004u /* server to client, unsolicited */
 #define IDL_FLAG_ERROR   0x0008u /* with REPLY: the body is the method's error value */
+#define IDL_FLAG_NOT_SUPPORTED                                                                     \
+	0x0010u /* with REPLY: the server does not know the method; no body */
 
 /* The largest number of handles one frame may carry. */
 #define IDL_MAX_HANDLES 64u
 
 /* An error reply: the header and the error value, padded to 8 bytes. */
 #define IDL_ERROR_FRAME_BYTES 32u
+/* A "not supported" reply: the header alone. */
+#define IDL_NOT_SUPPORTED_FRAME_BYTES 24u
 
 /*
  * Error codes of generated code and of the runtime. Every violation of the
@@ -109,7 +135,11 @@ enum idl_error {
 	IDL_E_NO_HANDLER = -32,   /* the server has no handler for a valid ordinal */
 	IDL_E_INVALID_ARGUMENT = -33, /* encoder input outside the declared bounds */
 	IDL_E_HANDLE_KIND = -34, /* a handle, or a channel's interface, not of the kind declared */
-	IDL_E_REPLIED = -35      /* the reply token was used already, or never given out */
+	IDL_E_REPLIED = -35,     /* the reply token was used already, or never given out */
+	IDL_E_INLINE_SIZE = -36, /* header inline size unaligned, or of no version of the message */
+	IDL_E_ENVELOPE = -37,    /* a flexible union's byte or handle count is not its variant's */
+	IDL_E_NOT_SUPPORTED = -38, /* the server does not know the method; the channel stays open */
+	IDL_E_VERSION = -39 /* the peer's interface version or wire format cannot talk to ours */
 };
 
 /* A one-line name for an error code, for logs and test messages. */
@@ -188,6 +218,14 @@ static inline const char *idl_error_name(int err)
 		return "handle of the wrong kind";
 	case IDL_E_REPLIED:
 		return "already replied";
+	case IDL_E_INLINE_SIZE:
+		return "bad inline size";
+	case IDL_E_ENVELOPE:
+		return "bad flexible union envelope";
+	case IDL_E_NOT_SUPPORTED:
+		return "not supported";
+	case IDL_E_VERSION:
+		return "interface versions cannot talk";
 	default:
 		return "unknown error";
 	}
@@ -269,14 +307,55 @@ IDL_INLINE void idl_copy(void *dst, const void *src, size_t n)
 }
 
 /*
+ * The known part of a frame larger than the buffer for it: a frame of a
+ * newer version of the message (its inline part, `inline_size` in its
+ * header, is larger than ours, `inline_bytes`), of which the receiver reads
+ * only what its own version knows. Copies the header, our inline part, and
+ * the first max_bytes - inline_bytes bytes of the frame's out-of-line part
+ * to just after our inline part, where our validator looks for it: each
+ * byte of `src` is read at most once, the unknown inline fields never. The
+ * header's size keeps the sender's `size`, larger than what the buffer
+ * holds, which is how a validator knows the frame was cut to its known part.
+ *
+ * Returns the bytes written, or IDL_E_FRAME_TOO_LARGE when the frame is not
+ * a newer version's (only those may exceed the receiver's maximum), or
+ * IDL_E_FRAME_CHANGED when src is shared memory that changed meanwhile.
+ */
+IDL_COLD_HELPER int64_t idl_frame_copy_known(const void *src, uint32_t size, void *buf,
+                                             size_t max_bytes, uint32_t inline_bytes)
+{
+	if (max_bytes < inline_bytes || inline_bytes < IDL_FRAME_HEADER_BYTES)
+		return IDL_E_FRAME_TOO_LARGE;
+	IDL_MEMCPY(buf, src, IDL_FRAME_HEADER_BYTES);
+	const idl_frame_header *h = buf;
+	if (h->size != size)
+		return IDL_E_FRAME_CHANGED;
+	uint32_t sent = h->inline_size;
+	if (sent <= inline_bytes || (sent & (IDL_FRAME_ALIGN - 1)) != 0 || sent > size)
+		return IDL_E_FRAME_TOO_LARGE;
+	const uint8_t *from = src;
+	uint8_t *to = buf;
+	IDL_MEMCPY(to + IDL_FRAME_HEADER_BYTES, from + IDL_FRAME_HEADER_BYTES,
+	           inline_bytes - IDL_FRAME_HEADER_BYTES);
+	size_t room = max_bytes - inline_bytes;
+	size_t known = size - sent < room ? size - sent : room;
+	IDL_MEMCPY(to + inline_bytes, from + sent, known);
+	return (int64_t)(inline_bytes + known);
+}
+
+/*
  * Copies an untrusted frame out of shared memory: the first step of every
  * decoder. The size field is read exactly once; the frame is copied with one
  * memcpy; shared memory is never read again. The caller then validates the
- * private copy, which nothing else can change.
+ * private copy, which nothing else can change. A frame above max_bytes is
+ * copied only when it is a newer version of the message (inline part
+ * larger than inline_bytes), and then only its known part
+ * (idl_frame_copy_known).
  *
- * Returns the frame's size, or a negative idl_error.
+ * Returns the bytes copied, or a negative idl_error.
  */
-IDL_INLINE int64_t idl_frame_copy(const void *shared, size_t available, void *buf, size_t max_bytes)
+IDL_INLINE int64_t idl_frame_copy(const void *shared, size_t available, void *buf, size_t max_bytes,
+                                  uint32_t inline_bytes)
 {
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_BUFFER;
@@ -289,7 +368,7 @@ IDL_INLINE int64_t idl_frame_copy(const void *shared, size_t available, void *bu
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	if (size > max_bytes)
-		return IDL_E_FRAME_TOO_LARGE;
+		return idl_frame_copy_known(shared, size, buf, max_bytes, inline_bytes);
 	idl_copy(buf, shared, size);
 	/* The peer may have changed the size field between the read and the copy. */
 	if (((const idl_frame_header *)buf)->size != size)
@@ -298,34 +377,39 @@ IDL_INLINE int64_t idl_frame_copy(const void *shared, size_t available, void *bu
 }
 
 /*
- * idl_frame_copy for a message of one fixed size, `exact` bytes: the copy
- * has a constant size, which compilers turn into a few moves. Errors are the
- * same as idl_frame_copy's, and a frame shorter than the message is
- * IDL_E_MESSAGE_SHORT. Meant for small frames: larger constant copies may
- * become `rep movs`, slower than the library call.
+ * For a message of one fixed size: the single read of the size field, so
+ * that the decoder copies a frame of exactly its size with a constant size
+ * (a few moves instead of a library call), and hands any other size (an
+ * earlier or later version of the message, or a malformed frame) to
+ * idl_frame_copy_sized, on its slow path. Meant for small frames: larger
+ * constant copies may become `rep movs`, slower than the library call.
+ *
+ * Returns the size field, or a negative idl_error.
  */
-IDL_INLINE int64_t idl_frame_copy_exact(const void *shared, size_t available, void *buf,
-                                        uint32_t exact)
+IDL_INLINE int64_t idl_frame_size_once(const void *shared, size_t available, const void *buf)
 {
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_BUFFER;
 	if (available < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
-	/* The single read of the size field, as in idl_frame_copy. */
-	uint32_t size = *(const volatile uint32_t *)shared;
-	if (size != exact) {
-		if (size < IDL_FRAME_HEADER_BYTES || (size & (IDL_FRAME_ALIGN - 1)) != 0)
-			return IDL_E_FRAME_SIZE;
-		if (size > available)
-			return IDL_E_FRAME_TRUNCATED;
-		return size > exact ? IDL_E_FRAME_TOO_LARGE : IDL_E_MESSAGE_SHORT;
-	}
+	/* The single read of the size field; a volatile load, so it is not repeated. */
+	return *(const volatile uint32_t *)shared;
+}
+
+/* The copy of idl_frame_copy, for a size field read already. */
+IDL_COLD_HELPER int64_t idl_frame_copy_sized(const void *shared, size_t available, void *buf,
+                                             size_t max_bytes, uint32_t inline_bytes, uint32_t size)
+{
+	if (size < IDL_FRAME_HEADER_BYTES || (size & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_FRAME_SIZE;
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, exact);
-	if (((const idl_frame_header *)buf)->size != exact)
+	if (size > max_bytes)
+		return idl_frame_copy_known(shared, size, buf, max_bytes, inline_bytes);
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
-	return exact;
+	return size;
 }
 
 /*
@@ -425,33 +509,29 @@ IDL_INLINE uint64_t idl_align8(uint64_t n)
 }
 
 /*
- * True when a header's flags, handle count and reserved field hold exactly
- * these values: the three share 8 bytes, so one compare checks them.
+ * True when a header's flags, handle count and inline size hold exactly
+ * these values: the three share 8 bytes, so one compare checks them. The
+ * inline size is the receiver's own: a frame of another version fails here
+ * and goes the slow way (idl_other_begin).
  */
-IDL_INLINE bool idl_header_tail_is(const idl_frame_header *h, uint16_t flags, uint32_t handle_count)
+IDL_INLINE bool idl_header_tail_is(const idl_frame_header *h, uint16_t flags, uint32_t handle_count,
+                                   uint32_t inline_bytes)
 {
-	uint64_t expected = flags | (uint64_t)handle_count << 16;
+	uint64_t expected = flags | (uint64_t)handle_count << 16 | (uint64_t)inline_bytes << 32;
 	return handle_count <= 0xffffu && idl_load64((const uint8_t *)&h->flags) == expected;
 }
 
-/* Names the field idl_header_tail_is found wrong. */
-static inline int idl_header_tail_error(const idl_frame_header *h, uint16_t flags)
-{
-	if (h->flags != flags)
-		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
-	return IDL_E_HANDLE_COUNT;
-}
-
 /*
- * The state of one validation: the private frame, how far its out-of-line
- * blocks reach so far, and the handles that came with it. Generated
- * validators carry it through every field.
+ * The state of one validation: the private frame's out-of-line part, how
+ * far its blocks reach so far, and the handles that came with it. Offsets
+ * on the wire count from the start of the out-of-line part, so that they do
+ * not depend on the size of the inline part, which grows from one version
+ * of a message to the next. Generated validators carry it through every
+ * field.
  */
 typedef struct idl_decoder {
-	uint8_t *base;   /* the private copy */
-	uint64_t size;   /* the frame's size */
+	uint8_t *base;   /* the out-of-line part of the private copy */
+	uint64_t size;   /* its bytes */
 	uint64_t cursor; /* where the next out-of-line block must start */
 	const idl_typed_handle *handles;
 	uint32_t handle_count;
@@ -563,7 +643,188 @@ IDL_INLINE int idl_take_handle(idl_decoder *d, idl_handle *h, uint32_t kind)
 	return IDL_OK;
 }
 
-/* The state of one encoding: the output frame and the handles moved out. */
+/*
+ * A flexible union's envelope: what its variant takes beyond its inline
+ * payload, so that a receiver that does not know the variant (a newer
+ * sender's) can step over its out-of-line blocks and its handles.
+ */
+typedef struct idl_envelope {
+	uint32_t bytes;   /* the variant's out-of-line bytes, padding included */
+	uint16_t handles; /* the variant's handles */
+	uint16_t reserved;
+} idl_envelope;
+
+_Static_assert(sizeof(idl_envelope) == 8, "envelope layout");
+
+/* Steps over the blocks and handles of a variant the receiver does not know. */
+IDL_INLINE int idl_skip_envelope(idl_decoder *d, const idl_envelope *env)
+{
+	if (env->reserved != 0)
+		return IDL_E_RESERVED;
+	if ((env->bytes & (IDL_FRAME_ALIGN - 1)) != 0 || env->bytes > d->size - d->cursor)
+		return IDL_E_ENVELOPE;
+	if (env->handles > d->handle_count - d->next_handle)
+		return IDL_E_ENVELOPE;
+	d->cursor += env->bytes;
+	d->next_handle += env->handles;
+	return IDL_OK;
+}
+
+/* After a known variant, validated from cursor and next_handle on: its
+ * envelope must count exactly what it took. */
+IDL_INLINE int idl_end_envelope(const idl_decoder *d, const idl_envelope *env, uint64_t cursor,
+                                uint32_t next_handle)
+{
+	if (env->reserved != 0)
+		return IDL_E_RESERVED;
+	if (env->bytes != d->cursor - cursor || env->handles != d->next_handle - next_handle)
+		return IDL_E_ENVELOPE;
+	return IDL_OK;
+}
+
+/*
+ * What a validator's slow path needs to know of its message: how a frame
+ * of any version of it must begin, and the versions it knows.
+ */
+#define IDL_TXID_ANY     0 /* a reply: the stub matches it */
+#define IDL_TXID_NONZERO 1 /* a two-way request */
+#define IDL_TXID_ZERO    2 /* a one-way request or an event */
+
+typedef struct idl_message_info {
+	uint32_t ordinal;
+	uint16_t flags;          /* the frame kind */
+	uint16_t txid;           /* IDL_TXID_ */
+	uint32_t inline_bytes;   /* the inline part of the receiver's version, header included */
+	uint32_t max_bytes;      /* the largest frame of the receiver's version */
+	const uint32_t *earlier; /* the inline parts of its earlier versions, ascending */
+	uint32_t earlier_count;
+} idl_message_info;
+
+/*
+ * Moves n bytes (a multiple of 8) up to dst > src in one private buffer,
+ * last word first, so the two may overlap. A loop, not memmove, which
+ * freestanding code does not have; the empty asm keeps compilers from
+ * making it one.
+ */
+static inline void idl_move_up(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	for (size_t i = n; i >= 8; i -= 8) {
+		uint64_t w = idl_load64(src + i - 8);
+		IDL_MEMCPY(dst + i - 8, &w, sizeof(w));
+#if defined(__GNUC__)
+		__asm__("" ::: "memory");
+#endif
+	}
+}
+
+/*
+ * The slow path of a validator: a frame that failed one of the fast path's
+ * checks of its header and size. Either it is malformed, and this says
+ * which rule it broke, or it is another version of the message:
+ *
+ *  - an earlier version (inline part smaller, one of m->earlier): its
+ *    out-of-line part is moved up to follow the receiver's inline part and
+ *    the fields it lacks are zeroed, for the caller to set their defaults.
+ *    The buffer must hold m->max_bytes, as a decoder's always does;
+ *  - a later version (inline part larger): the receiver reads the fields it
+ *    knows, which come first, and leaves the rest, whose blocks and handles
+ *    come after those of the known fields in canonical order;
+ *  - the known part of a later version's frame, cut by idl_frame_copy_known
+ *    (the header's size is then above `size`, the bytes in the buffer).
+ *
+ * Sets up d over the out-of-line part to validate; the caller then checks
+ * the fields of the sender's version (header.inline_size) and calls
+ * idl_other_end. Each shared check has its own error code, as in the fast
+ * path.
+ */
+IDL_COLD_HELPER int idl_other_begin(const idl_message_info *m, void *frame, size_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
+                                    idl_decoder *d)
+{
+	idl_frame_header *h = frame;
+	uint8_t *bytes = frame;
+	if (size < IDL_FRAME_HEADER_BYTES)
+		return IDL_E_MESSAGE_SHORT;
+	uint64_t own = m->inline_bytes;
+	uint64_t sent = h->inline_size;
+	uint64_t frame_size = h->size;
+	if (frame_size < size || (frame_size & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_FRAME_SIZE;
+	if (h->ordinal != m->ordinal)
+		return IDL_E_ORDINAL;
+	if (h->flags != m->flags)
+		return IDL_E_FLAGS;
+	if (sent < IDL_FRAME_HEADER_BYTES || (sent & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_INLINE_SIZE;
+	if (sent > frame_size)
+		return IDL_E_MESSAGE_SHORT;
+	if (h->handle_count != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	if (m->txid == IDL_TXID_NONZERO ? h->txid == 0 : m->txid == IDL_TXID_ZERO && h->txid != 0)
+		return IDL_E_TXID;
+	IDL_MEMSET(d, 0, sizeof(*d));
+	d->handles = handles;
+	d->handle_count = handle_count;
+	if (frame_size > size) {
+		/* The known part of a later version's frame. */
+		if (sent <= own || size < own || size - own > frame_size - sent)
+			return IDL_E_FRAME_SIZE;
+		d->base = bytes + own;
+		d->size = size - own;
+		return IDL_OK;
+	}
+	if (sent >= own) {
+		/* (Without an out-of-line part, what follows is trailing bytes.) */
+		if (sent == own && own < m->max_bytes && frame_size > m->max_bytes)
+			return IDL_E_FRAME_TOO_LARGE;
+		d->base = bytes + sent;
+		d->size = frame_size - sent;
+		return IDL_OK;
+	}
+	bool known = false;
+	for (uint32_t i = 0; i < m->earlier_count; i++)
+		known |= m->earlier[i] == sent;
+	if (!known)
+		return IDL_E_INLINE_SIZE;
+	if (frame_size - sent > m->max_bytes - own)
+		return IDL_E_FRAME_TOO_LARGE;
+	idl_move_up(bytes + own, bytes + sent, (size_t)(frame_size - sent));
+	IDL_MEMSET(bytes + sent, 0, (size_t)(own - sent));
+	d->base = bytes + own;
+	d->size = frame_size - sent;
+	return IDL_OK;
+}
+
+/* The end of the slow path: a frame of the receiver's version or an
+ * earlier one used every handle and every byte; a later one may carry
+ * blocks and handles of fields the receiver does not know, after its own. */
+static inline int idl_other_end(const idl_decoder *d, uint32_t sent, uint32_t own)
+{
+	if (sent > own)
+		return IDL_OK;
+	if (d->next_handle != d->handle_count)
+		return IDL_E_HANDLE_COUNT;
+	if (d->cursor != d->size)
+		return IDL_E_TRAILING;
+	return IDL_OK;
+}
+
+/*
+ * Whether the sender of a decoded message wrote a field: a sender of an
+ * earlier version did not write the fields added after it, which the view
+ * holds at their defaults.
+ */
+#define IDL_HAS_FIELD(msg, field)                                                                  \
+	((size_t)((const uint8_t *)&(msg)->field - (const uint8_t *)(msg)) <                       \
+	 (size_t)(msg)->header.inline_size)
+/* Whether the sender wrote fields that the receiver's version does not know
+ * (a later version of the message); the view holds the known ones. */
+#define IDL_HAS_UNKNOWN_FIELDS(msg) ((size_t)(msg)->header.inline_size > sizeof(*(msg)))
+
+/*
+ * The state of one encoding: the output frame's out-of-line part (offsets
+ * count from its start) and the handles moved out.
+ */
 typedef struct idl_encoder {
 	uint8_t *base;
 	uint64_t capacity;
@@ -643,6 +904,16 @@ IDL_INLINE int idl_put_handle(idl_encoder *e, idl_handle h, uint32_t kind, idl_h
 	return IDL_OK;
 }
 
+/* Fills a flexible union's envelope for the variant encoded since the
+ * encoder was at cursor with handle_count handles. */
+IDL_INLINE void idl_put_envelope(const idl_encoder *e, idl_envelope *env, uint64_t cursor,
+                                 uint32_t handle_count)
+{
+	env->bytes = (uint32_t)(e->cursor - cursor);
+	env->handles = (uint16_t)(e->handle_count - handle_count);
+	env->reserved = 0;
+}
+
 /*
  * A call in flight, on the client's side. <method>_start fills one in and
  * sends the request; the transport puts the reply into buf when it comes,
@@ -662,6 +933,10 @@ struct idl_call {
 	uint32_t handle_room;
 	uint32_t handle_count; /* how many came */
 	int status;            /* IDL_E_WOULD_BLOCK in flight; IDL_OK answered; or why it failed */
+	/* The inline part of the reply in the caller's version, or 0: a reply
+	 * of a later version larger than buf is cut to its known part
+	 * (idl_frame_copy_known) instead of failing the call. */
+	uint32_t inline_bytes;
 	idl_call *prev, *next; /* the transport's list of calls in flight */
 	void *owner;           /* the transport that has it in its list, or NULL */
 };
@@ -735,6 +1010,109 @@ static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_type
 }
 
 /*
+ * Methods a server does not know. A request whose ordinal no interface of
+ * the server knows (a newer client's method), or whose method has no
+ * handler, is answered with a "not supported" reply: the header alone, with
+ * the request's ordinal and txid and flags REPLY | NOT_SUPPORTED. The
+ * generated stub returns IDL_E_NOT_SUPPORTED for it and the channel stays
+ * open. The server can check only the header of such a request; a header
+ * that breaks the rules of every frame is a decoding error, which closes
+ * the channel, as always.
+ */
+static inline int64_t idl_not_supported_encode(const idl_frame_header *request, void *out,
+                                               size_t out_max)
+{
+	idl_frame_header *h = out;
+	if (((uintptr_t)out & (IDL_FRAME_ALIGN - 1)) != 0 ||
+	    out_max < IDL_NOT_SUPPORTED_FRAME_BYTES)
+		return IDL_E_BUFFER;
+	h->size = IDL_NOT_SUPPORTED_FRAME_BYTES;
+	h->ordinal = request->ordinal;
+	h->txid = request->txid;
+	h->flags = IDL_FLAG_REPLY | IDL_FLAG_NOT_SUPPORTED;
+	h->handle_count = 0;
+	h->inline_size = IDL_NOT_SUPPORTED_FRAME_BYTES;
+	return IDL_NOT_SUPPORTED_FRAME_BYTES;
+}
+
+/* The header rules every frame of `flags` obeys, whatever its ordinal. */
+static inline int idl_check_any_header(const void *frame, size_t size, uint16_t flags,
+                                       uint32_t handle_count)
+{
+	const idl_frame_header *h = frame;
+	if (size < IDL_FRAME_HEADER_BYTES)
+		return IDL_E_FRAME_SHORT;
+	if (h->size != size)
+		return IDL_E_FRAME_SIZE;
+	if (h->flags != flags)
+		return IDL_E_FLAGS;
+	if (h->inline_size < IDL_FRAME_HEADER_BYTES ||
+	    (h->inline_size & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_INLINE_SIZE;
+	if (h->inline_size > size)
+		return IDL_E_MESSAGE_SHORT;
+	if (h->handle_count != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	return IDL_OK;
+}
+
+/*
+ * The server's answer to a request it cannot serve (frame: its private
+ * copy): a "not supported" reply, or nothing for a one-way request.
+ * IDL_OK, a transport error, or the decoding error of a malformed header.
+ */
+static inline int idl_serve_not_supported(idl_endpoint *ep, const void *frame, size_t size,
+                                          uint32_t handle_count)
+{
+	int err = idl_check_any_header(frame, size, IDL_FLAG_REQUEST, handle_count);
+	if (err != IDL_OK)
+		return err;
+	const idl_frame_header *request = frame;
+	if (request->txid == 0)
+		return IDL_OK; /* one-way: nobody waits for an answer */
+	void *out;
+	err = ep->ops->send_begin(ep, IDL_NOT_SUPPORTED_FRAME_BYTES, &out);
+	if (err != IDL_OK)
+		return err;
+	int64_t n = idl_not_supported_encode(request, out, IDL_NOT_SUPPORTED_FRAME_BYTES);
+	return idl_send_finish(ep, n, NULL, 0);
+}
+
+/*
+ * A stub's reply that did not validate (err): IDL_E_NOT_SUPPORTED when it
+ * is a well-formed "not supported" reply to the method `ordinal`, else why
+ * it is malformed.
+ */
+static inline int idl_not_supported_or(const void *frame, size_t size, uint32_t ordinal,
+                                       uint32_t handle_count, int err)
+{
+	const idl_frame_header *h = frame;
+	if (size < IDL_FRAME_HEADER_BYTES || h->flags != (IDL_FLAG_REPLY | IDL_FLAG_NOT_SUPPORTED))
+		return err;
+	if (size > IDL_NOT_SUPPORTED_FRAME_BYTES)
+		return IDL_E_TRAILING;
+	if (h->ordinal != ordinal)
+		return IDL_E_ORDINAL;
+	err = idl_check_any_header(frame, size, IDL_FLAG_REPLY | IDL_FLAG_NOT_SUPPORTED,
+	                           handle_count);
+	if (err == IDL_OK && h->inline_size != IDL_NOT_SUPPORTED_FRAME_BYTES)
+		err = IDL_E_INLINE_SIZE;
+	if (err == IDL_OK && handle_count != 0)
+		err = IDL_E_HANDLE_COUNT;
+	return err == IDL_OK ? IDL_E_NOT_SUPPORTED : err;
+}
+
+/* <iface>_event_dispatch for an ordinal it does not know: a newer server's
+ * event, IDL_E_NOT_SUPPORTED (to drop), unless its header is malformed. */
+static inline int idl_unknown_event(const void *frame, size_t size, uint32_t handle_count)
+{
+	int err = idl_check_any_header(frame, size, IDL_FLAG_EVENT, handle_count);
+	if (err == IDL_OK && ((const idl_frame_header *)frame)->txid != 0)
+		err = IDL_E_TXID;
+	return err == IDL_OK ? IDL_E_NOT_SUPPORTED : err;
+}
+
+/*
  * The server side. A server's runtime (idl/server.h) calls the generated
  * dispatcher of each interface it serves with an idl_request, which the
  * dispatcher passes on to the handler: where the request came from, and
@@ -787,8 +1165,18 @@ typedef struct idl_interface {
 	uint32_t protocol;          /* <IFACE>_PROTOCOL, which servers announce */
 	uint32_t max_frame_bytes;   /* <IFACE>_MAX_FRAME_BYTES: sizes its channels */
 	uint32_t max_request_bytes; /* its largest request: sizes a server's buffer */
+	uint32_t version;           /* <IFACE>_VERSION: announced in the handshake */
+	uint32_t oldest;            /* <IFACE>_OLDEST_VERSION: the oldest peer it talks to */
 	idl_dispatch_fn dispatch;
 } idl_interface;
+
+/* Whether two ends of an interface can talk: each is at least the oldest
+ * version the other still talks to (docs/evolution.md). */
+static inline bool idl_versions_talk(uint32_t version, uint32_t oldest, uint32_t peer_version,
+                                     uint32_t peer_oldest)
+{
+	return peer_version >= oldest && version >= peer_oldest;
+}
 
 /* The next transaction id of a call; never 0, which marks one-way frames. */
 static inline uint64_t idl_endpoint_txid(idl_endpoint *ep)
@@ -838,6 +1226,7 @@ static inline void idl_call_init(idl_call *call, void *buf, size_t buf_bytes,
 	call->handles = handles;
 	call->handle_room = handle_room;
 	call->status = IDL_E_WOULD_BLOCK;
+	call->inline_bytes = 0;
 	call->owner = NULL;
 }
 

@@ -52,7 +52,7 @@ static int lb_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_byt
 	q->count--;
 	if (f->handle_count > *handle_count)
 		return IDL_E_HANDLE_COUNT;
-	int64_t n = idl_frame_copy(f->bytes, f->size, buf, max_bytes);
+	int64_t n = idl_frame_copy(f->bytes, f->size, buf, max_bytes, 0);
 	if (n < 0)
 		return (int)n;
 	*size = (size_t)n;
@@ -110,7 +110,7 @@ static int lb_take_reply(loopback_end *end)
 		c->status = IDL_E_HANDLE_COUNT;
 		return IDL_OK;
 	}
-	int64_t n = idl_frame_copy(f->bytes, f->size, c->buf, c->buf_bytes);
+	int64_t n = idl_frame_copy(f->bytes, f->size, c->buf, c->buf_bytes, c->inline_bytes);
 	if (n < 0) {
 		c->status = (int)n;
 		return IDL_OK;

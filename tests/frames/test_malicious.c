@@ -54,6 +54,9 @@ static size_t encode_checked(int64_t n)
 	} while (0)
 
 #define W(T) ((T *)g_wire)
+/* The byte of g_wire at out-of-line offset `off` of a frame of T: offsets
+ * count from the end of the inline part. */
+#define AT(T, off) (g_wire + sizeof(T) + (off))
 
 static char g_text[2048];
 
@@ -144,9 +147,10 @@ static void test_buffer(void **state)
 	    fs_file_open_request_decode(g_wire, n, g_priv + 4, sizeof(g_priv) - 8, NULL, 0, &out),
 	    IDL_E_BUFFER);
 	/* idl_frame_copy itself */
-	assert_int_equal(idl_frame_copy(g_wire, n, g_priv + 1, sizeof(g_priv) - 8), IDL_E_BUFFER);
-	assert_int_equal(idl_frame_copy(g_wire, n, g_priv, n - 8), IDL_E_FRAME_TOO_LARGE);
-	assert_int_equal(idl_frame_copy(g_wire, n, g_priv, n), (int64_t)n);
+	assert_int_equal(idl_frame_copy(g_wire, n, g_priv + 1, sizeof(g_priv) - 8, 48),
+	                 IDL_E_BUFFER);
+	assert_int_equal(idl_frame_copy(g_wire, n, g_priv, n - 8, 48), IDL_E_FRAME_TOO_LARGE);
+	assert_int_equal(idl_frame_copy(g_wire, n, g_priv, n, 48), (int64_t)n);
 	/* encoders: misaligned or too small output */
 	fs_file_close_request c = {.fd = 1};
 	assert_int_equal(fs_file_close_request_encode(&c, 1, g_wire + 4, 64, NULL, NULL),
@@ -250,15 +254,25 @@ static void test_txid(void **state)
 	EXPECT(sys_services_published_event, n, IDL_E_TXID);
 }
 
-static void test_header_reserved(void **state)
+/* The header's inline size: a multiple of 8, at least the header, within
+ * the frame, and, below the receiver's own, one of its earlier versions'. */
+static void test_header_inline_size(void **state)
 {
 	(void)state;
 	size_t n = close_frame();
-	HDR->reserved = 1;
-	EXPECT(fs_file_close_request, n, IDL_E_RESERVED);
+	HDR->inline_size = 1;
+	EXPECT(fs_file_close_request, n, IDL_E_INLINE_SIZE);
+	HDR->inline_size = 36;
+	EXPECT(fs_file_close_request, n, IDL_E_INLINE_SIZE);
+	HDR->inline_size = 16;
+	EXPECT(fs_file_close_request, n, IDL_E_INLINE_SIZE);
+	HDR->inline_size = 24; /* close has no earlier version without its fd */
+	EXPECT(fs_file_close_request, n, IDL_E_INLINE_SIZE);
 	n = open_frame(4);
-	HDR->reserved = 0x80000000u;
-	EXPECT(fs_file_open_request, n, IDL_E_RESERVED);
+	HDR->inline_size = 0x80000000u; /* beyond the frame */
+	EXPECT(fs_file_open_request, n, IDL_E_MESSAGE_SHORT);
+	HDR->inline_size = 40;
+	EXPECT(fs_file_open_request, n, IDL_E_INLINE_SIZE);
 }
 
 static void test_handle_count(void **state)
@@ -355,9 +369,9 @@ static void test_alignment(void **state)
 {
 	(void)state;
 	size_t n = open_frame(10);
-	W(fs_file_open_request)->path.offset = 52;
+	W(fs_file_open_request)->path.offset = 4;
 	EXPECT(fs_file_open_request, n, IDL_E_ALIGNMENT);
-	W(fs_file_open_request)->path.offset = 49;
+	W(fs_file_open_request)->path.offset = 1;
 	EXPECT(fs_file_open_request, n, IDL_E_ALIGNMENT);
 	fs_file_read_reply rr = {0};
 	rr.data = (idl_bytes){.size = 5, .data = (const uint8_t *)"hello"};
@@ -370,11 +384,11 @@ static void test_offset(void **state)
 {
 	(void)state;
 	size_t n = open_frame(10);
-	W(fs_file_open_request)->path.offset = 56; /* past the cursor (48) */
+	W(fs_file_open_request)->path.offset = 8; /* past the cursor (0) */
 	EXPECT(fs_file_open_request, n, IDL_E_OFFSET);
-	W(fs_file_open_request)->path.offset = 0; /* back into the header */
+	W(fs_file_open_request)->path.offset = 48; /* where it was in wire format 1 */
 	EXPECT(fs_file_open_request, n, IDL_E_OFFSET);
-	W(fs_file_open_request)->path.offset = 24; /* onto the inline part */
+	W(fs_file_open_request)->path.offset = (uint64_t)-24; /* back onto the inline part */
 	EXPECT(fs_file_open_request, n, IDL_E_OFFSET);
 	W(fs_file_open_request)->path.offset = 0xfffffffffffffff8ull;
 	EXPECT(fs_file_open_request, n, IDL_E_OFFSET);
@@ -398,7 +412,7 @@ static void test_offset(void **state)
 	/* an empty bytes field with a nonzero offset */
 	fs_file_read_reply rr = {0};
 	n = ENCODE(fs_file_read_reply, &rr, 5u);
-	W(fs_file_read_reply)->data.offset = sizeof(fs_file_read_reply);
+	W(fs_file_read_reply)->data.offset = 8;
 	EXPECT(fs_file_read_reply, n, IDL_E_OFFSET);
 	/* an empty vector with a nonzero offset */
 	fs_file_readdir_reply rd = {0};
@@ -440,7 +454,7 @@ static void test_count(void **state)
 	fs_file_write_request w = {.fd = 1};
 	n = ENCODE(fs_file_write_request, &w, 5u);
 	W(fs_file_write_request)->data.size = FS_MAX_INLINE_IO + 1;
-	W(fs_file_write_request)->data.offset = sizeof(fs_file_write_request);
+	W(fs_file_write_request)->data.offset = 0;
 	EXPECT(fs_file_write_request, n, IDL_E_COUNT);
 	/* a nested vector: an interface's addresses */
 	net_interface_info info;
@@ -453,7 +467,8 @@ static void test_count(void **state)
 	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
 	EXPECT(net_config_list_interfaces_reply, n, IDL_OK);
 	net_interface_info *wi =
-	    (net_interface_info *)(g_wire + W(net_config_list_interfaces_reply)->interfaces.offset);
+	    (net_interface_info *)AT(net_config_list_interfaces_reply,
+	                             W(net_config_list_interfaces_reply)->interfaces.offset);
 	wi->addresses.count = NET_MAX_ADDRESSES + 1;
 	EXPECT(net_config_list_interfaces_reply, n, IDL_E_COUNT);
 }
@@ -485,7 +500,8 @@ static void test_out_of_frame(void **state)
 	EXPECT(fs_file_open_request, n - 8, IDL_E_OUT_OF_FRAME);
 	/* nested string of a vector element past the end */
 	n = readdir_frame(2, 7);
-	fs_dir_entry *e = (fs_dir_entry *)(g_wire + W(fs_file_readdir_reply)->entries.offset);
+	fs_dir_entry *e =
+	    (fs_dir_entry *)AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset);
 	e[1].name.size = 200;
 	EXPECT(fs_file_readdir_reply, n, IDL_E_OUT_OF_FRAME);
 }
@@ -506,8 +522,9 @@ static void test_string(void **state)
 	g_wire[48] = 'x';
 	EXPECT(fs_file_open_request, n, IDL_E_STRING);
 	n = readdir_frame(2, 4);
-	fs_dir_entry *e = (fs_dir_entry *)(g_wire + W(fs_file_readdir_reply)->entries.offset);
-	g_wire[e[1].name.offset + 4] = '!';
+	fs_dir_entry *e =
+	    (fs_dir_entry *)AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset);
+	*AT(fs_file_readdir_reply, e[1].name.offset + 4) = '!';
 	EXPECT(fs_file_readdir_reply, n, IDL_E_STRING);
 }
 
@@ -525,7 +542,8 @@ static void test_slot_reserved(void **state)
 	W(fs_file_readdir_reply)->entries.reserved = 0x80000000u;
 	EXPECT(fs_file_readdir_reply, n, IDL_E_RESERVED);
 	n = readdir_frame(1, 1);
-	fs_dir_entry *e = (fs_dir_entry *)(g_wire + W(fs_file_readdir_reply)->entries.offset);
+	fs_dir_entry *e =
+	    (fs_dir_entry *)AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset);
 	e[0].name.reserved = 2;
 	EXPECT(fs_file_readdir_reply, n, IDL_E_RESERVED);
 }
@@ -546,7 +564,8 @@ static void test_enum(void **state)
 	W(fs_file_stat_reply)->st.kind = 0xff;
 	EXPECT(fs_file_stat_reply, n, IDL_E_ENUM);
 	n = readdir_frame(3, 1);
-	fs_dir_entry *e = (fs_dir_entry *)(g_wire + W(fs_file_readdir_reply)->entries.offset);
+	fs_dir_entry *e =
+	    (fs_dir_entry *)AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset);
 	e[2].kind = 9;
 	EXPECT(fs_file_readdir_reply, n, IDL_E_ENUM);
 	fs_file_advise_request a = {.fd = 1};
@@ -660,8 +679,10 @@ static void test_union(void **state)
 	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
 	EXPECT(net_config_list_interfaces_reply, n, IDL_OK);
 	net_interface_info *wi =
-	    (net_interface_info *)(g_wire + W(net_config_list_interfaces_reply)->interfaces.offset);
-	net_interface_address *wa = (net_interface_address *)(g_wire + wi->addresses.offset);
+	    (net_interface_info *)AT(net_config_list_interfaces_reply,
+	                             W(net_config_list_interfaces_reply)->interfaces.offset);
+	net_interface_address *wa =
+	    (net_interface_address *)AT(net_config_list_interfaces_reply, wi->addresses.offset);
 	wa->ip.tag = 1;
 	EXPECT(net_config_list_interfaces_reply, n, IDL_E_UNION_TAG);
 }
@@ -730,7 +751,8 @@ static void test_padding(void **state)
 	W(fs_file_stat_reply)->st._pad0[6] = 0x40;
 	EXPECT(fs_file_stat_reply, n, IDL_E_PADDING);
 	n = readdir_frame(2, 1);
-	fs_dir_entry *e = (fs_dir_entry *)(g_wire + W(fs_file_readdir_reply)->entries.offset);
+	fs_dir_entry *e =
+	    (fs_dir_entry *)AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset);
 	e[1]._pad0[0] = 1;
 	EXPECT(fs_file_readdir_reply, n, IDL_E_PADDING);
 	n = readdir_frame(0, 0);
@@ -753,7 +775,7 @@ static void test_padding(void **state)
 	r.from = IDL_STRING_LITERAL("a");
 	r.to = IDL_STRING_LITERAL("b");
 	n = ENCODE(fs_file_rename_request, &r, 5u);
-	g_wire[W(fs_file_rename_request)->from.offset + 2] = 1;
+	*AT(fs_file_rename_request, W(fs_file_rename_request)->from.offset + 2) = 1;
 	EXPECT(fs_file_rename_request, n, IDL_E_PADDING);
 	/* error reply: padding after the error value */
 	assert_int_equal(fs_file_open_error_encode(3, SYS_ERRNO_IO, g_wire, 64), 32);
@@ -851,9 +873,9 @@ static void test_error_reply_body(void **state)
 	HDR->ordinal = NET_SOCKET_BIND_ORDINAL;
 	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_ORDINAL);
 	HDR->ordinal = NET_SOCKET_OPEN_ORDINAL;
-	HDR->reserved = 1;
-	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_RESERVED);
-	HDR->reserved = 0;
+	HDR->inline_size = 24;
+	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_INLINE_SIZE);
+	HDR->inline_size = 32;
 	HDR->handle_count = 1;
 	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_HANDLE_COUNT);
 	HDR->handle_count = 0;
@@ -920,6 +942,7 @@ static void test_guard_page(void **state)
 	((idl_frame_header *)g_priv)->size = 24;
 	((idl_frame_header *)g_priv)->ordinal = FS_FILE_CHANGED_ORDINAL;
 	((idl_frame_header *)g_priv)->flags = IDL_FLAG_EVENT;
+	((idl_frame_header *)g_priv)->inline_size = sizeof(fs_file_changed_event);
 	assert_int_equal(fs_file_event_dispatch(&none, NULL, g_priv, 24, NULL, 0),
 	                 IDL_E_MESSAGE_SHORT);
 	munmap(map, (size_t)page * 2);
@@ -1079,7 +1102,7 @@ int main(void)
 	    cmocka_unit_test(test_ordinal),
 	    cmocka_unit_test(test_flags),
 	    cmocka_unit_test(test_txid),
-	    cmocka_unit_test(test_header_reserved),
+	    cmocka_unit_test(test_header_inline_size),
 	    cmocka_unit_test(test_handle_count),
 	    cmocka_unit_test(test_message_short),
 	    cmocka_unit_test(test_trailing),

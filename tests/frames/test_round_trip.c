@@ -1289,14 +1289,16 @@ static void test_loopback_readdir(void **state)
 	                 IDL_E_REMOTE);
 	assert_int_equal(error, SYS_ERRNO_NOT_DIR);
 
-	/* A method without a handler: the dispatcher sends nothing, and the
-	 * call waits in vain (the loopback's wait ends at once). */
+	/* A method without a handler: the dispatcher answers "not supported",
+	 * and the next call goes through. */
 	fs_file_close_request cl = {.fd = 1};
 	fs_file_close_reply_buffer cbuf;
 	const fs_file_close_reply *creply;
 	assert_int_equal(fs_file_close(&g_lb.client.ep, &cl, &cbuf, &creply, &error),
-	                 IDL_E_TIMEOUT);
-	assert_int_equal(s->last_err, IDL_E_NO_HANDLER);
+	                 IDL_E_NOT_SUPPORTED);
+	assert_int_equal(s->last_err, IDL_OK);
+	assert_int_equal(fs_file_readdir(&g_lb.client.ep, &req, &buf, &reply, &error),
+	                 IDL_E_REMOTE);
 }
 
 static void test_loopback_oneway_and_handles(void **state)
@@ -1367,10 +1369,15 @@ static void test_loopback_event(void **state)
 	assert_int_equal(g_event.header.txid, 0);
 	assert_int_equal(g_event.header.flags, IDL_FLAG_EVENT);
 
-	/* An event with a wrong ordinal, and one with no handler. */
+	/* An event the client does not know (a newer server's): not supported,
+	 * to be dropped; one with no handler. */
 	((idl_frame_header *)buf)->ordinal ^= 1;
 	assert_int_equal(fs_file_event_dispatch(&eh, &g_event_calls, buf, size, handles, hc),
-	                 IDL_E_ORDINAL);
+	                 IDL_E_NOT_SUPPORTED);
+	((idl_frame_header *)buf)->txid = 1; /* but not a malformed one */
+	assert_int_equal(fs_file_event_dispatch(&eh, &g_event_calls, buf, size, handles, hc),
+	                 IDL_E_TXID);
+	((idl_frame_header *)buf)->txid = 0;
 	((idl_frame_header *)buf)->ordinal ^= 1;
 	static const fs_file_event_handlers none = {0};
 	assert_int_equal(fs_file_event_dispatch(&none, NULL, buf, size, handles, hc),

@@ -197,7 +197,9 @@ static void test_hostile_frames(void **state)
 
 	/* A handle in a vector element that skips an index. */
 	size = encode_full(handles, &count);
-	test_shapes_named *first = (test_shapes_named *)(wire + w->all.names.offset);
+	test_shapes_named *first =
+	    (test_shapes_named *)(wire + sizeof(test_shapes_gadget_put_request) +
+	                          w->all.names.offset);
 	first->region = 2;
 	assert_int_equal(decode(size, handles, count, &got), IDL_E_HANDLE_INDEX);
 

@@ -350,79 +350,126 @@ int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_reque
 	test_shapes_gadget_put_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_test_shapes_everything(e, &msg->all, &p->all);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_test_shapes_gadget_put_request(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_test_shapes_gadget_put_request(idl_decoder *d,
+                                                     test_shapes_gadget_put_request *p,
+                                                     uint32_t sent)
 {
 	int err;
-	test_shapes_gadget_put_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* shapes.idl:65: all */
 	err = check_test_shapes_everything(d, &p->all);
 	if (err != IDL_OK)
 		return err;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int test_shapes_gadget_put_request_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_test_shapes_gadget_put_request = {
+    .ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(test_shapes_gadget_put_request),
+    .max_bytes = TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_test_shapes_gadget_put_request_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_test_shapes_gadget_put_request(frame, size, handles, handle_count);
+	test_shapes_gadget_put_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_gadget_put_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_gadget_put_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const test_shapes_gadget_put_request **)out = p;
+	return IDL_OK;
 }
 
-int test_shapes_gadget_put_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const test_shapes_gadget_put_request **out)
+IDL_INLINE int check_test_shapes_gadget_put_request(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const test_shapes_gadget_put_request **out)
+{
+	int err;
+	test_shapes_gadget_put_request *p = frame;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_put_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_put_request_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_put_request_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const test_shapes_gadget_put_request *view;
+	return check_test_shapes_gadget_put_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int test_shapes_gadget_put_request_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const test_shapes_gadget_put_request **out)
 {
 	if (buf_max < TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES,
+	                   (uint32_t)sizeof(test_shapes_gadget_put_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_test_shapes_gadget_put_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_test_shapes_gadget_put_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* shapes.idl:65: Gadget.put reply */
@@ -433,66 +480,143 @@ int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *
 	test_shapes_gadget_put_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_test_shapes_gadget_put_reply(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_test_shapes_gadget_put_reply(idl_decoder *d, test_shapes_gadget_put_reply *p,
+                                                   uint32_t sent)
 {
-	test_shapes_gadget_put_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
+	(void)d;
+	(void)p;
+	(void)sent;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
-int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_test_shapes_gadget_put_reply = {
+    .ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(test_shapes_gadget_put_reply),
+    .max_bytes = TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_test_shapes_gadget_put_reply_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_test_shapes_gadget_put_reply(frame, size, handles, handle_count);
+	test_shapes_gadget_put_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_gadget_put_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_gadget_put_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const test_shapes_gadget_put_reply **)out = p;
+	return IDL_OK;
 }
 
-int test_shapes_gadget_put_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const test_shapes_gadget_put_reply **out)
+IDL_INLINE int check_test_shapes_gadget_put_reply(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const test_shapes_gadget_put_reply **out)
+{
+	test_shapes_gadget_put_reply *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_test_shapes_gadget_put_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_put_reply_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_put_reply_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const test_shapes_gadget_put_reply *view;
+	return check_test_shapes_gadget_put_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_test_shapes_gadget_put_reply_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(test_shapes_gadget_put_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_test_shapes_gadget_put_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_put_reply_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const test_shapes_gadget_put_reply **out)
 {
 	if (buf_max < TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_test_shapes_gadget_put_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	test_shapes_gadget_put_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	int err = fields_test_shapes_gadget_put_reply(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_test_shapes_gadget_put_reply_other(shared, available, buf, size, handles,
+	                                                 handle_count, out);
 }
 
 int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense error, void *out,
@@ -510,7 +634,7 @@ int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense err
 	h->txid = txid;
 	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	h->handle_count = 0;
-	h->reserved = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
 	return IDL_ERROR_FRAME_BYTES;
 }
 
@@ -529,8 +653,8 @@ int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_s
 		return IDL_E_ORDINAL;
 	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
 		return IDL_E_FLAGS;
-	if (h->reserved != 0)
-		return IDL_E_RESERVED;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
@@ -550,65 +674,146 @@ int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_reque
 	test_shapes_gadget_get_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = TEST_SHAPES_GADGET_GET_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_test_shapes_gadget_get_request(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_test_shapes_gadget_get_request(idl_decoder *d,
+                                                     test_shapes_gadget_get_request *p,
+                                                     uint32_t sent)
 {
-	test_shapes_gadget_get_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_GET_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
+	(void)d;
+	(void)p;
+	(void)sent;
 	return IDL_OK;
 }
 
-int test_shapes_gadget_get_request_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_test_shapes_gadget_get_request = {
+    .ordinal = TEST_SHAPES_GADGET_GET_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(test_shapes_gadget_get_request),
+    .max_bytes = TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_test_shapes_gadget_get_request_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_test_shapes_gadget_get_request(frame, size, handles, handle_count);
+	test_shapes_gadget_get_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_gadget_get_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_gadget_get_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const test_shapes_gadget_get_request **)out = p;
+	return IDL_OK;
 }
 
-int test_shapes_gadget_get_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const test_shapes_gadget_get_request **out)
+IDL_INLINE int check_test_shapes_gadget_get_request(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const test_shapes_gadget_get_request **out)
+{
+	test_shapes_gadget_get_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_GET_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_test_shapes_gadget_get_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_get_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_get_request_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const test_shapes_gadget_get_request *view;
+	return check_test_shapes_gadget_get_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_test_shapes_gadget_get_request_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(test_shapes_gadget_get_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_test_shapes_gadget_get_request_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_get_request_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const test_shapes_gadget_get_request **out)
 {
 	if (buf_max < TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_test_shapes_gadget_get_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	test_shapes_gadget_get_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_GET_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_test_shapes_gadget_get_request(NULL, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_test_shapes_gadget_get_request_other(shared, available, buf, size, handles,
+	                                                   handle_count, out);
 }
 
 /* shapes.idl:67: Gadget.get reply */
@@ -620,77 +825,122 @@ int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *
 	test_shapes_gadget_get_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_test_shapes_everything(e, &msg->all, &p->all);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = TEST_SHAPES_GADGET_GET_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_test_shapes_gadget_get_reply(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count)
+IDL_INLINE int fields_test_shapes_gadget_get_reply(idl_decoder *d, test_shapes_gadget_get_reply *p,
+                                                   uint32_t sent)
 {
 	int err;
-	test_shapes_gadget_get_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_GET_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* shapes.idl:67: all */
 	err = check_test_shapes_everything(d, &p->all);
 	if (err != IDL_OK)
 		return err;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count)
+static const idl_message_info info_test_shapes_gadget_get_reply = {
+    .ordinal = TEST_SHAPES_GADGET_GET_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(test_shapes_gadget_get_reply),
+    .max_bytes = TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_test_shapes_gadget_get_reply_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
-	return check_test_shapes_gadget_get_reply(frame, size, handles, handle_count);
+	test_shapes_gadget_get_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_gadget_get_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_gadget_get_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const test_shapes_gadget_get_reply **)out = p;
+	return IDL_OK;
 }
 
-int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const test_shapes_gadget_get_reply **out)
+IDL_INLINE int check_test_shapes_gadget_get_reply(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count,
+                                                  const test_shapes_gadget_get_reply **out)
+{
+	int err;
+	test_shapes_gadget_get_reply *p = frame;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_GET_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_get_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_get_reply_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_get_reply_validate(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count)
+{
+	const test_shapes_gadget_get_reply *view;
+	return check_test_shapes_gadget_get_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, void *buf,
+                                                    size_t buf_max, const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const test_shapes_gadget_get_reply **out)
 {
 	if (buf_max < TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES,
+	                   (uint32_t)sizeof(test_shapes_gadget_get_reply));
 	if (size < 0)
 		return (int)size;
-	int err = check_test_shapes_gadget_get_reply(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_test_shapes_gadget_get_reply(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* shapes.idl:68: Gadget.poke request */
@@ -702,7 +952,7 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
 	test_shapes_gadget_poke_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -713,39 +963,25 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = TEST_SHAPES_GADGET_POKE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_test_shapes_gadget_poke_request(void *frame, size_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count)
+IDL_INLINE int fields_test_shapes_gadget_poke_request(idl_decoder *d,
+                                                      test_shapes_gadget_poke_request *p,
+                                                      uint32_t sent)
 {
 	int err;
-	test_shapes_gadget_poke_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_POKE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* shapes.idl:68: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
@@ -756,35 +992,96 @@ static inline int check_test_shapes_gadget_poke_request(void *frame, size_t size
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int test_shapes_gadget_poke_request_validate(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_test_shapes_gadget_poke_request = {
+    .ordinal = TEST_SHAPES_GADGET_POKE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(test_shapes_gadget_poke_request),
+    .max_bytes = TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_test_shapes_gadget_poke_request_other(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
 {
-	return check_test_shapes_gadget_poke_request(frame, size, handles, handle_count);
+	test_shapes_gadget_poke_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_gadget_poke_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_gadget_poke_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const test_shapes_gadget_poke_request **)out = p;
+	return IDL_OK;
 }
 
-int test_shapes_gadget_poke_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count,
-                                           const test_shapes_gadget_poke_request **out)
+IDL_INLINE int check_test_shapes_gadget_poke_request(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const test_shapes_gadget_poke_request **out)
+{
+	int err;
+	test_shapes_gadget_poke_request *p = frame;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_POKE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_poke_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_poke_request_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_poke_request_validate(void *frame, size_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count)
+{
+	const test_shapes_gadget_poke_request *view;
+	return check_test_shapes_gadget_poke_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int test_shapes_gadget_poke_request_decode(const void *shared, size_t available,
+                                                       void *buf, size_t buf_max,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count,
+                                                       const test_shapes_gadget_poke_request **out)
 {
 	if (buf_max < TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES,
+	                   (uint32_t)sizeof(test_shapes_gadget_poke_request));
 	if (size < 0)
 		return (int)size;
-	int err = check_test_shapes_gadget_poke_request(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_test_shapes_gadget_poke_request(buf, (size_t)size, handles, handle_count, out);
 }
 
 /* shapes.idl:70: Gadget.pair request */
@@ -796,7 +1093,7 @@ int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_req
 	test_shapes_gadget_pair_request *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -809,39 +1106,25 @@ int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_req
 	} else {
 		IDL_MEMSET(&p->watcher.value, 0, sizeof(p->watcher.value));
 	}
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_test_shapes_gadget_pair_request(void *frame, size_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count)
+IDL_INLINE int fields_test_shapes_gadget_pair_request(idl_decoder *d,
+                                                      test_shapes_gadget_pair_request *p,
+                                                      uint32_t sent)
 {
 	int err;
-	test_shapes_gadget_pair_request *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REQUEST);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* shapes.idl:70: watcher */
 	if (*(const uint8_t *)&p->watcher.present > 1)
 		return IDL_E_OPTIONAL;
@@ -854,33 +1137,135 @@ static inline int check_test_shapes_gadget_pair_request(void *frame, size_t size
 	} else if (!idl_is_zero((const uint8_t *)&p->watcher.value, sizeof(p->watcher.value))) {
 		return IDL_E_PADDING;
 	}
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
 }
 
-int test_shapes_gadget_pair_request_validate(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_test_shapes_gadget_pair_request = {
+    .ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_NONZERO,
+    .inline_bytes = sizeof(test_shapes_gadget_pair_request),
+    .max_bytes = TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_test_shapes_gadget_pair_request_other(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
 {
-	return check_test_shapes_gadget_pair_request(frame, size, handles, handle_count);
+	test_shapes_gadget_pair_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_gadget_pair_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_gadget_pair_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const test_shapes_gadget_pair_request **)out = p;
+	return IDL_OK;
 }
 
-int test_shapes_gadget_pair_request_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count,
-                                           const test_shapes_gadget_pair_request **out)
+IDL_INLINE int check_test_shapes_gadget_pair_request(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const test_shapes_gadget_pair_request **out)
+{
+	int err;
+	test_shapes_gadget_pair_request *p = frame;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_pair_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_pair_request_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_pair_request_validate(void *frame, size_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count)
+{
+	const test_shapes_gadget_pair_request *view;
+	return check_test_shapes_gadget_pair_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_test_shapes_gadget_pair_request_other(const void *shared, size_t available,
+                                                        void *buf, uint32_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(test_shapes_gadget_pair_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_test_shapes_gadget_pair_request_other(buf, (size_t)held, handles, handle_count,
+	                                                   out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_pair_request_decode(const void *shared, size_t available,
+                                                       void *buf, size_t buf_max,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count,
+                                                       const test_shapes_gadget_pair_request **out)
 {
 	if (buf_max < TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_test_shapes_gadget_pair_request(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	test_shapes_gadget_pair_request *p = buf;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_pair_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_test_shapes_gadget_pair_request_other(shared, available, buf, size, handles,
+	                                                    handle_count, out);
 }
 
 /* shapes.idl:70: Gadget.pair reply */
@@ -892,7 +1277,7 @@ int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply
 	test_shapes_gadget_pair_reply *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -900,70 +1285,155 @@ int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_test_shapes_gadget_pair_reply(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count)
+IDL_INLINE int fields_test_shapes_gadget_pair_reply(idl_decoder *d,
+                                                    test_shapes_gadget_pair_reply *p, uint32_t sent)
 {
 	int err;
-	test_shapes_gadget_pair_reply *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_REPLY);
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* shapes.idl:70: gadget */
 	err = idl_take_handle(d, &p->gadget.handle, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
 }
 
-int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_test_shapes_gadget_pair_reply = {
+    .ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL,
+    .flags = IDL_FLAG_REPLY,
+    .txid = IDL_TXID_ANY,
+    .inline_bytes = sizeof(test_shapes_gadget_pair_reply),
+    .max_bytes = TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_test_shapes_gadget_pair_reply_other(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
-	return check_test_shapes_gadget_pair_reply(frame, size, handles, handle_count);
+	test_shapes_gadget_pair_reply *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_gadget_pair_reply, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_gadget_pair_reply(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const test_shapes_gadget_pair_reply **)out = p;
+	return IDL_OK;
 }
 
-int test_shapes_gadget_pair_reply_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const test_shapes_gadget_pair_reply **out)
+IDL_INLINE int check_test_shapes_gadget_pair_reply(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count,
+                                                   const test_shapes_gadget_pair_reply **out)
+{
+	int err;
+	test_shapes_gadget_pair_reply *p = frame;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_pair_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_pair_reply_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count)
+{
+	const test_shapes_gadget_pair_reply *view;
+	return check_test_shapes_gadget_pair_reply(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_test_shapes_gadget_pair_reply_other(const void *shared, size_t available,
+                                                      void *buf, uint32_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(test_shapes_gadget_pair_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_test_shapes_gadget_pair_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                 out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_pair_reply_decode(const void *shared, size_t available,
+                                                     void *buf, size_t buf_max,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const test_shapes_gadget_pair_reply **out)
 {
 	if (buf_max < TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_test_shapes_gadget_pair_reply(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	test_shapes_gadget_pair_reply *p = buf;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_pair_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_test_shapes_gadget_pair_reply_other(shared, available, buf, size, handles,
+	                                                  handle_count, out);
 }
 
 /* shapes.idl:71: Gadget.moved event */
@@ -975,7 +1445,7 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
 	test_shapes_gadget_moved_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -983,72 +1453,160 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = TEST_SHAPES_GADGET_MOVED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_test_shapes_gadget_moved_event(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count)
+IDL_INLINE int fields_test_shapes_gadget_moved_event(idl_decoder *d,
+                                                     test_shapes_gadget_moved_event *p,
+                                                     uint32_t sent)
 {
 	int err;
-	test_shapes_gadget_moved_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > sizeof(*p))
-		return IDL_E_TRAILING;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_MOVED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, handle_count))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
-	dec.handles = handles;
-	dec.handle_count = handle_count;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* shapes.idl:71: device */
 	err = idl_take_handle(d, &p->device, IDL_KIND_MMIO);
 	if (err != IDL_OK)
 		return err;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	if (dec.next_handle != handle_count)
-		return IDL_E_HANDLE_COUNT;
 	return IDL_OK;
 }
 
-int test_shapes_gadget_moved_event_validate(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count)
+static const idl_message_info info_test_shapes_gadget_moved_event = {
+    .ordinal = TEST_SHAPES_GADGET_MOVED_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(test_shapes_gadget_moved_event),
+    .max_bytes = TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_test_shapes_gadget_moved_event_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
-	return check_test_shapes_gadget_moved_event(frame, size, handles, handle_count);
+	test_shapes_gadget_moved_event *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_gadget_moved_event, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_gadget_moved_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const test_shapes_gadget_moved_event **)out = p;
+	return IDL_OK;
 }
 
-int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const test_shapes_gadget_moved_event **out)
+IDL_INLINE int check_test_shapes_gadget_moved_event(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count,
+                                                    const test_shapes_gadget_moved_event **out)
+{
+	int err;
+	test_shapes_gadget_moved_event *p = frame;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_MOVED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_moved_event(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_moved_event_other(frame, size, handles, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_moved_event_validate(void *frame, size_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count)
+{
+	const test_shapes_gadget_moved_event *view;
+	return check_test_shapes_gadget_moved_event(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_test_shapes_gadget_moved_event_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	if (size != TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES,
+		                            (uint32_t)sizeof(test_shapes_gadget_moved_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_test_shapes_gadget_moved_event_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_moved_event_decode(const void *shared, size_t available,
+                                                      void *buf, size_t buf_max,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const test_shapes_gadget_moved_event **out)
 {
 	if (buf_max < TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy_exact(shared, available, buf, TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES);
-	if (size < 0)
-		return (int)size;
-	int err = check_test_shapes_gadget_moved_event(buf, (size_t)size, handles, handle_count);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	uint32_t size = (uint32_t)read;
+	if (size != TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES)
+		goto other;
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	test_shapes_gadget_moved_event *p = buf;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_MOVED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_moved_event(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*out = buf;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
 	return IDL_OK;
+other:
+	return decode_test_shapes_gadget_moved_event_other(shared, available, buf, size, handles,
+	                                                   handle_count, out);
 }
 
 /* shapes.idl:77: Watcher.changed event */
@@ -1060,79 +1618,124 @@ int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_chang
 	test_shapes_watcher_changed_event *p = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = out, .capacity = out_max, .cursor = sizeof(*p)};
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_test_shapes_shape(e, &msg->shape, &p->shape);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)enc.cursor;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = TEST_SHAPES_WATCHER_CHANGED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
 	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.reserved = 0;
+	p->header.inline_size = (uint32_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
-	return (int64_t)enc.cursor;
+	return (int64_t)(sizeof(*p) + enc.cursor);
 }
 
-static inline int check_test_shapes_watcher_changed_event(void *frame, size_t size,
-                                                          const idl_typed_handle *handles,
-                                                          uint32_t handle_count)
+IDL_INLINE int fields_test_shapes_watcher_changed_event(idl_decoder *d,
+                                                        test_shapes_watcher_changed_event *p,
+                                                        uint32_t sent)
 {
 	int err;
-	test_shapes_watcher_changed_event *p = frame;
-	if (size < sizeof(*p))
-		return IDL_E_MESSAGE_SHORT;
-	if (size > TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES)
-		return IDL_E_FRAME_TOO_LARGE;
-	if (p->header.size != size)
-		return IDL_E_FRAME_SIZE;
-	if (p->header.ordinal != TEST_SHAPES_WATCHER_CHANGED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
-	(void)handles;
-	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0))
-		return idl_header_tail_error(&p->header, IDL_FLAG_EVENT);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = frame, .size = size, .cursor = sizeof(*p)};
-	idl_decoder *d = &dec;
+	(void)d;
+	(void)p;
+	(void)sent;
 	/* shapes.idl:77: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
 		return err;
-	if (dec.cursor != size)
-		return IDL_E_TRAILING;
 	return IDL_OK;
 }
 
-int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count)
+static const idl_message_info info_test_shapes_watcher_changed_event = {
+    .ordinal = TEST_SHAPES_WATCHER_CHANGED_ORDINAL,
+    .flags = IDL_FLAG_EVENT,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(test_shapes_watcher_changed_event),
+    .max_bytes = TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_test_shapes_watcher_changed_event_other(void *frame, size_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count, void *out)
 {
-	return check_test_shapes_watcher_changed_event(frame, size, handles, handle_count);
+	test_shapes_watcher_changed_event *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_watcher_changed_event, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_watcher_changed_event(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const test_shapes_watcher_changed_event **)out = p;
+	return IDL_OK;
 }
 
-int test_shapes_watcher_changed_event_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const test_shapes_watcher_changed_event **out)
+IDL_INLINE int
+check_test_shapes_watcher_changed_event(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count,
+                                        const test_shapes_watcher_changed_event **out)
+{
+	int err;
+	test_shapes_watcher_changed_event *p = frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_WATCHER_CHANGED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_test_shapes_watcher_changed_event(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_watcher_changed_event_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
+                                                           const idl_typed_handle *handles,
+                                                           uint32_t handle_count)
+{
+	const test_shapes_watcher_changed_event *view;
+	return check_test_shapes_watcher_changed_event(frame, size, handles, handle_count, &view);
+}
+
+IDL_FLATTEN int
+test_shapes_watcher_changed_event_decode(const void *shared, size_t available, void *buf,
+                                         size_t buf_max, const idl_typed_handle *handles,
+                                         uint32_t handle_count,
+                                         const test_shapes_watcher_changed_event **out)
 {
 	if (buf_max < TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
 	int64_t size =
-	    idl_frame_copy(shared, available, buf, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES);
+	    idl_frame_copy(shared, available, buf, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES,
+	                   (uint32_t)sizeof(test_shapes_watcher_changed_event));
 	if (size < 0)
 		return (int)size;
-	int err = check_test_shapes_watcher_changed_event(buf, (size_t)size, handles, handle_count);
-	if (err != IDL_OK)
-		return err;
-	*out = buf;
-	return IDL_OK;
+	return check_test_shapes_watcher_changed_event(buf, (size_t)size, handles, handle_count,
+	                                               out);
 }
 
 static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
@@ -1259,6 +1862,7 @@ static inline int start_test_shapes_gadget_put(idl_endpoint *ep,
                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(test_shapes_gadget_put_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1280,11 +1884,11 @@ static inline int finish_test_shapes_gadget_put(idl_endpoint *ep, idl_call *call
 		err = test_shapes_gadget_put_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
-	err = test_shapes_gadget_put_reply_validate(buf->bytes, call->size, call->handles,
-	                                            call->handle_count);
+	err = check_test_shapes_gadget_put_reply(buf->bytes, call->size, call->handles,
+	                                         call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_PUT_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1323,6 +1927,7 @@ static inline int start_test_shapes_gadget_get(idl_endpoint *ep,
                                                idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(test_shapes_gadget_get_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1339,11 +1944,11 @@ static inline int finish_test_shapes_gadget_get(idl_endpoint *ep, idl_call *call
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
-	err = test_shapes_gadget_get_reply_validate(buf->bytes, call->size, call->handles,
-	                                            call->handle_count);
+	err = check_test_shapes_gadget_get_reply(buf->bytes, call->size, call->handles,
+	                                         call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_GET_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1387,6 +1992,7 @@ static inline int start_test_shapes_gadget_pair(idl_endpoint *ep,
                                                 idl_call *call)
 {
 	call->txid = idl_endpoint_txid(ep);
+	call->inline_bytes = (uint32_t)sizeof(test_shapes_gadget_pair_reply);
 	int err = ep->ops->call_begin(ep, call);
 	if (err != IDL_OK)
 		return err;
@@ -1403,11 +2009,11 @@ static inline int finish_test_shapes_gadget_pair(idl_endpoint *ep, idl_call *cal
 	int err = idl_call_finish(ep, call);
 	if (err != IDL_OK)
 		return err;
-	err = test_shapes_gadget_pair_reply_validate(buf->bytes, call->size, call->handles,
-	                                             call->handle_count);
+	err = check_test_shapes_gadget_pair_reply(buf->bytes, call->size, call->handles,
+	                                          call->handle_count, reply);
 	if (err != IDL_OK)
-		return err;
-	*reply = &buf->reply;
+		return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_PAIR_ORDINAL,
+		                            call->handle_count, err);
 	return IDL_OK;
 }
 
@@ -1449,12 +2055,12 @@ static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, id
                                         void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
-	int err = test_shapes_gadget_put_request_validate(frame, size, handles, handle_count);
+	const test_shapes_gadget_put_request *req;
+	int err = check_test_shapes_gadget_put_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->put == NULL)
-		return IDL_E_NO_HANDLER;
-	const test_shapes_gadget_put_request *req = frame;
+	if (h->put == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	test_shapes_gadget_put_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1480,12 +2086,12 @@ static int serve_test_shapes_gadget_get(const test_shapes_gadget_handlers *h, id
                                         void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
 {
-	int err = test_shapes_gadget_get_request_validate(frame, size, handles, handle_count);
+	const test_shapes_gadget_get_request *req;
+	int err = check_test_shapes_gadget_get_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->get == NULL)
-		return IDL_E_NO_HANDLER;
-	const test_shapes_gadget_get_request *req = frame;
+	if (h->get == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	test_shapes_gadget_get_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1501,12 +2107,12 @@ static int serve_test_shapes_gadget_poke(const test_shapes_gadget_handlers *h, i
                                          void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
-	int err = test_shapes_gadget_poke_request_validate(frame, size, handles, handle_count);
+	const test_shapes_gadget_poke_request *req;
+	int err = check_test_shapes_gadget_poke_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->poke == NULL)
-		return IDL_E_NO_HANDLER;
-	const test_shapes_gadget_poke_request *req = frame;
+	if (h->poke == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	return h->poke(r, req);
 }
@@ -1515,12 +2121,12 @@ static int serve_test_shapes_gadget_pair(const test_shapes_gadget_handlers *h, i
                                          void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count)
 {
-	int err = test_shapes_gadget_pair_request_validate(frame, size, handles, handle_count);
+	const test_shapes_gadget_pair_request *req;
+	int err = check_test_shapes_gadget_pair_request(frame, size, handles, handle_count, &req);
 	if (err != IDL_OK)
 		return err;
-	if (h->pair == NULL)
-		return IDL_E_NO_HANDLER;
-	const test_shapes_gadget_pair_request *req = frame;
+	if (h->pair == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
 	r->txid = req->header.txid;
 	test_shapes_gadget_pair_reply reply;
 	IDL_MEMSET(&reply, 0, sizeof(reply));
@@ -1636,6 +2242,8 @@ const idl_interface test_shapes_gadget_interface = {
     .protocol = TEST_SHAPES_GADGET_PROTOCOL,
     .max_frame_bytes = TEST_SHAPES_GADGET_MAX_FRAME_BYTES,
     .max_request_bytes = 624u,
+    .version = TEST_SHAPES_GADGET_VERSION,
+    .oldest = TEST_SHAPES_GADGET_OLDEST_VERSION,
     .dispatch = dispatch_test_shapes_gadget,
 };
 
@@ -1656,7 +2264,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
 		h->moved(ctx, frame);
 		return IDL_OK;
 	default:
-		return IDL_E_ORDINAL;
+		return idl_unknown_event(frame, size, handle_count);
 	}
 }
 
@@ -1700,6 +2308,6 @@ int test_shapes_watcher_event_dispatch(const test_shapes_watcher_event_handlers 
 		h->changed(ctx, frame);
 		return IDL_OK;
 	default:
-		return IDL_E_ORDINAL;
+		return idl_unknown_event(frame, size, handle_count);
 	}
 }

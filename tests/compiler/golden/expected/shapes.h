@@ -203,6 +203,8 @@ _Static_assert(offsetof(test_shapes_everything, shape) == 152, "wire layout");
 /* interface Gadget (shapes.idl:63) */
 #define TEST_SHAPES_GADGET_MAX_FRAME_BYTES          4096u
 #define TEST_SHAPES_GADGET_PROTOCOL                 0x14344737u
+#define TEST_SHAPES_GADGET_VERSION                  1u
+#define TEST_SHAPES_GADGET_OLDEST_VERSION           1u
 #define TEST_SHAPES_GADGET_PUT_ORDINAL              0x30320168u
 #define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES    624u
 #define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES  4u
@@ -532,6 +534,8 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
  */
 #define TEST_SHAPES_WATCHER_MAX_FRAME_BYTES           65536u
 #define TEST_SHAPES_WATCHER_PROTOCOL                  0x4bdd6bf9u
+#define TEST_SHAPES_WATCHER_VERSION                   1u
+#define TEST_SHAPES_WATCHER_OLDEST_VERSION            1u
 #define TEST_SHAPES_WATCHER_CHANGED_ORDINAL           0x7733f2ebu
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES   88u
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_HANDLES 0u
