@@ -194,19 +194,44 @@ const idl_transfer_ops idl_linux_transfer = {
     .peer_alive = linux_peer_alive,
 };
 
-/* Whether the server's hello announces `protocol` (0: any will do). */
-static bool speaks(const idl_linux_hello *h, uint32_t protocol)
+/* Where the server's hello announces `protocol` (0: its first interface);
+ * -1 when it does not. */
+static int announced(const idl_linux_hello *h, uint32_t protocol)
 {
-	if (protocol == 0)
-		return true;
 	for (uint32_t i = 0; i < h->protocol_count && i < IDL_SERVER_MAX_INTERFACES; i++)
-		if (h->protocols[i] == protocol)
-			return true;
-	return false;
+		if (protocol == 0 || h->protocols[i] == protocol)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * What the hello says of the interface asked for: IDL_E_HANDLE_KIND when
+ * the server does not serve it, IDL_E_VERSION when its version and ours
+ * cannot talk (iface NULL: any version will do). Records the server's
+ * version either way.
+ */
+static int check_hello(idl_linux_conn *conn, const idl_linux_hello *h, uint32_t protocol,
+                       const idl_interface *iface)
+{
+	if (h->magic != IDL_LINUX_HELLO_MAGIC || h->version != IDL_CHAN_VERSION ||
+	    h->slot >= IDL_DOORBELL_CHANNELS)
+		return IDL_E_PROTOCOL;
+	if (h->wire_version != IDL_WIRE_VERSION)
+		return IDL_E_VERSION;
+	int i = announced(h, protocol);
+	if (i < 0)
+		return protocol == 0 ? IDL_OK : IDL_E_HANDLE_KIND;
+	conn->peer_version = h->versions[i];
+	conn->peer_oldest = h->oldest[i];
+	if (iface != NULL &&
+	    !idl_versions_talk(iface->version, iface->oldest, h->versions[i], h->oldest[i]))
+		return IDL_E_VERSION;
+	return IDL_OK;
 }
 
 /* Waits for the server's hello on a connected socket and sets up conn. */
-static int open_channel(idl_linux_conn *conn, uint32_t protocol, int timeout_ms)
+static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_interface *iface,
+                        int timeout_ms)
 {
 	struct pollfd p = {.fd = conn->sock, .events = POLLIN};
 	idl_linux_hello h;
@@ -215,14 +240,12 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, int timeout_ms)
 	int err = IDL_E_TIMEOUT;
 	if (poll(&p, 1, timeout_ms) == 1)
 		err = idl_linux_receive_fds(conn->sock, &h, sizeof(h), fds, 2, &got, MSG_DONTWAIT);
-	if (err == IDL_OK &&
-	    (got != 2 || h.magic != IDL_LINUX_HELLO_MAGIC || h.version != IDL_CHAN_VERSION ||
-	     h.slot >= IDL_DOORBELL_CHANNELS || !speaks(&h, protocol))) {
+	if (err == IDL_OK)
+		err = got != 2 ? IDL_E_PROTOCOL : check_hello(conn, &h, protocol, iface);
+	if (err != IDL_OK) {
 		for (uint32_t i = 0; i < got; i++)
 			close(fds[i]);
-		err = got == 2 && h.magic == IDL_LINUX_HELLO_MAGIC && !speaks(&h, protocol)
-		          ? IDL_E_HANDLE_KIND
-		          : IDL_E_PROTOCOL;
+		got = 0;
 	}
 	if (err == IDL_OK) {
 		err = idl_linux_region_map(&conn->channel, fds[0]);
@@ -268,7 +291,8 @@ static void conn_reset(idl_linux_conn *conn)
 	conn->sock = -1;
 }
 
-int idl_linux_connect(idl_linux_conn *conn, const char *name, uint32_t protocol, int timeout_ms)
+static int connect_by_name(idl_linux_conn *conn, const char *name, uint32_t protocol,
+                           const idl_interface *iface, int timeout_ms)
 {
 	conn_reset(conn);
 	struct sockaddr_un addr;
@@ -283,7 +307,18 @@ int idl_linux_connect(idl_linux_conn *conn, const char *name, uint32_t protocol,
 		conn->sock = -1;
 		return IDL_E_TRANSPORT;
 	}
-	return open_channel(conn, protocol, timeout_ms);
+	return open_channel(conn, protocol, iface, timeout_ms);
+}
+
+int idl_linux_connect(idl_linux_conn *conn, const char *name, uint32_t protocol, int timeout_ms)
+{
+	return connect_by_name(conn, name, protocol, NULL, timeout_ms);
+}
+
+int idl_linux_connect_interface(idl_linux_conn *conn, const char *name, const idl_interface *iface,
+                                int timeout_ms)
+{
+	return connect_by_name(conn, name, iface->protocol, iface, timeout_ms);
 }
 
 int idl_linux_conn_open(idl_linux_conn *conn, int sock, uint32_t protocol, int timeout_ms)
@@ -294,7 +329,17 @@ int idl_linux_conn_open(idl_linux_conn *conn, int sock, uint32_t protocol, int t
 		return IDL_E_HANDLE_KIND;
 	}
 	conn->sock = sock;
-	return open_channel(conn, protocol, timeout_ms);
+	return open_channel(conn, protocol, NULL, timeout_ms);
+}
+
+int idl_linux_version_text(const idl_linux_conn *conn, const idl_interface *iface, char *buf,
+                           size_t size)
+{
+	return snprintf(buf, size,
+	                "%s: the server speaks version %u (and talks to %u and later); this "
+	                "program speaks version %u (and talks to %u and later)",
+	                iface->name, conn->peer_version, conn->peer_oldest, iface->version,
+	                iface->oldest);
 }
 
 void idl_linux_conn_close(idl_linux_conn *conn)

@@ -16,15 +16,19 @@
 /*
  * What the server tells a new client, beside two descriptors (the channel
  * region and the server's doorbell): the channel layout's version, the
- * client's doorbell slot, and the protocol ids of the interfaces served
- * (<IFACE>_PROTOCOL), which a client that expects one checks.
+ * wire format's, the client's doorbell slot, and for each interface served
+ * its protocol id (<IFACE>_PROTOCOL), its version and the oldest version
+ * it talks to, which a client that expects one checks.
  */
 typedef struct idl_linux_hello {
 	uint32_t magic;
 	uint32_t version;
+	uint32_t wire_version; /* IDL_WIRE_VERSION */
 	uint32_t slot;
 	uint32_t protocol_count;
 	uint32_t protocols[IDL_SERVER_MAX_INTERFACES];
+	uint32_t versions[IDL_SERVER_MAX_INTERFACES];
+	uint32_t oldest[IDL_SERVER_MAX_INTERFACES];
 } idl_linux_hello;
 
 /* The abstract socket address of a service name ("\0idl/<name>"); its

@@ -101,10 +101,15 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 		c->end.nonblock = true; /* the loop checks for room before it takes a request */
 		idl_linux_hello h = {.magic = IDL_LINUX_HELLO_MAGIC,
 		                     .version = IDL_CHAN_VERSION,
+		                     .wire_version = IDL_WIRE_VERSION,
 		                     .slot = slot,
 		                     .protocol_count = ls->server.interface_count};
-		for (uint32_t i = 0; i < ls->server.interface_count; i++)
-			h.protocols[i] = ls->server.interfaces[i].iface->protocol;
+		for (uint32_t i = 0; i < ls->server.interface_count; i++) {
+			const idl_interface *iface = ls->server.interfaces[i].iface;
+			h.protocols[i] = iface->protocol;
+			h.versions[i] = iface->version;
+			h.oldest[i] = iface->oldest;
+		}
 		int fds[2] = {c->channel.fd, ls->doorbell.fd};
 		err = idl_linux_send_fds(sock, &h, sizeof(h), fds, 2);
 	}
@@ -288,13 +293,17 @@ void idl_linux_server_limit_sessions(idl_linux_server *ls, uint32_t n)
 }
 
 /* Sizes what the interfaces registered need: every channel, the request
- * buffer. Once, before the first channel is set up. */
+ * buffer. Once, before the first channel is set up. The request buffer
+ * holds any frame the channel does, not only this version's largest
+ * request: a newer client's request may be larger (docs/evolution.md). */
 static int prepare(idl_linux_server *ls)
 {
 	if (atomic_load(&ls->prepared))
 		return IDL_OK;
 	uint32_t max_frame = idl_server_max_frame_bytes(&ls->server);
 	uint32_t max_request = idl_server_max_request_bytes(&ls->server);
+	if (max_request < max_frame)
+		max_request = max_frame;
 	if (max_frame == 0)
 		return IDL_E_INVALID_ARGUMENT; /* nothing to serve */
 	uint32_t ring = ls->ring_bytes;

@@ -429,21 +429,29 @@ static void answered(idl_chan_end *e, idl_call *c, int status)
 static void deliver(idl_chan_end *e, idl_call *c, const idl_ring_frame *f,
                     const idl_typed_handle *local)
 {
-	if (f->at != c->buf && f->size > c->buf_bytes) {
-		release(e, local, f->handle_count);
-		answered(e, c, IDL_E_FRAME_TOO_LARGE);
-		return;
-	}
 	if (f->handle_count > c->handle_room) {
 		release(e, local, f->handle_count);
 		answered(e, c, IDL_E_HANDLE_COUNT);
 		return;
 	}
-	if (f->at != c->buf)
+	size_t size = f->size;
+	if (f->at != c->buf && f->size > c->buf_bytes) {
+		/* A newer server's reply, larger than this version's: the call
+		 * keeps the part it knows (the validator tells it by the size). */
+		int64_t known = idl_frame_copy_known(f->at, (uint32_t)f->size, c->buf, c->buf_bytes,
+		                                     c->inline_bytes);
+		if (known < 0) {
+			release(e, local, f->handle_count);
+			answered(e, c, IDL_E_FRAME_TOO_LARGE);
+			return;
+		}
+		size = (size_t)known;
+	} else if (f->at != c->buf) {
 		idl_copy(c->buf, f->at, f->size);
+	}
 	if (f->handle_count > 0)
 		IDL_MEMCPY(c->handles, local, sizeof(idl_typed_handle) * f->handle_count);
-	c->size = f->size;
+	c->size = size;
 	c->handle_count = f->handle_count;
 	answered(e, c, IDL_OK);
 }
@@ -457,7 +465,14 @@ static bool route(idl_chan_end *e, const idl_ring_frame *f, const idl_typed_hand
 {
 	const idl_frame_header *h = f->at;
 	if ((h->flags & IDL_FLAG_EVENT) != 0 && e->on_event != NULL) {
-		e->on_event(e->event_ctx, f->at, f->size, local, f->handle_count);
+		/* An earlier version's event is widened in place by its decoder:
+		 * it gets the scratch buffer's room, not a call buffer's. */
+		void *frame = f->at;
+		if (frame != e->scratch && e->scratch != NULL && f->size <= e->scratch_bytes) {
+			idl_copy(e->scratch, frame, f->size);
+			frame = e->scratch;
+		}
+		e->on_event(e->event_ctx, frame, f->size, local, f->handle_count);
 		release(e, local, f->handle_count);
 		return true;
 	}

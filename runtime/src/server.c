@@ -143,7 +143,7 @@ void idl_server_close_slot(idl_server *s, uint32_t slot, int reason)
 static bool decoding_error(int err)
 {
 	return (err <= IDL_E_FRAME_SHORT && err >= IDL_E_HANDLE_INDEX && err != IDL_E_BUFFER) ||
-	       err == IDL_E_HANDLE_KIND;
+	       err == IDL_E_HANDLE_KIND || err == IDL_E_INLINE_SIZE || err == IDL_E_ENVELOPE;
 }
 
 /* Room for the largest reply? If not, ask the client to ring when it has
@@ -181,7 +181,7 @@ static int dispatch(idl_server *s, idl_request *r, size_t size, const idl_typed_
                     uint32_t count)
 {
 	if (s->interface_count == 0)
-		return IDL_E_ORDINAL;
+		return IDL_E_PROTOCOL;
 	const idl_served_interface *served = &s->interfaces[0];
 	r->ctx = served->ctx;
 	int err = served->iface->dispatch(served->handlers, r, s->buf, size, handles, count);
@@ -189,6 +189,12 @@ static int dispatch(idl_server *s, idl_request *r, size_t size, const idl_typed_
 		served = &s->interfaces[i];
 		r->ctx = served->ctx;
 		err = served->iface->dispatch(served->handlers, r, s->buf, size, handles, count);
+	}
+	/* A method no interface knows (a newer client's): "not supported",
+	 * and the channel stays open. */
+	if (err == IDL_E_ORDINAL) {
+		s->unsupported++;
+		err = idl_serve_not_supported(r->ep, s->buf, size, count);
 	}
 	return err;
 }

@@ -48,8 +48,10 @@ typedef struct idl_transfer_ops {
 } idl_transfer_ops;
 
 /* Called with each event frame, already copied into private memory (not
- * yet validated: call the generated *_event_dispatch). The handles are
- * released when it returns; one that is kept must be duplicated first. */
+ * yet validated: call the generated *_event_dispatch), in the scratch
+ * buffer when the end has one, so that the decoder of an earlier version's
+ * event has the room to widen it. The handles are released when it
+ * returns; one that is kept must be duplicated first. */
 typedef void (*idl_event_fn)(void *ctx, void *frame, size_t size, const idl_typed_handle *handles,
                              uint32_t handle_count);
 

@@ -8,8 +8,9 @@
  *    UNIX socket "\0idl/<name>" (SOCK_SEQPACKET). For each client it
  *    creates a channel memfd, formats it, and sends the client a hello
  *    message with the channel memfd and the server's doorbell memfd
- *    (SCM_RIGHTS), its doorbell slot and the protocol ids of the interfaces
- *    it serves. The socket stays open: it carries handles, and its hang-up
+ *    (SCM_RIGHTS), its doorbell slot, the wire format's version and, for
+ *    each interface it serves, the protocol id, its version and the oldest
+ *    version it talks to. The socket stays open: it carries handles, and its hang-up
  *    tells each side that the other died. A channel handed to another
  *    process is such a socket whose hello is still queued in it.
  *
@@ -73,6 +74,8 @@ typedef struct idl_linux_conn {
 	size_t scratch_bytes;
 	uint32_t send_seq, receive_seq;
 	uint64_t client;        /* server side: the peer's pid (SO_PEERCRED), 0 unknown */
+	uint32_t peer_version;  /* client side: the server's version of the interface, 0 unknown */
+	uint32_t peer_oldest;   /* client side: the oldest version the server talks to */
 	_Atomic uint32_t state; /* server side: free, set up, serving */
 } idl_linux_conn;
 
@@ -97,6 +100,21 @@ uint32_t idl_linux_handle_kind(int fd);
  * this client holds too many sessions) is IDL_E_PEER_CLOSED.
  */
 int idl_linux_connect(idl_linux_conn *conn, const char *name, uint32_t protocol, int timeout_ms);
+/*
+ * The same for a client of `iface` (the generated <iface>_interface): the
+ * server must serve that interface at a version that can talk to this
+ * program's (each at least the oldest the other talks to). When it cannot,
+ * IDL_E_VERSION, at connect time rather than at the first call; the
+ * server's versions are in conn->peer_version and conn->peer_oldest, and
+ * idl_linux_version_text says what did not match. A server of another wire
+ * format is IDL_E_VERSION too.
+ */
+int idl_linux_connect_interface(idl_linux_conn *conn, const char *name, const idl_interface *iface,
+                                int timeout_ms);
+/* "fs.File: the server speaks version 1 (and talks to 1 and later); this
+ * program speaks version 3 (and talks to 2 and later)", as snprintf. */
+int idl_linux_version_text(const idl_linux_conn *conn, const idl_interface *iface, char *buf,
+                           size_t size);
 /*
  * The same over a channel end received as a handle (channel<I>, or
  * handle<channel>): sock becomes conn's (it is closed on failure).

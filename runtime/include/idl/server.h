@@ -5,7 +5,11 @@
  * Serving: the server takes each request frame into its private buffer and
  * hands it to the generated dispatcher of the first registered interface
  * that knows its ordinal (idl_server_add_interface), with an idl_request
- * that names the client's session. A session begins when its channel is
+ * that names the client's session. A request that no interface knows (a
+ * newer client's method) is answered "not supported"
+ * (idl_serve_not_supported; the dispatcher does the same for a method
+ * whose handler is NULL) and the channel stays open; a frame that breaks
+ * the wire format closes it. A session begins when its channel is
  * installed and ends when the channel closes; callbacks (idl_server_set_
  * sessions) make and free what the server keeps per session.
  *
@@ -87,13 +91,14 @@ struct idl_server {
 	void *close_ctx;
 	void *buf; /* private frame buffer, 8-aligned */
 	size_t buf_bytes;
-	uint64_t frames;             /* frames handled */
-	uint64_t wakeups;            /* passes that found work */
-	uint64_t errors;             /* handler errors that did not close a channel */
-	int last_error;              /* the last of them */
-	bool time_passes;            /* measure busy_ns (two clock reads per pass) */
-	uint64_t busy_ns;            /* time in passes that handled frames: the server's work */
-	_Atomic bool *stop;          /* idl_server_run returns once this is true */
+	uint64_t frames;      /* frames handled */
+	uint64_t wakeups;     /* passes that found work */
+	uint64_t errors;      /* handler errors that did not close a channel */
+	uint64_t unsupported; /* requests of no interface's: "not supported" (one-way: dropped) */
+	int last_error;       /* the last of them */
+	bool time_passes;     /* measure busy_ns (two clock reads per pass) */
+	uint64_t busy_ns;     /* time in passes that handled frames: the server's work */
+	_Atomic bool *stop;   /* idl_server_run returns once this is true */
 	_Atomic uint32_t interrupts; /* idl_server_interrupt calls, from any thread */
 	uint32_t interrupts_seen;    /* those idl_server_poll has returned for */
 	bool idle;                   /* the last poll handled nothing: sleep without spinning */
