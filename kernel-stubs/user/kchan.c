@@ -104,22 +104,29 @@ static void set_patience(kchan *c)
 }
 
 int kchan_create(kchan *c, uint32_t ring_bytes, uint32_t max_frame_bytes, int doorbell_handle,
-                 uint32_t slot, const uint32_t *protocols, uint32_t protocol_count, int *client_end)
+                 uint32_t slot, const idl_interface *const *ifaces, uint32_t iface_count,
+                 int *client_end)
 {
 	size_t region_bytes = idl_chan_region_bytes(ring_bytes);
 	size_t bytes = (region_bytes + PAGE - 1) / PAGE * PAGE + PAGE;
 	int ends[2];
-	if (protocol_count > KCHAN_MAX_PROTOCOLS)
+	if (iface_count > KCHAN_MAX_PROTOCOLS)
 		return IDL_E_INVALID_ARGUMENT;
 	if (idlk_chan_create(bytes, ends, &notices) < 0)
 		return IDL_E_TRANSPORT;
 	long at = idlk_shm_map(ends[0], NULL, IDLK_PROT_READ | IDLK_PROT_WRITE);
 	int err = at < 0 ? IDL_E_TRANSPORT
 	                 : idl_chan_format((void *)at, region_bytes, ring_bytes, max_frame_bytes);
-	struct kchan_hello hello = {KCHAN_HELLO_MAGIC, slot, 0, protocol_count, {0}};
+	struct kchan_hello hello = {.magic = KCHAN_HELLO_MAGIC,
+	                            .slot = slot,
+	                            .wire_version = IDL_WIRE_VERSION,
+	                            .protocol_count = iface_count};
 	if (err == IDL_OK) {
-		for (uint32_t i = 0; i < protocol_count; i++)
-			hello.protocols[i] = protocols[i];
+		for (uint32_t i = 0; i < iface_count; i++) {
+			hello.protocols[i] = ifaces[i]->protocol;
+			hello.versions[i] = ifaces[i]->version;
+			hello.oldest[i] = ifaces[i]->oldest;
+		}
 		long doorbell = idlk_handle_dup(doorbell_handle);
 		if (doorbell < 0 ||
 		    idlk_handle_send(ends[0], (int *)&doorbell, 1, &hello.doorbell_word) < 0) {
@@ -167,11 +174,20 @@ int kchan_open(kchan *c, int handle, uint32_t protocol, void *scratch, size_t sc
 	if (hello.magic != KCHAN_HELLO_MAGIC || hello.protocol_count > KCHAN_MAX_PROTOCOLS ||
 	    hello.slot >= IDL_DOORBELL_CHANNELS)
 		err = IDL_E_PROTOCOL;
-	if (err == IDL_OK && protocol) {
-		err = IDL_E_HANDLE_KIND;
-		for (uint32_t i = 0; i < hello.protocol_count; i++)
-			if (hello.protocols[i] == protocol)
-				err = IDL_OK;
+	else if (hello.wire_version != IDL_WIRE_VERSION)
+		err = IDL_E_VERSION;
+	c->peer_version = c->peer_oldest = 0;
+	if (err == IDL_OK) {
+		int found = -1;
+		for (uint32_t i = 0; i < hello.protocol_count && found < 0; i++)
+			if (protocol == 0 || hello.protocols[i] == protocol)
+				found = (int)i;
+		if (found >= 0) {
+			c->peer_version = hello.versions[found];
+			c->peer_oldest = hello.oldest[found];
+		} else if (protocol != 0) {
+			err = IDL_E_HANDLE_KIND;
+		}
 	}
 	if (err == IDL_OK && (idlk_handle_receive(handle, &hello.doorbell_word, 1, &doorbell) < 0 ||
 	                      kchan_kind_of(doorbell) != IDL_KIND_SHM))

@@ -4,7 +4,8 @@
  * runtime's rings, laid out by idl_chan_format, and after them one page the
  * server fills for its client: the hello (which slot of its doorbell the
  * client rings, the word of the doorbell's handle that travels to the
- * client's end, the protocols served). Handles move with frames through
+ * client's end, the wire format, the protocols served and their versions).
+ * Handles move with frames through
  * the kernel (handle_send, handle_receive): kchan_transfer is the runtime's
  * transfer ops on them. When an end's last handle goes, the kernel marks it
  * closed in the runtime's wake words and wakes the survivor.
@@ -27,8 +28,11 @@ struct kchan_hello {
 	uint32_t magic;
 	uint32_t slot;          /* the client's bit in the server's doorbell */
 	uint32_t doorbell_word; /* handle_receive's word for the doorbell's handle */
+	uint32_t wire_version;  /* IDL_WIRE_VERSION */
 	uint32_t protocol_count;
 	uint32_t protocols[KCHAN_MAX_PROTOCOLS];
+	uint32_t versions[KCHAN_MAX_PROTOCOLS]; /* each interface's version */
+	uint32_t oldest[KCHAN_MAX_PROTOCOLS];   /* and the oldest it talks to */
 };
 
 /* One end of a channel, as a process holds it. */
@@ -38,6 +42,8 @@ typedef struct kchan {
 	void *region;
 	size_t region_bytes;
 	idl_doorbell *doorbell; /* the client's: the server's doorbell, mapped */
+	uint32_t peer_version;  /* the client's: the server's version of the interface */
+	uint32_t peer_oldest;   /* and the oldest version it talks to */
 } kchan;
 
 /* The runtime's transfer ops over kernel handles; their ctx is the kchan. */
@@ -54,13 +60,14 @@ uint32_t kchan_kind_of(int handle);
  * *client_end. IDL_OK or an error; nothing is left behind on error.
  */
 int kchan_create(kchan *c, uint32_t ring_bytes, uint32_t max_frame_bytes, int doorbell_handle,
-                 uint32_t slot, const uint32_t *protocols, uint32_t protocol_count,
+                 uint32_t slot, const idl_interface *const *ifaces, uint32_t iface_count,
                  int *client_end);
 
 /*
  * Client side: opens the client's end `handle` of a channel a server made:
- * maps it, checks the hello (and that it serves `protocol`, unless 0:
- * IDL_E_HANDLE_KIND), takes the doorbell, and sets up the end. scratch
+ * maps it, checks the hello (the wire format: IDL_E_VERSION; that it serves
+ * `protocol`, unless 0: IDL_E_HANDLE_KIND), records the server's version of
+ * the interface, takes the doorbell, and sets up the end. scratch
  * (may be NULL) is the end's room for frames too big for a call's buffer.
  */
 int kchan_open(kchan *c, int handle, uint32_t protocol, void *scratch, size_t scratch_bytes);

@@ -43,7 +43,7 @@ int kserve_init(kserver *ks, uint32_t capacity)
 	idl_doorbell_init(ks->doorbell);
 	idl_server_init(&ks->server, ks->doorbell, ks->slots, ks->sessions, capacity, NULL, 0);
 	ks->server.patience = (idl_patience){0, IDL_DEFAULT_YIELDS};
-	ks->protocol_count = 0;
+	ks->iface_count = 0;
 	ks->listener_slot = -1;
 	atomic_store(&ks->pending, 0);
 	atomic_store(&ks->used, 0);
@@ -53,11 +53,11 @@ int kserve_init(kserver *ks, uint32_t capacity)
 
 int kserve_add_interface(kserver *ks, const idl_interface *iface, const void *handlers, void *ctx)
 {
-	if (ks->protocol_count == KCHAN_MAX_PROTOCOLS)
+	if (ks->iface_count == KCHAN_MAX_PROTOCOLS)
 		return IDL_E_BUFFER;
 	int err = idl_server_add_interface(&ks->server, iface, handlers, ctx);
 	if (err == IDL_OK)
-		ks->protocols[ks->protocol_count++] = iface->protocol;
+		ks->ifaces[ks->iface_count++] = iface;
 	return err;
 }
 
@@ -118,9 +118,8 @@ static int add_session(kserver *ks, uint64_t client, int *client_end, uint32_t *
 	if (slot == ks->server.capacity)
 		return IDL_E_BUFFER;
 	kchan *c = &ks->conns[slot];
-	int err =
-	    kchan_create(c, ring_bytes(ks), idl_server_max_frame_bytes(&ks->server),
-	                 ks->doorbell_handle, slot, ks->protocols, ks->protocol_count, client_end);
+	int err = kchan_create(c, ring_bytes(ks), idl_server_max_frame_bytes(&ks->server),
+	                       ks->doorbell_handle, slot, ks->ifaces, ks->iface_count, client_end);
 	if (err != IDL_OK) {
 		atomic_fetch_and(&ks->used, ~(1u << slot));
 		return err;
@@ -172,7 +171,9 @@ int kserve_publish(kserver *ks, const char *name)
 
 void kserve_run(kserver *ks)
 {
-	size_t bytes = (idl_server_max_request_bytes(&ks->server) + PAGE - 1) / PAGE * PAGE;
+	/* Room for any frame of the channel: a newer client's request may be
+	 * larger than this version's largest (docs/evolution.md). */
+	size_t bytes = (idl_server_max_frame_bytes(&ks->server) + PAGE - 1) / PAGE * PAGE;
 	long buf = idlk_map(NULL, bytes, IDLK_PROT_READ | IDLK_PROT_WRITE);
 	if (buf < 0) {
 		printf("kserve: no memory for the request buffer\n");

@@ -33,8 +33,8 @@ typedef struct kserver {
 	_Atomic uint32_t used; /* slots taken (made or installed) */
 	idl_doorbell *doorbell;
 	int doorbell_handle;
-	uint32_t protocols[KCHAN_MAX_PROTOCOLS];
-	uint32_t protocol_count;
+	const idl_interface *ifaces[KCHAN_MAX_PROTOCOLS]; /* announced in each hello */
+	uint32_t iface_count;
 	int listener_slot; /* -1 until published */
 	_Atomic bool stop;
 	void (*turn)(void *ctx); /* kserve_set_turn */
