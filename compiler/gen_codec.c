@@ -608,9 +608,15 @@ static void encode_header(codec_gen *g, const message_names *mn, const char *inl
 /* Sets up the encoder over the out-of-line part, after inline_bytes. */
 static void encode_setup(codec_gen *g, decl *msg, const char *inline_bytes, bool calls)
 {
-	const char *args[] = {arena_printf(g->a, ".base = (uint8_t *)out + %s", inline_bytes),
-	                      arena_printf(g->a, ".capacity = out_max - %s", inline_bytes)};
-	emit_wrapped(g->e, 1, "idl_encoder enc = {", args, 2, "};\n");
+	const char *init = arena_printf(
+	    g->a, "idl_encoder enc = {.base = (uint8_t *)out + %s, .capacity = out_max - %s};",
+	    inline_bytes, inline_bytes);
+	if (8 + strlen(init) <= EMIT_COLUMNS) {
+		line(g, 1, "%s", init);
+	} else {
+		line(g, 1, "idl_encoder enc = {.base = (uint8_t *)out + %s};", inline_bytes);
+		line(g, 1, "enc.capacity = out_max - %s;", inline_bytes);
+	}
 	if (msg->shape.has_handles)
 		line(g, 1, "enc.handles = handles;");
 	else
@@ -710,6 +716,7 @@ static void gen_defaults(codec_gen *g, decl *msg, const message_names *mn)
 {
 	arena *a = g->a;
 	emit(g->e, "static void defaults_%s(%s *p, uint32_t sent)\n{\n", mn->n, mn->n);
+	line(g, 1, "(void)p;");
 	member *prev = NULL;
 	bool open = false;
 	for (member *m = msg->members; m != NULL; prev = m, m = m->next) {
