@@ -23,7 +23,6 @@
 #define SLOTS        8
 #define BOUNCE_BYTES BLOCK_MAX_TRANSFER
 #define SECTOR       512u
-#define PAGE         4096u
 
 struct session_state {
 	uint8_t *buffer; /* the attached transfer buffer, mapped */

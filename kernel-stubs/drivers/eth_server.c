@@ -28,7 +28,6 @@
 #define RX_BUFFERS   32
 #define TX_BUFFERS   32
 #define KEPT_FRAMES  64 /* received frames waiting for a receive */
-#define PAGE         4096u
 
 static virtio_device dev;
 static virtqueue rxq, txq;
