@@ -2,7 +2,8 @@
  * fuzz_net.c: the network library (kernel-stubs/net) against hostile
  * frames.
  *
- * Each input is a fresh stack: 10.0.2.15/24 with gateway 10.0.2.2, the
+ * Each input is a fresh stack (built with a small ARP cache and few wait
+ * slots: tests/fuzz/CMakeLists.txt): 10.0.2.15/24 with gateway 10.0.2.2, the
  * gateway already in the ARP cache (learnt from its ARP request, so the
  * answer is checked too), and a datagram waiting for 10.0.2.3, so that an
  * ARP answer in the input sends it. Every datagram delivered is echoed back
@@ -19,6 +20,9 @@
  * before it, a datagram to nobody, an unknown host of the network, a host
  * beyond the gateway, or the local broadcast; bit 7: the clock moves past
  * the ARP lifetime.
+ *
+ * The input's first bytes are also read as a dotted address: when they
+ * are one, its text must read back as the same address.
  *
  * Checked, with code of its own: every frame sent is well-formed (60 to
  * 1514 bytes, our MAC and address as source, ARP fields, IPv4 header
@@ -276,12 +280,28 @@ static void send_one(unsigned which)
 	check_state();
 }
 
+/* An address that parses formats to text that parses to it again, and the
+ * text is the input exactly (there is one way to write each address). */
+static void check_text(const uint8_t *data, size_t size)
+{
+	size_t n = size < 20 ? size : 20;
+	uint32_t ip;
+	if (net_ipv4_parse((const char *)data, n, &ip) != NET_OK)
+		return;
+	char text[NET_IPV4_TEXT_BYTES];
+	size_t len = net_ipv4_format(ip, text, sizeof(text));
+	check(len == n && memcmp(text, data, n) == 0 && text[len] == '\0');
+	uint32_t back;
+	check(net_ipv4_parse(text, len, &back) == NET_OK && back == ip);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
+	check_text(data, size);
 	uint8_t mode = data[0];
 	static const int answers[] = {NET_OK, NET_E_NOT_FOUND, NET_E_NO_SPACE, -99};
 	transmits = 0;

@@ -97,6 +97,8 @@ def main():
         'sequence-fixed': seed(*sequence, mode=0x10),
         'sequence-failing': seed(*sequence, mode=0x01),
     }
+    # The whole input a dotted address (as frames: mode '1', one short record).
+    seeds['address-text'] = b'10.0.2.15'
     for name, data in seeds.items():
         with open(os.path.join(out, name), 'wb') as f:
             f.write(data)
