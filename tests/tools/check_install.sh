@@ -47,16 +47,19 @@ for generator in Ninja "Unix Makefiles"; do
 		fail "editing common.idl did not regenerate greeter.idl's C ($generator)"
 	# The example serves as "greeter"; two runs at once would clash, and the
 	# test runs them one after the other.
-	"$dir/greeter-server" >"$tmp/server.log" 2>&1 &
+	# A log of this run's own: the background job truncates a file only when
+	# it starts, and the wait below must not see the last run's.
+	log="$dir/server.log"
+	"$dir/greeter-server" >"$log" 2>&1 &
 	server=$!
 	tries=0
-	until grep -q "serving" "$tmp/server.log"; do
+	until grep -q "serving" "$log" 2>/dev/null; do
 		tries=$((tries + 1))
 		[ $tries -gt 100 ] && fail "the example's server did not start"
 		sleep 0.05
 	done
 	"$dir/greeter-client" Ada Grace >"$tmp/client.log" 2>&1 || {
-		cat "$tmp/client.log"
+		cat "$tmp/client.log" "$log"
 		fail "the example's client ($generator)"
 	}
 	"$dir/greeter-client" "" >>"$tmp/client.log" 2>&1 && fail "an empty name was greeted"
