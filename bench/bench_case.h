@@ -66,6 +66,9 @@ void bench_content_init(void);
 /* Each system's cases; the harness concatenates the tables. */
 extern const struct bench_case bench_memcpy_cases[];
 extern const size_t bench_memcpy_case_count;
+/* The yardstick: a codec written by hand for the same contract (hand_cases.c). */
+extern const struct bench_case bench_hand_cases[];
+extern const size_t bench_hand_case_count;
 extern const struct bench_case bench_protobuf_c_cases[];
 extern const size_t bench_protobuf_c_case_count;
 extern const struct bench_case bench_nanopb_cases[];

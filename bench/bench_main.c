@@ -57,6 +57,7 @@ static void register_cases(void)
 	add_cases(bench_idlc_cases, bench_idlc_case_count);
 #endif
 	add_cases(bench_memcpy_cases, bench_memcpy_case_count);
+	add_cases(bench_hand_cases, bench_hand_case_count);
 	add_cases(bench_protobuf_c_cases, bench_protobuf_c_case_count);
 	add_cases(bench_nanopb_cases, bench_nanopb_case_count);
 	add_cases(bench_xdr_cases, bench_xdr_case_count);

@@ -26,6 +26,7 @@ client=$build/tests/kernel/udp_echo_client
 }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+. "$here/../tests/kernel/transcript.sh"
 
 # The counters ifconfig printed: "link socket received" messages and frames.
 counters() {
@@ -49,8 +50,7 @@ SESSION
 		exit 1
 	fi
 	"$client" --loopback --datagrams "$count" --min "$bytes" --max "$bytes" --rtt >"$out/host" 2>&1
-	perl -0pe 's/(?:init|fs|pci|blk|eth|net|console|kserve|udpecho): [^\n]*\n//g' \
-		"$out/transcript" >"$out/shell"
+	strip_log_lines "$out/transcript" "$out/shell"
 	set -- $(counters "$out/shell")
 	if [ $# -ne 4 ]; then
 		echo "run $run: no ifconfig counters in the transcript" >&2

@@ -33,6 +33,8 @@ typedef struct options {
 	unsigned emit;
 	bool check_only;
 	bool werror;
+	bool per_file;   /* C for the named files only, not for what they import */
+	bool emit_given; /* --emit was on the command line */
 	const char **inputs;
 	size_t input_count;
 } options;
@@ -57,6 +59,12 @@ static void usage(FILE *out)
 	        "                       json     NAME.json: the checked IR, for other tools\n"
 	        "                     (default: header,source,support)\n"
 	        "  --depfile FILE     write a make/ninja dependency file\n"
+	        "  --per-file         write C only for the files named, not for what they\n"
+	        "                     import: their headers include the imported files'\n"
+	        "                     headers by name (\"sys.h\"), which must be on the\n"
+	        "                     include path; for build systems where several targets\n"
+	        "                     share an imported description; idl_wire.h is then\n"
+	        "                     written only if --emit asks for support\n"
 	        "  --check            check the input and write nothing\n"
 	        "  -Werror            treat warnings as errors\n"
 	        "  --version          print the version\n"
@@ -111,9 +119,12 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 			o->check_only = true;
 		} else if (strcmp(a, "-Werror") == 0) {
 			o->werror = true;
+		} else if (strcmp(a, "--per-file") == 0) {
+			o->per_file = true;
 		} else if (strncmp(a, "--emit=", 7) == 0) {
 			if (!parse_emit(a + 7, &o->emit))
 				return 2;
+			o->emit_given = true;
 		} else if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 ||
 		           strcmp(a, "--depfile") == 0 || strcmp(a, "--emit") == 0) {
 			if (i + 1 >= argc) {
@@ -128,6 +139,7 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 			else if (strcmp(a, "--emit") == 0) {
 				if (!parse_emit(value, &o->emit))
 					return 2;
+				o->emit_given = true;
 			} else
 				o->depfile = value;
 		} else if (strncmp(a, "-I", 2) == 0 && a[2]) {
@@ -142,6 +154,10 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 			o->inputs[o->input_count++] = a;
 		}
 	}
+	/* Per file, idl_wire.h comes from the installed headers (idlc::wire),
+	 * or from one --emit=support of the build's own. */
+	if (o->per_file && !o->emit_given)
+		o->emit &= ~(unsigned)EMIT_SUPPORT;
 	if (o->input_count == 0) {
 		fprintf(stderr, "idlc: error: no input files\n");
 		usage(stderr);
@@ -220,7 +236,8 @@ static bool write_depfile(const options *o, compilation *c)
 	    {EMIT_HEADER, ".h", false}, {EMIT_SOURCE, ".c", false}, {EMIT_JSON, ".json", true}};
 	for (file *in = c->files; in != NULL; in = in->next) {
 		for (size_t i = 0; i < 3; i++) {
-			if (!(o->emit & outs[i].bit) || (outs[i].roots_only && !is_root(c, in)))
+			bool root_only = outs[i].roots_only || o->per_file;
+			if (!(o->emit & outs[i].bit) || (root_only && !is_root(c, in)))
 				continue;
 			fputs(first ? "" : " ", f);
 			first = false;
@@ -259,9 +276,12 @@ static int run(const options *o, compilation *c)
 	if (names_collide(c))
 		return 2;
 	/* C for every file of the compilation: the named ones and what they
-	 * import, so that the output compiles on its own. */
+	 * import, so that the output compiles on its own; with --per-file, for
+	 * the named ones alone. */
 	bool ok = true;
 	for (file *f = c->files; f != NULL; f = f->next) {
+		if (o->per_file && !is_root(c, f))
+			continue;
 		if (o->emit & EMIT_HEADER) {
 			emitter e;
 			emit_init(&e, &c->arena);

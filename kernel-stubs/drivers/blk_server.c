@@ -17,14 +17,12 @@
  */
 #include "block.h"
 #include "kserve.h"
-#include "pci.h"
-#include "pci_claim.h"
+#include "pci_device.h"
 #include "virtio_blk.h"
 
 #define SLOTS        8
 #define BOUNCE_BYTES BLOCK_MAX_TRANSFER
 #define SECTOR       512u
-#define PAGE         4096u
 
 struct session_state {
 	uint8_t *buffer; /* the attached transfer buffer, mapped */
@@ -69,35 +67,7 @@ static uint8_t *bounce;
 static uint64_t bounce_phys;
 static kserver server;
 
-/* The device's configuration space, read through the PCI server. */
-static idl_endpoint *pci;
-static pci_address address;
-static idl_handle memory_bars[6];
-static bool bar_present[6];
-
-static uint32_t config_read(void *ctx, uint16_t offset, int width)
-{
-	(void)ctx;
-	pci_bus_config_read_request req = {
-	    .address = address, .offset = offset, .width = (pci_width)width};
-	pci_bus_config_read_reply_buffer rb;
-	const pci_bus_config_read_reply *reply;
-	sys_errno error;
-	if (pci_bus_config_read(pci, &req, &rb, &reply, &error) != IDL_OK)
-		return 0xffffffffu;
-	return reply->value;
-}
-
-static volatile void *map_bar(void *ctx, int bar, uint32_t offset, uint32_t length)
-{
-	(void)ctx;
-	if (bar < 0 || bar > 5 || !bar_present[bar])
-		return NULL;
-	uint32_t first = offset / PAGE * PAGE;
-	uint32_t bytes = (offset + length + PAGE - 1) / PAGE * PAGE - first;
-	long at = idlk_mmio_map((int)memory_bars[bar], first, bytes, NULL);
-	return at < 0 ? NULL : (volatile uint8_t *)at + (offset - first);
-}
+static pci_device device; /* what the PCI server handed over for it */
 
 /* Unmaps a closed session's buffer once no request can touch it. Under lock. */
 static void settle_session(struct session_state *s)
@@ -358,47 +328,10 @@ static void session_close(void *ctx, idl_session *session, int reason)
 		       most_in_flight);
 }
 
-/* Finds and claims the device; its interrupt line in *irq. */
-static int claim_device(int *irq, int *dma)
-{
-	pci = kserve_connect("pci", PCI_BUS_PROTOCOL);
-	if (!pci)
-		return -1;
-	pci_bus_find_request find = {0};
-	find.filter.vendor_id.present = true;
-	find.filter.vendor_id.value = VIRTIO_VENDOR_ID;
-	find.filter.device_id.present = true;
-	find.filter.device_id.value = VIRTIO_MODERN_ID(VIRTIO_TYPE_BLOCK);
-	static pci_bus_find_reply_buffer frb;
-	const pci_bus_find_reply *found;
-	sys_errno error;
-	if (pci_bus_find(pci, &find, &frb, &found, &error) != IDL_OK || found->devices.count == 0)
-		return 2;
-	address = found->devices.items[0];
-	static pci_bus_claim_reply_buffer crb;
-	const pci_bus_claim_reply *c;
-	if (pci_claim(pci, address, &crb, &c) != IDL_OK || !c->irq.present)
-		return -1;
-	for (int b = 0; b < 6; b++) {
-		bar_present[b] = c->memory_bars[b].present;
-		memory_bars[b] = c->memory_bars[b].value;
-	}
-	*irq = (int)c->irq.value;
-	*dma = (int)c->dma;
-	pci_bus_set_command_request cmd = {.address = address,
-	                                   .enable =
-	                                       PCI_COMMAND_MEMORY_SPACE | PCI_COMMAND_BUS_MASTER,
-	                                   .disable = PCI_COMMAND_INTX_DISABLE};
-	pci_bus_set_command_reply_buffer srb;
-	const pci_bus_set_command_reply *set;
-	return pci_bus_set_command(pci, &cmd, &srb, &set, &error) == IDL_OK ? 0 : -1;
-}
-
 int umain(const char *args, long nhandles)
 {
 	(void)args, (void)nhandles;
-	int irq, dma;
-	int err = claim_device(&irq, &dma);
+	int err = pci_device_claim(&device, VIRTIO_VENDOR_ID, VIRTIO_MODERN_ID(VIRTIO_TYPE_BLOCK));
 	if (err == 2) {
 		printf("blk: no virtio-blk device\n");
 		return 2;
@@ -408,19 +341,19 @@ int umain(const char *args, long nhandles)
 		return 1;
 	}
 	uint64_t ring_phys;
-	long ring = idlk_dma_alloc(dma, VBLK_DMA_BYTES, NULL, &ring_phys);
-	long data = idlk_dma_alloc(dma, SLOTS * BOUNCE_BYTES, NULL, &bounce_phys);
+	long ring = idlk_dma_alloc(device.dma, VBLK_DMA_BYTES, NULL, &ring_phys);
+	long data = idlk_dma_alloc(device.dma, SLOTS * BOUNCE_BYTES, NULL, &bounce_phys);
 	if (ring < 0 || data < 0) {
 		printf("blk: no DMA memory\n");
 		return 1;
 	}
 	bounce = (uint8_t *)data;
-	virtio_access access = {config_read, map_bar, NULL};
+	virtio_access access = {pci_device_config_read, pci_device_map_bar, &device};
 	if (vblk_start(&blk, &access, (volatile void *)ring, ring_phys) < 0) {
 		printf("blk: the device did not start\n");
 		return 1;
 	}
-	if (thread_spawn(interrupts, (void *)(intptr_t)irq, 16384) < 0 ||
+	if (thread_spawn(interrupts, (void *)(intptr_t)device.irq, 16384) < 0 ||
 	    kserve_init(&server, KSERVE_MAX_SESSIONS) != IDL_OK ||
 	    kserve_add_interface(&server, &block_device_interface, &handlers, NULL) != IDL_OK) {
 		printf("blk: cannot set up serving\n");
@@ -434,8 +367,8 @@ int umain(const char *args, long nhandles)
 	}
 	printf(
 	    "blk: virtio-blk at %02x:%02x.%x, %lu sectors%s; serving idl/block.idl as \"block\"\n",
-	    address.bus, address.device, address.function, (unsigned long)blk.sectors,
-	    blk.read_only ? ", read-only" : "");
+	    device.address.bus, device.address.device, device.address.function,
+	    (unsigned long)blk.sectors, blk.read_only ? ", read-only" : "");
 	kserve_run(&server);
 	return 0;
 }

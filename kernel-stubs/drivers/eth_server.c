@@ -17,8 +17,7 @@
  */
 #include "kserve.h"
 #include "link.h"
-#include "pci.h"
-#include "pci_claim.h"
+#include "pci_device.h"
 #include "virtio.h"
 
 #define NET_F_MAC    5 /* feature bit: the device's config holds its MAC address */
@@ -29,7 +28,6 @@
 #define RX_BUFFERS   32
 #define TX_BUFFERS   32
 #define KEPT_FRAMES  64 /* received frames waiting for a receive */
-#define PAGE         4096u
 
 static virtio_device dev;
 static virtqueue rxq, txq;
@@ -53,35 +51,7 @@ static idl_lock lock; /* everything above, between the serving and interrupt thr
 
 static kserver server;
 
-/* The PCI server's view of the device. */
-static idl_endpoint *pci;
-static pci_address address;
-static idl_handle memory_bars[6];
-static bool bar_present[6];
-
-static uint32_t config_read(void *ctx, uint16_t offset, int width)
-{
-	(void)ctx;
-	pci_bus_config_read_request req = {
-	    .address = address, .offset = offset, .width = (pci_width)width};
-	pci_bus_config_read_reply_buffer rb;
-	const pci_bus_config_read_reply *reply;
-	sys_errno error;
-	if (pci_bus_config_read(pci, &req, &rb, &reply, &error) != IDL_OK)
-		return 0xffffffffu;
-	return reply->value;
-}
-
-static volatile void *map_bar(void *ctx, int bar, uint32_t offset, uint32_t length)
-{
-	(void)ctx;
-	if (bar < 0 || bar > 5 || !bar_present[bar])
-		return NULL;
-	uint32_t first = offset / PAGE * PAGE;
-	uint32_t bytes = (offset + length + PAGE - 1) / PAGE * PAGE - first;
-	long at = idlk_mmio_map((int)memory_bars[bar], first, bytes, NULL);
-	return at < 0 ? NULL : (volatile uint8_t *)at + (offset - first);
-}
+static pci_device device; /* what the PCI server handed over for it */
 
 /* Offers receive buffer i to the device (again). */
 static void post_rx(int i)
@@ -270,46 +240,10 @@ static void session_closed(void *ctx, idl_session *session, int reason)
 	idl_lock_give(&lock);
 }
 
-/* Finds and claims the device; its interrupt and DMA handles. */
-static int claim_device(int *irq, int *dma)
-{
-	pci = kserve_connect("pci", PCI_BUS_PROTOCOL);
-	if (!pci)
-		return -1;
-	pci_bus_find_request find = {0};
-	find.filter.vendor_id.present = true;
-	find.filter.vendor_id.value = VIRTIO_VENDOR_ID;
-	find.filter.device_id.present = true;
-	find.filter.device_id.value = VIRTIO_MODERN_ID(VIRTIO_TYPE_NET);
-	static pci_bus_find_reply_buffer frb;
-	const pci_bus_find_reply *found;
-	sys_errno error;
-	if (pci_bus_find(pci, &find, &frb, &found, &error) != IDL_OK || found->devices.count == 0)
-		return 2;
-	address = found->devices.items[0];
-	static pci_bus_claim_reply_buffer crb;
-	const pci_bus_claim_reply *c;
-	if (pci_claim(pci, address, &crb, &c) != IDL_OK || !c->irq.present)
-		return -1;
-	for (int b = 0; b < 6; b++) {
-		bar_present[b] = c->memory_bars[b].present;
-		memory_bars[b] = c->memory_bars[b].value;
-	}
-	*irq = (int)c->irq.value;
-	*dma = (int)c->dma;
-	pci_bus_set_command_request cmd = {.address = address,
-	                                   .enable =
-	                                       PCI_COMMAND_MEMORY_SPACE | PCI_COMMAND_BUS_MASTER,
-	                                   .disable = PCI_COMMAND_INTX_DISABLE};
-	pci_bus_set_command_reply_buffer srb;
-	const pci_bus_set_command_reply *set;
-	return pci_bus_set_command(pci, &cmd, &srb, &set, &error) == IDL_OK ? 0 : -1;
-}
-
 /* Starts the device: features, the two queues, the receive buffers posted. */
 static int start_device(int dma)
 {
-	virtio_access access = {config_read, map_bar, NULL};
+	virtio_access access = {pci_device_config_read, pci_device_map_bar, &device};
 	if (virtio_start(&dev, &access, 1ull << NET_F_MAC, 0) < 0)
 		return -1;
 	uint64_t rxq_phys, txq_phys;
@@ -338,17 +272,16 @@ static int start_device(int dma)
 int umain(const char *args, long nhandles)
 {
 	(void)args, (void)nhandles;
-	int irq, dma;
-	int err = claim_device(&irq, &dma);
+	int err = pci_device_claim(&device, VIRTIO_VENDOR_ID, VIRTIO_MODERN_ID(VIRTIO_TYPE_NET));
 	if (err == 2) {
 		printf("eth: no virtio-net device\n");
 		return 2;
 	}
-	if (err < 0 || start_device(dma) < 0) {
+	if (err < 0 || start_device(device.dma) < 0) {
 		printf("eth: cannot start the virtio-net device\n");
 		return 1;
 	}
-	if (thread_spawn(interrupts, (void *)(intptr_t)irq, 16384) < 0 ||
+	if (thread_spawn(interrupts, (void *)(intptr_t)device.irq, 16384) < 0 ||
 	    kserve_init(&server, KSERVE_MAX_SESSIONS) != IDL_OK ||
 	    kserve_add_interface(&server, &link_ethernet_interface, &handlers, NULL) != IDL_OK) {
 		printf("eth: cannot set up serving\n");
@@ -362,8 +295,8 @@ int umain(const char *args, long nhandles)
 	}
 	printf("eth: virtio-net at %02x:%02x.%x, MAC %02x:%02x:%02x:%02x:%02x:%02x; serving "
 	       "idl/link.idl as \"ethernet\"\n",
-	       address.bus, address.device, address.function, mac[0], mac[1], mac[2], mac[3],
-	       mac[4], mac[5]);
+	       device.address.bus, device.address.device, device.address.function, mac[0], mac[1],
+	       mac[2], mac[3], mac[4], mac[5]);
 	kserve_run(&server);
 	return 0;
 }

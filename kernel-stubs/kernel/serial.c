@@ -2,7 +2,8 @@
  * serial.c: the kernel's own output, polled, on COM1. It carries the debug
  * log and fault reports only; the console server owns the UART for everything
  * else and drives it by interrupts. Both write the transmit register, which is
- * safe: a byte is written only once the holding register is empty.
+ * safe: a byte is written only once the holding register is empty, and the
+ * kernel (which runs with interrupts off) leaves it empty.
  */
 #include "defs.h"
 #include "x86.h"
@@ -22,13 +23,25 @@ void serial_init(void)
 	outb(COM1 + 4, 0x0b); /* DTR, RTS, OUT2 (OUT2 gates the IRQ line) */
 }
 
+/* Waits until the transmit holding register is empty. Bounded (about a
+ * second of polls under TCG) only so that a UART that never drains cannot
+ * hang the kernel: a byte written before is overwritten, and lost. */
+static void wait_until_empty(void)
+{
+	for (uint32_t i = 0; i < (1u << 24) && !(inb(COM1 + 5) & 0x20); i++)
+		;
+}
+
+/* Also waits for the byte to leave the register before returning: the
+ * console server may have seen the register empty just before this thread
+ * ran in the kernel, and writes as soon as it runs again. */
 void serial_putc(char c)
 {
 	if (c == '\n')
 		serial_putc('\r');
-	for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
-		;
+	wait_until_empty();
 	outb(COM1, (uint8_t)c);
+	wait_until_empty();
 }
 
 void serial_write(const char *s, size_t n)

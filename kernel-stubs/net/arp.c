@@ -73,7 +73,7 @@ static void send_arp(struct net_stack *stack, uint16_t op, const uint8_t *tha, u
 	net_put16(a + NET_ARP_HTYPE, NET_ARP_HW_ETHERNET);
 	net_put16(a + NET_ARP_PTYPE, NET_ETHERTYPE_IP);
 	a[NET_ARP_HLEN] = NET_MAC_BYTES;
-	a[NET_ARP_PLEN] = 4;
+	a[NET_ARP_PLEN] = NET_ARP_IP_BYTES;
 	net_put16(a + NET_ARP_OP, op);
 	memcpy(a + NET_ARP_SHA, stack->config.mac, NET_MAC_BYTES);
 	net_put32(a + NET_ARP_SPA, stack->config.ip);
@@ -116,7 +116,8 @@ static uint64_t *decode(struct net_stack *stack, const uint8_t *a, size_t length
 	in->op = net_get16(a + NET_ARP_OP);
 	if (net_get16(a + NET_ARP_HTYPE) != NET_ARP_HW_ETHERNET ||
 	    net_get16(a + NET_ARP_PTYPE) != NET_ETHERTYPE_IP || a[NET_ARP_HLEN] != NET_MAC_BYTES ||
-	    a[NET_ARP_PLEN] != 4 || (in->op != NET_ARP_OP_REQUEST && in->op != NET_ARP_OP_REPLY))
+	    a[NET_ARP_PLEN] != NET_ARP_IP_BYTES ||
+	    (in->op != NET_ARP_OP_REQUEST && in->op != NET_ARP_OP_REPLY))
 		return &drop->arp_unsupported;
 	in->sha = a + NET_ARP_SHA;
 	in->spa = net_get32(a + NET_ARP_SPA);

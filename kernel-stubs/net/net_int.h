@@ -54,6 +54,7 @@ _Static_assert(NET_ARP_TRIES >= 1 && NET_ARP_TRIES <= 255, "tries are counted in
 #define NET_ARP_THA         18
 #define NET_ARP_TPA         24
 #define NET_ARP_BYTES       28u
+#define NET_ARP_IP_BYTES    4u /* an IPv4 address, as plen says */
 #define NET_ARP_HW_ETHERNET 1u
 #define NET_ARP_OP_REQUEST  1u
 #define NET_ARP_OP_REPLY    2u

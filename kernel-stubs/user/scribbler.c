@@ -125,7 +125,18 @@ static void leave_waiting_receive(idl_endpoint *ep)
 	expect("a receive that waits", net_socket_receive_from_start(ep, &rf, &pending) == IDL_OK);
 }
 
-/* Garbage over the ring indices and the rings, then a request. */
+/* Until the server has closed its end, or CALL_WAIT_NS has passed (then
+ * the call that follows shows whether it still serves). */
+static void wait_for_cut(const kchan *c)
+{
+	static const volatile uint32_t never_changes;
+	uint64_t deadline = (uint64_t)idlk_clock() + CALL_WAIT_NS;
+	while (!kchan_peer_closed(c) && (uint64_t)idlk_clock() < deadline)
+		idlk_futex_wait(&never_changes, 0, 10000000ull);
+}
+
+/* Garbage over the ring indices and the rings, then the server's doorbell
+ * and a request. */
 static void scribble(const char *name, uint32_t protocol)
 {
 	kchan *c = open_to(name, protocol);
@@ -141,6 +152,11 @@ static void scribble(const char *name, uint32_t protocol)
 		seed = seed * 1103515245u + 12345u;
 		shared[i] = (uint8_t)(seed >> 16);
 	}
+	/* The words this side owns would be repaired by its next frame before
+	 * the server looked at them: ring the server now, with nothing but
+	 * garbage to read, and give it time to cut the channel. */
+	idl_doorbell_ring(c->end.doorbell, c->end.slot);
+	wait_for_cut(c);
 	bool was_cut = cut(idl_chan_end_endpoint(&c->end), protocol);
 	printf("scribbler: %s after scribbling on the channel: %s\n", name,
 	       was_cut ? "cut off" : "STILL SERVED");

@@ -37,8 +37,8 @@ bad=0
 # console server writes; look in a copy with such lines cut out too.
 stripped=$(mktemp)
 trap 'rm -f "$log" "$stripped"' EXIT
-perl -0pe 's/(?:init|fs|pci|blk|net|netd|console|kserve|fault|hostile[a-z-]*|sysfuzz): [^\n]*\n//g' \
-	"$log" >"$stripped"
+. "$here/transcript.sh"
+strip_log_lines "$log" "$stripped" 'fault|hostile[a-z-]*|sysfuzz'
 while IFS= read -r line; do
 	[ -z "$line" ] && continue
 	if ! grep -qaF -- "$line" "$log" && ! grep -qaF -- "$line" "$stripped"; then

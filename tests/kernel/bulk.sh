@@ -20,26 +20,11 @@ bytes=$(wc -c <"$out/large.txt" | tr -d ' ')
 status=$?
 cat "$out/transcript"
 bad=0
-# Lines the servers log (each written whole by the kernel) may land inside
-# the shell's (written by the console server): the shell's are looked for
-# with the log lines cut out.
-perl -0pe 's/(?:init|fs|pci|blk|net|netd|console|kserve): [^\n]*\n//g' "$out/transcript" \
-	>"$out/shell"
-expect() {
-	if ! grep -qaF -- "$1" "$out/transcript"; then
-		echo "missing from the transcript: $1"
-		bad=1
-	fi
-}
-expect_shell() {
-	if ! grep -qaF -- "$1" "$out/shell"; then
-		echo "missing from the shell's output: $1"
-		bad=1
-	fi
-}
-expect_shell "$host"
-expect_shell "crc32: $bytes bytes, $bytes through the shared buffer, 0 through the queue"
-expect "0 bytes inline, $bytes bytes through its shared buffer"
+. "$here/transcript.sh"
+strip_log_lines "$out/transcript" "$out/shell"
+expect_in "$out/shell" "$host"
+expect_in "$out/shell" "crc32: $bytes bytes, $bytes through the shared buffer, 0 through the queue"
+expect_in "$out/transcript" "0 bytes inline, $bytes bytes through its shared buffer"
 [ "$status" -ne 0 ] && echo "FAIL: the guest did not report success" && bad=1
 [ "$bad" -eq 0 ] && echo "PASS: crc32 $host in the guest and on the host; the bytes went through the shared buffer"
 exit "$bad"

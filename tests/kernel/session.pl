@@ -3,8 +3,8 @@
 # waits for the prompt, types one line, waits for the next prompt, and so on,
 # so that each command's output comes before the next command is typed and
 # the transcript reads in order. A script line that starts with "!" is run on
-# the host with sh when its prompt comes, and the next line is typed after
-# it ends. Perl (perl-base) is on every Debian system.
+# the host with sh when its prompt comes (the guest's output is read on
+# meanwhile), and the next line is typed after it ends. Perl (perl-base) is on every Debian system.
 #
 #   session.pl SCRIPT TRANSCRIPT TIMEOUT_S -- QEMU-COMMAND...
 #
@@ -46,14 +46,38 @@ die "cannot connect to QEMU's serial port at $socket_path\n" unless $serial;
 open(my $out, '>', $transcript) or die "$transcript: $!\n";
 my $select = IO::Select->new($serial);
 my $seen = '';     # output since the last line was typed
+my $host;          # the pid of a host command that runs, if one does
 my $status;
+# Types the next line, or starts the host command it names. A host command
+# runs in the background: the guest's output is read meanwhile, or its
+# serial port would fill and stall the guest.
+sub next_line {
+	return if defined $host || !@lines;
+	my $line = shift(@lines);
+	if ($line =~ /^!(.*)/) {
+		$host = fork();
+		die "fork: $!\n" unless defined $host;
+		if ($host == 0) {
+			exec('sh', '-c', $1) or exit(127);
+		}
+		return;
+	}
+	syswrite($serial, $line);
+	$seen = '';
+}
 while (1) {
 	if (time() > $deadline) {
+		kill('TERM', $host) if defined $host;
 		kill('TERM', $pid);
 		waitpid($pid, 0);
 		print $out "\n[session.pl: timed out after $limit s]\n";
 		close($out);
 		exit(124);
+	}
+	if (defined $host && waitpid($host, WNOHANG) == $host) {
+		# The host command is done: the prompt is still there.
+		undef $host;
+		next_line();
 	}
 	if ($select->can_read(0.1)) {
 		my $n = sysread($serial, my $chunk, 4096);
@@ -63,22 +87,11 @@ while (1) {
 		$chunk =~ s/\r//g;
 		print $out $chunk;
 		$seen .= $chunk;
-		# The prompt at the end of the output: type the next line. A line
-		# that starts with "!" is a command for the host instead (sent
-		# traffic, say), run to its end while the guest waits at the prompt.
-		# The servers' log lines (each written whole by the kernel) may
-		# land after the prompt: look with them cut out.
+		# The prompt at the end of the output: type the next line (or run
+		# the host command). The servers' log lines (each written whole by
+		# the kernel) may land after the prompt: look with them cut out.
 		(my $shell = $seen) =~ s/(?:init|fs|pci|blk|eth|net|console|kserve|udpecho): [^\n]*\n//g;
-		if (@lines && $shell =~ /(^|\n)\$ $/) {
-			while (@lines && $lines[0] =~ /^!(.*)/) {
-				shift(@lines);
-				system('sh', '-c', $1);
-			}
-			if (@lines) {
-				syswrite($serial, shift(@lines));
-				$seen = '';
-			}
-		}
+		next_line() if $shell =~ /(^|\n)\$ $/;
 	}
 	my $done = waitpid($pid, WNOHANG);
 	if ($done == $pid) {
@@ -86,6 +99,7 @@ while (1) {
 		last;
 	}
 }
+waitpid($host, 0) if defined $host;
 unless (defined $status) {
 	waitpid($pid, 0);
 	$status = $? >> 8;

@@ -24,8 +24,9 @@ set -- --session "$here/shell/$name.txt" "$out/transcript" --timeout 120
 status=$?
 # A server's line may land in the middle of the shell's (they share COM1):
 # cut whole log lines out wherever they start.
-perl -0pe 's/(?:init|fs|pci|blk|net|netd|console|kserve): [^\n]*\n//g' "$out/transcript" |
-	sed -n '/^\$ /,$p' | sed -E 's/inode [0-9]+/inode N/' >"$out/shell"
+. "$here/transcript.sh"
+strip_log_lines "$out/transcript" "$out/stripped"
+sed -n '/^\$ /,$p' "$out/stripped" | sed -E 's/inode [0-9]+/inode N/' >"$out/shell"
 if ! diff -u "$here/shell/$name.expected" "$out/shell"; then
 	echo "---- the whole transcript ----"
 	cat "$out/transcript"

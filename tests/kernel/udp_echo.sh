@@ -52,11 +52,9 @@ fi
 status=$?
 cat "$out/transcript"
 bad=0
+. "$here/transcript.sh"
 expect() { # FILE TEXT
-	if ! grep -qaF -- "$2" "$1"; then
-		echo "missing from $(basename "$1"): $2"
-		bad=1
-	fi
+	expect_in "$1" "$2"
 }
 if [ "$mode" = restart ]; then
 	for run in before after-driver after-server; do
@@ -78,8 +76,7 @@ echo "---- four clients ----"
 cat "$out/four"
 echo "---- run-qemu.sh's standard error ----"
 cat "$out/stderr"
-perl -0pe 's/(?:init|fs|pci|blk|eth|net|console|kserve|udpecho): [^\n]*\n//g' "$out/transcript" \
-	>"$out/shell"
+strip_log_lines "$out/transcript" "$out/shell"
 expect "$out/one" "1 client, 200 datagrams of 1 to 1472 bytes: every one echoed byte for byte"
 expect "$out/one" "exit status 0"
 expect "$out/four" "4 clients, 200 datagrams of 1 to 1472 bytes: every one echoed byte for byte"

@@ -1,0 +1,328 @@
+/*
+ * hand_cases.c: the yardstick: the five messages through a codec written by
+ * hand for the same contract as idlc's, as tight as careful C allows. A
+ * user tempted to hand-write a codec for speed would write this.
+ *
+ * The contract, as idlc's (docs/wire-format.md, "The decoding contract"):
+ * the frame's length is read from "shared memory" once, the frame is copied
+ * into a private buffer with one bounded copy, and only the copy is
+ * validated: its size, ordinal and flags, every length against its bound
+ * and against the frame, every enum and bits value, every string
+ * NUL-terminated with no NUL inside, every padding byte zero, and nothing
+ * left over (one encoding per value). The encoder refuses what the decoder
+ * would (a NUL inside a string, a length past its bound).
+ *
+ * The layout is the hand-written one, not idlc's: a 16-byte header (size,
+ * ordinal, txid, flags; all little-endian), fields packed in the order
+ * that aligns them, strings and byte arrays as a length and the bytes (a
+ * string with its NUL), directory entries packed one after the other. A
+ * decoded view points into the private copy, except the directory's
+ * entries, whose packed form is unaligned: they are read into an array of
+ * views beside it.
+ */
+#include "bench_case.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#define HEADER_BYTES 16u
+#define FLAG_REQUEST 1u
+#define FLAG_REPLY   2u
+#define TXID         1u
+
+/* The methods' ordinals: any distinct numbers serve the yardstick. */
+#define ORD_READ    0x101u
+#define ORD_OPEN    0x102u
+#define ORD_READDIR 0x103u
+#define ORD_SEND_TO 0x201u
+
+/* The bounds of idl/fs.idl and idl/net.idl. */
+#define MAX_READ      65536u
+#define MAX_PATH      1024u
+#define MAX_NAME      255u
+#define MAX_ENTRIES   64u
+#define MAX_DATAGRAM  1500u
+#define OPEN_FLAGS    0x7fu /* READ WRITE CREATE EXCLUSIVE TRUNCATE APPEND DIRECTORY */
+#define KIND_REGULAR  1u
+#define KIND_LAST     3u /* SYMLINK */
+#define IP_V4         4u
+#define IP_V6         6u
+#define PRIVATE_BYTES 32768u
+
+static _Alignas(64) uint8_t private_buf[PRIVATE_BYTES];
+
+static inline uint16_t ld16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline uint32_t ld32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint64_t ld64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline void st16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static inline void st32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static inline void st64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+static inline void put_header(uint8_t *p, uint32_t size, uint32_t ordinal, uint32_t flags)
+{
+	st32(p, size);
+	st32(p + 4, ordinal);
+	st32(p + 8, TXID);
+	st32(p + 12, flags);
+}
+
+/*
+ * The copy: the length read from shared memory once, then one bounded copy
+ * into the private buffer. The copy's own size word must say the same (the
+ * peer may have changed it between the read and the copy). 0, or the frame
+ * size with *f set to the private copy.
+ */
+static inline uint32_t fetch(const uint8_t *shared, size_t available, uint32_t min, uint32_t max,
+                             const uint8_t **f)
+{
+	uint32_t size = *(const volatile uint32_t *)shared;
+	if (size < min || size > max || size > available)
+		return 0;
+	memcpy(private_buf, shared, size);
+	if (ld32(private_buf) != size)
+		return 0;
+	*f = private_buf;
+	return size;
+}
+
+static inline bool header_is(const uint8_t *f, uint32_t ordinal, uint32_t flags)
+{
+	return ld32(f + 4) == ordinal && ld32(f + 12) == flags;
+}
+
+/* A string's bytes: no NUL inside, one at the end. */
+static inline bool string_ok(const uint8_t *s, size_t n)
+{
+	return s[n] == 0 && memchr(s, 0, n) == NULL;
+}
+
+/* read_request: header, fd u32, count u32, offset u64 = 32 bytes. */
+
+struct read_request {
+	uint32_t fd, count;
+	uint64_t offset;
+};
+
+static size_t read_request_encode(uint8_t *buf, size_t cap)
+{
+	if (cap < 32)
+		return 0;
+	put_header(buf, 32, ORD_READ, FLAG_REQUEST);
+	st32(buf + 16, BENCH_READ_FD);
+	st32(buf + 20, BENCH_READ_COUNT);
+	st64(buf + 24, BENCH_READ_OFFSET);
+	return 32;
+}
+
+static int read_request_decode(const uint8_t *buf, size_t len)
+{
+	const uint8_t *f;
+	if (fetch(buf, len, 32, 32, &f) == 0 || !header_is(f, ORD_READ, FLAG_REQUEST))
+		return -1;
+	const struct read_request *m = (const struct read_request *)(f + 16);
+	return m->count != BENCH_READ_COUNT;
+}
+
+/* read_reply_4k: header, length u32, zero u32, the bytes. */
+
+static size_t read_reply_encode(uint8_t *buf, size_t cap)
+{
+	uint32_t n = BENCH_READ_DATA_BYTES, size = 24 + n;
+	if (n > MAX_READ || cap < size)
+		return 0;
+	put_header(buf, size, ORD_READ, FLAG_REPLY);
+	st32(buf + 16, n);
+	st32(buf + 20, 0);
+	memcpy(buf + 24, bench_read_data, n);
+	return size;
+}
+
+static int read_reply_decode(const uint8_t *buf, size_t len)
+{
+	const uint8_t *f;
+	uint32_t size = fetch(buf, len, 24, 24 + MAX_READ, &f);
+	if (size == 0 || !header_is(f, ORD_READ, FLAG_REPLY) || ld32(f + 20) != 0 ||
+	    ld32(f + 16) != size - 24)
+		return -1;
+	const uint8_t *data = f + 24;
+	return size - 24 != BENCH_READ_DATA_BYTES || data[4095] != bench_read_data[4095];
+}
+
+/* open_request: header, flags u32, mode u32, path length u16, path, NUL. */
+
+static size_t open_request_encode(uint8_t *buf, size_t cap)
+{
+	const char *path = BENCH_OPEN_PATH;
+	size_t n = sizeof(BENCH_OPEN_PATH) - 1, size = 26 + n + 1;
+	if (n > MAX_PATH || cap < size || memchr(path, 0, n) != NULL)
+		return 0;
+	put_header(buf, (uint32_t)size, ORD_OPEN, FLAG_REQUEST);
+	st32(buf + 16, BENCH_OPEN_FLAGS);
+	st32(buf + 20, BENCH_OPEN_MODE);
+	st16(buf + 24, (uint16_t)n);
+	memcpy(buf + 26, path, n + 1);
+	return size;
+}
+
+static int open_request_decode(const uint8_t *buf, size_t len)
+{
+	const uint8_t *f;
+	uint32_t size = fetch(buf, len, 27, 27 + MAX_PATH, &f);
+	if (size == 0 || !header_is(f, ORD_OPEN, FLAG_REQUEST))
+		return -1;
+	uint32_t flags = ld32(f + 16), mode = ld32(f + 20), n = ld16(f + 24);
+	const char *path = (const char *)f + 26;
+	if ((flags & ~OPEN_FLAGS) != 0 || n > MAX_PATH || size != 27 + n ||
+	    !string_ok((const uint8_t *)path, n))
+		return -1;
+	return mode != BENCH_OPEN_MODE || path[0] != '/';
+}
+
+/*
+ * readdir_reply_64: header, next_cookie u64, count u16, done u8, zero u8,
+ * then each entry packed: inode u64, kind u8, name length u8, name, NUL.
+ */
+
+struct dir_entry {
+	uint64_t inode;
+	uint8_t kind;
+	uint8_t length;
+	const char *name;
+};
+
+static struct dir_entry entries[MAX_ENTRIES];
+
+static size_t readdir_reply_encode(uint8_t *buf, size_t cap)
+{
+	if (cap < 28)
+		return 0;
+	uint8_t *p = buf + 28, *end = buf + cap;
+	for (uint32_t i = 0; i < BENCH_DIR_ENTRIES; i++) {
+		const char *name = bench_dir_names[i];
+		size_t n = BENCH_DIR_NAME_BYTES;
+		if (n > MAX_NAME || (size_t)(end - p) < 10 + n + 1 || memchr(name, 0, n) != NULL)
+			return 0;
+		st64(p, BENCH_DIR_INODE_BASE + i);
+		p[8] = BENCH_DIR_KIND;
+		p[9] = (uint8_t)n;
+		memcpy(p + 10, name, n);
+		p[10 + n] = 0;
+		p += 10 + n + 1;
+	}
+	uint32_t size = (uint32_t)(p - buf);
+	put_header(buf, size, ORD_READDIR, FLAG_REPLY);
+	st64(buf + 16, BENCH_DIR_NEXT_COOKIE);
+	st16(buf + 24, BENCH_DIR_ENTRIES);
+	buf[26] = BENCH_DIR_DONE;
+	buf[27] = 0;
+	return size;
+}
+
+static int readdir_reply_decode(const uint8_t *buf, size_t len)
+{
+	const uint8_t *f;
+	uint32_t size = fetch(buf, len, 28, 28 + MAX_ENTRIES * (11 + MAX_NAME), &f);
+	if (size == 0 || !header_is(f, ORD_READDIR, FLAG_REPLY))
+		return -1;
+	uint32_t count = ld16(f + 24);
+	if (count > MAX_ENTRIES || f[26] > 1 || f[27] != 0)
+		return -1;
+	const uint8_t *p = f + 28, *end = f + size;
+	for (uint32_t i = 0; i < count; i++) {
+		if (end - p < 11)
+			return -1;
+		uint8_t kind = p[8], n = p[9];
+		if (kind < KIND_REGULAR || kind > KIND_LAST || end - p < 11 + n ||
+		    !string_ok(p + 10, n))
+			return -1;
+		entries[i] = (struct dir_entry){ld64(p), kind, n, (const char *)p + 10};
+		p += 11 + n;
+	}
+	if (p != end)
+		return -1; /* bytes left over */
+	return count != BENCH_DIR_ENTRIES ||
+	       entries[BENCH_DIR_ENTRIES - 1].inode != BENCH_DIR_INODE_BASE + BENCH_DIR_ENTRIES - 1;
+}
+
+/*
+ * net_send_1500: header, socket u32, port u16, address tag u8, zero u8, the
+ * address (16 bytes; IPv4 in the first 4, the rest zero), data length u32,
+ * the data.
+ */
+
+static size_t net_send_encode(uint8_t *buf, size_t cap)
+{
+	uint32_t n = BENCH_NET_DATA_BYTES, size = 44 + n;
+	if (n > MAX_DATAGRAM || cap < size)
+		return 0;
+	put_header(buf, size, ORD_SEND_TO, FLAG_REQUEST);
+	st32(buf + 16, BENCH_NET_SOCKET);
+	st16(buf + 20, BENCH_NET_PORT);
+	buf[22] = IP_V4;
+	buf[23] = 0;
+	memset(buf + 24, 0, 16);
+	memcpy(buf + 24, bench_net_ipv4, 4);
+	st32(buf + 40, n);
+	memcpy(buf + 44, bench_net_data, n);
+	return size;
+}
+
+static int net_send_decode(const uint8_t *buf, size_t len)
+{
+	const uint8_t *f;
+	uint32_t size = fetch(buf, len, 44, 44 + MAX_DATAGRAM, &f);
+	if (size == 0 || !header_is(f, ORD_SEND_TO, FLAG_REQUEST) || f[23] != 0 ||
+	    ld32(f + 40) != size - 44)
+		return -1;
+	uint8_t tag = f[22];
+	/* IPv4: the 12 bytes after the address are zero. */
+	if (tag == IP_V4) {
+		if ((ld32(f + 28) | ld64(f + 32)) != 0)
+			return -1;
+	} else if (tag != IP_V6) {
+		return -1;
+	}
+	return ld16(f + 20) != BENCH_NET_PORT || size - 44 != BENCH_NET_DATA_BYTES;
+}
+
+static void no_setup(void)
+{
+}
+
+const struct bench_case bench_hand_cases[] = {
+    {"hand", BENCH_MSG_READ_REQUEST, no_setup, read_request_encode, read_request_decode},
+    {"hand", BENCH_MSG_READ_REPLY, no_setup, read_reply_encode, read_reply_decode},
+    {"hand", BENCH_MSG_OPEN_REQUEST, no_setup, open_request_encode, open_request_decode},
+    {"hand", BENCH_MSG_READDIR_REPLY, no_setup, readdir_reply_encode, readdir_reply_decode},
+    {"hand", BENCH_MSG_NET_SEND, no_setup, net_send_encode, net_send_decode},
+};
+const size_t bench_hand_case_count = sizeof bench_hand_cases / sizeof bench_hand_cases[0];

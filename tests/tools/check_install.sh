@@ -1,0 +1,97 @@
+#!/bin/sh
+# What a user of idlc does, from scratch: installs this build into a fresh
+# prefix (cmake --install), then builds examples/greeter against it with
+# find_package(idlc) under Ninja and under Unix Makefiles, runs its server
+# and client, and checks the greetings; then edits the imported description
+# (in a copy) and checks that the build regenerates what depends on it;
+# then builds a program with pkg-config's flags alone.
+#
+#   check_install.sh BUILD_DIR SOURCE_DIR
+set -u
+build=$1
+src=$2
+tmp=$(mktemp -d)
+server=""
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" || fail "cmake --install"
+for f in bin/idlc share/man/man1/idlc.1 include/idl_wire.h include/idl/linux.h \
+	lib/libidl_runtime.a lib/cmake/idlc/idlcConfig.cmake lib/cmake/idlc/idlcConfigVersion.cmake \
+	lib/pkgconfig/idlc-runtime.pc; do
+	[ -f "$tmp/prefix/$f" ] || fail "the prefix has no $f"
+done
+man -l "$tmp/prefix/share/man/man1/idlc.1" >/dev/null 2>&1 ||
+	groff -man -Tutf8 "$tmp/prefix/share/man/man1/idlc.1" >/dev/null 2>&1 ||
+	echo "(neither man nor groff to render the man page with; skipped)"
+# A copy of the example, so that the test can edit it.
+cp -r "$src/examples/greeter" "$tmp/greeter"
+for generator in Ninja "Unix Makefiles"; do
+	dir="$tmp/build-$(echo "$generator" | tr ' ' _)"
+	cmake -S "$tmp/greeter" -B "$dir" -G "$generator" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+		>"$tmp/configure.log" 2>&1 || {
+		cat "$tmp/configure.log"
+		fail "configuring the example ($generator)"
+	}
+	cmake --build "$dir" >"$tmp/build.log" 2>&1 || {
+		cat "$tmp/build.log"
+		fail "building the example ($generator)"
+	}
+	# The imported description changes: what imports it is generated again.
+	sleep 1
+	echo "// Edited by check_install.sh." >>"$tmp/greeter/idl/common.idl"
+	cmake --build "$dir" >"$tmp/rebuild.log" 2>&1 || fail "rebuilding ($generator)"
+	grep -q "idlc: idl/greeter.idl" "$tmp/rebuild.log" ||
+		fail "editing common.idl did not regenerate greeter.idl's C ($generator)"
+	# The example serves as "greeter"; two runs at once would clash, and the
+	# test runs them one after the other.
+	# A log of this run's own: the background job truncates a file only when
+	# it starts, and the wait below must not see the last run's.
+	log="$dir/server.log"
+	"$dir/greeter-server" >"$log" 2>&1 &
+	server=$!
+	tries=0
+	until grep -q "serving" "$log" 2>/dev/null; do
+		tries=$((tries + 1))
+		[ $tries -gt 100 ] && fail "the example's server did not start"
+		sleep 0.05
+	done
+	"$dir/greeter-client" Ada Grace >"$tmp/client.log" 2>&1 || {
+		cat "$tmp/client.log" "$log"
+		fail "the example's client ($generator)"
+	}
+	"$dir/greeter-client" "" >>"$tmp/client.log" 2>&1 && fail "an empty name was greeted"
+	kill $server
+	wait $server 2>/dev/null
+	server=""
+	cat "$tmp/client.log"
+	grep -q "^Hello, Ada! (greeting 1)$" "$tmp/client.log" || fail "no greeting for Ada"
+	grep -q "^Hello, Grace! (greeting 2)$" "$tmp/client.log" || fail "no greeting for Grace"
+	grep -q "hello '': EMPTY_NAME" "$tmp/client.log" || fail "the server's error did not come back"
+	echo "ok: the example builds and runs with $generator"
+done
+# pkg-config alone: a program that compiles generated code and links the runtime.
+mkdir -p "$tmp/pc"
+"$tmp/prefix/bin/idlc" -o "$tmp/pc" --per-file "$src/examples/greeter/idl/common.idl" ||
+	fail "idlc --per-file"
+cat >"$tmp/pc/main.c" <<'C'
+#include "common.h"
+#include <idl/linux.h>
+#include <stdio.h>
+int main(void)
+{
+	/* Something of the generated code and something of the library. */
+	printf("%s\n", common_error_name(COMMON_ERROR_TOO_MANY));
+	return idl_linux_handle_kind(-1) == IDL_KIND_ANY ? 0 : 1;
+}
+C
+flags=$(PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --cflags --libs idlc-runtime) ||
+	fail "pkg-config idlc-runtime"
+# shellcheck disable=SC2086
+cc -std=c11 -Wall -Wextra -Wpedantic -Werror -I"$tmp/pc" -o "$tmp/pc/main" "$tmp/pc/main.c" \
+	"$tmp/pc/common.c" $flags || fail "compiling with pkg-config's flags"
+[ "$("$tmp/pc/main")" = TOO_MANY ] || fail "the pkg-config program"
+[ -f "$tmp/pc/idl_wire.h" ] && fail "--per-file wrote idl_wire.h: it comes from the prefix"
+echo "PASS: installed, found with find_package and pkg-config, example built and run"
