@@ -73,6 +73,9 @@ typedef struct wire_shape {
 	bool has_handles;
 	bool needs_check; /* decoding must look at it (not just any bit pattern is valid) */
 	bool has_padding; /* its inline bytes include padding */
+	/* Holds a flexible union: a newer sender's variant may bring
+	 * out-of-line bytes that max_ool does not count (docs/evolution.md). */
+	bool open_ool;
 } wire_shape;
 
 typedef struct expr {

@@ -75,6 +75,7 @@ static void shape_type(layout *l, type *t)
 		s->has_ool = true;
 		s->needs_check = true;
 		s->has_handles = e->has_handles;
+		s->open_ool = e->open_ool;
 		s->max_ool =
 		    align_up(mul_sat(t->count, e->size), 8) + mul_sat(t->count, e->max_ool);
 		s->max_handles = clamp_u32(mul_sat(t->count, e->max_handles));
@@ -172,6 +173,7 @@ static void lay_out_struct(layout *l, decl *d)
 		s->max_handles += f->max_handles;
 		s->has_ool |= f->has_ool;
 		s->has_handles |= f->has_handles;
+		s->open_ool |= f->open_ool;
 		s->needs_check |= f->needs_check;
 		s->has_padding |= f->has_padding;
 		if (offset > LARGEST_INLINE) {
@@ -209,6 +211,7 @@ static void lay_out_union(layout *l, decl *d)
 			s->max_handles = v->max_handles;
 		s->has_ool |= v->has_ool;
 		s->has_handles |= v->has_handles;
+		s->open_ool |= v->open_ool;
 	}
 	uint32_t align = tag > payload_align ? tag : payload_align;
 	uint64_t payload_offset = align_up(tag, payload_align);
@@ -218,6 +221,11 @@ static void lay_out_union(layout *l, decl *d)
 		 * tag; unknown variants are skipped by what it counts. */
 		uint64_t envelope = align_up(tag, 4);
 		d->envelope_offset = (uint32_t)envelope;
+		/* A variant this version does not know may have out-of-line
+		 * blocks, which the envelope steps over: the frame can hold more
+		 * than the known variants' blocks. */
+		s->has_ool = true;
+		s->open_ool = true;
 		payload_offset = align_up(envelope + 8, payload_align);
 		if (align < 4)
 			align = 4;
@@ -262,7 +270,10 @@ static void lay_out_message(layout *l, decl *iface, decl *msg, const char *what)
 {
 	lay_out_decl(l, msg);
 	uint64_t max = (uint64_t)msg->shape.size + msg->shape.max_ool;
-	msg->max_frame_bytes = max;
+	/* A later version's variant of a flexible union may fill the frame:
+	 * the receiver takes any frame the interface allows (as FIDL does). */
+	msg->max_frame_bytes =
+	    msg->shape.open_ool && max <= iface->max_frame_bytes ? iface->max_frame_bytes : max;
 	if (max > iface->max_frame_bytes) {
 		method *m = msg->message_of;
 		diag_error(l->d, m->loc,
