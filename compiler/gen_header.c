@@ -141,12 +141,12 @@ static void emit_asserts(header_gen *g, decl *d)
 	emitter *e = g->e;
 	const char *size[] = {arena_printf(g->a, "sizeof(%s) == %u", d->c_name, d->shape.size),
 	                      "\"wire layout\""};
-	emit_wrapped(e, 0, "_Static_assert(", size, 2, ");\n");
+	emit_wrapped(e, 0, "IDL_STATIC_ASSERT(", size, 2, ");\n");
 	for (member *m = d->members; m != NULL; m = m->next) {
 		const char *args[] = {
 		    arena_printf(g->a, "offsetof(%s, %s) == %u", d->c_name, m->name, m->offset),
 		    "\"wire layout\""};
-		emit_wrapped(e, 0, "_Static_assert(", args, 2, ");\n");
+		emit_wrapped(e, 0, "IDL_STATIC_ASSERT(", args, 2, ");\n");
 	}
 }
 
@@ -231,7 +231,7 @@ static void gen_union(header_gen *g, decl *d)
 	emit(e, "};\n");
 	const char *size[] = {arena_printf(g->a, "sizeof(%s) == %u", d->c_name, d->shape.size),
 	                      "\"wire layout\""};
-	emit_wrapped(e, 0, "_Static_assert(", size, 2, ");\n\n");
+	emit_wrapped(e, 0, "IDL_STATIC_ASSERT(", size, 2, ");\n\n");
 }
 
 /* channel<I>: a handle whose type says which interface its peer serves. */
@@ -548,7 +548,8 @@ void gen_header(compilation *c, file *f, emitter *e)
 	for (import *imp = f->imports; imp != NULL; imp = imp->next)
 		if (imp->target)
 			emit(e, "#include \"%s.h\"\n", imp->target->basename);
-	emit(e, "\n_Static_assert(sizeof(bool) == 1, \"bool is one byte on the wire\");\n\n");
+	emit(e, "\nIDL_STATIC_ASSERT(sizeof(bool) == 1, \"bool is one byte on the wire\");\n\n");
+	emit(e, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 
 	for (decl *d = f->decls; d != NULL; d = d->next)
 		if (d->kind == DECL_CONST)
@@ -586,5 +587,5 @@ void gen_header(compilation *c, file *f, emitter *e)
 	for (decl *d = f->decls; d != NULL; d = d->next)
 		if (d->kind == DECL_INTERFACE)
 			gen_interface(&g, d);
-	emit(e, "#endif /* %s */\n", guard);
+	emit(e, "#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s */\n", guard);
 }

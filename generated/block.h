@@ -12,7 +12,11 @@
 #include "idl_wire.h"
 #include "sys.h"
 
-_Static_assert(sizeof(bool) == 1, "bool is one byte on the wire");
+IDL_STATIC_ASSERT(sizeof(bool) == 1, "bool is one byte on the wire");
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /*
  * The most bytes one read or write moves.
@@ -60,11 +64,11 @@ struct block_geometry {
 	bool can_flush;
 	uint8_t _pad1[6];
 };
-_Static_assert(sizeof(block_geometry) == 24, "wire layout");
-_Static_assert(offsetof(block_geometry, sector_bytes) == 0, "wire layout");
-_Static_assert(offsetof(block_geometry, sectors) == 8, "wire layout");
-_Static_assert(offsetof(block_geometry, read_only) == 16, "wire layout");
-_Static_assert(offsetof(block_geometry, can_flush) == 17, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_geometry) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_geometry, sector_bytes) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_geometry, sectors) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_geometry, read_only) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_geometry, can_flush) == 17, "wire layout");
 
 /* interface Device (block.idl:25) */
 #define BLOCK_DEVICE_MAX_FRAME_BYTES              256u
@@ -104,7 +108,7 @@ _Static_assert(offsetof(block_geometry, can_flush) == 17, "wire layout");
 struct block_device_geometry_request {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(block_device_geometry_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_geometry_request) == 24, "wire layout");
 
 int64_t block_device_geometry_request_encode(const block_device_geometry_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
@@ -121,8 +125,8 @@ struct block_device_geometry_reply {
 	idl_frame_header header;
 	block_geometry geometry;
 };
-_Static_assert(sizeof(block_device_geometry_reply) == 48, "wire layout");
-_Static_assert(offsetof(block_device_geometry_reply, geometry) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_geometry_reply) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_geometry_reply, geometry) == 24, "wire layout");
 
 int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -161,8 +165,8 @@ struct block_device_attach_request {
 	idl_handle buffer;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(block_device_attach_request) == 32, "wire layout");
-_Static_assert(offsetof(block_device_attach_request, buffer) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_attach_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_attach_request, buffer) == 24, "wire layout");
 
 int64_t block_device_attach_request_encode(const block_device_attach_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -178,7 +182,7 @@ int block_device_attach_request_decode(const void *shared, size_t available, voi
 struct block_device_attach_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(block_device_attach_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_attach_reply) == 24, "wire layout");
 
 int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -219,10 +223,10 @@ struct block_device_read_request {
 	uint8_t _pad0[4];
 	uint64_t buffer_offset;
 };
-_Static_assert(sizeof(block_device_read_request) == 48, "wire layout");
-_Static_assert(offsetof(block_device_read_request, sector) == 24, "wire layout");
-_Static_assert(offsetof(block_device_read_request, count) == 32, "wire layout");
-_Static_assert(offsetof(block_device_read_request, buffer_offset) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_read_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_read_request, sector) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_read_request, count) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_read_request, buffer_offset) == 40, "wire layout");
 
 int64_t block_device_read_request_encode(const block_device_read_request *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -237,7 +241,7 @@ int block_device_read_request_decode(const void *shared, size_t available, void 
 struct block_device_read_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(block_device_read_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_read_reply) == 24, "wire layout");
 
 int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
@@ -276,10 +280,10 @@ struct block_device_write_request {
 	uint8_t _pad0[4];
 	uint64_t buffer_offset;
 };
-_Static_assert(sizeof(block_device_write_request) == 48, "wire layout");
-_Static_assert(offsetof(block_device_write_request, sector) == 24, "wire layout");
-_Static_assert(offsetof(block_device_write_request, count) == 32, "wire layout");
-_Static_assert(offsetof(block_device_write_request, buffer_offset) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_write_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_write_request, sector) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_write_request, count) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_write_request, buffer_offset) == 40, "wire layout");
 
 int64_t block_device_write_request_encode(const block_device_write_request *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -295,7 +299,7 @@ int block_device_write_request_decode(const void *shared, size_t available, void
 struct block_device_write_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(block_device_write_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_write_reply) == 24, "wire layout");
 
 int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
@@ -329,7 +333,7 @@ int block_device_write_error_validate(const void *frame, size_t size, sys_errno 
 struct block_device_flush_request {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(block_device_flush_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_flush_request) == 24, "wire layout");
 
 int64_t block_device_flush_request_encode(const block_device_flush_request *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -345,7 +349,7 @@ int block_device_flush_request_decode(const void *shared, size_t available, void
 struct block_device_flush_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(block_device_flush_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_flush_reply) == 24, "wire layout");
 
 int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
@@ -485,5 +489,9 @@ int block_device_dispatch(const block_device_handlers *h, idl_request *r, void *
 
 /* The interface for a server's runtime (idl_server_add_interface). */
 extern const idl_interface block_device_interface;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* IDLC_BLOCK_H */

@@ -10,7 +10,11 @@
 #include "idl_wire.h"
 #include "sys.h"
 
-_Static_assert(sizeof(bool) == 1, "bool is one byte on the wire");
+IDL_STATIC_ASSERT(sizeof(bool) == 1, "bool is one byte on the wire");
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /*
  * The most bytes one write carries.
@@ -86,9 +90,9 @@ struct console_window_size {
 	 */
 	uint16_t rows;
 };
-_Static_assert(sizeof(console_window_size) == 4, "wire layout");
-_Static_assert(offsetof(console_window_size, columns) == 0, "wire layout");
-_Static_assert(offsetof(console_window_size, rows) == 2, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_window_size) == 4, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_window_size, columns) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_window_size, rows) == 2, "wire layout");
 
 /* interface Console (console.idl:41) */
 /*
@@ -147,8 +151,8 @@ struct console_console_write_request {
 	idl_frame_header header;
 	idl_bytes data;
 };
-_Static_assert(sizeof(console_console_write_request) == 40, "wire layout");
-_Static_assert(offsetof(console_console_write_request, data) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_write_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_write_request, data) == 24, "wire layout");
 
 int64_t console_console_write_request_encode(const console_console_write_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
@@ -166,8 +170,8 @@ struct console_console_write_reply {
 	uint32_t written;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(console_console_write_reply) == 32, "wire layout");
-_Static_assert(offsetof(console_console_write_reply, written) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_write_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_write_reply, written) == 24, "wire layout");
 
 int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -206,8 +210,8 @@ struct console_console_print_request {
 	idl_frame_header header;
 	idl_bytes data;
 };
-_Static_assert(sizeof(console_console_print_request) == 40, "wire layout");
-_Static_assert(offsetof(console_console_print_request, data) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_print_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_print_request, data) == 24, "wire layout");
 
 int64_t console_console_print_request_encode(const console_console_print_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
@@ -230,8 +234,8 @@ struct console_console_read_request {
 	uint32_t max;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(console_console_read_request) == 32, "wire layout");
-_Static_assert(offsetof(console_console_read_request, max) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_read_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_read_request, max) == 24, "wire layout");
 
 int64_t console_console_read_request_encode(const console_console_read_request *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -248,8 +252,8 @@ struct console_console_read_reply {
 	idl_frame_header header;
 	idl_bytes data;
 };
-_Static_assert(sizeof(console_console_read_reply) == 40, "wire layout");
-_Static_assert(offsetof(console_console_read_reply, data) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_read_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_read_reply, data) == 24, "wire layout");
 
 int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -285,7 +289,7 @@ int console_console_read_error_validate(const void *frame, size_t size, sys_errn
 struct console_console_get_mode_request {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(console_console_get_mode_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_get_mode_request) == 24, "wire layout");
 
 int64_t console_console_get_mode_request_encode(const console_console_get_mode_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
@@ -304,8 +308,8 @@ struct console_console_get_mode_reply {
 	console_mode mode;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(console_console_get_mode_reply) == 32, "wire layout");
-_Static_assert(offsetof(console_console_get_mode_reply, mode) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_get_mode_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_get_mode_reply, mode) == 24, "wire layout");
 
 int64_t console_console_get_mode_reply_encode(const console_console_get_mode_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -343,8 +347,8 @@ struct console_console_set_mode_request {
 	console_mode mode;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(console_console_set_mode_request) == 32, "wire layout");
-_Static_assert(offsetof(console_console_set_mode_request, mode) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_set_mode_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_set_mode_request, mode) == 24, "wire layout");
 
 int64_t console_console_set_mode_request_encode(const console_console_set_mode_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
@@ -361,7 +365,7 @@ int console_console_set_mode_request_decode(const void *shared, size_t available
 struct console_console_set_mode_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(console_console_set_mode_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_set_mode_reply) == 24, "wire layout");
 
 int64_t console_console_set_mode_reply_encode(const console_console_set_mode_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -398,7 +402,7 @@ int console_console_set_mode_error_validate(const void *frame, size_t size, sys_
 struct console_console_get_size_request {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(console_console_get_size_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_get_size_request) == 24, "wire layout");
 
 int64_t console_console_get_size_request_encode(const console_console_get_size_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
@@ -421,8 +425,8 @@ struct console_console_get_size_reply {
 	} size;
 	uint8_t _pad0[2];
 };
-_Static_assert(sizeof(console_console_get_size_reply) == 32, "wire layout");
-_Static_assert(offsetof(console_console_get_size_reply, size) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_get_size_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_get_size_reply, size) == 24, "wire layout");
 
 int64_t console_console_get_size_reply_encode(const console_console_get_size_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -461,8 +465,8 @@ struct console_console_input_available_event {
 	uint32_t available;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(console_console_input_available_event) == 32, "wire layout");
-_Static_assert(offsetof(console_console_input_available_event, available) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_input_available_event) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_input_available_event, available) == 24, "wire layout");
 
 int64_t
 console_console_input_available_event_encode(const console_console_input_available_event *msg,
@@ -485,8 +489,8 @@ struct console_console_resized_event {
 	console_window_size size;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(console_console_resized_event) == 32, "wire layout");
-_Static_assert(offsetof(console_console_resized_event, size) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_resized_event) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_resized_event, size) == 24, "wire layout");
 
 int64_t console_console_resized_event_encode(const console_console_resized_event *msg,
                                              uint64_t txid, void *out, size_t out_max,
@@ -629,5 +633,9 @@ typedef struct console_console_event_handlers {
 int console_console_event_dispatch(const console_console_event_handlers *h, void *ctx, void *frame,
                                    size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* IDLC_CONSOLE_H */

@@ -10,7 +10,11 @@
 #include "idl_wire.h"
 #include "sys.h"
 
-_Static_assert(sizeof(bool) == 1, "bool is one byte on the wire");
+IDL_STATIC_ASSERT(sizeof(bool) == 1, "bool is one byte on the wire");
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /*
  * The longest path, in bytes, without a terminator.
@@ -233,15 +237,15 @@ struct fs_stat {
 	fs_file_kind kind;
 	uint8_t _pad0[7];
 };
-_Static_assert(sizeof(fs_stat) == 56, "wire layout");
-_Static_assert(offsetof(fs_stat, inode) == 0, "wire layout");
-_Static_assert(offsetof(fs_stat, size) == 8, "wire layout");
-_Static_assert(offsetof(fs_stat, access_time_ns) == 16, "wire layout");
-_Static_assert(offsetof(fs_stat, modify_time_ns) == 24, "wire layout");
-_Static_assert(offsetof(fs_stat, change_time_ns) == 32, "wire layout");
-_Static_assert(offsetof(fs_stat, mode) == 40, "wire layout");
-_Static_assert(offsetof(fs_stat, link_count) == 44, "wire layout");
-_Static_assert(offsetof(fs_stat, kind) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_stat) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_stat, inode) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_stat, size) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_stat, access_time_ns) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_stat, modify_time_ns) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_stat, change_time_ns) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_stat, mode) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_stat, link_count) == 44, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_stat, kind) == 48, "wire layout");
 
 /* struct DirEntry (fs.idl:100) */
 /*
@@ -253,10 +257,10 @@ struct fs_dir_entry {
 	uint8_t _pad0[7];
 	idl_string name;
 };
-_Static_assert(sizeof(fs_dir_entry) == 32, "wire layout");
-_Static_assert(offsetof(fs_dir_entry, inode) == 0, "wire layout");
-_Static_assert(offsetof(fs_dir_entry, kind) == 8, "wire layout");
-_Static_assert(offsetof(fs_dir_entry, name) == 16, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_dir_entry) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_dir_entry, inode) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_dir_entry, kind) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_dir_entry, name) == 16, "wire layout");
 
 /* interface File (fs.idl:109) */
 /*
@@ -360,10 +364,10 @@ struct fs_file_open_request {
 	fs_open_flags flags;
 	uint32_t mode;
 };
-_Static_assert(sizeof(fs_file_open_request) == 48, "wire layout");
-_Static_assert(offsetof(fs_file_open_request, path) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_open_request, flags) == 40, "wire layout");
-_Static_assert(offsetof(fs_file_open_request, mode) == 44, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_open_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_open_request, path) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_open_request, flags) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_open_request, mode) == 44, "wire layout");
 
 int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
@@ -380,8 +384,8 @@ struct fs_file_open_reply {
 	uint32_t fd;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(fs_file_open_reply) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_open_reply, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_open_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_open_reply, fd) == 24, "wire layout");
 
 int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
@@ -417,8 +421,8 @@ struct fs_file_close_request {
 	uint32_t fd;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(fs_file_close_request) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_close_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_close_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_close_request, fd) == 24, "wire layout");
 
 int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -433,7 +437,7 @@ int fs_file_close_request_decode(const void *shared, size_t available, void *buf
 struct fs_file_close_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(fs_file_close_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_close_reply) == 24, "wire layout");
 
 int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
@@ -474,10 +478,10 @@ struct fs_file_read_request {
 	uint32_t count;
 	uint8_t _pad1[4];
 };
-_Static_assert(sizeof(fs_file_read_request) == 48, "wire layout");
-_Static_assert(offsetof(fs_file_read_request, fd) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_read_request, offset) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_read_request, count) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_read_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_request, offset) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_request, count) == 40, "wire layout");
 
 int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
@@ -493,8 +497,8 @@ struct fs_file_read_reply {
 	idl_frame_header header;
 	idl_bytes data;
 };
-_Static_assert(sizeof(fs_file_read_reply) == 40, "wire layout");
-_Static_assert(offsetof(fs_file_read_reply, data) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_read_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_reply, data) == 24, "wire layout");
 
 int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
@@ -533,10 +537,10 @@ struct fs_file_write_request {
 	uint64_t offset;
 	idl_bytes data;
 };
-_Static_assert(sizeof(fs_file_write_request) == 56, "wire layout");
-_Static_assert(offsetof(fs_file_write_request, fd) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_write_request, offset) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_write_request, data) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_write_request) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_request, offset) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_request, data) == 40, "wire layout");
 
 int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -553,8 +557,8 @@ struct fs_file_write_reply {
 	uint32_t written;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(fs_file_write_reply) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_write_reply, written) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_write_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_reply, written) == 24, "wire layout");
 
 int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
@@ -599,12 +603,12 @@ struct fs_file_read_shared_request {
 	idl_handle buffer;
 	uint64_t buffer_offset;
 };
-_Static_assert(sizeof(fs_file_read_shared_request) == 56, "wire layout");
-_Static_assert(offsetof(fs_file_read_shared_request, fd) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_read_shared_request, offset) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_read_shared_request, count) == 40, "wire layout");
-_Static_assert(offsetof(fs_file_read_shared_request, buffer) == 44, "wire layout");
-_Static_assert(offsetof(fs_file_read_shared_request, buffer_offset) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_read_shared_request) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, offset) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, count) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, buffer) == 44, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, buffer_offset) == 48, "wire layout");
 
 int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -622,8 +626,8 @@ struct fs_file_read_shared_reply {
 	uint32_t count;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(fs_file_read_shared_reply) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_read_shared_reply, count) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_read_shared_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_reply, count) == 24, "wire layout");
 
 int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -664,12 +668,12 @@ struct fs_file_write_shared_request {
 	idl_handle buffer;
 	uint64_t buffer_offset;
 };
-_Static_assert(sizeof(fs_file_write_shared_request) == 56, "wire layout");
-_Static_assert(offsetof(fs_file_write_shared_request, fd) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_write_shared_request, offset) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_write_shared_request, count) == 40, "wire layout");
-_Static_assert(offsetof(fs_file_write_shared_request, buffer) == 44, "wire layout");
-_Static_assert(offsetof(fs_file_write_shared_request, buffer_offset) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_write_shared_request) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, offset) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, count) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, buffer) == 44, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, buffer_offset) == 48, "wire layout");
 
 int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -687,8 +691,8 @@ struct fs_file_write_shared_reply {
 	uint32_t count;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(fs_file_write_shared_reply) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_write_shared_reply, count) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_write_shared_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_reply, count) == 24, "wire layout");
 
 int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -726,8 +730,8 @@ struct fs_file_stat_request {
 	uint32_t fd;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(fs_file_stat_request) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_stat_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_stat_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_stat_request, fd) == 24, "wire layout");
 
 int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
@@ -743,8 +747,8 @@ struct fs_file_stat_reply {
 	idl_frame_header header;
 	fs_stat st;
 };
-_Static_assert(sizeof(fs_file_stat_reply) == 80, "wire layout");
-_Static_assert(offsetof(fs_file_stat_reply, st) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_stat_reply) == 80, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_stat_reply, st) == 24, "wire layout");
 
 int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
@@ -791,10 +795,10 @@ struct fs_file_set_times_request {
 		int64_t value;
 	} modify_time_ns;
 };
-_Static_assert(sizeof(fs_file_set_times_request) == 64, "wire layout");
-_Static_assert(offsetof(fs_file_set_times_request, fd) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_set_times_request, access_time_ns) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_set_times_request, modify_time_ns) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_set_times_request) == 64, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, access_time_ns) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, modify_time_ns) == 48, "wire layout");
 
 int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -809,7 +813,7 @@ int fs_file_set_times_request_decode(const void *shared, size_t available, void 
 struct fs_file_set_times_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(fs_file_set_times_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_set_times_reply) == 24, "wire layout");
 
 int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
@@ -847,9 +851,9 @@ struct fs_file_truncate_request {
 	uint8_t _pad0[4];
 	uint64_t size;
 };
-_Static_assert(sizeof(fs_file_truncate_request) == 40, "wire layout");
-_Static_assert(offsetof(fs_file_truncate_request, fd) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_truncate_request, size) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_truncate_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, size) == 32, "wire layout");
 
 int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
@@ -864,7 +868,7 @@ int fs_file_truncate_request_decode(const void *shared, size_t available, void *
 struct fs_file_truncate_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(fs_file_truncate_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_truncate_reply) == 24, "wire layout");
 
 int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
@@ -900,8 +904,8 @@ struct fs_file_sync_request {
 	uint32_t fd;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(fs_file_sync_request) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_sync_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_sync_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_sync_request, fd) == 24, "wire layout");
 
 int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
@@ -916,7 +920,7 @@ int fs_file_sync_request_decode(const void *shared, size_t available, void *buf,
 struct fs_file_sync_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(fs_file_sync_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_sync_reply) == 24, "wire layout");
 
 int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
@@ -956,9 +960,9 @@ struct fs_file_readdir_request {
 	uint8_t _pad0[4];
 	uint64_t cookie;
 };
-_Static_assert(sizeof(fs_file_readdir_request) == 40, "wire layout");
-_Static_assert(offsetof(fs_file_readdir_request, fd) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_readdir_request, cookie) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_readdir_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, cookie) == 32, "wire layout");
 
 int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
@@ -984,10 +988,10 @@ struct fs_file_readdir_reply {
 	bool done;
 	uint8_t _pad0[7];
 };
-_Static_assert(sizeof(fs_file_readdir_reply) == 56, "wire layout");
-_Static_assert(offsetof(fs_file_readdir_reply, entries) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_readdir_reply, next_cookie) == 40, "wire layout");
-_Static_assert(offsetof(fs_file_readdir_reply, done) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_readdir_reply) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_readdir_reply, entries) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_readdir_reply, next_cookie) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_readdir_reply, done) == 48, "wire layout");
 
 int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -1024,9 +1028,9 @@ struct fs_file_mkdir_request {
 	uint32_t mode;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(fs_file_mkdir_request) == 48, "wire layout");
-_Static_assert(offsetof(fs_file_mkdir_request, path) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_mkdir_request, mode) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, path) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, mode) == 40, "wire layout");
 
 int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -1041,7 +1045,7 @@ int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf
 struct fs_file_mkdir_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(fs_file_mkdir_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_reply) == 24, "wire layout");
 
 int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
@@ -1076,8 +1080,8 @@ struct fs_file_unlink_request {
 	idl_frame_header header;
 	idl_string path;
 };
-_Static_assert(sizeof(fs_file_unlink_request) == 40, "wire layout");
-_Static_assert(offsetof(fs_file_unlink_request, path) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_unlink_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_unlink_request, path) == 24, "wire layout");
 
 int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
@@ -1092,7 +1096,7 @@ int fs_file_unlink_request_decode(const void *shared, size_t available, void *bu
 struct fs_file_unlink_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(fs_file_unlink_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_unlink_reply) == 24, "wire layout");
 
 int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
@@ -1128,9 +1132,9 @@ struct fs_file_rename_request {
 	idl_string from;
 	idl_string to;
 };
-_Static_assert(sizeof(fs_file_rename_request) == 56, "wire layout");
-_Static_assert(offsetof(fs_file_rename_request, from) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_rename_request, to) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_rename_request) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, from) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, to) == 40, "wire layout");
 
 int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
@@ -1145,7 +1149,7 @@ int fs_file_rename_request_decode(const void *shared, size_t available, void *bu
 struct fs_file_rename_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(fs_file_rename_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_rename_reply) == 24, "wire layout");
 
 int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
@@ -1186,11 +1190,11 @@ struct fs_file_advise_request {
 	fs_advice advice;
 	uint8_t _pad1[7];
 };
-_Static_assert(sizeof(fs_file_advise_request) == 56, "wire layout");
-_Static_assert(offsetof(fs_file_advise_request, fd) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_advise_request, offset) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_advise_request, length) == 40, "wire layout");
-_Static_assert(offsetof(fs_file_advise_request, advice) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_advise_request) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, offset) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, length) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, advice) == 48, "wire layout");
 
 int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
@@ -1211,9 +1215,9 @@ struct fs_file_watch_request {
 	uint32_t fd;
 	fs_watch_mask mask;
 };
-_Static_assert(sizeof(fs_file_watch_request) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_watch_request, fd) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_watch_request, mask) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_watch_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, mask) == 28, "wire layout");
 
 int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -1228,7 +1232,7 @@ int fs_file_watch_request_decode(const void *shared, size_t available, void *buf
 struct fs_file_watch_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(fs_file_watch_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_watch_reply) == 24, "wire layout");
 
 int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
@@ -1265,9 +1269,9 @@ struct fs_file_changed_event {
 	uint32_t fd;
 	fs_watch_mask what;
 };
-_Static_assert(sizeof(fs_file_changed_event) == 32, "wire layout");
-_Static_assert(offsetof(fs_file_changed_event, fd) == 24, "wire layout");
-_Static_assert(offsetof(fs_file_changed_event, what) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_changed_event) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, what) == 28, "wire layout");
 
 int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -1554,5 +1558,9 @@ typedef struct fs_file_event_handlers {
 
 int fs_file_event_dispatch(const fs_file_event_handlers *h, void *ctx, void *frame, size_t size,
                            const idl_typed_handle *handles, uint32_t handle_count);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* IDLC_FS_H */

@@ -10,7 +10,11 @@
 #include "idl_wire.h"
 #include "sys.h"
 
-_Static_assert(sizeof(bool) == 1, "bool is one byte on the wire");
+IDL_STATIC_ASSERT(sizeof(bool) == 1, "bool is one byte on the wire");
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /*
  * The longest frame: a 14-byte Ethernet header and 1500 bytes of payload.
@@ -48,9 +52,9 @@ struct link_info {
 	 */
 	uint32_t mtu;
 };
-_Static_assert(sizeof(link_info) == 12, "wire layout");
-_Static_assert(offsetof(link_info, mac) == 0, "wire layout");
-_Static_assert(offsetof(link_info, mtu) == 8, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_info) == 12, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_info, mac) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_info, mtu) == 8, "wire layout");
 
 /* struct Counters (link.idl:19) */
 /*
@@ -67,12 +71,12 @@ struct link_counters {
 	 */
 	uint64_t dropped;
 };
-_Static_assert(sizeof(link_counters) == 40, "wire layout");
-_Static_assert(offsetof(link_counters, received) == 0, "wire layout");
-_Static_assert(offsetof(link_counters, received_bytes) == 8, "wire layout");
-_Static_assert(offsetof(link_counters, sent) == 16, "wire layout");
-_Static_assert(offsetof(link_counters, sent_bytes) == 24, "wire layout");
-_Static_assert(offsetof(link_counters, dropped) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_counters) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_counters, received) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_counters, received_bytes) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_counters, sent) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_counters, sent_bytes) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_counters, dropped) == 32, "wire layout");
 
 /* interface Ethernet (link.idl:30) */
 #define LINK_ETHERNET_MAX_FRAME_BYTES              2048u
@@ -107,7 +111,7 @@ _Static_assert(offsetof(link_counters, dropped) == 32, "wire layout");
 struct link_ethernet_info_request {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(link_ethernet_info_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_info_request) == 24, "wire layout");
 
 int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -125,8 +129,8 @@ struct link_ethernet_info_reply {
 	link_info info;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(link_ethernet_info_reply) == 40, "wire layout");
-_Static_assert(offsetof(link_ethernet_info_reply, info) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_info_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_ethernet_info_reply, info) == 24, "wire layout");
 
 int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
@@ -163,8 +167,8 @@ struct link_ethernet_send_request {
 	idl_frame_header header;
 	idl_bytes frame;
 };
-_Static_assert(sizeof(link_ethernet_send_request) == 40, "wire layout");
-_Static_assert(offsetof(link_ethernet_send_request, frame) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_send_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_ethernet_send_request, frame) == 24, "wire layout");
 
 int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -180,7 +184,7 @@ int link_ethernet_send_request_decode(const void *shared, size_t available, void
 struct link_ethernet_send_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(link_ethernet_send_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_send_reply) == 24, "wire layout");
 
 int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
@@ -217,7 +221,7 @@ int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno 
 struct link_ethernet_receive_request {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(link_ethernet_receive_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_request) == 24, "wire layout");
 
 int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
@@ -234,8 +238,8 @@ struct link_ethernet_receive_reply {
 	idl_frame_header header;
 	idl_bytes frame;
 };
-_Static_assert(sizeof(link_ethernet_receive_reply) == 40, "wire layout");
-_Static_assert(offsetof(link_ethernet_receive_reply, frame) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_ethernet_receive_reply, frame) == 24, "wire layout");
 
 int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -271,7 +275,7 @@ int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_err
 struct link_ethernet_counters_request {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(link_ethernet_counters_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_request) == 24, "wire layout");
 
 int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -288,8 +292,8 @@ struct link_ethernet_counters_reply {
 	idl_frame_header header;
 	link_counters counters;
 };
-_Static_assert(sizeof(link_ethernet_counters_reply) == 64, "wire layout");
-_Static_assert(offsetof(link_ethernet_counters_reply, counters) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_reply) == 64, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_ethernet_counters_reply, counters) == 24, "wire layout");
 
 int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -415,5 +419,9 @@ int link_ethernet_dispatch(const link_ethernet_handlers *h, idl_request *r, void
 
 /* The interface for a server's runtime (idl_server_add_interface). */
 extern const idl_interface link_ethernet_interface;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* IDLC_LINK_H */

@@ -10,7 +10,11 @@
 #include "idl_wire.h"
 #include "sys.h"
 
-_Static_assert(sizeof(bool) == 1, "bool is one byte on the wire");
+IDL_STATIC_ASSERT(sizeof(bool) == 1, "bool is one byte on the wire");
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /*
  * The largest datagram payload that send_to and receive_from carry.
@@ -189,7 +193,7 @@ struct net_ip_address {
 		uint8_t v6[16];
 	};
 };
-_Static_assert(sizeof(net_ip_address) == 17, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_ip_address) == 17, "wire layout");
 
 /* struct SocketAddress (net.idl:39) */
 /*
@@ -203,9 +207,9 @@ struct net_socket_address {
 	 */
 	uint16_t port;
 };
-_Static_assert(sizeof(net_socket_address) == 20, "wire layout");
-_Static_assert(offsetof(net_socket_address, ip) == 0, "wire layout");
-_Static_assert(offsetof(net_socket_address, port) == 18, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_address) == 20, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_address, ip) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_address, port) == 18, "wire layout");
 
 /* struct InterfaceAddress (net.idl:66) */
 /*
@@ -218,9 +222,9 @@ struct net_interface_address {
 	 */
 	uint8_t prefix_length;
 };
-_Static_assert(sizeof(net_interface_address) == 18, "wire layout");
-_Static_assert(offsetof(net_interface_address, ip) == 0, "wire layout");
-_Static_assert(offsetof(net_interface_address, prefix_length) == 17, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_interface_address) == 18, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_address, ip) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_address, prefix_length) == 17, "wire layout");
 
 /* struct InterfaceInfo (net.idl:73) */
 /*
@@ -260,14 +264,14 @@ struct net_interface_info {
 	} gateway;
 	uint8_t _pad2[6];
 };
-_Static_assert(sizeof(net_interface_info) == 80, "wire layout");
-_Static_assert(offsetof(net_interface_info, index) == 0, "wire layout");
-_Static_assert(offsetof(net_interface_info, name) == 8, "wire layout");
-_Static_assert(offsetof(net_interface_info, mac) == 24, "wire layout");
-_Static_assert(offsetof(net_interface_info, mtu) == 32, "wire layout");
-_Static_assert(offsetof(net_interface_info, flags) == 36, "wire layout");
-_Static_assert(offsetof(net_interface_info, addresses) == 40, "wire layout");
-_Static_assert(offsetof(net_interface_info, gateway) == 56, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_interface_info) == 80, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_info, index) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_info, name) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_info, mac) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_info, mtu) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_info, flags) == 36, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_info, addresses) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_info, gateway) == 56, "wire layout");
 
 /* struct InterfaceStatistics (net.idl:143) */
 /*
@@ -304,16 +308,16 @@ struct net_interface_statistics {
 	 */
 	uint64_t socket_messages;
 };
-_Static_assert(sizeof(net_interface_statistics) == 72, "wire layout");
-_Static_assert(offsetof(net_interface_statistics, received_frames) == 0, "wire layout");
-_Static_assert(offsetof(net_interface_statistics, received_bytes) == 8, "wire layout");
-_Static_assert(offsetof(net_interface_statistics, sent_frames) == 16, "wire layout");
-_Static_assert(offsetof(net_interface_statistics, sent_bytes) == 24, "wire layout");
-_Static_assert(offsetof(net_interface_statistics, dropped_malformed) == 32, "wire layout");
-_Static_assert(offsetof(net_interface_statistics, dropped_fragments) == 40, "wire layout");
-_Static_assert(offsetof(net_interface_statistics, dropped_unwanted) == 48, "wire layout");
-_Static_assert(offsetof(net_interface_statistics, link_messages) == 56, "wire layout");
-_Static_assert(offsetof(net_interface_statistics, socket_messages) == 64, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_interface_statistics) == 72, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_statistics, received_frames) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_statistics, received_bytes) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_statistics, sent_frames) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_statistics, sent_bytes) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_statistics, dropped_malformed) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_statistics, dropped_fragments) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_statistics, dropped_unwanted) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_statistics, link_messages) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_interface_statistics, socket_messages) == 64, "wire layout");
 
 /* struct SocketInfo (net.idl:169) */
 /*
@@ -336,11 +340,11 @@ struct net_socket_info {
 	 */
 	uint32_t session;
 };
-_Static_assert(sizeof(net_socket_info) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_info, kind) == 0, "wire layout");
-_Static_assert(offsetof(net_socket_info, local) == 2, "wire layout");
-_Static_assert(offsetof(net_socket_info, queued) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_info, session) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_info) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_info, kind) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_info, local) == 2, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_info, queued) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_info, session) == 28, "wire layout");
 
 /* interface Socket (net.idl:90) */
 /*
@@ -427,8 +431,8 @@ struct net_socket_open_request {
 	net_socket_kind kind;
 	uint8_t _pad0[7];
 };
-_Static_assert(sizeof(net_socket_open_request) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_open_request, kind) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_open_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_open_request, kind) == 24, "wire layout");
 
 int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
@@ -445,8 +449,8 @@ struct net_socket_open_reply {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(net_socket_open_reply) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_open_reply, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_open_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_open_reply, socket) == 24, "wire layout");
 
 int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -482,9 +486,9 @@ struct net_socket_bind_request {
 	uint32_t socket;
 	net_socket_address addr;
 };
-_Static_assert(sizeof(net_socket_bind_request) == 48, "wire layout");
-_Static_assert(offsetof(net_socket_bind_request, socket) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_bind_request, addr) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_bind_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, addr) == 28, "wire layout");
 
 int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
@@ -499,7 +503,7 @@ int net_socket_bind_request_decode(const void *shared, size_t available, void *b
 struct net_socket_bind_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_socket_bind_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_bind_reply) == 24, "wire layout");
 
 int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -535,8 +539,8 @@ struct net_socket_local_address_request {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(net_socket_local_address_request) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_local_address_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_local_address_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_local_address_request, socket) == 24, "wire layout");
 
 int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
                                                 uint64_t txid, void *out, size_t out_max,
@@ -555,8 +559,8 @@ struct net_socket_local_address_reply {
 	net_socket_address addr;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(net_socket_local_address_reply) == 48, "wire layout");
-_Static_assert(offsetof(net_socket_local_address_reply, addr) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_local_address_reply) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_local_address_reply, addr) == 24, "wire layout");
 
 int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -595,9 +599,9 @@ struct net_socket_connect_request {
 	uint32_t socket;
 	net_socket_address to;
 };
-_Static_assert(sizeof(net_socket_connect_request) == 48, "wire layout");
-_Static_assert(offsetof(net_socket_connect_request, socket) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_connect_request, to) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_connect_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, to) == 28, "wire layout");
 
 int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -613,7 +617,7 @@ int net_socket_connect_request_decode(const void *shared, size_t available, void
 struct net_socket_connect_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_socket_connect_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_connect_reply) == 24, "wire layout");
 
 int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
@@ -650,9 +654,9 @@ struct net_socket_listen_request {
 	uint32_t socket;
 	uint32_t backlog;
 };
-_Static_assert(sizeof(net_socket_listen_request) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_listen_request, socket) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_listen_request, backlog) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_listen_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, backlog) == 28, "wire layout");
 
 int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -667,7 +671,7 @@ int net_socket_listen_request_decode(const void *shared, size_t available, void 
 struct net_socket_listen_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_socket_listen_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_listen_reply) == 24, "wire layout");
 
 int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
@@ -704,8 +708,8 @@ struct net_socket_accept_request {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(net_socket_accept_request) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_accept_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_accept_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_accept_request, socket) == 24, "wire layout");
 
 int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -722,9 +726,9 @@ struct net_socket_accept_reply {
 	uint32_t connection;
 	net_socket_address peer;
 };
-_Static_assert(sizeof(net_socket_accept_reply) == 48, "wire layout");
-_Static_assert(offsetof(net_socket_accept_reply, connection) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_accept_reply, peer) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_accept_reply) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, connection) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, peer) == 28, "wire layout");
 
 int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
@@ -761,10 +765,10 @@ struct net_socket_send_to_request {
 	net_socket_address to;
 	idl_bytes data;
 };
-_Static_assert(sizeof(net_socket_send_to_request) == 64, "wire layout");
-_Static_assert(offsetof(net_socket_send_to_request, socket) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_send_to_request, to) == 28, "wire layout");
-_Static_assert(offsetof(net_socket_send_to_request, data) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_send_to_request) == 64, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, to) == 28, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, data) == 48, "wire layout");
 
 int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -782,8 +786,8 @@ struct net_socket_send_to_reply {
 	uint32_t sent;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(net_socket_send_to_reply) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_send_to_reply, sent) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_send_to_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_to_reply, sent) == 24, "wire layout");
 
 int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
@@ -819,9 +823,9 @@ struct net_socket_receive_from_request {
 	uint32_t socket;
 	uint32_t max;
 };
-_Static_assert(sizeof(net_socket_receive_from_request) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_receive_from_request, socket) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_receive_from_request, max) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_receive_from_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, max) == 28, "wire layout");
 
 int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
@@ -841,9 +845,9 @@ struct net_socket_receive_from_reply {
 	uint8_t _pad0[4];
 	idl_bytes data;
 };
-_Static_assert(sizeof(net_socket_receive_from_reply) == 64, "wire layout");
-_Static_assert(offsetof(net_socket_receive_from_reply, from) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_receive_from_reply, data) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_receive_from_reply) == 64, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, from) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, data) == 48, "wire layout");
 
 int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
                                              uint64_t txid, void *out, size_t out_max,
@@ -883,9 +887,9 @@ struct net_socket_send_request {
 	uint8_t _pad0[4];
 	idl_bytes data;
 };
-_Static_assert(sizeof(net_socket_send_request) == 48, "wire layout");
-_Static_assert(offsetof(net_socket_send_request, socket) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_send_request, data) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_send_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_request, data) == 32, "wire layout");
 
 int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
@@ -902,8 +906,8 @@ struct net_socket_send_reply {
 	uint32_t sent;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(net_socket_send_reply) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_send_reply, sent) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_send_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_reply, sent) == 24, "wire layout");
 
 int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -940,9 +944,9 @@ struct net_socket_receive_request {
 	uint32_t socket;
 	uint32_t max;
 };
-_Static_assert(sizeof(net_socket_receive_request) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_receive_request, socket) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_receive_request, max) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_receive_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, max) == 28, "wire layout");
 
 int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -959,8 +963,8 @@ struct net_socket_receive_reply {
 	idl_frame_header header;
 	idl_bytes data;
 };
-_Static_assert(sizeof(net_socket_receive_reply) == 40, "wire layout");
-_Static_assert(offsetof(net_socket_receive_reply, data) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_receive_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_reply, data) == 24, "wire layout");
 
 int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
@@ -997,9 +1001,9 @@ struct net_socket_shutdown_request {
 	net_shutdown how;
 	uint8_t _pad0[3];
 };
-_Static_assert(sizeof(net_socket_shutdown_request) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_shutdown_request, socket) == 24, "wire layout");
-_Static_assert(offsetof(net_socket_shutdown_request, how) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, how) == 28, "wire layout");
 
 int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -1015,7 +1019,7 @@ int net_socket_shutdown_request_decode(const void *shared, size_t available, voi
 struct net_socket_shutdown_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_socket_shutdown_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_reply) == 24, "wire layout");
 
 int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -1051,8 +1055,8 @@ struct net_socket_close_request {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(net_socket_close_request) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_close_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_close_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_close_request, socket) == 24, "wire layout");
 
 int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint64_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
@@ -1067,7 +1071,7 @@ int net_socket_close_request_decode(const void *shared, size_t available, void *
 struct net_socket_close_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_socket_close_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_close_reply) == 24, "wire layout");
 
 int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
@@ -1104,8 +1108,8 @@ struct net_socket_readable_event {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(net_socket_readable_event) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_readable_event, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_readable_event) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_readable_event, socket) == 24, "wire layout");
 
 int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -1125,8 +1129,8 @@ struct net_socket_writable_event {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(net_socket_writable_event) == 32, "wire layout");
-_Static_assert(offsetof(net_socket_writable_event, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_writable_event) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_writable_event, socket) == 24, "wire layout");
 
 int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -1430,7 +1434,7 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
 struct net_config_list_interfaces_request {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_config_list_interfaces_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_list_interfaces_request) == 24, "wire layout");
 
 int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
                                                   uint64_t txid, void *out, size_t out_max,
@@ -1456,8 +1460,8 @@ struct net_config_list_interfaces_reply {
 		};
 	} interfaces;
 };
-_Static_assert(sizeof(net_config_list_interfaces_reply) == 40, "wire layout");
-_Static_assert(offsetof(net_config_list_interfaces_reply, interfaces) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_list_interfaces_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_list_interfaces_reply, interfaces) == 24, "wire layout");
 
 int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces_reply *msg,
                                                 uint64_t txid, void *out, size_t out_max,
@@ -1497,9 +1501,9 @@ struct net_config_add_address_request {
 	net_interface_address address;
 	uint8_t _pad0[2];
 };
-_Static_assert(sizeof(net_config_add_address_request) == 48, "wire layout");
-_Static_assert(offsetof(net_config_add_address_request, index) == 24, "wire layout");
-_Static_assert(offsetof(net_config_add_address_request, address) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_add_address_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, index) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, address) == 28, "wire layout");
 
 int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -1515,7 +1519,7 @@ int net_config_add_address_request_decode(const void *shared, size_t available, 
 struct net_config_add_address_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_config_add_address_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_add_address_reply) == 24, "wire layout");
 
 int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -1554,9 +1558,9 @@ struct net_config_remove_address_request {
 	net_interface_address address;
 	uint8_t _pad0[2];
 };
-_Static_assert(sizeof(net_config_remove_address_request) == 48, "wire layout");
-_Static_assert(offsetof(net_config_remove_address_request, index) == 24, "wire layout");
-_Static_assert(offsetof(net_config_remove_address_request, address) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_remove_address_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, index) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, address) == 28, "wire layout");
 
 int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
                                                  uint64_t txid, void *out, size_t out_max,
@@ -1573,7 +1577,7 @@ int net_config_remove_address_request_decode(const void *shared, size_t availabl
 struct net_config_remove_address_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_config_remove_address_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_remove_address_reply) == 24, "wire layout");
 
 int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
                                                uint64_t txid, void *out, size_t out_max,
@@ -1616,9 +1620,9 @@ struct net_config_set_gateway_request {
 	} gateway;
 	uint8_t _pad0[2];
 };
-_Static_assert(sizeof(net_config_set_gateway_request) == 48, "wire layout");
-_Static_assert(offsetof(net_config_set_gateway_request, index) == 24, "wire layout");
-_Static_assert(offsetof(net_config_set_gateway_request, gateway) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, index) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, gateway) == 28, "wire layout");
 
 int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -1634,7 +1638,7 @@ int net_config_set_gateway_request_decode(const void *shared, size_t available, 
 struct net_config_set_gateway_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_config_set_gateway_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_reply) == 24, "wire layout");
 
 int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -1672,9 +1676,9 @@ struct net_config_set_flags_request {
 	uint32_t index;
 	net_link_flags flags;
 };
-_Static_assert(sizeof(net_config_set_flags_request) == 32, "wire layout");
-_Static_assert(offsetof(net_config_set_flags_request, index) == 24, "wire layout");
-_Static_assert(offsetof(net_config_set_flags_request, flags) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_set_flags_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, index) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, flags) == 28, "wire layout");
 
 int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -1690,7 +1694,7 @@ int net_config_set_flags_request_decode(const void *shared, size_t available, vo
 struct net_config_set_flags_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_config_set_flags_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_set_flags_reply) == 24, "wire layout");
 
 int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -1728,8 +1732,8 @@ struct net_config_statistics_request {
 	uint32_t index;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(net_config_statistics_request) == 32, "wire layout");
-_Static_assert(offsetof(net_config_statistics_request, index) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_statistics_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_statistics_request, index) == 24, "wire layout");
 
 int64_t net_config_statistics_request_encode(const net_config_statistics_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
@@ -1746,8 +1750,8 @@ struct net_config_statistics_reply {
 	idl_frame_header header;
 	net_interface_statistics statistics;
 };
-_Static_assert(sizeof(net_config_statistics_reply) == 96, "wire layout");
-_Static_assert(offsetof(net_config_statistics_reply, statistics) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_statistics_reply) == 96, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_statistics_reply, statistics) == 24, "wire layout");
 
 int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -1783,7 +1787,7 @@ int net_config_statistics_error_validate(const void *frame, size_t size, sys_err
 struct net_config_list_sockets_request {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_config_list_sockets_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_list_sockets_request) == 24, "wire layout");
 
 int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
@@ -1808,8 +1812,8 @@ struct net_config_list_sockets_reply {
 		};
 	} sockets;
 };
-_Static_assert(sizeof(net_config_list_sockets_reply) == 40, "wire layout");
-_Static_assert(offsetof(net_config_list_sockets_reply, sockets) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_list_sockets_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_list_sockets_reply, sockets) == 24, "wire layout");
 
 int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply *msg,
                                              uint64_t txid, void *out, size_t out_max,
@@ -1846,7 +1850,7 @@ int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_e
 struct net_config_interfaces_changed_event {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(net_config_interfaces_changed_event) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_interfaces_changed_event) == 24, "wire layout");
 
 int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
                                                    uint64_t txid, void *out, size_t out_max,
@@ -2023,5 +2027,9 @@ typedef struct net_config_event_handlers {
 
 int net_config_event_dispatch(const net_config_event_handlers *h, void *ctx, void *frame,
                               size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* IDLC_NET_H */

@@ -13,7 +13,11 @@
 #include "idl_wire.h"
 #include "sys.h"
 
-_Static_assert(sizeof(bool) == 1, "bool is one byte on the wire");
+IDL_STATIC_ASSERT(sizeof(bool) == 1, "bool is one byte on the wire");
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /*
  * Base address registers in a type 0 configuration header.
@@ -204,11 +208,11 @@ struct pci_address {
 	uint8_t function;
 	uint8_t _pad0[1];
 };
-_Static_assert(sizeof(pci_address) == 6, "wire layout");
-_Static_assert(offsetof(pci_address, segment) == 0, "wire layout");
-_Static_assert(offsetof(pci_address, bus) == 2, "wire layout");
-_Static_assert(offsetof(pci_address, device) == 3, "wire layout");
-_Static_assert(offsetof(pci_address, function) == 4, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_address) == 6, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_address, segment) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_address, bus) == 2, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_address, device) == 3, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_address, function) == 4, "wire layout");
 
 /* struct Bar (pci.idl:52) */
 /*
@@ -227,11 +231,11 @@ struct pci_bar {
 	 */
 	uint64_t size;
 };
-_Static_assert(sizeof(pci_bar) == 24, "wire layout");
-_Static_assert(offsetof(pci_bar, kind) == 0, "wire layout");
-_Static_assert(offsetof(pci_bar, flags) == 1, "wire layout");
-_Static_assert(offsetof(pci_bar, address) == 8, "wire layout");
-_Static_assert(offsetof(pci_bar, size) == 16, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bar) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bar, kind) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bar, flags) == 1, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bar, address) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bar, size) == 16, "wire layout");
 
 /* struct DeviceInfo (pci.idl:94) */
 /*
@@ -258,19 +262,19 @@ struct pci_device_info {
 	uint8_t _pad0[4];
 	pci_bar bars[6];
 };
-_Static_assert(sizeof(pci_device_info) == 168, "wire layout");
-_Static_assert(offsetof(pci_device_info, address) == 0, "wire layout");
-_Static_assert(offsetof(pci_device_info, vendor_id) == 6, "wire layout");
-_Static_assert(offsetof(pci_device_info, device_id) == 8, "wire layout");
-_Static_assert(offsetof(pci_device_info, subsystem_vendor_id) == 10, "wire layout");
-_Static_assert(offsetof(pci_device_info, subsystem_id) == 12, "wire layout");
-_Static_assert(offsetof(pci_device_info, base_class) == 14, "wire layout");
-_Static_assert(offsetof(pci_device_info, subclass) == 15, "wire layout");
-_Static_assert(offsetof(pci_device_info, prog_if) == 16, "wire layout");
-_Static_assert(offsetof(pci_device_info, revision) == 17, "wire layout");
-_Static_assert(offsetof(pci_device_info, interrupt_pin) == 18, "wire layout");
-_Static_assert(offsetof(pci_device_info, claimed) == 19, "wire layout");
-_Static_assert(offsetof(pci_device_info, bars) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_device_info) == 168, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, address) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, vendor_id) == 6, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, device_id) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, subsystem_vendor_id) == 10, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, subsystem_id) == 12, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, base_class) == 14, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, subclass) == 15, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, prog_if) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, revision) == 17, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, interrupt_pin) == 18, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, claimed) == 19, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_device_info, bars) == 24, "wire layout");
 
 /* struct Filter (pci.idl:112) */
 /*
@@ -300,12 +304,12 @@ struct pci_filter {
 		uint8_t value;
 	} prog_if;
 };
-_Static_assert(sizeof(pci_filter) == 14, "wire layout");
-_Static_assert(offsetof(pci_filter, vendor_id) == 0, "wire layout");
-_Static_assert(offsetof(pci_filter, device_id) == 4, "wire layout");
-_Static_assert(offsetof(pci_filter, base_class) == 8, "wire layout");
-_Static_assert(offsetof(pci_filter, subclass) == 10, "wire layout");
-_Static_assert(offsetof(pci_filter, prog_if) == 12, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_filter) == 14, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_filter, vendor_id) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_filter, device_id) == 4, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_filter, base_class) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_filter, subclass) == 10, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_filter, prog_if) == 12, "wire layout");
 
 /* interface Bus (pci.idl:124) */
 /*
@@ -370,8 +374,8 @@ struct pci_bus_enumerate_request {
 	uint32_t cookie;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(pci_bus_enumerate_request) == 32, "wire layout");
-_Static_assert(offsetof(pci_bus_enumerate_request, cookie) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_enumerate_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_request, cookie) == 24, "wire layout");
 
 int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -397,10 +401,10 @@ struct pci_bus_enumerate_reply {
 	bool done;
 	uint8_t _pad0[3];
 };
-_Static_assert(sizeof(pci_bus_enumerate_reply) == 48, "wire layout");
-_Static_assert(offsetof(pci_bus_enumerate_reply, devices) == 24, "wire layout");
-_Static_assert(offsetof(pci_bus_enumerate_reply, next_cookie) == 40, "wire layout");
-_Static_assert(offsetof(pci_bus_enumerate_reply, done) == 44, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_enumerate_reply) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_reply, devices) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_reply, next_cookie) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_reply, done) == 44, "wire layout");
 
 int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
@@ -436,8 +440,8 @@ struct pci_bus_find_request {
 	pci_filter filter;
 	uint8_t _pad0[2];
 };
-_Static_assert(sizeof(pci_bus_find_request) == 40, "wire layout");
-_Static_assert(offsetof(pci_bus_find_request, filter) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_find_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_find_request, filter) == 24, "wire layout");
 
 int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
@@ -460,8 +464,8 @@ struct pci_bus_find_reply {
 		};
 	} devices;
 };
-_Static_assert(sizeof(pci_bus_find_reply) == 40, "wire layout");
-_Static_assert(offsetof(pci_bus_find_reply, devices) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_find_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_find_reply, devices) == 24, "wire layout");
 
 int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
@@ -504,10 +508,10 @@ struct pci_bus_config_read_request {
 	pci_width width;
 	uint8_t _pad0[7];
 };
-_Static_assert(sizeof(pci_bus_config_read_request) == 40, "wire layout");
-_Static_assert(offsetof(pci_bus_config_read_request, address) == 24, "wire layout");
-_Static_assert(offsetof(pci_bus_config_read_request, offset) == 30, "wire layout");
-_Static_assert(offsetof(pci_bus_config_read_request, width) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_config_read_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, address) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, offset) == 30, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, width) == 32, "wire layout");
 
 int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -525,8 +529,8 @@ struct pci_bus_config_read_reply {
 	uint32_t value;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(pci_bus_config_read_reply) == 32, "wire layout");
-_Static_assert(offsetof(pci_bus_config_read_reply, value) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_config_read_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_reply, value) == 24, "wire layout");
 
 int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -567,11 +571,11 @@ struct pci_bus_config_write_request {
 	uint8_t _pad0[3];
 	uint32_t value;
 };
-_Static_assert(sizeof(pci_bus_config_write_request) == 40, "wire layout");
-_Static_assert(offsetof(pci_bus_config_write_request, address) == 24, "wire layout");
-_Static_assert(offsetof(pci_bus_config_write_request, offset) == 30, "wire layout");
-_Static_assert(offsetof(pci_bus_config_write_request, width) == 32, "wire layout");
-_Static_assert(offsetof(pci_bus_config_write_request, value) == 36, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_config_write_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, address) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, offset) == 30, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, width) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, value) == 36, "wire layout");
 
 int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -587,7 +591,7 @@ int pci_bus_config_write_request_decode(const void *shared, size_t available, vo
 struct pci_bus_config_write_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(pci_bus_config_write_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_config_write_reply) == 24, "wire layout");
 
 int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -628,10 +632,10 @@ struct pci_bus_set_command_request {
 	pci_command disable;
 	uint8_t _pad0[6];
 };
-_Static_assert(sizeof(pci_bus_set_command_request) == 40, "wire layout");
-_Static_assert(offsetof(pci_bus_set_command_request, address) == 24, "wire layout");
-_Static_assert(offsetof(pci_bus_set_command_request, enable) == 30, "wire layout");
-_Static_assert(offsetof(pci_bus_set_command_request, disable) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_set_command_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, address) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, enable) == 30, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, disable) == 32, "wire layout");
 
 int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -649,8 +653,8 @@ struct pci_bus_set_command_reply {
 	pci_command command;
 	uint8_t _pad0[6];
 };
-_Static_assert(sizeof(pci_bus_set_command_reply) == 32, "wire layout");
-_Static_assert(offsetof(pci_bus_set_command_reply, command) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_set_command_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_reply, command) == 24, "wire layout");
 
 int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -694,8 +698,8 @@ struct pci_bus_claim_request {
 	pci_address address;
 	uint8_t _pad0[2];
 };
-_Static_assert(sizeof(pci_bus_claim_request) == 32, "wire layout");
-_Static_assert(offsetof(pci_bus_claim_request, address) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_claim_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_request, address) == 24, "wire layout");
 
 int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -728,12 +732,12 @@ struct pci_bus_claim_reply {
 	idl_handle dma;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(pci_bus_claim_reply) == 304, "wire layout");
-_Static_assert(offsetof(pci_bus_claim_reply, info) == 24, "wire layout");
-_Static_assert(offsetof(pci_bus_claim_reply, memory_bars) == 192, "wire layout");
-_Static_assert(offsetof(pci_bus_claim_reply, io_bars) == 240, "wire layout");
-_Static_assert(offsetof(pci_bus_claim_reply, irq) == 288, "wire layout");
-_Static_assert(offsetof(pci_bus_claim_reply, dma) == 296, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_claim_reply) == 304, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, info) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, memory_bars) == 192, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, io_bars) == 240, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, irq) == 288, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, dma) == 296, "wire layout");
 
 int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
@@ -772,8 +776,8 @@ struct pci_bus_release_request {
 	pci_address address;
 	uint8_t _pad0[2];
 };
-_Static_assert(sizeof(pci_bus_release_request) == 32, "wire layout");
-_Static_assert(offsetof(pci_bus_release_request, address) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_release_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_release_request, address) == 24, "wire layout");
 
 int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint64_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
@@ -788,7 +792,7 @@ int pci_bus_release_request_decode(const void *shared, size_t available, void *b
 struct pci_bus_release_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(pci_bus_release_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_release_reply) == 24, "wire layout");
 
 int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
@@ -823,8 +827,8 @@ struct pci_bus_device_added_event {
 	idl_frame_header header;
 	pci_device_info info;
 };
-_Static_assert(sizeof(pci_bus_device_added_event) == 192, "wire layout");
-_Static_assert(offsetof(pci_bus_device_added_event, info) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_device_added_event) == 192, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_device_added_event, info) == 24, "wire layout");
 
 int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -846,8 +850,8 @@ struct pci_bus_device_removed_event {
 	pci_address address;
 	uint8_t _pad0[2];
 };
-_Static_assert(sizeof(pci_bus_device_removed_event) == 32, "wire layout");
-_Static_assert(offsetof(pci_bus_device_removed_event, address) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_device_removed_event) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_device_removed_event, address) == 24, "wire layout");
 
 int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -1014,5 +1018,9 @@ typedef struct pci_bus_event_handlers {
 
 int pci_bus_event_dispatch(const pci_bus_event_handlers *h, void *ctx, void *frame, size_t size,
                            const idl_typed_handle *handles, uint32_t handle_count);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* IDLC_PCI_H */

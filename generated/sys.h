@@ -11,7 +11,11 @@
 
 #include "idl_wire.h"
 
-_Static_assert(sizeof(bool) == 1, "bool is one byte on the wire");
+IDL_STATIC_ASSERT(sizeof(bool) == 1, "bool is one byte on the wire");
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /*
  * The longest service name ("fs", "net.config"), without a terminator.
@@ -190,8 +194,8 @@ struct sys_services_lookup_request {
 	idl_frame_header header;
 	idl_string name;
 };
-_Static_assert(sizeof(sys_services_lookup_request) == 40, "wire layout");
-_Static_assert(offsetof(sys_services_lookup_request, name) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_lookup_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_lookup_request, name) == 24, "wire layout");
 
 int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -209,8 +213,8 @@ struct sys_services_lookup_reply {
 	idl_handle channel;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(sys_services_lookup_reply) == 32, "wire layout");
-_Static_assert(offsetof(sys_services_lookup_reply, channel) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_lookup_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_lookup_reply, channel) == 24, "wire layout");
 
 int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
@@ -249,9 +253,9 @@ struct sys_services_publish_request {
 	idl_handle listener;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(sys_services_publish_request) == 48, "wire layout");
-_Static_assert(offsetof(sys_services_publish_request, name) == 24, "wire layout");
-_Static_assert(offsetof(sys_services_publish_request, listener) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_publish_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_publish_request, name) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_publish_request, listener) == 40, "wire layout");
 
 int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -267,7 +271,7 @@ int sys_services_publish_request_decode(const void *shared, size_t available, vo
 struct sys_services_publish_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(sys_services_publish_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_publish_reply) == 24, "wire layout");
 
 int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
@@ -304,8 +308,8 @@ struct sys_services_withdraw_request {
 	idl_frame_header header;
 	idl_string name;
 };
-_Static_assert(sizeof(sys_services_withdraw_request) == 40, "wire layout");
-_Static_assert(offsetof(sys_services_withdraw_request, name) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_withdraw_request, name) == 24, "wire layout");
 
 int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
@@ -321,7 +325,7 @@ int sys_services_withdraw_request_decode(const void *shared, size_t available, v
 struct sys_services_withdraw_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(sys_services_withdraw_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_reply) == 24, "wire layout");
 
 int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
@@ -359,8 +363,8 @@ struct sys_services_published_event {
 	idl_frame_header header;
 	idl_string name;
 };
-_Static_assert(sizeof(sys_services_published_event) == 40, "wire layout");
-_Static_assert(offsetof(sys_services_published_event, name) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_published_event) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_published_event, name) == 24, "wire layout");
 
 int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -490,8 +494,8 @@ struct sys_supervisor_restart_request {
 	idl_frame_header header;
 	idl_string name;
 };
-_Static_assert(sizeof(sys_supervisor_restart_request) == 40, "wire layout");
-_Static_assert(offsetof(sys_supervisor_restart_request, name) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_supervisor_restart_request, name) == 24, "wire layout");
 
 int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -507,7 +511,7 @@ int sys_supervisor_restart_request_decode(const void *shared, size_t available, 
 struct sys_supervisor_restart_reply {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(sys_supervisor_restart_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_reply) == 24, "wire layout");
 
 int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -612,8 +616,8 @@ struct sys_listener_open_session_request {
 	idl_frame_header header;
 	uint64_t client;
 };
-_Static_assert(sizeof(sys_listener_open_session_request) == 32, "wire layout");
-_Static_assert(offsetof(sys_listener_open_session_request, client) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_listener_open_session_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_listener_open_session_request, client) == 24, "wire layout");
 
 int64_t sys_listener_open_session_request_encode(const sys_listener_open_session_request *msg,
                                                  uint64_t txid, void *out, size_t out_max,
@@ -632,8 +636,8 @@ struct sys_listener_open_session_reply {
 	idl_handle channel;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(sys_listener_open_session_reply) == 32, "wire layout");
-_Static_assert(offsetof(sys_listener_open_session_reply, channel) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_listener_open_session_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_listener_open_session_reply, channel) == 24, "wire layout");
 
 int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_reply *msg,
                                                uint64_t txid, void *out, size_t out_max,
@@ -712,5 +716,9 @@ int sys_listener_dispatch(const sys_listener_handlers *h, idl_request *r, void *
 
 /* The interface for a server's runtime (idl_server_add_interface). */
 extern const idl_interface sys_listener_interface;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* IDLC_SYS_H */

@@ -14,9 +14,25 @@
 #ifndef IDL_WIRE_H
 #define IDL_WIRE_H
 
+/* Generated code is C11; C++ programs may include its headers. */
+#if !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#error "idlc's generated code needs C11 or later (for example -std=c11), or C++"
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* A static assertion both C11 and C++ accept. */
+#ifdef __cplusplus
+#define IDL_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define IDL_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #ifndef IDL_MEMCPY
 #define IDL_MEMCPY __builtin_memcpy
@@ -76,7 +92,7 @@ typedef struct idl_frame_header {
 
 #define IDL_FRAME_HEADER_BYTES 24u
 #define IDL_FRAME_ALIGN        8u
-_Static_assert(sizeof(idl_frame_header) == IDL_FRAME_HEADER_BYTES, "frame header layout");
+IDL_STATIC_ASSERT(sizeof(idl_frame_header) == IDL_FRAME_HEADER_BYTES, "frame header layout");
 
 #define IDL_FLAG_REQUEST 0x0001u /* client to server */
 #define IDL_FLAG_REPLY   0x0002u /* server to client, answers a request */
@@ -286,8 +302,8 @@ typedef struct idl_bytes {
 	};
 } idl_bytes;
 
-_Static_assert(sizeof(idl_string) == 16, "string reference layout");
-_Static_assert(sizeof(idl_bytes) == 16, "bytes reference layout");
+IDL_STATIC_ASSERT(sizeof(idl_string) == 16, "string reference layout");
+IDL_STATIC_ASSERT(sizeof(idl_bytes) == 16, "bytes reference layout");
 
 /* Builds an idl_string from a C string literal, for encoder input. */
 #define IDL_STRING_LITERAL(s) ((idl_string){.size = sizeof(s) - 1, .data = (s)})
@@ -327,14 +343,14 @@ IDL_COLD_HELPER int64_t idl_frame_copy_known(const void *src, uint32_t size, voi
 	if (max_bytes < inline_bytes || inline_bytes < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_TOO_LARGE;
 	IDL_MEMCPY(buf, src, IDL_FRAME_HEADER_BYTES);
-	const idl_frame_header *h = buf;
+	const idl_frame_header *h = (const idl_frame_header *)buf;
 	if (h->size != size)
 		return IDL_E_FRAME_CHANGED;
 	uint32_t sent = h->inline_size;
 	if (sent <= inline_bytes || (sent & (IDL_FRAME_ALIGN - 1)) != 0 || sent > size)
 		return IDL_E_FRAME_TOO_LARGE;
-	const uint8_t *from = src;
-	uint8_t *to = buf;
+	const uint8_t *from = (const uint8_t *)src;
+	uint8_t *to = (uint8_t *)buf;
 	IDL_MEMCPY(to + IDL_FRAME_HEADER_BYTES, from + IDL_FRAME_HEADER_BYTES,
 	           inline_bytes - IDL_FRAME_HEADER_BYTES);
 	size_t room = max_bytes - inline_bytes;
@@ -654,7 +670,7 @@ typedef struct idl_envelope {
 	uint16_t reserved;
 } idl_envelope;
 
-_Static_assert(sizeof(idl_envelope) == 8, "envelope layout");
+IDL_STATIC_ASSERT(sizeof(idl_envelope) == 8, "envelope layout");
 
 /* Steps over the blocks and handles of a variant the receiver does not know. */
 IDL_INLINE int idl_skip_envelope(idl_decoder *d, const idl_envelope *env)
@@ -741,8 +757,8 @@ IDL_COLD_HELPER int idl_other_begin(const idl_message_info *m, void *frame, size
                                     const idl_typed_handle *handles, uint32_t handle_count,
                                     idl_decoder *d)
 {
-	idl_frame_header *h = frame;
-	uint8_t *bytes = frame;
+	idl_frame_header *h = (idl_frame_header *)frame;
+	uint8_t *bytes = (uint8_t *)frame;
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_MESSAGE_SHORT;
 	uint64_t own = m->inline_bytes;
@@ -899,7 +915,8 @@ IDL_INLINE int idl_put_handle(idl_encoder *e, idl_handle h, uint32_t kind, idl_h
 {
 	if (h == IDL_HANDLE_INVALID || e->handles == NULL || e->handle_count >= IDL_MAX_HANDLES)
 		return IDL_E_INVALID_ARGUMENT;
-	e->handles[e->handle_count] = (idl_typed_handle){.value = h, .kind = kind};
+	e->handles[e->handle_count].value = h;
+	e->handles[e->handle_count].kind = kind;
 	*slot = e->handle_count++;
 	return IDL_OK;
 }
@@ -1022,7 +1039,7 @@ static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_type
 static inline int64_t idl_not_supported_encode(const idl_frame_header *request, void *out,
                                                size_t out_max)
 {
-	idl_frame_header *h = out;
+	idl_frame_header *h = (idl_frame_header *)out;
 	if (((uintptr_t)out & (IDL_FRAME_ALIGN - 1)) != 0 ||
 	    out_max < IDL_NOT_SUPPORTED_FRAME_BYTES)
 		return IDL_E_BUFFER;
@@ -1039,7 +1056,7 @@ static inline int64_t idl_not_supported_encode(const idl_frame_header *request, 
 static inline int idl_check_any_header(const void *frame, size_t size, uint16_t flags,
                                        uint32_t handle_count)
 {
-	const idl_frame_header *h = frame;
+	const idl_frame_header *h = (const idl_frame_header *)frame;
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	if (h->size != size)
@@ -1067,7 +1084,7 @@ static inline int idl_serve_not_supported(idl_endpoint *ep, const void *frame, s
 	int err = idl_check_any_header(frame, size, IDL_FLAG_REQUEST, handle_count);
 	if (err != IDL_OK)
 		return err;
-	const idl_frame_header *request = frame;
+	const idl_frame_header *request = (const idl_frame_header *)frame;
 	if (request->txid == 0)
 		return IDL_OK; /* one-way: nobody waits for an answer */
 	void *out;
@@ -1086,7 +1103,7 @@ static inline int idl_serve_not_supported(idl_endpoint *ep, const void *frame, s
 static inline int idl_not_supported_or(const void *frame, size_t size, uint32_t ordinal,
                                        uint32_t handle_count, int err)
 {
-	const idl_frame_header *h = frame;
+	const idl_frame_header *h = (const idl_frame_header *)frame;
 	if (size < IDL_FRAME_HEADER_BYTES || h->flags != (IDL_FLAG_REPLY | IDL_FLAG_NOT_SUPPORTED))
 		return err;
 	if (size > IDL_NOT_SUPPORTED_FRAME_BYTES)
@@ -1272,5 +1289,9 @@ static inline int idl_call_finish(idl_endpoint *ep, idl_call *call)
 		return IDL_E_TXID;
 	return IDL_OK;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* IDL_WIRE_H */

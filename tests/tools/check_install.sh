@@ -4,7 +4,8 @@
 # find_package(idlc) under Ninja and under Unix Makefiles, runs its server
 # and client, and checks the greetings; then edits the imported description
 # (in a copy) and checks that the build regenerates what depends on it;
-# then builds a program with pkg-config's flags alone.
+# then builds a program with pkg-config's flags alone, and a C++17 program
+# with find_package.
 #
 #   check_install.sh BUILD_DIR SOURCE_DIR
 set -u
@@ -94,4 +95,42 @@ cc -std=c11 -Wall -Wextra -Wpedantic -Werror -I"$tmp/pc" -o "$tmp/pc/main" "$tmp
 	"$tmp/pc/common.c" $flags || fail "compiling with pkg-config's flags"
 [ "$("$tmp/pc/main")" = TOO_MANY ] || fail "the pkg-config program"
 [ -f "$tmp/pc/idl_wire.h" ] && fail "--per-file wrote idl_wire.h: it comes from the prefix"
-echo "PASS: installed, found with find_package and pkg-config, example built and run"
+# A C++17 program with find_package: generated headers from C++, the
+# generated C compiled as C beside it, idlc::wire from the prefix.
+if command -v c++ >/dev/null 2>&1; then
+	mkdir -p "$tmp/cxx"
+	cp -r "$src/examples/greeter/idl" "$tmp/cxx/idl"
+	cat >"$tmp/cxx/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(greeter_cxx LANGUAGES C CXX)
+set(CMAKE_C_STANDARD 11)
+set(CMAKE_CXX_STANDARD 17)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+find_package(idlc CONFIG REQUIRED)
+add_executable(greeter-cxx main.cpp)
+idlc_generate(greeter-cxx FILES idl/common.idl idl/greeter.idl IMPORT_DIRS idl)
+target_link_libraries(greeter-cxx PRIVATE idlc::wire)
+target_compile_options(greeter-cxx PRIVATE -Wall -Wextra -Werror)
+CMAKE
+	cat >"$tmp/cxx/main.cpp" <<'CXX'
+#include "greeter.h"
+#include <cstdio>
+#include <string>
+int main()
+{
+	std::string name = common_error_name(COMMON_ERROR_TOO_MANY);
+	std::printf("%s %u\n", name.c_str(), static_cast<unsigned>(GREETER_GREETER_PROTOCOL != 0));
+	return name == "TOO_MANY" ? 0 : 1;
+}
+CXX
+	cmake -S "$tmp/cxx" -B "$tmp/cxx/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+		>"$tmp/cxx.log" 2>&1 && cmake --build "$tmp/cxx/build" >>"$tmp/cxx.log" 2>&1 || {
+		cat "$tmp/cxx.log"
+		fail "building a C++17 program with find_package(idlc)"
+	}
+	[ "$("$tmp/cxx/build/greeter-cxx")" = "TOO_MANY 1" ] || fail "the C++ program"
+	echo "ok: a C++17 program builds against the installed package"
+else
+	fail "no C++ compiler (c++) to build the C++ program with"
+fi
+echo "PASS: installed, found with find_package and pkg-config, example and a C++ program built and run"

@@ -9,7 +9,11 @@
 
 #include "idl_wire.h"
 
-_Static_assert(sizeof(bool) == 1, "bool is one byte on the wire");
+IDL_STATIC_ASSERT(sizeof(bool) == 1, "bool is one byte on the wire");
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define TEST_SHAPES_BASE ((uint32_t)16u)
 
@@ -97,9 +101,9 @@ struct test_shapes_point {
 	int32_t x;
 	int32_t y;
 };
-_Static_assert(sizeof(test_shapes_point) == 8, "wire layout");
-_Static_assert(offsetof(test_shapes_point, x) == 0, "wire layout");
-_Static_assert(offsetof(test_shapes_point, y) == 4, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_point) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_point, x) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_point, y) == 4, "wire layout");
 
 /* struct Named (shapes.idl:34) */
 /*
@@ -114,10 +118,10 @@ struct test_shapes_named {
 		uint16_t value;
 	} tag;
 };
-_Static_assert(sizeof(test_shapes_named) == 24, "wire layout");
-_Static_assert(offsetof(test_shapes_named, name) == 0, "wire layout");
-_Static_assert(offsetof(test_shapes_named, region) == 16, "wire layout");
-_Static_assert(offsetof(test_shapes_named, tag) == 20, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_named) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_named, name) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_named, region) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_named, tag) == 20, "wire layout");
 
 /* union Shape (shapes.idl:40) */
 #define TEST_SHAPES_SHAPE_DOT   ((uint16_t)1u)
@@ -132,7 +136,7 @@ struct test_shapes_shape {
 		uint8_t grid[3][3];
 	};
 };
-_Static_assert(sizeof(test_shapes_shape) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_shape) == 24, "wire layout");
 
 /* struct Everything (shapes.idl:46) */
 struct test_shapes_everything {
@@ -185,20 +189,20 @@ struct test_shapes_everything {
 	} words;
 	test_shapes_shape shape;
 };
-_Static_assert(sizeof(test_shapes_everything) == 176, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, flag) == 0, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, sparse) == 1, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, dense) == 2, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, flags) == 4, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, corners) == 8, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, maybe_point) == 40, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, maybe_text) == 56, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, maybe_channel) == 80, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, blob) == 88, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, quads) == 104, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, names) == 120, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, words) == 136, "wire layout");
-_Static_assert(offsetof(test_shapes_everything, shape) == 152, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_everything) == 176, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, flag) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, sparse) == 1, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, dense) == 2, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, flags) == 4, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, corners) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, maybe_point) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, maybe_text) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, maybe_channel) == 80, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, blob) == 88, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, quads) == 104, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, names) == 120, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, words) == 136, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, shape) == 152, "wire layout");
 
 /* interface Gadget (shapes.idl:63) */
 #define TEST_SHAPES_GADGET_MAX_FRAME_BYTES          4096u
@@ -235,8 +239,8 @@ struct test_shapes_gadget_put_request {
 	idl_frame_header header;
 	test_shapes_everything all;
 };
-_Static_assert(sizeof(test_shapes_gadget_put_request) == 200, "wire layout");
-_Static_assert(offsetof(test_shapes_gadget_put_request, all) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_request) == 200, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_request, all) == 24, "wire layout");
 
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -254,8 +258,8 @@ struct test_shapes_gadget_put_reply {
 	uint32_t count;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(test_shapes_gadget_put_reply) == 32, "wire layout");
-_Static_assert(offsetof(test_shapes_gadget_put_reply, count) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_reply, count) == 24, "wire layout");
 
 int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -288,7 +292,7 @@ int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_s
 struct test_shapes_gadget_get_request {
 	idl_frame_header header;
 };
-_Static_assert(sizeof(test_shapes_gadget_get_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_request) == 24, "wire layout");
 
 int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -305,8 +309,8 @@ struct test_shapes_gadget_get_reply {
 	idl_frame_header header;
 	test_shapes_everything all;
 };
-_Static_assert(sizeof(test_shapes_gadget_get_reply) == 200, "wire layout");
-_Static_assert(offsetof(test_shapes_gadget_get_reply, all) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_reply) == 200, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_get_reply, all) == 24, "wire layout");
 
 int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
@@ -338,9 +342,9 @@ struct test_shapes_gadget_poke_request {
 	idl_handle irq;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(test_shapes_gadget_poke_request) == 56, "wire layout");
-_Static_assert(offsetof(test_shapes_gadget_poke_request, shape) == 24, "wire layout");
-_Static_assert(offsetof(test_shapes_gadget_poke_request, irq) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_poke_request) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_poke_request, shape) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_poke_request, irq) == 48, "wire layout");
 
 int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
@@ -365,8 +369,8 @@ struct test_shapes_gadget_pair_request {
 		test_shapes_watcher_channel value;
 	} watcher;
 };
-_Static_assert(sizeof(test_shapes_gadget_pair_request) == 32, "wire layout");
-_Static_assert(offsetof(test_shapes_gadget_pair_request, watcher) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_pair_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_pair_request, watcher) == 24, "wire layout");
 
 int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_request *msg,
                                                uint64_t txid, void *out, size_t out_max,
@@ -385,8 +389,8 @@ struct test_shapes_gadget_pair_reply {
 	test_shapes_gadget_channel gadget;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(test_shapes_gadget_pair_reply) == 32, "wire layout");
-_Static_assert(offsetof(test_shapes_gadget_pair_reply, gadget) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_pair_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_pair_reply, gadget) == 24, "wire layout");
 
 int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply *msg,
                                              uint64_t txid, void *out, size_t out_max,
@@ -418,9 +422,9 @@ struct test_shapes_gadget_moved_event {
 	idl_handle device;
 	uint8_t _pad0[4];
 };
-_Static_assert(sizeof(test_shapes_gadget_moved_event) == 40, "wire layout");
-_Static_assert(offsetof(test_shapes_gadget_moved_event, to) == 24, "wire layout");
-_Static_assert(offsetof(test_shapes_gadget_moved_event, device) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_moved_event) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_moved_event, to) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_moved_event, device) == 32, "wire layout");
 
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
                                               uint64_t txid, void *out, size_t out_max,
@@ -545,8 +549,8 @@ struct test_shapes_watcher_changed_event {
 	idl_frame_header header;
 	test_shapes_shape shape;
 };
-_Static_assert(sizeof(test_shapes_watcher_changed_event) == 48, "wire layout");
-_Static_assert(offsetof(test_shapes_watcher_changed_event, shape) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_watcher_changed_event) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_watcher_changed_event, shape) == 24, "wire layout");
 
 int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
                                                  uint64_t txid, void *out, size_t out_max,
@@ -577,5 +581,9 @@ typedef struct test_shapes_watcher_event_handlers {
 int test_shapes_watcher_event_dispatch(const test_shapes_watcher_event_handlers *h, void *ctx,
                                        void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* IDLC_SHAPES_H */
