@@ -42,7 +42,8 @@ int main()
 	check(err == IDL_OK && out != nullptr, "decode from C++");
 	if (out != nullptr) {
 		check(std::string(out->path.data, out->path.size) == path, "the path as sent");
-		check(out->flags == (FS_OPEN_FLAGS_READ | FS_OPEN_FLAGS_WRITE), "the flags as sent");
+		check(out->flags == (FS_OPEN_FLAGS_READ | FS_OPEN_FLAGS_WRITE),
+		      "the flags as sent");
 		check(out->header.txid == 7, "the txid as sent");
 	}
 
