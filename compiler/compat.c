@@ -316,6 +316,7 @@ static void compare_strictness(compat *k, const decl *was, const decl *now)
 
 static void compare_valued(compat *k, const decl *was, const decl *now)
 {
+	unsigned errors = compat_errors(k);
 	if (was->int_kind != now->int_kind)
 		compat_report(
 		    k, COMPAT_WIRE, "compat-type-changed",
@@ -325,7 +326,6 @@ static void compare_valued(compat *k, const decl *was, const decl *now)
 		    now->kind == DECL_UNION ? "tag" : "underlying", now->name,
 		    ast_int_kind_name(was->int_kind), ast_int_kind_name(now->int_kind));
 	compare_strictness(k, was, now);
-	unsigned errors = compat_errors(k);
 	compare_members(k, was, now);
 	if (now->kind != DECL_UNION || compat_errors(k) != errors)
 		return;

@@ -180,7 +180,7 @@ static void compare_method(compat *k, const decl *was_iface, const decl *now_ifa
 		              n->error != NULL ? "gained" : "lost");
 	else if (o->error != NULL)
 		compat_type(k, o->error, n->error, n->error->loc, o->error->loc,
-		            arena_printf(k->a, "the error of '%s'", n->name));
+		            arena_printf(k->a, "error type of '%s'", n->name));
 	message_pair p = {
 	    .was_iface = was_iface, .now_iface = now_iface, .was_method = o, .now_method = n};
 	p.was = o->request;
@@ -235,11 +235,15 @@ static void compare_versions(compat *k, const decl *was, const decl *now)
 		              "peers of the old version %u at connect time",
 		              now->name, now->oldest, was->version);
 	else if (now->oldest > was->oldest)
-		compat_report(k, COMPAT_API, "compat-oldest-raised", attr_loc(now, "oldest"),
-		              was->loc, what,
-		              "'%s' no longer talks to versions %u to %u, which the old version "
-		              "accepted (@oldest raised from %u to %u)",
-		              now->name, was->oldest, now->oldest - 1, was->oldest, now->oldest);
+		compat_report(
+		    k, COMPAT_API, "compat-oldest-raised", attr_loc(now, "oldest"), was->loc, what,
+		    "'%s' no longer talks to %s, which the old version accepted "
+		    "(@oldest raised from %u to %u)",
+		    now->name,
+		    now->oldest - 1 == was->oldest
+		        ? arena_printf(k->a, "version %u", was->oldest)
+		        : arena_printf(k->a, "versions %u to %u", was->oldest, now->oldest - 1),
+		    was->oldest, now->oldest);
 }
 
 void compat_interface(compat *k, const decl *was, const decl *now)
