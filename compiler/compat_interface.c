@@ -135,6 +135,15 @@ static void compare_message(compat *k, const message_pair *p)
 			continue; /* a rename, compared above */
 		new_param(k, p, n);
 	}
+	/* Old peers size their channel and buffers by the old frame limit. */
+	if (p->now->max_frame_bytes > p->was_iface->max_frame_bytes)
+		compat_report(
+		    k, COMPAT_WIRE, "compat-frame-limit", p->now_method->loc, p->was_iface->loc,
+		    arena_printf(k->a, "interface '%s'", p->was_iface->name),
+		    "the %s now takes up to %llu bytes, more than the %llu bytes old peers "
+		    "make room for (@max_frame)",
+		    p->what, (unsigned long long)p->now->max_frame_bytes,
+		    (unsigned long long)p->was_iface->max_frame_bytes);
 	if (compat_errors(k) != errors)
 		return;
 	/* What the rules above cannot see: padding, or the size of a named
