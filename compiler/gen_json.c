@@ -3,19 +3,11 @@
  * build on idlc's front end without re-parsing .idl files. It holds what
  * the compatibility checker compares (compat.c reads it back with
  * ir_load.c): versions, defaults, flexibility, reserved names and numbers,
- * and each declaration's line in its .idl.
+ * and where each declaration, member and method is in its .idl.
  */
 #include "gen.h"
 
 #include <string.h>
-
-/* The .idl line of a location, for readers of the IR. */
-static unsigned line_of(compilation *c, loc at)
-{
-	unsigned line, col;
-	diag_line_col(&c->diag, at, &line, &col);
-	return line;
-}
 
 static void str(emitter *e, const char *s)
 {
@@ -30,6 +22,17 @@ static void str(emitter *e, const char *s)
 			emit(e, "%c", c);
 	}
 	emit(e, "\"");
+}
+
+/* Where a declaration or member is in its .idl, for tools that report
+ * on it: `"loc": {"file": ..., "line": ..., "column": ...}`. */
+static void json_loc(compilation *c, emitter *e, loc at)
+{
+	unsigned line, col;
+	diag_line_col(&c->diag, at, &line, &col);
+	emit(e, ", \"loc\": {\"file\": ");
+	str(e, diag_source(&c->diag, at.file)->path);
+	emit(e, ", \"line\": %u, \"column\": %u}", line, col);
 }
 
 static void num(emitter *e, idl_int v)
@@ -88,7 +91,7 @@ static void json_members(compilation *c, emitter *e, const member *list, bool ty
 	for (const member *m = list; m != NULL; m = m->next) {
 		emit(e, "%s\n%s{\"name\": ", m == list ? "" : ",", indent);
 		str(e, m->name);
-		emit(e, ", \"line\": %u", line_of(c, m->loc));
+		json_loc(c, e, m->loc);
 		if (versioned) {
 			emit(e, ", \"added\": %u", m->added);
 			if (m->fallback_enum != NULL) {
@@ -123,6 +126,12 @@ static void json_message(compilation *c, emitter *e, const char *key, const decl
 	emit(e, ", \"inline_size\": %u, \"max_bytes\": %llu, \"max_handles\": %u, \"fields\": ",
 	     msg->shape.size, (unsigned long long)msg->max_frame_bytes, msg->shape.max_handles);
 	json_members(c, e, msg->members, true, false, true, "          ");
+	/* The inline part of each version: what a header's inline_size may say. */
+	emit(e, ", \"versions\": [");
+	for (uint32_t i = 0; i < msg->version_count; i++)
+		emit(e, "%s{\"version\": %u, \"inline_size\": %u}", i == 0 ? "" : ", ",
+		     msg->versions[i], msg->version_inline[i]);
+	emit(e, "]");
 	emit(e, "}");
 }
 
@@ -151,7 +160,7 @@ static void json_decl(compilation *c, emitter *e, const decl *d)
 	str(e, ast_decl_kind_name(d->kind));
 	emit(e, ", \"name\": ");
 	str(e, d->name);
-	emit(e, ", \"line\": %u", line_of(c, d->loc));
+	json_loc(c, e, d->loc);
 	if (d->kind == DECL_ENUM || d->kind == DECL_BITS || d->kind == DECL_UNION)
 		emit(e, ", \"flexible\": %s", d->flexible ? "true" : "false");
 	json_reserved(e, d);
@@ -181,6 +190,8 @@ static void json_decl(compilation *c, emitter *e, const decl *d)
 			emit(e, ", \"tag\": ");
 			str(e, ast_int_kind_name(d->int_kind));
 		}
+		if (ast_is_flexible_union(d))
+			emit(e, ", \"envelope_offset\": %u", d->envelope_offset);
 		emit(e,
 		     ", \"size\": %u, \"align\": %u, \"max_out_of_line\": %llu, \"max_handles\": "
 		     "%u, "
@@ -198,7 +209,7 @@ static void json_decl(compilation *c, emitter *e, const decl *d)
 		for (const method *m = d->methods; m != NULL; m = m->next) {
 			emit(e, "%s\n      {\"name\": ", m == d->methods ? "" : ",");
 			str(e, m->name);
-			emit(e, ", \"line\": %u", line_of(c, m->loc));
+			json_loc(c, e, m->loc);
 			emit(e, ", \"kind\": ");
 			str(e, kinds[m->kind]);
 			emit(e, ", \"ordinal\": %u, \"added\": %u", m->ordinal, m->added);
@@ -231,6 +242,10 @@ void gen_json(compilation *c, emitter *e)
 		str(e, f->path);
 		emit(e, ", \"package\": ");
 		str(e, f->package);
+		if (f->doc) {
+			emit(e, ", \"doc\": ");
+			str(e, f->doc);
+		}
 		emit(e, ", \"imports\": [");
 		for (import *imp = f->imports; imp != NULL; imp = imp->next) {
 			emit(e, "%s", imp == f->imports ? "" : ", ");
