@@ -2,8 +2,8 @@
  * compat.c: the compatibility checker (idlc --compat-with=OLD NEW.idl):
  * what in a new version of a description breaks peers built from the old
  * one. This file matches declarations by package and name and compares
- * constants, enums, bits, structs, unions and the types of their members;
- * compat_interface.c compares interfaces.
+ * constants, enums, bits, structs and unions; compat_type.c compares the
+ * types of their members, compat_interface.c interfaces.
  *
  * Members are matched by what the wire carries: enum and bits members and
  * union variants by value (a new name for the same value is a rename, which
@@ -34,140 +34,6 @@ void compat_report(compat *k, compat_breaks breaks, const char *code, loc at, lo
 unsigned compat_errors(const compat *k)
 {
 	return k->now->diag.errors;
-}
-
-const char *compat_type_text(arena *a, const type *t)
-{
-	switch (t->kind) {
-	case TYPE_INT:
-		return ast_int_kind_name(t->int_kind);
-	case TYPE_BOOL:
-		return "bool";
-	case TYPE_STRING:
-		return arena_printf(a, "string<%llu>", (unsigned long long)t->count);
-	case TYPE_BYTES:
-		return arena_printf(a, "bytes<%llu>", (unsigned long long)t->count);
-	case TYPE_VECTOR:
-		return arena_printf(a, "vector<%s, %llu>", compat_type_text(a, t->element),
-		                    (unsigned long long)t->count);
-	case TYPE_ARRAY:
-		return arena_printf(a, "%s[%llu]", compat_type_text(a, t->element),
-		                    (unsigned long long)t->count);
-	case TYPE_OPTIONAL:
-		return arena_printf(a, "optional<%s>", compat_type_text(a, t->element));
-	case TYPE_HANDLE:
-		if (t->handle == HANDLE_CHANNEL && t->protocol_name != NULL)
-			return arena_printf(a, "channel<%s>", t->protocol_name);
-		return arena_printf(a, "handle<%s>", ast_handle_kind_name(t->handle));
-	case TYPE_NAMED:
-		return t->target != NULL ? t->target->name : t->name;
-	}
-	return "?";
-}
-
-typedef enum type_diff {
-	TYPE_SAME,
-	TYPE_BOUND_LOWERED,
-	TYPE_BOUND_RAISED,
-	TYPE_CHANGED
-} type_diff;
-
-static const char *package_of(const type *t)
-{
-	return t->target != NULL ? t->target->file->package : "";
-}
-
-static const char *named(const type *t)
-{
-	return t->target != NULL ? t->target->name : t->name;
-}
-
-static bool same_text(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/*
- * How the type `now` differs from `was`. A different bound of a string,
- * bytes or vector keeps the inline layout but not what a receiver accepts;
- * any other difference (an array's length included) changes the layout or
- * the meaning of the bytes. *was_bound and *now_bound get the first bound
- * that differs.
- */
-static type_diff diff_types(const type *was, const type *now, uint64_t *was_bound,
-                            uint64_t *now_bound)
-{
-	if (was->kind != now->kind)
-		return TYPE_CHANGED;
-	type_diff bound = TYPE_SAME;
-	switch (was->kind) {
-	case TYPE_INT:
-		return was->int_kind == now->int_kind ? TYPE_SAME : TYPE_CHANGED;
-	case TYPE_BOOL:
-		return TYPE_SAME;
-	case TYPE_HANDLE:
-		if (was->handle != now->handle ||
-		    !same_text(was->protocol_name, now->protocol_name))
-			return TYPE_CHANGED;
-		return TYPE_SAME;
-	case TYPE_NAMED:
-		if (strcmp(named(was), named(now)) != 0 ||
-		    strcmp(package_of(was), package_of(now)) != 0)
-			return TYPE_CHANGED;
-		return TYPE_SAME;
-	case TYPE_ARRAY:
-		if (was->count != now->count)
-			return TYPE_CHANGED;
-		break;
-	case TYPE_STRING:
-	case TYPE_BYTES:
-	case TYPE_VECTOR:
-		if (was->count != now->count) {
-			bound = was->count > now->count ? TYPE_BOUND_LOWERED : TYPE_BOUND_RAISED;
-			*was_bound = was->count;
-			*now_bound = now->count;
-		}
-		break;
-	case TYPE_OPTIONAL:
-		break;
-	}
-	if (was->element == NULL || now->element == NULL)
-		return bound;
-	uint64_t inner_was = 0, inner_now = 0;
-	type_diff inner = diff_types(was->element, now->element, &inner_was, &inner_now);
-	if (inner == TYPE_CHANGED || bound != TYPE_SAME)
-		return inner == TYPE_CHANGED ? TYPE_CHANGED : bound;
-	*was_bound = inner_was;
-	*now_bound = inner_now;
-	return inner;
-}
-
-void compat_type(compat *k, const type *was, const type *now, loc at, loc was_at, const char *what)
-{
-	uint64_t was_bound = 0, now_bound = 0;
-	const char *before = compat_type_text(k->a, was), *after = compat_type_text(k->a, now);
-	switch (diff_types(was, now, &was_bound, &now_bound)) {
-	case TYPE_SAME:
-		break;
-	case TYPE_CHANGED:
-		compat_report(k, COMPAT_WIRE, "compat-type-changed", at, was_at, what,
-		              "the type of %s changed from '%s' to '%s'", what, before, after);
-		break;
-	case TYPE_BOUND_LOWERED:
-		compat_report(k, COMPAT_WIRE, "compat-bound-lowered", at, was_at, what,
-		              "the bound of %s was lowered from %llu to %llu ('%s' to '%s'): the "
-		              "new version rejects what old peers may send",
-		              what, (unsigned long long)was_bound, (unsigned long long)now_bound,
-		              before, after);
-		break;
-	case TYPE_BOUND_RAISED:
-		compat_report(k, COMPAT_WIRE, "compat-bound-raised", at, was_at, what,
-		              "the bound of %s was raised from %llu to %llu ('%s' to '%s'): old "
-		              "peers reject what the new version may send",
-		              what, (unsigned long long)was_bound, (unsigned long long)now_bound,
-		              before, after);
-		break;
-	}
 }
 
 bool compat_reserves_name(const decl *d, const char *name)

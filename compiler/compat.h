@@ -1,7 +1,7 @@
 /*
  * compat.h: what the files of the compatibility checker share (compat.c
- * compares declarations and types, compat_interface.c interfaces, methods
- * and their messages).
+ * compares declarations, compat_type.c types, compat_interface.c
+ * interfaces, methods and their messages).
  *
  * Each change is reported on the line of `now` (the new version) that
  * made it, with a stable code in brackets, and a note on the old
@@ -39,8 +39,9 @@ unsigned compat_errors(const compat *k);
 /* A type as written in .idl, for messages: "vector<u32, 4>". */
 const char *compat_type_text(arena *a, const type *t);
 
-/* Compares the type of one field, parameter, variant or error: reports a
- * changed type, or a bound that was lowered or raised. `what` names the
+/* compat_type.c: compares the type of one field, parameter, variant or
+ * error: reports a changed type, a bound that was lowered or raised, or a
+ * named type renamed with its layout kept. `what` names the
  * thing that has the type ("parameter 'name'"). */
 void compat_type(compat *k, const type *was, const type *now, loc at, loc was_at, const char *what);
 

@@ -189,7 +189,7 @@ static void compare_method(compat *k, const decl *was_iface, const decl *now_ifa
 		              n->error != NULL ? "gained" : "lost");
 	else if (o->error != NULL)
 		compat_type(k, o->error, n->error, n->error->loc, o->error->loc,
-		            arena_printf(k->a, "error type of '%s'", n->name));
+		            arena_printf(k->a, "error of '%s'", n->name));
 	message_pair p = {
 	    .was_iface = was_iface, .now_iface = now_iface, .was_method = o, .now_method = n};
 	p.was = o->request;
@@ -274,8 +274,9 @@ void compat_interface(compat *k, const decl *was, const decl *now)
 		compat_report(
 		    k, COMPAT_WIRE, "compat-method-removed", now->loc, o->loc,
 		    arena_printf(k->a, "method '%s'", o->name),
-		    "method '%s' was removed without 'reserved %s;': its ordinal %u could "
-		    "be given to another method that old peers would take for it",
+		    "method '%s' was removed (or renamed, which derives another ordinal unless "
+		    "@ordinal keeps it) without 'reserved %s;': its ordinal %u could be given "
+		    "to another method that old peers would take for it",
 		    o->name, o->name, o->ordinal);
 	}
 	for (method *n = now->methods; n != NULL; n = n->next) {

@@ -328,6 +328,8 @@ static decl *decl_of(ir *r, file *f, const json *j)
 	d->shape.align = (uint32_t)number_or(j, "align", 0);
 	d->shape.max_ool = (uint64_t)number_or(j, "max_out_of_line", 0);
 	d->shape.max_handles = (uint32_t)number_or(j, "max_handles", 0);
+	if (d->kind == DECL_ENUM || d->kind == DECL_BITS) /* the IR writes no size for them */
+		d->shape.size = d->shape.align = ast_int_kind_bytes(d->int_kind);
 	d->laid_out = true;
 	return d;
 }
