@@ -305,19 +305,22 @@ static void compare_reserved(compat *k, const decl *was, const decl *now)
 				user_name = m->name;
 			}
 		}
+		const char *number = now->kind == DECL_INTERFACE ? "the ordinal"
+		                     : now->kind == DECL_UNION   ? "the tag"
+		                                                 : "the value";
+		const char *what = by_name ? arena_printf(k->a, "the name '%s'", text)
+		                           : arena_printf(k->a, "%s %s", number, text);
 		const char *was_what = arena_printf(k->a, "reserved %s", text);
 		if (user_name != NULL)
-			compat_report(
-			    k, COMPAT_WIRE, "compat-reserved-reused", user, r->loc, was_what,
-			    "'%s' reuses %s, which the old version of '%s' reserved", user_name,
-			    by_name ? arena_printf(k->a, "the name '%s'", text)
-			            : arena_printf(k->a, "the number %s", text),
-			    now->name);
+			compat_report(k, COMPAT_WIRE, "compat-reserved-reused", user, r->loc,
+			              was_what,
+			              "'%s' reuses %s, which the old version of '%s' reserved",
+			              user_name, what, now->name);
 		else
-			compat_report(
-			    k, COMPAT_API, "compat-reserved-dropped", now->loc, r->loc, was_what,
-			    "'%s' no longer reserves %s '%s': a later version could reuse it",
-			    now->name, by_name ? "the name" : "the number", text);
+			compat_report(k, COMPAT_API, "compat-reserved-dropped", now->loc, r->loc,
+			              was_what,
+			              "'%s' no longer reserves %s: a later version could reuse it",
+			              now->name, what);
 	}
 }
 
