@@ -31,6 +31,27 @@ void compile_free(compilation *c);
 file *load_root(compilation *c, const char *path);
 /* Registers in-memory text as a root file (tests and the fuzzer). */
 file *load_root_text(compilation *c, const char *path, const char *text, size_t size);
+/* Reads a whole file into the arena; reports why it cannot. */
+bool load_read_file(compilation *c, loc at, const char *path, char **text, size_t *size);
+/* Adds a file to the files named on the command line. */
+void load_add_root(compilation *c, file *f);
+
+/*
+ * ir_load.c: reads idlc's JSON IR (--emit=json) back into files and
+ * declarations, checked and laid out as the front end leaves them, as far
+ * as the compatibility checker needs; the first file is the root. False
+ * after reporting what is wrong with the file.
+ */
+bool ir_load(compilation *c, const char *path);
+
+/*
+ * compat.c: what in `now` (a new version of a description) breaks peers
+ * built from `before` (an old one): each change is a diagnostic of `now`
+ * with its code, an error when it breaks the wire, a warning when it
+ * breaks only the generated C API (a rename). Notes point at `before`.
+ * Both have been through the front end (or ir_load).
+ */
+void compat_check(compilation *before, compilation *now);
 
 /* sema.c: resolves names, evaluates constants, checks every rule. */
 void sema_check(compilation *c);

@@ -1,8 +1,13 @@
 /*
  * gen_json.c: the checked IR as JSON, so other tools and back ends can
- * build on idlc's front end without re-parsing .idl files.
+ * build on idlc's front end without re-parsing .idl files. It holds what
+ * the compatibility checker compares (compat.c reads it back with
+ * ir_load.c): versions, defaults, flexibility, reserved names and numbers,
+ * and where each declaration, member and method is in its .idl.
  */
 #include "gen.h"
+
+#include <string.h>
 
 static void str(emitter *e, const char *s)
 {
@@ -17,6 +22,17 @@ static void str(emitter *e, const char *s)
 			emit(e, "%c", c);
 	}
 	emit(e, "\"");
+}
+
+/* Where a declaration or member is in its .idl, for tools that report
+ * on it: `"loc": {"file": ..., "line": ..., "column": ...}`. */
+static void json_loc(compilation *c, emitter *e, loc at)
+{
+	unsigned line, col;
+	diag_line_col(&c->diag, at, &line, &col);
+	emit(e, ", \"loc\": {\"file\": ");
+	str(e, diag_source(&c->diag, at.file)->path);
+	emit(e, ", \"line\": %u, \"column\": %u}", line, col);
 }
 
 static void num(emitter *e, idl_int v)
@@ -68,13 +84,24 @@ static void json_type(emitter *e, const type *t)
 	     t->shape.align, (unsigned long long)t->shape.max_ool);
 }
 
-static void json_members(emitter *e, const member *list, bool typed, bool valued,
-                         const char *indent)
+static void json_members(compilation *c, emitter *e, const member *list, bool typed, bool valued,
+                         bool versioned, const char *indent)
 {
 	emit(e, "[");
 	for (const member *m = list; m != NULL; m = m->next) {
 		emit(e, "%s\n%s{\"name\": ", m == list ? "" : ",", indent);
 		str(e, m->name);
+		json_loc(c, e, m->loc);
+		if (versioned) {
+			emit(e, ", \"added\": %u", m->added);
+			if (m->fallback_enum != NULL) {
+				emit(e, ", \"default\": ");
+				str(e, m->fallback_enum->name);
+			} else if (m->fallback != NULL) {
+				emit(e, ", \"default\": ");
+				num(e, m->fallback_value);
+			}
+		}
 		if (m->doc) {
 			emit(e, ", \"doc\": ");
 			str(e, m->doc);
@@ -92,22 +119,51 @@ static void json_members(emitter *e, const member *list, bool typed, bool valued
 	emit(e, "]");
 }
 
-static void json_message(emitter *e, const char *key, const decl *msg)
+static void json_message(compilation *c, emitter *e, const char *key, const decl *msg)
 {
 	emit(e, ", \"%s\": {\"c_name\": ", key);
 	str(e, msg->c_name);
 	emit(e, ", \"inline_size\": %u, \"max_bytes\": %llu, \"max_handles\": %u, \"fields\": ",
 	     msg->shape.size, (unsigned long long)msg->max_frame_bytes, msg->shape.max_handles);
-	json_members(e, msg->members, true, false, "          ");
+	json_members(c, e, msg->members, true, false, true, "          ");
+	/* The inline part of each version: what a header's inline_size may say. */
+	emit(e, ", \"versions\": [");
+	for (uint32_t i = 0; i < msg->version_count; i++)
+		emit(e, "%s{\"version\": %u, \"inline_size\": %u}", i == 0 ? "" : ", ",
+		     msg->versions[i], msg->version_inline[i]);
+	emit(e, "]");
 	emit(e, "}");
 }
 
-static void json_decl(emitter *e, const decl *d)
+static void json_reserved(emitter *e, const decl *d)
+{
+	if (d->reserveds == NULL)
+		return;
+	emit(e, ", \"reserved\": [");
+	for (const reserved *r = d->reserveds; r != NULL; r = r->next) {
+		emit(e, "%s", r == d->reserveds ? "" : ", ");
+		if (r->name != NULL) {
+			emit(e, "{\"name\": ");
+			str(e, r->name);
+		} else {
+			emit(e, "{\"value\": ");
+			num(e, r->value->value);
+		}
+		emit(e, "}");
+	}
+	emit(e, "]");
+}
+
+static void json_decl(compilation *c, emitter *e, const decl *d)
 {
 	emit(e, "    {\"kind\": ");
 	str(e, ast_decl_kind_name(d->kind));
 	emit(e, ", \"name\": ");
 	str(e, d->name);
+	json_loc(c, e, d->loc);
+	if (d->kind == DECL_ENUM || d->kind == DECL_BITS || d->kind == DECL_UNION)
+		emit(e, ", \"flexible\": %s", d->flexible ? "true" : "false");
+	json_reserved(e, d);
 	emit(e, ", \"c_name\": ");
 	str(e, d->c_name);
 	if (d->doc) {
@@ -126,7 +182,7 @@ static void json_decl(emitter *e, const decl *d)
 		emit(e, ", \"type\": ");
 		str(e, ast_int_kind_name(d->int_kind));
 		emit(e, ", \"members\": ");
-		json_members(e, d->members, false, true, "      ");
+		json_members(c, e, d->members, false, true, false, "      ");
 		break;
 	case DECL_STRUCT:
 	case DECL_UNION:
@@ -134,21 +190,29 @@ static void json_decl(emitter *e, const decl *d)
 			emit(e, ", \"tag\": ");
 			str(e, ast_int_kind_name(d->int_kind));
 		}
-		emit(e, ", \"size\": %u, \"align\": %u, \"max_out_of_line\": %llu, \"%s\": ",
+		if (ast_is_flexible_union(d))
+			emit(e, ", \"envelope_offset\": %u", d->envelope_offset);
+		emit(e,
+		     ", \"size\": %u, \"align\": %u, \"max_out_of_line\": %llu, \"max_handles\": "
+		     "%u, "
+		     "\"%s\": ",
 		     d->shape.size, d->shape.align, (unsigned long long)d->shape.max_ool,
-		     d->kind == DECL_UNION ? "variants" : "fields");
-		json_members(e, d->members, true, d->kind == DECL_UNION, "      ");
+		     d->shape.max_handles, d->kind == DECL_UNION ? "variants" : "fields");
+		json_members(c, e, d->members, true, d->kind == DECL_UNION, false, "      ");
 		break;
 	case DECL_INTERFACE: {
 		static const char *const kinds[] = {"two_way", "one_way", "event"};
-		emit(e, ", \"max_frame_bytes\": %llu, \"protocol_id\": %u, \"methods\": [",
-		     (unsigned long long)d->max_frame_bytes, d->protocol_id);
+		emit(e,
+		     ", \"max_frame_bytes\": %llu, \"protocol_id\": %u, \"version\": %u, "
+		     "\"oldest\": %u, \"methods\": [",
+		     (unsigned long long)d->max_frame_bytes, d->protocol_id, d->version, d->oldest);
 		for (const method *m = d->methods; m != NULL; m = m->next) {
 			emit(e, "%s\n      {\"name\": ", m == d->methods ? "" : ",");
 			str(e, m->name);
+			json_loc(c, e, m->loc);
 			emit(e, ", \"kind\": ");
 			str(e, kinds[m->kind]);
-			emit(e, ", \"ordinal\": %u", m->ordinal);
+			emit(e, ", \"ordinal\": %u, \"added\": %u", m->ordinal, m->added);
 			if (m->doc) {
 				emit(e, ", \"doc\": ");
 				str(e, m->doc);
@@ -157,9 +221,10 @@ static void json_decl(emitter *e, const decl *d)
 				emit(e, ", \"error\": ");
 				json_type(e, m->error);
 			}
-			json_message(e, m->kind == METHOD_EVENT ? "event" : "request", m->request);
+			json_message(c, e, m->kind == METHOD_EVENT ? "event" : "request",
+			             m->request);
 			if (m->reply)
-				json_message(e, "reply", m->reply);
+				json_message(c, e, "reply", m->reply);
 			emit(e, "}");
 		}
 		emit(e, "]");
@@ -171,12 +236,16 @@ static void json_decl(emitter *e, const decl *d)
 
 void gen_json(compilation *c, emitter *e)
 {
-	emit(e, "{\"idlc_ir_version\": 1, \"files\": [");
+	emit(e, "{\"idlc_ir_version\": 2, \"files\": [");
 	for (file *f = c->files; f != NULL; f = f->next) {
 		emit(e, "%s\n  {\"path\": ", f == c->files ? "" : ",");
 		str(e, f->path);
 		emit(e, ", \"package\": ");
 		str(e, f->package);
+		if (f->doc) {
+			emit(e, ", \"doc\": ");
+			str(e, f->doc);
+		}
 		emit(e, ", \"imports\": [");
 		for (import *imp = f->imports; imp != NULL; imp = imp->next) {
 			emit(e, "%s", imp == f->imports ? "" : ", ");
@@ -185,7 +254,7 @@ void gen_json(compilation *c, emitter *e)
 		emit(e, "], \"declarations\": [");
 		for (decl *d = f->decls; d != NULL; d = d->next) {
 			emit(e, "%s\n", d == f->decls ? "" : ",");
-			json_decl(e, d);
+			json_decl(c, e, d);
 		}
 		emit(e, "]}");
 	}

@@ -304,8 +304,9 @@ void layout_compute(compilation *c)
 			if (d->kind != DECL_INTERFACE)
 				continue;
 			for (method *m = d->methods; m != NULL; m = m->next) {
-				if (m->error != NULL && m->error->target != NULL)
-					lay_out_decl(&l, m->error->target);
+				/* The error's shape too, for readers of the IR. */
+				if (m->error != NULL)
+					shape_type(&l, m->error);
 				lay_out_message(&l, d, m->request,
 				                m->kind == METHOD_EVENT ? "event" : "request");
 				if (m->reply != NULL)

@@ -24,7 +24,7 @@ enum {
 };
 
 /* Reads a whole regular file into the arena; reports why it cannot. */
-static bool read_file(compilation *c, loc at, const char *path, char **text, size_t *size)
+bool load_read_file(compilation *c, loc at, const char *path, char **text, size_t *size)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
@@ -134,7 +134,7 @@ static file *load_path(compilation *c, loc at, const char *path)
 		return f;
 	char *text;
 	size_t size;
-	if (!read_file(c, at, path, &text, &size))
+	if (!load_read_file(c, at, path, &text, &size))
 		return NULL;
 	return load_text(c, arena_strdup(&c->arena, path), real, text, size);
 }
@@ -193,7 +193,7 @@ static void load_imports(compilation *c, file *f)
 	f->visit_state = LOADED;
 }
 
-static void add_root(compilation *c, file *f)
+void load_add_root(compilation *c, file *f)
 {
 	file **roots = arena_alloc(&c->arena, (c->root_count + 1) * sizeof(*roots));
 	if (c->root_count)
@@ -206,7 +206,7 @@ file *load_root(compilation *c, const char *path)
 {
 	file *f = load_path(c, (loc){0}, path);
 	if (f != NULL)
-		add_root(c, f);
+		load_add_root(c, f);
 	return f;
 }
 
@@ -215,6 +215,6 @@ file *load_root_text(compilation *c, const char *path, const char *text, size_t 
 	char *copy = arena_alloc(&c->arena, size + 1);
 	memcpy(copy, text, size);
 	file *f = load_text(c, path, path, copy, size);
-	add_root(c, f);
+	load_add_root(c, f);
 	return f;
 }

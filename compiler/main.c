@@ -2,10 +2,15 @@
  * main.c: the idlc command line.
  *
  *   idlc [options] FILE.idl...
+ *   idlc --compat-with=OLD NEW.idl
  *
  * Runs the front end over the named files and writes, for each, the
- * outputs asked for into the output directory. Exit status: 0 on success,
- * 1 when the input has errors, 2 on a usage or I/O problem.
+ * outputs asked for into the output directory. With --compat-with, writes
+ * nothing and reports what in NEW.idl breaks peers built from OLD (a .idl
+ * file, or idlc's JSON IR when its name ends in .json). Exit status: 0 on
+ * success (with --compat-with: the new version talks to the old one, maybe
+ * after warnings about the C API), 1 when the input has errors or breaks
+ * the wire, 2 on a usage or I/O problem.
  */
 #include "gen.h"
 
@@ -30,6 +35,7 @@ enum {
 typedef struct options {
 	const char *out_dir;
 	const char *depfile;
+	const char *compat_with; /* the old version to check against, or NULL */
 	unsigned emit;
 	bool check_only;
 	bool werror;
@@ -66,6 +72,9 @@ static void usage(FILE *out)
 	        "                     share an imported description; idl_wire.h is then\n"
 	        "                     written only if --emit asks for support\n"
 	        "  --check            check the input and write nothing\n"
+	        "  --compat-with=OLD  write nothing; report what in the one FILE breaks\n"
+	        "                     peers built from OLD (a .idl, or --emit=json output\n"
+	        "                     named *.json); exit 1 if the wire breaks\n"
 	        "  -Werror            treat warnings as errors\n"
 	        "  --version          print the version\n"
 	        "  --help             print this help\n");
@@ -117,6 +126,8 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 			return -1;
 		} else if (strcmp(a, "--check") == 0) {
 			o->check_only = true;
+		} else if (strncmp(a, "--compat-with=", 14) == 0 && a[14] != '\0') {
+			o->compat_with = a + 14;
 		} else if (strcmp(a, "-Werror") == 0) {
 			o->werror = true;
 		} else if (strcmp(a, "--per-file") == 0) {
@@ -126,7 +137,8 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 				return 2;
 			o->emit_given = true;
 		} else if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 ||
-		           strcmp(a, "--depfile") == 0 || strcmp(a, "--emit") == 0) {
+		           strcmp(a, "--depfile") == 0 || strcmp(a, "--emit") == 0 ||
+		           strcmp(a, "--compat-with") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "idlc: error: '%s' needs a value\n", a);
 				return 2;
@@ -140,7 +152,9 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 				if (!parse_emit(value, &o->emit))
 					return 2;
 				o->emit_given = true;
-			} else
+			} else if (strcmp(a, "--compat-with") == 0)
+				o->compat_with = value;
+			else
 				o->depfile = value;
 		} else if (strncmp(a, "-I", 2) == 0 && a[2]) {
 			c->include_dirs[c->include_count++] = a + 2;
@@ -161,6 +175,10 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 	if (o->input_count == 0) {
 		fprintf(stderr, "idlc: error: no input files\n");
 		usage(stderr);
+		return 2;
+	}
+	if (o->compat_with != NULL && o->input_count != 1) {
+		fprintf(stderr, "idlc: error: --compat-with checks one new file against OLD\n");
 		return 2;
 	}
 	return 0;
@@ -256,8 +274,44 @@ static bool write_depfile(const options *o, compilation *c)
 	return fclose(f) == 0;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* --compat-with: the old version through the front end (or read back from
+ * its IR), then the new one, then the comparison. Errors in either input
+ * stop before comparing. */
+static int run_compat(const options *o, compilation *now)
+{
+	compilation before;
+	compile_init(&before, stderr);
+	before.include_dirs = now->include_dirs;
+	before.include_count = now->include_count;
+	bool old_ok;
+	if (ends_with(o->compat_with, ".json"))
+		old_ok = ir_load(&before, o->compat_with);
+	else
+		old_ok = load_root(&before, o->compat_with) != NULL && compile_front_end(&before);
+	int status = 1;
+	if (old_ok) {
+		load_root(now, o->inputs[0]);
+		if (compile_front_end(now)) {
+			compat_check(&before, now);
+			status = now->diag.errors != 0;
+		}
+	}
+	compile_free(&before);
+	return status;
+}
+
 static int run(const options *o, compilation *c)
 {
+	if (o->compat_with != NULL) {
+		c->diag.warnings_are_errors = o->werror;
+		return run_compat(o, c);
+	}
 	c->diag.warnings_are_errors = o->werror;
 	for (size_t i = 0; i < o->input_count; i++)
 		load_root(c, o->inputs[i]);

@@ -57,4 +57,37 @@ check slash_eof slash_eof.idl
 check empty empty.idl
 check directory dir.idl
 check missing does_not_exist.idl
+
+# The same for idlc's JSON IR read back by --compat-with: hostile "old
+# versions" against a good new file.
+printf 'package p;\ninterface A { f(x: u32) -> (y: u32); }\n' > good.idl
+"$idlc" --emit=json -o . good.idl
+cp junk.idl junk.json
+: > empty.json
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "["; print "" }' > deep.json
+printf '{"idlc_ir_version": 2, "files": [{"path": 99999999999999999999999}]}' > big_number.json
+printf '{"idlc_ir_version": 1, "files": []}' > old_version.json
+printf '{"idlc_ir_version": 2, "files": []}' > no_files.json
+printf '{"idlc_ir_version": 2, "files": [{"path": "a\\u0000b"}]}' > nul_escape.json
+printf '{"idlc_ir_version": 2, "files": [{"path": "x", "package": "p", "declarations": [{"kind": "struct", "name": "S", "fields": [{"name": "f", "type": {"kind": "named", "package": "q", "name": "Nowhere"}}]}]}]}' > dangling.json
+head -c 300 good.json > truncated.json
+sed 's/"kind": "int"/"kind": "float"/' good.json > bad_kind.json
+check_ir() { # check_ir NAME FILE
+	out=$(timeout 20 "$idlc" --compat-with="$2" good.idl 2>&1)
+	status=$?
+	if [ "$status" -ne 1 ] && [ "$status" -ne 2 ]; then
+		echo "FAIL $1: exit status $status (want 1 or 2; 124 is a hang, >= 128 a crash)"
+		fail=1
+	elif ! printf '%s\n' "$out" | grep -Eq '^([^:]+:[0-9]+:[0-9]+: error:|idlc: error:)'; then
+		echo "FAIL $1: no error line in output:"
+		printf '%s\n' "$out" | head -c 2000
+		fail=1
+	else
+		echo "ok $1 (status $status)"
+	fi
+}
+for ir in junk empty deep big_number old_version no_files nul_escape dangling truncated bad_kind; do
+	check_ir "ir_$ir" "$ir.json"
+done
+check_ir ir_missing does_not_exist.json
 exit $fail

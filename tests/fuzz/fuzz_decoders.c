@@ -8,7 +8,12 @@
  * MAX_BYTES, so AddressSanitizer sees any read or write past either.
  *
  * A frame that decodes must be canonical: encoding the decoded view gives
- * back the same bytes and the same handles, and those decode again.
+ * back the same bytes and the same handles, and those decode again. A
+ * frame of a later version of the message (a larger inline size: wire
+ * format 2) decodes to the fields this version knows; its view must encode
+ * to a frame of this version that decodes and encodes to the same bytes
+ * again, and only its header's size may exceed the message's maximum (the
+ * known part was copied).
  */
 #include "message_table.h"
 
@@ -84,9 +89,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *shared = malloc(available > 0 ? available : 1);
 	uint8_t *buf = malloc(m->max_bytes);
 	uint8_t *again = malloc(m->max_bytes);
+	uint8_t *first = malloc(m->max_bytes);
 	uint8_t *out = malloc(m->max_bytes);
 	uint8_t *out2 = malloc(m->max_bytes);
-	if (shared == NULL || buf == NULL || again == NULL || out == NULL || out2 == NULL)
+	if (shared == NULL || buf == NULL || again == NULL || first == NULL || out == NULL ||
+	    out2 == NULL)
 		abort();
 	memcpy(shared, data + 2, available);
 
@@ -95,23 +102,50 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (err == IDL_OK) {
 		if (view != buf)
 			fail(m, "decoded view is not the private buffer");
-		uint64_t frame_size = ((const idl_frame_header *)view)->size;
-		if (frame_size > available || frame_size > m->max_bytes)
+		const idl_frame_header *h = view;
+		uint64_t frame_size = h->size;
+		if (frame_size > available)
 			fail(m, "decoded frame larger than its input");
-		int64_t n = reencode(m, view, shared, frame_size, received, handle_count, out);
+		bool later = h->inline_size > m->inline_bytes;
+		if (!later && frame_size > m->max_bytes)
+			fail(m, "decoded frame larger than the message's maximum");
+		/* The bytes and handles the view must encode to: the frame itself,
+		 * or, for a later version's, this version's encoding of its view. */
+		const uint8_t *expected = shared;
+		const idl_typed_handle *expected_handles = received;
+		uint32_t expected_count = handle_count;
+		idl_typed_handle own_handles[IDL_MAX_HANDLES];
+		if (later) {
+			uint32_t count = 0;
+			int64_t n0 =
+			    m->encode(view, h->txid, first, m->max_bytes, own_handles, &count);
+			if (n0 < 0)
+				fail(m, "a later version's view does not encode");
+			if (m->decode(first, (size_t)n0, buf, m->max_bytes, own_handles, count,
+			              &view) != IDL_OK)
+				fail(m, "a later version's view encodes to a frame that does not "
+				        "decode");
+			expected = first;
+			frame_size = (uint64_t)n0;
+			expected_handles = own_handles;
+			expected_count = count;
+		}
+		int64_t n =
+		    reencode(m, view, expected, frame_size, expected_handles, expected_count, out);
 
 		const void *view2 = NULL;
-		err =
-		    m->decode(out, (size_t)n, again, m->max_bytes, received, handle_count, &view2);
+		err = m->decode(out, (size_t)n, again, m->max_bytes, expected_handles,
+		                expected_count, &view2);
 		if (err != IDL_OK) {
 			fprintf(stderr, "fuzz_decoders: second decode error %d\n", err);
 			fail(m, "re-encoded frame does not decode");
 		}
-		reencode(m, view2, shared, frame_size, received, handle_count, out2);
+		reencode(m, view2, expected, frame_size, expected_handles, expected_count, out2);
 	}
 
 	free(out2);
 	free(out);
+	free(first);
 	free(again);
 	free(buf);
 	free(shared);

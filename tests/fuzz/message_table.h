@@ -23,6 +23,7 @@ typedef int64_t (*encode_fn)(const void *msg, uint64_t txid, void *out, size_t o
 typedef struct fuzz_message {
 	const char *name;
 	size_t max_bytes;
+	size_t inline_bytes; /* the inline part, header included */
 	decode_fn decode;
 	encode_fn encode;
 } fuzz_message;
@@ -48,7 +49,7 @@ typedef struct fuzz_message {
 #include "decoder_table.h"
 #undef FUZZ_MESSAGE
 
-#define FUZZ_MESSAGE(name, max) {#name, max, name##_fuzz_decode, name##_fuzz_encode},
+#define FUZZ_MESSAGE(name, max) {#name, max, sizeof(name), name##_fuzz_decode, name##_fuzz_encode},
 static const fuzz_message messages[] = {
 #include "decoder_table.h"
 };
