@@ -195,8 +195,10 @@ static void compare_valued(compat *k, const decl *was, const decl *now)
 	compare_members(k, was, now);
 	if (now->kind != DECL_UNION || compat_errors(k) != errors)
 		return;
-	/* A variant that old receivers do not know still has to fit what they
-	 * make room for: the union's inline size, out-of-line bytes, handles. */
+	/* A variant that old receivers do not know still has to fit the
+	 * union's inline part. Its out-of-line bytes and handles need no room
+	 * of theirs: a message holding a flexible union takes any frame its
+	 * interface allows, and the envelope says what to step over. */
 	const char *was_what = arena_printf(k->a, "union '%s'", was->name);
 	if (was->shape.size != now->shape.size || was->shape.align != now->shape.align)
 		compat_report(k, COMPAT_WIRE, "compat-union-grew", now->loc, was->loc, was_what,
@@ -204,14 +206,6 @@ static void compare_valued(compat *k, const decl *was, const decl *now)
 		              "to %u): a variant does not fit its old payload",
 		              now->name, now->shape.size, now->shape.align, was->shape.size,
 		              was->shape.align);
-	else if (now->shape.max_ool > was->shape.max_ool ||
-	         now->shape.max_handles > was->shape.max_handles)
-		compat_report(k, COMPAT_WIRE, "compat-union-grew", now->loc, was->loc, was_what,
-		              "union '%s' now takes up to %llu out-of-line bytes and %u handles, "
-		              "was %llu and %u: old receivers make no room for the new variant",
-		              now->name, (unsigned long long)now->shape.max_ool,
-		              now->shape.max_handles, (unsigned long long)was->shape.max_ool,
-		              was->shape.max_handles);
 }
 
 /* Whether the field at index `at` of `now` takes the place of a field of
