@@ -24,9 +24,9 @@ void compat_report(compat *k, compat_breaks breaks, const char *code, loc at, lo
 	vsnprintf(buffer, sizeof(buffer), fmt, ap);
 	va_end(ap);
 	if (breaks == COMPAT_WIRE)
-		diag_error(&k->now->diag, at, "%s [%s]", buffer, code);
+		diag_error(&k->now->diag, code, at, "%s", buffer);
 	else
-		diag_warning(&k->now->diag, at, "%s [%s]", buffer, code);
+		diag_warning(&k->now->diag, code, at, "%s", buffer);
 	if (was_what != NULL && !diag_too_many(&k->now->diag))
 		diag_note(&k->before->diag, was, "the old version's %s", was_what);
 }

@@ -90,19 +90,24 @@ static void show_line(const diag_ctx *d, loc at, unsigned line)
 	fputc('\n', d->out);
 }
 
-static void report(diag_ctx *d, const char *kind, loc at, const char *fmt, va_list ap)
+static void report(diag_ctx *d, const char *kind, const char *code, loc at, const char *fmt,
+                   va_list ap)
 {
 	if (at.file != 0) {
 		unsigned line, col;
 		diag_line_col(d, at, &line, &col);
 		fprintf(d->out, "%s:%u:%u: %s: ", diag_source(d, at.file)->path, line, col, kind);
-		vfprintf(d->out, fmt, ap);
-		fputc('\n', d->out);
-		show_line(d, at, line);
 	} else {
 		fprintf(d->out, "idlc: %s: ", kind);
-		vfprintf(d->out, fmt, ap);
-		fputc('\n', d->out);
+	}
+	vfprintf(d->out, fmt, ap);
+	if (code != NULL)
+		fprintf(d->out, " [%s]", code);
+	fputc('\n', d->out);
+	if (at.file != 0) {
+		unsigned line, col;
+		diag_line_col(d, at, &line, &col);
+		show_line(d, at, line);
 	}
 }
 
@@ -111,25 +116,25 @@ bool diag_too_many(const diag_ctx *d)
 	return d->errors >= d->max_errors;
 }
 
-void diag_error(diag_ctx *d, loc at, const char *fmt, ...)
+void diag_error(diag_ctx *d, const char *code, loc at, const char *fmt, ...)
 {
 	if (diag_too_many(d))
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, "error", at, fmt, ap);
+	report(d, "error", code, at, fmt, ap);
 	va_end(ap);
 	if (++d->errors == d->max_errors)
 		fprintf(d->out, "idlc: fatal error: too many errors emitted, stopping now\n");
 }
 
-void diag_warning(diag_ctx *d, loc at, const char *fmt, ...)
+void diag_warning(diag_ctx *d, const char *code, loc at, const char *fmt, ...)
 {
 	if (diag_too_many(d))
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, d->warnings_are_errors ? "error" : "warning", at, fmt, ap);
+	report(d, d->warnings_are_errors ? "error" : "warning", code, at, fmt, ap);
 	va_end(ap);
 	if (d->warnings_are_errors)
 		d->errors++;
@@ -143,6 +148,6 @@ void diag_note(diag_ctx *d, loc at, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, "note", at, fmt, ap);
+	report(d, "note", NULL, at, fmt, ap);
 	va_end(ap);
 }

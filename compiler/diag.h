@@ -5,7 +5,7 @@
  * byte range in one source. Line and column are worked out only when a
  * diagnostic is printed, in the form gcc and clang use:
  *
- *   fs.idl:4:9: error: unknown name 'Sttat'
+ *   fs.idl:4:9: error: unknown name 'Sttat'; did you mean 'Stat'? [unknown-name]
  *       4 |     st: Sttat;
  *         |         ^~~~~
  */
@@ -48,8 +48,17 @@ const source *diag_source(const diag_ctx *d, uint32_t file);
 /* Works out the 1-based line and byte column of an offset. */
 void diag_line_col(const diag_ctx *d, loc at, unsigned *line, unsigned *col);
 
-void diag_error(diag_ctx *d, loc at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void diag_warning(diag_ctx *d, loc at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Every error and warning has a code, a stable name printed after the
+ * message (`[unknown-name]`) and explained in docs/diagnostics.md (the
+ * compatibility checker's in docs/evolution.md), so that a user can look it
+ * up and a test can tell one diagnostic from another. Notes add to the
+ * diagnostic before them and have none.
+ */
+void diag_error(diag_ctx *d, const char *code, loc at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void diag_warning(diag_ctx *d, const char *code, loc at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void diag_note(diag_ctx *d, loc at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* True once max_errors was reached: callers stop early instead of cascading. */
 bool diag_too_many(const diag_ctx *d);

@@ -22,7 +22,7 @@ typedef struct ir {
 static void bad(ir *r, const json *at, const char *what, const char *key)
 {
 	if (!r->failed)
-		diag_error(r->d, at->loc, "%s \"%s\" in idlc's IR", what, key);
+		diag_error(r->d, "bad-ir", at->loc, "%s \"%s\" in idlc's IR", what, key);
 	r->failed = true;
 }
 
@@ -358,7 +358,7 @@ bool ir_load(compilation *c, const char *path)
 		return false;
 	json *version = json_member(top, "idlc_ir_version");
 	if (version == NULL || version->kind != JSON_NUMBER || version->number != 2) {
-		diag_error(r.d, version != NULL ? version->loc : top->loc,
+		diag_error(r.d, "bad-ir", version != NULL ? version->loc : top->loc,
 		           "not idlc's IR version 2; write it again with idlc --emit=json");
 		return false;
 	}

@@ -31,7 +31,7 @@ static void fail(reader *r, const char *what)
 		return;
 	r->failed = true;
 	size_t end = r->at < r->size ? r->at + 1 : r->at;
-	diag_error(r->d, (loc){r->source, (uint32_t)r->at, (uint32_t)end}, "%s", what);
+	diag_error(r->d, "bad-ir", (loc){r->source, (uint32_t)r->at, (uint32_t)end}, "%s", what);
 }
 
 static void skip_space(reader *r)

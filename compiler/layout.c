@@ -87,7 +87,7 @@ static void shape_type(layout *l, type *t)
 		uint64_t size = mul_sat(t->count, e->size);
 		if (size > LARGEST_INLINE) {
 			diag_error(
-			    l->d, t->loc,
+			    l->d, "type-too-large", t->loc,
 			    "array is %llu bytes; the inline part of a type is limited to %u bytes",
 			    (unsigned long long)size, LARGEST_INLINE);
 			size = 0;
@@ -177,8 +177,9 @@ static void lay_out_struct(layout *l, decl *d)
 		s->needs_check |= f->needs_check;
 		s->has_padding |= f->has_padding;
 		if (offset > LARGEST_INLINE) {
-			diag_error(l->d, m->loc, "struct '%s' is larger than %u bytes inline",
-			           d->name, LARGEST_INLINE);
+			diag_error(l->d, "type-too-large", m->loc,
+			           "struct '%s' is larger than %u bytes inline", d->name,
+			           LARGEST_INLINE);
 			break;
 		}
 	}
@@ -276,7 +277,7 @@ static void lay_out_message(layout *l, decl *iface, decl *msg, const char *what)
 	    msg->shape.open_ool && max <= iface->max_frame_bytes ? iface->max_frame_bytes : max;
 	if (max > iface->max_frame_bytes) {
 		method *m = msg->message_of;
-		diag_error(l->d, m->loc,
+		diag_error(l->d, "frame-too-large", m->loc,
 		           "the %s of '%s.%s' can be %llu bytes, %llu more than the frame limit of "
 		           "'%s' (%llu bytes)",
 		           what, iface->name, m->name, (unsigned long long)max,
@@ -289,7 +290,7 @@ static void lay_out_message(layout *l, decl *iface, decl *msg, const char *what)
 			diag_note(l->d, iface->loc,
 			          "raise the limit with @max_frame(N) on the interface");
 	} else if (msg->shape.max_handles > 64) {
-		diag_error(l->d, msg->message_of->loc,
+		diag_error(l->d, "too-many-handles", msg->message_of->loc,
 		           "the %s of '%s.%s' can carry %u handles; the limit is 64", what,
 		           iface->name, msg->message_of->name, msg->shape.max_handles);
 	}

@@ -28,16 +28,19 @@ bool load_read_file(compilation *c, loc at, const char *path, char **text, size_
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		diag_error(&c->diag, at, "cannot open '%s': %s", path, strerror(errno));
+		diag_error(&c->diag, "cannot-open", at, "cannot open '%s': %s", path,
+		           strerror(errno));
 		return false;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		diag_error(&c->diag, at, "'%s' is a directory, not an .idl file", path);
+		diag_error(&c->diag, "not-a-file", at, "'%s' is a directory, not an .idl file",
+		           path);
 		return false;
 	}
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
-		diag_error(&c->diag, at, "cannot open '%s': %s", path, strerror(errno));
+		diag_error(&c->diag, "cannot-open", at, "cannot open '%s': %s", path,
+		           strerror(errno));
 		return false;
 	}
 	size_t cap = 4096, n = 0;
@@ -45,7 +48,8 @@ bool load_read_file(compilation *c, loc at, const char *path, char **text, size_
 	for (;;) {
 		if (n == cap) {
 			if (cap >= MAX_SOURCE_BYTES) {
-				diag_error(&c->diag, at, "'%s' is larger than %u MiB", path,
+				diag_error(&c->diag, "file-too-large", at,
+				           "'%s' is larger than %u MiB", path,
 				           MAX_SOURCE_BYTES >> 20);
 				fclose(f);
 				return false;
@@ -63,7 +67,7 @@ bool load_read_file(compilation *c, loc at, const char *path, char **text, size_
 	bool failed = ferror(f) != 0;
 	fclose(f);
 	if (failed) {
-		diag_error(&c->diag, at, "cannot read '%s'", path);
+		diag_error(&c->diag, "cannot-open", at, "cannot read '%s'", path);
 		return false;
 	}
 	buf[n] = '\0';
@@ -172,7 +176,8 @@ static void load_imports(compilation *c, file *f)
 			break;
 		const char *path = find_import(c, f, imp->path);
 		if (path == NULL) {
-			diag_error(&c->diag, imp->loc, "cannot find import '%s'", imp->path);
+			diag_error(&c->diag, "import-not-found", imp->loc,
+			           "cannot find import '%s'", imp->path);
 			if (c->include_count == 0)
 				diag_note(&c->diag, imp->loc,
 				          "looked beside '%s'; add search directories with -I",
@@ -181,10 +186,11 @@ static void load_imports(compilation *c, file *f)
 		}
 		imp->target = load_path(c, imp->loc, path);
 		if (imp->target == f) {
-			diag_error(&c->diag, imp->loc, "'%s' imports itself", f->path);
+			diag_error(&c->diag, "import-cycle", imp->loc, "'%s' imports itself",
+			           f->path);
 			imp->target = NULL;
 		} else if (imp->target != NULL && imp->target->visit_state == LOADING) {
-			diag_error(&c->diag, imp->loc,
+			diag_error(&c->diag, "import-cycle", imp->loc,
 			           "import cycle: '%s' imports '%s', which imports it back",
 			           f->path, imp->target->path);
 			imp->target = NULL;

@@ -32,7 +32,7 @@ file *parse_file(arena *a, diag_ctx *d, const char *path, uint32_t source)
 	const struct source *src = diag_source(d, source);
 	yyscan_t scanner;
 	if (idlc_yylex_init_extra(&p, &scanner) != 0) {
-		diag_error(d, (loc){0}, "cannot start the scanner");
+		diag_error(d, "internal-error", (loc){0}, "cannot start the scanner");
 		return p.file;
 	}
 	YY_BUFFER_STATE buf = idlc_yy_scan_bytes(src->text, (int)src->size, scanner);

@@ -293,7 +293,7 @@ methods
 	| methods docs attrs IDENT reserved_items ';' {
 		$$ = $1;
 		if ($3.head != NULL)
-			diag_error(p->diag, ((attribute *)$3.head)->loc, "attributes before 'reserved' mean nothing");
+			diag_error(p->diag, "attributes-on-reserved", ((attribute *)$3.head)->loc, "attributes before 'reserved' mean nothing");
 		reserved_line(p, &$$.reserved, $2, $4, @4, $5);
 	}
 	;
@@ -419,7 +419,7 @@ expr
 	| expr '>' '>' expr {
 		/* '>>' is two tokens so that vector<optional<u8>> closes twice. */
 		if (@2.end != @3.begin)
-			diag_error(p->diag, @2, "expected '>>' (no space between the two '>')");
+			diag_error(p->diag, "space-in-shift", @2, "expected '>>' (no space between the two '>')");
 		$$ = ast_expr_binary(p->arena, ast_loc_span(@2, @3), '>', $1, $4);
 	}
 	| expr '+' expr { $$ = ast_expr_binary(p->arena, @2, '+', $1, $3); }
@@ -437,9 +437,83 @@ static void idlc_yyerror(loc *at, void *scanner, parse_ctx *p, const char *msg)
 	/* Bison calls this only for its own failures, e.g. "memory exhausted"
 	 * when input nests deeper than the parser's stack. */
 	if (strstr(msg, "exhausted") != NULL)
-		diag_error(p->diag, *at, "input nests too deeply");
+		diag_error(p->diag, "nesting-too-deep", *at, "input nests too deeply");
 	else
-		diag_error(p->diag, *at, "%s", msg);
+		diag_error(p->diag, "syntax-error", *at, "%s", msg);
+}
+
+/* Tokens are compared by name: bison numbers punctuation by first use. */
+static bool is_token(yysymbol_kind_t kind, const char *name)
+{
+	return strcmp(yysymbol_name(kind), name) == 0;
+}
+
+static bool expects(const yysymbol_kind_t *expected, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (is_token(expected[i], name))
+			return true;
+	return false;
+}
+
+/* A keyword of the language: its token is named by its quoted spelling. */
+static bool is_keyword(yysymbol_kind_t kind)
+{
+	const char *name = yysymbol_name(kind);
+	return name[0] == '\'' && name[1] >= 'a' && name[1] <= 'z';
+}
+
+static unsigned line_of(const parse_ctx *p, loc at)
+{
+	unsigned line, col;
+	diag_line_col(p->diag, at, &line, &col);
+	return line;
+}
+
+/*
+ * Three mistakes a bare "expected X, found Y" explains badly, reported as
+ * what they are: a ';' missing at the end of a line (reported there, not
+ * at the next line's first token), a keyword used as a name, and a string,
+ * bytes or vector without its bound. True when one was reported.
+ */
+static bool report_likely_mistake(parse_ctx *p, const yysymbol_kind_t *expected, int n,
+                                  yysymbol_kind_t got, loc at)
+{
+	const source *src = diag_source(p->diag, at.file);
+	if (p->previous_token == 0 || p->previous_token == TOK_DOC)
+		return false;
+	loc before = p->previous_loc;
+	int before_len = (int)(before.end - before.begin);
+	if (expects(expected, n, "identifier") && is_keyword(got)) {
+		diag_error(p->diag, "keyword-as-name", at,
+		           "%s is a keyword and cannot be used as a name", yysymbol_name(got));
+		diag_note(p->diag, at, "choose another name, e.g. '%.*s_'", (int)(at.end - at.begin),
+		          src->text + at.begin);
+		return true;
+	}
+	if (n == 1 && is_token(expected[0], "'<'") && (p->previous_token == TOK_STRING_KW ||
+	                                              p->previous_token == TOK_BYTES ||
+	                                              p->previous_token == TOK_VECTOR)) {
+		const char *what = p->previous_token == TOK_STRING_KW ? "string"
+		                   : p->previous_token == TOK_BYTES   ? "bytes"
+		                                                       : "vector";
+		diag_error(p->diag, "missing-bound", at, "'%s' needs a bound: %s", what,
+		           p->previous_token == TOK_VECTOR ? "vector<T, N>, at most N elements of T"
+		           : p->previous_token == TOK_BYTES ? "bytes<N>, at most N bytes"
+		                                            : "string<N>, at most N bytes");
+		diag_note(p->diag, before,
+		          "every message has a static maximum size, so every %s declares the most it holds",
+		          what);
+		return true;
+	}
+	if (expects(expected, n, "';'") && !is_token(got, "';'") &&
+	    line_of(p, at) > line_of(p, (loc){before.file, before.end, before.end})) {
+		diag_error(p->diag, "missing-semicolon", (loc){before.file, before.end, before.end},
+		           "expected ';' after '%.*s'", before_len > 32 ? 32 : before_len,
+		           src->text + before.begin);
+		return true;
+	}
+	return false;
 }
 
 /* Formats "expected ';' or '}', found identifier 'x'", naming what an
@@ -450,6 +524,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, parse_c
 	enum { MAX_EXPECTED = 5, MAX_SCANNED = 64 };
 	yysymbol_kind_t expected[MAX_SCANNED];
 	int n = yypcontext_expected_tokens(ctx, expected, MAX_SCANNED);
+	if (report_likely_mistake(p, expected, n, yypcontext_token(ctx), *yypcontext_location(ctx)))
+		return 0;
 	/* When many tokens could follow (inside an expression, say), a missing
 	 * ';' or '}' is the likely mistake: name just that. */
 	if (n > MAX_EXPECTED) {
@@ -469,13 +545,13 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, parse_c
 	char found[96];
 	/* A doc comment followed by something that cannot carry it. */
 	if (p->previous_token == TOK_DOC) {
-		diag_error(p->diag, p->previous_loc, "doc comment must come before a declaration or member");
+		diag_error(p->diag, "misplaced-doc-comment", p->previous_loc, "doc comment must come before a declaration or member");
 		return 0;
 	}
 	if (got == YYSYMBOL_YYEOF) {
 		snprintf(found, sizeof(found), "end of file");
 	} else if (got == YYSYMBOL_DOC) {
-		diag_error(p->diag, at, "doc comment must come before a declaration or member");
+		diag_error(p->diag, "misplaced-doc-comment", at, "doc comment must come before a declaration or member");
 		return 0;
 	} else if (got == YYSYMBOL_IDENT || got == YYSYMBOL_INTEGER) {
 		size_t len = at.end - at.begin;
@@ -503,9 +579,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, parse_c
 		loc where = at;
 		if (n == 1 && strcmp(want, "';'") == 0 && p->previous_token != 0)
 			where = (loc){.file = p->previous_loc.file, .begin = p->previous_loc.end, .end = p->previous_loc.end};
-		diag_error(p->diag, where, "expected %s, found %s", want, found);
+		diag_error(p->diag, "syntax-error", where, "expected %s, found %s", want, found);
 	} else {
-		diag_error(p->diag, at, "unexpected %s", found);
+		diag_error(p->diag, "syntax-error", at, "unexpected %s", found);
 	}
 	if (closes_brace && p->brace_depth > 0) {
 		size_t top = p->brace_depth - 1;
@@ -588,7 +664,7 @@ static void modifier(parse_ctx *p, decl *d, const char *word, loc at)
 	if (strcmp(word, "flexible") == 0)
 		d->flexible = true;
 	else if (strcmp(word, "strict") != 0)
-		diag_error(p->diag, at, "unknown modifier '%s'; expected 'strict' or 'flexible'", word);
+		diag_error(p->diag, "unknown-modifier", at, "unknown modifier '%s'; expected 'strict' or 'flexible'", word);
 }
 
 /* A `reserved` line: its word must be `reserved`; a doc comment cannot
@@ -597,12 +673,12 @@ static void reserved_line(parse_ctx *p, node_list *list, const char *doc, const 
                           loc at, node_list items)
 {
 	if (strcmp(word, "reserved") != 0) {
-		diag_error(p->diag, at, "expected a member, found '%s'", word);
+		diag_error(p->diag, "syntax-error", at, "expected a member, found '%s'", word);
 		diag_note(p->diag, at, "a line of names and numbers kept from reuse starts with 'reserved'");
 		return;
 	}
 	if (doc != NULL)
-		diag_error(p->diag, at, "doc comment before 'reserved'; it describes nothing");
+		diag_error(p->diag, "misplaced-doc-comment", at, "doc comment before 'reserved'; it describes nothing");
 	if (list->tail != NULL)
 		((reserved *)list->tail)->next = items.head;
 	else

@@ -10,6 +10,7 @@
  */
 #include "compile.h"
 #include "parser.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -88,7 +89,8 @@ static void claim_c_name(sema *s, const char *name, const char *what, loc at)
 	owner->loc = at;
 	c_name_owner *had = strmap_put(&s->c_names, name, owner);
 	if (had != owner) {
-		diag_error(s->d, at, "%s maps to the C name '%s', which %s already has", what, name,
+		diag_error(s->d, "c-name-clash", at,
+		           "%s maps to the C name '%s', which %s already has", what, name,
 		           had->what);
 		diag_note(s->d, had->loc, "%s is declared here", had->what);
 	}
@@ -100,10 +102,40 @@ static void declare_symbols(sema *s, file *f)
 	for (decl *d = f->decls; d != NULL; d = d->next) {
 		decl *had = strmap_put(&f->symbols, d->name, d);
 		if (had != d) {
-			diag_error(s->d, d->loc, "redefinition of '%s'", d->name);
+			diag_error(s->d, "redefinition", d->loc, "redefinition of '%s'", d->name);
 			diag_note(s->d, had->loc, "previous definition of '%s' is here", d->name);
 		}
 	}
+}
+
+/* The types the language has built in: a misspelt one is a name. */
+static const char *const builtin_types[] = {"u8",    "u16",    "u32",      "u64",    "i8",
+                                            "i16",   "i32",    "i64",      "bool",   "string",
+                                            "bytes", "vector", "optional", "handle", "channel"};
+
+/* "; did you mean 'X'?" for a suggester's result, or "". */
+static const char *did_you_mean(sema *s, const suggester *g)
+{
+	const char *best = suggest_result(g);
+	return best != NULL ? arena_printf(s->a, "; did you mean '%s'?", best) : "";
+}
+
+/* What an unknown unqualified name in file f may have meant: one of the
+ * file's declarations, an imported one (qualified), or a built-in type. */
+static const char *closest_name(sema *s, file *f, const char *name)
+{
+	suggester g;
+	suggest_init(&g, name);
+	for (decl *d = f->decls; d != NULL; d = d->next)
+		suggest_consider(&g, d->name);
+	for (import *imp = f->imports; imp != NULL; imp = imp->next)
+		if (imp->target != NULL && imp->target->package != NULL)
+			for (decl *d = imp->target->decls; d != NULL; d = d->next)
+				suggest_consider(
+				    &g, arena_printf(s->a, "%s.%s", imp->target->package, d->name));
+	for (size_t i = 0; i < sizeof(builtin_types) / sizeof(builtin_types[0]); i++)
+		suggest_consider(&g, builtin_types[i]);
+	return did_you_mean(s, &g);
 }
 
 /* Finds the declaration a (maybe qualified) name refers to from file f. */
@@ -113,15 +145,19 @@ static decl *lookup(sema *s, file *f, const char *qualifier, const char *name, l
 		decl *d = strmap_get(&f->symbols, name);
 		if (d != NULL)
 			return d;
-		diag_error(s->d, at, "unknown name '%s'", name);
 		for (import *imp = f->imports; imp != NULL; imp = imp->next) {
 			if (imp->target && imp->target->package &&
 			    strmap_get(&imp->target->symbols, name)) {
-				diag_note(s->d, at, "did you mean '%s.%s'?", imp->target->package,
-				          name);
-				break;
+				diag_error(s->d, "unknown-name", at,
+				           "unknown name '%s'; did you mean '%s.%s'?", name,
+				           imp->target->package, name);
+				diag_note(s->d, imp->loc,
+				          "names of an imported file take its package's prefix");
+				return NULL;
 			}
 		}
+		diag_error(s->d, "unknown-name", at, "unknown name '%s'%s", name,
+		           closest_name(s, f, name));
 		return NULL;
 	}
 	bool package_known = false;
@@ -135,11 +171,32 @@ static decl *lookup(sema *s, file *f, const char *qualifier, const char *name, l
 		if (d != NULL)
 			return d;
 	}
-	if (package_known)
-		diag_error(s->d, at, "package '%s' has no declaration named '%s'", qualifier, name);
-	else
-		diag_error(s->d, at, "unknown package '%s'; import the file that declares it",
-		           qualifier);
+	suggester g;
+	if (package_known) {
+		suggest_init(&g, name);
+		for (import *imp = f->imports; imp != NULL; imp = imp->next)
+			if (imp->target != NULL && imp->target->package != NULL &&
+			    strcmp(imp->target->package, qualifier) == 0)
+				for (decl *d = imp->target->decls; d != NULL; d = d->next)
+					suggest_consider(&g, d->name);
+		diag_error(s->d, "unknown-name", at, "package '%s' has no declaration named '%s'%s",
+		           qualifier, name, did_you_mean(s, &g));
+	} else {
+		suggest_init(&g, qualifier);
+		if (f->package != NULL)
+			suggest_consider(&g, f->package);
+		for (import *imp = f->imports; imp != NULL; imp = imp->next)
+			if (imp->target != NULL && imp->target->package != NULL)
+				suggest_consider(&g, imp->target->package);
+		const char *best = suggest_result(&g);
+		if (best != NULL)
+			diag_error(s->d, "unknown-package", at,
+			           "unknown package '%s'; did you mean '%s'?", qualifier, best);
+		else
+			diag_error(s->d, "unknown-package", at,
+			           "unknown package '%s'; import the file that declares it",
+			           qualifier);
+	}
 	return NULL;
 }
 
@@ -173,7 +230,8 @@ static bool eval(sema *s, file *f, expr *e, idl_int *out)
 		if (d == NULL)
 			return false;
 		if (d->kind != DECL_CONST) {
-			diag_error(s->d, e->loc, "'%s' is %s %s, not a constant", e->name,
+			diag_error(s->d, "not-a-constant", e->loc, "'%s' is %s %s, not a constant",
+			           e->name,
 			           d->kind == DECL_ENUM || d->kind == DECL_INTERFACE ? "an" : "a",
 			           ast_decl_kind_name(d->kind));
 			return false;
@@ -214,7 +272,8 @@ static bool eval(sema *s, file *f, expr *e, idl_int *out)
 		case '/':
 		case '%':
 			if (r == 0) {
-				diag_error(s->d, e->loc, "division by zero in constant expression");
+				diag_error(s->d, "division-by-zero", e->loc,
+				           "division by zero in constant expression");
 				return false;
 			}
 			v = e->op == '/' ? l / r : l % r;
@@ -222,7 +281,8 @@ static bool eval(sema *s, file *f, expr *e, idl_int *out)
 		case TOK_SHL:
 		case '>':
 			if (r < 0 || r > 63) {
-				diag_error(s->d, e->loc, "shift by %lld; the shift must be 0 to 63",
+				diag_error(s->d, "shift-out-of-range", e->loc,
+				           "shift by %lld; the shift must be 0 to 63",
 				           (long long)r);
 				return false;
 			}
@@ -237,7 +297,8 @@ static bool eval(sema *s, file *f, expr *e, idl_int *out)
 		break;
 	}
 	if (!in_range(v)) {
-		diag_error(s->d, e->loc, "constant expression overflows 64 bits");
+		diag_error(s->d, "constant-overflow", e->loc,
+		           "constant expression overflows 64 bits");
 		return false;
 	}
 	e->evaluated = true;
@@ -260,7 +321,8 @@ static bool check_fits(sema *s, idl_int v, int_kind k, loc at, const char *what)
 		return true;
 	char value[48];
 	print_int(value, sizeof(value), v);
-	diag_error(s->d, at, "%s %s does not fit in %s", what, value, ast_int_kind_name(k));
+	diag_error(s->d, "value-out-of-range", at, "%s %s does not fit in %s", what, value,
+	           ast_int_kind_name(k));
 	return false;
 }
 
@@ -269,7 +331,8 @@ static bool eval_const_decl(sema *s, decl *d)
 	if (d->visit_state == VISITED)
 		return d->value->evaluated;
 	if (d->visit_state == VISITING) {
-		diag_error(s->d, d->loc, "constant '%s' depends on itself", d->name);
+		diag_error(s->d, "constant-cycle", d->loc, "constant '%s' depends on itself",
+		           d->name);
 		return false;
 	}
 	d->visit_state = VISITING;
@@ -290,8 +353,8 @@ static bool eval_bound(sema *s, file *f, expr *e, uint64_t *out, const char *wha
 	if (v < 1 || v > MAX_BOUND) {
 		char value[48];
 		print_int(value, sizeof(value), v);
-		diag_error(s->d, e->loc, "%s %s is out of range; it must be 1 to %u", what, value,
-		           MAX_BOUND);
+		diag_error(s->d, "bound-out-of-range", e->loc,
+		           "%s %s is out of range; it must be 1 to %u", what, value, MAX_BOUND);
 		return false;
 	}
 	*out = (uint64_t)v;
@@ -313,7 +376,7 @@ static const struct {
 static void resolve_channel(sema *s, file *f, type *t)
 {
 	if (strcmp(t->name, "channel") != 0) {
-		diag_error(s->d, t->loc,
+		diag_error(s->d, "bad-channel-type", t->loc,
 		           "unknown type '%s<...>'; a typed channel is channel<Interface>",
 		           t->name);
 		return;
@@ -323,9 +386,9 @@ static void resolve_channel(sema *s, file *f, type *t)
 	if (d == NULL)
 		return;
 	if (d->kind != DECL_INTERFACE) {
-		diag_error(s->d, t->loc, "'%s' is %s %s; channel<...> takes an interface",
-		           t->protocol_name, d->kind == DECL_ENUM ? "an" : "a",
-		           ast_decl_kind_name(d->kind));
+		diag_error(s->d, "bad-channel-type", t->loc,
+		           "'%s' is %s %s; channel<...> takes an interface", t->protocol_name,
+		           d->kind == DECL_ENUM ? "an" : "a", ast_decl_kind_name(d->kind));
 		diag_note(s->d, d->loc, "'%s' is declared here", d->name);
 		return;
 	}
@@ -350,7 +413,7 @@ static void resolve_type(sema *s, file *f, type *t)
 		/* Elements are reached through a typed pointer, so they need a C type
 		 * a user can name. */
 		if (t->element->kind == TYPE_VECTOR || t->element->kind == TYPE_OPTIONAL)
-			diag_error(s->d, t->element->loc,
+			diag_error(s->d, "bad-vector-element", t->element->loc,
 			           "a vector's element cannot be a %s; wrap it in a struct",
 			           t->element->kind == TYPE_VECTOR ? "vector" : "optional");
 		break;
@@ -373,11 +436,22 @@ static void resolve_type(sema *s, file *f, type *t)
 				found = true;
 			}
 		}
-		if (!found)
-			diag_error(
-			    s->d, t->loc,
-			    "unknown handle kind '%s'; expected shm, channel, mmio, irq or any",
-			    t->name);
+		if (!found) {
+			suggester g;
+			suggest_init(&g, t->name);
+			for (size_t i = 0; i < sizeof(handle_kinds) / sizeof(handle_kinds[0]); i++)
+				suggest_consider(&g, handle_kinds[i].name);
+			const char *best = suggest_result(&g);
+			if (best != NULL)
+				diag_error(s->d, "unknown-handle-kind", t->loc,
+				           "unknown handle kind '%s'; did you mean '%s'?", t->name,
+				           best);
+			else
+				diag_error(s->d, "unknown-handle-kind", t->loc,
+				           "unknown handle kind '%s'; expected shm, channel, mmio, "
+				           "irq or any",
+				           t->name);
+		}
 		break;
 	}
 	case TYPE_NAMED: {
@@ -385,7 +459,7 @@ static void resolve_type(sema *s, file *f, type *t)
 		if (d == NULL)
 			break;
 		if (d->kind == DECL_CONST || d->kind == DECL_INTERFACE) {
-			diag_error(s->d, t->loc, "'%s' is %s %s, not a type", t->name,
+			diag_error(s->d, "not-a-type", t->loc, "'%s' is %s %s, not a type", t->name,
 			           d->kind == DECL_CONST ? "a" : "an", ast_decl_kind_name(d->kind));
 			diag_note(s->d, d->loc, "'%s' is declared here", t->name);
 			break;
@@ -413,7 +487,8 @@ static void check_member_names(sema *s, member *list, const char *what)
 	for (member *m = list; m != NULL; m = m->next) {
 		member *had = strmap_put(&names, m->name, m);
 		if (had != m) {
-			diag_error(s->d, m->loc, "duplicate %s '%s'", what, m->name);
+			diag_error(s->d, "duplicate-member", m->loc, "duplicate %s '%s'", what,
+			           m->name);
 			diag_note(s->d, had->loc, "'%s' is first declared here", m->name);
 		}
 	}
@@ -425,10 +500,12 @@ static void check_enum_like(sema *s, decl *d)
 {
 	const char *kind = d->kind == DECL_ENUM ? "enum" : "bits";
 	if (is_empty(d, d->members))
-		diag_error(s->d, d->loc, "%s '%s' has no members", kind, d->name);
+		diag_error(s->d, "empty-declaration", d->loc, "%s '%s' has no members", kind,
+		           d->name);
 	if (d->kind == DECL_BITS && ast_int_kind_signed(d->int_kind))
-		diag_error(s->d, d->int_kind_loc, "bits '%s' must have an unsigned type, not %s",
-		           d->name, ast_int_kind_name(d->int_kind));
+		diag_error(s->d, "signed-bits", d->int_kind_loc,
+		           "bits '%s' must have an unsigned type, not %s", d->name,
+		           ast_int_kind_name(d->int_kind));
 	check_member_names(s, d->members, d->kind == DECL_ENUM ? "enum member" : "bits member");
 	for (member *m = d->members; m != NULL; m = m->next) {
 		idl_int v;
@@ -437,18 +514,18 @@ static void check_enum_like(sema *s, decl *d)
 			continue;
 		if (d->kind == DECL_BITS) {
 			if (v == 0)
-				diag_error(s->d, m->value->loc,
+				diag_error(s->d, "zero-bits-member", m->value->loc,
 				           "bits member '%s' is zero; every member needs a bit",
 				           m->name);
 			if ((uint64_t)v & d->bits_mask)
-				diag_warning(s->d, m->value->loc,
+				diag_warning(s->d, "overlapping-bits", m->value->loc,
 				             "bits member '%s' overlaps earlier members", m->name);
 			d->bits_mask |= (uint64_t)v;
 			continue;
 		}
 		for (member *o = d->members; o != m; o = o->next) {
 			if (o->value->evaluated && o->value->value == v) {
-				diag_error(s->d, m->value->loc,
+				diag_error(s->d, "duplicate-value", m->value->loc,
 				           "enum members '%s' and '%s' have the same value",
 				           o->name, m->name);
 				diag_note(s->d, o->loc, "'%s' is declared here", o->name);
@@ -462,7 +539,7 @@ static void check_enum_like(sema *s, decl *d)
 static void check_struct(sema *s, decl *d)
 {
 	if (!d->is_message && is_empty(d, d->members))
-		diag_error(s->d, d->loc, "struct '%s' has no fields", d->name);
+		diag_error(s->d, "empty-declaration", d->loc, "struct '%s' has no fields", d->name);
 	check_member_names(s, d->members, d->is_message ? "parameter" : "field");
 	for (member *m = d->members; m != NULL; m = m->next)
 		resolve_type(s, d->file, m->type);
@@ -471,7 +548,8 @@ static void check_struct(sema *s, decl *d)
 static void check_union(sema *s, decl *d)
 {
 	if (is_empty(d, d->members))
-		diag_error(s->d, d->loc, "union '%s' has no variants", d->name);
+		diag_error(s->d, "empty-declaration", d->loc, "union '%s' has no variants",
+		           d->name);
 	check_member_names(s, d->members, "union variant");
 	for (member *m = d->members; m != NULL; m = m->next) {
 		resolve_type(s, d->file, m->type);
@@ -481,7 +559,7 @@ static void check_union(sema *s, decl *d)
 			continue;
 		for (member *o = d->members; o != m; o = o->next) {
 			if (o->value->evaluated && o->value->value == v) {
-				diag_error(s->d, m->value->loc,
+				diag_error(s->d, "duplicate-value", m->value->loc,
 				           "union variants '%s' and '%s' have the same tag",
 				           o->name, m->name);
 				diag_note(s->d, o->loc, "'%s' is declared here", o->name);
@@ -530,6 +608,23 @@ static decl *make_message(sema *s, decl *iface, method *m, member *fields, const
 static const char *const known_attributes[] = {"max_frame", "ordinal", "version", "oldest",
                                                "added"};
 
+/* An attribute idlc does not know is ignored, with a warning that names
+ * the known one it may have meant. */
+static void warn_unknown_attribute(sema *s, const attribute *a)
+{
+	suggester g;
+	suggest_init(&g, a->name);
+	for (size_t i = 0; i < sizeof(known_attributes) / sizeof(known_attributes[0]); i++)
+		suggest_consider(&g, known_attributes[i]);
+	const char *best = suggest_result(&g);
+	if (best != NULL)
+		diag_warning(s->d, "unknown-attribute", a->loc,
+		             "unknown attribute '@%s' ignored; did you mean '@%s'?", a->name, best);
+	else
+		diag_warning(s->d, "unknown-attribute", a->loc, "unknown attribute '@%s' ignored",
+		             a->name);
+}
+
 /* allowed: the attribute names that apply here, separated by spaces. */
 static bool attribute_allowed(const char *allowed, const char *name)
 {
@@ -549,7 +644,8 @@ static void check_attributes(sema *s, attribute *attrs, const char *allowed, con
 	for (attribute *a = attrs; a != NULL; a = a->next) {
 		attribute *first = ast_find_attr(attrs, a->name);
 		if (first != a) {
-			diag_error(s->d, a->loc, "attribute '@%s' given twice", a->name);
+			diag_error(s->d, "duplicate-attribute", a->loc,
+			           "attribute '@%s' given twice", a->name);
 			diag_note(s->d, first->loc, "first given here");
 			continue;
 		}
@@ -559,18 +655,19 @@ static void check_attributes(sema *s, attribute *attrs, const char *allowed, con
 		for (size_t i = 0; i < sizeof(known_attributes) / sizeof(known_attributes[0]); i++)
 			known |= strcmp(a->name, known_attributes[i]) == 0;
 		if (known)
-			diag_error(s->d, a->loc, "attribute '@%s' does not apply to %s", a->name,
-			           where);
+			diag_error(s->d, "misplaced-attribute", a->loc,
+			           "attribute '@%s' does not apply to %s", a->name, where);
 		else
-			diag_warning(s->d, a->loc, "unknown attribute '@%s' ignored", a->name);
+			warn_unknown_attribute(s, a);
 	}
 }
 
 static bool attribute_value(sema *s, file *f, attribute *a, uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	if (a->arg == NULL) {
-		diag_error(s->d, a->loc, "attribute '@%s' needs a value, e.g. @%s(%llu)", a->name,
-		           a->name, (unsigned long long)lo);
+		diag_error(s->d, "attribute-needs-value", a->loc,
+		           "attribute '@%s' needs a value, e.g. @%s(%llu)", a->name, a->name,
+		           (unsigned long long)lo);
 		return false;
 	}
 	idl_int v;
@@ -579,8 +676,9 @@ static bool attribute_value(sema *s, file *f, attribute *a, uint64_t lo, uint64_
 	if (v < (idl_int)lo || v > (idl_int)hi) {
 		char value[48];
 		print_int(value, sizeof(value), v);
-		diag_error(s->d, a->arg->loc, "@%s(%s) is out of range; it must be %llu to %llu",
-		           a->name, value, (unsigned long long)lo, (unsigned long long)hi);
+		diag_error(s->d, "attribute-out-of-range", a->arg->loc,
+		           "@%s(%s) is out of range; it must be %llu to %llu", a->name, value,
+		           (unsigned long long)lo, (unsigned long long)hi);
 		return false;
 	}
 	*out = (uint64_t)v;
@@ -598,8 +696,9 @@ static uint32_t added_version(sema *s, decl *d, attribute *attrs)
 	if (a == NULL || !attribute_value(s, d->file, a, 1, MAX_VERSION, &v))
 		return 1;
 	if (v > d->version) {
-		diag_error(s->d, a->arg->loc, "@added(%llu) is above the version of '%s' (%u)",
-		           (unsigned long long)v, d->name, d->version);
+		diag_error(s->d, "added-above-version", a->arg->loc,
+		           "@added(%llu) is above the version of '%s' (%u)", (unsigned long long)v,
+		           d->name, d->version);
 		attribute *version = ast_find_attr(d->attrs, "version");
 		diag_note(s->d, version != NULL ? version->loc : d->loc,
 		          "raise it with @version(%llu) on the interface", (unsigned long long)v);
@@ -616,7 +715,7 @@ static bool reserved_number(sema *s, decl *d, reserved *r, idl_int *out)
 		return false;
 	if (d->kind == DECL_INTERFACE) {
 		if (*out < 1 || *out > MAX_ORDINAL) {
-			diag_error(s->d, r->loc,
+			diag_error(s->d, "reserved-out-of-range", r->loc,
 			           "reserved ordinal is out of range; it must be 1 to %u",
 			           MAX_ORDINAL);
 			return false;
@@ -638,7 +737,7 @@ static void check_reserved_list(sema *s, decl *d)
 			                : numbered && o->name == NULL && o->value->evaluated &&
 			                      (w = o->value->value, w == v);
 			if (same) {
-				diag_error(s->d, r->loc, "reserved twice");
+				diag_error(s->d, "duplicate-reserved", r->loc, "reserved twice");
 				diag_note(s->d, o->loc, "first reserved here");
 				break;
 			}
@@ -648,7 +747,7 @@ static void check_reserved_list(sema *s, decl *d)
 
 static void reserved_clash(sema *s, reserved *r, const char *what, loc at)
 {
-	diag_error(s->d, at, "%s is reserved", what);
+	diag_error(s->d, "reserved-reused", at, "%s is reserved", what);
 	diag_note(s->d, r->loc, "reserved here, so that a later version does not reuse it");
 }
 
@@ -708,7 +807,8 @@ static void check_interface(sema *s, decl *d)
 {
 	file *f = d->file;
 	if (is_empty(d, d->methods))
-		diag_error(s->d, d->loc, "interface '%s' has no methods or events", d->name);
+		diag_error(s->d, "empty-declaration", d->loc,
+		           "interface '%s' has no methods or events", d->name);
 	check_attributes(s, d->attrs, "max_frame version oldest", "an interface");
 	d->max_frame_bytes = DEFAULT_MAX_FRAME;
 	attribute *max_frame = ast_find_attr(d->attrs, "max_frame");
@@ -721,7 +821,7 @@ static void check_interface(sema *s, decl *d)
 	attribute *oldest_attr = ast_find_attr(d->attrs, "oldest");
 	if (oldest_attr && attribute_value(s, f, oldest_attr, 1, MAX_VERSION, &oldest) &&
 	    oldest > version) {
-		diag_error(s->d, oldest_attr->arg->loc,
+		diag_error(s->d, "oldest-above-version", oldest_attr->arg->loc,
 		           "@oldest(%llu) is above the interface's version %llu",
 		           (unsigned long long)oldest, (unsigned long long)version);
 		oldest = version;
@@ -736,12 +836,13 @@ static void check_interface(sema *s, decl *d)
 		method *had = strmap_put(&names, m->name, m);
 		bool duplicate = had != m;
 		if (duplicate) {
-			diag_error(s->d, m->loc, "duplicate method '%s' in interface '%s'", m->name,
-			           d->name);
+			diag_error(s->d, "duplicate-member", m->loc,
+			           "duplicate method '%s' in interface '%s'", m->name, d->name);
 			diag_note(s->d, had->loc, "'%s' is first declared here", m->name);
 		}
 		if (m->kind == METHOD_TWO_WAY && !m->has_reply) {
-			diag_error(s->d, m->loc, "method '%s' has no reply", m->name);
+			diag_error(s->d, "missing-reply", m->loc, "method '%s' has no reply",
+			           m->name);
 			diag_note(s->d, m->loc,
 			          "write 'oneway %s(...)' for a one-way method, or '-> ()' for an "
 			          "empty reply",
@@ -764,8 +865,9 @@ static void check_interface(sema *s, decl *d)
 		/* A duplicate name derives the same ordinal: one error is enough. */
 		had = duplicate ? m : strmap_put(&ordinals, arena_strdup(s->a, key), m);
 		if (had != m) {
-			diag_error(s->d, m->ordinal_loc, "ordinal %u of '%s' collides with '%s'",
-			           m->ordinal, m->name, had->name);
+			diag_error(s->d, "ordinal-collision", m->ordinal_loc,
+			           "ordinal %u of '%s' collides with '%s'", m->ordinal, m->name,
+			           had->name);
 			diag_note(s->d, had->ordinal_loc, "'%s' has ordinal %u", had->name,
 			          had->ordinal);
 			diag_note(s->d, m->loc, "pick another ordinal with @ordinal(N)");
@@ -775,7 +877,7 @@ static void check_interface(sema *s, decl *d)
 			resolve_type(s, f, m->error);
 			if (m->error->kind != TYPE_NAMED ||
 			    (m->error->target && m->error->target->kind != DECL_ENUM))
-				diag_error(s->d, m->error->loc,
+				diag_error(s->d, "error-not-enum", m->error->loc,
 				           "the error type of '%s' must be an enum", m->name);
 		}
 		const char *suffix = m->kind == METHOD_EVENT ? "event" : "request";
@@ -859,11 +961,12 @@ static void check_default(sema *s, decl *msg, member *m)
 				}
 			}
 		}
-		diag_error(s->d, e->loc, "the default of '%s' must be a member of enum '%s'",
-		           m->name, t->target->name);
+		diag_error(s->d, "bad-default", e->loc,
+		           "the default of '%s' must be a member of enum '%s'", m->name,
+		           t->target->name);
 		return;
 	}
-	diag_error(s->d, m->fallback->loc,
+	diag_error(s->d, "bad-default", m->fallback->loc,
 	           "only integer and enum parameters have declared defaults; '%s' is absent "
 	           "as its zero value",
 	           m->name);
@@ -886,7 +989,7 @@ static void check_message_versions(sema *s, decl *iface, decl *msg)
 		m->added_loc = added != NULL ? added->loc : m->loc;
 		if (last != NULL && m->added < last->added) {
 			diag_error(
-			    s->d, m->added_loc,
+			    s->d, "version-order", m->added_loc,
 			    "'%s' (version %u) comes after '%s' (version %u); a version adds "
 			    "parameters after those of earlier versions",
 			    m->name, m->added, last->name, last->added);
@@ -894,7 +997,7 @@ static void check_message_versions(sema *s, decl *iface, decl *msg)
 		}
 		last = m;
 		if (m->fallback != NULL && m->added == 1) {
-			diag_error(s->d, m->fallback->loc,
+			diag_error(s->d, "default-not-added", m->fallback->loc,
 			           "a default applies to a parameter added in a later version "
 			           "(@added(N)); '%s' is always sent",
 			           m->name);
@@ -911,7 +1014,7 @@ static void check_message_versions(sema *s, decl *iface, decl *msg)
 		    t->kind == TYPE_STRING || t->kind == TYPE_BYTES || t->kind == TYPE_VECTOR;
 		if (!top_level_empty && !zero_is_valid(t)) {
 			diag_error(
-			    s->d, t->loc,
+			    s->d, "added-without-default", t->loc,
 			    "'%s' is added in version %u, but an earlier sender leaves it out "
 			    "and its type has no zero value",
 			    m->name, m->added);
@@ -945,7 +1048,8 @@ static bool find_cycle(sema *s, decl *d)
 	if (d->visit_state == VISITED)
 		return false;
 	if (d->visit_state == VISITING) {
-		diag_error(s->d, d->loc, "%s '%s' contains itself, so it has no maximum size",
+		diag_error(s->d, "recursive-type", d->loc,
+		           "%s '%s' contains itself, so it has no maximum size",
 		           ast_decl_kind_name(d->kind), d->name);
 		s->cycle_start = d;
 		s->cycle_length = 0;
@@ -1097,9 +1201,12 @@ void sema_check(compilation *c)
 				break;
 			}
 		}
-		for (import *imp = f->imports; imp != NULL; imp = imp->next)
+		/* After an error, a name that failed to resolve may have been meant
+		 * for an import: "not used" would then be a follow-on, not news. */
+		for (import *imp = f->imports; imp != NULL && s.d->errors == 0; imp = imp->next)
 			if (imp->target != NULL && !imp->used)
-				diag_warning(s.d, imp->loc, "import '%s' is not used", imp->path);
+				diag_warning(s.d, "unused-import", imp->loc,
+				             "import '%s' is not used", imp->path);
 	}
 	for (file *f = c->files; f != NULL; f = f->next) {
 		for (decl *d = f->decls; d != NULL; d = d->next) {
