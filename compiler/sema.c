@@ -1212,8 +1212,11 @@ void sema_check(compilation *c)
 		for (decl *d = f->decls; d != NULL; d = d->next) {
 			if (d->kind != DECL_INTERFACE)
 				continue;
+			/* A file the first pass gave up on (too many errors) has
+			 * interfaces whose messages were never made. */
 			for (method *m = d->methods; m != NULL; m = m->next) {
-				check_message_versions(&s, d, m->request);
+				if (m->request != NULL)
+					check_message_versions(&s, d, m->request);
 				if (m->reply != NULL)
 					check_message_versions(&s, d, m->reply);
 			}
