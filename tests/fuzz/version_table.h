@@ -10,21 +10,7 @@
 
 #include "evo.h"
 
-#include <stddef.h>
-#include <stdint.h>
-
-typedef int (*decode_fn)(const void *shared, size_t available, void *buf, size_t buf_max,
-                         const idl_typed_handle *handles, uint32_t handle_count, const void **out);
-typedef int64_t (*encode_fn)(const void *msg, uint64_t txid, void *out, size_t out_max,
-                             idl_typed_handle *handles, uint32_t *handle_count);
-
-typedef struct fuzz_message {
-	const char *name;
-	size_t max_bytes;
-	size_t inline_bytes; /* the inline part of this version, header included */
-	decode_fn decode;
-	encode_fn encode;
-} fuzz_message;
+#include "fuzz_message.h"
 
 #define VERSION_MESSAGES(X)                                                                        \
 	X(evo_store_put_request, EVO_STORE_PUT_REQUEST_MAX_BYTES)                                  \
@@ -39,30 +25,11 @@ typedef struct fuzz_message {
 	X(evo_store_changed_event, EVO_STORE_CHANGED_EVENT_MAX_BYTES)                              \
 	X(evo_store_renamed_event, EVO_STORE_RENAMED_EVENT_MAX_BYTES)
 
-#define FUZZ_WRAP(name, max)                                                                       \
-	static int name##_fuzz_decode(const void *shared, size_t available, void *buf,             \
-	                              size_t buf_max, const idl_typed_handle *handles,             \
-	                              uint32_t handle_count, const void **out)                     \
-	{                                                                                          \
-		const name *view = NULL;                                                           \
-		int err =                                                                          \
-		    name##_decode(shared, available, buf, buf_max, handles, handle_count, &view);  \
-		*out = view;                                                                       \
-		return err;                                                                        \
-	}                                                                                          \
-	static int64_t name##_fuzz_encode(const void *msg, uint64_t txid, void *out,               \
-	                                  size_t out_max, idl_typed_handle *handles,               \
-	                                  uint32_t *handle_count)                                  \
-	{                                                                                          \
-		return name##_encode((const name *)msg, txid, out, out_max, handles,               \
-		                     handle_count);                                                \
-	}
+#define FUZZ_WRAP(name, max) FUZZ_WRAPPERS(name)
 VERSION_MESSAGES(FUZZ_WRAP)
 #undef FUZZ_WRAP
 
-#define FUZZ_ENTRY(name, max) {#name, max, sizeof(name), name##_fuzz_decode, name##_fuzz_encode},
 static const fuzz_message messages[] = {VERSION_MESSAGES(FUZZ_ENTRY)};
-#undef FUZZ_ENTRY
 
 #define MESSAGE_COUNT (sizeof(messages) / sizeof(messages[0]))
 
