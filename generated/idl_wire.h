@@ -868,14 +868,33 @@ IDL_INLINE int idl_reserve(idl_encoder *e, uint64_t bytes, uint64_t *offset, uin
 	return IDL_OK;
 }
 
-/* Writes a string's text and terminator out of line and fills its slot. */
+/*
+ * Whether the first size bytes of a string block hold a NUL, a word at a
+ * time: (w - 0x01..01) & ~w has a byte's high bit set only if w has a zero
+ * byte. The block is whole words (idl_reserve), so the word holding the
+ * terminator can be read; its bytes from the terminator on are forced
+ * nonzero for the test.
+ */
+IDL_INLINE bool idl_block_has_nul(const uint8_t *text, uint32_t size)
+{
+	uint64_t zero_bytes = 0;
+	uint32_t full_words = size / 8;
+	for (uint32_t i = 0; i < full_words; i++) {
+		uint64_t w = idl_load64(text + 8 * i);
+		zero_bytes |= (w - 0x0101010101010101u) & ~w;
+	}
+	uint64_t last = idl_load64(text + 8 * full_words) | ~(uint64_t)0 << (8 * (size % 8));
+	zero_bytes |= (last - 0x0101010101010101u) & ~last;
+	return (zero_bytes & 0x8080808080808080u) != 0;
+}
+
+/* Writes a string's text and terminator out of line and fills its slot.
+ * The text is copied first and checked for an inner NUL in the copy, word
+ * by word, rather than byte by byte in the caller's memory. */
 IDL_INLINE int idl_put_string(idl_encoder *e, const idl_string *src, idl_string *dst, uint32_t max)
 {
 	if (src->size > max || (src->size > 0 && src->data == NULL))
 		return IDL_E_INVALID_ARGUMENT;
-	for (uint32_t i = 0; i < src->size; i++)
-		if (src->data[i] == 0)
-			return IDL_E_INVALID_ARGUMENT;
 	uint64_t offset;
 	uint8_t *text;
 	int err = idl_reserve(e, (uint64_t)src->size + 1, &offset, &text);
@@ -884,6 +903,8 @@ IDL_INLINE int idl_put_string(idl_encoder *e, const idl_string *src, idl_string 
 	if (src->size > 0)
 		idl_copy(text, src->data, src->size);
 	text[src->size] = 0;
+	if (idl_block_has_nul(text, src->size))
+		return IDL_E_INVALID_ARGUMENT;
 	dst->size = src->size;
 	dst->reserved = 0;
 	dst->offset = offset;

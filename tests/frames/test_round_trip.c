@@ -160,6 +160,30 @@ static void test_fs_open_rejects(void **state)
 	ENCODE_REJECTS(fs_file_open_request, &in, 1u);
 }
 
+/* The encoder looks for an inner NUL a word at a time in its copy: a NUL
+ * at every position of strings from 1 to 24 bytes (three words and the
+ * partial ones between) is refused, and the same strings without one are
+ * sent whole. */
+static void test_string_nul_every_position(void **state)
+{
+	(void)state;
+	char bytes[24];
+	for (uint32_t size = 1; size <= sizeof(bytes); size++) {
+		fs_file_open_request in = {.flags = FS_OPEN_FLAGS_READ};
+		memset(bytes, 'x', sizeof(bytes));
+		in.path = (idl_string){.size = size, .data = bytes};
+		const fs_file_open_request *out;
+		ROUND_TRIP(fs_file_open_request, FS_FILE_OPEN_REQUEST_MAX_BYTES, &in, 1u, 0u, out);
+		assert_int_equal(out->path.size, size);
+		assert_memory_equal(out->path.data, bytes, size);
+		for (uint32_t at = 0; at < size; at++) {
+			bytes[at] = 0;
+			ENCODE_REJECTS(fs_file_open_request, &in, 1u);
+			bytes[at] = 'x';
+		}
+	}
+}
+
 static void test_fs_simple(void **state)
 {
 	(void)state;
@@ -1573,6 +1597,7 @@ int main(void)
 	    cmocka_unit_test(test_value_names),
 	    cmocka_unit_test(test_fs_open),
 	    cmocka_unit_test(test_fs_open_rejects),
+	    cmocka_unit_test(test_string_nul_every_position),
 	    cmocka_unit_test(test_fs_simple),
 	    cmocka_unit_test(test_fs_bytes),
 	    cmocka_unit_test(test_fs_strings),
