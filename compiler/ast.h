@@ -314,7 +314,15 @@ struct file {
 	struct file *next;      /* all files of the compilation */
 };
 
-/* Constructors the parser's actions call. */
+/* Constructors the parser's actions call: every node is made here. */
+file *ast_file(arena *a, const char *path, uint32_t source);
+import *ast_import(arena *a, loc at, const char *path);
+attribute *ast_attribute(arena *a, loc at, const char *name, expr *arg);
+decl *ast_decl(arena *a, file *f, loc at, decl_kind kind, const char *name);
+/* A field, member, variant or parameter. */
+member *ast_member(arena *a, loc at, const char *doc, const char *name, type *t, expr *value);
+method *ast_method(arena *a, loc at, method_kind kind, const char *name, member *params);
+reserved *ast_reserved(arena *a, loc at, const char *name, expr *value);
 expr *ast_expr_int(arena *a, loc at, idl_int v);
 expr *ast_expr_name(arena *a, loc at, const char *qualifier, const char *name);
 expr *ast_expr_unary(arena *a, loc at, int op, expr *operand);

@@ -452,11 +452,8 @@ static uint32_t derive_ordinal(const char *package, const char *interface, const
 
 static decl *make_message(sema *s, decl *iface, method *m, member *fields, const char *suffix)
 {
-	decl *msg = arena_alloc(s->a, sizeof(decl));
-	msg->kind = DECL_STRUCT;
-	msg->name = arena_printf(s->a, "%s.%s %s", iface->name, m->name, suffix);
-	msg->loc = m->loc;
-	msg->file = iface->file;
+	decl *msg = ast_decl(s->a, iface->file, m->loc, DECL_STRUCT,
+	                     arena_printf(s->a, "%s.%s %s", iface->name, m->name, suffix));
 	msg->members = fields;
 	msg->is_message = true;
 	msg->message_of = m;
