@@ -13,7 +13,7 @@
  * the static ones of a generated .c included, because both come from here.
  */
 #include "compile.h"
-#include "support/idl_assert.h"
+#include "idl/assert.h"
 
 #include <string.h>
 
@@ -91,6 +91,7 @@ static void message_names(arena *a, decl *iface, method *m, decl *msg, const cha
 static void method_names(arena *a, decl *iface, method *m)
 {
 	method_c_names *n = &m->cnames;
+	IDL_ASSERT(m->request != NULL); /* sema made the message structs */
 	const char *snake = c_names_snake_case(a, m->name);
 	const char *base = arena_printf(a, "%s_%s", iface->c_name, snake);
 	const char *upper =

@@ -12,7 +12,7 @@
  * version, or a malformed frame) goes to the slow path, check_*_other.
  */
 #include "gen.h"
-#include "support/idl_assert.h"
+#include "idl/assert.h"
 #include "wire.h"
 
 #include <stdarg.h>

@@ -2,6 +2,7 @@
  * gen_ctype.c: how idl types and values are spelled in C.
  */
 #include "gen.h"
+#include "idl/assert.h"
 #include "wire.h"
 
 #include <string.h>
@@ -140,6 +141,7 @@ static const char *simple_ctype(const type *t)
 	case TYPE_HANDLE:
 		return t->protocol != NULL ? t->protocol->channel_c_name : "idl_handle";
 	case TYPE_NAMED:
+		IDL_ASSERT(t->target != NULL && t->target->c_name != NULL);
 		return t->target->c_name;
 	default:
 		return NULL;

@@ -8,6 +8,7 @@
  * the encoders, decoders, client stubs and server skeleton.
  */
 #include "gen.h"
+#include "idl/assert.h"
 #include "wire.h"
 
 #include <string.h>
@@ -152,6 +153,7 @@ static void emit_asserts(header_gen *g, decl *d)
 static void gen_struct(header_gen *g, decl *d)
 {
 	emitter *e = g->e;
+	IDL_ASSERT(d->laid_out && d->c_name != NULL);
 	if (d->is_message) {
 		method *m = d->message_of;
 		emit(e, "/* %s.%s %s (%s) */\n", d->interface_of->name, m->name,
@@ -191,6 +193,7 @@ static void gen_struct(header_gen *g, decl *d)
 static void gen_union(header_gen *g, decl *d)
 {
 	emitter *e = g->e;
+	IDL_ASSERT(d->laid_out && d->c_name != NULL);
 	emit(e, "/* %sunion %s (%s) */\n", d->flexible ? "flexible " : "", d->name,
 	     gen_where(g->c, d->loc));
 	emit_doc(e, 0, d->doc);

@@ -9,6 +9,7 @@
  * transport.
  */
 #include "gen.h"
+#include "idl/assert.h"
 
 typedef struct rpc_gen {
 	compilation *c;
@@ -58,6 +59,7 @@ static void gen_call_parts(rpc_gen *g, method *m)
 {
 	emitter *e = g->e;
 	arena *a = g->a;
+	IDL_ASSERT(m->kind == METHOD_TWO_WAY && m->reply != NULL);
 	const method_c_names *cn = &m->cnames;
 	decl *err_enum = gen_error_enum(m);
 	const char *sargs[] = {"idl_endpoint *ep",

@@ -10,7 +10,7 @@
  * much it does not.
  */
 #include "compile.h"
-#include "support/idl_assert.h"
+#include "idl/assert.h"
 #include "wire.h"
 
 #include <string.h>
@@ -107,8 +107,7 @@ static void shape_type(layout *l, type *t)
 		break;
 	}
 	case TYPE_NAMED:
-		if (t->target == NULL)
-			break;
+		IDL_ASSERT(t->target != NULL); /* sema resolved every name */
 		lay_out_decl(l, t->target);
 		*s = t->target->shape;
 		break;
@@ -297,6 +296,8 @@ static void lay_out_message(layout *l, decl *iface, decl *msg, const char *what)
 void layout_compute(compilation *c)
 {
 	layout l = {.c = c, .d = &c->diag};
+	/* Only a checked AST is laid out (compile_front_end). */
+	IDL_ASSERT(c->diag.errors == 0);
 	for (file *f = c->files; f != NULL; f = f->next) {
 		for (decl *d = f->decls; d != NULL; d = d->next) {
 			lay_out_decl(&l, d);

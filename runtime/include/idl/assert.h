@@ -1,5 +1,5 @@
 /*
- * idl_assert.h: IDL_ASSERT(cond) states what an earlier stage or a caller
+ * idl/assert.h: IDL_ASSERT(cond) states what an earlier stage or a caller
  * guarantees (SQLite's habit), so that the code says its invariants and a
  * broken one stops at once instead of corrupting what follows.
  *
@@ -12,6 +12,8 @@
  */
 #ifndef IDL_ASSERT_H
 #define IDL_ASSERT_H
+
+/* The runtime and the compiler share it: it needs nothing of either. */
 
 #if defined(IDL_NO_ASSERT)
 #define IDL_ASSERT(cond) ((void)sizeof(!(cond)))
