@@ -211,10 +211,19 @@ static void claim_c_own(checker *s)
 	                                       "size_t",  "uintptr_t"};
 	static const char *const parameters[] = {"out_max", "buf_max", "handle_count",
 	                                         "next_handle", "inline_bytes"};
+	/* The object-like macros of <stdint.h>: a field of that name would be
+	 * replaced by a number. */
+	static const char *const limits[] = {
+	    "INT8_MIN",   "INT16_MIN",  "INT32_MIN",  "INT64_MIN",   "INT8_MAX",    "INT16_MAX",
+	    "INT32_MAX",  "INT64_MAX",  "UINT8_MAX",  "UINT16_MAX",  "UINT32_MAX",  "UINT64_MAX",
+	    "SIZE_MAX",   "INTPTR_MIN", "INTPTR_MAX", "UINTPTR_MAX", "PTRDIFF_MIN", "PTRDIFF_MAX",
+	    "INTMAX_MIN", "INTMAX_MAX", "UINTMAX_MAX"};
 	for (size_t i = 0; i < sizeof(standard) / sizeof(standard[0]); i++)
 		claim_c_name(s, standard[i], "the C standard library", (loc){0});
 	for (size_t i = 0; i < sizeof(parameters) / sizeof(parameters[0]); i++)
 		claim_c_name(s, parameters[i], "a parameter of generated functions", (loc){0});
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		claim_c_name(s, limits[i], "the C standard library", (loc){0});
 }
 
 static void claim_all(checker *s, const char *const *names, size_t count, const char *what, loc at)
@@ -327,6 +336,46 @@ static void claim_names(checker *s, decl *d)
 	check_members(s, d);
 }
 
+/*
+ * Fields, variants, parameters and methods (in the handler tables) appear
+ * in C as written, as members: a macro of the same name would replace
+ * them, and idl_wire.h's macros all begin with IDL_. A member named like
+ * any other C name of the compilation is refused as well, which is
+ * simpler to state than which of them are macros.
+ */
+static void check_written_as_is(checker *s, const char *name, const char *what, loc at)
+{
+	if (strncmp(name, "IDL_", 4) == 0) {
+		diag_error(s->d, at,
+		           "%s '%s' begins with 'IDL_', which idl_wire.h uses for its macros", what,
+		           name);
+		return;
+	}
+	const c_name_owner *had = strmap_get(&s->c_names, name);
+	if (had == NULL)
+		return;
+	diag_error(s->d, at, "%s '%s' keeps its name in C, a name %s already has", what, name,
+	           had->what);
+	if (had->loc.file != 0)
+		diag_note(s->d, had->loc, "%s is declared here", had->what);
+}
+
+static void check_members_as_written(checker *s, decl *d)
+{
+	const char *what = d->kind == DECL_UNION ? "variant" : "field";
+	if (d->kind == DECL_STRUCT || d->kind == DECL_UNION)
+		for (member *m = d->members; m != NULL; m = m->next)
+			check_written_as_is(s, m->name, what, m->loc);
+	for (method *m = d->methods; m != NULL; m = m->next) {
+		check_written_as_is(s, m->name, "method", m->loc);
+		decl *msgs[] = {m->request, m->reply};
+		for (size_t i = 0; i < 2; i++)
+			for (member *p = msgs[i] != NULL ? msgs[i]->members : NULL; p != NULL;
+			     p = p->next)
+				check_written_as_is(s, p->name, "parameter", p->loc);
+	}
+}
+
 /* idl_wire.h owns the names that begin with idl_ and IDL_. */
 static void check_prefix(checker *s, const file *f)
 {
@@ -354,4 +403,8 @@ void c_names_compute(compilation *c)
 		for (decl *d = f->decls; d != NULL; d = d->next)
 			claim_names(&s, d);
 	}
+	/* Once every name is claimed: a member may be named like a later one. */
+	for (file *f = c->files; f != NULL; f = f->next)
+		for (decl *d = f->decls; d != NULL; d = d->next)
+			check_members_as_written(&s, d);
 }

@@ -610,7 +610,7 @@ static void encode_setup(codec_gen *g, decl *msg, const char *inline_bytes, bool
 	const char *init = arena_printf(
 	    g->a, "idl_encoder enc = {.base = (uint8_t *)out + %s, .capacity = out_max - %s};",
 	    inline_bytes, inline_bytes);
-	if (8 + strlen(init) <= EMIT_COLUMNS) {
+	if (EMIT_TAB_COLUMNS + strlen(init) <= EMIT_COLUMNS) {
 		line(g, 1, "%s", init);
 	} else {
 		line(g, 1, "idl_encoder enc = {.base = (uint8_t *)out + %s};", inline_bytes);
