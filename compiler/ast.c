@@ -5,6 +5,69 @@
 
 #include <string.h>
 
+file *ast_file(arena *a, const char *path, uint32_t source)
+{
+	file *f = arena_alloc(a, sizeof(file));
+	f->path = path;
+	f->source = source;
+	return f;
+}
+
+import *ast_import(arena *a, loc at, const char *path){import *imp = arena_alloc(a, sizeof(import));
+imp->path = path;
+imp->loc = at;
+return imp;
+}
+
+attribute *ast_attribute(arena *a, loc at, const char *name, expr *arg)
+{
+	attribute *attr = arena_alloc(a, sizeof(attribute));
+	attr->name = name;
+	attr->loc = at;
+	attr->arg = arg;
+	return attr;
+}
+
+decl *ast_decl(arena *a, file *f, loc at, decl_kind kind, const char *name)
+{
+	decl *d = arena_alloc(a, sizeof(decl));
+	d->kind = kind;
+	d->loc = at;
+	d->name = name;
+	d->file = f;
+	return d;
+}
+
+member *ast_member(arena *a, loc at, const char *doc, const char *name, type *t, expr *value)
+{
+	member *m = arena_alloc(a, sizeof(member));
+	m->loc = at;
+	m->doc = doc;
+	m->name = name;
+	m->type = t;
+	m->value = value;
+	return m;
+}
+
+method *ast_method(arena *a, loc at, method_kind kind, const char *name, member *params)
+{
+	method *m = arena_alloc(a, sizeof(method));
+	m->kind = kind;
+	m->loc = at;
+	m->name = name;
+	m->params = params;
+	return m;
+}
+
+reserved *ast_reserved(arena *a, loc at, const char *name, expr *value)
+{
+	reserved *r = arena_alloc(a, sizeof(reserved));
+	r->loc = at;
+	r->name = name;
+	r->value = value;
+	return r;
+}
+
 expr *ast_expr_int(arena *a, loc at, idl_int v)
 {
 	expr *e = arena_alloc(a, sizeof(expr));

@@ -140,6 +140,8 @@ typedef struct member {
 	loc added_loc;  /* where @added is, or the parameter */
 	struct member *fallback_enum; /* an enum parameter's default member */
 	idl_int fallback_value;       /* an integer parameter's default */
+	/* resolved */
+	const char *c_macro; /* enum, bits and union members: FS_KIND_FILE (c_names.c) */
 	/* layout */
 	uint32_t offset; /* byte offset in the enclosing inline part */
 } member;
@@ -159,6 +161,31 @@ typedef enum method_kind {
 	METHOD_EVENT
 } method_kind;
 
+/*
+ * The C names the generators write for a method, computed once by
+ * c_names.c. The static ones are private to the generated <name>.c.
+ */
+typedef struct method_c_names {
+	const char *call;    /* the client's function: fs_file_open, fs_file_send_changed */
+	const char *ordinal; /* FS_FILE_OPEN_ORDINAL */
+	const char *added;   /* FS_FILE_OPEN_ADDED */
+	/* two-way */
+	const char *reply_buffer; /* fs_file_open_reply_buffer */
+	const char *pending;      /* fs_file_open_pending */
+	const char *start;        /* fs_file_open_start */
+	const char *finish;       /* fs_file_open_finish */
+	const char *token;        /* fs_file_open_token */
+	const char *defer;        /* fs_file_open_defer */
+	const char *reply_ok;     /* fs_file_open_reply_ok */
+	const char *reply_error;  /* fs_file_open_reply_error */
+	const char *error_encode; /* fs_file_open_error_encode */
+	const char *error_validate;
+	const char *start_static;  /* start_fs_file_open */
+	const char *finish_static; /* finish_fs_file_open */
+	/* two-way and one-way */
+	const char *serve; /* serve_fs_file_open */
+} method_c_names;
+
 typedef struct method {
 	method_kind kind;
 	const char *name;
@@ -176,7 +203,50 @@ typedef struct method {
 	loc ordinal_loc;
 	decl *request; /* the synthesized message structs */
 	decl *reply;
+	method_c_names cnames;
 } method;
+
+/*
+ * The C names the generators write for a declaration, besides its type's
+ * (decl.c_name), computed once by c_names.c; NULL where its kind has none.
+ * The static ones are private to a generated <name>.c.
+ */
+typedef struct decl_c_names {
+	const char *upper; /* FS_DIR_ENTRY: a constant's macro, the stem of others */
+	/* enum and bits */
+	const char *is_valid; /* enum: fs_kind_is_valid */
+	const char *to_name;  /* enum: fs_kind_name */
+	const char *format;   /* bits: fs_mode_format */
+	const char *mask;     /* bits: FS_MODE_MASK */
+	/* struct and union; check also for messages */
+	const char *check; /* check_fs_dir_entry (static) */
+	const char *put;   /* put_fs_dir_entry (static) */
+	/* message */
+	const char *max_bytes;      /* FS_FILE_OPEN_REQUEST_MAX_BYTES */
+	const char *max_handles;    /* FS_FILE_OPEN_REQUEST_MAX_HANDLES */
+	const char *encode;         /* fs_file_open_request_encode */
+	const char *encode_version; /* fs_file_open_request_encode_version */
+	const char *validate;       /* fs_file_open_request_validate */
+	const char *decode;         /* fs_file_open_request_decode */
+	const char *check_other;    /* check_fs_file_open_request_other (static) */
+	const char *fields;         /* fields_fs_file_open_request (static) */
+	const char *defaults;       /* defaults_fs_file_open_request (static) */
+	const char *info;           /* info_fs_file_open_request (static) */
+	const char *earlier;        /* earlier_fs_file_open_request (static) */
+	const char *send;           /* send_fs_file_open_request (static) */
+	const char *decode_other;   /* decode_fs_file_open_request_other (static) */
+	/* interface */
+	const char *max_frame_bytes; /* FS_FILE_MAX_FRAME_BYTES */
+	const char *protocol;        /* FS_FILE_PROTOCOL */
+	const char *version;         /* FS_FILE_VERSION */
+	const char *oldest_version;  /* FS_FILE_OLDEST_VERSION */
+	const char *handlers;        /* fs_file_handlers */
+	const char *dispatch;        /* fs_file_dispatch */
+	const char *interface;       /* fs_file_interface */
+	const char *event_handlers;  /* fs_file_event_handlers */
+	const char *event_dispatch;  /* fs_file_event_dispatch */
+	const char *dispatch_static; /* dispatch_fs_file (static) */
+} decl_c_names;
 
 struct decl {
 	decl_kind kind;
@@ -198,11 +268,11 @@ struct decl {
 	bool is_message;            /* a synthesized request, reply or event struct */
 	method *message_of;         /* its method */
 	decl *interface_of;         /* its interface */
-	const char *c_name;         /* e.g. fs_dir_entry */
+	const char *c_name;         /* e.g. fs_dir_entry (c_names.c) */
 	const char *channel_c_name; /* interface: the C type of channel<it>, fs_file_channel */
+	decl_c_names cnames;        /* every other C name the generators write for it */
 	uint32_t protocol_id;       /* interface: derived from "package.Interface" */
 	int visit_state;            /* sema's cycle detection */
-	unsigned gen_mark;          /* a generator's "already emitted" stamp */
 	bool laid_out;
 	wire_shape shape;
 	uint64_t max_frame_bytes; /* interface: the frame limit; message: its maximum size */
@@ -244,7 +314,15 @@ struct file {
 	struct file *next;      /* all files of the compilation */
 };
 
-/* Constructors the parser's actions call. */
+/* Constructors the parser's actions call: every node is made here. */
+file *ast_file(arena *a, const char *path, uint32_t source);
+import *ast_import(arena *a, loc at, const char *path);
+attribute *ast_attribute(arena *a, loc at, const char *name, expr *arg);
+decl *ast_decl(arena *a, file *f, loc at, decl_kind kind, const char *name);
+/* A field, member, variant or parameter. */
+member *ast_member(arena *a, loc at, const char *doc, const char *name, type *t, expr *value);
+method *ast_method(arena *a, loc at, method_kind kind, const char *name, member *params);
+reserved *ast_reserved(arena *a, loc at, const char *name, expr *value);
 expr *ast_expr_int(arena *a, loc at, idl_int v);
 expr *ast_expr_name(arena *a, loc at, const char *qualifier, const char *name);
 expr *ast_expr_unary(arena *a, loc at, int op, expr *operand);

@@ -55,9 +55,14 @@ void compat_check(compilation *before, compilation *now);
 
 /* sema.c: resolves names, evaluates constants, checks every rule. */
 void sema_check(compilation *c);
-/* Mapping of .idl names to C names, shared by sema and the generators. */
-const char *sema_snake_case(arena *a, const char *name);
-const char *sema_upper_case(arena *a, const char *name);
+
+/* c_names.c, called by sema: stores every C name the generators write in
+ * the AST and reports two declarations that would produce one. */
+void c_names_compute(compilation *c);
+/* How a .idl name becomes part of a C name: "DirEntry" -> "dir_entry". */
+const char *c_names_snake_case(arena *a, const char *name);
+/* The same in capitals: "DirEntry" -> "DIR_ENTRY". */
+const char *c_names_upper_case(arena *a, const char *name);
 
 /* layout.c: wire sizes, alignments and offsets; message size limits. */
 void layout_compute(compilation *c);

@@ -116,7 +116,7 @@ static void emit_joined(emitter *e, const char *const *args, size_t count, const
 void emit_wrapped(emitter *e, int indent, const char *head, const char *const *args, size_t count,
                   const char *tail)
 {
-	size_t start = (size_t)indent * 8;
+	size_t start = (size_t)indent * EMIT_TAB_COLUMNS;
 	size_t column = start + strlen(head);
 	size_t tail_length = strcspn(tail, "\n");
 	size_t joined = tail_length;
@@ -225,7 +225,7 @@ void emit_doc(emitter *e, int indent, const char *doc)
 		return;
 	/* Lines longer than the column limit are wrapped at spaces, as
 	 * clang-format would reflow them. */
-	size_t room = EMIT_COLUMNS - (size_t)indent * 8 - 3;
+	size_t room = EMIT_COLUMNS - (size_t)indent * EMIT_TAB_COLUMNS - 3;
 	emit_indent(e, indent);
 	emit(e, "/*\n");
 	const char *line = doc;

@@ -14,6 +14,8 @@
 #include <stddef.h>
 
 #define EMIT_COLUMNS 100
+/* Columns of one tab, as clang-format counts them. */
+#define EMIT_TAB_COLUMNS 8
 
 typedef struct emitter {
 	arena *arena;

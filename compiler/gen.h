@@ -28,8 +28,6 @@ const char *gen_int_literal(arena *a, int_kind k, idl_int v);
 void gen_field_decl(arena *a, emitter *e, int indent, type *t, const char *name);
 /* The header guard and include name of a file: "fs" -> "IDLC_FS_H". */
 const char *gen_guard(arena *a, const file *f);
-/* Upper-case C name of a declaration: "FS_FILE_KIND". */
-const char *gen_upper(arena *a, const char *c_name);
 /* Where in the .idl a declaration comes from: "fs.idl:12". */
 const char *gen_where(compilation *c, loc at);
 /* Whether decoding must look at values of type t, and encoding fix them up. */
@@ -41,8 +39,6 @@ const char *gen_handle_kind(const type *t);
 const char *gen_handle_member(const type *t);
 /* The largest frame of a message including its error reply. */
 uint64_t gen_reply_buffer_bytes(const method *m);
-/* A fresh stamp for decl.gen_mark, so each generator pass starts unmarked. */
-unsigned gen_new_mark(void);
 /* Declares a pointer to t: "const fs_dir_entry *items", "const uint8_t (*items)[4]". */
 const char *gen_pointer_decl(arena *a, const type *t, const char *name);
 /* Whether an interface has requests to serve (methods that are not events):

@@ -12,6 +12,8 @@
  * version, or a malformed frame) goes to the slow path, check_*_other.
  */
 #include "gen.h"
+#include "idl/assert.h"
+#include "wire.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,7 +24,7 @@ typedef struct codec_gen {
 	arena *a;
 	emitter *e;
 	int loop_depth; /* names nested loop variables i0, i1, ... */
-	unsigned mark;
+	strmap emitted; /* C name -> a struct or union whose helpers are written */
 } codec_gen;
 
 static void line(codec_gen *g, int indent, const char *fmt, ...)
@@ -69,13 +71,12 @@ static bool check_enum_or_bits(codec_gen *g, int indent, decl *d, const char *va
                                const char *enum_error, const char *bits_error)
 {
 	if (d->kind == DECL_ENUM) {
-		fail_if(g, indent, arena_printf(g->a, "!%s_is_valid(%s)", d->c_name, value),
+		fail_if(g, indent, arena_printf(g->a, "!%s(%s)", d->cnames.is_valid, value),
 		        enum_error);
 		return true;
 	}
 	if (d->kind == DECL_BITS) {
-		const char *upper = gen_upper(g->a, d->c_name);
-		fail_if(g, indent, arena_printf(g->a, "(%s & ~%s_MASK) != 0", value, upper),
+		fail_if(g, indent, arena_printf(g->a, "(%s & ~%s) != 0", value, d->cnames.mask),
 		        bits_error);
 		return true;
 	}
@@ -177,7 +178,7 @@ static void check_value(codec_gen *g, int indent, type *t, const char *lv)
 		decl *d = t->target;
 		if (!check_enum_or_bits(g, indent, d, lv, "IDL_E_ENUM", "IDL_E_BITS")) {
 			const char *args[] = {"d", arena_printf(a, "&%s", lv)};
-			try_call(g, indent, arena_printf(a, "check_%s", d->c_name), args, 2);
+			try_call(g, indent, d->cnames.check, args, 2);
 		}
 		return;
 	}
@@ -204,7 +205,7 @@ static uint32_t group_starting_at(const decl *d, const member *m, const member *
  */
 static void check_fields(codec_gen *g, decl *d)
 {
-	uint64_t offset = d->is_message ? 24 : 0;
+	uint64_t offset = d->is_message ? IDL_FRAME_HEADER_BYTES : 0;
 	unsigned pads = 0;
 	member *prev = NULL;
 	for (member *m = d->members; m != NULL; prev = m, m = m->next) {
@@ -244,7 +245,7 @@ static bool uses_err(decl *d)
 
 static void gen_check_struct(codec_gen *g, decl *d)
 {
-	emit(g->e, "static int check_%s(idl_decoder *d, %s *p)\n{\n", d->c_name, d->c_name);
+	emit(g->e, "static int %s(idl_decoder *d, %s *p)\n{\n", d->cnames.check, d->c_name);
 	if (uses_err(d))
 		line(g, 1, "int err;");
 	line(g, 1, "(void)d;");
@@ -263,7 +264,7 @@ static unsigned union_leading_pads(const decl *d, const char *pads[2])
 	if (ast_is_flexible_union(d)) {
 		if (d->envelope_offset > tag)
 			pads[n++] = "p->_pad0";
-		if (d->payload_offset > d->envelope_offset + 8) {
+		if (d->payload_offset > d->envelope_offset + WIRE_ENVELOPE_BYTES) {
 			pads[n] = n == 0 ? "p->_pad0" : "p->_pad1";
 			n++;
 		}
@@ -277,7 +278,7 @@ static void gen_check_union(codec_gen *g, decl *d)
 {
 	arena *a = g->a;
 	bool flexible = ast_is_flexible_union(d);
-	emit(g->e, "static int check_%s(idl_decoder *d, %s *p)\n{\n", d->c_name, d->c_name);
+	emit(g->e, "static int %s(idl_decoder *d, %s *p)\n{\n", d->cnames.check, d->c_name);
 	if (uses_err(d))
 		line(g, 1, "int err;");
 	line(g, 1, "(void)d;");
@@ -290,10 +291,9 @@ static void gen_check_union(codec_gen *g, decl *d)
 		line(g, 1, "uint32_t next_handle = d->next_handle;");
 	}
 	uint32_t payload = d->payload_offset;
-	const char *upper = gen_upper(a, d->c_name);
 	line(g, 1, "switch (p->tag) {");
 	for (member *m = d->members; m != NULL; m = m->next) {
-		line(g, 1, "case %s_%s:", upper, gen_upper(a, m->name));
+		line(g, 1, "case %s:", m->c_macro);
 		check_value(g, 2, m->type, arena_printf(a, "p->%s", m->name));
 		uint64_t used = payload + m->type->shape.size;
 		if (used < d->shape.size) {
@@ -402,7 +402,7 @@ static void put_value(codec_gen *g, int indent, type *t, const char *src, const 
 		                        "IDL_E_INVALID_ARGUMENT")) {
 			const char *args[] = {"e", arena_printf(a, "&%s", src),
 			                      arena_printf(a, "&%s", dst)};
-			try_call(g, indent, arena_printf(a, "put_%s", d->c_name), args, 3);
+			try_call(g, indent, d->cnames.put, args, 3);
 		}
 		return;
 	}
@@ -416,7 +416,7 @@ static void put_value(codec_gen *g, int indent, type *t, const char *src, const 
  */
 static void put_fields(codec_gen *g, decl *d, const char *src, bool gated)
 {
-	uint64_t offset = d->is_message ? 24 : 0;
+	uint64_t offset = d->is_message ? IDL_FRAME_HEADER_BYTES : 0;
 	unsigned pads = 0;
 	int indent = 1;
 	member *prev = NULL;
@@ -460,7 +460,7 @@ static void gen_put_struct(codec_gen *g, decl *d)
 {
 	const char *args[] = {"idl_encoder *e", arena_printf(g->a, "const %s *src", d->c_name),
 	                      arena_printf(g->a, "%s *p", d->c_name)};
-	emit_wrapped(g->e, 0, arena_printf(g->a, "static int put_%s(", d->c_name), args, 3,
+	emit_wrapped(g->e, 0, arena_printf(g->a, "static int %s(", d->cnames.put), args, 3,
 	             ")\n{\n");
 	if (put_uses_err(d))
 		line(g, 1, "int err;");
@@ -477,7 +477,7 @@ static void gen_put_union(codec_gen *g, decl *d)
 	bool flexible = ast_is_flexible_union(d);
 	const char *args[] = {"idl_encoder *e", arena_printf(a, "const %s *src", d->c_name),
 	                      arena_printf(a, "%s *p", d->c_name)};
-	emit_wrapped(g->e, 0, arena_printf(a, "static int put_%s(", d->c_name), args, 3, ")\n{\n");
+	emit_wrapped(g->e, 0, arena_printf(a, "static int %s(", d->cnames.put), args, 3, ")\n{\n");
 	if (put_uses_err(d))
 		line(g, 1, "int err;");
 	line(g, 1, "(void)e;");
@@ -490,10 +490,9 @@ static void gen_put_union(codec_gen *g, decl *d)
 		line(g, 1, "uint32_t handle_count = e->handle_count;");
 	}
 	uint32_t payload = d->payload_offset;
-	const char *upper = gen_upper(a, d->c_name);
 	line(g, 1, "switch (src->tag) {");
 	for (member *m = d->members; m != NULL; m = m->next) {
-		line(g, 1, "case %s_%s:", upper, gen_upper(a, m->name));
+		line(g, 1, "case %s:", m->c_macro);
 		put_value(g, 2, m->type, arena_printf(a, "src->%s", m->name),
 		          arena_printf(a, "p->%s", m->name));
 		uint64_t used = payload + m->type->shape.size;
@@ -527,9 +526,10 @@ static void gen_helpers_decl(codec_gen *g, decl *d)
 {
 	if (d->kind != DECL_STRUCT && d->kind != DECL_UNION)
 		return;
-	if (d->gen_mark == g->mark)
+	/* C names are unique (c_names.c), so they key what was emitted. */
+	if (strmap_get(&g->emitted, d->c_name) != NULL)
 		return;
-	d->gen_mark = g->mark;
+	strmap_put(&g->emitted, d->c_name, d);
 	for (member *m = d->members; m != NULL; m = m->next)
 		gen_helpers_for(g, m->type);
 	if (d->is_message)
@@ -567,20 +567,19 @@ static const char *message_flags(decl *msg)
 
 /* The names one message's functions share. */
 typedef struct message_names {
-	const char *n;       /* its C name */
-	const char *upper;   /* the same in capitals */
-	const char *ordinal; /* its method's ordinal constant */
-	const char *flags;   /* its frame kind */
+	const char *n;             /* its C name */
+	const decl_c_names *names; /* the names of its functions and constants */
+	const char *ordinal;       /* its method's ordinal constant */
+	const char *flags;         /* its frame kind */
 } message_names;
 
-static message_names names_of(codec_gen *g, decl *msg)
+static message_names names_of(decl *msg)
 {
-	arena *a = g->a;
+	IDL_ASSERT(msg->is_message && msg->laid_out);
 	message_names mn;
 	mn.n = msg->c_name;
-	mn.upper = gen_upper(a, msg->c_name);
-	mn.ordinal = arena_printf(a, "%s_%s_ORDINAL", gen_upper(a, msg->interface_of->c_name),
-	                          sema_upper_case(a, msg->message_of->name));
+	mn.names = &msg->cnames;
+	mn.ordinal = msg->message_of->cnames.ordinal;
 	mn.flags = message_flags(msg);
 	return mn;
 }
@@ -611,7 +610,7 @@ static void encode_setup(codec_gen *g, decl *msg, const char *inline_bytes, bool
 	const char *init = arena_printf(
 	    g->a, "idl_encoder enc = {.base = (uint8_t *)out + %s, .capacity = out_max - %s};",
 	    inline_bytes, inline_bytes);
-	if (8 + strlen(init) <= EMIT_COLUMNS) {
+	if (EMIT_TAB_COLUMNS + strlen(init) <= EMIT_COLUMNS) {
 		line(g, 1, "%s", init);
 	} else {
 		line(g, 1, "idl_encoder enc = {.base = (uint8_t *)out + %s};", inline_bytes);
@@ -636,14 +635,14 @@ static void gen_encode(codec_gen *g, decl *msg, const message_names *mn)
 	                      "size_t out_max",
 	                      "idl_typed_handle *handles",
 	                      "uint32_t *handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "int64_t %s_encode(", mn->n), args, 6, ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", mn->names->encode), args, 6, ")\n{\n");
 	bool calls = put_uses_err(msg);
 	if (calls)
 		line(g, 1, "int err;");
 	line(g, 1, "%s *p = out;", mn->n);
 	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < sizeof(*p)", "IDL_E_BUFFER");
 	encode_setup(g, msg, "sizeof(*p)", calls);
-	if (msg->shape.size > 24)
+	if (msg->shape.size > IDL_FRAME_HEADER_BYTES)
 		line(g, 1,
 		     "IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - "
 		     "sizeof(p->header));");
@@ -669,7 +668,8 @@ static void gen_encode_version(codec_gen *g, decl *msg, const message_names *mn)
 	                      "size_t out_max",
 	                      "idl_typed_handle *handles",
 	                      "uint32_t *handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "int64_t %s_encode_version(", mn->n), args, 7, ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", mn->names->encode_version), args, 7,
+	             ")\n{\n");
 	bool calls = put_uses_err(msg);
 	if (calls)
 		line(g, 1, "int err;");
@@ -698,7 +698,7 @@ static void gen_fields(codec_gen *g, decl *msg, const message_names *mn)
 {
 	const char *args[] = {"idl_decoder *d", arena_printf(g->a, "%s *p", mn->n),
 	                      "uint32_t sent"};
-	emit_wrapped(g->e, 0, arena_printf(g->a, "IDL_INLINE int fields_%s(", mn->n), args, 3,
+	emit_wrapped(g->e, 0, arena_printf(g->a, "IDL_INLINE int %s(", mn->names->fields), args, 3,
 	             ")\n{\n");
 	if (uses_err(msg))
 		line(g, 1, "int err;");
@@ -715,7 +715,7 @@ static void gen_fields(codec_gen *g, decl *msg, const message_names *mn)
 static void gen_defaults(codec_gen *g, decl *msg, const message_names *mn)
 {
 	arena *a = g->a;
-	emit(g->e, "static void defaults_%s(%s *p, uint32_t sent)\n{\n", mn->n, mn->n);
+	emit(g->e, "static void %s(%s *p, uint32_t sent)\n{\n", mn->names->defaults, mn->n);
 	line(g, 1, "(void)p;");
 	member *prev = NULL;
 	bool open = false;
@@ -731,8 +731,7 @@ static void gen_defaults(codec_gen *g, decl *msg, const message_names *mn)
 			continue;
 		type *t = m->type;
 		if (m->fallback_enum != NULL)
-			line(g, 2, "p->%s = %s_%s;", m->name, gen_upper(a, t->target->c_name),
-			     gen_upper(a, m->fallback_enum->name));
+			line(g, 2, "p->%s = %s;", m->name, m->fallback_enum->c_macro);
 		else if (m->fallback != NULL)
 			line(g, 2, "p->%s = %s;", m->name,
 			     gen_int_literal(a, t->int_kind, m->fallback_value));
@@ -758,19 +757,19 @@ static void gen_message_info(codec_gen *g, decl *msg, const message_names *mn)
 	                   : m->kind == METHOD_TWO_WAY ? "IDL_TXID_NONZERO"
 	                                               : "IDL_TXID_ZERO";
 	if (is_versioned(msg)) {
-		emit(g->e, "static const uint32_t earlier_%s[] = {", mn->n);
+		emit(g->e, "static const uint32_t %s[] = {", mn->names->earlier);
 		for (uint32_t i = 0; i + 1 < msg->version_count; i++)
 			emit(g->e, "%s%uu", i ? ", " : "", msg->version_inline[i]);
 		emit(g->e, "};\n");
 	}
-	emit(g->e, "static const idl_message_info info_%s = {\n", mn->n);
+	emit(g->e, "static const idl_message_info %s = {\n", mn->names->info);
 	emit(g->e, "    .ordinal = %s,\n", mn->ordinal);
 	emit(g->e, "    .flags = %s,\n", mn->flags);
 	emit(g->e, "    .txid = %s,\n", txid);
 	emit(g->e, "    .inline_bytes = sizeof(%s),\n", mn->n);
-	emit(g->e, "    .max_bytes = %s_MAX_BYTES,\n", mn->upper);
+	emit(g->e, "    .max_bytes = %s,\n", mn->names->max_bytes);
 	if (is_versioned(msg)) {
-		emit(g->e, "    .earlier = earlier_%s,\n", mn->n);
+		emit(g->e, "    .earlier = %s,\n", mn->names->earlier);
 		emit(g->e, "    .earlier_count = %uu,\n", msg->version_count - 1);
 	}
 	emit(g->e, "};\n\n");
@@ -801,11 +800,11 @@ static void gen_check_other(codec_gen *g, decl *msg, const message_names *mn)
 	const char *params[5];
 	check_params(g, NULL, params);
 	emit(e, "IDL_COLD\n");
-	emit_wrapped(e, 0, arena_printf(g->a, "static int check_%s_other(", mn->n), params, 5,
+	emit_wrapped(e, 0, arena_printf(g->a, "static int %s(", mn->names->check_other), params, 5,
 	             ")\n{\n");
 	line(g, 1, "%s *p = frame;", mn->n);
 	line(g, 1, "idl_decoder dec;");
-	const char *begin[] = {arena_printf(g->a, "&info_%s", mn->n),
+	const char *begin[] = {arena_printf(g->a, "&%s", mn->names->info),
 	                       "frame",
 	                       "size",
 	                       "handles",
@@ -816,9 +815,9 @@ static void gen_check_other(codec_gen *g, decl *msg, const message_names *mn)
 	line(g, 1, "uint32_t sent = p->header.inline_size;");
 	if (is_versioned(msg)) {
 		line(g, 1, "if (sent < sizeof(*p))");
-		line(g, 2, "defaults_%s(p, sent);", mn->n);
+		line(g, 2, "%s(p, sent);", mn->names->defaults);
 	}
-	line(g, 1, "err = fields_%s(&dec, p, sent);", mn->n);
+	line(g, 1, "err = %s(&dec, p, sent);", mn->names->fields);
 	fail_if(g, 1, "err != IDL_OK", "err");
 	line(g, 1, "err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));");
 	fail_if(g, 1, "err != IDL_OK", "err");
@@ -866,7 +865,7 @@ static void gen_check_body(codec_gen *g, decl *msg, const message_names *mn, con
 		} else {
 			line(g, 1, "if (size < sizeof(*p))");
 			line(g, 2, "goto other;");
-			line(g, 1, "if (size > %s_MAX_BYTES)", mn->upper);
+			line(g, 1, "if (size > %s)", mn->names->max_bytes);
 		}
 		line(g, 2, "goto other;");
 		line(g, 1, "if (p->header.size != size)");
@@ -895,14 +894,14 @@ static void gen_check_body(codec_gen *g, decl *msg, const message_names *mn, con
 			line(g, 1, "dec.handles = handles;");
 			line(g, 1, "dec.handle_count = handle_count;");
 		}
-		line(g, 1, "err = fields_%s(&dec, p, sizeof(*p));", mn->n);
+		line(g, 1, "err = %s(&dec, p, sizeof(*p));", mn->names->fields);
 		fail_if(g, 1, "err != IDL_OK", "err");
 		if (msg->shape.has_handles)
 			fail_if(g, 1, "dec.next_handle != handle_count", "IDL_E_HANDLE_COUNT");
 		if (!fixed)
 			fail_if(g, 1, "dec.cursor != dec.size", "IDL_E_TRAILING");
 	} else {
-		line(g, 1, "int err = fields_%s(NULL, p, sizeof(*p));", mn->n);
+		line(g, 1, "int err = %s(NULL, p, sizeof(*p));", mn->names->fields);
 		fail_if(g, 1, "err != IDL_OK", "err");
 	}
 	line(g, 1, "*out = p;");
@@ -919,16 +918,17 @@ static void gen_check(codec_gen *g, decl *msg, const message_names *mn)
 	emitter *e = g->e;
 	const char *params[5];
 	check_params(g, mn, params);
-	emit_wrapped(e, 0, arena_printf(a, "IDL_INLINE int check_%s(", mn->n), params, 5, ")\n{\n");
-	slow_call slow = {arena_printf(a, "return check_%s_other(", mn->n),
+	emit_wrapped(e, 0, arena_printf(a, "IDL_INLINE int %s(", mn->names->check), params, 5,
+	             ")\n{\n");
+	slow_call slow = {arena_printf(a, "return %s(", mn->names->check_other),
 	                  msg->shape.has_handles ? check_pass : check_pass_no_handles, 5};
 	gen_check_body(g, msg, mn, "frame", false, &slow);
 	emit(e, "}\n\n");
-	emit_wrapped(e, 0, arena_printf(a, "IDL_FLATTEN int %s_validate(", mn->n), val_args, 4,
+	emit_wrapped(e, 0, arena_printf(a, "IDL_FLATTEN int %s(", mn->names->validate), val_args, 4,
 	             ")\n{\n");
 	line(g, 1, "const %s *view;", mn->n);
 	const char *pass[] = {"frame", "size", "handles", "handle_count", "&view"};
-	emit_wrapped(e, 1, arena_printf(a, "return check_%s(", mn->n), pass, 5, ");\n");
+	emit_wrapped(e, 1, arena_printf(a, "return %s(", mn->names->check), pass, 5, ");\n");
 	emit(e, "}\n\n");
 }
 
@@ -950,10 +950,10 @@ static void gen_decode_other(codec_gen *g, const message_names *mn)
 	                      "uint32_t handle_count",
 	                      "void *out"};
 	emit(g->e, "IDL_COLD\n");
-	emit_wrapped(g->e, 0, arena_printf(a, "static int decode_%s_other(", mn->n), args, 7,
+	emit_wrapped(g->e, 0, arena_printf(a, "static int %s(", mn->names->decode_other), args, 7,
 	             ")\n{\n");
 	line(g, 1, "int64_t held = size;");
-	const char *max = arena_printf(a, "%s_MAX_BYTES", mn->upper);
+	const char *max = mn->names->max_bytes;
 	line(g, 1, "if (size != %s)", max);
 	const char *copy[] = {
 	    "shared", "available", "buf", max, arena_printf(a, "(uint32_t)sizeof(%s)", mn->n),
@@ -961,7 +961,8 @@ static void gen_decode_other(codec_gen *g, const message_names *mn)
 	emit_wrapped(g->e, 2, "held = idl_frame_copy_sized(", copy, 6, ");\n");
 	fail_if(g, 1, "held < 0", "(int)held");
 	const char *check[] = {"buf", "(size_t)held", "handles", "handle_count", "out"};
-	emit_wrapped(g->e, 1, arena_printf(a, "return check_%s_other(", mn->n), check, 5, ");\n");
+	emit_wrapped(g->e, 1, arena_printf(a, "return %s(", mn->names->check_other), check, 5,
+	             ");\n");
 	emit(g->e, "}\n\n");
 }
 
@@ -982,8 +983,9 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 	                      "const idl_typed_handle *handles",
 	                      "uint32_t handle_count",
 	                      arena_printf(a, "const %s **out", mn->n)};
-	emit_wrapped(e, 0, arena_printf(a, "IDL_FLATTEN int %s_decode(", mn->n), args, 7, ")\n{\n");
-	const char *max = arena_printf(a, "%s_MAX_BYTES", mn->upper);
+	emit_wrapped(e, 0, arena_printf(a, "IDL_FLATTEN int %s(", mn->names->decode), args, 7,
+	             ")\n{\n");
+	const char *max = mn->names->max_bytes;
 	fail_if(g, 1, arena_printf(a, "buf_max < %s", max), "IDL_E_BUFFER");
 	if (!exact_copy) {
 		const char *copy[] = {"shared", "available", "buf", max,
@@ -991,14 +993,16 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 		emit_wrapped(e, 1, "int64_t size = idl_frame_copy(", copy, 5, ");\n");
 		fail_if(g, 1, "size < 0", "(int)size");
 		const char *check[] = {"buf", "(size_t)size", "handles", "handle_count", "out"};
-		emit_wrapped(e, 1, arena_printf(a, "return check_%s(", mn->n), check, 5, ");\n");
+		emit_wrapped(e, 1, arena_printf(a, "return %s(", mn->names->check), check, 5,
+		             ");\n");
 		emit(e, "}\n\n");
 		return;
 	}
 	line(g, 1, "int64_t read = idl_frame_size_once(shared, available, buf);");
 	fail_if(g, 1, "read < 0", "(int)read");
 	line(g, 1, "uint32_t size = (uint32_t)read;");
-	slow_call slow = {arena_printf(a, "return decode_%s_other(", mn->n), decode_other_pass, 7};
+	slow_call slow = {arena_printf(a, "return %s(", mn->names->decode_other), decode_other_pass,
+	                  7};
 	line(g, 1, "if (size != %s)", max);
 	line(g, 2, "goto other;");
 	fail_if(g, 1, "size > available", "IDL_E_FRAME_TRUNCATED");
@@ -1010,7 +1014,7 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 
 static void gen_message(codec_gen *g, decl *msg)
 {
-	message_names mn = names_of(g, msg);
+	message_names mn = names_of(msg);
 	gen_encode(g, msg, &mn);
 	if (is_versioned(msg))
 		gen_encode_version(g, msg, &mn);
@@ -1024,24 +1028,24 @@ static void gen_message(codec_gen *g, decl *msg)
 }
 
 /* The error reply of a method: the header and the error value, padded to 8. */
-static void gen_error_reply(codec_gen *g, decl *iface, method *m)
+static void gen_error_reply(codec_gen *g, method *m)
 {
 	arena *a = g->a;
 	emitter *e = g->e;
 	decl *err = gen_error_enum(m);
-	const char *base = arena_printf(a, "%s_%s", iface->c_name, sema_snake_case(a, m->name));
-	const char *ordinal = arena_printf(a, "%s_%s_ORDINAL", gen_upper(a, iface->c_name),
-	                                   sema_upper_case(a, m->name));
+	const method_c_names *cn = &m->cnames;
+	const char *ordinal = cn->ordinal;
+	IDL_ASSERT(err != NULL && err->shape.size <= IDL_ERROR_BODY_BYTES);
 	const char *args[] = {"uint64_t txid", arena_printf(a, "%s error", err->c_name),
 	                      "void *out", "size_t out_max"};
-	emit_wrapped(e, 0, arena_printf(a, "int64_t %s_error_encode(", base), args, 4, ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", cn->error_encode), args, 4, ")\n{\n");
 	line(g, 1, "idl_frame_header *h = out;");
 	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES",
 	        "IDL_E_BUFFER");
 	if (!err->flexible)
-		fail_if(g, 1, arena_printf(a, "!%s_is_valid(error)", err->c_name),
+		fail_if(g, 1, arena_printf(a, "!%s(error)", err->cnames.is_valid),
 		        "IDL_E_INVALID_ARGUMENT");
-	line(g, 1, "IDL_MEMSET(h + 1, 0, 8);");
+	line(g, 1, "IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);");
 	line(g, 1, "IDL_MEMCPY(h + 1, &error, sizeof(error));");
 	line(g, 1, "h->size = IDL_ERROR_FRAME_BYTES;");
 	line(g, 1, "h->ordinal = %s;", ordinal);
@@ -1054,7 +1058,7 @@ static void gen_error_reply(codec_gen *g, decl *iface, method *m)
 
 	const char *vargs[] = {"const void *frame", "size_t size",
 	                       arena_printf(a, "%s *error", err->c_name)};
-	emit_wrapped(e, 0, arena_printf(a, "int %s_error_validate(", base), vargs, 3, ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->error_validate), vargs, 3, ")\n{\n");
 	line(g, 1, "const idl_frame_header *h = frame;");
 	line(g, 1, "const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;");
 	line(g, 1, "%s value;", err->c_name);
@@ -1066,9 +1070,10 @@ static void gen_error_reply(codec_gen *g, decl *iface, method *m)
 	fail_if(g, 1, "h->inline_size != IDL_ERROR_FRAME_BYTES", "IDL_E_INLINE_SIZE");
 	fail_if(g, 1, "h->handle_count != 0", "IDL_E_HANDLE_COUNT");
 	line(g, 1, "IDL_MEMCPY(&value, body, sizeof(value));");
-	fail_if(g, 1, "!idl_is_zero(body + sizeof(value), 8 - sizeof(value))", "IDL_E_PADDING");
+	fail_if(g, 1, "!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value))",
+	        "IDL_E_PADDING");
 	if (!err->flexible)
-		fail_if(g, 1, arena_printf(a, "!%s_is_valid(value)", err->c_name), "IDL_E_ENUM");
+		fail_if(g, 1, arena_printf(a, "!%s(value)", err->cnames.is_valid), "IDL_E_ENUM");
 	line(g, 1, "*error = value;");
 	line(g, 1, "return IDL_OK;");
 	emit(e, "}\n\n");
@@ -1076,7 +1081,8 @@ static void gen_error_reply(codec_gen *g, decl *iface, method *m)
 
 void gen_codec(compilation *c, file *f, emitter *e)
 {
-	codec_gen g = {.c = c, .a = &c->arena, .e = e, .mark = gen_new_mark()};
+	codec_gen g = {.c = c, .a = &c->arena, .e = e};
+	strmap_init(&g.emitted, g.a);
 	/* Helpers for every struct and union the messages reach, callees first. */
 	for (decl *d = f->decls; d != NULL; d = d->next) {
 		if (d->kind != DECL_INTERFACE)
@@ -1095,7 +1101,7 @@ void gen_codec(compilation *c, file *f, emitter *e)
 			if (m->reply)
 				gen_message(&g, m->reply);
 			if (gen_error_enum(m))
-				gen_error_reply(&g, d, m);
+				gen_error_reply(&g, m);
 		}
 	}
 }

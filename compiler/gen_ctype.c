@@ -2,6 +2,8 @@
  * gen_ctype.c: how idl types and values are spelled in C.
  */
 #include "gen.h"
+#include "idl/assert.h"
+#include "wire.h"
 
 #include <string.h>
 
@@ -34,15 +36,6 @@ const char *gen_guard(arena *a, const file *f)
 			*p = '_';
 	}
 	return guard;
-}
-
-const char *gen_upper(arena *a, const char *c_name)
-{
-	char *s = arena_strdup(a, c_name);
-	for (char *p = s; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	return s;
 }
 
 const char *gen_where(compilation *c, loc at)
@@ -81,7 +74,7 @@ decl *gen_error_enum(const method *m)
 
 void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPATCH_PARAMS])
 {
-	out[0] = arena_printf(a, "const %s_handlers *h", iface->c_name);
+	out[0] = arena_printf(a, "const %s *h", iface->cnames.handlers);
 	out[1] = "idl_request *r";
 	out[2] = "void *frame";
 	out[3] = "size_t size";
@@ -101,7 +94,7 @@ size_t gen_reply_params(arena *a, const method *m, const char *out[2])
 void gen_event_dispatch_params(arena *a, const decl *iface,
                                const char *out[GEN_EVENT_DISPATCH_PARAMS])
 {
-	out[0] = arena_printf(a, "const %s_event_handlers *h", iface->c_name);
+	out[0] = arena_printf(a, "const %s *h", iface->cnames.event_handlers);
 	out[1] = "void *ctx";
 	out[2] = "void *frame";
 	out[3] = "size_t size";
@@ -128,9 +121,8 @@ const char *gen_handle_member(const type *t)
 uint64_t gen_reply_buffer_bytes(const method *m)
 {
 	uint64_t bytes = m->reply ? m->reply->max_frame_bytes : 0;
-	/* An error reply is the header and the error value, padded to 8. */
-	if (m->error && bytes < 32)
-		bytes = 32;
+	if (m->error && bytes < IDL_ERROR_FRAME_BYTES)
+		bytes = IDL_ERROR_FRAME_BYTES;
 	return bytes;
 }
 
@@ -149,6 +141,7 @@ static const char *simple_ctype(const type *t)
 	case TYPE_HANDLE:
 		return t->protocol != NULL ? t->protocol->channel_c_name : "idl_handle";
 	case TYPE_NAMED:
+		IDL_ASSERT(t->target != NULL && t->target->c_name != NULL);
 		return t->target->c_name;
 	default:
 		return NULL;
@@ -212,12 +205,6 @@ static void decl_with_suffix(arena *a, emitter *e, int indent, type *t, const ch
 void gen_field_decl(arena *a, emitter *e, int indent, type *t, const char *name)
 {
 	decl_with_suffix(a, e, indent, t, name, "");
-}
-
-unsigned gen_new_mark(void)
-{
-	static unsigned mark;
-	return ++mark;
 }
 
 const char *gen_pointer_decl(arena *a, const type *t, const char *name)

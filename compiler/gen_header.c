@@ -8,6 +8,8 @@
  * the encoders, decoders, client stubs and server skeleton.
  */
 #include "gen.h"
+#include "idl/assert.h"
+#include "wire.h"
 
 #include <string.h>
 
@@ -16,7 +18,7 @@ typedef struct header_gen {
 	arena *a;
 	emitter *e;
 	file *f;
-	unsigned mark;
+	strmap emitted; /* C name -> a struct or union already defined */
 } header_gen;
 
 /* Emits the defines of one run with their docs; clang-format aligns a run
@@ -62,7 +64,7 @@ static void add_define(header_gen *g, define_run *run, const char *doc, const ch
 static void gen_const(header_gen *g, decl *d)
 {
 	define_run run = {0};
-	add_define(g, &run, d->doc, gen_upper(g->a, d->c_name),
+	add_define(g, &run, d->doc, d->cnames.upper,
 	           gen_int_literal(g->a, d->int_kind, d->value->value));
 	flush(g, &run);
 	emit(g->e, "\n");
@@ -77,7 +79,6 @@ static void gen_enum(header_gen *g, decl *d)
 	if (d->flexible)
 		emit(e, "/* Flexible: a decoder keeps values no member declares. */\n");
 	emit(e, "typedef %s %s;\n", gen_int_ctype(d->int_kind), d->c_name);
-	const char *upper = gen_upper(g->a, d->c_name);
 	define_run run = {0};
 	for (member *m = d->members; m != NULL; m = m->next) {
 		const char *value =
@@ -86,19 +87,18 @@ static void gen_enum(header_gen *g, decl *d)
 		                       (unsigned long long)m->value->value)
 		        : arena_printf(g->a, "((%s)%s)", d->c_name,
 		                       gen_int_literal(g->a, d->int_kind, m->value->value));
-		add_define(g, &run, m->doc,
-		           arena_printf(g->a, "%s_%s", upper, gen_upper(g->a, m->name)), value);
+		add_define(g, &run, m->doc, m->c_macro, value);
 	}
 	flush(g, &run);
 	if (d->kind == DECL_BITS) {
 		emit(e, "/* Every declared bit of %s. */\n", d->c_name);
-		emit(e, "#define %s_MASK ((%s)0x%llxu)\n", upper, d->c_name,
+		emit(e, "#define %s ((%s)0x%llxu)\n", d->cnames.mask, d->c_name,
 		     (unsigned long long)d->bits_mask);
 		emit(e,
 		     "\n/* Writes the names of the members set in v, joined by '|' (undeclared\n");
 		emit(e,
 		     " * bits in hex, \"0\" for none) as snprintf would; returns the length. */\n");
-		emit(e, "size_t %s_format(%s v, char *buf, size_t size);\n\n", d->c_name,
+		emit(e, "size_t %s(%s v, char *buf, size_t size);\n\n", d->cnames.format,
 		     d->c_name);
 		return;
 	}
@@ -111,7 +111,7 @@ static void gen_enum(header_gen *g, decl *d)
 		if (count == 0 || m->value->value > hi)
 			hi = m->value->value;
 	}
-	emit(e, "\nstatic inline bool %s_is_valid(%s v)\n{\n", d->c_name, d->c_name);
+	emit(e, "\nstatic inline bool %s(%s v)\n{\n", d->cnames.is_valid, d->c_name);
 	if ((idl_int)count == hi - lo + 1) {
 		if (lo == 0 && !ast_int_kind_signed(d->int_kind))
 			emit(e, "\treturn v <= %s;\n", gen_int_literal(g->a, d->int_kind, hi));
@@ -122,13 +122,13 @@ static void gen_enum(header_gen *g, decl *d)
 	} else {
 		emit(e, "\tswitch (v) {\n");
 		for (member *m = d->members; m != NULL; m = m->next)
-			emit(e, "\tcase %s_%s:\n", upper, gen_upper(g->a, m->name));
+			emit(e, "\tcase %s:\n", m->c_macro);
 		emit(e, "\t\treturn true;\n\tdefault:\n\t\treturn false;\n\t}\n");
 	}
 	emit(e, "}\n\n");
 	emit(e, "/* The member's name (\"%s\"), or NULL for an undeclared value. */\n",
 	     d->members->name);
-	emit(e, "const char *%s_name(%s v);\n\n", d->c_name, d->c_name);
+	emit(e, "const char *%s(%s v);\n\n", d->cnames.to_name, d->c_name);
 }
 
 static void emit_pad(header_gen *g, unsigned *pads, uint64_t bytes)
@@ -153,6 +153,7 @@ static void emit_asserts(header_gen *g, decl *d)
 static void gen_struct(header_gen *g, decl *d)
 {
 	emitter *e = g->e;
+	IDL_ASSERT(d->laid_out && d->c_name != NULL);
 	if (d->is_message) {
 		method *m = d->message_of;
 		emit(e, "/* %s.%s %s (%s) */\n", d->interface_of->name, m->name,
@@ -166,7 +167,7 @@ static void gen_struct(header_gen *g, decl *d)
 	unsigned pads = 0;
 	if (d->is_message) {
 		emit(e, "\tidl_frame_header header;\n");
-		offset = 24;
+		offset = IDL_FRAME_HEADER_BYTES;
 	}
 	uint32_t version = 1;
 	for (member *m = d->members; m != NULL; m = m->next) {
@@ -192,14 +193,13 @@ static void gen_struct(header_gen *g, decl *d)
 static void gen_union(header_gen *g, decl *d)
 {
 	emitter *e = g->e;
+	IDL_ASSERT(d->laid_out && d->c_name != NULL);
 	emit(e, "/* %sunion %s (%s) */\n", d->flexible ? "flexible " : "", d->name,
 	     gen_where(g->c, d->loc));
 	emit_doc(e, 0, d->doc);
-	const char *upper = gen_upper(g->a, d->c_name);
 	define_run run = {0};
 	for (member *m = d->members; m != NULL; m = m->next)
-		add_define(g, &run, NULL,
-		           arena_printf(g->a, "%s_%s", upper, gen_upper(g->a, m->name)),
+		add_define(g, &run, NULL, m->c_macro,
 		           gen_int_literal(g->a, d->int_kind, m->value->value));
 	flush(g, &run);
 	emit(e, "struct %s {\n", d->c_name);
@@ -212,8 +212,9 @@ static void gen_union(header_gen *g, decl *d)
 		if (d->envelope_offset > tag)
 			emit_pad(g, &pads, d->envelope_offset - tag);
 		emit(e, "\tidl_envelope envelope;\n");
-		if (payload > d->envelope_offset + 8)
-			emit_pad(g, &pads, payload - d->envelope_offset - 8);
+		uint32_t after = d->envelope_offset + WIRE_ENVELOPE_BYTES;
+		if (payload > after)
+			emit_pad(g, &pads, payload - after);
 	} else if (payload > tag) {
 		emit_pad(g, &pads, payload - tag);
 	}
@@ -260,9 +261,10 @@ static void gen_dependencies(header_gen *g, type *t)
 
 static void gen_in_order(header_gen *g, decl *d)
 {
-	if (d->gen_mark == g->mark)
+	/* C names are unique (c_names.c), so they key what was emitted. */
+	if (strmap_get(&g->emitted, d->c_name) != NULL)
 		return;
-	d->gen_mark = g->mark;
+	strmap_put(&g->emitted, d->c_name, d);
 	for (member *m = d->members; m != NULL; m = m->next)
 		gen_dependencies(g, m->type);
 	if (d->kind == DECL_STRUCT)
@@ -276,13 +278,14 @@ static void gen_message_api(header_gen *g, decl *msg)
 {
 	emitter *e = g->e;
 	const char *n = msg->c_name;
+	const decl_c_names *cn = &msg->cnames;
 	const char *encode_args[] = {arena_printf(g->a, "const %s *msg", n),
 	                             "uint64_t txid",
 	                             "void *out",
 	                             "size_t out_max",
 	                             "idl_typed_handle *handles",
 	                             "uint32_t *handle_count"};
-	emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s_encode(", n), encode_args, 6, ");\n");
+	emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s(", cn->encode), encode_args, 6, ");\n");
 	if (msg->version_count > 1) {
 		emit(e, "/* The frame version `version` of the interface writes (fields added\n");
 		emit(e, " * after it left out), for a peer known to be of that version. */\n");
@@ -293,12 +296,12 @@ static void gen_message_api(header_gen *g, decl *msg)
 		                      "size_t out_max",
 		                      "idl_typed_handle *handles",
 		                      "uint32_t *handle_count"};
-		emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s_encode_version(", n), args, 7,
+		emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s(", cn->encode_version), args, 7,
 		             ");\n");
 	}
 	const char *validate_args[] = {"void *frame", "size_t size",
 	                               "const idl_typed_handle *handles", "uint32_t handle_count"};
-	emit_wrapped(e, 0, arena_printf(g->a, "int %s_validate(", n), validate_args, 4, ");\n");
+	emit_wrapped(e, 0, arena_printf(g->a, "int %s(", cn->validate), validate_args, 4, ");\n");
 	const char *decode_args[] = {"const void *shared",
 	                             "size_t available",
 	                             "void *buf",
@@ -306,7 +309,7 @@ static void gen_message_api(header_gen *g, decl *msg)
 	                             "const idl_typed_handle *handles",
 	                             "uint32_t handle_count",
 	                             arena_printf(g->a, "const %s **out", n)};
-	emit_wrapped(e, 0, arena_printf(g->a, "int %s_decode(", n), decode_args, 7, ");\n");
+	emit_wrapped(e, 0, arena_printf(g->a, "int %s(", cn->decode), decode_args, 7, ");\n");
 }
 
 /* The tokens of deferred replies, and the functions that use them. */
@@ -321,19 +324,18 @@ static void gen_deferred_api(header_gen *g, decl *d)
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		if (m->kind != METHOD_TWO_WAY)
 			continue;
-		const char *base = arena_printf(a, "%s_%s", d->c_name, sema_snake_case(a, m->name));
-		emit(e, "typedef struct %s_token {\n\tidl_reply_token token;\n} %s_token;\n", base,
-		     base);
-		const char *dargs[] = {"idl_request *r", arena_printf(a, "%s_token *t", base)};
-		emit_wrapped(e, 0, arena_printf(a, "int %s_defer(", base), dargs, 2, ");\n");
-		const char *oargs[] = {arena_printf(a, "%s_token *t", base),
-		                       arena_printf(a, "const %s *reply", m->reply->c_name)};
-		emit_wrapped(e, 0, arena_printf(a, "int %s_reply_ok(", base), oargs, 2, ");\n");
+		const method_c_names *cn = &m->cnames;
+		emit(e, "typedef struct %s {\n\tidl_reply_token token;\n} %s;\n", cn->token,
+		     cn->token);
+		const char *token = arena_printf(a, "%s *t", cn->token);
+		const char *dargs[] = {"idl_request *r", token};
+		emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->defer), dargs, 2, ");\n");
+		const char *oargs[] = {token, arena_printf(a, "const %s *reply", m->reply->c_name)};
+		emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->reply_ok), oargs, 2, ");\n");
 		decl *err = gen_error_enum(m);
 		if (err != NULL) {
-			const char *eargs[] = {arena_printf(a, "%s_token *t", base),
-			                       arena_printf(a, "%s error", err->c_name)};
-			emit_wrapped(e, 0, arena_printf(a, "int %s_reply_error(", base), eargs, 2,
+			const char *eargs[] = {token, arena_printf(a, "%s error", err->c_name)};
+			emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->reply_error), eargs, 2,
 			             ");\n");
 		}
 		emit(e, "\n");
@@ -351,7 +353,7 @@ static void gen_server_side(header_gen *g, decl *d)
 	emit(e, " * to send nothing and make the dispatcher return it, or what\n");
 	emit(e, " * <method>_defer returned, to reply later. r says who asked\n");
 	emit(e, " * (r->session) and carries the context registered with the table.\n */\n");
-	emit(e, "typedef struct %s_handlers {\n", d->c_name);
+	emit(e, "typedef struct %s {\n", d->cnames.handlers);
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		if (m->kind == METHOD_EVENT)
 			continue;
@@ -365,62 +367,142 @@ static void gen_server_side(header_gen *g, decl *d)
 			args[n++] = arena_printf(a, "%s *error", gen_error_enum(m)->c_name);
 		emit_wrapped(e, 1, arena_printf(a, "int (*%s)(", m->name), args, n, ");\n");
 	}
-	emit(e, "} %s_handlers;\n\n", d->c_name);
+	emit(e, "} %s;\n\n", d->cnames.handlers);
 	gen_deferred_api(g, d);
 	emit(e, "/* Validates a frame already copied into private memory, calls its\n");
 	emit(e, " * handler and sends the reply through ep. */\n");
 	const char *dargs[GEN_DISPATCH_PARAMS];
 	gen_dispatch_params(a, d, dargs);
-	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", d->c_name), dargs,
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", d->cnames.dispatch), dargs,
 	             GEN_DISPATCH_PARAMS, ");\n\n");
 	emit(e, "/* The interface for a server's runtime (idl_server_add_interface). */\n");
-	emit(e, "extern const idl_interface %s_interface;\n\n", d->c_name);
+	emit(e, "extern const idl_interface %s;\n\n", d->cnames.interface);
+}
+
+/* The sizes, ordinals and versions of an interface and its messages. */
+static void gen_interface_defines(header_gen *g, decl *d)
+{
+	arena *a = g->a;
+	define_run run = {0};
+	add_define(g, &run, NULL, d->cnames.max_frame_bytes,
+	           arena_printf(a, "%lluu", (unsigned long long)d->max_frame_bytes));
+	add_define(g, &run, NULL, d->cnames.protocol, arena_printf(a, "0x%08xu", d->protocol_id));
+	add_define(g, &run, NULL, d->cnames.version, arena_printf(a, "%uu", d->version));
+	add_define(g, &run, NULL, d->cnames.oldest_version, arena_printf(a, "%uu", d->oldest));
+	for (method *m = d->methods; m != NULL; m = m->next) {
+		add_define(g, &run, NULL, m->cnames.ordinal,
+		           arena_printf(a, "0x%08xu", m->ordinal));
+		if (m->added > 1)
+			add_define(g, &run, NULL, m->cnames.added,
+			           arena_printf(a, "%uu", m->added));
+		decl *msgs[] = {m->request, m->reply};
+		for (size_t i = 0; i < 2 && msgs[i] != NULL; i++) {
+			add_define(
+			    g, &run, NULL, msgs[i]->cnames.max_bytes,
+			    arena_printf(a, "%lluu", (unsigned long long)msgs[i]->max_frame_bytes));
+			add_define(g, &run, NULL, msgs[i]->cnames.max_handles,
+			           arena_printf(a, "%uu", msgs[i]->shape.max_handles));
+		}
+	}
+	flush(g, &run);
+	emit(g->e, "\n");
+}
+
+/* A two-way method's reply buffer and pending call, and its error codec. */
+static void gen_reply_types(header_gen *g, decl *d, method *m)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const method_c_names *cn = &m->cnames;
+	emit(e, "/* Room for any reply to %s.%s, error replies included. */\n", d->name, m->name);
+	emit(e, "typedef union %s {\n", cn->reply_buffer);
+	emit(e, "\t%s reply;\n", m->reply->c_name);
+	emit(e, "\tuint8_t bytes[%lluu];\n", (unsigned long long)gen_reply_buffer_bytes(m));
+	emit(e, "} %s;\n\n", cn->reply_buffer);
+	emit(e, "/* A call to %s.%s in flight: _start fills it in, _finish ends it. */\n", d->name,
+	     m->name);
+	emit(e, "typedef struct %s {\n", cn->pending);
+	emit(e, "\tidl_call call; /* first: what idl_call_wait_any returns */\n");
+	emit(e, "\t%s buf;\n", cn->reply_buffer);
+	emit(e, "\tidl_typed_handle handles[%uu];\n",
+	     m->reply->shape.max_handles ? m->reply->shape.max_handles : 1);
+	emit(e, "} %s;\n\n", cn->pending);
+	decl *err = gen_error_enum(m);
+	if (err == NULL)
+		return;
+	const char *args[] = {"uint64_t txid", arena_printf(a, "%s error", err->c_name),
+	                      "void *out", "size_t out_max"};
+	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", cn->error_encode), args, 4, ");\n");
+	const char *vargs[] = {"const void *frame", "size_t size",
+	                       arena_printf(a, "%s *error", err->c_name)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->error_validate), vargs, 3, ");\n");
+	emit(e, "\n");
+}
+
+/* The client's functions of one method: its stub, or an event's sender. */
+static void gen_client_api(header_gen *g, method *m)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	const method_c_names *cn = &m->cnames;
+	if (m->kind == METHOD_EVENT) {
+		const char *args[] = {"idl_endpoint *ep",
+		                      arena_printf(a, "const %s *event", m->request->c_name)};
+		emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->call), args, 2, ");\n");
+		return;
+	}
+	const char *args[5];
+	size_t n = 0;
+	args[n++] = "idl_endpoint *ep";
+	args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
+	const char *rargs[2];
+	size_t r = 0;
+	if (m->reply) {
+		args[n++] = arena_printf(a, "%s *buf", cn->reply_buffer);
+		r = gen_reply_params(a, m, rargs);
+		for (size_t i = 0; i < r; i++)
+			args[n++] = rargs[i];
+	}
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->call), args, n, ");\n");
+	if (m->reply == NULL)
+		return;
+	const char *pending = arena_printf(a, "%s *p", cn->pending);
+	const char *sargs[] = {"idl_endpoint *ep",
+	                       arena_printf(a, "const %s *req", m->request->c_name), pending};
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->start), sargs, 3, ");\n");
+	const char *fargs[4] = {"idl_endpoint *ep", pending};
+	for (size_t i = 0; i < r; i++)
+		fargs[2 + i] = rargs[i];
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->finish), fargs, 2 + r, ");\n");
+}
+
+/* The client's table of event handlers and its dispatcher. */
+static void gen_event_api(header_gen *g, decl *d)
+{
+	emitter *e = g->e;
+	arena *a = g->a;
+	emit(e, "/* Client side of %s's events. */\n", d->name);
+	emit(e, "typedef struct %s {\n", d->cnames.event_handlers);
+	for (method *m = d->methods; m != NULL; m = m->next) {
+		if (m->kind != METHOD_EVENT)
+			continue;
+		const char *args[] = {"void *ctx",
+		                      arena_printf(a, "const %s *event", m->request->c_name)};
+		emit_wrapped(e, 1, arena_printf(a, "void (*%s)(", m->name), args, 2, ");\n");
+	}
+	emit(e, "} %s;\n\n", d->cnames.event_handlers);
+	const char *eargs[GEN_EVENT_DISPATCH_PARAMS];
+	gen_event_dispatch_params(a, d, eargs);
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", d->cnames.event_dispatch), eargs,
+	             GEN_EVENT_DISPATCH_PARAMS, ");\n\n");
 }
 
 static void gen_interface(header_gen *g, decl *d)
 {
 	emitter *e = g->e;
-	arena *a = g->a;
-	const char *upper = gen_upper(a, d->c_name);
 	emit(e, "/* interface %s (%s) */\n", d->name, gen_where(g->c, d->loc));
 	emit_doc(e, 0, d->doc);
-	define_run run = {0};
-	add_define(g, &run, NULL, arena_printf(a, "%s_MAX_FRAME_BYTES", upper),
-	           arena_printf(a, "%lluu", (unsigned long long)d->max_frame_bytes));
-	add_define(g, &run, NULL, arena_printf(a, "%s_PROTOCOL", upper),
-	           arena_printf(a, "0x%08xu", d->protocol_id));
-	add_define(g, &run, NULL, arena_printf(a, "%s_VERSION", upper),
-	           arena_printf(a, "%uu", d->version));
-	add_define(g, &run, NULL, arena_printf(a, "%s_OLDEST_VERSION", upper),
-	           arena_printf(a, "%uu", d->oldest));
-	for (method *m = d->methods; m != NULL; m = m->next) {
-		const char *mu = arena_printf(a, "%s_%s", upper, sema_upper_case(a, m->name));
-		add_define(g, &run, NULL, arena_printf(a, "%s_ORDINAL", mu),
-		           arena_printf(a, "0x%08xu", m->ordinal));
-		if (m->added > 1)
-			add_define(g, &run, NULL, arena_printf(a, "%s_ADDED", mu),
-			           arena_printf(a, "%uu", m->added));
-		add_define(
-		    g, &run, NULL,
-		    arena_printf(a, "%s_MAX_BYTES", gen_upper(a, m->request->c_name)),
-		    arena_printf(a, "%lluu", (unsigned long long)m->request->max_frame_bytes));
-		add_define(g, &run, NULL,
-		           arena_printf(a, "%s_MAX_HANDLES", gen_upper(a, m->request->c_name)),
-		           arena_printf(a, "%uu", m->request->shape.max_handles));
-		if (m->reply) {
-			add_define(g, &run, NULL,
-			           arena_printf(a, "%s_MAX_BYTES", gen_upper(a, m->reply->c_name)),
-			           arena_printf(a, "%lluu",
-			                        (unsigned long long)m->reply->max_frame_bytes));
-			add_define(
-			    g, &run, NULL,
-			    arena_printf(a, "%s_MAX_HANDLES", gen_upper(a, m->reply->c_name)),
-			    arena_printf(a, "%uu", m->reply->shape.max_handles));
-		}
-	}
-	flush(g, &run);
-	emit(e, "\n");
-
+	gen_interface_defines(g, d);
 	for (method *m = d->methods; m != NULL; m = m->next) {
 		emit_doc(e, 0, m->doc);
 		gen_struct(g, m->request);
@@ -431,37 +513,9 @@ static void gen_interface(header_gen *g, decl *d)
 		gen_struct(g, m->reply);
 		gen_message_api(g, m->reply);
 		emit(e, "\n");
-		const char *base = arena_printf(a, "%s_%s", d->c_name, sema_snake_case(a, m->name));
-		emit(e, "/* Room for any reply to %s.%s, error replies included. */\n", d->name,
-		     m->name);
-		emit(e, "typedef union %s_reply_buffer {\n", base);
-		emit(e, "\t%s reply;\n", m->reply->c_name);
-		emit(e, "\tuint8_t bytes[%lluu];\n", (unsigned long long)gen_reply_buffer_bytes(m));
-		emit(e, "} %s_reply_buffer;\n\n", base);
-		emit(e, "/* A call to %s.%s in flight: _start fills it in, _finish ends it. */\n",
-		     d->name, m->name);
-		emit(e, "typedef struct %s_pending {\n", base);
-		emit(e, "\tidl_call call; /* first: what idl_call_wait_any returns */\n");
-		emit(e, "\t%s_reply_buffer buf;\n", base);
-		emit(e, "\tidl_typed_handle handles[%uu];\n",
-		     m->reply->shape.max_handles ? m->reply->shape.max_handles : 1);
-		emit(e, "} %s_pending;\n\n", base);
-		decl *err = gen_error_enum(m);
-		if (err != NULL) {
-			const char *args[] = {"uint64_t txid",
-			                      arena_printf(a, "%s error", err->c_name), "void *out",
-			                      "size_t out_max"};
-			emit_wrapped(e, 0, arena_printf(a, "int64_t %s_error_encode(", base), args,
-			             4, ");\n");
-			const char *vargs[] = {"const void *frame", "size_t size",
-			                       arena_printf(a, "%s *error", err->c_name)};
-			emit_wrapped(e, 0, arena_printf(a, "int %s_error_validate(", base), vargs,
-			             3, ");\n");
-			emit(e, "\n");
-		}
+		gen_reply_types(g, d, m);
 	}
 
-	/* Client side: stubs and the event table. */
 	emit(e, "/*\n * Client stubs of %s: each encodes its request straight into the\n", d->name);
 	emit(e, " * transport, waits for the reply and returns it validated in buf.\n");
 	emit(e, " * They return 0, IDL_E_REMOTE with *error set, or another idl_error.\n");
@@ -469,68 +523,20 @@ static void gen_interface(header_gen *g, decl *d)
 	emit(e, " * its reply (at most ep->timeout_ns) and returns it as the stub does.\n */\n");
 	bool has_events = false;
 	for (method *m = d->methods; m != NULL; m = m->next) {
-		const char *base = arena_printf(a, "%s_%s", d->c_name, sema_snake_case(a, m->name));
-		if (m->kind == METHOD_EVENT) {
-			has_events = true;
-			const char *args[] = {"idl_endpoint *ep", arena_printf(a, "const %s *event",
-			                                                       m->request->c_name)};
-			emit_wrapped(e, 0,
-			             arena_printf(a, "int %s_send_%s(", d->c_name,
-			                          sema_snake_case(a, m->name)),
-			             args, 2, ");\n");
-			continue;
-		}
-		const char *args[5];
-		size_t n = 0;
-		args[n++] = "idl_endpoint *ep";
-		args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
-		const char *rargs[2];
-		size_t r = 0;
-		if (m->reply) {
-			args[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
-			r = gen_reply_params(a, m, rargs);
-			for (size_t i = 0; i < r; i++)
-				args[n++] = rargs[i];
-		}
-		emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ");\n");
-		if (m->reply == NULL)
-			continue;
-		const char *sargs[] = {"idl_endpoint *ep",
-		                       arena_printf(a, "const %s *req", m->request->c_name),
-		                       arena_printf(a, "%s_pending *p", base)};
-		emit_wrapped(e, 0, arena_printf(a, "int %s_start(", base), sargs, 3, ");\n");
-		const char *fargs[4] = {"idl_endpoint *ep", arena_printf(a, "%s_pending *p", base)};
-		for (size_t i = 0; i < r; i++)
-			fargs[2 + i] = rargs[i];
-		emit_wrapped(e, 0, arena_printf(a, "int %s_finish(", base), fargs, 2 + r, ");\n");
+		gen_client_api(g, m);
+		has_events |= m->kind == METHOD_EVENT;
 	}
 	emit(e, "\n");
-
-	/* Server side: the handler table and the dispatcher. */
 	if (gen_has_requests(d))
 		gen_server_side(g, d);
-	if (has_events) {
-		emit(e, "/* Client side of %s's events. */\n", d->name);
-		emit(e, "typedef struct %s_event_handlers {\n", d->c_name);
-		for (method *m = d->methods; m != NULL; m = m->next) {
-			if (m->kind != METHOD_EVENT)
-				continue;
-			const char *args[] = {
-			    "void *ctx", arena_printf(a, "const %s *event", m->request->c_name)};
-			emit_wrapped(e, 1, arena_printf(a, "void (*%s)(", m->name), args, 2,
-			             ");\n");
-		}
-		emit(e, "} %s_event_handlers;\n\n", d->c_name);
-		const char *eargs[GEN_EVENT_DISPATCH_PARAMS];
-		gen_event_dispatch_params(a, d, eargs);
-		emit_wrapped(e, 0, arena_printf(a, "int %s_event_dispatch(", d->c_name), eargs,
-		             GEN_EVENT_DISPATCH_PARAMS, ");\n\n");
-	}
+	if (has_events)
+		gen_event_api(g, d);
 }
 
 void gen_header(compilation *c, file *f, emitter *e)
 {
-	header_gen g = {.c = c, .a = &c->arena, .e = e, .f = f, .mark = gen_new_mark()};
+	header_gen g = {.c = c, .a = &c->arena, .e = e, .f = f};
+	strmap_init(&g.emitted, g.a);
 	const char *guard = gen_guard(g.a, f);
 	emit(e, "/*\n * %s.h: generated by idlc from %s.idl. Do not edit.\n", f->basename,
 	     f->basename);

@@ -7,12 +7,11 @@
 
 static void gen_enum_name(compilation *c, emitter *e, decl *d)
 {
-	const char *upper = gen_upper(&c->arena, d->c_name);
 	emit(e, "/* %s %s (%s) */\n", ast_decl_kind_name(d->kind), d->name, gen_where(c, d->loc));
-	emit(e, "const char *%s_name(%s v)\n{\n", d->c_name, d->c_name);
+	emit(e, "const char *%s(%s v)\n{\n", d->cnames.to_name, d->c_name);
 	emit(e, "\tswitch (v) {\n");
 	for (member *m = d->members; m != NULL; m = m->next) {
-		emit(e, "\tcase %s_%s:\n", upper, gen_upper(&c->arena, m->name));
+		emit(e, "\tcase %s:\n", m->c_macro);
 		emit(e, "\t\treturn \"%s\";\n", m->name);
 	}
 	emit(e, "\tdefault:\n\t\treturn NULL;\n\t}\n}\n\n");
@@ -21,13 +20,11 @@ static void gen_enum_name(compilation *c, emitter *e, decl *d)
 static void gen_bits_format(compilation *c, emitter *e, decl *d)
 {
 	arena *a = &c->arena;
-	const char *upper = gen_upper(a, d->c_name);
 	emit(e, "/* %s %s (%s) */\n", ast_decl_kind_name(d->kind), d->name, gen_where(c, d->loc));
-	emit(e, "size_t %s_format(%s v, char *buf, size_t size)\n{\n", d->c_name, d->c_name);
+	emit(e, "size_t %s(%s v, char *buf, size_t size)\n{\n", d->cnames.format, d->c_name);
 	emit(e, "\tidl_bits_text t = {.buf = buf, .size = size, .v = v, .left = v};\n");
 	for (member *m = d->members; m != NULL; m = m->next) {
-		const char *args[] = {"&t", arena_printf(a, "%s_%s", upper, gen_upper(a, m->name)),
-		                      arena_printf(a, "\"%s\"", m->name)};
+		const char *args[] = {"&t", m->c_macro, arena_printf(a, "\"%s\"", m->name)};
 		emit_wrapped(e, 1, "idl_bits_name(", args, 3, ");\n");
 	}
 	emit(e, "\treturn idl_bits_end(&t);\n}\n\n");

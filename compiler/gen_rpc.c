@@ -9,17 +9,13 @@
  * transport.
  */
 #include "gen.h"
+#include "idl/assert.h"
 
 typedef struct rpc_gen {
 	compilation *c;
 	arena *a;
 	emitter *e;
 } rpc_gen;
-
-static const char *base_name(rpc_gen *g, decl *iface, method *m)
-{
-	return arena_printf(g->a, "%s_%s", iface->c_name, sema_snake_case(g->a, m->name));
-}
 
 static uint32_t at_least_one(uint32_t n)
 {
@@ -31,19 +27,19 @@ static void gen_send(rpc_gen *g, decl *msg)
 {
 	emitter *e = g->e;
 	const char *n = msg->c_name;
-	const char *upper = gen_upper(g->a, n);
+	const char *max = msg->cnames.max_bytes;
 	const char *args[] = {"idl_endpoint *ep", arena_printf(g->a, "const %s *msg", n),
 	                      "uint64_t txid"};
-	emit_wrapped(e, 0, arena_printf(g->a, "static int send_%s(", n), args, 3, ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(g->a, "static int %s(", msg->cnames.send), args, 3,
+	             ")\n{\n");
 	emit(e, "\tidl_typed_handle handles[%u];\n", at_least_one(msg->shape.max_handles));
 	emit(e, "\tuint32_t handle_count = 0;\n");
 	emit(e, "\tvoid *frame;\n");
-	emit(e, "\tint err = ep->ops->send_begin(ep, %s_MAX_BYTES, &frame);\n", upper);
+	emit(e, "\tint err = ep->ops->send_begin(ep, %s, &frame);\n", max);
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	const char *enc[] = {"msg",     "txid",
-	                     "frame",   arena_printf(g->a, "%s_MAX_BYTES", upper),
-	                     "handles", "&handle_count"};
-	emit_wrapped(e, 1, arena_printf(g->a, "int64_t size = %s_encode(", n), enc, 6, ");\n");
+	const char *enc[] = {"msg", "txid", "frame", max, "handles", "&handle_count"};
+	emit_wrapped(e, 1, arena_printf(g->a, "int64_t size = %s(", msg->cnames.encode), enc, 6,
+	             ");\n");
 	emit(e, "\treturn idl_send_finish(ep, size, handles, handle_count);\n}\n\n");
 }
 
@@ -59,22 +55,23 @@ static size_t reply_params(rpc_gen *g, method *m, const char **args)
  * waits, ends the call, validates the reply. The synchronous stub and
  * <method>_start / <method>_finish are both made of these two.
  */
-static void gen_call_parts(rpc_gen *g, decl *iface, method *m)
+static void gen_call_parts(rpc_gen *g, method *m)
 {
 	emitter *e = g->e;
 	arena *a = g->a;
-	const char *base = base_name(g, iface, m);
+	IDL_ASSERT(m->kind == METHOD_TWO_WAY && m->reply != NULL);
+	const method_c_names *cn = &m->cnames;
 	decl *err_enum = gen_error_enum(m);
 	const char *sargs[] = {"idl_endpoint *ep",
 	                       arena_printf(a, "const %s *req", m->request->c_name),
 	                       "idl_call *call"};
-	emit_wrapped(e, 0, arena_printf(a, "static inline int start_%s(", base), sargs, 3,
+	emit_wrapped(e, 0, arena_printf(a, "static inline int %s(", cn->start_static), sargs, 3,
 	             ")\n{\n");
 	emit(e, "\tcall->txid = idl_endpoint_txid(ep);\n");
 	emit(e, "\tcall->inline_bytes = (uint32_t)sizeof(%s);\n", m->reply->c_name);
 	emit(e, "\tint err = ep->ops->call_begin(ep, call);\n");
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\terr = send_%s(ep, req, call->txid);\n", m->request->c_name);
+	emit(e, "\terr = %s(ep, req, call->txid);\n", m->request->cnames.send);
 	emit(e, "\tif (err != IDL_OK)\n\t\tep->ops->call_end(ep, call);\n");
 	emit(e, "\treturn err;\n}\n\n");
 
@@ -82,25 +79,22 @@ static void gen_call_parts(rpc_gen *g, decl *iface, method *m)
 	size_t n = 0;
 	fargs[n++] = "idl_endpoint *ep";
 	fargs[n++] = "idl_call *call";
-	fargs[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
+	fargs[n++] = arena_printf(a, "%s *buf", cn->reply_buffer);
 	n += reply_params(g, m, fargs + n);
-	emit_wrapped(e, 0, arena_printf(a, "static inline int finish_%s(", base), fargs, n,
+	emit_wrapped(e, 0, arena_printf(a, "static inline int %s(", cn->finish_static), fargs, n,
 	             ")\n{\n");
 	emit(e, "\tint err = idl_call_finish(ep, call);\n");
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
 	if (err_enum) {
 		emit(e, "\tif (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {\n");
-		emit(e, "\t\terr = %s_error_validate(buf->bytes, call->size, error);\n", base);
+		emit(e, "\t\terr = %s(buf->bytes, call->size, error);\n", cn->error_validate);
 		emit(e, "\t\treturn err != IDL_OK ? err : IDL_E_REMOTE;\n\t}\n");
 	}
 	const char *vargs[] = {"buf->bytes", "call->size", "call->handles", "call->handle_count",
 	                       "reply"};
-	emit_wrapped(e, 1, arena_printf(a, "err = check_%s(", m->reply->c_name), vargs, 5, ");\n");
+	emit_wrapped(e, 1, arena_printf(a, "err = %s(", m->reply->cnames.check), vargs, 5, ");\n");
 	/* A reply that is not the method's may be a server's "not supported". */
-	const char *ns[] = {"buf->bytes", "call->size",
-	                    arena_printf(a, "%s_%s_ORDINAL", gen_upper(a, iface->c_name),
-	                                 sema_upper_case(a, m->name)),
-	                    "call->handle_count", "err"};
+	const char *ns[] = {"buf->bytes", "call->size", cn->ordinal, "call->handle_count", "err"};
 	emit(e, "\tif (err != IDL_OK)\n");
 	emit_wrapped(e, 2, "return idl_not_supported_or(", ns, 5, ");\n");
 	emit(e, "\treturn IDL_OK;\n}\n\n");
@@ -110,16 +104,13 @@ static void gen_stub(rpc_gen *g, decl *iface, method *m)
 {
 	emitter *e = g->e;
 	arena *a = g->a;
-	const char *base = base_name(g, iface, m);
+	const method_c_names *cn = &m->cnames;
 	emit(e, "/* %s: %s.%s */\n", gen_where(g->c, m->loc), iface->name, m->name);
 	if (m->kind == METHOD_EVENT) {
 		const char *args[] = {"idl_endpoint *ep",
 		                      arena_printf(a, "const %s *event", m->request->c_name)};
-		emit_wrapped(
-		    e, 0,
-		    arena_printf(a, "int %s_send_%s(", iface->c_name, sema_snake_case(a, m->name)),
-		    args, 2, ")\n{\n");
-		emit(e, "\treturn send_%s(ep, event, 0);\n}\n\n", m->request->c_name);
+		emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->call), args, 2, ")\n{\n");
+		emit(e, "\treturn %s(ep, event, 0);\n}\n\n", m->request->cnames.send);
 		return;
 	}
 	const char *args[5];
@@ -127,47 +118,47 @@ static void gen_stub(rpc_gen *g, decl *iface, method *m)
 	args[n++] = "idl_endpoint *ep";
 	args[n++] = arena_printf(a, "const %s *req", m->request->c_name);
 	if (m->kind == METHOD_ONE_WAY) {
-		emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ")\n{\n");
-		emit(e, "\treturn send_%s(ep, req, 0);\n}\n\n", m->request->c_name);
+		emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->call), args, n, ")\n{\n");
+		emit(e, "\treturn %s(ep, req, 0);\n}\n\n", m->request->cnames.send);
 		return;
 	}
-	gen_call_parts(g, iface, m);
+	gen_call_parts(g, m);
 	uint32_t handles = at_least_one(m->reply->shape.max_handles);
 	const char *rargs[2];
 	size_t r = reply_params(g, m, rargs);
 	const char *pass_reply = r == 2 ? "reply, error" : "reply";
 
 	/* The synchronous stub: a call on the stack, started and finished. */
-	args[n++] = arena_printf(a, "%s_reply_buffer *buf", base);
+	args[n++] = arena_printf(a, "%s *buf", cn->reply_buffer);
 	for (size_t i = 0; i < r; i++)
 		args[n++] = rargs[i];
-	emit_wrapped(e, 0, arena_printf(a, "int %s(", base), args, n, ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->call), args, n, ")\n{\n");
 	emit(e, "\tidl_typed_handle handles[%u];\n", handles);
 	emit(e, "\tidl_call call;\n");
 	emit(e, "\tidl_call_init(&call, buf->bytes, sizeof(buf->bytes), handles, %u);\n", handles);
-	emit(e, "\tint err = start_%s(ep, req, &call);\n", base);
+	emit(e, "\tint err = %s(ep, req, &call);\n", cn->start_static);
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\treturn finish_%s(ep, &call, buf, %s);\n}\n\n", base, pass_reply);
+	emit(e, "\treturn %s(ep, &call, buf, %s);\n}\n\n", cn->finish_static, pass_reply);
 
 	/* The same in two halves, the call in the caller's <method>_pending. */
 	emit(e, "/* %s: %s.%s, started */\n", gen_where(g->c, m->loc), iface->name, m->name);
 	const char *sargs[] = {"idl_endpoint *ep",
 	                       arena_printf(a, "const %s *req", m->request->c_name),
-	                       arena_printf(a, "%s_pending *p", base)};
-	emit_wrapped(e, 0, arena_printf(a, "int %s_start(", base), sargs, 3, ")\n{\n");
+	                       arena_printf(a, "%s *p", cn->pending)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->start), sargs, 3, ")\n{\n");
 	const char *init[] = {"&p->call", "p->buf.bytes", "sizeof(p->buf.bytes)", "p->handles",
 	                      arena_printf(a, "%uu", handles)};
 	emit_wrapped(e, 1, "idl_call_init(", init, 5, ");\n");
-	emit(e, "\treturn start_%s(ep, req, &p->call);\n}\n\n", base);
+	emit(e, "\treturn %s(ep, req, &p->call);\n}\n\n", cn->start_static);
 	emit(e, "/* %s: %s.%s, finished */\n", gen_where(g->c, m->loc), iface->name, m->name);
 	const char *fargs[4];
 	size_t k = 0;
 	fargs[k++] = "idl_endpoint *ep";
-	fargs[k++] = arena_printf(a, "%s_pending *p", base);
+	fargs[k++] = arena_printf(a, "%s *p", cn->pending);
 	for (size_t i = 0; i < r; i++)
 		fargs[k++] = rargs[i];
-	emit_wrapped(e, 0, arena_printf(a, "int %s_finish(", base), fargs, k, ")\n{\n");
-	emit(e, "\treturn finish_%s(ep, &p->call, &p->buf, %s);\n}\n\n", base, pass_reply);
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->finish), fargs, k, ")\n{\n");
+	emit(e, "\treturn %s(ep, &p->call, &p->buf, %s);\n}\n\n", cn->finish_static, pass_reply);
 }
 
 /* static int serve_<method>(...): validate, call the handler, reply. */
@@ -175,15 +166,15 @@ static void gen_serve(rpc_gen *g, decl *iface, method *m)
 {
 	emitter *e = g->e;
 	arena *a = g->a;
-	const char *base = base_name(g, iface, m);
+	const method_c_names *cn = &m->cnames;
 	decl *err_enum = gen_error_enum(m);
 	const char *args[GEN_DISPATCH_PARAMS];
 	gen_dispatch_params(a, iface, args);
-	emit_wrapped(e, 0, arena_printf(a, "static int serve_%s(", base), args, GEN_DISPATCH_PARAMS,
+	emit_wrapped(e, 0, arena_printf(a, "static int %s(", cn->serve), args, GEN_DISPATCH_PARAMS,
 	             ")\n{\n");
 	emit(e, "\tconst %s *req;\n", m->request->c_name);
 	const char *check[] = {"frame", "size", "handles", "handle_count", "&req"};
-	emit_wrapped(e, 1, arena_printf(a, "int err = check_%s(", m->request->c_name), check, 5,
+	emit_wrapped(e, 1, arena_printf(a, "int err = %s(", m->request->cnames.check), check, 5,
 	             ");\n");
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
 	emit(e, "\tif (h->%s == NULL) /* the client is told at once */\n", m->name);
@@ -204,7 +195,7 @@ static void gen_serve(rpc_gen *g, decl *iface, method *m)
 		emit(e, "\t\terr = r->ep->ops->send_begin(r->ep, IDL_ERROR_FRAME_BYTES, &out);\n");
 		emit(e, "\t\tif (err != IDL_OK)\n\t\t\treturn err;\n");
 		const char *enc[] = {"r->txid", "error", "out", "IDL_ERROR_FRAME_BYTES"};
-		emit_wrapped(e, 2, arena_printf(a, "int64_t n = %s_error_encode(", base), enc, 4,
+		emit_wrapped(e, 2, arena_printf(a, "int64_t n = %s(", cn->error_encode), enc, 4,
 		             ");\n");
 		emit(e, "\t\treturn idl_send_finish(r->ep, n, NULL, 0);\n\t}\n");
 	} else {
@@ -212,7 +203,7 @@ static void gen_serve(rpc_gen *g, decl *iface, method *m)
 		emit(e, "\tif (err == IDL_DEFERRED)\n\t\treturn IDL_OK;\n");
 	}
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
-	emit(e, "\treturn send_%s(r->ep, &reply, r->txid);\n}\n\n", m->reply->c_name);
+	emit(e, "\treturn %s(r->ep, &reply, r->txid);\n}\n\n", m->reply->cnames.send);
 }
 
 /*
@@ -223,37 +214,36 @@ static void gen_deferred(rpc_gen *g, decl *iface, method *m)
 {
 	emitter *e = g->e;
 	arena *a = g->a;
-	const char *base = base_name(g, iface, m);
-	const char *max = arena_printf(a, "%s_MAX_BYTES", gen_upper(a, m->reply->c_name));
+	const method_c_names *cn = &m->cnames;
+	const char *max = m->reply->cnames.max_bytes;
+	const char *token = arena_printf(a, "%s *t", cn->token);
 	emit(e, "/* %s: %s.%s, deferred */\n", gen_where(g->c, m->loc), iface->name, m->name);
-	const char *dargs[] = {"idl_request *r", arena_printf(a, "%s_token *t", base)};
-	emit_wrapped(e, 0, arena_printf(a, "int %s_defer(", base), dargs, 2, ")\n{\n");
+	const char *dargs[] = {"idl_request *r", token};
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->defer), dargs, 2, ")\n{\n");
 	emit(e, "\treturn idl_defer(r, &t->token);\n}\n\n");
 
-	const char *oargs[] = {arena_printf(a, "%s_token *t", base),
-	                       arena_printf(a, "const %s *reply", m->reply->c_name)};
-	emit_wrapped(e, 0, arena_printf(a, "int %s_reply_ok(", base), oargs, 2, ")\n{\n");
+	const char *oargs[] = {token, arena_printf(a, "const %s *reply", m->reply->c_name)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->reply_ok), oargs, 2, ")\n{\n");
 	emit(e, "\tidl_typed_handle handles[%u];\n", at_least_one(m->reply->shape.max_handles));
 	emit(e, "\tuint32_t handle_count = 0;\n");
 	emit(e, "\tvoid *frame;\n");
 	emit(e, "\tint err = idl_reply_begin(&t->token, %s, &frame);\n", max);
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
 	const char *enc[] = {"reply", "t->token.txid", "frame", max, "handles", "&handle_count"};
-	emit_wrapped(e, 1, arena_printf(a, "int64_t size = %s_encode(", m->reply->c_name), enc, 6,
+	emit_wrapped(e, 1, arena_printf(a, "int64_t size = %s(", m->reply->cnames.encode), enc, 6,
 	             ");\n");
 	emit(e, "\treturn idl_reply_finish(&t->token, size, handles, handle_count);\n}\n\n");
 
 	decl *err_enum = gen_error_enum(m);
 	if (err_enum == NULL)
 		return;
-	const char *eargs[] = {arena_printf(a, "%s_token *t", base),
-	                       arena_printf(a, "%s error", err_enum->c_name)};
-	emit_wrapped(e, 0, arena_printf(a, "int %s_reply_error(", base), eargs, 2, ")\n{\n");
+	const char *eargs[] = {token, arena_printf(a, "%s error", err_enum->c_name)};
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->reply_error), eargs, 2, ")\n{\n");
 	emit(e, "\tvoid *frame;\n");
 	emit(e, "\tint err = idl_reply_begin(&t->token, IDL_ERROR_FRAME_BYTES, &frame);\n");
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
 	const char *enc2[] = {"t->token.txid", "error", "frame", "IDL_ERROR_FRAME_BYTES"};
-	emit_wrapped(e, 1, arena_printf(a, "int64_t size = %s_error_encode(", base), enc2, 4,
+	emit_wrapped(e, 1, arena_printf(a, "int64_t size = %s(", cn->error_encode), enc2, 4,
 	             ");\n");
 	emit(e, "\treturn idl_reply_finish(&t->token, size, NULL, 0);\n}\n\n");
 }
@@ -263,7 +253,7 @@ static void gen_interface_descriptor(rpc_gen *g, decl *iface)
 {
 	emitter *e = g->e;
 	arena *a = g->a;
-	const char *upper = gen_upper(a, iface->c_name);
+	const decl_c_names *cn = &iface->cnames;
 	uint64_t max_request = 0;
 	for (method *m = iface->methods; m != NULL; m = m->next)
 		if (m->kind != METHOD_EVENT && m->request->max_frame_bytes > max_request)
@@ -274,20 +264,20 @@ static void gen_interface_descriptor(rpc_gen *g, decl *iface)
 	                      "size_t size",
 	                      "const idl_typed_handle *handles",
 	                      "uint32_t handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "static int dispatch_%s(", iface->c_name), args, 6,
+	emit_wrapped(e, 0, arena_printf(a, "static int %s(", cn->dispatch_static), args, 6,
 	             ")\n{\n");
 	const char *pass[] = {"h", "r", "frame", "size", "handles", "handle_count"};
-	emit_wrapped(e, 1, arena_printf(a, "return %s_dispatch(", iface->c_name), pass, 6, ");\n");
+	emit_wrapped(e, 1, arena_printf(a, "return %s(", cn->dispatch), pass, 6, ");\n");
 	emit(e, "}\n\n");
-	emit(e, "const idl_interface %s_interface = {\n", iface->c_name);
+	emit(e, "const idl_interface %s = {\n", cn->interface);
 	emit(e, "    .name = \"%s%s%s\",\n", iface->file->package, *iface->file->package ? "." : "",
 	     iface->name);
-	emit(e, "    .protocol = %s_PROTOCOL,\n", upper);
-	emit(e, "    .max_frame_bytes = %s_MAX_FRAME_BYTES,\n", upper);
+	emit(e, "    .protocol = %s,\n", cn->protocol);
+	emit(e, "    .max_frame_bytes = %s,\n", cn->max_frame_bytes);
 	emit(e, "    .max_request_bytes = %lluu,\n", (unsigned long long)max_request);
-	emit(e, "    .version = %s_VERSION,\n", upper);
-	emit(e, "    .oldest = %s_OLDEST_VERSION,\n", upper);
-	emit(e, "    .dispatch = dispatch_%s,\n", iface->c_name);
+	emit(e, "    .version = %s,\n", cn->version);
+	emit(e, "    .oldest = %s,\n", cn->oldest_version);
+	emit(e, "    .dispatch = %s,\n", cn->dispatch_static);
 	emit(e, "};\n\n");
 }
 
@@ -295,20 +285,18 @@ static void gen_dispatch(rpc_gen *g, decl *iface)
 {
 	emitter *e = g->e;
 	arena *a = g->a;
-	const char *upper = gen_upper(a, iface->c_name);
 	const char *args[GEN_DISPATCH_PARAMS];
 	gen_dispatch_params(a, iface, args);
-	emit_wrapped(e, 0, arena_printf(a, "int %s_dispatch(", iface->c_name), args,
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", iface->cnames.dispatch), args,
 	             GEN_DISPATCH_PARAMS, ")\n{\n");
 	emit(e, "\tif (size < IDL_FRAME_HEADER_BYTES)\n\t\treturn IDL_E_FRAME_SHORT;\n");
 	emit(e, "\tswitch (((const idl_frame_header *)frame)->ordinal) {\n");
 	for (method *m = iface->methods; m != NULL; m = m->next) {
 		if (m->kind == METHOD_EVENT)
 			continue;
-		emit(e, "\tcase %s_%s_ORDINAL:\n", upper, sema_upper_case(a, m->name));
+		emit(e, "\tcase %s:\n", m->cnames.ordinal);
 		const char *call[] = {"h", "r", "frame", "size", "handles", "handle_count"};
-		emit_wrapped(e, 2, arena_printf(a, "return serve_%s(", base_name(g, iface, m)),
-		             call, 6, ");\n");
+		emit_wrapped(e, 2, arena_printf(a, "return %s(", m->cnames.serve), call, 6, ");\n");
 	}
 	emit(e, "\tdefault:\n\t\treturn IDL_E_ORDINAL;\n\t}\n}\n\n");
 	gen_interface_descriptor(g, iface);
@@ -318,10 +306,9 @@ static void gen_event_dispatch(rpc_gen *g, decl *iface)
 {
 	emitter *e = g->e;
 	arena *a = g->a;
-	const char *upper = gen_upper(a, iface->c_name);
 	const char *args[GEN_EVENT_DISPATCH_PARAMS];
 	gen_event_dispatch_params(a, iface, args);
-	emit_wrapped(e, 0, arena_printf(a, "int %s_event_dispatch(", iface->c_name), args,
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", iface->cnames.event_dispatch), args,
 	             GEN_EVENT_DISPATCH_PARAMS, ")\n{\n");
 	emit(e, "\tint err;\n");
 	emit(e, "\tif (size < IDL_FRAME_HEADER_BYTES)\n\t\treturn IDL_E_FRAME_SHORT;\n");
@@ -329,9 +316,9 @@ static void gen_event_dispatch(rpc_gen *g, decl *iface)
 	for (method *m = iface->methods; m != NULL; m = m->next) {
 		if (m->kind != METHOD_EVENT)
 			continue;
-		emit(e, "\tcase %s_%s_ORDINAL:\n", upper, sema_upper_case(a, m->name));
+		emit(e, "\tcase %s:\n", m->cnames.ordinal);
 		const char *check[] = {"frame", "size", "handles", "handle_count"};
-		emit_wrapped(e, 2, arena_printf(a, "err = %s_validate(", m->request->c_name), check,
+		emit_wrapped(e, 2, arena_printf(a, "err = %s(", m->request->cnames.validate), check,
 		             4, ");\n");
 		emit(e, "\t\tif (err != IDL_OK)\n\t\t\treturn err;\n");
 		emit(e, "\t\tif (h->%s == NULL)\n\t\t\treturn IDL_E_NO_HANDLER;\n", m->name);

@@ -187,9 +187,7 @@ static member *members_of(ir *r, const json *list, bool valued)
 {
 	member *head = NULL, **tail = &head;
 	for (json *item = list != NULL ? list->first : NULL; item != NULL; item = item->next) {
-		member *m = arena_alloc(r->a, sizeof(member));
-		m->name = text(r, item, "name");
-		m->loc = item->loc;
+		member *m = ast_member(r->a, item->loc, NULL, text(r, item, "name"), NULL, NULL);
 		m->added = (uint32_t)number_or(item, "added", 1);
 		if (valued)
 			m->value = constant(r, item->loc, number(r, item, "value"));
@@ -225,11 +223,8 @@ static void member_types(ir *r, member *list, const json *items)
 
 static decl *message_of(ir *r, decl *iface, method *m, const json *j, const char *suffix)
 {
-	decl *msg = arena_alloc(r->a, sizeof(decl));
-	msg->kind = DECL_STRUCT;
-	msg->name = arena_printf(r->a, "%s.%s %s", iface->name, m->name, suffix);
-	msg->loc = j->loc;
-	msg->file = iface->file;
+	decl *msg = ast_decl(r->a, iface->file, j->loc, DECL_STRUCT,
+	                     arena_printf(r->a, "%s.%s %s", iface->name, m->name, suffix));
 	msg->is_message = true;
 	msg->message_of = m;
 	msg->interface_of = iface;
@@ -247,9 +242,8 @@ static void methods_of(ir *r, decl *d, const json *j)
 	json *list = need(r, j, "methods", JSON_ARRAY);
 	method **tail = &d->methods;
 	for (json *item = list != NULL ? list->first : NULL; item != NULL; item = item->next) {
-		method *m = arena_alloc(r->a, sizeof(method));
-		m->name = text(r, item, "name");
-		m->loc = item->loc;
+		method *m =
+		    ast_method(r->a, item->loc, METHOD_TWO_WAY, text(r, item, "name"), NULL);
 		m->ordinal_loc = item->loc;
 		const char *kind = text(r, item, "kind");
 		for (int k = 0; k < 3; k++)
@@ -366,10 +360,8 @@ bool ir_load(compilation *c, const char *path)
 	file **tail = &c->files;
 	for (json *jf = files != NULL ? files->first : NULL; jf != NULL && !r.failed;
 	     jf = jf->next) {
-		file *f = arena_alloc(r.a, sizeof(file));
-		f->path = text(&r, jf, "path");
+		file *f = ast_file(r.a, text(&r, jf, "path"), source);
 		f->package = text(&r, jf, "package");
-		f->source = source;
 		f->package_loc = jf->loc;
 		decl **dtail = &f->decls;
 		json *decls = need(&r, jf, "declarations", JSON_ARRAY);

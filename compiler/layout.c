@@ -10,11 +10,10 @@
  * much it does not.
  */
 #include "compile.h"
+#include "idl/assert.h"
+#include "wire.h"
 
 #include <string.h>
-
-/* Inline parts and frames stay well inside the u32 size field. */
-#define LARGEST_INLINE 0x7fffffffu
 
 typedef struct layout {
 	compilation *c;
@@ -61,23 +60,23 @@ static void shape_type(layout *l, type *t)
 		break;
 	case TYPE_STRING:
 	case TYPE_BYTES:
-		s->size = 16;
-		s->align = 8;
+		s->size = WIRE_REF_BYTES;
+		s->align = WIRE_REF_ALIGN;
 		s->has_ool = true;
 		s->needs_check = true;
-		s->max_ool = align_up(t->count + (t->kind == TYPE_STRING), 8);
+		s->max_ool = align_up(t->count + (t->kind == TYPE_STRING), WIRE_ALIGN);
 		break;
 	case TYPE_VECTOR: {
 		shape_type(l, t->element);
 		const wire_shape *e = &t->element->shape;
-		s->size = 16;
-		s->align = 8;
+		s->size = WIRE_REF_BYTES;
+		s->align = WIRE_REF_ALIGN;
 		s->has_ool = true;
 		s->needs_check = true;
 		s->has_handles = e->has_handles;
 		s->open_ool = e->open_ool;
-		s->max_ool =
-		    align_up(mul_sat(t->count, e->size), 8) + mul_sat(t->count, e->max_ool);
+		s->max_ool = align_up(mul_sat(t->count, e->size), WIRE_ALIGN) +
+		             mul_sat(t->count, e->max_ool);
 		s->max_handles = clamp_u32(mul_sat(t->count, e->max_handles));
 		break;
 	}
@@ -108,8 +107,7 @@ static void shape_type(layout *l, type *t)
 		break;
 	}
 	case TYPE_NAMED:
-		if (t->target == NULL)
-			break;
+		IDL_ASSERT(t->target != NULL); /* sema resolved every name */
 		lay_out_decl(l, t->target);
 		*s = t->target->shape;
 		break;
@@ -127,7 +125,7 @@ static uint64_t start_version(layout *l, decl *d, member *m, uint64_t offset)
 	uint32_t n = d->version_count;
 	if (n > 0 && m->added == d->versions[n - 1])
 		return offset;
-	uint64_t at = align_up(offset, 8);
+	uint64_t at = align_up(offset, WIRE_ALIGN);
 	if (n > 0)
 		d->version_inline[n - 1] = (uint32_t)at;
 	d->versions[n] = m->added;
@@ -140,8 +138,8 @@ static void lay_out_struct(layout *l, decl *d)
 {
 	wire_shape *s = &d->shape;
 	/* A message's fields follow the frame header. */
-	uint64_t offset = d->is_message ? 24 : 0;
-	uint32_t align = d->is_message ? 8 : 1;
+	uint64_t offset = d->is_message ? IDL_FRAME_HEADER_BYTES : 0;
+	uint32_t align = d->is_message ? WIRE_ALIGN : 1;
 	if (d->is_message) {
 		size_t n = 1;
 		for (member *m = d->members; m != NULL; m = m->next)
@@ -220,16 +218,16 @@ static void lay_out_union(layout *l, decl *d)
 	if (d->flexible) {
 		/* The envelope (idl_envelope: 8 bytes, aligned to 4) follows the
 		 * tag; unknown variants are skipped by what it counts. */
-		uint64_t envelope = align_up(tag, 4);
+		uint64_t envelope = align_up(tag, WIRE_ENVELOPE_ALIGN);
 		d->envelope_offset = (uint32_t)envelope;
 		/* A variant this version does not know may have out-of-line
 		 * blocks, which the envelope steps over: the frame can hold more
 		 * than the known variants' blocks. */
 		s->has_ool = true;
 		s->open_ool = true;
-		payload_offset = align_up(envelope + 8, payload_align);
-		if (align < 4)
-			align = 4;
+		payload_offset = align_up(envelope + WIRE_ENVELOPE_BYTES, payload_align);
+		if (align < WIRE_ENVELOPE_ALIGN)
+			align = WIRE_ENVELOPE_ALIGN;
 	}
 	for (member *m = d->members; m != NULL; m = m->next)
 		m->offset = (uint32_t)payload_offset;
@@ -289,7 +287,7 @@ static void lay_out_message(layout *l, decl *iface, decl *msg, const char *what)
 		else
 			diag_note(l->d, iface->loc,
 			          "raise the limit with @max_frame(N) on the interface");
-	} else if (msg->shape.max_handles > 64) {
+	} else if (msg->shape.max_handles > IDL_MAX_HANDLES) {
 		diag_error(l->d, "too-many-handles", msg->message_of->loc,
 		           "the %s of '%s.%s' can carry %u handles; the limit is 64", what,
 		           iface->name, msg->message_of->name, msg->shape.max_handles);
@@ -299,6 +297,8 @@ static void lay_out_message(layout *l, decl *iface, decl *msg, const char *what)
 void layout_compute(compilation *c)
 {
 	layout l = {.c = c, .d = &c->diag};
+	/* Only a checked AST is laid out (compile_front_end). */
+	IDL_ASSERT(c->diag.errors == 0);
 	for (file *f = c->files; f != NULL; f = f->next) {
 		for (decl *d = f->decls; d != NULL; d = d->next) {
 			lay_out_decl(&l, d);

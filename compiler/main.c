@@ -10,12 +10,14 @@
  * file, or idlc's JSON IR when its name ends in .json). Exit status: 0 on
  * success (with --compat-with: the new version talks to the old one, maybe
  * after warnings about the C API), 1 when the input has errors or breaks
- * the wire, 2 on a usage or I/O problem.
+ * the wire (two input files whose outputs would have one name included),
+ * 2 on a usage or I/O problem. Everything is reported through diag and
+ * allocated in the compilation's arena.
  */
 #include "gen.h"
+#include "wire.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -80,7 +82,10 @@ static void usage(FILE *out)
 	        "  --help             print this help\n");
 }
 
-static bool parse_emit(const char *list, unsigned *emit)
+/* A problem with the command line or the file system: no source location. */
+#define NOWHERE ((loc){0})
+
+static bool parse_emit(diag_ctx *d, const char *list, unsigned *emit)
 {
 	*emit = 0;
 	while (*list) {
@@ -95,8 +100,8 @@ static bool parse_emit(const char *list, unsigned *emit)
 		else if (n == 4 && strncmp(list, "json", n) == 0)
 			*emit |= EMIT_JSON;
 		else {
-			fprintf(stderr, "idlc: error: unknown output '%.*s' in --emit\n", (int)n,
-			        list);
+			diag_error(d, "bad-option", NOWHERE, "unknown output '%.*s' in --emit",
+			           (int)n, list);
 			return false;
 		}
 		list += n + (comma ? 1 : 0);
@@ -109,12 +114,9 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 {
 	o->out_dir = ".";
 	o->emit = EMIT_HEADER | EMIT_SOURCE | EMIT_SUPPORT;
-	o->inputs = calloc((size_t)argc, sizeof(*o->inputs));
-	c->include_dirs = calloc((size_t)argc, sizeof(*c->include_dirs));
-	if (o->inputs == NULL || c->include_dirs == NULL) {
-		fputs("idlc: fatal: out of memory\n", stderr);
-		return 2;
-	}
+	diag_ctx *d = &c->diag;
+	o->inputs = arena_alloc(&c->arena, (size_t)argc * sizeof(*o->inputs));
+	c->include_dirs = arena_alloc(&c->arena, (size_t)argc * sizeof(*c->include_dirs));
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *value = NULL;
@@ -122,7 +124,7 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 			usage(stdout);
 			return -1;
 		} else if (strcmp(a, "--version") == 0) {
-			printf("idlc %s (wire format %d)\n", IDLC_VERSION, 1);
+			printf("idlc %s (wire format %d)\n", IDLC_VERSION, IDL_WIRE_VERSION);
 			return -1;
 		} else if (strcmp(a, "--check") == 0) {
 			o->check_only = true;
@@ -133,14 +135,14 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 		} else if (strcmp(a, "--per-file") == 0) {
 			o->per_file = true;
 		} else if (strncmp(a, "--emit=", 7) == 0) {
-			if (!parse_emit(a + 7, &o->emit))
+			if (!parse_emit(d, a + 7, &o->emit))
 				return 2;
 			o->emit_given = true;
 		} else if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 ||
 		           strcmp(a, "--depfile") == 0 || strcmp(a, "--emit") == 0 ||
 		           strcmp(a, "--compat-with") == 0) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "idlc: error: '%s' needs a value\n", a);
+				diag_error(d, "bad-option", NOWHERE, "'%s' needs a value", a);
 				return 2;
 			}
 			value = argv[++i];
@@ -149,7 +151,7 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 			else if (a[1] == 'I')
 				c->include_dirs[c->include_count++] = value;
 			else if (strcmp(a, "--emit") == 0) {
-				if (!parse_emit(value, &o->emit))
+				if (!parse_emit(d, value, &o->emit))
 					return 2;
 				o->emit_given = true;
 			} else if (strcmp(a, "--compat-with") == 0)
@@ -161,8 +163,8 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 		} else if (strncmp(a, "-o", 2) == 0 && a[2]) {
 			o->out_dir = a + 2;
 		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "idlc: error: unknown option '%s'\n", a);
-			fprintf(stderr, "idlc: note: run 'idlc --help' for the options\n");
+			diag_error(d, "bad-option", NOWHERE, "unknown option '%s'", a);
+			diag_note(d, NOWHERE, "run 'idlc --help' for the options");
 			return 2;
 		} else {
 			o->inputs[o->input_count++] = a;
@@ -173,31 +175,29 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 	if (o->per_file && !o->emit_given)
 		o->emit &= ~(unsigned)EMIT_SUPPORT;
 	if (o->input_count == 0) {
-		fprintf(stderr, "idlc: error: no input files\n");
+		diag_error(d, "no-input", NOWHERE, "no input files");
 		usage(stderr);
 		return 2;
 	}
 	if (o->compat_with != NULL && o->input_count != 1) {
-		fprintf(stderr, "idlc: error: --compat-with checks one new file against OLD\n");
+		diag_error(d, "bad-option", NOWHERE,
+		           "--compat-with checks one new file against OLD");
 		return 2;
 	}
 	return 0;
 }
 
-static bool write_file(const char *dir, const char *name, const char *text, size_t size)
+static bool write_file(compilation *c, const char *dir, const char *name, const char *text,
+                       size_t size)
 {
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *path = malloc(n);
-	if (path == NULL)
-		return false;
-	snprintf(path, n, "%s/%s", dir, name);
+	const char *path = arena_printf(&c->arena, "%s/%s", dir, name);
 	FILE *f = fopen(path, "wb");
 	bool ok = f != NULL && fwrite(text, 1, size, f) == size;
 	if (f != NULL && fclose(f) != 0)
 		ok = false;
 	if (!ok)
-		fprintf(stderr, "idlc: error: cannot write '%s': %s\n", path, strerror(errno));
-	free(path);
+		diag_error(&c->diag, "cannot-write", NOWHERE, "cannot write '%s': %s", path,
+		           strerror(errno));
 	return ok;
 }
 
@@ -221,28 +221,39 @@ static bool is_root(const compilation *c, const file *f)
 	return false;
 }
 
-/* Two inputs named alike (a/fs.idl, b/fs.idl) would write the same files. */
-static bool names_collide(const compilation *c)
+/* Whether C is written for f: every file, or with --per-file the named ones. */
+static bool writes_c(const options *o, const compilation *c, const file *f)
 {
-	for (const file *a = c->files; a != NULL; a = a->next) {
-		for (const file *b = a->next; b != NULL; b = b->next) {
-			if (strcmp(a->basename, b->basename) == 0) {
-				fprintf(stderr,
-				        "idlc: error: '%s' and '%s' would both write '%s.h'\n",
-				        a->path, b->path, a->basename);
-				return true;
-			}
+	return !o->per_file || is_root(c, f);
+}
+
+/* Two inputs named alike (a/fs.idl, b/fs.idl) would write the same files:
+ * an error in the input, reported before anything is written. */
+static bool names_collide(const options *o, compilation *c)
+{
+	strmap written;
+	strmap_init(&written, &c->arena);
+	bool collide = false;
+	for (file *f = c->files; f != NULL; f = f->next) {
+		if (!writes_c(o, c, f))
+			continue;
+		file *had = strmap_put(&written, f->basename, f);
+		if (had != f) {
+			diag_error(&c->diag, "output-clash", NOWHERE,
+			           "'%s' and '%s' would both write '%s.h'", had->path, f->path,
+			           f->basename);
+			collide = true;
 		}
 	}
-	return false;
+	return collide;
 }
 
 static bool write_depfile(const options *o, compilation *c)
 {
 	FILE *f = fopen(o->depfile, "w");
 	if (f == NULL) {
-		fprintf(stderr, "idlc: error: cannot write '%s': %s\n", o->depfile,
-		        strerror(errno));
+		diag_error(&c->diag, "cannot-write", NOWHERE, "cannot write '%s': %s", o->depfile,
+		           strerror(errno));
 		return false;
 	}
 	bool first = true;
@@ -254,8 +265,8 @@ static bool write_depfile(const options *o, compilation *c)
 	    {EMIT_HEADER, ".h", false}, {EMIT_SOURCE, ".c", false}, {EMIT_JSON, ".json", true}};
 	for (file *in = c->files; in != NULL; in = in->next) {
 		for (size_t i = 0; i < 3; i++) {
-			bool root_only = outs[i].roots_only || o->per_file;
-			if (!(o->emit & outs[i].bit) || (root_only && !is_root(c, in)))
+			bool written = outs[i].roots_only ? is_root(c, in) : writes_c(o, c, in);
+			if (!(o->emit & outs[i].bit) || !written)
 				continue;
 			fputs(first ? "" : " ", f);
 			first = false;
@@ -319,48 +330,51 @@ static int run(const options *o, compilation *c)
 		return 1;
 	if (o->check_only)
 		return 0;
+	if (names_collide(o, c))
+		return 1;
 	struct stat st;
 	if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		if (mkdir(o->out_dir, 0777) != 0) {
-			fprintf(stderr, "idlc: error: cannot create output directory '%s': %s\n",
-			        o->out_dir, strerror(errno));
+			diag_error(&c->diag, "cannot-write", NOWHERE,
+			           "cannot create output directory '%s': %s", o->out_dir,
+			           strerror(errno));
 			return 2;
 		}
 	}
-	if (names_collide(c))
-		return 2;
 	/* C for every file of the compilation: the named ones and what they
 	 * import, so that the output compiles on its own; with --per-file, for
 	 * the named ones alone. */
 	bool ok = true;
 	for (file *f = c->files; f != NULL; f = f->next) {
-		if (o->per_file && !is_root(c, f))
+		if (!writes_c(o, c, f))
 			continue;
 		if (o->emit & EMIT_HEADER) {
 			emitter e;
 			emit_init(&e, &c->arena);
 			gen_header(c, f, &e);
-			ok &= write_file(o->out_dir, arena_printf(&c->arena, "%s.h", f->basename),
-			                 e.text, e.length);
+			ok &=
+			    write_file(c, o->out_dir, arena_printf(&c->arena, "%s.h", f->basename),
+			               e.text, e.length);
 		}
 		if (o->emit & EMIT_SOURCE) {
 			emitter e;
 			emit_init(&e, &c->arena);
 			gen_source(c, f, &e);
-			ok &= write_file(o->out_dir, arena_printf(&c->arena, "%s.c", f->basename),
-			                 e.text, e.length);
+			ok &=
+			    write_file(c, o->out_dir, arena_printf(&c->arena, "%s.c", f->basename),
+			               e.text, e.length);
 		}
 		if ((o->emit & EMIT_JSON) && is_root(c, f)) {
 			emitter e;
 			emit_init(&e, &c->arena);
 			gen_json(c, &e);
-			ok &=
-			    write_file(o->out_dir, arena_printf(&c->arena, "%s.json", f->basename),
-			               e.text, e.length);
+			ok &= write_file(c, o->out_dir,
+			                 arena_printf(&c->arena, "%s.json", f->basename), e.text,
+			                 e.length);
 		}
 	}
 	if (o->emit & EMIT_SUPPORT)
-		ok &= write_file(o->out_dir, "idl_wire.h", idlc_support_header,
+		ok &= write_file(c, o->out_dir, "idl_wire.h", idlc_support_header,
 		                 strlen(idlc_support_header));
 	if (o->depfile)
 		ok &= write_depfile(o, c);
@@ -377,8 +391,6 @@ int main(int argc, char **argv)
 		status = run(&o, &c);
 	else if (status < 0)
 		status = 0;
-	free(o.inputs);
-	free((void *)c.include_dirs);
 	compile_free(&c);
 	return status;
 }

@@ -15,8 +15,11 @@ typedef struct parse_ctx {
 	diag_ctx *diag;
 	file *file;
 	uint32_t source;
+	/* The scanner's own state. */
 	uint32_t offset; /* scanner position, in bytes from the start of the source */
 	loc comment_start;
+	/* The parser's: parse.c keeps it from the tokens the parser is given,
+	 * for syntax errors. The scanner neither reads nor writes it. */
 	/* The braces still open, so an error can say what a '}' would close. */
 	loc *open_braces;
 	const char **open_what;
@@ -26,7 +29,7 @@ typedef struct parse_ctx {
 	const char *last_keyword;
 	const char *last_name;
 	bool expect_name;
-	/* The last two tokens the parser was given, for syntax errors. */
+	/* The last two tokens the parser was given. */
 	int last_token, previous_token;
 	loc last_loc, previous_loc;
 } parse_ctx;

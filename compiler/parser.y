@@ -52,10 +52,6 @@ static void idlc_yyerror(loc *at, void *scanner, parse_ctx *p, const char *msg);
 static char *join_docs(parse_ctx *p, char *docs, const char *line);
 static char *join_name(parse_ctx *p, const char *a, const char *b);
 static void split_name(parse_ctx *p, const char *qname, const char **qualifier, const char **name);
-static member *new_member(parse_ctx *p, loc at, const char *doc, const char *name, type *t, expr *value);
-static method *new_method(parse_ctx *p, loc at, method_kind kind, const char *name, member *params);
-static decl *new_decl(parse_ctx *p, loc at, decl_kind kind, const char *name);
-static reserved *new_reserved(parse_ctx *p, loc at, const char *name, expr *value);
 static void modifier(parse_ctx *p, decl *d, const char *word, loc at);
 /* Appends in O(1): a list under construction is a head and a tail. */
 #define LIST_ADD(list, item, type) list_add(&(list), (item), offsetof(type, next))
@@ -152,9 +148,7 @@ imports
 
 import
 	: IMPORT STRING ';' {
-		$$ = arena_alloc(p->arena, sizeof(import));
-		$$->path = $2;
-		$$->loc = @2;
+		$$ = ast_import(p->arena, @2, $2);
 	}
 	;
 
@@ -175,22 +169,13 @@ attrs
 	;
 
 attr
-	: '@' IDENT {
-		$$ = arena_alloc(p->arena, sizeof(attribute));
-		$$->name = $2;
-		$$->loc = @2;
-	}
-	| '@' IDENT '(' expr ')' {
-		$$ = arena_alloc(p->arena, sizeof(attribute));
-		$$->name = $2;
-		$$->loc = @2;
-		$$->arg = $4;
-	}
+	: '@' IDENT { $$ = ast_attribute(p->arena, @2, $2, NULL); }
+	| '@' IDENT '(' expr ')' { $$ = ast_attribute(p->arena, @2, $2, $4); }
 	;
 
 decl_body
 	: CONST IDENT ':' int_type '=' expr ';' {
-		$$ = new_decl(p, @2, DECL_CONST, $2);
+		$$ = ast_decl(p->arena, p->file, @2, DECL_CONST, $2);
 		$$->int_kind = (int_kind)$4;
 		$$->int_kind_loc = @4;
 		$$->value = $6;
@@ -198,11 +183,11 @@ decl_body
 	| enum_like
 	| IDENT enum_like { $$ = $2; modifier(p, $$, $1, @1); }
 	| STRUCT IDENT '{' fields '}' {
-		$$ = new_decl(p, @2, DECL_STRUCT, $2);
+		$$ = ast_decl(p->arena, p->file, @2, DECL_STRUCT, $2);
 		$$->members = $4.head;
 	}
 	| INTERFACE IDENT '{' methods '}' {
-		$$ = new_decl(p, @2, DECL_INTERFACE, $2);
+		$$ = ast_decl(p->arena, p->file, @2, DECL_INTERFACE, $2);
 		$$->methods = $4.items.head;
 		$$->reserveds = $4.reserved.head;
 	}
@@ -211,21 +196,21 @@ decl_body
 /* The declarations that `strict` or `flexible` may come before. */
 enum_like
 	: ENUM IDENT ':' int_type '{' enum_members '}' {
-		$$ = new_decl(p, @2, DECL_ENUM, $2);
+		$$ = ast_decl(p->arena, p->file, @2, DECL_ENUM, $2);
 		$$->int_kind = (int_kind)$4;
 		$$->int_kind_loc = @4;
 		$$->members = $6.items.head;
 		$$->reserveds = $6.reserved.head;
 	}
 	| BITS IDENT ':' int_type '{' enum_members '}' {
-		$$ = new_decl(p, @2, DECL_BITS, $2);
+		$$ = ast_decl(p->arena, p->file, @2, DECL_BITS, $2);
 		$$->int_kind = (int_kind)$4;
 		$$->int_kind_loc = @4;
 		$$->members = $6.items.head;
 		$$->reserveds = $6.reserved.head;
 	}
 	| UNION IDENT ':' int_type '{' variants '}' {
-		$$ = new_decl(p, @2, DECL_UNION, $2);
+		$$ = ast_decl(p->arena, p->file, @2, DECL_UNION, $2);
 		$$->int_kind = (int_kind)$4;
 		$$->int_kind_loc = @4;
 		$$->members = $6.items.head;
@@ -241,10 +226,10 @@ reserved_items
 	;
 
 reserved_item
-	: IDENT { $$ = new_reserved(p, @1, $1, NULL); }
-	| INTEGER { $$ = new_reserved(p, @1, NULL, ast_expr_int(p->arena, @1, $1)); }
+	: IDENT { $$ = ast_reserved(p->arena, @1, $1, NULL); }
+	| INTEGER { $$ = ast_reserved(p->arena, @1, NULL, ast_expr_int(p->arena, @1, $1)); }
 	| '-' INTEGER {
-		$$ = new_reserved(p, @$, NULL,
+		$$ = ast_reserved(p->arena, @$, NULL,
 		                  ast_expr_unary(p->arena, @$, '-', ast_expr_int(p->arena, @2, $2)));
 	}
 	;
@@ -259,7 +244,7 @@ enum_members
 	;
 
 enum_member
-	: docs IDENT '=' expr ';' { $$ = new_member(p, @2, $1, $2, NULL, $4); }
+	: docs IDENT '=' expr ';' { $$ = ast_member(p->arena, @2, $1, $2, NULL, $4); }
 	| error ';' { $$ = NULL; }
 	;
 
@@ -269,7 +254,7 @@ fields
 	;
 
 field
-	: docs IDENT ':' type ';' { $$ = new_member(p, @2, $1, $2, $4, NULL); }
+	: docs IDENT ':' type ';' { $$ = ast_member(p->arena, @2, $1, $2, $4, NULL); }
 	| error ';' { $$ = NULL; }
 	;
 
@@ -283,7 +268,7 @@ variants
 	;
 
 variant
-	: docs IDENT ':' type '=' expr ';' { $$ = new_member(p, @2, $1, $2, $4, $6); }
+	: docs IDENT ':' type '=' expr ';' { $$ = ast_member(p->arena, @2, $1, $2, $4, $6); }
 	| error ';' { $$ = NULL; }
 	;
 
@@ -305,18 +290,18 @@ method
 
 method_body
 	: IDENT '(' params_opt ')' ARROW '(' params_opt ')' error_opt ';' {
-		$$ = new_method(p, @1, METHOD_TWO_WAY, $1, $3);
+		$$ = ast_method(p->arena, @1, METHOD_TWO_WAY, $1, $3);
 		$$->has_reply = true;
 		$$->results = $7;
 		$$->error = $9;
 	}
 	| IDENT '(' params_opt ')' error_opt ';' {
 		/* No reply: sema reports it and suggests 'oneway' or '-> ()'. */
-		$$ = new_method(p, @1, METHOD_TWO_WAY, $1, $3);
+		$$ = ast_method(p->arena, @1, METHOD_TWO_WAY, $1, $3);
 		$$->error = $5;
 	}
-	| ONEWAY IDENT '(' params_opt ')' ';' { $$ = new_method(p, @2, METHOD_ONE_WAY, $2, $4); }
-	| EVENT IDENT '(' params_opt ')' ';' { $$ = new_method(p, @2, METHOD_EVENT, $2, $4); }
+	| ONEWAY IDENT '(' params_opt ')' ';' { $$ = ast_method(p->arena, @2, METHOD_ONE_WAY, $2, $4); }
+	| EVENT IDENT '(' params_opt ')' ';' { $$ = ast_method(p->arena, @2, METHOD_EVENT, $2, $4); }
 	;
 
 error_opt
@@ -336,7 +321,7 @@ params
 
 param
 	: attrs IDENT ':' type default_opt {
-		$$ = new_member(p, @2, NULL, $2, $4, NULL);
+		$$ = ast_member(p->arena, @2, NULL, $2, $4, NULL);
 		$$->attrs = $1.head;
 		$$->fallback = $5;
 	}
@@ -615,46 +600,6 @@ static void split_name(parse_ctx *p, const char *qname, const char **qualifier, 
 		*qualifier = arena_strndup(p->arena, qname, (size_t)(dot - qname));
 		*name = dot + 1;
 	}
-}
-
-static member *new_member(parse_ctx *p, loc at, const char *doc, const char *name, type *t, expr *value)
-{
-	member *m = arena_alloc(p->arena, sizeof(member));
-	m->loc = at;
-	m->doc = doc;
-	m->name = name;
-	m->type = t;
-	m->value = value;
-	return m;
-}
-
-static method *new_method(parse_ctx *p, loc at, method_kind kind, const char *name, member *params)
-{
-	method *m = arena_alloc(p->arena, sizeof(method));
-	m->kind = kind;
-	m->loc = at;
-	m->name = name;
-	m->params = params;
-	return m;
-}
-
-static decl *new_decl(parse_ctx *p, loc at, decl_kind kind, const char *name)
-{
-	decl *d = arena_alloc(p->arena, sizeof(decl));
-	d->kind = kind;
-	d->loc = at;
-	d->name = name;
-	d->file = p->file;
-	return d;
-}
-
-static reserved *new_reserved(parse_ctx *p, loc at, const char *name, expr *value)
-{
-	reserved *r = arena_alloc(p->arena, sizeof(reserved));
-	r->loc = at;
-	r->name = name;
-	r->value = value;
-	return r;
 }
 
 /* `strict` or `flexible` before enum, bits or union. */

@@ -11,13 +11,9 @@
 #include "compile.h"
 #include "parser.h"
 #include "suggest.h"
+#include "wire.h"
 
 #include <string.h>
-
-/* The largest bound of a string, bytes or vector, and of a fixed array. */
-#define MAX_BOUND   0x7fffffffu
-#define MAX_ORDINAL 0x7fffffffu
-#define MAX_VERSION 0xffffu
 
 enum {
 	UNVISITED,
@@ -34,67 +30,12 @@ typedef struct sema {
 	compilation *c;
 	arena *a;
 	diag_ctx *d;
-	strmap c_names;         /* C identifier -> the description of its owner */
 	decl *cycle_start;      /* while a recursive type's path is being reported */
 	cycle_step *cycle_path; /* one step per struct or union of the compilation at most */
 	size_t cycle_length;
 } sema;
 
-typedef struct c_name_owner {
-	const char *what;
-	loc loc;
-} c_name_owner;
-
-const char *sema_snake_case(arena *a, const char *name)
-{
-	size_t n = strlen(name);
-	char *out = arena_alloc(a, n * 2 + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = name[i];
-		bool upper = ch >= 'A' && ch <= 'Z';
-		if (upper && i > 0 && name[i - 1] != '_' && name[i - 1] != '.') {
-			char prev = name[i - 1];
-			bool prev_lower =
-			    (prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9');
-			bool next_lower = i + 1 < n && name[i + 1] >= 'a' && name[i + 1] <= 'z';
-			bool prev_upper = prev >= 'A' && prev <= 'Z';
-			if (prev_lower || (prev_upper && next_lower))
-				out[o++] = '_';
-		}
-		if (ch == '.')
-			ch = '_';
-		out[o++] = upper ? (char)(ch - 'A' + 'a') : ch;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-const char *sema_upper_case(arena *a, const char *name)
-{
-	const char *snake = sema_snake_case(a, name);
-	char *out = arena_strdup(a, snake);
-	for (char *p = out; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	return out;
-}
-
 /* ---- names ---- */
-
-static void claim_c_name(sema *s, const char *name, const char *what, loc at)
-{
-	c_name_owner *owner = arena_alloc(s->a, sizeof(*owner));
-	owner->what = what;
-	owner->loc = at;
-	c_name_owner *had = strmap_put(&s->c_names, name, owner);
-	if (had != owner) {
-		diag_error(s->d, "c-name-clash", at,
-		           "%s maps to the C name '%s', which %s already has", what, name,
-		           had->what);
-		diag_note(s->d, had->loc, "%s is declared here", had->what);
-	}
-}
 
 static void declare_symbols(sema *s, file *f)
 {
@@ -588,18 +529,12 @@ static uint32_t derive_ordinal(const char *package, const char *interface, const
 
 static decl *make_message(sema *s, decl *iface, method *m, member *fields, const char *suffix)
 {
-	decl *msg = arena_alloc(s->a, sizeof(decl));
-	msg->kind = DECL_STRUCT;
-	msg->name = arena_printf(s->a, "%s.%s %s", iface->name, m->name, suffix);
-	msg->loc = m->loc;
-	msg->file = iface->file;
+	decl *msg = ast_decl(s->a, iface->file, m->loc, DECL_STRUCT,
+	                     arena_printf(s->a, "%s.%s %s", iface->name, m->name, suffix));
 	msg->members = fields;
 	msg->is_message = true;
 	msg->message_of = m;
 	msg->interface_of = iface;
-	msg->c_name = arena_printf(s->a, "%s%s_%s_%s", iface->file->c_prefix,
-	                           sema_snake_case(s->a, iface->name),
-	                           sema_snake_case(s->a, m->name), suffix);
 	check_struct(s, msg);
 	return msg;
 }
@@ -684,9 +619,6 @@ static bool attribute_value(sema *s, file *f, attribute *a, uint64_t lo, uint64_
 	*out = (uint64_t)v;
 	return true;
 }
-
-#define DEFAULT_MAX_FRAME 65536u
-#define LARGEST_FRAME     0xfffffff8u
 
 /* @added(N) of a method or parameter of interface d: 1 when absent. */
 static uint32_t added_version(sema *s, decl *d, attribute *attrs)
@@ -1076,105 +1008,21 @@ static bool find_cycle(sema *s, decl *d)
 	return cycle;
 }
 
-/* ---- C names ---- */
-
-static void claim_decl_names(sema *s, decl *d)
-{
-	const char *prefix = d->file->c_prefix;
-	const char *upper_prefix = sema_upper_case(s->a, prefix);
-	const char *what = arena_printf(s->a, "%s '%s'", ast_decl_kind_name(d->kind), d->name);
-	switch (d->kind) {
-	case DECL_CONST:
-		claim_c_name(
-		    s, arena_printf(s->a, "%s%s", upper_prefix, sema_upper_case(s->a, d->name)),
-		    what, d->loc);
-		return;
-	case DECL_ENUM:
-	case DECL_BITS:
-		claim_c_name(s,
-		             arena_printf(s->a, "%s_%s", d->c_name,
-		                          d->kind == DECL_ENUM ? "name" : "format"),
-		             what, d->loc);
-		claim_c_name(s,
-		             d->kind == DECL_ENUM
-		                 ? arena_printf(s->a, "%s_is_valid", d->c_name)
-		                 : arena_printf(s->a, "%s_MASK", sema_upper_case(s->a, d->c_name)),
-		             what, d->loc);
-		/* fall through */
-	case DECL_UNION:
-		claim_c_name(s, d->c_name, what, d->loc);
-		for (member *m = d->members; m != NULL; m = m->next)
-			claim_c_name(s,
-			             arena_printf(s->a, "%s_%s", sema_upper_case(s->a, d->c_name),
-			                          sema_upper_case(s->a, m->name)),
-			             arena_printf(s->a, "member '%s.%s'", d->name, m->name),
-			             m->loc);
-		return;
-	case DECL_STRUCT:
-		claim_c_name(s, d->c_name, what, d->loc);
-		return;
-	case DECL_INTERFACE:
-		break;
-	}
-	const char *base = d->c_name;
-	claim_c_name(s, d->channel_c_name, what, d->loc);
-	claim_c_name(s, arena_printf(s->a, "%s_PROTOCOL", sema_upper_case(s->a, base)), what,
-	             d->loc);
-	claim_c_name(s, arena_printf(s->a, "%s_VERSION", sema_upper_case(s->a, base)), what,
-	             d->loc);
-	claim_c_name(s, arena_printf(s->a, "%s_OLDEST_VERSION", sema_upper_case(s->a, base)), what,
-	             d->loc);
-	claim_c_name(s, arena_printf(s->a, "%s_handlers", base), what, d->loc);
-	claim_c_name(s, arena_printf(s->a, "%s_interface", base), what, d->loc);
-	claim_c_name(s, arena_printf(s->a, "%s_dispatch", base), what, d->loc);
-	claim_c_name(s, arena_printf(s->a, "%s_event_handlers", base), what, d->loc);
-	claim_c_name(s, arena_printf(s->a, "%s_event_dispatch", base), what, d->loc);
-	for (method *m = d->methods; m != NULL; m = m->next) {
-		const char *mwhat = arena_printf(s->a, "method '%s.%s'", d->name, m->name);
-		const char *stub =
-		    arena_printf(s->a, "%s_%s", base, sema_snake_case(s->a, m->name));
-		claim_c_name(s,
-		             m->kind == METHOD_EVENT ? arena_printf(s->a, "%s_send_%s", base,
-		                                                    sema_snake_case(s->a, m->name))
-		                                     : stub,
-		             mwhat, m->loc);
-		claim_c_name(s, m->request->c_name, mwhat, m->loc);
-		if (m->reply) {
-			claim_c_name(s, m->reply->c_name, mwhat, m->loc);
-			static const char *const suffixes[] = {
-			    "reply_buffer", "pending", "start",    "finish",
-			    "token",        "defer",   "reply_ok", "reply_error"};
-			for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
-				claim_c_name(s, arena_printf(s->a, "%s_%s", stub, suffixes[i]),
-				             mwhat, m->loc);
-		}
-	}
-}
-
 /* ---- driver ---- */
 
 void sema_check(compilation *c)
 {
 	sema s = {.c = c, .a = &c->arena, .d = &c->diag};
-	strmap_init(&s.c_names, s.a);
 
 	for (file *f = c->files; f != NULL; f = f->next) {
 		if (f->package == NULL)
 			f->package = "";
-		f->c_prefix = arena_printf(s.a, "%s_", sema_snake_case(s.a, f->package));
 		declare_symbols(&s, f);
 	}
-	/* C names first: a type may name an interface of a file checked later. */
-	for (file *f = c->files; f != NULL; f = f->next) {
-		for (decl *d = f->decls; d != NULL; d = d->next) {
-			d->c_name =
-			    arena_printf(s.a, "%s%s", f->c_prefix, sema_snake_case(s.a, d->name));
-			if (d->kind != DECL_INTERFACE)
-				continue;
-			d->channel_c_name = arena_printf(s.a, "%s_channel", d->c_name);
-			d->protocol_id = derive_ordinal(f->package, d->name, NULL);
-		}
-	}
+	for (file *f = c->files; f != NULL; f = f->next)
+		for (decl *d = f->decls; d != NULL; d = d->next)
+			if (d->kind == DECL_INTERFACE)
+				d->protocol_id = derive_ordinal(f->package, d->name, NULL);
 	for (file *f = c->files; f != NULL && !diag_too_many(s.d); f = f->next) {
 		for (decl *d = f->decls; d != NULL; d = d->next) {
 			switch (d->kind) {
@@ -1232,7 +1080,5 @@ void sema_check(compilation *c)
 	for (file *f = c->files; f != NULL; f = f->next)
 		for (decl *d = f->decls; d != NULL; d = d->next)
 			find_cycle(&s, d);
-	for (file *f = c->files; f != NULL; f = f->next)
-		for (decl *d = f->decls; d != NULL; d = d->next)
-			claim_decl_names(&s, d);
+	c_names_compute(c);
 }

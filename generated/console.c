@@ -309,7 +309,7 @@ int64_t console_console_write_error_encode(uint64_t txid, sys_errno error, void 
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
@@ -340,7 +340,7 @@ int console_console_write_error_validate(const void *frame, size_t size, sys_err
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -778,7 +778,7 @@ int64_t console_console_read_error_encode(uint64_t txid, sys_errno error, void *
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
@@ -809,7 +809,7 @@ int console_console_read_error_validate(const void *frame, size_t size, sys_errn
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1129,7 +1129,7 @@ int64_t console_console_get_mode_error_encode(uint64_t txid, sys_errno error, vo
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
@@ -1160,7 +1160,7 @@ int console_console_get_mode_error_validate(const void *frame, size_t size, sys_
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1480,7 +1480,7 @@ int64_t console_console_set_mode_error_encode(uint64_t txid, sys_errno error, vo
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
@@ -1511,7 +1511,7 @@ int console_console_set_mode_error_validate(const void *frame, size_t size, sys_
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1840,7 +1840,7 @@ int64_t console_console_get_size_error_encode(uint64_t txid, sys_errno error, vo
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
@@ -1871,7 +1871,7 @@ int console_console_get_size_error_validate(const void *frame, size_t size, sys_
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;

@@ -394,7 +394,7 @@ int64_t fs_file_open_error_encode(uint64_t txid, sys_errno error, void *out, siz
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_OPEN_ORDINAL;
@@ -425,7 +425,7 @@ int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -722,7 +722,7 @@ int64_t fs_file_close_error_encode(uint64_t txid, sys_errno error, void *out, si
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_CLOSE_ORDINAL;
@@ -753,7 +753,7 @@ int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *erro
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1042,7 +1042,7 @@ int64_t fs_file_read_error_encode(uint64_t txid, sys_errno error, void *out, siz
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_READ_ORDINAL;
@@ -1073,7 +1073,7 @@ int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1364,7 +1364,7 @@ int64_t fs_file_write_error_encode(uint64_t txid, sys_errno error, void *out, si
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_WRITE_ORDINAL;
@@ -1395,7 +1395,7 @@ int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *erro
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1725,7 +1725,7 @@ int64_t fs_file_read_shared_error_encode(uint64_t txid, sys_errno error, void *o
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_READ_SHARED_ORDINAL;
@@ -1756,7 +1756,7 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -2088,7 +2088,7 @@ int64_t fs_file_write_shared_error_encode(uint64_t txid, sys_errno error, void *
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
@@ -2119,7 +2119,7 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -2426,7 +2426,7 @@ int64_t fs_file_stat_error_encode(uint64_t txid, sys_errno error, void *out, siz
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_STAT_ORDINAL;
@@ -2457,7 +2457,7 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -2792,7 +2792,7 @@ int64_t fs_file_set_times_error_encode(uint64_t txid, sys_errno error, void *out
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_SET_TIMES_ORDINAL;
@@ -2823,7 +2823,7 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -3128,7 +3128,7 @@ int64_t fs_file_truncate_error_encode(uint64_t txid, sys_errno error, void *out,
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_TRUNCATE_ORDINAL;
@@ -3159,7 +3159,7 @@ int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *e
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -3452,7 +3452,7 @@ int64_t fs_file_sync_error_encode(uint64_t txid, sys_errno error, void *out, siz
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_SYNC_ORDINAL;
@@ -3483,7 +3483,7 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -3797,7 +3797,7 @@ int64_t fs_file_readdir_error_encode(uint64_t txid, sys_errno error, void *out, 
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_READDIR_ORDINAL;
@@ -3828,7 +3828,7 @@ int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *er
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -4105,7 +4105,7 @@ int64_t fs_file_mkdir_error_encode(uint64_t txid, sys_errno error, void *out, si
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_MKDIR_ORDINAL;
@@ -4136,7 +4136,7 @@ int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *erro
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -4412,7 +4412,7 @@ int64_t fs_file_unlink_error_encode(uint64_t txid, sys_errno error, void *out, s
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_UNLINK_ORDINAL;
@@ -4443,7 +4443,7 @@ int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *err
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -4726,7 +4726,7 @@ int64_t fs_file_rename_error_encode(uint64_t txid, sys_errno error, void *out, s
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_RENAME_ORDINAL;
@@ -4757,7 +4757,7 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -5212,7 +5212,7 @@ int64_t fs_file_watch_error_encode(uint64_t txid, sys_errno error, void *out, si
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = FS_FILE_WATCH_ORDINAL;
@@ -5243,7 +5243,7 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;

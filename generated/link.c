@@ -335,7 +335,7 @@ int64_t link_ethernet_info_error_encode(uint64_t txid, sys_errno error, void *ou
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = LINK_ETHERNET_INFO_ORDINAL;
@@ -366,7 +366,7 @@ int link_ethernet_info_error_validate(const void *frame, size_t size, sys_errno 
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -659,7 +659,7 @@ int64_t link_ethernet_send_error_encode(uint64_t txid, sys_errno error, void *ou
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = LINK_ETHERNET_SEND_ORDINAL;
@@ -690,7 +690,7 @@ int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno 
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -989,7 +989,7 @@ int64_t link_ethernet_receive_error_encode(uint64_t txid, sys_errno error, void 
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
@@ -1020,7 +1020,7 @@ int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_err
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1330,7 +1330,7 @@ int64_t link_ethernet_counters_error_encode(uint64_t txid, sys_errno error, void
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
@@ -1361,7 +1361,7 @@ int link_ethernet_counters_error_validate(const void *frame, size_t size, sys_er
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;

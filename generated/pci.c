@@ -546,7 +546,7 @@ int64_t pci_bus_enumerate_error_encode(uint64_t txid, sys_errno error, void *out
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_ENUMERATE_ORDINAL;
@@ -577,7 +577,7 @@ int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -890,7 +890,7 @@ int64_t pci_bus_find_error_encode(uint64_t txid, sys_errno error, void *out, siz
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_FIND_ORDINAL;
@@ -921,7 +921,7 @@ int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1250,7 +1250,7 @@ int64_t pci_bus_config_read_error_encode(uint64_t txid, sys_errno error, void *o
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
@@ -1281,7 +1281,7 @@ int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1609,7 +1609,7 @@ int64_t pci_bus_config_write_error_encode(uint64_t txid, sys_errno error, void *
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
@@ -1640,7 +1640,7 @@ int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errn
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1979,7 +1979,7 @@ int64_t pci_bus_set_command_error_encode(uint64_t txid, sys_errno error, void *o
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
@@ -2010,7 +2010,7 @@ int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -2384,7 +2384,7 @@ int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, si
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_CLAIM_ORDINAL;
@@ -2415,7 +2415,7 @@ int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *erro
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -2731,7 +2731,7 @@ int64_t pci_bus_release_error_encode(uint64_t txid, sys_errno error, void *out, 
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = PCI_BUS_RELEASE_ORDINAL;
@@ -2762,7 +2762,7 @@ int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *er
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;

@@ -356,7 +356,7 @@ int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *o
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SERVICES_LOOKUP_ORDINAL;
@@ -387,7 +387,7 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -684,7 +684,7 @@ int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SERVICES_PUBLISH_ORDINAL;
@@ -715,7 +715,7 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1001,7 +1001,7 @@ int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void 
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
@@ -1032,7 +1032,7 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1446,7 +1446,7 @@ int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
@@ -1477,7 +1477,7 @@ int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_er
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;
@@ -1812,7 +1812,7 @@ int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, v
 		return IDL_E_BUFFER;
 	if (!sys_errno_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
@@ -1843,7 +1843,7 @@ int sys_listener_open_session_error_validate(const void *frame, size_t size, sys
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!sys_errno_is_valid(value))
 		return IDL_E_ENUM;

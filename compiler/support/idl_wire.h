@@ -105,9 +105,10 @@ IDL_STATIC_ASSERT(sizeof(idl_frame_header) == IDL_FRAME_HEADER_BYTES, "frame hea
 #define IDL_MAX_HANDLES 64u
 
 /* An error reply: the header and the error value, padded to 8 bytes. */
-#define IDL_ERROR_FRAME_BYTES 32u
+#define IDL_ERROR_BODY_BYTES  8u
+#define IDL_ERROR_FRAME_BYTES (IDL_FRAME_HEADER_BYTES + IDL_ERROR_BODY_BYTES)
 /* A "not supported" reply: the header alone. */
-#define IDL_NOT_SUPPORTED_FRAME_BYTES 24u
+#define IDL_NOT_SUPPORTED_FRAME_BYTES IDL_FRAME_HEADER_BYTES
 
 /*
  * Error codes of generated code and of the runtime. Every violation of the

@@ -3,6 +3,7 @@
  * peer, and pointing each side's private ring views at it.
  */
 #include "idl/channel.h"
+#include "idl/assert.h"
 
 static bool power_of_two(uint32_t n)
 {
@@ -62,6 +63,9 @@ int idl_chan_check(const void *region, size_t region_bytes, uint32_t *ring_bytes
 static void ring_view(idl_ring *r, uint8_t *data, _Atomic uint32_t *head, _Atomic uint32_t *tail,
                       uint32_t ring_bytes, uint32_t max_frame_bytes)
 {
+	/* idl_chan_format or idl_chan_check accepted these sizes: the rings
+	 * index by masking with ring_bytes - 1. */
+	IDL_ASSERT(power_of_two(ring_bytes) && max_frame_bytes <= ring_bytes);
 	IDL_MEMSET(r, 0, sizeof(*r));
 	r->data = data;
 	r->head = head;

@@ -15,6 +15,7 @@
  * per batch (load_head, load_tail), and a value that could not come from a
  * well-behaved peer is IDL_E_PROTOCOL before anything uses it.
  */
+#include "idl/assert.h"
 #include "idl/channel.h"
 
 /* The single read of a record's length word. */
@@ -171,7 +172,8 @@ int idl_ring_read(idl_ring *r, idl_ring_frame *f)
 			if (r->own == r->peer)
 				return IDL_E_WOULD_BLOCK;
 		}
-		uint32_t used = r->peer - r->own; /* checked by load_head: <= bytes */
+		uint32_t used = r->peer - r->own;
+		IDL_ASSERT(used <= r->bytes); /* load_head refused anything more */
 		uint32_t offset = r->own & (r->bytes - 1);
 		uint32_t contiguous = r->bytes - offset;
 		const uint8_t *at = r->data + offset;

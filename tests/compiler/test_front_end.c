@@ -421,6 +421,17 @@ static void test_interface(void **state)
 	assert_ptr_equal(open->error->target, find_decl(f, "Errno"));
 	assert_string_equal(open->request->c_name, "fs_file_open_request");
 	assert_string_equal(open->reply->c_name, "fs_file_open_reply");
+	/* Every C name is worked out once (c_names.c), for the generators. */
+	assert_string_equal(open->cnames.call, "fs_file_open");
+	assert_string_equal(open->cnames.ordinal, "FS_FILE_OPEN_ORDINAL");
+	assert_string_equal(open->cnames.reply_buffer, "fs_file_open_reply_buffer");
+	assert_string_equal(open->cnames.serve, "serve_fs_file_open");
+	assert_string_equal(open->request->cnames.encode, "fs_file_open_request_encode");
+	assert_string_equal(open->request->cnames.max_bytes, "FS_FILE_OPEN_REQUEST_MAX_BYTES");
+	assert_string_equal(open->request->cnames.check_other, "check_fs_file_open_request_other");
+	assert_string_equal(i->cnames.protocol, "FS_FILE_PROTOCOL");
+	assert_string_equal(i->channel_c_name, "fs_file_channel");
+	assert_string_equal(find_decl(f, "Errno")->cnames.is_valid, "fs_errno_is_valid");
 	/* header 24 + path slot 16 + flags 4, padded: 48; path block 1025 -> 1032 */
 	assert_int_equal(open->request->max_frame_bytes, 48 + 1032);
 	assert_int_equal(open->reply->max_frame_bytes, 32);

@@ -627,7 +627,7 @@ int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense err
 		return IDL_E_BUFFER;
 	if (!test_shapes_dense_is_valid(error))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(h + 1, 0, 8);
+	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
@@ -658,7 +658,7 @@ int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_s
 	if (h->handle_count != 0)
 		return IDL_E_HANDLE_COUNT;
 	IDL_MEMCPY(&value, body, sizeof(value));
-	if (!idl_is_zero(body + sizeof(value), 8 - sizeof(value)))
+	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
 	if (!test_shapes_dense_is_valid(value))
 		return IDL_E_ENUM;
