@@ -587,10 +587,10 @@ IDL_INLINE int idl_claim(idl_decoder *d, uint64_t offset, uint64_t bytes, uint8_
  */
 IDL_INLINE int idl_check_string(idl_decoder *d, idl_string *s, uint32_t max)
 {
-	if (s->reserved != 0)
-		return IDL_E_RESERVED;
-	if (s->size > max)
-		return IDL_E_COUNT;
+	/* The count and the reserved word share 8 bytes: one compare checks
+	 * both (reserved zero, count at most max), and names the first broken. */
+	if (idl_load64((const uint8_t *)s) > max)
+		return s->reserved != 0 ? IDL_E_RESERVED : IDL_E_COUNT;
 	uint64_t offset = s->offset;
 	/* The cursor is always 8-aligned, so a block at the cursor is too. */
 	if (offset != d->cursor)
