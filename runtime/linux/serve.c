@@ -9,6 +9,11 @@
  * takes the connection off the queue (with a descriptor kept spare for
  * that) and closes it, then backs off, instead of polling a queue it
  * cannot empty as fast as it can.
+ *
+ * Nothing here wakes on a timer: the accept thread sleeps in epoll_wait on
+ * the listening socket, an eventfd that stop writes, and every client's
+ * socket (a hang-up: the client died), and the server thread sleeps on its
+ * doorbell. An idle server makes no wake-ups at all.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4, struct ucred */
@@ -17,10 +22,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +39,11 @@ enum {
 
 /* The default ring: at least 64 KiB, and room for two largest frames. */
 #define DEFAULT_RING_BYTES 65536u
+
+/* What an epoll event of the accept thread is about: a client's socket
+ * (its slot), the listening socket, or the wake eventfd. */
+#define EVENT_LISTEN ((uint64_t)1 << 32)
+#define EVENT_WAKE   ((uint64_t)2 << 32)
 
 /* Sessions of a client that are set up or served (acceptor's estimate:
  * the server thread frees slots meanwhile). */
@@ -118,6 +129,15 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 	/* The mapping is what we use: one descriptor per session, not two. */
 	close(c->channel.fd);
 	c->channel.fd = -1;
+	/* Told once when the client hangs up (EPOLLONESHOT); data: its slot. */
+	struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLONESHOT, .data.u64 = slot};
+	if (epoll_ctl(ls->epoll_fd, EPOLL_CTL_ADD, sock, &ev) != 0) {
+		idl_linux_region_close(&c->channel);
+		close(sock);
+		c->sock = -1;
+		atomic_store(&c->state, CONN_FREE);
+		return IDL_E_TRANSPORT;
+	}
 	atomic_fetch_or(&ls->adding[slot / 32], 1u << (slot % 32));
 	atomic_fetch_or(&ls->adding_summary, 1u << (slot / 32));
 	idl_server_interrupt(&ls->server);
@@ -155,18 +175,37 @@ static uint64_t peer_of(int sock)
 	return (uint64_t)cred.pid;
 }
 
+/* A client's socket hung up: tell the server thread. */
+static void mark_gone(idl_linux_server *ls, uint32_t slot)
+{
+	atomic_fetch_or(&ls->gone[slot / 32], 1u << (slot % 32));
+	atomic_fetch_or(&ls->gone_summary, 1u << (slot / 32));
+	idl_server_interrupt(&ls->server);
+}
+
 static void *acceptor(void *arg)
 {
 	idl_linux_server *ls = arg;
+	struct epoll_event events[16];
 	while (!atomic_load(&ls->stop)) {
-		struct pollfd p = {.fd = ls->listen_fd, .events = POLLIN};
-		if (poll(&p, 1, 100) != 1)
-			continue;
-		int sock = accept4(ls->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (sock >= 0)
-			(void)set_up(ls, sock, peer_of(sock));
-		else if (errno == EMFILE || errno == ENFILE)
-			shed(ls);
+		int n = epoll_wait(ls->epoll_fd, events, 16, -1);
+		for (int i = 0; i < n; i++) {
+			uint64_t what = events[i].data.u64;
+			if (what == EVENT_WAKE) {
+				uint64_t count;
+				(void)!read(ls->wake_fd, &count, sizeof(count));
+			} else if (what == EVENT_LISTEN) {
+				/* The listening socket does not block: a connection that
+				 * went away before we took it is EAGAIN, not a hang. */
+				int sock = accept4(ls->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+				if (sock >= 0)
+					(void)set_up(ls, sock, peer_of(sock));
+				else if (errno == EMFILE || errno == ENFILE)
+					shed(ls);
+			} else if (what < ls->server.capacity) {
+				mark_gone(ls, (uint32_t)what);
+			}
+		}
 	}
 	return NULL;
 }
@@ -193,6 +232,36 @@ static void install_new(idl_linux_server *ls)
 	}
 }
 
+/*
+ * Server thread: ends the sessions of clients whose sockets hung up. A slot
+ * the accept thread reported may have been closed and set up again since;
+ * its socket says whether this client is gone. One still being installed
+ * stays reported: the interrupt that installs it brings us back here.
+ */
+static void reap_gone(idl_linux_server *ls)
+{
+	if (atomic_load_explicit(&ls->gone_summary, memory_order_relaxed) == 0)
+		return;
+	uint32_t words = atomic_exchange(&ls->gone_summary, 0);
+	while (words != 0) {
+		uint32_t w = (uint32_t)__builtin_ctz(words);
+		words &= words - 1;
+		uint32_t bits = atomic_exchange(&ls->gone[w], 0);
+		while (bits != 0) {
+			uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
+			bits &= bits - 1;
+			idl_linux_conn *c = &ls->conns[slot];
+			uint32_t state = atomic_load(&c->state);
+			if (state == CONN_SETUP) {
+				atomic_fetch_or(&ls->gone[w], 1u << (slot % 32));
+				atomic_fetch_or(&ls->gone_summary, 1u << w);
+			} else if (state == CONN_SERVING && !idl_linux_transfer.peer_alive(c)) {
+				idl_server_peer_gone(&ls->server, slot);
+			}
+		}
+	}
+}
+
 /* The server closed a channel (its session has ended): free the slot. */
 static void closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
 {
@@ -201,6 +270,7 @@ static void closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
 	idl_linux_server *ls = ctx;
 	idl_linux_conn *c = &ls->conns[slot];
 	idl_linux_region_close(&c->channel);
+	(void)epoll_ctl(ls->epoll_fd, EPOLL_CTL_DEL, c->sock, NULL);
 	close(c->sock);
 	c->sock = -1;
 	c->client = 0;
@@ -228,13 +298,28 @@ static int open_common(idl_linux_server *ls, uint32_t capacity)
 	idl_server_init(&ls->server, ls->doorbell.base, ls->slots, ls->sessions, capacity, NULL, 0);
 	idl_server_set_close(&ls->server, closed, ls);
 	ls->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ls->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	ls->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EVENT_WAKE};
+	if (ls->epoll_fd < 0 || ls->wake_fd < 0 ||
+	    epoll_ctl(ls->epoll_fd, EPOLL_CTL_ADD, ls->wake_fd, &ev) != 0)
+		return IDL_E_TRANSPORT;
 	return IDL_OK;
+}
+
+/* Wakes the accept thread (from any thread, or a signal handler). */
+static void wake_acceptor(idl_linux_server *ls)
+{
+	uint64_t one = 1;
+	if (ls->wake_fd >= 0)
+		(void)!write(ls->wake_fd, &one, sizeof(one));
 }
 
 static void reset(idl_linux_server *ls)
 {
 	memset(ls, 0, sizeof(*ls));
 	ls->listen_fd = ls->spare_fd = -1;
+	ls->epoll_fd = ls->wake_fd = -1;
 	ls->doorbell.fd = -1;
 }
 
@@ -324,13 +409,18 @@ int idl_linux_server_run(idl_linux_server *ls)
 	/* Clients wait in the listen queue until now, so that every one of
 	 * them gets the settings made since open. */
 	if (!ls->acceptor_running) {
-		if (pthread_create(&ls->acceptor, NULL, acceptor, ls) != 0)
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EVENT_LISTEN};
+		int flags = fcntl(ls->listen_fd, F_GETFL);
+		if (flags < 0 || fcntl(ls->listen_fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+		    epoll_ctl(ls->epoll_fd, EPOLL_CTL_ADD, ls->listen_fd, &ev) != 0 ||
+		    pthread_create(&ls->acceptor, NULL, acceptor, ls) != 0)
 			return IDL_E_TRANSPORT;
 		ls->acceptor_running = true;
 	}
 	ls->server.stop = &ls->stop;
 	while (!atomic_load(&ls->stop)) {
 		install_new(ls);
+		reap_gone(ls);
 		(void)idl_server_poll(&ls->server, 0);
 	}
 	return IDL_OK;
@@ -338,8 +428,10 @@ int idl_linux_server_run(idl_linux_server *ls)
 
 void idl_linux_server_stop(idl_linux_server *ls)
 {
-	/* An atomic store and a futex wake: fit for a signal handler. */
+	/* An atomic store, an eventfd write and a futex wake: fit for a signal
+	 * handler. */
 	atomic_store(&ls->stop, true);
+	wake_acceptor(ls);
 	idl_server_interrupt(&ls->server);
 }
 
@@ -387,6 +479,7 @@ int idl_linux_server_new_client(idl_linux_server *ls, int *client_end)
 void idl_linux_server_close(idl_linux_server *ls)
 {
 	atomic_store(&ls->stop, true);
+	wake_acceptor(ls);
 	if (ls->acceptor_running)
 		pthread_join(ls->acceptor, NULL);
 	ls->acceptor_running = false;
@@ -401,7 +494,11 @@ void idl_linux_server_close(idl_linux_server *ls)
 		close(ls->listen_fd);
 	if (ls->spare_fd >= 0)
 		close(ls->spare_fd);
-	ls->listen_fd = ls->spare_fd = -1;
+	if (ls->epoll_fd >= 0)
+		close(ls->epoll_fd);
+	if (ls->wake_fd >= 0)
+		close(ls->wake_fd);
+	ls->listen_fd = ls->spare_fd = ls->epoll_fd = ls->wake_fd = -1;
 	idl_linux_region_close(&ls->doorbell);
 	free(ls->conns);
 	free(ls->slots);

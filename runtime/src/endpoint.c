@@ -4,10 +4,31 @@
  */
 #include "idl/server.h" /* idl_session_defer */
 
-/* Tells the peer about frames published (DATA) or room made (ROOM). */
+/*
+ * The client tells the server about a frame (DATA) or room made (ROOM)
+ * through the server's doorbell: for a frame always, for room only when the
+ * server said it waits for room; and not at all while the server watches
+ * this channel (idl/server.h): then it looks at our indices by itself. One
+ * fence orders what we published before both looks.
+ */
+static void notify_server(idl_chan_end *e, uint32_t bits)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&e->shared->watch, memory_order_relaxed) != 0)
+		return;
+	if ((bits & IDL_WAIT_DATA) == 0 &&
+	    (atomic_load_explicit(&e->peer->waiting, memory_order_relaxed) & IDL_WAIT_ROOM) == 0)
+		return;
+	idl_doorbell_ring_fenced(e->doorbell, e->slot);
+}
+
+/* Tells the peer about frames published (DATA) or room made (ROOM). A
+ * server's batch is told once, by idl_chan_end_flush; so is the room a
+ * client makes, with its next frame or before it sleeps: a reply taken
+ * then costs no fence of its own. */
 static void notify_peer(idl_chan_end *e, uint32_t bits)
 {
-	if (e->batching) {
+	if (e->batching || (e->side == IDL_CHAN_CLIENT && bits == IDL_WAIT_ROOM)) {
 		e->owed |= bits;
 		return;
 	}
@@ -15,33 +36,37 @@ static void notify_peer(idl_chan_end *e, uint32_t bits)
 		idl_wake_peer(e->peer, bits);
 		return;
 	}
-	/* The client wakes the server through its doorbell: always for a
-	 * frame, for room only when the server said it waits for room. */
-	if ((bits & IDL_WAIT_DATA) == 0) {
-		atomic_thread_fence(memory_order_seq_cst);
-		uint32_t waiting = atomic_load_explicit(&e->peer->waiting, memory_order_relaxed);
-		if ((waiting & IDL_WAIT_ROOM) == 0)
-			return;
-	}
-	idl_doorbell_ring(e->doorbell, e->slot);
+	bits |= e->owed;
+	e->owed = 0;
+	notify_server(e, bits);
 }
 
 void idl_chan_end_flush(idl_chan_end *e)
 {
+	idl_ring_publish(&e->rx);
 	uint32_t bits = e->owed;
-	bool batching = e->batching;
+	if (bits == 0)
+		return;
 	e->owed = 0;
-	e->batching = false;
-	if (bits != 0)
-		notify_peer(e, bits);
-	e->batching = batching;
+	if (e->side == IDL_CHAN_SERVER)
+		idl_wake_peer(e->peer, bits);
+	else
+		notify_server(e, bits);
 }
 
 static void mark_closed(idl_chan_end *e)
 {
 	atomic_store_explicit(&e->self->closed, 1, memory_order_release);
 	e->batching = false;
-	notify_peer(e, IDL_WAIT_DATA | IDL_WAIT_ROOM);
+	e->owed = 0;
+	idl_ring_publish(&e->rx);
+	if (e->side == IDL_CHAN_SERVER) {
+		idl_wake_peer(e->peer, IDL_WAIT_DATA | IDL_WAIT_ROOM);
+		return;
+	}
+	/* Whether the server watches or not: a close is rare, and the watch
+	 * looks at indices, not at `closed`. */
+	idl_doorbell_ring(e->doorbell, e->slot);
 }
 
 int idl_chan_end_fail(idl_chan_end *e, int err)
@@ -86,6 +111,22 @@ static bool tx_or_rx_ready(void *ctx)
 
 static int pump(idl_chan_end *e);
 
+/*
+ * A client that waited a whole slice while the server has not taken what
+ * it sent rings again, and wakes the server whatever its waiter word says:
+ * another client may have cleared our bit and the server's waiter word, or
+ * undone the wake, since the server's doorbell is theirs to write too. A
+ * server that sleeps has swept every channel first, so by now it has seen
+ * our frame or it sleeps and this wakes it.
+ */
+static void ring_again(idl_chan_end *e)
+{
+	if (e->side != IDL_CHAN_CLIENT)
+		return;
+	if (atomic_load_explicit(e->tx.tail, memory_order_acquire) != e->tx.own)
+		idl_doorbell_rescue(e->doorbell, e->slot);
+}
+
 /* One sleep of at most a slice; IDL_OK means look again. */
 static int sleep_once(idl_chan_end *e, uint32_t bits, bool (*ready)(void *), uint64_t deadline)
 {
@@ -95,6 +136,7 @@ static int sleep_once(idl_chan_end *e, uint32_t bits, bool (*ready)(void *), uin
 		if (e->xfer != NULL && e->xfer->peer_alive != NULL &&
 		    !e->xfer->peer_alive(e->xfer_ctx))
 			return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
+		ring_again(e);
 		return IDL_OK;
 	}
 	return err;

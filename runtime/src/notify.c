@@ -35,20 +35,44 @@ void idl_wake_peer(idl_wake *w, uint32_t bits)
 	idl_os_wake(&w->seq);
 }
 
-void idl_doorbell_ring(idl_doorbell *db, uint32_t slot)
+static void mark_ready(idl_doorbell *db, uint32_t slot)
 {
 	slot %= IDL_DOORBELL_CHANNELS;
 	uint32_t word = slot / 32, bit = 1u << (slot % 32);
 	/* A set bit has not been taken by the server yet, and the server reads
 	 * our ring after it takes the bit (the fences order the two), so the
 	 * common case of a busy channel costs no atomic write here. */
-	atomic_thread_fence(memory_order_seq_cst);
 	uint32_t ready = atomic_load_explicit(&db->ready[word], memory_order_relaxed);
 	if ((ready & bit) == 0) {
 		atomic_fetch_or_explicit(&db->ready[word], bit, memory_order_seq_cst);
 		atomic_fetch_or_explicit(&db->summary, 1u << word, memory_order_seq_cst);
 	}
-	idl_wake_peer(&db->wake, IDL_WAIT_DATA);
+}
+
+void idl_doorbell_ring_fenced(idl_doorbell *db, uint32_t slot)
+{
+	mark_ready(db, slot);
+	/* The caller's fence comes before this load too: either the server's
+	 * look before it sleeps sees what was published, or we see it waits. */
+	uint32_t waiting = atomic_load_explicit(&db->wake.waiting, memory_order_relaxed);
+	if ((waiting & IDL_WAIT_DATA) == 0)
+		return;
+	atomic_fetch_add_explicit(&db->wake.seq, 1, memory_order_release);
+	idl_os_wake(&db->wake.seq);
+}
+
+void idl_doorbell_ring(idl_doorbell *db, uint32_t slot)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	idl_doorbell_ring_fenced(db, slot);
+}
+
+void idl_doorbell_rescue(idl_doorbell *db, uint32_t slot)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	mark_ready(db, slot);
+	atomic_fetch_add_explicit(&db->wake.seq, 1, memory_order_release);
+	idl_os_wake(&db->wake.seq);
 }
 
 void idl_lock_take(idl_lock *l)

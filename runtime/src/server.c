@@ -1,8 +1,9 @@
 /*
  * server.c: the server loop: take the doorbell's ready set, drain each
- * ready channel through the dispatchers of the interfaces served, sleep
- * when nothing is ready; and sessions, which begin and end with their
- * channels.
+ * ready channel through the dispatchers of the interfaces served, watch
+ * the channel of a client that keeps it busy, look at every channel before
+ * sleeping, sleep when nothing is ready; and sessions, which begin and end
+ * with their channels.
  */
 #include "idl/server.h"
 
@@ -22,7 +23,8 @@ void idl_server_init(idl_server *s, idl_doorbell *db, idl_chan_end **slots, idl_
 	}
 	s->batch_limit = IDL_DEFAULT_BATCH_LIMIT;
 	s->patience = (idl_patience){IDL_DEFAULT_SPIN, IDL_DEFAULT_YIELDS};
-	s->rescan_ns = IDL_DEFAULT_RESCAN_NS;
+	s->sweep_passes = IDL_DEFAULT_SWEEP_PASSES;
+	s->watched = IDL_SERVER_NO_WATCH;
 	s->reply_wait_ns = IDL_DEFAULT_REPLY_WAIT_NS;
 	s->buf = buf;
 	s->buf_bytes = buf_bytes;
@@ -87,6 +89,7 @@ int idl_server_install(idl_server *s, uint32_t slot, idl_chan_end *end, uint64_t
 	end->session = session;
 	end->tx_lock = &session->lock;
 	end->batching = true;
+	end->rx.lazy = true; /* the tail is published once per drain */
 	s->slots[slot] = end;
 	int err = s->session_open != NULL ? s->session_open(s->session_ctx, session) : IDL_OK;
 	if (err != IDL_OK) {
@@ -117,6 +120,11 @@ static void end_session(idl_server *s, uint32_t slot, int reason, bool opened)
 {
 	idl_chan_end *e = s->slots[slot];
 	idl_session *session = &s->sessions[slot];
+	if (s->watched == slot) {
+		/* Before the port unmaps it. */
+		atomic_store_explicit(&e->shared->watch, 0, memory_order_relaxed);
+		s->watched = IDL_SERVER_NO_WATCH;
+	}
 	/* Under the session's lock, so that a reply from another thread is
 	 * either in before the close or sees the session ended. */
 	idl_lock_take(&session->lock);
@@ -147,18 +155,22 @@ static bool decoding_error(int err)
 }
 
 /* Room for the largest reply? If not, ask the client to ring when it has
- * taken some, and leave the requests where they are. */
+ * taken some (or, when it is watched, look at its tail as it moves), and
+ * leave the requests where they are. */
 static int reply_room_unlocked(idl_chan_end *e)
 {
 	uint32_t need = e->tx.max_frame + IDL_RING_HANDLE_ROOM;
 	int err = idl_ring_can_reserve(&e->tx, need);
-	if (err != IDL_E_WOULD_BLOCK)
-		return err;
-	atomic_store_explicit(&e->self->waiting, IDL_WAIT_ROOM, memory_order_relaxed);
-	atomic_thread_fence(memory_order_seq_cst);
-	err = idl_ring_can_reserve(&e->tx, need);
-	if (err == IDL_OK)
+	if (err == IDL_E_WOULD_BLOCK) {
+		e->room_wait = true;
+		atomic_store_explicit(&e->self->waiting, IDL_WAIT_ROOM, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+		err = idl_ring_can_reserve(&e->tx, need);
+	}
+	if (err == IDL_OK && e->room_wait) {
+		e->room_wait = false;
 		atomic_store_explicit(&e->self->waiting, 0, memory_order_relaxed);
+	}
 	return err;
 }
 
@@ -173,6 +185,20 @@ static int reply_room(idl_chan_end *e)
 	if (locked)
 		idl_lock_give(e->tx_lock);
 	return err;
+}
+
+/* Whether a channel has something for the server: a request (or a
+ * protocol error to find) it can take, its client gone, or the room it
+ * waited for made. A look at the channel's own words: no other client
+ * can write them. */
+static bool channel_pending(idl_chan_end *e)
+{
+	if (e->error != IDL_OK || atomic_load_explicit(&e->peer->closed, memory_order_acquire) != 0)
+		return true;
+	if (e->room_wait)
+		return idl_ring_can_reserve(&e->tx, e->tx.max_frame + IDL_RING_HANDLE_ROOM) !=
+		       IDL_E_WOULD_BLOCK;
+	return idl_ring_ready(&e->rx);
 }
 
 /* Hands a request to the first interface that knows its ordinal. The
@@ -191,6 +217,67 @@ static int dispatch(idl_server *s, idl_request *r, size_t size, const idl_typed_
 		err = served->iface->dispatch(served->handlers, r, s->buf, size, handles, count);
 	}
 	return err;
+}
+
+/* ---- Watching one channel ----
+ *
+ * The client of a watched channel rings no doorbell: after publishing it
+ * fences and reads `watch`, and sees it set. In return the server looks at
+ * the channel's indices on every pass and while it spins, until it clears
+ * `watch`, fences and looks once more (or sweeps every channel, before it
+ * sleeps). Either the client's look comes after the clear and it rings, or
+ * the server's last look sees what the client published: the store-buffer
+ * pattern of docs/runtime.md, "Why no wake-up is lost". */
+
+#define WATCH_MOVE_AFTER 64u /* busy passes without a frame before the watch may move */
+
+static void drain(idl_server *s, uint32_t slot);
+
+static void watch(idl_server *s, uint32_t slot)
+{
+	s->watched = slot;
+	s->watch_quiet = 0;
+	atomic_store_explicit(&s->slots[slot]->shared->watch, 1, memory_order_relaxed);
+}
+
+/* Stops watching without the look that must follow (the caller's). */
+static idl_chan_end *unwatch(idl_server *s)
+{
+	if (s->watched == IDL_SERVER_NO_WATCH)
+		return NULL;
+	idl_chan_end *e = s->slots[s->watched];
+	s->watched = IDL_SERVER_NO_WATCH;
+	atomic_store_explicit(&e->shared->watch, 0, memory_order_relaxed);
+	return e;
+}
+
+/* After a pass that took frames: watch the last channel that had some if
+ * none is watched, or move the watch there when the one watched has been
+ * quiet a while. A move costs a fence and a look at the old channel, so it
+ * is rare: with many clients in turn, once per WATCH_MOVE_AFTER passes. */
+static void move_watch(idl_server *s)
+{
+	uint32_t slot = s->last_busy;
+	if (slot == s->watched || s->slots[slot] == NULL)
+		return;
+	if (s->watched != IDL_SERVER_NO_WATCH) {
+		if (s->watch_quiet < WATCH_MOVE_AFTER)
+			return;
+		uint32_t old = s->watched;
+		(void)unwatch(s);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (channel_pending(s->slots[old]))
+			drain(s, old);
+		if (s->slots[slot] == NULL)
+			return;
+	}
+	watch(s, slot);
+}
+
+/* The watched channel has work. */
+static bool watched_ready(idl_server *s)
+{
+	return s->watched != IDL_SERVER_NO_WATCH && channel_pending(s->slots[s->watched]);
 }
 
 static void drain(idl_server *s, uint32_t slot)
@@ -241,8 +328,23 @@ static void drain(idl_server *s, uint32_t slot)
 		}
 	}
 	idl_chan_end_flush(e);
-	if (n == s->batch_limit)
+	if (n > 0) {
+		s->last_busy = slot;
+		if (slot == s->watched)
+			s->watch_quiet = 0;
+	}
+	if (n == s->batch_limit && s->watched != slot)
 		idl_doorbell_ring(s->doorbell, slot); /* more waits: come back after the others */
+}
+
+void idl_server_peer_gone(idl_server *s, uint32_t slot)
+{
+	if (slot >= s->capacity || s->slots[slot] == NULL)
+		return;
+	idl_chan_end *e = s->slots[slot];
+	drain(s, slot);
+	if (s->slots[slot] == e)
+		idl_server_close_slot(s, slot, IDL_E_PEER_CLOSED);
 }
 
 static bool interrupted(idl_server *s)
@@ -250,21 +352,50 @@ static bool interrupted(idl_server *s)
 	return atomic_load_explicit(&s->interrupts, memory_order_acquire) != s->interrupts_seen;
 }
 
-static bool doorbell_ready(void *ctx)
+/* What ends a spin: a doorbell bit, work on the watched channel, a stop or
+ * an interrupt. */
+static bool busy_ready(idl_server *s)
 {
-	idl_server *s = ctx;
 	return atomic_load_explicit(&s->doorbell->summary, memory_order_relaxed) != 0 ||
+	       watched_ready(s) ||
 	       (s->stop != NULL && atomic_load_explicit(s->stop, memory_order_relaxed)) ||
 	       interrupted(s);
 }
 
-/* Takes the ready set and drains what it names; returns frames handled.
+/* Every channel once: drains those with work; returns frames handled. */
+static uint64_t sweep(idl_server *s)
+{
+	uint64_t before = s->frames;
+	s->sweeps++;
+	s->unswept = 0;
+	for (uint32_t i = 0; i < s->capacity; i++)
+		if (s->slots[i] != NULL && channel_pending(s->slots[i]))
+			drain(s, i);
+	return s->frames - before;
+}
+
+/* Whether any channel has work, without taking it. */
+static bool any_pending(idl_server *s)
+{
+	for (uint32_t i = 0; i < s->capacity; i++)
+		if (s->slots[i] != NULL && channel_pending(s->slots[i]))
+			return true;
+	return false;
+}
+
+/* Takes the ready set and drains what it names, and the watched channel;
+ * returns frames handled. Every sweep_passes busy passes it sweeps too, so
+ * that a client whose bits another keeps clearing still gets its turn.
  * Out of line so that profilers can count it alone (bench/run_ipc_callgrind.sh). */
 __attribute__((noinline)) static uint64_t take_ready(idl_server *s)
 {
 	uint64_t before = s->frames;
 	idl_doorbell *db = s->doorbell;
-	uint32_t summary = atomic_exchange_explicit(&db->summary, 0, memory_order_seq_cst);
+	/* A load first: with the client watched nothing rings, and an exchange
+	 * would take the line from every client that reads it. */
+	uint32_t summary = atomic_load_explicit(&db->summary, memory_order_relaxed);
+	if (summary != 0)
+		summary = atomic_exchange_explicit(&db->summary, 0, memory_order_seq_cst);
 	while (summary != 0) {
 		uint32_t w = (uint32_t)__builtin_ctz(summary);
 		summary &= summary - 1;
@@ -279,53 +410,85 @@ __attribute__((noinline)) static uint64_t take_ready(idl_server *s)
 				drain(s, slot);
 		}
 	}
+	if (watched_ready(s))
+		drain(s, s->watched);
+	if (s->frames != before) {
+		if (++s->unswept >= s->sweep_passes)
+			(void)sweep(s);
+		s->watch_quiet++;
+		move_watch(s);
+	}
 	return s->frames - before;
 }
 
-/* Every rescan_ns: each channel once, and is its peer still alive? */
-static void rescan(idl_server *s)
-{
-	for (uint32_t i = 0; i < s->capacity; i++) {
-		idl_chan_end *e = s->slots[i];
-		if (e == NULL)
-			continue;
-		if (e->xfer != NULL && e->xfer->peer_alive != NULL &&
-		    !e->xfer->peer_alive(e->xfer_ctx) && !idl_ring_ready(&e->rx)) {
-			idl_server_close_slot(s, i, IDL_E_PEER_CLOSED);
-			continue;
-		}
-		drain(s, i);
-	}
-}
-
-/* A pass, timed when asked: its work, wake-ups of clients included, but
- * not the spinning or sleeping between passes. */
-static uint64_t pass(idl_server *s)
+/* A pass (or a sweep), timed when asked: its work, wake-ups of clients
+ * included, but not the spinning or sleeping between passes. */
+static uint64_t timed(idl_server *s, uint64_t (*work)(idl_server *))
 {
 	if (!s->time_passes)
-		return take_ready(s);
+		return work(s);
 	uint64_t start = idl_os_now_ns();
-	uint64_t handled = take_ready(s);
+	uint64_t handled = work(s);
 	if (handled > 0)
 		s->busy_ns += idl_os_now_ns() - start;
 	return handled;
 }
 
+/*
+ * Waits for work as s->patience says (checks with a pause, then with a
+ * yield), looking at the doorbell and the watched channel; then stops
+ * watching, says it sleeps, and looks at every channel before it sleeps on
+ * the doorbell until a client rings, an interrupt, or deadline_ns (0: none).
+ * Returns the frames that last look handled; 0 means: look again.
+ */
+static uint64_t wait_for_work(idl_server *s, uint64_t deadline_ns)
+{
+	/* Spinning pays while requests keep coming; after a poll that found
+	 * nothing (an interrupt, say), go straight to sleep. */
+	idl_patience p = s->idle ? (idl_patience){0, 0} : s->patience;
+	for (uint32_t i = 0; i < p.spins; i++) {
+		if (busy_ready(s))
+			return 0;
+		idl_os_relax();
+	}
+	for (uint32_t i = 0; i < p.yields; i++) {
+		if (busy_ready(s))
+			return 0;
+		idl_os_yield();
+	}
+	idl_wake *w = &s->doorbell->wake;
+	uint32_t seq = atomic_load_explicit(&w->seq, memory_order_acquire);
+	(void)unwatch(s); /* the look below is its look too */
+	atomic_store_explicit(&w->waiting, IDL_WAIT_DATA, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (busy_ready(s)) {
+		atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+		return 0;
+	}
+	if (any_pending(s)) {
+		atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+		return timed(s, sweep);
+	}
+	uint64_t timeout = 0;
+	if (deadline_ns != 0) {
+		uint64_t now = idl_os_now_ns();
+		if (now >= deadline_ns) {
+			atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+			return 0;
+		}
+		timeout = deadline_ns - now;
+	}
+	s->sleeps++;
+	(void)idl_os_wait(&w->seq, seq, timeout);
+	atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+	return 0;
+}
+
 int64_t idl_server_poll(idl_server *s, uint64_t timeout_ns)
 {
-	uint64_t now = idl_os_now_ns();
-	uint64_t deadline = timeout_ns == 0 ? 0 : now + timeout_ns;
-	if (s->next_rescan == 0)
-		s->next_rescan = now + s->rescan_ns;
-	uint64_t handled = pass(s);
+	uint64_t deadline = timeout_ns == 0 ? 0 : idl_os_now_ns() + timeout_ns;
+	uint64_t handled = timed(s, take_ready);
 	while (handled == 0) {
-		now = idl_os_now_ns();
-		if (now >= s->next_rescan) {
-			s->next_rescan = now + s->rescan_ns;
-			rescan(s);
-			handled += pass(s);
-			break;
-		}
 		if (s->stop != NULL && atomic_load_explicit(s->stop, memory_order_relaxed))
 			break;
 		/* Another thread wants the caller's loop to run (a new channel to
@@ -335,16 +498,10 @@ int64_t idl_server_poll(idl_server *s, uint64_t timeout_ns)
 			    atomic_load_explicit(&s->interrupts, memory_order_acquire);
 			break;
 		}
-		uint64_t until = s->next_rescan;
-		if (deadline != 0 && deadline < until)
-			until = deadline;
-		/* Spinning pays while requests keep coming; after a pass that
-		 * found nothing (an idle rescan), go straight to sleep. */
-		idl_patience patience = s->idle ? (idl_patience){0, 0} : s->patience;
-		int err = idl_wait_for(&s->doorbell->wake, IDL_WAIT_DATA, doorbell_ready, s,
-		                       patience, until, 0);
-		handled += pass(s);
-		if (err == IDL_E_TIMEOUT && deadline != 0 && idl_os_now_ns() >= deadline)
+		handled = wait_for_work(s, deadline);
+		if (handled == 0)
+			handled = timed(s, take_ready);
+		if (handled == 0 && deadline != 0 && idl_os_now_ns() >= deadline)
 			break;
 	}
 	if (handled > 0)

@@ -72,7 +72,8 @@ typedef struct idl_chan_end {
 	idl_wake *self; /* this side's wait words in the channel */
 	idl_wake *peer; /* the peer's */
 	int error;      /* sticky once the channel is closed */
-	uint32_t owed;  /* IDL_WAIT_ bits owed to the peer while batching */
+	uint32_t owed; /* IDL_WAIT_ bits owed to the peer: a batch's (server), room made (client) */
+	bool room_wait; /* a server's end: it waits for room for a reply (idl/server.h) */
 	/* A server's end: reply tokens given out and not used. While there are
 	 * any, other threads may send on this end, and the server thread takes
 	 * tx_lock around its own sends; when there are none (the rule), it does
@@ -153,7 +154,12 @@ static inline idl_endpoint *idl_chan_end_endpoint(idl_chan_end *e)
 int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
                       idl_typed_handle *handles, uint32_t *handle_count);
 
-/* Wakes the peer for everything published or consumed while batching. */
+/*
+ * Tells the peer about everything published or consumed and not told yet:
+ * a server's batch, or the room a client made by taking frames (a client
+ * tells that with its next frame, or before it sleeps). A consumer that
+ * publishes its tail lazily (a server's) publishes it here first.
+ */
 void idl_chan_end_flush(idl_chan_end *e);
 
 /* Closes this end: the peer's waits end with IDL_E_PEER_CLOSED once it

@@ -63,6 +63,9 @@ _Static_assert(sizeof(idl_wake) == IDL_CACHE_LINE, "idl_wake is one cache line")
  * clients). A client marks its channel in the two-level ready set, then
  * wakes the server only if it sleeps; the server takes the set with one
  * exchange per level, so a wake-up costs O(ready channels), not O(clients).
+ * Every client can write all of it, so it is a hint: the server looks at
+ * each channel itself before it sleeps (idl/server.h), and a channel's own
+ * indices, which no other client can write, say what is there.
  */
 #define IDL_DOORBELL_WORDS    32u
 #define IDL_DOORBELL_CHANNELS (32u * IDL_DOORBELL_WORDS) /* 1024 */
@@ -83,8 +86,14 @@ void idl_doorbell_init(idl_doorbell *db);
  */
 void idl_wake_peer(idl_wake *w, uint32_t bits);
 
-/* Marks channel slot ready in db and wakes the server if it sleeps. */
+/* Marks channel slot ready in db and wakes the server if it sleeps. The
+ * caller published first; the ring starts with a fence. */
 void idl_doorbell_ring(idl_doorbell *db, uint32_t slot);
+/* The same after the caller's own fence (one fence for several looks). */
+void idl_doorbell_ring_fenced(idl_doorbell *db, uint32_t slot);
+/* Marks slot ready and wakes the server whatever its waiter word says: a
+ * client's second ring, when what it sent a slice ago is still there. */
+void idl_doorbell_rescue(idl_doorbell *db, uint32_t slot);
 
 /*
  * How long a waiter stays awake before it sleeps: `spins` checks with a

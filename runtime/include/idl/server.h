@@ -16,12 +16,20 @@
  * (up to batch_limit frames each, so one busy client cannot starve the
  * others), wakes each client once per batch, and sleeps again only when the
  * set is empty. Work per wake-up is proportional to the channels that are
- * ready, not to the channels that exist.
+ * ready, not to the channels that exist. One channel at a time, a client
+ * that keeps the server busy, is watched: the server looks at its indices
+ * on every pass and while it spins, and the client rings no doorbell.
  *
  * A client can scribble on the doorbell (it is shared writable), so the
- * ready set is a hint: every rescan_ns the server also looks at every
- * channel once, which bounds what a hostile client can do to the others to
- * a delay, and notices clients that died without closing.
+ * ready set is only a hint; what says that a channel has work is the
+ * channel itself, which no other client can write. Before it sleeps the
+ * server looks at every channel once (a sweep), so a bit cleared by
+ * another client cannot leave a request unserved while the server sleeps,
+ * and while it is busy it sweeps every sweep_passes passes, so one cannot
+ * starve it either. An idle server sleeps until a client rings, the port
+ * interrupts it, or a client that waited a whole slice for a request the
+ * server has not taken rings again regardless (that survives a client that
+ * scribbled on the server's waiter word): no timer wakes it.
  *
  * Freestanding, like the rest of the core; the memory is the caller's.
  */
@@ -70,13 +78,16 @@ typedef struct idl_served_interface {
 
 struct idl_server {
 	idl_doorbell *doorbell;
-	idl_chan_end **slots;  /* capacity entries; NULL when free */
-	idl_session *sessions; /* capacity entries */
-	uint32_t capacity;     /* at most IDL_DOORBELL_CHANNELS */
-	uint32_t batch_limit;  /* frames per channel per pass */
-	idl_patience patience; /* doorbell checks before sleeping */
-	uint64_t rescan_ns;    /* longest sleep before looking at every channel */
-	uint64_t next_rescan;
+	idl_chan_end **slots;   /* capacity entries; NULL when free */
+	idl_session *sessions;  /* capacity entries */
+	uint32_t capacity;      /* at most IDL_DOORBELL_CHANNELS */
+	uint32_t batch_limit;   /* frames per channel per pass */
+	idl_patience patience;  /* doorbell checks before sleeping */
+	uint32_t sweep_passes;  /* busy passes between looks at every channel */
+	uint32_t unswept;       /* busy passes since the last */
+	uint32_t watched;       /* the slot watched, or IDL_SERVER_NO_WATCH */
+	uint32_t watch_quiet;   /* busy passes since the watched channel had a frame */
+	uint32_t last_busy;     /* the last slot that had frames */
 	uint64_t reply_wait_ns; /* how long a deferred reply waits for room in its ring */
 	idl_served_interface interfaces[IDL_SERVER_MAX_INTERFACES];
 	uint32_t interface_count;
@@ -89,6 +100,8 @@ struct idl_server {
 	size_t buf_bytes;
 	uint64_t frames;             /* frames handled */
 	uint64_t wakeups;            /* passes that found work */
+	uint64_t sleeps;             /* times the server slept on its doorbell */
+	uint64_t sweeps;             /* looks at every channel: before sleeping, and while busy */
 	uint64_t errors;             /* handler errors that did not close a channel */
 	int last_error;              /* the last of them */
 	bool time_passes;            /* measure busy_ns (two clock reads per pass) */
@@ -100,8 +113,9 @@ struct idl_server {
 };
 
 #define IDL_DEFAULT_BATCH_LIMIT   64u
-#define IDL_DEFAULT_RESCAN_NS     100000000u
+#define IDL_DEFAULT_SWEEP_PASSES  4096u
 #define IDL_DEFAULT_REPLY_WAIT_NS 1000000000u
+#define IDL_SERVER_NO_WATCH       0xffffffffu
 
 /*
  * slots and sessions: capacity entries each. buf must hold the largest
@@ -156,6 +170,10 @@ void idl_server_interrupt(idl_server *s);
 /* Closes the channel in a slot and ends its session (the server thread's
  * call, e.g. when the server shuts down). */
 void idl_server_close_slot(idl_server *s, uint32_t slot, int reason);
+/* The port learnt that the client of a slot is gone without closing (its
+ * process died): what it sent is served, one batch, and the session ends
+ * with IDL_E_PEER_CLOSED. The server thread's call. */
+void idl_server_peer_gone(idl_server *s, uint32_t slot);
 
 /*
  * Deferred replies. A handler's <method>_defer gives the reply to the
