@@ -187,11 +187,21 @@ static bool linux_peer_alive(void *ctx)
 	return poll(&p, 1, 0) == 0 || (p.revents & (POLLHUP | POLLERR)) == 0;
 }
 
+/* The client's kick: its own eventfd, which the server sleeps on. */
+static void linux_kick(void *ctx)
+{
+	idl_linux_conn *c = ctx;
+	uint64_t one = 1;
+	if (c->kick_fd >= 0)
+		(void)!write(c->kick_fd, &one, sizeof(one));
+}
+
 const idl_transfer_ops idl_linux_transfer = {
     .send_handles = linux_send_handles,
     .receive_handles = linux_receive_handles,
     .release_handles = linux_release_handles,
     .peer_alive = linux_peer_alive,
+    .kick = linux_kick,
 };
 
 /* Whether the server's hello announces `protocol` (0: any will do). */
@@ -210,19 +220,28 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, int timeout_ms)
 {
 	struct pollfd p = {.fd = conn->sock, .events = POLLIN};
 	idl_linux_hello h;
-	int fds[2];
+	int fds[IDL_LINUX_HELLO_FDS];
 	uint32_t got = 0;
 	int err = IDL_E_TIMEOUT;
 	if (poll(&p, 1, timeout_ms) == 1)
-		err = idl_linux_receive_fds(conn->sock, &h, sizeof(h), fds, 2, &got, MSG_DONTWAIT);
-	if (err == IDL_OK &&
-	    (got != 2 || h.magic != IDL_LINUX_HELLO_MAGIC || h.version != IDL_CHAN_VERSION ||
-	     h.slot >= IDL_DOORBELL_CHANNELS || !speaks(&h, protocol))) {
+		err = idl_linux_receive_fds(conn->sock, &h, sizeof(h), fds, IDL_LINUX_HELLO_FDS,
+		                            &got, MSG_DONTWAIT);
+	if (err == IDL_OK && (got != IDL_LINUX_HELLO_FDS || h.magic != IDL_LINUX_HELLO_MAGIC ||
+	                      h.version != IDL_CHAN_VERSION || h.slot >= IDL_DOORBELL_CHANNELS ||
+	                      !speaks(&h, protocol))) {
 		for (uint32_t i = 0; i < got; i++)
 			close(fds[i]);
-		err = got == 2 && h.magic == IDL_LINUX_HELLO_MAGIC && !speaks(&h, protocol)
+		err = got == IDL_LINUX_HELLO_FDS && h.magic == IDL_LINUX_HELLO_MAGIC &&
+		              !speaks(&h, protocol)
 		          ? IDL_E_HANDLE_KIND
 		          : IDL_E_PROTOCOL;
+	}
+	if (err == IDL_OK) {
+		/* Whatever the server sent, a kick must never block us. */
+		conn->kick_fd = fds[2];
+		int flags = fcntl(conn->kick_fd, F_GETFL);
+		if (flags < 0 || fcntl(conn->kick_fd, F_SETFL, flags | O_NONBLOCK) != 0)
+			err = IDL_E_PROTOCOL;
 	}
 	if (err == IDL_OK) {
 		err = idl_linux_region_map(&conn->channel, fds[0]);
@@ -240,6 +259,9 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, int timeout_ms)
 	if (err != IDL_OK) {
 		idl_linux_region_close(&conn->channel);
 		idl_linux_region_close(&conn->doorbell);
+		if (conn->kick_fd >= 0)
+			close(conn->kick_fd);
+		conn->kick_fd = -1;
 		close(conn->sock);
 		conn->sock = -1;
 		return err;
@@ -258,6 +280,9 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, int timeout_ms)
 	idl_chan_end_set_scratch(&conn->end, conn->scratch, conn->scratch_bytes);
 	idl_chan_end_set_doorbell(&conn->end, conn->doorbell.base, h.slot);
 	idl_chan_end_set_transfer(&conn->end, &idl_linux_transfer, conn);
+	/* Registered before the first frame: the server's fences cover us. */
+	conn->end.light_fence =
+	    (h.flags & IDL_LINUX_HELLO_FENCES) != 0 && idl_linux_fences_register();
 	return IDL_OK;
 }
 
@@ -265,7 +290,7 @@ static void conn_reset(idl_linux_conn *conn)
 {
 	memset(conn, 0, sizeof(*conn));
 	conn->channel.fd = conn->doorbell.fd = -1;
-	conn->sock = -1;
+	conn->sock = conn->kick_fd = -1;
 }
 
 int idl_linux_connect(idl_linux_conn *conn, const char *name, uint32_t protocol, int timeout_ms)
@@ -309,4 +334,7 @@ void idl_linux_conn_close(idl_linux_conn *conn)
 	if (conn->sock >= 0)
 		close(conn->sock);
 	conn->sock = -1;
+	if (conn->kick_fd >= 0)
+		close(conn->kick_fd);
+	conn->kick_fd = -1;
 }

@@ -12,8 +12,15 @@
  *
  * Nothing here wakes on a timer: the accept thread sleeps in epoll_wait on
  * the listening socket, an eventfd that stop writes, and every client's
- * socket (a hang-up: the client died), and the server thread sleeps on its
- * doorbell. An idle server makes no wake-ups at all.
+ * socket (a hang-up: the client died), and the server thread sleeps in
+ * epoll_wait on every client's kick eventfd and an interrupt eventfd (the
+ * idl_server_port below). An idle server makes no wake-ups at all.
+ *
+ * A kick eventfd is the client's own: the server created it, and only that
+ * client holds the other descriptor, so no other client can clear a kick
+ * (docs/runtime.md, "Waking the server"). The descriptors are edge
+ * triggered and never read: each write is an event, and the counter would
+ * take 2^64 kicks to fill.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4, struct ucred */
@@ -44,6 +51,45 @@ enum {
  * (its slot), the listening socket, or the wake eventfd. */
 #define EVENT_LISTEN ((uint64_t)1 << 32)
 #define EVENT_WAKE   ((uint64_t)2 << 32)
+
+/* What an event of the server thread's sleep is about: a client's kick
+ * (its slot) or an interrupt. */
+#define EVENT_INTERRUPT UINT32_MAX
+
+static void port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
+{
+	idl_linux_server *ls = ctx;
+	struct epoll_event events[64];
+	int ms = -1;
+	if (timeout_ns != 0)
+		ms = timeout_ns >= (uint64_t)INT32_MAX * 1000000u
+		         ? INT32_MAX
+		         : (int)((timeout_ns + 999999u) / 1000000u);
+	int n = epoll_wait(ls->sleep_fd, events, 64, ms);
+	for (int i = 0; i < n; i++) {
+		uint32_t slot = events[i].data.u32;
+		if (slot < ls->server.capacity)
+			kicked[slot / 32] |= 1u << (slot % 32);
+	}
+}
+
+/* Any thread, or a signal handler. */
+static void port_interrupt(void *ctx)
+{
+	idl_linux_server *ls = ctx;
+	uint64_t one = 1;
+	if (ls->interrupt_fd >= 0)
+		(void)!write(ls->interrupt_fd, &one, sizeof(one));
+}
+
+static void port_fence_clients(void *ctx)
+{
+	(void)ctx;
+	idl_linux_fence_others();
+}
+
+static const idl_server_port port_fencing = {port_sleep, port_interrupt, port_fence_clients};
+static const idl_server_port port_plain = {port_sleep, port_interrupt, NULL};
 
 /* Sessions of a client that are set up or served (acceptor's estimate:
  * the server thread frees slots meanwhile). */
@@ -80,6 +126,16 @@ static int create_channel(idl_linux_server *ls, idl_linux_conn *c, size_t bytes)
 	return idl_linux_region_create(&c->channel, "idl-channel", bytes);
 }
 
+/* Takes a client's kick eventfd out of the server's sleep and closes it. */
+static void close_kick(idl_linux_server *ls, idl_linux_conn *c)
+{
+	if (c->kick_fd < 0)
+		return;
+	(void)epoll_ctl(ls->sleep_fd, EPOLL_CTL_DEL, c->kick_fd, NULL);
+	close(c->kick_fd);
+	c->kick_fd = -1;
+}
+
 /* Sets up a client's channel on sock and says hello; then hands it to the
  * server thread. Any thread. */
 static int set_up(idl_linux_server *ls, int sock, uint64_t client)
@@ -100,8 +156,16 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 	c->send_seq = c->receive_seq = 0;
 	c->doorbell.fd = -1;
 	c->doorbell.base = NULL;
+	/* The client's kick: in our sleep's epoll set (data: its slot) before
+	 * the client can write it. */
+	c->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct epoll_event kick = {.events = EPOLLIN | EPOLLET, .data.u32 = slot};
+	if (c->kick_fd >= 0 && epoll_ctl(ls->sleep_fd, EPOLL_CTL_ADD, c->kick_fd, &kick) != 0) {
+		close(c->kick_fd);
+		c->kick_fd = -1;
+	}
 	size_t bytes = idl_chan_region_bytes(ls->ring_bytes);
-	int err = create_channel(ls, c, bytes);
+	int err = c->kick_fd >= 0 ? create_channel(ls, c, bytes) : IDL_E_TRANSPORT;
 	if (err == IDL_OK)
 		err = idl_chan_format(c->channel.base, bytes, ls->ring_bytes, ls->max_frame_bytes);
 	if (err == IDL_OK)
@@ -113,14 +177,16 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 		idl_linux_hello h = {.magic = IDL_LINUX_HELLO_MAGIC,
 		                     .version = IDL_CHAN_VERSION,
 		                     .slot = slot,
+		                     .flags = ls->fences ? IDL_LINUX_HELLO_FENCES : 0,
 		                     .protocol_count = ls->server.interface_count};
 		for (uint32_t i = 0; i < ls->server.interface_count; i++)
 			h.protocols[i] = ls->server.interfaces[i].iface->protocol;
-		int fds[2] = {c->channel.fd, ls->doorbell.fd};
-		err = idl_linux_send_fds(sock, &h, sizeof(h), fds, 2);
+		int fds[IDL_LINUX_HELLO_FDS] = {c->channel.fd, ls->doorbell.fd, c->kick_fd};
+		err = idl_linux_send_fds(sock, &h, sizeof(h), fds, IDL_LINUX_HELLO_FDS);
 	}
 	if (err != IDL_OK) {
 		idl_linux_region_close(&c->channel);
+		close_kick(ls, c);
 		close(sock);
 		c->sock = -1;
 		atomic_store(&c->state, CONN_FREE);
@@ -133,6 +199,7 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 	struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLONESHOT, .data.u64 = slot};
 	if (epoll_ctl(ls->epoll_fd, EPOLL_CTL_ADD, sock, &ev) != 0) {
 		idl_linux_region_close(&c->channel);
+		close_kick(ls, c);
 		close(sock);
 		c->sock = -1;
 		atomic_store(&c->state, CONN_FREE);
@@ -270,6 +337,7 @@ static void closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
 	idl_linux_server *ls = ctx;
 	idl_linux_conn *c = &ls->conns[slot];
 	idl_linux_region_close(&c->channel);
+	close_kick(ls, c);
 	(void)epoll_ctl(ls->epoll_fd, EPOLL_CTL_DEL, c->sock, NULL);
 	close(c->sock);
 	c->sock = -1;
@@ -290,6 +358,7 @@ static int open_common(idl_linux_server *ls, uint32_t capacity)
 	for (uint32_t i = 0; i < capacity; i++) {
 		memset(&ls->conns[i], 0, sizeof(ls->conns[i]));
 		ls->conns[i].sock = ls->conns[i].channel.fd = ls->conns[i].doorbell.fd = -1;
+		ls->conns[i].kick_fd = -1;
 	}
 	int err = idl_linux_region_create(&ls->doorbell, "idl-doorbell", sizeof(idl_doorbell));
 	if (err != IDL_OK)
@@ -297,12 +366,18 @@ static int open_common(idl_linux_server *ls, uint32_t capacity)
 	idl_doorbell_init(ls->doorbell.base);
 	idl_server_init(&ls->server, ls->doorbell.base, ls->slots, ls->sessions, capacity, NULL, 0);
 	idl_server_set_close(&ls->server, closed, ls);
+	ls->fences = idl_linux_fences_register();
+	idl_server_set_port(&ls->server, ls->fences ? &port_fencing : &port_plain, ls);
 	ls->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ls->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	ls->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ls->sleep_fd = epoll_create1(EPOLL_CLOEXEC);
+	ls->interrupt_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EVENT_WAKE};
-	if (ls->epoll_fd < 0 || ls->wake_fd < 0 ||
-	    epoll_ctl(ls->epoll_fd, EPOLL_CTL_ADD, ls->wake_fd, &ev) != 0)
+	struct epoll_event interrupt = {.events = EPOLLIN | EPOLLET, .data.u32 = EVENT_INTERRUPT};
+	if (ls->epoll_fd < 0 || ls->wake_fd < 0 || ls->sleep_fd < 0 || ls->interrupt_fd < 0 ||
+	    epoll_ctl(ls->epoll_fd, EPOLL_CTL_ADD, ls->wake_fd, &ev) != 0 ||
+	    epoll_ctl(ls->sleep_fd, EPOLL_CTL_ADD, ls->interrupt_fd, &interrupt) != 0)
 		return IDL_E_TRANSPORT;
 	return IDL_OK;
 }
@@ -320,6 +395,7 @@ static void reset(idl_linux_server *ls)
 	memset(ls, 0, sizeof(*ls));
 	ls->listen_fd = ls->spare_fd = -1;
 	ls->epoll_fd = ls->wake_fd = -1;
+	ls->sleep_fd = ls->interrupt_fd = -1;
 	ls->doorbell.fd = -1;
 }
 
@@ -498,7 +574,12 @@ void idl_linux_server_close(idl_linux_server *ls)
 		close(ls->epoll_fd);
 	if (ls->wake_fd >= 0)
 		close(ls->wake_fd);
+	if (ls->sleep_fd >= 0)
+		close(ls->sleep_fd);
+	if (ls->interrupt_fd >= 0)
+		close(ls->interrupt_fd);
 	ls->listen_fd = ls->spare_fd = ls->epoll_fd = ls->wake_fd = -1;
+	ls->sleep_fd = ls->interrupt_fd = -1;
 	idl_linux_region_close(&ls->doorbell);
 	free(ls->conns);
 	free(ls->slots);

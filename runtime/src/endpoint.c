@@ -4,22 +4,45 @@
  */
 #include "idl/server.h" /* idl_session_defer */
 
+/* Wakes the server of a client's channel: the port's kick, which no other
+ * client can undo, or the doorbell's futex word. */
+static void kick_server(idl_chan_end *e)
+{
+	if (e->xfer != NULL && e->xfer->kick != NULL) {
+		e->xfer->kick(e->xfer_ctx);
+		return;
+	}
+	idl_doorbell_mark(e->doorbell, e->slot); /* how the server finds us then */
+	idl_doorbell_wake(e->doorbell);
+}
+
 /*
- * The client tells the server about a frame (DATA) or room made (ROOM)
- * through the server's doorbell: for a frame always, for room only when the
- * server said it waits for room; and not at all while the server watches
- * this channel (idl/server.h): then it looks at our indices by itself. One
- * fence orders what we published before both looks.
+ * The client tells the server about a frame (DATA) or room made (ROOM), as
+ * the channel's `notify` word says: nothing while the server watches the
+ * channel, the doorbell bit while it is awake, a kick while it sleeps; and
+ * for room only when the server said it waits for room. One fence orders
+ * what we published before the looks; a compiler barrier when the server
+ * fences for us (idl_fence_publisher). docs/runtime.md, "Waking the
+ * server", has the argument.
  */
 static void notify_server(idl_chan_end *e, uint32_t bits)
 {
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&e->shared->watch, memory_order_relaxed) != 0)
+	idl_fence_publisher(e->light_fence);
+	uint32_t how = atomic_load_explicit(&e->shared->notify, memory_order_relaxed);
+	if (how == IDL_NOTIFY_NONE)
 		return;
 	if ((bits & IDL_WAIT_DATA) == 0 &&
 	    (atomic_load_explicit(&e->peer->waiting, memory_order_relaxed) & IDL_WAIT_ROOM) == 0)
 		return;
-	idl_doorbell_ring_fenced(e->doorbell, e->slot);
+	if (how == IDL_NOTIFY_KICK) {
+		kick_server(e);
+		return;
+	}
+	idl_doorbell_mark(e->doorbell, e->slot);
+	/* A server end that sleeps alone on the doorbell (no idl_server). */
+	if ((atomic_load_explicit(&e->doorbell->wake.waiting, memory_order_relaxed) &
+	     IDL_WAIT_DATA) != 0)
+		idl_doorbell_wake(e->doorbell);
 }
 
 /* Tells the peer about frames published (DATA) or room made (ROOM). A
@@ -64,9 +87,11 @@ static void mark_closed(idl_chan_end *e)
 		idl_wake_peer(e->peer, IDL_WAIT_DATA | IDL_WAIT_ROOM);
 		return;
 	}
-	/* Whether the server watches or not: a close is rare, and the watch
-	 * looks at indices, not at `closed`. */
-	idl_doorbell_ring(e->doorbell, e->slot);
+	/* Whatever `notify` says: a close is rare, and a watching server looks
+	 * at indices, not at `closed`. */
+	atomic_thread_fence(memory_order_seq_cst);
+	idl_doorbell_mark(e->doorbell, e->slot);
+	kick_server(e);
 }
 
 int idl_chan_end_fail(idl_chan_end *e, int err)
@@ -113,18 +138,20 @@ static int pump(idl_chan_end *e);
 
 /*
  * A client that waited a whole slice while the server has not taken what
- * it sent rings again, and wakes the server whatever its waiter word says:
- * another client may have cleared our bit and the server's waiter word, or
- * undone the wake, since the server's doorbell is theirs to write too. A
- * server that sleeps has swept every channel first, so by now it has seen
- * our frame or it sleeps and this wakes it.
+ * it sent tells it again, whatever `notify` says. With a port's kick this
+ * is only a safety net (a server that sleeps has set KICK and looked at
+ * the channel first, and nobody else can undo a kick); without one,
+ * another client may have undone our futex wake-up.
  */
 static void ring_again(idl_chan_end *e)
 {
 	if (e->side != IDL_CHAN_CLIENT)
 		return;
-	if (atomic_load_explicit(e->tx.tail, memory_order_acquire) != e->tx.own)
-		idl_doorbell_rescue(e->doorbell, e->slot);
+	if (atomic_load_explicit(e->tx.tail, memory_order_acquire) != e->tx.own) {
+		atomic_thread_fence(memory_order_seq_cst);
+		idl_doorbell_mark(e->doorbell, e->slot);
+		kick_server(e);
+	}
 }
 
 /* One sleep of at most a slice; IDL_OK means look again. */

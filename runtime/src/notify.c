@@ -35,7 +35,7 @@ void idl_wake_peer(idl_wake *w, uint32_t bits)
 	idl_os_wake(&w->seq);
 }
 
-static void mark_ready(idl_doorbell *db, uint32_t slot)
+void idl_doorbell_mark(idl_doorbell *db, uint32_t slot)
 {
 	slot %= IDL_DOORBELL_CHANNELS;
 	uint32_t word = slot / 32, bit = 1u << (slot % 32);
@@ -49,14 +49,8 @@ static void mark_ready(idl_doorbell *db, uint32_t slot)
 	}
 }
 
-void idl_doorbell_ring_fenced(idl_doorbell *db, uint32_t slot)
+void idl_doorbell_wake(idl_doorbell *db)
 {
-	mark_ready(db, slot);
-	/* The caller's fence comes before this load too: either the server's
-	 * look before it sleeps sees what was published, or we see it waits. */
-	uint32_t waiting = atomic_load_explicit(&db->wake.waiting, memory_order_relaxed);
-	if ((waiting & IDL_WAIT_DATA) == 0)
-		return;
 	atomic_fetch_add_explicit(&db->wake.seq, 1, memory_order_release);
 	idl_os_wake(&db->wake.seq);
 }
@@ -64,15 +58,12 @@ void idl_doorbell_ring_fenced(idl_doorbell *db, uint32_t slot)
 void idl_doorbell_ring(idl_doorbell *db, uint32_t slot)
 {
 	atomic_thread_fence(memory_order_seq_cst);
-	idl_doorbell_ring_fenced(db, slot);
-}
-
-void idl_doorbell_rescue(idl_doorbell *db, uint32_t slot)
-{
-	atomic_thread_fence(memory_order_seq_cst);
-	mark_ready(db, slot);
-	atomic_fetch_add_explicit(&db->wake.seq, 1, memory_order_release);
-	idl_os_wake(&db->wake.seq);
+	idl_doorbell_mark(db, slot);
+	/* The fence comes before this load too: either the sleeper's last look
+	 * sees what was published, or we see that it waits. */
+	uint32_t waiting = atomic_load_explicit(&db->wake.waiting, memory_order_relaxed);
+	if ((waiting & IDL_WAIT_DATA) != 0)
+		idl_doorbell_wake(db);
 }
 
 void idl_lock_take(idl_lock *l)

@@ -1,8 +1,9 @@
 /*
- * server.c: the server loop: take the doorbell's ready set, drain each
- * ready channel through the dispatchers of the interfaces served, watch
- * the channel of a client that keeps it busy, look at every channel before
- * sleeping, sleep when nothing is ready; and sessions, which begin and end
+ * server.c: the server loop: take the doorbell's ready set and the slots
+ * that kicked, drain each ready channel through the dispatchers of the
+ * interfaces served, watch the channel of a client that keeps it busy,
+ * tell every channel to kick before sleeping and look at the ones that
+ * did not, sleep when nothing is ready; and sessions, which begin and end
  * with their channels.
  */
 #include "idl/server.h"
@@ -72,6 +73,39 @@ void idl_server_set_close(idl_server *s, idl_close_fn fn, void *ctx)
 	s->close_ctx = ctx;
 }
 
+void idl_server_set_port(idl_server *s, const idl_server_port *port, void *ctx)
+{
+	s->port = port;
+	s->port_ctx = ctx;
+}
+
+/* Stores how the client of a slot tells us about a frame (IDL_NOTIFY_*),
+ * when that changes, and keeps the set of slots that do not kick. A move
+ * to a stricter value needs a fence and a look at the channel after it
+ * (the callers'). */
+static void tell(idl_server *s, uint32_t slot, uint32_t how)
+{
+	idl_chan_end *e = s->slots[slot];
+	if (e->told == how)
+		return;
+	e->told = (uint8_t)how;
+	atomic_store_explicit(&e->shared->notify, how, memory_order_relaxed);
+	uint32_t bit = 1u << (slot % 32);
+	if (how == IDL_NOTIFY_KICK)
+		s->lax[slot / 32] &= ~bit;
+	else
+		s->lax[slot / 32] |= bit;
+}
+
+/* Our fence, and one on every CPU that runs a client when the port can:
+ * what pairs with a client's idl_fence_publisher. */
+static void fence_clients(idl_server *s)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (s->port != NULL && s->port->fence_clients != NULL)
+		s->port->fence_clients(s->port_ctx);
+}
+
 static void end_session(idl_server *s, uint32_t slot, int reason, bool opened);
 
 int idl_server_install(idl_server *s, uint32_t slot, idl_chan_end *end, uint64_t client)
@@ -91,6 +125,9 @@ int idl_server_install(idl_server *s, uint32_t slot, idl_chan_end *end, uint64_t
 	end->batching = true;
 	end->rx.lazy = true; /* the tail is published once per drain */
 	s->slots[slot] = end;
+	end->told = IDL_NOTIFY_BIT; /* what idl_chan_format wrote */
+	s->lax[slot / 32] |= 1u << (slot % 32);
+	s->kicked[slot / 32] &= ~(1u << (slot % 32));
 	int err = s->session_open != NULL ? s->session_open(s->session_ctx, session) : IDL_OK;
 	if (err != IDL_OK) {
 		/* Refused: closed before anything was served; the close callback
@@ -99,7 +136,7 @@ int idl_server_install(idl_server *s, uint32_t slot, idl_chan_end *end, uint64_t
 		return err;
 	}
 	/* Frames sent before the client knew the slot: look once. */
-	idl_doorbell_ring(s->doorbell, slot);
+	idl_doorbell_mark(s->doorbell, slot);
 	return IDL_OK;
 }
 
@@ -120,11 +157,10 @@ static void end_session(idl_server *s, uint32_t slot, int reason, bool opened)
 {
 	idl_chan_end *e = s->slots[slot];
 	idl_session *session = &s->sessions[slot];
-	if (s->watched == slot) {
-		/* Before the port unmaps it. */
-		atomic_store_explicit(&e->shared->watch, 0, memory_order_relaxed);
+	if (s->watched == slot)
 		s->watched = IDL_SERVER_NO_WATCH;
-	}
+	s->lax[slot / 32] &= ~(1u << (slot % 32));
+	s->kicked[slot / 32] &= ~(1u << (slot % 32));
 	/* Under the session's lock, so that a reply from another thread is
 	 * either in before the close or sees the session ended. */
 	idl_lock_take(&session->lock);
@@ -164,7 +200,7 @@ static int reply_room_unlocked(idl_chan_end *e)
 	if (err == IDL_E_WOULD_BLOCK) {
 		e->room_wait = true;
 		atomic_store_explicit(&e->self->waiting, IDL_WAIT_ROOM, memory_order_relaxed);
-		atomic_thread_fence(memory_order_seq_cst);
+		fence_clients(e->session->server); /* rare: a client that does not read */
 		err = idl_ring_can_reserve(&e->tx, need);
 	}
 	if (err == IDL_OK && e->room_wait) {
@@ -221,12 +257,12 @@ static int dispatch(idl_server *s, idl_request *r, size_t size, const idl_typed_
 
 /* ---- Watching one channel ----
  *
- * The client of a watched channel rings no doorbell: after publishing it
- * fences and reads `watch`, and sees it set. In return the server looks at
- * the channel's indices on every pass and while it spins, until it clears
- * `watch`, fences and looks once more (or sweeps every channel, before it
- * sleeps). Either the client's look comes after the clear and it rings, or
- * the server's last look sees what the client published: the store-buffer
+ * The client of a watched channel (NOTIFY_NONE) tells the server nothing:
+ * after publishing it fences and reads `notify`, and sees NONE. In return
+ * the server looks at the channel's indices on every pass and while it
+ * spins, until it stores another value, fences and looks once more.
+ * Either the client's look comes after the store and it tells, or the
+ * server's last look sees what the client published: the store-buffer
  * pattern of docs/runtime.md, "Why no wake-up is lost". */
 
 #define WATCH_MOVE_AFTER 64u /* busy passes without a frame before the watch may move */
@@ -237,18 +273,7 @@ static void watch(idl_server *s, uint32_t slot)
 {
 	s->watched = slot;
 	s->watch_quiet = 0;
-	atomic_store_explicit(&s->slots[slot]->shared->watch, 1, memory_order_relaxed);
-}
-
-/* Stops watching without the look that must follow (the caller's). */
-static idl_chan_end *unwatch(idl_server *s)
-{
-	if (s->watched == IDL_SERVER_NO_WATCH)
-		return NULL;
-	idl_chan_end *e = s->slots[s->watched];
-	s->watched = IDL_SERVER_NO_WATCH;
-	atomic_store_explicit(&e->shared->watch, 0, memory_order_relaxed);
-	return e;
+	tell(s, slot, IDL_NOTIFY_NONE);
 }
 
 /* After a pass that took frames: watch the last channel that had some if
@@ -258,13 +283,19 @@ static idl_chan_end *unwatch(idl_server *s)
 static void move_watch(idl_server *s)
 {
 	uint32_t slot = s->last_busy;
-	if (slot == s->watched || s->slots[slot] == NULL)
+	/* Watching pays only while the server spins between passes. */
+	if (slot == s->watched || s->slots[slot] == NULL || s->patience.spins == 0)
 		return;
 	if (s->watched != IDL_SERVER_NO_WATCH) {
 		if (s->watch_quiet < WATCH_MOVE_AFTER)
 			return;
 		uint32_t old = s->watched;
-		(void)unwatch(s);
+		s->watched = IDL_SERVER_NO_WATCH;
+		tell(s, old, IDL_NOTIFY_BIT);
+		/* Our fence only, not the clients' (fence_clients costs a system
+		 * call): a client that publishes with a compiler barrier may still
+		 * read NONE, and its frame then waits for the next look that
+		 * fences for it, before sleeping or at the next sweep. */
 		atomic_thread_fence(memory_order_seq_cst);
 		if (channel_pending(s->slots[old]))
 			drain(s, old);
@@ -332,9 +363,14 @@ static void drain(idl_server *s, uint32_t slot)
 		s->last_busy = slot;
 		if (slot == s->watched)
 			s->watch_quiet = 0;
+		/* Awake and about to spin: the client marks its bit rather than
+		 * kick (a system call). A server that sleeps at once keeps it
+		 * kicking, and so needs no fence and no look before it sleeps. */
+		if (e->told == IDL_NOTIFY_KICK && s->patience.spins > 0)
+			tell(s, slot, IDL_NOTIFY_BIT);
 	}
 	if (n == s->batch_limit && s->watched != slot)
-		idl_doorbell_ring(s->doorbell, slot); /* more waits: come back after the others */
+		idl_doorbell_mark(s->doorbell, slot); /* more waits: come back after the others */
 }
 
 void idl_server_peer_gone(idl_server *s, uint32_t slot)
@@ -352,12 +388,12 @@ static bool interrupted(idl_server *s)
 	return atomic_load_explicit(&s->interrupts, memory_order_acquire) != s->interrupts_seen;
 }
 
-/* What ends a spin: a doorbell bit, work on the watched channel, a stop or
- * an interrupt. */
+/* What ends a spin: a doorbell bit, a kick, work on the watched channel, a
+ * stop or an interrupt. */
 static bool busy_ready(idl_server *s)
 {
 	return atomic_load_explicit(&s->doorbell->summary, memory_order_relaxed) != 0 ||
-	       watched_ready(s) ||
+	       s->kicks_pending || watched_ready(s) ||
 	       (s->stop != NULL && atomic_load_explicit(s->stop, memory_order_relaxed)) ||
 	       interrupted(s);
 }
@@ -368,6 +404,7 @@ static uint64_t sweep(idl_server *s)
 	uint64_t before = s->frames;
 	s->sweeps++;
 	s->unswept = 0;
+	fence_clients(s); /* so that a frame published before it is seen */
 	for (uint32_t i = 0; i < s->capacity; i++)
 		if (s->slots[i] != NULL && channel_pending(s->slots[i]))
 			drain(s, i);
@@ -410,6 +447,19 @@ __attribute__((noinline)) static uint64_t take_ready(idl_server *s)
 				drain(s, slot);
 		}
 	}
+	if (s->kicks_pending) {
+		s->kicks_pending = false;
+		for (uint32_t w = 0; w < IDL_DOORBELL_WORDS; w++) {
+			uint32_t bits = s->kicked[w];
+			s->kicked[w] = 0;
+			while (bits != 0) {
+				uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
+				bits &= bits - 1;
+				if (slot < s->capacity)
+					drain(s, slot);
+			}
+		}
+	}
 	if (watched_ready(s))
 		drain(s, s->watched);
 	if (s->frames != before) {
@@ -434,12 +484,61 @@ static uint64_t timed(idl_server *s, uint64_t (*work)(idl_server *))
 	return handled;
 }
 
+/* Before sleeping: every channel whose client would not kick is told to
+ * (its bit goes in `changed`), then the fence for our clients; frames
+ * they published before they saw KICK are there for the look after. */
+static void tell_all_to_kick(idl_server *s, uint32_t *changed)
+{
+	bool any = false;
+	s->watched = IDL_SERVER_NO_WATCH;
+	for (uint32_t w = 0; w < IDL_DOORBELL_WORDS; w++) {
+		uint32_t bits = changed[w] = s->lax[w];
+		any |= bits != 0;
+		while (bits != 0) {
+			uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
+			bits &= bits - 1;
+			tell(s, slot, IDL_NOTIFY_KICK);
+		}
+	}
+	if (any)
+		fence_clients(s);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* The look after it: drains the channels told (or, without a port, every
+ * channel: a futex wake-up another client can undo is no proof that
+ * nothing came); returns the frames handled. */
+static uint64_t look_before_sleeping(idl_server *s, const uint32_t *changed)
+{
+	if (s->port == NULL)
+		return any_pending(s) ? sweep(s) : 0;
+	uint64_t before = s->frames;
+	for (uint32_t w = 0; w < IDL_DOORBELL_WORDS; w++) {
+		uint32_t bits = changed[w];
+		while (bits != 0) {
+			uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
+			bits &= bits - 1;
+			if (slot < s->capacity && s->slots[slot] != NULL &&
+			    channel_pending(s->slots[slot]))
+				drain(s, slot);
+		}
+	}
+	return s->frames - before;
+}
+
+/* The look, in the shape timed() takes. */
+static uint64_t changed_look(idl_server *s)
+{
+	return look_before_sleeping(s, s->changed);
+}
+
 /*
  * Waits for work as s->patience says (checks with a pause, then with a
- * yield), looking at the doorbell and the watched channel; then stops
- * watching, says it sleeps, and looks at every channel before it sleeps on
- * the doorbell until a client rings, an interrupt, or deadline_ns (0: none).
- * Returns the frames that last look handled; 0 means: look again.
+ * yield), looking at the doorbell and the watched channel; then tells
+ * every channel to kick, looks at those that did not before, and sleeps
+ * until a client kicks, an interrupt, or deadline_ns (0: none). Returns
+ * the frames that last look handled; 0 means: look again.
  */
 static uint64_t wait_for_work(idl_server *s, uint64_t deadline_ns)
 {
@@ -458,29 +557,26 @@ static uint64_t wait_for_work(idl_server *s, uint64_t deadline_ns)
 	}
 	idl_wake *w = &s->doorbell->wake;
 	uint32_t seq = atomic_load_explicit(&w->seq, memory_order_acquire);
-	(void)unwatch(s); /* the look below is its look too */
-	atomic_store_explicit(&w->waiting, IDL_WAIT_DATA, memory_order_relaxed);
-	atomic_thread_fence(memory_order_seq_cst);
-	if (busy_ready(s)) {
-		atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+	tell_all_to_kick(s, s->changed);
+	if (busy_ready(s))
 		return 0;
-	}
-	if (any_pending(s)) {
-		atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
-		return timed(s, sweep);
-	}
+	uint64_t handled = timed(s, changed_look);
+	if (handled > 0)
+		return handled;
 	uint64_t timeout = 0;
 	if (deadline_ns != 0) {
 		uint64_t now = idl_os_now_ns();
-		if (now >= deadline_ns) {
-			atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+		if (now >= deadline_ns)
 			return 0;
-		}
 		timeout = deadline_ns - now;
 	}
 	s->sleeps++;
-	(void)idl_os_wait(&w->seq, seq, timeout);
-	atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+	if (s->port != NULL) {
+		s->port->sleep(s->port_ctx, timeout, s->kicked);
+		s->kicks_pending = true;
+	} else {
+		(void)idl_os_wait(&w->seq, seq, timeout);
+	}
 	return 0;
 }
 
@@ -520,8 +616,10 @@ void idl_server_run(idl_server *s, _Atomic bool *stop)
 void idl_server_interrupt(idl_server *s)
 {
 	atomic_fetch_add_explicit(&s->interrupts, 1, memory_order_release);
-	atomic_fetch_add_explicit(&s->doorbell->wake.seq, 1, memory_order_release);
-	idl_os_wake(&s->doorbell->wake.seq);
+	if (s->port != NULL)
+		s->port->interrupt(s->port_ctx);
+	else
+		idl_doorbell_wake(s->doorbell);
 }
 
 /* ---- Deferred replies ---- */

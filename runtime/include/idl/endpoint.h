@@ -45,6 +45,10 @@ typedef struct idl_transfer_ops {
 	void (*release_handles)(void *ctx, const idl_typed_handle *handles, uint32_t count);
 	/* False once the peer is known to be gone without closing (it crashed). */
 	bool (*peer_alive)(void *ctx);
+	/* A client's: wakes its server, which sleeps, through something of this
+	 * client's own that no other client can undo (Linux: an eventfd the
+	 * server sleeps on). NULL: the doorbell's futex word. */
+	void (*kick)(void *ctx);
 } idl_transfer_ops;
 
 /* Called with each event frame, already copied into private memory (not
@@ -83,6 +87,8 @@ typedef struct idl_chan_end {
 	bool nonblock;     /* sending into a full ring: IDL_E_WOULD_BLOCK, not wait */
 	bool batching;     /* the server loop wakes the peer once per batch */
 	bool tx_locked;    /* a server's end: send_begin took tx_lock, send_commit gives it */
+	bool light_fence;  /* a client's: its server fences for it (idl_fence_publisher) */
+	uint8_t told;      /* a server's end: the IDL_NOTIFY_ value last stored in `notify` */
 	uint8_t *tx_frame; /* the frame reserved by send_begin */
 	const idl_transfer_ops *xfer;
 	/* Set up once, or used when waiting (or with handles). */

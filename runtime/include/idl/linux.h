@@ -72,6 +72,7 @@ typedef struct idl_linux_conn {
 	void *scratch;             /* client only: see idl_chan_end_set_scratch */
 	size_t scratch_bytes;
 	uint32_t send_seq, receive_seq;
+	int kick_fd; /* an eventfd: the client writes it to wake the server, which sleeps on it */
 	uint64_t client;        /* server side: the peer's pid (SO_PEERCRED), 0 unknown */
 	_Atomic uint32_t state; /* server side: free, set up, serving */
 } idl_linux_conn;
@@ -139,6 +140,9 @@ typedef struct idl_linux_server {
 	_Atomic uint32_t gone_summary;             /* bit w: gone[w] may be nonzero */
 	int epoll_fd;                              /* the acceptor's: listen_fd, wake_fd, sockets */
 	int wake_fd;                               /* an eventfd that wakes the acceptor */
+	int sleep_fd;     /* the server thread's epoll: every client's kick_fd, interrupt_fd */
+	int interrupt_fd; /* an eventfd: idl_server_interrupt */
+	bool fences;      /* membarrier works: the server fences for its clients */
 	_Atomic bool stop;
 	_Atomic bool prepared; /* sizes known: channels can be set up */
 	pthread_t acceptor;

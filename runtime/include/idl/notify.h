@@ -60,17 +60,23 @@ _Static_assert(sizeof(idl_wake) == IDL_CACHE_LINE, "idl_wake is one cache line")
 
 /*
  * A server's doorbell: one sleeper (the server) and many ringers (its
- * clients). A client marks its channel in the two-level ready set, then
- * wakes the server only if it sleeps; the server takes the set with one
- * exchange per level, so a wake-up costs O(ready channels), not O(clients).
- * Every client can write all of it, so it is a hint: the server looks at
- * each channel itself before it sleeps (idl/server.h), and a channel's own
- * indices, which no other client can write, say what is there.
+ * clients). A client whose server is awake marks its channel in the
+ * two-level ready set; the server takes the set with one exchange per
+ * level, so a pass costs O(ready channels), not O(clients).
+ *
+ * Every client can write all of it, so it is only a hint, and nothing that
+ * wakes a sleeping server depends on it: before it sleeps the server sets
+ * each channel's own `notify` word (idl/channel.h), which no other client
+ * can write, to IDL_NOTIFY_KICK, and a client that reads KICK kicks the
+ * server through its port (idl_transfer_ops.kick; Linux: an eventfd of its
+ * own that the server sleeps on). Without a kick op the client bumps
+ * `wake.seq` and wakes that futex word, which another client could undo.
+ * `wake.waiting` is for a server end that sleeps alone (no idl_server).
  */
 #define IDL_DOORBELL_WORDS    32u
 #define IDL_DOORBELL_CHANNELS (32u * IDL_DOORBELL_WORDS) /* 1024 */
 typedef struct idl_doorbell {
-	idl_wake wake;                                     /* the server's waiter flag and seq */
+	idl_wake wake;                                     /* the sleeper's waiter flag and seq */
 	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t summary; /* bit w: ready[w] may be nonzero */
 	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t ready[IDL_DOORBELL_WORDS]; /* bit per channel */
 } idl_doorbell;
@@ -86,14 +92,29 @@ void idl_doorbell_init(idl_doorbell *db);
  */
 void idl_wake_peer(idl_wake *w, uint32_t bits);
 
-/* Marks channel slot ready in db and wakes the server if it sleeps. The
- * caller published first; the ring starts with a fence. */
+/* Marks channel slot ready in db (the caller published and fenced). A
+ * set bit costs a load: the server reads the ring after it takes a bit. */
+void idl_doorbell_mark(idl_doorbell *db, uint32_t slot);
+/* Wakes whoever sleeps on db->wake.seq: the kick of a port without one. */
+void idl_doorbell_wake(idl_doorbell *db);
+/* Marks slot ready and wakes a server end that sleeps alone on db (its
+ * waiter word says so); the caller published first. */
 void idl_doorbell_ring(idl_doorbell *db, uint32_t slot);
-/* The same after the caller's own fence (one fence for several looks). */
-void idl_doorbell_ring_fenced(idl_doorbell *db, uint32_t slot);
-/* Marks slot ready and wakes the server whatever its waiter word says: a
- * client's second ring, when what it sent a slice ago is still there. */
-void idl_doorbell_rescue(idl_doorbell *db, uint32_t slot);
+
+/*
+ * The fence of the side that publishes all the time, against a peer that
+ * fences rarely and for both of them (idl_server_port.fence_clients:
+ * Linux's membarrier). `light`: the peer does, and a compiler barrier is
+ * enough; otherwise a seq_cst fence. The store-buffer argument of
+ * docs/runtime.md holds either way.
+ */
+static inline void idl_fence_publisher(bool light)
+{
+	if (light)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
 
 /*
  * How long a waiter stays awake before it sleeps: `spins` checks with a

@@ -9,27 +9,28 @@
  * installed and ends when the channel closes; callbacks (idl_server_set_
  * sessions) make and free what the server keeps per session.
  *
- * Waking: the server sleeps on one doorbell that all its clients share. A
- * client that publishes a request sets its channel's bit in the doorbell's
- * ready set and wakes the server only if the server sleeps. The server
- * takes the ready set with an exchange per word, drains every ready channel
- * (up to batch_limit frames each, so one busy client cannot starve the
- * others), wakes each client once per batch, and sleeps again only when the
- * set is empty. Work per wake-up is proportional to the channels that are
- * ready, not to the channels that exist. One channel at a time, a client
- * that keeps the server busy, is watched: the server looks at its indices
- * on every pass and while it spins, and the client rings no doorbell.
+ * Waking: each channel's `notify` word (idl/channel.h), which only its own
+ * client and the server can write, says how its client tells the server
+ * about a frame. While the server is awake the client marks its channel's
+ * bit in the doorbell all clients share, and the server takes that ready
+ * set with an exchange per word and drains every ready channel (up to
+ * batch_limit frames each, so one busy client cannot starve the others):
+ * work per pass is proportional to the channels that are ready, not to
+ * the channels that exist. One channel at a time, a client that keeps the
+ * server busy, is watched (NOTIFY_NONE): the server looks at its indices on
+ * every pass and while it spins, and the client tells it nothing.
  *
- * A client can scribble on the doorbell (it is shared writable), so the
- * ready set is only a hint; what says that a channel has work is the
- * channel itself, which no other client can write. Before it sleeps the
- * server looks at every channel once (a sweep), so a bit cleared by
- * another client cannot leave a request unserved while the server sleeps,
- * and while it is busy it sweeps every sweep_passes passes, so one cannot
- * starve it either. An idle server sleeps until a client rings, the port
- * interrupts it, or a client that waited a whole slice for a request the
- * server has not taken rings again regardless (that survives a client that
- * scribbled on the server's waiter word): no timer wakes it.
+ * Before it sleeps the server sets KICK in every channel that said
+ * otherwise, fences (for its clients too, when the port can:
+ * idl_server_port.fence_clients) and looks at those channels once; then a
+ * client that publishes kicks it through the port, with something of its
+ * own that no other client can clear (Linux: an eventfd per client, which
+ * the server sleeps on with epoll). So the shared ready set is only a
+ * hint: a client that clears another's bits delays it until the server's
+ * next look at every channel (every sweep_passes busy passes) or until it
+ * goes to sleep, never further, and an idle server sleeps with no timer.
+ * Without a port, a kick is a wake-up of the doorbell's futex word, which
+ * a hostile client could undo (the reference kernel's case; docs/runtime.md).
  *
  * Freestanding, like the rest of the core; the memory is the caller's.
  */
@@ -70,6 +71,23 @@ typedef void (*idl_close_fn)(void *ctx, uint32_t slot, idl_chan_end *end, int re
 
 #define IDL_SERVER_MAX_INTERFACES 8u
 
+/*
+ * What a port supplies for a server whose clients kick it (idl_transfer_ops
+ * .kick) rather than wake the doorbell's futex word. Linux: serve.c.
+ */
+typedef struct idl_server_port {
+	/* Sleeps until a client kicks, the port is interrupted, or timeout_ns
+	 * passes (0: no limit); sets the bit of each slot that kicked in
+	 * kicked[IDL_DOORBELL_WORDS]. May return early. */
+	void (*sleep)(void *ctx, uint64_t timeout_ns, uint32_t *kicked);
+	/* Makes a sleep return: any thread, or a signal handler. */
+	void (*interrupt)(void *ctx);
+	/* A full fence on every CPU that runs a thread of a client (Linux:
+	 * membarrier), so that clients may publish with a compiler barrier only
+	 * (idl_chan_end.light_fence). NULL: they fence for themselves. */
+	void (*fence_clients)(void *ctx);
+} idl_server_port;
+
 typedef struct idl_served_interface {
 	const idl_interface *iface;
 	const void *handlers; /* its generated handler table */
@@ -78,16 +96,22 @@ typedef struct idl_served_interface {
 
 struct idl_server {
 	idl_doorbell *doorbell;
-	idl_chan_end **slots;   /* capacity entries; NULL when free */
-	idl_session *sessions;  /* capacity entries */
-	uint32_t capacity;      /* at most IDL_DOORBELL_CHANNELS */
-	uint32_t batch_limit;   /* frames per channel per pass */
-	idl_patience patience;  /* doorbell checks before sleeping */
-	uint32_t sweep_passes;  /* busy passes between looks at every channel */
-	uint32_t unswept;       /* busy passes since the last */
-	uint32_t watched;       /* the slot watched, or IDL_SERVER_NO_WATCH */
-	uint32_t watch_quiet;   /* busy passes since the watched channel had a frame */
-	uint32_t last_busy;     /* the last slot that had frames */
+	idl_chan_end **slots;        /* capacity entries; NULL when free */
+	idl_session *sessions;       /* capacity entries */
+	uint32_t capacity;           /* at most IDL_DOORBELL_CHANNELS */
+	uint32_t batch_limit;        /* frames per channel per pass */
+	idl_patience patience;       /* doorbell checks before sleeping */
+	uint32_t sweep_passes;       /* busy passes between looks at every channel */
+	uint32_t unswept;            /* busy passes since the last */
+	uint32_t watched;            /* the slot watched, or IDL_SERVER_NO_WATCH */
+	uint32_t watch_quiet;        /* busy passes since the watched channel had a frame */
+	uint32_t last_busy;          /* the last slot that had frames */
+	const idl_server_port *port; /* NULL: sleep on the doorbell's futex word */
+	void *port_ctx;
+	uint32_t kicked[IDL_DOORBELL_WORDS];  /* slots that kicked the port, not yet drained */
+	uint32_t lax[IDL_DOORBELL_WORDS];     /* slots whose `notify` is not KICK */
+	uint32_t changed[IDL_DOORBELL_WORDS]; /* those told to kick before the last sleep */
+	bool kicks_pending;                   /* the port's sleep returned: look at `kicked` */
 	uint64_t reply_wait_ns; /* how long a deferred reply waits for room in its ring */
 	idl_served_interface interfaces[IDL_SERVER_MAX_INTERFACES];
 	uint32_t interface_count;
@@ -142,6 +166,8 @@ uint32_t idl_server_max_frame_bytes(const idl_server *s);
 void idl_server_set_sessions(idl_server *s, idl_session_open_fn open, idl_session_close_fn close,
                              void *ctx);
 void idl_server_set_close(idl_server *s, idl_close_fn fn, void *ctx);
+/* Sleeps and wakes through a port (before the first poll). */
+void idl_server_set_port(idl_server *s, const idl_server_port *port, void *ctx);
 
 /*
  * Serves a server end in the first free slot and opens its session;
