@@ -296,9 +296,12 @@ commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles, uin
 			for (uint32_t i = 0; i < handle_count; i++)
 				wire[i] = handles[i].value;
 		}
-		IDL_MEMCPY(frame + bytes, wire, 4u * handle_count);
+		/* A few words: a loop, not a bounded memcpy (`rep movsq`). */
+		volatile uint32_t *words = (volatile uint32_t *)(frame + bytes);
+		for (uint32_t i = 0; i < handle_count; i++)
+			words[i] = wire[i];
 		if ((handle_count & 1) != 0)
-			IDL_MEMSET(frame + bytes + 4u * handle_count, 0, 4);
+			words[handle_count] = 0;
 	}
 	idl_ring_commit(&e->tx, (uint32_t)bytes + (uint32_t)idl_align8(4u * handle_count));
 	return IDL_OK;
