@@ -537,8 +537,8 @@ static void *client_thread(void *p)
 {
 	client_arg *a = p;
 	idl_endpoint *ep = idl_chan_end_endpoint(&a->conn.end);
-	/* A new channel's first call waits for the server to install it (up
-	 * to its rescan period, 100 ms, today): all clients at once, untimed. */
+	/* A new channel's first call waits for the server to install it (the
+	 * accept thread interrupts the server for that): untimed. */
 	call_write(ep, 16);
 	pthread_barrier_wait(a->start); /* all warmed up */
 	pthread_barrier_wait(a->start); /* go */

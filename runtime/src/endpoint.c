@@ -157,7 +157,10 @@ static void ring_again(idl_chan_end *e)
 /* One sleep of at most a slice; IDL_OK means look again. */
 static int sleep_once(idl_chan_end *e, uint32_t bits, bool (*ready)(void *), uint64_t deadline)
 {
-	int err = idl_wait_for(e->sleep_on, bits, ready, e, e->patience, deadline, e->slice_ns);
+	if (idl_spin_until(ready, e, e->patience.spins, &e->spin_budget))
+		return IDL_OK;
+	idl_patience p = {0, e->patience.yields};
+	int err = idl_wait_for(e->sleep_on, bits, ready, e, p, deadline, e->slice_ns);
 	if (err == IDL_E_WOULD_BLOCK) {
 		/* A slice passed with nothing: is the peer still there? */
 		if (e->xfer != NULL && e->xfer->peer_alive != NULL &&
@@ -783,6 +786,7 @@ int idl_chan_end_init(idl_chan_end *e, void *region, size_t region_bytes, enum i
 	e->doorbell = &e->shared->doorbell;
 	e->sleep_on = side == IDL_CHAN_CLIENT ? e->self : &e->doorbell->wake;
 	e->patience = (idl_patience){IDL_DEFAULT_SPIN, IDL_DEFAULT_YIELDS};
+	e->spin_budget = UINT32_MAX;
 	e->slice_ns = IDL_DEFAULT_SLICE_NS;
 	return IDL_OK;
 }

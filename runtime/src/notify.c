@@ -87,6 +87,21 @@ void idl_lock_give(idl_lock *l)
 		idl_os_wake(&l->word);
 }
 
+bool idl_spin_until(bool (*ready)(void *ctx), void *ctx, uint32_t max_spins, uint32_t *budget)
+{
+	uint32_t n = *budget < max_spins ? *budget : max_spins;
+	for (uint32_t i = 0; i < n; i++) {
+		if (ready(ctx)) {
+			/* +16: a budget that fell to 0 comes back. */
+			*budget = n < max_spins / 2 ? 2 * n + 16 : max_spins;
+			return true;
+		}
+		idl_os_relax();
+	}
+	*budget = n / 2;
+	return false;
+}
+
 int idl_wait_for(idl_wake *w, uint32_t bits, bool (*ready)(void *ctx), void *ctx, idl_patience p,
                  uint64_t deadline_ns, uint64_t slice_ns)
 {

@@ -24,6 +24,7 @@ void idl_server_init(idl_server *s, idl_doorbell *db, idl_chan_end **slots, idl_
 	}
 	s->batch_limit = IDL_DEFAULT_BATCH_LIMIT;
 	s->patience = (idl_patience){IDL_DEFAULT_SPIN, IDL_DEFAULT_YIELDS};
+	s->spin_budget = UINT32_MAX;
 	s->sweep_passes = IDL_DEFAULT_SWEEP_PASSES;
 	s->watched = IDL_SERVER_NO_WATCH;
 	s->reply_wait_ns = IDL_DEFAULT_REPLY_WAIT_NS;
@@ -398,6 +399,11 @@ static bool busy_ready(idl_server *s)
 	       interrupted(s);
 }
 
+static bool busy_ready_fn(void *ctx)
+{
+	return busy_ready(ctx);
+}
+
 /* Every channel once: drains those with work; returns frames handled. */
 static uint64_t sweep(idl_server *s)
 {
@@ -545,11 +551,8 @@ static uint64_t wait_for_work(idl_server *s, uint64_t deadline_ns)
 	/* Spinning pays while requests keep coming; after a poll that found
 	 * nothing (an interrupt, say), go straight to sleep. */
 	idl_patience p = s->idle ? (idl_patience){0, 0} : s->patience;
-	for (uint32_t i = 0; i < p.spins; i++) {
-		if (busy_ready(s))
-			return 0;
-		idl_os_relax();
-	}
+	if (p.spins > 0 && idl_spin_until(busy_ready_fn, s, p.spins, &s->spin_budget))
+		return 0;
 	for (uint32_t i = 0; i < p.yields; i++) {
 		if (busy_ready(s))
 			return 0;

@@ -99,6 +99,7 @@ typedef struct idl_chan_end {
 	idl_doorbell *doorbell; /* the server's doorbell (embedded one by default) */
 	uint32_t slot;          /* this channel's bit in the doorbell */
 	idl_patience patience;  /* how long to stay awake before sleeping */
+	uint32_t spin_budget;   /* spins of the next wait (idl_spin_until) */
 	uint64_t slice_ns;      /* longest sleep before asking peer_alive */
 	idl_event_fn on_event;
 	void *event_ctx;

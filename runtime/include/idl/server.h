@@ -101,6 +101,7 @@ struct idl_server {
 	uint32_t capacity;           /* at most IDL_DOORBELL_CHANNELS */
 	uint32_t batch_limit;        /* frames per channel per pass */
 	idl_patience patience;       /* doorbell checks before sleeping */
+	uint32_t spin_budget;        /* spins of the next wait (idl_spin_until) */
 	uint32_t sweep_passes;       /* busy passes between looks at every channel */
 	uint32_t unswept;            /* busy passes since the last */
 	uint32_t watched;            /* the slot watched, or IDL_SERVER_NO_WATCH */
