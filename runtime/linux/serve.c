@@ -56,7 +56,7 @@ enum {
  * (its slot) or an interrupt. */
 #define EVENT_INTERRUPT UINT32_MAX
 
-static void port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
+static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
 {
 	idl_linux_server *ls = ctx;
 	struct epoll_event events[64];
@@ -66,11 +66,15 @@ static void port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
 		         ? INT32_MAX
 		         : (int)((timeout_ns + 999999u) / 1000000u);
 	int n = epoll_wait(ls->sleep_fd, events, 64, ms);
+	uint32_t words = 0;
 	for (int i = 0; i < n; i++) {
 		uint32_t slot = events[i].data.u32;
-		if (slot < ls->server.capacity)
+		if (slot < ls->server.capacity) {
 			kicked[slot / 32] |= 1u << (slot % 32);
+			words |= 1u << (slot / 32);
+		}
 	}
+	return words;
 }
 
 /* Any thread, or a signal handler. */

@@ -119,7 +119,7 @@ static bool peer_closed(idl_chan_end *e)
 static bool rx_ready(void *ctx)
 {
 	idl_chan_end *e = ctx;
-	return idl_ring_ready(&e->rx) || peer_closed(e);
+	return idl_ring_poll(&e->rx) || peer_closed(e);
 }
 
 static bool tx_ready(void *ctx)

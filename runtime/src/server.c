@@ -227,15 +227,21 @@ static int reply_room(idl_chan_end *e)
 /* Whether a channel has something for the server: a request (or a
  * protocol error to find) it can take, its client gone, or the room it
  * waited for made. A look at the channel's own words: no other client
- * can write them. */
-static bool channel_pending(idl_chan_end *e)
+ * can write them. `again`: the caller will ask again and again (a spin on
+ * the watched channel), so have the next request's line on its way. */
+static bool channel_looked_at(idl_chan_end *e, bool again)
 {
 	if (e->error != IDL_OK || atomic_load_explicit(&e->peer->closed, memory_order_acquire) != 0)
 		return true;
 	if (e->room_wait)
 		return idl_ring_can_reserve(&e->tx, e->tx.max_frame + IDL_RING_HANDLE_ROOM) !=
 		       IDL_E_WOULD_BLOCK;
-	return idl_ring_ready(&e->rx);
+	return again ? idl_ring_poll(&e->rx) : idl_ring_ready(&e->rx);
+}
+
+static bool channel_pending(idl_chan_end *e)
+{
+	return channel_looked_at(e, false);
 }
 
 /* Hands a request to the first interface that knows its ordinal. The
@@ -309,7 +315,7 @@ static void move_watch(idl_server *s)
 /* The watched channel has work. */
 static bool watched_ready(idl_server *s)
 {
-	return s->watched != IDL_SERVER_NO_WATCH && channel_pending(s->slots[s->watched]);
+	return s->watched != IDL_SERVER_NO_WATCH && channel_looked_at(s->slots[s->watched], true);
 }
 
 static void drain(idl_server *s, uint32_t slot)
@@ -394,7 +400,7 @@ static bool interrupted(idl_server *s)
 static bool busy_ready(idl_server *s)
 {
 	return atomic_load_explicit(&s->doorbell->summary, memory_order_relaxed) != 0 ||
-	       s->kicks_pending || watched_ready(s) ||
+	       s->kicked_words != 0 || watched_ready(s) ||
 	       (s->stop != NULL && atomic_load_explicit(s->stop, memory_order_relaxed)) ||
 	       interrupted(s);
 }
@@ -453,17 +459,17 @@ __attribute__((noinline)) static uint64_t take_ready(idl_server *s)
 				drain(s, slot);
 		}
 	}
-	if (s->kicks_pending) {
-		s->kicks_pending = false;
-		for (uint32_t w = 0; w < IDL_DOORBELL_WORDS; w++) {
-			uint32_t bits = s->kicked[w];
-			s->kicked[w] = 0;
-			while (bits != 0) {
-				uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
-				bits &= bits - 1;
-				if (slot < s->capacity)
-					drain(s, slot);
-			}
+	/* The slots that kicked the port while it slept: private, exact. */
+	while (s->kicked_words != 0) {
+		uint32_t w = (uint32_t)__builtin_ctz(s->kicked_words);
+		s->kicked_words &= s->kicked_words - 1;
+		uint32_t bits = s->kicked[w];
+		s->kicked[w] = 0;
+		while (bits != 0) {
+			uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
+			bits &= bits - 1;
+			if (slot < s->capacity)
+				drain(s, slot);
 		}
 	}
 	if (watched_ready(s))
@@ -575,8 +581,7 @@ static uint64_t wait_for_work(idl_server *s, uint64_t deadline_ns)
 	}
 	s->sleeps++;
 	if (s->port != NULL) {
-		s->port->sleep(s->port_ctx, timeout, s->kicked);
-		s->kicks_pending = true;
+		s->kicked_words |= s->port->sleep(s->port_ctx, timeout, s->kicked);
 	} else {
 		(void)idl_os_wait(&w->seq, seq, timeout);
 	}

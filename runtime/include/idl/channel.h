@@ -172,6 +172,11 @@ int idl_ring_read(idl_ring *r, idl_ring_frame *f);
 /* True when a frame (or padding) is visible; loads the head when the
  * cached batch is used up. A protocol error also counts as ready. */
 bool idl_ring_ready(idl_ring *r);
+/* The same for a waiter that asks again and again: when the ring is empty
+ * it also prefetches the line where the next record will start, so that a
+ * frame costs one cross-CPU transfer of latency, not two one after the
+ * other (the head's, then the record's). */
+bool idl_ring_poll(idl_ring *r);
 /* A lazy consumer's tail, stored if it moved since it was last (release). */
 void idl_ring_publish(idl_ring *r);
 

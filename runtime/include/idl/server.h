@@ -78,8 +78,9 @@ typedef void (*idl_close_fn)(void *ctx, uint32_t slot, idl_chan_end *end, int re
 typedef struct idl_server_port {
 	/* Sleeps until a client kicks, the port is interrupted, or timeout_ns
 	 * passes (0: no limit); sets the bit of each slot that kicked in
-	 * kicked[IDL_DOORBELL_WORDS]. May return early. */
-	void (*sleep)(void *ctx, uint64_t timeout_ns, uint32_t *kicked);
+	 * kicked[IDL_DOORBELL_WORDS] and returns the words it set bits in (bit
+	 * w: kicked[w]). May return early. */
+	uint32_t (*sleep)(void *ctx, uint64_t timeout_ns, uint32_t *kicked);
 	/* Makes a sleep return: any thread, or a signal handler. */
 	void (*interrupt)(void *ctx);
 	/* A full fence on every CPU that runs a thread of a client (Linux:
@@ -112,7 +113,7 @@ struct idl_server {
 	uint32_t kicked[IDL_DOORBELL_WORDS];  /* slots that kicked the port, not yet drained */
 	uint32_t lax[IDL_DOORBELL_WORDS];     /* slots whose `notify` is not KICK */
 	uint32_t changed[IDL_DOORBELL_WORDS]; /* those told to kick before the last sleep */
-	bool kicks_pending;                   /* the port's sleep returned: look at `kicked` */
+	uint32_t kicked_words;                /* bit w: kicked[w] may be nonzero */
 	uint64_t reply_wait_ns; /* how long a deferred reply waits for room in its ring */
 	idl_served_interface interfaces[IDL_SERVER_MAX_INTERFACES];
 	uint32_t interface_count;
