@@ -10,7 +10,9 @@
  *      Asleep (each side sleeps as soon as it waits): against the same
  *      request and reply frames carried by a pipe pair and by a
  *      socketpair(AF_UNIX, SOCK_SEQPACKET), peers in blocking read/write,
- *      and MSG_RING with io_uring_submit_and_wait. And the same calls
+ *      MSG_RING with io_uring_submit_and_wait, and the floor under them
+ *      all: one futex word ping-ponged, each side asleep on it (two
+ *      wake-ups of a sleeping process a round trip). And the same calls
  *      pipelined, 16 in flight on the one channel (<method>_start /
  *      _finish), in ns per call;
  *  (b) one-way streaming of 64-byte frames (console.print of 24 bytes,
@@ -449,6 +451,49 @@ static double floor_round_trip(uint32_t calls)
 	return (double)(t1 - t0) / calls;
 }
 
+/* The floor under a round trip with both sides asleep: one shared word,
+ * ping-ponged as above, but each side sleeps on it (futex wait) as soon as
+ * it waits and wakes the other (futex wake) after its store: two wake-ups
+ * of a sleeping process per round trip and nothing else. ns per round
+ * trip. */
+static void floor_sleep_until(_Atomic uint32_t *word, uint32_t value)
+{
+	for (uint32_t v; (v = atomic_load_explicit(word, memory_order_acquire)) != value;)
+		(void)idl_os_wait(word, v, 0);
+}
+
+static double floor_asleep_round_trip(uint32_t calls)
+{
+	_Atomic uint32_t *word =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (word == MAP_FAILED)
+		exit(1);
+	atomic_store(word, 0);
+	uint32_t warm = calls / 10, total = warm + calls;
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin_to(1);
+		for (uint32_t i = 0; i < total; i++) {
+			floor_sleep_until(word, 2 * i + 1);
+			atomic_store_explicit(word, 2 * i + 2, memory_order_release);
+			idl_os_wake(word);
+		}
+		_exit(0);
+	}
+	uint64_t t0 = 0;
+	for (uint32_t i = 0; i < total; i++) {
+		if (i == warm)
+			t0 = now_ns();
+		atomic_store_explicit(word, 2 * i + 1, memory_order_release);
+		idl_os_wake(word);
+		floor_sleep_until(word, 2 * i + 2);
+	}
+	uint64_t t1 = now_ns();
+	waitpid(pid, NULL, 0);
+	munmap((void *)word, 4096);
+	return (double)(t1 - t0) / calls;
+}
+
 static void pin_peer(void)
 {
 	pin_to(1);
@@ -724,7 +769,7 @@ static void part_round_trip(void)
 {
 	double chan[MAX_RUNS], chan_cpu[MAX_RUNS], floors[MAX_RUNS], ring_busy[MAX_RUNS],
 	    sleepy[MAX_RUNS], pipes[MAX_RUNS], socks[MAX_RUNS], ring_asleep[MAX_RUNS],
-	    piped[MAX_RUNS];
+	    piped[MAX_RUNS], floors_asleep[MAX_RUNS];
 	bench_uring_wait spinning = {IDL_DEFAULT_SPIN, pin_peer}, asleep = {0, pin_peer};
 	for (int r = 0; r < runs; r++) {
 		chan[r] = channel_round_trip(client_spin, server_spin, 200000, &chan_cpu[r]);
@@ -735,12 +780,14 @@ static void part_round_trip(void)
 		pipes[r] = stream_round_trip(false, 20000);
 		socks[r] = stream_round_trip(true, 20000);
 		ring_asleep[r] = have_uring ? bench_uring_round_trip(20000, asleep) : 0;
+		floors_asleep[r] = floor_asleep_round_trip(20000);
 	}
 	/* Before the medians below, which sort in place. */
 	ratio busy = ratios(chan, floors, runs), busy_ring = ratios(chan, ring_busy, runs);
 	ratio sock = ratios(sleepy, socks, runs), pipe = ratios(sleepy, pipes, runs);
 	ratio sleep_ring = ratios(sleepy, ring_asleep, runs), gain = ratios(chan, piped, runs);
 	ratio issue3 = ratios(chan, socks, runs);
+	ratio sleep_floor = ratios(sleepy, floors_asleep, runs);
 	printf("\n(a) round trip, console.write of 16 bytes (request %zu B, reply %zu B), ns\n",
 	       request_bytes, reply_bytes);
 	printf("  busy: both sides spin (client %u, server %u steps)\n", client_spin, server_spin);
@@ -760,6 +807,7 @@ static void part_round_trip(void)
 	printf("    socketpair SOCK_SEQPACKET   %8.0f\n", median(socks, runs));
 	if (have_uring)
 		printf("    io_uring MSG_RING, waiting  %8.0f\n", median(ring_asleep, runs));
+	printf("    floor: one futex word       %8.0f\n", median(floors_asleep, runs));
 	printf("    channel / socketpair: %.2f (runs %.2f-%.2f; target <= 0.8 in the worst run: "
 	       "%s)\n",
 	       sock.median, sock.lo, sock.hi, verdict(sock.hi <= 0.8));
@@ -768,6 +816,8 @@ static void part_round_trip(void)
 	if (have_uring)
 		printf("    channel / io_uring: %.2f (runs %.2f-%.2f)\n", sleep_ring.median,
 		       sleep_ring.lo, sleep_ring.hi);
+	printf("    channel / floor: %.2f (runs %.2f-%.2f)\n", sleep_floor.median, sleep_floor.lo,
+	       sleep_floor.hi);
 	printf("  busy channel / asleep socketpair: %.3f (runs %.3f-%.3f; issue 3's target <= 0.5: "
 	       "%s)\n",
 	       issue3.median, issue3.lo, issue3.hi, verdict(issue3.median <= 0.5));
