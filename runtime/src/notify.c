@@ -92,13 +92,15 @@ bool idl_spin_until(bool (*ready)(void *ctx), void *ctx, uint32_t max_spins, uin
 	uint32_t n = *budget < max_spins ? *budget : max_spins;
 	for (uint32_t i = 0; i < n; i++) {
 		if (ready(ctx)) {
-			/* +16: a budget that fell to 0 comes back. */
-			*budget = n < max_spins / 2 ? 2 * n + 16 : max_spins;
+			*budget = max_spins;
 			return true;
 		}
 		idl_os_relax();
 	}
-	*budget = n / 2;
+	/* Never below the floor: a spin that cannot succeed cannot tell us
+	 * that spinning pays again. */
+	uint32_t floor = max_spins < IDL_SPIN_FLOOR ? max_spins : IDL_SPIN_FLOOR;
+	*budget = n / 2 > floor ? n / 2 : floor;
 	return false;
 }
 
