@@ -131,14 +131,15 @@ typedef struct idl_patience {
  * Adaptive spinning, the first phase of a wait: up to min(*budget,
  * max_spins) checks of ready() with a pause between them. A spin that
  * ends in success gives the next wait the whole of max_spins again; one
- * that runs out halves the budget, down to IDL_SPIN_FLOOR checks (a
- * microsecond or two), from which a success brings it back. Spinning pays
+ * that runs out halves the budget, down to IDL_SPIN_FLOOR checks (under a
+ * microsecond, a busy round trip's worth), from which a success brings it
+ * back. Spinning pays
  * only while the peer runs on another CPU; on a loaded machine, where the
  * two share one, every step keeps the peer from running (a stream went
  * from 33-72 M messages/s to 6-7 M so), and within a few waits the waiter
  * spins briefly and then yields. *budget starts at UINT32_MAX.
  */
-#define IDL_SPIN_FLOOR 64u
+#define IDL_SPIN_FLOOR 16u
 bool idl_spin_until(bool (*ready)(void *ctx), void *ctx, uint32_t max_spins, uint32_t *budget);
 
 /*
