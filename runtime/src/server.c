@@ -567,10 +567,11 @@ static uint64_t wait_for_work(idl_server *s, uint64_t deadline_ns)
 	idl_wake *w = &s->doorbell->wake;
 	uint32_t seq = atomic_load_explicit(&w->seq, memory_order_acquire);
 	tell_all_to_kick(s, s->changed);
-	if (busy_ready(s))
-		return 0;
+	/* The look comes first, even with a bit or a kick waiting: a channel
+	 * that was watched until now has no bit to be found by, and its client
+	 * no reason to kick for what it published before it read KICK. */
 	uint64_t handled = timed(s, changed_look);
-	if (handled > 0)
+	if (handled > 0 || busy_ready(s))
 		return handled;
 	uint64_t timeout = 0;
 	if (deadline_ns != 0) {
