@@ -5,7 +5,7 @@ set -eu
 packages="build-essential cmake ninja-build pkg-config flex bison clang lld clang-format
 libclang-rt-14-dev libcmocka-dev valgrind protobuf-c-compiler libprotobuf-c-dev nanopb
 libnanopb-dev rpcsvc-proto libtirpc-dev git qemu-system-x86 grub-pc-bin grub-common xorriso mtools
-dosfstools libarchive-zip-perl"
+dosfstools libarchive-zip-perl liburing-dev"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,32 +1,44 @@
 /*
  * bench_ipc.c: bench_ipc, the runtime's channels against pipes and UNIX
- * sockets between two processes, in one run, as ratios (issue 3, section 7):
+ * sockets between two processes, in one run, as ratios (issue 3, section 7,
+ * and issue 15):
  *
  *  (a) round trip of a small call: console.write of 16 bytes through the
- *      generated stub and dispatcher over a channel, against the same
+ *      generated stub and dispatcher over a channel. Busy (both sides
+ *      spin): against the floor, two processes ping-ponging one shared
+ *      word, and io_uring IORING_OP_MSG_RING between two spinning rings.
+ *      Asleep (each side sleeps as soon as it waits): against the same
  *      request and reply frames carried by a pipe pair and by a
- *      socketpair(AF_UNIX, SOCK_SEQPACKET), peers in blocking read/write;
- *      and the same calls pipelined, 16 in flight on the one channel
- *      (<method>_start / _finish), in ns per call;
- *  (b) one-way streaming of 64-byte frames (console.print of 24 bytes)
- *      against 64-byte writes into a pipe (read one message per read, and
- *      read in bulk);
+ *      socketpair(AF_UNIX, SOCK_SEQPACKET), peers in blocking read/write,
+ *      MSG_RING with io_uring_submit_and_wait, and the floor under them
+ *      all: one futex word ping-ponged, each side asleep on it (two
+ *      wake-ups of a sleeping process a round trip). And the same calls
+ *      pipelined, 16 in flight on the one channel (<method>_start /
+ *      _finish), in ns per call;
+ *  (b) one-way streaming of 64-byte frames (console.print of 24 bytes,
+ *      encoded by the stub, copied and validated by the server) against
+ *      64-byte writes into a pipe (read one message per read, and read in
+ *      bulk), and MSG_RING messages sent 32 to an io_uring_enter;
  *  (c) the server's cost per message with 1, 16 and 256 clients (threads,
  *      one channel each; synchronous calls, and one-way messages): the
  *      server's busy time, CPU time and wall time per message, and frames
  *      per pass; again with channels in huge pages when the system's pool
  *      has enough;
  *  and what spinning costs: round trip against the spin counts, and the
- *  server's CPU time over an idle second.
+ *  server's CPU time and wake-ups over an idle second.
  *
  * Wall-clock figures: each is the median of --runs runs, each run with a
- * fresh peer process. docs/benchmarks.md has the figures and the commands.
+ * fresh peer process; a ratio is the median of the runs' own ratios, with
+ * their range (the worst run is one end of it). docs/benchmarks.md has the
+ * figures and the commands.
  */
 #define _GNU_SOURCE
 
+#include "bench_uring.h"
 #include "console.h"
 #include "idl/linux.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -52,6 +64,7 @@ static uint32_t yields = IDL_DEFAULT_YIELDS; /* every waiter's, after its spins 
 static bool pin;         /* --pin: the bench and its clients on CPU 0, peers on CPU 1 */
 static const char *only; /* --only a|b|c|idle: one part of the run */
 static bool huge_pages;  /* the next server puts its channels in huge pages */
+static bool time_passes; /* the next server measures its busy time: only (c) reads it */
 
 static void pin_to(int cpu)
 {
@@ -146,7 +159,7 @@ static uint64_t serve(uint32_t spin)
 	idl_linux_server_set_ring_bytes(&server, ring_bytes);
 	server.server.patience = patience_of(spin);
 	idl_linux_server_use_huge_pages(&server, huge_pages);
-	server.server.time_passes = true;
+	server.server.time_passes = time_passes;
 	signal(SIGTERM, stop_server);
 	if (idl_linux_server_run(&server) != IDL_OK)
 		_exit(1);
@@ -394,6 +407,98 @@ static double stream_round_trip(bool seqpacket, uint32_t calls)
 	return (double)(t1 - t0) / calls;
 }
 
+/* The floor under any round trip between two processes: one shared word,
+ * ping-ponged (odd: our turn is done; even: the peer's), each side checking
+ * it with a load and a pause as a channel's waiter does. A side yields its
+ * CPU after every IDL_DEFAULT_SPIN checks, so that unpinned peers that share
+ * a CPU still finish. ns per round trip. */
+static void floor_wait(_Atomic uint32_t *word, uint32_t value)
+{
+	for (uint32_t i = 1; atomic_load_explicit(word, memory_order_acquire) != value; i++) {
+		idl_os_relax();
+		if (i % IDL_DEFAULT_SPIN == 0)
+			sched_yield();
+	}
+}
+
+static double floor_round_trip(uint32_t calls)
+{
+	_Atomic uint32_t *word =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (word == MAP_FAILED)
+		exit(1);
+	atomic_store(word, 0);
+	uint32_t warm = calls / 10, total = warm + calls;
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin_to(1);
+		for (uint32_t i = 0; i < total; i++) {
+			floor_wait(word, 2 * i + 1);
+			atomic_store_explicit(word, 2 * i + 2, memory_order_release);
+		}
+		_exit(0);
+	}
+	uint64_t t0 = 0;
+	for (uint32_t i = 0; i < total; i++) {
+		if (i == warm)
+			t0 = now_ns();
+		atomic_store_explicit(word, 2 * i + 1, memory_order_release);
+		floor_wait(word, 2 * i + 2);
+	}
+	uint64_t t1 = now_ns();
+	waitpid(pid, NULL, 0);
+	munmap((void *)word, 4096);
+	return (double)(t1 - t0) / calls;
+}
+
+/* The floor under a round trip with both sides asleep: one shared word,
+ * ping-ponged as above, but each side sleeps on it (futex wait) as soon as
+ * it waits and wakes the other (futex wake) after its store: two wake-ups
+ * of a sleeping process per round trip and nothing else. ns per round
+ * trip. */
+static void floor_sleep_until(_Atomic uint32_t *word, uint32_t value)
+{
+	for (uint32_t v; (v = atomic_load_explicit(word, memory_order_acquire)) != value;)
+		(void)idl_os_wait(word, v, 0);
+}
+
+static double floor_asleep_round_trip(uint32_t calls)
+{
+	_Atomic uint32_t *word =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (word == MAP_FAILED)
+		exit(1);
+	atomic_store(word, 0);
+	uint32_t warm = calls / 10, total = warm + calls;
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin_to(1);
+		for (uint32_t i = 0; i < total; i++) {
+			floor_sleep_until(word, 2 * i + 1);
+			atomic_store_explicit(word, 2 * i + 2, memory_order_release);
+			idl_os_wake(word);
+		}
+		_exit(0);
+	}
+	uint64_t t0 = 0;
+	for (uint32_t i = 0; i < total; i++) {
+		if (i == warm)
+			t0 = now_ns();
+		atomic_store_explicit(word, 2 * i + 1, memory_order_release);
+		idl_os_wake(word);
+		floor_sleep_until(word, 2 * i + 2);
+	}
+	uint64_t t1 = now_ns();
+	waitpid(pid, NULL, 0);
+	munmap((void *)word, 4096);
+	return (double)(t1 - t0) / calls;
+}
+
+static void pin_peer(void)
+{
+	pin_to(1);
+}
+
 /* ---- (b) streaming 64-byte messages ---- */
 
 /* Messages per second through a channel: console.print frames of 64 bytes,
@@ -477,8 +582,8 @@ static void *client_thread(void *p)
 {
 	client_arg *a = p;
 	idl_endpoint *ep = idl_chan_end_endpoint(&a->conn.end);
-	/* A new channel's first call waits for the server to install it (up
-	 * to its rescan period, 100 ms, today): all clients at once, untimed. */
+	/* A new channel's first call waits for the server to install it (the
+	 * accept thread interrupts the server for that): untimed. */
 	call_write(ep, 16);
 	pthread_barrier_wait(a->start); /* all warmed up */
 	pthread_barrier_wait(a->start); /* go */
@@ -547,8 +652,41 @@ static many_result many_clients(uint32_t n, uint32_t total, bool oneway, uint32_
 	return m;
 }
 
-/* Server CPU ns spent over one idle second, a client connected. */
-static double idle_cpu(uint32_t sspin)
+/*
+ * The wake-ups of every thread of a process so far: the sum of their
+ * voluntary context switches (/proc/PID/task/TID/status), since a thread
+ * that sleeps and is woken again counts one.
+ */
+static uint64_t wakeups_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return 0;
+	uint64_t n = 0;
+	struct dirent *t;
+	while ((t = readdir(d)) != NULL) {
+		if (t->d_name[0] == '.')
+			continue;
+		char status[320], line[128];
+		snprintf(status, sizeof(status), "/proc/%d/task/%s/status", (int)pid, t->d_name);
+		FILE *f = fopen(status, "re");
+		if (f == NULL)
+			continue;
+		unsigned long long v;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1)
+				n += v;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Server CPU ns spent over one idle second, a client connected; and the
+ * server's wake-ups meanwhile, in *wakeups. */
+static double idle_cpu(uint32_t sspin, uint64_t *wakeups)
 {
 	pid_t pid = start_server(sspin);
 	idl_linux_conn c;
@@ -556,11 +694,13 @@ static double idle_cpu(uint32_t sspin)
 	for (int i = 0; i < 1000; i++)
 		call_write(idl_chan_end_endpoint(&c.end), 16);
 	usleep(100000); /* let the server's spin end */
-	uint64_t c0 = cpu_ns(pid);
+	uint64_t c0 = cpu_ns(pid), w0 = wakeups_of(pid);
 	sleep(1);
-	uint64_t c1 = cpu_ns(pid);
+	uint64_t c1 = cpu_ns(pid), w1 = wakeups_of(pid);
 	idl_linux_conn_close(&c);
 	stop_child(pid);
+	if (wakeups != NULL)
+		*wakeups = w1 - w0;
 	return (double)(c1 - c0);
 }
 
@@ -605,57 +745,115 @@ static void sweep(void)
 	}
 	printf("\nidle server, CPU time over one second with a client connected:\n");
 	for (size_t i = 0; i < sizeof(spins) / sizeof(spins[0]); i++)
-		printf("  server spin %5u: %.0f us\n", spins[i], idle_cpu(spins[i]) / 1e3);
+		printf("  server spin %5u: %.0f us\n", spins[i], idle_cpu(spins[i], NULL) / 1e3);
 }
+
+/* The runs' own ratios num[r] / den[r]: their median and range. */
+typedef struct ratio {
+	double median, lo, hi;
+} ratio;
+
+static ratio ratios(const double *num, const double *den, int n)
+{
+	double v[MAX_RUNS];
+	for (int r = 0; r < n; r++)
+		v[r] = num[r] / den[r];
+	ratio q = {median(v, n), v[0], v[n - 1]}; /* median sorts v */
+	return q;
+}
+
+static bool have_uring; /* io_uring MSG_RING runs on this kernel */
 
 /* (a) Round trips, interleaved so that a slow spell hits all alike. */
 static void part_round_trip(void)
 {
-	double chan[MAX_RUNS], chan_cpu[MAX_RUNS], sleepy[MAX_RUNS], pipes[MAX_RUNS],
-	    socks[MAX_RUNS], piped[MAX_RUNS], gain[MAX_RUNS];
+	double chan[MAX_RUNS], chan_cpu[MAX_RUNS], floors[MAX_RUNS], ring_busy[MAX_RUNS],
+	    sleepy[MAX_RUNS], pipes[MAX_RUNS], socks[MAX_RUNS], ring_asleep[MAX_RUNS],
+	    piped[MAX_RUNS], floors_asleep[MAX_RUNS];
+	bench_uring_wait spinning = {IDL_DEFAULT_SPIN, pin_peer}, asleep = {0, pin_peer};
 	for (int r = 0; r < runs; r++) {
 		chan[r] = channel_round_trip(client_spin, server_spin, 200000, &chan_cpu[r]);
+		floors[r] = floor_round_trip(200000);
+		ring_busy[r] = have_uring ? bench_uring_round_trip(200000, spinning) : 0;
 		piped[r] = channel_pipelined(client_spin, server_spin, 200000);
-		gain[r] = chan[r] / piped[r]; /* within the run, before the medians sort */
 		sleepy[r] = channel_round_trip(0, 0, 20000, NULL);
 		pipes[r] = stream_round_trip(false, 20000);
 		socks[r] = stream_round_trip(true, 20000);
+		ring_asleep[r] = have_uring ? bench_uring_round_trip(20000, asleep) : 0;
+		floors_asleep[r] = floor_asleep_round_trip(20000);
 	}
-	double a_chan = median(chan, runs), a_cpu = median(chan_cpu, runs);
-	double a_sleepy = median(sleepy, runs), a_pipe = median(pipes, runs),
-	       a_sock = median(socks, runs), a_piped = median(piped, runs);
-	printf("\n(a) round trip, console.write of 16 bytes (request %zu B, reply %zu B)\n",
+	/* Before the medians below, which sort in place. */
+	ratio busy = ratios(chan, floors, runs), busy_ring = ratios(chan, ring_busy, runs);
+	ratio sock = ratios(sleepy, socks, runs), pipe = ratios(sleepy, pipes, runs);
+	ratio sleep_ring = ratios(sleepy, ring_asleep, runs), gain = ratios(chan, piped, runs);
+	ratio issue3 = ratios(chan, socks, runs);
+	ratio sleep_floor = ratios(sleepy, floors_asleep, runs);
+	printf("\n(a) round trip, console.write of 16 bytes (request %zu B, reply %zu B), ns\n",
 	       request_bytes, reply_bytes);
-	printf("  channel (spinning)         %8.0f ns   server CPU %.0f ns/call\n", a_chan, a_cpu);
-	printf("  channel, %u calls in flight %8.0f ns per call\n", PIPELINE_DEPTH, a_piped);
-	printf("  channel (spin 0: sleeps)   %8.0f ns\n", a_sleepy);
-	printf("  pipe pair                  %8.0f ns\n", a_pipe);
-	printf("  socketpair SOCK_SEQPACKET  %8.0f ns\n", a_sock);
-	printf("  channel / socketpair: %.3f  (target <= 0.5: %s)\n", a_chan / a_sock,
-	       verdict(a_chan / a_sock <= 0.5));
-	printf("  channel / pipe pair:  %.3f\n", a_chan / a_pipe);
-	double g = median(gain, runs);
-	printf(
-	    "  pipelined (%u in flight) / synchronous, calls per second: %.2fx (runs %.2f-%.2fx)\n",
-	    PIPELINE_DEPTH, g, gain[0], gain[runs - 1]);
+	printf("  busy: both sides spin (client %u, server %u steps)\n", client_spin, server_spin);
+	printf("    channel                     %8.0f   server CPU %.0f ns/call\n",
+	       median(chan, runs), median(chan_cpu, runs));
+	printf("    floor: one shared word      %8.0f\n", median(floors, runs));
+	if (have_uring)
+		printf("    io_uring MSG_RING, spinning %8.0f\n", median(ring_busy, runs));
+	printf("    channel / floor: %.2f (runs %.2f-%.2f; target <= 4 in the worst run: %s)\n",
+	       busy.median, busy.lo, busy.hi, verdict(busy.hi <= 4));
+	if (have_uring)
+		printf("    channel / io_uring: %.2f (runs %.2f-%.2f)\n", busy_ring.median,
+		       busy_ring.lo, busy_ring.hi);
+	printf("  asleep: each side sleeps as soon as it waits (spin 0, no yields)\n");
+	printf("    channel                     %8.0f\n", median(sleepy, runs));
+	printf("    pipe pair                   %8.0f\n", median(pipes, runs));
+	printf("    socketpair SOCK_SEQPACKET   %8.0f\n", median(socks, runs));
+	if (have_uring)
+		printf("    io_uring MSG_RING, waiting  %8.0f\n", median(ring_asleep, runs));
+	printf("    floor: one futex word       %8.0f\n", median(floors_asleep, runs));
+	printf("    channel / socketpair: %.2f (runs %.2f-%.2f; target <= 0.8 in the worst run: "
+	       "%s)\n",
+	       sock.median, sock.lo, sock.hi, verdict(sock.hi <= 0.8));
+	printf("    channel / pipe pair: %.2f (runs %.2f-%.2f; target < 1 in the worst run: %s)\n",
+	       pipe.median, pipe.lo, pipe.hi, verdict(pipe.hi < 1));
+	if (have_uring)
+		printf("    channel / io_uring: %.2f (runs %.2f-%.2f)\n", sleep_ring.median,
+		       sleep_ring.lo, sleep_ring.hi);
+	printf("    channel / floor: %.2f (runs %.2f-%.2f)\n", sleep_floor.median, sleep_floor.lo,
+	       sleep_floor.hi);
+	printf("  busy channel / asleep socketpair: %.3f (runs %.3f-%.3f; issue 3's target <= 0.5: "
+	       "%s)\n",
+	       issue3.median, issue3.lo, issue3.hi, verdict(issue3.median <= 0.5));
+	printf("  %u calls in flight: %.0f ns per call; pipelined / synchronous, calls per second: "
+	       "%.2fx (runs %.2f-%.2fx)\n",
+	       PIPELINE_DEPTH, median(piped, runs), gain.median, gain.lo, gain.hi);
 }
 
 /* (b) One-way streaming. */
 static void part_streaming(void)
 {
-	double cs[MAX_RUNS], ps[MAX_RUNS], pb[MAX_RUNS];
+	double cs[MAX_RUNS], ps[MAX_RUNS], pb[MAX_RUNS], us[MAX_RUNS];
+	bench_uring_wait w = {server_spin, pin_peer};
 	for (int r = 0; r < runs; r++) {
 		cs[r] = channel_stream(2000000);
 		ps[r] = pipe_stream(200000, false);
 		pb[r] = pipe_stream(200000, true);
+		us[r] = have_uring ? bench_uring_stream(2000000, w) : 1;
 	}
-	double b_chan = median(cs, runs), b_pipe = median(ps, runs), b_bulk = median(pb, runs);
+	ratio pipe = ratios(cs, ps, runs), bulk = ratios(cs, pb, runs), ring = ratios(cs, us, runs);
 	printf("\n(b) one-way streaming of 64-byte messages, messages/s\n");
-	printf("  channel (console.print)    %12.0f\n", b_chan);
-	printf("  pipe, a read per message   %12.0f\n", b_pipe);
-	printf("  pipe, bulk reads           %12.0f\n", b_bulk);
-	printf("  channel / pipe: %.1fx  (target >= 10x: %s); channel / pipe bulk: %.1fx\n",
-	       b_chan / b_pipe, verdict(b_chan / b_pipe >= 10), b_chan / b_bulk);
+	printf("  channel (console.print)    %12.0f\n", median(cs, runs));
+	printf("  pipe, a read per message   %12.0f\n", median(ps, runs));
+	printf("  pipe, bulk reads           %12.0f\n", median(pb, runs));
+	if (have_uring)
+		printf(
+		    "  io_uring MSG_RING          %12.0f (12 bytes each, 32 per io_uring_enter)\n",
+		    median(us, runs));
+	printf("  channel / pipe: %.1fx (runs %.1f-%.1fx; issue 15's target >= 15x: %s; issue 3's "
+	       ">= 10x: %s)\n",
+	       pipe.median, pipe.lo, pipe.hi, verdict(pipe.median >= 15),
+	       verdict(pipe.median >= 10));
+	printf("  channel / pipe bulk: %.1fx (runs %.1f-%.1fx)\n", bulk.median, bulk.lo, bulk.hi);
+	if (have_uring)
+		printf("  channel / io_uring: %.1fx (runs %.1f-%.1fx)\n", ring.median, ring.lo,
+		       ring.hi);
 }
 
 /* (c) Many clients: three ways, the same server. */
@@ -678,6 +876,7 @@ static void part_many_clients(void)
 	     false, false, true},
 	    {"one-way as above, channels in huge pages", true, true, true},
 	};
+	time_passes = true;
 	printf("\n(c) server cost per message, 200000 messages of 16 bytes over n clients "
 	       "(threads); each run measures 1, 16 and 256 clients in turn, so that a slow "
 	       "spell hits all three\n");
@@ -735,8 +934,11 @@ static void part_many_clients(void)
 
 static void part_idle(void)
 {
-	printf("\nidle: server CPU over one idle second (server spin %u): %.0f us\n", server_spin,
-	       idle_cpu(server_spin) / 1e3);
+	uint64_t wakeups;
+	double cpu = idle_cpu(server_spin, &wakeups);
+	printf("\nidle: over one idle second (server spin %u), a client connected: server CPU %.0f "
+	       "us, %llu wake-ups (target 0: %s)\n",
+	       server_spin, cpu / 1e3, (unsigned long long)wakeups, verdict(wakeups == 0));
 }
 
 static bool do_sweep;
@@ -842,6 +1044,7 @@ int main(int argc, char **argv)
 		if (!parse_options(argc, argv, 3))
 			return usage(argv[0]);
 		snprintf(server_name, sizeof(server_name), "%s", argv[2]);
+		time_passes = true;
 		uint64_t frames = serve(server_spin);
 		fprintf(stderr,
 		        "bench_ipc --serve: %llu frames in %llu passes, busy %.0f ns/frame\n",
@@ -879,6 +1082,7 @@ int main(int argc, char **argv)
 	       sysconf(_SC_NPROCESSORS_ONLN), runs, client_spin, server_spin, yields,
 	       spin_step_ns(), pin ? "; pinned: clients on CPU 0, peers on CPU 1" : "");
 
+	have_uring = bench_uring_available();
 	if (only == NULL || strcmp(only, "a") == 0)
 		part_round_trip();
 	if (only == NULL || strcmp(only, "b") == 0)

@@ -2,10 +2,10 @@
 # run_ipc_callgrind.sh [BENCH_IPC] [MESSAGES]: the instructions the server
 # spends per message with 1, 16 and 256 clients, synchronous and one-way:
 # bench_ipc --serve under callgrind, counting only inside take_ready (the
-# server loop's pass over the ready channels), not its spinning or sleeping
-# nor its 100 ms rescan (inlined into idl_server_poll, so callgrind cannot
-# pick it out); bench_ipc --drive sends MESSAGES (default 20000) spread over
-# the clients.
+# server loop's pass over the ready channels, the periodic sweep of every
+# channel included), not its spinning, its look before sleeping, or its
+# sleep; bench_ipc --drive sends MESSAGES (default 20000) spread over the
+# clients.
 set -eu
 bench=${1:-build/bench/bench_ipc}
 messages=${2:-20000}

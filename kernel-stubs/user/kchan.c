@@ -93,8 +93,12 @@ static bool peer_alive(void *ctx)
 	return true;
 }
 
-const idl_transfer_ops kchan_transfer = {send_handles, receive_handles, release_handles,
-                                         peer_alive};
+/* No kick: a client wakes its server through the doorbell's futex word
+ * (docs/runtime.md, "Waking the server", says what that leaves open). */
+const idl_transfer_ops kchan_transfer = {.send_handles = send_handles,
+                                         .receive_handles = receive_handles,
+                                         .release_handles = release_handles,
+                                         .peer_alive = peer_alive};
 
 /* One CPU: while a side spins its peer cannot run, so spinning only delays
  * the answer. Yielding hands the CPU to the peer at once. */

@@ -53,7 +53,8 @@
 #define MAX_JOBS            32u
 #define WORKERS             2u
 /* Descriptors the server keeps for itself: stdio, the root, the listening
- * socket and its spare, the doorbell, and a margin. */
+ * socket and its spare, the doorbell, the accept thread's epoll and
+ * eventfd, and a margin. */
 #define OWN_DESCRIPTORS 16u
 
 typedef struct open_file {

@@ -187,11 +187,21 @@ static bool linux_peer_alive(void *ctx)
 	return poll(&p, 1, 0) == 0 || (p.revents & (POLLHUP | POLLERR)) == 0;
 }
 
+/* The client's kick: its own eventfd, which the server sleeps on. */
+static void linux_kick(void *ctx)
+{
+	idl_linux_conn *c = ctx;
+	uint64_t one = 1;
+	if (c->kick_fd >= 0)
+		(void)!write(c->kick_fd, &one, sizeof(one));
+}
+
 const idl_transfer_ops idl_linux_transfer = {
     .send_handles = linux_send_handles,
     .receive_handles = linux_receive_handles,
     .release_handles = linux_release_handles,
     .peer_alive = linux_peer_alive,
+    .kick = linux_kick,
 };
 
 /* Where the server's hello announces `protocol` (0: its first interface);
@@ -235,17 +245,26 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_inter
 {
 	struct pollfd p = {.fd = conn->sock, .events = POLLIN};
 	idl_linux_hello h;
-	int fds[2];
+	int fds[IDL_LINUX_HELLO_FDS];
 	uint32_t got = 0;
 	int err = IDL_E_TIMEOUT;
 	if (poll(&p, 1, timeout_ms) == 1)
-		err = idl_linux_receive_fds(conn->sock, &h, sizeof(h), fds, 2, &got, MSG_DONTWAIT);
+		err = idl_linux_receive_fds(conn->sock, &h, sizeof(h), fds, IDL_LINUX_HELLO_FDS,
+		                            &got, MSG_DONTWAIT);
 	if (err == IDL_OK)
-		err = got != 2 ? IDL_E_PROTOCOL : check_hello(conn, &h, protocol, iface);
+		err = got != IDL_LINUX_HELLO_FDS ? IDL_E_PROTOCOL
+		                                 : check_hello(conn, &h, protocol, iface);
 	if (err != IDL_OK) {
 		for (uint32_t i = 0; i < got; i++)
 			close(fds[i]);
 		got = 0;
+	}
+	if (err == IDL_OK) {
+		/* Whatever the server sent, a kick must never block us. */
+		conn->kick_fd = fds[2];
+		int flags = fcntl(conn->kick_fd, F_GETFL);
+		if (flags < 0 || fcntl(conn->kick_fd, F_SETFL, flags | O_NONBLOCK) != 0)
+			err = IDL_E_PROTOCOL;
 	}
 	if (err == IDL_OK) {
 		err = idl_linux_region_map(&conn->channel, fds[0]);
@@ -263,6 +282,9 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_inter
 	if (err != IDL_OK) {
 		idl_linux_region_close(&conn->channel);
 		idl_linux_region_close(&conn->doorbell);
+		if (conn->kick_fd >= 0)
+			close(conn->kick_fd);
+		conn->kick_fd = -1;
 		close(conn->sock);
 		conn->sock = -1;
 		return err;
@@ -281,6 +303,9 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_inter
 	idl_chan_end_set_scratch(&conn->end, conn->scratch, conn->scratch_bytes);
 	idl_chan_end_set_doorbell(&conn->end, conn->doorbell.base, h.slot);
 	idl_chan_end_set_transfer(&conn->end, &idl_linux_transfer, conn);
+	/* Registered before the first frame: the server's fences cover us. */
+	conn->end.light_fence =
+	    (h.flags & IDL_LINUX_HELLO_FENCES) != 0 && idl_linux_fences_register();
 	return IDL_OK;
 }
 
@@ -288,7 +313,7 @@ static void conn_reset(idl_linux_conn *conn)
 {
 	memset(conn, 0, sizeof(*conn));
 	conn->channel.fd = conn->doorbell.fd = -1;
-	conn->sock = -1;
+	conn->sock = conn->kick_fd = -1;
 }
 
 static int connect_by_name(idl_linux_conn *conn, const char *name, uint32_t protocol,
@@ -354,4 +379,7 @@ void idl_linux_conn_close(idl_linux_conn *conn)
 	if (conn->sock >= 0)
 		close(conn->sock);
 	conn->sock = -1;
+	if (conn->kick_fd >= 0)
+		close(conn->kick_fd);
+	conn->kick_fd = -1;
 }

@@ -1,6 +1,7 @@
 /*
- * futex.c: the OS port on Linux: futex(2) wait and wake, CLOCK_MONOTONIC.
- * The futexes are shared (no FUTEX_PRIVATE_FLAG): the words live in memfd
+ * futex.c: the OS port on Linux: futex(2) wait and wake, CLOCK_MONOTONIC,
+ * and membarrier(2) for the servers' fences on their clients' CPUs. The
+ * futexes are shared (no FUTEX_PRIVATE_FLAG): the words live in memfd
  * pages that other processes map.
  */
 #ifndef _GNU_SOURCE
@@ -8,10 +9,12 @@
 #endif
 #include "idl/notify.h"
 #include "idl_wire.h"
+#include "port.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -55,4 +58,23 @@ void idl_os_relax(void)
 void idl_os_yield(void)
 {
 	sched_yield();
+}
+
+static int membarrier(int cmd)
+{
+	return (int)syscall(SYS_membarrier, cmd, 0, 0);
+}
+
+bool idl_linux_fences_register(void)
+{
+	int offered = membarrier(MEMBARRIER_CMD_QUERY);
+	int needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+	if (offered < 0 || (offered & needed) != needed)
+		return false;
+	return membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
+}
+
+void idl_linux_fence_others(void)
+{
+	(void)membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED);
 }

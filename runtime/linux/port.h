@@ -14,17 +14,23 @@
 #define IDL_LINUX_HELLO_MAGIC 0x6f6c6568u /* "helo" */
 
 /*
- * What the server tells a new client, beside two descriptors (the channel
- * region and the server's doorbell): the channel layout's version, the
- * wire format's, the client's doorbell slot, and for each interface served
- * its protocol id (<IFACE>_PROTOCOL), its version and the oldest version
- * it talks to, which a client that expects one checks.
+ * What the server tells a new client, beside three descriptors (the channel
+ * region, the server's doorbell, and the client's own kick eventfd): the
+ * channel layout's version, the wire format's, the client's doorbell slot,
+ * flags, and for each interface served its protocol id (<IFACE>_PROTOCOL),
+ * its version and the oldest version it talks to, which a client that
+ * expects one checks.
  */
+#define IDL_LINUX_HELLO_FDS 3u
+/* The server fences its clients' CPUs (membarrier) before it stops looking
+ * at a channel: its clients may publish with a compiler barrier. */
+#define IDL_LINUX_HELLO_FENCES 0x1u
 typedef struct idl_linux_hello {
 	uint32_t magic;
 	uint32_t version;
 	uint32_t wire_version; /* IDL_WIRE_VERSION */
 	uint32_t slot;
+	uint32_t flags;
 	uint32_t protocol_count;
 	uint32_t protocols[IDL_SERVER_MAX_INTERFACES];
 	uint32_t versions[IDL_SERVER_MAX_INTERFACES];
@@ -45,5 +51,14 @@ int idl_linux_send_fds(int sock, const void *payload, size_t bytes, const int *f
  */
 int idl_linux_receive_fds(int sock, void *payload, size_t bytes, int *fds, uint32_t room,
                           uint32_t *count, int flags);
+
+/*
+ * membarrier(2) (futex.c): registers this process for the global expedited
+ * command, so that a server's idl_linux_fence_others fences our CPUs too;
+ * false when the kernel (or a seccomp filter) does not offer it.
+ */
+bool idl_linux_fences_register(void);
+/* A full fence on every CPU that runs a thread of a registered process. */
+void idl_linux_fence_others(void);
 
 #endif /* IDL_LINUX_PORT_H */

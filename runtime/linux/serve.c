@@ -9,6 +9,18 @@
  * takes the connection off the queue (with a descriptor kept spare for
  * that) and closes it, then backs off, instead of polling a queue it
  * cannot empty as fast as it can.
+ *
+ * Nothing here wakes on a timer: the accept thread sleeps in epoll_wait on
+ * the listening socket, an eventfd that stop writes, and every client's
+ * socket (a hang-up: the client died), and the server thread sleeps in
+ * epoll_wait on every client's kick eventfd and an interrupt eventfd (the
+ * idl_server_port below). An idle server makes no wake-ups at all.
+ *
+ * A kick eventfd is the client's own: the server created it, and only that
+ * client holds the other descriptor, so no other client can clear a kick
+ * (docs/runtime.md, "Waking the server"). The descriptors are edge
+ * triggered and never read: each write is an event, and the counter would
+ * take 2^64 kicks to fill.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4, struct ucred */
@@ -17,10 +29,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +46,54 @@ enum {
 
 /* The default ring: at least 64 KiB, and room for two largest frames. */
 #define DEFAULT_RING_BYTES 65536u
+
+/* What an epoll event of the accept thread is about: a client's socket
+ * (its slot), the listening socket, or the wake eventfd. */
+#define EVENT_LISTEN ((uint64_t)1 << 32)
+#define EVENT_WAKE   ((uint64_t)2 << 32)
+
+/* What an event of the server thread's sleep is about: a client's kick
+ * (its slot) or an interrupt. */
+#define EVENT_INTERRUPT UINT32_MAX
+
+static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
+{
+	idl_linux_server *ls = ctx;
+	struct epoll_event events[64];
+	int ms = -1;
+	if (timeout_ns != 0)
+		ms = timeout_ns >= (uint64_t)INT32_MAX * 1000000u
+		         ? INT32_MAX
+		         : (int)((timeout_ns + 999999u) / 1000000u);
+	int n = epoll_wait(ls->sleep_fd, events, 64, ms);
+	uint32_t words = 0;
+	for (int i = 0; i < n; i++) {
+		uint32_t slot = events[i].data.u32;
+		if (slot < ls->server.capacity) {
+			kicked[slot / 32] |= 1u << (slot % 32);
+			words |= 1u << (slot / 32);
+		}
+	}
+	return words;
+}
+
+/* Any thread, or a signal handler. */
+static void port_interrupt(void *ctx)
+{
+	idl_linux_server *ls = ctx;
+	uint64_t one = 1;
+	if (ls->interrupt_fd >= 0)
+		(void)!write(ls->interrupt_fd, &one, sizeof(one));
+}
+
+static void port_fence_clients(void *ctx)
+{
+	(void)ctx;
+	idl_linux_fence_others();
+}
+
+static const idl_server_port port_fencing = {port_sleep, port_interrupt, port_fence_clients};
+static const idl_server_port port_plain = {port_sleep, port_interrupt, NULL};
 
 /* Sessions of a client that are set up or served (acceptor's estimate:
  * the server thread frees slots meanwhile). */
@@ -69,6 +130,16 @@ static int create_channel(idl_linux_server *ls, idl_linux_conn *c, size_t bytes)
 	return idl_linux_region_create(&c->channel, "idl-channel", bytes);
 }
 
+/* Takes a client's kick eventfd out of the server's sleep and closes it. */
+static void close_kick(idl_linux_server *ls, idl_linux_conn *c)
+{
+	if (c->kick_fd < 0)
+		return;
+	(void)epoll_ctl(ls->sleep_fd, EPOLL_CTL_DEL, c->kick_fd, NULL);
+	close(c->kick_fd);
+	c->kick_fd = -1;
+}
+
 /* Sets up a client's channel on sock and says hello; then hands it to the
  * server thread. Any thread. */
 static int set_up(idl_linux_server *ls, int sock, uint64_t client)
@@ -89,8 +160,16 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 	c->send_seq = c->receive_seq = 0;
 	c->doorbell.fd = -1;
 	c->doorbell.base = NULL;
+	/* The client's kick: in our sleep's epoll set (data: its slot) before
+	 * the client can write it. */
+	c->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct epoll_event kick = {.events = EPOLLIN | EPOLLET, .data.u32 = slot};
+	if (c->kick_fd >= 0 && epoll_ctl(ls->sleep_fd, EPOLL_CTL_ADD, c->kick_fd, &kick) != 0) {
+		close(c->kick_fd);
+		c->kick_fd = -1;
+	}
 	size_t bytes = idl_chan_region_bytes(ls->ring_bytes);
-	int err = create_channel(ls, c, bytes);
+	int err = c->kick_fd >= 0 ? create_channel(ls, c, bytes) : IDL_E_TRANSPORT;
 	if (err == IDL_OK)
 		err = idl_chan_format(c->channel.base, bytes, ls->ring_bytes, ls->max_frame_bytes);
 	if (err == IDL_OK)
@@ -103,6 +182,7 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 		                     .version = IDL_CHAN_VERSION,
 		                     .wire_version = IDL_WIRE_VERSION,
 		                     .slot = slot,
+		                     .flags = ls->fences ? IDL_LINUX_HELLO_FENCES : 0,
 		                     .protocol_count = ls->server.interface_count};
 		for (uint32_t i = 0; i < ls->server.interface_count; i++) {
 			const idl_interface *iface = ls->server.interfaces[i].iface;
@@ -110,11 +190,12 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 			h.versions[i] = iface->version;
 			h.oldest[i] = iface->oldest;
 		}
-		int fds[2] = {c->channel.fd, ls->doorbell.fd};
-		err = idl_linux_send_fds(sock, &h, sizeof(h), fds, 2);
+		int fds[IDL_LINUX_HELLO_FDS] = {c->channel.fd, ls->doorbell.fd, c->kick_fd};
+		err = idl_linux_send_fds(sock, &h, sizeof(h), fds, IDL_LINUX_HELLO_FDS);
 	}
 	if (err != IDL_OK) {
 		idl_linux_region_close(&c->channel);
+		close_kick(ls, c);
 		close(sock);
 		c->sock = -1;
 		atomic_store(&c->state, CONN_FREE);
@@ -123,6 +204,16 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 	/* The mapping is what we use: one descriptor per session, not two. */
 	close(c->channel.fd);
 	c->channel.fd = -1;
+	/* Told once when the client hangs up (EPOLLONESHOT); data: its slot. */
+	struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLONESHOT, .data.u64 = slot};
+	if (epoll_ctl(ls->epoll_fd, EPOLL_CTL_ADD, sock, &ev) != 0) {
+		idl_linux_region_close(&c->channel);
+		close_kick(ls, c);
+		close(sock);
+		c->sock = -1;
+		atomic_store(&c->state, CONN_FREE);
+		return IDL_E_TRANSPORT;
+	}
 	atomic_fetch_or(&ls->adding[slot / 32], 1u << (slot % 32));
 	atomic_fetch_or(&ls->adding_summary, 1u << (slot / 32));
 	idl_server_interrupt(&ls->server);
@@ -160,18 +251,37 @@ static uint64_t peer_of(int sock)
 	return (uint64_t)cred.pid;
 }
 
+/* A client's socket hung up: tell the server thread. */
+static void mark_gone(idl_linux_server *ls, uint32_t slot)
+{
+	atomic_fetch_or(&ls->gone[slot / 32], 1u << (slot % 32));
+	atomic_fetch_or(&ls->gone_summary, 1u << (slot / 32));
+	idl_server_interrupt(&ls->server);
+}
+
 static void *acceptor(void *arg)
 {
 	idl_linux_server *ls = arg;
+	struct epoll_event events[16];
 	while (!atomic_load(&ls->stop)) {
-		struct pollfd p = {.fd = ls->listen_fd, .events = POLLIN};
-		if (poll(&p, 1, 100) != 1)
-			continue;
-		int sock = accept4(ls->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (sock >= 0)
-			(void)set_up(ls, sock, peer_of(sock));
-		else if (errno == EMFILE || errno == ENFILE)
-			shed(ls);
+		int n = epoll_wait(ls->epoll_fd, events, 16, -1);
+		for (int i = 0; i < n; i++) {
+			uint64_t what = events[i].data.u64;
+			if (what == EVENT_WAKE) {
+				uint64_t count;
+				(void)!read(ls->wake_fd, &count, sizeof(count));
+			} else if (what == EVENT_LISTEN) {
+				/* The listening socket does not block: a connection that
+				 * went away before we took it is EAGAIN, not a hang. */
+				int sock = accept4(ls->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+				if (sock >= 0)
+					(void)set_up(ls, sock, peer_of(sock));
+				else if (errno == EMFILE || errno == ENFILE)
+					shed(ls);
+			} else if (what < ls->server.capacity) {
+				mark_gone(ls, (uint32_t)what);
+			}
+		}
 	}
 	return NULL;
 }
@@ -198,6 +308,36 @@ static void install_new(idl_linux_server *ls)
 	}
 }
 
+/*
+ * Server thread: ends the sessions of clients whose sockets hung up. A slot
+ * the accept thread reported may have been closed and set up again since;
+ * its socket says whether this client is gone. One still being installed
+ * stays reported: the interrupt that installs it brings us back here.
+ */
+static void reap_gone(idl_linux_server *ls)
+{
+	if (atomic_load_explicit(&ls->gone_summary, memory_order_relaxed) == 0)
+		return;
+	uint32_t words = atomic_exchange(&ls->gone_summary, 0);
+	while (words != 0) {
+		uint32_t w = (uint32_t)__builtin_ctz(words);
+		words &= words - 1;
+		uint32_t bits = atomic_exchange(&ls->gone[w], 0);
+		while (bits != 0) {
+			uint32_t slot = 32 * w + (uint32_t)__builtin_ctz(bits);
+			bits &= bits - 1;
+			idl_linux_conn *c = &ls->conns[slot];
+			uint32_t state = atomic_load(&c->state);
+			if (state == CONN_SETUP) {
+				atomic_fetch_or(&ls->gone[w], 1u << (slot % 32));
+				atomic_fetch_or(&ls->gone_summary, 1u << w);
+			} else if (state == CONN_SERVING && !idl_linux_transfer.peer_alive(c)) {
+				idl_server_peer_gone(&ls->server, slot);
+			}
+		}
+	}
+}
+
 /* The server closed a channel (its session has ended): free the slot. */
 static void closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
 {
@@ -206,6 +346,8 @@ static void closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
 	idl_linux_server *ls = ctx;
 	idl_linux_conn *c = &ls->conns[slot];
 	idl_linux_region_close(&c->channel);
+	close_kick(ls, c);
+	(void)epoll_ctl(ls->epoll_fd, EPOLL_CTL_DEL, c->sock, NULL);
 	close(c->sock);
 	c->sock = -1;
 	c->client = 0;
@@ -225,6 +367,7 @@ static int open_common(idl_linux_server *ls, uint32_t capacity)
 	for (uint32_t i = 0; i < capacity; i++) {
 		memset(&ls->conns[i], 0, sizeof(ls->conns[i]));
 		ls->conns[i].sock = ls->conns[i].channel.fd = ls->conns[i].doorbell.fd = -1;
+		ls->conns[i].kick_fd = -1;
 	}
 	int err = idl_linux_region_create(&ls->doorbell, "idl-doorbell", sizeof(idl_doorbell));
 	if (err != IDL_OK)
@@ -232,14 +375,36 @@ static int open_common(idl_linux_server *ls, uint32_t capacity)
 	idl_doorbell_init(ls->doorbell.base);
 	idl_server_init(&ls->server, ls->doorbell.base, ls->slots, ls->sessions, capacity, NULL, 0);
 	idl_server_set_close(&ls->server, closed, ls);
+	ls->fences = idl_linux_fences_register();
+	idl_server_set_port(&ls->server, ls->fences ? &port_fencing : &port_plain, ls);
 	ls->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ls->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	ls->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ls->sleep_fd = epoll_create1(EPOLL_CLOEXEC);
+	ls->interrupt_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EVENT_WAKE};
+	struct epoll_event interrupt = {.events = EPOLLIN | EPOLLET, .data.u32 = EVENT_INTERRUPT};
+	if (ls->epoll_fd < 0 || ls->wake_fd < 0 || ls->sleep_fd < 0 || ls->interrupt_fd < 0 ||
+	    epoll_ctl(ls->epoll_fd, EPOLL_CTL_ADD, ls->wake_fd, &ev) != 0 ||
+	    epoll_ctl(ls->sleep_fd, EPOLL_CTL_ADD, ls->interrupt_fd, &interrupt) != 0)
+		return IDL_E_TRANSPORT;
 	return IDL_OK;
+}
+
+/* Wakes the accept thread (from any thread, or a signal handler). */
+static void wake_acceptor(idl_linux_server *ls)
+{
+	uint64_t one = 1;
+	if (ls->wake_fd >= 0)
+		(void)!write(ls->wake_fd, &one, sizeof(one));
 }
 
 static void reset(idl_linux_server *ls)
 {
 	memset(ls, 0, sizeof(*ls));
 	ls->listen_fd = ls->spare_fd = -1;
+	ls->epoll_fd = ls->wake_fd = -1;
+	ls->sleep_fd = ls->interrupt_fd = -1;
 	ls->doorbell.fd = -1;
 }
 
@@ -333,13 +498,18 @@ int idl_linux_server_run(idl_linux_server *ls)
 	/* Clients wait in the listen queue until now, so that every one of
 	 * them gets the settings made since open. */
 	if (!ls->acceptor_running) {
-		if (pthread_create(&ls->acceptor, NULL, acceptor, ls) != 0)
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EVENT_LISTEN};
+		int flags = fcntl(ls->listen_fd, F_GETFL);
+		if (flags < 0 || fcntl(ls->listen_fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+		    epoll_ctl(ls->epoll_fd, EPOLL_CTL_ADD, ls->listen_fd, &ev) != 0 ||
+		    pthread_create(&ls->acceptor, NULL, acceptor, ls) != 0)
 			return IDL_E_TRANSPORT;
 		ls->acceptor_running = true;
 	}
 	ls->server.stop = &ls->stop;
 	while (!atomic_load(&ls->stop)) {
 		install_new(ls);
+		reap_gone(ls);
 		(void)idl_server_poll(&ls->server, 0);
 	}
 	return IDL_OK;
@@ -347,8 +517,10 @@ int idl_linux_server_run(idl_linux_server *ls)
 
 void idl_linux_server_stop(idl_linux_server *ls)
 {
-	/* An atomic store and a futex wake: fit for a signal handler. */
+	/* An atomic store, an eventfd write and a futex wake: fit for a signal
+	 * handler. */
 	atomic_store(&ls->stop, true);
+	wake_acceptor(ls);
 	idl_server_interrupt(&ls->server);
 }
 
@@ -396,6 +568,7 @@ int idl_linux_server_new_client(idl_linux_server *ls, int *client_end)
 void idl_linux_server_close(idl_linux_server *ls)
 {
 	atomic_store(&ls->stop, true);
+	wake_acceptor(ls);
 	if (ls->acceptor_running)
 		pthread_join(ls->acceptor, NULL);
 	ls->acceptor_running = false;
@@ -410,7 +583,16 @@ void idl_linux_server_close(idl_linux_server *ls)
 		close(ls->listen_fd);
 	if (ls->spare_fd >= 0)
 		close(ls->spare_fd);
-	ls->listen_fd = ls->spare_fd = -1;
+	if (ls->epoll_fd >= 0)
+		close(ls->epoll_fd);
+	if (ls->wake_fd >= 0)
+		close(ls->wake_fd);
+	if (ls->sleep_fd >= 0)
+		close(ls->sleep_fd);
+	if (ls->interrupt_fd >= 0)
+		close(ls->interrupt_fd);
+	ls->listen_fd = ls->spare_fd = ls->epoll_fd = ls->wake_fd = -1;
+	ls->sleep_fd = ls->interrupt_fd = -1;
 	idl_linux_region_close(&ls->doorbell);
 	free(ls->conns);
 	free(ls->slots);

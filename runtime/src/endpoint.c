@@ -4,10 +4,54 @@
  */
 #include "idl/server.h" /* idl_session_defer */
 
-/* Tells the peer about frames published (DATA) or room made (ROOM). */
+/* Wakes the server of a client's channel: the port's kick, which no other
+ * client can undo, or the doorbell's futex word. */
+static void kick_server(idl_chan_end *e)
+{
+	if (e->xfer != NULL && e->xfer->kick != NULL) {
+		e->xfer->kick(e->xfer_ctx);
+		return;
+	}
+	idl_doorbell_mark(e->doorbell, e->slot); /* how the server finds us then */
+	idl_doorbell_wake(e->doorbell);
+}
+
+/*
+ * The client tells the server about a frame (DATA) or room made (ROOM), as
+ * the channel's `notify` word says: nothing while the server watches the
+ * channel, the doorbell bit while it is awake, a kick while it sleeps; and
+ * for room only when the server said it waits for room. One fence orders
+ * what we published before the looks; a compiler barrier when the server
+ * fences for us (idl_fence_publisher). docs/runtime.md, "Waking the
+ * server", has the argument.
+ */
+static void notify_server(idl_chan_end *e, uint32_t bits)
+{
+	idl_fence_publisher(e->light_fence);
+	uint32_t how = atomic_load_explicit(&e->shared->notify, memory_order_relaxed);
+	if (how == IDL_NOTIFY_NONE)
+		return;
+	if ((bits & IDL_WAIT_DATA) == 0 &&
+	    (atomic_load_explicit(&e->peer->waiting, memory_order_relaxed) & IDL_WAIT_ROOM) == 0)
+		return;
+	if (how == IDL_NOTIFY_KICK) {
+		kick_server(e);
+		return;
+	}
+	idl_doorbell_mark(e->doorbell, e->slot);
+	/* A server end that sleeps alone on the doorbell (no idl_server). */
+	if ((atomic_load_explicit(&e->doorbell->wake.waiting, memory_order_relaxed) &
+	     IDL_WAIT_DATA) != 0)
+		idl_doorbell_wake(e->doorbell);
+}
+
+/* Tells the peer about frames published (DATA) or room made (ROOM). A
+ * server's batch is told once, by idl_chan_end_flush; so is the room a
+ * client makes, with its next frame or before it sleeps: a reply taken
+ * then costs no fence of its own. */
 static void notify_peer(idl_chan_end *e, uint32_t bits)
 {
-	if (e->batching) {
+	if (e->batching || (e->side == IDL_CHAN_CLIENT && bits == IDL_WAIT_ROOM)) {
 		e->owed |= bits;
 		return;
 	}
@@ -15,33 +59,39 @@ static void notify_peer(idl_chan_end *e, uint32_t bits)
 		idl_wake_peer(e->peer, bits);
 		return;
 	}
-	/* The client wakes the server through its doorbell: always for a
-	 * frame, for room only when the server said it waits for room. */
-	if ((bits & IDL_WAIT_DATA) == 0) {
-		atomic_thread_fence(memory_order_seq_cst);
-		uint32_t waiting = atomic_load_explicit(&e->peer->waiting, memory_order_relaxed);
-		if ((waiting & IDL_WAIT_ROOM) == 0)
-			return;
-	}
-	idl_doorbell_ring(e->doorbell, e->slot);
+	bits |= e->owed;
+	e->owed = 0;
+	notify_server(e, bits);
 }
 
 void idl_chan_end_flush(idl_chan_end *e)
 {
+	idl_ring_publish(&e->rx);
 	uint32_t bits = e->owed;
-	bool batching = e->batching;
+	if (bits == 0)
+		return;
 	e->owed = 0;
-	e->batching = false;
-	if (bits != 0)
-		notify_peer(e, bits);
-	e->batching = batching;
+	if (e->side == IDL_CHAN_SERVER)
+		idl_wake_peer(e->peer, bits);
+	else
+		notify_server(e, bits);
 }
 
 static void mark_closed(idl_chan_end *e)
 {
 	atomic_store_explicit(&e->self->closed, 1, memory_order_release);
 	e->batching = false;
-	notify_peer(e, IDL_WAIT_DATA | IDL_WAIT_ROOM);
+	e->owed = 0;
+	idl_ring_publish(&e->rx);
+	if (e->side == IDL_CHAN_SERVER) {
+		idl_wake_peer(e->peer, IDL_WAIT_DATA | IDL_WAIT_ROOM);
+		return;
+	}
+	/* Whatever `notify` says: a close is rare, and a watching server looks
+	 * at indices, not at `closed`. */
+	atomic_thread_fence(memory_order_seq_cst);
+	idl_doorbell_mark(e->doorbell, e->slot);
+	kick_server(e);
 }
 
 int idl_chan_end_fail(idl_chan_end *e, int err)
@@ -69,7 +119,7 @@ static bool peer_closed(idl_chan_end *e)
 static bool rx_ready(void *ctx)
 {
 	idl_chan_end *e = ctx;
-	return idl_ring_ready(&e->rx) || peer_closed(e);
+	return idl_ring_poll(&e->rx) || peer_closed(e);
 }
 
 static bool tx_ready(void *ctx)
@@ -86,15 +136,37 @@ static bool tx_or_rx_ready(void *ctx)
 
 static int pump(idl_chan_end *e);
 
+/*
+ * A client that waited a whole slice while the server has not taken what
+ * it sent tells it again, whatever `notify` says. With a port's kick this
+ * is only a safety net (a server that sleeps has set KICK and looked at
+ * the channel first, and nobody else can undo a kick); without one,
+ * another client may have undone our futex wake-up.
+ */
+static void ring_again(idl_chan_end *e)
+{
+	if (e->side != IDL_CHAN_CLIENT)
+		return;
+	if (atomic_load_explicit(e->tx.tail, memory_order_acquire) != e->tx.own) {
+		atomic_thread_fence(memory_order_seq_cst);
+		idl_doorbell_mark(e->doorbell, e->slot);
+		kick_server(e);
+	}
+}
+
 /* One sleep of at most a slice; IDL_OK means look again. */
 static int sleep_once(idl_chan_end *e, uint32_t bits, bool (*ready)(void *), uint64_t deadline)
 {
-	int err = idl_wait_for(e->sleep_on, bits, ready, e, e->patience, deadline, e->slice_ns);
+	if (idl_spin_until(ready, e, e->patience.spins, &e->spin_budget))
+		return IDL_OK;
+	idl_patience p = {0, e->patience.yields};
+	int err = idl_wait_for(e->sleep_on, bits, ready, e, p, deadline, e->slice_ns);
 	if (err == IDL_E_WOULD_BLOCK) {
 		/* A slice passed with nothing: is the peer still there? */
 		if (e->xfer != NULL && e->xfer->peer_alive != NULL &&
 		    !e->xfer->peer_alive(e->xfer_ctx))
 			return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
+		ring_again(e);
 		return IDL_OK;
 	}
 	return err;
@@ -227,9 +299,12 @@ commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles, uin
 			for (uint32_t i = 0; i < handle_count; i++)
 				wire[i] = handles[i].value;
 		}
-		IDL_MEMCPY(frame + bytes, wire, 4u * handle_count);
+		/* A few words: a loop, not a bounded memcpy (`rep movsq`). */
+		volatile uint32_t *words = (volatile uint32_t *)(frame + bytes);
+		for (uint32_t i = 0; i < handle_count; i++)
+			words[i] = wire[i];
 		if ((handle_count & 1) != 0)
-			IDL_MEMSET(frame + bytes + 4u * handle_count, 0, 4);
+			words[handle_count] = 0;
 	}
 	idl_ring_commit(&e->tx, (uint32_t)bytes + (uint32_t)idl_align8(4u * handle_count));
 	return IDL_OK;
@@ -726,6 +801,7 @@ int idl_chan_end_init(idl_chan_end *e, void *region, size_t region_bytes, enum i
 	e->doorbell = &e->shared->doorbell;
 	e->sleep_on = side == IDL_CHAN_CLIENT ? e->self : &e->doorbell->wake;
 	e->patience = (idl_patience){IDL_DEFAULT_SPIN, IDL_DEFAULT_YIELDS};
+	e->spin_budget = UINT32_MAX;
 	e->slice_ns = IDL_DEFAULT_SLICE_NS;
 	return IDL_OK;
 }

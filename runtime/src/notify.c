@@ -35,20 +35,35 @@ void idl_wake_peer(idl_wake *w, uint32_t bits)
 	idl_os_wake(&w->seq);
 }
 
-void idl_doorbell_ring(idl_doorbell *db, uint32_t slot)
+void idl_doorbell_mark(idl_doorbell *db, uint32_t slot)
 {
 	slot %= IDL_DOORBELL_CHANNELS;
 	uint32_t word = slot / 32, bit = 1u << (slot % 32);
 	/* A set bit has not been taken by the server yet, and the server reads
 	 * our ring after it takes the bit (the fences order the two), so the
 	 * common case of a busy channel costs no atomic write here. */
-	atomic_thread_fence(memory_order_seq_cst);
 	uint32_t ready = atomic_load_explicit(&db->ready[word], memory_order_relaxed);
 	if ((ready & bit) == 0) {
 		atomic_fetch_or_explicit(&db->ready[word], bit, memory_order_seq_cst);
 		atomic_fetch_or_explicit(&db->summary, 1u << word, memory_order_seq_cst);
 	}
-	idl_wake_peer(&db->wake, IDL_WAIT_DATA);
+}
+
+void idl_doorbell_wake(idl_doorbell *db)
+{
+	atomic_fetch_add_explicit(&db->wake.seq, 1, memory_order_release);
+	idl_os_wake(&db->wake.seq);
+}
+
+void idl_doorbell_ring(idl_doorbell *db, uint32_t slot)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	idl_doorbell_mark(db, slot);
+	/* The fence comes before this load too: either the sleeper's last look
+	 * sees what was published, or we see that it waits. */
+	uint32_t waiting = atomic_load_explicit(&db->wake.waiting, memory_order_relaxed);
+	if ((waiting & IDL_WAIT_DATA) != 0)
+		idl_doorbell_wake(db);
 }
 
 void idl_lock_take(idl_lock *l)
@@ -70,6 +85,23 @@ void idl_lock_give(idl_lock *l)
 {
 	if (atomic_exchange_explicit(&l->word, 0, memory_order_release) == 2)
 		idl_os_wake(&l->word);
+}
+
+bool idl_spin_until(bool (*ready)(void *ctx), void *ctx, uint32_t max_spins, uint32_t *budget)
+{
+	uint32_t n = *budget < max_spins ? *budget : max_spins;
+	for (uint32_t i = 0; i < n; i++) {
+		if (ready(ctx)) {
+			*budget = max_spins;
+			return true;
+		}
+		idl_os_relax();
+	}
+	/* Never below the floor: a spin that cannot succeed cannot tell us
+	 * that spinning pays again. */
+	uint32_t floor = max_spins < IDL_SPIN_FLOOR ? max_spins : IDL_SPIN_FLOOR;
+	*budget = n / 2 > floor ? n / 2 : floor;
+	return false;
 }
 
 int idl_wait_for(idl_wake *w, uint32_t bits, bool (*ready)(void *ctx), void *ctx, idl_patience p,

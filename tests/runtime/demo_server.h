@@ -89,14 +89,24 @@ static const console_console_handlers demo_console = {
     .write = demo_write, .read = demo_read, .get_mode = demo_get_mode};
 static const fs_file_handlers demo_fs = {.read_shared = demo_read_shared};
 
-/* Sessions that ended, counted by reason, for the tamper test's report. */
-static _Atomic uint32_t demo_protocol_closes;
+/* Sessions that ended, counted by reason, in a page the test process
+ * shares with the server it forked (demo_start maps it). */
+typedef struct demo_counts {
+	_Atomic uint32_t protocol_closes; /* the client broke the protocol */
+	_Atomic uint32_t peer_closes;     /* the client closed, or died */
+} demo_counts;
+static demo_counts *demo_counts_shared;
+
 static void demo_closed(void *ctx, idl_session *session, int reason)
 {
 	(void)ctx;
 	(void)session;
+	if (demo_counts_shared == NULL)
+		return;
 	if (reason == IDL_E_PROTOCOL)
-		atomic_fetch_add(&demo_protocol_closes, 1);
+		atomic_fetch_add(&demo_counts_shared->protocol_closes, 1);
+	if (reason == IDL_E_PEER_CLOSED)
+		atomic_fetch_add(&demo_counts_shared->peer_closes, 1);
 }
 
 static idl_linux_server demo_server;
@@ -129,6 +139,13 @@ static int demo_serve(const char *name)
 
 static pid_t demo_start(const char *name)
 {
+	if (demo_counts_shared == NULL) {
+		void *p = mmap(NULL, sizeof(demo_counts), PROT_READ | PROT_WRITE,
+		               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		demo_counts_shared = p == MAP_FAILED ? NULL : p;
+	}
+	if (demo_counts_shared != NULL)
+		memset(demo_counts_shared, 0, sizeof(*demo_counts_shared));
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(demo_serve(name));

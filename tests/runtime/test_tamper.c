@@ -7,6 +7,12 @@
  *    hostile channel must be closed by the server (it sees the server's
  *    closed flag); the server must exit cleanly (under ASan a bad read
  *    kills it, and the exit status says so).
+ *  - A client that keeps the shared doorbell clear (every ready bit, the
+ *    summary, the waiter word) and holds its futex word still cannot
+ *    starve another client of a server that sleeps between that client's
+ *    calls: the `notify` word of each channel and each client's kick are
+ *    its own. The good client's slices are an hour long, so that its second
+ *    ring after a slice cannot be what serves it.
  *  - Client victim: a hostile server process scribbles on the reply side
  *    of a channel while this process calls through it: every call ends
  *    (bounded timeouts), and the channel ends with IDL_E_PROTOCOL.
@@ -17,6 +23,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/prctl.h>
 
 #include <cmocka.h>
 
@@ -130,6 +137,56 @@ static void test_hostile_clients(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Clears everything of the doorbell a client may write, as fast as it
+ * can, until it is killed (with the test, if the test fails first). */
+static int starver(const char *name)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	idl_linux_conn c;
+	if (demo_connect(&c, name) != IDL_OK)
+		return 2;
+	idl_doorbell *db = c.doorbell.base;
+	uint32_t seq = atomic_load(&db->wake.seq);
+	for (;;) {
+		atomic_store(&db->wake.waiting, 0);
+		atomic_store(&db->wake.seq, seq);
+		atomic_store(&db->summary, 0);
+		for (uint32_t w = 0; w < IDL_DOORBELL_WORDS; w++)
+			atomic_store(&db->ready[w], 0);
+	}
+}
+
+#define STARVED_CALLS 200
+
+static void test_doorbell_cleared(void **state)
+{
+	(void)state;
+	char name[64];
+	snprintf(name, sizeof(name), "test-starve-%d", (int)getpid());
+	pid_t server = demo_start(name);
+	idl_linux_conn good;
+	assert_int_equal(demo_connect(&good, name), IDL_OK);
+	good.end.slice_ns = 3600000000000u;
+	pid_t bad = fork();
+	if (bad == 0)
+		_exit(starver(name));
+	usleep(100000); /* connected and clearing */
+	/* A pause before each call, so that the server has gone to sleep when
+	 * it comes (a call's timeout is 5 s: a bound, not a measurement). */
+	for (uint32_t i = 0; i < STARVED_CALLS; i++) {
+		usleep(1000);
+		assert_int_equal(demo_call_write(idl_chan_end_endpoint(&good.end), i % 64), IDL_OK);
+	}
+	print_message("  %d calls, each after a pause, while another client cleared the doorbell\n",
+	              STARVED_CALLS);
+	kill(bad, SIGKILL);
+	waitpid(bad, NULL, 0);
+	idl_linux_conn_close(&good);
+	int status = demo_stop_server(server);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* The hostile server: scribbles on what a server may write. */
 static void hostile_server(idl_chan_shared *s, uint32_t seed)
 {
@@ -202,6 +259,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hostile_clients),
+	    cmocka_unit_test(test_doorbell_cleared),
 	    cmocka_unit_test(test_hostile_server),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,8 @@
  *
  *      0  header: magic, version, ring_bytes, max_frame_bytes (creator writes once)
  *     64  what the client writes: request ring head (64), reply ring tail (68)
- *    128  what the server writes: request ring tail (128), reply ring head (132)
+ *    128  what the server writes: request ring tail (128), reply ring head (132),
+ *         notify (136): how the client tells the server about a frame
  *    192  client idl_wake                        256  server idl_wake (per channel)
  *    320  embedded idl_doorbell (256 bytes), used when no idl_server serves the channel
  *   1024  request ring (ring_bytes)
@@ -15,7 +16,9 @@
  *
  * Indices are grouped by writer: each line has one writer, a ring's producer
  * and consumer indices sit on different lines, and a call and its reply
- * touch two index lines instead of four.
+ * touch two index lines instead of four. A consumer that drains in batches
+ * (the server) publishes its tail once per batch, not once per frame, so
+ * that its line stays still while the producer keeps reading `notify`.
  *
  * Each side keeps its own index and every value it has checked in private
  * memory (idl_ring); shared memory is only ever read through the named
@@ -32,7 +35,7 @@
 #include <stddef.h>
 
 #define IDL_CHAN_MAGIC        0x6c646943u /* "Cidl" */
-#define IDL_CHAN_VERSION      2u
+#define IDL_CHAN_VERSION      4u
 #define IDL_CHAN_RINGS_OFFSET 1024u
 
 /*
@@ -57,9 +60,14 @@ typedef struct idl_chan_shared {
 	/* Free-running byte counts; the client writes these two ... */
 	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t req_head;
 	_Atomic uint32_t rep_tail;
-	/* ... and the server these two. */
+	/* ... and the server these two, and `notify`: how the client tells the
+	 * server about a frame or room it made (IDL_NOTIFY_*). Each channel has
+	 * its own, which no other client can write: it is what lets a server
+	 * sleep with no timer. docs/runtime.md, "Waking the server", has the
+	 * protocol. */
 	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t req_tail;
 	_Atomic uint32_t rep_head;
+	_Atomic uint32_t notify;
 	idl_wake client, server;
 	idl_doorbell doorbell;
 } idl_chan_shared;
@@ -67,6 +75,17 @@ _Static_assert(offsetof(idl_chan_shared, req_head) == 64, "channel layout");
 _Static_assert(offsetof(idl_chan_shared, rep_tail) == 68, "channel layout");
 _Static_assert(offsetof(idl_chan_shared, req_tail) == 128, "channel layout");
 _Static_assert(offsetof(idl_chan_shared, rep_head) == 132, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, notify) == 136, "channel layout");
+
+/*
+ * The values of `notify`, from the least a client does to the most. The
+ * server moves a channel to a stricter one only with a fence and a look at
+ * the channel after it (idl/server.h), so that a frame published before
+ * the client saw the change is seen by that look.
+ */
+#define IDL_NOTIFY_BIT  0u /* the server is awake: mark the channel's doorbell bit */
+#define IDL_NOTIFY_NONE 1u /* the server watches this channel: it sees frames by itself */
+#define IDL_NOTIFY_KICK 2u /* the server sleeps: kick it (idl_transfer_ops.kick) */
 _Static_assert(offsetof(idl_chan_shared, client) == 192, "channel layout");
 _Static_assert(offsetof(idl_chan_shared, server) == 256, "channel layout");
 _Static_assert(offsetof(idl_chan_shared, doorbell) == 320, "channel layout");
@@ -95,6 +114,8 @@ typedef struct idl_ring {
 	uint32_t reserved;      /* producer: bytes reserved by idl_ring_reserve, padding included */
 	uint32_t pad;           /* producer: padding in front of the reservation */
 	uint32_t retry_rewind;  /* producer: `own` from which to look for an empty ring again */
+	uint32_t published;     /* consumer: the tail last stored */
+	bool lazy;              /* consumer: store the tail in idl_ring_publish, not per frame */
 } idl_ring;
 
 /*
@@ -151,6 +172,13 @@ int idl_ring_read(idl_ring *r, idl_ring_frame *f);
 /* True when a frame (or padding) is visible; loads the head when the
  * cached batch is used up. A protocol error also counts as ready. */
 bool idl_ring_ready(idl_ring *r);
+/* The same for a waiter that asks again and again: when the ring is empty
+ * it also prefetches the line where the next record will start, so that a
+ * frame costs one cross-CPU transfer of latency, not two one after the
+ * other (the head's, then the record's). */
+bool idl_ring_poll(idl_ring *r);
+/* A lazy consumer's tail, stored if it moved since it was last (release). */
+void idl_ring_publish(idl_ring *r);
 
 /*
  * Channel setup. idl_chan_format writes a fresh channel into a zeroed

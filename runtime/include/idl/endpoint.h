@@ -45,6 +45,10 @@ typedef struct idl_transfer_ops {
 	void (*release_handles)(void *ctx, const idl_typed_handle *handles, uint32_t count);
 	/* False once the peer is known to be gone without closing (it crashed). */
 	bool (*peer_alive)(void *ctx);
+	/* A client's: wakes its server, which sleeps, through something of this
+	 * client's own that no other client can undo (Linux: an eventfd the
+	 * server sleeps on). NULL: the doorbell's futex word. */
+	void (*kick)(void *ctx);
 } idl_transfer_ops;
 
 /* Called with each event frame, already copied into private memory (not
@@ -74,7 +78,8 @@ typedef struct idl_chan_end {
 	idl_wake *self; /* this side's wait words in the channel */
 	idl_wake *peer; /* the peer's */
 	int error;      /* sticky once the channel is closed */
-	uint32_t owed;  /* IDL_WAIT_ bits owed to the peer while batching */
+	uint32_t owed; /* IDL_WAIT_ bits owed to the peer: a batch's (server), room made (client) */
+	bool room_wait; /* a server's end: it waits for room for a reply (idl/server.h) */
 	/* A server's end: reply tokens given out and not used. While there are
 	 * any, other threads may send on this end, and the server thread takes
 	 * tx_lock around its own sends; when there are none (the rule), it does
@@ -84,6 +89,8 @@ typedef struct idl_chan_end {
 	bool nonblock;     /* sending into a full ring: IDL_E_WOULD_BLOCK, not wait */
 	bool batching;     /* the server loop wakes the peer once per batch */
 	bool tx_locked;    /* a server's end: send_begin took tx_lock, send_commit gives it */
+	bool light_fence;  /* a client's: its server fences for it (idl_fence_publisher) */
+	uint8_t told;      /* a server's end: the IDL_NOTIFY_ value last stored in `notify` */
 	uint8_t *tx_frame; /* the frame reserved by send_begin */
 	const idl_transfer_ops *xfer;
 	/* Set up once, or used when waiting (or with handles). */
@@ -94,6 +101,7 @@ typedef struct idl_chan_end {
 	idl_doorbell *doorbell; /* the server's doorbell (embedded one by default) */
 	uint32_t slot;          /* this channel's bit in the doorbell */
 	idl_patience patience;  /* how long to stay awake before sleeping */
+	uint32_t spin_budget;   /* spins of the next wait (idl_spin_until) */
 	uint64_t slice_ns;      /* longest sleep before asking peer_alive */
 	idl_event_fn on_event;
 	void *event_ctx;
@@ -155,7 +163,12 @@ static inline idl_endpoint *idl_chan_end_endpoint(idl_chan_end *e)
 int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
                       idl_typed_handle *handles, uint32_t *handle_count);
 
-/* Wakes the peer for everything published or consumed while batching. */
+/*
+ * Tells the peer about everything published or consumed and not told yet:
+ * a server's batch, or the room a client made by taking frames (a client
+ * tells that with its next frame, or before it sleeps). A consumer that
+ * publishes its tail lazily (a server's) publishes it here first.
+ */
 void idl_chan_end_flush(idl_chan_end *e);
 
 /* Closes this end: the peer's waits end with IDL_E_PEER_CLOSED once it

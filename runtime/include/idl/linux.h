@@ -73,6 +73,7 @@ typedef struct idl_linux_conn {
 	void *scratch;             /* client only: see idl_chan_end_set_scratch */
 	size_t scratch_bytes;
 	uint32_t send_seq, receive_seq;
+	int kick_fd; /* an eventfd: the client writes it to wake the server, which sleeps on it */
 	uint64_t client;        /* server side: the peer's pid (SO_PEERCRED), 0 unknown */
 	uint32_t peer_version;  /* client side: the server's version of the interface, 0 unknown */
 	uint32_t peer_oldest;   /* client side: the oldest version the server talks to */
@@ -127,8 +128,11 @@ void idl_linux_conn_close(idl_linux_conn *conn);
  * Server (serve.c): an idl_server plus a listening socket and an accept
  * thread. The accept thread sets up each new client's channel and hands it
  * to the server thread through `adding` (one bit per slot) and an
- * interrupt. Its memory is allocated by idl_linux_server_open and freed by
- * idl_linux_server_close.
+ * interrupt. It also watches every client's socket, with no timeout: one
+ * that hangs up (its process died) is handed over through `gone`, and the
+ * server serves what it sent and ends its session. So an idle server and
+ * its accept thread sleep until something happens. Its memory is allocated
+ * by idl_linux_server_open and freed by idl_linux_server_close.
  *
  *     idl_linux_server ls;
  *     idl_linux_server_open(&ls, "fs", 64);
@@ -149,7 +153,14 @@ typedef struct idl_linux_server {
 	idl_session *sessions;
 	void *buf; /* the request buffer */
 	_Atomic uint32_t adding[IDL_DOORBELL_WORDS];
-	_Atomic uint32_t adding_summary; /* bit w: adding[w] may be nonzero */
+	_Atomic uint32_t adding_summary;           /* bit w: adding[w] may be nonzero */
+	_Atomic uint32_t gone[IDL_DOORBELL_WORDS]; /* slots whose socket hung up */
+	_Atomic uint32_t gone_summary;             /* bit w: gone[w] may be nonzero */
+	int epoll_fd;                              /* the acceptor's: listen_fd, wake_fd, sockets */
+	int wake_fd;                               /* an eventfd that wakes the acceptor */
+	int sleep_fd;     /* the server thread's epoll: every client's kick_fd, interrupt_fd */
+	int interrupt_fd; /* an eventfd: idl_server_interrupt */
+	bool fences;      /* membarrier works: the server fences for its clients */
 	_Atomic bool stop;
 	_Atomic bool prepared; /* sizes known: channels can be set up */
 	pthread_t acceptor;

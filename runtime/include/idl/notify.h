@@ -60,14 +60,23 @@ _Static_assert(sizeof(idl_wake) == IDL_CACHE_LINE, "idl_wake is one cache line")
 
 /*
  * A server's doorbell: one sleeper (the server) and many ringers (its
- * clients). A client marks its channel in the two-level ready set, then
- * wakes the server only if it sleeps; the server takes the set with one
- * exchange per level, so a wake-up costs O(ready channels), not O(clients).
+ * clients). A client whose server is awake marks its channel in the
+ * two-level ready set; the server takes the set with one exchange per
+ * level, so a pass costs O(ready channels), not O(clients).
+ *
+ * Every client can write all of it, so it is only a hint, and nothing that
+ * wakes a sleeping server depends on it: before it sleeps the server sets
+ * each channel's own `notify` word (idl/channel.h), which no other client
+ * can write, to IDL_NOTIFY_KICK, and a client that reads KICK kicks the
+ * server through its port (idl_transfer_ops.kick; Linux: an eventfd of its
+ * own that the server sleeps on). Without a kick op the client bumps
+ * `wake.seq` and wakes that futex word, which another client could undo.
+ * `wake.waiting` is for a server end that sleeps alone (no idl_server).
  */
 #define IDL_DOORBELL_WORDS    32u
 #define IDL_DOORBELL_CHANNELS (32u * IDL_DOORBELL_WORDS) /* 1024 */
 typedef struct idl_doorbell {
-	idl_wake wake;                                     /* the server's waiter flag and seq */
+	idl_wake wake;                                     /* the sleeper's waiter flag and seq */
 	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t summary; /* bit w: ready[w] may be nonzero */
 	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t ready[IDL_DOORBELL_WORDS]; /* bit per channel */
 } idl_doorbell;
@@ -83,8 +92,29 @@ void idl_doorbell_init(idl_doorbell *db);
  */
 void idl_wake_peer(idl_wake *w, uint32_t bits);
 
-/* Marks channel slot ready in db and wakes the server if it sleeps. */
+/* Marks channel slot ready in db (the caller published and fenced). A
+ * set bit costs a load: the server reads the ring after it takes a bit. */
+void idl_doorbell_mark(idl_doorbell *db, uint32_t slot);
+/* Wakes whoever sleeps on db->wake.seq: the kick of a port without one. */
+void idl_doorbell_wake(idl_doorbell *db);
+/* Marks slot ready and wakes a server end that sleeps alone on db (its
+ * waiter word says so); the caller published first. */
 void idl_doorbell_ring(idl_doorbell *db, uint32_t slot);
+
+/*
+ * The fence of the side that publishes all the time, against a peer that
+ * fences rarely and for both of them (idl_server_port.fence_clients:
+ * Linux's membarrier). `light`: the peer does, and a compiler barrier is
+ * enough; otherwise a seq_cst fence. The store-buffer argument of
+ * docs/runtime.md holds either way.
+ */
+static inline void idl_fence_publisher(bool light)
+{
+	if (light)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
 
 /*
  * How long a waiter stays awake before it sleeps: `spins` checks with a
@@ -96,6 +126,21 @@ typedef struct idl_patience {
 	uint32_t spins;
 	uint32_t yields;
 } idl_patience;
+
+/*
+ * Adaptive spinning, the first phase of a wait: up to min(*budget,
+ * max_spins) checks of ready() with a pause between them. A spin that
+ * ends in success gives the next wait the whole of max_spins again; one
+ * that runs out halves the budget, down to IDL_SPIN_FLOOR checks (under a
+ * microsecond, a busy round trip's worth), from which a success brings it
+ * back. Spinning pays
+ * only while the peer runs on another CPU; on a loaded machine, where the
+ * two share one, every step keeps the peer from running (a stream went
+ * from 33-72 M messages/s to 6-7 M so), and within a few waits the waiter
+ * spins briefly and then yields. *budget starts at UINT32_MAX.
+ */
+#define IDL_SPIN_FLOOR 16u
+bool idl_spin_until(bool (*ready)(void *ctx), void *ctx, uint32_t max_spins, uint32_t *budget);
 
 /*
  * The sleeper's half. The caller's `ready` tells whether the condition it

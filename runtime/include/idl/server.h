@@ -13,19 +13,28 @@
  * installed and ends when the channel closes; callbacks (idl_server_set_
  * sessions) make and free what the server keeps per session.
  *
- * Waking: the server sleeps on one doorbell that all its clients share. A
- * client that publishes a request sets its channel's bit in the doorbell's
- * ready set and wakes the server only if the server sleeps. The server
- * takes the ready set with an exchange per word, drains every ready channel
- * (up to batch_limit frames each, so one busy client cannot starve the
- * others), wakes each client once per batch, and sleeps again only when the
- * set is empty. Work per wake-up is proportional to the channels that are
- * ready, not to the channels that exist.
+ * Waking: each channel's `notify` word (idl/channel.h), which only its own
+ * client and the server can write, says how its client tells the server
+ * about a frame. While the server is awake the client marks its channel's
+ * bit in the doorbell all clients share, and the server takes that ready
+ * set with an exchange per word and drains every ready channel (up to
+ * batch_limit frames each, so one busy client cannot starve the others):
+ * work per pass is proportional to the channels that are ready, not to
+ * the channels that exist. One channel at a time, a client that keeps the
+ * server busy, is watched (NOTIFY_NONE): the server looks at its indices on
+ * every pass and while it spins, and the client tells it nothing.
  *
- * A client can scribble on the doorbell (it is shared writable), so the
- * ready set is a hint: every rescan_ns the server also looks at every
- * channel once, which bounds what a hostile client can do to the others to
- * a delay, and notices clients that died without closing.
+ * Before it sleeps the server sets KICK in every channel that said
+ * otherwise, fences (for its clients too, when the port can:
+ * idl_server_port.fence_clients) and looks at those channels once; then a
+ * client that publishes kicks it through the port, with something of its
+ * own that no other client can clear (Linux: an eventfd per client, which
+ * the server sleeps on with epoll). So the shared ready set is only a
+ * hint: a client that clears another's bits delays it until the server's
+ * next look at every channel (every sweep_passes busy passes) or until it
+ * goes to sleep, never further, and an idle server sleeps with no timer.
+ * Without a port, a kick is a wake-up of the doorbell's futex word, which
+ * a hostile client could undo (the reference kernel's case; docs/runtime.md).
  *
  * Freestanding, like the rest of the core; the memory is the caller's.
  */
@@ -66,6 +75,24 @@ typedef void (*idl_close_fn)(void *ctx, uint32_t slot, idl_chan_end *end, int re
 
 #define IDL_SERVER_MAX_INTERFACES 8u
 
+/*
+ * What a port supplies for a server whose clients kick it (idl_transfer_ops
+ * .kick) rather than wake the doorbell's futex word. Linux: serve.c.
+ */
+typedef struct idl_server_port {
+	/* Sleeps until a client kicks, the port is interrupted, or timeout_ns
+	 * passes (0: no limit); sets the bit of each slot that kicked in
+	 * kicked[IDL_DOORBELL_WORDS] and returns the words it set bits in (bit
+	 * w: kicked[w]). May return early. */
+	uint32_t (*sleep)(void *ctx, uint64_t timeout_ns, uint32_t *kicked);
+	/* Makes a sleep return: any thread, or a signal handler. */
+	void (*interrupt)(void *ctx);
+	/* A full fence on every CPU that runs a thread of a client (Linux:
+	 * membarrier), so that clients may publish with a compiler barrier only
+	 * (idl_chan_end.light_fence). NULL: they fence for themselves. */
+	void (*fence_clients)(void *ctx);
+} idl_server_port;
+
 typedef struct idl_served_interface {
 	const idl_interface *iface;
 	const void *handlers; /* its generated handler table */
@@ -74,13 +101,23 @@ typedef struct idl_served_interface {
 
 struct idl_server {
 	idl_doorbell *doorbell;
-	idl_chan_end **slots;  /* capacity entries; NULL when free */
-	idl_session *sessions; /* capacity entries */
-	uint32_t capacity;     /* at most IDL_DOORBELL_CHANNELS */
-	uint32_t batch_limit;  /* frames per channel per pass */
-	idl_patience patience; /* doorbell checks before sleeping */
-	uint64_t rescan_ns;    /* longest sleep before looking at every channel */
-	uint64_t next_rescan;
+	idl_chan_end **slots;        /* capacity entries; NULL when free */
+	idl_session *sessions;       /* capacity entries */
+	uint32_t capacity;           /* at most IDL_DOORBELL_CHANNELS */
+	uint32_t batch_limit;        /* frames per channel per pass */
+	idl_patience patience;       /* doorbell checks before sleeping */
+	uint32_t spin_budget;        /* spins of the next wait (idl_spin_until) */
+	uint32_t sweep_passes;       /* busy passes between looks at every channel */
+	uint32_t unswept;            /* busy passes since the last */
+	uint32_t watched;            /* the slot watched, or IDL_SERVER_NO_WATCH */
+	uint32_t watch_quiet;        /* busy passes since the watched channel had a frame */
+	uint32_t last_busy;          /* the last slot that had frames */
+	const idl_server_port *port; /* NULL: sleep on the doorbell's futex word */
+	void *port_ctx;
+	uint32_t kicked[IDL_DOORBELL_WORDS];  /* slots that kicked the port, not yet drained */
+	uint32_t lax[IDL_DOORBELL_WORDS];     /* slots whose `notify` is not KICK */
+	uint32_t changed[IDL_DOORBELL_WORDS]; /* those told to kick before the last sleep */
+	uint32_t kicked_words;                /* bit w: kicked[w] may be nonzero */
 	uint64_t reply_wait_ns; /* how long a deferred reply waits for room in its ring */
 	idl_served_interface interfaces[IDL_SERVER_MAX_INTERFACES];
 	uint32_t interface_count;
@@ -93,6 +130,8 @@ struct idl_server {
 	size_t buf_bytes;
 	uint64_t frames;      /* frames handled */
 	uint64_t wakeups;     /* passes that found work */
+	uint64_t sleeps;      /* times the server slept on its doorbell */
+	uint64_t sweeps;      /* looks at every channel: before sleeping, and while busy */
 	uint64_t errors;      /* handler errors that did not close a channel */
 	uint64_t unsupported; /* requests of no interface's: "not supported" (one-way: dropped) */
 	int last_error;       /* the last of them */
@@ -105,8 +144,9 @@ struct idl_server {
 };
 
 #define IDL_DEFAULT_BATCH_LIMIT   64u
-#define IDL_DEFAULT_RESCAN_NS     100000000u
+#define IDL_DEFAULT_SWEEP_PASSES  4096u
 #define IDL_DEFAULT_REPLY_WAIT_NS 1000000000u
+#define IDL_SERVER_NO_WATCH       0xffffffffu
 
 /*
  * slots and sessions: capacity entries each. buf must hold the largest
@@ -133,6 +173,8 @@ uint32_t idl_server_max_frame_bytes(const idl_server *s);
 void idl_server_set_sessions(idl_server *s, idl_session_open_fn open, idl_session_close_fn close,
                              void *ctx);
 void idl_server_set_close(idl_server *s, idl_close_fn fn, void *ctx);
+/* Sleeps and wakes through a port (before the first poll). */
+void idl_server_set_port(idl_server *s, const idl_server_port *port, void *ctx);
 
 /*
  * Serves a server end in the first free slot and opens its session;
@@ -161,6 +203,10 @@ void idl_server_interrupt(idl_server *s);
 /* Closes the channel in a slot and ends its session (the server thread's
  * call, e.g. when the server shuts down). */
 void idl_server_close_slot(idl_server *s, uint32_t slot, int reason);
+/* The port learnt that the client of a slot is gone without closing (its
+ * process died): what it sent is served, one batch, and the session ends
+ * with IDL_E_PEER_CLOSED. The server thread's call. */
+void idl_server_peer_gone(idl_server *s, uint32_t slot);
 
 /*
  * Deferred replies. A handler's <method>_defer gives the reply to the
