@@ -421,48 +421,31 @@ static void floor_wait(_Atomic uint32_t *word, uint32_t value)
 	}
 }
 
-static double floor_round_trip(uint32_t calls)
-{
-	_Atomic uint32_t *word =
-	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (word == MAP_FAILED)
-		exit(1);
-	atomic_store(word, 0);
-	uint32_t warm = calls / 10, total = warm + calls;
-	pid_t pid = fork();
-	if (pid == 0) {
-		pin_to(1);
-		for (uint32_t i = 0; i < total; i++) {
-			floor_wait(word, 2 * i + 1);
-			atomic_store_explicit(word, 2 * i + 2, memory_order_release);
-		}
-		_exit(0);
-	}
-	uint64_t t0 = 0;
-	for (uint32_t i = 0; i < total; i++) {
-		if (i == warm)
-			t0 = now_ns();
-		atomic_store_explicit(word, 2 * i + 1, memory_order_release);
-		floor_wait(word, 2 * i + 2);
-	}
-	uint64_t t1 = now_ns();
-	waitpid(pid, NULL, 0);
-	munmap((void *)word, 4096);
-	return (double)(t1 - t0) / calls;
-}
-
 /* The floor under a round trip with both sides asleep: one shared word,
  * ping-ponged as above, but each side sleeps on it (futex wait) as soon as
  * it waits and wakes the other (futex wake) after its store: two wake-ups
- * of a sleeping process per round trip and nothing else. ns per round
- * trip. */
+ * of a sleeping process per round trip and nothing else. */
 static void floor_sleep_until(_Atomic uint32_t *word, uint32_t value)
 {
 	for (uint32_t v; (v = atomic_load_explicit(word, memory_order_acquire)) != value;)
 		(void)idl_os_wait(word, v, 0);
 }
 
-static double floor_asleep_round_trip(uint32_t calls)
+/* One side's turn of the ping-pong: store the next value, wake the peer if
+ * it sleeps, and wait for its answer. */
+static void floor_turn(_Atomic uint32_t *word, uint32_t store, uint32_t await, bool asleep)
+{
+	atomic_store_explicit(word, store, memory_order_release);
+	if (asleep) {
+		idl_os_wake(word);
+		floor_sleep_until(word, await);
+	} else {
+		floor_wait(word, await);
+	}
+}
+
+/* ns per round trip of the floor, spinning (asleep false) or sleeping. */
+static double floor_round_trip(uint32_t calls, bool asleep)
 {
 	_Atomic uint32_t *word =
 	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -473,20 +456,19 @@ static double floor_asleep_round_trip(uint32_t calls)
 	pid_t pid = fork();
 	if (pid == 0) {
 		pin_to(1);
-		for (uint32_t i = 0; i < total; i++) {
-			floor_sleep_until(word, 2 * i + 1);
-			atomic_store_explicit(word, 2 * i + 2, memory_order_release);
-			idl_os_wake(word);
-		}
+		if (asleep)
+			floor_sleep_until(word, 1);
+		else
+			floor_wait(word, 1);
+		for (uint32_t i = 0; i < total; i++)
+			floor_turn(word, 2 * i + 2, i + 1 < total ? 2 * i + 3 : 2 * i + 2, asleep);
 		_exit(0);
 	}
 	uint64_t t0 = 0;
 	for (uint32_t i = 0; i < total; i++) {
 		if (i == warm)
 			t0 = now_ns();
-		atomic_store_explicit(word, 2 * i + 1, memory_order_release);
-		idl_os_wake(word);
-		floor_sleep_until(word, 2 * i + 2);
+		floor_turn(word, 2 * i + 1, 2 * i + 2, asleep);
 	}
 	uint64_t t1 = now_ns();
 	waitpid(pid, NULL, 0);
@@ -773,14 +755,14 @@ static void part_round_trip(void)
 	bench_uring_wait spinning = {IDL_DEFAULT_SPIN, pin_peer}, asleep = {0, pin_peer};
 	for (int r = 0; r < runs; r++) {
 		chan[r] = channel_round_trip(client_spin, server_spin, 200000, &chan_cpu[r]);
-		floors[r] = floor_round_trip(200000);
+		floors[r] = floor_round_trip(200000, false);
 		ring_busy[r] = have_uring ? bench_uring_round_trip(200000, spinning) : 0;
 		piped[r] = channel_pipelined(client_spin, server_spin, 200000);
 		sleepy[r] = channel_round_trip(0, 0, 20000, NULL);
 		pipes[r] = stream_round_trip(false, 20000);
 		socks[r] = stream_round_trip(true, 20000);
 		ring_asleep[r] = have_uring ? bench_uring_round_trip(20000, asleep) : 0;
-		floors_asleep[r] = floor_asleep_round_trip(20000);
+		floors_asleep[r] = floor_round_trip(20000, true);
 	}
 	/* Before the medians below, which sort in place. */
 	ratio busy = ratios(chan, floors, runs), busy_ring = ratios(chan, ring_busy, runs);
