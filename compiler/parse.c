@@ -1,7 +1,7 @@
 /*
  * parse.c: runs the scanner and parser over one registered source, and
  * keeps what the parser's syntax errors need to know of the tokens it was
- * given (the last two, and the braces still open).
+ * given (the last three, and the braces still open).
  */
 #include "parse.h"
 #include "parser.h"
@@ -116,6 +116,8 @@ int idlc_yylex(IDLC_YYSTYPE *lval, loc *lloc, void *scanner)
 	parse_ctx *p = idlc_yyget_extra(scanner);
 	int token = idlc_scan(lval, lloc, scanner);
 	follow_braces(p, token, lval, *lloc);
+	p->earlier_token = p->previous_token;
+	p->earlier_loc = p->previous_loc;
 	p->previous_token = p->last_token;
 	p->previous_loc = p->last_loc;
 	p->last_token = token;

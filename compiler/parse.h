@@ -29,9 +29,9 @@ typedef struct parse_ctx {
 	const char *last_keyword;
 	const char *last_name;
 	bool expect_name;
-	/* The last two tokens the parser was given. */
-	int last_token, previous_token;
-	loc last_loc, previous_loc;
+	/* The last three tokens the parser was given, the last one first. */
+	int last_token, previous_token, earlier_token;
+	loc last_loc, previous_loc, earlier_loc;
 } parse_ctx;
 
 /* Parses the registered source `source` into a new file node. Never fails:

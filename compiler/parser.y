@@ -34,6 +34,8 @@ int idlc_yylex(IDLC_YYSTYPE *lval, loc *lloc, void *scanner);
 }
 
 %code {
+#include "suggest.h"
+
 #include <string.h>
 
 #define YYLLOC_DEFAULT(cur, rhs, n)                                      \
@@ -455,6 +457,71 @@ static unsigned line_of(const parse_ctx *p, loc at)
 	return line;
 }
 
+/* The text of a token as written, for a message: at most 32 bytes. */
+static const char *token_text(parse_ctx *p, loc at)
+{
+	const source *src = diag_source(p->diag, at.file);
+	size_t len = at.end - at.begin;
+	return arena_printf(p->arena, "%.*s", len > 32 ? 32 : (int)len, src->text + at.begin);
+}
+
+/*
+ * A keyword misspelt, which the grammar sees as a name where a keyword
+ * belongs: a word where one of the expected keywords would do ("erorr"),
+ * a word taken for the modifier of an enum, bits or union where a
+ * declaration's keyword was meant ("strcut S {"), or a word before '<'
+ * where a type that takes arguments was meant ("vectr<u32, 4>"). Said as
+ * "did you mean" when one is close enough; true when reported.
+ */
+static bool report_misspelt_keyword(parse_ctx *p, const yysymbol_kind_t *expected, int n,
+                                    yysymbol_kind_t got, loc at)
+{
+	suggester g;
+	if (is_token(got, "identifier")) {
+		const char *word = token_text(p, at);
+		suggest_init(&g, word);
+		for (int i = 0; i < n; i++)
+			if (is_keyword(expected[i])) {
+				const char *name = yysymbol_name(expected[i]);
+				suggest_consider(&g, arena_printf(p->arena, "%.*s",
+				                                  (int)strlen(name) - 2, name + 1));
+			}
+		if (suggest_result(&g) != NULL) {
+			diag_error(p->diag, "misspelt-keyword", at, "unknown word '%s'; did you mean '%s'?",
+			           word, suggest_result(&g));
+			return true;
+		}
+	}
+	static const char *const declarations[] = {"const", "enum", "bits", "struct", "union",
+	                                           "interface", "import", "strict", "flexible"};
+	if (p->previous_token == TOK_IDENT && expects(expected, n, "'enum'") &&
+	    expects(expected, n, "'union'")) {
+		const char *word = token_text(p, p->previous_loc);
+		suggest_init(&g, word);
+		for (size_t i = 0; i < sizeof(declarations) / sizeof(declarations[0]); i++)
+			suggest_consider(&g, declarations[i]);
+		if (suggest_result(&g) != NULL) {
+			diag_error(p->diag, "misspelt-keyword", p->previous_loc,
+			           "unknown word '%s'; did you mean '%s'?", word, suggest_result(&g));
+			return true;
+		}
+	}
+	static const char *const generic_types[] = {"string", "bytes",  "vector",
+	                                            "optional", "handle", "channel"};
+	if (p->previous_token == '<' && p->earlier_token == TOK_IDENT) {
+		const char *word = token_text(p, p->earlier_loc);
+		suggest_init(&g, word);
+		for (size_t i = 0; i < sizeof(generic_types) / sizeof(generic_types[0]); i++)
+			suggest_consider(&g, generic_types[i]);
+		if (suggest_result(&g) != NULL) {
+			diag_error(p->diag, "misspelt-keyword", p->earlier_loc,
+			           "unknown type '%s<...>'; did you mean '%s'?", word, suggest_result(&g));
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
  * Three mistakes a bare "expected X, found Y" explains badly, reported as
  * what they are: a ';' missing at the end of a line (reported there, not
@@ -469,7 +536,9 @@ static bool report_likely_mistake(parse_ctx *p, const yysymbol_kind_t *expected,
 		return false;
 	loc before = p->previous_loc;
 	int before_len = (int)(before.end - before.begin);
-	if (expects(expected, n, "identifier") && is_keyword(got)) {
+	if (report_misspelt_keyword(p, expected, n, got, at))
+		return true;
+	if (expects(expected, n, "identifier") && is_keyword(got) && p->previous_token != '<') {
 		diag_error(p->diag, "keyword-as-name", at,
 		           "%s is a keyword and cannot be used as a name", yysymbol_name(got));
 		diag_note(p->diag, at, "choose another name, e.g. '%.*s_'", (int)(at.end - at.begin),
@@ -608,8 +677,18 @@ static void modifier(parse_ctx *p, decl *d, const char *word, loc at)
 	d->modifier_loc = at;
 	if (strcmp(word, "flexible") == 0)
 		d->flexible = true;
-	else if (strcmp(word, "strict") != 0)
-		diag_error(p->diag, "unknown-modifier", at, "unknown modifier '%s'; expected 'strict' or 'flexible'", word);
+	else if (strcmp(word, "strict") != 0) {
+		suggester g;
+		suggest_init(&g, word);
+		suggest_consider(&g, "strict");
+		suggest_consider(&g, "flexible");
+		if (suggest_result(&g) != NULL)
+			diag_error(p->diag, "unknown-modifier", at, "unknown modifier '%s'; did you mean '%s'?",
+			           word, suggest_result(&g));
+		else
+			diag_error(p->diag, "unknown-modifier", at,
+			           "unknown modifier '%s'; expected 'strict' or 'flexible'", word);
+	}
 }
 
 /* A `reserved` line: its word must be `reserved`; a doc comment cannot

@@ -893,9 +893,13 @@ static void check_default(sema *s, decl *msg, member *m)
 				}
 			}
 		}
+		suggester g;
+		suggest_init(&g, e->kind == EXPR_NAME ? e->name : "");
+		for (member *o = t->target->members; o != NULL; o = o->next)
+			suggest_consider(&g, o->name);
 		diag_error(s->d, "bad-default", e->loc,
-		           "the default of '%s' must be a member of enum '%s'", m->name,
-		           t->target->name);
+		           "the default of '%s' must be a member of enum '%s'%s", m->name,
+		           t->target->name, did_you_mean(s, &g));
 		return;
 	}
 	diag_error(s->d, "bad-default", m->fallback->loc,
