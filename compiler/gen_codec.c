@@ -1047,28 +1047,18 @@ static void gen_error_reply(codec_gen *g, method *m)
 		        "IDL_E_INVALID_ARGUMENT");
 	line(g, 1, "IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);");
 	line(g, 1, "IDL_MEMCPY(h + 1, &error, sizeof(error));");
-	line(g, 1, "h->size = IDL_ERROR_FRAME_BYTES;");
-	line(g, 1, "h->ordinal = %s;", ordinal);
-	line(g, 1, "h->txid = txid;");
-	line(g, 1, "h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;");
-	line(g, 1, "h->handle_count = 0;");
-	line(g, 1, "h->inline_size = IDL_ERROR_FRAME_BYTES;");
+	line(g, 1, "idl_error_header(h, %s, txid);", ordinal);
 	line(g, 1, "return IDL_ERROR_FRAME_BYTES;");
 	emit(e, "}\n\n");
 
 	const char *vargs[] = {"const void *frame", "size_t size",
 	                       arena_printf(a, "%s *error", err->c_name)};
 	emit_wrapped(e, 0, arena_printf(a, "int %s(", cn->error_validate), vargs, 3, ")\n{\n");
-	line(g, 1, "const idl_frame_header *h = frame;");
 	line(g, 1, "const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;");
 	line(g, 1, "%s value;", err->c_name);
-	fail_if(g, 1, "size < IDL_ERROR_FRAME_BYTES", "IDL_E_MESSAGE_SHORT");
-	fail_if(g, 1, "size > IDL_ERROR_FRAME_BYTES", "IDL_E_TRAILING");
-	fail_if(g, 1, "h->size != size", "IDL_E_FRAME_SIZE");
-	fail_if(g, 1, arena_printf(a, "h->ordinal != %s", ordinal), "IDL_E_ORDINAL");
-	fail_if(g, 1, "h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR)", "IDL_E_FLAGS");
-	fail_if(g, 1, "h->inline_size != IDL_ERROR_FRAME_BYTES", "IDL_E_INLINE_SIZE");
-	fail_if(g, 1, "h->handle_count != 0", "IDL_E_HANDLE_COUNT");
+	line(g, 1, "int err = idl_check_error_header(frame, size, %s);", ordinal);
+	line(g, 1, "if (err != IDL_OK)");
+	line(g, 2, "return err;");
 	line(g, 1, "IDL_MEMCPY(&value, body, sizeof(value));");
 	fail_if(g, 1, "!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value))",
 	        "IDL_E_PADDING");

@@ -1049,6 +1049,45 @@ static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_type
 }
 
 /*
+ * Error replies (docs/wire-format.md): the header, then the method's error
+ * value zero-padded to IDL_ERROR_BODY_BYTES. What every method's
+ * <method>_error_encode and _error_validate share is here; they add the
+ * value, its type and its check.
+ */
+static inline void idl_error_header(idl_frame_header *h, uint32_t ordinal, uint64_t txid)
+{
+	h->size = IDL_ERROR_FRAME_BYTES;
+	h->ordinal = ordinal;
+	h->txid = txid;
+	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
+	h->handle_count = 0;
+	h->inline_size = IDL_ERROR_FRAME_BYTES;
+}
+
+/* The rules of an error reply to the method `ordinal` before its value, in
+ * this order: exactly IDL_ERROR_FRAME_BYTES, the size field, the ordinal,
+ * the flags, the inline size, no handles. IDL_OK or the first broken. */
+static inline int idl_check_error_header(const void *frame, size_t size, uint32_t ordinal)
+{
+	const idl_frame_header *h = (const idl_frame_header *)frame;
+	if (size < IDL_ERROR_FRAME_BYTES)
+		return IDL_E_MESSAGE_SHORT;
+	if (size > IDL_ERROR_FRAME_BYTES)
+		return IDL_E_TRAILING;
+	if (h->size != size)
+		return IDL_E_FRAME_SIZE;
+	if (h->ordinal != ordinal)
+		return IDL_E_ORDINAL;
+	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
+		return IDL_E_FLAGS;
+	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
+		return IDL_E_INLINE_SIZE;
+	if (h->handle_count != 0)
+		return IDL_E_HANDLE_COUNT;
+	return IDL_OK;
+}
+
+/*
  * Methods a server does not know. A request whose ordinal no interface of
  * the server knows (a newer client's method), or whose method has no
  * handler, is answered with a "not supported" reply: the header alone, with

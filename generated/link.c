@@ -337,34 +337,17 @@ int64_t link_ethernet_info_error_encode(uint64_t txid, sys_errno error, void *ou
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = LINK_ETHERNET_INFO_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, LINK_ETHERNET_INFO_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int link_ethernet_info_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != LINK_ETHERNET_INFO_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, LINK_ETHERNET_INFO_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -661,34 +644,17 @@ int64_t link_ethernet_send_error_encode(uint64_t txid, sys_errno error, void *ou
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = LINK_ETHERNET_SEND_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, LINK_ETHERNET_SEND_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != LINK_ETHERNET_SEND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, LINK_ETHERNET_SEND_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -991,34 +957,17 @@ int64_t link_ethernet_receive_error_encode(uint64_t txid, sys_errno error, void 
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, LINK_ETHERNET_RECEIVE_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, LINK_ETHERNET_RECEIVE_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -1332,34 +1281,17 @@ int64_t link_ethernet_counters_error_encode(uint64_t txid, sys_errno error, void
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, LINK_ETHERNET_COUNTERS_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int link_ethernet_counters_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, LINK_ETHERNET_COUNTERS_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;

@@ -540,34 +540,17 @@ int64_t net_socket_open_error_encode(uint64_t txid, sys_errno error, void *out, 
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_OPEN_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_OPEN_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_OPEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_OPEN_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -884,34 +867,17 @@ int64_t net_socket_bind_error_encode(uint64_t txid, sys_errno error, void *out, 
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_BIND_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_BIND_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_BIND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_BIND_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -1247,34 +1213,17 @@ int64_t net_socket_local_address_error_encode(uint64_t txid, sys_errno error, vo
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_LOCAL_ADDRESS_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_local_address_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_LOCAL_ADDRESS_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -1596,34 +1545,17 @@ int64_t net_socket_connect_error_encode(uint64_t txid, sys_errno error, void *ou
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_CONNECT_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_CONNECT_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_CONNECT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_CONNECT_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -1929,34 +1861,17 @@ int64_t net_socket_listen_error_encode(uint64_t txid, sys_errno error, void *out
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_LISTEN_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_LISTEN_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_LISTEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_LISTEN_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -2279,34 +2194,17 @@ int64_t net_socket_accept_error_encode(uint64_t txid, sys_errno error, void *out
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_ACCEPT_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_ACCEPT_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_ACCEPT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_ACCEPT_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -2613,34 +2511,17 @@ int64_t net_socket_send_to_error_encode(uint64_t txid, sys_errno error, void *ou
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_SEND_TO_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_SEND_TO_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_SEND_TO_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_SEND_TO_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -2956,34 +2837,17 @@ int64_t net_socket_receive_from_error_encode(uint64_t txid, sys_errno error, voi
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_RECEIVE_FROM_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_RECEIVE_FROM_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -3282,34 +3146,17 @@ int64_t net_socket_send_error_encode(uint64_t txid, sys_errno error, void *out, 
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_SEND_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_SEND_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_SEND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_SEND_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -3609,34 +3456,17 @@ int64_t net_socket_receive_error_encode(uint64_t txid, sys_errno error, void *ou
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_RECEIVE_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_RECEIVE_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_RECEIVE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_RECEIVE_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -3952,34 +3782,17 @@ int64_t net_socket_shutdown_error_encode(uint64_t txid, sys_errno error, void *o
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_SHUTDOWN_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_SHUTDOWN_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -4288,34 +4101,17 @@ int64_t net_socket_close_error_encode(uint64_t txid, sys_errno error, void *out,
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_SOCKET_CLOSE_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_SOCKET_CLOSE_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_SOCKET_CLOSE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_SOCKET_CLOSE_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -4935,34 +4731,17 @@ int64_t net_config_list_interfaces_error_encode(uint64_t txid, sys_errno error, 
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_CONFIG_LIST_INTERFACES_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_list_interfaces_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_CONFIG_LIST_INTERFACES_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -5293,34 +5072,17 @@ int64_t net_config_add_address_error_encode(uint64_t txid, sys_errno error, void
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_CONFIG_ADD_ADDRESS_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_add_address_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_CONFIG_ADD_ADDRESS_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -5653,34 +5415,17 @@ int64_t net_config_remove_address_error_encode(uint64_t txid, sys_errno error, v
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_CONFIG_REMOVE_ADDRESS_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_remove_address_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_CONFIG_REMOVE_ADDRESS_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -6021,34 +5766,17 @@ int64_t net_config_set_gateway_error_encode(uint64_t txid, sys_errno error, void
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_CONFIG_SET_GATEWAY_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_CONFIG_SET_GATEWAY_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -6363,34 +6091,17 @@ int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_CONFIG_SET_FLAGS_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_CONFIG_SET_FLAGS_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -6705,34 +6416,17 @@ int64_t net_config_statistics_error_encode(uint64_t txid, sys_errno error, void 
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_CONFIG_STATISTICS_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_CONFIG_STATISTICS_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_statistics_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_CONFIG_STATISTICS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_CONFIG_STATISTICS_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -7051,34 +6745,17 @@ int64_t net_config_list_sockets_error_encode(uint64_t txid, sys_errno error, voi
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, NET_CONFIG_LIST_SOCKETS_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, NET_CONFIG_LIST_SOCKETS_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;

@@ -548,34 +548,17 @@ int64_t pci_bus_enumerate_error_encode(uint64_t txid, sys_errno error, void *out
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = PCI_BUS_ENUMERATE_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, PCI_BUS_ENUMERATE_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != PCI_BUS_ENUMERATE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, PCI_BUS_ENUMERATE_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -892,34 +875,17 @@ int64_t pci_bus_find_error_encode(uint64_t txid, sys_errno error, void *out, siz
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = PCI_BUS_FIND_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, PCI_BUS_FIND_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != PCI_BUS_FIND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, PCI_BUS_FIND_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -1252,34 +1218,17 @@ int64_t pci_bus_config_read_error_encode(uint64_t txid, sys_errno error, void *o
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, PCI_BUS_CONFIG_READ_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, PCI_BUS_CONFIG_READ_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -1611,34 +1560,17 @@ int64_t pci_bus_config_write_error_encode(uint64_t txid, sys_errno error, void *
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, PCI_BUS_CONFIG_WRITE_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, PCI_BUS_CONFIG_WRITE_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -1981,34 +1913,17 @@ int64_t pci_bus_set_command_error_encode(uint64_t txid, sys_errno error, void *o
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, PCI_BUS_SET_COMMAND_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, PCI_BUS_SET_COMMAND_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -2386,34 +2301,17 @@ int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, si
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = PCI_BUS_CLAIM_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, PCI_BUS_CLAIM_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != PCI_BUS_CLAIM_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, PCI_BUS_CLAIM_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -2733,34 +2631,17 @@ int64_t pci_bus_release_error_encode(uint64_t txid, sys_errno error, void *out, 
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = PCI_BUS_RELEASE_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, PCI_BUS_RELEASE_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != PCI_BUS_RELEASE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, PCI_BUS_RELEASE_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;

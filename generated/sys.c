@@ -358,34 +358,17 @@ int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *o
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = SYS_SERVICES_LOOKUP_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, SYS_SERVICES_LOOKUP_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, SYS_SERVICES_LOOKUP_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -686,34 +669,17 @@ int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = SYS_SERVICES_PUBLISH_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, SYS_SERVICES_PUBLISH_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_services_publish_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, SYS_SERVICES_PUBLISH_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -1003,34 +969,17 @@ int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void 
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, SYS_SERVICES_WITHDRAW_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, SYS_SERVICES_WITHDRAW_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -1448,34 +1397,17 @@ int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, SYS_SUPERVISOR_RESTART_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, SYS_SUPERVISOR_RESTART_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
@@ -1814,34 +1746,17 @@ int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, v
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, SYS_LISTENER_OPEN_SESSION_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int sys_listener_open_session_error_validate(const void *frame, size_t size, sys_errno *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	sys_errno value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, SYS_LISTENER_OPEN_SESSION_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;

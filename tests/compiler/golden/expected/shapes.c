@@ -629,34 +629,17 @@ int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense err
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(h + 1, 0, IDL_ERROR_BODY_BYTES);
 	IDL_MEMCPY(h + 1, &error, sizeof(error));
-	h->size = IDL_ERROR_FRAME_BYTES;
-	h->ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
-	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	idl_error_header(h, TEST_SHAPES_GADGET_PUT_ORDINAL, txid);
 	return IDL_ERROR_FRAME_BYTES;
 }
 
 int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_shapes_dense *error)
 {
-	const idl_frame_header *h = frame;
 	const uint8_t *body = (const uint8_t *)frame + IDL_FRAME_HEADER_BYTES;
 	test_shapes_dense value;
-	if (size < IDL_ERROR_FRAME_BYTES)
-		return IDL_E_MESSAGE_SHORT;
-	if (size > IDL_ERROR_FRAME_BYTES)
-		return IDL_E_TRAILING;
-	if (h->size != size)
-		return IDL_E_FRAME_SIZE;
-	if (h->ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (h->flags != (IDL_FLAG_REPLY | IDL_FLAG_ERROR))
-		return IDL_E_FLAGS;
-	if (h->inline_size != IDL_ERROR_FRAME_BYTES)
-		return IDL_E_INLINE_SIZE;
-	if (h->handle_count != 0)
-		return IDL_E_HANDLE_COUNT;
+	int err = idl_check_error_header(frame, size, TEST_SHAPES_GADGET_PUT_ORDINAL);
+	if (err != IDL_OK)
+		return err;
 	IDL_MEMCPY(&value, body, sizeof(value));
 	if (!idl_is_zero(body + sizeof(value), IDL_ERROR_BODY_BYTES - sizeof(value)))
 		return IDL_E_PADDING;
