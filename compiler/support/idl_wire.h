@@ -580,6 +580,27 @@ IDL_INLINE int idl_claim(idl_decoder *d, uint64_t offset, uint64_t bytes, uint8_
 }
 
 /*
+ * Whether the first size bytes of a string block hold a NUL, a word at a
+ * time: (w - 0x01..01) & ~w has a byte's high bit set only if w has a zero
+ * byte. A string block is whole words (idl_reserve; a decoder checks the
+ * block lies in the frame first), so the word holding the
+ * terminator can be read; its bytes from the terminator on are forced
+ * nonzero for the test.
+ */
+IDL_INLINE bool idl_block_has_nul(const uint8_t *text, uint32_t size)
+{
+	uint64_t zero_bytes = 0;
+	uint32_t full_words = size / 8;
+	for (uint32_t i = 0; i < full_words; i++) {
+		uint64_t w = idl_load64(text + 8 * i);
+		zero_bytes |= (w - 0x0101010101010101u) & ~w;
+	}
+	uint64_t last = idl_load64(text + 8 * full_words) | ~(uint64_t)0 << (8 * (size % 8));
+	zero_bytes |= (last - 0x0101010101010101u) & ~last;
+	return (zero_bytes & 0x8080808080808080u) != 0;
+}
+
+/*
  * Validates a string slot and points it at its NUL-terminated text. The
  * block is the text, its NUL and zero padding to 8 bytes; it is checked a
  * word at a time: full words of text must hold no zero byte, and in the
@@ -600,24 +621,12 @@ IDL_INLINE int idl_check_string(idl_decoder *d, idl_string *s, uint32_t max)
 	if (padded > d->size - offset)
 		return IDL_E_OUT_OF_FRAME;
 	const uint8_t *text = d->base + offset;
-	/* (w - 0x01..01) & ~w has a byte's high bit set only if w has a zero
-	 * byte (a borrow starts only at a zero byte), so the tests of all words
-	 * can be ORed and masked once. The bytes after the text are forced
-	 * nonzero for this test and checked to be zero below. */
-	uint32_t full_words = s->size / 8;
-	uint64_t zero_bytes = 0;
-	for (uint32_t i = 0; i < full_words; i++) {
-		uint64_t w = idl_load64(text + 8 * i);
-		zero_bytes |= (w - 0x0101010101010101u) & ~w;
-	}
-	uint64_t last = idl_load64(text + 8 * full_words);
-	uint64_t after_text = ~(uint64_t)0 << (8 * (s->size % 8));
-	uint64_t masked = last | after_text;
-	zero_bytes |= (masked - 0x0101010101010101u) & ~masked;
-	if ((zero_bytes & 0x8080808080808080u) != 0)
+	if (idl_block_has_nul(text, s->size))
 		return IDL_E_STRING;
-	/* The last word ends the block: padded is always 8 * full_words + 8. */
-	if ((last & after_text) != 0)
+	/* The last word ends the block (padded is always 8 * (size / 8) + 8):
+	 * after the text, the NUL and zero padding. */
+	uint64_t after_text = ~(uint64_t)0 << (8 * (s->size % 8));
+	if ((idl_load64(text + 8 * (s->size / 8)) & after_text) != 0)
 		return text[s->size] != 0 ? IDL_E_STRING : IDL_E_PADDING;
 	d->cursor = offset + padded;
 	s->data = (const char *)text;
@@ -867,26 +876,6 @@ IDL_INLINE int idl_reserve(idl_encoder *e, uint64_t bytes, uint64_t *offset, uin
 	}
 	e->cursor += padded;
 	return IDL_OK;
-}
-
-/*
- * Whether the first size bytes of a string block hold a NUL, a word at a
- * time: (w - 0x01..01) & ~w has a byte's high bit set only if w has a zero
- * byte. The block is whole words (idl_reserve), so the word holding the
- * terminator can be read; its bytes from the terminator on are forced
- * nonzero for the test.
- */
-IDL_INLINE bool idl_block_has_nul(const uint8_t *text, uint32_t size)
-{
-	uint64_t zero_bytes = 0;
-	uint32_t full_words = size / 8;
-	for (uint32_t i = 0; i < full_words; i++) {
-		uint64_t w = idl_load64(text + 8 * i);
-		zero_bytes |= (w - 0x0101010101010101u) & ~w;
-	}
-	uint64_t last = idl_load64(text + 8 * full_words) | ~(uint64_t)0 << (8 * (size % 8));
-	zero_bytes |= (last - 0x0101010101010101u) & ~last;
-	return (zero_bytes & 0x8080808080808080u) != 0;
 }
 
 /* Writes a string's text and terminator out of line and fills its slot.
