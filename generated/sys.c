@@ -59,7 +59,7 @@ const char *sys_errno_name(sys_errno v)
 	}
 }
 
-/* sys.idl:70: Services.lookup request */
+/* sys.idl:72: Services.lookup request */
 int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
@@ -93,7 +93,7 @@ IDL_INLINE int fields_sys_services_lookup_request(idl_decoder *d, sys_services_l
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:70: name */
+	/* sys.idl:72: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -184,7 +184,7 @@ IDL_FLATTEN int sys_services_lookup_request_decode(const void *shared, size_t av
 	return check_sys_services_lookup_request(buf, (size_t)size, handles, handle_count, out);
 }
 
-/* sys.idl:70: Services.lookup reply */
+/* sys.idl:72: Services.lookup reply */
 int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint64_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -219,7 +219,7 @@ IDL_INLINE int fields_sys_services_lookup_reply(idl_decoder *d, sys_services_loo
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:70: channel */
+	/* sys.idl:72: channel */
 	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -378,7 +378,7 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* sys.idl:75: Services.publish request */
+/* sys.idl:77: Services.publish request */
 int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -416,11 +416,11 @@ IDL_INLINE int fields_sys_services_publish_request(idl_decoder *d, sys_services_
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:75: name */
+	/* sys.idl:77: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	/* sys.idl:75: listener */
+	/* sys.idl:77: listener */
 	err = idl_take_handle(d, &p->listener, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -517,7 +517,7 @@ IDL_FLATTEN int sys_services_publish_request_decode(const void *shared, size_t a
 	return check_sys_services_publish_request(buf, (size_t)size, handles, handle_count, out);
 }
 
-/* sys.idl:75: Services.publish reply */
+/* sys.idl:77: Services.publish reply */
 int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint64_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
@@ -689,7 +689,7 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* sys.idl:78: Services.withdraw request */
+/* sys.idl:80: Services.withdraw request */
 int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
                                              uint64_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
@@ -723,7 +723,7 @@ IDL_INLINE int fields_sys_services_withdraw_request(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:78: name */
+	/* sys.idl:80: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -816,7 +816,7 @@ IDL_FLATTEN int sys_services_withdraw_request_decode(const void *shared, size_t 
 	return check_sys_services_withdraw_request(buf, (size_t)size, handles, handle_count, out);
 }
 
-/* sys.idl:78: Services.withdraw reply */
+/* sys.idl:80: Services.withdraw reply */
 int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint64_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
@@ -989,7 +989,7 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
 	return IDL_OK;
 }
 
-/* sys.idl:82: Services.published event */
+/* sys.idl:84: Services.published event */
 int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -1023,7 +1023,7 @@ IDL_INLINE int fields_sys_services_published_event(idl_decoder *d, sys_services_
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:82: name */
+	/* sys.idl:84: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -1115,7 +1115,7 @@ IDL_FLATTEN int sys_services_published_event_decode(const void *shared, size_t a
 	return check_sys_services_published_event(buf, (size_t)size, handles, handle_count, out);
 }
 
-/* sys.idl:92: Supervisor.restart request */
+/* sys.idl:94: Supervisor.restart request */
 int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_request *msg,
                                               uint64_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
@@ -1150,7 +1150,7 @@ IDL_INLINE int fields_sys_supervisor_restart_request(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:92: name */
+	/* sys.idl:94: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -1243,7 +1243,7 @@ IDL_FLATTEN int sys_supervisor_restart_request_decode(const void *shared, size_t
 	return check_sys_supervisor_restart_request(buf, (size_t)size, handles, handle_count, out);
 }
 
-/* sys.idl:92: Supervisor.restart reply */
+/* sys.idl:94: Supervisor.restart reply */
 int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint64_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -1417,7 +1417,7 @@ int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_er
 	return IDL_OK;
 }
 
-/* sys.idl:104: Listener.open_session request */
+/* sys.idl:106: Listener.open_session request */
 int64_t sys_listener_open_session_request_encode(const sys_listener_open_session_request *msg,
                                                  uint64_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count)
@@ -1567,7 +1567,7 @@ other:
 	                                                      handle_count, out);
 }
 
-/* sys.idl:104: Listener.open_session reply */
+/* sys.idl:106: Listener.open_session reply */
 int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_reply *msg,
                                                uint64_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
@@ -1603,7 +1603,7 @@ IDL_INLINE int fields_sys_listener_open_session_reply(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:104: channel */
+	/* sys.idl:106: channel */
 	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -1865,7 +1865,7 @@ static int send_sys_services_published_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* sys.idl:70: Services.lookup */
+/* sys.idl:72: Services.lookup */
 static inline int start_sys_services_lookup(idl_endpoint *ep,
                                             const sys_services_lookup_request *req, idl_call *call)
 {
@@ -1913,7 +1913,7 @@ int sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req
 	return finish_sys_services_lookup(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:70: Services.lookup, started */
+/* sys.idl:72: Services.lookup, started */
 int sys_services_lookup_start(idl_endpoint *ep, const sys_services_lookup_request *req,
                               sys_services_lookup_pending *p)
 {
@@ -1921,14 +1921,14 @@ int sys_services_lookup_start(idl_endpoint *ep, const sys_services_lookup_reques
 	return start_sys_services_lookup(ep, req, &p->call);
 }
 
-/* sys.idl:70: Services.lookup, finished */
+/* sys.idl:72: Services.lookup, finished */
 int sys_services_lookup_finish(idl_endpoint *ep, sys_services_lookup_pending *p,
                                const sys_services_lookup_reply **reply, sys_errno *error)
 {
 	return finish_sys_services_lookup(ep, &p->call, &p->buf, reply, error);
 }
 
-/* sys.idl:75: Services.publish */
+/* sys.idl:77: Services.publish */
 static inline int start_sys_services_publish(idl_endpoint *ep,
                                              const sys_services_publish_request *req,
                                              idl_call *call)
@@ -1977,7 +1977,7 @@ int sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *r
 	return finish_sys_services_publish(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:75: Services.publish, started */
+/* sys.idl:77: Services.publish, started */
 int sys_services_publish_start(idl_endpoint *ep, const sys_services_publish_request *req,
                                sys_services_publish_pending *p)
 {
@@ -1985,14 +1985,14 @@ int sys_services_publish_start(idl_endpoint *ep, const sys_services_publish_requ
 	return start_sys_services_publish(ep, req, &p->call);
 }
 
-/* sys.idl:75: Services.publish, finished */
+/* sys.idl:77: Services.publish, finished */
 int sys_services_publish_finish(idl_endpoint *ep, sys_services_publish_pending *p,
                                 const sys_services_publish_reply **reply, sys_errno *error)
 {
 	return finish_sys_services_publish(ep, &p->call, &p->buf, reply, error);
 }
 
-/* sys.idl:78: Services.withdraw */
+/* sys.idl:80: Services.withdraw */
 static inline int start_sys_services_withdraw(idl_endpoint *ep,
                                               const sys_services_withdraw_request *req,
                                               idl_call *call)
@@ -2041,7 +2041,7 @@ int sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request 
 	return finish_sys_services_withdraw(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:78: Services.withdraw, started */
+/* sys.idl:80: Services.withdraw, started */
 int sys_services_withdraw_start(idl_endpoint *ep, const sys_services_withdraw_request *req,
                                 sys_services_withdraw_pending *p)
 {
@@ -2049,14 +2049,14 @@ int sys_services_withdraw_start(idl_endpoint *ep, const sys_services_withdraw_re
 	return start_sys_services_withdraw(ep, req, &p->call);
 }
 
-/* sys.idl:78: Services.withdraw, finished */
+/* sys.idl:80: Services.withdraw, finished */
 int sys_services_withdraw_finish(idl_endpoint *ep, sys_services_withdraw_pending *p,
                                  const sys_services_withdraw_reply **reply, sys_errno *error)
 {
 	return finish_sys_services_withdraw(ep, &p->call, &p->buf, reply, error);
 }
 
-/* sys.idl:82: Services.published */
+/* sys.idl:84: Services.published */
 int sys_services_send_published(idl_endpoint *ep, const sys_services_published_event *event)
 {
 	return send_sys_services_published_event(ep, event, 0);
@@ -2155,7 +2155,7 @@ static int serve_sys_services_withdraw(const sys_services_handlers *h, idl_reque
 	return send_sys_services_withdraw_reply(r->ep, &reply, r->txid);
 }
 
-/* sys.idl:70: Services.lookup, deferred */
+/* sys.idl:72: Services.lookup, deferred */
 int sys_services_lookup_defer(idl_request *r, sys_services_lookup_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2187,7 +2187,7 @@ int sys_services_lookup_reply_error(sys_services_lookup_token *t, sys_errno erro
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* sys.idl:75: Services.publish, deferred */
+/* sys.idl:77: Services.publish, deferred */
 int sys_services_publish_defer(idl_request *r, sys_services_publish_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2219,7 +2219,7 @@ int sys_services_publish_reply_error(sys_services_publish_token *t, sys_errno er
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* sys.idl:78: Services.withdraw, deferred */
+/* sys.idl:80: Services.withdraw, deferred */
 int sys_services_withdraw_defer(idl_request *r, sys_services_withdraw_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2333,7 +2333,7 @@ static int send_sys_supervisor_restart_reply(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* sys.idl:92: Supervisor.restart */
+/* sys.idl:94: Supervisor.restart */
 static inline int start_sys_supervisor_restart(idl_endpoint *ep,
                                                const sys_supervisor_restart_request *req,
                                                idl_call *call)
@@ -2382,7 +2382,7 @@ int sys_supervisor_restart(idl_endpoint *ep, const sys_supervisor_restart_reques
 	return finish_sys_supervisor_restart(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:92: Supervisor.restart, started */
+/* sys.idl:94: Supervisor.restart, started */
 int sys_supervisor_restart_start(idl_endpoint *ep, const sys_supervisor_restart_request *req,
                                  sys_supervisor_restart_pending *p)
 {
@@ -2390,7 +2390,7 @@ int sys_supervisor_restart_start(idl_endpoint *ep, const sys_supervisor_restart_
 	return start_sys_supervisor_restart(ep, req, &p->call);
 }
 
-/* sys.idl:92: Supervisor.restart, finished */
+/* sys.idl:94: Supervisor.restart, finished */
 int sys_supervisor_restart_finish(idl_endpoint *ep, sys_supervisor_restart_pending *p,
                                   const sys_supervisor_restart_reply **reply, sys_errno *error)
 {
@@ -2428,7 +2428,7 @@ static int serve_sys_supervisor_restart(const sys_supervisor_handlers *h, idl_re
 	return send_sys_supervisor_restart_reply(r->ep, &reply, r->txid);
 }
 
-/* sys.idl:92: Supervisor.restart, deferred */
+/* sys.idl:94: Supervisor.restart, deferred */
 int sys_supervisor_restart_defer(idl_request *r, sys_supervisor_restart_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2519,7 +2519,7 @@ static int send_sys_listener_open_session_reply(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* sys.idl:104: Listener.open_session */
+/* sys.idl:106: Listener.open_session */
 static inline int start_sys_listener_open_session(idl_endpoint *ep,
                                                   const sys_listener_open_session_request *req,
                                                   idl_call *call)
@@ -2569,7 +2569,7 @@ int sys_listener_open_session(idl_endpoint *ep, const sys_listener_open_session_
 	return finish_sys_listener_open_session(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:104: Listener.open_session, started */
+/* sys.idl:106: Listener.open_session, started */
 int sys_listener_open_session_start(idl_endpoint *ep, const sys_listener_open_session_request *req,
                                     sys_listener_open_session_pending *p)
 {
@@ -2577,7 +2577,7 @@ int sys_listener_open_session_start(idl_endpoint *ep, const sys_listener_open_se
 	return start_sys_listener_open_session(ep, req, &p->call);
 }
 
-/* sys.idl:104: Listener.open_session, finished */
+/* sys.idl:106: Listener.open_session, finished */
 int sys_listener_open_session_finish(idl_endpoint *ep, sys_listener_open_session_pending *p,
                                      const sys_listener_open_session_reply **reply,
                                      sys_errno *error)
@@ -2616,7 +2616,7 @@ static int serve_sys_listener_open_session(const sys_listener_handlers *h, idl_r
 	return send_sys_listener_open_session_reply(r->ep, &reply, r->txid);
 }
 
-/* sys.idl:104: Listener.open_session, deferred */
+/* sys.idl:106: Listener.open_session, deferred */
 int sys_listener_open_session_defer(idl_request *r, sys_listener_open_session_token *t)
 {
 	return idl_defer(r, &t->token);

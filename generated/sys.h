@@ -135,12 +135,12 @@ typedef struct sys_services_channel {
 	idl_handle handle;
 } sys_services_channel;
 
-/* channel<Supervisor>: one end of a channel whose peer serves Supervisor (sys.idl:88). */
+/* channel<Supervisor>: one end of a channel whose peer serves Supervisor (sys.idl:90). */
 typedef struct sys_supervisor_channel {
 	idl_handle handle;
 } sys_supervisor_channel;
 
-/* channel<Listener>: one end of a channel whose peer serves Listener (sys.idl:99). */
+/* channel<Listener>: one end of a channel whose peer serves Listener (sys.idl:101). */
 typedef struct sys_listener_channel {
 	idl_handle handle;
 } sys_listener_channel;
@@ -186,10 +186,12 @@ typedef struct sys_listener_open_session_reply sys_listener_open_session_reply;
 #define SYS_SERVICES_PUBLISHED_EVENT_MAX_HANDLES  0u
 
 /*
- * Returns a new channel to the service published under `name`
- * (NOT_FOUND if none is); the service sees a new session.
+ * Returns a new channel to the service published under `name`; the
+ * service sees a new session. NOT_FOUND if none is and none will be;
+ * WOULD_BLOCK if its server is starting (again, after a crash, say)
+ * and has not published it yet: ask again a little later.
  */
-/* Services.lookup request (sys.idl:70) */
+/* Services.lookup request (sys.idl:72) */
 struct sys_services_lookup_request {
 	idl_frame_header header;
 	idl_string name;
@@ -207,7 +209,7 @@ int sys_services_lookup_request_decode(const void *shared, size_t available, voi
                                        uint32_t handle_count,
                                        const sys_services_lookup_request **out);
 
-/* Services.lookup reply (sys.idl:70) */
+/* Services.lookup reply (sys.idl:72) */
 struct sys_services_lookup_reply {
 	idl_frame_header header;
 	idl_handle channel;
@@ -246,7 +248,7 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
  * on which it accepts the channels of new sessions. EXISTS if the name
  * is taken.
  */
-/* Services.publish request (sys.idl:75) */
+/* Services.publish request (sys.idl:77) */
 struct sys_services_publish_request {
 	idl_frame_header header;
 	idl_string name;
@@ -267,7 +269,7 @@ int sys_services_publish_request_decode(const void *shared, size_t available, vo
                                         uint32_t handle_count,
                                         const sys_services_publish_request **out);
 
-/* Services.publish reply (sys.idl:75) */
+/* Services.publish reply (sys.idl:77) */
 struct sys_services_publish_reply {
 	idl_frame_header header;
 };
@@ -303,7 +305,7 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 /*
  * Withdraws a name that the calling server published.
  */
-/* Services.withdraw request (sys.idl:78) */
+/* Services.withdraw request (sys.idl:80) */
 struct sys_services_withdraw_request {
 	idl_frame_header header;
 	idl_string name;
@@ -321,7 +323,7 @@ int sys_services_withdraw_request_decode(const void *shared, size_t available, v
                                          uint32_t handle_count,
                                          const sys_services_withdraw_request **out);
 
-/* Services.withdraw reply (sys.idl:78) */
+/* Services.withdraw reply (sys.idl:80) */
 struct sys_services_withdraw_reply {
 	idl_frame_header header;
 };
@@ -358,7 +360,7 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
  * A service was published under `name`; sent to every client, so that
  * a program waiting for a service need not poll.
  */
-/* Services.published event (sys.idl:82) */
+/* Services.published event (sys.idl:84) */
 struct sys_services_published_event {
 	idl_frame_header header;
 	idl_string name;
@@ -469,7 +471,7 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
                                 size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 
-/* interface Supervisor (sys.idl:88) */
+/* interface Supervisor (sys.idl:90) */
 /*
  * What the operator may ask of the system's supervisor (init), through the
  * directory channel; init answers only the shell it started.
@@ -489,7 +491,7 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
  * as it would after a crash: its clients see their channels closed.
  * NOT_FOUND if init runs no such server, ACCESS for anyone but the shell.
  */
-/* Supervisor.restart request (sys.idl:92) */
+/* Supervisor.restart request (sys.idl:94) */
 struct sys_supervisor_restart_request {
 	idl_frame_header header;
 	idl_string name;
@@ -507,7 +509,7 @@ int sys_supervisor_restart_request_decode(const void *shared, size_t available, 
                                           uint32_t handle_count,
                                           const sys_supervisor_restart_request **out);
 
-/* Supervisor.restart reply (sys.idl:92) */
+/* Supervisor.restart reply (sys.idl:94) */
 struct sys_supervisor_restart_reply {
 	idl_frame_header header;
 };
@@ -589,7 +591,7 @@ int sys_supervisor_dispatch(const sys_supervisor_handlers *h, idl_request *r, vo
 /* The interface for a server's runtime (idl_server_add_interface). */
 extern const idl_interface sys_supervisor_interface;
 
-/* interface Listener (sys.idl:99) */
+/* interface Listener (sys.idl:101) */
 /*
  * How the directory reaches a server that published itself: the server
  * serves this interface on the `listener` channel it gave `publish`, and
@@ -611,7 +613,7 @@ extern const idl_interface sys_supervisor_interface;
  * client (its process id in the reference system), so that a server can
  * tell its clients apart; TOO_MANY when the server is full.
  */
-/* Listener.open_session request (sys.idl:104) */
+/* Listener.open_session request (sys.idl:106) */
 struct sys_listener_open_session_request {
 	idl_frame_header header;
 	uint64_t client;
@@ -630,7 +632,7 @@ int sys_listener_open_session_request_decode(const void *shared, size_t availabl
                                              uint32_t handle_count,
                                              const sys_listener_open_session_request **out);
 
-/* Listener.open_session reply (sys.idl:104) */
+/* Listener.open_session reply (sys.idl:106) */
 struct sys_listener_open_session_reply {
 	idl_frame_header header;
 	idl_handle channel;

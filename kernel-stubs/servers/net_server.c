@@ -24,7 +24,6 @@
 
 #define TICK_MS         250
 #define RETRY_MS        100
-#define LINK_WAIT_MS    5000 /* the driver may be starting again too */
 #define INTERFACE_INDEX 1
 #define INTERFACE_NAME  "eth0"
 
@@ -339,23 +338,21 @@ static const net_config_handlers config_handlers = {
 };
 
 /* Connects to the link driver twice and learns its MAC; 2 if there is none
- * after LINK_WAIT_MS (when both were killed, init starts the driver again
- * at the same time as this server). */
+ * (the lookup waits while init is starting the driver, again perhaps: when
+ * the driver died, this server died with it and both start at once). */
 static int connect_link(void)
 {
-	for (int waited = 0; !(link_rx = kserve_connect("ethernet", LINK_ETHERNET_PROTOCOL));
-	     waited += RETRY_MS) {
-		if (waited >= LINK_WAIT_MS)
-			return 2;
-		idlk_futex_wait(&never, 0, RETRY_MS * 1000000ull);
-	}
+	sys_errno error;
+	kchan *rx = kserve_connect_chan("ethernet", LINK_ETHERNET_PROTOCOL, &error);
+	if (!rx)
+		return error == SYS_ERRNO_NOT_FOUND ? 2 : 1;
+	link_rx = idl_chan_end_endpoint(&rx->end);
 	link_tx = kserve_connect("ethernet", LINK_ETHERNET_PROTOCOL);
 	if (!link_tx)
 		return 1;
 	link_ethernet_info_request req = {0};
 	link_ethernet_info_reply_buffer rb;
 	const link_ethernet_info_reply *reply;
-	sys_errno error;
 	if (link_ethernet_info(link_tx, &req, &rb, &reply, &error) != IDL_OK)
 		return 1;
 	memcpy(mac, reply->info.mac, sizeof(mac));

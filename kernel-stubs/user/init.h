@@ -41,6 +41,9 @@ bool system_may_look_up(const char *service, uint32_t slot);
 /* Kills the server that publishes service (the watcher starts it again);
  * false if init runs none. */
 bool system_restart(const char *service);
+/* Whether a server init runs (or is starting again) will publish service:
+ * a lookup that finds it missing is told to wait, not that it is gone. */
+bool system_is_starting(const char *service);
 
 /* init_services.c: the directory. A session for a program to be started
  * is its handle 0; directory_run serves until the machine stops. */

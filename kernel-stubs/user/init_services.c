@@ -41,18 +41,28 @@ static void forget(struct service *s)
 	s->used = false;
 }
 
+/* What a lookup of a missing name answers: WOULD_BLOCK while init is
+ * starting the server that publishes it (the client asks again), NOT_FOUND
+ * when no server will. */
+static int missing(const char *name, sys_errno *error)
+{
+	*error = system_is_starting(name) ? SYS_ERRNO_WOULD_BLOCK : SYS_ERRNO_NOT_FOUND;
+	return IDL_E_REMOTE;
+}
+
 static int on_lookup(idl_request *r, const sys_services_lookup_request *req,
                      sys_services_lookup_reply *reply, sys_errno *error)
 {
-	struct service *s = find(&req->name);
-	if (!s) {
-		*error = SYS_ERRNO_NOT_FOUND;
-		return IDL_E_REMOTE;
-	}
-	if (!system_may_look_up(s->name, r->session->id)) {
+	char name[SYS_MAX_SERVICE_NAME + 1];
+	memcpy(name, req->name.data, req->name.size); /* the decoder checked the bound */
+	name[req->name.size] = 0;
+	if (!system_may_look_up(name, r->session->id)) {
 		*error = SYS_ERRNO_ACCESS;
 		return IDL_E_REMOTE;
 	}
+	struct service *s = find(&req->name);
+	if (!s)
+		return missing(name, error);
 	idl_endpoint *ep = idl_chan_end_endpoint(&s->listener.end);
 	sys_listener_open_session_request open = {.client = r->session->client};
 	sys_listener_open_session_reply_buffer rb;
@@ -67,8 +77,7 @@ static int on_lookup(idl_request *r, const sys_services_lookup_request *req,
 	if (err != IDL_OK) {
 		printf("init: the server of \"%s\" is gone (%s)\n", s->name, idl_error_name(err));
 		forget(s);
-		*error = SYS_ERRNO_NOT_FOUND;
-		return IDL_E_REMOTE;
+		return missing(name, error);
 	}
 	reply->channel = opened->channel; /* moves on to the client */
 	return IDL_OK;

@@ -99,11 +99,14 @@ static long start_server(const char *module, enum grant g, _Atomic uint32_t *slo
 struct watched {
 	const char *module;
 	const char *service; /* the name it publishes */
+	const char *also;    /* a second name it publishes, or NULL */
 	enum grant grant;
 	long process;
 	int restarts;
 	_Atomic uint32_t slot; /* its directory session */
+	_Atomic bool started;  /* init started it once */
 	_Atomic bool absent;   /* it ended with status 2: no device for it */
+	_Atomic bool given_up; /* init will not start it again */
 };
 
 static long start_watched_process(struct watched *w)
@@ -132,6 +135,7 @@ static void watch(void *arg)
 		printf("init: %s ended with status %ld", w->module, status);
 		if (w->restarts == RESTARTS) {
 			printf("; not starting it again\n");
+			atomic_store(&w->given_up, true);
 			return;
 		}
 		w->restarts++;
@@ -141,8 +145,10 @@ static void watch(void *arg)
 		static volatile uint32_t never;
 		idlk_futex_wait(&never, 0, (uint64_t)w->restarts * RESTART_BACKOFF_NS);
 		w->process = start_watched_process(w);
-		if (w->process < 0)
+		if (w->process < 0) {
+			atomic_store(&w->given_up, true);
 			return;
+		}
 	}
 }
 
@@ -150,9 +156,12 @@ static void watch(void *arg)
  * status 2: nothing to serve), and watches it. */
 static bool start_watched(struct watched *w)
 {
+	atomic_store(&w->started, true);
 	w->process = start_watched_process(w);
-	if (w->process < 0)
+	if (w->process < 0) {
+		atomic_store(&w->given_up, true);
 		return false;
+	}
 	if (thread_spawn(watch, w, 16384) < 0)
 		printf("init: cannot watch %s\n", w->module);
 	if (!w->service)
@@ -163,7 +172,7 @@ static bool start_watched(struct watched *w)
 	return published;
 }
 
-static struct watched console = {"console", "console", GRANT_CONSOLE, -1, 0, 0, false};
+static struct watched console = {.module = "console", .service = "console", .grant = GRANT_CONSOLE};
 
 bool run_demo(void)
 {
@@ -186,12 +195,13 @@ bool system_is_shell(uint32_t slot)
 	return atomic_load(&shell_started) && slot == shell_slot;
 }
 
-static struct watched pci = {"pci", "pci", GRANT_PCI, -1, 0, 0, false};
-static struct watched block = {"blk", "block", GRANT_NONE, -1, 0, 0, false};
-static struct watched fs = {"fs", "fs", GRANT_NONE, -1, 0, 0, false};
-static struct watched eth = {"eth", "ethernet", GRANT_NONE, -1, 0, 0, false};
-static struct watched net = {"net", "net", GRANT_NONE, -1, 0, 0, false};
-static struct watched udpecho = {"udpecho", NULL, GRANT_NONE, -1, 0, 0, false};
+static struct watched pci = {.module = "pci", .service = "pci", .grant = GRANT_PCI};
+static struct watched block = {.module = "blk", .service = "block", .grant = GRANT_NONE};
+static struct watched fs = {.module = "fs", .service = "fs", .grant = GRANT_NONE};
+static struct watched eth = {.module = "eth", .service = "ethernet", .grant = GRANT_NONE};
+static struct watched net = {
+    .module = "net", .service = "net", .also = "net.config", .grant = GRANT_NONE};
+static struct watched udpecho = {.module = "udpecho", .grant = GRANT_NONE};
 
 bool system_may_look_up(const char *service, uint32_t slot)
 {
@@ -213,14 +223,30 @@ static long run_program(const char *module)
 	return status;
 }
 
+static struct watched *const servers[] = {&console, &pci, &block, &fs, &eth, &net};
+
 bool system_restart(const char *service)
 {
-	struct watched *all[] = {&console, &pci, &block, &fs, &eth, &net};
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (strcmp(all[i]->service, service) == 0 && all[i]->process >= 0) {
-			printf("init: stopping %s, as the shell asked\n", all[i]->module);
-			return idlk_kill((int)all[i]->process) == 0;
+	for (size_t i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
+		if (strcmp(servers[i]->service, service) == 0 && servers[i]->process >= 0) {
+			printf("init: stopping %s, as the shell asked\n", servers[i]->module);
+			return idlk_kill((int)servers[i]->process) == 0;
 		}
+	}
+	return false;
+}
+
+bool system_is_starting(const char *service)
+{
+	if (atomic_load(&shutting_down))
+		return false;
+	for (size_t i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
+		struct watched *w = servers[i];
+		bool named =
+		    strcmp(w->service, service) == 0 || (w->also && strcmp(w->also, service) == 0);
+		if (named)
+			return atomic_load(&w->started) && !atomic_load(&w->absent) &&
+			       !atomic_load(&w->given_up);
 	}
 	return false;
 }

@@ -214,6 +214,9 @@ void kserve_stop(kserver *ks)
  * on other connections (kserve_connect_chan's callers may give more). */
 #define SCRATCH_BYTES 4096
 
+/* How often a lookup asks again while the service's server is starting. */
+#define START_POLL_MS 20
+
 static kchan directory_chan;
 static bool directory_open;
 static _Alignas(8) uint8_t directory_scratch[SYS_SERVICES_MAX_FRAME_BYTES];
@@ -250,6 +253,16 @@ kchan *kserve_connect_chan(const char *name, uint32_t protocol, sys_errno *error
 	sys_services_lookup_reply_buffer rb;
 	const sys_services_lookup_reply *reply;
 	int err = sys_services_lookup(dir, &req, &rb, &reply, error);
+	/* WOULD_BLOCK: init is starting the service's server (again, after a
+	 * crash, perhaps slowly on a busy machine); it answers NOT_FOUND once
+	 * no server will come. */
+	for (uint32_t waited = 0; err == IDL_E_REMOTE && *error == SYS_ERRNO_WOULD_BLOCK &&
+	                          waited < KSERVE_START_WAIT_MS;
+	     waited += START_POLL_MS) {
+		static volatile uint32_t never;
+		idlk_futex_wait(&never, 0, START_POLL_MS * 1000000ull);
+		err = sys_services_lookup(dir, &req, &rb, &reply, error);
+	}
 	if (err != IDL_OK) {
 		if (err != IDL_E_REMOTE)
 			*error = SYS_ERRNO_IO;

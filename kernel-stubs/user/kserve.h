@@ -81,9 +81,12 @@ static inline uint32_t kserve_slot_of(const idl_session *s)
 /*
  * Connects to the service published under name that speaks protocol (its
  * <IFACE>_PROTOCOL; 0: any): the endpoint, or NULL. Up to
- * KSERVE_MAX_CONNECTIONS connections per program.
+ * KSERVE_MAX_CONNECTIONS connections per program. While init is starting
+ * the service's server (the directory answers WOULD_BLOCK), it waits up to
+ * KSERVE_START_WAIT_MS for it to publish.
  */
 #define KSERVE_MAX_CONNECTIONS 8
+#define KSERVE_START_WAIT_MS   60000
 idl_endpoint *kserve_connect(const char *name, uint32_t protocol);
 /* The same, as the channel end, for callers that close it themselves. */
 kchan *kserve_connect_chan(const char *name, uint32_t protocol, sys_errno *error);

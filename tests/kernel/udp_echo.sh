@@ -25,9 +25,10 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 port=$("$client" --free-port)
 if [ "$mode" = restart ]; then
-	# Each client waits up to 20 s for the echo service to answer again.
+	# Each client waits up to 60 s for the echo service to answer again: the
+	# driver and the server start again at once, slowly on a busy machine.
 	echo_once() {
-		echo "!\"$client\" $port --datagrams 20 --ready-s 20 >\"$out/$1\" 2>&1; echo \"exit status \$?\" >>\"$out/$1\""
+		echo "!\"$client\" $port --datagrams 20 --ready-s 60 >\"$out/$1\" 2>&1; echo \"exit status \$?\" >>\"$out/$1\""
 	}
 	{
 		echo_once before
@@ -48,7 +49,7 @@ poweroff
 SESSION
 fi
 "$here/../../kernel-stubs/run-qemu.sh" --udp-forward "$port" --session "$out/session" \
-	"$out/transcript" --timeout 120 "$build" 2>"$out/stderr"
+	"$out/transcript" --timeout 240 "$build" 2>"$out/stderr"
 status=$?
 cat "$out/transcript"
 bad=0
