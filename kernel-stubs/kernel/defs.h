@@ -109,8 +109,9 @@ void pic_unmask(int irq);
 void pic_eoi(int irq);
 
 /* clock.c */
-#define TICK_HZ     1000
-#define SLICE_TICKS 10 /* a thread runs at most this many ticks before others */
+#define TICK_HZ              1000
+#define SLICE_TICKS          10 /* a thread runs at most this many ticks before others */
+#define DRIVER_MIN_RUN_TICKS 2  /* ... and this many (one whole at least) before a woken driver */
 void clock_init(void);
 void clock_tick(void);
 uint64_t clock_ns(void);

@@ -76,10 +76,30 @@ static void report(struct trapframe *tf)
 	kprintf("\n");
 }
 
+/* A driver thread that an interrupt woke waits for the CPU. */
+static bool driver_waits;
+
 /* Called from the idle loop and thread switches: a thread got a fresh slice. */
 void trap_new_slice(void)
 {
 	slice_start = clock_ticks();
+	driver_waits = false;
+}
+
+/*
+ * Whether the thread on the CPU gives it up now. At the end of its slice;
+ * or for a driver that an interrupt woke, once it ran a whole tick.
+ * Not before: a level-triggered line that a device keeps asserting (one
+ * whose driver died, or has not started its interrupt thread yet) fires
+ * again as soon as a sharer of the line acknowledges it, and preempting
+ * at once each time left every other thread a few instructions between
+ * interrupts: a livelock. So a driver waits at most two ticks for a busy CPU.
+ */
+static bool preempt_now(bool driver_woken)
+{
+	uint64_t ran = clock_ticks() - slice_start;
+	driver_waits |= driver_woken;
+	return ran >= SLICE_TICKS || (driver_waits && ran >= DRIVER_MIN_RUN_TICKS);
 }
 
 void trap(struct trapframe *tf)
@@ -95,9 +115,7 @@ void trap(struct trapframe *tf)
 			driver_woken = irq_deliver(irq);
 		}
 		pic_eoi(irq);
-		/* Preempt at the end of a slice, or at once to let a driver run. */
-		if (current && from_user &&
-		    (driver_woken || clock_ticks() - slice_start >= SLICE_TICKS))
+		if (current && from_user && preempt_now(driver_woken))
 			yield();
 		return;
 	}
