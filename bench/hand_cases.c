@@ -132,14 +132,26 @@ struct read_request {
 	uint64_t offset;
 };
 
+/* What each encoder is given, filled by the case's setup as idlc's
+ * request structures are (bench/idlc_cases.c): encoders read it at run
+ * time, so that the compiler cannot fold a constant message into stores
+ * of immediates, which no encoder of real data could do. */
+static struct read_request read_in;
+
+static void read_request_setup(void)
+{
+	read_in = (struct read_request){BENCH_READ_FD, BENCH_READ_COUNT, BENCH_READ_OFFSET};
+}
+
 static size_t read_request_encode(uint8_t *buf, size_t cap)
 {
+	const struct read_request *m = &read_in;
 	if (cap < 32)
 		return 0;
 	put_header(buf, 32, ORD_READ, FLAG_REQUEST);
-	st32(buf + 16, BENCH_READ_FD);
-	st32(buf + 20, BENCH_READ_COUNT);
-	st64(buf + 24, BENCH_READ_OFFSET);
+	st32(buf + 16, m->fd);
+	st32(buf + 20, m->count);
+	st64(buf + 24, m->offset);
 	return 32;
 }
 
@@ -154,15 +166,29 @@ static int read_request_decode(const uint8_t *buf, size_t len)
 
 /* read_reply_4k: header, length u32, zero u32, the bytes. */
 
+/* A byte array or a string as the caller holds it. */
+struct bytes {
+	const void *data;
+	uint32_t size;
+};
+
+static struct bytes read_reply_in;
+
+static void read_reply_setup(void)
+{
+	read_reply_in = (struct bytes){bench_read_data, BENCH_READ_DATA_BYTES};
+}
+
 static size_t read_reply_encode(uint8_t *buf, size_t cap)
 {
-	uint32_t n = BENCH_READ_DATA_BYTES, size = 24 + n;
+	const struct bytes *data = &read_reply_in;
+	uint32_t n = data->size, size = 24 + n;
 	if (n > MAX_READ || cap < size)
 		return 0;
 	put_header(buf, size, ORD_READ, FLAG_REPLY);
 	st32(buf + 16, n);
 	st32(buf + 20, 0);
-	memcpy(buf + 24, bench_read_data, n);
+	memcpy(buf + 24, data->data, n);
 	return size;
 }
 
@@ -179,17 +205,30 @@ static int read_reply_decode(const uint8_t *buf, size_t len)
 
 /* open_request: header, flags u32, mode u32, path length u16, path, NUL. */
 
+static struct open_request {
+	uint32_t flags, mode;
+	struct bytes path; /* without its NUL */
+} open_in;
+
+static void open_request_setup(void)
+{
+	open_in = (struct open_request){
+	    BENCH_OPEN_FLAGS, BENCH_OPEN_MODE, {BENCH_OPEN_PATH, sizeof(BENCH_OPEN_PATH) - 1}};
+}
+
 static size_t open_request_encode(uint8_t *buf, size_t cap)
 {
-	const char *path = BENCH_OPEN_PATH;
-	size_t n = sizeof(BENCH_OPEN_PATH) - 1, size = 26 + n + 1;
-	if (n > MAX_PATH || cap < size || memchr(path, 0, n) != NULL)
+	const struct open_request *m = &open_in;
+	size_t n = m->path.size, size = 26 + n + 1;
+	if ((m->flags & ~OPEN_FLAGS) != 0 || n > MAX_PATH || cap < size ||
+	    memchr(m->path.data, 0, n) != NULL)
 		return 0;
 	put_header(buf, (uint32_t)size, ORD_OPEN, FLAG_REQUEST);
-	st32(buf + 16, BENCH_OPEN_FLAGS);
-	st32(buf + 20, BENCH_OPEN_MODE);
+	st32(buf + 16, m->flags);
+	st32(buf + 20, m->mode);
 	st16(buf + 24, (uint16_t)n);
-	memcpy(buf + 26, path, n + 1);
+	memcpy(buf + 26, m->path.data, n);
+	buf[26 + n] = 0;
 	return size;
 }
 
@@ -221,28 +260,47 @@ struct dir_entry {
 
 static struct dir_entry entries[MAX_ENTRIES];
 
+static struct readdir_reply {
+	uint64_t next_cookie;
+	uint32_t count;
+	bool done;
+	struct dir_entry *entries;
+} readdir_in;
+static struct dir_entry entries_in[BENCH_DIR_ENTRIES];
+
+static void readdir_reply_setup(void)
+{
+	for (uint32_t i = 0; i < BENCH_DIR_ENTRIES; i++)
+		entries_in[i] = (struct dir_entry){BENCH_DIR_INODE_BASE + i, BENCH_DIR_KIND,
+		                                   BENCH_DIR_NAME_BYTES, bench_dir_names[i]};
+	readdir_in = (struct readdir_reply){BENCH_DIR_NEXT_COOKIE, BENCH_DIR_ENTRIES,
+	                                    BENCH_DIR_DONE, entries_in};
+}
+
 static size_t readdir_reply_encode(uint8_t *buf, size_t cap)
 {
-	if (cap < 28)
+	const struct readdir_reply *m = &readdir_in;
+	if (cap < 28 || m->count > MAX_ENTRIES)
 		return 0;
 	uint8_t *p = buf + 28, *end = buf + cap;
-	for (uint32_t i = 0; i < BENCH_DIR_ENTRIES; i++) {
-		const char *name = bench_dir_names[i];
-		size_t n = BENCH_DIR_NAME_BYTES;
-		if (n > MAX_NAME || (size_t)(end - p) < 10 + n + 1 || memchr(name, 0, n) != NULL)
+	for (uint32_t i = 0; i < m->count; i++) {
+		const struct dir_entry *e = &m->entries[i];
+		size_t n = e->length;
+		if (e->kind < KIND_REGULAR || e->kind > KIND_LAST || n > MAX_NAME ||
+		    (size_t)(end - p) < 10 + n + 1 || memchr(e->name, 0, n) != NULL)
 			return 0;
-		st64(p, BENCH_DIR_INODE_BASE + i);
-		p[8] = BENCH_DIR_KIND;
+		st64(p, e->inode);
+		p[8] = e->kind;
 		p[9] = (uint8_t)n;
-		memcpy(p + 10, name, n);
+		memcpy(p + 10, e->name, n);
 		p[10 + n] = 0;
 		p += 10 + n + 1;
 	}
 	uint32_t size = (uint32_t)(p - buf);
 	put_header(buf, size, ORD_READDIR, FLAG_REPLY);
-	st64(buf + 16, BENCH_DIR_NEXT_COOKIE);
-	st16(buf + 24, BENCH_DIR_ENTRIES);
-	buf[26] = BENCH_DIR_DONE;
+	st64(buf + 16, m->next_cookie);
+	st16(buf + 24, (uint16_t)m->count);
+	buf[26] = m->done;
 	buf[27] = 0;
 	return size;
 }
@@ -279,20 +337,42 @@ static int readdir_reply_decode(const uint8_t *buf, size_t len)
  * the data.
  */
 
+static struct send_to_request {
+	uint32_t socket;
+	uint16_t port;
+	uint8_t tag;         /* IP_V4 or IP_V6 */
+	uint8_t address[16]; /* IPv4 in the first 4 */
+	struct bytes data;
+} send_in;
+
+static void net_send_setup(void)
+{
+	send_in = (struct send_to_request){.socket = BENCH_NET_SOCKET,
+	                                   .port = BENCH_NET_PORT,
+	                                   .tag = IP_V4,
+	                                   .data = {bench_net_data, BENCH_NET_DATA_BYTES}};
+	memcpy(send_in.address, bench_net_ipv4, 4);
+}
+
 static size_t net_send_encode(uint8_t *buf, size_t cap)
 {
-	uint32_t n = BENCH_NET_DATA_BYTES, size = 44 + n;
-	if (n > MAX_DATAGRAM || cap < size)
+	const struct send_to_request *m = &send_in;
+	uint32_t n = m->data.size, size = 44 + n;
+	if (n > MAX_DATAGRAM || cap < size || (m->tag != IP_V4 && m->tag != IP_V6))
 		return 0;
 	put_header(buf, size, ORD_SEND_TO, FLAG_REQUEST);
-	st32(buf + 16, BENCH_NET_SOCKET);
-	st16(buf + 20, BENCH_NET_PORT);
-	buf[22] = IP_V4;
+	st32(buf + 16, m->socket);
+	st16(buf + 20, m->port);
+	buf[22] = m->tag;
 	buf[23] = 0;
-	memset(buf + 24, 0, 16);
-	memcpy(buf + 24, bench_net_ipv4, 4);
+	if (m->tag == IP_V4) {
+		memset(buf + 24, 0, 16);
+		memcpy(buf + 24, m->address, 4);
+	} else {
+		memcpy(buf + 24, m->address, 16);
+	}
 	st32(buf + 40, n);
-	memcpy(buf + 44, bench_net_data, n);
+	memcpy(buf + 44, m->data.data, n);
 	return size;
 }
 
@@ -314,15 +394,12 @@ static int net_send_decode(const uint8_t *buf, size_t len)
 	return ld16(f + 20) != BENCH_NET_PORT || size - 44 != BENCH_NET_DATA_BYTES;
 }
 
-static void no_setup(void)
-{
-}
-
 const struct bench_case bench_hand_cases[] = {
-    {"hand", BENCH_MSG_READ_REQUEST, no_setup, read_request_encode, read_request_decode},
-    {"hand", BENCH_MSG_READ_REPLY, no_setup, read_reply_encode, read_reply_decode},
-    {"hand", BENCH_MSG_OPEN_REQUEST, no_setup, open_request_encode, open_request_decode},
-    {"hand", BENCH_MSG_READDIR_REPLY, no_setup, readdir_reply_encode, readdir_reply_decode},
-    {"hand", BENCH_MSG_NET_SEND, no_setup, net_send_encode, net_send_decode},
+    {"hand", BENCH_MSG_READ_REQUEST, read_request_setup, read_request_encode, read_request_decode},
+    {"hand", BENCH_MSG_READ_REPLY, read_reply_setup, read_reply_encode, read_reply_decode},
+    {"hand", BENCH_MSG_OPEN_REQUEST, open_request_setup, open_request_encode, open_request_decode},
+    {"hand", BENCH_MSG_READDIR_REPLY, readdir_reply_setup, readdir_reply_encode,
+     readdir_reply_decode},
+    {"hand", BENCH_MSG_NET_SEND, net_send_setup, net_send_encode, net_send_decode},
 };
 const size_t bench_hand_case_count = sizeof bench_hand_cases / sizeof bench_hand_cases[0];
