@@ -11,24 +11,19 @@
 #include "ulib.h"
 
 #define ECHO_PORT 7
-#define RETRY_NS  100000000ull /* between tries to bind while the server restarts */
-#define TRIES     50
 
-/* A socket bound to the echo port, or -1 after TRIES tries. */
+/* A socket bound to the echo port, or -1. While the network server starts
+ * again, socket() waits for it (the directory's lookup answers WOULD_BLOCK
+ * until it is back), so one try is enough. */
 static int open_echo_socket(void)
 {
-	for (int i = 0; i < TRIES; i++) {
-		int fd = socket(AF_INET, SOCK_DGRAM, 0);
-		if (fd >= 0) {
-			struct sockaddr_in at = {.sin_family = AF_INET,
-			                         .sin_port = htons(ECHO_PORT),
-			                         .sin_addr = {INADDR_ANY}};
-			if (bind(fd, (const struct sockaddr *)&at, sizeof(at)) == 0)
-				return fd;
-			close(fd);
-		}
-		static volatile uint32_t never;
-		idlk_futex_wait(&never, 0, RETRY_NS);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd >= 0) {
+		struct sockaddr_in at = {
+		    .sin_family = AF_INET, .sin_port = htons(ECHO_PORT), .sin_addr = {INADDR_ANY}};
+		if (bind(fd, (const struct sockaddr *)&at, sizeof(at)) == 0)
+			return fd;
+		close(fd);
 	}
 	printf("udpecho: cannot bind port %d: %s\n", ECHO_PORT, strerror(errno));
 	return -1;
