@@ -932,14 +932,33 @@ static void gen_check(codec_gen *g, decl *msg, const message_names *mn)
 	emit(e, "}\n\n");
 }
 
+static const char *const decode_check_pass[] = {"buf", "size", "handles", "handle_count", "out"};
+static const char *const decode_check_pass_no_handles[] = {"buf", "size", "NULL", "0", "out"};
+
 static const char *const decode_other_pass[] = {"shared",  "available",    "buf", "size",
                                                 "handles", "handle_count", "out"};
 
-/* decode_<message>_other: a fixed-size message's slow path, with its
- * decoder's parameters in the same places (the fast path's tail call moves
- * nothing): a frame of another size, copied here, or one of its size that
- * the fast path copied and did not take. */
-static void gen_decode_other(codec_gen *g, const message_names *mn)
+/* The frames a decoder's fast path copies and checks itself: a small
+ * fixed-size message's own size (copied with a constant size), or any size
+ * a frame of the message can have (idl_frame_fits). Every other size (a
+ * malformed frame, an earlier or later version's) goes to
+ * decode_<message>_other, which tells them apart. Emits `bool fits`. */
+static void emit_fits(codec_gen *g, const message_names *mn, bool exact_copy)
+{
+	if (exact_copy) {
+		line(g, 1, "bool fits = size == %s;", mn->names->max_bytes);
+		return;
+	}
+	const char *args[] = {"size", arena_printf(g->a, "sizeof(%s)", mn->n),
+	                      mn->names->max_bytes};
+	emit_wrapped(g->e, 1, "bool fits = idl_frame_fits(", args, 3, ");\n");
+}
+
+/* decode_<message>_other: a decoder's slow path, with its parameters in
+ * the same places (the fast path's tail call moves nothing): a frame of a
+ * size the fast path does not take, copied here, or one the fast path
+ * copied and did not take. */
+static void gen_decode_other(codec_gen *g, const message_names *mn, bool exact_copy)
 {
 	arena *a = g->a;
 	const char *args[] = {"const void *shared",
@@ -954,7 +973,8 @@ static void gen_decode_other(codec_gen *g, const message_names *mn)
 	             ")\n{\n");
 	line(g, 1, "int64_t held = size;");
 	const char *max = mn->names->max_bytes;
-	line(g, 1, "if (size != %s)", max);
+	emit_fits(g, mn, exact_copy);
+	line(g, 1, "if (!fits)");
 	const char *copy[] = {
 	    "shared", "available", "buf", max, arena_printf(a, "(uint32_t)sizeof(%s)", mn->n),
 	    "size"};
@@ -966,6 +986,12 @@ static void gen_decode_other(codec_gen *g, const message_names *mn)
 	emit(g->e, "}\n\n");
 }
 
+/*
+ * <message>_decode: reads the size field once; a frame of a size the
+ * message can have is copied and checked here, on the fast path, which
+ * then knows its size and skips the checks of it; any other goes to the
+ * slow path.
+ */
 static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 {
 	arena *a = g->a;
@@ -974,8 +1000,7 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 	 * instead of a library call. Larger constant copies could become
 	 * `rep movs`, which is slower than the call for frames of this size. */
 	bool exact_copy = !msg->shape.has_ool && msg->shape.size <= 256;
-	if (exact_copy)
-		gen_decode_other(g, mn);
+	gen_decode_other(g, mn, exact_copy);
 	const char *args[] = {"const void *shared",
 	                      "size_t available",
 	                      "void *buf",
@@ -987,26 +1012,26 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 	             ")\n{\n");
 	const char *max = mn->names->max_bytes;
 	fail_if(g, 1, arena_printf(a, "buf_max < %s", max), "IDL_E_BUFFER");
-	if (!exact_copy) {
-		const char *copy[] = {"shared", "available", "buf", max,
-		                      arena_printf(a, "(uint32_t)sizeof(%s)", mn->n)};
-		emit_wrapped(e, 1, "int64_t size = idl_frame_copy(", copy, 5, ");\n");
-		fail_if(g, 1, "size < 0", "(int)size");
-		const char *check[] = {"buf", "(size_t)size", "handles", "handle_count", "out"};
-		emit_wrapped(e, 1, arena_printf(a, "return %s(", mn->names->check), check, 5,
-		             ");\n");
-		emit(e, "}\n\n");
-		return;
-	}
 	line(g, 1, "int64_t read = idl_frame_size_once(shared, available, buf);");
 	fail_if(g, 1, "read < 0", "(int)read");
-	line(g, 1, "uint32_t size = (uint32_t)read;");
-	slow_call slow = {arena_printf(a, "return %s(", mn->names->decode_other), decode_other_pass,
-	                  7};
-	line(g, 1, "if (size != %s)", max);
-	line(g, 2, "goto other;");
+	line(g, 1, "size_t size = (uint32_t)read;");
+	/* Before the copy, the slow path copies; after it, it only checks,
+	 * so that nothing but the frame and its handles must outlive the copy.
+	 * A message without handles sends a frame that brings some (a later
+	 * version's) the slow way before the copy, for the same reason. */
+	emit_fits(g, mn, exact_copy);
+	line(g, 1, msg->shape.has_handles ? "if (!fits)" : "if (!fits || handle_count != 0)");
+	slow_call copy_first = {arena_printf(a, "return %s(", mn->names->decode_other),
+	                        decode_other_pass, 7};
+	to_slow(g, 2, &copy_first);
+	const char *const *check_args =
+	    msg->shape.has_handles ? decode_check_pass : decode_check_pass_no_handles;
+	slow_call slow = {arena_printf(a, "return %s(", mn->names->check_other), check_args, 5};
 	fail_if(g, 1, "size > available", "IDL_E_FRAME_TRUNCATED");
-	line(g, 1, "IDL_MEMCPY(buf, shared, %s);", max);
+	if (exact_copy)
+		line(g, 1, "IDL_MEMCPY(buf, shared, %s);", max);
+	else
+		line(g, 1, "idl_copy(buf, shared, size);");
 	fail_if(g, 1, "((const idl_frame_header *)buf)->size != size", "IDL_E_FRAME_CHANGED");
 	gen_check_body(g, msg, mn, "buf", true, &slow);
 	emit(e, "}\n\n");

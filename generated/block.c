@@ -133,7 +133,8 @@ static int decode_block_device_geometry_request_other(const void *shared, size_t
                                                       uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES)
+	bool fits = size == BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(block_device_geometry_request), size);
@@ -154,9 +155,11 @@ IDL_FLATTEN int block_device_geometry_request_decode(const void *shared, size_t 
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_block_device_geometry_request_other(shared, available, buf, size,
+		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES);
@@ -176,8 +179,7 @@ IDL_FLATTEN int block_device_geometry_request_decode(const void *shared, size_t 
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_block_device_geometry_request_other(shared, available, buf, size, handles,
-	                                                  handle_count, out);
+	return check_block_device_geometry_request_other(buf, size, NULL, 0, out);
 }
 
 /* block.idl:27: Device.geometry reply */
@@ -291,7 +293,8 @@ static int decode_block_device_geometry_reply_other(const void *shared, size_t a
                                                     uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES)
+	bool fits = size == BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(block_device_geometry_reply), size);
@@ -311,9 +314,11 @@ IDL_FLATTEN int block_device_geometry_reply_decode(const void *shared, size_t av
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_block_device_geometry_reply_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES);
@@ -333,8 +338,7 @@ IDL_FLATTEN int block_device_geometry_reply_decode(const void *shared, size_t av
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_block_device_geometry_reply_other(shared, available, buf, size, handles,
-	                                                handle_count, out);
+	return check_block_device_geometry_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t block_device_geometry_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -486,7 +490,8 @@ static int decode_block_device_attach_request_other(const void *shared, size_t a
                                                     uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES)
+	bool fits = size == BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(block_device_attach_request), size);
@@ -506,9 +511,11 @@ IDL_FLATTEN int block_device_attach_request_decode(const void *shared, size_t av
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES;
+	if (!fits)
+		return decode_block_device_attach_request_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES);
@@ -533,8 +540,7 @@ IDL_FLATTEN int block_device_attach_request_decode(const void *shared, size_t av
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_block_device_attach_request_other(shared, available, buf, size, handles,
-	                                                handle_count, out);
+	return check_block_device_attach_request_other(buf, size, handles, handle_count, out);
 }
 
 /* block.idl:31: Device.attach reply */
@@ -636,7 +642,8 @@ static int decode_block_device_attach_reply_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES)
+	bool fits = size == BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(block_device_attach_reply), size);
@@ -655,9 +662,11 @@ IDL_FLATTEN int block_device_attach_reply_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_block_device_attach_reply_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES);
@@ -675,8 +684,7 @@ IDL_FLATTEN int block_device_attach_reply_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_block_device_attach_reply_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_block_device_attach_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t block_device_attach_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -812,7 +820,8 @@ static int decode_block_device_read_request_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != BLOCK_DEVICE_READ_REQUEST_MAX_BYTES)
+	bool fits = size == BLOCK_DEVICE_READ_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            BLOCK_DEVICE_READ_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(block_device_read_request), size);
@@ -831,9 +840,11 @@ IDL_FLATTEN int block_device_read_request_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != BLOCK_DEVICE_READ_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == BLOCK_DEVICE_READ_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_block_device_read_request_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_READ_REQUEST_MAX_BYTES);
@@ -853,8 +864,7 @@ IDL_FLATTEN int block_device_read_request_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_block_device_read_request_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_block_device_read_request_other(buf, size, NULL, 0, out);
 }
 
 /* block.idl:37: Device.read reply */
@@ -955,7 +965,8 @@ static int decode_block_device_read_reply_other(const void *shared, size_t avail
                                                 uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != BLOCK_DEVICE_READ_REPLY_MAX_BYTES)
+	bool fits = size == BLOCK_DEVICE_READ_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_READ_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(block_device_read_reply), size);
@@ -974,9 +985,11 @@ IDL_FLATTEN int block_device_read_reply_decode(const void *shared, size_t availa
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != BLOCK_DEVICE_READ_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == BLOCK_DEVICE_READ_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_block_device_read_reply_other(shared, available, buf, size, handles,
+		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_READ_REPLY_MAX_BYTES);
@@ -994,8 +1007,7 @@ IDL_FLATTEN int block_device_read_reply_decode(const void *shared, size_t availa
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_block_device_read_reply_other(shared, available, buf, size, handles,
-	                                            handle_count, out);
+	return check_block_device_read_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t block_device_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1131,7 +1143,8 @@ static int decode_block_device_write_request_other(const void *shared, size_t av
                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES)
+	bool fits = size == BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(block_device_write_request), size);
@@ -1151,9 +1164,11 @@ IDL_FLATTEN int block_device_write_request_decode(const void *shared, size_t ava
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_block_device_write_request_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES);
@@ -1173,8 +1188,7 @@ IDL_FLATTEN int block_device_write_request_decode(const void *shared, size_t ava
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_block_device_write_request_other(shared, available, buf, size, handles,
-	                                               handle_count, out);
+	return check_block_device_write_request_other(buf, size, NULL, 0, out);
 }
 
 /* block.idl:41: Device.write reply */
@@ -1276,7 +1290,8 @@ static int decode_block_device_write_reply_other(const void *shared, size_t avai
                                                  uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES)
+	bool fits = size == BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(block_device_write_reply), size);
@@ -1295,9 +1310,11 @@ IDL_FLATTEN int block_device_write_reply_decode(const void *shared, size_t avail
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_block_device_write_reply_other(shared, available, buf, size, handles,
+		                                             handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES);
@@ -1315,8 +1332,7 @@ IDL_FLATTEN int block_device_write_reply_decode(const void *shared, size_t avail
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_block_device_write_reply_other(shared, available, buf, size, handles,
-	                                             handle_count, out);
+	return check_block_device_write_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t block_device_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1449,7 +1465,8 @@ static int decode_block_device_flush_request_other(const void *shared, size_t av
                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES)
+	bool fits = size == BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(block_device_flush_request), size);
@@ -1469,9 +1486,11 @@ IDL_FLATTEN int block_device_flush_request_decode(const void *shared, size_t ava
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_block_device_flush_request_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES);
@@ -1491,8 +1510,7 @@ IDL_FLATTEN int block_device_flush_request_decode(const void *shared, size_t ava
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_block_device_flush_request_other(shared, available, buf, size, handles,
-	                                               handle_count, out);
+	return check_block_device_flush_request_other(buf, size, NULL, 0, out);
 }
 
 /* block.idl:44: Device.flush reply */
@@ -1594,7 +1612,8 @@ static int decode_block_device_flush_reply_other(const void *shared, size_t avai
                                                  uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES)
+	bool fits = size == BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(block_device_flush_reply), size);
@@ -1613,9 +1632,11 @@ IDL_FLATTEN int block_device_flush_reply_decode(const void *shared, size_t avail
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_block_device_flush_reply_other(shared, available, buf, size, handles,
+		                                             handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES);
@@ -1633,8 +1654,7 @@ IDL_FLATTEN int block_device_flush_reply_decode(const void *shared, size_t avail
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_block_device_flush_reply_other(shared, available, buf, size, handles,
-	                                             handle_count, out);
+	return check_block_device_flush_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t block_device_flush_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)

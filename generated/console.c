@@ -139,6 +139,25 @@ IDL_FLATTEN int console_console_write_request_validate(void *frame, size_t size,
 	return check_console_console_write_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_console_console_write_request_other(const void *shared, size_t available,
+                                                      void *buf, uint32_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(console_console_write_request),
+	                           CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(console_console_write_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_write_request_other(buf, (size_t)held, handles, handle_count,
+	                                                 out);
+}
+
 IDL_FLATTEN int console_console_write_request_decode(const void *shared, size_t available,
                                                      void *buf, size_t buf_max,
                                                      const idl_typed_handle *handles,
@@ -147,12 +166,39 @@ IDL_FLATTEN int console_console_write_request_decode(const void *shared, size_t 
 {
 	if (buf_max < CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES,
-	                   (uint32_t)sizeof(console_console_write_request));
-	if (size < 0)
-		return (int)size;
-	return check_console_console_write_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(console_console_write_request),
+	                           CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_console_console_write_request_other(shared, available, buf, size,
+		                                                  handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	console_console_write_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_console_console_write_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_write_request_other(buf, size, NULL, 0, out);
 }
 
 /* console.idl:45: Console.write reply */
@@ -257,7 +303,8 @@ static int decode_console_console_write_reply_other(const void *shared, size_t a
                                                     uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES)
+	bool fits = size == CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(console_console_write_reply), size);
@@ -277,9 +324,11 @@ IDL_FLATTEN int console_console_write_reply_decode(const void *shared, size_t av
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_console_console_write_reply_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES);
@@ -297,8 +346,7 @@ IDL_FLATTEN int console_console_write_reply_decode(const void *shared, size_t av
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_console_console_write_reply_other(shared, available, buf, size, handles,
-	                                                handle_count, out);
+	return check_console_console_write_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t console_console_write_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -453,6 +501,25 @@ IDL_FLATTEN int console_console_print_request_validate(void *frame, size_t size,
 	return check_console_console_print_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_console_console_print_request_other(const void *shared, size_t available,
+                                                      void *buf, uint32_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(console_console_print_request),
+	                           CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(console_console_print_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_print_request_other(buf, (size_t)held, handles, handle_count,
+	                                                 out);
+}
+
 IDL_FLATTEN int console_console_print_request_decode(const void *shared, size_t available,
                                                      void *buf, size_t buf_max,
                                                      const idl_typed_handle *handles,
@@ -461,12 +528,39 @@ IDL_FLATTEN int console_console_print_request_decode(const void *shared, size_t 
 {
 	if (buf_max < CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES,
-	                   (uint32_t)sizeof(console_console_print_request));
-	if (size < 0)
-		return (int)size;
-	return check_console_console_print_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(console_console_print_request),
+	                           CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_console_console_print_request_other(shared, available, buf, size,
+		                                                  handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	console_console_print_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_PRINT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_console_console_print_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_print_request_other(buf, size, NULL, 0, out);
 }
 
 /* console.idl:55: Console.read request */
@@ -574,7 +668,8 @@ static int decode_console_console_read_request_other(const void *shared, size_t 
                                                      uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES)
+	bool fits = size == CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(console_console_read_request), size);
@@ -594,9 +689,11 @@ IDL_FLATTEN int console_console_read_request_decode(const void *shared, size_t a
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_console_console_read_request_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES);
@@ -616,8 +713,7 @@ IDL_FLATTEN int console_console_read_request_decode(const void *shared, size_t a
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_console_console_read_request_other(shared, available, buf, size, handles,
-	                                                 handle_count, out);
+	return check_console_console_read_request_other(buf, size, NULL, 0, out);
 }
 
 /* console.idl:55: Console.read reply */
@@ -740,6 +836,24 @@ IDL_FLATTEN int console_console_read_reply_validate(void *frame, size_t size,
 	return check_console_console_read_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_console_console_read_reply_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(console_console_read_reply),
+	                           CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(console_console_read_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_console_console_read_reply_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
 IDL_FLATTEN int console_console_read_reply_decode(const void *shared, size_t available, void *buf,
                                                   size_t buf_max, const idl_typed_handle *handles,
                                                   uint32_t handle_count,
@@ -747,11 +861,37 @@ IDL_FLATTEN int console_console_read_reply_decode(const void *shared, size_t ava
 {
 	if (buf_max < CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES,
-	                              (uint32_t)sizeof(console_console_read_reply));
-	if (size < 0)
-		return (int)size;
-	return check_console_console_read_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(console_console_read_reply),
+	                           CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_console_console_read_reply_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	console_console_read_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_console_console_read_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_console_console_read_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t console_console_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -886,7 +1026,8 @@ static int decode_console_console_get_mode_request_other(const void *shared, siz
                                                          uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES)
+	bool fits = size == CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES,
 		    (uint32_t)sizeof(console_console_get_mode_request), size);
@@ -907,9 +1048,11 @@ console_console_get_mode_request_decode(const void *shared, size_t available, vo
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_console_console_get_mode_request_other(shared, available, buf, size,
+		                                                     handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES);
@@ -929,8 +1072,7 @@ console_console_get_mode_request_decode(const void *shared, size_t available, vo
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_console_console_get_mode_request_other(shared, available, buf, size, handles,
-	                                                     handle_count, out);
+	return check_console_console_get_mode_request_other(buf, size, NULL, 0, out);
 }
 
 /* console.idl:58: Console.get_mode reply */
@@ -1042,7 +1184,8 @@ static int decode_console_console_get_mode_reply_other(const void *shared, size_
                                                        uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES)
+	bool fits = size == CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(console_console_get_mode_reply), size);
@@ -1063,9 +1206,11 @@ IDL_FLATTEN int console_console_get_mode_reply_decode(const void *shared, size_t
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_console_console_get_mode_reply_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES);
@@ -1083,8 +1228,7 @@ IDL_FLATTEN int console_console_get_mode_reply_decode(const void *shared, size_t
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_console_console_get_mode_reply_other(shared, available, buf, size, handles,
-	                                                   handle_count, out);
+	return check_console_console_get_mode_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t console_console_get_mode_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -1228,7 +1372,8 @@ static int decode_console_console_set_mode_request_other(const void *shared, siz
                                                          uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES)
+	bool fits = size == CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES,
 		    (uint32_t)sizeof(console_console_set_mode_request), size);
@@ -1249,9 +1394,11 @@ console_console_set_mode_request_decode(const void *shared, size_t available, vo
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_console_console_set_mode_request_other(shared, available, buf, size,
+		                                                     handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES);
@@ -1271,8 +1418,7 @@ console_console_set_mode_request_decode(const void *shared, size_t available, vo
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_console_console_set_mode_request_other(shared, available, buf, size, handles,
-	                                                     handle_count, out);
+	return check_console_console_set_mode_request_other(buf, size, NULL, 0, out);
 }
 
 /* console.idl:61: Console.set_mode reply */
@@ -1376,7 +1522,8 @@ static int decode_console_console_set_mode_reply_other(const void *shared, size_
                                                        uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES)
+	bool fits = size == CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(console_console_set_mode_reply), size);
@@ -1397,9 +1544,11 @@ IDL_FLATTEN int console_console_set_mode_reply_decode(const void *shared, size_t
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_console_console_set_mode_reply_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES);
@@ -1417,8 +1566,7 @@ IDL_FLATTEN int console_console_set_mode_reply_decode(const void *shared, size_t
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_console_console_set_mode_reply_other(shared, available, buf, size, handles,
-	                                                   handle_count, out);
+	return check_console_console_set_mode_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t console_console_set_mode_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -1554,7 +1702,8 @@ static int decode_console_console_get_size_request_other(const void *shared, siz
                                                          uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES)
+	bool fits = size == CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES,
 		    (uint32_t)sizeof(console_console_get_size_request), size);
@@ -1575,9 +1724,11 @@ console_console_get_size_request_decode(const void *shared, size_t available, vo
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_console_console_get_size_request_other(shared, available, buf, size,
+		                                                     handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES);
@@ -1597,8 +1748,7 @@ console_console_get_size_request_decode(const void *shared, size_t available, vo
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_console_console_get_size_request_other(shared, available, buf, size, handles,
-	                                                     handle_count, out);
+	return check_console_console_get_size_request_other(buf, size, NULL, 0, out);
 }
 
 /* console.idl:65: Console.get_size reply */
@@ -1719,7 +1869,8 @@ static int decode_console_console_get_size_reply_other(const void *shared, size_
                                                        uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES)
+	bool fits = size == CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(console_console_get_size_reply), size);
@@ -1740,9 +1891,11 @@ IDL_FLATTEN int console_console_get_size_reply_decode(const void *shared, size_t
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_console_console_get_size_reply_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES);
@@ -1760,8 +1913,7 @@ IDL_FLATTEN int console_console_get_size_reply_decode(const void *shared, size_t
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_console_console_get_size_reply_other(shared, available, buf, size, handles,
-	                                                   handle_count, out);
+	return check_console_console_get_size_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t console_console_get_size_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -1902,7 +2054,8 @@ static int decode_console_console_input_available_event_other(const void *shared
                                                               uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES)
+	bool fits = size == CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES,
 		    (uint32_t)sizeof(console_console_input_available_event), size);
@@ -1923,9 +2076,11 @@ console_console_input_available_event_decode(const void *shared, size_t availabl
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_console_console_input_available_event_other(
+		    shared, available, buf, size, handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES);
@@ -1945,8 +2100,7 @@ console_console_input_available_event_decode(const void *shared, size_t availabl
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_console_console_input_available_event_other(shared, available, buf, size,
-	                                                          handles, handle_count, out);
+	return check_console_console_input_available_event_other(buf, size, NULL, 0, out);
 }
 
 /* console.idl:72: Console.resized event */
@@ -2054,7 +2208,8 @@ static int decode_console_console_resized_event_other(const void *shared, size_t
                                                       uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES)
+	bool fits = size == CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES,
 		                            (uint32_t)sizeof(console_console_resized_event), size);
@@ -2075,9 +2230,11 @@ IDL_FLATTEN int console_console_resized_event_decode(const void *shared, size_t 
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_console_console_resized_event_other(shared, available, buf, size,
+		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES);
@@ -2097,8 +2254,7 @@ IDL_FLATTEN int console_console_resized_event_decode(const void *shared, size_t 
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_console_console_resized_event_other(shared, available, buf, size, handles,
-	                                                  handle_count, out);
+	return check_console_console_resized_event_other(buf, size, NULL, 0, out);
 }
 
 static int send_console_console_write_request(idl_endpoint *ep,

@@ -237,17 +237,61 @@ IDL_FLATTEN int fs_file_open_request_validate(void *frame, size_t size,
 	return check_fs_file_open_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_fs_file_open_request_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_open_request), FS_FILE_OPEN_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_OPEN_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_open_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_open_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int fs_file_open_request_decode(const void *shared, size_t available, void *buf,
                                             size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count, const fs_file_open_request **out)
 {
 	if (buf_max < FS_FILE_OPEN_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_OPEN_REQUEST_MAX_BYTES,
-	                              (uint32_t)sizeof(fs_file_open_request));
-	if (size < 0)
-		return (int)size;
-	return check_fs_file_open_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_open_request), FS_FILE_OPEN_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_fs_file_open_request_other(shared, available, buf, size, handles,
+		                                         handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_open_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_open_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_open_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:112: File.open reply */
@@ -346,7 +390,8 @@ static int decode_fs_file_open_reply_other(const void *shared, size_t available,
                                            uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_OPEN_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_OPEN_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_OPEN_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_open_reply), size);
 	if (held < 0)
@@ -363,9 +408,11 @@ IDL_FLATTEN int fs_file_open_reply_decode(const void *shared, size_t available, 
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_OPEN_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_OPEN_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_open_reply_other(shared, available, buf, size, handles,
+		                                       handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_OPEN_REPLY_MAX_BYTES);
@@ -383,8 +430,7 @@ IDL_FLATTEN int fs_file_open_reply_decode(const void *shared, size_t available, 
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_open_reply_other(shared, available, buf, size, handles, handle_count,
-	                                       out);
+	return check_fs_file_open_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -518,7 +564,8 @@ static int decode_fs_file_close_request_other(const void *shared, size_t availab
                                               uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_CLOSE_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_CLOSE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CLOSE_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_close_request), size);
 	if (held < 0)
@@ -536,9 +583,11 @@ IDL_FLATTEN int fs_file_close_request_decode(const void *shared, size_t availabl
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_CLOSE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_CLOSE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_close_request_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_CLOSE_REQUEST_MAX_BYTES);
@@ -558,8 +607,7 @@ IDL_FLATTEN int fs_file_close_request_decode(const void *shared, size_t availabl
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_close_request_other(shared, available, buf, size, handles,
-	                                          handle_count, out);
+	return check_fs_file_close_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:115: File.close reply */
@@ -657,7 +705,8 @@ static int decode_fs_file_close_reply_other(const void *shared, size_t available
                                             uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_CLOSE_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_CLOSE_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CLOSE_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_close_reply), size);
 	if (held < 0)
@@ -674,9 +723,11 @@ IDL_FLATTEN int fs_file_close_reply_decode(const void *shared, size_t available,
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_CLOSE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_CLOSE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_close_reply_other(shared, available, buf, size, handles,
+		                                        handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_CLOSE_REPLY_MAX_BYTES);
@@ -694,8 +745,7 @@ IDL_FLATTEN int fs_file_close_reply_decode(const void *shared, size_t available,
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_close_reply_other(shared, available, buf, size, handles, handle_count,
-	                                        out);
+	return check_fs_file_close_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -831,7 +881,8 @@ static int decode_fs_file_read_request_other(const void *shared, size_t availabl
                                              uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_READ_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_READ_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_read_request), size);
 	if (held < 0)
@@ -848,9 +899,11 @@ IDL_FLATTEN int fs_file_read_request_decode(const void *shared, size_t available
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_READ_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_READ_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_read_request_other(shared, available, buf, size, handles,
+		                                         handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_READ_REQUEST_MAX_BYTES);
@@ -870,8 +923,7 @@ IDL_FLATTEN int fs_file_read_request_decode(const void *shared, size_t available
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_read_request_other(shared, available, buf, size, handles,
-	                                         handle_count, out);
+	return check_fs_file_read_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:120: File.read reply */
@@ -988,17 +1040,57 @@ IDL_FLATTEN int fs_file_read_reply_validate(void *frame, size_t size,
 	return check_fs_file_read_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_fs_file_read_reply_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(fs_file_read_reply), FS_FILE_READ_REPLY_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_read_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_read_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int fs_file_read_reply_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count, const fs_file_read_reply **out)
 {
 	if (buf_max < FS_FILE_READ_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READ_REPLY_MAX_BYTES,
-	                              (uint32_t)sizeof(fs_file_read_reply));
-	if (size < 0)
-		return (int)size;
-	return check_fs_file_read_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(fs_file_read_reply), FS_FILE_READ_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_fs_file_read_reply_other(shared, available, buf, size, handles,
+		                                       handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_read_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_read_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_read_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1153,6 +1245,22 @@ IDL_FLATTEN int fs_file_write_request_validate(void *frame, size_t size,
 	return check_fs_file_write_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_fs_file_write_request_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_write_request), FS_FILE_WRITE_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_write_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_write_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int fs_file_write_request_decode(const void *shared, size_t available, void *buf,
                                              size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
@@ -1160,11 +1268,39 @@ IDL_FLATTEN int fs_file_write_request_decode(const void *shared, size_t availabl
 {
 	if (buf_max < FS_FILE_WRITE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_WRITE_REQUEST_MAX_BYTES,
-	                              (uint32_t)sizeof(fs_file_write_request));
-	if (size < 0)
-		return (int)size;
-	return check_fs_file_write_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_write_request), FS_FILE_WRITE_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_fs_file_write_request_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_write_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_write_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_write_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:124: File.write reply */
@@ -1265,7 +1401,8 @@ static int decode_fs_file_write_reply_other(const void *shared, size_t available
                                             uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_WRITE_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_WRITE_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_write_reply), size);
 	if (held < 0)
@@ -1282,9 +1419,11 @@ IDL_FLATTEN int fs_file_write_reply_decode(const void *shared, size_t available,
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_WRITE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_WRITE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_write_reply_other(shared, available, buf, size, handles,
+		                                        handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_WRITE_REPLY_MAX_BYTES);
@@ -1302,8 +1441,7 @@ IDL_FLATTEN int fs_file_write_reply_decode(const void *shared, size_t available,
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_write_reply_other(shared, available, buf, size, handles, handle_count,
-	                                        out);
+	return check_fs_file_write_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1454,7 +1592,8 @@ static int decode_fs_file_read_shared_request_other(const void *shared, size_t a
                                                     uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_READ_SHARED_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_READ_SHARED_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_read_shared_request), size);
@@ -1474,9 +1613,11 @@ IDL_FLATTEN int fs_file_read_shared_request_decode(const void *shared, size_t av
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_READ_SHARED_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_READ_SHARED_REQUEST_MAX_BYTES;
+	if (!fits)
+		return decode_fs_file_read_shared_request_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES);
@@ -1501,8 +1642,7 @@ IDL_FLATTEN int fs_file_read_shared_request_decode(const void *shared, size_t av
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_read_shared_request_other(shared, available, buf, size, handles,
-	                                                handle_count, out);
+	return check_fs_file_read_shared_request_other(buf, size, handles, handle_count, out);
 }
 
 /* fs.idl:132: File.read_shared reply */
@@ -1607,7 +1747,8 @@ static int decode_fs_file_read_shared_reply_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_READ_SHARED_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_READ_SHARED_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            FS_FILE_READ_SHARED_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_read_shared_reply), size);
@@ -1626,9 +1767,11 @@ IDL_FLATTEN int fs_file_read_shared_reply_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_READ_SHARED_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_READ_SHARED_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_read_shared_reply_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_READ_SHARED_REPLY_MAX_BYTES);
@@ -1646,8 +1789,7 @@ IDL_FLATTEN int fs_file_read_shared_reply_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_read_shared_reply_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_fs_file_read_shared_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_read_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1799,7 +1941,8 @@ static int decode_fs_file_write_shared_request_other(const void *shared, size_t 
                                                      uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_write_shared_request), size);
@@ -1819,9 +1962,11 @@ IDL_FLATTEN int fs_file_write_shared_request_decode(const void *shared, size_t a
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES;
+	if (!fits)
+		return decode_fs_file_write_shared_request_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES);
@@ -1846,8 +1991,7 @@ IDL_FLATTEN int fs_file_write_shared_request_decode(const void *shared, size_t a
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_write_shared_request_other(shared, available, buf, size, handles,
-	                                                 handle_count, out);
+	return check_fs_file_write_shared_request_other(buf, size, handles, handle_count, out);
 }
 
 /* fs.idl:137: File.write_shared reply */
@@ -1952,7 +2096,8 @@ static int decode_fs_file_write_shared_reply_other(const void *shared, size_t av
                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_write_shared_reply), size);
@@ -1972,9 +2117,11 @@ IDL_FLATTEN int fs_file_write_shared_reply_decode(const void *shared, size_t ava
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_write_shared_reply_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES);
@@ -1992,8 +2139,7 @@ IDL_FLATTEN int fs_file_write_shared_reply_decode(const void *shared, size_t ava
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_write_shared_reply_other(shared, available, buf, size, handles,
-	                                               handle_count, out);
+	return check_fs_file_write_shared_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_write_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2126,7 +2272,8 @@ static int decode_fs_file_stat_request_other(const void *shared, size_t availabl
                                              uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_STAT_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_STAT_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_STAT_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_stat_request), size);
 	if (held < 0)
@@ -2143,9 +2290,11 @@ IDL_FLATTEN int fs_file_stat_request_decode(const void *shared, size_t available
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_STAT_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_STAT_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_stat_request_other(shared, available, buf, size, handles,
+		                                         handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_STAT_REQUEST_MAX_BYTES);
@@ -2165,8 +2314,7 @@ IDL_FLATTEN int fs_file_stat_request_decode(const void *shared, size_t available
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_stat_request_other(shared, available, buf, size, handles,
-	                                         handle_count, out);
+	return check_fs_file_stat_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:141: File.stat reply */
@@ -2274,7 +2422,8 @@ static int decode_fs_file_stat_reply_other(const void *shared, size_t available,
                                            uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_STAT_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_STAT_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_STAT_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_stat_reply), size);
 	if (held < 0)
@@ -2291,9 +2440,11 @@ IDL_FLATTEN int fs_file_stat_reply_decode(const void *shared, size_t available, 
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_STAT_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_STAT_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_stat_reply_other(shared, available, buf, size, handles,
+		                                       handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_STAT_REPLY_MAX_BYTES);
@@ -2313,8 +2464,7 @@ IDL_FLATTEN int fs_file_stat_reply_decode(const void *shared, size_t available, 
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_stat_reply_other(shared, available, buf, size, handles, handle_count,
-	                                       out);
+	return check_fs_file_stat_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_stat_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2480,7 +2630,8 @@ static int decode_fs_file_set_times_request_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_SET_TIMES_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_SET_TIMES_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            FS_FILE_SET_TIMES_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_set_times_request), size);
@@ -2499,9 +2650,11 @@ IDL_FLATTEN int fs_file_set_times_request_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_SET_TIMES_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_SET_TIMES_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_set_times_request_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES);
@@ -2521,8 +2674,7 @@ IDL_FLATTEN int fs_file_set_times_request_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_set_times_request_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_fs_file_set_times_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:145: File.set_times reply */
@@ -2623,7 +2775,8 @@ static int decode_fs_file_set_times_reply_other(const void *shared, size_t avail
                                                 uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_SET_TIMES_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_SET_TIMES_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, FS_FILE_SET_TIMES_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(fs_file_set_times_reply), size);
@@ -2642,9 +2795,11 @@ IDL_FLATTEN int fs_file_set_times_reply_decode(const void *shared, size_t availa
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_SET_TIMES_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_SET_TIMES_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_set_times_reply_other(shared, available, buf, size, handles,
+		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_SET_TIMES_REPLY_MAX_BYTES);
@@ -2662,8 +2817,7 @@ IDL_FLATTEN int fs_file_set_times_reply_decode(const void *shared, size_t availa
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_set_times_reply_other(shared, available, buf, size, handles,
-	                                            handle_count, out);
+	return check_fs_file_set_times_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_set_times_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2799,7 +2953,8 @@ static int decode_fs_file_truncate_request_other(const void *shared, size_t avai
                                                  uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_TRUNCATE_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_TRUNCATE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES,
 		                         (uint32_t)sizeof(fs_file_truncate_request), size);
@@ -2818,9 +2973,11 @@ IDL_FLATTEN int fs_file_truncate_request_decode(const void *shared, size_t avail
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_TRUNCATE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_TRUNCATE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_truncate_request_other(shared, available, buf, size, handles,
+		                                             handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES);
@@ -2840,8 +2997,7 @@ IDL_FLATTEN int fs_file_truncate_request_decode(const void *shared, size_t avail
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_truncate_request_other(shared, available, buf, size, handles,
-	                                             handle_count, out);
+	return check_fs_file_truncate_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:150: File.truncate reply */
@@ -2942,7 +3098,8 @@ static int decode_fs_file_truncate_reply_other(const void *shared, size_t availa
                                                uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_TRUNCATE_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_TRUNCATE_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, FS_FILE_TRUNCATE_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(fs_file_truncate_reply), size);
@@ -2961,9 +3118,11 @@ IDL_FLATTEN int fs_file_truncate_reply_decode(const void *shared, size_t availab
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_TRUNCATE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_TRUNCATE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_truncate_reply_other(shared, available, buf, size, handles,
+		                                           handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_TRUNCATE_REPLY_MAX_BYTES);
@@ -2981,8 +3140,7 @@ IDL_FLATTEN int fs_file_truncate_reply_decode(const void *shared, size_t availab
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_truncate_reply_other(shared, available, buf, size, handles,
-	                                           handle_count, out);
+	return check_fs_file_truncate_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_truncate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -3115,7 +3273,8 @@ static int decode_fs_file_sync_request_other(const void *shared, size_t availabl
                                              uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_SYNC_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_SYNC_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_SYNC_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_sync_request), size);
 	if (held < 0)
@@ -3132,9 +3291,11 @@ IDL_FLATTEN int fs_file_sync_request_decode(const void *shared, size_t available
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_SYNC_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_SYNC_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_sync_request_other(shared, available, buf, size, handles,
+		                                         handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_SYNC_REQUEST_MAX_BYTES);
@@ -3154,8 +3315,7 @@ IDL_FLATTEN int fs_file_sync_request_decode(const void *shared, size_t available
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_sync_request_other(shared, available, buf, size, handles,
-	                                         handle_count, out);
+	return check_fs_file_sync_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:153: File.sync reply */
@@ -3251,7 +3411,8 @@ static int decode_fs_file_sync_reply_other(const void *shared, size_t available,
                                            uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_SYNC_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_SYNC_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_SYNC_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_sync_reply), size);
 	if (held < 0)
@@ -3268,9 +3429,11 @@ IDL_FLATTEN int fs_file_sync_reply_decode(const void *shared, size_t available, 
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_SYNC_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_SYNC_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_sync_reply_other(shared, available, buf, size, handles,
+		                                       handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_SYNC_REPLY_MAX_BYTES);
@@ -3288,8 +3451,7 @@ IDL_FLATTEN int fs_file_sync_reply_decode(const void *shared, size_t available, 
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_sync_reply_other(shared, available, buf, size, handles, handle_count,
-	                                       out);
+	return check_fs_file_sync_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_sync_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -3424,7 +3586,8 @@ static int decode_fs_file_readdir_request_other(const void *shared, size_t avail
                                                 uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_READDIR_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_READDIR_REQUEST_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, FS_FILE_READDIR_REQUEST_MAX_BYTES,
 		                         (uint32_t)sizeof(fs_file_readdir_request), size);
@@ -3443,9 +3606,11 @@ IDL_FLATTEN int fs_file_readdir_request_decode(const void *shared, size_t availa
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_READDIR_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_READDIR_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_readdir_request_other(shared, available, buf, size, handles,
+		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_READDIR_REQUEST_MAX_BYTES);
@@ -3465,8 +3630,7 @@ IDL_FLATTEN int fs_file_readdir_request_decode(const void *shared, size_t availa
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_readdir_request_other(shared, available, buf, size, handles,
-	                                            handle_count, out);
+	return check_fs_file_readdir_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:159: File.readdir reply */
@@ -3606,6 +3770,22 @@ IDL_FLATTEN int fs_file_readdir_reply_validate(void *frame, size_t size,
 	return check_fs_file_readdir_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_fs_file_readdir_reply_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_readdir_reply), FS_FILE_READDIR_REPLY_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READDIR_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_readdir_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_readdir_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf,
                                              size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
@@ -3613,11 +3793,37 @@ IDL_FLATTEN int fs_file_readdir_reply_decode(const void *shared, size_t availabl
 {
 	if (buf_max < FS_FILE_READDIR_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_READDIR_REPLY_MAX_BYTES,
-	                              (uint32_t)sizeof(fs_file_readdir_reply));
-	if (size < 0)
-		return (int)size;
-	return check_fs_file_readdir_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_readdir_reply), FS_FILE_READDIR_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_fs_file_readdir_reply_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_readdir_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_readdir_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_readdir_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_readdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -3761,6 +3967,22 @@ IDL_FLATTEN int fs_file_mkdir_request_validate(void *frame, size_t size,
 	return check_fs_file_mkdir_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_fs_file_mkdir_request_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_mkdir_request), FS_FILE_MKDIR_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_MKDIR_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(fs_file_mkdir_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_mkdir_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf,
                                              size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
@@ -3768,11 +3990,39 @@ IDL_FLATTEN int fs_file_mkdir_request_decode(const void *shared, size_t availabl
 {
 	if (buf_max < FS_FILE_MKDIR_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_MKDIR_REQUEST_MAX_BYTES,
-	                              (uint32_t)sizeof(fs_file_mkdir_request));
-	if (size < 0)
-		return (int)size;
-	return check_fs_file_mkdir_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_mkdir_request), FS_FILE_MKDIR_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_fs_file_mkdir_request_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_mkdir_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_mkdir_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_mkdir_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:164: File.mkdir reply */
@@ -3870,7 +4120,8 @@ static int decode_fs_file_mkdir_reply_other(const void *shared, size_t available
                                             uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_MKDIR_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_MKDIR_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_MKDIR_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_mkdir_reply), size);
 	if (held < 0)
@@ -3887,9 +4138,11 @@ IDL_FLATTEN int fs_file_mkdir_reply_decode(const void *shared, size_t available,
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_MKDIR_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_MKDIR_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_mkdir_reply_other(shared, available, buf, size, handles,
+		                                        handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_MKDIR_REPLY_MAX_BYTES);
@@ -3907,8 +4160,7 @@ IDL_FLATTEN int fs_file_mkdir_reply_decode(const void *shared, size_t available,
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_mkdir_reply_other(shared, available, buf, size, handles, handle_count,
-	                                        out);
+	return check_fs_file_mkdir_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_mkdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -4050,6 +4302,23 @@ IDL_FLATTEN int fs_file_unlink_request_validate(void *frame, size_t size,
 	return check_fs_file_unlink_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_fs_file_unlink_request_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_unlink_request), FS_FILE_UNLINK_REQUEST_MAX_BYTES);
+	if (!fits)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, FS_FILE_UNLINK_REQUEST_MAX_BYTES,
+		                         (uint32_t)sizeof(fs_file_unlink_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_unlink_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf,
                                               size_t buf_max, const idl_typed_handle *handles,
                                               uint32_t handle_count,
@@ -4057,11 +4326,39 @@ IDL_FLATTEN int fs_file_unlink_request_decode(const void *shared, size_t availab
 {
 	if (buf_max < FS_FILE_UNLINK_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_UNLINK_REQUEST_MAX_BYTES,
-	                              (uint32_t)sizeof(fs_file_unlink_request));
-	if (size < 0)
-		return (int)size;
-	return check_fs_file_unlink_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_unlink_request), FS_FILE_UNLINK_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_fs_file_unlink_request_other(shared, available, buf, size, handles,
+		                                           handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_unlink_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_unlink_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_unlink_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:167: File.unlink reply */
@@ -4160,7 +4457,8 @@ static int decode_fs_file_unlink_reply_other(const void *shared, size_t availabl
                                              uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_UNLINK_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_UNLINK_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_UNLINK_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_unlink_reply), size);
 	if (held < 0)
@@ -4177,9 +4475,11 @@ IDL_FLATTEN int fs_file_unlink_reply_decode(const void *shared, size_t available
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_UNLINK_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_UNLINK_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_unlink_reply_other(shared, available, buf, size, handles,
+		                                         handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_UNLINK_REPLY_MAX_BYTES);
@@ -4197,8 +4497,7 @@ IDL_FLATTEN int fs_file_unlink_reply_decode(const void *shared, size_t available
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_unlink_reply_other(shared, available, buf, size, handles,
-	                                         handle_count, out);
+	return check_fs_file_unlink_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_unlink_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -4347,6 +4646,23 @@ IDL_FLATTEN int fs_file_rename_request_validate(void *frame, size_t size,
 	return check_fs_file_rename_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_fs_file_rename_request_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_rename_request), FS_FILE_RENAME_REQUEST_MAX_BYTES);
+	if (!fits)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, FS_FILE_RENAME_REQUEST_MAX_BYTES,
+		                         (uint32_t)sizeof(fs_file_rename_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_fs_file_rename_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int fs_file_rename_request_decode(const void *shared, size_t available, void *buf,
                                               size_t buf_max, const idl_typed_handle *handles,
                                               uint32_t handle_count,
@@ -4354,11 +4670,39 @@ IDL_FLATTEN int fs_file_rename_request_decode(const void *shared, size_t availab
 {
 	if (buf_max < FS_FILE_RENAME_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, FS_FILE_RENAME_REQUEST_MAX_BYTES,
-	                              (uint32_t)sizeof(fs_file_rename_request));
-	if (size < 0)
-		return (int)size;
-	return check_fs_file_rename_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_rename_request), FS_FILE_RENAME_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_fs_file_rename_request_other(shared, available, buf, size, handles,
+		                                           handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_rename_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_fs_file_rename_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_fs_file_rename_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:170: File.rename reply */
@@ -4457,7 +4801,8 @@ static int decode_fs_file_rename_reply_other(const void *shared, size_t availabl
                                              uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_RENAME_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_RENAME_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_RENAME_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_rename_reply), size);
 	if (held < 0)
@@ -4474,9 +4819,11 @@ IDL_FLATTEN int fs_file_rename_reply_decode(const void *shared, size_t available
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_RENAME_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_RENAME_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_rename_reply_other(shared, available, buf, size, handles,
+		                                         handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_RENAME_REPLY_MAX_BYTES);
@@ -4494,8 +4841,7 @@ IDL_FLATTEN int fs_file_rename_reply_decode(const void *shared, size_t available
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_rename_reply_other(shared, available, buf, size, handles,
-	                                         handle_count, out);
+	return check_fs_file_rename_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_rename_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -4638,7 +4984,8 @@ static int decode_fs_file_advise_request_other(const void *shared, size_t availa
                                                uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_ADVISE_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_ADVISE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, FS_FILE_ADVISE_REQUEST_MAX_BYTES,
 		                         (uint32_t)sizeof(fs_file_advise_request), size);
@@ -4657,9 +5004,11 @@ IDL_FLATTEN int fs_file_advise_request_decode(const void *shared, size_t availab
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_ADVISE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_ADVISE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_advise_request_other(shared, available, buf, size, handles,
+		                                           handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_ADVISE_REQUEST_MAX_BYTES);
@@ -4679,8 +5028,7 @@ IDL_FLATTEN int fs_file_advise_request_decode(const void *shared, size_t availab
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_advise_request_other(shared, available, buf, size, handles,
-	                                           handle_count, out);
+	return check_fs_file_advise_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:178: File.watch request */
@@ -4787,7 +5135,8 @@ static int decode_fs_file_watch_request_other(const void *shared, size_t availab
                                               uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_WATCH_REQUEST_MAX_BYTES)
+	bool fits = size == FS_FILE_WATCH_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WATCH_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_watch_request), size);
 	if (held < 0)
@@ -4805,9 +5154,11 @@ IDL_FLATTEN int fs_file_watch_request_decode(const void *shared, size_t availabl
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_WATCH_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_WATCH_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_watch_request_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_WATCH_REQUEST_MAX_BYTES);
@@ -4827,8 +5178,7 @@ IDL_FLATTEN int fs_file_watch_request_decode(const void *shared, size_t availabl
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_watch_request_other(shared, available, buf, size, handles,
-	                                          handle_count, out);
+	return check_fs_file_watch_request_other(buf, size, NULL, 0, out);
 }
 
 /* fs.idl:178: File.watch reply */
@@ -4926,7 +5276,8 @@ static int decode_fs_file_watch_reply_other(const void *shared, size_t available
                                             uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_WATCH_REPLY_MAX_BYTES)
+	bool fits = size == FS_FILE_WATCH_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WATCH_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_watch_reply), size);
 	if (held < 0)
@@ -4943,9 +5294,11 @@ IDL_FLATTEN int fs_file_watch_reply_decode(const void *shared, size_t available,
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_WATCH_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_WATCH_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_watch_reply_other(shared, available, buf, size, handles,
+		                                        handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_WATCH_REPLY_MAX_BYTES);
@@ -4963,8 +5316,7 @@ IDL_FLATTEN int fs_file_watch_reply_decode(const void *shared, size_t available,
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_watch_reply_other(shared, available, buf, size, handles, handle_count,
-	                                        out);
+	return check_fs_file_watch_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_watch_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -5100,7 +5452,8 @@ static int decode_fs_file_changed_event_other(const void *shared, size_t availab
                                               uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != FS_FILE_CHANGED_EVENT_MAX_BYTES)
+	bool fits = size == FS_FILE_CHANGED_EVENT_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CHANGED_EVENT_MAX_BYTES,
 		                            (uint32_t)sizeof(fs_file_changed_event), size);
 	if (held < 0)
@@ -5118,9 +5471,11 @@ IDL_FLATTEN int fs_file_changed_event_decode(const void *shared, size_t availabl
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != FS_FILE_CHANGED_EVENT_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == FS_FILE_CHANGED_EVENT_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_fs_file_changed_event_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, FS_FILE_CHANGED_EVENT_MAX_BYTES);
@@ -5140,8 +5495,7 @@ IDL_FLATTEN int fs_file_changed_event_decode(const void *shared, size_t availabl
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_fs_file_changed_event_other(shared, available, buf, size, handles,
-	                                          handle_count, out);
+	return check_fs_file_changed_event_other(buf, size, NULL, 0, out);
 }
 
 static int send_fs_file_open_request(idl_endpoint *ep, const fs_file_open_request *msg,

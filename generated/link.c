@@ -123,7 +123,8 @@ static int decode_link_ethernet_info_request_other(const void *shared, size_t av
                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != LINK_ETHERNET_INFO_REQUEST_MAX_BYTES)
+	bool fits = size == LINK_ETHERNET_INFO_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            LINK_ETHERNET_INFO_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(link_ethernet_info_request), size);
@@ -143,9 +144,11 @@ IDL_FLATTEN int link_ethernet_info_request_decode(const void *shared, size_t ava
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != LINK_ETHERNET_INFO_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == LINK_ETHERNET_INFO_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_link_ethernet_info_request_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, LINK_ETHERNET_INFO_REQUEST_MAX_BYTES);
@@ -165,8 +168,7 @@ IDL_FLATTEN int link_ethernet_info_request_decode(const void *shared, size_t ava
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_link_ethernet_info_request_other(shared, available, buf, size, handles,
-	                                               handle_count, out);
+	return check_link_ethernet_info_request_other(buf, size, NULL, 0, out);
 }
 
 /* link.idl:32: Ethernet.info reply */
@@ -283,7 +285,8 @@ static int decode_link_ethernet_info_reply_other(const void *shared, size_t avai
                                                  uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != LINK_ETHERNET_INFO_REPLY_MAX_BYTES)
+	bool fits = size == LINK_ETHERNET_INFO_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_INFO_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(link_ethernet_info_reply), size);
@@ -302,9 +305,11 @@ IDL_FLATTEN int link_ethernet_info_reply_decode(const void *shared, size_t avail
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != LINK_ETHERNET_INFO_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == LINK_ETHERNET_INFO_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_link_ethernet_info_reply_other(shared, available, buf, size, handles,
+		                                             handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, LINK_ETHERNET_INFO_REPLY_MAX_BYTES);
@@ -324,8 +329,7 @@ IDL_FLATTEN int link_ethernet_info_reply_decode(const void *shared, size_t avail
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_link_ethernet_info_reply_other(shared, available, buf, size, handles,
-	                                             handle_count, out);
+	return check_link_ethernet_info_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t link_ethernet_info_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -479,6 +483,24 @@ IDL_FLATTEN int link_ethernet_send_request_validate(void *frame, size_t size,
 	return check_link_ethernet_send_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_link_ethernet_send_request_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(link_ethernet_send_request),
+	                           LINK_ETHERNET_SEND_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            LINK_ETHERNET_SEND_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(link_ethernet_send_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_link_ethernet_send_request_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
 IDL_FLATTEN int link_ethernet_send_request_decode(const void *shared, size_t available, void *buf,
                                                   size_t buf_max, const idl_typed_handle *handles,
                                                   uint32_t handle_count,
@@ -486,11 +508,39 @@ IDL_FLATTEN int link_ethernet_send_request_decode(const void *shared, size_t ava
 {
 	if (buf_max < LINK_ETHERNET_SEND_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, LINK_ETHERNET_SEND_REQUEST_MAX_BYTES,
-	                              (uint32_t)sizeof(link_ethernet_send_request));
-	if (size < 0)
-		return (int)size;
-	return check_link_ethernet_send_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(link_ethernet_send_request),
+	                           LINK_ETHERNET_SEND_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_link_ethernet_send_request_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	link_ethernet_send_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_link_ethernet_send_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_link_ethernet_send_request_other(buf, size, NULL, 0, out);
 }
 
 /* link.idl:37: Ethernet.send reply */
@@ -592,7 +642,8 @@ static int decode_link_ethernet_send_reply_other(const void *shared, size_t avai
                                                  uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != LINK_ETHERNET_SEND_REPLY_MAX_BYTES)
+	bool fits = size == LINK_ETHERNET_SEND_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_SEND_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(link_ethernet_send_reply), size);
@@ -611,9 +662,11 @@ IDL_FLATTEN int link_ethernet_send_reply_decode(const void *shared, size_t avail
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != LINK_ETHERNET_SEND_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == LINK_ETHERNET_SEND_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_link_ethernet_send_reply_other(shared, available, buf, size, handles,
+		                                             handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, LINK_ETHERNET_SEND_REPLY_MAX_BYTES);
@@ -631,8 +684,7 @@ IDL_FLATTEN int link_ethernet_send_reply_decode(const void *shared, size_t avail
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_link_ethernet_send_reply_other(shared, available, buf, size, handles,
-	                                             handle_count, out);
+	return check_link_ethernet_send_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t link_ethernet_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -766,7 +818,8 @@ static int decode_link_ethernet_receive_request_other(const void *shared, size_t
                                                       uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES)
+	bool fits = size == LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(link_ethernet_receive_request), size);
@@ -787,9 +840,11 @@ IDL_FLATTEN int link_ethernet_receive_request_decode(const void *shared, size_t 
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_link_ethernet_receive_request_other(shared, available, buf, size,
+		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES);
@@ -809,8 +864,7 @@ IDL_FLATTEN int link_ethernet_receive_request_decode(const void *shared, size_t 
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_link_ethernet_receive_request_other(shared, available, buf, size, handles,
-	                                                  handle_count, out);
+	return check_link_ethernet_receive_request_other(buf, size, NULL, 0, out);
 }
 
 /* link.idl:43: Ethernet.receive reply */
@@ -933,6 +987,24 @@ IDL_FLATTEN int link_ethernet_receive_reply_validate(void *frame, size_t size,
 	return check_link_ethernet_receive_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_link_ethernet_receive_reply_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(link_ethernet_receive_reply),
+	                           LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(link_ethernet_receive_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_link_ethernet_receive_reply_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
 IDL_FLATTEN int link_ethernet_receive_reply_decode(const void *shared, size_t available, void *buf,
                                                    size_t buf_max, const idl_typed_handle *handles,
                                                    uint32_t handle_count,
@@ -940,11 +1012,37 @@ IDL_FLATTEN int link_ethernet_receive_reply_decode(const void *shared, size_t av
 {
 	if (buf_max < LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES,
-	                              (uint32_t)sizeof(link_ethernet_receive_reply));
-	if (size < 0)
-		return (int)size;
-	return check_link_ethernet_receive_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(link_ethernet_receive_reply),
+	                           LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_link_ethernet_receive_reply_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	link_ethernet_receive_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_link_ethernet_receive_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_link_ethernet_receive_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t link_ethernet_receive_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -1080,7 +1178,8 @@ static int decode_link_ethernet_counters_request_other(const void *shared, size_
                                                        uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES)
+	bool fits = size == LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(link_ethernet_counters_request), size);
@@ -1101,9 +1200,11 @@ IDL_FLATTEN int link_ethernet_counters_request_decode(const void *shared, size_t
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_link_ethernet_counters_request_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES);
@@ -1123,8 +1224,7 @@ IDL_FLATTEN int link_ethernet_counters_request_decode(const void *shared, size_t
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_link_ethernet_counters_request_other(shared, available, buf, size, handles,
-	                                                   handle_count, out);
+	return check_link_ethernet_counters_request_other(buf, size, NULL, 0, out);
 }
 
 /* link.idl:46: Ethernet.counters reply */
@@ -1227,7 +1327,8 @@ static int decode_link_ethernet_counters_reply_other(const void *shared, size_t 
                                                      uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES)
+	bool fits = size == LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(link_ethernet_counters_reply), size);
@@ -1247,9 +1348,11 @@ IDL_FLATTEN int link_ethernet_counters_reply_decode(const void *shared, size_t a
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_link_ethernet_counters_reply_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES);
@@ -1267,8 +1370,7 @@ IDL_FLATTEN int link_ethernet_counters_reply_decode(const void *shared, size_t a
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_link_ethernet_counters_reply_other(shared, available, buf, size, handles,
-	                                                 handle_count, out);
+	return check_link_ethernet_counters_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t link_ethernet_counters_error_encode(uint64_t txid, sys_errno error, void *out,

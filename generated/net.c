@@ -344,7 +344,8 @@ static int decode_net_socket_open_request_other(const void *shared, size_t avail
                                                 uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_OPEN_REQUEST_MAX_BYTES)
+	bool fits = size == NET_SOCKET_OPEN_REQUEST_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_OPEN_REQUEST_MAX_BYTES,
 		                         (uint32_t)sizeof(net_socket_open_request), size);
@@ -363,9 +364,11 @@ IDL_FLATTEN int net_socket_open_request_decode(const void *shared, size_t availa
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_OPEN_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_OPEN_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_open_request_other(shared, available, buf, size, handles,
+		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_OPEN_REQUEST_MAX_BYTES);
@@ -385,8 +388,7 @@ IDL_FLATTEN int net_socket_open_request_decode(const void *shared, size_t availa
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_open_request_other(shared, available, buf, size, handles,
-	                                            handle_count, out);
+	return check_net_socket_open_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:92: Socket.open reply */
@@ -489,7 +491,8 @@ static int decode_net_socket_open_reply_other(const void *shared, size_t availab
                                               uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_OPEN_REPLY_MAX_BYTES)
+	bool fits = size == NET_SOCKET_OPEN_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_OPEN_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_open_reply), size);
 	if (held < 0)
@@ -507,9 +510,11 @@ IDL_FLATTEN int net_socket_open_reply_decode(const void *shared, size_t availabl
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_OPEN_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_OPEN_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_open_reply_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_OPEN_REPLY_MAX_BYTES);
@@ -527,8 +532,7 @@ IDL_FLATTEN int net_socket_open_reply_decode(const void *shared, size_t availabl
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_open_reply_other(shared, available, buf, size, handles,
-	                                          handle_count, out);
+	return check_net_socket_open_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -672,7 +676,8 @@ static int decode_net_socket_bind_request_other(const void *shared, size_t avail
                                                 uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_BIND_REQUEST_MAX_BYTES)
+	bool fits = size == NET_SOCKET_BIND_REQUEST_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_BIND_REQUEST_MAX_BYTES,
 		                         (uint32_t)sizeof(net_socket_bind_request), size);
@@ -691,9 +696,11 @@ IDL_FLATTEN int net_socket_bind_request_decode(const void *shared, size_t availa
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_BIND_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_BIND_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_bind_request_other(shared, available, buf, size, handles,
+		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_BIND_REQUEST_MAX_BYTES);
@@ -715,8 +722,7 @@ IDL_FLATTEN int net_socket_bind_request_decode(const void *shared, size_t availa
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_bind_request_other(shared, available, buf, size, handles,
-	                                            handle_count, out);
+	return check_net_socket_bind_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:95: Socket.bind reply */
@@ -816,7 +822,8 @@ static int decode_net_socket_bind_reply_other(const void *shared, size_t availab
                                               uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_BIND_REPLY_MAX_BYTES)
+	bool fits = size == NET_SOCKET_BIND_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_BIND_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_bind_reply), size);
 	if (held < 0)
@@ -834,9 +841,11 @@ IDL_FLATTEN int net_socket_bind_reply_decode(const void *shared, size_t availabl
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_BIND_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_BIND_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_bind_reply_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_BIND_REPLY_MAX_BYTES);
@@ -854,8 +863,7 @@ IDL_FLATTEN int net_socket_bind_reply_decode(const void *shared, size_t availabl
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_bind_reply_other(shared, available, buf, size, handles,
-	                                          handle_count, out);
+	return check_net_socket_bind_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_bind_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -993,7 +1001,8 @@ static int decode_net_socket_local_address_request_other(const void *shared, siz
                                                          uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES)
+	bool fits = size == NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES,
 		    (uint32_t)sizeof(net_socket_local_address_request), size);
@@ -1014,9 +1023,11 @@ net_socket_local_address_request_decode(const void *shared, size_t available, vo
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_local_address_request_other(shared, available, buf, size,
+		                                                     handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES);
@@ -1036,8 +1047,7 @@ net_socket_local_address_request_decode(const void *shared, size_t available, vo
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_local_address_request_other(shared, available, buf, size, handles,
-	                                                     handle_count, out);
+	return check_net_socket_local_address_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:98: Socket.local_address reply */
@@ -1156,7 +1166,8 @@ static int decode_net_socket_local_address_reply_other(const void *shared, size_
                                                        uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES)
+	bool fits = size == NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_local_address_reply), size);
@@ -1177,9 +1188,11 @@ IDL_FLATTEN int net_socket_local_address_reply_decode(const void *shared, size_t
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_local_address_reply_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES);
@@ -1199,8 +1212,7 @@ IDL_FLATTEN int net_socket_local_address_reply_decode(const void *shared, size_t
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_local_address_reply_other(shared, available, buf, size, handles,
-	                                                   handle_count, out);
+	return check_net_socket_local_address_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_local_address_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -1346,7 +1358,8 @@ static int decode_net_socket_connect_request_other(const void *shared, size_t av
                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_CONNECT_REQUEST_MAX_BYTES)
+	bool fits = size == NET_SOCKET_CONNECT_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_SOCKET_CONNECT_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_connect_request), size);
@@ -1366,9 +1379,11 @@ IDL_FLATTEN int net_socket_connect_request_decode(const void *shared, size_t ava
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_CONNECT_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_CONNECT_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_connect_request_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES);
@@ -1390,8 +1405,7 @@ IDL_FLATTEN int net_socket_connect_request_decode(const void *shared, size_t ava
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_connect_request_other(shared, available, buf, size, handles,
-	                                               handle_count, out);
+	return check_net_socket_connect_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:102: Socket.connect reply */
@@ -1493,7 +1507,8 @@ static int decode_net_socket_connect_reply_other(const void *shared, size_t avai
                                                  uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_CONNECT_REPLY_MAX_BYTES)
+	bool fits = size == NET_SOCKET_CONNECT_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CONNECT_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(net_socket_connect_reply), size);
@@ -1512,9 +1527,11 @@ IDL_FLATTEN int net_socket_connect_reply_decode(const void *shared, size_t avail
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_CONNECT_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_CONNECT_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_connect_reply_other(shared, available, buf, size, handles,
+		                                             handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_CONNECT_REPLY_MAX_BYTES);
@@ -1532,8 +1549,7 @@ IDL_FLATTEN int net_socket_connect_reply_decode(const void *shared, size_t avail
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_connect_reply_other(shared, available, buf, size, handles,
-	                                             handle_count, out);
+	return check_net_socket_connect_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_connect_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1666,7 +1682,8 @@ static int decode_net_socket_listen_request_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_LISTEN_REQUEST_MAX_BYTES)
+	bool fits = size == NET_SOCKET_LISTEN_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_SOCKET_LISTEN_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_listen_request), size);
@@ -1685,9 +1702,11 @@ IDL_FLATTEN int net_socket_listen_request_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_LISTEN_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_LISTEN_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_listen_request_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES);
@@ -1707,8 +1726,7 @@ IDL_FLATTEN int net_socket_listen_request_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_listen_request_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_net_socket_listen_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:106: Socket.listen reply */
@@ -1809,7 +1827,8 @@ static int decode_net_socket_listen_reply_other(const void *shared, size_t avail
                                                 uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_LISTEN_REPLY_MAX_BYTES)
+	bool fits = size == NET_SOCKET_LISTEN_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LISTEN_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(net_socket_listen_reply), size);
@@ -1828,9 +1847,11 @@ IDL_FLATTEN int net_socket_listen_reply_decode(const void *shared, size_t availa
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_LISTEN_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_LISTEN_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_listen_reply_other(shared, available, buf, size, handles,
+		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_LISTEN_REPLY_MAX_BYTES);
@@ -1848,8 +1869,7 @@ IDL_FLATTEN int net_socket_listen_reply_decode(const void *shared, size_t availa
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_listen_reply_other(shared, available, buf, size, handles,
-	                                            handle_count, out);
+	return check_net_socket_listen_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_listen_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1985,7 +2005,8 @@ static int decode_net_socket_accept_request_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES)
+	bool fits = size == NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_accept_request), size);
@@ -2004,9 +2025,11 @@ IDL_FLATTEN int net_socket_accept_request_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_accept_request_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES);
@@ -2026,8 +2049,7 @@ IDL_FLATTEN int net_socket_accept_request_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_accept_request_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_net_socket_accept_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:110: Socket.accept reply */
@@ -2140,7 +2162,8 @@ static int decode_net_socket_accept_reply_other(const void *shared, size_t avail
                                                 uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_ACCEPT_REPLY_MAX_BYTES)
+	bool fits = size == NET_SOCKET_ACCEPT_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(net_socket_accept_reply), size);
@@ -2159,9 +2182,11 @@ IDL_FLATTEN int net_socket_accept_reply_decode(const void *shared, size_t availa
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_ACCEPT_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_ACCEPT_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_accept_reply_other(shared, available, buf, size, handles,
+		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES);
@@ -2181,8 +2206,7 @@ IDL_FLATTEN int net_socket_accept_reply_decode(const void *shared, size_t availa
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_accept_reply_other(shared, available, buf, size, handles,
-	                                            handle_count, out);
+	return check_net_socket_accept_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_accept_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2343,6 +2367,24 @@ IDL_FLATTEN int net_socket_send_to_request_validate(void *frame, size_t size,
 	return check_net_socket_send_to_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_net_socket_send_to_request_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_send_to_request),
+	                           NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_send_to_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_send_to_request_other(buf, (size_t)held, handles, handle_count,
+	                                              out);
+}
+
 IDL_FLATTEN int net_socket_send_to_request_decode(const void *shared, size_t available, void *buf,
                                                   size_t buf_max, const idl_typed_handle *handles,
                                                   uint32_t handle_count,
@@ -2350,11 +2392,39 @@ IDL_FLATTEN int net_socket_send_to_request_decode(const void *shared, size_t ava
 {
 	if (buf_max < NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES,
-	                              (uint32_t)sizeof(net_socket_send_to_request));
-	if (size < 0)
-		return (int)size;
-	return check_net_socket_send_to_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_send_to_request),
+	                           NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_net_socket_send_to_request_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_send_to_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_send_to_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_send_to_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:113: Socket.send_to reply */
@@ -2459,7 +2529,8 @@ static int decode_net_socket_send_to_reply_other(const void *shared, size_t avai
                                                  uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_SEND_TO_REPLY_MAX_BYTES)
+	bool fits = size == NET_SOCKET_SEND_TO_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(net_socket_send_to_reply), size);
@@ -2478,9 +2549,11 @@ IDL_FLATTEN int net_socket_send_to_reply_decode(const void *shared, size_t avail
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_SEND_TO_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_SEND_TO_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_send_to_reply_other(shared, available, buf, size, handles,
+		                                             handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES);
@@ -2498,8 +2571,7 @@ IDL_FLATTEN int net_socket_send_to_reply_decode(const void *shared, size_t avail
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_send_to_reply_other(shared, available, buf, size, handles,
-	                                             handle_count, out);
+	return check_net_socket_send_to_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_send_to_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2634,7 +2706,8 @@ static int decode_net_socket_receive_from_request_other(const void *shared, size
                                                         uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES)
+	bool fits = size == NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES,
 		    (uint32_t)sizeof(net_socket_receive_from_request), size);
@@ -2655,9 +2728,11 @@ IDL_FLATTEN int net_socket_receive_from_request_decode(const void *shared, size_
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_receive_from_request_other(shared, available, buf, size,
+		                                                    handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES);
@@ -2677,8 +2752,7 @@ IDL_FLATTEN int net_socket_receive_from_request_decode(const void *shared, size_
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_receive_from_request_other(shared, available, buf, size, handles,
-	                                                    handle_count, out);
+	return check_net_socket_receive_from_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:117: Socket.receive_from reply */
@@ -2811,6 +2885,25 @@ IDL_FLATTEN int net_socket_receive_from_reply_validate(void *frame, size_t size,
 	return check_net_socket_receive_from_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_net_socket_receive_from_reply_other(const void *shared, size_t available,
+                                                      void *buf, uint32_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_from_reply),
+	                           NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_socket_receive_from_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_receive_from_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                 out);
+}
+
 IDL_FLATTEN int net_socket_receive_from_reply_decode(const void *shared, size_t available,
                                                      void *buf, size_t buf_max,
                                                      const idl_typed_handle *handles,
@@ -2819,12 +2912,37 @@ IDL_FLATTEN int net_socket_receive_from_reply_decode(const void *shared, size_t 
 {
 	if (buf_max < NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES,
-	                   (uint32_t)sizeof(net_socket_receive_from_reply));
-	if (size < 0)
-		return (int)size;
-	return check_net_socket_receive_from_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_from_reply),
+	                           NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_net_socket_receive_from_reply_other(shared, available, buf, size,
+		                                                  handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_receive_from_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_receive_from_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_receive_from_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_receive_from_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -2981,6 +3099,23 @@ IDL_FLATTEN int net_socket_send_request_validate(void *frame, size_t size,
 	return check_net_socket_send_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_net_socket_send_request_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_send_request),
+	                           NET_SOCKET_SEND_REQUEST_MAX_BYTES);
+	if (!fits)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_REQUEST_MAX_BYTES,
+		                         (uint32_t)sizeof(net_socket_send_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_send_request_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int net_socket_send_request_decode(const void *shared, size_t available, void *buf,
                                                size_t buf_max, const idl_typed_handle *handles,
                                                uint32_t handle_count,
@@ -2988,11 +3123,39 @@ IDL_FLATTEN int net_socket_send_request_decode(const void *shared, size_t availa
 {
 	if (buf_max < NET_SOCKET_SEND_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_SEND_REQUEST_MAX_BYTES,
-	                              (uint32_t)sizeof(net_socket_send_request));
-	if (size < 0)
-		return (int)size;
-	return check_net_socket_send_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_send_request),
+	                           NET_SOCKET_SEND_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_net_socket_send_request_other(shared, available, buf, size, handles,
+		                                            handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_send_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_send_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_send_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:122: Socket.send reply */
@@ -3095,7 +3258,8 @@ static int decode_net_socket_send_reply_other(const void *shared, size_t availab
                                               uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_SEND_REPLY_MAX_BYTES)
+	bool fits = size == NET_SOCKET_SEND_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_send_reply), size);
 	if (held < 0)
@@ -3113,9 +3277,11 @@ IDL_FLATTEN int net_socket_send_reply_decode(const void *shared, size_t availabl
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_SEND_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_SEND_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_send_reply_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_SEND_REPLY_MAX_BYTES);
@@ -3133,8 +3299,7 @@ IDL_FLATTEN int net_socket_send_reply_decode(const void *shared, size_t availabl
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_send_reply_other(shared, available, buf, size, handles,
-	                                          handle_count, out);
+	return check_net_socket_send_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -3267,7 +3432,8 @@ static int decode_net_socket_receive_request_other(const void *shared, size_t av
                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES)
+	bool fits = size == NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_receive_request), size);
@@ -3287,9 +3453,11 @@ IDL_FLATTEN int net_socket_receive_request_decode(const void *shared, size_t ava
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_receive_request_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES);
@@ -3309,8 +3477,7 @@ IDL_FLATTEN int net_socket_receive_request_decode(const void *shared, size_t ava
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_receive_request_other(shared, available, buf, size, handles,
-	                                               handle_count, out);
+	return check_net_socket_receive_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:126: Socket.receive reply */
@@ -3433,6 +3600,23 @@ IDL_FLATTEN int net_socket_receive_reply_validate(void *frame, size_t size,
 	return check_net_socket_receive_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_net_socket_receive_reply_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_reply),
+	                           NET_SOCKET_RECEIVE_REPLY_MAX_BYTES);
+	if (!fits)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(net_socket_receive_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_socket_receive_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf,
                                                 size_t buf_max, const idl_typed_handle *handles,
                                                 uint32_t handle_count,
@@ -3440,11 +3624,37 @@ IDL_FLATTEN int net_socket_receive_reply_decode(const void *shared, size_t avail
 {
 	if (buf_max < NET_SOCKET_RECEIVE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES,
-	                              (uint32_t)sizeof(net_socket_receive_reply));
-	if (size < 0)
-		return (int)size;
-	return check_net_socket_receive_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_reply),
+	                           NET_SOCKET_RECEIVE_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_net_socket_receive_reply_other(shared, available, buf, size, handles,
+		                                             handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_receive_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_socket_receive_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_socket_receive_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_receive_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -3585,7 +3795,8 @@ static int decode_net_socket_shutdown_request_other(const void *shared, size_t a
                                                     uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES)
+	bool fits = size == NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_shutdown_request), size);
@@ -3605,9 +3816,11 @@ IDL_FLATTEN int net_socket_shutdown_request_decode(const void *shared, size_t av
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_shutdown_request_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES);
@@ -3627,8 +3840,7 @@ IDL_FLATTEN int net_socket_shutdown_request_decode(const void *shared, size_t av
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_shutdown_request_other(shared, available, buf, size, handles,
-	                                                handle_count, out);
+	return check_net_socket_shutdown_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:129: Socket.shutdown reply */
@@ -3730,7 +3942,8 @@ static int decode_net_socket_shutdown_reply_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES)
+	bool fits = size == NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_shutdown_reply), size);
@@ -3749,9 +3962,11 @@ IDL_FLATTEN int net_socket_shutdown_reply_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_shutdown_reply_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES);
@@ -3769,8 +3984,7 @@ IDL_FLATTEN int net_socket_shutdown_reply_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_shutdown_reply_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_net_socket_shutdown_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_shutdown_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -3906,7 +4120,8 @@ static int decode_net_socket_close_request_other(const void *shared, size_t avai
                                                  uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_CLOSE_REQUEST_MAX_BYTES)
+	bool fits = size == NET_SOCKET_CLOSE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES,
 		                         (uint32_t)sizeof(net_socket_close_request), size);
@@ -3925,9 +4140,11 @@ IDL_FLATTEN int net_socket_close_request_decode(const void *shared, size_t avail
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_CLOSE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_CLOSE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_close_request_other(shared, available, buf, size, handles,
+		                                             handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES);
@@ -3947,8 +4164,7 @@ IDL_FLATTEN int net_socket_close_request_decode(const void *shared, size_t avail
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_close_request_other(shared, available, buf, size, handles,
-	                                             handle_count, out);
+	return check_net_socket_close_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:132: Socket.close reply */
@@ -4049,7 +4265,8 @@ static int decode_net_socket_close_reply_other(const void *shared, size_t availa
                                                uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_CLOSE_REPLY_MAX_BYTES)
+	bool fits = size == NET_SOCKET_CLOSE_REPLY_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CLOSE_REPLY_MAX_BYTES,
 		                         (uint32_t)sizeof(net_socket_close_reply), size);
@@ -4068,9 +4285,11 @@ IDL_FLATTEN int net_socket_close_reply_decode(const void *shared, size_t availab
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_CLOSE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_CLOSE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_close_reply_other(shared, available, buf, size, handles,
+		                                           handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_CLOSE_REPLY_MAX_BYTES);
@@ -4088,8 +4307,7 @@ IDL_FLATTEN int net_socket_close_reply_decode(const void *shared, size_t availab
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_close_reply_other(shared, available, buf, size, handles,
-	                                           handle_count, out);
+	return check_net_socket_close_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -4225,7 +4443,8 @@ static int decode_net_socket_readable_event_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_READABLE_EVENT_MAX_BYTES)
+	bool fits = size == NET_SOCKET_READABLE_EVENT_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_SOCKET_READABLE_EVENT_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_readable_event), size);
@@ -4244,9 +4463,11 @@ IDL_FLATTEN int net_socket_readable_event_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_READABLE_EVENT_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_READABLE_EVENT_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_readable_event_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_READABLE_EVENT_MAX_BYTES);
@@ -4266,8 +4487,7 @@ IDL_FLATTEN int net_socket_readable_event_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_readable_event_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_net_socket_readable_event_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:139: Socket.writable event */
@@ -4374,7 +4594,8 @@ static int decode_net_socket_writable_event_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_SOCKET_WRITABLE_EVENT_MAX_BYTES)
+	bool fits = size == NET_SOCKET_WRITABLE_EVENT_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_SOCKET_WRITABLE_EVENT_MAX_BYTES,
 		                            (uint32_t)sizeof(net_socket_writable_event), size);
@@ -4393,9 +4614,11 @@ IDL_FLATTEN int net_socket_writable_event_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_SOCKET_WRITABLE_EVENT_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_SOCKET_WRITABLE_EVENT_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_socket_writable_event_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES);
@@ -4415,8 +4638,7 @@ IDL_FLATTEN int net_socket_writable_event_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_socket_writable_event_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_net_socket_writable_event_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:184: Config.list_interfaces request */
@@ -4522,7 +4744,8 @@ static int decode_net_config_list_interfaces_request_other(const void *shared, s
                                                            uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES)
+	bool fits = size == NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES,
 		    (uint32_t)sizeof(net_config_list_interfaces_request), size);
@@ -4543,9 +4766,11 @@ net_config_list_interfaces_request_decode(const void *shared, size_t available, 
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_list_interfaces_request_other(shared, available, buf, size,
+		                                                       handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES);
@@ -4565,8 +4790,7 @@ net_config_list_interfaces_request_decode(const void *shared, size_t available, 
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_list_interfaces_request_other(shared, available, buf, size,
-	                                                       handles, handle_count, out);
+	return check_net_config_list_interfaces_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:184: Config.list_interfaces reply */
@@ -4704,6 +4928,25 @@ IDL_FLATTEN int net_config_list_interfaces_reply_validate(void *frame, size_t si
 	return check_net_config_list_interfaces_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_net_config_list_interfaces_reply_other(const void *shared, size_t available,
+                                                         void *buf, uint32_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(net_config_list_interfaces_reply),
+	                           NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES,
+		    (uint32_t)sizeof(net_config_list_interfaces_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_list_interfaces_reply_other(buf, (size_t)held, handles,
+	                                                    handle_count, out);
+}
+
 IDL_FLATTEN int
 net_config_list_interfaces_reply_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
@@ -4712,13 +4955,37 @@ net_config_list_interfaces_reply_decode(const void *shared, size_t available, vo
 {
 	if (buf_max < NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES,
-	                   (uint32_t)sizeof(net_config_list_interfaces_reply));
-	if (size < 0)
-		return (int)size;
-	return check_net_config_list_interfaces_reply(buf, (size_t)size, handles, handle_count,
-	                                              out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(net_config_list_interfaces_reply),
+	                           NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_net_config_list_interfaces_reply_other(shared, available, buf, size,
+		                                                     handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_config_list_interfaces_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_config_list_interfaces_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_list_interfaces_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_list_interfaces_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -4869,7 +5136,8 @@ static int decode_net_config_add_address_request_other(const void *shared, size_
                                                        uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES)
+	bool fits = size == NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(net_config_add_address_request), size);
@@ -4890,9 +5158,11 @@ IDL_FLATTEN int net_config_add_address_request_decode(const void *shared, size_t
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_add_address_request_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES);
@@ -4914,8 +5184,7 @@ IDL_FLATTEN int net_config_add_address_request_decode(const void *shared, size_t
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_add_address_request_other(shared, available, buf, size, handles,
-	                                                   handle_count, out);
+	return check_net_config_add_address_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:187: Config.add_address reply */
@@ -5018,7 +5287,8 @@ static int decode_net_config_add_address_reply_other(const void *shared, size_t 
                                                      uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES)
+	bool fits = size == NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(net_config_add_address_reply), size);
@@ -5038,9 +5308,11 @@ IDL_FLATTEN int net_config_add_address_reply_decode(const void *shared, size_t a
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_add_address_reply_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES);
@@ -5058,8 +5330,7 @@ IDL_FLATTEN int net_config_add_address_reply_decode(const void *shared, size_t a
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_add_address_reply_other(shared, available, buf, size, handles,
-	                                                 handle_count, out);
+	return check_net_config_add_address_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_add_address_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -5210,7 +5481,8 @@ static int decode_net_config_remove_address_request_other(const void *shared, si
                                                           uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES)
+	bool fits = size == NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES,
 		    (uint32_t)sizeof(net_config_remove_address_request), size);
@@ -5231,9 +5503,11 @@ net_config_remove_address_request_decode(const void *shared, size_t available, v
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_remove_address_request_other(shared, available, buf, size,
+		                                                      handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES);
@@ -5255,8 +5529,7 @@ net_config_remove_address_request_decode(const void *shared, size_t available, v
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_remove_address_request_other(shared, available, buf, size, handles,
-	                                                      handle_count, out);
+	return check_net_config_remove_address_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:190: Config.remove_address reply */
@@ -5360,7 +5633,8 @@ static int decode_net_config_remove_address_reply_other(const void *shared, size
                                                         uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES)
+	bool fits = size == NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES,
 		    (uint32_t)sizeof(net_config_remove_address_reply), size);
@@ -5381,9 +5655,11 @@ IDL_FLATTEN int net_config_remove_address_reply_decode(const void *shared, size_
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_remove_address_reply_other(shared, available, buf, size,
+		                                                    handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES);
@@ -5401,8 +5677,7 @@ IDL_FLATTEN int net_config_remove_address_reply_decode(const void *shared, size_
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_remove_address_reply_other(shared, available, buf, size, handles,
-	                                                    handle_count, out);
+	return check_net_config_remove_address_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_remove_address_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -5563,7 +5838,8 @@ static int decode_net_config_set_gateway_request_other(const void *shared, size_
                                                        uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES)
+	bool fits = size == NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(net_config_set_gateway_request), size);
@@ -5584,9 +5860,11 @@ IDL_FLATTEN int net_config_set_gateway_request_decode(const void *shared, size_t
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_set_gateway_request_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES);
@@ -5608,8 +5886,7 @@ IDL_FLATTEN int net_config_set_gateway_request_decode(const void *shared, size_t
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_set_gateway_request_other(shared, available, buf, size, handles,
-	                                                   handle_count, out);
+	return check_net_config_set_gateway_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:193: Config.set_gateway reply */
@@ -5712,7 +5989,8 @@ static int decode_net_config_set_gateway_reply_other(const void *shared, size_t 
                                                      uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES)
+	bool fits = size == NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(net_config_set_gateway_reply), size);
@@ -5732,9 +6010,11 @@ IDL_FLATTEN int net_config_set_gateway_reply_decode(const void *shared, size_t a
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_set_gateway_reply_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES);
@@ -5752,8 +6032,7 @@ IDL_FLATTEN int net_config_set_gateway_reply_decode(const void *shared, size_t a
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_set_gateway_reply_other(shared, available, buf, size, handles,
-	                                                 handle_count, out);
+	return check_net_config_set_gateway_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_set_gateway_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -5893,7 +6172,8 @@ static int decode_net_config_set_flags_request_other(const void *shared, size_t 
                                                      uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES)
+	bool fits = size == NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(net_config_set_flags_request), size);
@@ -5913,9 +6193,11 @@ IDL_FLATTEN int net_config_set_flags_request_decode(const void *shared, size_t a
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_set_flags_request_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES);
@@ -5935,8 +6217,7 @@ IDL_FLATTEN int net_config_set_flags_request_decode(const void *shared, size_t a
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_set_flags_request_other(shared, available, buf, size, handles,
-	                                                 handle_count, out);
+	return check_net_config_set_flags_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:196: Config.set_flags reply */
@@ -6038,7 +6319,8 @@ static int decode_net_config_set_flags_reply_other(const void *shared, size_t av
                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES)
+	bool fits = size == NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(net_config_set_flags_reply), size);
@@ -6058,9 +6340,11 @@ IDL_FLATTEN int net_config_set_flags_reply_decode(const void *shared, size_t ava
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_set_flags_reply_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES);
@@ -6078,8 +6362,7 @@ IDL_FLATTEN int net_config_set_flags_reply_decode(const void *shared, size_t ava
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_set_flags_reply_other(shared, available, buf, size, handles,
-	                                               handle_count, out);
+	return check_net_config_set_flags_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -6216,7 +6499,8 @@ static int decode_net_config_statistics_request_other(const void *shared, size_t
                                                       uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES)
+	bool fits = size == NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(net_config_statistics_request), size);
@@ -6237,9 +6521,11 @@ IDL_FLATTEN int net_config_statistics_request_decode(const void *shared, size_t 
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_statistics_request_other(shared, available, buf, size,
+		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES);
@@ -6259,8 +6545,7 @@ IDL_FLATTEN int net_config_statistics_request_decode(const void *shared, size_t 
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_statistics_request_other(shared, available, buf, size, handles,
-	                                                  handle_count, out);
+	return check_net_config_statistics_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:199: Config.statistics reply */
@@ -6362,7 +6647,8 @@ static int decode_net_config_statistics_reply_other(const void *shared, size_t a
                                                     uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_STATISTICS_REPLY_MAX_BYTES)
+	bool fits = size == NET_CONFIG_STATISTICS_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            NET_CONFIG_STATISTICS_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(net_config_statistics_reply), size);
@@ -6382,9 +6668,11 @@ IDL_FLATTEN int net_config_statistics_reply_decode(const void *shared, size_t av
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_STATISTICS_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_STATISTICS_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_statistics_reply_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES);
@@ -6402,8 +6690,7 @@ IDL_FLATTEN int net_config_statistics_reply_decode(const void *shared, size_t av
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_statistics_reply_other(shared, available, buf, size, handles,
-	                                                handle_count, out);
+	return check_net_config_statistics_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_statistics_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -6539,7 +6826,8 @@ static int decode_net_config_list_sockets_request_other(const void *shared, size
                                                         uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES)
+	bool fits = size == NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES,
 		    (uint32_t)sizeof(net_config_list_sockets_request), size);
@@ -6560,9 +6848,11 @@ IDL_FLATTEN int net_config_list_sockets_request_decode(const void *shared, size_
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_list_sockets_request_other(shared, available, buf, size,
+		                                                    handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES);
@@ -6582,8 +6872,7 @@ IDL_FLATTEN int net_config_list_sockets_request_decode(const void *shared, size_
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_list_sockets_request_other(shared, available, buf, size, handles,
-	                                                    handle_count, out);
+	return check_net_config_list_sockets_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:202: Config.list_sockets reply */
@@ -6719,6 +7008,25 @@ IDL_FLATTEN int net_config_list_sockets_reply_validate(void *frame, size_t size,
 	return check_net_config_list_sockets_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_net_config_list_sockets_reply_other(const void *shared, size_t available,
+                                                      void *buf, uint32_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(net_config_list_sockets_reply),
+	                           NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(net_config_list_sockets_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_net_config_list_sockets_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                 out);
+}
+
 IDL_FLATTEN int net_config_list_sockets_reply_decode(const void *shared, size_t available,
                                                      void *buf, size_t buf_max,
                                                      const idl_typed_handle *handles,
@@ -6727,12 +7035,37 @@ IDL_FLATTEN int net_config_list_sockets_reply_decode(const void *shared, size_t 
 {
 	if (buf_max < NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES,
-	                   (uint32_t)sizeof(net_config_list_sockets_reply));
-	if (size < 0)
-		return (int)size;
-	return check_net_config_list_sockets_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(net_config_list_sockets_reply),
+	                           NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_net_config_list_sockets_reply_other(shared, available, buf, size,
+		                                                  handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_config_list_sockets_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_net_config_list_sockets_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_net_config_list_sockets_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_list_sockets_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -6870,7 +7203,8 @@ static int decode_net_config_interfaces_changed_event_other(const void *shared, 
                                                             uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES)
+	bool fits = size == NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES,
 		    (uint32_t)sizeof(net_config_interfaces_changed_event), size);
@@ -6891,9 +7225,11 @@ net_config_interfaces_changed_event_decode(const void *shared, size_t available,
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_net_config_interfaces_changed_event_other(
+		    shared, available, buf, size, handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES);
@@ -6913,8 +7249,7 @@ net_config_interfaces_changed_event_decode(const void *shared, size_t available,
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_net_config_interfaces_changed_event_other(shared, available, buf, size,
-	                                                        handles, handle_count, out);
+	return check_net_config_interfaces_changed_event_other(buf, size, NULL, 0, out);
 }
 
 static int send_net_socket_open_request(idl_endpoint *ep, const net_socket_open_request *msg,

@@ -342,7 +342,8 @@ static int decode_pci_bus_enumerate_request_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES)
+	bool fits = size == PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_enumerate_request), size);
@@ -361,9 +362,11 @@ IDL_FLATTEN int pci_bus_enumerate_request_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_enumerate_request_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES);
@@ -383,8 +386,7 @@ IDL_FLATTEN int pci_bus_enumerate_request_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_enumerate_request_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_pci_bus_enumerate_request_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:128: Bus.enumerate reply */
@@ -525,6 +527,23 @@ IDL_FLATTEN int pci_bus_enumerate_reply_validate(void *frame, size_t size,
 	return check_pci_bus_enumerate_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_pci_bus_enumerate_reply_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(pci_bus_enumerate_reply),
+	                           PCI_BUS_ENUMERATE_REPLY_MAX_BYTES);
+	if (!fits)
+		held =
+		    idl_frame_copy_sized(shared, available, buf, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES,
+		                         (uint32_t)sizeof(pci_bus_enumerate_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_enumerate_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *buf,
                                                size_t buf_max, const idl_typed_handle *handles,
                                                uint32_t handle_count,
@@ -532,11 +551,37 @@ IDL_FLATTEN int pci_bus_enumerate_reply_decode(const void *shared, size_t availa
 {
 	if (buf_max < PCI_BUS_ENUMERATE_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES,
-	                              (uint32_t)sizeof(pci_bus_enumerate_reply));
-	if (size < 0)
-		return (int)size;
-	return check_pci_bus_enumerate_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(pci_bus_enumerate_reply),
+	                           PCI_BUS_ENUMERATE_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_enumerate_reply_other(shared, available, buf, size, handles,
+		                                            handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_enumerate_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_enumerate_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_enumerate_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t pci_bus_enumerate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -681,7 +726,8 @@ static int decode_pci_bus_find_request_other(const void *shared, size_t availabl
                                              uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_FIND_REQUEST_MAX_BYTES)
+	bool fits = size == PCI_BUS_FIND_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_FIND_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_find_request), size);
 	if (held < 0)
@@ -698,9 +744,11 @@ IDL_FLATTEN int pci_bus_find_request_decode(const void *shared, size_t available
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_FIND_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_FIND_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_find_request_other(shared, available, buf, size, handles,
+		                                         handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_FIND_REQUEST_MAX_BYTES);
@@ -722,8 +770,7 @@ IDL_FLATTEN int pci_bus_find_request_decode(const void *shared, size_t available
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_find_request_other(shared, available, buf, size, handles,
-	                                         handle_count, out);
+	return check_pci_bus_find_request_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:133: Bus.find reply */
@@ -853,17 +900,57 @@ IDL_FLATTEN int pci_bus_find_reply_validate(void *frame, size_t size,
 	return check_pci_bus_find_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_pci_bus_find_reply_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(pci_bus_find_reply), PCI_BUS_FIND_REPLY_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_FIND_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_find_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_find_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count, const pci_bus_find_reply **out)
 {
 	if (buf_max < PCI_BUS_FIND_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_FIND_REPLY_MAX_BYTES,
-	                              (uint32_t)sizeof(pci_bus_find_reply));
-	if (size < 0)
-		return (int)size;
-	return check_pci_bus_find_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(pci_bus_find_reply), PCI_BUS_FIND_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_find_reply_other(shared, available, buf, size, handles,
+		                                       handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_find_reply *p = buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_pci_bus_find_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_find_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t pci_bus_find_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1016,7 +1103,8 @@ static int decode_pci_bus_config_read_request_other(const void *shared, size_t a
                                                     uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES)
+	bool fits = size == PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_config_read_request), size);
@@ -1036,9 +1124,11 @@ IDL_FLATTEN int pci_bus_config_read_request_decode(const void *shared, size_t av
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_config_read_request_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES);
@@ -1060,8 +1150,7 @@ IDL_FLATTEN int pci_bus_config_read_request_decode(const void *shared, size_t av
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_config_read_request_other(shared, available, buf, size, handles,
-	                                                handle_count, out);
+	return check_pci_bus_config_read_request_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:142: Bus.config_read reply */
@@ -1166,7 +1255,8 @@ static int decode_pci_bus_config_read_reply_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES)
+	bool fits = size == PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_config_read_reply), size);
@@ -1185,9 +1275,11 @@ IDL_FLATTEN int pci_bus_config_read_reply_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_config_read_reply_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES);
@@ -1205,8 +1297,7 @@ IDL_FLATTEN int pci_bus_config_read_reply_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_config_read_reply_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_pci_bus_config_read_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t pci_bus_config_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1360,7 +1451,8 @@ static int decode_pci_bus_config_write_request_other(const void *shared, size_t 
                                                      uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES)
+	bool fits = size == PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_config_write_request), size);
@@ -1380,9 +1472,11 @@ IDL_FLATTEN int pci_bus_config_write_request_decode(const void *shared, size_t a
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_config_write_request_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES);
@@ -1404,8 +1498,7 @@ IDL_FLATTEN int pci_bus_config_write_request_decode(const void *shared, size_t a
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_config_write_request_other(shared, available, buf, size, handles,
-	                                                 handle_count, out);
+	return check_pci_bus_config_write_request_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:147: Bus.config_write reply */
@@ -1507,7 +1600,8 @@ static int decode_pci_bus_config_write_reply_other(const void *shared, size_t av
                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES)
+	bool fits = size == PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_config_write_reply), size);
@@ -1527,9 +1621,11 @@ IDL_FLATTEN int pci_bus_config_write_reply_decode(const void *shared, size_t ava
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_config_write_reply_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES);
@@ -1547,8 +1643,7 @@ IDL_FLATTEN int pci_bus_config_write_reply_decode(const void *shared, size_t ava
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_config_write_reply_other(shared, available, buf, size, handles,
-	                                               handle_count, out);
+	return check_pci_bus_config_write_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t pci_bus_config_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -1706,7 +1801,8 @@ static int decode_pci_bus_set_command_request_other(const void *shared, size_t a
                                                     uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES)
+	bool fits = size == PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_set_command_request), size);
@@ -1726,9 +1822,11 @@ IDL_FLATTEN int pci_bus_set_command_request_decode(const void *shared, size_t av
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_set_command_request_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES);
@@ -1750,8 +1848,7 @@ IDL_FLATTEN int pci_bus_set_command_request_decode(const void *shared, size_t av
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_set_command_request_other(shared, available, buf, size, handles,
-	                                                handle_count, out);
+	return check_pci_bus_set_command_request_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:151: Bus.set_command reply */
@@ -1861,7 +1958,8 @@ static int decode_pci_bus_set_command_reply_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES)
+	bool fits = size == PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_set_command_reply), size);
@@ -1880,9 +1978,11 @@ IDL_FLATTEN int pci_bus_set_command_reply_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_set_command_reply_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES);
@@ -1900,8 +2000,7 @@ IDL_FLATTEN int pci_bus_set_command_reply_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_set_command_reply_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_pci_bus_set_command_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t pci_bus_set_command_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2047,7 +2146,8 @@ static int decode_pci_bus_claim_request_other(const void *shared, size_t availab
                                               uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_CLAIM_REQUEST_MAX_BYTES)
+	bool fits = size == PCI_BUS_CLAIM_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_CLAIM_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_claim_request), size);
 	if (held < 0)
@@ -2065,9 +2165,11 @@ IDL_FLATTEN int pci_bus_claim_request_decode(const void *shared, size_t availabl
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_CLAIM_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_CLAIM_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_claim_request_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_CLAIM_REQUEST_MAX_BYTES);
@@ -2089,8 +2191,7 @@ IDL_FLATTEN int pci_bus_claim_request_decode(const void *shared, size_t availabl
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_claim_request_other(shared, available, buf, size, handles,
-	                                          handle_count, out);
+	return check_pci_bus_claim_request_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:163: Bus.claim reply */
@@ -2279,17 +2380,60 @@ IDL_FLATTEN int pci_bus_claim_reply_validate(void *frame, size_t size,
 	return check_pci_bus_claim_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_pci_bus_claim_reply_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits =
+	    idl_frame_fits(size, sizeof(pci_bus_claim_reply), PCI_BUS_CLAIM_REPLY_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(pci_bus_claim_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_pci_bus_claim_reply_other(buf, (size_t)held, handles, handle_count, out);
+}
+
 IDL_FLATTEN int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf,
                                            size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count, const pci_bus_claim_reply **out)
 {
 	if (buf_max < PCI_BUS_CLAIM_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES,
-	                              (uint32_t)sizeof(pci_bus_claim_reply));
-	if (size < 0)
-		return (int)size;
-	return check_pci_bus_claim_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(pci_bus_claim_reply), PCI_BUS_CLAIM_REPLY_MAX_BYTES);
+	if (!fits)
+		return decode_pci_bus_claim_reply_other(shared, available, buf, size, handles,
+		                                        handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_claim_reply *p = buf;
+	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_pci_bus_claim_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_pci_bus_claim_reply_other(buf, size, handles, handle_count, out);
 }
 
 int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2436,7 +2580,8 @@ static int decode_pci_bus_release_request_other(const void *shared, size_t avail
                                                 uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_RELEASE_REQUEST_MAX_BYTES)
+	bool fits = size == PCI_BUS_RELEASE_REQUEST_MAX_BYTES;
+	if (!fits)
 		held =
 		    idl_frame_copy_sized(shared, available, buf, PCI_BUS_RELEASE_REQUEST_MAX_BYTES,
 		                         (uint32_t)sizeof(pci_bus_release_request), size);
@@ -2455,9 +2600,11 @@ IDL_FLATTEN int pci_bus_release_request_decode(const void *shared, size_t availa
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_RELEASE_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_RELEASE_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_release_request_other(shared, available, buf, size, handles,
+		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_RELEASE_REQUEST_MAX_BYTES);
@@ -2479,8 +2626,7 @@ IDL_FLATTEN int pci_bus_release_request_decode(const void *shared, size_t availa
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_release_request_other(shared, available, buf, size, handles,
-	                                            handle_count, out);
+	return check_pci_bus_release_request_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:173: Bus.release reply */
@@ -2580,7 +2726,8 @@ static int decode_pci_bus_release_reply_other(const void *shared, size_t availab
                                               uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_RELEASE_REPLY_MAX_BYTES)
+	bool fits = size == PCI_BUS_RELEASE_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_RELEASE_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_release_reply), size);
 	if (held < 0)
@@ -2598,9 +2745,11 @@ IDL_FLATTEN int pci_bus_release_reply_decode(const void *shared, size_t availabl
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_RELEASE_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_RELEASE_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_release_reply_other(shared, available, buf, size, handles,
+		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_RELEASE_REPLY_MAX_BYTES);
@@ -2618,8 +2767,7 @@ IDL_FLATTEN int pci_bus_release_reply_decode(const void *shared, size_t availabl
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_release_reply_other(shared, available, buf, size, handles,
-	                                          handle_count, out);
+	return check_pci_bus_release_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t pci_bus_release_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -2764,7 +2912,8 @@ static int decode_pci_bus_device_added_event_other(const void *shared, size_t av
                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES)
+	bool fits = size == PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_device_added_event), size);
@@ -2784,9 +2933,11 @@ IDL_FLATTEN int pci_bus_device_added_event_decode(const void *shared, size_t ava
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_device_added_event_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES);
@@ -2808,8 +2959,7 @@ IDL_FLATTEN int pci_bus_device_added_event_decode(const void *shared, size_t ava
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_device_added_event_other(shared, available, buf, size, handles,
-	                                               handle_count, out);
+	return check_pci_bus_device_added_event_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:180: Bus.device_removed event */
@@ -2929,7 +3079,8 @@ static int decode_pci_bus_device_removed_event_other(const void *shared, size_t 
                                                      uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES)
+	bool fits = size == PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES,
 		                            (uint32_t)sizeof(pci_bus_device_removed_event), size);
@@ -2949,9 +3100,11 @@ IDL_FLATTEN int pci_bus_device_removed_event_decode(const void *shared, size_t a
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_pci_bus_device_removed_event_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES);
@@ -2973,8 +3126,7 @@ IDL_FLATTEN int pci_bus_device_removed_event_decode(const void *shared, size_t a
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_pci_bus_device_removed_event_other(shared, available, buf, size, handles,
-	                                                 handle_count, out);
+	return check_pci_bus_device_removed_event_other(buf, size, NULL, 0, out);
 }
 
 static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumerate_request *msg,

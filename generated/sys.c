@@ -170,6 +170,24 @@ IDL_FLATTEN int sys_services_lookup_request_validate(void *frame, size_t size,
 	return check_sys_services_lookup_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_sys_services_lookup_request_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_lookup_request),
+	                           SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(sys_services_lookup_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_services_lookup_request_other(buf, (size_t)held, handles, handle_count,
+	                                               out);
+}
+
 IDL_FLATTEN int sys_services_lookup_request_decode(const void *shared, size_t available, void *buf,
                                                    size_t buf_max, const idl_typed_handle *handles,
                                                    uint32_t handle_count,
@@ -177,11 +195,39 @@ IDL_FLATTEN int sys_services_lookup_request_decode(const void *shared, size_t av
 {
 	if (buf_max < SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size = idl_frame_copy(shared, available, buf, SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES,
-	                              (uint32_t)sizeof(sys_services_lookup_request));
-	if (size < 0)
-		return (int)size;
-	return check_sys_services_lookup_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_lookup_request),
+	                           SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_sys_services_lookup_request_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_services_lookup_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_sys_services_lookup_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_lookup_request_other(buf, size, NULL, 0, out);
 }
 
 /* sys.idl:72: Services.lookup reply */
@@ -301,7 +347,8 @@ static int decode_sys_services_lookup_reply_other(const void *shared, size_t ava
                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES)
+	bool fits = size == SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(sys_services_lookup_reply), size);
@@ -320,9 +367,11 @@ IDL_FLATTEN int sys_services_lookup_reply_decode(const void *shared, size_t avai
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES;
+	if (!fits)
+		return decode_sys_services_lookup_reply_other(shared, available, buf, size, handles,
+		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES);
@@ -345,8 +394,7 @@ IDL_FLATTEN int sys_services_lookup_reply_decode(const void *shared, size_t avai
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_sys_services_lookup_reply_other(shared, available, buf, size, handles,
-	                                              handle_count, out);
+	return check_sys_services_lookup_reply_other(buf, size, handles, handle_count, out);
 }
 
 int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -502,6 +550,25 @@ IDL_FLATTEN int sys_services_publish_request_validate(void *frame, size_t size,
 	return check_sys_services_publish_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_sys_services_publish_request_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_publish_request),
+	                           SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(sys_services_publish_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_services_publish_request_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
 IDL_FLATTEN int sys_services_publish_request_decode(const void *shared, size_t available, void *buf,
                                                     size_t buf_max, const idl_typed_handle *handles,
                                                     uint32_t handle_count,
@@ -509,12 +576,42 @@ IDL_FLATTEN int sys_services_publish_request_decode(const void *shared, size_t a
 {
 	if (buf_max < SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES,
-	                   (uint32_t)sizeof(sys_services_publish_request));
-	if (size < 0)
-		return (int)size;
-	return check_sys_services_publish_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_publish_request),
+	                           SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES);
+	if (!fits)
+		return decode_sys_services_publish_request_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_services_publish_request *p = buf;
+	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_sys_services_publish_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_publish_request_other(buf, size, handles, handle_count, out);
 }
 
 /* sys.idl:77: Services.publish reply */
@@ -616,7 +713,8 @@ static int decode_sys_services_publish_reply_other(const void *shared, size_t av
                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES)
+	bool fits = size == SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(sys_services_publish_reply), size);
@@ -636,9 +734,11 @@ IDL_FLATTEN int sys_services_publish_reply_decode(const void *shared, size_t ava
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_sys_services_publish_reply_other(shared, available, buf, size,
+		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES);
@@ -656,8 +756,7 @@ IDL_FLATTEN int sys_services_publish_reply_decode(const void *shared, size_t ava
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_sys_services_publish_reply_other(shared, available, buf, size, handles,
-	                                               handle_count, out);
+	return check_sys_services_publish_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
@@ -800,6 +899,25 @@ IDL_FLATTEN int sys_services_withdraw_request_validate(void *frame, size_t size,
 	return check_sys_services_withdraw_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_sys_services_withdraw_request_other(const void *shared, size_t available,
+                                                      void *buf, uint32_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_withdraw_request),
+	                           SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(sys_services_withdraw_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_services_withdraw_request_other(buf, (size_t)held, handles, handle_count,
+	                                                 out);
+}
+
 IDL_FLATTEN int sys_services_withdraw_request_decode(const void *shared, size_t available,
                                                      void *buf, size_t buf_max,
                                                      const idl_typed_handle *handles,
@@ -808,12 +926,39 @@ IDL_FLATTEN int sys_services_withdraw_request_decode(const void *shared, size_t 
 {
 	if (buf_max < SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES,
-	                   (uint32_t)sizeof(sys_services_withdraw_request));
-	if (size < 0)
-		return (int)size;
-	return check_sys_services_withdraw_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_withdraw_request),
+	                           SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_sys_services_withdraw_request_other(shared, available, buf, size,
+		                                                  handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_services_withdraw_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_sys_services_withdraw_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_withdraw_request_other(buf, size, NULL, 0, out);
 }
 
 /* sys.idl:80: Services.withdraw reply */
@@ -915,7 +1060,8 @@ static int decode_sys_services_withdraw_reply_other(const void *shared, size_t a
                                                     uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES)
+	bool fits = size == SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(sys_services_withdraw_reply), size);
@@ -935,9 +1081,11 @@ IDL_FLATTEN int sys_services_withdraw_reply_decode(const void *shared, size_t av
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_sys_services_withdraw_reply_other(shared, available, buf, size,
+		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES);
@@ -955,8 +1103,7 @@ IDL_FLATTEN int sys_services_withdraw_reply_decode(const void *shared, size_t av
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_sys_services_withdraw_reply_other(shared, available, buf, size, handles,
-	                                                handle_count, out);
+	return check_sys_services_withdraw_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -1100,6 +1247,25 @@ IDL_FLATTEN int sys_services_published_event_validate(void *frame, size_t size,
 	return check_sys_services_published_event(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_sys_services_published_event_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_published_event),
+	                           SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES,
+		                            (uint32_t)sizeof(sys_services_published_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_services_published_event_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
 IDL_FLATTEN int sys_services_published_event_decode(const void *shared, size_t available, void *buf,
                                                     size_t buf_max, const idl_typed_handle *handles,
                                                     uint32_t handle_count,
@@ -1107,12 +1273,39 @@ IDL_FLATTEN int sys_services_published_event_decode(const void *shared, size_t a
 {
 	if (buf_max < SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES,
-	                   (uint32_t)sizeof(sys_services_published_event));
-	if (size < 0)
-		return (int)size;
-	return check_sys_services_published_event(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_published_event),
+	                           SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_sys_services_published_event_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_services_published_event *p = buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SERVICES_PUBLISHED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_sys_services_published_event(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_services_published_event_other(buf, size, NULL, 0, out);
 }
 
 /* sys.idl:94: Supervisor.restart request */
@@ -1227,6 +1420,25 @@ IDL_FLATTEN int sys_supervisor_restart_request_validate(void *frame, size_t size
 	return check_sys_supervisor_restart_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_sys_supervisor_restart_request_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(sys_supervisor_restart_request),
+	                           SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(sys_supervisor_restart_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_sys_supervisor_restart_request_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
 IDL_FLATTEN int sys_supervisor_restart_request_decode(const void *shared, size_t available,
                                                       void *buf, size_t buf_max,
                                                       const idl_typed_handle *handles,
@@ -1235,12 +1447,39 @@ IDL_FLATTEN int sys_supervisor_restart_request_decode(const void *shared, size_t
 {
 	if (buf_max < SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES,
-	                   (uint32_t)sizeof(sys_supervisor_restart_request));
-	if (size < 0)
-		return (int)size;
-	return check_sys_supervisor_restart_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(sys_supervisor_restart_request),
+	                           SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_sys_supervisor_restart_request_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_supervisor_restart_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_sys_supervisor_restart_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_sys_supervisor_restart_request_other(buf, size, NULL, 0, out);
 }
 
 /* sys.idl:94: Supervisor.restart reply */
@@ -1343,7 +1582,8 @@ static int decode_sys_supervisor_restart_reply_other(const void *shared, size_t 
                                                      uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES)
+	bool fits = size == SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(sys_supervisor_restart_reply), size);
@@ -1363,9 +1603,11 @@ IDL_FLATTEN int sys_supervisor_restart_reply_decode(const void *shared, size_t a
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_sys_supervisor_restart_reply_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES);
@@ -1383,8 +1625,7 @@ IDL_FLATTEN int sys_supervisor_restart_reply_decode(const void *shared, size_t a
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_sys_supervisor_restart_reply_other(shared, available, buf, size, handles,
-	                                                 handle_count, out);
+	return check_sys_supervisor_restart_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void *out,
@@ -1520,7 +1761,8 @@ static int decode_sys_listener_open_session_request_other(const void *shared, si
                                                           uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES)
+	bool fits = size == SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES,
 		    (uint32_t)sizeof(sys_listener_open_session_request), size);
@@ -1541,9 +1783,11 @@ sys_listener_open_session_request_decode(const void *shared, size_t available, v
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_sys_listener_open_session_request_other(shared, available, buf, size,
+		                                                      handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES);
@@ -1563,8 +1807,7 @@ sys_listener_open_session_request_decode(const void *shared, size_t available, v
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_sys_listener_open_session_request_other(shared, available, buf, size, handles,
-	                                                      handle_count, out);
+	return check_sys_listener_open_session_request_other(buf, size, NULL, 0, out);
 }
 
 /* sys.idl:106: Listener.open_session reply */
@@ -1686,7 +1929,8 @@ static int decode_sys_listener_open_session_reply_other(const void *shared, size
                                                         uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES)
+	bool fits = size == SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES,
 		    (uint32_t)sizeof(sys_listener_open_session_reply), size);
@@ -1707,9 +1951,11 @@ IDL_FLATTEN int sys_listener_open_session_reply_decode(const void *shared, size_
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES;
+	if (!fits)
+		return decode_sys_listener_open_session_reply_other(shared, available, buf, size,
+		                                                    handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES);
@@ -1732,8 +1978,7 @@ IDL_FLATTEN int sys_listener_open_session_reply_decode(const void *shared, size_
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_sys_listener_open_session_reply_other(shared, available, buf, size, handles,
-	                                                    handle_count, out);
+	return check_sys_listener_open_session_reply_other(buf, size, handles, handle_count, out);
 }
 
 int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, void *out,

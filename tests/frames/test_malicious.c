@@ -528,6 +528,40 @@ static void test_string(void **state)
 	EXPECT(fs_file_readdir_reply, n, IDL_E_STRING);
 }
 
+/*
+ * Every string length across the 16-byte pieces and the 8-byte tail the
+ * string check reads at once (idl_string_block_is), with every byte of the
+ * block broken in turn: a NUL in the text, no terminator, a nonzero
+ * padding byte. The verdict is compared with the rule read byte by byte.
+ * This file is built twice, with and without the SSE2 check.
+ */
+static void test_string_every_byte(void **state)
+{
+	(void)state;
+	for (uint32_t n = 0; n <= 70; n++) {
+		uint32_t padded = (n + 1 + 7) & ~7u;
+		size_t size = open_frame(n);
+		assert_int_equal(size, 48 + padded);
+		EXPECT(fs_file_open_request, size, IDL_OK);
+		for (uint32_t i = 0; i < padded; i++) {
+			uint8_t *b = g_wire + 48 + i;
+			uint8_t was = *b;
+			*b = i < n ? 0 : 'x';
+			EXPECT(fs_file_open_request, size, i <= n ? IDL_E_STRING : IDL_E_PADDING);
+			*b = was;
+		}
+		/* The encoder refuses a NUL anywhere in the text. */
+		for (uint32_t i = 0; i < n; i++) {
+			fs_file_open_request in = {.flags = FS_OPEN_FLAGS_READ, .mode = 0600};
+			in.path = text(n);
+			g_text[i] = 0;
+			assert_int_equal(fs_file_open_request_encode(
+			                     &in, 5u, g_wire, sizeof(g_wire), g_hout, &g_hcount),
+			                 IDL_E_INVALID_ARGUMENT);
+		}
+	}
+}
+
 static void test_slot_reserved(void **state)
 {
 	(void)state;
@@ -1111,6 +1145,7 @@ int main(void)
 	    cmocka_unit_test(test_count),
 	    cmocka_unit_test(test_out_of_frame),
 	    cmocka_unit_test(test_string),
+	    cmocka_unit_test(test_string_every_byte),
 	    cmocka_unit_test(test_slot_reserved),
 	    cmocka_unit_test(test_enum),
 	    cmocka_unit_test(test_bits),

@@ -456,6 +456,25 @@ IDL_FLATTEN int test_shapes_gadget_put_request_validate(void *frame, size_t size
 	return check_test_shapes_gadget_put_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_test_shapes_gadget_put_request_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_put_request),
+	                           TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES,
+		                            (uint32_t)sizeof(test_shapes_gadget_put_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_test_shapes_gadget_put_request_other(buf, (size_t)held, handles, handle_count,
+	                                                  out);
+}
+
 IDL_FLATTEN int test_shapes_gadget_put_request_decode(const void *shared, size_t available,
                                                       void *buf, size_t buf_max,
                                                       const idl_typed_handle *handles,
@@ -464,12 +483,42 @@ IDL_FLATTEN int test_shapes_gadget_put_request_decode(const void *shared, size_t
 {
 	if (buf_max < TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES,
-	                   (uint32_t)sizeof(test_shapes_gadget_put_request));
-	if (size < 0)
-		return (int)size;
-	return check_test_shapes_gadget_put_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_put_request),
+	                           TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES);
+	if (!fits)
+		return decode_test_shapes_gadget_put_request_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	test_shapes_gadget_put_request *p = buf;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_put_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_put_request_other(buf, size, handles, handle_count, out);
 }
 
 /* shapes.idl:65: Gadget.put reply */
@@ -575,7 +624,8 @@ static int decode_test_shapes_gadget_put_reply_other(const void *shared, size_t 
                                                      uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES)
+	bool fits = size == TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(test_shapes_gadget_put_reply), size);
@@ -595,9 +645,11 @@ IDL_FLATTEN int test_shapes_gadget_put_reply_decode(const void *shared, size_t a
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_test_shapes_gadget_put_reply_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES);
@@ -615,8 +667,7 @@ IDL_FLATTEN int test_shapes_gadget_put_reply_decode(const void *shared, size_t a
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_test_shapes_gadget_put_reply_other(shared, available, buf, size, handles,
-	                                                 handle_count, out);
+	return check_test_shapes_gadget_put_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense error, void *out,
@@ -752,7 +803,8 @@ static int decode_test_shapes_gadget_get_request_other(const void *shared, size_
                                                        uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES)
+	bool fits = size == TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES,
 		                            (uint32_t)sizeof(test_shapes_gadget_get_request), size);
@@ -773,9 +825,11 @@ IDL_FLATTEN int test_shapes_gadget_get_request_decode(const void *shared, size_t
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_test_shapes_gadget_get_request_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES);
@@ -795,8 +849,7 @@ IDL_FLATTEN int test_shapes_gadget_get_request_decode(const void *shared, size_t
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_test_shapes_gadget_get_request_other(shared, available, buf, size, handles,
-	                                                   handle_count, out);
+	return check_test_shapes_gadget_get_request_other(buf, size, NULL, 0, out);
 }
 
 /* shapes.idl:67: Gadget.get reply */
@@ -911,6 +964,25 @@ IDL_FLATTEN int test_shapes_gadget_get_reply_validate(void *frame, size_t size,
 	return check_test_shapes_gadget_get_reply(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_test_shapes_gadget_get_reply_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_get_reply),
+	                           TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(shared, available, buf,
+		                            TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES,
+		                            (uint32_t)sizeof(test_shapes_gadget_get_reply), size);
+	if (held < 0)
+		return (int)held;
+	return check_test_shapes_gadget_get_reply_other(buf, (size_t)held, handles, handle_count,
+	                                                out);
+}
+
 IDL_FLATTEN int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, void *buf,
                                                     size_t buf_max, const idl_typed_handle *handles,
                                                     uint32_t handle_count,
@@ -918,12 +990,40 @@ IDL_FLATTEN int test_shapes_gadget_get_reply_decode(const void *shared, size_t a
 {
 	if (buf_max < TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES,
-	                   (uint32_t)sizeof(test_shapes_gadget_get_reply));
-	if (size < 0)
-		return (int)size;
-	return check_test_shapes_gadget_get_reply(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_get_reply),
+	                           TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES);
+	if (!fits)
+		return decode_test_shapes_gadget_get_reply_other(shared, available, buf, size,
+		                                                 handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	test_shapes_gadget_get_reply *p = buf;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_GET_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
+		goto other;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_get_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_get_reply_other(buf, size, handles, handle_count, out);
 }
 
 /* shapes.idl:68: Gadget.poke request */
@@ -1051,6 +1151,25 @@ IDL_FLATTEN int test_shapes_gadget_poke_request_validate(void *frame, size_t siz
 	return check_test_shapes_gadget_poke_request(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_test_shapes_gadget_poke_request_other(const void *shared, size_t available,
+                                                        void *buf, uint32_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_poke_request),
+	                           TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES,
+		    (uint32_t)sizeof(test_shapes_gadget_poke_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_test_shapes_gadget_poke_request_other(buf, (size_t)held, handles, handle_count,
+	                                                   out);
+}
+
 IDL_FLATTEN int test_shapes_gadget_poke_request_decode(const void *shared, size_t available,
                                                        void *buf, size_t buf_max,
                                                        const idl_typed_handle *handles,
@@ -1059,12 +1178,42 @@ IDL_FLATTEN int test_shapes_gadget_poke_request_decode(const void *shared, size_
 {
 	if (buf_max < TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES,
-	                   (uint32_t)sizeof(test_shapes_gadget_poke_request));
-	if (size < 0)
-		return (int)size;
-	return check_test_shapes_gadget_poke_request(buf, (size_t)size, handles, handle_count, out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_poke_request),
+	                           TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES);
+	if (!fits)
+		return decode_test_shapes_gadget_poke_request_other(shared, available, buf, size,
+		                                                    handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	test_shapes_gadget_poke_request *p = buf;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_POKE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	dec.handles = handles;
+	dec.handle_count = handle_count;
+	err = fields_test_shapes_gadget_poke_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.next_handle != handle_count)
+		return IDL_E_HANDLE_COUNT;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_poke_request_other(buf, size, handles, handle_count, out);
 }
 
 /* shapes.idl:70: Gadget.pair request */
@@ -1199,7 +1348,8 @@ static int decode_test_shapes_gadget_pair_request_other(const void *shared, size
                                                         uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES)
+	bool fits = size == TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(
 		    shared, available, buf, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES,
 		    (uint32_t)sizeof(test_shapes_gadget_pair_request), size);
@@ -1220,9 +1370,11 @@ IDL_FLATTEN int test_shapes_gadget_pair_request_decode(const void *shared, size_
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES;
+	if (!fits)
+		return decode_test_shapes_gadget_pair_request_other(shared, available, buf, size,
+		                                                    handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES);
@@ -1247,8 +1399,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_request_decode(const void *shared, size_
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_test_shapes_gadget_pair_request_other(shared, available, buf, size, handles,
-	                                                    handle_count, out);
+	return check_test_shapes_gadget_pair_request_other(buf, size, handles, handle_count, out);
 }
 
 /* shapes.idl:70: Gadget.pair reply */
@@ -1369,7 +1520,8 @@ static int decode_test_shapes_gadget_pair_reply_other(const void *shared, size_t
                                                       uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES)
+	bool fits = size == TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES,
 		                            (uint32_t)sizeof(test_shapes_gadget_pair_reply), size);
@@ -1390,9 +1542,11 @@ IDL_FLATTEN int test_shapes_gadget_pair_reply_decode(const void *shared, size_t 
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES;
+	if (!fits)
+		return decode_test_shapes_gadget_pair_reply_other(shared, available, buf, size,
+		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES);
@@ -1415,8 +1569,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_reply_decode(const void *shared, size_t 
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_test_shapes_gadget_pair_reply_other(shared, available, buf, size, handles,
-	                                                  handle_count, out);
+	return check_test_shapes_gadget_pair_reply_other(buf, size, handles, handle_count, out);
 }
 
 /* shapes.idl:71: Gadget.moved event */
@@ -1540,7 +1693,8 @@ static int decode_test_shapes_gadget_moved_event_other(const void *shared, size_
                                                        uint32_t handle_count, void *out)
 {
 	int64_t held = size;
-	if (size != TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES)
+	bool fits = size == TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES;
+	if (!fits)
 		held = idl_frame_copy_sized(shared, available, buf,
 		                            TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES,
 		                            (uint32_t)sizeof(test_shapes_gadget_moved_event), size);
@@ -1561,9 +1715,11 @@ IDL_FLATTEN int test_shapes_gadget_moved_event_decode(const void *shared, size_t
 	int64_t read = idl_frame_size_once(shared, available, buf);
 	if (read < 0)
 		return (int)read;
-	uint32_t size = (uint32_t)read;
-	if (size != TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES)
-		goto other;
+	size_t size = (uint32_t)read;
+	bool fits = size == TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES;
+	if (!fits)
+		return decode_test_shapes_gadget_moved_event_other(shared, available, buf, size,
+		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
 	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES);
@@ -1588,8 +1744,7 @@ IDL_FLATTEN int test_shapes_gadget_moved_event_decode(const void *shared, size_t
 	*out = p;
 	return IDL_OK;
 other:
-	return decode_test_shapes_gadget_moved_event_other(shared, available, buf, size, handles,
-	                                                   handle_count, out);
+	return check_test_shapes_gadget_moved_event_other(buf, size, handles, handle_count, out);
 }
 
 /* shapes.idl:77: Watcher.changed event */
@@ -1704,6 +1859,25 @@ IDL_FLATTEN int test_shapes_watcher_changed_event_validate(void *frame, size_t s
 	return check_test_shapes_watcher_changed_event(frame, size, handles, handle_count, &view);
 }
 
+IDL_COLD
+static int decode_test_shapes_watcher_changed_event_other(const void *shared, size_t available,
+                                                          void *buf, uint32_t size,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count, void *out)
+{
+	int64_t held = size;
+	bool fits = idl_frame_fits(size, sizeof(test_shapes_watcher_changed_event),
+	                           TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES);
+	if (!fits)
+		held = idl_frame_copy_sized(
+		    shared, available, buf, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES,
+		    (uint32_t)sizeof(test_shapes_watcher_changed_event), size);
+	if (held < 0)
+		return (int)held;
+	return check_test_shapes_watcher_changed_event_other(buf, (size_t)held, handles,
+	                                                     handle_count, out);
+}
+
 IDL_FLATTEN int
 test_shapes_watcher_changed_event_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
@@ -1712,13 +1886,39 @@ test_shapes_watcher_changed_event_decode(const void *shared, size_t available, v
 {
 	if (buf_max < TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES)
 		return IDL_E_BUFFER;
-	int64_t size =
-	    idl_frame_copy(shared, available, buf, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES,
-	                   (uint32_t)sizeof(test_shapes_watcher_changed_event));
-	if (size < 0)
-		return (int)size;
-	return check_test_shapes_watcher_changed_event(buf, (size_t)size, handles, handle_count,
-	                                               out);
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(test_shapes_watcher_changed_event),
+	                           TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES);
+	if (!fits || handle_count != 0)
+		return decode_test_shapes_watcher_changed_event_other(shared, available, buf, size,
+		                                                      handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	test_shapes_watcher_changed_event *p = buf;
+	(void)handles;
+	if (p->header.ordinal != TEST_SHAPES_WATCHER_CHANGED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	err = fields_test_shapes_watcher_changed_event(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_watcher_changed_event_other(buf, size, NULL, 0, out);
 }
 
 static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
