@@ -38,7 +38,9 @@
 #define IDLK_SYS_HANDLE_RECEIVE  24 /* (channel end, const uint32_t *words, count, int *handles) */
 #define IDLK_SYS_HANDLE_DUP      25 /* (handle) -> handle */
 #define IDLK_SYS_KILL            26 /* (process handle) */
-#define IDLK_SYSCALL_COUNT       27
+#define IDLK_SYS_CHAN_WATCH      27 /* (channel end, const struct idlk_chan_watch *) */
+#define IDLK_SYS_CHAN_KICK       28 /* (channel end) */
+#define IDLK_SYSCALL_COUNT       29
 
 /* wait()'s status of a process that kill ended. */
 #define IDLK_STATUS_KILLED 512
@@ -128,6 +130,21 @@ struct idlk_spawn {
 struct idlk_chan_notify {
 	uint32_t closed_offset[2];
 	uint32_t wake_offset[2];
+};
+
+/*
+ * What IDLK_SYS_CHAN_WATCH registers for the caller's end of a channel:
+ * two u32 words in the caller's own memory. From then on, each
+ * IDLK_SYS_CHAN_KICK by a holder of the other end sets bit `bit` of the
+ * word at `bits`, adds 1 to the word at `seq` and wakes that word's futex
+ * waiters. In memory no other process maps, a kick is something no other
+ * process can undo (the runtime's server sleeps on `seq`).
+ */
+struct idlk_chan_watch {
+	uint64_t seq;      /* address of a u32, 4-aligned */
+	uint64_t bits;     /* address of a u32, 4-aligned */
+	uint32_t bit;      /* below 32 */
+	uint32_t reserved; /* zero */
 };
 
 /* What IDLK_SYS_HANDLE_INFO stores. */

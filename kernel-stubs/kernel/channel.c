@@ -20,6 +20,13 @@
  *     never waits for a peer that is gone. The creator says where the words
  *     are; the kernel only checks that they lie inside the memory.
  *
+ *   - Kicks. The holder of an end may watch it (chan_watch): it names two
+ *     words of its own memory, and each kick from the other end
+ *     (chan_kick), and the death of the other end, sets a bit in one,
+ *     adds 1 to the other and wakes its futex waiters. A server sleeps on such a word in memory no
+ * client maps, so no client can undo another's kick, as it could a write to a futex word they share
+ * (docs/runtime.md, "Waking the server").
+ *
  * A channel end may not travel through its own channel (the channel would
  * keep itself alive). Handles in flight towards an end that is closed are
  * closed with it.
@@ -36,12 +43,21 @@ struct flight {
 	struct handle h;
 };
 
+/* Where kicks towards one end go (chan_watch): words of the watcher's. */
+struct watch {
+	struct proc *proc; /* NULL: nobody watches */
+	int pid;           /* proc's, so that a slot used again is not taken for it */
+	uint64_t seq, bits;
+	uint32_t bit;
+};
+
 struct chan {
 	int end_refs[2]; /* handles naming each end, in tables or in flight */
 	struct shm *mem;
 	bool notify;
 	uint32_t closed_offset[2], wake_offset[2];
 	struct flight flight[2][CHAN_INFLIGHT]; /* [the end they travel to] */
+	struct watch watch[2];                  /* [the end kicked] */
 };
 
 static struct chan chans[NSHM]; /* each channel's memory takes a shm slot too */
@@ -51,6 +67,32 @@ static volatile uint32_t *word_at(struct chan *c, uint32_t offset)
 {
 	return (volatile uint32_t *)((uint8_t *)P2V(c->mem->frames[offset / PAGE_SIZE]) +
 	                             offset % PAGE_SIZE);
+}
+
+/*
+ * Delivers a kick to end `to`'s watcher, if it has one and lives: its bit,
+ * its sequence word, a wake-up of that word's waiters. Through the
+ * watcher's page tables (the direct map); words unmapped since the watch
+ * are the watcher's loss. False when nobody watches.
+ */
+static bool kick(struct chan *c, int to)
+{
+	struct watch *w = &c->watch[to];
+	if (w->proc == NULL || w->proc->state != P_ALIVE || w->proc->pid != w->pid)
+		return false;
+	uint64_t *pml4 = w->proc->pml4;
+	uint32_t bits, seq;
+	if (copy_from_user(pml4, &bits, w->bits, 4) < 0 ||
+	    copy_from_user(pml4, &seq, w->seq, 4) < 0)
+		return true;
+	bits |= 1u << w->bit;
+	seq++;
+	if (copy_to_user(pml4, w->bits, &bits, 4) < 0 || copy_to_user(pml4, w->seq, &seq, 4) < 0)
+		return true;
+	uint64_t key = vm_user_phys(pml4, w->seq);
+	if (key)
+		wakeup(W_FUTEX, key, 0, NTHREAD);
+	return true;
 }
 
 /* End `side` is gone: its in-flight handles close, the survivor is told. */
@@ -64,6 +106,7 @@ static void end_gone(struct chan *c, int side)
 			obj_put(&h);
 		}
 	}
+	c->watch[side].proc = NULL; /* nobody kicks an end that is gone */
 	if (c->notify && c->mem && c->end_refs[1 - side] > 0) {
 		*word_at(c, c->closed_offset[side]) = 1;
 		volatile uint32_t *wake = word_at(c, c->wake_offset[1 - side]);
@@ -71,6 +114,11 @@ static void end_gone(struct chan *c, int side)
 		uint32_t off = c->wake_offset[1 - side];
 		wakeup(W_FUTEX, c->mem->frames[off / PAGE_SIZE] + off % PAGE_SIZE, 0, NTHREAD);
 	}
+	/* A watcher of the survivor sleeps on words of its own: kick it too,
+	 * so that a server learns of a client that died as of one that
+	 * closed. */
+	if (c->end_refs[1 - side] > 0)
+		(void)kick(c, 1 - side);
 	/* Closing the handles in flight may have closed the other end too (a
 	 * channel's end can travel in another channel whose end travels here). */
 	if (c->end_refs[0] == 0 && c->end_refs[1] == 0 && c->mem) {
@@ -289,4 +337,70 @@ int64_t sys_handle_receive(uint64_t end, uint64_t words_ptr, uint64_t count, uin
 	if (out_ptr)
 		copy_to_user(p->pml4, out_ptr, out, count * sizeof(int));
 	return 0;
+}
+
+/* Whether the u32 at addr is one the process can read and write, now: it
+ * writes back what it read. */
+static bool watch_word_ok(struct proc *p, uint64_t addr)
+{
+	uint32_t v;
+	return addr % 4 == 0 && copy_from_user(p->pml4, &v, addr, 4) == 0 &&
+	       copy_to_user(p->pml4, addr, &v, 4) == 0;
+}
+
+/*
+ * chan_watch(end, watch) -> 0: kicks from the other end of the caller's
+ * channel end go to the words *watch names, in the caller's memory (struct
+ * idlk_chan_watch); watch 0 stops them. The words must be mapped writable
+ * now; a kick that later finds them gone, or the watcher dead, is lost to
+ * nobody but the watcher.
+ */
+int64_t sys_chan_watch(uint64_t end, uint64_t watch_ptr, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	(void)a2, (void)a3, (void)a4;
+	struct proc *p = current->proc;
+	struct idlk_chan_watch w;
+	/* Decode. */
+	struct handle *e = handle_get(p, (int64_t)end, H_CHAN);
+	if (!e)
+		return -E_BADH;
+	struct chan *c = e->obj;
+	int side = (int)e->base;
+	if (watch_ptr == 0) {
+		c->watch[side].proc = NULL;
+		return 0;
+	}
+	if (copy_from_user(p->pml4, &w, watch_ptr, sizeof(w)) < 0)
+		return -E_FAULT;
+	if (w.bit >= 32 || w.reserved != 0)
+		return -E_INVAL;
+	if (w.seq % 4 != 0 || w.bits % 4 != 0)
+		return -E_INVAL;
+	if (!watch_word_ok(p, w.seq) || !watch_word_ok(p, w.bits))
+		return -E_FAULT;
+	/* Invoke. */
+	c->watch[side] = (struct watch){p, p->pid, w.seq, w.bits, w.bit};
+	return 0;
+}
+
+/*
+ * chan_kick(end) -> 0: kicks the other end of the caller's channel end:
+ * sets the watcher's bit, adds 1 to its sequence word and wakes the futex
+ * waiters of that word. -E_GONE when the other end is closed, -E_AGAIN
+ * when nobody watches it (the caller may wake its peer some other way).
+ */
+int64_t sys_chan_kick(uint64_t end, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4;
+	struct proc *p = current->proc;
+	/* Decode. */
+	struct handle *e = handle_get(p, (int64_t)end, H_CHAN);
+	if (!e)
+		return -E_BADH;
+	struct chan *c = e->obj;
+	int to = 1 - (int)e->base;
+	if (c->end_refs[to] == 0)
+		return -E_GONE;
+	/* Invoke. */
+	return kick(c, to) ? 0 : -E_AGAIN;
 }

@@ -34,6 +34,8 @@ static syscall_fn *const syscalls[IDLK_SYSCALL_COUNT] = {
     [IDLK_SYS_HANDLE_SEND] = sys_handle_send,
     [IDLK_SYS_HANDLE_RECEIVE] = sys_handle_receive,
     [IDLK_SYS_HANDLE_DUP] = sys_handle_dup,
+    [IDLK_SYS_CHAN_WATCH] = sys_chan_watch,
+    [IDLK_SYS_CHAN_KICK] = sys_chan_kick,
     [IDLK_SYS_KILL] = sys_kill,
 };
 

@@ -21,7 +21,7 @@ syscall_fn sys_map, sys_unmap, sys_shm_create, sys_shm_map;
 /* handle.c */
 syscall_fn sys_handle_close, sys_resource_derive, sys_handle_info, sys_handle_dup;
 /* channel.c */
-syscall_fn sys_chan_create, sys_handle_send, sys_handle_receive;
+syscall_fn sys_chan_create, sys_handle_send, sys_handle_receive, sys_chan_watch, sys_chan_kick;
 /* futex.c */
 syscall_fn sys_futex_wait, sys_futex_wake;
 /* sys_dev.c */

@@ -322,6 +322,40 @@ static int channel(void)
 	}
 	expect("handles in flight at once", sent, 64);
 	expect("the one past them", err, -IDLK_E_BUSY);
+	/* Kicks: watch end 0 with words of this process's; each kick from end 1,
+	 * and end 1's death below, sets the bit and bumps the sequence. */
+	static volatile uint32_t kick_words[2]; /* seq, bits */
+	struct idlk_chan_watch watch = {(uint64_t)(uintptr_t)&kick_words[0],
+	                                (uint64_t)(uintptr_t)&kick_words[1], 5, 0};
+	expect("a kick nobody watches", idlk_chan_kick(ends[1]), -IDLK_E_AGAIN);
+	expect("kick with no channel", idlk_chan_kick(9999), -IDLK_E_BADH);
+	struct idlk_chan_watch bad = watch;
+	bad.bit = 32;
+	expect("watch bit 32", idlk_chan_watch(ends[0], &bad), -IDLK_E_INVAL);
+	bad = watch;
+	bad.reserved = 1;
+	expect("watch with reserved set", idlk_chan_watch(ends[0], &bad), -IDLK_E_INVAL);
+	bad = watch;
+	bad.seq += 2;
+	expect("watch a misaligned word", idlk_chan_watch(ends[0], &bad), -IDLK_E_INVAL);
+	bad = watch;
+	bad.bits = LAST_PAGE;
+	expect("watch a word outside user memory", idlk_chan_watch(ends[0], &bad), -IDLK_E_FAULT);
+	expect("watch from a bad pointer",
+	       idlk_chan_watch(ends[0], (const struct idlk_chan_watch *)LAST_PAGE), -IDLK_E_FAULT);
+	expect("watch", idlk_chan_watch(ends[0], &watch), 0);
+	expect("kick", idlk_chan_kick(ends[1]), 0);
+	expect("kick", idlk_chan_kick(ends[1]), 0);
+	expect("the kicks' sequence", (long)kick_words[0], 2);
+	expect("the kicks' bit", (long)kick_words[1], 1 << 5);
+	expect("a kick towards the kicker's own end", idlk_chan_kick(ends[0]), -IDLK_E_AGAIN);
+	/* Words unmapped after the watch: the kick is lost, nothing else. */
+	long page = idlk_map(NULL, 4096, RW);
+	struct idlk_chan_watch gone = {(uint64_t)page, (uint64_t)page + 4, 1, 0};
+	expect("watch words of a page", idlk_chan_watch(ends[0], &gone), 0);
+	idlk_unmap((void *)page, 4096);
+	expect("kick words unmapped since", idlk_chan_kick(ends[1]), 0);
+	expect("watch again", idlk_chan_watch(ends[0], &watch), 0);
 	/* Closing end 1: its handles in flight close, end 0 is told. */
 	uint32_t wake_before = mem[2];
 	idlk_limits(&limit, &used);
@@ -332,10 +366,12 @@ static int channel(void)
 	idlk_limits(&limit, &used);
 	expect("closed word of end 1", (long)mem[1], 1);
 	expect("wake word of end 0", (long)(mem[2] - wake_before), 1);
+	expect("end 1's death kicks end 0's watcher", (long)kick_words[0], 3);
 	expect("the object died with the end it travelled to", (long)used.shms,
 	       (long)shms_before - 1);
 	int another = (int)idlk_shm_create(4096);
 	expect("send to a closed end", idlk_handle_send(ends[0], &another, 1, &word), -IDLK_E_GONE);
+	expect("kick a closed end", idlk_chan_kick(ends[0]), -IDLK_E_GONE);
 	/* Mapping and unmapping an object many times costs nothing lasting: the
 	 * mapping's reference goes with its last page. */
 	long remaps = 0;

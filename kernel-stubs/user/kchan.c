@@ -93,12 +93,24 @@ static bool peer_alive(void *ctx)
 	return true;
 }
 
-/* No kick: a client wakes its server through the doorbell's futex word
- * (docs/runtime.md, "Waking the server", says what that leaves open). */
+/* A client's kick: through the kernel, to words of its server's own memory
+ * that no client maps (kserve.c watches every channel it makes), so that no
+ * other client can undo it. A server that does not watch its end is woken
+ * through the doorbell's futex word instead. */
+static void kick(void *ctx)
+{
+	kchan *c = ctx;
+	if (idlk_chan_kick(c->handle) == -IDLK_E_AGAIN) {
+		idl_doorbell_mark(c->end.doorbell, c->end.slot);
+		idl_doorbell_wake(c->end.doorbell);
+	}
+}
+
 const idl_transfer_ops kchan_transfer = {.send_handles = send_handles,
                                          .receive_handles = receive_handles,
                                          .release_handles = release_handles,
-                                         .peer_alive = peer_alive};
+                                         .peer_alive = peer_alive,
+                                         .kick = kick};
 
 /* One CPU: while a side spins its peer cannot run, so spinning only delays
  * the answer. Yielding hands the CPU to the peer at once. */

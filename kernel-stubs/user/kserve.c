@@ -28,6 +28,45 @@ static int on_open_session(idl_request *r, const sys_listener_open_session_reque
 
 static const sys_listener_handlers listener_handlers = {.open_session = on_open_session};
 
+/* The slots that kicked since the last look, into kicked; returns the
+ * words it set bits in. */
+static uint32_t take_kicks(kserver *ks, uint32_t *kicked)
+{
+	uint32_t words = 0;
+	for (uint32_t w = 0; w < sizeof(ks->kicks.bits) / sizeof(ks->kicks.bits[0]); w++) {
+		uint32_t bits = atomic_exchange(&ks->kicks.bits[w], 0);
+		if (bits != 0) {
+			kicked[w] |= bits;
+			words |= 1u << w;
+		}
+	}
+	return words;
+}
+
+/* The server thread's sleep (idl_server_port): until a kick or an
+ * interrupt changes seq. A kick or interrupt after seq was read changes it,
+ * so the futex wait returns at once: none is lost. */
+static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
+{
+	kserver *ks = ctx;
+	uint32_t seen = atomic_load(&ks->kicks.seq);
+	uint32_t words = take_kicks(ks, kicked);
+	if (words == 0 && atomic_exchange(&ks->kicks.interrupted, 0) == 0)
+		idlk_futex_wait((volatile uint32_t *)&ks->kicks.seq, seen, timeout_ns);
+	return words | take_kicks(ks, kicked);
+}
+
+static void port_interrupt(void *ctx)
+{
+	kserver *ks = ctx;
+	atomic_store(&ks->kicks.interrupted, 1);
+	atomic_fetch_add(&ks->kicks.seq, 1);
+	idlk_futex_wake((volatile uint32_t *)&ks->kicks.seq, UINT32_MAX);
+}
+
+/* One CPU: no fence on other CPUs to ask for; clients fence for themselves. */
+static const idl_server_port kicks_port = {.sleep = port_sleep, .interrupt = port_interrupt};
+
 int kserve_init(kserver *ks, uint32_t capacity)
 {
 	if (capacity > KSERVE_MAX_SESSIONS)
@@ -42,6 +81,8 @@ int kserve_init(kserver *ks, uint32_t capacity)
 	ks->doorbell_handle = (int)h;
 	idl_doorbell_init(ks->doorbell);
 	idl_server_init(&ks->server, ks->doorbell, ks->slots, ks->sessions, capacity, NULL, 0);
+	memset(&ks->kicks, 0, sizeof(ks->kicks));
+	idl_server_set_port(&ks->server, &kicks_port, ks);
 	ks->server.patience = (idl_patience){0, IDL_DEFAULT_YIELDS};
 	ks->iface_count = 0;
 	ks->listener_slot = -1;
@@ -123,6 +164,17 @@ static int add_session(kserver *ks, uint64_t client, int *client_end, uint32_t *
 	if (err != IDL_OK) {
 		atomic_fetch_and(&ks->used, ~(1u << slot));
 		return err;
+	}
+	/* Its kicks come to this server's own words (kserve_kicks). */
+	struct idlk_chan_watch watch = {.seq = (uint64_t)(uintptr_t)&ks->kicks.seq,
+	                                .bits = (uint64_t)(uintptr_t)&ks->kicks.bits[slot / 32],
+	                                .bit = slot % 32};
+	if (idlk_chan_watch(c->handle, &watch) < 0) {
+		int client = *client_end;
+		kchan_close(c);
+		idlk_handle_close(client);
+		atomic_fetch_and(&ks->used, ~(1u << slot));
+		return IDL_E_TRANSPORT;
 	}
 	c->end.nonblock = true; /* the loop checks for room before it takes a request */
 	ks->pending_client[slot] = client;

@@ -23,6 +23,17 @@
 #define KSERVE_MAX_SESSIONS 16
 #define DIRECTORY_HANDLE    0 /* every program's channel to the directory */
 
+/*
+ * Where the kernel delivers its channels' kicks (IDLK_SYS_CHAN_WATCH): in
+ * the server's own memory, which no client maps, so that a kick is
+ * something no other client can undo. The server thread sleeps on seq.
+ */
+typedef struct kserve_kicks {
+	_Atomic uint32_t seq;         /* the kernel adds 1 per kick; interrupts too */
+	_Atomic uint32_t interrupted; /* kserve_wake and friends: the sleep returns */
+	_Atomic uint32_t bits[(KSERVE_MAX_SESSIONS + 31) / 32]; /* bit: the slot kicked */
+} kserve_kicks;
+
 typedef struct kserver {
 	kchan conns[KSERVE_MAX_SESSIONS]; /* first: cache-line aligned */
 	idl_server server;
@@ -37,6 +48,7 @@ typedef struct kserver {
 	uint32_t iface_count;
 	int listener_slot; /* -1 until published */
 	_Atomic bool stop;
+	kserve_kicks kicks;
 	void (*turn)(void *ctx); /* kserve_set_turn */
 	void *turn_ctx;
 } kserver;

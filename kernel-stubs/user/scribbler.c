@@ -153,9 +153,9 @@ static void scribble(const char *name, uint32_t protocol)
 		shared[i] = (uint8_t)(seed >> 16);
 	}
 	/* The words this side owns would be repaired by its next frame before
-	 * the server looked at them: ring the server now, with nothing but
+	 * the server looked at them: kick the server now, with nothing but
 	 * garbage to read, and give it time to cut the channel. */
-	idl_doorbell_ring(c->end.doorbell, c->end.slot);
+	idlk_chan_kick(c->handle);
 	wait_for_cut(c);
 	bool was_cut = cut(idl_chan_end_endpoint(&c->end), protocol);
 	printf("scribbler: %s after scribbling on the channel: %s\n", name,
@@ -277,6 +277,72 @@ static void net_refusals(void)
 	kserve_disconnect(c);
 }
 
+/*
+ * Another client keeps the file server's doorbell clear (every ready bit,
+ * and the futex word clients once woke the server with, written back to
+ * what it held) while this thread calls the server again and again, each
+ * time after a pause long enough for the server to sleep. A sleeping
+ * server is kicked through the kernel, in words of its own memory that no
+ * client maps (IDLK_SYS_CHAN_WATCH), so every call must be answered. The
+ * caller's slices are an hour long: a second kick after a slice cannot be
+ * what answers it.
+ */
+#define CLEARED_CALLS 40
+
+static _Atomic bool keep_clearing;
+static _Atomic bool clearer_done;
+
+static void clear_doorbell(void *arg)
+{
+	idl_doorbell *db = arg;
+	uint32_t seq = atomic_load(&db->wake.seq);
+	while (atomic_load(&keep_clearing)) {
+		for (uint32_t w = 0; w < IDL_DOORBELL_WORDS; w++)
+			atomic_store(&db->ready[w], 0);
+		atomic_store(&db->summary, 0);
+		atomic_store(&db->wake.seq, seq);
+	}
+	atomic_store(&clearer_done, true);
+}
+
+static void doorbell_cleared(void)
+{
+	kchan *c = open_to("fs", FS_FILE_PROTOCOL);
+	if (!c)
+		return;
+	c->end.slice_ns = 3600ull * 1000000000ull;
+	idl_endpoint *ep = idl_chan_end_endpoint(&c->end);
+	atomic_store(&keep_clearing, true);
+	atomic_store(&clearer_done, false);
+	if (thread_spawn(clear_doorbell, c->end.doorbell, 16384) < 0) {
+		expect("a thread to clear the doorbell", false);
+		kserve_disconnect(c);
+		return;
+	}
+	int answered = 0;
+	for (int i = 0; i < CLEARED_CALLS; i++) {
+		static volatile uint32_t never;
+		idlk_futex_wait(&never, 0, 5000000ull); /* 5 ms: the server sleeps */
+		fs_file_stat_request req = {.fd = 12345};
+		fs_file_stat_reply_buffer rb;
+		const fs_file_stat_reply *reply;
+		sys_errno error;
+		int err = fs_file_stat(ep, &req, &rb, &reply, &error);
+		if (err == IDL_OK || err == IDL_E_REMOTE)
+			answered++;
+		else
+			printf("scribbler: call %d while the doorbell was kept clear: %s\n", i,
+			       idl_error_name(err));
+	}
+	atomic_store(&keep_clearing, false);
+	while (!atomic_load(&clearer_done))
+		idlk_thread_yield();
+	printf("scribbler: %d of %d calls answered while another client kept the doorbell clear\n",
+	       answered, CLEARED_CALLS);
+	expect("every call answered while the doorbell was kept clear", answered == CLEARED_CALLS);
+	kserve_disconnect(c);
+}
+
 int umain(const char *args, long nhandles)
 {
 	(void)args, (void)nhandles;
@@ -290,6 +356,7 @@ int umain(const char *args, long nhandles)
 	malformed_frame("net", NET_SOCKET_PROTOCOL, NET_SOCKET_SEND_TO_ORDINAL);
 	scribble("net", NET_SOCKET_PROTOCOL);
 	net_refusals();
+	doorbell_cleared();
 	printf("scribbler: the servers refused what they must\n");
 	printf("scribbler: %s\n",
 	       failures ? "a server misbehaved" : "every server cut me off alone");

@@ -41,4 +41,6 @@
 	stub idlk_handle_send, IDLK_SYS_HANDLE_SEND
 	stub idlk_handle_receive, IDLK_SYS_HANDLE_RECEIVE
 	stub idlk_handle_dup, IDLK_SYS_HANDLE_DUP
+	stub idlk_chan_watch, IDLK_SYS_CHAN_WATCH
+	stub idlk_chan_kick, IDLK_SYS_CHAN_KICK
 	stub idlk_kill, IDLK_SYS_KILL

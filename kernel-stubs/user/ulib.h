@@ -43,6 +43,8 @@ long idlk_chan_create(size_t bytes, int ends[2], const struct idlk_chan_notify *
 long idlk_handle_send(int end, const int *handles, size_t count, uint32_t *words);
 long idlk_handle_receive(int end, const uint32_t *words, size_t count, int *handles);
 long idlk_handle_dup(int handle);
+long idlk_chan_watch(int end, const struct idlk_chan_watch *watch);
+long idlk_chan_kick(int end);
 long idlk_kill(int process);
 
 /* spawn.c: starts the boot module name with the handles, rights and limits

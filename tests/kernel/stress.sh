@@ -39,6 +39,7 @@ for server in fs pci block net; do
 	expect "scribbler: $server after a malformed frame: cut off"
 	expect "scribbler: $server after scribbling on the channel: cut off"
 done
+expect "scribbler: 40 of 40 calls answered while another client kept the doorbell clear"
 expect "scribbler: the servers refused what they must"
 expect "init: scribbler ended with status 0"
 expect "reader: /data/large.txt: 2600000 bytes, crc32 $large"
