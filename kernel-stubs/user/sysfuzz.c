@@ -140,6 +140,8 @@ static const enum arg kinds[IDLK_SYSCALL_COUNT][5] = {
     [IDLK_SYS_HANDLE_RECEIVE] = {HANDLE, PTR, LEN, PTR},
     [IDLK_SYS_HANDLE_DUP] = {HANDLE},
     [IDLK_SYS_KILL] = {HANDLE},
+    [IDLK_SYS_CHAN_WATCH] = {HANDLE, PTR},
+    [IDLK_SYS_CHAN_KICK] = {HANDLE},
 };
 
 static uint64_t argument(enum arg kind)
