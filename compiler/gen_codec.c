@@ -954,11 +954,12 @@ static void emit_fits(codec_gen *g, const message_names *mn, bool exact_copy)
 	emit_wrapped(g->e, 1, "bool fits = idl_frame_fits(", args, 3, ");\n");
 }
 
-/* decode_<message>_other: a decoder's slow path, with its parameters in
- * the same places (the fast path's tail call moves nothing): a frame of a
- * size the fast path does not take, copied here, or one the fast path
- * copied and did not take. */
-static void gen_decode_other(codec_gen *g, const message_names *mn, bool exact_copy)
+/* decode_<message>_other: a decoder's slow path before the copy, with its
+ * parameters in the same places (the fast path's tail call moves nothing):
+ * a frame of a size the fast path does not take, or one that brought
+ * handles a message without any cannot have. It copies the frame (the
+ * fast path has not) and checks it the slow way. */
+static void gen_decode_other(codec_gen *g, const message_names *mn)
 {
 	arena *a = g->a;
 	const char *args[] = {"const void *shared",
@@ -971,14 +972,11 @@ static void gen_decode_other(codec_gen *g, const message_names *mn, bool exact_c
 	emit(g->e, "IDL_COLD\n");
 	emit_wrapped(g->e, 0, arena_printf(a, "static int %s(", mn->names->decode_other), args, 7,
 	             ")\n{\n");
-	line(g, 1, "int64_t held = size;");
 	const char *max = mn->names->max_bytes;
-	emit_fits(g, mn, exact_copy);
-	line(g, 1, "if (!fits)");
 	const char *copy[] = {
 	    "shared", "available", "buf", max, arena_printf(a, "(uint32_t)sizeof(%s)", mn->n),
 	    "size"};
-	emit_wrapped(g->e, 2, "held = idl_frame_copy_sized(", copy, 6, ");\n");
+	emit_wrapped(g->e, 1, "int64_t held = idl_frame_copy_sized(", copy, 6, ");\n");
 	fail_if(g, 1, "held < 0", "(int)held");
 	const char *check[] = {"buf", "(size_t)held", "handles", "handle_count", "out"};
 	emit_wrapped(g->e, 1, arena_printf(a, "return %s(", mn->names->check_other), check, 5,
@@ -1000,7 +998,7 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 	 * instead of a library call. Larger constant copies could become
 	 * `rep movs`, which is slower than the call for frames of this size. */
 	bool exact_copy = !msg->shape.has_ool && msg->shape.size <= 256;
-	gen_decode_other(g, mn, exact_copy);
+	gen_decode_other(g, mn);
 	const char *args[] = {"const void *shared",
 	                      "size_t available",
 	                      "void *buf",

@@ -132,12 +132,9 @@ static int decode_block_device_geometry_request_other(const void *shared, size_t
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(block_device_geometry_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(block_device_geometry_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_block_device_geometry_request_other(buf, (size_t)held, handles, handle_count,
@@ -292,12 +289,9 @@ static int decode_block_device_geometry_reply_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(block_device_geometry_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(block_device_geometry_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_block_device_geometry_reply_other(buf, (size_t)held, handles, handle_count,
@@ -489,12 +483,9 @@ static int decode_block_device_attach_request_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(block_device_attach_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(block_device_attach_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_block_device_attach_request_other(buf, (size_t)held, handles, handle_count,
@@ -641,12 +632,9 @@ static int decode_block_device_attach_reply_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(block_device_attach_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(block_device_attach_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_block_device_attach_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -819,12 +807,9 @@ static int decode_block_device_read_request_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == BLOCK_DEVICE_READ_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            BLOCK_DEVICE_READ_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(block_device_read_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_READ_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(block_device_read_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_block_device_read_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -964,12 +949,9 @@ static int decode_block_device_read_reply_other(const void *shared, size_t avail
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == BLOCK_DEVICE_READ_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_READ_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(block_device_read_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_READ_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(block_device_read_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_block_device_read_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -1142,12 +1124,9 @@ static int decode_block_device_write_request_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(block_device_write_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(block_device_write_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_block_device_write_request_other(buf, (size_t)held, handles, handle_count,
@@ -1289,12 +1268,9 @@ static int decode_block_device_write_reply_other(const void *shared, size_t avai
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(block_device_write_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(block_device_write_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_block_device_write_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -1464,12 +1440,9 @@ static int decode_block_device_flush_request_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(block_device_flush_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(block_device_flush_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_block_device_flush_request_other(buf, (size_t)held, handles, handle_count,
@@ -1611,12 +1584,9 @@ static int decode_block_device_flush_reply_other(const void *shared, size_t avai
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(block_device_flush_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(block_device_flush_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_block_device_flush_reply_other(buf, (size_t)held, handles, handle_count, out);

@@ -145,13 +145,9 @@ static int decode_console_console_write_request_other(const void *shared, size_t
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(console_console_write_request),
-	                           CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(console_console_write_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_write_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_write_request_other(buf, (size_t)held, handles, handle_count,
@@ -302,12 +298,9 @@ static int decode_console_console_write_reply_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(console_console_write_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_write_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_write_reply_other(buf, (size_t)held, handles, handle_count,
@@ -507,13 +500,9 @@ static int decode_console_console_print_request_other(const void *shared, size_t
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(console_console_print_request),
-	                           CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(console_console_print_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_print_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_print_request_other(buf, (size_t)held, handles, handle_count,
@@ -667,12 +656,9 @@ static int decode_console_console_read_request_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(console_console_read_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_read_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_read_request_other(buf, (size_t)held, handles, handle_count,
@@ -841,13 +827,9 @@ static int decode_console_console_read_reply_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(console_console_read_reply),
-	                           CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(console_console_read_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_read_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_read_reply_other(buf, (size_t)held, handles, handle_count,
@@ -1025,12 +1007,9 @@ static int decode_console_console_get_mode_request_other(const void *shared, siz
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(console_console_get_mode_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_get_mode_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_get_mode_request_other(buf, (size_t)held, handles,
@@ -1183,12 +1162,9 @@ static int decode_console_console_get_mode_reply_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(console_console_get_mode_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_get_mode_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_get_mode_reply_other(buf, (size_t)held, handles, handle_count,
@@ -1371,12 +1347,9 @@ static int decode_console_console_set_mode_request_other(const void *shared, siz
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(console_console_set_mode_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_set_mode_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_set_mode_request_other(buf, (size_t)held, handles,
@@ -1521,12 +1494,9 @@ static int decode_console_console_set_mode_reply_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(console_console_set_mode_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_set_mode_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_set_mode_reply_other(buf, (size_t)held, handles, handle_count,
@@ -1701,12 +1671,9 @@ static int decode_console_console_get_size_request_other(const void *shared, siz
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(console_console_get_size_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_get_size_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_get_size_request_other(buf, (size_t)held, handles,
@@ -1868,12 +1835,9 @@ static int decode_console_console_get_size_reply_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(console_console_get_size_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_get_size_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_get_size_reply_other(buf, (size_t)held, handles, handle_count,
@@ -2053,12 +2017,9 @@ static int decode_console_console_input_available_event_other(const void *shared
                                                               const idl_typed_handle *handles,
                                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES,
-		    (uint32_t)sizeof(console_console_input_available_event), size);
+	int64_t held = idl_frame_copy_sized(
+	    shared, available, buf, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES,
+	    (uint32_t)sizeof(console_console_input_available_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_input_available_event_other(buf, (size_t)held, handles,
@@ -2207,12 +2168,9 @@ static int decode_console_console_resized_event_other(const void *shared, size_t
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES,
-		                            (uint32_t)sizeof(console_console_resized_event), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES,
+	                         (uint32_t)sizeof(console_console_resized_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_console_console_resized_event_other(buf, (size_t)held, handles, handle_count,

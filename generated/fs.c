@@ -242,12 +242,8 @@ static int decode_fs_file_open_request_other(const void *shared, size_t availabl
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_open_request), FS_FILE_OPEN_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_OPEN_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_open_request), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_OPEN_REQUEST_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_open_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_open_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -389,11 +385,8 @@ static int decode_fs_file_open_reply_other(const void *shared, size_t available,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_OPEN_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_OPEN_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_open_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_OPEN_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_open_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_open_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -563,11 +556,8 @@ static int decode_fs_file_close_request_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_CLOSE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CLOSE_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_close_request), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CLOSE_REQUEST_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_close_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_close_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -704,11 +694,8 @@ static int decode_fs_file_close_reply_other(const void *shared, size_t available
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_CLOSE_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CLOSE_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_close_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CLOSE_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_close_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_close_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -880,11 +867,8 @@ static int decode_fs_file_read_request_other(const void *shared, size_t availabl
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_READ_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_read_request), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_REQUEST_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_read_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_read_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -1045,11 +1029,8 @@ static int decode_fs_file_read_reply_other(const void *shared, size_t available,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(fs_file_read_reply), FS_FILE_READ_REPLY_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_read_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_read_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_read_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -1250,12 +1231,8 @@ static int decode_fs_file_write_request_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_write_request), FS_FILE_WRITE_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_write_request), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_REQUEST_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_write_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_write_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -1400,11 +1377,8 @@ static int decode_fs_file_write_reply_other(const void *shared, size_t available
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_WRITE_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_write_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_write_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_write_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -1591,12 +1565,9 @@ static int decode_fs_file_read_shared_request_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_READ_SHARED_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_read_shared_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_read_shared_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_read_shared_request_other(buf, (size_t)held, handles, handle_count,
@@ -1746,12 +1717,9 @@ static int decode_fs_file_read_shared_reply_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_READ_SHARED_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            FS_FILE_READ_SHARED_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_read_shared_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_SHARED_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_read_shared_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_read_shared_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -1940,12 +1908,9 @@ static int decode_fs_file_write_shared_request_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_write_shared_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_write_shared_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_write_shared_request_other(buf, (size_t)held, handles, handle_count,
@@ -2095,12 +2060,9 @@ static int decode_fs_file_write_shared_reply_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_write_shared_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_write_shared_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_write_shared_reply_other(buf, (size_t)held, handles, handle_count,
@@ -2271,11 +2233,8 @@ static int decode_fs_file_stat_request_other(const void *shared, size_t availabl
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_STAT_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_STAT_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_stat_request), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_STAT_REQUEST_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_stat_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_stat_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -2421,11 +2380,8 @@ static int decode_fs_file_stat_reply_other(const void *shared, size_t available,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_STAT_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_STAT_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_stat_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_STAT_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_stat_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_stat_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -2629,12 +2585,9 @@ static int decode_fs_file_set_times_request_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_SET_TIMES_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            FS_FILE_SET_TIMES_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_set_times_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_set_times_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_set_times_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -2774,12 +2727,9 @@ static int decode_fs_file_set_times_reply_other(const void *shared, size_t avail
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_SET_TIMES_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, FS_FILE_SET_TIMES_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(fs_file_set_times_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_SET_TIMES_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_set_times_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_set_times_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -2952,12 +2902,9 @@ static int decode_fs_file_truncate_request_other(const void *shared, size_t avai
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_TRUNCATE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES,
-		                         (uint32_t)sizeof(fs_file_truncate_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_truncate_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_truncate_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -3097,12 +3044,9 @@ static int decode_fs_file_truncate_reply_other(const void *shared, size_t availa
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_TRUNCATE_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, FS_FILE_TRUNCATE_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(fs_file_truncate_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_TRUNCATE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_truncate_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_truncate_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -3272,11 +3216,8 @@ static int decode_fs_file_sync_request_other(const void *shared, size_t availabl
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_SYNC_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_SYNC_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_sync_request), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_SYNC_REQUEST_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_sync_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_sync_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -3410,11 +3351,8 @@ static int decode_fs_file_sync_reply_other(const void *shared, size_t available,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_SYNC_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_SYNC_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_sync_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_SYNC_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_sync_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_sync_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -3585,12 +3523,9 @@ static int decode_fs_file_readdir_request_other(const void *shared, size_t avail
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_READDIR_REQUEST_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, FS_FILE_READDIR_REQUEST_MAX_BYTES,
-		                         (uint32_t)sizeof(fs_file_readdir_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_READDIR_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_readdir_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_readdir_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -3775,12 +3710,8 @@ static int decode_fs_file_readdir_reply_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_readdir_reply), FS_FILE_READDIR_REPLY_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READDIR_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_readdir_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READDIR_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_readdir_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_readdir_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -3972,12 +3903,8 @@ static int decode_fs_file_mkdir_request_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_mkdir_request), FS_FILE_MKDIR_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_MKDIR_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_mkdir_request), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_MKDIR_REQUEST_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_mkdir_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_mkdir_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -4119,11 +4046,8 @@ static int decode_fs_file_mkdir_reply_other(const void *shared, size_t available
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_MKDIR_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_MKDIR_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_mkdir_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_MKDIR_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_mkdir_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_mkdir_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -4307,13 +4231,9 @@ static int decode_fs_file_unlink_request_other(const void *shared, size_t availa
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_unlink_request), FS_FILE_UNLINK_REQUEST_MAX_BYTES);
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, FS_FILE_UNLINK_REQUEST_MAX_BYTES,
-		                         (uint32_t)sizeof(fs_file_unlink_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_UNLINK_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_unlink_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_unlink_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -4456,11 +4376,8 @@ static int decode_fs_file_unlink_reply_other(const void *shared, size_t availabl
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_UNLINK_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_UNLINK_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_unlink_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_UNLINK_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_unlink_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_unlink_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -4651,13 +4568,9 @@ static int decode_fs_file_rename_request_other(const void *shared, size_t availa
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_rename_request), FS_FILE_RENAME_REQUEST_MAX_BYTES);
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, FS_FILE_RENAME_REQUEST_MAX_BYTES,
-		                         (uint32_t)sizeof(fs_file_rename_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_RENAME_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_rename_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_rename_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -4800,11 +4713,8 @@ static int decode_fs_file_rename_reply_other(const void *shared, size_t availabl
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_RENAME_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_RENAME_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_rename_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_RENAME_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_rename_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_rename_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -4983,12 +4893,9 @@ static int decode_fs_file_advise_request_other(const void *shared, size_t availa
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_ADVISE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, FS_FILE_ADVISE_REQUEST_MAX_BYTES,
-		                         (uint32_t)sizeof(fs_file_advise_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, FS_FILE_ADVISE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(fs_file_advise_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_advise_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -5134,11 +5041,8 @@ static int decode_fs_file_watch_request_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_WATCH_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WATCH_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_watch_request), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WATCH_REQUEST_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_watch_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_watch_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -5275,11 +5179,8 @@ static int decode_fs_file_watch_reply_other(const void *shared, size_t available
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_WATCH_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WATCH_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_watch_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WATCH_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_watch_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_watch_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -5451,11 +5352,8 @@ static int decode_fs_file_changed_event_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == FS_FILE_CHANGED_EVENT_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CHANGED_EVENT_MAX_BYTES,
-		                            (uint32_t)sizeof(fs_file_changed_event), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CHANGED_EVENT_MAX_BYTES,
+	                                    (uint32_t)sizeof(fs_file_changed_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_fs_file_changed_event_other(buf, (size_t)held, handles, handle_count, out);

@@ -122,12 +122,9 @@ static int decode_link_ethernet_info_request_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == LINK_ETHERNET_INFO_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            LINK_ETHERNET_INFO_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(link_ethernet_info_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_INFO_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(link_ethernet_info_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_link_ethernet_info_request_other(buf, (size_t)held, handles, handle_count,
@@ -284,12 +281,9 @@ static int decode_link_ethernet_info_reply_other(const void *shared, size_t avai
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == LINK_ETHERNET_INFO_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_INFO_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(link_ethernet_info_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_INFO_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(link_ethernet_info_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_link_ethernet_info_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -488,13 +482,9 @@ static int decode_link_ethernet_send_request_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(link_ethernet_send_request),
-	                           LINK_ETHERNET_SEND_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            LINK_ETHERNET_SEND_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(link_ethernet_send_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_SEND_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(link_ethernet_send_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_link_ethernet_send_request_other(buf, (size_t)held, handles, handle_count,
@@ -641,12 +631,9 @@ static int decode_link_ethernet_send_reply_other(const void *shared, size_t avai
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == LINK_ETHERNET_SEND_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_SEND_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(link_ethernet_send_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_SEND_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(link_ethernet_send_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_link_ethernet_send_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -817,12 +804,9 @@ static int decode_link_ethernet_receive_request_other(const void *shared, size_t
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(link_ethernet_receive_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(link_ethernet_receive_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_link_ethernet_receive_request_other(buf, (size_t)held, handles, handle_count,
@@ -992,13 +976,9 @@ static int decode_link_ethernet_receive_reply_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(link_ethernet_receive_reply),
-	                           LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(link_ethernet_receive_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(link_ethernet_receive_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_link_ethernet_receive_reply_other(buf, (size_t)held, handles, handle_count,
@@ -1177,12 +1157,9 @@ static int decode_link_ethernet_counters_request_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(link_ethernet_counters_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(link_ethernet_counters_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_link_ethernet_counters_request_other(buf, (size_t)held, handles, handle_count,
@@ -1326,12 +1303,9 @@ static int decode_link_ethernet_counters_reply_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(link_ethernet_counters_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(link_ethernet_counters_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_link_ethernet_counters_reply_other(buf, (size_t)held, handles, handle_count,

@@ -343,12 +343,9 @@ static int decode_net_socket_open_request_other(const void *shared, size_t avail
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_OPEN_REQUEST_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_OPEN_REQUEST_MAX_BYTES,
-		                         (uint32_t)sizeof(net_socket_open_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_OPEN_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_open_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_open_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -490,11 +487,8 @@ static int decode_net_socket_open_reply_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_OPEN_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_OPEN_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_open_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_OPEN_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(net_socket_open_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_open_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -675,12 +669,9 @@ static int decode_net_socket_bind_request_other(const void *shared, size_t avail
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_BIND_REQUEST_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_BIND_REQUEST_MAX_BYTES,
-		                         (uint32_t)sizeof(net_socket_bind_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_BIND_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_bind_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_bind_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -821,11 +812,8 @@ static int decode_net_socket_bind_reply_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_BIND_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_BIND_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_bind_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_BIND_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(net_socket_bind_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_bind_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -1000,12 +988,9 @@ static int decode_net_socket_local_address_request_other(const void *shared, siz
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(net_socket_local_address_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_local_address_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_local_address_request_other(buf, (size_t)held, handles,
@@ -1165,12 +1150,9 @@ static int decode_net_socket_local_address_reply_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_local_address_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_local_address_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_local_address_reply_other(buf, (size_t)held, handles, handle_count,
@@ -1357,12 +1339,9 @@ static int decode_net_socket_connect_request_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_CONNECT_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_CONNECT_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_connect_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_connect_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_connect_request_other(buf, (size_t)held, handles, handle_count,
@@ -1506,12 +1485,9 @@ static int decode_net_socket_connect_reply_other(const void *shared, size_t avai
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_CONNECT_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CONNECT_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(net_socket_connect_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CONNECT_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_connect_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_connect_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -1681,12 +1657,9 @@ static int decode_net_socket_listen_request_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_LISTEN_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_LISTEN_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_listen_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_listen_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_listen_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -1826,12 +1799,9 @@ static int decode_net_socket_listen_reply_other(const void *shared, size_t avail
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_LISTEN_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LISTEN_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(net_socket_listen_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LISTEN_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_listen_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_listen_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -2004,12 +1974,9 @@ static int decode_net_socket_accept_request_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_accept_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_accept_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_accept_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -2161,12 +2128,9 @@ static int decode_net_socket_accept_reply_other(const void *shared, size_t avail
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_ACCEPT_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(net_socket_accept_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_accept_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_accept_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -2372,13 +2336,9 @@ static int decode_net_socket_send_to_request_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(net_socket_send_to_request),
-	                           NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_send_to_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_send_to_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_send_to_request_other(buf, (size_t)held, handles, handle_count,
@@ -2528,12 +2488,9 @@ static int decode_net_socket_send_to_reply_other(const void *shared, size_t avai
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_SEND_TO_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(net_socket_send_to_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_send_to_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_send_to_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -2705,12 +2662,9 @@ static int decode_net_socket_receive_from_request_other(const void *shared, size
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(net_socket_receive_from_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_receive_from_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_receive_from_request_other(buf, (size_t)held, handles, handle_count,
@@ -2891,13 +2845,9 @@ static int decode_net_socket_receive_from_reply_other(const void *shared, size_t
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_from_reply),
-	                           NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_receive_from_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_receive_from_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_receive_from_reply_other(buf, (size_t)held, handles, handle_count,
@@ -3104,13 +3054,9 @@ static int decode_net_socket_send_request_other(const void *shared, size_t avail
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(net_socket_send_request),
-	                           NET_SOCKET_SEND_REQUEST_MAX_BYTES);
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_REQUEST_MAX_BYTES,
-		                         (uint32_t)sizeof(net_socket_send_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_send_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_send_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -3257,11 +3203,8 @@ static int decode_net_socket_send_reply_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_SEND_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_send_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(net_socket_send_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_send_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -3431,12 +3374,9 @@ static int decode_net_socket_receive_request_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_receive_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_receive_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_receive_request_other(buf, (size_t)held, handles, handle_count,
@@ -3605,13 +3545,9 @@ static int decode_net_socket_receive_reply_other(const void *shared, size_t avai
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_reply),
-	                           NET_SOCKET_RECEIVE_REPLY_MAX_BYTES);
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(net_socket_receive_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_receive_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_receive_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -3794,12 +3730,9 @@ static int decode_net_socket_shutdown_request_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_shutdown_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_shutdown_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_shutdown_request_other(buf, (size_t)held, handles, handle_count,
@@ -3941,12 +3874,9 @@ static int decode_net_socket_shutdown_reply_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_shutdown_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_shutdown_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_shutdown_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -4119,12 +4049,9 @@ static int decode_net_socket_close_request_other(const void *shared, size_t avai
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_CLOSE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES,
-		                         (uint32_t)sizeof(net_socket_close_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_close_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_close_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -4264,12 +4191,9 @@ static int decode_net_socket_close_reply_other(const void *shared, size_t availa
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_CLOSE_REPLY_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CLOSE_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(net_socket_close_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CLOSE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_close_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_close_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -4442,12 +4366,9 @@ static int decode_net_socket_readable_event_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_READABLE_EVENT_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_READABLE_EVENT_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_readable_event), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_READABLE_EVENT_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_readable_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_readable_event_other(buf, (size_t)held, handles, handle_count, out);
@@ -4593,12 +4514,9 @@ static int decode_net_socket_writable_event_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_SOCKET_WRITABLE_EVENT_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_SOCKET_WRITABLE_EVENT_MAX_BYTES,
-		                            (uint32_t)sizeof(net_socket_writable_event), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES,
+	                         (uint32_t)sizeof(net_socket_writable_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_socket_writable_event_other(buf, (size_t)held, handles, handle_count, out);
@@ -4743,12 +4661,9 @@ static int decode_net_config_list_interfaces_request_other(const void *shared, s
                                                            const idl_typed_handle *handles,
                                                            uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(net_config_list_interfaces_request), size);
+	int64_t held = idl_frame_copy_sized(
+	    shared, available, buf, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES,
+	    (uint32_t)sizeof(net_config_list_interfaces_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_list_interfaces_request_other(buf, (size_t)held, handles,
@@ -4934,13 +4849,9 @@ static int decode_net_config_list_interfaces_reply_other(const void *shared, siz
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(net_config_list_interfaces_reply),
-	                           NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES,
-		    (uint32_t)sizeof(net_config_list_interfaces_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_list_interfaces_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_list_interfaces_reply_other(buf, (size_t)held, handles,
@@ -5135,12 +5046,9 @@ static int decode_net_config_add_address_request_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(net_config_add_address_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_add_address_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_add_address_request_other(buf, (size_t)held, handles, handle_count,
@@ -5286,12 +5194,9 @@ static int decode_net_config_add_address_reply_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_config_add_address_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_add_address_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_add_address_reply_other(buf, (size_t)held, handles, handle_count,
@@ -5480,12 +5385,9 @@ static int decode_net_config_remove_address_request_other(const void *shared, si
                                                           const idl_typed_handle *handles,
                                                           uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(net_config_remove_address_request), size);
+	int64_t held = idl_frame_copy_sized(
+	    shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES,
+	    (uint32_t)sizeof(net_config_remove_address_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_remove_address_request_other(buf, (size_t)held, handles,
@@ -5632,12 +5534,9 @@ static int decode_net_config_remove_address_reply_other(const void *shared, size
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES,
-		    (uint32_t)sizeof(net_config_remove_address_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_remove_address_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_remove_address_reply_other(buf, (size_t)held, handles, handle_count,
@@ -5837,12 +5736,9 @@ static int decode_net_config_set_gateway_request_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(net_config_set_gateway_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_set_gateway_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_set_gateway_request_other(buf, (size_t)held, handles, handle_count,
@@ -5988,12 +5884,9 @@ static int decode_net_config_set_gateway_reply_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_config_set_gateway_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_set_gateway_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_set_gateway_reply_other(buf, (size_t)held, handles, handle_count,
@@ -6171,12 +6064,9 @@ static int decode_net_config_set_flags_request_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(net_config_set_flags_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_set_flags_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_set_flags_request_other(buf, (size_t)held, handles, handle_count,
@@ -6318,12 +6208,9 @@ static int decode_net_config_set_flags_reply_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_config_set_flags_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_set_flags_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_set_flags_reply_other(buf, (size_t)held, handles, handle_count,
@@ -6498,12 +6385,9 @@ static int decode_net_config_statistics_request_other(const void *shared, size_t
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(net_config_statistics_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_statistics_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_statistics_request_other(buf, (size_t)held, handles, handle_count,
@@ -6646,12 +6530,9 @@ static int decode_net_config_statistics_reply_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_STATISTICS_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_CONFIG_STATISTICS_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_config_statistics_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_statistics_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_statistics_reply_other(buf, (size_t)held, handles, handle_count,
@@ -6825,12 +6706,9 @@ static int decode_net_config_list_sockets_request_other(const void *shared, size
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(net_config_list_sockets_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_list_sockets_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_list_sockets_request_other(buf, (size_t)held, handles, handle_count,
@@ -7014,13 +6892,9 @@ static int decode_net_config_list_sockets_reply_other(const void *shared, size_t
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(net_config_list_sockets_reply),
-	                           NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(net_config_list_sockets_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(net_config_list_sockets_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_list_sockets_reply_other(buf, (size_t)held, handles, handle_count,
@@ -7202,12 +7076,9 @@ static int decode_net_config_interfaces_changed_event_other(const void *shared, 
                                                             const idl_typed_handle *handles,
                                                             uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES,
-		    (uint32_t)sizeof(net_config_interfaces_changed_event), size);
+	int64_t held = idl_frame_copy_sized(
+	    shared, available, buf, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES,
+	    (uint32_t)sizeof(net_config_interfaces_changed_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_net_config_interfaces_changed_event_other(buf, (size_t)held, handles,

@@ -341,12 +341,9 @@ static int decode_pci_bus_enumerate_request_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_enumerate_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_enumerate_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_enumerate_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -532,13 +529,9 @@ static int decode_pci_bus_enumerate_reply_other(const void *shared, size_t avail
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(pci_bus_enumerate_reply),
-	                           PCI_BUS_ENUMERATE_REPLY_MAX_BYTES);
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES,
-		                         (uint32_t)sizeof(pci_bus_enumerate_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_ENUMERATE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_enumerate_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_enumerate_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -725,11 +718,8 @@ static int decode_pci_bus_find_request_other(const void *shared, size_t availabl
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_FIND_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_FIND_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_find_request), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_FIND_REQUEST_MAX_BYTES,
+	                                    (uint32_t)sizeof(pci_bus_find_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_find_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -905,11 +895,8 @@ static int decode_pci_bus_find_reply_other(const void *shared, size_t available,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(pci_bus_find_reply), PCI_BUS_FIND_REPLY_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_FIND_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_find_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_FIND_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(pci_bus_find_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_find_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -1102,12 +1089,9 @@ static int decode_pci_bus_config_read_request_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_config_read_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_config_read_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_config_read_request_other(buf, (size_t)held, handles, handle_count,
@@ -1254,12 +1238,9 @@ static int decode_pci_bus_config_read_reply_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_config_read_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_config_read_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_config_read_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -1450,12 +1431,9 @@ static int decode_pci_bus_config_write_request_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_config_write_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_config_write_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_config_write_request_other(buf, (size_t)held, handles, handle_count,
@@ -1599,12 +1577,9 @@ static int decode_pci_bus_config_write_reply_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_config_write_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_config_write_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_config_write_reply_other(buf, (size_t)held, handles, handle_count,
@@ -1800,12 +1775,9 @@ static int decode_pci_bus_set_command_request_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_set_command_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_set_command_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_set_command_request_other(buf, (size_t)held, handles, handle_count,
@@ -1957,12 +1929,9 @@ static int decode_pci_bus_set_command_reply_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_set_command_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_set_command_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_set_command_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -2145,11 +2114,8 @@ static int decode_pci_bus_claim_request_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_CLAIM_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_CLAIM_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_claim_request), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_CLAIM_REQUEST_MAX_BYTES,
+	                                    (uint32_t)sizeof(pci_bus_claim_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_claim_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -2385,12 +2351,8 @@ static int decode_pci_bus_claim_reply_other(const void *shared, size_t available
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits =
-	    idl_frame_fits(size, sizeof(pci_bus_claim_reply), PCI_BUS_CLAIM_REPLY_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_claim_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_CLAIM_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(pci_bus_claim_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_claim_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -2579,12 +2541,9 @@ static int decode_pci_bus_release_request_other(const void *shared, size_t avail
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_RELEASE_REQUEST_MAX_BYTES;
-	if (!fits)
-		held =
-		    idl_frame_copy_sized(shared, available, buf, PCI_BUS_RELEASE_REQUEST_MAX_BYTES,
-		                         (uint32_t)sizeof(pci_bus_release_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_RELEASE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_release_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_release_request_other(buf, (size_t)held, handles, handle_count, out);
@@ -2725,11 +2684,8 @@ static int decode_pci_bus_release_reply_other(const void *shared, size_t availab
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_RELEASE_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_RELEASE_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_release_reply), size);
+	int64_t held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_RELEASE_REPLY_MAX_BYTES,
+	                                    (uint32_t)sizeof(pci_bus_release_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_release_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -2911,12 +2867,9 @@ static int decode_pci_bus_device_added_event_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_device_added_event), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_device_added_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_device_added_event_other(buf, (size_t)held, handles, handle_count,
@@ -3078,12 +3031,9 @@ static int decode_pci_bus_device_removed_event_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES,
-		                            (uint32_t)sizeof(pci_bus_device_removed_event), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES,
+	                         (uint32_t)sizeof(pci_bus_device_removed_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_pci_bus_device_removed_event_other(buf, (size_t)held, handles, handle_count,

@@ -175,13 +175,9 @@ static int decode_sys_services_lookup_request_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(sys_services_lookup_request),
-	                           SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(sys_services_lookup_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(sys_services_lookup_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_services_lookup_request_other(buf, (size_t)held, handles, handle_count,
@@ -346,12 +342,9 @@ static int decode_sys_services_lookup_reply_other(const void *shared, size_t ava
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(sys_services_lookup_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(sys_services_lookup_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_services_lookup_reply_other(buf, (size_t)held, handles, handle_count, out);
@@ -556,13 +549,9 @@ static int decode_sys_services_publish_request_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(sys_services_publish_request),
-	                           SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(sys_services_publish_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(sys_services_publish_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_services_publish_request_other(buf, (size_t)held, handles, handle_count,
@@ -712,12 +701,9 @@ static int decode_sys_services_publish_reply_other(const void *shared, size_t av
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(sys_services_publish_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(sys_services_publish_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_services_publish_reply_other(buf, (size_t)held, handles, handle_count,
@@ -905,13 +891,9 @@ static int decode_sys_services_withdraw_request_other(const void *shared, size_t
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(sys_services_withdraw_request),
-	                           SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(sys_services_withdraw_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(sys_services_withdraw_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_services_withdraw_request_other(buf, (size_t)held, handles, handle_count,
@@ -1059,12 +1041,9 @@ static int decode_sys_services_withdraw_reply_other(const void *shared, size_t a
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(sys_services_withdraw_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(sys_services_withdraw_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_services_withdraw_reply_other(buf, (size_t)held, handles, handle_count,
@@ -1253,13 +1232,9 @@ static int decode_sys_services_published_event_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(sys_services_published_event),
-	                           SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES,
-		                            (uint32_t)sizeof(sys_services_published_event), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES,
+	                         (uint32_t)sizeof(sys_services_published_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_services_published_event_other(buf, (size_t)held, handles, handle_count,
@@ -1426,13 +1401,9 @@ static int decode_sys_supervisor_restart_request_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(sys_supervisor_restart_request),
-	                           SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(sys_supervisor_restart_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(sys_supervisor_restart_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_supervisor_restart_request_other(buf, (size_t)held, handles, handle_count,
@@ -1581,12 +1552,9 @@ static int decode_sys_supervisor_restart_reply_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(sys_supervisor_restart_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(sys_supervisor_restart_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_supervisor_restart_reply_other(buf, (size_t)held, handles, handle_count,
@@ -1760,12 +1728,9 @@ static int decode_sys_listener_open_session_request_other(const void *shared, si
                                                           const idl_typed_handle *handles,
                                                           uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(sys_listener_open_session_request), size);
+	int64_t held = idl_frame_copy_sized(
+	    shared, available, buf, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES,
+	    (uint32_t)sizeof(sys_listener_open_session_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_listener_open_session_request_other(buf, (size_t)held, handles,
@@ -1928,12 +1893,9 @@ static int decode_sys_listener_open_session_reply_other(const void *shared, size
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES,
-		    (uint32_t)sizeof(sys_listener_open_session_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(sys_listener_open_session_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_sys_listener_open_session_reply_other(buf, (size_t)held, handles, handle_count,

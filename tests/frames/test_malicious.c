@@ -287,6 +287,19 @@ static void test_handle_count(void **state)
 	assert_int_equal(
 	    fs_file_close_request_decode(g_wire, n, g_priv, sizeof(g_priv), h, 1, &out),
 	    IDL_E_HANDLE_COUNT);
+	/* The same through a buffer that holds something else: the decoder
+	 * copies the frame before it looks, whatever way it takes. */
+	n = open_frame(9);
+	const fs_file_open_request *opened;
+	memset(g_priv, 0xaa, sizeof(g_priv));
+	assert_int_equal(
+	    fs_file_open_request_decode(g_wire, n, g_priv, sizeof(g_priv), h, 1, &opened),
+	    IDL_E_HANDLE_COUNT);
+	n = close_frame();
+	memset(g_priv, 0xaa, sizeof(g_priv));
+	assert_int_equal(
+	    fs_file_close_request_decode(g_wire, n, g_priv, sizeof(g_priv), h, 1, &out),
+	    IDL_E_HANDLE_COUNT);
 
 	fs_file_read_shared_request rs = {.fd = 1, .buffer = 9};
 	n = ENCODE(fs_file_read_shared_request, &rs, 5u);

@@ -462,13 +462,9 @@ static int decode_test_shapes_gadget_put_request_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_put_request),
-	                           TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(test_shapes_gadget_put_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(test_shapes_gadget_put_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_test_shapes_gadget_put_request_other(buf, (size_t)held, handles, handle_count,
@@ -623,12 +619,9 @@ static int decode_test_shapes_gadget_put_reply_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(test_shapes_gadget_put_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(test_shapes_gadget_put_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_test_shapes_gadget_put_reply_other(buf, (size_t)held, handles, handle_count,
@@ -802,12 +795,9 @@ static int decode_test_shapes_gadget_get_request_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES,
-		                            (uint32_t)sizeof(test_shapes_gadget_get_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(test_shapes_gadget_get_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_test_shapes_gadget_get_request_other(buf, (size_t)held, handles, handle_count,
@@ -970,13 +960,9 @@ static int decode_test_shapes_gadget_get_reply_other(const void *shared, size_t 
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_get_reply),
-	                           TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(test_shapes_gadget_get_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(test_shapes_gadget_get_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_test_shapes_gadget_get_reply_other(buf, (size_t)held, handles, handle_count,
@@ -1157,13 +1143,9 @@ static int decode_test_shapes_gadget_poke_request_other(const void *shared, size
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_poke_request),
-	                           TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(test_shapes_gadget_poke_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(test_shapes_gadget_poke_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_test_shapes_gadget_poke_request_other(buf, (size_t)held, handles, handle_count,
@@ -1347,12 +1329,9 @@ static int decode_test_shapes_gadget_pair_request_other(const void *shared, size
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES,
-		    (uint32_t)sizeof(test_shapes_gadget_pair_request), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(test_shapes_gadget_pair_request), size);
 	if (held < 0)
 		return (int)held;
 	return check_test_shapes_gadget_pair_request_other(buf, (size_t)held, handles, handle_count,
@@ -1519,12 +1498,9 @@ static int decode_test_shapes_gadget_pair_reply_other(const void *shared, size_t
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES,
-		                            (uint32_t)sizeof(test_shapes_gadget_pair_reply), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES,
+	                         (uint32_t)sizeof(test_shapes_gadget_pair_reply), size);
 	if (held < 0)
 		return (int)held;
 	return check_test_shapes_gadget_pair_reply_other(buf, (size_t)held, handles, handle_count,
@@ -1692,12 +1668,9 @@ static int decode_test_shapes_gadget_moved_event_other(const void *shared, size_
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = size == TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES;
-	if (!fits)
-		held = idl_frame_copy_sized(shared, available, buf,
-		                            TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES,
-		                            (uint32_t)sizeof(test_shapes_gadget_moved_event), size);
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES,
+	                         (uint32_t)sizeof(test_shapes_gadget_moved_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_test_shapes_gadget_moved_event_other(buf, (size_t)held, handles, handle_count,
@@ -1865,13 +1838,9 @@ static int decode_test_shapes_watcher_changed_event_other(const void *shared, si
                                                           const idl_typed_handle *handles,
                                                           uint32_t handle_count, void *out)
 {
-	int64_t held = size;
-	bool fits = idl_frame_fits(size, sizeof(test_shapes_watcher_changed_event),
-	                           TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES);
-	if (!fits)
-		held = idl_frame_copy_sized(
-		    shared, available, buf, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES,
-		    (uint32_t)sizeof(test_shapes_watcher_changed_event), size);
+	int64_t held = idl_frame_copy_sized(
+	    shared, available, buf, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES,
+	    (uint32_t)sizeof(test_shapes_watcher_changed_event), size);
 	if (held < 0)
 		return (int)held;
 	return check_test_shapes_watcher_changed_event_other(buf, (size_t)held, handles,
