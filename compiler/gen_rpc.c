@@ -85,19 +85,24 @@ static void gen_call_parts(rpc_gen *g, method *m)
 	             ")\n{\n");
 	emit(e, "\tint err = idl_call_finish(ep, call);\n");
 	emit(e, "\tif (err != IDL_OK)\n\t\treturn err;\n");
+	/* A reply refused, and an error reply (which has no handles of its
+	 * own), give back the handles that came with it: a server cannot make
+	 * its client hold handles by sending them with a bad reply. */
 	if (err_enum) {
 		emit(e, "\tif (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {\n");
+		emit(e, "\t\tidl_release_handles(ep, call->handles, call->handle_count);\n");
 		emit(e, "\t\terr = %s(buf->bytes, call->size, error);\n", cn->error_validate);
 		emit(e, "\t\treturn err != IDL_OK ? err : IDL_E_REMOTE;\n\t}\n");
 	}
 	const char *vargs[] = {"buf->bytes", "call->size", "call->handles", "call->handle_count",
 	                       "reply"};
 	emit_wrapped(e, 1, arena_printf(a, "err = %s(", m->reply->cnames.check), vargs, 5, ");\n");
+	emit(e, "\tif (err == IDL_OK)\n\t\treturn IDL_OK;\n");
+	emit(e, "\tidl_release_handles(ep, call->handles, call->handle_count);\n");
 	/* A reply that is not the method's may be a server's "not supported". */
 	const char *ns[] = {"buf->bytes", "call->size", cn->ordinal, "call->handle_count", "err"};
-	emit(e, "\tif (err != IDL_OK)\n");
-	emit_wrapped(e, 2, "return idl_not_supported_or(", ns, 5, ");\n");
-	emit(e, "\treturn IDL_OK;\n}\n\n");
+	emit_wrapped(e, 1, "return idl_not_supported_or(", ns, 5, ");\n");
+	emit(e, "}\n\n");
 }
 
 static void gen_stub(rpc_gen *g, decl *iface, method *m)

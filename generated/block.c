@@ -1822,15 +1822,17 @@ static inline int finish_block_device_geometry(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = block_device_geometry_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_block_device_geometry_reply(buf->bytes, call->size, call->handles,
 	                                        call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_GEOMETRY_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_GEOMETRY_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int block_device_geometry(idl_endpoint *ep, const block_device_geometry_request *req,
@@ -1885,15 +1887,17 @@ static inline int finish_block_device_attach(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = block_device_attach_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_block_device_attach_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_ATTACH_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_ATTACH_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int block_device_attach(idl_endpoint *ep, const block_device_attach_request *req,
@@ -1947,15 +1951,17 @@ static inline int finish_block_device_read(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = block_device_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_block_device_read_reply(buf->bytes, call->size, call->handles,
 	                                    call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_READ_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_READ_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int block_device_read(idl_endpoint *ep, const block_device_read_request *req,
@@ -2010,15 +2016,17 @@ static inline int finish_block_device_write(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = block_device_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_block_device_write_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_WRITE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_WRITE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int block_device_write(idl_endpoint *ep, const block_device_write_request *req,
@@ -2073,15 +2081,17 @@ static inline int finish_block_device_flush(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = block_device_flush_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_block_device_flush_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_FLUSH_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_FLUSH_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int block_device_flush(idl_endpoint *ep, const block_device_flush_request *req,

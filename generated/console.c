@@ -2432,15 +2432,17 @@ static inline int finish_console_console_write(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = console_console_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_console_console_write_reply(buf->bytes, call->size, call->handles,
 	                                        call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_WRITE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_WRITE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int console_console_write(idl_endpoint *ep, const console_console_write_request *req,
@@ -2502,15 +2504,17 @@ static inline int finish_console_console_read(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = console_console_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_console_console_read_reply(buf->bytes, call->size, call->handles,
 	                                       call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_READ_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_READ_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int console_console_read(idl_endpoint *ep, const console_console_read_request *req,
@@ -2566,16 +2570,17 @@ static inline int finish_console_console_get_mode(idl_endpoint *ep, idl_call *ca
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = console_console_get_mode_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_console_console_get_mode_reply(buf->bytes, call->size, call->handles,
 	                                           call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size,
-		                            CONSOLE_CONSOLE_GET_MODE_ORDINAL, call->handle_count,
-		                            err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_GET_MODE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int console_console_get_mode(idl_endpoint *ep, const console_console_get_mode_request *req,
@@ -2631,16 +2636,17 @@ static inline int finish_console_console_set_mode(idl_endpoint *ep, idl_call *ca
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = console_console_set_mode_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_console_console_set_mode_reply(buf->bytes, call->size, call->handles,
 	                                           call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size,
-		                            CONSOLE_CONSOLE_SET_MODE_ORDINAL, call->handle_count,
-		                            err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_SET_MODE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int console_console_set_mode(idl_endpoint *ep, const console_console_set_mode_request *req,
@@ -2696,16 +2702,17 @@ static inline int finish_console_console_get_size(idl_endpoint *ep, idl_call *ca
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = console_console_get_size_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_console_console_get_size_reply(buf->bytes, call->size, call->handles,
 	                                           call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size,
-		                            CONSOLE_CONSOLE_GET_SIZE_ORDINAL, call->handle_count,
-		                            err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_GET_SIZE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int console_console_get_size(idl_endpoint *ep, const console_console_get_size_request *req,

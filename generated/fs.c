@@ -5859,15 +5859,17 @@ static inline int finish_fs_file_open(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_open_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_open_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                               reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_OPEN_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_OPEN_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_open(idl_endpoint *ep, const fs_file_open_request *req, fs_file_open_reply_buffer *buf,
@@ -5919,15 +5921,17 @@ static inline int finish_fs_file_close(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_close_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_close_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_CLOSE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_CLOSE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_close(idl_endpoint *ep, const fs_file_close_request *req,
@@ -5981,15 +5985,17 @@ static inline int finish_fs_file_read(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_read_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                               reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READ_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READ_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_read(idl_endpoint *ep, const fs_file_read_request *req, fs_file_read_reply_buffer *buf,
@@ -6041,15 +6047,17 @@ static inline int finish_fs_file_write(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_write_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WRITE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WRITE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_write(idl_endpoint *ep, const fs_file_write_request *req,
@@ -6104,15 +6112,17 @@ static inline int finish_fs_file_read_shared(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_read_shared_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_read_shared_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READ_SHARED_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READ_SHARED_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_read_shared(idl_endpoint *ep, const fs_file_read_shared_request *req,
@@ -6168,15 +6178,17 @@ static inline int finish_fs_file_write_shared(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_write_shared_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_write_shared_reply(buf->bytes, call->size, call->handles,
 	                                       call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WRITE_SHARED_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WRITE_SHARED_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_write_shared(idl_endpoint *ep, const fs_file_write_shared_request *req,
@@ -6230,15 +6242,17 @@ static inline int finish_fs_file_stat(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_stat_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_stat_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                               reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_STAT_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_STAT_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_stat(idl_endpoint *ep, const fs_file_stat_request *req, fs_file_stat_reply_buffer *buf,
@@ -6290,15 +6304,17 @@ static inline int finish_fs_file_set_times(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_set_times_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_set_times_reply(buf->bytes, call->size, call->handles,
 	                                    call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_SET_TIMES_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_SET_TIMES_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_set_times(idl_endpoint *ep, const fs_file_set_times_request *req,
@@ -6352,15 +6368,17 @@ static inline int finish_fs_file_truncate(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_truncate_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_truncate_reply(buf->bytes, call->size, call->handles,
 	                                   call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_TRUNCATE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_TRUNCATE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_truncate(idl_endpoint *ep, const fs_file_truncate_request *req,
@@ -6414,15 +6432,17 @@ static inline int finish_fs_file_sync(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_sync_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_sync_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                               reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_SYNC_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_SYNC_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_sync(idl_endpoint *ep, const fs_file_sync_request *req, fs_file_sync_reply_buffer *buf,
@@ -6474,15 +6494,17 @@ static inline int finish_fs_file_readdir(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_readdir_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_readdir_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                  reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READDIR_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READDIR_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
@@ -6536,15 +6558,17 @@ static inline int finish_fs_file_mkdir(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_mkdir_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_mkdir_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_MKDIR_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_MKDIR_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
@@ -6598,15 +6622,17 @@ static inline int finish_fs_file_unlink(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_unlink_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_unlink_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                 reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_UNLINK_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_UNLINK_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
@@ -6660,15 +6686,17 @@ static inline int finish_fs_file_rename(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_rename_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_rename_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                 reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_RENAME_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_RENAME_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
@@ -6728,15 +6756,17 @@ static inline int finish_fs_file_watch(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = fs_file_watch_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_fs_file_watch_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WATCH_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WATCH_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,

@@ -1515,15 +1515,17 @@ static inline int finish_link_ethernet_info(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = link_ethernet_info_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_link_ethernet_info_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_INFO_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_INFO_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int link_ethernet_info(idl_endpoint *ep, const link_ethernet_info_request *req,
@@ -1578,15 +1580,17 @@ static inline int finish_link_ethernet_send(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = link_ethernet_send_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_link_ethernet_send_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_SEND_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_SEND_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int link_ethernet_send(idl_endpoint *ep, const link_ethernet_send_request *req,
@@ -1642,15 +1646,17 @@ static inline int finish_link_ethernet_receive(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = link_ethernet_receive_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_link_ethernet_receive_reply(buf->bytes, call->size, call->handles,
 	                                        call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_RECEIVE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_RECEIVE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int link_ethernet_receive(idl_endpoint *ep, const link_ethernet_receive_request *req,
@@ -1706,15 +1712,17 @@ static inline int finish_link_ethernet_counters(idl_endpoint *ep, idl_call *call
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = link_ethernet_counters_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_link_ethernet_counters_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_COUNTERS_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_COUNTERS_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int link_ethernet_counters(idl_endpoint *ep, const link_ethernet_counters_request *req,

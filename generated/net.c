@@ -7514,15 +7514,17 @@ static inline int finish_net_socket_open(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_open_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_open_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                  reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_OPEN_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_OPEN_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_open(idl_endpoint *ep, const net_socket_open_request *req,
@@ -7576,15 +7578,17 @@ static inline int finish_net_socket_bind(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_bind_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_bind_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                  reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_BIND_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_BIND_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_bind(idl_endpoint *ep, const net_socket_bind_request *req,
@@ -7640,16 +7644,17 @@ static inline int finish_net_socket_local_address(idl_endpoint *ep, idl_call *ca
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_local_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_local_address_reply(buf->bytes, call->size, call->handles,
 	                                           call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size,
-		                            NET_SOCKET_LOCAL_ADDRESS_ORDINAL, call->handle_count,
-		                            err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_LOCAL_ADDRESS_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_local_address(idl_endpoint *ep, const net_socket_local_address_request *req,
@@ -7704,15 +7709,17 @@ static inline int finish_net_socket_connect(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_connect_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_connect_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_CONNECT_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_CONNECT_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_connect(idl_endpoint *ep, const net_socket_connect_request *req,
@@ -7766,15 +7773,17 @@ static inline int finish_net_socket_listen(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_listen_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_listen_reply(buf->bytes, call->size, call->handles,
 	                                    call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_LISTEN_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_LISTEN_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_listen(idl_endpoint *ep, const net_socket_listen_request *req,
@@ -7828,15 +7837,17 @@ static inline int finish_net_socket_accept(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_accept_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_accept_reply(buf->bytes, call->size, call->handles,
 	                                    call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_ACCEPT_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_ACCEPT_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_accept(idl_endpoint *ep, const net_socket_accept_request *req,
@@ -7891,15 +7902,17 @@ static inline int finish_net_socket_send_to(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_send_to_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_send_to_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SEND_TO_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SEND_TO_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_send_to(idl_endpoint *ep, const net_socket_send_to_request *req,
@@ -7955,15 +7968,17 @@ static inline int finish_net_socket_receive_from(idl_endpoint *ep, idl_call *cal
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_receive_from_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_receive_from_reply(buf->bytes, call->size, call->handles,
 	                                          call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_RECEIVE_FROM_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_RECEIVE_FROM_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_receive_from(idl_endpoint *ep, const net_socket_receive_from_request *req,
@@ -8017,15 +8032,17 @@ static inline int finish_net_socket_send(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_send_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_send_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                  reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SEND_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SEND_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_send(idl_endpoint *ep, const net_socket_send_request *req,
@@ -8080,15 +8097,17 @@ static inline int finish_net_socket_receive(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_receive_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_receive_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_RECEIVE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_RECEIVE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_receive(idl_endpoint *ep, const net_socket_receive_request *req,
@@ -8143,15 +8162,17 @@ static inline int finish_net_socket_shutdown(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_shutdown_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_shutdown_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SHUTDOWN_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SHUTDOWN_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_shutdown(idl_endpoint *ep, const net_socket_shutdown_request *req,
@@ -8205,15 +8226,17 @@ static inline int finish_net_socket_close(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_socket_close_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_socket_close_reply(buf->bytes, call->size, call->handles,
 	                                   call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_CLOSE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_CLOSE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_socket_close(idl_endpoint *ep, const net_socket_close_request *req,
@@ -9322,16 +9345,17 @@ static inline int finish_net_config_list_interfaces(idl_endpoint *ep, idl_call *
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_config_list_interfaces_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_config_list_interfaces_reply(buf->bytes, call->size, call->handles,
 	                                             call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size,
-		                            NET_CONFIG_LIST_INTERFACES_ORDINAL, call->handle_count,
-		                            err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_LIST_INTERFACES_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_config_list_interfaces(idl_endpoint *ep, const net_config_list_interfaces_request *req,
@@ -9389,15 +9413,17 @@ static inline int finish_net_config_add_address(idl_endpoint *ep, idl_call *call
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_config_add_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_config_add_address_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_ADD_ADDRESS_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_ADD_ADDRESS_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_config_add_address(idl_endpoint *ep, const net_config_add_address_request *req,
@@ -9453,16 +9479,17 @@ static inline int finish_net_config_remove_address(idl_endpoint *ep, idl_call *c
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_config_remove_address_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_config_remove_address_reply(buf->bytes, call->size, call->handles,
 	                                            call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size,
-		                            NET_CONFIG_REMOVE_ADDRESS_ORDINAL, call->handle_count,
-		                            err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_REMOVE_ADDRESS_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_config_remove_address(idl_endpoint *ep, const net_config_remove_address_request *req,
@@ -9519,15 +9546,17 @@ static inline int finish_net_config_set_gateway(idl_endpoint *ep, idl_call *call
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_config_set_gateway_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_config_set_gateway_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_SET_GATEWAY_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_SET_GATEWAY_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_config_set_gateway(idl_endpoint *ep, const net_config_set_gateway_request *req,
@@ -9583,15 +9612,17 @@ static inline int finish_net_config_set_flags(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_config_set_flags_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_config_set_flags_reply(buf->bytes, call->size, call->handles,
 	                                       call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_SET_FLAGS_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_SET_FLAGS_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_config_set_flags(idl_endpoint *ep, const net_config_set_flags_request *req,
@@ -9647,15 +9678,17 @@ static inline int finish_net_config_statistics(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_config_statistics_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_config_statistics_reply(buf->bytes, call->size, call->handles,
 	                                        call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_STATISTICS_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_STATISTICS_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_config_statistics(idl_endpoint *ep, const net_config_statistics_request *req,
@@ -9711,15 +9744,17 @@ static inline int finish_net_config_list_sockets(idl_endpoint *ep, idl_call *cal
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = net_config_list_sockets_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_net_config_list_sockets_reply(buf->bytes, call->size, call->handles,
 	                                          call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_LIST_SOCKETS_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_LIST_SOCKETS_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int net_config_list_sockets(idl_endpoint *ep, const net_config_list_sockets_request *req,

@@ -3324,15 +3324,17 @@ static inline int finish_pci_bus_enumerate(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = pci_bus_enumerate_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_pci_bus_enumerate_reply(buf->bytes, call->size, call->handles,
 	                                    call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_ENUMERATE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_ENUMERATE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int pci_bus_enumerate(idl_endpoint *ep, const pci_bus_enumerate_request *req,
@@ -3386,15 +3388,17 @@ static inline int finish_pci_bus_find(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = pci_bus_find_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_pci_bus_find_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                               reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_FIND_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_FIND_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int pci_bus_find(idl_endpoint *ep, const pci_bus_find_request *req, pci_bus_find_reply_buffer *buf,
@@ -3447,15 +3451,17 @@ static inline int finish_pci_bus_config_read(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = pci_bus_config_read_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_pci_bus_config_read_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CONFIG_READ_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CONFIG_READ_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int pci_bus_config_read(idl_endpoint *ep, const pci_bus_config_read_request *req,
@@ -3511,15 +3517,17 @@ static inline int finish_pci_bus_config_write(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = pci_bus_config_write_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_pci_bus_config_write_reply(buf->bytes, call->size, call->handles,
 	                                       call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CONFIG_WRITE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CONFIG_WRITE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int pci_bus_config_write(idl_endpoint *ep, const pci_bus_config_write_request *req,
@@ -3574,15 +3582,17 @@ static inline int finish_pci_bus_set_command(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = pci_bus_set_command_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_pci_bus_set_command_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_SET_COMMAND_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_SET_COMMAND_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int pci_bus_set_command(idl_endpoint *ep, const pci_bus_set_command_request *req,
@@ -3636,15 +3646,17 @@ static inline int finish_pci_bus_claim(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = pci_bus_claim_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_pci_bus_claim_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CLAIM_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CLAIM_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int pci_bus_claim(idl_endpoint *ep, const pci_bus_claim_request *req,
@@ -3698,15 +3710,17 @@ static inline int finish_pci_bus_release(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = pci_bus_release_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_pci_bus_release_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                  reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_RELEASE_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_RELEASE_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int pci_bus_release(idl_endpoint *ep, const pci_bus_release_request *req,

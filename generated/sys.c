@@ -2096,15 +2096,17 @@ static inline int finish_sys_services_lookup(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = sys_services_lookup_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_sys_services_lookup_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_LOOKUP_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_LOOKUP_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req,
@@ -2160,15 +2162,17 @@ static inline int finish_sys_services_publish(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = sys_services_publish_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_sys_services_publish_reply(buf->bytes, call->size, call->handles,
 	                                       call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_PUBLISH_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_PUBLISH_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *req,
@@ -2224,15 +2228,17 @@ static inline int finish_sys_services_withdraw(idl_endpoint *ep, idl_call *call,
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = sys_services_withdraw_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_sys_services_withdraw_reply(buf->bytes, call->size, call->handles,
 	                                        call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_WITHDRAW_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_WITHDRAW_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request *req,
@@ -2565,15 +2571,17 @@ static inline int finish_sys_supervisor_restart(idl_endpoint *ep, idl_call *call
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = sys_supervisor_restart_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_sys_supervisor_restart_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, SYS_SUPERVISOR_RESTART_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, SYS_SUPERVISOR_RESTART_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int sys_supervisor_restart(idl_endpoint *ep, const sys_supervisor_restart_request *req,
@@ -2751,16 +2759,17 @@ static inline int finish_sys_listener_open_session(idl_endpoint *ep, idl_call *c
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = sys_listener_open_session_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_sys_listener_open_session_reply(buf->bytes, call->size, call->handles,
 	                                            call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size,
-		                            SYS_LISTENER_OPEN_SESSION_ORDINAL, call->handle_count,
-		                            err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, SYS_LISTENER_OPEN_SESSION_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int sys_listener_open_session(idl_endpoint *ep, const sys_listener_open_session_request *req,

@@ -1085,6 +1085,9 @@ typedef struct idl_endpoint_ops {
 	/* Server: gives the reply to the request txid a token, so that it can
 	 * be sent later (from another thread, too). NULL: not supported. */
 	int (*defer)(idl_endpoint *ep, uint64_t txid, idl_reply_token *token);
+	/* Closes handles that came with a frame nobody will keep (a reply the
+	 * stub refused). NULL: the transport's handles need no closing. */
+	void (*release)(idl_endpoint *ep, const idl_typed_handle *handles, uint32_t count);
 } idl_endpoint_ops;
 
 struct idl_endpoint {
@@ -1396,6 +1399,15 @@ static inline void idl_call_abandon(idl_endpoint *ep, idl_call *call)
  * endpoint's timeout_ns), ends it, and returns how it went. A call that
  * times out is abandoned.
  */
+/* Closes the handles of a frame that will not be kept (idl_endpoint_ops
+ * .release): a peer cannot make us hold its handles by sending a bad one. */
+static inline void idl_release_handles(idl_endpoint *ep, const idl_typed_handle *handles,
+                                       uint32_t count)
+{
+	if (count > 0 && ep->ops->release != NULL)
+		ep->ops->release(ep, handles, count);
+}
+
 static inline int idl_call_finish(idl_endpoint *ep, idl_call *call)
 {
 	int err = IDL_OK;
@@ -1406,8 +1418,10 @@ static inline int idl_call_finish(idl_endpoint *ep, idl_call *call)
 		return err;
 	if (call->status != IDL_OK)
 		return call->status;
-	if (((const idl_frame_header *)call->buf)->txid != call->txid)
+	if (((const idl_frame_header *)call->buf)->txid != call->txid) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		return IDL_E_TXID;
+	}
 	return IDL_OK;
 }
 

@@ -775,6 +775,11 @@ static int end_defer(idl_endpoint *ep, uint64_t txid, idl_reply_token *token)
 	return idl_session_defer(e->session, txid, token);
 }
 
+static void end_release(idl_endpoint *ep, const idl_typed_handle *handles, uint32_t count)
+{
+	release((idl_chan_end *)ep, handles, count);
+}
+
 static const idl_endpoint_ops chan_end_ops = {
     .send_begin = end_send_begin,
     .send_commit = end_send_commit,
@@ -783,6 +788,7 @@ static const idl_endpoint_ops chan_end_ops = {
     .call_wait = end_call_wait,
     .call_end = end_call_end,
     .defer = end_defer,
+    .release = end_release,
 };
 
 int idl_chan_end_init(idl_chan_end *e, void *region, size_t region_bytes, enum idl_chan_side side)

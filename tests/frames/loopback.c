@@ -147,6 +147,14 @@ static int lb_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, i
 	}
 }
 
+/* Counts what a stub gives back: loopback handles are plain numbers. */
+static void lb_release(idl_endpoint *ep, const idl_typed_handle *handles, uint32_t count)
+{
+	loopback_end *end = (loopback_end *)ep;
+	end->released += count;
+	end->last_released = handles[count - 1].value;
+}
+
 static const idl_endpoint_ops lb_ops = {
     .send_begin = lb_send_begin,
     .send_commit = lb_send_commit,
@@ -154,6 +162,7 @@ static const idl_endpoint_ops lb_ops = {
     .call_begin = lb_call_begin,
     .call_wait = lb_call_wait,
     .call_end = lb_call_end,
+    .release = lb_release,
 };
 
 void loopback_init(loopback *lb)

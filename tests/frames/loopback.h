@@ -32,8 +32,10 @@ struct loopback_end {
 	/* Called by receive when no frame waits: runs the other side. */
 	void (*pump)(void *ctx);
 	void *pump_ctx;
-	idl_call *calls;  /* calls in flight (idl_call.next) */
-	unsigned dropped; /* replies that found no call */
+	idl_call *calls;   /* calls in flight (idl_call.next) */
+	unsigned dropped;  /* replies that found no call */
+	unsigned released; /* handles given back through ops.release */
+	idl_handle last_released;
 };
 
 typedef struct loopback {

@@ -1505,6 +1505,70 @@ static void test_loopback_wrong_txid(void **state)
 	assert_null(g_lb.client.calls); /* the stub ended its call */
 }
 
+/* How handle_pump answers: a good reply or an error reply, with a handle
+ * (77) that no reply of fs.File.open carries. */
+static bool g_answer_error;
+static uint32_t g_answer_handles;
+
+static void handle_pump(void *ctx)
+{
+	loopback *lb = ctx;
+	idl_typed_handle in[IDL_MAX_HANDLES];
+	uint32_t hc = IDL_MAX_HANDLES;
+	size_t size;
+	assert_int_equal(lb->server.ep.ops->receive(&lb->server.ep, 0, g_server_buf,
+	                                            sizeof(g_server_buf), &size, in, &hc),
+	                 IDL_OK);
+	uint64_t txid = ((const idl_frame_header *)g_server_buf)->txid;
+	void *frame;
+	assert_int_equal(lb->server.ep.ops->send_begin(&lb->server.ep, 32, &frame), IDL_OK);
+	int64_t n;
+	if (g_answer_error) {
+		n = fs_file_open_error_encode(txid, SYS_ERRNO_NOT_FOUND, frame, 32);
+	} else {
+		fs_file_open_reply r = {.fd = 1};
+		n = fs_file_open_reply_encode(&r, txid, frame, 32, NULL, NULL);
+	}
+	assert_int_equal(n, 32);
+	idl_typed_handle stray = {77, IDL_KIND_SHM};
+	((idl_frame_header *)frame)->handle_count = (uint16_t)g_answer_handles;
+	assert_int_equal(
+	    lb->server.ep.ops->send_commit(&lb->server.ep, 32, &stray, g_answer_handles), IDL_OK);
+}
+
+/* A reply the stub refuses, or an error reply, gives back the handles that
+ * came with it (ops.release), so that a server cannot make its client
+ * hold handles it will never use; a good reply gives back none. */
+static void test_loopback_refused_reply_handles(void **state)
+{
+	(void)state;
+	loopback_init(&g_lb);
+	g_lb.client.pump = handle_pump;
+	g_lb.client.pump_ctx = &g_lb;
+	fs_file_open_request req = {0};
+	req.path = IDL_STRING_LITERAL("/");
+	fs_file_open_reply_buffer buf;
+	const fs_file_open_reply *reply = NULL;
+	sys_errno error = 0;
+	g_answer_error = false;
+	g_answer_handles = 0;
+	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error), IDL_OK);
+	assert_int_equal(g_lb.client.released, 0);
+	g_answer_handles = 1;
+	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error),
+	                 IDL_E_HANDLE_COUNT);
+	assert_int_equal(g_lb.client.released, 1);
+	assert_int_equal(g_lb.client.last_released, 77);
+	g_answer_error = true;
+	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error),
+	                 IDL_E_HANDLE_COUNT);
+	assert_int_equal(g_lb.client.released, 2);
+	g_answer_handles = 0;
+	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error), IDL_E_REMOTE);
+	assert_int_equal(error, SYS_ERRNO_NOT_FOUND);
+	assert_int_equal(g_lb.client.released, 2);
+}
+
 /*
  * Encoders write canonical frames whatever the caller left in padding,
  * absent optionals and unused union bytes: the result always decodes.
@@ -1617,6 +1681,7 @@ int main(void)
 	    cmocka_unit_test(test_loopback_event),
 	    cmocka_unit_test(test_loopback_pci_claim),
 	    cmocka_unit_test(test_loopback_wrong_txid),
+	    cmocka_unit_test(test_loopback_refused_reply_handles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2033,15 +2033,17 @@ static inline int finish_test_shapes_gadget_put(idl_endpoint *ep, idl_call *call
 	if (err != IDL_OK)
 		return err;
 	if (buf->reply.header.flags == (IDL_FLAG_REPLY | IDL_FLAG_ERROR)) {
+		idl_release_handles(ep, call->handles, call->handle_count);
 		err = test_shapes_gadget_put_error_validate(buf->bytes, call->size, error);
 		return err != IDL_OK ? err : IDL_E_REMOTE;
 	}
 	err = check_test_shapes_gadget_put_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_PUT_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_PUT_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
@@ -2098,10 +2100,11 @@ static inline int finish_test_shapes_gadget_get(idl_endpoint *ep, idl_call *call
 		return err;
 	err = check_test_shapes_gadget_get_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_GET_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_GET_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
@@ -2163,10 +2166,11 @@ static inline int finish_test_shapes_gadget_pair(idl_endpoint *ep, idl_call *cal
 		return err;
 	err = check_test_shapes_gadget_pair_reply(buf->bytes, call->size, call->handles,
 	                                          call->handle_count, reply);
-	if (err != IDL_OK)
-		return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_PAIR_ORDINAL,
-		                            call->handle_count, err);
-	return IDL_OK;
+	if (err == IDL_OK)
+		return IDL_OK;
+	idl_release_handles(ep, call->handles, call->handle_count);
+	return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_PAIR_ORDINAL,
+	                            call->handle_count, err);
 }
 
 int test_shapes_gadget_pair(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
