@@ -1447,12 +1447,18 @@ static void pci_pump(void *ctx)
 	}
 }
 
+/* A fresh loopback whose server side is pump, run when the client waits. */
+static void serve_with(void (*pump)(void *ctx))
+{
+	loopback_init(&g_lb);
+	g_lb.client.pump = pump;
+	g_lb.client.pump_ctx = &g_lb;
+}
+
 static void test_loopback_pci_claim(void **state)
 {
 	(void)state;
-	loopback_init(&g_lb);
-	g_lb.client.pump = pci_pump;
-	g_lb.client.pump_ctx = &g_lb;
+	serve_with(pci_pump);
 	pci_bus_claim_request req;
 	memset(&req, 0, sizeof(req));
 	req.address = paddr(3);
@@ -1491,9 +1497,7 @@ static void stale_pump(void *ctx)
 static void test_loopback_wrong_txid(void **state)
 {
 	(void)state;
-	loopback_init(&g_lb);
-	g_lb.client.pump = stale_pump;
-	g_lb.client.pump_ctx = &g_lb;
+	serve_with(stale_pump);
 	fs_file_open_request req = {0};
 	req.path = IDL_STRING_LITERAL("/");
 	fs_file_open_reply_buffer buf;
@@ -1542,9 +1546,7 @@ static void handle_pump(void *ctx)
 static void test_loopback_refused_reply_handles(void **state)
 {
 	(void)state;
-	loopback_init(&g_lb);
-	g_lb.client.pump = handle_pump;
-	g_lb.client.pump_ctx = &g_lb;
+	serve_with(handle_pump);
 	fs_file_open_request req = {0};
 	req.path = IDL_STRING_LITERAL("/");
 	fs_file_open_reply_buffer buf;
