@@ -8,8 +8,11 @@
 #ifndef FUZZ_MESSAGE_H
 #define FUZZ_MESSAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef int (*decode_fn)(const void *shared, size_t available, void *buf, size_t buf_max,
                          const idl_typed_handle *handles, uint32_t handle_count, const void **out);
@@ -44,6 +47,31 @@ typedef struct fuzz_message {
 		return name##_encode((const name *)msg, txid, out, out_max, handles,               \
 		                     handle_count);                                                \
 	}
+
+/*
+ * Decodes shared into buf, filled with garbage first, and again into a
+ * buffer that already holds the frame (what a decoder that skipped its copy
+ * would read, and accept). Every way through a decoder copies before it
+ * reads the private buffer, so the two verdicts must be the same: *agree
+ * says whether they were. Returns the first verdict, the view in *view.
+ */
+static inline int fuzz_decode_twice(const fuzz_message *m, const uint8_t *shared, size_t available,
+                                    void *buf, const idl_typed_handle *handles,
+                                    uint32_t handle_count, const void **view, bool *agree)
+{
+	uint8_t *stale = malloc(m->max_bytes);
+	if (stale == NULL)
+		abort();
+	memset(buf, 0xa5, m->max_bytes);
+	memset(stale, 0, m->max_bytes);
+	memcpy(stale, shared, available < m->max_bytes ? available : m->max_bytes);
+	int err = m->decode(shared, available, buf, m->max_bytes, handles, handle_count, view);
+	const void *stale_view = NULL;
+	*agree = m->decode(shared, available, stale, m->max_bytes, handles, handle_count,
+	                   &stale_view) == err;
+	free(stale);
+	return err;
+}
 
 /* The table entry of a message whose largest frame is max bytes. */
 #define FUZZ_ENTRY(name, max) {#name, max, sizeof(name), name##_fuzz_decode, name##_fuzz_encode},
