@@ -370,25 +370,32 @@ IDL_COLD_HELPER int64_t idl_frame_copy_known(const void *src, uint32_t size, voi
 }
 
 /*
- * Copies an untrusted frame out of shared memory: the first step of every
- * decoder. The size field is read exactly once; the frame is copied with one
- * memcpy; shared memory is never read again. The caller then validates the
- * private copy, which nothing else can change. A frame above max_bytes is
- * copied only when it is a newer version of the message (inline part
- * larger than inline_bytes), and then only its known part
- * (idl_frame_copy_known).
+ * The single read of a frame's size field, the start of every generated
+ * decoder: a size the message can have (idl_frame_fits) is copied on the
+ * decoder's fast path, a small fixed-size message's with a constant size
+ * (a few moves instead of a library call; larger constant copies may
+ * become `rep movs`, slower than the call); any other size (an earlier or
+ * later version of the message, or a malformed frame) goes to
+ * idl_frame_copy_sized, on its slow path.
  *
- * Returns the bytes copied, or a negative idl_error.
+ * Returns the size field, or a negative idl_error.
  */
-IDL_INLINE int64_t idl_frame_copy(const void *shared, size_t available, void *buf, size_t max_bytes,
-                                  uint32_t inline_bytes)
+IDL_INLINE int64_t idl_frame_size_once(const void *shared, size_t available, const void *buf)
 {
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_BUFFER;
 	if (available < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	/* The single read of the size field; a volatile load, so it is not repeated. */
-	uint32_t size = *(const volatile uint32_t *)shared;
+	return *(const volatile uint32_t *)shared;
+}
+
+/* The steps of idl_frame_copy after the one read of the size field, which
+ * gave `size`: its checks, the copy, and the check that the copy holds the
+ * size that was read. */
+IDL_INLINE int64_t idl_frame_copy_from(const void *shared, size_t available, void *buf,
+                                       size_t max_bytes, uint32_t inline_bytes, uint32_t size)
+{
 	if (size < IDL_FRAME_HEADER_BYTES || (size & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_FRAME_SIZE;
 	if (size > available)
@@ -403,23 +410,25 @@ IDL_INLINE int64_t idl_frame_copy(const void *shared, size_t available, void *bu
 }
 
 /*
- * For a message of one fixed size: the single read of the size field, so
- * that the decoder copies a frame of exactly its size with a constant size
- * (a few moves instead of a library call), and hands any other size (an
- * earlier or later version of the message, or a malformed frame) to
- * idl_frame_copy_sized, on its slow path. Meant for small frames: larger
- * constant copies may become `rep movs`, slower than the library call.
+ * Copies an untrusted frame out of shared memory, for a transport or a
+ * caller that decodes in steps of its own (the generated decoders take the
+ * same steps, through idl_frame_size_once and idl_frame_copy_from). The
+ * size field is read exactly once; the frame is copied with one
+ * memcpy; shared memory is never read again. The caller then validates the
+ * private copy, which nothing else can change. A frame above max_bytes is
+ * copied only when it is a newer version of the message (inline part
+ * larger than inline_bytes), and then only its known part
+ * (idl_frame_copy_known).
  *
- * Returns the size field, or a negative idl_error.
+ * Returns the bytes copied, or a negative idl_error.
  */
-IDL_INLINE int64_t idl_frame_size_once(const void *shared, size_t available, const void *buf)
+IDL_INLINE int64_t idl_frame_copy(const void *shared, size_t available, void *buf, size_t max_bytes,
+                                  uint32_t inline_bytes)
 {
-	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
-		return IDL_E_BUFFER;
-	if (available < IDL_FRAME_HEADER_BYTES)
-		return IDL_E_FRAME_SHORT;
-	/* The single read of the size field; a volatile load, so it is not repeated. */
-	return *(const volatile uint32_t *)shared;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return read;
+	return idl_frame_copy_from(shared, available, buf, max_bytes, inline_bytes, (uint32_t)read);
 }
 
 /* Whether a size field read once is one a frame of the message can have:
@@ -429,20 +438,11 @@ IDL_INLINE bool idl_frame_fits(size_t size, size_t inline_bytes, size_t max_byte
 	return size >= inline_bytes && size <= max_bytes && (size & (IDL_FRAME_ALIGN - 1)) == 0;
 }
 
-/* The copy of idl_frame_copy, for a size field read already. */
+/* idl_frame_copy_from on a decoder's slow path, out of line. */
 IDL_COLD_HELPER int64_t idl_frame_copy_sized(const void *shared, size_t available, void *buf,
                                              size_t max_bytes, uint32_t inline_bytes, uint32_t size)
 {
-	if (size < IDL_FRAME_HEADER_BYTES || (size & (IDL_FRAME_ALIGN - 1)) != 0)
-		return IDL_E_FRAME_SIZE;
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	if (size > max_bytes)
-		return idl_frame_copy_known(shared, size, buf, max_bytes, inline_bytes);
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	return size;
+	return idl_frame_copy_from(shared, available, buf, max_bytes, inline_bytes, size);
 }
 
 /*
