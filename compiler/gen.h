@@ -56,5 +56,10 @@ void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPAT
 size_t gen_reply_params(arena *a, const method *m, const char *out[2]);
 void gen_event_dispatch_params(arena *a, const decl *iface,
                                const char *out[GEN_EVENT_DISPATCH_PARAMS]);
+/* The parameters of <message>_encode, or with `version` of
+ * <message>_encode_version (a version after msg); returns how many. */
+#define GEN_ENCODE_PARAMS 7
+size_t gen_encode_params(arena *a, const decl *msg, bool version,
+                         const char *out[GEN_ENCODE_PARAMS]);
 
 #endif

@@ -629,13 +629,10 @@ static void gen_encode(codec_gen *g, decl *msg, const message_names *mn)
 	arena *a = g->a;
 	emitter *e = g->e;
 	emit(e, "/* %s: %s */\n", gen_where(g->c, msg->message_of->loc), msg->name);
-	const char *args[] = {arena_printf(a, "const %s *msg", mn->n),
-	                      "uint64_t txid",
-	                      "void *out",
-	                      "size_t out_max",
-	                      "idl_typed_handle *handles",
-	                      "uint32_t *handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", mn->names->encode), args, 6, ")\n{\n");
+	const char *args[GEN_ENCODE_PARAMS];
+	size_t count = gen_encode_params(a, msg, false, args);
+	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", mn->names->encode), args, count,
+	             ")\n{\n");
 	bool calls = put_uses_err(msg);
 	if (calls)
 		line(g, 1, "int err;");
@@ -661,14 +658,9 @@ static void gen_encode_version(codec_gen *g, decl *msg, const message_names *mn)
 	emitter *e = g->e;
 	emit(e, "/* %s: %s, as an earlier version writes it */\n",
 	     gen_where(g->c, msg->message_of->loc), msg->name);
-	const char *args[] = {arena_printf(a, "const %s *msg", mn->n),
-	                      "uint32_t version",
-	                      "uint64_t txid",
-	                      "void *out",
-	                      "size_t out_max",
-	                      "idl_typed_handle *handles",
-	                      "uint32_t *handle_count"};
-	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", mn->names->encode_version), args, 7,
+	const char *args[GEN_ENCODE_PARAMS];
+	size_t count = gen_encode_params(a, msg, true, args);
+	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", mn->names->encode_version), args, count,
 	             ")\n{\n");
 	bool calls = put_uses_err(msg);
 	if (calls)

@@ -82,6 +82,21 @@ void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPAT
 	out[5] = "uint32_t handle_count";
 }
 
+size_t gen_encode_params(arena *a, const decl *msg, bool version,
+                         const char *out[GEN_ENCODE_PARAMS])
+{
+	size_t n = 0;
+	out[n++] = arena_printf(a, "const %s *msg", msg->c_name);
+	if (version)
+		out[n++] = "uint32_t version";
+	out[n++] = "uint64_t txid";
+	out[n++] = "void *out";
+	out[n++] = "size_t out_max";
+	out[n++] = "idl_typed_handle *handles";
+	out[n++] = "uint32_t *handle_count";
+	return n;
+}
+
 size_t gen_reply_params(arena *a, const method *m, const char *out[2])
 {
 	size_t n = 0;

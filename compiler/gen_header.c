@@ -279,25 +279,15 @@ static void gen_message_api(header_gen *g, decl *msg)
 	emitter *e = g->e;
 	const char *n = msg->c_name;
 	const decl_c_names *cn = &msg->cnames;
-	const char *encode_args[] = {arena_printf(g->a, "const %s *msg", n),
-	                             "uint64_t txid",
-	                             "void *out",
-	                             "size_t out_max",
-	                             "idl_typed_handle *handles",
-	                             "uint32_t *handle_count"};
-	emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s(", cn->encode), encode_args, 6, ");\n");
+	const char *args[GEN_ENCODE_PARAMS];
+	size_t count = gen_encode_params(g->a, msg, false, args);
+	emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s(", cn->encode), args, count, ");\n");
 	if (msg->version_count > 1) {
 		emit(e, "/* The frame version `version` of the interface writes (fields added\n");
 		emit(e, " * after it left out), for a peer known to be of that version. */\n");
-		const char *args[] = {arena_printf(g->a, "const %s *msg", n),
-		                      "uint32_t version",
-		                      "uint64_t txid",
-		                      "void *out",
-		                      "size_t out_max",
-		                      "idl_typed_handle *handles",
-		                      "uint32_t *handle_count"};
-		emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s(", cn->encode_version), args, 7,
-		             ");\n");
+		count = gen_encode_params(g->a, msg, true, args);
+		emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s(", cn->encode_version), args,
+		             count, ");\n");
 	}
 	const char *validate_args[] = {"void *frame", "size_t size",
 	                               "const idl_typed_handle *handles", "uint32_t handle_count"};
