@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,18 @@ static inline int fuzz_decode_twice(const fuzz_message *m, const uint8_t *shared
 	                   &stale_view) == err;
 	free(stale);
 	return err;
+}
+
+/* The index of the message called name in a table of count, for a seed
+ * writer (who names it in the error); exits when there is none. */
+static inline size_t fuzz_find(const fuzz_message *table, size_t count, const char *name,
+                               const char *who)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(table[i].name, name) == 0)
+			return i;
+	fprintf(stderr, "%s: no message %s\n", who, name);
+	exit(1);
 }
 
 /* The table entry of a message whose largest frame is max bytes. */

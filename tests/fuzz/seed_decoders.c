@@ -19,18 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MESSAGE_COUNT (sizeof(messages) / sizeof(messages[0]))
-
 static const char *out_dir;
 static int written;
 
 static size_t find(const char *name)
 {
-	for (size_t i = 0; i < MESSAGE_COUNT; i++)
-		if (strcmp(messages[i].name, name) == 0)
-			return i;
-	fprintf(stderr, "seed_decoders: no message %s\n", name);
-	exit(1);
+	return fuzz_find(messages, MESSAGE_COUNT, name, "seed_decoders");
 }
 
 /* Encodes msg as message i (txid 1, else 0), checks it decodes, writes the seed. */

@@ -20,11 +20,7 @@ static int written;
 
 static size_t find(const char *name)
 {
-	for (size_t i = 0; i < MESSAGE_COUNT; i++)
-		if (strcmp(messages[i].name, name) == 0)
-			return i;
-	fprintf(stderr, "seed_versions: no message %s\n", name);
-	exit(1);
+	return fuzz_find(messages, MESSAGE_COUNT, name, "seed_versions");
 }
 
 static void write_seed(size_t i, const uint8_t *frame, size_t n, const char *tag)
