@@ -597,8 +597,8 @@ static void encode_header(codec_gen *g, const message_names *mn, const char *inl
 	line(g, 1, "p->header.ordinal = %s;", mn->ordinal);
 	line(g, 1, "p->header.txid = txid;");
 	line(g, 1, "p->header.flags = %s;", mn->flags);
-	line(g, 1, "p->header.handle_count = (uint16_t)enc.handle_count;");
-	line(g, 1, "p->header.inline_size = (uint32_t)%s;", inline_bytes);
+	line(g, 1, "p->header.handle_count = (uint8_t)enc.handle_count;");
+	line(g, 1, "p->header.inline_size = (uint16_t)%s;", inline_bytes);
 	line(g, 1, "if (handle_count != NULL)");
 	line(g, 2, "*handle_count = enc.handle_count;");
 	line(g, 1, "return (int64_t)(%s + enc.cursor);", inline_bytes);
@@ -1051,7 +1051,7 @@ static void gen_error_reply(codec_gen *g, method *m)
 	const method_c_names *cn = &m->cnames;
 	const char *ordinal = cn->ordinal;
 	IDL_ASSERT(err != NULL && err->shape.size <= IDL_ERROR_BODY_BYTES);
-	const char *args[] = {"uint64_t txid", arena_printf(a, "%s error", err->c_name),
+	const char *args[] = {"uint32_t txid", arena_printf(a, "%s error", err->c_name),
 	                      "void *out", "size_t out_max"};
 	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", cn->error_encode), args, 4, ")\n{\n");
 	line(g, 1, "idl_frame_header *h = out;");

@@ -89,7 +89,7 @@ size_t gen_encode_params(arena *a, const decl *msg, bool version,
 	out[n++] = arena_printf(a, "const %s *msg", msg->c_name);
 	if (version)
 		out[n++] = "uint32_t version";
-	out[n++] = "uint64_t txid";
+	out[n++] = "uint32_t txid";
 	out[n++] = "void *out";
 	out[n++] = "size_t out_max";
 	out[n++] = "idl_typed_handle *handles";

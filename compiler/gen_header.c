@@ -420,7 +420,7 @@ static void gen_reply_types(header_gen *g, decl *d, method *m)
 	decl *err = gen_error_enum(m);
 	if (err == NULL)
 		return;
-	const char *args[] = {"uint64_t txid", arena_printf(a, "%s error", err->c_name),
+	const char *args[] = {"uint32_t txid", arena_printf(a, "%s error", err->c_name),
 	                      "void *out", "size_t out_max"};
 	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", cn->error_encode), args, 4, ");\n");
 	const char *vargs[] = {"const void *frame", "size_t size",

@@ -22,14 +22,14 @@ static uint32_t at_least_one(uint32_t n)
 	return n ? n : 1;
 }
 
-/* static int send_<msg>(idl_endpoint *ep, const <msg> *msg, uint64_t txid) */
+/* static int send_<msg>(idl_endpoint *ep, const <msg> *msg, uint32_t txid) */
 static void gen_send(rpc_gen *g, decl *msg)
 {
 	emitter *e = g->e;
 	const char *n = msg->c_name;
 	const char *max = msg->cnames.max_bytes;
 	const char *args[] = {"idl_endpoint *ep", arena_printf(g->a, "const %s *msg", n),
-	                      "uint64_t txid"};
+	                      "uint32_t txid"};
 	emit_wrapped(e, 0, arena_printf(g->a, "static int %s(", msg->cnames.send), args, 3,
 	             ")\n{\n");
 	emit(e, "\tidl_typed_handle handles[%u];\n", at_least_one(msg->shape.max_handles));

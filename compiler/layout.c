@@ -4,7 +4,7 @@
  * Computes each type's inline size and alignment (natural alignment, as a
  * C compiler lays out the generated structs), its largest out-of-line part
  * and handle count, and each field's offset. Messages start after the
- * 24-byte frame header and end on an 8-byte boundary; each version of a
+ * 16-byte frame header and end on an 8-byte boundary; each version of a
  * message starts its fields on an 8-byte boundary too. Every message's
  * largest frame must fit its interface's @max_frame; the error says by how
  * much it does not.
@@ -273,7 +273,23 @@ static void lay_out_message(layout *l, decl *iface, decl *msg, const char *what)
 	 * the receiver takes any frame the interface allows (as FIDL does). */
 	msg->max_frame_bytes =
 	    msg->shape.open_ool && max <= iface->max_frame_bytes ? iface->max_frame_bytes : max;
-	if (max > iface->max_frame_bytes) {
+	if (msg->shape.size > IDL_MAX_INLINE_BYTES) {
+		/* The header's inline_size is a u16: large data goes out of line. */
+		method *m = msg->message_of;
+		diag_error(l->d, "inline-too-large", m->loc,
+		           "the %s of '%s.%s' has an inline part of %u bytes, header included; a "
+		           "frame's inline part is limited to %u bytes",
+		           what, iface->name, m->name, msg->shape.size, IDL_MAX_INLINE_BYTES);
+		member *largest = msg->members;
+		for (member *f = msg->members; f != NULL; f = f->next)
+			if (f->type->shape.size > largest->type->shape.size)
+				largest = f;
+		diag_note(
+		    l->d, largest->loc,
+		    "'%s' takes %u bytes inline; bytes<N> or vector<T, N> would put it out of "
+		    "line",
+		    largest->name, largest->type->shape.size);
+	} else if (max > iface->max_frame_bytes) {
 		method *m = msg->message_of;
 		diag_error(l->d, "frame-too-large", m->loc,
 		           "the %s of '%s.%s' can be %llu bytes, %llu more than the frame limit of "

@@ -33,7 +33,7 @@ static int put_block_geometry(idl_encoder *e, const block_geometry *src, block_g
 
 /* block.idl:27: Device.geometry request */
 int64_t block_device_geometry_request_encode(const block_device_geometry_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	block_device_geometry_request *p = out;
@@ -46,8 +46,8 @@ int64_t block_device_geometry_request_encode(const block_device_geometry_request
 	p->header.ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -180,7 +180,7 @@ other:
 }
 
 /* block.idl:27: Device.geometry reply */
-int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *msg, uint64_t txid,
+int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -199,8 +199,8 @@ int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *ms
 	p->header.ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -335,7 +335,7 @@ other:
 	return check_block_device_geometry_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t block_device_geometry_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t block_device_geometry_error_encode(uint32_t txid, sys_errno error, void *out,
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -366,7 +366,7 @@ int block_device_geometry_error_validate(const void *frame, size_t size, sys_err
 }
 
 /* block.idl:31: Device.attach request */
-int64_t block_device_attach_request_encode(const block_device_attach_request *msg, uint64_t txid,
+int64_t block_device_attach_request_encode(const block_device_attach_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -386,8 +386,8 @@ int64_t block_device_attach_request_encode(const block_device_attach_request *ms
 	p->header.ordinal = BLOCK_DEVICE_ATTACH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -535,7 +535,7 @@ other:
 }
 
 /* block.idl:31: Device.attach reply */
-int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, uint64_t txid,
+int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -549,8 +549,8 @@ int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, u
 	p->header.ordinal = BLOCK_DEVICE_ATTACH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -675,7 +675,7 @@ other:
 	return check_block_device_attach_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t block_device_attach_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t block_device_attach_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -705,7 +705,7 @@ int block_device_attach_error_validate(const void *frame, size_t size, sys_errno
 }
 
 /* block.idl:37: Device.read request */
-int64_t block_device_read_request_encode(const block_device_read_request *msg, uint64_t txid,
+int64_t block_device_read_request_encode(const block_device_read_request *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -720,8 +720,8 @@ int64_t block_device_read_request_encode(const block_device_read_request *msg, u
 	p->header.ordinal = BLOCK_DEVICE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -853,7 +853,7 @@ other:
 }
 
 /* block.idl:37: Device.read reply */
-int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint64_t txid, void *out,
+int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
 {
@@ -867,8 +867,8 @@ int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint6
 	p->header.ordinal = BLOCK_DEVICE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -992,7 +992,7 @@ other:
 	return check_block_device_read_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t block_device_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t block_device_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -1022,7 +1022,7 @@ int block_device_read_error_validate(const void *frame, size_t size, sys_errno *
 }
 
 /* block.idl:41: Device.write request */
-int64_t block_device_write_request_encode(const block_device_write_request *msg, uint64_t txid,
+int64_t block_device_write_request_encode(const block_device_write_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -1037,8 +1037,8 @@ int64_t block_device_write_request_encode(const block_device_write_request *msg,
 	p->header.ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1171,7 +1171,7 @@ other:
 }
 
 /* block.idl:41: Device.write reply */
-int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uint64_t txid,
+int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
@@ -1185,8 +1185,8 @@ int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uin
 	p->header.ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1311,7 +1311,7 @@ other:
 	return check_block_device_write_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t block_device_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t block_device_write_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -1341,7 +1341,7 @@ int block_device_write_error_validate(const void *frame, size_t size, sys_errno 
 }
 
 /* block.idl:44: Device.flush request */
-int64_t block_device_flush_request_encode(const block_device_flush_request *msg, uint64_t txid,
+int64_t block_device_flush_request_encode(const block_device_flush_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -1355,8 +1355,8 @@ int64_t block_device_flush_request_encode(const block_device_flush_request *msg,
 	p->header.ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1487,7 +1487,7 @@ other:
 }
 
 /* block.idl:44: Device.flush reply */
-int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uint64_t txid,
+int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
@@ -1501,8 +1501,8 @@ int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uin
 	p->header.ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1627,7 +1627,7 @@ other:
 	return check_block_device_flush_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t block_device_flush_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t block_device_flush_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -1658,7 +1658,7 @@ int block_device_flush_error_validate(const void *frame, size_t size, sys_errno 
 
 static int send_block_device_geometry_request(idl_endpoint *ep,
                                               const block_device_geometry_request *msg,
-                                              uint64_t txid)
+                                              uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1672,7 +1672,7 @@ static int send_block_device_geometry_request(idl_endpoint *ep,
 }
 
 static int send_block_device_geometry_reply(idl_endpoint *ep,
-                                            const block_device_geometry_reply *msg, uint64_t txid)
+                                            const block_device_geometry_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1686,7 +1686,7 @@ static int send_block_device_geometry_reply(idl_endpoint *ep,
 }
 
 static int send_block_device_attach_request(idl_endpoint *ep,
-                                            const block_device_attach_request *msg, uint64_t txid)
+                                            const block_device_attach_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1700,7 +1700,7 @@ static int send_block_device_attach_request(idl_endpoint *ep,
 }
 
 static int send_block_device_attach_reply(idl_endpoint *ep, const block_device_attach_reply *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1714,7 +1714,7 @@ static int send_block_device_attach_reply(idl_endpoint *ep, const block_device_a
 }
 
 static int send_block_device_read_request(idl_endpoint *ep, const block_device_read_request *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1728,7 +1728,7 @@ static int send_block_device_read_request(idl_endpoint *ep, const block_device_r
 }
 
 static int send_block_device_read_reply(idl_endpoint *ep, const block_device_read_reply *msg,
-                                        uint64_t txid)
+                                        uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1742,7 +1742,7 @@ static int send_block_device_read_reply(idl_endpoint *ep, const block_device_rea
 }
 
 static int send_block_device_write_request(idl_endpoint *ep, const block_device_write_request *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1756,7 +1756,7 @@ static int send_block_device_write_request(idl_endpoint *ep, const block_device_
 }
 
 static int send_block_device_write_reply(idl_endpoint *ep, const block_device_write_reply *msg,
-                                         uint64_t txid)
+                                         uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1770,7 +1770,7 @@ static int send_block_device_write_reply(idl_endpoint *ep, const block_device_wr
 }
 
 static int send_block_device_flush_request(idl_endpoint *ep, const block_device_flush_request *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1784,7 +1784,7 @@ static int send_block_device_flush_request(idl_endpoint *ep, const block_device_
 }
 
 static int send_block_device_flush_reply(idl_endpoint *ep, const block_device_flush_reply *msg,
-                                         uint64_t txid)
+                                         uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2464,7 +2464,7 @@ const idl_interface block_device_interface = {
     .name = "block.Device",
     .protocol = BLOCK_DEVICE_PROTOCOL,
     .max_frame_bytes = BLOCK_DEVICE_MAX_FRAME_BYTES,
-    .max_request_bytes = 48u,
+    .max_request_bytes = 40u,
     .version = BLOCK_DEVICE_VERSION,
     .oldest = BLOCK_DEVICE_OLDEST_VERSION,
     .dispatch = dispatch_block_device,

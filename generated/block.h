@@ -76,29 +76,29 @@ IDL_STATIC_ASSERT(offsetof(block_geometry, can_flush) == 17, "wire layout");
 #define BLOCK_DEVICE_VERSION                      1u
 #define BLOCK_DEVICE_OLDEST_VERSION               1u
 #define BLOCK_DEVICE_GEOMETRY_ORDINAL             0x33f79bf0u
-#define BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES   24u
+#define BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES   16u
 #define BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_HANDLES 0u
-#define BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES     48u
+#define BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES     40u
 #define BLOCK_DEVICE_GEOMETRY_REPLY_MAX_HANDLES   0u
 #define BLOCK_DEVICE_ATTACH_ORDINAL               0x763edfd5u
-#define BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES     32u
+#define BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES     24u
 #define BLOCK_DEVICE_ATTACH_REQUEST_MAX_HANDLES   1u
-#define BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES       24u
+#define BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES       16u
 #define BLOCK_DEVICE_ATTACH_REPLY_MAX_HANDLES     0u
 #define BLOCK_DEVICE_READ_ORDINAL                 0x290f7d74u
-#define BLOCK_DEVICE_READ_REQUEST_MAX_BYTES       48u
+#define BLOCK_DEVICE_READ_REQUEST_MAX_BYTES       40u
 #define BLOCK_DEVICE_READ_REQUEST_MAX_HANDLES     0u
-#define BLOCK_DEVICE_READ_REPLY_MAX_BYTES         24u
+#define BLOCK_DEVICE_READ_REPLY_MAX_BYTES         16u
 #define BLOCK_DEVICE_READ_REPLY_MAX_HANDLES       0u
 #define BLOCK_DEVICE_WRITE_ORDINAL                0x5eb76b8fu
-#define BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES      48u
+#define BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES      40u
 #define BLOCK_DEVICE_WRITE_REQUEST_MAX_HANDLES    0u
-#define BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES        24u
+#define BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES        16u
 #define BLOCK_DEVICE_WRITE_REPLY_MAX_HANDLES      0u
 #define BLOCK_DEVICE_FLUSH_ORDINAL                0x3a2c2586u
-#define BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES      24u
+#define BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES      16u
 #define BLOCK_DEVICE_FLUSH_REQUEST_MAX_HANDLES    0u
-#define BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES        24u
+#define BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES        16u
 #define BLOCK_DEVICE_FLUSH_REPLY_MAX_HANDLES      0u
 
 /*
@@ -108,10 +108,10 @@ IDL_STATIC_ASSERT(offsetof(block_geometry, can_flush) == 17, "wire layout");
 struct block_device_geometry_request {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(block_device_geometry_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_geometry_request) == 16, "wire layout");
 
 int64_t block_device_geometry_request_encode(const block_device_geometry_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int block_device_geometry_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
@@ -125,10 +125,10 @@ struct block_device_geometry_reply {
 	idl_frame_header header;
 	block_geometry geometry;
 };
-IDL_STATIC_ASSERT(sizeof(block_device_geometry_reply) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(block_device_geometry_reply, geometry) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_geometry_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_geometry_reply, geometry) == 16, "wire layout");
 
-int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *msg, uint64_t txid,
+int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int block_device_geometry_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -141,7 +141,7 @@ int block_device_geometry_reply_decode(const void *shared, size_t available, voi
 /* Room for any reply to Device.geometry, error replies included. */
 typedef union block_device_geometry_reply_buffer {
 	block_device_geometry_reply reply;
-	uint8_t bytes[48u];
+	uint8_t bytes[40u];
 } block_device_geometry_reply_buffer;
 
 /* A call to Device.geometry in flight: _start fills it in, _finish ends it. */
@@ -151,7 +151,7 @@ typedef struct block_device_geometry_pending {
 	idl_typed_handle handles[1u];
 } block_device_geometry_pending;
 
-int64_t block_device_geometry_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t block_device_geometry_error_encode(uint32_t txid, sys_errno error, void *out,
                                            size_t out_max);
 int block_device_geometry_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -165,10 +165,10 @@ struct block_device_attach_request {
 	idl_handle buffer;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(block_device_attach_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(block_device_attach_request, buffer) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_attach_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_attach_request, buffer) == 16, "wire layout");
 
-int64_t block_device_attach_request_encode(const block_device_attach_request *msg, uint64_t txid,
+int64_t block_device_attach_request_encode(const block_device_attach_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int block_device_attach_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -182,9 +182,9 @@ int block_device_attach_request_decode(const void *shared, size_t available, voi
 struct block_device_attach_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(block_device_attach_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_attach_reply) == 16, "wire layout");
 
-int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, uint64_t txid,
+int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int block_device_attach_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -196,7 +196,7 @@ int block_device_attach_reply_decode(const void *shared, size_t available, void 
 /* Room for any reply to Device.attach, error replies included. */
 typedef union block_device_attach_reply_buffer {
 	block_device_attach_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } block_device_attach_reply_buffer;
 
 /* A call to Device.attach in flight: _start fills it in, _finish ends it. */
@@ -206,7 +206,7 @@ typedef struct block_device_attach_pending {
 	idl_typed_handle handles[1u];
 } block_device_attach_pending;
 
-int64_t block_device_attach_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t block_device_attach_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int block_device_attach_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -223,12 +223,12 @@ struct block_device_read_request {
 	uint8_t _pad0[4];
 	uint64_t buffer_offset;
 };
-IDL_STATIC_ASSERT(sizeof(block_device_read_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(block_device_read_request, sector) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(block_device_read_request, count) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(block_device_read_request, buffer_offset) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_read_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_read_request, sector) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_read_request, count) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_read_request, buffer_offset) == 32, "wire layout");
 
-int64_t block_device_read_request_encode(const block_device_read_request *msg, uint64_t txid,
+int64_t block_device_read_request_encode(const block_device_read_request *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int block_device_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -241,9 +241,9 @@ int block_device_read_request_decode(const void *shared, size_t available, void 
 struct block_device_read_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(block_device_read_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_read_reply) == 16, "wire layout");
 
-int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint64_t txid, void *out,
+int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
 int block_device_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -255,7 +255,7 @@ int block_device_read_reply_decode(const void *shared, size_t available, void *b
 /* Room for any reply to Device.read, error replies included. */
 typedef union block_device_read_reply_buffer {
 	block_device_read_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } block_device_read_reply_buffer;
 
 /* A call to Device.read in flight: _start fills it in, _finish ends it. */
@@ -265,7 +265,7 @@ typedef struct block_device_read_pending {
 	idl_typed_handle handles[1u];
 } block_device_read_pending;
 
-int64_t block_device_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t block_device_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int block_device_read_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -280,12 +280,12 @@ struct block_device_write_request {
 	uint8_t _pad0[4];
 	uint64_t buffer_offset;
 };
-IDL_STATIC_ASSERT(sizeof(block_device_write_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(block_device_write_request, sector) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(block_device_write_request, count) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(block_device_write_request, buffer_offset) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_write_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_write_request, sector) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_write_request, count) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(block_device_write_request, buffer_offset) == 32, "wire layout");
 
-int64_t block_device_write_request_encode(const block_device_write_request *msg, uint64_t txid,
+int64_t block_device_write_request_encode(const block_device_write_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int block_device_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -299,9 +299,9 @@ int block_device_write_request_decode(const void *shared, size_t available, void
 struct block_device_write_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(block_device_write_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_write_reply) == 16, "wire layout");
 
-int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uint64_t txid,
+int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
 int block_device_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -313,7 +313,7 @@ int block_device_write_reply_decode(const void *shared, size_t available, void *
 /* Room for any reply to Device.write, error replies included. */
 typedef union block_device_write_reply_buffer {
 	block_device_write_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } block_device_write_reply_buffer;
 
 /* A call to Device.write in flight: _start fills it in, _finish ends it. */
@@ -323,7 +323,7 @@ typedef struct block_device_write_pending {
 	idl_typed_handle handles[1u];
 } block_device_write_pending;
 
-int64_t block_device_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t block_device_write_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int block_device_write_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -333,9 +333,9 @@ int block_device_write_error_validate(const void *frame, size_t size, sys_errno 
 struct block_device_flush_request {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(block_device_flush_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_flush_request) == 16, "wire layout");
 
-int64_t block_device_flush_request_encode(const block_device_flush_request *msg, uint64_t txid,
+int64_t block_device_flush_request_encode(const block_device_flush_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int block_device_flush_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -349,9 +349,9 @@ int block_device_flush_request_decode(const void *shared, size_t available, void
 struct block_device_flush_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(block_device_flush_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(block_device_flush_reply) == 16, "wire layout");
 
-int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uint64_t txid,
+int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
 int block_device_flush_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -363,7 +363,7 @@ int block_device_flush_reply_decode(const void *shared, size_t available, void *
 /* Room for any reply to Device.flush, error replies included. */
 typedef union block_device_flush_reply_buffer {
 	block_device_flush_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } block_device_flush_reply_buffer;
 
 /* A call to Device.flush in flight: _start fills it in, _finish ends it. */
@@ -373,7 +373,7 @@ typedef struct block_device_flush_pending {
 	idl_typed_handle handles[1u];
 } block_device_flush_pending;
 
-int64_t block_device_flush_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t block_device_flush_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int block_device_flush_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*

@@ -19,7 +19,7 @@ size_t console_mode_format(console_mode v, char *buf, size_t size)
 
 /* console.idl:45: Console.write request */
 int64_t console_console_write_request_encode(const console_console_write_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -43,8 +43,8 @@ int64_t console_console_write_request_encode(const console_console_write_request
 	p->header.ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -198,7 +198,7 @@ other:
 }
 
 /* console.idl:45: Console.write reply */
-int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint64_t txid,
+int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -213,8 +213,8 @@ int64_t console_console_write_reply_encode(const console_console_write_reply *ms
 	p->header.ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -342,7 +342,7 @@ other:
 	return check_console_console_write_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t console_console_write_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t console_console_write_error_encode(uint32_t txid, sys_errno error, void *out,
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -374,7 +374,7 @@ int console_console_write_error_validate(const void *frame, size_t size, sys_err
 
 /* console.idl:50: Console.print request */
 int64_t console_console_print_request_encode(const console_console_print_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -398,8 +398,8 @@ int64_t console_console_print_request_encode(const console_console_print_request
 	p->header.ordinal = CONSOLE_CONSOLE_PRINT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -553,7 +553,7 @@ other:
 }
 
 /* console.idl:55: Console.read request */
-int64_t console_console_read_request_encode(const console_console_read_request *msg, uint64_t txid,
+int64_t console_console_read_request_encode(const console_console_read_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -568,8 +568,8 @@ int64_t console_console_read_request_encode(const console_console_read_request *
 	p->header.ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -703,7 +703,7 @@ other:
 }
 
 /* console.idl:55: Console.read reply */
-int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint64_t txid,
+int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -728,8 +728,8 @@ int64_t console_console_read_reply_encode(const console_console_read_reply *msg,
 	p->header.ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -876,7 +876,7 @@ other:
 	return check_console_console_read_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t console_console_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t console_console_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -907,7 +907,7 @@ int console_console_read_error_validate(const void *frame, size_t size, sys_errn
 
 /* console.idl:58: Console.get_mode request */
 int64_t console_console_get_mode_request_encode(const console_console_get_mode_request *msg,
-                                                uint64_t txid, void *out, size_t out_max,
+                                                uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_mode_request *p = out;
@@ -920,8 +920,8 @@ int64_t console_console_get_mode_request_encode(const console_console_get_mode_r
 	p->header.ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1056,7 +1056,7 @@ other:
 
 /* console.idl:58: Console.get_mode reply */
 int64_t console_console_get_mode_reply_encode(const console_console_get_mode_reply *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_mode_reply *p = out;
@@ -1072,8 +1072,8 @@ int64_t console_console_get_mode_reply_encode(const console_console_get_mode_rep
 	p->header.ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1207,7 +1207,7 @@ other:
 	return check_console_console_get_mode_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t console_console_get_mode_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t console_console_get_mode_error_encode(uint32_t txid, sys_errno error, void *out,
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -1239,7 +1239,7 @@ int console_console_get_mode_error_validate(const void *frame, size_t size, sys_
 
 /* console.idl:61: Console.set_mode request */
 int64_t console_console_set_mode_request_encode(const console_console_set_mode_request *msg,
-                                                uint64_t txid, void *out, size_t out_max,
+                                                uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_set_mode_request *p = out;
@@ -1255,8 +1255,8 @@ int64_t console_console_set_mode_request_encode(const console_console_set_mode_r
 	p->header.ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1396,7 +1396,7 @@ other:
 
 /* console.idl:61: Console.set_mode reply */
 int64_t console_console_set_mode_reply_encode(const console_console_set_mode_reply *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_set_mode_reply *p = out;
@@ -1409,8 +1409,8 @@ int64_t console_console_set_mode_reply_encode(const console_console_set_mode_rep
 	p->header.ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1539,7 +1539,7 @@ other:
 	return check_console_console_set_mode_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t console_console_set_mode_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t console_console_set_mode_error_encode(uint32_t txid, sys_errno error, void *out,
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -1571,7 +1571,7 @@ int console_console_set_mode_error_validate(const void *frame, size_t size, sys_
 
 /* console.idl:65: Console.get_size request */
 int64_t console_console_get_size_request_encode(const console_console_get_size_request *msg,
-                                                uint64_t txid, void *out, size_t out_max,
+                                                uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_size_request *p = out;
@@ -1584,8 +1584,8 @@ int64_t console_console_get_size_request_encode(const console_console_get_size_r
 	p->header.ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1720,7 +1720,7 @@ other:
 
 /* console.idl:65: Console.get_size reply */
 int64_t console_console_get_size_reply_encode(const console_console_get_size_reply *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_get_size_reply *p = out;
@@ -1739,8 +1739,8 @@ int64_t console_console_get_size_reply_encode(const console_console_get_size_rep
 	p->header.ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1880,7 +1880,7 @@ other:
 	return check_console_console_get_size_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t console_console_get_size_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t console_console_get_size_error_encode(uint32_t txid, sys_errno error, void *out,
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -1913,7 +1913,7 @@ int console_console_get_size_error_validate(const void *frame, size_t size, sys_
 /* console.idl:69: Console.input_available event */
 int64_t
 console_console_input_available_event_encode(const console_console_input_available_event *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_input_available_event *p = out;
@@ -1927,8 +1927,8 @@ console_console_input_available_event_encode(const console_console_input_availab
 	p->header.ordinal = CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2066,7 +2066,7 @@ other:
 
 /* console.idl:72: Console.resized event */
 int64_t console_console_resized_event_encode(const console_console_resized_event *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	console_console_resized_event *p = out;
@@ -2080,8 +2080,8 @@ int64_t console_console_resized_event_encode(const console_console_resized_event
 	p->header.ordinal = CONSOLE_CONSOLE_RESIZED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2217,7 +2217,7 @@ other:
 
 static int send_console_console_write_request(idl_endpoint *ep,
                                               const console_console_write_request *msg,
-                                              uint64_t txid)
+                                              uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2231,7 +2231,7 @@ static int send_console_console_write_request(idl_endpoint *ep,
 }
 
 static int send_console_console_write_reply(idl_endpoint *ep,
-                                            const console_console_write_reply *msg, uint64_t txid)
+                                            const console_console_write_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2246,7 +2246,7 @@ static int send_console_console_write_reply(idl_endpoint *ep,
 
 static int send_console_console_print_request(idl_endpoint *ep,
                                               const console_console_print_request *msg,
-                                              uint64_t txid)
+                                              uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2260,7 +2260,7 @@ static int send_console_console_print_request(idl_endpoint *ep,
 }
 
 static int send_console_console_read_request(idl_endpoint *ep,
-                                             const console_console_read_request *msg, uint64_t txid)
+                                             const console_console_read_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2274,7 +2274,7 @@ static int send_console_console_read_request(idl_endpoint *ep,
 }
 
 static int send_console_console_read_reply(idl_endpoint *ep, const console_console_read_reply *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2289,7 +2289,7 @@ static int send_console_console_read_reply(idl_endpoint *ep, const console_conso
 
 static int send_console_console_get_mode_request(idl_endpoint *ep,
                                                  const console_console_get_mode_request *msg,
-                                                 uint64_t txid)
+                                                 uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2304,7 +2304,7 @@ static int send_console_console_get_mode_request(idl_endpoint *ep,
 
 static int send_console_console_get_mode_reply(idl_endpoint *ep,
                                                const console_console_get_mode_reply *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2319,7 +2319,7 @@ static int send_console_console_get_mode_reply(idl_endpoint *ep,
 
 static int send_console_console_set_mode_request(idl_endpoint *ep,
                                                  const console_console_set_mode_request *msg,
-                                                 uint64_t txid)
+                                                 uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2334,7 +2334,7 @@ static int send_console_console_set_mode_request(idl_endpoint *ep,
 
 static int send_console_console_set_mode_reply(idl_endpoint *ep,
                                                const console_console_set_mode_reply *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2349,7 +2349,7 @@ static int send_console_console_set_mode_reply(idl_endpoint *ep,
 
 static int send_console_console_get_size_request(idl_endpoint *ep,
                                                  const console_console_get_size_request *msg,
-                                                 uint64_t txid)
+                                                 uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2364,7 +2364,7 @@ static int send_console_console_get_size_request(idl_endpoint *ep,
 
 static int send_console_console_get_size_reply(idl_endpoint *ep,
                                                const console_console_get_size_reply *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2378,7 +2378,7 @@ static int send_console_console_get_size_reply(idl_endpoint *ep,
 }
 
 static int send_console_console_input_available_event(
-    idl_endpoint *ep, const console_console_input_available_event *msg, uint64_t txid)
+    idl_endpoint *ep, const console_console_input_available_event *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2394,7 +2394,7 @@ static int send_console_console_input_available_event(
 
 static int send_console_console_resized_event(idl_endpoint *ep,
                                               const console_console_resized_event *msg,
-                                              uint64_t txid)
+                                              uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3118,7 +3118,7 @@ const idl_interface console_console_interface = {
     .name = "console.Console",
     .protocol = CONSOLE_CONSOLE_PROTOCOL,
     .max_frame_bytes = CONSOLE_CONSOLE_MAX_FRAME_BYTES,
-    .max_request_bytes = 4136u,
+    .max_request_bytes = 4128u,
     .version = CONSOLE_CONSOLE_VERSION,
     .oldest = CONSOLE_CONSOLE_OLDEST_VERSION,
     .dispatch = dispatch_console_console,

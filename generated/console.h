@@ -107,38 +107,38 @@ IDL_STATIC_ASSERT(offsetof(console_window_size, rows) == 2, "wire layout");
 #define CONSOLE_CONSOLE_VERSION                           1u
 #define CONSOLE_CONSOLE_OLDEST_VERSION                    1u
 #define CONSOLE_CONSOLE_WRITE_ORDINAL                     0x7c93d388u
-#define CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES           4136u
+#define CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES           4128u
 #define CONSOLE_CONSOLE_WRITE_REQUEST_MAX_HANDLES         0u
-#define CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES             32u
+#define CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES             24u
 #define CONSOLE_CONSOLE_WRITE_REPLY_MAX_HANDLES           0u
 #define CONSOLE_CONSOLE_PRINT_ORDINAL                     0x77b349ccu
-#define CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES           4136u
+#define CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES           4128u
 #define CONSOLE_CONSOLE_PRINT_REQUEST_MAX_HANDLES         0u
 #define CONSOLE_CONSOLE_READ_ORDINAL                      0x6768a0a1u
-#define CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES            32u
+#define CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES            24u
 #define CONSOLE_CONSOLE_READ_REQUEST_MAX_HANDLES          0u
-#define CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES              4136u
+#define CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES              4128u
 #define CONSOLE_CONSOLE_READ_REPLY_MAX_HANDLES            0u
 #define CONSOLE_CONSOLE_GET_MODE_ORDINAL                  0x41303fa7u
-#define CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES        24u
+#define CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES        16u
 #define CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_HANDLES      0u
-#define CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES          32u
+#define CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES          24u
 #define CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_HANDLES        0u
 #define CONSOLE_CONSOLE_SET_MODE_ORDINAL                  0x2588195bu
-#define CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES        32u
+#define CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES        24u
 #define CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_HANDLES      0u
-#define CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES          24u
+#define CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES          16u
 #define CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_HANDLES        0u
 #define CONSOLE_CONSOLE_GET_SIZE_ORDINAL                  0x497289ddu
-#define CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES        24u
+#define CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES        16u
 #define CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_HANDLES      0u
-#define CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES          32u
+#define CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES          24u
 #define CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_HANDLES        0u
 #define CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL           0x082c62a3u
-#define CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES   32u
+#define CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES   24u
 #define CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_HANDLES 0u
 #define CONSOLE_CONSOLE_RESIZED_ORDINAL                   0x028e97bbu
-#define CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES           32u
+#define CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES           24u
 #define CONSOLE_CONSOLE_RESIZED_EVENT_MAX_HANDLES         0u
 
 /*
@@ -151,11 +151,11 @@ struct console_console_write_request {
 	idl_frame_header header;
 	idl_bytes data;
 };
-IDL_STATIC_ASSERT(sizeof(console_console_write_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(console_console_write_request, data) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_write_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_write_request, data) == 16, "wire layout");
 
 int64_t console_console_write_request_encode(const console_console_write_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_write_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
@@ -170,10 +170,10 @@ struct console_console_write_reply {
 	uint32_t written;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(console_console_write_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(console_console_write_reply, written) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_write_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_write_reply, written) == 16, "wire layout");
 
-int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint64_t txid,
+int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int console_console_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -186,7 +186,7 @@ int console_console_write_reply_decode(const void *shared, size_t available, voi
 /* Room for any reply to Console.write, error replies included. */
 typedef union console_console_write_reply_buffer {
 	console_console_write_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } console_console_write_reply_buffer;
 
 /* A call to Console.write in flight: _start fills it in, _finish ends it. */
@@ -196,7 +196,7 @@ typedef struct console_console_write_pending {
 	idl_typed_handle handles[1u];
 } console_console_write_pending;
 
-int64_t console_console_write_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t console_console_write_error_encode(uint32_t txid, sys_errno error, void *out,
                                            size_t out_max);
 int console_console_write_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -210,11 +210,11 @@ struct console_console_print_request {
 	idl_frame_header header;
 	idl_bytes data;
 };
-IDL_STATIC_ASSERT(sizeof(console_console_print_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(console_console_print_request, data) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_print_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_print_request, data) == 16, "wire layout");
 
 int64_t console_console_print_request_encode(const console_console_print_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_print_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
@@ -234,10 +234,10 @@ struct console_console_read_request {
 	uint32_t max;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(console_console_read_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(console_console_read_request, max) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_read_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_read_request, max) == 16, "wire layout");
 
-int64_t console_console_read_request_encode(const console_console_read_request *msg, uint64_t txid,
+int64_t console_console_read_request_encode(const console_console_read_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int console_console_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -252,10 +252,10 @@ struct console_console_read_reply {
 	idl_frame_header header;
 	idl_bytes data;
 };
-IDL_STATIC_ASSERT(sizeof(console_console_read_reply) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(console_console_read_reply, data) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_read_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_read_reply, data) == 16, "wire layout");
 
-int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint64_t txid,
+int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int console_console_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -268,7 +268,7 @@ int console_console_read_reply_decode(const void *shared, size_t available, void
 /* Room for any reply to Console.read, error replies included. */
 typedef union console_console_read_reply_buffer {
 	console_console_read_reply reply;
-	uint8_t bytes[4136u];
+	uint8_t bytes[4128u];
 } console_console_read_reply_buffer;
 
 /* A call to Console.read in flight: _start fills it in, _finish ends it. */
@@ -278,7 +278,7 @@ typedef struct console_console_read_pending {
 	idl_typed_handle handles[1u];
 } console_console_read_pending;
 
-int64_t console_console_read_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t console_console_read_error_encode(uint32_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int console_console_read_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -289,10 +289,10 @@ int console_console_read_error_validate(const void *frame, size_t size, sys_errn
 struct console_console_get_mode_request {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(console_console_get_mode_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_get_mode_request) == 16, "wire layout");
 
 int64_t console_console_get_mode_request_encode(const console_console_get_mode_request *msg,
-                                                uint64_t txid, void *out, size_t out_max,
+                                                uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_get_mode_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
@@ -308,11 +308,11 @@ struct console_console_get_mode_reply {
 	console_mode mode;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(console_console_get_mode_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(console_console_get_mode_reply, mode) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_get_mode_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_get_mode_reply, mode) == 16, "wire layout");
 
 int64_t console_console_get_mode_reply_encode(const console_console_get_mode_reply *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_get_mode_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -324,7 +324,7 @@ int console_console_get_mode_reply_decode(const void *shared, size_t available, 
 /* Room for any reply to Console.get_mode, error replies included. */
 typedef union console_console_get_mode_reply_buffer {
 	console_console_get_mode_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } console_console_get_mode_reply_buffer;
 
 /* A call to Console.get_mode in flight: _start fills it in, _finish ends it. */
@@ -334,7 +334,7 @@ typedef struct console_console_get_mode_pending {
 	idl_typed_handle handles[1u];
 } console_console_get_mode_pending;
 
-int64_t console_console_get_mode_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t console_console_get_mode_error_encode(uint32_t txid, sys_errno error, void *out,
                                               size_t out_max);
 int console_console_get_mode_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -347,11 +347,11 @@ struct console_console_set_mode_request {
 	console_mode mode;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(console_console_set_mode_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(console_console_set_mode_request, mode) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_set_mode_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_set_mode_request, mode) == 16, "wire layout");
 
 int64_t console_console_set_mode_request_encode(const console_console_set_mode_request *msg,
-                                                uint64_t txid, void *out, size_t out_max,
+                                                uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_set_mode_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
@@ -365,10 +365,10 @@ int console_console_set_mode_request_decode(const void *shared, size_t available
 struct console_console_set_mode_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(console_console_set_mode_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_set_mode_reply) == 16, "wire layout");
 
 int64_t console_console_set_mode_reply_encode(const console_console_set_mode_reply *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_set_mode_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -380,7 +380,7 @@ int console_console_set_mode_reply_decode(const void *shared, size_t available, 
 /* Room for any reply to Console.set_mode, error replies included. */
 typedef union console_console_set_mode_reply_buffer {
 	console_console_set_mode_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } console_console_set_mode_reply_buffer;
 
 /* A call to Console.set_mode in flight: _start fills it in, _finish ends it. */
@@ -390,7 +390,7 @@ typedef struct console_console_set_mode_pending {
 	idl_typed_handle handles[1u];
 } console_console_set_mode_pending;
 
-int64_t console_console_set_mode_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t console_console_set_mode_error_encode(uint32_t txid, sys_errno error, void *out,
                                               size_t out_max);
 int console_console_set_mode_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -402,10 +402,10 @@ int console_console_set_mode_error_validate(const void *frame, size_t size, sys_
 struct console_console_get_size_request {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(console_console_get_size_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_get_size_request) == 16, "wire layout");
 
 int64_t console_console_get_size_request_encode(const console_console_get_size_request *msg,
-                                                uint64_t txid, void *out, size_t out_max,
+                                                uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_get_size_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
@@ -425,11 +425,11 @@ struct console_console_get_size_reply {
 	} size;
 	uint8_t _pad0[2];
 };
-IDL_STATIC_ASSERT(sizeof(console_console_get_size_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(console_console_get_size_reply, size) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_get_size_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_get_size_reply, size) == 16, "wire layout");
 
 int64_t console_console_get_size_reply_encode(const console_console_get_size_reply *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_get_size_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -441,7 +441,7 @@ int console_console_get_size_reply_decode(const void *shared, size_t available, 
 /* Room for any reply to Console.get_size, error replies included. */
 typedef union console_console_get_size_reply_buffer {
 	console_console_get_size_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } console_console_get_size_reply_buffer;
 
 /* A call to Console.get_size in flight: _start fills it in, _finish ends it. */
@@ -451,7 +451,7 @@ typedef struct console_console_get_size_pending {
 	idl_typed_handle handles[1u];
 } console_console_get_size_pending;
 
-int64_t console_console_get_size_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t console_console_get_size_error_encode(uint32_t txid, sys_errno error, void *out,
                                               size_t out_max);
 int console_console_get_size_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -465,12 +465,12 @@ struct console_console_input_available_event {
 	uint32_t available;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(console_console_input_available_event) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(console_console_input_available_event, available) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_input_available_event) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_input_available_event, available) == 16, "wire layout");
 
 int64_t
 console_console_input_available_event_encode(const console_console_input_available_event *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_input_available_event_validate(void *frame, size_t size,
                                                    const idl_typed_handle *handles,
@@ -489,11 +489,11 @@ struct console_console_resized_event {
 	console_window_size size;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(console_console_resized_event) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(console_console_resized_event, size) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(console_console_resized_event) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(console_console_resized_event, size) == 16, "wire layout");
 
 int64_t console_console_resized_event_encode(const console_console_resized_event *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_resized_event_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);

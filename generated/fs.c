@@ -125,7 +125,7 @@ static int put_fs_dir_entry(idl_encoder *e, const fs_dir_entry *src, fs_dir_entr
 }
 
 /* fs.idl:112: File.open request */
-int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t txid, void *out,
+int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
 {
@@ -146,8 +146,8 @@ int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t tx
 	p->header.ordinal = FS_FILE_OPEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -291,7 +291,7 @@ other:
 }
 
 /* fs.idl:112: File.open reply */
-int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	fs_file_open_reply *p = out;
@@ -305,8 +305,8 @@ int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, 
 	p->header.ordinal = FS_FILE_OPEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -426,7 +426,7 @@ other:
 	return check_fs_file_open_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_open_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -456,7 +456,7 @@ int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error
 }
 
 /* fs.idl:115: File.close request */
-int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t txid, void *out,
+int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -471,8 +471,8 @@ int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t 
 	p->header.ordinal = FS_FILE_CLOSE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -601,7 +601,7 @@ other:
 }
 
 /* fs.idl:115: File.close reply */
-int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count)
 {
@@ -615,8 +615,8 @@ int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid
 	p->header.ordinal = FS_FILE_CLOSE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -735,7 +735,7 @@ other:
 	return check_fs_file_close_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_close_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -765,7 +765,7 @@ int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *erro
 }
 
 /* fs.idl:120: File.read request */
-int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t txid, void *out,
+int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
 {
@@ -781,8 +781,8 @@ int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t tx
 	p->header.ordinal = FS_FILE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -911,7 +911,7 @@ other:
 }
 
 /* fs.idl:120: File.read reply */
-int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -935,8 +935,8 @@ int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, 
 	p->header.ordinal = FS_FILE_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1074,7 +1074,7 @@ other:
 	return check_fs_file_read_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -1104,7 +1104,7 @@ int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error
 }
 
 /* fs.idl:124: File.write request */
-int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t txid, void *out,
+int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -1130,8 +1130,8 @@ int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t 
 	p->header.ordinal = FS_FILE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1281,7 +1281,7 @@ other:
 }
 
 /* fs.idl:124: File.write reply */
-int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count)
 {
@@ -1296,8 +1296,8 @@ int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid
 	p->header.ordinal = FS_FILE_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1418,7 +1418,7 @@ other:
 	return check_fs_file_write_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_write_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -1448,7 +1448,7 @@ int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *erro
 }
 
 /* fs.idl:132: File.read_shared request */
-int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint64_t txid,
+int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -1468,8 +1468,8 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 	p->header.ordinal = FS_FILE_READ_SHARED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1617,7 +1617,7 @@ other:
 }
 
 /* fs.idl:132: File.read_shared reply */
-int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint64_t txid,
+int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -1632,8 +1632,8 @@ int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, u
 	p->header.ordinal = FS_FILE_READ_SHARED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1760,7 +1760,7 @@ other:
 	return check_fs_file_read_shared_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_read_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_read_shared_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -1790,7 +1790,7 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
 }
 
 /* fs.idl:137: File.write_shared request */
-int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint64_t txid,
+int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -1810,8 +1810,8 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 	p->header.ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1960,7 +1960,7 @@ other:
 }
 
 /* fs.idl:137: File.write_shared reply */
-int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint64_t txid,
+int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -1975,8 +1975,8 @@ int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg,
 	p->header.ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2104,7 +2104,7 @@ other:
 	return check_fs_file_write_shared_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_write_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_write_shared_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -2134,7 +2134,7 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 }
 
 /* fs.idl:141: File.stat request */
-int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t txid, void *out,
+int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
 {
@@ -2149,8 +2149,8 @@ int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t tx
 	p->header.ordinal = FS_FILE_STAT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2277,7 +2277,7 @@ other:
 }
 
 /* fs.idl:141: File.stat reply */
-int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -2295,8 +2295,8 @@ int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, 
 	p->header.ordinal = FS_FILE_STAT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2423,7 +2423,7 @@ other:
 	return check_fs_file_stat_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_stat_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_stat_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -2453,7 +2453,7 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
 }
 
 /* fs.idl:145: File.set_times request */
-int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint64_t txid,
+int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -2478,8 +2478,8 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 	p->header.ordinal = FS_FILE_SET_TIMES_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2631,7 +2631,7 @@ other:
 }
 
 /* fs.idl:145: File.set_times reply */
-int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
 {
@@ -2645,8 +2645,8 @@ int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint6
 	p->header.ordinal = FS_FILE_SET_TIMES_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2770,7 +2770,7 @@ other:
 	return check_fs_file_set_times_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_set_times_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_set_times_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -2800,7 +2800,7 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
 }
 
 /* fs.idl:150: File.truncate request */
-int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint64_t txid,
+int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
@@ -2815,8 +2815,8 @@ int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uin
 	p->header.ordinal = FS_FILE_TRUNCATE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2948,7 +2948,7 @@ other:
 }
 
 /* fs.idl:150: File.truncate reply */
-int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count)
 {
@@ -2962,8 +2962,8 @@ int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_
 	p->header.ordinal = FS_FILE_TRUNCATE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3087,7 +3087,7 @@ other:
 	return check_fs_file_truncate_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_truncate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_truncate_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -3117,7 +3117,7 @@ int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *e
 }
 
 /* fs.idl:153: File.sync request */
-int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t txid, void *out,
+int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
 {
@@ -3132,8 +3132,8 @@ int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t tx
 	p->header.ordinal = FS_FILE_SYNC_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3260,7 +3260,7 @@ other:
 }
 
 /* fs.idl:153: File.sync reply */
-int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	fs_file_sync_reply *p = out;
@@ -3273,8 +3273,8 @@ int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, 
 	p->header.ordinal = FS_FILE_SYNC_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3392,7 +3392,7 @@ other:
 	return check_fs_file_sync_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_sync_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_sync_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -3422,7 +3422,7 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
 }
 
 /* fs.idl:159: File.readdir request */
-int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint64_t txid, void *out,
+int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
 {
@@ -3437,8 +3437,8 @@ int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint6
 	p->header.ordinal = FS_FILE_READDIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3569,7 +3569,7 @@ other:
 }
 
 /* fs.idl:159: File.readdir reply */
-int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -3602,8 +3602,8 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t 
 	p->header.ordinal = FS_FILE_READDIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3757,7 +3757,7 @@ other:
 	return check_fs_file_readdir_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_readdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_readdir_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -3787,7 +3787,7 @@ int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *er
 }
 
 /* fs.idl:164: File.mkdir request */
-int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t txid, void *out,
+int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -3807,8 +3807,8 @@ int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t 
 	p->header.ordinal = FS_FILE_MKDIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3953,7 +3953,7 @@ other:
 }
 
 /* fs.idl:164: File.mkdir reply */
-int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count)
 {
@@ -3967,8 +3967,8 @@ int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid
 	p->header.ordinal = FS_FILE_MKDIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4087,7 +4087,7 @@ other:
 	return check_fs_file_mkdir_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_mkdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_mkdir_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -4117,7 +4117,7 @@ int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *erro
 }
 
 /* fs.idl:167: File.unlink request */
-int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_t txid, void *out,
+int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count)
 {
@@ -4136,8 +4136,8 @@ int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_
 	p->header.ordinal = FS_FILE_UNLINK_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4282,7 +4282,7 @@ other:
 }
 
 /* fs.idl:167: File.unlink reply */
-int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
 {
@@ -4296,8 +4296,8 @@ int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t tx
 	p->header.ordinal = FS_FILE_UNLINK_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4417,7 +4417,7 @@ other:
 	return check_fs_file_unlink_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_unlink_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_unlink_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -4447,7 +4447,7 @@ int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *err
 }
 
 /* fs.idl:170: File.rename request */
-int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_t txid, void *out,
+int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count)
 {
@@ -4469,8 +4469,8 @@ int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_
 	p->header.ordinal = FS_FILE_RENAME_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4619,7 +4619,7 @@ other:
 }
 
 /* fs.idl:170: File.rename reply */
-int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
 {
@@ -4633,8 +4633,8 @@ int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t tx
 	p->header.ordinal = FS_FILE_RENAME_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4754,7 +4754,7 @@ other:
 	return check_fs_file_rename_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_rename_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_rename_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -4784,7 +4784,7 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
 }
 
 /* fs.idl:174: File.advise request */
-int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_t txid, void *out,
+int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count)
 {
@@ -4802,8 +4802,8 @@ int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_
 	p->header.ordinal = FS_FILE_ADVISE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4939,7 +4939,7 @@ other:
 }
 
 /* fs.idl:178: File.watch request */
-int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t txid, void *out,
+int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -4955,8 +4955,8 @@ int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t 
 	p->header.ordinal = FS_FILE_WATCH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -5086,7 +5086,7 @@ other:
 }
 
 /* fs.idl:178: File.watch reply */
-int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count)
 {
@@ -5100,8 +5100,8 @@ int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid
 	p->header.ordinal = FS_FILE_WATCH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -5220,7 +5220,7 @@ other:
 	return check_fs_file_watch_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t fs_file_watch_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t fs_file_watch_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -5250,7 +5250,7 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
 }
 
 /* fs.idl:182: File.changed event */
-int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t txid, void *out,
+int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -5266,8 +5266,8 @@ int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t 
 	p->header.ordinal = FS_FILE_CHANGED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -5397,7 +5397,7 @@ other:
 }
 
 static int send_fs_file_open_request(idl_endpoint *ep, const fs_file_open_request *msg,
-                                     uint64_t txid)
+                                     uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5410,7 +5410,7 @@ static int send_fs_file_open_request(idl_endpoint *ep, const fs_file_open_reques
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-static int send_fs_file_open_reply(idl_endpoint *ep, const fs_file_open_reply *msg, uint64_t txid)
+static int send_fs_file_open_reply(idl_endpoint *ep, const fs_file_open_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5424,7 +5424,7 @@ static int send_fs_file_open_reply(idl_endpoint *ep, const fs_file_open_reply *m
 }
 
 static int send_fs_file_close_request(idl_endpoint *ep, const fs_file_close_request *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5437,7 +5437,7 @@ static int send_fs_file_close_request(idl_endpoint *ep, const fs_file_close_requ
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-static int send_fs_file_close_reply(idl_endpoint *ep, const fs_file_close_reply *msg, uint64_t txid)
+static int send_fs_file_close_reply(idl_endpoint *ep, const fs_file_close_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5451,7 +5451,7 @@ static int send_fs_file_close_reply(idl_endpoint *ep, const fs_file_close_reply 
 }
 
 static int send_fs_file_read_request(idl_endpoint *ep, const fs_file_read_request *msg,
-                                     uint64_t txid)
+                                     uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5464,7 +5464,7 @@ static int send_fs_file_read_request(idl_endpoint *ep, const fs_file_read_reques
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-static int send_fs_file_read_reply(idl_endpoint *ep, const fs_file_read_reply *msg, uint64_t txid)
+static int send_fs_file_read_reply(idl_endpoint *ep, const fs_file_read_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5478,7 +5478,7 @@ static int send_fs_file_read_reply(idl_endpoint *ep, const fs_file_read_reply *m
 }
 
 static int send_fs_file_write_request(idl_endpoint *ep, const fs_file_write_request *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5491,7 +5491,7 @@ static int send_fs_file_write_request(idl_endpoint *ep, const fs_file_write_requ
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-static int send_fs_file_write_reply(idl_endpoint *ep, const fs_file_write_reply *msg, uint64_t txid)
+static int send_fs_file_write_reply(idl_endpoint *ep, const fs_file_write_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5505,7 +5505,7 @@ static int send_fs_file_write_reply(idl_endpoint *ep, const fs_file_write_reply 
 }
 
 static int send_fs_file_read_shared_request(idl_endpoint *ep,
-                                            const fs_file_read_shared_request *msg, uint64_t txid)
+                                            const fs_file_read_shared_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5519,7 +5519,7 @@ static int send_fs_file_read_shared_request(idl_endpoint *ep,
 }
 
 static int send_fs_file_read_shared_reply(idl_endpoint *ep, const fs_file_read_shared_reply *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5533,7 +5533,7 @@ static int send_fs_file_read_shared_reply(idl_endpoint *ep, const fs_file_read_s
 }
 
 static int send_fs_file_write_shared_request(idl_endpoint *ep,
-                                             const fs_file_write_shared_request *msg, uint64_t txid)
+                                             const fs_file_write_shared_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5547,7 +5547,7 @@ static int send_fs_file_write_shared_request(idl_endpoint *ep,
 }
 
 static int send_fs_file_write_shared_reply(idl_endpoint *ep, const fs_file_write_shared_reply *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5561,7 +5561,7 @@ static int send_fs_file_write_shared_reply(idl_endpoint *ep, const fs_file_write
 }
 
 static int send_fs_file_stat_request(idl_endpoint *ep, const fs_file_stat_request *msg,
-                                     uint64_t txid)
+                                     uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5574,7 +5574,7 @@ static int send_fs_file_stat_request(idl_endpoint *ep, const fs_file_stat_reques
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-static int send_fs_file_stat_reply(idl_endpoint *ep, const fs_file_stat_reply *msg, uint64_t txid)
+static int send_fs_file_stat_reply(idl_endpoint *ep, const fs_file_stat_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5588,7 +5588,7 @@ static int send_fs_file_stat_reply(idl_endpoint *ep, const fs_file_stat_reply *m
 }
 
 static int send_fs_file_set_times_request(idl_endpoint *ep, const fs_file_set_times_request *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5602,7 +5602,7 @@ static int send_fs_file_set_times_request(idl_endpoint *ep, const fs_file_set_ti
 }
 
 static int send_fs_file_set_times_reply(idl_endpoint *ep, const fs_file_set_times_reply *msg,
-                                        uint64_t txid)
+                                        uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5616,7 +5616,7 @@ static int send_fs_file_set_times_reply(idl_endpoint *ep, const fs_file_set_time
 }
 
 static int send_fs_file_truncate_request(idl_endpoint *ep, const fs_file_truncate_request *msg,
-                                         uint64_t txid)
+                                         uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5630,7 +5630,7 @@ static int send_fs_file_truncate_request(idl_endpoint *ep, const fs_file_truncat
 }
 
 static int send_fs_file_truncate_reply(idl_endpoint *ep, const fs_file_truncate_reply *msg,
-                                       uint64_t txid)
+                                       uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5644,7 +5644,7 @@ static int send_fs_file_truncate_reply(idl_endpoint *ep, const fs_file_truncate_
 }
 
 static int send_fs_file_sync_request(idl_endpoint *ep, const fs_file_sync_request *msg,
-                                     uint64_t txid)
+                                     uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5657,7 +5657,7 @@ static int send_fs_file_sync_request(idl_endpoint *ep, const fs_file_sync_reques
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-static int send_fs_file_sync_reply(idl_endpoint *ep, const fs_file_sync_reply *msg, uint64_t txid)
+static int send_fs_file_sync_reply(idl_endpoint *ep, const fs_file_sync_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5671,7 +5671,7 @@ static int send_fs_file_sync_reply(idl_endpoint *ep, const fs_file_sync_reply *m
 }
 
 static int send_fs_file_readdir_request(idl_endpoint *ep, const fs_file_readdir_request *msg,
-                                        uint64_t txid)
+                                        uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5685,7 +5685,7 @@ static int send_fs_file_readdir_request(idl_endpoint *ep, const fs_file_readdir_
 }
 
 static int send_fs_file_readdir_reply(idl_endpoint *ep, const fs_file_readdir_reply *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5699,7 +5699,7 @@ static int send_fs_file_readdir_reply(idl_endpoint *ep, const fs_file_readdir_re
 }
 
 static int send_fs_file_mkdir_request(idl_endpoint *ep, const fs_file_mkdir_request *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5712,7 +5712,7 @@ static int send_fs_file_mkdir_request(idl_endpoint *ep, const fs_file_mkdir_requ
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-static int send_fs_file_mkdir_reply(idl_endpoint *ep, const fs_file_mkdir_reply *msg, uint64_t txid)
+static int send_fs_file_mkdir_reply(idl_endpoint *ep, const fs_file_mkdir_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5726,7 +5726,7 @@ static int send_fs_file_mkdir_reply(idl_endpoint *ep, const fs_file_mkdir_reply 
 }
 
 static int send_fs_file_unlink_request(idl_endpoint *ep, const fs_file_unlink_request *msg,
-                                       uint64_t txid)
+                                       uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5740,7 +5740,7 @@ static int send_fs_file_unlink_request(idl_endpoint *ep, const fs_file_unlink_re
 }
 
 static int send_fs_file_unlink_reply(idl_endpoint *ep, const fs_file_unlink_reply *msg,
-                                     uint64_t txid)
+                                     uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5754,7 +5754,7 @@ static int send_fs_file_unlink_reply(idl_endpoint *ep, const fs_file_unlink_repl
 }
 
 static int send_fs_file_rename_request(idl_endpoint *ep, const fs_file_rename_request *msg,
-                                       uint64_t txid)
+                                       uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5768,7 +5768,7 @@ static int send_fs_file_rename_request(idl_endpoint *ep, const fs_file_rename_re
 }
 
 static int send_fs_file_rename_reply(idl_endpoint *ep, const fs_file_rename_reply *msg,
-                                     uint64_t txid)
+                                     uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5782,7 +5782,7 @@ static int send_fs_file_rename_reply(idl_endpoint *ep, const fs_file_rename_repl
 }
 
 static int send_fs_file_advise_request(idl_endpoint *ep, const fs_file_advise_request *msg,
-                                       uint64_t txid)
+                                       uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5796,7 +5796,7 @@ static int send_fs_file_advise_request(idl_endpoint *ep, const fs_file_advise_re
 }
 
 static int send_fs_file_watch_request(idl_endpoint *ep, const fs_file_watch_request *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5809,7 +5809,7 @@ static int send_fs_file_watch_request(idl_endpoint *ep, const fs_file_watch_requ
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-static int send_fs_file_watch_reply(idl_endpoint *ep, const fs_file_watch_reply *msg, uint64_t txid)
+static int send_fs_file_watch_reply(idl_endpoint *ep, const fs_file_watch_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -5823,7 +5823,7 @@ static int send_fs_file_watch_reply(idl_endpoint *ep, const fs_file_watch_reply 
 }
 
 static int send_fs_file_changed_event(idl_endpoint *ep, const fs_file_changed_event *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7768,7 +7768,7 @@ const idl_interface fs_file_interface = {
     .name = "fs.File",
     .protocol = FS_FILE_PROTOCOL,
     .max_frame_bytes = FS_FILE_MAX_FRAME_BYTES,
-    .max_request_bytes = 4152u,
+    .max_request_bytes = 4144u,
     .version = FS_FILE_VERSION,
     .oldest = FS_FILE_OLDEST_VERSION,
     .dispatch = dispatch_fs_file,

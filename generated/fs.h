@@ -272,85 +272,85 @@ IDL_STATIC_ASSERT(offsetof(fs_dir_entry, name) == 16, "wire layout");
 #define FS_FILE_VERSION                          1u
 #define FS_FILE_OLDEST_VERSION                   1u
 #define FS_FILE_OPEN_ORDINAL                     0x4b911ca0u
-#define FS_FILE_OPEN_REQUEST_MAX_BYTES           1080u
+#define FS_FILE_OPEN_REQUEST_MAX_BYTES           1072u
 #define FS_FILE_OPEN_REQUEST_MAX_HANDLES         0u
-#define FS_FILE_OPEN_REPLY_MAX_BYTES             32u
+#define FS_FILE_OPEN_REPLY_MAX_BYTES             24u
 #define FS_FILE_OPEN_REPLY_MAX_HANDLES           0u
 #define FS_FILE_CLOSE_ORDINAL                    0x40d2a16cu
-#define FS_FILE_CLOSE_REQUEST_MAX_BYTES          32u
+#define FS_FILE_CLOSE_REQUEST_MAX_BYTES          24u
 #define FS_FILE_CLOSE_REQUEST_MAX_HANDLES        0u
-#define FS_FILE_CLOSE_REPLY_MAX_BYTES            24u
+#define FS_FILE_CLOSE_REPLY_MAX_BYTES            16u
 #define FS_FILE_CLOSE_REPLY_MAX_HANDLES          0u
 #define FS_FILE_READ_ORDINAL                     0x53d4a6ccu
-#define FS_FILE_READ_REQUEST_MAX_BYTES           48u
+#define FS_FILE_READ_REQUEST_MAX_BYTES           40u
 #define FS_FILE_READ_REQUEST_MAX_HANDLES         0u
-#define FS_FILE_READ_REPLY_MAX_BYTES             4136u
+#define FS_FILE_READ_REPLY_MAX_BYTES             4128u
 #define FS_FILE_READ_REPLY_MAX_HANDLES           0u
 #define FS_FILE_WRITE_ORDINAL                    0x56a8d107u
-#define FS_FILE_WRITE_REQUEST_MAX_BYTES          4152u
+#define FS_FILE_WRITE_REQUEST_MAX_BYTES          4144u
 #define FS_FILE_WRITE_REQUEST_MAX_HANDLES        0u
-#define FS_FILE_WRITE_REPLY_MAX_BYTES            32u
+#define FS_FILE_WRITE_REPLY_MAX_BYTES            24u
 #define FS_FILE_WRITE_REPLY_MAX_HANDLES          0u
 #define FS_FILE_READ_SHARED_ORDINAL              0x19ed2a18u
-#define FS_FILE_READ_SHARED_REQUEST_MAX_BYTES    56u
+#define FS_FILE_READ_SHARED_REQUEST_MAX_BYTES    48u
 #define FS_FILE_READ_SHARED_REQUEST_MAX_HANDLES  1u
-#define FS_FILE_READ_SHARED_REPLY_MAX_BYTES      32u
+#define FS_FILE_READ_SHARED_REPLY_MAX_BYTES      24u
 #define FS_FILE_READ_SHARED_REPLY_MAX_HANDLES    0u
 #define FS_FILE_WRITE_SHARED_ORDINAL             0x2bdc1715u
-#define FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES   56u
+#define FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES   48u
 #define FS_FILE_WRITE_SHARED_REQUEST_MAX_HANDLES 1u
-#define FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES     32u
+#define FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES     24u
 #define FS_FILE_WRITE_SHARED_REPLY_MAX_HANDLES   0u
 #define FS_FILE_STAT_ORDINAL                     0x24d6468au
-#define FS_FILE_STAT_REQUEST_MAX_BYTES           32u
+#define FS_FILE_STAT_REQUEST_MAX_BYTES           24u
 #define FS_FILE_STAT_REQUEST_MAX_HANDLES         0u
-#define FS_FILE_STAT_REPLY_MAX_BYTES             80u
+#define FS_FILE_STAT_REPLY_MAX_BYTES             72u
 #define FS_FILE_STAT_REPLY_MAX_HANDLES           0u
 #define FS_FILE_SET_TIMES_ORDINAL                0x604074d5u
-#define FS_FILE_SET_TIMES_REQUEST_MAX_BYTES      64u
+#define FS_FILE_SET_TIMES_REQUEST_MAX_BYTES      56u
 #define FS_FILE_SET_TIMES_REQUEST_MAX_HANDLES    0u
-#define FS_FILE_SET_TIMES_REPLY_MAX_BYTES        24u
+#define FS_FILE_SET_TIMES_REPLY_MAX_BYTES        16u
 #define FS_FILE_SET_TIMES_REPLY_MAX_HANDLES      0u
 #define FS_FILE_TRUNCATE_ORDINAL                 0x2b83dd52u
-#define FS_FILE_TRUNCATE_REQUEST_MAX_BYTES       40u
+#define FS_FILE_TRUNCATE_REQUEST_MAX_BYTES       32u
 #define FS_FILE_TRUNCATE_REQUEST_MAX_HANDLES     0u
-#define FS_FILE_TRUNCATE_REPLY_MAX_BYTES         24u
+#define FS_FILE_TRUNCATE_REPLY_MAX_BYTES         16u
 #define FS_FILE_TRUNCATE_REPLY_MAX_HANDLES       0u
 #define FS_FILE_SYNC_ORDINAL                     0x454b8c53u
-#define FS_FILE_SYNC_REQUEST_MAX_BYTES           32u
+#define FS_FILE_SYNC_REQUEST_MAX_BYTES           24u
 #define FS_FILE_SYNC_REQUEST_MAX_HANDLES         0u
-#define FS_FILE_SYNC_REPLY_MAX_BYTES             24u
+#define FS_FILE_SYNC_REPLY_MAX_BYTES             16u
 #define FS_FILE_SYNC_REPLY_MAX_HANDLES           0u
 #define FS_FILE_READDIR_ORDINAL                  0x4dc4eea3u
-#define FS_FILE_READDIR_REQUEST_MAX_BYTES        40u
+#define FS_FILE_READDIR_REQUEST_MAX_BYTES        32u
 #define FS_FILE_READDIR_REQUEST_MAX_HANDLES      0u
-#define FS_FILE_READDIR_REPLY_MAX_BYTES          18488u
+#define FS_FILE_READDIR_REPLY_MAX_BYTES          18480u
 #define FS_FILE_READDIR_REPLY_MAX_HANDLES        0u
 #define FS_FILE_MKDIR_ORDINAL                    0x6dff92c3u
-#define FS_FILE_MKDIR_REQUEST_MAX_BYTES          1080u
+#define FS_FILE_MKDIR_REQUEST_MAX_BYTES          1072u
 #define FS_FILE_MKDIR_REQUEST_MAX_HANDLES        0u
-#define FS_FILE_MKDIR_REPLY_MAX_BYTES            24u
+#define FS_FILE_MKDIR_REPLY_MAX_BYTES            16u
 #define FS_FILE_MKDIR_REPLY_MAX_HANDLES          0u
 #define FS_FILE_UNLINK_ORDINAL                   0x0684339fu
-#define FS_FILE_UNLINK_REQUEST_MAX_BYTES         1072u
+#define FS_FILE_UNLINK_REQUEST_MAX_BYTES         1064u
 #define FS_FILE_UNLINK_REQUEST_MAX_HANDLES       0u
-#define FS_FILE_UNLINK_REPLY_MAX_BYTES           24u
+#define FS_FILE_UNLINK_REPLY_MAX_BYTES           16u
 #define FS_FILE_UNLINK_REPLY_MAX_HANDLES         0u
 #define FS_FILE_RENAME_ORDINAL                   0x695d8c3au
-#define FS_FILE_RENAME_REQUEST_MAX_BYTES         2120u
+#define FS_FILE_RENAME_REQUEST_MAX_BYTES         2112u
 #define FS_FILE_RENAME_REQUEST_MAX_HANDLES       0u
-#define FS_FILE_RENAME_REPLY_MAX_BYTES           24u
+#define FS_FILE_RENAME_REPLY_MAX_BYTES           16u
 #define FS_FILE_RENAME_REPLY_MAX_HANDLES         0u
 #define FS_FILE_ADVISE_ORDINAL                   0x4512455cu
-#define FS_FILE_ADVISE_REQUEST_MAX_BYTES         56u
+#define FS_FILE_ADVISE_REQUEST_MAX_BYTES         48u
 #define FS_FILE_ADVISE_REQUEST_MAX_HANDLES       0u
 #define FS_FILE_WATCH_ORDINAL                    0x11996ae3u
-#define FS_FILE_WATCH_REQUEST_MAX_BYTES          32u
+#define FS_FILE_WATCH_REQUEST_MAX_BYTES          24u
 #define FS_FILE_WATCH_REQUEST_MAX_HANDLES        0u
-#define FS_FILE_WATCH_REPLY_MAX_BYTES            24u
+#define FS_FILE_WATCH_REPLY_MAX_BYTES            16u
 #define FS_FILE_WATCH_REPLY_MAX_HANDLES          0u
 #define FS_FILE_CHANGED_ORDINAL                  0x2a7d06dcu
-#define FS_FILE_CHANGED_EVENT_MAX_BYTES          32u
+#define FS_FILE_CHANGED_EVENT_MAX_BYTES          24u
 #define FS_FILE_CHANGED_EVENT_MAX_HANDLES        0u
 
 /*
@@ -364,12 +364,12 @@ struct fs_file_open_request {
 	fs_open_flags flags;
 	uint32_t mode;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_open_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_open_request, path) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_open_request, flags) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_open_request, mode) == 44, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_open_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_open_request, path) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_open_request, flags) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_open_request, mode) == 36, "wire layout");
 
-int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint64_t txid, void *out,
+int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count);
 int fs_file_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -384,10 +384,10 @@ struct fs_file_open_reply {
 	uint32_t fd;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_open_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_open_reply, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_open_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_open_reply, fd) == 16, "wire layout");
 
-int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
                                   uint32_t *handle_count);
 int fs_file_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -399,7 +399,7 @@ int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, s
 /* Room for any reply to File.open, error replies included. */
 typedef union fs_file_open_reply_buffer {
 	fs_file_open_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_open_reply_buffer;
 
 /* A call to File.open in flight: _start fills it in, _finish ends it. */
@@ -409,7 +409,7 @@ typedef struct fs_file_open_pending {
 	idl_typed_handle handles[1u];
 } fs_file_open_pending;
 
-int64_t fs_file_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_open_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -421,10 +421,10 @@ struct fs_file_close_request {
 	uint32_t fd;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_close_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_close_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_close_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_close_request, fd) == 16, "wire layout");
 
-int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint64_t txid, void *out,
+int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int fs_file_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -437,9 +437,9 @@ int fs_file_close_request_decode(const void *shared, size_t available, void *buf
 struct fs_file_close_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_close_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_close_reply) == 16, "wire layout");
 
-int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count);
 int fs_file_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -451,7 +451,7 @@ int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, 
 /* Room for any reply to File.close, error replies included. */
 typedef union fs_file_close_reply_buffer {
 	fs_file_close_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_close_reply_buffer;
 
 /* A call to File.close in flight: _start fills it in, _finish ends it. */
@@ -461,7 +461,7 @@ typedef struct fs_file_close_pending {
 	idl_typed_handle handles[1u];
 } fs_file_close_pending;
 
-int64_t fs_file_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_close_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -478,12 +478,12 @@ struct fs_file_read_request {
 	uint32_t count;
 	uint8_t _pad1[4];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_read_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_request, fd) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_request, offset) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_request, count) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_read_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_request, offset) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_request, count) == 32, "wire layout");
 
-int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint64_t txid, void *out,
+int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count);
 int fs_file_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -497,10 +497,10 @@ struct fs_file_read_reply {
 	idl_frame_header header;
 	idl_bytes data;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_read_reply) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_reply, data) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_read_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_reply, data) == 16, "wire layout");
 
-int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
                                   uint32_t *handle_count);
 int fs_file_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -512,7 +512,7 @@ int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, s
 /* Room for any reply to File.read, error replies included. */
 typedef union fs_file_read_reply_buffer {
 	fs_file_read_reply reply;
-	uint8_t bytes[4136u];
+	uint8_t bytes[4128u];
 } fs_file_read_reply_buffer;
 
 /* A call to File.read in flight: _start fills it in, _finish ends it. */
@@ -522,7 +522,7 @@ typedef struct fs_file_read_pending {
 	idl_typed_handle handles[1u];
 } fs_file_read_pending;
 
-int64_t fs_file_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -537,12 +537,12 @@ struct fs_file_write_request {
 	uint64_t offset;
 	idl_bytes data;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_write_request) == 56, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_request, fd) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_request, offset) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_request, data) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_write_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_request, offset) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_request, data) == 32, "wire layout");
 
-int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint64_t txid, void *out,
+int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int fs_file_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -557,10 +557,10 @@ struct fs_file_write_reply {
 	uint32_t written;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_write_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_reply, written) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_write_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_reply, written) == 16, "wire layout");
 
-int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count);
 int fs_file_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -572,7 +572,7 @@ int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, 
 /* Room for any reply to File.write, error replies included. */
 typedef union fs_file_write_reply_buffer {
 	fs_file_write_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_write_reply_buffer;
 
 /* A call to File.write in flight: _start fills it in, _finish ends it. */
@@ -582,7 +582,7 @@ typedef struct fs_file_write_pending {
 	idl_typed_handle handles[1u];
 } fs_file_write_pending;
 
-int64_t fs_file_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_write_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -603,14 +603,14 @@ struct fs_file_read_shared_request {
 	idl_handle buffer;
 	uint64_t buffer_offset;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_read_shared_request) == 56, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, fd) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, offset) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, count) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, buffer) == 44, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, buffer_offset) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_read_shared_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, offset) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, count) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, buffer) == 36, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, buffer_offset) == 40, "wire layout");
 
-int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint64_t txid,
+int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -626,10 +626,10 @@ struct fs_file_read_shared_reply {
 	uint32_t count;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_read_shared_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_reply, count) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_read_shared_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_reply, count) == 16, "wire layout");
 
-int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint64_t txid,
+int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -641,7 +641,7 @@ int fs_file_read_shared_reply_decode(const void *shared, size_t available, void 
 /* Room for any reply to File.read_shared, error replies included. */
 typedef union fs_file_read_shared_reply_buffer {
 	fs_file_read_shared_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_read_shared_reply_buffer;
 
 /* A call to File.read_shared in flight: _start fills it in, _finish ends it. */
@@ -651,7 +651,7 @@ typedef struct fs_file_read_shared_pending {
 	idl_typed_handle handles[1u];
 } fs_file_read_shared_pending;
 
-int64_t fs_file_read_shared_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_read_shared_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -668,14 +668,14 @@ struct fs_file_write_shared_request {
 	idl_handle buffer;
 	uint64_t buffer_offset;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_write_shared_request) == 56, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, fd) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, offset) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, count) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, buffer) == 44, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, buffer_offset) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_write_shared_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, offset) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, count) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, buffer) == 36, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, buffer_offset) == 40, "wire layout");
 
-int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint64_t txid,
+int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -691,10 +691,10 @@ struct fs_file_write_shared_reply {
 	uint32_t count;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_write_shared_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_reply, count) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_write_shared_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_reply, count) == 16, "wire layout");
 
-int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint64_t txid,
+int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -707,7 +707,7 @@ int fs_file_write_shared_reply_decode(const void *shared, size_t available, void
 /* Room for any reply to File.write_shared, error replies included. */
 typedef union fs_file_write_shared_reply_buffer {
 	fs_file_write_shared_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_write_shared_reply_buffer;
 
 /* A call to File.write_shared in flight: _start fills it in, _finish ends it. */
@@ -717,7 +717,7 @@ typedef struct fs_file_write_shared_pending {
 	idl_typed_handle handles[1u];
 } fs_file_write_shared_pending;
 
-int64_t fs_file_write_shared_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t fs_file_write_shared_error_encode(uint32_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -730,10 +730,10 @@ struct fs_file_stat_request {
 	uint32_t fd;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_stat_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_stat_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_stat_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_stat_request, fd) == 16, "wire layout");
 
-int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint64_t txid, void *out,
+int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count);
 int fs_file_stat_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -747,10 +747,10 @@ struct fs_file_stat_reply {
 	idl_frame_header header;
 	fs_stat st;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_stat_reply) == 80, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_stat_reply, st) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_stat_reply) == 72, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_stat_reply, st) == 16, "wire layout");
 
-int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
                                   uint32_t *handle_count);
 int fs_file_stat_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -762,7 +762,7 @@ int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, s
 /* Room for any reply to File.stat, error replies included. */
 typedef union fs_file_stat_reply_buffer {
 	fs_file_stat_reply reply;
-	uint8_t bytes[80u];
+	uint8_t bytes[72u];
 } fs_file_stat_reply_buffer;
 
 /* A call to File.stat in flight: _start fills it in, _finish ends it. */
@@ -772,7 +772,7 @@ typedef struct fs_file_stat_pending {
 	idl_typed_handle handles[1u];
 } fs_file_stat_pending;
 
-int64_t fs_file_stat_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_stat_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -795,12 +795,12 @@ struct fs_file_set_times_request {
 		int64_t value;
 	} modify_time_ns;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_set_times_request) == 64, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, fd) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, access_time_ns) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, modify_time_ns) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_set_times_request) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, access_time_ns) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, modify_time_ns) == 40, "wire layout");
 
-int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint64_t txid,
+int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int fs_file_set_times_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -813,9 +813,9 @@ int fs_file_set_times_request_decode(const void *shared, size_t available, void 
 struct fs_file_set_times_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_set_times_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_set_times_reply) == 16, "wire layout");
 
-int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
 int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -827,7 +827,7 @@ int fs_file_set_times_reply_decode(const void *shared, size_t available, void *b
 /* Room for any reply to File.set_times, error replies included. */
 typedef union fs_file_set_times_reply_buffer {
 	fs_file_set_times_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_set_times_reply_buffer;
 
 /* A call to File.set_times in flight: _start fills it in, _finish ends it. */
@@ -837,7 +837,7 @@ typedef struct fs_file_set_times_pending {
 	idl_typed_handle handles[1u];
 } fs_file_set_times_pending;
 
-int64_t fs_file_set_times_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_set_times_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -851,11 +851,11 @@ struct fs_file_truncate_request {
 	uint8_t _pad0[4];
 	uint64_t size;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_truncate_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, fd) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, size) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_truncate_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, size) == 24, "wire layout");
 
-int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint64_t txid,
+int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
 int fs_file_truncate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -868,9 +868,9 @@ int fs_file_truncate_request_decode(const void *shared, size_t available, void *
 struct fs_file_truncate_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_truncate_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_truncate_reply) == 16, "wire layout");
 
-int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count);
 int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -882,7 +882,7 @@ int fs_file_truncate_reply_decode(const void *shared, size_t available, void *bu
 /* Room for any reply to File.truncate, error replies included. */
 typedef union fs_file_truncate_reply_buffer {
 	fs_file_truncate_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_truncate_reply_buffer;
 
 /* A call to File.truncate in flight: _start fills it in, _finish ends it. */
@@ -892,7 +892,7 @@ typedef struct fs_file_truncate_pending {
 	idl_typed_handle handles[1u];
 } fs_file_truncate_pending;
 
-int64_t fs_file_truncate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_truncate_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -904,10 +904,10 @@ struct fs_file_sync_request {
 	uint32_t fd;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_sync_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_sync_request, fd) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_sync_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_sync_request, fd) == 16, "wire layout");
 
-int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint64_t txid, void *out,
+int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count);
 int fs_file_sync_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -920,9 +920,9 @@ int fs_file_sync_request_decode(const void *shared, size_t available, void *buf,
 struct fs_file_sync_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_sync_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_sync_reply) == 16, "wire layout");
 
-int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
                                   uint32_t *handle_count);
 int fs_file_sync_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -934,7 +934,7 @@ int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, s
 /* Room for any reply to File.sync, error replies included. */
 typedef union fs_file_sync_reply_buffer {
 	fs_file_sync_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_sync_reply_buffer;
 
 /* A call to File.sync in flight: _start fills it in, _finish ends it. */
@@ -944,7 +944,7 @@ typedef struct fs_file_sync_pending {
 	idl_typed_handle handles[1u];
 } fs_file_sync_pending;
 
-int64_t fs_file_sync_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_sync_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -960,11 +960,11 @@ struct fs_file_readdir_request {
 	uint8_t _pad0[4];
 	uint64_t cookie;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_readdir_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, fd) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, cookie) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_readdir_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, cookie) == 24, "wire layout");
 
-int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint64_t txid, void *out,
+int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
 int fs_file_readdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -988,12 +988,12 @@ struct fs_file_readdir_reply {
 	bool done;
 	uint8_t _pad0[7];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_readdir_reply) == 56, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_readdir_reply, entries) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_readdir_reply, next_cookie) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_readdir_reply, done) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_readdir_reply) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_readdir_reply, entries) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_readdir_reply, next_cookie) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_readdir_reply, done) == 40, "wire layout");
 
-int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1005,7 +1005,7 @@ int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf
 /* Room for any reply to File.readdir, error replies included. */
 typedef union fs_file_readdir_reply_buffer {
 	fs_file_readdir_reply reply;
-	uint8_t bytes[18488u];
+	uint8_t bytes[18480u];
 } fs_file_readdir_reply_buffer;
 
 /* A call to File.readdir in flight: _start fills it in, _finish ends it. */
@@ -1015,7 +1015,7 @@ typedef struct fs_file_readdir_pending {
 	idl_typed_handle handles[1u];
 } fs_file_readdir_pending;
 
-int64_t fs_file_readdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_readdir_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -1028,11 +1028,11 @@ struct fs_file_mkdir_request {
 	uint32_t mode;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, path) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, mode) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, path) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, mode) == 32, "wire layout");
 
-int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint64_t txid, void *out,
+int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1045,9 +1045,9 @@ int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf
 struct fs_file_mkdir_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_reply) == 16, "wire layout");
 
-int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count);
 int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1059,7 +1059,7 @@ int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, 
 /* Room for any reply to File.mkdir, error replies included. */
 typedef union fs_file_mkdir_reply_buffer {
 	fs_file_mkdir_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_mkdir_reply_buffer;
 
 /* A call to File.mkdir in flight: _start fills it in, _finish ends it. */
@@ -1069,7 +1069,7 @@ typedef struct fs_file_mkdir_pending {
 	idl_typed_handle handles[1u];
 } fs_file_mkdir_pending;
 
-int64_t fs_file_mkdir_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_mkdir_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -1080,10 +1080,10 @@ struct fs_file_unlink_request {
 	idl_frame_header header;
 	idl_string path;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_unlink_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_unlink_request, path) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_unlink_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_unlink_request, path) == 16, "wire layout");
 
-int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint64_t txid, void *out,
+int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count);
 int fs_file_unlink_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1096,9 +1096,9 @@ int fs_file_unlink_request_decode(const void *shared, size_t available, void *bu
 struct fs_file_unlink_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_unlink_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_unlink_reply) == 16, "wire layout");
 
-int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count);
 int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1110,7 +1110,7 @@ int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf,
 /* Room for any reply to File.unlink, error replies included. */
 typedef union fs_file_unlink_reply_buffer {
 	fs_file_unlink_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_unlink_reply_buffer;
 
 /* A call to File.unlink in flight: _start fills it in, _finish ends it. */
@@ -1120,7 +1120,7 @@ typedef struct fs_file_unlink_pending {
 	idl_typed_handle handles[1u];
 } fs_file_unlink_pending;
 
-int64_t fs_file_unlink_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_unlink_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -1132,11 +1132,11 @@ struct fs_file_rename_request {
 	idl_string from;
 	idl_string to;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_rename_request) == 56, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, from) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, to) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_rename_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, from) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, to) == 32, "wire layout");
 
-int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint64_t txid, void *out,
+int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count);
 int fs_file_rename_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1149,9 +1149,9 @@ int fs_file_rename_request_decode(const void *shared, size_t available, void *bu
 struct fs_file_rename_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_rename_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_rename_reply) == 16, "wire layout");
 
-int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count);
 int fs_file_rename_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1163,7 +1163,7 @@ int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf,
 /* Room for any reply to File.rename, error replies included. */
 typedef union fs_file_rename_reply_buffer {
 	fs_file_rename_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_rename_reply_buffer;
 
 /* A call to File.rename in flight: _start fills it in, _finish ends it. */
@@ -1173,7 +1173,7 @@ typedef struct fs_file_rename_pending {
 	idl_typed_handle handles[1u];
 } fs_file_rename_pending;
 
-int64_t fs_file_rename_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_rename_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -1190,13 +1190,13 @@ struct fs_file_advise_request {
 	fs_advice advice;
 	uint8_t _pad1[7];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_advise_request) == 56, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, fd) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, offset) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, length) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, advice) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_advise_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, offset) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, length) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, advice) == 40, "wire layout");
 
-int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint64_t txid, void *out,
+int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count);
 int fs_file_advise_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1215,11 +1215,11 @@ struct fs_file_watch_request {
 	uint32_t fd;
 	fs_watch_mask mask;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_watch_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, fd) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, mask) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_watch_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, mask) == 20, "wire layout");
 
-int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint64_t txid, void *out,
+int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int fs_file_watch_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1232,9 +1232,9 @@ int fs_file_watch_request_decode(const void *shared, size_t available, void *buf
 struct fs_file_watch_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_watch_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_watch_reply) == 16, "wire layout");
 
-int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint64_t txid, void *out,
+int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count);
 int fs_file_watch_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1246,7 +1246,7 @@ int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, 
 /* Room for any reply to File.watch, error replies included. */
 typedef union fs_file_watch_reply_buffer {
 	fs_file_watch_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } fs_file_watch_reply_buffer;
 
 /* A call to File.watch in flight: _start fills it in, _finish ends it. */
@@ -1256,7 +1256,7 @@ typedef struct fs_file_watch_pending {
 	idl_typed_handle handles[1u];
 } fs_file_watch_pending;
 
-int64_t fs_file_watch_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t fs_file_watch_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -1269,11 +1269,11 @@ struct fs_file_changed_event {
 	uint32_t fd;
 	fs_watch_mask what;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_changed_event) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, fd) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, what) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_changed_event) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, what) == 20, "wire layout");
 
-int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint64_t txid, void *out,
+int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int fs_file_changed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,

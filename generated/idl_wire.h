@@ -83,25 +83,39 @@ extern "C" {
 #error "idlc's generated code maps the little-endian wire format directly"
 #endif
 
-#define IDL_WIRE_VERSION 2
+#define IDL_WIRE_VERSION 3
+
+/* Alignment, as C11 and C++ spell it. */
+#ifdef __cplusplus
+#define IDL_ALIGNED_8  alignas(8)
+#define IDL_ALIGNOF(t) alignof(t)
+#else
+#define IDL_ALIGNED_8  _Alignas(8)
+#define IDL_ALIGNOF(t) _Alignof(t)
+#endif
 
 /*
  * Every frame begins with this header; its size counts the whole frame.
  * inline_size says which version of the message the sender wrote: where
  * its inline part ends and its out-of-line part begins (docs/evolution.md).
+ * The header is 8-aligned, so every message struct and reply buffer is
+ * too, as decoders require of a private buffer, whatever its fields.
  */
 typedef struct idl_frame_header {
-	uint32_t size;         /* bytes in the frame, header included; a multiple of 8 */
-	uint32_t ordinal;      /* which method or event */
-	uint64_t txid;         /* matches a reply to its request; 0 on one-way and events */
-	uint16_t flags;        /* exactly one IDL_FLAG_ kind bit, maybe IDL_FLAG_ERROR */
-	uint16_t handle_count; /* handles that travel beside the bytes */
-	uint32_t inline_size;  /* bytes of header and inline part; a multiple of 8 */
+	IDL_ALIGNED_8 uint32_t size; /* bytes in the frame, header included; a multiple of 8 */
+	uint32_t ordinal;            /* which method or event */
+	uint32_t txid;               /* matches a reply to its request; 0 on one-way and events */
+	uint8_t flags;               /* exactly one IDL_FLAG_ kind bit, maybe IDL_FLAG_ERROR */
+	uint8_t handle_count;        /* handles that travel beside the bytes */
+	uint16_t inline_size;        /* bytes of header and inline part; a multiple of 8 */
 } idl_frame_header;
 
-#define IDL_FRAME_HEADER_BYTES 24u
-#define IDL_FRAME_ALIGN        8u
+#define IDL_FRAME_HEADER_BYTES 16u
+/* The largest inline part (header included) that inline_size can hold. */
+#define IDL_MAX_INLINE_BYTES 0xfff8u
+#define IDL_FRAME_ALIGN      8u
 IDL_STATIC_ASSERT(sizeof(idl_frame_header) == IDL_FRAME_HEADER_BYTES, "frame header layout");
+IDL_STATIC_ASSERT(IDL_ALIGNOF(idl_frame_header) == IDL_FRAME_ALIGN, "frame header alignment");
 
 #define IDL_FLAG_REQUEST 0x0001u /* client to server */
 #define IDL_FLAG_REPLY   0x0002u /* server to client, answers a request */
@@ -543,15 +557,15 @@ IDL_INLINE uint64_t idl_align8(uint64_t n)
 
 /*
  * True when a header's flags, handle count and inline size hold exactly
- * these values: the three share 8 bytes, so one compare checks them. The
+ * these values: the three share 4 bytes, so one compare checks them. The
  * inline size is the receiver's own: a frame of another version fails here
  * and goes the slow way (idl_other_begin).
  */
 IDL_INLINE bool idl_header_tail_is(const idl_frame_header *h, uint16_t flags, uint32_t handle_count,
                                    uint32_t inline_bytes)
 {
-	uint64_t expected = flags | (uint64_t)handle_count << 16 | (uint64_t)inline_bytes << 32;
-	return handle_count <= 0xffffu && idl_load64((const uint8_t *)&h->flags) == expected;
+	uint32_t expected = flags | handle_count << 8 | inline_bytes << 16;
+	return handle_count <= 0xffu && idl_load32((const uint8_t *)&h->flags) == expected;
 }
 
 /*
@@ -1024,7 +1038,7 @@ IDL_INLINE void idl_put_envelope(const idl_encoder *e, idl_envelope *env, uint64
 typedef struct idl_call idl_call;
 typedef struct idl_reply_token idl_reply_token; /* below, with the server side */
 struct idl_call {
-	uint64_t txid; /* the request's transaction id */
+	uint32_t txid; /* the request's transaction id */
 	void *buf;     /* where the reply goes: 8-aligned, buf_bytes long */
 	size_t buf_bytes;
 	size_t size;               /* the reply's size, once it is in */
@@ -1067,7 +1081,7 @@ typedef struct idl_endpoint_ops {
 	 * handles, on return how many came. (Replies to calls entered with
 	 * call_begin go to their calls, not here.)
 	 */
-	int (*receive)(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
+	int (*receive)(idl_endpoint *ep, uint32_t txid, void *buf, size_t max_bytes, size_t *size,
 	               idl_typed_handle *handles, uint32_t *handle_count);
 	/* Enters a call (txid, buf and handles set) before its request is sent,
 	 * so that its reply finds it whenever it comes. */
@@ -1084,7 +1098,7 @@ typedef struct idl_endpoint_ops {
 	void (*call_end)(idl_endpoint *ep, idl_call *call);
 	/* Server: gives the reply to the request txid a token, so that it can
 	 * be sent later (from another thread, too). NULL: not supported. */
-	int (*defer)(idl_endpoint *ep, uint64_t txid, idl_reply_token *token);
+	int (*defer)(idl_endpoint *ep, uint32_t txid, idl_reply_token *token);
 	/* Closes handles that came with a frame nobody will keep (a reply the
 	 * stub refused). NULL: the transport's handles need no closing. */
 	void (*release)(idl_endpoint *ep, const idl_typed_handle *handles, uint32_t count);
@@ -1092,7 +1106,7 @@ typedef struct idl_endpoint_ops {
 
 struct idl_endpoint {
 	const idl_endpoint_ops *ops;
-	uint64_t next_txid;  /* last transaction id used by this end's calls */
+	uint32_t next_txid;  /* last transaction id used by this end's calls */
 	uint64_t timeout_ns; /* how long a call waits for its reply; 0: forever */
 };
 
@@ -1117,7 +1131,7 @@ static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_type
  * <method>_error_encode and _error_validate share is here; they add the
  * value, its type and its check.
  */
-static inline void idl_error_header(idl_frame_header *h, uint32_t ordinal, uint64_t txid)
+static inline void idl_error_header(idl_frame_header *h, uint32_t ordinal, uint32_t txid)
 {
 	h->size = IDL_ERROR_FRAME_BYTES;
 	h->ordinal = ordinal;
@@ -1263,7 +1277,7 @@ typedef struct idl_session idl_session; /* a client's session: idl/server.h */
 
 typedef struct idl_request {
 	idl_endpoint *ep;     /* the client's channel: the reply goes there */
-	uint64_t txid;        /* the request's transaction id (0: one-way) */
+	uint32_t txid;        /* the request's transaction id (0: one-way) */
 	void *ctx;            /* the context registered with the handler table */
 	idl_session *session; /* the client's session, NULL when served without one */
 } idl_request;
@@ -1288,7 +1302,7 @@ typedef struct idl_reply_ops {
 struct idl_reply_token {
 	const idl_reply_ops *ops; /* NULL: never given out */
 	void *owner;              /* the transport's: whose reply it is */
-	uint64_t txid;            /* the request's */
+	uint32_t txid;            /* the request's */
 	uint32_t generation;      /* the transport's: which session of the owner */
 	uint32_t armed;           /* the transport's: given out and not used */
 };
@@ -1320,7 +1334,7 @@ static inline bool idl_versions_talk(uint32_t version, uint32_t oldest, uint32_t
 }
 
 /* The next transaction id of a call; never 0, which marks one-way frames. */
-static inline uint64_t idl_endpoint_txid(idl_endpoint *ep)
+static inline uint32_t idl_endpoint_txid(idl_endpoint *ep)
 {
 	if (++ep->next_txid == 0)
 		ep->next_txid = 1;

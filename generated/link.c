@@ -23,7 +23,7 @@ static int put_link_info(idl_encoder *e, const link_info *src, link_info *p)
 }
 
 /* link.idl:32: Ethernet.info request */
-int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg, uint64_t txid,
+int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -37,8 +37,8 @@ int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg,
 	p->header.ordinal = LINK_ETHERNET_INFO_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -169,7 +169,7 @@ other:
 }
 
 /* link.idl:32: Ethernet.info reply */
-int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uint64_t txid,
+int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
@@ -189,8 +189,8 @@ int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uin
 	p->header.ordinal = LINK_ETHERNET_INFO_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -326,7 +326,7 @@ other:
 	return check_link_ethernet_info_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t link_ethernet_info_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t link_ethernet_info_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -356,7 +356,7 @@ int link_ethernet_info_error_validate(const void *frame, size_t size, sys_errno 
 }
 
 /* link.idl:37: Ethernet.send request */
-int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg, uint64_t txid,
+int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -381,8 +381,8 @@ int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg,
 	p->header.ordinal = LINK_ETHERNET_SEND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -534,7 +534,7 @@ other:
 }
 
 /* link.idl:37: Ethernet.send reply */
-int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uint64_t txid,
+int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
@@ -548,8 +548,8 @@ int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uin
 	p->header.ordinal = LINK_ETHERNET_SEND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -674,7 +674,7 @@ other:
 	return check_link_ethernet_send_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t link_ethernet_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t link_ethernet_send_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -705,7 +705,7 @@ int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno 
 
 /* link.idl:43: Ethernet.receive request */
 int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	link_ethernet_receive_request *p = out;
@@ -718,8 +718,8 @@ int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request
 	p->header.ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -852,7 +852,7 @@ other:
 }
 
 /* link.idl:43: Ethernet.receive reply */
-int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *msg, uint64_t txid,
+int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -877,8 +877,8 @@ int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *ms
 	p->header.ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1025,7 +1025,7 @@ other:
 	return check_link_ethernet_receive_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t link_ethernet_receive_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t link_ethernet_receive_error_encode(uint32_t txid, sys_errno error, void *out,
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -1057,7 +1057,7 @@ int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_err
 
 /* link.idl:46: Ethernet.counters request */
 int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	link_ethernet_counters_request *p = out;
@@ -1070,8 +1070,8 @@ int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_reque
 	p->header.ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1205,7 +1205,7 @@ other:
 }
 
 /* link.idl:46: Ethernet.counters reply */
-int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *msg, uint64_t txid,
+int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -1219,8 +1219,8 @@ int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *
 	p->header.ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1347,7 +1347,7 @@ other:
 	return check_link_ethernet_counters_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t link_ethernet_counters_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t link_ethernet_counters_error_encode(uint32_t txid, sys_errno error, void *out,
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -1378,7 +1378,7 @@ int link_ethernet_counters_error_validate(const void *frame, size_t size, sys_er
 }
 
 static int send_link_ethernet_info_request(idl_endpoint *ep, const link_ethernet_info_request *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1392,7 +1392,7 @@ static int send_link_ethernet_info_request(idl_endpoint *ep, const link_ethernet
 }
 
 static int send_link_ethernet_info_reply(idl_endpoint *ep, const link_ethernet_info_reply *msg,
-                                         uint64_t txid)
+                                         uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1406,7 +1406,7 @@ static int send_link_ethernet_info_reply(idl_endpoint *ep, const link_ethernet_i
 }
 
 static int send_link_ethernet_send_request(idl_endpoint *ep, const link_ethernet_send_request *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1420,7 +1420,7 @@ static int send_link_ethernet_send_request(idl_endpoint *ep, const link_ethernet
 }
 
 static int send_link_ethernet_send_reply(idl_endpoint *ep, const link_ethernet_send_reply *msg,
-                                         uint64_t txid)
+                                         uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1435,7 +1435,7 @@ static int send_link_ethernet_send_reply(idl_endpoint *ep, const link_ethernet_s
 
 static int send_link_ethernet_receive_request(idl_endpoint *ep,
                                               const link_ethernet_receive_request *msg,
-                                              uint64_t txid)
+                                              uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1449,7 +1449,7 @@ static int send_link_ethernet_receive_request(idl_endpoint *ep,
 }
 
 static int send_link_ethernet_receive_reply(idl_endpoint *ep,
-                                            const link_ethernet_receive_reply *msg, uint64_t txid)
+                                            const link_ethernet_receive_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1464,7 +1464,7 @@ static int send_link_ethernet_receive_reply(idl_endpoint *ep,
 
 static int send_link_ethernet_counters_request(idl_endpoint *ep,
                                                const link_ethernet_counters_request *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1478,7 +1478,7 @@ static int send_link_ethernet_counters_request(idl_endpoint *ep,
 }
 
 static int send_link_ethernet_counters_reply(idl_endpoint *ep,
-                                             const link_ethernet_counters_reply *msg, uint64_t txid)
+                                             const link_ethernet_counters_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2032,7 +2032,7 @@ const idl_interface link_ethernet_interface = {
     .name = "link.Ethernet",
     .protocol = LINK_ETHERNET_PROTOCOL,
     .max_frame_bytes = LINK_ETHERNET_MAX_FRAME_BYTES,
-    .max_request_bytes = 1560u,
+    .max_request_bytes = 1552u,
     .version = LINK_ETHERNET_VERSION,
     .oldest = LINK_ETHERNET_OLDEST_VERSION,
     .dispatch = dispatch_link_ethernet,

@@ -84,24 +84,24 @@ IDL_STATIC_ASSERT(offsetof(link_counters, dropped) == 32, "wire layout");
 #define LINK_ETHERNET_VERSION                      1u
 #define LINK_ETHERNET_OLDEST_VERSION               1u
 #define LINK_ETHERNET_INFO_ORDINAL                 0x43ef15fcu
-#define LINK_ETHERNET_INFO_REQUEST_MAX_BYTES       24u
+#define LINK_ETHERNET_INFO_REQUEST_MAX_BYTES       16u
 #define LINK_ETHERNET_INFO_REQUEST_MAX_HANDLES     0u
-#define LINK_ETHERNET_INFO_REPLY_MAX_BYTES         40u
+#define LINK_ETHERNET_INFO_REPLY_MAX_BYTES         32u
 #define LINK_ETHERNET_INFO_REPLY_MAX_HANDLES       0u
 #define LINK_ETHERNET_SEND_ORDINAL                 0x71aef12eu
-#define LINK_ETHERNET_SEND_REQUEST_MAX_BYTES       1560u
+#define LINK_ETHERNET_SEND_REQUEST_MAX_BYTES       1552u
 #define LINK_ETHERNET_SEND_REQUEST_MAX_HANDLES     0u
-#define LINK_ETHERNET_SEND_REPLY_MAX_BYTES         24u
+#define LINK_ETHERNET_SEND_REPLY_MAX_BYTES         16u
 #define LINK_ETHERNET_SEND_REPLY_MAX_HANDLES       0u
 #define LINK_ETHERNET_RECEIVE_ORDINAL              0x0ce2dd1du
-#define LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES    24u
+#define LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES    16u
 #define LINK_ETHERNET_RECEIVE_REQUEST_MAX_HANDLES  0u
-#define LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES      1560u
+#define LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES      1552u
 #define LINK_ETHERNET_RECEIVE_REPLY_MAX_HANDLES    0u
 #define LINK_ETHERNET_COUNTERS_ORDINAL             0x48165975u
-#define LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES   24u
+#define LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES   16u
 #define LINK_ETHERNET_COUNTERS_REQUEST_MAX_HANDLES 0u
-#define LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES     64u
+#define LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES     56u
 #define LINK_ETHERNET_COUNTERS_REPLY_MAX_HANDLES   0u
 
 /*
@@ -111,9 +111,9 @@ IDL_STATIC_ASSERT(offsetof(link_counters, dropped) == 32, "wire layout");
 struct link_ethernet_info_request {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(link_ethernet_info_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_info_request) == 16, "wire layout");
 
-int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg, uint64_t txid,
+int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int link_ethernet_info_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -129,10 +129,10 @@ struct link_ethernet_info_reply {
 	link_info info;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(link_ethernet_info_reply) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(link_ethernet_info_reply, info) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_info_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_ethernet_info_reply, info) == 16, "wire layout");
 
-int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uint64_t txid,
+int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
 int link_ethernet_info_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -144,7 +144,7 @@ int link_ethernet_info_reply_decode(const void *shared, size_t available, void *
 /* Room for any reply to Ethernet.info, error replies included. */
 typedef union link_ethernet_info_reply_buffer {
 	link_ethernet_info_reply reply;
-	uint8_t bytes[40u];
+	uint8_t bytes[32u];
 } link_ethernet_info_reply_buffer;
 
 /* A call to Ethernet.info in flight: _start fills it in, _finish ends it. */
@@ -154,7 +154,7 @@ typedef struct link_ethernet_info_pending {
 	idl_typed_handle handles[1u];
 } link_ethernet_info_pending;
 
-int64_t link_ethernet_info_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t link_ethernet_info_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int link_ethernet_info_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -167,10 +167,10 @@ struct link_ethernet_send_request {
 	idl_frame_header header;
 	idl_bytes frame;
 };
-IDL_STATIC_ASSERT(sizeof(link_ethernet_send_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(link_ethernet_send_request, frame) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_send_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_ethernet_send_request, frame) == 16, "wire layout");
 
-int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg, uint64_t txid,
+int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int link_ethernet_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -184,9 +184,9 @@ int link_ethernet_send_request_decode(const void *shared, size_t available, void
 struct link_ethernet_send_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(link_ethernet_send_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_send_reply) == 16, "wire layout");
 
-int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uint64_t txid,
+int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
 int link_ethernet_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -198,7 +198,7 @@ int link_ethernet_send_reply_decode(const void *shared, size_t available, void *
 /* Room for any reply to Ethernet.send, error replies included. */
 typedef union link_ethernet_send_reply_buffer {
 	link_ethernet_send_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } link_ethernet_send_reply_buffer;
 
 /* A call to Ethernet.send in flight: _start fills it in, _finish ends it. */
@@ -208,7 +208,7 @@ typedef struct link_ethernet_send_pending {
 	idl_typed_handle handles[1u];
 } link_ethernet_send_pending;
 
-int64_t link_ethernet_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t link_ethernet_send_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -221,10 +221,10 @@ int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno 
 struct link_ethernet_receive_request {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_request) == 16, "wire layout");
 
 int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int link_ethernet_receive_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
@@ -238,10 +238,10 @@ struct link_ethernet_receive_reply {
 	idl_frame_header header;
 	idl_bytes frame;
 };
-IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_reply) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(link_ethernet_receive_reply, frame) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_ethernet_receive_reply, frame) == 16, "wire layout");
 
-int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *msg, uint64_t txid,
+int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int link_ethernet_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -254,7 +254,7 @@ int link_ethernet_receive_reply_decode(const void *shared, size_t available, voi
 /* Room for any reply to Ethernet.receive, error replies included. */
 typedef union link_ethernet_receive_reply_buffer {
 	link_ethernet_receive_reply reply;
-	uint8_t bytes[1560u];
+	uint8_t bytes[1552u];
 } link_ethernet_receive_reply_buffer;
 
 /* A call to Ethernet.receive in flight: _start fills it in, _finish ends it. */
@@ -264,7 +264,7 @@ typedef struct link_ethernet_receive_pending {
 	idl_typed_handle handles[1u];
 } link_ethernet_receive_pending;
 
-int64_t link_ethernet_receive_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t link_ethernet_receive_error_encode(uint32_t txid, sys_errno error, void *out,
                                            size_t out_max);
 int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -275,10 +275,10 @@ int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_err
 struct link_ethernet_counters_request {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_request) == 16, "wire layout");
 
 int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int link_ethernet_counters_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -292,10 +292,10 @@ struct link_ethernet_counters_reply {
 	idl_frame_header header;
 	link_counters counters;
 };
-IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_reply) == 64, "wire layout");
-IDL_STATIC_ASSERT(offsetof(link_ethernet_counters_reply, counters) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_reply) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(link_ethernet_counters_reply, counters) == 16, "wire layout");
 
-int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *msg, uint64_t txid,
+int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int link_ethernet_counters_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -308,7 +308,7 @@ int link_ethernet_counters_reply_decode(const void *shared, size_t available, vo
 /* Room for any reply to Ethernet.counters, error replies included. */
 typedef union link_ethernet_counters_reply_buffer {
 	link_ethernet_counters_reply reply;
-	uint8_t bytes[64u];
+	uint8_t bytes[56u];
 } link_ethernet_counters_reply_buffer;
 
 /* A call to Ethernet.counters in flight: _start fills it in, _finish ends it. */
@@ -318,7 +318,7 @@ typedef struct link_ethernet_counters_pending {
 	idl_typed_handle handles[1u];
 } link_ethernet_counters_pending;
 
-int64_t link_ethernet_counters_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t link_ethernet_counters_error_encode(uint32_t txid, sys_errno error, void *out,
                                             size_t out_max);
 int link_ethernet_counters_error_validate(const void *frame, size_t size, sys_errno *error);
 

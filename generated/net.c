@@ -237,7 +237,7 @@ static int put_net_socket_info(idl_encoder *e, const net_socket_info *src, net_s
 }
 
 /* net.idl:92: Socket.open request */
-int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint64_t txid, void *out,
+int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
 {
@@ -254,8 +254,8 @@ int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint6
 	p->header.ordinal = NET_SOCKET_OPEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -389,7 +389,7 @@ other:
 }
 
 /* net.idl:92: Socket.open reply */
-int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -404,8 +404,8 @@ int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t 
 	p->header.ordinal = NET_SOCKET_OPEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -529,7 +529,7 @@ other:
 	return check_net_socket_open_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_socket_open_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -559,7 +559,7 @@ int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *er
 }
 
 /* net.idl:95: Socket.bind request */
-int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint64_t txid, void *out,
+int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
 {
@@ -578,8 +578,8 @@ int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint6
 	p->header.ordinal = NET_SOCKET_BIND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -717,7 +717,7 @@ other:
 }
 
 /* net.idl:95: Socket.bind reply */
-int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -731,8 +731,8 @@ int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t 
 	p->header.ordinal = NET_SOCKET_BIND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -854,7 +854,7 @@ other:
 	return check_net_socket_bind_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_bind_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_socket_bind_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -885,7 +885,7 @@ int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *er
 
 /* net.idl:98: Socket.local_address request */
 int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
-                                                uint64_t txid, void *out, size_t out_max,
+                                                uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_socket_local_address_request *p = out;
@@ -899,8 +899,8 @@ int64_t net_socket_local_address_request_encode(const net_socket_local_address_r
 	p->header.ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1037,7 +1037,7 @@ other:
 
 /* net.idl:98: Socket.local_address reply */
 int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -1056,8 +1056,8 @@ int64_t net_socket_local_address_reply_encode(const net_socket_local_address_rep
 	p->header.ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1197,7 +1197,7 @@ other:
 	return check_net_socket_local_address_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_local_address_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_socket_local_address_error_encode(uint32_t txid, sys_errno error, void *out,
                                               size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -1228,7 +1228,7 @@ int net_socket_local_address_error_validate(const void *frame, size_t size, sys_
 }
 
 /* net.idl:102: Socket.connect request */
-int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint64_t txid,
+int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -1247,8 +1247,8 @@ int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg,
 	p->header.ordinal = NET_SOCKET_CONNECT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1388,7 +1388,7 @@ other:
 }
 
 /* net.idl:102: Socket.connect reply */
-int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint64_t txid,
+int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
@@ -1402,8 +1402,8 @@ int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uin
 	p->header.ordinal = NET_SOCKET_CONNECT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1528,7 +1528,7 @@ other:
 	return check_net_socket_connect_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_connect_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_socket_connect_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -1558,7 +1558,7 @@ int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno 
 }
 
 /* net.idl:106: Socket.listen request */
-int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint64_t txid,
+int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -1572,8 +1572,8 @@ int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, u
 	p->header.ordinal = NET_SOCKET_LISTEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1703,7 +1703,7 @@ other:
 }
 
 /* net.idl:106: Socket.listen reply */
-int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
 {
@@ -1717,8 +1717,8 @@ int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint6
 	p->header.ordinal = NET_SOCKET_LISTEN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1842,7 +1842,7 @@ other:
 	return check_net_socket_listen_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_listen_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_socket_listen_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -1872,7 +1872,7 @@ int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *
 }
 
 /* net.idl:110: Socket.accept request */
-int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint64_t txid,
+int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -1887,8 +1887,8 @@ int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, u
 	p->header.ordinal = NET_SOCKET_ACCEPT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2020,7 +2020,7 @@ other:
 }
 
 /* net.idl:110: Socket.accept reply */
-int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
 {
@@ -2039,8 +2039,8 @@ int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint6
 	p->header.ordinal = NET_SOCKET_ACCEPT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2173,7 +2173,7 @@ other:
 	return check_net_socket_accept_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_accept_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_socket_accept_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -2203,7 +2203,7 @@ int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *
 }
 
 /* net.idl:113: Socket.send_to request */
-int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint64_t txid,
+int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -2231,8 +2231,8 @@ int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg,
 	p->header.ordinal = NET_SOCKET_SEND_TO_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2388,7 +2388,7 @@ other:
 }
 
 /* net.idl:113: Socket.send_to reply */
-int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint64_t txid,
+int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
@@ -2403,8 +2403,8 @@ int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uin
 	p->header.ordinal = NET_SOCKET_SEND_TO_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2531,7 +2531,7 @@ other:
 	return check_net_socket_send_to_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_send_to_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_socket_send_to_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -2562,7 +2562,7 @@ int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno 
 
 /* net.idl:117: Socket.receive_from request */
 int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_socket_receive_from_request *p = out;
@@ -2575,8 +2575,8 @@ int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_req
 	p->header.ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2711,7 +2711,7 @@ other:
 
 /* net.idl:117: Socket.receive_from reply */
 int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -2739,8 +2739,8 @@ int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply
 	p->header.ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2895,7 +2895,7 @@ other:
 	return check_net_socket_receive_from_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_receive_from_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_socket_receive_from_error_encode(uint32_t txid, sys_errno error, void *out,
                                              size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -2926,7 +2926,7 @@ int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_e
 }
 
 /* net.idl:122: Socket.send request */
-int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint64_t txid, void *out,
+int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
 {
@@ -2952,8 +2952,8 @@ int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint6
 	p->header.ordinal = NET_SOCKET_SEND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3105,7 +3105,7 @@ other:
 }
 
 /* net.idl:122: Socket.send reply */
-int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -3120,8 +3120,8 @@ int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t 
 	p->header.ordinal = NET_SOCKET_SEND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3245,7 +3245,7 @@ other:
 	return check_net_socket_send_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_socket_send_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -3275,7 +3275,7 @@ int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *er
 }
 
 /* net.idl:126: Socket.receive request */
-int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint64_t txid,
+int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -3289,8 +3289,8 @@ int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg,
 	p->header.ordinal = NET_SOCKET_RECEIVE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3421,7 +3421,7 @@ other:
 }
 
 /* net.idl:126: Socket.receive reply */
-int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint64_t txid,
+int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
@@ -3446,8 +3446,8 @@ int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uin
 	p->header.ordinal = NET_SOCKET_RECEIVE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3593,7 +3593,7 @@ other:
 	return check_net_socket_receive_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_receive_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_socket_receive_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -3623,7 +3623,7 @@ int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno 
 }
 
 /* net.idl:129: Socket.shutdown request */
-int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint64_t txid,
+int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -3640,8 +3640,8 @@ int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *ms
 	p->header.ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3777,7 +3777,7 @@ other:
 }
 
 /* net.idl:129: Socket.shutdown reply */
-int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint64_t txid,
+int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -3791,8 +3791,8 @@ int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, u
 	p->header.ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3917,7 +3917,7 @@ other:
 	return check_net_socket_shutdown_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_shutdown_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_socket_shutdown_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -3947,7 +3947,7 @@ int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno
 }
 
 /* net.idl:132: Socket.close request */
-int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint64_t txid,
+int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count)
 {
@@ -3962,8 +3962,8 @@ int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uin
 	p->header.ordinal = NET_SOCKET_CLOSE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4095,7 +4095,7 @@ other:
 }
 
 /* net.idl:132: Socket.close reply */
-int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count)
 {
@@ -4109,8 +4109,8 @@ int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_
 	p->header.ordinal = NET_SOCKET_CLOSE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4234,7 +4234,7 @@ other:
 	return check_net_socket_close_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_socket_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_socket_close_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -4264,7 +4264,7 @@ int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *e
 }
 
 /* net.idl:136: Socket.readable event */
-int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint64_t txid,
+int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -4279,8 +4279,8 @@ int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, u
 	p->header.ordinal = NET_SOCKET_READABLE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4412,7 +4412,7 @@ other:
 }
 
 /* net.idl:139: Socket.writable event */
-int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint64_t txid,
+int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -4427,8 +4427,8 @@ int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, u
 	p->header.ordinal = NET_SOCKET_WRITABLE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4561,7 +4561,7 @@ other:
 
 /* net.idl:184: Config.list_interfaces request */
 int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
-                                                  uint64_t txid, void *out, size_t out_max,
+                                                  uint32_t txid, void *out, size_t out_max,
                                                   idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_config_list_interfaces_request *p = out;
@@ -4574,8 +4574,8 @@ int64_t net_config_list_interfaces_request_encode(const net_config_list_interfac
 	p->header.ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4710,7 +4710,7 @@ other:
 
 /* net.idl:184: Config.list_interfaces reply */
 int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces_reply *msg,
-                                                uint64_t txid, void *out, size_t out_max,
+                                                uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -4741,8 +4741,8 @@ int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces
 	p->header.ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4899,7 +4899,7 @@ other:
 	return check_net_config_list_interfaces_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_config_list_interfaces_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_list_interfaces_error_encode(uint32_t txid, sys_errno error, void *out,
                                                 size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -4931,7 +4931,7 @@ int net_config_list_interfaces_error_validate(const void *frame, size_t size, sy
 
 /* net.idl:187: Config.add_address request */
 int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -4950,8 +4950,8 @@ int64_t net_config_add_address_request_encode(const net_config_add_address_reque
 	p->header.ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -5096,7 +5096,7 @@ other:
 }
 
 /* net.idl:187: Config.add_address reply */
-int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint64_t txid,
+int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -5110,8 +5110,8 @@ int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *
 	p->header.ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -5238,7 +5238,7 @@ other:
 	return check_net_config_add_address_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_config_add_address_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_add_address_error_encode(uint32_t txid, sys_errno error, void *out,
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -5270,7 +5270,7 @@ int net_config_add_address_error_validate(const void *frame, size_t size, sys_er
 
 /* net.idl:190: Config.remove_address request */
 int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
-                                                 uint64_t txid, void *out, size_t out_max,
+                                                 uint32_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -5289,8 +5289,8 @@ int64_t net_config_remove_address_request_encode(const net_config_remove_address
 	p->header.ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -5436,7 +5436,7 @@ other:
 
 /* net.idl:190: Config.remove_address reply */
 int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_config_remove_address_reply *p = out;
@@ -5449,8 +5449,8 @@ int64_t net_config_remove_address_reply_encode(const net_config_remove_address_r
 	p->header.ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -5579,7 +5579,7 @@ other:
 	return check_net_config_remove_address_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_config_remove_address_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_remove_address_error_encode(uint32_t txid, sys_errno error, void *out,
                                                size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -5611,7 +5611,7 @@ int net_config_remove_address_error_validate(const void *frame, size_t size, sys
 
 /* net.idl:193: Config.set_gateway request */
 int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -5634,8 +5634,8 @@ int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_reque
 	p->header.ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -5786,7 +5786,7 @@ other:
 }
 
 /* net.idl:193: Config.set_gateway reply */
-int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint64_t txid,
+int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -5800,8 +5800,8 @@ int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *
 	p->header.ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -5928,7 +5928,7 @@ other:
 	return check_net_config_set_gateway_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_config_set_gateway_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_set_gateway_error_encode(uint32_t txid, sys_errno error, void *out,
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -5959,7 +5959,7 @@ int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_er
 }
 
 /* net.idl:196: Config.set_flags request */
-int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint64_t txid,
+int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -5975,8 +5975,8 @@ int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *
 	p->header.ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -6111,7 +6111,7 @@ other:
 }
 
 /* net.idl:196: Config.set_flags reply */
-int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint64_t txid,
+int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -6125,8 +6125,8 @@ int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg,
 	p->header.ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -6252,7 +6252,7 @@ other:
 	return check_net_config_set_flags_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t net_config_set_flags_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -6283,7 +6283,7 @@ int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errn
 
 /* net.idl:199: Config.statistics request */
 int64_t net_config_statistics_request_encode(const net_config_statistics_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_config_statistics_request *p = out;
@@ -6297,8 +6297,8 @@ int64_t net_config_statistics_request_encode(const net_config_statistics_request
 	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -6433,7 +6433,7 @@ other:
 }
 
 /* net.idl:199: Config.statistics reply */
-int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *msg, uint64_t txid,
+int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -6447,8 +6447,8 @@ int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *ms
 	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -6574,7 +6574,7 @@ other:
 	return check_net_config_statistics_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_config_statistics_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_statistics_error_encode(uint32_t txid, sys_errno error, void *out,
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -6606,7 +6606,7 @@ int net_config_statistics_error_validate(const void *frame, size_t size, sys_err
 
 /* net.idl:202: Config.list_sockets request */
 int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_request *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	net_config_list_sockets_request *p = out;
@@ -6619,8 +6619,8 @@ int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_req
 	p->header.ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -6755,7 +6755,7 @@ other:
 
 /* net.idl:202: Config.list_sockets reply */
 int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -6786,8 +6786,8 @@ int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply
 	p->header.ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -6942,7 +6942,7 @@ other:
 	return check_net_config_list_sockets_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t net_config_list_sockets_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_list_sockets_error_encode(uint32_t txid, sys_errno error, void *out,
                                              size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -6974,7 +6974,7 @@ int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_e
 
 /* net.idl:206: Config.interfaces_changed event */
 int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
-                                                   uint64_t txid, void *out, size_t out_max,
+                                                   uint32_t txid, void *out, size_t out_max,
                                                    idl_typed_handle *handles,
                                                    uint32_t *handle_count)
 {
@@ -6988,8 +6988,8 @@ int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_c
 	p->header.ordinal = NET_CONFIG_INTERFACES_CHANGED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -7124,7 +7124,7 @@ other:
 }
 
 static int send_net_socket_open_request(idl_endpoint *ep, const net_socket_open_request *msg,
-                                        uint64_t txid)
+                                        uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7138,7 +7138,7 @@ static int send_net_socket_open_request(idl_endpoint *ep, const net_socket_open_
 }
 
 static int send_net_socket_open_reply(idl_endpoint *ep, const net_socket_open_reply *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7152,7 +7152,7 @@ static int send_net_socket_open_reply(idl_endpoint *ep, const net_socket_open_re
 }
 
 static int send_net_socket_bind_request(idl_endpoint *ep, const net_socket_bind_request *msg,
-                                        uint64_t txid)
+                                        uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7166,7 +7166,7 @@ static int send_net_socket_bind_request(idl_endpoint *ep, const net_socket_bind_
 }
 
 static int send_net_socket_bind_reply(idl_endpoint *ep, const net_socket_bind_reply *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7181,7 +7181,7 @@ static int send_net_socket_bind_reply(idl_endpoint *ep, const net_socket_bind_re
 
 static int send_net_socket_local_address_request(idl_endpoint *ep,
                                                  const net_socket_local_address_request *msg,
-                                                 uint64_t txid)
+                                                 uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7196,7 +7196,7 @@ static int send_net_socket_local_address_request(idl_endpoint *ep,
 
 static int send_net_socket_local_address_reply(idl_endpoint *ep,
                                                const net_socket_local_address_reply *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7210,7 +7210,7 @@ static int send_net_socket_local_address_reply(idl_endpoint *ep,
 }
 
 static int send_net_socket_connect_request(idl_endpoint *ep, const net_socket_connect_request *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7224,7 +7224,7 @@ static int send_net_socket_connect_request(idl_endpoint *ep, const net_socket_co
 }
 
 static int send_net_socket_connect_reply(idl_endpoint *ep, const net_socket_connect_reply *msg,
-                                         uint64_t txid)
+                                         uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7238,7 +7238,7 @@ static int send_net_socket_connect_reply(idl_endpoint *ep, const net_socket_conn
 }
 
 static int send_net_socket_listen_request(idl_endpoint *ep, const net_socket_listen_request *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7252,7 +7252,7 @@ static int send_net_socket_listen_request(idl_endpoint *ep, const net_socket_lis
 }
 
 static int send_net_socket_listen_reply(idl_endpoint *ep, const net_socket_listen_reply *msg,
-                                        uint64_t txid)
+                                        uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7266,7 +7266,7 @@ static int send_net_socket_listen_reply(idl_endpoint *ep, const net_socket_liste
 }
 
 static int send_net_socket_accept_request(idl_endpoint *ep, const net_socket_accept_request *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7280,7 +7280,7 @@ static int send_net_socket_accept_request(idl_endpoint *ep, const net_socket_acc
 }
 
 static int send_net_socket_accept_reply(idl_endpoint *ep, const net_socket_accept_reply *msg,
-                                        uint64_t txid)
+                                        uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7294,7 +7294,7 @@ static int send_net_socket_accept_reply(idl_endpoint *ep, const net_socket_accep
 }
 
 static int send_net_socket_send_to_request(idl_endpoint *ep, const net_socket_send_to_request *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7308,7 +7308,7 @@ static int send_net_socket_send_to_request(idl_endpoint *ep, const net_socket_se
 }
 
 static int send_net_socket_send_to_reply(idl_endpoint *ep, const net_socket_send_to_reply *msg,
-                                         uint64_t txid)
+                                         uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7323,7 +7323,7 @@ static int send_net_socket_send_to_reply(idl_endpoint *ep, const net_socket_send
 
 static int send_net_socket_receive_from_request(idl_endpoint *ep,
                                                 const net_socket_receive_from_request *msg,
-                                                uint64_t txid)
+                                                uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7338,7 +7338,7 @@ static int send_net_socket_receive_from_request(idl_endpoint *ep,
 
 static int send_net_socket_receive_from_reply(idl_endpoint *ep,
                                               const net_socket_receive_from_reply *msg,
-                                              uint64_t txid)
+                                              uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7352,7 +7352,7 @@ static int send_net_socket_receive_from_reply(idl_endpoint *ep,
 }
 
 static int send_net_socket_send_request(idl_endpoint *ep, const net_socket_send_request *msg,
-                                        uint64_t txid)
+                                        uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7366,7 +7366,7 @@ static int send_net_socket_send_request(idl_endpoint *ep, const net_socket_send_
 }
 
 static int send_net_socket_send_reply(idl_endpoint *ep, const net_socket_send_reply *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7380,7 +7380,7 @@ static int send_net_socket_send_reply(idl_endpoint *ep, const net_socket_send_re
 }
 
 static int send_net_socket_receive_request(idl_endpoint *ep, const net_socket_receive_request *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7394,7 +7394,7 @@ static int send_net_socket_receive_request(idl_endpoint *ep, const net_socket_re
 }
 
 static int send_net_socket_receive_reply(idl_endpoint *ep, const net_socket_receive_reply *msg,
-                                         uint64_t txid)
+                                         uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7408,7 +7408,7 @@ static int send_net_socket_receive_reply(idl_endpoint *ep, const net_socket_rece
 }
 
 static int send_net_socket_shutdown_request(idl_endpoint *ep,
-                                            const net_socket_shutdown_request *msg, uint64_t txid)
+                                            const net_socket_shutdown_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7422,7 +7422,7 @@ static int send_net_socket_shutdown_request(idl_endpoint *ep,
 }
 
 static int send_net_socket_shutdown_reply(idl_endpoint *ep, const net_socket_shutdown_reply *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7436,7 +7436,7 @@ static int send_net_socket_shutdown_reply(idl_endpoint *ep, const net_socket_shu
 }
 
 static int send_net_socket_close_request(idl_endpoint *ep, const net_socket_close_request *msg,
-                                         uint64_t txid)
+                                         uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7450,7 +7450,7 @@ static int send_net_socket_close_request(idl_endpoint *ep, const net_socket_clos
 }
 
 static int send_net_socket_close_reply(idl_endpoint *ep, const net_socket_close_reply *msg,
-                                       uint64_t txid)
+                                       uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7464,7 +7464,7 @@ static int send_net_socket_close_reply(idl_endpoint *ep, const net_socket_close_
 }
 
 static int send_net_socket_readable_event(idl_endpoint *ep, const net_socket_readable_event *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -7478,7 +7478,7 @@ static int send_net_socket_readable_event(idl_endpoint *ep, const net_socket_rea
 }
 
 static int send_net_socket_writable_event(idl_endpoint *ep, const net_socket_writable_event *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9065,7 +9065,7 @@ const idl_interface net_socket_interface = {
     .name = "net.Socket",
     .protocol = NET_SOCKET_PROTOCOL,
     .max_frame_bytes = NET_SOCKET_MAX_FRAME_BYTES,
-    .max_request_bytes = 6048u,
+    .max_request_bytes = 6040u,
     .version = NET_SOCKET_VERSION,
     .oldest = NET_SOCKET_OLDEST_VERSION,
     .dispatch = dispatch_net_socket,
@@ -9101,7 +9101,7 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
 
 static int send_net_config_list_interfaces_request(idl_endpoint *ep,
                                                    const net_config_list_interfaces_request *msg,
-                                                   uint64_t txid)
+                                                   uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9116,7 +9116,7 @@ static int send_net_config_list_interfaces_request(idl_endpoint *ep,
 
 static int send_net_config_list_interfaces_reply(idl_endpoint *ep,
                                                  const net_config_list_interfaces_reply *msg,
-                                                 uint64_t txid)
+                                                 uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9131,7 +9131,7 @@ static int send_net_config_list_interfaces_reply(idl_endpoint *ep,
 
 static int send_net_config_add_address_request(idl_endpoint *ep,
                                                const net_config_add_address_request *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9145,7 +9145,7 @@ static int send_net_config_add_address_request(idl_endpoint *ep,
 }
 
 static int send_net_config_add_address_reply(idl_endpoint *ep,
-                                             const net_config_add_address_reply *msg, uint64_t txid)
+                                             const net_config_add_address_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9160,7 +9160,7 @@ static int send_net_config_add_address_reply(idl_endpoint *ep,
 
 static int send_net_config_remove_address_request(idl_endpoint *ep,
                                                   const net_config_remove_address_request *msg,
-                                                  uint64_t txid)
+                                                  uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9175,7 +9175,7 @@ static int send_net_config_remove_address_request(idl_endpoint *ep,
 
 static int send_net_config_remove_address_reply(idl_endpoint *ep,
                                                 const net_config_remove_address_reply *msg,
-                                                uint64_t txid)
+                                                uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9190,7 +9190,7 @@ static int send_net_config_remove_address_reply(idl_endpoint *ep,
 
 static int send_net_config_set_gateway_request(idl_endpoint *ep,
                                                const net_config_set_gateway_request *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9204,7 +9204,7 @@ static int send_net_config_set_gateway_request(idl_endpoint *ep,
 }
 
 static int send_net_config_set_gateway_reply(idl_endpoint *ep,
-                                             const net_config_set_gateway_reply *msg, uint64_t txid)
+                                             const net_config_set_gateway_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9218,7 +9218,7 @@ static int send_net_config_set_gateway_reply(idl_endpoint *ep,
 }
 
 static int send_net_config_set_flags_request(idl_endpoint *ep,
-                                             const net_config_set_flags_request *msg, uint64_t txid)
+                                             const net_config_set_flags_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9232,7 +9232,7 @@ static int send_net_config_set_flags_request(idl_endpoint *ep,
 }
 
 static int send_net_config_set_flags_reply(idl_endpoint *ep, const net_config_set_flags_reply *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9247,7 +9247,7 @@ static int send_net_config_set_flags_reply(idl_endpoint *ep, const net_config_se
 
 static int send_net_config_statistics_request(idl_endpoint *ep,
                                               const net_config_statistics_request *msg,
-                                              uint64_t txid)
+                                              uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9261,7 +9261,7 @@ static int send_net_config_statistics_request(idl_endpoint *ep,
 }
 
 static int send_net_config_statistics_reply(idl_endpoint *ep,
-                                            const net_config_statistics_reply *msg, uint64_t txid)
+                                            const net_config_statistics_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9276,7 +9276,7 @@ static int send_net_config_statistics_reply(idl_endpoint *ep,
 
 static int send_net_config_list_sockets_request(idl_endpoint *ep,
                                                 const net_config_list_sockets_request *msg,
-                                                uint64_t txid)
+                                                uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9291,7 +9291,7 @@ static int send_net_config_list_sockets_request(idl_endpoint *ep,
 
 static int send_net_config_list_sockets_reply(idl_endpoint *ep,
                                               const net_config_list_sockets_reply *msg,
-                                              uint64_t txid)
+                                              uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -9306,7 +9306,7 @@ static int send_net_config_list_sockets_reply(idl_endpoint *ep,
 
 static int send_net_config_interfaces_changed_event(idl_endpoint *ep,
                                                     const net_config_interfaces_changed_event *msg,
-                                                    uint64_t txid)
+                                                    uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -10269,7 +10269,7 @@ const idl_interface net_config_interface = {
     .name = "net.Config",
     .protocol = NET_CONFIG_PROTOCOL,
     .max_frame_bytes = NET_CONFIG_MAX_FRAME_BYTES,
-    .max_request_bytes = 48u,
+    .max_request_bytes = 40u,
     .version = NET_CONFIG_VERSION,
     .oldest = NET_CONFIG_OLDEST_VERSION,
     .dispatch = dispatch_net_config,

@@ -356,70 +356,70 @@ IDL_STATIC_ASSERT(offsetof(net_socket_info, session) == 28, "wire layout");
 #define NET_SOCKET_VERSION                           1u
 #define NET_SOCKET_OLDEST_VERSION                    1u
 #define NET_SOCKET_OPEN_ORDINAL                      0x71e81a23u
-#define NET_SOCKET_OPEN_REQUEST_MAX_BYTES            32u
+#define NET_SOCKET_OPEN_REQUEST_MAX_BYTES            24u
 #define NET_SOCKET_OPEN_REQUEST_MAX_HANDLES          0u
-#define NET_SOCKET_OPEN_REPLY_MAX_BYTES              32u
+#define NET_SOCKET_OPEN_REPLY_MAX_BYTES              24u
 #define NET_SOCKET_OPEN_REPLY_MAX_HANDLES            0u
 #define NET_SOCKET_BIND_ORDINAL                      0x12c636f8u
-#define NET_SOCKET_BIND_REQUEST_MAX_BYTES            48u
+#define NET_SOCKET_BIND_REQUEST_MAX_BYTES            40u
 #define NET_SOCKET_BIND_REQUEST_MAX_HANDLES          0u
-#define NET_SOCKET_BIND_REPLY_MAX_BYTES              24u
+#define NET_SOCKET_BIND_REPLY_MAX_BYTES              16u
 #define NET_SOCKET_BIND_REPLY_MAX_HANDLES            0u
 #define NET_SOCKET_LOCAL_ADDRESS_ORDINAL             0x1a4bbfa1u
-#define NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES   32u
+#define NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES   24u
 #define NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_HANDLES 0u
-#define NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES     48u
+#define NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES     40u
 #define NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_HANDLES   0u
 #define NET_SOCKET_CONNECT_ORDINAL                   0x728f80e3u
-#define NET_SOCKET_CONNECT_REQUEST_MAX_BYTES         48u
+#define NET_SOCKET_CONNECT_REQUEST_MAX_BYTES         40u
 #define NET_SOCKET_CONNECT_REQUEST_MAX_HANDLES       0u
-#define NET_SOCKET_CONNECT_REPLY_MAX_BYTES           24u
+#define NET_SOCKET_CONNECT_REPLY_MAX_BYTES           16u
 #define NET_SOCKET_CONNECT_REPLY_MAX_HANDLES         0u
 #define NET_SOCKET_LISTEN_ORDINAL                    0x2207ae58u
-#define NET_SOCKET_LISTEN_REQUEST_MAX_BYTES          32u
+#define NET_SOCKET_LISTEN_REQUEST_MAX_BYTES          24u
 #define NET_SOCKET_LISTEN_REQUEST_MAX_HANDLES        0u
-#define NET_SOCKET_LISTEN_REPLY_MAX_BYTES            24u
+#define NET_SOCKET_LISTEN_REPLY_MAX_BYTES            16u
 #define NET_SOCKET_LISTEN_REPLY_MAX_HANDLES          0u
 #define NET_SOCKET_ACCEPT_ORDINAL                    0x6b6b3483u
-#define NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES          32u
+#define NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES          24u
 #define NET_SOCKET_ACCEPT_REQUEST_MAX_HANDLES        0u
-#define NET_SOCKET_ACCEPT_REPLY_MAX_BYTES            48u
+#define NET_SOCKET_ACCEPT_REPLY_MAX_BYTES            40u
 #define NET_SOCKET_ACCEPT_REPLY_MAX_HANDLES          0u
 #define NET_SOCKET_SEND_TO_ORDINAL                   0x06ad9347u
-#define NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES         1568u
+#define NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES         1560u
 #define NET_SOCKET_SEND_TO_REQUEST_MAX_HANDLES       0u
-#define NET_SOCKET_SEND_TO_REPLY_MAX_BYTES           32u
+#define NET_SOCKET_SEND_TO_REPLY_MAX_BYTES           24u
 #define NET_SOCKET_SEND_TO_REPLY_MAX_HANDLES         0u
 #define NET_SOCKET_RECEIVE_FROM_ORDINAL              0x2336b049u
-#define NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES    32u
+#define NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES    24u
 #define NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_HANDLES  0u
-#define NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES      1568u
+#define NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES      1560u
 #define NET_SOCKET_RECEIVE_FROM_REPLY_MAX_HANDLES    0u
 #define NET_SOCKET_SEND_ORDINAL                      0x5f9121b9u
-#define NET_SOCKET_SEND_REQUEST_MAX_BYTES            6048u
+#define NET_SOCKET_SEND_REQUEST_MAX_BYTES            6040u
 #define NET_SOCKET_SEND_REQUEST_MAX_HANDLES          0u
-#define NET_SOCKET_SEND_REPLY_MAX_BYTES              32u
+#define NET_SOCKET_SEND_REPLY_MAX_BYTES              24u
 #define NET_SOCKET_SEND_REPLY_MAX_HANDLES            0u
 #define NET_SOCKET_RECEIVE_ORDINAL                   0x26c38df4u
-#define NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES         32u
+#define NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES         24u
 #define NET_SOCKET_RECEIVE_REQUEST_MAX_HANDLES       0u
-#define NET_SOCKET_RECEIVE_REPLY_MAX_BYTES           6040u
+#define NET_SOCKET_RECEIVE_REPLY_MAX_BYTES           6032u
 #define NET_SOCKET_RECEIVE_REPLY_MAX_HANDLES         0u
 #define NET_SOCKET_SHUTDOWN_ORDINAL                  0x001f7aa5u
-#define NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES        32u
+#define NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES        24u
 #define NET_SOCKET_SHUTDOWN_REQUEST_MAX_HANDLES      0u
-#define NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES          24u
+#define NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES          16u
 #define NET_SOCKET_SHUTDOWN_REPLY_MAX_HANDLES        0u
 #define NET_SOCKET_CLOSE_ORDINAL                     0x05465605u
-#define NET_SOCKET_CLOSE_REQUEST_MAX_BYTES           32u
+#define NET_SOCKET_CLOSE_REQUEST_MAX_BYTES           24u
 #define NET_SOCKET_CLOSE_REQUEST_MAX_HANDLES         0u
-#define NET_SOCKET_CLOSE_REPLY_MAX_BYTES             24u
+#define NET_SOCKET_CLOSE_REPLY_MAX_BYTES             16u
 #define NET_SOCKET_CLOSE_REPLY_MAX_HANDLES           0u
 #define NET_SOCKET_READABLE_ORDINAL                  0x2d0d93bfu
-#define NET_SOCKET_READABLE_EVENT_MAX_BYTES          32u
+#define NET_SOCKET_READABLE_EVENT_MAX_BYTES          24u
 #define NET_SOCKET_READABLE_EVENT_MAX_HANDLES        0u
 #define NET_SOCKET_WRITABLE_ORDINAL                  0x0437de0fu
-#define NET_SOCKET_WRITABLE_EVENT_MAX_BYTES          32u
+#define NET_SOCKET_WRITABLE_EVENT_MAX_BYTES          24u
 #define NET_SOCKET_WRITABLE_EVENT_MAX_HANDLES        0u
 
 /*
@@ -431,10 +431,10 @@ struct net_socket_open_request {
 	net_socket_kind kind;
 	uint8_t _pad0[7];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_open_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_open_request, kind) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_open_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_open_request, kind) == 16, "wire layout");
 
-int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint64_t txid, void *out,
+int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
 int net_socket_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -449,10 +449,10 @@ struct net_socket_open_reply {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_open_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_open_reply, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_open_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_open_reply, socket) == 16, "wire layout");
 
-int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int net_socket_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -464,7 +464,7 @@ int net_socket_open_reply_decode(const void *shared, size_t available, void *buf
 /* Room for any reply to Socket.open, error replies included. */
 typedef union net_socket_open_reply_buffer {
 	net_socket_open_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_socket_open_reply_buffer;
 
 /* A call to Socket.open in flight: _start fills it in, _finish ends it. */
@@ -474,7 +474,7 @@ typedef struct net_socket_open_pending {
 	idl_typed_handle handles[1u];
 } net_socket_open_pending;
 
-int64_t net_socket_open_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t net_socket_open_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -486,11 +486,11 @@ struct net_socket_bind_request {
 	uint32_t socket;
 	net_socket_address addr;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_bind_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, socket) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, addr) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_bind_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, socket) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, addr) == 20, "wire layout");
 
-int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint64_t txid, void *out,
+int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
 int net_socket_bind_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -503,9 +503,9 @@ int net_socket_bind_request_decode(const void *shared, size_t available, void *b
 struct net_socket_bind_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_bind_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_bind_reply) == 16, "wire layout");
 
-int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int net_socket_bind_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -517,7 +517,7 @@ int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf
 /* Room for any reply to Socket.bind, error replies included. */
 typedef union net_socket_bind_reply_buffer {
 	net_socket_bind_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_socket_bind_reply_buffer;
 
 /* A call to Socket.bind in flight: _start fills it in, _finish ends it. */
@@ -527,7 +527,7 @@ typedef struct net_socket_bind_pending {
 	idl_typed_handle handles[1u];
 } net_socket_bind_pending;
 
-int64_t net_socket_bind_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t net_socket_bind_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -539,11 +539,11 @@ struct net_socket_local_address_request {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_local_address_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_local_address_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_local_address_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_local_address_request, socket) == 16, "wire layout");
 
 int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
-                                                uint64_t txid, void *out, size_t out_max,
+                                                uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count);
 int net_socket_local_address_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
@@ -559,11 +559,11 @@ struct net_socket_local_address_reply {
 	net_socket_address addr;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_local_address_reply) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_local_address_reply, addr) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_local_address_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_local_address_reply, addr) == 16, "wire layout");
 
 int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int net_socket_local_address_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -575,7 +575,7 @@ int net_socket_local_address_reply_decode(const void *shared, size_t available, 
 /* Room for any reply to Socket.local_address, error replies included. */
 typedef union net_socket_local_address_reply_buffer {
 	net_socket_local_address_reply reply;
-	uint8_t bytes[48u];
+	uint8_t bytes[40u];
 } net_socket_local_address_reply_buffer;
 
 /* A call to Socket.local_address in flight: _start fills it in, _finish ends it. */
@@ -585,7 +585,7 @@ typedef struct net_socket_local_address_pending {
 	idl_typed_handle handles[1u];
 } net_socket_local_address_pending;
 
-int64_t net_socket_local_address_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_socket_local_address_error_encode(uint32_t txid, sys_errno error, void *out,
                                               size_t out_max);
 int net_socket_local_address_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -599,11 +599,11 @@ struct net_socket_connect_request {
 	uint32_t socket;
 	net_socket_address to;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_connect_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, socket) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, to) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_connect_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, socket) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, to) == 20, "wire layout");
 
-int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint64_t txid,
+int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int net_socket_connect_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -617,9 +617,9 @@ int net_socket_connect_request_decode(const void *shared, size_t available, void
 struct net_socket_connect_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_connect_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_connect_reply) == 16, "wire layout");
 
-int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint64_t txid,
+int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
 int net_socket_connect_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -631,7 +631,7 @@ int net_socket_connect_reply_decode(const void *shared, size_t available, void *
 /* Room for any reply to Socket.connect, error replies included. */
 typedef union net_socket_connect_reply_buffer {
 	net_socket_connect_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_socket_connect_reply_buffer;
 
 /* A call to Socket.connect in flight: _start fills it in, _finish ends it. */
@@ -641,7 +641,7 @@ typedef struct net_socket_connect_pending {
 	idl_typed_handle handles[1u];
 } net_socket_connect_pending;
 
-int64_t net_socket_connect_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t net_socket_connect_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -654,11 +654,11 @@ struct net_socket_listen_request {
 	uint32_t socket;
 	uint32_t backlog;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_listen_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, socket) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, backlog) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_listen_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, socket) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, backlog) == 20, "wire layout");
 
-int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint64_t txid,
+int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int net_socket_listen_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -671,9 +671,9 @@ int net_socket_listen_request_decode(const void *shared, size_t available, void 
 struct net_socket_listen_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_listen_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_listen_reply) == 16, "wire layout");
 
-int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
 int net_socket_listen_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -685,7 +685,7 @@ int net_socket_listen_reply_decode(const void *shared, size_t available, void *b
 /* Room for any reply to Socket.listen, error replies included. */
 typedef union net_socket_listen_reply_buffer {
 	net_socket_listen_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_socket_listen_reply_buffer;
 
 /* A call to Socket.listen in flight: _start fills it in, _finish ends it. */
@@ -695,7 +695,7 @@ typedef struct net_socket_listen_pending {
 	idl_typed_handle handles[1u];
 } net_socket_listen_pending;
 
-int64_t net_socket_listen_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t net_socket_listen_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -708,10 +708,10 @@ struct net_socket_accept_request {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_accept_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_accept_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_accept_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_accept_request, socket) == 16, "wire layout");
 
-int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint64_t txid,
+int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int net_socket_accept_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -726,11 +726,11 @@ struct net_socket_accept_reply {
 	uint32_t connection;
 	net_socket_address peer;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_accept_reply) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, connection) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, peer) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_accept_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, connection) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, peer) == 20, "wire layout");
 
-int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
 int net_socket_accept_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -742,7 +742,7 @@ int net_socket_accept_reply_decode(const void *shared, size_t available, void *b
 /* Room for any reply to Socket.accept, error replies included. */
 typedef union net_socket_accept_reply_buffer {
 	net_socket_accept_reply reply;
-	uint8_t bytes[48u];
+	uint8_t bytes[40u];
 } net_socket_accept_reply_buffer;
 
 /* A call to Socket.accept in flight: _start fills it in, _finish ends it. */
@@ -752,7 +752,7 @@ typedef struct net_socket_accept_pending {
 	idl_typed_handle handles[1u];
 } net_socket_accept_pending;
 
-int64_t net_socket_accept_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t net_socket_accept_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -765,12 +765,12 @@ struct net_socket_send_to_request {
 	net_socket_address to;
 	idl_bytes data;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_send_to_request) == 64, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, socket) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, to) == 28, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, data) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_send_to_request) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, socket) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, to) == 20, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, data) == 40, "wire layout");
 
-int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint64_t txid,
+int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int net_socket_send_to_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -786,10 +786,10 @@ struct net_socket_send_to_reply {
 	uint32_t sent;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_send_to_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_send_to_reply, sent) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_send_to_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_to_reply, sent) == 16, "wire layout");
 
-int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint64_t txid,
+int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
 int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -801,7 +801,7 @@ int net_socket_send_to_reply_decode(const void *shared, size_t available, void *
 /* Room for any reply to Socket.send_to, error replies included. */
 typedef union net_socket_send_to_reply_buffer {
 	net_socket_send_to_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_socket_send_to_reply_buffer;
 
 /* A call to Socket.send_to in flight: _start fills it in, _finish ends it. */
@@ -811,7 +811,7 @@ typedef struct net_socket_send_to_pending {
 	idl_typed_handle handles[1u];
 } net_socket_send_to_pending;
 
-int64_t net_socket_send_to_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t net_socket_send_to_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -823,12 +823,12 @@ struct net_socket_receive_from_request {
 	uint32_t socket;
 	uint32_t max;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_receive_from_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, socket) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, max) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_receive_from_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, socket) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, max) == 20, "wire layout");
 
 int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count);
 int net_socket_receive_from_request_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
@@ -845,12 +845,12 @@ struct net_socket_receive_from_reply {
 	uint8_t _pad0[4];
 	idl_bytes data;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_receive_from_reply) == 64, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, from) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, data) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_receive_from_reply) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, from) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, data) == 40, "wire layout");
 
 int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int net_socket_receive_from_reply_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
@@ -862,7 +862,7 @@ int net_socket_receive_from_reply_decode(const void *shared, size_t available, v
 /* Room for any reply to Socket.receive_from, error replies included. */
 typedef union net_socket_receive_from_reply_buffer {
 	net_socket_receive_from_reply reply;
-	uint8_t bytes[1568u];
+	uint8_t bytes[1560u];
 } net_socket_receive_from_reply_buffer;
 
 /* A call to Socket.receive_from in flight: _start fills it in, _finish ends it. */
@@ -872,7 +872,7 @@ typedef struct net_socket_receive_from_pending {
 	idl_typed_handle handles[1u];
 } net_socket_receive_from_pending;
 
-int64_t net_socket_receive_from_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_socket_receive_from_error_encode(uint32_t txid, sys_errno error, void *out,
                                              size_t out_max);
 int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -887,11 +887,11 @@ struct net_socket_send_request {
 	uint8_t _pad0[4];
 	idl_bytes data;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_send_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_send_request, socket) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_send_request, data) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_send_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_request, socket) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_request, data) == 24, "wire layout");
 
-int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint64_t txid, void *out,
+int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
 int net_socket_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -906,10 +906,10 @@ struct net_socket_send_reply {
 	uint32_t sent;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_send_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_send_reply, sent) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_send_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_send_reply, sent) == 16, "wire layout");
 
-int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int net_socket_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -921,7 +921,7 @@ int net_socket_send_reply_decode(const void *shared, size_t available, void *buf
 /* Room for any reply to Socket.send, error replies included. */
 typedef union net_socket_send_reply_buffer {
 	net_socket_send_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_socket_send_reply_buffer;
 
 /* A call to Socket.send in flight: _start fills it in, _finish ends it. */
@@ -931,7 +931,7 @@ typedef struct net_socket_send_pending {
 	idl_typed_handle handles[1u];
 } net_socket_send_pending;
 
-int64_t net_socket_send_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t net_socket_send_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -944,11 +944,11 @@ struct net_socket_receive_request {
 	uint32_t socket;
 	uint32_t max;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_receive_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, socket) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, max) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_receive_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, socket) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, max) == 20, "wire layout");
 
-int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint64_t txid,
+int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int net_socket_receive_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -963,10 +963,10 @@ struct net_socket_receive_reply {
 	idl_frame_header header;
 	idl_bytes data;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_receive_reply) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_receive_reply, data) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_receive_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_receive_reply, data) == 16, "wire layout");
 
-int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint64_t txid,
+int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
 int net_socket_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -978,7 +978,7 @@ int net_socket_receive_reply_decode(const void *shared, size_t available, void *
 /* Room for any reply to Socket.receive, error replies included. */
 typedef union net_socket_receive_reply_buffer {
 	net_socket_receive_reply reply;
-	uint8_t bytes[6040u];
+	uint8_t bytes[6032u];
 } net_socket_receive_reply_buffer;
 
 /* A call to Socket.receive in flight: _start fills it in, _finish ends it. */
@@ -988,7 +988,7 @@ typedef struct net_socket_receive_pending {
 	idl_typed_handle handles[1u];
 } net_socket_receive_pending;
 
-int64_t net_socket_receive_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t net_socket_receive_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -1001,11 +1001,11 @@ struct net_socket_shutdown_request {
 	net_shutdown how;
 	uint8_t _pad0[3];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, socket) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, how) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, socket) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, how) == 20, "wire layout");
 
-int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint64_t txid,
+int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1019,9 +1019,9 @@ int net_socket_shutdown_request_decode(const void *shared, size_t available, voi
 struct net_socket_shutdown_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_reply) == 16, "wire layout");
 
-int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint64_t txid,
+int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1033,7 +1033,7 @@ int net_socket_shutdown_reply_decode(const void *shared, size_t available, void 
 /* Room for any reply to Socket.shutdown, error replies included. */
 typedef union net_socket_shutdown_reply_buffer {
 	net_socket_shutdown_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_socket_shutdown_reply_buffer;
 
 /* A call to Socket.shutdown in flight: _start fills it in, _finish ends it. */
@@ -1043,7 +1043,7 @@ typedef struct net_socket_shutdown_pending {
 	idl_typed_handle handles[1u];
 } net_socket_shutdown_pending;
 
-int64_t net_socket_shutdown_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t net_socket_shutdown_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -1055,10 +1055,10 @@ struct net_socket_close_request {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_close_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_close_request, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_close_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_close_request, socket) == 16, "wire layout");
 
-int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint64_t txid,
+int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint32_t txid,
                                         void *out, size_t out_max, idl_typed_handle *handles,
                                         uint32_t *handle_count);
 int net_socket_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1071,9 +1071,9 @@ int net_socket_close_request_decode(const void *shared, size_t available, void *
 struct net_socket_close_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_close_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_close_reply) == 16, "wire layout");
 
-int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint64_t txid, void *out,
+int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,
                                       uint32_t *handle_count);
 int net_socket_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1085,7 +1085,7 @@ int net_socket_close_reply_decode(const void *shared, size_t available, void *bu
 /* Room for any reply to Socket.close, error replies included. */
 typedef union net_socket_close_reply_buffer {
 	net_socket_close_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_socket_close_reply_buffer;
 
 /* A call to Socket.close in flight: _start fills it in, _finish ends it. */
@@ -1095,7 +1095,7 @@ typedef struct net_socket_close_pending {
 	idl_typed_handle handles[1u];
 } net_socket_close_pending;
 
-int64_t net_socket_close_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t net_socket_close_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -1108,10 +1108,10 @@ struct net_socket_readable_event {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_readable_event) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_readable_event, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_readable_event) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_readable_event, socket) == 16, "wire layout");
 
-int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint64_t txid,
+int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int net_socket_readable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1129,10 +1129,10 @@ struct net_socket_writable_event {
 	uint32_t socket;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(net_socket_writable_event) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_socket_writable_event, socket) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_socket_writable_event) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_socket_writable_event, socket) == 16, "wire layout");
 
-int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint64_t txid,
+int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int net_socket_writable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1389,42 +1389,42 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
 #define NET_CONFIG_VERSION                              1u
 #define NET_CONFIG_OLDEST_VERSION                       1u
 #define NET_CONFIG_LIST_INTERFACES_ORDINAL              0x226d888fu
-#define NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES    24u
+#define NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES    16u
 #define NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_HANDLES  0u
-#define NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES      3880u
+#define NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES      3872u
 #define NET_CONFIG_LIST_INTERFACES_REPLY_MAX_HANDLES    0u
 #define NET_CONFIG_ADD_ADDRESS_ORDINAL                  0x5258e6b6u
-#define NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES        48u
+#define NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES        40u
 #define NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_HANDLES      0u
-#define NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES          24u
+#define NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES          16u
 #define NET_CONFIG_ADD_ADDRESS_REPLY_MAX_HANDLES        0u
 #define NET_CONFIG_REMOVE_ADDRESS_ORDINAL               0x7071b075u
-#define NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES     48u
+#define NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES     40u
 #define NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_HANDLES   0u
-#define NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES       24u
+#define NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES       16u
 #define NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_HANDLES     0u
 #define NET_CONFIG_SET_GATEWAY_ORDINAL                  0x46fdb7b3u
-#define NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES        48u
+#define NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES        40u
 #define NET_CONFIG_SET_GATEWAY_REQUEST_MAX_HANDLES      0u
-#define NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES          24u
+#define NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES          16u
 #define NET_CONFIG_SET_GATEWAY_REPLY_MAX_HANDLES        0u
 #define NET_CONFIG_SET_FLAGS_ORDINAL                    0x45d34baau
-#define NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES          32u
+#define NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES          24u
 #define NET_CONFIG_SET_FLAGS_REQUEST_MAX_HANDLES        0u
-#define NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES            24u
+#define NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES            16u
 #define NET_CONFIG_SET_FLAGS_REPLY_MAX_HANDLES          0u
 #define NET_CONFIG_STATISTICS_ORDINAL                   0x253b4491u
-#define NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES         32u
+#define NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES         24u
 #define NET_CONFIG_STATISTICS_REQUEST_MAX_HANDLES       0u
-#define NET_CONFIG_STATISTICS_REPLY_MAX_BYTES           96u
+#define NET_CONFIG_STATISTICS_REPLY_MAX_BYTES           88u
 #define NET_CONFIG_STATISTICS_REPLY_MAX_HANDLES         0u
 #define NET_CONFIG_LIST_SOCKETS_ORDINAL                 0x51ad25e7u
-#define NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES       24u
+#define NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES       16u
 #define NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_HANDLES     0u
-#define NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES         2088u
+#define NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES         2080u
 #define NET_CONFIG_LIST_SOCKETS_REPLY_MAX_HANDLES       0u
 #define NET_CONFIG_INTERFACES_CHANGED_ORDINAL           0x29a5d32du
-#define NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES   24u
+#define NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES   16u
 #define NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_HANDLES 0u
 
 /*
@@ -1434,10 +1434,10 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
 struct net_config_list_interfaces_request {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_list_interfaces_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_list_interfaces_request) == 16, "wire layout");
 
 int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
-                                                  uint64_t txid, void *out, size_t out_max,
+                                                  uint32_t txid, void *out, size_t out_max,
                                                   idl_typed_handle *handles,
                                                   uint32_t *handle_count);
 int net_config_list_interfaces_request_validate(void *frame, size_t size,
@@ -1460,11 +1460,11 @@ struct net_config_list_interfaces_reply {
 		};
 	} interfaces;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_list_interfaces_reply) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_list_interfaces_reply, interfaces) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_list_interfaces_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_list_interfaces_reply, interfaces) == 16, "wire layout");
 
 int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces_reply *msg,
-                                                uint64_t txid, void *out, size_t out_max,
+                                                uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_list_interfaces_reply_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
@@ -1477,7 +1477,7 @@ int net_config_list_interfaces_reply_decode(const void *shared, size_t available
 /* Room for any reply to Config.list_interfaces, error replies included. */
 typedef union net_config_list_interfaces_reply_buffer {
 	net_config_list_interfaces_reply reply;
-	uint8_t bytes[3880u];
+	uint8_t bytes[3872u];
 } net_config_list_interfaces_reply_buffer;
 
 /* A call to Config.list_interfaces in flight: _start fills it in, _finish ends it. */
@@ -1487,7 +1487,7 @@ typedef struct net_config_list_interfaces_pending {
 	idl_typed_handle handles[1u];
 } net_config_list_interfaces_pending;
 
-int64_t net_config_list_interfaces_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_list_interfaces_error_encode(uint32_t txid, sys_errno error, void *out,
                                                 size_t out_max);
 int net_config_list_interfaces_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1501,12 +1501,12 @@ struct net_config_add_address_request {
 	net_interface_address address;
 	uint8_t _pad0[2];
 };
-IDL_STATIC_ASSERT(sizeof(net_config_add_address_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, index) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, address) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_add_address_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, index) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, address) == 20, "wire layout");
 
 int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_add_address_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -1519,9 +1519,9 @@ int net_config_add_address_request_decode(const void *shared, size_t available, 
 struct net_config_add_address_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_add_address_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_add_address_reply) == 16, "wire layout");
 
-int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint64_t txid,
+int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int net_config_add_address_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1534,7 +1534,7 @@ int net_config_add_address_reply_decode(const void *shared, size_t available, vo
 /* Room for any reply to Config.add_address, error replies included. */
 typedef union net_config_add_address_reply_buffer {
 	net_config_add_address_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_config_add_address_reply_buffer;
 
 /* A call to Config.add_address in flight: _start fills it in, _finish ends it. */
@@ -1544,7 +1544,7 @@ typedef struct net_config_add_address_pending {
 	idl_typed_handle handles[1u];
 } net_config_add_address_pending;
 
-int64_t net_config_add_address_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_add_address_error_encode(uint32_t txid, sys_errno error, void *out,
                                             size_t out_max);
 int net_config_add_address_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1558,12 +1558,12 @@ struct net_config_remove_address_request {
 	net_interface_address address;
 	uint8_t _pad0[2];
 };
-IDL_STATIC_ASSERT(sizeof(net_config_remove_address_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, index) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, address) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_remove_address_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, index) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, address) == 20, "wire layout");
 
 int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
-                                                 uint64_t txid, void *out, size_t out_max,
+                                                 uint32_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_remove_address_request_validate(void *frame, size_t size,
                                                const idl_typed_handle *handles,
@@ -1577,10 +1577,10 @@ int net_config_remove_address_request_decode(const void *shared, size_t availabl
 struct net_config_remove_address_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_remove_address_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_remove_address_reply) == 16, "wire layout");
 
 int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_remove_address_reply_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
@@ -1593,7 +1593,7 @@ int net_config_remove_address_reply_decode(const void *shared, size_t available,
 /* Room for any reply to Config.remove_address, error replies included. */
 typedef union net_config_remove_address_reply_buffer {
 	net_config_remove_address_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_config_remove_address_reply_buffer;
 
 /* A call to Config.remove_address in flight: _start fills it in, _finish ends it. */
@@ -1603,7 +1603,7 @@ typedef struct net_config_remove_address_pending {
 	idl_typed_handle handles[1u];
 } net_config_remove_address_pending;
 
-int64_t net_config_remove_address_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_remove_address_error_encode(uint32_t txid, sys_errno error, void *out,
                                                size_t out_max);
 int net_config_remove_address_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1620,12 +1620,12 @@ struct net_config_set_gateway_request {
 	} gateway;
 	uint8_t _pad0[2];
 };
-IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, index) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, gateway) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, index) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, gateway) == 20, "wire layout");
 
 int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_set_gateway_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -1638,9 +1638,9 @@ int net_config_set_gateway_request_decode(const void *shared, size_t available, 
 struct net_config_set_gateway_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_reply) == 16, "wire layout");
 
-int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint64_t txid,
+int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1653,7 +1653,7 @@ int net_config_set_gateway_reply_decode(const void *shared, size_t available, vo
 /* Room for any reply to Config.set_gateway, error replies included. */
 typedef union net_config_set_gateway_reply_buffer {
 	net_config_set_gateway_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_config_set_gateway_reply_buffer;
 
 /* A call to Config.set_gateway in flight: _start fills it in, _finish ends it. */
@@ -1663,7 +1663,7 @@ typedef struct net_config_set_gateway_pending {
 	idl_typed_handle handles[1u];
 } net_config_set_gateway_pending;
 
-int64_t net_config_set_gateway_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_set_gateway_error_encode(uint32_t txid, sys_errno error, void *out,
                                             size_t out_max);
 int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1676,11 +1676,11 @@ struct net_config_set_flags_request {
 	uint32_t index;
 	net_link_flags flags;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_set_flags_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, index) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, flags) == 28, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_set_flags_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, index) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, flags) == 20, "wire layout");
 
-int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint64_t txid,
+int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int net_config_set_flags_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1694,9 +1694,9 @@ int net_config_set_flags_request_decode(const void *shared, size_t available, vo
 struct net_config_set_flags_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_set_flags_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_set_flags_reply) == 16, "wire layout");
 
-int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint64_t txid,
+int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1709,7 +1709,7 @@ int net_config_set_flags_reply_decode(const void *shared, size_t available, void
 /* Room for any reply to Config.set_flags, error replies included. */
 typedef union net_config_set_flags_reply_buffer {
 	net_config_set_flags_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } net_config_set_flags_reply_buffer;
 
 /* A call to Config.set_flags in flight: _start fills it in, _finish ends it. */
@@ -1719,7 +1719,7 @@ typedef struct net_config_set_flags_pending {
 	idl_typed_handle handles[1u];
 } net_config_set_flags_pending;
 
-int64_t net_config_set_flags_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_set_flags_error_encode(uint32_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1732,11 +1732,11 @@ struct net_config_statistics_request {
 	uint32_t index;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(net_config_statistics_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_statistics_request, index) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_statistics_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_statistics_request, index) == 16, "wire layout");
 
 int64_t net_config_statistics_request_encode(const net_config_statistics_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_statistics_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
@@ -1750,10 +1750,10 @@ struct net_config_statistics_reply {
 	idl_frame_header header;
 	net_interface_statistics statistics;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_statistics_reply) == 96, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_statistics_reply, statistics) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_statistics_reply) == 88, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_statistics_reply, statistics) == 16, "wire layout");
 
-int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *msg, uint64_t txid,
+int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int net_config_statistics_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -1766,7 +1766,7 @@ int net_config_statistics_reply_decode(const void *shared, size_t available, voi
 /* Room for any reply to Config.statistics, error replies included. */
 typedef union net_config_statistics_reply_buffer {
 	net_config_statistics_reply reply;
-	uint8_t bytes[96u];
+	uint8_t bytes[88u];
 } net_config_statistics_reply_buffer;
 
 /* A call to Config.statistics in flight: _start fills it in, _finish ends it. */
@@ -1776,7 +1776,7 @@ typedef struct net_config_statistics_pending {
 	idl_typed_handle handles[1u];
 } net_config_statistics_pending;
 
-int64_t net_config_statistics_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_statistics_error_encode(uint32_t txid, sys_errno error, void *out,
                                            size_t out_max);
 int net_config_statistics_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1787,10 +1787,10 @@ int net_config_statistics_error_validate(const void *frame, size_t size, sys_err
 struct net_config_list_sockets_request {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_list_sockets_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_list_sockets_request) == 16, "wire layout");
 
 int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_request *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_list_sockets_request_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
@@ -1812,11 +1812,11 @@ struct net_config_list_sockets_reply {
 		};
 	} sockets;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_list_sockets_reply) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(net_config_list_sockets_reply, sockets) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_list_sockets_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(net_config_list_sockets_reply, sockets) == 16, "wire layout");
 
 int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_list_sockets_reply_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
@@ -1828,7 +1828,7 @@ int net_config_list_sockets_reply_decode(const void *shared, size_t available, v
 /* Room for any reply to Config.list_sockets, error replies included. */
 typedef union net_config_list_sockets_reply_buffer {
 	net_config_list_sockets_reply reply;
-	uint8_t bytes[2088u];
+	uint8_t bytes[2080u];
 } net_config_list_sockets_reply_buffer;
 
 /* A call to Config.list_sockets in flight: _start fills it in, _finish ends it. */
@@ -1838,7 +1838,7 @@ typedef struct net_config_list_sockets_pending {
 	idl_typed_handle handles[1u];
 } net_config_list_sockets_pending;
 
-int64_t net_config_list_sockets_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t net_config_list_sockets_error_encode(uint32_t txid, sys_errno error, void *out,
                                              size_t out_max);
 int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -1850,10 +1850,10 @@ int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_e
 struct net_config_interfaces_changed_event {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(net_config_interfaces_changed_event) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(net_config_interfaces_changed_event) == 16, "wire layout");
 
 int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
-                                                   uint64_t txid, void *out, size_t out_max,
+                                                   uint32_t txid, void *out, size_t out_max,
                                                    idl_typed_handle *handles,
                                                    uint32_t *handle_count);
 int net_config_interfaces_changed_event_validate(void *frame, size_t size,

@@ -239,7 +239,7 @@ static int put_pci_filter(idl_encoder *e, const pci_filter *src, pci_filter *p)
 }
 
 /* pci.idl:128: Bus.enumerate request */
-int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint64_t txid,
+int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -254,8 +254,8 @@ int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, u
 	p->header.ordinal = PCI_BUS_ENUMERATE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -387,7 +387,7 @@ other:
 }
 
 /* pci.idl:128: Bus.enumerate reply */
-int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint64_t txid, void *out,
+int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
 {
@@ -420,8 +420,8 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint6
 	p->header.ordinal = PCI_BUS_ENUMERATE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -577,7 +577,7 @@ other:
 	return check_pci_bus_enumerate_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t pci_bus_enumerate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t pci_bus_enumerate_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -607,7 +607,7 @@ int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *
 }
 
 /* pci.idl:133: Bus.find request */
-int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t txid, void *out,
+int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count)
 {
@@ -627,8 +627,8 @@ int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t tx
 	p->header.ordinal = PCI_BUS_FIND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -764,7 +764,7 @@ other:
 }
 
 /* pci.idl:133: Bus.find reply */
-int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, void *out,
+int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -795,8 +795,8 @@ int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, 
 	p->header.ordinal = PCI_BUS_FIND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -940,7 +940,7 @@ other:
 	return check_pci_bus_find_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t pci_bus_find_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t pci_bus_find_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -970,7 +970,7 @@ int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error
 }
 
 /* pci.idl:142: Bus.config_read request */
-int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint64_t txid,
+int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -992,8 +992,8 @@ int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *ms
 	p->header.ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1138,7 +1138,7 @@ other:
 }
 
 /* pci.idl:142: Bus.config_read reply */
-int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint64_t txid,
+int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -1153,8 +1153,8 @@ int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, u
 	p->header.ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1281,7 +1281,7 @@ other:
 	return check_pci_bus_config_read_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t pci_bus_config_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t pci_bus_config_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -1311,7 +1311,7 @@ int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno
 }
 
 /* pci.idl:147: Bus.config_write request */
-int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint64_t txid,
+int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -1333,8 +1333,8 @@ int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *
 	p->header.ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1480,7 +1480,7 @@ other:
 }
 
 /* pci.idl:147: Bus.config_write reply */
-int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint64_t txid,
+int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -1494,8 +1494,8 @@ int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg,
 	p->header.ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1621,7 +1621,7 @@ other:
 	return check_pci_bus_config_write_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t pci_bus_config_write_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t pci_bus_config_write_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -1651,7 +1651,7 @@ int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errn
 }
 
 /* pci.idl:151: Bus.set_command request */
-int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint64_t txid,
+int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -1675,8 +1675,8 @@ int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *ms
 	p->header.ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1824,7 +1824,7 @@ other:
 }
 
 /* pci.idl:151: Bus.set_command reply */
-int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint64_t txid,
+int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -1841,8 +1841,8 @@ int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, u
 	p->header.ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1972,7 +1972,7 @@ other:
 	return check_pci_bus_set_command_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t pci_bus_set_command_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t pci_bus_set_command_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -2002,7 +2002,7 @@ int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno
 }
 
 /* pci.idl:163: Bus.claim request */
-int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t txid, void *out,
+int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -2022,8 +2022,8 @@ int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t 
 	p->header.ordinal = PCI_BUS_CLAIM_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2161,7 +2161,7 @@ other:
 }
 
 /* pci.idl:163: Bus.claim reply */
-int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid, void *out,
+int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count)
 {
@@ -2214,8 +2214,8 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid
 	p->header.ordinal = PCI_BUS_CLAIM_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2398,7 +2398,7 @@ other:
 	return check_pci_bus_claim_reply_other(buf, size, handles, handle_count, out);
 }
 
-int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t pci_bus_claim_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -2428,7 +2428,7 @@ int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *erro
 }
 
 /* pci.idl:173: Bus.release request */
-int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint64_t txid, void *out,
+int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count)
 {
@@ -2448,8 +2448,8 @@ int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint6
 	p->header.ordinal = PCI_BUS_RELEASE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2589,7 +2589,7 @@ other:
 }
 
 /* pci.idl:173: Bus.release reply */
-int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t txid, void *out,
+int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
 {
@@ -2603,8 +2603,8 @@ int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t 
 	p->header.ordinal = PCI_BUS_RELEASE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2726,7 +2726,7 @@ other:
 	return check_pci_bus_release_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t pci_bus_release_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t pci_bus_release_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -2756,7 +2756,7 @@ int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *er
 }
 
 /* pci.idl:176: Bus.device_added event */
-int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint64_t txid,
+int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -2775,8 +2775,8 @@ int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg,
 	p->header.ordinal = PCI_BUS_DEVICE_ADDED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2916,7 +2916,7 @@ other:
 }
 
 /* pci.idl:180: Bus.device_removed event */
-int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint64_t txid,
+int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -2936,8 +2936,8 @@ int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *
 	p->header.ordinal = PCI_BUS_DEVICE_REMOVED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3080,7 +3080,7 @@ other:
 }
 
 static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumerate_request *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3094,7 +3094,7 @@ static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumer
 }
 
 static int send_pci_bus_enumerate_reply(idl_endpoint *ep, const pci_bus_enumerate_reply *msg,
-                                        uint64_t txid)
+                                        uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3108,7 +3108,7 @@ static int send_pci_bus_enumerate_reply(idl_endpoint *ep, const pci_bus_enumerat
 }
 
 static int send_pci_bus_find_request(idl_endpoint *ep, const pci_bus_find_request *msg,
-                                     uint64_t txid)
+                                     uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3121,7 +3121,7 @@ static int send_pci_bus_find_request(idl_endpoint *ep, const pci_bus_find_reques
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-static int send_pci_bus_find_reply(idl_endpoint *ep, const pci_bus_find_reply *msg, uint64_t txid)
+static int send_pci_bus_find_reply(idl_endpoint *ep, const pci_bus_find_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3135,7 +3135,7 @@ static int send_pci_bus_find_reply(idl_endpoint *ep, const pci_bus_find_reply *m
 }
 
 static int send_pci_bus_config_read_request(idl_endpoint *ep,
-                                            const pci_bus_config_read_request *msg, uint64_t txid)
+                                            const pci_bus_config_read_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3149,7 +3149,7 @@ static int send_pci_bus_config_read_request(idl_endpoint *ep,
 }
 
 static int send_pci_bus_config_read_reply(idl_endpoint *ep, const pci_bus_config_read_reply *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3163,7 +3163,7 @@ static int send_pci_bus_config_read_reply(idl_endpoint *ep, const pci_bus_config
 }
 
 static int send_pci_bus_config_write_request(idl_endpoint *ep,
-                                             const pci_bus_config_write_request *msg, uint64_t txid)
+                                             const pci_bus_config_write_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3177,7 +3177,7 @@ static int send_pci_bus_config_write_request(idl_endpoint *ep,
 }
 
 static int send_pci_bus_config_write_reply(idl_endpoint *ep, const pci_bus_config_write_reply *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3191,7 +3191,7 @@ static int send_pci_bus_config_write_reply(idl_endpoint *ep, const pci_bus_confi
 }
 
 static int send_pci_bus_set_command_request(idl_endpoint *ep,
-                                            const pci_bus_set_command_request *msg, uint64_t txid)
+                                            const pci_bus_set_command_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3205,7 +3205,7 @@ static int send_pci_bus_set_command_request(idl_endpoint *ep,
 }
 
 static int send_pci_bus_set_command_reply(idl_endpoint *ep, const pci_bus_set_command_reply *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3219,7 +3219,7 @@ static int send_pci_bus_set_command_reply(idl_endpoint *ep, const pci_bus_set_co
 }
 
 static int send_pci_bus_claim_request(idl_endpoint *ep, const pci_bus_claim_request *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3232,7 +3232,7 @@ static int send_pci_bus_claim_request(idl_endpoint *ep, const pci_bus_claim_requ
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-static int send_pci_bus_claim_reply(idl_endpoint *ep, const pci_bus_claim_reply *msg, uint64_t txid)
+static int send_pci_bus_claim_reply(idl_endpoint *ep, const pci_bus_claim_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[14];
 	uint32_t handle_count = 0;
@@ -3246,7 +3246,7 @@ static int send_pci_bus_claim_reply(idl_endpoint *ep, const pci_bus_claim_reply 
 }
 
 static int send_pci_bus_release_request(idl_endpoint *ep, const pci_bus_release_request *msg,
-                                        uint64_t txid)
+                                        uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3260,7 +3260,7 @@ static int send_pci_bus_release_request(idl_endpoint *ep, const pci_bus_release_
 }
 
 static int send_pci_bus_release_reply(idl_endpoint *ep, const pci_bus_release_reply *msg,
-                                      uint64_t txid)
+                                      uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3274,7 +3274,7 @@ static int send_pci_bus_release_reply(idl_endpoint *ep, const pci_bus_release_re
 }
 
 static int send_pci_bus_device_added_event(idl_endpoint *ep, const pci_bus_device_added_event *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -3288,7 +3288,7 @@ static int send_pci_bus_device_added_event(idl_endpoint *ep, const pci_bus_devic
 }
 
 static int send_pci_bus_device_removed_event(idl_endpoint *ep,
-                                             const pci_bus_device_removed_event *msg, uint64_t txid)
+                                             const pci_bus_device_removed_event *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -4227,7 +4227,7 @@ const idl_interface pci_bus_interface = {
     .name = "pci.Bus",
     .protocol = PCI_BUS_PROTOCOL,
     .max_frame_bytes = PCI_BUS_MAX_FRAME_BYTES,
-    .max_request_bytes = 40u,
+    .max_request_bytes = 32u,
     .version = PCI_BUS_VERSION,
     .oldest = PCI_BUS_OLDEST_VERSION,
     .dispatch = dispatch_pci_bus,

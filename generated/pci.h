@@ -322,45 +322,45 @@ IDL_STATIC_ASSERT(offsetof(pci_filter, prog_if) == 12, "wire layout");
 #define PCI_BUS_VERSION                          1u
 #define PCI_BUS_OLDEST_VERSION                   1u
 #define PCI_BUS_ENUMERATE_ORDINAL                0x748687dbu
-#define PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES      32u
+#define PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES      24u
 #define PCI_BUS_ENUMERATE_REQUEST_MAX_HANDLES    0u
-#define PCI_BUS_ENUMERATE_REPLY_MAX_BYTES        5424u
+#define PCI_BUS_ENUMERATE_REPLY_MAX_BYTES        5416u
 #define PCI_BUS_ENUMERATE_REPLY_MAX_HANDLES      0u
 #define PCI_BUS_FIND_ORDINAL                     0x30983334u
-#define PCI_BUS_FIND_REQUEST_MAX_BYTES           40u
+#define PCI_BUS_FIND_REQUEST_MAX_BYTES           32u
 #define PCI_BUS_FIND_REQUEST_MAX_HANDLES         0u
-#define PCI_BUS_FIND_REPLY_MAX_BYTES             12328u
+#define PCI_BUS_FIND_REPLY_MAX_BYTES             12320u
 #define PCI_BUS_FIND_REPLY_MAX_HANDLES           0u
 #define PCI_BUS_CONFIG_READ_ORDINAL              0x1354bd82u
-#define PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES    40u
+#define PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES    32u
 #define PCI_BUS_CONFIG_READ_REQUEST_MAX_HANDLES  0u
-#define PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES      32u
+#define PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES      24u
 #define PCI_BUS_CONFIG_READ_REPLY_MAX_HANDLES    0u
 #define PCI_BUS_CONFIG_WRITE_ORDINAL             0x7e41d741u
-#define PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES   40u
+#define PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES   32u
 #define PCI_BUS_CONFIG_WRITE_REQUEST_MAX_HANDLES 0u
-#define PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES     24u
+#define PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES     16u
 #define PCI_BUS_CONFIG_WRITE_REPLY_MAX_HANDLES   0u
 #define PCI_BUS_SET_COMMAND_ORDINAL              0x12e8c3afu
-#define PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES    40u
+#define PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES    32u
 #define PCI_BUS_SET_COMMAND_REQUEST_MAX_HANDLES  0u
-#define PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES      32u
+#define PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES      24u
 #define PCI_BUS_SET_COMMAND_REPLY_MAX_HANDLES    0u
 #define PCI_BUS_CLAIM_ORDINAL                    0x66d1b1e1u
-#define PCI_BUS_CLAIM_REQUEST_MAX_BYTES          32u
+#define PCI_BUS_CLAIM_REQUEST_MAX_BYTES          24u
 #define PCI_BUS_CLAIM_REQUEST_MAX_HANDLES        0u
-#define PCI_BUS_CLAIM_REPLY_MAX_BYTES            304u
+#define PCI_BUS_CLAIM_REPLY_MAX_BYTES            296u
 #define PCI_BUS_CLAIM_REPLY_MAX_HANDLES          14u
 #define PCI_BUS_RELEASE_ORDINAL                  0x32ac10e4u
-#define PCI_BUS_RELEASE_REQUEST_MAX_BYTES        32u
+#define PCI_BUS_RELEASE_REQUEST_MAX_BYTES        24u
 #define PCI_BUS_RELEASE_REQUEST_MAX_HANDLES      0u
-#define PCI_BUS_RELEASE_REPLY_MAX_BYTES          24u
+#define PCI_BUS_RELEASE_REPLY_MAX_BYTES          16u
 #define PCI_BUS_RELEASE_REPLY_MAX_HANDLES        0u
 #define PCI_BUS_DEVICE_ADDED_ORDINAL             0x3e7b1634u
-#define PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES     192u
+#define PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES     184u
 #define PCI_BUS_DEVICE_ADDED_EVENT_MAX_HANDLES   0u
 #define PCI_BUS_DEVICE_REMOVED_ORDINAL           0x49206e8au
-#define PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES   32u
+#define PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES   24u
 #define PCI_BUS_DEVICE_REMOVED_EVENT_MAX_HANDLES 0u
 
 /*
@@ -374,10 +374,10 @@ struct pci_bus_enumerate_request {
 	uint32_t cookie;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_enumerate_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_request, cookie) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_enumerate_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_request, cookie) == 16, "wire layout");
 
-int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint64_t txid,
+int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -401,12 +401,12 @@ struct pci_bus_enumerate_reply {
 	bool done;
 	uint8_t _pad0[3];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_enumerate_reply) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_reply, devices) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_reply, next_cookie) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_reply, done) == 44, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_enumerate_reply) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_reply, devices) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_reply, next_cookie) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_reply, done) == 36, "wire layout");
 
-int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint64_t txid, void *out,
+int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
 int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -418,7 +418,7 @@ int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *b
 /* Room for any reply to Bus.enumerate, error replies included. */
 typedef union pci_bus_enumerate_reply_buffer {
 	pci_bus_enumerate_reply reply;
-	uint8_t bytes[5424u];
+	uint8_t bytes[5416u];
 } pci_bus_enumerate_reply_buffer;
 
 /* A call to Bus.enumerate in flight: _start fills it in, _finish ends it. */
@@ -428,7 +428,7 @@ typedef struct pci_bus_enumerate_pending {
 	idl_typed_handle handles[1u];
 } pci_bus_enumerate_pending;
 
-int64_t pci_bus_enumerate_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t pci_bus_enumerate_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -440,10 +440,10 @@ struct pci_bus_find_request {
 	pci_filter filter;
 	uint8_t _pad0[2];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_find_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_find_request, filter) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_find_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_find_request, filter) == 16, "wire layout");
 
-int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint64_t txid, void *out,
+int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
                                     uint32_t *handle_count);
 int pci_bus_find_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -464,10 +464,10 @@ struct pci_bus_find_reply {
 		};
 	} devices;
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_find_reply) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_find_reply, devices) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_find_reply) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_find_reply, devices) == 16, "wire layout");
 
-int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint64_t txid, void *out,
+int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
                                   uint32_t *handle_count);
 int pci_bus_find_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -479,7 +479,7 @@ int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf, s
 /* Room for any reply to Bus.find, error replies included. */
 typedef union pci_bus_find_reply_buffer {
 	pci_bus_find_reply reply;
-	uint8_t bytes[12328u];
+	uint8_t bytes[12320u];
 } pci_bus_find_reply_buffer;
 
 /* A call to Bus.find in flight: _start fills it in, _finish ends it. */
@@ -489,7 +489,7 @@ typedef struct pci_bus_find_pending {
 	idl_typed_handle handles[1u];
 } pci_bus_find_pending;
 
-int64_t pci_bus_find_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t pci_bus_find_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -508,12 +508,12 @@ struct pci_bus_config_read_request {
 	pci_width width;
 	uint8_t _pad0[7];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_config_read_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, address) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, offset) == 30, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, width) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_config_read_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, address) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, offset) == 22, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, width) == 24, "wire layout");
 
-int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint64_t txid,
+int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -529,10 +529,10 @@ struct pci_bus_config_read_reply {
 	uint32_t value;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_config_read_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_reply, value) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_config_read_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_reply, value) == 16, "wire layout");
 
-int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint64_t txid,
+int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -544,7 +544,7 @@ int pci_bus_config_read_reply_decode(const void *shared, size_t available, void 
 /* Room for any reply to Bus.config_read, error replies included. */
 typedef union pci_bus_config_read_reply_buffer {
 	pci_bus_config_read_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } pci_bus_config_read_reply_buffer;
 
 /* A call to Bus.config_read in flight: _start fills it in, _finish ends it. */
@@ -554,7 +554,7 @@ typedef struct pci_bus_config_read_pending {
 	idl_typed_handle handles[1u];
 } pci_bus_config_read_pending;
 
-int64_t pci_bus_config_read_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t pci_bus_config_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -571,13 +571,13 @@ struct pci_bus_config_write_request {
 	uint8_t _pad0[3];
 	uint32_t value;
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_config_write_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, address) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, offset) == 30, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, width) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, value) == 36, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_config_write_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, address) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, offset) == 22, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, width) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, value) == 28, "wire layout");
 
-int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint64_t txid,
+int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -591,9 +591,9 @@ int pci_bus_config_write_request_decode(const void *shared, size_t available, vo
 struct pci_bus_config_write_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_config_write_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_config_write_reply) == 16, "wire layout");
 
-int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint64_t txid,
+int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -606,7 +606,7 @@ int pci_bus_config_write_reply_decode(const void *shared, size_t available, void
 /* Room for any reply to Bus.config_write, error replies included. */
 typedef union pci_bus_config_write_reply_buffer {
 	pci_bus_config_write_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } pci_bus_config_write_reply_buffer;
 
 /* A call to Bus.config_write in flight: _start fills it in, _finish ends it. */
@@ -616,7 +616,7 @@ typedef struct pci_bus_config_write_pending {
 	idl_typed_handle handles[1u];
 } pci_bus_config_write_pending;
 
-int64_t pci_bus_config_write_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t pci_bus_config_write_error_encode(uint32_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -632,12 +632,12 @@ struct pci_bus_set_command_request {
 	pci_command disable;
 	uint8_t _pad0[6];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_set_command_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, address) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, enable) == 30, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, disable) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_set_command_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, address) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, enable) == 22, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, disable) == 24, "wire layout");
 
-int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint64_t txid,
+int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -653,10 +653,10 @@ struct pci_bus_set_command_reply {
 	pci_command command;
 	uint8_t _pad0[6];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_set_command_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_reply, command) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_set_command_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_reply, command) == 16, "wire layout");
 
-int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint64_t txid,
+int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -668,7 +668,7 @@ int pci_bus_set_command_reply_decode(const void *shared, size_t available, void 
 /* Room for any reply to Bus.set_command, error replies included. */
 typedef union pci_bus_set_command_reply_buffer {
 	pci_bus_set_command_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } pci_bus_set_command_reply_buffer;
 
 /* A call to Bus.set_command in flight: _start fills it in, _finish ends it. */
@@ -678,7 +678,7 @@ typedef struct pci_bus_set_command_pending {
 	idl_typed_handle handles[1u];
 } pci_bus_set_command_pending;
 
-int64_t pci_bus_set_command_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t pci_bus_set_command_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -698,10 +698,10 @@ struct pci_bus_claim_request {
 	pci_address address;
 	uint8_t _pad0[2];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_claim_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_claim_request, address) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_claim_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_request, address) == 16, "wire layout");
 
-int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint64_t txid, void *out,
+int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int pci_bus_claim_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -732,14 +732,14 @@ struct pci_bus_claim_reply {
 	idl_handle dma;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_claim_reply) == 304, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, info) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, memory_bars) == 192, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, io_bars) == 240, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, irq) == 288, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, dma) == 296, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_claim_reply) == 296, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, info) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, memory_bars) == 184, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, io_bars) == 232, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, irq) == 280, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, dma) == 288, "wire layout");
 
-int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint64_t txid, void *out,
+int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count);
 int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -751,7 +751,7 @@ int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, 
 /* Room for any reply to Bus.claim, error replies included. */
 typedef union pci_bus_claim_reply_buffer {
 	pci_bus_claim_reply reply;
-	uint8_t bytes[304u];
+	uint8_t bytes[296u];
 } pci_bus_claim_reply_buffer;
 
 /* A call to Bus.claim in flight: _start fills it in, _finish ends it. */
@@ -761,7 +761,7 @@ typedef struct pci_bus_claim_pending {
 	idl_typed_handle handles[14u];
 } pci_bus_claim_pending;
 
-int64_t pci_bus_claim_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t pci_bus_claim_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -776,10 +776,10 @@ struct pci_bus_release_request {
 	pci_address address;
 	uint8_t _pad0[2];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_release_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_release_request, address) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_release_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_release_request, address) == 16, "wire layout");
 
-int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint64_t txid, void *out,
+int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
 int pci_bus_release_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -792,9 +792,9 @@ int pci_bus_release_request_decode(const void *shared, size_t available, void *b
 struct pci_bus_release_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_release_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_release_reply) == 16, "wire layout");
 
-int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint64_t txid, void *out,
+int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
 int pci_bus_release_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -806,7 +806,7 @@ int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf
 /* Room for any reply to Bus.release, error replies included. */
 typedef union pci_bus_release_reply_buffer {
 	pci_bus_release_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } pci_bus_release_reply_buffer;
 
 /* A call to Bus.release in flight: _start fills it in, _finish ends it. */
@@ -816,7 +816,7 @@ typedef struct pci_bus_release_pending {
 	idl_typed_handle handles[1u];
 } pci_bus_release_pending;
 
-int64_t pci_bus_release_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t pci_bus_release_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -827,10 +827,10 @@ struct pci_bus_device_added_event {
 	idl_frame_header header;
 	pci_device_info info;
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_device_added_event) == 192, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_device_added_event, info) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_device_added_event) == 184, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_device_added_event, info) == 16, "wire layout");
 
-int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint64_t txid,
+int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -850,10 +850,10 @@ struct pci_bus_device_removed_event {
 	pci_address address;
 	uint8_t _pad0[2];
 };
-IDL_STATIC_ASSERT(sizeof(pci_bus_device_removed_event) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(pci_bus_device_removed_event, address) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(pci_bus_device_removed_event) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(pci_bus_device_removed_event, address) == 16, "wire layout");
 
-int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint64_t txid,
+int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,

@@ -60,7 +60,7 @@ const char *sys_errno_name(sys_errno v)
 }
 
 /* sys.idl:72: Services.lookup request */
-int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint64_t txid,
+int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -79,8 +79,8 @@ int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *ms
 	p->header.ordinal = SYS_SERVICES_LOOKUP_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -227,7 +227,7 @@ other:
 }
 
 /* sys.idl:72: Services.lookup reply */
-int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint64_t txid,
+int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
@@ -247,8 +247,8 @@ int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, u
 	p->header.ordinal = SYS_SERVICES_LOOKUP_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -390,7 +390,7 @@ other:
 	return check_sys_services_lookup_reply_other(buf, size, handles, handle_count, out);
 }
 
-int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t sys_services_lookup_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -420,7 +420,7 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 }
 
 /* sys.idl:77: Services.publish request */
-int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint64_t txid,
+int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -443,8 +443,8 @@ int64_t sys_services_publish_request_encode(const sys_services_publish_request *
 	p->header.ordinal = SYS_SERVICES_PUBLISH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -604,7 +604,7 @@ other:
 }
 
 /* sys.idl:77: Services.publish reply */
-int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint64_t txid,
+int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count)
 {
@@ -618,8 +618,8 @@ int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg,
 	p->header.ordinal = SYS_SERVICES_PUBLISH_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -745,7 +745,7 @@ other:
 	return check_sys_services_publish_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max)
+int64_t sys_services_publish_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
 {
 	idl_frame_header *h = out;
 	if (((uintptr_t)out & 7) != 0 || out_max < IDL_ERROR_FRAME_BYTES)
@@ -776,7 +776,7 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 
 /* sys.idl:80: Services.withdraw request */
 int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -794,8 +794,8 @@ int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request
 	p->header.ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -944,7 +944,7 @@ other:
 }
 
 /* sys.idl:80: Services.withdraw reply */
-int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint64_t txid,
+int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count)
 {
@@ -958,8 +958,8 @@ int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *ms
 	p->header.ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1085,7 +1085,7 @@ other:
 	return check_sys_services_withdraw_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t sys_services_withdraw_error_encode(uint32_t txid, sys_errno error, void *out,
                                            size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -1116,7 +1116,7 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
 }
 
 /* sys.idl:84: Services.published event */
-int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint64_t txid,
+int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -1135,8 +1135,8 @@ int64_t sys_services_published_event_encode(const sys_services_published_event *
 	p->header.ordinal = SYS_SERVICES_PUBLISHED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1285,7 +1285,7 @@ other:
 
 /* sys.idl:94: Supervisor.restart request */
 int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -1303,8 +1303,8 @@ int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_reque
 	p->header.ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1454,7 +1454,7 @@ other:
 }
 
 /* sys.idl:94: Supervisor.restart reply */
-int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint64_t txid,
+int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -1468,8 +1468,8 @@ int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *
 	p->header.ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1596,7 +1596,7 @@ other:
 	return check_sys_supervisor_restart_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t sys_supervisor_restart_error_encode(uint32_t txid, sys_errno error, void *out,
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -1628,7 +1628,7 @@ int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_er
 
 /* sys.idl:106: Listener.open_session request */
 int64_t sys_listener_open_session_request_encode(const sys_listener_open_session_request *msg,
-                                                 uint64_t txid, void *out, size_t out_max,
+                                                 uint32_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count)
 {
 	sys_listener_open_session_request *p = out;
@@ -1641,8 +1641,8 @@ int64_t sys_listener_open_session_request_encode(const sys_listener_open_session
 	p->header.ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1777,7 +1777,7 @@ other:
 
 /* sys.idl:106: Listener.open_session reply */
 int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_reply *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -1796,8 +1796,8 @@ int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_r
 	p->header.ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1943,7 +1943,7 @@ other:
 	return check_sys_listener_open_session_reply_other(buf, size, handles, handle_count, out);
 }
 
-int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t sys_listener_open_session_error_encode(uint32_t txid, sys_errno error, void *out,
                                                size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -1974,7 +1974,7 @@ int sys_listener_open_session_error_validate(const void *frame, size_t size, sys
 }
 
 static int send_sys_services_lookup_request(idl_endpoint *ep,
-                                            const sys_services_lookup_request *msg, uint64_t txid)
+                                            const sys_services_lookup_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1988,7 +1988,7 @@ static int send_sys_services_lookup_request(idl_endpoint *ep,
 }
 
 static int send_sys_services_lookup_reply(idl_endpoint *ep, const sys_services_lookup_reply *msg,
-                                          uint64_t txid)
+                                          uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2002,7 +2002,7 @@ static int send_sys_services_lookup_reply(idl_endpoint *ep, const sys_services_l
 }
 
 static int send_sys_services_publish_request(idl_endpoint *ep,
-                                             const sys_services_publish_request *msg, uint64_t txid)
+                                             const sys_services_publish_request *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2016,7 +2016,7 @@ static int send_sys_services_publish_request(idl_endpoint *ep,
 }
 
 static int send_sys_services_publish_reply(idl_endpoint *ep, const sys_services_publish_reply *msg,
-                                           uint64_t txid)
+                                           uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2031,7 +2031,7 @@ static int send_sys_services_publish_reply(idl_endpoint *ep, const sys_services_
 
 static int send_sys_services_withdraw_request(idl_endpoint *ep,
                                               const sys_services_withdraw_request *msg,
-                                              uint64_t txid)
+                                              uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2045,7 +2045,7 @@ static int send_sys_services_withdraw_request(idl_endpoint *ep,
 }
 
 static int send_sys_services_withdraw_reply(idl_endpoint *ep,
-                                            const sys_services_withdraw_reply *msg, uint64_t txid)
+                                            const sys_services_withdraw_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2059,7 +2059,7 @@ static int send_sys_services_withdraw_reply(idl_endpoint *ep,
 }
 
 static int send_sys_services_published_event(idl_endpoint *ep,
-                                             const sys_services_published_event *msg, uint64_t txid)
+                                             const sys_services_published_event *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2491,7 +2491,7 @@ const idl_interface sys_services_interface = {
     .name = "sys.Services",
     .protocol = SYS_SERVICES_PROTOCOL,
     .max_frame_bytes = SYS_SERVICES_MAX_FRAME_BYTES,
-    .max_request_bytes = 112u,
+    .max_request_bytes = 104u,
     .version = SYS_SERVICES_VERSION,
     .oldest = SYS_SERVICES_OLDEST_VERSION,
     .dispatch = dispatch_sys_services,
@@ -2519,7 +2519,7 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
 
 static int send_sys_supervisor_restart_request(idl_endpoint *ep,
                                                const sys_supervisor_restart_request *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2533,7 +2533,7 @@ static int send_sys_supervisor_restart_request(idl_endpoint *ep,
 }
 
 static int send_sys_supervisor_restart_reply(idl_endpoint *ep,
-                                             const sys_supervisor_restart_reply *msg, uint64_t txid)
+                                             const sys_supervisor_restart_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2698,7 +2698,7 @@ const idl_interface sys_supervisor_interface = {
     .name = "sys.Supervisor",
     .protocol = SYS_SUPERVISOR_PROTOCOL,
     .max_frame_bytes = SYS_SUPERVISOR_MAX_FRAME_BYTES,
-    .max_request_bytes = 104u,
+    .max_request_bytes = 96u,
     .version = SYS_SUPERVISOR_VERSION,
     .oldest = SYS_SUPERVISOR_OLDEST_VERSION,
     .dispatch = dispatch_sys_supervisor,
@@ -2706,7 +2706,7 @@ const idl_interface sys_supervisor_interface = {
 
 static int send_sys_listener_open_session_request(idl_endpoint *ep,
                                                   const sys_listener_open_session_request *msg,
-                                                  uint64_t txid)
+                                                  uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2721,7 +2721,7 @@ static int send_sys_listener_open_session_request(idl_endpoint *ep,
 
 static int send_sys_listener_open_session_reply(idl_endpoint *ep,
                                                 const sys_listener_open_session_reply *msg,
-                                                uint64_t txid)
+                                                uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2887,7 +2887,7 @@ const idl_interface sys_listener_interface = {
     .name = "sys.Listener",
     .protocol = SYS_LISTENER_PROTOCOL,
     .max_frame_bytes = SYS_LISTENER_MAX_FRAME_BYTES,
-    .max_request_bytes = 32u,
+    .max_request_bytes = 24u,
     .version = SYS_LISTENER_VERSION,
     .oldest = SYS_LISTENER_OLDEST_VERSION,
     .dispatch = dispatch_sys_listener,

@@ -167,22 +167,22 @@ typedef struct sys_listener_open_session_reply sys_listener_open_session_reply;
 #define SYS_SERVICES_VERSION                      1u
 #define SYS_SERVICES_OLDEST_VERSION               1u
 #define SYS_SERVICES_LOOKUP_ORDINAL               0x608d1aa4u
-#define SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES     104u
+#define SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES     96u
 #define SYS_SERVICES_LOOKUP_REQUEST_MAX_HANDLES   0u
-#define SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES       32u
+#define SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES       24u
 #define SYS_SERVICES_LOOKUP_REPLY_MAX_HANDLES     1u
 #define SYS_SERVICES_PUBLISH_ORDINAL              0x2170c459u
-#define SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES    112u
+#define SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES    104u
 #define SYS_SERVICES_PUBLISH_REQUEST_MAX_HANDLES  1u
-#define SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES      24u
+#define SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES      16u
 #define SYS_SERVICES_PUBLISH_REPLY_MAX_HANDLES    0u
 #define SYS_SERVICES_WITHDRAW_ORDINAL             0x17b21c38u
-#define SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES   104u
+#define SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES   96u
 #define SYS_SERVICES_WITHDRAW_REQUEST_MAX_HANDLES 0u
-#define SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES     24u
+#define SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES     16u
 #define SYS_SERVICES_WITHDRAW_REPLY_MAX_HANDLES   0u
 #define SYS_SERVICES_PUBLISHED_ORDINAL            0x013c7730u
-#define SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES    104u
+#define SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES    96u
 #define SYS_SERVICES_PUBLISHED_EVENT_MAX_HANDLES  0u
 
 /*
@@ -196,10 +196,10 @@ struct sys_services_lookup_request {
 	idl_frame_header header;
 	idl_string name;
 };
-IDL_STATIC_ASSERT(sizeof(sys_services_lookup_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(sys_services_lookup_request, name) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_lookup_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_lookup_request, name) == 16, "wire layout");
 
-int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint64_t txid,
+int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int sys_services_lookup_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -215,10 +215,10 @@ struct sys_services_lookup_reply {
 	idl_handle channel;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(sys_services_lookup_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(sys_services_lookup_reply, channel) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_lookup_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_lookup_reply, channel) == 16, "wire layout");
 
-int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint64_t txid,
+int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
 int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -230,7 +230,7 @@ int sys_services_lookup_reply_decode(const void *shared, size_t available, void 
 /* Room for any reply to Services.lookup, error replies included. */
 typedef union sys_services_lookup_reply_buffer {
 	sys_services_lookup_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } sys_services_lookup_reply_buffer;
 
 /* A call to Services.lookup in flight: _start fills it in, _finish ends it. */
@@ -240,7 +240,7 @@ typedef struct sys_services_lookup_pending {
 	idl_typed_handle handles[1u];
 } sys_services_lookup_pending;
 
-int64_t sys_services_lookup_error_encode(uint64_t txid, sys_errno error, void *out, size_t out_max);
+int64_t sys_services_lookup_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max);
 int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno *error);
 
 /*
@@ -255,11 +255,11 @@ struct sys_services_publish_request {
 	idl_handle listener;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(sys_services_publish_request) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(sys_services_publish_request, name) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(sys_services_publish_request, listener) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_publish_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_publish_request, name) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_publish_request, listener) == 32, "wire layout");
 
-int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint64_t txid,
+int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int sys_services_publish_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -273,9 +273,9 @@ int sys_services_publish_request_decode(const void *shared, size_t available, vo
 struct sys_services_publish_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(sys_services_publish_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_publish_reply) == 16, "wire layout");
 
-int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint64_t txid,
+int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint32_t txid,
                                           void *out, size_t out_max, idl_typed_handle *handles,
                                           uint32_t *handle_count);
 int sys_services_publish_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -288,7 +288,7 @@ int sys_services_publish_reply_decode(const void *shared, size_t available, void
 /* Room for any reply to Services.publish, error replies included. */
 typedef union sys_services_publish_reply_buffer {
 	sys_services_publish_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } sys_services_publish_reply_buffer;
 
 /* A call to Services.publish in flight: _start fills it in, _finish ends it. */
@@ -298,7 +298,7 @@ typedef struct sys_services_publish_pending {
 	idl_typed_handle handles[1u];
 } sys_services_publish_pending;
 
-int64_t sys_services_publish_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t sys_services_publish_error_encode(uint32_t txid, sys_errno error, void *out,
                                           size_t out_max);
 int sys_services_publish_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -310,11 +310,11 @@ struct sys_services_withdraw_request {
 	idl_frame_header header;
 	idl_string name;
 };
-IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(sys_services_withdraw_request, name) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_withdraw_request, name) == 16, "wire layout");
 
 int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int sys_services_withdraw_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
@@ -327,9 +327,9 @@ int sys_services_withdraw_request_decode(const void *shared, size_t available, v
 struct sys_services_withdraw_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_reply) == 16, "wire layout");
 
-int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint64_t txid,
+int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
 int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -342,7 +342,7 @@ int sys_services_withdraw_reply_decode(const void *shared, size_t available, voi
 /* Room for any reply to Services.withdraw, error replies included. */
 typedef union sys_services_withdraw_reply_buffer {
 	sys_services_withdraw_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } sys_services_withdraw_reply_buffer;
 
 /* A call to Services.withdraw in flight: _start fills it in, _finish ends it. */
@@ -352,7 +352,7 @@ typedef struct sys_services_withdraw_pending {
 	idl_typed_handle handles[1u];
 } sys_services_withdraw_pending;
 
-int64_t sys_services_withdraw_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t sys_services_withdraw_error_encode(uint32_t txid, sys_errno error, void *out,
                                            size_t out_max);
 int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -365,10 +365,10 @@ struct sys_services_published_event {
 	idl_frame_header header;
 	idl_string name;
 };
-IDL_STATIC_ASSERT(sizeof(sys_services_published_event) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(sys_services_published_event, name) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_services_published_event) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_services_published_event, name) == 16, "wire layout");
 
-int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint64_t txid,
+int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int sys_services_published_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -481,9 +481,9 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
 #define SYS_SUPERVISOR_VERSION                     1u
 #define SYS_SUPERVISOR_OLDEST_VERSION              1u
 #define SYS_SUPERVISOR_RESTART_ORDINAL             0x5b1f8b5fu
-#define SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES   104u
+#define SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES   96u
 #define SYS_SUPERVISOR_RESTART_REQUEST_MAX_HANDLES 0u
-#define SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES     24u
+#define SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES     16u
 #define SYS_SUPERVISOR_RESTART_REPLY_MAX_HANDLES   0u
 
 /*
@@ -496,11 +496,11 @@ struct sys_supervisor_restart_request {
 	idl_frame_header header;
 	idl_string name;
 };
-IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_request) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(sys_supervisor_restart_request, name) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_supervisor_restart_request, name) == 16, "wire layout");
 
 int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int sys_supervisor_restart_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -513,9 +513,9 @@ int sys_supervisor_restart_request_decode(const void *shared, size_t available, 
 struct sys_supervisor_restart_reply {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_reply) == 16, "wire layout");
 
-int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint64_t txid,
+int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int sys_supervisor_restart_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -528,7 +528,7 @@ int sys_supervisor_restart_reply_decode(const void *shared, size_t available, vo
 /* Room for any reply to Supervisor.restart, error replies included. */
 typedef union sys_supervisor_restart_reply_buffer {
 	sys_supervisor_restart_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } sys_supervisor_restart_reply_buffer;
 
 /* A call to Supervisor.restart in flight: _start fills it in, _finish ends it. */
@@ -538,7 +538,7 @@ typedef struct sys_supervisor_restart_pending {
 	idl_typed_handle handles[1u];
 } sys_supervisor_restart_pending;
 
-int64_t sys_supervisor_restart_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t sys_supervisor_restart_error_encode(uint32_t txid, sys_errno error, void *out,
                                             size_t out_max);
 int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_errno *error);
 
@@ -602,9 +602,9 @@ extern const idl_interface sys_supervisor_interface;
 #define SYS_LISTENER_VERSION                          1u
 #define SYS_LISTENER_OLDEST_VERSION                   1u
 #define SYS_LISTENER_OPEN_SESSION_ORDINAL             0x36a68c11u
-#define SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES   32u
+#define SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES   24u
 #define SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_HANDLES 0u
-#define SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES     32u
+#define SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES     24u
 #define SYS_LISTENER_OPEN_SESSION_REPLY_MAX_HANDLES   1u
 
 /*
@@ -618,11 +618,11 @@ struct sys_listener_open_session_request {
 	idl_frame_header header;
 	uint64_t client;
 };
-IDL_STATIC_ASSERT(sizeof(sys_listener_open_session_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(sys_listener_open_session_request, client) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_listener_open_session_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_listener_open_session_request, client) == 16, "wire layout");
 
 int64_t sys_listener_open_session_request_encode(const sys_listener_open_session_request *msg,
-                                                 uint64_t txid, void *out, size_t out_max,
+                                                 uint32_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count);
 int sys_listener_open_session_request_validate(void *frame, size_t size,
                                                const idl_typed_handle *handles,
@@ -638,11 +638,11 @@ struct sys_listener_open_session_reply {
 	idl_handle channel;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(sys_listener_open_session_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(sys_listener_open_session_reply, channel) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(sys_listener_open_session_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(sys_listener_open_session_reply, channel) == 16, "wire layout");
 
 int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_reply *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count);
 int sys_listener_open_session_reply_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
@@ -655,7 +655,7 @@ int sys_listener_open_session_reply_decode(const void *shared, size_t available,
 /* Room for any reply to Listener.open_session, error replies included. */
 typedef union sys_listener_open_session_reply_buffer {
 	sys_listener_open_session_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } sys_listener_open_session_reply_buffer;
 
 /* A call to Listener.open_session in flight: _start fills it in, _finish ends it. */
@@ -665,7 +665,7 @@ typedef struct sys_listener_open_session_pending {
 	idl_typed_handle handles[1u];
 } sys_listener_open_session_pending;
 
-int64_t sys_listener_open_session_error_encode(uint64_t txid, sys_errno error, void *out,
+int64_t sys_listener_open_session_error_encode(uint32_t txid, sys_errno error, void *out,
                                                size_t out_max);
 int sys_listener_open_session_error_validate(const void *frame, size_t size, sys_errno *error);
 

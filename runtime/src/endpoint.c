@@ -280,7 +280,7 @@ commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles, uin
 	}
 	/* Our own frame, but in shared memory: read each field once. */
 	uint32_t size = *(volatile uint32_t *)frame;
-	uint16_t count = *(volatile uint16_t *)(frame + offsetof(idl_frame_header, handle_count));
+	uint8_t count = *(volatile uint8_t *)(frame + offsetof(idl_frame_header, handle_count));
 	if (bytes + IDL_RING_HANDLE_ROOM > e->tx_room || size != bytes ||
 	    (bytes & (IDL_FRAME_ALIGN - 1)) != 0 || handle_count > IDL_MAX_HANDLES ||
 	    count != handle_count) {
@@ -430,7 +430,7 @@ int idl_chan_end_take(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size
 }
 
 /* Finds a kept frame for txid (0: the oldest) and moves it to buf. */
-static int unstash(idl_chan_end *e, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
+static int unstash(idl_chan_end *e, uint32_t txid, void *buf, size_t max_bytes, size_t *size,
                    idl_typed_handle *handles, uint32_t *handle_count)
 {
 	idl_stash_entry *best = NULL;
@@ -485,7 +485,7 @@ static void keep(idl_chan_end *e, const void *frame, size_t size, const idl_type
 
 /* The call a reply answers. Replies mostly come in the order of their
  * requests, and calls are kept in that order: look from the oldest. */
-static idl_call *find_call(idl_chan_end *e, uint64_t txid)
+static idl_call *find_call(idl_chan_end *e, uint32_t txid)
 {
 	for (idl_call *c = e->calls; c != NULL; c = c->next)
 		if (c->txid == txid && c->status == IDL_E_WOULD_BLOCK)
@@ -604,6 +604,10 @@ static int end_call_begin(idl_endpoint *ep, idl_call *call)
 		return e->error;
 	if (call->owner != NULL)
 		return IDL_E_INVALID_ARGUMENT; /* in flight already */
+	/* txids are 32 bits and wrap: a call still waiting 2^32 calls later
+	 * keeps its txid, and the new call takes the next one free. */
+	while (find_call(e, call->txid) != NULL)
+		call->txid = idl_endpoint_txid(ep);
 	call->status = IDL_E_WOULD_BLOCK;
 	call->size = 0;
 	call->handle_count = 0;
@@ -723,7 +727,7 @@ static int end_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, 
  * lands in the scratch buffer, so that an event or another call's reply
  * never fails this receive.
  */
-static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
+static int end_receive(idl_endpoint *ep, uint32_t txid, void *buf, size_t max_bytes, size_t *size,
                        idl_typed_handle *handles, uint32_t *handle_count)
 {
 	idl_chan_end *e = (idl_chan_end *)ep;
@@ -767,7 +771,7 @@ static int end_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_by
 	}
 }
 
-static int end_defer(idl_endpoint *ep, uint64_t txid, idl_reply_token *token)
+static int end_defer(idl_endpoint *ep, uint32_t txid, idl_reply_token *token)
 {
 	idl_chan_end *e = (idl_chan_end *)ep;
 	if (e->session == NULL)

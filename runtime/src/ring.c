@@ -32,9 +32,9 @@ static uint32_t load_length_once(const uint8_t *p)
 
 /* The single read of a frame's handle count, when the frame is skipped
  * without being copied. */
-static uint16_t load_handle_count_once(const uint8_t *frame)
+static uint8_t load_handle_count_once(const uint8_t *frame)
 {
-	return *(const volatile uint16_t *)(frame + offsetof(idl_frame_header, handle_count));
+	return *(const volatile uint8_t *)(frame + offsetof(idl_frame_header, handle_count));
 }
 
 /* Producer: the consumer's tail, loaded once and checked. */

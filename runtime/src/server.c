@@ -646,7 +646,7 @@ static int reply_commit(idl_reply_token *t, size_t bytes, const idl_typed_handle
 static const idl_reply_ops session_reply = {.begin = reply_begin, .commit = reply_commit};
 
 /* The server thread, in a handler of the session. */
-int idl_session_defer(idl_session *session, uint64_t txid, idl_reply_token *token)
+int idl_session_defer(idl_session *session, uint32_t txid, idl_reply_token *token)
 {
 	if (!session->open)
 		return IDL_E_PEER_CLOSED;

@@ -432,17 +432,17 @@ static void test_interface(void **state)
 	assert_string_equal(i->cnames.protocol, "FS_FILE_PROTOCOL");
 	assert_string_equal(i->channel_c_name, "fs_file_channel");
 	assert_string_equal(find_decl(f, "Errno")->cnames.is_valid, "fs_errno_is_valid");
-	/* header 24 + path slot 16 + flags 4, padded: 48; path block 1025 -> 1032 */
-	assert_int_equal(open->request->max_frame_bytes, 48 + 1032);
-	assert_int_equal(open->reply->max_frame_bytes, 32);
-	assert_int_equal(find_member(open->request, "path")->offset, 24);
-	assert_int_equal(find_member(open->request, "flags")->offset, 40);
+	/* header 16 + path slot 16 + flags 4 + mode 4: 40; path block 1025 -> 1032 */
+	assert_int_equal(open->request->max_frame_bytes, 40 + 1032);
+	assert_int_equal(open->reply->max_frame_bytes, 24);
+	assert_int_equal(find_member(open->request, "path")->offset, 16);
+	assert_int_equal(find_member(open->request, "flags")->offset, 32);
 
 	method *sync = find_method(i, "sync");
 	assert_int_equal(sync->ordinal, fnv_ordinal("fs.File.sync"));
 	assert_null(sync->error);
-	assert_int_equal(sync->request->max_frame_bytes, 24);
-	assert_int_equal(sync->reply->max_frame_bytes, 24);
+	assert_int_equal(sync->request->max_frame_bytes, 16);
+	assert_int_equal(sync->reply->max_frame_bytes, 16);
 
 	method *hint = find_method(i, "hint");
 	assert_int_equal(hint->kind, METHOD_ONE_WAY);
@@ -452,7 +452,7 @@ static void test_interface(void **state)
 	method *changed = find_method(i, "changed");
 	assert_int_equal(changed->kind, METHOD_EVENT);
 	assert_int_equal(changed->ordinal, fnv_ordinal("fs.File.changed"));
-	assert_int_equal(changed->request->max_frame_bytes, 32);
+	assert_int_equal(changed->request->max_frame_bytes, 24);
 	assert_int_equal(changed->request->shape.max_handles, 1);
 
 	assert_int_equal(find_method(i, "stat")->ordinal, 42);
@@ -474,7 +474,7 @@ static void test_interface_errors(void **state)
 	            "ordinal");
 	compile_bad("package p;\ninterface I {\n    @ordinal a() -> ();\n}\n", "ordinal");
 	compile_bad("package p;\n@max_frame(63)\ninterface I {\n    a() -> ();\n}\n", "max_frame");
-	compile_bad("package p;\n@max_frame(87)\ninterface I {\n    a(b: bytes<41>) -> ();\n}\n",
+	compile_bad("package p;\n@max_frame(79)\ninterface I {\n    a(b: bytes<41>) -> ();\n}\n",
 	            "1 more than the frame limit");
 	compile_bad("package p;\n@ordinal(3)\nstruct S {\n    x: u8;\n}\n", "ordinal");
 	compile_bad("package p;\ninterface I {\n    a(x: u8, x: u8) -> ();\n}\n", "'x'");

@@ -37,7 +37,7 @@ static int lb_send_commit(idl_endpoint *ep, size_t bytes, const idl_typed_handle
 	return IDL_OK;
 }
 
-static int lb_receive(idl_endpoint *ep, uint64_t txid, void *buf, size_t max_bytes, size_t *size,
+static int lb_receive(idl_endpoint *ep, uint32_t txid, void *buf, size_t max_bytes, size_t *size,
                       idl_typed_handle *handles, uint32_t *handle_count)
 {
 	loopback_end *end = (loopback_end *)ep;

@@ -67,7 +67,10 @@ static idl_string text(uint32_t n)
 	return (idl_string){.size = n, .data = g_text};
 }
 
-/* A valid fs open request with a path of n bytes: 48 + align8(n + 1). */
+/* Where an open request's path block starts: right after its inline part. */
+#define OPEN_BLOCK ((uint32_t)sizeof(fs_file_open_request))
+
+/* A valid fs open request with a path of n bytes: OPEN_BLOCK + align8(n + 1). */
 static size_t open_frame(uint32_t n)
 {
 	fs_file_open_request in = {.flags = FS_OPEN_FLAGS_READ, .mode = 0600};
@@ -96,16 +99,16 @@ static void test_frame_size(void **state)
 {
 	(void)state;
 	size_t n = close_frame();
-	HDR->size = 16;
+	HDR->size = 8;
 	EXPECT(fs_file_close_request, n, IDL_E_FRAME_SIZE);
 	HDR->size = 0;
 	EXPECT(fs_file_close_request, n, IDL_E_FRAME_SIZE);
-	HDR->size = 23;
+	HDR->size = 15;
 	EXPECT(fs_file_close_request, n, IDL_E_FRAME_SIZE);
-	HDR->size = 28; /* not a multiple of 8 */
+	HDR->size = 20; /* not a multiple of 8 */
 	EXPECT(fs_file_close_request, n, IDL_E_FRAME_SIZE);
-	HDR->size = 33;
-	EXPECT(fs_file_close_request, 40, IDL_E_FRAME_SIZE);
+	HDR->size = 25;
+	EXPECT(fs_file_close_request, 32, IDL_E_FRAME_SIZE);
 }
 
 static void test_frame_truncated(void **state)
@@ -123,8 +126,8 @@ static void test_frame_too_large(void **state)
 {
 	(void)state;
 	close_frame();
-	HDR->size = 40; /* the close request's maximum is 32 */
-	EXPECT(fs_file_close_request, 40, IDL_E_FRAME_TOO_LARGE);
+	HDR->size = 32; /* the close request's maximum is 24 */
+	EXPECT(fs_file_close_request, 32, IDL_E_FRAME_TOO_LARGE);
 	open_frame(FS_MAX_PATH);
 	HDR->size = FS_FILE_OPEN_REQUEST_MAX_BYTES + 8;
 	EXPECT(fs_file_open_request, sizeof(g_wire), IDL_E_FRAME_TOO_LARGE);
@@ -147,18 +150,18 @@ static void test_buffer(void **state)
 	    fs_file_open_request_decode(g_wire, n, g_priv + 4, sizeof(g_priv) - 8, NULL, 0, &out),
 	    IDL_E_BUFFER);
 	/* idl_frame_copy itself */
-	assert_int_equal(idl_frame_copy(g_wire, n, g_priv + 1, sizeof(g_priv) - 8, 48),
+	assert_int_equal(idl_frame_copy(g_wire, n, g_priv + 1, sizeof(g_priv) - 8, n),
 	                 IDL_E_BUFFER);
-	assert_int_equal(idl_frame_copy(g_wire, n, g_priv, n - 8, 48), IDL_E_FRAME_TOO_LARGE);
-	assert_int_equal(idl_frame_copy(g_wire, n, g_priv, n, 48), (int64_t)n);
+	assert_int_equal(idl_frame_copy(g_wire, n, g_priv, n - 8, n), IDL_E_FRAME_TOO_LARGE);
+	assert_int_equal(idl_frame_copy(g_wire, n, g_priv, n, n), (int64_t)n);
 	/* encoders: misaligned or too small output */
 	fs_file_close_request c = {.fd = 1};
 	assert_int_equal(fs_file_close_request_encode(&c, 1, g_wire + 4, 64, NULL, NULL),
 	                 IDL_E_BUFFER);
-	assert_int_equal(fs_file_close_request_encode(&c, 1, g_wire, 31, NULL, NULL), IDL_E_BUFFER);
+	assert_int_equal(fs_file_close_request_encode(&c, 1, g_wire, 23, NULL, NULL), IDL_E_BUFFER);
 	fs_file_open_request o = {0};
 	o.path = text(100);
-	assert_int_equal(fs_file_open_request_encode(&o, 1, g_wire, 48 + 64, NULL, NULL),
+	assert_int_equal(fs_file_open_request_encode(&o, 1, g_wire, OPEN_BLOCK + 64, NULL, NULL),
 	                 IDL_E_BUFFER);
 }
 
@@ -171,9 +174,9 @@ static void test_frame_changed(void **state)
 	((idl_frame_header *)g_priv)->size = (uint32_t)n + 8;
 	assert_int_equal(fs_file_open_request_validate(g_priv, n, NULL, 0), IDL_E_FRAME_SIZE);
 	close_frame();
-	memcpy(g_priv, g_wire, 32);
-	((idl_frame_header *)g_priv)->size = 24;
-	assert_int_equal(fs_file_close_request_validate(g_priv, 32, NULL, 0), IDL_E_FRAME_SIZE);
+	memcpy(g_priv, g_wire, 24);
+	((idl_frame_header *)g_priv)->size = 16;
+	assert_int_equal(fs_file_close_request_validate(g_priv, 24, NULL, 0), IDL_E_FRAME_SIZE);
 }
 
 /* ------------------------------------------------------------- header */
@@ -191,7 +194,7 @@ static void test_ordinal(void **state)
 	((idl_frame_header *)g_priv)->ordinal = 0x7fffffff;
 	static const fs_file_handlers none = {0};
 	assert_int_equal(fs_file_dispatch(&none, NULL, g_priv, n, NULL, 0), IDL_E_ORDINAL);
-	assert_int_equal(fs_file_dispatch(&none, NULL, g_priv, 16, NULL, 0), IDL_E_FRAME_SHORT);
+	assert_int_equal(fs_file_dispatch(&none, NULL, g_priv, 8, NULL, 0), IDL_E_FRAME_SHORT);
 	/* an event ordinal is no request */
 	((idl_frame_header *)g_priv)->ordinal = FS_FILE_CHANGED_ORDINAL;
 	assert_int_equal(fs_file_dispatch(&none, NULL, g_priv, n, NULL, 0), IDL_E_ORDINAL);
@@ -206,7 +209,7 @@ static void test_flags(void **state)
 	                               IDL_FLAG_REQUEST | IDL_FLAG_ERROR,
 	                               IDL_FLAG_REQUEST | IDL_FLAG_REPLY,
 	                               IDL_FLAG_REQUEST | 0x10,
-	                               IDL_FLAG_REQUEST | 0x8000};
+	                               IDL_FLAG_REQUEST | 0x80};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		size_t n = close_frame();
 		HDR->flags = bad[i];
@@ -218,7 +221,7 @@ static void test_flags(void **state)
 	EXPECT(fs_file_open_reply, n, IDL_E_FLAGS);
 	HDR->flags = IDL_FLAG_REQUEST;
 	EXPECT(fs_file_open_reply, n, IDL_E_FLAGS);
-	HDR->flags = IDL_FLAG_REPLY | 0x100;
+	HDR->flags = IDL_FLAG_REPLY | 0x80;
 	EXPECT(fs_file_open_reply, n, IDL_E_FLAGS);
 	fs_file_changed_event ev = {.fd = 1};
 	n = ENCODE(fs_file_changed_event, &ev, 0u);
@@ -241,7 +244,7 @@ static void test_txid(void **state)
 	EXPECT(fs_file_advise_request, n, IDL_E_TXID);
 	console_console_print_request p = {0};
 	n = ENCODE(console_console_print_request, &p, 0u);
-	HDR->txid = 1ull << 63;
+	HDR->txid = 1u << 31;
 	EXPECT(console_console_print_request, n, IDL_E_TXID);
 	fs_file_changed_event ev = {.fd = 1};
 	n = ENCODE(fs_file_changed_event, &ev, 0u);
@@ -264,14 +267,14 @@ static void test_header_inline_size(void **state)
 	EXPECT(fs_file_close_request, n, IDL_E_INLINE_SIZE);
 	HDR->inline_size = 36;
 	EXPECT(fs_file_close_request, n, IDL_E_INLINE_SIZE);
-	HDR->inline_size = 16;
+	HDR->inline_size = 8;
 	EXPECT(fs_file_close_request, n, IDL_E_INLINE_SIZE);
-	HDR->inline_size = 24; /* close has no earlier version without its fd */
+	HDR->inline_size = 16; /* close has no earlier version without its fd */
 	EXPECT(fs_file_close_request, n, IDL_E_INLINE_SIZE);
 	n = open_frame(4);
-	HDR->inline_size = 0x80000000u; /* beyond the frame */
+	HDR->inline_size = 0xfff8u; /* beyond the frame */
 	EXPECT(fs_file_open_request, n, IDL_E_MESSAGE_SHORT);
-	HDR->inline_size = 40;
+	HDR->inline_size = 32;
 	EXPECT(fs_file_open_request, n, IDL_E_INLINE_SIZE);
 }
 
@@ -331,10 +334,10 @@ static void test_message_short(void **state)
 {
 	(void)state;
 	size_t n = close_frame();
-	HDR->size = 24;
+	HDR->size = 16;
 	EXPECT(fs_file_close_request, n, IDL_E_MESSAGE_SHORT);
 	n = open_frame(0);
-	HDR->size = 40; /* the inline part alone is 48 */
+	HDR->size = 32; /* the inline part alone is 40 */
 	EXPECT(fs_file_open_request, n, IDL_E_MESSAGE_SHORT);
 	pci_bus_claim_reply r;
 	memset(&r, 0, sizeof(r));
@@ -343,9 +346,9 @@ static void test_message_short(void **state)
 	HDR->size = (uint32_t)n - 8;
 	EXPECT(pci_bus_claim_reply, n, IDL_E_MESSAGE_SHORT);
 	/* error replies */
-	assert_int_equal(fs_file_open_error_encode(3, SYS_ERRNO_IO, g_wire, 64), 32);
-	HDR->size = 24;
-	assert_int_equal(fs_file_open_error_validate(g_wire, 24, &(sys_errno){0}),
+	assert_int_equal(fs_file_open_error_encode(3, SYS_ERRNO_IO, g_wire, 64), 24);
+	HDR->size = 16;
+	assert_int_equal(fs_file_open_error_validate(g_wire, 16, &(sys_errno){0}),
 	                 IDL_E_MESSAGE_SHORT);
 }
 
@@ -370,10 +373,10 @@ static void test_trailing(void **state)
 	HDR->size = (uint32_t)n + 16;
 	EXPECT(fs_file_read_reply, n + 16, IDL_E_TRAILING);
 	/* error reply with a longer body */
-	assert_int_equal(fs_file_open_error_encode(3, SYS_ERRNO_IO, g_wire, 64), 32);
-	memset(g_wire + 32, 0, 8);
-	HDR->size = 40;
-	assert_int_equal(fs_file_open_error_validate(g_wire, 40, &(sys_errno){0}), IDL_E_TRAILING);
+	assert_int_equal(fs_file_open_error_encode(3, SYS_ERRNO_IO, g_wire, 64), 24);
+	memset(g_wire + 24, 0, 8);
+	HDR->size = 32;
+	assert_int_equal(fs_file_open_error_validate(g_wire, 32, &(sys_errno){0}), IDL_E_TRAILING);
 }
 
 /* ------------------------------------------------------- out-of-line */
@@ -399,7 +402,7 @@ static void test_offset(void **state)
 	size_t n = open_frame(10);
 	W(fs_file_open_request)->path.offset = 8; /* past the cursor (0) */
 	EXPECT(fs_file_open_request, n, IDL_E_OFFSET);
-	W(fs_file_open_request)->path.offset = 48; /* where it was in wire format 1 */
+	W(fs_file_open_request)->path.offset = OPEN_BLOCK; /* counted from the frame's start */
 	EXPECT(fs_file_open_request, n, IDL_E_OFFSET);
 	W(fs_file_open_request)->path.offset = (uint64_t)-24; /* back onto the inline part */
 	EXPECT(fs_file_open_request, n, IDL_E_OFFSET);
@@ -522,17 +525,17 @@ static void test_out_of_frame(void **state)
 static void test_string(void **state)
 {
 	(void)state;
-	size_t n = open_frame(5); /* block at 48: 5 bytes, NUL, padding */
-	g_wire[48 + 5] = 'x';     /* no terminator */
+	size_t n = open_frame(5);     /* block: 5 bytes, NUL, padding */
+	g_wire[OPEN_BLOCK + 5] = 'x'; /* no terminator */
 	EXPECT(fs_file_open_request, n, IDL_E_STRING);
 	n = open_frame(5);
-	g_wire[48 + 2] = 0; /* NUL inside */
+	g_wire[OPEN_BLOCK + 2] = 0; /* NUL inside */
 	EXPECT(fs_file_open_request, n, IDL_E_STRING);
 	n = open_frame(8); /* 9-byte block, 7 bytes padding */
-	g_wire[48 + 8] = 'x';
+	g_wire[OPEN_BLOCK + 8] = 'x';
 	EXPECT(fs_file_open_request, n, IDL_E_STRING);
 	n = open_frame(0);
-	g_wire[48] = 'x';
+	g_wire[OPEN_BLOCK] = 'x';
 	EXPECT(fs_file_open_request, n, IDL_E_STRING);
 	n = readdir_frame(2, 4);
 	fs_dir_entry *e =
@@ -554,10 +557,10 @@ static void test_string_every_byte(void **state)
 	for (uint32_t n = 0; n <= 70; n++) {
 		uint32_t padded = (n + 1 + 7) & ~7u;
 		size_t size = open_frame(n);
-		assert_int_equal(size, 48 + padded);
+		assert_int_equal(size, OPEN_BLOCK + padded);
 		EXPECT(fs_file_open_request, size, IDL_OK);
 		for (uint32_t i = 0; i < padded; i++) {
-			uint8_t *b = g_wire + 48 + i;
+			uint8_t *b = g_wire + OPEN_BLOCK + i;
 			uint8_t was = *b;
 			*b = i < n ? 0 : 'x';
 			EXPECT(fs_file_open_request, size, i <= n ? IDL_E_STRING : IDL_E_PADDING);
@@ -632,14 +635,17 @@ static void test_enum(void **state)
 	W(pci_bus_device_added_event)->info.bars[5].kind = 3;
 	EXPECT(pci_bus_device_added_event, n, IDL_E_ENUM);
 	/* error replies: an undeclared error value */
-	assert_int_equal(fs_file_open_error_encode(3, SYS_ERRNO_IO, g_wire, 64), 32);
+	assert_int_equal(fs_file_open_error_encode(3, SYS_ERRNO_IO, g_wire, 64),
+	                 IDL_ERROR_FRAME_BYTES);
 	uint32_t v = 0;
-	memcpy(g_wire + 24, &v, 4);
+	memcpy(g_wire + IDL_FRAME_HEADER_BYTES, &v, 4);
 	sys_errno got = 0;
-	assert_int_equal(fs_file_open_error_validate(g_wire, 32, &got), IDL_E_ENUM);
+	assert_int_equal(fs_file_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_E_ENUM);
 	v = 23;
-	memcpy(g_wire + 24, &v, 4);
-	assert_int_equal(fs_file_open_error_validate(g_wire, 32, &got), IDL_E_ENUM);
+	memcpy(g_wire + IDL_FRAME_HEADER_BYTES, &v, 4);
+	assert_int_equal(fs_file_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_E_ENUM);
 }
 
 static void test_bits(void **state)
@@ -809,8 +815,8 @@ static void test_padding(void **state)
 	W(net_socket_bind_request)->addr._pad0[0] = 1;
 	EXPECT(net_socket_bind_request, n, IDL_E_PADDING);
 	/* out-of-line tail padding */
-	n = open_frame(3); /* block 48..52, padding 52..56 */
-	g_wire[55] = 1;
+	n = open_frame(3); /* block: 4 bytes, then 4 of padding */
+	g_wire[OPEN_BLOCK + 7] = 1;
 	EXPECT(fs_file_open_request, n, IDL_E_PADDING);
 	fs_file_read_reply rr = {0};
 	rr.data = (idl_bytes){.size = 1, .data = (const uint8_t *)"x"};
@@ -825,9 +831,12 @@ static void test_padding(void **state)
 	*AT(fs_file_rename_request, W(fs_file_rename_request)->from.offset + 2) = 1;
 	EXPECT(fs_file_rename_request, n, IDL_E_PADDING);
 	/* error reply: padding after the error value */
-	assert_int_equal(fs_file_open_error_encode(3, SYS_ERRNO_IO, g_wire, 64), 32);
-	g_wire[31] = 1;
-	assert_int_equal(fs_file_open_error_validate(g_wire, 32, &(sys_errno){0}), IDL_E_PADDING);
+	assert_int_equal(fs_file_open_error_encode(3, SYS_ERRNO_IO, g_wire, 64),
+	                 IDL_ERROR_FRAME_BYTES);
+	g_wire[IDL_ERROR_FRAME_BYTES - 1] = 1;
+	assert_int_equal(
+	    fs_file_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &(sys_errno){0}),
+	    IDL_E_PADDING);
 }
 
 static void test_handle_index(void **state)
@@ -907,30 +916,40 @@ static void test_error_reply_body(void **state)
 {
 	(void)state;
 	sys_errno got = 0;
-	assert_int_equal(net_socket_open_error_encode(3, SYS_ERRNO_BUSY, g_wire, 64), 32);
-	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_OK);
+	assert_int_equal(net_socket_open_error_encode(3, SYS_ERRNO_BUSY, g_wire, 64),
+	                 IDL_ERROR_FRAME_BYTES);
+	assert_int_equal(net_socket_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_OK);
 	assert_int_equal(got, SYS_ERRNO_BUSY);
 	HDR->flags = IDL_FLAG_ERROR;
-	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_FLAGS);
+	assert_int_equal(net_socket_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_E_FLAGS);
 	HDR->flags = IDL_FLAG_REPLY;
-	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_FLAGS);
+	assert_int_equal(net_socket_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_E_FLAGS);
 	HDR->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR | 0x40;
-	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_FLAGS);
+	assert_int_equal(net_socket_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_E_FLAGS);
 	HDR->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
 	HDR->ordinal = NET_SOCKET_BIND_ORDINAL;
-	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_ORDINAL);
+	assert_int_equal(net_socket_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_E_ORDINAL);
 	HDR->ordinal = NET_SOCKET_OPEN_ORDINAL;
-	HDR->inline_size = 24;
-	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_INLINE_SIZE);
-	HDR->inline_size = 32;
+	HDR->inline_size = IDL_FRAME_HEADER_BYTES;
+	assert_int_equal(net_socket_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_E_INLINE_SIZE);
+	HDR->inline_size = IDL_ERROR_FRAME_BYTES;
 	HDR->handle_count = 1;
-	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_HANDLE_COUNT);
+	assert_int_equal(net_socket_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_E_HANDLE_COUNT);
 	HDR->handle_count = 0;
-	HDR->size = 40;
-	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_FRAME_SIZE);
-	HDR->size = 32;
-	g_wire[24] = 0;
-	assert_int_equal(net_socket_open_error_validate(g_wire, 32, &got), IDL_E_ENUM);
+	HDR->size = IDL_ERROR_FRAME_BYTES + 8;
+	assert_int_equal(net_socket_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_E_FRAME_SIZE);
+	HDR->size = IDL_ERROR_FRAME_BYTES;
+	g_wire[IDL_FRAME_HEADER_BYTES] = 0;
+	assert_int_equal(net_socket_open_error_validate(g_wire, IDL_ERROR_FRAME_BYTES, &got),
+	                 IDL_E_ENUM);
 	assert_int_equal(got, SYS_ERRNO_BUSY); /* untouched on failure */
 }
 
@@ -985,13 +1004,14 @@ static void test_guard_page(void **state)
 	    IDL_E_OUT_OF_FRAME);
 	/* event dispatch on a header-sized frame at the end */
 	static const fs_file_event_handlers none = {0};
-	memset(g_priv, 0, 24);
-	((idl_frame_header *)g_priv)->size = 24;
+	memset(g_priv, 0, IDL_FRAME_HEADER_BYTES);
+	((idl_frame_header *)g_priv)->size = IDL_FRAME_HEADER_BYTES;
 	((idl_frame_header *)g_priv)->ordinal = FS_FILE_CHANGED_ORDINAL;
 	((idl_frame_header *)g_priv)->flags = IDL_FLAG_EVENT;
 	((idl_frame_header *)g_priv)->inline_size = sizeof(fs_file_changed_event);
-	assert_int_equal(fs_file_event_dispatch(&none, NULL, g_priv, 24, NULL, 0),
-	                 IDL_E_MESSAGE_SHORT);
+	assert_int_equal(
+	    fs_file_event_dispatch(&none, NULL, g_priv, IDL_FRAME_HEADER_BYTES, NULL, 0),
+	    IDL_E_MESSAGE_SHORT);
 	munmap(map, (size_t)page * 2);
 }
 

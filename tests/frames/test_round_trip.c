@@ -421,7 +421,7 @@ static void test_fs_readdir(void **state)
 }
 
 /* Error replies: every method of every interface, through one table. */
-typedef int64_t (*error_encode_fn)(uint64_t, sys_errno, void *, size_t);
+typedef int64_t (*error_encode_fn)(uint32_t, sys_errno, void *, size_t);
 typedef int (*error_validate_fn)(const void *, size_t, sys_errno *);
 struct error_method {
 	const char *name;
@@ -492,20 +492,20 @@ static void test_error_replies(void **state)
 		for (size_t v = 0; v < 3; v++) {
 			memset(g_wire, 0xee, sizeof(g_wire));
 			int64_t n = em->encode(0x99, values[v], g_wire, sizeof(g_wire));
-			assert_int_equal(n, 32);
+			assert_int_equal(n, IDL_ERROR_FRAME_BYTES);
 			const idl_frame_header *h = (const void *)g_wire;
-			assert_int_equal(h->size, 32);
+			assert_int_equal(h->size, IDL_ERROR_FRAME_BYTES);
 			assert_int_equal(h->ordinal, em->ordinal);
 			assert_int_equal(h->flags, IDL_FLAG_REPLY | IDL_FLAG_ERROR);
 			assert_int_equal(h->txid, 0x99);
-			memcpy(g_priv, g_wire, 32);
+			memcpy(g_priv, g_wire, IDL_ERROR_FRAME_BYTES);
 			sys_errno got = 0;
-			assert_int_equal(em->validate(g_priv, 32, &got), IDL_OK);
+			assert_int_equal(em->validate(g_priv, IDL_ERROR_FRAME_BYTES, &got), IDL_OK);
 			assert_int_equal(got, values[v]);
 		}
 		assert_int_equal(em->encode(1, 0, g_wire, sizeof(g_wire)), IDL_E_INVALID_ARGUMENT);
 		assert_int_equal(em->encode(1, 23, g_wire, sizeof(g_wire)), IDL_E_INVALID_ARGUMENT);
-		assert_int_equal(em->encode(1, 1, g_wire, 31), IDL_E_BUFFER);
+		assert_int_equal(em->encode(1, 1, g_wire, IDL_ERROR_FRAME_BYTES - 1), IDL_E_BUFFER);
 		assert_int_equal(em->encode(1, 1, g_wire + 4, 64), IDL_E_BUFFER);
 	}
 }
@@ -1490,8 +1490,9 @@ static void stale_pump(void *ctx)
 	assert_int_equal(lb->server.ep.ops->send_begin(&lb->server.ep, 32, &frame), IDL_OK);
 	fs_file_open_reply r = {.fd = 1};
 	int64_t n = fs_file_open_reply_encode(&r, 999, frame, 32, NULL, NULL);
-	assert_int_equal(n, 32);
-	assert_int_equal(lb->server.ep.ops->send_commit(&lb->server.ep, 32, NULL, 0), IDL_OK);
+	assert_int_equal(n, sizeof(fs_file_open_reply));
+	assert_int_equal(lb->server.ep.ops->send_commit(&lb->server.ep, (size_t)n, NULL, 0),
+	                 IDL_OK);
 }
 
 static void test_loopback_wrong_txid(void **state)
@@ -1523,7 +1524,7 @@ static void handle_pump(void *ctx)
 	assert_int_equal(lb->server.ep.ops->receive(&lb->server.ep, 0, g_server_buf,
 	                                            sizeof(g_server_buf), &size, in, &hc),
 	                 IDL_OK);
-	uint64_t txid = ((const idl_frame_header *)g_server_buf)->txid;
+	uint32_t txid = ((const idl_frame_header *)g_server_buf)->txid;
 	void *frame;
 	assert_int_equal(lb->server.ep.ops->send_begin(&lb->server.ep, 32, &frame), IDL_OK);
 	int64_t n;
@@ -1533,11 +1534,12 @@ static void handle_pump(void *ctx)
 		fs_file_open_reply r = {.fd = 1};
 		n = fs_file_open_reply_encode(&r, txid, frame, 32, NULL, NULL);
 	}
-	assert_int_equal(n, 32);
+	assert_true(n > 0);
 	idl_typed_handle stray = {77, IDL_KIND_SHM};
-	((idl_frame_header *)frame)->handle_count = (uint16_t)g_answer_handles;
+	((idl_frame_header *)frame)->handle_count = (uint8_t)g_answer_handles;
 	assert_int_equal(
-	    lb->server.ep.ops->send_commit(&lb->server.ep, 32, &stray, g_answer_handles), IDL_OK);
+	    lb->server.ep.ops->send_commit(&lb->server.ep, (size_t)n, &stray, g_answer_handles),
+	    IDL_OK);
 }
 
 /* A reply the stub refuses, or an error reply, gives back the handles that

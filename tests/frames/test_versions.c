@@ -52,14 +52,14 @@ static const evo_store_put_request g_put = {
     .mode2 = EVO_MODE_FAST,
 };
 
-/* put as version 2 writes it: inline part 88, then "abc" and "t", 8 bytes each. */
+/* put as version 2 writes it: inline part 80, then "abc" and "t", 8 bytes each. */
 static size_t put_v2(void)
 {
 	memset(g_wire, 0, sizeof(g_wire));
 	return checked(evo_store_put_request_encode(&g_put, 1, g_wire, sizeof(g_wire), NULL, NULL));
 }
 
-/* put as version 1 writes it: inline part 56 (no priority, tag, mode2), then "abc". */
+/* put as version 1 writes it: inline part 48 (no priority, tag, mode2), then "abc". */
 static size_t put_v1(void)
 {
 	memset(g_wire, 0, sizeof(g_wire));
@@ -67,7 +67,7 @@ static size_t put_v1(void)
 	    evo_store_put_request_encode_version(&g_put, 1, 1, g_wire, sizeof(g_wire), NULL, NULL));
 }
 
-#define PUT_V1_INLINE 56u
+#define PUT_V1_INLINE 48u
 #define PUT_V2_INLINE ((uint32_t)sizeof(evo_store_put_request))
 
 /*
@@ -124,10 +124,10 @@ static void test_earlier_version(void **state)
 	assert_int_equal(m->tag.data[0], 0);
 	/* The earlier version's own fields are checked as strictly as ever. */
 	put_v1();
-	g_wire[48] = 9; /* mode: a strict enum */
+	g_wire[offsetof(evo_store_put_request, mode)] = 9; /* a strict enum */
 	EXPECT(evo_store_put_request, n, IDL_E_ENUM);
 	put_v1();
-	g_wire[49] = 1; /* padding after mode */
+	g_wire[offsetof(evo_store_put_request, mode) + 1] = 1; /* padding */
 	EXPECT(evo_store_put_request, n, IDL_E_PADDING);
 	put_v1();
 	g_wire[PUT_V1_INLINE + 3] = 'x'; /* the name's NUL */
@@ -144,12 +144,12 @@ static void test_inline_size(void **state)
 	EXPECT(evo_store_put_request, n, IDL_E_INLINE_SIZE);
 	HDR->inline_size = PUT_V2_INLINE - 4; /* not a multiple of 8 */
 	EXPECT(evo_store_put_request, n, IDL_E_INLINE_SIZE);
-	HDR->inline_size = 16; /* inside the header */
+	HDR->inline_size = 8; /* inside the header */
 	EXPECT(evo_store_put_request, n, IDL_E_INLINE_SIZE);
 	HDR->inline_size = (uint32_t)n + 8; /* beyond the frame */
 	EXPECT(evo_store_put_request, n, IDL_E_MESSAGE_SHORT);
 	n = put_v1();
-	HDR->inline_size = 48; /* version 1's message has no 48-byte form */
+	HDR->inline_size = 40; /* version 1's message has no 40-byte form */
 	EXPECT(evo_store_put_request, n, IDL_E_INLINE_SIZE);
 }
 
@@ -180,7 +180,7 @@ static void test_later_version(void **state)
 	assert_int_equal(m->priority, 9);
 	/* The known fields stay fully checked. */
 	n = put_later(8, 8);
-	g_wire[80] = 7; /* mode2: a strict enum */
+	g_wire[offsetof(evo_store_put_request, mode2)] = 7; /* a strict enum */
 	EXPECT(evo_store_put_request, n, IDL_E_ENUM);
 	n = put_later(8, 8);
 	((evo_store_put_request *)g_wire)->tag.offset = 4;
@@ -287,41 +287,44 @@ static void test_flexible_union_envelope(void **state)
 static void test_not_supported_reply(void **state)
 {
 	(void)state;
-	idl_frame_header request = {.size = 24,
+	enum {
+		H = IDL_FRAME_HEADER_BYTES
+	};
+	idl_frame_header request = {.size = H,
 	                            .ordinal = EVO_STORE_COUNT_ORDINAL,
 	                            .txid = 5,
 	                            .flags = IDL_FLAG_REQUEST,
-	                            .inline_size = 24};
+	                            .inline_size = H};
 	memset(g_wire, 0, sizeof(g_wire));
-	assert_int_equal(idl_not_supported_encode(&request, g_wire, sizeof(g_wire)), 24);
+	assert_int_equal(idl_not_supported_encode(&request, g_wire, sizeof(g_wire)), H);
 	assert_int_equal(HDR->txid, 5);
 	int flags_err = IDL_E_FLAGS; /* what the reply's decoder said */
-	assert_int_equal(idl_not_supported_or(g_wire, 24, EVO_STORE_COUNT_ORDINAL, 0, flags_err),
+	assert_int_equal(idl_not_supported_or(g_wire, H, EVO_STORE_COUNT_ORDINAL, 0, flags_err),
 	                 IDL_E_NOT_SUPPORTED);
 	/* Not the method asked. */
-	assert_int_equal(idl_not_supported_or(g_wire, 24, EVO_STORE_PUT_ORDINAL, 0, flags_err),
+	assert_int_equal(idl_not_supported_or(g_wire, H, EVO_STORE_PUT_ORDINAL, 0, flags_err),
 	                 IDL_E_ORDINAL);
 	/* With a body. */
-	HDR->size = 32;
-	assert_int_equal(idl_not_supported_or(g_wire, 32, EVO_STORE_COUNT_ORDINAL, 0, flags_err),
+	HDR->size = H + 8;
+	assert_int_equal(idl_not_supported_or(g_wire, H + 8, EVO_STORE_COUNT_ORDINAL, 0, flags_err),
 	                 IDL_E_TRAILING);
-	HDR->size = 24;
+	HDR->size = H;
 	/* With handles. */
 	HDR->handle_count = 1;
-	assert_int_equal(idl_not_supported_or(g_wire, 24, EVO_STORE_COUNT_ORDINAL, 1, flags_err),
+	assert_int_equal(idl_not_supported_or(g_wire, H, EVO_STORE_COUNT_ORDINAL, 1, flags_err),
 	                 IDL_E_HANDLE_COUNT);
 	HDR->handle_count = 0;
 	/* An inline size that is not the header's. */
-	HDR->inline_size = 16;
-	assert_int_equal(idl_not_supported_or(g_wire, 24, EVO_STORE_COUNT_ORDINAL, 0, flags_err),
+	HDR->inline_size = H - 8;
+	assert_int_equal(idl_not_supported_or(g_wire, H, EVO_STORE_COUNT_ORDINAL, 0, flags_err),
 	                 IDL_E_INLINE_SIZE);
-	HDR->inline_size = 32;
-	assert_int_equal(idl_not_supported_or(g_wire, 24, EVO_STORE_COUNT_ORDINAL, 0, flags_err),
+	HDR->inline_size = H + 8;
+	assert_int_equal(idl_not_supported_or(g_wire, H, EVO_STORE_COUNT_ORDINAL, 0, flags_err),
 	                 IDL_E_MESSAGE_SHORT);
-	HDR->inline_size = 24;
+	HDR->inline_size = H;
 	/* Without the flag, the decoder's own error stands. */
 	HDR->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	assert_int_equal(idl_not_supported_or(g_wire, 24, EVO_STORE_COUNT_ORDINAL, 0, flags_err),
+	assert_int_equal(idl_not_supported_or(g_wire, H, EVO_STORE_COUNT_ORDINAL, 0, flags_err),
 	                 flags_err);
 }
 

@@ -54,7 +54,7 @@ static int64_t reencode(const fuzz_message *m, const void *view, const uint8_t *
 {
 	idl_typed_handle handles[IDL_MAX_HANDLES];
 	uint32_t count = 0;
-	uint64_t txid = ((const idl_frame_header *)view)->txid;
+	uint32_t txid = ((const idl_frame_header *)view)->txid;
 	int64_t n = m->encode(view, txid, out, m->max_bytes, handles, &count);
 	if (n < 0) {
 		fprintf(stderr, "fuzz_decoders: encode error %lld\n", (long long)n);

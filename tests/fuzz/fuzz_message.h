@@ -17,7 +17,7 @@
 
 typedef int (*decode_fn)(const void *shared, size_t available, void *buf, size_t buf_max,
                          const idl_typed_handle *handles, uint32_t handle_count, const void **out);
-typedef int64_t (*encode_fn)(const void *msg, uint64_t txid, void *out, size_t out_max,
+typedef int64_t (*encode_fn)(const void *msg, uint32_t txid, void *out, size_t out_max,
                              idl_typed_handle *handles, uint32_t *handle_count);
 
 typedef struct fuzz_message {
@@ -41,7 +41,7 @@ typedef struct fuzz_message {
 		*out = view;                                                                       \
 		return err;                                                                        \
 	}                                                                                          \
-	static int64_t name##_fuzz_encode(const void *msg, uint64_t txid, void *out,               \
+	static int64_t name##_fuzz_encode(const void *msg, uint32_t txid, void *out,               \
 	                                  size_t out_max, idl_typed_handle *handles,               \
 	                                  uint32_t *handle_count)                                  \
 	{                                                                                          \

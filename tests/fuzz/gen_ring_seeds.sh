@@ -9,8 +9,9 @@ dir=$1
 mkdir -p "$dir"
 le32() { printf "\\$(printf %03o $(($1 & 255)))\\$(printf %03o $(($1 >> 8 & 255)))\\$(printf %03o $(($1 >> 16 & 255)))\\$(printf %03o $(($1 >> 24 & 255)))"; }
 zeros() { head -c "$1" /dev/zero; }
-# A 24-byte frame header: size, ordinal, txid, flags, handle_count, reserved.
-frame() { le32 "$1"; le32 7; le32 1; le32 0; le32 2; le32 0; zeros $(($1 - 24)); }
+# A 16-byte frame header: size, ordinal, txid, then flags 2 (a reply), no
+# handles and an inline size of 0 in one word.
+frame() { le32 "$1"; le32 7; le32 1; le32 2; zeros $(($1 - 16)); }
 { le32 0; le32 0; } > "$dir/empty"
 { le32 32; le32 0; frame 32; } > "$dir/one_frame"
 { le32 80; le32 0; frame 32; frame 48; } > "$dir/two_frames"

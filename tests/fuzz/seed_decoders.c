@@ -35,7 +35,7 @@ static int seed(size_t i, const void *msg, const char *tag)
 	uint8_t *buf = calloc(1, m->max_bytes);
 	if (frame == NULL || buf == NULL)
 		abort();
-	static const uint64_t txids[] = {1, 0};
+	static const uint32_t txids[] = {1, 0};
 	int ok = 0;
 	for (size_t t = 0; t < 2 && !ok; t++) {
 		idl_typed_handle handles[IDL_MAX_HANDLES];

@@ -39,7 +39,7 @@ static inline idl_chan_shared *fixture_shared(fixture *f)
 }
 
 /* Writes a test frame: header, then bytes filled from seq. */
-static inline void fill_frame(void *at, uint32_t size, uint64_t txid, uint16_t flags,
+static inline void fill_frame(void *at, uint32_t size, uint32_t txid, uint16_t flags,
                               uint16_t handle_count, uint32_t seq)
 {
 	idl_frame_header h = {.size = size,
@@ -64,7 +64,7 @@ static inline int check_frame(const void *at, uint32_t size, uint32_t seq)
 }
 
 /* Sends one frame through an end; returns the idl_error. */
-static inline int send_frame(idl_chan_end *e, uint32_t size, uint64_t txid, uint16_t flags,
+static inline int send_frame(idl_chan_end *e, uint32_t size, uint32_t txid, uint16_t flags,
                              uint32_t seq)
 {
 	void *at;

@@ -44,7 +44,7 @@ static void server_sends_media_changed(idl_chan_end *server)
 	assert_int_equal(blk_device_send_media_changed(&server->ep, &ev), IDL_OK);
 }
 
-static void server_replies_to_flush(idl_chan_end *server, uint64_t txid)
+static void server_replies_to_flush(idl_chan_end *server, uint32_t txid)
 {
 	void *at;
 	assert_int_equal(
@@ -77,7 +77,7 @@ static void test_event_larger_than_reply_buffer(void **state)
 	blk_device_flush_reply_buffer rb;
 	const blk_device_flush_reply *reply;
 	sys_errno error;
-	assert_int_equal(sizeof(rb.bytes), 32);
+	assert_int_equal(sizeof(rb.bytes), 24);
 	assert_int_equal(blk_device_flush(&f.client.ep, &req, &rb, &reply, &error), IDL_OK);
 	assert_int_equal(reply->header.txid, f.client.ep.next_txid);
 	assert_int_equal(media_changes, 1);
@@ -225,6 +225,33 @@ static void test_thousand_calls_in_flight(void **state)
 }
 
 /*
+ * txids are 32 bits and wrap. A call still in flight when the counter comes
+ * round keeps its txid; the next call skips it (and 0), and both replies
+ * reach their own calls.
+ */
+static void test_txid_wraps_around_a_call_in_flight(void **state)
+{
+	(void)state;
+	static served s;
+	served_start(&s);
+	idl_endpoint *ep = &s.client.ep;
+	blk_device_read_pending old, wrapped, next;
+	ep->next_txid = UINT32_MAX - 1;
+	assert_int_equal(start_read(ep, 1, &old), IDL_OK);
+	assert_int_equal(old.call.txid, UINT32_MAX);
+	ep->next_txid = UINT32_MAX - 1; /* 2^32 calls later */
+	assert_int_equal(start_read(ep, 2, &wrapped), IDL_OK);
+	assert_int_equal(wrapped.call.txid, 1); /* not UINT32_MAX, in flight; not 0 */
+	assert_int_equal(start_read(ep, 3, &next), IDL_OK);
+	assert_int_equal(next.call.txid, 2);
+	finish_read(ep, 3, &next);
+	finish_read(ep, 2, &wrapped);
+	finish_read(ep, 1, &old);
+	assert_int_equal(s.client.dropped, 0);
+	served_stop(&s);
+}
+
+/*
  * Ten calls in flight, one of which the server never answers: waiting for
  * it times out, the others are answered all the same, and a synchronous
  * call after it works.
@@ -268,6 +295,7 @@ int main(void)
 	    cmocka_unit_test(test_event_larger_than_reply_buffer),
 	    cmocka_unit_test(test_thousand_calls_in_flight),
 	    cmocka_unit_test(test_one_call_times_out_among_many),
+	    cmocka_unit_test(test_txid_wraps_around_a_call_in_flight),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -321,7 +321,7 @@ static void test_async_in_flight(void **state)
 	static _Alignas(8) uint8_t frames[8][256];
 	idl_chan_end_set_stash(&c.end, entries, frames, 8, 256);
 	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
-	uint64_t txids[8];
+	uint32_t txids[8];
 	for (int i = 0; i < 8; i++) {
 		txids[i] = idl_endpoint_txid(ep);
 		void *at;

@@ -343,7 +343,7 @@ static const scribble scribbles[] = {
     {"head beyond capacity", 0, 32, 0, FIX_RING + 8},
     {"head not a multiple of 8", 0, 32, 0, 36},
     {"head behind tail", 0, 32, 0, 0xfffffff8u},
-    {"length below a header", 0, 16, 0, 64},
+    {"length below a header", 0, 8, 0, 64},
     {"length not a multiple of 8", 0, 36, 0, 64},
     {"length above max frame", 0, FIX_MAX_FRAME + 8, 0, FIX_RING},
     {"length above published", 0, 64, 0, 32},

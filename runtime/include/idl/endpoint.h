@@ -61,7 +61,7 @@ typedef void (*idl_event_fn)(void *ctx, void *frame, size_t size, const idl_type
 
 /* One kept frame; its bytes live in the caller's stash memory. */
 typedef struct idl_stash_entry {
-	uint64_t txid;
+	uint32_t txid;
 	size_t size;
 	uint32_t order; /* arrival order, for receive(txid 0) */
 	uint32_t handle_count;

@@ -229,6 +229,6 @@ void idl_server_peer_gone(idl_server *s, uint32_t slot);
  * around its own sends on that channel. idl_session_defer is the
  * runtime's end of <method>_defer (the endpoint's defer op).
  */
-int idl_session_defer(idl_session *session, uint64_t txid, idl_reply_token *token);
+int idl_session_defer(idl_session *session, uint32_t txid, idl_reply_token *token);
 
 #endif /* IDL_SERVER_H */

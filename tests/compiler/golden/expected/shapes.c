@@ -343,7 +343,7 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 
 /* shapes.idl:65: Gadget.put request */
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -361,8 +361,8 @@ int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_reque
 	p->header.ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -518,7 +518,7 @@ other:
 }
 
 /* shapes.idl:65: Gadget.put reply */
-int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint64_t txid,
+int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -533,8 +533,8 @@ int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *
 	p->header.ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -663,7 +663,7 @@ other:
 	return check_test_shapes_gadget_put_reply_other(buf, size, NULL, 0, out);
 }
 
-int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense error, void *out,
+int64_t test_shapes_gadget_put_error_encode(uint32_t txid, test_shapes_dense error, void *out,
                                             size_t out_max)
 {
 	idl_frame_header *h = out;
@@ -695,7 +695,7 @@ int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_s
 
 /* shapes.idl:67: Gadget.get request */
 int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	test_shapes_gadget_get_request *p = out;
@@ -708,8 +708,8 @@ int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_reque
 	p->header.ordinal = TEST_SHAPES_GADGET_GET_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -843,7 +843,7 @@ other:
 }
 
 /* shapes.idl:67: Gadget.get reply */
-int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint64_t txid,
+int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
 {
@@ -862,8 +862,8 @@ int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *
 	p->header.ordinal = TEST_SHAPES_GADGET_GET_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1014,7 +1014,7 @@ other:
 
 /* shapes.idl:68: Gadget.poke request */
 int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_request *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -1036,8 +1036,8 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
 	p->header.ordinal = TEST_SHAPES_GADGET_POKE_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1200,7 +1200,7 @@ other:
 
 /* shapes.idl:70: Gadget.pair request */
 int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_request *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -1224,8 +1224,8 @@ int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_req
 	p->header.ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1383,7 +1383,7 @@ other:
 
 /* shapes.idl:70: Gadget.pair reply */
 int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -1402,8 +1402,8 @@ int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply
 	p->header.ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1550,7 +1550,7 @@ other:
 
 /* shapes.idl:71: Gadget.moved event */
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -1569,8 +1569,8 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
 	p->header.ordinal = TEST_SHAPES_GADGET_MOVED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1722,7 +1722,7 @@ other:
 
 /* shapes.idl:77: Watcher.changed event */
 int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
-                                                 uint64_t txid, void *out, size_t out_max,
+                                                 uint32_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
@@ -1740,8 +1740,8 @@ int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_chang
 	p->header.ordinal = TEST_SHAPES_WATCHER_CHANGED_ORDINAL;
 	p->header.txid = txid;
 	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint16_t)enc.handle_count;
-	p->header.inline_size = (uint32_t)sizeof(*p);
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1892,7 +1892,7 @@ other:
 
 static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
                                                const test_shapes_gadget_put_request *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[4];
 	uint32_t handle_count = 0;
@@ -1906,7 +1906,7 @@ static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
 }
 
 static int send_test_shapes_gadget_put_reply(idl_endpoint *ep,
-                                             const test_shapes_gadget_put_reply *msg, uint64_t txid)
+                                             const test_shapes_gadget_put_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1921,7 +1921,7 @@ static int send_test_shapes_gadget_put_reply(idl_endpoint *ep,
 
 static int send_test_shapes_gadget_get_request(idl_endpoint *ep,
                                                const test_shapes_gadget_get_request *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1935,7 +1935,7 @@ static int send_test_shapes_gadget_get_request(idl_endpoint *ep,
 }
 
 static int send_test_shapes_gadget_get_reply(idl_endpoint *ep,
-                                             const test_shapes_gadget_get_reply *msg, uint64_t txid)
+                                             const test_shapes_gadget_get_reply *msg, uint32_t txid)
 {
 	idl_typed_handle handles[4];
 	uint32_t handle_count = 0;
@@ -1950,7 +1950,7 @@ static int send_test_shapes_gadget_get_reply(idl_endpoint *ep,
 
 static int send_test_shapes_gadget_poke_request(idl_endpoint *ep,
                                                 const test_shapes_gadget_poke_request *msg,
-                                                uint64_t txid)
+                                                uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1965,7 +1965,7 @@ static int send_test_shapes_gadget_poke_request(idl_endpoint *ep,
 
 static int send_test_shapes_gadget_pair_request(idl_endpoint *ep,
                                                 const test_shapes_gadget_pair_request *msg,
-                                                uint64_t txid)
+                                                uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1980,7 +1980,7 @@ static int send_test_shapes_gadget_pair_request(idl_endpoint *ep,
 
 static int send_test_shapes_gadget_pair_reply(idl_endpoint *ep,
                                               const test_shapes_gadget_pair_reply *msg,
-                                              uint64_t txid)
+                                              uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -1995,7 +1995,7 @@ static int send_test_shapes_gadget_pair_reply(idl_endpoint *ep,
 
 static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
                                                const test_shapes_gadget_moved_event *msg,
-                                               uint64_t txid)
+                                               uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;
@@ -2397,7 +2397,7 @@ const idl_interface test_shapes_gadget_interface = {
     .name = "test.shapes.Gadget",
     .protocol = TEST_SHAPES_GADGET_PROTOCOL,
     .max_frame_bytes = TEST_SHAPES_GADGET_MAX_FRAME_BYTES,
-    .max_request_bytes = 624u,
+    .max_request_bytes = 616u,
     .version = TEST_SHAPES_GADGET_VERSION,
     .oldest = TEST_SHAPES_GADGET_OLDEST_VERSION,
     .dispatch = dispatch_test_shapes_gadget,
@@ -2426,7 +2426,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
 
 static int send_test_shapes_watcher_changed_event(idl_endpoint *ep,
                                                   const test_shapes_watcher_changed_event *msg,
-                                                  uint64_t txid)
+                                                  uint32_t txid)
 {
 	idl_typed_handle handles[1];
 	uint32_t handle_count = 0;

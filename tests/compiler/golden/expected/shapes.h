@@ -210,25 +210,25 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_everything, shape) == 152, "wire layout")
 #define TEST_SHAPES_GADGET_VERSION                  1u
 #define TEST_SHAPES_GADGET_OLDEST_VERSION           1u
 #define TEST_SHAPES_GADGET_PUT_ORDINAL              0x30320168u
-#define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES    624u
+#define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES    616u
 #define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES  4u
-#define TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES      32u
+#define TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES      24u
 #define TEST_SHAPES_GADGET_PUT_REPLY_MAX_HANDLES    0u
 #define TEST_SHAPES_GADGET_GET_ORDINAL              0x00000007u
-#define TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES    24u
+#define TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES    16u
 #define TEST_SHAPES_GADGET_GET_REQUEST_MAX_HANDLES  0u
-#define TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES      624u
+#define TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES      616u
 #define TEST_SHAPES_GADGET_GET_REPLY_MAX_HANDLES    4u
 #define TEST_SHAPES_GADGET_POKE_ORDINAL             0x6d166552u
-#define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES   96u
+#define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES   88u
 #define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_HANDLES 1u
 #define TEST_SHAPES_GADGET_PAIR_ORDINAL             0x13a5118bu
-#define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES   32u
+#define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES   24u
 #define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_HANDLES 1u
-#define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES     32u
+#define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES     24u
 #define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_HANDLES   1u
 #define TEST_SHAPES_GADGET_MOVED_ORDINAL            0x20164272u
-#define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES    40u
+#define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES    32u
 #define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_HANDLES  1u
 
 /*
@@ -239,11 +239,11 @@ struct test_shapes_gadget_put_request {
 	idl_frame_header header;
 	test_shapes_everything all;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_request) == 200, "wire layout");
-IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_request, all) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_request) == 192, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_request, all) == 16, "wire layout");
 
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int test_shapes_gadget_put_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -258,10 +258,10 @@ struct test_shapes_gadget_put_reply {
 	uint32_t count;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_reply, count) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_reply, count) == 16, "wire layout");
 
-int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint64_t txid,
+int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -274,7 +274,7 @@ int test_shapes_gadget_put_reply_decode(const void *shared, size_t available, vo
 /* Room for any reply to Gadget.put, error replies included. */
 typedef union test_shapes_gadget_put_reply_buffer {
 	test_shapes_gadget_put_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } test_shapes_gadget_put_reply_buffer;
 
 /* A call to Gadget.put in flight: _start fills it in, _finish ends it. */
@@ -284,7 +284,7 @@ typedef struct test_shapes_gadget_put_pending {
 	idl_typed_handle handles[1u];
 } test_shapes_gadget_put_pending;
 
-int64_t test_shapes_gadget_put_error_encode(uint64_t txid, test_shapes_dense error, void *out,
+int64_t test_shapes_gadget_put_error_encode(uint32_t txid, test_shapes_dense error, void *out,
                                             size_t out_max);
 int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_shapes_dense *error);
 
@@ -292,10 +292,10 @@ int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_s
 struct test_shapes_gadget_get_request {
 	idl_frame_header header;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_request) == 16, "wire layout");
 
 int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_request *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int test_shapes_gadget_get_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -309,10 +309,10 @@ struct test_shapes_gadget_get_reply {
 	idl_frame_header header;
 	test_shapes_everything all;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_reply) == 200, "wire layout");
-IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_get_reply, all) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_reply) == 192, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_get_reply, all) == 16, "wire layout");
 
-int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint64_t txid,
+int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
 int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
@@ -325,7 +325,7 @@ int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, vo
 /* Room for any reply to Gadget.get, error replies included. */
 typedef union test_shapes_gadget_get_reply_buffer {
 	test_shapes_gadget_get_reply reply;
-	uint8_t bytes[624u];
+	uint8_t bytes[616u];
 } test_shapes_gadget_get_reply_buffer;
 
 /* A call to Gadget.get in flight: _start fills it in, _finish ends it. */
@@ -342,12 +342,12 @@ struct test_shapes_gadget_poke_request {
 	idl_handle irq;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_poke_request) == 56, "wire layout");
-IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_poke_request, shape) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_poke_request, irq) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_poke_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_poke_request, shape) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_poke_request, irq) == 40, "wire layout");
 
 int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_request *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count);
 int test_shapes_gadget_poke_request_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
@@ -369,11 +369,11 @@ struct test_shapes_gadget_pair_request {
 		test_shapes_watcher_channel value;
 	} watcher;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_pair_request) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_pair_request, watcher) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_pair_request) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_pair_request, watcher) == 16, "wire layout");
 
 int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_request *msg,
-                                               uint64_t txid, void *out, size_t out_max,
+                                               uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count);
 int test_shapes_gadget_pair_request_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
@@ -389,11 +389,11 @@ struct test_shapes_gadget_pair_reply {
 	test_shapes_gadget_channel gadget;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_pair_reply) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_pair_reply, gadget) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_pair_reply) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_pair_reply, gadget) == 16, "wire layout");
 
 int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply *msg,
-                                             uint64_t txid, void *out, size_t out_max,
+                                             uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
 int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
@@ -405,7 +405,7 @@ int test_shapes_gadget_pair_reply_decode(const void *shared, size_t available, v
 /* Room for any reply to Gadget.pair, error replies included. */
 typedef union test_shapes_gadget_pair_reply_buffer {
 	test_shapes_gadget_pair_reply reply;
-	uint8_t bytes[32u];
+	uint8_t bytes[24u];
 } test_shapes_gadget_pair_reply_buffer;
 
 /* A call to Gadget.pair in flight: _start fills it in, _finish ends it. */
@@ -422,12 +422,12 @@ struct test_shapes_gadget_moved_event {
 	idl_handle device;
 	uint8_t _pad0[4];
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_moved_event) == 40, "wire layout");
-IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_moved_event, to) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_moved_event, device) == 32, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_moved_event) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_moved_event, to) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_moved_event, device) == 24, "wire layout");
 
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
-                                              uint64_t txid, void *out, size_t out_max,
+                                              uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
 int test_shapes_gadget_moved_event_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
@@ -541,7 +541,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
 #define TEST_SHAPES_WATCHER_VERSION                   1u
 #define TEST_SHAPES_WATCHER_OLDEST_VERSION            1u
 #define TEST_SHAPES_WATCHER_CHANGED_ORDINAL           0x7733f2ebu
-#define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES   88u
+#define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES   80u
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_HANDLES 0u
 
 /* Watcher.changed event (shapes.idl:77) */
@@ -549,11 +549,11 @@ struct test_shapes_watcher_changed_event {
 	idl_frame_header header;
 	test_shapes_shape shape;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_watcher_changed_event) == 48, "wire layout");
-IDL_STATIC_ASSERT(offsetof(test_shapes_watcher_changed_event, shape) == 24, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_watcher_changed_event) == 40, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_watcher_changed_event, shape) == 16, "wire layout");
 
 int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
-                                                 uint64_t txid, void *out, size_t out_max,
+                                                 uint32_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count);
 int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
                                                const idl_typed_handle *handles,
