@@ -236,7 +236,7 @@ static void json_decl(compilation *c, emitter *e, const decl *d)
 
 void gen_json(compilation *c, emitter *e)
 {
-	emit(e, "{\"idlc_ir_version\": 2, \"files\": [");
+	emit(e, "{\"idlc_ir_version\": %d, \"files\": [", IR_VERSION);
 	for (file *f = c->files; f != NULL; f = f->next) {
 		emit(e, "%s\n  {\"path\": ", f == c->files ? "" : ",");
 		str(e, f->path);

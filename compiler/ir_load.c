@@ -351,9 +351,10 @@ bool ir_load(compilation *c, const char *path)
 	if (top == NULL)
 		return false;
 	json *version = json_member(top, "idlc_ir_version");
-	if (version == NULL || version->kind != JSON_NUMBER || version->number != 2) {
+	if (version == NULL || version->kind != JSON_NUMBER || version->number != IR_VERSION) {
 		diag_error(r.d, "bad-ir", version != NULL ? version->loc : top->loc,
-		           "not idlc's IR version 2; write it again with idlc --emit=json");
+		           "not idlc's IR version %d; write it again with idlc --emit=json",
+		           IR_VERSION);
 		return false;
 	}
 	json *files = need(&r, top, "files", JSON_ARRAY);
