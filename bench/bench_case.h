@@ -91,10 +91,10 @@ const uint8_t *bench_idlc_frame(const char *message, size_t *len);
  * used by the memcpy cases when the generated code is not built in, and
  * cross-checked against the encoder when it is.
  */
-#define BENCH_IDLC_READ_REQUEST_BYTES  48u
-#define BENCH_IDLC_READ_REPLY_BYTES    4136u
-#define BENCH_IDLC_OPEN_REQUEST_BYTES  88u
-#define BENCH_IDLC_READDIR_REPLY_BYTES 3128u
-#define BENCH_IDLC_NET_SEND_BYTES      1568u
+#define BENCH_IDLC_READ_REQUEST_BYTES  40u
+#define BENCH_IDLC_READ_REPLY_BYTES    4128u
+#define BENCH_IDLC_OPEN_REQUEST_BYTES  80u
+#define BENCH_IDLC_READDIR_REPLY_BYTES 3120u
+#define BENCH_IDLC_NET_SEND_BYTES      1560u
 
 #endif /* BENCH_CASE_H */

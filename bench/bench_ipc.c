@@ -15,7 +15,7 @@
  *      wake-ups of a sleeping process a round trip). And the same calls
  *      pipelined, 16 in flight on the one channel (<method>_start /
  *      _finish), in ns per call;
- *  (b) one-way streaming of 64-byte frames (console.print of 24 bytes,
+ *  (b) one-way streaming of 64-byte frames (console.print of 32 bytes,
  *      encoded by the stub, copied and validated by the server) against
  *      64-byte writes into a pipe (read one message per read, and read in
  *      bulk), and MSG_RING messages sent 32 to an io_uring_enter;
@@ -491,10 +491,10 @@ static double channel_stream(uint32_t messages)
 	idl_linux_conn c;
 	connect_server(&c, client_spin);
 	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
-	console_console_print_request p = {.data = {.size = 24, .data = text}};
+	console_console_print_request p = {.data = {.size = 32, .data = text}};
 	uint8_t frame[128];
 	if (console_console_print_request_encode(&p, 0, frame, sizeof(frame), NULL, NULL) != 64) {
-		fprintf(stderr, "bench_ipc: a print of 24 bytes is not a 64-byte frame\n");
+		fprintf(stderr, "bench_ipc: a print of 32 bytes is not a 64-byte frame\n");
 		exit(1);
 	}
 	call_get_mode(ep);
