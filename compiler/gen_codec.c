@@ -811,7 +811,7 @@ static void gen_check_other(codec_gen *g, decl *msg, const message_names *mn)
 	}
 	line(g, 1, "err = %s(&dec, p, sent);", mn->names->fields);
 	fail_if(g, 1, "err != IDL_OK", "err");
-	line(g, 1, "err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));");
+	line(g, 1, "err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));");
 	fail_if(g, 1, "err != IDL_OK", "err");
 	line(g, 1, "*(const %s **)out = p;", mn->n);
 	line(g, 1, "return IDL_OK;");

@@ -97,7 +97,10 @@ static void gen_call_parts(rpc_gen *g, method *m)
 	const char *vargs[] = {"buf->bytes", "call->size", "call->handles", "call->handle_count",
 	                       "reply"};
 	emit_wrapped(e, 1, arena_printf(a, "err = %s(", m->reply->cnames.check), vargs, 5, ");\n");
-	emit(e, "\tif (err == IDL_OK)\n\t\treturn IDL_OK;\n");
+	emit(e, "\tif (err == IDL_OK) {\n");
+	const char *rargs[] = {"ep", "call->handles", "call->handle_count", "&(*reply)->header"};
+	emit_wrapped(e, 2, "idl_release_unknown_handles(", rargs, 4, ");\n");
+	emit(e, "\t\treturn IDL_OK;\n\t}\n");
 	emit(e, "\tidl_release_handles(ep, call->handles, call->handle_count);\n");
 	/* A reply that is not the method's may be a server's "not supported". */
 	const char *ns[] = {"buf->bytes", "call->size", cn->ordinal, "call->handle_count", "err"};

@@ -85,7 +85,7 @@ static int check_block_device_geometry_request_other(void *frame, size_t size,
 	err = fields_block_device_geometry_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const block_device_geometry_request **)out = p;
@@ -243,7 +243,7 @@ static int check_block_device_geometry_reply_other(void *frame, size_t size,
 	err = fields_block_device_geometry_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const block_device_geometry_reply **)out = p;
@@ -432,7 +432,7 @@ static int check_block_device_attach_request_other(void *frame, size_t size,
 	err = fields_block_device_attach_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const block_device_attach_request **)out = p;
@@ -588,7 +588,7 @@ static int check_block_device_attach_reply_other(void *frame, size_t size,
 	err = fields_block_device_attach_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const block_device_attach_reply **)out = p;
@@ -761,7 +761,7 @@ static int check_block_device_read_request_other(void *frame, size_t size,
 	err = fields_block_device_read_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const block_device_read_request **)out = p;
@@ -906,7 +906,7 @@ static int check_block_device_read_reply_other(void *frame, size_t size,
 	err = fields_block_device_read_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const block_device_read_reply **)out = p;
@@ -1078,7 +1078,7 @@ static int check_block_device_write_request_other(void *frame, size_t size,
 	err = fields_block_device_write_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const block_device_write_request **)out = p;
@@ -1224,7 +1224,7 @@ static int check_block_device_write_reply_other(void *frame, size_t size,
 	err = fields_block_device_write_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const block_device_write_reply **)out = p;
@@ -1394,7 +1394,7 @@ static int check_block_device_flush_request_other(void *frame, size_t size,
 	err = fields_block_device_flush_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const block_device_flush_request **)out = p;
@@ -1540,7 +1540,7 @@ static int check_block_device_flush_reply_other(void *frame, size_t size,
 	err = fields_block_device_flush_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const block_device_flush_reply **)out = p;
@@ -1828,8 +1828,11 @@ static inline int finish_block_device_geometry(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_block_device_geometry_reply(buf->bytes, call->size, call->handles,
 	                                        call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_GEOMETRY_ORDINAL,
 	                            call->handle_count, err);
@@ -1893,8 +1896,11 @@ static inline int finish_block_device_attach(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_block_device_attach_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_ATTACH_ORDINAL,
 	                            call->handle_count, err);
@@ -1957,8 +1963,11 @@ static inline int finish_block_device_read(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_block_device_read_reply(buf->bytes, call->size, call->handles,
 	                                    call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_READ_ORDINAL,
 	                            call->handle_count, err);
@@ -2022,8 +2031,11 @@ static inline int finish_block_device_write(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_block_device_write_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_WRITE_ORDINAL,
 	                            call->handle_count, err);
@@ -2087,8 +2099,11 @@ static inline int finish_block_device_flush(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_block_device_flush_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, BLOCK_DEVICE_FLUSH_ORDINAL,
 	                            call->handle_count, err);

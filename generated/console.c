@@ -92,7 +92,7 @@ static int check_console_console_write_request_other(void *frame, size_t size,
 	err = fields_console_console_write_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_write_request **)out = p;
@@ -254,7 +254,7 @@ static int check_console_console_write_reply_other(void *frame, size_t size,
 	err = fields_console_console_write_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_write_reply **)out = p;
@@ -447,7 +447,7 @@ static int check_console_console_print_request_other(void *frame, size_t size,
 	err = fields_console_console_print_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_print_request **)out = p;
@@ -609,7 +609,7 @@ static int check_console_console_read_request_other(void *frame, size_t size,
 	err = fields_console_console_read_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_read_request **)out = p;
@@ -777,7 +777,7 @@ static int check_console_console_read_reply_other(void *frame, size_t size,
 	err = fields_console_console_read_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_read_reply **)out = p;
@@ -960,7 +960,7 @@ static int check_console_console_get_mode_request_other(void *frame, size_t size
 	err = fields_console_console_get_mode_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_get_mode_request **)out = p;
@@ -1117,7 +1117,7 @@ static int check_console_console_get_mode_reply_other(void *frame, size_t size,
 	err = fields_console_console_get_mode_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_get_mode_reply **)out = p;
@@ -1300,7 +1300,7 @@ static int check_console_console_set_mode_request_other(void *frame, size_t size
 	err = fields_console_console_set_mode_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_set_mode_request **)out = p;
@@ -1449,7 +1449,7 @@ static int check_console_console_set_mode_reply_other(void *frame, size_t size,
 	err = fields_console_console_set_mode_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_set_mode_reply **)out = p;
@@ -1624,7 +1624,7 @@ static int check_console_console_get_size_request_other(void *frame, size_t size
 	err = fields_console_console_get_size_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_get_size_request **)out = p;
@@ -1790,7 +1790,7 @@ static int check_console_console_get_size_reply_other(void *frame, size_t size,
 	err = fields_console_console_get_size_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_get_size_reply **)out = p;
@@ -1968,7 +1968,7 @@ static int check_console_console_input_available_event_other(void *frame, size_t
 	err = fields_console_console_input_available_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_input_available_event **)out = p;
@@ -2121,7 +2121,7 @@ static int check_console_console_resized_event_other(void *frame, size_t size,
 	err = fields_console_console_resized_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const console_console_resized_event **)out = p;
@@ -2438,8 +2438,11 @@ static inline int finish_console_console_write(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_console_console_write_reply(buf->bytes, call->size, call->handles,
 	                                        call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_WRITE_ORDINAL,
 	                            call->handle_count, err);
@@ -2510,8 +2513,11 @@ static inline int finish_console_console_read(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_console_console_read_reply(buf->bytes, call->size, call->handles,
 	                                       call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_READ_ORDINAL,
 	                            call->handle_count, err);
@@ -2576,8 +2582,11 @@ static inline int finish_console_console_get_mode(idl_endpoint *ep, idl_call *ca
 	}
 	err = check_console_console_get_mode_reply(buf->bytes, call->size, call->handles,
 	                                           call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_GET_MODE_ORDINAL,
 	                            call->handle_count, err);
@@ -2642,8 +2651,11 @@ static inline int finish_console_console_set_mode(idl_endpoint *ep, idl_call *ca
 	}
 	err = check_console_console_set_mode_reply(buf->bytes, call->size, call->handles,
 	                                           call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_SET_MODE_ORDINAL,
 	                            call->handle_count, err);
@@ -2708,8 +2720,11 @@ static inline int finish_console_console_get_size(idl_endpoint *ep, idl_call *ca
 	}
 	err = check_console_console_get_size_reply(buf->bytes, call->size, call->handles,
 	                                           call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, CONSOLE_CONSOLE_GET_SIZE_ORDINAL,
 	                            call->handle_count, err);

@@ -192,7 +192,7 @@ static int check_fs_file_open_request_other(void *frame, size_t size,
 	err = fields_fs_file_open_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_open_request **)out = p;
@@ -344,7 +344,7 @@ static int check_fs_file_open_reply_other(void *frame, size_t size, const idl_ty
 	err = fields_fs_file_open_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_open_reply **)out = p;
@@ -511,7 +511,7 @@ static int check_fs_file_close_request_other(void *frame, size_t size,
 	err = fields_fs_file_close_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_close_request **)out = p;
@@ -653,7 +653,7 @@ static int check_fs_file_close_reply_other(void *frame, size_t size,
 	err = fields_fs_file_close_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_close_reply **)out = p;
@@ -823,7 +823,7 @@ static int check_fs_file_read_request_other(void *frame, size_t size,
 	err = fields_fs_file_read_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_read_request **)out = p;
@@ -982,7 +982,7 @@ static int check_fs_file_read_reply_other(void *frame, size_t size, const idl_ty
 	err = fields_fs_file_read_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_read_reply **)out = p;
@@ -1180,7 +1180,7 @@ static int check_fs_file_write_request_other(void *frame, size_t size,
 	err = fields_fs_file_write_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_write_request **)out = p;
@@ -1336,7 +1336,7 @@ static int check_fs_file_write_reply_other(void *frame, size_t size,
 	err = fields_fs_file_write_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_write_reply **)out = p;
@@ -1514,7 +1514,7 @@ static int check_fs_file_read_shared_request_other(void *frame, size_t size,
 	err = fields_fs_file_read_shared_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_read_shared_request **)out = p;
@@ -1673,7 +1673,7 @@ static int check_fs_file_read_shared_reply_other(void *frame, size_t size,
 	err = fields_fs_file_read_shared_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_read_shared_reply **)out = p;
@@ -1856,7 +1856,7 @@ static int check_fs_file_write_shared_request_other(void *frame, size_t size,
 	err = fields_fs_file_write_shared_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_write_shared_request **)out = p;
@@ -2016,7 +2016,7 @@ static int check_fs_file_write_shared_reply_other(void *frame, size_t size,
 	err = fields_fs_file_write_shared_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_write_shared_reply **)out = p;
@@ -2189,7 +2189,7 @@ static int check_fs_file_stat_request_other(void *frame, size_t size,
 	err = fields_fs_file_stat_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_stat_request **)out = p;
@@ -2337,7 +2337,7 @@ static int check_fs_file_stat_reply_other(void *frame, size_t size, const idl_ty
 	err = fields_fs_file_stat_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_stat_reply **)out = p;
@@ -2539,7 +2539,7 @@ static int check_fs_file_set_times_request_other(void *frame, size_t size,
 	err = fields_fs_file_set_times_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_set_times_request **)out = p;
@@ -2684,7 +2684,7 @@ static int check_fs_file_set_times_reply_other(void *frame, size_t size,
 	err = fields_fs_file_set_times_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_set_times_reply **)out = p;
@@ -2856,7 +2856,7 @@ static int check_fs_file_truncate_request_other(void *frame, size_t size,
 	err = fields_fs_file_truncate_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_truncate_request **)out = p;
@@ -3001,7 +3001,7 @@ static int check_fs_file_truncate_reply_other(void *frame, size_t size,
 	err = fields_fs_file_truncate_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_truncate_reply **)out = p;
@@ -3172,7 +3172,7 @@ static int check_fs_file_sync_request_other(void *frame, size_t size,
 	err = fields_fs_file_sync_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_sync_request **)out = p;
@@ -3310,7 +3310,7 @@ static int check_fs_file_sync_reply_other(void *frame, size_t size, const idl_ty
 	err = fields_fs_file_sync_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_sync_reply **)out = p;
@@ -3478,7 +3478,7 @@ static int check_fs_file_readdir_request_other(void *frame, size_t size,
 	err = fields_fs_file_readdir_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_readdir_request **)out = p;
@@ -3661,7 +3661,7 @@ static int check_fs_file_readdir_reply_other(void *frame, size_t size,
 	err = fields_fs_file_readdir_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_readdir_reply **)out = p;
@@ -3852,7 +3852,7 @@ static int check_fs_file_mkdir_request_other(void *frame, size_t size,
 	err = fields_fs_file_mkdir_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_mkdir_request **)out = p;
@@ -4005,7 +4005,7 @@ static int check_fs_file_mkdir_reply_other(void *frame, size_t size,
 	err = fields_fs_file_mkdir_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_mkdir_reply **)out = p;
@@ -4180,7 +4180,7 @@ static int check_fs_file_unlink_request_other(void *frame, size_t size,
 	err = fields_fs_file_unlink_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_unlink_request **)out = p;
@@ -4334,7 +4334,7 @@ static int check_fs_file_unlink_reply_other(void *frame, size_t size,
 	err = fields_fs_file_unlink_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_unlink_reply **)out = p;
@@ -4517,7 +4517,7 @@ static int check_fs_file_rename_request_other(void *frame, size_t size,
 	err = fields_fs_file_rename_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_rename_request **)out = p;
@@ -4671,7 +4671,7 @@ static int check_fs_file_rename_reply_other(void *frame, size_t size,
 	err = fields_fs_file_rename_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_rename_reply **)out = p;
@@ -4848,7 +4848,7 @@ static int check_fs_file_advise_request_other(void *frame, size_t size,
 	err = fields_fs_file_advise_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_advise_request **)out = p;
@@ -4996,7 +4996,7 @@ static int check_fs_file_watch_request_other(void *frame, size_t size,
 	err = fields_fs_file_watch_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_watch_request **)out = p;
@@ -5138,7 +5138,7 @@ static int check_fs_file_watch_reply_other(void *frame, size_t size,
 	err = fields_fs_file_watch_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_watch_reply **)out = p;
@@ -5307,7 +5307,7 @@ static int check_fs_file_changed_event_other(void *frame, size_t size,
 	err = fields_fs_file_changed_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const fs_file_changed_event **)out = p;
@@ -5865,8 +5865,11 @@ static inline int finish_fs_file_open(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_open_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                               reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_OPEN_ORDINAL,
 	                            call->handle_count, err);
@@ -5927,8 +5930,11 @@ static inline int finish_fs_file_close(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_close_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_CLOSE_ORDINAL,
 	                            call->handle_count, err);
@@ -5991,8 +5997,11 @@ static inline int finish_fs_file_read(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_read_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                               reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READ_ORDINAL,
 	                            call->handle_count, err);
@@ -6053,8 +6062,11 @@ static inline int finish_fs_file_write(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_write_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WRITE_ORDINAL,
 	                            call->handle_count, err);
@@ -6118,8 +6130,11 @@ static inline int finish_fs_file_read_shared(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_read_shared_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READ_SHARED_ORDINAL,
 	                            call->handle_count, err);
@@ -6184,8 +6199,11 @@ static inline int finish_fs_file_write_shared(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_write_shared_reply(buf->bytes, call->size, call->handles,
 	                                       call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WRITE_SHARED_ORDINAL,
 	                            call->handle_count, err);
@@ -6248,8 +6266,11 @@ static inline int finish_fs_file_stat(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_stat_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                               reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_STAT_ORDINAL,
 	                            call->handle_count, err);
@@ -6310,8 +6331,11 @@ static inline int finish_fs_file_set_times(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_set_times_reply(buf->bytes, call->size, call->handles,
 	                                    call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_SET_TIMES_ORDINAL,
 	                            call->handle_count, err);
@@ -6374,8 +6398,11 @@ static inline int finish_fs_file_truncate(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_truncate_reply(buf->bytes, call->size, call->handles,
 	                                   call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_TRUNCATE_ORDINAL,
 	                            call->handle_count, err);
@@ -6438,8 +6465,11 @@ static inline int finish_fs_file_sync(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_sync_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                               reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_SYNC_ORDINAL,
 	                            call->handle_count, err);
@@ -6500,8 +6530,11 @@ static inline int finish_fs_file_readdir(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_readdir_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                  reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_READDIR_ORDINAL,
 	                            call->handle_count, err);
@@ -6564,8 +6597,11 @@ static inline int finish_fs_file_mkdir(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_mkdir_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_MKDIR_ORDINAL,
 	                            call->handle_count, err);
@@ -6628,8 +6664,11 @@ static inline int finish_fs_file_unlink(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_unlink_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                 reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_UNLINK_ORDINAL,
 	                            call->handle_count, err);
@@ -6692,8 +6731,11 @@ static inline int finish_fs_file_rename(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_rename_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                 reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_RENAME_ORDINAL,
 	                            call->handle_count, err);
@@ -6762,8 +6804,11 @@ static inline int finish_fs_file_watch(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_fs_file_watch_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, FS_FILE_WATCH_ORDINAL,
 	                            call->handle_count, err);

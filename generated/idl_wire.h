@@ -906,11 +906,16 @@ IDL_COLD_HELPER int idl_other_begin(const idl_message_info *m, void *frame, size
 
 /* The end of the slow path: a frame of the receiver's version or an
  * earlier one used every handle and every byte; a later one may carry
- * blocks and handles of fields the receiver does not know, after its own. */
-static inline int idl_other_end(const idl_decoder *d, uint32_t sent, uint32_t own)
+ * blocks and handles of fields the receiver does not know, after its own.
+ * Their handles are nobody's: the decoded header's handle_count becomes the
+ * handles the known fields account for, so that the receiver can close the
+ * rest (idl_release_unknown_handles). */
+static inline int idl_other_end(const idl_decoder *d, idl_frame_header *h, uint32_t own)
 {
-	if (sent > own)
+	if (h->inline_size > own) {
+		h->handle_count = (uint8_t)d->next_handle;
 		return IDL_OK;
+	}
 	if (d->next_handle != d->handle_count)
 		return IDL_E_HANDLE_COUNT;
 	if (d->cursor != d->size)
@@ -1420,6 +1425,16 @@ static inline void idl_release_handles(idl_endpoint *ep, const idl_typed_handle 
 {
 	if (count > 0 && ep->ops->release != NULL)
 		ep->ops->release(ep, handles, count);
+}
+
+/* After a reply decoded: the handles a later version's frame brought for
+ * fields this version does not know (idl_other_end) are closed. */
+static inline void idl_release_unknown_handles(idl_endpoint *ep, const idl_typed_handle *handles,
+                                               uint32_t count, const idl_frame_header *decoded)
+{
+	if (decoded->handle_count < count)
+		idl_release_handles(ep, handles + decoded->handle_count,
+		                    count - decoded->handle_count);
 }
 
 static inline int idl_call_finish(idl_endpoint *ep, idl_call *call)

@@ -76,7 +76,7 @@ static int check_link_ethernet_info_request_other(void *frame, size_t size,
 	err = fields_link_ethernet_info_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const link_ethernet_info_request **)out = p;
@@ -235,7 +235,7 @@ static int check_link_ethernet_info_reply_other(void *frame, size_t size,
 	err = fields_link_ethernet_info_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const link_ethernet_info_reply **)out = p;
@@ -430,7 +430,7 @@ static int check_link_ethernet_send_request_other(void *frame, size_t size,
 	err = fields_link_ethernet_send_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const link_ethernet_send_request **)out = p;
@@ -587,7 +587,7 @@ static int check_link_ethernet_send_reply_other(void *frame, size_t size,
 	err = fields_link_ethernet_send_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const link_ethernet_send_reply **)out = p;
@@ -757,7 +757,7 @@ static int check_link_ethernet_receive_request_other(void *frame, size_t size,
 	err = fields_link_ethernet_receive_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const link_ethernet_receive_request **)out = p;
@@ -926,7 +926,7 @@ static int check_link_ethernet_receive_reply_other(void *frame, size_t size,
 	err = fields_link_ethernet_receive_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const link_ethernet_receive_reply **)out = p;
@@ -1110,7 +1110,7 @@ static int check_link_ethernet_counters_request_other(void *frame, size_t size,
 	err = fields_link_ethernet_counters_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const link_ethernet_counters_request **)out = p;
@@ -1258,7 +1258,7 @@ static int check_link_ethernet_counters_reply_other(void *frame, size_t size,
 	err = fields_link_ethernet_counters_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const link_ethernet_counters_reply **)out = p;
@@ -1521,8 +1521,11 @@ static inline int finish_link_ethernet_info(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_link_ethernet_info_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_INFO_ORDINAL,
 	                            call->handle_count, err);
@@ -1586,8 +1589,11 @@ static inline int finish_link_ethernet_send(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_link_ethernet_send_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_SEND_ORDINAL,
 	                            call->handle_count, err);
@@ -1652,8 +1658,11 @@ static inline int finish_link_ethernet_receive(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_link_ethernet_receive_reply(buf->bytes, call->size, call->handles,
 	                                        call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_RECEIVE_ORDINAL,
 	                            call->handle_count, err);
@@ -1718,8 +1727,11 @@ static inline int finish_link_ethernet_counters(idl_endpoint *ep, idl_call *call
 	}
 	err = check_link_ethernet_counters_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, LINK_ETHERNET_COUNTERS_ORDINAL,
 	                            call->handle_count, err);

@@ -298,7 +298,7 @@ static int check_net_socket_open_request_other(void *frame, size_t size,
 	err = fields_net_socket_open_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_open_request **)out = p;
@@ -444,7 +444,7 @@ static int check_net_socket_open_reply_other(void *frame, size_t size,
 	err = fields_net_socket_open_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_open_reply **)out = p;
@@ -622,7 +622,7 @@ static int check_net_socket_bind_request_other(void *frame, size_t size,
 	err = fields_net_socket_bind_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_bind_request **)out = p;
@@ -769,7 +769,7 @@ static int check_net_socket_bind_reply_other(void *frame, size_t size,
 	err = fields_net_socket_bind_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_bind_reply **)out = p;
@@ -941,7 +941,7 @@ static int check_net_socket_local_address_request_other(void *frame, size_t size
 	err = fields_net_socket_local_address_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_local_address_request **)out = p;
@@ -1103,7 +1103,7 @@ static int check_net_socket_local_address_reply_other(void *frame, size_t size,
 	err = fields_net_socket_local_address_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_local_address_reply **)out = p;
@@ -1291,7 +1291,7 @@ static int check_net_socket_connect_request_other(void *frame, size_t size,
 	err = fields_net_socket_connect_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_connect_request **)out = p;
@@ -1441,7 +1441,7 @@ static int check_net_socket_connect_reply_other(void *frame, size_t size,
 	err = fields_net_socket_connect_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_connect_reply **)out = p;
@@ -1611,7 +1611,7 @@ static int check_net_socket_listen_request_other(void *frame, size_t size,
 	err = fields_net_socket_listen_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_listen_request **)out = p;
@@ -1756,7 +1756,7 @@ static int check_net_socket_listen_reply_other(void *frame, size_t size,
 	err = fields_net_socket_listen_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_listen_reply **)out = p;
@@ -1928,7 +1928,7 @@ static int check_net_socket_accept_request_other(void *frame, size_t size,
 	err = fields_net_socket_accept_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_accept_request **)out = p;
@@ -2083,7 +2083,7 @@ static int check_net_socket_accept_reply_other(void *frame, size_t size,
 	err = fields_net_socket_accept_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_accept_reply **)out = p;
@@ -2284,7 +2284,7 @@ static int check_net_socket_send_to_request_other(void *frame, size_t size,
 	err = fields_net_socket_send_to_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_send_to_request **)out = p;
@@ -2444,7 +2444,7 @@ static int check_net_socket_send_to_reply_other(void *frame, size_t size,
 	err = fields_net_socket_send_to_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_send_to_reply **)out = p;
@@ -2615,7 +2615,7 @@ static int check_net_socket_receive_from_request_other(void *frame, size_t size,
 	err = fields_net_socket_receive_from_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_receive_from_request **)out = p;
@@ -2794,7 +2794,7 @@ static int check_net_socket_receive_from_reply_other(void *frame, size_t size,
 	err = fields_net_socket_receive_from_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_receive_from_reply **)out = p;
@@ -3003,7 +3003,7 @@ static int check_net_socket_send_request_other(void *frame, size_t size,
 	err = fields_net_socket_send_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_send_request **)out = p;
@@ -3160,7 +3160,7 @@ static int check_net_socket_send_reply_other(void *frame, size_t size,
 	err = fields_net_socket_send_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_send_reply **)out = p;
@@ -3328,7 +3328,7 @@ static int check_net_socket_receive_request_other(void *frame, size_t size,
 	err = fields_net_socket_receive_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_receive_request **)out = p;
@@ -3495,7 +3495,7 @@ static int check_net_socket_receive_reply_other(void *frame, size_t size,
 	err = fields_net_socket_receive_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_receive_reply **)out = p;
@@ -3684,7 +3684,7 @@ static int check_net_socket_shutdown_request_other(void *frame, size_t size,
 	err = fields_net_socket_shutdown_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_shutdown_request **)out = p;
@@ -3830,7 +3830,7 @@ static int check_net_socket_shutdown_reply_other(void *frame, size_t size,
 	err = fields_net_socket_shutdown_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_shutdown_reply **)out = p;
@@ -4003,7 +4003,7 @@ static int check_net_socket_close_request_other(void *frame, size_t size,
 	err = fields_net_socket_close_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_close_request **)out = p;
@@ -4148,7 +4148,7 @@ static int check_net_socket_close_reply_other(void *frame, size_t size,
 	err = fields_net_socket_close_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_close_reply **)out = p;
@@ -4320,7 +4320,7 @@ static int check_net_socket_readable_event_other(void *frame, size_t size,
 	err = fields_net_socket_readable_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_readable_event **)out = p;
@@ -4468,7 +4468,7 @@ static int check_net_socket_writable_event_other(void *frame, size_t size,
 	err = fields_net_socket_writable_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_socket_writable_event **)out = p;
@@ -4614,7 +4614,7 @@ static int check_net_config_list_interfaces_request_other(void *frame, size_t si
 	err = fields_net_config_list_interfaces_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_list_interfaces_request **)out = p;
@@ -4798,7 +4798,7 @@ static int check_net_config_list_interfaces_reply_other(void *frame, size_t size
 	err = fields_net_config_list_interfaces_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_list_interfaces_reply **)out = p;
@@ -4997,7 +4997,7 @@ static int check_net_config_add_address_request_other(void *frame, size_t size,
 	err = fields_net_config_add_address_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_add_address_request **)out = p;
@@ -5149,7 +5149,7 @@ static int check_net_config_add_address_reply_other(void *frame, size_t size,
 	err = fields_net_config_add_address_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_add_address_reply **)out = p;
@@ -5336,7 +5336,7 @@ static int check_net_config_remove_address_request_other(void *frame, size_t siz
 	err = fields_net_config_remove_address_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_remove_address_request **)out = p;
@@ -5489,7 +5489,7 @@ static int check_net_config_remove_address_reply_other(void *frame, size_t size,
 	err = fields_net_config_remove_address_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_remove_address_reply **)out = p;
@@ -5687,7 +5687,7 @@ static int check_net_config_set_gateway_request_other(void *frame, size_t size,
 	err = fields_net_config_set_gateway_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_set_gateway_request **)out = p;
@@ -5839,7 +5839,7 @@ static int check_net_config_set_gateway_reply_other(void *frame, size_t size,
 	err = fields_net_config_set_gateway_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_set_gateway_reply **)out = p;
@@ -6017,7 +6017,7 @@ static int check_net_config_set_flags_request_other(void *frame, size_t size,
 	err = fields_net_config_set_flags_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_set_flags_request **)out = p;
@@ -6164,7 +6164,7 @@ static int check_net_config_set_flags_reply_other(void *frame, size_t size,
 	err = fields_net_config_set_flags_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_set_flags_reply **)out = p;
@@ -6338,7 +6338,7 @@ static int check_net_config_statistics_request_other(void *frame, size_t size,
 	err = fields_net_config_statistics_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_statistics_request **)out = p;
@@ -6486,7 +6486,7 @@ static int check_net_config_statistics_reply_other(void *frame, size_t size,
 	err = fields_net_config_statistics_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_statistics_reply **)out = p;
@@ -6659,7 +6659,7 @@ static int check_net_config_list_sockets_request_other(void *frame, size_t size,
 	err = fields_net_config_list_sockets_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_list_sockets_request **)out = p;
@@ -6841,7 +6841,7 @@ static int check_net_config_list_sockets_reply_other(void *frame, size_t size,
 	err = fields_net_config_list_sockets_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_list_sockets_reply **)out = p;
@@ -7028,7 +7028,7 @@ static int check_net_config_interfaces_changed_event_other(void *frame, size_t s
 	err = fields_net_config_interfaces_changed_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const net_config_interfaces_changed_event **)out = p;
@@ -7520,8 +7520,11 @@ static inline int finish_net_socket_open(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_socket_open_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                  reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_OPEN_ORDINAL,
 	                            call->handle_count, err);
@@ -7584,8 +7587,11 @@ static inline int finish_net_socket_bind(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_socket_bind_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                  reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_BIND_ORDINAL,
 	                            call->handle_count, err);
@@ -7650,8 +7656,11 @@ static inline int finish_net_socket_local_address(idl_endpoint *ep, idl_call *ca
 	}
 	err = check_net_socket_local_address_reply(buf->bytes, call->size, call->handles,
 	                                           call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_LOCAL_ADDRESS_ORDINAL,
 	                            call->handle_count, err);
@@ -7715,8 +7724,11 @@ static inline int finish_net_socket_connect(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_socket_connect_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_CONNECT_ORDINAL,
 	                            call->handle_count, err);
@@ -7779,8 +7791,11 @@ static inline int finish_net_socket_listen(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_socket_listen_reply(buf->bytes, call->size, call->handles,
 	                                    call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_LISTEN_ORDINAL,
 	                            call->handle_count, err);
@@ -7843,8 +7858,11 @@ static inline int finish_net_socket_accept(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_socket_accept_reply(buf->bytes, call->size, call->handles,
 	                                    call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_ACCEPT_ORDINAL,
 	                            call->handle_count, err);
@@ -7908,8 +7926,11 @@ static inline int finish_net_socket_send_to(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_socket_send_to_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SEND_TO_ORDINAL,
 	                            call->handle_count, err);
@@ -7974,8 +7995,11 @@ static inline int finish_net_socket_receive_from(idl_endpoint *ep, idl_call *cal
 	}
 	err = check_net_socket_receive_from_reply(buf->bytes, call->size, call->handles,
 	                                          call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_RECEIVE_FROM_ORDINAL,
 	                            call->handle_count, err);
@@ -8038,8 +8062,11 @@ static inline int finish_net_socket_send(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_socket_send_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                  reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SEND_ORDINAL,
 	                            call->handle_count, err);
@@ -8103,8 +8130,11 @@ static inline int finish_net_socket_receive(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_socket_receive_reply(buf->bytes, call->size, call->handles,
 	                                     call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_RECEIVE_ORDINAL,
 	                            call->handle_count, err);
@@ -8168,8 +8198,11 @@ static inline int finish_net_socket_shutdown(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_socket_shutdown_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_SHUTDOWN_ORDINAL,
 	                            call->handle_count, err);
@@ -8232,8 +8265,11 @@ static inline int finish_net_socket_close(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_socket_close_reply(buf->bytes, call->size, call->handles,
 	                                   call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_SOCKET_CLOSE_ORDINAL,
 	                            call->handle_count, err);
@@ -9351,8 +9387,11 @@ static inline int finish_net_config_list_interfaces(idl_endpoint *ep, idl_call *
 	}
 	err = check_net_config_list_interfaces_reply(buf->bytes, call->size, call->handles,
 	                                             call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_LIST_INTERFACES_ORDINAL,
 	                            call->handle_count, err);
@@ -9419,8 +9458,11 @@ static inline int finish_net_config_add_address(idl_endpoint *ep, idl_call *call
 	}
 	err = check_net_config_add_address_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_ADD_ADDRESS_ORDINAL,
 	                            call->handle_count, err);
@@ -9485,8 +9527,11 @@ static inline int finish_net_config_remove_address(idl_endpoint *ep, idl_call *c
 	}
 	err = check_net_config_remove_address_reply(buf->bytes, call->size, call->handles,
 	                                            call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_REMOVE_ADDRESS_ORDINAL,
 	                            call->handle_count, err);
@@ -9552,8 +9597,11 @@ static inline int finish_net_config_set_gateway(idl_endpoint *ep, idl_call *call
 	}
 	err = check_net_config_set_gateway_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_SET_GATEWAY_ORDINAL,
 	                            call->handle_count, err);
@@ -9618,8 +9666,11 @@ static inline int finish_net_config_set_flags(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_config_set_flags_reply(buf->bytes, call->size, call->handles,
 	                                       call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_SET_FLAGS_ORDINAL,
 	                            call->handle_count, err);
@@ -9684,8 +9735,11 @@ static inline int finish_net_config_statistics(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_net_config_statistics_reply(buf->bytes, call->size, call->handles,
 	                                        call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_STATISTICS_ORDINAL,
 	                            call->handle_count, err);
@@ -9750,8 +9804,11 @@ static inline int finish_net_config_list_sockets(idl_endpoint *ep, idl_call *cal
 	}
 	err = check_net_config_list_sockets_reply(buf->bytes, call->size, call->handles,
 	                                          call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, NET_CONFIG_LIST_SOCKETS_ORDINAL,
 	                            call->handle_count, err);

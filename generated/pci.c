@@ -295,7 +295,7 @@ static int check_pci_bus_enumerate_request_other(void *frame, size_t size,
 	err = fields_pci_bus_enumerate_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_enumerate_request **)out = p;
@@ -480,7 +480,7 @@ static int check_pci_bus_enumerate_reply_other(void *frame, size_t size,
 	err = fields_pci_bus_enumerate_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_enumerate_reply **)out = p;
@@ -672,7 +672,7 @@ static int check_pci_bus_find_request_other(void *frame, size_t size,
 	err = fields_pci_bus_find_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_find_request **)out = p;
@@ -848,7 +848,7 @@ static int check_pci_bus_find_reply_other(void *frame, size_t size, const idl_ty
 	err = fields_pci_bus_find_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_find_reply **)out = p;
@@ -1041,7 +1041,7 @@ static int check_pci_bus_config_read_request_other(void *frame, size_t size,
 	err = fields_pci_bus_config_read_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_config_read_request **)out = p;
@@ -1194,7 +1194,7 @@ static int check_pci_bus_config_read_reply_other(void *frame, size_t size,
 	err = fields_pci_bus_config_read_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_config_read_reply **)out = p;
@@ -1382,7 +1382,7 @@ static int check_pci_bus_config_write_request_other(void *frame, size_t size,
 	err = fields_pci_bus_config_write_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_config_write_request **)out = p;
@@ -1533,7 +1533,7 @@ static int check_pci_bus_config_write_reply_other(void *frame, size_t size,
 	err = fields_pci_bus_config_write_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_config_write_reply **)out = p;
@@ -1727,7 +1727,7 @@ static int check_pci_bus_set_command_request_other(void *frame, size_t size,
 	err = fields_pci_bus_set_command_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_set_command_request **)out = p;
@@ -1885,7 +1885,7 @@ static int check_pci_bus_set_command_reply_other(void *frame, size_t size,
 	err = fields_pci_bus_set_command_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_set_command_reply **)out = p;
@@ -2067,7 +2067,7 @@ static int check_pci_bus_claim_request_other(void *frame, size_t size,
 	err = fields_pci_bus_claim_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_claim_request **)out = p;
@@ -2305,7 +2305,7 @@ static int check_pci_bus_claim_reply_other(void *frame, size_t size,
 	err = fields_pci_bus_claim_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_claim_reply **)out = p;
@@ -2494,7 +2494,7 @@ static int check_pci_bus_release_request_other(void *frame, size_t size,
 	err = fields_pci_bus_release_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_release_request **)out = p;
@@ -2641,7 +2641,7 @@ static int check_pci_bus_release_reply_other(void *frame, size_t size,
 	err = fields_pci_bus_release_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_release_reply **)out = p;
@@ -2819,7 +2819,7 @@ static int check_pci_bus_device_added_event_other(void *frame, size_t size,
 	err = fields_pci_bus_device_added_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_device_added_event **)out = p;
@@ -2982,7 +2982,7 @@ static int check_pci_bus_device_removed_event_other(void *frame, size_t size,
 	err = fields_pci_bus_device_removed_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const pci_bus_device_removed_event **)out = p;
@@ -3330,8 +3330,11 @@ static inline int finish_pci_bus_enumerate(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_pci_bus_enumerate_reply(buf->bytes, call->size, call->handles,
 	                                    call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_ENUMERATE_ORDINAL,
 	                            call->handle_count, err);
@@ -3394,8 +3397,11 @@ static inline int finish_pci_bus_find(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_pci_bus_find_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                               reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_FIND_ORDINAL,
 	                            call->handle_count, err);
@@ -3457,8 +3463,11 @@ static inline int finish_pci_bus_config_read(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_pci_bus_config_read_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CONFIG_READ_ORDINAL,
 	                            call->handle_count, err);
@@ -3523,8 +3532,11 @@ static inline int finish_pci_bus_config_write(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_pci_bus_config_write_reply(buf->bytes, call->size, call->handles,
 	                                       call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CONFIG_WRITE_ORDINAL,
 	                            call->handle_count, err);
@@ -3588,8 +3600,11 @@ static inline int finish_pci_bus_set_command(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_pci_bus_set_command_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_SET_COMMAND_ORDINAL,
 	                            call->handle_count, err);
@@ -3652,8 +3667,11 @@ static inline int finish_pci_bus_claim(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_pci_bus_claim_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_CLAIM_ORDINAL,
 	                            call->handle_count, err);
@@ -3716,8 +3734,11 @@ static inline int finish_pci_bus_release(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_pci_bus_release_reply(buf->bytes, call->size, call->handles, call->handle_count,
 	                                  reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, PCI_BUS_RELEASE_ORDINAL,
 	                            call->handle_count, err);

@@ -123,7 +123,7 @@ static int check_sys_services_lookup_request_other(void *frame, size_t size,
 	err = fields_sys_services_lookup_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_services_lookup_request **)out = p;
@@ -293,7 +293,7 @@ static int check_sys_services_lookup_reply_other(void *frame, size_t size,
 	err = fields_sys_services_lookup_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_services_lookup_reply **)out = p;
@@ -493,7 +493,7 @@ static int check_sys_services_publish_request_other(void *frame, size_t size,
 	err = fields_sys_services_publish_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_services_publish_request **)out = p;
@@ -657,7 +657,7 @@ static int check_sys_services_publish_reply_other(void *frame, size_t size,
 	err = fields_sys_services_publish_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_services_publish_reply **)out = p;
@@ -838,7 +838,7 @@ static int check_sys_services_withdraw_request_other(void *frame, size_t size,
 	err = fields_sys_services_withdraw_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_services_withdraw_request **)out = p;
@@ -997,7 +997,7 @@ static int check_sys_services_withdraw_reply_other(void *frame, size_t size,
 	err = fields_sys_services_withdraw_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_services_withdraw_reply **)out = p;
@@ -1179,7 +1179,7 @@ static int check_sys_services_published_event_other(void *frame, size_t size,
 	err = fields_sys_services_published_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_services_published_event **)out = p;
@@ -1348,7 +1348,7 @@ static int check_sys_supervisor_restart_request_other(void *frame, size_t size,
 	err = fields_sys_supervisor_restart_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_supervisor_restart_request **)out = p;
@@ -1507,7 +1507,7 @@ static int check_sys_supervisor_restart_reply_other(void *frame, size_t size,
 	err = fields_sys_supervisor_restart_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_supervisor_restart_reply **)out = p;
@@ -1681,7 +1681,7 @@ static int check_sys_listener_open_session_request_other(void *frame, size_t siz
 	err = fields_sys_listener_open_session_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_listener_open_session_request **)out = p;
@@ -1843,7 +1843,7 @@ static int check_sys_listener_open_session_reply_other(void *frame, size_t size,
 	err = fields_sys_listener_open_session_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const sys_listener_open_session_reply **)out = p;
@@ -2102,8 +2102,11 @@ static inline int finish_sys_services_lookup(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_sys_services_lookup_reply(buf->bytes, call->size, call->handles,
 	                                      call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_LOOKUP_ORDINAL,
 	                            call->handle_count, err);
@@ -2168,8 +2171,11 @@ static inline int finish_sys_services_publish(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_sys_services_publish_reply(buf->bytes, call->size, call->handles,
 	                                       call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_PUBLISH_ORDINAL,
 	                            call->handle_count, err);
@@ -2234,8 +2240,11 @@ static inline int finish_sys_services_withdraw(idl_endpoint *ep, idl_call *call,
 	}
 	err = check_sys_services_withdraw_reply(buf->bytes, call->size, call->handles,
 	                                        call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, SYS_SERVICES_WITHDRAW_ORDINAL,
 	                            call->handle_count, err);
@@ -2577,8 +2586,11 @@ static inline int finish_sys_supervisor_restart(idl_endpoint *ep, idl_call *call
 	}
 	err = check_sys_supervisor_restart_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, SYS_SUPERVISOR_RESTART_ORDINAL,
 	                            call->handle_count, err);
@@ -2765,8 +2777,11 @@ static inline int finish_sys_listener_open_session(idl_endpoint *ep, idl_call *c
 	}
 	err = check_sys_listener_open_session_reply(buf->bytes, call->size, call->handles,
 	                                            call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, SYS_LISTENER_OPEN_SESSION_ORDINAL,
 	                            call->handle_count, err);

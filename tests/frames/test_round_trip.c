@@ -1511,8 +1511,10 @@ static void test_loopback_wrong_txid(void **state)
 }
 
 /* How handle_pump answers: a good reply or an error reply, with a handle
- * (77) that no reply of fs.File.open carries. */
+ * (77) that no reply of fs.File.open carries; or a later version's reply,
+ * whose new field (unknown here) is that handle. */
 static bool g_answer_error;
+static bool g_answer_later;
 static uint32_t g_answer_handles;
 
 static void handle_pump(void *ctx)
@@ -1535,6 +1537,14 @@ static void handle_pump(void *ctx)
 		n = fs_file_open_reply_encode(&r, txid, frame, 32, NULL, NULL);
 	}
 	assert_true(n > 0);
+	if (g_answer_later) {
+		/* As a version that added `buffer: handle<shm>` after `fd` writes
+		 * it: 8 more inline bytes, the first holding handle index 0. */
+		memset((uint8_t *)frame + n, 0, 8);
+		n += 8;
+		((idl_frame_header *)frame)->size = (uint32_t)n;
+		((idl_frame_header *)frame)->inline_size = (uint16_t)n;
+	}
 	idl_typed_handle stray = {77, IDL_KIND_SHM};
 	((idl_frame_header *)frame)->handle_count = (uint8_t)g_answer_handles;
 	assert_int_equal(
@@ -1571,6 +1581,22 @@ static void test_loopback_refused_reply_handles(void **state)
 	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error), IDL_E_REMOTE);
 	assert_int_equal(error, SYS_ERRNO_NOT_FOUND);
 	assert_int_equal(g_lb.client.released, 2);
+	/* A later version's good reply: the handle of the field this version
+	 * does not know is closed; the reply is the caller's as usual. */
+	g_answer_error = false;
+	g_answer_later = true;
+	g_answer_handles = 1;
+	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error), IDL_OK);
+	assert_true(IDL_HAS_UNKNOWN_FIELDS(reply));
+	assert_int_equal(reply->fd, 1);
+	assert_int_equal(g_lb.client.released, 3);
+	assert_int_equal(g_lb.client.last_released, 77);
+	/* The same without the handle: nothing to close. */
+	g_answer_handles = 0;
+	assert_int_equal(fs_file_open(&g_lb.client.ep, &req, &buf, &reply, &error), IDL_OK);
+	assert_true(IDL_HAS_UNKNOWN_FIELDS(reply));
+	assert_int_equal(g_lb.client.released, 3);
+	g_answer_later = false;
 }
 
 /*

@@ -406,7 +406,7 @@ static int check_test_shapes_gadget_put_request_other(void *frame, size_t size,
 	err = fields_test_shapes_gadget_put_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const test_shapes_gadget_put_request **)out = p;
@@ -574,7 +574,7 @@ static int check_test_shapes_gadget_put_reply_other(void *frame, size_t size,
 	err = fields_test_shapes_gadget_put_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const test_shapes_gadget_put_reply **)out = p;
@@ -748,7 +748,7 @@ static int check_test_shapes_gadget_get_request_other(void *frame, size_t size,
 	err = fields_test_shapes_gadget_get_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const test_shapes_gadget_get_request **)out = p;
@@ -906,7 +906,7 @@ static int check_test_shapes_gadget_get_reply_other(void *frame, size_t size,
 	err = fields_test_shapes_gadget_get_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const test_shapes_gadget_get_reply **)out = p;
@@ -1087,7 +1087,7 @@ static int check_test_shapes_gadget_poke_request_other(void *frame, size_t size,
 	err = fields_test_shapes_gadget_poke_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const test_shapes_gadget_poke_request **)out = p;
@@ -1277,7 +1277,7 @@ static int check_test_shapes_gadget_pair_request_other(void *frame, size_t size,
 	err = fields_test_shapes_gadget_pair_request(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const test_shapes_gadget_pair_request **)out = p;
@@ -1448,7 +1448,7 @@ static int check_test_shapes_gadget_pair_reply_other(void *frame, size_t size,
 	err = fields_test_shapes_gadget_pair_reply(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const test_shapes_gadget_pair_reply **)out = p;
@@ -1616,7 +1616,7 @@ static int check_test_shapes_gadget_moved_event_other(void *frame, size_t size,
 	err = fields_test_shapes_gadget_moved_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const test_shapes_gadget_moved_event **)out = p;
@@ -1785,7 +1785,7 @@ static int check_test_shapes_watcher_changed_event_other(void *frame, size_t siz
 	err = fields_test_shapes_watcher_changed_event(&dec, p, sent);
 	if (err != IDL_OK)
 		return err;
-	err = idl_other_end(&dec, sent, (uint32_t)sizeof(*p));
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*(const test_shapes_watcher_changed_event **)out = p;
@@ -2039,8 +2039,11 @@ static inline int finish_test_shapes_gadget_put(idl_endpoint *ep, idl_call *call
 	}
 	err = check_test_shapes_gadget_put_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_PUT_ORDINAL,
 	                            call->handle_count, err);
@@ -2100,8 +2103,11 @@ static inline int finish_test_shapes_gadget_get(idl_endpoint *ep, idl_call *call
 		return err;
 	err = check_test_shapes_gadget_get_reply(buf->bytes, call->size, call->handles,
 	                                         call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_GET_ORDINAL,
 	                            call->handle_count, err);
@@ -2166,8 +2172,11 @@ static inline int finish_test_shapes_gadget_pair(idl_endpoint *ep, idl_call *cal
 		return err;
 	err = check_test_shapes_gadget_pair_reply(buf->bytes, call->size, call->handles,
 	                                          call->handle_count, reply);
-	if (err == IDL_OK)
+	if (err == IDL_OK) {
+		idl_release_unknown_handles(ep, call->handles, call->handle_count,
+		                            &(*reply)->header);
 		return IDL_OK;
+	}
 	idl_release_handles(ep, call->handles, call->handle_count);
 	return idl_not_supported_or(buf->bytes, call->size, TEST_SHAPES_GADGET_PAIR_ORDINAL,
 	                            call->handle_count, err);
