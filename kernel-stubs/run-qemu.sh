@@ -27,6 +27,9 @@
 #                       Debian 12's libslirp cannot do: see udp_forward.c);
 #                       IDLK_NET_DUMP=FILE.pcap records the link's frames
 #
+# IDLK_PCI_TRACE=FILE has QEMU log every PCI configuration write and virtio
+# status change to FILE (tests/kernel/udp_echo.sh checks the drivers' order).
+#
 # When standard input is not a terminal, what it supplies is typed into the
 # shell. TCG is the default: it starts this small system in a second or two.
 # --kvm keeps QEMU's default CPU model, since -cpu host and -cpu max abort
@@ -125,6 +128,10 @@ if [ -n "$udp_port" ]; then
 fi
 machine="-machine q35 -boot d -m 128M -display none -no-reboot $nic
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04"
+# IDLK_PCI_TRACE=FILE: QEMU's log of every PCI configuration write and
+# virtio status change, in order (the order drivers turn devices on in).
+[ -n "${IDLK_PCI_TRACE:-}" ] &&
+	machine="$machine -d trace:pci_cfg_write,trace:virtio_set_status -D $IDLK_PCI_TRACE"
 if [ -n "$session" ]; then
 	socket=$tmp/serial
 	# shellcheck disable=SC2086

@@ -348,7 +348,8 @@ int umain(const char *args, long nhandles)
 		return 1;
 	}
 	bounce = (uint8_t *)data;
-	virtio_access access = {pci_device_config_read, pci_device_map_bar, &device};
+	virtio_access access = {pci_device_config_read, pci_device_map_bar, pci_device_enable_dma,
+	                        &device};
 	if (vblk_start(&blk, &access, (volatile void *)ring, ring_phys) < 0) {
 		printf("blk: the device did not start\n");
 		return 1;

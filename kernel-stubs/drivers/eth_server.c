@@ -243,7 +243,8 @@ static void session_closed(void *ctx, idl_session *session, int reason)
 /* Starts the device: features, the two queues, the receive buffers posted. */
 static int start_device(int dma)
 {
-	virtio_access access = {pci_device_config_read, pci_device_map_bar, &device};
+	virtio_access access = {pci_device_config_read, pci_device_map_bar, pci_device_enable_dma,
+	                        &device};
 	if (virtio_start(&dev, &access, 1ull << NET_F_MAC, 0) < 0)
 		return -1;
 	uint64_t rxq_phys, txq_phys;

@@ -23,6 +23,17 @@ static int claim(pci_device *d, pci_bus_claim_reply_buffer *rb, const pci_bus_cl
 	}
 }
 
+/* Sets and clears bits of the device's command register; 0 or -1. */
+static int set_command(pci_device *d, pci_command enable, pci_command disable)
+{
+	pci_bus_set_command_request cmd = {
+	    .address = d->address, .enable = enable, .disable = disable};
+	pci_bus_set_command_reply_buffer rb;
+	const pci_bus_set_command_reply *set;
+	sys_errno error;
+	return pci_bus_set_command(d->pci, &cmd, &rb, &set, &error) == IDL_OK ? 0 : -1;
+}
+
 int pci_device_claim(pci_device *d, uint16_t vendor_id, uint16_t device_id)
 {
 	d->pci = kserve_connect("pci", PCI_BUS_PROTOCOL);
@@ -50,13 +61,15 @@ int pci_device_claim(pci_device *d, uint16_t vendor_id, uint16_t device_id)
 	}
 	d->irq = (int)c->irq.value;
 	d->dma = (int)c->dma;
-	pci_bus_set_command_request cmd = {.address = d->address,
-	                                   .enable =
-	                                       PCI_COMMAND_MEMORY_SPACE | PCI_COMMAND_BUS_MASTER,
-	                                   .disable = PCI_COMMAND_INTX_DISABLE};
-	pci_bus_set_command_reply_buffer srb;
-	const pci_bus_set_command_reply *set;
-	return pci_bus_set_command(d->pci, &cmd, &srb, &set, &error) == IDL_OK ? 0 : -1;
+	/* Registers only: a device a previous driver left running must be reset
+	 * before it may reach memory again (pci_device_enable_dma). */
+	return set_command(d, PCI_COMMAND_MEMORY_SPACE | PCI_COMMAND_INTX_DISABLE,
+	                   PCI_COMMAND_BUS_MASTER);
+}
+
+int pci_device_enable_dma(void *ctx)
+{
+	return set_command(ctx, PCI_COMMAND_BUS_MASTER, PCI_COMMAND_INTX_DISABLE);
 }
 
 uint32_t pci_device_config_read(void *ctx, uint16_t offset, int width)

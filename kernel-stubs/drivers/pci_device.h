@@ -22,14 +22,18 @@ typedef struct pci_device {
  * Connects to the PCI server, finds the first function with vendor_id and
  * device_id, claims it (waiting a little while its previous driver's session
  * ends: a driver that init starts again may ask before the server has seen
- * the old one go), and turns on memory decoding and bus mastering, INTx on.
- * 0, 2 when there is no such device, -1 on any other failure.
+ * the old one go), and turns on memory decoding only: bus mastering stays
+ * off and the interrupt line disabled until the driver has reset the device
+ * (pci_device_enable_dma). 0, 2 when there is no such device, -1 on any
+ * other failure.
  */
 int pci_device_claim(pci_device *d, uint16_t vendor_id, uint16_t device_id);
 
 /* virtio_access's callbacks, with ctx the pci_device: a configuration read
- * through the PCI server (all ones on failure), and a BAR's range mapped. */
+ * through the PCI server (all ones on failure), a BAR's range mapped, and
+ * bus mastering and INTx turned on (0, or -1 if the server refused). */
 uint32_t pci_device_config_read(void *ctx, uint16_t offset, int width);
 volatile void *pci_device_map_bar(void *ctx, int bar, uint32_t offset, uint32_t length);
+int pci_device_enable_dma(void *ctx);
 
 #endif

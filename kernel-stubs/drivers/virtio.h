@@ -38,6 +38,10 @@ typedef struct virtio_access {
 	uint32_t (*config_read)(void *ctx, uint16_t offset, int width);
 	/* Maps `length` bytes at `offset` of memory BAR `bar`; NULL if it cannot. */
 	volatile void *(*map_bar)(void *ctx, int bar, uint32_t offset, uint32_t length);
+	/* Turns on bus mastering and the interrupt line; 0 or < 0. virtio_start
+	 * calls it once the device is reset, so that nothing a previous driver
+	 * left in the device (its rings, pending buffers) reaches memory. */
+	int (*enable_dma)(void *ctx);
 	void *ctx;
 } virtio_access;
 

@@ -133,6 +133,8 @@ int virtio_start(virtio_device *d, const virtio_access *a, uint64_t required, ui
 	wr8(d->common, COMMON_DEVICE_STATUS, 0);
 	while (rd8(d->common, COMMON_DEVICE_STATUS) != 0)
 		;
+	if (a->enable_dma(a->ctx) < 0)
+		return -1;
 	wr8(d->common, COMMON_DEVICE_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
 	wr8(d->common, COMMON_DEVICE_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	uint64_t offered = device_features(d);

@@ -48,8 +48,8 @@ netstat
 poweroff
 SESSION
 fi
-"$here/../../kernel-stubs/run-qemu.sh" --udp-forward "$port" --session "$out/session" \
-	"$out/transcript" --timeout 240 "$build" 2>"$out/stderr"
+IDLK_PCI_TRACE=$out/pci-trace "$here/../../kernel-stubs/run-qemu.sh" --udp-forward "$port" \
+	--session "$out/session" "$out/transcript" --timeout 240 "$build" 2>"$out/stderr"
 status=$?
 cat "$out/transcript"
 bad=0
@@ -67,6 +67,36 @@ if [ "$mode" = restart ]; then
 	expect "$out/transcript" "init: stopping eth, as the shell asked"
 	expect "$out/transcript" "init: stopping net, as the shell asked"
 	expect "$out/transcript" "udp    0.0.0.0:7"
+	# The driver started again resets the card before it turns bus
+	# mastering back on (QEMU's log of the card's command register and of
+	# virtio status): a card its dead driver left running must not reach
+	# memory through that driver's rings.
+	order=$(awk '
+		function hex(s,  v, i) {
+			v = 0
+			for (i = 3; i <= length(s); i++)
+				v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return v
+		}
+		/virtio-net-pci .* @0x4 <- / {
+			v = hex($NF)
+			if (v % 8 == 0) {
+				released = 1 # no I/O, memory or master: off, or released
+				reset = 0
+			} else if (released && int(v / 4) % 2 == 1) {
+				print(reset ? "reset first" : "master before reset")
+				released = 0
+			}
+		}
+		/virtio_set_status .* val 0$/ { if (released) reset = 1 }
+	' "$out/pci-trace")
+	echo "card turned on, each time after the driver's claim:" $order
+	# Once at boot, once after `kill ethernet`; never bus mastering first.
+	if [ "$(printf '%s\n' "$order" | grep -c '^reset first$')" -lt 2 ] ||
+		printf '%s\n' "$order" | grep -q 'master before reset'; then
+		echo "FAIL: a driver turned bus mastering on before it reset the card"
+		bad=1
+	fi
 	[ "$status" -ne 0 ] && echo "FAIL: the guest did not report success" && bad=1
 	[ "$bad" -eq 0 ] && echo "PASS: udpecho answered before and after the driver and the server were killed"
 	exit "$bad"
