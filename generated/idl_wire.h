@@ -565,7 +565,8 @@ IDL_INLINE bool idl_header_tail_is(const idl_frame_header *h, uint16_t flags, ui
                                    uint32_t inline_bytes)
 {
 	uint32_t expected = flags | handle_count << 8 | inline_bytes << 16;
-	return handle_count <= 0xffu && idl_load32((const uint8_t *)&h->flags) == expected;
+	return handle_count <= 0xffu && inline_bytes <= IDL_MAX_INLINE_BYTES &&
+	       idl_load32((const uint8_t *)&h->flags) == expected;
 }
 
 /*
