@@ -23,9 +23,10 @@
  *   - Kicks. The holder of an end may watch it (chan_watch): it names two
  *     words of its own memory, and each kick from the other end
  *     (chan_kick), and the death of the other end, sets a bit in one,
- *     adds 1 to the other and wakes its futex waiters. A server sleeps on such a word in memory no
- * client maps, so no client can undo another's kick, as it could a write to a futex word they share
- * (docs/runtime.md, "Waking the server").
+ *     adds 1 to the other and wakes its futex waiters. A server sleeps on
+ *     such a word, in memory no client maps, so no client can undo
+ *     another's kick, as it could a write to a futex word they share
+ *     (docs/runtime.md, "Waking the server").
  *
  * A channel end may not travel through its own channel (the channel would
  * keep itself alive). Handles in flight towards an end that is closed are
