@@ -133,6 +133,12 @@ static uint32_t claim_slot(kserver *ks)
 	}
 }
 
+/* Gives a slot back (any thread). */
+static void release_slot(kserver *ks, uint32_t slot)
+{
+	atomic_fetch_and(&ks->used, ~(1u << slot));
+}
+
 /* The server thread: installs the sessions other threads made. */
 static void install_pending(kserver *ks)
 {
@@ -149,7 +155,7 @@ static void on_closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
 	(void)end, (void)reason;
 	kserver *ks = ctx;
 	kchan_close(&ks->conns[slot]);
-	atomic_fetch_and(&ks->used, ~(1u << slot));
+	release_slot(ks, slot);
 }
 
 /* kserve_add_session, telling the slot too. */
@@ -162,7 +168,7 @@ static int add_session(kserver *ks, uint64_t client, int *client_end, uint32_t *
 	int err = kchan_create(c, ring_bytes(ks), idl_server_max_frame_bytes(&ks->server),
 	                       ks->doorbell_handle, slot, ks->ifaces, ks->iface_count, client_end);
 	if (err != IDL_OK) {
-		atomic_fetch_and(&ks->used, ~(1u << slot));
+		release_slot(ks, slot);
 		return err;
 	}
 	/* Its kicks come to this server's own words (kserve_kicks). */
@@ -173,7 +179,7 @@ static int add_session(kserver *ks, uint64_t client, int *client_end, uint32_t *
 		int client = *client_end;
 		kchan_close(c);
 		idlk_handle_close(client);
-		atomic_fetch_and(&ks->used, ~(1u << slot));
+		release_slot(ks, slot);
 		return IDL_E_TRANSPORT;
 	}
 	c->end.nonblock = true; /* the loop checks for room before it takes a request */
