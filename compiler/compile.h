@@ -46,8 +46,9 @@ bool ir_load(compilation *c, const char *path);
 
 /* The IR's schema version (docs/json-ir.md), which gen_json writes and
  * ir_load requires. Raised when a key changes meaning: 3 since wire format
- * 3, whose 16-byte header moved every message's offsets and inline sizes. */
-#define IR_VERSION 3
+ * 3, whose 16-byte header moved every message's offsets and inline sizes;
+ * 4 since wire format 4, whose parameters fill padding before them. */
+#define IR_VERSION 4
 
 /*
  * compat.c: what in `now` (a new version of a description) breaks peers

@@ -134,12 +134,63 @@ static uint64_t start_version(layout *l, decl *d, member *m, uint64_t offset)
 	return at;
 }
 
+/*
+ * The padding left inside a message's current version group, where a
+ * later parameter of the same group can go. A message is a function's
+ * arguments, not a declared record: its writer should not have to order
+ * parameters by alignment to get a tight frame (read(fd: u32, offset: u64,
+ * count: u32) puts count beside fd). Structs keep exactly their declared
+ * layout, which their writer chose.
+ */
+typedef struct gap {
+	uint64_t start, end;
+} gap;
+
+typedef struct gaps {
+	gap *list;
+	size_t count;
+} gaps;
+
+/* The first gap that holds size bytes at align: where they go, or 0. */
+static uint64_t fill_gap(gaps *g, uint32_t size, uint32_t align)
+{
+	for (size_t i = 0; i < g->count; i++) {
+		gap *h = &g->list[i];
+		uint64_t at = align_up(h->start, align);
+		if (at + size > h->end)
+			continue;
+		/* What is left of the gap: before the parameter and after it. */
+		gap after = {at + size, h->end};
+		h->end = at;
+		if (after.end > after.start)
+			g->list[g->count++] = after;
+		return at;
+	}
+	return 0;
+}
+
+/* Sorts a message's parameters by offset: the C struct's member order. */
+static member *by_offset(member *list)
+{
+	member *sorted = NULL;
+	for (member *m = list, *next; m != NULL; m = next) {
+		next = m->next;
+		member **at = &sorted;
+		while (*at != NULL && (*at)->offset <= m->offset)
+			at = &(*at)->next;
+		m->next = *at;
+		*at = m;
+	}
+	return sorted;
+}
+
 static void lay_out_struct(layout *l, decl *d)
 {
 	wire_shape *s = &d->shape;
 	/* A message's fields follow the frame header. */
 	uint64_t offset = d->is_message ? IDL_FRAME_HEADER_BYTES : 0;
 	uint32_t align = d->is_message ? WIRE_ALIGN : 1;
+	gaps padding = {0};
 	if (d->is_message) {
 		size_t n = 1;
 		for (member *m = d->members; m != NULL; m = m->next)
@@ -148,6 +199,8 @@ static void lay_out_struct(layout *l, decl *d)
 		d->versions = arena_alloc(&l->c->arena, n * sizeof(uint32_t));
 		d->versions[0] = 1;
 		d->version_count = 1;
+		/* A gap splits into at most two: one more per parameter. */
+		padding.list = arena_alloc(&l->c->arena, n * sizeof(gap));
 	}
 	for (member *m = d->members; m != NULL; m = m->next) {
 		shape_type(l, m->type);
@@ -155,16 +208,19 @@ static void lay_out_struct(layout *l, decl *d)
 		if (f->align == 0)
 			continue; /* unresolved; already reported */
 		if (d->is_message) {
-			uint64_t start = start_version(l, d, m, offset);
-			if (start != offset)
-				s->has_padding = true;
-			offset = start;
+			uint32_t groups = d->version_count;
+			offset = start_version(l, d, m, offset);
+			if (d->version_count != groups)
+				padding.count = 0; /* an earlier version's padding stays */
 		}
-		uint64_t at = align_up(offset, f->align);
-		if (at != offset)
-			s->has_padding = true;
+		uint64_t at = d->is_message ? fill_gap(&padding, f->size, f->align) : 0;
+		if (at == 0) {
+			at = align_up(offset, f->align);
+			if (at != offset && d->is_message)
+				padding.list[padding.count++] = (gap){offset, at};
+			offset = at + f->size;
+		}
 		m->offset = (uint32_t)at;
-		offset = at + f->size;
 		if (f->align > align)
 			align = f->align;
 		s->max_ool += f->max_ool;
@@ -182,13 +238,24 @@ static void lay_out_struct(layout *l, decl *d)
 		}
 	}
 	uint64_t size = align_up(offset, align);
-	if (size != offset)
-		s->has_padding = true;
 	s->size = (uint32_t)size;
 	s->align = align;
-	s->needs_check |= s->has_padding;
-	if (d->is_message)
+	if (d->is_message) {
 		d->version_inline[d->version_count - 1] = s->size;
+		d->members = by_offset(d->members);
+	}
+	/* Padding: any byte between the members, or after the last. */
+	uint64_t end = d->is_message ? IDL_FRAME_HEADER_BYTES : 0;
+	for (member *m = d->members; m != NULL; m = m->next) {
+		if (m->type->shape.align == 0)
+			continue;
+		if (m->offset != end)
+			s->has_padding = true;
+		end = m->offset + m->type->shape.size;
+	}
+	if (size != end)
+		s->has_padding = true;
+	s->needs_check |= s->has_padding;
 }
 
 static void lay_out_union(layout *l, decl *d)

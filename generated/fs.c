@@ -775,8 +775,6 @@ int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t tx
 	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
 	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_READ_ORDINAL;
 	p->header.txid = txid;
@@ -793,10 +791,6 @@ IDL_INLINE int fields_fs_file_read_request(idl_decoder *d, fs_file_read_request 
 	(void)d;
 	(void)p;
 	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
-		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -1460,10 +1454,10 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_READ_SHARED_ORDINAL;
 	p->header.txid = txid;
@@ -1482,12 +1476,12 @@ IDL_INLINE int fields_fs_file_read_shared_request(idl_decoder *d, fs_file_read_s
 	(void)d;
 	(void)p;
 	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	/* fs.idl:132: buffer */
 	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -1802,10 +1796,10 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 	enc.handles = handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
 	p->header.txid = txid;
@@ -1824,12 +1818,12 @@ IDL_INLINE int fields_fs_file_write_shared_request(idl_decoder *d, fs_file_write
 	(void)d;
 	(void)p;
 	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	/* fs.idl:137: buffer */
 	err = idl_take_handle(d, &p->buffer, IDL_KIND_SHM);
 	if (err != IDL_OK)
 		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -4794,10 +4788,9 @@ int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_
 	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	if (!fs_advice_is_valid(msg->advice))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
 	p->header.ordinal = FS_FILE_ADVISE_ORDINAL;
 	p->header.txid = txid;
@@ -4815,12 +4808,10 @@ IDL_INLINE int fields_fs_file_advise_request(idl_decoder *d, fs_file_advise_requ
 	(void)d;
 	(void)p;
 	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	/* fs.idl:174: advice */
 	if (!fs_advice_is_valid(p->advice))
 		return IDL_E_ENUM;
-	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
 	return IDL_OK;
 }

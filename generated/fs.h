@@ -282,7 +282,7 @@ IDL_STATIC_ASSERT(offsetof(fs_dir_entry, name) == 16, "wire layout");
 #define FS_FILE_CLOSE_REPLY_MAX_BYTES            16u
 #define FS_FILE_CLOSE_REPLY_MAX_HANDLES          0u
 #define FS_FILE_READ_ORDINAL                     0x53d4a6ccu
-#define FS_FILE_READ_REQUEST_MAX_BYTES           40u
+#define FS_FILE_READ_REQUEST_MAX_BYTES           32u
 #define FS_FILE_READ_REQUEST_MAX_HANDLES         0u
 #define FS_FILE_READ_REPLY_MAX_BYTES             4128u
 #define FS_FILE_READ_REPLY_MAX_HANDLES           0u
@@ -342,7 +342,7 @@ IDL_STATIC_ASSERT(offsetof(fs_dir_entry, name) == 16, "wire layout");
 #define FS_FILE_RENAME_REPLY_MAX_BYTES           16u
 #define FS_FILE_RENAME_REPLY_MAX_HANDLES         0u
 #define FS_FILE_ADVISE_ORDINAL                   0x4512455cu
-#define FS_FILE_ADVISE_REQUEST_MAX_BYTES         48u
+#define FS_FILE_ADVISE_REQUEST_MAX_BYTES         40u
 #define FS_FILE_ADVISE_REQUEST_MAX_HANDLES       0u
 #define FS_FILE_WATCH_ORDINAL                    0x11996ae3u
 #define FS_FILE_WATCH_REQUEST_MAX_BYTES          24u
@@ -473,15 +473,13 @@ int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *erro
 struct fs_file_read_request {
 	idl_frame_header header;
 	uint32_t fd;
-	uint8_t _pad0[4];
-	uint64_t offset;
 	uint32_t count;
-	uint8_t _pad1[4];
+	uint64_t offset;
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_read_request) == 40, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_read_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_request, count) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_request, offset) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_request, count) == 32, "wire layout");
 
 int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t txid, void *out,
                                     size_t out_max, idl_typed_handle *handles,
@@ -597,17 +595,17 @@ int fs_file_write_error_validate(const void *frame, size_t size, sys_errno *erro
 struct fs_file_read_shared_request {
 	idl_frame_header header;
 	uint32_t fd;
-	uint8_t _pad0[4];
-	uint64_t offset;
 	uint32_t count;
+	uint64_t offset;
 	idl_handle buffer;
+	uint8_t _pad0[4];
 	uint64_t buffer_offset;
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_read_shared_request) == 48, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, count) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, offset) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, count) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, buffer) == 36, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, buffer) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, buffer_offset) == 40, "wire layout");
 
 int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint32_t txid,
@@ -662,17 +660,17 @@ int fs_file_read_shared_error_validate(const void *frame, size_t size, sys_errno
 struct fs_file_write_shared_request {
 	idl_frame_header header;
 	uint32_t fd;
-	uint8_t _pad0[4];
-	uint64_t offset;
 	uint32_t count;
+	uint64_t offset;
 	idl_handle buffer;
+	uint8_t _pad0[4];
 	uint64_t buffer_offset;
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_write_shared_request) == 48, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, count) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, offset) == 24, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, count) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, buffer) == 36, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, buffer) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, buffer_offset) == 40, "wire layout");
 
 int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint32_t txid,
@@ -1184,17 +1182,16 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
 struct fs_file_advise_request {
 	idl_frame_header header;
 	uint32_t fd;
-	uint8_t _pad0[4];
+	fs_advice advice;
+	uint8_t _pad0[3];
 	uint64_t offset;
 	uint64_t length;
-	fs_advice advice;
-	uint8_t _pad1[7];
 };
-IDL_STATIC_ASSERT(sizeof(fs_file_advise_request) == 48, "wire layout");
+IDL_STATIC_ASSERT(sizeof(fs_file_advise_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, fd) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, advice) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, offset) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, length) == 32, "wire layout");
-IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, advice) == 40, "wire layout");
 
 int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_t txid, void *out,
                                       size_t out_max, idl_typed_handle *handles,

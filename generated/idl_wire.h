@@ -83,7 +83,7 @@ extern "C" {
 #error "idlc's generated code maps the little-endian wire format directly"
 #endif
 
-#define IDL_WIRE_VERSION 3
+#define IDL_WIRE_VERSION 4
 
 /* Alignment, as C11 and C++ spell it. */
 #ifdef __cplusplus

@@ -339,6 +339,70 @@ static void test_struct_layout(void **state)
 	run_free(&r);
 }
 
+/* Order of a message's members: by offset, as the C struct lists them. */
+static void assert_wire_order(decl *msg, const char *const *names, const uint32_t *offsets,
+                              size_t count)
+{
+	size_t i = 0;
+	for (member *m = msg->members; m != NULL; m = m->next, i++) {
+		assert_true(i < count);
+		if (strcmp(m->name, names[i]) != 0 || m->offset != offsets[i])
+			fail_msg("member %zu is %s at %u, expected %s at %u", i, m->name, m->offset,
+			         names[i], offsets[i]);
+	}
+	assert_int_equal(i, count);
+}
+
+/*
+ * A message's parameter fills the first padding gap before it that holds
+ * it, within its own version's group; a struct keeps its declared layout.
+ */
+static void test_parameters_fill_padding(void **state)
+{
+	(void)state;
+	run r;
+	file *f =
+	    compile_ok(&r, "package p;\n"
+	                   "struct Same {\n    fd: u32;\n    offset: u64;\n    count: u32;\n}\n"
+	                   "@version(2)\n"
+	                   "interface I {\n"
+	                   "    read(fd: u32, offset: u64, count: u32) -> ();\n"
+	                   "    mixed(a: u8, b: u64, c: u16, d: u32, e: u8, f: u64, g: u8) -> ();\n"
+	                   "    grown(a: u32, b: u64, @added(2) c: u8, @added(2) d: u64,\n"
+	                   "          @added(2) e: u32) -> ();\n"
+	                   "}\n");
+	decl *i = find_decl(f, "I");
+	decl *read = find_method(i, "read")->request;
+	const char *read_names[] = {"fd", "count", "offset"};
+	const uint32_t read_offsets[] = {16, 20, 24};
+	assert_wire_order(read, read_names, read_offsets, 3);
+	assert_int_equal(read->shape.size, 32);
+	assert_false(read->shape.has_padding);
+
+	/* a 16, b 24 (gap 17..23), c 18, d 20, e 17, f 32, g 40, then 41..47. */
+	decl *mixed = find_method(i, "mixed")->request;
+	const char *mixed_names[] = {"a", "e", "c", "d", "b", "f", "g"};
+	const uint32_t mixed_offsets[] = {16, 17, 18, 20, 24, 32, 40};
+	assert_wire_order(mixed, mixed_names, mixed_offsets, 7);
+	assert_int_equal(mixed->shape.size, 48);
+	assert_true(mixed->shape.has_padding);
+
+	/* Version 1: a 16, b 24 (gap 20..23 stays version 1's). Version 2 starts at
+	 * 32: c 32, d 40 (gap 33..39), e 36. */
+	decl *grown = find_method(i, "grown")->request;
+	const char *grown_names[] = {"a", "b", "c", "e", "d"};
+	const uint32_t grown_offsets[] = {16, 24, 32, 36, 40};
+	assert_wire_order(grown, grown_names, grown_offsets, 5);
+	assert_int_equal(grown->version_count, 2);
+	assert_int_equal(grown->version_inline[0], 32);
+	assert_int_equal(grown->version_inline[1], 48);
+
+	decl *same = find_decl(f, "Same");
+	assert_int_equal(find_member(same, "count")->offset, 16);
+	assert_int_equal(same->shape.size, 24);
+	run_free(&r);
+}
+
 static void test_out_of_line(void **state)
 {
 	(void)state;
@@ -605,6 +669,7 @@ int main(void)
 	    cmocka_unit_test(test_enum_bits),
 	    cmocka_unit_test(test_enum_bits_errors),
 	    cmocka_unit_test(test_struct_layout),
+	    cmocka_unit_test(test_parameters_fill_padding),
 	    cmocka_unit_test(test_out_of_line),
 	    cmocka_unit_test(test_type_errors),
 	    cmocka_unit_test(test_interface),

@@ -1720,7 +1720,156 @@ other:
 	return check_test_shapes_gadget_moved_event_other(buf, size, handles, handle_count, out);
 }
 
-/* shapes.idl:77: Watcher.changed event */
+/* shapes.idl:74: Gadget.seek request */
+int64_t test_shapes_gadget_seek_request_encode(const test_shapes_gadget_seek_request *msg,
+                                               uint32_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count)
+{
+	test_shapes_gadget_seek_request *p = out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = TEST_SHAPES_GADGET_SEEK_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE int fields_test_shapes_gadget_seek_request(idl_decoder *d,
+                                                      test_shapes_gadget_seek_request *p,
+                                                      uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+static const idl_message_info info_test_shapes_gadget_seek_request = {
+    .ordinal = TEST_SHAPES_GADGET_SEEK_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(test_shapes_gadget_seek_request),
+    .max_bytes = TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+static int check_test_shapes_gadget_seek_request_other(void *frame, size_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
+{
+	test_shapes_gadget_seek_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_gadget_seek_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_gadget_seek_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*(const test_shapes_gadget_seek_request **)out = p;
+	return IDL_OK;
+}
+
+IDL_INLINE int check_test_shapes_gadget_seek_request(void *frame, size_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count,
+                                                     const test_shapes_gadget_seek_request **out)
+{
+	test_shapes_gadget_seek_request *p = frame;
+	(void)handles;
+	if (size != sizeof(*p))
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_SEEK_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_test_shapes_gadget_seek_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_seek_request_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_seek_request_validate(void *frame, size_t size,
+                                                         const idl_typed_handle *handles,
+                                                         uint32_t handle_count)
+{
+	const test_shapes_gadget_seek_request *view;
+	return check_test_shapes_gadget_seek_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+static int decode_test_shapes_gadget_seek_request_other(const void *shared, size_t available,
+                                                        void *buf, uint32_t size,
+                                                        const idl_typed_handle *handles,
+                                                        uint32_t handle_count, void *out)
+{
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(test_shapes_gadget_seek_request), size);
+	if (held < 0)
+		return (int)held;
+	return check_test_shapes_gadget_seek_request_other(buf, (size_t)held, handles, handle_count,
+	                                                   out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_seek_request_decode(const void *shared, size_t available,
+                                                       void *buf, size_t buf_max,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count,
+                                                       const test_shapes_gadget_seek_request **out)
+{
+	if (buf_max < TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = size == TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES;
+	if (!fits || handle_count != 0)
+		return decode_test_shapes_gadget_seek_request_other(shared, available, buf, size,
+		                                                    handles, handle_count, out);
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	test_shapes_gadget_seek_request *p = buf;
+	(void)handles;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_SEEK_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_test_shapes_gadget_seek_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+other:
+	return check_test_shapes_gadget_seek_request_other(buf, size, NULL, 0, out);
+}
+
+/* shapes.idl:80: Watcher.changed event */
 int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
                                                  uint32_t txid, void *out, size_t out_max,
                                                  idl_typed_handle *handles, uint32_t *handle_count)
@@ -1755,7 +1904,7 @@ IDL_INLINE int fields_test_shapes_watcher_changed_event(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:77: shape */
+	/* shapes.idl:80: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
 		return err;
@@ -2008,6 +2157,21 @@ static int send_test_shapes_gadget_moved_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
+static int send_test_shapes_gadget_seek_request(idl_endpoint *ep,
+                                                const test_shapes_gadget_seek_request *msg,
+                                                uint32_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_seek_request_encode(
+	    msg, txid, frame, TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
 /* shapes.idl:65: Gadget.put */
 static inline int start_test_shapes_gadget_put(idl_endpoint *ep,
                                                const test_shapes_gadget_put_request *req,
@@ -2216,6 +2380,12 @@ int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_mov
 	return send_test_shapes_gadget_moved_event(ep, event, 0);
 }
 
+/* shapes.idl:74: Gadget.seek */
+int test_shapes_gadget_seek(idl_endpoint *ep, const test_shapes_gadget_seek_request *req)
+{
+	return send_test_shapes_gadget_seek_request(ep, req, 0);
+}
+
 static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, idl_request *r,
                                         void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
@@ -2301,6 +2471,20 @@ static int serve_test_shapes_gadget_pair(const test_shapes_gadget_handlers *h, i
 	if (err != IDL_OK)
 		return err;
 	return send_test_shapes_gadget_pair_reply(r->ep, &reply, r->txid);
+}
+
+static int serve_test_shapes_gadget_seek(const test_shapes_gadget_handlers *h, idl_request *r,
+                                         void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count)
+{
+	const test_shapes_gadget_seek_request *req;
+	int err = check_test_shapes_gadget_seek_request(frame, size, handles, handle_count, &req);
+	if (err != IDL_OK)
+		return err;
+	if (h->seek == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
+	r->txid = req->header.txid;
+	return h->seek(r, req);
 }
 
 /* shapes.idl:65: Gadget.put, deferred */
@@ -2391,6 +2575,8 @@ int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, idl_reques
 		return serve_test_shapes_gadget_poke(h, r, frame, size, handles, handle_count);
 	case TEST_SHAPES_GADGET_PAIR_ORDINAL:
 		return serve_test_shapes_gadget_pair(h, r, frame, size, handles, handle_count);
+	case TEST_SHAPES_GADGET_SEEK_ORDINAL:
+		return serve_test_shapes_gadget_seek(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
@@ -2448,7 +2634,7 @@ static int send_test_shapes_watcher_changed_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* shapes.idl:77: Watcher.changed */
+/* shapes.idl:80: Watcher.changed */
 int test_shapes_watcher_send_changed(idl_endpoint *ep,
                                      const test_shapes_watcher_changed_event *event)
 {

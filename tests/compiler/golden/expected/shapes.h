@@ -77,7 +77,7 @@ typedef struct test_shapes_gadget_channel {
 	idl_handle handle;
 } test_shapes_gadget_channel;
 
-/* channel<Watcher>: one end of a channel whose peer serves Watcher (shapes.idl:76). */
+/* channel<Watcher>: one end of a channel whose peer serves Watcher (shapes.idl:79). */
 typedef struct test_shapes_watcher_channel {
 	idl_handle handle;
 } test_shapes_watcher_channel;
@@ -94,6 +94,7 @@ typedef struct test_shapes_gadget_poke_request test_shapes_gadget_poke_request;
 typedef struct test_shapes_gadget_pair_request test_shapes_gadget_pair_request;
 typedef struct test_shapes_gadget_pair_reply test_shapes_gadget_pair_reply;
 typedef struct test_shapes_gadget_moved_event test_shapes_gadget_moved_event;
+typedef struct test_shapes_gadget_seek_request test_shapes_gadget_seek_request;
 typedef struct test_shapes_watcher_changed_event test_shapes_watcher_changed_event;
 
 /* struct Point (shapes.idl:28) */
@@ -230,6 +231,9 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_everything, shape) == 152, "wire layout")
 #define TEST_SHAPES_GADGET_MOVED_ORDINAL            0x20164272u
 #define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES    32u
 #define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_HANDLES  1u
+#define TEST_SHAPES_GADGET_SEEK_ORDINAL             0x6f4927f7u
+#define TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES   32u
+#define TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_HANDLES 0u
 
 /*
  * Two-way with a typed error.
@@ -437,6 +441,33 @@ int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, 
                                           const test_shapes_gadget_moved_event **out);
 
 /*
+ * Parameters fill the padding before them: count goes beside id, so
+ * that the request is 32 bytes, not 40.
+ */
+/* Gadget.seek request (shapes.idl:74) */
+struct test_shapes_gadget_seek_request {
+	idl_frame_header header;
+	uint32_t id;
+	uint32_t count;
+	uint64_t offset;
+};
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_seek_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_seek_request, id) == 16, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_seek_request, count) == 20, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_seek_request, offset) == 24, "wire layout");
+
+int64_t test_shapes_gadget_seek_request_encode(const test_shapes_gadget_seek_request *msg,
+                                               uint32_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count);
+int test_shapes_gadget_seek_request_validate(void *frame, size_t size,
+                                             const idl_typed_handle *handles,
+                                             uint32_t handle_count);
+int test_shapes_gadget_seek_request_decode(const void *shared, size_t available, void *buf,
+                                           size_t buf_max, const idl_typed_handle *handles,
+                                           uint32_t handle_count,
+                                           const test_shapes_gadget_seek_request **out);
+
+/*
  * Client stubs of Gadget: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
@@ -467,6 +498,7 @@ int test_shapes_gadget_pair_start(idl_endpoint *ep, const test_shapes_gadget_pai
 int test_shapes_gadget_pair_finish(idl_endpoint *ep, test_shapes_gadget_pair_pending *p,
                                    const test_shapes_gadget_pair_reply **reply);
 int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_moved_event *event);
+int test_shapes_gadget_seek(idl_endpoint *ep, const test_shapes_gadget_seek_request *req);
 
 /*
  * Server side of Gadget: a handler per method. A handler returns 0 to send
@@ -483,6 +515,7 @@ typedef struct test_shapes_gadget_handlers {
 	int (*poke)(idl_request *r, const test_shapes_gadget_poke_request *req);
 	int (*pair)(idl_request *r, const test_shapes_gadget_pair_request *req,
 	            test_shapes_gadget_pair_reply *reply);
+	int (*seek)(idl_request *r, const test_shapes_gadget_seek_request *req);
 } test_shapes_gadget_handlers;
 
 /*
@@ -531,7 +564,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
                                       void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
 
-/* interface Watcher (shapes.idl:76) */
+/* interface Watcher (shapes.idl:79) */
 /*
  * Events only: no handler table, no dispatcher, only senders and the
  * client's event table.
@@ -544,7 +577,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES   80u
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_HANDLES 0u
 
-/* Watcher.changed event (shapes.idl:77) */
+/* Watcher.changed event (shapes.idl:80) */
 struct test_shapes_watcher_changed_event {
 	idl_frame_header header;
 	test_shapes_shape shape;
