@@ -99,11 +99,14 @@ static inline void put_header(uint8_t *p, uint32_t size, uint32_t ordinal, uint3
  * The copy: the length read from shared memory once, then one bounded copy
  * into the private buffer. The copy's own size word must say the same (the
  * peer may have changed it between the read and the copy). 0, or the frame
- * size with *f set to the private copy.
+ * size with *f set to the private copy. Fewer bytes than the smallest frame
+ * fail before the size word is read, which may not even be there.
  */
 static inline uint32_t fetch(const uint8_t *shared, size_t available, uint32_t min, uint32_t max,
                              const uint8_t **f)
 {
+	if (available < min)
+		return 0;
 	uint32_t size = *(const volatile uint32_t *)shared;
 	if (size < min || size > max || size > available)
 		return 0;
@@ -117,6 +120,13 @@ static inline uint32_t fetch(const uint8_t *shared, size_t available, uint32_t m
 static inline bool header_is(const uint8_t *f, uint32_t ordinal, uint32_t flags)
 {
 	return ld32(f + 4) == ordinal && ld32(f + 12) == flags;
+}
+
+/* A two-way request's header: the contract's txid rule too (a reply finds
+ * its call by the txid, so a request must carry one that is not 0). */
+static inline bool request_header_is(const uint8_t *f, uint32_t ordinal)
+{
+	return header_is(f, ordinal, FLAG_REQUEST) && ld32(f + 8) != 0;
 }
 
 /* A string's bytes: no NUL inside, one at the end. */
@@ -158,7 +168,7 @@ static size_t read_request_encode(uint8_t *buf, size_t cap)
 static int read_request_decode(const uint8_t *buf, size_t len)
 {
 	const uint8_t *f;
-	if (fetch(buf, len, 32, 32, &f) == 0 || !header_is(f, ORD_READ, FLAG_REQUEST))
+	if (fetch(buf, len, 32, 32, &f) == 0 || !request_header_is(f, ORD_READ))
 		return -1;
 	const struct read_request *m = (const struct read_request *)(f + 16);
 	return m->count != BENCH_READ_COUNT;
@@ -236,7 +246,7 @@ static int open_request_decode(const uint8_t *buf, size_t len)
 {
 	const uint8_t *f;
 	uint32_t size = fetch(buf, len, 27, 27 + MAX_PATH, &f);
-	if (size == 0 || !header_is(f, ORD_OPEN, FLAG_REQUEST))
+	if (size == 0 || !request_header_is(f, ORD_OPEN))
 		return -1;
 	uint32_t flags = ld32(f + 16), mode = ld32(f + 20), n = ld16(f + 24);
 	const char *path = (const char *)f + 26;
@@ -380,7 +390,7 @@ static int net_send_decode(const uint8_t *buf, size_t len)
 {
 	const uint8_t *f;
 	uint32_t size = fetch(buf, len, 44, 44 + MAX_DATAGRAM, &f);
-	if (size == 0 || !header_is(f, ORD_SEND_TO, FLAG_REQUEST) || f[23] != 0 ||
+	if (size == 0 || !request_header_is(f, ORD_SEND_TO) || f[23] != 0 ||
 	    ld32(f + 40) != size - 44)
 		return -1;
 	uint8_t tag = f[22];

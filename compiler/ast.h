@@ -228,13 +228,15 @@ typedef struct decl_c_names {
 	const char *encode_version; /* fs_file_open_request_encode_version */
 	const char *validate;       /* fs_file_open_request_validate */
 	const char *decode;         /* fs_file_open_request_decode */
-	const char *check_other;    /* check_fs_file_open_request_other (static) */
-	const char *fields;         /* fields_fs_file_open_request (static) */
-	const char *defaults;       /* defaults_fs_file_open_request (static) */
-	const char *info;           /* info_fs_file_open_request (static) */
-	const char *earlier;        /* earlier_fs_file_open_request (static) */
-	const char *send;           /* send_fs_file_open_request (static) */
-	const char *decode_other;   /* decode_fs_file_open_request_other (static) */
+	/* Static in <name>.c; for an inline message (gen_codec_is_inline) the
+	 * two slow paths are extern and fields_ is in the header. */
+	const char *check_other;  /* fs_file_open_request_check_other */
+	const char *fields;       /* fields_fs_file_open_request */
+	const char *defaults;     /* defaults_fs_file_open_request */
+	const char *info;         /* info_fs_file_open_request */
+	const char *earlier;      /* earlier_fs_file_open_request */
+	const char *send;         /* send_fs_file_open_request */
+	const char *decode_other; /* fs_file_open_request_decode_other */
 	/* interface */
 	const char *max_frame_bytes; /* FS_FILE_MAX_FRAME_BYTES */
 	const char *protocol;        /* FS_FILE_PROTOCOL */

@@ -79,13 +79,13 @@ static void message_names(arena *a, decl *iface, method *m, decl *msg, const cha
 	n->validate = cat(a, msg->c_name, "_validate");
 	n->decode = cat(a, msg->c_name, "_decode");
 	n->check = cat(a, "check_", msg->c_name);
-	n->check_other = arena_printf(a, "check_%s_other", msg->c_name);
+	n->check_other = cat(a, msg->c_name, "_check_other");
 	n->fields = cat(a, "fields_", msg->c_name);
 	n->defaults = cat(a, "defaults_", msg->c_name);
 	n->info = cat(a, "info_", msg->c_name);
 	n->earlier = cat(a, "earlier_", msg->c_name);
 	n->send = cat(a, "send_", msg->c_name);
-	n->decode_other = arena_printf(a, "decode_%s_other", msg->c_name);
+	n->decode_other = cat(a, msg->c_name, "_decode_other");
 }
 
 static void method_names(arena *a, decl *iface, method *m)

@@ -13,6 +13,12 @@ void gen_header(compilation *c, file *f, emitter *e);
 /* gen_codec.c + gen_rpc.c: <name>.c, the encoders, validators, stubs and skeletons. */
 void gen_source(compilation *c, file *f, emitter *e);
 void gen_codec(compilation *c, file *f, emitter *e);
+/* Whether a message's encoder, field checks and decoder's fast path are
+ * inline in <name>.h (small, fixed-size, no handles: code a caller's
+ * compiler should see, as it would a hand-written codec), and those
+ * definitions. */
+bool gen_codec_is_inline(const decl *msg);
+void gen_codec_inline(compilation *c, decl *msg, emitter *e);
 /* gen_names.c: <enum>_name and <bits>_format in <name>.c. */
 void gen_names(compilation *c, file *f, emitter *e);
 void gen_rpc(compilation *c, file *f, emitter *e);

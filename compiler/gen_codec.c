@@ -45,11 +45,43 @@ static void line(codec_gen *g, int indent, const char *fmt, ...)
 	emit(g->e, "%s\n", text);
 }
 
+/* Emits `indent` tabs and text, without ending the line. */
+static void line_start(codec_gen *g, int indent, const char *text)
+{
+	for (int i = 0; i < indent; i++)
+		emit(g->e, "\t");
+	emit(g->e, "%s", text);
+}
+
 /* Emits "if (cond)\n\treturn code;" */
 static void fail_if(codec_gen *g, int indent, const char *cond, const char *code)
 {
 	line(g, indent, "if (%s)", cond);
 	line(g, indent + 1, "return %s;", code);
+}
+
+/* Emits "if (a || b || ...)" and tail, wrapped as clang-format wraps it:
+ * as many conditions as fit, continuations aligned after the "if (". */
+static void if_any(codec_gen *g, int indent, const char *const *conds, size_t count,
+                   const char *tail)
+{
+	size_t column = (size_t)indent * EMIT_TAB_COLUMNS + strlen("if (");
+	line_start(g, indent, "if (");
+	for (size_t i = 0; i < count; i++) {
+		const char *end = i + 1 < count ? " ||" : ")";
+		size_t width = strlen(conds[i]) + strlen(end) + (i + 1 < count ? 0 : strlen(tail));
+		if (i > 0 && column + 1 + width > EMIT_COLUMNS) {
+			emit(g->e, "\n");
+			line_start(g, indent, "    ");
+			column = (size_t)indent * EMIT_TAB_COLUMNS + 4;
+		} else if (i > 0) {
+			emit(g->e, " ");
+			column++;
+		}
+		emit(g->e, "%s%s", conds[i], end);
+		column += strlen(conds[i]) + strlen(end);
+	}
+	emit(g->e, "%s\n", tail);
 }
 
 /* Emits "err = call;\nif (err != IDL_OK)\n\treturn err;" with wrapping. */
@@ -229,7 +261,7 @@ static void check_fields(codec_gen *g, decl *d)
 		check_padding(g, 1, arena_printf(g->a, "p->_pad%u", pads++));
 }
 
-static bool uses_err(decl *d)
+static bool uses_err(const decl *d)
 {
 	for (member *m = d->members; m != NULL; m = m->next) {
 		type *t = m->type;
@@ -444,7 +476,7 @@ static void put_fields(codec_gen *g, decl *d, const char *src, bool gated)
 		line(g, 1, "}");
 }
 
-static bool put_uses_err(decl *d)
+static bool put_uses_err(const decl *d)
 {
 	for (member *m = d->members; m != NULL; m = m->next) {
 		type *t = m->type;
@@ -587,6 +619,24 @@ static message_names names_of(decl *msg)
 static bool is_versioned(const decl *msg)
 {
 	return msg->version_count > 1;
+}
+
+/* A fixed-size message of at most this many bytes is copied with a
+ * constant size: a few moves instead of a library call. Larger constant
+ * copies could become `rep movs`, slower than the call for such frames. */
+#define EXACT_COPY_MAX 256u
+
+bool gen_codec_is_inline(const decl *msg)
+{
+	return !msg->shape.has_ool && !msg->shape.has_handles &&
+	       msg->shape.size <= EXACT_COPY_MAX && !uses_err(msg) && !put_uses_err(msg);
+}
+
+/* Where a message's slow paths live: static in <name>.c, or there but
+ * called from the header's inline decoder. */
+static const char *slow_linkage(const decl *msg)
+{
+	return gen_codec_is_inline(msg) ? "" : "static ";
 }
 
 /* The header and the tail of an encoder; `inline_bytes` names the size of
@@ -792,8 +842,9 @@ static void gen_check_other(codec_gen *g, decl *msg, const message_names *mn)
 	const char *params[5];
 	check_params(g, NULL, params);
 	emit(e, "IDL_COLD\n");
-	emit_wrapped(e, 0, arena_printf(g->a, "static int %s(", mn->names->check_other), params, 5,
-	             ")\n{\n");
+	emit_wrapped(e, 0,
+	             arena_printf(g->a, "%sint %s(", slow_linkage(msg), mn->names->check_other),
+	             params, 5, ")\n{\n");
 	line(g, 1, "%s *p = frame;", mn->n);
 	line(g, 1, "idl_decoder dec;");
 	const char *begin[] = {arena_printf(g->a, "&%s", mn->names->info),
@@ -813,22 +864,48 @@ static void gen_check_other(codec_gen *g, decl *msg, const message_names *mn)
 	fail_if(g, 1, "err != IDL_OK", "err");
 	line(g, 1, "err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));");
 	fail_if(g, 1, "err != IDL_OK", "err");
-	line(g, 1, "*(const %s **)out = p;", mn->n);
+	/* An inline decoder passes no out: the view is its buffer. */
+	line(g, 1, "if (out != NULL)");
+	line(g, 2, "*(const %s **)out = p;", mn->n);
 	line(g, 1, "return IDL_OK;");
 	emit(e, "}\n\n");
 }
 
-/* Where a fast path sends a frame it does not take: a tail call, so that
- * the fast path saves no registers for it. */
+/*
+ * Where a fast path sends a frame it does not take: a tail call, so that
+ * the fast path saves no registers for it. An inline decoder's slow paths
+ * (`view` set) leave out the caller's `out`, so that its view need not
+ * live in memory for them: a fixed-size message's view is its buffer,
+ * which the decoder sets itself when they return IDL_OK.
+ */
 typedef struct slow_call {
-	const char *head; /* "return check_x_other(" */
+	const char *head; /* "return check_x_other(", or without "return " with `view` */
 	const char *const *args;
 	size_t count;
+	const char *view; /* NULL, or the message's C type */
 } slow_call;
 
+/* Emits the slow call and the return of its answer. */
 static void to_slow(codec_gen *g, int indent, const slow_call *slow)
 {
-	emit_wrapped(g->e, indent, slow->head, slow->args, slow->count, ");\n");
+	if (slow->view == NULL) {
+		emit_wrapped(g->e, indent, slow->head, slow->args, slow->count, ");\n");
+		return;
+	}
+	const char *head = arena_printf(g->a, "int slow = %s", slow->head);
+	emit_wrapped(g->e, indent, head, slow->args, slow->count, ");\n");
+	line(g, indent, "if (slow == IDL_OK)");
+	line(g, indent + 1, "*out = (const %s *)buf;", slow->view);
+	line(g, indent, "return slow;");
+}
+
+/* Emits "if (cond)" and the slow call under it. */
+static void slow_if(codec_gen *g, int indent, const char *cond, const slow_call *slow)
+{
+	line(g, indent, slow->view == NULL ? "if (%s)" : "if (%s) {", cond);
+	to_slow(g, indent + 1, slow);
+	if (slow->view != NULL)
+		line(g, indent, "}");
 }
 
 /*
@@ -848,7 +925,7 @@ static void gen_check_body(codec_gen *g, decl *msg, const message_names *mn, con
 	bool one_way = m->kind == METHOD_ONE_WAY || m->kind == METHOD_EVENT;
 	if (uses_err(msg))
 		line(g, 1, "int err;");
-	line(g, 1, "%s *p = %s;", mn->n, frame);
+	line(g, 1, "%s *p = (%s *)%s;", mn->n, mn->n, frame);
 	if (!msg->shape.has_handles)
 		line(g, 1, "(void)handles;");
 	if (!sized) {
@@ -864,14 +941,23 @@ static void gen_check_body(codec_gen *g, decl *msg, const message_names *mn, con
 		line(g, 2, "goto other;");
 	}
 	fail_if(g, 1, arena_printf(a, "p->header.ordinal != %s", mn->ordinal), "IDL_E_ORDINAL");
-	if (msg->shape.has_handles)
-		line(g, 1, "if (!idl_header_tail_is(&p->header, %s, handle_count, sizeof(*p)))",
-		     mn->flags);
-	else
-		line(g, 1,
-		     "if (handle_count != 0 || !idl_header_tail_is(&p->header, %s, 0, sizeof(*p)))",
-		     mn->flags);
-	line(g, 2, "goto other;");
+	const char *tail =
+	    msg->shape.has_handles
+	        ? arena_printf(a, "!idl_header_tail_is(&p->header, %s, handle_count, sizeof(*p))",
+	                       mn->flags)
+	        : arena_printf(a,
+	                       "handle_count != 0 || !idl_header_tail_is(&p->header, %s, 0, "
+	                       "sizeof(*p))",
+	                       mn->flags);
+	/* Sized, this is the one way to the slow path: no label to jump to
+	 * (which C++, where a header's inline decoder may be compiled, would
+	 * refuse across the declarations below). */
+	if (sized) {
+		slow_if(g, 1, tail, slow);
+	} else {
+		line(g, 1, "if (%s)", tail);
+		line(g, 2, "goto other;");
+	}
 	if (two_way_request)
 		fail_if(g, 1, "p->header.txid == 0", "IDL_E_TXID");
 	else if (one_way)
@@ -898,8 +984,10 @@ static void gen_check_body(codec_gen *g, decl *msg, const message_names *mn, con
 	}
 	line(g, 1, "*out = p;");
 	line(g, 1, "return IDL_OK;");
-	emit(e, "other:\n");
-	to_slow(g, 1, slow);
+	if (!sized) {
+		emit(e, "other:\n");
+		to_slow(g, 1, slow);
+	}
 }
 
 /* check_<message> (the fast path, for _validate, the stubs and the
@@ -913,7 +1001,7 @@ static void gen_check(codec_gen *g, decl *msg, const message_names *mn)
 	emit_wrapped(e, 0, arena_printf(a, "IDL_INLINE int %s(", mn->names->check), params, 5,
 	             ")\n{\n");
 	slow_call slow = {arena_printf(a, "return %s(", mn->names->check_other),
-	                  msg->shape.has_handles ? check_pass : check_pass_no_handles, 5};
+	                  msg->shape.has_handles ? check_pass : check_pass_no_handles, 5, NULL};
 	gen_check_body(g, msg, mn, "frame", false, &slow);
 	emit(e, "}\n\n");
 	emit_wrapped(e, 0, arena_printf(a, "IDL_FLATTEN int %s(", mn->names->validate), val_args, 4,
@@ -951,19 +1039,21 @@ static void emit_fits(codec_gen *g, const message_names *mn, bool exact_copy)
  * a frame of a size the fast path does not take, or one that brought
  * handles a message without any cannot have. It copies the frame (the
  * fast path has not) and checks it the slow way. */
-static void gen_decode_other(codec_gen *g, const message_names *mn)
+static const char *const decode_other_args[] = {"const void *shared",
+                                                "size_t available",
+                                                "void *buf",
+                                                "uint32_t size",
+                                                "const idl_typed_handle *handles",
+                                                "uint32_t handle_count",
+                                                "void *out"};
+
+static void gen_decode_other(codec_gen *g, decl *msg, const message_names *mn)
 {
 	arena *a = g->a;
-	const char *args[] = {"const void *shared",
-	                      "size_t available",
-	                      "void *buf",
-	                      "uint32_t size",
-	                      "const idl_typed_handle *handles",
-	                      "uint32_t handle_count",
-	                      "void *out"};
 	emit(g->e, "IDL_COLD\n");
-	emit_wrapped(g->e, 0, arena_printf(a, "static int %s(", mn->names->decode_other), args, 7,
-	             ")\n{\n");
+	emit_wrapped(g->e, 0,
+	             arena_printf(a, "%sint %s(", slow_linkage(msg), mn->names->decode_other),
+	             decode_other_args, 7, ")\n{\n");
 	const char *max = mn->names->max_bytes;
 	const char *copy[] = {
 	    "shared", "available", "buf", max, arena_printf(a, "(uint32_t)sizeof(%s)", mn->n),
@@ -986,11 +1076,7 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 {
 	arena *a = g->a;
 	emitter *e = g->e;
-	/* A small fixed-size message is copied with a constant size: a few moves
-	 * instead of a library call. Larger constant copies could become
-	 * `rep movs`, which is slower than the call for frames of this size. */
-	bool exact_copy = !msg->shape.has_ool && msg->shape.size <= 256;
-	gen_decode_other(g, mn);
+	bool exact_copy = !msg->shape.has_ool && msg->shape.size <= EXACT_COPY_MAX;
 	const char *args[] = {"const void *shared",
 	                      "size_t available",
 	                      "void *buf",
@@ -1010,13 +1096,13 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 	 * A message without handles sends a frame that brings some (a later
 	 * version's) the slow way before the copy, for the same reason. */
 	emit_fits(g, mn, exact_copy);
-	line(g, 1, msg->shape.has_handles ? "if (!fits)" : "if (!fits || handle_count != 0)");
 	slow_call copy_first = {arena_printf(a, "return %s(", mn->names->decode_other),
-	                        decode_other_pass, 7};
-	to_slow(g, 2, &copy_first);
+	                        decode_other_pass, 7, NULL};
+	slow_if(g, 1, msg->shape.has_handles ? "!fits" : "!fits || handle_count != 0", &copy_first);
 	const char *const *check_args =
 	    msg->shape.has_handles ? decode_check_pass : decode_check_pass_no_handles;
-	slow_call slow = {arena_printf(a, "return %s(", mn->names->check_other), check_args, 5};
+	slow_call slow = {arena_printf(a, "return %s(", mn->names->check_other), check_args, 5,
+	                  NULL};
 	fail_if(g, 1, "size > available", "IDL_E_FRAME_TRUNCATED");
 	if (exact_copy)
 		line(g, 1, "IDL_MEMCPY(buf, shared, %s);", max);
@@ -1030,16 +1116,128 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 static void gen_message(codec_gen *g, decl *msg)
 {
 	message_names mn = names_of(msg);
-	gen_encode(g, msg, &mn);
+	/* An inline message's encoder, field checks and decoder are in the
+	 * header (gen_codec_inline). */
+	bool in_header = gen_codec_is_inline(msg);
+	if (!in_header)
+		gen_encode(g, msg, &mn);
 	if (is_versioned(msg))
 		gen_encode_version(g, msg, &mn);
-	gen_fields(g, msg, &mn);
+	if (!in_header)
+		gen_fields(g, msg, &mn);
 	if (is_versioned(msg))
 		gen_defaults(g, msg, &mn);
 	gen_message_info(g, msg, &mn);
 	gen_check_other(g, msg, &mn);
 	gen_check(g, msg, &mn);
-	gen_decode(g, msg, &mn);
+	gen_decode_other(g, msg, &mn);
+	if (!in_header)
+		gen_decode(g, msg, &mn);
+}
+
+/*
+ * An inline message's <message>_encode: the fields copied, padding
+ * zeroed, values checked, the header written. Nothing goes out of line, so
+ * the size and handle count are constants.
+ */
+static void gen_encode_inline(codec_gen *g, decl *msg, const message_names *mn)
+{
+	arena *a = g->a;
+	const char *args[GEN_ENCODE_PARAMS];
+	size_t count = gen_encode_params(a, msg, false, args);
+	emit(g->e, "IDL_INLINE\n");
+	emit_wrapped(g->e, 0, arena_printf(a, "int64_t %s(", mn->names->encode), args, count,
+	             ")\n{\n");
+	line(g, 1, "%s *p = (%s *)out;", mn->n, mn->n);
+	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < sizeof(*p)", "IDL_E_BUFFER");
+	line(g, 1, "(void)handles;");
+	if (msg->shape.size > IDL_FRAME_HEADER_BYTES)
+		line(g, 1,
+		     "IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - "
+		     "sizeof(p->header));");
+	else
+		line(g, 1, "(void)msg;");
+	put_fields(g, msg, "msg", false);
+	line(g, 1, "p->header.size = (uint32_t)sizeof(*p);");
+	line(g, 1, "p->header.ordinal = %s;", mn->ordinal);
+	line(g, 1, "p->header.txid = txid;");
+	line(g, 1, "p->header.flags = %s;", mn->flags);
+	line(g, 1, "p->header.handle_count = 0;");
+	line(g, 1, "p->header.inline_size = (uint16_t)sizeof(*p);");
+	line(g, 1, "if (handle_count != NULL)");
+	line(g, 2, "*handle_count = 0;");
+	line(g, 1, "return (int64_t)sizeof(*p);");
+	emit(g->e, "}\n\n");
+}
+
+/*
+ * An inline message's <message>_decode: the fast path of gen_decode for a
+ * frame of exactly the message's size, with the bytes available checked
+ * before the size field is read (so that, the size being the message's,
+ * it is not checked against them again). Anything else goes to
+ * <message>_decode_other after the one read of the size field, or to
+ * <message>_check_other after the copy, both in <name>.c.
+ */
+static void gen_decode_inline(codec_gen *g, decl *msg, const message_names *mn)
+{
+	arena *a = g->a;
+	emitter *e = g->e;
+	const char *max = mn->names->max_bytes;
+	const char *args[] = {"const void *shared",
+	                      "size_t available",
+	                      "void *buf",
+	                      "size_t buf_max",
+	                      "const idl_typed_handle *handles",
+	                      "uint32_t handle_count",
+	                      arena_printf(a, "const %s **out", mn->n)};
+	emit(e, "IDL_INLINE\n");
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", mn->names->decode), args, 7, ")\n{\n");
+	const char *buffer_bad[] = {arena_printf(a, "buf_max < %s", max),
+	                            "((uintptr_t)buf & 7) != 0"};
+	if_any(g, 1, buffer_bad, 2, "");
+	line(g, 2, "return IDL_E_BUFFER;");
+	/* Too few bytes for the message, or handles it cannot carry. */
+	const char *unusual[] = {arena_printf(a, "available < %s", max), "handle_count != 0"};
+	if_any(g, 1, unusual, 2, " {");
+	line(g, 2, "int64_t read = idl_frame_size_once(shared, available, buf);");
+	fail_if(g, 2, "read < 0", "(int)read");
+	const char *head = arena_printf(a, "%s(", mn->names->decode_other);
+	const char *unread[] = {"shared",  "available",    "buf", "(uint32_t)read",
+	                        "handles", "handle_count", "NULL"};
+	slow_call other_read = {head, unread, 7, mn->n};
+	to_slow(g, 2, &other_read);
+	line(g, 1, "}");
+	line(g, 1, "uint32_t size = idl_frame_load_size(shared);");
+	const char *sized[] = {"shared",  "available",    "buf", "size",
+	                       "handles", "handle_count", "NULL"};
+	slow_call other_size = {head, sized, 7, mn->n};
+	slow_if(g, 1, arena_printf(a, "size != %s", max), &other_size);
+	line(g, 1, "IDL_MEMCPY(buf, shared, %s);", max);
+	fail_if(g, 1, "((const idl_frame_header *)buf)->size != size", "IDL_E_FRAME_CHANGED");
+	const char *copied[] = {"buf", "size", "NULL", "0", "NULL"};
+	slow_call check = {arena_printf(a, "%s(", mn->names->check_other), copied, 5, mn->n};
+	gen_check_body(g, msg, mn, "buf", true, &check);
+	emit(e, "}\n");
+}
+
+void gen_codec_inline(compilation *c, decl *msg, emitter *e)
+{
+	IDL_ASSERT(gen_codec_is_inline(msg));
+	codec_gen g = {.c = c, .a = &c->arena, .e = e};
+	message_names mn = names_of(msg);
+	emit(e, "/* The slow paths of its inline decoder, in %s.c: a frame that is not\n",
+	     msg->file->basename);
+	emit(e, " * the message's size (another version's, or malformed), after the one\n");
+	emit(e, " * read of the size field; and one whose header is not, after the copy. */\n");
+	emit_wrapped(e, 0, arena_printf(g.a, "int %s(", mn.names->decode_other), decode_other_args,
+	             7, ");\n");
+	const char *params[5];
+	check_params(&g, NULL, params);
+	emit_wrapped(e, 0, arena_printf(g.a, "int %s(", mn.names->check_other), params, 5,
+	             ");\n\n");
+	gen_fields(&g, msg, &mn);
+	gen_encode_inline(&g, msg, &mn);
+	gen_decode_inline(&g, msg, &mn);
 }
 
 /* The error reply of a method: the header and the error value, padded to 8. */

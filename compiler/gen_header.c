@@ -279,9 +279,12 @@ static void gen_message_api(header_gen *g, decl *msg)
 	emitter *e = g->e;
 	const char *n = msg->c_name;
 	const decl_c_names *cn = &msg->cnames;
+	bool in_header = gen_codec_is_inline(msg);
 	const char *args[GEN_ENCODE_PARAMS];
 	size_t count = gen_encode_params(g->a, msg, false, args);
-	emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s(", cn->encode), args, count, ");\n");
+	if (!in_header)
+		emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s(", cn->encode), args, count,
+		             ");\n");
 	if (msg->version_count > 1) {
 		emit(e, "/* The frame version `version` of the interface writes (fields added\n");
 		emit(e, " * after it left out), for a peer known to be of that version. */\n");
@@ -299,7 +302,11 @@ static void gen_message_api(header_gen *g, decl *msg)
 	                             "const idl_typed_handle *handles",
 	                             "uint32_t handle_count",
 	                             arena_printf(g->a, "const %s **out", n)};
-	emit_wrapped(e, 0, arena_printf(g->a, "int %s(", cn->decode), decode_args, 7, ");\n");
+	if (in_header)
+		gen_codec_inline(g->c, msg, e);
+	else
+		emit_wrapped(e, 0, arena_printf(g->a, "int %s(", cn->decode), decode_args, 7,
+		             ");\n");
 }
 
 /* The tokens of deferred replies, and the functions that use them. */

@@ -31,37 +31,6 @@ static int put_block_geometry(idl_encoder *e, const block_geometry *src, block_g
 	return IDL_OK;
 }
 
-/* block.idl:27: Device.geometry request */
-int64_t block_device_geometry_request_encode(const block_device_geometry_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count)
-{
-	block_device_geometry_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_block_device_geometry_request(idl_decoder *d,
-                                                    block_device_geometry_request *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_block_device_geometry_request = {
     .ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -71,9 +40,9 @@ static const idl_message_info info_block_device_geometry_request = {
 };
 
 IDL_COLD
-static int check_block_device_geometry_request_other(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int block_device_geometry_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	block_device_geometry_request *p = frame;
 	idl_decoder dec;
@@ -88,7 +57,8 @@ static int check_block_device_geometry_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const block_device_geometry_request **)out = p;
+	if (out != NULL)
+		*(const block_device_geometry_request **)out = p;
 	return IDL_OK;
 }
 
@@ -97,7 +67,7 @@ IDL_INLINE int check_block_device_geometry_request(void *frame, size_t size,
                                                    uint32_t handle_count,
                                                    const block_device_geometry_request **out)
 {
-	block_device_geometry_request *p = frame;
+	block_device_geometry_request *p = (block_device_geometry_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -115,7 +85,7 @@ IDL_INLINE int check_block_device_geometry_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_block_device_geometry_request_other(frame, size, NULL, handle_count, out);
+	return block_device_geometry_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int block_device_geometry_request_validate(void *frame, size_t size,
@@ -127,56 +97,17 @@ IDL_FLATTEN int block_device_geometry_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_block_device_geometry_request_other(const void *shared, size_t available,
-                                                      void *buf, uint32_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int block_device_geometry_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(block_device_geometry_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_block_device_geometry_request_other(buf, (size_t)held, handles, handle_count,
+	return block_device_geometry_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
-}
-
-IDL_FLATTEN int block_device_geometry_request_decode(const void *shared, size_t available,
-                                                     void *buf, size_t buf_max,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count,
-                                                     const block_device_geometry_request **out)
-{
-	if (buf_max < BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_block_device_geometry_request_other(shared, available, buf, size,
-		                                                  handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	block_device_geometry_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_block_device_geometry_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_block_device_geometry_request_other(buf, size, NULL, 0, out);
 }
 
 /* block.idl:27: Device.geometry reply */
@@ -229,7 +160,7 @@ static const idl_message_info info_block_device_geometry_reply = {
 };
 
 IDL_COLD
-static int check_block_device_geometry_reply_other(void *frame, size_t size,
+static int block_device_geometry_reply_check_other(void *frame, size_t size,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -246,7 +177,8 @@ static int check_block_device_geometry_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const block_device_geometry_reply **)out = p;
+	if (out != NULL)
+		*(const block_device_geometry_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -256,7 +188,7 @@ IDL_INLINE int check_block_device_geometry_reply(void *frame, size_t size,
                                                  const block_device_geometry_reply **out)
 {
 	int err;
-	block_device_geometry_reply *p = frame;
+	block_device_geometry_reply *p = (block_device_geometry_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -273,7 +205,7 @@ IDL_INLINE int check_block_device_geometry_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_block_device_geometry_reply_other(frame, size, NULL, handle_count, out);
+	return block_device_geometry_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int block_device_geometry_reply_validate(void *frame, size_t size,
@@ -285,7 +217,7 @@ IDL_FLATTEN int block_device_geometry_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_block_device_geometry_reply_other(const void *shared, size_t available, void *buf,
+static int block_device_geometry_reply_decode_other(const void *shared, size_t available, void *buf,
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -294,7 +226,7 @@ static int decode_block_device_geometry_reply_other(const void *shared, size_t a
 	                         (uint32_t)sizeof(block_device_geometry_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_block_device_geometry_reply_other(buf, (size_t)held, handles, handle_count,
+	return block_device_geometry_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
 }
 
@@ -311,7 +243,7 @@ IDL_FLATTEN int block_device_geometry_reply_decode(const void *shared, size_t av
 	size_t size = (uint32_t)read;
 	bool fits = size == BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_block_device_geometry_reply_other(shared, available, buf, size,
+		return block_device_geometry_reply_decode_other(shared, available, buf, size,
 		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -319,20 +251,18 @@ IDL_FLATTEN int block_device_geometry_reply_decode(const void *shared, size_t av
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	block_device_geometry_reply *p = buf;
+	block_device_geometry_reply *p = (block_device_geometry_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return block_device_geometry_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_block_device_geometry_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_block_device_geometry_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t block_device_geometry_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -418,7 +348,7 @@ static const idl_message_info info_block_device_attach_request = {
 };
 
 IDL_COLD
-static int check_block_device_attach_request_other(void *frame, size_t size,
+static int block_device_attach_request_check_other(void *frame, size_t size,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -435,7 +365,8 @@ static int check_block_device_attach_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const block_device_attach_request **)out = p;
+	if (out != NULL)
+		*(const block_device_attach_request **)out = p;
 	return IDL_OK;
 }
 
@@ -445,7 +376,7 @@ IDL_INLINE int check_block_device_attach_request(void *frame, size_t size,
                                                  const block_device_attach_request **out)
 {
 	int err;
-	block_device_attach_request *p = frame;
+	block_device_attach_request *p = (block_device_attach_request *)frame;
 	if (size != sizeof(*p))
 		goto other;
 	if (p->header.size != size)
@@ -467,7 +398,7 @@ IDL_INLINE int check_block_device_attach_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_block_device_attach_request_other(frame, size, handles, handle_count, out);
+	return block_device_attach_request_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int block_device_attach_request_validate(void *frame, size_t size,
@@ -479,7 +410,7 @@ IDL_FLATTEN int block_device_attach_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_block_device_attach_request_other(const void *shared, size_t available, void *buf,
+static int block_device_attach_request_decode_other(const void *shared, size_t available, void *buf,
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -488,7 +419,7 @@ static int decode_block_device_attach_request_other(const void *shared, size_t a
 	                         (uint32_t)sizeof(block_device_attach_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_block_device_attach_request_other(buf, (size_t)held, handles, handle_count,
+	return block_device_attach_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
 }
 
@@ -505,7 +436,7 @@ IDL_FLATTEN int block_device_attach_request_decode(const void *shared, size_t av
 	size_t size = (uint32_t)read;
 	bool fits = size == BLOCK_DEVICE_ATTACH_REQUEST_MAX_BYTES;
 	if (!fits)
-		return decode_block_device_attach_request_other(shared, available, buf, size,
+		return block_device_attach_request_decode_other(shared, available, buf, size,
 		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -513,11 +444,12 @@ IDL_FLATTEN int block_device_attach_request_decode(const void *shared, size_t av
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	block_device_attach_request *p = buf;
+	block_device_attach_request *p = (block_device_attach_request *)buf;
 	if (p->header.ordinal != BLOCK_DEVICE_ATTACH_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
-		goto other;
+		return block_device_attach_request_check_other(buf, size, handles, handle_count,
+		                                               out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -530,39 +462,6 @@ IDL_FLATTEN int block_device_attach_request_decode(const void *shared, size_t av
 		return IDL_E_HANDLE_COUNT;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_block_device_attach_request_other(buf, size, handles, handle_count, out);
-}
-
-/* block.idl:31: Device.attach reply */
-int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	block_device_attach_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = BLOCK_DEVICE_ATTACH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_block_device_attach_reply(idl_decoder *d, block_device_attach_reply *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
 }
 
 static const idl_message_info info_block_device_attach_reply = {
@@ -574,9 +473,8 @@ static const idl_message_info info_block_device_attach_reply = {
 };
 
 IDL_COLD
-static int check_block_device_attach_reply_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int block_device_attach_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	block_device_attach_reply *p = frame;
 	idl_decoder dec;
@@ -591,7 +489,8 @@ static int check_block_device_attach_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const block_device_attach_reply **)out = p;
+	if (out != NULL)
+		*(const block_device_attach_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -600,7 +499,7 @@ IDL_INLINE int check_block_device_attach_reply(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const block_device_attach_reply **out)
 {
-	block_device_attach_reply *p = frame;
+	block_device_attach_reply *p = (block_device_attach_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -616,7 +515,7 @@ IDL_INLINE int check_block_device_attach_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_block_device_attach_reply_other(frame, size, NULL, handle_count, out);
+	return block_device_attach_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int block_device_attach_reply_validate(void *frame, size_t size,
@@ -628,51 +527,16 @@ IDL_FLATTEN int block_device_attach_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_block_device_attach_reply_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int block_device_attach_reply_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(block_device_attach_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_block_device_attach_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int block_device_attach_reply_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const block_device_attach_reply **out)
-{
-	if (buf_max < BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_block_device_attach_reply_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	block_device_attach_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != BLOCK_DEVICE_ATTACH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_block_device_attach_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_block_device_attach_reply_other(buf, size, NULL, 0, out);
+	return block_device_attach_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t block_device_attach_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -704,40 +568,6 @@ int block_device_attach_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* block.idl:37: Device.read request */
-int64_t block_device_read_request_encode(const block_device_read_request *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	block_device_read_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = BLOCK_DEVICE_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_block_device_read_request(idl_decoder *d, block_device_read_request *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_block_device_read_request = {
     .ordinal = BLOCK_DEVICE_READ_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -747,9 +577,8 @@ static const idl_message_info info_block_device_read_request = {
 };
 
 IDL_COLD
-static int check_block_device_read_request_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int block_device_read_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	block_device_read_request *p = frame;
 	idl_decoder dec;
@@ -764,7 +593,8 @@ static int check_block_device_read_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const block_device_read_request **)out = p;
+	if (out != NULL)
+		*(const block_device_read_request **)out = p;
 	return IDL_OK;
 }
 
@@ -773,7 +603,7 @@ IDL_INLINE int check_block_device_read_request(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const block_device_read_request **out)
 {
-	block_device_read_request *p = frame;
+	block_device_read_request *p = (block_device_read_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -791,7 +621,7 @@ IDL_INLINE int check_block_device_read_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_block_device_read_request_other(frame, size, NULL, handle_count, out);
+	return block_device_read_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int block_device_read_request_validate(void *frame, size_t size,
@@ -803,84 +633,16 @@ IDL_FLATTEN int block_device_read_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_block_device_read_request_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int block_device_read_request_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_READ_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(block_device_read_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_block_device_read_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int block_device_read_request_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const block_device_read_request **out)
-{
-	if (buf_max < BLOCK_DEVICE_READ_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == BLOCK_DEVICE_READ_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_block_device_read_request_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_READ_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	block_device_read_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != BLOCK_DEVICE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_block_device_read_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_block_device_read_request_other(buf, size, NULL, 0, out);
-}
-
-/* block.idl:37: Device.read reply */
-int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count)
-{
-	block_device_read_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = BLOCK_DEVICE_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_block_device_read_reply(idl_decoder *d, block_device_read_reply *p,
-                                              uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
+	return block_device_read_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_block_device_read_reply = {
@@ -892,9 +654,8 @@ static const idl_message_info info_block_device_read_reply = {
 };
 
 IDL_COLD
-static int check_block_device_read_reply_other(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int block_device_read_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	block_device_read_reply *p = frame;
 	idl_decoder dec;
@@ -909,7 +670,8 @@ static int check_block_device_read_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const block_device_read_reply **)out = p;
+	if (out != NULL)
+		*(const block_device_read_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -917,7 +679,7 @@ IDL_INLINE int check_block_device_read_reply(void *frame, size_t size,
                                              const idl_typed_handle *handles, uint32_t handle_count,
                                              const block_device_read_reply **out)
 {
-	block_device_read_reply *p = frame;
+	block_device_read_reply *p = (block_device_read_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -933,7 +695,7 @@ IDL_INLINE int check_block_device_read_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_block_device_read_reply_other(frame, size, NULL, handle_count, out);
+	return block_device_read_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int block_device_read_reply_validate(void *frame, size_t size,
@@ -945,51 +707,16 @@ IDL_FLATTEN int block_device_read_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_block_device_read_reply_other(const void *shared, size_t available, void *buf,
-                                                uint32_t size, const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int block_device_read_reply_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_READ_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(block_device_read_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_block_device_read_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int block_device_read_reply_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_typed_handle *handles,
-                                               uint32_t handle_count,
-                                               const block_device_read_reply **out)
-{
-	if (buf_max < BLOCK_DEVICE_READ_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == BLOCK_DEVICE_READ_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_block_device_read_reply_other(shared, available, buf, size, handles,
-		                                            handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_READ_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	block_device_read_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != BLOCK_DEVICE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_block_device_read_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_block_device_read_reply_other(buf, size, NULL, 0, out);
+	return block_device_read_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t block_device_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1021,40 +748,6 @@ int block_device_read_error_validate(const void *frame, size_t size, sys_errno *
 	return IDL_OK;
 }
 
-/* block.idl:41: Device.write request */
-int64_t block_device_write_request_encode(const block_device_write_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	block_device_write_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_block_device_write_request(idl_decoder *d, block_device_write_request *p,
-                                                 uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_block_device_write_request = {
     .ordinal = BLOCK_DEVICE_WRITE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1064,9 +757,9 @@ static const idl_message_info info_block_device_write_request = {
 };
 
 IDL_COLD
-static int check_block_device_write_request_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int block_device_write_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	block_device_write_request *p = frame;
 	idl_decoder dec;
@@ -1081,7 +774,8 @@ static int check_block_device_write_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const block_device_write_request **)out = p;
+	if (out != NULL)
+		*(const block_device_write_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1090,7 +784,7 @@ IDL_INLINE int check_block_device_write_request(void *frame, size_t size,
                                                 uint32_t handle_count,
                                                 const block_device_write_request **out)
 {
-	block_device_write_request *p = frame;
+	block_device_write_request *p = (block_device_write_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1108,7 +802,7 @@ IDL_INLINE int check_block_device_write_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_block_device_write_request_other(frame, size, NULL, handle_count, out);
+	return block_device_write_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int block_device_write_request_validate(void *frame, size_t size,
@@ -1120,85 +814,17 @@ IDL_FLATTEN int block_device_write_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_block_device_write_request_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int block_device_write_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(block_device_write_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_block_device_write_request_other(buf, (size_t)held, handles, handle_count,
+	return block_device_write_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int block_device_write_request_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const block_device_write_request **out)
-{
-	if (buf_max < BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_block_device_write_request_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	block_device_write_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != BLOCK_DEVICE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_block_device_write_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_block_device_write_request_other(buf, size, NULL, 0, out);
-}
-
-/* block.idl:41: Device.write reply */
-int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count)
-{
-	block_device_write_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_block_device_write_reply(idl_decoder *d, block_device_write_reply *p,
-                                               uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
 }
 
 static const idl_message_info info_block_device_write_reply = {
@@ -1210,9 +836,8 @@ static const idl_message_info info_block_device_write_reply = {
 };
 
 IDL_COLD
-static int check_block_device_write_reply_other(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int block_device_write_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	block_device_write_reply *p = frame;
 	idl_decoder dec;
@@ -1227,7 +852,8 @@ static int check_block_device_write_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const block_device_write_reply **)out = p;
+	if (out != NULL)
+		*(const block_device_write_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1236,7 +862,7 @@ IDL_INLINE int check_block_device_write_reply(void *frame, size_t size,
                                               uint32_t handle_count,
                                               const block_device_write_reply **out)
 {
-	block_device_write_reply *p = frame;
+	block_device_write_reply *p = (block_device_write_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1252,7 +878,7 @@ IDL_INLINE int check_block_device_write_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_block_device_write_reply_other(frame, size, NULL, handle_count, out);
+	return block_device_write_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int block_device_write_reply_validate(void *frame, size_t size,
@@ -1264,51 +890,16 @@ IDL_FLATTEN int block_device_write_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_block_device_write_reply_other(const void *shared, size_t available, void *buf,
-                                                 uint32_t size, const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int block_device_write_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(block_device_write_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_block_device_write_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int block_device_write_reply_decode(const void *shared, size_t available, void *buf,
-                                                size_t buf_max, const idl_typed_handle *handles,
-                                                uint32_t handle_count,
-                                                const block_device_write_reply **out)
-{
-	if (buf_max < BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_block_device_write_reply_other(shared, available, buf, size, handles,
-		                                             handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	block_device_write_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != BLOCK_DEVICE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_block_device_write_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_block_device_write_reply_other(buf, size, NULL, 0, out);
+	return block_device_write_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t block_device_write_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1340,37 +931,6 @@ int block_device_write_error_validate(const void *frame, size_t size, sys_errno 
 	return IDL_OK;
 }
 
-/* block.idl:44: Device.flush request */
-int64_t block_device_flush_request_encode(const block_device_flush_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	block_device_flush_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_block_device_flush_request(idl_decoder *d, block_device_flush_request *p,
-                                                 uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_block_device_flush_request = {
     .ordinal = BLOCK_DEVICE_FLUSH_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1380,9 +940,9 @@ static const idl_message_info info_block_device_flush_request = {
 };
 
 IDL_COLD
-static int check_block_device_flush_request_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int block_device_flush_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	block_device_flush_request *p = frame;
 	idl_decoder dec;
@@ -1397,7 +957,8 @@ static int check_block_device_flush_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const block_device_flush_request **)out = p;
+	if (out != NULL)
+		*(const block_device_flush_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1406,7 +967,7 @@ IDL_INLINE int check_block_device_flush_request(void *frame, size_t size,
                                                 uint32_t handle_count,
                                                 const block_device_flush_request **out)
 {
-	block_device_flush_request *p = frame;
+	block_device_flush_request *p = (block_device_flush_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1424,7 +985,7 @@ IDL_INLINE int check_block_device_flush_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_block_device_flush_request_other(frame, size, NULL, handle_count, out);
+	return block_device_flush_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int block_device_flush_request_validate(void *frame, size_t size,
@@ -1436,85 +997,17 @@ IDL_FLATTEN int block_device_flush_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_block_device_flush_request_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int block_device_flush_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(block_device_flush_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_block_device_flush_request_other(buf, (size_t)held, handles, handle_count,
+	return block_device_flush_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int block_device_flush_request_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const block_device_flush_request **out)
-{
-	if (buf_max < BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_block_device_flush_request_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	block_device_flush_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != BLOCK_DEVICE_FLUSH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_block_device_flush_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_block_device_flush_request_other(buf, size, NULL, 0, out);
-}
-
-/* block.idl:44: Device.flush reply */
-int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count)
-{
-	block_device_flush_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_block_device_flush_reply(idl_decoder *d, block_device_flush_reply *p,
-                                               uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
 }
 
 static const idl_message_info info_block_device_flush_reply = {
@@ -1526,9 +1019,8 @@ static const idl_message_info info_block_device_flush_reply = {
 };
 
 IDL_COLD
-static int check_block_device_flush_reply_other(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int block_device_flush_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	block_device_flush_reply *p = frame;
 	idl_decoder dec;
@@ -1543,7 +1035,8 @@ static int check_block_device_flush_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const block_device_flush_reply **)out = p;
+	if (out != NULL)
+		*(const block_device_flush_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1552,7 +1045,7 @@ IDL_INLINE int check_block_device_flush_reply(void *frame, size_t size,
                                               uint32_t handle_count,
                                               const block_device_flush_reply **out)
 {
-	block_device_flush_reply *p = frame;
+	block_device_flush_reply *p = (block_device_flush_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1568,7 +1061,7 @@ IDL_INLINE int check_block_device_flush_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_block_device_flush_reply_other(frame, size, NULL, handle_count, out);
+	return block_device_flush_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int block_device_flush_reply_validate(void *frame, size_t size,
@@ -1580,51 +1073,16 @@ IDL_FLATTEN int block_device_flush_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_block_device_flush_reply_other(const void *shared, size_t available, void *buf,
-                                                 uint32_t size, const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int block_device_flush_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(block_device_flush_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_block_device_flush_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int block_device_flush_reply_decode(const void *shared, size_t available, void *buf,
-                                                size_t buf_max, const idl_typed_handle *handles,
-                                                uint32_t handle_count,
-                                                const block_device_flush_reply **out)
-{
-	if (buf_max < BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_block_device_flush_reply_other(shared, available, buf, size, handles,
-		                                             handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	block_device_flush_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != BLOCK_DEVICE_FLUSH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_block_device_flush_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_block_device_flush_reply_other(buf, size, NULL, 0, out);
+	return block_device_flush_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t block_device_flush_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)

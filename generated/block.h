@@ -110,15 +110,95 @@ struct block_device_geometry_request {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_geometry_request) == 16, "wire layout");
 
-int64_t block_device_geometry_request_encode(const block_device_geometry_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count);
 int block_device_geometry_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in block.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int block_device_geometry_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+int block_device_geometry_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_block_device_geometry_request(idl_decoder *d,
+                                                    block_device_geometry_request *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t block_device_geometry_request_encode(const block_device_geometry_request *msg,
+                                             uint32_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	block_device_geometry_request *p = (block_device_geometry_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int block_device_geometry_request_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
-                                         const block_device_geometry_request **out);
+                                         const block_device_geometry_request **out)
+{
+	if (buf_max < BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = block_device_geometry_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_geometry_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES) {
+		int slow = block_device_geometry_request_decode_other(shared, available, buf, size,
+		                                                      handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_geometry_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_GEOMETRY_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_geometry_request *p = (block_device_geometry_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = block_device_geometry_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_geometry_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_geometry_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Device.geometry reply (block.idl:27) */
 struct block_device_geometry_reply {
@@ -184,14 +264,91 @@ struct block_device_attach_reply {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_attach_reply) == 16, "wire layout");
 
-int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int block_device_attach_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in block.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int block_device_attach_reply_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int block_device_attach_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_block_device_attach_reply(idl_decoder *d, block_device_attach_reply *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	block_device_attach_reply *p = (block_device_attach_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = BLOCK_DEVICE_ATTACH_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int block_device_attach_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const block_device_attach_reply **out);
+                                     uint32_t handle_count, const block_device_attach_reply **out)
+{
+	if (buf_max < BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = block_device_attach_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_attach_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES) {
+		int slow = block_device_attach_reply_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_attach_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_ATTACH_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_attach_reply *p = (block_device_attach_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_ATTACH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = block_device_attach_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_attach_reply *)buf;
+		return slow;
+	}
+	int err = fields_block_device_attach_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Device.attach, error replies included. */
 typedef union block_device_attach_reply_buffer {
@@ -228,14 +385,96 @@ IDL_STATIC_ASSERT(offsetof(block_device_read_request, sector) == 16, "wire layou
 IDL_STATIC_ASSERT(offsetof(block_device_read_request, count) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(block_device_read_request, buffer_offset) == 32, "wire layout");
 
-int64_t block_device_read_request_encode(const block_device_read_request *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int block_device_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in block.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int block_device_read_request_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int block_device_read_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_block_device_read_request(idl_decoder *d, block_device_read_request *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t block_device_read_request_encode(const block_device_read_request *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	block_device_read_request *p = (block_device_read_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = BLOCK_DEVICE_READ_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int block_device_read_request_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const block_device_read_request **out);
+                                     uint32_t handle_count, const block_device_read_request **out)
+{
+	if (buf_max < BLOCK_DEVICE_READ_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < BLOCK_DEVICE_READ_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = block_device_read_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_read_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != BLOCK_DEVICE_READ_REQUEST_MAX_BYTES) {
+		int slow = block_device_read_request_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_read_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_READ_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_read_request *p = (block_device_read_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = block_device_read_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_read_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_read_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Device.read reply (block.idl:37) */
 struct block_device_read_reply {
@@ -243,14 +482,91 @@ struct block_device_read_reply {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_read_reply) == 16, "wire layout");
 
-int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count);
 int block_device_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
+/* The slow paths of its inline decoder, in block.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int block_device_read_reply_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+int block_device_read_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_block_device_read_reply(idl_decoder *d, block_device_read_reply *p,
+                                              uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint32_t txid, void *out,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
+{
+	block_device_read_reply *p = (block_device_read_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = BLOCK_DEVICE_READ_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int block_device_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                   const block_device_read_reply **out);
+                                   const block_device_read_reply **out)
+{
+	if (buf_max < BLOCK_DEVICE_READ_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < BLOCK_DEVICE_READ_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = block_device_read_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_read_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != BLOCK_DEVICE_READ_REPLY_MAX_BYTES) {
+		int slow = block_device_read_reply_decode_other(shared, available, buf, size,
+		                                                handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_read_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_READ_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_read_reply *p = (block_device_read_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = block_device_read_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_read_reply *)buf;
+		return slow;
+	}
+	int err = fields_block_device_read_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Device.read, error replies included. */
 typedef union block_device_read_reply_buffer {
@@ -285,15 +601,97 @@ IDL_STATIC_ASSERT(offsetof(block_device_write_request, sector) == 16, "wire layo
 IDL_STATIC_ASSERT(offsetof(block_device_write_request, count) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(block_device_write_request, buffer_offset) == 32, "wire layout");
 
-int64_t block_device_write_request_encode(const block_device_write_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int block_device_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in block.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int block_device_write_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int block_device_write_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_block_device_write_request(idl_decoder *d, block_device_write_request *p,
+                                                 uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t block_device_write_request_encode(const block_device_write_request *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	block_device_write_request *p = (block_device_write_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int block_device_write_request_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const block_device_write_request **out);
+                                      uint32_t handle_count, const block_device_write_request **out)
+{
+	if (buf_max < BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = block_device_write_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_write_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES) {
+		int slow = block_device_write_request_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_write_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_WRITE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_write_request *p = (block_device_write_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = block_device_write_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_write_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_write_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Device.write reply (block.idl:41) */
 struct block_device_write_reply {
@@ -301,14 +699,91 @@ struct block_device_write_reply {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_write_reply) == 16, "wire layout");
 
-int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count);
 int block_device_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
+/* The slow paths of its inline decoder, in block.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int block_device_write_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+int block_device_write_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_block_device_write_reply(idl_decoder *d, block_device_write_reply *p,
+                                               uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uint32_t txid,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
+                                        uint32_t *handle_count)
+{
+	block_device_write_reply *p = (block_device_write_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int block_device_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_typed_handle *handles, uint32_t handle_count,
-                                    const block_device_write_reply **out);
+                                    const block_device_write_reply **out)
+{
+	if (buf_max < BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = block_device_write_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_write_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES) {
+		int slow = block_device_write_reply_decode_other(shared, available, buf, size,
+		                                                 handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_write_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_WRITE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_write_reply *p = (block_device_write_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = block_device_write_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_write_reply *)buf;
+		return slow;
+	}
+	int err = fields_block_device_write_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Device.write, error replies included. */
 typedef union block_device_write_reply_buffer {
@@ -335,15 +810,94 @@ struct block_device_flush_request {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_flush_request) == 16, "wire layout");
 
-int64_t block_device_flush_request_encode(const block_device_flush_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int block_device_flush_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in block.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int block_device_flush_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int block_device_flush_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_block_device_flush_request(idl_decoder *d, block_device_flush_request *p,
+                                                 uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t block_device_flush_request_encode(const block_device_flush_request *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	block_device_flush_request *p = (block_device_flush_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int block_device_flush_request_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const block_device_flush_request **out);
+                                      uint32_t handle_count, const block_device_flush_request **out)
+{
+	if (buf_max < BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = block_device_flush_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_flush_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES) {
+		int slow = block_device_flush_request_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_flush_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_FLUSH_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_flush_request *p = (block_device_flush_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_FLUSH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = block_device_flush_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_flush_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_block_device_flush_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Device.flush reply (block.idl:44) */
 struct block_device_flush_reply {
@@ -351,14 +905,91 @@ struct block_device_flush_reply {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_flush_reply) == 16, "wire layout");
 
-int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count);
 int block_device_flush_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
+/* The slow paths of its inline decoder, in block.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int block_device_flush_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+int block_device_flush_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_block_device_flush_reply(idl_decoder *d, block_device_flush_reply *p,
+                                               uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uint32_t txid,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
+                                        uint32_t *handle_count)
+{
+	block_device_flush_reply *p = (block_device_flush_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int block_device_flush_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_typed_handle *handles, uint32_t handle_count,
-                                    const block_device_flush_reply **out);
+                                    const block_device_flush_reply **out)
+{
+	if (buf_max < BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = block_device_flush_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_flush_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES) {
+		int slow = block_device_flush_reply_decode_other(shared, available, buf, size,
+		                                                 handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_flush_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_FLUSH_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	block_device_flush_reply *p = (block_device_flush_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_FLUSH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = block_device_flush_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_flush_reply *)buf;
+		return slow;
+	}
+	int err = fields_block_device_flush_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Device.flush, error replies included. */
 typedef union block_device_flush_reply_buffer {

@@ -78,7 +78,7 @@ static const idl_message_info info_console_console_write_request = {
 };
 
 IDL_COLD
-static int check_console_console_write_request_other(void *frame, size_t size,
+static int console_console_write_request_check_other(void *frame, size_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
@@ -95,7 +95,8 @@ static int check_console_console_write_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_write_request **)out = p;
+	if (out != NULL)
+		*(const console_console_write_request **)out = p;
 	return IDL_OK;
 }
 
@@ -105,7 +106,7 @@ IDL_INLINE int check_console_console_write_request(void *frame, size_t size,
                                                    const console_console_write_request **out)
 {
 	int err;
-	console_console_write_request *p = frame;
+	console_console_write_request *p = (console_console_write_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -128,7 +129,7 @@ IDL_INLINE int check_console_console_write_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_write_request_other(frame, size, NULL, handle_count, out);
+	return console_console_write_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_write_request_validate(void *frame, size_t size,
@@ -140,7 +141,7 @@ IDL_FLATTEN int console_console_write_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_console_console_write_request_other(const void *shared, size_t available,
+static int console_console_write_request_decode_other(const void *shared, size_t available,
                                                       void *buf, uint32_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
@@ -150,7 +151,7 @@ static int decode_console_console_write_request_other(const void *shared, size_t
 	                         (uint32_t)sizeof(console_console_write_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_write_request_other(buf, (size_t)held, handles, handle_count,
+	return console_console_write_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
 }
 
@@ -169,7 +170,7 @@ IDL_FLATTEN int console_console_write_request_decode(const void *shared, size_t 
 	bool fits = idl_frame_fits(size, sizeof(console_console_write_request),
 	                           CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_console_console_write_request_other(shared, available, buf, size,
+		return console_console_write_request_decode_other(shared, available, buf, size,
 		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -177,12 +178,12 @@ IDL_FLATTEN int console_console_write_request_decode(const void *shared, size_t 
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	console_console_write_request *p = buf;
+	console_console_write_request *p = (console_console_write_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return console_console_write_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -192,42 +193,6 @@ IDL_FLATTEN int console_console_write_request_decode(const void *shared, size_t 
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_write_request_other(buf, size, NULL, 0, out);
-}
-
-/* console.idl:45: Console.write reply */
-int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count)
-{
-	console_console_write_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_write_reply(idl_decoder *d, console_console_write_reply *p,
-                                                  uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -240,9 +205,9 @@ static const idl_message_info info_console_console_write_reply = {
 };
 
 IDL_COLD
-static int check_console_console_write_reply_other(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int console_console_write_reply_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
 	console_console_write_reply *p = frame;
 	idl_decoder dec;
@@ -257,7 +222,8 @@ static int check_console_console_write_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_write_reply **)out = p;
+	if (out != NULL)
+		*(const console_console_write_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -266,7 +232,7 @@ IDL_INLINE int check_console_console_write_reply(void *frame, size_t size,
                                                  uint32_t handle_count,
                                                  const console_console_write_reply **out)
 {
-	console_console_write_reply *p = frame;
+	console_console_write_reply *p = (console_console_write_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -282,7 +248,7 @@ IDL_INLINE int check_console_console_write_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_write_reply_other(frame, size, NULL, handle_count, out);
+	return console_console_write_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_write_reply_validate(void *frame, size_t size,
@@ -294,52 +260,17 @@ IDL_FLATTEN int console_console_write_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_console_console_write_reply_other(const void *shared, size_t available, void *buf,
-                                                    uint32_t size, const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int console_console_write_reply_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(console_console_write_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_write_reply_other(buf, (size_t)held, handles, handle_count,
+	return console_console_write_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
-}
-
-IDL_FLATTEN int console_console_write_reply_decode(const void *shared, size_t available, void *buf,
-                                                   size_t buf_max, const idl_typed_handle *handles,
-                                                   uint32_t handle_count,
-                                                   const console_console_write_reply **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_console_console_write_reply_other(shared, available, buf, size,
-		                                                handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	console_console_write_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_console_console_write_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_write_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t console_console_write_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -433,7 +364,7 @@ static const idl_message_info info_console_console_print_request = {
 };
 
 IDL_COLD
-static int check_console_console_print_request_other(void *frame, size_t size,
+static int console_console_print_request_check_other(void *frame, size_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
@@ -450,7 +381,8 @@ static int check_console_console_print_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_print_request **)out = p;
+	if (out != NULL)
+		*(const console_console_print_request **)out = p;
 	return IDL_OK;
 }
 
@@ -460,7 +392,7 @@ IDL_INLINE int check_console_console_print_request(void *frame, size_t size,
                                                    const console_console_print_request **out)
 {
 	int err;
-	console_console_print_request *p = frame;
+	console_console_print_request *p = (console_console_print_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -483,7 +415,7 @@ IDL_INLINE int check_console_console_print_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_print_request_other(frame, size, NULL, handle_count, out);
+	return console_console_print_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_print_request_validate(void *frame, size_t size,
@@ -495,7 +427,7 @@ IDL_FLATTEN int console_console_print_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_console_console_print_request_other(const void *shared, size_t available,
+static int console_console_print_request_decode_other(const void *shared, size_t available,
                                                       void *buf, uint32_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
@@ -505,7 +437,7 @@ static int decode_console_console_print_request_other(const void *shared, size_t
 	                         (uint32_t)sizeof(console_console_print_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_print_request_other(buf, (size_t)held, handles, handle_count,
+	return console_console_print_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
 }
 
@@ -524,7 +456,7 @@ IDL_FLATTEN int console_console_print_request_decode(const void *shared, size_t 
 	bool fits = idl_frame_fits(size, sizeof(console_console_print_request),
 	                           CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_console_console_print_request_other(shared, available, buf, size,
+		return console_console_print_request_decode_other(shared, available, buf, size,
 		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -532,12 +464,12 @@ IDL_FLATTEN int console_console_print_request_decode(const void *shared, size_t 
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	console_console_print_request *p = buf;
+	console_console_print_request *p = (console_console_print_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != CONSOLE_CONSOLE_PRINT_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return console_console_print_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -547,42 +479,6 @@ IDL_FLATTEN int console_console_print_request_decode(const void *shared, size_t 
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_print_request_other(buf, size, NULL, 0, out);
-}
-
-/* console.idl:55: Console.read request */
-int64_t console_console_read_request_encode(const console_console_read_request *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count)
-{
-	console_console_read_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_read_request(idl_decoder *d, console_console_read_request *p,
-                                                   uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -595,9 +491,9 @@ static const idl_message_info info_console_console_read_request = {
 };
 
 IDL_COLD
-static int check_console_console_read_request_other(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int console_console_read_request_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
 	console_console_read_request *p = frame;
 	idl_decoder dec;
@@ -612,7 +508,8 @@ static int check_console_console_read_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_read_request **)out = p;
+	if (out != NULL)
+		*(const console_console_read_request **)out = p;
 	return IDL_OK;
 }
 
@@ -621,7 +518,7 @@ IDL_INLINE int check_console_console_read_request(void *frame, size_t size,
                                                   uint32_t handle_count,
                                                   const console_console_read_request **out)
 {
-	console_console_read_request *p = frame;
+	console_console_read_request *p = (console_console_read_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -639,7 +536,7 @@ IDL_INLINE int check_console_console_read_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_read_request_other(frame, size, NULL, handle_count, out);
+	return console_console_read_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_read_request_validate(void *frame, size_t size,
@@ -651,55 +548,17 @@ IDL_FLATTEN int console_console_read_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_console_console_read_request_other(const void *shared, size_t available,
-                                                     void *buf, uint32_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int console_console_read_request_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(console_console_read_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_read_request_other(buf, (size_t)held, handles, handle_count,
+	return console_console_read_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
-}
-
-IDL_FLATTEN int console_console_read_request_decode(const void *shared, size_t available, void *buf,
-                                                    size_t buf_max, const idl_typed_handle *handles,
-                                                    uint32_t handle_count,
-                                                    const console_console_read_request **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_console_console_read_request_other(shared, available, buf, size,
-		                                                 handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	console_console_read_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_console_console_read_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_read_request_other(buf, size, NULL, 0, out);
 }
 
 /* console.idl:55: Console.read reply */
@@ -763,7 +622,7 @@ static const idl_message_info info_console_console_read_reply = {
 };
 
 IDL_COLD
-static int check_console_console_read_reply_other(void *frame, size_t size,
+static int console_console_read_reply_check_other(void *frame, size_t size,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
@@ -780,7 +639,8 @@ static int check_console_console_read_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_read_reply **)out = p;
+	if (out != NULL)
+		*(const console_console_read_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -790,7 +650,7 @@ IDL_INLINE int check_console_console_read_reply(void *frame, size_t size,
                                                 const console_console_read_reply **out)
 {
 	int err;
-	console_console_read_reply *p = frame;
+	console_console_read_reply *p = (console_console_read_reply *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -811,7 +671,7 @@ IDL_INLINE int check_console_console_read_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_read_reply_other(frame, size, NULL, handle_count, out);
+	return console_console_read_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_read_reply_validate(void *frame, size_t size,
@@ -823,7 +683,7 @@ IDL_FLATTEN int console_console_read_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_console_console_read_reply_other(const void *shared, size_t available, void *buf,
+static int console_console_read_reply_decode_other(const void *shared, size_t available, void *buf,
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -832,7 +692,7 @@ static int decode_console_console_read_reply_other(const void *shared, size_t av
 	                         (uint32_t)sizeof(console_console_read_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_read_reply_other(buf, (size_t)held, handles, handle_count,
+	return console_console_read_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
 }
 
@@ -850,7 +710,7 @@ IDL_FLATTEN int console_console_read_reply_decode(const void *shared, size_t ava
 	bool fits = idl_frame_fits(size, sizeof(console_console_read_reply),
 	                           CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_console_console_read_reply_other(shared, available, buf, size,
+		return console_console_read_reply_decode_other(shared, available, buf, size,
 		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -858,12 +718,12 @@ IDL_FLATTEN int console_console_read_reply_decode(const void *shared, size_t ava
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	console_console_read_reply *p = buf;
+	console_console_read_reply *p = (console_console_read_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return console_console_read_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_console_console_read_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -872,8 +732,6 @@ IDL_FLATTEN int console_console_read_reply_decode(const void *shared, size_t ava
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_console_console_read_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t console_console_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -905,38 +763,6 @@ int console_console_read_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* console.idl:58: Console.get_mode request */
-int64_t console_console_get_mode_request_encode(const console_console_get_mode_request *msg,
-                                                uint32_t txid, void *out, size_t out_max,
-                                                idl_typed_handle *handles, uint32_t *handle_count)
-{
-	console_console_get_mode_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_get_mode_request(idl_decoder *d,
-                                                       console_console_get_mode_request *p,
-                                                       uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_console_console_get_mode_request = {
     .ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -946,9 +772,9 @@ static const idl_message_info info_console_console_get_mode_request = {
 };
 
 IDL_COLD
-static int check_console_console_get_mode_request_other(void *frame, size_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count, void *out)
+int console_console_get_mode_request_check_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
 	console_console_get_mode_request *p = frame;
 	idl_decoder dec;
@@ -963,7 +789,8 @@ static int check_console_console_get_mode_request_other(void *frame, size_t size
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_get_mode_request **)out = p;
+	if (out != NULL)
+		*(const console_console_get_mode_request **)out = p;
 	return IDL_OK;
 }
 
@@ -972,7 +799,7 @@ IDL_INLINE int check_console_console_get_mode_request(void *frame, size_t size,
                                                       uint32_t handle_count,
                                                       const console_console_get_mode_request **out)
 {
-	console_console_get_mode_request *p = frame;
+	console_console_get_mode_request *p = (console_console_get_mode_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -990,7 +817,7 @@ IDL_INLINE int check_console_console_get_mode_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_get_mode_request_other(frame, size, NULL, handle_count, out);
+	return console_console_get_mode_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_get_mode_request_validate(void *frame, size_t size,
@@ -1002,96 +829,17 @@ IDL_FLATTEN int console_console_get_mode_request_validate(void *frame, size_t si
 }
 
 IDL_COLD
-static int decode_console_console_get_mode_request_other(const void *shared, size_t available,
-                                                         void *buf, uint32_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count, void *out)
+int console_console_get_mode_request_decode_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(console_console_get_mode_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_get_mode_request_other(buf, (size_t)held, handles,
+	return console_console_get_mode_request_check_other(buf, (size_t)held, handles,
 	                                                    handle_count, out);
-}
-
-IDL_FLATTEN int
-console_console_get_mode_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const console_console_get_mode_request **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_console_console_get_mode_request_other(shared, available, buf, size,
-		                                                     handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	console_console_get_mode_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_console_console_get_mode_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_get_mode_request_other(buf, size, NULL, 0, out);
-}
-
-/* console.idl:58: Console.get_mode reply */
-int64_t console_console_get_mode_reply_encode(const console_console_get_mode_reply *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count)
-{
-	console_console_get_mode_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_get_mode_reply(idl_decoder *d,
-                                                     console_console_get_mode_reply *p,
-                                                     uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* console.idl:58: mode */
-	if ((p->mode & ~CONSOLE_MODE_MASK) != 0)
-		return IDL_E_BITS;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
 }
 
 static const idl_message_info info_console_console_get_mode_reply = {
@@ -1103,9 +851,9 @@ static const idl_message_info info_console_console_get_mode_reply = {
 };
 
 IDL_COLD
-static int check_console_console_get_mode_reply_other(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int console_console_get_mode_reply_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	console_console_get_mode_reply *p = frame;
 	idl_decoder dec;
@@ -1120,7 +868,8 @@ static int check_console_console_get_mode_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_get_mode_reply **)out = p;
+	if (out != NULL)
+		*(const console_console_get_mode_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1129,7 +878,7 @@ IDL_INLINE int check_console_console_get_mode_reply(void *frame, size_t size,
                                                     uint32_t handle_count,
                                                     const console_console_get_mode_reply **out)
 {
-	console_console_get_mode_reply *p = frame;
+	console_console_get_mode_reply *p = (console_console_get_mode_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1145,7 +894,7 @@ IDL_INLINE int check_console_console_get_mode_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_get_mode_reply_other(frame, size, NULL, handle_count, out);
+	return console_console_get_mode_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_get_mode_reply_validate(void *frame, size_t size,
@@ -1157,54 +906,17 @@ IDL_FLATTEN int console_console_get_mode_reply_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_console_console_get_mode_reply_other(const void *shared, size_t available,
-                                                       void *buf, uint32_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int console_console_get_mode_reply_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(console_console_get_mode_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_get_mode_reply_other(buf, (size_t)held, handles, handle_count,
+	return console_console_get_mode_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
-}
-
-IDL_FLATTEN int console_console_get_mode_reply_decode(const void *shared, size_t available,
-                                                      void *buf, size_t buf_max,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count,
-                                                      const console_console_get_mode_reply **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_console_console_get_mode_reply_other(shared, available, buf, size,
-		                                                   handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	console_console_get_mode_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_console_console_get_mode_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_get_mode_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t console_console_get_mode_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -1237,46 +949,6 @@ int console_console_get_mode_error_validate(const void *frame, size_t size, sys_
 	return IDL_OK;
 }
 
-/* console.idl:61: Console.set_mode request */
-int64_t console_console_set_mode_request_encode(const console_console_set_mode_request *msg,
-                                                uint32_t txid, void *out, size_t out_max,
-                                                idl_typed_handle *handles, uint32_t *handle_count)
-{
-	console_console_set_mode_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_set_mode_request(idl_decoder *d,
-                                                       console_console_set_mode_request *p,
-                                                       uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* console.idl:61: mode */
-	if ((p->mode & ~CONSOLE_MODE_MASK) != 0)
-		return IDL_E_BITS;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_console_console_set_mode_request = {
     .ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1286,9 +958,9 @@ static const idl_message_info info_console_console_set_mode_request = {
 };
 
 IDL_COLD
-static int check_console_console_set_mode_request_other(void *frame, size_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count, void *out)
+int console_console_set_mode_request_check_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
 	console_console_set_mode_request *p = frame;
 	idl_decoder dec;
@@ -1303,7 +975,8 @@ static int check_console_console_set_mode_request_other(void *frame, size_t size
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_set_mode_request **)out = p;
+	if (out != NULL)
+		*(const console_console_set_mode_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1312,7 +985,7 @@ IDL_INLINE int check_console_console_set_mode_request(void *frame, size_t size,
                                                       uint32_t handle_count,
                                                       const console_console_set_mode_request **out)
 {
-	console_console_set_mode_request *p = frame;
+	console_console_set_mode_request *p = (console_console_set_mode_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1330,7 +1003,7 @@ IDL_INLINE int check_console_console_set_mode_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_set_mode_request_other(frame, size, NULL, handle_count, out);
+	return console_console_set_mode_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_set_mode_request_validate(void *frame, size_t size,
@@ -1342,88 +1015,17 @@ IDL_FLATTEN int console_console_set_mode_request_validate(void *frame, size_t si
 }
 
 IDL_COLD
-static int decode_console_console_set_mode_request_other(const void *shared, size_t available,
-                                                         void *buf, uint32_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count, void *out)
+int console_console_set_mode_request_decode_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(console_console_set_mode_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_set_mode_request_other(buf, (size_t)held, handles,
+	return console_console_set_mode_request_check_other(buf, (size_t)held, handles,
 	                                                    handle_count, out);
-}
-
-IDL_FLATTEN int
-console_console_set_mode_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const console_console_set_mode_request **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_console_console_set_mode_request_other(shared, available, buf, size,
-		                                                     handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	console_console_set_mode_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_console_console_set_mode_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_set_mode_request_other(buf, size, NULL, 0, out);
-}
-
-/* console.idl:61: Console.set_mode reply */
-int64_t console_console_set_mode_reply_encode(const console_console_set_mode_reply *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count)
-{
-	console_console_set_mode_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_set_mode_reply(idl_decoder *d,
-                                                     console_console_set_mode_reply *p,
-                                                     uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
 }
 
 static const idl_message_info info_console_console_set_mode_reply = {
@@ -1435,9 +1037,9 @@ static const idl_message_info info_console_console_set_mode_reply = {
 };
 
 IDL_COLD
-static int check_console_console_set_mode_reply_other(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int console_console_set_mode_reply_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	console_console_set_mode_reply *p = frame;
 	idl_decoder dec;
@@ -1452,7 +1054,8 @@ static int check_console_console_set_mode_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_set_mode_reply **)out = p;
+	if (out != NULL)
+		*(const console_console_set_mode_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1461,7 +1064,7 @@ IDL_INLINE int check_console_console_set_mode_reply(void *frame, size_t size,
                                                     uint32_t handle_count,
                                                     const console_console_set_mode_reply **out)
 {
-	console_console_set_mode_reply *p = frame;
+	console_console_set_mode_reply *p = (console_console_set_mode_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1477,7 +1080,7 @@ IDL_INLINE int check_console_console_set_mode_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_set_mode_reply_other(frame, size, NULL, handle_count, out);
+	return console_console_set_mode_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_set_mode_reply_validate(void *frame, size_t size,
@@ -1489,54 +1092,17 @@ IDL_FLATTEN int console_console_set_mode_reply_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_console_console_set_mode_reply_other(const void *shared, size_t available,
-                                                       void *buf, uint32_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int console_console_set_mode_reply_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(console_console_set_mode_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_set_mode_reply_other(buf, (size_t)held, handles, handle_count,
+	return console_console_set_mode_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
-}
-
-IDL_FLATTEN int console_console_set_mode_reply_decode(const void *shared, size_t available,
-                                                      void *buf, size_t buf_max,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count,
-                                                      const console_console_set_mode_reply **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_console_console_set_mode_reply_other(shared, available, buf, size,
-		                                                   handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	console_console_set_mode_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_console_console_set_mode_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_set_mode_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t console_console_set_mode_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -1569,38 +1135,6 @@ int console_console_set_mode_error_validate(const void *frame, size_t size, sys_
 	return IDL_OK;
 }
 
-/* console.idl:65: Console.get_size request */
-int64_t console_console_get_size_request_encode(const console_console_get_size_request *msg,
-                                                uint32_t txid, void *out, size_t out_max,
-                                                idl_typed_handle *handles, uint32_t *handle_count)
-{
-	console_console_get_size_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_get_size_request(idl_decoder *d,
-                                                       console_console_get_size_request *p,
-                                                       uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_console_console_get_size_request = {
     .ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1610,9 +1144,9 @@ static const idl_message_info info_console_console_get_size_request = {
 };
 
 IDL_COLD
-static int check_console_console_get_size_request_other(void *frame, size_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count, void *out)
+int console_console_get_size_request_check_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
 	console_console_get_size_request *p = frame;
 	idl_decoder dec;
@@ -1627,7 +1161,8 @@ static int check_console_console_get_size_request_other(void *frame, size_t size
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_get_size_request **)out = p;
+	if (out != NULL)
+		*(const console_console_get_size_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1636,7 +1171,7 @@ IDL_INLINE int check_console_console_get_size_request(void *frame, size_t size,
                                                       uint32_t handle_count,
                                                       const console_console_get_size_request **out)
 {
-	console_console_get_size_request *p = frame;
+	console_console_get_size_request *p = (console_console_get_size_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1654,7 +1189,7 @@ IDL_INLINE int check_console_console_get_size_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_get_size_request_other(frame, size, NULL, handle_count, out);
+	return console_console_get_size_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_get_size_request_validate(void *frame, size_t size,
@@ -1666,105 +1201,17 @@ IDL_FLATTEN int console_console_get_size_request_validate(void *frame, size_t si
 }
 
 IDL_COLD
-static int decode_console_console_get_size_request_other(const void *shared, size_t available,
-                                                         void *buf, uint32_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count, void *out)
+int console_console_get_size_request_decode_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(console_console_get_size_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_get_size_request_other(buf, (size_t)held, handles,
+	return console_console_get_size_request_check_other(buf, (size_t)held, handles,
 	                                                    handle_count, out);
-}
-
-IDL_FLATTEN int
-console_console_get_size_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const console_console_get_size_request **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_console_console_get_size_request_other(shared, available, buf, size,
-		                                                     handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	console_console_get_size_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_console_console_get_size_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_get_size_request_other(buf, size, NULL, 0, out);
-}
-
-/* console.idl:65: Console.get_size reply */
-int64_t console_console_get_size_reply_encode(const console_console_get_size_reply *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count)
-{
-	console_console_get_size_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->size.pad, 0, sizeof(p->size.pad));
-	if (msg->size.present) {
-	} else {
-		IDL_MEMSET(&p->size.value, 0, sizeof(p->size.value));
-	}
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_get_size_reply(idl_decoder *d,
-                                                     console_console_get_size_reply *p,
-                                                     uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* console.idl:65: size */
-	if (*(const uint8_t *)&p->size.present > 1)
-		return IDL_E_OPTIONAL;
-	if (!idl_is_zero(p->size.pad, sizeof(p->size.pad)))
-		return IDL_E_PADDING;
-	if (p->size.present) {
-	} else if (!idl_is_zero((const uint8_t *)&p->size.value, sizeof(p->size.value))) {
-		return IDL_E_PADDING;
-	}
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
 }
 
 static const idl_message_info info_console_console_get_size_reply = {
@@ -1776,9 +1223,9 @@ static const idl_message_info info_console_console_get_size_reply = {
 };
 
 IDL_COLD
-static int check_console_console_get_size_reply_other(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int console_console_get_size_reply_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	console_console_get_size_reply *p = frame;
 	idl_decoder dec;
@@ -1793,7 +1240,8 @@ static int check_console_console_get_size_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_get_size_reply **)out = p;
+	if (out != NULL)
+		*(const console_console_get_size_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1802,7 +1250,7 @@ IDL_INLINE int check_console_console_get_size_reply(void *frame, size_t size,
                                                     uint32_t handle_count,
                                                     const console_console_get_size_reply **out)
 {
-	console_console_get_size_reply *p = frame;
+	console_console_get_size_reply *p = (console_console_get_size_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1818,7 +1266,7 @@ IDL_INLINE int check_console_console_get_size_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_get_size_reply_other(frame, size, NULL, handle_count, out);
+	return console_console_get_size_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_get_size_reply_validate(void *frame, size_t size,
@@ -1830,54 +1278,17 @@ IDL_FLATTEN int console_console_get_size_reply_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_console_console_get_size_reply_other(const void *shared, size_t available,
-                                                       void *buf, uint32_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int console_console_get_size_reply_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(console_console_get_size_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_get_size_reply_other(buf, (size_t)held, handles, handle_count,
+	return console_console_get_size_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
-}
-
-IDL_FLATTEN int console_console_get_size_reply_decode(const void *shared, size_t available,
-                                                      void *buf, size_t buf_max,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count,
-                                                      const console_console_get_size_reply **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_console_console_get_size_reply_other(shared, available, buf, size,
-		                                                   handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	console_console_get_size_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_console_console_get_size_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_get_size_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t console_console_get_size_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -1910,41 +1321,6 @@ int console_console_get_size_error_validate(const void *frame, size_t size, sys_
 	return IDL_OK;
 }
 
-/* console.idl:69: Console.input_available event */
-int64_t
-console_console_input_available_event_encode(const console_console_input_available_event *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count)
-{
-	console_console_input_available_event *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_input_available_event(
-    idl_decoder *d, console_console_input_available_event *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_console_console_input_available_event = {
     .ordinal = CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL,
     .flags = IDL_FLAG_EVENT,
@@ -1954,9 +1330,9 @@ static const idl_message_info info_console_console_input_available_event = {
 };
 
 IDL_COLD
-static int check_console_console_input_available_event_other(void *frame, size_t size,
-                                                             const idl_typed_handle *handles,
-                                                             uint32_t handle_count, void *out)
+int console_console_input_available_event_check_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out)
 {
 	console_console_input_available_event *p = frame;
 	idl_decoder dec;
@@ -1971,7 +1347,8 @@ static int check_console_console_input_available_event_other(void *frame, size_t
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_input_available_event **)out = p;
+	if (out != NULL)
+		*(const console_console_input_available_event **)out = p;
 	return IDL_OK;
 }
 
@@ -1980,7 +1357,7 @@ check_console_console_input_available_event(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count,
                                             const console_console_input_available_event **out)
 {
-	console_console_input_available_event *p = frame;
+	console_console_input_available_event *p = (console_console_input_available_event *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1998,7 +1375,7 @@ check_console_console_input_available_event(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_input_available_event_other(frame, size, NULL, handle_count,
+	return console_console_input_available_event_check_other(frame, size, NULL, handle_count,
 	                                                         out);
 }
 
@@ -2012,90 +1389,18 @@ IDL_FLATTEN int console_console_input_available_event_validate(void *frame, size
 }
 
 IDL_COLD
-static int decode_console_console_input_available_event_other(const void *shared, size_t available,
-                                                              void *buf, uint32_t size,
-                                                              const idl_typed_handle *handles,
-                                                              uint32_t handle_count, void *out)
+int console_console_input_available_event_decode_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(
 	    shared, available, buf, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES,
 	    (uint32_t)sizeof(console_console_input_available_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_input_available_event_other(buf, (size_t)held, handles,
+	return console_console_input_available_event_check_other(buf, (size_t)held, handles,
 	                                                         handle_count, out);
-}
-
-IDL_FLATTEN int
-console_console_input_available_event_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const console_console_input_available_event **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_console_console_input_available_event_other(
-		    shared, available, buf, size, handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	console_console_input_available_event *p = buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	int err = fields_console_console_input_available_event(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_input_available_event_other(buf, size, NULL, 0, out);
-}
-
-/* console.idl:72: Console.resized event */
-int64_t console_console_resized_event_encode(const console_console_resized_event *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count)
-{
-	console_console_resized_event *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_RESIZED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_resized_event(idl_decoder *d,
-                                                    console_console_resized_event *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
 }
 
 static const idl_message_info info_console_console_resized_event = {
@@ -2107,9 +1412,9 @@ static const idl_message_info info_console_console_resized_event = {
 };
 
 IDL_COLD
-static int check_console_console_resized_event_other(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int console_console_resized_event_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	console_console_resized_event *p = frame;
 	idl_decoder dec;
@@ -2124,7 +1429,8 @@ static int check_console_console_resized_event_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const console_console_resized_event **)out = p;
+	if (out != NULL)
+		*(const console_console_resized_event **)out = p;
 	return IDL_OK;
 }
 
@@ -2133,7 +1439,7 @@ IDL_INLINE int check_console_console_resized_event(void *frame, size_t size,
                                                    uint32_t handle_count,
                                                    const console_console_resized_event **out)
 {
-	console_console_resized_event *p = frame;
+	console_console_resized_event *p = (console_console_resized_event *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2151,7 +1457,7 @@ IDL_INLINE int check_console_console_resized_event(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_console_console_resized_event_other(frame, size, NULL, handle_count, out);
+	return console_console_resized_event_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int console_console_resized_event_validate(void *frame, size_t size,
@@ -2163,56 +1469,17 @@ IDL_FLATTEN int console_console_resized_event_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_console_console_resized_event_other(const void *shared, size_t available,
-                                                      void *buf, uint32_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int console_console_resized_event_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES,
 	                         (uint32_t)sizeof(console_console_resized_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_console_console_resized_event_other(buf, (size_t)held, handles, handle_count,
+	return console_console_resized_event_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
-}
-
-IDL_FLATTEN int console_console_resized_event_decode(const void *shared, size_t available,
-                                                     void *buf, size_t buf_max,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count,
-                                                     const console_console_resized_event **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_console_console_resized_event_other(shared, available, buf, size,
-		                                                  handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	console_console_resized_event *p = buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_RESIZED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	int err = fields_console_console_resized_event(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_console_console_resized_event_other(buf, size, NULL, 0, out);
 }
 
 static int send_console_console_write_request(idl_endpoint *ep,

@@ -173,15 +173,96 @@ struct console_console_write_reply {
 IDL_STATIC_ASSERT(sizeof(console_console_write_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_write_reply, written) == 16, "wire layout");
 
-int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count);
 int console_console_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_write_reply_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out);
+int console_console_write_reply_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out);
+
+IDL_INLINE int fields_console_console_write_reply(idl_decoder *d, console_console_write_reply *p,
+                                                  uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_write_reply_encode(const console_console_write_reply *msg, uint32_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count)
+{
+	console_console_write_reply *p = (console_console_write_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int console_console_write_reply_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
-                                       const console_console_write_reply **out);
+                                       const console_console_write_reply **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = console_console_write_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_write_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES) {
+		int slow = console_console_write_reply_decode_other(shared, available, buf, size,
+		                                                    handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_write_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_write_reply *p = (console_console_write_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = console_console_write_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_write_reply *)buf;
+		return slow;
+	}
+	int err = fields_console_console_write_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Console.write, error replies included. */
 typedef union console_console_write_reply_buffer {
@@ -237,15 +318,98 @@ struct console_console_read_request {
 IDL_STATIC_ASSERT(sizeof(console_console_read_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_read_request, max) == 16, "wire layout");
 
-int64_t console_console_read_request_encode(const console_console_read_request *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count);
 int console_console_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_read_request_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+int console_console_read_request_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out);
+
+IDL_INLINE int fields_console_console_read_request(idl_decoder *d, console_console_read_request *p,
+                                                   uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_read_request_encode(const console_console_read_request *msg, uint32_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	console_console_read_request *p = (console_console_read_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int console_console_read_request_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
-                                        const console_console_read_request **out);
+                                        const console_console_read_request **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = console_console_read_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_read_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES) {
+		int slow = console_console_read_request_decode_other(shared, available, buf, size,
+		                                                     handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_read_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_READ_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_read_request *p = (console_console_read_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = console_console_read_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_read_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_read_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Console.read reply (console.idl:55) */
 struct console_console_read_reply {
@@ -291,16 +455,97 @@ struct console_console_get_mode_request {
 };
 IDL_STATIC_ASSERT(sizeof(console_console_get_mode_request) == 16, "wire layout");
 
-int64_t console_console_get_mode_request_encode(const console_console_get_mode_request *msg,
-                                                uint32_t txid, void *out, size_t out_max,
-                                                idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_get_mode_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_get_mode_request_decode_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out);
+int console_console_get_mode_request_check_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_console_console_get_mode_request(idl_decoder *d,
+                                                       console_console_get_mode_request *p,
+                                                       uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_get_mode_request_encode(const console_console_get_mode_request *msg,
+                                                uint32_t txid, void *out, size_t out_max,
+                                                idl_typed_handle *handles, uint32_t *handle_count)
+{
+	console_console_get_mode_request *p = (console_console_get_mode_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int console_console_get_mode_request_decode(const void *shared, size_t available, void *buf,
                                             size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
-                                            const console_console_get_mode_request **out);
+                                            const console_console_get_mode_request **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = console_console_get_mode_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_mode_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES) {
+		int slow = console_console_get_mode_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_mode_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_MODE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_get_mode_request *p = (console_console_get_mode_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = console_console_get_mode_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_mode_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_get_mode_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Console.get_mode reply (console.idl:58) */
 struct console_console_get_mode_reply {
@@ -311,15 +556,102 @@ struct console_console_get_mode_reply {
 IDL_STATIC_ASSERT(sizeof(console_console_get_mode_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_get_mode_reply, mode) == 16, "wire layout");
 
-int64_t console_console_get_mode_reply_encode(const console_console_get_mode_reply *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_get_mode_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_get_mode_reply_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+int console_console_get_mode_reply_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_console_console_get_mode_reply(idl_decoder *d,
+                                                     console_console_get_mode_reply *p,
+                                                     uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* console.idl:58: mode */
+	if ((p->mode & ~CONSOLE_MODE_MASK) != 0)
+		return IDL_E_BITS;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_get_mode_reply_encode(const console_console_get_mode_reply *msg,
+                                              uint32_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count)
+{
+	console_console_get_mode_reply *p = (console_console_get_mode_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = CONSOLE_CONSOLE_GET_MODE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int console_console_get_mode_reply_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
-                                          const console_console_get_mode_reply **out);
+                                          const console_console_get_mode_reply **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = console_console_get_mode_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_mode_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES) {
+		int slow = console_console_get_mode_reply_decode_other(shared, available, buf, size,
+		                                                       handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_mode_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_MODE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_get_mode_reply *p = (console_console_get_mode_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = console_console_get_mode_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_mode_reply *)buf;
+		return slow;
+	}
+	int err = fields_console_console_get_mode_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Console.get_mode, error replies included. */
 typedef union console_console_get_mode_reply_buffer {
@@ -350,16 +682,105 @@ struct console_console_set_mode_request {
 IDL_STATIC_ASSERT(sizeof(console_console_set_mode_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_set_mode_request, mode) == 16, "wire layout");
 
-int64_t console_console_set_mode_request_encode(const console_console_set_mode_request *msg,
-                                                uint32_t txid, void *out, size_t out_max,
-                                                idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_set_mode_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_set_mode_request_decode_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out);
+int console_console_set_mode_request_check_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_console_console_set_mode_request(idl_decoder *d,
+                                                       console_console_set_mode_request *p,
+                                                       uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* console.idl:61: mode */
+	if ((p->mode & ~CONSOLE_MODE_MASK) != 0)
+		return IDL_E_BITS;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_set_mode_request_encode(const console_console_set_mode_request *msg,
+                                                uint32_t txid, void *out, size_t out_max,
+                                                idl_typed_handle *handles, uint32_t *handle_count)
+{
+	console_console_set_mode_request *p = (console_console_set_mode_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int console_console_set_mode_request_decode(const void *shared, size_t available, void *buf,
                                             size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
-                                            const console_console_set_mode_request **out);
+                                            const console_console_set_mode_request **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = console_console_set_mode_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_set_mode_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES) {
+		int slow = console_console_set_mode_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_set_mode_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_SET_MODE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_set_mode_request *p = (console_console_set_mode_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = console_console_set_mode_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_set_mode_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_set_mode_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Console.set_mode reply (console.idl:61) */
 struct console_console_set_mode_reply {
@@ -367,15 +788,94 @@ struct console_console_set_mode_reply {
 };
 IDL_STATIC_ASSERT(sizeof(console_console_set_mode_reply) == 16, "wire layout");
 
-int64_t console_console_set_mode_reply_encode(const console_console_set_mode_reply *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_set_mode_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_set_mode_reply_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+int console_console_set_mode_reply_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_console_console_set_mode_reply(idl_decoder *d,
+                                                     console_console_set_mode_reply *p,
+                                                     uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_set_mode_reply_encode(const console_console_set_mode_reply *msg,
+                                              uint32_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count)
+{
+	console_console_set_mode_reply *p = (console_console_set_mode_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = CONSOLE_CONSOLE_SET_MODE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int console_console_set_mode_reply_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
-                                          const console_console_set_mode_reply **out);
+                                          const console_console_set_mode_reply **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = console_console_set_mode_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_set_mode_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES) {
+		int slow = console_console_set_mode_reply_decode_other(shared, available, buf, size,
+		                                                       handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_set_mode_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_SET_MODE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_set_mode_reply *p = (console_console_set_mode_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_SET_MODE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = console_console_set_mode_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_set_mode_reply *)buf;
+		return slow;
+	}
+	int err = fields_console_console_set_mode_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Console.set_mode, error replies included. */
 typedef union console_console_set_mode_reply_buffer {
@@ -404,16 +904,97 @@ struct console_console_get_size_request {
 };
 IDL_STATIC_ASSERT(sizeof(console_console_get_size_request) == 16, "wire layout");
 
-int64_t console_console_get_size_request_encode(const console_console_get_size_request *msg,
-                                                uint32_t txid, void *out, size_t out_max,
-                                                idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_get_size_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_get_size_request_decode_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out);
+int console_console_get_size_request_check_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_console_console_get_size_request(idl_decoder *d,
+                                                       console_console_get_size_request *p,
+                                                       uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_get_size_request_encode(const console_console_get_size_request *msg,
+                                                uint32_t txid, void *out, size_t out_max,
+                                                idl_typed_handle *handles, uint32_t *handle_count)
+{
+	console_console_get_size_request *p = (console_console_get_size_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int console_console_get_size_request_decode(const void *shared, size_t available, void *buf,
                                             size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
-                                            const console_console_get_size_request **out);
+                                            const console_console_get_size_request **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = console_console_get_size_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_size_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES) {
+		int slow = console_console_get_size_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_size_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_SIZE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_get_size_request *p = (console_console_get_size_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = console_console_get_size_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_size_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_get_size_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Console.get_size reply (console.idl:65) */
 struct console_console_get_size_reply {
@@ -428,15 +1009,111 @@ struct console_console_get_size_reply {
 IDL_STATIC_ASSERT(sizeof(console_console_get_size_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_get_size_reply, size) == 16, "wire layout");
 
-int64_t console_console_get_size_reply_encode(const console_console_get_size_reply *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_get_size_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_get_size_reply_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+int console_console_get_size_reply_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_console_console_get_size_reply(idl_decoder *d,
+                                                     console_console_get_size_reply *p,
+                                                     uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* console.idl:65: size */
+	if (*(const uint8_t *)&p->size.present > 1)
+		return IDL_E_OPTIONAL;
+	if (!idl_is_zero(p->size.pad, sizeof(p->size.pad)))
+		return IDL_E_PADDING;
+	if (p->size.present) {
+	} else if (!idl_is_zero((const uint8_t *)&p->size.value, sizeof(p->size.value))) {
+		return IDL_E_PADDING;
+	}
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_get_size_reply_encode(const console_console_get_size_reply *msg,
+                                              uint32_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count)
+{
+	console_console_get_size_reply *p = (console_console_get_size_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->size.pad, 0, sizeof(p->size.pad));
+	if (msg->size.present) {
+	} else {
+		IDL_MEMSET(&p->size.value, 0, sizeof(p->size.value));
+	}
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = CONSOLE_CONSOLE_GET_SIZE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int console_console_get_size_reply_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
-                                          const console_console_get_size_reply **out);
+                                          const console_console_get_size_reply **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = console_console_get_size_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_size_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES) {
+		int slow = console_console_get_size_reply_decode_other(shared, available, buf, size,
+		                                                       handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_size_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_GET_SIZE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_get_size_reply *p = (console_console_get_size_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_GET_SIZE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = console_console_get_size_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_get_size_reply *)buf;
+		return slow;
+	}
+	int err = fields_console_console_get_size_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Console.get_size, error replies included. */
 typedef union console_console_get_size_reply_buffer {
@@ -468,17 +1145,102 @@ struct console_console_input_available_event {
 IDL_STATIC_ASSERT(sizeof(console_console_input_available_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_input_available_event, available) == 16, "wire layout");
 
-int64_t
-console_console_input_available_event_encode(const console_console_input_available_event *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_input_available_event_validate(void *frame, size_t size,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_input_available_event_decode_other(const void *shared, size_t available,
+                                                       void *buf, uint32_t size,
+                                                       const idl_typed_handle *handles,
+                                                       uint32_t handle_count, void *out);
+int console_console_input_available_event_check_other(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_console_console_input_available_event(
+    idl_decoder *d, console_console_input_available_event *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t
+console_console_input_available_event_encode(const console_console_input_available_event *msg,
+                                             uint32_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	console_console_input_available_event *p = (console_console_input_available_event *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_EVENT;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int console_console_input_available_event_decode(const void *shared, size_t available, void *buf,
                                                  size_t buf_max, const idl_typed_handle *handles,
                                                  uint32_t handle_count,
-                                                 const console_console_input_available_event **out);
+                                                 const console_console_input_available_event **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = console_console_input_available_event_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_input_available_event *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES) {
+		int slow = console_console_input_available_event_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_input_available_event *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_INPUT_AVAILABLE_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_input_available_event *p = (console_console_input_available_event *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p))) {
+		int slow =
+		    console_console_input_available_event_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_input_available_event *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_input_available_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * The console changed size.
@@ -492,15 +1254,98 @@ struct console_console_resized_event {
 IDL_STATIC_ASSERT(sizeof(console_console_resized_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_resized_event, size) == 16, "wire layout");
 
-int64_t console_console_resized_event_encode(const console_console_resized_event *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_resized_event_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_resized_event_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+int console_console_resized_event_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_console_console_resized_event(idl_decoder *d,
+                                                    console_console_resized_event *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_resized_event_encode(const console_console_resized_event *msg,
+                                             uint32_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	console_console_resized_event *p = (console_console_resized_event *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = CONSOLE_CONSOLE_RESIZED_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_EVENT;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int console_console_resized_event_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
-                                         const console_console_resized_event **out);
+                                         const console_console_resized_event **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = console_console_resized_event_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_resized_event *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES) {
+		int slow = console_console_resized_event_decode_other(shared, available, buf, size,
+		                                                      handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_resized_event *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, CONSOLE_CONSOLE_RESIZED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	console_console_resized_event *p = (console_console_resized_event *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_RESIZED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p))) {
+		int slow = console_console_resized_event_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_resized_event *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_console_console_resized_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * Client stubs of Console: each encodes its request straight into the

@@ -178,7 +178,7 @@ static const idl_message_info info_fs_file_open_request = {
 };
 
 IDL_COLD
-static int check_fs_file_open_request_other(void *frame, size_t size,
+static int fs_file_open_request_check_other(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count,
                                             void *out)
 {
@@ -195,7 +195,8 @@ static int check_fs_file_open_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_open_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_open_request **)out = p;
 	return IDL_OK;
 }
 
@@ -203,7 +204,7 @@ IDL_INLINE int check_fs_file_open_request(void *frame, size_t size, const idl_ty
                                           uint32_t handle_count, const fs_file_open_request **out)
 {
 	int err;
-	fs_file_open_request *p = frame;
+	fs_file_open_request *p = (fs_file_open_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -226,7 +227,7 @@ IDL_INLINE int check_fs_file_open_request(void *frame, size_t size, const idl_ty
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_open_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_open_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_open_request_validate(void *frame, size_t size,
@@ -238,7 +239,7 @@ IDL_FLATTEN int fs_file_open_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_open_request_other(const void *shared, size_t available, void *buf,
+static int fs_file_open_request_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out)
 {
@@ -246,7 +247,7 @@ static int decode_fs_file_open_request_other(const void *shared, size_t availabl
 	                                    (uint32_t)sizeof(fs_file_open_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_open_request_other(buf, (size_t)held, handles, handle_count, out);
+	return fs_file_open_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_open_request_decode(const void *shared, size_t available, void *buf,
@@ -262,7 +263,7 @@ IDL_FLATTEN int fs_file_open_request_decode(const void *shared, size_t available
 	bool fits =
 	    idl_frame_fits(size, sizeof(fs_file_open_request), FS_FILE_OPEN_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_fs_file_open_request_other(shared, available, buf, size, handles,
+		return fs_file_open_request_decode_other(shared, available, buf, size, handles,
 		                                         handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -270,12 +271,12 @@ IDL_FLATTEN int fs_file_open_request_decode(const void *shared, size_t available
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	fs_file_open_request *p = buf;
+	fs_file_open_request *p = (fs_file_open_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return fs_file_open_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -285,40 +286,6 @@ IDL_FLATTEN int fs_file_open_request_decode(const void *shared, size_t available
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_open_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:112: File.open reply */
-int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint32_t txid, void *out,
-                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
-{
-	fs_file_open_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_OPEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_open_reply(idl_decoder *d, fs_file_open_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -331,8 +298,8 @@ static const idl_message_info info_fs_file_open_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_open_reply_other(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count, void *out)
+int fs_file_open_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count, void *out)
 {
 	fs_file_open_reply *p = frame;
 	idl_decoder dec;
@@ -347,14 +314,15 @@ static int check_fs_file_open_reply_other(void *frame, size_t size, const idl_ty
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_open_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_open_reply **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_open_reply(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count, const fs_file_open_reply **out)
 {
-	fs_file_open_reply *p = frame;
+	fs_file_open_reply *p = (fs_file_open_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -370,7 +338,7 @@ IDL_INLINE int check_fs_file_open_reply(void *frame, size_t size, const idl_type
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_open_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_open_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_open_reply_validate(void *frame, size_t size,
@@ -381,49 +349,15 @@ IDL_FLATTEN int fs_file_open_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_open_reply_other(const void *shared, size_t available, void *buf,
-                                           uint32_t size, const idl_typed_handle *handles,
-                                           uint32_t handle_count, void *out)
+int fs_file_open_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
+                                    void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_OPEN_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_open_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_open_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_open_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count, const fs_file_open_reply **out)
-{
-	if (buf_max < FS_FILE_OPEN_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_OPEN_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_open_reply_other(shared, available, buf, size, handles,
-		                                       handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_OPEN_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_open_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_open_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_open_reply_other(buf, size, NULL, 0, out);
+	return fs_file_open_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_open_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -455,39 +389,6 @@ int fs_file_open_error_validate(const void *frame, size_t size, sys_errno *error
 	return IDL_OK;
 }
 
-/* fs.idl:115: File.close request */
-int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count)
-{
-	fs_file_close_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_CLOSE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_close_request(idl_decoder *d, fs_file_close_request *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_close_request = {
     .ordinal = FS_FILE_CLOSE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -497,9 +398,8 @@ static const idl_message_info info_fs_file_close_request = {
 };
 
 IDL_COLD
-static int check_fs_file_close_request_other(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count,
-                                             void *out)
+int fs_file_close_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	fs_file_close_request *p = frame;
 	idl_decoder dec;
@@ -514,7 +414,8 @@ static int check_fs_file_close_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_close_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_close_request **)out = p;
 	return IDL_OK;
 }
 
@@ -522,7 +423,7 @@ IDL_INLINE int check_fs_file_close_request(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count,
                                            const fs_file_close_request **out)
 {
-	fs_file_close_request *p = frame;
+	fs_file_close_request *p = (fs_file_close_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -540,7 +441,7 @@ IDL_INLINE int check_fs_file_close_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_close_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_close_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_close_request_validate(void *frame, size_t size,
@@ -552,82 +453,15 @@ IDL_FLATTEN int fs_file_close_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_close_request_other(const void *shared, size_t available, void *buf,
-                                              uint32_t size, const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int fs_file_close_request_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CLOSE_REQUEST_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_close_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_close_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_close_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const fs_file_close_request **out)
-{
-	if (buf_max < FS_FILE_CLOSE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_CLOSE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_close_request_other(shared, available, buf, size, handles,
-		                                          handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_CLOSE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_close_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_fs_file_close_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_close_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:115: File.close reply */
-int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint32_t txid, void *out,
-                                   size_t out_max, idl_typed_handle *handles,
-                                   uint32_t *handle_count)
-{
-	fs_file_close_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_CLOSE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_close_reply(idl_decoder *d, fs_file_close_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
+	return fs_file_close_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_fs_file_close_reply = {
@@ -639,9 +473,8 @@ static const idl_message_info info_fs_file_close_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_close_reply_other(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count,
-                                           void *out)
+int fs_file_close_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                    uint32_t handle_count, void *out)
 {
 	fs_file_close_reply *p = frame;
 	idl_decoder dec;
@@ -656,14 +489,15 @@ static int check_fs_file_close_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_close_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_close_reply **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_close_reply(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, const fs_file_close_reply **out)
 {
-	fs_file_close_reply *p = frame;
+	fs_file_close_reply *p = (fs_file_close_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -679,7 +513,7 @@ IDL_INLINE int check_fs_file_close_reply(void *frame, size_t size, const idl_typ
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_close_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_close_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_close_reply_validate(void *frame, size_t size,
@@ -690,49 +524,15 @@ IDL_FLATTEN int fs_file_close_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_close_reply_other(const void *shared, size_t available, void *buf,
-                                            uint32_t size, const idl_typed_handle *handles,
-                                            uint32_t handle_count, void *out)
+int fs_file_close_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                     const idl_typed_handle *handles, uint32_t handle_count,
+                                     void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CLOSE_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_close_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_close_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_close_reply_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count, const fs_file_close_reply **out)
-{
-	if (buf_max < FS_FILE_CLOSE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_CLOSE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_close_reply_other(shared, available, buf, size, handles,
-		                                        handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_CLOSE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_close_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_close_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_close_reply_other(buf, size, NULL, 0, out);
+	return fs_file_close_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_close_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -764,36 +564,6 @@ int fs_file_close_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* fs.idl:120: File.read request */
-int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count)
-{
-	fs_file_read_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_read_request(idl_decoder *d, fs_file_read_request *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_read_request = {
     .ordinal = FS_FILE_READ_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -803,9 +573,8 @@ static const idl_message_info info_fs_file_read_request = {
 };
 
 IDL_COLD
-static int check_fs_file_read_request_other(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count,
-                                            void *out)
+int fs_file_read_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out)
 {
 	fs_file_read_request *p = frame;
 	idl_decoder dec;
@@ -820,14 +589,15 @@ static int check_fs_file_read_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_read_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_read_request **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_read_request(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, const fs_file_read_request **out)
 {
-	fs_file_read_request *p = frame;
+	fs_file_read_request *p = (fs_file_read_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -845,7 +615,7 @@ IDL_INLINE int check_fs_file_read_request(void *frame, size_t size, const idl_ty
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_read_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_read_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_read_request_validate(void *frame, size_t size,
@@ -857,51 +627,15 @@ IDL_FLATTEN int fs_file_read_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_read_request_other(const void *shared, size_t available, void *buf,
-                                             uint32_t size, const idl_typed_handle *handles,
-                                             uint32_t handle_count, void *out)
+int fs_file_read_request_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_REQUEST_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_read_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_read_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_read_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count, const fs_file_read_request **out)
-{
-	if (buf_max < FS_FILE_READ_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_READ_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_read_request_other(shared, available, buf, size, handles,
-		                                         handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_READ_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_read_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_fs_file_read_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_read_request_other(buf, size, NULL, 0, out);
+	return fs_file_read_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 /* fs.idl:120: File.read reply */
@@ -963,7 +697,7 @@ static const idl_message_info info_fs_file_read_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_read_reply_other(void *frame, size_t size, const idl_typed_handle *handles,
+static int fs_file_read_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out)
 {
 	fs_file_read_reply *p = frame;
@@ -979,7 +713,8 @@ static int check_fs_file_read_reply_other(void *frame, size_t size, const idl_ty
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_read_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_read_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -987,7 +722,7 @@ IDL_INLINE int check_fs_file_read_reply(void *frame, size_t size, const idl_type
                                         uint32_t handle_count, const fs_file_read_reply **out)
 {
 	int err;
-	fs_file_read_reply *p = frame;
+	fs_file_read_reply *p = (fs_file_read_reply *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -1008,7 +743,7 @@ IDL_INLINE int check_fs_file_read_reply(void *frame, size_t size, const idl_type
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_read_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_read_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_read_reply_validate(void *frame, size_t size,
@@ -1019,7 +754,7 @@ IDL_FLATTEN int fs_file_read_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_read_reply_other(const void *shared, size_t available, void *buf,
+static int fs_file_read_reply_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out)
 {
@@ -1027,7 +762,7 @@ static int decode_fs_file_read_reply_other(const void *shared, size_t available,
 	                                    (uint32_t)sizeof(fs_file_read_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_read_reply_other(buf, (size_t)held, handles, handle_count, out);
+	return fs_file_read_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_read_reply_decode(const void *shared, size_t available, void *buf,
@@ -1042,7 +777,7 @@ IDL_FLATTEN int fs_file_read_reply_decode(const void *shared, size_t available, 
 	size_t size = (uint32_t)read;
 	bool fits = idl_frame_fits(size, sizeof(fs_file_read_reply), FS_FILE_READ_REPLY_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_fs_file_read_reply_other(shared, available, buf, size, handles,
+		return fs_file_read_reply_decode_other(shared, available, buf, size, handles,
 		                                       handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1050,12 +785,12 @@ IDL_FLATTEN int fs_file_read_reply_decode(const void *shared, size_t available, 
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	fs_file_read_reply *p = buf;
+	fs_file_read_reply *p = (fs_file_read_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return fs_file_read_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_fs_file_read_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -1064,8 +799,6 @@ IDL_FLATTEN int fs_file_read_reply_decode(const void *shared, size_t available, 
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_fs_file_read_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1160,7 +893,7 @@ static const idl_message_info info_fs_file_write_request = {
 };
 
 IDL_COLD
-static int check_fs_file_write_request_other(void *frame, size_t size,
+static int fs_file_write_request_check_other(void *frame, size_t size,
                                              const idl_typed_handle *handles, uint32_t handle_count,
                                              void *out)
 {
@@ -1177,7 +910,8 @@ static int check_fs_file_write_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_write_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_write_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1186,7 +920,7 @@ IDL_INLINE int check_fs_file_write_request(void *frame, size_t size,
                                            const fs_file_write_request **out)
 {
 	int err;
-	fs_file_write_request *p = frame;
+	fs_file_write_request *p = (fs_file_write_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -1209,7 +943,7 @@ IDL_INLINE int check_fs_file_write_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_write_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_write_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_write_request_validate(void *frame, size_t size,
@@ -1221,7 +955,7 @@ IDL_FLATTEN int fs_file_write_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_write_request_other(const void *shared, size_t available, void *buf,
+static int fs_file_write_request_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
@@ -1229,7 +963,7 @@ static int decode_fs_file_write_request_other(const void *shared, size_t availab
 	                                    (uint32_t)sizeof(fs_file_write_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_write_request_other(buf, (size_t)held, handles, handle_count, out);
+	return fs_file_write_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_write_request_decode(const void *shared, size_t available, void *buf,
@@ -1246,7 +980,7 @@ IDL_FLATTEN int fs_file_write_request_decode(const void *shared, size_t availabl
 	bool fits =
 	    idl_frame_fits(size, sizeof(fs_file_write_request), FS_FILE_WRITE_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_fs_file_write_request_other(shared, available, buf, size, handles,
+		return fs_file_write_request_decode_other(shared, available, buf, size, handles,
 		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1254,12 +988,12 @@ IDL_FLATTEN int fs_file_write_request_decode(const void *shared, size_t availabl
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	fs_file_write_request *p = buf;
+	fs_file_write_request *p = (fs_file_write_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return fs_file_write_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1269,41 +1003,6 @@ IDL_FLATTEN int fs_file_write_request_decode(const void *shared, size_t availabl
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_write_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:124: File.write reply */
-int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint32_t txid, void *out,
-                                   size_t out_max, idl_typed_handle *handles,
-                                   uint32_t *handle_count)
-{
-	fs_file_write_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_write_reply(idl_decoder *d, fs_file_write_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -1316,9 +1015,8 @@ static const idl_message_info info_fs_file_write_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_write_reply_other(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count,
-                                           void *out)
+int fs_file_write_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                    uint32_t handle_count, void *out)
 {
 	fs_file_write_reply *p = frame;
 	idl_decoder dec;
@@ -1333,14 +1031,15 @@ static int check_fs_file_write_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_write_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_write_reply **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_write_reply(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, const fs_file_write_reply **out)
 {
-	fs_file_write_reply *p = frame;
+	fs_file_write_reply *p = (fs_file_write_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1356,7 +1055,7 @@ IDL_INLINE int check_fs_file_write_reply(void *frame, size_t size, const idl_typ
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_write_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_write_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_write_reply_validate(void *frame, size_t size,
@@ -1367,49 +1066,15 @@ IDL_FLATTEN int fs_file_write_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_write_reply_other(const void *shared, size_t available, void *buf,
-                                            uint32_t size, const idl_typed_handle *handles,
-                                            uint32_t handle_count, void *out)
+int fs_file_write_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                     const idl_typed_handle *handles, uint32_t handle_count,
+                                     void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_write_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_write_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_write_reply_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count, const fs_file_write_reply **out)
-{
-	if (buf_max < FS_FILE_WRITE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_WRITE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_write_reply_other(shared, available, buf, size, handles,
-		                                        handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_WRITE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_write_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_write_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_write_reply_other(buf, size, NULL, 0, out);
+	return fs_file_write_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_write_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1494,7 +1159,7 @@ static const idl_message_info info_fs_file_read_shared_request = {
 };
 
 IDL_COLD
-static int check_fs_file_read_shared_request_other(void *frame, size_t size,
+static int fs_file_read_shared_request_check_other(void *frame, size_t size,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -1511,7 +1176,8 @@ static int check_fs_file_read_shared_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_read_shared_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_read_shared_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1521,7 +1187,7 @@ IDL_INLINE int check_fs_file_read_shared_request(void *frame, size_t size,
                                                  const fs_file_read_shared_request **out)
 {
 	int err;
-	fs_file_read_shared_request *p = frame;
+	fs_file_read_shared_request *p = (fs_file_read_shared_request *)frame;
 	if (size != sizeof(*p))
 		goto other;
 	if (p->header.size != size)
@@ -1543,7 +1209,7 @@ IDL_INLINE int check_fs_file_read_shared_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_read_shared_request_other(frame, size, handles, handle_count, out);
+	return fs_file_read_shared_request_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_read_shared_request_validate(void *frame, size_t size,
@@ -1555,7 +1221,7 @@ IDL_FLATTEN int fs_file_read_shared_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_read_shared_request_other(const void *shared, size_t available, void *buf,
+static int fs_file_read_shared_request_decode_other(const void *shared, size_t available, void *buf,
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -1564,7 +1230,7 @@ static int decode_fs_file_read_shared_request_other(const void *shared, size_t a
 	                         (uint32_t)sizeof(fs_file_read_shared_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_read_shared_request_other(buf, (size_t)held, handles, handle_count,
+	return fs_file_read_shared_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
 }
 
@@ -1581,7 +1247,7 @@ IDL_FLATTEN int fs_file_read_shared_request_decode(const void *shared, size_t av
 	size_t size = (uint32_t)read;
 	bool fits = size == FS_FILE_READ_SHARED_REQUEST_MAX_BYTES;
 	if (!fits)
-		return decode_fs_file_read_shared_request_other(shared, available, buf, size,
+		return fs_file_read_shared_request_decode_other(shared, available, buf, size,
 		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1589,11 +1255,12 @@ IDL_FLATTEN int fs_file_read_shared_request_decode(const void *shared, size_t av
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	fs_file_read_shared_request *p = buf;
+	fs_file_read_shared_request *p = (fs_file_read_shared_request *)buf;
 	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
-		goto other;
+		return fs_file_read_shared_request_check_other(buf, size, handles, handle_count,
+		                                               out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1606,42 +1273,6 @@ IDL_FLATTEN int fs_file_read_shared_request_decode(const void *shared, size_t av
 		return IDL_E_HANDLE_COUNT;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_fs_file_read_shared_request_other(buf, size, handles, handle_count, out);
-}
-
-/* fs.idl:132: File.read_shared reply */
-int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	fs_file_read_shared_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_READ_SHARED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_read_shared_reply(idl_decoder *d, fs_file_read_shared_reply *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
 }
 
 static const idl_message_info info_fs_file_read_shared_reply = {
@@ -1653,9 +1284,8 @@ static const idl_message_info info_fs_file_read_shared_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_read_shared_reply_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int fs_file_read_shared_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	fs_file_read_shared_reply *p = frame;
 	idl_decoder dec;
@@ -1670,7 +1300,8 @@ static int check_fs_file_read_shared_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_read_shared_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_read_shared_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1679,7 +1310,7 @@ IDL_INLINE int check_fs_file_read_shared_reply(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const fs_file_read_shared_reply **out)
 {
-	fs_file_read_shared_reply *p = frame;
+	fs_file_read_shared_reply *p = (fs_file_read_shared_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1695,7 +1326,7 @@ IDL_INLINE int check_fs_file_read_shared_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_read_shared_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_read_shared_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_read_shared_reply_validate(void *frame, size_t size,
@@ -1707,51 +1338,16 @@ IDL_FLATTEN int fs_file_read_shared_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_read_shared_reply_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int fs_file_read_shared_reply_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_SHARED_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(fs_file_read_shared_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_read_shared_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_read_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const fs_file_read_shared_reply **out)
-{
-	if (buf_max < FS_FILE_READ_SHARED_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_READ_SHARED_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_read_shared_reply_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_READ_SHARED_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_read_shared_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_read_shared_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_read_shared_reply_other(buf, size, NULL, 0, out);
+	return fs_file_read_shared_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_read_shared_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1836,7 +1432,7 @@ static const idl_message_info info_fs_file_write_shared_request = {
 };
 
 IDL_COLD
-static int check_fs_file_write_shared_request_other(void *frame, size_t size,
+static int fs_file_write_shared_request_check_other(void *frame, size_t size,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -1853,7 +1449,8 @@ static int check_fs_file_write_shared_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_write_shared_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_write_shared_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1863,7 +1460,7 @@ IDL_INLINE int check_fs_file_write_shared_request(void *frame, size_t size,
                                                   const fs_file_write_shared_request **out)
 {
 	int err;
-	fs_file_write_shared_request *p = frame;
+	fs_file_write_shared_request *p = (fs_file_write_shared_request *)frame;
 	if (size != sizeof(*p))
 		goto other;
 	if (p->header.size != size)
@@ -1885,7 +1482,7 @@ IDL_INLINE int check_fs_file_write_shared_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_write_shared_request_other(frame, size, handles, handle_count, out);
+	return fs_file_write_shared_request_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_write_shared_request_validate(void *frame, size_t size,
@@ -1897,7 +1494,7 @@ IDL_FLATTEN int fs_file_write_shared_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_write_shared_request_other(const void *shared, size_t available,
+static int fs_file_write_shared_request_decode_other(const void *shared, size_t available,
                                                      void *buf, uint32_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
@@ -1907,7 +1504,7 @@ static int decode_fs_file_write_shared_request_other(const void *shared, size_t 
 	                         (uint32_t)sizeof(fs_file_write_shared_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_write_shared_request_other(buf, (size_t)held, handles, handle_count,
+	return fs_file_write_shared_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
 }
 
@@ -1924,7 +1521,7 @@ IDL_FLATTEN int fs_file_write_shared_request_decode(const void *shared, size_t a
 	size_t size = (uint32_t)read;
 	bool fits = size == FS_FILE_WRITE_SHARED_REQUEST_MAX_BYTES;
 	if (!fits)
-		return decode_fs_file_write_shared_request_other(shared, available, buf, size,
+		return fs_file_write_shared_request_decode_other(shared, available, buf, size,
 		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1932,11 +1529,12 @@ IDL_FLATTEN int fs_file_write_shared_request_decode(const void *shared, size_t a
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	fs_file_write_shared_request *p = buf;
+	fs_file_write_shared_request *p = (fs_file_write_shared_request *)buf;
 	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
-		goto other;
+		return fs_file_write_shared_request_check_other(buf, size, handles, handle_count,
+		                                                out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1949,42 +1547,6 @@ IDL_FLATTEN int fs_file_write_shared_request_decode(const void *shared, size_t a
 		return IDL_E_HANDLE_COUNT;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_fs_file_write_shared_request_other(buf, size, handles, handle_count, out);
-}
-
-/* fs.idl:137: File.write_shared reply */
-int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	fs_file_write_shared_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_write_shared_reply(idl_decoder *d, fs_file_write_shared_reply *p,
-                                                 uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
 }
 
 static const idl_message_info info_fs_file_write_shared_reply = {
@@ -1996,9 +1558,9 @@ static const idl_message_info info_fs_file_write_shared_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_write_shared_reply_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int fs_file_write_shared_reply_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	fs_file_write_shared_reply *p = frame;
 	idl_decoder dec;
@@ -2013,7 +1575,8 @@ static int check_fs_file_write_shared_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_write_shared_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_write_shared_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -2022,7 +1585,7 @@ IDL_INLINE int check_fs_file_write_shared_reply(void *frame, size_t size,
                                                 uint32_t handle_count,
                                                 const fs_file_write_shared_reply **out)
 {
-	fs_file_write_shared_reply *p = frame;
+	fs_file_write_shared_reply *p = (fs_file_write_shared_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2038,7 +1601,7 @@ IDL_INLINE int check_fs_file_write_shared_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_write_shared_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_write_shared_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_write_shared_reply_validate(void *frame, size_t size,
@@ -2050,52 +1613,17 @@ IDL_FLATTEN int fs_file_write_shared_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_write_shared_reply_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int fs_file_write_shared_reply_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(fs_file_write_shared_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_write_shared_reply_other(buf, (size_t)held, handles, handle_count,
+	return fs_file_write_shared_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int fs_file_write_shared_reply_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const fs_file_write_shared_reply **out)
-{
-	if (buf_max < FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_write_shared_reply_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_write_shared_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_write_shared_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_write_shared_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_write_shared_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -2127,39 +1655,6 @@ int fs_file_write_shared_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* fs.idl:141: File.stat request */
-int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count)
-{
-	fs_file_stat_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_STAT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_stat_request(idl_decoder *d, fs_file_stat_request *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_stat_request = {
     .ordinal = FS_FILE_STAT_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -2169,9 +1664,8 @@ static const idl_message_info info_fs_file_stat_request = {
 };
 
 IDL_COLD
-static int check_fs_file_stat_request_other(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count,
-                                            void *out)
+int fs_file_stat_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out)
 {
 	fs_file_stat_request *p = frame;
 	idl_decoder dec;
@@ -2186,14 +1680,15 @@ static int check_fs_file_stat_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_stat_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_stat_request **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_stat_request(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, const fs_file_stat_request **out)
 {
-	fs_file_stat_request *p = frame;
+	fs_file_stat_request *p = (fs_file_stat_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2211,7 +1706,7 @@ IDL_INLINE int check_fs_file_stat_request(void *frame, size_t size, const idl_ty
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_stat_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_stat_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_stat_request_validate(void *frame, size_t size,
@@ -2223,51 +1718,15 @@ IDL_FLATTEN int fs_file_stat_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_stat_request_other(const void *shared, size_t available, void *buf,
-                                             uint32_t size, const idl_typed_handle *handles,
-                                             uint32_t handle_count, void *out)
+int fs_file_stat_request_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_STAT_REQUEST_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_stat_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_stat_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_stat_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count, const fs_file_stat_request **out)
-{
-	if (buf_max < FS_FILE_STAT_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_STAT_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_stat_request_other(shared, available, buf, size, handles,
-		                                         handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_STAT_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_stat_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_fs_file_stat_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_stat_request_other(buf, size, NULL, 0, out);
+	return fs_file_stat_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 /* fs.idl:141: File.stat reply */
@@ -2318,7 +1777,7 @@ static const idl_message_info info_fs_file_stat_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_stat_reply_other(void *frame, size_t size, const idl_typed_handle *handles,
+static int fs_file_stat_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out)
 {
 	fs_file_stat_reply *p = frame;
@@ -2334,7 +1793,8 @@ static int check_fs_file_stat_reply_other(void *frame, size_t size, const idl_ty
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_stat_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_stat_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -2342,7 +1802,7 @@ IDL_INLINE int check_fs_file_stat_reply(void *frame, size_t size, const idl_type
                                         uint32_t handle_count, const fs_file_stat_reply **out)
 {
 	int err;
-	fs_file_stat_reply *p = frame;
+	fs_file_stat_reply *p = (fs_file_stat_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2359,7 +1819,7 @@ IDL_INLINE int check_fs_file_stat_reply(void *frame, size_t size, const idl_type
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_stat_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_stat_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_stat_reply_validate(void *frame, size_t size,
@@ -2370,7 +1830,7 @@ IDL_FLATTEN int fs_file_stat_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_stat_reply_other(const void *shared, size_t available, void *buf,
+static int fs_file_stat_reply_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out)
 {
@@ -2378,7 +1838,7 @@ static int decode_fs_file_stat_reply_other(const void *shared, size_t available,
 	                                    (uint32_t)sizeof(fs_file_stat_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_stat_reply_other(buf, (size_t)held, handles, handle_count, out);
+	return fs_file_stat_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf,
@@ -2393,7 +1853,7 @@ IDL_FLATTEN int fs_file_stat_reply_decode(const void *shared, size_t available, 
 	size_t size = (uint32_t)read;
 	bool fits = size == FS_FILE_STAT_REPLY_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_fs_file_stat_reply_other(shared, available, buf, size, handles,
+		return fs_file_stat_reply_decode_other(shared, available, buf, size, handles,
 		                                       handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -2401,20 +1861,18 @@ IDL_FLATTEN int fs_file_stat_reply_decode(const void *shared, size_t available, 
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	fs_file_stat_reply *p = buf;
+	fs_file_stat_reply *p = (fs_file_stat_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return fs_file_stat_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_fs_file_stat_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_fs_file_stat_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_stat_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -2446,70 +1904,6 @@ int fs_file_stat_error_validate(const void *frame, size_t size, sys_errno *error
 	return IDL_OK;
 }
 
-/* fs.idl:145: File.set_times request */
-int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	fs_file_set_times_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	IDL_MEMSET(p->access_time_ns.pad, 0, sizeof(p->access_time_ns.pad));
-	if (msg->access_time_ns.present) {
-	} else {
-		IDL_MEMSET(&p->access_time_ns.value, 0, sizeof(p->access_time_ns.value));
-	}
-	IDL_MEMSET(p->modify_time_ns.pad, 0, sizeof(p->modify_time_ns.pad));
-	if (msg->modify_time_ns.present) {
-	} else {
-		IDL_MEMSET(&p->modify_time_ns.value, 0, sizeof(p->modify_time_ns.value));
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_SET_TIMES_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_set_times_request(idl_decoder *d, fs_file_set_times_request *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	/* fs.idl:145: access_time_ns */
-	if (*(const uint8_t *)&p->access_time_ns.present > 1)
-		return IDL_E_OPTIONAL;
-	if (!idl_is_zero(p->access_time_ns.pad, sizeof(p->access_time_ns.pad)))
-		return IDL_E_PADDING;
-	if (p->access_time_ns.present) {
-	} else if (!idl_is_zero((const uint8_t *)&p->access_time_ns.value,
-	                        sizeof(p->access_time_ns.value))) {
-		return IDL_E_PADDING;
-	}
-	/* fs.idl:145: modify_time_ns */
-	if (*(const uint8_t *)&p->modify_time_ns.present > 1)
-		return IDL_E_OPTIONAL;
-	if (!idl_is_zero(p->modify_time_ns.pad, sizeof(p->modify_time_ns.pad)))
-		return IDL_E_PADDING;
-	if (p->modify_time_ns.present) {
-	} else if (!idl_is_zero((const uint8_t *)&p->modify_time_ns.value,
-	                        sizeof(p->modify_time_ns.value))) {
-		return IDL_E_PADDING;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_set_times_request = {
     .ordinal = FS_FILE_SET_TIMES_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -2519,9 +1913,8 @@ static const idl_message_info info_fs_file_set_times_request = {
 };
 
 IDL_COLD
-static int check_fs_file_set_times_request_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int fs_file_set_times_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	fs_file_set_times_request *p = frame;
 	idl_decoder dec;
@@ -2536,7 +1929,8 @@ static int check_fs_file_set_times_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_set_times_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_set_times_request **)out = p;
 	return IDL_OK;
 }
 
@@ -2545,7 +1939,7 @@ IDL_INLINE int check_fs_file_set_times_request(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const fs_file_set_times_request **out)
 {
-	fs_file_set_times_request *p = frame;
+	fs_file_set_times_request *p = (fs_file_set_times_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2563,7 +1957,7 @@ IDL_INLINE int check_fs_file_set_times_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_set_times_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_set_times_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_set_times_request_validate(void *frame, size_t size,
@@ -2575,84 +1969,16 @@ IDL_FLATTEN int fs_file_set_times_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_set_times_request_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int fs_file_set_times_request_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(fs_file_set_times_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_set_times_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_set_times_request_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const fs_file_set_times_request **out)
-{
-	if (buf_max < FS_FILE_SET_TIMES_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_SET_TIMES_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_set_times_request_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_set_times_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_fs_file_set_times_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_set_times_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:145: File.set_times reply */
-int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count)
-{
-	fs_file_set_times_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_SET_TIMES_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_set_times_reply(idl_decoder *d, fs_file_set_times_reply *p,
-                                              uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
+	return fs_file_set_times_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_fs_file_set_times_reply = {
@@ -2664,9 +1990,8 @@ static const idl_message_info info_fs_file_set_times_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_set_times_reply_other(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int fs_file_set_times_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	fs_file_set_times_reply *p = frame;
 	idl_decoder dec;
@@ -2681,7 +2006,8 @@ static int check_fs_file_set_times_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_set_times_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_set_times_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -2689,7 +2015,7 @@ IDL_INLINE int check_fs_file_set_times_reply(void *frame, size_t size,
                                              const idl_typed_handle *handles, uint32_t handle_count,
                                              const fs_file_set_times_reply **out)
 {
-	fs_file_set_times_reply *p = frame;
+	fs_file_set_times_reply *p = (fs_file_set_times_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2705,7 +2031,7 @@ IDL_INLINE int check_fs_file_set_times_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_set_times_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_set_times_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_set_times_reply_validate(void *frame, size_t size,
@@ -2717,51 +2043,16 @@ IDL_FLATTEN int fs_file_set_times_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_set_times_reply_other(const void *shared, size_t available, void *buf,
-                                                uint32_t size, const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int fs_file_set_times_reply_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, FS_FILE_SET_TIMES_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(fs_file_set_times_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_set_times_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_set_times_reply_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_typed_handle *handles,
-                                               uint32_t handle_count,
-                                               const fs_file_set_times_reply **out)
-{
-	if (buf_max < FS_FILE_SET_TIMES_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_SET_TIMES_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_set_times_reply_other(shared, available, buf, size, handles,
-		                                            handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_SET_TIMES_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_set_times_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_set_times_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_set_times_reply_other(buf, size, NULL, 0, out);
+	return fs_file_set_times_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_set_times_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -2793,40 +2084,6 @@ int fs_file_set_times_error_validate(const void *frame, size_t size, sys_errno *
 	return IDL_OK;
 }
 
-/* fs.idl:150: File.truncate request */
-int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count)
-{
-	fs_file_truncate_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_TRUNCATE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_truncate_request(idl_decoder *d, fs_file_truncate_request *p,
-                                               uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_truncate_request = {
     .ordinal = FS_FILE_TRUNCATE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -2836,9 +2093,8 @@ static const idl_message_info info_fs_file_truncate_request = {
 };
 
 IDL_COLD
-static int check_fs_file_truncate_request_other(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int fs_file_truncate_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	fs_file_truncate_request *p = frame;
 	idl_decoder dec;
@@ -2853,7 +2109,8 @@ static int check_fs_file_truncate_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_truncate_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_truncate_request **)out = p;
 	return IDL_OK;
 }
 
@@ -2862,7 +2119,7 @@ IDL_INLINE int check_fs_file_truncate_request(void *frame, size_t size,
                                               uint32_t handle_count,
                                               const fs_file_truncate_request **out)
 {
-	fs_file_truncate_request *p = frame;
+	fs_file_truncate_request *p = (fs_file_truncate_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2880,7 +2137,7 @@ IDL_INLINE int check_fs_file_truncate_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_truncate_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_truncate_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_truncate_request_validate(void *frame, size_t size,
@@ -2892,84 +2149,16 @@ IDL_FLATTEN int fs_file_truncate_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_truncate_request_other(const void *shared, size_t available, void *buf,
-                                                 uint32_t size, const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int fs_file_truncate_request_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(fs_file_truncate_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_truncate_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_truncate_request_decode(const void *shared, size_t available, void *buf,
-                                                size_t buf_max, const idl_typed_handle *handles,
-                                                uint32_t handle_count,
-                                                const fs_file_truncate_request **out)
-{
-	if (buf_max < FS_FILE_TRUNCATE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_TRUNCATE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_truncate_request_other(shared, available, buf, size, handles,
-		                                             handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_truncate_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_fs_file_truncate_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_truncate_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:150: File.truncate reply */
-int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint32_t txid, void *out,
-                                      size_t out_max, idl_typed_handle *handles,
-                                      uint32_t *handle_count)
-{
-	fs_file_truncate_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_TRUNCATE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_truncate_reply(idl_decoder *d, fs_file_truncate_reply *p,
-                                             uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
+	return fs_file_truncate_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_fs_file_truncate_reply = {
@@ -2981,9 +2170,8 @@ static const idl_message_info info_fs_file_truncate_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_truncate_reply_other(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int fs_file_truncate_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	fs_file_truncate_reply *p = frame;
 	idl_decoder dec;
@@ -2998,7 +2186,8 @@ static int check_fs_file_truncate_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_truncate_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_truncate_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -3006,7 +2195,7 @@ IDL_INLINE int check_fs_file_truncate_reply(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count,
                                             const fs_file_truncate_reply **out)
 {
-	fs_file_truncate_reply *p = frame;
+	fs_file_truncate_reply *p = (fs_file_truncate_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -3022,7 +2211,7 @@ IDL_INLINE int check_fs_file_truncate_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_truncate_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_truncate_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_truncate_reply_validate(void *frame, size_t size,
@@ -3034,51 +2223,16 @@ IDL_FLATTEN int fs_file_truncate_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_truncate_reply_other(const void *shared, size_t available, void *buf,
-                                               uint32_t size, const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int fs_file_truncate_reply_decode_other(const void *shared, size_t available, void *buf,
+                                        uint32_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, FS_FILE_TRUNCATE_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(fs_file_truncate_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_truncate_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_truncate_reply_decode(const void *shared, size_t available, void *buf,
-                                              size_t buf_max, const idl_typed_handle *handles,
-                                              uint32_t handle_count,
-                                              const fs_file_truncate_reply **out)
-{
-	if (buf_max < FS_FILE_TRUNCATE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_TRUNCATE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_truncate_reply_other(shared, available, buf, size, handles,
-		                                           handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_TRUNCATE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_truncate_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_truncate_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_truncate_reply_other(buf, size, NULL, 0, out);
+	return fs_file_truncate_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_truncate_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -3110,39 +2264,6 @@ int fs_file_truncate_error_validate(const void *frame, size_t size, sys_errno *e
 	return IDL_OK;
 }
 
-/* fs.idl:153: File.sync request */
-int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count)
-{
-	fs_file_sync_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_SYNC_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_sync_request(idl_decoder *d, fs_file_sync_request *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_sync_request = {
     .ordinal = FS_FILE_SYNC_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -3152,9 +2273,8 @@ static const idl_message_info info_fs_file_sync_request = {
 };
 
 IDL_COLD
-static int check_fs_file_sync_request_other(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count,
-                                            void *out)
+int fs_file_sync_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out)
 {
 	fs_file_sync_request *p = frame;
 	idl_decoder dec;
@@ -3169,14 +2289,15 @@ static int check_fs_file_sync_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_sync_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_sync_request **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_sync_request(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, const fs_file_sync_request **out)
 {
-	fs_file_sync_request *p = frame;
+	fs_file_sync_request *p = (fs_file_sync_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -3194,7 +2315,7 @@ IDL_INLINE int check_fs_file_sync_request(void *frame, size_t size, const idl_ty
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_sync_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_sync_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_sync_request_validate(void *frame, size_t size,
@@ -3206,80 +2327,15 @@ IDL_FLATTEN int fs_file_sync_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_sync_request_other(const void *shared, size_t available, void *buf,
-                                             uint32_t size, const idl_typed_handle *handles,
-                                             uint32_t handle_count, void *out)
+int fs_file_sync_request_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_SYNC_REQUEST_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_sync_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_sync_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_sync_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count, const fs_file_sync_request **out)
-{
-	if (buf_max < FS_FILE_SYNC_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_SYNC_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_sync_request_other(shared, available, buf, size, handles,
-		                                         handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_SYNC_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_sync_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_fs_file_sync_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_sync_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:153: File.sync reply */
-int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint32_t txid, void *out,
-                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
-{
-	fs_file_sync_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_SYNC_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_sync_reply(idl_decoder *d, fs_file_sync_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
+	return fs_file_sync_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_fs_file_sync_reply = {
@@ -3291,8 +2347,8 @@ static const idl_message_info info_fs_file_sync_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_sync_reply_other(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count, void *out)
+int fs_file_sync_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count, void *out)
 {
 	fs_file_sync_reply *p = frame;
 	idl_decoder dec;
@@ -3307,14 +2363,15 @@ static int check_fs_file_sync_reply_other(void *frame, size_t size, const idl_ty
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_sync_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_sync_reply **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_sync_reply(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count, const fs_file_sync_reply **out)
 {
-	fs_file_sync_reply *p = frame;
+	fs_file_sync_reply *p = (fs_file_sync_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -3330,7 +2387,7 @@ IDL_INLINE int check_fs_file_sync_reply(void *frame, size_t size, const idl_type
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_sync_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_sync_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_sync_reply_validate(void *frame, size_t size,
@@ -3341,49 +2398,15 @@ IDL_FLATTEN int fs_file_sync_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_sync_reply_other(const void *shared, size_t available, void *buf,
-                                           uint32_t size, const idl_typed_handle *handles,
-                                           uint32_t handle_count, void *out)
+int fs_file_sync_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
+                                    void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_SYNC_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_sync_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_sync_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count, const fs_file_sync_reply **out)
-{
-	if (buf_max < FS_FILE_SYNC_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_SYNC_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_sync_reply_other(shared, available, buf, size, handles,
-		                                       handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_SYNC_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_sync_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_sync_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_sync_reply_other(buf, size, NULL, 0, out);
+	return fs_file_sync_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_sync_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -3415,40 +2438,6 @@ int fs_file_sync_error_validate(const void *frame, size_t size, sys_errno *error
 	return IDL_OK;
 }
 
-/* fs.idl:159: File.readdir request */
-int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count)
-{
-	fs_file_readdir_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_READDIR_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_readdir_request(idl_decoder *d, fs_file_readdir_request *p,
-                                              uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_readdir_request = {
     .ordinal = FS_FILE_READDIR_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -3458,9 +2447,8 @@ static const idl_message_info info_fs_file_readdir_request = {
 };
 
 IDL_COLD
-static int check_fs_file_readdir_request_other(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int fs_file_readdir_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	fs_file_readdir_request *p = frame;
 	idl_decoder dec;
@@ -3475,7 +2463,8 @@ static int check_fs_file_readdir_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_readdir_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_readdir_request **)out = p;
 	return IDL_OK;
 }
 
@@ -3483,7 +2472,7 @@ IDL_INLINE int check_fs_file_readdir_request(void *frame, size_t size,
                                              const idl_typed_handle *handles, uint32_t handle_count,
                                              const fs_file_readdir_request **out)
 {
-	fs_file_readdir_request *p = frame;
+	fs_file_readdir_request *p = (fs_file_readdir_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -3501,7 +2490,7 @@ IDL_INLINE int check_fs_file_readdir_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_readdir_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_readdir_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_readdir_request_validate(void *frame, size_t size,
@@ -3513,53 +2502,16 @@ IDL_FLATTEN int fs_file_readdir_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_readdir_request_other(const void *shared, size_t available, void *buf,
-                                                uint32_t size, const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int fs_file_readdir_request_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, FS_FILE_READDIR_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(fs_file_readdir_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_readdir_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_readdir_request_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_typed_handle *handles,
-                                               uint32_t handle_count,
-                                               const fs_file_readdir_request **out)
-{
-	if (buf_max < FS_FILE_READDIR_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_READDIR_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_readdir_request_other(shared, available, buf, size, handles,
-		                                            handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_READDIR_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_readdir_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_fs_file_readdir_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_readdir_request_other(buf, size, NULL, 0, out);
+	return fs_file_readdir_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 /* fs.idl:159: File.readdir reply */
@@ -3641,7 +2593,7 @@ static const idl_message_info info_fs_file_readdir_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_readdir_reply_other(void *frame, size_t size,
+static int fs_file_readdir_reply_check_other(void *frame, size_t size,
                                              const idl_typed_handle *handles, uint32_t handle_count,
                                              void *out)
 {
@@ -3658,7 +2610,8 @@ static int check_fs_file_readdir_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_readdir_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_readdir_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -3667,7 +2620,7 @@ IDL_INLINE int check_fs_file_readdir_reply(void *frame, size_t size,
                                            const fs_file_readdir_reply **out)
 {
 	int err;
-	fs_file_readdir_reply *p = frame;
+	fs_file_readdir_reply *p = (fs_file_readdir_reply *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -3688,7 +2641,7 @@ IDL_INLINE int check_fs_file_readdir_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_readdir_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_readdir_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_readdir_reply_validate(void *frame, size_t size,
@@ -3700,7 +2653,7 @@ IDL_FLATTEN int fs_file_readdir_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_readdir_reply_other(const void *shared, size_t available, void *buf,
+static int fs_file_readdir_reply_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
@@ -3708,7 +2661,7 @@ static int decode_fs_file_readdir_reply_other(const void *shared, size_t availab
 	                                    (uint32_t)sizeof(fs_file_readdir_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_readdir_reply_other(buf, (size_t)held, handles, handle_count, out);
+	return fs_file_readdir_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf,
@@ -3725,7 +2678,7 @@ IDL_FLATTEN int fs_file_readdir_reply_decode(const void *shared, size_t availabl
 	bool fits =
 	    idl_frame_fits(size, sizeof(fs_file_readdir_reply), FS_FILE_READDIR_REPLY_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_fs_file_readdir_reply_other(shared, available, buf, size, handles,
+		return fs_file_readdir_reply_decode_other(shared, available, buf, size, handles,
 		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -3733,12 +2686,12 @@ IDL_FLATTEN int fs_file_readdir_reply_decode(const void *shared, size_t availabl
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	fs_file_readdir_reply *p = buf;
+	fs_file_readdir_reply *p = (fs_file_readdir_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return fs_file_readdir_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_fs_file_readdir_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -3747,8 +2700,6 @@ IDL_FLATTEN int fs_file_readdir_reply_decode(const void *shared, size_t availabl
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_fs_file_readdir_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t fs_file_readdir_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -3832,7 +2783,7 @@ static const idl_message_info info_fs_file_mkdir_request = {
 };
 
 IDL_COLD
-static int check_fs_file_mkdir_request_other(void *frame, size_t size,
+static int fs_file_mkdir_request_check_other(void *frame, size_t size,
                                              const idl_typed_handle *handles, uint32_t handle_count,
                                              void *out)
 {
@@ -3849,7 +2800,8 @@ static int check_fs_file_mkdir_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_mkdir_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_mkdir_request **)out = p;
 	return IDL_OK;
 }
 
@@ -3858,7 +2810,7 @@ IDL_INLINE int check_fs_file_mkdir_request(void *frame, size_t size,
                                            const fs_file_mkdir_request **out)
 {
 	int err;
-	fs_file_mkdir_request *p = frame;
+	fs_file_mkdir_request *p = (fs_file_mkdir_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -3881,7 +2833,7 @@ IDL_INLINE int check_fs_file_mkdir_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_mkdir_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_mkdir_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_mkdir_request_validate(void *frame, size_t size,
@@ -3893,7 +2845,7 @@ IDL_FLATTEN int fs_file_mkdir_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_mkdir_request_other(const void *shared, size_t available, void *buf,
+static int fs_file_mkdir_request_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
@@ -3901,7 +2853,7 @@ static int decode_fs_file_mkdir_request_other(const void *shared, size_t availab
 	                                    (uint32_t)sizeof(fs_file_mkdir_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_mkdir_request_other(buf, (size_t)held, handles, handle_count, out);
+	return fs_file_mkdir_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf,
@@ -3918,7 +2870,7 @@ IDL_FLATTEN int fs_file_mkdir_request_decode(const void *shared, size_t availabl
 	bool fits =
 	    idl_frame_fits(size, sizeof(fs_file_mkdir_request), FS_FILE_MKDIR_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_fs_file_mkdir_request_other(shared, available, buf, size, handles,
+		return fs_file_mkdir_request_decode_other(shared, available, buf, size, handles,
 		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -3926,12 +2878,12 @@ IDL_FLATTEN int fs_file_mkdir_request_decode(const void *shared, size_t availabl
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	fs_file_mkdir_request *p = buf;
+	fs_file_mkdir_request *p = (fs_file_mkdir_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return fs_file_mkdir_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -3941,38 +2893,6 @@ IDL_FLATTEN int fs_file_mkdir_request_decode(const void *shared, size_t availabl
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_mkdir_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:164: File.mkdir reply */
-int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint32_t txid, void *out,
-                                   size_t out_max, idl_typed_handle *handles,
-                                   uint32_t *handle_count)
-{
-	fs_file_mkdir_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_MKDIR_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_mkdir_reply(idl_decoder *d, fs_file_mkdir_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -3985,9 +2905,8 @@ static const idl_message_info info_fs_file_mkdir_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_mkdir_reply_other(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count,
-                                           void *out)
+int fs_file_mkdir_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                    uint32_t handle_count, void *out)
 {
 	fs_file_mkdir_reply *p = frame;
 	idl_decoder dec;
@@ -4002,14 +2921,15 @@ static int check_fs_file_mkdir_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_mkdir_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_mkdir_reply **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_mkdir_reply(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, const fs_file_mkdir_reply **out)
 {
-	fs_file_mkdir_reply *p = frame;
+	fs_file_mkdir_reply *p = (fs_file_mkdir_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -4025,7 +2945,7 @@ IDL_INLINE int check_fs_file_mkdir_reply(void *frame, size_t size, const idl_typ
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_mkdir_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_mkdir_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_mkdir_reply_validate(void *frame, size_t size,
@@ -4036,49 +2956,15 @@ IDL_FLATTEN int fs_file_mkdir_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_mkdir_reply_other(const void *shared, size_t available, void *buf,
-                                            uint32_t size, const idl_typed_handle *handles,
-                                            uint32_t handle_count, void *out)
+int fs_file_mkdir_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                     const idl_typed_handle *handles, uint32_t handle_count,
+                                     void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_MKDIR_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_mkdir_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_mkdir_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count, const fs_file_mkdir_reply **out)
-{
-	if (buf_max < FS_FILE_MKDIR_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_MKDIR_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_mkdir_reply_other(shared, available, buf, size, handles,
-		                                        handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_MKDIR_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_mkdir_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_mkdir_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_mkdir_reply_other(buf, size, NULL, 0, out);
+	return fs_file_mkdir_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_mkdir_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -4160,7 +3046,7 @@ static const idl_message_info info_fs_file_unlink_request = {
 };
 
 IDL_COLD
-static int check_fs_file_unlink_request_other(void *frame, size_t size,
+static int fs_file_unlink_request_check_other(void *frame, size_t size,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
@@ -4177,7 +3063,8 @@ static int check_fs_file_unlink_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_unlink_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_unlink_request **)out = p;
 	return IDL_OK;
 }
 
@@ -4186,7 +3073,7 @@ IDL_INLINE int check_fs_file_unlink_request(void *frame, size_t size,
                                             const fs_file_unlink_request **out)
 {
 	int err;
-	fs_file_unlink_request *p = frame;
+	fs_file_unlink_request *p = (fs_file_unlink_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -4209,7 +3096,7 @@ IDL_INLINE int check_fs_file_unlink_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_unlink_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_unlink_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_unlink_request_validate(void *frame, size_t size,
@@ -4221,7 +3108,7 @@ IDL_FLATTEN int fs_file_unlink_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_unlink_request_other(const void *shared, size_t available, void *buf,
+static int fs_file_unlink_request_decode_other(const void *shared, size_t available, void *buf,
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
@@ -4230,7 +3117,7 @@ static int decode_fs_file_unlink_request_other(const void *shared, size_t availa
 	                         (uint32_t)sizeof(fs_file_unlink_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_unlink_request_other(buf, (size_t)held, handles, handle_count, out);
+	return fs_file_unlink_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf,
@@ -4247,7 +3134,7 @@ IDL_FLATTEN int fs_file_unlink_request_decode(const void *shared, size_t availab
 	bool fits =
 	    idl_frame_fits(size, sizeof(fs_file_unlink_request), FS_FILE_UNLINK_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_fs_file_unlink_request_other(shared, available, buf, size, handles,
+		return fs_file_unlink_request_decode_other(shared, available, buf, size, handles,
 		                                           handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -4255,12 +3142,12 @@ IDL_FLATTEN int fs_file_unlink_request_decode(const void *shared, size_t availab
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	fs_file_unlink_request *p = buf;
+	fs_file_unlink_request *p = (fs_file_unlink_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return fs_file_unlink_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -4270,38 +3157,6 @@ IDL_FLATTEN int fs_file_unlink_request_decode(const void *shared, size_t availab
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_unlink_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:167: File.unlink reply */
-int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count)
-{
-	fs_file_unlink_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_UNLINK_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_unlink_reply(idl_decoder *d, fs_file_unlink_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -4314,9 +3169,8 @@ static const idl_message_info info_fs_file_unlink_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_unlink_reply_other(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count,
-                                            void *out)
+int fs_file_unlink_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out)
 {
 	fs_file_unlink_reply *p = frame;
 	idl_decoder dec;
@@ -4331,14 +3185,15 @@ static int check_fs_file_unlink_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_unlink_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_unlink_reply **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_unlink_reply(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, const fs_file_unlink_reply **out)
 {
-	fs_file_unlink_reply *p = frame;
+	fs_file_unlink_reply *p = (fs_file_unlink_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -4354,7 +3209,7 @@ IDL_INLINE int check_fs_file_unlink_reply(void *frame, size_t size, const idl_ty
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_unlink_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_unlink_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_unlink_reply_validate(void *frame, size_t size,
@@ -4366,49 +3221,15 @@ IDL_FLATTEN int fs_file_unlink_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_unlink_reply_other(const void *shared, size_t available, void *buf,
-                                             uint32_t size, const idl_typed_handle *handles,
-                                             uint32_t handle_count, void *out)
+int fs_file_unlink_reply_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_UNLINK_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_unlink_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_unlink_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count, const fs_file_unlink_reply **out)
-{
-	if (buf_max < FS_FILE_UNLINK_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_UNLINK_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_unlink_reply_other(shared, available, buf, size, handles,
-		                                         handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_UNLINK_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_unlink_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_unlink_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_unlink_reply_other(buf, size, NULL, 0, out);
+	return fs_file_unlink_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_unlink_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -4497,7 +3318,7 @@ static const idl_message_info info_fs_file_rename_request = {
 };
 
 IDL_COLD
-static int check_fs_file_rename_request_other(void *frame, size_t size,
+static int fs_file_rename_request_check_other(void *frame, size_t size,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
@@ -4514,7 +3335,8 @@ static int check_fs_file_rename_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_rename_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_rename_request **)out = p;
 	return IDL_OK;
 }
 
@@ -4523,7 +3345,7 @@ IDL_INLINE int check_fs_file_rename_request(void *frame, size_t size,
                                             const fs_file_rename_request **out)
 {
 	int err;
-	fs_file_rename_request *p = frame;
+	fs_file_rename_request *p = (fs_file_rename_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -4546,7 +3368,7 @@ IDL_INLINE int check_fs_file_rename_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_rename_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_rename_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_rename_request_validate(void *frame, size_t size,
@@ -4558,7 +3380,7 @@ IDL_FLATTEN int fs_file_rename_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_rename_request_other(const void *shared, size_t available, void *buf,
+static int fs_file_rename_request_decode_other(const void *shared, size_t available, void *buf,
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
@@ -4567,7 +3389,7 @@ static int decode_fs_file_rename_request_other(const void *shared, size_t availa
 	                         (uint32_t)sizeof(fs_file_rename_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_rename_request_other(buf, (size_t)held, handles, handle_count, out);
+	return fs_file_rename_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_rename_request_decode(const void *shared, size_t available, void *buf,
@@ -4584,7 +3406,7 @@ IDL_FLATTEN int fs_file_rename_request_decode(const void *shared, size_t availab
 	bool fits =
 	    idl_frame_fits(size, sizeof(fs_file_rename_request), FS_FILE_RENAME_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_fs_file_rename_request_other(shared, available, buf, size, handles,
+		return fs_file_rename_request_decode_other(shared, available, buf, size, handles,
 		                                           handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -4592,12 +3414,12 @@ IDL_FLATTEN int fs_file_rename_request_decode(const void *shared, size_t availab
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	fs_file_rename_request *p = buf;
+	fs_file_rename_request *p = (fs_file_rename_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return fs_file_rename_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -4607,38 +3429,6 @@ IDL_FLATTEN int fs_file_rename_request_decode(const void *shared, size_t availab
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_rename_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:170: File.rename reply */
-int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count)
-{
-	fs_file_rename_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_RENAME_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_rename_reply(idl_decoder *d, fs_file_rename_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -4651,9 +3441,8 @@ static const idl_message_info info_fs_file_rename_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_rename_reply_other(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count,
-                                            void *out)
+int fs_file_rename_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out)
 {
 	fs_file_rename_reply *p = frame;
 	idl_decoder dec;
@@ -4668,14 +3457,15 @@ static int check_fs_file_rename_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_rename_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_rename_reply **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_rename_reply(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, const fs_file_rename_reply **out)
 {
-	fs_file_rename_reply *p = frame;
+	fs_file_rename_reply *p = (fs_file_rename_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -4691,7 +3481,7 @@ IDL_INLINE int check_fs_file_rename_reply(void *frame, size_t size, const idl_ty
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_rename_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_rename_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_rename_reply_validate(void *frame, size_t size,
@@ -4703,49 +3493,15 @@ IDL_FLATTEN int fs_file_rename_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_rename_reply_other(const void *shared, size_t available, void *buf,
-                                             uint32_t size, const idl_typed_handle *handles,
-                                             uint32_t handle_count, void *out)
+int fs_file_rename_reply_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_RENAME_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_rename_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_rename_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count, const fs_file_rename_reply **out)
-{
-	if (buf_max < FS_FILE_RENAME_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_RENAME_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_rename_reply_other(shared, available, buf, size, handles,
-		                                         handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_RENAME_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_rename_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_rename_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_rename_reply_other(buf, size, NULL, 0, out);
+	return fs_file_rename_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_rename_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -4777,45 +3533,6 @@ int fs_file_rename_error_validate(const void *frame, size_t size, sys_errno *err
 	return IDL_OK;
 }
 
-/* fs.idl:174: File.advise request */
-int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_t txid, void *out,
-                                      size_t out_max, idl_typed_handle *handles,
-                                      uint32_t *handle_count)
-{
-	fs_file_advise_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	if (!fs_advice_is_valid(msg->advice))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_ADVISE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_advise_request(idl_decoder *d, fs_file_advise_request *p,
-                                             uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* fs.idl:174: advice */
-	if (!fs_advice_is_valid(p->advice))
-		return IDL_E_ENUM;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_advise_request = {
     .ordinal = FS_FILE_ADVISE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -4825,9 +3542,8 @@ static const idl_message_info info_fs_file_advise_request = {
 };
 
 IDL_COLD
-static int check_fs_file_advise_request_other(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int fs_file_advise_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	fs_file_advise_request *p = frame;
 	idl_decoder dec;
@@ -4842,7 +3558,8 @@ static int check_fs_file_advise_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_advise_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_advise_request **)out = p;
 	return IDL_OK;
 }
 
@@ -4850,7 +3567,7 @@ IDL_INLINE int check_fs_file_advise_request(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count,
                                             const fs_file_advise_request **out)
 {
-	fs_file_advise_request *p = frame;
+	fs_file_advise_request *p = (fs_file_advise_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -4868,7 +3585,7 @@ IDL_INLINE int check_fs_file_advise_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_advise_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_advise_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_advise_request_validate(void *frame, size_t size,
@@ -4880,88 +3597,16 @@ IDL_FLATTEN int fs_file_advise_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_advise_request_other(const void *shared, size_t available, void *buf,
-                                               uint32_t size, const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int fs_file_advise_request_decode_other(const void *shared, size_t available, void *buf,
+                                        uint32_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, FS_FILE_ADVISE_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(fs_file_advise_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_advise_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_advise_request_decode(const void *shared, size_t available, void *buf,
-                                              size_t buf_max, const idl_typed_handle *handles,
-                                              uint32_t handle_count,
-                                              const fs_file_advise_request **out)
-{
-	if (buf_max < FS_FILE_ADVISE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_ADVISE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_advise_request_other(shared, available, buf, size, handles,
-		                                           handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_ADVISE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_advise_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_ADVISE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	int err = fields_fs_file_advise_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_advise_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:178: File.watch request */
-int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count)
-{
-	fs_file_watch_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	if ((msg->mask & ~FS_WATCH_MASK_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_WATCH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_watch_request(idl_decoder *d, fs_file_watch_request *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* fs.idl:178: mask */
-	if ((p->mask & ~FS_WATCH_MASK_MASK) != 0)
-		return IDL_E_BITS;
-	return IDL_OK;
+	return fs_file_advise_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_fs_file_watch_request = {
@@ -4973,9 +3618,8 @@ static const idl_message_info info_fs_file_watch_request = {
 };
 
 IDL_COLD
-static int check_fs_file_watch_request_other(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count,
-                                             void *out)
+int fs_file_watch_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	fs_file_watch_request *p = frame;
 	idl_decoder dec;
@@ -4990,7 +3634,8 @@ static int check_fs_file_watch_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_watch_request **)out = p;
+	if (out != NULL)
+		*(const fs_file_watch_request **)out = p;
 	return IDL_OK;
 }
 
@@ -4998,7 +3643,7 @@ IDL_INLINE int check_fs_file_watch_request(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count,
                                            const fs_file_watch_request **out)
 {
-	fs_file_watch_request *p = frame;
+	fs_file_watch_request *p = (fs_file_watch_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -5016,7 +3661,7 @@ IDL_INLINE int check_fs_file_watch_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_watch_request_other(frame, size, NULL, handle_count, out);
+	return fs_file_watch_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_watch_request_validate(void *frame, size_t size,
@@ -5028,82 +3673,15 @@ IDL_FLATTEN int fs_file_watch_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_watch_request_other(const void *shared, size_t available, void *buf,
-                                              uint32_t size, const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int fs_file_watch_request_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WATCH_REQUEST_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_watch_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_watch_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_watch_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const fs_file_watch_request **out)
-{
-	if (buf_max < FS_FILE_WATCH_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_WATCH_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_watch_request_other(shared, available, buf, size, handles,
-		                                          handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_WATCH_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_watch_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_fs_file_watch_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_watch_request_other(buf, size, NULL, 0, out);
-}
-
-/* fs.idl:178: File.watch reply */
-int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint32_t txid, void *out,
-                                   size_t out_max, idl_typed_handle *handles,
-                                   uint32_t *handle_count)
-{
-	fs_file_watch_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_WATCH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_watch_reply(idl_decoder *d, fs_file_watch_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
+	return fs_file_watch_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_fs_file_watch_reply = {
@@ -5115,9 +3693,8 @@ static const idl_message_info info_fs_file_watch_reply = {
 };
 
 IDL_COLD
-static int check_fs_file_watch_reply_other(void *frame, size_t size,
-                                           const idl_typed_handle *handles, uint32_t handle_count,
-                                           void *out)
+int fs_file_watch_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                    uint32_t handle_count, void *out)
 {
 	fs_file_watch_reply *p = frame;
 	idl_decoder dec;
@@ -5132,14 +3709,15 @@ static int check_fs_file_watch_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_watch_reply **)out = p;
+	if (out != NULL)
+		*(const fs_file_watch_reply **)out = p;
 	return IDL_OK;
 }
 
 IDL_INLINE int check_fs_file_watch_reply(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, const fs_file_watch_reply **out)
 {
-	fs_file_watch_reply *p = frame;
+	fs_file_watch_reply *p = (fs_file_watch_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -5155,7 +3733,7 @@ IDL_INLINE int check_fs_file_watch_reply(void *frame, size_t size, const idl_typ
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_watch_reply_other(frame, size, NULL, handle_count, out);
+	return fs_file_watch_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_watch_reply_validate(void *frame, size_t size,
@@ -5166,49 +3744,15 @@ IDL_FLATTEN int fs_file_watch_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_watch_reply_other(const void *shared, size_t available, void *buf,
-                                            uint32_t size, const idl_typed_handle *handles,
-                                            uint32_t handle_count, void *out)
+int fs_file_watch_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                     const idl_typed_handle *handles, uint32_t handle_count,
+                                     void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WATCH_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_watch_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_watch_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count, const fs_file_watch_reply **out)
-{
-	if (buf_max < FS_FILE_WATCH_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_WATCH_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_watch_reply_other(shared, available, buf, size, handles,
-		                                        handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_WATCH_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_watch_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_fs_file_watch_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_watch_reply_other(buf, size, NULL, 0, out);
+	return fs_file_watch_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t fs_file_watch_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -5240,41 +3784,6 @@ int fs_file_watch_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* fs.idl:182: File.changed event */
-int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count)
-{
-	fs_file_changed_event *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	if ((msg->what & ~FS_WATCH_MASK_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_CHANGED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_changed_event(idl_decoder *d, fs_file_changed_event *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* fs.idl:182: what */
-	if ((p->what & ~FS_WATCH_MASK_MASK) != 0)
-		return IDL_E_BITS;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_changed_event = {
     .ordinal = FS_FILE_CHANGED_ORDINAL,
     .flags = IDL_FLAG_EVENT,
@@ -5284,9 +3793,8 @@ static const idl_message_info info_fs_file_changed_event = {
 };
 
 IDL_COLD
-static int check_fs_file_changed_event_other(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count,
-                                             void *out)
+int fs_file_changed_event_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	fs_file_changed_event *p = frame;
 	idl_decoder dec;
@@ -5301,7 +3809,8 @@ static int check_fs_file_changed_event_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const fs_file_changed_event **)out = p;
+	if (out != NULL)
+		*(const fs_file_changed_event **)out = p;
 	return IDL_OK;
 }
 
@@ -5309,7 +3818,7 @@ IDL_INLINE int check_fs_file_changed_event(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count,
                                            const fs_file_changed_event **out)
 {
-	fs_file_changed_event *p = frame;
+	fs_file_changed_event *p = (fs_file_changed_event *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -5327,7 +3836,7 @@ IDL_INLINE int check_fs_file_changed_event(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_fs_file_changed_event_other(frame, size, NULL, handle_count, out);
+	return fs_file_changed_event_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int fs_file_changed_event_validate(void *frame, size_t size,
@@ -5339,52 +3848,15 @@ IDL_FLATTEN int fs_file_changed_event_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_fs_file_changed_event_other(const void *shared, size_t available, void *buf,
-                                              uint32_t size, const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int fs_file_changed_event_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_CHANGED_EVENT_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_changed_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_fs_file_changed_event_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_changed_event_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const fs_file_changed_event **out)
-{
-	if (buf_max < FS_FILE_CHANGED_EVENT_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_CHANGED_EVENT_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_fs_file_changed_event_other(shared, available, buf, size, handles,
-		                                          handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_CHANGED_EVENT_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	fs_file_changed_event *p = buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_CHANGED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	int err = fields_fs_file_changed_event(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_fs_file_changed_event_other(buf, size, NULL, 0, out);
+	return fs_file_changed_event_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static int send_fs_file_open_request(idl_endpoint *ep, const fs_file_open_request *msg,

@@ -387,14 +387,92 @@ struct fs_file_open_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_open_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_open_reply, fd) == 16, "wire layout");
 
-int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint32_t txid, void *out,
-                                  size_t out_max, idl_typed_handle *handles,
-                                  uint32_t *handle_count);
 int fs_file_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_open_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
+                                    void *out);
+int fs_file_open_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_open_reply(idl_decoder *d, fs_file_open_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint32_t txid, void *out,
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
+{
+	fs_file_open_reply *p = (fs_file_open_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_OPEN_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                               const idl_typed_handle *handles, uint32_t handle_count,
-                              const fs_file_open_reply **out);
+                              const fs_file_open_reply **out)
+{
+	if (buf_max < FS_FILE_OPEN_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_OPEN_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_open_reply_decode_other(shared, available, buf, (uint32_t)read,
+		                                           handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_open_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_OPEN_REPLY_MAX_BYTES) {
+		int slow = fs_file_open_reply_decode_other(shared, available, buf, size, handles,
+		                                           handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_open_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_OPEN_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_open_reply *p = (fs_file_open_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_open_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_open_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_open_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.open, error replies included. */
 typedef union fs_file_open_reply_buffer {
@@ -424,14 +502,95 @@ struct fs_file_close_request {
 IDL_STATIC_ASSERT(sizeof(fs_file_close_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_close_request, fd) == 16, "wire layout");
 
-int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count);
 int fs_file_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_close_request_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+int fs_file_close_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_close_request(idl_decoder *d, fs_file_close_request *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint32_t txid, void *out,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
+{
+	fs_file_close_request *p = (fs_file_close_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_CLOSE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_close_request **out);
+                                 const fs_file_close_request **out)
+{
+	if (buf_max < FS_FILE_CLOSE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_CLOSE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_close_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_close_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_CLOSE_REQUEST_MAX_BYTES) {
+		int slow = fs_file_close_request_decode_other(shared, available, buf, size, handles,
+		                                              handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_close_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_CLOSE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_close_request *p = (fs_file_close_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_close_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_close_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_close_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.close reply (fs.idl:115) */
 struct fs_file_close_reply {
@@ -439,14 +598,90 @@ struct fs_file_close_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_close_reply) == 16, "wire layout");
 
-int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint32_t txid, void *out,
-                                   size_t out_max, idl_typed_handle *handles,
-                                   uint32_t *handle_count);
 int fs_file_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_close_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                     const idl_typed_handle *handles, uint32_t handle_count,
+                                     void *out);
+int fs_file_close_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                    uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_close_reply(idl_decoder *d, fs_file_close_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint32_t txid, void *out,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
+{
+	fs_file_close_reply *p = (fs_file_close_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_CLOSE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                const idl_typed_handle *handles, uint32_t handle_count,
-                               const fs_file_close_reply **out);
+                               const fs_file_close_reply **out)
+{
+	if (buf_max < FS_FILE_CLOSE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_CLOSE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_close_reply_decode_other(shared, available, buf, (uint32_t)read,
+		                                            handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_close_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_CLOSE_REPLY_MAX_BYTES) {
+		int slow = fs_file_close_reply_decode_other(shared, available, buf, size, handles,
+		                                            handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_close_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_CLOSE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_close_reply *p = (fs_file_close_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_close_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_close_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_close_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.close, error replies included. */
 typedef union fs_file_close_reply_buffer {
@@ -481,14 +716,92 @@ IDL_STATIC_ASSERT(offsetof(fs_file_read_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_request, count) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_request, offset) == 24, "wire layout");
 
-int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count);
 int fs_file_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_read_request_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+int fs_file_read_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_read_request(idl_decoder *d, fs_file_read_request *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t txid, void *out,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
+{
+	fs_file_read_request *p = (fs_file_read_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_READ_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_read_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_read_request **out);
+                                const fs_file_read_request **out)
+{
+	if (buf_max < FS_FILE_READ_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_READ_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_read_request_decode_other(shared, available, buf, (uint32_t)read,
+		                                             handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_read_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_READ_REQUEST_MAX_BYTES) {
+		int slow = fs_file_read_request_decode_other(shared, available, buf, size, handles,
+		                                             handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_read_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_READ_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_read_request *p = (fs_file_read_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_read_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_read_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_read_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.read reply (fs.idl:120) */
 struct fs_file_read_reply {
@@ -558,14 +871,93 @@ struct fs_file_write_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_write_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_reply, written) == 16, "wire layout");
 
-int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint32_t txid, void *out,
-                                   size_t out_max, idl_typed_handle *handles,
-                                   uint32_t *handle_count);
 int fs_file_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_write_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                     const idl_typed_handle *handles, uint32_t handle_count,
+                                     void *out);
+int fs_file_write_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                    uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_write_reply(idl_decoder *d, fs_file_write_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint32_t txid, void *out,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
+{
+	fs_file_write_reply *p = (fs_file_write_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_WRITE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_write_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                const idl_typed_handle *handles, uint32_t handle_count,
-                               const fs_file_write_reply **out);
+                               const fs_file_write_reply **out)
+{
+	if (buf_max < FS_FILE_WRITE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_WRITE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_write_reply_decode_other(shared, available, buf, (uint32_t)read,
+		                                            handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_write_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_WRITE_REPLY_MAX_BYTES) {
+		int slow = fs_file_write_reply_decode_other(shared, available, buf, size, handles,
+		                                            handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_write_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_WRITE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_write_reply *p = (fs_file_write_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_write_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_write_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_write_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.write, error replies included. */
 typedef union fs_file_write_reply_buffer {
@@ -627,14 +1019,94 @@ struct fs_file_read_shared_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_read_shared_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_reply, count) == 16, "wire layout");
 
-int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_read_shared_reply_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int fs_file_read_shared_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_read_shared_reply(idl_decoder *d, fs_file_read_shared_reply *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	fs_file_read_shared_reply *p = (fs_file_read_shared_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_READ_SHARED_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_read_shared_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const fs_file_read_shared_reply **out);
+                                     uint32_t handle_count, const fs_file_read_shared_reply **out)
+{
+	if (buf_max < FS_FILE_READ_SHARED_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_READ_SHARED_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_read_shared_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_read_shared_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_READ_SHARED_REPLY_MAX_BYTES) {
+		int slow = fs_file_read_shared_reply_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_read_shared_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_READ_SHARED_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_read_shared_reply *p = (fs_file_read_shared_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_READ_SHARED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_read_shared_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_read_shared_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_read_shared_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.read_shared, error replies included. */
 typedef union fs_file_read_shared_reply_buffer {
@@ -692,15 +1164,95 @@ struct fs_file_write_shared_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_write_shared_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_reply, count) == 16, "wire layout");
 
-int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_write_shared_reply_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int fs_file_write_shared_reply_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_fs_file_write_shared_reply(idl_decoder *d, fs_file_write_shared_reply *p,
+                                                 uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	fs_file_write_shared_reply *p = (fs_file_write_shared_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_write_shared_reply_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const fs_file_write_shared_reply **out);
+                                      uint32_t handle_count, const fs_file_write_shared_reply **out)
+{
+	if (buf_max < FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_write_shared_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_write_shared_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES) {
+		int slow = fs_file_write_shared_reply_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_write_shared_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_WRITE_SHARED_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_write_shared_reply *p = (fs_file_write_shared_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_WRITE_SHARED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_write_shared_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_write_shared_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_write_shared_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.write_shared, error replies included. */
 typedef union fs_file_write_shared_reply_buffer {
@@ -731,14 +1283,95 @@ struct fs_file_stat_request {
 IDL_STATIC_ASSERT(sizeof(fs_file_stat_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_stat_request, fd) == 16, "wire layout");
 
-int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count);
 int fs_file_stat_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_stat_request_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+int fs_file_stat_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_stat_request(idl_decoder *d, fs_file_stat_request *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint32_t txid, void *out,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
+{
+	fs_file_stat_request *p = (fs_file_stat_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_STAT_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_stat_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_stat_request **out);
+                                const fs_file_stat_request **out)
+{
+	if (buf_max < FS_FILE_STAT_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_STAT_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_stat_request_decode_other(shared, available, buf, (uint32_t)read,
+		                                             handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_stat_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_STAT_REQUEST_MAX_BYTES) {
+		int slow = fs_file_stat_request_decode_other(shared, available, buf, size, handles,
+		                                             handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_stat_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_STAT_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_stat_request *p = (fs_file_stat_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_stat_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_stat_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_stat_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.stat reply (fs.idl:141) */
 struct fs_file_stat_reply {
@@ -798,14 +1431,126 @@ IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, access_time_ns) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, modify_time_ns) == 40, "wire layout");
 
-int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int fs_file_set_times_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_set_times_request_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int fs_file_set_times_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_set_times_request(idl_decoder *d, fs_file_set_times_request *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	/* fs.idl:145: access_time_ns */
+	if (*(const uint8_t *)&p->access_time_ns.present > 1)
+		return IDL_E_OPTIONAL;
+	if (!idl_is_zero(p->access_time_ns.pad, sizeof(p->access_time_ns.pad)))
+		return IDL_E_PADDING;
+	if (p->access_time_ns.present) {
+	} else if (!idl_is_zero((const uint8_t *)&p->access_time_ns.value,
+	                        sizeof(p->access_time_ns.value))) {
+		return IDL_E_PADDING;
+	}
+	/* fs.idl:145: modify_time_ns */
+	if (*(const uint8_t *)&p->modify_time_ns.present > 1)
+		return IDL_E_OPTIONAL;
+	if (!idl_is_zero(p->modify_time_ns.pad, sizeof(p->modify_time_ns.pad)))
+		return IDL_E_PADDING;
+	if (p->modify_time_ns.present) {
+	} else if (!idl_is_zero((const uint8_t *)&p->modify_time_ns.value,
+	                        sizeof(p->modify_time_ns.value))) {
+		return IDL_E_PADDING;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	fs_file_set_times_request *p = (fs_file_set_times_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	IDL_MEMSET(p->access_time_ns.pad, 0, sizeof(p->access_time_ns.pad));
+	if (msg->access_time_ns.present) {
+	} else {
+		IDL_MEMSET(&p->access_time_ns.value, 0, sizeof(p->access_time_ns.value));
+	}
+	IDL_MEMSET(p->modify_time_ns.pad, 0, sizeof(p->modify_time_ns.pad));
+	if (msg->modify_time_ns.present) {
+	} else {
+		IDL_MEMSET(&p->modify_time_ns.value, 0, sizeof(p->modify_time_ns.value));
+	}
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_SET_TIMES_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_set_times_request_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const fs_file_set_times_request **out);
+                                     uint32_t handle_count, const fs_file_set_times_request **out)
+{
+	if (buf_max < FS_FILE_SET_TIMES_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_SET_TIMES_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_set_times_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_set_times_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_SET_TIMES_REQUEST_MAX_BYTES) {
+		int slow = fs_file_set_times_request_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_set_times_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_SET_TIMES_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_set_times_request *p = (fs_file_set_times_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_set_times_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_set_times_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_set_times_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.set_times reply (fs.idl:145) */
 struct fs_file_set_times_reply {
@@ -813,14 +1558,91 @@ struct fs_file_set_times_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_set_times_reply) == 16, "wire layout");
 
-int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count);
 int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_set_times_reply_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+int fs_file_set_times_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_set_times_reply(idl_decoder *d, fs_file_set_times_reply *p,
+                                              uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint32_t txid, void *out,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
+{
+	fs_file_set_times_reply *p = (fs_file_set_times_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_SET_TIMES_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_set_times_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                   const fs_file_set_times_reply **out);
+                                   const fs_file_set_times_reply **out)
+{
+	if (buf_max < FS_FILE_SET_TIMES_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_SET_TIMES_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_set_times_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_set_times_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_SET_TIMES_REPLY_MAX_BYTES) {
+		int slow = fs_file_set_times_reply_decode_other(shared, available, buf, size,
+		                                                handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_set_times_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_SET_TIMES_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_set_times_reply *p = (fs_file_set_times_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_SET_TIMES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_set_times_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_set_times_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_set_times_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.set_times, error replies included. */
 typedef union fs_file_set_times_reply_buffer {
@@ -853,14 +1675,96 @@ IDL_STATIC_ASSERT(sizeof(fs_file_truncate_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, size) == 24, "wire layout");
 
-int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count);
 int fs_file_truncate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_truncate_request_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+int fs_file_truncate_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_truncate_request(idl_decoder *d, fs_file_truncate_request *p,
+                                               uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uint32_t txid,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
+                                        uint32_t *handle_count)
+{
+	fs_file_truncate_request *p = (fs_file_truncate_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_TRUNCATE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_truncate_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_typed_handle *handles, uint32_t handle_count,
-                                    const fs_file_truncate_request **out);
+                                    const fs_file_truncate_request **out)
+{
+	if (buf_max < FS_FILE_TRUNCATE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_TRUNCATE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_truncate_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_truncate_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_TRUNCATE_REQUEST_MAX_BYTES) {
+		int slow = fs_file_truncate_request_decode_other(shared, available, buf, size,
+		                                                 handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_truncate_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_TRUNCATE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_truncate_request *p = (fs_file_truncate_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_truncate_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_truncate_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_truncate_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.truncate reply (fs.idl:150) */
 struct fs_file_truncate_reply {
@@ -868,14 +1772,91 @@ struct fs_file_truncate_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_truncate_reply) == 16, "wire layout");
 
-int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint32_t txid, void *out,
-                                      size_t out_max, idl_typed_handle *handles,
-                                      uint32_t *handle_count);
 int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_truncate_reply_decode_other(const void *shared, size_t available, void *buf,
+                                        uint32_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+int fs_file_truncate_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_truncate_reply(idl_decoder *d, fs_file_truncate_reply *p,
+                                             uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint32_t txid, void *out,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
+{
+	fs_file_truncate_reply *p = (fs_file_truncate_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_TRUNCATE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_truncate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                  const fs_file_truncate_reply **out);
+                                  const fs_file_truncate_reply **out)
+{
+	if (buf_max < FS_FILE_TRUNCATE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_TRUNCATE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_truncate_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_truncate_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_TRUNCATE_REPLY_MAX_BYTES) {
+		int slow = fs_file_truncate_reply_decode_other(shared, available, buf, size,
+		                                               handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_truncate_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_TRUNCATE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_truncate_reply *p = (fs_file_truncate_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_TRUNCATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_truncate_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_truncate_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_truncate_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.truncate, error replies included. */
 typedef union fs_file_truncate_reply_buffer {
@@ -905,14 +1886,95 @@ struct fs_file_sync_request {
 IDL_STATIC_ASSERT(sizeof(fs_file_sync_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_sync_request, fd) == 16, "wire layout");
 
-int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count);
 int fs_file_sync_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_sync_request_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+int fs_file_sync_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_sync_request(idl_decoder *d, fs_file_sync_request *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint32_t txid, void *out,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
+{
+	fs_file_sync_request *p = (fs_file_sync_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_SYNC_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_sync_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_sync_request **out);
+                                const fs_file_sync_request **out)
+{
+	if (buf_max < FS_FILE_SYNC_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_SYNC_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_sync_request_decode_other(shared, available, buf, (uint32_t)read,
+		                                             handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_sync_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_SYNC_REQUEST_MAX_BYTES) {
+		int slow = fs_file_sync_request_decode_other(shared, available, buf, size, handles,
+		                                             handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_sync_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_SYNC_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_sync_request *p = (fs_file_sync_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_sync_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_sync_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_sync_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.sync reply (fs.idl:153) */
 struct fs_file_sync_reply {
@@ -920,14 +1982,89 @@ struct fs_file_sync_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_sync_reply) == 16, "wire layout");
 
-int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint32_t txid, void *out,
-                                  size_t out_max, idl_typed_handle *handles,
-                                  uint32_t *handle_count);
 int fs_file_sync_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_sync_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
+                                    void *out);
+int fs_file_sync_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_sync_reply(idl_decoder *d, fs_file_sync_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint32_t txid, void *out,
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
+{
+	fs_file_sync_reply *p = (fs_file_sync_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_SYNC_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_sync_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                               const idl_typed_handle *handles, uint32_t handle_count,
-                              const fs_file_sync_reply **out);
+                              const fs_file_sync_reply **out)
+{
+	if (buf_max < FS_FILE_SYNC_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_SYNC_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_sync_reply_decode_other(shared, available, buf, (uint32_t)read,
+		                                           handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_sync_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_SYNC_REPLY_MAX_BYTES) {
+		int slow = fs_file_sync_reply_decode_other(shared, available, buf, size, handles,
+		                                           handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_sync_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_SYNC_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_sync_reply *p = (fs_file_sync_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_SYNC_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_sync_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_sync_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_sync_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.sync, error replies included. */
 typedef union fs_file_sync_reply_buffer {
@@ -962,14 +2099,96 @@ IDL_STATIC_ASSERT(sizeof(fs_file_readdir_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, cookie) == 24, "wire layout");
 
-int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count);
 int fs_file_readdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_readdir_request_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+int fs_file_readdir_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_readdir_request(idl_decoder *d, fs_file_readdir_request *p,
+                                              uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint32_t txid, void *out,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
+{
+	fs_file_readdir_request *p = (fs_file_readdir_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_READDIR_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_readdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                   const fs_file_readdir_request **out);
+                                   const fs_file_readdir_request **out)
+{
+	if (buf_max < FS_FILE_READDIR_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_READDIR_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_readdir_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_readdir_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_READDIR_REQUEST_MAX_BYTES) {
+		int slow = fs_file_readdir_request_decode_other(shared, available, buf, size,
+		                                                handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_readdir_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_READDIR_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_readdir_request *p = (fs_file_readdir_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_readdir_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_readdir_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_readdir_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.readdir reply (fs.idl:159) */
 struct fs_file_readdir_reply {
@@ -1045,14 +2264,90 @@ struct fs_file_mkdir_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_reply) == 16, "wire layout");
 
-int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint32_t txid, void *out,
-                                   size_t out_max, idl_typed_handle *handles,
-                                   uint32_t *handle_count);
 int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_mkdir_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                     const idl_typed_handle *handles, uint32_t handle_count,
+                                     void *out);
+int fs_file_mkdir_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                    uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_mkdir_reply(idl_decoder *d, fs_file_mkdir_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint32_t txid, void *out,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
+{
+	fs_file_mkdir_reply *p = (fs_file_mkdir_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_MKDIR_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_mkdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                const idl_typed_handle *handles, uint32_t handle_count,
-                               const fs_file_mkdir_reply **out);
+                               const fs_file_mkdir_reply **out)
+{
+	if (buf_max < FS_FILE_MKDIR_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_MKDIR_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_mkdir_reply_decode_other(shared, available, buf, (uint32_t)read,
+		                                            handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_mkdir_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_MKDIR_REPLY_MAX_BYTES) {
+		int slow = fs_file_mkdir_reply_decode_other(shared, available, buf, size, handles,
+		                                            handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_mkdir_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_MKDIR_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_mkdir_reply *p = (fs_file_mkdir_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_mkdir_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_mkdir_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_mkdir_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.mkdir, error replies included. */
 typedef union fs_file_mkdir_reply_buffer {
@@ -1096,14 +2391,90 @@ struct fs_file_unlink_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_unlink_reply) == 16, "wire layout");
 
-int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count);
 int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_unlink_reply_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+int fs_file_unlink_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_unlink_reply(idl_decoder *d, fs_file_unlink_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint32_t txid, void *out,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
+{
+	fs_file_unlink_reply *p = (fs_file_unlink_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_UNLINK_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_unlink_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_unlink_reply **out);
+                                const fs_file_unlink_reply **out)
+{
+	if (buf_max < FS_FILE_UNLINK_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_UNLINK_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_unlink_reply_decode_other(shared, available, buf, (uint32_t)read,
+		                                             handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_unlink_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_UNLINK_REPLY_MAX_BYTES) {
+		int slow = fs_file_unlink_reply_decode_other(shared, available, buf, size, handles,
+		                                             handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_unlink_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_UNLINK_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_unlink_reply *p = (fs_file_unlink_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_unlink_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_unlink_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_unlink_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.unlink, error replies included. */
 typedef union fs_file_unlink_reply_buffer {
@@ -1149,14 +2520,90 @@ struct fs_file_rename_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_rename_reply) == 16, "wire layout");
 
-int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count);
 int fs_file_rename_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_rename_reply_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+int fs_file_rename_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_rename_reply(idl_decoder *d, fs_file_rename_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint32_t txid, void *out,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
+{
+	fs_file_rename_reply *p = (fs_file_rename_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_RENAME_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_rename_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_rename_reply **out);
+                                const fs_file_rename_reply **out)
+{
+	if (buf_max < FS_FILE_RENAME_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_RENAME_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_rename_reply_decode_other(shared, available, buf, (uint32_t)read,
+		                                             handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_rename_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_RENAME_REPLY_MAX_BYTES) {
+		int slow = fs_file_rename_reply_decode_other(shared, available, buf, size, handles,
+		                                             handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_rename_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_RENAME_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_rename_reply *p = (fs_file_rename_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_rename_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_rename_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_rename_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.rename, error replies included. */
 typedef union fs_file_rename_reply_buffer {
@@ -1193,14 +2640,101 @@ IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, advice) == 20, "wire layout")
 IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, offset) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, length) == 32, "wire layout");
 
-int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_t txid, void *out,
-                                      size_t out_max, idl_typed_handle *handles,
-                                      uint32_t *handle_count);
 int fs_file_advise_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_advise_request_decode_other(const void *shared, size_t available, void *buf,
+                                        uint32_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+int fs_file_advise_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_advise_request(idl_decoder *d, fs_file_advise_request *p,
+                                             uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* fs.idl:174: advice */
+	if (!fs_advice_is_valid(p->advice))
+		return IDL_E_ENUM;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_t txid, void *out,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
+{
+	fs_file_advise_request *p = (fs_file_advise_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if (!fs_advice_is_valid(msg->advice))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_ADVISE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_advise_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                  const fs_file_advise_request **out);
+                                  const fs_file_advise_request **out)
+{
+	if (buf_max < FS_FILE_ADVISE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_ADVISE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_advise_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_advise_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_ADVISE_REQUEST_MAX_BYTES) {
+		int slow = fs_file_advise_request_decode_other(shared, available, buf, size,
+		                                               handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_advise_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_ADVISE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_advise_request *p = (fs_file_advise_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_ADVISE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_advise_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_advise_request *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_advise_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * Asks for `changed` events on the descriptor for the changes in
@@ -1216,14 +2750,97 @@ IDL_STATIC_ASSERT(sizeof(fs_file_watch_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, mask) == 20, "wire layout");
 
-int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count);
 int fs_file_watch_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_watch_request_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+int fs_file_watch_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_watch_request(idl_decoder *d, fs_file_watch_request *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* fs.idl:178: mask */
+	if ((p->mask & ~FS_WATCH_MASK_MASK) != 0)
+		return IDL_E_BITS;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint32_t txid, void *out,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
+{
+	fs_file_watch_request *p = (fs_file_watch_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if ((msg->mask & ~FS_WATCH_MASK_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_WATCH_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_watch_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_watch_request **out);
+                                 const fs_file_watch_request **out)
+{
+	if (buf_max < FS_FILE_WATCH_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_WATCH_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_watch_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_watch_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_WATCH_REQUEST_MAX_BYTES) {
+		int slow = fs_file_watch_request_decode_other(shared, available, buf, size, handles,
+		                                              handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_watch_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_WATCH_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_watch_request *p = (fs_file_watch_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_watch_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_watch_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_watch_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.watch reply (fs.idl:178) */
 struct fs_file_watch_reply {
@@ -1231,14 +2848,90 @@ struct fs_file_watch_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_watch_reply) == 16, "wire layout");
 
-int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint32_t txid, void *out,
-                                   size_t out_max, idl_typed_handle *handles,
-                                   uint32_t *handle_count);
 int fs_file_watch_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_watch_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                     const idl_typed_handle *handles, uint32_t handle_count,
+                                     void *out);
+int fs_file_watch_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                    uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_watch_reply(idl_decoder *d, fs_file_watch_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint32_t txid, void *out,
+                                   size_t out_max, idl_typed_handle *handles,
+                                   uint32_t *handle_count)
+{
+	fs_file_watch_reply *p = (fs_file_watch_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_WATCH_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_watch_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                const idl_typed_handle *handles, uint32_t handle_count,
-                               const fs_file_watch_reply **out);
+                               const fs_file_watch_reply **out)
+{
+	if (buf_max < FS_FILE_WATCH_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_WATCH_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_watch_reply_decode_other(shared, available, buf, (uint32_t)read,
+		                                            handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_watch_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_WATCH_REPLY_MAX_BYTES) {
+		int slow = fs_file_watch_reply_decode_other(shared, available, buf, size, handles,
+		                                            handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_watch_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_WATCH_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_watch_reply *p = (fs_file_watch_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_WATCH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_watch_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_watch_reply *)buf;
+		return slow;
+	}
+	int err = fields_fs_file_watch_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.watch, error replies included. */
 typedef union fs_file_watch_reply_buffer {
@@ -1270,14 +2963,97 @@ IDL_STATIC_ASSERT(sizeof(fs_file_changed_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, what) == 20, "wire layout");
 
-int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count);
 int fs_file_changed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_changed_event_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+int fs_file_changed_event_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_changed_event(idl_decoder *d, fs_file_changed_event *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* fs.idl:182: what */
+	if ((p->what & ~FS_WATCH_MASK_MASK) != 0)
+		return IDL_E_BITS;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint32_t txid, void *out,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
+{
+	fs_file_changed_event *p = (fs_file_changed_event *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if ((msg->what & ~FS_WATCH_MASK_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = FS_FILE_CHANGED_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_EVENT;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int fs_file_changed_event_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_changed_event **out);
+                                 const fs_file_changed_event **out)
+{
+	if (buf_max < FS_FILE_CHANGED_EVENT_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_CHANGED_EVENT_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_changed_event_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_changed_event *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_CHANGED_EVENT_MAX_BYTES) {
+		int slow = fs_file_changed_event_decode_other(shared, available, buf, size, handles,
+		                                              handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_changed_event *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_CHANGED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	fs_file_changed_event *p = (fs_file_changed_event *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_CHANGED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p))) {
+		int slow = fs_file_changed_event_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_changed_event *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_fs_file_changed_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * Client stubs of File: each encodes its request straight into the

@@ -394,14 +394,21 @@ IDL_COLD_HELPER int64_t idl_frame_copy_known(const void *src, uint32_t size, voi
  *
  * Returns the size field, or a negative idl_error.
  */
+/* The single read of a frame's size field: a volatile load, so that the
+ * compiler neither repeats it nor reads the field again from the copy's
+ * source. The caller has checked that the bytes are there. */
+IDL_INLINE uint32_t idl_frame_load_size(const void *shared)
+{
+	return *(const volatile uint32_t *)shared;
+}
+
 IDL_INLINE int64_t idl_frame_size_once(const void *shared, size_t available, const void *buf)
 {
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
 		return IDL_E_BUFFER;
 	if (available < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
-	/* The single read of the size field; a volatile load, so it is not repeated. */
-	return *(const volatile uint32_t *)shared;
+	return idl_frame_load_size(shared);
 }
 
 /* The steps of idl_frame_copy after the one read of the size field, which

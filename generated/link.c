@@ -22,37 +22,6 @@ static int put_link_info(idl_encoder *e, const link_info *src, link_info *p)
 	return IDL_OK;
 }
 
-/* link.idl:32: Ethernet.info request */
-int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	link_ethernet_info_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_INFO_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_link_ethernet_info_request(idl_decoder *d, link_ethernet_info_request *p,
-                                                 uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_link_ethernet_info_request = {
     .ordinal = LINK_ETHERNET_INFO_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -62,9 +31,9 @@ static const idl_message_info info_link_ethernet_info_request = {
 };
 
 IDL_COLD
-static int check_link_ethernet_info_request_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int link_ethernet_info_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	link_ethernet_info_request *p = frame;
 	idl_decoder dec;
@@ -79,7 +48,8 @@ static int check_link_ethernet_info_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const link_ethernet_info_request **)out = p;
+	if (out != NULL)
+		*(const link_ethernet_info_request **)out = p;
 	return IDL_OK;
 }
 
@@ -88,7 +58,7 @@ IDL_INLINE int check_link_ethernet_info_request(void *frame, size_t size,
                                                 uint32_t handle_count,
                                                 const link_ethernet_info_request **out)
 {
-	link_ethernet_info_request *p = frame;
+	link_ethernet_info_request *p = (link_ethernet_info_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -106,7 +76,7 @@ IDL_INLINE int check_link_ethernet_info_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_link_ethernet_info_request_other(frame, size, NULL, handle_count, out);
+	return link_ethernet_info_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int link_ethernet_info_request_validate(void *frame, size_t size,
@@ -118,54 +88,17 @@ IDL_FLATTEN int link_ethernet_info_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_link_ethernet_info_request_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int link_ethernet_info_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_INFO_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(link_ethernet_info_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_link_ethernet_info_request_other(buf, (size_t)held, handles, handle_count,
+	return link_ethernet_info_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int link_ethernet_info_request_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const link_ethernet_info_request **out)
-{
-	if (buf_max < LINK_ETHERNET_INFO_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == LINK_ETHERNET_INFO_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_link_ethernet_info_request_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, LINK_ETHERNET_INFO_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	link_ethernet_info_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_link_ethernet_info_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_link_ethernet_info_request_other(buf, size, NULL, 0, out);
 }
 
 /* link.idl:32: Ethernet.info reply */
@@ -221,7 +154,7 @@ static const idl_message_info info_link_ethernet_info_reply = {
 };
 
 IDL_COLD
-static int check_link_ethernet_info_reply_other(void *frame, size_t size,
+static int link_ethernet_info_reply_check_other(void *frame, size_t size,
                                                 const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
@@ -238,7 +171,8 @@ static int check_link_ethernet_info_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const link_ethernet_info_reply **)out = p;
+	if (out != NULL)
+		*(const link_ethernet_info_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -248,7 +182,7 @@ IDL_INLINE int check_link_ethernet_info_reply(void *frame, size_t size,
                                               const link_ethernet_info_reply **out)
 {
 	int err;
-	link_ethernet_info_reply *p = frame;
+	link_ethernet_info_reply *p = (link_ethernet_info_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -265,7 +199,7 @@ IDL_INLINE int check_link_ethernet_info_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_link_ethernet_info_reply_other(frame, size, NULL, handle_count, out);
+	return link_ethernet_info_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int link_ethernet_info_reply_validate(void *frame, size_t size,
@@ -277,7 +211,7 @@ IDL_FLATTEN int link_ethernet_info_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_link_ethernet_info_reply_other(const void *shared, size_t available, void *buf,
+static int link_ethernet_info_reply_decode_other(const void *shared, size_t available, void *buf,
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
@@ -286,7 +220,7 @@ static int decode_link_ethernet_info_reply_other(const void *shared, size_t avai
 	                         (uint32_t)sizeof(link_ethernet_info_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_link_ethernet_info_reply_other(buf, (size_t)held, handles, handle_count, out);
+	return link_ethernet_info_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int link_ethernet_info_reply_decode(const void *shared, size_t available, void *buf,
@@ -302,7 +236,7 @@ IDL_FLATTEN int link_ethernet_info_reply_decode(const void *shared, size_t avail
 	size_t size = (uint32_t)read;
 	bool fits = size == LINK_ETHERNET_INFO_REPLY_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_link_ethernet_info_reply_other(shared, available, buf, size, handles,
+		return link_ethernet_info_reply_decode_other(shared, available, buf, size, handles,
 		                                             handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -310,20 +244,18 @@ IDL_FLATTEN int link_ethernet_info_reply_decode(const void *shared, size_t avail
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	link_ethernet_info_reply *p = buf;
+	link_ethernet_info_reply *p = (link_ethernet_info_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return link_ethernet_info_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_link_ethernet_info_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_link_ethernet_info_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t link_ethernet_info_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -416,7 +348,7 @@ static const idl_message_info info_link_ethernet_send_request = {
 };
 
 IDL_COLD
-static int check_link_ethernet_send_request_other(void *frame, size_t size,
+static int link_ethernet_send_request_check_other(void *frame, size_t size,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
@@ -433,7 +365,8 @@ static int check_link_ethernet_send_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const link_ethernet_send_request **)out = p;
+	if (out != NULL)
+		*(const link_ethernet_send_request **)out = p;
 	return IDL_OK;
 }
 
@@ -443,7 +376,7 @@ IDL_INLINE int check_link_ethernet_send_request(void *frame, size_t size,
                                                 const link_ethernet_send_request **out)
 {
 	int err;
-	link_ethernet_send_request *p = frame;
+	link_ethernet_send_request *p = (link_ethernet_send_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -466,7 +399,7 @@ IDL_INLINE int check_link_ethernet_send_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_link_ethernet_send_request_other(frame, size, NULL, handle_count, out);
+	return link_ethernet_send_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int link_ethernet_send_request_validate(void *frame, size_t size,
@@ -478,7 +411,7 @@ IDL_FLATTEN int link_ethernet_send_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_link_ethernet_send_request_other(const void *shared, size_t available, void *buf,
+static int link_ethernet_send_request_decode_other(const void *shared, size_t available, void *buf,
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -487,7 +420,7 @@ static int decode_link_ethernet_send_request_other(const void *shared, size_t av
 	                         (uint32_t)sizeof(link_ethernet_send_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_link_ethernet_send_request_other(buf, (size_t)held, handles, handle_count,
+	return link_ethernet_send_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
 }
 
@@ -505,7 +438,7 @@ IDL_FLATTEN int link_ethernet_send_request_decode(const void *shared, size_t ava
 	bool fits = idl_frame_fits(size, sizeof(link_ethernet_send_request),
 	                           LINK_ETHERNET_SEND_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_link_ethernet_send_request_other(shared, available, buf, size,
+		return link_ethernet_send_request_decode_other(shared, available, buf, size,
 		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -513,12 +446,12 @@ IDL_FLATTEN int link_ethernet_send_request_decode(const void *shared, size_t ava
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	link_ethernet_send_request *p = buf;
+	link_ethernet_send_request *p = (link_ethernet_send_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return link_ethernet_send_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -528,39 +461,6 @@ IDL_FLATTEN int link_ethernet_send_request_decode(const void *shared, size_t ava
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_link_ethernet_send_request_other(buf, size, NULL, 0, out);
-}
-
-/* link.idl:37: Ethernet.send reply */
-int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count)
-{
-	link_ethernet_send_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_SEND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_link_ethernet_send_reply(idl_decoder *d, link_ethernet_send_reply *p,
-                                               uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -573,9 +473,8 @@ static const idl_message_info info_link_ethernet_send_reply = {
 };
 
 IDL_COLD
-static int check_link_ethernet_send_reply_other(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int link_ethernet_send_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	link_ethernet_send_reply *p = frame;
 	idl_decoder dec;
@@ -590,7 +489,8 @@ static int check_link_ethernet_send_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const link_ethernet_send_reply **)out = p;
+	if (out != NULL)
+		*(const link_ethernet_send_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -599,7 +499,7 @@ IDL_INLINE int check_link_ethernet_send_reply(void *frame, size_t size,
                                               uint32_t handle_count,
                                               const link_ethernet_send_reply **out)
 {
-	link_ethernet_send_reply *p = frame;
+	link_ethernet_send_reply *p = (link_ethernet_send_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -615,7 +515,7 @@ IDL_INLINE int check_link_ethernet_send_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_link_ethernet_send_reply_other(frame, size, NULL, handle_count, out);
+	return link_ethernet_send_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int link_ethernet_send_reply_validate(void *frame, size_t size,
@@ -627,51 +527,16 @@ IDL_FLATTEN int link_ethernet_send_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_link_ethernet_send_reply_other(const void *shared, size_t available, void *buf,
-                                                 uint32_t size, const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int link_ethernet_send_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_SEND_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(link_ethernet_send_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_link_ethernet_send_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int link_ethernet_send_reply_decode(const void *shared, size_t available, void *buf,
-                                                size_t buf_max, const idl_typed_handle *handles,
-                                                uint32_t handle_count,
-                                                const link_ethernet_send_reply **out)
-{
-	if (buf_max < LINK_ETHERNET_SEND_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == LINK_ETHERNET_SEND_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_link_ethernet_send_reply_other(shared, available, buf, size, handles,
-		                                             handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, LINK_ETHERNET_SEND_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	link_ethernet_send_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_link_ethernet_send_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_link_ethernet_send_reply_other(buf, size, NULL, 0, out);
+	return link_ethernet_send_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t link_ethernet_send_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -703,37 +568,6 @@ int link_ethernet_send_error_validate(const void *frame, size_t size, sys_errno 
 	return IDL_OK;
 }
 
-/* link.idl:43: Ethernet.receive request */
-int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count)
-{
-	link_ethernet_receive_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_link_ethernet_receive_request(idl_decoder *d,
-                                                    link_ethernet_receive_request *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_link_ethernet_receive_request = {
     .ordinal = LINK_ETHERNET_RECEIVE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -743,9 +577,9 @@ static const idl_message_info info_link_ethernet_receive_request = {
 };
 
 IDL_COLD
-static int check_link_ethernet_receive_request_other(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int link_ethernet_receive_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	link_ethernet_receive_request *p = frame;
 	idl_decoder dec;
@@ -760,7 +594,8 @@ static int check_link_ethernet_receive_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const link_ethernet_receive_request **)out = p;
+	if (out != NULL)
+		*(const link_ethernet_receive_request **)out = p;
 	return IDL_OK;
 }
 
@@ -769,7 +604,7 @@ IDL_INLINE int check_link_ethernet_receive_request(void *frame, size_t size,
                                                    uint32_t handle_count,
                                                    const link_ethernet_receive_request **out)
 {
-	link_ethernet_receive_request *p = frame;
+	link_ethernet_receive_request *p = (link_ethernet_receive_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -787,7 +622,7 @@ IDL_INLINE int check_link_ethernet_receive_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_link_ethernet_receive_request_other(frame, size, NULL, handle_count, out);
+	return link_ethernet_receive_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int link_ethernet_receive_request_validate(void *frame, size_t size,
@@ -799,56 +634,17 @@ IDL_FLATTEN int link_ethernet_receive_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_link_ethernet_receive_request_other(const void *shared, size_t available,
-                                                      void *buf, uint32_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int link_ethernet_receive_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(link_ethernet_receive_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_link_ethernet_receive_request_other(buf, (size_t)held, handles, handle_count,
+	return link_ethernet_receive_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
-}
-
-IDL_FLATTEN int link_ethernet_receive_request_decode(const void *shared, size_t available,
-                                                     void *buf, size_t buf_max,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count,
-                                                     const link_ethernet_receive_request **out)
-{
-	if (buf_max < LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_link_ethernet_receive_request_other(shared, available, buf, size,
-		                                                  handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	link_ethernet_receive_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_link_ethernet_receive_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_link_ethernet_receive_request_other(buf, size, NULL, 0, out);
 }
 
 /* link.idl:43: Ethernet.receive reply */
@@ -912,7 +708,7 @@ static const idl_message_info info_link_ethernet_receive_reply = {
 };
 
 IDL_COLD
-static int check_link_ethernet_receive_reply_other(void *frame, size_t size,
+static int link_ethernet_receive_reply_check_other(void *frame, size_t size,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -929,7 +725,8 @@ static int check_link_ethernet_receive_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const link_ethernet_receive_reply **)out = p;
+	if (out != NULL)
+		*(const link_ethernet_receive_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -939,7 +736,7 @@ IDL_INLINE int check_link_ethernet_receive_reply(void *frame, size_t size,
                                                  const link_ethernet_receive_reply **out)
 {
 	int err;
-	link_ethernet_receive_reply *p = frame;
+	link_ethernet_receive_reply *p = (link_ethernet_receive_reply *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -960,7 +757,7 @@ IDL_INLINE int check_link_ethernet_receive_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_link_ethernet_receive_reply_other(frame, size, NULL, handle_count, out);
+	return link_ethernet_receive_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int link_ethernet_receive_reply_validate(void *frame, size_t size,
@@ -972,7 +769,7 @@ IDL_FLATTEN int link_ethernet_receive_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_link_ethernet_receive_reply_other(const void *shared, size_t available, void *buf,
+static int link_ethernet_receive_reply_decode_other(const void *shared, size_t available, void *buf,
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -981,7 +778,7 @@ static int decode_link_ethernet_receive_reply_other(const void *shared, size_t a
 	                         (uint32_t)sizeof(link_ethernet_receive_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_link_ethernet_receive_reply_other(buf, (size_t)held, handles, handle_count,
+	return link_ethernet_receive_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
 }
 
@@ -999,7 +796,7 @@ IDL_FLATTEN int link_ethernet_receive_reply_decode(const void *shared, size_t av
 	bool fits = idl_frame_fits(size, sizeof(link_ethernet_receive_reply),
 	                           LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_link_ethernet_receive_reply_other(shared, available, buf, size,
+		return link_ethernet_receive_reply_decode_other(shared, available, buf, size,
 		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1007,12 +804,12 @@ IDL_FLATTEN int link_ethernet_receive_reply_decode(const void *shared, size_t av
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	link_ethernet_receive_reply *p = buf;
+	link_ethernet_receive_reply *p = (link_ethernet_receive_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return link_ethernet_receive_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_link_ethernet_receive_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -1021,8 +818,6 @@ IDL_FLATTEN int link_ethernet_receive_reply_decode(const void *shared, size_t av
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_link_ethernet_receive_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t link_ethernet_receive_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -1055,38 +850,6 @@ int link_ethernet_receive_error_validate(const void *frame, size_t size, sys_err
 	return IDL_OK;
 }
 
-/* link.idl:46: Ethernet.counters request */
-int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_request *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count)
-{
-	link_ethernet_counters_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_link_ethernet_counters_request(idl_decoder *d,
-                                                     link_ethernet_counters_request *p,
-                                                     uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_link_ethernet_counters_request = {
     .ordinal = LINK_ETHERNET_COUNTERS_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1096,9 +859,9 @@ static const idl_message_info info_link_ethernet_counters_request = {
 };
 
 IDL_COLD
-static int check_link_ethernet_counters_request_other(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int link_ethernet_counters_request_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	link_ethernet_counters_request *p = frame;
 	idl_decoder dec;
@@ -1113,7 +876,8 @@ static int check_link_ethernet_counters_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const link_ethernet_counters_request **)out = p;
+	if (out != NULL)
+		*(const link_ethernet_counters_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1122,7 +886,7 @@ IDL_INLINE int check_link_ethernet_counters_request(void *frame, size_t size,
                                                     uint32_t handle_count,
                                                     const link_ethernet_counters_request **out)
 {
-	link_ethernet_counters_request *p = frame;
+	link_ethernet_counters_request *p = (link_ethernet_counters_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1140,7 +904,7 @@ IDL_INLINE int check_link_ethernet_counters_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_link_ethernet_counters_request_other(frame, size, NULL, handle_count, out);
+	return link_ethernet_counters_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int link_ethernet_counters_request_validate(void *frame, size_t size,
@@ -1152,87 +916,17 @@ IDL_FLATTEN int link_ethernet_counters_request_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_link_ethernet_counters_request_other(const void *shared, size_t available,
-                                                       void *buf, uint32_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int link_ethernet_counters_request_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(link_ethernet_counters_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_link_ethernet_counters_request_other(buf, (size_t)held, handles, handle_count,
+	return link_ethernet_counters_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
-}
-
-IDL_FLATTEN int link_ethernet_counters_request_decode(const void *shared, size_t available,
-                                                      void *buf, size_t buf_max,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count,
-                                                      const link_ethernet_counters_request **out)
-{
-	if (buf_max < LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_link_ethernet_counters_request_other(shared, available, buf, size,
-		                                                   handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	link_ethernet_counters_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_link_ethernet_counters_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_link_ethernet_counters_request_other(buf, size, NULL, 0, out);
-}
-
-/* link.idl:46: Ethernet.counters reply */
-int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count)
-{
-	link_ethernet_counters_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_link_ethernet_counters_reply(idl_decoder *d, link_ethernet_counters_reply *p,
-                                                   uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
 }
 
 static const idl_message_info info_link_ethernet_counters_reply = {
@@ -1244,9 +938,9 @@ static const idl_message_info info_link_ethernet_counters_reply = {
 };
 
 IDL_COLD
-static int check_link_ethernet_counters_reply_other(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int link_ethernet_counters_reply_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
 	link_ethernet_counters_reply *p = frame;
 	idl_decoder dec;
@@ -1261,7 +955,8 @@ static int check_link_ethernet_counters_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const link_ethernet_counters_reply **)out = p;
+	if (out != NULL)
+		*(const link_ethernet_counters_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1270,7 +965,7 @@ IDL_INLINE int check_link_ethernet_counters_reply(void *frame, size_t size,
                                                   uint32_t handle_count,
                                                   const link_ethernet_counters_reply **out)
 {
-	link_ethernet_counters_reply *p = frame;
+	link_ethernet_counters_reply *p = (link_ethernet_counters_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1286,7 +981,7 @@ IDL_INLINE int check_link_ethernet_counters_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_link_ethernet_counters_reply_other(frame, size, NULL, handle_count, out);
+	return link_ethernet_counters_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int link_ethernet_counters_reply_validate(void *frame, size_t size,
@@ -1298,53 +993,17 @@ IDL_FLATTEN int link_ethernet_counters_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_link_ethernet_counters_reply_other(const void *shared, size_t available,
-                                                     void *buf, uint32_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int link_ethernet_counters_reply_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(link_ethernet_counters_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_link_ethernet_counters_reply_other(buf, (size_t)held, handles, handle_count,
+	return link_ethernet_counters_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
-}
-
-IDL_FLATTEN int link_ethernet_counters_reply_decode(const void *shared, size_t available, void *buf,
-                                                    size_t buf_max, const idl_typed_handle *handles,
-                                                    uint32_t handle_count,
-                                                    const link_ethernet_counters_reply **out)
-{
-	if (buf_max < LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_link_ethernet_counters_reply_other(shared, available, buf, size,
-		                                                 handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	link_ethernet_counters_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_link_ethernet_counters_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_link_ethernet_counters_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t link_ethernet_counters_error_encode(uint32_t txid, sys_errno error, void *out,

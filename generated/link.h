@@ -113,15 +113,94 @@ struct link_ethernet_info_request {
 };
 IDL_STATIC_ASSERT(sizeof(link_ethernet_info_request) == 16, "wire layout");
 
-int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int link_ethernet_info_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in link.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int link_ethernet_info_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int link_ethernet_info_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_link_ethernet_info_request(idl_decoder *d, link_ethernet_info_request *p,
+                                                 uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	link_ethernet_info_request *p = (link_ethernet_info_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = LINK_ETHERNET_INFO_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int link_ethernet_info_request_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const link_ethernet_info_request **out);
+                                      uint32_t handle_count, const link_ethernet_info_request **out)
+{
+	if (buf_max < LINK_ETHERNET_INFO_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < LINK_ETHERNET_INFO_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = link_ethernet_info_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_info_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != LINK_ETHERNET_INFO_REQUEST_MAX_BYTES) {
+		int slow = link_ethernet_info_request_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_info_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_INFO_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	link_ethernet_info_request *p = (link_ethernet_info_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = link_ethernet_info_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_info_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_link_ethernet_info_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Ethernet.info reply (link.idl:32) */
 struct link_ethernet_info_reply {
@@ -186,14 +265,91 @@ struct link_ethernet_send_reply {
 };
 IDL_STATIC_ASSERT(sizeof(link_ethernet_send_reply) == 16, "wire layout");
 
-int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count);
 int link_ethernet_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
+/* The slow paths of its inline decoder, in link.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int link_ethernet_send_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+int link_ethernet_send_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_link_ethernet_send_reply(idl_decoder *d, link_ethernet_send_reply *p,
+                                               uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uint32_t txid,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
+                                        uint32_t *handle_count)
+{
+	link_ethernet_send_reply *p = (link_ethernet_send_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = LINK_ETHERNET_SEND_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int link_ethernet_send_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_typed_handle *handles, uint32_t handle_count,
-                                    const link_ethernet_send_reply **out);
+                                    const link_ethernet_send_reply **out)
+{
+	if (buf_max < LINK_ETHERNET_SEND_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < LINK_ETHERNET_SEND_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = link_ethernet_send_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_send_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != LINK_ETHERNET_SEND_REPLY_MAX_BYTES) {
+		int slow = link_ethernet_send_reply_decode_other(shared, available, buf, size,
+		                                                 handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_send_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_SEND_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	link_ethernet_send_reply *p = (link_ethernet_send_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = link_ethernet_send_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_send_reply *)buf;
+		return slow;
+	}
+	int err = fields_link_ethernet_send_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Ethernet.send, error replies included. */
 typedef union link_ethernet_send_reply_buffer {
@@ -223,15 +379,95 @@ struct link_ethernet_receive_request {
 };
 IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_request) == 16, "wire layout");
 
-int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count);
 int link_ethernet_receive_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in link.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int link_ethernet_receive_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+int link_ethernet_receive_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_link_ethernet_receive_request(idl_decoder *d,
+                                                    link_ethernet_receive_request *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request *msg,
+                                             uint32_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	link_ethernet_receive_request *p = (link_ethernet_receive_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int link_ethernet_receive_request_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
-                                         const link_ethernet_receive_request **out);
+                                         const link_ethernet_receive_request **out)
+{
+	if (buf_max < LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = link_ethernet_receive_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_receive_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES) {
+		int slow = link_ethernet_receive_request_decode_other(shared, available, buf, size,
+		                                                      handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_receive_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_RECEIVE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	link_ethernet_receive_request *p = (link_ethernet_receive_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = link_ethernet_receive_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_receive_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_link_ethernet_receive_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Ethernet.receive reply (link.idl:43) */
 struct link_ethernet_receive_reply {
@@ -277,15 +513,96 @@ struct link_ethernet_counters_request {
 };
 IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_request) == 16, "wire layout");
 
-int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_request *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count);
 int link_ethernet_counters_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in link.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int link_ethernet_counters_request_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+int link_ethernet_counters_request_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_link_ethernet_counters_request(idl_decoder *d,
+                                                     link_ethernet_counters_request *p,
+                                                     uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_request *msg,
+                                              uint32_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count)
+{
+	link_ethernet_counters_request *p = (link_ethernet_counters_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int link_ethernet_counters_request_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
-                                          const link_ethernet_counters_request **out);
+                                          const link_ethernet_counters_request **out)
+{
+	if (buf_max < LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = link_ethernet_counters_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_counters_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES) {
+		int slow = link_ethernet_counters_request_decode_other(shared, available, buf, size,
+		                                                       handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_counters_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_COUNTERS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	link_ethernet_counters_request *p = (link_ethernet_counters_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = link_ethernet_counters_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_counters_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_link_ethernet_counters_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Ethernet.counters reply (link.idl:46) */
 struct link_ethernet_counters_reply {
@@ -295,15 +612,93 @@ struct link_ethernet_counters_reply {
 IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_reply) == 56, "wire layout");
 IDL_STATIC_ASSERT(offsetof(link_ethernet_counters_reply, counters) == 16, "wire layout");
 
-int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count);
 int link_ethernet_counters_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
+/* The slow paths of its inline decoder, in link.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int link_ethernet_counters_reply_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+int link_ethernet_counters_reply_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out);
+
+IDL_INLINE int fields_link_ethernet_counters_reply(idl_decoder *d, link_ethernet_counters_reply *p,
+                                                   uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *msg, uint32_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	link_ethernet_counters_reply *p = (link_ethernet_counters_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int link_ethernet_counters_reply_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
-                                        const link_ethernet_counters_reply **out);
+                                        const link_ethernet_counters_reply **out)
+{
+	if (buf_max < LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = link_ethernet_counters_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_counters_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES) {
+		int slow = link_ethernet_counters_reply_decode_other(shared, available, buf, size,
+		                                                     handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_counters_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_COUNTERS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	link_ethernet_counters_reply *p = (link_ethernet_counters_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_COUNTERS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = link_ethernet_counters_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_counters_reply *)buf;
+		return slow;
+	}
+	int err = fields_link_ethernet_counters_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Ethernet.counters, error replies included. */
 typedef union link_ethernet_counters_reply_buffer {

@@ -236,45 +236,6 @@ static int put_net_socket_info(idl_encoder *e, const net_socket_info *src, net_s
 	return IDL_OK;
 }
 
-/* net.idl:92: Socket.open request */
-int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count)
-{
-	net_socket_open_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	if (!net_socket_kind_is_valid(msg->kind))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_OPEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_open_request(idl_decoder *d, net_socket_open_request *p,
-                                              uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:92: kind */
-	if (!net_socket_kind_is_valid(p->kind))
-		return IDL_E_ENUM;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_open_request = {
     .ordinal = NET_SOCKET_OPEN_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -284,9 +245,8 @@ static const idl_message_info info_net_socket_open_request = {
 };
 
 IDL_COLD
-static int check_net_socket_open_request_other(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int net_socket_open_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	net_socket_open_request *p = frame;
 	idl_decoder dec;
@@ -301,7 +261,8 @@ static int check_net_socket_open_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_open_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_open_request **)out = p;
 	return IDL_OK;
 }
 
@@ -309,7 +270,7 @@ IDL_INLINE int check_net_socket_open_request(void *frame, size_t size,
                                              const idl_typed_handle *handles, uint32_t handle_count,
                                              const net_socket_open_request **out)
 {
-	net_socket_open_request *p = frame;
+	net_socket_open_request *p = (net_socket_open_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -327,7 +288,7 @@ IDL_INLINE int check_net_socket_open_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_open_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_open_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_open_request_validate(void *frame, size_t size,
@@ -339,86 +300,16 @@ IDL_FLATTEN int net_socket_open_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_open_request_other(const void *shared, size_t available, void *buf,
-                                                uint32_t size, const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int net_socket_open_request_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_OPEN_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_open_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_open_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_open_request_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_typed_handle *handles,
-                                               uint32_t handle_count,
-                                               const net_socket_open_request **out)
-{
-	if (buf_max < NET_SOCKET_OPEN_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_OPEN_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_open_request_other(shared, available, buf, size, handles,
-		                                            handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_OPEN_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_open_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_socket_open_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_open_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:92: Socket.open reply */
-int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count)
-{
-	net_socket_open_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_OPEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_open_reply(idl_decoder *d, net_socket_open_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
+	return net_socket_open_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_net_socket_open_reply = {
@@ -430,9 +321,8 @@ static const idl_message_info info_net_socket_open_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_open_reply_other(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count,
-                                             void *out)
+int net_socket_open_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	net_socket_open_reply *p = frame;
 	idl_decoder dec;
@@ -447,7 +337,8 @@ static int check_net_socket_open_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_open_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_open_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -455,7 +346,7 @@ IDL_INLINE int check_net_socket_open_reply(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count,
                                            const net_socket_open_reply **out)
 {
-	net_socket_open_reply *p = frame;
+	net_socket_open_reply *p = (net_socket_open_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -471,7 +362,7 @@ IDL_INLINE int check_net_socket_open_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_open_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_open_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_open_reply_validate(void *frame, size_t size,
@@ -483,50 +374,15 @@ IDL_FLATTEN int net_socket_open_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_open_reply_other(const void *shared, size_t available, void *buf,
-                                              uint32_t size, const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int net_socket_open_reply_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_OPEN_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(net_socket_open_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_open_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_open_reply_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const net_socket_open_reply **out)
-{
-	if (buf_max < NET_SOCKET_OPEN_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_OPEN_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_open_reply_other(shared, available, buf, size, handles,
-		                                          handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_OPEN_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_open_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_socket_open_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_open_reply_other(buf, size, NULL, 0, out);
+	return net_socket_open_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t net_socket_open_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -608,7 +464,7 @@ static const idl_message_info info_net_socket_bind_request = {
 };
 
 IDL_COLD
-static int check_net_socket_bind_request_other(void *frame, size_t size,
+static int net_socket_bind_request_check_other(void *frame, size_t size,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
@@ -625,7 +481,8 @@ static int check_net_socket_bind_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_bind_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_bind_request **)out = p;
 	return IDL_OK;
 }
 
@@ -634,7 +491,7 @@ IDL_INLINE int check_net_socket_bind_request(void *frame, size_t size,
                                              const net_socket_bind_request **out)
 {
 	int err;
-	net_socket_bind_request *p = frame;
+	net_socket_bind_request *p = (net_socket_bind_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -653,7 +510,7 @@ IDL_INLINE int check_net_socket_bind_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_bind_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_bind_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_bind_request_validate(void *frame, size_t size,
@@ -665,7 +522,7 @@ IDL_FLATTEN int net_socket_bind_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_bind_request_other(const void *shared, size_t available, void *buf,
+static int net_socket_bind_request_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
@@ -674,7 +531,7 @@ static int decode_net_socket_bind_request_other(const void *shared, size_t avail
 	                         (uint32_t)sizeof(net_socket_bind_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_bind_request_other(buf, (size_t)held, handles, handle_count, out);
+	return net_socket_bind_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_bind_request_decode(const void *shared, size_t available, void *buf,
@@ -690,7 +547,7 @@ IDL_FLATTEN int net_socket_bind_request_decode(const void *shared, size_t availa
 	size_t size = (uint32_t)read;
 	bool fits = size == NET_SOCKET_BIND_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_net_socket_bind_request_other(shared, available, buf, size, handles,
+		return net_socket_bind_request_decode_other(shared, available, buf, size, handles,
 		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -698,12 +555,12 @@ IDL_FLATTEN int net_socket_bind_request_decode(const void *shared, size_t availa
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_socket_bind_request *p = buf;
+	net_socket_bind_request *p = (net_socket_bind_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return net_socket_bind_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -711,38 +568,6 @@ IDL_FLATTEN int net_socket_bind_request_decode(const void *shared, size_t availa
 	if (err != IDL_OK)
 		return err;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_bind_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:95: Socket.bind reply */
-int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count)
-{
-	net_socket_bind_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_BIND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_bind_reply(idl_decoder *d, net_socket_bind_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -755,9 +580,8 @@ static const idl_message_info info_net_socket_bind_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_bind_reply_other(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count,
-                                             void *out)
+int net_socket_bind_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	net_socket_bind_reply *p = frame;
 	idl_decoder dec;
@@ -772,7 +596,8 @@ static int check_net_socket_bind_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_bind_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_bind_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -780,7 +605,7 @@ IDL_INLINE int check_net_socket_bind_reply(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count,
                                            const net_socket_bind_reply **out)
 {
-	net_socket_bind_reply *p = frame;
+	net_socket_bind_reply *p = (net_socket_bind_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -796,7 +621,7 @@ IDL_INLINE int check_net_socket_bind_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_bind_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_bind_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_bind_reply_validate(void *frame, size_t size,
@@ -808,50 +633,15 @@ IDL_FLATTEN int net_socket_bind_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_bind_reply_other(const void *shared, size_t available, void *buf,
-                                              uint32_t size, const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int net_socket_bind_reply_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_BIND_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(net_socket_bind_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_bind_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const net_socket_bind_reply **out)
-{
-	if (buf_max < NET_SOCKET_BIND_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_BIND_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_bind_reply_other(shared, available, buf, size, handles,
-		                                          handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_BIND_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_bind_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_socket_bind_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_bind_reply_other(buf, size, NULL, 0, out);
+	return net_socket_bind_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t net_socket_bind_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -883,41 +673,6 @@ int net_socket_bind_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* net.idl:98: Socket.local_address request */
-int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
-                                                uint32_t txid, void *out, size_t out_max,
-                                                idl_typed_handle *handles, uint32_t *handle_count)
-{
-	net_socket_local_address_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_local_address_request(idl_decoder *d,
-                                                       net_socket_local_address_request *p,
-                                                       uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_local_address_request = {
     .ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -927,9 +682,9 @@ static const idl_message_info info_net_socket_local_address_request = {
 };
 
 IDL_COLD
-static int check_net_socket_local_address_request_other(void *frame, size_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count, void *out)
+int net_socket_local_address_request_check_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
 	net_socket_local_address_request *p = frame;
 	idl_decoder dec;
@@ -944,7 +699,8 @@ static int check_net_socket_local_address_request_other(void *frame, size_t size
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_local_address_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_local_address_request **)out = p;
 	return IDL_OK;
 }
 
@@ -953,7 +709,7 @@ IDL_INLINE int check_net_socket_local_address_request(void *frame, size_t size,
                                                       uint32_t handle_count,
                                                       const net_socket_local_address_request **out)
 {
-	net_socket_local_address_request *p = frame;
+	net_socket_local_address_request *p = (net_socket_local_address_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -971,7 +727,7 @@ IDL_INLINE int check_net_socket_local_address_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_local_address_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_local_address_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_local_address_request_validate(void *frame, size_t size,
@@ -983,56 +739,17 @@ IDL_FLATTEN int net_socket_local_address_request_validate(void *frame, size_t si
 }
 
 IDL_COLD
-static int decode_net_socket_local_address_request_other(const void *shared, size_t available,
-                                                         void *buf, uint32_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count, void *out)
+int net_socket_local_address_request_decode_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_local_address_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_local_address_request_other(buf, (size_t)held, handles,
+	return net_socket_local_address_request_check_other(buf, (size_t)held, handles,
 	                                                    handle_count, out);
-}
-
-IDL_FLATTEN int
-net_socket_local_address_request_decode(const void *shared, size_t available, void *buf,
-                                        size_t buf_max, const idl_typed_handle *handles,
-                                        uint32_t handle_count,
-                                        const net_socket_local_address_request **out)
-{
-	if (buf_max < NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_local_address_request_other(shared, available, buf, size,
-		                                                     handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_local_address_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_socket_local_address_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_local_address_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:98: Socket.local_address reply */
@@ -1089,7 +806,7 @@ static const idl_message_info info_net_socket_local_address_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_local_address_reply_other(void *frame, size_t size,
+static int net_socket_local_address_reply_check_other(void *frame, size_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
@@ -1106,7 +823,8 @@ static int check_net_socket_local_address_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_local_address_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_local_address_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1116,7 +834,7 @@ IDL_INLINE int check_net_socket_local_address_reply(void *frame, size_t size,
                                                     const net_socket_local_address_reply **out)
 {
 	int err;
-	net_socket_local_address_reply *p = frame;
+	net_socket_local_address_reply *p = (net_socket_local_address_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1133,7 +851,7 @@ IDL_INLINE int check_net_socket_local_address_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_local_address_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_local_address_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_local_address_reply_validate(void *frame, size_t size,
@@ -1145,7 +863,7 @@ IDL_FLATTEN int net_socket_local_address_reply_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_net_socket_local_address_reply_other(const void *shared, size_t available,
+static int net_socket_local_address_reply_decode_other(const void *shared, size_t available,
                                                        void *buf, uint32_t size,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
@@ -1155,7 +873,7 @@ static int decode_net_socket_local_address_reply_other(const void *shared, size_
 	                         (uint32_t)sizeof(net_socket_local_address_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_local_address_reply_other(buf, (size_t)held, handles, handle_count,
+	return net_socket_local_address_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
 }
 
@@ -1173,7 +891,7 @@ IDL_FLATTEN int net_socket_local_address_reply_decode(const void *shared, size_t
 	size_t size = (uint32_t)read;
 	bool fits = size == NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_net_socket_local_address_reply_other(shared, available, buf, size,
+		return net_socket_local_address_reply_decode_other(shared, available, buf, size,
 		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1181,20 +899,18 @@ IDL_FLATTEN int net_socket_local_address_reply_decode(const void *shared, size_t
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_socket_local_address_reply *p = buf;
+	net_socket_local_address_reply *p = (net_socket_local_address_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return net_socket_local_address_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_net_socket_local_address_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_net_socket_local_address_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_local_address_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -1277,7 +993,7 @@ static const idl_message_info info_net_socket_connect_request = {
 };
 
 IDL_COLD
-static int check_net_socket_connect_request_other(void *frame, size_t size,
+static int net_socket_connect_request_check_other(void *frame, size_t size,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
@@ -1294,7 +1010,8 @@ static int check_net_socket_connect_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_connect_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_connect_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1304,7 +1021,7 @@ IDL_INLINE int check_net_socket_connect_request(void *frame, size_t size,
                                                 const net_socket_connect_request **out)
 {
 	int err;
-	net_socket_connect_request *p = frame;
+	net_socket_connect_request *p = (net_socket_connect_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1323,7 +1040,7 @@ IDL_INLINE int check_net_socket_connect_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_connect_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_connect_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_connect_request_validate(void *frame, size_t size,
@@ -1335,7 +1052,7 @@ IDL_FLATTEN int net_socket_connect_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_connect_request_other(const void *shared, size_t available, void *buf,
+static int net_socket_connect_request_decode_other(const void *shared, size_t available, void *buf,
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -1344,7 +1061,7 @@ static int decode_net_socket_connect_request_other(const void *shared, size_t av
 	                         (uint32_t)sizeof(net_socket_connect_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_connect_request_other(buf, (size_t)held, handles, handle_count,
+	return net_socket_connect_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
 }
 
@@ -1361,7 +1078,7 @@ IDL_FLATTEN int net_socket_connect_request_decode(const void *shared, size_t ava
 	size_t size = (uint32_t)read;
 	bool fits = size == NET_SOCKET_CONNECT_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_net_socket_connect_request_other(shared, available, buf, size,
+		return net_socket_connect_request_decode_other(shared, available, buf, size,
 		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1369,12 +1086,12 @@ IDL_FLATTEN int net_socket_connect_request_decode(const void *shared, size_t ava
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_socket_connect_request *p = buf;
+	net_socket_connect_request *p = (net_socket_connect_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return net_socket_connect_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1382,39 +1099,6 @@ IDL_FLATTEN int net_socket_connect_request_decode(const void *shared, size_t ava
 	if (err != IDL_OK)
 		return err;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_connect_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:102: Socket.connect reply */
-int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count)
-{
-	net_socket_connect_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_CONNECT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_connect_reply(idl_decoder *d, net_socket_connect_reply *p,
-                                               uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -1427,9 +1111,8 @@ static const idl_message_info info_net_socket_connect_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_connect_reply_other(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int net_socket_connect_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	net_socket_connect_reply *p = frame;
 	idl_decoder dec;
@@ -1444,7 +1127,8 @@ static int check_net_socket_connect_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_connect_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_connect_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1453,7 +1137,7 @@ IDL_INLINE int check_net_socket_connect_reply(void *frame, size_t size,
                                               uint32_t handle_count,
                                               const net_socket_connect_reply **out)
 {
-	net_socket_connect_reply *p = frame;
+	net_socket_connect_reply *p = (net_socket_connect_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1469,7 +1153,7 @@ IDL_INLINE int check_net_socket_connect_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_connect_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_connect_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_connect_reply_validate(void *frame, size_t size,
@@ -1481,51 +1165,16 @@ IDL_FLATTEN int net_socket_connect_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_connect_reply_other(const void *shared, size_t available, void *buf,
-                                                 uint32_t size, const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int net_socket_connect_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CONNECT_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_connect_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_connect_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_connect_reply_decode(const void *shared, size_t available, void *buf,
-                                                size_t buf_max, const idl_typed_handle *handles,
-                                                uint32_t handle_count,
-                                                const net_socket_connect_reply **out)
-{
-	if (buf_max < NET_SOCKET_CONNECT_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_CONNECT_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_connect_reply_other(shared, available, buf, size, handles,
-		                                             handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_CONNECT_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_connect_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_socket_connect_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_connect_reply_other(buf, size, NULL, 0, out);
+	return net_socket_connect_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t net_socket_connect_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1557,37 +1206,6 @@ int net_socket_connect_error_validate(const void *frame, size_t size, sys_errno 
 	return IDL_OK;
 }
 
-/* net.idl:106: Socket.listen request */
-int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	net_socket_listen_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_LISTEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_listen_request(idl_decoder *d, net_socket_listen_request *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_listen_request = {
     .ordinal = NET_SOCKET_LISTEN_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1597,9 +1215,8 @@ static const idl_message_info info_net_socket_listen_request = {
 };
 
 IDL_COLD
-static int check_net_socket_listen_request_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int net_socket_listen_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	net_socket_listen_request *p = frame;
 	idl_decoder dec;
@@ -1614,7 +1231,8 @@ static int check_net_socket_listen_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_listen_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_listen_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1623,7 +1241,7 @@ IDL_INLINE int check_net_socket_listen_request(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const net_socket_listen_request **out)
 {
-	net_socket_listen_request *p = frame;
+	net_socket_listen_request *p = (net_socket_listen_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1641,7 +1259,7 @@ IDL_INLINE int check_net_socket_listen_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_listen_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_listen_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_listen_request_validate(void *frame, size_t size,
@@ -1653,84 +1271,16 @@ IDL_FLATTEN int net_socket_listen_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_listen_request_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int net_socket_listen_request_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_listen_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_listen_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_listen_request_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const net_socket_listen_request **out)
-{
-	if (buf_max < NET_SOCKET_LISTEN_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_LISTEN_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_listen_request_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_listen_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_socket_listen_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_listen_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:106: Socket.listen reply */
-int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count)
-{
-	net_socket_listen_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_LISTEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_listen_reply(idl_decoder *d, net_socket_listen_reply *p,
-                                              uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
+	return net_socket_listen_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_net_socket_listen_reply = {
@@ -1742,9 +1292,8 @@ static const idl_message_info info_net_socket_listen_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_listen_reply_other(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int net_socket_listen_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	net_socket_listen_reply *p = frame;
 	idl_decoder dec;
@@ -1759,7 +1308,8 @@ static int check_net_socket_listen_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_listen_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_listen_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1767,7 +1317,7 @@ IDL_INLINE int check_net_socket_listen_reply(void *frame, size_t size,
                                              const idl_typed_handle *handles, uint32_t handle_count,
                                              const net_socket_listen_reply **out)
 {
-	net_socket_listen_reply *p = frame;
+	net_socket_listen_reply *p = (net_socket_listen_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1783,7 +1333,7 @@ IDL_INLINE int check_net_socket_listen_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_listen_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_listen_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_listen_reply_validate(void *frame, size_t size,
@@ -1795,51 +1345,16 @@ IDL_FLATTEN int net_socket_listen_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_listen_reply_other(const void *shared, size_t available, void *buf,
-                                                uint32_t size, const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int net_socket_listen_reply_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LISTEN_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_listen_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_listen_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_listen_reply_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_typed_handle *handles,
-                                               uint32_t handle_count,
-                                               const net_socket_listen_reply **out)
-{
-	if (buf_max < NET_SOCKET_LISTEN_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_LISTEN_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_listen_reply_other(shared, available, buf, size, handles,
-		                                            handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_LISTEN_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_listen_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_socket_listen_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_listen_reply_other(buf, size, NULL, 0, out);
+	return net_socket_listen_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t net_socket_listen_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1871,40 +1386,6 @@ int net_socket_listen_error_validate(const void *frame, size_t size, sys_errno *
 	return IDL_OK;
 }
 
-/* net.idl:110: Socket.accept request */
-int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	net_socket_accept_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_ACCEPT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_accept_request(idl_decoder *d, net_socket_accept_request *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_accept_request = {
     .ordinal = NET_SOCKET_ACCEPT_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1914,9 +1395,8 @@ static const idl_message_info info_net_socket_accept_request = {
 };
 
 IDL_COLD
-static int check_net_socket_accept_request_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int net_socket_accept_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	net_socket_accept_request *p = frame;
 	idl_decoder dec;
@@ -1931,7 +1411,8 @@ static int check_net_socket_accept_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_accept_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_accept_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1940,7 +1421,7 @@ IDL_INLINE int check_net_socket_accept_request(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const net_socket_accept_request **out)
 {
-	net_socket_accept_request *p = frame;
+	net_socket_accept_request *p = (net_socket_accept_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1958,7 +1439,7 @@ IDL_INLINE int check_net_socket_accept_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_accept_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_accept_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_accept_request_validate(void *frame, size_t size,
@@ -1970,53 +1451,16 @@ IDL_FLATTEN int net_socket_accept_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_accept_request_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int net_socket_accept_request_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_accept_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_accept_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_accept_request_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const net_socket_accept_request **out)
-{
-	if (buf_max < NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_accept_request_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_accept_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_socket_accept_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_accept_request_other(buf, size, NULL, 0, out);
+	return net_socket_accept_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 /* net.idl:110: Socket.accept reply */
@@ -2069,7 +1513,7 @@ static const idl_message_info info_net_socket_accept_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_accept_reply_other(void *frame, size_t size,
+static int net_socket_accept_reply_check_other(void *frame, size_t size,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
@@ -2086,7 +1530,8 @@ static int check_net_socket_accept_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_accept_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_accept_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -2095,7 +1540,7 @@ IDL_INLINE int check_net_socket_accept_reply(void *frame, size_t size,
                                              const net_socket_accept_reply **out)
 {
 	int err;
-	net_socket_accept_reply *p = frame;
+	net_socket_accept_reply *p = (net_socket_accept_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2112,7 +1557,7 @@ IDL_INLINE int check_net_socket_accept_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_accept_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_accept_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_accept_reply_validate(void *frame, size_t size,
@@ -2124,7 +1569,7 @@ IDL_FLATTEN int net_socket_accept_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_accept_reply_other(const void *shared, size_t available, void *buf,
+static int net_socket_accept_reply_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
@@ -2133,7 +1578,7 @@ static int decode_net_socket_accept_reply_other(const void *shared, size_t avail
 	                         (uint32_t)sizeof(net_socket_accept_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_accept_reply_other(buf, (size_t)held, handles, handle_count, out);
+	return net_socket_accept_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_accept_reply_decode(const void *shared, size_t available, void *buf,
@@ -2149,7 +1594,7 @@ IDL_FLATTEN int net_socket_accept_reply_decode(const void *shared, size_t availa
 	size_t size = (uint32_t)read;
 	bool fits = size == NET_SOCKET_ACCEPT_REPLY_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_net_socket_accept_reply_other(shared, available, buf, size, handles,
+		return net_socket_accept_reply_decode_other(shared, available, buf, size, handles,
 		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -2157,20 +1602,18 @@ IDL_FLATTEN int net_socket_accept_reply_decode(const void *shared, size_t availa
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_socket_accept_reply *p = buf;
+	net_socket_accept_reply *p = (net_socket_accept_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return net_socket_accept_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_net_socket_accept_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_net_socket_accept_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_accept_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -2270,7 +1713,7 @@ static const idl_message_info info_net_socket_send_to_request = {
 };
 
 IDL_COLD
-static int check_net_socket_send_to_request_other(void *frame, size_t size,
+static int net_socket_send_to_request_check_other(void *frame, size_t size,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
@@ -2287,7 +1730,8 @@ static int check_net_socket_send_to_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_send_to_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_send_to_request **)out = p;
 	return IDL_OK;
 }
 
@@ -2297,7 +1741,7 @@ IDL_INLINE int check_net_socket_send_to_request(void *frame, size_t size,
                                                 const net_socket_send_to_request **out)
 {
 	int err;
-	net_socket_send_to_request *p = frame;
+	net_socket_send_to_request *p = (net_socket_send_to_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -2320,7 +1764,7 @@ IDL_INLINE int check_net_socket_send_to_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_send_to_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_send_to_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_send_to_request_validate(void *frame, size_t size,
@@ -2332,7 +1776,7 @@ IDL_FLATTEN int net_socket_send_to_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_send_to_request_other(const void *shared, size_t available, void *buf,
+static int net_socket_send_to_request_decode_other(const void *shared, size_t available, void *buf,
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -2341,7 +1785,7 @@ static int decode_net_socket_send_to_request_other(const void *shared, size_t av
 	                         (uint32_t)sizeof(net_socket_send_to_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_send_to_request_other(buf, (size_t)held, handles, handle_count,
+	return net_socket_send_to_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
 }
 
@@ -2359,7 +1803,7 @@ IDL_FLATTEN int net_socket_send_to_request_decode(const void *shared, size_t ava
 	bool fits = idl_frame_fits(size, sizeof(net_socket_send_to_request),
 	                           NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_net_socket_send_to_request_other(shared, available, buf, size,
+		return net_socket_send_to_request_decode_other(shared, available, buf, size,
 		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -2367,12 +1811,12 @@ IDL_FLATTEN int net_socket_send_to_request_decode(const void *shared, size_t ava
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_socket_send_to_request *p = buf;
+	net_socket_send_to_request *p = (net_socket_send_to_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return net_socket_send_to_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -2382,42 +1826,6 @@ IDL_FLATTEN int net_socket_send_to_request_decode(const void *shared, size_t ava
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_send_to_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:113: Socket.send_to reply */
-int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count)
-{
-	net_socket_send_to_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_SEND_TO_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_send_to_reply(idl_decoder *d, net_socket_send_to_reply *p,
-                                               uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -2430,9 +1838,8 @@ static const idl_message_info info_net_socket_send_to_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_send_to_reply_other(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int net_socket_send_to_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	net_socket_send_to_reply *p = frame;
 	idl_decoder dec;
@@ -2447,7 +1854,8 @@ static int check_net_socket_send_to_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_send_to_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_send_to_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -2456,7 +1864,7 @@ IDL_INLINE int check_net_socket_send_to_reply(void *frame, size_t size,
                                               uint32_t handle_count,
                                               const net_socket_send_to_reply **out)
 {
-	net_socket_send_to_reply *p = frame;
+	net_socket_send_to_reply *p = (net_socket_send_to_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2472,7 +1880,7 @@ IDL_INLINE int check_net_socket_send_to_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_send_to_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_send_to_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_send_to_reply_validate(void *frame, size_t size,
@@ -2484,51 +1892,16 @@ IDL_FLATTEN int net_socket_send_to_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_send_to_reply_other(const void *shared, size_t available, void *buf,
-                                                 uint32_t size, const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int net_socket_send_to_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_send_to_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_send_to_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_send_to_reply_decode(const void *shared, size_t available, void *buf,
-                                                size_t buf_max, const idl_typed_handle *handles,
-                                                uint32_t handle_count,
-                                                const net_socket_send_to_reply **out)
-{
-	if (buf_max < NET_SOCKET_SEND_TO_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_SEND_TO_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_send_to_reply_other(shared, available, buf, size, handles,
-		                                             handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_send_to_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_socket_send_to_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_send_to_reply_other(buf, size, NULL, 0, out);
+	return net_socket_send_to_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t net_socket_send_to_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -2560,38 +1933,6 @@ int net_socket_send_to_error_validate(const void *frame, size_t size, sys_errno 
 	return IDL_OK;
 }
 
-/* net.idl:117: Socket.receive_from request */
-int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
-                                               uint32_t txid, void *out, size_t out_max,
-                                               idl_typed_handle *handles, uint32_t *handle_count)
-{
-	net_socket_receive_from_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_receive_from_request(idl_decoder *d,
-                                                      net_socket_receive_from_request *p,
-                                                      uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_receive_from_request = {
     .ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -2601,9 +1942,9 @@ static const idl_message_info info_net_socket_receive_from_request = {
 };
 
 IDL_COLD
-static int check_net_socket_receive_from_request_other(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int net_socket_receive_from_request_check_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	net_socket_receive_from_request *p = frame;
 	idl_decoder dec;
@@ -2618,7 +1959,8 @@ static int check_net_socket_receive_from_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_receive_from_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_receive_from_request **)out = p;
 	return IDL_OK;
 }
 
@@ -2627,7 +1969,7 @@ IDL_INLINE int check_net_socket_receive_from_request(void *frame, size_t size,
                                                      uint32_t handle_count,
                                                      const net_socket_receive_from_request **out)
 {
-	net_socket_receive_from_request *p = frame;
+	net_socket_receive_from_request *p = (net_socket_receive_from_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2645,7 +1987,7 @@ IDL_INLINE int check_net_socket_receive_from_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_receive_from_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_receive_from_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_receive_from_request_validate(void *frame, size_t size,
@@ -2657,56 +1999,17 @@ IDL_FLATTEN int net_socket_receive_from_request_validate(void *frame, size_t siz
 }
 
 IDL_COLD
-static int decode_net_socket_receive_from_request_other(const void *shared, size_t available,
-                                                        void *buf, uint32_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count, void *out)
+int net_socket_receive_from_request_decode_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_receive_from_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_receive_from_request_other(buf, (size_t)held, handles, handle_count,
+	return net_socket_receive_from_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                   out);
-}
-
-IDL_FLATTEN int net_socket_receive_from_request_decode(const void *shared, size_t available,
-                                                       void *buf, size_t buf_max,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count,
-                                                       const net_socket_receive_from_request **out)
-{
-	if (buf_max < NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_receive_from_request_other(shared, available, buf, size,
-		                                                    handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_receive_from_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_socket_receive_from_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_receive_from_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:117: Socket.receive_from reply */
@@ -2780,7 +2083,7 @@ static const idl_message_info info_net_socket_receive_from_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_receive_from_reply_other(void *frame, size_t size,
+static int net_socket_receive_from_reply_check_other(void *frame, size_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
@@ -2797,7 +2100,8 @@ static int check_net_socket_receive_from_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_receive_from_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_receive_from_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -2807,7 +2111,7 @@ IDL_INLINE int check_net_socket_receive_from_reply(void *frame, size_t size,
                                                    const net_socket_receive_from_reply **out)
 {
 	int err;
-	net_socket_receive_from_reply *p = frame;
+	net_socket_receive_from_reply *p = (net_socket_receive_from_reply *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -2828,7 +2132,7 @@ IDL_INLINE int check_net_socket_receive_from_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_receive_from_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_receive_from_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_receive_from_reply_validate(void *frame, size_t size,
@@ -2840,7 +2144,7 @@ IDL_FLATTEN int net_socket_receive_from_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_receive_from_reply_other(const void *shared, size_t available,
+static int net_socket_receive_from_reply_decode_other(const void *shared, size_t available,
                                                       void *buf, uint32_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
@@ -2850,7 +2154,7 @@ static int decode_net_socket_receive_from_reply_other(const void *shared, size_t
 	                         (uint32_t)sizeof(net_socket_receive_from_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_receive_from_reply_other(buf, (size_t)held, handles, handle_count,
+	return net_socket_receive_from_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
 }
 
@@ -2869,7 +2173,7 @@ IDL_FLATTEN int net_socket_receive_from_reply_decode(const void *shared, size_t 
 	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_from_reply),
 	                           NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_net_socket_receive_from_reply_other(shared, available, buf, size,
+		return net_socket_receive_from_reply_decode_other(shared, available, buf, size,
 		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -2877,12 +2181,12 @@ IDL_FLATTEN int net_socket_receive_from_reply_decode(const void *shared, size_t 
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_socket_receive_from_reply *p = buf;
+	net_socket_receive_from_reply *p = (net_socket_receive_from_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return net_socket_receive_from_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_net_socket_receive_from_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -2891,8 +2195,6 @@ IDL_FLATTEN int net_socket_receive_from_reply_decode(const void *shared, size_t 
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_net_socket_receive_from_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_receive_from_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -2989,7 +2291,7 @@ static const idl_message_info info_net_socket_send_request = {
 };
 
 IDL_COLD
-static int check_net_socket_send_request_other(void *frame, size_t size,
+static int net_socket_send_request_check_other(void *frame, size_t size,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
@@ -3006,7 +2308,8 @@ static int check_net_socket_send_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_send_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_send_request **)out = p;
 	return IDL_OK;
 }
 
@@ -3015,7 +2318,7 @@ IDL_INLINE int check_net_socket_send_request(void *frame, size_t size,
                                              const net_socket_send_request **out)
 {
 	int err;
-	net_socket_send_request *p = frame;
+	net_socket_send_request *p = (net_socket_send_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -3038,7 +2341,7 @@ IDL_INLINE int check_net_socket_send_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_send_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_send_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_send_request_validate(void *frame, size_t size,
@@ -3050,7 +2353,7 @@ IDL_FLATTEN int net_socket_send_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_send_request_other(const void *shared, size_t available, void *buf,
+static int net_socket_send_request_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
@@ -3059,7 +2362,7 @@ static int decode_net_socket_send_request_other(const void *shared, size_t avail
 	                         (uint32_t)sizeof(net_socket_send_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_send_request_other(buf, (size_t)held, handles, handle_count, out);
+	return net_socket_send_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_send_request_decode(const void *shared, size_t available, void *buf,
@@ -3076,7 +2379,7 @@ IDL_FLATTEN int net_socket_send_request_decode(const void *shared, size_t availa
 	bool fits = idl_frame_fits(size, sizeof(net_socket_send_request),
 	                           NET_SOCKET_SEND_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_net_socket_send_request_other(shared, available, buf, size, handles,
+		return net_socket_send_request_decode_other(shared, available, buf, size, handles,
 		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -3084,12 +2387,12 @@ IDL_FLATTEN int net_socket_send_request_decode(const void *shared, size_t availa
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_socket_send_request *p = buf;
+	net_socket_send_request *p = (net_socket_send_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return net_socket_send_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -3099,41 +2402,6 @@ IDL_FLATTEN int net_socket_send_request_decode(const void *shared, size_t availa
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_send_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:122: Socket.send reply */
-int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count)
-{
-	net_socket_send_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_SEND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_send_reply(idl_decoder *d, net_socket_send_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -3146,9 +2414,8 @@ static const idl_message_info info_net_socket_send_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_send_reply_other(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count,
-                                             void *out)
+int net_socket_send_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	net_socket_send_reply *p = frame;
 	idl_decoder dec;
@@ -3163,7 +2430,8 @@ static int check_net_socket_send_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_send_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_send_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -3171,7 +2439,7 @@ IDL_INLINE int check_net_socket_send_reply(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count,
                                            const net_socket_send_reply **out)
 {
-	net_socket_send_reply *p = frame;
+	net_socket_send_reply *p = (net_socket_send_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -3187,7 +2455,7 @@ IDL_INLINE int check_net_socket_send_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_send_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_send_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_send_reply_validate(void *frame, size_t size,
@@ -3199,50 +2467,15 @@ IDL_FLATTEN int net_socket_send_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_send_reply_other(const void *shared, size_t available, void *buf,
-                                              uint32_t size, const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int net_socket_send_reply_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(net_socket_send_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_send_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_send_reply_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const net_socket_send_reply **out)
-{
-	if (buf_max < NET_SOCKET_SEND_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_SEND_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_send_reply_other(shared, available, buf, size, handles,
-		                                          handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_SEND_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_send_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_socket_send_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_send_reply_other(buf, size, NULL, 0, out);
+	return net_socket_send_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t net_socket_send_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -3274,37 +2507,6 @@ int net_socket_send_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* net.idl:126: Socket.receive request */
-int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	net_socket_receive_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_RECEIVE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_receive_request(idl_decoder *d, net_socket_receive_request *p,
-                                                 uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_receive_request = {
     .ordinal = NET_SOCKET_RECEIVE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -3314,9 +2516,9 @@ static const idl_message_info info_net_socket_receive_request = {
 };
 
 IDL_COLD
-static int check_net_socket_receive_request_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int net_socket_receive_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	net_socket_receive_request *p = frame;
 	idl_decoder dec;
@@ -3331,7 +2533,8 @@ static int check_net_socket_receive_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_receive_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_receive_request **)out = p;
 	return IDL_OK;
 }
 
@@ -3340,7 +2543,7 @@ IDL_INLINE int check_net_socket_receive_request(void *frame, size_t size,
                                                 uint32_t handle_count,
                                                 const net_socket_receive_request **out)
 {
-	net_socket_receive_request *p = frame;
+	net_socket_receive_request *p = (net_socket_receive_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -3358,7 +2561,7 @@ IDL_INLINE int check_net_socket_receive_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_receive_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_receive_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_receive_request_validate(void *frame, size_t size,
@@ -3370,54 +2573,17 @@ IDL_FLATTEN int net_socket_receive_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_receive_request_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int net_socket_receive_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_receive_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_receive_request_other(buf, (size_t)held, handles, handle_count,
+	return net_socket_receive_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int net_socket_receive_request_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const net_socket_receive_request **out)
-{
-	if (buf_max < NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_receive_request_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_receive_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_socket_receive_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_receive_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:126: Socket.receive reply */
@@ -3481,7 +2647,7 @@ static const idl_message_info info_net_socket_receive_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_receive_reply_other(void *frame, size_t size,
+static int net_socket_receive_reply_check_other(void *frame, size_t size,
                                                 const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
@@ -3498,7 +2664,8 @@ static int check_net_socket_receive_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_receive_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_receive_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -3508,7 +2675,7 @@ IDL_INLINE int check_net_socket_receive_reply(void *frame, size_t size,
                                               const net_socket_receive_reply **out)
 {
 	int err;
-	net_socket_receive_reply *p = frame;
+	net_socket_receive_reply *p = (net_socket_receive_reply *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -3529,7 +2696,7 @@ IDL_INLINE int check_net_socket_receive_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_receive_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_receive_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_receive_reply_validate(void *frame, size_t size,
@@ -3541,7 +2708,7 @@ IDL_FLATTEN int net_socket_receive_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_receive_reply_other(const void *shared, size_t available, void *buf,
+static int net_socket_receive_reply_decode_other(const void *shared, size_t available, void *buf,
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
@@ -3550,7 +2717,7 @@ static int decode_net_socket_receive_reply_other(const void *shared, size_t avai
 	                         (uint32_t)sizeof(net_socket_receive_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_receive_reply_other(buf, (size_t)held, handles, handle_count, out);
+	return net_socket_receive_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf,
@@ -3567,7 +2734,7 @@ IDL_FLATTEN int net_socket_receive_reply_decode(const void *shared, size_t avail
 	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_reply),
 	                           NET_SOCKET_RECEIVE_REPLY_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_net_socket_receive_reply_other(shared, available, buf, size, handles,
+		return net_socket_receive_reply_decode_other(shared, available, buf, size, handles,
 		                                             handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -3575,12 +2742,12 @@ IDL_FLATTEN int net_socket_receive_reply_decode(const void *shared, size_t avail
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_socket_receive_reply *p = buf;
+	net_socket_receive_reply *p = (net_socket_receive_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return net_socket_receive_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_net_socket_receive_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -3589,8 +2756,6 @@ IDL_FLATTEN int net_socket_receive_reply_decode(const void *shared, size_t avail
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_net_socket_receive_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_socket_receive_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -3622,45 +2787,6 @@ int net_socket_receive_error_validate(const void *frame, size_t size, sys_errno 
 	return IDL_OK;
 }
 
-/* net.idl:129: Socket.shutdown request */
-int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count)
-{
-	net_socket_shutdown_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	if ((msg->how & ~NET_SHUTDOWN_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_shutdown_request(idl_decoder *d, net_socket_shutdown_request *p,
-                                                  uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:129: how */
-	if ((p->how & ~NET_SHUTDOWN_MASK) != 0)
-		return IDL_E_BITS;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_shutdown_request = {
     .ordinal = NET_SOCKET_SHUTDOWN_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -3670,9 +2796,9 @@ static const idl_message_info info_net_socket_shutdown_request = {
 };
 
 IDL_COLD
-static int check_net_socket_shutdown_request_other(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int net_socket_shutdown_request_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
 	net_socket_shutdown_request *p = frame;
 	idl_decoder dec;
@@ -3687,7 +2813,8 @@ static int check_net_socket_shutdown_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_shutdown_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_shutdown_request **)out = p;
 	return IDL_OK;
 }
 
@@ -3696,7 +2823,7 @@ IDL_INLINE int check_net_socket_shutdown_request(void *frame, size_t size,
                                                  uint32_t handle_count,
                                                  const net_socket_shutdown_request **out)
 {
-	net_socket_shutdown_request *p = frame;
+	net_socket_shutdown_request *p = (net_socket_shutdown_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -3714,7 +2841,7 @@ IDL_INLINE int check_net_socket_shutdown_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_shutdown_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_shutdown_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_shutdown_request_validate(void *frame, size_t size,
@@ -3726,85 +2853,17 @@ IDL_FLATTEN int net_socket_shutdown_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_shutdown_request_other(const void *shared, size_t available, void *buf,
-                                                    uint32_t size, const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int net_socket_shutdown_request_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_shutdown_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_shutdown_request_other(buf, (size_t)held, handles, handle_count,
+	return net_socket_shutdown_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
-}
-
-IDL_FLATTEN int net_socket_shutdown_request_decode(const void *shared, size_t available, void *buf,
-                                                   size_t buf_max, const idl_typed_handle *handles,
-                                                   uint32_t handle_count,
-                                                   const net_socket_shutdown_request **out)
-{
-	if (buf_max < NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_shutdown_request_other(shared, available, buf, size,
-		                                                handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_shutdown_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_socket_shutdown_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_shutdown_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:129: Socket.shutdown reply */
-int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	net_socket_shutdown_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_shutdown_reply(idl_decoder *d, net_socket_shutdown_reply *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
 }
 
 static const idl_message_info info_net_socket_shutdown_reply = {
@@ -3816,9 +2875,8 @@ static const idl_message_info info_net_socket_shutdown_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_shutdown_reply_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int net_socket_shutdown_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	net_socket_shutdown_reply *p = frame;
 	idl_decoder dec;
@@ -3833,7 +2891,8 @@ static int check_net_socket_shutdown_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_shutdown_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_shutdown_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -3842,7 +2901,7 @@ IDL_INLINE int check_net_socket_shutdown_reply(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const net_socket_shutdown_reply **out)
 {
-	net_socket_shutdown_reply *p = frame;
+	net_socket_shutdown_reply *p = (net_socket_shutdown_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -3858,7 +2917,7 @@ IDL_INLINE int check_net_socket_shutdown_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_shutdown_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_shutdown_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_shutdown_reply_validate(void *frame, size_t size,
@@ -3870,51 +2929,16 @@ IDL_FLATTEN int net_socket_shutdown_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_shutdown_reply_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int net_socket_shutdown_reply_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_shutdown_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_shutdown_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_shutdown_reply_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const net_socket_shutdown_reply **out)
-{
-	if (buf_max < NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_shutdown_reply_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_shutdown_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_socket_shutdown_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_shutdown_reply_other(buf, size, NULL, 0, out);
+	return net_socket_shutdown_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t net_socket_shutdown_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -3946,40 +2970,6 @@ int net_socket_shutdown_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* net.idl:132: Socket.close request */
-int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count)
-{
-	net_socket_close_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_CLOSE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_close_request(idl_decoder *d, net_socket_close_request *p,
-                                               uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_close_request = {
     .ordinal = NET_SOCKET_CLOSE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -3989,9 +2979,8 @@ static const idl_message_info info_net_socket_close_request = {
 };
 
 IDL_COLD
-static int check_net_socket_close_request_other(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int net_socket_close_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	net_socket_close_request *p = frame;
 	idl_decoder dec;
@@ -4006,7 +2995,8 @@ static int check_net_socket_close_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_close_request **)out = p;
+	if (out != NULL)
+		*(const net_socket_close_request **)out = p;
 	return IDL_OK;
 }
 
@@ -4015,7 +3005,7 @@ IDL_INLINE int check_net_socket_close_request(void *frame, size_t size,
                                               uint32_t handle_count,
                                               const net_socket_close_request **out)
 {
-	net_socket_close_request *p = frame;
+	net_socket_close_request *p = (net_socket_close_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -4033,7 +3023,7 @@ IDL_INLINE int check_net_socket_close_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_close_request_other(frame, size, NULL, handle_count, out);
+	return net_socket_close_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_close_request_validate(void *frame, size_t size,
@@ -4045,84 +3035,16 @@ IDL_FLATTEN int net_socket_close_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_close_request_other(const void *shared, size_t available, void *buf,
-                                                 uint32_t size, const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int net_socket_close_request_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_close_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_close_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_close_request_decode(const void *shared, size_t available, void *buf,
-                                                size_t buf_max, const idl_typed_handle *handles,
-                                                uint32_t handle_count,
-                                                const net_socket_close_request **out)
-{
-	if (buf_max < NET_SOCKET_CLOSE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_CLOSE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_close_request_other(shared, available, buf, size, handles,
-		                                             handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_close_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_socket_close_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_close_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:132: Socket.close reply */
-int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint32_t txid, void *out,
-                                      size_t out_max, idl_typed_handle *handles,
-                                      uint32_t *handle_count)
-{
-	net_socket_close_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_CLOSE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_close_reply(idl_decoder *d, net_socket_close_reply *p,
-                                             uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
+	return net_socket_close_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_net_socket_close_reply = {
@@ -4134,9 +3056,8 @@ static const idl_message_info info_net_socket_close_reply = {
 };
 
 IDL_COLD
-static int check_net_socket_close_reply_other(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int net_socket_close_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	net_socket_close_reply *p = frame;
 	idl_decoder dec;
@@ -4151,7 +3072,8 @@ static int check_net_socket_close_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_close_reply **)out = p;
+	if (out != NULL)
+		*(const net_socket_close_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -4159,7 +3081,7 @@ IDL_INLINE int check_net_socket_close_reply(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count,
                                             const net_socket_close_reply **out)
 {
-	net_socket_close_reply *p = frame;
+	net_socket_close_reply *p = (net_socket_close_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -4175,7 +3097,7 @@ IDL_INLINE int check_net_socket_close_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_close_reply_other(frame, size, NULL, handle_count, out);
+	return net_socket_close_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_close_reply_validate(void *frame, size_t size,
@@ -4187,51 +3109,16 @@ IDL_FLATTEN int net_socket_close_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_close_reply_other(const void *shared, size_t available, void *buf,
-                                               uint32_t size, const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int net_socket_close_reply_decode_other(const void *shared, size_t available, void *buf,
+                                        uint32_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CLOSE_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_close_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_close_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_close_reply_decode(const void *shared, size_t available, void *buf,
-                                              size_t buf_max, const idl_typed_handle *handles,
-                                              uint32_t handle_count,
-                                              const net_socket_close_reply **out)
-{
-	if (buf_max < NET_SOCKET_CLOSE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_CLOSE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_close_reply_other(shared, available, buf, size, handles,
-		                                           handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_CLOSE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_close_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_socket_close_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_close_reply_other(buf, size, NULL, 0, out);
+	return net_socket_close_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t net_socket_close_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -4263,40 +3150,6 @@ int net_socket_close_error_validate(const void *frame, size_t size, sys_errno *e
 	return IDL_OK;
 }
 
-/* net.idl:136: Socket.readable event */
-int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	net_socket_readable_event *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_READABLE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_readable_event(idl_decoder *d, net_socket_readable_event *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_readable_event = {
     .ordinal = NET_SOCKET_READABLE_ORDINAL,
     .flags = IDL_FLAG_EVENT,
@@ -4306,9 +3159,8 @@ static const idl_message_info info_net_socket_readable_event = {
 };
 
 IDL_COLD
-static int check_net_socket_readable_event_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int net_socket_readable_event_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	net_socket_readable_event *p = frame;
 	idl_decoder dec;
@@ -4323,7 +3175,8 @@ static int check_net_socket_readable_event_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_readable_event **)out = p;
+	if (out != NULL)
+		*(const net_socket_readable_event **)out = p;
 	return IDL_OK;
 }
 
@@ -4332,7 +3185,7 @@ IDL_INLINE int check_net_socket_readable_event(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const net_socket_readable_event **out)
 {
-	net_socket_readable_event *p = frame;
+	net_socket_readable_event *p = (net_socket_readable_event *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -4350,7 +3203,7 @@ IDL_INLINE int check_net_socket_readable_event(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_readable_event_other(frame, size, NULL, handle_count, out);
+	return net_socket_readable_event_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_readable_event_validate(void *frame, size_t size,
@@ -4362,87 +3215,16 @@ IDL_FLATTEN int net_socket_readable_event_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_readable_event_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int net_socket_readable_event_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_READABLE_EVENT_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_readable_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_readable_event_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_readable_event_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const net_socket_readable_event **out)
-{
-	if (buf_max < NET_SOCKET_READABLE_EVENT_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_READABLE_EVENT_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_readable_event_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_READABLE_EVENT_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_readable_event *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_READABLE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	int err = fields_net_socket_readable_event(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_readable_event_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:139: Socket.writable event */
-int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	net_socket_writable_event *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_WRITABLE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_writable_event(idl_decoder *d, net_socket_writable_event *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
+	return net_socket_readable_event_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_net_socket_writable_event = {
@@ -4454,9 +3236,8 @@ static const idl_message_info info_net_socket_writable_event = {
 };
 
 IDL_COLD
-static int check_net_socket_writable_event_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int net_socket_writable_event_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	net_socket_writable_event *p = frame;
 	idl_decoder dec;
@@ -4471,7 +3252,8 @@ static int check_net_socket_writable_event_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_socket_writable_event **)out = p;
+	if (out != NULL)
+		*(const net_socket_writable_event **)out = p;
 	return IDL_OK;
 }
 
@@ -4480,7 +3262,7 @@ IDL_INLINE int check_net_socket_writable_event(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const net_socket_writable_event **out)
 {
-	net_socket_writable_event *p = frame;
+	net_socket_writable_event *p = (net_socket_writable_event *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -4498,7 +3280,7 @@ IDL_INLINE int check_net_socket_writable_event(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_socket_writable_event_other(frame, size, NULL, handle_count, out);
+	return net_socket_writable_event_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_socket_writable_event_validate(void *frame, size_t size,
@@ -4510,85 +3292,16 @@ IDL_FLATTEN int net_socket_writable_event_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_socket_writable_event_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int net_socket_writable_event_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES,
 	                         (uint32_t)sizeof(net_socket_writable_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_socket_writable_event_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_writable_event_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const net_socket_writable_event **out)
-{
-	if (buf_max < NET_SOCKET_WRITABLE_EVENT_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_WRITABLE_EVENT_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_socket_writable_event_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_socket_writable_event *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_WRITABLE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	int err = fields_net_socket_writable_event(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_socket_writable_event_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:184: Config.list_interfaces request */
-int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
-                                                  uint32_t txid, void *out, size_t out_max,
-                                                  idl_typed_handle *handles, uint32_t *handle_count)
-{
-	net_config_list_interfaces_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_list_interfaces_request(idl_decoder *d,
-                                                         net_config_list_interfaces_request *p,
-                                                         uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
+	return net_socket_writable_event_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 static const idl_message_info info_net_config_list_interfaces_request = {
@@ -4600,9 +3313,9 @@ static const idl_message_info info_net_config_list_interfaces_request = {
 };
 
 IDL_COLD
-static int check_net_config_list_interfaces_request_other(void *frame, size_t size,
-                                                          const idl_typed_handle *handles,
-                                                          uint32_t handle_count, void *out)
+int net_config_list_interfaces_request_check_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
 	net_config_list_interfaces_request *p = frame;
 	idl_decoder dec;
@@ -4617,7 +3330,8 @@ static int check_net_config_list_interfaces_request_other(void *frame, size_t si
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_list_interfaces_request **)out = p;
+	if (out != NULL)
+		*(const net_config_list_interfaces_request **)out = p;
 	return IDL_OK;
 }
 
@@ -4626,7 +3340,7 @@ check_net_config_list_interfaces_request(void *frame, size_t size, const idl_typ
                                          uint32_t handle_count,
                                          const net_config_list_interfaces_request **out)
 {
-	net_config_list_interfaces_request *p = frame;
+	net_config_list_interfaces_request *p = (net_config_list_interfaces_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -4644,7 +3358,7 @@ check_net_config_list_interfaces_request(void *frame, size_t size, const idl_typ
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_list_interfaces_request_other(frame, size, NULL, handle_count, out);
+	return net_config_list_interfaces_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_list_interfaces_request_validate(void *frame, size_t size,
@@ -4656,56 +3370,17 @@ IDL_FLATTEN int net_config_list_interfaces_request_validate(void *frame, size_t 
 }
 
 IDL_COLD
-static int decode_net_config_list_interfaces_request_other(const void *shared, size_t available,
-                                                           void *buf, uint32_t size,
-                                                           const idl_typed_handle *handles,
-                                                           uint32_t handle_count, void *out)
+int net_config_list_interfaces_request_decode_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(
 	    shared, available, buf, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES,
 	    (uint32_t)sizeof(net_config_list_interfaces_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_list_interfaces_request_other(buf, (size_t)held, handles,
+	return net_config_list_interfaces_request_check_other(buf, (size_t)held, handles,
 	                                                      handle_count, out);
-}
-
-IDL_FLATTEN int
-net_config_list_interfaces_request_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count,
-                                          const net_config_list_interfaces_request **out)
-{
-	if (buf_max < NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_config_list_interfaces_request_other(shared, available, buf, size,
-		                                                       handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_config_list_interfaces_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_config_list_interfaces_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_list_interfaces_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:184: Config.list_interfaces reply */
@@ -4784,7 +3459,7 @@ static const idl_message_info info_net_config_list_interfaces_reply = {
 };
 
 IDL_COLD
-static int check_net_config_list_interfaces_reply_other(void *frame, size_t size,
+static int net_config_list_interfaces_reply_check_other(void *frame, size_t size,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count, void *out)
 {
@@ -4801,7 +3476,8 @@ static int check_net_config_list_interfaces_reply_other(void *frame, size_t size
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_list_interfaces_reply **)out = p;
+	if (out != NULL)
+		*(const net_config_list_interfaces_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -4811,7 +3487,7 @@ IDL_INLINE int check_net_config_list_interfaces_reply(void *frame, size_t size,
                                                       const net_config_list_interfaces_reply **out)
 {
 	int err;
-	net_config_list_interfaces_reply *p = frame;
+	net_config_list_interfaces_reply *p = (net_config_list_interfaces_reply *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -4832,7 +3508,7 @@ IDL_INLINE int check_net_config_list_interfaces_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_list_interfaces_reply_other(frame, size, NULL, handle_count, out);
+	return net_config_list_interfaces_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_list_interfaces_reply_validate(void *frame, size_t size,
@@ -4844,7 +3520,7 @@ IDL_FLATTEN int net_config_list_interfaces_reply_validate(void *frame, size_t si
 }
 
 IDL_COLD
-static int decode_net_config_list_interfaces_reply_other(const void *shared, size_t available,
+static int net_config_list_interfaces_reply_decode_other(const void *shared, size_t available,
                                                          void *buf, uint32_t size,
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count, void *out)
@@ -4854,7 +3530,7 @@ static int decode_net_config_list_interfaces_reply_other(const void *shared, siz
 	                         (uint32_t)sizeof(net_config_list_interfaces_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_list_interfaces_reply_other(buf, (size_t)held, handles,
+	return net_config_list_interfaces_reply_check_other(buf, (size_t)held, handles,
 	                                                    handle_count, out);
 }
 
@@ -4873,7 +3549,7 @@ net_config_list_interfaces_reply_decode(const void *shared, size_t available, vo
 	bool fits = idl_frame_fits(size, sizeof(net_config_list_interfaces_reply),
 	                           NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_net_config_list_interfaces_reply_other(shared, available, buf, size,
+		return net_config_list_interfaces_reply_decode_other(shared, available, buf, size,
 		                                                     handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -4881,12 +3557,12 @@ net_config_list_interfaces_reply_decode(const void *shared, size_t available, vo
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_config_list_interfaces_reply *p = buf;
+	net_config_list_interfaces_reply *p = (net_config_list_interfaces_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return net_config_list_interfaces_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_net_config_list_interfaces_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -4895,8 +3571,6 @@ net_config_list_interfaces_reply_decode(const void *shared, size_t available, vo
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_net_config_list_interfaces_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_list_interfaces_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -4983,7 +3657,7 @@ static const idl_message_info info_net_config_add_address_request = {
 };
 
 IDL_COLD
-static int check_net_config_add_address_request_other(void *frame, size_t size,
+static int net_config_add_address_request_check_other(void *frame, size_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
@@ -5000,7 +3674,8 @@ static int check_net_config_add_address_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_add_address_request **)out = p;
+	if (out != NULL)
+		*(const net_config_add_address_request **)out = p;
 	return IDL_OK;
 }
 
@@ -5010,7 +3685,7 @@ IDL_INLINE int check_net_config_add_address_request(void *frame, size_t size,
                                                     const net_config_add_address_request **out)
 {
 	int err;
-	net_config_add_address_request *p = frame;
+	net_config_add_address_request *p = (net_config_add_address_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -5029,7 +3704,7 @@ IDL_INLINE int check_net_config_add_address_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_add_address_request_other(frame, size, NULL, handle_count, out);
+	return net_config_add_address_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_add_address_request_validate(void *frame, size_t size,
@@ -5041,7 +3716,7 @@ IDL_FLATTEN int net_config_add_address_request_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_net_config_add_address_request_other(const void *shared, size_t available,
+static int net_config_add_address_request_decode_other(const void *shared, size_t available,
                                                        void *buf, uint32_t size,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
@@ -5051,7 +3726,7 @@ static int decode_net_config_add_address_request_other(const void *shared, size_
 	                         (uint32_t)sizeof(net_config_add_address_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_add_address_request_other(buf, (size_t)held, handles, handle_count,
+	return net_config_add_address_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
 }
 
@@ -5069,7 +3744,7 @@ IDL_FLATTEN int net_config_add_address_request_decode(const void *shared, size_t
 	size_t size = (uint32_t)read;
 	bool fits = size == NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_net_config_add_address_request_other(shared, available, buf, size,
+		return net_config_add_address_request_decode_other(shared, available, buf, size,
 		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -5077,12 +3752,12 @@ IDL_FLATTEN int net_config_add_address_request_decode(const void *shared, size_t
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_config_add_address_request *p = buf;
+	net_config_add_address_request *p = (net_config_add_address_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return net_config_add_address_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -5090,39 +3765,6 @@ IDL_FLATTEN int net_config_add_address_request_decode(const void *shared, size_t
 	if (err != IDL_OK)
 		return err;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_add_address_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:187: Config.add_address reply */
-int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count)
-{
-	net_config_add_address_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_add_address_reply(idl_decoder *d, net_config_add_address_reply *p,
-                                                   uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -5135,9 +3777,9 @@ static const idl_message_info info_net_config_add_address_reply = {
 };
 
 IDL_COLD
-static int check_net_config_add_address_reply_other(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int net_config_add_address_reply_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
 	net_config_add_address_reply *p = frame;
 	idl_decoder dec;
@@ -5152,7 +3794,8 @@ static int check_net_config_add_address_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_add_address_reply **)out = p;
+	if (out != NULL)
+		*(const net_config_add_address_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -5161,7 +3804,7 @@ IDL_INLINE int check_net_config_add_address_reply(void *frame, size_t size,
                                                   uint32_t handle_count,
                                                   const net_config_add_address_reply **out)
 {
-	net_config_add_address_reply *p = frame;
+	net_config_add_address_reply *p = (net_config_add_address_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -5177,7 +3820,7 @@ IDL_INLINE int check_net_config_add_address_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_add_address_reply_other(frame, size, NULL, handle_count, out);
+	return net_config_add_address_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_add_address_reply_validate(void *frame, size_t size,
@@ -5189,53 +3832,17 @@ IDL_FLATTEN int net_config_add_address_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_config_add_address_reply_other(const void *shared, size_t available,
-                                                     void *buf, uint32_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int net_config_add_address_reply_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(net_config_add_address_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_add_address_reply_other(buf, (size_t)held, handles, handle_count,
+	return net_config_add_address_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
-}
-
-IDL_FLATTEN int net_config_add_address_reply_decode(const void *shared, size_t available, void *buf,
-                                                    size_t buf_max, const idl_typed_handle *handles,
-                                                    uint32_t handle_count,
-                                                    const net_config_add_address_reply **out)
-{
-	if (buf_max < NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_config_add_address_reply_other(shared, available, buf, size,
-		                                                 handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_config_add_address_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_config_add_address_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_add_address_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_add_address_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -5322,7 +3929,7 @@ static const idl_message_info info_net_config_remove_address_request = {
 };
 
 IDL_COLD
-static int check_net_config_remove_address_request_other(void *frame, size_t size,
+static int net_config_remove_address_request_check_other(void *frame, size_t size,
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count, void *out)
 {
@@ -5339,7 +3946,8 @@ static int check_net_config_remove_address_request_other(void *frame, size_t siz
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_remove_address_request **)out = p;
+	if (out != NULL)
+		*(const net_config_remove_address_request **)out = p;
 	return IDL_OK;
 }
 
@@ -5349,7 +3957,7 @@ check_net_config_remove_address_request(void *frame, size_t size, const idl_type
                                         const net_config_remove_address_request **out)
 {
 	int err;
-	net_config_remove_address_request *p = frame;
+	net_config_remove_address_request *p = (net_config_remove_address_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -5368,7 +3976,7 @@ check_net_config_remove_address_request(void *frame, size_t size, const idl_type
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_remove_address_request_other(frame, size, NULL, handle_count, out);
+	return net_config_remove_address_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_remove_address_request_validate(void *frame, size_t size,
@@ -5380,7 +3988,7 @@ IDL_FLATTEN int net_config_remove_address_request_validate(void *frame, size_t s
 }
 
 IDL_COLD
-static int decode_net_config_remove_address_request_other(const void *shared, size_t available,
+static int net_config_remove_address_request_decode_other(const void *shared, size_t available,
                                                           void *buf, uint32_t size,
                                                           const idl_typed_handle *handles,
                                                           uint32_t handle_count, void *out)
@@ -5390,7 +3998,7 @@ static int decode_net_config_remove_address_request_other(const void *shared, si
 	    (uint32_t)sizeof(net_config_remove_address_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_remove_address_request_other(buf, (size_t)held, handles,
+	return net_config_remove_address_request_check_other(buf, (size_t)held, handles,
 	                                                     handle_count, out);
 }
 
@@ -5408,7 +4016,7 @@ net_config_remove_address_request_decode(const void *shared, size_t available, v
 	size_t size = (uint32_t)read;
 	bool fits = size == NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_net_config_remove_address_request_other(shared, available, buf, size,
+		return net_config_remove_address_request_decode_other(shared, available, buf, size,
 		                                                      handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -5416,12 +4024,12 @@ net_config_remove_address_request_decode(const void *shared, size_t available, v
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_config_remove_address_request *p = buf;
+	net_config_remove_address_request *p = (net_config_remove_address_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return net_config_remove_address_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -5429,40 +4037,6 @@ net_config_remove_address_request_decode(const void *shared, size_t available, v
 	if (err != IDL_OK)
 		return err;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_remove_address_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:190: Config.remove_address reply */
-int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
-                                               uint32_t txid, void *out, size_t out_max,
-                                               idl_typed_handle *handles, uint32_t *handle_count)
-{
-	net_config_remove_address_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_remove_address_reply(idl_decoder *d,
-                                                      net_config_remove_address_reply *p,
-                                                      uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -5475,9 +4049,9 @@ static const idl_message_info info_net_config_remove_address_reply = {
 };
 
 IDL_COLD
-static int check_net_config_remove_address_reply_other(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int net_config_remove_address_reply_check_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	net_config_remove_address_reply *p = frame;
 	idl_decoder dec;
@@ -5492,7 +4066,8 @@ static int check_net_config_remove_address_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_remove_address_reply **)out = p;
+	if (out != NULL)
+		*(const net_config_remove_address_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -5501,7 +4076,7 @@ IDL_INLINE int check_net_config_remove_address_reply(void *frame, size_t size,
                                                      uint32_t handle_count,
                                                      const net_config_remove_address_reply **out)
 {
-	net_config_remove_address_reply *p = frame;
+	net_config_remove_address_reply *p = (net_config_remove_address_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -5517,7 +4092,7 @@ IDL_INLINE int check_net_config_remove_address_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_remove_address_reply_other(frame, size, NULL, handle_count, out);
+	return net_config_remove_address_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_remove_address_reply_validate(void *frame, size_t size,
@@ -5529,54 +4104,17 @@ IDL_FLATTEN int net_config_remove_address_reply_validate(void *frame, size_t siz
 }
 
 IDL_COLD
-static int decode_net_config_remove_address_reply_other(const void *shared, size_t available,
-                                                        void *buf, uint32_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count, void *out)
+int net_config_remove_address_reply_decode_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(net_config_remove_address_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_remove_address_reply_other(buf, (size_t)held, handles, handle_count,
+	return net_config_remove_address_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                   out);
-}
-
-IDL_FLATTEN int net_config_remove_address_reply_decode(const void *shared, size_t available,
-                                                       void *buf, size_t buf_max,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count,
-                                                       const net_config_remove_address_reply **out)
-{
-	if (buf_max < NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_config_remove_address_reply_other(shared, available, buf, size,
-		                                                    handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_config_remove_address_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_config_remove_address_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_remove_address_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_remove_address_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -5673,7 +4211,7 @@ static const idl_message_info info_net_config_set_gateway_request = {
 };
 
 IDL_COLD
-static int check_net_config_set_gateway_request_other(void *frame, size_t size,
+static int net_config_set_gateway_request_check_other(void *frame, size_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
@@ -5690,7 +4228,8 @@ static int check_net_config_set_gateway_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_set_gateway_request **)out = p;
+	if (out != NULL)
+		*(const net_config_set_gateway_request **)out = p;
 	return IDL_OK;
 }
 
@@ -5700,7 +4239,7 @@ IDL_INLINE int check_net_config_set_gateway_request(void *frame, size_t size,
                                                     const net_config_set_gateway_request **out)
 {
 	int err;
-	net_config_set_gateway_request *p = frame;
+	net_config_set_gateway_request *p = (net_config_set_gateway_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -5719,7 +4258,7 @@ IDL_INLINE int check_net_config_set_gateway_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_set_gateway_request_other(frame, size, NULL, handle_count, out);
+	return net_config_set_gateway_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_set_gateway_request_validate(void *frame, size_t size,
@@ -5731,7 +4270,7 @@ IDL_FLATTEN int net_config_set_gateway_request_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_net_config_set_gateway_request_other(const void *shared, size_t available,
+static int net_config_set_gateway_request_decode_other(const void *shared, size_t available,
                                                        void *buf, uint32_t size,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
@@ -5741,7 +4280,7 @@ static int decode_net_config_set_gateway_request_other(const void *shared, size_
 	                         (uint32_t)sizeof(net_config_set_gateway_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_set_gateway_request_other(buf, (size_t)held, handles, handle_count,
+	return net_config_set_gateway_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
 }
 
@@ -5759,7 +4298,7 @@ IDL_FLATTEN int net_config_set_gateway_request_decode(const void *shared, size_t
 	size_t size = (uint32_t)read;
 	bool fits = size == NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_net_config_set_gateway_request_other(shared, available, buf, size,
+		return net_config_set_gateway_request_decode_other(shared, available, buf, size,
 		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -5767,12 +4306,12 @@ IDL_FLATTEN int net_config_set_gateway_request_decode(const void *shared, size_t
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_config_set_gateway_request *p = buf;
+	net_config_set_gateway_request *p = (net_config_set_gateway_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return net_config_set_gateway_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -5780,39 +4319,6 @@ IDL_FLATTEN int net_config_set_gateway_request_decode(const void *shared, size_t
 	if (err != IDL_OK)
 		return err;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_set_gateway_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:193: Config.set_gateway reply */
-int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count)
-{
-	net_config_set_gateway_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_set_gateway_reply(idl_decoder *d, net_config_set_gateway_reply *p,
-                                                   uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -5825,9 +4331,9 @@ static const idl_message_info info_net_config_set_gateway_reply = {
 };
 
 IDL_COLD
-static int check_net_config_set_gateway_reply_other(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int net_config_set_gateway_reply_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
 	net_config_set_gateway_reply *p = frame;
 	idl_decoder dec;
@@ -5842,7 +4348,8 @@ static int check_net_config_set_gateway_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_set_gateway_reply **)out = p;
+	if (out != NULL)
+		*(const net_config_set_gateway_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -5851,7 +4358,7 @@ IDL_INLINE int check_net_config_set_gateway_reply(void *frame, size_t size,
                                                   uint32_t handle_count,
                                                   const net_config_set_gateway_reply **out)
 {
-	net_config_set_gateway_reply *p = frame;
+	net_config_set_gateway_reply *p = (net_config_set_gateway_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -5867,7 +4374,7 @@ IDL_INLINE int check_net_config_set_gateway_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_set_gateway_reply_other(frame, size, NULL, handle_count, out);
+	return net_config_set_gateway_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_set_gateway_reply_validate(void *frame, size_t size,
@@ -5879,53 +4386,17 @@ IDL_FLATTEN int net_config_set_gateway_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_config_set_gateway_reply_other(const void *shared, size_t available,
-                                                     void *buf, uint32_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int net_config_set_gateway_reply_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(net_config_set_gateway_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_set_gateway_reply_other(buf, (size_t)held, handles, handle_count,
+	return net_config_set_gateway_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
-}
-
-IDL_FLATTEN int net_config_set_gateway_reply_decode(const void *shared, size_t available, void *buf,
-                                                    size_t buf_max, const idl_typed_handle *handles,
-                                                    uint32_t handle_count,
-                                                    const net_config_set_gateway_reply **out)
-{
-	if (buf_max < NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_config_set_gateway_reply_other(shared, available, buf, size,
-		                                                 handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_config_set_gateway_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_config_set_gateway_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_set_gateway_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_set_gateway_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -5958,42 +4429,6 @@ int net_config_set_gateway_error_validate(const void *frame, size_t size, sys_er
 	return IDL_OK;
 }
 
-/* net.idl:196: Config.set_flags request */
-int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count)
-{
-	net_config_set_flags_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	if ((msg->flags & ~NET_LINK_FLAGS_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_set_flags_request(idl_decoder *d, net_config_set_flags_request *p,
-                                                   uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:196: flags */
-	if ((p->flags & ~NET_LINK_FLAGS_MASK) != 0)
-		return IDL_E_BITS;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_config_set_flags_request = {
     .ordinal = NET_CONFIG_SET_FLAGS_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -6003,9 +4438,9 @@ static const idl_message_info info_net_config_set_flags_request = {
 };
 
 IDL_COLD
-static int check_net_config_set_flags_request_other(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int net_config_set_flags_request_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
 	net_config_set_flags_request *p = frame;
 	idl_decoder dec;
@@ -6020,7 +4455,8 @@ static int check_net_config_set_flags_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_set_flags_request **)out = p;
+	if (out != NULL)
+		*(const net_config_set_flags_request **)out = p;
 	return IDL_OK;
 }
 
@@ -6029,7 +4465,7 @@ IDL_INLINE int check_net_config_set_flags_request(void *frame, size_t size,
                                                   uint32_t handle_count,
                                                   const net_config_set_flags_request **out)
 {
-	net_config_set_flags_request *p = frame;
+	net_config_set_flags_request *p = (net_config_set_flags_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -6047,7 +4483,7 @@ IDL_INLINE int check_net_config_set_flags_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_set_flags_request_other(frame, size, NULL, handle_count, out);
+	return net_config_set_flags_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_set_flags_request_validate(void *frame, size_t size,
@@ -6059,86 +4495,17 @@ IDL_FLATTEN int net_config_set_flags_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_config_set_flags_request_other(const void *shared, size_t available,
-                                                     void *buf, uint32_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int net_config_set_flags_request_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_config_set_flags_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_set_flags_request_other(buf, (size_t)held, handles, handle_count,
+	return net_config_set_flags_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
-}
-
-IDL_FLATTEN int net_config_set_flags_request_decode(const void *shared, size_t available, void *buf,
-                                                    size_t buf_max, const idl_typed_handle *handles,
-                                                    uint32_t handle_count,
-                                                    const net_config_set_flags_request **out)
-{
-	if (buf_max < NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_config_set_flags_request_other(shared, available, buf, size,
-		                                                 handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_config_set_flags_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_config_set_flags_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_set_flags_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:196: Config.set_flags reply */
-int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	net_config_set_flags_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_set_flags_reply(idl_decoder *d, net_config_set_flags_reply *p,
-                                                 uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
 }
 
 static const idl_message_info info_net_config_set_flags_reply = {
@@ -6150,9 +4517,9 @@ static const idl_message_info info_net_config_set_flags_reply = {
 };
 
 IDL_COLD
-static int check_net_config_set_flags_reply_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int net_config_set_flags_reply_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	net_config_set_flags_reply *p = frame;
 	idl_decoder dec;
@@ -6167,7 +4534,8 @@ static int check_net_config_set_flags_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_set_flags_reply **)out = p;
+	if (out != NULL)
+		*(const net_config_set_flags_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -6176,7 +4544,7 @@ IDL_INLINE int check_net_config_set_flags_reply(void *frame, size_t size,
                                                 uint32_t handle_count,
                                                 const net_config_set_flags_reply **out)
 {
-	net_config_set_flags_reply *p = frame;
+	net_config_set_flags_reply *p = (net_config_set_flags_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -6192,7 +4560,7 @@ IDL_INLINE int check_net_config_set_flags_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_set_flags_reply_other(frame, size, NULL, handle_count, out);
+	return net_config_set_flags_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_set_flags_reply_validate(void *frame, size_t size,
@@ -6204,52 +4572,17 @@ IDL_FLATTEN int net_config_set_flags_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_config_set_flags_reply_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int net_config_set_flags_reply_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(net_config_set_flags_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_set_flags_reply_other(buf, (size_t)held, handles, handle_count,
+	return net_config_set_flags_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int net_config_set_flags_reply_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const net_config_set_flags_reply **out)
-{
-	if (buf_max < NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_config_set_flags_reply_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_config_set_flags_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_config_set_flags_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_set_flags_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_set_flags_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -6281,40 +4614,6 @@ int net_config_set_flags_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* net.idl:199: Config.statistics request */
-int64_t net_config_statistics_request_encode(const net_config_statistics_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count)
-{
-	net_config_statistics_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_statistics_request(idl_decoder *d,
-                                                    net_config_statistics_request *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_config_statistics_request = {
     .ordinal = NET_CONFIG_STATISTICS_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -6324,9 +4623,9 @@ static const idl_message_info info_net_config_statistics_request = {
 };
 
 IDL_COLD
-static int check_net_config_statistics_request_other(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int net_config_statistics_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	net_config_statistics_request *p = frame;
 	idl_decoder dec;
@@ -6341,7 +4640,8 @@ static int check_net_config_statistics_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_statistics_request **)out = p;
+	if (out != NULL)
+		*(const net_config_statistics_request **)out = p;
 	return IDL_OK;
 }
 
@@ -6350,7 +4650,7 @@ IDL_INLINE int check_net_config_statistics_request(void *frame, size_t size,
                                                    uint32_t handle_count,
                                                    const net_config_statistics_request **out)
 {
-	net_config_statistics_request *p = frame;
+	net_config_statistics_request *p = (net_config_statistics_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -6368,7 +4668,7 @@ IDL_INLINE int check_net_config_statistics_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_statistics_request_other(frame, size, NULL, handle_count, out);
+	return net_config_statistics_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_statistics_request_validate(void *frame, size_t size,
@@ -6380,87 +4680,17 @@ IDL_FLATTEN int net_config_statistics_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_config_statistics_request_other(const void *shared, size_t available,
-                                                      void *buf, uint32_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int net_config_statistics_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_config_statistics_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_statistics_request_other(buf, (size_t)held, handles, handle_count,
+	return net_config_statistics_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
-}
-
-IDL_FLATTEN int net_config_statistics_request_decode(const void *shared, size_t available,
-                                                     void *buf, size_t buf_max,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count,
-                                                     const net_config_statistics_request **out)
-{
-	if (buf_max < NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_config_statistics_request_other(shared, available, buf, size,
-		                                                  handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_config_statistics_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_config_statistics_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_statistics_request_other(buf, size, NULL, 0, out);
-}
-
-/* net.idl:199: Config.statistics reply */
-int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count)
-{
-	net_config_statistics_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_statistics_reply(idl_decoder *d, net_config_statistics_reply *p,
-                                                  uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
 }
 
 static const idl_message_info info_net_config_statistics_reply = {
@@ -6472,9 +4702,9 @@ static const idl_message_info info_net_config_statistics_reply = {
 };
 
 IDL_COLD
-static int check_net_config_statistics_reply_other(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int net_config_statistics_reply_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
 	net_config_statistics_reply *p = frame;
 	idl_decoder dec;
@@ -6489,7 +4719,8 @@ static int check_net_config_statistics_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_statistics_reply **)out = p;
+	if (out != NULL)
+		*(const net_config_statistics_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -6498,7 +4729,7 @@ IDL_INLINE int check_net_config_statistics_reply(void *frame, size_t size,
                                                  uint32_t handle_count,
                                                  const net_config_statistics_reply **out)
 {
-	net_config_statistics_reply *p = frame;
+	net_config_statistics_reply *p = (net_config_statistics_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -6514,7 +4745,7 @@ IDL_INLINE int check_net_config_statistics_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_statistics_reply_other(frame, size, NULL, handle_count, out);
+	return net_config_statistics_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_statistics_reply_validate(void *frame, size_t size,
@@ -6526,52 +4757,17 @@ IDL_FLATTEN int net_config_statistics_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_config_statistics_reply_other(const void *shared, size_t available, void *buf,
-                                                    uint32_t size, const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int net_config_statistics_reply_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(net_config_statistics_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_statistics_reply_other(buf, (size_t)held, handles, handle_count,
+	return net_config_statistics_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
-}
-
-IDL_FLATTEN int net_config_statistics_reply_decode(const void *shared, size_t available, void *buf,
-                                                   size_t buf_max, const idl_typed_handle *handles,
-                                                   uint32_t handle_count,
-                                                   const net_config_statistics_reply **out)
-{
-	if (buf_max < NET_CONFIG_STATISTICS_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_STATISTICS_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_config_statistics_reply_other(shared, available, buf, size,
-		                                                handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_config_statistics_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_net_config_statistics_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_statistics_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_statistics_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -6604,38 +4800,6 @@ int net_config_statistics_error_validate(const void *frame, size_t size, sys_err
 	return IDL_OK;
 }
 
-/* net.idl:202: Config.list_sockets request */
-int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_request *msg,
-                                               uint32_t txid, void *out, size_t out_max,
-                                               idl_typed_handle *handles, uint32_t *handle_count)
-{
-	net_config_list_sockets_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_list_sockets_request(idl_decoder *d,
-                                                      net_config_list_sockets_request *p,
-                                                      uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_config_list_sockets_request = {
     .ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -6645,9 +4809,9 @@ static const idl_message_info info_net_config_list_sockets_request = {
 };
 
 IDL_COLD
-static int check_net_config_list_sockets_request_other(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int net_config_list_sockets_request_check_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	net_config_list_sockets_request *p = frame;
 	idl_decoder dec;
@@ -6662,7 +4826,8 @@ static int check_net_config_list_sockets_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_list_sockets_request **)out = p;
+	if (out != NULL)
+		*(const net_config_list_sockets_request **)out = p;
 	return IDL_OK;
 }
 
@@ -6671,7 +4836,7 @@ IDL_INLINE int check_net_config_list_sockets_request(void *frame, size_t size,
                                                      uint32_t handle_count,
                                                      const net_config_list_sockets_request **out)
 {
-	net_config_list_sockets_request *p = frame;
+	net_config_list_sockets_request *p = (net_config_list_sockets_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -6689,7 +4854,7 @@ IDL_INLINE int check_net_config_list_sockets_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_list_sockets_request_other(frame, size, NULL, handle_count, out);
+	return net_config_list_sockets_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_list_sockets_request_validate(void *frame, size_t size,
@@ -6701,56 +4866,17 @@ IDL_FLATTEN int net_config_list_sockets_request_validate(void *frame, size_t siz
 }
 
 IDL_COLD
-static int decode_net_config_list_sockets_request_other(const void *shared, size_t available,
-                                                        void *buf, uint32_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count, void *out)
+int net_config_list_sockets_request_decode_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(net_config_list_sockets_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_list_sockets_request_other(buf, (size_t)held, handles, handle_count,
+	return net_config_list_sockets_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                   out);
-}
-
-IDL_FLATTEN int net_config_list_sockets_request_decode(const void *shared, size_t available,
-                                                       void *buf, size_t buf_max,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count,
-                                                       const net_config_list_sockets_request **out)
-{
-	if (buf_max < NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_config_list_sockets_request_other(shared, available, buf, size,
-		                                                    handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_config_list_sockets_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_net_config_list_sockets_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_list_sockets_request_other(buf, size, NULL, 0, out);
 }
 
 /* net.idl:202: Config.list_sockets reply */
@@ -6827,7 +4953,7 @@ static const idl_message_info info_net_config_list_sockets_reply = {
 };
 
 IDL_COLD
-static int check_net_config_list_sockets_reply_other(void *frame, size_t size,
+static int net_config_list_sockets_reply_check_other(void *frame, size_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
@@ -6844,7 +4970,8 @@ static int check_net_config_list_sockets_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_list_sockets_reply **)out = p;
+	if (out != NULL)
+		*(const net_config_list_sockets_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -6854,7 +4981,7 @@ IDL_INLINE int check_net_config_list_sockets_reply(void *frame, size_t size,
                                                    const net_config_list_sockets_reply **out)
 {
 	int err;
-	net_config_list_sockets_reply *p = frame;
+	net_config_list_sockets_reply *p = (net_config_list_sockets_reply *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -6875,7 +5002,7 @@ IDL_INLINE int check_net_config_list_sockets_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_list_sockets_reply_other(frame, size, NULL, handle_count, out);
+	return net_config_list_sockets_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int net_config_list_sockets_reply_validate(void *frame, size_t size,
@@ -6887,7 +5014,7 @@ IDL_FLATTEN int net_config_list_sockets_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_net_config_list_sockets_reply_other(const void *shared, size_t available,
+static int net_config_list_sockets_reply_decode_other(const void *shared, size_t available,
                                                       void *buf, uint32_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
@@ -6897,7 +5024,7 @@ static int decode_net_config_list_sockets_reply_other(const void *shared, size_t
 	                         (uint32_t)sizeof(net_config_list_sockets_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_list_sockets_reply_other(buf, (size_t)held, handles, handle_count,
+	return net_config_list_sockets_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
 }
 
@@ -6916,7 +5043,7 @@ IDL_FLATTEN int net_config_list_sockets_reply_decode(const void *shared, size_t 
 	bool fits = idl_frame_fits(size, sizeof(net_config_list_sockets_reply),
 	                           NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_net_config_list_sockets_reply_other(shared, available, buf, size,
+		return net_config_list_sockets_reply_decode_other(shared, available, buf, size,
 		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -6924,12 +5051,12 @@ IDL_FLATTEN int net_config_list_sockets_reply_decode(const void *shared, size_t 
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	net_config_list_sockets_reply *p = buf;
+	net_config_list_sockets_reply *p = (net_config_list_sockets_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return net_config_list_sockets_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_net_config_list_sockets_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -6938,8 +5065,6 @@ IDL_FLATTEN int net_config_list_sockets_reply_decode(const void *shared, size_t 
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_net_config_list_sockets_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t net_config_list_sockets_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -6972,39 +5097,6 @@ int net_config_list_sockets_error_validate(const void *frame, size_t size, sys_e
 	return IDL_OK;
 }
 
-/* net.idl:206: Config.interfaces_changed event */
-int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
-                                                   uint32_t txid, void *out, size_t out_max,
-                                                   idl_typed_handle *handles,
-                                                   uint32_t *handle_count)
-{
-	net_config_interfaces_changed_event *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_INTERFACES_CHANGED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_interfaces_changed_event(idl_decoder *d,
-                                                          net_config_interfaces_changed_event *p,
-                                                          uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_config_interfaces_changed_event = {
     .ordinal = NET_CONFIG_INTERFACES_CHANGED_ORDINAL,
     .flags = IDL_FLAG_EVENT,
@@ -7014,9 +5106,9 @@ static const idl_message_info info_net_config_interfaces_changed_event = {
 };
 
 IDL_COLD
-static int check_net_config_interfaces_changed_event_other(void *frame, size_t size,
-                                                           const idl_typed_handle *handles,
-                                                           uint32_t handle_count, void *out)
+int net_config_interfaces_changed_event_check_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out)
 {
 	net_config_interfaces_changed_event *p = frame;
 	idl_decoder dec;
@@ -7031,7 +5123,8 @@ static int check_net_config_interfaces_changed_event_other(void *frame, size_t s
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const net_config_interfaces_changed_event **)out = p;
+	if (out != NULL)
+		*(const net_config_interfaces_changed_event **)out = p;
 	return IDL_OK;
 }
 
@@ -7040,7 +5133,7 @@ check_net_config_interfaces_changed_event(void *frame, size_t size, const idl_ty
                                           uint32_t handle_count,
                                           const net_config_interfaces_changed_event **out)
 {
-	net_config_interfaces_changed_event *p = frame;
+	net_config_interfaces_changed_event *p = (net_config_interfaces_changed_event *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -7058,7 +5151,7 @@ check_net_config_interfaces_changed_event(void *frame, size_t size, const idl_ty
 	*out = p;
 	return IDL_OK;
 other:
-	return check_net_config_interfaces_changed_event_other(frame, size, NULL, handle_count,
+	return net_config_interfaces_changed_event_check_other(frame, size, NULL, handle_count,
 	                                                       out);
 }
 
@@ -7071,56 +5164,18 @@ IDL_FLATTEN int net_config_interfaces_changed_event_validate(void *frame, size_t
 }
 
 IDL_COLD
-static int decode_net_config_interfaces_changed_event_other(const void *shared, size_t available,
-                                                            void *buf, uint32_t size,
-                                                            const idl_typed_handle *handles,
-                                                            uint32_t handle_count, void *out)
+int net_config_interfaces_changed_event_decode_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(
 	    shared, available, buf, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES,
 	    (uint32_t)sizeof(net_config_interfaces_changed_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_net_config_interfaces_changed_event_other(buf, (size_t)held, handles,
+	return net_config_interfaces_changed_event_check_other(buf, (size_t)held, handles,
 	                                                       handle_count, out);
-}
-
-IDL_FLATTEN int
-net_config_interfaces_changed_event_decode(const void *shared, size_t available, void *buf,
-                                           size_t buf_max, const idl_typed_handle *handles,
-                                           uint32_t handle_count,
-                                           const net_config_interfaces_changed_event **out)
-{
-	if (buf_max < NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_net_config_interfaces_changed_event_other(
-		    shared, available, buf, size, handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	net_config_interfaces_changed_event *p = buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_INTERFACES_CHANGED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	int err = fields_net_config_interfaces_changed_event(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_net_config_interfaces_changed_event_other(buf, size, NULL, 0, out);
 }
 
 static int send_net_socket_open_request(idl_endpoint *ep, const net_socket_open_request *msg,

@@ -434,14 +434,101 @@ struct net_socket_open_request {
 IDL_STATIC_ASSERT(sizeof(net_socket_open_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_open_request, kind) == 16, "wire layout");
 
-int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count);
 int net_socket_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_open_request_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+int net_socket_open_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_open_request(idl_decoder *d, net_socket_open_request *p,
+                                              uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:92: kind */
+	if (!net_socket_kind_is_valid(p->kind))
+		return IDL_E_ENUM;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint32_t txid, void *out,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
+{
+	net_socket_open_request *p = (net_socket_open_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if (!net_socket_kind_is_valid(msg->kind))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_OPEN_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                   const net_socket_open_request **out);
+                                   const net_socket_open_request **out)
+{
+	if (buf_max < NET_SOCKET_OPEN_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_OPEN_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_open_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_open_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_OPEN_REQUEST_MAX_BYTES) {
+		int slow = net_socket_open_request_decode_other(shared, available, buf, size,
+		                                                handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_open_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_OPEN_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_open_request *p = (net_socket_open_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_open_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_open_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_open_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.open reply (net.idl:92) */
 struct net_socket_open_reply {
@@ -452,14 +539,93 @@ struct net_socket_open_reply {
 IDL_STATIC_ASSERT(sizeof(net_socket_open_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_open_reply, socket) == 16, "wire layout");
 
-int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count);
 int net_socket_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_open_reply_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+int net_socket_open_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_open_reply(idl_decoder *d, net_socket_open_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint32_t txid, void *out,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
+{
+	net_socket_open_reply *p = (net_socket_open_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_OPEN_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_open_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                 const net_socket_open_reply **out);
+                                 const net_socket_open_reply **out)
+{
+	if (buf_max < NET_SOCKET_OPEN_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_OPEN_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_open_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_open_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_OPEN_REPLY_MAX_BYTES) {
+		int slow = net_socket_open_reply_decode_other(shared, available, buf, size, handles,
+		                                              handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_open_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_OPEN_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_open_reply *p = (net_socket_open_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_open_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_open_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_socket_open_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.open, error replies included. */
 typedef union net_socket_open_reply_buffer {
@@ -505,14 +671,90 @@ struct net_socket_bind_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_socket_bind_reply) == 16, "wire layout");
 
-int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count);
 int net_socket_bind_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_bind_reply_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+int net_socket_bind_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_bind_reply(idl_decoder *d, net_socket_bind_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint32_t txid, void *out,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
+{
+	net_socket_bind_reply *p = (net_socket_bind_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_BIND_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_bind_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                 const net_socket_bind_reply **out);
+                                 const net_socket_bind_reply **out)
+{
+	if (buf_max < NET_SOCKET_BIND_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_BIND_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_bind_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_bind_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_BIND_REPLY_MAX_BYTES) {
+		int slow = net_socket_bind_reply_decode_other(shared, available, buf, size, handles,
+		                                              handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_bind_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_BIND_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_bind_reply *p = (net_socket_bind_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_bind_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_bind_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_socket_bind_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.bind, error replies included. */
 typedef union net_socket_bind_reply_buffer {
@@ -542,16 +784,100 @@ struct net_socket_local_address_request {
 IDL_STATIC_ASSERT(sizeof(net_socket_local_address_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_local_address_request, socket) == 16, "wire layout");
 
-int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
-                                                uint32_t txid, void *out, size_t out_max,
-                                                idl_typed_handle *handles, uint32_t *handle_count);
 int net_socket_local_address_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_local_address_request_decode_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out);
+int net_socket_local_address_request_check_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_local_address_request(idl_decoder *d,
+                                                       net_socket_local_address_request *p,
+                                                       uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_local_address_request_encode(const net_socket_local_address_request *msg,
+                                                uint32_t txid, void *out, size_t out_max,
+                                                idl_typed_handle *handles, uint32_t *handle_count)
+{
+	net_socket_local_address_request *p = (net_socket_local_address_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_local_address_request_decode(const void *shared, size_t available, void *buf,
                                             size_t buf_max, const idl_typed_handle *handles,
                                             uint32_t handle_count,
-                                            const net_socket_local_address_request **out);
+                                            const net_socket_local_address_request **out)
+{
+	if (buf_max < NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_local_address_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_local_address_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES) {
+		int slow = net_socket_local_address_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_local_address_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_LOCAL_ADDRESS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_local_address_request *p = (net_socket_local_address_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_local_address_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_local_address_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_local_address_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.local_address reply (net.idl:98) */
 struct net_socket_local_address_reply {
@@ -619,14 +945,91 @@ struct net_socket_connect_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_socket_connect_reply) == 16, "wire layout");
 
-int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count);
 int net_socket_connect_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_connect_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+int net_socket_connect_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_connect_reply(idl_decoder *d, net_socket_connect_reply *p,
+                                               uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uint32_t txid,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
+                                        uint32_t *handle_count)
+{
+	net_socket_connect_reply *p = (net_socket_connect_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_CONNECT_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_connect_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_typed_handle *handles, uint32_t handle_count,
-                                    const net_socket_connect_reply **out);
+                                    const net_socket_connect_reply **out)
+{
+	if (buf_max < NET_SOCKET_CONNECT_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_CONNECT_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_connect_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_connect_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_CONNECT_REPLY_MAX_BYTES) {
+		int slow = net_socket_connect_reply_decode_other(shared, available, buf, size,
+		                                                 handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_connect_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_CONNECT_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_connect_reply *p = (net_socket_connect_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_connect_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_connect_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_socket_connect_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.connect, error replies included. */
 typedef union net_socket_connect_reply_buffer {
@@ -658,14 +1061,93 @@ IDL_STATIC_ASSERT(sizeof(net_socket_listen_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, backlog) == 20, "wire layout");
 
-int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int net_socket_listen_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_listen_request_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int net_socket_listen_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_listen_request(idl_decoder *d, net_socket_listen_request *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	net_socket_listen_request *p = (net_socket_listen_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_LISTEN_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_listen_request_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const net_socket_listen_request **out);
+                                     uint32_t handle_count, const net_socket_listen_request **out)
+{
+	if (buf_max < NET_SOCKET_LISTEN_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_LISTEN_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_listen_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_listen_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_LISTEN_REQUEST_MAX_BYTES) {
+		int slow = net_socket_listen_request_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_listen_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_LISTEN_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_listen_request *p = (net_socket_listen_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_listen_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_listen_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_listen_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.listen reply (net.idl:106) */
 struct net_socket_listen_reply {
@@ -673,14 +1155,91 @@ struct net_socket_listen_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_socket_listen_reply) == 16, "wire layout");
 
-int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count);
 int net_socket_listen_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_listen_reply_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+int net_socket_listen_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_listen_reply(idl_decoder *d, net_socket_listen_reply *p,
+                                              uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint32_t txid, void *out,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
+{
+	net_socket_listen_reply *p = (net_socket_listen_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_LISTEN_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_listen_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                   const net_socket_listen_reply **out);
+                                   const net_socket_listen_reply **out)
+{
+	if (buf_max < NET_SOCKET_LISTEN_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_LISTEN_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_listen_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_listen_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_LISTEN_REPLY_MAX_BYTES) {
+		int slow = net_socket_listen_reply_decode_other(shared, available, buf, size,
+		                                                handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_listen_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_LISTEN_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_listen_reply *p = (net_socket_listen_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_LISTEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_listen_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_listen_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_socket_listen_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.listen, error replies included. */
 typedef union net_socket_listen_reply_buffer {
@@ -711,14 +1270,96 @@ struct net_socket_accept_request {
 IDL_STATIC_ASSERT(sizeof(net_socket_accept_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_accept_request, socket) == 16, "wire layout");
 
-int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int net_socket_accept_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_accept_request_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int net_socket_accept_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_accept_request(idl_decoder *d, net_socket_accept_request *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	net_socket_accept_request *p = (net_socket_accept_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_ACCEPT_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_accept_request_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const net_socket_accept_request **out);
+                                     uint32_t handle_count, const net_socket_accept_request **out)
+{
+	if (buf_max < NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_accept_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_accept_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES) {
+		int slow = net_socket_accept_request_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_accept_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_ACCEPT_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_accept_request *p = (net_socket_accept_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_accept_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_accept_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_accept_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.accept reply (net.idl:110) */
 struct net_socket_accept_reply {
@@ -789,14 +1430,94 @@ struct net_socket_send_to_reply {
 IDL_STATIC_ASSERT(sizeof(net_socket_send_to_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_send_to_reply, sent) == 16, "wire layout");
 
-int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count);
 int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_send_to_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+int net_socket_send_to_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_send_to_reply(idl_decoder *d, net_socket_send_to_reply *p,
+                                               uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uint32_t txid,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
+                                        uint32_t *handle_count)
+{
+	net_socket_send_to_reply *p = (net_socket_send_to_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_SEND_TO_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_send_to_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_typed_handle *handles, uint32_t handle_count,
-                                    const net_socket_send_to_reply **out);
+                                    const net_socket_send_to_reply **out)
+{
+	if (buf_max < NET_SOCKET_SEND_TO_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_SEND_TO_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_send_to_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_send_to_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_SEND_TO_REPLY_MAX_BYTES) {
+		int slow = net_socket_send_to_reply_decode_other(shared, available, buf, size,
+		                                                 handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_send_to_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_SEND_TO_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_send_to_reply *p = (net_socket_send_to_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_send_to_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_send_to_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_socket_send_to_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.send_to, error replies included. */
 typedef union net_socket_send_to_reply_buffer {
@@ -827,16 +1548,97 @@ IDL_STATIC_ASSERT(sizeof(net_socket_receive_from_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, max) == 20, "wire layout");
 
-int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
-                                               uint32_t txid, void *out, size_t out_max,
-                                               idl_typed_handle *handles, uint32_t *handle_count);
 int net_socket_receive_from_request_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_receive_from_request_decode_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out);
+int net_socket_receive_from_request_check_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_receive_from_request(idl_decoder *d,
+                                                      net_socket_receive_from_request *p,
+                                                      uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_request *msg,
+                                               uint32_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count)
+{
+	net_socket_receive_from_request *p = (net_socket_receive_from_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_receive_from_request_decode(const void *shared, size_t available, void *buf,
                                            size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
-                                           const net_socket_receive_from_request **out);
+                                           const net_socket_receive_from_request **out)
+{
+	if (buf_max < NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_receive_from_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_receive_from_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES) {
+		int slow = net_socket_receive_from_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_receive_from_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_RECEIVE_FROM_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_receive_from_request *p = (net_socket_receive_from_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_receive_from_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_receive_from_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_receive_from_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.receive_from reply (net.idl:117) */
 struct net_socket_receive_from_reply {
@@ -909,14 +1711,93 @@ struct net_socket_send_reply {
 IDL_STATIC_ASSERT(sizeof(net_socket_send_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_send_reply, sent) == 16, "wire layout");
 
-int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count);
 int net_socket_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_send_reply_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+int net_socket_send_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_send_reply(idl_decoder *d, net_socket_send_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint32_t txid, void *out,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
+{
+	net_socket_send_reply *p = (net_socket_send_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_SEND_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_send_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                 const net_socket_send_reply **out);
+                                 const net_socket_send_reply **out)
+{
+	if (buf_max < NET_SOCKET_SEND_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_SEND_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_send_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_send_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_SEND_REPLY_MAX_BYTES) {
+		int slow = net_socket_send_reply_decode_other(shared, available, buf, size, handles,
+		                                              handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_send_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_SEND_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_send_reply *p = (net_socket_send_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_send_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_send_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_socket_send_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.send, error replies included. */
 typedef union net_socket_send_reply_buffer {
@@ -948,15 +1829,94 @@ IDL_STATIC_ASSERT(sizeof(net_socket_receive_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, max) == 20, "wire layout");
 
-int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int net_socket_receive_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_receive_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int net_socket_receive_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_net_socket_receive_request(idl_decoder *d, net_socket_receive_request *p,
+                                                 uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	net_socket_receive_request *p = (net_socket_receive_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_RECEIVE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_receive_request_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const net_socket_receive_request **out);
+                                      uint32_t handle_count, const net_socket_receive_request **out)
+{
+	if (buf_max < NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_receive_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_receive_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES) {
+		int slow = net_socket_receive_request_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_receive_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_RECEIVE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_receive_request *p = (net_socket_receive_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_receive_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_receive_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_receive_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.receive reply (net.idl:126) */
 struct net_socket_receive_reply {
@@ -1005,15 +1965,103 @@ IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, how) == 20, "wire layout");
 
-int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count);
 int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_shutdown_request_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out);
+int net_socket_shutdown_request_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out);
+
+IDL_INLINE int fields_net_socket_shutdown_request(idl_decoder *d, net_socket_shutdown_request *p,
+                                                  uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:129: how */
+	if ((p->how & ~NET_SHUTDOWN_MASK) != 0)
+		return IDL_E_BITS;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *msg, uint32_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count)
+{
+	net_socket_shutdown_request *p = (net_socket_shutdown_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if ((msg->how & ~NET_SHUTDOWN_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_shutdown_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
-                                       const net_socket_shutdown_request **out);
+                                       const net_socket_shutdown_request **out)
+{
+	if (buf_max < NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_shutdown_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_shutdown_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES) {
+		int slow = net_socket_shutdown_request_decode_other(shared, available, buf, size,
+		                                                    handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_shutdown_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_SHUTDOWN_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_shutdown_request *p = (net_socket_shutdown_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_shutdown_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_shutdown_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_shutdown_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.shutdown reply (net.idl:129) */
 struct net_socket_shutdown_reply {
@@ -1021,14 +2069,91 @@ struct net_socket_shutdown_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_reply) == 16, "wire layout");
 
-int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_shutdown_reply_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int net_socket_shutdown_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_shutdown_reply(idl_decoder *d, net_socket_shutdown_reply *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	net_socket_shutdown_reply *p = (net_socket_shutdown_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_shutdown_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const net_socket_shutdown_reply **out);
+                                     uint32_t handle_count, const net_socket_shutdown_reply **out)
+{
+	if (buf_max < NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_shutdown_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_shutdown_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES) {
+		int slow = net_socket_shutdown_reply_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_shutdown_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_SHUTDOWN_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_shutdown_reply *p = (net_socket_shutdown_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SHUTDOWN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_shutdown_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_shutdown_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_socket_shutdown_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.shutdown, error replies included. */
 typedef union net_socket_shutdown_reply_buffer {
@@ -1058,14 +2183,96 @@ struct net_socket_close_request {
 IDL_STATIC_ASSERT(sizeof(net_socket_close_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_close_request, socket) == 16, "wire layout");
 
-int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count);
 int net_socket_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_close_request_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+int net_socket_close_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_close_request(idl_decoder *d, net_socket_close_request *p,
+                                               uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uint32_t txid,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
+                                        uint32_t *handle_count)
+{
+	net_socket_close_request *p = (net_socket_close_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_CLOSE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_close_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_typed_handle *handles, uint32_t handle_count,
-                                    const net_socket_close_request **out);
+                                    const net_socket_close_request **out)
+{
+	if (buf_max < NET_SOCKET_CLOSE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_CLOSE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_close_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_close_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_CLOSE_REQUEST_MAX_BYTES) {
+		int slow = net_socket_close_request_decode_other(shared, available, buf, size,
+		                                                 handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_close_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_CLOSE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_close_request *p = (net_socket_close_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_close_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_close_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_close_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.close reply (net.idl:132) */
 struct net_socket_close_reply {
@@ -1073,14 +2280,91 @@ struct net_socket_close_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_socket_close_reply) == 16, "wire layout");
 
-int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint32_t txid, void *out,
-                                      size_t out_max, idl_typed_handle *handles,
-                                      uint32_t *handle_count);
 int net_socket_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_close_reply_decode_other(const void *shared, size_t available, void *buf,
+                                        uint32_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+int net_socket_close_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_close_reply(idl_decoder *d, net_socket_close_reply *p,
+                                             uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint32_t txid, void *out,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
+{
+	net_socket_close_reply *p = (net_socket_close_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_CLOSE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_close_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                  const net_socket_close_reply **out);
+                                  const net_socket_close_reply **out)
+{
+	if (buf_max < NET_SOCKET_CLOSE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_CLOSE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_close_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_close_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_CLOSE_REPLY_MAX_BYTES) {
+		int slow = net_socket_close_reply_decode_other(shared, available, buf, size,
+		                                               handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_close_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_CLOSE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_close_reply *p = (net_socket_close_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_CLOSE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_close_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_close_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_socket_close_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.close, error replies included. */
 typedef union net_socket_close_reply_buffer {
@@ -1111,14 +2395,96 @@ struct net_socket_readable_event {
 IDL_STATIC_ASSERT(sizeof(net_socket_readable_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_readable_event, socket) == 16, "wire layout");
 
-int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int net_socket_readable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_readable_event_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int net_socket_readable_event_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_readable_event(idl_decoder *d, net_socket_readable_event *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	net_socket_readable_event *p = (net_socket_readable_event *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_READABLE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_EVENT;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_readable_event_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const net_socket_readable_event **out);
+                                     uint32_t handle_count, const net_socket_readable_event **out)
+{
+	if (buf_max < NET_SOCKET_READABLE_EVENT_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_READABLE_EVENT_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_readable_event_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_readable_event *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_READABLE_EVENT_MAX_BYTES) {
+		int slow = net_socket_readable_event_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_readable_event *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_READABLE_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_readable_event *p = (net_socket_readable_event *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_READABLE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p))) {
+		int slow = net_socket_readable_event_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_readable_event *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_readable_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * The socket has room so that the next send does not wait.
@@ -1132,14 +2498,96 @@ struct net_socket_writable_event {
 IDL_STATIC_ASSERT(sizeof(net_socket_writable_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_writable_event, socket) == 16, "wire layout");
 
-int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int net_socket_writable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_writable_event_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int net_socket_writable_event_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_writable_event(idl_decoder *d, net_socket_writable_event *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	net_socket_writable_event *p = (net_socket_writable_event *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_SOCKET_WRITABLE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_EVENT;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_socket_writable_event_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const net_socket_writable_event **out);
+                                     uint32_t handle_count, const net_socket_writable_event **out)
+{
+	if (buf_max < NET_SOCKET_WRITABLE_EVENT_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_WRITABLE_EVENT_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_writable_event_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_writable_event *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_WRITABLE_EVENT_MAX_BYTES) {
+		int slow = net_socket_writable_event_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_writable_event *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_WRITABLE_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_socket_writable_event *p = (net_socket_writable_event *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_WRITABLE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p))) {
+		int slow = net_socket_writable_event_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_writable_event *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_net_socket_writable_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * Client stubs of Socket: each encodes its request straight into the
@@ -1436,17 +2884,97 @@ struct net_config_list_interfaces_request {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_list_interfaces_request) == 16, "wire layout");
 
-int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
-                                                  uint32_t txid, void *out, size_t out_max,
-                                                  idl_typed_handle *handles,
-                                                  uint32_t *handle_count);
 int net_config_list_interfaces_request_validate(void *frame, size_t size,
                                                 const idl_typed_handle *handles,
                                                 uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_list_interfaces_request_decode_other(const void *shared, size_t available, void *buf,
+                                                    uint32_t size, const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out);
+int net_config_list_interfaces_request_check_other(void *frame, size_t size,
+                                                   const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_config_list_interfaces_request(idl_decoder *d,
+                                                         net_config_list_interfaces_request *p,
+                                                         uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_list_interfaces_request_encode(const net_config_list_interfaces_request *msg,
+                                                  uint32_t txid, void *out, size_t out_max,
+                                                  idl_typed_handle *handles, uint32_t *handle_count)
+{
+	net_config_list_interfaces_request *p = (net_config_list_interfaces_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_config_list_interfaces_request_decode(const void *shared, size_t available, void *buf,
                                               size_t buf_max, const idl_typed_handle *handles,
                                               uint32_t handle_count,
-                                              const net_config_list_interfaces_request **out);
+                                              const net_config_list_interfaces_request **out)
+{
+	if (buf_max < NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_list_interfaces_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_list_interfaces_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES) {
+		int slow = net_config_list_interfaces_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_list_interfaces_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_LIST_INTERFACES_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_list_interfaces_request *p = (net_config_list_interfaces_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_config_list_interfaces_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_list_interfaces_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_list_interfaces_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Config.list_interfaces reply (net.idl:184) */
 struct net_config_list_interfaces_reply {
@@ -1521,15 +3049,93 @@ struct net_config_add_address_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_add_address_reply) == 16, "wire layout");
 
-int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count);
 int net_config_add_address_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_add_address_reply_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+int net_config_add_address_reply_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out);
+
+IDL_INLINE int fields_net_config_add_address_reply(idl_decoder *d, net_config_add_address_reply *p,
+                                                   uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *msg, uint32_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	net_config_add_address_reply *p = (net_config_add_address_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_config_add_address_reply_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
-                                        const net_config_add_address_reply **out);
+                                        const net_config_add_address_reply **out)
+{
+	if (buf_max < NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_add_address_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_add_address_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES) {
+		int slow = net_config_add_address_reply_decode_other(shared, available, buf, size,
+		                                                     handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_add_address_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_ADD_ADDRESS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_add_address_reply *p = (net_config_add_address_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_config_add_address_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_add_address_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_config_add_address_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Config.add_address, error replies included. */
 typedef union net_config_add_address_reply_buffer {
@@ -1579,16 +3185,95 @@ struct net_config_remove_address_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_remove_address_reply) == 16, "wire layout");
 
-int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
-                                               uint32_t txid, void *out, size_t out_max,
-                                               idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_remove_address_reply_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_remove_address_reply_decode_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out);
+int net_config_remove_address_reply_check_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_config_remove_address_reply(idl_decoder *d,
+                                                      net_config_remove_address_reply *p,
+                                                      uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_remove_address_reply_encode(const net_config_remove_address_reply *msg,
+                                               uint32_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count)
+{
+	net_config_remove_address_reply *p = (net_config_remove_address_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_config_remove_address_reply_decode(const void *shared, size_t available, void *buf,
                                            size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
-                                           const net_config_remove_address_reply **out);
+                                           const net_config_remove_address_reply **out)
+{
+	if (buf_max < NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_remove_address_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_remove_address_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES) {
+		int slow = net_config_remove_address_reply_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_remove_address_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_REMOVE_ADDRESS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_remove_address_reply *p = (net_config_remove_address_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_config_remove_address_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_remove_address_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_config_remove_address_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Config.remove_address, error replies included. */
 typedef union net_config_remove_address_reply_buffer {
@@ -1640,15 +3325,93 @@ struct net_config_set_gateway_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_reply) == 16, "wire layout");
 
-int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count);
 int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_set_gateway_reply_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+int net_config_set_gateway_reply_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out);
+
+IDL_INLINE int fields_net_config_set_gateway_reply(idl_decoder *d, net_config_set_gateway_reply *p,
+                                                   uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *msg, uint32_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	net_config_set_gateway_reply *p = (net_config_set_gateway_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_config_set_gateway_reply_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
-                                        const net_config_set_gateway_reply **out);
+                                        const net_config_set_gateway_reply **out)
+{
+	if (buf_max < NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_set_gateway_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_gateway_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES) {
+		int slow = net_config_set_gateway_reply_decode_other(shared, available, buf, size,
+		                                                     handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_gateway_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_GATEWAY_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_set_gateway_reply *p = (net_config_set_gateway_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_config_set_gateway_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_gateway_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_config_set_gateway_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Config.set_gateway, error replies included. */
 typedef union net_config_set_gateway_reply_buffer {
@@ -1680,15 +3443,100 @@ IDL_STATIC_ASSERT(sizeof(net_config_set_flags_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, index) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, flags) == 20, "wire layout");
 
-int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count);
 int net_config_set_flags_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_set_flags_request_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+int net_config_set_flags_request_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out);
+
+IDL_INLINE int fields_net_config_set_flags_request(idl_decoder *d, net_config_set_flags_request *p,
+                                                   uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:196: flags */
+	if ((p->flags & ~NET_LINK_FLAGS_MASK) != 0)
+		return IDL_E_BITS;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *msg, uint32_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	net_config_set_flags_request *p = (net_config_set_flags_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if ((msg->flags & ~NET_LINK_FLAGS_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_config_set_flags_request_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
-                                        const net_config_set_flags_request **out);
+                                        const net_config_set_flags_request **out)
+{
+	if (buf_max < NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_set_flags_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_flags_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES) {
+		int slow = net_config_set_flags_request_decode_other(shared, available, buf, size,
+		                                                     handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_flags_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_FLAGS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_set_flags_request *p = (net_config_set_flags_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_config_set_flags_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_flags_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_set_flags_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Config.set_flags reply (net.idl:196) */
 struct net_config_set_flags_reply {
@@ -1696,15 +3544,92 @@ struct net_config_set_flags_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_set_flags_reply) == 16, "wire layout");
 
-int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_set_flags_reply_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int net_config_set_flags_reply_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_net_config_set_flags_reply(idl_decoder *d, net_config_set_flags_reply *p,
+                                                 uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	net_config_set_flags_reply *p = (net_config_set_flags_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_config_set_flags_reply_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const net_config_set_flags_reply **out);
+                                      uint32_t handle_count, const net_config_set_flags_reply **out)
+{
+	if (buf_max < NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_set_flags_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_flags_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES) {
+		int slow = net_config_set_flags_reply_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_flags_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_FLAGS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_set_flags_reply *p = (net_config_set_flags_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_SET_FLAGS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_config_set_flags_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_flags_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_config_set_flags_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Config.set_flags, error replies included. */
 typedef union net_config_set_flags_reply_buffer {
@@ -1735,15 +3660,98 @@ struct net_config_statistics_request {
 IDL_STATIC_ASSERT(sizeof(net_config_statistics_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_statistics_request, index) == 16, "wire layout");
 
-int64_t net_config_statistics_request_encode(const net_config_statistics_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_statistics_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_statistics_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+int net_config_statistics_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_config_statistics_request(idl_decoder *d,
+                                                    net_config_statistics_request *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_statistics_request_encode(const net_config_statistics_request *msg,
+                                             uint32_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	net_config_statistics_request *p = (net_config_statistics_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_config_statistics_request_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
-                                         const net_config_statistics_request **out);
+                                         const net_config_statistics_request **out)
+{
+	if (buf_max < NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_statistics_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_statistics_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES) {
+		int slow = net_config_statistics_request_decode_other(shared, available, buf, size,
+		                                                      handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_statistics_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_STATISTICS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_statistics_request *p = (net_config_statistics_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_config_statistics_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_statistics_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_statistics_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Config.statistics reply (net.idl:199) */
 struct net_config_statistics_reply {
@@ -1753,15 +3761,93 @@ struct net_config_statistics_reply {
 IDL_STATIC_ASSERT(sizeof(net_config_statistics_reply) == 88, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_statistics_reply, statistics) == 16, "wire layout");
 
-int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count);
 int net_config_statistics_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_statistics_reply_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out);
+int net_config_statistics_reply_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out);
+
+IDL_INLINE int fields_net_config_statistics_reply(idl_decoder *d, net_config_statistics_reply *p,
+                                                  uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *msg, uint32_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count)
+{
+	net_config_statistics_reply *p = (net_config_statistics_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_config_statistics_reply_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
-                                       const net_config_statistics_reply **out);
+                                       const net_config_statistics_reply **out)
+{
+	if (buf_max < NET_CONFIG_STATISTICS_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_STATISTICS_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_statistics_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_statistics_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_STATISTICS_REPLY_MAX_BYTES) {
+		int slow = net_config_statistics_reply_decode_other(shared, available, buf, size,
+		                                                    handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_statistics_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_STATISTICS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_statistics_reply *p = (net_config_statistics_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_STATISTICS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_config_statistics_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_statistics_reply *)buf;
+		return slow;
+	}
+	int err = fields_net_config_statistics_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Config.statistics, error replies included. */
 typedef union net_config_statistics_reply_buffer {
@@ -1789,16 +3875,97 @@ struct net_config_list_sockets_request {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_list_sockets_request) == 16, "wire layout");
 
-int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_request *msg,
-                                               uint32_t txid, void *out, size_t out_max,
-                                               idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_list_sockets_request_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_list_sockets_request_decode_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out);
+int net_config_list_sockets_request_check_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_config_list_sockets_request(idl_decoder *d,
+                                                      net_config_list_sockets_request *p,
+                                                      uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_request *msg,
+                                               uint32_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count)
+{
+	net_config_list_sockets_request *p = (net_config_list_sockets_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_config_list_sockets_request_decode(const void *shared, size_t available, void *buf,
                                            size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
-                                           const net_config_list_sockets_request **out);
+                                           const net_config_list_sockets_request **out)
+{
+	if (buf_max < NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_list_sockets_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_list_sockets_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES) {
+		int slow = net_config_list_sockets_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_list_sockets_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_LIST_SOCKETS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_list_sockets_request *p = (net_config_list_sockets_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_config_list_sockets_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_list_sockets_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_list_sockets_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Config.list_sockets reply (net.idl:202) */
 struct net_config_list_sockets_reply {
@@ -1852,17 +4019,100 @@ struct net_config_interfaces_changed_event {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_interfaces_changed_event) == 16, "wire layout");
 
-int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
-                                                   uint32_t txid, void *out, size_t out_max,
-                                                   idl_typed_handle *handles,
-                                                   uint32_t *handle_count);
 int net_config_interfaces_changed_event_validate(void *frame, size_t size,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_interfaces_changed_event_decode_other(const void *shared, size_t available,
+                                                     void *buf, uint32_t size,
+                                                     const idl_typed_handle *handles,
+                                                     uint32_t handle_count, void *out);
+int net_config_interfaces_changed_event_check_other(void *frame, size_t size,
+                                                    const idl_typed_handle *handles,
+                                                    uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_config_interfaces_changed_event(idl_decoder *d,
+                                                          net_config_interfaces_changed_event *p,
+                                                          uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_changed_event *msg,
+                                                   uint32_t txid, void *out, size_t out_max,
+                                                   idl_typed_handle *handles,
+                                                   uint32_t *handle_count)
+{
+	net_config_interfaces_changed_event *p = (net_config_interfaces_changed_event *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = NET_CONFIG_INTERFACES_CHANGED_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_EVENT;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int net_config_interfaces_changed_event_decode(const void *shared, size_t available, void *buf,
                                                size_t buf_max, const idl_typed_handle *handles,
                                                uint32_t handle_count,
-                                               const net_config_interfaces_changed_event **out);
+                                               const net_config_interfaces_changed_event **out)
+{
+	if (buf_max < NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_interfaces_changed_event_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_interfaces_changed_event *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES) {
+		int slow = net_config_interfaces_changed_event_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_interfaces_changed_event *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_INTERFACES_CHANGED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	net_config_interfaces_changed_event *p = (net_config_interfaces_changed_event *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_INTERFACES_CHANGED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p))) {
+		int slow =
+		    net_config_interfaces_changed_event_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_interfaces_changed_event *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_net_config_interfaces_changed_event(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * Client stubs of Config: each encodes its request straight into the

@@ -238,40 +238,6 @@ static int put_pci_filter(idl_encoder *e, const pci_filter *src, pci_filter *p)
 	return IDL_OK;
 }
 
-/* pci.idl:128: Bus.enumerate request */
-int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	pci_bus_enumerate_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_ENUMERATE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_enumerate_request(idl_decoder *d, pci_bus_enumerate_request *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_pci_bus_enumerate_request = {
     .ordinal = PCI_BUS_ENUMERATE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -281,9 +247,8 @@ static const idl_message_info info_pci_bus_enumerate_request = {
 };
 
 IDL_COLD
-static int check_pci_bus_enumerate_request_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int pci_bus_enumerate_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	pci_bus_enumerate_request *p = frame;
 	idl_decoder dec;
@@ -298,7 +263,8 @@ static int check_pci_bus_enumerate_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_enumerate_request **)out = p;
+	if (out != NULL)
+		*(const pci_bus_enumerate_request **)out = p;
 	return IDL_OK;
 }
 
@@ -307,7 +273,7 @@ IDL_INLINE int check_pci_bus_enumerate_request(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const pci_bus_enumerate_request **out)
 {
-	pci_bus_enumerate_request *p = frame;
+	pci_bus_enumerate_request *p = (pci_bus_enumerate_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -325,7 +291,7 @@ IDL_INLINE int check_pci_bus_enumerate_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_enumerate_request_other(frame, size, NULL, handle_count, out);
+	return pci_bus_enumerate_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_enumerate_request_validate(void *frame, size_t size,
@@ -337,53 +303,16 @@ IDL_FLATTEN int pci_bus_enumerate_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_enumerate_request_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int pci_bus_enumerate_request_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(pci_bus_enumerate_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_enumerate_request_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int pci_bus_enumerate_request_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const pci_bus_enumerate_request **out)
-{
-	if (buf_max < PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_pci_bus_enumerate_request_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	pci_bus_enumerate_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_pci_bus_enumerate_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_pci_bus_enumerate_request_other(buf, size, NULL, 0, out);
+	return pci_bus_enumerate_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 /* pci.idl:128: Bus.enumerate reply */
@@ -466,7 +395,7 @@ static const idl_message_info info_pci_bus_enumerate_reply = {
 };
 
 IDL_COLD
-static int check_pci_bus_enumerate_reply_other(void *frame, size_t size,
+static int pci_bus_enumerate_reply_check_other(void *frame, size_t size,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
@@ -483,7 +412,8 @@ static int check_pci_bus_enumerate_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_enumerate_reply **)out = p;
+	if (out != NULL)
+		*(const pci_bus_enumerate_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -492,7 +422,7 @@ IDL_INLINE int check_pci_bus_enumerate_reply(void *frame, size_t size,
                                              const pci_bus_enumerate_reply **out)
 {
 	int err;
-	pci_bus_enumerate_reply *p = frame;
+	pci_bus_enumerate_reply *p = (pci_bus_enumerate_reply *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -513,7 +443,7 @@ IDL_INLINE int check_pci_bus_enumerate_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_enumerate_reply_other(frame, size, NULL, handle_count, out);
+	return pci_bus_enumerate_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_enumerate_reply_validate(void *frame, size_t size,
@@ -525,7 +455,7 @@ IDL_FLATTEN int pci_bus_enumerate_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_enumerate_reply_other(const void *shared, size_t available, void *buf,
+static int pci_bus_enumerate_reply_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
@@ -534,7 +464,7 @@ static int decode_pci_bus_enumerate_reply_other(const void *shared, size_t avail
 	                         (uint32_t)sizeof(pci_bus_enumerate_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_enumerate_reply_other(buf, (size_t)held, handles, handle_count, out);
+	return pci_bus_enumerate_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *buf,
@@ -551,7 +481,7 @@ IDL_FLATTEN int pci_bus_enumerate_reply_decode(const void *shared, size_t availa
 	bool fits = idl_frame_fits(size, sizeof(pci_bus_enumerate_reply),
 	                           PCI_BUS_ENUMERATE_REPLY_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_pci_bus_enumerate_reply_other(shared, available, buf, size, handles,
+		return pci_bus_enumerate_reply_decode_other(shared, available, buf, size, handles,
 		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -559,12 +489,12 @@ IDL_FLATTEN int pci_bus_enumerate_reply_decode(const void *shared, size_t availa
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_enumerate_reply *p = buf;
+	pci_bus_enumerate_reply *p = (pci_bus_enumerate_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return pci_bus_enumerate_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_pci_bus_enumerate_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -573,8 +503,6 @@ IDL_FLATTEN int pci_bus_enumerate_reply_decode(const void *shared, size_t availa
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_pci_bus_enumerate_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t pci_bus_enumerate_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -658,7 +586,7 @@ static const idl_message_info info_pci_bus_find_request = {
 };
 
 IDL_COLD
-static int check_pci_bus_find_request_other(void *frame, size_t size,
+static int pci_bus_find_request_check_other(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count,
                                             void *out)
 {
@@ -675,7 +603,8 @@ static int check_pci_bus_find_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_find_request **)out = p;
+	if (out != NULL)
+		*(const pci_bus_find_request **)out = p;
 	return IDL_OK;
 }
 
@@ -683,7 +612,7 @@ IDL_INLINE int check_pci_bus_find_request(void *frame, size_t size, const idl_ty
                                           uint32_t handle_count, const pci_bus_find_request **out)
 {
 	int err;
-	pci_bus_find_request *p = frame;
+	pci_bus_find_request *p = (pci_bus_find_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -702,7 +631,7 @@ IDL_INLINE int check_pci_bus_find_request(void *frame, size_t size, const idl_ty
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_find_request_other(frame, size, NULL, handle_count, out);
+	return pci_bus_find_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_find_request_validate(void *frame, size_t size,
@@ -714,7 +643,7 @@ IDL_FLATTEN int pci_bus_find_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_find_request_other(const void *shared, size_t available, void *buf,
+static int pci_bus_find_request_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out)
 {
@@ -722,7 +651,7 @@ static int decode_pci_bus_find_request_other(const void *shared, size_t availabl
 	                                    (uint32_t)sizeof(pci_bus_find_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_find_request_other(buf, (size_t)held, handles, handle_count, out);
+	return pci_bus_find_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_find_request_decode(const void *shared, size_t available, void *buf,
@@ -737,7 +666,7 @@ IDL_FLATTEN int pci_bus_find_request_decode(const void *shared, size_t available
 	size_t size = (uint32_t)read;
 	bool fits = size == PCI_BUS_FIND_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_pci_bus_find_request_other(shared, available, buf, size, handles,
+		return pci_bus_find_request_decode_other(shared, available, buf, size, handles,
 		                                         handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -745,12 +674,12 @@ IDL_FLATTEN int pci_bus_find_request_decode(const void *shared, size_t available
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_find_request *p = buf;
+	pci_bus_find_request *p = (pci_bus_find_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return pci_bus_find_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -759,8 +688,6 @@ IDL_FLATTEN int pci_bus_find_request_decode(const void *shared, size_t available
 		return err;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_pci_bus_find_request_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:133: Bus.find reply */
@@ -835,7 +762,7 @@ static const idl_message_info info_pci_bus_find_reply = {
 };
 
 IDL_COLD
-static int check_pci_bus_find_reply_other(void *frame, size_t size, const idl_typed_handle *handles,
+static int pci_bus_find_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out)
 {
 	pci_bus_find_reply *p = frame;
@@ -851,7 +778,8 @@ static int check_pci_bus_find_reply_other(void *frame, size_t size, const idl_ty
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_find_reply **)out = p;
+	if (out != NULL)
+		*(const pci_bus_find_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -859,7 +787,7 @@ IDL_INLINE int check_pci_bus_find_reply(void *frame, size_t size, const idl_type
                                         uint32_t handle_count, const pci_bus_find_reply **out)
 {
 	int err;
-	pci_bus_find_reply *p = frame;
+	pci_bus_find_reply *p = (pci_bus_find_reply *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -880,7 +808,7 @@ IDL_INLINE int check_pci_bus_find_reply(void *frame, size_t size, const idl_type
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_find_reply_other(frame, size, NULL, handle_count, out);
+	return pci_bus_find_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_find_reply_validate(void *frame, size_t size,
@@ -891,7 +819,7 @@ IDL_FLATTEN int pci_bus_find_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_find_reply_other(const void *shared, size_t available, void *buf,
+static int pci_bus_find_reply_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out)
 {
@@ -899,7 +827,7 @@ static int decode_pci_bus_find_reply_other(const void *shared, size_t available,
 	                                    (uint32_t)sizeof(pci_bus_find_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_find_reply_other(buf, (size_t)held, handles, handle_count, out);
+	return pci_bus_find_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf,
@@ -914,7 +842,7 @@ IDL_FLATTEN int pci_bus_find_reply_decode(const void *shared, size_t available, 
 	size_t size = (uint32_t)read;
 	bool fits = idl_frame_fits(size, sizeof(pci_bus_find_reply), PCI_BUS_FIND_REPLY_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_pci_bus_find_reply_other(shared, available, buf, size, handles,
+		return pci_bus_find_reply_decode_other(shared, available, buf, size, handles,
 		                                       handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -922,12 +850,12 @@ IDL_FLATTEN int pci_bus_find_reply_decode(const void *shared, size_t available, 
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_find_reply *p = buf;
+	pci_bus_find_reply *p = (pci_bus_find_reply *)buf;
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
+		return pci_bus_find_reply_check_other(buf, size, NULL, 0, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	err = fields_pci_bus_find_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -936,8 +864,6 @@ IDL_FLATTEN int pci_bus_find_reply_decode(const void *shared, size_t available, 
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_pci_bus_find_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t pci_bus_find_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1027,7 +953,7 @@ static const idl_message_info info_pci_bus_config_read_request = {
 };
 
 IDL_COLD
-static int check_pci_bus_config_read_request_other(void *frame, size_t size,
+static int pci_bus_config_read_request_check_other(void *frame, size_t size,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -1044,7 +970,8 @@ static int check_pci_bus_config_read_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_config_read_request **)out = p;
+	if (out != NULL)
+		*(const pci_bus_config_read_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1054,7 +981,7 @@ IDL_INLINE int check_pci_bus_config_read_request(void *frame, size_t size,
                                                  const pci_bus_config_read_request **out)
 {
 	int err;
-	pci_bus_config_read_request *p = frame;
+	pci_bus_config_read_request *p = (pci_bus_config_read_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1073,7 +1000,7 @@ IDL_INLINE int check_pci_bus_config_read_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_config_read_request_other(frame, size, NULL, handle_count, out);
+	return pci_bus_config_read_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_config_read_request_validate(void *frame, size_t size,
@@ -1085,7 +1012,7 @@ IDL_FLATTEN int pci_bus_config_read_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_config_read_request_other(const void *shared, size_t available, void *buf,
+static int pci_bus_config_read_request_decode_other(const void *shared, size_t available, void *buf,
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -1094,7 +1021,7 @@ static int decode_pci_bus_config_read_request_other(const void *shared, size_t a
 	                         (uint32_t)sizeof(pci_bus_config_read_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_config_read_request_other(buf, (size_t)held, handles, handle_count,
+	return pci_bus_config_read_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
 }
 
@@ -1111,7 +1038,7 @@ IDL_FLATTEN int pci_bus_config_read_request_decode(const void *shared, size_t av
 	size_t size = (uint32_t)read;
 	bool fits = size == PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_pci_bus_config_read_request_other(shared, available, buf, size,
+		return pci_bus_config_read_request_decode_other(shared, available, buf, size,
 		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1119,12 +1046,12 @@ IDL_FLATTEN int pci_bus_config_read_request_decode(const void *shared, size_t av
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_config_read_request *p = buf;
+	pci_bus_config_read_request *p = (pci_bus_config_read_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return pci_bus_config_read_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1132,42 +1059,6 @@ IDL_FLATTEN int pci_bus_config_read_request_decode(const void *shared, size_t av
 	if (err != IDL_OK)
 		return err;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_pci_bus_config_read_request_other(buf, size, NULL, 0, out);
-}
-
-/* pci.idl:142: Bus.config_read reply */
-int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	pci_bus_config_read_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_config_read_reply(idl_decoder *d, pci_bus_config_read_reply *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -1180,9 +1071,8 @@ static const idl_message_info info_pci_bus_config_read_reply = {
 };
 
 IDL_COLD
-static int check_pci_bus_config_read_reply_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int pci_bus_config_read_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	pci_bus_config_read_reply *p = frame;
 	idl_decoder dec;
@@ -1197,7 +1087,8 @@ static int check_pci_bus_config_read_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_config_read_reply **)out = p;
+	if (out != NULL)
+		*(const pci_bus_config_read_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1206,7 +1097,7 @@ IDL_INLINE int check_pci_bus_config_read_reply(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const pci_bus_config_read_reply **out)
 {
-	pci_bus_config_read_reply *p = frame;
+	pci_bus_config_read_reply *p = (pci_bus_config_read_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1222,7 +1113,7 @@ IDL_INLINE int check_pci_bus_config_read_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_config_read_reply_other(frame, size, NULL, handle_count, out);
+	return pci_bus_config_read_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_config_read_reply_validate(void *frame, size_t size,
@@ -1234,51 +1125,16 @@ IDL_FLATTEN int pci_bus_config_read_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_config_read_reply_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int pci_bus_config_read_reply_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(pci_bus_config_read_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_config_read_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int pci_bus_config_read_reply_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const pci_bus_config_read_reply **out)
-{
-	if (buf_max < PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_pci_bus_config_read_reply_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	pci_bus_config_read_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_pci_bus_config_read_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_pci_bus_config_read_reply_other(buf, size, NULL, 0, out);
+	return pci_bus_config_read_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t pci_bus_config_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1368,7 +1224,7 @@ static const idl_message_info info_pci_bus_config_write_request = {
 };
 
 IDL_COLD
-static int check_pci_bus_config_write_request_other(void *frame, size_t size,
+static int pci_bus_config_write_request_check_other(void *frame, size_t size,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -1385,7 +1241,8 @@ static int check_pci_bus_config_write_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_config_write_request **)out = p;
+	if (out != NULL)
+		*(const pci_bus_config_write_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1395,7 +1252,7 @@ IDL_INLINE int check_pci_bus_config_write_request(void *frame, size_t size,
                                                   const pci_bus_config_write_request **out)
 {
 	int err;
-	pci_bus_config_write_request *p = frame;
+	pci_bus_config_write_request *p = (pci_bus_config_write_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1414,7 +1271,7 @@ IDL_INLINE int check_pci_bus_config_write_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_config_write_request_other(frame, size, NULL, handle_count, out);
+	return pci_bus_config_write_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_config_write_request_validate(void *frame, size_t size,
@@ -1426,7 +1283,7 @@ IDL_FLATTEN int pci_bus_config_write_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_config_write_request_other(const void *shared, size_t available,
+static int pci_bus_config_write_request_decode_other(const void *shared, size_t available,
                                                      void *buf, uint32_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
@@ -1436,7 +1293,7 @@ static int decode_pci_bus_config_write_request_other(const void *shared, size_t 
 	                         (uint32_t)sizeof(pci_bus_config_write_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_config_write_request_other(buf, (size_t)held, handles, handle_count,
+	return pci_bus_config_write_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
 }
 
@@ -1453,7 +1310,7 @@ IDL_FLATTEN int pci_bus_config_write_request_decode(const void *shared, size_t a
 	size_t size = (uint32_t)read;
 	bool fits = size == PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_pci_bus_config_write_request_other(shared, available, buf, size,
+		return pci_bus_config_write_request_decode_other(shared, available, buf, size,
 		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1461,12 +1318,12 @@ IDL_FLATTEN int pci_bus_config_write_request_decode(const void *shared, size_t a
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_config_write_request *p = buf;
+	pci_bus_config_write_request *p = (pci_bus_config_write_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return pci_bus_config_write_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1474,39 +1331,6 @@ IDL_FLATTEN int pci_bus_config_write_request_decode(const void *shared, size_t a
 	if (err != IDL_OK)
 		return err;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_pci_bus_config_write_request_other(buf, size, NULL, 0, out);
-}
-
-/* pci.idl:147: Bus.config_write reply */
-int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	pci_bus_config_write_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_config_write_reply(idl_decoder *d, pci_bus_config_write_reply *p,
-                                                 uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -1519,9 +1343,9 @@ static const idl_message_info info_pci_bus_config_write_reply = {
 };
 
 IDL_COLD
-static int check_pci_bus_config_write_reply_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int pci_bus_config_write_reply_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	pci_bus_config_write_reply *p = frame;
 	idl_decoder dec;
@@ -1536,7 +1360,8 @@ static int check_pci_bus_config_write_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_config_write_reply **)out = p;
+	if (out != NULL)
+		*(const pci_bus_config_write_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1545,7 +1370,7 @@ IDL_INLINE int check_pci_bus_config_write_reply(void *frame, size_t size,
                                                 uint32_t handle_count,
                                                 const pci_bus_config_write_reply **out)
 {
-	pci_bus_config_write_reply *p = frame;
+	pci_bus_config_write_reply *p = (pci_bus_config_write_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1561,7 +1386,7 @@ IDL_INLINE int check_pci_bus_config_write_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_config_write_reply_other(frame, size, NULL, handle_count, out);
+	return pci_bus_config_write_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_config_write_reply_validate(void *frame, size_t size,
@@ -1573,52 +1398,17 @@ IDL_FLATTEN int pci_bus_config_write_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_config_write_reply_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int pci_bus_config_write_reply_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(pci_bus_config_write_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_config_write_reply_other(buf, (size_t)held, handles, handle_count,
+	return pci_bus_config_write_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int pci_bus_config_write_reply_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const pci_bus_config_write_reply **out)
-{
-	if (buf_max < PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_pci_bus_config_write_reply_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	pci_bus_config_write_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_pci_bus_config_write_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_pci_bus_config_write_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t pci_bus_config_write_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1713,7 +1503,7 @@ static const idl_message_info info_pci_bus_set_command_request = {
 };
 
 IDL_COLD
-static int check_pci_bus_set_command_request_other(void *frame, size_t size,
+static int pci_bus_set_command_request_check_other(void *frame, size_t size,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -1730,7 +1520,8 @@ static int check_pci_bus_set_command_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_set_command_request **)out = p;
+	if (out != NULL)
+		*(const pci_bus_set_command_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1740,7 +1531,7 @@ IDL_INLINE int check_pci_bus_set_command_request(void *frame, size_t size,
                                                  const pci_bus_set_command_request **out)
 {
 	int err;
-	pci_bus_set_command_request *p = frame;
+	pci_bus_set_command_request *p = (pci_bus_set_command_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1759,7 +1550,7 @@ IDL_INLINE int check_pci_bus_set_command_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_set_command_request_other(frame, size, NULL, handle_count, out);
+	return pci_bus_set_command_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_set_command_request_validate(void *frame, size_t size,
@@ -1771,7 +1562,7 @@ IDL_FLATTEN int pci_bus_set_command_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_set_command_request_other(const void *shared, size_t available, void *buf,
+static int pci_bus_set_command_request_decode_other(const void *shared, size_t available, void *buf,
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -1780,7 +1571,7 @@ static int decode_pci_bus_set_command_request_other(const void *shared, size_t a
 	                         (uint32_t)sizeof(pci_bus_set_command_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_set_command_request_other(buf, (size_t)held, handles, handle_count,
+	return pci_bus_set_command_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
 }
 
@@ -1797,7 +1588,7 @@ IDL_FLATTEN int pci_bus_set_command_request_decode(const void *shared, size_t av
 	size_t size = (uint32_t)read;
 	bool fits = size == PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_pci_bus_set_command_request_other(shared, available, buf, size,
+		return pci_bus_set_command_request_decode_other(shared, available, buf, size,
 		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1805,12 +1596,12 @@ IDL_FLATTEN int pci_bus_set_command_request_decode(const void *shared, size_t av
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_set_command_request *p = buf;
+	pci_bus_set_command_request *p = (pci_bus_set_command_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return pci_bus_set_command_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1818,47 +1609,6 @@ IDL_FLATTEN int pci_bus_set_command_request_decode(const void *shared, size_t av
 	if (err != IDL_OK)
 		return err;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_pci_bus_set_command_request_other(buf, size, NULL, 0, out);
-}
-
-/* pci.idl:151: Bus.set_command reply */
-int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count)
-{
-	pci_bus_set_command_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	if ((msg->command & ~PCI_COMMAND_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_set_command_reply(idl_decoder *d, pci_bus_set_command_reply *p,
-                                                uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* pci.idl:152: command */
-	if ((p->command & ~PCI_COMMAND_MASK) != 0)
-		return IDL_E_BITS;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
 	return IDL_OK;
 }
 
@@ -1871,9 +1621,8 @@ static const idl_message_info info_pci_bus_set_command_reply = {
 };
 
 IDL_COLD
-static int check_pci_bus_set_command_reply_other(void *frame, size_t size,
-                                                 const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int pci_bus_set_command_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	pci_bus_set_command_reply *p = frame;
 	idl_decoder dec;
@@ -1888,7 +1637,8 @@ static int check_pci_bus_set_command_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_set_command_reply **)out = p;
+	if (out != NULL)
+		*(const pci_bus_set_command_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1897,7 +1647,7 @@ IDL_INLINE int check_pci_bus_set_command_reply(void *frame, size_t size,
                                                uint32_t handle_count,
                                                const pci_bus_set_command_reply **out)
 {
-	pci_bus_set_command_reply *p = frame;
+	pci_bus_set_command_reply *p = (pci_bus_set_command_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1913,7 +1663,7 @@ IDL_INLINE int check_pci_bus_set_command_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_set_command_reply_other(frame, size, NULL, handle_count, out);
+	return pci_bus_set_command_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_set_command_reply_validate(void *frame, size_t size,
@@ -1925,51 +1675,16 @@ IDL_FLATTEN int pci_bus_set_command_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_set_command_reply_other(const void *shared, size_t available, void *buf,
-                                                  uint32_t size, const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int pci_bus_set_command_reply_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(pci_bus_set_command_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_set_command_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int pci_bus_set_command_reply_decode(const void *shared, size_t available, void *buf,
-                                                 size_t buf_max, const idl_typed_handle *handles,
-                                                 uint32_t handle_count,
-                                                 const pci_bus_set_command_reply **out)
-{
-	if (buf_max < PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_pci_bus_set_command_reply_other(shared, available, buf, size, handles,
-		                                              handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	pci_bus_set_command_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_pci_bus_set_command_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_pci_bus_set_command_reply_other(buf, size, NULL, 0, out);
+	return pci_bus_set_command_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t pci_bus_set_command_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -2053,7 +1768,7 @@ static const idl_message_info info_pci_bus_claim_request = {
 };
 
 IDL_COLD
-static int check_pci_bus_claim_request_other(void *frame, size_t size,
+static int pci_bus_claim_request_check_other(void *frame, size_t size,
                                              const idl_typed_handle *handles, uint32_t handle_count,
                                              void *out)
 {
@@ -2070,7 +1785,8 @@ static int check_pci_bus_claim_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_claim_request **)out = p;
+	if (out != NULL)
+		*(const pci_bus_claim_request **)out = p;
 	return IDL_OK;
 }
 
@@ -2079,7 +1795,7 @@ IDL_INLINE int check_pci_bus_claim_request(void *frame, size_t size,
                                            const pci_bus_claim_request **out)
 {
 	int err;
-	pci_bus_claim_request *p = frame;
+	pci_bus_claim_request *p = (pci_bus_claim_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2098,7 +1814,7 @@ IDL_INLINE int check_pci_bus_claim_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_claim_request_other(frame, size, NULL, handle_count, out);
+	return pci_bus_claim_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_claim_request_validate(void *frame, size_t size,
@@ -2110,7 +1826,7 @@ IDL_FLATTEN int pci_bus_claim_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_claim_request_other(const void *shared, size_t available, void *buf,
+static int pci_bus_claim_request_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out)
 {
@@ -2118,7 +1834,7 @@ static int decode_pci_bus_claim_request_other(const void *shared, size_t availab
 	                                    (uint32_t)sizeof(pci_bus_claim_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_claim_request_other(buf, (size_t)held, handles, handle_count, out);
+	return pci_bus_claim_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf,
@@ -2134,7 +1850,7 @@ IDL_FLATTEN int pci_bus_claim_request_decode(const void *shared, size_t availabl
 	size_t size = (uint32_t)read;
 	bool fits = size == PCI_BUS_CLAIM_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_pci_bus_claim_request_other(shared, available, buf, size, handles,
+		return pci_bus_claim_request_decode_other(shared, available, buf, size, handles,
 		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -2142,12 +1858,12 @@ IDL_FLATTEN int pci_bus_claim_request_decode(const void *shared, size_t availabl
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_claim_request *p = buf;
+	pci_bus_claim_request *p = (pci_bus_claim_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return pci_bus_claim_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -2156,8 +1872,6 @@ IDL_FLATTEN int pci_bus_claim_request_decode(const void *shared, size_t availabl
 		return err;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_pci_bus_claim_request_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:163: Bus.claim reply */
@@ -2291,7 +2005,7 @@ static const idl_message_info info_pci_bus_claim_reply = {
 };
 
 IDL_COLD
-static int check_pci_bus_claim_reply_other(void *frame, size_t size,
+static int pci_bus_claim_reply_check_other(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count,
                                            void *out)
 {
@@ -2308,7 +2022,8 @@ static int check_pci_bus_claim_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_claim_reply **)out = p;
+	if (out != NULL)
+		*(const pci_bus_claim_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -2316,7 +2031,7 @@ IDL_INLINE int check_pci_bus_claim_reply(void *frame, size_t size, const idl_typ
                                          uint32_t handle_count, const pci_bus_claim_reply **out)
 {
 	int err;
-	pci_bus_claim_reply *p = frame;
+	pci_bus_claim_reply *p = (pci_bus_claim_reply *)frame;
 	if (size != sizeof(*p))
 		goto other;
 	if (p->header.size != size)
@@ -2336,7 +2051,7 @@ IDL_INLINE int check_pci_bus_claim_reply(void *frame, size_t size, const idl_typ
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_claim_reply_other(frame, size, handles, handle_count, out);
+	return pci_bus_claim_reply_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_claim_reply_validate(void *frame, size_t size,
@@ -2347,7 +2062,7 @@ IDL_FLATTEN int pci_bus_claim_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_claim_reply_other(const void *shared, size_t available, void *buf,
+static int pci_bus_claim_reply_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out)
 {
@@ -2355,7 +2070,7 @@ static int decode_pci_bus_claim_reply_other(const void *shared, size_t available
 	                                    (uint32_t)sizeof(pci_bus_claim_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_claim_reply_other(buf, (size_t)held, handles, handle_count, out);
+	return pci_bus_claim_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf,
@@ -2371,7 +2086,7 @@ IDL_FLATTEN int pci_bus_claim_reply_decode(const void *shared, size_t available,
 	bool fits =
 	    idl_frame_fits(size, sizeof(pci_bus_claim_reply), PCI_BUS_CLAIM_REPLY_MAX_BYTES);
 	if (!fits)
-		return decode_pci_bus_claim_reply_other(shared, available, buf, size, handles,
+		return pci_bus_claim_reply_decode_other(shared, available, buf, size, handles,
 		                                        handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -2379,11 +2094,11 @@ IDL_FLATTEN int pci_bus_claim_reply_decode(const void *shared, size_t available,
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_claim_reply *p = buf;
+	pci_bus_claim_reply *p = (pci_bus_claim_reply *)buf;
 	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
-		goto other;
+		return pci_bus_claim_reply_check_other(buf, size, handles, handle_count, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	dec.handles = handles;
 	dec.handle_count = handle_count;
@@ -2394,8 +2109,6 @@ IDL_FLATTEN int pci_bus_claim_reply_decode(const void *shared, size_t available,
 		return IDL_E_HANDLE_COUNT;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_pci_bus_claim_reply_other(buf, size, handles, handle_count, out);
 }
 
 int64_t pci_bus_claim_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -2480,7 +2193,7 @@ static const idl_message_info info_pci_bus_release_request = {
 };
 
 IDL_COLD
-static int check_pci_bus_release_request_other(void *frame, size_t size,
+static int pci_bus_release_request_check_other(void *frame, size_t size,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out)
 {
@@ -2497,7 +2210,8 @@ static int check_pci_bus_release_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_release_request **)out = p;
+	if (out != NULL)
+		*(const pci_bus_release_request **)out = p;
 	return IDL_OK;
 }
 
@@ -2506,7 +2220,7 @@ IDL_INLINE int check_pci_bus_release_request(void *frame, size_t size,
                                              const pci_bus_release_request **out)
 {
 	int err;
-	pci_bus_release_request *p = frame;
+	pci_bus_release_request *p = (pci_bus_release_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2525,7 +2239,7 @@ IDL_INLINE int check_pci_bus_release_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_release_request_other(frame, size, NULL, handle_count, out);
+	return pci_bus_release_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_release_request_validate(void *frame, size_t size,
@@ -2537,7 +2251,7 @@ IDL_FLATTEN int pci_bus_release_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_release_request_other(const void *shared, size_t available, void *buf,
+static int pci_bus_release_request_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out)
 {
@@ -2546,7 +2260,7 @@ static int decode_pci_bus_release_request_other(const void *shared, size_t avail
 	                         (uint32_t)sizeof(pci_bus_release_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_release_request_other(buf, (size_t)held, handles, handle_count, out);
+	return pci_bus_release_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_release_request_decode(const void *shared, size_t available, void *buf,
@@ -2562,7 +2276,7 @@ IDL_FLATTEN int pci_bus_release_request_decode(const void *shared, size_t availa
 	size_t size = (uint32_t)read;
 	bool fits = size == PCI_BUS_RELEASE_REQUEST_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_pci_bus_release_request_other(shared, available, buf, size, handles,
+		return pci_bus_release_request_decode_other(shared, available, buf, size, handles,
 		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -2570,12 +2284,12 @@ IDL_FLATTEN int pci_bus_release_request_decode(const void *shared, size_t availa
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_release_request *p = buf;
+	pci_bus_release_request *p = (pci_bus_release_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return pci_bus_release_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -2583,38 +2297,6 @@ IDL_FLATTEN int pci_bus_release_request_decode(const void *shared, size_t availa
 	if (err != IDL_OK)
 		return err;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_pci_bus_release_request_other(buf, size, NULL, 0, out);
-}
-
-/* pci.idl:173: Bus.release reply */
-int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count)
-{
-	pci_bus_release_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_RELEASE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_release_reply(idl_decoder *d, pci_bus_release_reply *p, uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -2627,9 +2309,8 @@ static const idl_message_info info_pci_bus_release_reply = {
 };
 
 IDL_COLD
-static int check_pci_bus_release_reply_other(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count,
-                                             void *out)
+int pci_bus_release_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	pci_bus_release_reply *p = frame;
 	idl_decoder dec;
@@ -2644,7 +2325,8 @@ static int check_pci_bus_release_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_release_reply **)out = p;
+	if (out != NULL)
+		*(const pci_bus_release_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -2652,7 +2334,7 @@ IDL_INLINE int check_pci_bus_release_reply(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count,
                                            const pci_bus_release_reply **out)
 {
-	pci_bus_release_reply *p = frame;
+	pci_bus_release_reply *p = (pci_bus_release_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2668,7 +2350,7 @@ IDL_INLINE int check_pci_bus_release_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_release_reply_other(frame, size, NULL, handle_count, out);
+	return pci_bus_release_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_release_reply_validate(void *frame, size_t size,
@@ -2680,50 +2362,15 @@ IDL_FLATTEN int pci_bus_release_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_release_reply_other(const void *shared, size_t available, void *buf,
-                                              uint32_t size, const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int pci_bus_release_reply_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_RELEASE_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(pci_bus_release_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_release_reply_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const pci_bus_release_reply **out)
-{
-	if (buf_max < PCI_BUS_RELEASE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_RELEASE_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_pci_bus_release_reply_other(shared, available, buf, size, handles,
-		                                          handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_RELEASE_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	pci_bus_release_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_pci_bus_release_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_pci_bus_release_reply_other(buf, size, NULL, 0, out);
+	return pci_bus_release_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 int64_t pci_bus_release_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -2805,7 +2452,7 @@ static const idl_message_info info_pci_bus_device_added_event = {
 };
 
 IDL_COLD
-static int check_pci_bus_device_added_event_other(void *frame, size_t size,
+static int pci_bus_device_added_event_check_other(void *frame, size_t size,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
@@ -2822,7 +2469,8 @@ static int check_pci_bus_device_added_event_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_device_added_event **)out = p;
+	if (out != NULL)
+		*(const pci_bus_device_added_event **)out = p;
 	return IDL_OK;
 }
 
@@ -2832,7 +2480,7 @@ IDL_INLINE int check_pci_bus_device_added_event(void *frame, size_t size,
                                                 const pci_bus_device_added_event **out)
 {
 	int err;
-	pci_bus_device_added_event *p = frame;
+	pci_bus_device_added_event *p = (pci_bus_device_added_event *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -2851,7 +2499,7 @@ IDL_INLINE int check_pci_bus_device_added_event(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_device_added_event_other(frame, size, NULL, handle_count, out);
+	return pci_bus_device_added_event_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_device_added_event_validate(void *frame, size_t size,
@@ -2863,7 +2511,7 @@ IDL_FLATTEN int pci_bus_device_added_event_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_device_added_event_other(const void *shared, size_t available, void *buf,
+static int pci_bus_device_added_event_decode_other(const void *shared, size_t available, void *buf,
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -2872,7 +2520,7 @@ static int decode_pci_bus_device_added_event_other(const void *shared, size_t av
 	                         (uint32_t)sizeof(pci_bus_device_added_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_device_added_event_other(buf, (size_t)held, handles, handle_count,
+	return pci_bus_device_added_event_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
 }
 
@@ -2889,7 +2537,7 @@ IDL_FLATTEN int pci_bus_device_added_event_decode(const void *shared, size_t ava
 	size_t size = (uint32_t)read;
 	bool fits = size == PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_pci_bus_device_added_event_other(shared, available, buf, size,
+		return pci_bus_device_added_event_decode_other(shared, available, buf, size,
 		                                               handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -2897,12 +2545,12 @@ IDL_FLATTEN int pci_bus_device_added_event_decode(const void *shared, size_t ava
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_device_added_event *p = buf;
+	pci_bus_device_added_event *p = (pci_bus_device_added_event *)buf;
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_DEVICE_ADDED_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		goto other;
+		return pci_bus_device_added_event_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -2911,8 +2559,6 @@ IDL_FLATTEN int pci_bus_device_added_event_decode(const void *shared, size_t ava
 		return err;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_pci_bus_device_added_event_other(buf, size, NULL, 0, out);
 }
 
 /* pci.idl:180: Bus.device_removed event */
@@ -2968,7 +2614,7 @@ static const idl_message_info info_pci_bus_device_removed_event = {
 };
 
 IDL_COLD
-static int check_pci_bus_device_removed_event_other(void *frame, size_t size,
+static int pci_bus_device_removed_event_check_other(void *frame, size_t size,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -2985,7 +2631,8 @@ static int check_pci_bus_device_removed_event_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const pci_bus_device_removed_event **)out = p;
+	if (out != NULL)
+		*(const pci_bus_device_removed_event **)out = p;
 	return IDL_OK;
 }
 
@@ -2995,7 +2642,7 @@ IDL_INLINE int check_pci_bus_device_removed_event(void *frame, size_t size,
                                                   const pci_bus_device_removed_event **out)
 {
 	int err;
-	pci_bus_device_removed_event *p = frame;
+	pci_bus_device_removed_event *p = (pci_bus_device_removed_event *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -3014,7 +2661,7 @@ IDL_INLINE int check_pci_bus_device_removed_event(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_pci_bus_device_removed_event_other(frame, size, NULL, handle_count, out);
+	return pci_bus_device_removed_event_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int pci_bus_device_removed_event_validate(void *frame, size_t size,
@@ -3026,7 +2673,7 @@ IDL_FLATTEN int pci_bus_device_removed_event_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_pci_bus_device_removed_event_other(const void *shared, size_t available,
+static int pci_bus_device_removed_event_decode_other(const void *shared, size_t available,
                                                      void *buf, uint32_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
@@ -3036,7 +2683,7 @@ static int decode_pci_bus_device_removed_event_other(const void *shared, size_t 
 	                         (uint32_t)sizeof(pci_bus_device_removed_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_pci_bus_device_removed_event_other(buf, (size_t)held, handles, handle_count,
+	return pci_bus_device_removed_event_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
 }
 
@@ -3053,7 +2700,7 @@ IDL_FLATTEN int pci_bus_device_removed_event_decode(const void *shared, size_t a
 	size_t size = (uint32_t)read;
 	bool fits = size == PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES;
 	if (!fits || handle_count != 0)
-		return decode_pci_bus_device_removed_event_other(shared, available, buf, size,
+		return pci_bus_device_removed_event_decode_other(shared, available, buf, size,
 		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -3061,12 +2708,12 @@ IDL_FLATTEN int pci_bus_device_removed_event_decode(const void *shared, size_t a
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	pci_bus_device_removed_event *p = buf;
+	pci_bus_device_removed_event *p = (pci_bus_device_removed_event *)buf;
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_DEVICE_REMOVED_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		goto other;
+		return pci_bus_device_removed_event_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -3075,8 +2722,6 @@ IDL_FLATTEN int pci_bus_device_removed_event_decode(const void *shared, size_t a
 		return err;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_pci_bus_device_removed_event_other(buf, size, NULL, 0, out);
 }
 
 static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumerate_request *msg,

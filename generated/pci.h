@@ -377,14 +377,96 @@ struct pci_bus_enumerate_request {
 IDL_STATIC_ASSERT(sizeof(pci_bus_enumerate_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_request, cookie) == 16, "wire layout");
 
-int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_enumerate_request_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int pci_bus_enumerate_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_pci_bus_enumerate_request(idl_decoder *d, pci_bus_enumerate_request *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	pci_bus_enumerate_request *p = (pci_bus_enumerate_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = PCI_BUS_ENUMERATE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int pci_bus_enumerate_request_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const pci_bus_enumerate_request **out);
+                                     uint32_t handle_count, const pci_bus_enumerate_request **out)
+{
+	if (buf_max < PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_enumerate_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_enumerate_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES) {
+		int slow = pci_bus_enumerate_request_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_enumerate_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_ENUMERATE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	pci_bus_enumerate_request *p = (pci_bus_enumerate_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = pci_bus_enumerate_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_enumerate_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_pci_bus_enumerate_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Bus.enumerate reply (pci.idl:128) */
 struct pci_bus_enumerate_reply {
@@ -532,14 +614,94 @@ struct pci_bus_config_read_reply {
 IDL_STATIC_ASSERT(sizeof(pci_bus_config_read_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_reply, value) == 16, "wire layout");
 
-int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_config_read_reply_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int pci_bus_config_read_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_pci_bus_config_read_reply(idl_decoder *d, pci_bus_config_read_reply *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	pci_bus_config_read_reply *p = (pci_bus_config_read_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int pci_bus_config_read_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const pci_bus_config_read_reply **out);
+                                     uint32_t handle_count, const pci_bus_config_read_reply **out)
+{
+	if (buf_max < PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_config_read_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_read_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES) {
+		int slow = pci_bus_config_read_reply_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_read_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_READ_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	pci_bus_config_read_reply *p = (pci_bus_config_read_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = pci_bus_config_read_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_read_reply *)buf;
+		return slow;
+	}
+	int err = fields_pci_bus_config_read_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Bus.config_read, error replies included. */
 typedef union pci_bus_config_read_reply_buffer {
@@ -593,15 +755,92 @@ struct pci_bus_config_write_reply {
 };
 IDL_STATIC_ASSERT(sizeof(pci_bus_config_write_reply) == 16, "wire layout");
 
-int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_config_write_reply_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int pci_bus_config_write_reply_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_pci_bus_config_write_reply(idl_decoder *d, pci_bus_config_write_reply *p,
+                                                 uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	pci_bus_config_write_reply *p = (pci_bus_config_write_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int pci_bus_config_write_reply_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const pci_bus_config_write_reply **out);
+                                      uint32_t handle_count, const pci_bus_config_write_reply **out)
+{
+	if (buf_max < PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_config_write_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_write_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES) {
+		int slow = pci_bus_config_write_reply_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_write_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_WRITE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	pci_bus_config_write_reply *p = (pci_bus_config_write_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = pci_bus_config_write_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_write_reply *)buf;
+		return slow;
+	}
+	int err = fields_pci_bus_config_write_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Bus.config_write, error replies included. */
 typedef union pci_bus_config_write_reply_buffer {
@@ -656,14 +895,99 @@ struct pci_bus_set_command_reply {
 IDL_STATIC_ASSERT(sizeof(pci_bus_set_command_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_reply, command) == 16, "wire layout");
 
-int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint32_t txid,
-                                         void *out, size_t out_max, idl_typed_handle *handles,
-                                         uint32_t *handle_count);
 int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_set_command_reply_decode_other(const void *shared, size_t available, void *buf,
+                                           uint32_t size, const idl_typed_handle *handles,
+                                           uint32_t handle_count, void *out);
+int pci_bus_set_command_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_pci_bus_set_command_reply(idl_decoder *d, pci_bus_set_command_reply *p,
+                                                uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* pci.idl:152: command */
+	if ((p->command & ~PCI_COMMAND_MASK) != 0)
+		return IDL_E_BITS;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, uint32_t txid,
+                                         void *out, size_t out_max, idl_typed_handle *handles,
+                                         uint32_t *handle_count)
+{
+	pci_bus_set_command_reply *p = (pci_bus_set_command_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if ((msg->command & ~PCI_COMMAND_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int pci_bus_set_command_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
-                                     uint32_t handle_count, const pci_bus_set_command_reply **out);
+                                     uint32_t handle_count, const pci_bus_set_command_reply **out)
+{
+	if (buf_max < PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_set_command_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_set_command_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES) {
+		int slow = pci_bus_set_command_reply_decode_other(shared, available, buf, size,
+		                                                  handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_set_command_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_SET_COMMAND_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	pci_bus_set_command_reply *p = (pci_bus_set_command_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = pci_bus_set_command_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_set_command_reply *)buf;
+		return slow;
+	}
+	int err = fields_pci_bus_set_command_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Bus.set_command, error replies included. */
 typedef union pci_bus_set_command_reply_buffer {
@@ -794,14 +1118,90 @@ struct pci_bus_release_reply {
 };
 IDL_STATIC_ASSERT(sizeof(pci_bus_release_reply) == 16, "wire layout");
 
-int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count);
 int pci_bus_release_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_release_reply_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+int pci_bus_release_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_pci_bus_release_reply(idl_decoder *d, pci_bus_release_reply *p, uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint32_t txid, void *out,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
+{
+	pci_bus_release_reply *p = (pci_bus_release_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = PCI_BUS_RELEASE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int pci_bus_release_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                 const pci_bus_release_reply **out);
+                                 const pci_bus_release_reply **out)
+{
+	if (buf_max < PCI_BUS_RELEASE_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_RELEASE_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_release_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_release_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_RELEASE_REPLY_MAX_BYTES) {
+		int slow = pci_bus_release_reply_decode_other(shared, available, buf, size, handles,
+		                                              handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_release_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_RELEASE_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	pci_bus_release_reply *p = (pci_bus_release_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = pci_bus_release_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_release_reply *)buf;
+		return slow;
+	}
+	int err = fields_pci_bus_release_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Bus.release, error replies included. */
 typedef union pci_bus_release_reply_buffer {

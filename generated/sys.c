@@ -109,7 +109,7 @@ static const idl_message_info info_sys_services_lookup_request = {
 };
 
 IDL_COLD
-static int check_sys_services_lookup_request_other(void *frame, size_t size,
+static int sys_services_lookup_request_check_other(void *frame, size_t size,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out)
 {
@@ -126,7 +126,8 @@ static int check_sys_services_lookup_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_services_lookup_request **)out = p;
+	if (out != NULL)
+		*(const sys_services_lookup_request **)out = p;
 	return IDL_OK;
 }
 
@@ -136,7 +137,7 @@ IDL_INLINE int check_sys_services_lookup_request(void *frame, size_t size,
                                                  const sys_services_lookup_request **out)
 {
 	int err;
-	sys_services_lookup_request *p = frame;
+	sys_services_lookup_request *p = (sys_services_lookup_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -159,7 +160,7 @@ IDL_INLINE int check_sys_services_lookup_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_services_lookup_request_other(frame, size, NULL, handle_count, out);
+	return sys_services_lookup_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int sys_services_lookup_request_validate(void *frame, size_t size,
@@ -171,7 +172,7 @@ IDL_FLATTEN int sys_services_lookup_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_sys_services_lookup_request_other(const void *shared, size_t available, void *buf,
+static int sys_services_lookup_request_decode_other(const void *shared, size_t available, void *buf,
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -180,7 +181,7 @@ static int decode_sys_services_lookup_request_other(const void *shared, size_t a
 	                         (uint32_t)sizeof(sys_services_lookup_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_services_lookup_request_other(buf, (size_t)held, handles, handle_count,
+	return sys_services_lookup_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
 }
 
@@ -198,7 +199,7 @@ IDL_FLATTEN int sys_services_lookup_request_decode(const void *shared, size_t av
 	bool fits = idl_frame_fits(size, sizeof(sys_services_lookup_request),
 	                           SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_sys_services_lookup_request_other(shared, available, buf, size,
+		return sys_services_lookup_request_decode_other(shared, available, buf, size,
 		                                                handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -206,12 +207,12 @@ IDL_FLATTEN int sys_services_lookup_request_decode(const void *shared, size_t av
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	sys_services_lookup_request *p = buf;
+	sys_services_lookup_request *p = (sys_services_lookup_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return sys_services_lookup_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -222,8 +223,6 @@ IDL_FLATTEN int sys_services_lookup_request_decode(const void *shared, size_t av
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_sys_services_lookup_request_other(buf, size, NULL, 0, out);
 }
 
 /* sys.idl:72: Services.lookup reply */
@@ -279,7 +278,7 @@ static const idl_message_info info_sys_services_lookup_reply = {
 };
 
 IDL_COLD
-static int check_sys_services_lookup_reply_other(void *frame, size_t size,
+static int sys_services_lookup_reply_check_other(void *frame, size_t size,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out)
 {
@@ -296,7 +295,8 @@ static int check_sys_services_lookup_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_services_lookup_reply **)out = p;
+	if (out != NULL)
+		*(const sys_services_lookup_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -306,7 +306,7 @@ IDL_INLINE int check_sys_services_lookup_reply(void *frame, size_t size,
                                                const sys_services_lookup_reply **out)
 {
 	int err;
-	sys_services_lookup_reply *p = frame;
+	sys_services_lookup_reply *p = (sys_services_lookup_reply *)frame;
 	if (size != sizeof(*p))
 		goto other;
 	if (p->header.size != size)
@@ -326,7 +326,7 @@ IDL_INLINE int check_sys_services_lookup_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_services_lookup_reply_other(frame, size, handles, handle_count, out);
+	return sys_services_lookup_reply_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int sys_services_lookup_reply_validate(void *frame, size_t size,
@@ -338,7 +338,7 @@ IDL_FLATTEN int sys_services_lookup_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_sys_services_lookup_reply_other(const void *shared, size_t available, void *buf,
+static int sys_services_lookup_reply_decode_other(const void *shared, size_t available, void *buf,
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out)
 {
@@ -347,7 +347,7 @@ static int decode_sys_services_lookup_reply_other(const void *shared, size_t ava
 	                         (uint32_t)sizeof(sys_services_lookup_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_services_lookup_reply_other(buf, (size_t)held, handles, handle_count, out);
+	return sys_services_lookup_reply_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
 IDL_FLATTEN int sys_services_lookup_reply_decode(const void *shared, size_t available, void *buf,
@@ -363,7 +363,7 @@ IDL_FLATTEN int sys_services_lookup_reply_decode(const void *shared, size_t avai
 	size_t size = (uint32_t)read;
 	bool fits = size == SYS_SERVICES_LOOKUP_REPLY_MAX_BYTES;
 	if (!fits)
-		return decode_sys_services_lookup_reply_other(shared, available, buf, size, handles,
+		return sys_services_lookup_reply_decode_other(shared, available, buf, size, handles,
 		                                              handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -371,11 +371,11 @@ IDL_FLATTEN int sys_services_lookup_reply_decode(const void *shared, size_t avai
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	sys_services_lookup_reply *p = buf;
+	sys_services_lookup_reply *p = (sys_services_lookup_reply *)buf;
 	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
-		goto other;
+		return sys_services_lookup_reply_check_other(buf, size, handles, handle_count, out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	dec.handles = handles;
 	dec.handle_count = handle_count;
@@ -386,8 +386,6 @@ IDL_FLATTEN int sys_services_lookup_reply_decode(const void *shared, size_t avai
 		return IDL_E_HANDLE_COUNT;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_sys_services_lookup_reply_other(buf, size, handles, handle_count, out);
 }
 
 int64_t sys_services_lookup_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -479,7 +477,7 @@ static const idl_message_info info_sys_services_publish_request = {
 };
 
 IDL_COLD
-static int check_sys_services_publish_request_other(void *frame, size_t size,
+static int sys_services_publish_request_check_other(void *frame, size_t size,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -496,7 +494,8 @@ static int check_sys_services_publish_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_services_publish_request **)out = p;
+	if (out != NULL)
+		*(const sys_services_publish_request **)out = p;
 	return IDL_OK;
 }
 
@@ -506,7 +505,7 @@ IDL_INLINE int check_sys_services_publish_request(void *frame, size_t size,
                                                   const sys_services_publish_request **out)
 {
 	int err;
-	sys_services_publish_request *p = frame;
+	sys_services_publish_request *p = (sys_services_publish_request *)frame;
 	if (size < sizeof(*p))
 		goto other;
 	if (size > SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES)
@@ -532,7 +531,7 @@ IDL_INLINE int check_sys_services_publish_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_services_publish_request_other(frame, size, handles, handle_count, out);
+	return sys_services_publish_request_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int sys_services_publish_request_validate(void *frame, size_t size,
@@ -544,7 +543,7 @@ IDL_FLATTEN int sys_services_publish_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_sys_services_publish_request_other(const void *shared, size_t available,
+static int sys_services_publish_request_decode_other(const void *shared, size_t available,
                                                      void *buf, uint32_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
@@ -554,7 +553,7 @@ static int decode_sys_services_publish_request_other(const void *shared, size_t 
 	                         (uint32_t)sizeof(sys_services_publish_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_services_publish_request_other(buf, (size_t)held, handles, handle_count,
+	return sys_services_publish_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
 }
 
@@ -572,7 +571,7 @@ IDL_FLATTEN int sys_services_publish_request_decode(const void *shared, size_t a
 	bool fits = idl_frame_fits(size, sizeof(sys_services_publish_request),
 	                           SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES);
 	if (!fits)
-		return decode_sys_services_publish_request_other(shared, available, buf, size,
+		return sys_services_publish_request_decode_other(shared, available, buf, size,
 		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -580,11 +579,12 @@ IDL_FLATTEN int sys_services_publish_request_decode(const void *shared, size_t a
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	sys_services_publish_request *p = buf;
+	sys_services_publish_request *p = (sys_services_publish_request *)buf;
 	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
-		goto other;
+		return sys_services_publish_request_check_other(buf, size, handles, handle_count,
+		                                                out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -599,39 +599,6 @@ IDL_FLATTEN int sys_services_publish_request_decode(const void *shared, size_t a
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_sys_services_publish_request_other(buf, size, handles, handle_count, out);
-}
-
-/* sys.idl:77: Services.publish reply */
-int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	sys_services_publish_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = SYS_SERVICES_PUBLISH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_sys_services_publish_reply(idl_decoder *d, sys_services_publish_reply *p,
-                                                 uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
 }
 
 static const idl_message_info info_sys_services_publish_reply = {
@@ -643,9 +610,9 @@ static const idl_message_info info_sys_services_publish_reply = {
 };
 
 IDL_COLD
-static int check_sys_services_publish_reply_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int sys_services_publish_reply_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	sys_services_publish_reply *p = frame;
 	idl_decoder dec;
@@ -660,7 +627,8 @@ static int check_sys_services_publish_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_services_publish_reply **)out = p;
+	if (out != NULL)
+		*(const sys_services_publish_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -669,7 +637,7 @@ IDL_INLINE int check_sys_services_publish_reply(void *frame, size_t size,
                                                 uint32_t handle_count,
                                                 const sys_services_publish_reply **out)
 {
-	sys_services_publish_reply *p = frame;
+	sys_services_publish_reply *p = (sys_services_publish_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -685,7 +653,7 @@ IDL_INLINE int check_sys_services_publish_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_services_publish_reply_other(frame, size, NULL, handle_count, out);
+	return sys_services_publish_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int sys_services_publish_reply_validate(void *frame, size_t size,
@@ -697,52 +665,17 @@ IDL_FLATTEN int sys_services_publish_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_sys_services_publish_reply_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int sys_services_publish_reply_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(sys_services_publish_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_services_publish_reply_other(buf, (size_t)held, handles, handle_count,
+	return sys_services_publish_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int sys_services_publish_reply_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const sys_services_publish_reply **out)
-{
-	if (buf_max < SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_sys_services_publish_reply_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	sys_services_publish_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_sys_services_publish_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_sys_services_publish_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t sys_services_publish_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -824,7 +757,7 @@ static const idl_message_info info_sys_services_withdraw_request = {
 };
 
 IDL_COLD
-static int check_sys_services_withdraw_request_other(void *frame, size_t size,
+static int sys_services_withdraw_request_check_other(void *frame, size_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
@@ -841,7 +774,8 @@ static int check_sys_services_withdraw_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_services_withdraw_request **)out = p;
+	if (out != NULL)
+		*(const sys_services_withdraw_request **)out = p;
 	return IDL_OK;
 }
 
@@ -851,7 +785,7 @@ IDL_INLINE int check_sys_services_withdraw_request(void *frame, size_t size,
                                                    const sys_services_withdraw_request **out)
 {
 	int err;
-	sys_services_withdraw_request *p = frame;
+	sys_services_withdraw_request *p = (sys_services_withdraw_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -874,7 +808,7 @@ IDL_INLINE int check_sys_services_withdraw_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_services_withdraw_request_other(frame, size, NULL, handle_count, out);
+	return sys_services_withdraw_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int sys_services_withdraw_request_validate(void *frame, size_t size,
@@ -886,7 +820,7 @@ IDL_FLATTEN int sys_services_withdraw_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_sys_services_withdraw_request_other(const void *shared, size_t available,
+static int sys_services_withdraw_request_decode_other(const void *shared, size_t available,
                                                       void *buf, uint32_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
@@ -896,7 +830,7 @@ static int decode_sys_services_withdraw_request_other(const void *shared, size_t
 	                         (uint32_t)sizeof(sys_services_withdraw_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_services_withdraw_request_other(buf, (size_t)held, handles, handle_count,
+	return sys_services_withdraw_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
 }
 
@@ -915,7 +849,7 @@ IDL_FLATTEN int sys_services_withdraw_request_decode(const void *shared, size_t 
 	bool fits = idl_frame_fits(size, sizeof(sys_services_withdraw_request),
 	                           SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_sys_services_withdraw_request_other(shared, available, buf, size,
+		return sys_services_withdraw_request_decode_other(shared, available, buf, size,
 		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -923,12 +857,12 @@ IDL_FLATTEN int sys_services_withdraw_request_decode(const void *shared, size_t 
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	sys_services_withdraw_request *p = buf;
+	sys_services_withdraw_request *p = (sys_services_withdraw_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return sys_services_withdraw_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -938,39 +872,6 @@ IDL_FLATTEN int sys_services_withdraw_request_decode(const void *shared, size_t 
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_sys_services_withdraw_request_other(buf, size, NULL, 0, out);
-}
-
-/* sys.idl:80: Services.withdraw reply */
-int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count)
-{
-	sys_services_withdraw_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_sys_services_withdraw_reply(idl_decoder *d, sys_services_withdraw_reply *p,
-                                                  uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -983,9 +884,9 @@ static const idl_message_info info_sys_services_withdraw_reply = {
 };
 
 IDL_COLD
-static int check_sys_services_withdraw_reply_other(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int sys_services_withdraw_reply_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
 	sys_services_withdraw_reply *p = frame;
 	idl_decoder dec;
@@ -1000,7 +901,8 @@ static int check_sys_services_withdraw_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_services_withdraw_reply **)out = p;
+	if (out != NULL)
+		*(const sys_services_withdraw_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1009,7 +911,7 @@ IDL_INLINE int check_sys_services_withdraw_reply(void *frame, size_t size,
                                                  uint32_t handle_count,
                                                  const sys_services_withdraw_reply **out)
 {
-	sys_services_withdraw_reply *p = frame;
+	sys_services_withdraw_reply *p = (sys_services_withdraw_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1025,7 +927,7 @@ IDL_INLINE int check_sys_services_withdraw_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_services_withdraw_reply_other(frame, size, NULL, handle_count, out);
+	return sys_services_withdraw_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int sys_services_withdraw_reply_validate(void *frame, size_t size,
@@ -1037,52 +939,17 @@ IDL_FLATTEN int sys_services_withdraw_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_sys_services_withdraw_reply_other(const void *shared, size_t available, void *buf,
-                                                    uint32_t size, const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int sys_services_withdraw_reply_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(sys_services_withdraw_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_services_withdraw_reply_other(buf, (size_t)held, handles, handle_count,
+	return sys_services_withdraw_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
-}
-
-IDL_FLATTEN int sys_services_withdraw_reply_decode(const void *shared, size_t available, void *buf,
-                                                   size_t buf_max, const idl_typed_handle *handles,
-                                                   uint32_t handle_count,
-                                                   const sys_services_withdraw_reply **out)
-{
-	if (buf_max < SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_sys_services_withdraw_reply_other(shared, available, buf, size,
-		                                                handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	sys_services_withdraw_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_sys_services_withdraw_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_sys_services_withdraw_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t sys_services_withdraw_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -1165,7 +1032,7 @@ static const idl_message_info info_sys_services_published_event = {
 };
 
 IDL_COLD
-static int check_sys_services_published_event_other(void *frame, size_t size,
+static int sys_services_published_event_check_other(void *frame, size_t size,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -1182,7 +1049,8 @@ static int check_sys_services_published_event_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_services_published_event **)out = p;
+	if (out != NULL)
+		*(const sys_services_published_event **)out = p;
 	return IDL_OK;
 }
 
@@ -1192,7 +1060,7 @@ IDL_INLINE int check_sys_services_published_event(void *frame, size_t size,
                                                   const sys_services_published_event **out)
 {
 	int err;
-	sys_services_published_event *p = frame;
+	sys_services_published_event *p = (sys_services_published_event *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -1215,7 +1083,7 @@ IDL_INLINE int check_sys_services_published_event(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_services_published_event_other(frame, size, NULL, handle_count, out);
+	return sys_services_published_event_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int sys_services_published_event_validate(void *frame, size_t size,
@@ -1227,7 +1095,7 @@ IDL_FLATTEN int sys_services_published_event_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_sys_services_published_event_other(const void *shared, size_t available,
+static int sys_services_published_event_decode_other(const void *shared, size_t available,
                                                      void *buf, uint32_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
@@ -1237,7 +1105,7 @@ static int decode_sys_services_published_event_other(const void *shared, size_t 
 	                         (uint32_t)sizeof(sys_services_published_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_services_published_event_other(buf, (size_t)held, handles, handle_count,
+	return sys_services_published_event_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
 }
 
@@ -1255,7 +1123,7 @@ IDL_FLATTEN int sys_services_published_event_decode(const void *shared, size_t a
 	bool fits = idl_frame_fits(size, sizeof(sys_services_published_event),
 	                           SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_sys_services_published_event_other(shared, available, buf, size,
+		return sys_services_published_event_decode_other(shared, available, buf, size,
 		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1263,12 +1131,12 @@ IDL_FLATTEN int sys_services_published_event_decode(const void *shared, size_t a
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	sys_services_published_event *p = buf;
+	sys_services_published_event *p = (sys_services_published_event *)buf;
 	(void)handles;
 	if (p->header.ordinal != SYS_SERVICES_PUBLISHED_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		goto other;
+		return sys_services_published_event_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1279,8 +1147,6 @@ IDL_FLATTEN int sys_services_published_event_decode(const void *shared, size_t a
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_sys_services_published_event_other(buf, size, NULL, 0, out);
 }
 
 /* sys.idl:94: Supervisor.restart request */
@@ -1334,7 +1200,7 @@ static const idl_message_info info_sys_supervisor_restart_request = {
 };
 
 IDL_COLD
-static int check_sys_supervisor_restart_request_other(void *frame, size_t size,
+static int sys_supervisor_restart_request_check_other(void *frame, size_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
@@ -1351,7 +1217,8 @@ static int check_sys_supervisor_restart_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_supervisor_restart_request **)out = p;
+	if (out != NULL)
+		*(const sys_supervisor_restart_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1361,7 +1228,7 @@ IDL_INLINE int check_sys_supervisor_restart_request(void *frame, size_t size,
                                                     const sys_supervisor_restart_request **out)
 {
 	int err;
-	sys_supervisor_restart_request *p = frame;
+	sys_supervisor_restart_request *p = (sys_supervisor_restart_request *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -1384,7 +1251,7 @@ IDL_INLINE int check_sys_supervisor_restart_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_supervisor_restart_request_other(frame, size, NULL, handle_count, out);
+	return sys_supervisor_restart_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int sys_supervisor_restart_request_validate(void *frame, size_t size,
@@ -1396,7 +1263,7 @@ IDL_FLATTEN int sys_supervisor_restart_request_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_sys_supervisor_restart_request_other(const void *shared, size_t available,
+static int sys_supervisor_restart_request_decode_other(const void *shared, size_t available,
                                                        void *buf, uint32_t size,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
@@ -1406,7 +1273,7 @@ static int decode_sys_supervisor_restart_request_other(const void *shared, size_
 	                         (uint32_t)sizeof(sys_supervisor_restart_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_supervisor_restart_request_other(buf, (size_t)held, handles, handle_count,
+	return sys_supervisor_restart_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
 }
 
@@ -1425,7 +1292,7 @@ IDL_FLATTEN int sys_supervisor_restart_request_decode(const void *shared, size_t
 	bool fits = idl_frame_fits(size, sizeof(sys_supervisor_restart_request),
 	                           SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_sys_supervisor_restart_request_other(shared, available, buf, size,
+		return sys_supervisor_restart_request_decode_other(shared, available, buf, size,
 		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1433,12 +1300,12 @@ IDL_FLATTEN int sys_supervisor_restart_request_decode(const void *shared, size_t
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	sys_supervisor_restart_request *p = buf;
+	sys_supervisor_restart_request *p = (sys_supervisor_restart_request *)buf;
 	(void)handles;
 	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
+		return sys_supervisor_restart_request_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1448,39 +1315,6 @@ IDL_FLATTEN int sys_supervisor_restart_request_decode(const void *shared, size_t
 	if (dec.cursor != dec.size)
 		return IDL_E_TRAILING;
 	*out = p;
-	return IDL_OK;
-other:
-	return check_sys_supervisor_restart_request_other(buf, size, NULL, 0, out);
-}
-
-/* sys.idl:94: Supervisor.restart reply */
-int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count)
-{
-	sys_supervisor_restart_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_sys_supervisor_restart_reply(idl_decoder *d, sys_supervisor_restart_reply *p,
-                                                   uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
 	return IDL_OK;
 }
 
@@ -1493,9 +1327,9 @@ static const idl_message_info info_sys_supervisor_restart_reply = {
 };
 
 IDL_COLD
-static int check_sys_supervisor_restart_reply_other(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int sys_supervisor_restart_reply_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
 	sys_supervisor_restart_reply *p = frame;
 	idl_decoder dec;
@@ -1510,7 +1344,8 @@ static int check_sys_supervisor_restart_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_supervisor_restart_reply **)out = p;
+	if (out != NULL)
+		*(const sys_supervisor_restart_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1519,7 +1354,7 @@ IDL_INLINE int check_sys_supervisor_restart_reply(void *frame, size_t size,
                                                   uint32_t handle_count,
                                                   const sys_supervisor_restart_reply **out)
 {
-	sys_supervisor_restart_reply *p = frame;
+	sys_supervisor_restart_reply *p = (sys_supervisor_restart_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1535,7 +1370,7 @@ IDL_INLINE int check_sys_supervisor_restart_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_supervisor_restart_reply_other(frame, size, NULL, handle_count, out);
+	return sys_supervisor_restart_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int sys_supervisor_restart_reply_validate(void *frame, size_t size,
@@ -1547,53 +1382,17 @@ IDL_FLATTEN int sys_supervisor_restart_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_sys_supervisor_restart_reply_other(const void *shared, size_t available,
-                                                     void *buf, uint32_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int sys_supervisor_restart_reply_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(sys_supervisor_restart_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_supervisor_restart_reply_other(buf, (size_t)held, handles, handle_count,
+	return sys_supervisor_restart_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
-}
-
-IDL_FLATTEN int sys_supervisor_restart_reply_decode(const void *shared, size_t available, void *buf,
-                                                    size_t buf_max, const idl_typed_handle *handles,
-                                                    uint32_t handle_count,
-                                                    const sys_supervisor_restart_reply **out)
-{
-	if (buf_max < SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_sys_supervisor_restart_reply_other(shared, available, buf, size,
-		                                                 handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	sys_supervisor_restart_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_sys_supervisor_restart_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_sys_supervisor_restart_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t sys_supervisor_restart_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -1626,38 +1425,6 @@ int sys_supervisor_restart_error_validate(const void *frame, size_t size, sys_er
 	return IDL_OK;
 }
 
-/* sys.idl:106: Listener.open_session request */
-int64_t sys_listener_open_session_request_encode(const sys_listener_open_session_request *msg,
-                                                 uint32_t txid, void *out, size_t out_max,
-                                                 idl_typed_handle *handles, uint32_t *handle_count)
-{
-	sys_listener_open_session_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_sys_listener_open_session_request(idl_decoder *d,
-                                                        sys_listener_open_session_request *p,
-                                                        uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_sys_listener_open_session_request = {
     .ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1667,9 +1434,9 @@ static const idl_message_info info_sys_listener_open_session_request = {
 };
 
 IDL_COLD
-static int check_sys_listener_open_session_request_other(void *frame, size_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count, void *out)
+int sys_listener_open_session_request_check_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
 	sys_listener_open_session_request *p = frame;
 	idl_decoder dec;
@@ -1684,7 +1451,8 @@ static int check_sys_listener_open_session_request_other(void *frame, size_t siz
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_listener_open_session_request **)out = p;
+	if (out != NULL)
+		*(const sys_listener_open_session_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1693,7 +1461,7 @@ check_sys_listener_open_session_request(void *frame, size_t size, const idl_type
                                         uint32_t handle_count,
                                         const sys_listener_open_session_request **out)
 {
-	sys_listener_open_session_request *p = frame;
+	sys_listener_open_session_request *p = (sys_listener_open_session_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1711,7 +1479,7 @@ check_sys_listener_open_session_request(void *frame, size_t size, const idl_type
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_listener_open_session_request_other(frame, size, NULL, handle_count, out);
+	return sys_listener_open_session_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int sys_listener_open_session_request_validate(void *frame, size_t size,
@@ -1723,56 +1491,17 @@ IDL_FLATTEN int sys_listener_open_session_request_validate(void *frame, size_t s
 }
 
 IDL_COLD
-static int decode_sys_listener_open_session_request_other(const void *shared, size_t available,
-                                                          void *buf, uint32_t size,
-                                                          const idl_typed_handle *handles,
-                                                          uint32_t handle_count, void *out)
+int sys_listener_open_session_request_decode_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(
 	    shared, available, buf, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES,
 	    (uint32_t)sizeof(sys_listener_open_session_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_listener_open_session_request_other(buf, (size_t)held, handles,
+	return sys_listener_open_session_request_check_other(buf, (size_t)held, handles,
 	                                                     handle_count, out);
-}
-
-IDL_FLATTEN int
-sys_listener_open_session_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const sys_listener_open_session_request **out)
-{
-	if (buf_max < SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_sys_listener_open_session_request_other(shared, available, buf, size,
-		                                                      handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	sys_listener_open_session_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_sys_listener_open_session_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_sys_listener_open_session_request_other(buf, size, NULL, 0, out);
 }
 
 /* sys.idl:106: Listener.open_session reply */
@@ -1829,7 +1558,7 @@ static const idl_message_info info_sys_listener_open_session_reply = {
 };
 
 IDL_COLD
-static int check_sys_listener_open_session_reply_other(void *frame, size_t size,
+static int sys_listener_open_session_reply_check_other(void *frame, size_t size,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
@@ -1846,7 +1575,8 @@ static int check_sys_listener_open_session_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const sys_listener_open_session_reply **)out = p;
+	if (out != NULL)
+		*(const sys_listener_open_session_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1856,7 +1586,7 @@ IDL_INLINE int check_sys_listener_open_session_reply(void *frame, size_t size,
                                                      const sys_listener_open_session_reply **out)
 {
 	int err;
-	sys_listener_open_session_reply *p = frame;
+	sys_listener_open_session_reply *p = (sys_listener_open_session_reply *)frame;
 	if (size != sizeof(*p))
 		goto other;
 	if (p->header.size != size)
@@ -1876,7 +1606,7 @@ IDL_INLINE int check_sys_listener_open_session_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_sys_listener_open_session_reply_other(frame, size, handles, handle_count, out);
+	return sys_listener_open_session_reply_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int sys_listener_open_session_reply_validate(void *frame, size_t size,
@@ -1888,7 +1618,7 @@ IDL_FLATTEN int sys_listener_open_session_reply_validate(void *frame, size_t siz
 }
 
 IDL_COLD
-static int decode_sys_listener_open_session_reply_other(const void *shared, size_t available,
+static int sys_listener_open_session_reply_decode_other(const void *shared, size_t available,
                                                         void *buf, uint32_t size,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count, void *out)
@@ -1898,7 +1628,7 @@ static int decode_sys_listener_open_session_reply_other(const void *shared, size
 	                         (uint32_t)sizeof(sys_listener_open_session_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_sys_listener_open_session_reply_other(buf, (size_t)held, handles, handle_count,
+	return sys_listener_open_session_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                   out);
 }
 
@@ -1916,7 +1646,7 @@ IDL_FLATTEN int sys_listener_open_session_reply_decode(const void *shared, size_
 	size_t size = (uint32_t)read;
 	bool fits = size == SYS_LISTENER_OPEN_SESSION_REPLY_MAX_BYTES;
 	if (!fits)
-		return decode_sys_listener_open_session_reply_other(shared, available, buf, size,
+		return sys_listener_open_session_reply_decode_other(shared, available, buf, size,
 		                                                    handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1924,11 +1654,12 @@ IDL_FLATTEN int sys_listener_open_session_reply_decode(const void *shared, size_
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	sys_listener_open_session_reply *p = buf;
+	sys_listener_open_session_reply *p = (sys_listener_open_session_reply *)buf;
 	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
-		goto other;
+		return sys_listener_open_session_reply_check_other(buf, size, handles, handle_count,
+		                                                   out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	dec.handles = handles;
 	dec.handle_count = handle_count;
@@ -1939,8 +1670,6 @@ IDL_FLATTEN int sys_listener_open_session_reply_decode(const void *shared, size_
 		return IDL_E_HANDLE_COUNT;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_sys_listener_open_session_reply_other(buf, size, handles, handle_count, out);
 }
 
 int64_t sys_listener_open_session_error_encode(uint32_t txid, sys_errno error, void *out,

@@ -275,15 +275,92 @@ struct sys_services_publish_reply {
 };
 IDL_STATIC_ASSERT(sizeof(sys_services_publish_reply) == 16, "wire layout");
 
-int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int sys_services_publish_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in sys.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int sys_services_publish_reply_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int sys_services_publish_reply_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_sys_services_publish_reply(idl_decoder *d, sys_services_publish_reply *p,
+                                                 uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t sys_services_publish_reply_encode(const sys_services_publish_reply *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	sys_services_publish_reply *p = (sys_services_publish_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = SYS_SERVICES_PUBLISH_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int sys_services_publish_reply_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const sys_services_publish_reply **out);
+                                      uint32_t handle_count, const sys_services_publish_reply **out)
+{
+	if (buf_max < SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = sys_services_publish_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_publish_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES) {
+		int slow = sys_services_publish_reply_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_publish_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, SYS_SERVICES_PUBLISH_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	sys_services_publish_reply *p = (sys_services_publish_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = sys_services_publish_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_publish_reply *)buf;
+		return slow;
+	}
+	int err = fields_sys_services_publish_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Services.publish, error replies included. */
 typedef union sys_services_publish_reply_buffer {
@@ -329,15 +406,93 @@ struct sys_services_withdraw_reply {
 };
 IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_reply) == 16, "wire layout");
 
-int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count);
 int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
+/* The slow paths of its inline decoder, in sys.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int sys_services_withdraw_reply_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out);
+int sys_services_withdraw_reply_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out);
+
+IDL_INLINE int fields_sys_services_withdraw_reply(idl_decoder *d, sys_services_withdraw_reply *p,
+                                                  uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t sys_services_withdraw_reply_encode(const sys_services_withdraw_reply *msg, uint32_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count)
+{
+	sys_services_withdraw_reply *p = (sys_services_withdraw_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int sys_services_withdraw_reply_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
-                                       const sys_services_withdraw_reply **out);
+                                       const sys_services_withdraw_reply **out)
+{
+	if (buf_max < SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = sys_services_withdraw_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_withdraw_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES) {
+		int slow = sys_services_withdraw_reply_decode_other(shared, available, buf, size,
+		                                                    handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_withdraw_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, SYS_SERVICES_WITHDRAW_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	sys_services_withdraw_reply *p = (sys_services_withdraw_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = sys_services_withdraw_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_withdraw_reply *)buf;
+		return slow;
+	}
+	int err = fields_sys_services_withdraw_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Services.withdraw, error replies included. */
 typedef union sys_services_withdraw_reply_buffer {
@@ -515,15 +670,93 @@ struct sys_supervisor_restart_reply {
 };
 IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_reply) == 16, "wire layout");
 
-int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count);
 int sys_supervisor_restart_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
+/* The slow paths of its inline decoder, in sys.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int sys_supervisor_restart_reply_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+int sys_supervisor_restart_reply_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out);
+
+IDL_INLINE int fields_sys_supervisor_restart_reply(idl_decoder *d, sys_supervisor_restart_reply *p,
+                                                   uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t sys_supervisor_restart_reply_encode(const sys_supervisor_restart_reply *msg, uint32_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	sys_supervisor_restart_reply *p = (sys_supervisor_restart_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int sys_supervisor_restart_reply_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
-                                        const sys_supervisor_restart_reply **out);
+                                        const sys_supervisor_restart_reply **out)
+{
+	if (buf_max < SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = sys_supervisor_restart_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_supervisor_restart_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES) {
+		int slow = sys_supervisor_restart_reply_decode_other(shared, available, buf, size,
+		                                                     handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_supervisor_restart_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, SYS_SUPERVISOR_RESTART_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	sys_supervisor_restart_reply *p = (sys_supervisor_restart_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = sys_supervisor_restart_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_supervisor_restart_reply *)buf;
+		return slow;
+	}
+	int err = fields_sys_supervisor_restart_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Supervisor.restart, error replies included. */
 typedef union sys_supervisor_restart_reply_buffer {
@@ -621,16 +854,97 @@ struct sys_listener_open_session_request {
 IDL_STATIC_ASSERT(sizeof(sys_listener_open_session_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(sys_listener_open_session_request, client) == 16, "wire layout");
 
-int64_t sys_listener_open_session_request_encode(const sys_listener_open_session_request *msg,
-                                                 uint32_t txid, void *out, size_t out_max,
-                                                 idl_typed_handle *handles, uint32_t *handle_count);
 int sys_listener_open_session_request_validate(void *frame, size_t size,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count);
+/* The slow paths of its inline decoder, in sys.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int sys_listener_open_session_request_decode_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out);
+int sys_listener_open_session_request_check_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_sys_listener_open_session_request(idl_decoder *d,
+                                                        sys_listener_open_session_request *p,
+                                                        uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t sys_listener_open_session_request_encode(const sys_listener_open_session_request *msg,
+                                                 uint32_t txid, void *out, size_t out_max,
+                                                 idl_typed_handle *handles, uint32_t *handle_count)
+{
+	sys_listener_open_session_request *p = (sys_listener_open_session_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = SYS_LISTENER_OPEN_SESSION_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int sys_listener_open_session_request_decode(const void *shared, size_t available, void *buf,
                                              size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
-                                             const sys_listener_open_session_request **out);
+                                             const sys_listener_open_session_request **out)
+{
+	if (buf_max < SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = sys_listener_open_session_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_listener_open_session_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES) {
+		int slow = sys_listener_open_session_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_listener_open_session_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, SYS_LISTENER_OPEN_SESSION_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	sys_listener_open_session_request *p = (sys_listener_open_session_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_LISTENER_OPEN_SESSION_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = sys_listener_open_session_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_listener_open_session_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_sys_listener_open_session_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Listener.open_session reply (sys.idl:106) */
 struct sys_listener_open_session_reply {

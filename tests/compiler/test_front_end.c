@@ -492,7 +492,7 @@ static void test_interface(void **state)
 	assert_string_equal(open->cnames.serve, "serve_fs_file_open");
 	assert_string_equal(open->request->cnames.encode, "fs_file_open_request_encode");
 	assert_string_equal(open->request->cnames.max_bytes, "FS_FILE_OPEN_REQUEST_MAX_BYTES");
-	assert_string_equal(open->request->cnames.check_other, "check_fs_file_open_request_other");
+	assert_string_equal(open->request->cnames.check_other, "fs_file_open_request_check_other");
 	assert_string_equal(i->cnames.protocol, "FS_FILE_PROTOCOL");
 	assert_string_equal(i->channel_c_name, "fs_file_channel");
 	assert_string_equal(find_decl(f, "Errno")->cnames.is_valid, "fs_errno_is_valid");

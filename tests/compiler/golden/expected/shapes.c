@@ -392,7 +392,7 @@ static const idl_message_info info_test_shapes_gadget_put_request = {
 };
 
 IDL_COLD
-static int check_test_shapes_gadget_put_request_other(void *frame, size_t size,
+static int test_shapes_gadget_put_request_check_other(void *frame, size_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
@@ -409,7 +409,8 @@ static int check_test_shapes_gadget_put_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const test_shapes_gadget_put_request **)out = p;
+	if (out != NULL)
+		*(const test_shapes_gadget_put_request **)out = p;
 	return IDL_OK;
 }
 
@@ -419,7 +420,7 @@ IDL_INLINE int check_test_shapes_gadget_put_request(void *frame, size_t size,
                                                     const test_shapes_gadget_put_request **out)
 {
 	int err;
-	test_shapes_gadget_put_request *p = frame;
+	test_shapes_gadget_put_request *p = (test_shapes_gadget_put_request *)frame;
 	if (size < sizeof(*p))
 		goto other;
 	if (size > TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES)
@@ -445,7 +446,7 @@ IDL_INLINE int check_test_shapes_gadget_put_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_test_shapes_gadget_put_request_other(frame, size, handles, handle_count, out);
+	return test_shapes_gadget_put_request_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int test_shapes_gadget_put_request_validate(void *frame, size_t size,
@@ -457,7 +458,7 @@ IDL_FLATTEN int test_shapes_gadget_put_request_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_test_shapes_gadget_put_request_other(const void *shared, size_t available,
+static int test_shapes_gadget_put_request_decode_other(const void *shared, size_t available,
                                                        void *buf, uint32_t size,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
@@ -467,7 +468,7 @@ static int decode_test_shapes_gadget_put_request_other(const void *shared, size_
 	                         (uint32_t)sizeof(test_shapes_gadget_put_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_test_shapes_gadget_put_request_other(buf, (size_t)held, handles, handle_count,
+	return test_shapes_gadget_put_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
 }
 
@@ -486,7 +487,7 @@ IDL_FLATTEN int test_shapes_gadget_put_request_decode(const void *shared, size_t
 	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_put_request),
 	                           TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES);
 	if (!fits)
-		return decode_test_shapes_gadget_put_request_other(shared, available, buf, size,
+		return test_shapes_gadget_put_request_decode_other(shared, available, buf, size,
 		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -494,11 +495,12 @@ IDL_FLATTEN int test_shapes_gadget_put_request_decode(const void *shared, size_t
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	test_shapes_gadget_put_request *p = buf;
+	test_shapes_gadget_put_request *p = (test_shapes_gadget_put_request *)buf;
 	if (p->header.ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
-		goto other;
+		return test_shapes_gadget_put_request_check_other(buf, size, handles, handle_count,
+		                                                  out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -513,42 +515,6 @@ IDL_FLATTEN int test_shapes_gadget_put_request_decode(const void *shared, size_t
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_test_shapes_gadget_put_request_other(buf, size, handles, handle_count, out);
-}
-
-/* shapes.idl:65: Gadget.put reply */
-int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count)
-{
-	test_shapes_gadget_put_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_test_shapes_gadget_put_reply(idl_decoder *d, test_shapes_gadget_put_reply *p,
-                                                   uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
 }
 
 static const idl_message_info info_test_shapes_gadget_put_reply = {
@@ -560,9 +526,9 @@ static const idl_message_info info_test_shapes_gadget_put_reply = {
 };
 
 IDL_COLD
-static int check_test_shapes_gadget_put_reply_other(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int test_shapes_gadget_put_reply_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
 	test_shapes_gadget_put_reply *p = frame;
 	idl_decoder dec;
@@ -577,7 +543,8 @@ static int check_test_shapes_gadget_put_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const test_shapes_gadget_put_reply **)out = p;
+	if (out != NULL)
+		*(const test_shapes_gadget_put_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -586,7 +553,7 @@ IDL_INLINE int check_test_shapes_gadget_put_reply(void *frame, size_t size,
                                                   uint32_t handle_count,
                                                   const test_shapes_gadget_put_reply **out)
 {
-	test_shapes_gadget_put_reply *p = frame;
+	test_shapes_gadget_put_reply *p = (test_shapes_gadget_put_reply *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -602,7 +569,7 @@ IDL_INLINE int check_test_shapes_gadget_put_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_test_shapes_gadget_put_reply_other(frame, size, NULL, handle_count, out);
+	return test_shapes_gadget_put_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int test_shapes_gadget_put_reply_validate(void *frame, size_t size,
@@ -614,53 +581,17 @@ IDL_FLATTEN int test_shapes_gadget_put_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_test_shapes_gadget_put_reply_other(const void *shared, size_t available,
-                                                     void *buf, uint32_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int test_shapes_gadget_put_reply_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES,
 	                         (uint32_t)sizeof(test_shapes_gadget_put_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_test_shapes_gadget_put_reply_other(buf, (size_t)held, handles, handle_count,
+	return test_shapes_gadget_put_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
-}
-
-IDL_FLATTEN int test_shapes_gadget_put_reply_decode(const void *shared, size_t available, void *buf,
-                                                    size_t buf_max, const idl_typed_handle *handles,
-                                                    uint32_t handle_count,
-                                                    const test_shapes_gadget_put_reply **out)
-{
-	if (buf_max < TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_test_shapes_gadget_put_reply_other(shared, available, buf, size,
-		                                                 handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	test_shapes_gadget_put_reply *p = buf;
-	(void)handles;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		goto other;
-	int err = fields_test_shapes_gadget_put_reply(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_test_shapes_gadget_put_reply_other(buf, size, NULL, 0, out);
 }
 
 int64_t test_shapes_gadget_put_error_encode(uint32_t txid, test_shapes_dense error, void *out,
@@ -693,38 +624,6 @@ int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_s
 	return IDL_OK;
 }
 
-/* shapes.idl:67: Gadget.get request */
-int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_request *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count)
-{
-	test_shapes_gadget_get_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	(void)msg;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = TEST_SHAPES_GADGET_GET_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_test_shapes_gadget_get_request(idl_decoder *d,
-                                                     test_shapes_gadget_get_request *p,
-                                                     uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
-}
-
 static const idl_message_info info_test_shapes_gadget_get_request = {
     .ordinal = TEST_SHAPES_GADGET_GET_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -734,9 +633,9 @@ static const idl_message_info info_test_shapes_gadget_get_request = {
 };
 
 IDL_COLD
-static int check_test_shapes_gadget_get_request_other(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int test_shapes_gadget_get_request_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	test_shapes_gadget_get_request *p = frame;
 	idl_decoder dec;
@@ -751,7 +650,8 @@ static int check_test_shapes_gadget_get_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const test_shapes_gadget_get_request **)out = p;
+	if (out != NULL)
+		*(const test_shapes_gadget_get_request **)out = p;
 	return IDL_OK;
 }
 
@@ -760,7 +660,7 @@ IDL_INLINE int check_test_shapes_gadget_get_request(void *frame, size_t size,
                                                     uint32_t handle_count,
                                                     const test_shapes_gadget_get_request **out)
 {
-	test_shapes_gadget_get_request *p = frame;
+	test_shapes_gadget_get_request *p = (test_shapes_gadget_get_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -778,7 +678,7 @@ IDL_INLINE int check_test_shapes_gadget_get_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_test_shapes_gadget_get_request_other(frame, size, NULL, handle_count, out);
+	return test_shapes_gadget_get_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int test_shapes_gadget_get_request_validate(void *frame, size_t size,
@@ -790,56 +690,17 @@ IDL_FLATTEN int test_shapes_gadget_get_request_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_test_shapes_gadget_get_request_other(const void *shared, size_t available,
-                                                       void *buf, uint32_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int test_shapes_gadget_get_request_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(test_shapes_gadget_get_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_test_shapes_gadget_get_request_other(buf, (size_t)held, handles, handle_count,
+	return test_shapes_gadget_get_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
-}
-
-IDL_FLATTEN int test_shapes_gadget_get_request_decode(const void *shared, size_t available,
-                                                      void *buf, size_t buf_max,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count,
-                                                      const test_shapes_gadget_get_request **out)
-{
-	if (buf_max < TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_test_shapes_gadget_get_request_other(shared, available, buf, size,
-		                                                   handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	test_shapes_gadget_get_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_GET_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	int err = fields_test_shapes_gadget_get_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_test_shapes_gadget_get_request_other(buf, size, NULL, 0, out);
 }
 
 /* shapes.idl:67: Gadget.get reply */
@@ -892,7 +753,7 @@ static const idl_message_info info_test_shapes_gadget_get_reply = {
 };
 
 IDL_COLD
-static int check_test_shapes_gadget_get_reply_other(void *frame, size_t size,
+static int test_shapes_gadget_get_reply_check_other(void *frame, size_t size,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out)
 {
@@ -909,7 +770,8 @@ static int check_test_shapes_gadget_get_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const test_shapes_gadget_get_reply **)out = p;
+	if (out != NULL)
+		*(const test_shapes_gadget_get_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -919,7 +781,7 @@ IDL_INLINE int check_test_shapes_gadget_get_reply(void *frame, size_t size,
                                                   const test_shapes_gadget_get_reply **out)
 {
 	int err;
-	test_shapes_gadget_get_reply *p = frame;
+	test_shapes_gadget_get_reply *p = (test_shapes_gadget_get_reply *)frame;
 	if (size < sizeof(*p))
 		goto other;
 	if (size > TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES)
@@ -943,7 +805,7 @@ IDL_INLINE int check_test_shapes_gadget_get_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_test_shapes_gadget_get_reply_other(frame, size, handles, handle_count, out);
+	return test_shapes_gadget_get_reply_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int test_shapes_gadget_get_reply_validate(void *frame, size_t size,
@@ -955,7 +817,7 @@ IDL_FLATTEN int test_shapes_gadget_get_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_test_shapes_gadget_get_reply_other(const void *shared, size_t available,
+static int test_shapes_gadget_get_reply_decode_other(const void *shared, size_t available,
                                                      void *buf, uint32_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
@@ -965,7 +827,7 @@ static int decode_test_shapes_gadget_get_reply_other(const void *shared, size_t 
 	                         (uint32_t)sizeof(test_shapes_gadget_get_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_test_shapes_gadget_get_reply_other(buf, (size_t)held, handles, handle_count,
+	return test_shapes_gadget_get_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
 }
 
@@ -983,7 +845,7 @@ IDL_FLATTEN int test_shapes_gadget_get_reply_decode(const void *shared, size_t a
 	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_get_reply),
 	                           TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES);
 	if (!fits)
-		return decode_test_shapes_gadget_get_reply_other(shared, available, buf, size,
+		return test_shapes_gadget_get_reply_decode_other(shared, available, buf, size,
 		                                                 handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -991,11 +853,12 @@ IDL_FLATTEN int test_shapes_gadget_get_reply_decode(const void *shared, size_t a
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	test_shapes_gadget_get_reply *p = buf;
+	test_shapes_gadget_get_reply *p = (test_shapes_gadget_get_reply *)buf;
 	if (p->header.ordinal != TEST_SHAPES_GADGET_GET_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
-		goto other;
+		return test_shapes_gadget_get_reply_check_other(buf, size, handles, handle_count,
+		                                                out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	dec.handles = handles;
 	dec.handle_count = handle_count;
@@ -1008,8 +871,6 @@ IDL_FLATTEN int test_shapes_gadget_get_reply_decode(const void *shared, size_t a
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_test_shapes_gadget_get_reply_other(buf, size, handles, handle_count, out);
 }
 
 /* shapes.idl:68: Gadget.poke request */
@@ -1073,7 +934,7 @@ static const idl_message_info info_test_shapes_gadget_poke_request = {
 };
 
 IDL_COLD
-static int check_test_shapes_gadget_poke_request_other(void *frame, size_t size,
+static int test_shapes_gadget_poke_request_check_other(void *frame, size_t size,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
@@ -1090,7 +951,8 @@ static int check_test_shapes_gadget_poke_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const test_shapes_gadget_poke_request **)out = p;
+	if (out != NULL)
+		*(const test_shapes_gadget_poke_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1100,7 +962,7 @@ IDL_INLINE int check_test_shapes_gadget_poke_request(void *frame, size_t size,
                                                      const test_shapes_gadget_poke_request **out)
 {
 	int err;
-	test_shapes_gadget_poke_request *p = frame;
+	test_shapes_gadget_poke_request *p = (test_shapes_gadget_poke_request *)frame;
 	if (size < sizeof(*p))
 		goto other;
 	if (size > TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES)
@@ -1126,7 +988,7 @@ IDL_INLINE int check_test_shapes_gadget_poke_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_test_shapes_gadget_poke_request_other(frame, size, handles, handle_count, out);
+	return test_shapes_gadget_poke_request_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int test_shapes_gadget_poke_request_validate(void *frame, size_t size,
@@ -1138,7 +1000,7 @@ IDL_FLATTEN int test_shapes_gadget_poke_request_validate(void *frame, size_t siz
 }
 
 IDL_COLD
-static int decode_test_shapes_gadget_poke_request_other(const void *shared, size_t available,
+static int test_shapes_gadget_poke_request_decode_other(const void *shared, size_t available,
                                                         void *buf, uint32_t size,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count, void *out)
@@ -1148,7 +1010,7 @@ static int decode_test_shapes_gadget_poke_request_other(const void *shared, size
 	                         (uint32_t)sizeof(test_shapes_gadget_poke_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_test_shapes_gadget_poke_request_other(buf, (size_t)held, handles, handle_count,
+	return test_shapes_gadget_poke_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                   out);
 }
 
@@ -1167,7 +1029,7 @@ IDL_FLATTEN int test_shapes_gadget_poke_request_decode(const void *shared, size_
 	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_poke_request),
 	                           TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES);
 	if (!fits)
-		return decode_test_shapes_gadget_poke_request_other(shared, available, buf, size,
+		return test_shapes_gadget_poke_request_decode_other(shared, available, buf, size,
 		                                                    handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1175,11 +1037,12 @@ IDL_FLATTEN int test_shapes_gadget_poke_request_decode(const void *shared, size_
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	test_shapes_gadget_poke_request *p = buf;
+	test_shapes_gadget_poke_request *p = (test_shapes_gadget_poke_request *)buf;
 	if (p->header.ordinal != TEST_SHAPES_GADGET_POKE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
-		goto other;
+		return test_shapes_gadget_poke_request_check_other(buf, size, handles, handle_count,
+		                                                   out);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1194,8 +1057,6 @@ IDL_FLATTEN int test_shapes_gadget_poke_request_decode(const void *shared, size_
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_test_shapes_gadget_poke_request_other(buf, size, handles, handle_count, out);
 }
 
 /* shapes.idl:70: Gadget.pair request */
@@ -1263,7 +1124,7 @@ static const idl_message_info info_test_shapes_gadget_pair_request = {
 };
 
 IDL_COLD
-static int check_test_shapes_gadget_pair_request_other(void *frame, size_t size,
+static int test_shapes_gadget_pair_request_check_other(void *frame, size_t size,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
 {
@@ -1280,7 +1141,8 @@ static int check_test_shapes_gadget_pair_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const test_shapes_gadget_pair_request **)out = p;
+	if (out != NULL)
+		*(const test_shapes_gadget_pair_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1290,7 +1152,7 @@ IDL_INLINE int check_test_shapes_gadget_pair_request(void *frame, size_t size,
                                                      const test_shapes_gadget_pair_request **out)
 {
 	int err;
-	test_shapes_gadget_pair_request *p = frame;
+	test_shapes_gadget_pair_request *p = (test_shapes_gadget_pair_request *)frame;
 	if (size != sizeof(*p))
 		goto other;
 	if (p->header.size != size)
@@ -1312,7 +1174,7 @@ IDL_INLINE int check_test_shapes_gadget_pair_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_test_shapes_gadget_pair_request_other(frame, size, handles, handle_count, out);
+	return test_shapes_gadget_pair_request_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int test_shapes_gadget_pair_request_validate(void *frame, size_t size,
@@ -1324,7 +1186,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_request_validate(void *frame, size_t siz
 }
 
 IDL_COLD
-static int decode_test_shapes_gadget_pair_request_other(const void *shared, size_t available,
+static int test_shapes_gadget_pair_request_decode_other(const void *shared, size_t available,
                                                         void *buf, uint32_t size,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count, void *out)
@@ -1334,7 +1196,7 @@ static int decode_test_shapes_gadget_pair_request_other(const void *shared, size
 	                         (uint32_t)sizeof(test_shapes_gadget_pair_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_test_shapes_gadget_pair_request_other(buf, (size_t)held, handles, handle_count,
+	return test_shapes_gadget_pair_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                   out);
 }
 
@@ -1352,7 +1214,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_request_decode(const void *shared, size_
 	size_t size = (uint32_t)read;
 	bool fits = size == TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES;
 	if (!fits)
-		return decode_test_shapes_gadget_pair_request_other(shared, available, buf, size,
+		return test_shapes_gadget_pair_request_decode_other(shared, available, buf, size,
 		                                                    handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1360,11 +1222,12 @@ IDL_FLATTEN int test_shapes_gadget_pair_request_decode(const void *shared, size_
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	test_shapes_gadget_pair_request *p = buf;
+	test_shapes_gadget_pair_request *p = (test_shapes_gadget_pair_request *)buf;
 	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, handle_count, sizeof(*p)))
-		goto other;
+		return test_shapes_gadget_pair_request_check_other(buf, size, handles, handle_count,
+		                                                   out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1377,8 +1240,6 @@ IDL_FLATTEN int test_shapes_gadget_pair_request_decode(const void *shared, size_
 		return IDL_E_HANDLE_COUNT;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_test_shapes_gadget_pair_request_other(buf, size, handles, handle_count, out);
 }
 
 /* shapes.idl:70: Gadget.pair reply */
@@ -1434,7 +1295,7 @@ static const idl_message_info info_test_shapes_gadget_pair_reply = {
 };
 
 IDL_COLD
-static int check_test_shapes_gadget_pair_reply_other(void *frame, size_t size,
+static int test_shapes_gadget_pair_reply_check_other(void *frame, size_t size,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count, void *out)
 {
@@ -1451,7 +1312,8 @@ static int check_test_shapes_gadget_pair_reply_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const test_shapes_gadget_pair_reply **)out = p;
+	if (out != NULL)
+		*(const test_shapes_gadget_pair_reply **)out = p;
 	return IDL_OK;
 }
 
@@ -1461,7 +1323,7 @@ IDL_INLINE int check_test_shapes_gadget_pair_reply(void *frame, size_t size,
                                                    const test_shapes_gadget_pair_reply **out)
 {
 	int err;
-	test_shapes_gadget_pair_reply *p = frame;
+	test_shapes_gadget_pair_reply *p = (test_shapes_gadget_pair_reply *)frame;
 	if (size != sizeof(*p))
 		goto other;
 	if (p->header.size != size)
@@ -1481,7 +1343,7 @@ IDL_INLINE int check_test_shapes_gadget_pair_reply(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_test_shapes_gadget_pair_reply_other(frame, size, handles, handle_count, out);
+	return test_shapes_gadget_pair_reply_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
@@ -1493,7 +1355,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int decode_test_shapes_gadget_pair_reply_other(const void *shared, size_t available,
+static int test_shapes_gadget_pair_reply_decode_other(const void *shared, size_t available,
                                                       void *buf, uint32_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
@@ -1503,7 +1365,7 @@ static int decode_test_shapes_gadget_pair_reply_other(const void *shared, size_t
 	                         (uint32_t)sizeof(test_shapes_gadget_pair_reply), size);
 	if (held < 0)
 		return (int)held;
-	return check_test_shapes_gadget_pair_reply_other(buf, (size_t)held, handles, handle_count,
+	return test_shapes_gadget_pair_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
 }
 
@@ -1521,7 +1383,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_reply_decode(const void *shared, size_t 
 	size_t size = (uint32_t)read;
 	bool fits = size == TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES;
 	if (!fits)
-		return decode_test_shapes_gadget_pair_reply_other(shared, available, buf, size,
+		return test_shapes_gadget_pair_reply_decode_other(shared, available, buf, size,
 		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1529,11 +1391,12 @@ IDL_FLATTEN int test_shapes_gadget_pair_reply_decode(const void *shared, size_t 
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	test_shapes_gadget_pair_reply *p = buf;
+	test_shapes_gadget_pair_reply *p = (test_shapes_gadget_pair_reply *)buf;
 	if (p->header.ordinal != TEST_SHAPES_GADGET_PAIR_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
-		goto other;
+		return test_shapes_gadget_pair_reply_check_other(buf, size, handles, handle_count,
+		                                                 out);
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
 	dec.handles = handles;
 	dec.handle_count = handle_count;
@@ -1544,8 +1407,6 @@ IDL_FLATTEN int test_shapes_gadget_pair_reply_decode(const void *shared, size_t 
 		return IDL_E_HANDLE_COUNT;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_test_shapes_gadget_pair_reply_other(buf, size, handles, handle_count, out);
 }
 
 /* shapes.idl:71: Gadget.moved event */
@@ -1602,7 +1463,7 @@ static const idl_message_info info_test_shapes_gadget_moved_event = {
 };
 
 IDL_COLD
-static int check_test_shapes_gadget_moved_event_other(void *frame, size_t size,
+static int test_shapes_gadget_moved_event_check_other(void *frame, size_t size,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count, void *out)
 {
@@ -1619,7 +1480,8 @@ static int check_test_shapes_gadget_moved_event_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const test_shapes_gadget_moved_event **)out = p;
+	if (out != NULL)
+		*(const test_shapes_gadget_moved_event **)out = p;
 	return IDL_OK;
 }
 
@@ -1629,7 +1491,7 @@ IDL_INLINE int check_test_shapes_gadget_moved_event(void *frame, size_t size,
                                                     const test_shapes_gadget_moved_event **out)
 {
 	int err;
-	test_shapes_gadget_moved_event *p = frame;
+	test_shapes_gadget_moved_event *p = (test_shapes_gadget_moved_event *)frame;
 	if (size != sizeof(*p))
 		goto other;
 	if (p->header.size != size)
@@ -1651,7 +1513,7 @@ IDL_INLINE int check_test_shapes_gadget_moved_event(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_test_shapes_gadget_moved_event_other(frame, size, handles, handle_count, out);
+	return test_shapes_gadget_moved_event_check_other(frame, size, handles, handle_count, out);
 }
 
 IDL_FLATTEN int test_shapes_gadget_moved_event_validate(void *frame, size_t size,
@@ -1663,7 +1525,7 @@ IDL_FLATTEN int test_shapes_gadget_moved_event_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int decode_test_shapes_gadget_moved_event_other(const void *shared, size_t available,
+static int test_shapes_gadget_moved_event_decode_other(const void *shared, size_t available,
                                                        void *buf, uint32_t size,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count, void *out)
@@ -1673,7 +1535,7 @@ static int decode_test_shapes_gadget_moved_event_other(const void *shared, size_
 	                         (uint32_t)sizeof(test_shapes_gadget_moved_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_test_shapes_gadget_moved_event_other(buf, (size_t)held, handles, handle_count,
+	return test_shapes_gadget_moved_event_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
 }
 
@@ -1691,7 +1553,7 @@ IDL_FLATTEN int test_shapes_gadget_moved_event_decode(const void *shared, size_t
 	size_t size = (uint32_t)read;
 	bool fits = size == TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES;
 	if (!fits)
-		return decode_test_shapes_gadget_moved_event_other(shared, available, buf, size,
+		return test_shapes_gadget_moved_event_decode_other(shared, available, buf, size,
 		                                                   handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -1699,11 +1561,12 @@ IDL_FLATTEN int test_shapes_gadget_moved_event_decode(const void *shared, size_t
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	test_shapes_gadget_moved_event *p = buf;
+	test_shapes_gadget_moved_event *p = (test_shapes_gadget_moved_event *)buf;
 	if (p->header.ordinal != TEST_SHAPES_GADGET_MOVED_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_EVENT, handle_count, sizeof(*p)))
-		goto other;
+		return test_shapes_gadget_moved_event_check_other(buf, size, handles, handle_count,
+		                                                  out);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -1716,40 +1579,6 @@ IDL_FLATTEN int test_shapes_gadget_moved_event_decode(const void *shared, size_t
 		return IDL_E_HANDLE_COUNT;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_test_shapes_gadget_moved_event_other(buf, size, handles, handle_count, out);
-}
-
-/* shapes.idl:74: Gadget.seek request */
-int64_t test_shapes_gadget_seek_request_encode(const test_shapes_gadget_seek_request *msg,
-                                               uint32_t txid, void *out, size_t out_max,
-                                               idl_typed_handle *handles, uint32_t *handle_count)
-{
-	test_shapes_gadget_seek_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = TEST_SHAPES_GADGET_SEEK_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_test_shapes_gadget_seek_request(idl_decoder *d,
-                                                      test_shapes_gadget_seek_request *p,
-                                                      uint32_t sent)
-{
-	(void)d;
-	(void)p;
-	(void)sent;
-	return IDL_OK;
 }
 
 static const idl_message_info info_test_shapes_gadget_seek_request = {
@@ -1761,9 +1590,9 @@ static const idl_message_info info_test_shapes_gadget_seek_request = {
 };
 
 IDL_COLD
-static int check_test_shapes_gadget_seek_request_other(void *frame, size_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int test_shapes_gadget_seek_request_check_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	test_shapes_gadget_seek_request *p = frame;
 	idl_decoder dec;
@@ -1778,7 +1607,8 @@ static int check_test_shapes_gadget_seek_request_other(void *frame, size_t size,
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const test_shapes_gadget_seek_request **)out = p;
+	if (out != NULL)
+		*(const test_shapes_gadget_seek_request **)out = p;
 	return IDL_OK;
 }
 
@@ -1787,7 +1617,7 @@ IDL_INLINE int check_test_shapes_gadget_seek_request(void *frame, size_t size,
                                                      uint32_t handle_count,
                                                      const test_shapes_gadget_seek_request **out)
 {
-	test_shapes_gadget_seek_request *p = frame;
+	test_shapes_gadget_seek_request *p = (test_shapes_gadget_seek_request *)frame;
 	(void)handles;
 	if (size != sizeof(*p))
 		goto other;
@@ -1805,7 +1635,7 @@ IDL_INLINE int check_test_shapes_gadget_seek_request(void *frame, size_t size,
 	*out = p;
 	return IDL_OK;
 other:
-	return check_test_shapes_gadget_seek_request_other(frame, size, NULL, handle_count, out);
+	return test_shapes_gadget_seek_request_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int test_shapes_gadget_seek_request_validate(void *frame, size_t size,
@@ -1817,56 +1647,17 @@ IDL_FLATTEN int test_shapes_gadget_seek_request_validate(void *frame, size_t siz
 }
 
 IDL_COLD
-static int decode_test_shapes_gadget_seek_request_other(const void *shared, size_t available,
-                                                        void *buf, uint32_t size,
-                                                        const idl_typed_handle *handles,
-                                                        uint32_t handle_count, void *out)
+int test_shapes_gadget_seek_request_decode_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES,
 	                         (uint32_t)sizeof(test_shapes_gadget_seek_request), size);
 	if (held < 0)
 		return (int)held;
-	return check_test_shapes_gadget_seek_request_other(buf, (size_t)held, handles, handle_count,
+	return test_shapes_gadget_seek_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                   out);
-}
-
-IDL_FLATTEN int test_shapes_gadget_seek_request_decode(const void *shared, size_t available,
-                                                       void *buf, size_t buf_max,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count,
-                                                       const test_shapes_gadget_seek_request **out)
-{
-	if (buf_max < TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return decode_test_shapes_gadget_seek_request_other(shared, available, buf, size,
-		                                                    handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	test_shapes_gadget_seek_request *p = buf;
-	(void)handles;
-	if (p->header.ordinal != TEST_SHAPES_GADGET_SEEK_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		goto other;
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	int err = fields_test_shapes_gadget_seek_request(NULL, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-other:
-	return check_test_shapes_gadget_seek_request_other(buf, size, NULL, 0, out);
 }
 
 /* shapes.idl:80: Watcher.changed event */
@@ -1920,7 +1711,7 @@ static const idl_message_info info_test_shapes_watcher_changed_event = {
 };
 
 IDL_COLD
-static int check_test_shapes_watcher_changed_event_other(void *frame, size_t size,
+static int test_shapes_watcher_changed_event_check_other(void *frame, size_t size,
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count, void *out)
 {
@@ -1937,7 +1728,8 @@ static int check_test_shapes_watcher_changed_event_other(void *frame, size_t siz
 	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
 	if (err != IDL_OK)
 		return err;
-	*(const test_shapes_watcher_changed_event **)out = p;
+	if (out != NULL)
+		*(const test_shapes_watcher_changed_event **)out = p;
 	return IDL_OK;
 }
 
@@ -1947,7 +1739,7 @@ check_test_shapes_watcher_changed_event(void *frame, size_t size, const idl_type
                                         const test_shapes_watcher_changed_event **out)
 {
 	int err;
-	test_shapes_watcher_changed_event *p = frame;
+	test_shapes_watcher_changed_event *p = (test_shapes_watcher_changed_event *)frame;
 	(void)handles;
 	if (size < sizeof(*p))
 		goto other;
@@ -1970,7 +1762,7 @@ check_test_shapes_watcher_changed_event(void *frame, size_t size, const idl_type
 	*out = p;
 	return IDL_OK;
 other:
-	return check_test_shapes_watcher_changed_event_other(frame, size, NULL, handle_count, out);
+	return test_shapes_watcher_changed_event_check_other(frame, size, NULL, handle_count, out);
 }
 
 IDL_FLATTEN int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
@@ -1982,7 +1774,7 @@ IDL_FLATTEN int test_shapes_watcher_changed_event_validate(void *frame, size_t s
 }
 
 IDL_COLD
-static int decode_test_shapes_watcher_changed_event_other(const void *shared, size_t available,
+static int test_shapes_watcher_changed_event_decode_other(const void *shared, size_t available,
                                                           void *buf, uint32_t size,
                                                           const idl_typed_handle *handles,
                                                           uint32_t handle_count, void *out)
@@ -1992,7 +1784,7 @@ static int decode_test_shapes_watcher_changed_event_other(const void *shared, si
 	    (uint32_t)sizeof(test_shapes_watcher_changed_event), size);
 	if (held < 0)
 		return (int)held;
-	return check_test_shapes_watcher_changed_event_other(buf, (size_t)held, handles,
+	return test_shapes_watcher_changed_event_check_other(buf, (size_t)held, handles,
 	                                                     handle_count, out);
 }
 
@@ -2011,7 +1803,7 @@ test_shapes_watcher_changed_event_decode(const void *shared, size_t available, v
 	bool fits = idl_frame_fits(size, sizeof(test_shapes_watcher_changed_event),
 	                           TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES);
 	if (!fits || handle_count != 0)
-		return decode_test_shapes_watcher_changed_event_other(shared, available, buf, size,
+		return test_shapes_watcher_changed_event_decode_other(shared, available, buf, size,
 		                                                      handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
@@ -2019,12 +1811,12 @@ test_shapes_watcher_changed_event_decode(const void *shared, size_t available, v
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
-	test_shapes_watcher_changed_event *p = buf;
+	test_shapes_watcher_changed_event *p = (test_shapes_watcher_changed_event *)buf;
 	(void)handles;
 	if (p->header.ordinal != TEST_SHAPES_WATCHER_CHANGED_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		goto other;
+		return test_shapes_watcher_changed_event_check_other(buf, size, NULL, 0, out);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
 	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
@@ -2035,8 +1827,6 @@ test_shapes_watcher_changed_event_decode(const void *shared, size_t available, v
 		return IDL_E_TRAILING;
 	*out = p;
 	return IDL_OK;
-other:
-	return check_test_shapes_watcher_changed_event_other(buf, size, NULL, 0, out);
 }
 
 static int send_test_shapes_gadget_put_request(idl_endpoint *ep,

@@ -265,15 +265,96 @@ struct test_shapes_gadget_put_reply {
 IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_reply, count) == 16, "wire layout");
 
-int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count);
 int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
+/* The slow paths of its inline decoder, in shapes.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int test_shapes_gadget_put_reply_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+int test_shapes_gadget_put_reply_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out);
+
+IDL_INLINE int fields_test_shapes_gadget_put_reply(idl_decoder *d, test_shapes_gadget_put_reply *p,
+                                                   uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *msg, uint32_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	test_shapes_gadget_put_reply *p = (test_shapes_gadget_put_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int test_shapes_gadget_put_reply_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
-                                        const test_shapes_gadget_put_reply **out);
+                                        const test_shapes_gadget_put_reply **out)
+{
+	if (buf_max < TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = test_shapes_gadget_put_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_put_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES) {
+		int slow = test_shapes_gadget_put_reply_decode_other(shared, available, buf, size,
+		                                                     handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_put_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	test_shapes_gadget_put_reply *p = (test_shapes_gadget_put_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = test_shapes_gadget_put_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_put_reply *)buf;
+		return slow;
+	}
+	int err = fields_test_shapes_gadget_put_reply(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Gadget.put, error replies included. */
 typedef union test_shapes_gadget_put_reply_buffer {
@@ -298,15 +379,96 @@ struct test_shapes_gadget_get_request {
 };
 IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_request) == 16, "wire layout");
 
-int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_request *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count);
 int test_shapes_gadget_get_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in shapes.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int test_shapes_gadget_get_request_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+int test_shapes_gadget_get_request_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_test_shapes_gadget_get_request(idl_decoder *d,
+                                                     test_shapes_gadget_get_request *p,
+                                                     uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_request *msg,
+                                              uint32_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count)
+{
+	test_shapes_gadget_get_request *p = (test_shapes_gadget_get_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	(void)msg;
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = TEST_SHAPES_GADGET_GET_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int test_shapes_gadget_get_request_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
-                                          const test_shapes_gadget_get_request **out);
+                                          const test_shapes_gadget_get_request **out)
+{
+	if (buf_max < TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = test_shapes_gadget_get_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_get_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES) {
+		int slow = test_shapes_gadget_get_request_decode_other(shared, available, buf, size,
+		                                                       handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_get_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	test_shapes_gadget_get_request *p = (test_shapes_gadget_get_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_GET_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = test_shapes_gadget_get_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_get_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	int err = fields_test_shapes_gadget_get_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Gadget.get reply (shapes.idl:67) */
 struct test_shapes_gadget_get_reply {
@@ -456,16 +618,97 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_seek_request, id) == 16, "wire lay
 IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_seek_request, count) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_seek_request, offset) == 24, "wire layout");
 
-int64_t test_shapes_gadget_seek_request_encode(const test_shapes_gadget_seek_request *msg,
-                                               uint32_t txid, void *out, size_t out_max,
-                                               idl_typed_handle *handles, uint32_t *handle_count);
 int test_shapes_gadget_seek_request_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
+/* The slow paths of its inline decoder, in shapes.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int test_shapes_gadget_seek_request_decode_other(const void *shared, size_t available, void *buf,
+                                                 uint32_t size, const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out);
+int test_shapes_gadget_seek_request_check_other(void *frame, size_t size,
+                                                const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_test_shapes_gadget_seek_request(idl_decoder *d,
+                                                      test_shapes_gadget_seek_request *p,
+                                                      uint32_t sent)
+{
+	(void)d;
+	(void)p;
+	(void)sent;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t test_shapes_gadget_seek_request_encode(const test_shapes_gadget_seek_request *msg,
+                                               uint32_t txid, void *out, size_t out_max,
+                                               idl_typed_handle *handles, uint32_t *handle_count)
+{
+	test_shapes_gadget_seek_request *p = (test_shapes_gadget_seek_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	(void)handles;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->header.size = (uint32_t)sizeof(*p);
+	p->header.ordinal = TEST_SHAPES_GADGET_SEEK_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = 0;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = 0;
+	return (int64_t)sizeof(*p);
+}
+
+IDL_INLINE
 int test_shapes_gadget_seek_request_decode(const void *shared, size_t available, void *buf,
                                            size_t buf_max, const idl_typed_handle *handles,
                                            uint32_t handle_count,
-                                           const test_shapes_gadget_seek_request **out);
+                                           const test_shapes_gadget_seek_request **out)
+{
+	if (buf_max < TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = test_shapes_gadget_seek_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_seek_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES) {
+		int slow = test_shapes_gadget_seek_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_seek_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	test_shapes_gadget_seek_request *p = (test_shapes_gadget_seek_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_SEEK_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = test_shapes_gadget_seek_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_seek_request *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	int err = fields_test_shapes_gadget_seek_request(NULL, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * Client stubs of Gadget: each encodes its request straight into the
