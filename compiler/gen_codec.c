@@ -275,9 +275,70 @@ static bool uses_err(const decl *d)
 	return false;
 }
 
+/*
+ * Whether the code for values of type t can be inline in a header: no
+ * handles (their slow path needs the transport's list), no vectors and no
+ * flexible unions (loops and envelopes: long code, better out of line
+ * once).
+ */
+static bool inline_ok(const type *t)
+{
+	switch (t->kind) {
+	case TYPE_INT:
+	case TYPE_BOOL:
+	case TYPE_STRING:
+	case TYPE_BYTES:
+		return true;
+	case TYPE_HANDLE:
+	case TYPE_VECTOR:
+		return false;
+	case TYPE_ARRAY:
+	case TYPE_OPTIONAL:
+		return inline_ok(t->element);
+	case TYPE_NAMED:
+		return gen_codec_type_is_inline(t->target);
+	}
+	return false;
+}
+
+static bool members_inline_ok(const decl *d)
+{
+	for (const member *m = d->members; m != NULL; m = m->next)
+		if (!inline_ok(m->type))
+			return false;
+	return true;
+}
+
+bool gen_codec_type_is_inline(const decl *d)
+{
+	switch (d->kind) {
+	case DECL_ENUM:
+	case DECL_BITS:
+		return true;
+	case DECL_STRUCT:
+		return members_inline_ok(d);
+	case DECL_UNION:
+		return !ast_is_flexible_union(d) && members_inline_ok(d);
+	case DECL_CONST:
+	case DECL_INTERFACE:
+		break;
+	}
+	return false;
+}
+
+/* How a struct's or union's helpers are declared: inline in the header of
+ * the file that declares the type (gen_codec_type_helpers), or static in
+ * each <name>.c that needs them. */
+static const char *helper_linkage(const decl *d)
+{
+	return gen_codec_type_is_inline(d) ? "IDL_INLINE" : "static";
+}
+
 static void gen_check_struct(codec_gen *g, decl *d)
 {
-	emit(g->e, "static int %s(idl_decoder *d, %s *p)\n{\n", d->cnames.check, d->c_name);
+	const char *args[] = {"idl_decoder *d", arena_printf(g->a, "%s *p", d->c_name)};
+	emit_wrapped(g->e, 0, arena_printf(g->a, "%s int %s(", helper_linkage(d), d->cnames.check),
+	             args, 2, ")\n{\n");
 	if (uses_err(d))
 		line(g, 1, "int err;");
 	line(g, 1, "(void)d;");
@@ -310,7 +371,9 @@ static void gen_check_union(codec_gen *g, decl *d)
 {
 	arena *a = g->a;
 	bool flexible = ast_is_flexible_union(d);
-	emit(g->e, "static int %s(idl_decoder *d, %s *p)\n{\n", d->cnames.check, d->c_name);
+	const char *args[] = {"idl_decoder *d", arena_printf(a, "%s *p", d->c_name)};
+	emit_wrapped(g->e, 0, arena_printf(a, "%s int %s(", helper_linkage(d), d->cnames.check),
+	             args, 2, ")\n{\n");
 	if (uses_err(d))
 		line(g, 1, "int err;");
 	line(g, 1, "(void)d;");
@@ -492,8 +555,8 @@ static void gen_put_struct(codec_gen *g, decl *d)
 {
 	const char *args[] = {"idl_encoder *e", arena_printf(g->a, "const %s *src", d->c_name),
 	                      arena_printf(g->a, "%s *p", d->c_name)};
-	emit_wrapped(g->e, 0, arena_printf(g->a, "static int %s(", d->cnames.put), args, 3,
-	             ")\n{\n");
+	emit_wrapped(g->e, 0, arena_printf(g->a, "%s int %s(", helper_linkage(d), d->cnames.put),
+	             args, 3, ")\n{\n");
 	if (put_uses_err(d))
 		line(g, 1, "int err;");
 	line(g, 1, "(void)e;");
@@ -509,7 +572,8 @@ static void gen_put_union(codec_gen *g, decl *d)
 	bool flexible = ast_is_flexible_union(d);
 	const char *args[] = {"idl_encoder *e", arena_printf(a, "const %s *src", d->c_name),
 	                      arena_printf(a, "%s *p", d->c_name)};
-	emit_wrapped(g->e, 0, arena_printf(a, "static int %s(", d->cnames.put), args, 3, ")\n{\n");
+	emit_wrapped(g->e, 0, arena_printf(a, "%s int %s(", helper_linkage(d), d->cnames.put), args,
+	             3, ")\n{\n");
 	if (put_uses_err(d))
 		line(g, 1, "int err;");
 	line(g, 1, "(void)e;");
@@ -557,6 +621,9 @@ static void gen_helpers_for(codec_gen *g, type *t);
 static void gen_helpers_decl(codec_gen *g, decl *d)
 {
 	if (d->kind != DECL_STRUCT && d->kind != DECL_UNION)
+		return;
+	/* An inline type's helpers are in its file's header. */
+	if (!d->is_message && gen_codec_type_is_inline(d))
 		return;
 	/* C names are unique (c_names.c), so they key what was emitted. */
 	if (strmap_get(&g->emitted, d->c_name) != NULL)
@@ -628,8 +695,10 @@ static bool is_versioned(const decl *msg)
 
 bool gen_codec_is_inline(const decl *msg)
 {
-	return !msg->shape.has_ool && !msg->shape.has_handles &&
-	       msg->shape.size <= EXACT_COPY_MAX && !uses_err(msg) && !put_uses_err(msg);
+	/* A large fixed-size message would be copied with a constant size. */
+	if (!msg->shape.has_ool && msg->shape.size > EXACT_COPY_MAX)
+		return false;
+	return !msg->shape.has_handles && members_inline_ok(msg);
 }
 
 /* Where a message's slow paths live: static in <name>.c, or there but
@@ -657,28 +726,25 @@ static void encode_header(codec_gen *g, const message_names *mn, const char *inl
 /* Sets up the encoder over the out-of-line part, after inline_bytes. */
 static void encode_setup(codec_gen *g, decl *msg, const char *inline_bytes, bool calls)
 {
-	const char *init = arena_printf(
-	    g->a, "idl_encoder enc = {.base = (uint8_t *)out + %s, .capacity = out_max - %s};",
-	    inline_bytes, inline_bytes);
-	if (EMIT_TAB_COLUMNS + strlen(init) <= EMIT_COLUMNS) {
-		line(g, 1, "%s", init);
-	} else {
-		line(g, 1, "idl_encoder enc = {.base = (uint8_t *)out + %s};", inline_bytes);
-		line(g, 1, "enc.capacity = out_max - %s;", inline_bytes);
-	}
-	if (msg->shape.has_handles)
-		line(g, 1, "enc.handles = handles;");
-	else
+	const char *args[] = {arena_printf(g->a, "(uint8_t *)out + %s", inline_bytes),
+	                      arena_printf(g->a, "out_max - %s", inline_bytes),
+	                      msg->shape.has_handles ? "handles" : "NULL"};
+	emit_wrapped(g->e, 1, "idl_encoder enc = idl_encoder_over(", args, 3, ");\n");
+	if (!msg->shape.has_handles)
 		line(g, 1, "(void)handles;");
 	if (calls)
 		line(g, 1, "idl_encoder *e = &enc;");
 }
 
-static void gen_encode(codec_gen *g, decl *msg, const message_names *mn)
+/* <message>_encode, in <name>.c or (in_header) inline in <name>.h. */
+static void gen_encode(codec_gen *g, decl *msg, const message_names *mn, bool in_header)
 {
 	arena *a = g->a;
 	emitter *e = g->e;
-	emit(e, "/* %s: %s */\n", gen_where(g->c, msg->message_of->loc), msg->name);
+	if (in_header)
+		emit(e, "IDL_INLINE\n");
+	else
+		emit(e, "/* %s: %s */\n", gen_where(g->c, msg->message_of->loc), msg->name);
 	const char *args[GEN_ENCODE_PARAMS];
 	size_t count = gen_encode_params(a, msg, false, args);
 	emit_wrapped(e, 0, arena_printf(a, "int64_t %s(", mn->names->encode), args, count,
@@ -686,7 +752,7 @@ static void gen_encode(codec_gen *g, decl *msg, const message_names *mn)
 	bool calls = put_uses_err(msg);
 	if (calls)
 		line(g, 1, "int err;");
-	line(g, 1, "%s *p = out;", mn->n);
+	line(g, 1, "%s *p = (%s *)out;", mn->n, mn->n);
 	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < sizeof(*p)", "IDL_E_BUFFER");
 	encode_setup(g, msg, "sizeof(*p)", calls);
 	if (msg->shape.size > IDL_FRAME_HEADER_BYTES)
@@ -715,7 +781,7 @@ static void gen_encode_version(codec_gen *g, decl *msg, const message_names *mn)
 	bool calls = put_uses_err(msg);
 	if (calls)
 		line(g, 1, "int err;");
-	line(g, 1, "%s *p = out;", mn->n);
+	line(g, 1, "%s *p = (%s *)out;", mn->n, mn->n);
 	line(g, 1, "uint32_t inline_bytes;");
 	for (uint32_t i = msg->version_count; i-- > 0;) {
 		line(g, 1, "%sif (version >= %uu)", i + 1 == msg->version_count ? "" : "else ",
@@ -965,9 +1031,9 @@ static void gen_check_body(codec_gen *g, decl *msg, const message_names *mn, con
 	/* Fields that need the decoder state (out-of-line data, handles,
 	 * nested structs) get it; plain checks do without. */
 	if (uses_err(msg)) {
-		const char *init[] = {arena_printf(a, ".base = (uint8_t *)%s + sizeof(*p)", frame),
-		                      ".size = size - sizeof(*p)"};
-		emit_wrapped(e, 1, "idl_decoder dec = {", init, 2, "};\n");
+		const char *init[] = {arena_printf(a, "(uint8_t *)%s + sizeof(*p)", frame),
+		                      "size - sizeof(*p)"};
+		emit_wrapped(e, 1, "idl_decoder dec = idl_decoder_over(", init, 2, ");\n");
 		if (msg->shape.has_handles) {
 			line(g, 1, "dec.handles = handles;");
 			line(g, 1, "dec.handle_count = handle_count;");
@@ -1072,7 +1138,7 @@ static void gen_decode_other(codec_gen *g, decl *msg, const message_names *mn)
  * then knows its size and skips the checks of it; any other goes to the
  * slow path.
  */
-static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
+static void gen_decode(codec_gen *g, decl *msg, const message_names *mn, bool in_header)
 {
 	arena *a = g->a;
 	emitter *e = g->e;
@@ -1084,8 +1150,11 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 	                      "const idl_typed_handle *handles",
 	                      "uint32_t handle_count",
 	                      arena_printf(a, "const %s **out", mn->n)};
-	emit_wrapped(e, 0, arena_printf(a, "IDL_FLATTEN int %s(", mn->names->decode), args, 7,
-	             ")\n{\n");
+	if (in_header)
+		emit(e, "IDL_INLINE\n");
+	emit_wrapped(
+	    e, 0, arena_printf(a, "%sint %s(", in_header ? "" : "IDL_FLATTEN ", mn->names->decode),
+	    args, 7, ")\n{\n");
 	const char *max = mn->names->max_bytes;
 	fail_if(g, 1, arena_printf(a, "buf_max < %s", max), "IDL_E_BUFFER");
 	line(g, 1, "int64_t read = idl_frame_size_once(shared, available, buf);");
@@ -1098,11 +1167,21 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 	emit_fits(g, mn, exact_copy);
 	slow_call copy_first = {arena_printf(a, "return %s(", mn->names->decode_other),
 	                        decode_other_pass, 7, NULL};
-	slow_if(g, 1, msg->shape.has_handles ? "!fits" : "!fits || handle_count != 0", &copy_first);
 	const char *const *check_args =
 	    msg->shape.has_handles ? decode_check_pass : decode_check_pass_no_handles;
 	slow_call slow = {arena_printf(a, "return %s(", mn->names->check_other), check_args, 5,
 	                  NULL};
+	/* Inline (no handles), the slow paths leave the view to the decoder. */
+	static const char *const copy_first_view[] = {"shared",  "available",    "buf", "size",
+	                                              "handles", "handle_count", "NULL"};
+	static const char *const slow_view[] = {"buf", "size", "NULL", "0", "NULL"};
+	if (in_header) {
+		copy_first = (slow_call){arena_printf(a, "%s(", mn->names->decode_other),
+		                         copy_first_view, 7, mn->n};
+		slow = (slow_call){arena_printf(a, "%s(", mn->names->check_other), slow_view, 5,
+		                   mn->n};
+	}
+	slow_if(g, 1, msg->shape.has_handles ? "!fits" : "!fits || handle_count != 0", &copy_first);
 	fail_if(g, 1, "size > available", "IDL_E_FRAME_TRUNCATED");
 	if (exact_copy)
 		line(g, 1, "IDL_MEMCPY(buf, shared, %s);", max);
@@ -1110,7 +1189,7 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn)
 		line(g, 1, "idl_copy(buf, shared, size);");
 	fail_if(g, 1, "((const idl_frame_header *)buf)->size != size", "IDL_E_FRAME_CHANGED");
 	gen_check_body(g, msg, mn, "buf", true, &slow);
-	emit(e, "}\n\n");
+	emit(e, in_header ? "}\n" : "}\n\n");
 }
 
 static void gen_message(codec_gen *g, decl *msg)
@@ -1120,7 +1199,7 @@ static void gen_message(codec_gen *g, decl *msg)
 	 * header (gen_codec_inline). */
 	bool in_header = gen_codec_is_inline(msg);
 	if (!in_header)
-		gen_encode(g, msg, &mn);
+		gen_encode(g, msg, &mn, false);
 	if (is_versioned(msg))
 		gen_encode_version(g, msg, &mn);
 	if (!in_header)
@@ -1132,7 +1211,7 @@ static void gen_message(codec_gen *g, decl *msg)
 	gen_check(g, msg, &mn);
 	gen_decode_other(g, msg, &mn);
 	if (!in_header)
-		gen_decode(g, msg, &mn);
+		gen_decode(g, msg, &mn, false);
 }
 
 /*
@@ -1236,8 +1315,33 @@ void gen_codec_inline(compilation *c, decl *msg, emitter *e)
 	emit_wrapped(e, 0, arena_printf(g.a, "int %s(", mn.names->check_other), params, 5,
 	             ");\n\n");
 	gen_fields(&g, msg, &mn);
-	gen_encode_inline(&g, msg, &mn);
-	gen_decode_inline(&g, msg, &mn);
+	bool fixed = !msg->shape.has_ool;
+	/* A fixed-size message's encoder needs no encoder state unless a
+	 * field's helper takes one. */
+	if (fixed && !put_uses_err(msg))
+		gen_encode_inline(&g, msg, &mn);
+	else
+		gen_encode(&g, msg, &mn, true);
+	if (fixed)
+		gen_decode_inline(&g, msg, &mn);
+	else
+		gen_decode(&g, msg, &mn, true);
+}
+
+void gen_codec_type_helpers(compilation *c, decl *d, emitter *e)
+{
+	IDL_ASSERT(gen_codec_type_is_inline(d));
+	const wire_shape *s = &d->shape;
+	if (!s->needs_check && !s->has_ool && !s->has_handles)
+		return; /* any bytes are a valid value: no helpers (gen_needs_check) */
+	codec_gen g = {.c = c, .a = &c->arena, .e = e};
+	if (d->kind == DECL_STRUCT) {
+		gen_check_struct(&g, d);
+		gen_put_struct(&g, d);
+	} else {
+		gen_check_union(&g, d);
+		gen_put_union(&g, d);
+	}
 }
 
 /* The error reply of a method: the header and the error value, padded to 8. */

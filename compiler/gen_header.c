@@ -271,6 +271,8 @@ static void gen_in_order(header_gen *g, decl *d)
 		gen_struct(g, d);
 	else if (d->kind == DECL_UNION)
 		gen_union(g, d);
+	if ((d->kind == DECL_STRUCT || d->kind == DECL_UNION) && gen_codec_type_is_inline(d))
+		gen_codec_type_helpers(g->c, d, g->e);
 }
 
 /* Prototypes of the functions gen_codec.c defines for one message. */

@@ -6,31 +6,6 @@
  */
 #include "block.h"
 
-static int check_block_geometry(idl_decoder *d, block_geometry *p)
-{
-	(void)d;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	/* block.idl:19: read_only */
-	if (*(const uint8_t *)&p->read_only > 1)
-		return IDL_E_BOOL;
-	/* block.idl:21: can_flush */
-	if (*(const uint8_t *)&p->can_flush > 1)
-		return IDL_E_BOOL;
-	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
-static int put_block_geometry(idl_encoder *e, const block_geometry *src, block_geometry *p)
-{
-	(void)e;
-	(void)src;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
-	return IDL_OK;
-}
-
 static const idl_message_info info_block_device_geometry_request = {
     .ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -110,47 +85,6 @@ int block_device_geometry_request_decode_other(const void *shared, size_t availa
 	                                                 out);
 }
 
-/* block.idl:27: Device.geometry reply */
-int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count)
-{
-	int err;
-	block_device_geometry_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_block_geometry(e, &msg->geometry, &p->geometry);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_block_device_geometry_reply(idl_decoder *d, block_device_geometry_reply *p,
-                                                  uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* block.idl:27: geometry */
-	err = check_block_geometry(d, &p->geometry);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_block_device_geometry_reply = {
     .ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL,
     .flags = IDL_FLAG_REPLY,
@@ -160,9 +94,9 @@ static const idl_message_info info_block_device_geometry_reply = {
 };
 
 IDL_COLD
-static int block_device_geometry_reply_check_other(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int block_device_geometry_reply_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
 	block_device_geometry_reply *p = frame;
 	idl_decoder dec;
@@ -198,7 +132,7 @@ IDL_INLINE int check_block_device_geometry_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_block_device_geometry_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -217,9 +151,9 @@ IDL_FLATTEN int block_device_geometry_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int block_device_geometry_reply_decode_other(const void *shared, size_t available, void *buf,
-                                                    uint32_t size, const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int block_device_geometry_reply_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES,
@@ -228,41 +162,6 @@ static int block_device_geometry_reply_decode_other(const void *shared, size_t a
 		return (int)held;
 	return block_device_geometry_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
-}
-
-IDL_FLATTEN int block_device_geometry_reply_decode(const void *shared, size_t available, void *buf,
-                                                   size_t buf_max, const idl_typed_handle *handles,
-                                                   uint32_t handle_count,
-                                                   const block_device_geometry_reply **out)
-{
-	if (buf_max < BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return block_device_geometry_reply_decode_other(shared, available, buf, size,
-		                                                handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	block_device_geometry_reply *p = (block_device_geometry_reply *)buf;
-	(void)handles;
-	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		return block_device_geometry_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_block_device_geometry_reply(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 int64_t block_device_geometry_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -301,11 +200,11 @@ int64_t block_device_attach_request_encode(const block_device_attach_request *ms
                                            uint32_t *handle_count)
 {
 	int err;
-	block_device_attach_request *p = out;
+	block_device_attach_request *p = (block_device_attach_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
@@ -387,7 +286,7 @@ IDL_INLINE int check_block_device_attach_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_block_device_attach_request(&dec, p, sizeof(*p));
@@ -452,7 +351,7 @@ IDL_FLATTEN int block_device_attach_request_decode(const void *shared, size_t av
 		                                               out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_block_device_attach_request(&dec, p, sizeof(*p));

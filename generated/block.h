@@ -70,6 +70,31 @@ IDL_STATIC_ASSERT(offsetof(block_geometry, sectors) == 8, "wire layout");
 IDL_STATIC_ASSERT(offsetof(block_geometry, read_only) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(block_geometry, can_flush) == 17, "wire layout");
 
+IDL_INLINE int check_block_geometry(idl_decoder *d, block_geometry *p)
+{
+	(void)d;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	/* block.idl:19: read_only */
+	if (*(const uint8_t *)&p->read_only > 1)
+		return IDL_E_BOOL;
+	/* block.idl:21: can_flush */
+	if (*(const uint8_t *)&p->can_flush > 1)
+		return IDL_E_BOOL;
+	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE int put_block_geometry(idl_encoder *e, const block_geometry *src, block_geometry *p)
+{
+	(void)e;
+	(void)src;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
+	return IDL_OK;
+}
+
 /* interface Device (block.idl:25) */
 #define BLOCK_DEVICE_MAX_FRAME_BYTES              256u
 #define BLOCK_DEVICE_PROTOCOL                     0x7dd6b8eeu
@@ -208,15 +233,106 @@ struct block_device_geometry_reply {
 IDL_STATIC_ASSERT(sizeof(block_device_geometry_reply) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(block_device_geometry_reply, geometry) == 16, "wire layout");
 
-int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count);
 int block_device_geometry_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
+/* The slow paths of its inline decoder, in block.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int block_device_geometry_reply_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out);
+int block_device_geometry_reply_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out);
+
+IDL_INLINE int fields_block_device_geometry_reply(idl_decoder *d, block_device_geometry_reply *p,
+                                                  uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* block.idl:27: geometry */
+	err = check_block_geometry(d, &p->geometry);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *msg, uint32_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count)
+{
+	int err;
+	block_device_geometry_reply *p = (block_device_geometry_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_block_geometry(e, &msg->geometry, &p->geometry);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int block_device_geometry_reply_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
-                                       const block_device_geometry_reply **out);
+                                       const block_device_geometry_reply **out)
+{
+	if (buf_max < BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = block_device_geometry_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_geometry_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES) {
+		int slow = block_device_geometry_reply_decode_other(shared, available, buf, size,
+		                                                    handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_geometry_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, BLOCK_DEVICE_GEOMETRY_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	block_device_geometry_reply *p = (block_device_geometry_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != BLOCK_DEVICE_GEOMETRY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = block_device_geometry_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const block_device_geometry_reply *)buf;
+		return slow;
+	}
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_block_device_geometry_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Device.geometry, error replies included. */
 typedef union block_device_geometry_reply_buffer {

@@ -17,58 +17,6 @@ size_t console_mode_format(console_mode v, char *buf, size_t size)
 	return idl_bits_end(&t);
 }
 
-/* console.idl:45: Console.write request */
-int64_t console_console_write_request_encode(const console_console_write_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	console_console_write_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.reserved = 0;
-		p->data.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_write_request(idl_decoder *d,
-                                                    console_console_write_request *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* console.idl:45: data */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 4096u, 1,
-		                      &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_console_console_write_request = {
     .ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -78,9 +26,9 @@ static const idl_message_info info_console_console_write_request = {
 };
 
 IDL_COLD
-static int console_console_write_request_check_other(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int console_console_write_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	console_console_write_request *p = frame;
 	idl_decoder dec;
@@ -120,7 +68,7 @@ IDL_INLINE int check_console_console_write_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_console_console_write_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -141,10 +89,9 @@ IDL_FLATTEN int console_console_write_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int console_console_write_request_decode_other(const void *shared, size_t available,
-                                                      void *buf, uint32_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int console_console_write_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES,
@@ -153,47 +100,6 @@ static int console_console_write_request_decode_other(const void *shared, size_t
 		return (int)held;
 	return console_console_write_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
-}
-
-IDL_FLATTEN int console_console_write_request_decode(const void *shared, size_t available,
-                                                     void *buf, size_t buf_max,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count,
-                                                     const console_console_write_request **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(console_console_write_request),
-	                           CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return console_console_write_request_decode_other(shared, available, buf, size,
-		                                                  handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	console_console_write_request *p = (console_console_write_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return console_console_write_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_console_console_write_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_console_console_write_reply = {
@@ -303,58 +209,6 @@ int console_console_write_error_validate(const void *frame, size_t size, sys_err
 	return IDL_OK;
 }
 
-/* console.idl:50: Console.print request */
-int64_t console_console_print_request_encode(const console_console_print_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	console_console_print_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.reserved = 0;
-		p->data.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_PRINT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_print_request(idl_decoder *d,
-                                                    console_console_print_request *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* console.idl:50: data */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 4096u, 1,
-		                      &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_console_console_print_request = {
     .ordinal = CONSOLE_CONSOLE_PRINT_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -364,9 +218,9 @@ static const idl_message_info info_console_console_print_request = {
 };
 
 IDL_COLD
-static int console_console_print_request_check_other(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int console_console_print_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	console_console_print_request *p = frame;
 	idl_decoder dec;
@@ -406,7 +260,7 @@ IDL_INLINE int check_console_console_print_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_console_console_print_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -427,10 +281,9 @@ IDL_FLATTEN int console_console_print_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int console_console_print_request_decode_other(const void *shared, size_t available,
-                                                      void *buf, uint32_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int console_console_print_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES,
@@ -439,47 +292,6 @@ static int console_console_print_request_decode_other(const void *shared, size_t
 		return (int)held;
 	return console_console_print_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
-}
-
-IDL_FLATTEN int console_console_print_request_decode(const void *shared, size_t available,
-                                                     void *buf, size_t buf_max,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count,
-                                                     const console_console_print_request **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(console_console_print_request),
-	                           CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return console_console_print_request_decode_other(shared, available, buf, size,
-		                                                  handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	console_console_print_request *p = (console_console_print_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_PRINT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return console_console_print_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_console_console_print_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_console_console_read_request = {
@@ -561,58 +373,6 @@ int console_console_read_request_decode_other(const void *shared, size_t availab
 	                                                out);
 }
 
-/* console.idl:55: Console.read reply */
-int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	int err;
-	console_console_read_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.reserved = 0;
-		p->data.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_console_console_read_reply(idl_decoder *d, console_console_read_reply *p,
-                                                 uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* console.idl:55: data */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 4096u, 1,
-		                      &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_console_console_read_reply = {
     .ordinal = CONSOLE_CONSOLE_READ_ORDINAL,
     .flags = IDL_FLAG_REPLY,
@@ -622,9 +382,9 @@ static const idl_message_info info_console_console_read_reply = {
 };
 
 IDL_COLD
-static int console_console_read_reply_check_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int console_console_read_reply_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	console_console_read_reply *p = frame;
 	idl_decoder dec;
@@ -662,7 +422,7 @@ IDL_INLINE int check_console_console_read_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_console_console_read_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -683,9 +443,9 @@ IDL_FLATTEN int console_console_read_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int console_console_read_reply_decode_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int console_console_read_reply_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES,
@@ -694,44 +454,6 @@ static int console_console_read_reply_decode_other(const void *shared, size_t av
 		return (int)held;
 	return console_console_read_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int console_console_read_reply_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const console_console_read_reply **out)
-{
-	if (buf_max < CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(console_console_read_reply),
-	                           CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return console_console_read_reply_decode_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	console_console_read_reply *p = (console_console_read_reply *)buf;
-	(void)handles;
-	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		return console_console_read_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_console_console_read_reply(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 int64_t console_console_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)

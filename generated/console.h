@@ -154,15 +154,118 @@ struct console_console_write_request {
 IDL_STATIC_ASSERT(sizeof(console_console_write_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_write_request, data) == 16, "wire layout");
 
-int64_t console_console_write_request_encode(const console_console_write_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_write_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_write_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+int console_console_write_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_console_console_write_request(idl_decoder *d,
+                                                    console_console_write_request *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* console.idl:45: data */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 4096u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_write_request_encode(const console_console_write_request *msg,
+                                             uint32_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	console_console_write_request *p = (console_console_write_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.reserved = 0;
+		p->data.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = CONSOLE_CONSOLE_WRITE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int console_console_write_request_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
-                                         const console_console_write_request **out);
+                                         const console_console_write_request **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(console_console_write_request),
+	                           CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = console_console_write_request_decode_other(shared, available, buf, size,
+		                                                      handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_write_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	console_console_write_request *p = (console_console_write_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = console_console_write_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_write_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_console_console_write_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Console.write reply (console.idl:45) */
 struct console_console_write_reply {
@@ -294,15 +397,118 @@ struct console_console_print_request {
 IDL_STATIC_ASSERT(sizeof(console_console_print_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_print_request, data) == 16, "wire layout");
 
-int64_t console_console_print_request_encode(const console_console_print_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count);
 int console_console_print_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_print_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+int console_console_print_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_console_console_print_request(idl_decoder *d,
+                                                    console_console_print_request *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* console.idl:50: data */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 4096u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_print_request_encode(const console_console_print_request *msg,
+                                             uint32_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	console_console_print_request *p = (console_console_print_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.reserved = 0;
+		p->data.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = CONSOLE_CONSOLE_PRINT_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int console_console_print_request_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
-                                         const console_console_print_request **out);
+                                         const console_console_print_request **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(console_console_print_request),
+	                           CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = console_console_print_request_decode_other(shared, available, buf, size,
+		                                                      handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_print_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	console_console_print_request *p = (console_console_print_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_PRINT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = console_console_print_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_print_request *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_console_console_print_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * Reads input: in canonical mode up to one line, otherwise whatever is
@@ -419,15 +625,115 @@ struct console_console_read_reply {
 IDL_STATIC_ASSERT(sizeof(console_console_read_reply) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_read_reply, data) == 16, "wire layout");
 
-int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int console_console_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in console.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int console_console_read_reply_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int console_console_read_reply_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_console_console_read_reply(idl_decoder *d, console_console_read_reply *p,
+                                                 uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* console.idl:55: data */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 4096u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t console_console_read_reply_encode(const console_console_read_reply *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	int err;
+	console_console_read_reply *p = (console_console_read_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.reserved = 0;
+		p->data.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = CONSOLE_CONSOLE_READ_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int console_console_read_reply_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const console_console_read_reply **out);
+                                      uint32_t handle_count, const console_console_read_reply **out)
+{
+	if (buf_max < CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(console_console_read_reply),
+	                           CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = console_console_read_reply_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_read_reply *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	console_console_read_reply *p = (console_console_read_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = console_console_read_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const console_console_read_reply *)buf;
+		return slow;
+	}
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_console_console_read_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Console.read, error replies included. */
 typedef union console_console_read_reply_buffer {

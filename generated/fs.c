@@ -73,102 +73,6 @@ const char *fs_advice_name(fs_advice v)
 	}
 }
 
-static int check_fs_stat(idl_decoder *d, fs_stat *p)
-{
-	(void)d;
-	/* fs.idl:96: kind */
-	if (!fs_file_kind_is_valid(p->kind))
-		return IDL_E_ENUM;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
-static int put_fs_stat(idl_encoder *e, const fs_stat *src, fs_stat *p)
-{
-	(void)e;
-	(void)src;
-	if (!fs_file_kind_is_valid(src->kind))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	return IDL_OK;
-}
-
-static int check_fs_dir_entry(idl_decoder *d, fs_dir_entry *p)
-{
-	int err;
-	(void)d;
-	/* fs.idl:102: kind */
-	if (!fs_file_kind_is_valid(p->kind))
-		return IDL_E_ENUM;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	/* fs.idl:103: name */
-	err = idl_check_string(d, &p->name, 255u);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
-static int put_fs_dir_entry(idl_encoder *e, const fs_dir_entry *src, fs_dir_entry *p)
-{
-	int err;
-	(void)e;
-	(void)src;
-	if (!fs_file_kind_is_valid(src->kind))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	err = idl_put_string(e, &src->name, &p->name, 255u);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
-/* fs.idl:112: File.open request */
-int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count)
-{
-	int err;
-	fs_file_open_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_string(e, &msg->path, &p->path, 1024u);
-	if (err != IDL_OK)
-		return err;
-	if ((msg->flags & ~FS_OPEN_FLAGS_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_OPEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_open_request(idl_decoder *d, fs_file_open_request *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* fs.idl:112: path */
-	err = idl_check_string(d, &p->path, 1024u);
-	if (err != IDL_OK)
-		return err;
-	/* fs.idl:112: flags */
-	if ((p->flags & ~FS_OPEN_FLAGS_MASK) != 0)
-		return IDL_E_BITS;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_open_request = {
     .ordinal = FS_FILE_OPEN_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -178,9 +82,8 @@ static const idl_message_info info_fs_file_open_request = {
 };
 
 IDL_COLD
-static int fs_file_open_request_check_other(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count,
-                                            void *out)
+int fs_file_open_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out)
 {
 	fs_file_open_request *p = frame;
 	idl_decoder dec;
@@ -218,7 +121,7 @@ IDL_INLINE int check_fs_file_open_request(void *frame, size_t size, const idl_ty
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_open_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -239,54 +142,15 @@ IDL_FLATTEN int fs_file_open_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int fs_file_open_request_decode_other(const void *shared, size_t available, void *buf,
-                                             uint32_t size, const idl_typed_handle *handles,
-                                             uint32_t handle_count, void *out)
+int fs_file_open_request_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_OPEN_REQUEST_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_open_request), size);
 	if (held < 0)
 		return (int)held;
 	return fs_file_open_request_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_open_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count, const fs_file_open_request **out)
-{
-	if (buf_max < FS_FILE_OPEN_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_open_request), FS_FILE_OPEN_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return fs_file_open_request_decode_other(shared, available, buf, size, handles,
-		                                         handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	fs_file_open_request *p = (fs_file_open_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return fs_file_open_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_fs_file_open_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_fs_file_open_reply = {
@@ -638,56 +502,6 @@ int fs_file_read_request_decode_other(const void *shared, size_t available, void
 	return fs_file_read_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
-/* fs.idl:120: File.read reply */
-int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint32_t txid, void *out,
-                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	fs_file_read_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.reserved = 0;
-		p->data.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_read_reply(idl_decoder *d, fs_file_read_reply *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* fs.idl:120: data */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 4096u, 1,
-		                      &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_read_reply = {
     .ordinal = FS_FILE_READ_ORDINAL,
     .flags = IDL_FLAG_REPLY,
@@ -697,8 +511,8 @@ static const idl_message_info info_fs_file_read_reply = {
 };
 
 IDL_COLD
-static int fs_file_read_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count, void *out)
+int fs_file_read_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count, void *out)
 {
 	fs_file_read_reply *p = frame;
 	idl_decoder dec;
@@ -734,7 +548,7 @@ IDL_INLINE int check_fs_file_read_reply(void *frame, size_t size, const idl_type
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_read_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -754,51 +568,15 @@ IDL_FLATTEN int fs_file_read_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int fs_file_read_reply_decode_other(const void *shared, size_t available, void *buf,
-                                           uint32_t size, const idl_typed_handle *handles,
-                                           uint32_t handle_count, void *out)
+int fs_file_read_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
+                                    void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_READ_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_read_reply), size);
 	if (held < 0)
 		return (int)held;
 	return fs_file_read_reply_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_read_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count, const fs_file_read_reply **out)
-{
-	if (buf_max < FS_FILE_READ_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(fs_file_read_reply), FS_FILE_READ_REPLY_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return fs_file_read_reply_decode_other(shared, available, buf, size, handles,
-		                                       handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	fs_file_read_reply *p = (fs_file_read_reply *)buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		return fs_file_read_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_fs_file_read_reply(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 int64_t fs_file_read_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -830,60 +608,6 @@ int fs_file_read_error_validate(const void *frame, size_t size, sys_errno *error
 	return IDL_OK;
 }
 
-/* fs.idl:124: File.write request */
-int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count)
-{
-	int err;
-	fs_file_write_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.reserved = 0;
-		p->data.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_write_request(idl_decoder *d, fs_file_write_request *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	/* fs.idl:124: data */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 4096u, 1,
-		                      &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_write_request = {
     .ordinal = FS_FILE_WRITE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -893,9 +617,8 @@ static const idl_message_info info_fs_file_write_request = {
 };
 
 IDL_COLD
-static int fs_file_write_request_check_other(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count,
-                                             void *out)
+int fs_file_write_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	fs_file_write_request *p = frame;
 	idl_decoder dec;
@@ -934,7 +657,7 @@ IDL_INLINE int check_fs_file_write_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_write_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -955,55 +678,15 @@ IDL_FLATTEN int fs_file_write_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int fs_file_write_request_decode_other(const void *shared, size_t available, void *buf,
-                                              uint32_t size, const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int fs_file_write_request_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_WRITE_REQUEST_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_write_request), size);
 	if (held < 0)
 		return (int)held;
 	return fs_file_write_request_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_write_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const fs_file_write_request **out)
-{
-	if (buf_max < FS_FILE_WRITE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_write_request), FS_FILE_WRITE_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return fs_file_write_request_decode_other(shared, available, buf, size, handles,
-		                                          handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	fs_file_write_request *p = (fs_file_write_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return fs_file_write_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_fs_file_write_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_fs_file_write_reply = {
@@ -1112,11 +795,11 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
                                            uint32_t *handle_count)
 {
 	int err;
-	fs_file_read_shared_request *p = out;
+	fs_file_read_shared_request *p = (fs_file_read_shared_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
@@ -1198,7 +881,7 @@ IDL_INLINE int check_fs_file_read_shared_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_fs_file_read_shared_request(&dec, p, sizeof(*p));
@@ -1263,7 +946,7 @@ IDL_FLATTEN int fs_file_read_shared_request_decode(const void *shared, size_t av
 		                                               out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_fs_file_read_shared_request(&dec, p, sizeof(*p));
@@ -1385,11 +1068,11 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
                                             uint32_t *handle_count)
 {
 	int err;
-	fs_file_write_shared_request *p = out;
+	fs_file_write_shared_request *p = (fs_file_write_shared_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
@@ -1471,7 +1154,7 @@ IDL_INLINE int check_fs_file_write_shared_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_fs_file_write_shared_request(&dec, p, sizeof(*p));
@@ -1537,7 +1220,7 @@ IDL_FLATTEN int fs_file_write_shared_request_decode(const void *shared, size_t a
 		                                                out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_fs_file_write_shared_request(&dec, p, sizeof(*p));
@@ -1729,45 +1412,6 @@ int fs_file_stat_request_decode_other(const void *shared, size_t available, void
 	return fs_file_stat_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
-/* fs.idl:141: File.stat reply */
-int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint32_t txid, void *out,
-                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	fs_file_stat_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_fs_stat(e, &msg->st, &p->st);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_STAT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_stat_reply(idl_decoder *d, fs_file_stat_reply *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* fs.idl:141: st */
-	err = check_fs_stat(d, &p->st);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_stat_reply = {
     .ordinal = FS_FILE_STAT_ORDINAL,
     .flags = IDL_FLAG_REPLY,
@@ -1777,8 +1421,8 @@ static const idl_message_info info_fs_file_stat_reply = {
 };
 
 IDL_COLD
-static int fs_file_stat_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count, void *out)
+int fs_file_stat_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count, void *out)
 {
 	fs_file_stat_reply *p = frame;
 	idl_decoder dec;
@@ -1812,7 +1456,7 @@ IDL_INLINE int check_fs_file_stat_reply(void *frame, size_t size, const idl_type
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_stat_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1830,49 +1474,15 @@ IDL_FLATTEN int fs_file_stat_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int fs_file_stat_reply_decode_other(const void *shared, size_t available, void *buf,
-                                           uint32_t size, const idl_typed_handle *handles,
-                                           uint32_t handle_count, void *out)
+int fs_file_stat_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
+                                    void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_STAT_REPLY_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_stat_reply), size);
 	if (held < 0)
 		return (int)held;
 	return fs_file_stat_reply_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf,
-                                          size_t buf_max, const idl_typed_handle *handles,
-                                          uint32_t handle_count, const fs_file_stat_reply **out)
-{
-	if (buf_max < FS_FILE_STAT_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == FS_FILE_STAT_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return fs_file_stat_reply_decode_other(shared, available, buf, size, handles,
-		                                       handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, FS_FILE_STAT_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	fs_file_stat_reply *p = (fs_file_stat_reply *)buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		return fs_file_stat_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_fs_file_stat_reply(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 int64_t fs_file_stat_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -2520,10 +2130,10 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint32_t 
                                      uint32_t *handle_count)
 {
 	int err;
-	fs_file_readdir_reply *p = out;
+	fs_file_readdir_reply *p = (fs_file_readdir_reply *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -2632,7 +2242,7 @@ IDL_INLINE int check_fs_file_readdir_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_readdir_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -2692,7 +2302,7 @@ IDL_FLATTEN int fs_file_readdir_reply_decode(const void *shared, size_t availabl
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		return fs_file_readdir_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_readdir_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -2731,49 +2341,6 @@ int fs_file_readdir_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* fs.idl:164: File.mkdir request */
-int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count)
-{
-	int err;
-	fs_file_mkdir_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_string(e, &msg->path, &p->path, 1024u);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_MKDIR_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_mkdir_request(idl_decoder *d, fs_file_mkdir_request *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* fs.idl:164: path */
-	err = idl_check_string(d, &p->path, 1024u);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_mkdir_request = {
     .ordinal = FS_FILE_MKDIR_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -2783,9 +2350,8 @@ static const idl_message_info info_fs_file_mkdir_request = {
 };
 
 IDL_COLD
-static int fs_file_mkdir_request_check_other(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count,
-                                             void *out)
+int fs_file_mkdir_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	fs_file_mkdir_request *p = frame;
 	idl_decoder dec;
@@ -2824,7 +2390,7 @@ IDL_INLINE int check_fs_file_mkdir_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_mkdir_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -2845,55 +2411,15 @@ IDL_FLATTEN int fs_file_mkdir_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int fs_file_mkdir_request_decode_other(const void *shared, size_t available, void *buf,
-                                              uint32_t size, const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int fs_file_mkdir_request_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, FS_FILE_MKDIR_REQUEST_MAX_BYTES,
 	                                    (uint32_t)sizeof(fs_file_mkdir_request), size);
 	if (held < 0)
 		return (int)held;
 	return fs_file_mkdir_request_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const fs_file_mkdir_request **out)
-{
-	if (buf_max < FS_FILE_MKDIR_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_mkdir_request), FS_FILE_MKDIR_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return fs_file_mkdir_request_decode_other(shared, available, buf, size, handles,
-		                                          handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	fs_file_mkdir_request *p = (fs_file_mkdir_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return fs_file_mkdir_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_fs_file_mkdir_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_fs_file_mkdir_reply = {
@@ -2996,47 +2522,6 @@ int fs_file_mkdir_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* fs.idl:167: File.unlink request */
-int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint32_t txid, void *out,
-                                      size_t out_max, idl_typed_handle *handles,
-                                      uint32_t *handle_count)
-{
-	int err;
-	fs_file_unlink_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_string(e, &msg->path, &p->path, 1024u);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_UNLINK_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_unlink_request(idl_decoder *d, fs_file_unlink_request *p,
-                                             uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* fs.idl:167: path */
-	err = idl_check_string(d, &p->path, 1024u);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_unlink_request = {
     .ordinal = FS_FILE_UNLINK_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -3046,9 +2531,8 @@ static const idl_message_info info_fs_file_unlink_request = {
 };
 
 IDL_COLD
-static int fs_file_unlink_request_check_other(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int fs_file_unlink_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	fs_file_unlink_request *p = frame;
 	idl_decoder dec;
@@ -3087,7 +2571,7 @@ IDL_INLINE int check_fs_file_unlink_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_unlink_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -3108,9 +2592,9 @@ IDL_FLATTEN int fs_file_unlink_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int fs_file_unlink_request_decode_other(const void *shared, size_t available, void *buf,
-                                               uint32_t size, const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int fs_file_unlink_request_decode_other(const void *shared, size_t available, void *buf,
+                                        uint32_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, FS_FILE_UNLINK_REQUEST_MAX_BYTES,
@@ -3118,46 +2602,6 @@ static int fs_file_unlink_request_decode_other(const void *shared, size_t availa
 	if (held < 0)
 		return (int)held;
 	return fs_file_unlink_request_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf,
-                                              size_t buf_max, const idl_typed_handle *handles,
-                                              uint32_t handle_count,
-                                              const fs_file_unlink_request **out)
-{
-	if (buf_max < FS_FILE_UNLINK_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_unlink_request), FS_FILE_UNLINK_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return fs_file_unlink_request_decode_other(shared, available, buf, size, handles,
-		                                           handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	fs_file_unlink_request *p = (fs_file_unlink_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return fs_file_unlink_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_fs_file_unlink_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_fs_file_unlink_reply = {
@@ -3261,54 +2705,6 @@ int fs_file_unlink_error_validate(const void *frame, size_t size, sys_errno *err
 	return IDL_OK;
 }
 
-/* fs.idl:170: File.rename request */
-int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint32_t txid, void *out,
-                                      size_t out_max, idl_typed_handle *handles,
-                                      uint32_t *handle_count)
-{
-	int err;
-	fs_file_rename_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_string(e, &msg->from, &p->from, 1024u);
-	if (err != IDL_OK)
-		return err;
-	err = idl_put_string(e, &msg->to, &p->to, 1024u);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_RENAME_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_fs_file_rename_request(idl_decoder *d, fs_file_rename_request *p,
-                                             uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* fs.idl:170: from */
-	err = idl_check_string(d, &p->from, 1024u);
-	if (err != IDL_OK)
-		return err;
-	/* fs.idl:170: to */
-	err = idl_check_string(d, &p->to, 1024u);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_fs_file_rename_request = {
     .ordinal = FS_FILE_RENAME_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -3318,9 +2714,8 @@ static const idl_message_info info_fs_file_rename_request = {
 };
 
 IDL_COLD
-static int fs_file_rename_request_check_other(void *frame, size_t size,
-                                              const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int fs_file_rename_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	fs_file_rename_request *p = frame;
 	idl_decoder dec;
@@ -3359,7 +2754,7 @@ IDL_INLINE int check_fs_file_rename_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_rename_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -3380,9 +2775,9 @@ IDL_FLATTEN int fs_file_rename_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int fs_file_rename_request_decode_other(const void *shared, size_t available, void *buf,
-                                               uint32_t size, const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int fs_file_rename_request_decode_other(const void *shared, size_t available, void *buf,
+                                        uint32_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, FS_FILE_RENAME_REQUEST_MAX_BYTES,
@@ -3390,46 +2785,6 @@ static int fs_file_rename_request_decode_other(const void *shared, size_t availa
 	if (held < 0)
 		return (int)held;
 	return fs_file_rename_request_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int fs_file_rename_request_decode(const void *shared, size_t available, void *buf,
-                                              size_t buf_max, const idl_typed_handle *handles,
-                                              uint32_t handle_count,
-                                              const fs_file_rename_request **out)
-{
-	if (buf_max < FS_FILE_RENAME_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits =
-	    idl_frame_fits(size, sizeof(fs_file_rename_request), FS_FILE_RENAME_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return fs_file_rename_request_decode_other(shared, available, buf, size, handles,
-		                                           handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	fs_file_rename_request *p = (fs_file_rename_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return fs_file_rename_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_fs_file_rename_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_fs_file_rename_reply = {

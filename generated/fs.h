@@ -247,6 +247,27 @@ IDL_STATIC_ASSERT(offsetof(fs_stat, mode) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_stat, link_count) == 44, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_stat, kind) == 48, "wire layout");
 
+IDL_INLINE int check_fs_stat(idl_decoder *d, fs_stat *p)
+{
+	(void)d;
+	/* fs.idl:96: kind */
+	if (!fs_file_kind_is_valid(p->kind))
+		return IDL_E_ENUM;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE int put_fs_stat(idl_encoder *e, const fs_stat *src, fs_stat *p)
+{
+	(void)e;
+	(void)src;
+	if (!fs_file_kind_is_valid(src->kind))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	return IDL_OK;
+}
+
 /* struct DirEntry (fs.idl:100) */
 /*
  * One entry of a directory.
@@ -261,6 +282,36 @@ IDL_STATIC_ASSERT(sizeof(fs_dir_entry) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_dir_entry, inode) == 0, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_dir_entry, kind) == 8, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_dir_entry, name) == 16, "wire layout");
+
+IDL_INLINE int check_fs_dir_entry(idl_decoder *d, fs_dir_entry *p)
+{
+	int err;
+	(void)d;
+	/* fs.idl:102: kind */
+	if (!fs_file_kind_is_valid(p->kind))
+		return IDL_E_ENUM;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	/* fs.idl:103: name */
+	err = idl_check_string(d, &p->name, 255u);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE int put_fs_dir_entry(idl_encoder *e, const fs_dir_entry *src, fs_dir_entry *p)
+{
+	int err;
+	(void)e;
+	(void)src;
+	if (!fs_file_kind_is_valid(src->kind))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	err = idl_put_string(e, &src->name, &p->name, 255u);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
 
 /* interface File (fs.idl:109) */
 /*
@@ -369,14 +420,109 @@ IDL_STATIC_ASSERT(offsetof(fs_file_open_request, path) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_open_request, flags) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_open_request, mode) == 36, "wire layout");
 
-int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count);
 int fs_file_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_open_request_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+int fs_file_open_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_open_request(idl_decoder *d, fs_file_open_request *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* fs.idl:112: path */
+	err = idl_check_string(d, &p->path, 1024u);
+	if (err != IDL_OK)
+		return err;
+	/* fs.idl:112: flags */
+	if ((p->flags & ~FS_OPEN_FLAGS_MASK) != 0)
+		return IDL_E_BITS;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint32_t txid, void *out,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
+{
+	int err;
+	fs_file_open_request *p = (fs_file_open_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_string(e, &msg->path, &p->path, 1024u);
+	if (err != IDL_OK)
+		return err;
+	if ((msg->flags & ~FS_OPEN_FLAGS_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = FS_FILE_OPEN_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int fs_file_open_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                const fs_file_open_request **out);
+                                const fs_file_open_request **out)
+{
+	if (buf_max < FS_FILE_OPEN_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_open_request), FS_FILE_OPEN_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = fs_file_open_request_decode_other(shared, available, buf, size, handles,
+		                                             handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_open_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_open_request *p = (fs_file_open_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_open_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_open_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_fs_file_open_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.open reply (fs.idl:112) */
 struct fs_file_open_reply {
@@ -811,14 +957,111 @@ struct fs_file_read_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_read_reply) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_reply, data) == 16, "wire layout");
 
-int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint32_t txid, void *out,
-                                  size_t out_max, idl_typed_handle *handles,
-                                  uint32_t *handle_count);
 int fs_file_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_read_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
+                                    void *out);
+int fs_file_read_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_read_reply(idl_decoder *d, fs_file_read_reply *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* fs.idl:120: data */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 4096u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint32_t txid, void *out,
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	fs_file_read_reply *p = (fs_file_read_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.reserved = 0;
+		p->data.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = FS_FILE_READ_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                               const idl_typed_handle *handles, uint32_t handle_count,
-                              const fs_file_read_reply **out);
+                              const fs_file_read_reply **out)
+{
+	if (buf_max < FS_FILE_READ_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(fs_file_read_reply), FS_FILE_READ_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = fs_file_read_reply_decode_other(shared, available, buf, size, handles,
+		                                           handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_read_reply *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_read_reply *p = (fs_file_read_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_read_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_read_reply *)buf;
+		return slow;
+	}
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_fs_file_read_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.read, error replies included. */
 typedef union fs_file_read_reply_buffer {
@@ -853,14 +1096,118 @@ IDL_STATIC_ASSERT(offsetof(fs_file_write_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_request, offset) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_request, data) == 32, "wire layout");
 
-int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count);
 int fs_file_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_write_request_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+int fs_file_write_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_write_request(idl_decoder *d, fs_file_write_request *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	/* fs.idl:124: data */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 4096u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint32_t txid, void *out,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
+{
+	int err;
+	fs_file_write_request *p = (fs_file_write_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.reserved = 0;
+		p->data.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = FS_FILE_WRITE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int fs_file_write_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_write_request **out);
+                                 const fs_file_write_request **out)
+{
+	if (buf_max < FS_FILE_WRITE_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_write_request), FS_FILE_WRITE_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = fs_file_write_request_decode_other(shared, available, buf, size, handles,
+		                                              handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_write_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_write_request *p = (fs_file_write_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_write_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_write_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_fs_file_write_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.write reply (fs.idl:124) */
 struct fs_file_write_reply {
@@ -1381,14 +1728,102 @@ struct fs_file_stat_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_stat_reply) == 72, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_stat_reply, st) == 16, "wire layout");
 
-int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint32_t txid, void *out,
-                                  size_t out_max, idl_typed_handle *handles,
-                                  uint32_t *handle_count);
 int fs_file_stat_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_stat_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
+                                    const idl_typed_handle *handles, uint32_t handle_count,
+                                    void *out);
+int fs_file_stat_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                   uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_stat_reply(idl_decoder *d, fs_file_stat_reply *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* fs.idl:141: st */
+	err = check_fs_stat(d, &p->st);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint32_t txid, void *out,
+                                  size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	fs_file_stat_reply *p = (fs_file_stat_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_fs_stat(e, &msg->st, &p->st);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = FS_FILE_STAT_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int fs_file_stat_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                               const idl_typed_handle *handles, uint32_t handle_count,
-                              const fs_file_stat_reply **out);
+                              const fs_file_stat_reply **out)
+{
+	if (buf_max < FS_FILE_STAT_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < FS_FILE_STAT_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = fs_file_stat_reply_decode_other(shared, available, buf, (uint32_t)read,
+		                                           handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_stat_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != FS_FILE_STAT_REPLY_MAX_BYTES) {
+		int slow = fs_file_stat_reply_decode_other(shared, available, buf, size, handles,
+		                                           handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_stat_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, FS_FILE_STAT_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_stat_reply *p = (fs_file_stat_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_STAT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = fs_file_stat_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_stat_reply *)buf;
+		return slow;
+	}
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_fs_file_stat_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to File.stat, error replies included. */
 typedef union fs_file_stat_reply_buffer {
@@ -2249,14 +2684,107 @@ IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, path) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, mode) == 32, "wire layout");
 
-int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count);
 int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_mkdir_request_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+int fs_file_mkdir_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_mkdir_request(idl_decoder *d, fs_file_mkdir_request *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* fs.idl:164: path */
+	err = idl_check_string(d, &p->path, 1024u);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint32_t txid, void *out,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
+{
+	int err;
+	fs_file_mkdir_request *p = (fs_file_mkdir_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_string(e, &msg->path, &p->path, 1024u);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = FS_FILE_MKDIR_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int fs_file_mkdir_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                 const fs_file_mkdir_request **out);
+                                 const fs_file_mkdir_request **out)
+{
+	if (buf_max < FS_FILE_MKDIR_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_mkdir_request), FS_FILE_MKDIR_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = fs_file_mkdir_request_decode_other(shared, available, buf, size, handles,
+		                                              handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_mkdir_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_mkdir_request *p = (fs_file_mkdir_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_MKDIR_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_mkdir_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_mkdir_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_fs_file_mkdir_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.mkdir reply (fs.idl:164) */
 struct fs_file_mkdir_reply {
@@ -2376,14 +2904,105 @@ struct fs_file_unlink_request {
 IDL_STATIC_ASSERT(sizeof(fs_file_unlink_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_unlink_request, path) == 16, "wire layout");
 
-int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint32_t txid, void *out,
-                                      size_t out_max, idl_typed_handle *handles,
-                                      uint32_t *handle_count);
 int fs_file_unlink_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_unlink_request_decode_other(const void *shared, size_t available, void *buf,
+                                        uint32_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+int fs_file_unlink_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_unlink_request(idl_decoder *d, fs_file_unlink_request *p,
+                                             uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* fs.idl:167: path */
+	err = idl_check_string(d, &p->path, 1024u);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint32_t txid, void *out,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
+{
+	int err;
+	fs_file_unlink_request *p = (fs_file_unlink_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_string(e, &msg->path, &p->path, 1024u);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = FS_FILE_UNLINK_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int fs_file_unlink_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                  const fs_file_unlink_request **out);
+                                  const fs_file_unlink_request **out)
+{
+	if (buf_max < FS_FILE_UNLINK_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_unlink_request), FS_FILE_UNLINK_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = fs_file_unlink_request_decode_other(shared, available, buf, size,
+		                                               handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_unlink_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_unlink_request *p = (fs_file_unlink_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_UNLINK_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_unlink_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_unlink_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_fs_file_unlink_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.unlink reply (fs.idl:167) */
 struct fs_file_unlink_reply {
@@ -2505,14 +3124,112 @@ IDL_STATIC_ASSERT(sizeof(fs_file_rename_request) == 48, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, from) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, to) == 32, "wire layout");
 
-int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint32_t txid, void *out,
-                                      size_t out_max, idl_typed_handle *handles,
-                                      uint32_t *handle_count);
 int fs_file_rename_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
+/* The slow paths of its inline decoder, in fs.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int fs_file_rename_request_decode_other(const void *shared, size_t available, void *buf,
+                                        uint32_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+int fs_file_rename_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_fs_file_rename_request(idl_decoder *d, fs_file_rename_request *p,
+                                             uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* fs.idl:170: from */
+	err = idl_check_string(d, &p->from, 1024u);
+	if (err != IDL_OK)
+		return err;
+	/* fs.idl:170: to */
+	err = idl_check_string(d, &p->to, 1024u);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint32_t txid, void *out,
+                                      size_t out_max, idl_typed_handle *handles,
+                                      uint32_t *handle_count)
+{
+	int err;
+	fs_file_rename_request *p = (fs_file_rename_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_string(e, &msg->from, &p->from, 1024u);
+	if (err != IDL_OK)
+		return err;
+	err = idl_put_string(e, &msg->to, &p->to, 1024u);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = FS_FILE_RENAME_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int fs_file_rename_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                   const idl_typed_handle *handles, uint32_t handle_count,
-                                  const fs_file_rename_request **out);
+                                  const fs_file_rename_request **out)
+{
+	if (buf_max < FS_FILE_RENAME_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits =
+	    idl_frame_fits(size, sizeof(fs_file_rename_request), FS_FILE_RENAME_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = fs_file_rename_request_decode_other(shared, available, buf, size,
+		                                               handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_rename_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	fs_file_rename_request *p = (fs_file_rename_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = fs_file_rename_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const fs_file_rename_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_fs_file_rename_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* File.rename reply (fs.idl:170) */
 struct fs_file_rename_reply {

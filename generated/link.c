@@ -6,22 +6,6 @@
  */
 #include "link.h"
 
-static int check_link_info(idl_decoder *d, link_info *p)
-{
-	(void)d;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
-static int put_link_info(idl_encoder *e, const link_info *src, link_info *p)
-{
-	(void)e;
-	(void)src;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	return IDL_OK;
-}
-
 static const idl_message_info info_link_ethernet_info_request = {
     .ordinal = LINK_ETHERNET_INFO_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -101,50 +85,6 @@ int link_ethernet_info_request_decode_other(const void *shared, size_t available
 	                                              out);
 }
 
-/* link.idl:32: Ethernet.info reply */
-int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count)
-{
-	int err;
-	link_ethernet_info_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_link_info(e, &msg->info, &p->info);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_INFO_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_link_ethernet_info_reply(idl_decoder *d, link_ethernet_info_reply *p,
-                                               uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* link.idl:32: info */
-	err = check_link_info(d, &p->info);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_link_ethernet_info_reply = {
     .ordinal = LINK_ETHERNET_INFO_ORDINAL,
     .flags = IDL_FLAG_REPLY,
@@ -154,9 +94,8 @@ static const idl_message_info info_link_ethernet_info_reply = {
 };
 
 IDL_COLD
-static int link_ethernet_info_reply_check_other(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int link_ethernet_info_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	link_ethernet_info_reply *p = frame;
 	idl_decoder dec;
@@ -192,7 +131,7 @@ IDL_INLINE int check_link_ethernet_info_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_link_ethernet_info_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -211,9 +150,9 @@ IDL_FLATTEN int link_ethernet_info_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int link_ethernet_info_reply_decode_other(const void *shared, size_t available, void *buf,
-                                                 uint32_t size, const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int link_ethernet_info_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_INFO_REPLY_MAX_BYTES,
@@ -221,41 +160,6 @@ static int link_ethernet_info_reply_decode_other(const void *shared, size_t avai
 	if (held < 0)
 		return (int)held;
 	return link_ethernet_info_reply_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int link_ethernet_info_reply_decode(const void *shared, size_t available, void *buf,
-                                                size_t buf_max, const idl_typed_handle *handles,
-                                                uint32_t handle_count,
-                                                const link_ethernet_info_reply **out)
-{
-	if (buf_max < LINK_ETHERNET_INFO_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == LINK_ETHERNET_INFO_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return link_ethernet_info_reply_decode_other(shared, available, buf, size, handles,
-		                                             handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, LINK_ETHERNET_INFO_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	link_ethernet_info_reply *p = (link_ethernet_info_reply *)buf;
-	(void)handles;
-	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		return link_ethernet_info_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_link_ethernet_info_reply(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 int64_t link_ethernet_info_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -287,58 +191,6 @@ int link_ethernet_info_error_validate(const void *frame, size_t size, sys_errno 
 	return IDL_OK;
 }
 
-/* link.idl:37: Ethernet.send request */
-int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	int err;
-	link_ethernet_send_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->frame.data, msg->frame.size, 1514u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->frame.reserved = 0;
-		p->frame.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_SEND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_link_ethernet_send_request(idl_decoder *d, link_ethernet_send_request *p,
-                                                 uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* link.idl:37: frame */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->frame.size, p->frame.reserved, p->frame.offset, 1514u,
-		                      1, &block);
-		if (err != IDL_OK)
-			return err;
-		p->frame.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_link_ethernet_send_request = {
     .ordinal = LINK_ETHERNET_SEND_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -348,9 +200,9 @@ static const idl_message_info info_link_ethernet_send_request = {
 };
 
 IDL_COLD
-static int link_ethernet_send_request_check_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int link_ethernet_send_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	link_ethernet_send_request *p = frame;
 	idl_decoder dec;
@@ -390,7 +242,7 @@ IDL_INLINE int check_link_ethernet_send_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_link_ethernet_send_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -411,9 +263,9 @@ IDL_FLATTEN int link_ethernet_send_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int link_ethernet_send_request_decode_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int link_ethernet_send_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_SEND_REQUEST_MAX_BYTES,
@@ -422,46 +274,6 @@ static int link_ethernet_send_request_decode_other(const void *shared, size_t av
 		return (int)held;
 	return link_ethernet_send_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int link_ethernet_send_request_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const link_ethernet_send_request **out)
-{
-	if (buf_max < LINK_ETHERNET_SEND_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(link_ethernet_send_request),
-	                           LINK_ETHERNET_SEND_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return link_ethernet_send_request_decode_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	link_ethernet_send_request *p = (link_ethernet_send_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return link_ethernet_send_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_link_ethernet_send_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_link_ethernet_send_reply = {
@@ -647,58 +459,6 @@ int link_ethernet_receive_request_decode_other(const void *shared, size_t availa
 	                                                 out);
 }
 
-/* link.idl:43: Ethernet.receive reply */
-int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count)
-{
-	int err;
-	link_ethernet_receive_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->frame.data, msg->frame.size, 1514u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->frame.reserved = 0;
-		p->frame.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_link_ethernet_receive_reply(idl_decoder *d, link_ethernet_receive_reply *p,
-                                                  uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* link.idl:43: frame */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->frame.size, p->frame.reserved, p->frame.offset, 1514u,
-		                      1, &block);
-		if (err != IDL_OK)
-			return err;
-		p->frame.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_link_ethernet_receive_reply = {
     .ordinal = LINK_ETHERNET_RECEIVE_ORDINAL,
     .flags = IDL_FLAG_REPLY,
@@ -708,9 +468,9 @@ static const idl_message_info info_link_ethernet_receive_reply = {
 };
 
 IDL_COLD
-static int link_ethernet_receive_reply_check_other(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int link_ethernet_receive_reply_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
 	link_ethernet_receive_reply *p = frame;
 	idl_decoder dec;
@@ -748,7 +508,7 @@ IDL_INLINE int check_link_ethernet_receive_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_link_ethernet_receive_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -769,9 +529,9 @@ IDL_FLATTEN int link_ethernet_receive_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int link_ethernet_receive_reply_decode_other(const void *shared, size_t available, void *buf,
-                                                    uint32_t size, const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int link_ethernet_receive_reply_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES,
@@ -780,44 +540,6 @@ static int link_ethernet_receive_reply_decode_other(const void *shared, size_t a
 		return (int)held;
 	return link_ethernet_receive_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
-}
-
-IDL_FLATTEN int link_ethernet_receive_reply_decode(const void *shared, size_t available, void *buf,
-                                                   size_t buf_max, const idl_typed_handle *handles,
-                                                   uint32_t handle_count,
-                                                   const link_ethernet_receive_reply **out)
-{
-	if (buf_max < LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(link_ethernet_receive_reply),
-	                           LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return link_ethernet_receive_reply_decode_other(shared, available, buf, size,
-		                                                handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	link_ethernet_receive_reply *p = (link_ethernet_receive_reply *)buf;
-	(void)handles;
-	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		return link_ethernet_receive_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_link_ethernet_receive_reply(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 int64_t link_ethernet_receive_error_encode(uint32_t txid, sys_errno error, void *out,

@@ -56,6 +56,22 @@ IDL_STATIC_ASSERT(sizeof(link_info) == 12, "wire layout");
 IDL_STATIC_ASSERT(offsetof(link_info, mac) == 0, "wire layout");
 IDL_STATIC_ASSERT(offsetof(link_info, mtu) == 8, "wire layout");
 
+IDL_INLINE int check_link_info(idl_decoder *d, link_info *p)
+{
+	(void)d;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE int put_link_info(idl_encoder *e, const link_info *src, link_info *p)
+{
+	(void)e;
+	(void)src;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	return IDL_OK;
+}
+
 /* struct Counters (link.idl:19) */
 /*
  * What the link has carried since the driver started.
@@ -211,14 +227,107 @@ struct link_ethernet_info_reply {
 IDL_STATIC_ASSERT(sizeof(link_ethernet_info_reply) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(link_ethernet_info_reply, info) == 16, "wire layout");
 
-int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count);
 int link_ethernet_info_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
+/* The slow paths of its inline decoder, in link.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int link_ethernet_info_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+int link_ethernet_info_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_link_ethernet_info_reply(idl_decoder *d, link_ethernet_info_reply *p,
+                                               uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* link.idl:32: info */
+	err = check_link_info(d, &p->info);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uint32_t txid,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
+                                        uint32_t *handle_count)
+{
+	int err;
+	link_ethernet_info_reply *p = (link_ethernet_info_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_link_info(e, &msg->info, &p->info);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = LINK_ETHERNET_INFO_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int link_ethernet_info_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_typed_handle *handles, uint32_t handle_count,
-                                    const link_ethernet_info_reply **out);
+                                    const link_ethernet_info_reply **out)
+{
+	if (buf_max < LINK_ETHERNET_INFO_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < LINK_ETHERNET_INFO_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = link_ethernet_info_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_info_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != LINK_ETHERNET_INFO_REPLY_MAX_BYTES) {
+		int slow = link_ethernet_info_reply_decode_other(shared, available, buf, size,
+		                                                 handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_info_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, LINK_ETHERNET_INFO_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	link_ethernet_info_reply *p = (link_ethernet_info_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_INFO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = link_ethernet_info_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_info_reply *)buf;
+		return slow;
+	}
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_link_ethernet_info_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Ethernet.info, error replies included. */
 typedef union link_ethernet_info_reply_buffer {
@@ -249,15 +358,117 @@ struct link_ethernet_send_request {
 IDL_STATIC_ASSERT(sizeof(link_ethernet_send_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(link_ethernet_send_request, frame) == 16, "wire layout");
 
-int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int link_ethernet_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in link.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int link_ethernet_send_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int link_ethernet_send_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_link_ethernet_send_request(idl_decoder *d, link_ethernet_send_request *p,
+                                                 uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* link.idl:37: frame */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->frame.size, p->frame.reserved, p->frame.offset, 1514u,
+		                      1, &block);
+		if (err != IDL_OK)
+			return err;
+		p->frame.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	int err;
+	link_ethernet_send_request *p = (link_ethernet_send_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->frame.data, msg->frame.size, 1514u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->frame.reserved = 0;
+		p->frame.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = LINK_ETHERNET_SEND_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int link_ethernet_send_request_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const link_ethernet_send_request **out);
+                                      uint32_t handle_count, const link_ethernet_send_request **out)
+{
+	if (buf_max < LINK_ETHERNET_SEND_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(link_ethernet_send_request),
+	                           LINK_ETHERNET_SEND_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = link_ethernet_send_request_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_send_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	link_ethernet_send_request *p = (link_ethernet_send_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = link_ethernet_send_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_send_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_link_ethernet_send_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Ethernet.send reply (link.idl:37) */
 struct link_ethernet_send_reply {
@@ -477,15 +688,116 @@ struct link_ethernet_receive_reply {
 IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_reply) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(link_ethernet_receive_reply, frame) == 16, "wire layout");
 
-int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count);
 int link_ethernet_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
+/* The slow paths of its inline decoder, in link.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int link_ethernet_receive_reply_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out);
+int link_ethernet_receive_reply_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out);
+
+IDL_INLINE int fields_link_ethernet_receive_reply(idl_decoder *d, link_ethernet_receive_reply *p,
+                                                  uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* link.idl:43: frame */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->frame.size, p->frame.reserved, p->frame.offset, 1514u,
+		                      1, &block);
+		if (err != IDL_OK)
+			return err;
+		p->frame.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *msg, uint32_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count)
+{
+	int err;
+	link_ethernet_receive_reply *p = (link_ethernet_receive_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->frame.data, msg->frame.size, 1514u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->frame.reserved = 0;
+		p->frame.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int link_ethernet_receive_reply_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
-                                       const link_ethernet_receive_reply **out);
+                                       const link_ethernet_receive_reply **out)
+{
+	if (buf_max < LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(link_ethernet_receive_reply),
+	                           LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = link_ethernet_receive_reply_decode_other(shared, available, buf, size,
+		                                                    handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_receive_reply *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	link_ethernet_receive_reply *p = (link_ethernet_receive_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != LINK_ETHERNET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = link_ethernet_receive_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const link_ethernet_receive_reply *)buf;
+		return slow;
+	}
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_link_ethernet_receive_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Ethernet.receive, error replies included. */
 typedef union link_ethernet_receive_reply_buffer {

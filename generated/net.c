@@ -39,85 +39,6 @@ size_t net_link_flags_format(net_link_flags v, char *buf, size_t size)
 	return idl_bits_end(&t);
 }
 
-static int check_net_ip_address(idl_decoder *d, net_ip_address *p)
-{
-	(void)d;
-	switch (p->tag) {
-	case NET_IP_ADDRESS_V4:
-		/* The bytes after the variant are zero. */
-		if (!idl_is_zero((const uint8_t *)p + 5, 12))
-			return IDL_E_PADDING;
-		return IDL_OK;
-	case NET_IP_ADDRESS_V6:
-		return IDL_OK;
-	default:
-		return IDL_E_UNION_TAG;
-	}
-}
-
-static int put_net_ip_address(idl_encoder *e, const net_ip_address *src, net_ip_address *p)
-{
-	(void)e;
-	switch (src->tag) {
-	case NET_IP_ADDRESS_V4:
-		IDL_MEMSET((uint8_t *)p + 5, 0, 12);
-		return IDL_OK;
-	case NET_IP_ADDRESS_V6:
-		return IDL_OK;
-	default:
-		return IDL_E_INVALID_ARGUMENT;
-	}
-}
-
-static int check_net_socket_address(idl_decoder *d, net_socket_address *p)
-{
-	int err;
-	(void)d;
-	/* net.idl:40: ip */
-	err = check_net_ip_address(d, &p->ip);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
-static int put_net_socket_address(idl_encoder *e, const net_socket_address *src,
-                                  net_socket_address *p)
-{
-	int err;
-	(void)e;
-	(void)src;
-	err = put_net_ip_address(e, &src->ip, &p->ip);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	return IDL_OK;
-}
-
-static int check_net_interface_address(idl_decoder *d, net_interface_address *p)
-{
-	int err;
-	(void)d;
-	/* net.idl:67: ip */
-	err = check_net_ip_address(d, &p->ip);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
-static int put_net_interface_address(idl_encoder *e, const net_interface_address *src,
-                                     net_interface_address *p)
-{
-	int err;
-	(void)e;
-	(void)src;
-	err = put_net_ip_address(e, &src->ip, &p->ip);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static int check_net_interface_info(idl_decoder *d, net_interface_info *p)
 {
 	int err;
@@ -200,39 +121,6 @@ static int put_net_interface_info(idl_encoder *e, const net_interface_info *src,
 		IDL_MEMSET(&p->gateway.value, 0, sizeof(p->gateway.value));
 	}
 	IDL_MEMSET(p->_pad2, 0, sizeof(p->_pad2));
-	return IDL_OK;
-}
-
-static int check_net_socket_info(idl_decoder *d, net_socket_info *p)
-{
-	int err;
-	(void)d;
-	/* net.idl:170: kind */
-	if (!net_socket_kind_is_valid(p->kind))
-		return IDL_E_ENUM;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	/* net.idl:172: local */
-	err = check_net_socket_address(d, &p->local);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
-static int put_net_socket_info(idl_encoder *e, const net_socket_info *src, net_socket_info *p)
-{
-	int err;
-	(void)e;
-	(void)src;
-	if (!net_socket_kind_is_valid(src->kind))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	err = put_net_socket_address(e, &src->local, &p->local);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
 	return IDL_OK;
 }
 
@@ -414,47 +302,6 @@ int net_socket_open_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* net.idl:95: Socket.bind request */
-int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count)
-{
-	int err;
-	net_socket_bind_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_net_socket_address(e, &msg->addr, &p->addr);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_BIND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_bind_request(idl_decoder *d, net_socket_bind_request *p,
-                                              uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:95: addr */
-	err = check_net_socket_address(d, &p->addr);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_bind_request = {
     .ordinal = NET_SOCKET_BIND_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -464,9 +311,8 @@ static const idl_message_info info_net_socket_bind_request = {
 };
 
 IDL_COLD
-static int net_socket_bind_request_check_other(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int net_socket_bind_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	net_socket_bind_request *p = frame;
 	idl_decoder dec;
@@ -503,7 +349,7 @@ IDL_INLINE int check_net_socket_bind_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_socket_bind_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -522,9 +368,9 @@ IDL_FLATTEN int net_socket_bind_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int net_socket_bind_request_decode_other(const void *shared, size_t available, void *buf,
-                                                uint32_t size, const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int net_socket_bind_request_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_BIND_REQUEST_MAX_BYTES,
@@ -532,43 +378,6 @@ static int net_socket_bind_request_decode_other(const void *shared, size_t avail
 	if (held < 0)
 		return (int)held;
 	return net_socket_bind_request_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_bind_request_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_typed_handle *handles,
-                                               uint32_t handle_count,
-                                               const net_socket_bind_request **out)
-{
-	if (buf_max < NET_SOCKET_BIND_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_BIND_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return net_socket_bind_request_decode_other(shared, available, buf, size, handles,
-		                                            handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_BIND_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_socket_bind_request *p = (net_socket_bind_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return net_socket_bind_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_socket_bind_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_net_socket_bind_reply = {
@@ -752,51 +561,6 @@ int net_socket_local_address_request_decode_other(const void *shared, size_t ava
 	                                                    handle_count, out);
 }
 
-/* net.idl:98: Socket.local_address reply */
-int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	net_socket_local_address_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_net_socket_address(e, &msg->addr, &p->addr);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_local_address_reply(idl_decoder *d,
-                                                     net_socket_local_address_reply *p,
-                                                     uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:98: addr */
-	err = check_net_socket_address(d, &p->addr);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_local_address_reply = {
     .ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL,
     .flags = IDL_FLAG_REPLY,
@@ -806,9 +570,9 @@ static const idl_message_info info_net_socket_local_address_reply = {
 };
 
 IDL_COLD
-static int net_socket_local_address_reply_check_other(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int net_socket_local_address_reply_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	net_socket_local_address_reply *p = frame;
 	idl_decoder dec;
@@ -844,7 +608,7 @@ IDL_INLINE int check_net_socket_local_address_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_socket_local_address_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -863,10 +627,9 @@ IDL_FLATTEN int net_socket_local_address_reply_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int net_socket_local_address_reply_decode_other(const void *shared, size_t available,
-                                                       void *buf, uint32_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int net_socket_local_address_reply_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES,
@@ -875,42 +638,6 @@ static int net_socket_local_address_reply_decode_other(const void *shared, size_
 		return (int)held;
 	return net_socket_local_address_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
-}
-
-IDL_FLATTEN int net_socket_local_address_reply_decode(const void *shared, size_t available,
-                                                      void *buf, size_t buf_max,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count,
-                                                      const net_socket_local_address_reply **out)
-{
-	if (buf_max < NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return net_socket_local_address_reply_decode_other(shared, available, buf, size,
-		                                                   handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_socket_local_address_reply *p = (net_socket_local_address_reply *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		return net_socket_local_address_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_socket_local_address_reply(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 int64_t net_socket_local_address_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -943,47 +670,6 @@ int net_socket_local_address_error_validate(const void *frame, size_t size, sys_
 	return IDL_OK;
 }
 
-/* net.idl:102: Socket.connect request */
-int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	int err;
-	net_socket_connect_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_net_socket_address(e, &msg->to, &p->to);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_CONNECT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_connect_request(idl_decoder *d, net_socket_connect_request *p,
-                                                 uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:102: to */
-	err = check_net_socket_address(d, &p->to);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_connect_request = {
     .ordinal = NET_SOCKET_CONNECT_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -993,9 +679,9 @@ static const idl_message_info info_net_socket_connect_request = {
 };
 
 IDL_COLD
-static int net_socket_connect_request_check_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int net_socket_connect_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	net_socket_connect_request *p = frame;
 	idl_decoder dec;
@@ -1033,7 +719,7 @@ IDL_INLINE int check_net_socket_connect_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_socket_connect_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1052,9 +738,9 @@ IDL_FLATTEN int net_socket_connect_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int net_socket_connect_request_decode_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int net_socket_connect_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES,
@@ -1063,43 +749,6 @@ static int net_socket_connect_request_decode_other(const void *shared, size_t av
 		return (int)held;
 	return net_socket_connect_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int net_socket_connect_request_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const net_socket_connect_request **out)
-{
-	if (buf_max < NET_SOCKET_CONNECT_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_CONNECT_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return net_socket_connect_request_decode_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_socket_connect_request *p = (net_socket_connect_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return net_socket_connect_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_socket_connect_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_net_socket_connect_reply = {
@@ -1463,47 +1112,6 @@ int net_socket_accept_request_decode_other(const void *shared, size_t available,
 	return net_socket_accept_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
-/* net.idl:110: Socket.accept reply */
-int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count)
-{
-	int err;
-	net_socket_accept_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_net_socket_address(e, &msg->peer, &p->peer);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_ACCEPT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_accept_reply(idl_decoder *d, net_socket_accept_reply *p,
-                                              uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:110: peer */
-	err = check_net_socket_address(d, &p->peer);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_accept_reply = {
     .ordinal = NET_SOCKET_ACCEPT_ORDINAL,
     .flags = IDL_FLAG_REPLY,
@@ -1513,9 +1121,8 @@ static const idl_message_info info_net_socket_accept_reply = {
 };
 
 IDL_COLD
-static int net_socket_accept_reply_check_other(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int net_socket_accept_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	net_socket_accept_reply *p = frame;
 	idl_decoder dec;
@@ -1550,7 +1157,7 @@ IDL_INLINE int check_net_socket_accept_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_socket_accept_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1569,9 +1176,9 @@ IDL_FLATTEN int net_socket_accept_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int net_socket_accept_reply_decode_other(const void *shared, size_t available, void *buf,
-                                                uint32_t size, const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int net_socket_accept_reply_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES,
@@ -1579,41 +1186,6 @@ static int net_socket_accept_reply_decode_other(const void *shared, size_t avail
 	if (held < 0)
 		return (int)held;
 	return net_socket_accept_reply_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_accept_reply_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_typed_handle *handles,
-                                               uint32_t handle_count,
-                                               const net_socket_accept_reply **out)
-{
-	if (buf_max < NET_SOCKET_ACCEPT_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_SOCKET_ACCEPT_REPLY_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return net_socket_accept_reply_decode_other(shared, available, buf, size, handles,
-		                                            handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_socket_accept_reply *p = (net_socket_accept_reply *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		return net_socket_accept_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_socket_accept_reply(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 int64_t net_socket_accept_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -1645,65 +1217,6 @@ int net_socket_accept_error_validate(const void *frame, size_t size, sys_errno *
 	return IDL_OK;
 }
 
-/* net.idl:113: Socket.send_to request */
-int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	int err;
-	net_socket_send_to_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_net_socket_address(e, &msg->to, &p->to);
-	if (err != IDL_OK)
-		return err;
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->data.data, msg->data.size, 1500u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.reserved = 0;
-		p->data.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_SEND_TO_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_send_to_request(idl_decoder *d, net_socket_send_to_request *p,
-                                                 uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:113: to */
-	err = check_net_socket_address(d, &p->to);
-	if (err != IDL_OK)
-		return err;
-	/* net.idl:113: data */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 1500u, 1,
-		                      &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_send_to_request = {
     .ordinal = NET_SOCKET_SEND_TO_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1713,9 +1226,9 @@ static const idl_message_info info_net_socket_send_to_request = {
 };
 
 IDL_COLD
-static int net_socket_send_to_request_check_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int net_socket_send_to_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	net_socket_send_to_request *p = frame;
 	idl_decoder dec;
@@ -1755,7 +1268,7 @@ IDL_INLINE int check_net_socket_send_to_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_socket_send_to_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1776,9 +1289,9 @@ IDL_FLATTEN int net_socket_send_to_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int net_socket_send_to_request_decode_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int net_socket_send_to_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES,
@@ -1787,46 +1300,6 @@ static int net_socket_send_to_request_decode_other(const void *shared, size_t av
 		return (int)held;
 	return net_socket_send_to_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int net_socket_send_to_request_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const net_socket_send_to_request **out)
-{
-	if (buf_max < NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(net_socket_send_to_request),
-	                           NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return net_socket_send_to_request_decode_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_socket_send_to_request *p = (net_socket_send_to_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return net_socket_send_to_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_socket_send_to_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_net_socket_send_to_reply = {
@@ -2012,68 +1485,6 @@ int net_socket_receive_from_request_decode_other(const void *shared, size_t avai
 	                                                   out);
 }
 
-/* net.idl:117: Socket.receive_from reply */
-int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	net_socket_receive_from_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_net_socket_address(e, &msg->from, &p->from);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->data.data, msg->data.size, 1500u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.reserved = 0;
-		p->data.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_receive_from_reply(idl_decoder *d,
-                                                    net_socket_receive_from_reply *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:118: from */
-	err = check_net_socket_address(d, &p->from);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	/* net.idl:118: data */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 1500u, 1,
-		                      &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_receive_from_reply = {
     .ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL,
     .flags = IDL_FLAG_REPLY,
@@ -2083,9 +1494,9 @@ static const idl_message_info info_net_socket_receive_from_reply = {
 };
 
 IDL_COLD
-static int net_socket_receive_from_reply_check_other(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int net_socket_receive_from_reply_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	net_socket_receive_from_reply *p = frame;
 	idl_decoder dec;
@@ -2123,7 +1534,7 @@ IDL_INLINE int check_net_socket_receive_from_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_socket_receive_from_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -2144,10 +1555,9 @@ IDL_FLATTEN int net_socket_receive_from_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int net_socket_receive_from_reply_decode_other(const void *shared, size_t available,
-                                                      void *buf, uint32_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int net_socket_receive_from_reply_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES,
@@ -2156,45 +1566,6 @@ static int net_socket_receive_from_reply_decode_other(const void *shared, size_t
 		return (int)held;
 	return net_socket_receive_from_reply_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
-}
-
-IDL_FLATTEN int net_socket_receive_from_reply_decode(const void *shared, size_t available,
-                                                     void *buf, size_t buf_max,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count,
-                                                     const net_socket_receive_from_reply **out)
-{
-	if (buf_max < NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_from_reply),
-	                           NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return net_socket_receive_from_reply_decode_other(shared, available, buf, size,
-		                                                  handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_socket_receive_from_reply *p = (net_socket_receive_from_reply *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		return net_socket_receive_from_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_socket_receive_from_reply(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 int64_t net_socket_receive_from_error_encode(uint32_t txid, sys_errno error, void *out,
@@ -2227,61 +1598,6 @@ int net_socket_receive_from_error_validate(const void *frame, size_t size, sys_e
 	return IDL_OK;
 }
 
-/* net.idl:122: Socket.send request */
-int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count)
-{
-	int err;
-	net_socket_send_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->data.data, msg->data.size, 6000u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.reserved = 0;
-		p->data.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_SEND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_send_request(idl_decoder *d, net_socket_send_request *p,
-                                              uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	/* net.idl:122: data */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 6000u, 1,
-		                      &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_send_request = {
     .ordinal = NET_SOCKET_SEND_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -2291,9 +1607,8 @@ static const idl_message_info info_net_socket_send_request = {
 };
 
 IDL_COLD
-static int net_socket_send_request_check_other(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int net_socket_send_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	net_socket_send_request *p = frame;
 	idl_decoder dec;
@@ -2332,7 +1647,7 @@ IDL_INLINE int check_net_socket_send_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_socket_send_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -2353,9 +1668,9 @@ IDL_FLATTEN int net_socket_send_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int net_socket_send_request_decode_other(const void *shared, size_t available, void *buf,
-                                                uint32_t size, const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int net_socket_send_request_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_SEND_REQUEST_MAX_BYTES,
@@ -2363,46 +1678,6 @@ static int net_socket_send_request_decode_other(const void *shared, size_t avail
 	if (held < 0)
 		return (int)held;
 	return net_socket_send_request_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_send_request_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_typed_handle *handles,
-                                               uint32_t handle_count,
-                                               const net_socket_send_request **out)
-{
-	if (buf_max < NET_SOCKET_SEND_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(net_socket_send_request),
-	                           NET_SOCKET_SEND_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return net_socket_send_request_decode_other(shared, available, buf, size, handles,
-		                                            handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_socket_send_request *p = (net_socket_send_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return net_socket_send_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_socket_send_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_net_socket_send_reply = {
@@ -2586,58 +1861,6 @@ int net_socket_receive_request_decode_other(const void *shared, size_t available
 	                                              out);
 }
 
-/* net.idl:126: Socket.receive reply */
-int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count)
-{
-	int err;
-	net_socket_receive_reply *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	{
-		uint64_t offset;
-		uint8_t *block;
-		err = idl_put_block(e, msg->data.data, msg->data.size, 6000u, 1, &offset, &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.reserved = 0;
-		p->data.offset = offset;
-	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_RECEIVE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_socket_receive_reply(idl_decoder *d, net_socket_receive_reply *p,
-                                               uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:126: data */
-	{
-		uint8_t *block;
-		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 6000u, 1,
-		                      &block);
-		if (err != IDL_OK)
-			return err;
-		p->data.data = block;
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_socket_receive_reply = {
     .ordinal = NET_SOCKET_RECEIVE_ORDINAL,
     .flags = IDL_FLAG_REPLY,
@@ -2647,9 +1870,8 @@ static const idl_message_info info_net_socket_receive_reply = {
 };
 
 IDL_COLD
-static int net_socket_receive_reply_check_other(void *frame, size_t size,
-                                                const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int net_socket_receive_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	net_socket_receive_reply *p = frame;
 	idl_decoder dec;
@@ -2687,7 +1909,7 @@ IDL_INLINE int check_net_socket_receive_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_socket_receive_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -2708,9 +1930,9 @@ IDL_FLATTEN int net_socket_receive_reply_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int net_socket_receive_reply_decode_other(const void *shared, size_t available, void *buf,
-                                                 uint32_t size, const idl_typed_handle *handles,
-                                                 uint32_t handle_count, void *out)
+int net_socket_receive_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_SOCKET_RECEIVE_REPLY_MAX_BYTES,
@@ -2718,44 +1940,6 @@ static int net_socket_receive_reply_decode_other(const void *shared, size_t avai
 	if (held < 0)
 		return (int)held;
 	return net_socket_receive_reply_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf,
-                                                size_t buf_max, const idl_typed_handle *handles,
-                                                uint32_t handle_count,
-                                                const net_socket_receive_reply **out)
-{
-	if (buf_max < NET_SOCKET_RECEIVE_REPLY_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_reply),
-	                           NET_SOCKET_RECEIVE_REPLY_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return net_socket_receive_reply_decode_other(shared, available, buf, size, handles,
-		                                             handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_socket_receive_reply *p = (net_socket_receive_reply *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
-		return net_socket_receive_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_socket_receive_reply(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 int64_t net_socket_receive_error_encode(uint32_t txid, sys_errno error, void *out, size_t out_max)
@@ -3389,10 +2573,10 @@ int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces
                                                 idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
-	net_config_list_interfaces_reply *p = out;
+	net_config_list_interfaces_reply *p = (net_config_list_interfaces_reply *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -3499,7 +2683,7 @@ IDL_INLINE int check_net_config_list_interfaces_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_config_list_interfaces_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -3563,7 +2747,7 @@ net_config_list_interfaces_reply_decode(const void *shared, size_t available, vo
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		return net_config_list_interfaces_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_net_config_list_interfaces_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -3603,51 +2787,6 @@ int net_config_list_interfaces_error_validate(const void *frame, size_t size, sy
 	return IDL_OK;
 }
 
-/* net.idl:187: Config.add_address request */
-int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	net_config_add_address_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_net_interface_address(e, &msg->address, &p->address);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_add_address_request(idl_decoder *d,
-                                                     net_config_add_address_request *p,
-                                                     uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:187: address */
-	err = check_net_interface_address(d, &p->address);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_config_add_address_request = {
     .ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -3657,9 +2796,9 @@ static const idl_message_info info_net_config_add_address_request = {
 };
 
 IDL_COLD
-static int net_config_add_address_request_check_other(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int net_config_add_address_request_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	net_config_add_address_request *p = frame;
 	idl_decoder dec;
@@ -3697,7 +2836,7 @@ IDL_INLINE int check_net_config_add_address_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_config_add_address_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -3716,10 +2855,9 @@ IDL_FLATTEN int net_config_add_address_request_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int net_config_add_address_request_decode_other(const void *shared, size_t available,
-                                                       void *buf, uint32_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int net_config_add_address_request_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES,
@@ -3728,44 +2866,6 @@ static int net_config_add_address_request_decode_other(const void *shared, size_
 		return (int)held;
 	return net_config_add_address_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
-}
-
-IDL_FLATTEN int net_config_add_address_request_decode(const void *shared, size_t available,
-                                                      void *buf, size_t buf_max,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count,
-                                                      const net_config_add_address_request **out)
-{
-	if (buf_max < NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return net_config_add_address_request_decode_other(shared, available, buf, size,
-		                                                   handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_config_add_address_request *p = (net_config_add_address_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return net_config_add_address_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_config_add_address_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_net_config_add_address_reply = {
@@ -3875,51 +2975,6 @@ int net_config_add_address_error_validate(const void *frame, size_t size, sys_er
 	return IDL_OK;
 }
 
-/* net.idl:190: Config.remove_address request */
-int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
-                                                 uint32_t txid, void *out, size_t out_max,
-                                                 idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	net_config_remove_address_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_net_interface_address(e, &msg->address, &p->address);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_remove_address_request(idl_decoder *d,
-                                                        net_config_remove_address_request *p,
-                                                        uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:190: address */
-	err = check_net_interface_address(d, &p->address);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_config_remove_address_request = {
     .ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -3929,9 +2984,9 @@ static const idl_message_info info_net_config_remove_address_request = {
 };
 
 IDL_COLD
-static int net_config_remove_address_request_check_other(void *frame, size_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count, void *out)
+int net_config_remove_address_request_check_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
 	net_config_remove_address_request *p = frame;
 	idl_decoder dec;
@@ -3969,7 +3024,7 @@ check_net_config_remove_address_request(void *frame, size_t size, const idl_type
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_config_remove_address_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -3988,10 +3043,9 @@ IDL_FLATTEN int net_config_remove_address_request_validate(void *frame, size_t s
 }
 
 IDL_COLD
-static int net_config_remove_address_request_decode_other(const void *shared, size_t available,
-                                                          void *buf, uint32_t size,
-                                                          const idl_typed_handle *handles,
-                                                          uint32_t handle_count, void *out)
+int net_config_remove_address_request_decode_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(
 	    shared, available, buf, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES,
@@ -4000,44 +3054,6 @@ static int net_config_remove_address_request_decode_other(const void *shared, si
 		return (int)held;
 	return net_config_remove_address_request_check_other(buf, (size_t)held, handles,
 	                                                     handle_count, out);
-}
-
-IDL_FLATTEN int
-net_config_remove_address_request_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const net_config_remove_address_request **out)
-{
-	if (buf_max < NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return net_config_remove_address_request_decode_other(shared, available, buf, size,
-		                                                      handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_config_remove_address_request *p = (net_config_remove_address_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return net_config_remove_address_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_config_remove_address_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_net_config_remove_address_reply = {
@@ -4147,61 +3163,6 @@ int net_config_remove_address_error_validate(const void *frame, size_t size, sys
 	return IDL_OK;
 }
 
-/* net.idl:193: Config.set_gateway request */
-int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	net_config_set_gateway_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	if (msg->gateway.present) {
-		err = put_net_ip_address(e, &msg->gateway.value, &p->gateway.value);
-		if (err != IDL_OK)
-			return err;
-	} else {
-		IDL_MEMSET(&p->gateway.value, 0, sizeof(p->gateway.value));
-	}
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_net_config_set_gateway_request(idl_decoder *d,
-                                                     net_config_set_gateway_request *p,
-                                                     uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* net.idl:193: gateway */
-	if (*(const uint8_t *)&p->gateway.present > 1)
-		return IDL_E_OPTIONAL;
-	if (p->gateway.present) {
-		err = check_net_ip_address(d, &p->gateway.value);
-		if (err != IDL_OK)
-			return err;
-	} else if (!idl_is_zero((const uint8_t *)&p->gateway.value, sizeof(p->gateway.value))) {
-		return IDL_E_PADDING;
-	}
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_net_config_set_gateway_request = {
     .ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -4211,9 +3172,9 @@ static const idl_message_info info_net_config_set_gateway_request = {
 };
 
 IDL_COLD
-static int net_config_set_gateway_request_check_other(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int net_config_set_gateway_request_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	net_config_set_gateway_request *p = frame;
 	idl_decoder dec;
@@ -4251,7 +3212,7 @@ IDL_INLINE int check_net_config_set_gateway_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_config_set_gateway_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -4270,10 +3231,9 @@ IDL_FLATTEN int net_config_set_gateway_request_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int net_config_set_gateway_request_decode_other(const void *shared, size_t available,
-                                                       void *buf, uint32_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int net_config_set_gateway_request_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES,
@@ -4282,44 +3242,6 @@ static int net_config_set_gateway_request_decode_other(const void *shared, size_
 		return (int)held;
 	return net_config_set_gateway_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
-}
-
-IDL_FLATTEN int net_config_set_gateway_request_decode(const void *shared, size_t available,
-                                                      void *buf, size_t buf_max,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count,
-                                                      const net_config_set_gateway_request **out)
-{
-	if (buf_max < NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return net_config_set_gateway_request_decode_other(shared, available, buf, size,
-		                                                   handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	net_config_set_gateway_request *p = (net_config_set_gateway_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return net_config_set_gateway_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_net_config_set_gateway_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_net_config_set_gateway_reply = {
@@ -4885,10 +3807,10 @@ int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
-	net_config_list_sockets_reply *p = out;
+	net_config_list_sockets_reply *p = (net_config_list_sockets_reply *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -4993,7 +3915,7 @@ IDL_INLINE int check_net_config_list_sockets_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_net_config_list_sockets_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -5057,7 +3979,7 @@ IDL_FLATTEN int net_config_list_sockets_reply_decode(const void *shared, size_t 
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		return net_config_list_sockets_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_net_config_list_sockets_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;

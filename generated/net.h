@@ -195,6 +195,36 @@ struct net_ip_address {
 };
 IDL_STATIC_ASSERT(sizeof(net_ip_address) == 17, "wire layout");
 
+IDL_INLINE int check_net_ip_address(idl_decoder *d, net_ip_address *p)
+{
+	(void)d;
+	switch (p->tag) {
+	case NET_IP_ADDRESS_V4:
+		/* The bytes after the variant are zero. */
+		if (!idl_is_zero((const uint8_t *)p + 5, 12))
+			return IDL_E_PADDING;
+		return IDL_OK;
+	case NET_IP_ADDRESS_V6:
+		return IDL_OK;
+	default:
+		return IDL_E_UNION_TAG;
+	}
+}
+
+IDL_INLINE int put_net_ip_address(idl_encoder *e, const net_ip_address *src, net_ip_address *p)
+{
+	(void)e;
+	switch (src->tag) {
+	case NET_IP_ADDRESS_V4:
+		IDL_MEMSET((uint8_t *)p + 5, 0, 12);
+		return IDL_OK;
+	case NET_IP_ADDRESS_V6:
+		return IDL_OK;
+	default:
+		return IDL_E_INVALID_ARGUMENT;
+	}
+}
+
 /* struct SocketAddress (net.idl:39) */
 /*
  * An IP address and a port.
@@ -211,6 +241,32 @@ IDL_STATIC_ASSERT(sizeof(net_socket_address) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_address, ip) == 0, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_address, port) == 18, "wire layout");
 
+IDL_INLINE int check_net_socket_address(idl_decoder *d, net_socket_address *p)
+{
+	int err;
+	(void)d;
+	/* net.idl:40: ip */
+	err = check_net_ip_address(d, &p->ip);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE int put_net_socket_address(idl_encoder *e, const net_socket_address *src,
+                                      net_socket_address *p)
+{
+	int err;
+	(void)e;
+	(void)src;
+	err = put_net_ip_address(e, &src->ip, &p->ip);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	return IDL_OK;
+}
+
 /* struct InterfaceAddress (net.idl:66) */
 /*
  * An address of an interface and the length of its network prefix.
@@ -225,6 +281,29 @@ struct net_interface_address {
 IDL_STATIC_ASSERT(sizeof(net_interface_address) == 18, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_interface_address, ip) == 0, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_interface_address, prefix_length) == 17, "wire layout");
+
+IDL_INLINE int check_net_interface_address(idl_decoder *d, net_interface_address *p)
+{
+	int err;
+	(void)d;
+	/* net.idl:67: ip */
+	err = check_net_ip_address(d, &p->ip);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE int put_net_interface_address(idl_encoder *e, const net_interface_address *src,
+                                         net_interface_address *p)
+{
+	int err;
+	(void)e;
+	(void)src;
+	err = put_net_ip_address(e, &src->ip, &p->ip);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
 
 /* struct InterfaceInfo (net.idl:73) */
 /*
@@ -345,6 +424,39 @@ IDL_STATIC_ASSERT(offsetof(net_socket_info, kind) == 0, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_info, local) == 2, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_info, queued) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_info, session) == 28, "wire layout");
+
+IDL_INLINE int check_net_socket_info(idl_decoder *d, net_socket_info *p)
+{
+	int err;
+	(void)d;
+	/* net.idl:170: kind */
+	if (!net_socket_kind_is_valid(p->kind))
+		return IDL_E_ENUM;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	/* net.idl:172: local */
+	err = check_net_socket_address(d, &p->local);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE int put_net_socket_info(idl_encoder *e, const net_socket_info *src, net_socket_info *p)
+{
+	int err;
+	(void)e;
+	(void)src;
+	if (!net_socket_kind_is_valid(src->kind))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	err = put_net_socket_address(e, &src->local, &p->local);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
+	return IDL_OK;
+}
 
 /* interface Socket (net.idl:90) */
 /*
@@ -656,14 +768,106 @@ IDL_STATIC_ASSERT(sizeof(net_socket_bind_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, addr) == 20, "wire layout");
 
-int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count);
 int net_socket_bind_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_bind_request_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+int net_socket_bind_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_bind_request(idl_decoder *d, net_socket_bind_request *p,
+                                              uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:95: addr */
+	err = check_net_socket_address(d, &p->addr);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint32_t txid, void *out,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
+{
+	int err;
+	net_socket_bind_request *p = (net_socket_bind_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_net_socket_address(e, &msg->addr, &p->addr);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_SOCKET_BIND_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_socket_bind_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                   const net_socket_bind_request **out);
+                                   const net_socket_bind_request **out)
+{
+	if (buf_max < NET_SOCKET_BIND_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_BIND_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_bind_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_bind_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_BIND_REQUEST_MAX_BYTES) {
+		int slow = net_socket_bind_request_decode_other(shared, available, buf, size,
+		                                                handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_bind_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_BIND_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_bind_request *p = (net_socket_bind_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_BIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_bind_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_bind_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_socket_bind_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.bind reply (net.idl:95) */
 struct net_socket_bind_reply {
@@ -888,15 +1092,110 @@ struct net_socket_local_address_reply {
 IDL_STATIC_ASSERT(sizeof(net_socket_local_address_reply) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_local_address_reply, addr) == 16, "wire layout");
 
-int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count);
 int net_socket_local_address_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_local_address_reply_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+int net_socket_local_address_reply_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_local_address_reply(idl_decoder *d,
+                                                     net_socket_local_address_reply *p,
+                                                     uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:98: addr */
+	err = check_net_socket_address(d, &p->addr);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_local_address_reply_encode(const net_socket_local_address_reply *msg,
+                                              uint32_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	net_socket_local_address_reply *p = (net_socket_local_address_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_net_socket_address(e, &msg->addr, &p->addr);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_socket_local_address_reply_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
-                                          const net_socket_local_address_reply **out);
+                                          const net_socket_local_address_reply **out)
+{
+	if (buf_max < NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_local_address_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_local_address_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES) {
+		int slow = net_socket_local_address_reply_decode_other(shared, available, buf, size,
+		                                                       handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_local_address_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_LOCAL_ADDRESS_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_local_address_reply *p = (net_socket_local_address_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_LOCAL_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_local_address_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_local_address_reply *)buf;
+		return slow;
+	}
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_socket_local_address_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.local_address, error replies included. */
 typedef union net_socket_local_address_reply_buffer {
@@ -929,15 +1228,107 @@ IDL_STATIC_ASSERT(sizeof(net_socket_connect_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, to) == 20, "wire layout");
 
-int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int net_socket_connect_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_connect_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int net_socket_connect_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_net_socket_connect_request(idl_decoder *d, net_socket_connect_request *p,
+                                                 uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:102: to */
+	err = check_net_socket_address(d, &p->to);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	int err;
+	net_socket_connect_request *p = (net_socket_connect_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_net_socket_address(e, &msg->to, &p->to);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_SOCKET_CONNECT_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_socket_connect_request_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const net_socket_connect_request **out);
+                                      uint32_t handle_count, const net_socket_connect_request **out)
+{
+	if (buf_max < NET_SOCKET_CONNECT_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_CONNECT_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_connect_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_connect_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_CONNECT_REQUEST_MAX_BYTES) {
+		int slow = net_socket_connect_request_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_connect_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_CONNECT_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_connect_request *p = (net_socket_connect_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_CONNECT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_connect_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_connect_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_socket_connect_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.connect reply (net.idl:102) */
 struct net_socket_connect_reply {
@@ -1371,14 +1762,104 @@ IDL_STATIC_ASSERT(sizeof(net_socket_accept_reply) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, connection) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, peer) == 20, "wire layout");
 
-int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count);
 int net_socket_accept_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_accept_reply_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+int net_socket_accept_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_accept_reply(idl_decoder *d, net_socket_accept_reply *p,
+                                              uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:110: peer */
+	err = check_net_socket_address(d, &p->peer);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint32_t txid, void *out,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
+{
+	int err;
+	net_socket_accept_reply *p = (net_socket_accept_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_net_socket_address(e, &msg->peer, &p->peer);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_SOCKET_ACCEPT_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_socket_accept_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                   const net_socket_accept_reply **out);
+                                   const net_socket_accept_reply **out)
+{
+	if (buf_max < NET_SOCKET_ACCEPT_REPLY_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_SOCKET_ACCEPT_REPLY_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_socket_accept_reply_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_accept_reply *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_SOCKET_ACCEPT_REPLY_MAX_BYTES) {
+		int slow = net_socket_accept_reply_decode_other(shared, available, buf, size,
+		                                                handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_accept_reply *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_SOCKET_ACCEPT_REPLY_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_accept_reply *p = (net_socket_accept_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_ACCEPT_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_accept_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_accept_reply *)buf;
+		return slow;
+	}
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_socket_accept_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.accept, error replies included. */
 typedef union net_socket_accept_reply_buffer {
@@ -1411,15 +1892,124 @@ IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, socket) == 16, "wire layo
 IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, to) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, data) == 40, "wire layout");
 
-int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int net_socket_send_to_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_send_to_request_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int net_socket_send_to_request_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_net_socket_send_to_request(idl_decoder *d, net_socket_send_to_request *p,
+                                                 uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:113: to */
+	err = check_net_socket_address(d, &p->to);
+	if (err != IDL_OK)
+		return err;
+	/* net.idl:113: data */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 1500u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	int err;
+	net_socket_send_to_request *p = (net_socket_send_to_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_net_socket_address(e, &msg->to, &p->to);
+	if (err != IDL_OK)
+		return err;
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->data.data, msg->data.size, 1500u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.reserved = 0;
+		p->data.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_SOCKET_SEND_TO_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_socket_send_to_request_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const net_socket_send_to_request **out);
+                                      uint32_t handle_count, const net_socket_send_to_request **out)
+{
+	if (buf_max < NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_send_to_request),
+	                           NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = net_socket_send_to_request_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_send_to_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_send_to_request *p = (net_socket_send_to_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_send_to_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_send_to_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_socket_send_to_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.send_to reply (net.idl:113) */
 struct net_socket_send_to_reply {
@@ -1651,15 +2241,126 @@ IDL_STATIC_ASSERT(sizeof(net_socket_receive_from_reply) == 56, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, from) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, data) == 40, "wire layout");
 
-int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count);
 int net_socket_receive_from_reply_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_receive_from_reply_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+int net_socket_receive_from_reply_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_receive_from_reply(idl_decoder *d,
+                                                    net_socket_receive_from_reply *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:118: from */
+	err = check_net_socket_address(d, &p->from);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	/* net.idl:118: data */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 1500u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply *msg,
+                                             uint32_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	net_socket_receive_from_reply *p = (net_socket_receive_from_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_net_socket_address(e, &msg->from, &p->from);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->data.data, msg->data.size, 1500u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.reserved = 0;
+		p->data.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_socket_receive_from_reply_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
-                                         const net_socket_receive_from_reply **out);
+                                         const net_socket_receive_from_reply **out)
+{
+	if (buf_max < NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_from_reply),
+	                           NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = net_socket_receive_from_reply_decode_other(shared, available, buf, size,
+		                                                      handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_receive_from_reply *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_receive_from_reply *p = (net_socket_receive_from_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_receive_from_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_receive_from_reply *)buf;
+		return slow;
+	}
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_socket_receive_from_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.receive_from, error replies included. */
 typedef union net_socket_receive_from_reply_buffer {
@@ -1693,14 +2394,119 @@ IDL_STATIC_ASSERT(sizeof(net_socket_send_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_send_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_send_request, data) == 24, "wire layout");
 
-int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count);
 int net_socket_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_send_request_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+int net_socket_send_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_send_request(idl_decoder *d, net_socket_send_request *p,
+                                              uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	/* net.idl:122: data */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 6000u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint32_t txid, void *out,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
+{
+	int err;
+	net_socket_send_request *p = (net_socket_send_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->data.data, msg->data.size, 6000u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.reserved = 0;
+		p->data.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_SOCKET_SEND_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_socket_send_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                   const net_socket_send_request **out);
+                                   const net_socket_send_request **out)
+{
+	if (buf_max < NET_SOCKET_SEND_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_send_request),
+	                           NET_SOCKET_SEND_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = net_socket_send_request_decode_other(shared, available, buf, size,
+		                                                handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_send_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_send_request *p = (net_socket_send_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_socket_send_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_send_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_socket_send_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Socket.send reply (net.idl:122) */
 struct net_socket_send_reply {
@@ -1926,14 +2732,114 @@ struct net_socket_receive_reply {
 IDL_STATIC_ASSERT(sizeof(net_socket_receive_reply) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_reply, data) == 16, "wire layout");
 
-int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint32_t txid,
-                                        void *out, size_t out_max, idl_typed_handle *handles,
-                                        uint32_t *handle_count);
 int net_socket_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_socket_receive_reply_decode_other(const void *shared, size_t available, void *buf,
+                                          uint32_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count, void *out);
+int net_socket_receive_reply_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_socket_receive_reply(idl_decoder *d, net_socket_receive_reply *p,
+                                               uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:126: data */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 6000u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uint32_t txid,
+                                        void *out, size_t out_max, idl_typed_handle *handles,
+                                        uint32_t *handle_count)
+{
+	int err;
+	net_socket_receive_reply *p = (net_socket_receive_reply *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->data.data, msg->data.size, 6000u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.reserved = 0;
+		p->data.offset = offset;
+	}
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_SOCKET_RECEIVE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REPLY;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_socket_receive_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                     const idl_typed_handle *handles, uint32_t handle_count,
-                                    const net_socket_receive_reply **out);
+                                    const net_socket_receive_reply **out)
+{
+	if (buf_max < NET_SOCKET_RECEIVE_REPLY_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(net_socket_receive_reply),
+	                           NET_SOCKET_RECEIVE_REPLY_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = net_socket_receive_reply_decode_other(shared, available, buf, size,
+		                                                 handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_receive_reply *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_socket_receive_reply *p = (net_socket_receive_reply *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		int slow = net_socket_receive_reply_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_socket_receive_reply *)buf;
+		return slow;
+	}
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_socket_receive_reply(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Room for any reply to Socket.receive, error replies included. */
 typedef union net_socket_receive_reply_buffer {
@@ -3033,15 +3939,112 @@ IDL_STATIC_ASSERT(sizeof(net_config_add_address_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, index) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, address) == 20, "wire layout");
 
-int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_add_address_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_add_address_request_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+int net_config_add_address_request_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_config_add_address_request(idl_decoder *d,
+                                                     net_config_add_address_request *p,
+                                                     uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:187: address */
+	err = check_net_interface_address(d, &p->address);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_add_address_request_encode(const net_config_add_address_request *msg,
+                                              uint32_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	net_config_add_address_request *p = (net_config_add_address_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_net_interface_address(e, &msg->address, &p->address);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_config_add_address_request_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
-                                          const net_config_add_address_request **out);
+                                          const net_config_add_address_request **out)
+{
+	if (buf_max < NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_add_address_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_add_address_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES) {
+		int slow = net_config_add_address_request_decode_other(shared, available, buf, size,
+		                                                       handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_add_address_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_ADD_ADDRESS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_config_add_address_request *p = (net_config_add_address_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_ADD_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_config_add_address_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_add_address_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_config_add_address_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Config.add_address reply (net.idl:187) */
 struct net_config_add_address_reply {
@@ -3168,16 +4171,113 @@ IDL_STATIC_ASSERT(sizeof(net_config_remove_address_request) == 40, "wire layout"
 IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, index) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, address) == 20, "wire layout");
 
-int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
-                                                 uint32_t txid, void *out, size_t out_max,
-                                                 idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_remove_address_request_validate(void *frame, size_t size,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_remove_address_request_decode_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out);
+int net_config_remove_address_request_check_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_config_remove_address_request(idl_decoder *d,
+                                                        net_config_remove_address_request *p,
+                                                        uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:190: address */
+	err = check_net_interface_address(d, &p->address);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_remove_address_request_encode(const net_config_remove_address_request *msg,
+                                                 uint32_t txid, void *out, size_t out_max,
+                                                 idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	net_config_remove_address_request *p = (net_config_remove_address_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_net_interface_address(e, &msg->address, &p->address);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_config_remove_address_request_decode(const void *shared, size_t available, void *buf,
                                              size_t buf_max, const idl_typed_handle *handles,
                                              uint32_t handle_count,
-                                             const net_config_remove_address_request **out);
+                                             const net_config_remove_address_request **out)
+{
+	if (buf_max < NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_remove_address_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_remove_address_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES) {
+		int slow = net_config_remove_address_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_remove_address_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_REMOVE_ADDRESS_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_config_remove_address_request *p = (net_config_remove_address_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_REMOVE_ADDRESS_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_config_remove_address_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_remove_address_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_config_remove_address_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Config.remove_address reply (net.idl:190) */
 struct net_config_remove_address_reply {
@@ -3309,15 +4409,122 @@ IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, index) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, gateway) == 20, "wire layout");
 
-int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count);
 int net_config_set_gateway_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in net.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int net_config_set_gateway_request_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+int net_config_set_gateway_request_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_net_config_set_gateway_request(idl_decoder *d,
+                                                     net_config_set_gateway_request *p,
+                                                     uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* net.idl:193: gateway */
+	if (*(const uint8_t *)&p->gateway.present > 1)
+		return IDL_E_OPTIONAL;
+	if (p->gateway.present) {
+		err = check_net_ip_address(d, &p->gateway.value);
+		if (err != IDL_OK)
+			return err;
+	} else if (!idl_is_zero((const uint8_t *)&p->gateway.value, sizeof(p->gateway.value))) {
+		return IDL_E_PADDING;
+	}
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_request *msg,
+                                              uint32_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	net_config_set_gateway_request *p = (net_config_set_gateway_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if (msg->gateway.present) {
+		err = put_net_ip_address(e, &msg->gateway.value, &p->gateway.value);
+		if (err != IDL_OK)
+			return err;
+	} else {
+		IDL_MEMSET(&p->gateway.value, 0, sizeof(p->gateway.value));
+	}
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int net_config_set_gateway_request_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
-                                          const net_config_set_gateway_request **out);
+                                          const net_config_set_gateway_request **out)
+{
+	if (buf_max < NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = net_config_set_gateway_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_gateway_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES) {
+		int slow = net_config_set_gateway_request_decode_other(shared, available, buf, size,
+		                                                       handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_gateway_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, NET_CONFIG_SET_GATEWAY_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	net_config_set_gateway_request *p = (net_config_set_gateway_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != NET_CONFIG_SET_GATEWAY_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = net_config_set_gateway_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const net_config_set_gateway_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_net_config_set_gateway_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Config.set_gateway reply (net.idl:193) */
 struct net_config_set_gateway_reply {

@@ -77,167 +77,6 @@ const char *pci_width_name(pci_width v)
 	}
 }
 
-static int check_pci_address(idl_decoder *d, pci_address *p)
-{
-	(void)d;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
-static int put_pci_address(idl_encoder *e, const pci_address *src, pci_address *p)
-{
-	(void)e;
-	(void)src;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	return IDL_OK;
-}
-
-static int check_pci_bar(idl_decoder *d, pci_bar *p)
-{
-	(void)d;
-	/* pci.idl:53: kind */
-	if (!pci_bar_kind_is_valid(p->kind))
-		return IDL_E_ENUM;
-	/* pci.idl:54: flags */
-	if ((p->flags & ~PCI_BAR_FLAGS_MASK) != 0)
-		return IDL_E_BITS;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
-static int put_pci_bar(idl_encoder *e, const pci_bar *src, pci_bar *p)
-{
-	(void)e;
-	(void)src;
-	if (!pci_bar_kind_is_valid(src->kind))
-		return IDL_E_INVALID_ARGUMENT;
-	if ((src->flags & ~PCI_BAR_FLAGS_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	return IDL_OK;
-}
-
-static int check_pci_device_info(idl_decoder *d, pci_device_info *p)
-{
-	int err;
-	(void)d;
-	/* pci.idl:95: address */
-	err = check_pci_address(d, &p->address);
-	if (err != IDL_OK)
-		return err;
-	/* pci.idl:105: interrupt_pin */
-	if (!pci_interrupt_pin_is_valid(p->interrupt_pin))
-		return IDL_E_ENUM;
-	/* pci.idl:107: claimed */
-	if (*(const uint8_t *)&p->claimed > 1)
-		return IDL_E_BOOL;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	/* pci.idl:108: bars */
-	for (uint32_t i0 = 0; i0 < 6u; i0++) {
-		err = check_pci_bar(d, &p->bars[i0]);
-		if (err != IDL_OK)
-			return err;
-	}
-	return IDL_OK;
-}
-
-static int put_pci_device_info(idl_encoder *e, const pci_device_info *src, pci_device_info *p)
-{
-	int err;
-	(void)e;
-	(void)src;
-	err = put_pci_address(e, &src->address, &p->address);
-	if (err != IDL_OK)
-		return err;
-	if (!pci_interrupt_pin_is_valid(src->interrupt_pin))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	for (uint32_t i0 = 0; i0 < 6u; i0++) {
-		err = put_pci_bar(e, &src->bars[i0], &p->bars[i0]);
-		if (err != IDL_OK)
-			return err;
-	}
-	return IDL_OK;
-}
-
-static int check_pci_filter(idl_decoder *d, pci_filter *p)
-{
-	(void)d;
-	/* pci.idl:113: vendor_id */
-	if (*(const uint8_t *)&p->vendor_id.present > 1)
-		return IDL_E_OPTIONAL;
-	if (!idl_is_zero(p->vendor_id.pad, sizeof(p->vendor_id.pad)))
-		return IDL_E_PADDING;
-	if (p->vendor_id.present) {
-	} else if (!idl_is_zero((const uint8_t *)&p->vendor_id.value, sizeof(p->vendor_id.value))) {
-		return IDL_E_PADDING;
-	}
-	/* pci.idl:114: device_id */
-	if (*(const uint8_t *)&p->device_id.present > 1)
-		return IDL_E_OPTIONAL;
-	if (!idl_is_zero(p->device_id.pad, sizeof(p->device_id.pad)))
-		return IDL_E_PADDING;
-	if (p->device_id.present) {
-	} else if (!idl_is_zero((const uint8_t *)&p->device_id.value, sizeof(p->device_id.value))) {
-		return IDL_E_PADDING;
-	}
-	/* pci.idl:115: base_class */
-	if (*(const uint8_t *)&p->base_class.present > 1)
-		return IDL_E_OPTIONAL;
-	if (p->base_class.present) {
-	} else if (!idl_is_zero((const uint8_t *)&p->base_class.value,
-	                        sizeof(p->base_class.value))) {
-		return IDL_E_PADDING;
-	}
-	/* pci.idl:116: subclass */
-	if (*(const uint8_t *)&p->subclass.present > 1)
-		return IDL_E_OPTIONAL;
-	if (p->subclass.present) {
-	} else if (!idl_is_zero((const uint8_t *)&p->subclass.value, sizeof(p->subclass.value))) {
-		return IDL_E_PADDING;
-	}
-	/* pci.idl:117: prog_if */
-	if (*(const uint8_t *)&p->prog_if.present > 1)
-		return IDL_E_OPTIONAL;
-	if (p->prog_if.present) {
-	} else if (!idl_is_zero((const uint8_t *)&p->prog_if.value, sizeof(p->prog_if.value))) {
-		return IDL_E_PADDING;
-	}
-	return IDL_OK;
-}
-
-static int put_pci_filter(idl_encoder *e, const pci_filter *src, pci_filter *p)
-{
-	(void)e;
-	(void)src;
-	IDL_MEMSET(p->vendor_id.pad, 0, sizeof(p->vendor_id.pad));
-	if (src->vendor_id.present) {
-	} else {
-		IDL_MEMSET(&p->vendor_id.value, 0, sizeof(p->vendor_id.value));
-	}
-	IDL_MEMSET(p->device_id.pad, 0, sizeof(p->device_id.pad));
-	if (src->device_id.present) {
-	} else {
-		IDL_MEMSET(&p->device_id.value, 0, sizeof(p->device_id.value));
-	}
-	if (src->base_class.present) {
-	} else {
-		IDL_MEMSET(&p->base_class.value, 0, sizeof(p->base_class.value));
-	}
-	if (src->subclass.present) {
-	} else {
-		IDL_MEMSET(&p->subclass.value, 0, sizeof(p->subclass.value));
-	}
-	if (src->prog_if.present) {
-	} else {
-		IDL_MEMSET(&p->prog_if.value, 0, sizeof(p->prog_if.value));
-	}
-	return IDL_OK;
-}
-
 static const idl_message_info info_pci_bus_enumerate_request = {
     .ordinal = PCI_BUS_ENUMERATE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -321,10 +160,10 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint3
                                        uint32_t *handle_count)
 {
 	int err;
-	pci_bus_enumerate_reply *p = out;
+	pci_bus_enumerate_reply *p = (pci_bus_enumerate_reply *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -434,7 +273,7 @@ IDL_INLINE int check_pci_bus_enumerate_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_enumerate_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -495,7 +334,7 @@ IDL_FLATTEN int pci_bus_enumerate_reply_decode(const void *shared, size_t availa
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		return pci_bus_enumerate_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_enumerate_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -534,49 +373,6 @@ int pci_bus_enumerate_error_validate(const void *frame, size_t size, sys_errno *
 	return IDL_OK;
 }
 
-/* pci.idl:133: Bus.find request */
-int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count)
-{
-	int err;
-	pci_bus_find_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_pci_filter(e, &msg->filter, &p->filter);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_FIND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_find_request(idl_decoder *d, pci_bus_find_request *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* pci.idl:133: filter */
-	err = check_pci_filter(d, &p->filter);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_pci_bus_find_request = {
     .ordinal = PCI_BUS_FIND_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -586,9 +382,8 @@ static const idl_message_info info_pci_bus_find_request = {
 };
 
 IDL_COLD
-static int pci_bus_find_request_check_other(void *frame, size_t size,
-                                            const idl_typed_handle *handles, uint32_t handle_count,
-                                            void *out)
+int pci_bus_find_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out)
 {
 	pci_bus_find_request *p = frame;
 	idl_decoder dec;
@@ -624,7 +419,7 @@ IDL_INLINE int check_pci_bus_find_request(void *frame, size_t size, const idl_ty
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_find_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -643,9 +438,9 @@ IDL_FLATTEN int pci_bus_find_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int pci_bus_find_request_decode_other(const void *shared, size_t available, void *buf,
-                                             uint32_t size, const idl_typed_handle *handles,
-                                             uint32_t handle_count, void *out)
+int pci_bus_find_request_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_FIND_REQUEST_MAX_BYTES,
 	                                    (uint32_t)sizeof(pci_bus_find_request), size);
@@ -654,51 +449,15 @@ static int pci_bus_find_request_decode_other(const void *shared, size_t availabl
 	return pci_bus_find_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_find_request_decode(const void *shared, size_t available, void *buf,
-                                            size_t buf_max, const idl_typed_handle *handles,
-                                            uint32_t handle_count, const pci_bus_find_request **out)
-{
-	if (buf_max < PCI_BUS_FIND_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_FIND_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return pci_bus_find_request_decode_other(shared, available, buf, size, handles,
-		                                         handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_FIND_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	pci_bus_find_request *p = (pci_bus_find_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return pci_bus_find_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_pci_bus_find_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-}
-
 /* pci.idl:133: Bus.find reply */
 int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
-	pci_bus_find_reply *p = out;
+	pci_bus_find_reply *p = (pci_bus_find_reply *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
@@ -799,7 +558,7 @@ IDL_INLINE int check_pci_bus_find_reply(void *frame, size_t size, const idl_type
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_find_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -856,7 +615,7 @@ IDL_FLATTEN int pci_bus_find_reply_decode(const void *shared, size_t available, 
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
 		return pci_bus_find_reply_check_other(buf, size, NULL, 0, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_find_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -895,55 +654,6 @@ int pci_bus_find_error_validate(const void *frame, size_t size, sys_errno *error
 	return IDL_OK;
 }
 
-/* pci.idl:142: Bus.config_read request */
-int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count)
-{
-	int err;
-	pci_bus_config_read_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_pci_address(e, &msg->address, &p->address);
-	if (err != IDL_OK)
-		return err;
-	if (!pci_width_is_valid(msg->width))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_config_read_request(idl_decoder *d, pci_bus_config_read_request *p,
-                                                  uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* pci.idl:142: address */
-	err = check_pci_address(d, &p->address);
-	if (err != IDL_OK)
-		return err;
-	/* pci.idl:142: width */
-	if (!pci_width_is_valid(p->width))
-		return IDL_E_ENUM;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_pci_bus_config_read_request = {
     .ordinal = PCI_BUS_CONFIG_READ_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -953,9 +663,9 @@ static const idl_message_info info_pci_bus_config_read_request = {
 };
 
 IDL_COLD
-static int pci_bus_config_read_request_check_other(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int pci_bus_config_read_request_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
 	pci_bus_config_read_request *p = frame;
 	idl_decoder dec;
@@ -993,7 +703,7 @@ IDL_INLINE int check_pci_bus_config_read_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_config_read_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1012,9 +722,9 @@ IDL_FLATTEN int pci_bus_config_read_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int pci_bus_config_read_request_decode_other(const void *shared, size_t available, void *buf,
-                                                    uint32_t size, const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int pci_bus_config_read_request_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES,
@@ -1023,43 +733,6 @@ static int pci_bus_config_read_request_decode_other(const void *shared, size_t a
 		return (int)held;
 	return pci_bus_config_read_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
-}
-
-IDL_FLATTEN int pci_bus_config_read_request_decode(const void *shared, size_t available, void *buf,
-                                                   size_t buf_max, const idl_typed_handle *handles,
-                                                   uint32_t handle_count,
-                                                   const pci_bus_config_read_request **out)
-{
-	if (buf_max < PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return pci_bus_config_read_request_decode_other(shared, available, buf, size,
-		                                                handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	pci_bus_config_read_request *p = (pci_bus_config_read_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return pci_bus_config_read_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_pci_bus_config_read_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_pci_bus_config_read_reply = {
@@ -1166,55 +839,6 @@ int pci_bus_config_read_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* pci.idl:147: Bus.config_write request */
-int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count)
-{
-	int err;
-	pci_bus_config_write_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_pci_address(e, &msg->address, &p->address);
-	if (err != IDL_OK)
-		return err;
-	if (!pci_width_is_valid(msg->width))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_config_write_request(idl_decoder *d, pci_bus_config_write_request *p,
-                                                   uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* pci.idl:147: address */
-	err = check_pci_address(d, &p->address);
-	if (err != IDL_OK)
-		return err;
-	/* pci.idl:147: width */
-	if (!pci_width_is_valid(p->width))
-		return IDL_E_ENUM;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_pci_bus_config_write_request = {
     .ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1224,9 +848,9 @@ static const idl_message_info info_pci_bus_config_write_request = {
 };
 
 IDL_COLD
-static int pci_bus_config_write_request_check_other(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int pci_bus_config_write_request_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
 	pci_bus_config_write_request *p = frame;
 	idl_decoder dec;
@@ -1264,7 +888,7 @@ IDL_INLINE int check_pci_bus_config_write_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_config_write_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1283,10 +907,9 @@ IDL_FLATTEN int pci_bus_config_write_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int pci_bus_config_write_request_decode_other(const void *shared, size_t available,
-                                                     void *buf, uint32_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int pci_bus_config_write_request_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES,
@@ -1295,43 +918,6 @@ static int pci_bus_config_write_request_decode_other(const void *shared, size_t 
 		return (int)held;
 	return pci_bus_config_write_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
-}
-
-IDL_FLATTEN int pci_bus_config_write_request_decode(const void *shared, size_t available, void *buf,
-                                                    size_t buf_max, const idl_typed_handle *handles,
-                                                    uint32_t handle_count,
-                                                    const pci_bus_config_write_request **out)
-{
-	if (buf_max < PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return pci_bus_config_write_request_decode_other(shared, available, buf, size,
-		                                                 handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	pci_bus_config_write_request *p = (pci_bus_config_write_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return pci_bus_config_write_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_pci_bus_config_write_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_pci_bus_config_write_reply = {
@@ -1440,60 +1026,6 @@ int pci_bus_config_write_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* pci.idl:151: Bus.set_command request */
-int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count)
-{
-	int err;
-	pci_bus_set_command_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_pci_address(e, &msg->address, &p->address);
-	if (err != IDL_OK)
-		return err;
-	if ((msg->enable & ~PCI_COMMAND_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	if ((msg->disable & ~PCI_COMMAND_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_set_command_request(idl_decoder *d, pci_bus_set_command_request *p,
-                                                  uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* pci.idl:151: address */
-	err = check_pci_address(d, &p->address);
-	if (err != IDL_OK)
-		return err;
-	/* pci.idl:151: enable */
-	if ((p->enable & ~PCI_COMMAND_MASK) != 0)
-		return IDL_E_BITS;
-	/* pci.idl:151: disable */
-	if ((p->disable & ~PCI_COMMAND_MASK) != 0)
-		return IDL_E_BITS;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_pci_bus_set_command_request = {
     .ordinal = PCI_BUS_SET_COMMAND_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1503,9 +1035,9 @@ static const idl_message_info info_pci_bus_set_command_request = {
 };
 
 IDL_COLD
-static int pci_bus_set_command_request_check_other(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int pci_bus_set_command_request_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
 	pci_bus_set_command_request *p = frame;
 	idl_decoder dec;
@@ -1543,7 +1075,7 @@ IDL_INLINE int check_pci_bus_set_command_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_set_command_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1562,9 +1094,9 @@ IDL_FLATTEN int pci_bus_set_command_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int pci_bus_set_command_request_decode_other(const void *shared, size_t available, void *buf,
-                                                    uint32_t size, const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int pci_bus_set_command_request_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES,
@@ -1573,43 +1105,6 @@ static int pci_bus_set_command_request_decode_other(const void *shared, size_t a
 		return (int)held;
 	return pci_bus_set_command_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                               out);
-}
-
-IDL_FLATTEN int pci_bus_set_command_request_decode(const void *shared, size_t available, void *buf,
-                                                   size_t buf_max, const idl_typed_handle *handles,
-                                                   uint32_t handle_count,
-                                                   const pci_bus_set_command_request **out)
-{
-	if (buf_max < PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return pci_bus_set_command_request_decode_other(shared, available, buf, size,
-		                                                handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	pci_bus_set_command_request *p = (pci_bus_set_command_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return pci_bus_set_command_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_pci_bus_set_command_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_pci_bus_set_command_reply = {
@@ -1716,49 +1211,6 @@ int pci_bus_set_command_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* pci.idl:163: Bus.claim request */
-int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count)
-{
-	int err;
-	pci_bus_claim_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_pci_address(e, &msg->address, &p->address);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_CLAIM_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_claim_request(idl_decoder *d, pci_bus_claim_request *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* pci.idl:163: address */
-	err = check_pci_address(d, &p->address);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_pci_bus_claim_request = {
     .ordinal = PCI_BUS_CLAIM_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -1768,9 +1220,8 @@ static const idl_message_info info_pci_bus_claim_request = {
 };
 
 IDL_COLD
-static int pci_bus_claim_request_check_other(void *frame, size_t size,
-                                             const idl_typed_handle *handles, uint32_t handle_count,
-                                             void *out)
+int pci_bus_claim_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out)
 {
 	pci_bus_claim_request *p = frame;
 	idl_decoder dec;
@@ -1807,7 +1258,7 @@ IDL_INLINE int check_pci_bus_claim_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_claim_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1826,9 +1277,9 @@ IDL_FLATTEN int pci_bus_claim_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int pci_bus_claim_request_decode_other(const void *shared, size_t available, void *buf,
-                                              uint32_t size, const idl_typed_handle *handles,
-                                              uint32_t handle_count, void *out)
+int pci_bus_claim_request_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(shared, available, buf, PCI_BUS_CLAIM_REQUEST_MAX_BYTES,
 	                                    (uint32_t)sizeof(pci_bus_claim_request), size);
@@ -1837,54 +1288,17 @@ static int pci_bus_claim_request_decode_other(const void *shared, size_t availab
 	return pci_bus_claim_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf,
-                                             size_t buf_max, const idl_typed_handle *handles,
-                                             uint32_t handle_count,
-                                             const pci_bus_claim_request **out)
-{
-	if (buf_max < PCI_BUS_CLAIM_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_CLAIM_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return pci_bus_claim_request_decode_other(shared, available, buf, size, handles,
-		                                          handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_CLAIM_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	pci_bus_claim_request *p = (pci_bus_claim_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return pci_bus_claim_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_pci_bus_claim_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-}
-
 /* pci.idl:163: Bus.claim reply */
 int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count)
 {
 	int err;
-	pci_bus_claim_reply *p = out;
+	pci_bus_claim_reply *p = (pci_bus_claim_reply *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_pci_device_info(e, &msg->info, &p->info);
@@ -2040,7 +1454,7 @@ IDL_INLINE int check_pci_bus_claim_reply(void *frame, size_t size, const idl_typ
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_pci_bus_claim_reply(&dec, p, sizeof(*p));
@@ -2099,7 +1513,7 @@ IDL_FLATTEN int pci_bus_claim_reply_decode(const void *shared, size_t available,
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
 		return pci_bus_claim_reply_check_other(buf, size, handles, handle_count, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_pci_bus_claim_reply(&dec, p, sizeof(*p));
@@ -2140,50 +1554,6 @@ int pci_bus_claim_error_validate(const void *frame, size_t size, sys_errno *erro
 	return IDL_OK;
 }
 
-/* pci.idl:173: Bus.release request */
-int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count)
-{
-	int err;
-	pci_bus_release_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_pci_address(e, &msg->address, &p->address);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_RELEASE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_release_request(idl_decoder *d, pci_bus_release_request *p,
-                                              uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* pci.idl:173: address */
-	err = check_pci_address(d, &p->address);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
-}
-
 static const idl_message_info info_pci_bus_release_request = {
     .ordinal = PCI_BUS_RELEASE_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -2193,9 +1563,8 @@ static const idl_message_info info_pci_bus_release_request = {
 };
 
 IDL_COLD
-static int pci_bus_release_request_check_other(void *frame, size_t size,
-                                               const idl_typed_handle *handles,
-                                               uint32_t handle_count, void *out)
+int pci_bus_release_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out)
 {
 	pci_bus_release_request *p = frame;
 	idl_decoder dec;
@@ -2232,7 +1601,7 @@ IDL_INLINE int check_pci_bus_release_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_release_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -2251,9 +1620,9 @@ IDL_FLATTEN int pci_bus_release_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int pci_bus_release_request_decode_other(const void *shared, size_t available, void *buf,
-                                                uint32_t size, const idl_typed_handle *handles,
-                                                uint32_t handle_count, void *out)
+int pci_bus_release_request_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_RELEASE_REQUEST_MAX_BYTES,
@@ -2261,43 +1630,6 @@ static int pci_bus_release_request_decode_other(const void *shared, size_t avail
 	if (held < 0)
 		return (int)held;
 	return pci_bus_release_request_check_other(buf, (size_t)held, handles, handle_count, out);
-}
-
-IDL_FLATTEN int pci_bus_release_request_decode(const void *shared, size_t available, void *buf,
-                                               size_t buf_max, const idl_typed_handle *handles,
-                                               uint32_t handle_count,
-                                               const pci_bus_release_request **out)
-{
-	if (buf_max < PCI_BUS_RELEASE_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_RELEASE_REQUEST_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return pci_bus_release_request_decode_other(shared, available, buf, size, handles,
-		                                            handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_RELEASE_REQUEST_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	pci_bus_release_request *p = (pci_bus_release_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return pci_bus_release_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_pci_bus_release_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_pci_bus_release_reply = {
@@ -2402,47 +1734,6 @@ int pci_bus_release_error_validate(const void *frame, size_t size, sys_errno *er
 	return IDL_OK;
 }
 
-/* pci.idl:176: Bus.device_added event */
-int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count)
-{
-	int err;
-	pci_bus_device_added_event *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_pci_device_info(e, &msg->info, &p->info);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_DEVICE_ADDED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_device_added_event(idl_decoder *d, pci_bus_device_added_event *p,
-                                                 uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* pci.idl:176: info */
-	err = check_pci_device_info(d, &p->info);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_pci_bus_device_added_event = {
     .ordinal = PCI_BUS_DEVICE_ADDED_ORDINAL,
     .flags = IDL_FLAG_EVENT,
@@ -2452,9 +1743,9 @@ static const idl_message_info info_pci_bus_device_added_event = {
 };
 
 IDL_COLD
-static int pci_bus_device_added_event_check_other(void *frame, size_t size,
-                                                  const idl_typed_handle *handles,
-                                                  uint32_t handle_count, void *out)
+int pci_bus_device_added_event_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out)
 {
 	pci_bus_device_added_event *p = frame;
 	idl_decoder dec;
@@ -2492,7 +1783,7 @@ IDL_INLINE int check_pci_bus_device_added_event(void *frame, size_t size,
 		goto other;
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_device_added_event(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -2511,9 +1802,9 @@ IDL_FLATTEN int pci_bus_device_added_event_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int pci_bus_device_added_event_decode_other(const void *shared, size_t available, void *buf,
-                                                   uint32_t size, const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int pci_bus_device_added_event_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES,
@@ -2522,87 +1813,6 @@ static int pci_bus_device_added_event_decode_other(const void *shared, size_t av
 		return (int)held;
 	return pci_bus_device_added_event_check_other(buf, (size_t)held, handles, handle_count,
 	                                              out);
-}
-
-IDL_FLATTEN int pci_bus_device_added_event_decode(const void *shared, size_t available, void *buf,
-                                                  size_t buf_max, const idl_typed_handle *handles,
-                                                  uint32_t handle_count,
-                                                  const pci_bus_device_added_event **out)
-{
-	if (buf_max < PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return pci_bus_device_added_event_decode_other(shared, available, buf, size,
-		                                               handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	pci_bus_device_added_event *p = (pci_bus_device_added_event *)buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_DEVICE_ADDED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		return pci_bus_device_added_event_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_pci_bus_device_added_event(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
-}
-
-/* pci.idl:180: Bus.device_removed event */
-int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count)
-{
-	int err;
-	pci_bus_device_removed_event *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_pci_address(e, &msg->address, &p->address);
-	if (err != IDL_OK)
-		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_DEVICE_REMOVED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_pci_bus_device_removed_event(idl_decoder *d, pci_bus_device_removed_event *p,
-                                                   uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* pci.idl:180: address */
-	err = check_pci_address(d, &p->address);
-	if (err != IDL_OK)
-		return err;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	return IDL_OK;
 }
 
 static const idl_message_info info_pci_bus_device_removed_event = {
@@ -2614,9 +1824,9 @@ static const idl_message_info info_pci_bus_device_removed_event = {
 };
 
 IDL_COLD
-static int pci_bus_device_removed_event_check_other(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int pci_bus_device_removed_event_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
 	pci_bus_device_removed_event *p = frame;
 	idl_decoder dec;
@@ -2654,7 +1864,7 @@ IDL_INLINE int check_pci_bus_device_removed_event(void *frame, size_t size,
 		goto other;
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_device_removed_event(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -2673,10 +1883,9 @@ IDL_FLATTEN int pci_bus_device_removed_event_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int pci_bus_device_removed_event_decode_other(const void *shared, size_t available,
-                                                     void *buf, uint32_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int pci_bus_device_removed_event_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES,
@@ -2685,43 +1894,6 @@ static int pci_bus_device_removed_event_decode_other(const void *shared, size_t 
 		return (int)held;
 	return pci_bus_device_removed_event_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
-}
-
-IDL_FLATTEN int pci_bus_device_removed_event_decode(const void *shared, size_t available, void *buf,
-                                                    size_t buf_max, const idl_typed_handle *handles,
-                                                    uint32_t handle_count,
-                                                    const pci_bus_device_removed_event **out)
-{
-	if (buf_max < PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = size == PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES;
-	if (!fits || handle_count != 0)
-		return pci_bus_device_removed_event_decode_other(shared, available, buf, size,
-		                                                 handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	IDL_MEMCPY(buf, shared, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	pci_bus_device_removed_event *p = (pci_bus_device_removed_event *)buf;
-	(void)handles;
-	if (p->header.ordinal != PCI_BUS_DEVICE_REMOVED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		return pci_bus_device_removed_event_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_pci_bus_device_removed_event(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	*out = p;
-	return IDL_OK;
 }
 
 static int send_pci_bus_enumerate_request(idl_endpoint *ep, const pci_bus_enumerate_request *msg,

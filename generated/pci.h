@@ -214,6 +214,22 @@ IDL_STATIC_ASSERT(offsetof(pci_address, bus) == 2, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_address, device) == 3, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_address, function) == 4, "wire layout");
 
+IDL_INLINE int check_pci_address(idl_decoder *d, pci_address *p)
+{
+	(void)d;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE int put_pci_address(idl_encoder *e, const pci_address *src, pci_address *p)
+{
+	(void)e;
+	(void)src;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	return IDL_OK;
+}
+
 /* struct Bar (pci.idl:52) */
 /*
  * One base address register, as the server found it at enumeration.
@@ -236,6 +252,32 @@ IDL_STATIC_ASSERT(offsetof(pci_bar, kind) == 0, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bar, flags) == 1, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bar, address) == 8, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bar, size) == 16, "wire layout");
+
+IDL_INLINE int check_pci_bar(idl_decoder *d, pci_bar *p)
+{
+	(void)d;
+	/* pci.idl:53: kind */
+	if (!pci_bar_kind_is_valid(p->kind))
+		return IDL_E_ENUM;
+	/* pci.idl:54: flags */
+	if ((p->flags & ~PCI_BAR_FLAGS_MASK) != 0)
+		return IDL_E_BITS;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE int put_pci_bar(idl_encoder *e, const pci_bar *src, pci_bar *p)
+{
+	(void)e;
+	(void)src;
+	if (!pci_bar_kind_is_valid(src->kind))
+		return IDL_E_INVALID_ARGUMENT;
+	if ((src->flags & ~PCI_BAR_FLAGS_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	return IDL_OK;
+}
 
 /* struct DeviceInfo (pci.idl:94) */
 /*
@@ -276,6 +318,50 @@ IDL_STATIC_ASSERT(offsetof(pci_device_info, interrupt_pin) == 18, "wire layout")
 IDL_STATIC_ASSERT(offsetof(pci_device_info, claimed) == 19, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_device_info, bars) == 24, "wire layout");
 
+IDL_INLINE int check_pci_device_info(idl_decoder *d, pci_device_info *p)
+{
+	int err;
+	(void)d;
+	/* pci.idl:95: address */
+	err = check_pci_address(d, &p->address);
+	if (err != IDL_OK)
+		return err;
+	/* pci.idl:105: interrupt_pin */
+	if (!pci_interrupt_pin_is_valid(p->interrupt_pin))
+		return IDL_E_ENUM;
+	/* pci.idl:107: claimed */
+	if (*(const uint8_t *)&p->claimed > 1)
+		return IDL_E_BOOL;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	/* pci.idl:108: bars */
+	for (uint32_t i0 = 0; i0 < 6u; i0++) {
+		err = check_pci_bar(d, &p->bars[i0]);
+		if (err != IDL_OK)
+			return err;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE int put_pci_device_info(idl_encoder *e, const pci_device_info *src, pci_device_info *p)
+{
+	int err;
+	(void)e;
+	(void)src;
+	err = put_pci_address(e, &src->address, &p->address);
+	if (err != IDL_OK)
+		return err;
+	if (!pci_interrupt_pin_is_valid(src->interrupt_pin))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	for (uint32_t i0 = 0; i0 < 6u; i0++) {
+		err = put_pci_bar(e, &src->bars[i0], &p->bars[i0]);
+		if (err != IDL_OK)
+			return err;
+	}
+	return IDL_OK;
+}
+
 /* struct Filter (pci.idl:112) */
 /*
  * What find matches; an absent field matches every device.
@@ -310,6 +396,81 @@ IDL_STATIC_ASSERT(offsetof(pci_filter, device_id) == 4, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_filter, base_class) == 8, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_filter, subclass) == 10, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_filter, prog_if) == 12, "wire layout");
+
+IDL_INLINE int check_pci_filter(idl_decoder *d, pci_filter *p)
+{
+	(void)d;
+	/* pci.idl:113: vendor_id */
+	if (*(const uint8_t *)&p->vendor_id.present > 1)
+		return IDL_E_OPTIONAL;
+	if (!idl_is_zero(p->vendor_id.pad, sizeof(p->vendor_id.pad)))
+		return IDL_E_PADDING;
+	if (p->vendor_id.present) {
+	} else if (!idl_is_zero((const uint8_t *)&p->vendor_id.value, sizeof(p->vendor_id.value))) {
+		return IDL_E_PADDING;
+	}
+	/* pci.idl:114: device_id */
+	if (*(const uint8_t *)&p->device_id.present > 1)
+		return IDL_E_OPTIONAL;
+	if (!idl_is_zero(p->device_id.pad, sizeof(p->device_id.pad)))
+		return IDL_E_PADDING;
+	if (p->device_id.present) {
+	} else if (!idl_is_zero((const uint8_t *)&p->device_id.value, sizeof(p->device_id.value))) {
+		return IDL_E_PADDING;
+	}
+	/* pci.idl:115: base_class */
+	if (*(const uint8_t *)&p->base_class.present > 1)
+		return IDL_E_OPTIONAL;
+	if (p->base_class.present) {
+	} else if (!idl_is_zero((const uint8_t *)&p->base_class.value,
+	                        sizeof(p->base_class.value))) {
+		return IDL_E_PADDING;
+	}
+	/* pci.idl:116: subclass */
+	if (*(const uint8_t *)&p->subclass.present > 1)
+		return IDL_E_OPTIONAL;
+	if (p->subclass.present) {
+	} else if (!idl_is_zero((const uint8_t *)&p->subclass.value, sizeof(p->subclass.value))) {
+		return IDL_E_PADDING;
+	}
+	/* pci.idl:117: prog_if */
+	if (*(const uint8_t *)&p->prog_if.present > 1)
+		return IDL_E_OPTIONAL;
+	if (p->prog_if.present) {
+	} else if (!idl_is_zero((const uint8_t *)&p->prog_if.value, sizeof(p->prog_if.value))) {
+		return IDL_E_PADDING;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE int put_pci_filter(idl_encoder *e, const pci_filter *src, pci_filter *p)
+{
+	(void)e;
+	(void)src;
+	IDL_MEMSET(p->vendor_id.pad, 0, sizeof(p->vendor_id.pad));
+	if (src->vendor_id.present) {
+	} else {
+		IDL_MEMSET(&p->vendor_id.value, 0, sizeof(p->vendor_id.value));
+	}
+	IDL_MEMSET(p->device_id.pad, 0, sizeof(p->device_id.pad));
+	if (src->device_id.present) {
+	} else {
+		IDL_MEMSET(&p->device_id.value, 0, sizeof(p->device_id.value));
+	}
+	if (src->base_class.present) {
+	} else {
+		IDL_MEMSET(&p->base_class.value, 0, sizeof(p->base_class.value));
+	}
+	if (src->subclass.present) {
+	} else {
+		IDL_MEMSET(&p->subclass.value, 0, sizeof(p->subclass.value));
+	}
+	if (src->prog_if.present) {
+	} else {
+		IDL_MEMSET(&p->prog_if.value, 0, sizeof(p->prog_if.value));
+	}
+	return IDL_OK;
+}
 
 /* interface Bus (pci.idl:124) */
 /*
@@ -525,14 +686,108 @@ struct pci_bus_find_request {
 IDL_STATIC_ASSERT(sizeof(pci_bus_find_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_find_request, filter) == 16, "wire layout");
 
-int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint32_t txid, void *out,
-                                    size_t out_max, idl_typed_handle *handles,
-                                    uint32_t *handle_count);
 int pci_bus_find_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_find_request_decode_other(const void *shared, size_t available, void *buf,
+                                      uint32_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+int pci_bus_find_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                     uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_pci_bus_find_request(idl_decoder *d, pci_bus_find_request *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* pci.idl:133: filter */
+	err = check_pci_filter(d, &p->filter);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint32_t txid, void *out,
+                                    size_t out_max, idl_typed_handle *handles,
+                                    uint32_t *handle_count)
+{
+	int err;
+	pci_bus_find_request *p = (pci_bus_find_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_pci_filter(e, &msg->filter, &p->filter);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = PCI_BUS_FIND_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int pci_bus_find_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                 const idl_typed_handle *handles, uint32_t handle_count,
-                                const pci_bus_find_request **out);
+                                const pci_bus_find_request **out)
+{
+	if (buf_max < PCI_BUS_FIND_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_FIND_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_find_request_decode_other(shared, available, buf, (uint32_t)read,
+		                                             handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_find_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_FIND_REQUEST_MAX_BYTES) {
+		int slow = pci_bus_find_request_decode_other(shared, available, buf, size, handles,
+		                                             handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_find_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_FIND_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_find_request *p = (pci_bus_find_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = pci_bus_find_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_find_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_pci_bus_find_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Bus.find reply (pci.idl:133) */
 struct pci_bus_find_reply {
@@ -595,15 +850,116 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, address) == 16, "wire la
 IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, offset) == 22, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, width) == 24, "wire layout");
 
-int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count);
 int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_config_read_request_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out);
+int pci_bus_config_read_request_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out);
+
+IDL_INLINE int fields_pci_bus_config_read_request(idl_decoder *d, pci_bus_config_read_request *p,
+                                                  uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* pci.idl:142: address */
+	err = check_pci_address(d, &p->address);
+	if (err != IDL_OK)
+		return err;
+	/* pci.idl:142: width */
+	if (!pci_width_is_valid(p->width))
+		return IDL_E_ENUM;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *msg, uint32_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count)
+{
+	int err;
+	pci_bus_config_read_request *p = (pci_bus_config_read_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_pci_address(e, &msg->address, &p->address);
+	if (err != IDL_OK)
+		return err;
+	if (!pci_width_is_valid(msg->width))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int pci_bus_config_read_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
-                                       const pci_bus_config_read_request **out);
+                                       const pci_bus_config_read_request **out)
+{
+	if (buf_max < PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_config_read_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_read_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES) {
+		int slow = pci_bus_config_read_request_decode_other(shared, available, buf, size,
+		                                                    handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_read_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_READ_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_config_read_request *p = (pci_bus_config_read_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_CONFIG_READ_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = pci_bus_config_read_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_read_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_pci_bus_config_read_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Bus.config_read reply (pci.idl:142) */
 struct pci_bus_config_read_reply {
@@ -739,15 +1095,116 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, offset) == 22, "wire la
 IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, width) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, value) == 28, "wire layout");
 
-int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count);
 int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_config_write_request_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+int pci_bus_config_write_request_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out);
+
+IDL_INLINE int fields_pci_bus_config_write_request(idl_decoder *d, pci_bus_config_write_request *p,
+                                                   uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* pci.idl:147: address */
+	err = check_pci_address(d, &p->address);
+	if (err != IDL_OK)
+		return err;
+	/* pci.idl:147: width */
+	if (!pci_width_is_valid(p->width))
+		return IDL_E_ENUM;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *msg, uint32_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	int err;
+	pci_bus_config_write_request *p = (pci_bus_config_write_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_pci_address(e, &msg->address, &p->address);
+	if (err != IDL_OK)
+		return err;
+	if (!pci_width_is_valid(msg->width))
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int pci_bus_config_write_request_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
-                                        const pci_bus_config_write_request **out);
+                                        const pci_bus_config_write_request **out)
+{
+	if (buf_max < PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_config_write_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_write_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES) {
+		int slow = pci_bus_config_write_request_decode_other(shared, available, buf, size,
+		                                                     handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_write_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_CONFIG_WRITE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_config_write_request *p = (pci_bus_config_write_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_CONFIG_WRITE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = pci_bus_config_write_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_config_write_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_pci_bus_config_write_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Bus.config_write reply (pci.idl:147) */
 struct pci_bus_config_write_reply {
@@ -876,15 +1333,121 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, address) == 16, "wire la
 IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, enable) == 22, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, disable) == 24, "wire layout");
 
-int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count);
 int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_set_command_request_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out);
+int pci_bus_set_command_request_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out);
+
+IDL_INLINE int fields_pci_bus_set_command_request(idl_decoder *d, pci_bus_set_command_request *p,
+                                                  uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* pci.idl:151: address */
+	err = check_pci_address(d, &p->address);
+	if (err != IDL_OK)
+		return err;
+	/* pci.idl:151: enable */
+	if ((p->enable & ~PCI_COMMAND_MASK) != 0)
+		return IDL_E_BITS;
+	/* pci.idl:151: disable */
+	if ((p->disable & ~PCI_COMMAND_MASK) != 0)
+		return IDL_E_BITS;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *msg, uint32_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count)
+{
+	int err;
+	pci_bus_set_command_request *p = (pci_bus_set_command_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_pci_address(e, &msg->address, &p->address);
+	if (err != IDL_OK)
+		return err;
+	if ((msg->enable & ~PCI_COMMAND_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	if ((msg->disable & ~PCI_COMMAND_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int pci_bus_set_command_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
-                                       const pci_bus_set_command_request **out);
+                                       const pci_bus_set_command_request **out)
+{
+	if (buf_max < PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_set_command_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_set_command_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES) {
+		int slow = pci_bus_set_command_request_decode_other(shared, available, buf, size,
+		                                                    handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_set_command_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_SET_COMMAND_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_set_command_request *p = (pci_bus_set_command_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_SET_COMMAND_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = pci_bus_set_command_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_set_command_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_pci_bus_set_command_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Bus.set_command reply (pci.idl:151) */
 struct pci_bus_set_command_reply {
@@ -1025,14 +1588,108 @@ struct pci_bus_claim_request {
 IDL_STATIC_ASSERT(sizeof(pci_bus_claim_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_claim_request, address) == 16, "wire layout");
 
-int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint32_t txid, void *out,
-                                     size_t out_max, idl_typed_handle *handles,
-                                     uint32_t *handle_count);
 int pci_bus_claim_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_claim_request_decode_other(const void *shared, size_t available, void *buf,
+                                       uint32_t size, const idl_typed_handle *handles,
+                                       uint32_t handle_count, void *out);
+int pci_bus_claim_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                      uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_pci_bus_claim_request(idl_decoder *d, pci_bus_claim_request *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* pci.idl:163: address */
+	err = check_pci_address(d, &p->address);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint32_t txid, void *out,
+                                     size_t out_max, idl_typed_handle *handles,
+                                     uint32_t *handle_count)
+{
+	int err;
+	pci_bus_claim_request *p = (pci_bus_claim_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_pci_address(e, &msg->address, &p->address);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = PCI_BUS_CLAIM_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int pci_bus_claim_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
-                                 const pci_bus_claim_request **out);
+                                 const pci_bus_claim_request **out)
+{
+	if (buf_max < PCI_BUS_CLAIM_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_CLAIM_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_claim_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_claim_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_CLAIM_REQUEST_MAX_BYTES) {
+		int slow = pci_bus_claim_request_decode_other(shared, available, buf, size, handles,
+		                                              handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_claim_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_CLAIM_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_claim_request *p = (pci_bus_claim_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_CLAIM_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = pci_bus_claim_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_claim_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_pci_bus_claim_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Bus.claim reply (pci.idl:163) */
 struct pci_bus_claim_reply {
@@ -1103,14 +1760,109 @@ struct pci_bus_release_request {
 IDL_STATIC_ASSERT(sizeof(pci_bus_release_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_release_request, address) == 16, "wire layout");
 
-int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint32_t txid, void *out,
-                                       size_t out_max, idl_typed_handle *handles,
-                                       uint32_t *handle_count);
 int pci_bus_release_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_release_request_decode_other(const void *shared, size_t available, void *buf,
+                                         uint32_t size, const idl_typed_handle *handles,
+                                         uint32_t handle_count, void *out);
+int pci_bus_release_request_check_other(void *frame, size_t size, const idl_typed_handle *handles,
+                                        uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_pci_bus_release_request(idl_decoder *d, pci_bus_release_request *p,
+                                              uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* pci.idl:173: address */
+	err = check_pci_address(d, &p->address);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint32_t txid, void *out,
+                                       size_t out_max, idl_typed_handle *handles,
+                                       uint32_t *handle_count)
+{
+	int err;
+	pci_bus_release_request *p = (pci_bus_release_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_pci_address(e, &msg->address, &p->address);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = PCI_BUS_RELEASE_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int pci_bus_release_request_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_typed_handle *handles, uint32_t handle_count,
-                                   const pci_bus_release_request **out);
+                                   const pci_bus_release_request **out)
+{
+	if (buf_max < PCI_BUS_RELEASE_REQUEST_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_RELEASE_REQUEST_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_release_request_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_release_request *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_RELEASE_REQUEST_MAX_BYTES) {
+		int slow = pci_bus_release_request_decode_other(shared, available, buf, size,
+		                                                handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_release_request *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_RELEASE_REQUEST_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_release_request *p = (pci_bus_release_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_RELEASE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = pci_bus_release_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_release_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_pci_bus_release_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Bus.release reply (pci.idl:173) */
 struct pci_bus_release_reply {
@@ -1230,15 +1982,107 @@ struct pci_bus_device_added_event {
 IDL_STATIC_ASSERT(sizeof(pci_bus_device_added_event) == 184, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_device_added_event, info) == 16, "wire layout");
 
-int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint32_t txid,
-                                          void *out, size_t out_max, idl_typed_handle *handles,
-                                          uint32_t *handle_count);
 int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_device_added_event_decode_other(const void *shared, size_t available, void *buf,
+                                            uint32_t size, const idl_typed_handle *handles,
+                                            uint32_t handle_count, void *out);
+int pci_bus_device_added_event_check_other(void *frame, size_t size,
+                                           const idl_typed_handle *handles, uint32_t handle_count,
+                                           void *out);
+
+IDL_INLINE int fields_pci_bus_device_added_event(idl_decoder *d, pci_bus_device_added_event *p,
+                                                 uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* pci.idl:176: info */
+	err = check_pci_device_info(d, &p->info);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg, uint32_t txid,
+                                          void *out, size_t out_max, idl_typed_handle *handles,
+                                          uint32_t *handle_count)
+{
+	int err;
+	pci_bus_device_added_event *p = (pci_bus_device_added_event *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_pci_device_info(e, &msg->info, &p->info);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = PCI_BUS_DEVICE_ADDED_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_EVENT;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int pci_bus_device_added_event_decode(const void *shared, size_t available, void *buf,
                                       size_t buf_max, const idl_typed_handle *handles,
-                                      uint32_t handle_count,
-                                      const pci_bus_device_added_event **out);
+                                      uint32_t handle_count, const pci_bus_device_added_event **out)
+{
+	if (buf_max < PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_device_added_event_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_device_added_event *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES) {
+		int slow = pci_bus_device_added_event_decode_other(shared, available, buf, size,
+		                                                   handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_device_added_event *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_DEVICE_ADDED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_device_added_event *p = (pci_bus_device_added_event *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_DEVICE_ADDED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p))) {
+		int slow = pci_bus_device_added_event_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_device_added_event *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_pci_bus_device_added_event(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * A function disappeared; a driver that had claimed it has lost its
@@ -1253,15 +2097,111 @@ struct pci_bus_device_removed_event {
 IDL_STATIC_ASSERT(sizeof(pci_bus_device_removed_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_device_removed_event, address) == 16, "wire layout");
 
-int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count);
 int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
+/* The slow paths of its inline decoder, in pci.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int pci_bus_device_removed_event_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+int pci_bus_device_removed_event_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out);
+
+IDL_INLINE int fields_pci_bus_device_removed_event(idl_decoder *d, pci_bus_device_removed_event *p,
+                                                   uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* pci.idl:180: address */
+	err = check_pci_address(d, &p->address);
+	if (err != IDL_OK)
+		return err;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *msg, uint32_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	int err;
+	pci_bus_device_removed_event *p = (pci_bus_device_removed_event *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = put_pci_address(e, &msg->address, &p->address);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = PCI_BUS_DEVICE_REMOVED_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_EVENT;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int pci_bus_device_removed_event_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
-                                        const pci_bus_device_removed_event **out);
+                                        const pci_bus_device_removed_event **out)
+{
+	if (buf_max < PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES || ((uintptr_t)buf & 7) != 0)
+		return IDL_E_BUFFER;
+	if (available < PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES || handle_count != 0) {
+		int64_t read = idl_frame_size_once(shared, available, buf);
+		if (read < 0)
+			return (int)read;
+		int slow = pci_bus_device_removed_event_decode_other(
+		    shared, available, buf, (uint32_t)read, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_device_removed_event *)buf;
+		return slow;
+	}
+	uint32_t size = idl_frame_load_size(shared);
+	if (size != PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES) {
+		int slow = pci_bus_device_removed_event_decode_other(shared, available, buf, size,
+		                                                     handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_device_removed_event *)buf;
+		return slow;
+	}
+	IDL_MEMCPY(buf, shared, PCI_BUS_DEVICE_REMOVED_EVENT_MAX_BYTES);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	pci_bus_device_removed_event *p = (pci_bus_device_removed_event *)buf;
+	(void)handles;
+	if (p->header.ordinal != PCI_BUS_DEVICE_REMOVED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p))) {
+		int slow = pci_bus_device_removed_event_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const pci_bus_device_removed_event *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_pci_bus_device_removed_event(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * Client stubs of Bus: each encodes its request straight into the

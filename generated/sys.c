@@ -59,47 +59,6 @@ const char *sys_errno_name(sys_errno v)
 	}
 }
 
-/* sys.idl:72: Services.lookup request */
-int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count)
-{
-	int err;
-	sys_services_lookup_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_string(e, &msg->name, &p->name, 63u);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = SYS_SERVICES_LOOKUP_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_sys_services_lookup_request(idl_decoder *d, sys_services_lookup_request *p,
-                                                  uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* sys.idl:72: name */
-	err = idl_check_string(d, &p->name, 63u);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_sys_services_lookup_request = {
     .ordinal = SYS_SERVICES_LOOKUP_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -109,9 +68,9 @@ static const idl_message_info info_sys_services_lookup_request = {
 };
 
 IDL_COLD
-static int sys_services_lookup_request_check_other(void *frame, size_t size,
-                                                   const idl_typed_handle *handles,
-                                                   uint32_t handle_count, void *out)
+int sys_services_lookup_request_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out)
 {
 	sys_services_lookup_request *p = frame;
 	idl_decoder dec;
@@ -151,7 +110,7 @@ IDL_INLINE int check_sys_services_lookup_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_sys_services_lookup_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -172,9 +131,9 @@ IDL_FLATTEN int sys_services_lookup_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int sys_services_lookup_request_decode_other(const void *shared, size_t available, void *buf,
-                                                    uint32_t size, const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int sys_services_lookup_request_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES,
@@ -185,57 +144,17 @@ static int sys_services_lookup_request_decode_other(const void *shared, size_t a
 	                                               out);
 }
 
-IDL_FLATTEN int sys_services_lookup_request_decode(const void *shared, size_t available, void *buf,
-                                                   size_t buf_max, const idl_typed_handle *handles,
-                                                   uint32_t handle_count,
-                                                   const sys_services_lookup_request **out)
-{
-	if (buf_max < SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(sys_services_lookup_request),
-	                           SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return sys_services_lookup_request_decode_other(shared, available, buf, size,
-		                                                handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	sys_services_lookup_request *p = (sys_services_lookup_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return sys_services_lookup_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_sys_services_lookup_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
-}
-
 /* sys.idl:72: Services.lookup reply */
 int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
 {
 	int err;
-	sys_services_lookup_reply *p = out;
+	sys_services_lookup_reply *p = (sys_services_lookup_reply *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_handle(e, msg->channel, IDL_KIND_CHANNEL, &p->channel);
@@ -315,7 +234,7 @@ IDL_INLINE int check_sys_services_lookup_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_sys_services_lookup_reply(&dec, p, sizeof(*p));
@@ -376,7 +295,7 @@ IDL_FLATTEN int sys_services_lookup_reply_decode(const void *shared, size_t avai
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
 		return sys_services_lookup_reply_check_other(buf, size, handles, handle_count, out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_sys_services_lookup_reply(&dec, p, sizeof(*p));
@@ -423,11 +342,11 @@ int64_t sys_services_publish_request_encode(const sys_services_publish_request *
                                             uint32_t *handle_count)
 {
 	int err;
-	sys_services_publish_request *p = out;
+	sys_services_publish_request *p = (sys_services_publish_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
@@ -518,7 +437,7 @@ IDL_INLINE int check_sys_services_publish_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_sys_services_publish_request(&dec, p, sizeof(*p));
@@ -587,7 +506,7 @@ IDL_FLATTEN int sys_services_publish_request_decode(const void *shared, size_t a
 		                                                out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_sys_services_publish_request(&dec, p, sizeof(*p));
@@ -707,47 +626,6 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 	return IDL_OK;
 }
 
-/* sys.idl:80: Services.withdraw request */
-int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	sys_services_withdraw_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_string(e, &msg->name, &p->name, 63u);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_sys_services_withdraw_request(idl_decoder *d,
-                                                    sys_services_withdraw_request *p, uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* sys.idl:80: name */
-	err = idl_check_string(d, &p->name, 63u);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_sys_services_withdraw_request = {
     .ordinal = SYS_SERVICES_WITHDRAW_ORDINAL,
     .flags = IDL_FLAG_REQUEST,
@@ -757,9 +635,9 @@ static const idl_message_info info_sys_services_withdraw_request = {
 };
 
 IDL_COLD
-static int sys_services_withdraw_request_check_other(void *frame, size_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int sys_services_withdraw_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	sys_services_withdraw_request *p = frame;
 	idl_decoder dec;
@@ -799,7 +677,7 @@ IDL_INLINE int check_sys_services_withdraw_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_sys_services_withdraw_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -820,10 +698,9 @@ IDL_FLATTEN int sys_services_withdraw_request_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int sys_services_withdraw_request_decode_other(const void *shared, size_t available,
-                                                      void *buf, uint32_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int sys_services_withdraw_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES,
@@ -832,47 +709,6 @@ static int sys_services_withdraw_request_decode_other(const void *shared, size_t
 		return (int)held;
 	return sys_services_withdraw_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                 out);
-}
-
-IDL_FLATTEN int sys_services_withdraw_request_decode(const void *shared, size_t available,
-                                                     void *buf, size_t buf_max,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count,
-                                                     const sys_services_withdraw_request **out)
-{
-	if (buf_max < SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(sys_services_withdraw_request),
-	                           SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return sys_services_withdraw_request_decode_other(shared, available, buf, size,
-		                                                  handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	sys_services_withdraw_request *p = (sys_services_withdraw_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return sys_services_withdraw_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_sys_services_withdraw_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_sys_services_withdraw_reply = {
@@ -982,47 +818,6 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
 	return IDL_OK;
 }
 
-/* sys.idl:84: Services.published event */
-int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count)
-{
-	int err;
-	sys_services_published_event *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_string(e, &msg->name, &p->name, 63u);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = SYS_SERVICES_PUBLISHED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_sys_services_published_event(idl_decoder *d, sys_services_published_event *p,
-                                                   uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* sys.idl:84: name */
-	err = idl_check_string(d, &p->name, 63u);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_sys_services_published_event = {
     .ordinal = SYS_SERVICES_PUBLISHED_ORDINAL,
     .flags = IDL_FLAG_EVENT,
@@ -1032,9 +827,9 @@ static const idl_message_info info_sys_services_published_event = {
 };
 
 IDL_COLD
-static int sys_services_published_event_check_other(void *frame, size_t size,
-                                                    const idl_typed_handle *handles,
-                                                    uint32_t handle_count, void *out)
+int sys_services_published_event_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out)
 {
 	sys_services_published_event *p = frame;
 	idl_decoder dec;
@@ -1074,7 +869,7 @@ IDL_INLINE int check_sys_services_published_event(void *frame, size_t size,
 		goto other;
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_sys_services_published_event(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1095,10 +890,9 @@ IDL_FLATTEN int sys_services_published_event_validate(void *frame, size_t size,
 }
 
 IDL_COLD
-static int sys_services_published_event_decode_other(const void *shared, size_t available,
-                                                     void *buf, uint32_t size,
-                                                     const idl_typed_handle *handles,
-                                                     uint32_t handle_count, void *out)
+int sys_services_published_event_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES,
@@ -1107,88 +901,6 @@ static int sys_services_published_event_decode_other(const void *shared, size_t 
 		return (int)held;
 	return sys_services_published_event_check_other(buf, (size_t)held, handles, handle_count,
 	                                                out);
-}
-
-IDL_FLATTEN int sys_services_published_event_decode(const void *shared, size_t available, void *buf,
-                                                    size_t buf_max, const idl_typed_handle *handles,
-                                                    uint32_t handle_count,
-                                                    const sys_services_published_event **out)
-{
-	if (buf_max < SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(sys_services_published_event),
-	                           SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return sys_services_published_event_decode_other(shared, available, buf, size,
-		                                                 handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	sys_services_published_event *p = (sys_services_published_event *)buf;
-	(void)handles;
-	if (p->header.ordinal != SYS_SERVICES_PUBLISHED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		return sys_services_published_event_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_sys_services_published_event(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
-}
-
-/* sys.idl:94: Supervisor.restart request */
-int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_request *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	sys_supervisor_restart_request *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = idl_put_string(e, &msg->name, &p->name, 63u);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_sys_supervisor_restart_request(idl_decoder *d,
-                                                     sys_supervisor_restart_request *p,
-                                                     uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* sys.idl:94: name */
-	err = idl_check_string(d, &p->name, 63u);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
 }
 
 static const idl_message_info info_sys_supervisor_restart_request = {
@@ -1200,9 +912,9 @@ static const idl_message_info info_sys_supervisor_restart_request = {
 };
 
 IDL_COLD
-static int sys_supervisor_restart_request_check_other(void *frame, size_t size,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count, void *out)
+int sys_supervisor_restart_request_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out)
 {
 	sys_supervisor_restart_request *p = frame;
 	idl_decoder dec;
@@ -1242,7 +954,7 @@ IDL_INLINE int check_sys_supervisor_restart_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_sys_supervisor_restart_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1263,10 +975,9 @@ IDL_FLATTEN int sys_supervisor_restart_request_validate(void *frame, size_t size
 }
 
 IDL_COLD
-static int sys_supervisor_restart_request_decode_other(const void *shared, size_t available,
-                                                       void *buf, uint32_t size,
-                                                       const idl_typed_handle *handles,
-                                                       uint32_t handle_count, void *out)
+int sys_supervisor_restart_request_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out)
 {
 	int64_t held =
 	    idl_frame_copy_sized(shared, available, buf, SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES,
@@ -1275,47 +986,6 @@ static int sys_supervisor_restart_request_decode_other(const void *shared, size_
 		return (int)held;
 	return sys_supervisor_restart_request_check_other(buf, (size_t)held, handles, handle_count,
 	                                                  out);
-}
-
-IDL_FLATTEN int sys_supervisor_restart_request_decode(const void *shared, size_t available,
-                                                      void *buf, size_t buf_max,
-                                                      const idl_typed_handle *handles,
-                                                      uint32_t handle_count,
-                                                      const sys_supervisor_restart_request **out)
-{
-	if (buf_max < SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(sys_supervisor_restart_request),
-	                           SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return sys_supervisor_restart_request_decode_other(shared, available, buf, size,
-		                                                   handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	sys_supervisor_restart_request *p = (sys_supervisor_restart_request *)buf;
-	(void)handles;
-	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
-		return sys_supervisor_restart_request_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid == 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_sys_supervisor_restart_request(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static const idl_message_info info_sys_supervisor_restart_reply = {
@@ -1510,11 +1180,11 @@ int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_r
                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
-	sys_listener_open_session_reply *p = out;
+	sys_listener_open_session_reply *p = (sys_listener_open_session_reply *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_handle(e, msg->channel, IDL_KIND_CHANNEL, &p->channel);
@@ -1595,7 +1265,7 @@ IDL_INLINE int check_sys_listener_open_session_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_sys_listener_open_session_reply(&dec, p, sizeof(*p));
@@ -1660,7 +1330,7 @@ IDL_FLATTEN int sys_listener_open_session_reply_decode(const void *shared, size_
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
 		return sys_listener_open_session_reply_check_other(buf, size, handles, handle_count,
 		                                                   out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_sys_listener_open_session_reply(&dec, p, sizeof(*p));

@@ -199,15 +199,107 @@ struct sys_services_lookup_request {
 IDL_STATIC_ASSERT(sizeof(sys_services_lookup_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(sys_services_lookup_request, name) == 16, "wire layout");
 
-int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint32_t txid,
-                                           void *out, size_t out_max, idl_typed_handle *handles,
-                                           uint32_t *handle_count);
 int sys_services_lookup_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
+/* The slow paths of its inline decoder, in sys.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int sys_services_lookup_request_decode_other(const void *shared, size_t available, void *buf,
+                                             uint32_t size, const idl_typed_handle *handles,
+                                             uint32_t handle_count, void *out);
+int sys_services_lookup_request_check_other(void *frame, size_t size,
+                                            const idl_typed_handle *handles, uint32_t handle_count,
+                                            void *out);
+
+IDL_INLINE int fields_sys_services_lookup_request(idl_decoder *d, sys_services_lookup_request *p,
+                                                  uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* sys.idl:72: name */
+	err = idl_check_string(d, &p->name, 63u);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *msg, uint32_t txid,
+                                           void *out, size_t out_max, idl_typed_handle *handles,
+                                           uint32_t *handle_count)
+{
+	int err;
+	sys_services_lookup_request *p = (sys_services_lookup_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_string(e, &msg->name, &p->name, 63u);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = SYS_SERVICES_LOOKUP_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int sys_services_lookup_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
-                                       const sys_services_lookup_request **out);
+                                       const sys_services_lookup_request **out)
+{
+	if (buf_max < SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_lookup_request),
+	                           SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = sys_services_lookup_request_decode_other(shared, available, buf, size,
+		                                                    handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_lookup_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_services_lookup_request *p = (sys_services_lookup_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = sys_services_lookup_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_lookup_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_sys_services_lookup_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Services.lookup reply (sys.idl:72) */
 struct sys_services_lookup_reply {
@@ -390,15 +482,107 @@ struct sys_services_withdraw_request {
 IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(sys_services_withdraw_request, name) == 16, "wire layout");
 
-int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
-                                             uint32_t txid, void *out, size_t out_max,
-                                             idl_typed_handle *handles, uint32_t *handle_count);
 int sys_services_withdraw_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in sys.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int sys_services_withdraw_request_decode_other(const void *shared, size_t available, void *buf,
+                                               uint32_t size, const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+int sys_services_withdraw_request_check_other(void *frame, size_t size,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_sys_services_withdraw_request(idl_decoder *d,
+                                                    sys_services_withdraw_request *p, uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* sys.idl:80: name */
+	err = idl_check_string(d, &p->name, 63u);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request *msg,
+                                             uint32_t txid, void *out, size_t out_max,
+                                             idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	sys_services_withdraw_request *p = (sys_services_withdraw_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_string(e, &msg->name, &p->name, 63u);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = SYS_SERVICES_WITHDRAW_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int sys_services_withdraw_request_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
                                          uint32_t handle_count,
-                                         const sys_services_withdraw_request **out);
+                                         const sys_services_withdraw_request **out)
+{
+	if (buf_max < SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_withdraw_request),
+	                           SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = sys_services_withdraw_request_decode_other(shared, available, buf, size,
+		                                                      handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_withdraw_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_services_withdraw_request *p = (sys_services_withdraw_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = sys_services_withdraw_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_withdraw_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_sys_services_withdraw_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Services.withdraw reply (sys.idl:80) */
 struct sys_services_withdraw_reply {
@@ -523,15 +707,107 @@ struct sys_services_published_event {
 IDL_STATIC_ASSERT(sizeof(sys_services_published_event) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(sys_services_published_event, name) == 16, "wire layout");
 
-int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint32_t txid,
-                                            void *out, size_t out_max, idl_typed_handle *handles,
-                                            uint32_t *handle_count);
 int sys_services_published_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
+/* The slow paths of its inline decoder, in sys.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int sys_services_published_event_decode_other(const void *shared, size_t available, void *buf,
+                                              uint32_t size, const idl_typed_handle *handles,
+                                              uint32_t handle_count, void *out);
+int sys_services_published_event_check_other(void *frame, size_t size,
+                                             const idl_typed_handle *handles, uint32_t handle_count,
+                                             void *out);
+
+IDL_INLINE int fields_sys_services_published_event(idl_decoder *d, sys_services_published_event *p,
+                                                   uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* sys.idl:84: name */
+	err = idl_check_string(d, &p->name, 63u);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t sys_services_published_event_encode(const sys_services_published_event *msg, uint32_t txid,
+                                            void *out, size_t out_max, idl_typed_handle *handles,
+                                            uint32_t *handle_count)
+{
+	int err;
+	sys_services_published_event *p = (sys_services_published_event *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_string(e, &msg->name, &p->name, 63u);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = SYS_SERVICES_PUBLISHED_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_EVENT;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int sys_services_published_event_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
-                                        const sys_services_published_event **out);
+                                        const sys_services_published_event **out)
+{
+	if (buf_max < SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(sys_services_published_event),
+	                           SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = sys_services_published_event_decode_other(shared, available, buf, size,
+		                                                     handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_published_event *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_services_published_event *p = (sys_services_published_event *)buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SERVICES_PUBLISHED_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p))) {
+		int slow = sys_services_published_event_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_services_published_event *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_sys_services_published_event(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /*
  * Client stubs of Services: each encodes its request straight into the
@@ -654,15 +930,108 @@ struct sys_supervisor_restart_request {
 IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(sys_supervisor_restart_request, name) == 16, "wire layout");
 
-int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_request *msg,
-                                              uint32_t txid, void *out, size_t out_max,
-                                              idl_typed_handle *handles, uint32_t *handle_count);
 int sys_supervisor_restart_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
+/* The slow paths of its inline decoder, in sys.c: a frame that is not
+ * the message's size (another version's, or malformed), after the one
+ * read of the size field; and one whose header is not, after the copy. */
+int sys_supervisor_restart_request_decode_other(const void *shared, size_t available, void *buf,
+                                                uint32_t size, const idl_typed_handle *handles,
+                                                uint32_t handle_count, void *out);
+int sys_supervisor_restart_request_check_other(void *frame, size_t size,
+                                               const idl_typed_handle *handles,
+                                               uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_sys_supervisor_restart_request(idl_decoder *d,
+                                                     sys_supervisor_restart_request *p,
+                                                     uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* sys.idl:94: name */
+	err = idl_check_string(d, &p->name, 63u);
+	if (err != IDL_OK)
+		return err;
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_request *msg,
+                                              uint32_t txid, void *out, size_t out_max,
+                                              idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	sys_supervisor_restart_request *p = (sys_supervisor_restart_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	err = idl_put_string(e, &msg->name, &p->name, 63u);
+	if (err != IDL_OK)
+		return err;
+	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
+	p->header.ordinal = SYS_SUPERVISOR_RESTART_ORDINAL;
+	p->header.txid = txid;
+	p->header.flags = IDL_FLAG_REQUEST;
+	p->header.handle_count = (uint8_t)enc.handle_count;
+	p->header.inline_size = (uint16_t)sizeof(*p);
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
 int sys_supervisor_restart_request_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
                                           uint32_t handle_count,
-                                          const sys_supervisor_restart_request **out);
+                                          const sys_supervisor_restart_request **out)
+{
+	if (buf_max < SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(sys_supervisor_restart_request),
+	                           SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = sys_supervisor_restart_request_decode_other(shared, available, buf, size,
+		                                                       handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_supervisor_restart_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	idl_copy(buf, shared, size);
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	sys_supervisor_restart_request *p = (sys_supervisor_restart_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != SYS_SUPERVISOR_RESTART_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		int slow = sys_supervisor_restart_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const sys_supervisor_restart_request *)buf;
+		return slow;
+	}
+	if (p->header.txid == 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_sys_supervisor_restart_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
 
 /* Supervisor.restart reply (sys.idl:94) */
 struct sys_supervisor_restart_reply {

@@ -593,6 +593,18 @@ typedef struct idl_decoder {
 	uint32_t next_handle;
 } idl_decoder;
 
+/* A decoder over the out-of-line part of a private copy, from its start,
+ * with no handles yet. A function rather than an initializer, so that a
+ * header's inline decoder reads the same in C and C++. */
+IDL_INLINE idl_decoder idl_decoder_over(uint8_t *base, uint64_t size)
+{
+	idl_decoder d;
+	IDL_MEMSET(&d, 0, sizeof(d));
+	d.base = base;
+	d.size = size;
+	return d;
+}
+
 /*
  * Claims the next out-of-line block: it must start at an 8-aligned offset,
  * exactly where the previous block ended, and lie inside the frame; the
@@ -954,6 +966,18 @@ typedef struct idl_encoder {
 	idl_typed_handle *handles;
 	uint32_t handle_count;
 } idl_encoder;
+
+/* An encoder writing out-of-line blocks at base, capacity bytes, and
+ * handles (NULL for a message without any) into the list given. */
+IDL_INLINE idl_encoder idl_encoder_over(uint8_t *base, uint64_t capacity, idl_typed_handle *handles)
+{
+	idl_encoder e;
+	IDL_MEMSET(&e, 0, sizeof(e));
+	e.base = base;
+	e.capacity = capacity;
+	e.handles = handles;
+	return e;
+}
 
 /* Reserves the next out-of-line block of `bytes`, zero-padded to 8; the
  * caller writes the data after this call. */

@@ -88,55 +88,6 @@ static int put_test_shapes_named(idl_encoder *e, const test_shapes_named *src, t
 	return IDL_OK;
 }
 
-static int check_test_shapes_shape(idl_decoder *d, test_shapes_shape *p)
-{
-	int err;
-	(void)d;
-	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
-		return IDL_E_PADDING;
-	switch (p->tag) {
-	case TEST_SHAPES_SHAPE_DOT:
-		/* The bytes after the variant are zero. */
-		if (!idl_is_zero((const uint8_t *)p + 16, 8))
-			return IDL_E_PADDING;
-		return IDL_OK;
-	case TEST_SHAPES_SHAPE_LABEL:
-		err = idl_check_string(d, &p->label, 36u);
-		if (err != IDL_OK)
-			return err;
-		return IDL_OK;
-	case TEST_SHAPES_SHAPE_GRID:
-		/* The bytes after the variant are zero. */
-		if (!idl_is_zero((const uint8_t *)p + 17, 7))
-			return IDL_E_PADDING;
-		return IDL_OK;
-	default:
-		return IDL_E_UNION_TAG;
-	}
-}
-
-static int put_test_shapes_shape(idl_encoder *e, const test_shapes_shape *src, test_shapes_shape *p)
-{
-	int err;
-	(void)e;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	switch (src->tag) {
-	case TEST_SHAPES_SHAPE_DOT:
-		IDL_MEMSET((uint8_t *)p + 16, 0, 8);
-		return IDL_OK;
-	case TEST_SHAPES_SHAPE_LABEL:
-		err = idl_put_string(e, &src->label, &p->label, 36u);
-		if (err != IDL_OK)
-			return err;
-		return IDL_OK;
-	case TEST_SHAPES_SHAPE_GRID:
-		IDL_MEMSET((uint8_t *)p + 17, 0, 7);
-		return IDL_OK;
-	default:
-		return IDL_E_INVALID_ARGUMENT;
-	}
-}
-
 static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *p)
 {
 	int err;
@@ -347,11 +298,11 @@ int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_reque
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
-	test_shapes_gadget_put_request *p = out;
+	test_shapes_gadget_put_request *p = (test_shapes_gadget_put_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_test_shapes_everything(e, &msg->all, &p->all);
@@ -433,7 +384,7 @@ IDL_INLINE int check_test_shapes_gadget_put_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_put_request(&dec, p, sizeof(*p));
@@ -503,7 +454,7 @@ IDL_FLATTEN int test_shapes_gadget_put_request_decode(const void *shared, size_t
 		                                                  out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_put_request(&dec, p, sizeof(*p));
@@ -709,11 +660,11 @@ int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *
                                             uint32_t *handle_count)
 {
 	int err;
-	test_shapes_gadget_get_reply *p = out;
+	test_shapes_gadget_get_reply *p = (test_shapes_gadget_get_reply *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_test_shapes_everything(e, &msg->all, &p->all);
@@ -792,7 +743,7 @@ IDL_INLINE int check_test_shapes_gadget_get_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_get_reply(&dec, p, sizeof(*p));
@@ -859,7 +810,7 @@ IDL_FLATTEN int test_shapes_gadget_get_reply_decode(const void *shared, size_t a
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
 		return test_shapes_gadget_get_reply_check_other(buf, size, handles, handle_count,
 		                                                out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_get_reply(&dec, p, sizeof(*p));
@@ -879,11 +830,11 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
-	test_shapes_gadget_poke_request *p = out;
+	test_shapes_gadget_poke_request *p = (test_shapes_gadget_poke_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_test_shapes_shape(e, &msg->shape, &p->shape);
@@ -975,7 +926,7 @@ IDL_INLINE int check_test_shapes_gadget_poke_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_poke_request(&dec, p, sizeof(*p));
@@ -1045,7 +996,7 @@ IDL_FLATTEN int test_shapes_gadget_poke_request_decode(const void *shared, size_
 		                                                   out);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_poke_request(&dec, p, sizeof(*p));
@@ -1065,11 +1016,11 @@ int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_req
                                                idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
-	test_shapes_gadget_pair_request *p = out;
+	test_shapes_gadget_pair_request *p = (test_shapes_gadget_pair_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->watcher.pad, 0, sizeof(p->watcher.pad));
@@ -1163,7 +1114,7 @@ IDL_INLINE int check_test_shapes_gadget_pair_request(void *frame, size_t size,
 		goto other;
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_pair_request(&dec, p, sizeof(*p));
@@ -1230,7 +1181,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_request_decode(const void *shared, size_
 		                                                   out);
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_pair_request(&dec, p, sizeof(*p));
@@ -1248,11 +1199,11 @@ int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply
                                              idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
-	test_shapes_gadget_pair_reply *p = out;
+	test_shapes_gadget_pair_reply *p = (test_shapes_gadget_pair_reply *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_handle(e, msg->gadget.handle, IDL_KIND_CHANNEL, &p->gadget.handle);
@@ -1332,7 +1283,7 @@ IDL_INLINE int check_test_shapes_gadget_pair_reply(void *frame, size_t size,
 		return IDL_E_ORDINAL;
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
 		goto other;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_pair_reply(&dec, p, sizeof(*p));
@@ -1397,7 +1348,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_reply_decode(const void *shared, size_t 
 	if (!idl_header_tail_is(&p->header, IDL_FLAG_REPLY, handle_count, sizeof(*p)))
 		return test_shapes_gadget_pair_reply_check_other(buf, size, handles, handle_count,
 		                                                 out);
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_pair_reply(&dec, p, sizeof(*p));
@@ -1415,11 +1366,11 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
                                               idl_typed_handle *handles, uint32_t *handle_count)
 {
 	int err;
-	test_shapes_gadget_moved_event *p = out;
+	test_shapes_gadget_moved_event *p = (test_shapes_gadget_moved_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	enc.handles = handles;
+	idl_encoder enc =
+	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_handle(e, msg->device, IDL_KIND_MMIO, &p->device);
@@ -1502,7 +1453,7 @@ IDL_INLINE int check_test_shapes_gadget_moved_event(void *frame, size_t size,
 		goto other;
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_moved_event(&dec, p, sizeof(*p));
@@ -1569,7 +1520,7 @@ IDL_FLATTEN int test_shapes_gadget_moved_event_decode(const void *shared, size_t
 		                                                  out);
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	dec.handles = handles;
 	dec.handle_count = handle_count;
 	err = fields_test_shapes_gadget_moved_event(&dec, p, sizeof(*p));
@@ -1660,48 +1611,6 @@ int test_shapes_gadget_seek_request_decode_other(const void *shared, size_t avai
 	                                                   out);
 }
 
-/* shapes.idl:80: Watcher.changed event */
-int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_changed_event *msg,
-                                                 uint32_t txid, void *out, size_t out_max,
-                                                 idl_typed_handle *handles, uint32_t *handle_count)
-{
-	int err;
-	test_shapes_watcher_changed_event *p = out;
-	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
-		return IDL_E_BUFFER;
-	idl_encoder enc = {.base = (uint8_t *)out + sizeof(*p), .capacity = out_max - sizeof(*p)};
-	(void)handles;
-	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_test_shapes_shape(e, &msg->shape, &p->shape);
-	if (err != IDL_OK)
-		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = TEST_SHAPES_WATCHER_CHANGED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
-	if (handle_count != NULL)
-		*handle_count = enc.handle_count;
-	return (int64_t)(sizeof(*p) + enc.cursor);
-}
-
-IDL_INLINE int fields_test_shapes_watcher_changed_event(idl_decoder *d,
-                                                        test_shapes_watcher_changed_event *p,
-                                                        uint32_t sent)
-{
-	int err;
-	(void)d;
-	(void)p;
-	(void)sent;
-	/* shapes.idl:80: shape */
-	err = check_test_shapes_shape(d, &p->shape);
-	if (err != IDL_OK)
-		return err;
-	return IDL_OK;
-}
-
 static const idl_message_info info_test_shapes_watcher_changed_event = {
     .ordinal = TEST_SHAPES_WATCHER_CHANGED_ORDINAL,
     .flags = IDL_FLAG_EVENT,
@@ -1711,9 +1620,9 @@ static const idl_message_info info_test_shapes_watcher_changed_event = {
 };
 
 IDL_COLD
-static int test_shapes_watcher_changed_event_check_other(void *frame, size_t size,
-                                                         const idl_typed_handle *handles,
-                                                         uint32_t handle_count, void *out)
+int test_shapes_watcher_changed_event_check_other(void *frame, size_t size,
+                                                  const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
 {
 	test_shapes_watcher_changed_event *p = frame;
 	idl_decoder dec;
@@ -1753,7 +1662,7 @@ check_test_shapes_watcher_changed_event(void *frame, size_t size, const idl_type
 		goto other;
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)frame + sizeof(*p), .size = size - sizeof(*p)};
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
 	err = fields_test_shapes_watcher_changed_event(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
 		return err;
@@ -1774,10 +1683,9 @@ IDL_FLATTEN int test_shapes_watcher_changed_event_validate(void *frame, size_t s
 }
 
 IDL_COLD
-static int test_shapes_watcher_changed_event_decode_other(const void *shared, size_t available,
-                                                          void *buf, uint32_t size,
-                                                          const idl_typed_handle *handles,
-                                                          uint32_t handle_count, void *out)
+int test_shapes_watcher_changed_event_decode_other(const void *shared, size_t available, void *buf,
+                                                   uint32_t size, const idl_typed_handle *handles,
+                                                   uint32_t handle_count, void *out)
 {
 	int64_t held = idl_frame_copy_sized(
 	    shared, available, buf, TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES,
@@ -1786,47 +1694,6 @@ static int test_shapes_watcher_changed_event_decode_other(const void *shared, si
 		return (int)held;
 	return test_shapes_watcher_changed_event_check_other(buf, (size_t)held, handles,
 	                                                     handle_count, out);
-}
-
-IDL_FLATTEN int
-test_shapes_watcher_changed_event_decode(const void *shared, size_t available, void *buf,
-                                         size_t buf_max, const idl_typed_handle *handles,
-                                         uint32_t handle_count,
-                                         const test_shapes_watcher_changed_event **out)
-{
-	if (buf_max < TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES)
-		return IDL_E_BUFFER;
-	int64_t read = idl_frame_size_once(shared, available, buf);
-	if (read < 0)
-		return (int)read;
-	size_t size = (uint32_t)read;
-	bool fits = idl_frame_fits(size, sizeof(test_shapes_watcher_changed_event),
-	                           TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES);
-	if (!fits || handle_count != 0)
-		return test_shapes_watcher_changed_event_decode_other(shared, available, buf, size,
-		                                                      handles, handle_count, out);
-	if (size > available)
-		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
-	if (((const idl_frame_header *)buf)->size != size)
-		return IDL_E_FRAME_CHANGED;
-	int err;
-	test_shapes_watcher_changed_event *p = (test_shapes_watcher_changed_event *)buf;
-	(void)handles;
-	if (p->header.ordinal != TEST_SHAPES_WATCHER_CHANGED_ORDINAL)
-		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_EVENT, 0, sizeof(*p)))
-		return test_shapes_watcher_changed_event_check_other(buf, size, NULL, 0, out);
-	if (p->header.txid != 0)
-		return IDL_E_TXID;
-	idl_decoder dec = {.base = (uint8_t *)buf + sizeof(*p), .size = size - sizeof(*p)};
-	err = fields_test_shapes_watcher_changed_event(&dec, p, sizeof(*p));
-	if (err != IDL_OK)
-		return err;
-	if (dec.cursor != dec.size)
-		return IDL_E_TRAILING;
-	*out = p;
-	return IDL_OK;
 }
 
 static int send_test_shapes_gadget_put_request(idl_endpoint *ep,
