@@ -51,6 +51,8 @@ static size_t encode_checked(int64_t n)
 		    (code));                                                                       \
 		if ((code) != IDL_OK)                                                              \
 			assert_null(out_);                                                         \
+		else                                                                               \
+			assert_ptr_equal(out_, g_priv);                                            \
 	} while (0)
 
 #define W(T) ((T *)g_wire)

@@ -38,6 +38,8 @@ static size_t checked(int64_t n)
 		    T##_decode(g_wire, (avail), g_priv, sizeof(g_priv), NULL, 0, &out_), (code));  \
 		if ((code) != IDL_OK)                                                              \
 			assert_null(out_);                                                         \
+		else                                                                               \
+			assert_ptr_equal(out_, g_priv);                                            \
 	} while (0)
 
 /* The decoded message in g_priv after an EXPECT(..., IDL_OK). */
@@ -52,7 +54,7 @@ static const evo_store_put_request g_put = {
     .mode2 = EVO_MODE_FAST,
 };
 
-/* put as version 2 writes it: inline part 80, then "abc" and "t", 8 bytes each. */
+/* put as version 2 writes it: inline part 72, then "abc" and "t", 8 bytes each. */
 static size_t put_v2(void)
 {
 	memset(g_wire, 0, sizeof(g_wire));
