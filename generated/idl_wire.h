@@ -53,13 +53,19 @@ extern "C" {
 #endif
 
 /* The slow paths: a frame of another version, or a malformed one. Kept out
- * of line so that the fast path of a validator stays small. */
+ * of line so that the fast path of a validator stays small. The helpers
+ * that copy or clear a frame's bytes (IDL_SLOW_HELPER) are not marked cold:
+ * a peer of another version sends every frame their way, and gcc makes
+ * the copies of cold code, which it optimises for size, `rep movsb` and
+ * `rep stosb`, slower than the library calls for frames of these sizes. */
 #if defined(__GNUC__)
 #define IDL_COLD        __attribute__((noinline, cold))
 #define IDL_COLD_HELPER __attribute__((noinline, cold, unused)) static
+#define IDL_SLOW_HELPER __attribute__((noinline, hot, unused)) static
 #else
 #define IDL_COLD
 #define IDL_COLD_HELPER static
+#define IDL_SLOW_HELPER static
 #endif
 
 /* A decoder's fast path inlines the checks of the structs and unions it
@@ -361,7 +367,7 @@ IDL_INLINE void idl_copy(void *dst, const void *src, size_t n)
  * a newer version's (only those may exceed the receiver's maximum), or
  * IDL_E_FRAME_CHANGED when src is shared memory that changed meanwhile.
  */
-IDL_COLD_HELPER int64_t idl_frame_copy_known(const void *src, uint32_t size, void *buf,
+IDL_SLOW_HELPER int64_t idl_frame_copy_known(const void *src, uint32_t size, void *buf,
                                              size_t max_bytes, uint32_t inline_bytes)
 {
 	if (max_bytes < inline_bytes || inline_bytes < IDL_FRAME_HEADER_BYTES)
@@ -375,12 +381,20 @@ IDL_COLD_HELPER int64_t idl_frame_copy_known(const void *src, uint32_t size, voi
 		return IDL_E_FRAME_TOO_LARGE;
 	const uint8_t *from = (const uint8_t *)src;
 	uint8_t *to = (uint8_t *)buf;
-	IDL_MEMCPY(to + IDL_FRAME_HEADER_BYTES, from + IDL_FRAME_HEADER_BYTES,
-	           inline_bytes - IDL_FRAME_HEADER_BYTES);
+	idl_copy(to + IDL_FRAME_HEADER_BYTES, from + IDL_FRAME_HEADER_BYTES,
+	         inline_bytes - IDL_FRAME_HEADER_BYTES);
 	size_t room = max_bytes - inline_bytes;
 	size_t known = size - sent < room ? size - sent : room;
-	IDL_MEMCPY(to + inline_bytes, from + sent, known);
+	idl_copy(to + inline_bytes, from + sent, known);
 	return (int64_t)(inline_bytes + known);
+}
+
+/* The single read of a frame's size field: a volatile load, so that the
+ * compiler neither repeats it nor reads the field again from the copy's
+ * source. The caller has checked that the bytes are there. */
+IDL_INLINE uint32_t idl_frame_load_size(const void *shared)
+{
+	return *(const volatile uint32_t *)shared;
 }
 
 /*
@@ -394,14 +408,6 @@ IDL_COLD_HELPER int64_t idl_frame_copy_known(const void *src, uint32_t size, voi
  *
  * Returns the size field, or a negative idl_error.
  */
-/* The single read of a frame's size field: a volatile load, so that the
- * compiler neither repeats it nor reads the field again from the copy's
- * source. The caller has checked that the bytes are there. */
-IDL_INLINE uint32_t idl_frame_load_size(const void *shared)
-{
-	return *(const volatile uint32_t *)shared;
-}
-
 IDL_INLINE int64_t idl_frame_size_once(const void *shared, size_t available, const void *buf)
 {
 	if (((uintptr_t)buf & (IDL_FRAME_ALIGN - 1)) != 0)
@@ -460,7 +466,7 @@ IDL_INLINE bool idl_frame_fits(size_t size, size_t inline_bytes, size_t max_byte
 }
 
 /* idl_frame_copy_from on a decoder's slow path, out of line. */
-IDL_COLD_HELPER int64_t idl_frame_copy_sized(const void *shared, size_t available, void *buf,
+IDL_SLOW_HELPER int64_t idl_frame_copy_sized(const void *shared, size_t available, void *buf,
                                              size_t max_bytes, uint32_t inline_bytes, uint32_t size)
 {
 	return idl_frame_copy_from(shared, available, buf, max_bytes, inline_bytes, size);
@@ -866,7 +872,7 @@ static inline void idl_move_up(uint8_t *dst, const uint8_t *src, size_t n)
  * idl_other_end. Each shared check has its own error code, as in the fast
  * path.
  */
-IDL_COLD_HELPER int idl_other_begin(const idl_message_info *m, void *frame, size_t size,
+IDL_SLOW_HELPER int idl_other_begin(const idl_message_info *m, void *frame, size_t size,
                                     const idl_typed_handle *handles, uint32_t handle_count,
                                     idl_decoder *d)
 {
