@@ -91,7 +91,7 @@ const uint8_t *bench_idlc_frame(const char *message, size_t *len);
  * used by the memcpy cases when the generated code is not built in, and
  * cross-checked against the encoder when it is.
  */
-#define BENCH_IDLC_READ_REQUEST_BYTES  40u
+#define BENCH_IDLC_READ_REQUEST_BYTES  32u
 #define BENCH_IDLC_READ_REPLY_BYTES    4128u
 #define BENCH_IDLC_OPEN_REQUEST_BYTES  80u
 #define BENCH_IDLC_READDIR_REPLY_BYTES 3120u
