@@ -14,9 +14,9 @@ void gen_header(compilation *c, file *f, emitter *e);
 void gen_source(compilation *c, file *f, emitter *e);
 void gen_codec(compilation *c, file *f, emitter *e);
 /* Whether a message's encoder, field checks and decoder's fast path are
- * inline in <name>.h (small, fixed-size, no handles: code a caller's
- * compiler should see, as it would a hand-written codec), and those
- * definitions. */
+ * inline in <name>.h (no handles, vectors or flexible unions, and at most
+ * 256 bytes if fixed-size: code a caller's compiler should see, as it
+ * would a hand-written codec), and those definitions. */
 bool gen_codec_is_inline(const decl *msg);
 void gen_codec_inline(compilation *c, decl *msg, emitter *e);
 /* Whether a type's values can be checked and written inline (no handles,

@@ -1,9 +1,15 @@
 /*
- * gen_codec.c: the encoders and copy-then-validate decoders in <name>.c.
+ * gen_codec.c: the encoders and copy-then-validate decoders in <name>.c,
+ * and in <name>.h those of inline messages.
  *
- * For each struct and union that a message reaches, a static check_ and
- * put_ function; for each message, _encode, _validate and _decode (and
- * _encode_version when it has several versions). A validator runs only on
+ * For each struct and union that a message reaches, a check_ and a put_
+ * function; for each message, _encode, _validate and _decode (and
+ * _encode_version when it has several versions). A message without handles,
+ * vectors or flexible unions is inline (gen_codec_is_inline): its encoder,
+ * field checks and decoder's fast path are static inline in the header, for
+ * the caller's compiler to fold into its code as it would a codec written
+ * by hand, and so are the helpers of structs and unions of that kind, in
+ * the header of the file that declares them. A validator runs only on
  * the private copy: it checks each field on its own line with its own
  * error code, replaces out-of-line offsets by pointers and handle indexes
  * by handles, and returns IDL_OK only when every byte of the frame that
@@ -941,8 +947,8 @@ static void gen_check_other(codec_gen *g, decl *msg, const message_names *mn)
  * Where a fast path sends a frame it does not take: a tail call, so that
  * the fast path saves no registers for it. An inline decoder's slow paths
  * (`view` set) leave out the caller's `out`, so that its view need not
- * live in memory for them: a fixed-size message's view is its buffer,
- * which the decoder sets itself when they return IDL_OK.
+ * live in memory for them: the view of a message decoded is the buffer it
+ * was copied into, which the decoder sets itself when they return IDL_OK.
  */
 typedef struct slow_call {
 	const char *head; /* "return check_x_other(", or without "return " with `view` */
@@ -1304,10 +1310,11 @@ void gen_codec_inline(compilation *c, decl *msg, emitter *e)
 	IDL_ASSERT(gen_codec_is_inline(msg));
 	codec_gen g = {.c = c, .a = &c->arena, .e = e};
 	message_names mn = names_of(msg);
-	emit(e, "/* The slow paths of its inline decoder, in %s.c: a frame that is not\n",
+	emit(e, "/* The slow paths of its inline decoder, in %s.c: a frame of a size the\n",
 	     msg->file->basename);
-	emit(e, " * the message's size (another version's, or malformed), after the one\n");
-	emit(e, " * read of the size field; and one whose header is not, after the copy. */\n");
+	emit(e, " * fast path does not take (another version's, or malformed), after the\n");
+	emit(e, " * one read of the size field; one whose header it does not, after the\n");
+	emit(e, " * copy. */\n");
 	emit_wrapped(e, 0, arena_printf(g.a, "int %s(", mn.names->decode_other), decode_other_args,
 	             7, ");\n");
 	const char *params[5];

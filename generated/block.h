@@ -137,9 +137,10 @@ IDL_STATIC_ASSERT(sizeof(block_device_geometry_request) == 16, "wire layout");
 
 int block_device_geometry_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in block.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in block.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int block_device_geometry_request_decode_other(const void *shared, size_t available, void *buf,
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out);
@@ -235,9 +236,10 @@ IDL_STATIC_ASSERT(offsetof(block_device_geometry_reply, geometry) == 16, "wire l
 
 int block_device_geometry_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
-/* The slow paths of its inline decoder, in block.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in block.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int block_device_geometry_reply_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out);
@@ -382,9 +384,10 @@ IDL_STATIC_ASSERT(sizeof(block_device_attach_reply) == 16, "wire layout");
 
 int block_device_attach_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in block.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in block.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int block_device_attach_reply_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -503,9 +506,10 @@ IDL_STATIC_ASSERT(offsetof(block_device_read_request, buffer_offset) == 32, "wir
 
 int block_device_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in block.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in block.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int block_device_read_request_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -600,9 +604,10 @@ IDL_STATIC_ASSERT(sizeof(block_device_read_reply) == 16, "wire layout");
 
 int block_device_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
-/* The slow paths of its inline decoder, in block.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in block.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int block_device_read_reply_decode_other(const void *shared, size_t available, void *buf,
                                          uint32_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, void *out);
@@ -719,9 +724,10 @@ IDL_STATIC_ASSERT(offsetof(block_device_write_request, buffer_offset) == 32, "wi
 
 int block_device_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in block.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in block.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int block_device_write_request_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -817,9 +823,10 @@ IDL_STATIC_ASSERT(sizeof(block_device_write_reply) == 16, "wire layout");
 
 int block_device_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
-/* The slow paths of its inline decoder, in block.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in block.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int block_device_write_reply_decode_other(const void *shared, size_t available, void *buf,
                                           uint32_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out);
@@ -928,9 +935,10 @@ IDL_STATIC_ASSERT(sizeof(block_device_flush_request) == 16, "wire layout");
 
 int block_device_flush_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in block.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in block.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int block_device_flush_request_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -1023,9 +1031,10 @@ IDL_STATIC_ASSERT(sizeof(block_device_flush_reply) == 16, "wire layout");
 
 int block_device_flush_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
-/* The slow paths of its inline decoder, in block.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in block.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int block_device_flush_reply_decode_other(const void *shared, size_t available, void *buf,
                                           uint32_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out);

@@ -156,9 +156,10 @@ IDL_STATIC_ASSERT(offsetof(console_console_write_request, data) == 16, "wire lay
 
 int console_console_write_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_write_request_decode_other(const void *shared, size_t available, void *buf,
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out);
@@ -278,9 +279,10 @@ IDL_STATIC_ASSERT(offsetof(console_console_write_reply, written) == 16, "wire la
 
 int console_console_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_write_reply_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out);
@@ -399,9 +401,10 @@ IDL_STATIC_ASSERT(offsetof(console_console_print_request, data) == 16, "wire lay
 
 int console_console_print_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_print_request_decode_other(const void *shared, size_t available, void *buf,
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out);
@@ -526,9 +529,10 @@ IDL_STATIC_ASSERT(offsetof(console_console_read_request, max) == 16, "wire layou
 
 int console_console_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_read_request_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out);
@@ -627,9 +631,10 @@ IDL_STATIC_ASSERT(offsetof(console_console_read_reply, data) == 16, "wire layout
 
 int console_console_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_read_reply_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -764,9 +769,10 @@ IDL_STATIC_ASSERT(sizeof(console_console_get_mode_request) == 16, "wire layout")
 int console_console_get_mode_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_get_mode_request_decode_other(const void *shared, size_t available, void *buf,
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out);
@@ -864,9 +870,10 @@ IDL_STATIC_ASSERT(offsetof(console_console_get_mode_reply, mode) == 16, "wire la
 
 int console_console_get_mode_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_get_mode_reply_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out);
@@ -991,9 +998,10 @@ IDL_STATIC_ASSERT(offsetof(console_console_set_mode_request, mode) == 16, "wire 
 int console_console_set_mode_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_set_mode_request_decode_other(const void *shared, size_t available, void *buf,
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out);
@@ -1096,9 +1104,10 @@ IDL_STATIC_ASSERT(sizeof(console_console_set_mode_reply) == 16, "wire layout");
 
 int console_console_set_mode_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_set_mode_reply_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out);
@@ -1213,9 +1222,10 @@ IDL_STATIC_ASSERT(sizeof(console_console_get_size_request) == 16, "wire layout")
 int console_console_get_size_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_get_size_request_decode_other(const void *shared, size_t available, void *buf,
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out);
@@ -1317,9 +1327,10 @@ IDL_STATIC_ASSERT(offsetof(console_console_get_size_reply, size) == 16, "wire la
 
 int console_console_get_size_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_get_size_reply_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out);
@@ -1454,9 +1465,10 @@ IDL_STATIC_ASSERT(offsetof(console_console_input_available_event, available) == 
 int console_console_input_available_event_validate(void *frame, size_t size,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_input_available_event_decode_other(const void *shared, size_t available,
                                                        void *buf, uint32_t size,
                                                        const idl_typed_handle *handles,
@@ -1562,9 +1574,10 @@ IDL_STATIC_ASSERT(offsetof(console_console_resized_event, size) == 16, "wire lay
 
 int console_console_resized_event_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in console.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in console.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int console_console_resized_event_decode_other(const void *shared, size_t available, void *buf,
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out);

@@ -422,9 +422,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_open_request, mode) == 36, "wire layout");
 
 int fs_file_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_open_request_decode_other(const void *shared, size_t available, void *buf,
                                       uint32_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count, void *out);
@@ -535,9 +536,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_open_reply, fd) == 16, "wire layout");
 
 int fs_file_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_open_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
                                     const idl_typed_handle *handles, uint32_t handle_count,
                                     void *out);
@@ -650,9 +652,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_close_request, fd) == 16, "wire layout");
 
 int fs_file_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_close_request_decode_other(const void *shared, size_t available, void *buf,
                                        uint32_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count, void *out);
@@ -746,9 +749,10 @@ IDL_STATIC_ASSERT(sizeof(fs_file_close_reply) == 16, "wire layout");
 
 int fs_file_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_close_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
                                      const idl_typed_handle *handles, uint32_t handle_count,
                                      void *out);
@@ -864,9 +868,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_read_request, offset) == 24, "wire layout");
 
 int fs_file_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_read_request_decode_other(const void *shared, size_t available, void *buf,
                                       uint32_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count, void *out);
@@ -959,9 +964,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_read_reply, data) == 16, "wire layout");
 
 int fs_file_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_read_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
                                     const idl_typed_handle *handles, uint32_t handle_count,
                                     void *out);
@@ -1098,9 +1104,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_write_request, data) == 32, "wire layout");
 
 int fs_file_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_write_request_decode_other(const void *shared, size_t available, void *buf,
                                        uint32_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count, void *out);
@@ -1220,9 +1227,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_write_reply, written) == 16, "wire layout");
 
 int fs_file_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_write_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
                                      const idl_typed_handle *handles, uint32_t handle_count,
                                      void *out);
@@ -1368,9 +1376,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_reply, count) == 16, "wire layout
 
 int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_read_shared_reply_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -1513,9 +1522,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_reply, count) == 16, "wire layou
 
 int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_write_shared_reply_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -1632,9 +1642,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_stat_request, fd) == 16, "wire layout");
 
 int fs_file_stat_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_stat_request_decode_other(const void *shared, size_t available, void *buf,
                                       uint32_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count, void *out);
@@ -1730,9 +1741,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_stat_reply, st) == 16, "wire layout");
 
 int fs_file_stat_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_stat_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
                                     const idl_typed_handle *handles, uint32_t handle_count,
                                     void *out);
@@ -1868,9 +1880,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, modify_time_ns) == 40, "wi
 
 int fs_file_set_times_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_set_times_request_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -1995,9 +2008,10 @@ IDL_STATIC_ASSERT(sizeof(fs_file_set_times_reply) == 16, "wire layout");
 
 int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_set_times_reply_decode_other(const void *shared, size_t available, void *buf,
                                          uint32_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, void *out);
@@ -2112,9 +2126,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, size) == 24, "wire layout")
 
 int fs_file_truncate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_truncate_request_decode_other(const void *shared, size_t available, void *buf,
                                           uint32_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out);
@@ -2209,9 +2224,10 @@ IDL_STATIC_ASSERT(sizeof(fs_file_truncate_reply) == 16, "wire layout");
 
 int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_truncate_reply_decode_other(const void *shared, size_t available, void *buf,
                                         uint32_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count, void *out);
@@ -2323,9 +2339,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_sync_request, fd) == 16, "wire layout");
 
 int fs_file_sync_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_sync_request_decode_other(const void *shared, size_t available, void *buf,
                                       uint32_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count, void *out);
@@ -2419,9 +2436,10 @@ IDL_STATIC_ASSERT(sizeof(fs_file_sync_reply) == 16, "wire layout");
 
 int fs_file_sync_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                 uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_sync_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
                                     const idl_typed_handle *handles, uint32_t handle_count,
                                     void *out);
@@ -2536,9 +2554,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, cookie) == 24, "wire layout"
 
 int fs_file_readdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_readdir_request_decode_other(const void *shared, size_t available, void *buf,
                                          uint32_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, void *out);
@@ -2686,9 +2705,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, mode) == 32, "wire layout");
 
 int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_mkdir_request_decode_other(const void *shared, size_t available, void *buf,
                                        uint32_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count, void *out);
@@ -2794,9 +2814,10 @@ IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_reply) == 16, "wire layout");
 
 int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_mkdir_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
                                      const idl_typed_handle *handles, uint32_t handle_count,
                                      void *out);
@@ -2906,9 +2927,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_unlink_request, path) == 16, "wire layout");
 
 int fs_file_unlink_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_unlink_request_decode_other(const void *shared, size_t available, void *buf,
                                         uint32_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count, void *out);
@@ -3012,9 +3034,10 @@ IDL_STATIC_ASSERT(sizeof(fs_file_unlink_reply) == 16, "wire layout");
 
 int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_unlink_reply_decode_other(const void *shared, size_t available, void *buf,
                                       uint32_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count, void *out);
@@ -3126,9 +3149,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, to) == 32, "wire layout");
 
 int fs_file_rename_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_rename_request_decode_other(const void *shared, size_t available, void *buf,
                                         uint32_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count, void *out);
@@ -3239,9 +3263,10 @@ IDL_STATIC_ASSERT(sizeof(fs_file_rename_reply) == 16, "wire layout");
 
 int fs_file_rename_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_rename_reply_decode_other(const void *shared, size_t available, void *buf,
                                       uint32_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count, void *out);
@@ -3359,9 +3384,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, length) == 32, "wire layout")
 
 int fs_file_advise_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_advise_request_decode_other(const void *shared, size_t available, void *buf,
                                         uint32_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count, void *out);
@@ -3469,9 +3495,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, mask) == 20, "wire layout");
 
 int fs_file_watch_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_watch_request_decode_other(const void *shared, size_t available, void *buf,
                                        uint32_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count, void *out);
@@ -3567,9 +3594,10 @@ IDL_STATIC_ASSERT(sizeof(fs_file_watch_reply) == 16, "wire layout");
 
 int fs_file_watch_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                  uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_watch_reply_decode_other(const void *shared, size_t available, void *buf, uint32_t size,
                                      const idl_typed_handle *handles, uint32_t handle_count,
                                      void *out);
@@ -3682,9 +3710,10 @@ IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, what) == 20, "wire layout");
 
 int fs_file_changed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in fs.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in fs.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int fs_file_changed_event_decode_other(const void *shared, size_t available, void *buf,
                                        uint32_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count, void *out);

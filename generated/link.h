@@ -131,9 +131,10 @@ IDL_STATIC_ASSERT(sizeof(link_ethernet_info_request) == 16, "wire layout");
 
 int link_ethernet_info_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in link.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in link.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int link_ethernet_info_request_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -229,9 +230,10 @@ IDL_STATIC_ASSERT(offsetof(link_ethernet_info_reply, info) == 16, "wire layout")
 
 int link_ethernet_info_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
-/* The slow paths of its inline decoder, in link.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in link.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int link_ethernet_info_reply_decode_other(const void *shared, size_t available, void *buf,
                                           uint32_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out);
@@ -360,9 +362,10 @@ IDL_STATIC_ASSERT(offsetof(link_ethernet_send_request, frame) == 16, "wire layou
 
 int link_ethernet_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in link.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in link.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int link_ethernet_send_request_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -478,9 +481,10 @@ IDL_STATIC_ASSERT(sizeof(link_ethernet_send_reply) == 16, "wire layout");
 
 int link_ethernet_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
-/* The slow paths of its inline decoder, in link.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in link.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int link_ethernet_send_reply_decode_other(const void *shared, size_t available, void *buf,
                                           uint32_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out);
@@ -592,9 +596,10 @@ IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_request) == 16, "wire layout");
 
 int link_ethernet_receive_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in link.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in link.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int link_ethernet_receive_request_decode_other(const void *shared, size_t available, void *buf,
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out);
@@ -690,9 +695,10 @@ IDL_STATIC_ASSERT(offsetof(link_ethernet_receive_reply, frame) == 16, "wire layo
 
 int link_ethernet_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
-/* The slow paths of its inline decoder, in link.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in link.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int link_ethernet_receive_reply_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out);
@@ -827,9 +833,10 @@ IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_request) == 16, "wire layout");
 
 int link_ethernet_counters_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in link.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in link.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int link_ethernet_counters_request_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out);
@@ -926,9 +933,10 @@ IDL_STATIC_ASSERT(offsetof(link_ethernet_counters_reply, counters) == 16, "wire 
 
 int link_ethernet_counters_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
-/* The slow paths of its inline decoder, in link.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in link.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int link_ethernet_counters_reply_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out);

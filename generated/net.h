@@ -548,9 +548,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_open_request, kind) == 16, "wire layout");
 
 int net_socket_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_open_request_decode_other(const void *shared, size_t available, void *buf,
                                          uint32_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, void *out);
@@ -653,9 +654,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_open_reply, socket) == 16, "wire layout");
 
 int net_socket_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_open_reply_decode_other(const void *shared, size_t available, void *buf,
                                        uint32_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count, void *out);
@@ -770,9 +772,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, addr) == 20, "wire layout");
 
 int net_socket_bind_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_bind_request_decode_other(const void *shared, size_t available, void *buf,
                                          uint32_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, void *out);
@@ -877,9 +880,10 @@ IDL_STATIC_ASSERT(sizeof(net_socket_bind_reply) == 16, "wire layout");
 
 int net_socket_bind_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_bind_reply_decode_other(const void *shared, size_t available, void *buf,
                                        uint32_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count, void *out);
@@ -991,9 +995,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_local_address_request, socket) == 16, "wir
 int net_socket_local_address_request_validate(void *frame, size_t size,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_local_address_request_decode_other(const void *shared, size_t available, void *buf,
                                                   uint32_t size, const idl_typed_handle *handles,
                                                   uint32_t handle_count, void *out);
@@ -1094,9 +1099,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_local_address_reply, addr) == 16, "wire la
 
 int net_socket_local_address_reply_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_local_address_reply_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out);
@@ -1230,9 +1236,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, to) == 20, "wire layout")
 
 int net_socket_connect_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_connect_request_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -1338,9 +1345,10 @@ IDL_STATIC_ASSERT(sizeof(net_socket_connect_reply) == 16, "wire layout");
 
 int net_socket_connect_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_connect_reply_decode_other(const void *shared, size_t available, void *buf,
                                           uint32_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out);
@@ -1454,9 +1462,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, backlog) == 20, "wire layo
 
 int net_socket_listen_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_listen_request_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -1548,9 +1557,10 @@ IDL_STATIC_ASSERT(sizeof(net_socket_listen_reply) == 16, "wire layout");
 
 int net_socket_listen_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_listen_reply_decode_other(const void *shared, size_t available, void *buf,
                                          uint32_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, void *out);
@@ -1663,9 +1673,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_accept_request, socket) == 16, "wire layou
 
 int net_socket_accept_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_accept_request_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -1764,9 +1775,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, peer) == 20, "wire layout");
 
 int net_socket_accept_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_accept_reply_decode_other(const void *shared, size_t available, void *buf,
                                          uint32_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, void *out);
@@ -1894,9 +1906,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, data) == 40, "wire layout
 
 int net_socket_send_to_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_send_to_request_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -2022,9 +2035,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_send_to_reply, sent) == 16, "wire layout")
 
 int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_send_to_reply_decode_other(const void *shared, size_t available, void *buf,
                                           uint32_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out);
@@ -2141,9 +2155,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, max) == 20, "wire la
 int net_socket_receive_from_request_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_receive_from_request_decode_other(const void *shared, size_t available, void *buf,
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out);
@@ -2243,9 +2258,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, data) == 40, "wire lay
 
 int net_socket_receive_from_reply_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_receive_from_reply_decode_other(const void *shared, size_t available, void *buf,
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out);
@@ -2396,9 +2412,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_send_request, data) == 24, "wire layout");
 
 int net_socket_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_send_request_decode_other(const void *shared, size_t available, void *buf,
                                          uint32_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, void *out);
@@ -2519,9 +2536,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_send_reply, sent) == 16, "wire layout");
 
 int net_socket_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_send_reply_decode_other(const void *shared, size_t available, void *buf,
                                        uint32_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count, void *out);
@@ -2637,9 +2655,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, max) == 20, "wire layout"
 
 int net_socket_receive_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_receive_request_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -2734,9 +2753,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_receive_reply, data) == 16, "wire layout")
 
 int net_socket_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_receive_reply_decode_other(const void *shared, size_t available, void *buf,
                                           uint32_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out);
@@ -2873,9 +2893,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, how) == 20, "wire layout
 
 int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_shutdown_request_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out);
@@ -2977,9 +2998,10 @@ IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_reply) == 16, "wire layout");
 
 int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_shutdown_reply_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -3091,9 +3113,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_close_request, socket) == 16, "wire layout
 
 int net_socket_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_close_request_decode_other(const void *shared, size_t available, void *buf,
                                           uint32_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count, void *out);
@@ -3188,9 +3211,10 @@ IDL_STATIC_ASSERT(sizeof(net_socket_close_reply) == 16, "wire layout");
 
 int net_socket_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                     uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_close_reply_decode_other(const void *shared, size_t available, void *buf,
                                         uint32_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count, void *out);
@@ -3303,9 +3327,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_readable_event, socket) == 16, "wire layou
 
 int net_socket_readable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_readable_event_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -3406,9 +3431,10 @@ IDL_STATIC_ASSERT(offsetof(net_socket_writable_event, socket) == 16, "wire layou
 
 int net_socket_writable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_socket_writable_event_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -3793,9 +3819,10 @@ IDL_STATIC_ASSERT(sizeof(net_config_list_interfaces_request) == 16, "wire layout
 int net_config_list_interfaces_request_validate(void *frame, size_t size,
                                                 const idl_typed_handle *handles,
                                                 uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_list_interfaces_request_decode_other(const void *shared, size_t available, void *buf,
                                                     uint32_t size, const idl_typed_handle *handles,
                                                     uint32_t handle_count, void *out);
@@ -3941,9 +3968,10 @@ IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, address) == 20, "wire
 
 int net_config_add_address_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_add_address_request_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out);
@@ -4054,9 +4082,10 @@ IDL_STATIC_ASSERT(sizeof(net_config_add_address_reply) == 16, "wire layout");
 
 int net_config_add_address_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_add_address_reply_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out);
@@ -4174,9 +4203,10 @@ IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, address) == 20, "w
 int net_config_remove_address_request_validate(void *frame, size_t size,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_remove_address_request_decode_other(const void *shared, size_t available, void *buf,
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out);
@@ -4288,9 +4318,10 @@ IDL_STATIC_ASSERT(sizeof(net_config_remove_address_reply) == 16, "wire layout");
 int net_config_remove_address_reply_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_remove_address_reply_decode_other(const void *shared, size_t available, void *buf,
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out);
@@ -4411,9 +4442,10 @@ IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, gateway) == 20, "wire
 
 int net_config_set_gateway_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_set_gateway_request_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out);
@@ -4534,9 +4566,10 @@ IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_reply) == 16, "wire layout");
 
 int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_set_gateway_reply_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out);
@@ -4652,9 +4685,10 @@ IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, flags) == 20, "wire lay
 
 int net_config_set_flags_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_set_flags_request_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out);
@@ -4753,9 +4787,10 @@ IDL_STATIC_ASSERT(sizeof(net_config_set_flags_reply) == 16, "wire layout");
 
 int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_set_flags_reply_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -4869,9 +4904,10 @@ IDL_STATIC_ASSERT(offsetof(net_config_statistics_request, index) == 16, "wire la
 
 int net_config_statistics_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_statistics_request_decode_other(const void *shared, size_t available, void *buf,
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out);
@@ -4970,9 +5006,10 @@ IDL_STATIC_ASSERT(offsetof(net_config_statistics_reply, statistics) == 16, "wire
 
 int net_config_statistics_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_statistics_reply_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out);
@@ -5085,9 +5122,10 @@ IDL_STATIC_ASSERT(sizeof(net_config_list_sockets_request) == 16, "wire layout");
 int net_config_list_sockets_request_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_list_sockets_request_decode_other(const void *shared, size_t available, void *buf,
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out);
@@ -5229,9 +5267,10 @@ IDL_STATIC_ASSERT(sizeof(net_config_interfaces_changed_event) == 16, "wire layou
 int net_config_interfaces_changed_event_validate(void *frame, size_t size,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count);
-/* The slow paths of its inline decoder, in net.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in net.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int net_config_interfaces_changed_event_decode_other(const void *shared, size_t available,
                                                      void *buf, uint32_t size,
                                                      const idl_typed_handle *handles,

@@ -540,9 +540,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_request, cookie) == 16, "wire layou
 
 int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_enumerate_request_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -688,9 +689,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_find_request, filter) == 16, "wire layout");
 
 int pci_bus_find_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                   uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_find_request_decode_other(const void *shared, size_t available, void *buf,
                                       uint32_t size, const idl_typed_handle *handles,
                                       uint32_t handle_count, void *out);
@@ -852,9 +854,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, width) == 24, "wire layo
 
 int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_config_read_request_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out);
@@ -972,9 +975,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_reply, value) == 16, "wire layout
 
 int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_config_read_reply_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -1097,9 +1101,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, value) == 28, "wire lay
 
 int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_config_write_request_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out);
@@ -1214,9 +1219,10 @@ IDL_STATIC_ASSERT(sizeof(pci_bus_config_write_reply) == 16, "wire layout");
 
 int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_config_write_reply_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -1335,9 +1341,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, disable) == 24, "wire la
 
 int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_set_command_request_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out);
@@ -1460,9 +1467,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_reply, command) == 16, "wire layo
 
 int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_set_command_reply_decode_other(const void *shared, size_t available, void *buf,
                                            uint32_t size, const idl_typed_handle *handles,
                                            uint32_t handle_count, void *out);
@@ -1590,9 +1598,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_claim_request, address) == 16, "wire layout")
 
 int pci_bus_claim_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_claim_request_decode_other(const void *shared, size_t available, void *buf,
                                        uint32_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count, void *out);
@@ -1762,9 +1771,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_release_request, address) == 16, "wire layout
 
 int pci_bus_release_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                      uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_release_request_decode_other(const void *shared, size_t available, void *buf,
                                          uint32_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count, void *out);
@@ -1872,9 +1882,10 @@ IDL_STATIC_ASSERT(sizeof(pci_bus_release_reply) == 16, "wire layout");
 
 int pci_bus_release_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                    uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_release_reply_decode_other(const void *shared, size_t available, void *buf,
                                        uint32_t size, const idl_typed_handle *handles,
                                        uint32_t handle_count, void *out);
@@ -1984,9 +1995,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_device_added_event, info) == 16, "wire layout
 
 int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_device_added_event_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -2099,9 +2111,10 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_device_removed_event, address) == 16, "wire l
 
 int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
-/* The slow paths of its inline decoder, in pci.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in pci.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int pci_bus_device_removed_event_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out);

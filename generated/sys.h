@@ -201,9 +201,10 @@ IDL_STATIC_ASSERT(offsetof(sys_services_lookup_request, name) == 16, "wire layou
 
 int sys_services_lookup_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
-/* The slow paths of its inline decoder, in sys.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in sys.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int sys_services_lookup_request_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out);
@@ -369,9 +370,10 @@ IDL_STATIC_ASSERT(sizeof(sys_services_publish_reply) == 16, "wire layout");
 
 int sys_services_publish_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count);
-/* The slow paths of its inline decoder, in sys.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in sys.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int sys_services_publish_reply_decode_other(const void *shared, size_t available, void *buf,
                                             uint32_t size, const idl_typed_handle *handles,
                                             uint32_t handle_count, void *out);
@@ -484,9 +486,10 @@ IDL_STATIC_ASSERT(offsetof(sys_services_withdraw_request, name) == 16, "wire lay
 
 int sys_services_withdraw_request_validate(void *frame, size_t size,
                                            const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in sys.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in sys.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int sys_services_withdraw_request_decode_other(const void *shared, size_t available, void *buf,
                                                uint32_t size, const idl_typed_handle *handles,
                                                uint32_t handle_count, void *out);
@@ -592,9 +595,10 @@ IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_reply) == 16, "wire layout");
 
 int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                          uint32_t handle_count);
-/* The slow paths of its inline decoder, in sys.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in sys.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int sys_services_withdraw_reply_decode_other(const void *shared, size_t available, void *buf,
                                              uint32_t size, const idl_typed_handle *handles,
                                              uint32_t handle_count, void *out);
@@ -709,9 +713,10 @@ IDL_STATIC_ASSERT(offsetof(sys_services_published_event, name) == 16, "wire layo
 
 int sys_services_published_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
-/* The slow paths of its inline decoder, in sys.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in sys.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int sys_services_published_event_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out);
@@ -932,9 +937,10 @@ IDL_STATIC_ASSERT(offsetof(sys_supervisor_restart_request, name) == 16, "wire la
 
 int sys_supervisor_restart_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in sys.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in sys.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int sys_supervisor_restart_request_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out);
@@ -1041,9 +1047,10 @@ IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_reply) == 16, "wire layout");
 
 int sys_supervisor_restart_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
-/* The slow paths of its inline decoder, in sys.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in sys.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int sys_supervisor_restart_reply_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out);
@@ -1226,9 +1233,10 @@ IDL_STATIC_ASSERT(offsetof(sys_listener_open_session_request, client) == 16, "wi
 int sys_listener_open_session_request_validate(void *frame, size_t size,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count);
-/* The slow paths of its inline decoder, in sys.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in sys.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int sys_listener_open_session_request_decode_other(const void *shared, size_t available, void *buf,
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out);

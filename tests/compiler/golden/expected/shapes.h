@@ -317,9 +317,10 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_reply, count) == 16, "wire lay
 
 int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
                                           uint32_t handle_count);
-/* The slow paths of its inline decoder, in shapes.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in shapes.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int test_shapes_gadget_put_reply_decode_other(const void *shared, size_t available, void *buf,
                                               uint32_t size, const idl_typed_handle *handles,
                                               uint32_t handle_count, void *out);
@@ -431,9 +432,10 @@ IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_request) == 16, "wire layout");
 
 int test_shapes_gadget_get_request_validate(void *frame, size_t size,
                                             const idl_typed_handle *handles, uint32_t handle_count);
-/* The slow paths of its inline decoder, in shapes.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in shapes.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int test_shapes_gadget_get_request_decode_other(const void *shared, size_t available, void *buf,
                                                 uint32_t size, const idl_typed_handle *handles,
                                                 uint32_t handle_count, void *out);
@@ -671,9 +673,10 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_seek_request, offset) == 24, "wire
 int test_shapes_gadget_seek_request_validate(void *frame, size_t size,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
-/* The slow paths of its inline decoder, in shapes.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in shapes.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int test_shapes_gadget_seek_request_decode_other(const void *shared, size_t available, void *buf,
                                                  uint32_t size, const idl_typed_handle *handles,
                                                  uint32_t handle_count, void *out);
@@ -881,9 +884,10 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_watcher_changed_event, shape) == 16, "wir
 int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count);
-/* The slow paths of its inline decoder, in shapes.c: a frame that is not
- * the message's size (another version's, or malformed), after the one
- * read of the size field; and one whose header is not, after the copy. */
+/* The slow paths of its inline decoder, in shapes.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
 int test_shapes_watcher_changed_event_decode_other(const void *shared, size_t available, void *buf,
                                                    uint32_t size, const idl_typed_handle *handles,
                                                    uint32_t handle_count, void *out);
