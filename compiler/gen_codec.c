@@ -742,6 +742,19 @@ static void encode_setup(codec_gen *g, decl *msg, const char *inline_bytes, bool
 		line(g, 1, "idl_encoder *e = &enc;");
 }
 
+/* An encoder's body: the caller's fields copied after the header, then
+ * padding zeroed, values checked, out-of-line data and handles moved out. */
+static void put_body(codec_gen *g, decl *msg)
+{
+	if (msg->shape.size > IDL_FRAME_HEADER_BYTES)
+		line(g, 1,
+		     "IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - "
+		     "sizeof(p->header));");
+	else
+		line(g, 1, "(void)msg;");
+	put_fields(g, msg, "msg", false);
+}
+
 /* <message>_encode, in <name>.c or (in_header) inline in <name>.h. */
 static void gen_encode(codec_gen *g, decl *msg, const message_names *mn, bool in_header)
 {
@@ -761,13 +774,7 @@ static void gen_encode(codec_gen *g, decl *msg, const message_names *mn, bool in
 	line(g, 1, "%s *p = (%s *)out;", mn->n, mn->n);
 	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < sizeof(*p)", "IDL_E_BUFFER");
 	encode_setup(g, msg, "sizeof(*p)", calls);
-	if (msg->shape.size > IDL_FRAME_HEADER_BYTES)
-		line(g, 1,
-		     "IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - "
-		     "sizeof(p->header));");
-	else
-		line(g, 1, "(void)msg;");
-	put_fields(g, msg, "msg", false);
+	put_body(g, msg);
 	encode_header(g, mn, "sizeof(*p)");
 	emit(e, "}\n\n");
 }
@@ -1236,13 +1243,7 @@ static void gen_encode_inline(codec_gen *g, decl *msg, const message_names *mn)
 	line(g, 1, "%s *p = (%s *)out;", mn->n, mn->n);
 	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < sizeof(*p)", "IDL_E_BUFFER");
 	line(g, 1, "(void)handles;");
-	if (msg->shape.size > IDL_FRAME_HEADER_BYTES)
-		line(g, 1,
-		     "IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - "
-		     "sizeof(p->header));");
-	else
-		line(g, 1, "(void)msg;");
-	put_fields(g, msg, "msg", false);
+	put_body(g, msg);
 	line(g, 1, "p->header.size = (uint32_t)sizeof(*p);");
 	line(g, 1, "p->header.ordinal = %s;", mn->ordinal);
 	line(g, 1, "p->header.txid = txid;");
