@@ -1018,6 +1018,38 @@ static void test_guard_page(void **state)
 }
 
 /*
+ * An encoder reads a caller's string exactly: its text ends right before
+ * a page that cannot be read, for every length up to 70, and a NUL at any
+ * place in it is refused. A check that read past the text would fault.
+ */
+static void test_encoder_reads_text_exactly(void **state)
+{
+	(void)state;
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+	                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+	char *end = (char *)map + page;
+	for (uint32_t n = 0; n <= 70; n++) {
+		char *path = end - n;
+		memset(path, 'q', n);
+		fs_file_open_request in = {.flags = FS_OPEN_FLAGS_READ, .mode = 0600};
+		in.path = (idl_string){.size = n, .data = path};
+		size_t size = ENCODE(fs_file_open_request, &in, 5u);
+		EXPECT(fs_file_open_request, size, IDL_OK);
+		for (uint32_t i = 0; i < n; i++) {
+			path[i] = 0;
+			assert_int_equal(fs_file_open_request_encode(
+			                     &in, 5u, g_wire, sizeof(g_wire), g_hout, &g_hcount),
+			                 IDL_E_INVALID_ARGUMENT);
+			path[i] = 'q';
+		}
+	}
+	munmap(map, (size_t)page * 2);
+}
+
+/*
  * Canonical encoding: flip each byte of a valid frame (after the header's
  * size field) to a few values; whenever the decoder still accepts the frame,
  * encoding the decoded view must give back exactly the accepted bytes. A
@@ -1192,6 +1224,7 @@ int main(void)
 	    cmocka_unit_test(test_handle_kind),
 	    cmocka_unit_test(test_error_reply_body),
 	    cmocka_unit_test(test_guard_page),
+	    cmocka_unit_test(test_encoder_reads_text_exactly),
 	    cmocka_unit_test(test_canonical),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
