@@ -72,5 +72,8 @@ void gen_event_dispatch_params(arena *a, const decl *iface,
 #define GEN_ENCODE_PARAMS 7
 size_t gen_encode_params(arena *a, const decl *msg, bool version,
                          const char *out[GEN_ENCODE_PARAMS]);
+/* The parameters of <message>_decode, for the prototype and the definition. */
+#define GEN_DECODE_PARAMS 7
+void gen_decode_params(arena *a, const decl *msg, const char *out[GEN_DECODE_PARAMS]);
 
 #endif

@@ -1156,18 +1156,13 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn, bool in
 	arena *a = g->a;
 	emitter *e = g->e;
 	bool exact_copy = !msg->shape.has_ool && msg->shape.size <= EXACT_COPY_MAX;
-	const char *args[] = {"const void *shared",
-	                      "size_t available",
-	                      "void *buf",
-	                      "size_t buf_max",
-	                      "const idl_typed_handle *handles",
-	                      "uint32_t handle_count",
-	                      arena_printf(a, "const %s **out", mn->n)};
+	const char *args[GEN_DECODE_PARAMS];
+	gen_decode_params(a, msg, args);
 	if (in_header)
 		emit(e, "IDL_INLINE\n");
 	emit_wrapped(
 	    e, 0, arena_printf(a, "%sint %s(", in_header ? "" : "IDL_FLATTEN ", mn->names->decode),
-	    args, 7, ")\n{\n");
+	    args, GEN_DECODE_PARAMS, ")\n{\n");
 	const char *max = mn->names->max_bytes;
 	fail_if(g, 1, arena_printf(a, "buf_max < %s", max), "IDL_E_BUFFER");
 	line(g, 1, "int64_t read = idl_frame_size_once(shared, available, buf);");
@@ -1269,15 +1264,11 @@ static void gen_decode_inline(codec_gen *g, decl *msg, const message_names *mn)
 	arena *a = g->a;
 	emitter *e = g->e;
 	const char *max = mn->names->max_bytes;
-	const char *args[] = {"const void *shared",
-	                      "size_t available",
-	                      "void *buf",
-	                      "size_t buf_max",
-	                      "const idl_typed_handle *handles",
-	                      "uint32_t handle_count",
-	                      arena_printf(a, "const %s **out", mn->n)};
+	const char *args[GEN_DECODE_PARAMS];
+	gen_decode_params(a, msg, args);
 	emit(e, "IDL_INLINE\n");
-	emit_wrapped(e, 0, arena_printf(a, "int %s(", mn->names->decode), args, 7, ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(a, "int %s(", mn->names->decode), args, GEN_DECODE_PARAMS,
+	             ")\n{\n");
 	const char *buffer_bad[] = {arena_printf(a, "buf_max < %s", max),
 	                            "((uintptr_t)buf & 7) != 0"};
 	if_any(g, 1, buffer_bad, 2, "");

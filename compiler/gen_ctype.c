@@ -97,6 +97,17 @@ size_t gen_encode_params(arena *a, const decl *msg, bool version,
 	return n;
 }
 
+void gen_decode_params(arena *a, const decl *msg, const char *out[GEN_DECODE_PARAMS])
+{
+	out[0] = "const void *shared";
+	out[1] = "size_t available";
+	out[2] = "void *buf";
+	out[3] = "size_t buf_max";
+	out[4] = "const idl_typed_handle *handles";
+	out[5] = "uint32_t handle_count";
+	out[6] = arena_printf(a, "const %s **out", msg->c_name);
+}
+
 size_t gen_reply_params(arena *a, const method *m, const char *out[2])
 {
 	size_t n = 0;

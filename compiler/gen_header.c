@@ -279,7 +279,6 @@ static void gen_in_order(header_gen *g, decl *d)
 static void gen_message_api(header_gen *g, decl *msg)
 {
 	emitter *e = g->e;
-	const char *n = msg->c_name;
 	const decl_c_names *cn = &msg->cnames;
 	bool in_header = gen_codec_is_inline(msg);
 	const char *args[GEN_ENCODE_PARAMS];
@@ -297,18 +296,14 @@ static void gen_message_api(header_gen *g, decl *msg)
 	const char *validate_args[] = {"void *frame", "size_t size",
 	                               "const idl_typed_handle *handles", "uint32_t handle_count"};
 	emit_wrapped(e, 0, arena_printf(g->a, "int %s(", cn->validate), validate_args, 4, ");\n");
-	const char *decode_args[] = {"const void *shared",
-	                             "size_t available",
-	                             "void *buf",
-	                             "size_t buf_max",
-	                             "const idl_typed_handle *handles",
-	                             "uint32_t handle_count",
-	                             arena_printf(g->a, "const %s **out", n)};
-	if (in_header)
+	if (in_header) {
 		gen_codec_inline(g->c, msg, e);
-	else
-		emit_wrapped(e, 0, arena_printf(g->a, "int %s(", cn->decode), decode_args, 7,
-		             ");\n");
+	} else {
+		const char *decode_args[GEN_DECODE_PARAMS];
+		gen_decode_params(g->a, msg, decode_args);
+		emit_wrapped(e, 0, arena_printf(g->a, "int %s(", cn->decode), decode_args,
+		             GEN_DECODE_PARAMS, ");\n");
+	}
 }
 
 /* The tokens of deferred replies, and the functions that use them. */

@@ -955,17 +955,30 @@ static void test_error_reply_body(void **state)
 	assert_int_equal(got, SYS_ERRNO_BUSY); /* untouched on failure */
 }
 
+/* Two pages, the second unreadable: returns where the readable one ends
+ * (unmap with unmap_guarded). */
+static uint8_t *map_before_guard(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *map =
+	    mmap(NULL, page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + page, page, PROT_NONE), 0);
+	return map + page;
+}
+
+static void unmap_guarded(uint8_t *end)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	munmap(end - page, page * 2);
+}
+
 /* A decoder must never read past `available`: the frame ends at a page
  * whose successor is PROT_NONE, and its size field claims more. */
 static void test_guard_page(void **state)
 {
 	(void)state;
-	long page = sysconf(_SC_PAGESIZE);
-	uint8_t *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
-	                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(map != MAP_FAILED);
-	assert_int_equal(mprotect(map + page, (size_t)page, PROT_NONE), 0);
-	uint8_t *end = map + page;
+	uint8_t *end = map_before_guard();
 
 	size_t n = open_frame(100);
 	/* the whole frame right before the guard: decodes */
@@ -1014,7 +1027,7 @@ static void test_guard_page(void **state)
 	assert_int_equal(
 	    fs_file_event_dispatch(&none, NULL, g_priv, IDL_FRAME_HEADER_BYTES, NULL, 0),
 	    IDL_E_MESSAGE_SHORT);
-	munmap(map, (size_t)page * 2);
+	unmap_guarded(end);
 }
 
 /*
@@ -1025,12 +1038,8 @@ static void test_guard_page(void **state)
 static void test_encoder_reads_text_exactly(void **state)
 {
 	(void)state;
-	long page = sysconf(_SC_PAGESIZE);
-	uint8_t *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
-	                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(map != MAP_FAILED);
-	assert_int_equal(mprotect(map + page, (size_t)page, PROT_NONE), 0);
-	char *end = (char *)map + page;
+	uint8_t *guard = map_before_guard();
+	char *end = (char *)guard;
 	for (uint32_t n = 0; n <= 70; n++) {
 		char *path = end - n;
 		memset(path, 'q', n);
@@ -1046,7 +1055,7 @@ static void test_encoder_reads_text_exactly(void **state)
 			path[i] = 'q';
 		}
 	}
-	munmap(map, (size_t)page * 2);
+	unmap_guarded(guard);
 }
 
 /*
