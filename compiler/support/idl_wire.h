@@ -640,24 +640,29 @@ IDL_INLINE int idl_claim(idl_decoder *d, uint64_t offset, uint64_t bytes, uint8_
 	return IDL_OK;
 }
 
+/* (w - 0x01..01) & ~w sets a byte's high bit at a zero byte (and at most
+ * above one): a word has a zero byte if and only if, masked with
+ * 0x80..80, it is not 0. ORed over words, the mask is taken once. */
+IDL_INLINE uint64_t idl_zero_byte_bits(uint64_t w)
+{
+	return (w - 0x0101010101010101u) & ~w;
+}
+
 /*
  * Whether the first size bytes of a string block hold a NUL, a word at a
- * time: (w - 0x01..01) & ~w has a byte's high bit set only if w has a zero
- * byte. A string block is whole words (idl_reserve; a decoder checks the
- * block lies in the frame first), so the word holding the
- * terminator can be read; its bytes from the terminator on are forced
+ * time (idl_zero_byte_bits). A string block is whole words (idl_reserve; a
+ * decoder checks the block lies in the frame first), so the word holding
+ * the terminator can be read; its bytes from the terminator on are forced
  * nonzero for the test.
  */
 IDL_INLINE bool idl_block_has_nul(const uint8_t *text, uint32_t size)
 {
 	uint64_t zero_bytes = 0;
 	uint32_t full_words = size / 8;
-	for (uint32_t i = 0; i < full_words; i++) {
-		uint64_t w = idl_load64(text + 8 * i);
-		zero_bytes |= (w - 0x0101010101010101u) & ~w;
-	}
+	for (uint32_t i = 0; i < full_words; i++)
+		zero_bytes |= idl_zero_byte_bits(idl_load64(text + 8 * i));
 	uint64_t last = idl_load64(text + 8 * full_words) | ~(uint64_t)0 << (8 * (size % 8));
-	zero_bytes |= (last - 0x0101010101010101u) & ~last;
+	zero_bytes |= idl_zero_byte_bits(last);
 	return (zero_bytes & 0x8080808080808080u) != 0;
 }
 
@@ -1004,17 +1009,6 @@ IDL_INLINE int idl_reserve(idl_encoder *e, uint64_t bytes, uint64_t *offset, uin
 	return IDL_OK;
 }
 
-/* Writes a string's text and terminator out of line and fills its slot.
- * The text is copied first and checked for an inner NUL in the copy, word
- * by word, rather than byte by byte in the caller's memory. */
-/* (w - 0x01..01) & ~w sets a byte's high bit at a zero byte (and at most
- * above one): a word has a zero byte if and only if, masked with
- * 0x80..80, it is not 0. ORed over words, the mask is taken once. */
-IDL_INLINE uint64_t idl_zero_byte_bits(uint64_t w)
-{
-	return (w - 0x0101010101010101u) & ~w;
-}
-
 /*
  * Whether the n bytes at text hold a NUL, reading exactly those bytes: a
  * caller's text may end anywhere. Words at a time, the last word (or, below
@@ -1043,6 +1037,8 @@ IDL_INLINE bool idl_text_has_nul(const uint8_t *text, uint32_t n)
 	return false;
 }
 
+/* Writes a string's text and terminator out of line and fills its slot,
+ * after checking the caller's text for an inner NUL (idl_text_has_nul). */
 IDL_INLINE int idl_put_string(idl_encoder *e, const idl_string *src, idl_string *dst, uint32_t max)
 {
 	if (src->size > max || (src->size > 0 && src->data == NULL))
