@@ -219,8 +219,9 @@ typedef struct decl_c_names {
 	const char *format;   /* bits: fs_mode_format */
 	const char *mask;     /* bits: FS_MODE_MASK */
 	/* struct and union; check also for messages */
-	const char *check; /* check_fs_dir_entry (static) */
-	const char *put;   /* put_fs_dir_entry (static) */
+	/* static in <name>.c, or inline in the header (gen_codec_type_is_inline) */
+	const char *check; /* check_fs_dir_entry */
+	const char *put;   /* put_fs_dir_entry */
 	/* message */
 	const char *max_bytes;      /* FS_FILE_OPEN_REQUEST_MAX_BYTES */
 	const char *max_handles;    /* FS_FILE_OPEN_REQUEST_MAX_HANDLES */

@@ -43,6 +43,7 @@ const char *gen_guard(arena *a, const file *f);
 const char *gen_where(compilation *c, loc at);
 /* Whether decoding must look at values of type t, and encoding fix them up. */
 bool gen_needs_check(const type *t);
+bool gen_shape_needs_check(const wire_shape *s); /* the same, of a type's shape */
 bool gen_needs_put(const type *t);
 /* The idl_wire.h constant of a handle type's kind: "IDL_KIND_SHM". */
 const char *gen_handle_kind(const type *t);

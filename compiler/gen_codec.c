@@ -1097,6 +1097,12 @@ static const char *const decode_check_pass_no_handles[] = {"buf", "size", "NULL"
 static const char *const decode_other_pass[] = {"shared",  "available",    "buf", "size",
                                                 "handles", "handle_count", "out"};
 
+/* The same for an inline decoder (no handles): no `out`, the decoder sets
+ * the view itself (slow_call.view). */
+static const char *const inline_decode_other_pass[] = {"shared",  "available",    "buf", "size",
+                                                       "handles", "handle_count", "NULL"};
+static const char *const inline_check_pass[] = {"buf", "size", "NULL", "0", "NULL"};
+
 /* The frames a decoder's fast path copies and checks itself: a small
  * fixed-size message's own size (copied with a constant size), or any size
  * a frame of the message can have (idl_frame_fits). Every other size (a
@@ -1180,14 +1186,11 @@ static void gen_decode(codec_gen *g, decl *msg, const message_names *mn, bool in
 	slow_call slow = {arena_printf(a, "return %s(", mn->names->check_other), check_args, 5,
 	                  NULL};
 	/* Inline (no handles), the slow paths leave the view to the decoder. */
-	static const char *const copy_first_view[] = {"shared",  "available",    "buf", "size",
-	                                              "handles", "handle_count", "NULL"};
-	static const char *const slow_view[] = {"buf", "size", "NULL", "0", "NULL"};
 	if (in_header) {
 		copy_first = (slow_call){arena_printf(a, "%s(", mn->names->decode_other),
-		                         copy_first_view, 7, mn->n};
-		slow = (slow_call){arena_printf(a, "%s(", mn->names->check_other), slow_view, 5,
-		                   mn->n};
+		                         inline_decode_other_pass, 7, mn->n};
+		slow = (slow_call){arena_printf(a, "%s(", mn->names->check_other),
+		                   inline_check_pass, 5, mn->n};
 	}
 	slow_if(g, 1, msg->shape.has_handles ? "!fits" : "!fits || handle_count != 0", &copy_first);
 	fail_if(g, 1, "size > available", "IDL_E_FRAME_TRUNCATED");
@@ -1285,14 +1288,12 @@ static void gen_decode_inline(codec_gen *g, decl *msg, const message_names *mn)
 	to_slow(g, 2, &other_read);
 	line(g, 1, "}");
 	line(g, 1, "uint32_t size = idl_frame_load_size(shared);");
-	const char *sized[] = {"shared",  "available",    "buf", "size",
-	                       "handles", "handle_count", "NULL"};
-	slow_call other_size = {head, sized, 7, mn->n};
+	slow_call other_size = {head, inline_decode_other_pass, 7, mn->n};
 	slow_if(g, 1, arena_printf(a, "size != %s", max), &other_size);
 	line(g, 1, "IDL_MEMCPY(buf, shared, %s);", max);
 	fail_if(g, 1, "((const idl_frame_header *)buf)->size != size", "IDL_E_FRAME_CHANGED");
-	const char *copied[] = {"buf", "size", "NULL", "0", "NULL"};
-	slow_call check = {arena_printf(a, "%s(", mn->names->check_other), copied, 5, mn->n};
+	slow_call check = {arena_printf(a, "%s(", mn->names->check_other), inline_check_pass, 5,
+	                   mn->n};
 	gen_check_body(g, msg, mn, "buf", true, &check);
 	emit(e, "}\n");
 }
@@ -1330,9 +1331,8 @@ void gen_codec_inline(compilation *c, decl *msg, emitter *e)
 void gen_codec_type_helpers(compilation *c, decl *d, emitter *e)
 {
 	IDL_ASSERT(gen_codec_type_is_inline(d));
-	const wire_shape *s = &d->shape;
-	if (!s->needs_check && !s->has_ool && !s->has_handles)
-		return; /* any bytes are a valid value: no helpers (gen_needs_check) */
+	if (!gen_shape_needs_check(&d->shape))
+		return; /* any bytes are a valid value: no helpers */
 	codec_gen g = {.c = c, .a = &c->arena, .e = e};
 	if (d->kind == DECL_STRUCT) {
 		gen_check_struct(&g, d);

@@ -47,9 +47,14 @@ const char *gen_where(compilation *c, loc at)
 	return arena_printf(&c->arena, "%s:%u", slash ? slash + 1 : path, line);
 }
 
+bool gen_shape_needs_check(const wire_shape *s)
+{
+	return s->needs_check || s->has_ool || s->has_handles;
+}
+
 bool gen_needs_check(const type *t)
 {
-	return t->shape.needs_check || t->shape.has_ool || t->shape.has_handles;
+	return gen_shape_needs_check(&t->shape);
 }
 
 bool gen_needs_put(const type *t)
