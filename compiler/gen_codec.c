@@ -718,12 +718,14 @@ static const char *slow_linkage(const decl *msg)
  * the inline part written. */
 static void encode_header(codec_gen *g, const message_names *mn, const char *inline_bytes)
 {
-	line(g, 1, "p->header.size = (uint32_t)(%s + enc.cursor);", inline_bytes);
-	line(g, 1, "p->header.ordinal = %s;", mn->ordinal);
-	line(g, 1, "p->header.txid = txid;");
-	line(g, 1, "p->header.flags = %s;", mn->flags);
-	line(g, 1, "p->header.handle_count = (uint8_t)enc.handle_count;");
-	line(g, 1, "p->header.inline_size = (uint16_t)%s;", inline_bytes);
+	const char *args[] = {"&p->header",
+	                      arena_printf(g->a, "(uint32_t)(%s + enc.cursor)", inline_bytes),
+	                      mn->ordinal,
+	                      "txid",
+	                      mn->flags,
+	                      "enc.handle_count",
+	                      arena_printf(g->a, "(uint32_t)%s", inline_bytes)};
+	emit_wrapped(g->e, 1, "idl_put_header(", args, 7, ");\n");
 	line(g, 1, "if (handle_count != NULL)");
 	line(g, 2, "*handle_count = enc.handle_count;");
 	line(g, 1, "return (int64_t)(%s + enc.cursor);", inline_bytes);
@@ -1242,12 +1244,10 @@ static void gen_encode_inline(codec_gen *g, decl *msg, const message_names *mn)
 	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < sizeof(*p)", "IDL_E_BUFFER");
 	line(g, 1, "(void)handles;");
 	put_body(g, msg);
-	line(g, 1, "p->header.size = (uint32_t)sizeof(*p);");
-	line(g, 1, "p->header.ordinal = %s;", mn->ordinal);
-	line(g, 1, "p->header.txid = txid;");
-	line(g, 1, "p->header.flags = %s;", mn->flags);
-	line(g, 1, "p->header.handle_count = 0;");
-	line(g, 1, "p->header.inline_size = (uint16_t)sizeof(*p);");
+	const char *header[] = {
+	    "&p->header", "(uint32_t)sizeof(*p)", mn->ordinal, "txid", mn->flags,
+	    "0",          "(uint32_t)sizeof(*p)"};
+	emit_wrapped(g->e, 1, "idl_put_header(", header, 7, ");\n");
 	line(g, 1, "if (handle_count != NULL)");
 	line(g, 2, "*handle_count = 0;");
 	line(g, 1, "return (int64_t)sizeof(*p);");

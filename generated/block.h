@@ -167,12 +167,8 @@ int64_t block_device_geometry_request_encode(const block_device_geometry_request
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_GEOMETRY_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -277,12 +273,9 @@ int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *ms
 	err = put_block_geometry(e, &msg->geometry, &p->geometry);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = BLOCK_DEVICE_GEOMETRY_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               BLOCK_DEVICE_GEOMETRY_ORDINAL, txid, IDL_FLAG_REPLY, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -413,12 +406,8 @@ int64_t block_device_attach_reply_encode(const block_device_attach_reply *msg, u
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = BLOCK_DEVICE_ATTACH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_ATTACH_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -538,12 +527,8 @@ int64_t block_device_read_request_encode(const block_device_read_request *msg, u
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = BLOCK_DEVICE_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_READ_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -633,12 +618,8 @@ int64_t block_device_read_reply_encode(const block_device_read_reply *msg, uint3
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = BLOCK_DEVICE_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_READ_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -757,12 +738,8 @@ int64_t block_device_write_request_encode(const block_device_write_request *msg,
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_WRITE_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -852,12 +829,8 @@ int64_t block_device_write_reply_encode(const block_device_write_reply *msg, uin
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = BLOCK_DEVICE_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_WRITE_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -965,12 +938,8 @@ int64_t block_device_flush_request_encode(const block_device_flush_request *msg,
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_FLUSH_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1060,12 +1029,8 @@ int64_t block_device_flush_reply_encode(const block_device_flush_reply *msg, uin
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = BLOCK_DEVICE_FLUSH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_FLUSH_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);

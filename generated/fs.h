@@ -466,12 +466,8 @@ int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint32_t tx
 		return err;
 	if ((msg->flags & ~FS_OPEN_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_OPEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_OPEN_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -566,12 +562,8 @@ int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint32_t txid, 
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_OPEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_OPEN_ORDINAL, txid, IDL_FLAG_REPLY,
+	               0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -683,12 +675,8 @@ int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint32_t 
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_CLOSE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_CLOSE_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -777,12 +765,8 @@ int64_t fs_file_close_reply_encode(const fs_file_close_reply *msg, uint32_t txid
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_CLOSE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_CLOSE_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -896,12 +880,8 @@ int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t tx
 		return IDL_E_BUFFER;
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_READ_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1013,12 +993,8 @@ int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint32_t txid, 
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_READ_ORDINAL, txid,
+	               IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1157,12 +1133,8 @@ int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint32_t 
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_WRITE_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1258,12 +1230,8 @@ int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint32_t txid
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_WRITE_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1408,12 +1376,8 @@ int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, u
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_READ_SHARED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_READ_SHARED_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1555,12 +1519,8 @@ int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg,
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_WRITE_SHARED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_WRITE_SHARED_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1673,12 +1633,8 @@ int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint32_t tx
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_STAT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_STAT_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1779,12 +1735,8 @@ int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint32_t txid, 
 	err = put_fs_stat(e, &msg->st, &p->st);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_STAT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_STAT_ORDINAL, txid,
+	               IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1942,12 +1894,8 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 	} else {
 		IDL_MEMSET(&p->modify_time_ns.value, 0, sizeof(p->modify_time_ns.value));
 	}
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_SET_TIMES_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_SET_TIMES_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2037,12 +1985,8 @@ int64_t fs_file_set_times_reply_encode(const fs_file_set_times_reply *msg, uint3
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_SET_TIMES_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_SET_TIMES_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2158,12 +2102,8 @@ int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uin
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_TRUNCATE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_TRUNCATE_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2253,12 +2193,8 @@ int64_t fs_file_truncate_reply_encode(const fs_file_truncate_reply *msg, uint32_
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_TRUNCATE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_TRUNCATE_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2370,12 +2306,8 @@ int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint32_t tx
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_SYNC_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_SYNC_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2463,12 +2395,8 @@ int64_t fs_file_sync_reply_encode(const fs_file_sync_reply *msg, uint32_t txid, 
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_SYNC_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_SYNC_ORDINAL, txid, IDL_FLAG_REPLY,
+	               0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2586,12 +2514,8 @@ int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint3
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_READDIR_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_READDIR_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2747,12 +2671,8 @@ int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint32_t 
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_MKDIR_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_MKDIR_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2842,12 +2762,8 @@ int64_t fs_file_mkdir_reply_encode(const fs_file_mkdir_reply *msg, uint32_t txid
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_MKDIR_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_MKDIR_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2967,12 +2883,8 @@ int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint32_
 	err = idl_put_string(e, &msg->path, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_UNLINK_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_UNLINK_ORDINAL,
+	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3062,12 +2974,8 @@ int64_t fs_file_unlink_reply_encode(const fs_file_unlink_reply *msg, uint32_t tx
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_UNLINK_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_UNLINK_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3196,12 +3104,8 @@ int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint32_
 	err = idl_put_string(e, &msg->to, &p->to, 1024u);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = FS_FILE_RENAME_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_RENAME_ORDINAL,
+	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3291,12 +3195,8 @@ int64_t fs_file_rename_reply_encode(const fs_file_rename_reply *msg, uint32_t tx
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_RENAME_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_RENAME_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3421,12 +3321,8 @@ int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_
 	if (!fs_advice_is_valid(msg->advice))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_ADVISE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_ADVISE_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3528,12 +3424,8 @@ int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint32_t 
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->mask & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_WATCH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_WATCH_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3622,12 +3514,8 @@ int64_t fs_file_watch_reply_encode(const fs_file_watch_reply *msg, uint32_t txid
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_WATCH_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_WATCH_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3743,12 +3631,8 @@ int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint32_t 
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->what & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = FS_FILE_CHANGED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_CHANGED_ORDINAL, txid,
+	               IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);

@@ -1205,14 +1205,22 @@ static inline int idl_send_finish(idl_endpoint *ep, int64_t size, const idl_type
  * <method>_error_encode and _error_validate share is here; they add the
  * value, its type and its check.
  */
-static inline void idl_error_header(idl_frame_header *h, uint32_t ordinal, uint32_t txid)
+/* Writes a frame's header: the last step of every encoder. */
+IDL_INLINE void idl_put_header(idl_frame_header *h, uint32_t size, uint32_t ordinal, uint32_t txid,
+                               uint32_t flags, uint32_t handle_count, uint32_t inline_size)
 {
-	h->size = IDL_ERROR_FRAME_BYTES;
+	h->size = size;
 	h->ordinal = ordinal;
 	h->txid = txid;
-	h->flags = IDL_FLAG_REPLY | IDL_FLAG_ERROR;
-	h->handle_count = 0;
-	h->inline_size = IDL_ERROR_FRAME_BYTES;
+	h->flags = (uint8_t)flags;
+	h->handle_count = (uint8_t)handle_count;
+	h->inline_size = (uint16_t)inline_size;
+}
+
+static inline void idl_error_header(idl_frame_header *h, uint32_t ordinal, uint32_t txid)
+{
+	idl_put_header(h, IDL_ERROR_FRAME_BYTES, ordinal, txid, IDL_FLAG_REPLY | IDL_FLAG_ERROR, 0,
+	               IDL_ERROR_FRAME_BYTES);
 }
 
 /* The rules of an error reply to the method `ordinal` before its value, in

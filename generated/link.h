@@ -161,12 +161,8 @@ int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg,
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = LINK_ETHERNET_INFO_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), LINK_ETHERNET_INFO_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -273,12 +269,8 @@ int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uin
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_INFO_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), LINK_ETHERNET_INFO_ORDINAL,
+	               txid, IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -414,12 +406,8 @@ int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg,
 		p->frame.reserved = 0;
 		p->frame.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_SEND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), LINK_ETHERNET_SEND_ORDINAL,
+	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -510,12 +498,8 @@ int64_t link_ethernet_send_reply_encode(const link_ethernet_send_reply *msg, uin
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = LINK_ETHERNET_SEND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), LINK_ETHERNET_SEND_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -626,12 +610,8 @@ int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), LINK_ETHERNET_RECEIVE_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -747,12 +727,9 @@ int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *ms
 		p->frame.reserved = 0;
 		p->frame.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = LINK_ETHERNET_RECEIVE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               LINK_ETHERNET_RECEIVE_ORDINAL, txid, IDL_FLAG_REPLY, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -864,12 +841,8 @@ int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_reque
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), LINK_ETHERNET_COUNTERS_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -963,12 +936,8 @@ int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *
 		return IDL_E_BUFFER;
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = LINK_ETHERNET_COUNTERS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), LINK_ETHERNET_COUNTERS_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);

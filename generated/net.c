@@ -2596,12 +2596,9 @@ int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces
 		p->interfaces.reserved = 0;
 		p->interfaces.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               NET_CONFIG_LIST_INTERFACES_ORDINAL, txid, IDL_FLAG_REPLY, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -3830,12 +3827,9 @@ int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply
 		p->sockets.reserved = 0;
 		p->sockets.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               NET_CONFIG_LIST_SOCKETS_ORDINAL, txid, IDL_FLAG_REPLY, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);

@@ -585,12 +585,8 @@ int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint3
 	if (!net_socket_kind_is_valid(msg->kind))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_OPEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_OPEN_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -685,12 +681,8 @@ int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint32_t 
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_OPEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_OPEN_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -812,12 +804,8 @@ int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint3
 	err = put_net_socket_address(e, &msg->addr, &p->addr);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_BIND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), NET_SOCKET_BIND_ORDINAL,
+	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -908,12 +896,8 @@ int64_t net_socket_bind_reply_encode(const net_socket_bind_reply *msg, uint32_t 
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_BIND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_BIND_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1029,12 +1013,8 @@ int64_t net_socket_local_address_request_encode(const net_socket_local_address_r
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_LOCAL_ADDRESS_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1144,12 +1124,9 @@ int64_t net_socket_local_address_reply_encode(const net_socket_local_address_rep
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_LOCAL_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               NET_SOCKET_LOCAL_ADDRESS_ORDINAL, txid, IDL_FLAG_REPLY, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1277,12 +1254,8 @@ int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg,
 	err = put_net_socket_address(e, &msg->to, &p->to);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_CONNECT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), NET_SOCKET_CONNECT_ORDINAL,
+	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1374,12 +1347,8 @@ int64_t net_socket_connect_reply_encode(const net_socket_connect_reply *msg, uin
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_CONNECT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_CONNECT_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1491,12 +1460,8 @@ int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, u
 		return IDL_E_BUFFER;
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_LISTEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_LISTEN_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1586,12 +1551,8 @@ int64_t net_socket_listen_reply_encode(const net_socket_listen_reply *msg, uint3
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_LISTEN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_LISTEN_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1705,12 +1666,8 @@ int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, u
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_ACCEPT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_ACCEPT_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1815,12 +1772,8 @@ int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint3
 	err = put_net_socket_address(e, &msg->peer, &p->peer);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_ACCEPT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), NET_SOCKET_ACCEPT_ORDINAL,
+	               txid, IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1965,12 +1918,8 @@ int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg,
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_SEND_TO_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), NET_SOCKET_SEND_TO_ORDINAL,
+	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2067,12 +2016,8 @@ int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uin
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_SEND_TO_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_SEND_TO_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2186,12 +2131,8 @@ int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_req
 		return IDL_E_BUFFER;
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_RECEIVE_FROM_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2320,12 +2261,9 @@ int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_RECEIVE_FROM_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               NET_SOCKET_RECEIVE_FROM_ORDINAL, txid, IDL_FLAG_REPLY, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2466,12 +2404,8 @@ int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint3
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_SEND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), NET_SOCKET_SEND_ORDINAL,
+	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2567,12 +2501,8 @@ int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint32_t 
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_SEND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_SEND_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2685,12 +2615,8 @@ int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg,
 		return IDL_E_BUFFER;
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_RECEIVE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_RECEIVE_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2804,12 +2730,8 @@ int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uin
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_SOCKET_RECEIVE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), NET_SOCKET_RECEIVE_ORDINAL,
+	               txid, IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2931,12 +2853,8 @@ int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *ms
 	if ((msg->how & ~NET_SHUTDOWN_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_SHUTDOWN_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3027,12 +2945,8 @@ int64_t net_socket_shutdown_reply_encode(const net_socket_shutdown_reply *msg, u
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_SHUTDOWN_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_SHUTDOWN_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3145,12 +3059,8 @@ int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uin
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_CLOSE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_CLOSE_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3240,12 +3150,8 @@ int64_t net_socket_close_reply_encode(const net_socket_close_reply *msg, uint32_
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_CLOSE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_CLOSE_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3359,12 +3265,8 @@ int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, u
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_READABLE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_READABLE_ORDINAL, txid,
+	               IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3463,12 +3365,8 @@ int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, u
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_SOCKET_WRITABLE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_WRITABLE_ORDINAL, txid,
+	               IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -3850,12 +3748,8 @@ int64_t net_config_list_interfaces_request_encode(const net_config_list_interfac
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_CONFIG_LIST_INTERFACES_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_LIST_INTERFACES_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -4013,12 +3907,9 @@ int64_t net_config_add_address_request_encode(const net_config_add_address_reque
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               NET_CONFIG_ADD_ADDRESS_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4112,12 +4003,8 @@ int64_t net_config_add_address_reply_encode(const net_config_add_address_reply *
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_CONFIG_ADD_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_ADD_ADDRESS_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -4248,12 +4135,9 @@ int64_t net_config_remove_address_request_encode(const net_config_remove_address
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               NET_CONFIG_REMOVE_ADDRESS_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4349,12 +4233,8 @@ int64_t net_config_remove_address_reply_encode(const net_config_remove_address_r
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_CONFIG_REMOVE_ADDRESS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_REMOVE_ADDRESS_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -4497,12 +4377,9 @@ int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_reque
 		IDL_MEMSET(&p->gateway.value, 0, sizeof(p->gateway.value));
 	}
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               NET_CONFIG_SET_GATEWAY_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -4596,12 +4473,8 @@ int64_t net_config_set_gateway_reply_encode(const net_config_set_gateway_reply *
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_CONFIG_SET_GATEWAY_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_SET_GATEWAY_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -4720,12 +4593,8 @@ int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->flags & ~NET_LINK_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_SET_FLAGS_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -4817,12 +4686,8 @@ int64_t net_config_set_flags_reply_encode(const net_config_set_flags_reply *msg,
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_CONFIG_SET_FLAGS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_SET_FLAGS_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -4937,12 +4802,8 @@ int64_t net_config_statistics_request_encode(const net_config_statistics_request
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_STATISTICS_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -5036,12 +4897,8 @@ int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *ms
 		return IDL_E_BUFFER;
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_CONFIG_STATISTICS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_STATISTICS_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -5153,12 +5010,8 @@ int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_req
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_CONFIG_LIST_SOCKETS_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_LIST_SOCKETS_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -5300,12 +5153,8 @@ int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_c
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = NET_CONFIG_INTERFACES_CHANGED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_INTERFACES_CHANGED_ORDINAL,
+	               txid, IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);

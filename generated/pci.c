@@ -184,12 +184,8 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint3
 		p->devices.offset = offset;
 	}
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_ENUMERATE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_ENUMERATE_ORDINAL,
+	               txid, IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -477,12 +473,8 @@ int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint32_t txid, 
 		p->devices.reserved = 0;
 		p->devices.offset = offset;
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_FIND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_FIND_ORDINAL, txid,
+	               IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1338,12 +1330,8 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_CLAIM_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_CLAIM_ORDINAL, txid,
+	               IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);

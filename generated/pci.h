@@ -572,12 +572,8 @@ int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, u
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = PCI_BUS_ENUMERATE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_ENUMERATE_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -731,12 +727,8 @@ int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint32_t tx
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_FIND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_FIND_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -903,12 +895,8 @@ int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *ms
 	if (!pci_width_is_valid(msg->width))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_CONFIG_READ_ORDINAL,
+	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1007,12 +995,8 @@ int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, u
 	(void)handles;
 	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = PCI_BUS_CONFIG_READ_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_CONFIG_READ_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1150,12 +1134,9 @@ int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *
 	if (!pci_width_is_valid(msg->width))
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               PCI_BUS_CONFIG_WRITE_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1249,12 +1230,8 @@ int64_t pci_bus_config_write_reply_encode(const pci_bus_config_write_reply *msg,
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = PCI_BUS_CONFIG_WRITE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_CONFIG_WRITE_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1395,12 +1372,8 @@ int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *ms
 	if ((msg->disable & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_SET_COMMAND_ORDINAL,
+	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1504,12 +1477,8 @@ int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, u
 	if ((msg->command & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = PCI_BUS_SET_COMMAND_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_SET_COMMAND_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -1640,12 +1609,8 @@ int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint32_t 
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_CLAIM_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_CLAIM_ORDINAL, txid,
+	               IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1814,12 +1779,8 @@ int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint3
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_RELEASE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_RELEASE_ORDINAL,
+	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1910,12 +1871,8 @@ int64_t pci_bus_release_reply_encode(const pci_bus_release_reply *msg, uint32_t 
 		return IDL_E_BUFFER;
 	(void)handles;
 	(void)msg;
-	p->header.size = (uint32_t)sizeof(*p);
-	p->header.ordinal = PCI_BUS_RELEASE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = 0;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_RELEASE_ORDINAL, txid,
+	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = 0;
 	return (int64_t)sizeof(*p);
@@ -2036,12 +1993,9 @@ int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg,
 	err = put_pci_device_info(e, &msg->info, &p->info);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_DEVICE_ADDED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               PCI_BUS_DEVICE_ADDED_ORDINAL, txid, IDL_FLAG_EVENT, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -2155,12 +2109,9 @@ int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = PCI_BUS_DEVICE_REMOVED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               PCI_BUS_DEVICE_REMOVED_ORDINAL, txid, IDL_FLAG_EVENT, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);

@@ -308,12 +308,9 @@ int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_reque
 	err = put_test_shapes_everything(e, &msg->all, &p->all);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = TEST_SHAPES_GADGET_PUT_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               TEST_SHAPES_GADGET_PUT_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -670,12 +667,9 @@ int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *
 	err = put_test_shapes_everything(e, &msg->all, &p->all);
 	if (err != IDL_OK)
 		return err;
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = TEST_SHAPES_GADGET_GET_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               TEST_SHAPES_GADGET_GET_ORDINAL, txid, IDL_FLAG_REPLY, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -844,12 +838,9 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = TEST_SHAPES_GADGET_POKE_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               TEST_SHAPES_GADGET_POKE_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1032,12 +1023,9 @@ int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_req
 	} else {
 		IDL_MEMSET(&p->watcher.value, 0, sizeof(p->watcher.value));
 	}
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REQUEST;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               TEST_SHAPES_GADGET_PAIR_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1210,12 +1198,9 @@ int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = TEST_SHAPES_GADGET_PAIR_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_REPLY;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               TEST_SHAPES_GADGET_PAIR_ORDINAL, txid, IDL_FLAG_REPLY, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
@@ -1377,12 +1362,9 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	p->header.size = (uint32_t)(sizeof(*p) + enc.cursor);
-	p->header.ordinal = TEST_SHAPES_GADGET_MOVED_ORDINAL;
-	p->header.txid = txid;
-	p->header.flags = IDL_FLAG_EVENT;
-	p->header.handle_count = (uint8_t)enc.handle_count;
-	p->header.inline_size = (uint16_t)sizeof(*p);
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               TEST_SHAPES_GADGET_MOVED_ORDINAL, txid, IDL_FLAG_EVENT, enc.handle_count,
+	               (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
 		*handle_count = enc.handle_count;
 	return (int64_t)(sizeof(*p) + enc.cursor);
