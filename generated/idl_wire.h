@@ -1144,7 +1144,10 @@ typedef struct idl_endpoint_ops {
 	int (*send_begin)(idl_endpoint *ep, size_t max_bytes, void **frame);
 	/* Publishes the reserved frame, now bytes long, with its handles (each
 	 * with the kind its field declares, which a transport may check);
-	 * 0 bytes gives the reservation back. */
+	 * 0 bytes gives the reservation back. bytes and handle_count must be
+	 * the frame's own size and handle count (what the encoder returned and
+	 * wrote): the channel does not read its frame back to compare, and its
+	 * receiver refuses a frame that differs (IDL_E_PROTOCOL). */
 	int (*send_commit)(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
 	                   uint32_t handle_count);
 	/*

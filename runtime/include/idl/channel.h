@@ -6,19 +6,22 @@
  * The byte layout (docs/runtime.md draws it):
  *
  *      0  header: magic, version, ring_bytes, max_frame_bytes (creator writes once)
- *     64  what the client writes: request ring head (64), reply ring tail (68)
- *    128  what the server writes: request ring tail (128), reply ring head (132),
- *         notify (136): how the client tells the server about a frame
- *    192  client idl_wake                        256  server idl_wake (per channel)
- *    320  embedded idl_doorbell (256 bytes), used when no idl_server serves the channel
+ *     64  request ring head (the client writes it)
+ *    128  reply ring tail (the client)
+ *    192  request ring tail (the server)
+ *    256  reply ring head (the server)
+ *    320  notify (the server, rarely): how the client tells the server about a frame
+ *    384  client idl_wake                        448  server idl_wake (per channel)
+ *    512  embedded idl_doorbell (256 bytes), used when no idl_server serves the channel
  *   1024  request ring (ring_bytes)
  *   1024 + ring_bytes  reply ring (ring_bytes)
  *
- * Indices are grouped by writer: each line has one writer, a ring's producer
- * and consumer indices sit on different lines, and a call and its reply
- * touch two index lines instead of four. A consumer that drains in batches
- * (the server) publishes its tail once per batch, not once per frame, so
- * that its line stays still while the producer keeps reading `notify`.
+ * Each index has a line of its own. A side waiting for a frame reads the
+ * peer's head again and again; a store to any other word of that line
+ * (its own tail, say, when it takes a frame) would take the line from the
+ * waiter for nothing, and put one more transfer between a publication and
+ * the waiter seeing it. A consumer that drains in batches (the server)
+ * publishes its tail once per batch, not once per frame.
  *
  * Each side keeps its own index and every value it has checked in private
  * memory (idl_ring); shared memory is only ever read through the named
@@ -35,7 +38,7 @@
 #include <stddef.h>
 
 #define IDL_CHAN_MAGIC        0x6c646943u /* "Cidl" */
-#define IDL_CHAN_VERSION      4u
+#define IDL_CHAN_VERSION      5u
 #define IDL_CHAN_RINGS_OFFSET 1024u
 
 /*
@@ -57,25 +60,27 @@ typedef struct idl_chan_shared {
 	uint32_t version;
 	uint32_t ring_bytes;      /* each ring; a power of two */
 	uint32_t max_frame_bytes; /* largest frame either side may send */
-	/* Free-running byte counts; the client writes these two ... */
+	/* Free-running byte counts, each on its own line: the client writes
+	 * the request head and the reply tail ... */
 	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t req_head;
-	_Atomic uint32_t rep_tail;
-	/* ... and the server these two, and `notify`: how the client tells the
-	 * server about a frame or room it made (IDL_NOTIFY_*). Each channel has
-	 * its own, which no other client can write: it is what lets a server
-	 * sleep with no timer. docs/runtime.md, "Waking the server", has the
-	 * protocol. */
+	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t rep_tail;
+	/* ... and the server the request tail and the reply head. */
 	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t req_tail;
-	_Atomic uint32_t rep_head;
-	_Atomic uint32_t notify;
+	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t rep_head;
+	/* How the client tells the server about a frame or room it made
+	 * (IDL_NOTIFY_*). Each channel has its own, which no other client can
+	 * write: it is what lets a server sleep with no timer. docs/runtime.md,
+	 * "Waking the server", has the protocol. The server writes it only
+	 * when it changes its mind, and the client reads it after every frame. */
+	_Alignas(IDL_CACHE_LINE) _Atomic uint32_t notify;
 	idl_wake client, server;
 	idl_doorbell doorbell;
 } idl_chan_shared;
 _Static_assert(offsetof(idl_chan_shared, req_head) == 64, "channel layout");
-_Static_assert(offsetof(idl_chan_shared, rep_tail) == 68, "channel layout");
-_Static_assert(offsetof(idl_chan_shared, req_tail) == 128, "channel layout");
-_Static_assert(offsetof(idl_chan_shared, rep_head) == 132, "channel layout");
-_Static_assert(offsetof(idl_chan_shared, notify) == 136, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, rep_tail) == 128, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, req_tail) == 192, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, rep_head) == 256, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, notify) == 320, "channel layout");
 
 /*
  * The values of `notify`, from the least a client does to the most. The
@@ -86,9 +91,9 @@ _Static_assert(offsetof(idl_chan_shared, notify) == 136, "channel layout");
 #define IDL_NOTIFY_BIT  0u /* the server is awake: mark the channel's doorbell bit */
 #define IDL_NOTIFY_NONE 1u /* the server watches this channel: it sees frames by itself */
 #define IDL_NOTIFY_KICK 2u /* the server sleeps: kick it (idl_transfer_ops.kick) */
-_Static_assert(offsetof(idl_chan_shared, client) == 192, "channel layout");
-_Static_assert(offsetof(idl_chan_shared, server) == 256, "channel layout");
-_Static_assert(offsetof(idl_chan_shared, doorbell) == 320, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, client) == 384, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, server) == 448, "channel layout");
+_Static_assert(offsetof(idl_chan_shared, doorbell) == 512, "channel layout");
 _Static_assert(sizeof(idl_chan_shared) <= IDL_CHAN_RINGS_OFFSET, "channel header fits");
 
 /* Bytes of a channel region whose rings hold ring_bytes each. */
