@@ -6,7 +6,9 @@
  *  (a) round trip of a small call: console.write of 16 bytes through the
  *      generated stub and dispatcher over a channel. Busy (both sides
  *      spin): against the floor, two processes ping-ponging one shared
- *      word, and io_uring IORING_OP_MSG_RING between two spinning rings.
+ *      word, and io_uring IORING_OP_MSG_RING between two spinning rings;
+ *      and the same frames through the channel's rings alone (no stub,
+ *      codec or server loop), to show what the ring protocol costs.
  *      Asleep (each side sleeps as soon as it waits): against the same
  *      request and reply frames carried by a pipe pair and by a
  *      socketpair(AF_UNIX, SOCK_SEQPACKET), peers in blocking read/write,
@@ -476,6 +478,78 @@ static double floor_round_trip(uint32_t calls, bool asleep)
 	return (double)(t1 - t0) / calls;
 }
 
+/*
+ * The rings alone: the same request and reply frames through a channel's
+ * two rings with idl_ring_reserve/commit/read, both sides spinning, and no
+ * stub, codec, endpoint or server loop: what the ring protocol costs (its
+ * index and frame lines crossing, the copies and the ring's checks) beside
+ * the floor. ns per round trip.
+ */
+static _Alignas(8) uint8_t ring_buf[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
+
+/* Reserves what send_begin reserves for the stub's message (its largest
+ * frame and room for handles), so that the frames land where the
+ * channel's would. */
+static void ring_send(idl_ring *r, const uint8_t *frame, size_t bytes, uint32_t max_bytes)
+{
+	void *at;
+	while (idl_ring_reserve(r, max_bytes + IDL_RING_HANDLE_ROOM, &at) == IDL_E_WOULD_BLOCK)
+		idl_os_relax();
+	memcpy(at, frame, bytes);
+	idl_ring_commit(r, (uint32_t)bytes);
+}
+
+static void ring_take(idl_ring *r, idl_ring_frame *f)
+{
+	int err;
+	while ((err = idl_ring_read(r, f)) == IDL_E_WOULD_BLOCK)
+		while (!idl_ring_poll(r))
+			idl_os_relax();
+	if (err != IDL_OK)
+		exit(1);
+}
+
+static double rings_round_trip(uint32_t calls)
+{
+	size_t bytes = idl_chan_region_bytes(ring_bytes);
+	void *region = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (region == MAP_FAILED ||
+	    idl_chan_format(region, bytes, ring_bytes, CONSOLE_CONSOLE_MAX_FRAME_BYTES) != IDL_OK)
+		exit(1);
+	uint32_t warm = calls / 10, total = warm + calls;
+	idl_ring tx, rx;
+	idl_ring_frame f; /* not an initializer: it would zero wire */
+	f.buf = ring_buf;
+	f.buf_bytes = sizeof(ring_buf);
+	f.alt = NULL;
+	f.alt_bytes = 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin_to(1);
+		idl_chan_rings(region, IDL_CHAN_SERVER, ring_bytes, CONSOLE_CONSOLE_MAX_FRAME_BYTES,
+		               &tx, &rx);
+		for (uint32_t i = 0; i < total; i++) {
+			ring_take(&rx, &f);
+			ring_send(&tx, reply_frame, reply_bytes,
+			          CONSOLE_CONSOLE_WRITE_REPLY_MAX_BYTES);
+		}
+		_exit(0);
+	}
+	idl_chan_rings(region, IDL_CHAN_CLIENT, ring_bytes, CONSOLE_CONSOLE_MAX_FRAME_BYTES, &tx,
+	               &rx);
+	uint64_t t0 = 0;
+	for (uint32_t i = 0; i < total; i++) {
+		if (i == warm)
+			t0 = now_ns();
+		ring_send(&tx, request, request_bytes, CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES);
+		ring_take(&rx, &f);
+	}
+	uint64_t t1 = now_ns();
+	waitpid(pid, NULL, 0);
+	munmap(region, bytes);
+	return (double)(t1 - t0) / calls;
+}
+
 static void pin_peer(void)
 {
 	pin_to(1);
@@ -750,12 +824,13 @@ static bool have_uring; /* io_uring MSG_RING runs on this kernel */
 static void part_round_trip(void)
 {
 	double chan[MAX_RUNS], chan_cpu[MAX_RUNS], floors[MAX_RUNS], ring_busy[MAX_RUNS],
-	    sleepy[MAX_RUNS], pipes[MAX_RUNS], socks[MAX_RUNS], ring_asleep[MAX_RUNS],
-	    piped[MAX_RUNS], floors_asleep[MAX_RUNS];
+	    bare[MAX_RUNS], sleepy[MAX_RUNS], pipes[MAX_RUNS], socks[MAX_RUNS],
+	    ring_asleep[MAX_RUNS], piped[MAX_RUNS], floors_asleep[MAX_RUNS];
 	bench_uring_wait spinning = {IDL_DEFAULT_SPIN, pin_peer}, asleep = {0, pin_peer};
 	for (int r = 0; r < runs; r++) {
 		chan[r] = channel_round_trip(client_spin, server_spin, 200000, &chan_cpu[r]);
 		floors[r] = floor_round_trip(200000, false);
+		bare[r] = rings_round_trip(200000);
 		ring_busy[r] = have_uring ? bench_uring_round_trip(200000, spinning) : 0;
 		piped[r] = channel_pipelined(client_spin, server_spin, 200000);
 		sleepy[r] = channel_round_trip(0, 0, 20000, NULL);
@@ -766,6 +841,7 @@ static void part_round_trip(void)
 	}
 	/* Before the medians below, which sort in place. */
 	ratio busy = ratios(chan, floors, runs), busy_ring = ratios(chan, ring_busy, runs);
+	ratio bare_floor = ratios(bare, floors, runs);
 	ratio sock = ratios(sleepy, socks, runs), pipe = ratios(sleepy, pipes, runs);
 	ratio sleep_ring = ratios(sleepy, ring_asleep, runs), gain = ratios(chan, piped, runs);
 	ratio issue3 = ratios(chan, socks, runs);
@@ -776,10 +852,13 @@ static void part_round_trip(void)
 	printf("    channel                     %8.0f   server CPU %.0f ns/call\n",
 	       median(chan, runs), median(chan_cpu, runs));
 	printf("    floor: one shared word      %8.0f\n", median(floors, runs));
+	printf("    the rings alone             %8.0f\n", median(bare, runs));
 	if (have_uring)
 		printf("    io_uring MSG_RING, spinning %8.0f\n", median(ring_busy, runs));
 	printf("    channel / floor: %.2f (runs %.2f-%.2f; target <= 4 in the worst run: %s)\n",
 	       busy.median, busy.lo, busy.hi, verdict(busy.hi <= 4));
+	printf("    the rings alone / floor: %.2f (runs %.2f-%.2f)\n", bare_floor.median,
+	       bare_floor.lo, bare_floor.hi);
 	if (have_uring)
 		printf("    channel / io_uring: %.2f (runs %.2f-%.2f)\n", busy_ring.median,
 		       busy_ring.lo, busy_ring.hi);
