@@ -502,9 +502,10 @@ static void ring_send(idl_ring *r, const uint8_t *frame, size_t bytes, uint32_t 
 static void ring_take(idl_ring *r, idl_ring_frame *f)
 {
 	int err;
-	while ((err = idl_ring_read(r, f)) == IDL_E_WOULD_BLOCK)
+	while ((err = idl_ring_read(r, f)) == IDL_E_WOULD_BLOCK) {
 		while (!idl_ring_poll(r))
 			idl_os_relax();
+	}
 	if (err != IDL_OK)
 		exit(1);
 }

@@ -447,6 +447,22 @@ static void test_cancel(void **state)
 	assert_int_equal(take(&f.server, &size), IDL_E_PROTOCOL);
 }
 
+/* The same for a handle count that is not the frame's: the frame says two
+ * handles, the commit publishes none, and the consumer refuses a record
+ * that would run past what was published. */
+static void test_commit_handle_count_not_the_frames(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	void *at;
+	assert_int_equal(f.client.ep.ops->send_begin(&f.client.ep, 64, &at), IDL_OK);
+	fill_frame(at, 64, 0, IDL_FLAG_REQUEST, 2, 0);
+	assert_int_equal(f.client.ep.ops->send_commit(&f.client.ep, 64, NULL, 0), IDL_OK);
+	size_t size;
+	assert_int_equal(take(&f.server, &size), IDL_E_PROTOCOL);
+}
+
 static void test_handles_pass_through(void **state)
 {
 	(void)state;
@@ -609,6 +625,7 @@ int main(void)
 	    cmocka_unit_test(test_protocol_error_tail),
 	    cmocka_unit_test(test_frame_too_large_for_caller),
 	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_commit_handle_count_not_the_frames),
 	    cmocka_unit_test(test_handles_pass_through),
 	    cmocka_unit_test(test_stash_out_of_order),
 	    cmocka_unit_test(test_events_and_timeout),
