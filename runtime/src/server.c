@@ -197,6 +197,8 @@ static bool decoding_error(int err)
 static int reply_room_unlocked(idl_chan_end *e)
 {
 	uint32_t need = e->tx.max_frame + IDL_RING_HANDLE_ROOM;
+	if (!e->room_wait && idl_ring_surely_fits(&e->tx, need))
+		return IDL_OK; /* the common case, a few instructions on every frame */
 	int err = idl_ring_can_reserve(&e->tx, need);
 	if (err == IDL_E_WOULD_BLOCK) {
 		e->room_wait = true;
@@ -360,7 +362,8 @@ static void drain(idl_server *s, uint32_t slot)
 		if (count > 0 && e->xfer != NULL && e->xfer->release_handles != NULL)
 			e->xfer->release_handles(e->xfer_ctx, handles, count);
 		s->frames++;
-		if (decoding_error(err) || err == IDL_E_PROTOCOL || e->error != IDL_OK) {
+		if (e->error != IDL_OK ||
+		    (err != IDL_OK && (decoding_error(err) || err == IDL_E_PROTOCOL))) {
 			idl_chan_end_flush(e);
 			idl_server_close_slot(s, slot,
 			                      e->error != IDL_OK ? e->error : IDL_E_PROTOCOL);

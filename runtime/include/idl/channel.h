@@ -151,6 +151,15 @@ void idl_ring_commit(idl_ring *r, uint32_t bytes);
 /* True when a reservation of `bytes` would succeed now (loads the tail). */
 int idl_ring_can_reserve(idl_ring *r, uint32_t bytes);
 
+/* True when what was free at the last look at the tail holds `bytes`
+ * twice (bytes at most half the ring): a reservation then succeeds
+ * wherever it lands, padding to the ring's end included, and nothing need
+ * be loaded or worked out. False says only: ask idl_ring_can_reserve. */
+static inline bool idl_ring_surely_fits(const idl_ring *r, uint32_t bytes)
+{
+	return bytes <= r->bytes / 2 && r->own - r->peer <= r->bytes - 2 * bytes;
+}
+
 /* A frame taken out of a ring into private memory. */
 typedef struct idl_ring_frame {
 	void *buf;             /* caller's buffer, 8-aligned */
