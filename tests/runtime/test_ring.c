@@ -177,6 +177,35 @@ static void test_full(void **state)
 	assert_int_equal(send_frame(&f.client, 64, 0, IDL_FLAG_REQUEST, 99), IDL_OK);
 }
 
+/* idl_ring_surely_fits (the server's inline room check) never promises
+ * room that a reservation then does not find, at any fill and offset. */
+static void test_surely_fits_never_promises_too_much(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	static const uint32_t sizes[] = {16, 64, 200, 256, 512};
+	uint32_t promised = 0;
+	size_t size;
+	for (uint32_t round = 0; round < 3000; round++) {
+		/* Move on by a frame or take one, so the fill and the offset wander. */
+		if (round % 3 != 2)
+			(void)send_frame(&f.client, 16 + 8 * (round % 13), 0, IDL_FLAG_REQUEST,
+			                 round);
+		else
+			(void)take(&f.server, &size);
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			if (!idl_ring_surely_fits(&f.client.tx, sizes[i]))
+				continue;
+			promised++;
+			void *at;
+			assert_int_equal(idl_ring_reserve(&f.client.tx, sizes[i], &at), IDL_OK);
+			idl_ring_commit(&f.client.tx, 0);
+		}
+	}
+	assert_true(promised > 1000);
+}
+
 /* A blocking send into a full ring waits up to the timeout, then fits
  * once room is made. */
 static void test_blocking_send_times_out(void **state)
@@ -615,6 +644,7 @@ int main(void)
 	    cmocka_unit_test(test_no_rewind_over_unread_frames),
 	    cmocka_unit_test(test_rewind_checks_the_tail),
 	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_surely_fits_never_promises_too_much),
 	    cmocka_unit_test(test_blocking_send_times_out),
 	    cmocka_unit_test(test_batch_reads_index_once),
 	    cmocka_unit_test(test_batched_wakeup),
