@@ -80,7 +80,7 @@ static bool fits(const idl_ring *r, uint32_t bytes, uint32_t *pad)
 	return needed(r, bytes, pad) <= free_bytes;
 }
 
-int idl_ring_can_reserve(idl_ring *r, uint32_t bytes)
+int idl_ring_can_reserve_slow(idl_ring *r, uint32_t bytes)
 {
 	uint32_t pad;
 	if (bytes > r->bytes / 2)
@@ -118,7 +118,9 @@ static int rewind_pad(idl_ring *r, uint32_t bytes, uint32_t *pad)
 
 static int reserve_slow(idl_ring *r, uint32_t bytes, void **out)
 {
-	int err = idl_ring_can_reserve(r, bytes);
+	/* The full answer, not the inline shortcut: the fast path above has
+	 * just found the cheap cases wanting. */
+	int err = idl_ring_can_reserve_slow(r, bytes);
 	if (err != IDL_OK)
 		return err;
 	uint32_t pad;

@@ -197,8 +197,6 @@ static bool decoding_error(int err)
 static int reply_room_unlocked(idl_chan_end *e)
 {
 	uint32_t need = e->tx.max_frame + IDL_RING_HANDLE_ROOM;
-	if (!e->room_wait && idl_ring_surely_fits(&e->tx, need))
-		return IDL_OK; /* the common case, a few instructions on every frame */
 	int err = idl_ring_can_reserve(&e->tx, need);
 	if (err == IDL_E_WOULD_BLOCK) {
 		e->room_wait = true;

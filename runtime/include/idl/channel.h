@@ -148,16 +148,21 @@ typedef struct idl_ring {
 int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out);
 /* Publishes `bytes` of the reservation (release store); 0 cancels it. */
 void idl_ring_commit(idl_ring *r, uint32_t bytes);
-/* True when a reservation of `bytes` would succeed now (loads the tail). */
-int idl_ring_can_reserve(idl_ring *r, uint32_t bytes);
-
-/* True when what was free at the last look at the tail holds `bytes`
- * twice (bytes at most half the ring): a reservation then succeeds
- * wherever it lands, padding to the ring's end included, and nothing need
- * be loaded or worked out. False says only: ask idl_ring_can_reserve. */
-static inline bool idl_ring_surely_fits(const idl_ring *r, uint32_t bytes)
+/*
+ * IDL_OK when a reservation of `bytes` would succeed now, else
+ * IDL_E_WOULD_BLOCK (or IDL_E_PROTOCOL, IDL_E_INVALID_ARGUMENT). Callers
+ * ask on every frame (a server, for room for the largest reply), so the
+ * common case is inline: when what was free at the last look at the tail
+ * holds `bytes` twice, a reservation succeeds wherever it lands, padding
+ * to the ring's end included. Otherwise idl_ring_can_reserve_slow works it
+ * out, and loads the tail if it must.
+ */
+int idl_ring_can_reserve_slow(idl_ring *r, uint32_t bytes);
+static inline int idl_ring_can_reserve(idl_ring *r, uint32_t bytes)
 {
-	return bytes <= r->bytes / 2 && r->own - r->peer <= r->bytes - 2 * bytes;
+	if (bytes <= r->bytes / 2 && r->own - r->peer <= r->bytes - 2 * bytes)
+		return IDL_OK;
+	return idl_ring_can_reserve_slow(r, bytes);
 }
 
 /* A frame taken out of a ring into private memory. */
