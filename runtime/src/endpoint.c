@@ -266,6 +266,31 @@ static inline __attribute__((always_inline)) int send_begin(idl_chan_end *e, siz
 	}
 }
 
+/* Writes a frame's handle words after it, as the transport moves them.
+ * Out of line: most frames carry no handles, and the commit that sends
+ * them then saves no registers for this path (and keeps no 256-byte
+ * array on its stack). */
+IDL_COLD static int put_handle_words(idl_chan_end *e, uint8_t *after_frame,
+                                     const idl_typed_handle *handles, uint32_t handle_count)
+{
+	uint32_t wire[IDL_MAX_HANDLES];
+	if (e->xfer != NULL && e->xfer->send_handles != NULL) {
+		int err = e->xfer->send_handles(e->xfer_ctx, handles, handle_count, wire);
+		if (err != IDL_OK)
+			return err;
+	} else {
+		for (uint32_t i = 0; i < handle_count; i++)
+			wire[i] = handles[i].value;
+	}
+	/* A few words: a loop, not a bounded memcpy (`rep movsq`). */
+	volatile uint32_t *words = (volatile uint32_t *)after_frame;
+	for (uint32_t i = 0; i < handle_count; i++)
+		words[i] = wire[i];
+	if ((handle_count & 1) != 0)
+		words[handle_count] = 0;
+	return IDL_OK;
+}
+
 /* Publishes the frame send_begin reserved (0 bytes: gives it back). */
 static inline __attribute__((always_inline)) int
 commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles, uint32_t handle_count)
@@ -288,23 +313,11 @@ commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles, uin
 		return IDL_E_INVALID_ARGUMENT;
 	}
 	if (handle_count > 0) {
-		uint32_t wire[IDL_MAX_HANDLES];
-		if (e->xfer != NULL && e->xfer->send_handles != NULL) {
-			int err = e->xfer->send_handles(e->xfer_ctx, handles, handle_count, wire);
-			if (err != IDL_OK) {
-				idl_ring_commit(&e->tx, 0);
-				return err;
-			}
-		} else {
-			for (uint32_t i = 0; i < handle_count; i++)
-				wire[i] = handles[i].value;
+		int err = put_handle_words(e, frame + bytes, handles, handle_count);
+		if (err != IDL_OK) {
+			idl_ring_commit(&e->tx, 0);
+			return err;
 		}
-		/* A few words: a loop, not a bounded memcpy (`rep movsq`). */
-		volatile uint32_t *words = (volatile uint32_t *)(frame + bytes);
-		for (uint32_t i = 0; i < handle_count; i++)
-			words[i] = wire[i];
-		if ((handle_count & 1) != 0)
-			words[handle_count] = 0;
 	}
 	idl_ring_commit(&e->tx, (uint32_t)bytes + (uint32_t)idl_align8(4u * handle_count));
 	return IDL_OK;

@@ -19,7 +19,9 @@
  *
  * Every frame passes through idl_ring_reserve and idl_ring_read, so each
  * starts with its common case: room before the ring's end and no rewind
- * due; a frame where the last batch said it would be.
+ * due; a frame where the last batch said it would be. The producer's common
+ * cases, and the consumer's look for a frame, are inline in idl/channel.h;
+ * this file has the rest.
  */
 #include "idl/assert.h"
 #include "idl/channel.h"
@@ -116,10 +118,10 @@ static int rewind_pad(idl_ring *r, uint32_t bytes, uint32_t *pad)
 	return IDL_OK;
 }
 
-static int reserve_slow(idl_ring *r, uint32_t bytes, void **out)
+int idl_ring_reserve_slow(idl_ring *r, uint32_t bytes, void **out)
 {
-	/* The full answer, not the inline shortcut: the fast path above has
-	 * just found the cheap cases wanting. */
+	/* The full answer, not the inline shortcut: idl_ring_reserve has just
+	 * found the cheap cases wanting. */
 	int err = idl_ring_can_reserve_slow(r, bytes);
 	if (err != IDL_OK)
 		return err;
@@ -140,41 +142,9 @@ static int reserve_slow(idl_ring *r, uint32_t bytes, void **out)
 	return IDL_OK;
 }
 
-int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out)
+/* The ring looked empty at the last look: look at the head again. */
+bool idl_ring_ready_slow(idl_ring *r)
 {
-	bytes = (uint32_t)idl_align8(bytes);
-	uint32_t offset = r->own & (r->bytes - 1);
-	/* Contiguous room, and room in what the consumer left when we last
-	 * looked, and no rewind to look for (rewind_pad's first test). */
-	if (bytes <= r->bytes / 2 && bytes <= r->bytes - offset &&
-	    r->own - r->peer <= r->bytes - bytes &&
-	    (offset < IDL_RING_REWIND_AT || (int32_t)(r->own - r->retry_rewind) < 0)) {
-		r->pad = 0;
-		r->reserved = bytes;
-		*out = r->data + offset;
-		return IDL_OK;
-	}
-	return reserve_slow(r, bytes, out);
-}
-
-void idl_ring_commit(idl_ring *r, uint32_t bytes)
-{
-	if (bytes == 0 || bytes > r->reserved) {
-		r->reserved = 0;
-		r->pad = 0;
-		r->retry_rewind = r->own; /* a cancelled rewind may be tried again */
-		return;
-	}
-	r->own += r->pad + (uint32_t)idl_align8(bytes);
-	r->reserved = 0;
-	r->pad = 0;
-	atomic_store_explicit(r->head, r->own, memory_order_release);
-}
-
-bool idl_ring_ready(idl_ring *r)
-{
-	if (r->own != r->peer)
-		return true;
 	if (load_head(r) != IDL_OK)
 		return true;
 	return r->own != r->peer;
@@ -188,14 +158,6 @@ bool idl_ring_poll(idl_ring *r)
 	 * for the head's, not after it. */
 	__builtin_prefetch(r->data + (r->own & (r->bytes - 1)));
 	return false;
-}
-
-void idl_ring_publish(idl_ring *r)
-{
-	if (r->published != r->own) {
-		r->published = r->own;
-		atomic_store_explicit(r->tail, r->own, memory_order_release);
-	}
 }
 
 static void advance_tail(idl_ring *r, uint32_t bytes)

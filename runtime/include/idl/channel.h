@@ -139,15 +139,52 @@ typedef struct idl_ring {
 #define IDL_RING_REWIND_AT 2048u
 
 /*
+ * Every frame passes through idl_ring_reserve, idl_ring_commit and the
+ * consumer's idl_ring_ready and idl_ring_publish, so their common cases are
+ * inline: a call into ring.c and back cost as many instructions as the
+ * work (docs/benchmarks.md, "The ring's common cases, inline").
+ * idl_ring_reserve's is room before the ring's end, room in what the
+ * consumer left when we last looked, and no rewind due (see
+ * IDL_RING_REWIND_AT); idl_ring_reserve_slow (bytes already a multiple of
+ * 8) answers everything else.
+ */
+int idl_ring_reserve_slow(idl_ring *r, uint32_t bytes, void **out);
+/*
  * Producer side. idl_ring_reserve finds `bytes` (a multiple of 8) of
  * contiguous room and returns it in *out; when the room up to the ring's
  * end is too short it writes a padding record there (published with the
  * frame). IDL_E_WOULD_BLOCK: not enough room now. IDL_E_PROTOCOL: the
  * consumer's index is inconsistent.
  */
-int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out);
+static inline int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out)
+{
+	bytes = (uint32_t)idl_align8(bytes);
+	uint32_t offset = r->own & (r->bytes - 1);
+	if (bytes <= r->bytes / 2 && bytes <= r->bytes - offset &&
+	    r->own - r->peer <= r->bytes - bytes &&
+	    (offset < IDL_RING_REWIND_AT || (int32_t)(r->own - r->retry_rewind) < 0)) {
+		r->pad = 0;
+		r->reserved = bytes;
+		*out = r->data + offset;
+		return IDL_OK;
+	}
+	return idl_ring_reserve_slow(r, bytes, out);
+}
+
 /* Publishes `bytes` of the reservation (release store); 0 cancels it. */
-void idl_ring_commit(idl_ring *r, uint32_t bytes);
+static inline void idl_ring_commit(idl_ring *r, uint32_t bytes)
+{
+	if (bytes == 0 || bytes > r->reserved) {
+		r->reserved = 0;
+		r->pad = 0;
+		r->retry_rewind = r->own; /* a cancelled rewind may be tried again */
+		return;
+	}
+	r->own += r->pad + (uint32_t)idl_align8(bytes);
+	r->reserved = 0;
+	r->pad = 0;
+	atomic_store_explicit(r->head, r->own, memory_order_release);
+}
 /*
  * IDL_OK when a reservation of `bytes` would succeed now, else
  * IDL_E_WOULD_BLOCK (or IDL_E_PROTOCOL, IDL_E_INVALID_ARGUMENT). Callers
@@ -190,14 +227,24 @@ typedef struct idl_ring_frame {
 int idl_ring_read(idl_ring *r, idl_ring_frame *f);
 /* True when a frame (or padding) is visible; loads the head when the
  * cached batch is used up. A protocol error also counts as ready. */
-bool idl_ring_ready(idl_ring *r);
+bool idl_ring_ready_slow(idl_ring *r);
+static inline bool idl_ring_ready(idl_ring *r)
+{
+	return r->own != r->peer || idl_ring_ready_slow(r);
+}
 /* The same for a waiter that asks again and again: when the ring is empty
  * it also prefetches the line where the next record will start, so that a
  * frame costs one cross-CPU transfer of latency, not two one after the
  * other (the head's, then the record's). */
 bool idl_ring_poll(idl_ring *r);
 /* A lazy consumer's tail, stored if it moved since it was last (release). */
-void idl_ring_publish(idl_ring *r);
+static inline void idl_ring_publish(idl_ring *r)
+{
+	if (r->published != r->own) {
+		r->published = r->own;
+		atomic_store_explicit(r->tail, r->own, memory_order_release);
+	}
+}
 
 /*
  * Channel setup. idl_chan_format writes a fresh channel into a zeroed
