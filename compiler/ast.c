@@ -160,6 +160,9 @@ const char *ast_handle_kind_name(handle_kind k)
 	return names[k];
 }
 
+const char *const ast_generic_type_words[AST_GENERIC_TYPE_WORDS] = {
+    "string", "bytes", "vector", "optional", "handle", "channel"};
+
 const char *ast_decl_kind_name(decl_kind k)
 {
 	static const char *const names[] = {"const",  "enum",  "bits",

@@ -506,13 +506,11 @@ static bool report_misspelt_keyword(parse_ctx *p, const yysymbol_kind_t *expecte
 			return true;
 		}
 	}
-	static const char *const generic_types[] = {"string", "bytes",  "vector",
-	                                            "optional", "handle", "channel"};
 	if (p->previous_token == '<' && p->earlier_token == TOK_IDENT) {
 		const char *word = token_text(p, p->earlier_loc);
 		suggest_init(&g, word);
-		for (size_t i = 0; i < sizeof(generic_types) / sizeof(generic_types[0]); i++)
-			suggest_consider(&g, generic_types[i]);
+		for (size_t i = 0; i < AST_GENERIC_TYPE_WORDS; i++)
+			suggest_consider(&g, ast_generic_type_words[i]);
 		if (suggest_result(&g) != NULL) {
 			diag_error(p->diag, "misspelt-keyword", p->earlier_loc,
 			           "unknown type '%s<...>'; did you mean '%s'?", word, suggest_result(&g));

@@ -66,11 +66,14 @@ for generator in Ninja "Unix Makefiles"; do
 	"$dir/greeter-client" "" >>"$tmp/client.log" 2>&1 && fail "an empty name was greeted"
 	kill $server
 	wait $server 2>/dev/null
+	status=$?
 	server=""
+	[ $status -eq 0 ] || fail "the example's server exited with $status on SIGTERM, not 0"
 	cat "$tmp/client.log"
 	grep -q "^Hello, Ada! (greeting 1)$" "$tmp/client.log" || fail "no greeting for Ada"
 	grep -q "^Hello, Grace! (greeting 2)$" "$tmp/client.log" || fail "no greeting for Grace"
 	grep -q "hello '': EMPTY_NAME" "$tmp/client.log" || fail "the server's error did not come back"
+	grep -q "^the greeter has greeted 2 so far$" "$tmp/client.log" || fail "no count of greetings"
 	echo "ok: the example builds and runs with $generator"
 done
 # pkg-config alone: a program that compiles generated code and links the runtime.
