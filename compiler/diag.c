@@ -65,6 +65,9 @@ static void show_line(const diag_ctx *d, loc at, unsigned line)
 	size_t stop = begin;
 	while (stop < s->size && s->text[stop] != '\n')
 		stop++;
+	/* A CRLF line ends before its CR, unless the caret is on it. */
+	if (stop > begin && s->text[stop - 1] == '\r')
+		stop--;
 	/* Keep megabyte-long lines readable: show a window around the caret. */
 	size_t from = start;
 	if (begin - start > SHOWN_LINE_BYTES / 2)

@@ -27,8 +27,9 @@ void gen_codec_type_helpers(compilation *c, decl *d, emitter *e);
 /* gen_names.c: <enum>_name and <bits>_format in <name>.c. */
 void gen_names(compilation *c, file *f, emitter *e);
 void gen_rpc(compilation *c, file *f, emitter *e);
-/* gen_json.c: the checked IR as JSON, for other tools. */
-void gen_json(compilation *c, emitter *e);
+/* gen_json.c: the checked IR of `root` and what it imports, as JSON, for
+ * other tools: `root` first, then its imports in load order. */
+void gen_json(compilation *c, const file *root, emitter *e);
 
 /* gen_ctype.c: C spellings shared by the C generators. */
 /* The C type of an integer kind: "uint32_t". */

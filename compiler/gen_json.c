@@ -234,29 +234,59 @@ static void json_decl(compilation *c, emitter *e, const decl *d)
 	emit(e, "}");
 }
 
-void gen_json(compilation *c, emitter *e)
+/* What tells files apart: the real path (one file imported twice is
+ * loaded once), or the path of one given as text. */
+static const char *file_key(const file *f)
+{
+	return f->real_path != NULL ? f->real_path : f->path;
+}
+
+/* Adds to `seen` every file `f` imports, directly or through others. */
+static void collect_imports(strmap *seen, const file *f)
+{
+	for (const import *imp = f->imports; imp != NULL; imp = imp->next) {
+		file *t = imp->target;
+		if (t != NULL && strmap_get(seen, file_key(t)) == NULL) {
+			strmap_put(seen, file_key(t), t);
+			collect_imports(seen, t);
+		}
+	}
+}
+
+static void json_file(compilation *c, emitter *e, const file *f, bool first)
+{
+	emit(e, "%s\n  {\"path\": ", first ? "" : ",");
+	str(e, f->path);
+	emit(e, ", \"package\": ");
+	str(e, f->package);
+	if (f->doc) {
+		emit(e, ", \"doc\": ");
+		str(e, f->doc);
+	}
+	emit(e, ", \"imports\": [");
+	for (import *imp = f->imports; imp != NULL; imp = imp->next) {
+		emit(e, "%s", imp == f->imports ? "" : ", ");
+		str(e, imp->path);
+	}
+	emit(e, "], \"declarations\": [");
+	for (decl *d = f->decls; d != NULL; d = d->next) {
+		emit(e, "%s\n", d == f->decls ? "" : ",");
+		json_decl(c, e, d);
+	}
+	emit(e, "]}");
+}
+
+void gen_json(compilation *c, const file *root, emitter *e)
 {
 	emit(e, "{\"idlc_ir_version\": %d, \"files\": [", IR_VERSION);
-	for (file *f = c->files; f != NULL; f = f->next) {
-		emit(e, "%s\n  {\"path\": ", f == c->files ? "" : ",");
-		str(e, f->path);
-		emit(e, ", \"package\": ");
-		str(e, f->package);
-		if (f->doc) {
-			emit(e, ", \"doc\": ");
-			str(e, f->doc);
-		}
-		emit(e, ", \"imports\": [");
-		for (import *imp = f->imports; imp != NULL; imp = imp->next) {
-			emit(e, "%s", imp == f->imports ? "" : ", ");
-			str(e, imp->path);
-		}
-		emit(e, "], \"declarations\": [");
-		for (decl *d = f->decls; d != NULL; d = d->next) {
-			emit(e, "%s\n", d == f->decls ? "" : ",");
-			json_decl(c, e, d);
-		}
-		emit(e, "]}");
-	}
+	json_file(c, e, root, true);
+	/* Then what it imports, in load order; another named file and its
+	 * imports are not this file's (they have a JSON file of their own). */
+	strmap imported;
+	strmap_init(&imported, &c->arena);
+	collect_imports(&imported, root);
+	for (file *f = c->files; f != NULL; f = f->next)
+		if (f != root && strmap_get(&imported, file_key(f)) != NULL)
+			json_file(c, e, f, false);
 	emit(e, "\n]}\n");
 }

@@ -18,8 +18,10 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef IDLC_VERSION
 #define IDLC_VERSION "0.1.0"
@@ -88,6 +90,11 @@ static void usage(FILE *out)
 static bool parse_emit(diag_ctx *d, const char *list, unsigned *emit)
 {
 	*emit = 0;
+	if (*list == '\0') {
+		diag_error(d, "bad-option", NOWHERE,
+		           "--emit needs a list: header, source, support or json, with commas");
+		return false;
+	}
 	while (*list) {
 		const char *comma = strchr(list, ',');
 		size_t n = comma ? (size_t)(comma - list) : strlen(list);
@@ -128,7 +135,12 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 			return -1;
 		} else if (strcmp(a, "--check") == 0) {
 			o->check_only = true;
-		} else if (strncmp(a, "--compat-with=", 14) == 0 && a[14] != '\0') {
+		} else if (strncmp(a, "--compat-with=", 14) == 0) {
+			if (a[14] == '\0') {
+				diag_error(d, "bad-option", NOWHERE,
+				           "'--compat-with' needs a value");
+				return 2;
+			}
 			o->compat_with = a + 14;
 		} else if (strcmp(a, "-Werror") == 0) {
 			o->werror = true;
@@ -187,29 +199,62 @@ static int parse_args(int argc, char **argv, options *o, compilation *c)
 	return 0;
 }
 
-static bool write_file(compilation *c, const char *dir, const char *name, const char *text,
-                       size_t size)
+/* Writes text to path, through whatever path is. */
+static bool write_direct(const char *path, const char *text, size_t size)
 {
-	const char *path = arena_printf(&c->arena, "%s/%s", dir, name);
 	FILE *f = fopen(path, "wb");
-	bool ok = f != NULL && fwrite(text, 1, size, f) == size;
-	if (f != NULL && fclose(f) != 0)
-		ok = false;
+	if (f == NULL)
+		return false;
+	bool ok = fwrite(text, 1, size, f) == size;
+	int saved = errno;
+	if (fclose(f) != 0 && ok)
+		return false;
+	errno = saved;
+	return ok;
+}
+
+/*
+ * Writes `path` whole or not at all: into a temporary file beside it, then
+ * renamed over it, so that a build system never finds an output cut short
+ * by a full disk or a kill, nor reads half of one. What exists and is not
+ * a regular file (a symbolic link such as /dev/stdout, a device, a pipe)
+ * is written as it is: a rename would replace it.
+ */
+static bool write_whole(compilation *c, const char *path, const char *text, size_t size)
+{
+	struct stat st;
+	bool ok;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		ok = write_direct(path, text, size);
+	} else {
+		const char *tmp = arena_printf(&c->arena, "%s.tmp%ld", path, (long)getpid());
+		ok = write_direct(tmp, text, size) && rename(tmp, path) == 0;
+		int saved = errno;
+		if (!ok)
+			remove(tmp);
+		errno = saved;
+	}
 	if (!ok)
 		diag_error(&c->diag, "cannot-write", NOWHERE, "cannot write '%s': %s", path,
 		           strerror(errno));
 	return ok;
 }
 
+static bool write_file(compilation *c, const char *dir, const char *name, const char *text,
+                       size_t size)
+{
+	return write_whole(c, arena_printf(&c->arena, "%s/%s", dir, name), text, size);
+}
+
 /* Make-style escaping of a path in a depfile. */
-static void dep_path(FILE *f, const char *p)
+static void dep_path(emitter *e, const char *p)
 {
 	for (; *p; p++) {
 		if (*p == ' ' || *p == '#')
-			fputc('\\', f);
+			emit(e, "\\");
 		if (*p == '$')
-			fputc('$', f);
-		fputc(*p, f);
+			emit(e, "$");
+		emit(e, "%c", *p);
 	}
 }
 
@@ -237,6 +282,16 @@ static bool names_collide(const options *o, compilation *c)
 	for (file *f = c->files; f != NULL; f = f->next) {
 		if (!writes_c(o, c, f))
 			continue;
+		/* Generated code includes idlc's own support header by name. */
+		if (strcmp(f->basename, "idl_wire") == 0) {
+			diag_error(
+			    &c->diag, "output-clash", NOWHERE,
+			    "'%s' would write 'idl_wire.h', the name of idlc's support header; "
+			    "rename the file",
+			    f->path);
+			collide = true;
+			continue;
+		}
 		file *had = strmap_put(&written, f->basename, f);
 		if (had != f) {
 			diag_error(&c->diag, "output-clash", NOWHERE,
@@ -250,12 +305,8 @@ static bool names_collide(const options *o, compilation *c)
 
 static bool write_depfile(const options *o, compilation *c)
 {
-	FILE *f = fopen(o->depfile, "w");
-	if (f == NULL) {
-		diag_error(&c->diag, "cannot-write", NOWHERE, "cannot write '%s': %s", o->depfile,
-		           strerror(errno));
-		return false;
-	}
+	emitter e;
+	emit_init(&e, &c->arena);
 	bool first = true;
 	static const struct {
 		unsigned bit;
@@ -268,21 +319,21 @@ static bool write_depfile(const options *o, compilation *c)
 			bool written = outs[i].roots_only ? is_root(c, in) : writes_c(o, c, in);
 			if (!(o->emit & outs[i].bit) || !written)
 				continue;
-			fputs(first ? "" : " ", f);
+			emit(&e, "%s", first ? "" : " ");
 			first = false;
-			dep_path(f, o->out_dir);
-			fputc('/', f);
-			dep_path(f, in->basename);
-			fputs(outs[i].ext, f);
+			dep_path(&e, o->out_dir);
+			emit(&e, "/");
+			dep_path(&e, in->basename);
+			emit(&e, "%s", outs[i].ext);
 		}
 	}
-	fputs(":", f);
+	emit(&e, ":");
 	for (size_t i = 0; i < c->dependency_count; i++) {
-		fputs(" ", f);
-		dep_path(f, c->dependencies[i]);
+		emit(&e, " ");
+		dep_path(&e, c->dependencies[i]);
 	}
-	fputs("\n", f);
-	return fclose(f) == 0;
+	emit(&e, "\n");
+	return write_whole(c, o->depfile, e.text, e.length);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -301,20 +352,57 @@ static int run_compat(const options *o, compilation *now)
 	before.include_dirs = now->include_dirs;
 	before.include_count = now->include_count;
 	bool old_ok;
-	if (ends_with(o->compat_with, ".json"))
-		old_ok = ir_load(&before, o->compat_with);
-	else
-		old_ok = load_root(&before, o->compat_with) != NULL && compile_front_end(&before);
 	int status = 1;
+	if (ends_with(o->compat_with, ".json")) {
+		old_ok = ir_load(&before, o->compat_with);
+	} else if (load_root(&before, o->compat_with) == NULL) {
+		old_ok = false;
+		status = 2; /* OLD cannot be read */
+	} else {
+		old_ok = compile_front_end(&before);
+	}
 	if (old_ok) {
-		load_root(now, o->inputs[0]);
-		if (compile_front_end(now)) {
+		if (load_root(now, o->inputs[0]) == NULL)
+			status = 2;
+		else if (compile_front_end(now)) {
 			compat_check(&before, now);
 			status = now->diag.errors != 0;
 		}
 	}
 	compile_free(&before);
 	return status;
+}
+
+/* The output directory and any parents missing (mkdir -p). */
+static bool make_directory(compilation *c, const char *dir)
+{
+	if (*dir == '\0') {
+		diag_error(&c->diag, "bad-option", NOWHERE, "the output directory is empty");
+		return false;
+	}
+	char *path = arena_printf(&c->arena, "%s", dir);
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char end = *p;
+		*p = '\0';
+		struct stat st;
+		if (stat(path, &st) != 0 && mkdir(path, 0777) != 0 && errno != EEXIST) {
+			diag_error(&c->diag, "cannot-write", NOWHERE,
+			           "cannot create output directory '%s': %s", path,
+			           strerror(errno));
+			return false;
+		}
+		*p = end;
+		if (end == '\0')
+			break;
+	}
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		diag_error(&c->diag, "cannot-write", NOWHERE, "'%s' is not a directory", dir);
+		return false;
+	}
+	return true;
 }
 
 static int run(const options *o, compilation *c)
@@ -324,23 +412,22 @@ static int run(const options *o, compilation *c)
 		return run_compat(o, c);
 	}
 	c->diag.warnings_are_errors = o->werror;
+	/* A named file that cannot be read is the command line's problem (2);
+	 * an import that cannot be, the importing file's (1). */
+	bool unreadable = false;
 	for (size_t i = 0; i < o->input_count; i++)
-		load_root(c, o->inputs[i]);
+		if (load_root(c, o->inputs[i]) == NULL)
+			unreadable = true;
 	if (!compile_front_end(c))
-		return 1;
+		return unreadable ? 2 : 1;
+	if (unreadable)
+		return 2;
 	if (o->check_only)
 		return 0;
 	if (names_collide(o, c))
 		return 1;
-	struct stat st;
-	if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		if (mkdir(o->out_dir, 0777) != 0) {
-			diag_error(&c->diag, "cannot-write", NOWHERE,
-			           "cannot create output directory '%s': %s", o->out_dir,
-			           strerror(errno));
-			return 2;
-		}
-	}
+	if (!make_directory(c, o->out_dir))
+		return 2;
 	/* C for every file of the compilation: the named ones and what they
 	 * import, so that the output compiles on its own; with --per-file, for
 	 * the named ones alone. */
@@ -367,7 +454,7 @@ static int run(const options *o, compilation *c)
 		if ((o->emit & EMIT_JSON) && is_root(c, f)) {
 			emitter e;
 			emit_init(&e, &c->arena);
-			gen_json(c, &e);
+			gen_json(c, f, &e);
 			ok &= write_file(c, o->out_dir,
 			                 arena_printf(&c->arena, "%s.json", f->basename), e.text,
 			                 e.length);
@@ -376,8 +463,10 @@ static int run(const options *o, compilation *c)
 	if (o->emit & EMIT_SUPPORT)
 		ok &= write_file(c, o->out_dir, "idl_wire.h", idlc_support_header,
 		                 strlen(idlc_support_header));
-	if (o->depfile)
-		ok &= write_depfile(o, c);
+	/* Only after every output is written: a depfile naming outputs that
+	 * are not there would tell the build they are up to date. */
+	if (ok && o->depfile)
+		ok = write_depfile(o, c);
 	return ok ? 0 : 2;
 }
 

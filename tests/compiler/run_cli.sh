@@ -2,7 +2,10 @@
 # run_cli.sh IDLC SUPPORT_DIR WORKDIR: the command line's own answers.
 # --version names the wire format idl_wire.h defines; two inputs whose
 # outputs would share a name are an input error (status 1), reported
-# before anything is written.
+# before anything is written; a file named on the command line that cannot
+# be read is status 2 (idlc.1, "Exit status"); a run whose outputs cannot
+# all be written leaves no output cut short and no depfile; -o creates
+# missing parents; --emit=json for two files writes each its own IR.
 set -u
 idlc=$1
 support=$2
@@ -40,5 +43,107 @@ if [ -e "$work/out" ]; then
 	echo "FAIL clashing outputs: $work/out was written"
 	fail=1
 fi
+
+# expect_status WANT WHAT COMMAND...: runs COMMAND, output to $work/log.
+expect_status() {
+	want=$1
+	what=$2
+	shift 2
+	"$@" >"$work/log" 2>&1
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL $what: status $got, expected $want:"
+		cat "$work/log"
+		fail=1
+	fi
+}
+
+expect_status 2 "a named file that does not exist" "$idlc" "$work/none.idl"
+expect_status 2 "a directory named as input" "$idlc" "$work/a"
+expect_status 2 "--compat-with a file that does not exist" \
+	"$idlc" --compat-with="$work/none.idl" "$work/a/fs.idl"
+expect_status 2 "--emit with an empty list" "$idlc" --emit= "$work/a/fs.idl"
+expect_status 2 "--compat-with without a value" "$idlc" --compat-with= "$work/a/fs.idl"
+printf 'package c;\nimport "none.idl";\n' > "$work/a/imports_none.idl"
+expect_status 1 "an import that does not exist" "$idlc" --check "$work/a/imports_none.idl"
+
+# A file named idl_wire.idl would overwrite the support header.
+printf 'package idl_wire;\n' > "$work/a/idl_wire.idl"
+expect_status 1 "an input named idl_wire.idl" "$idlc" -o "$work/wire" "$work/a/idl_wire.idl"
+grep -q "output-clash" "$work/log" || {
+	echo "FAIL idl_wire.idl: no output-clash"
+	fail=1
+}
+
+# -o creates the parents it needs.
+expect_status 0 "-o with missing parents" "$idlc" -o "$work/deep/er/out" "$work/a/fs.idl"
+[ -f "$work/deep/er/out/fs.h" ] || {
+	echo "FAIL -o with missing parents: no fs.h"
+	fail=1
+}
+
+# An output that cannot be written (here a directory in its place): status
+# 2, the others complete, no temporary file left, and no depfile.
+mkdir -p "$work/hole/fs.c"
+expect_status 2 "an output that cannot be written" \
+	"$idlc" -o "$work/hole" --depfile "$work/hole.d" "$work/a/fs.idl"
+if [ -e "$work/hole.d" ]; then
+	echo "FAIL an output that cannot be written: the depfile was written"
+	fail=1
+fi
+if ls "$work/hole" | grep -q tmp; then
+	echo "FAIL an output that cannot be written: a temporary file is left: $(ls "$work/hole")"
+	fail=1
+fi
+"$idlc" -o "$work/whole" "$work/a/fs.idl" 2>/dev/null
+cmp -s "$work/hole/fs.h" "$work/whole/fs.h" || {
+	echo "FAIL an output that cannot be written: fs.h is not whole"
+	fail=1
+}
+
+# Outputs written again with too little room (a file size limit of 8 KiB,
+# where fs.c and fs.h are larger): status 2, and each output as it was,
+# never cut short.
+idl="$support/../../idl"
+"$idlc" -I "$idl" -o "$work/full" "$idl/fs.idl" 2>/dev/null
+cp -r "$work/full" "$work/reference"
+(
+	trap '' XFSZ
+	ulimit -f 16
+	"$idlc" -I "$idl" -o "$work/full" "$idl/fs.idl" >"$work/log" 2>&1
+	exit $?
+)
+status=$?
+[ "$status" -eq 2 ] || {
+	echo "FAIL outputs that do not fit: status $status, expected 2"
+	fail=1
+}
+for f in "$work/reference"/*; do
+	cmp -s "$f" "$work/full/${f##*/}" || {
+		echo "FAIL outputs that do not fit: ${f##*/} was cut short"
+		fail=1
+	}
+done
+
+# --emit=json with two inputs: each JSON file starts with its own file.
+printf 'package c;\nstruct Z {\n    z: u8;\n}\n' > "$work/b/other.idl"
+expect_status 0 "--emit=json for two files" \
+	"$idlc" --emit=json -o "$work/json" "$work/a/fs.idl" "$work/b/other.idl"
+for name in fs other; do
+	first=$(sed -n 's/.*"files": \[$//; s/^  {"path": "\([^"]*\)".*/\1/p' "$work/json/$name.json" |
+		head -n 1)
+	case "$first" in
+	*/$name.idl) ;;
+	*)
+		echo "FAIL --emit=json for two files: $name.json starts with '$first'"
+		fail=1
+		;;
+	esac
+	if [ "$(grep -c '"path"' "$work/json/$name.json")" -ne 1 ]; then
+		echo "FAIL --emit=json for two files: $name.json holds another file"
+		fail=1
+	fi
+done
+
 [ "$fail" -eq 0 ] && echo "command line answers as documented"
 exit $fail

@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		emit_init(&e, &c.arena);
 		gen_source(&c, c.roots[0], &e);
 		emit_init(&e, &c.arena);
-		gen_json(&c, &e);
+		gen_json(&c, c.roots[0], &e);
 	}
 	compile_free(&c);
 	return 0;
