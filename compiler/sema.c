@@ -402,7 +402,7 @@ static void resolve_type(sema *s, file *f, type *t)
 			else
 				diag_error(s->d, "unknown-handle-kind", t->loc,
 				           "unknown handle kind '%s'; expected shm, channel, mmio, "
-				           "irq or any",
+				           "irq, ioport, dma or any",
 				           t->name);
 		}
 		break;

@@ -11,7 +11,15 @@
 int main(int argc, char **argv)
 {
 	static idl_linux_conn conn;
-	int err = idl_linux_connect(&conn, "greeter", GREETER_GREETER_PROTOCOL, 5000);
+	/* The server must serve greeter.Greeter at a version that talks to
+	 * ours; waits up to 5 s for it. */
+	int err = idl_linux_connect_interface(&conn, "greeter", &greeter_greeter_interface, 5000);
+	if (err == IDL_E_VERSION) {
+		char why[160];
+		idl_linux_version_text(&conn, &greeter_greeter_interface, why, sizeof(why));
+		fprintf(stderr, "greeter-client: %s\n", why);
+		return 1;
+	}
 	if (err != IDL_OK) {
 		fprintf(stderr, "greeter-client: cannot connect: %s\n", idl_error_name(err));
 		return 1;

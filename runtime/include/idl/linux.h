@@ -192,8 +192,9 @@ int idl_linux_server_open_fd(idl_linux_server *ls, int listen_fd, uint32_t capac
  * least 2 MiB, so choose ring_bytes up to 512 KiB.
  */
 void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on);
-/* Each ring of each channel (a power of two); 0 (the default): the least
- * of 64 KiB and twice the largest frame the interfaces allow. */
+/* Each ring of each channel (a power of two); 0 (the default): 64 KiB,
+ * doubled until it holds the largest frame the interfaces allow twice
+ * (IDL_RING_MIN_BYTES). */
 void idl_linux_server_set_ring_bytes(idl_linux_server *ls, uint32_t ring_bytes);
 /* At most n sessions at a time from one client process (0: no limit);
  * more connections from it are closed at once. */
