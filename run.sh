@@ -26,7 +26,8 @@ if ! "$client" --port-free "$port" 2>/dev/null; then
 	port=$("$client" --free-port)
 fi
 if [ -t 0 ]; then
-	echo "udpecho will answer on 127.0.0.1:$port (from another terminal: nc -u 127.0.0.1 $port)"
+	echo "udpecho will answer on 127.0.0.1:$port (from another terminal: nc -u 127.0.0.1 $port," \
+		"or socat - UDP:127.0.0.1:$port)"
 	exec kernel-stubs/run-qemu.sh --udp-forward "$port" build
 fi
 sed "s|^!udp_echo_client |!$client $port |" kernel-stubs/run-session.txt >build/session-script.txt

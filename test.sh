@@ -1,7 +1,7 @@
 #!/bin/sh
 # All the tests: the suite under gcc, again under ASan+UBSan, the clang
 # build, and the libFuzzer harnesses for a short run. Out of tree, in
-# build-test*/. Set FUZZ_SECONDS for longer fuzzing.
+# build-test*/. For longer fuzzing: tests/fuzz/run_long.sh BUILD_DIR SECONDS.
 set -eu
 cd "$(dirname "$0")"
 sh .ci/install-deps.sh

@@ -140,8 +140,14 @@ if [ -n "$session" ]; then
 		-serial "unix:$socket,server=on,wait=on"
 	status=$?
 else
+	# timeout runs its command in a process group of its own, which the
+	# terminal stops as soon as QEMU reads from it: on a terminal, QEMU
+	# stays in the foreground (it has no children for timeout to miss).
+	foreground=""
+	[ -t 0 ] && foreground=--foreground
 	# shellcheck disable=SC2086
-	timeout "$limit" qemu-system-x86_64 $accel $machine -cdrom "$image" $drive -serial stdio
+	timeout $foreground "$limit" qemu-system-x86_64 $accel $machine -cdrom "$image" $drive \
+		-serial stdio
 	status=$?
 fi
 # isa-debug-exit: the guest wrote 0x10, QEMU exits with (0x10 << 1) | 1.

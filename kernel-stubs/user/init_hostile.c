@@ -170,9 +170,9 @@ static bool bad_spawns(void)
 	long b = spawn("demo", NULL, 0, 0, &no_thread);
 	long c = spawn("demo", NULL, 0, 0, &too_many_handles);
 	long d = spawn("demo", NULL, 0, 0, &all_procs);
-	printf("init: spawn with too many pages -> %ld, no thread -> %ld, 33 handles -> %ld, "
+	printf("init: spawn with too many pages -> %ld, no thread -> %ld, %d handles -> %ld, "
 	       "1000 processes -> %ld\n",
-	       a, b, c, d);
+	       a, b, IDLK_MAX_HANDLES + 1, c, d);
 	return a == -IDLK_E_LIMIT && b == -IDLK_E_INVAL && c == -IDLK_E_INVAL && d == -IDLK_E_LIMIT;
 }
 

@@ -16,6 +16,9 @@ sed "s|sysfuzz.elf sysfuzz 200|sysfuzz.elf sysfuzz $rounds $seed|" \
 	"$root/kernel-stubs/iso/grub-hostile.cfg" >"$out/grub.cfg"
 grep -q "sysfuzz $rounds $seed" "$out/grub.cfg"
 images=$build/kernel-stubs
-"$root/kernel-stubs/mkimage.sh" "$out/long.iso" "$out/iso" "$out/grub.cfg" "$images"/*.elf
+# boot.sh boots BUILD/kernel-stubs/IMAGE: the image goes where it looks.
+mkdir -p "$out/kernel-stubs"
+"$root/kernel-stubs/mkimage.sh" "$out/kernel-stubs/long.iso" "$out/iso" "$out/grub.cfg" \
+	"$images"/*.elf
 echo "sysfuzz: $rounds rounds per call, seed $seed"
-sh "$here/boot.sh" "$out/long.iso" "$here/hostile.expected" "$here/demo.input" 3600
+sh "$here/boot.sh" "$out/kernel-stubs/long.iso" "$here/hostile.expected" "$here/demo.input" 3600
