@@ -11,7 +11,9 @@
 # directory of <target>, which links idlc::wire (idl_wire.h). idlc's depfile
 # lists every imported .idl, so editing one regenerates what depends on it.
 # IMPORT_DIRS are searched for imports (idlc -I), after the importing file's
-# own directory. Works with the Ninja and Makefile generators.
+# own directory. Works with the Ninja and Makefile generators. Call it in the
+# directory that defines <target>; mistakes (a misspelt keyword, a missing
+# .idl, two FILES of one name) stop the configure step.
 #
 # Part of the idlc CMake package (find_package(idlc)); idlc's own build uses
 # it too, with idlc::idlc the compiler it builds.
@@ -28,6 +30,14 @@ function(idlc_generate target)
   if(NOT ARG_FILES)
     message(FATAL_ERROR "idlc_generate(${target}): no FILES")
   endif()
+  # A target takes generated sources only in the directory that defines it
+  # (add_custom_command's rule is not seen from elsewhere): say so now, not
+  # with a missing file at build time.
+  get_target_property(target_dir ${target} SOURCE_DIR)
+  if(NOT target_dir STREQUAL CMAKE_CURRENT_SOURCE_DIR)
+    message(FATAL_ERROR "idlc_generate(${target}): call it in ${target_dir}, where "
+                        "'${target}' is defined, not in ${CMAKE_CURRENT_SOURCE_DIR}")
+  endif()
   if(NOT ARG_OUTPUT_DIR)
     set(ARG_OUTPUT_DIR ${CMAKE_CURRENT_BINARY_DIR}/idlc/${target})
   endif()
@@ -41,6 +51,25 @@ function(idlc_generate target)
   foreach(idl IN LISTS ARG_FILES)
     get_filename_component(idl_path ${idl} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
     get_filename_component(name ${idl} NAME_WE)
+    # FILES takes every word up to the next keyword, so a misspelt keyword
+    # (IMPORT_DIR) would land here: refuse what is no .idl file now.
+    if(NOT idl MATCHES "\\.idl$")
+      message(FATAL_ERROR "idlc_generate(${target}): '${idl}' in FILES is not a .idl file "
+                          "(the keywords are FILES, IMPORT_DIRS and OUTPUT_DIR)")
+    endif()
+    if(NOT EXISTS ${idl_path})
+      message(FATAL_ERROR "idlc_generate(${target}): ${idl_path} does not exist")
+    endif()
+    # Two files of one name would write the same <name>.h and <name>.c.
+    get_property(had TARGET ${target} PROPERTY IDLC_GENERATED_${name})
+    if(had AND NOT had STREQUAL idl_path)
+      message(FATAL_ERROR "idlc_generate(${target}): ${had} and ${idl_path} would both "
+                          "write ${name}.h; rename one, or give it a target of its own")
+    endif()
+    if(had)
+      continue() # already generated for this target
+    endif()
+    set_property(TARGET ${target} PROPERTY IDLC_GENERATED_${name} ${idl_path})
     set(header ${out_dir}/${name}.h)
     set(source ${out_dir}/${name}.c)
     add_custom_command(

@@ -136,4 +136,43 @@ CXX
 else
 	fail "no C++ compiler (c++) to build the C++ program with"
 fi
+# Mistakes in idlc_generate are told at configure time, not by a missing
+# file at build time: a misspelt keyword (FILES would take it for a file),
+# a .idl that is not there, two files of one name, and a call from a
+# directory other than the target's.
+mistake() {
+	what=$1
+	want=$2
+	call=$3
+	dir="$tmp/mistake"
+	rm -rf "$dir"
+	mkdir -p "$dir/sub" "$dir/idl" "$dir/other"
+	cp "$src/examples/greeter/idl/"*.idl "$dir/idl/"
+	cp "$src/examples/greeter/idl/common.idl" "$dir/other/"
+	printf 'cmake_minimum_required(VERSION 3.20)\nproject(m C)\n' >"$dir/CMakeLists.txt"
+	printf 'find_package(idlc CONFIG REQUIRED)\nadd_library(m STATIC)\n' >>"$dir/CMakeLists.txt"
+	case $call in
+	sub:*)
+		printf 'add_subdirectory(sub)\n' >>"$dir/CMakeLists.txt"
+		echo "${call#sub:}" >"$dir/sub/CMakeLists.txt"
+		;;
+	*) echo "$call" >>"$dir/CMakeLists.txt" ;;
+	esac
+	if cmake -S "$dir" -B "$dir/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+		>"$tmp/mistake.log" 2>&1; then
+		fail "idlc_generate with $what: configured without an error"
+	fi
+	# CMake wraps its messages: look at the log as one line.
+	tr -s '\n ' '  ' <"$tmp/mistake.log" | grep -q "$want" || {
+		cat "$tmp/mistake.log"
+		fail "idlc_generate with $what: no '$want'"
+	}
+}
+mistake "a misspelt keyword" "'IMPORT_DIR' in FILES is not a .idl file" \
+	"idlc_generate(m FILES idl/greeter.idl IMPORT_DIR idl)"
+mistake "a missing file" "idl/nothere.idl does not exist" "idlc_generate(m FILES idl/nothere.idl)"
+mistake "two files of one name" "would both" \
+	"idlc_generate(m FILES idl/common.idl other/common.idl)"
+mistake "a call from another directory" "call it in" "sub:idlc_generate(m FILES ../idl/common.idl)"
+echo "ok: idlc_generate's mistakes are told at configure time"
 echo "PASS: installed, found with find_package and pkg-config, example and a C++ program built and run"
