@@ -112,6 +112,8 @@ static void interrupts(void *arg)
 			if (written > HEADER_BYTES && written - HEADER_BYTES <= LINK_MAX_FRAME)
 				received(rx_buffers + (size_t)b * BUFFER_BYTES + HEADER_BYTES,
 				         written - HEADER_BYTES);
+			else
+				counters.dropped++; /* a header alone, or longer than a frame */
 			post_rx(b);
 			reposted++;
 		}

@@ -5,9 +5,11 @@
  * Time: bits 15-11 hours, 10-5 minutes, 4-0 seconds / 2. Tenth (creation
  * time only): 10 ms units, 0-199, so it carries the odd second too. The
  * range is 1980-01-01 00:00:00 to 2107-12-31 23:59:59.99; times outside it
- * are clamped. Fields that no valid date holds (month 0 or 13, day 0) come
- * from a corrupt or an unset entry and are clamped into range rather than
- * failing: a bad time is no reason to refuse a file.
+ * are clamped. Fields that no valid time holds (month 0 or 13, day 0 or
+ * February 30, hour 24, minute 60, second 60) come from a corrupt or an
+ * unset entry and are clamped into range (to the nearest valid value)
+ * rather than failing: a bad time is no reason to refuse a file, nor to
+ * show one that rolled over into another day.
  */
 #include "fat_int.h"
 
@@ -42,17 +44,26 @@ static int64_t days_of(int64_t year, uint32_t month, uint32_t day)
 	return d;
 }
 
+static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static uint32_t days_in_month(int64_t year, uint32_t month)
+{
+	static const uint8_t days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return days[month - 1] + (month == 2 && is_leap(year));
+}
+
 int64_t fat_time_to_ns(uint16_t date, uint16_t time, uint8_t tenth)
 {
-	uint32_t month = date >> 5 & 0xfu, day = date & 0x1fu;
-	if (month < 1)
-		month = 1;
-	if (month > 12)
-		month = 12;
-	if (day < 1)
-		day = 1;
-	int64_t days = days_of(1980 + (date >> 9), month, day);
-	int64_t secs = (int64_t)(time >> 11) * 3600 + (time >> 5 & 0x3f) * 60 + (time & 0x1f) * 2;
+	int64_t year = 1980 + (date >> 9);
+	uint32_t month = clamp(date >> 5 & 0xfu, 1, 12);
+	uint32_t day = clamp(date & 0x1fu, 1, days_in_month(year, month));
+	int64_t days = days_of(year, month, day);
+	uint32_t hours = clamp(time >> 11, 0, 23), minutes = clamp(time >> 5 & 0x3f, 0, 59);
+	uint32_t halves = clamp(time & 0x1f, 0, 29); /* seconds / 2 */
+	int64_t secs = (int64_t)hours * 3600 + minutes * 60 + halves * 2;
 	if (tenth > 199)
 		tenth = 199;
 	return (days * SECONDS_PER_DAY + secs) * NS_PER_SECOND + (int64_t)tenth * 10000000ll;

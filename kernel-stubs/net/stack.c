@@ -22,9 +22,11 @@ static bool settings_ok(const struct net_settings *config)
 		return false; /* the network's own address or its broadcast */
 	if (config->gateway == 0)
 		return true;
+	/* The gateway: a host address (not loopback, multicast or the like) on
+	 * this network, other than ours and its network and broadcast ones. */
 	uint32_t gateway_host = config->gateway & ~mask;
-	return ((config->gateway ^ config->ip) & mask) == 0 && config->gateway != config->ip &&
-	       gateway_host != 0 && gateway_host != ~mask;
+	return net_ipv4_is_host(config->gateway) && ((config->gateway ^ config->ip) & mask) == 0 &&
+	       config->gateway != config->ip && gateway_host != 0 && gateway_host != ~mask;
 }
 
 int net_configure(struct net_stack *stack, const struct net_settings *config)

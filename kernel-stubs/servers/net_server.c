@@ -215,9 +215,12 @@ static int on_add_address(idl_request *r, const net_config_add_address_request *
 		struct net_settings next = settings;
 		next.ip = ip_of(&req->address.ip);
 		next.prefix_length = req->address.prefix_length;
-		/* A gateway off the new network would be refused with it. */
-		if (next.gateway &&
-		    (next.gateway ^ next.ip) >> (32 - (next.prefix_length & 31)) != 0)
+		/* A gateway off the new network would be refused with it. (A
+		 * prefix outside 1..30 is refused whole by reconfigure; the shift
+		 * is only made where it is defined.) */
+		uint32_t prefix = next.prefix_length;
+		if (next.gateway != 0 && prefix >= 1 && prefix <= 31 &&
+		    ((next.gateway ^ next.ip) >> (32 - prefix)) != 0)
 			next.gateway = 0;
 		err = reconfigure(&next, error);
 		if (err == IDL_OK)

@@ -439,9 +439,20 @@ static void time_conversions(void **state)
 		fat_time_from_ns(day * 86400 * s + 3723 * s, &date, &time, &tenth);
 		assert_int_equal(fat_time_to_ns(date, time, tenth), day * 86400 * s + 3723 * s);
 	}
-	/* Garbage fields are clamped, not refused. */
-	assert_int_equal(fat_time_to_ns((5 << 9) | (15 << 5) | 0, 0xffff, 255),
-	                 fat_time_to_ns((5 << 9) | (12 << 5) | 1, 0xffff, 199));
+	/* Garbage fields are clamped, not refused, and never roll over into
+	 * another day: month 15 and day 0 at 31:63:62 is December 1st at
+	 * 23:59:58; February 31st is the 28th, or the 29th in a leap year. */
+	assert_int_equal(
+	    fat_time_to_ns((5 << 9) | (15 << 5) | 0, 0xffff, 255),
+	    fat_time_to_ns((5 << 9) | (12 << 5) | 1, (23 << 11) | (59 << 5) | 29, 199));
+	assert_int_equal(fat_time_to_ns((21 << 9) | (2 << 5) | 31, 0, 0),
+	                 fat_time_to_ns((21 << 9) | (2 << 5) | 28, 0, 0));
+	assert_int_equal(fat_time_to_ns((20 << 9) | (2 << 5) | 31, 0, 0),
+	                 fat_time_to_ns((20 << 9) | (2 << 5) | 29, 0, 0));
+	assert_int_equal(fat_time_to_ns((5 << 9) | (4 << 5) | 31, 0, 0),
+	                 fat_time_to_ns((5 << 9) | (4 << 5) | 30, 0, 0));
+	/* The latest a field can say is the latest time FAT holds. */
+	assert_int_equal(fat_time_to_ns(0xffff, 0xffff, 255), 4354819199ll * s + 990000000ll);
 }
 
 int main(void)

@@ -217,9 +217,9 @@ static void configure_refuses_bad_settings(void **state)
 	struct net_settings good = good_settings();
 	assert_int_equal(net_init(&stack, &good, &hooks), NET_OK);
 
-	struct net_settings bad[16];
+	struct net_settings bad[20];
 	size_t n = 0;
-	for (size_t i = 0; i < 16; i++)
+	for (size_t i = 0; i < 20; i++)
 		bad[i] = good;
 	bad[n++].mac[0] = 0x01;                /* multicast */
 	memset(bad[n++].mac, 0xff, 6);         /* broadcast */
@@ -239,6 +239,15 @@ static void configure_refuses_bad_settings(void **state)
 	bad[n++].gateway = NET_QEMU_IP;             /* ourselves */
 	bad[n++].gateway = NET_IPV4(10, 0, 2, 255); /* the broadcast */
 	bad[n++].gateway = NET_IPV4(10, 0, 2, 0);   /* the network */
+	/* On the network by its mask, yet no host address: loopback and "this
+	 * network" in a /1. */
+	bad[n].ip = NET_IPV4(10, 0, 0, 1);
+	bad[n].prefix_length = 1;
+	bad[n++].gateway = NET_IPV4(127, 0, 0, 1);
+	bad[n].ip = NET_IPV4(10, 0, 0, 1);
+	bad[n].prefix_length = 1;
+	bad[n++].gateway = NET_IPV4(0, 0, 0, 1);
+	assert_true(n <= sizeof(bad) / sizeof(bad[0]));
 	for (size_t i = 0; i < n; i++) {
 		if (net_configure(&stack, &bad[i]) != NET_E_INVALID)
 			fail_msg("bad settings %zu accepted", i);
