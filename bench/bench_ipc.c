@@ -1082,6 +1082,15 @@ static bool parse_options(int argc, char **argv, int first)
 		        IDL_RING_MIN_BYTES(CONSOLE_CONSOLE_MAX_FRAME_BYTES));
 		return false;
 	}
+	if (runs < 1 || runs > MAX_RUNS) {
+		fprintf(stderr, "bench_ipc: --runs must be 1 to %d\n", MAX_RUNS);
+		return false;
+	}
+	if (only != NULL && strcmp(only, "a") != 0 && strcmp(only, "b") != 0 &&
+	    strcmp(only, "c") != 0 && strcmp(only, "idle") != 0) {
+		fprintf(stderr, "bench_ipc: --only takes a, b, c or idle\n");
+		return false;
+	}
 	return true;
 }
 
@@ -1134,8 +1143,6 @@ int main(int argc, char **argv)
 	    mmap(NULL, sizeof(*report), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (report == MAP_FAILED)
 		return 1;
-	if (runs < 1 || runs > MAX_RUNS)
-		runs = 5;
 	signal(SIGPIPE, SIG_IGN);
 	pin_to(0);
 	encode_frames();

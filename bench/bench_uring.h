@@ -3,8 +3,8 @@
  * peer of bench_ipc's channels: one ring per process, and each message is
  * an SQE on the sender's ring that posts a CQE on the receiver's (its 64-bit
  * user_data and 32-bit res carry 12 bytes; nothing is copied beyond that).
- * Built when liburing is there (BENCH_WITH_URING); bench_ipc says "skipped"
- * otherwise.
+ * Built when liburing is there (BENCH_WITH_URING); otherwise bench_ipc leaves
+ * its lines out.
  */
 #ifndef BENCH_URING_H
 #define BENCH_URING_H

@@ -45,8 +45,9 @@ poweroff
 SESSION
 	# shellcheck disable=SC2086
 	if ! "$here/../kernel-stubs/run-qemu.sh" $accel --udp-forward "$port" --session \
-		"$out/session" "$out/transcript" --timeout 600 "$build" 2>/dev/null; then
-		echo "run $run: the guest did not finish" >&2
+		"$out/session" "$out/transcript" --timeout 600 "$build" 2>"$out/qemu.err"; then
+		echo "run $run: the guest did not finish:" >&2
+		cat "$out/qemu.err" >&2
 		exit 1
 	fi
 	"$client" --loopback --datagrams "$count" --min "$bytes" --max "$bytes" --rtt >"$out/host" 2>&1
