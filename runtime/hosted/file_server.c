@@ -18,11 +18,12 @@
  * ACCESS; watch answers NOT_SUPPORTED.
  *
  * One client cannot take the server down. Every descriptor the server may
- * hold is budgeted below the process's limit (RLIMIT_NOFILE): a socket per
- * session, the files clients open, one per bulk read in flight, and room
+ * hold is budgeted below the process's limit (RLIMIT_NOFILE): a socket and
+ * an eventfd per session, the files clients open, one per bulk read in flight, and room
  * for the server itself and for the handles a request brings. A client
- * (a process, by its pid) holds at most SESSIONS_PER_CLIENT sessions and a
- * quarter of the files' budget; past either budget, open answers TOO_MANY
+ * (a process, by its pid; or a user, for processes whose pid the server
+ * cannot see) holds at most SESSIONS_PER_CLIENT sessions and a quarter of
+ * the files' budget; past either budget, open answers TOO_MANY
  * and a new connection is hung up at once. read_shared reads at most
  * MAX_SHARED_BYTES per request, on a worker thread that answers through a
  * deferred reply, so that the server thread never waits for a disk and
@@ -56,6 +57,8 @@
  * socket and its spare, the doorbell, the accept thread's epoll and
  * eventfd, and a margin. */
 #define OWN_DESCRIPTORS 16u
+/* A session's own: its socket and the eventfd its client kicks. */
+#define DESCRIPTORS_PER_SESSION 2u
 
 typedef struct open_file {
 	int fd;   /* -1: free */
@@ -163,11 +166,48 @@ static int open_beneath(const char *path, int flags)
 		errno = EACCES;
 		return -1;
 	}
+	size_t n = strlen(rel);
+	if (n > 0 && rel[n - 1] == '/')
+		flags |= O_DIRECTORY; /* "file/" names a directory; the walk drops the slash */
 	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
 	                       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
 	int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS)
 		fd = open_walk(rel, flags);
+	return fd;
+}
+
+/*
+ * Opens a regular file or a directory for reading, and nothing else.
+ * Opening a device or a fifo has effects of its own (a terminal can become
+ * the server's controlling terminal, and hang it up; a writer blocked on a
+ * fifo is let go), so the path is first opened O_PATH, which has none, and
+ * its type checked; then opened for reading (O_NOCTTY all the same) and
+ * taken only if it is still the same file. Sets *st. -1 with errno.
+ */
+static int open_served(const char *path, bool want_dir, struct stat *st)
+{
+	int dir_flag = want_dir ? O_DIRECTORY : 0;
+	int probe = open_beneath(path, O_PATH | dir_flag);
+	if (probe < 0)
+		return -1;
+	struct stat first;
+	bool servable =
+	    fstat(probe, &first) == 0 && (S_ISREG(first.st_mode) || S_ISDIR(first.st_mode));
+	close(probe);
+	if (!servable) {
+		errno = EACCES; /* devices, fifos and sockets are not served */
+		return -1;
+	}
+	int fd = open_beneath(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | dir_flag);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) != 0 || st->st_dev != first.st_dev || st->st_ino != first.st_ino ||
+	    (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))) {
+		close(fd); /* replaced between the two opens */
+		errno = EACCES;
+		return -1;
+	}
 	return fd;
 }
 
@@ -263,19 +303,14 @@ static int serve_open(idl_request *r, const fs_file_open_request *req, fs_file_o
 	if (i == FILES_PER_SESSION || !take_file(s->owner))
 		return fail(error, SYS_ERRNO_TOO_MANY);
 	bool want_dir = (req->flags & FS_OPEN_FLAGS_DIRECTORY) != 0;
-	int fd = open_beneath(req->path.data, O_RDONLY | O_NONBLOCK | (want_dir ? O_DIRECTORY : 0));
+	struct stat st;
+	int fd = open_served(req->path.data, want_dir, &st);
 	if (fd < 0) {
 		int saved = errno;
 		put_file(s->owner);
 		return fail(error, hosted_errno_from_host(saved));
 	}
-	struct stat st;
 	DIR *dir = NULL;
-	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
-		close(fd); /* devices, fifos and sockets are not served */
-		put_file(s->owner);
-		return fail(error, SYS_ERRNO_ACCESS);
-	}
 	if (S_ISDIR(st.st_mode) && (dir = fdopendir(fd)) == NULL) {
 		int saved = errno;
 		close(fd);
@@ -651,10 +686,10 @@ static const fs_file_handlers handlers = {
 
 /*
  * Splits the descriptor limit: what the server keeps, a handle's worth of
- * room for a request in flight, one per read_shared in flight, a socket
- * per session (at most half of what is left), then the files clients
- * open, a quarter of them at most for one client. False when too little
- * is left to serve anyone.
+ * room for a request in flight, one per read_shared in flight, two per
+ * session (its socket and the eventfd its client kicks; at most half of
+ * what is left), then the files clients open, a quarter of them at most
+ * for one client. False when too little is left to serve anyone.
  */
 static bool size_budgets(uint32_t *capacity)
 {
@@ -667,9 +702,9 @@ static bool size_budgets(uint32_t *capacity)
 	uint64_t reserved = OWN_DESCRIPTORS + IDL_MAX_HANDLES + MAX_JOBS;
 	if (limit < reserved + 8)
 		return false;
-	uint64_t sessions = (limit - reserved) / 2;
+	uint64_t sessions = (limit - reserved) / (2 * DESCRIPTORS_PER_SESSION);
 	*capacity = sessions < HOSTED_CAPACITY ? (uint32_t)sessions : HOSTED_CAPACITY;
-	files_budget = (uint32_t)(limit - reserved - *capacity);
+	files_budget = (uint32_t)(limit - reserved - DESCRIPTORS_PER_SESSION * *capacity);
 	files_per_client = files_budget / 4;
 	if (files_per_client > 2 * FILES_PER_SESSION)
 		files_per_client = 2 * FILES_PER_SESSION;

@@ -241,13 +241,18 @@ static void shed(idl_linux_server *ls)
 	nanosleep(&ts, NULL);
 }
 
-/* The process at the other end of a connection, 0 when unknown. */
+/* The process at the other end of a connection, 0 when unknown. A peer
+ * whose pid is not in our namespace (the kernel says 0) is named by its
+ * user instead, IDL_LINUX_CLIENT_USER | uid: all such clients of one user
+ * then share one client's limits, where a pid of 0 used to escape them. */
 static uint64_t peer_of(int sock)
 {
 	struct ucred cred;
 	socklen_t n = sizeof(cred);
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &n) != 0 || n != sizeof(cred))
 		return 0;
+	if (cred.pid <= 0)
+		return IDL_LINUX_CLIENT_USER | (uint64_t)cred.uid;
 	return (uint64_t)cred.pid;
 }
 

@@ -12,6 +12,8 @@
  *  - Bulk reads: a read_shared of 4 GiB reads at most the server's bound
  *    (1 MiB) per request, a client has at most four in flight, and the
  *    other client is served while they run.
+ *  - Special files: a fifo is refused without being opened (its blocked
+ *    writer stays blocked).
  *
  *     test_file_server BINDIR      (where idl-file-server is)
  */
@@ -280,6 +282,38 @@ static void test_bulk_reads_are_bounded(void **state)
 	idl_linux_conn_close(&c);
 }
 
+/* A fifo in the served directory is refused without being opened: a
+ * writer blocked on it stays blocked (an open for reading, even for a
+ * moment, would let it go), and nothing hangs. Likewise the server never
+ * opens a device as such, which could make a terminal its own. */
+static void test_special_files_are_not_opened(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/fifo", root);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	pid_t writer = fork();
+	if (writer == 0) {
+		int fd = open(path, O_WRONLY); /* blocks until a reader opens */
+		_exit(fd >= 0 ? 0 : 1);
+	}
+	idl_linux_conn c;
+	assert_int_equal(connect_fs(&c), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	uint32_t fd;
+	sys_errno error;
+	assert_int_equal(open_file(ep, "fifo", &fd, &error), IDL_E_REMOTE);
+	assert_int_equal(error, SYS_ERRNO_ACCESS);
+	/* The server still answers, and the writer is still waiting. */
+	assert_int_equal(open_file(ep, "small.txt", &fd, &error), IDL_OK);
+	usleep(200000);
+	int status;
+	assert_int_equal(waitpid(writer, &status, WNOHANG), 0);
+	kill(writer, SIGKILL);
+	waitpid(writer, &status, 0);
+	idl_linux_conn_close(&c);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -291,6 +325,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_descriptor_exhaustion, start_server, stop_server),
 	    cmocka_unit_test_setup_teardown(test_bulk_reads_are_bounded, start_server, stop_server),
+	    cmocka_unit_test_setup_teardown(test_special_files_are_not_opened, start_server,
+	                                    stop_server),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

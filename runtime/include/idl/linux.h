@@ -64,6 +64,9 @@ void idl_linux_region_close(idl_linux_region *r);
 #define IDL_LINUX_POPULATE_MAX (4u << 20)
 void idl_linux_region_populate(idl_linux_region *r, size_t bytes);
 
+/* A client named by its user, not its pid (idl_linux_conn.client). */
+#define IDL_LINUX_CLIENT_USER (UINT64_C(1) << 63)
+
 /* One channel with its socket, on either side. */
 typedef struct idl_linux_conn {
 	idl_chan_end end; /* its endpoint: idl_chan_end_endpoint(&conn->end) */
@@ -74,7 +77,9 @@ typedef struct idl_linux_conn {
 	size_t scratch_bytes;
 	uint32_t send_seq, receive_seq;
 	int kick_fd; /* an eventfd: the client writes it to wake the server, which sleeps on it */
-	uint64_t client;        /* server side: the peer's pid (SO_PEERCRED), 0 unknown */
+	uint64_t client;        /* server side: the peer's pid (SO_PEERCRED), 0 unknown;
+	                         * IDL_LINUX_CLIENT_USER | uid for a peer whose pid is
+	                         * not in our pid namespace */
 	uint32_t peer_version;  /* client side: the server's version of the interface, 0 unknown */
 	uint32_t peer_oldest;   /* client side: the oldest version the server talks to */
 	_Atomic uint32_t state; /* server side: free, set up, serving */
