@@ -30,7 +30,15 @@
  *
  * A channel end may not travel through its own channel (the channel would
  * keep itself alive). Handles in flight towards an end that is closed are
- * closed with it.
+ * closed with it. Two rules keep ends in flight from holding each other:
+ * no handle is sent towards an end that is travelling, and no end travels
+ * while channel ends travel towards it (BUSY either way). Otherwise two
+ * channels could each carry the other's receiving end, out of every
+ * process's reach and never freed; or a chain of ends, each carrying the
+ * next, would close by recursion as deep as the chain, past the end of the
+ * kernel stack. With them, closing an end closes what travels towards it,
+ * and an end among those has nothing but other objects travelling towards
+ * it: two levels at most.
  *
  * Locking: one CPU, interrupts off in the kernel; no locks.
  */
@@ -53,7 +61,8 @@ struct watch {
 };
 
 struct chan {
-	int end_refs[2]; /* handles naming each end, in tables or in flight */
+	int end_refs[2];   /* handles naming each end, in tables or in flight */
+	int travelling[2]; /* of those, the ones in flight (in some channel's slots) */
 	struct shm *mem;
 	bool notify;
 	uint32_t closed_offset[2], wake_offset[2];
@@ -96,6 +105,29 @@ static bool kick(struct chan *c, int to)
 	return true;
 }
 
+/* A handle moves into or out of a flight slot: a channel end it names is
+ * travelling while it is there. */
+static void flight_enter(const struct handle *h)
+{
+	if (h->kind == H_CHAN)
+		((struct chan *)h->obj)->travelling[h->base]++;
+}
+
+static void flight_leave(const struct handle *h)
+{
+	if (h->kind == H_CHAN)
+		((struct chan *)h->obj)->travelling[h->base]--;
+}
+
+/* Whether channel ends travel towards end `side` of c. */
+static bool ends_travel_to(const struct chan *c, int side)
+{
+	for (int i = 0; i < CHAN_INFLIGHT; i++)
+		if (c->flight[side][i].used && c->flight[side][i].h.kind == H_CHAN)
+			return true;
+	return false;
+}
+
 /* End `side` is gone: its in-flight handles close, the survivor is told. */
 static void end_gone(struct chan *c, int side)
 {
@@ -104,7 +136,8 @@ static void end_gone(struct chan *c, int side)
 		if (f->used) {
 			struct handle h = f->h;
 			f->used = false;
-			obj_put(&h);
+			flight_leave(&h);
+			obj_put(&h); /* an end among them has only other objects in flight */
 		}
 	}
 	c->watch[side].proc = NULL; /* nobody kicks an end that is gone */
@@ -225,6 +258,8 @@ static int64_t decode_send(struct proc *p, struct chan *c, uint64_t list_ptr, ui
 			return -E_BADH;
 		if (is_end_of(h, c))
 			return -E_INVAL; /* a channel may not carry itself */
+		if (h->kind == H_CHAN && ends_travel_to(h->obj, (int)h->base))
+			return -E_BUSY; /* it travels once the ends sent to it are taken */
 		for (uint64_t j = 0; j < i; j++)
 			if (list[j] == list[i])
 				return -E_INVAL;
@@ -256,6 +291,8 @@ int64_t sys_handle_send(uint64_t end, uint64_t list_ptr, uint64_t count, uint64_
 		return err;
 	if (c->end_refs[to] == 0)
 		return -E_GONE;
+	if (count > 0 && c->travelling[to] > 0)
+		return -E_BUSY; /* handles go to the end once it has landed */
 	uint64_t free_slots = 0;
 	for (int i = 0; i < CHAN_INFLIGHT; i++)
 		free_slots += !c->flight[to][i].used;
@@ -271,6 +308,7 @@ int64_t sys_handle_send(uint64_t end, uint64_t list_ptr, uint64_t count, uint64_
 		f->used = true;
 		f->gen = (f->gen + 1) & 0xffffff;
 		f->h = p->handles[list[i]];
+		flight_enter(&f->h);
 		p->handles[list[i]] = (struct handle){H_NONE, NULL, 0, 0};
 		p->used[L_HANDLES]--;
 		words[i] = (uint32_t)slot | f->gen << 8;
@@ -331,6 +369,7 @@ int64_t sys_handle_receive(uint64_t end, uint64_t words_ptr, uint64_t count, uin
 		struct flight *f = slot_of(c, side, words[i]);
 		struct handle h = f->h;
 		f->used = false;
+		flight_leave(&h);
 		if (out_ptr)
 			out[i] = handle_add(p, &h); /* takes a reference of its own */
 		obj_put(&h);                        /* the slot's */

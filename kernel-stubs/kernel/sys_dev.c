@@ -36,10 +36,13 @@ static uint64_t irq_key(int irq, int sharer)
 }
 
 /* Ports no handle opens: the 8259 PICs, the 8254 PIT, its gate (0x61), and
- * the PS/2 controller's reset line (0x64 can reset the machine). */
+ * the two reset lines a port can pull: the PS/2 controller's (0x64) and
+ * System Control Port A's (0x92). (0xcf9 resets too, but lies among PCI's
+ * configuration ports, which the PCI server holds with the machine's
+ * configuration.) */
 static const struct {
 	uint16_t first, count;
-} kernel_ports[] = {{0x20, 2}, {0xa0, 2}, {0x40, 4}, {0x61, 1}, {0x64, 1}};
+} kernel_ports[] = {{0x20, 2}, {0xa0, 2}, {0x40, 4}, {0x61, 1}, {0x64, 1}, {0x92, 1}};
 
 /* Physical ranges no handle maps: the I/O APIC and the local APIC. */
 static const struct {

@@ -171,7 +171,13 @@ int64_t sys_kill(uint64_t h, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 	struct handle *hd = handle_get(current->proc, (int64_t)h, H_PROC);
 	if (!hd)
 		return -E_BADH;
-	proc_exit(hd->obj, IDLK_STATUS_KILLED);
+	struct proc *target = hd->obj;
+	proc_exit(target, IDLK_STATUS_KILLED);
+	/* proc_exit leaves the calling thread to its caller, as exit does: a
+	 * process that kills itself (with its own handle, passed to it) must
+	 * end here too, or it would run on, reported killed and unkillable. */
+	if (target == current->proc)
+		thread_exit();
 	return 0;
 }
 

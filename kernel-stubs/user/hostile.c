@@ -268,8 +268,57 @@ static int limits(void)
 /* Offsets of the death-notice words in the test channel's memory. */
 static const struct idlk_chan_notify notices = {{0, 4}, {8, 12}};
 
+/*
+ * Channel ends in flight never hold each other: two channels that carry
+ * each other's receiving end would be out of reach and never freed, and a
+ * chain of ends each carrying the next would close by a recursion as deep
+ * as the chain. Nothing goes towards an end that travels; an end does not
+ * travel while ends travel towards it. And nothing is left behind.
+ */
+static int ends_in_flight(void)
+{
+	struct idlk_limits limit, before, after;
+	idlk_limits(&limit, &before);
+	int a[2], b[2], c[2], d[2];
+	expect("chan_create a", idlk_chan_create(4096, a, NULL), 0);
+	expect("chan_create b", idlk_chan_create(4096, b, NULL), 0);
+	expect("chan_create c", idlk_chan_create(4096, c, NULL), 0);
+	expect("chan_create d", idlk_chan_create(4096, d, NULL), 0);
+	uint32_t word, other;
+	/* b's end 0 travels towards a's end 1. */
+	expect("send an end", idlk_handle_send(a[0], &b[0], 1, &word), 0);
+	/* Nothing towards b's end 0 while it travels: the cycle's last step. */
+	expect("send towards an end in flight", idlk_handle_send(b[1], &a[0], 1, &other),
+	       -IDLK_E_BUSY);
+	/* a's end 1 has an end travelling towards it: it stays (no chains). */
+	expect("send an end that an end travels to", idlk_handle_send(c[0], &a[1], 1, &other),
+	       -IDLK_E_BUSY);
+	/* Landed, b's end 0 takes handles again. */
+	int b0 = -1;
+	expect("receive the end", idlk_handle_receive(a[1], &word, 1, &b0), 0);
+	expect("send towards it, landed", idlk_handle_send(b[1], &c[1], 1, &other), 0);
+	/* With only an object towards it, a's end 1 travels, with it. */
+	int shm = (int)idlk_shm_create(4096);
+	expect("send an object to a's end 1", idlk_handle_send(a[0], &shm, 1, &word), 0);
+	expect("send a's end 1, carrying it", idlk_handle_send(d[0], &a[1], 1, &word), 0);
+	/* Closing the ends they travel to closes them and what they carry:
+	 * d's end 1 takes a's end 1 and the object; b's end 0 takes c's end 1. */
+	idlk_handle_close(d[1]);
+	idlk_handle_close(b0);
+	int rest[] = {a[0], b[1], c[0], d[0]};
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
+		idlk_handle_close(rest[i]);
+	idlk_limits(&limit, &after);
+	expect("objects left behind", (long)after.shms, (long)before.shms);
+	expect("handles left behind", (long)after.handles, (long)before.handles);
+	printf("hostile-ends: nothing travels towards an end in flight, nor an end that ends "
+	       "travel to\n");
+	return failures != 0;
+}
+
 static int channel(void)
 {
+	ends_in_flight();
 	int ends[2];
 	expect("chan_create", idlk_chan_create(4096, ends, &notices), 0);
 	volatile uint32_t *mem = (volatile uint32_t *)idlk_shm_map(ends[0], NULL, RW);
@@ -397,6 +446,31 @@ static int channel(void)
 	return verdict("channel");
 }
 
+/*
+ * A process that kills itself with its own handle, which init sends it
+ * (its handle 0 is a channel end; init writes the handle's word, then 1,
+ * in the channel's memory). The kill must end it there, as exit does: if
+ * the call returns, it counts in the memory where init looks, for a while.
+ */
+static int kill_self(void)
+{
+	volatile uint32_t *mem = (volatile uint32_t *)idlk_shm_map(0, NULL, RW);
+	if ((long)mem <= 0)
+		return 3;
+	while (mem[1] == 0)
+		idlk_futex_wait(&mem[1], 0, 1000000000u);
+	uint32_t word = mem[0];
+	int self = -1;
+	if (idlk_handle_receive(0, &word, 1, &self) < 0)
+		return 4;
+	idlk_kill(self);
+	for (int i = 0; i < 1000; i++) { /* a ghost: killed, and running on */
+		mem[2]++;
+		idlk_thread_yield();
+	}
+	return 5;
+}
+
 int umain(const char *args, long nhandles)
 {
 	(void)nhandles;
@@ -424,6 +498,8 @@ int umain(const char *args, long nhandles)
 		return limits();
 	if (strcmp(args, "channel") == 0)
 		return channel();
+	if (strcmp(args, "kill-self") == 0)
+		return kill_self();
 	printf("hostile: no attack called \"%s\"\n", args);
 	return 2;
 }

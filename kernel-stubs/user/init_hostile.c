@@ -176,6 +176,44 @@ static bool bad_spawns(void)
 	return a == -IDLK_E_LIMIT && b == -IDLK_E_INVAL && c == -IDLK_E_INVAL && d == -IDLK_E_LIMIT;
 }
 
+/* A process that kills itself (its own handle, sent to it) ends there,
+ * as exit would: wait says killed, and nothing it does after the call
+ * shows (hostile.c, kill_self). */
+static bool kill_self(void)
+{
+	int ends[2];
+	if (idlk_chan_create(4096, ends, NULL) < 0)
+		return false;
+	volatile uint32_t *mem =
+	    (volatile uint32_t *)idlk_shm_map(ends[0], NULL, IDLK_PROT_READ | IDLK_PROT_WRITE);
+	struct idlk_limits limits = program_limits;
+	long h = spawn("hostile-kill-self", &ends[1], 1, 0, &limits);
+	idlk_handle_close(ends[1]);
+	long status = -1;
+	uint32_t ran_on = 0;
+	if (h >= 0 && (long)mem > 0) {
+		int own = (int)idlk_handle_dup((int)h);
+		uint32_t word;
+		if (own >= 0 && idlk_handle_send(ends[0], &own, 1, &word) == 0) {
+			mem[0] = word;
+			mem[1] = 1;
+			idlk_futex_wake(&mem[1], 1);
+		}
+		status = idlk_wait((int)h);
+		for (int i = 0; i < 200; i++) /* room for a ghost to show itself */
+			idlk_thread_yield();
+		ran_on = mem[2];
+		idlk_handle_close((int)h);
+	}
+	if ((long)mem > 0)
+		idlk_unmap((void *)mem, 4096);
+	idlk_handle_close(ends[0]);
+	bool ok = status == IDLK_STATUS_KILLED && ran_on == 0;
+	printf("init: hostile-kill-self ended with status %ld and ran on for %u steps, %s\n",
+	       status, ran_on, ok ? "as expected (a process killing itself)" : "WRONG");
+	return ok;
+}
+
 bool run_hostile(void)
 {
 	struct idlk_limits limit, before;
@@ -183,6 +221,7 @@ bool run_hostile(void)
 	bool ok = bad_spawns();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		ok = run_case(&cases[i]) && ok;
+	ok = kill_self() && ok;
 	if (last_process >= 0)
 		idlk_handle_close((int)last_process);
 	struct idlk_limits after;
