@@ -2,9 +2,60 @@
  * fs_disk.c: the file server's disk, for the FAT32 library: a struct
  * fat_device over the block service (idl/block.idl). Sectors move through
  * one shared-memory buffer attached to the block session at start-up, so a
- * read costs one request and one copy out of the buffer.
+ * read costs one request and one copy out of the buffer. When the block
+ * server goes away (it died; init starts it again), the request that finds
+ * it gone connects to its successor, attaches the same buffer and is made
+ * once more, so the file server outlives a restart of its driver.
  */
 #include "fs_server.h"
+
+/* Attaches the buffer to the session d->ep and checks the geometry:
+ * `sectors` 0 learns it, any other must be what the disk says. */
+static int attach(struct fs_disk *d, uint64_t sectors)
+{
+	block_device_geometry_request greq = {0};
+	block_device_geometry_reply_buffer grb;
+	const block_device_geometry_reply *g;
+	sys_errno error;
+	int err = block_device_geometry(d->ep, &greq, &grb, &g, &error);
+	if (err != IDL_OK)
+		return err;
+	if (g->geometry.sector_bytes != FAT_SECTOR_BYTES ||
+	    (sectors != 0 && g->geometry.sectors != sectors))
+		return IDL_E_INVALID_ARGUMENT; /* not the disk the volume is on */
+	d->sectors = g->geometry.sectors;
+	long h = idlk_handle_dup(d->buffer_handle); /* the session takes this one */
+	if (h < 0)
+		return IDL_E_TRANSPORT;
+	block_device_attach_request areq = {.buffer = (idl_handle)h};
+	block_device_attach_reply_buffer arb;
+	const block_device_attach_reply *a;
+	return block_device_attach(d->ep, &areq, &arb, &a, &error);
+}
+
+static int connect_block(struct fs_disk *d, uint64_t sectors)
+{
+	sys_errno error;
+	d->chan = kserve_connect_chan("block", BLOCK_DEVICE_PROTOCOL, &error);
+	if (!d->chan)
+		return IDL_E_TRANSPORT;
+	d->ep = idl_chan_end_endpoint(&d->chan->end);
+	return attach(d, sectors);
+}
+
+/* A request found the block server gone: a session with its successor.
+ * True when the request may be made again. */
+static bool reconnected(struct fs_disk *d, int err)
+{
+	if (err != IDL_E_PEER_CLOSED)
+		return false;
+	kserve_disconnect(d->chan);
+	d->chan = NULL;
+	if (connect_block(d, d->sectors) != IDL_OK)
+		return false;
+	d->reconnects++;
+	return true;
+}
 
 static int disk_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
 {
@@ -15,7 +66,10 @@ static int disk_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
 		block_device_read_reply_buffer rb;
 		const block_device_read_reply *reply;
 		sys_errno error;
-		if (block_device_read(d->ep, &req, &rb, &reply, &error) != IDL_OK)
+		int err = block_device_read(d->ep, &req, &rb, &reply, &error);
+		if (err != IDL_OK && reconnected(d, err))
+			err = block_device_read(d->ep, &req, &rb, &reply, &error);
+		if (err != IDL_OK)
 			return -1;
 		memcpy(buf, d->buffer, (size_t)n * FAT_SECTOR_BYTES);
 		d->sectors_read += n;
@@ -36,7 +90,10 @@ static int disk_write(void *ctx, uint64_t sector, uint32_t count, const void *bu
 		block_device_write_reply_buffer rb;
 		const block_device_write_reply *reply;
 		sys_errno error;
-		if (block_device_write(d->ep, &req, &rb, &reply, &error) != IDL_OK)
+		int err = block_device_write(d->ep, &req, &rb, &reply, &error);
+		if (err != IDL_OK && reconnected(d, err))
+			err = block_device_write(d->ep, &req, &rb, &reply, &error);
+		if (err != IDL_OK)
 			return -1;
 		d->sectors_written += n;
 		buf = (const uint8_t *)buf + (size_t)n * FAT_SECTOR_BYTES;
@@ -53,7 +110,10 @@ static int disk_flush(void *ctx)
 	block_device_flush_reply_buffer rb;
 	const block_device_flush_reply *reply;
 	sys_errno error;
-	return block_device_flush(d->ep, &req, &rb, &reply, &error) == IDL_OK ? 0 : -1;
+	int err = block_device_flush(d->ep, &req, &rb, &reply, &error);
+	if (err != IDL_OK && reconnected(d, err))
+		err = block_device_flush(d->ep, &req, &rb, &reply, &error);
+	return err == IDL_OK ? 0 : -1;
 }
 
 static uint64_t disk_sectors(void *ctx)
@@ -69,20 +129,8 @@ static int64_t disk_now(void *ctx)
 	return 315532800ll * 1000000000ll + idlk_clock();
 }
 
-/* Attaches a transfer buffer to the block session and learns the geometry. */
-int fs_disk_open(struct fs_disk *d, idl_endpoint *block)
+int fs_disk_open(struct fs_disk *d)
 {
-	d->ep = block;
-	block_device_geometry_request greq = {0};
-	block_device_geometry_reply_buffer grb;
-	const block_device_geometry_reply *g;
-	sys_errno error;
-	int err = block_device_geometry(block, &greq, &grb, &g, &error);
-	if (err != IDL_OK)
-		return err;
-	if (g->geometry.sector_bytes != FAT_SECTOR_BYTES)
-		return IDL_E_INVALID_ARGUMENT;
-	d->sectors = g->geometry.sectors;
 	long h = idlk_shm_create(FS_DISK_BUFFER_BYTES);
 	if (h < 0)
 		return IDL_E_TRANSPORT;
@@ -90,11 +138,9 @@ int fs_disk_open(struct fs_disk *d, idl_endpoint *block)
 	if (at < 0)
 		return IDL_E_TRANSPORT;
 	d->buffer = (uint8_t *)at;
+	d->buffer_handle = (int)h;
 	d->buffer_sectors = FS_DISK_BUFFER_BYTES / FAT_SECTOR_BYTES;
-	block_device_attach_request areq = {.buffer = (idl_handle)h};
-	block_device_attach_reply_buffer arb;
-	const block_device_attach_reply *a;
-	err = block_device_attach(block, &areq, &arb, &a, &error);
+	int err = connect_block(d, 0);
 	if (err != IDL_OK)
 		return err;
 	d->dev = (struct fat_device){d, disk_read, disk_write, disk_flush, disk_sectors, disk_now};

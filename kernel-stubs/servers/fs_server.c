@@ -402,8 +402,7 @@ static void session_close(void *ctx, idl_session *session, int reason)
 int umain(const char *args, long nhandles)
 {
 	(void)args, (void)nhandles;
-	idl_endpoint *block = kserve_connect("block", BLOCK_DEVICE_PROTOCOL);
-	int err = block ? fs_disk_open(&disk, block) : IDL_E_TRANSPORT;
+	int err = fs_disk_open(&disk);
 	if (err != IDL_OK) {
 		printf("fs: no disk: %s\n", idl_error_name(err));
 		return 1;

@@ -8,19 +8,25 @@
 #include "block.h"
 #include "fat.h"
 #include "fs.h"
+#include "kserve.h"
 #include "ulib.h"
 
 #define FS_DISK_BUFFER_BYTES (128u * 1024) /* sectors per block request, at most */
 
 struct fs_disk {
-	idl_endpoint *ep; /* the block service */
+	kchan *chan;      /* the block service's session */
+	idl_endpoint *ep; /* its endpoint */
 	uint64_t sectors;
-	uint8_t *buffer; /* attached to the block session */
+	uint8_t *buffer;   /* attached to the block session */
+	int buffer_handle; /* ours, to attach it again to a new session */
 	uint32_t buffer_sectors;
 	uint64_t sectors_read, sectors_written;
+	uint32_t reconnects; /* sessions made again after the block server went */
 	struct fat_device dev;
 };
 
-int fs_disk_open(struct fs_disk *d, idl_endpoint *block);
+/* Connects to the block service ("block"), attaches a transfer buffer and
+ * learns the geometry. */
+int fs_disk_open(struct fs_disk *d);
 
 #endif

@@ -2,17 +2,44 @@
  * console_client.c: the libc shim's console backend. printf's bytes become
  * Console.write calls and fgets a Console.read call, through the client
  * stubs idlc generated from idl/console.idl, over a channel to the console
- * server found through the directory.
+ * server found through the directory. When the console server goes away
+ * (it died; init starts it again), the next call looks it up anew and is
+ * made once more on the new connection, so that a program outlives a
+ * restart of its console as it does one of the file server.
  */
 #include "console_client.h"
 #include "console.h"
 #include "kserve.h"
 
-static long client_write(void *ctx, const char *buf, size_t n)
+static kchan *console;
+
+/* Room for any frame the console may send while a call waits. */
+static _Alignas(8) uint8_t scratch[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
+
+static idl_endpoint *connect_console(sys_errno *error)
 {
-	idl_endpoint *ep = ctx;
-	if (n > CONSOLE_MAX_WRITE)
-		n = CONSOLE_MAX_WRITE;
+	if (!console) {
+		console = kserve_connect_chan("console", CONSOLE_CONSOLE_PROTOCOL, error);
+		if (!console)
+			return NULL;
+		idl_chan_end_set_scratch(&console->end, scratch, sizeof(scratch));
+	}
+	return idl_chan_end_endpoint(&console->end);
+}
+
+/* The call failed because the server is gone: drop the connection, so
+ * that the next one is made to its successor. True when it was that. */
+static bool server_gone(int err)
+{
+	if (err != IDL_E_PEER_CLOSED || !console)
+		return false;
+	kserve_disconnect(console);
+	console = NULL;
+	return true;
+}
+
+static long write_once(idl_endpoint *ep, const char *buf, size_t n)
+{
 	console_console_write_request req = {
 	    .data = {.size = (uint32_t)n, .data = (const uint8_t *)buf}};
 	console_console_write_reply_buffer rb;
@@ -24,9 +51,8 @@ static long client_write(void *ctx, const char *buf, size_t n)
 	return reply->written;
 }
 
-static long client_read(void *ctx, char *buf, size_t n)
+static long read_once(idl_endpoint *ep, char *buf, size_t n)
 {
-	idl_endpoint *ep = ctx;
 	console_console_read_request req = {.max = n > CONSOLE_MAX_READ ? CONSOLE_MAX_READ
 	                                                                : (uint32_t)n};
 	static console_console_read_reply_buffer rb;
@@ -40,16 +66,36 @@ static long client_read(void *ctx, char *buf, size_t n)
 	return got;
 }
 
+static long client_write(void *ctx, const char *buf, size_t n)
+{
+	(void)ctx;
+	if (n > CONSOLE_MAX_WRITE)
+		n = CONSOLE_MAX_WRITE;
+	sys_errno error;
+	idl_endpoint *ep = connect_console(&error);
+	long got = ep ? write_once(ep, buf, n) : IDL_E_PEER_CLOSED;
+	if (got == IDL_E_PEER_CLOSED && server_gone((int)got) && (ep = connect_console(&error)))
+		got = write_once(ep, buf, n);
+	return got;
+}
+
+static long client_read(void *ctx, char *buf, size_t n)
+{
+	(void)ctx;
+	sys_errno error;
+	idl_endpoint *ep = connect_console(&error);
+	long got = ep ? read_once(ep, buf, n) : IDL_E_PEER_CLOSED;
+	if (got == IDL_E_PEER_CLOSED && server_gone((int)got) && (ep = connect_console(&error)))
+		got = read_once(ep, buf, n);
+	return got;
+}
+
 int console_client_connect(void)
 {
-	/* Room for any frame the console may send while a call waits. */
-	static _Alignas(8) uint8_t scratch[CONSOLE_CONSOLE_MAX_FRAME_BYTES];
 	sys_errno error;
-	kchan *c = kserve_connect_chan("console", CONSOLE_CONSOLE_PROTOCOL, &error);
-	if (!c)
+	if (!connect_console(&error))
 		return -(int)error;
-	idl_chan_end_set_scratch(&c->end, scratch, sizeof(scratch));
-	stdio_backend b = {client_write, client_read, idl_chan_end_endpoint(&c->end)};
+	stdio_backend b = {client_write, client_read, NULL};
 	stdio_set_backend(&b);
 	return 0;
 }

@@ -89,6 +89,11 @@ static void publish(const uint8_t *p, size_t n)
 	atomic_store_explicit(&in_head, head, memory_order_release);
 }
 
+/* A line typed past LINE_BYTES - 1: what follows is dropped, and at its
+ * end the whole line is, with a word on the console. Half a line handed to
+ * a shell could be another command (a path cut short). Input thread only. */
+static bool overlong;
+
 /* Edits the line being typed and echoes; the caller holds the UART lock. */
 static void input_byte(uint8_t c, uint8_t *line, size_t *len)
 {
@@ -103,7 +108,15 @@ static void input_byte(uint8_t c, uint8_t *line, size_t *len)
 	if (c == '\r' || c == '\n') {
 		if (echo)
 			uart_write((const uint8_t *)"\n", 1);
-		line[(*len)++] = '\n';
+		if (overlong) {
+			static const char note[] = "console: line longer than 255 bytes; dropped\n";
+			uart_write((const uint8_t *)note, sizeof(note) - 1);
+			line[0] = '\n';
+			*len = 1; /* an empty line: the reader gets its prompt back */
+			overlong = false;
+		} else {
+			line[(*len)++] = '\n';
+		}
 		publish(line, *len);
 		*len = 0;
 	} else if (c == 0x7f || c == 0x08) { /* erase */
@@ -116,10 +129,13 @@ static void input_byte(uint8_t c, uint8_t *line, size_t *len)
 		for (; *len > 0; (*len)--)
 			if (echo)
 				uart_write((const uint8_t *)"\b \b", 3);
+		overlong = false;
 	} else if (*len < LINE_BYTES - 1) {
 		line[(*len)++] = c;
 		if (echo)
 			uart_putc(c);
+	} else {
+		overlong = true;
 	}
 }
 

@@ -15,7 +15,8 @@
 
 /*
  * Splits line into words in place: spaces separate, double quotes group
- * (and are dropped). Returns the count, or -1 for an unclosed quote.
+ * (and are dropped). Returns the count, -1 for an unclosed quote, or -2
+ * for more than max words (a command cut short could do something else).
  */
 static int split(char *line, char **words, int max)
 {
@@ -27,7 +28,7 @@ static int split(char *line, char **words, int max)
 		if (*in == 0 || *in == '\n' || *in == '\r')
 			return n;
 		if (n == max)
-			return n;
+			return -2;
 		words[n++] = out;
 		bool quoted = false;
 		while (*in && *in != '\n' && *in != '\r' &&
@@ -92,8 +93,12 @@ int umain(const char *args, long nhandles)
 			return 1;
 		char *words[MAX_WORDS];
 		int n = split(line, words, MAX_WORDS);
-		if (n < 0) {
+		if (n == -1) {
 			printf("sh: a quote is not closed\n");
+			continue;
+		}
+		if (n < 0) {
+			printf("sh: more than %d words; nothing was run\n", MAX_WORDS);
 			continue;
 		}
 		if (n == 0)
