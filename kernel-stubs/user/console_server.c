@@ -141,6 +141,18 @@ static void input_byte(uint8_t c, uint8_t *line, size_t *len)
 
 static void answer_waiting_read(void);
 
+/* Room in the input ring for one more whole line. Below it the input
+ * thread leaves bytes in the UART, whose FIFO then fills and holds the
+ * sender back (QEMU stops reading what is piped into it), rather than
+ * drop them: input piped faster than a shell reads it used to lose lines
+ * and splice others together. */
+static bool room_for_a_line(void)
+{
+	uint32_t head = atomic_load_explicit(&in_head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&in_tail, memory_order_acquire);
+	return head - tail <= INPUT_BYTES - LINE_BYTES;
+}
+
 static void input_thread(void *arg)
 {
 	(void)arg;
@@ -149,10 +161,18 @@ static void input_thread(void *arg)
 	for (;;) {
 		/* Drain first: bytes that came before the first wait raise no new edge. */
 		uart_lock();
-		while (inb(UART_LSR) & LSR_DATA)
+		while (room_for_a_line() && (inb(UART_LSR) & LSR_DATA))
 			input_byte(inb(UART_RBR), line, &len);
 		uart_unlock();
 		answer_waiting_read();
+		if (!room_for_a_line()) {
+			/* Until a reader takes some (take_input wakes us), and look
+			 * again now and then all the same. */
+			uint32_t tail = atomic_load_explicit(&in_tail, memory_order_acquire);
+			if (!room_for_a_line())
+				idlk_futex_wait((volatile uint32_t *)&in_tail, tail, 100000000u);
+			continue;
+		}
 		long err = idlk_irq_wait(IRQ_HANDLE);
 		if (err < 0) {
 			printf("console: irq_wait failed: %ld\n", err);
@@ -213,6 +233,7 @@ static uint32_t take_input(uint8_t *out, uint32_t max)
 			break;
 	}
 	atomic_store_explicit(&in_tail, tail, memory_order_release);
+	idlk_futex_wake((volatile uint32_t *)&in_tail, 1); /* room for the input thread */
 	idl_lock_give(&input_lock);
 	return n;
 }
