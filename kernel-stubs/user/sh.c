@@ -50,26 +50,43 @@ static int split(char *line, char **words, int max)
 	}
 }
 
+/* A command, the words it takes after its name (max -1: any number), and
+ * its line in help, which starts with its synopsis. */
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	int min_args, max_args;
 	const char *usage;
 } commands[] = {
-    {"ls", sh_ls, "ls [-l] [PATH]      list a directory (one name per line)"},
-    {"cat", sh_cat, "cat FILE...         print files"},
-    {"echo", sh_echo, "echo WORD... [> FILE | >> FILE]"},
-    {"mkdir", sh_mkdir, "mkdir PATH          make a directory"},
-    {"rm", sh_rm, "rm PATH             remove a file or an empty directory"},
-    {"mv", sh_mv, "mv FROM TO          rename or move"},
-    {"stat", sh_stat, "stat PATH           what the file system knows of a file"},
-    {"crc32", sh_crc32, "crc32 FILE          the CRC-32 of a file's bytes, in hex"},
-    {"readbench", sh_readbench, "readbench FILE      read a file inline and shared, timed"},
-    {"lspci", sh_lspci, "lspci               the PCI functions the PCI server found"},
-    {"kill", sh_kill, "kill SERVICE        end a server (init starts it again)"},
-    {"ifconfig", sh_ifconfig, "ifconfig            the network interface: addresses, counters"},
-    {"netstat", sh_netstat, "netstat             the network server's open sockets"},
-    {"help", sh_help, "help                this list"},
+    {"ls", sh_ls, 0, 2, "ls [-l] [PATH]      list a directory (one name per line)"},
+    {"cat", sh_cat, 1, -1, "cat FILE...         print files"},
+    {"echo", sh_echo, 0, -1, "echo WORD... [> FILE | >> FILE]"},
+    {"mkdir", sh_mkdir, 1, 1, "mkdir PATH          make a directory"},
+    {"rm", sh_rm, 1, 1, "rm PATH             remove a file or an empty directory"},
+    {"mv", sh_mv, 2, 2, "mv FROM TO          rename or move"},
+    {"stat", sh_stat, 1, 1, "stat PATH           what the file system knows of a file"},
+    {"crc32", sh_crc32, 1, 1, "crc32 FILE          the CRC-32 of a file's bytes, in hex"},
+    {"readbench", sh_readbench, 1, 1, "readbench FILE      read a file inline and shared, timed"},
+    {"lspci", sh_lspci, 0, 0, "lspci               the PCI functions the PCI server found"},
+    {"kill", sh_kill, 1, 1, "kill SERVICE        end a server (init starts it again)"},
+    {"ifconfig", sh_ifconfig, 0, 0,
+     "ifconfig            the network interface: addresses, counters"},
+    {"netstat", sh_netstat, 0, 0, "netstat             the network server's open sockets"},
+    {"help", sh_help, 0, 0, "help                this list"},
 };
+
+/* Whether argc words fit the command; says how to use it when not. */
+static bool arguments_fit(const struct command *c, int argc)
+{
+	int args = argc - 1;
+	if (args >= c->min_args && (c->max_args < 0 || args <= c->max_args))
+		return true;
+	int synopsis = 0; /* up to the two spaces before the description */
+	while (c->usage[synopsis] && !(c->usage[synopsis] == ' ' && c->usage[synopsis + 1] == ' '))
+		synopsis++;
+	printf("usage: %.*s\n", synopsis, c->usage);
+	return false;
+}
 
 int sh_help(int argc, char **argv)
 {
@@ -115,7 +132,7 @@ int umain(const char *args, long nhandles)
 			i++;
 		if (i == sizeof(commands) / sizeof(commands[0]))
 			printf("sh: %s: no such command (\"help\" lists them)\n", words[0]);
-		else
+		else if (arguments_fit(&commands[i], n))
 			commands[i].run(n, words);
 	}
 }
