@@ -291,6 +291,19 @@ IDL_COLD static int put_handle_words(idl_chan_end *e, uint8_t *after_frame,
 	return IDL_OK;
 }
 
+/*
+ * Gives a reservation back, zeroed first. What an encoder wrote there is
+ * in memory the peer can read, published or not, and an encoder that
+ * failed may have left the caller's own values in it (the pointers of its
+ * strings and vectors, which the encoder replaces by offsets as it goes):
+ * they must not stay for the peer to find. The cost is the failure's.
+ */
+IDL_COLD static void give_back(idl_chan_end *e, uint8_t *frame)
+{
+	IDL_MEMSET(frame, 0, e->tx_room);
+	idl_ring_commit(&e->tx, 0);
+}
+
 /* Publishes the frame send_begin reserved (0 bytes: gives it back). */
 static inline __attribute__((always_inline)) int
 commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles, uint32_t handle_count)
@@ -300,7 +313,7 @@ commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles, uin
 	uint8_t *frame = e->tx_frame;
 	e->tx_frame = NULL;
 	if (bytes == 0) {
-		idl_ring_commit(&e->tx, 0);
+		give_back(e, frame);
 		return IDL_OK;
 	}
 	/* The frame's own size and handle count are not read back: a load
@@ -309,13 +322,13 @@ commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles, uin
 	 * sometimes four fifths). The consumer checks both (ring.c). */
 	if (bytes + IDL_RING_HANDLE_ROOM > e->tx_room || (bytes & (IDL_FRAME_ALIGN - 1)) != 0 ||
 	    handle_count > IDL_MAX_HANDLES) {
-		idl_ring_commit(&e->tx, 0);
+		give_back(e, frame);
 		return IDL_E_INVALID_ARGUMENT;
 	}
 	if (handle_count > 0) {
 		int err = put_handle_words(e, frame + bytes, handles, handle_count);
 		if (err != IDL_OK) {
-			idl_ring_commit(&e->tx, 0);
+			give_back(e, frame);
 			return err;
 		}
 	}

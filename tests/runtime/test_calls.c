@@ -57,6 +57,29 @@ static void server_replies_to_flush(idl_chan_end *server, uint32_t txid)
 }
 
 /*
+ * An encoder that fails has already copied the caller's values into the
+ * frame it reserved, the pointer of a string among them: the transport
+ * zeroes the reservation as it gives it back, so nothing of the sender's
+ * memory stays in the ring for the peer to read.
+ */
+static void test_failed_encode_leaves_no_pointer(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	static char bad[BLK_MAX_LABEL] = "a label with a NUL";
+	bad[1] = '\0'; /* refused: a string holds no NUL */
+	blk_device_media_changed_event ev = {.label = {.size = 10, .data = bad}};
+	assert_int_not_equal(blk_device_send_media_changed(&f.server.ep, &ev), IDL_OK);
+	uintptr_t pointer = (uintptr_t)bad;
+	for (size_t i = 0; i + sizeof(pointer) <= sizeof(f.region); i++)
+		if (memcmp(f.region + i, &pointer, sizeof(pointer)) == 0)
+			fail_msg("the label's address is in the channel's memory at %zu", i);
+	/* And the channel still works. */
+	server_sends_media_changed(&f.server);
+}
+
+/*
  * Issue 10, section 1: the server sends an event of 144 bytes while the
  * client waits in flush, whose reply buffer holds 32. The call must return
  * its reply, and the event must reach the event callback.
@@ -293,6 +316,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_event_larger_than_reply_buffer),
+	    cmocka_unit_test(test_failed_encode_leaves_no_pointer),
 	    cmocka_unit_test(test_thousand_calls_in_flight),
 	    cmocka_unit_test(test_one_call_times_out_among_many),
 	    cmocka_unit_test(test_txid_wraps_around_a_call_in_flight),
