@@ -241,6 +241,19 @@ static void shed(idl_linux_server *ls)
 	nanosleep(&ts, NULL);
 }
 
+/* Whether the client at the other end of sock may be served: its user is
+ * ours or root, unless the server serves every user. */
+static bool user_allowed(idl_linux_server *ls, int sock)
+{
+	if (atomic_load(&ls->any_user))
+		return true;
+	struct ucred cred;
+	socklen_t n = sizeof(cred);
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &n) != 0 || n != sizeof(cred))
+		return false;
+	return cred.uid == geteuid() || cred.uid == 0;
+}
+
 /* The process at the other end of a connection, 0 when unknown. A peer
  * whose pid is not in our namespace (the kernel says 0) is named by its
  * user instead, IDL_LINUX_CLIENT_USER | uid: all such clients of one user
@@ -279,7 +292,10 @@ static void *acceptor(void *arg)
 				/* The listening socket does not block: a connection that
 				 * went away before we took it is EAGAIN, not a hang. */
 				int sock = accept4(ls->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-				if (sock >= 0)
+				if (sock >= 0 && !user_allowed(ls, sock)) {
+					atomic_fetch_add(&ls->refused, 1);
+					close(sock); /* another user's: a hang-up, nothing more */
+				} else if (sock >= 0)
 					(void)set_up(ls, sock, peer_of(sock));
 				else if (errno == EMFILE || errno == ENFILE)
 					shed(ls);
@@ -460,6 +476,11 @@ void idl_linux_server_set_ring_bytes(idl_linux_server *ls, uint32_t ring_bytes)
 void idl_linux_server_limit_sessions(idl_linux_server *ls, uint32_t n)
 {
 	atomic_store(&ls->sessions_per_client, n);
+}
+
+void idl_linux_server_allow_any_user(idl_linux_server *ls, bool on)
+{
+	atomic_store(&ls->any_user, on);
 }
 
 /* Sizes what the interfaces registered need: every channel, the request

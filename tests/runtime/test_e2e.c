@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -142,6 +144,37 @@ static void test_connect_checks_protocol(void **state)
 	idl_linux_conn_close(&c);
 	assert_int_equal(idl_linux_connect(&c, name, 0x12345678, 5000), IDL_E_HANDLE_KIND);
 	assert_int_equal(c.sock, -1);
+}
+
+/* A client of another user is hung up at once: the name is an abstract
+ * socket any local user can reach, and the server serves its own user (and
+ * root). Needs root to become another user; skipped otherwise. */
+static void test_other_users_are_refused(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(2);
+		idl_linux_conn c;
+		int err = IDL_E_TRANSPORT;
+		for (int i = 0; i < 500 && err == IDL_E_TRANSPORT; i++) { /* while it starts */
+			err = idl_linux_connect(&c, name, 0, 5000);
+			if (err == IDL_E_TRANSPORT)
+				usleep(10000);
+		}
+		_exit(err == IDL_E_PEER_CLOSED ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* Our own user is served all the same. */
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_linux_conn_close(&c);
 }
 
 /* One client process may hold four sessions: a fifth connection is hung
@@ -493,6 +526,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shared_memory_handle, start, stop),
 	    cmocka_unit_test_setup_teardown(test_wrong_kind_handle, start, stop),
 	    cmocka_unit_test_setup_teardown(test_connect_checks_protocol, start, stop),
+	    cmocka_unit_test_setup_teardown(test_other_users_are_refused, start, stop),
 	    cmocka_unit_test_setup_teardown(test_sessions_per_client, start_limited, stop),
 	    cmocka_unit_test(test_typed_channels),
 	    cmocka_unit_test_setup_teardown(test_async_in_flight, start, stop),

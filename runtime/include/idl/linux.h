@@ -173,6 +173,7 @@ typedef struct idl_linux_server {
 	_Atomic bool huge_pages;              /* see idl_linux_server_use_huge_pages */
 	_Atomic uint32_t huge_channels;       /* channels set up in huge pages so far */
 	_Atomic uint32_t sessions_per_client; /* 0: no limit */
+	_Atomic bool any_user;                /* see idl_linux_server_allow_any_user */
 	_Atomic uint64_t refused; /* connections closed at once: full, or the client's limit */
 	_Atomic uint64_t shed;    /* connections closed for want of a descriptor */
 } idl_linux_server;
@@ -204,6 +205,14 @@ void idl_linux_server_set_ring_bytes(idl_linux_server *ls, uint32_t ring_bytes);
 /* At most n sessions at a time from one client process (0: no limit);
  * more connections from it are closed at once. */
 void idl_linux_server_limit_sessions(idl_linux_server *ls, uint32_t n);
+/*
+ * The name is an abstract socket, which any local user can connect to:
+ * by default the server hangs up at once on a client of another user than
+ * its own (its effective uid; root's clients are served too), so that a
+ * server run by one user serves nothing of theirs to another. With `on`,
+ * it serves every user, and its handlers decide who may do what.
+ */
+void idl_linux_server_allow_any_user(idl_linux_server *ls, bool on);
 /*
  * Accepts clients and serves them until idl_linux_server_stop (from another
  * thread, a handler or a signal handler). Clients that connect between
