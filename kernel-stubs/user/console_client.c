@@ -27,18 +27,15 @@ static idl_endpoint *connect_console(sys_errno *error)
 	return idl_chan_end_endpoint(&console->end);
 }
 
-/* The call failed because the server is gone: drop the connection, so
- * that the next one is made to its successor. True when it was that. */
-static bool server_gone(int err)
+/* The server of the connection is gone: drop it, so that the next call
+ * connects to its successor. */
+static void drop_connection(void)
 {
-	if (err != IDL_E_PEER_CLOSED || !console)
-		return false;
 	kserve_disconnect(console);
 	console = NULL;
-	return true;
 }
 
-static long write_once(idl_endpoint *ep, const char *buf, size_t n)
+static long write_once(idl_endpoint *ep, void *buf, size_t n)
 {
 	console_console_write_request req = {
 	    .data = {.size = (uint32_t)n, .data = (const uint8_t *)buf}};
@@ -51,7 +48,7 @@ static long write_once(idl_endpoint *ep, const char *buf, size_t n)
 	return reply->written;
 }
 
-static long read_once(idl_endpoint *ep, char *buf, size_t n)
+static long read_once(idl_endpoint *ep, void *buf, size_t n)
 {
 	console_console_read_request req = {.max = n > CONSOLE_MAX_READ ? CONSOLE_MAX_READ
 	                                                                : (uint32_t)n};
@@ -66,28 +63,34 @@ static long read_once(idl_endpoint *ep, char *buf, size_t n)
 	return got;
 }
 
+/* Makes a console call, and once more on a new connection when the server
+ * it went to is gone (init has started another). */
+static long call_console(long (*call)(idl_endpoint *ep, void *buf, size_t n), void *buf, size_t n)
+{
+	sys_errno error;
+	idl_endpoint *ep = connect_console(&error);
+	if (!ep)
+		return IDL_E_PEER_CLOSED;
+	long got = call(ep, buf, n);
+	if (got == IDL_E_PEER_CLOSED) {
+		drop_connection();
+		ep = connect_console(&error);
+		if (ep)
+			got = call(ep, buf, n);
+	}
+	return got;
+}
+
 static long client_write(void *ctx, const char *buf, size_t n)
 {
 	(void)ctx;
-	if (n > CONSOLE_MAX_WRITE)
-		n = CONSOLE_MAX_WRITE;
-	sys_errno error;
-	idl_endpoint *ep = connect_console(&error);
-	long got = ep ? write_once(ep, buf, n) : IDL_E_PEER_CLOSED;
-	if (got == IDL_E_PEER_CLOSED && server_gone((int)got) && (ep = connect_console(&error)))
-		got = write_once(ep, buf, n);
-	return got;
+	return call_console(write_once, (void *)buf, n > CONSOLE_MAX_WRITE ? CONSOLE_MAX_WRITE : n);
 }
 
 static long client_read(void *ctx, char *buf, size_t n)
 {
 	(void)ctx;
-	sys_errno error;
-	idl_endpoint *ep = connect_console(&error);
-	long got = ep ? read_once(ep, buf, n) : IDL_E_PEER_CLOSED;
-	if (got == IDL_E_PEER_CLOSED && server_gone((int)got) && (ep = connect_console(&error)))
-		got = read_once(ep, buf, n);
-	return got;
+	return call_console(read_once, buf, n);
 }
 
 int console_client_connect(void)
