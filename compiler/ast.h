@@ -91,6 +91,9 @@ typedef struct expr {
 	idl_int value;
 } expr;
 
+/* The most [N] suffixes one type takes (u8[2][3] has 2). */
+#define MAX_ARRAY_DIMENSIONS 32u
+
 typedef struct type {
 	type_kind kind;
 	loc loc;
@@ -98,6 +101,7 @@ typedef struct type {
 	handle_kind handle;    /* TYPE_HANDLE */
 	expr *bound;           /* string, bytes, vector: maximum; array: length */
 	struct type *element;  /* vector, array, optional */
+	uint32_t dimensions;   /* array: how many [N] suffixes, this one included */
 	const char *qualifier; /* TYPE_NAMED: package qualifier or NULL */
 	const char *name;      /* TYPE_NAMED; TYPE_HANDLE: the word before '<' or inside it */
 	const char *protocol_qualifier; /* channel<pkg.Interface>: pkg, or NULL */

@@ -207,24 +207,151 @@ static void claim_c_name(checker *s, const char *name, const char *what, loc at)
  */
 static void claim_c_own(checker *s)
 {
-	static const char *const standard[] = {"int8_t",  "int16_t",  "int32_t",  "int64_t",
-	                                       "uint8_t", "uint16_t", "uint32_t", "uint64_t",
-	                                       "size_t",  "uintptr_t"};
+	static const char *const standard[] = {
+	    "int8_t",         "int16_t",       "int32_t",       "int64_t",        "uint8_t",
+	    "uint16_t",       "uint32_t",      "uint64_t",      "int_least8_t",   "int_least16_t",
+	    "int_least32_t",  "int_least64_t", "uint_least8_t", "uint_least16_t", "uint_least32_t",
+	    "uint_least64_t", "int_fast8_t",   "int_fast16_t",  "int_fast32_t",   "int_fast64_t",
+	    "uint_fast8_t",   "uint_fast16_t", "uint_fast32_t", "uint_fast64_t",  "intptr_t",
+	    "uintptr_t",      "intmax_t",      "uintmax_t",     "size_t",         "ptrdiff_t",
+	    "wchar_t",        "max_align_t"};
 	static const char *const parameters[] = {"out_max", "buf_max", "handle_count",
 	                                         "next_handle", "inline_bytes"};
 	/* The object-like macros of <stdint.h>: a field of that name would be
 	 * replaced by a number. */
 	static const char *const limits[] = {
-	    "INT8_MIN",   "INT16_MIN",  "INT32_MIN",  "INT64_MIN",   "INT8_MAX",    "INT16_MAX",
-	    "INT32_MAX",  "INT64_MAX",  "UINT8_MAX",  "UINT16_MAX",  "UINT32_MAX",  "UINT64_MAX",
-	    "SIZE_MAX",   "INTPTR_MIN", "INTPTR_MAX", "UINTPTR_MAX", "PTRDIFF_MIN", "PTRDIFF_MAX",
-	    "INTMAX_MIN", "INTMAX_MAX", "UINTMAX_MAX"};
+	    "INT8_MIN",
+	    "INT16_MIN",
+	    "INT32_MIN",
+	    "INT64_MIN",
+	    "INT8_MAX",
+	    "INT16_MAX",
+	    "INT32_MAX",
+	    "INT64_MAX",
+	    "UINT8_MAX",
+	    "UINT16_MAX",
+	    "UINT32_MAX",
+	    "UINT64_MAX",
+	    "SIZE_MAX",
+	    "INTPTR_MIN",
+	    "INTPTR_MAX",
+	    "UINTPTR_MAX",
+	    "PTRDIFF_MIN",
+	    "PTRDIFF_MAX",
+	    "INTMAX_MIN",
+	    "INTMAX_MAX",
+	    "UINTMAX_MAX",
+	    "WCHAR_MIN",
+	    "WCHAR_MAX",
+	    "WINT_MIN",
+	    "WINT_MAX",
+	    "SIG_ATOMIC_MIN",
+	    "SIG_ATOMIC_MAX",
+	    "INT_LEAST8_MIN",
+	    "INT_LEAST16_MIN",
+	    "INT_LEAST32_MIN",
+	    "INT_LEAST64_MIN",
+	    "INT_LEAST8_MAX",
+	    "INT_LEAST16_MAX",
+	    "INT_LEAST32_MAX",
+	    "INT_LEAST64_MAX",
+	    "UINT_LEAST8_MAX",
+	    "UINT_LEAST16_MAX",
+	    "UINT_LEAST32_MAX",
+	    "UINT_LEAST64_MAX",
+	    "INT_FAST8_MIN",
+	    "INT_FAST16_MIN",
+	    "INT_FAST32_MIN",
+	    "INT_FAST64_MIN",
+	    "INT_FAST8_MAX",
+	    "INT_FAST16_MAX",
+	    "INT_FAST32_MAX",
+	    "INT_FAST64_MAX",
+	    "UINT_FAST8_MAX",
+	    "UINT_FAST16_MAX",
+	    "UINT_FAST32_MAX",
+	    "UINT_FAST64_MAX",
+	    /* function-like: a method so named would be a call to them */
+	    "INT8_C",
+	    "INT16_C",
+	    "INT32_C",
+	    "INT64_C",
+	    "UINT8_C",
+	    "UINT16_C",
+	    "UINT32_C",
+	    "UINT64_C",
+	    "INTMAX_C",
+	    "UINTMAX_C",
+	    "offsetof",
+	    "NULL",
+	    "bool",
+	    "true",
+	    "false",
+	};
 	for (size_t i = 0; i < sizeof(standard) / sizeof(standard[0]); i++)
 		claim_c_name(s, standard[i], "the C standard library", (loc){0});
 	for (size_t i = 0; i < sizeof(parameters) / sizeof(parameters[0]); i++)
 		claim_c_name(s, parameters[i], "a parameter of generated functions", (loc){0});
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
 		claim_c_name(s, limits[i], "the C standard library", (loc){0});
+	/* The generated headers are C++'s too (docs/tutorial.md). */
+	static const char *const cpp_keywords[] = {"alignas",
+	                                           "alignof",
+	                                           "and",
+	                                           "and_eq",
+	                                           "asm",
+	                                           "bitand",
+	                                           "bitor",
+	                                           "catch",
+	                                           "char8_t",
+	                                           "char16_t",
+	                                           "char32_t",
+	                                           "class",
+	                                           "compl",
+	                                           "concept",
+	                                           "consteval",
+	                                           "constexpr",
+	                                           "constinit",
+	                                           "const_cast",
+	                                           "co_await",
+	                                           "co_return",
+	                                           "co_yield",
+	                                           "decltype",
+	                                           "delete",
+	                                           "dynamic_cast",
+	                                           "explicit",
+	                                           "export",
+	                                           "friend",
+	                                           "mutable",
+	                                           "namespace",
+	                                           "new",
+	                                           "noexcept",
+	                                           "not",
+	                                           "not_eq",
+	                                           "nullptr",
+	                                           "operator",
+	                                           "or",
+	                                           "or_eq",
+	                                           "private",
+	                                           "protected",
+	                                           "public",
+	                                           "reinterpret_cast",
+	                                           "requires",
+	                                           "static_assert",
+	                                           "static_cast",
+	                                           "template",
+	                                           "this",
+	                                           "thread_local",
+	                                           "throw",
+	                                           "try",
+	                                           "typeid",
+	                                           "typename",
+	                                           "using",
+	                                           "virtual",
+	                                           "xor",
+	                                           "xor_eq"};
+	for (size_t i = 0; i < sizeof(cpp_keywords) / sizeof(cpp_keywords[0]); i++)
+		claim_c_name(s, cpp_keywords[i], "C++", (loc){0});
 }
 
 static void claim_all(checker *s, const char *const *names, size_t count, const char *what, loc at)
@@ -378,12 +505,14 @@ static void check_members_as_written(checker *s, decl *d)
 	}
 }
 
-/* idl_wire.h owns the names that begin with idl_ and IDL_. */
+/* idl_wire.h owns the names that begin with idl_ and IDL_: a package idl,
+ * or idl.anything (C prefix idl_anything_), would write some of them. */
 static void check_prefix(checker *s, const file *f)
 {
-	if (strcmp(f->c_prefix, "idl_") == 0)
+	if (strncmp(f->c_prefix, "idl_", 4) == 0)
 		diag_error(s->d, "reserved-prefix", f->package_loc,
-		           "package '%s' maps to the C prefix 'idl_', which idl_wire.h uses",
+		           "package '%s' maps to a C prefix that begins with 'idl_', which "
+		           "idl_wire.h uses",
 		           f->package);
 }
 

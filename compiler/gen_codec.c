@@ -583,6 +583,7 @@ static void gen_put_union(codec_gen *g, decl *d)
 	if (put_uses_err(d))
 		line(g, 1, "int err;");
 	line(g, 1, "(void)e;");
+	line(g, 1, "(void)p;"); /* variants that fill the payload write nothing of p's */
 	const char *pads[2];
 	unsigned n = union_leading_pads(d, pads);
 	for (unsigned i = 0; i < n; i++)
@@ -840,6 +841,7 @@ static void gen_defaults(codec_gen *g, decl *msg, const message_names *mn)
 	arena *a = g->a;
 	emit(g->e, "static void %s(%s *p, uint32_t sent)\n{\n", mn->names->defaults, mn->n);
 	line(g, 1, "(void)p;");
+	line(g, 1, "(void)sent;"); /* unread when every field is of a later version */
 	member *prev = NULL;
 	bool open = false;
 	for (member *m = msg->members; m != NULL; prev = m, m = m->next) {

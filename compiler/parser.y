@@ -371,9 +371,21 @@ type
 		split_name(p, $1, &$$->qualifier, &$$->name);
 	}
 	| type '[' expr ']' {
-		$$ = ast_type(p->arena, @$, TYPE_ARRAY);
-		$$->element = $1;
-		$$->bound = $3;
+		/* Suffixes do not nest on the parser's stack, but on the checker's:
+		 * bounded here, where they are counted. */
+		uint32_t dimensions = ($1->kind == TYPE_ARRAY ? $1->dimensions : 0) + 1;
+		if (dimensions > MAX_ARRAY_DIMENSIONS) {
+			if (dimensions == MAX_ARRAY_DIMENSIONS + 1)
+				diag_error(p->diag, "nesting-too-deep", @2,
+				           "an array of more than %u dimensions", MAX_ARRAY_DIMENSIONS);
+			$$ = $1;
+			$$->dimensions = dimensions;
+		} else {
+			$$ = ast_type(p->arena, @$, TYPE_ARRAY);
+			$$->element = $1;
+			$$->bound = $3;
+			$$->dimensions = dimensions;
+		}
 	}
 	;
 

@@ -214,6 +214,7 @@ IDL_INLINE int check_net_ip_address(idl_decoder *d, net_ip_address *p)
 IDL_INLINE int put_net_ip_address(idl_encoder *e, const net_ip_address *src, net_ip_address *p)
 {
 	(void)e;
+	(void)p;
 	switch (src->tag) {
 	case NET_IP_ADDRESS_V4:
 		IDL_MEMSET((uint8_t *)p + 5, 0, 12);

@@ -68,7 +68,7 @@ printf 'package c;\nimport "none.idl";\n' > "$work/a/imports_none.idl"
 expect_status 1 "an import that does not exist" "$idlc" --check "$work/a/imports_none.idl"
 
 # A file named idl_wire.idl would overwrite the support header.
-printf 'package idl_wire;\n' > "$work/a/idl_wire.idl"
+printf 'package w;\n' > "$work/a/idl_wire.idl"
 expect_status 1 "an input named idl_wire.idl" "$idlc" -o "$work/wire" "$work/a/idl_wire.idl"
 grep -q "output-clash" "$work/log" || {
 	echo "FAIL idl_wire.idl: no output-clash"

@@ -20,6 +20,7 @@ awk 'BEGIN { printf "package p;\nconst A: u32 = "; for (i = 0; i < 100000; i++) 
 awk 'BEGIN { printf "package p;\nconst A: u32 = "; for (i = 0; i < 100000; i++) printf "("; print "1;" }' > parens_open.idl
 awk 'BEGIN { printf "package p;\nconst A: u32 = "; for (i = 0; i < 100000; i++) printf "-"; print "1;" }' > unary.idl
 awk 'BEGIN { printf "package p;\nconst "; for (i = 0; i < 1048576; i++) printf "a"; print ": u32 = 1;" }' > long_ident.idl
+awk 'BEGIN { printf "package p;\nstruct S { a: u8"; for (i = 0; i < 100000; i++) printf "[1]"; print "; }" }' > dimensions.idl
 printf 'package p;\nconst A: u32 = 1;\n/* open' > comment_eof.idl
 printf 'package p;\nconst A: u32 = 1;\n/' > slash_eof.idl
 : > empty.idl
@@ -52,6 +53,7 @@ check parens parens.idl
 check parens_open parens_open.idl
 check unary unary.idl
 check long_ident long_ident.idl
+check dimensions dimensions.idl
 check comment_eof comment_eof.idl
 check slash_eof slash_eof.idl
 check empty empty.idl

@@ -171,6 +171,7 @@ IDL_INLINE int put_test_shapes_shape(idl_encoder *e, const test_shapes_shape *sr
 {
 	int err;
 	(void)e;
+	(void)p;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	switch (src->tag) {
 	case TEST_SHAPES_SHAPE_DOT:
