@@ -227,6 +227,7 @@ static const console_console_handlers handlers = {
 
 int main(int argc, char **argv)
 {
+	hosted_standard_descriptors();
 	const char *name = hosted_service_name("IDL_CONSOLE_NAME", "console");
 	int opt;
 	while ((opt = getopt(argc, argv, "n:")) != -1) {

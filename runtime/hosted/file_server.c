@@ -713,6 +713,7 @@ static bool size_budgets(uint32_t *capacity)
 
 int main(int argc, char **argv)
 {
+	hosted_standard_descriptors();
 	const char *name = hosted_service_name("IDL_FS_NAME", "fs");
 	int opt;
 	while ((opt = getopt(argc, argv, "n:")) != -1) {

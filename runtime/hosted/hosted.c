@@ -4,7 +4,9 @@
 #include "hosted.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 sys_errno hosted_errno_from_host(int host_errno)
 {
@@ -41,6 +43,18 @@ sys_errno hosted_errno_from_host(int host_errno)
 	default:
 		return SYS_ERRNO_IO;
 	}
+}
+
+void hosted_standard_descriptors(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+			if (null >= 0 && null != fd) { /* the lowest free: fd itself, normally */
+				dup2(null, fd);
+				close(null);
+			}
+		}
 }
 
 const char *hosted_service_name(const char *env_var, const char *fallback)

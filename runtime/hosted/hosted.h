@@ -19,4 +19,9 @@ sys_errno hosted_errno_from_host(int host_errno);
 /* The name a service is reached by: $env_var if set, else fallback. */
 const char *hosted_service_name(const char *env_var, const char *fallback);
 
+/* Opens /dev/null on whichever of descriptors 0, 1 and 2 is closed, before
+ * the server opens anything: else its first shared memory would be
+ * "stdout", and what it prints would land in every client's mapping. */
+void hosted_standard_descriptors(void);
+
 #endif /* IDL_HOSTED_H */

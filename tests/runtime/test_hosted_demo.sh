@@ -151,6 +151,23 @@ console2_pid=
 [ "$(cat "$tmp/console2.out")" = "while a read waits" ] || fail "console 2 output"
 IDL_CONSOLE_NAME=test-console-$$
 
+# A console server started with its stdout closed prints into /dev/null,
+# not into the first shared memory it makes (which descriptor 1 would be).
+IDL_CONSOLE_NAME=test-console3-$$
+"$bin/idl-console-server" </dev/null >&- 2>"$tmp/console3.log" &
+console2_pid=$!
+tries=0
+until client print into the void 2>/dev/null || [ $tries -gt 100 ]; do
+	tries=$((tries + 1))
+	sleep 0.05
+done
+[ "$(readlink "/proc/$console2_pid/fd/1")" = /dev/null ] ||
+	fail "stdout closed: descriptor 1 is $(readlink "/proc/$console2_pid/fd/1")"
+kill "$console2_pid"
+wait "$console2_pid" 2>/dev/null
+console2_pid=
+IDL_CONSOLE_NAME=test-console-$$
+
 # No server: the client says so and fails.
 IDL_FS_NAME=test-nobody-$$ client ls / && fail "ls without a server"
 grep -q 'cannot reach server' "$tmp/err" || fail "no server: $(cat "$tmp/err")"
