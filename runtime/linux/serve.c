@@ -241,32 +241,34 @@ static void shed(idl_linux_server *ls)
 	nanosleep(&ts, NULL);
 }
 
-/* Whether the client at the other end of sock may be served: its user is
- * ours or root, unless the server serves every user. */
-static bool user_allowed(idl_linux_server *ls, int sock)
+/* Who is at the other end of a connection: false when the kernel will
+ * not say. */
+static bool peer_credentials(int sock, struct ucred *cred)
+{
+	socklen_t n = sizeof(*cred);
+	return getsockopt(sock, SOL_SOCKET, SO_PEERCRED, cred, &n) == 0 && n == sizeof(*cred);
+}
+
+/* Whether that peer may be served: its user is ours or root, unless the
+ * server serves every user (cred NULL: unknown, refused). */
+static bool user_allowed(idl_linux_server *ls, const struct ucred *cred)
 {
 	if (atomic_load(&ls->any_user))
 		return true;
-	struct ucred cred;
-	socklen_t n = sizeof(cred);
-	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &n) != 0 || n != sizeof(cred))
-		return false;
-	return cred.uid == geteuid() || cred.uid == 0;
+	return cred != NULL && (cred->uid == geteuid() || cred->uid == 0);
 }
 
-/* The process at the other end of a connection, 0 when unknown. A peer
- * whose pid is not in our namespace (the kernel says 0) is named by its
- * user instead, IDL_LINUX_CLIENT_USER | uid: all such clients of one user
- * then share one client's limits, where a pid of 0 used to escape them. */
-static uint64_t peer_of(int sock)
+/* The client a peer is counted as, 0 when unknown. A peer whose pid is not
+ * in our namespace (the kernel says 0) is named by its user instead,
+ * IDL_LINUX_CLIENT_USER | uid: all such clients of one user then share one
+ * client's limits, where a pid of 0 used to escape them. */
+static uint64_t client_of(const struct ucred *cred)
 {
-	struct ucred cred;
-	socklen_t n = sizeof(cred);
-	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &n) != 0 || n != sizeof(cred))
+	if (cred == NULL)
 		return 0;
-	if (cred.pid <= 0)
-		return IDL_LINUX_CLIENT_USER | (uint64_t)cred.uid;
-	return (uint64_t)cred.pid;
+	if (cred->pid <= 0)
+		return IDL_LINUX_CLIENT_USER | (uint64_t)cred->uid;
+	return (uint64_t)cred->pid;
 }
 
 /* A client's socket hung up: tell the server thread. */
@@ -275,6 +277,20 @@ static void mark_gone(idl_linux_server *ls, uint32_t slot)
 	atomic_fetch_or(&ls->gone[slot / 32], 1u << (slot % 32));
 	atomic_fetch_or(&ls->gone_summary, 1u << (slot / 32));
 	idl_server_interrupt(&ls->server);
+}
+
+/* A connection accepted: set up for its client, or hung up at once when
+ * it is another user's (a hang-up, nothing more). */
+static void take_connection(idl_linux_server *ls, int sock)
+{
+	struct ucred cred;
+	const struct ucred *who = peer_credentials(sock, &cred) ? &cred : NULL;
+	if (!user_allowed(ls, who)) {
+		atomic_fetch_add(&ls->refused, 1);
+		close(sock);
+		return;
+	}
+	(void)set_up(ls, sock, client_of(who));
 }
 
 static void *acceptor(void *arg)
@@ -292,11 +308,8 @@ static void *acceptor(void *arg)
 				/* The listening socket does not block: a connection that
 				 * went away before we took it is EAGAIN, not a hang. */
 				int sock = accept4(ls->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-				if (sock >= 0 && !user_allowed(ls, sock)) {
-					atomic_fetch_add(&ls->refused, 1);
-					close(sock); /* another user's: a hang-up, nothing more */
-				} else if (sock >= 0)
-					(void)set_up(ls, sock, peer_of(sock));
+				if (sock >= 0)
+					take_connection(ls, sock);
 				else if (errno == EMFILE || errno == ENFILE)
 					shed(ls);
 			} else if (what < ls->server.capacity) {
