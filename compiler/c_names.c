@@ -199,11 +199,22 @@ static void claim_c_name(checker *s, const char *name, const char *what, loc at)
 	}
 }
 
+static void claim_all(checker *s, const char *const *names, size_t count, const char *what, loc at)
+{
+	for (size_t i = 0; i < count; i++)
+		if (names[i] != NULL)
+			claim_c_name(s, names[i], what, at);
+}
+
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
 /*
- * Names with an underscore that a package's names could spell (package
- * uint8, struct T: uint8_t) and that generated code uses: the C types it
- * names, and the parameters of its functions, which would hide a type of
- * the same name inside them.
+ * Names of C (and C++) that generated code meets, which a declaration,
+ * field or method could spell: the types of <stdint.h> and <stddef.h>
+ * (package uint8, struct T: uint8_t), the parameters of generated
+ * functions, which would hide a type of the same name inside them, the
+ * macros a field or method of the same name would be replaced by, and the
+ * keywords of C++, whose compilers read the generated headers too.
  */
 static void claim_c_own(checker *s)
 {
@@ -217,151 +228,46 @@ static void claim_c_own(checker *s)
 	    "wchar_t",        "max_align_t"};
 	static const char *const parameters[] = {"out_max", "buf_max", "handle_count",
 	                                         "next_handle", "inline_bytes"};
-	/* The object-like macros of <stdint.h>: a field of that name would be
-	 * replaced by a number. */
+	/* (Lists of at most about thirty names, which clang-format packs.) */
 	static const char *const limits[] = {
-	    "INT8_MIN",
-	    "INT16_MIN",
-	    "INT32_MIN",
-	    "INT64_MIN",
-	    "INT8_MAX",
-	    "INT16_MAX",
-	    "INT32_MAX",
-	    "INT64_MAX",
-	    "UINT8_MAX",
-	    "UINT16_MAX",
-	    "UINT32_MAX",
-	    "UINT64_MAX",
-	    "SIZE_MAX",
-	    "INTPTR_MIN",
-	    "INTPTR_MAX",
-	    "UINTPTR_MAX",
-	    "PTRDIFF_MIN",
-	    "PTRDIFF_MAX",
-	    "INTMAX_MIN",
-	    "INTMAX_MAX",
-	    "UINTMAX_MAX",
-	    "WCHAR_MIN",
-	    "WCHAR_MAX",
-	    "WINT_MIN",
-	    "WINT_MAX",
-	    "SIG_ATOMIC_MIN",
-	    "SIG_ATOMIC_MAX",
-	    "INT_LEAST8_MIN",
-	    "INT_LEAST16_MIN",
-	    "INT_LEAST32_MIN",
-	    "INT_LEAST64_MIN",
-	    "INT_LEAST8_MAX",
-	    "INT_LEAST16_MAX",
-	    "INT_LEAST32_MAX",
-	    "INT_LEAST64_MAX",
-	    "UINT_LEAST8_MAX",
-	    "UINT_LEAST16_MAX",
-	    "UINT_LEAST32_MAX",
-	    "UINT_LEAST64_MAX",
-	    "INT_FAST8_MIN",
-	    "INT_FAST16_MIN",
-	    "INT_FAST32_MIN",
-	    "INT_FAST64_MIN",
-	    "INT_FAST8_MAX",
-	    "INT_FAST16_MAX",
-	    "INT_FAST32_MAX",
-	    "INT_FAST64_MAX",
-	    "UINT_FAST8_MAX",
-	    "UINT_FAST16_MAX",
-	    "UINT_FAST32_MAX",
-	    "UINT_FAST64_MAX",
-	    /* function-like: a method so named would be a call to them */
-	    "INT8_C",
-	    "INT16_C",
-	    "INT32_C",
-	    "INT64_C",
-	    "UINT8_C",
-	    "UINT16_C",
-	    "UINT32_C",
-	    "UINT64_C",
-	    "INTMAX_C",
-	    "UINTMAX_C",
-	    "offsetof",
-	    "NULL",
-	    "bool",
-	    "true",
-	    "false",
-	};
-	for (size_t i = 0; i < sizeof(standard) / sizeof(standard[0]); i++)
-		claim_c_name(s, standard[i], "the C standard library", (loc){0});
-	for (size_t i = 0; i < sizeof(parameters) / sizeof(parameters[0]); i++)
-		claim_c_name(s, parameters[i], "a parameter of generated functions", (loc){0});
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-		claim_c_name(s, limits[i], "the C standard library", (loc){0});
-	/* The generated headers are C++'s too (docs/tutorial.md). */
-	static const char *const cpp_keywords[] = {"alignas",
-	                                           "alignof",
-	                                           "and",
-	                                           "and_eq",
-	                                           "asm",
-	                                           "bitand",
-	                                           "bitor",
-	                                           "catch",
-	                                           "char8_t",
-	                                           "char16_t",
-	                                           "char32_t",
-	                                           "class",
-	                                           "compl",
-	                                           "concept",
-	                                           "consteval",
-	                                           "constexpr",
-	                                           "constinit",
-	                                           "const_cast",
-	                                           "co_await",
-	                                           "co_return",
-	                                           "co_yield",
-	                                           "decltype",
-	                                           "delete",
-	                                           "dynamic_cast",
-	                                           "explicit",
-	                                           "export",
-	                                           "friend",
-	                                           "mutable",
-	                                           "namespace",
-	                                           "new",
-	                                           "noexcept",
-	                                           "not",
-	                                           "not_eq",
-	                                           "nullptr",
-	                                           "operator",
-	                                           "or",
-	                                           "or_eq",
-	                                           "private",
-	                                           "protected",
-	                                           "public",
-	                                           "reinterpret_cast",
-	                                           "requires",
-	                                           "static_assert",
-	                                           "static_cast",
-	                                           "template",
-	                                           "this",
-	                                           "thread_local",
-	                                           "throw",
-	                                           "try",
-	                                           "typeid",
-	                                           "typename",
-	                                           "using",
-	                                           "virtual",
-	                                           "xor",
-	                                           "xor_eq"};
-	for (size_t i = 0; i < sizeof(cpp_keywords) / sizeof(cpp_keywords[0]); i++)
-		claim_c_name(s, cpp_keywords[i], "C++", (loc){0});
+	    "INT8_MIN",       "INT16_MIN",     "INT32_MIN",   "INT64_MIN",  "INT8_MAX",
+	    "INT16_MAX",      "INT32_MAX",     "INT64_MAX",   "UINT8_MAX",  "UINT16_MAX",
+	    "UINT32_MAX",     "UINT64_MAX",    "SIZE_MAX",    "INTPTR_MIN", "INTPTR_MAX",
+	    "UINTPTR_MAX",    "PTRDIFF_MIN",   "PTRDIFF_MAX", "INTMAX_MIN", "INTMAX_MAX",
+	    "UINTMAX_MAX",    "WCHAR_MIN",     "WCHAR_MAX",   "WINT_MIN",   "WINT_MAX",
+	    "SIG_ATOMIC_MIN", "SIG_ATOMIC_MAX"};
+	static const char *const least_fast_limits[] = {
+	    "INT_LEAST8_MIN",  "INT_LEAST16_MIN",  "INT_LEAST32_MIN",  "INT_LEAST64_MIN",
+	    "INT_LEAST8_MAX",  "INT_LEAST16_MAX",  "INT_LEAST32_MAX",  "INT_LEAST64_MAX",
+	    "UINT_LEAST8_MAX", "UINT_LEAST16_MAX", "UINT_LEAST32_MAX", "UINT_LEAST64_MAX",
+	    "INT_FAST8_MIN",   "INT_FAST16_MIN",   "INT_FAST32_MIN",   "INT_FAST64_MIN",
+	    "INT_FAST8_MAX",   "INT_FAST16_MAX",   "INT_FAST32_MAX",   "INT_FAST64_MAX",
+	    "UINT_FAST8_MAX",  "UINT_FAST16_MAX",  "UINT_FAST32_MAX",  "UINT_FAST64_MAX"};
+	static const char *const other_macros[] = {"INT8_C",   "INT16_C",   "INT32_C",  "INT64_C",
+	                                           "UINT8_C",  "UINT16_C",  "UINT32_C", "UINT64_C",
+	                                           "INTMAX_C", "UINTMAX_C", "offsetof", "NULL",
+	                                           "bool",     "true",      "false"};
+	static const char *const cpp_keywords[] = {
+	    "alignas",  "alignof",   "and",       "and_eq",    "asm",       "bitand",
+	    "bitor",    "catch",     "char8_t",   "char16_t",  "char32_t",  "class",
+	    "compl",    "concept",   "consteval", "constexpr", "constinit", "const_cast",
+	    "co_await", "co_return", "co_yield",  "decltype",  "delete",    "dynamic_cast",
+	    "explicit", "export",    "friend",    "mutable"};
+	static const char *const more_cpp_keywords[] = {
+	    "namespace",        "new",      "noexcept",      "not",         "not_eq",    "nullptr",
+	    "operator",         "or",       "or_eq",         "private",     "protected", "public",
+	    "reinterpret_cast", "requires", "static_assert", "static_cast", "template",  "this",
+	    "thread_local",     "throw",    "try",           "typeid",      "typename",  "using",
+	    "virtual",          "xor",      "xor_eq"};
+	const char *const library = "the C standard library";
+	claim_all(s, standard, COUNT(standard), library, (loc){0});
+	claim_all(s, parameters, COUNT(parameters), "a parameter of generated functions", (loc){0});
+	claim_all(s, limits, COUNT(limits), library, (loc){0});
+	claim_all(s, least_fast_limits, COUNT(least_fast_limits), library, (loc){0});
+	claim_all(s, other_macros, COUNT(other_macros), library, (loc){0});
+	claim_all(s, cpp_keywords, COUNT(cpp_keywords), "C++", (loc){0});
+	claim_all(s, more_cpp_keywords, COUNT(more_cpp_keywords), "C++", (loc){0});
 }
-
-static void claim_all(checker *s, const char *const *names, size_t count, const char *what, loc at)
-{
-	for (size_t i = 0; i < count; i++)
-		if (names[i] != NULL)
-			claim_c_name(s, names[i], what, at);
-}
-
-#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 static void claim_decl(checker *s, decl *d, const char *what, loc at)
 {
