@@ -2,6 +2,7 @@
  * ast.c: node constructors and facts about the built-in types.
  */
 #include "ast.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -160,8 +161,16 @@ const char *ast_handle_kind_name(handle_kind k)
 	return names[k];
 }
 
-const char *const ast_generic_type_words[AST_GENERIC_TYPE_WORDS] = {
-    "string", "bytes", "vector", "optional", "handle", "channel"};
+const char *ast_closest_generic_type(const char *word)
+{
+	static const char *const generic[] = {"string",   "bytes",  "vector",
+	                                      "optional", "handle", "channel"};
+	suggester g;
+	suggest_init(&g, word);
+	for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++)
+		suggest_consider(&g, generic[i]);
+	return suggest_result(&g);
+}
 
 const char *ast_decl_kind_name(decl_kind k)
 {

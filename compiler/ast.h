@@ -344,11 +344,10 @@ idl_int ast_int_kind_min(int_kind k);
 idl_int ast_int_kind_max(int_kind k);
 const char *ast_handle_kind_name(handle_kind k);
 const char *ast_decl_kind_name(decl_kind k);
-/* The words of the types written with <...>, for "did you mean" on a
- * misspelt one: the parser sees "strin<64>" fail, sema "strin<N>" (which
- * parses like channel<Interface>). */
-#define AST_GENERIC_TYPE_WORDS 6
-extern const char *const ast_generic_type_words[AST_GENERIC_TYPE_WORDS];
+/* The type written with <...> (string, bytes, vector, optional, handle,
+ * channel) that `word` is a typo of, or NULL: the parser sees "strin<64>"
+ * fail, sema "strin<N>" (which parses like channel<Interface>). */
+const char *ast_closest_generic_type(const char *word);
 /* Looks up an attribute by name; NULL when absent. */
 attribute *ast_find_attr(attribute *list, const char *name);
 /* Whether d is a flexible union, whose inline part holds an envelope. */

@@ -520,12 +520,10 @@ static bool report_misspelt_keyword(parse_ctx *p, const yysymbol_kind_t *expecte
 	}
 	if (p->previous_token == '<' && p->earlier_token == TOK_IDENT) {
 		const char *word = token_text(p, p->earlier_loc);
-		suggest_init(&g, word);
-		for (size_t i = 0; i < AST_GENERIC_TYPE_WORDS; i++)
-			suggest_consider(&g, ast_generic_type_words[i]);
-		if (suggest_result(&g) != NULL) {
+		const char *meant = ast_closest_generic_type(word);
+		if (meant != NULL) {
 			diag_error(p->diag, "misspelt-keyword", p->earlier_loc,
-			           "unknown type '%s<...>'; did you mean '%s'?", word, suggest_result(&g));
+			           "unknown type '%s<...>'; did you mean '%s'?", word, meant);
 			return true;
 		}
 	}

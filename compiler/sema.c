@@ -319,15 +319,11 @@ static void resolve_channel(sema *s, file *f, type *t)
 	if (strcmp(t->name, "channel") != 0) {
 		/* "strin<MAX>" parses like channel<Interface>: the word is
 		 * misspelt as surely as "strin<64>", which the parser reports. */
-		suggester g;
-		suggest_init(&g, t->name);
-		for (size_t i = 0; i < AST_GENERIC_TYPE_WORDS; i++)
-			suggest_consider(&g, ast_generic_type_words[i]);
+		const char *meant = ast_closest_generic_type(t->name);
 		loc word = {t->loc.file, t->loc.begin, t->loc.begin + (uint32_t)strlen(t->name)};
-		if (suggest_result(&g) != NULL)
+		if (meant != NULL)
 			diag_error(s->d, "misspelt-keyword", word,
-			           "unknown type '%s<...>'; did you mean '%s'?", t->name,
-			           suggest_result(&g));
+			           "unknown type '%s<...>'; did you mean '%s'?", t->name, meant);
 		else
 			diag_error(s->d, "bad-channel-type", t->loc,
 			           "unknown type '%s<...>'; a typed channel is channel<Interface>",
