@@ -13,10 +13,15 @@
 #define LINE_BYTES 512
 #define MAX_WORDS  32
 
+enum {
+	SPLIT_OPEN_QUOTE = -1,
+	SPLIT_TOO_MANY = -2 /* a command cut short could do something else */
+};
+
 /*
  * Splits line into words in place: spaces separate, double quotes group
- * (and are dropped). Returns the count, -1 for an unclosed quote, or -2
- * for more than max words (a command cut short could do something else).
+ * (and are dropped). Returns the count, SPLIT_OPEN_QUOTE, or
+ * SPLIT_TOO_MANY for more than max words.
  */
 static int split(char *line, char **words, int max)
 {
@@ -28,7 +33,7 @@ static int split(char *line, char **words, int max)
 		if (*in == 0 || *in == '\n' || *in == '\r')
 			return n;
 		if (n == max)
-			return -2;
+			return SPLIT_TOO_MANY;
 		words[n++] = out;
 		bool quoted = false;
 		while (*in && *in != '\n' && *in != '\r' &&
@@ -40,7 +45,7 @@ static int split(char *line, char **words, int max)
 			in++;
 		}
 		if (quoted)
-			return -1;
+			return SPLIT_OPEN_QUOTE;
 		bool end = *in == 0 || *in == '\n' || *in == '\r';
 		if (!end)
 			in++;
@@ -50,8 +55,9 @@ static int split(char *line, char **words, int max)
 	}
 }
 
-/* A command, the words it takes after its name (max -1: any number), and
- * its line in help, which starts with its synopsis. */
+/* A command, the words it takes after its name (max -1: any number; the
+ * shell checks the count, so a command need not), and its line in help,
+ * which starts with its synopsis. */
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -110,11 +116,11 @@ int umain(const char *args, long nhandles)
 			return 1;
 		char *words[MAX_WORDS];
 		int n = split(line, words, MAX_WORDS);
-		if (n == -1) {
+		if (n == SPLIT_OPEN_QUOTE) {
 			printf("sh: a quote is not closed\n");
 			continue;
 		}
-		if (n < 0) {
+		if (n == SPLIT_TOO_MANY) {
 			printf("sh: more than %d words; nothing was run\n", MAX_WORDS);
 			continue;
 		}
