@@ -51,10 +51,7 @@ static bool reconnected(struct fs_disk *d, int err)
 		return false;
 	kserve_disconnect(d->chan);
 	d->chan = NULL;
-	if (connect_block(d, d->sectors) != IDL_OK)
-		return false;
-	d->reconnects++;
-	return true;
+	return connect_block(d, d->sectors) == IDL_OK;
 }
 
 static int disk_read(void *ctx, uint64_t sector, uint32_t count, void *buf)

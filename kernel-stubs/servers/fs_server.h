@@ -21,7 +21,6 @@ struct fs_disk {
 	int buffer_handle; /* ours, to attach it again to a new session */
 	uint32_t buffer_sectors;
 	uint64_t sectors_read, sectors_written;
-	uint32_t reconnects; /* sessions made again after the block server went */
 	struct fat_device dev;
 };
 

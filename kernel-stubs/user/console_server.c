@@ -109,6 +109,7 @@ static void input_byte(uint8_t c, uint8_t *line, size_t *len)
 		if (echo)
 			uart_write((const uint8_t *)"\n", 1);
 		if (overlong) {
+			_Static_assert(LINE_BYTES == 256u, "the note names the longest line");
 			static const char note[] = "console: line longer than 255 bytes; dropped\n";
 			uart_write((const uint8_t *)note, sizeof(note) - 1);
 			line[0] = '\n';

@@ -254,8 +254,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	idl_server_set_sessions(&ls.server, NULL, session_close, NULL);
-	/* As the file server: one client process holds a share, not all. */
-	idl_linux_server_limit_sessions(&ls, 8);
+	idl_linux_server_limit_sessions(&ls, HOSTED_SESSIONS_PER_CLIENT);
 	pthread_t reader_thread;
 	if (pthread_create(&reader_thread, NULL, reader, NULL) != 0) {
 		fprintf(stderr, "idl-console-server: cannot start the reader\n");

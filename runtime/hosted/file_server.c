@@ -19,12 +19,12 @@
  *
  * One client cannot take the server down. Every descriptor the server may
  * hold is budgeted below the process's limit (RLIMIT_NOFILE): a socket and
- * an eventfd per session, the files clients open, one per bulk read in flight, and room
- * for the server itself and for the handles a request brings. A client
- * (a process, by its pid; or a user, for processes whose pid the server
- * cannot see) holds at most SESSIONS_PER_CLIENT sessions and a quarter of
- * the files' budget; past either budget, open answers TOO_MANY
- * and a new connection is hung up at once. read_shared reads at most
+ * an eventfd per session, the files clients open, one per bulk read in
+ * flight, and room for the server itself and for the handles a request
+ * brings. A client (a process, by its pid; or a user, for processes whose
+ * pid the server cannot see) holds at most HOSTED_SESSIONS_PER_CLIENT
+ * sessions and a quarter of the files' budget; past either, open answers
+ * TOO_MANY and a new connection is hung up at once. read_shared reads at most
  * MAX_SHARED_BYTES per request, on a worker thread that answers through a
  * deferred reply, so that the server thread never waits for a disk and
  * every other client is served meanwhile; a client has at most
@@ -47,12 +47,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define FILES_PER_SESSION   32u
-#define SESSIONS_PER_CLIENT 8u
-#define MAX_SHARED_BYTES    (1u << 20) /* what one read_shared reads at most */
-#define JOBS_PER_CLIENT     4u         /* read_shared requests in flight */
-#define MAX_JOBS            32u
-#define WORKERS             2u
+#define FILES_PER_SESSION 32u
+#define MAX_SHARED_BYTES  (1u << 20) /* what one read_shared reads at most */
+#define JOBS_PER_CLIENT   4u         /* read_shared requests in flight */
+#define MAX_JOBS          32u
+#define WORKERS           2u
 /* Descriptors the server keeps for itself: stdio, the root, the listening
  * socket and its spare, the doorbell, the accept thread's epoll and
  * eventfd, and a margin. */
@@ -759,7 +758,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	idl_server_set_sessions(&ls.server, session_open, session_close, NULL);
-	idl_linux_server_limit_sessions(&ls, SESSIONS_PER_CLIENT);
+	idl_linux_server_limit_sessions(&ls, HOSTED_SESSIONS_PER_CLIENT);
 	idl_linux_server_stop_on_signals(&ls);
 	fprintf(stderr, "idl-file-server: serving \"%s\"\n", name);
 	err = idl_linux_server_run(&ls);

@@ -12,6 +12,8 @@
 
 /* Clients served at once by one server. */
 #define HOSTED_CAPACITY 64u
+/* Sessions one client process may hold at once: a share, not all. */
+#define HOSTED_SESSIONS_PER_CLIENT 8u
 
 /* A host errno value as the closest sys.Errno. */
 sys_errno hosted_errno_from_host(int host_errno);
