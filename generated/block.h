@@ -90,8 +90,12 @@ IDL_INLINE int put_block_geometry(idl_encoder *e, const block_geometry *src, blo
 {
 	(void)e;
 	(void)src;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
-	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
+	/* sector_bytes and the padding after it */
+	idl_put_padded(&p->sector_bytes, (uint32_t)src->sector_bytes, 8u);
+	/* sectors to read_only */
+	IDL_MEMCPY(&p->sectors, &src->sectors, 9u);
+	/* can_flush and the padding after it */
+	idl_put_padded(&p->can_flush, (uint8_t)src->can_flush, 7u);
 	return IDL_OK;
 }
 
@@ -269,7 +273,6 @@ int64_t block_device_geometry_reply_encode(const block_device_geometry_reply *ms
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_block_geometry(e, &msg->geometry, &p->geometry);
 	if (err != IDL_OK)
 		return err;
@@ -525,8 +528,10 @@ int64_t block_device_read_request_encode(const block_device_read_request *msg, u
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->sector = msg->sector;
+	/* count and the padding after it */
+	idl_put_padded(&p->count, (uint32_t)msg->count, 8u);
+	p->buffer_offset = msg->buffer_offset;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_READ_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -736,8 +741,10 @@ int64_t block_device_write_request_encode(const block_device_write_request *msg,
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->sector = msg->sector;
+	/* count and the padding after it */
+	idl_put_padded(&p->count, (uint32_t)msg->count, 8u);
+	p->buffer_offset = msg->buffer_offset;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_WRITE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

@@ -198,13 +198,13 @@ int64_t console_console_write_request_encode(const console_console_write_request
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
 		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->data.size = msg->data.size;
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
@@ -307,8 +307,8 @@ int64_t console_console_write_reply_encode(const console_console_write_reply *ms
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* written and the padding after it */
+	idl_put_padded(&p->written, (uint32_t)msg->written, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_WRITE_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -436,13 +436,13 @@ int64_t console_console_print_request_encode(const console_console_print_request
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
 		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->data.size = msg->data.size;
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
@@ -550,8 +550,8 @@ int64_t console_console_read_request_encode(const console_console_read_request *
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* max and the padding after it */
+	idl_put_padded(&p->max, (uint32_t)msg->max, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_READ_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -659,13 +659,13 @@ int64_t console_console_read_reply_encode(const console_console_read_reply *msg,
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
 		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->data.size = msg->data.size;
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
@@ -884,10 +884,10 @@ int64_t console_console_get_mode_reply_encode(const console_console_get_mode_rep
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* mode and the padding after it */
+	idl_put_padded(&p->mode, (uint32_t)msg->mode, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_GET_MODE_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1008,10 +1008,10 @@ int64_t console_console_set_mode_request_encode(const console_console_set_mode_r
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* mode and the padding after it */
+	idl_put_padded(&p->mode, (uint32_t)msg->mode, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_SET_MODE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1331,9 +1331,10 @@ int64_t console_console_get_size_reply_encode(const console_console_get_size_rep
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->size.present = msg->size.present;
 	IDL_MEMSET(p->size.pad, 0, sizeof(p->size.pad));
 	if (msg->size.present) {
+		IDL_MEMCPY(&p->size.value, &msg->size.value, sizeof(p->size.value));
 	} else {
 		IDL_MEMSET(&p->size.value, 0, sizeof(p->size.value));
 	}
@@ -1457,8 +1458,8 @@ console_console_input_available_event_encode(const console_console_input_availab
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* available and the padding after it */
+	idl_put_padded(&p->available, (uint32_t)msg->available, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL,
 	               txid, IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1560,7 +1561,7 @@ int64_t console_console_resized_event_encode(const console_console_resized_event
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMCPY(&p->size, &msg->size, sizeof(p->size));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_RESIZED_ORDINAL, txid,
 	               IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));

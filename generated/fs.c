@@ -801,11 +801,13 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	/* fd to offset */
+	IDL_MEMCPY(&p->fd, &msg->fd, 16u);
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->buffer_offset = msg->buffer_offset;
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_READ_SHARED_ORDINAL,
 	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1070,11 +1072,13 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	/* fd to offset */
+	IDL_MEMCPY(&p->fd, &msg->fd, 16u);
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->buffer_offset = msg->buffer_offset;
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
 	               FS_FILE_WRITE_SHARED_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
 	               (uint32_t)sizeof(*p));
@@ -2129,12 +2133,11 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint32_t 
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
-		err = idl_put_block(e, msg->entries.items, msg->entries.count, 64u,
-		                    sizeof(*msg->entries.items), &offset, &block);
+		err = idl_reserve_block(e, msg->entries.items, msg->entries.count, 64u,
+		                        sizeof(*msg->entries.items), &offset, &block);
 		if (err != IDL_OK)
 			return err;
 		fs_dir_entry *items0 = (void *)block;
@@ -2143,10 +2146,13 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint32_t 
 			if (err != IDL_OK)
 				return err;
 		}
+		p->entries.count = msg->entries.count;
 		p->entries.reserved = 0;
 		p->entries.offset = offset;
 	}
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->next_cookie = msg->next_cookie;
+	/* done and the padding after it */
+	idl_put_padded(&p->done, (uint8_t)msg->done, 8u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_READDIR_ORDINAL,
 	               txid, IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

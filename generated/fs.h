@@ -264,7 +264,10 @@ IDL_INLINE int put_fs_stat(idl_encoder *e, const fs_stat *src, fs_stat *p)
 	(void)src;
 	if (!fs_file_kind_is_valid(src->kind))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* inode to link_count */
+	IDL_MEMCPY(&p->inode, &src->inode, 48u);
+	/* kind and the padding after it */
+	idl_put_padded(&p->kind, (uint8_t)src->kind, 8u);
 	return IDL_OK;
 }
 
@@ -306,7 +309,9 @@ IDL_INLINE int put_fs_dir_entry(idl_encoder *e, const fs_dir_entry *src, fs_dir_
 	(void)src;
 	if (!fs_file_kind_is_valid(src->kind))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->inode = src->inode;
+	/* kind and the padding after it */
+	idl_put_padded(&p->kind, (uint8_t)src->kind, 8u);
 	err = idl_put_string(e, &src->name, &p->name, 255u);
 	if (err != IDL_OK)
 		return err;
@@ -460,12 +465,13 @@ int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint32_t tx
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if ((msg->flags & ~FS_OPEN_FLAGS_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	err = idl_put_string(e, &msg->path, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
-	if ((msg->flags & ~FS_OPEN_FLAGS_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
+	/* flags to mode */
+	IDL_MEMCPY(&p->flags, &msg->flags, 8u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_OPEN_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -560,8 +566,8 @@ int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint32_t txid, 
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* fd and the padding after it */
+	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_OPEN_ORDINAL, txid, IDL_FLAG_REPLY,
 	               0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -673,8 +679,8 @@ int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint32_t 
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* fd and the padding after it */
+	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_CLOSE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -879,7 +885,8 @@ int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t tx
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	/* fd to offset */
+	IDL_MEMCPY(&p->fd, &msg->fd, 16u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_READ_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -983,13 +990,13 @@ int64_t fs_file_read_reply_encode(const fs_file_read_reply *msg, uint32_t txid, 
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
 		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->data.size = msg->data.size;
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
@@ -1122,14 +1129,16 @@ int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint32_t 
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* fd and the padding after it */
+	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	p->offset = msg->offset;
 	{
 		uint64_t offset;
 		uint8_t *block;
 		err = idl_put_block(e, msg->data.data, msg->data.size, 4096u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->data.size = msg->data.size;
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
@@ -1228,8 +1237,8 @@ int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint32_t txid
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* written and the padding after it */
+	idl_put_padded(&p->written, (uint32_t)msg->written, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_WRITE_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1374,8 +1383,8 @@ int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, u
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* count and the padding after it */
+	idl_put_padded(&p->count, (uint32_t)msg->count, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_READ_SHARED_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1517,8 +1526,8 @@ int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg,
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* count and the padding after it */
+	idl_put_padded(&p->count, (uint32_t)msg->count, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_WRITE_SHARED_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1631,8 +1640,8 @@ int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint32_t tx
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* fd and the padding after it */
+	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_STAT_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1731,7 +1740,6 @@ int64_t fs_file_stat_reply_encode(const fs_file_stat_reply *msg, uint32_t txid, 
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_fs_stat(e, &msg->st, &p->st);
 	if (err != IDL_OK)
 		return err;
@@ -1882,15 +1890,19 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* fd and the padding after it */
+	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	p->access_time_ns.present = msg->access_time_ns.present;
 	IDL_MEMSET(p->access_time_ns.pad, 0, sizeof(p->access_time_ns.pad));
 	if (msg->access_time_ns.present) {
+		p->access_time_ns.value = msg->access_time_ns.value;
 	} else {
 		IDL_MEMSET(&p->access_time_ns.value, 0, sizeof(p->access_time_ns.value));
 	}
+	p->modify_time_ns.present = msg->modify_time_ns.present;
 	IDL_MEMSET(p->modify_time_ns.pad, 0, sizeof(p->modify_time_ns.pad));
 	if (msg->modify_time_ns.present) {
+		p->modify_time_ns.value = msg->modify_time_ns.value;
 	} else {
 		IDL_MEMSET(&p->modify_time_ns.value, 0, sizeof(p->modify_time_ns.value));
 	}
@@ -2100,8 +2112,9 @@ int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uin
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* fd and the padding after it */
+	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	p->size = msg->size;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_TRUNCATE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2304,8 +2317,8 @@ int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint32_t tx
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* fd and the padding after it */
+	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_SYNC_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2512,8 +2525,9 @@ int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint3
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* fd and the padding after it */
+	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	p->cookie = msg->cookie;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_READDIR_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2666,11 +2680,11 @@ int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint32_t 
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->path, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* mode and the padding after it */
+	idl_put_padded(&p->mode, (uint32_t)msg->mode, 8u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_MKDIR_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2879,7 +2893,6 @@ int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint32_
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->path, &p->path, 1024u);
 	if (err != IDL_OK)
 		return err;
@@ -3097,7 +3110,6 @@ int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint32_
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->from, &p->from, 1024u);
 	if (err != IDL_OK)
 		return err;
@@ -3317,10 +3329,13 @@ int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if (!fs_advice_is_valid(msg->advice))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->fd = msg->fd;
+	/* advice and the padding after it */
+	idl_put_padded(&p->advice, (uint8_t)msg->advice, 4u);
+	/* offset to length */
+	IDL_MEMCPY(&p->offset, &msg->offset, 16u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_ADVISE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3421,9 +3436,10 @@ int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint32_t 
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->mask & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
+	/* fd to mask */
+	IDL_MEMCPY(&p->fd, &msg->fd, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_WATCH_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3628,9 +3644,10 @@ int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint32_t 
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->what & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
+	/* fd to what */
+	IDL_MEMCPY(&p->fd, &msg->fd, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_CHANGED_ORDINAL, txid,
 	               IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

@@ -68,7 +68,9 @@ IDL_INLINE int put_link_info(idl_encoder *e, const link_info *src, link_info *p)
 {
 	(void)e;
 	(void)src;
+	IDL_MEMCPY(&p->mac, &src->mac, sizeof(p->mac));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->mtu = src->mtu;
 	return IDL_OK;
 }
 
@@ -264,7 +266,6 @@ int64_t link_ethernet_info_reply_encode(const link_ethernet_info_reply *msg, uin
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_link_info(e, &msg->info, &p->info);
 	if (err != IDL_OK)
 		return err;
@@ -396,13 +397,13 @@ int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg,
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
 		err = idl_put_block(e, msg->frame.data, msg->frame.size, 1514u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->frame.size = msg->frame.size;
 		p->frame.reserved = 0;
 		p->frame.offset = offset;
 	}
@@ -717,13 +718,13 @@ int64_t link_ethernet_receive_reply_encode(const link_ethernet_receive_reply *ms
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
 		err = idl_put_block(e, msg->frame.data, msg->frame.size, 1514u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->frame.size = msg->frame.size;
 		p->frame.reserved = 0;
 		p->frame.offset = offset;
 	}
@@ -935,7 +936,7 @@ int64_t link_ethernet_counters_reply_encode(const link_ethernet_counters_reply *
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMCPY(&p->counters, &msg->counters, sizeof(p->counters));
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), LINK_ETHERNET_COUNTERS_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

@@ -90,18 +90,22 @@ static int put_net_interface_info(idl_encoder *e, const net_interface_info *src,
 	int err;
 	(void)e;
 	(void)src;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	if ((src->flags & ~NET_LINK_FLAGS_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	/* index and the padding after it */
+	idl_put_padded(&p->index, (uint32_t)src->index, 8u);
 	err = idl_put_string(e, &src->name, &p->name, 15u);
 	if (err != IDL_OK)
 		return err;
+	IDL_MEMCPY(&p->mac, &src->mac, sizeof(p->mac));
 	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
-	if ((src->flags & ~NET_LINK_FLAGS_MASK) != 0)
-		return IDL_E_INVALID_ARGUMENT;
+	/* mtu to flags */
+	IDL_MEMCPY(&p->mtu, &src->mtu, 8u);
 	{
 		uint64_t offset;
 		uint8_t *block;
-		err = idl_put_block(e, src->addresses.items, src->addresses.count, 8u,
-		                    sizeof(*src->addresses.items), &offset, &block);
+		err = idl_reserve_block(e, src->addresses.items, src->addresses.count, 8u,
+		                        sizeof(*src->addresses.items), &offset, &block);
 		if (err != IDL_OK)
 			return err;
 		net_interface_address *items0 = (void *)block;
@@ -110,9 +114,11 @@ static int put_net_interface_info(idl_encoder *e, const net_interface_info *src,
 			if (err != IDL_OK)
 				return err;
 		}
+		p->addresses.count = src->addresses.count;
 		p->addresses.reserved = 0;
 		p->addresses.offset = offset;
 	}
+	p->gateway.present = src->gateway.present;
 	if (src->gateway.present) {
 		err = put_net_ip_address(e, &src->gateway.value, &p->gateway.value);
 		if (err != IDL_OK)
@@ -2579,12 +2585,11 @@ int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
-		err = idl_put_block(e, msg->interfaces.items, msg->interfaces.count, 16u,
-		                    sizeof(*msg->interfaces.items), &offset, &block);
+		err = idl_reserve_block(e, msg->interfaces.items, msg->interfaces.count, 16u,
+		                        sizeof(*msg->interfaces.items), &offset, &block);
 		if (err != IDL_OK)
 			return err;
 		net_interface_info *items0 = (void *)block;
@@ -2593,6 +2598,7 @@ int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces
 			if (err != IDL_OK)
 				return err;
 		}
+		p->interfaces.count = msg->interfaces.count;
 		p->interfaces.reserved = 0;
 		p->interfaces.offset = offset;
 	}
@@ -3810,12 +3816,11 @@ int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
-		err = idl_put_block(e, msg->sockets.items, msg->sockets.count, 64u,
-		                    sizeof(*msg->sockets.items), &offset, &block);
+		err = idl_reserve_block(e, msg->sockets.items, msg->sockets.count, 64u,
+		                        sizeof(*msg->sockets.items), &offset, &block);
 		if (err != IDL_OK)
 			return err;
 		net_socket_info *items0 = (void *)block;
@@ -3824,6 +3829,7 @@ int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply
 			if (err != IDL_OK)
 				return err;
 		}
+		p->sockets.count = msg->sockets.count;
 		p->sockets.reserved = 0;
 		p->sockets.offset = offset;
 	}

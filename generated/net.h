@@ -214,12 +214,14 @@ IDL_INLINE int check_net_ip_address(idl_decoder *d, net_ip_address *p)
 IDL_INLINE int put_net_ip_address(idl_encoder *e, const net_ip_address *src, net_ip_address *p)
 {
 	(void)e;
-	(void)p;
+	p->tag = src->tag;
 	switch (src->tag) {
 	case NET_IP_ADDRESS_V4:
+		IDL_MEMCPY(&p->v4, &src->v4, sizeof(p->v4));
 		IDL_MEMSET((uint8_t *)p + 5, 0, 12);
 		return IDL_OK;
 	case NET_IP_ADDRESS_V6:
+		IDL_MEMCPY(&p->v6, &src->v6, sizeof(p->v6));
 		return IDL_OK;
 	default:
 		return IDL_E_INVALID_ARGUMENT;
@@ -265,6 +267,7 @@ IDL_INLINE int put_net_socket_address(idl_encoder *e, const net_socket_address *
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->port = src->port;
 	return IDL_OK;
 }
 
@@ -303,6 +306,7 @@ IDL_INLINE int put_net_interface_address(idl_encoder *e, const net_interface_add
 	err = put_net_ip_address(e, &src->ip, &p->ip);
 	if (err != IDL_OK)
 		return err;
+	p->prefix_length = src->prefix_length;
 	return IDL_OK;
 }
 
@@ -451,11 +455,14 @@ IDL_INLINE int put_net_socket_info(idl_encoder *e, const net_socket_info *src, n
 	(void)src;
 	if (!net_socket_kind_is_valid(src->kind))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* kind and the padding after it */
+	idl_put_padded(&p->kind, (uint8_t)src->kind, 2u);
 	err = put_net_socket_address(e, &src->local, &p->local);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
+	/* queued to session */
+	IDL_MEMCPY(&p->queued, &src->queued, 8u);
 	return IDL_OK;
 }
 
@@ -582,10 +589,10 @@ int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint3
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if (!net_socket_kind_is_valid(msg->kind))
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* kind and the padding after it */
+	idl_put_padded(&p->kind, (uint8_t)msg->kind, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_OPEN_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -680,8 +687,8 @@ int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint32_t 
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* socket and the padding after it */
+	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_OPEN_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -801,7 +808,7 @@ int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint3
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->socket = msg->socket;
 	err = put_net_socket_address(e, &msg->addr, &p->addr);
 	if (err != IDL_OK)
 		return err;
@@ -1012,8 +1019,8 @@ int64_t net_socket_local_address_request_encode(const net_socket_local_address_r
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* socket and the padding after it */
+	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_LOCAL_ADDRESS_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1120,7 +1127,6 @@ int64_t net_socket_local_address_reply_encode(const net_socket_local_address_rep
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_net_socket_address(e, &msg->addr, &p->addr);
 	if (err != IDL_OK)
 		return err;
@@ -1251,7 +1257,7 @@ int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg,
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->socket = msg->socket;
 	err = put_net_socket_address(e, &msg->to, &p->to);
 	if (err != IDL_OK)
 		return err;
@@ -1460,7 +1466,8 @@ int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, u
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	/* socket to backlog */
+	IDL_MEMCPY(&p->socket, &msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_LISTEN_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1665,8 +1672,8 @@ int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, u
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* socket and the padding after it */
+	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_ACCEPT_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1769,7 +1776,7 @@ int64_t net_socket_accept_reply_encode(const net_socket_accept_reply *msg, uint3
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->connection = msg->connection;
 	err = put_net_socket_address(e, &msg->peer, &p->peer);
 	if (err != IDL_OK)
 		return err;
@@ -1906,7 +1913,7 @@ int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg,
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->socket = msg->socket;
 	err = put_net_socket_address(e, &msg->to, &p->to);
 	if (err != IDL_OK)
 		return err;
@@ -1916,6 +1923,7 @@ int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg,
 		err = idl_put_block(e, msg->data.data, msg->data.size, 1500u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->data.size = msg->data.size;
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
@@ -2015,8 +2023,8 @@ int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uin
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* sent and the padding after it */
+	idl_put_padded(&p->sent, (uint32_t)msg->sent, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_SEND_TO_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2131,7 +2139,8 @@ int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_req
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	/* socket to max */
+	IDL_MEMCPY(&p->socket, &msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_RECEIVE_FROM_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2248,7 +2257,6 @@ int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_net_socket_address(e, &msg->from, &p->from);
 	if (err != IDL_OK)
 		return err;
@@ -2259,6 +2267,7 @@ int64_t net_socket_receive_from_reply_encode(const net_socket_receive_from_reply
 		err = idl_put_block(e, msg->data.data, msg->data.size, 1500u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->data.size = msg->data.size;
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
@@ -2394,14 +2403,15 @@ int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint3
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* socket and the padding after it */
+	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
 	{
 		uint64_t offset;
 		uint8_t *block;
 		err = idl_put_block(e, msg->data.data, msg->data.size, 6000u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->data.size = msg->data.size;
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
@@ -2500,8 +2510,8 @@ int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint32_t 
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* sent and the padding after it */
+	idl_put_padded(&p->sent, (uint32_t)msg->sent, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_SEND_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2615,7 +2625,8 @@ int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg,
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	/* socket to max */
+	IDL_MEMCPY(&p->socket, &msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_RECEIVE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2721,13 +2732,13 @@ int64_t net_socket_receive_reply_encode(const net_socket_receive_reply *msg, uin
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
 		err = idl_put_block(e, msg->data.data, msg->data.size, 6000u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->data.size = msg->data.size;
 		p->data.reserved = 0;
 		p->data.offset = offset;
 	}
@@ -2850,10 +2861,11 @@ int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *ms
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->how & ~NET_SHUTDOWN_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->socket = msg->socket;
+	/* how and the padding after it */
+	idl_put_padded(&p->how, (uint8_t)msg->how, 4u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_SHUTDOWN_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3058,8 +3070,8 @@ int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uin
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* socket and the padding after it */
+	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_CLOSE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3264,8 +3276,8 @@ int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, u
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* socket and the padding after it */
+	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_READABLE_ORDINAL, txid,
 	               IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3364,8 +3376,8 @@ int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, u
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* socket and the padding after it */
+	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_WRITABLE_ORDINAL, txid,
 	               IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3903,7 +3915,7 @@ int64_t net_config_add_address_request_encode(const net_config_add_address_reque
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->index = msg->index;
 	err = put_net_interface_address(e, &msg->address, &p->address);
 	if (err != IDL_OK)
 		return err;
@@ -4131,7 +4143,7 @@ int64_t net_config_remove_address_request_encode(const net_config_remove_address
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->index = msg->index;
 	err = put_net_interface_address(e, &msg->address, &p->address);
 	if (err != IDL_OK)
 		return err;
@@ -4369,7 +4381,8 @@ int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_reque
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->index = msg->index;
+	p->gateway.present = msg->gateway.present;
 	if (msg->gateway.present) {
 		err = put_net_ip_address(e, &msg->gateway.value, &p->gateway.value);
 		if (err != IDL_OK)
@@ -4591,9 +4604,10 @@ int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->flags & ~NET_LINK_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
+	/* index to flags */
+	IDL_MEMCPY(&p->index, &msg->index, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_SET_FLAGS_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -4801,8 +4815,8 @@ int64_t net_config_statistics_request_encode(const net_config_statistics_request
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* index and the padding after it */
+	idl_put_padded(&p->index, (uint32_t)msg->index, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_STATISTICS_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -4897,7 +4911,7 @@ int64_t net_config_statistics_reply_encode(const net_config_statistics_reply *ms
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMCPY(&p->statistics, &msg->statistics, sizeof(p->statistics));
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_STATISTICS_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

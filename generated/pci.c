@@ -166,12 +166,11 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint3
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
-		err = idl_put_block(e, msg->devices.items, msg->devices.count, 32u,
-		                    sizeof(*msg->devices.items), &offset, &block);
+		err = idl_reserve_block(e, msg->devices.items, msg->devices.count, 32u,
+		                        sizeof(*msg->devices.items), &offset, &block);
 		if (err != IDL_OK)
 			return err;
 		pci_device_info *items0 = (void *)block;
@@ -180,10 +179,13 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint3
 			if (err != IDL_OK)
 				return err;
 		}
+		p->devices.count = msg->devices.count;
 		p->devices.reserved = 0;
 		p->devices.offset = offset;
 	}
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->next_cookie = msg->next_cookie;
+	/* done and the padding after it */
+	idl_put_padded(&p->done, (uint8_t)msg->done, 4u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_ENUMERATE_ORDINAL,
 	               txid, IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -456,12 +458,11 @@ int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint32_t txid, 
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	{
 		uint64_t offset;
 		uint8_t *block;
-		err = idl_put_block(e, msg->devices.items, msg->devices.count, 2048u,
-		                    sizeof(*msg->devices.items), &offset, &block);
+		err = idl_reserve_block(e, msg->devices.items, msg->devices.count, 2048u,
+		                        sizeof(*msg->devices.items), &offset, &block);
 		if (err != IDL_OK)
 			return err;
 		pci_address *items0 = (void *)block;
@@ -470,6 +471,7 @@ int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint32_t txid, 
 			if (err != IDL_OK)
 				return err;
 		}
+		p->devices.count = msg->devices.count;
 		p->devices.reserved = 0;
 		p->devices.offset = offset;
 	}
@@ -1292,11 +1294,11 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_pci_device_info(e, &msg->info, &p->info);
 	if (err != IDL_OK)
 		return err;
 	for (uint32_t i0 = 0; i0 < 6u; i0++) {
+		p->memory_bars[i0].present = msg->memory_bars[i0].present;
 		IDL_MEMSET(p->memory_bars[i0].pad, 0, sizeof(p->memory_bars[i0].pad));
 		if (msg->memory_bars[i0].present) {
 			err = idl_put_handle(e, msg->memory_bars[i0].value, IDL_KIND_MMIO,
@@ -1308,6 +1310,7 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid
 		}
 	}
 	for (uint32_t i0 = 0; i0 < 6u; i0++) {
+		p->io_bars[i0].present = msg->io_bars[i0].present;
 		IDL_MEMSET(p->io_bars[i0].pad, 0, sizeof(p->io_bars[i0].pad));
 		if (msg->io_bars[i0].present) {
 			err = idl_put_handle(e, msg->io_bars[i0].value, IDL_KIND_IOPORT,
@@ -1318,6 +1321,7 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid
 			IDL_MEMSET(&p->io_bars[i0].value, 0, sizeof(p->io_bars[i0].value));
 		}
 	}
+	p->irq.present = msg->irq.present;
 	IDL_MEMSET(p->irq.pad, 0, sizeof(p->irq.pad));
 	if (msg->irq.present) {
 		err = idl_put_handle(e, msg->irq.value, IDL_KIND_IRQ, &p->irq.value);

@@ -226,7 +226,10 @@ IDL_INLINE int put_pci_address(idl_encoder *e, const pci_address *src, pci_addre
 {
 	(void)e;
 	(void)src;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* segment to device */
+	IDL_MEMCPY(&p->segment, &src->segment, 4u);
+	/* function and the padding after it */
+	idl_put_padded(&p->function, (uint8_t)src->function, 2u);
 	return IDL_OK;
 }
 
@@ -275,7 +278,11 @@ IDL_INLINE int put_pci_bar(idl_encoder *e, const pci_bar *src, pci_bar *p)
 		return IDL_E_INVALID_ARGUMENT;
 	if ((src->flags & ~PCI_BAR_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->kind = src->kind;
+	/* flags and the padding after it */
+	idl_put_padded(&p->flags, (uint8_t)src->flags, 7u);
+	/* address to size */
+	IDL_MEMCPY(&p->address, &src->address, 16u);
 	return IDL_OK;
 }
 
@@ -348,12 +355,15 @@ IDL_INLINE int put_pci_device_info(idl_encoder *e, const pci_device_info *src, p
 	int err;
 	(void)e;
 	(void)src;
+	if (!pci_interrupt_pin_is_valid(src->interrupt_pin))
+		return IDL_E_INVALID_ARGUMENT;
 	err = put_pci_address(e, &src->address, &p->address);
 	if (err != IDL_OK)
 		return err;
-	if (!pci_interrupt_pin_is_valid(src->interrupt_pin))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* vendor_id to interrupt_pin */
+	IDL_MEMCPY(&p->vendor_id, &src->vendor_id, 13u);
+	/* claimed and the padding after it */
+	idl_put_padded(&p->claimed, (uint8_t)src->claimed, 5u);
 	for (uint32_t i0 = 0; i0 < 6u; i0++) {
 		err = put_pci_bar(e, &src->bars[i0], &p->bars[i0]);
 		if (err != IDL_OK)
@@ -447,25 +457,35 @@ IDL_INLINE int put_pci_filter(idl_encoder *e, const pci_filter *src, pci_filter 
 {
 	(void)e;
 	(void)src;
+	p->vendor_id.present = src->vendor_id.present;
 	IDL_MEMSET(p->vendor_id.pad, 0, sizeof(p->vendor_id.pad));
 	if (src->vendor_id.present) {
+		p->vendor_id.value = src->vendor_id.value;
 	} else {
 		IDL_MEMSET(&p->vendor_id.value, 0, sizeof(p->vendor_id.value));
 	}
+	p->device_id.present = src->device_id.present;
 	IDL_MEMSET(p->device_id.pad, 0, sizeof(p->device_id.pad));
 	if (src->device_id.present) {
+		p->device_id.value = src->device_id.value;
 	} else {
 		IDL_MEMSET(&p->device_id.value, 0, sizeof(p->device_id.value));
 	}
+	p->base_class.present = src->base_class.present;
 	if (src->base_class.present) {
+		p->base_class.value = src->base_class.value;
 	} else {
 		IDL_MEMSET(&p->base_class.value, 0, sizeof(p->base_class.value));
 	}
+	p->subclass.present = src->subclass.present;
 	if (src->subclass.present) {
+		p->subclass.value = src->subclass.value;
 	} else {
 		IDL_MEMSET(&p->subclass.value, 0, sizeof(p->subclass.value));
 	}
+	p->prog_if.present = src->prog_if.present;
 	if (src->prog_if.present) {
+		p->prog_if.value = src->prog_if.value;
 	} else {
 		IDL_MEMSET(&p->prog_if.value, 0, sizeof(p->prog_if.value));
 	}
@@ -570,8 +590,8 @@ int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, u
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* cookie and the padding after it */
+	idl_put_padded(&p->cookie, (uint32_t)msg->cookie, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_ENUMERATE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -722,7 +742,6 @@ int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint32_t tx
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_pci_filter(e, &msg->filter, &p->filter);
 	if (err != IDL_OK)
 		return err;
@@ -888,13 +907,14 @@ int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *ms
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if (!pci_width_is_valid(msg->width))
+		return IDL_E_INVALID_ARGUMENT;
 	err = put_pci_address(e, &msg->address, &p->address);
 	if (err != IDL_OK)
 		return err;
-	if (!pci_width_is_valid(msg->width))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->offset = msg->offset;
+	/* width and the padding after it */
+	idl_put_padded(&p->width, (uint8_t)msg->width, 8u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_CONFIG_READ_ORDINAL,
 	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -993,8 +1013,8 @@ int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, u
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* value and the padding after it */
+	idl_put_padded(&p->value, (uint32_t)msg->value, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_CONFIG_READ_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1127,13 +1147,15 @@ int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	if (!pci_width_is_valid(msg->width))
+		return IDL_E_INVALID_ARGUMENT;
 	err = put_pci_address(e, &msg->address, &p->address);
 	if (err != IDL_OK)
 		return err;
-	if (!pci_width_is_valid(msg->width))
-		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->offset = msg->offset;
+	/* width and the padding after it */
+	idl_put_padded(&p->width, (uint8_t)msg->width, 4u);
+	p->value = msg->value;
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
 	               PCI_BUS_CONFIG_WRITE_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
 	               (uint32_t)sizeof(*p));
@@ -1363,15 +1385,16 @@ int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *ms
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	err = put_pci_address(e, &msg->address, &p->address);
-	if (err != IDL_OK)
-		return err;
 	if ((msg->enable & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	if ((msg->disable & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	err = put_pci_address(e, &msg->address, &p->address);
+	if (err != IDL_OK)
+		return err;
+	p->enable = msg->enable;
+	/* disable and the padding after it */
+	idl_put_padded(&p->disable, (uint16_t)msg->disable, 8u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_SET_COMMAND_ORDINAL,
 	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1473,10 +1496,10 @@ int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, u
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	if ((msg->command & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* command and the padding after it */
+	idl_put_padded(&p->command, (uint16_t)msg->command, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_SET_COMMAND_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1604,7 +1627,6 @@ int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint32_t 
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_pci_address(e, &msg->address, &p->address);
 	if (err != IDL_OK)
 		return err;
@@ -1774,7 +1796,6 @@ int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint3
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_pci_address(e, &msg->address, &p->address);
 	if (err != IDL_OK)
 		return err;
@@ -1989,7 +2010,6 @@ int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg,
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_pci_device_info(e, &msg->info, &p->info);
 	if (err != IDL_OK)
 		return err;
@@ -2104,7 +2124,6 @@ int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_pci_address(e, &msg->address, &p->address);
 	if (err != IDL_OK)
 		return err;

@@ -156,7 +156,6 @@ int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, u
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_handle(e, msg->channel, IDL_KIND_CHANNEL, &p->channel);
 	if (err != IDL_OK)
 		return err;
@@ -344,7 +343,6 @@ int64_t sys_services_publish_request_encode(const sys_services_publish_request *
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -1179,7 +1177,6 @@ int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_r
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_handle(e, msg->channel, IDL_KIND_CHANNEL, &p->channel);
 	if (err != IDL_OK)
 		return err;

@@ -238,7 +238,6 @@ int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *ms
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -515,7 +514,6 @@ int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -735,7 +733,6 @@ int64_t sys_services_published_event_encode(const sys_services_published_event *
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -957,7 +954,6 @@ int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_reque
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_string(e, &msg->name, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -1238,7 +1234,7 @@ int64_t sys_listener_open_session_request_encode(const sys_listener_open_session
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->client = msg->client;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), SYS_LISTENER_OPEN_SESSION_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

@@ -80,8 +80,10 @@ static int put_test_shapes_named(idl_encoder *e, const test_shapes_named *src, t
 	err = idl_put_handle(e, src->region, IDL_KIND_SHM, &p->region);
 	if (err != IDL_OK)
 		return err;
+	p->tag.present = src->tag.present;
 	IDL_MEMSET(p->tag.pad, 0, sizeof(p->tag.pad));
 	if (src->tag.present) {
+		p->tag.value = src->tag.value;
 	} else {
 		IDL_MEMSET(&p->tag.value, 0, sizeof(p->tag.value));
 	}
@@ -211,13 +213,21 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 		return IDL_E_INVALID_ARGUMENT;
 	if ((src->flags & ~TEST_SHAPES_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* flag to dense */
+	IDL_MEMCPY(&p->flag, &src->flag, 4u);
+	/* flags and the padding after it */
+	idl_put_padded(&p->flags, (uint8_t)src->flags, 4u);
+	IDL_MEMCPY(&p->corners, &src->corners, sizeof(p->corners));
+	p->maybe_point.present = src->maybe_point.present;
 	IDL_MEMSET(p->maybe_point.pad, 0, sizeof(p->maybe_point.pad));
 	if (src->maybe_point.present) {
+		IDL_MEMCPY(&p->maybe_point.value, &src->maybe_point.value,
+		           sizeof(p->maybe_point.value));
 	} else {
 		IDL_MEMSET(&p->maybe_point.value, 0, sizeof(p->maybe_point.value));
 	}
 	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
+	p->maybe_text.present = src->maybe_text.present;
 	IDL_MEMSET(p->maybe_text.pad, 0, sizeof(p->maybe_text.pad));
 	if (src->maybe_text.present) {
 		err = idl_put_string(e, &src->maybe_text.value, &p->maybe_text.value, 8u);
@@ -226,6 +236,7 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 	} else {
 		IDL_MEMSET(&p->maybe_text.value, 0, sizeof(p->maybe_text.value));
 	}
+	p->maybe_channel.present = src->maybe_channel.present;
 	IDL_MEMSET(p->maybe_channel.pad, 0, sizeof(p->maybe_channel.pad));
 	if (src->maybe_channel.present) {
 		err = idl_put_handle(e, src->maybe_channel.value, IDL_KIND_CHANNEL,
@@ -241,6 +252,7 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 		err = idl_put_block(e, src->blob.data, src->blob.size, 16u, 1, &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->blob.size = src->blob.size;
 		p->blob.reserved = 0;
 		p->blob.offset = offset;
 	}
@@ -251,14 +263,15 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 		                    sizeof(*src->quads.items), &offset, &block);
 		if (err != IDL_OK)
 			return err;
+		p->quads.count = src->quads.count;
 		p->quads.reserved = 0;
 		p->quads.offset = offset;
 	}
 	{
 		uint64_t offset;
 		uint8_t *block;
-		err = idl_put_block(e, src->names.items, src->names.count, 3u,
-		                    sizeof(*src->names.items), &offset, &block);
+		err = idl_reserve_block(e, src->names.items, src->names.count, 3u,
+		                        sizeof(*src->names.items), &offset, &block);
 		if (err != IDL_OK)
 			return err;
 		test_shapes_named *items0 = (void *)block;
@@ -267,14 +280,15 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 			if (err != IDL_OK)
 				return err;
 		}
+		p->names.count = src->names.count;
 		p->names.reserved = 0;
 		p->names.offset = offset;
 	}
 	{
 		uint64_t offset;
 		uint8_t *block;
-		err = idl_put_block(e, src->words.items, src->words.count, 4u,
-		                    sizeof(*src->words.items), &offset, &block);
+		err = idl_reserve_block(e, src->words.items, src->words.count, 4u,
+		                        sizeof(*src->words.items), &offset, &block);
 		if (err != IDL_OK)
 			return err;
 		idl_string *items0 = (void *)block;
@@ -283,6 +297,7 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 			if (err != IDL_OK)
 				return err;
 		}
+		p->words.count = src->words.count;
 		p->words.reserved = 0;
 		p->words.offset = offset;
 	}
@@ -304,7 +319,6 @@ int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_reque
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_test_shapes_everything(e, &msg->all, &p->all);
 	if (err != IDL_OK)
 		return err;
@@ -663,7 +677,6 @@ int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_test_shapes_everything(e, &msg->all, &p->all);
 	if (err != IDL_OK)
 		return err;
@@ -830,7 +843,6 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_test_shapes_shape(e, &msg->shape, &p->shape);
 	if (err != IDL_OK)
 		return err;
@@ -1013,7 +1025,7 @@ int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_req
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	p->watcher.present = msg->watcher.present;
 	IDL_MEMSET(p->watcher.pad, 0, sizeof(p->watcher.pad));
 	if (msg->watcher.present) {
 		err = idl_put_handle(e, msg->watcher.value.handle, IDL_KIND_CHANNEL,
@@ -1193,7 +1205,6 @@ int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = idl_put_handle(e, msg->gadget.handle, IDL_KIND_CHANNEL, &p->gadget.handle);
 	if (err != IDL_OK)
 		return err;
@@ -1357,7 +1368,7 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	IDL_MEMCPY(&p->to, &msg->to, sizeof(p->to));
 	err = idl_put_handle(e, msg->device, IDL_KIND_MMIO, &p->device);
 	if (err != IDL_OK)
 		return err;

@@ -171,10 +171,11 @@ IDL_INLINE int put_test_shapes_shape(idl_encoder *e, const test_shapes_shape *sr
 {
 	int err;
 	(void)e;
-	(void)p;
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->tag = src->tag;
 	switch (src->tag) {
 	case TEST_SHAPES_SHAPE_DOT:
+		IDL_MEMCPY(&p->dot, &src->dot, sizeof(p->dot));
 		IDL_MEMSET((uint8_t *)p + 16, 0, 8);
 		return IDL_OK;
 	case TEST_SHAPES_SHAPE_LABEL:
@@ -183,6 +184,7 @@ IDL_INLINE int put_test_shapes_shape(idl_encoder *e, const test_shapes_shape *sr
 			return err;
 		return IDL_OK;
 	case TEST_SHAPES_SHAPE_GRID:
+		IDL_MEMCPY(&p->grid, &src->grid, sizeof(p->grid));
 		IDL_MEMSET((uint8_t *)p + 17, 0, 7);
 		return IDL_OK;
 	default:
@@ -349,8 +351,8 @@ int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
-	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	/* count and the padding after it */
+	idl_put_padded(&p->count, (uint32_t)msg->count, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), TEST_SHAPES_GADGET_PUT_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -696,7 +698,8 @@ int64_t test_shapes_gadget_seek_request_encode(const test_shapes_gadget_seek_req
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
 	(void)handles;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
+	/* id to offset */
+	IDL_MEMCPY(&p->id, &msg->id, 16u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), TEST_SHAPES_GADGET_SEEK_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -911,7 +914,6 @@ int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_chang
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
-	IDL_MEMCPY(&p->header + 1, &msg->header + 1, sizeof(*p) - sizeof(p->header));
 	err = put_test_shapes_shape(e, &msg->shape, &p->shape);
 	if (err != IDL_OK)
 		return err;
