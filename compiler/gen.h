@@ -62,7 +62,7 @@ decl *gen_error_enum(const method *m);
 /* The parameters of <iface>_dispatch (and of each static serve_<method>),
  * and of <iface>_event_dispatch, for the prototype and the definition. */
 #define GEN_DISPATCH_PARAMS       6
-#define GEN_EVENT_DISPATCH_PARAMS 6
+#define GEN_EVENT_DISPATCH_PARAMS 7
 void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPATCH_PARAMS]);
 /* The reply parameters of a two-way client stub: reply, and error when the
  * method has one; returns how many. */
@@ -74,6 +74,9 @@ void gen_event_dispatch_params(arena *a, const decl *iface,
 #define GEN_ENCODE_PARAMS 7
 size_t gen_encode_params(arena *a, const decl *msg, bool version,
                          const char *out[GEN_ENCODE_PARAMS]);
+/* The parameters of <message>_validate. */
+#define GEN_VALIDATE_PARAMS 5
+extern const char *const gen_validate_params[GEN_VALIDATE_PARAMS];
 /* The parameters of <message>_decode, for the prototype and the definition. */
 #define GEN_DECODE_PARAMS 7
 void gen_decode_params(arena *a, const decl *msg, const char *out[GEN_DECODE_PARAMS]);

@@ -1213,9 +1213,18 @@ static void gen_check(codec_gen *g, decl *msg, const message_names *mn)
 	                  msg->shape.has_handles ? check_pass : check_pass_no_handles, 5, NULL};
 	gen_check_body(g, msg, mn, "frame", false, &slow);
 	emit(e, "}\n\n");
-	emit_wrapped(e, 0, arena_printf(a, "IDL_FLATTEN int %s(", mn->names->validate), val_args, 4,
-	             ")\n{\n");
+	emit_wrapped(e, 0, arena_printf(a, "IDL_FLATTEN int %s(", mn->names->validate),
+	             gen_validate_params, GEN_VALIDATE_PARAMS, ")\n{\n");
 	line(g, 1, "const %s *view;", mn->n);
+	if (is_versioned(msg)) {
+		/* idl_other_begin moves an earlier version's out-of-line part up. */
+		line(g, 1, "/* An earlier version's frame grows by the fields it lacks. */");
+		const char *room[] = {"frame", "size", "frame_max", "sizeof(*view)"};
+		emit_wrapped(e, 1, "if (!idl_room_to_grow(", room, 4, "))\n");
+		line(g, 2, "return IDL_E_BUFFER;");
+	} else {
+		fail_if(g, 1, "frame_max < size", "IDL_E_BUFFER");
+	}
 	const char *pass[] = {"frame", "size", "handles", "handle_count", "&view"};
 	emit_wrapped(e, 1, arena_printf(a, "return %s(", mn->names->check), pass, 5, ");\n");
 	emit(e, "}\n\n");

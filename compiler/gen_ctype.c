@@ -87,6 +87,10 @@ void gen_dispatch_params(arena *a, const decl *iface, const char *out[GEN_DISPAT
 	out[5] = "uint32_t handle_count";
 }
 
+const char *const gen_validate_params[GEN_VALIDATE_PARAMS] = {
+    "void *frame", "size_t size", "size_t frame_max", "const idl_typed_handle *handles",
+    "uint32_t handle_count"};
+
 size_t gen_encode_params(arena *a, const decl *msg, bool version,
                          const char *out[GEN_ENCODE_PARAMS])
 {
@@ -129,8 +133,9 @@ void gen_event_dispatch_params(arena *a, const decl *iface,
 	out[1] = "void *ctx";
 	out[2] = "void *frame";
 	out[3] = "size_t size";
-	out[4] = "const idl_typed_handle *handles";
-	out[5] = "uint32_t handle_count";
+	out[4] = "size_t frame_max";
+	out[5] = "const idl_typed_handle *handles";
+	out[6] = "uint32_t handle_count";
 }
 
 const char *gen_handle_kind(const type *t)

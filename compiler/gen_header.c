@@ -293,9 +293,8 @@ static void gen_message_api(header_gen *g, decl *msg)
 		emit_wrapped(e, 0, arena_printf(g->a, "int64_t %s(", cn->encode_version), args,
 		             count, ");\n");
 	}
-	const char *validate_args[] = {"void *frame", "size_t size",
-	                               "const idl_typed_handle *handles", "uint32_t handle_count"};
-	emit_wrapped(e, 0, arena_printf(g->a, "int %s(", cn->validate), validate_args, 4, ");\n");
+	emit_wrapped(e, 0, arena_printf(g->a, "int %s(", cn->validate), gen_validate_params,
+	             GEN_VALIDATE_PARAMS, ");\n");
 	if (in_header) {
 		gen_codec_inline(g->c, msg, e);
 	} else {

@@ -325,9 +325,9 @@ static void gen_event_dispatch(rpc_gen *g, decl *iface)
 		if (m->kind != METHOD_EVENT)
 			continue;
 		emit(e, "\tcase %s:\n", m->cnames.ordinal);
-		const char *check[] = {"frame", "size", "handles", "handle_count"};
+		const char *check[] = {"frame", "size", "frame_max", "handles", "handle_count"};
 		emit_wrapped(e, 2, arena_printf(a, "err = %s(", m->request->cnames.validate), check,
-		             4, ");\n");
+		             5, ");\n");
 		emit(e, "\t\tif (err != IDL_OK)\n\t\t\treturn err;\n");
 		emit(e, "\t\tif (h->%s == NULL)\n\t\t\treturn IDL_E_NO_HANDLER;\n", m->name);
 		emit(e, "\t\th->%s(ctx, frame);\n", m->name);

@@ -63,11 +63,13 @@ other:
 	return block_device_geometry_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int block_device_geometry_request_validate(void *frame, size_t size,
+IDL_FLATTEN int block_device_geometry_request_validate(void *frame, size_t size, size_t frame_max,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	const block_device_geometry_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_block_device_geometry_request(frame, size, handles, handle_count, &view);
 }
 
@@ -142,11 +144,13 @@ other:
 	return block_device_geometry_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int block_device_geometry_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int block_device_geometry_reply_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const block_device_geometry_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_block_device_geometry_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -295,11 +299,13 @@ other:
 	return block_device_attach_request_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int block_device_attach_request_validate(void *frame, size_t size,
+IDL_FLATTEN int block_device_attach_request_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const block_device_attach_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_block_device_attach_request(frame, size, handles, handle_count, &view);
 }
 
@@ -412,11 +418,13 @@ other:
 	return block_device_attach_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int block_device_attach_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int block_device_attach_reply_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const block_device_attach_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_block_device_attach_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -518,11 +526,13 @@ other:
 	return block_device_read_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int block_device_read_request_validate(void *frame, size_t size,
+IDL_FLATTEN int block_device_read_request_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const block_device_read_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_block_device_read_request(frame, size, handles, handle_count, &view);
 }
 
@@ -592,11 +602,13 @@ other:
 	return block_device_read_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int block_device_read_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int block_device_read_reply_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count)
 {
 	const block_device_read_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_block_device_read_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -699,11 +711,13 @@ other:
 	return block_device_write_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int block_device_write_request_validate(void *frame, size_t size,
+IDL_FLATTEN int block_device_write_request_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const block_device_write_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_block_device_write_request(frame, size, handles, handle_count, &view);
 }
 
@@ -775,11 +789,13 @@ other:
 	return block_device_write_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int block_device_write_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int block_device_write_reply_validate(void *frame, size_t size, size_t frame_max,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count)
 {
 	const block_device_write_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_block_device_write_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -882,11 +898,13 @@ other:
 	return block_device_flush_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int block_device_flush_request_validate(void *frame, size_t size,
+IDL_FLATTEN int block_device_flush_request_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const block_device_flush_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_block_device_flush_request(frame, size, handles, handle_count, &view);
 }
 
@@ -958,11 +976,13 @@ other:
 	return block_device_flush_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int block_device_flush_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int block_device_flush_reply_validate(void *frame, size_t size, size_t frame_max,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count)
 {
 	const block_device_flush_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_block_device_flush_reply(frame, size, handles, handle_count, &view);
 }
 

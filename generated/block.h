@@ -139,7 +139,7 @@ struct block_device_geometry_request {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_geometry_request) == 16, "wire layout");
 
-int block_device_geometry_request_validate(void *frame, size_t size,
+int block_device_geometry_request_validate(void *frame, size_t size, size_t frame_max,
                                            const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in block.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -234,8 +234,8 @@ struct block_device_geometry_reply {
 IDL_STATIC_ASSERT(sizeof(block_device_geometry_reply) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(block_device_geometry_reply, geometry) == 16, "wire layout");
 
-int block_device_geometry_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int block_device_geometry_reply_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in block.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -365,8 +365,8 @@ IDL_STATIC_ASSERT(offsetof(block_device_attach_request, buffer) == 16, "wire lay
 int64_t block_device_attach_request_encode(const block_device_attach_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int block_device_attach_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int block_device_attach_request_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 int block_device_attach_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
@@ -378,8 +378,8 @@ struct block_device_attach_reply {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_attach_reply) == 16, "wire layout");
 
-int block_device_attach_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int block_device_attach_reply_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in block.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -496,8 +496,8 @@ IDL_STATIC_ASSERT(offsetof(block_device_read_request, sector) == 16, "wire layou
 IDL_STATIC_ASSERT(offsetof(block_device_read_request, count) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(block_device_read_request, buffer_offset) == 32, "wire layout");
 
-int block_device_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int block_device_read_request_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in block.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -592,8 +592,8 @@ struct block_device_read_reply {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_read_reply) == 16, "wire layout");
 
-int block_device_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count);
+int block_device_read_reply_validate(void *frame, size_t size, size_t frame_max,
+                                     const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in block.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -708,8 +708,8 @@ IDL_STATIC_ASSERT(offsetof(block_device_write_request, sector) == 16, "wire layo
 IDL_STATIC_ASSERT(offsetof(block_device_write_request, count) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(block_device_write_request, buffer_offset) == 32, "wire layout");
 
-int block_device_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int block_device_write_request_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in block.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -805,8 +805,8 @@ struct block_device_write_reply {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_write_reply) == 16, "wire layout");
 
-int block_device_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count);
+int block_device_write_reply_validate(void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in block.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -913,8 +913,8 @@ struct block_device_flush_request {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_flush_request) == 16, "wire layout");
 
-int block_device_flush_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int block_device_flush_request_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in block.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1005,8 +1005,8 @@ struct block_device_flush_reply {
 };
 IDL_STATIC_ASSERT(sizeof(block_device_flush_reply) == 16, "wire layout");
 
-int block_device_flush_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count);
+int block_device_flush_reply_validate(void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in block.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the

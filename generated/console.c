@@ -80,11 +80,13 @@ other:
 	return console_console_write_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int console_console_write_request_validate(void *frame, size_t size,
+IDL_FLATTEN int console_console_write_request_validate(void *frame, size_t size, size_t frame_max,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	const console_console_write_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_write_request(frame, size, handles, handle_count, &view);
 }
 
@@ -157,11 +159,13 @@ other:
 	return console_console_write_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int console_console_write_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int console_console_write_reply_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const console_console_write_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_write_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -272,11 +276,13 @@ other:
 	return console_console_print_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int console_console_print_request_validate(void *frame, size_t size,
+IDL_FLATTEN int console_console_print_request_validate(void *frame, size_t size, size_t frame_max,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	const console_console_print_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_print_request(frame, size, handles, handle_count, &view);
 }
 
@@ -351,11 +357,13 @@ other:
 	return console_console_read_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int console_console_read_request_validate(void *frame, size_t size,
+IDL_FLATTEN int console_console_read_request_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const console_console_read_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_read_request(frame, size, handles, handle_count, &view);
 }
 
@@ -434,11 +442,13 @@ other:
 	return console_console_read_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int console_console_read_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int console_console_read_reply_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const console_console_read_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_read_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -543,10 +553,13 @@ other:
 }
 
 IDL_FLATTEN int console_console_get_mode_request_validate(void *frame, size_t size,
+                                                          size_t frame_max,
                                                           const idl_typed_handle *handles,
                                                           uint32_t handle_count)
 {
 	const console_console_get_mode_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_get_mode_request(frame, size, handles, handle_count, &view);
 }
 
@@ -619,11 +632,13 @@ other:
 	return console_console_get_mode_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int console_console_get_mode_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int console_console_get_mode_reply_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const console_console_get_mode_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_get_mode_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -729,10 +744,13 @@ other:
 }
 
 IDL_FLATTEN int console_console_set_mode_request_validate(void *frame, size_t size,
+                                                          size_t frame_max,
                                                           const idl_typed_handle *handles,
                                                           uint32_t handle_count)
 {
 	const console_console_set_mode_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_set_mode_request(frame, size, handles, handle_count, &view);
 }
 
@@ -805,11 +823,13 @@ other:
 	return console_console_set_mode_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int console_console_set_mode_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int console_console_set_mode_reply_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const console_console_set_mode_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_set_mode_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -915,10 +935,13 @@ other:
 }
 
 IDL_FLATTEN int console_console_get_size_request_validate(void *frame, size_t size,
+                                                          size_t frame_max,
                                                           const idl_typed_handle *handles,
                                                           uint32_t handle_count)
 {
 	const console_console_get_size_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_get_size_request(frame, size, handles, handle_count, &view);
 }
 
@@ -991,11 +1014,13 @@ other:
 	return console_console_get_size_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int console_console_get_size_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int console_console_get_size_reply_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const console_console_get_size_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_get_size_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1102,10 +1127,13 @@ other:
 }
 
 IDL_FLATTEN int console_console_input_available_event_validate(void *frame, size_t size,
+                                                               size_t frame_max,
                                                                const idl_typed_handle *handles,
                                                                uint32_t handle_count)
 {
 	const console_console_input_available_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_input_available_event(frame, size, handles, handle_count,
 	                                                   &view);
 }
@@ -1182,11 +1210,13 @@ other:
 	return console_console_resized_event_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int console_console_resized_event_validate(void *frame, size_t size,
+IDL_FLATTEN int console_console_resized_event_validate(void *frame, size_t size, size_t frame_max,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	const console_console_resized_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_console_console_resized_event(frame, size, handles, handle_count, &view);
 }
 
@@ -2129,7 +2159,7 @@ const idl_interface console_console_interface = {
 };
 
 int console_console_event_dispatch(const console_console_event_handlers *h, void *ctx, void *frame,
-                                   size_t size, const idl_typed_handle *handles,
+                                   size_t size, size_t frame_max, const idl_typed_handle *handles,
                                    uint32_t handle_count)
 {
 	int err;
@@ -2137,8 +2167,8 @@ int console_console_event_dispatch(const console_console_event_handlers *h, void
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL:
-		err = console_console_input_available_event_validate(frame, size, handles,
-		                                                     handle_count);
+		err = console_console_input_available_event_validate(frame, size, frame_max,
+		                                                     handles, handle_count);
 		if (err != IDL_OK)
 			return err;
 		if (h->input_available == NULL)
@@ -2146,7 +2176,8 @@ int console_console_event_dispatch(const console_console_event_handlers *h, void
 		h->input_available(ctx, frame);
 		return IDL_OK;
 	case CONSOLE_CONSOLE_RESIZED_ORDINAL:
-		err = console_console_resized_event_validate(frame, size, handles, handle_count);
+		err = console_console_resized_event_validate(frame, size, frame_max, handles,
+		                                             handle_count);
 		if (err != IDL_OK)
 			return err;
 		if (h->resized == NULL)

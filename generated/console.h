@@ -154,7 +154,7 @@ struct console_console_write_request {
 IDL_STATIC_ASSERT(sizeof(console_console_write_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_write_request, data) == 16, "wire layout");
 
-int console_console_write_request_validate(void *frame, size_t size,
+int console_console_write_request_validate(void *frame, size_t size, size_t frame_max,
                                            const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -274,8 +274,8 @@ struct console_console_write_reply {
 IDL_STATIC_ASSERT(sizeof(console_console_write_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_write_reply, written) == 16, "wire layout");
 
-int console_console_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int console_console_write_reply_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -392,7 +392,7 @@ struct console_console_print_request {
 IDL_STATIC_ASSERT(sizeof(console_console_print_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_print_request, data) == 16, "wire layout");
 
-int console_console_print_request_validate(void *frame, size_t size,
+int console_console_print_request_validate(void *frame, size_t size, size_t frame_max,
                                            const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -517,8 +517,8 @@ struct console_console_read_request {
 IDL_STATIC_ASSERT(sizeof(console_console_read_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_read_request, max) == 16, "wire layout");
 
-int console_console_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int console_console_read_request_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -615,8 +615,8 @@ struct console_console_read_reply {
 IDL_STATIC_ASSERT(sizeof(console_console_read_reply) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_read_reply, data) == 16, "wire layout");
 
-int console_console_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int console_console_read_reply_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -749,7 +749,7 @@ struct console_console_get_mode_request {
 };
 IDL_STATIC_ASSERT(sizeof(console_console_get_mode_request) == 16, "wire layout");
 
-int console_console_get_mode_request_validate(void *frame, size_t size,
+int console_console_get_mode_request_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
@@ -847,7 +847,7 @@ struct console_console_get_mode_reply {
 IDL_STATIC_ASSERT(sizeof(console_console_get_mode_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_get_mode_reply, mode) == 16, "wire layout");
 
-int console_console_get_mode_reply_validate(void *frame, size_t size,
+int console_console_get_mode_reply_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -970,7 +970,7 @@ struct console_console_set_mode_request {
 IDL_STATIC_ASSERT(sizeof(console_console_set_mode_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_set_mode_request, mode) == 16, "wire layout");
 
-int console_console_set_mode_request_validate(void *frame, size_t size,
+int console_console_set_mode_request_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
@@ -1073,7 +1073,7 @@ struct console_console_set_mode_reply {
 };
 IDL_STATIC_ASSERT(sizeof(console_console_set_mode_reply) == 16, "wire layout");
 
-int console_console_set_mode_reply_validate(void *frame, size_t size,
+int console_console_set_mode_reply_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -1186,7 +1186,7 @@ struct console_console_get_size_request {
 };
 IDL_STATIC_ASSERT(sizeof(console_console_get_size_request) == 16, "wire layout");
 
-int console_console_get_size_request_validate(void *frame, size_t size,
+int console_console_get_size_request_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
@@ -1288,7 +1288,7 @@ struct console_console_get_size_reply {
 IDL_STATIC_ASSERT(sizeof(console_console_get_size_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_get_size_reply, size) == 16, "wire layout");
 
-int console_console_get_size_reply_validate(void *frame, size_t size,
+int console_console_get_size_reply_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -1422,7 +1422,7 @@ struct console_console_input_available_event {
 IDL_STATIC_ASSERT(sizeof(console_console_input_available_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_input_available_event, available) == 16, "wire layout");
 
-int console_console_input_available_event_validate(void *frame, size_t size,
+int console_console_input_available_event_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
@@ -1528,7 +1528,7 @@ struct console_console_resized_event {
 IDL_STATIC_ASSERT(sizeof(console_console_resized_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(console_console_resized_event, size) == 16, "wire layout");
 
-int console_console_resized_event_validate(void *frame, size_t size,
+int console_console_resized_event_validate(void *frame, size_t size, size_t frame_max,
                                            const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in console.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -1747,7 +1747,7 @@ typedef struct console_console_event_handlers {
 } console_console_event_handlers;
 
 int console_console_event_dispatch(const console_console_event_handlers *h, void *ctx, void *frame,
-                                   size_t size, const idl_typed_handle *handles,
+                                   size_t size, size_t frame_max, const idl_typed_handle *handles,
                                    uint32_t handle_count);
 
 #ifdef __cplusplus

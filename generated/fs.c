@@ -133,11 +133,13 @@ other:
 	return fs_file_open_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_open_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_open_request_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	const fs_file_open_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_open_request(frame, size, handles, handle_count, &view);
 }
 
@@ -205,10 +207,12 @@ other:
 	return fs_file_open_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_open_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_open_reply_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	const fs_file_open_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_open_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -308,11 +312,13 @@ other:
 	return fs_file_close_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_close_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_close_request_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const fs_file_close_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_close_request(frame, size, handles, handle_count, &view);
 }
 
@@ -380,10 +386,12 @@ other:
 	return fs_file_close_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_close_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_close_reply_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	const fs_file_close_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_close_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -482,11 +490,13 @@ other:
 	return fs_file_read_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_read_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_read_request_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	const fs_file_read_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_read_request(frame, size, handles, handle_count, &view);
 }
 
@@ -560,10 +570,12 @@ other:
 	return fs_file_read_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_read_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_read_reply_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	const fs_file_read_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_read_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -669,11 +681,13 @@ other:
 	return fs_file_write_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_write_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_write_request_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const fs_file_write_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_write_request(frame, size, handles, handle_count, &view);
 }
 
@@ -741,10 +755,12 @@ other:
 	return fs_file_write_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_write_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_write_reply_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	const fs_file_write_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_write_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -893,11 +909,13 @@ other:
 	return fs_file_read_shared_request_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_read_shared_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_read_shared_request_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const fs_file_read_shared_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_read_shared_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1010,11 +1028,13 @@ other:
 	return fs_file_read_shared_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_read_shared_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_read_shared_reply_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const fs_file_read_shared_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_read_shared_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1165,11 +1185,13 @@ other:
 	return fs_file_write_shared_request_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_write_shared_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_write_shared_request_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const fs_file_write_shared_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_write_shared_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1284,11 +1306,13 @@ other:
 	return fs_file_write_shared_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_write_shared_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_write_shared_reply_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const fs_file_write_shared_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_write_shared_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1389,11 +1413,13 @@ other:
 	return fs_file_stat_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_stat_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_stat_request_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	const fs_file_stat_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_stat_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1463,10 +1489,12 @@ other:
 	return fs_file_stat_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_stat_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_stat_reply_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	const fs_file_stat_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_stat_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1567,11 +1595,13 @@ other:
 	return fs_file_set_times_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_set_times_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_set_times_request_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const fs_file_set_times_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_set_times_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1641,11 +1671,13 @@ other:
 	return fs_file_set_times_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_set_times_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_set_times_reply_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count)
 {
 	const fs_file_set_times_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_set_times_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1747,11 +1779,13 @@ other:
 	return fs_file_truncate_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_truncate_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_truncate_request_validate(void *frame, size_t size, size_t frame_max,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count)
 {
 	const fs_file_truncate_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_truncate_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1821,11 +1855,13 @@ other:
 	return fs_file_truncate_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_truncate_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_truncate_reply_validate(void *frame, size_t size, size_t frame_max,
                                                 const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	const fs_file_truncate_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_truncate_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1925,11 +1961,13 @@ other:
 	return fs_file_sync_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_sync_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_sync_request_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	const fs_file_sync_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_sync_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1997,10 +2035,12 @@ other:
 	return fs_file_sync_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_sync_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_sync_reply_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	const fs_file_sync_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_sync_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -2100,11 +2140,13 @@ other:
 	return fs_file_readdir_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_readdir_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_readdir_request_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count)
 {
 	const fs_file_readdir_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_readdir_request(frame, size, handles, handle_count, &view);
 }
 
@@ -2249,11 +2291,13 @@ other:
 	return fs_file_readdir_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_readdir_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_readdir_reply_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const fs_file_readdir_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_readdir_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -2397,11 +2441,13 @@ other:
 	return fs_file_mkdir_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_mkdir_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_mkdir_request_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const fs_file_mkdir_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_mkdir_request(frame, size, handles, handle_count, &view);
 }
 
@@ -2469,10 +2515,12 @@ other:
 	return fs_file_mkdir_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_mkdir_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_mkdir_reply_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	const fs_file_mkdir_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_mkdir_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -2578,11 +2626,13 @@ other:
 	return fs_file_unlink_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_unlink_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_unlink_request_validate(void *frame, size_t size, size_t frame_max,
                                                 const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	const fs_file_unlink_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_unlink_request(frame, size, handles, handle_count, &view);
 }
 
@@ -2651,11 +2701,13 @@ other:
 	return fs_file_unlink_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_unlink_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_unlink_reply_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	const fs_file_unlink_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_unlink_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -2761,11 +2813,13 @@ other:
 	return fs_file_rename_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_rename_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_rename_request_validate(void *frame, size_t size, size_t frame_max,
                                                 const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	const fs_file_rename_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_rename_request(frame, size, handles, handle_count, &view);
 }
 
@@ -2834,11 +2888,13 @@ other:
 	return fs_file_rename_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_rename_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_rename_reply_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	const fs_file_rename_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_rename_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -2938,11 +2994,13 @@ other:
 	return fs_file_advise_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_advise_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_advise_request_validate(void *frame, size_t size, size_t frame_max,
                                                 const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	const fs_file_advise_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_advise_request(frame, size, handles, handle_count, &view);
 }
 
@@ -3014,11 +3072,13 @@ other:
 	return fs_file_watch_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_watch_request_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_watch_request_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const fs_file_watch_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_watch_request(frame, size, handles, handle_count, &view);
 }
 
@@ -3086,10 +3146,12 @@ other:
 	return fs_file_watch_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_watch_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_watch_reply_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	const fs_file_watch_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_watch_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -3189,11 +3251,13 @@ other:
 	return fs_file_changed_event_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int fs_file_changed_event_validate(void *frame, size_t size,
+IDL_FLATTEN int fs_file_changed_event_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const fs_file_changed_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_fs_file_changed_event(frame, size, handles, handle_count, &view);
 }
 
@@ -5633,14 +5697,14 @@ const idl_interface fs_file_interface = {
 };
 
 int fs_file_event_dispatch(const fs_file_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_typed_handle *handles, uint32_t handle_count)
+                           size_t frame_max, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case FS_FILE_CHANGED_ORDINAL:
-		err = fs_file_changed_event_validate(frame, size, handles, handle_count);
+		err = fs_file_changed_event_validate(frame, size, frame_max, handles, handle_count);
 		if (err != IDL_OK)
 			return err;
 		if (h->changed == NULL)

@@ -425,8 +425,8 @@ IDL_STATIC_ASSERT(offsetof(fs_file_open_request, path) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_open_request, flags) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_open_request, mode) == 36, "wire layout");
 
-int fs_file_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count);
+int fs_file_open_request_validate(void *frame, size_t size, size_t frame_max,
+                                  const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -536,8 +536,8 @@ struct fs_file_open_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_open_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_open_reply, fd) == 16, "wire layout");
 
-int fs_file_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count);
+int fs_file_open_reply_validate(void *frame, size_t size, size_t frame_max,
+                                const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -648,8 +648,8 @@ struct fs_file_close_request {
 IDL_STATIC_ASSERT(sizeof(fs_file_close_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_close_request, fd) == 16, "wire layout");
 
-int fs_file_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int fs_file_close_request_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -741,8 +741,8 @@ struct fs_file_close_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_close_reply) == 16, "wire layout");
 
-int fs_file_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                 uint32_t handle_count);
+int fs_file_close_reply_validate(void *frame, size_t size, size_t frame_max,
+                                 const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -856,8 +856,8 @@ IDL_STATIC_ASSERT(offsetof(fs_file_read_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_request, count) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_request, offset) == 24, "wire layout");
 
-int fs_file_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count);
+int fs_file_read_request_validate(void *frame, size_t size, size_t frame_max,
+                                  const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -949,8 +949,8 @@ struct fs_file_read_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_read_reply) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_reply, data) == 16, "wire layout");
 
-int fs_file_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count);
+int fs_file_read_reply_validate(void *frame, size_t size, size_t frame_max,
+                                const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1085,8 +1085,8 @@ IDL_STATIC_ASSERT(offsetof(fs_file_write_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_request, offset) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_request, data) == 32, "wire layout");
 
-int fs_file_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int fs_file_write_request_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1206,8 +1206,8 @@ struct fs_file_write_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_write_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_reply, written) == 16, "wire layout");
 
-int fs_file_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                 uint32_t handle_count);
+int fs_file_write_reply_validate(void *frame, size_t size, size_t frame_max,
+                                 const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1335,8 +1335,8 @@ IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_request, buffer_offset) == 40, "w
 int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *msg, uint32_t txid,
                                            void *out, size_t out_max, idl_typed_handle *handles,
                                            uint32_t *handle_count);
-int fs_file_read_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int fs_file_read_shared_request_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 int fs_file_read_shared_request_decode(const void *shared, size_t available, void *buf,
                                        size_t buf_max, const idl_typed_handle *handles,
                                        uint32_t handle_count,
@@ -1351,8 +1351,8 @@ struct fs_file_read_shared_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_read_shared_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_read_shared_reply, count) == 16, "wire layout");
 
-int fs_file_read_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int fs_file_read_shared_reply_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1477,8 +1477,8 @@ IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_request, buffer_offset) == 40, "
 int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int fs_file_write_shared_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int fs_file_write_shared_request_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 int fs_file_write_shared_request_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
@@ -1493,8 +1493,8 @@ struct fs_file_write_shared_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_write_shared_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_write_shared_reply, count) == 16, "wire layout");
 
-int fs_file_write_shared_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int fs_file_write_shared_reply_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1609,8 +1609,8 @@ struct fs_file_stat_request {
 IDL_STATIC_ASSERT(sizeof(fs_file_stat_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_stat_request, fd) == 16, "wire layout");
 
-int fs_file_stat_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count);
+int fs_file_stat_request_validate(void *frame, size_t size, size_t frame_max,
+                                  const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1704,8 +1704,8 @@ struct fs_file_stat_reply {
 IDL_STATIC_ASSERT(sizeof(fs_file_stat_reply) == 72, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_stat_reply, st) == 16, "wire layout");
 
-int fs_file_stat_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count);
+int fs_file_stat_reply_validate(void *frame, size_t size, size_t frame_max,
+                                const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1838,8 +1838,8 @@ IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, access_time_ns) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_set_times_request, modify_time_ns) == 40, "wire layout");
 
-int fs_file_set_times_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int fs_file_set_times_request_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1966,8 +1966,8 @@ struct fs_file_set_times_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_set_times_reply) == 16, "wire layout");
 
-int fs_file_set_times_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count);
+int fs_file_set_times_reply_validate(void *frame, size_t size, size_t frame_max,
+                                     const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2080,8 +2080,8 @@ IDL_STATIC_ASSERT(sizeof(fs_file_truncate_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_truncate_request, size) == 24, "wire layout");
 
-int fs_file_truncate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count);
+int fs_file_truncate_request_validate(void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2175,8 +2175,8 @@ struct fs_file_truncate_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_truncate_reply) == 16, "wire layout");
 
-int fs_file_truncate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                    uint32_t handle_count);
+int fs_file_truncate_reply_validate(void *frame, size_t size, size_t frame_max,
+                                    const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2286,8 +2286,8 @@ struct fs_file_sync_request {
 IDL_STATIC_ASSERT(sizeof(fs_file_sync_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_sync_request, fd) == 16, "wire layout");
 
-int fs_file_sync_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count);
+int fs_file_sync_request_validate(void *frame, size_t size, size_t frame_max,
+                                  const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2379,8 +2379,8 @@ struct fs_file_sync_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_sync_reply) == 16, "wire layout");
 
-int fs_file_sync_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count);
+int fs_file_sync_reply_validate(void *frame, size_t size, size_t frame_max,
+                                const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2493,8 +2493,8 @@ IDL_STATIC_ASSERT(sizeof(fs_file_readdir_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_readdir_request, cookie) == 24, "wire layout");
 
-int fs_file_readdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count);
+int fs_file_readdir_request_validate(void *frame, size_t size, size_t frame_max,
+                                     const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2605,8 +2605,8 @@ IDL_STATIC_ASSERT(offsetof(fs_file_readdir_reply, done) == 40, "wire layout");
 int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count);
-int fs_file_readdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int fs_file_readdir_reply_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 int fs_file_readdir_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                  const idl_typed_handle *handles, uint32_t handle_count,
                                  const fs_file_readdir_reply **out);
@@ -2641,8 +2641,8 @@ IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, path) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_mkdir_request, mode) == 32, "wire layout");
 
-int fs_file_mkdir_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int fs_file_mkdir_request_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2746,8 +2746,8 @@ struct fs_file_mkdir_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_mkdir_reply) == 16, "wire layout");
 
-int fs_file_mkdir_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                 uint32_t handle_count);
+int fs_file_mkdir_reply_validate(void *frame, size_t size, size_t frame_max,
+                                 const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2855,8 +2855,8 @@ struct fs_file_unlink_request {
 IDL_STATIC_ASSERT(sizeof(fs_file_unlink_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_unlink_request, path) == 16, "wire layout");
 
-int fs_file_unlink_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                    uint32_t handle_count);
+int fs_file_unlink_request_validate(void *frame, size_t size, size_t frame_max,
+                                    const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2957,8 +2957,8 @@ struct fs_file_unlink_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_unlink_reply) == 16, "wire layout");
 
-int fs_file_unlink_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count);
+int fs_file_unlink_reply_validate(void *frame, size_t size, size_t frame_max,
+                                  const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3068,8 +3068,8 @@ IDL_STATIC_ASSERT(sizeof(fs_file_rename_request) == 48, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, from) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_rename_request, to) == 32, "wire layout");
 
-int fs_file_rename_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                    uint32_t handle_count);
+int fs_file_rename_request_validate(void *frame, size_t size, size_t frame_max,
+                                    const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3177,8 +3177,8 @@ struct fs_file_rename_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_rename_reply) == 16, "wire layout");
 
-int fs_file_rename_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count);
+int fs_file_rename_reply_validate(void *frame, size_t size, size_t frame_max,
+                                  const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3294,8 +3294,8 @@ IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, advice) == 20, "wire layout")
 IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, offset) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_advise_request, length) == 32, "wire layout");
 
-int fs_file_advise_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                    uint32_t handle_count);
+int fs_file_advise_request_validate(void *frame, size_t size, size_t frame_max,
+                                    const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3404,8 +3404,8 @@ IDL_STATIC_ASSERT(sizeof(fs_file_watch_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_watch_request, mask) == 20, "wire layout");
 
-int fs_file_watch_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int fs_file_watch_request_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3500,8 +3500,8 @@ struct fs_file_watch_reply {
 };
 IDL_STATIC_ASSERT(sizeof(fs_file_watch_reply) == 16, "wire layout");
 
-int fs_file_watch_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                 uint32_t handle_count);
+int fs_file_watch_reply_validate(void *frame, size_t size, size_t frame_max,
+                                 const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3612,8 +3612,8 @@ IDL_STATIC_ASSERT(sizeof(fs_file_changed_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, fd) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(fs_file_changed_event, what) == 20, "wire layout");
 
-int fs_file_changed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int fs_file_changed_event_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in fs.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3977,7 +3977,8 @@ typedef struct fs_file_event_handlers {
 } fs_file_event_handlers;
 
 int fs_file_event_dispatch(const fs_file_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_typed_handle *handles, uint32_t handle_count);
+                           size_t frame_max, const idl_typed_handle *handles,
+                           uint32_t handle_count);
 
 #ifdef __cplusplus
 }

@@ -63,11 +63,13 @@ other:
 	return link_ethernet_info_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int link_ethernet_info_request_validate(void *frame, size_t size,
+IDL_FLATTEN int link_ethernet_info_request_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const link_ethernet_info_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_link_ethernet_info_request(frame, size, handles, handle_count, &view);
 }
 
@@ -141,11 +143,13 @@ other:
 	return link_ethernet_info_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int link_ethernet_info_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int link_ethernet_info_reply_validate(void *frame, size_t size, size_t frame_max,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count)
 {
 	const link_ethernet_info_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_link_ethernet_info_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -254,11 +258,13 @@ other:
 	return link_ethernet_send_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int link_ethernet_send_request_validate(void *frame, size_t size,
+IDL_FLATTEN int link_ethernet_send_request_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const link_ethernet_send_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_link_ethernet_send_request(frame, size, handles, handle_count, &view);
 }
 
@@ -330,11 +336,13 @@ other:
 	return link_ethernet_send_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int link_ethernet_send_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int link_ethernet_send_reply_validate(void *frame, size_t size, size_t frame_max,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count)
 {
 	const link_ethernet_send_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_link_ethernet_send_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -437,11 +445,13 @@ other:
 	return link_ethernet_receive_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int link_ethernet_receive_request_validate(void *frame, size_t size,
+IDL_FLATTEN int link_ethernet_receive_request_validate(void *frame, size_t size, size_t frame_max,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	const link_ethernet_receive_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_link_ethernet_receive_request(frame, size, handles, handle_count, &view);
 }
 
@@ -520,11 +530,13 @@ other:
 	return link_ethernet_receive_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int link_ethernet_receive_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int link_ethernet_receive_reply_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const link_ethernet_receive_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_link_ethernet_receive_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -629,11 +641,13 @@ other:
 	return link_ethernet_counters_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int link_ethernet_counters_request_validate(void *frame, size_t size,
+IDL_FLATTEN int link_ethernet_counters_request_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const link_ethernet_counters_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_link_ethernet_counters_request(frame, size, handles, handle_count, &view);
 }
 
@@ -706,11 +720,13 @@ other:
 	return link_ethernet_counters_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int link_ethernet_counters_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int link_ethernet_counters_reply_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const link_ethernet_counters_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_link_ethernet_counters_reply(frame, size, handles, handle_count, &view);
 }
 

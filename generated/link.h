@@ -131,8 +131,8 @@ struct link_ethernet_info_request {
 };
 IDL_STATIC_ASSERT(sizeof(link_ethernet_info_request) == 16, "wire layout");
 
-int link_ethernet_info_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int link_ethernet_info_request_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in link.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -226,8 +226,8 @@ struct link_ethernet_info_reply {
 IDL_STATIC_ASSERT(sizeof(link_ethernet_info_reply) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(link_ethernet_info_reply, info) == 16, "wire layout");
 
-int link_ethernet_info_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count);
+int link_ethernet_info_reply_validate(void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in link.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -353,8 +353,8 @@ struct link_ethernet_send_request {
 IDL_STATIC_ASSERT(sizeof(link_ethernet_send_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(link_ethernet_send_request, frame) == 16, "wire layout");
 
-int link_ethernet_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int link_ethernet_send_request_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in link.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -468,8 +468,8 @@ struct link_ethernet_send_reply {
 };
 IDL_STATIC_ASSERT(sizeof(link_ethernet_send_reply) == 16, "wire layout");
 
-int link_ethernet_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count);
+int link_ethernet_send_reply_validate(void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in link.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -579,7 +579,7 @@ struct link_ethernet_receive_request {
 };
 IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_request) == 16, "wire layout");
 
-int link_ethernet_receive_request_validate(void *frame, size_t size,
+int link_ethernet_receive_request_validate(void *frame, size_t size, size_t frame_max,
                                            const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in link.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -674,8 +674,8 @@ struct link_ethernet_receive_reply {
 IDL_STATIC_ASSERT(sizeof(link_ethernet_receive_reply) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(link_ethernet_receive_reply, frame) == 16, "wire layout");
 
-int link_ethernet_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int link_ethernet_receive_reply_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in link.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -809,7 +809,7 @@ struct link_ethernet_counters_request {
 };
 IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_request) == 16, "wire layout");
 
-int link_ethernet_counters_request_validate(void *frame, size_t size,
+int link_ethernet_counters_request_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in link.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -905,8 +905,8 @@ struct link_ethernet_counters_reply {
 IDL_STATIC_ASSERT(sizeof(link_ethernet_counters_reply) == 56, "wire layout");
 IDL_STATIC_ASSERT(offsetof(link_ethernet_counters_reply, counters) == 16, "wire layout");
 
-int link_ethernet_counters_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int link_ethernet_counters_reply_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in link.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the

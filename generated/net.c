@@ -185,11 +185,13 @@ other:
 	return net_socket_open_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_open_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_open_request_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count)
 {
 	const net_socket_open_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_open_request(frame, size, handles, handle_count, &view);
 }
 
@@ -259,11 +261,13 @@ other:
 	return net_socket_open_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_open_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_open_reply_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const net_socket_open_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_open_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -365,11 +369,13 @@ other:
 	return net_socket_bind_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_bind_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_bind_request_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count)
 {
 	const net_socket_bind_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_bind_request(frame, size, handles, handle_count, &view);
 }
 
@@ -439,11 +445,13 @@ other:
 	return net_socket_bind_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_bind_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_bind_reply_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const net_socket_bind_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_bind_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -546,10 +554,13 @@ other:
 }
 
 IDL_FLATTEN int net_socket_local_address_request_validate(void *frame, size_t size,
+                                                          size_t frame_max,
                                                           const idl_typed_handle *handles,
                                                           uint32_t handle_count)
 {
 	const net_socket_local_address_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_local_address_request(frame, size, handles, handle_count, &view);
 }
 
@@ -624,11 +635,13 @@ other:
 	return net_socket_local_address_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_local_address_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_local_address_reply_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const net_socket_local_address_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_local_address_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -735,11 +748,13 @@ other:
 	return net_socket_connect_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_connect_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_connect_request_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const net_socket_connect_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_connect_request(frame, size, handles, handle_count, &view);
 }
 
@@ -811,11 +826,13 @@ other:
 	return net_socket_connect_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_connect_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_connect_reply_validate(void *frame, size_t size, size_t frame_max,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count)
 {
 	const net_socket_connect_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_connect_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -917,11 +934,13 @@ other:
 	return net_socket_listen_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_listen_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_listen_request_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const net_socket_listen_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_listen_request(frame, size, handles, handle_count, &view);
 }
 
@@ -991,11 +1010,13 @@ other:
 	return net_socket_listen_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_listen_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_listen_reply_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count)
 {
 	const net_socket_listen_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_listen_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1097,11 +1118,13 @@ other:
 	return net_socket_accept_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_accept_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_accept_request_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const net_socket_accept_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_accept_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1173,11 +1196,13 @@ other:
 	return net_socket_accept_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_accept_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_accept_reply_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count)
 {
 	const net_socket_accept_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_accept_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1286,11 +1311,13 @@ other:
 	return net_socket_send_to_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_send_to_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_send_to_request_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const net_socket_send_to_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_send_to_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1362,11 +1389,13 @@ other:
 	return net_socket_send_to_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_send_to_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_send_to_reply_validate(void *frame, size_t size, size_t frame_max,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count)
 {
 	const net_socket_send_to_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_send_to_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1469,11 +1498,13 @@ other:
 	return net_socket_receive_from_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_receive_from_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_receive_from_request_validate(void *frame, size_t size, size_t frame_max,
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	const net_socket_receive_from_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_receive_from_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1552,11 +1583,13 @@ other:
 	return net_socket_receive_from_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_receive_from_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_receive_from_reply_validate(void *frame, size_t size, size_t frame_max,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	const net_socket_receive_from_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_receive_from_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1665,11 +1698,13 @@ other:
 	return net_socket_send_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_send_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_send_request_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count)
 {
 	const net_socket_send_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_send_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1739,11 +1774,13 @@ other:
 	return net_socket_send_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_send_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_send_reply_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const net_socket_send_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_send_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1845,11 +1882,13 @@ other:
 	return net_socket_receive_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_receive_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_receive_request_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const net_socket_receive_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_receive_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1927,11 +1966,13 @@ other:
 	return net_socket_receive_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_receive_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_receive_reply_validate(void *frame, size_t size, size_t frame_max,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count)
 {
 	const net_socket_receive_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_receive_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -2034,11 +2075,13 @@ other:
 	return net_socket_shutdown_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_shutdown_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_shutdown_request_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const net_socket_shutdown_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_shutdown_request(frame, size, handles, handle_count, &view);
 }
 
@@ -2110,11 +2153,13 @@ other:
 	return net_socket_shutdown_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_shutdown_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_shutdown_reply_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const net_socket_shutdown_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_shutdown_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -2216,11 +2261,13 @@ other:
 	return net_socket_close_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_close_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_close_request_validate(void *frame, size_t size, size_t frame_max,
                                                   const idl_typed_handle *handles,
                                                   uint32_t handle_count)
 {
 	const net_socket_close_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_close_request(frame, size, handles, handle_count, &view);
 }
 
@@ -2290,11 +2337,13 @@ other:
 	return net_socket_close_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_close_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_close_reply_validate(void *frame, size_t size, size_t frame_max,
                                                 const idl_typed_handle *handles,
                                                 uint32_t handle_count)
 {
 	const net_socket_close_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_close_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -2396,11 +2445,13 @@ other:
 	return net_socket_readable_event_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_readable_event_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_readable_event_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const net_socket_readable_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_readable_event(frame, size, handles, handle_count, &view);
 }
 
@@ -2473,11 +2524,13 @@ other:
 	return net_socket_writable_event_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_socket_writable_event_validate(void *frame, size_t size,
+IDL_FLATTEN int net_socket_writable_event_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const net_socket_writable_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_socket_writable_event(frame, size, handles, handle_count, &view);
 }
 
@@ -2552,10 +2605,13 @@ other:
 }
 
 IDL_FLATTEN int net_config_list_interfaces_request_validate(void *frame, size_t size,
+                                                            size_t frame_max,
                                                             const idl_typed_handle *handles,
                                                             uint32_t handle_count)
 {
 	const net_config_list_interfaces_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_list_interfaces_request(frame, size, handles, handle_count, &view);
 }
 
@@ -2699,10 +2755,13 @@ other:
 }
 
 IDL_FLATTEN int net_config_list_interfaces_reply_validate(void *frame, size_t size,
+                                                          size_t frame_max,
                                                           const idl_typed_handle *handles,
                                                           uint32_t handle_count)
 {
 	const net_config_list_interfaces_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_list_interfaces_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -2849,11 +2908,13 @@ other:
 	return net_config_add_address_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_add_address_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_add_address_request_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const net_config_add_address_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_add_address_request(frame, size, handles, handle_count, &view);
 }
 
@@ -2926,11 +2987,13 @@ other:
 	return net_config_add_address_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_add_address_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_add_address_reply_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const net_config_add_address_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_add_address_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -3038,10 +3101,13 @@ other:
 }
 
 IDL_FLATTEN int net_config_remove_address_request_validate(void *frame, size_t size,
+                                                           size_t frame_max,
                                                            const idl_typed_handle *handles,
                                                            uint32_t handle_count)
 {
 	const net_config_remove_address_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_remove_address_request(frame, size, handles, handle_count, &view);
 }
 
@@ -3114,11 +3180,13 @@ other:
 	return net_config_remove_address_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_remove_address_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_remove_address_reply_validate(void *frame, size_t size, size_t frame_max,
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	const net_config_remove_address_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_remove_address_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -3225,11 +3293,13 @@ other:
 	return net_config_set_gateway_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_set_gateway_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_set_gateway_request_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const net_config_set_gateway_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_set_gateway_request(frame, size, handles, handle_count, &view);
 }
 
@@ -3302,11 +3372,13 @@ other:
 	return net_config_set_gateway_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_set_gateway_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_set_gateway_reply_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const net_config_set_gateway_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_set_gateway_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -3411,11 +3483,13 @@ other:
 	return net_config_set_flags_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_set_flags_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_set_flags_request_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const net_config_set_flags_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_set_flags_request(frame, size, handles, handle_count, &view);
 }
 
@@ -3488,11 +3562,13 @@ other:
 	return net_config_set_flags_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_set_flags_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_set_flags_reply_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const net_config_set_flags_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_set_flags_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -3596,11 +3672,13 @@ other:
 	return net_config_statistics_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_statistics_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_statistics_request_validate(void *frame, size_t size, size_t frame_max,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	const net_config_statistics_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_statistics_request(frame, size, handles, handle_count, &view);
 }
 
@@ -3673,11 +3751,13 @@ other:
 	return net_config_statistics_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_statistics_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_statistics_reply_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const net_config_statistics_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_statistics_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -3782,11 +3862,13 @@ other:
 	return net_config_list_sockets_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_list_sockets_request_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_list_sockets_request_validate(void *frame, size_t size, size_t frame_max,
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	const net_config_list_sockets_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_list_sockets_request(frame, size, handles, handle_count, &view);
 }
 
@@ -3927,11 +4009,13 @@ other:
 	return net_config_list_sockets_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int net_config_list_sockets_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int net_config_list_sockets_reply_validate(void *frame, size_t size, size_t frame_max,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	const net_config_list_sockets_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_list_sockets_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -4078,10 +4162,13 @@ other:
 }
 
 IDL_FLATTEN int net_config_interfaces_changed_event_validate(void *frame, size_t size,
+                                                             size_t frame_max,
                                                              const idl_typed_handle *handles,
                                                              uint32_t handle_count)
 {
 	const net_config_interfaces_changed_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_net_config_interfaces_changed_event(frame, size, handles, handle_count, &view);
 }
 
@@ -6085,14 +6172,16 @@ const idl_interface net_socket_interface = {
 };
 
 int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+                              size_t size, size_t frame_max, const idl_typed_handle *handles,
+                              uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case NET_SOCKET_READABLE_ORDINAL:
-		err = net_socket_readable_event_validate(frame, size, handles, handle_count);
+		err = net_socket_readable_event_validate(frame, size, frame_max, handles,
+		                                         handle_count);
 		if (err != IDL_OK)
 			return err;
 		if (h->readable == NULL)
@@ -6100,7 +6189,8 @@ int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, voi
 		h->readable(ctx, frame);
 		return IDL_OK;
 	case NET_SOCKET_WRITABLE_ORDINAL:
-		err = net_socket_writable_event_validate(frame, size, handles, handle_count);
+		err = net_socket_writable_event_validate(frame, size, frame_max, handles,
+		                                         handle_count);
 		if (err != IDL_OK)
 			return err;
 		if (h->writable == NULL)
@@ -7310,14 +7400,15 @@ const idl_interface net_config_interface = {
 };
 
 int net_config_event_dispatch(const net_config_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+                              size_t size, size_t frame_max, const idl_typed_handle *handles,
+                              uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case NET_CONFIG_INTERFACES_CHANGED_ORDINAL:
-		err = net_config_interfaces_changed_event_validate(frame, size, handles,
+		err = net_config_interfaces_changed_event_validate(frame, size, frame_max, handles,
 		                                                   handle_count);
 		if (err != IDL_OK)
 			return err;

@@ -554,8 +554,8 @@ struct net_socket_open_request {
 IDL_STATIC_ASSERT(sizeof(net_socket_open_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_open_request, kind) == 16, "wire layout");
 
-int net_socket_open_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count);
+int net_socket_open_request_validate(void *frame, size_t size, size_t frame_max,
+                                     const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -656,8 +656,8 @@ struct net_socket_open_reply {
 IDL_STATIC_ASSERT(sizeof(net_socket_open_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_open_reply, socket) == 16, "wire layout");
 
-int net_socket_open_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int net_socket_open_reply_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -770,8 +770,8 @@ IDL_STATIC_ASSERT(sizeof(net_socket_bind_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_bind_request, addr) == 20, "wire layout");
 
-int net_socket_bind_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count);
+int net_socket_bind_request_validate(void *frame, size_t size, size_t frame_max,
+                                     const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -874,8 +874,8 @@ struct net_socket_bind_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_socket_bind_reply) == 16, "wire layout");
 
-int net_socket_bind_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int net_socket_bind_reply_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -984,7 +984,7 @@ struct net_socket_local_address_request {
 IDL_STATIC_ASSERT(sizeof(net_socket_local_address_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_local_address_request, socket) == 16, "wire layout");
 
-int net_socket_local_address_request_validate(void *frame, size_t size,
+int net_socket_local_address_request_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
@@ -1085,7 +1085,7 @@ struct net_socket_local_address_reply {
 IDL_STATIC_ASSERT(sizeof(net_socket_local_address_reply) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_local_address_reply, addr) == 16, "wire layout");
 
-int net_socket_local_address_reply_validate(void *frame, size_t size,
+int net_socket_local_address_reply_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -1218,8 +1218,8 @@ IDL_STATIC_ASSERT(sizeof(net_socket_connect_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_connect_request, to) == 20, "wire layout");
 
-int net_socket_connect_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int net_socket_connect_request_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1323,8 +1323,8 @@ struct net_socket_connect_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_socket_connect_reply) == 16, "wire layout");
 
-int net_socket_connect_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count);
+int net_socket_connect_reply_validate(void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1436,8 +1436,8 @@ IDL_STATIC_ASSERT(sizeof(net_socket_listen_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_listen_request, backlog) == 20, "wire layout");
 
-int net_socket_listen_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int net_socket_listen_request_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1528,8 +1528,8 @@ struct net_socket_listen_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_socket_listen_reply) == 16, "wire layout");
 
-int net_socket_listen_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count);
+int net_socket_listen_reply_validate(void *frame, size_t size, size_t frame_max,
+                                     const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1640,8 +1640,8 @@ struct net_socket_accept_request {
 IDL_STATIC_ASSERT(sizeof(net_socket_accept_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_accept_request, socket) == 16, "wire layout");
 
-int net_socket_accept_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int net_socket_accept_request_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1738,8 +1738,8 @@ IDL_STATIC_ASSERT(sizeof(net_socket_accept_reply) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, connection) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_accept_reply, peer) == 20, "wire layout");
 
-int net_socket_accept_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count);
+int net_socket_accept_reply_validate(void *frame, size_t size, size_t frame_max,
+                                     const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1865,8 +1865,8 @@ IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, socket) == 16, "wire layo
 IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, to) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_send_to_request, data) == 40, "wire layout");
 
-int net_socket_send_to_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int net_socket_send_to_request_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1991,8 +1991,8 @@ struct net_socket_send_to_reply {
 IDL_STATIC_ASSERT(sizeof(net_socket_send_to_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_send_to_reply, sent) == 16, "wire layout");
 
-int net_socket_send_to_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count);
+int net_socket_send_to_reply_validate(void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2106,7 +2106,7 @@ IDL_STATIC_ASSERT(sizeof(net_socket_receive_from_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_request, max) == 20, "wire layout");
 
-int net_socket_receive_from_request_validate(void *frame, size_t size,
+int net_socket_receive_from_request_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
@@ -2207,7 +2207,7 @@ IDL_STATIC_ASSERT(sizeof(net_socket_receive_from_reply) == 56, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, from) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_from_reply, data) == 40, "wire layout");
 
-int net_socket_receive_from_reply_validate(void *frame, size_t size,
+int net_socket_receive_from_reply_validate(void *frame, size_t size, size_t frame_max,
                                            const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -2358,8 +2358,8 @@ IDL_STATIC_ASSERT(sizeof(net_socket_send_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_send_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_send_request, data) == 24, "wire layout");
 
-int net_socket_send_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count);
+int net_socket_send_request_validate(void *frame, size_t size, size_t frame_max,
+                                     const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2479,8 +2479,8 @@ struct net_socket_send_reply {
 IDL_STATIC_ASSERT(sizeof(net_socket_send_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_send_reply, sent) == 16, "wire layout");
 
-int net_socket_send_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int net_socket_send_reply_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2594,8 +2594,8 @@ IDL_STATIC_ASSERT(sizeof(net_socket_receive_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_request, max) == 20, "wire layout");
 
-int net_socket_receive_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int net_socket_receive_request_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2689,8 +2689,8 @@ struct net_socket_receive_reply {
 IDL_STATIC_ASSERT(sizeof(net_socket_receive_reply) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_receive_reply, data) == 16, "wire layout");
 
-int net_socket_receive_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count);
+int net_socket_receive_reply_validate(void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2825,8 +2825,8 @@ IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, socket) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_shutdown_request, how) == 20, "wire layout");
 
-int net_socket_shutdown_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int net_socket_shutdown_request_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2927,8 +2927,8 @@ struct net_socket_shutdown_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_socket_shutdown_reply) == 16, "wire layout");
 
-int net_socket_shutdown_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int net_socket_shutdown_reply_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3038,8 +3038,8 @@ struct net_socket_close_request {
 IDL_STATIC_ASSERT(sizeof(net_socket_close_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_close_request, socket) == 16, "wire layout");
 
-int net_socket_close_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count);
+int net_socket_close_request_validate(void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3132,8 +3132,8 @@ struct net_socket_close_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_socket_close_reply) == 16, "wire layout");
 
-int net_socket_close_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                    uint32_t handle_count);
+int net_socket_close_reply_validate(void *frame, size_t size, size_t frame_max,
+                                    const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3244,8 +3244,8 @@ struct net_socket_readable_event {
 IDL_STATIC_ASSERT(sizeof(net_socket_readable_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_readable_event, socket) == 16, "wire layout");
 
-int net_socket_readable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int net_socket_readable_event_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3344,8 +3344,8 @@ struct net_socket_writable_event {
 IDL_STATIC_ASSERT(sizeof(net_socket_writable_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_socket_writable_event, socket) == 16, "wire layout");
 
-int net_socket_writable_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int net_socket_writable_event_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -3668,7 +3668,8 @@ typedef struct net_socket_event_handlers {
 } net_socket_event_handlers;
 
 int net_socket_event_dispatch(const net_socket_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+                              size_t size, size_t frame_max, const idl_typed_handle *handles,
+                              uint32_t handle_count);
 
 /* interface Config (net.idl:182) */
 /*
@@ -3727,7 +3728,7 @@ struct net_config_list_interfaces_request {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_list_interfaces_request) == 16, "wire layout");
 
-int net_config_list_interfaces_request_validate(void *frame, size_t size,
+int net_config_list_interfaces_request_validate(void *frame, size_t size, size_t frame_max,
                                                 const idl_typed_handle *handles,
                                                 uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
@@ -3834,7 +3835,7 @@ IDL_STATIC_ASSERT(offsetof(net_config_list_interfaces_reply, interfaces) == 16, 
 int64_t net_config_list_interfaces_reply_encode(const net_config_list_interfaces_reply *msg,
                                                 uint32_t txid, void *out, size_t out_max,
                                                 idl_typed_handle *handles, uint32_t *handle_count);
-int net_config_list_interfaces_reply_validate(void *frame, size_t size,
+int net_config_list_interfaces_reply_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count);
 int net_config_list_interfaces_reply_decode(const void *shared, size_t available, void *buf,
@@ -3873,7 +3874,7 @@ IDL_STATIC_ASSERT(sizeof(net_config_add_address_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, index) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_add_address_request, address) == 20, "wire layout");
 
-int net_config_add_address_request_validate(void *frame, size_t size,
+int net_config_add_address_request_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -3984,8 +3985,8 @@ struct net_config_add_address_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_add_address_reply) == 16, "wire layout");
 
-int net_config_add_address_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int net_config_add_address_reply_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -4100,7 +4101,7 @@ IDL_STATIC_ASSERT(sizeof(net_config_remove_address_request) == 40, "wire layout"
 IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, index) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_remove_address_request, address) == 20, "wire layout");
 
-int net_config_remove_address_request_validate(void *frame, size_t size,
+int net_config_remove_address_request_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
@@ -4212,7 +4213,7 @@ struct net_config_remove_address_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_remove_address_reply) == 16, "wire layout");
 
-int net_config_remove_address_reply_validate(void *frame, size_t size,
+int net_config_remove_address_reply_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
@@ -4333,7 +4334,7 @@ IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_request) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, index) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_set_gateway_request, gateway) == 20, "wire layout");
 
-int net_config_set_gateway_request_validate(void *frame, size_t size,
+int net_config_set_gateway_request_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -4455,8 +4456,8 @@ struct net_config_set_gateway_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_set_gateway_reply) == 16, "wire layout");
 
-int net_config_set_gateway_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int net_config_set_gateway_reply_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -4570,8 +4571,8 @@ IDL_STATIC_ASSERT(sizeof(net_config_set_flags_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, index) == 16, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_set_flags_request, flags) == 20, "wire layout");
 
-int net_config_set_flags_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int net_config_set_flags_request_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -4669,8 +4670,8 @@ struct net_config_set_flags_reply {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_set_flags_reply) == 16, "wire layout");
 
-int net_config_set_flags_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int net_config_set_flags_reply_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -4782,7 +4783,7 @@ struct net_config_statistics_request {
 IDL_STATIC_ASSERT(sizeof(net_config_statistics_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_statistics_request, index) == 16, "wire layout");
 
-int net_config_statistics_request_validate(void *frame, size_t size,
+int net_config_statistics_request_validate(void *frame, size_t size, size_t frame_max,
                                            const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -4880,8 +4881,8 @@ struct net_config_statistics_reply {
 IDL_STATIC_ASSERT(sizeof(net_config_statistics_reply) == 88, "wire layout");
 IDL_STATIC_ASSERT(offsetof(net_config_statistics_reply, statistics) == 16, "wire layout");
 
-int net_config_statistics_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int net_config_statistics_reply_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -4991,7 +4992,7 @@ struct net_config_list_sockets_request {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_list_sockets_request) == 16, "wire layout");
 
-int net_config_list_sockets_request_validate(void *frame, size_t size,
+int net_config_list_sockets_request_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
@@ -5098,7 +5099,7 @@ IDL_STATIC_ASSERT(offsetof(net_config_list_sockets_reply, sockets) == 16, "wire 
 int64_t net_config_list_sockets_reply_encode(const net_config_list_sockets_reply *msg,
                                              uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
-int net_config_list_sockets_reply_validate(void *frame, size_t size,
+int net_config_list_sockets_reply_validate(void *frame, size_t size, size_t frame_max,
                                            const idl_typed_handle *handles, uint32_t handle_count);
 int net_config_list_sockets_reply_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
@@ -5132,7 +5133,7 @@ struct net_config_interfaces_changed_event {
 };
 IDL_STATIC_ASSERT(sizeof(net_config_interfaces_changed_event) == 16, "wire layout");
 
-int net_config_interfaces_changed_event_validate(void *frame, size_t size,
+int net_config_interfaces_changed_event_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count);
 /* The slow paths of its inline decoder, in net.c: a frame of a size the
@@ -5386,7 +5387,8 @@ typedef struct net_config_event_handlers {
 } net_config_event_handlers;
 
 int net_config_event_dispatch(const net_config_event_handlers *h, void *ctx, void *frame,
-                              size_t size, const idl_typed_handle *handles, uint32_t handle_count);
+                              size_t size, size_t frame_max, const idl_typed_handle *handles,
+                              uint32_t handle_count);
 
 #ifdef __cplusplus
 }

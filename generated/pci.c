@@ -133,11 +133,13 @@ other:
 	return pci_bus_enumerate_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_enumerate_request_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_enumerate_request_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const pci_bus_enumerate_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_enumerate_request(frame, size, handles, handle_count, &view);
 }
 
@@ -283,11 +285,13 @@ other:
 	return pci_bus_enumerate_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_enumerate_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_enumerate_reply_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count)
 {
 	const pci_bus_enumerate_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_enumerate_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -427,11 +431,13 @@ other:
 	return pci_bus_find_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_find_request_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_find_request_validate(void *frame, size_t size, size_t frame_max,
                                               const idl_typed_handle *handles,
                                               uint32_t handle_count)
 {
 	const pci_bus_find_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_find_request(frame, size, handles, handle_count, &view);
 }
 
@@ -564,10 +570,12 @@ other:
 	return pci_bus_find_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_find_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_find_reply_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count)
 {
 	const pci_bus_find_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_find_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -707,11 +715,13 @@ other:
 	return pci_bus_config_read_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_config_read_request_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_config_read_request_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const pci_bus_config_read_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_config_read_request(frame, size, handles, handle_count, &view);
 }
 
@@ -783,11 +793,13 @@ other:
 	return pci_bus_config_read_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_config_read_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_config_read_reply_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const pci_bus_config_read_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_config_read_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -892,11 +904,13 @@ other:
 	return pci_bus_config_write_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_config_write_request_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_config_write_request_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const pci_bus_config_write_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_config_write_request(frame, size, handles, handle_count, &view);
 }
 
@@ -969,11 +983,13 @@ other:
 	return pci_bus_config_write_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_config_write_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_config_write_reply_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const pci_bus_config_write_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_config_write_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1079,11 +1095,13 @@ other:
 	return pci_bus_set_command_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_set_command_request_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_set_command_request_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const pci_bus_set_command_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_set_command_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1155,11 +1173,13 @@ other:
 	return pci_bus_set_command_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_set_command_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_set_command_reply_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const pci_bus_set_command_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_set_command_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1262,11 +1282,13 @@ other:
 	return pci_bus_claim_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_claim_request_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_claim_request_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const pci_bus_claim_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_claim_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1460,10 +1482,12 @@ other:
 	return pci_bus_claim_reply_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_claim_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_claim_reply_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles, uint32_t handle_count)
 {
 	const pci_bus_claim_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_claim_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1603,11 +1627,13 @@ other:
 	return pci_bus_release_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_release_request_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_release_request_validate(void *frame, size_t size, size_t frame_max,
                                                  const idl_typed_handle *handles,
                                                  uint32_t handle_count)
 {
 	const pci_bus_release_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_release_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1677,11 +1703,13 @@ other:
 	return pci_bus_release_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_release_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_release_reply_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count)
 {
 	const pci_bus_release_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_release_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1785,11 +1813,13 @@ other:
 	return pci_bus_device_added_event_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_device_added_event_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_device_added_event_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const pci_bus_device_added_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_device_added_event(frame, size, handles, handle_count, &view);
 }
 
@@ -1866,11 +1896,13 @@ other:
 	return pci_bus_device_removed_event_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int pci_bus_device_removed_event_validate(void *frame, size_t size,
+IDL_FLATTEN int pci_bus_device_removed_event_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const pci_bus_device_removed_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_pci_bus_device_removed_event(frame, size, handles, handle_count, &view);
 }
 
@@ -3064,14 +3096,15 @@ const idl_interface pci_bus_interface = {
 };
 
 int pci_bus_event_dispatch(const pci_bus_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_typed_handle *handles, uint32_t handle_count)
+                           size_t frame_max, const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case PCI_BUS_DEVICE_ADDED_ORDINAL:
-		err = pci_bus_device_added_event_validate(frame, size, handles, handle_count);
+		err = pci_bus_device_added_event_validate(frame, size, frame_max, handles,
+		                                          handle_count);
 		if (err != IDL_OK)
 			return err;
 		if (h->device_added == NULL)
@@ -3079,7 +3112,8 @@ int pci_bus_event_dispatch(const pci_bus_event_handlers *h, void *ctx, void *fra
 		h->device_added(ctx, frame);
 		return IDL_OK;
 	case PCI_BUS_DEVICE_REMOVED_ORDINAL:
-		err = pci_bus_device_removed_event_validate(frame, size, handles, handle_count);
+		err = pci_bus_device_removed_event_validate(frame, size, frame_max, handles,
+		                                            handle_count);
 		if (err != IDL_OK)
 			return err;
 		if (h->device_removed == NULL)

@@ -558,8 +558,8 @@ struct pci_bus_enumerate_request {
 IDL_STATIC_ASSERT(sizeof(pci_bus_enumerate_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_request, cookie) == 16, "wire layout");
 
-int pci_bus_enumerate_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int pci_bus_enumerate_request_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -669,8 +669,8 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_enumerate_reply, done) == 36, "wire layout");
 int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint32_t txid, void *out,
                                        size_t out_max, idl_typed_handle *handles,
                                        uint32_t *handle_count);
-int pci_bus_enumerate_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count);
+int pci_bus_enumerate_reply_validate(void *frame, size_t size, size_t frame_max,
+                                     const idl_typed_handle *handles, uint32_t handle_count);
 int pci_bus_enumerate_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                    const idl_typed_handle *handles, uint32_t handle_count,
                                    const pci_bus_enumerate_reply **out);
@@ -703,8 +703,8 @@ struct pci_bus_find_request {
 IDL_STATIC_ASSERT(sizeof(pci_bus_find_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_find_request, filter) == 16, "wire layout");
 
-int pci_bus_find_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                  uint32_t handle_count);
+int pci_bus_find_request_validate(void *frame, size_t size, size_t frame_max,
+                                  const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -820,8 +820,8 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_find_reply, devices) == 16, "wire layout");
 int64_t pci_bus_find_reply_encode(const pci_bus_find_reply *msg, uint32_t txid, void *out,
                                   size_t out_max, idl_typed_handle *handles,
                                   uint32_t *handle_count);
-int pci_bus_find_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                uint32_t handle_count);
+int pci_bus_find_reply_validate(void *frame, size_t size, size_t frame_max,
+                                const idl_typed_handle *handles, uint32_t handle_count);
 int pci_bus_find_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                               const idl_typed_handle *handles, uint32_t handle_count,
                               const pci_bus_find_reply **out);
@@ -863,8 +863,8 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, address) == 16, "wire la
 IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, offset) == 22, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_request, width) == 24, "wire layout");
 
-int pci_bus_config_read_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int pci_bus_config_read_request_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -981,8 +981,8 @@ struct pci_bus_config_read_reply {
 IDL_STATIC_ASSERT(sizeof(pci_bus_config_read_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_config_read_reply, value) == 16, "wire layout");
 
-int pci_bus_config_read_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int pci_bus_config_read_reply_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1103,8 +1103,8 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, offset) == 22, "wire la
 IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, width) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_config_write_request, value) == 28, "wire layout");
 
-int pci_bus_config_write_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int pci_bus_config_write_request_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1220,8 +1220,8 @@ struct pci_bus_config_write_reply {
 };
 IDL_STATIC_ASSERT(sizeof(pci_bus_config_write_reply) == 16, "wire layout");
 
-int pci_bus_config_write_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int pci_bus_config_write_reply_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1338,8 +1338,8 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, address) == 16, "wire la
 IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, enable) == 22, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_request, disable) == 24, "wire layout");
 
-int pci_bus_set_command_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int pci_bus_set_command_request_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1461,8 +1461,8 @@ struct pci_bus_set_command_reply {
 IDL_STATIC_ASSERT(sizeof(pci_bus_set_command_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_set_command_reply, command) == 16, "wire layout");
 
-int pci_bus_set_command_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int pci_bus_set_command_reply_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1588,8 +1588,8 @@ struct pci_bus_claim_request {
 IDL_STATIC_ASSERT(sizeof(pci_bus_claim_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_claim_request, address) == 16, "wire layout");
 
-int pci_bus_claim_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int pci_bus_claim_request_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1719,8 +1719,8 @@ IDL_STATIC_ASSERT(offsetof(pci_bus_claim_reply, dma) == 288, "wire layout");
 int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid, void *out,
                                    size_t out_max, idl_typed_handle *handles,
                                    uint32_t *handle_count);
-int pci_bus_claim_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                 uint32_t handle_count);
+int pci_bus_claim_reply_validate(void *frame, size_t size, size_t frame_max,
+                                 const idl_typed_handle *handles, uint32_t handle_count);
 int pci_bus_claim_reply_decode(const void *shared, size_t available, void *buf, size_t buf_max,
                                const idl_typed_handle *handles, uint32_t handle_count,
                                const pci_bus_claim_reply **out);
@@ -1756,8 +1756,8 @@ struct pci_bus_release_request {
 IDL_STATIC_ASSERT(sizeof(pci_bus_release_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_release_request, address) == 16, "wire layout");
 
-int pci_bus_release_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                     uint32_t handle_count);
+int pci_bus_release_request_validate(void *frame, size_t size, size_t frame_max,
+                                     const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1862,8 +1862,8 @@ struct pci_bus_release_reply {
 };
 IDL_STATIC_ASSERT(sizeof(pci_bus_release_reply) == 16, "wire layout");
 
-int pci_bus_release_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                   uint32_t handle_count);
+int pci_bus_release_reply_validate(void *frame, size_t size, size_t frame_max,
+                                   const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1971,8 +1971,8 @@ struct pci_bus_device_added_event {
 IDL_STATIC_ASSERT(sizeof(pci_bus_device_added_event) == 184, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_device_added_event, info) == 16, "wire layout");
 
-int pci_bus_device_added_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int pci_bus_device_added_event_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2083,8 +2083,8 @@ struct pci_bus_device_removed_event {
 IDL_STATIC_ASSERT(sizeof(pci_bus_device_removed_event) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(pci_bus_device_removed_event, address) == 16, "wire layout");
 
-int pci_bus_device_removed_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int pci_bus_device_removed_event_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in pci.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -2340,7 +2340,8 @@ typedef struct pci_bus_event_handlers {
 } pci_bus_event_handlers;
 
 int pci_bus_event_dispatch(const pci_bus_event_handlers *h, void *ctx, void *frame, size_t size,
-                           const idl_typed_handle *handles, uint32_t handle_count);
+                           size_t frame_max, const idl_typed_handle *handles,
+                           uint32_t handle_count);
 
 #ifdef __cplusplus
 }

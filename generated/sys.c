@@ -122,11 +122,13 @@ other:
 	return sys_services_lookup_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int sys_services_lookup_request_validate(void *frame, size_t size,
+IDL_FLATTEN int sys_services_lookup_request_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const sys_services_lookup_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_services_lookup_request(frame, size, handles, handle_count, &view);
 }
 
@@ -243,11 +245,13 @@ other:
 	return sys_services_lookup_reply_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int sys_services_lookup_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int sys_services_lookup_reply_validate(void *frame, size_t size, size_t frame_max,
                                                    const idl_typed_handle *handles,
                                                    uint32_t handle_count)
 {
 	const sys_services_lookup_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_services_lookup_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -444,11 +448,13 @@ other:
 	return sys_services_publish_request_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int sys_services_publish_request_validate(void *frame, size_t size,
+IDL_FLATTEN int sys_services_publish_request_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const sys_services_publish_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_services_publish_request(frame, size, handles, handle_count, &view);
 }
 
@@ -566,11 +572,13 @@ other:
 	return sys_services_publish_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int sys_services_publish_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int sys_services_publish_reply_validate(void *frame, size_t size, size_t frame_max,
                                                     const idl_typed_handle *handles,
                                                     uint32_t handle_count)
 {
 	const sys_services_publish_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_services_publish_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -680,11 +688,13 @@ other:
 	return sys_services_withdraw_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int sys_services_withdraw_request_validate(void *frame, size_t size,
+IDL_FLATTEN int sys_services_withdraw_request_validate(void *frame, size_t size, size_t frame_max,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	const sys_services_withdraw_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_services_withdraw_request(frame, size, handles, handle_count, &view);
 }
 
@@ -757,11 +767,13 @@ other:
 	return sys_services_withdraw_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int sys_services_withdraw_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int sys_services_withdraw_reply_validate(void *frame, size_t size, size_t frame_max,
                                                      const idl_typed_handle *handles,
                                                      uint32_t handle_count)
 {
 	const sys_services_withdraw_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_services_withdraw_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -872,11 +884,13 @@ other:
 	return sys_services_published_event_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int sys_services_published_event_validate(void *frame, size_t size,
+IDL_FLATTEN int sys_services_published_event_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const sys_services_published_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_services_published_event(frame, size, handles, handle_count, &view);
 }
 
@@ -957,11 +971,13 @@ other:
 	return sys_supervisor_restart_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int sys_supervisor_restart_request_validate(void *frame, size_t size,
+IDL_FLATTEN int sys_supervisor_restart_request_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const sys_supervisor_restart_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_supervisor_restart_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1034,11 +1050,13 @@ other:
 	return sys_supervisor_restart_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int sys_supervisor_restart_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int sys_supervisor_restart_reply_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const sys_supervisor_restart_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_supervisor_restart_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1144,10 +1162,13 @@ other:
 }
 
 IDL_FLATTEN int sys_listener_open_session_request_validate(void *frame, size_t size,
+                                                           size_t frame_max,
                                                            const idl_typed_handle *handles,
                                                            uint32_t handle_count)
 {
 	const sys_listener_open_session_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_listener_open_session_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1266,11 +1287,13 @@ other:
 	return sys_listener_open_session_reply_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int sys_listener_open_session_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int sys_listener_open_session_reply_validate(void *frame, size_t size, size_t frame_max,
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	const sys_listener_open_session_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_sys_listener_open_session_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1893,14 +1916,16 @@ const idl_interface sys_services_interface = {
 };
 
 int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx, void *frame,
-                                size_t size, const idl_typed_handle *handles, uint32_t handle_count)
+                                size_t size, size_t frame_max, const idl_typed_handle *handles,
+                                uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case SYS_SERVICES_PUBLISHED_ORDINAL:
-		err = sys_services_published_event_validate(frame, size, handles, handle_count);
+		err = sys_services_published_event_validate(frame, size, frame_max, handles,
+		                                            handle_count);
 		if (err != IDL_OK)
 			return err;
 		if (h->published == NULL)

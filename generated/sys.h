@@ -199,8 +199,8 @@ struct sys_services_lookup_request {
 IDL_STATIC_ASSERT(sizeof(sys_services_lookup_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(sys_services_lookup_request, name) == 16, "wire layout");
 
-int sys_services_lookup_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int sys_services_lookup_request_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in sys.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -309,8 +309,8 @@ IDL_STATIC_ASSERT(offsetof(sys_services_lookup_reply, channel) == 16, "wire layo
 int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count);
-int sys_services_lookup_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+int sys_services_lookup_reply_validate(void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 int sys_services_lookup_reply_decode(const void *shared, size_t available, void *buf,
                                      size_t buf_max, const idl_typed_handle *handles,
                                      uint32_t handle_count, const sys_services_lookup_reply **out);
@@ -350,8 +350,8 @@ IDL_STATIC_ASSERT(offsetof(sys_services_publish_request, listener) == 32, "wire 
 int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int sys_services_publish_request_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int sys_services_publish_request_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 int sys_services_publish_request_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
@@ -363,8 +363,8 @@ struct sys_services_publish_reply {
 };
 IDL_STATIC_ASSERT(sizeof(sys_services_publish_reply) == 16, "wire layout");
 
-int sys_services_publish_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                        uint32_t handle_count);
+int sys_services_publish_reply_validate(void *frame, size_t size, size_t frame_max,
+                                        const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in sys.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -475,7 +475,7 @@ struct sys_services_withdraw_request {
 IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(sys_services_withdraw_request, name) == 16, "wire layout");
 
-int sys_services_withdraw_request_validate(void *frame, size_t size,
+int sys_services_withdraw_request_validate(void *frame, size_t size, size_t frame_max,
                                            const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in sys.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -580,8 +580,8 @@ struct sys_services_withdraw_reply {
 };
 IDL_STATIC_ASSERT(sizeof(sys_services_withdraw_reply) == 16, "wire layout");
 
-int sys_services_withdraw_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                         uint32_t handle_count);
+int sys_services_withdraw_reply_validate(void *frame, size_t size, size_t frame_max,
+                                         const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in sys.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -694,8 +694,8 @@ struct sys_services_published_event {
 IDL_STATIC_ASSERT(sizeof(sys_services_published_event) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(sys_services_published_event, name) == 16, "wire layout");
 
-int sys_services_published_event_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int sys_services_published_event_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in sys.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -883,7 +883,7 @@ typedef struct sys_services_event_handlers {
 } sys_services_event_handlers;
 
 int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx, void *frame,
-                                size_t size, const idl_typed_handle *handles,
+                                size_t size, size_t frame_max, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 
 /* interface Supervisor (sys.idl:90) */
@@ -914,7 +914,7 @@ struct sys_supervisor_restart_request {
 IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_request) == 32, "wire layout");
 IDL_STATIC_ASSERT(offsetof(sys_supervisor_restart_request, name) == 16, "wire layout");
 
-int sys_supervisor_restart_request_validate(void *frame, size_t size,
+int sys_supervisor_restart_request_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in sys.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -1020,8 +1020,8 @@ struct sys_supervisor_restart_reply {
 };
 IDL_STATIC_ASSERT(sizeof(sys_supervisor_restart_reply) == 16, "wire layout");
 
-int sys_supervisor_restart_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int sys_supervisor_restart_reply_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in sys.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -1201,7 +1201,7 @@ struct sys_listener_open_session_request {
 IDL_STATIC_ASSERT(sizeof(sys_listener_open_session_request) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(sys_listener_open_session_request, client) == 16, "wire layout");
 
-int sys_listener_open_session_request_validate(void *frame, size_t size,
+int sys_listener_open_session_request_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count);
 /* The slow paths of its inline decoder, in sys.c: a frame of a size the
@@ -1302,7 +1302,7 @@ IDL_STATIC_ASSERT(offsetof(sys_listener_open_session_reply, channel) == 16, "wir
 int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_reply *msg,
                                                uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count);
-int sys_listener_open_session_reply_validate(void *frame, size_t size,
+int sys_listener_open_session_reply_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
 int sys_listener_open_session_reply_decode(const void *shared, size_t available, void *buf,

@@ -935,6 +935,23 @@ IDL_SLOW_HELPER int idl_other_begin(const idl_message_info *m, void *frame, size
 	return IDL_OK;
 }
 
+/*
+ * Whether a frame of size bytes, in a buffer of frame_max, has the room
+ * validation needs: an earlier version's frame (a smaller inline part than
+ * own, the receiver's) grows in place by the fields it lacks, its
+ * out-of-line part moved up (idl_other_begin). A frame too short for its
+ * header is left to the checks to refuse.
+ */
+IDL_INLINE bool idl_room_to_grow(const void *frame, size_t size, size_t frame_max, uint32_t own)
+{
+	if (frame_max < size)
+		return false;
+	if (size < IDL_FRAME_HEADER_BYTES)
+		return true;
+	uint32_t sent = ((const idl_frame_header *)frame)->inline_size;
+	return sent >= own || frame_max - size >= own - sent;
+}
+
 /* The end of the slow path: a frame of the receiver's version or an
  * earlier one used every handle and every byte; a later one may carry
  * blocks and handles of fields the receiver does not know, after its own.

@@ -569,11 +569,14 @@ static bool route(idl_chan_end *e, const idl_ring_frame *f, const idl_typed_hand
 		/* An earlier version's event is widened in place by its decoder:
 		 * it gets the scratch buffer's room, not a call buffer's. */
 		void *frame = f->at;
+		size_t frame_max = f->at == f->buf ? f->buf_bytes : f->alt_bytes;
 		if (frame != e->scratch && e->scratch != NULL && f->size <= e->scratch_bytes) {
 			idl_copy(e->scratch, frame, f->size);
 			frame = e->scratch;
 		}
-		e->on_event(e->event_ctx, frame, f->size, local, f->handle_count);
+		if (frame == e->scratch)
+			frame_max = e->scratch_bytes;
+		e->on_event(e->event_ctx, frame, f->size, frame_max, local, f->handle_count);
 		release(e, local, f->handle_count);
 		return true;
 	}

@@ -258,11 +258,12 @@ static const evo_store_event_handlers event_handlers = {
 #endif
 };
 
-static void on_event(void *ctx, void *frame, size_t size, const idl_typed_handle *handles,
-                     uint32_t count)
+static void on_event(void *ctx, void *frame, size_t size, size_t frame_max,
+                     const idl_typed_handle *handles, uint32_t count)
 {
 	(void)ctx;
-	int err = evo_store_event_dispatch(&event_handlers, NULL, frame, size, handles, count);
+	int err =
+	    evo_store_event_dispatch(&event_handlers, NULL, frame, size, frame_max, handles, count);
 	if (err == IDL_E_NOT_SUPPORTED)
 		events.unknown++; /* a newer server's event: dropped */
 	else

@@ -135,9 +135,9 @@ static void test_frame_too_large(void **state)
 	EXPECT(fs_file_open_request, sizeof(g_wire), IDL_E_FRAME_TOO_LARGE);
 	/* validate on its own checks the maximum too */
 	memcpy(g_priv, g_wire, FS_FILE_OPEN_REQUEST_MAX_BYTES + 8);
-	assert_int_equal(
-	    fs_file_open_request_validate(g_priv, FS_FILE_OPEN_REQUEST_MAX_BYTES + 8, NULL, 0),
-	    IDL_E_FRAME_TOO_LARGE);
+	assert_int_equal(fs_file_open_request_validate(g_priv, FS_FILE_OPEN_REQUEST_MAX_BYTES + 8,
+	                                               sizeof(g_priv), NULL, 0),
+	                 IDL_E_FRAME_TOO_LARGE);
 }
 
 static void test_buffer(void **state)
@@ -174,11 +174,13 @@ static void test_frame_changed(void **state)
 	size_t n = open_frame(10);
 	memcpy(g_priv, g_wire, n);
 	((idl_frame_header *)g_priv)->size = (uint32_t)n + 8;
-	assert_int_equal(fs_file_open_request_validate(g_priv, n, NULL, 0), IDL_E_FRAME_SIZE);
+	assert_int_equal(fs_file_open_request_validate(g_priv, n, sizeof(g_priv), NULL, 0),
+	                 IDL_E_FRAME_SIZE);
 	close_frame();
 	memcpy(g_priv, g_wire, 24);
 	((idl_frame_header *)g_priv)->size = 16;
-	assert_int_equal(fs_file_close_request_validate(g_priv, 24, NULL, 0), IDL_E_FRAME_SIZE);
+	assert_int_equal(fs_file_close_request_validate(g_priv, 24, sizeof(g_priv), NULL, 0),
+	                 IDL_E_FRAME_SIZE);
 }
 
 /* ------------------------------------------------------------- header */
@@ -362,7 +364,8 @@ static void test_trailing(void **state)
 	HDR->size = (uint32_t)n + 8;
 	memcpy(g_priv, g_wire, n + 8);
 	memset(g_priv + n, 0, 8);
-	assert_int_equal(fs_file_close_request_validate(g_priv, n + 8, NULL, 0), IDL_E_TRAILING);
+	assert_int_equal(fs_file_close_request_validate(g_priv, n + 8, sizeof(g_priv), NULL, 0),
+	                 IDL_E_TRAILING);
 	/* eight zero bytes after the last out-of-line block */
 	n = open_frame(3);
 	memset(g_wire + n, 0, 8);
@@ -1024,9 +1027,9 @@ static void test_guard_page(void **state)
 	((idl_frame_header *)g_priv)->ordinal = FS_FILE_CHANGED_ORDINAL;
 	((idl_frame_header *)g_priv)->flags = IDL_FLAG_EVENT;
 	((idl_frame_header *)g_priv)->inline_size = sizeof(fs_file_changed_event);
-	assert_int_equal(
-	    fs_file_event_dispatch(&none, NULL, g_priv, IDL_FRAME_HEADER_BYTES, NULL, 0),
-	    IDL_E_MESSAGE_SHORT);
+	assert_int_equal(fs_file_event_dispatch(&none, NULL, g_priv, IDL_FRAME_HEADER_BYTES,
+	                                        sizeof(g_priv), NULL, 0),
+	                 IDL_E_MESSAGE_SHORT);
 	unmap_guarded(end);
 }
 

@@ -1385,8 +1385,9 @@ static void test_loopback_event(void **state)
 	assert_int_equal(hc, 0);
 	static const fs_file_event_handlers eh = {.changed = on_changed};
 	g_event_calls = 0;
-	assert_int_equal(fs_file_event_dispatch(&eh, &g_event_calls, buf, size, handles, hc),
-	                 IDL_OK);
+	assert_int_equal(
+	    fs_file_event_dispatch(&eh, &g_event_calls, buf, size, sizeof(buf), handles, hc),
+	    IDL_OK);
 	assert_int_equal(g_event_calls, 1);
 	assert_int_equal(g_event.fd, 6);
 	assert_int_equal(g_event.what, FS_WATCH_MASK_CONTENTS | FS_WATCH_MASK_REMOVED);
@@ -1396,15 +1397,17 @@ static void test_loopback_event(void **state)
 	/* An event the client does not know (a newer server's): not supported,
 	 * to be dropped; one with no handler. */
 	((idl_frame_header *)buf)->ordinal ^= 1;
-	assert_int_equal(fs_file_event_dispatch(&eh, &g_event_calls, buf, size, handles, hc),
-	                 IDL_E_NOT_SUPPORTED);
+	assert_int_equal(
+	    fs_file_event_dispatch(&eh, &g_event_calls, buf, size, sizeof(buf), handles, hc),
+	    IDL_E_NOT_SUPPORTED);
 	((idl_frame_header *)buf)->txid = 1; /* but not a malformed one */
-	assert_int_equal(fs_file_event_dispatch(&eh, &g_event_calls, buf, size, handles, hc),
-	                 IDL_E_TXID);
+	assert_int_equal(
+	    fs_file_event_dispatch(&eh, &g_event_calls, buf, size, sizeof(buf), handles, hc),
+	    IDL_E_TXID);
 	((idl_frame_header *)buf)->txid = 0;
 	((idl_frame_header *)buf)->ordinal ^= 1;
 	static const fs_file_event_handlers none = {0};
-	assert_int_equal(fs_file_event_dispatch(&none, NULL, buf, size, handles, hc),
+	assert_int_equal(fs_file_event_dispatch(&none, NULL, buf, size, sizeof(buf), handles, hc),
 	                 IDL_E_NO_HANDLER);
 	assert_int_equal(g_event_calls, 1);
 }

@@ -29,11 +29,12 @@ static void on_media_changed(void *ctx, const blk_device_media_changed_event *ev
 
 static const blk_device_event_handlers events = {.media_changed = on_media_changed};
 
-static void on_event(void *ctx, void *frame, size_t size, const idl_typed_handle *handles,
-                     uint32_t count)
+static void on_event(void *ctx, void *frame, size_t size, size_t frame_max,
+                     const idl_typed_handle *handles, uint32_t count)
 {
-	assert_int_equal(blk_device_event_dispatch(&events, ctx, frame, size, handles, count),
-	                 IDL_OK);
+	assert_int_equal(
+	    blk_device_event_dispatch(&events, ctx, frame, size, frame_max, handles, count),
+	    IDL_OK);
 }
 
 /* What the server side writes into the reply ring, as a server would. */

@@ -375,7 +375,8 @@ static void test_async_in_flight(void **state)
 		assert_int_equal(
 		    ep->ops->receive(ep, txids[i], rb.bytes, sizeof(rb.bytes), &size, h, &count),
 		    IDL_OK);
-		assert_int_equal(console_console_get_mode_reply_validate(rb.bytes, size, h, count),
+		assert_int_equal(console_console_get_mode_reply_validate(
+		                     rb.bytes, size, sizeof(rb.bytes), h, count),
 		                 IDL_OK);
 		assert_true(rb.reply.header.txid == txids[i]);
 		assert_int_equal(rb.reply.mode, CONSOLE_MODE_ECHO);

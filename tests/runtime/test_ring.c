@@ -555,10 +555,11 @@ static void test_stash_out_of_order(void **state)
 }
 
 static int events_seen;
-static void on_event(void *ctx, void *frame, size_t size, const idl_typed_handle *handles,
-                     uint32_t count)
+static void on_event(void *ctx, void *frame, size_t size, size_t frame_max,
+                     const idl_typed_handle *handles, uint32_t count)
 {
 	(void)ctx;
+	(void)frame_max;
 	(void)handles;
 	(void)count;
 	assert_int_equal(check_frame(frame, (uint32_t)size, 77), 0);

@@ -52,12 +52,13 @@ typedef struct idl_transfer_ops {
 } idl_transfer_ops;
 
 /* Called with each event frame, already copied into private memory (not
- * yet validated: call the generated *_event_dispatch), in the scratch
- * buffer when the end has one, so that the decoder of an earlier version's
- * event has the room to widen it. The handles are released when it
- * returns; one that is kept must be duplicated first. */
-typedef void (*idl_event_fn)(void *ctx, void *frame, size_t size, const idl_typed_handle *handles,
-                             uint32_t handle_count);
+ * yet validated: call the generated *_event_dispatch), in a buffer of
+ * frame_max bytes: the scratch buffer when the end has one, so that the
+ * decoder of an earlier version's event has the room to widen it. The
+ * handles are released when it returns; one that is kept must be
+ * duplicated first. */
+typedef void (*idl_event_fn)(void *ctx, void *frame, size_t size, size_t frame_max,
+                             const idl_typed_handle *handles, uint32_t handle_count);
 
 /* One kept frame; its bytes live in the caller's stash memory. */
 typedef struct idl_stash_entry {

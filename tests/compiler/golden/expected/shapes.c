@@ -411,11 +411,13 @@ other:
 	return test_shapes_gadget_put_request_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int test_shapes_gadget_put_request_validate(void *frame, size_t size,
+IDL_FLATTEN int test_shapes_gadget_put_request_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const test_shapes_gadget_put_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_test_shapes_gadget_put_request(frame, size, handles, handle_count, &view);
 }
 
@@ -534,11 +536,13 @@ other:
 	return test_shapes_gadget_put_reply_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int test_shapes_gadget_put_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int test_shapes_gadget_put_reply_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const test_shapes_gadget_put_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_test_shapes_gadget_put_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -643,11 +647,13 @@ other:
 	return test_shapes_gadget_get_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int test_shapes_gadget_get_request_validate(void *frame, size_t size,
+IDL_FLATTEN int test_shapes_gadget_get_request_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const test_shapes_gadget_get_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_test_shapes_gadget_get_request(frame, size, handles, handle_count, &view);
 }
 
@@ -766,11 +772,13 @@ other:
 	return test_shapes_gadget_get_reply_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int test_shapes_gadget_get_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int test_shapes_gadget_get_reply_validate(void *frame, size_t size, size_t frame_max,
                                                       const idl_typed_handle *handles,
                                                       uint32_t handle_count)
 {
 	const test_shapes_gadget_get_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_test_shapes_gadget_get_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -945,11 +953,13 @@ other:
 	return test_shapes_gadget_poke_request_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int test_shapes_gadget_poke_request_validate(void *frame, size_t size,
+IDL_FLATTEN int test_shapes_gadget_poke_request_validate(void *frame, size_t size, size_t frame_max,
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	const test_shapes_gadget_poke_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_test_shapes_gadget_poke_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1128,11 +1138,13 @@ other:
 	return test_shapes_gadget_pair_request_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int test_shapes_gadget_pair_request_validate(void *frame, size_t size,
+IDL_FLATTEN int test_shapes_gadget_pair_request_validate(void *frame, size_t size, size_t frame_max,
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	const test_shapes_gadget_pair_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_test_shapes_gadget_pair_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1293,11 +1305,13 @@ other:
 	return test_shapes_gadget_pair_reply_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
+IDL_FLATTEN int test_shapes_gadget_pair_reply_validate(void *frame, size_t size, size_t frame_max,
                                                        const idl_typed_handle *handles,
                                                        uint32_t handle_count)
 {
 	const test_shapes_gadget_pair_reply *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_test_shapes_gadget_pair_reply(frame, size, handles, handle_count, &view);
 }
 
@@ -1460,11 +1474,13 @@ other:
 	return test_shapes_gadget_moved_event_check_other(frame, size, handles, handle_count, out);
 }
 
-IDL_FLATTEN int test_shapes_gadget_moved_event_validate(void *frame, size_t size,
+IDL_FLATTEN int test_shapes_gadget_moved_event_validate(void *frame, size_t size, size_t frame_max,
                                                         const idl_typed_handle *handles,
                                                         uint32_t handle_count)
 {
 	const test_shapes_gadget_moved_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_test_shapes_gadget_moved_event(frame, size, handles, handle_count, &view);
 }
 
@@ -1582,11 +1598,13 @@ other:
 	return test_shapes_gadget_seek_request_check_other(frame, size, NULL, handle_count, out);
 }
 
-IDL_FLATTEN int test_shapes_gadget_seek_request_validate(void *frame, size_t size,
+IDL_FLATTEN int test_shapes_gadget_seek_request_validate(void *frame, size_t size, size_t frame_max,
                                                          const idl_typed_handle *handles,
                                                          uint32_t handle_count)
 {
 	const test_shapes_gadget_seek_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_test_shapes_gadget_seek_request(frame, size, handles, handle_count, &view);
 }
 
@@ -1668,10 +1686,13 @@ other:
 }
 
 IDL_FLATTEN int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
+                                                           size_t frame_max,
                                                            const idl_typed_handle *handles,
                                                            uint32_t handle_count)
 {
 	const test_shapes_watcher_changed_event *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
 	return check_test_shapes_watcher_changed_event(frame, size, handles, handle_count, &view);
 }
 
@@ -2249,15 +2270,16 @@ const idl_interface test_shapes_gadget_interface = {
 };
 
 int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h, void *ctx,
-                                      void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count)
+                                      void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case TEST_SHAPES_GADGET_MOVED_ORDINAL:
-		err = test_shapes_gadget_moved_event_validate(frame, size, handles, handle_count);
+		err = test_shapes_gadget_moved_event_validate(frame, size, frame_max, handles,
+		                                              handle_count);
 		if (err != IDL_OK)
 			return err;
 		if (h->moved == NULL)
@@ -2292,16 +2314,16 @@ int test_shapes_watcher_send_changed(idl_endpoint *ep,
 }
 
 int test_shapes_watcher_event_dispatch(const test_shapes_watcher_event_handlers *h, void *ctx,
-                                       void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count)
+                                       void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count)
 {
 	int err;
 	if (size < IDL_FRAME_HEADER_BYTES)
 		return IDL_E_FRAME_SHORT;
 	switch (((const idl_frame_header *)frame)->ordinal) {
 	case TEST_SHAPES_WATCHER_CHANGED_ORDINAL:
-		err =
-		    test_shapes_watcher_changed_event_validate(frame, size, handles, handle_count);
+		err = test_shapes_watcher_changed_event_validate(frame, size, frame_max, handles,
+		                                                 handle_count);
 		if (err != IDL_OK)
 			return err;
 		if (h->changed == NULL)

@@ -302,7 +302,7 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_request, all) == 16, "wire lay
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
                                               uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_put_request_validate(void *frame, size_t size,
+int test_shapes_gadget_put_request_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 int test_shapes_gadget_put_request_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
@@ -318,8 +318,8 @@ struct test_shapes_gadget_put_reply {
 IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_reply) == 24, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_reply, count) == 16, "wire layout");
 
-int test_shapes_gadget_put_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int test_shapes_gadget_put_reply_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in shapes.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
  * one read of the size field; one whose header it does not, after the
@@ -429,7 +429,7 @@ struct test_shapes_gadget_get_request {
 };
 IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_request) == 16, "wire layout");
 
-int test_shapes_gadget_get_request_validate(void *frame, size_t size,
+int test_shapes_gadget_get_request_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 /* The slow paths of its inline decoder, in shapes.c: a frame of a size the
  * fast path does not take (another version's, or malformed), after the
@@ -528,8 +528,8 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_get_reply, all) == 16, "wire layou
 int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count);
-int test_shapes_gadget_get_reply_validate(void *frame, size_t size, const idl_typed_handle *handles,
-                                          uint32_t handle_count);
+int test_shapes_gadget_get_reply_validate(void *frame, size_t size, size_t frame_max,
+                                          const idl_typed_handle *handles, uint32_t handle_count);
 int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, void *buf,
                                         size_t buf_max, const idl_typed_handle *handles,
                                         uint32_t handle_count,
@@ -562,7 +562,7 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_poke_request, irq) == 40, "wire la
 int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_request *msg,
                                                uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_poke_request_validate(void *frame, size_t size,
+int test_shapes_gadget_poke_request_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
 int test_shapes_gadget_poke_request_decode(const void *shared, size_t available, void *buf,
@@ -588,7 +588,7 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_pair_request, watcher) == 16, "wir
 int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_request *msg,
                                                uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_pair_request_validate(void *frame, size_t size,
+int test_shapes_gadget_pair_request_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
 int test_shapes_gadget_pair_request_decode(const void *shared, size_t available, void *buf,
@@ -608,7 +608,7 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_pair_reply, gadget) == 16, "wire l
 int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply *msg,
                                              uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_pair_reply_validate(void *frame, size_t size,
+int test_shapes_gadget_pair_reply_validate(void *frame, size_t size, size_t frame_max,
                                            const idl_typed_handle *handles, uint32_t handle_count);
 int test_shapes_gadget_pair_reply_decode(const void *shared, size_t available, void *buf,
                                          size_t buf_max, const idl_typed_handle *handles,
@@ -642,7 +642,7 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_moved_event, device) == 24, "wire 
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
                                               uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count);
-int test_shapes_gadget_moved_event_validate(void *frame, size_t size,
+int test_shapes_gadget_moved_event_validate(void *frame, size_t size, size_t frame_max,
                                             const idl_typed_handle *handles, uint32_t handle_count);
 int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, void *buf,
                                           size_t buf_max, const idl_typed_handle *handles,
@@ -665,7 +665,7 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_seek_request, id) == 16, "wire lay
 IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_seek_request, count) == 20, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_seek_request, offset) == 24, "wire layout");
 
-int test_shapes_gadget_seek_request_validate(void *frame, size_t size,
+int test_shapes_gadget_seek_request_validate(void *frame, size_t size, size_t frame_max,
                                              const idl_typed_handle *handles,
                                              uint32_t handle_count);
 /* The slow paths of its inline decoder, in shapes.c: a frame of a size the
@@ -849,8 +849,8 @@ typedef struct test_shapes_gadget_event_handlers {
 } test_shapes_gadget_event_handlers;
 
 int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h, void *ctx,
-                                      void *frame, size_t size, const idl_typed_handle *handles,
-                                      uint32_t handle_count);
+                                      void *frame, size_t size, size_t frame_max,
+                                      const idl_typed_handle *handles, uint32_t handle_count);
 
 /* interface Watcher (shapes.idl:79) */
 /*
@@ -873,7 +873,7 @@ struct test_shapes_watcher_changed_event {
 IDL_STATIC_ASSERT(sizeof(test_shapes_watcher_changed_event) == 40, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_watcher_changed_event, shape) == 16, "wire layout");
 
-int test_shapes_watcher_changed_event_validate(void *frame, size_t size,
+int test_shapes_watcher_changed_event_validate(void *frame, size_t size, size_t frame_max,
                                                const idl_typed_handle *handles,
                                                uint32_t handle_count);
 /* The slow paths of its inline decoder, in shapes.c: a frame of a size the
@@ -990,8 +990,8 @@ typedef struct test_shapes_watcher_event_handlers {
 } test_shapes_watcher_event_handlers;
 
 int test_shapes_watcher_event_dispatch(const test_shapes_watcher_event_handlers *h, void *ctx,
-                                       void *frame, size_t size, const idl_typed_handle *handles,
-                                       uint32_t handle_count);
+                                       void *frame, size_t size, size_t frame_max,
+                                       const idl_typed_handle *handles, uint32_t handle_count);
 
 #ifdef __cplusplus
 }
