@@ -389,13 +389,28 @@ IDL_SLOW_HELPER int64_t idl_frame_copy_known(const void *src, uint32_t size, voi
 	return (int64_t)(inline_bytes + known);
 }
 
-/* The single read of a frame's size field: a volatile load, so that the
+/*
+ * The single read of a frame's size field: a volatile load, so that the
  * compiler neither repeats it nor reads the field again from the copy's
- * source. The caller has checked that the bytes are there. */
+ * source. The caller has checked that the bytes are there. The shared
+ * frame may be at any address (only the private buffer must be aligned):
+ * with GNU C the load is of a 1-aligned type, one instruction either way;
+ * elsewhere a byte at a time, where a value torn by a writer is only a
+ * wrong size, which the check of the copy's size field catches.
+ */
+#if defined(__GNUC__)
+typedef uint32_t idl_unaligned_u32 __attribute__((aligned(1), may_alias));
 IDL_INLINE uint32_t idl_frame_load_size(const void *shared)
 {
-	return *(const volatile uint32_t *)shared;
+	return *(const volatile idl_unaligned_u32 *)shared;
 }
+#else
+IDL_INLINE uint32_t idl_frame_load_size(const void *shared)
+{
+	const volatile uint8_t *b = (const volatile uint8_t *)shared;
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+#endif
 
 /*
  * The single read of a frame's size field, the start of every generated
