@@ -846,6 +846,18 @@ static const char *slow_linkage(const decl *msg)
 	return gen_codec_is_inline(msg) ? "" : "static ";
 }
 
+/* An encoder refuses the transaction id its own decoder would: 0 on a
+ * two-way request, any other on a one-way request or an event. A frame the
+ * peer must refuse would close the channel for a bug of the sender's. */
+static void check_txid(codec_gen *g, const decl *msg)
+{
+	const method *m = msg->message_of;
+	if (msg == m->reply)
+		return;
+	fail_if(g, 1, m->kind == METHOD_TWO_WAY ? "txid == 0" : "txid != 0",
+	        "IDL_E_INVALID_ARGUMENT");
+}
+
 /* The header and the tail of an encoder; `inline_bytes` names the size of
  * the inline part written. */
 static void encode_header(codec_gen *g, const message_names *mn, const char *inline_bytes)
@@ -904,6 +916,7 @@ static void gen_encode(codec_gen *g, decl *msg, const message_names *mn, bool in
 		line(g, 1, "int err;");
 	line(g, 1, "%s *p = (%s *)out;", mn->n, mn->n);
 	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < sizeof(*p)", "IDL_E_BUFFER");
+	check_txid(g, msg);
 	encode_setup(g, msg, "sizeof(*p)", calls);
 	put_body(g, msg);
 	encode_header(g, mn, "sizeof(*p)");
@@ -935,6 +948,7 @@ static void gen_encode_version(codec_gen *g, decl *msg, const message_names *mn)
 	line(g, 1, "else");
 	line(g, 2, "return IDL_E_INVALID_ARGUMENT;");
 	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < inline_bytes", "IDL_E_BUFFER");
+	check_txid(g, msg);
 	encode_setup(g, msg, "inline_bytes", calls);
 	put_fields(g, msg, "msg", true);
 	encode_header(g, mn, "inline_bytes");
@@ -1379,6 +1393,7 @@ static void gen_encode_inline(codec_gen *g, decl *msg, const message_names *mn)
 	             ")\n{\n");
 	line(g, 1, "%s *p = (%s *)out;", mn->n, mn->n);
 	fail_if(g, 1, "((uintptr_t)out & 7) != 0 || out_max < sizeof(*p)", "IDL_E_BUFFER");
+	check_txid(g, msg);
 	line(g, 1, "(void)handles;");
 	put_body(g, msg);
 	const char *header[] = {

@@ -207,6 +207,8 @@ int64_t block_device_attach_request_encode(const block_device_attach_request *ms
 	block_device_attach_request *p = (block_device_attach_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;

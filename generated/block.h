@@ -169,6 +169,8 @@ int64_t block_device_geometry_request_encode(const block_device_geometry_request
 	block_device_geometry_request *p = (block_device_geometry_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_GEOMETRY_ORDINAL, txid,
@@ -527,6 +529,8 @@ int64_t block_device_read_request_encode(const block_device_read_request *msg, u
 	block_device_read_request *p = (block_device_read_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	p->sector = msg->sector;
 	/* count and the padding after it */
@@ -740,6 +744,8 @@ int64_t block_device_write_request_encode(const block_device_write_request *msg,
 	block_device_write_request *p = (block_device_write_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	p->sector = msg->sector;
 	/* count and the padding after it */
@@ -943,6 +949,8 @@ int64_t block_device_flush_request_encode(const block_device_flush_request *msg,
 	block_device_flush_request *p = (block_device_flush_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_FLUSH_ORDINAL, txid,

@@ -195,6 +195,8 @@ int64_t console_console_write_request_encode(const console_console_write_request
 	console_console_write_request *p = (console_console_write_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -433,6 +435,8 @@ int64_t console_console_print_request_encode(const console_console_print_request
 	console_console_print_request *p = (console_console_print_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -549,6 +553,8 @@ int64_t console_console_read_request_encode(const console_console_read_request *
 	console_console_read_request *p = (console_console_read_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* max and the padding after it */
 	idl_put_padded(&p->max, (uint32_t)msg->max, 8u);
@@ -781,6 +787,8 @@ int64_t console_console_get_mode_request_encode(const console_console_get_mode_r
 	console_console_get_mode_request *p = (console_console_get_mode_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_GET_MODE_ORDINAL, txid,
@@ -1007,6 +1015,8 @@ int64_t console_console_set_mode_request_encode(const console_console_set_mode_r
 	console_console_set_mode_request *p = (console_console_set_mode_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
@@ -1218,6 +1228,8 @@ int64_t console_console_get_size_request_encode(const console_console_get_size_r
 	console_console_get_size_request *p = (console_console_get_size_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_GET_SIZE_ORDINAL, txid,
@@ -1457,6 +1469,8 @@ console_console_input_available_event_encode(const console_console_input_availab
 	console_console_input_available_event *p = (console_console_input_available_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* available and the padding after it */
 	idl_put_padded(&p->available, (uint32_t)msg->available, 8u);
@@ -1560,6 +1574,8 @@ int64_t console_console_resized_event_encode(const console_console_resized_event
 	console_console_resized_event *p = (console_console_resized_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	IDL_MEMCPY(&p->size, &msg->size, sizeof(p->size));
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));

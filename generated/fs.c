@@ -814,6 +814,8 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 	fs_file_read_shared_request *p = (fs_file_read_shared_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
@@ -1089,6 +1091,8 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 	fs_file_write_shared_request *p = (fs_file_write_shared_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;

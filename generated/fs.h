@@ -462,6 +462,8 @@ int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint32_t tx
 	fs_file_open_request *p = (fs_file_open_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -678,6 +680,8 @@ int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint32_t 
 	fs_file_close_request *p = (fs_file_close_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
 	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
@@ -884,6 +888,8 @@ int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t tx
 	fs_file_read_request *p = (fs_file_read_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd to offset */
 	IDL_MEMCPY(&p->fd, &msg->fd, 16u);
@@ -1126,6 +1132,8 @@ int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint32_t 
 	fs_file_write_request *p = (fs_file_write_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -1639,6 +1647,8 @@ int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint32_t tx
 	fs_file_stat_request *p = (fs_file_stat_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
 	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
@@ -1889,6 +1899,8 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 	fs_file_set_times_request *p = (fs_file_set_times_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
 	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
@@ -2111,6 +2123,8 @@ int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uin
 	fs_file_truncate_request *p = (fs_file_truncate_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
 	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
@@ -2316,6 +2330,8 @@ int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint32_t tx
 	fs_file_sync_request *p = (fs_file_sync_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
 	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
@@ -2524,6 +2540,8 @@ int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint3
 	fs_file_readdir_request *p = (fs_file_readdir_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
 	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
@@ -2677,6 +2695,8 @@ int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint32_t 
 	fs_file_mkdir_request *p = (fs_file_mkdir_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -2890,6 +2910,8 @@ int64_t fs_file_unlink_request_encode(const fs_file_unlink_request *msg, uint32_
 	fs_file_unlink_request *p = (fs_file_unlink_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -3107,6 +3129,8 @@ int64_t fs_file_rename_request_encode(const fs_file_rename_request *msg, uint32_
 	fs_file_rename_request *p = (fs_file_rename_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -3328,6 +3352,8 @@ int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_
 	fs_file_advise_request *p = (fs_file_advise_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	if (!fs_advice_is_valid(msg->advice))
 		return IDL_E_INVALID_ARGUMENT;
@@ -3435,6 +3461,8 @@ int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint32_t 
 	fs_file_watch_request *p = (fs_file_watch_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	if ((msg->mask & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
@@ -3643,6 +3671,8 @@ int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint32_t 
 	fs_file_changed_event *p = (fs_file_changed_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	if ((msg->what & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;

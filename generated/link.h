@@ -161,6 +161,8 @@ int64_t link_ethernet_info_request_encode(const link_ethernet_info_request *msg,
 	link_ethernet_info_request *p = (link_ethernet_info_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), LINK_ETHERNET_INFO_ORDINAL, txid,
@@ -394,6 +396,8 @@ int64_t link_ethernet_send_request_encode(const link_ethernet_send_request *msg,
 	link_ethernet_send_request *p = (link_ethernet_send_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -609,6 +613,8 @@ int64_t link_ethernet_receive_request_encode(const link_ethernet_receive_request
 	link_ethernet_receive_request *p = (link_ethernet_receive_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), LINK_ETHERNET_RECEIVE_ORDINAL, txid,
@@ -840,6 +846,8 @@ int64_t link_ethernet_counters_request_encode(const link_ethernet_counters_reque
 	link_ethernet_counters_request *p = (link_ethernet_counters_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), LINK_ETHERNET_COUNTERS_ORDINAL, txid,

@@ -588,6 +588,8 @@ int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint3
 	net_socket_open_request *p = (net_socket_open_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	if (!net_socket_kind_is_valid(msg->kind))
 		return IDL_E_INVALID_ARGUMENT;
@@ -805,6 +807,8 @@ int64_t net_socket_bind_request_encode(const net_socket_bind_request *msg, uint3
 	net_socket_bind_request *p = (net_socket_bind_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -1018,6 +1022,8 @@ int64_t net_socket_local_address_request_encode(const net_socket_local_address_r
 	net_socket_local_address_request *p = (net_socket_local_address_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket and the padding after it */
 	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
@@ -1254,6 +1260,8 @@ int64_t net_socket_connect_request_encode(const net_socket_connect_request *msg,
 	net_socket_connect_request *p = (net_socket_connect_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -1465,6 +1473,8 @@ int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, u
 	net_socket_listen_request *p = (net_socket_listen_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket to backlog */
 	IDL_MEMCPY(&p->socket, &msg->socket, 8u);
@@ -1671,6 +1681,8 @@ int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, u
 	net_socket_accept_request *p = (net_socket_accept_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket and the padding after it */
 	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
@@ -1910,6 +1922,8 @@ int64_t net_socket_send_to_request_encode(const net_socket_send_to_request *msg,
 	net_socket_send_to_request *p = (net_socket_send_to_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -2138,6 +2152,8 @@ int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_req
 	net_socket_receive_from_request *p = (net_socket_receive_from_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket to max */
 	IDL_MEMCPY(&p->socket, &msg->socket, 8u);
@@ -2400,6 +2416,8 @@ int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint3
 	net_socket_send_request *p = (net_socket_send_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -2624,6 +2642,8 @@ int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg,
 	net_socket_receive_request *p = (net_socket_receive_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket to max */
 	IDL_MEMCPY(&p->socket, &msg->socket, 8u);
@@ -2860,6 +2880,8 @@ int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *ms
 	net_socket_shutdown_request *p = (net_socket_shutdown_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	if ((msg->how & ~NET_SHUTDOWN_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
@@ -3069,6 +3091,8 @@ int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uin
 	net_socket_close_request *p = (net_socket_close_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket and the padding after it */
 	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
@@ -3275,6 +3299,8 @@ int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, u
 	net_socket_readable_event *p = (net_socket_readable_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket and the padding after it */
 	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
@@ -3375,6 +3401,8 @@ int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, u
 	net_socket_writable_event *p = (net_socket_writable_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket and the padding after it */
 	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
@@ -3760,6 +3788,8 @@ int64_t net_config_list_interfaces_request_encode(const net_config_list_interfac
 	net_config_list_interfaces_request *p = (net_config_list_interfaces_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_LIST_INTERFACES_ORDINAL, txid,
@@ -3913,6 +3943,8 @@ int64_t net_config_add_address_request_encode(const net_config_add_address_reque
 	net_config_add_address_request *p = (net_config_add_address_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -4141,6 +4173,8 @@ int64_t net_config_remove_address_request_encode(const net_config_remove_address
 	net_config_remove_address_request *p = (net_config_remove_address_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -4379,6 +4413,8 @@ int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_reque
 	net_config_set_gateway_request *p = (net_config_set_gateway_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -4604,6 +4640,8 @@ int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *
 	net_config_set_flags_request *p = (net_config_set_flags_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	if ((msg->flags & ~NET_LINK_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
@@ -4815,6 +4853,8 @@ int64_t net_config_statistics_request_encode(const net_config_statistics_request
 	net_config_statistics_request *p = (net_config_statistics_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* index and the padding after it */
 	idl_put_padded(&p->index, (uint32_t)msg->index, 8u);
@@ -5024,6 +5064,8 @@ int64_t net_config_list_sockets_request_encode(const net_config_list_sockets_req
 	net_config_list_sockets_request *p = (net_config_list_sockets_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_LIST_SOCKETS_ORDINAL, txid,
@@ -5167,6 +5209,8 @@ int64_t net_config_interfaces_changed_event_encode(const net_config_interfaces_c
 	net_config_interfaces_changed_event *p = (net_config_interfaces_changed_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_INTERFACES_CHANGED_ORDINAL,

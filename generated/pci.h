@@ -589,6 +589,8 @@ int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, u
 	pci_bus_enumerate_request *p = (pci_bus_enumerate_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* cookie and the padding after it */
 	idl_put_padded(&p->cookie, (uint32_t)msg->cookie, 8u);
@@ -739,6 +741,8 @@ int64_t pci_bus_find_request_encode(const pci_bus_find_request *msg, uint32_t tx
 	pci_bus_find_request *p = (pci_bus_find_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -904,6 +908,8 @@ int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *ms
 	pci_bus_config_read_request *p = (pci_bus_config_read_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -1144,6 +1150,8 @@ int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *
 	pci_bus_config_write_request *p = (pci_bus_config_write_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -1382,6 +1390,8 @@ int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *ms
 	pci_bus_set_command_request *p = (pci_bus_set_command_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -1624,6 +1634,8 @@ int64_t pci_bus_claim_request_encode(const pci_bus_claim_request *msg, uint32_t 
 	pci_bus_claim_request *p = (pci_bus_claim_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -1793,6 +1805,8 @@ int64_t pci_bus_release_request_encode(const pci_bus_release_request *msg, uint3
 	pci_bus_release_request *p = (pci_bus_release_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -2007,6 +2021,8 @@ int64_t pci_bus_device_added_event_encode(const pci_bus_device_added_event *msg,
 	pci_bus_device_added_event *p = (pci_bus_device_added_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -2121,6 +2137,8 @@ int64_t pci_bus_device_removed_event_encode(const pci_bus_device_removed_event *
 	pci_bus_device_removed_event *p = (pci_bus_device_removed_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;

@@ -235,6 +235,8 @@ int64_t sys_services_lookup_request_encode(const sys_services_lookup_request *ms
 	sys_services_lookup_request *p = (sys_services_lookup_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -511,6 +513,8 @@ int64_t sys_services_withdraw_request_encode(const sys_services_withdraw_request
 	sys_services_withdraw_request *p = (sys_services_withdraw_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -730,6 +734,8 @@ int64_t sys_services_published_event_encode(const sys_services_published_event *
 	sys_services_published_event *p = (sys_services_published_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -951,6 +957,8 @@ int64_t sys_supervisor_restart_request_encode(const sys_supervisor_restart_reque
 	sys_supervisor_restart_request *p = (sys_supervisor_restart_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
@@ -1233,6 +1241,8 @@ int64_t sys_listener_open_session_request_encode(const sys_listener_open_session
 	sys_listener_open_session_request *p = (sys_listener_open_session_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	p->client = msg->client;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), SYS_LISTENER_OPEN_SESSION_ORDINAL, txid,

@@ -180,6 +180,19 @@ static void test_buffer(void **state)
 	assert_int_equal(fs_file_close_request_encode(&c, 1, g_wire + 4, 64, NULL, NULL),
 	                 IDL_E_BUFFER);
 	assert_int_equal(fs_file_close_request_encode(&c, 1, g_wire, 23, NULL, NULL), IDL_E_BUFFER);
+	/* encoders: a transaction id the peer's decoder would refuse */
+	assert_int_equal(fs_file_close_request_encode(&c, 0, g_wire, 64, NULL, NULL),
+	                 IDL_E_INVALID_ARGUMENT); /* two-way: not 0 */
+	fs_file_advise_request a = {.fd = 1, .advice = FS_ADVICE_NORMAL};
+	assert_int_equal(fs_file_advise_request_encode(&a, 7, g_wire, 64, NULL, NULL),
+	                 IDL_E_INVALID_ARGUMENT); /* one-way: 0 */
+	assert_true(fs_file_advise_request_encode(&a, 0, g_wire, 64, NULL, NULL) > 0);
+	fs_file_changed_event ev = {.fd = 1};
+	assert_int_equal(fs_file_changed_event_encode(&ev, 3, g_wire, 64, NULL, NULL),
+	                 IDL_E_INVALID_ARGUMENT); /* events: 0 */
+	fs_file_close_reply cr;
+	memset(&cr, 0, sizeof(cr));
+	assert_true(fs_file_close_reply_encode(&cr, 0, g_wire, 64, NULL, NULL) > 0); /* any */
 	fs_file_open_request o = {0};
 	o.path = text(100);
 	assert_int_equal(fs_file_open_request_encode(&o, 1, g_wire, OPEN_BLOCK + 64, NULL, NULL),

@@ -316,6 +316,8 @@ int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_reque
 	test_shapes_gadget_put_request *p = (test_shapes_gadget_put_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
@@ -848,6 +850,8 @@ int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_req
 	test_shapes_gadget_poke_request *p = (test_shapes_gadget_poke_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
@@ -1032,6 +1036,8 @@ int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_req
 	test_shapes_gadget_pair_request *p = (test_shapes_gadget_pair_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
@@ -1379,6 +1385,8 @@ int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_eve
 	test_shapes_gadget_moved_event *p = (test_shapes_gadget_moved_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc =
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;

@@ -460,6 +460,8 @@ int64_t test_shapes_gadget_get_request_encode(const test_shapes_gadget_get_reque
 	test_shapes_gadget_get_request *p = (test_shapes_gadget_get_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid == 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	(void)msg;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), TEST_SHAPES_GADGET_GET_ORDINAL, txid,
@@ -697,6 +699,8 @@ int64_t test_shapes_gadget_seek_request_encode(const test_shapes_gadget_seek_req
 	test_shapes_gadget_seek_request *p = (test_shapes_gadget_seek_request *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* id to offset */
 	IDL_MEMCPY(&p->id, &msg->id, 16u);
@@ -911,6 +915,8 @@ int64_t test_shapes_watcher_changed_event_encode(const test_shapes_watcher_chang
 	test_shapes_watcher_changed_event *p = (test_shapes_watcher_changed_event *)out;
 	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
 		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
 	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
 	(void)handles;
 	idl_encoder *e = &enc;
