@@ -294,6 +294,10 @@ struct decl {
 	uint32_t *version_inline;
 	uint32_t *versions;
 	uint32_t version_count;
+	/* gen_codec's memo of gen_codec_type_is_inline (CODEC_INLINE_*), and
+	 * the helper bodies that inlining its helpers pastes into a caller. */
+	uint8_t codec_inline;
+	uint64_t codec_expansion;
 };
 
 typedef struct import {

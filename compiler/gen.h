@@ -17,12 +17,12 @@ void gen_codec(compilation *c, file *f, emitter *e);
  * inline in <name>.h (no handles, vectors or flexible unions, and at most
  * 256 bytes if fixed-size: code a caller's compiler should see, as it
  * would a hand-written codec), and those definitions. */
-bool gen_codec_is_inline(const decl *msg);
+bool gen_codec_is_inline(decl *msg);
 void gen_codec_inline(compilation *c, decl *msg, emitter *e);
 /* Whether a type's values can be checked and written inline (no handles,
  * vectors or flexible unions in it), and an inline struct's or union's
  * check_ and put_ functions, which go in the header of its file. */
-bool gen_codec_type_is_inline(const decl *d);
+bool gen_codec_type_is_inline(decl *d);
 void gen_codec_type_helpers(compilation *c, decl *d, emitter *e);
 /* gen_names.c: <enum>_name and <bits>_format in <name>.c. */
 void gen_names(compilation *c, file *f, emitter *e);

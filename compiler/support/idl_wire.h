@@ -69,11 +69,14 @@ extern "C" {
 #endif
 
 /* A decoder's fast path inlines the checks of the structs and unions it
- * reaches, though the slow path calls them too. */
+ * reaches, though the slow path calls them too; except those of a type
+ * nested so deep that inlining would paste too many copies (IDL_NOINLINE). */
 #if defined(__GNUC__)
-#define IDL_FLATTEN __attribute__((flatten))
+#define IDL_FLATTEN  __attribute__((flatten))
+#define IDL_NOINLINE __attribute__((noinline))
 #else
 #define IDL_FLATTEN
+#define IDL_NOINLINE
 #endif
 
 /* String checks compare 16 bytes at a time where SSE2 is there (every

@@ -60,6 +60,26 @@ check empty empty.idl
 check directory dir.idl
 check missing does_not_exist.idl
 
+# A valid description whose checks nest deep: forty levels of unions, each
+# holding the one below in two variants. idlc judged each type's helpers
+# by walking every path to the types below (2^40 walks), and the generated
+# helpers, all forced inline, pasted one copy per path: twelve levels took
+# gcc -O0 84 s. idlc must now write the C in time, and gcc -O0 compile it.
+awk 'BEGIN { print "package p;"; print "union U0 : u8 { a: u32 = 1; b: u16 = 2; }";
+	for (i = 1; i < 40; i++) printf "union U%d : u8 { a: U%d = 1; b: U%d = 2; }\n", i, i - 1, i - 1;
+	print "interface I { oneway f(u: U39); }" }' > nested_unions.idl
+mkdir -p nested_unions
+if ! timeout 20 "$idlc" -o nested_unions nested_unions.idl; then
+	echo "FAIL nested_unions: idlc did not write the C within 20 s"
+	fail=1
+elif ! timeout 60 "${CC:-cc}" -std=c11 -O0 -c -I nested_unions nested_unions/nested_unions.c \
+	-o nested_unions/nested_unions.o; then
+	echo "FAIL nested_unions: its C did not compile within 60 s at -O0"
+	fail=1
+else
+	echo "ok nested_unions (C written and compiled)"
+fi
+
 # The same for idlc's JSON IR read back by --compat-with: hostile "old
 # versions" against a good new file.
 printf 'package p;\ninterface A { f(x: u32) -> (y: u32); }\n' > good.idl
