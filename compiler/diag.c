@@ -29,7 +29,18 @@ uint32_t diag_add_source(diag_ctx *d, const char *path, const char *text, size_t
 		d->sources = s;
 		d->source_capacity = cap;
 	}
-	d->sources[d->source_count] = (source){.path = path, .text = text, .size = size};
+	/* Where each line starts, so that finding a location's line is a
+	 * binary search: generators name a line in every comment they write. */
+	size_t lines = 1;
+	for (size_t i = 0; i < size; i++)
+		lines += text[i] == '\n';
+	size_t *starts = arena_alloc(d->arena, lines * sizeof(*starts));
+	starts[0] = 0;
+	for (size_t i = 0, l = 1; i < size; i++)
+		if (text[i] == '\n')
+			starts[l++] = i + 1;
+	d->sources[d->source_count] = (source){
+	    .path = path, .text = text, .size = size, .line_starts = starts, .line_count = lines};
 	return d->source_count++;
 }
 
@@ -42,16 +53,17 @@ void diag_line_col(const diag_ctx *d, loc at, unsigned *line, unsigned *col)
 {
 	const source *s = diag_source(d, at.file);
 	size_t end = at.begin < s->size ? at.begin : s->size;
-	unsigned l = 1;
-	size_t line_start = 0;
-	for (size_t i = 0; i < end; i++) {
-		if (s->text[i] == '\n') {
-			l++;
-			line_start = i + 1;
-		}
+	/* The last line that starts at or before end. */
+	size_t low = 0, high = s->line_count;
+	while (high - low > 1) {
+		size_t mid = low + (high - low) / 2;
+		if (s->line_starts[mid] <= end)
+			low = mid;
+		else
+			high = mid;
 	}
-	*line = l;
-	*col = (unsigned)(end - line_start) + 1;
+	*line = (unsigned)low + 1;
+	*col = (unsigned)(end - s->line_starts[low]) + 1;
 }
 
 /* Prints the line holding `at` and a caret under it, gcc style. */

@@ -28,6 +28,8 @@ typedef struct source {
 	const char *path;
 	const char *text; /* NUL-terminated copy; may hold NUL bytes before size */
 	size_t size;
+	size_t *line_starts; /* the offset of each line's first byte, ascending */
+	size_t line_count;
 } source;
 
 typedef struct diag_ctx {

@@ -80,6 +80,20 @@ else
 	echo "ok nested_unions (C written and compiled)"
 fi
 
+# A long valid description: 50,000 structs, each holding the one before.
+# Each generated comment names its source line, which idlc found by
+# counting lines from the start of the file: 16,000 structs took 4.8 s.
+awk 'BEGIN { print "package p;"; print "struct S0 { a: u32; }";
+	for (i = 1; i < 50000; i++) printf "struct S%d { a: S%d; }\n", i, i - 1;
+	print "interface I { oneway f(s: S49999); }" }' > chain.idl
+mkdir -p chain
+if ! timeout 20 "$idlc" -o chain chain.idl; then
+	echo "FAIL chain: idlc did not write the C within 20 s"
+	fail=1
+else
+	echo "ok chain (C written)"
+fi
+
 # The same for idlc's JSON IR read back by --compat-with: hostile "old
 # versions" against a good new file.
 printf 'package p;\ninterface A { f(x: u32) -> (y: u32); }\n' > good.idl
