@@ -105,6 +105,24 @@ static bool kick(struct chan *c, int to)
 	return true;
 }
 
+/*
+ * A handle naming end `side` of c left p's table (closed, or sent away): a
+ * watch p set on that end ends with p's last handle to it, so that a
+ * process that handed the end on learns nothing more of its traffic.
+ */
+void chan_left_table(struct proc *p, struct chan *c, int side)
+{
+	struct watch *w = &c->watch[side];
+	if (w->proc != p || w->pid != p->pid)
+		return;
+	for (int i = 0; i < IDLK_MAX_HANDLES; i++) {
+		const struct handle *h = &p->handles[i];
+		if (h->kind == H_CHAN && h->obj == c && (int)h->base == side)
+			return;
+	}
+	w->proc = NULL;
+}
+
 /* A handle moves into or out of a flight slot: a channel end it names is
  * travelling while it is there. */
 static void flight_enter(const struct handle *h)
@@ -311,6 +329,8 @@ int64_t sys_handle_send(uint64_t end, uint64_t list_ptr, uint64_t count, uint64_
 		flight_enter(&f->h);
 		p->handles[list[i]] = (struct handle){H_NONE, NULL, 0, 0};
 		p->used[L_HANDLES]--;
+		if (f->h.kind == H_CHAN)
+			chan_left_table(p, f->h.obj, (int)f->h.base);
 		words[i] = (uint32_t)slot | f->gen << 8;
 	}
 	copy_to_user(p->pml4, words_ptr, words, count * sizeof(uint32_t));

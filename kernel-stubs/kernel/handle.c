@@ -89,6 +89,8 @@ void handle_close(struct proc *p, int h)
 	struct handle old = *hd;
 	*hd = (struct handle){H_NONE, NULL, 0, 0};
 	p->used[L_HANDLES]--;
+	if (old.kind == H_CHAN)
+		chan_left_table(p, old.obj, (int)old.base);
 	obj_put(&old);
 }
 

@@ -198,6 +198,7 @@ void shm_page_unmapped(struct proc *p, uint64_t pte);
 struct chan;
 void chan_get(struct chan *c, int side);
 void chan_put(struct chan *c, int side);
+void chan_left_table(struct proc *p, struct chan *c, int side);
 struct shm *chan_memory(const struct chan *c);
 
 /* sys_dev.c */

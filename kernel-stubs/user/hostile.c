@@ -405,6 +405,24 @@ static int channel(void)
 	idlk_unmap((void *)page, 4096);
 	expect("kick words unmapped since", idlk_chan_kick(ends[1]), 0);
 	expect("watch again", idlk_chan_watch(ends[0], &watch), 0);
+	/* The watch lasts while this process holds end 0: closing one of two
+	 * handles to it keeps it; sending the last away ends it, and the end
+	 * received back is not watched until watched again. */
+	int twin = (int)idlk_handle_dup(ends[0]);
+	idlk_handle_close(ends[0]);
+	expect("kick, one of two handles closed", idlk_chan_kick(ends[1]), 0);
+	expect("the watch held", (long)kick_words[0], 3);
+	int via[2];
+	expect("chan_create via", idlk_chan_create(4096, via, NULL), 0);
+	uint32_t carried;
+	expect("send the watched end away", idlk_handle_send(via[0], &twin, 1, &carried), 0);
+	expect("a kick after the end left", idlk_chan_kick(ends[1]), -IDLK_E_AGAIN);
+	expect("no kick reached the old holder", (long)kick_words[0], 3);
+	expect("receive it back", idlk_handle_receive(via[1], &carried, 1, &ends[0]), 0);
+	expect("a kick towards the end received", idlk_chan_kick(ends[1]), -IDLK_E_AGAIN);
+	idlk_handle_close(via[0]);
+	idlk_handle_close(via[1]);
+	expect("watch the end received", idlk_chan_watch(ends[0], &watch), 0);
 	/* Closing end 1: its handles in flight close, end 0 is told. */
 	uint32_t wake_before = mem[2];
 	idlk_limits(&limit, &used);
@@ -415,7 +433,7 @@ static int channel(void)
 	idlk_limits(&limit, &used);
 	expect("closed word of end 1", (long)mem[1], 1);
 	expect("wake word of end 0", (long)(mem[2] - wake_before), 1);
-	expect("end 1's death kicks end 0's watcher", (long)kick_words[0], 3);
+	expect("end 1's death kicks end 0's watcher", (long)kick_words[0], 4);
 	expect("the object died with the end it travelled to", (long)used.shms,
 	       (long)shms_before - 1);
 	int another = (int)idlk_shm_create(4096);
