@@ -161,25 +161,39 @@ static void session_close(void *ctx, idl_session *session, int reason)
 	pthread_mutex_unlock(&input);
 }
 
+/* Reads stdin up to and with a newline, at most max bytes: counted, so
+ * that a NUL byte is input like any other (fgets cannot say where a line
+ * with one ends). 0 at the end of input or on an error. */
+static size_t read_line(char *line, size_t max)
+{
+	size_t n = 0;
+	int c;
+	while (n < max && (c = getc(stdin)) != EOF) {
+		line[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	return n;
+}
+
 /* The reader thread: stdin, a line at a time, until its end. */
 static void *reader(void *arg)
 {
 	(void)arg;
-	static char line[CONSOLE_MAX_READ + 1];
+	static char line[CONSOLE_MAX_READ];
 	for (;;) {
-		char *got = fgets(line, sizeof(line), stdin);
-		int err = got == NULL && ferror(stdin) ? errno : 0;
+		size_t n = read_line(line, sizeof(line));
+		int err = n == 0 && ferror(stdin) ? errno : 0;
 		pthread_mutex_lock(&input);
-		size_t n = got != NULL ? strlen(line) : 0;
 		while (pending_bytes + n > PENDING_BYTES)
 			pthread_cond_wait(&input_room, &input);
 		memcpy(pending + pending_bytes, line, n);
 		pending_bytes += n;
-		input_ended = got == NULL && err == 0;
+		input_ended = n == 0 && err == 0;
 		input_error = err;
 		answer_waiting();
 		pthread_mutex_unlock(&input);
-		if (got == NULL)
+		if (n == 0)
 			return NULL;
 	}
 }

@@ -49,7 +49,9 @@ echo secret >"$tmp/outside/secret"
 ln -s "$tmp/outside/secret" "$root/absolute-link"
 ln -s ../outside/secret "$root/relative-escape"
 ln -s small.txt "$root/inside-link"
-printf 'first line\nsecond line\n' >"$tmp/console.in"
+# The first line holds a NUL byte, which must neither end it nor merge it
+# with the next.
+printf 'first\000line\nsecond line\n' >"$tmp/console.in"
 
 "$bin/idl-file-server" "$root" 2>"$tmp/fs.log" &
 fs_pid=$!
@@ -115,7 +117,7 @@ expect_error NOT_FOUND cat /etc/passwd # "/" is the served directory
 
 # The console: print goes to the server's stdout, readline reads its stdin.
 client print hello from the client || fail "print"
-client readline && [ "$(cat "$tmp/out")" = "first line" ] || fail "readline 1"
+client readline && [ "$(tr '\000' '@' <"$tmp/out")" = "first@line" ] || fail "readline 1"
 client readline && [ "$(cat "$tmp/out")" = "second line" ] || fail "readline 2"
 client readline && [ ! -s "$tmp/out" ] || fail "readline at the end of input"
 [ "$(cat "$tmp/console.out")" = "hello from the client" ] || fail "console output"
