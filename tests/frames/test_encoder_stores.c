@@ -81,6 +81,18 @@ static void check_encoder(encoding *enc)
 	assert_true(enc->size > 0);
 	memcpy(enc->final, buf, FRAME_MAX);
 
+	/* Every byte of the frame is written: over other bytes, the same frame
+	 * (a byte left alone would carry whatever the ring held before). */
+	memset(buf, (uint8_t)~FRESH, FRAME_MAX);
+	run_encoder(enc);
+	if (memcmp(buf, enc->final, (size_t)enc->size) != 0) {
+		size_t i = 0;
+		while (buf[i] == enc->final[i])
+			i++;
+		fail_msg("%s: byte %zu of %lld is never written", enc->what, i,
+		         (long long)enc->size);
+	}
+
 	/* Every moment on the way there. */
 	memset(buf, FRESH, FRAME_MAX);
 	enc->store = 0;

@@ -23,6 +23,7 @@
 
 static _Alignas(8) uint8_t g_wire[WIRE_BYTES];
 static _Alignas(8) uint8_t g_priv[WIRE_BYTES];
+static _Alignas(8) uint8_t g_wire_again[WIRE_BYTES];
 static idl_typed_handle g_hout[IDL_MAX_HANDLES];
 static idl_typed_handle g_hin[IDL_MAX_HANDLES];
 static uint32_t g_hcount;
@@ -34,7 +35,9 @@ static int64_t g_size;
 /*
  * Encodes *in into g_wire, checks the size against MAX and the handle list
  * against the nh handles expected, decodes into g_priv with the remapped
- * handle list and leaves the decoded view in out.
+ * handle list and leaves the decoded view in out. It encodes twice, over
+ * different bytes, and requires the same frame: an encoder writes every
+ * byte of it, so nothing the ring held before stays in it.
  */
 #define ROUND_TRIP(T, MAX, in, tx_, nh, out)                                                       \
 	do {                                                                                       \
@@ -47,6 +50,11 @@ static int64_t g_size;
 		assert_int_equal(((const idl_frame_header *)g_wire)->size, g_size);                \
 		assert_int_equal(((const idl_frame_header *)g_wire)->txid, (tx_));                 \
 		assert_int_equal(g_hcount, (nh));                                                  \
+		memset(g_wire_again, 0x11, sizeof(g_wire_again));                                  \
+		assert_int_equal(T##_encode((in), (tx_), g_wire_again, sizeof(g_wire_again),       \
+		                            g_hout, &g_hcount),                                    \
+		                 g_size);                                                          \
+		assert_memory_equal(g_wire_again, g_wire, (size_t)g_size);                         \
 		assert_int_equal(((const idl_frame_header *)g_wire)->handle_count, (nh));          \
 		for (uint32_t i_ = 0; i_ < g_hcount; i_++)                                         \
 			g_hin[i_] =                                                                \
