@@ -227,7 +227,13 @@ static void check_value(codec_gen *g, int indent, type *t, const char *lv)
  * d->versions when m is the first member of a later version. */
 static uint32_t group_starting_at(const decl *d, const member *m, const member *prev)
 {
-	if (!d->is_message || prev == NULL || m->added == prev->added)
+	/* The first member starts a group too when its version is not the
+	 * message's first: then the first version's inline part is the header
+	 * alone. */
+	if (!d->is_message || d->version_count < 2)
+		return 0;
+	uint32_t before = prev != NULL ? prev->added : d->versions[0];
+	if (m->added == before)
 		return 0;
 	for (uint32_t i = 1; i < d->version_count; i++)
 		if (d->versions[i] == m->added)
@@ -617,10 +623,13 @@ static void copy_plain_run(codec_gen *g, int indent, const member *first, const 
 		return;
 	}
 	uint64_t bytes = last->offset + last->type->shape.size - first->offset;
+	/* Through the structs' bytes, not &p->first: the copy spans members. */
 	line(g, indent, "/* %s to %s */", first->name, last->name);
-	const char *args[] = {arena_printf(g->a, "&p->%s", first->name),
-	                      arena_printf(g->a, "&%s->%s", src, first->name),
-	                      arena_printf(g->a, "%lluu", (unsigned long long)bytes)};
+	const char *args[] = {
+	    arena_printf(g->a, "(uint8_t *)p + %llu", (unsigned long long)first->offset),
+	    arena_printf(g->a, "(const uint8_t *)%s + %llu", src,
+	                 (unsigned long long)first->offset),
+	    arena_printf(g->a, "%lluu", (unsigned long long)bytes)};
 	emit_wrapped(g->e, indent, "IDL_MEMCPY(", args, 3, ");\n");
 }
 
@@ -651,9 +660,12 @@ static void check_scalars_first(codec_gen *g, const decl *d, const char *src)
 static void put_padded(codec_gen *g, int indent, const member *m, uint64_t span, const char *src)
 {
 	const char *from = arena_printf(g->a, "%s->%s", src, m->name);
+	/* Through the struct's bytes, not &p->member: the store goes past the
+	 * member, which -Warray-bounds=2 holds a pointer to it to. */
 	line(g, indent, "/* %s and the padding after it */", m->name);
-	line(g, indent, "idl_put_padded(&p->%s, (uint%u_t)%s, %lluu);", m->name,
-	     scalar_bytes(m->type) * 8, from, (unsigned long long)span);
+	line(g, indent, "idl_put_padded((uint8_t *)p + %llu, (uint%u_t)%s, %lluu);",
+	     (unsigned long long)m->offset, scalar_bytes(m->type) * 8, from,
+	     (unsigned long long)span);
 }
 
 /*

@@ -91,11 +91,11 @@ IDL_INLINE int put_block_geometry(idl_encoder *e, const block_geometry *src, blo
 	(void)e;
 	(void)src;
 	/* sector_bytes and the padding after it */
-	idl_put_padded(&p->sector_bytes, (uint32_t)src->sector_bytes, 8u);
+	idl_put_padded((uint8_t *)p + 0, (uint32_t)src->sector_bytes, 8u);
 	/* sectors to read_only */
-	IDL_MEMCPY(&p->sectors, &src->sectors, 9u);
+	IDL_MEMCPY((uint8_t *)p + 8, (const uint8_t *)src + 8, 9u);
 	/* can_flush and the padding after it */
-	idl_put_padded(&p->can_flush, (uint8_t)src->can_flush, 7u);
+	idl_put_padded((uint8_t *)p + 17, (uint8_t)src->can_flush, 7u);
 	return IDL_OK;
 }
 
@@ -534,7 +534,7 @@ int64_t block_device_read_request_encode(const block_device_read_request *msg, u
 	(void)handles;
 	p->sector = msg->sector;
 	/* count and the padding after it */
-	idl_put_padded(&p->count, (uint32_t)msg->count, 8u);
+	idl_put_padded((uint8_t *)p + 24, (uint32_t)msg->count, 8u);
 	p->buffer_offset = msg->buffer_offset;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_READ_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
@@ -749,7 +749,7 @@ int64_t block_device_write_request_encode(const block_device_write_request *msg,
 	(void)handles;
 	p->sector = msg->sector;
 	/* count and the padding after it */
-	idl_put_padded(&p->count, (uint32_t)msg->count, 8u);
+	idl_put_padded((uint8_t *)p + 24, (uint32_t)msg->count, 8u);
 	p->buffer_offset = msg->buffer_offset;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), BLOCK_DEVICE_WRITE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));

@@ -310,7 +310,7 @@ int64_t console_console_write_reply_encode(const console_console_write_reply *ms
 		return IDL_E_BUFFER;
 	(void)handles;
 	/* written and the padding after it */
-	idl_put_padded(&p->written, (uint32_t)msg->written, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->written, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_WRITE_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -557,7 +557,7 @@ int64_t console_console_read_request_encode(const console_console_read_request *
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* max and the padding after it */
-	idl_put_padded(&p->max, (uint32_t)msg->max, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->max, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_READ_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -895,7 +895,7 @@ int64_t console_console_get_mode_reply_encode(const console_console_get_mode_rep
 	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	/* mode and the padding after it */
-	idl_put_padded(&p->mode, (uint32_t)msg->mode, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->mode, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_GET_MODE_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1021,7 +1021,7 @@ int64_t console_console_set_mode_request_encode(const console_console_set_mode_r
 	if ((msg->mode & ~CONSOLE_MODE_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	/* mode and the padding after it */
-	idl_put_padded(&p->mode, (uint32_t)msg->mode, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->mode, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_SET_MODE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1473,7 +1473,7 @@ console_console_input_available_event_encode(const console_console_input_availab
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* available and the padding after it */
-	idl_put_padded(&p->available, (uint32_t)msg->available, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->available, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_INPUT_AVAILABLE_ORDINAL,
 	               txid, IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

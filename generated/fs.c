@@ -820,7 +820,7 @@ int64_t fs_file_read_shared_request_encode(const fs_file_read_shared_request *ms
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	/* fd to offset */
-	IDL_MEMCPY(&p->fd, &msg->fd, 16u);
+	IDL_MEMCPY((uint8_t *)p + 16, (const uint8_t *)msg + 16, 16u);
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
@@ -1097,7 +1097,7 @@ int64_t fs_file_write_shared_request_encode(const fs_file_write_shared_request *
 	    idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), handles);
 	idl_encoder *e = &enc;
 	/* fd to offset */
-	IDL_MEMCPY(&p->fd, &msg->fd, 16u);
+	IDL_MEMCPY((uint8_t *)p + 16, (const uint8_t *)msg + 16, 16u);
 	err = idl_put_handle(e, msg->buffer, IDL_KIND_SHM, &p->buffer);
 	if (err != IDL_OK)
 		return err;
@@ -2198,7 +2198,7 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint32_t 
 	}
 	p->next_cookie = msg->next_cookie;
 	/* done and the padding after it */
-	idl_put_padded(&p->done, (uint8_t)msg->done, 8u);
+	idl_put_padded((uint8_t *)p + 40, (uint8_t)msg->done, 8u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_READDIR_ORDINAL,
 	               txid, IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

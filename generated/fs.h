@@ -265,9 +265,9 @@ IDL_INLINE int put_fs_stat(idl_encoder *e, const fs_stat *src, fs_stat *p)
 	if (!fs_file_kind_is_valid(src->kind))
 		return IDL_E_INVALID_ARGUMENT;
 	/* inode to link_count */
-	IDL_MEMCPY(&p->inode, &src->inode, 48u);
+	IDL_MEMCPY((uint8_t *)p + 0, (const uint8_t *)src + 0, 48u);
 	/* kind and the padding after it */
-	idl_put_padded(&p->kind, (uint8_t)src->kind, 8u);
+	idl_put_padded((uint8_t *)p + 48, (uint8_t)src->kind, 8u);
 	return IDL_OK;
 }
 
@@ -311,7 +311,7 @@ IDL_INLINE int put_fs_dir_entry(idl_encoder *e, const fs_dir_entry *src, fs_dir_
 		return IDL_E_INVALID_ARGUMENT;
 	p->inode = src->inode;
 	/* kind and the padding after it */
-	idl_put_padded(&p->kind, (uint8_t)src->kind, 8u);
+	idl_put_padded((uint8_t *)p + 8, (uint8_t)src->kind, 8u);
 	err = idl_put_string(e, &src->name, &p->name, 255u);
 	if (err != IDL_OK)
 		return err;
@@ -473,7 +473,7 @@ int64_t fs_file_open_request_encode(const fs_file_open_request *msg, uint32_t tx
 	if (err != IDL_OK)
 		return err;
 	/* flags to mode */
-	IDL_MEMCPY(&p->flags, &msg->flags, 8u);
+	IDL_MEMCPY((uint8_t *)p + 32, (const uint8_t *)msg + 32, 8u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_OPEN_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -569,7 +569,7 @@ int64_t fs_file_open_reply_encode(const fs_file_open_reply *msg, uint32_t txid, 
 		return IDL_E_BUFFER;
 	(void)handles;
 	/* fd and the padding after it */
-	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->fd, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_OPEN_ORDINAL, txid, IDL_FLAG_REPLY,
 	               0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -684,7 +684,7 @@ int64_t fs_file_close_request_encode(const fs_file_close_request *msg, uint32_t 
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
-	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->fd, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_CLOSE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -892,7 +892,7 @@ int64_t fs_file_read_request_encode(const fs_file_read_request *msg, uint32_t tx
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd to offset */
-	IDL_MEMCPY(&p->fd, &msg->fd, 16u);
+	IDL_MEMCPY((uint8_t *)p + 16, (const uint8_t *)msg + 16, 16u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_READ_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1138,7 +1138,7 @@ int64_t fs_file_write_request_encode(const fs_file_write_request *msg, uint32_t 
 	(void)handles;
 	idl_encoder *e = &enc;
 	/* fd and the padding after it */
-	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->fd, 8u);
 	p->offset = msg->offset;
 	{
 		uint64_t offset;
@@ -1246,7 +1246,7 @@ int64_t fs_file_write_reply_encode(const fs_file_write_reply *msg, uint32_t txid
 		return IDL_E_BUFFER;
 	(void)handles;
 	/* written and the padding after it */
-	idl_put_padded(&p->written, (uint32_t)msg->written, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->written, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_WRITE_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1392,7 +1392,7 @@ int64_t fs_file_read_shared_reply_encode(const fs_file_read_shared_reply *msg, u
 		return IDL_E_BUFFER;
 	(void)handles;
 	/* count and the padding after it */
-	idl_put_padded(&p->count, (uint32_t)msg->count, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->count, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_READ_SHARED_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1535,7 +1535,7 @@ int64_t fs_file_write_shared_reply_encode(const fs_file_write_shared_reply *msg,
 		return IDL_E_BUFFER;
 	(void)handles;
 	/* count and the padding after it */
-	idl_put_padded(&p->count, (uint32_t)msg->count, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->count, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_WRITE_SHARED_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1651,7 +1651,7 @@ int64_t fs_file_stat_request_encode(const fs_file_stat_request *msg, uint32_t tx
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
-	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->fd, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_STAT_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1903,7 +1903,7 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
-	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->fd, 8u);
 	p->access_time_ns.present = msg->access_time_ns.present;
 	IDL_MEMSET(p->access_time_ns.pad, 0, sizeof(p->access_time_ns.pad));
 	if (msg->access_time_ns.present) {
@@ -2127,7 +2127,7 @@ int64_t fs_file_truncate_request_encode(const fs_file_truncate_request *msg, uin
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
-	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->fd, 8u);
 	p->size = msg->size;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_TRUNCATE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
@@ -2334,7 +2334,7 @@ int64_t fs_file_sync_request_encode(const fs_file_sync_request *msg, uint32_t tx
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
-	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->fd, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_SYNC_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2544,7 +2544,7 @@ int64_t fs_file_readdir_request_encode(const fs_file_readdir_request *msg, uint3
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* fd and the padding after it */
-	idl_put_padded(&p->fd, (uint32_t)msg->fd, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->fd, 8u);
 	p->cookie = msg->cookie;
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_READDIR_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
@@ -2704,7 +2704,7 @@ int64_t fs_file_mkdir_request_encode(const fs_file_mkdir_request *msg, uint32_t 
 	if (err != IDL_OK)
 		return err;
 	/* mode and the padding after it */
-	idl_put_padded(&p->mode, (uint32_t)msg->mode, 8u);
+	idl_put_padded((uint8_t *)p + 32, (uint32_t)msg->mode, 8u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), FS_FILE_MKDIR_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3359,9 +3359,9 @@ int64_t fs_file_advise_request_encode(const fs_file_advise_request *msg, uint32_
 		return IDL_E_INVALID_ARGUMENT;
 	p->fd = msg->fd;
 	/* advice and the padding after it */
-	idl_put_padded(&p->advice, (uint8_t)msg->advice, 4u);
+	idl_put_padded((uint8_t *)p + 20, (uint8_t)msg->advice, 4u);
 	/* offset to length */
-	IDL_MEMCPY(&p->offset, &msg->offset, 16u);
+	IDL_MEMCPY((uint8_t *)p + 24, (const uint8_t *)msg + 24, 16u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_ADVISE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3467,7 +3467,7 @@ int64_t fs_file_watch_request_encode(const fs_file_watch_request *msg, uint32_t 
 	if ((msg->mask & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	/* fd to mask */
-	IDL_MEMCPY(&p->fd, &msg->fd, 8u);
+	IDL_MEMCPY((uint8_t *)p + 16, (const uint8_t *)msg + 16, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_WATCH_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3677,7 +3677,7 @@ int64_t fs_file_changed_event_encode(const fs_file_changed_event *msg, uint32_t 
 	if ((msg->what & ~FS_WATCH_MASK_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	/* fd to what */
-	IDL_MEMCPY(&p->fd, &msg->fd, 8u);
+	IDL_MEMCPY((uint8_t *)p + 16, (const uint8_t *)msg + 16, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_CHANGED_ORDINAL, txid,
 	               IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

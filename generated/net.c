@@ -93,14 +93,14 @@ static int put_net_interface_info(idl_encoder *e, const net_interface_info *src,
 	if ((src->flags & ~NET_LINK_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	/* index and the padding after it */
-	idl_put_padded(&p->index, (uint32_t)src->index, 8u);
+	idl_put_padded((uint8_t *)p + 0, (uint32_t)src->index, 8u);
 	err = idl_put_string(e, &src->name, &p->name, 15u);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMCPY(&p->mac, &src->mac, sizeof(p->mac));
 	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
 	/* mtu to flags */
-	IDL_MEMCPY(&p->mtu, &src->mtu, 8u);
+	IDL_MEMCPY((uint8_t *)p + 32, (const uint8_t *)src + 32, 8u);
 	{
 		uint64_t offset;
 		uint8_t *block;

@@ -456,13 +456,13 @@ IDL_INLINE int put_net_socket_info(idl_encoder *e, const net_socket_info *src, n
 	if (!net_socket_kind_is_valid(src->kind))
 		return IDL_E_INVALID_ARGUMENT;
 	/* kind and the padding after it */
-	idl_put_padded(&p->kind, (uint8_t)src->kind, 2u);
+	idl_put_padded((uint8_t *)p + 0, (uint8_t)src->kind, 2u);
 	err = put_net_socket_address(e, &src->local, &p->local);
 	if (err != IDL_OK)
 		return err;
 	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
 	/* queued to session */
-	IDL_MEMCPY(&p->queued, &src->queued, 8u);
+	IDL_MEMCPY((uint8_t *)p + 24, (const uint8_t *)src + 24, 8u);
 	return IDL_OK;
 }
 
@@ -594,7 +594,7 @@ int64_t net_socket_open_request_encode(const net_socket_open_request *msg, uint3
 	if (!net_socket_kind_is_valid(msg->kind))
 		return IDL_E_INVALID_ARGUMENT;
 	/* kind and the padding after it */
-	idl_put_padded(&p->kind, (uint8_t)msg->kind, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint8_t)msg->kind, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_OPEN_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -690,7 +690,7 @@ int64_t net_socket_open_reply_encode(const net_socket_open_reply *msg, uint32_t 
 		return IDL_E_BUFFER;
 	(void)handles;
 	/* socket and the padding after it */
-	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_OPEN_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1026,7 +1026,7 @@ int64_t net_socket_local_address_request_encode(const net_socket_local_address_r
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket and the padding after it */
-	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_LOCAL_ADDRESS_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1477,7 +1477,7 @@ int64_t net_socket_listen_request_encode(const net_socket_listen_request *msg, u
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket to backlog */
-	IDL_MEMCPY(&p->socket, &msg->socket, 8u);
+	IDL_MEMCPY((uint8_t *)p + 16, (const uint8_t *)msg + 16, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_LISTEN_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1685,7 +1685,7 @@ int64_t net_socket_accept_request_encode(const net_socket_accept_request *msg, u
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket and the padding after it */
-	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_ACCEPT_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2038,7 +2038,7 @@ int64_t net_socket_send_to_reply_encode(const net_socket_send_to_reply *msg, uin
 		return IDL_E_BUFFER;
 	(void)handles;
 	/* sent and the padding after it */
-	idl_put_padded(&p->sent, (uint32_t)msg->sent, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->sent, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_SEND_TO_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2156,7 +2156,7 @@ int64_t net_socket_receive_from_request_encode(const net_socket_receive_from_req
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket to max */
-	IDL_MEMCPY(&p->socket, &msg->socket, 8u);
+	IDL_MEMCPY((uint8_t *)p + 16, (const uint8_t *)msg + 16, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_RECEIVE_FROM_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2422,7 +2422,7 @@ int64_t net_socket_send_request_encode(const net_socket_send_request *msg, uint3
 	(void)handles;
 	idl_encoder *e = &enc;
 	/* socket and the padding after it */
-	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->socket, 8u);
 	{
 		uint64_t offset;
 		uint8_t *block;
@@ -2529,7 +2529,7 @@ int64_t net_socket_send_reply_encode(const net_socket_send_reply *msg, uint32_t 
 		return IDL_E_BUFFER;
 	(void)handles;
 	/* sent and the padding after it */
-	idl_put_padded(&p->sent, (uint32_t)msg->sent, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->sent, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_SEND_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2646,7 +2646,7 @@ int64_t net_socket_receive_request_encode(const net_socket_receive_request *msg,
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket to max */
-	IDL_MEMCPY(&p->socket, &msg->socket, 8u);
+	IDL_MEMCPY((uint8_t *)p + 16, (const uint8_t *)msg + 16, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_RECEIVE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -2887,7 +2887,7 @@ int64_t net_socket_shutdown_request_encode(const net_socket_shutdown_request *ms
 		return IDL_E_INVALID_ARGUMENT;
 	p->socket = msg->socket;
 	/* how and the padding after it */
-	idl_put_padded(&p->how, (uint8_t)msg->how, 4u);
+	idl_put_padded((uint8_t *)p + 20, (uint8_t)msg->how, 4u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_SHUTDOWN_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3095,7 +3095,7 @@ int64_t net_socket_close_request_encode(const net_socket_close_request *msg, uin
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket and the padding after it */
-	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_CLOSE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3303,7 +3303,7 @@ int64_t net_socket_readable_event_encode(const net_socket_readable_event *msg, u
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket and the padding after it */
-	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_READABLE_ORDINAL, txid,
 	               IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -3405,7 +3405,7 @@ int64_t net_socket_writable_event_encode(const net_socket_writable_event *msg, u
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* socket and the padding after it */
-	idl_put_padded(&p->socket, (uint32_t)msg->socket, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->socket, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_SOCKET_WRITABLE_ORDINAL, txid,
 	               IDL_FLAG_EVENT, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -4646,7 +4646,7 @@ int64_t net_config_set_flags_request_encode(const net_config_set_flags_request *
 	if ((msg->flags & ~NET_LINK_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	/* index to flags */
-	IDL_MEMCPY(&p->index, &msg->index, 8u);
+	IDL_MEMCPY((uint8_t *)p + 16, (const uint8_t *)msg + 16, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_SET_FLAGS_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -4857,7 +4857,7 @@ int64_t net_config_statistics_request_encode(const net_config_statistics_request
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* index and the padding after it */
-	idl_put_padded(&p->index, (uint32_t)msg->index, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->index, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), NET_CONFIG_STATISTICS_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

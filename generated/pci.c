@@ -187,7 +187,7 @@ int64_t pci_bus_enumerate_reply_encode(const pci_bus_enumerate_reply *msg, uint3
 	}
 	p->next_cookie = msg->next_cookie;
 	/* done and the padding after it */
-	idl_put_padded(&p->done, (uint8_t)msg->done, 4u);
+	idl_put_padded((uint8_t *)p + 36, (uint8_t)msg->done, 4u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_ENUMERATE_ORDINAL,
 	               txid, IDL_FLAG_REPLY, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

@@ -227,9 +227,9 @@ IDL_INLINE int put_pci_address(idl_encoder *e, const pci_address *src, pci_addre
 	(void)e;
 	(void)src;
 	/* segment to device */
-	IDL_MEMCPY(&p->segment, &src->segment, 4u);
+	IDL_MEMCPY((uint8_t *)p + 0, (const uint8_t *)src + 0, 4u);
 	/* function and the padding after it */
-	idl_put_padded(&p->function, (uint8_t)src->function, 2u);
+	idl_put_padded((uint8_t *)p + 4, (uint8_t)src->function, 2u);
 	return IDL_OK;
 }
 
@@ -280,9 +280,9 @@ IDL_INLINE int put_pci_bar(idl_encoder *e, const pci_bar *src, pci_bar *p)
 		return IDL_E_INVALID_ARGUMENT;
 	p->kind = src->kind;
 	/* flags and the padding after it */
-	idl_put_padded(&p->flags, (uint8_t)src->flags, 7u);
+	idl_put_padded((uint8_t *)p + 1, (uint8_t)src->flags, 7u);
 	/* address to size */
-	IDL_MEMCPY(&p->address, &src->address, 16u);
+	IDL_MEMCPY((uint8_t *)p + 8, (const uint8_t *)src + 8, 16u);
 	return IDL_OK;
 }
 
@@ -361,9 +361,9 @@ IDL_INLINE int put_pci_device_info(idl_encoder *e, const pci_device_info *src, p
 	if (err != IDL_OK)
 		return err;
 	/* vendor_id to interrupt_pin */
-	IDL_MEMCPY(&p->vendor_id, &src->vendor_id, 13u);
+	IDL_MEMCPY((uint8_t *)p + 6, (const uint8_t *)src + 6, 13u);
 	/* claimed and the padding after it */
-	idl_put_padded(&p->claimed, (uint8_t)src->claimed, 5u);
+	idl_put_padded((uint8_t *)p + 19, (uint8_t)src->claimed, 5u);
 	for (uint32_t i0 = 0; i0 < 6u; i0++) {
 		err = put_pci_bar(e, &src->bars[i0], &p->bars[i0]);
 		if (err != IDL_OK)
@@ -593,7 +593,7 @@ int64_t pci_bus_enumerate_request_encode(const pci_bus_enumerate_request *msg, u
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* cookie and the padding after it */
-	idl_put_padded(&p->cookie, (uint32_t)msg->cookie, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->cookie, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_ENUMERATE_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -920,7 +920,7 @@ int64_t pci_bus_config_read_request_encode(const pci_bus_config_read_request *ms
 		return err;
 	p->offset = msg->offset;
 	/* width and the padding after it */
-	idl_put_padded(&p->width, (uint8_t)msg->width, 8u);
+	idl_put_padded((uint8_t *)p + 24, (uint8_t)msg->width, 8u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_CONFIG_READ_ORDINAL,
 	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1020,7 +1020,7 @@ int64_t pci_bus_config_read_reply_encode(const pci_bus_config_read_reply *msg, u
 		return IDL_E_BUFFER;
 	(void)handles;
 	/* value and the padding after it */
-	idl_put_padded(&p->value, (uint32_t)msg->value, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->value, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_CONFIG_READ_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1162,7 +1162,7 @@ int64_t pci_bus_config_write_request_encode(const pci_bus_config_write_request *
 		return err;
 	p->offset = msg->offset;
 	/* width and the padding after it */
-	idl_put_padded(&p->width, (uint8_t)msg->width, 4u);
+	idl_put_padded((uint8_t *)p + 24, (uint8_t)msg->width, 4u);
 	p->value = msg->value;
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
 	               PCI_BUS_CONFIG_WRITE_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
@@ -1404,7 +1404,7 @@ int64_t pci_bus_set_command_request_encode(const pci_bus_set_command_request *ms
 		return err;
 	p->enable = msg->enable;
 	/* disable and the padding after it */
-	idl_put_padded(&p->disable, (uint16_t)msg->disable, 8u);
+	idl_put_padded((uint8_t *)p + 24, (uint16_t)msg->disable, 8u);
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor), PCI_BUS_SET_COMMAND_ORDINAL,
 	               txid, IDL_FLAG_REQUEST, enc.handle_count, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -1509,7 +1509,7 @@ int64_t pci_bus_set_command_reply_encode(const pci_bus_set_command_reply *msg, u
 	if ((msg->command & ~PCI_COMMAND_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	/* command and the padding after it */
-	idl_put_padded(&p->command, (uint16_t)msg->command, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint16_t)msg->command, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), PCI_BUS_SET_COMMAND_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)

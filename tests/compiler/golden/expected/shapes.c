@@ -214,9 +214,9 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 	if ((src->flags & ~TEST_SHAPES_FLAGS_MASK) != 0)
 		return IDL_E_INVALID_ARGUMENT;
 	/* flag to dense */
-	IDL_MEMCPY(&p->flag, &src->flag, 4u);
+	IDL_MEMCPY((uint8_t *)p + 0, (const uint8_t *)src + 0, 4u);
 	/* flags and the padding after it */
-	idl_put_padded(&p->flags, (uint8_t)src->flags, 4u);
+	idl_put_padded((uint8_t *)p + 4, (uint8_t)src->flags, 4u);
 	IDL_MEMCPY(&p->corners, &src->corners, sizeof(p->corners));
 	p->maybe_point.present = src->maybe_point.present;
 	IDL_MEMSET(p->maybe_point.pad, 0, sizeof(p->maybe_point.pad));

@@ -352,7 +352,7 @@ int64_t test_shapes_gadget_put_reply_encode(const test_shapes_gadget_put_reply *
 		return IDL_E_BUFFER;
 	(void)handles;
 	/* count and the padding after it */
-	idl_put_padded(&p->count, (uint32_t)msg->count, 8u);
+	idl_put_padded((uint8_t *)p + 16, (uint32_t)msg->count, 8u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), TEST_SHAPES_GADGET_PUT_ORDINAL, txid,
 	               IDL_FLAG_REPLY, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
@@ -703,7 +703,7 @@ int64_t test_shapes_gadget_seek_request_encode(const test_shapes_gadget_seek_req
 		return IDL_E_INVALID_ARGUMENT;
 	(void)handles;
 	/* id to offset */
-	IDL_MEMCPY(&p->id, &msg->id, 16u);
+	IDL_MEMCPY((uint8_t *)p + 16, (const uint8_t *)msg + 16, 16u);
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), TEST_SHAPES_GADGET_SEEK_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));
 	if (handle_count != NULL)
