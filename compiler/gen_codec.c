@@ -288,12 +288,6 @@ static bool uses_err(const decl *d)
 }
 
 /*
- * Whether the code for values of type t can be inline in a header: no
- * handles (their slow path needs the transport's list), no vectors and no
- * flexible unions (loops and envelopes: long code, better out of line
- * once).
- */
-/*
  * The most helper bodies one function may paste, inlined. A union's helper
  * is pasted once for each variant that holds another union, so nesting
  * multiplies: twelve levels of two-variant unions made 4096 copies, and
@@ -337,6 +331,12 @@ static uint64_t decl_expansion(decl *d)
 	return d->codec_expansion;
 }
 
+/*
+ * Whether the code for values of type t can be inline in a header: no
+ * handles (their slow path needs the transport's list), no vectors and no
+ * flexible unions (loops and envelopes: long code, better out of line
+ * once).
+ */
 static bool inline_ok(const type *t)
 {
 	switch (t->kind) {
@@ -660,8 +660,8 @@ static void check_scalars_first(codec_gen *g, const decl *d, const char *src)
 static void put_padded(codec_gen *g, int indent, const member *m, uint64_t span, const char *src)
 {
 	const char *from = arena_printf(g->a, "%s->%s", src, m->name);
-	/* Through the struct's bytes, not &p->member: the store goes past the
-	 * member, which -Warray-bounds=2 holds a pointer to it to. */
+	/* Through the struct's bytes, not &p->member: the store runs past the
+	 * member, and -Warray-bounds=2 would hold &p->member to its size. */
 	line(g, indent, "/* %s and the padding after it */", m->name);
 	line(g, indent, "idl_put_padded((uint8_t *)p + %llu, (uint%u_t)%s, %lluu);",
 	     (unsigned long long)m->offset, scalar_bytes(m->type) * 8, from,
