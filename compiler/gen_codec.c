@@ -901,16 +901,32 @@ static const char *slow_linkage(decl *msg)
 	return gen_codec_is_inline(msg) ? "" : "static ";
 }
 
-/* An encoder refuses the transaction id its own decoder would: 0 on a
- * two-way request, any other on a one-way request or an event. A frame the
- * peer must refuse would close the channel for a bug of the sender's. */
-static void check_txid(codec_gen *g, const decl *msg)
+/* The transaction ids a message's frames carry (IDL_TXID_*): any on a
+ * reply, which its stub matches; not 0 on a two-way request; 0 on a
+ * one-way request or an event. Decoders check it (idl_message_info), and
+ * encoders refuse what their decoder would (check_txid). */
+typedef enum {
+	TXID_ANY,
+	TXID_NONZERO,
+	TXID_ZERO
+} txid_rule;
+
+static txid_rule txid_rule_of(const decl *msg)
 {
 	const method *m = msg->message_of;
 	if (msg == m->reply)
-		return;
-	fail_if(g, 1, m->kind == METHOD_TWO_WAY ? "txid == 0" : "txid != 0",
-	        "IDL_E_INVALID_ARGUMENT");
+		return TXID_ANY;
+	return m->kind == METHOD_TWO_WAY ? TXID_NONZERO : TXID_ZERO;
+}
+
+/* A frame the peer must refuse would close the channel for a bug of the
+ * sender's: the encoder says IDL_E_INVALID_ARGUMENT instead. */
+static void check_txid(codec_gen *g, const decl *msg)
+{
+	txid_rule rule = txid_rule_of(msg);
+	if (rule != TXID_ANY)
+		fail_if(g, 1, rule == TXID_NONZERO ? "txid == 0" : "txid != 0",
+		        "IDL_E_INVALID_ARGUMENT");
 }
 
 /* The header and the tail of an encoder; `inline_bytes` names the size of
@@ -1072,10 +1088,10 @@ static void gen_defaults(codec_gen *g, decl *msg, const message_names *mn)
 /* The static facts of a message that its slow path needs. */
 static void gen_message_info(codec_gen *g, decl *msg, const message_names *mn)
 {
-	method *m = msg->message_of;
-	const char *txid = msg == m->reply             ? "IDL_TXID_ANY"
-	                   : m->kind == METHOD_TWO_WAY ? "IDL_TXID_NONZERO"
-	                                               : "IDL_TXID_ZERO";
+	static const char *const txid_names[] = {[TXID_ANY] = "IDL_TXID_ANY",
+	                                         [TXID_NONZERO] = "IDL_TXID_NONZERO",
+	                                         [TXID_ZERO] = "IDL_TXID_ZERO"};
+	const char *txid = txid_names[txid_rule_of(msg)];
 	if (is_versioned(msg)) {
 		emit(g->e, "static const uint32_t %s[] = {", mn->names->earlier);
 		for (uint32_t i = 0; i + 1 < msg->version_count; i++)
