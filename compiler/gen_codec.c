@@ -1111,15 +1111,15 @@ static void gen_message_info(codec_gen *g, decl *msg, const message_names *mn)
 	emit(g->e, "};\n\n");
 }
 
-static const char *const val_args[] = {"void *frame", "size_t size",
-                                       "const idl_typed_handle *handles", "uint32_t handle_count"};
-
-/* The parameters of check_<message>; check_<message>_other's `out` is a
+/* The parameters of check_<message>: _validate's but frame_max, whose
+ * room _validate settles first; check_<message>_other's `out` is a
  * `const <message> **` as void *, to keep its declaration short. */
 static void check_params(codec_gen *g, const message_names *mn, const char *out[5])
 {
-	for (int i = 0; i < 4; i++)
-		out[i] = val_args[i];
+	out[0] = "void *frame";
+	out[1] = "size_t size";
+	out[2] = "const idl_typed_handle *handles";
+	out[3] = "uint32_t handle_count";
 	out[4] = mn != NULL ? arena_printf(g->a, "const %s **out", mn->n) : "void *out";
 }
 
