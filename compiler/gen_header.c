@@ -218,17 +218,24 @@ static void gen_union(header_gen *g, decl *d)
 	} else if (payload > tag) {
 		emit_pad(g, &pads, payload - tag);
 	}
+	/* C rounds the anonymous union up to its strictest member: u8[9] beside
+	 * a u64 takes 16 bytes, where the wire's payload is 9 and its padding
+	 * follows. The tail pad starts where C's union ends. */
 	uint64_t largest = 0;
+	uint32_t strictest = 1;
 	emit(e, "\tunion {\n");
 	for (member *m = d->members; m != NULL; m = m->next) {
 		emit_doc(e, 2, m->doc);
 		gen_field_decl(g->a, e, 2, m->type, m->name);
 		if (m->type->shape.size > largest)
 			largest = m->type->shape.size;
+		if (m->type->shape.align > strictest)
+			strictest = m->type->shape.align;
 	}
 	emit(e, "\t};\n");
-	if (d->shape.size > payload + largest)
-		emit_pad(g, &pads, d->shape.size - payload - largest);
+	uint64_t c_union_end = payload + (largest + strictest - 1) / strictest * strictest;
+	if (d->shape.size > c_union_end)
+		emit_pad(g, &pads, d->shape.size - c_union_end);
 	emit(e, "};\n");
 	const char *size[] = {arena_printf(g->a, "sizeof(%s) == %u", d->c_name, d->shape.size),
 	                      "\"wire layout\""};

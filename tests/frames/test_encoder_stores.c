@@ -169,6 +169,9 @@ static void fill_everything(void)
 	all->shape.tag = TEST_SHAPES_SHAPE_LABEL;
 	all->shape.label.size = 22;
 	all->shape.label.data = "a label inside a union";
+	all->cell.tag = TEST_SHAPES_CELL_GRID;
+	for (int i = 0; i < 9; i++)
+		all->cell.grid[i / 3][i % 3] = (uint8_t)(0x80 + i);
 }
 
 static void test_every_construct(void **state)
@@ -194,6 +197,9 @@ static void test_absent_values_and_plain_variants(void **state)
 	everything.all.shape.tag = TEST_SHAPES_SHAPE_DOT;
 	everything.all.shape.dot.x = 3;
 	everything.all.shape.dot.y = 4;
+	everything.all.cell.tag = TEST_SHAPES_CELL_CORNER;
+	everything.all.cell.corner.x = -1;
+	everything.all.cell.corner.y = 1;
 	check_encoder(&enc);
 
 	fill_everything();

@@ -54,6 +54,9 @@ static void fill(test_shapes_gadget_put_request *req)
 	all->words.items = words;
 	all->shape.tag = TEST_SHAPES_SHAPE_LABEL;
 	all->shape.label = IDL_STRING_LITERAL("a label inside a union");
+	all->cell.tag = TEST_SHAPES_CELL_GRID;
+	for (int i = 0; i < 9; i++)
+		all->cell.grid[i / 3][i % 3] = (uint8_t)(0x80 + i);
 }
 
 static int64_t encode(const test_shapes_gadget_put_request *req, idl_typed_handle *handles,
@@ -122,6 +125,8 @@ static void test_every_field_round_trips(void **state)
 	/* Every pointer points into the private copy. */
 	assert_true((const uint8_t *)all->shape.label.data > priv);
 	assert_true((const uint8_t *)all->shape.label.data < priv + size);
+	assert_int_equal(all->cell.tag, TEST_SHAPES_CELL_GRID);
+	assert_int_equal(all->cell.grid[2][2], 0x88);
 }
 
 static void test_absent_and_other_variants(void **state)
@@ -146,6 +151,48 @@ static void test_absent_and_other_variants(void **state)
 	assert_false(got->all.maybe_point.present);
 	assert_int_equal(got->all.maybe_point.value.x, 0);
 	assert_int_equal(got->all.shape.grid[2][2], 9);
+}
+
+/* Cell's 9-byte grid sits in a union C rounds up to 12 bytes, among the
+ * padding bytes the wire gives the 16-byte union: the encoder zeroes them
+ * after whichever variant it writes, and the decoder refuses one that is not. */
+static void test_padding_inside_rounded_union(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(test_shapes_cell), 16);
+	test_shapes_gadget_put_request req;
+	fill(&req);
+	memset(&req.all.cell, 0xa5, sizeof(req.all.cell));
+	req.all.cell.tag = TEST_SHAPES_CELL_GRID;
+	memset(req.all.cell.grid, 7, sizeof(req.all.cell.grid));
+	idl_typed_handle handles[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES];
+	uint32_t count = 0;
+	memset(wire, 0xff, sizeof(wire));
+	int64_t size = encode(&req, handles, &count);
+	assert_true(size > 0);
+	test_shapes_gadget_put_request *w = (test_shapes_gadget_put_request *)wire;
+	const uint8_t *cell = (const uint8_t *)&w->all.cell;
+	static const uint8_t zero[16];
+	assert_memory_equal(cell + 1, zero, 3);
+	assert_memory_equal(cell + 13, zero, 3);
+
+	const idl_typed_handle local[3] = {
+	    {40, IDL_KIND_CHANNEL}, {41, IDL_KIND_SHM}, {42, IDL_KIND_SHM}};
+	const test_shapes_gadget_put_request *got;
+	for (int byte = 13; byte < 16; byte++) {
+		size = encode(&req, handles, &count);
+		wire[(size_t)(cell - wire) + (size_t)byte] = 1;
+		assert_int_equal(decode(size, local, 3, &got), IDL_E_PADDING);
+	}
+	/* The corner variant ends at byte 12: its padding is bytes 12 to 15. */
+	req.all.cell.tag = TEST_SHAPES_CELL_CORNER;
+	req.all.cell.corner = (test_shapes_point){.x = 1, .y = 2};
+	size = encode(&req, handles, &count);
+	assert_memory_equal(cell + 12, zero, 4);
+	assert_int_equal(decode(size, local, 3, &got), IDL_OK);
+	assert_int_equal(got->all.cell.corner.y, 2);
+	wire[(size_t)(cell - wire) + 12] = 1;
+	assert_int_equal(decode(size, local, 3, &got), IDL_E_PADDING);
 }
 
 /* Encodes the full request, then applies one hostile change. */
@@ -213,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_field_round_trips),
 	    cmocka_unit_test(test_absent_and_other_variants),
+	    cmocka_unit_test(test_padding_inside_rounded_union),
 	    cmocka_unit_test(test_hostile_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

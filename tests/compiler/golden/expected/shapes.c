@@ -94,21 +94,21 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 {
 	int err;
 	(void)d;
-	/* shapes.idl:47: flag */
+	/* shapes.idl:55: flag */
 	if (*(const uint8_t *)&p->flag > 1)
 		return IDL_E_BOOL;
-	/* shapes.idl:48: sparse */
+	/* shapes.idl:56: sparse */
 	if (!test_shapes_sparse_is_valid(p->sparse))
 		return IDL_E_ENUM;
-	/* shapes.idl:49: dense */
+	/* shapes.idl:57: dense */
 	if (!test_shapes_dense_is_valid(p->dense))
 		return IDL_E_ENUM;
-	/* shapes.idl:50: flags */
+	/* shapes.idl:58: flags */
 	if ((p->flags & ~TEST_SHAPES_FLAGS_MASK) != 0)
 		return IDL_E_BITS;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* shapes.idl:52: maybe_point */
+	/* shapes.idl:60: maybe_point */
 	if (*(const uint8_t *)&p->maybe_point.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->maybe_point.pad, sizeof(p->maybe_point.pad)))
@@ -120,7 +120,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 	}
 	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
 		return IDL_E_PADDING;
-	/* shapes.idl:53: maybe_text */
+	/* shapes.idl:61: maybe_text */
 	if (*(const uint8_t *)&p->maybe_text.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->maybe_text.pad, sizeof(p->maybe_text.pad)))
@@ -133,7 +133,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 	                        sizeof(p->maybe_text.value))) {
 		return IDL_E_PADDING;
 	}
-	/* shapes.idl:54: maybe_channel */
+	/* shapes.idl:62: maybe_channel */
 	if (*(const uint8_t *)&p->maybe_channel.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->maybe_channel.pad, sizeof(p->maybe_channel.pad)))
@@ -146,7 +146,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 	                        sizeof(p->maybe_channel.value))) {
 		return IDL_E_PADDING;
 	}
-	/* shapes.idl:55: blob */
+	/* shapes.idl:63: blob */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->blob.size, p->blob.reserved, p->blob.offset, 16u, 1,
@@ -155,7 +155,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 			return err;
 		p->blob.data = block;
 	}
-	/* shapes.idl:56: quads */
+	/* shapes.idl:64: quads */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->quads.count, p->quads.reserved, p->quads.offset, 8u,
@@ -164,7 +164,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 			return err;
 		p->quads.items = (void *)block;
 	}
-	/* shapes.idl:57: names */
+	/* shapes.idl:65: names */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->names.count, p->names.reserved, p->names.offset, 3u,
@@ -179,7 +179,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 		}
 		p->names.items = (void *)block;
 	}
-	/* shapes.idl:58: words */
+	/* shapes.idl:66: words */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->words.count, p->words.reserved, p->words.offset, 4u,
@@ -194,8 +194,12 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 		}
 		p->words.items = (void *)block;
 	}
-	/* shapes.idl:59: shape */
+	/* shapes.idl:67: shape */
 	err = check_test_shapes_shape(d, &p->shape);
+	if (err != IDL_OK)
+		return err;
+	/* shapes.idl:68: cell */
+	err = check_test_shapes_cell(d, &p->cell);
 	if (err != IDL_OK)
 		return err;
 	return IDL_OK;
@@ -304,10 +308,13 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 	err = put_test_shapes_shape(e, &src->shape, &p->shape);
 	if (err != IDL_OK)
 		return err;
+	err = put_test_shapes_cell(e, &src->cell, &p->cell);
+	if (err != IDL_OK)
+		return err;
 	return IDL_OK;
 }
 
-/* shapes.idl:65: Gadget.put request */
+/* shapes.idl:74: Gadget.put request */
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
                                               uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
@@ -340,7 +347,7 @@ IDL_INLINE int fields_test_shapes_gadget_put_request(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:65: all */
+	/* shapes.idl:74: all */
 	err = check_test_shapes_everything(d, &p->all);
 	if (err != IDL_OK)
 		return err;
@@ -673,7 +680,7 @@ int test_shapes_gadget_get_request_decode_other(const void *shared, size_t avail
 	                                                  out);
 }
 
-/* shapes.idl:67: Gadget.get reply */
+/* shapes.idl:76: Gadget.get reply */
 int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -703,7 +710,7 @@ IDL_INLINE int fields_test_shapes_gadget_get_reply(idl_decoder *d, test_shapes_g
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:67: all */
+	/* shapes.idl:76: all */
 	err = check_test_shapes_everything(d, &p->all);
 	if (err != IDL_OK)
 		return err;
@@ -841,7 +848,7 @@ IDL_FLATTEN int test_shapes_gadget_get_reply_decode(const void *shared, size_t a
 	return IDL_OK;
 }
 
-/* shapes.idl:68: Gadget.poke request */
+/* shapes.idl:77: Gadget.poke request */
 int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_request *msg,
                                                uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
@@ -878,11 +885,11 @@ IDL_INLINE int fields_test_shapes_gadget_poke_request(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:68: shape */
+	/* shapes.idl:77: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
 		return err;
-	/* shapes.idl:68: irq */
+	/* shapes.idl:77: irq */
 	err = idl_take_handle(d, &p->irq, IDL_KIND_IRQ);
 	if (err != IDL_OK)
 		return err;
@@ -1027,7 +1034,7 @@ IDL_FLATTEN int test_shapes_gadget_poke_request_decode(const void *shared, size_
 	return IDL_OK;
 }
 
-/* shapes.idl:70: Gadget.pair request */
+/* shapes.idl:79: Gadget.pair request */
 int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_request *msg,
                                                uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
@@ -1067,7 +1074,7 @@ IDL_INLINE int fields_test_shapes_gadget_pair_request(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:70: watcher */
+	/* shapes.idl:79: watcher */
 	if (*(const uint8_t *)&p->watcher.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->watcher.pad, sizeof(p->watcher.pad)))
@@ -1211,7 +1218,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_request_decode(const void *shared, size_
 	return IDL_OK;
 }
 
-/* shapes.idl:70: Gadget.pair reply */
+/* shapes.idl:79: Gadget.pair reply */
 int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply *msg,
                                              uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
@@ -1242,7 +1249,7 @@ IDL_INLINE int fields_test_shapes_gadget_pair_reply(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:70: gadget */
+	/* shapes.idl:79: gadget */
 	err = idl_take_handle(d, &p->gadget.handle, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -1376,7 +1383,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_reply_decode(const void *shared, size_t 
 	return IDL_OK;
 }
 
-/* shapes.idl:71: Gadget.moved event */
+/* shapes.idl:80: Gadget.moved event */
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
                                               uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
@@ -1411,7 +1418,7 @@ IDL_INLINE int fields_test_shapes_gadget_moved_event(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:71: device */
+	/* shapes.idl:80: device */
 	err = idl_take_handle(d, &p->device, IDL_KIND_MMIO);
 	if (err != IDL_OK)
 		return err;
@@ -1851,7 +1858,7 @@ static int send_test_shapes_gadget_seek_request(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* shapes.idl:65: Gadget.put */
+/* shapes.idl:74: Gadget.put */
 static inline int start_test_shapes_gadget_put(idl_endpoint *ep,
                                                const test_shapes_gadget_put_request *req,
                                                idl_call *call)
@@ -1905,7 +1912,7 @@ int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_reques
 	return finish_test_shapes_gadget_put(ep, &call, buf, reply, error);
 }
 
-/* shapes.idl:65: Gadget.put, started */
+/* shapes.idl:74: Gadget.put, started */
 int test_shapes_gadget_put_start(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
                                  test_shapes_gadget_put_pending *p)
 {
@@ -1913,7 +1920,7 @@ int test_shapes_gadget_put_start(idl_endpoint *ep, const test_shapes_gadget_put_
 	return start_test_shapes_gadget_put(ep, req, &p->call);
 }
 
-/* shapes.idl:65: Gadget.put, finished */
+/* shapes.idl:74: Gadget.put, finished */
 int test_shapes_gadget_put_finish(idl_endpoint *ep, test_shapes_gadget_put_pending *p,
                                   const test_shapes_gadget_put_reply **reply,
                                   test_shapes_dense *error)
@@ -1921,7 +1928,7 @@ int test_shapes_gadget_put_finish(idl_endpoint *ep, test_shapes_gadget_put_pendi
 	return finish_test_shapes_gadget_put(ep, &p->call, &p->buf, reply, error);
 }
 
-/* shapes.idl:67: Gadget.get */
+/* shapes.idl:76: Gadget.get */
 static inline int start_test_shapes_gadget_get(idl_endpoint *ep,
                                                const test_shapes_gadget_get_request *req,
                                                idl_call *call)
@@ -1969,7 +1976,7 @@ int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_reques
 	return finish_test_shapes_gadget_get(ep, &call, buf, reply);
 }
 
-/* shapes.idl:67: Gadget.get, started */
+/* shapes.idl:76: Gadget.get, started */
 int test_shapes_gadget_get_start(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
                                  test_shapes_gadget_get_pending *p)
 {
@@ -1977,20 +1984,20 @@ int test_shapes_gadget_get_start(idl_endpoint *ep, const test_shapes_gadget_get_
 	return start_test_shapes_gadget_get(ep, req, &p->call);
 }
 
-/* shapes.idl:67: Gadget.get, finished */
+/* shapes.idl:76: Gadget.get, finished */
 int test_shapes_gadget_get_finish(idl_endpoint *ep, test_shapes_gadget_get_pending *p,
                                   const test_shapes_gadget_get_reply **reply)
 {
 	return finish_test_shapes_gadget_get(ep, &p->call, &p->buf, reply);
 }
 
-/* shapes.idl:68: Gadget.poke */
+/* shapes.idl:77: Gadget.poke */
 int test_shapes_gadget_poke(idl_endpoint *ep, const test_shapes_gadget_poke_request *req)
 {
 	return send_test_shapes_gadget_poke_request(ep, req, 0);
 }
 
-/* shapes.idl:70: Gadget.pair */
+/* shapes.idl:79: Gadget.pair */
 static inline int start_test_shapes_gadget_pair(idl_endpoint *ep,
                                                 const test_shapes_gadget_pair_request *req,
                                                 idl_call *call)
@@ -2038,7 +2045,7 @@ int test_shapes_gadget_pair(idl_endpoint *ep, const test_shapes_gadget_pair_requ
 	return finish_test_shapes_gadget_pair(ep, &call, buf, reply);
 }
 
-/* shapes.idl:70: Gadget.pair, started */
+/* shapes.idl:79: Gadget.pair, started */
 int test_shapes_gadget_pair_start(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
                                   test_shapes_gadget_pair_pending *p)
 {
@@ -2046,20 +2053,20 @@ int test_shapes_gadget_pair_start(idl_endpoint *ep, const test_shapes_gadget_pai
 	return start_test_shapes_gadget_pair(ep, req, &p->call);
 }
 
-/* shapes.idl:70: Gadget.pair, finished */
+/* shapes.idl:79: Gadget.pair, finished */
 int test_shapes_gadget_pair_finish(idl_endpoint *ep, test_shapes_gadget_pair_pending *p,
                                    const test_shapes_gadget_pair_reply **reply)
 {
 	return finish_test_shapes_gadget_pair(ep, &p->call, &p->buf, reply);
 }
 
-/* shapes.idl:71: Gadget.moved */
+/* shapes.idl:80: Gadget.moved */
 int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_moved_event *event)
 {
 	return send_test_shapes_gadget_moved_event(ep, event, 0);
 }
 
-/* shapes.idl:74: Gadget.seek */
+/* shapes.idl:83: Gadget.seek */
 int test_shapes_gadget_seek(idl_endpoint *ep, const test_shapes_gadget_seek_request *req)
 {
 	return send_test_shapes_gadget_seek_request(ep, req, 0);
@@ -2166,7 +2173,7 @@ static int serve_test_shapes_gadget_seek(const test_shapes_gadget_handlers *h, i
 	return h->seek(r, req);
 }
 
-/* shapes.idl:65: Gadget.put, deferred */
+/* shapes.idl:74: Gadget.put, deferred */
 int test_shapes_gadget_put_defer(idl_request *r, test_shapes_gadget_put_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2198,7 +2205,7 @@ int test_shapes_gadget_put_reply_error(test_shapes_gadget_put_token *t, test_sha
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* shapes.idl:67: Gadget.get, deferred */
+/* shapes.idl:76: Gadget.get, deferred */
 int test_shapes_gadget_get_defer(idl_request *r, test_shapes_gadget_get_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2219,7 +2226,7 @@ int test_shapes_gadget_get_reply_ok(test_shapes_gadget_get_token *t,
 	return idl_reply_finish(&t->token, size, handles, handle_count);
 }
 
-/* shapes.idl:70: Gadget.pair, deferred */
+/* shapes.idl:79: Gadget.pair, deferred */
 int test_shapes_gadget_pair_defer(idl_request *r, test_shapes_gadget_pair_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2271,7 +2278,7 @@ const idl_interface test_shapes_gadget_interface = {
     .name = "test.shapes.Gadget",
     .protocol = TEST_SHAPES_GADGET_PROTOCOL,
     .max_frame_bytes = TEST_SHAPES_GADGET_MAX_FRAME_BYTES,
-    .max_request_bytes = 616u,
+    .max_request_bytes = 632u,
     .version = TEST_SHAPES_GADGET_VERSION,
     .oldest = TEST_SHAPES_GADGET_OLDEST_VERSION,
     .dispatch = dispatch_test_shapes_gadget,
@@ -2314,7 +2321,7 @@ static int send_test_shapes_watcher_changed_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* shapes.idl:80: Watcher.changed */
+/* shapes.idl:89: Watcher.changed */
 int test_shapes_watcher_send_changed(idl_endpoint *ep,
                                      const test_shapes_watcher_changed_event *event)
 {

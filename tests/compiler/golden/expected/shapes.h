@@ -72,12 +72,12 @@ typedef uint8_t test_shapes_flags;
  * bits in hex, "0" for none) as snprintf would; returns the length. */
 size_t test_shapes_flags_format(test_shapes_flags v, char *buf, size_t size);
 
-/* channel<Gadget>: one end of a channel whose peer serves Gadget (shapes.idl:63). */
+/* channel<Gadget>: one end of a channel whose peer serves Gadget (shapes.idl:72). */
 typedef struct test_shapes_gadget_channel {
 	idl_handle handle;
 } test_shapes_gadget_channel;
 
-/* channel<Watcher>: one end of a channel whose peer serves Watcher (shapes.idl:79). */
+/* channel<Watcher>: one end of a channel whose peer serves Watcher (shapes.idl:88). */
 typedef struct test_shapes_watcher_channel {
 	idl_handle handle;
 } test_shapes_watcher_channel;
@@ -85,6 +85,7 @@ typedef struct test_shapes_watcher_channel {
 typedef struct test_shapes_point test_shapes_point;
 typedef struct test_shapes_named test_shapes_named;
 typedef struct test_shapes_shape test_shapes_shape;
+typedef struct test_shapes_cell test_shapes_cell;
 typedef struct test_shapes_everything test_shapes_everything;
 typedef struct test_shapes_gadget_put_request test_shapes_gadget_put_request;
 typedef struct test_shapes_gadget_put_reply test_shapes_gadget_put_reply;
@@ -192,7 +193,66 @@ IDL_INLINE int put_test_shapes_shape(idl_encoder *e, const test_shapes_shape *sr
 	}
 }
 
-/* struct Everything (shapes.idl:46) */
+/* union Cell (shapes.idl:49) */
+/*
+ * The largest variant (9 bytes) is not a multiple of the strictest
+ * alignment (4): C rounds the union's members up to 12 bytes, and the
+ * wire's padding after the grid (bytes 13 to 15) lies inside them.
+ */
+#define TEST_SHAPES_CELL_CORNER ((uint8_t)1u)
+#define TEST_SHAPES_CELL_GRID   ((uint8_t)2u)
+struct test_shapes_cell {
+	uint8_t tag;
+	uint8_t _pad0[3];
+	union {
+		test_shapes_point corner;
+		uint8_t grid[3][3];
+	};
+};
+IDL_STATIC_ASSERT(sizeof(test_shapes_cell) == 16, "wire layout");
+
+IDL_INLINE int check_test_shapes_cell(idl_decoder *d, test_shapes_cell *p)
+{
+	(void)d;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	switch (p->tag) {
+	case TEST_SHAPES_CELL_CORNER:
+		/* The bytes after the variant are zero. */
+		if (!idl_is_zero((const uint8_t *)p + 12, 4))
+			return IDL_E_PADDING;
+		return IDL_OK;
+	case TEST_SHAPES_CELL_GRID:
+		/* The bytes after the variant are zero. */
+		if (!idl_is_zero((const uint8_t *)p + 13, 3))
+			return IDL_E_PADDING;
+		return IDL_OK;
+	default:
+		return IDL_E_UNION_TAG;
+	}
+}
+
+IDL_INLINE int put_test_shapes_cell(idl_encoder *e, const test_shapes_cell *src,
+                                    test_shapes_cell *p)
+{
+	(void)e;
+	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
+	p->tag = src->tag;
+	switch (src->tag) {
+	case TEST_SHAPES_CELL_CORNER:
+		IDL_MEMCPY(&p->corner, &src->corner, sizeof(p->corner));
+		IDL_MEMSET((uint8_t *)p + 12, 0, 4);
+		return IDL_OK;
+	case TEST_SHAPES_CELL_GRID:
+		IDL_MEMCPY(&p->grid, &src->grid, sizeof(p->grid));
+		IDL_MEMSET((uint8_t *)p + 13, 0, 3);
+		return IDL_OK;
+	default:
+		return IDL_E_INVALID_ARGUMENT;
+	}
+}
+
+/* struct Everything (shapes.idl:54) */
 struct test_shapes_everything {
 	bool flag;
 	test_shapes_sparse sparse;
@@ -242,8 +302,9 @@ struct test_shapes_everything {
 		};
 	} words;
 	test_shapes_shape shape;
+	test_shapes_cell cell;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_everything) == 176, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_everything) == 192, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, flag) == 0, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, sparse) == 1, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, dense) == 2, "wire layout");
@@ -257,21 +318,22 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_everything, quads) == 104, "wire layout")
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, names) == 120, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, words) == 136, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, shape) == 152, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, cell) == 176, "wire layout");
 
-/* interface Gadget (shapes.idl:63) */
+/* interface Gadget (shapes.idl:72) */
 #define TEST_SHAPES_GADGET_MAX_FRAME_BYTES          4096u
 #define TEST_SHAPES_GADGET_PROTOCOL                 0x14344737u
 #define TEST_SHAPES_GADGET_VERSION                  1u
 #define TEST_SHAPES_GADGET_OLDEST_VERSION           1u
 #define TEST_SHAPES_GADGET_PUT_ORDINAL              0x30320168u
-#define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES    616u
+#define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES    632u
 #define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES  4u
 #define TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES      24u
 #define TEST_SHAPES_GADGET_PUT_REPLY_MAX_HANDLES    0u
 #define TEST_SHAPES_GADGET_GET_ORDINAL              0x00000007u
 #define TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES    16u
 #define TEST_SHAPES_GADGET_GET_REQUEST_MAX_HANDLES  0u
-#define TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES      616u
+#define TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES      632u
 #define TEST_SHAPES_GADGET_GET_REPLY_MAX_HANDLES    4u
 #define TEST_SHAPES_GADGET_POKE_ORDINAL             0x6d166552u
 #define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES   88u
@@ -291,12 +353,12 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_everything, shape) == 152, "wire layout")
 /*
  * Two-way with a typed error.
  */
-/* Gadget.put request (shapes.idl:65) */
+/* Gadget.put request (shapes.idl:74) */
 struct test_shapes_gadget_put_request {
 	idl_frame_header header;
 	test_shapes_everything all;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_request) == 192, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_request) == 208, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_request, all) == 16, "wire layout");
 
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
@@ -309,7 +371,7 @@ int test_shapes_gadget_put_request_decode(const void *shared, size_t available, 
                                           uint32_t handle_count,
                                           const test_shapes_gadget_put_request **out);
 
-/* Gadget.put reply (shapes.idl:65) */
+/* Gadget.put reply (shapes.idl:74) */
 struct test_shapes_gadget_put_reply {
 	idl_frame_header header;
 	uint32_t count;
@@ -423,7 +485,7 @@ int64_t test_shapes_gadget_put_error_encode(uint32_t txid, test_shapes_dense err
                                             size_t out_max);
 int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_shapes_dense *error);
 
-/* Gadget.get request (shapes.idl:67) */
+/* Gadget.get request (shapes.idl:76) */
 struct test_shapes_gadget_get_request {
 	idl_frame_header header;
 };
@@ -519,12 +581,12 @@ int test_shapes_gadget_get_request_decode(const void *shared, size_t available, 
 	return IDL_OK;
 }
 
-/* Gadget.get reply (shapes.idl:67) */
+/* Gadget.get reply (shapes.idl:76) */
 struct test_shapes_gadget_get_reply {
 	idl_frame_header header;
 	test_shapes_everything all;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_reply) == 192, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_reply) == 208, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_get_reply, all) == 16, "wire layout");
 
 int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint32_t txid,
@@ -540,7 +602,7 @@ int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, vo
 /* Room for any reply to Gadget.get, error replies included. */
 typedef union test_shapes_gadget_get_reply_buffer {
 	test_shapes_gadget_get_reply reply;
-	uint8_t bytes[616u];
+	uint8_t bytes[632u];
 } test_shapes_gadget_get_reply_buffer;
 
 /* A call to Gadget.get in flight: _start fills it in, _finish ends it. */
@@ -550,7 +612,7 @@ typedef struct test_shapes_gadget_get_pending {
 	idl_typed_handle handles[4u];
 } test_shapes_gadget_get_pending;
 
-/* Gadget.poke request (shapes.idl:68) */
+/* Gadget.poke request (shapes.idl:77) */
 struct test_shapes_gadget_poke_request {
 	idl_frame_header header;
 	test_shapes_shape shape;
@@ -575,7 +637,7 @@ int test_shapes_gadget_poke_request_decode(const void *shared, size_t available,
 /*
  * Typed channel ends: a channel to another interface, and to this one.
  */
-/* Gadget.pair request (shapes.idl:70) */
+/* Gadget.pair request (shapes.idl:79) */
 struct test_shapes_gadget_pair_request {
 	idl_frame_header header;
 	struct {
@@ -598,7 +660,7 @@ int test_shapes_gadget_pair_request_decode(const void *shared, size_t available,
                                            uint32_t handle_count,
                                            const test_shapes_gadget_pair_request **out);
 
-/* Gadget.pair reply (shapes.idl:70) */
+/* Gadget.pair reply (shapes.idl:79) */
 struct test_shapes_gadget_pair_reply {
 	idl_frame_header header;
 	test_shapes_gadget_channel gadget;
@@ -630,7 +692,7 @@ typedef struct test_shapes_gadget_pair_pending {
 	idl_typed_handle handles[1u];
 } test_shapes_gadget_pair_pending;
 
-/* Gadget.moved event (shapes.idl:71) */
+/* Gadget.moved event (shapes.idl:80) */
 struct test_shapes_gadget_moved_event {
 	idl_frame_header header;
 	test_shapes_point to;
@@ -655,7 +717,7 @@ int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, 
  * Parameters fill the padding before them: count goes beside id, so
  * that the request is 32 bytes, not 40.
  */
-/* Gadget.seek request (shapes.idl:74) */
+/* Gadget.seek request (shapes.idl:83) */
 struct test_shapes_gadget_seek_request {
 	idl_frame_header header;
 	uint32_t id;
@@ -856,7 +918,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
                                       void *frame, size_t size, size_t frame_max,
                                       const idl_typed_handle *handles, uint32_t handle_count);
 
-/* interface Watcher (shapes.idl:79) */
+/* interface Watcher (shapes.idl:88) */
 /*
  * Events only: no handler table, no dispatcher, only senders and the
  * client's event table.
@@ -869,7 +931,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES   80u
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_HANDLES 0u
 
-/* Watcher.changed event (shapes.idl:80) */
+/* Watcher.changed event (shapes.idl:89) */
 struct test_shapes_watcher_changed_event {
 	idl_frame_header header;
 	test_shapes_shape shape;
@@ -899,7 +961,7 @@ IDL_INLINE int fields_test_shapes_watcher_changed_event(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:80: shape */
+	/* shapes.idl:89: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
 		return err;
