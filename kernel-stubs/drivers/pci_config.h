@@ -1,16 +1,14 @@
 /*
- * pci_config.h: PCI configuration space through the port mechanism (0xcf8,
- * 0xcfc), and what the PCI server learns from it about each function. Only
- * the PCI server includes this: it is the one process with the ports.
+ * pci_config.h: PCI configuration space through the kernel's pci_config
+ * call (the port mechanism, whose ports the kernel keeps), and what the PCI
+ * server learns from it about each function. Only the PCI server includes
+ * this: it is the one process with a handle to those ports.
  */
 #ifndef PCI_CONFIG_H
 #define PCI_CONFIG_H
 
 #include <stdbool.h>
 #include <stdint.h>
-
-#define PCI_CONFIG_ADDRESS 0xcf8 /* the mechanism's two registers, 8 ports */
-#define PCI_CONFIG_PORTS   8
 
 /* Registers of a type 0 header. */
 #define PCI_CFG_VENDOR_ID        0x00
@@ -53,6 +51,10 @@ struct pci_function {
 	uint8_t interrupt_pin, interrupt_line;
 	struct pci_bar_info bars[PCI_BARS]; /* type 0 headers only */
 };
+
+/* Makes the accesses below go through `ports`, an I/O-port handle covering
+ * 0xcf8-0xcff; returns whether the kernel accepts it (a read of 00:00.0). */
+bool pci_config_open(int ports);
 
 /* Reads or writes `width` (1, 2, 4) bytes at `offset`, a multiple of width. */
 uint32_t pci_config_read(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t offset, int width);

@@ -1,14 +1,12 @@
 /*
  * pci_server.c: the PCI server, the one process with PCI configuration
- * space. It finds every function at start-up (pci_config.c), publishes
- * itself as "pci" and serves idl/pci.idl: enumeration and configuration
- * reads for everyone; for the session that claims a device, configuration
- * writes, command changes, and the capabilities to drive it. A claim hands
- * over a resource for exactly each of the device's BARs, its interrupt line
- * and DMA, derived from what init gave this server; it is the only way a
- * driver reaches a device. One session holds a device at a time; when the
- * session ends (its process died, say), the device is released: its bus
- * mastering and decoding are turned off.
+ * space (through the kernel: pci_config.c). It finds every function at start-up (pci_config.c),
+ * publishes itself as "pci" and serves idl/pci.idl: enumeration and configuration reads for
+ * everyone; for the session that claims a device, configuration writes, command changes, and the
+ * capabilities to drive it. A claim hands over a resource for exactly each of the device's BARs,
+ * its interrupt line and DMA, derived from what init gave this server; it is the only way a driver
+ * reaches a device. One session holds a device at a time; when the session ends (its process died,
+ * say), the device is released: its bus mastering and decoding are turned off.
  *
  * Handles from init: 0 the directory, 1 the configuration ports, 2 the PCI
  * I/O window, 3 device memory, 4 the PCI interrupt lines, 5 DMA.
@@ -302,7 +300,7 @@ static void session_closed(void *ctx, idl_session *session, int reason)
 int umain(const char *args, long nhandles)
 {
 	(void)args;
-	if (nhandles < 6 || idlk_ioport(CONFIG_PORTS) < 0) {
+	if (nhandles < 6 || !pci_config_open(CONFIG_PORTS)) {
 		printf("pci: no access to configuration space\n");
 		return 1;
 	}

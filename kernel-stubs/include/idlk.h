@@ -40,7 +40,15 @@
 #define IDLK_SYS_KILL            26 /* (process handle) */
 #define IDLK_SYS_CHAN_WATCH      27 /* (channel end, const struct idlk_chan_watch *) */
 #define IDLK_SYS_CHAN_KICK       28 /* (channel end) */
-#define IDLK_SYSCALL_COUNT       29
+#define IDLK_SYS_PCI_CONFIG      29 /* (ioport handle, address, width, write, value) -> value */
+#define IDLK_SYSCALL_COUNT       30
+
+/* IDLK_SYS_PCI_CONFIG's address: a function's configuration register. */
+#define IDLK_PCI_ADDRESS(bus, device, function, offset)                                            \
+	((uint64_t)(bus) << 16 | (uint64_t)(device) << 11 | (uint64_t)(function) << 8 |            \
+	 (uint64_t)(offset))
+#define IDLK_PCI_CONFIG_PORT  0xcf8 /* the port mechanism's 8 ports, which the kernel keeps */
+#define IDLK_PCI_CONFIG_PORTS 8
 
 /* wait()'s status of a process that kill ended. */
 #define IDLK_STATUS_KILLED 512

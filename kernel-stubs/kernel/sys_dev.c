@@ -35,14 +35,21 @@ static uint64_t irq_key(int irq, int sharer)
 	return (uint64_t)irq * IRQ_SHARERS + (uint64_t)sharer;
 }
 
-/* Ports no handle opens: the 8259 PICs, the 8254 PIT, its gate (0x61), and
- * the two reset lines a port can pull: the PS/2 controller's (0x64) and
- * System Control Port A's (0x92). (0xcf9 resets too, but lies among PCI's
- * configuration ports, which the PCI server holds with the machine's
- * configuration.) */
+/* Ports no handle opens: the 8259 PICs, the 8254 PIT, its gate (0x61), the
+ * reset lines a port can pull: the PS/2 controller's (0x64) and System
+ * Control Port A's (0x92), and PCI's configuration ports (0xcf8-0xcff),
+ * among which sits the reset control register (0xcf9). The I/O bitmap
+ * cannot let a 32-bit access at 0xcf8 through and stop a byte written to
+ * 0xcf9, so configuration space is reached through pci_config (sys_pci.c). */
 static const struct {
 	uint16_t first, count;
-} kernel_ports[] = {{0x20, 2}, {0xa0, 2}, {0x40, 4}, {0x61, 1}, {0x64, 1}, {0x92, 1}};
+} kernel_ports[] = {{0x20, 2},
+                    {0xa0, 2},
+                    {0x40, 4},
+                    {0x61, 1},
+                    {0x64, 1},
+                    {0x92, 1},
+                    {IDLK_PCI_CONFIG_PORT, IDLK_PCI_CONFIG_PORTS}};
 
 /* Physical ranges no handle maps: the I/O APIC and the local APIC. */
 static const struct {

@@ -37,6 +37,7 @@ static syscall_fn *const syscalls[IDLK_SYSCALL_COUNT] = {
     [IDLK_SYS_CHAN_WATCH] = sys_chan_watch,
     [IDLK_SYS_CHAN_KICK] = sys_chan_kick,
     [IDLK_SYS_KILL] = sys_kill,
+    [IDLK_SYS_PCI_CONFIG] = sys_pci_config,
 };
 
 void syscall_init(void)

@@ -26,6 +26,8 @@ syscall_fn sys_chan_create, sys_handle_send, sys_handle_receive, sys_chan_watch,
 syscall_fn sys_futex_wait, sys_futex_wake;
 /* sys_dev.c */
 syscall_fn sys_irq_wait, sys_ioport, sys_mmio_map, sys_dma_alloc;
+/* sys_pci.c */
+syscall_fn sys_pci_config;
 
 /* sys_mem.c: helpers for calls that map memory. */
 int64_t map_decode(struct proc *p, uint64_t addr, uint64_t len, uint64_t *out);

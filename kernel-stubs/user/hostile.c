@@ -158,6 +158,41 @@ static int port_outside(uint16_t port, uint8_t value)
 	return 1;
 }
 
+/*
+ * Handle 0: PCI's configuration ports [0xcf8, 0xd00), as the PCI server has
+ * them. They reach configuration space through the kernel, one register at
+ * a time, and never open: the reset control register 0xcf9 lies among them.
+ */
+static int pci_config(void)
+{
+	uint64_t host_bridge = IDLK_PCI_ADDRESS(0, 0, 0, 0);
+	uint64_t line = IDLK_PCI_ADDRESS(0, 0, 0, 0x3c); /* the interrupt line: writable */
+	expect("opening the configuration ports", idlk_ioport(0), -IDLK_E_PERM);
+	expect("the host bridge's vendor", idlk_pci_config(0, host_bridge, 2, 0, 0), 0x8086);
+	long old = idlk_pci_config(0, line, 1, 0, 0);
+	expect("writing a register", idlk_pci_config(0, line, 1, 1, 0x5a), 0);
+	expect("reading it back", idlk_pci_config(0, line, 1, 0, 0), 0x5a);
+	expect("putting it back", idlk_pci_config(0, line, 1, 1, (uint32_t)old), 0);
+	expect("a width of 3", idlk_pci_config(0, host_bridge, 3, 0, 0), -IDLK_E_INVAL);
+	expect("a misaligned offset", idlk_pci_config(0, host_bridge + 2, 4, 0, 0), -IDLK_E_INVAL);
+	expect("an address past bus 255", idlk_pci_config(0, 1u << 24, 1, 0, 0), -IDLK_E_INVAL);
+	expect("an unknown operation", idlk_pci_config(0, line, 1, 2, 0), -IDLK_E_INVAL);
+	long part = idlk_resource_derive(0, 0xcfc, 4);
+	expect("deriving the data ports", part >= 0, 1);
+	expect("the data ports alone", idlk_pci_config((int)part, host_bridge, 2, 0, 0),
+	       -IDLK_E_PERM);
+	long shm = idlk_shm_create(4096);
+	expect("shared memory as the ports", idlk_pci_config((int)shm, host_bridge, 2, 0, 0),
+	       -IDLK_E_BADH);
+	if (failures)
+		return verdict("pci-config");
+	printf("hostile-pci-config: out 0x6 to port 0xcf9 (a full reset)\n");
+	fflush_stdout();
+	outb(0xcf9, 0x6);
+	printf("hostile-pci-config: port 0xcf9 was open\n");
+	return 1;
+}
+
 /* Handle 0: the UART's ports [0x3f8, 0x400); handle 1: IRQ 4. */
 static int resources(void)
 {
@@ -508,6 +543,8 @@ int umain(const char *args, long nhandles)
 		return port_outside(0xcf8, 0);
 	if (strcmp(args, "port-pit") == 0)
 		return port_outside(0x43, 0x30);
+	if (strcmp(args, "pci-config") == 0)
+		return pci_config();
 	if (strcmp(args, "resources") == 0)
 		return resources();
 	if (strcmp(args, "futex-gone") == 0)

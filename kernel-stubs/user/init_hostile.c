@@ -12,6 +12,7 @@
 enum give {
 	NOTHING,
 	UART,     /* the UART's 8 ports and IRQ 4, as the console server */
+	PCI,      /* PCI's 8 configuration ports, as the PCI server */
 	DMA_1MIB, /* DMA of up to 1 MiB */
 	DMA_PAGE, /* DMA of one page */
 	FUZZ_KIT  /* shm, ports, MMIO, two IRQ lines, DMA, a dead process, a channel end */
@@ -46,6 +47,7 @@ static const struct hostile {
     {"hostile-port-pic", UART, SMALL, KILLED_BY(13), "the interrupt controller"},
     {"hostile-port-pci", UART, SMALL, KILLED_BY(13), "PCI configuration"},
     {"hostile-port-pit", UART, SMALL, KILLED_BY(13), "the timer"},
+    {"hostile-pci-config", PCI, SMALL, KILLED_BY(13), "PCI configuration and its reset port"},
     {"hostile-resources", UART, SMALL, 0, "resource handles"},
     {"hostile-futex-gone", NOTHING, SMALL, 0, "futex on a freed page"},
     {"hostile-limits", DMA_PAGE, TIGHT, 0, "per-process limits"},
@@ -83,6 +85,9 @@ static size_t prepare(enum give give)
 		handles[0] = derive(INIT_IOPORTS, 0x3f8, 8);
 		handles[1] = derive(INIT_IRQS, 4, 1);
 		return 2;
+	case PCI:
+		handles[0] = derive(INIT_IOPORTS, IDLK_PCI_CONFIG_PORT, IDLK_PCI_CONFIG_PORTS);
+		return 1;
 	case DMA_1MIB:
 		handles[0] = derive(INIT_DMA, 0, 1 << 20);
 		return 1;

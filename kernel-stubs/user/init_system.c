@@ -21,7 +21,6 @@
 
 #define COM1               0x3f8
 #define COM1_IRQ           4
-#define PCI_CONFIG_PORT    0xcf8
 #define RESTARTS           5
 #define RESTART_BACKOFF_NS 50000000ull   /* 50 ms more before each restart */
 #define PUBLISH_WAIT_NS    5000000000ull /* a server has 5 s to publish itself */
@@ -73,7 +72,7 @@ static size_t grant(enum grant g, int *out)
 		out[1] = derive(INIT_IRQS, COM1_IRQ, 1);
 		return 2;
 	case GRANT_PCI:
-		out[0] = derive(INIT_IOPORTS, PCI_CONFIG_PORT, 8);
+		out[0] = derive(INIT_IOPORTS, IDLK_PCI_CONFIG_PORT, IDLK_PCI_CONFIG_PORTS);
 		out[1] = derive(INIT_IOPORTS, 0x1000, 0xf000); /* where PCI I/O BARs live */
 		out[2] = (int)idlk_handle_dup(INIT_MMIO);
 		out[3] = derive(INIT_IRQS, 5, 11); /* the lines PCI interrupts are routed to */

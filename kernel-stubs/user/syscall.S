@@ -31,6 +31,7 @@
 	stub idlk_futex_wake, IDLK_SYS_FUTEX_WAKE
 	stub idlk_irq_wait, IDLK_SYS_IRQ_WAIT
 	stub idlk_ioport, IDLK_SYS_IOPORT
+	stub idlk_pci_config, IDLK_SYS_PCI_CONFIG
 	stub idlk_mmio_map, IDLK_SYS_MMIO_MAP
 	stub idlk_dma_alloc, IDLK_SYS_DMA_ALLOC
 	stub idlk_thread_yield, IDLK_SYS_THREAD_YIELD

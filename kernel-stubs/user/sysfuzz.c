@@ -142,6 +142,7 @@ static const enum arg kinds[IDLK_SYSCALL_COUNT][5] = {
     [IDLK_SYS_KILL] = {HANDLE},
     [IDLK_SYS_CHAN_WATCH] = {HANDLE, PTR},
     [IDLK_SYS_CHAN_KICK] = {HANDLE},
+    [IDLK_SYS_PCI_CONFIG] = {HANDLE, LEN, LEN, LEN, ANY},
 };
 
 static uint64_t argument(enum arg kind)

@@ -33,6 +33,7 @@ long idlk_futex_wait(const volatile uint32_t *addr, uint32_t expected, uint64_t 
 long idlk_futex_wake(const volatile uint32_t *addr, uint32_t count);
 long idlk_irq_wait(int irq_handle);
 long idlk_ioport(int ioport_handle);
+long idlk_pci_config(int ioport_handle, uint64_t address, int width, int write, uint32_t value);
 long idlk_mmio_map(int mmio_handle, uint64_t offset, size_t len, void *addr);
 long idlk_dma_alloc(int dma_handle, size_t len, void *addr, uint64_t *phys_out);
 long idlk_thread_yield(void);
