@@ -94,6 +94,32 @@ static void publish(const uint8_t *p, size_t n)
  * a shell could be another command (a path cut short). Input thread only. */
 static bool overlong;
 
+/* In a line, a control character other than a tab is echoed as a caret and
+ * a letter (^@ for NUL, ^[ for escape), as terminals show them: written
+ * as it is, it would be invisible or move the cursor. */
+static bool shown_as_caret(uint8_t c)
+{
+	return c < 0x20 && c != '\t';
+}
+
+static void echo_typed(uint8_t c)
+{
+	if (shown_as_caret(c)) {
+		uint8_t shown[2] = {'^', (uint8_t)(c + 0x40)};
+		uart_write(shown, 2);
+	} else {
+		uart_putc(c);
+	}
+}
+
+/* Takes one typed character off the screen: two columns for a caret form. */
+static void echo_erase(uint8_t c)
+{
+	uart_write((const uint8_t *)"\b \b", 3);
+	if (shown_as_caret(c))
+		uart_write((const uint8_t *)"\b \b", 3);
+}
+
 /* Edits the line being typed and echoes; the caller holds the UART lock. */
 static void input_byte(uint8_t c, uint8_t *line, size_t *len)
 {
@@ -124,17 +150,17 @@ static void input_byte(uint8_t c, uint8_t *line, size_t *len)
 		if (*len > 0) {
 			(*len)--;
 			if (echo)
-				uart_write((const uint8_t *)"\b \b", 3);
+				echo_erase(line[*len]);
 		}
 	} else if (c == 0x15) { /* kill the line */
 		for (; *len > 0; (*len)--)
 			if (echo)
-				uart_write((const uint8_t *)"\b \b", 3);
+				echo_erase(line[*len - 1]);
 		overlong = false;
 	} else if (*len < LINE_BYTES - 1) {
 		line[(*len)++] = c;
 		if (echo)
-			uart_putc(c);
+			echo_typed(c);
 	} else {
 		overlong = true;
 	}

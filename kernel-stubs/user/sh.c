@@ -112,8 +112,14 @@ int umain(const char *args, long nhandles)
 	static char line[LINE_BYTES];
 	for (;;) {
 		printf("$ ");
-		if (!fgets_stdin(line, sizeof(line)))
+		long length = read_stdin_line(line, sizeof(line));
+		if (length < 0)
 			return 1;
+		/* A NUL byte would end the words early and run what came before it. */
+		if (strlen(line) != (size_t)length) {
+			printf("sh: the line holds a NUL byte; nothing was run\n");
+			continue;
+		}
 		char *words[MAX_WORDS];
 		int n = split(line, words, MAX_WORDS);
 		if (n == SPLIT_OPEN_QUOTE) {

@@ -247,15 +247,23 @@ int puts(const char *s)
 	return 0;
 }
 
-/* Reads one line (canonical console) into buf, NUL-terminated; NULL on error. */
-char *fgets_stdin(char *buf, int size)
+/* Reads one line (canonical console) into buf and NUL-terminates it;
+ * returns its length, which tells a NUL byte typed in the line from the end,
+ * or -1 on error. */
+long read_stdin_line(char *buf, size_t size)
 {
 	fflush_stdout();
 	if (!backend.read || size < 2)
-		return NULL;
-	long n = backend.read(backend.ctx, buf, (size_t)size - 1);
+		return -1;
+	long n = backend.read(backend.ctx, buf, size - 1);
 	if (n < 0)
-		return NULL;
+		return -1;
 	buf[n] = 0;
-	return buf;
+	return n;
+}
+
+/* The same, for callers that want a string; NULL on error. */
+char *fgets_stdin(char *buf, int size)
+{
+	return size > 0 && read_stdin_line(buf, (size_t)size) >= 0 ? buf : NULL;
 }

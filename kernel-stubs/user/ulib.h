@@ -72,6 +72,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...);
 int printf(const char *fmt, ...);
 int puts(const char *s);
+long read_stdin_line(char *buf, size_t size);
 char *fgets_stdin(char *buf, int size);
 void fflush_stdout(void);
 

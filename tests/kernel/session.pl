@@ -4,7 +4,8 @@
 # so that each command's output comes before the next command is typed and
 # the transcript reads in order. A script line that starts with "!" is run on
 # the host with sh when its prompt comes (the guest's output is read on
-# meanwhile), and the next line is typed after it ends. Perl (perl-base) is on every Debian system.
+# meanwhile), and the next line is typed after it ends. "^@" in a line is
+# typed as a NUL byte (the console echoes it as "^@"). Perl (perl-base) is on every Debian system.
 #
 #   session.pl SCRIPT TRANSCRIPT TIMEOUT_S -- QEMU-COMMAND...
 #
@@ -62,6 +63,7 @@ sub next_line {
 		}
 		return;
 	}
+	$line =~ s/\^@/\0/g;
 	syswrite($serial, $line);
 	$seen = '';
 }
