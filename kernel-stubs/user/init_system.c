@@ -100,18 +100,49 @@ struct watched {
 	const char *service; /* the name it publishes */
 	const char *also;    /* a second name it publishes, or NULL */
 	enum grant grant;
-	long process;
-	int restarts;
+	long process;          /* its process handle, or -1; under process_lock */
+	bool asked;            /* the shell asked for the restart; under process_lock */
+	int restarts;          /* after it failed: the shell's restarts do not count */
 	_Atomic uint32_t slot; /* its directory session */
 	_Atomic bool started;  /* init started it once */
 	_Atomic bool absent;   /* it ended with status 2: no device for it */
 	_Atomic bool given_up; /* init will not start it again */
 };
 
+/*
+ * Guards each server's process handle between its watcher, which closes it
+ * when the server ends and stores the next one, and the directory's thread,
+ * which kills through it for the shell (system_restart): a handle number
+ * closed and given to another process's handle meanwhile would end that
+ * process instead. Held only around a few system calls that do not block.
+ */
+static atomic_flag process_lock = ATOMIC_FLAG_INIT;
+
+static void lock_processes(void)
+{
+	while (atomic_flag_test_and_set_explicit(&process_lock, memory_order_acquire))
+		idlk_thread_yield();
+}
+
+static void unlock_processes(void)
+{
+	atomic_flag_clear_explicit(&process_lock, memory_order_release);
+}
+
+static void set_process(struct watched *w, long process)
+{
+	lock_processes();
+	w->process = process;
+	unlock_processes();
+}
+
 static long start_watched_process(struct watched *w)
 {
-	return w->service ? start_server(w->module, w->grant, &w->slot)
-	                  : start_with_directory(w->module, NULL, 0, &program_limits, &w->slot);
+	long process = w->service
+	                   ? start_server(w->module, w->grant, &w->slot)
+	                   : start_with_directory(w->module, NULL, 0, &program_limits, &w->slot);
+	set_process(w, process < 0 ? -1 : process);
+	return process;
 }
 
 static _Atomic bool shutting_down;
@@ -122,10 +153,24 @@ static void watch(void *arg)
 {
 	struct watched *w = arg;
 	for (;;) {
-		long status = idlk_wait((int)w->process);
+		long status = idlk_wait((int)w->process); /* only this thread changes it */
+		lock_processes();
 		idlk_handle_close((int)w->process);
+		w->process = -1;
+		bool asked = w->asked;
+		w->asked = false;
+		unlock_processes();
 		if (atomic_load(&shutting_down))
 			return;
+		if (asked) {
+			printf("init: %s ended, as the shell asked; starting it again\n",
+			       w->module);
+			if (start_watched_process(w) < 0) {
+				atomic_store(&w->given_up, true);
+				return;
+			}
+			continue;
+		}
 		if (status == 2) {
 			atomic_store(&w->absent, true);
 			directory_poke();
@@ -143,8 +188,7 @@ static void watch(void *arg)
 		 * too, and a server that dies at once must not spin. */
 		static volatile uint32_t never;
 		idlk_futex_wait(&never, 0, (uint64_t)w->restarts * RESTART_BACKOFF_NS);
-		w->process = start_watched_process(w);
-		if (w->process < 0) {
+		if (start_watched_process(w) < 0) {
 			atomic_store(&w->given_up, true);
 			return;
 		}
@@ -156,8 +200,7 @@ static void watch(void *arg)
 static bool start_watched(struct watched *w)
 {
 	atomic_store(&w->started, true);
-	w->process = start_watched_process(w);
-	if (w->process < 0) {
+	if (start_watched_process(w) < 0) {
 		atomic_store(&w->given_up, true);
 		return false;
 	}
@@ -171,7 +214,8 @@ static bool start_watched(struct watched *w)
 	return published;
 }
 
-static struct watched console = {.module = "console", .service = "console", .grant = GRANT_CONSOLE};
+static struct watched console = {
+    .module = "console", .service = "console", .grant = GRANT_CONSOLE, .process = -1};
 
 bool run_demo(void)
 {
@@ -194,13 +238,15 @@ bool system_is_shell(uint32_t slot)
 	return atomic_load(&shell_started) && slot == shell_slot;
 }
 
-static struct watched pci = {.module = "pci", .service = "pci", .grant = GRANT_PCI};
-static struct watched block = {.module = "blk", .service = "block", .grant = GRANT_NONE};
-static struct watched fs = {.module = "fs", .service = "fs", .grant = GRANT_NONE};
-static struct watched eth = {.module = "eth", .service = "ethernet", .grant = GRANT_NONE};
+static struct watched pci = {.module = "pci", .service = "pci", .grant = GRANT_PCI, .process = -1};
+static struct watched block = {
+    .module = "blk", .service = "block", .grant = GRANT_NONE, .process = -1};
+static struct watched fs = {.module = "fs", .service = "fs", .grant = GRANT_NONE, .process = -1};
+static struct watched eth = {
+    .module = "eth", .service = "ethernet", .grant = GRANT_NONE, .process = -1};
 static struct watched net = {
-    .module = "net", .service = "net", .also = "net.config", .grant = GRANT_NONE};
-static struct watched udpecho = {.module = "udpecho", .grant = GRANT_NONE};
+    .module = "net", .service = "net", .also = "net.config", .grant = GRANT_NONE, .process = -1};
+static struct watched udpecho = {.module = "udpecho", .grant = GRANT_NONE, .process = -1};
 
 bool system_may_look_up(const char *service, uint32_t slot)
 {
@@ -224,13 +270,22 @@ static long run_program(const char *module)
 
 static struct watched *const servers[] = {&console, &pci, &block, &fs, &eth, &net};
 
+/* Ends the server published as service, if one runs; its watcher starts it
+ * again, whatever its failures so far. */
 bool system_restart(const char *service)
 {
 	for (size_t i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
-		if (strcmp(servers[i]->service, service) == 0 && servers[i]->process >= 0) {
-			printf("init: stopping %s, as the shell asked\n", servers[i]->module);
-			return idlk_kill((int)servers[i]->process) == 0;
-		}
+		struct watched *w = servers[i];
+		if (strcmp(w->service, service) != 0)
+			continue;
+		lock_processes();
+		bool killed = w->process >= 0 && idlk_kill((int)w->process) == 0;
+		if (killed)
+			w->asked = true;
+		unlock_processes();
+		if (killed)
+			printf("init: stopping %s, as the shell asked\n", w->module);
+		return killed;
 	}
 	return false;
 }
