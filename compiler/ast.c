@@ -163,7 +163,7 @@ const char *ast_handle_kind_name(handle_kind k)
 
 const char *ast_closest_generic_type(const char *word)
 {
-	static const char *const generic[] = {"string",   "bytes",  "vector",
+	static const char *const generic[] = {"string",   "bytes",  "vector", "packed",
 	                                      "optional", "handle", "channel"};
 	suggester g;
 	suggest_init(&g, word);

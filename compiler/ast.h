@@ -37,6 +37,7 @@ typedef enum type_kind {
 	TYPE_STRING,   /* string<N> */
 	TYPE_BYTES,    /* bytes<N> */
 	TYPE_VECTOR,   /* vector<T, N> */
+	TYPE_PACKED,   /* packed<T, N>: records of struct T end to end, read in order */
 	TYPE_ARRAY,    /* T[N] */
 	TYPE_OPTIONAL, /* optional<T> */
 	TYPE_HANDLE,   /* handle<kind>, or channel<Interface> */
@@ -99,8 +100,8 @@ typedef struct type {
 	loc loc;
 	int_kind int_kind;     /* TYPE_INT */
 	handle_kind handle;    /* TYPE_HANDLE */
-	expr *bound;           /* string, bytes, vector: maximum; array: length */
-	struct type *element;  /* vector, array, optional */
+	expr *bound;           /* string, bytes, vector, packed: maximum; array: length */
+	struct type *element;  /* vector, packed, array, optional */
 	uint32_t dimensions;   /* array: how many [N] suffixes, this one included */
 	const char *qualifier; /* TYPE_NAMED: package qualifier or NULL */
 	const char *name;      /* TYPE_NAMED; TYPE_HANDLE: the word before '<' or inside it */
@@ -226,6 +227,10 @@ typedef struct decl_c_names {
 	/* static in <name>.c, or inline in the header (gen_codec_type_is_inline) */
 	const char *check; /* check_fs_dir_entry */
 	const char *put;   /* put_fs_dir_entry */
+	/* a struct that packed<T, N> holds: its records' functions, in the header */
+	const char *next_record;  /* fs_dir_entry_next */
+	const char *check_record; /* check_record_fs_dir_entry */
+	const char *put_record;   /* put_record_fs_dir_entry */
 	/* message */
 	const char *max_bytes;      /* FS_FILE_OPEN_REQUEST_MAX_BYTES */
 	const char *max_handles;    /* FS_FILE_OPEN_REQUEST_MAX_HANDLES */
@@ -294,6 +299,7 @@ struct decl {
 	uint32_t *version_inline;
 	uint32_t *versions;
 	uint32_t version_count;
+	bool packed_element; /* struct: a packed<T, N> of this file holds it */
 	/* gen_codec's memo of gen_codec_type_is_inline (CODEC_INLINE_*), and
 	 * the helper bodies that inlining its helpers pastes into a caller. */
 	uint8_t codec_inline;

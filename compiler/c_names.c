@@ -143,6 +143,11 @@ static void decl_names(arena *a, decl *d)
 	case DECL_UNION:
 		n->check = cat(a, "check_", d->c_name);
 		n->put = cat(a, "put_", d->c_name);
+		if (d->packed_element) {
+			n->next_record = cat(a, d->c_name, "_next");
+			n->check_record = cat(a, "check_record_", d->c_name);
+			n->put_record = cat(a, "put_record_", d->c_name);
+		}
 		break;
 	case DECL_INTERFACE:
 		d->channel_c_name = cat(a, d->c_name, "_channel");
@@ -280,6 +285,9 @@ static void claim_decl(checker *s, decl *d, const char *what, loc at)
 	    n->mask,
 	    n->check,
 	    n->put,
+	    n->next_record,
+	    n->check_record,
+	    n->put_record,
 	    n->max_bytes,
 	    n->max_handles,
 	    n->encode,

@@ -28,8 +28,9 @@ const char *compat_type_text(arena *a, const type *t)
 	case TYPE_BYTES:
 		return arena_printf(a, "bytes<%llu>", (unsigned long long)t->count);
 	case TYPE_VECTOR:
-		return arena_printf(a, "vector<%s, %llu>", compat_type_text(a, t->element),
-		                    (unsigned long long)t->count);
+	case TYPE_PACKED:
+		return arena_printf(a, "%s<%s, %llu>", t->kind == TYPE_VECTOR ? "vector" : "packed",
+		                    compat_type_text(a, t->element), (unsigned long long)t->count);
 	case TYPE_ARRAY:
 		return arena_printf(a, "%s[%llu]", compat_type_text(a, t->element),
 		                    (unsigned long long)t->count);
@@ -146,6 +147,7 @@ static type_diff diff_types(const type *was, const type *now, uint64_t *was_boun
 	case TYPE_STRING:
 	case TYPE_BYTES:
 	case TYPE_VECTOR:
+	case TYPE_PACKED:
 		if (was->count != now->count) {
 			bound = was->count > now->count ? TYPE_BOUND_LOWERED : TYPE_BOUND_RAISED;
 			*was_bound = was->count;

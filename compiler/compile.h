@@ -47,8 +47,9 @@ bool ir_load(compilation *c, const char *path);
 /* The IR's schema version (docs/json-ir.md), which gen_json writes and
  * ir_load requires. Raised when a key changes meaning: 3 since wire format
  * 3, whose 16-byte header moved every message's offsets and inline sizes;
- * 4 since wire format 4, whose parameters fill padding before them. */
-#define IR_VERSION 4
+ * 4 since wire format 4, whose parameters fill padding before them; 5
+ * since wire format 5, which added the type kind "packed". */
+#define IR_VERSION 5
 
 /*
  * compat.c: what in `now` (a new version of a description) breaks peers
@@ -72,6 +73,9 @@ const char *c_names_upper_case(arena *a, const char *name);
 
 /* layout.c: wire sizes, alignments and offsets; message size limits. */
 void layout_compute(compilation *c);
+/* The most bytes a packed record of a value of type t takes (a type that a
+ * record can hold: sema checked it). */
+uint64_t layout_record_max(const type *t);
 
 /* Runs load, sema and layout on the roots; true when there were no errors. */
 bool compile_front_end(compilation *c);

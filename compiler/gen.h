@@ -24,6 +24,9 @@ void gen_codec_inline(compilation *c, decl *msg, emitter *e);
  * check_ and put_ functions, which go in the header of its file. */
 bool gen_codec_type_is_inline(decl *d);
 void gen_codec_type_helpers(compilation *c, decl *d, emitter *e);
+/* A struct that a packed<T, N> holds: check_record_T, put_record_T and
+ * T_next, which go in the header of its file. */
+void gen_codec_record_helpers(compilation *c, decl *d, emitter *e);
 /* gen_names.c: <enum>_name and <bits>_format in <name>.c. */
 void gen_names(compilation *c, file *f, emitter *e);
 void gen_rpc(compilation *c, file *f, emitter *e);

@@ -123,6 +123,13 @@ static bool check_enum_or_bits(codec_gen *g, int indent, decl *d, const char *va
 
 /* ---- validation ---- */
 
+/* The most bytes a packed type's records take: what its byte count may say. */
+static uint64_t mul_records(const type *t)
+{
+	uint64_t each = layout_record_max(t->element);
+	return each != 0 && t->count > UINT64_MAX / each ? UINT64_MAX : t->count * each;
+}
+
 static void check_value(codec_gen *g, int indent, type *t, const char *lv);
 
 static void check_padding(codec_gen *g, int indent, const char *lv_pad)
@@ -188,6 +195,40 @@ static void check_value(codec_gen *g, int indent, type *t, const char *lv)
 		}
 		line(g, indent + 1, "%s.items = (void *)block;", lv);
 		line(g, indent, "}");
+		return;
+	}
+	case TYPE_PACKED: {
+		/* The records, one by one, must end exactly at the byte count. */
+		decl *rec = t->element->target;
+		int depth = g->loop_depth++;
+		line(g, indent, "{");
+		line(g, indent + 1, "uint8_t *block;");
+		const char *args[] = {"d",
+		                      arena_printf(a, "%s.count", lv),
+		                      arena_printf(a, "%s.bytes", lv),
+		                      arena_printf(a, "%s.offset", lv),
+		                      arena_printf(a, "%lluu", (unsigned long long)t->count),
+		                      arena_printf(a, "%lluu", (unsigned long long)mul_records(t))};
+		const char *all[] = {args[0], args[1], args[2], args[3],
+		                     args[4], args[5], "&block"};
+		try_call(g, indent + 1, "idl_check_records", all, 7);
+		line(g, indent + 1, "uint64_t at%d = 0;", depth);
+		line(g, indent + 1, "for (uint32_t i%d = 0; i%d < %s.count; i%d++) {", depth, depth,
+		     lv, depth);
+		const char *cargs[] = {arena_printf(a, "block + at%d", depth),
+		                       arena_printf(a, "%s.bytes - at%d", lv, depth)};
+		emit_wrapped(g->e, indent + 2,
+		             arena_printf(a, "int64_t n%d = %s(", depth, rec->cnames.check_record),
+		             cargs, 2, ");\n");
+		fail_if(g, indent + 2, arena_printf(a, "n%d < 0", depth),
+		        arena_printf(a, "(int)n%d", depth));
+		line(g, indent + 2, "at%d += (uint64_t)n%d;", depth, depth);
+		line(g, indent + 1, "}");
+		fail_if(g, indent + 1, arena_printf(a, "at%d != %s.bytes", depth, lv),
+		        "IDL_E_RECORDS");
+		line(g, indent + 1, "%s.records = block;", lv);
+		line(g, indent, "}");
+		g->loop_depth--;
 		return;
 	}
 	case TYPE_ARRAY: {
@@ -280,7 +321,8 @@ static bool uses_err(const decl *d)
 		while (t->kind == TYPE_ARRAY || t->kind == TYPE_OPTIONAL)
 			t = t->element;
 		if (t->kind == TYPE_HANDLE || t->kind == TYPE_STRING || t->kind == TYPE_BYTES ||
-		    t->kind == TYPE_VECTOR || is_named(t, DECL_STRUCT) || is_named(t, DECL_UNION))
+		    t->kind == TYPE_VECTOR || t->kind == TYPE_PACKED || is_named(t, DECL_STRUCT) ||
+		    is_named(t, DECL_UNION))
 			if (gen_needs_check(t))
 				return true;
 	}
@@ -347,6 +389,7 @@ static bool inline_ok(const type *t)
 		return true;
 	case TYPE_HANDLE:
 	case TYPE_VECTOR:
+	case TYPE_PACKED:
 		return false;
 	case TYPE_ARRAY:
 	case TYPE_OPTIONAL:
@@ -547,6 +590,68 @@ static void put_block(codec_gen *g, int indent, type *t, const char *src, const 
 	line(g, indent, "}");
 }
 
+/*
+ * A packed slot: the records written one by one after the cursor, then
+ * the padding after them, then the slot. A slot with a byte count holds
+ * the records of a decoded message (forwarded, say): they are checked as
+ * a decoder checks them and copied as they are.
+ */
+static void put_records(codec_gen *g, int indent, type *t, const char *src, const char *dst)
+{
+	arena *a = g->a;
+	decl *rec = t->element->target;
+	int depth = g->loop_depth++;
+	const char *at = arena_printf(a, "at%d", depth), *n = arena_printf(a, "n%d", depth);
+	line(g, indent, "{");
+	line(g, indent + 1, "uint8_t *block;");
+	line(g, indent + 1, "uint64_t room, offset, %s = 0;", at);
+	const char *args[] = {"e",
+	                      arena_printf(a, "%s.items", src),
+	                      arena_printf(a, "%s.count", src),
+	                      arena_printf(a, "%lluu", (unsigned long long)t->count),
+	                      "&block",
+	                      "&room"};
+	try_call(g, indent + 1, "idl_begin_records", args, 6);
+	line(g, indent + 1, "if (%s.bytes != 0) {", src);
+	line(g, indent + 2, "/* A decoded message's records: checked, then copied. */");
+	fail_if(g, indent + 2,
+	        arena_printf(a, "%s.bytes > %lluu", src, (unsigned long long)mul_records(t)),
+	        "IDL_E_INVALID_ARGUMENT");
+	line(g, indent + 2, "for (uint32_t i%d = 0; i%d < %s.count; i%d++) {", depth, depth, src,
+	     depth);
+	const char *cargs[] = {arena_printf(a, "%s.records + %s", src, at),
+	                       arena_printf(a, "%s.bytes - %s", src, at)};
+	emit_wrapped(g->e, indent + 3,
+	             arena_printf(a, "int64_t %s = %s(", n, rec->cnames.check_record), cargs, 2,
+	             ");\n");
+	fail_if(g, indent + 3, arena_printf(a, "%s < 0", n), "IDL_E_INVALID_ARGUMENT");
+	line(g, indent + 3, "%s += (uint64_t)%s;", at, n);
+	line(g, indent + 2, "}");
+	fail_if(g, indent + 2, arena_printf(a, "%s != %s.bytes", at, src),
+	        "IDL_E_INVALID_ARGUMENT");
+	fail_if(g, indent + 2, arena_printf(a, "%s > room", at), "IDL_E_BUFFER");
+	line(g, indent + 2, "idl_copy(block, %s.records, %s);", src, at);
+	line(g, indent + 1, "} else {");
+	line(g, indent + 2, "for (uint32_t i%d = 0; i%d < %s.count; i%d++) {", depth, depth, src,
+	     depth);
+	const char *pargs[] = {arena_printf(a, "block + %s", at), arena_printf(a, "room - %s", at),
+	                       arena_printf(a, "&%s.items[i%d]", src, depth)};
+	emit_wrapped(g->e, indent + 3,
+	             arena_printf(a, "int64_t %s = %s(", n, rec->cnames.put_record), pargs, 3,
+	             ");\n");
+	fail_if(g, indent + 3, arena_printf(a, "%s < 0", n), arena_printf(a, "(int)%s", n));
+	line(g, indent + 3, "%s += (uint64_t)%s;", at, n);
+	line(g, indent + 2, "}");
+	line(g, indent + 1, "}");
+	const char *eargs[] = {"e", at, "&offset"};
+	try_call(g, indent + 1, "idl_end_records", eargs, 3);
+	line(g, indent + 1, "%s.count = %s.count;", dst, src);
+	line(g, indent + 1, "%s.bytes = (uint32_t)%s;", dst, at);
+	line(g, indent + 1, "%s.offset = offset;", dst);
+	line(g, indent, "}");
+	g->loop_depth--;
+}
+
 static void put_value(codec_gen *g, int indent, type *t, const char *src, const char *dst)
 {
 	arena *a = g->a;
@@ -575,6 +680,9 @@ static void put_value(codec_gen *g, int indent, type *t, const char *src, const 
 	case TYPE_BYTES:
 	case TYPE_VECTOR:
 		put_block(g, indent, t, src, dst);
+		return;
+	case TYPE_PACKED:
+		put_records(g, indent, t, src, dst);
 		return;
 	case TYPE_ARRAY: {
 		int depth = g->loop_depth++;
@@ -1077,6 +1185,8 @@ static void gen_defaults(codec_gen *g, decl *msg, const message_names *mn)
 			line(g, 2, "p->%s.data = (const uint8_t *)p;", m->name);
 		else if (t->kind == TYPE_VECTOR)
 			line(g, 2, "p->%s.items = (void *)p;", m->name);
+		else if (t->kind == TYPE_PACKED)
+			line(g, 2, "p->%s.records = (const uint8_t *)p;", m->name);
 		else
 			line(g, 2, "/* %s: zero */", m->name);
 	}
@@ -1549,6 +1659,315 @@ void gen_codec_inline(compilation *c, decl *msg, emitter *e)
 		gen_decode_inline(&g, msg, &mn);
 	else
 		gen_decode(&g, msg, &mn, true);
+}
+
+/* ---- packed records ----
+ *
+ * A struct that packed<T, N> holds gets three functions in its file's
+ * header: check_record_T (one record of a decoder's private copy: its
+ * bytes, or an error), put_record_T (one record from a T: its bytes, or an
+ * error) and T_next (the next record of a decoded packed field, into a T).
+ * The struct's members, nested structs flattened, are items: a scalar, an
+ * array of scalars, or a string or bytes. A run of fixed-size items, with
+ * the length field of the string or bytes after it, is checked for room
+ * once; each string or bytes then adds its own length.
+ */
+
+typedef struct record_item {
+	type *t;
+	const char *path; /* the C member: "name", "when.seconds" */
+} record_item;
+
+typedef struct record_items {
+	record_item *item;
+	size_t count;
+} record_items;
+
+static void collect_items(arena *a, decl *d, const char *prefix, record_items *out)
+{
+	for (member *m = d->members; m != NULL; m = m->next) {
+		const char *path = arena_printf(a, "%s%s", prefix, m->name);
+		if (is_named(m->type, DECL_STRUCT)) {
+			collect_items(a, m->type->target, arena_printf(a, "%s.", path), out);
+			continue;
+		}
+		IDL_ASSERT(out->count < RECORD_FIELDS_MAX);
+		out->item[out->count++] = (record_item){m->type, path};
+	}
+}
+
+static record_items items_of(arena *a, decl *d)
+{
+	record_items items = {arena_alloc(a, RECORD_FIELDS_MAX * sizeof(record_item)), 0};
+	collect_items(a, d, "", &items);
+	return items;
+}
+
+static bool is_var(const type *t)
+{
+	return t->kind == TYPE_STRING || t->kind == TYPE_BYTES;
+}
+
+/* The bytes an item takes before its variable part: a scalar's or an
+ * array's bytes, a string's or bytes' length field. */
+static uint64_t fixed_bytes(const type *t)
+{
+	return is_var(t) ? wire_record_length_bytes(t->count) : t->shape.size;
+}
+
+/* The scalar an array holds, and how many. */
+static const type *array_scalar(const type *t, uint64_t *count)
+{
+	*count = 1;
+	while (t->kind == TYPE_ARRAY) {
+		*count *= t->count;
+		t = t->element;
+	}
+	return t;
+}
+
+/* The check of a record's scalar (or each of an array's) at `at`: a bool
+ * is 0 or 1, an enum or bits value is declared. */
+static void check_record_scalar(codec_gen *g, int indent, const type *t, const char *at)
+{
+	arena *a = g->a;
+	uint64_t count;
+	const type *s = array_scalar(t, &count);
+	if (!gen_needs_check(s))
+		return;
+	unsigned bytes = scalar_bytes(s);
+	const char *where = at;
+	if (count > 1) {
+		line(g, indent, "for (uint32_t k = 0; k < %lluu; k++) {",
+		     (unsigned long long)count);
+		indent++;
+		where = arena_printf(a, "%s + %uu * k", at, bytes);
+	}
+	if (s->kind == TYPE_BOOL) {
+		fail_if(g, indent, arena_printf(a, "*(%s) > 1", where), "IDL_E_BOOL");
+	} else {
+		line(g, indent, "%s v;", s->target->c_name);
+		line(g, indent, "IDL_MEMCPY(&v, %s, sizeof(v));", where);
+		check_enum_or_bits(g, indent, s->target, "v", "IDL_E_ENUM", "IDL_E_BITS");
+	}
+	if (count > 1)
+		line(g, indent - 1, "}");
+}
+
+/* The run of items from i: fixed-size items up to and including the first
+ * string or bytes, whose length field ends the run. Sets *bytes to the
+ * run's fixed bytes and returns the index after it. */
+static size_t run_end(const record_items *items, size_t i, uint64_t *bytes)
+{
+	*bytes = 0;
+	for (; i < items->count; i++) {
+		*bytes += fixed_bytes(items->item[i].t);
+		if (is_var(items->item[i].t))
+			return i + 1;
+	}
+	return i;
+}
+
+/* Whether a length field of `width` bytes can say more than `bound`. */
+static bool length_can_exceed(uint32_t width, uint64_t bound)
+{
+	return width == 4 || bound < (1ull << (8 * width)) - 1;
+}
+
+static void gen_check_record(codec_gen *g, decl *d)
+{
+	arena *a = g->a;
+	record_items items = items_of(a, d);
+	const char *args[] = {"const uint8_t *r", "uint64_t left"};
+	emit_wrapped(g->e, 0, arena_printf(a, "IDL_INLINE int64_t %s(", d->cnames.check_record),
+	             args, 2, ")\n{\n");
+	line(g, 1, "uint64_t at = 0;");
+	for (size_t i = 0; i < items.count;) {
+		uint64_t run, offset = 0;
+		size_t end = run_end(&items, i, &run);
+		fail_if(g, 1, arena_printf(a, "left - at < %lluu", (unsigned long long)run),
+		        "IDL_E_RECORDS");
+		for (; i < end; i++) {
+			const record_item *it = &items.item[i];
+			const char *at =
+			    arena_printf(a, "r + at + %llu", (unsigned long long)offset);
+			if (is_var(it->t)) {
+				uint32_t width = wire_record_length_bytes(it->t->count);
+				line(g, 1, "/* %s */", it->path);
+				line(g, 1, "uint32_t n%zu = idl_record_length(%s, %u);", i, at,
+				     width);
+			} else if (gen_needs_check(it->t)) {
+				line(g, 1, "/* %s */", it->path);
+				line(g, 1, "{");
+				check_record_scalar(g, 2, it->t, at);
+				line(g, 1, "}");
+			}
+			offset += fixed_bytes(it->t);
+		}
+		line(g, 1, "at += %lluu;", (unsigned long long)run);
+		const record_item *last = &items.item[end - 1];
+		if (!is_var(last->t))
+			continue;
+		size_t n = end - 1;
+		bool text = last->t->kind == TYPE_STRING;
+		if (length_can_exceed(wire_record_length_bytes(last->t->count), last->t->count))
+			fail_if(
+			    g, 1,
+			    arena_printf(a, "n%zu > %lluu", n, (unsigned long long)last->t->count),
+			    "IDL_E_COUNT");
+		fail_if(g, 1,
+		        arena_printf(a, "left - at < (uint64_t)n%zu%s", n, text ? " + 1" : ""),
+		        "IDL_E_RECORDS");
+		if (text)
+			fail_if(g, 1, arena_printf(a, "!idl_record_text_is(r + at, n%zu)", n),
+			        "IDL_E_STRING");
+		line(g, 1, "at += (uint64_t)n%zu%s;", n, text ? " + 1" : "");
+	}
+	line(g, 1, "return (int64_t)at;");
+	emit(g->e, "}\n\n");
+}
+
+static void gen_put_record(codec_gen *g, decl *d)
+{
+	arena *a = g->a;
+	record_items items = items_of(a, d);
+	const char *args[] = {"uint8_t *r", "uint64_t room",
+	                      arena_printf(a, "const %s *src", d->c_name)};
+	emit_wrapped(g->e, 0, arena_printf(a, "IDL_INLINE int64_t %s(", d->cnames.put_record), args,
+	             3, ")\n{\n");
+	/* Every value is checked before any byte is written. */
+	uint64_t fixed = 0;
+	for (size_t i = 0; i < items.count; i++) {
+		const record_item *it = &items.item[i];
+		const char *v = arena_printf(a, "src->%s", it->path);
+		fixed += fixed_bytes(it->t);
+		if (is_var(it->t)) {
+			bool text = it->t->kind == TYPE_STRING;
+			fixed += text;
+			const char *conds[] = {
+			    arena_printf(a, "%s.size > %lluu", v, (unsigned long long)it->t->count),
+			    arena_printf(a, "(%s.size > 0 && %s.data == NULL)", v, v),
+			    arena_printf(a, "idl_text_has_nul((const uint8_t *)%s.data, %s.size)",
+			                 v, v)};
+			if_any(g, 1, conds, text ? 3 : 2, "");
+			line(g, 2, "return IDL_E_INVALID_ARGUMENT;");
+			continue;
+		}
+		uint64_t count;
+		const type *s = array_scalar(it->t, &count);
+		if ((!is_named(s, DECL_ENUM) && !is_named(s, DECL_BITS)) || !gen_needs_put(s))
+			continue;
+		if (it->t->kind != TYPE_ARRAY) {
+			check_enum_or_bits(g, 1, s->target, v, "IDL_E_INVALID_ARGUMENT",
+			                   "IDL_E_INVALID_ARGUMENT");
+			continue;
+		}
+		/* The array's elements, through a pointer to the first. */
+		line(g, 1, "for (uint32_t k = 0; k < %lluu; k++) {", (unsigned long long)count);
+		check_enum_or_bits(g, 2, s->target,
+		                   arena_printf(a, "((const %s *)&%s)[k]", s->target->c_name, v),
+		                   "IDL_E_INVALID_ARGUMENT", "IDL_E_INVALID_ARGUMENT");
+		line(g, 1, "}");
+	}
+	line_start(g, 1, "");
+	emit(g->e, "uint64_t bytes = %lluu", (unsigned long long)fixed);
+	for (size_t i = 0; i < items.count; i++)
+		if (is_var(items.item[i].t))
+			emit(g->e, " + src->%s.size", items.item[i].path);
+	emit(g->e, ";\n");
+	fail_if(g, 1, "bytes > room", "IDL_E_BUFFER");
+	line(g, 1, "uint64_t at = 0;");
+	for (size_t i = 0; i < items.count;) {
+		uint64_t run, offset = 0;
+		size_t end = run_end(&items, i, &run);
+		for (; i < end; i++) {
+			const record_item *it = &items.item[i];
+			const char *at =
+			    arena_printf(a, "r + at + %llu", (unsigned long long)offset);
+			const char *v = arena_printf(a, "src->%s", it->path);
+			if (is_var(it->t))
+				line(g, 1, "idl_put_record_length(%s, %s.size, %u);", at, v,
+				     wire_record_length_bytes(it->t->count));
+			else if (it->t->kind == TYPE_ARRAY)
+				line(g, 1, "IDL_MEMCPY(%s, %s, %lluu);", at, v,
+				     (unsigned long long)it->t->shape.size);
+			else
+				line(g, 1, "IDL_MEMCPY(%s, &%s, %lluu);", at, v,
+				     (unsigned long long)it->t->shape.size);
+			offset += fixed_bytes(it->t);
+		}
+		line(g, 1, "at += %lluu;", (unsigned long long)run);
+		const record_item *last = &items.item[end - 1];
+		if (!is_var(last->t))
+			continue;
+		const char *v = arena_printf(a, "src->%s", last->path);
+		line(g, 1, "if (%s.size > 0)", v);
+		line(g, 2, "idl_copy(r + at, %s.data, %s.size);", v, v);
+		line(g, 1, "at += %s.size;", v);
+		if (last->t->kind == TYPE_STRING)
+			line(g, 1, "r[at++] = 0;");
+	}
+	line(g, 1, "return (int64_t)at;");
+	emit(g->e, "}\n\n");
+}
+
+static void gen_next_record(codec_gen *g, decl *d)
+{
+	arena *a = g->a;
+	record_items items = items_of(a, d);
+	const char *args[] = {"idl_records *records", arena_printf(a, "%s *out", d->c_name)};
+	emit(g->e,
+	     "/* Reads the next record of a decoded packed<%s, N> into *out; false\n"
+	     " * after the last. Its strings and bytes point into the records. */\n",
+	     d->name);
+	emit_wrapped(g->e, 0, arena_printf(a, "IDL_INLINE bool %s(", d->cnames.next_record), args,
+	             2, ")\n{\n");
+	fail_if(g, 1, "records->left == 0", "false");
+	line(g, 1, "const uint8_t *r = records->at;");
+	line(g, 1, "uint64_t at = 0;");
+	for (size_t i = 0; i < items.count;) {
+		uint64_t run, offset = 0;
+		size_t end = run_end(&items, i, &run);
+		for (; i < end; i++) {
+			const record_item *it = &items.item[i];
+			const char *at =
+			    arena_printf(a, "r + at + %llu", (unsigned long long)offset);
+			const char *v = arena_printf(a, "out->%s", it->path);
+			if (is_var(it->t)) {
+				line(g, 1, "%s.size = idl_record_length(%s, %u);", v, at,
+				     wire_record_length_bytes(it->t->count));
+				line(g, 1, "%s.reserved = 0;", v);
+			} else if (it->t->kind == TYPE_ARRAY) {
+				line(g, 1, "IDL_MEMCPY(%s, %s, %lluu);", v, at,
+				     (unsigned long long)it->t->shape.size);
+			} else {
+				line(g, 1, "IDL_MEMCPY(&%s, %s, %lluu);", v, at,
+				     (unsigned long long)it->t->shape.size);
+			}
+			offset += fixed_bytes(it->t);
+		}
+		line(g, 1, "at += %lluu;", (unsigned long long)run);
+		const record_item *last = &items.item[end - 1];
+		if (!is_var(last->t))
+			continue;
+		const char *v = arena_printf(a, "out->%s", last->path);
+		bool text = last->t->kind == TYPE_STRING;
+		line(g, 1, "%s.data = (const %s *)(r + at);", v, text ? "char" : "uint8_t");
+		line(g, 1, "at += %s.size%s;", v, text ? " + 1" : "");
+	}
+	line(g, 1, "records->at = r + at;");
+	line(g, 1, "records->left--;");
+	line(g, 1, "return true;");
+	emit(g->e, "}\n\n");
+}
+
+void gen_codec_record_helpers(compilation *c, decl *d, emitter *e)
+{
+	IDL_ASSERT(d->packed_element);
+	codec_gen g = {.c = c, .a = &c->arena, .e = e};
+	gen_check_record(&g, d);
+	gen_put_record(&g, d);
+	gen_next_record(&g, d);
 }
 
 void gen_codec_type_helpers(compilation *c, decl *d, emitter *e)

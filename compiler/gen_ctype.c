@@ -223,6 +223,23 @@ static void decl_with_suffix(arena *a, emitter *e, int indent, type *t, const ch
 		decl_with_suffix(a, e, indent + 2, t->element, "*items", "const ");
 		indent_to(e, indent + 1);
 		emit(e, "};\n");
+	} else if (t->kind == TYPE_PACKED) {
+		/* To encode, count values at items, with bytes 0; decoded, the
+		 * records and their bytes, read with T_next (idl_records_of) and
+		 * encoded again as they are. */
+		indent_to(e, indent + 1);
+		emit(e, "uint32_t count;\n");
+		indent_to(e, indent + 1);
+		emit(e, "uint32_t bytes;\n");
+		indent_to(e, indent + 1);
+		emit(e, "union {\n");
+		indent_to(e, indent + 2);
+		emit(e, "uint64_t offset;\n");
+		decl_with_suffix(a, e, indent + 2, t->element, "*items", "const ");
+		indent_to(e, indent + 2);
+		emit(e, "const uint8_t *records;\n");
+		indent_to(e, indent + 1);
+		emit(e, "};\n");
 	} else {
 		/* optional<T>: a presence byte, padding to T's alignment, then T. */
 		uint32_t align = t->element->shape.align;

@@ -256,7 +256,7 @@ static void gen_in_order(header_gen *g, decl *d);
 
 static void gen_dependencies(header_gen *g, type *t)
 {
-	if (t == NULL || t->kind == TYPE_VECTOR)
+	if (t == NULL || t->kind == TYPE_VECTOR || t->kind == TYPE_PACKED)
 		return; /* vector elements are behind a pointer; a typedef suffices */
 	if (t->kind == TYPE_NAMED) {
 		if (t->target->file == g->f)
@@ -280,6 +280,8 @@ static void gen_in_order(header_gen *g, decl *d)
 		gen_union(g, d);
 	if ((d->kind == DECL_STRUCT || d->kind == DECL_UNION) && gen_codec_type_is_inline(d))
 		gen_codec_type_helpers(g->c, d, g->e);
+	if (d->packed_element)
+		gen_codec_record_helpers(g->c, d, g->e);
 }
 
 /* Prototypes of the functions gen_codec.c defines for one message. */

@@ -45,8 +45,9 @@ static void num(emitter *e, idl_int v)
 
 static void json_type(emitter *e, const type *t)
 {
-	static const char *const kinds[] = {"int",   "bool",     "string", "bytes", "vector",
-	                                    "array", "optional", "handle", "named"};
+	/* In the order of type_kind. */
+	static const char *const kinds[] = {"int",    "bool",  "string",   "bytes",  "vector",
+	                                    "packed", "array", "optional", "handle", "named"};
 	emit(e, "{\"kind\": ");
 	str(e, kinds[t->kind]);
 	switch (t->kind) {
@@ -74,7 +75,7 @@ static void json_type(emitter *e, const type *t)
 		break;
 	}
 	if (t->kind == TYPE_STRING || t->kind == TYPE_BYTES || t->kind == TYPE_VECTOR ||
-	    t->kind == TYPE_ARRAY)
+	    t->kind == TYPE_PACKED || t->kind == TYPE_ARRAY)
 		emit(e, ", \"bound\": %llu", (unsigned long long)t->count);
 	if (t->element) {
 		emit(e, ", \"element\": ");

@@ -109,8 +109,9 @@ static type *named_type(ir *r, const json *j, type *t)
 
 static type *type_of(ir *r, const json *j)
 {
-	static const char *const kinds[] = {"int",   "bool",     "string", "bytes", "vector",
-	                                    "array", "optional", "handle", "named"};
+	/* In the order of type_kind. */
+	static const char *const kinds[] = {"int",    "bool",  "string",   "bytes",  "vector",
+	                                    "packed", "array", "optional", "handle", "named"};
 	if (j == NULL || j->kind != JSON_OBJECT) {
 		if (j != NULL)
 			bad(r, j, "expected an object for", "type");
@@ -154,6 +155,7 @@ static type *type_of(ir *r, const json *j)
 	case TYPE_NAMED:
 		return named_type(r, j, t);
 	case TYPE_VECTOR:
+	case TYPE_PACKED:
 	case TYPE_ARRAY:
 	case TYPE_OPTIONAL:
 		t->element = type_of(r, need(r, j, "element", JSON_OBJECT));

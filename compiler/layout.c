@@ -40,6 +40,39 @@ static uint32_t clamp_u32(uint64_t n)
 
 static void lay_out_decl(layout *l, decl *d);
 
+uint64_t layout_record_max(const type *t)
+{
+	switch (t->kind) {
+	case TYPE_INT:
+	case TYPE_BOOL:
+		return t->shape.size;
+	case TYPE_STRING:
+	case TYPE_BYTES:
+		return wire_record_length_bytes(t->count) + t->count + (t->kind == TYPE_STRING);
+	case TYPE_ARRAY:
+		return mul_sat(t->count, layout_record_max(t->element));
+	case TYPE_NAMED:
+		if (t->target->kind == DECL_STRUCT) {
+			uint64_t sum = 0;
+			for (const member *m = t->target->members; m != NULL; m = m->next) {
+				sum += layout_record_max(m->type);
+				if (sum > LARGEST_FRAME)
+					return LARGEST_FRAME; /* saturate: the frame limit reports
+					                         it */
+			}
+			return sum;
+		}
+		return t->target->shape.size; /* enum, bits */
+	case TYPE_VECTOR:
+	case TYPE_PACKED:
+	case TYPE_OPTIONAL:
+	case TYPE_HANDLE:
+		break;
+	}
+	IDL_ASSERT(!"sema lets no other type into a record");
+	return 0;
+}
+
 static void shape_type(layout *l, type *t)
 {
 	wire_shape *s = &t->shape;
@@ -80,6 +113,14 @@ static void shape_type(layout *l, type *t)
 		s->max_handles = clamp_u32(mul_sat(t->count, e->max_handles));
 		break;
 	}
+	case TYPE_PACKED:
+		shape_type(l, t->element);
+		s->size = WIRE_REF_BYTES;
+		s->align = WIRE_REF_ALIGN;
+		s->has_ool = true;
+		s->needs_check = true;
+		s->max_ool = align_up(mul_sat(t->count, layout_record_max(t->element)), WIRE_ALIGN);
+		break;
 	case TYPE_ARRAY: {
 		shape_type(l, t->element);
 		const wire_shape *e = &t->element->shape;

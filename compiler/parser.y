@@ -360,6 +360,13 @@ type
 		$$ = ast_type(p->arena, @$, TYPE_HANDLE);
 		$$->name = $3;
 	}
+	| IDENT '<' type ',' bound '>' {
+		/* packed<T, N>; sema checks the word. */
+		$$ = ast_type(p->arena, @$, TYPE_PACKED);
+		$$->name = $1;
+		$$->element = $3;
+		$$->bound = $5;
+	}
 	| IDENT '<' qname '>' {
 		/* channel<pkg.Interface>; sema checks the word and the name. */
 		$$ = ast_type(p->arena, @$, TYPE_HANDLE);

@@ -366,6 +366,26 @@ static void resolve_type(sema *s, file *f, type *t)
 			           "a vector's element cannot be a %s; wrap it in a struct",
 			           t->element->kind == TYPE_VECTOR ? "vector" : "optional");
 		break;
+	case TYPE_PACKED:
+		if (strcmp(t->name, "packed") != 0) {
+			/* "vectr<T, N>" parses like packed<T, N>. */
+			const char *meant = ast_closest_generic_type(t->name);
+			loc word = {t->loc.file, t->loc.begin,
+			            t->loc.begin + (uint32_t)strlen(t->name)};
+			if (meant != NULL)
+				diag_error(s->d, "misspelt-keyword", word,
+				           "unknown type '%s<...>'; did you mean '%s'?", t->name,
+				           meant);
+			else
+				diag_error(
+				    s->d, "bad-packed-element", word,
+				    "unknown type '%s<T, N>'; records end to end are packed<T, N>",
+				    t->name);
+			break;
+		}
+		resolve_type(s, f, t->element);
+		eval_bound(s, f, t->bound, &t->count, "packed bound");
+		break;
 	case TYPE_ARRAY:
 		resolve_type(s, f, t->element);
 		eval_bound(s, f, t->bound, &t->count, "array length");
@@ -843,6 +863,7 @@ static bool zero_is_valid(const type *t)
 	case TYPE_STRING:
 	case TYPE_BYTES:
 	case TYPE_VECTOR:
+	case TYPE_PACKED:
 	case TYPE_HANDLE:
 		return false;
 	case TYPE_ARRAY:
@@ -954,8 +975,8 @@ static void check_message_versions(sema *s, decl *iface, decl *msg)
 			continue;
 		}
 		type *t = m->type;
-		bool top_level_empty =
-		    t->kind == TYPE_STRING || t->kind == TYPE_BYTES || t->kind == TYPE_VECTOR;
+		bool top_level_empty = t->kind == TYPE_STRING || t->kind == TYPE_BYTES ||
+		                       t->kind == TYPE_VECTOR || t->kind == TYPE_PACKED;
 		if (!top_level_empty && !zero_is_valid(t)) {
 			diag_error(
 			    s->d, "added-without-default", t->loc,
@@ -1018,6 +1039,117 @@ static bool find_cycle(sema *s, decl *d)
 	}
 	d->visit_state = VISITED;
 	return cycle;
+}
+
+/* ---- packed records ---- */
+
+/* Whether values of t can be a packed record's member: laid out end to end
+ * with nothing to patch (docs/wire-format.md, "Packed records"). Reports
+ * the first that cannot, with a note where the packed type names it. */
+static bool record_member_ok(sema *s, const type *t, const member *m, const type *packed,
+                             uint32_t *fields)
+{
+	const char *what = NULL;
+	if (t->kind != TYPE_NAMED || t->target == NULL || t->target->kind != DECL_STRUCT) {
+		if (++*fields > RECORD_FIELDS_MAX) {
+			diag_error(
+			    s->d, "bad-packed-element", packed->loc,
+			    "a packed record of more than %u members (nested structs' counted "
+			    "one by one)",
+			    RECORD_FIELDS_MAX);
+			return false;
+		}
+	}
+	switch (t->kind) {
+	case TYPE_INT:
+	case TYPE_BOOL:
+	case TYPE_STRING:
+	case TYPE_BYTES:
+		return true;
+	case TYPE_ARRAY: {
+		const type *e = t->element;
+		while (e->kind == TYPE_ARRAY)
+			e = e->element;
+		if (e->kind == TYPE_INT || e->kind == TYPE_BOOL ||
+		    (e->kind == TYPE_NAMED && e->target != NULL &&
+		     (e->target->kind == DECL_ENUM || e->target->kind == DECL_BITS)))
+			return true;
+		what = "an array of anything but integers, bools, enums or bits";
+		break;
+	}
+	case TYPE_VECTOR:
+		what = "a vector";
+		break;
+	case TYPE_PACKED:
+		what = "a packed<...>";
+		break;
+	case TYPE_OPTIONAL:
+		what = "an optional";
+		break;
+	case TYPE_HANDLE:
+		what = "a handle";
+		break;
+	case TYPE_NAMED: {
+		const decl *d = t->target;
+		if (d == NULL || d->kind == DECL_ENUM || d->kind == DECL_BITS)
+			return true;
+		if (d->kind == DECL_STRUCT) {
+			for (const member *inner = d->members; inner != NULL; inner = inner->next)
+				if (!record_member_ok(s, inner->type, inner, packed, fields))
+					return false;
+			return true;
+		}
+		what = "a union";
+		break;
+	}
+	}
+	diag_error(s->d, "bad-packed-element", t->loc,
+	           "'%s' is %s, which a packed record cannot hold; records hold integers, "
+	           "bools, enums, bits, arrays of these, strings, bytes and structs of these",
+	           m->name, what);
+	diag_note(s->d, packed->loc, "packed here");
+	return false;
+}
+
+/* packed<T, N>: T is a struct of this file whose members a record can hold. */
+static void check_packed(sema *s, const file *f, type *t)
+{
+	if (t->element->kind != TYPE_NAMED || t->element->target == NULL ||
+	    t->element->target->kind != DECL_STRUCT) {
+		if (t->element->kind != TYPE_NAMED || t->element->target != NULL)
+			diag_error(s->d, "bad-packed-element", t->element->loc,
+			           "packed<T, N> takes a struct: each record is one");
+		return;
+	}
+	decl *d = t->element->target;
+	if (d->file != f) {
+		diag_error(s->d, "bad-packed-element", t->element->loc,
+		           "the struct of a packed<T, N> must be declared in the same file: its "
+		           "record functions go in that file's header");
+		diag_note(s->d, d->loc, "'%s' is declared here", d->name);
+		return;
+	}
+	bool ok = true;
+	uint32_t fields = 0;
+	for (const member *m = d->members; m != NULL && ok; m = m->next)
+		ok = record_member_ok(s, m->type, m, t, &fields);
+	if (ok)
+		d->packed_element = true;
+}
+
+static void find_packed(sema *s, const file *f, type *t)
+{
+	if (t == NULL)
+		return;
+	if (t->kind == TYPE_PACKED)
+		check_packed(s, f, t);
+	find_packed(s, f, t->element);
+}
+
+static void find_packed_in(sema *s, const file *f, member *members)
+{
+	for (member *m = members; m != NULL; m = m->next)
+		find_packed(s, f, m->type);
 }
 
 /* ---- driver ---- */
@@ -1092,5 +1224,21 @@ void sema_check(compilation *c)
 	for (file *f = c->files; f != NULL; f = f->next)
 		for (decl *d = f->decls; d != NULL; d = d->next)
 			find_cycle(&s, d);
+	if (s.d->errors)
+		return;
+	for (file *f = c->files; f != NULL; f = f->next) {
+		for (decl *d = f->decls; d != NULL; d = d->next) {
+			if (d->kind == DECL_STRUCT || d->kind == DECL_UNION)
+				find_packed_in(&s, f, d->members);
+			if (d->kind != DECL_INTERFACE)
+				continue;
+			for (method *m = d->methods; m != NULL; m = m->next) {
+				find_packed_in(&s, f, m->params);
+				find_packed_in(&s, f, m->results);
+			}
+		}
+	}
+	if (s.d->errors)
+		return;
 	c_names_compute(c);
 }

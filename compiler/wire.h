@@ -22,6 +22,13 @@
 
 IDL_STATIC_ASSERT(sizeof(idl_bytes) == WIRE_REF_BYTES, "bytes and strings are referred to alike");
 
+/* In a packed record, a string's or bytes' length takes as few bytes as its
+ * bound needs: 1 up to 255, 2 up to 65535, else 4. */
+static inline uint32_t wire_record_length_bytes(uint64_t bound)
+{
+	return bound <= 0xffu ? 1u : bound <= 0xffffu ? 2u : 4u;
+}
+
 /* ---- the compiler's limits ---- */
 
 /* The largest bound of a string, bytes or vector, and of a fixed array. */
@@ -34,5 +41,8 @@ IDL_STATIC_ASSERT(sizeof(idl_bytes) == WIRE_REF_BYTES, "bytes and strings are re
 #define LARGEST_FRAME     0xfffffff8u
 /* Inline parts and frames stay well inside the u32 size field. */
 #define LARGEST_INLINE 0x7fffffffu
+/* The most members a packed record has, nested structs' counted one by
+ * one: each is a few lines of each of its three functions. */
+#define RECORD_FIELDS_MAX 256u
 
 #endif

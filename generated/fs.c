@@ -2167,7 +2167,7 @@ int fs_file_readdir_request_decode_other(const void *shared, size_t available, v
 	return fs_file_readdir_request_check_other(buf, (size_t)held, handles, handle_count, out);
 }
 
-/* fs.idl:159: File.readdir reply */
+/* fs.idl:161: File.readdir reply */
 int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint32_t txid, void *out,
                                      size_t out_max, idl_typed_handle *handles,
                                      uint32_t *handle_count)
@@ -2180,20 +2180,42 @@ int64_t fs_file_readdir_reply_encode(const fs_file_readdir_reply *msg, uint32_t 
 	(void)handles;
 	idl_encoder *e = &enc;
 	{
-		uint64_t offset;
 		uint8_t *block;
-		err = idl_reserve_block(e, msg->entries.items, msg->entries.count, 64u,
-		                        sizeof(*msg->entries.items), &offset, &block);
+		uint64_t room, offset, at0 = 0;
+		err = idl_begin_records(e, msg->entries.items, msg->entries.count, 64u, &block,
+		                        &room);
 		if (err != IDL_OK)
 			return err;
-		fs_dir_entry *items0 = (void *)block;
-		for (uint32_t i0 = 0; i0 < msg->entries.count; i0++) {
-			err = put_fs_dir_entry(e, &msg->entries.items[i0], &items0[i0]);
-			if (err != IDL_OK)
-				return err;
+		if (msg->entries.bytes != 0) {
+			/* A decoded message's records: checked, then copied. */
+			if (msg->entries.bytes > 17024u)
+				return IDL_E_INVALID_ARGUMENT;
+			for (uint32_t i0 = 0; i0 < msg->entries.count; i0++) {
+				int64_t n0 = check_record_fs_dir_entry(msg->entries.records + at0,
+				                                       msg->entries.bytes - at0);
+				if (n0 < 0)
+					return IDL_E_INVALID_ARGUMENT;
+				at0 += (uint64_t)n0;
+			}
+			if (at0 != msg->entries.bytes)
+				return IDL_E_INVALID_ARGUMENT;
+			if (at0 > room)
+				return IDL_E_BUFFER;
+			idl_copy(block, msg->entries.records, at0);
+		} else {
+			for (uint32_t i0 = 0; i0 < msg->entries.count; i0++) {
+				int64_t n0 = put_record_fs_dir_entry(block + at0, room - at0,
+				                                     &msg->entries.items[i0]);
+				if (n0 < 0)
+					return (int)n0;
+				at0 += (uint64_t)n0;
+			}
 		}
+		err = idl_end_records(e, at0, &offset);
+		if (err != IDL_OK)
+			return err;
 		p->entries.count = msg->entries.count;
-		p->entries.reserved = 0;
+		p->entries.bytes = (uint32_t)at0;
 		p->entries.offset = offset;
 	}
 	p->next_cookie = msg->next_cookie;
@@ -2212,22 +2234,25 @@ IDL_INLINE int fields_fs_file_readdir_reply(idl_decoder *d, fs_file_readdir_repl
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* fs.idl:160: entries */
+	/* fs.idl:162: entries */
 	{
 		uint8_t *block;
-		err = idl_check_block(d, p->entries.count, p->entries.reserved, p->entries.offset,
-		                      64u, sizeof(*p->entries.items), &block);
+		err = idl_check_records(d, p->entries.count, p->entries.bytes, p->entries.offset,
+		                        64u, 17024u, &block);
 		if (err != IDL_OK)
 			return err;
-		fs_dir_entry *items0 = (void *)block;
+		uint64_t at0 = 0;
 		for (uint32_t i0 = 0; i0 < p->entries.count; i0++) {
-			err = check_fs_dir_entry(d, &items0[i0]);
-			if (err != IDL_OK)
-				return err;
+			int64_t n0 = check_record_fs_dir_entry(block + at0, p->entries.bytes - at0);
+			if (n0 < 0)
+				return (int)n0;
+			at0 += (uint64_t)n0;
 		}
-		p->entries.items = (void *)block;
+		if (at0 != p->entries.bytes)
+			return IDL_E_RECORDS;
+		p->entries.records = block;
 	}
-	/* fs.idl:160: done */
+	/* fs.idl:162: done */
 	if (*(const uint8_t *)&p->done > 1)
 		return IDL_E_BOOL;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
@@ -4382,7 +4407,7 @@ int fs_file_sync_finish(idl_endpoint *ep, fs_file_sync_pending *p, const fs_file
 	return finish_fs_file_sync(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:159: File.readdir */
+/* fs.idl:161: File.readdir */
 static inline int start_fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
                                         idl_call *call)
 {
@@ -4434,7 +4459,7 @@ int fs_file_readdir(idl_endpoint *ep, const fs_file_readdir_request *req,
 	return finish_fs_file_readdir(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:159: File.readdir, started */
+/* fs.idl:161: File.readdir, started */
 int fs_file_readdir_start(idl_endpoint *ep, const fs_file_readdir_request *req,
                           fs_file_readdir_pending *p)
 {
@@ -4442,14 +4467,14 @@ int fs_file_readdir_start(idl_endpoint *ep, const fs_file_readdir_request *req,
 	return start_fs_file_readdir(ep, req, &p->call);
 }
 
-/* fs.idl:159: File.readdir, finished */
+/* fs.idl:161: File.readdir, finished */
 int fs_file_readdir_finish(idl_endpoint *ep, fs_file_readdir_pending *p,
                            const fs_file_readdir_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_readdir(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:164: File.mkdir */
+/* fs.idl:166: File.mkdir */
 static inline int start_fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
                                       idl_call *call)
 {
@@ -4501,7 +4526,7 @@ int fs_file_mkdir(idl_endpoint *ep, const fs_file_mkdir_request *req,
 	return finish_fs_file_mkdir(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:164: File.mkdir, started */
+/* fs.idl:166: File.mkdir, started */
 int fs_file_mkdir_start(idl_endpoint *ep, const fs_file_mkdir_request *req,
                         fs_file_mkdir_pending *p)
 {
@@ -4509,14 +4534,14 @@ int fs_file_mkdir_start(idl_endpoint *ep, const fs_file_mkdir_request *req,
 	return start_fs_file_mkdir(ep, req, &p->call);
 }
 
-/* fs.idl:164: File.mkdir, finished */
+/* fs.idl:166: File.mkdir, finished */
 int fs_file_mkdir_finish(idl_endpoint *ep, fs_file_mkdir_pending *p,
                          const fs_file_mkdir_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_mkdir(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:167: File.unlink */
+/* fs.idl:169: File.unlink */
 static inline int start_fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
                                        idl_call *call)
 {
@@ -4568,7 +4593,7 @@ int fs_file_unlink(idl_endpoint *ep, const fs_file_unlink_request *req,
 	return finish_fs_file_unlink(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:167: File.unlink, started */
+/* fs.idl:169: File.unlink, started */
 int fs_file_unlink_start(idl_endpoint *ep, const fs_file_unlink_request *req,
                          fs_file_unlink_pending *p)
 {
@@ -4576,14 +4601,14 @@ int fs_file_unlink_start(idl_endpoint *ep, const fs_file_unlink_request *req,
 	return start_fs_file_unlink(ep, req, &p->call);
 }
 
-/* fs.idl:167: File.unlink, finished */
+/* fs.idl:169: File.unlink, finished */
 int fs_file_unlink_finish(idl_endpoint *ep, fs_file_unlink_pending *p,
                           const fs_file_unlink_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_unlink(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:170: File.rename */
+/* fs.idl:172: File.rename */
 static inline int start_fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
                                        idl_call *call)
 {
@@ -4635,7 +4660,7 @@ int fs_file_rename(idl_endpoint *ep, const fs_file_rename_request *req,
 	return finish_fs_file_rename(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:170: File.rename, started */
+/* fs.idl:172: File.rename, started */
 int fs_file_rename_start(idl_endpoint *ep, const fs_file_rename_request *req,
                          fs_file_rename_pending *p)
 {
@@ -4643,20 +4668,20 @@ int fs_file_rename_start(idl_endpoint *ep, const fs_file_rename_request *req,
 	return start_fs_file_rename(ep, req, &p->call);
 }
 
-/* fs.idl:170: File.rename, finished */
+/* fs.idl:172: File.rename, finished */
 int fs_file_rename_finish(idl_endpoint *ep, fs_file_rename_pending *p,
                           const fs_file_rename_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_rename(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:174: File.advise */
+/* fs.idl:176: File.advise */
 int fs_file_advise(idl_endpoint *ep, const fs_file_advise_request *req)
 {
 	return send_fs_file_advise_request(ep, req, 0);
 }
 
-/* fs.idl:178: File.watch */
+/* fs.idl:180: File.watch */
 static inline int start_fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
                                       idl_call *call)
 {
@@ -4708,7 +4733,7 @@ int fs_file_watch(idl_endpoint *ep, const fs_file_watch_request *req,
 	return finish_fs_file_watch(ep, &call, buf, reply, error);
 }
 
-/* fs.idl:178: File.watch, started */
+/* fs.idl:180: File.watch, started */
 int fs_file_watch_start(idl_endpoint *ep, const fs_file_watch_request *req,
                         fs_file_watch_pending *p)
 {
@@ -4716,14 +4741,14 @@ int fs_file_watch_start(idl_endpoint *ep, const fs_file_watch_request *req,
 	return start_fs_file_watch(ep, req, &p->call);
 }
 
-/* fs.idl:178: File.watch, finished */
+/* fs.idl:180: File.watch, finished */
 int fs_file_watch_finish(idl_endpoint *ep, fs_file_watch_pending *p,
                          const fs_file_watch_reply **reply, sys_errno *error)
 {
 	return finish_fs_file_watch(ep, &p->call, &p->buf, reply, error);
 }
 
-/* fs.idl:182: File.changed */
+/* fs.idl:184: File.changed */
 int fs_file_send_changed(idl_endpoint *ep, const fs_file_changed_event *event)
 {
 	return send_fs_file_changed_event(ep, event, 0);
@@ -5491,7 +5516,7 @@ int fs_file_sync_reply_error(fs_file_sync_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:159: File.readdir, deferred */
+/* fs.idl:161: File.readdir, deferred */
 int fs_file_readdir_defer(idl_request *r, fs_file_readdir_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5521,7 +5546,7 @@ int fs_file_readdir_reply_error(fs_file_readdir_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:164: File.mkdir, deferred */
+/* fs.idl:166: File.mkdir, deferred */
 int fs_file_mkdir_defer(idl_request *r, fs_file_mkdir_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5551,7 +5576,7 @@ int fs_file_mkdir_reply_error(fs_file_mkdir_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:167: File.unlink, deferred */
+/* fs.idl:169: File.unlink, deferred */
 int fs_file_unlink_defer(idl_request *r, fs_file_unlink_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5581,7 +5606,7 @@ int fs_file_unlink_reply_error(fs_file_unlink_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:170: File.rename, deferred */
+/* fs.idl:172: File.rename, deferred */
 int fs_file_rename_defer(idl_request *r, fs_file_rename_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -5611,7 +5636,7 @@ int fs_file_rename_reply_error(fs_file_rename_token *t, sys_errno error)
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* fs.idl:178: File.watch, deferred */
+/* fs.idl:180: File.watch, deferred */
 int fs_file_watch_defer(idl_request *r, fs_file_watch_token *t)
 {
 	return idl_defer(r, &t->token);

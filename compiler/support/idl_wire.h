@@ -92,7 +92,7 @@ extern "C" {
 #error "idlc's generated code maps the little-endian wire format directly"
 #endif
 
-#define IDL_WIRE_VERSION 4
+#define IDL_WIRE_VERSION 5
 
 /* Alignment, as C11 and C++ spell it. */
 #ifdef __cplusplus
@@ -188,7 +188,8 @@ enum idl_error {
 	IDL_E_INLINE_SIZE = -36, /* header inline size unaligned, or of no version of the message */
 	IDL_E_ENVELOPE = -37,    /* a flexible union's byte or handle count is not its variant's */
 	IDL_E_NOT_SUPPORTED = -38, /* the server does not know the method; the channel stays open */
-	IDL_E_VERSION = -39 /* the peer's interface version or wire format cannot talk to ours */
+	IDL_E_VERSION = -39, /* the peer's interface version or wire format cannot talk to ours */
+	IDL_E_RECORDS = -40  /* packed records that do not end exactly at their byte count */
 };
 
 /* A one-line name for an error code, for logs and test messages. */
@@ -275,6 +276,8 @@ static inline const char *idl_error_name(int err)
 		return "not supported";
 	case IDL_E_VERSION:
 		return "interface versions cannot talk";
+	case IDL_E_RECORDS:
+		return "packed records do not fill their bytes";
 	default:
 		return "unknown error";
 	}
@@ -786,6 +789,64 @@ IDL_INLINE int idl_check_block(idl_decoder *d, uint32_t count, uint32_t reserved
 }
 
 /*
+ * Packed records (packed<T, N>): T's values end to end, each member in
+ * order without padding, a string or bytes as its length (1, 2 or 4 bytes,
+ * as its bound needs) and its bytes, a string's NUL after them. The slot
+ * holds the count and the records' bytes; the generated check_record_T
+ * checks one record and T_next reads one into a T.
+ */
+
+/*
+ * Validates a packed slot's count, byte count and offset and claims its
+ * block (zero-padded to 8, as every block). The caller then checks the
+ * records one by one, and they must end exactly at `bytes`.
+ */
+IDL_INLINE int idl_check_records(idl_decoder *d, uint32_t count, uint32_t bytes, uint64_t offset,
+                                 uint32_t max, uint64_t max_bytes, uint8_t **block)
+{
+	if (count > max)
+		return IDL_E_COUNT;
+	if (bytes > max_bytes || (count == 0 && bytes != 0))
+		return IDL_E_RECORDS;
+	if (bytes == 0) {
+		if (offset != 0)
+			return IDL_E_OFFSET;
+		*block = d->base;
+		return IDL_OK;
+	}
+	return idl_claim(d, offset, bytes, block);
+}
+
+/* A record's length field: 1, 2 or 4 bytes, little-endian. */
+IDL_INLINE uint32_t idl_record_length(const uint8_t *p, uint32_t width)
+{
+	uint32_t n = 0;
+	IDL_MEMCPY(&n, p, width);
+	return n;
+}
+
+IDL_INLINE void idl_put_record_length(uint8_t *p, uint32_t n, uint32_t width)
+{
+	IDL_MEMCPY(p, &n, width);
+}
+
+/* Where T_next reads a decoded packed field's records from. */
+typedef struct idl_records {
+	const uint8_t *at; /* the next record */
+	uint32_t left;     /* the records not read yet */
+} idl_records;
+
+/* The records of a decoded packed field: idl_records_of(reply->entries.records,
+ * reply->entries.count). */
+IDL_INLINE idl_records idl_records_of(const uint8_t *records, uint32_t count)
+{
+	idl_records r;
+	r.at = records;
+	r.left = count;
+	return r;
+}
+
+/*
  * Replaces a handle index by the handle it names; indexes come in order,
  * and the handle must be of the kind the field declares (any kind for
  * IDL_KIND_ANY).
@@ -1072,6 +1133,13 @@ IDL_INLINE bool idl_text_has_nul(const uint8_t *text, uint32_t n)
 	return false;
 }
 
+/* Whether a packed record's string is n bytes without a NUL and then a NUL
+ * (idl_check_records). */
+IDL_INLINE bool idl_record_text_is(const uint8_t *text, uint32_t n)
+{
+	return !idl_text_has_nul(text, n) && text[n] == 0;
+}
+
 /* Writes a string's text and terminator out of line and fills its slot,
  * after checking the caller's text for an inner NUL (idl_text_has_nul). */
 IDL_INLINE int idl_put_string(idl_encoder *e, const idl_string *src, idl_string *dst, uint32_t max)
@@ -1123,6 +1191,36 @@ IDL_INLINE int idl_put_block(idl_encoder *e, const void *data, uint32_t count, u
 	if (err != IDL_OK || count == 0)
 		return err;
 	idl_copy(*block, data, (size_t)count * element_bytes);
+	return IDL_OK;
+}
+
+/*
+ * A packed slot's block: put_record_T writes the records one by one from
+ * the cursor on (at most `room` bytes), each byte once, and
+ * idl_end_records then zeroes the padding after them and takes the block.
+ */
+IDL_INLINE int idl_begin_records(idl_encoder *e, const void *items, uint32_t count, uint32_t max,
+                                 uint8_t **block, uint64_t *room)
+{
+	if (count > max || (count > 0 && items == NULL))
+		return IDL_E_INVALID_ARGUMENT;
+	*block = e->base + e->cursor;
+	*room = e->capacity - e->cursor;
+	return IDL_OK;
+}
+
+IDL_INLINE int idl_end_records(idl_encoder *e, uint64_t bytes, uint64_t *offset)
+{
+	if (bytes == 0) {
+		*offset = 0;
+		return IDL_OK;
+	}
+	uint64_t padded = idl_align8(bytes);
+	if (padded > e->capacity - e->cursor)
+		return IDL_E_BUFFER;
+	IDL_MEMSET(e->base + e->cursor + bytes, 0, (size_t)(padded - bytes));
+	*offset = e->cursor;
+	e->cursor += padded;
 	return IDL_OK;
 }
 

@@ -60,16 +60,17 @@ static bool fetch(DIR *d)
 		}
 		d->count = 0;
 		d->next = 0;
-		for (uint32_t i = 0; i < reply->entries.count && i < FS_READDIR_BATCH; i++) {
-			const fs_dir_entry *e = &reply->entries.items[i];
+		idl_records records = idl_records_of(reply->entries.records, reply->entries.count);
+		fs_dir_entry e;
+		while (d->count < FS_READDIR_BATCH && fs_dir_entry_next(&records, &e)) {
 			struct dirent *out = &d->batch[d->count++];
-			uint32_t n = e->name.size < 255 ? e->name.size : 255;
-			memcpy(out->d_name, e->name.data, n);
+			uint32_t n = e.name.size < 255 ? e.name.size : 255;
+			memcpy(out->d_name, e.name.data, n);
 			out->d_name[n] = 0;
-			out->d_ino = e->inode;
-			out->d_type = e->kind == FS_FILE_KIND_DIRECTORY ? DT_DIR
-			              : e->kind == FS_FILE_KIND_REGULAR ? DT_REG
-			                                                : DT_UNKNOWN;
+			out->d_ino = e.inode;
+			out->d_type = e.kind == FS_FILE_KIND_DIRECTORY ? DT_DIR
+			              : e.kind == FS_FILE_KIND_REGULAR ? DT_REG
+			                                               : DT_UNKNOWN;
 		}
 		d->cookie = reply->next_cookie;
 		d->done = reply->done;

@@ -189,11 +189,10 @@ static int cmd_ls(idl_endpoint *ep, const char *path)
 			status = failed("readdir", path, err, error);
 			break;
 		}
-		for (uint32_t i = 0; i < reply->entries.count; i++) {
-			const fs_dir_entry *e = &reply->entries.items[i];
-			printf("%s%s\n", e->name.data,
-			       e->kind == FS_FILE_KIND_DIRECTORY ? "/" : "");
-		}
+		idl_records records = idl_records_of(reply->entries.records, reply->entries.count);
+		fs_dir_entry e;
+		while (fs_dir_entry_next(&records, &e))
+			printf("%s%s\n", e.name.data, e.kind == FS_FILE_KIND_DIRECTORY ? "/" : "");
 		if (reply->done)
 			break;
 		cookie = reply->next_cookie;

@@ -188,7 +188,8 @@ void idl_server_close_slot(idl_server *s, uint32_t slot, int reason)
 static bool decoding_error(int err)
 {
 	return (err <= IDL_E_FRAME_SHORT && err >= IDL_E_HANDLE_INDEX && err != IDL_E_BUFFER) ||
-	       err == IDL_E_HANDLE_KIND || err == IDL_E_INLINE_SIZE || err == IDL_E_ENVELOPE;
+	       err == IDL_E_HANDLE_KIND || err == IDL_E_INLINE_SIZE || err == IDL_E_ENVELOPE ||
+	       err == IDL_E_RECORDS;
 }
 
 /* Room for the largest reply? If not, ask the client to ring when it has

@@ -101,15 +101,15 @@ printf 'package p;\ninterface A { f(x: u32) -> (y: u32); }\n' > good.idl
 cp junk.idl junk.json
 : > empty.json
 awk 'BEGIN { for (i = 0; i < 100000; i++) printf "["; print "" }' > deep.json
-printf '{"idlc_ir_version": 4, "files": [{"path": 99999999999999999999999}]}' > big_number.json
+printf '{"idlc_ir_version": 5, "files": [{"path": 99999999999999999999999}]}' > big_number.json
 printf '{"idlc_ir_version": 1, "files": []}' > old_version.json
-printf '{"idlc_ir_version": 4, "files": []}' > no_files.json
-printf '{"idlc_ir_version": 4, "files": [{"path": "a\\u0000b"}]}' > nul_escape.json
-printf '{"idlc_ir_version": 4, "files": [{"path": "x", "package": "p", "declarations": [{"kind": "struct", "name": "S", "fields": [{"name": "f", "type": {"kind": "named", "package": "q", "name": "Nowhere"}}]}]}]}' > dangling.json
+printf '{"idlc_ir_version": 5, "files": []}' > no_files.json
+printf '{"idlc_ir_version": 5, "files": [{"path": "a\\u0000b"}]}' > nul_escape.json
+printf '{"idlc_ir_version": 5, "files": [{"path": "x", "package": "p", "declarations": [{"kind": "struct", "name": "S", "fields": [{"name": "f", "type": {"kind": "named", "package": "q", "name": "Nowhere"}}]}]}]}' > dangling.json
 head -c 300 good.json > truncated.json
 sed 's/"kind": "int"/"kind": "float"/' good.json > bad_kind.json
-# An IR written for wire format 3, whose parameters left padding unfilled.
-sed 's/"idlc_ir_version": 4/"idlc_ir_version": 3/' good.json > wire_format_3.json
+# An IR written for wire format 4, which had no packed records.
+sed 's/"idlc_ir_version": 5/"idlc_ir_version": 4/' good.json > wire_format_4.json
 check_ir() { # check_ir NAME FILE
 	out=$(timeout 20 "$idlc" --compat-with="$2" good.idl 2>&1)
 	status=$?
@@ -124,7 +124,7 @@ check_ir() { # check_ir NAME FILE
 		echo "ok $1 (status $status)"
 	fi
 }
-for ir in junk empty deep big_number old_version wire_format_3 no_files nul_escape dangling truncated bad_kind; do
+for ir in junk empty deep big_number old_version wire_format_4 no_files nul_escape dangling truncated bad_kind; do
 	check_ir "ir_$ir" "$ir.json"
 done
 check_ir ir_missing does_not_exist.json

@@ -111,6 +111,7 @@ static void check_encoder(encoding *enc)
 
 static const uint8_t quads[2][4] = {{1, 2, 3, 4}, {5, 6, 7, 8}};
 static test_shapes_named names[2];
+static test_shapes_record records[2];
 static idl_string words[3];
 static test_shapes_gadget_put_request everything;
 
@@ -172,6 +173,23 @@ static void fill_everything(void)
 	all->cell.tag = TEST_SHAPES_CELL_GRID;
 	for (int i = 0; i < 9; i++)
 		all->cell.grid[i / 3][i % 3] = (uint8_t)(0x80 + i);
+	memset(records, GARBAGE, sizeof(records));
+	for (uint32_t i = 0; i < 2; i++) {
+		records[i].id = 10 + i;
+		records[i].name.size = 3 + i;
+		records[i].name.data = "record";
+		records[i].at.x = 1;
+		records[i].at.y = 2;
+		records[i].dense[0] = TEST_SHAPES_DENSE_A;
+		records[i].dense[1] = TEST_SHAPES_DENSE_B;
+		records[i].flags = TEST_SHAPES_FLAGS_ONE;
+		records[i].ok = true;
+		records[i].blob.size = i;
+		records[i].blob.data = (const uint8_t *)"\x07";
+	}
+	all->records.count = 2;
+	all->records.bytes = 0; /* values at items */
+	all->records.items = records;
 }
 
 static void test_every_construct(void **state)
@@ -253,6 +271,7 @@ static void test_file_system_messages(void **state)
 	static fs_file_readdir_reply readdir;
 	memset(&readdir, GARBAGE, sizeof(readdir));
 	readdir.entries.count = 64;
+	readdir.entries.bytes = 0; /* values at items, not a decoded message's records */
 	readdir.entries.items = entries;
 	readdir.next_cookie = 64;
 	readdir.done = false;

@@ -468,6 +468,11 @@ static void test_offset(void **state)
 	W(fs_file_read_reply)->data.offset = 8;
 	EXPECT(fs_file_read_reply, n, IDL_E_OFFSET);
 	/* an empty vector with a nonzero offset */
+	net_config_list_interfaces_reply li = {0};
+	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
+	W(net_config_list_interfaces_reply)->interfaces.offset = 8;
+	EXPECT(net_config_list_interfaces_reply, n, IDL_E_OFFSET);
+	/* empty packed records with a nonzero offset */
 	fs_file_readdir_reply rd = {0};
 	n = ENCODE(fs_file_readdir_reply, &rd, 5u);
 	W(fs_file_readdir_reply)->entries.offset = 8;
@@ -475,6 +480,17 @@ static void test_offset(void **state)
 }
 
 static fs_dir_entry g_entries[FS_READDIR_BATCH];
+
+/* A directory entry's record: inode, kind, the name's length (one byte),
+ * the name and its NUL. */
+#define RECORD_BYTES(name_len) (8u + 1u + 1u + (name_len) + 1u)
+
+/* Record i of a readdir frame whose names are all name_len bytes. */
+static uint8_t *readdir_record(uint32_t i, uint32_t name_len)
+{
+	return AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset) +
+	       i * RECORD_BYTES(name_len);
+}
 
 static size_t readdir_frame(uint32_t count, uint32_t name_len)
 {
@@ -502,7 +518,7 @@ static void test_count(void **state)
 	n = readdir_frame(2, 3);
 	W(fs_file_readdir_reply)->entries.count = FS_READDIR_BATCH + 1;
 	EXPECT(fs_file_readdir_reply, n, IDL_E_COUNT);
-	W(fs_file_readdir_reply)->entries.count = 0xffffffffu; /* count * 32 overflows 32 bits */
+	W(fs_file_readdir_reply)->entries.count = 0xffffffffu;
 	EXPECT(fs_file_readdir_reply, n, IDL_E_COUNT);
 	fs_file_write_request w = {.fd = 1};
 	n = ENCODE(fs_file_write_request, &w, 5u);
@@ -536,8 +552,18 @@ static void test_out_of_frame(void **state)
 	W(fs_file_open_request)->path.size = FS_MAX_PATH;
 	EXPECT(fs_file_open_request, n, IDL_E_OUT_OF_FRAME);
 	/* a vector block past the end, largest count within the bound */
+	net_interface_info info;
+	memset(&info, 0, sizeof(info));
+	info.index = 1;
+	net_config_list_interfaces_reply li = {0};
+	li.interfaces.count = 1;
+	li.interfaces.items = &info;
+	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
+	W(net_config_list_interfaces_reply)->interfaces.count = NET_MAX_INTERFACES;
+	EXPECT(net_config_list_interfaces_reply, n, IDL_E_OUT_OF_FRAME);
+	/* packed records' bytes past the end, within what the bound allows */
 	n = readdir_frame(1, 0);
-	W(fs_file_readdir_reply)->entries.count = FS_READDIR_BATCH;
+	W(fs_file_readdir_reply)->entries.bytes = 1000;
 	EXPECT(fs_file_readdir_reply, n, IDL_E_OUT_OF_FRAME);
 	/* bytes: a full-size count in a tiny frame */
 	fs_file_read_reply rr = {0};
@@ -552,11 +578,52 @@ static void test_out_of_frame(void **state)
 	W(fs_file_open_request)->path.size = 0;
 	EXPECT(fs_file_open_request, n - 8, IDL_E_OUT_OF_FRAME);
 	/* nested string of a vector element past the end */
+	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
+	net_interface_info *wi =
+	    (net_interface_info *)AT(net_config_list_interfaces_reply,
+	                             W(net_config_list_interfaces_reply)->interfaces.offset);
+	wi->name.size = 15;
+	EXPECT(net_config_list_interfaces_reply, n, IDL_E_OUT_OF_FRAME);
+}
+
+/*
+ * Packed records must end exactly at their byte count: a record that runs
+ * past it, bytes left after the last, a byte count beyond what the bound
+ * allows, or bytes without records are IDL_E_RECORDS.
+ */
+static void test_records(void **state)
+{
+	(void)state;
+	size_t n = readdir_frame(2, 7);
+	EXPECT(fs_file_readdir_reply, n, IDL_OK);
+	readdir_record(1, 7)[9] = 200; /* the second name runs past the records */
+	EXPECT(fs_file_readdir_reply, n, IDL_E_RECORDS);
 	n = readdir_frame(2, 7);
-	fs_dir_entry *e =
-	    (fs_dir_entry *)AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset);
-	e[1].name.size = 200;
-	EXPECT(fs_file_readdir_reply, n, IDL_E_OUT_OF_FRAME);
+	readdir_record(1, 7)[9] = 6; /* ...or stops short: its NUL is not where it ends */
+	EXPECT(fs_file_readdir_reply, n, IDL_E_STRING);
+	n = readdir_frame(2, 7);
+	W(fs_file_readdir_reply)->entries.count = 3; /* a third record is not there */
+	EXPECT(fs_file_readdir_reply, n, IDL_E_RECORDS);
+	n = readdir_frame(2, 7);
+	W(fs_file_readdir_reply)->entries.count = 1; /* the second is left over */
+	EXPECT(fs_file_readdir_reply, n, IDL_E_RECORDS);
+	n = readdir_frame(2, 7);
+	W(fs_file_readdir_reply)->entries.bytes -= 1; /* the last NUL becomes padding */
+	EXPECT(fs_file_readdir_reply, n, IDL_E_RECORDS);
+	n = readdir_frame(2, 7);
+	W(fs_file_readdir_reply)->entries.bytes += 1; /* a padding byte joins the records */
+	EXPECT(fs_file_readdir_reply, n, IDL_E_RECORDS);
+	n = readdir_frame(2, 7);
+	W(fs_file_readdir_reply)->entries.bytes = 0x80000000u;
+	EXPECT(fs_file_readdir_reply, n, IDL_E_RECORDS);
+	fs_file_readdir_reply rd = {0};
+	n = ENCODE(fs_file_readdir_reply, &rd, 5u);
+	W(fs_file_readdir_reply)->entries.bytes = 8; /* bytes without records */
+	EXPECT(fs_file_readdir_reply, n, IDL_E_RECORDS);
+	/* a record cut short of its fixed part */
+	n = readdir_frame(1, 0);
+	W(fs_file_readdir_reply)->entries.bytes = 9;
+	EXPECT(fs_file_readdir_reply, n, IDL_E_RECORDS);
 }
 
 static void test_string(void **state)
@@ -575,9 +642,10 @@ static void test_string(void **state)
 	g_wire[OPEN_BLOCK] = 'x';
 	EXPECT(fs_file_open_request, n, IDL_E_STRING);
 	n = readdir_frame(2, 4);
-	fs_dir_entry *e =
-	    (fs_dir_entry *)AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset);
-	*AT(fs_file_readdir_reply, e[1].name.offset + 4) = '!';
+	readdir_record(1, 4)[10 + 4] = '!'; /* the second name's NUL */
+	EXPECT(fs_file_readdir_reply, n, IDL_E_STRING);
+	n = readdir_frame(2, 4);
+	readdir_record(0, 4)[10 + 1] = 0; /* a NUL inside the first */
 	EXPECT(fs_file_readdir_reply, n, IDL_E_STRING);
 }
 
@@ -625,14 +693,22 @@ static void test_slot_reserved(void **state)
 	n = ENCODE(fs_file_read_reply, &rr, 5u);
 	W(fs_file_read_reply)->data.reserved = 0x100;
 	EXPECT(fs_file_read_reply, n, IDL_E_RESERVED);
-	n = readdir_frame(1, 1);
-	W(fs_file_readdir_reply)->entries.reserved = 0x80000000u;
-	EXPECT(fs_file_readdir_reply, n, IDL_E_RESERVED);
-	n = readdir_frame(1, 1);
-	fs_dir_entry *e =
-	    (fs_dir_entry *)AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset);
-	e[0].name.reserved = 2;
-	EXPECT(fs_file_readdir_reply, n, IDL_E_RESERVED);
+	net_interface_info info;
+	memset(&info, 0, sizeof(info));
+	info.index = 1;
+	info.name = text(2);
+	net_config_list_interfaces_reply li = {0};
+	li.interfaces.count = 1;
+	li.interfaces.items = &info;
+	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
+	W(net_config_list_interfaces_reply)->interfaces.reserved = 0x80000000u;
+	EXPECT(net_config_list_interfaces_reply, n, IDL_E_RESERVED);
+	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
+	net_interface_info *wi =
+	    (net_interface_info *)AT(net_config_list_interfaces_reply,
+	                             W(net_config_list_interfaces_reply)->interfaces.offset);
+	wi->name.reserved = 2;
+	EXPECT(net_config_list_interfaces_reply, n, IDL_E_RESERVED);
 }
 
 /* ------------------------------------------------------------- values */
@@ -651,9 +727,7 @@ static void test_enum(void **state)
 	W(fs_file_stat_reply)->st.kind = 0xff;
 	EXPECT(fs_file_stat_reply, n, IDL_E_ENUM);
 	n = readdir_frame(3, 1);
-	fs_dir_entry *e =
-	    (fs_dir_entry *)AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset);
-	e[2].kind = 9;
+	readdir_record(2, 1)[8] = 9; /* the third record's kind */
 	EXPECT(fs_file_readdir_reply, n, IDL_E_ENUM);
 	fs_file_advise_request a = {.fd = 1};
 	n = ENCODE(fs_file_advise_request, &a, 0u);
@@ -840,10 +914,8 @@ static void test_padding(void **state)
 	n = ENCODE(fs_file_stat_reply, &st, 5u);
 	W(fs_file_stat_reply)->st._pad0[6] = 0x40;
 	EXPECT(fs_file_stat_reply, n, IDL_E_PADDING);
-	n = readdir_frame(2, 1);
-	fs_dir_entry *e =
-	    (fs_dir_entry *)AT(fs_file_readdir_reply, W(fs_file_readdir_reply)->entries.offset);
-	e[1]._pad0[0] = 1;
+	n = readdir_frame(1, 1); /* 12 bytes of records, 4 of padding */
+	readdir_record(1, 1)[2] = 1;
 	EXPECT(fs_file_readdir_reply, n, IDL_E_PADDING);
 	n = readdir_frame(0, 0);
 	W(fs_file_readdir_reply)->_pad0[6] = 1;
@@ -1037,9 +1109,9 @@ static void test_guard_page(void **state)
 	assert_int_equal(
 	    fs_file_open_request_decode(end - 8, 8, g_priv, sizeof(g_priv), NULL, 0, &o),
 	    IDL_E_FRAME_SHORT);
-	/* a readdir reply whose vector count claims past the end */
+	/* a readdir reply whose records claim bytes past the end */
 	n = readdir_frame(1, 3);
-	W(fs_file_readdir_reply)->entries.count = FS_READDIR_BATCH;
+	W(fs_file_readdir_reply)->entries.bytes = 1000;
 	memcpy(end - n, g_wire, n);
 	const fs_file_readdir_reply *r;
 	assert_int_equal(
@@ -1255,6 +1327,7 @@ int main(void)
 	    cmocka_unit_test(test_offset),
 	    cmocka_unit_test(test_count),
 	    cmocka_unit_test(test_out_of_frame),
+	    cmocka_unit_test(test_records),
 	    cmocka_unit_test(test_string),
 	    cmocka_unit_test(test_string_every_byte),
 	    cmocka_unit_test(test_slot_reserved),

@@ -18,6 +18,8 @@ static _Alignas(8) uint8_t wire[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES];
 static _Alignas(8) uint8_t priv[TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES];
 
 static const uint8_t quads[2][4] = {{1, 2, 3, 4}, {5, 6, 7, 8}};
+static test_shapes_record records[3];
+static char long_name[301];
 static test_shapes_named names[2];
 static idl_string words[3];
 
@@ -57,6 +59,31 @@ static void fill(test_shapes_gadget_put_request *req)
 	all->cell.tag = TEST_SHAPES_CELL_GRID;
 	for (int i = 0; i < 9; i++)
 		all->cell.grid[i / 3][i % 3] = (uint8_t)(0x80 + i);
+	memset(long_name, 'r', 300);
+	for (uint32_t i = 0; i < 3; i++) {
+		records[i] =
+		    (test_shapes_record){.id = 70 + i,
+		                         .at = {.x = -(int32_t)i, .y = 5},
+		                         .dense = {TEST_SHAPES_DENSE_A, TEST_SHAPES_DENSE_C},
+		                         .flags = TEST_SHAPES_FLAGS_FOUR,
+		                         .ok = i == 1,
+		                         .blob = {.size = i, .data = quads[0]}};
+		records[i].name = (idl_string){.size = i == 2 ? 300 : i, .data = long_name};
+	}
+	all->records.count = 3;
+	all->records.items = records;
+}
+
+/* Record i of a frame's packed field as the wire has it: id, the name's
+ * length (2 bytes: the bound is 300), the name, its NUL, then the rest. */
+static uint8_t *wire_record(const test_shapes_gadget_put_request *w, uint32_t i)
+{
+	uint8_t *r = wire + sizeof(*w) + w->all.records.offset;
+	for (uint32_t k = 0; k < i; k++) {
+		uint16_t name = (uint16_t)(r[4] | r[5] << 8);
+		r += 4 + 2 + name + 1 + 8 + 4 + 1 + 1 + 1 + r[6 + name + 1 + 14];
+	}
+	return r;
 }
 
 static int64_t encode(const test_shapes_gadget_put_request *req, idl_typed_handle *handles,
@@ -127,6 +154,29 @@ static void test_every_field_round_trips(void **state)
 	assert_true((const uint8_t *)all->shape.label.data < priv + size);
 	assert_int_equal(all->cell.tag, TEST_SHAPES_CELL_GRID);
 	assert_int_equal(all->cell.grid[2][2], 0x88);
+	/* The packed records read back in order, each member as it was sent. */
+	assert_int_equal(all->records.count, 3);
+	idl_records rs = idl_records_of(all->records.records, all->records.count);
+	test_shapes_record r = {0};
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_true(test_shapes_record_next(&rs, &r));
+		assert_int_equal(r.id, 70 + i);
+		assert_int_equal(r.name.size, records[i].name.size);
+		assert_memory_equal(r.name.data, long_name, r.name.size);
+		assert_int_equal(r.name.data[r.name.size], 0);
+		assert_int_equal(r.at.x, -(int32_t)i);
+		assert_int_equal(r.at.y, 5);
+		assert_int_equal(r.dense[1], TEST_SHAPES_DENSE_C);
+		assert_int_equal(r.flags, TEST_SHAPES_FLAGS_FOUR);
+		assert_int_equal(r.ok, i == 1);
+		assert_int_equal(r.blob.size, i);
+		assert_memory_equal(r.blob.data, quads[0], i);
+		assert_true((const uint8_t *)r.name.data > priv);
+	}
+	assert_false(test_shapes_record_next(&rs, &r));
+	/* 4 + 2 + 0 + 1 + 8 + 4 + 1 + 1 + 1 + 0, then 1 more byte of name and
+	 * blob, then a 300-byte name and a 2-byte blob */
+	assert_int_equal(all->records.bytes, 22 + 24 + 324);
 }
 
 static void test_absent_and_other_variants(void **state)
@@ -249,6 +299,27 @@ static void test_hostile_frames(void **state)
 	                          w->all.names.offset);
 	first->region = 2;
 	assert_int_equal(decode(size, handles, count, &got), IDL_E_HANDLE_INDEX);
+
+	/* Packed records: a bad enum, bits or bool inside one, a name longer
+	 * than its bound, and records that do not end at their byte count. */
+	size = encode_full(handles, &count);
+	wire_record(w, 1)[4 + 2 + 1 + 1 + 8] = 9; /* dense[0] */
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_ENUM);
+	size = encode_full(handles, &count);
+	wire_record(w, 2)[4 + 2 + 300 + 1 + 8 + 4] = 2; /* flags */
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_BITS);
+	size = encode_full(handles, &count);
+	wire_record(w, 0)[4 + 2 + 1 + 8 + 4 + 1] = 2; /* ok */
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_BOOL);
+	size = encode_full(handles, &count);
+	wire_record(w, 2)[4] = 0x2d; /* the name's length: 301 */
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_COUNT);
+	size = encode_full(handles, &count);
+	w->all.records.bytes -= 1; /* the last byte (not zero) becomes padding */
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_PADDING);
+	size = encode_full(handles, &count);
+	w->all.records.bytes += 1; /* a padding byte joins the records */
+	assert_int_equal(decode(size, handles, count, &got), IDL_E_RECORDS);
 
 	/* Fewer handles received than the frame uses. */
 	size = encode_full(handles, &count);

@@ -94,21 +94,21 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 {
 	int err;
 	(void)d;
-	/* shapes.idl:55: flag */
+	/* shapes.idl:67: flag */
 	if (*(const uint8_t *)&p->flag > 1)
 		return IDL_E_BOOL;
-	/* shapes.idl:56: sparse */
+	/* shapes.idl:68: sparse */
 	if (!test_shapes_sparse_is_valid(p->sparse))
 		return IDL_E_ENUM;
-	/* shapes.idl:57: dense */
+	/* shapes.idl:69: dense */
 	if (!test_shapes_dense_is_valid(p->dense))
 		return IDL_E_ENUM;
-	/* shapes.idl:58: flags */
+	/* shapes.idl:70: flags */
 	if ((p->flags & ~TEST_SHAPES_FLAGS_MASK) != 0)
 		return IDL_E_BITS;
 	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
 		return IDL_E_PADDING;
-	/* shapes.idl:60: maybe_point */
+	/* shapes.idl:72: maybe_point */
 	if (*(const uint8_t *)&p->maybe_point.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->maybe_point.pad, sizeof(p->maybe_point.pad)))
@@ -120,7 +120,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 	}
 	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
 		return IDL_E_PADDING;
-	/* shapes.idl:61: maybe_text */
+	/* shapes.idl:73: maybe_text */
 	if (*(const uint8_t *)&p->maybe_text.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->maybe_text.pad, sizeof(p->maybe_text.pad)))
@@ -133,7 +133,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 	                        sizeof(p->maybe_text.value))) {
 		return IDL_E_PADDING;
 	}
-	/* shapes.idl:62: maybe_channel */
+	/* shapes.idl:74: maybe_channel */
 	if (*(const uint8_t *)&p->maybe_channel.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->maybe_channel.pad, sizeof(p->maybe_channel.pad)))
@@ -146,7 +146,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 	                        sizeof(p->maybe_channel.value))) {
 		return IDL_E_PADDING;
 	}
-	/* shapes.idl:63: blob */
+	/* shapes.idl:75: blob */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->blob.size, p->blob.reserved, p->blob.offset, 16u, 1,
@@ -155,7 +155,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 			return err;
 		p->blob.data = block;
 	}
-	/* shapes.idl:64: quads */
+	/* shapes.idl:76: quads */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->quads.count, p->quads.reserved, p->quads.offset, 8u,
@@ -164,7 +164,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 			return err;
 		p->quads.items = (void *)block;
 	}
-	/* shapes.idl:65: names */
+	/* shapes.idl:77: names */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->names.count, p->names.reserved, p->names.offset, 3u,
@@ -179,7 +179,7 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 		}
 		p->names.items = (void *)block;
 	}
-	/* shapes.idl:66: words */
+	/* shapes.idl:78: words */
 	{
 		uint8_t *block;
 		err = idl_check_block(d, p->words.count, p->words.reserved, p->words.offset, 4u,
@@ -194,14 +194,33 @@ static int check_test_shapes_everything(idl_decoder *d, test_shapes_everything *
 		}
 		p->words.items = (void *)block;
 	}
-	/* shapes.idl:67: shape */
+	/* shapes.idl:79: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
 		return err;
-	/* shapes.idl:68: cell */
+	/* shapes.idl:80: cell */
 	err = check_test_shapes_cell(d, &p->cell);
 	if (err != IDL_OK)
 		return err;
+	/* shapes.idl:81: records */
+	{
+		uint8_t *block;
+		err = idl_check_records(d, p->records.count, p->records.bytes, p->records.offset,
+		                        3u, 990u, &block);
+		if (err != IDL_OK)
+			return err;
+		uint64_t at0 = 0;
+		for (uint32_t i0 = 0; i0 < p->records.count; i0++) {
+			int64_t n0 =
+			    check_record_test_shapes_record(block + at0, p->records.bytes - at0);
+			if (n0 < 0)
+				return (int)n0;
+			at0 += (uint64_t)n0;
+		}
+		if (at0 != p->records.bytes)
+			return IDL_E_RECORDS;
+		p->records.records = block;
+	}
 	return IDL_OK;
 }
 
@@ -311,10 +330,49 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 	err = put_test_shapes_cell(e, &src->cell, &p->cell);
 	if (err != IDL_OK)
 		return err;
+	{
+		uint8_t *block;
+		uint64_t room, offset, at0 = 0;
+		err =
+		    idl_begin_records(e, src->records.items, src->records.count, 3u, &block, &room);
+		if (err != IDL_OK)
+			return err;
+		if (src->records.bytes != 0) {
+			/* A decoded message's records: checked, then copied. */
+			if (src->records.bytes > 990u)
+				return IDL_E_INVALID_ARGUMENT;
+			for (uint32_t i0 = 0; i0 < src->records.count; i0++) {
+				int64_t n0 = check_record_test_shapes_record(
+				    src->records.records + at0, src->records.bytes - at0);
+				if (n0 < 0)
+					return IDL_E_INVALID_ARGUMENT;
+				at0 += (uint64_t)n0;
+			}
+			if (at0 != src->records.bytes)
+				return IDL_E_INVALID_ARGUMENT;
+			if (at0 > room)
+				return IDL_E_BUFFER;
+			idl_copy(block, src->records.records, at0);
+		} else {
+			for (uint32_t i0 = 0; i0 < src->records.count; i0++) {
+				int64_t n0 = put_record_test_shapes_record(block + at0, room - at0,
+				                                           &src->records.items[i0]);
+				if (n0 < 0)
+					return (int)n0;
+				at0 += (uint64_t)n0;
+			}
+		}
+		err = idl_end_records(e, at0, &offset);
+		if (err != IDL_OK)
+			return err;
+		p->records.count = src->records.count;
+		p->records.bytes = (uint32_t)at0;
+		p->records.offset = offset;
+	}
 	return IDL_OK;
 }
 
-/* shapes.idl:74: Gadget.put request */
+/* shapes.idl:87: Gadget.put request */
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
                                               uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
@@ -347,7 +405,7 @@ IDL_INLINE int fields_test_shapes_gadget_put_request(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:74: all */
+	/* shapes.idl:87: all */
 	err = check_test_shapes_everything(d, &p->all);
 	if (err != IDL_OK)
 		return err;
@@ -680,7 +738,7 @@ int test_shapes_gadget_get_request_decode_other(const void *shared, size_t avail
 	                                                  out);
 }
 
-/* shapes.idl:76: Gadget.get reply */
+/* shapes.idl:89: Gadget.get reply */
 int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -710,7 +768,7 @@ IDL_INLINE int fields_test_shapes_gadget_get_reply(idl_decoder *d, test_shapes_g
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:76: all */
+	/* shapes.idl:89: all */
 	err = check_test_shapes_everything(d, &p->all);
 	if (err != IDL_OK)
 		return err;
@@ -848,7 +906,7 @@ IDL_FLATTEN int test_shapes_gadget_get_reply_decode(const void *shared, size_t a
 	return IDL_OK;
 }
 
-/* shapes.idl:77: Gadget.poke request */
+/* shapes.idl:90: Gadget.poke request */
 int64_t test_shapes_gadget_poke_request_encode(const test_shapes_gadget_poke_request *msg,
                                                uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
@@ -885,11 +943,11 @@ IDL_INLINE int fields_test_shapes_gadget_poke_request(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:77: shape */
+	/* shapes.idl:90: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
 		return err;
-	/* shapes.idl:77: irq */
+	/* shapes.idl:90: irq */
 	err = idl_take_handle(d, &p->irq, IDL_KIND_IRQ);
 	if (err != IDL_OK)
 		return err;
@@ -1034,7 +1092,7 @@ IDL_FLATTEN int test_shapes_gadget_poke_request_decode(const void *shared, size_
 	return IDL_OK;
 }
 
-/* shapes.idl:79: Gadget.pair request */
+/* shapes.idl:92: Gadget.pair request */
 int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_request *msg,
                                                uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
@@ -1074,7 +1132,7 @@ IDL_INLINE int fields_test_shapes_gadget_pair_request(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:79: watcher */
+	/* shapes.idl:92: watcher */
 	if (*(const uint8_t *)&p->watcher.present > 1)
 		return IDL_E_OPTIONAL;
 	if (!idl_is_zero(p->watcher.pad, sizeof(p->watcher.pad)))
@@ -1218,7 +1276,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_request_decode(const void *shared, size_
 	return IDL_OK;
 }
 
-/* shapes.idl:79: Gadget.pair reply */
+/* shapes.idl:92: Gadget.pair reply */
 int64_t test_shapes_gadget_pair_reply_encode(const test_shapes_gadget_pair_reply *msg,
                                              uint32_t txid, void *out, size_t out_max,
                                              idl_typed_handle *handles, uint32_t *handle_count)
@@ -1249,7 +1307,7 @@ IDL_INLINE int fields_test_shapes_gadget_pair_reply(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:79: gadget */
+	/* shapes.idl:92: gadget */
 	err = idl_take_handle(d, &p->gadget.handle, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -1383,7 +1441,7 @@ IDL_FLATTEN int test_shapes_gadget_pair_reply_decode(const void *shared, size_t 
 	return IDL_OK;
 }
 
-/* shapes.idl:80: Gadget.moved event */
+/* shapes.idl:93: Gadget.moved event */
 int64_t test_shapes_gadget_moved_event_encode(const test_shapes_gadget_moved_event *msg,
                                               uint32_t txid, void *out, size_t out_max,
                                               idl_typed_handle *handles, uint32_t *handle_count)
@@ -1418,7 +1476,7 @@ IDL_INLINE int fields_test_shapes_gadget_moved_event(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:80: device */
+	/* shapes.idl:93: device */
 	err = idl_take_handle(d, &p->device, IDL_KIND_MMIO);
 	if (err != IDL_OK)
 		return err;
@@ -1858,7 +1916,7 @@ static int send_test_shapes_gadget_seek_request(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* shapes.idl:74: Gadget.put */
+/* shapes.idl:87: Gadget.put */
 static inline int start_test_shapes_gadget_put(idl_endpoint *ep,
                                                const test_shapes_gadget_put_request *req,
                                                idl_call *call)
@@ -1912,7 +1970,7 @@ int test_shapes_gadget_put(idl_endpoint *ep, const test_shapes_gadget_put_reques
 	return finish_test_shapes_gadget_put(ep, &call, buf, reply, error);
 }
 
-/* shapes.idl:74: Gadget.put, started */
+/* shapes.idl:87: Gadget.put, started */
 int test_shapes_gadget_put_start(idl_endpoint *ep, const test_shapes_gadget_put_request *req,
                                  test_shapes_gadget_put_pending *p)
 {
@@ -1920,7 +1978,7 @@ int test_shapes_gadget_put_start(idl_endpoint *ep, const test_shapes_gadget_put_
 	return start_test_shapes_gadget_put(ep, req, &p->call);
 }
 
-/* shapes.idl:74: Gadget.put, finished */
+/* shapes.idl:87: Gadget.put, finished */
 int test_shapes_gadget_put_finish(idl_endpoint *ep, test_shapes_gadget_put_pending *p,
                                   const test_shapes_gadget_put_reply **reply,
                                   test_shapes_dense *error)
@@ -1928,7 +1986,7 @@ int test_shapes_gadget_put_finish(idl_endpoint *ep, test_shapes_gadget_put_pendi
 	return finish_test_shapes_gadget_put(ep, &p->call, &p->buf, reply, error);
 }
 
-/* shapes.idl:76: Gadget.get */
+/* shapes.idl:89: Gadget.get */
 static inline int start_test_shapes_gadget_get(idl_endpoint *ep,
                                                const test_shapes_gadget_get_request *req,
                                                idl_call *call)
@@ -1976,7 +2034,7 @@ int test_shapes_gadget_get(idl_endpoint *ep, const test_shapes_gadget_get_reques
 	return finish_test_shapes_gadget_get(ep, &call, buf, reply);
 }
 
-/* shapes.idl:76: Gadget.get, started */
+/* shapes.idl:89: Gadget.get, started */
 int test_shapes_gadget_get_start(idl_endpoint *ep, const test_shapes_gadget_get_request *req,
                                  test_shapes_gadget_get_pending *p)
 {
@@ -1984,20 +2042,20 @@ int test_shapes_gadget_get_start(idl_endpoint *ep, const test_shapes_gadget_get_
 	return start_test_shapes_gadget_get(ep, req, &p->call);
 }
 
-/* shapes.idl:76: Gadget.get, finished */
+/* shapes.idl:89: Gadget.get, finished */
 int test_shapes_gadget_get_finish(idl_endpoint *ep, test_shapes_gadget_get_pending *p,
                                   const test_shapes_gadget_get_reply **reply)
 {
 	return finish_test_shapes_gadget_get(ep, &p->call, &p->buf, reply);
 }
 
-/* shapes.idl:77: Gadget.poke */
+/* shapes.idl:90: Gadget.poke */
 int test_shapes_gadget_poke(idl_endpoint *ep, const test_shapes_gadget_poke_request *req)
 {
 	return send_test_shapes_gadget_poke_request(ep, req, 0);
 }
 
-/* shapes.idl:79: Gadget.pair */
+/* shapes.idl:92: Gadget.pair */
 static inline int start_test_shapes_gadget_pair(idl_endpoint *ep,
                                                 const test_shapes_gadget_pair_request *req,
                                                 idl_call *call)
@@ -2045,7 +2103,7 @@ int test_shapes_gadget_pair(idl_endpoint *ep, const test_shapes_gadget_pair_requ
 	return finish_test_shapes_gadget_pair(ep, &call, buf, reply);
 }
 
-/* shapes.idl:79: Gadget.pair, started */
+/* shapes.idl:92: Gadget.pair, started */
 int test_shapes_gadget_pair_start(idl_endpoint *ep, const test_shapes_gadget_pair_request *req,
                                   test_shapes_gadget_pair_pending *p)
 {
@@ -2053,20 +2111,20 @@ int test_shapes_gadget_pair_start(idl_endpoint *ep, const test_shapes_gadget_pai
 	return start_test_shapes_gadget_pair(ep, req, &p->call);
 }
 
-/* shapes.idl:79: Gadget.pair, finished */
+/* shapes.idl:92: Gadget.pair, finished */
 int test_shapes_gadget_pair_finish(idl_endpoint *ep, test_shapes_gadget_pair_pending *p,
                                    const test_shapes_gadget_pair_reply **reply)
 {
 	return finish_test_shapes_gadget_pair(ep, &p->call, &p->buf, reply);
 }
 
-/* shapes.idl:80: Gadget.moved */
+/* shapes.idl:93: Gadget.moved */
 int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_moved_event *event)
 {
 	return send_test_shapes_gadget_moved_event(ep, event, 0);
 }
 
-/* shapes.idl:83: Gadget.seek */
+/* shapes.idl:96: Gadget.seek */
 int test_shapes_gadget_seek(idl_endpoint *ep, const test_shapes_gadget_seek_request *req)
 {
 	return send_test_shapes_gadget_seek_request(ep, req, 0);
@@ -2173,7 +2231,7 @@ static int serve_test_shapes_gadget_seek(const test_shapes_gadget_handlers *h, i
 	return h->seek(r, req);
 }
 
-/* shapes.idl:74: Gadget.put, deferred */
+/* shapes.idl:87: Gadget.put, deferred */
 int test_shapes_gadget_put_defer(idl_request *r, test_shapes_gadget_put_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2205,7 +2263,7 @@ int test_shapes_gadget_put_reply_error(test_shapes_gadget_put_token *t, test_sha
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* shapes.idl:76: Gadget.get, deferred */
+/* shapes.idl:89: Gadget.get, deferred */
 int test_shapes_gadget_get_defer(idl_request *r, test_shapes_gadget_get_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2226,7 +2284,7 @@ int test_shapes_gadget_get_reply_ok(test_shapes_gadget_get_token *t,
 	return idl_reply_finish(&t->token, size, handles, handle_count);
 }
 
-/* shapes.idl:79: Gadget.pair, deferred */
+/* shapes.idl:92: Gadget.pair, deferred */
 int test_shapes_gadget_pair_defer(idl_request *r, test_shapes_gadget_pair_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2278,7 +2336,7 @@ const idl_interface test_shapes_gadget_interface = {
     .name = "test.shapes.Gadget",
     .protocol = TEST_SHAPES_GADGET_PROTOCOL,
     .max_frame_bytes = TEST_SHAPES_GADGET_MAX_FRAME_BYTES,
-    .max_request_bytes = 632u,
+    .max_request_bytes = 1640u,
     .version = TEST_SHAPES_GADGET_VERSION,
     .oldest = TEST_SHAPES_GADGET_OLDEST_VERSION,
     .dispatch = dispatch_test_shapes_gadget,
@@ -2321,7 +2379,7 @@ static int send_test_shapes_watcher_changed_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* shapes.idl:89: Watcher.changed */
+/* shapes.idl:102: Watcher.changed */
 int test_shapes_watcher_send_changed(idl_endpoint *ep,
                                      const test_shapes_watcher_changed_event *event)
 {

@@ -72,12 +72,12 @@ typedef uint8_t test_shapes_flags;
  * bits in hex, "0" for none) as snprintf would; returns the length. */
 size_t test_shapes_flags_format(test_shapes_flags v, char *buf, size_t size);
 
-/* channel<Gadget>: one end of a channel whose peer serves Gadget (shapes.idl:72). */
+/* channel<Gadget>: one end of a channel whose peer serves Gadget (shapes.idl:85). */
 typedef struct test_shapes_gadget_channel {
 	idl_handle handle;
 } test_shapes_gadget_channel;
 
-/* channel<Watcher>: one end of a channel whose peer serves Watcher (shapes.idl:88). */
+/* channel<Watcher>: one end of a channel whose peer serves Watcher (shapes.idl:101). */
 typedef struct test_shapes_watcher_channel {
 	idl_handle handle;
 } test_shapes_watcher_channel;
@@ -86,6 +86,7 @@ typedef struct test_shapes_point test_shapes_point;
 typedef struct test_shapes_named test_shapes_named;
 typedef struct test_shapes_shape test_shapes_shape;
 typedef struct test_shapes_cell test_shapes_cell;
+typedef struct test_shapes_record test_shapes_record;
 typedef struct test_shapes_everything test_shapes_everything;
 typedef struct test_shapes_gadget_put_request test_shapes_gadget_put_request;
 typedef struct test_shapes_gadget_put_reply test_shapes_gadget_put_reply;
@@ -252,7 +253,218 @@ IDL_INLINE int put_test_shapes_cell(idl_encoder *e, const test_shapes_cell *src,
 	}
 }
 
-/* struct Everything (shapes.idl:54) */
+/* struct Record (shapes.idl:56) */
+/*
+ * A packed record: members end to end, a nested struct flattened, a
+ * string whose bound needs a 2-byte length, an array of enums.
+ */
+struct test_shapes_record {
+	uint32_t id;
+	uint8_t _pad0[4];
+	idl_string name;
+	test_shapes_point at;
+	test_shapes_dense dense[2];
+	test_shapes_flags flags;
+	bool ok;
+	uint8_t _pad1[2];
+	idl_bytes blob;
+};
+IDL_STATIC_ASSERT(sizeof(test_shapes_record) == 56, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_record, id) == 0, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_record, name) == 8, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_record, at) == 24, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_record, dense) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_record, flags) == 36, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_record, ok) == 37, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_record, blob) == 40, "wire layout");
+
+IDL_INLINE int check_test_shapes_record(idl_decoder *d, test_shapes_record *p)
+{
+	int err;
+	(void)d;
+	if (!idl_is_zero(p->_pad0, sizeof(p->_pad0)))
+		return IDL_E_PADDING;
+	/* shapes.idl:58: name */
+	err = idl_check_string(d, &p->name, 300u);
+	if (err != IDL_OK)
+		return err;
+	/* shapes.idl:60: dense */
+	for (uint32_t i0 = 0; i0 < 2u; i0++) {
+		if (!test_shapes_dense_is_valid(p->dense[i0]))
+			return IDL_E_ENUM;
+	}
+	/* shapes.idl:61: flags */
+	if ((p->flags & ~TEST_SHAPES_FLAGS_MASK) != 0)
+		return IDL_E_BITS;
+	/* shapes.idl:62: ok */
+	if (*(const uint8_t *)&p->ok > 1)
+		return IDL_E_BOOL;
+	if (!idl_is_zero(p->_pad1, sizeof(p->_pad1)))
+		return IDL_E_PADDING;
+	/* shapes.idl:63: blob */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->blob.size, p->blob.reserved, p->blob.offset, 8u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->blob.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE int put_test_shapes_record(idl_encoder *e, const test_shapes_record *src,
+                                      test_shapes_record *p)
+{
+	int err;
+	(void)e;
+	(void)src;
+	if ((src->flags & ~TEST_SHAPES_FLAGS_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	/* id and the padding after it */
+	idl_put_padded((uint8_t *)p + 0, (uint32_t)src->id, 8u);
+	err = idl_put_string(e, &src->name, &p->name, 300u);
+	if (err != IDL_OK)
+		return err;
+	IDL_MEMCPY(&p->at, &src->at, sizeof(p->at));
+	for (uint32_t i0 = 0; i0 < 2u; i0++) {
+		if (!test_shapes_dense_is_valid(src->dense[i0]))
+			return IDL_E_INVALID_ARGUMENT;
+		p->dense[i0] = src->dense[i0];
+	}
+	p->flags = src->flags;
+	/* ok and the padding after it */
+	idl_put_padded((uint8_t *)p + 37, (uint8_t)src->ok, 3u);
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, src->blob.data, src->blob.size, 8u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->blob.size = src->blob.size;
+		p->blob.reserved = 0;
+		p->blob.offset = offset;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE int64_t check_record_test_shapes_record(const uint8_t *r, uint64_t left)
+{
+	uint64_t at = 0;
+	if (left - at < 6u)
+		return IDL_E_RECORDS;
+	/* name */
+	uint32_t n1 = idl_record_length(r + at + 4, 2);
+	at += 6u;
+	if (n1 > 300u)
+		return IDL_E_COUNT;
+	if (left - at < (uint64_t)n1 + 1)
+		return IDL_E_RECORDS;
+	if (!idl_record_text_is(r + at, n1))
+		return IDL_E_STRING;
+	at += (uint64_t)n1 + 1;
+	if (left - at < 15u)
+		return IDL_E_RECORDS;
+	/* dense */
+	{
+		for (uint32_t k = 0; k < 2u; k++) {
+			test_shapes_dense v;
+			IDL_MEMCPY(&v, r + at + 8 + 2u * k, sizeof(v));
+			if (!test_shapes_dense_is_valid(v))
+				return IDL_E_ENUM;
+		}
+	}
+	/* flags */
+	{
+		test_shapes_flags v;
+		IDL_MEMCPY(&v, r + at + 12, sizeof(v));
+		if ((v & ~TEST_SHAPES_FLAGS_MASK) != 0)
+			return IDL_E_BITS;
+	}
+	/* ok */
+	{
+		if (*(r + at + 13) > 1)
+			return IDL_E_BOOL;
+	}
+	/* blob */
+	uint32_t n7 = idl_record_length(r + at + 14, 1);
+	at += 15u;
+	if (n7 > 8u)
+		return IDL_E_COUNT;
+	if (left - at < (uint64_t)n7)
+		return IDL_E_RECORDS;
+	at += (uint64_t)n7;
+	return (int64_t)at;
+}
+
+IDL_INLINE int64_t put_record_test_shapes_record(uint8_t *r, uint64_t room,
+                                                 const test_shapes_record *src)
+{
+	if (src->name.size > 300u || (src->name.size > 0 && src->name.data == NULL) ||
+	    idl_text_has_nul((const uint8_t *)src->name.data, src->name.size))
+		return IDL_E_INVALID_ARGUMENT;
+	for (uint32_t k = 0; k < 2u; k++) {
+		if (!test_shapes_dense_is_valid(((const test_shapes_dense *)&src->dense)[k]))
+			return IDL_E_INVALID_ARGUMENT;
+	}
+	if ((src->flags & ~TEST_SHAPES_FLAGS_MASK) != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	if (src->blob.size > 8u || (src->blob.size > 0 && src->blob.data == NULL))
+		return IDL_E_INVALID_ARGUMENT;
+	uint64_t bytes = 22u + src->name.size + src->blob.size;
+	if (bytes > room)
+		return IDL_E_BUFFER;
+	uint64_t at = 0;
+	IDL_MEMCPY(r + at + 0, &src->id, 4u);
+	idl_put_record_length(r + at + 4, src->name.size, 2);
+	at += 6u;
+	if (src->name.size > 0)
+		idl_copy(r + at, src->name.data, src->name.size);
+	at += src->name.size;
+	r[at++] = 0;
+	IDL_MEMCPY(r + at + 0, &src->at.x, 4u);
+	IDL_MEMCPY(r + at + 4, &src->at.y, 4u);
+	IDL_MEMCPY(r + at + 8, src->dense, 4u);
+	IDL_MEMCPY(r + at + 12, &src->flags, 1u);
+	IDL_MEMCPY(r + at + 13, &src->ok, 1u);
+	idl_put_record_length(r + at + 14, src->blob.size, 1);
+	at += 15u;
+	if (src->blob.size > 0)
+		idl_copy(r + at, src->blob.data, src->blob.size);
+	at += src->blob.size;
+	return (int64_t)at;
+}
+
+/* Reads the next record of a decoded packed<Record, N> into *out; false
+ * after the last. Its strings and bytes point into the records. */
+IDL_INLINE bool test_shapes_record_next(idl_records *records, test_shapes_record *out)
+{
+	if (records->left == 0)
+		return false;
+	const uint8_t *r = records->at;
+	uint64_t at = 0;
+	IDL_MEMCPY(&out->id, r + at + 0, 4u);
+	out->name.size = idl_record_length(r + at + 4, 2);
+	out->name.reserved = 0;
+	at += 6u;
+	out->name.data = (const char *)(r + at);
+	at += out->name.size + 1;
+	IDL_MEMCPY(&out->at.x, r + at + 0, 4u);
+	IDL_MEMCPY(&out->at.y, r + at + 4, 4u);
+	IDL_MEMCPY(out->dense, r + at + 8, 4u);
+	IDL_MEMCPY(&out->flags, r + at + 12, 1u);
+	IDL_MEMCPY(&out->ok, r + at + 13, 1u);
+	out->blob.size = idl_record_length(r + at + 14, 1);
+	out->blob.reserved = 0;
+	at += 15u;
+	out->blob.data = (const uint8_t *)(r + at);
+	at += out->blob.size;
+	records->at = r + at;
+	records->left--;
+	return true;
+}
+
+/* struct Everything (shapes.idl:66) */
 struct test_shapes_everything {
 	bool flag;
 	test_shapes_sparse sparse;
@@ -303,8 +515,17 @@ struct test_shapes_everything {
 	} words;
 	test_shapes_shape shape;
 	test_shapes_cell cell;
+	struct {
+		uint32_t count;
+		uint32_t bytes;
+		union {
+			uint64_t offset;
+			const test_shapes_record *items;
+			const uint8_t *records;
+		};
+	} records;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_everything) == 192, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_everything) == 208, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, flag) == 0, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, sparse) == 1, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, dense) == 2, "wire layout");
@@ -319,21 +540,22 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_everything, names) == 120, "wire layout")
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, words) == 136, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, shape) == 152, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, cell) == 176, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_everything, records) == 192, "wire layout");
 
-/* interface Gadget (shapes.idl:72) */
+/* interface Gadget (shapes.idl:85) */
 #define TEST_SHAPES_GADGET_MAX_FRAME_BYTES          4096u
 #define TEST_SHAPES_GADGET_PROTOCOL                 0x14344737u
 #define TEST_SHAPES_GADGET_VERSION                  1u
 #define TEST_SHAPES_GADGET_OLDEST_VERSION           1u
 #define TEST_SHAPES_GADGET_PUT_ORDINAL              0x30320168u
-#define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES    632u
+#define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES    1640u
 #define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES  4u
 #define TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES      24u
 #define TEST_SHAPES_GADGET_PUT_REPLY_MAX_HANDLES    0u
 #define TEST_SHAPES_GADGET_GET_ORDINAL              0x00000007u
 #define TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES    16u
 #define TEST_SHAPES_GADGET_GET_REQUEST_MAX_HANDLES  0u
-#define TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES      632u
+#define TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES      1640u
 #define TEST_SHAPES_GADGET_GET_REPLY_MAX_HANDLES    4u
 #define TEST_SHAPES_GADGET_POKE_ORDINAL             0x6d166552u
 #define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES   88u
@@ -353,12 +575,12 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_everything, cell) == 176, "wire layout");
 /*
  * Two-way with a typed error.
  */
-/* Gadget.put request (shapes.idl:74) */
+/* Gadget.put request (shapes.idl:87) */
 struct test_shapes_gadget_put_request {
 	idl_frame_header header;
 	test_shapes_everything all;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_request) == 208, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_put_request) == 224, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_put_request, all) == 16, "wire layout");
 
 int64_t test_shapes_gadget_put_request_encode(const test_shapes_gadget_put_request *msg,
@@ -371,7 +593,7 @@ int test_shapes_gadget_put_request_decode(const void *shared, size_t available, 
                                           uint32_t handle_count,
                                           const test_shapes_gadget_put_request **out);
 
-/* Gadget.put reply (shapes.idl:74) */
+/* Gadget.put reply (shapes.idl:87) */
 struct test_shapes_gadget_put_reply {
 	idl_frame_header header;
 	uint32_t count;
@@ -485,7 +707,7 @@ int64_t test_shapes_gadget_put_error_encode(uint32_t txid, test_shapes_dense err
                                             size_t out_max);
 int test_shapes_gadget_put_error_validate(const void *frame, size_t size, test_shapes_dense *error);
 
-/* Gadget.get request (shapes.idl:76) */
+/* Gadget.get request (shapes.idl:89) */
 struct test_shapes_gadget_get_request {
 	idl_frame_header header;
 };
@@ -581,12 +803,12 @@ int test_shapes_gadget_get_request_decode(const void *shared, size_t available, 
 	return IDL_OK;
 }
 
-/* Gadget.get reply (shapes.idl:76) */
+/* Gadget.get reply (shapes.idl:89) */
 struct test_shapes_gadget_get_reply {
 	idl_frame_header header;
 	test_shapes_everything all;
 };
-IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_reply) == 208, "wire layout");
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_get_reply) == 224, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_get_reply, all) == 16, "wire layout");
 
 int64_t test_shapes_gadget_get_reply_encode(const test_shapes_gadget_get_reply *msg, uint32_t txid,
@@ -602,7 +824,7 @@ int test_shapes_gadget_get_reply_decode(const void *shared, size_t available, vo
 /* Room for any reply to Gadget.get, error replies included. */
 typedef union test_shapes_gadget_get_reply_buffer {
 	test_shapes_gadget_get_reply reply;
-	uint8_t bytes[632u];
+	uint8_t bytes[1640u];
 } test_shapes_gadget_get_reply_buffer;
 
 /* A call to Gadget.get in flight: _start fills it in, _finish ends it. */
@@ -612,7 +834,7 @@ typedef struct test_shapes_gadget_get_pending {
 	idl_typed_handle handles[4u];
 } test_shapes_gadget_get_pending;
 
-/* Gadget.poke request (shapes.idl:77) */
+/* Gadget.poke request (shapes.idl:90) */
 struct test_shapes_gadget_poke_request {
 	idl_frame_header header;
 	test_shapes_shape shape;
@@ -637,7 +859,7 @@ int test_shapes_gadget_poke_request_decode(const void *shared, size_t available,
 /*
  * Typed channel ends: a channel to another interface, and to this one.
  */
-/* Gadget.pair request (shapes.idl:79) */
+/* Gadget.pair request (shapes.idl:92) */
 struct test_shapes_gadget_pair_request {
 	idl_frame_header header;
 	struct {
@@ -660,7 +882,7 @@ int test_shapes_gadget_pair_request_decode(const void *shared, size_t available,
                                            uint32_t handle_count,
                                            const test_shapes_gadget_pair_request **out);
 
-/* Gadget.pair reply (shapes.idl:79) */
+/* Gadget.pair reply (shapes.idl:92) */
 struct test_shapes_gadget_pair_reply {
 	idl_frame_header header;
 	test_shapes_gadget_channel gadget;
@@ -692,7 +914,7 @@ typedef struct test_shapes_gadget_pair_pending {
 	idl_typed_handle handles[1u];
 } test_shapes_gadget_pair_pending;
 
-/* Gadget.moved event (shapes.idl:80) */
+/* Gadget.moved event (shapes.idl:93) */
 struct test_shapes_gadget_moved_event {
 	idl_frame_header header;
 	test_shapes_point to;
@@ -717,7 +939,7 @@ int test_shapes_gadget_moved_event_decode(const void *shared, size_t available, 
  * Parameters fill the padding before them: count goes beside id, so
  * that the request is 32 bytes, not 40.
  */
-/* Gadget.seek request (shapes.idl:83) */
+/* Gadget.seek request (shapes.idl:96) */
 struct test_shapes_gadget_seek_request {
 	idl_frame_header header;
 	uint32_t id;
@@ -918,7 +1140,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
                                       void *frame, size_t size, size_t frame_max,
                                       const idl_typed_handle *handles, uint32_t handle_count);
 
-/* interface Watcher (shapes.idl:88) */
+/* interface Watcher (shapes.idl:101) */
 /*
  * Events only: no handler table, no dispatcher, only senders and the
  * client's event table.
@@ -931,7 +1153,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES   80u
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_HANDLES 0u
 
-/* Watcher.changed event (shapes.idl:89) */
+/* Watcher.changed event (shapes.idl:102) */
 struct test_shapes_watcher_changed_event {
 	idl_frame_header header;
 	test_shapes_shape shape;
@@ -961,7 +1183,7 @@ IDL_INLINE int fields_test_shapes_watcher_changed_event(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:89: shape */
+	/* shapes.idl:102: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
 		return err;
