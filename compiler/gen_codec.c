@@ -1827,6 +1827,57 @@ static void gen_check_record(codec_gen *g, decl *d)
 	emit(g->e, "}\n\n");
 }
 
+/*
+ * The copy between a record at r and a T at `value` ("src" or "out"): into
+ * the record (put_record_T) or out of it (T_next), a run at a time, `at`
+ * moving past each run and each string's or bytes' bytes.
+ */
+static void copy_record(codec_gen *g, const record_items *items, const char *value, bool to_record)
+{
+	arena *a = g->a;
+	for (size_t i = 0; i < items->count;) {
+		uint64_t run, offset = 0;
+		size_t end = run_end(items, i, &run);
+		for (; i < end; i++) {
+			const record_item *it = &items->item[i];
+			const char *at =
+			    arena_printf(a, "r + at + %llu", (unsigned long long)offset);
+			const char *v = arena_printf(a, "%s->%s", value, it->path);
+			unsigned long long size = it->t->shape.size;
+			uint32_t width = is_var(it->t) ? wire_record_length_bytes(it->t->count) : 0;
+			if (is_var(it->t) && to_record) {
+				line(g, 1, "idl_put_record_length(%s, %s.size, %u);", at, v, width);
+			} else if (is_var(it->t)) {
+				line(g, 1, "%s.size = idl_record_length(%s, %u);", v, at, width);
+				line(g, 1, "%s.reserved = 0;", v);
+			} else {
+				/* An array is its own address; a scalar's is taken. */
+				const char *addr = arena_printf(
+				    a, "%s%s", it->t->kind == TYPE_ARRAY ? "" : "&", v);
+				line(g, 1, "IDL_MEMCPY(%s, %s, %lluu);", to_record ? at : addr,
+				     to_record ? addr : at, size);
+			}
+			offset += fixed_bytes(it->t);
+		}
+		line(g, 1, "at += %lluu;", (unsigned long long)run);
+		const record_item *last = &items->item[end - 1];
+		if (!is_var(last->t))
+			continue;
+		const char *v = arena_printf(a, "%s->%s", value, last->path);
+		bool text = last->t->kind == TYPE_STRING;
+		if (to_record) {
+			line(g, 1, "if (%s.size > 0)", v);
+			line(g, 2, "idl_copy(r + at, %s.data, %s.size);", v, v);
+			line(g, 1, "at += %s.size;", v);
+			if (text)
+				line(g, 1, "r[at++] = 0;");
+		} else {
+			line(g, 1, "%s.data = (const %s *)(r + at);", v, text ? "char" : "uint8_t");
+			line(g, 1, "at += %s.size%s;", v, text ? " + 1" : "");
+		}
+	}
+}
+
 static void gen_put_record(codec_gen *g, decl *d)
 {
 	arena *a = g->a;
@@ -1877,36 +1928,7 @@ static void gen_put_record(codec_gen *g, decl *d)
 	emit(g->e, ";\n");
 	fail_if(g, 1, "bytes > room", "IDL_E_BUFFER");
 	line(g, 1, "uint64_t at = 0;");
-	for (size_t i = 0; i < items.count;) {
-		uint64_t run, offset = 0;
-		size_t end = run_end(&items, i, &run);
-		for (; i < end; i++) {
-			const record_item *it = &items.item[i];
-			const char *at =
-			    arena_printf(a, "r + at + %llu", (unsigned long long)offset);
-			const char *v = arena_printf(a, "src->%s", it->path);
-			if (is_var(it->t))
-				line(g, 1, "idl_put_record_length(%s, %s.size, %u);", at, v,
-				     wire_record_length_bytes(it->t->count));
-			else if (it->t->kind == TYPE_ARRAY)
-				line(g, 1, "IDL_MEMCPY(%s, %s, %lluu);", at, v,
-				     (unsigned long long)it->t->shape.size);
-			else
-				line(g, 1, "IDL_MEMCPY(%s, &%s, %lluu);", at, v,
-				     (unsigned long long)it->t->shape.size);
-			offset += fixed_bytes(it->t);
-		}
-		line(g, 1, "at += %lluu;", (unsigned long long)run);
-		const record_item *last = &items.item[end - 1];
-		if (!is_var(last->t))
-			continue;
-		const char *v = arena_printf(a, "src->%s", last->path);
-		line(g, 1, "if (%s.size > 0)", v);
-		line(g, 2, "idl_copy(r + at, %s.data, %s.size);", v, v);
-		line(g, 1, "at += %s.size;", v);
-		if (last->t->kind == TYPE_STRING)
-			line(g, 1, "r[at++] = 0;");
-	}
+	copy_record(g, &items, "src", true);
 	line(g, 1, "return (int64_t)at;");
 	emit(g->e, "}\n\n");
 }
@@ -1925,36 +1947,7 @@ static void gen_next_record(codec_gen *g, decl *d)
 	fail_if(g, 1, "records->left == 0", "false");
 	line(g, 1, "const uint8_t *r = records->at;");
 	line(g, 1, "uint64_t at = 0;");
-	for (size_t i = 0; i < items.count;) {
-		uint64_t run, offset = 0;
-		size_t end = run_end(&items, i, &run);
-		for (; i < end; i++) {
-			const record_item *it = &items.item[i];
-			const char *at =
-			    arena_printf(a, "r + at + %llu", (unsigned long long)offset);
-			const char *v = arena_printf(a, "out->%s", it->path);
-			if (is_var(it->t)) {
-				line(g, 1, "%s.size = idl_record_length(%s, %u);", v, at,
-				     wire_record_length_bytes(it->t->count));
-				line(g, 1, "%s.reserved = 0;", v);
-			} else if (it->t->kind == TYPE_ARRAY) {
-				line(g, 1, "IDL_MEMCPY(%s, %s, %lluu);", v, at,
-				     (unsigned long long)it->t->shape.size);
-			} else {
-				line(g, 1, "IDL_MEMCPY(&%s, %s, %lluu);", v, at,
-				     (unsigned long long)it->t->shape.size);
-			}
-			offset += fixed_bytes(it->t);
-		}
-		line(g, 1, "at += %lluu;", (unsigned long long)run);
-		const record_item *last = &items.item[end - 1];
-		if (!is_var(last->t))
-			continue;
-		const char *v = arena_printf(a, "out->%s", last->path);
-		bool text = last->t->kind == TYPE_STRING;
-		line(g, 1, "%s.data = (const %s *)(r + at);", v, text ? "char" : "uint8_t");
-		line(g, 1, "at += %s.size%s;", v, text ? " + 1" : "");
-	}
+	copy_record(g, &items, "out", false);
 	line(g, 1, "records->at = r + at;");
 	line(g, 1, "records->left--;");
 	line(g, 1, "return true;");

@@ -211,33 +211,24 @@ static void decl_with_suffix(arena *a, emitter *e, int indent, type *t, const ch
 	}
 	indent_to(e, indent);
 	emit(e, "%sstruct {\n", qualifier);
-	if (t->kind == TYPE_VECTOR) {
+	if (t->kind == TYPE_VECTOR || t->kind == TYPE_PACKED) {
+		/* A packed field's second word counts its records' bytes; and
+		 * decoded, its pointer is to the records, read with T_next
+		 * (idl_records_of). To encode, count values at items, bytes 0. */
+		bool packed = t->kind == TYPE_PACKED;
 		indent_to(e, indent + 1);
 		emit(e, "uint32_t count;\n");
 		indent_to(e, indent + 1);
-		emit(e, "uint32_t reserved;\n");
+		emit(e, "uint32_t %s;\n", packed ? "bytes" : "reserved");
 		indent_to(e, indent + 1);
 		emit(e, "union {\n");
 		indent_to(e, indent + 2);
 		emit(e, "uint64_t offset;\n");
 		decl_with_suffix(a, e, indent + 2, t->element, "*items", "const ");
-		indent_to(e, indent + 1);
-		emit(e, "};\n");
-	} else if (t->kind == TYPE_PACKED) {
-		/* To encode, count values at items, with bytes 0; decoded, the
-		 * records and their bytes, read with T_next (idl_records_of) and
-		 * encoded again as they are. */
-		indent_to(e, indent + 1);
-		emit(e, "uint32_t count;\n");
-		indent_to(e, indent + 1);
-		emit(e, "uint32_t bytes;\n");
-		indent_to(e, indent + 1);
-		emit(e, "union {\n");
-		indent_to(e, indent + 2);
-		emit(e, "uint64_t offset;\n");
-		decl_with_suffix(a, e, indent + 2, t->element, "*items", "const ");
-		indent_to(e, indent + 2);
-		emit(e, "const uint8_t *records;\n");
+		if (packed) {
+			indent_to(e, indent + 2);
+			emit(e, "const uint8_t *records;\n");
+		}
 		indent_to(e, indent + 1);
 		emit(e, "};\n");
 	} else {
