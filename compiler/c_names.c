@@ -264,12 +264,22 @@ static void claim_c_own(checker *s)
 	    "reinterpret_cast", "requires", "static_assert", "static_cast", "template",  "this",
 	    "thread_local",     "throw",    "try",           "typeid",      "typename",  "using",
 	    "virtual",          "xor",      "xor_eq"};
+	/* Macros of headers that idl_wire.h pulls in besides its own: gcc's
+	 * <emmintrin.h> includes <stdlib.h> (through <mm_malloc.h>), even when
+	 * freestanding; and the names gcc predefines in its default (GNU)
+	 * modes. */
+	static const char *const stdlib_macros[] = {"EXIT_SUCCESS", "EXIT_FAILURE", "RAND_MAX",
+	                                            "MB_CUR_MAX"};
+	static const char *const gnu_predefined[] = {"linux", "unix", "i386"};
 	const char *const library = "the C standard library";
 	claim_all(s, standard, COUNT(standard), library, (loc){0});
 	claim_all(s, parameters, COUNT(parameters), "a parameter of generated functions", (loc){0});
 	claim_all(s, limits, COUNT(limits), library, (loc){0});
 	claim_all(s, least_fast_limits, COUNT(least_fast_limits), library, (loc){0});
 	claim_all(s, other_macros, COUNT(other_macros), library, (loc){0});
+	claim_all(s, stdlib_macros, COUNT(stdlib_macros), library, (loc){0});
+	claim_all(s, gnu_predefined, COUNT(gnu_predefined), "gcc's GNU modes (a predefined macro)",
+	          (loc){0});
 	claim_all(s, cpp_keywords, COUNT(cpp_keywords), "C++", (loc){0});
 	claim_all(s, more_cpp_keywords, COUNT(more_cpp_keywords), "C++", (loc){0});
 }

@@ -694,17 +694,30 @@ static void put_value(codec_gen *g, int indent, type *t, const char *src, const 
 		g->loop_depth--;
 		return;
 	}
-	case TYPE_OPTIONAL:
+	case TYPE_OPTIONAL: {
+		/* The value's bytes are addressed from the optional's own: as
+		 * &dst.value, a union variant's value looked to gcc -O2
+		 * -Warray-bounds=2 like a write past a sibling variant's member. */
+		uint32_t at = t->element->shape.align; /* the presence byte, padded */
+		const char *value = arena_printf(a, "(uint8_t *)&%s + %u", dst, at);
 		line(g, indent, "%s.present = %s.present;", dst, src);
-		if (t->element->shape.align > 1)
+		if (at > 1)
 			line(g, indent, "IDL_MEMSET(%s.pad, 0, sizeof(%s.pad));", dst, dst);
 		line(g, indent, "if (%s.present) {", src);
-		put_value(g, indent + 1, t->element, arena_printf(a, "%s.value", src),
-		          arena_printf(a, "%s.value", dst));
+		if (is_plain(t->element) && scalar_bytes(t->element) == 0) {
+			const char *args[] = {value, arena_printf(a, "&%s.value", src),
+			                      arena_printf(a, "sizeof(%s.value)", dst)};
+			emit_wrapped(g->e, indent + 1, "IDL_MEMCPY(", args, 3, ");\n");
+		} else {
+			put_value(g, indent + 1, t->element, arena_printf(a, "%s.value", src),
+			          arena_printf(a, "%s.value", dst));
+		}
 		line(g, indent, "} else {");
-		line(g, indent + 1, "IDL_MEMSET(&%s.value, 0, sizeof(%s.value));", dst, dst);
+		const char *zero[] = {value, "0", arena_printf(a, "sizeof(%s.value)", dst)};
+		emit_wrapped(g->e, indent + 1, "IDL_MEMSET(", zero, 3, ");\n");
 		line(g, indent, "}");
 		return;
+	}
 	case TYPE_NAMED: {
 		decl *d = t->target;
 		if (check_enum_or_bits(g, indent, d, src, "IDL_E_INVALID_ARGUMENT",

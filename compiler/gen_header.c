@@ -113,12 +113,21 @@ static void gen_enum(header_gen *g, decl *d)
 	}
 	emit(e, "\nstatic inline bool %s(%s v)\n{\n", d->cnames.is_valid, d->c_name);
 	if ((idl_int)count == hi - lo + 1) {
-		if (lo == 0 && !ast_int_kind_signed(d->int_kind))
-			emit(e, "\treturn v <= %s;\n", gen_int_literal(g->a, d->int_kind, hi));
+		/* A bound at the type's own limit is no test: gcc's -Wtype-limits
+		 * calls it always true. */
+		bool low = lo != ast_int_kind_min(d->int_kind);
+		bool high = hi != ast_int_kind_max(d->int_kind);
+		const char *lo_text = gen_int_literal(g->a, d->int_kind, lo);
+		const char *hi_text = gen_int_literal(g->a, d->int_kind, hi);
+		if (low && high)
+			emit(e, "\treturn v >= %s && v <= %s;\n", lo_text, hi_text);
+		else if (low)
+			emit(e, "\treturn v >= %s;\n", lo_text);
+		else if (high)
+			emit(e, "\treturn v <= %s;\n", hi_text);
 		else
-			emit(e, "\treturn v >= %s && v <= %s;\n",
-			     gen_int_literal(g->a, d->int_kind, lo),
-			     gen_int_literal(g->a, d->int_kind, hi));
+			emit(e, "\t(void)v; /* every value of the type is declared */\n\treturn "
+			        "true;\n");
 	} else {
 		emit(e, "\tswitch (v) {\n");
 		for (member *m = d->members; m != NULL; m = m->next)
@@ -218,24 +227,23 @@ static void gen_union(header_gen *g, decl *d)
 	} else if (payload > tag) {
 		emit_pad(g, &pads, payload - tag);
 	}
-	/* C rounds the anonymous union up to its strictest member: u8[9] beside
-	 * a u64 takes 16 bytes, where the wire's payload is 9 and its padding
-	 * follows. The tail pad starts where C's union ends. */
+	/* The wire's bytes after the largest variant, up to the union's size,
+	 * are a member of the anonymous union: so the C union spans exactly
+	 * the payload on every ABI, whatever alignment it gives the variants
+	 * (x86-64 rounds u8[9] beside a u64 up to 16 bytes, i386 aligns a u64
+	 * to 4), where padding after it would have to guess C's rounding. */
 	uint64_t largest = 0;
-	uint32_t strictest = 1;
 	emit(e, "\tunion {\n");
 	for (member *m = d->members; m != NULL; m = m->next) {
 		emit_doc(e, 2, m->doc);
 		gen_field_decl(g->a, e, 2, m->type, m->name);
 		if (m->type->shape.size > largest)
 			largest = m->type->shape.size;
-		if (m->type->shape.align > strictest)
-			strictest = m->type->shape.align;
 	}
+	if (d->shape.size > payload + largest)
+		emit(e, "\t\tuint8_t _pad%u[%llu];\n", pads++,
+		     (unsigned long long)(d->shape.size - payload));
 	emit(e, "\t};\n");
-	uint64_t c_union_end = payload + (largest + strictest - 1) / strictest * strictest;
-	if (d->shape.size > c_union_end)
-		emit_pad(g, &pads, d->shape.size - c_union_end);
 	emit(e, "};\n");
 	const char *size[] = {arena_printf(g->a, "sizeof(%s) == %u", d->c_name, d->shape.size),
 	                      "\"wire layout\""};

@@ -1346,9 +1346,9 @@ int64_t console_console_get_size_reply_encode(const console_console_get_size_rep
 	p->size.present = msg->size.present;
 	IDL_MEMSET(p->size.pad, 0, sizeof(p->size.pad));
 	if (msg->size.present) {
-		IDL_MEMCPY(&p->size.value, &msg->size.value, sizeof(p->size.value));
+		IDL_MEMCPY((uint8_t *)&p->size + 2, &msg->size.value, sizeof(p->size.value));
 	} else {
-		IDL_MEMSET(&p->size.value, 0, sizeof(p->size.value));
+		IDL_MEMSET((uint8_t *)&p->size + 2, 0, sizeof(p->size.value));
 	}
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), CONSOLE_CONSOLE_GET_SIZE_ORDINAL, txid,

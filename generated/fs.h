@@ -1974,14 +1974,14 @@ int64_t fs_file_set_times_request_encode(const fs_file_set_times_request *msg, u
 	if (msg->access_time_ns.present) {
 		p->access_time_ns.value = msg->access_time_ns.value;
 	} else {
-		IDL_MEMSET(&p->access_time_ns.value, 0, sizeof(p->access_time_ns.value));
+		IDL_MEMSET((uint8_t *)&p->access_time_ns + 8, 0, sizeof(p->access_time_ns.value));
 	}
 	p->modify_time_ns.present = msg->modify_time_ns.present;
 	IDL_MEMSET(p->modify_time_ns.pad, 0, sizeof(p->modify_time_ns.pad));
 	if (msg->modify_time_ns.present) {
 		p->modify_time_ns.value = msg->modify_time_ns.value;
 	} else {
-		IDL_MEMSET(&p->modify_time_ns.value, 0, sizeof(p->modify_time_ns.value));
+		IDL_MEMSET((uint8_t *)&p->modify_time_ns + 8, 0, sizeof(p->modify_time_ns.value));
 	}
 	idl_put_header(&p->header, (uint32_t)sizeof(*p), FS_FILE_SET_TIMES_ORDINAL, txid,
 	               IDL_FLAG_REQUEST, 0, (uint32_t)sizeof(*p));

@@ -124,7 +124,7 @@ static int put_net_interface_info(idl_encoder *e, const net_interface_info *src,
 		if (err != IDL_OK)
 			return err;
 	} else {
-		IDL_MEMSET(&p->gateway.value, 0, sizeof(p->gateway.value));
+		IDL_MEMSET((uint8_t *)&p->gateway + 1, 0, sizeof(p->gateway.value));
 	}
 	IDL_MEMSET(p->_pad2, 0, sizeof(p->_pad2));
 	return IDL_OK;

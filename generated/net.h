@@ -4425,7 +4425,7 @@ int64_t net_config_set_gateway_request_encode(const net_config_set_gateway_reque
 		if (err != IDL_OK)
 			return err;
 	} else {
-		IDL_MEMSET(&p->gateway.value, 0, sizeof(p->gateway.value));
+		IDL_MEMSET((uint8_t *)&p->gateway + 1, 0, sizeof(p->gateway.value));
 	}
 	IDL_MEMSET(p->_pad0, 0, sizeof(p->_pad0));
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),

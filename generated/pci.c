@@ -1328,7 +1328,8 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid
 			if (err != IDL_OK)
 				return err;
 		} else {
-			IDL_MEMSET(&p->memory_bars[i0].value, 0, sizeof(p->memory_bars[i0].value));
+			IDL_MEMSET((uint8_t *)&p->memory_bars[i0] + 4, 0,
+			           sizeof(p->memory_bars[i0].value));
 		}
 	}
 	for (uint32_t i0 = 0; i0 < 6u; i0++) {
@@ -1340,7 +1341,7 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid
 			if (err != IDL_OK)
 				return err;
 		} else {
-			IDL_MEMSET(&p->io_bars[i0].value, 0, sizeof(p->io_bars[i0].value));
+			IDL_MEMSET((uint8_t *)&p->io_bars[i0] + 4, 0, sizeof(p->io_bars[i0].value));
 		}
 	}
 	p->irq.present = msg->irq.present;
@@ -1350,7 +1351,7 @@ int64_t pci_bus_claim_reply_encode(const pci_bus_claim_reply *msg, uint32_t txid
 		if (err != IDL_OK)
 			return err;
 	} else {
-		IDL_MEMSET(&p->irq.value, 0, sizeof(p->irq.value));
+		IDL_MEMSET((uint8_t *)&p->irq + 4, 0, sizeof(p->irq.value));
 	}
 	err = idl_put_handle(e, msg->dma, IDL_KIND_DMA, &p->dma);
 	if (err != IDL_OK)

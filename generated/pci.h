@@ -462,32 +462,32 @@ IDL_INLINE int put_pci_filter(idl_encoder *e, const pci_filter *src, pci_filter 
 	if (src->vendor_id.present) {
 		p->vendor_id.value = src->vendor_id.value;
 	} else {
-		IDL_MEMSET(&p->vendor_id.value, 0, sizeof(p->vendor_id.value));
+		IDL_MEMSET((uint8_t *)&p->vendor_id + 2, 0, sizeof(p->vendor_id.value));
 	}
 	p->device_id.present = src->device_id.present;
 	IDL_MEMSET(p->device_id.pad, 0, sizeof(p->device_id.pad));
 	if (src->device_id.present) {
 		p->device_id.value = src->device_id.value;
 	} else {
-		IDL_MEMSET(&p->device_id.value, 0, sizeof(p->device_id.value));
+		IDL_MEMSET((uint8_t *)&p->device_id + 2, 0, sizeof(p->device_id.value));
 	}
 	p->base_class.present = src->base_class.present;
 	if (src->base_class.present) {
 		p->base_class.value = src->base_class.value;
 	} else {
-		IDL_MEMSET(&p->base_class.value, 0, sizeof(p->base_class.value));
+		IDL_MEMSET((uint8_t *)&p->base_class + 1, 0, sizeof(p->base_class.value));
 	}
 	p->subclass.present = src->subclass.present;
 	if (src->subclass.present) {
 		p->subclass.value = src->subclass.value;
 	} else {
-		IDL_MEMSET(&p->subclass.value, 0, sizeof(p->subclass.value));
+		IDL_MEMSET((uint8_t *)&p->subclass + 1, 0, sizeof(p->subclass.value));
 	}
 	p->prog_if.present = src->prog_if.present;
 	if (src->prog_if.present) {
 		p->prog_if.value = src->prog_if.value;
 	} else {
-		IDL_MEMSET(&p->prog_if.value, 0, sizeof(p->prog_if.value));
+		IDL_MEMSET((uint8_t *)&p->prog_if + 1, 0, sizeof(p->prog_if.value));
 	}
 	return IDL_OK;
 }

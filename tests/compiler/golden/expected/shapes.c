@@ -85,7 +85,7 @@ static int put_test_shapes_named(idl_encoder *e, const test_shapes_named *src, t
 	if (src->tag.present) {
 		p->tag.value = src->tag.value;
 	} else {
-		IDL_MEMSET(&p->tag.value, 0, sizeof(p->tag.value));
+		IDL_MEMSET((uint8_t *)&p->tag + 2, 0, sizeof(p->tag.value));
 	}
 	return IDL_OK;
 }
@@ -244,10 +244,10 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 	p->maybe_point.present = src->maybe_point.present;
 	IDL_MEMSET(p->maybe_point.pad, 0, sizeof(p->maybe_point.pad));
 	if (src->maybe_point.present) {
-		IDL_MEMCPY(&p->maybe_point.value, &src->maybe_point.value,
+		IDL_MEMCPY((uint8_t *)&p->maybe_point + 4, &src->maybe_point.value,
 		           sizeof(p->maybe_point.value));
 	} else {
-		IDL_MEMSET(&p->maybe_point.value, 0, sizeof(p->maybe_point.value));
+		IDL_MEMSET((uint8_t *)&p->maybe_point + 4, 0, sizeof(p->maybe_point.value));
 	}
 	IDL_MEMSET(p->_pad1, 0, sizeof(p->_pad1));
 	p->maybe_text.present = src->maybe_text.present;
@@ -257,7 +257,7 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 		if (err != IDL_OK)
 			return err;
 	} else {
-		IDL_MEMSET(&p->maybe_text.value, 0, sizeof(p->maybe_text.value));
+		IDL_MEMSET((uint8_t *)&p->maybe_text + 8, 0, sizeof(p->maybe_text.value));
 	}
 	p->maybe_channel.present = src->maybe_channel.present;
 	IDL_MEMSET(p->maybe_channel.pad, 0, sizeof(p->maybe_channel.pad));
@@ -267,7 +267,7 @@ static int put_test_shapes_everything(idl_encoder *e, const test_shapes_everythi
 		if (err != IDL_OK)
 			return err;
 	} else {
-		IDL_MEMSET(&p->maybe_channel.value, 0, sizeof(p->maybe_channel.value));
+		IDL_MEMSET((uint8_t *)&p->maybe_channel + 4, 0, sizeof(p->maybe_channel.value));
 	}
 	{
 		uint64_t offset;
@@ -1114,7 +1114,7 @@ int64_t test_shapes_gadget_pair_request_encode(const test_shapes_gadget_pair_req
 		if (err != IDL_OK)
 			return err;
 	} else {
-		IDL_MEMSET(&p->watcher.value, 0, sizeof(p->watcher.value));
+		IDL_MEMSET((uint8_t *)&p->watcher + 4, 0, sizeof(p->watcher.value));
 	}
 	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
 	               TEST_SHAPES_GADGET_PAIR_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,

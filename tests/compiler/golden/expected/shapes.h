@@ -208,6 +208,7 @@ struct test_shapes_cell {
 	union {
 		test_shapes_point corner;
 		uint8_t grid[3][3];
+		uint8_t _pad1[12];
 	};
 };
 IDL_STATIC_ASSERT(sizeof(test_shapes_cell) == 16, "wire layout");
