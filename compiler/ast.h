@@ -110,6 +110,10 @@ typedef struct type {
 	/* resolved */
 	decl *target;   /* TYPE_NAMED */
 	decl *protocol; /* channel<Interface>: the interface its peer serves */
+	/* An optional, vector or packed that is (an array of) a union's variant:
+	 * the name of its C struct, which C++ will not have anonymous inside an
+	 * anonymous union (c_names.c); else NULL. */
+	const char *c_type_name;
 	uint64_t count; /* evaluated bound */
 	wire_shape shape;
 } type;

@@ -123,6 +123,28 @@ static void method_names(arena *a, decl *iface, method *m)
 	n->finish_static = cat(a, "finish_", base);
 }
 
+/* The optional, vector or packed type a union's variant is, through its
+ * array suffixes: a C struct with no name of its own, which gets one. */
+static type *variant_struct(const member *m)
+{
+	type *t = m->type;
+	while (t->kind == TYPE_ARRAY)
+		t = t->element;
+	bool anonymous =
+	    t->kind == TYPE_OPTIONAL || t->kind == TYPE_VECTOR || t->kind == TYPE_PACKED;
+	return anonymous ? t : NULL;
+}
+
+/* fs_addr's variant `maybe: optional<T>` is of type fs_addr_maybe. */
+static void name_variant_types(arena *a, decl *d)
+{
+	for (member *m = d->members; m != NULL; m = m->next) {
+		type *t = variant_struct(m);
+		if (t != NULL)
+			t->c_type_name = cat(a, cat(a, d->c_name, "_"), m->name);
+	}
+}
+
 static void decl_names(arena *a, decl *d)
 {
 	decl_c_names *n = &d->cnames;
@@ -143,6 +165,8 @@ static void decl_names(arena *a, decl *d)
 	case DECL_UNION:
 		n->check = cat(a, "check_", d->c_name);
 		n->put = cat(a, "put_", d->c_name);
+		if (d->kind == DECL_UNION)
+			name_variant_types(a, d);
 		if (d->packed_element) {
 			n->next_record = cat(a, d->c_name, "_next");
 			n->check_record = cat(a, "check_record_", d->c_name);
@@ -379,6 +403,13 @@ static void claim_names(checker *s, decl *d)
 {
 	const char *what = arena_printf(s->a, "%s '%s'", ast_decl_kind_name(d->kind), d->name);
 	claim_decl(s, d, what, d->loc);
+	if (d->kind == DECL_UNION)
+		for (member *m = d->members; m != NULL; m = m->next)
+			if (variant_struct(m) != NULL)
+				claim_c_name(s, variant_struct(m)->c_type_name,
+				             arena_printf(s->a, "the type of variant '%s.%s'",
+				                          d->name, m->name),
+				             m->loc);
 	for (member *m = d->members; m != NULL; m = m->next)
 		if (m->c_macro != NULL)
 			claim_c_name(s, m->c_macro,

@@ -41,6 +41,10 @@ const char *gen_int_ctype(int_kind k);
 const char *gen_int_literal(arena *a, int_kind k, idl_int v);
 /* Emits the declaration of one field of type t named name, ending in ";\n". */
 void gen_field_decl(arena *a, emitter *e, int indent, type *t, const char *name);
+/* Emits "typedef struct { ... } <t->c_type_name>;" for an optional, vector or
+ * packed that is a union's variant (C++ wants no anonymous struct type in
+ * the union's anonymous union). */
+void gen_variant_type(arena *a, emitter *e, type *t);
 /* The header guard and include name of a file: "fs" -> "IDLC_FS_H". */
 const char *gen_guard(arena *a, const file *f);
 /* Where in the .idl a declaration comes from: "fs.idl:12". */

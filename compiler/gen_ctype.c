@@ -190,6 +190,9 @@ static void indent_to(emitter *e, int indent)
 		emit(e, "\t");
 }
 
+static void anonymous_struct(arena *a, emitter *e, int indent, type *t, const char *declarator,
+                             const char *qualifier);
+
 /* Emits "<type> <declarator>;" where the declarator may carry array
  * suffixes, e.g. "uint8_t v6[16];" or "const uint8_t (*items)[4];". */
 static void decl_with_suffix(arena *a, emitter *e, int indent, type *t, const char *declarator,
@@ -204,11 +207,21 @@ static void decl_with_suffix(arena *a, emitter *e, int indent, type *t, const ch
 		return;
 	}
 	const char *simple = simple_ctype(t);
+	if (simple == NULL)
+		simple = t->c_type_name; /* a union's variant: its struct has a name */
 	if (simple != NULL) {
 		indent_to(e, indent);
 		emit(e, "%s%s %s;\n", qualifier, simple, declarator);
 		return;
 	}
+	anonymous_struct(a, e, indent, t, declarator, qualifier);
+}
+
+/* An optional's, vector's or packed field's struct, declared in place:
+ * "struct { ... } declarator;". */
+static void anonymous_struct(arena *a, emitter *e, int indent, type *t, const char *declarator,
+                             const char *qualifier)
+{
 	indent_to(e, indent);
 	emit(e, "%sstruct {\n", qualifier);
 	if (t->kind == TYPE_VECTOR || t->kind == TYPE_PACKED) {
@@ -249,6 +262,11 @@ static void decl_with_suffix(arena *a, emitter *e, int indent, type *t, const ch
 void gen_field_decl(arena *a, emitter *e, int indent, type *t, const char *name)
 {
 	decl_with_suffix(a, e, indent, t, name, "");
+}
+
+void gen_variant_type(arena *a, emitter *e, type *t)
+{
+	anonymous_struct(a, e, 0, t, t->c_type_name, "typedef ");
 }
 
 const char *gen_pointer_decl(arena *a, const type *t, const char *name)

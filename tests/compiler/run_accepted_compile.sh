@@ -14,12 +14,30 @@ accepted=0
 failed=0
 bounds=
 case $(basename "$cc") in gcc*) bounds=-Warray-bounds=2 ;; esac
+cxx=
+case $(basename "$cc") in
+gcc*) command -v g++ >/dev/null && cxx=g++ ;;
+clang*) command -v clang++ >/dev/null && cxx=clang++ ;;
+esac
 for idl in "$src"/tests/fuzz/corpus_front_end/*.idl "$src"/tests/evolution/v*/evo.idl \
 	"$src"/examples/greeter/idl/*.idl; do
 	out="$tmp/$accepted-$(basename "$idl" .idl)"
 	mkdir -p "$out"
 	"$idlc" -I "$src/idl" -I "$(dirname "$idl")" "$idl" -o "$out" >/dev/null 2>&1 || continue
 	accepted=$((accepted + 1))
+	# The headers are C++'s too: each with the C++ compiler of CC's family.
+	if [ -n "$cxx" ]; then
+		for h in "$out"/*.h; do
+			[ "$(basename "$h")" = idl_wire.h ] && continue
+			printf '#include "%s"\n' "$(basename "$h")" >"$out/user.cpp"
+			if ! "$cxx" -std=c++17 -Wall -Wextra -Wpedantic -Werror -fsyntax-only \
+				-I"$out" "$out/user.cpp" 2>"$out.err"; then
+				echo "FAIL: idlc accepted $idl, but $cxx refuses $(basename "$h"):"
+				head -5 "$out.err"
+				failed=$((failed + 1))
+			fi
+		done
+	fi
 	for c in "$out"/*.c; do
 		# Compiled at -O2, where gcc's array-bounds checks look across
 		# inlined calls (-Warray-bounds=2: gcc only).
