@@ -172,6 +172,15 @@ const char *ast_closest_generic_type(const char *word)
 	return suggest_result(&g);
 }
 
+type *ast_variant_struct(const member *m)
+{
+	type *t = m->type;
+	while (t->kind == TYPE_ARRAY)
+		t = t->element;
+	bool unnamed = t->kind == TYPE_OPTIONAL || t->kind == TYPE_VECTOR || t->kind == TYPE_PACKED;
+	return unnamed ? t : NULL;
+}
+
 const char *ast_decl_kind_name(decl_kind k)
 {
 	static const char *const names[] = {"const",  "enum",  "bits",

@@ -354,6 +354,10 @@ loc ast_loc_span(loc first, loc last);
 const char *ast_int_kind_name(int_kind k);
 unsigned ast_int_kind_bytes(int_kind k);
 bool ast_int_kind_signed(int_kind k);
+/* The optional, vector or packed type a union's variant is, through its
+ * array suffixes: a C struct with no name of its own, which c_names.c
+ * names (type.c_type_name); NULL for any other variant. */
+type *ast_variant_struct(const member *m);
 idl_int ast_int_kind_min(int_kind k);
 idl_int ast_int_kind_max(int_kind k);
 const char *ast_handle_kind_name(handle_kind k);

@@ -123,23 +123,11 @@ static void method_names(arena *a, decl *iface, method *m)
 	n->finish_static = cat(a, "finish_", base);
 }
 
-/* The optional, vector or packed type a union's variant is, through its
- * array suffixes: a C struct with no name of its own, which gets one. */
-static type *variant_struct(const member *m)
-{
-	type *t = m->type;
-	while (t->kind == TYPE_ARRAY)
-		t = t->element;
-	bool anonymous =
-	    t->kind == TYPE_OPTIONAL || t->kind == TYPE_VECTOR || t->kind == TYPE_PACKED;
-	return anonymous ? t : NULL;
-}
-
 /* fs_addr's variant `maybe: optional<T>` is of type fs_addr_maybe. */
 static void name_variant_types(arena *a, decl *d)
 {
 	for (member *m = d->members; m != NULL; m = m->next) {
-		type *t = variant_struct(m);
+		type *t = ast_variant_struct(m);
 		if (t != NULL)
 			t->c_type_name = cat(a, cat(a, d->c_name, "_"), m->name);
 	}
@@ -405,8 +393,8 @@ static void claim_names(checker *s, decl *d)
 	claim_decl(s, d, what, d->loc);
 	if (d->kind == DECL_UNION)
 		for (member *m = d->members; m != NULL; m = m->next)
-			if (variant_struct(m) != NULL)
-				claim_c_name(s, variant_struct(m)->c_type_name,
+			if (ast_variant_struct(m) != NULL)
+				claim_c_name(s, ast_variant_struct(m)->c_type_name,
 				             arena_printf(s->a, "the type of variant '%s.%s'",
 				                          d->name, m->name),
 				             m->loc);

@@ -76,6 +76,8 @@ void layout_compute(compilation *c);
 /* The most bytes a packed record of a value of type t takes (a type that a
  * record can hold: sema checked it). */
 uint64_t layout_record_max(const type *t);
+/* The most bytes the records of packed<T, N> take: N of T's largest. */
+uint64_t layout_records_max(const type *packed);
 
 /* Runs load, sema and layout on the roots; true when there were no errors. */
 bool compile_front_end(compilation *c);

@@ -123,11 +123,29 @@ static bool check_enum_or_bits(codec_gen *g, int indent, decl *d, const char *va
 
 /* ---- validation ---- */
 
-/* The most bytes a packed type's records take: what its byte count may say. */
-static uint64_t mul_records(const type *t)
+/*
+ * Checks the `count` records of a packed type at `base`, which must end
+ * exactly at `bytes` (an lvalue; at<depth> counts them, declared by the
+ * caller): a decoder's records, or a decoded message's given to an
+ * encoder. `failed` is returned for a record that fails (n<depth> holds
+ * its error), `short_or_long` when they do not end at `bytes`.
+ */
+static void walk_records(codec_gen *g, int indent, const type *t, const char *base,
+                         const char *count, const char *bytes, int depth, const char *failed,
+                         const char *short_or_long)
 {
-	uint64_t each = layout_record_max(t->element);
-	return each != 0 && t->count > UINT64_MAX / each ? UINT64_MAX : t->count * each;
+	arena *a = g->a;
+	line(g, indent, "for (uint32_t i%d = 0; i%d < %s; i%d++) {", depth, depth, count, depth);
+	const char *args[] = {arena_printf(a, "%s + at%d", base, depth),
+	                      arena_printf(a, "%s - at%d", bytes, depth)};
+	emit_wrapped(
+	    g->e, indent + 1,
+	    arena_printf(a, "int64_t n%d = %s(", depth, t->element->target->cnames.check_record),
+	    args, 2, ");\n");
+	fail_if(g, indent + 1, arena_printf(a, "n%d < 0", depth), failed);
+	line(g, indent + 1, "at%d += (uint64_t)n%d;", depth, depth);
+	line(g, indent, "}");
+	fail_if(g, indent, arena_printf(a, "at%d != %s", depth, bytes), short_or_long);
 }
 
 static void check_value(codec_gen *g, int indent, type *t, const char *lv);
@@ -199,33 +217,22 @@ static void check_value(codec_gen *g, int indent, type *t, const char *lv)
 	}
 	case TYPE_PACKED: {
 		/* The records, one by one, must end exactly at the byte count. */
-		decl *rec = t->element->target;
 		int depth = g->loop_depth++;
 		line(g, indent, "{");
 		line(g, indent + 1, "uint8_t *block;");
-		const char *args[] = {"d",
-		                      arena_printf(a, "%s.count", lv),
-		                      arena_printf(a, "%s.bytes", lv),
-		                      arena_printf(a, "%s.offset", lv),
-		                      arena_printf(a, "%lluu", (unsigned long long)t->count),
-		                      arena_printf(a, "%lluu", (unsigned long long)mul_records(t))};
-		const char *all[] = {args[0], args[1], args[2], args[3],
-		                     args[4], args[5], "&block"};
-		try_call(g, indent + 1, "idl_check_records", all, 7);
+		const char *args[] = {
+		    "d",
+		    arena_printf(a, "%s.count", lv),
+		    arena_printf(a, "%s.bytes", lv),
+		    arena_printf(a, "%s.offset", lv),
+		    arena_printf(a, "%lluu", (unsigned long long)t->count),
+		    arena_printf(a, "%lluu", (unsigned long long)layout_records_max(t)),
+		    "&block"};
+		try_call(g, indent + 1, "idl_check_records", args, 7);
 		line(g, indent + 1, "uint64_t at%d = 0;", depth);
-		line(g, indent + 1, "for (uint32_t i%d = 0; i%d < %s.count; i%d++) {", depth, depth,
-		     lv, depth);
-		const char *cargs[] = {arena_printf(a, "block + at%d", depth),
-		                       arena_printf(a, "%s.bytes - at%d", lv, depth)};
-		emit_wrapped(g->e, indent + 2,
-		             arena_printf(a, "int64_t n%d = %s(", depth, rec->cnames.check_record),
-		             cargs, 2, ");\n");
-		fail_if(g, indent + 2, arena_printf(a, "n%d < 0", depth),
-		        arena_printf(a, "(int)n%d", depth));
-		line(g, indent + 2, "at%d += (uint64_t)n%d;", depth, depth);
-		line(g, indent + 1, "}");
-		fail_if(g, indent + 1, arena_printf(a, "at%d != %s.bytes", depth, lv),
-		        "IDL_E_RECORDS");
+		walk_records(g, indent + 1, t, "block", arena_printf(a, "%s.count", lv),
+		             arena_printf(a, "%s.bytes", lv), depth,
+		             arena_printf(a, "(int)n%d", depth), "IDL_E_RECORDS");
 		line(g, indent + 1, "%s.records = block;", lv);
 		line(g, indent, "}");
 		g->loop_depth--;
@@ -615,20 +622,11 @@ static void put_records(codec_gen *g, int indent, type *t, const char *src, cons
 	line(g, indent + 1, "if (%s.bytes != 0) {", src);
 	line(g, indent + 2, "/* A decoded message's records: checked, then copied. */");
 	fail_if(g, indent + 2,
-	        arena_printf(a, "%s.bytes > %lluu", src, (unsigned long long)mul_records(t)),
+	        arena_printf(a, "%s.bytes > %lluu", src, (unsigned long long)layout_records_max(t)),
 	        "IDL_E_INVALID_ARGUMENT");
-	line(g, indent + 2, "for (uint32_t i%d = 0; i%d < %s.count; i%d++) {", depth, depth, src,
-	     depth);
-	const char *cargs[] = {arena_printf(a, "%s.records + %s", src, at),
-	                       arena_printf(a, "%s.bytes - %s", src, at)};
-	emit_wrapped(g->e, indent + 3,
-	             arena_printf(a, "int64_t %s = %s(", n, rec->cnames.check_record), cargs, 2,
-	             ");\n");
-	fail_if(g, indent + 3, arena_printf(a, "%s < 0", n), "IDL_E_INVALID_ARGUMENT");
-	line(g, indent + 3, "%s += (uint64_t)%s;", at, n);
-	line(g, indent + 2, "}");
-	fail_if(g, indent + 2, arena_printf(a, "%s != %s.bytes", at, src),
-	        "IDL_E_INVALID_ARGUMENT");
+	walk_records(g, indent + 2, t, arena_printf(a, "%s.records", src),
+	             arena_printf(a, "%s.count", src), arena_printf(a, "%s.bytes", src), depth,
+	             "IDL_E_INVALID_ARGUMENT", "IDL_E_INVALID_ARGUMENT");
 	fail_if(g, indent + 2, arena_printf(a, "%s > room", at), "IDL_E_BUFFER");
 	line(g, indent + 2, "idl_copy(block, %s.records, %s);", src, at);
 	line(g, indent + 1, "} else {");

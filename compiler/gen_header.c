@@ -211,13 +211,9 @@ static void gen_union(header_gen *g, decl *d)
 		add_define(g, &run, NULL, m->c_macro,
 		           gen_int_literal(g->a, d->int_kind, m->value->value));
 	flush(g, &run);
-	for (member *m = d->members; m != NULL; m = m->next) {
-		type *t = m->type;
-		while (t->kind == TYPE_ARRAY)
-			t = t->element;
-		if (t->c_type_name != NULL)
-			gen_variant_type(g->a, e, t);
-	}
+	for (member *m = d->members; m != NULL; m = m->next)
+		if (ast_variant_struct(m) != NULL)
+			gen_variant_type(g->a, e, ast_variant_struct(m));
 	emit(e, "struct %s {\n", d->c_name);
 	emit(e, "\t%s tag;\n", gen_int_ctype(d->int_kind));
 	unsigned pads = 0;

@@ -73,6 +73,11 @@ uint64_t layout_record_max(const type *t)
 	return 0;
 }
 
+uint64_t layout_records_max(const type *packed)
+{
+	return mul_sat(packed->count, layout_record_max(packed->element));
+}
+
 static void shape_type(layout *l, type *t)
 {
 	wire_shape *s = &t->shape;
@@ -119,7 +124,7 @@ static void shape_type(layout *l, type *t)
 		s->align = WIRE_REF_ALIGN;
 		s->has_ool = true;
 		s->needs_check = true;
-		s->max_ool = align_up(mul_sat(t->count, layout_record_max(t->element)), WIRE_ALIGN);
+		s->max_ool = align_up(layout_records_max(t), WIRE_ALIGN);
 		break;
 	case TYPE_ARRAY: {
 		shape_type(l, t->element);

@@ -313,23 +313,33 @@ static const struct {
     {"dma", HANDLE_DMA},
 };
 
+/*
+ * The word before '<' of a type the parser took for channel<I> or packed<T,
+ * N>, when it is not `expected`: "strin<MAX>" and "vectr<u8, 4>" parse like
+ * those, and the word is misspelt as surely as in "strin<64>", which the
+ * parser reports. Otherwise `code` and `meaning` say what the form is.
+ */
+static bool wrong_generic_word(sema *s, const type *t, const char *expected, const char *code,
+                               const char *meaning)
+{
+	if (strcmp(t->name, expected) == 0)
+		return false;
+	const char *meant = ast_closest_generic_type(t->name);
+	loc word = {t->loc.file, t->loc.begin, t->loc.begin + (uint32_t)strlen(t->name)};
+	if (meant != NULL)
+		diag_error(s->d, "misspelt-keyword", word,
+		           "unknown type '%s<...>'; did you mean '%s'?", t->name, meant);
+	else
+		diag_error(s->d, code, t->loc, "unknown type '%s<...>'; %s", t->name, meaning);
+	return true;
+}
+
 /* channel<Interface>: a handle of kind channel whose peer serves it. */
 static void resolve_channel(sema *s, file *f, type *t)
 {
-	if (strcmp(t->name, "channel") != 0) {
-		/* "strin<MAX>" parses like channel<Interface>: the word is
-		 * misspelt as surely as "strin<64>", which the parser reports. */
-		const char *meant = ast_closest_generic_type(t->name);
-		loc word = {t->loc.file, t->loc.begin, t->loc.begin + (uint32_t)strlen(t->name)};
-		if (meant != NULL)
-			diag_error(s->d, "misspelt-keyword", word,
-			           "unknown type '%s<...>'; did you mean '%s'?", t->name, meant);
-		else
-			diag_error(s->d, "bad-channel-type", t->loc,
-			           "unknown type '%s<...>'; a typed channel is channel<Interface>",
-			           t->name);
+	if (wrong_generic_word(s, t, "channel", "bad-channel-type",
+	                       "a typed channel is channel<Interface>"))
 		return;
-	}
 	t->handle = HANDLE_CHANNEL;
 	decl *d = lookup(s, f, t->protocol_qualifier, t->protocol_name, t->loc);
 	if (d == NULL)
@@ -367,22 +377,9 @@ static void resolve_type(sema *s, file *f, type *t)
 			           t->element->kind == TYPE_VECTOR ? "vector" : "optional");
 		break;
 	case TYPE_PACKED:
-		if (strcmp(t->name, "packed") != 0) {
-			/* "vectr<T, N>" parses like packed<T, N>. */
-			const char *meant = ast_closest_generic_type(t->name);
-			loc word = {t->loc.file, t->loc.begin,
-			            t->loc.begin + (uint32_t)strlen(t->name)};
-			if (meant != NULL)
-				diag_error(s->d, "misspelt-keyword", word,
-				           "unknown type '%s<...>'; did you mean '%s'?", t->name,
-				           meant);
-			else
-				diag_error(
-				    s->d, "bad-packed-element", word,
-				    "unknown type '%s<T, N>'; records end to end are packed<T, N>",
-				    t->name);
+		if (wrong_generic_word(s, t, "packed", "bad-packed-element",
+		                       "records end to end are packed<T, N>"))
 			break;
-		}
 		resolve_type(s, f, t->element);
 		eval_bound(s, f, t->bound, &t->count, "packed bound");
 		break;
@@ -1116,6 +1113,7 @@ static void check_packed(sema *s, const file *f, type *t)
 {
 	if (t->element->kind != TYPE_NAMED || t->element->target == NULL ||
 	    t->element->target->kind != DECL_STRUCT) {
+		/* A name that did not resolve was reported already. */
 		if (t->element->kind != TYPE_NAMED || t->element->target != NULL)
 			diag_error(s->d, "bad-packed-element", t->element->loc,
 			           "packed<T, N> takes a struct: each record is one");
