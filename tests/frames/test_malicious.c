@@ -507,6 +507,29 @@ static size_t readdir_frame(uint32_t count, uint32_t name_len)
 	return ENCODE(fs_file_readdir_reply, &r, 5u);
 }
 
+/* A list_interfaces reply of one interface whose name is 2 bytes: the
+ * frames' vector of structs with strings and vectors inside, now that
+ * readdir's entries are packed records. */
+static net_interface_info g_interface;
+
+static size_t interfaces_frame(void)
+{
+	memset(&g_interface, 0, sizeof(g_interface));
+	g_interface.index = 1;
+	g_interface.name = text(2);
+	net_config_list_interfaces_reply li = {0};
+	li.interfaces.count = 1;
+	li.interfaces.items = &g_interface;
+	return ENCODE(net_config_list_interfaces_reply, &li, 5u);
+}
+
+/* The interface of such a frame, as the wire has it. */
+static net_interface_info *wire_interface(void)
+{
+	return (net_interface_info *)AT(net_config_list_interfaces_reply,
+	                                W(net_config_list_interfaces_reply)->interfaces.offset);
+}
+
 static void test_count(void **state)
 {
 	(void)state;
@@ -526,19 +549,9 @@ static void test_count(void **state)
 	W(fs_file_write_request)->data.offset = 0;
 	EXPECT(fs_file_write_request, n, IDL_E_COUNT);
 	/* a nested vector: an interface's addresses */
-	net_interface_info info;
-	memset(&info, 0, sizeof(info));
-	info.index = 1;
-	info.name = text(2);
-	net_config_list_interfaces_reply li = {0};
-	li.interfaces.count = 1;
-	li.interfaces.items = &info;
-	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
+	n = interfaces_frame();
 	EXPECT(net_config_list_interfaces_reply, n, IDL_OK);
-	net_interface_info *wi =
-	    (net_interface_info *)AT(net_config_list_interfaces_reply,
-	                             W(net_config_list_interfaces_reply)->interfaces.offset);
-	wi->addresses.count = NET_MAX_ADDRESSES + 1;
+	wire_interface()->addresses.count = NET_MAX_ADDRESSES + 1;
 	EXPECT(net_config_list_interfaces_reply, n, IDL_E_COUNT);
 }
 
@@ -552,13 +565,7 @@ static void test_out_of_frame(void **state)
 	W(fs_file_open_request)->path.size = FS_MAX_PATH;
 	EXPECT(fs_file_open_request, n, IDL_E_OUT_OF_FRAME);
 	/* a vector block past the end, largest count within the bound */
-	net_interface_info info;
-	memset(&info, 0, sizeof(info));
-	info.index = 1;
-	net_config_list_interfaces_reply li = {0};
-	li.interfaces.count = 1;
-	li.interfaces.items = &info;
-	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
+	n = interfaces_frame();
 	W(net_config_list_interfaces_reply)->interfaces.count = NET_MAX_INTERFACES;
 	EXPECT(net_config_list_interfaces_reply, n, IDL_E_OUT_OF_FRAME);
 	/* packed records' bytes past the end, within what the bound allows */
@@ -578,11 +585,8 @@ static void test_out_of_frame(void **state)
 	W(fs_file_open_request)->path.size = 0;
 	EXPECT(fs_file_open_request, n - 8, IDL_E_OUT_OF_FRAME);
 	/* nested string of a vector element past the end */
-	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
-	net_interface_info *wi =
-	    (net_interface_info *)AT(net_config_list_interfaces_reply,
-	                             W(net_config_list_interfaces_reply)->interfaces.offset);
-	wi->name.size = 15;
+	n = interfaces_frame();
+	wire_interface()->name.size = 15;
 	EXPECT(net_config_list_interfaces_reply, n, IDL_E_OUT_OF_FRAME);
 }
 
@@ -693,21 +697,11 @@ static void test_slot_reserved(void **state)
 	n = ENCODE(fs_file_read_reply, &rr, 5u);
 	W(fs_file_read_reply)->data.reserved = 0x100;
 	EXPECT(fs_file_read_reply, n, IDL_E_RESERVED);
-	net_interface_info info;
-	memset(&info, 0, sizeof(info));
-	info.index = 1;
-	info.name = text(2);
-	net_config_list_interfaces_reply li = {0};
-	li.interfaces.count = 1;
-	li.interfaces.items = &info;
-	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
+	n = interfaces_frame();
 	W(net_config_list_interfaces_reply)->interfaces.reserved = 0x80000000u;
 	EXPECT(net_config_list_interfaces_reply, n, IDL_E_RESERVED);
-	n = ENCODE(net_config_list_interfaces_reply, &li, 5u);
-	net_interface_info *wi =
-	    (net_interface_info *)AT(net_config_list_interfaces_reply,
-	                             W(net_config_list_interfaces_reply)->interfaces.offset);
-	wi->name.reserved = 2;
+	n = interfaces_frame();
+	wire_interface()->name.reserved = 2;
 	EXPECT(net_config_list_interfaces_reply, n, IDL_E_RESERVED);
 }
 
