@@ -333,6 +333,10 @@ static int run_check(const char *only)
 	if (failed)
 		printf(
 		    "FAILED: a decoder failed on its own encoding or accepted a truncated one\n");
+	if (bench_memcpy_size_mismatches() != 0) {
+		printf("FAILED: an idlc frame's size is not the one bench_case.h gives\n");
+		failed = 1;
+	}
 	return failed;
 }
 
