@@ -145,8 +145,11 @@ typedef struct idl_ring {
  * work (docs/benchmarks.md, "The ring's common cases, inline").
  * idl_ring_reserve's is room before the ring's end, room in what the
  * consumer left when we last looked, and no rewind due (see
- * IDL_RING_REWIND_AT); idl_ring_reserve_slow (bytes already a multiple of
- * 8) answers everything else.
+ * IDL_RING_REWIND_AT: none before the offset passes both 2048 and the
+ * reservation, so that a stub reserving room for its largest frame, 4 KiB
+ * say, stays on this path while its small frames fill the ring up to it);
+ * idl_ring_reserve_slow (bytes already a multiple of 8) answers everything
+ * else.
  */
 int idl_ring_reserve_slow(idl_ring *r, uint32_t bytes, void **out);
 /*
@@ -162,7 +165,8 @@ static inline int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out)
 	uint32_t offset = r->own & (r->bytes - 1);
 	if (bytes <= r->bytes / 2 && bytes <= r->bytes - offset &&
 	    r->own - r->peer <= r->bytes - bytes &&
-	    (offset < IDL_RING_REWIND_AT || (int32_t)(r->own - r->retry_rewind) < 0)) {
+	    (offset < IDL_RING_REWIND_AT || offset < bytes ||
+	     (int32_t)(r->own - r->retry_rewind) < 0)) {
 		r->pad = 0;
 		r->reserved = bytes;
 		*out = r->data + offset;
