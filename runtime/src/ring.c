@@ -162,14 +162,72 @@ bool idl_ring_poll(idl_ring *r)
 
 static void advance_tail(idl_ring *r, uint32_t bytes)
 {
-	r->own += bytes;
-	if (!r->lazy)
-		idl_ring_publish(r);
+	idl_ring_advance(r, bytes);
 }
 
-int idl_ring_read(idl_ring *r, idl_ring_frame *f)
+/* The rest of a record whose frame is already in f->at: its handle words
+ * (handle_count of them, from the private copy), then the tail. */
+static int finish_record(idl_ring *r, idl_ring_frame *f, uint32_t length, uint32_t handle_count)
+{
+	uint32_t used = r->peer - r->own;
+	uint32_t contiguous = r->bytes - (r->own & (r->bytes - 1));
+	if (handle_count > IDL_MAX_HANDLES)
+		return IDL_E_PROTOCOL;
+	uint32_t record = length + (uint32_t)idl_align8(4u * handle_count);
+	if (record > used || record > contiguous)
+		return IDL_E_PROTOCOL;
+	/* Word by word, each read once: a few words, where gcc makes a
+	 * bounded memcpy a `rep movsq` that costs more to start than this. */
+	const volatile uint32_t *words =
+	    (const volatile uint32_t *)(r->data + (r->own & (r->bytes - 1)) + length);
+	for (uint32_t i = 0; i < handle_count; i++)
+		f->wire[i] = words[i];
+	advance_tail(r, record);
+	f->size = length;
+	f->handle_count = handle_count;
+	return f->at == NULL ? IDL_E_FRAME_TOO_LARGE : IDL_OK;
+}
+
+int idl_ring_read_handles(idl_ring *r, idl_ring_frame *f, uint32_t length)
+{
+	return finish_record(r, f, length, ((const idl_frame_header *)f->at)->handle_count);
+}
+
+/* One record whose length word, at the consumer's offset, was read once:
+ * `length`. */
+static int read_record(idl_ring *r, idl_ring_frame *f, uint32_t length)
+{
+	uint32_t used = r->peer - r->own;
+	IDL_ASSERT(used <= r->bytes); /* load_head refused anything more */
+	uint32_t contiguous = r->bytes - (r->own & (r->bytes - 1));
+	const uint8_t *at = r->data + (r->own & (r->bytes - 1));
+	if (length < IDL_FRAME_HEADER_BYTES || (length & (IDL_FRAME_ALIGN - 1)) != 0)
+		return IDL_E_PROTOCOL;
+	if (length > r->max_frame || length > used || length > contiguous)
+		return IDL_E_PROTOCOL;
+	f->at = length <= f->buf_bytes ? f->buf : length <= f->alt_bytes ? f->alt : NULL;
+	if (f->at == NULL) {
+		/* A valid frame too big for this caller: skip it, but keep its
+		 * handle words so the transport can release them. */
+		return finish_record(r, f, length, load_handle_count_once(at));
+	}
+	IDL_MEMCPY(f->at, at, length);
+	/* The copy is private now; the length must be the one read. */
+	if (((const idl_frame_header *)f->at)->size != length)
+		return IDL_E_PROTOCOL;
+	return finish_record(r, f, length, ((const idl_frame_header *)f->at)->handle_count);
+}
+
+int idl_ring_read_length(idl_ring *r, idl_ring_frame *f, uint32_t length)
 {
 	for (;;) {
+		if ((length & IDL_RING_PAD) == 0)
+			return read_record(r, f, length);
+		/* Padding must run exactly to the ring's end. */
+		uint32_t contiguous = r->bytes - (r->own & (r->bytes - 1));
+		if ((length & ~IDL_RING_PAD) != contiguous || contiguous > r->peer - r->own)
+			return IDL_E_PROTOCOL;
+		advance_tail(r, contiguous);
 		if (r->own == r->peer) {
 			int err = load_head(r);
 			if (err != IDL_OK)
@@ -177,49 +235,14 @@ int idl_ring_read(idl_ring *r, idl_ring_frame *f)
 			if (r->own == r->peer)
 				return IDL_E_WOULD_BLOCK;
 		}
-		uint32_t used = r->peer - r->own;
-		IDL_ASSERT(used <= r->bytes); /* load_head refused anything more */
-		uint32_t offset = r->own & (r->bytes - 1);
-		uint32_t contiguous = r->bytes - offset;
-		const uint8_t *at = r->data + offset;
-		uint32_t length = load_length_once(at);
-		if ((length & IDL_RING_PAD) != 0) {
-			/* Padding must run exactly to the ring's end. */
-			if ((length & ~IDL_RING_PAD) != contiguous || contiguous > used)
-				return IDL_E_PROTOCOL;
-			advance_tail(r, contiguous);
-			continue;
-		}
-		if (length < IDL_FRAME_HEADER_BYTES || (length & (IDL_FRAME_ALIGN - 1)) != 0)
-			return IDL_E_PROTOCOL;
-		if (length > r->max_frame || length > used || length > contiguous)
-			return IDL_E_PROTOCOL;
-		uint32_t handle_count;
-		f->at = length <= f->buf_bytes ? f->buf : length <= f->alt_bytes ? f->alt : NULL;
-		if (f->at == NULL) {
-			/* A valid frame too big for this caller: skip it, but keep
-			 * its handle words so the transport can release them. */
-			handle_count = load_handle_count_once(at);
-		} else {
-			IDL_MEMCPY(f->at, at, length);
-			/* The copy is private now; the length must be the one read. */
-			if (((const idl_frame_header *)f->at)->size != length)
-				return IDL_E_PROTOCOL;
-			handle_count = ((const idl_frame_header *)f->at)->handle_count;
-		}
-		if (handle_count > IDL_MAX_HANDLES)
-			return IDL_E_PROTOCOL;
-		uint32_t record = length + (uint32_t)idl_align8(4u * handle_count);
-		if (record > used || record > contiguous)
-			return IDL_E_PROTOCOL;
-		/* Word by word, each read once: a few words, where gcc makes a
-		 * bounded memcpy a `rep movsq` that costs more to start than this. */
-		const volatile uint32_t *words = (const volatile uint32_t *)(at + length);
-		for (uint32_t i = 0; i < handle_count; i++)
-			f->wire[i] = words[i];
-		advance_tail(r, record);
-		f->size = length;
-		f->handle_count = handle_count;
-		return f->at == NULL ? IDL_E_FRAME_TOO_LARGE : IDL_OK;
+		length = load_length_once(r->data + (r->own & (r->bytes - 1)));
 	}
+}
+
+int idl_ring_read_slow(idl_ring *r)
+{
+	int err = load_head(r);
+	if (err != IDL_OK)
+		return err;
+	return r->own == r->peer ? IDL_E_WOULD_BLOCK : IDL_OK;
 }

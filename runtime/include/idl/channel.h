@@ -218,6 +218,23 @@ typedef struct idl_ring_frame {
 	uint32_t wire[IDL_MAX_HANDLES]; /* out: those words, copied */
 } idl_ring_frame;
 
+/* A lazy consumer's tail, stored if it moved since it was last (release). */
+static inline void idl_ring_publish(idl_ring *r)
+{
+	if (r->published != r->own) {
+		r->published = r->own;
+		atomic_store_explicit(r->tail, r->own, memory_order_release);
+	}
+}
+
+/* The consumer is done with `bytes` more of the ring. */
+static inline void idl_ring_advance(idl_ring *r, uint32_t bytes)
+{
+	r->own += bytes;
+	if (!r->lazy)
+		idl_ring_publish(r);
+}
+
 /*
  * Consumer side. Takes the next frame: loads the producer's index only when
  * the batch it loaded last is used up, reads the frame's length word once,
@@ -226,9 +243,50 @@ typedef struct idl_ring_frame {
  * checks the copy. Returns IDL_OK; IDL_E_WOULD_BLOCK when the ring is
  * empty; IDL_E_FRAME_TOO_LARGE when the frame is valid but fits neither
  * (it is skipped); IDL_E_PROTOCOL for any inconsistent value. Publishes the
- * new tail with a release store.
+ * new tail with a release store (a lazy consumer: in idl_ring_publish).
+ *
+ * Every frame a server or a client takes passes through here, so the
+ * common case is inline, as idl_ring_reserve's is (a call, its register
+ * saves and its return were a quarter of the work): a frame of the batch
+ * loaded last, without handle words, that fits f->buf. The length word is
+ * read here, once; what else there is to do goes out of line with that
+ * value: idl_ring_read_length for padding and for a frame bound for f->alt
+ * or too big, idl_ring_read_handles for the handle words after a frame
+ * already copied. When the batch is used up, idl_ring_read_slow loads the
+ * head: IDL_OK when it holds more, IDL_E_WOULD_BLOCK when not.
  */
-int idl_ring_read(idl_ring *r, idl_ring_frame *f);
+int idl_ring_read_slow(idl_ring *r);
+int idl_ring_read_length(idl_ring *r, idl_ring_frame *f, uint32_t length);
+int idl_ring_read_handles(idl_ring *r, idl_ring_frame *f, uint32_t length);
+static inline int idl_ring_read(idl_ring *r, idl_ring_frame *f)
+{
+	if (r->own == r->peer) {
+		int err = idl_ring_read_slow(r);
+		if (err != IDL_OK)
+			return err;
+	}
+	uint32_t used = r->peer - r->own;
+	uint32_t offset = r->own & (r->bytes - 1);
+	const uint8_t *at = r->data + offset;
+	uint32_t length = *(const volatile uint32_t *)at;
+	if ((length & IDL_RING_PAD) != 0 || length > f->buf_bytes)
+		return idl_ring_read_length(r, f, length);
+	if (length < IDL_FRAME_HEADER_BYTES || (length & (IDL_FRAME_ALIGN - 1)) != 0 ||
+	    length > r->max_frame || length > used || length > r->bytes - offset)
+		return IDL_E_PROTOCOL;
+	f->at = f->buf;
+	IDL_MEMCPY(f->buf, at, length);
+	/* The copy is private now; the length must be the one read. */
+	const idl_frame_header *h = (const idl_frame_header *)f->buf;
+	if (h->size != length)
+		return IDL_E_PROTOCOL;
+	if (h->handle_count != 0)
+		return idl_ring_read_handles(r, f, length);
+	idl_ring_advance(r, length);
+	f->size = length;
+	f->handle_count = 0;
+	return IDL_OK;
+}
 /* True when a frame (or padding) is visible; loads the head when the
  * cached batch is used up. A protocol error also counts as ready. */
 bool idl_ring_ready_slow(idl_ring *r);
@@ -241,15 +299,6 @@ static inline bool idl_ring_ready(idl_ring *r)
  * frame costs one cross-CPU transfer of latency, not two one after the
  * other (the head's, then the record's). */
 bool idl_ring_poll(idl_ring *r);
-/* A lazy consumer's tail, stored if it moved since it was last (release). */
-static inline void idl_ring_publish(idl_ring *r)
-{
-	if (r->published != r->own) {
-		r->published = r->own;
-		atomic_store_explicit(r->tail, r->own, memory_order_release);
-	}
-}
-
 /*
  * Channel setup. idl_chan_format writes a fresh channel into a zeroed
  * region (its creator's job). idl_chan_check reads the header of a region
