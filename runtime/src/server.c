@@ -287,6 +287,7 @@ static void watch(idl_server *s, uint32_t slot)
 {
 	s->watched = slot;
 	s->watch_quiet = 0;
+	s->watch_slip = 0;
 	tell(s, slot, IDL_NOTIFY_NONE);
 }
 
@@ -319,10 +320,30 @@ static void move_watch(idl_server *s)
 	watch(s, slot);
 }
 
+/*
+ * A stream the server keeps up with: a pass that took two frames or more
+ * and emptied the watched channel's ring leaves that ring alone for the
+ * next WATCH_SLIP_CHECKS checks of the spin (about a microsecond) rather
+ * than asking for its head again and again. A reader that has caught up
+ * with a writer takes the head's line, and the line where the next frame
+ * goes, back from the writer after every frame it commits; on a machine
+ * whose CPUs are far apart the two then settle into a pass per frame at
+ * half the rate (docs/benchmarks.md, "Slipping behind a stream"). A
+ * synchronous client has one request at a time, so its passes take one
+ * frame and never slip; nothing slips the look before sleeping.
+ */
+#define WATCH_SLIP_CHECKS 64u
+
 /* The watched channel has work. */
 static bool watched_ready(idl_server *s)
 {
-	return s->watched != IDL_SERVER_NO_WATCH && channel_looked_at(s->slots[s->watched], true);
+	if (s->watched == IDL_SERVER_NO_WATCH)
+		return false;
+	if (s->watch_slip > 0) {
+		s->watch_slip--;
+		return false;
+	}
+	return channel_looked_at(s->slots[s->watched], true);
 }
 
 static void drain(idl_server *s, uint32_t slot)
@@ -335,8 +356,11 @@ static void drain(idl_server *s, uint32_t slot)
 		/* A synchronous client has one request in flight: after it, the
 		 * ring is empty, and one load says so without the reply-room
 		 * check. (A close rings the doorbell again: the next pass sees it.) */
-		if (n > 0 && !idl_ring_ready(&e->rx))
+		if (n > 0 && !idl_ring_ready(&e->rx)) {
+			if (n >= 2 && slot == s->watched)
+				s->watch_slip = WATCH_SLIP_CHECKS;
 			break;
+		}
 		int err = reply_room(e);
 		if (err == IDL_E_WOULD_BLOCK)
 			break;

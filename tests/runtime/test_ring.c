@@ -359,6 +359,61 @@ static void test_server_pass(void **state)
 	assert_int_equal(s.busy_ns, busy);
 }
 
+/* A pass that takes two frames or more and empties the watched channel
+ * leaves it alone for a while (server.c, WATCH_SLIP_CHECKS); a pass of
+ * one frame does not. A frame that comes meanwhile is still taken: by the
+ * spin once the slip is over, or by the look before sleeping, which no
+ * slip skips. */
+static void test_server_slips_behind_a_stream(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	idl_server s;
+	idl_chan_end *slots[1];
+	idl_session sessions[1];
+	static _Alignas(8) uint8_t server_buf[FIX_MAX_FRAME];
+	idl_server_init(&s, &fixture_shared(&f)->doorbell, slots, sessions, 1, server_buf,
+	                sizeof(server_buf));
+	assert_int_equal(idl_server_add_interface(&s, &echo, NULL, NULL), IDL_OK);
+	assert_int_equal(idl_server_add(&s, &f.server, 0), 0);
+	s.patience = (idl_patience){100, 0}; /* the server spins, so it watches */
+	size_t size;
+	uint32_t txid = 1;
+
+	/* One request a pass, as a synchronous client sends them: watched,
+	 * no slip. */
+	for (uint32_t i = 0; i < 2; i++) {
+		assert_int_equal(send_frame(&f.client, 32, txid++, IDL_FLAG_REQUEST, 0), IDL_OK);
+		assert_int_equal(idl_server_poll(&s, 1000000000), 1);
+		assert_int_equal(take(&f.client, &size), IDL_OK);
+	}
+	assert_int_equal(s.watched, 0);
+	assert_int_equal(s.watch_slip, 0);
+
+	/* Three in one pass: the server slips. The next frame is taken all
+	 * the same, whether the spin outlasts the slip or not. */
+	const idl_patience spins[] = {{100, 0}, {10, 0}};
+	for (uint32_t k = 0; k < 2; k++) {
+		s.patience = (idl_patience){100, 0};
+		for (uint32_t i = 0; i < 3; i++)
+			assert_int_equal(send_frame(&f.client, 32, txid++, IDL_FLAG_REQUEST, 0),
+			                 IDL_OK);
+		assert_int_equal(idl_server_poll(&s, 1000000000), 3);
+		assert_int_equal(s.watched, 0);
+		assert_true(s.watch_slip > 0);
+		for (uint32_t i = 0; i < 3; i++)
+			assert_int_equal(take(&f.client, &size), IDL_OK);
+		s.patience = spins[k];
+		s.spin_budget = spins[k].spins;
+		uint64_t sleeps = s.sleeps;
+		assert_int_equal(send_frame(&f.client, 32, txid++, IDL_FLAG_REQUEST, 0), IDL_OK);
+		assert_int_equal(idl_server_poll(&s, 1000000000), 1);
+		assert_int_equal(s.sleeps, sleeps); /* found before it slept */
+		assert_int_equal(take(&f.client, &size), IDL_OK);
+	}
+}
+
 /* Producer scribbles: each writes raw request-ring bytes and a head. */
 typedef struct scribble {
 	const char *what;
@@ -658,6 +713,7 @@ int main(void)
 	    cmocka_unit_test(test_doorbell),
 	    cmocka_unit_test(test_patience),
 	    cmocka_unit_test(test_server_pass),
+	    cmocka_unit_test(test_server_slips_behind_a_stream),
 	    cmocka_unit_test(test_protocol_errors),
 	    cmocka_unit_test(test_protocol_error_tail),
 	    cmocka_unit_test(test_frame_too_large_for_caller),

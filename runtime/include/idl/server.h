@@ -111,6 +111,7 @@ struct idl_server {
 	uint32_t unswept;            /* busy passes since the last */
 	uint32_t watched;            /* the slot watched, or IDL_SERVER_NO_WATCH */
 	uint32_t watch_quiet;        /* busy passes since the watched channel had a frame */
+	uint32_t watch_slip;         /* checks that leave the watched channel alone (server.c) */
 	uint32_t last_busy;          /* the last slot that had frames */
 	const idl_server_port *port; /* NULL: sleep on the doorbell's futex word */
 	void *port_ctx;
