@@ -321,6 +321,24 @@ static const idl_interface echo = {
     .dispatch = echo_reply,
 };
 
+/* A server of the echo interface with the fixture's server end in its one
+ * slot. */
+typedef struct echo_server {
+	idl_server s;
+	idl_chan_end *slots[1];
+	idl_session sessions[1];
+	_Alignas(8) uint8_t buf[FIX_MAX_FRAME];
+} echo_server;
+
+static idl_server *echo_server_over(echo_server *e, fixture *f)
+{
+	idl_server_init(&e->s, &fixture_shared(f)->doorbell, e->slots, e->sessions, 1, e->buf,
+	                sizeof(e->buf));
+	assert_int_equal(idl_server_add_interface(&e->s, &echo, NULL, NULL), IDL_OK);
+	assert_int_equal(idl_server_add(&e->s, &f->server, 0), 0);
+	return &e->s;
+}
+
 /* One pass serves every queued request of a ready channel; with
  * time_passes the server adds the pass to busy_ns, without it not. */
 static void test_server_pass(void **state)
@@ -328,21 +346,15 @@ static void test_server_pass(void **state)
 	(void)state;
 	static fixture f;
 	fixture_init(&f);
-	idl_server s;
-	idl_chan_end *slots[1];
-	idl_session sessions[1];
-	static _Alignas(8) uint8_t server_buf[FIX_MAX_FRAME];
-	idl_server_init(&s, &fixture_shared(&f)->doorbell, slots, sessions, 1, server_buf,
-	                sizeof(server_buf));
-	assert_int_equal(idl_server_add_interface(&s, &echo, NULL, NULL), IDL_OK);
-	s.time_passes = true;
-	assert_int_equal(idl_server_add(&s, &f.server, 0), 0);
+	static echo_server e;
+	idl_server *s = echo_server_over(&e, &f);
+	s->time_passes = true;
 	for (uint32_t i = 0; i < 3; i++)
 		assert_int_equal(send_frame(&f.client, 32, i + 1, IDL_FLAG_REQUEST, i), IDL_OK);
-	assert_int_equal(idl_server_poll(&s, 1000000), 3);
-	assert_int_equal(s.frames, 3);
-	assert_int_equal(s.wakeups, 1);
-	assert_true(s.busy_ns > 0);
+	assert_int_equal(idl_server_poll(s, 1000000), 3);
+	assert_int_equal(s->frames, 3);
+	assert_int_equal(s->wakeups, 1);
+	assert_true(s->busy_ns > 0);
 	size_t size;
 	for (uint32_t i = 0; i < 3; i++) {
 		assert_int_equal(take(&f.client, &size), IDL_OK);
@@ -350,13 +362,13 @@ static void test_server_pass(void **state)
 	}
 	assert_int_equal(take(&f.client, &size), IDL_E_WOULD_BLOCK);
 	/* Nothing ready: the poll times out having handled nothing. */
-	s.patience = (idl_patience){10, 2};
-	assert_int_equal(idl_server_poll(&s, 1000000), 0);
-	uint64_t busy = s.busy_ns;
-	s.time_passes = false;
+	s->patience = (idl_patience){10, 2};
+	assert_int_equal(idl_server_poll(s, 1000000), 0);
+	uint64_t busy = s->busy_ns;
+	s->time_passes = false;
 	assert_int_equal(send_frame(&f.client, 32, 9, IDL_FLAG_REQUEST, 9), IDL_OK);
-	assert_int_equal(idl_server_poll(&s, 1000000), 1);
-	assert_int_equal(s.busy_ns, busy);
+	assert_int_equal(idl_server_poll(s, 1000000), 1);
+	assert_int_equal(s->busy_ns, busy);
 }
 
 /* A pass that takes two frames or more and empties the watched channel
@@ -369,15 +381,9 @@ static void test_server_slips_behind_a_stream(void **state)
 	(void)state;
 	static fixture f;
 	fixture_init(&f);
-	idl_server s;
-	idl_chan_end *slots[1];
-	idl_session sessions[1];
-	static _Alignas(8) uint8_t server_buf[FIX_MAX_FRAME];
-	idl_server_init(&s, &fixture_shared(&f)->doorbell, slots, sessions, 1, server_buf,
-	                sizeof(server_buf));
-	assert_int_equal(idl_server_add_interface(&s, &echo, NULL, NULL), IDL_OK);
-	assert_int_equal(idl_server_add(&s, &f.server, 0), 0);
-	s.patience = (idl_patience){100, 0}; /* the server spins, so it watches */
+	static echo_server e;
+	idl_server *s = echo_server_over(&e, &f);
+	s->patience = (idl_patience){100, 0}; /* the server spins, so it watches */
 	size_t size;
 	uint32_t txid = 1;
 
@@ -385,31 +391,31 @@ static void test_server_slips_behind_a_stream(void **state)
 	 * no slip. */
 	for (uint32_t i = 0; i < 2; i++) {
 		assert_int_equal(send_frame(&f.client, 32, txid++, IDL_FLAG_REQUEST, 0), IDL_OK);
-		assert_int_equal(idl_server_poll(&s, 1000000000), 1);
+		assert_int_equal(idl_server_poll(s, 1000000000), 1);
 		assert_int_equal(take(&f.client, &size), IDL_OK);
 	}
-	assert_int_equal(s.watched, 0);
-	assert_int_equal(s.watch_slip, 0);
+	assert_int_equal(s->watched, 0);
+	assert_int_equal(s->watch_slip, 0);
 
 	/* Three in one pass: the server slips. The next frame is taken all
 	 * the same, whether the spin outlasts the slip or not. */
 	const idl_patience spins[] = {{100, 0}, {10, 0}};
 	for (uint32_t k = 0; k < 2; k++) {
-		s.patience = (idl_patience){100, 0};
+		s->patience = (idl_patience){100, 0};
 		for (uint32_t i = 0; i < 3; i++)
 			assert_int_equal(send_frame(&f.client, 32, txid++, IDL_FLAG_REQUEST, 0),
 			                 IDL_OK);
-		assert_int_equal(idl_server_poll(&s, 1000000000), 3);
-		assert_int_equal(s.watched, 0);
-		assert_true(s.watch_slip > 0);
+		assert_int_equal(idl_server_poll(s, 1000000000), 3);
+		assert_int_equal(s->watched, 0);
+		assert_true(s->watch_slip > 0);
 		for (uint32_t i = 0; i < 3; i++)
 			assert_int_equal(take(&f.client, &size), IDL_OK);
-		s.patience = spins[k];
-		s.spin_budget = spins[k].spins;
-		uint64_t sleeps = s.sleeps;
+		s->patience = spins[k];
+		s->spin_budget = spins[k].spins;
+		uint64_t sleeps = s->sleeps;
 		assert_int_equal(send_frame(&f.client, 32, txid++, IDL_FLAG_REQUEST, 0), IDL_OK);
-		assert_int_equal(idl_server_poll(&s, 1000000000), 1);
-		assert_int_equal(s.sleeps, sleeps); /* found before it slept */
+		assert_int_equal(idl_server_poll(s, 1000000000), 1);
+		assert_int_equal(s->sleeps, sleeps); /* found before it slept */
 		assert_int_equal(take(&f.client, &size), IDL_OK);
 	}
 }
