@@ -19,9 +19,11 @@
  *
  * Every frame passes through idl_ring_reserve and idl_ring_read, so each
  * starts with its common case: room before the ring's end and no rewind
- * due; a frame where the last batch said it would be. The producer's common
- * cases, and the consumer's look for a frame, are inline in idl/channel.h;
- * this file has the rest.
+ * due; a frame of the batch loaded last, without handle words, that fits
+ * the caller's buffer. Those common cases, and the consumer's look for a
+ * frame, are inline in idl/channel.h; this file has the rest: loading and
+ * checking the peer's index, padding, rewinds, handle words, frames for
+ * the scratch buffer or too big.
  */
 #include "idl/assert.h"
 #include "idl/channel.h"
@@ -160,11 +162,6 @@ bool idl_ring_poll(idl_ring *r)
 	return false;
 }
 
-static void advance_tail(idl_ring *r, uint32_t bytes)
-{
-	idl_ring_advance(r, bytes);
-}
-
 /* The rest of a record whose frame is already in f->at: its handle words
  * (handle_count of them, from the private copy), then the tail. */
 static int finish_record(idl_ring *r, idl_ring_frame *f, uint32_t length, uint32_t handle_count)
@@ -182,7 +179,7 @@ static int finish_record(idl_ring *r, idl_ring_frame *f, uint32_t length, uint32
 	    (const volatile uint32_t *)(r->data + (r->own & (r->bytes - 1)) + length);
 	for (uint32_t i = 0; i < handle_count; i++)
 		f->wire[i] = words[i];
-	advance_tail(r, record);
+	idl_ring_advance(r, record);
 	f->size = length;
 	f->handle_count = handle_count;
 	return f->at == NULL ? IDL_E_FRAME_TOO_LARGE : IDL_OK;
@@ -197,13 +194,9 @@ int idl_ring_read_handles(idl_ring *r, idl_ring_frame *f, uint32_t length)
  * `length`. */
 static int read_record(idl_ring *r, idl_ring_frame *f, uint32_t length)
 {
-	uint32_t used = r->peer - r->own;
-	IDL_ASSERT(used <= r->bytes); /* load_head refused anything more */
-	uint32_t contiguous = r->bytes - (r->own & (r->bytes - 1));
+	IDL_ASSERT(r->peer - r->own <= r->bytes); /* load_head refused anything more */
 	const uint8_t *at = r->data + (r->own & (r->bytes - 1));
-	if (length < IDL_FRAME_HEADER_BYTES || (length & (IDL_FRAME_ALIGN - 1)) != 0)
-		return IDL_E_PROTOCOL;
-	if (length > r->max_frame || length > used || length > contiguous)
+	if (!idl_ring_frame_length_ok(r, length))
 		return IDL_E_PROTOCOL;
 	f->at = length <= f->buf_bytes ? f->buf : length <= f->alt_bytes ? f->alt : NULL;
 	if (f->at == NULL) {
@@ -227,7 +220,7 @@ int idl_ring_read_length(idl_ring *r, idl_ring_frame *f, uint32_t length)
 		uint32_t contiguous = r->bytes - (r->own & (r->bytes - 1));
 		if ((length & ~IDL_RING_PAD) != contiguous || contiguous > r->peer - r->own)
 			return IDL_E_PROTOCOL;
-		advance_tail(r, contiguous);
+		idl_ring_advance(r, contiguous);
 		if (r->own == r->peer) {
 			int err = load_head(r);
 			if (err != IDL_OK)

@@ -328,9 +328,9 @@ static void move_watch(idl_server *s)
  * with a writer takes the head's line, and the line where the next frame
  * goes, back from the writer after every frame it commits; on a machine
  * whose CPUs are far apart the two then settle into a pass per frame at
- * half the rate (docs/benchmarks.md, "Slipping behind a stream"). A
- * synchronous client has one request at a time, so its passes take one
- * frame and never slip; nothing slips the look before sleeping.
+ * half the rate (docs/benchmarks.md, "On a host whose CPUs are far
+ * apart"). A synchronous client has one request at a time, so its passes
+ * take one frame and never slip; nothing slips the look before sleeping.
  */
 #define WATCH_SLIP_CHECKS 64u
 

@@ -256,6 +256,16 @@ static inline void idl_ring_advance(idl_ring *r, uint32_t bytes)
  * head: IDL_OK when it holds more, IDL_E_WOULD_BLOCK when not.
  */
 int idl_ring_read_slow(idl_ring *r);
+/* Whether `length`, read at the consumer's offset and without the padding
+ * bit, can be a frame's: a header at least, whole 8-byte words, within the
+ * frame limit, the batch published and the room before the ring's end.
+ * The one statement of it, for the inline path and ring.c alike. */
+static inline bool idl_ring_frame_length_ok(const idl_ring *r, uint32_t length)
+{
+	uint32_t contiguous = r->bytes - (r->own & (r->bytes - 1));
+	return length >= IDL_FRAME_HEADER_BYTES && (length & (IDL_FRAME_ALIGN - 1)) == 0 &&
+	       length <= r->max_frame && length <= r->peer - r->own && length <= contiguous;
+}
 int idl_ring_read_length(idl_ring *r, idl_ring_frame *f, uint32_t length);
 int idl_ring_read_handles(idl_ring *r, idl_ring_frame *f, uint32_t length);
 static inline int idl_ring_read(idl_ring *r, idl_ring_frame *f)
@@ -265,14 +275,11 @@ static inline int idl_ring_read(idl_ring *r, idl_ring_frame *f)
 		if (err != IDL_OK)
 			return err;
 	}
-	uint32_t used = r->peer - r->own;
-	uint32_t offset = r->own & (r->bytes - 1);
-	const uint8_t *at = r->data + offset;
+	const uint8_t *at = r->data + (r->own & (r->bytes - 1));
 	uint32_t length = *(const volatile uint32_t *)at;
 	if ((length & IDL_RING_PAD) != 0 || length > f->buf_bytes)
 		return idl_ring_read_length(r, f, length);
-	if (length < IDL_FRAME_HEADER_BYTES || (length & (IDL_FRAME_ALIGN - 1)) != 0 ||
-	    length > r->max_frame || length > used || length > r->bytes - offset)
+	if (!idl_ring_frame_length_ok(r, length))
 		return IDL_E_PROTOCOL;
 	f->at = f->buf;
 	IDL_MEMCPY(f->buf, at, length);
