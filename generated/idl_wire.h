@@ -1134,7 +1134,7 @@ IDL_INLINE bool idl_text_has_nul(const uint8_t *text, uint32_t n)
 }
 
 /* Whether a packed record's string is n bytes without a NUL and then a NUL
- * (idl_check_records). */
+ * (the generated check_record_T asks, record by record). */
 IDL_INLINE bool idl_record_text_is(const uint8_t *text, uint32_t n)
 {
 	return !idl_text_has_nul(text, n) && text[n] == 0;
